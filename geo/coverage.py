@@ -1,0 +1,156 @@
+"""Coverage against standards: per-township tables, county totals and covered areas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo.standards import Standard
+
+__all__ = ["COLUMNS", "county_summary", "coverage_table", "covered_areas", "weighted_quantile"]
+
+FloatArray = npt.NDArray[np.float64]
+
+COLUMNS = [
+    "township", "standard", "label", "minutes", "population", "covered_population",
+    "covered_share", "target_share", "meets_target", "median_minutes", "p90_minutes",
+    "max_minutes", "note",
+]
+
+
+def weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> float:
+    """Population-weighted quantile: the value below which a share ``q`` of people live.
+
+    The lower weighted quantile (no interpolation): the smallest value whose cumulative
+    weight reaches ``q`` of the total. NaN when the total weight is zero.
+    """
+    v, w = np.asarray(values, float), np.asarray(weights, float)
+    keep = w > 0
+    v, w = v[keep], w[keep]
+    if len(v) == 0:
+        return float("nan")
+    order = np.argsort(v, kind="stable")
+    v, cw = v[order], np.cumsum(w[order])
+    i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12)))
+    return float(v[min(i, len(v) - 1)])
+
+
+def _row(
+    name: str, std: Standard, minutes: FloatArray, pop: FloatArray, note: str
+) -> dict[str, object]:
+    total = float(pop.sum())
+    if note:  # not applicable: no eligible facility in the study
+        covered = share = med = p90 = mx = float("nan")
+        meets: object = pd.NA
+    else:
+        covered = float(pop[minutes <= std.minutes].sum())
+        share = covered / total if total > 0 else float("nan")
+        meets = bool(share >= std.target_share - 1e-12) if total > 0 else pd.NA
+        med = weighted_quantile(minutes, pop, 0.5)
+        p90 = weighted_quantile(minutes, pop, 0.9)
+        mx = float(minutes[pop > 0].max()) if (pop > 0).any() else float("nan")
+    return {
+        "township": name, "standard": std.name, "label": std.label, "minutes": std.minutes,
+        "population": total, "covered_population": covered, "covered_share": share,
+        "target_share": std.target_share, "meets_target": meets, "median_minutes": med,
+        "p90_minutes": p90, "max_minutes": mx, "note": note,
+    }
+
+
+def coverage_table(
+    township: npt.ArrayLike,
+    population: npt.ArrayLike,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per township and standard (see :data:`COLUMNS`).
+
+    ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
+    a standard with a non-empty ``notes[std]`` is reported as not applicable.
+    """
+    town = np.asarray(township, dtype=object)
+    pop = np.asarray(population, dtype=float)
+    names = list(order) if order is not None else sorted(set(town))
+    rows = []
+    for std in standards:
+        note = notes.get(std.name, "")
+        m = minutes.get(std.name, np.full(len(pop), np.nan))
+        for name in names:
+            sel = town == name
+            rows.append(_row(name, std, m[sel], pop[sel], note))
+    return _rounded(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Round for reading: people to 0.1, shares to 0.0001, minutes to 0.1."""
+    for col, nd in (("population", 1), ("covered_population", 1), ("covered_share", 4),
+                    ("median_minutes", 1), ("p90_minutes", 1), ("max_minutes", 1)):
+        if col in df:
+            df[col] = df[col].astype(float).round(nd)
+    return df
+
+
+def county_summary(
+    population: npt.ArrayLike,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+    table: pd.DataFrame,
+    area_name: str,
+) -> pd.DataFrame:
+    """Study-wide row per standard, plus the worst-served township and how many fail."""
+    pop = np.asarray(population, dtype=float)
+    rows = []
+    for std in standards:
+        note = notes.get(std.name, "")
+        m = minutes.get(std.name, np.full(len(pop), np.nan))
+        row = _row(area_name, std, m, pop, note)
+        sub = table[(table["standard"] == std.name) & table["covered_share"].notna()]
+        if len(sub):
+            worst = sub.sort_values(["covered_share", "median_minutes"],
+                                    ascending=[True, False]).iloc[0]
+            row["worst_township"] = worst["township"]
+            row["worst_township_share"] = worst["covered_share"]
+            row["townships_failing"] = int((~sub["meets_target"].astype(bool)).sum())
+        else:
+            row["worst_township"], row["worst_township_share"] = "", float("nan")
+            row["townships_failing"] = 0
+        row["citation"] = std.citation
+        rows.append(row)
+    return _rounded(pd.DataFrame(rows).rename(columns={"township": "area"}))
+
+
+def covered_areas(
+    cells: gpd.GeoDataFrame,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+) -> gpd.GeoDataFrame:
+    """Per standard, the union of demand cells within its threshold ("isochrone").
+
+    Drawn at the resolution of the demand grid: a cell is in when its demand point is
+    within the threshold. The ``method`` column says so.
+    """
+    rows = []
+    for std in standards:
+        note = notes.get(std.name, "")
+        m = minutes.get(std.name)
+        if note or m is None:
+            geom = None
+        else:
+            inside = cells.geometry.values[np.asarray(m) <= std.minutes]
+            geom = gpd.GeoSeries(inside, crs=cells.crs).union_all() if len(inside) else None
+        rows.append({
+            "standard": std.name, "label": f"{std.name}: within {std.minutes:g} min",
+            "minutes": std.minutes,
+            "method": "union of demand-grid cells whose centre is within the threshold "
+                      "(grid resolution)",
+            "note": note, "geometry": geom,
+        })
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)

@@ -1,0 +1,119 @@
+"""Planning standards (``analysis/standards.toml``): thresholds, eligible facilities, citations."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo.errors import InputFileError, StandardError
+
+__all__ = ["Standard", "StandardSet", "load_standards"]
+
+_REQUIRED = ("label", "minutes", "mode", "direction", "facility_types", "target_share", "source",
+             "section")
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One planning standard."""
+
+    name: str
+    label: str
+    label_zh: str
+    minutes: float
+    mode: str
+    direction: str
+    facility_types: tuple[str, ...]
+    target_share: float
+    source: str
+    section: str
+    quote: str = ""
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source}, {self.section}"
+
+
+@dataclass(frozen=True)
+class StandardSet:
+    """Standards plus the vocabulary of facility types they may name."""
+
+    standards: dict[str, Standard]
+    facility_types: dict[str, str]
+
+    def select(self, names: Iterable[str]) -> list[Standard]:
+        """The named standards, in order; unknown names raise :class:`StandardError`."""
+        out = []
+        for n in names:
+            if n not in self.standards:
+                raise StandardError(
+                    f"unknown standard {n!r}: the standards file defines "
+                    f"{sorted(self.standards)}"
+                )
+            out.append(self.standards[n])
+        return out
+
+    def check_facility_types(self, types: Iterable[str]) -> None:
+        """Every facility type must be in the vocabulary (a typo would silently drop it)."""
+        unknown = sorted(set(types) - set(self.facility_types))
+        if unknown:
+            raise StandardError(
+                f"facility types {unknown} are not in the standards file's [facility_types]: "
+                f"fix the facility file's type column, or add them to [facility_types] "
+                f"(known: {sorted(self.facility_types)})"
+            )
+
+
+def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> Standard:
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise StandardError(f"standard {name!r} lacks {missing}: add them to the standards file")
+    types = tuple(str(t) for t in raw["facility_types"])
+    unknown = sorted(set(types) - set(known))
+    if unknown:
+        raise StandardError(
+            f"standard {name!r} names unknown facility types {unknown}: use types listed in "
+            f"[facility_types] ({sorted(known)}) or add them there"
+        )
+    if raw["mode"] not in ("drive", "walk"):
+        raise StandardError(f"standard {name!r}: mode must be 'drive' or 'walk'")
+    if raw["direction"] not in ("from_facility", "to_facility"):
+        raise StandardError(
+            f"standard {name!r}: direction must be 'from_facility' or 'to_facility'"
+        )
+    minutes, target = float(raw["minutes"]), float(raw["target_share"])
+    if not minutes > 0 or not 0 < target <= 1:
+        raise StandardError(
+            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1], "
+            f"got {minutes} and {target}"
+        )
+    return Standard(
+        name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
+        minutes=minutes, mode=str(raw["mode"]), direction=str(raw["direction"]),
+        facility_types=types, target_share=target, source=str(raw["source"]),
+        section=str(raw["section"]), quote=str(raw.get("quote", "")),
+    )
+
+
+def load_standards(
+    path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None
+) -> StandardSet:
+    """Read a standards TOML file; ``overrides`` patch fields per standard (from a study)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"standards file {p} not found: check the path in the study file")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise StandardError(f"standards file {p} is not valid TOML: {e}") from e
+    known = {str(k): str(v) for k, v in data.pop("facility_types", {}).items()}
+    if not known:
+        raise StandardError(f"standards file {p} has no [facility_types] table")
+    for name, patch in (overrides or {}).items():
+        if name not in data:
+            raise StandardError(f"study overrides unknown standard {name!r}: have {sorted(data)}")
+        data[name] = {**data[name], **patch}
+    return StandardSet({n: _standard(n, raw, known) for n, raw in data.items()}, known)
