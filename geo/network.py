@@ -10,7 +10,7 @@ endpoints miss each other by tens of metres:
 1. Every vertex of every line is a node. Vertices with identical coordinates are one
    node, except interior vertices of bridges and tunnels (``brunnel``), which never
    join another line: a bridge crosses the road below it, it does not meet it.
-2. A *dangling* endpoint (one line only) is joined by a connector edge to every other
+2. A *dangling* endpoint (one neighbouring node only) is joined by a connector edge to every other
    dangling endpoint within ``snap_tolerance_m``; if there is none, to the nearest point
    of another line within the tolerance (that line is split there), never to the
    interior of a bridge or tunnel.
@@ -251,9 +251,10 @@ def _connectors(
     two dangling nodes; ``(a, seg, t, line)`` joins node ``a`` to the point at fraction
     ``t`` of segment ``seg``.
     """
-    uniq, counts = np.unique(np.concatenate([seg_u, seg_v]), return_counts=True)
-    degree = np.zeros(len(node_xy), dtype=np.int64)
-    degree[uniq] = counts
+    # degree = distinct neighbours: overlapping duplicate lines (tile overlaps) count once
+    pairs = np.unique(np.stack([np.concatenate([seg_u, seg_v]),
+                                np.concatenate([seg_v, seg_u])], axis=1), axis=0)
+    degree = np.bincount(pairs[:, 0], minlength=len(node_xy))
     dangling_mask = degree[end_nodes] == 1
     d_nodes, d_lines = end_nodes[dangling_mask], end_line[dangling_mask]
     links: list[tuple[int, int, int]] = []
@@ -473,6 +474,7 @@ def build_network(
     unknown_classes: str = "error",
     node_crossings: bool = True,
     no_junction_classes: tuple[str, ...] = (),
+    min_component_share: float = 0.5,
     crs: CRS | None = None,
 ) -> Network:
     """Build a routable network from road lines.
@@ -500,6 +502,10 @@ def build_network(
         without ramps has no other way onto a motorway, so an at-grade crossing of a
         motorway with another road, neither on a bridge or tunnel, stands for an
         interchange (an approximation the run summary states).
+    min_component_share : float
+        The largest connected part must hold at least this share of the usable road
+        length, else :class:`NetworkError` (a badly noded layer would otherwise give
+        silently wrong times). 0 turns the check off.
     crs : pyproj.CRS, optional
         Metric CRS; by default the UTM zone of the layer's centre.
 
@@ -550,18 +556,29 @@ def build_network(
     else:
         seg_u, seg_v, fw, bw = seg["u"], seg["v"], seg["fw_s"], seg["bw_s"]
     net = Network(crs, node_xy, seg_u, seg_v, fw, bw, seg_class, mode, report)
-    return _largest_component(net)
+    out = _largest_component(net)
+    share = report.km / (report.km + report.km_dropped)
+    if share < min_component_share:
+        raise NetworkError(
+            f"the road network is disconnected: its largest connected part holds only "
+            f"{share:.0%} of {report.km + report.km_dropped:,.0f} km of road "
+            f"({report.components} parts). Check that lines meet at shared vertices, raise "
+            "snap_tolerance_m, keep node_crossings = true, or lower min_component_share "
+            "to accept it"
+        )
+    return out
 
 
 def _largest_component(net: Network) -> Network:
-    """Keep the largest strongly connected component; record what was dropped."""
+    """Keep the strongly connected component with the most road; record what was dropped."""
     rep = net.report
     n_comp, labels = connected_components(net.csr(), directed=True, connection="strong")
-    sizes = np.bincount(labels)
-    big = int(np.argmax(sizes))
+    length = net.seg_length_m
+    inside = labels[net.seg_u] == labels[net.seg_v]
+    km_per = np.bincount(labels[net.seg_u][inside], weights=length[inside], minlength=n_comp)
+    big = int(np.argmax(km_per))  # the component with the most road length
     keep_node = labels == big
     keep_seg = keep_node[net.seg_u] & keep_node[net.seg_v]
-    length = net.seg_length_m
     rep.components = int(n_comp)
     used = np.zeros(net.n_nodes, dtype=bool)
     used[net.seg_u] = used[net.seg_v] = True

@@ -1,0 +1,30 @@
+"""Shared fixtures: tiny networks built in code, paths to the embedded data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import CRS
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+UTM49 = CRS.from_epsg(32649)
+X0, Y0 = 400_000.0, 2_700_000.0  # a spot inside Luzhai in UTM 49N
+
+
+def lines_gdf(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
+    """Road lines from rows with ``coords`` in metres relative to (X0, Y0), to WGS84."""
+    geoms = [
+        shapely.LineString([(X0 + x, Y0 + y) for x, y in r["coords"]])  # type: ignore[attr-defined]
+        for r in rows
+    ]
+    attrs = [{k: v for k, v in r.items() if k != "coords"} for r in rows]
+    return gpd.GeoDataFrame(attrs, geometry=geoms, crs=UTM49).to_crs(4326)
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT

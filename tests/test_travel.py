@@ -1,0 +1,188 @@
+"""Travel times on tiny networks, worked out by hand, and against networkx."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from geo.coverage import coverage_table
+from geo.network import build_network
+from geo.standards import Standard
+from geo.travel import nearest_facility, snap_points
+from tests.conftest import UTM49, X0, Y0, lines_gdf
+
+ACCESS = 20.0  # km/h, so 1 km of access leg = 180 s
+
+
+def _straight_road():  # type: ignore[no-untyped-def]
+    rows = [
+        {"coords": [(0, 0), (5000, 0)], "highway": "primary"},
+        {"coords": [(5000, 0), (10000, 0)], "highway": "primary"},
+    ]
+    return build_network(lines_gdf(rows), crs=UTM49, speeds_kmh={"primary": 60.0})
+
+
+def _xy(points: list[tuple[float, float]]) -> np.ndarray:
+    return np.array([(X0 + x, Y0 + y) for x, y in points])
+
+
+FACILITY = [(0, 1000)]
+# P1: 0.5 km off the far end; P2: 2 km off the road at x = 2.5 km; P3: 0.5 km from the facility
+DEMAND = [(10000, 500), (2500, -2000), (0, 1500)]
+
+
+def test_hand_worked_times() -> None:
+    net = _straight_road()
+    fac = snap_points(net, _xy(FACILITY))
+    dem = snap_points(net, _xy(DEMAND))
+    assert fac.access_m[0] == pytest.approx(1000.0, abs=1e-6)
+    np.testing.assert_allclose(dem.access_m, [500.0, 2000.0, 1500.0], atol=1e-6)
+    secs, idx = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS)
+    # P1: leg 180 s + 10 km at 60 km/h (600 s) + leg 0.5 km (90 s) = 870 s;
+    #     straight line 10,012.5 m at 20 km/h = 1,802 s is slower.
+    # P2: 180 + 2.5 km along the road (150 s) + 2 km leg (360 s) = 690 s;
+    #     straight line sqrt(2500² + 3000²) = 3,905 m = 703 s is slower.
+    # P3: straight line 500 m at 20 km/h = 90 s beats 180 + 270 via the road.
+    np.testing.assert_allclose(secs, [870.0, 690.0, 90.0], atol=1e-6)
+    assert idx.tolist() == [0, 0, 0]
+
+
+def test_hand_worked_coverage_shares() -> None:
+    net = _straight_road()
+    secs, _ = nearest_facility(net, snap_points(net, _xy(FACILITY)),
+                               snap_points(net, _xy(DEMAND)), access_speed_kmh=ACCESS)
+    std = Standard("s12", "12 min", "12 min", 12.0, "drive", "from_facility", ("x",), 0.8,
+                   "test", "test")
+    table = coverage_table(["A", "A", "B"], [100.0, 200.0, 300.0], {"s12": secs / 60}, [std],
+                           {}, ["A", "B"])
+    a, b = table.iloc[0], table.iloc[1]
+    # A: P1 14.5 min (out), P2 11.5 min (in): 200 of 300 covered
+    assert a["covered_population"] == 200.0
+    assert a["covered_share"] == pytest.approx(2 / 3, abs=1e-4)
+    assert not a["meets_target"]
+    assert a["max_minutes"] == 14.5
+    # weighted median of {11.5 (200 people), 14.5 (100 people)} is 11.5
+    assert a["median_minutes"] == 11.5
+    assert b["covered_share"] == 1.0 and b["meets_target"]
+
+
+def test_one_way_ring_direction() -> None:
+    # a one-way ring, 5 km a side at 60 km/h (300 s a side), driven anticlockwise
+    ring = [(0, 0), (5000, 0), (5000, 5000), (0, 5000), (0, 0)]
+    rows = [{"coords": [ring[i], ring[i + 1]], "highway": "primary", "oneway": "yes"}
+            for i in range(4)]
+    net = build_network(lines_gdf(rows), crs=UTM49, speeds_kmh={"primary": 60.0})
+    fac = snap_points(net, _xy([(1000, -1000)]))  # 1 km off side 1, at t = 0.2
+    dem = snap_points(net, _xy([(-1000, 4000)]))  # 1 km off side 4, at t = 0.2
+    kw = {"access_speed_kmh": 10.0}  # 1 km leg = 360 s
+    out, _ = nearest_facility(net, fac, dem, direction="from_facility", **kw)
+    back, _ = nearest_facility(net, fac, dem, direction="to_facility", **kw)
+    # out: 360 + 0.8*300 + 300 + 300 + 0.2*300 + 360 (straight line 5,385 m = 1,939 s)
+    assert out[0] == pytest.approx(1620.0, abs=1e-6)
+    # back: 360 + 0.8*300 (rest of side 4) + 0.2*300 (start of side 1) + 360
+    assert back[0] == pytest.approx(1020.0, abs=1e-6)
+
+
+def test_same_segment_without_leaving_it() -> None:
+    # facility and point both on one 10 km segment, 4 km apart along it
+    net = build_network(lines_gdf([{"coords": [(0, 0), (10000, 0)], "highway": "primary"}]),
+                        crs=UTM49, speeds_kmh={"primary": 60.0})
+    fac = snap_points(net, _xy([(3000, 100)]))
+    dem = snap_points(net, _xy([(7000, -100)]))
+    secs, _ = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS)
+    # 100 m leg (18 s) + 4 km at 60 km/h (240 s) + 100 m leg (18 s)
+    assert secs[0] == pytest.approx(276.0, abs=1e-6)
+
+
+def test_motorway_not_joined_between_interchanges() -> None:
+    rows = [
+        {"coords": [(0, 0), (10000, 0)], "highway": "motorway"},
+        {"coords": [(0, 0), (0, 3000)], "highway": "primary"},
+        {"coords": [(10000, 0), (10000, 3000)], "highway": "primary"},
+    ]
+    net = build_network(lines_gdf(rows), crs=UTM49)
+    snap = snap_points(net, _xy([(5000, 100)]))
+    # nearest non-motorway road: the primary at x = 0, met at (0, 100), 5 km away; the
+    # motorway 100 m away is not joined
+    assert snap.access_m[0] == pytest.approx(5000.0, abs=1e-3)
+    assert net.seg_class[snap.seg[0]] == "primary"
+
+
+def _grid_lines(n: int, step: float) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    rng = np.random.default_rng(7)
+    classes = ["primary", "secondary", "tertiary", "residential"]
+    for i in range(n):
+        for j in range(n - 1):
+            rows.append({"coords": [(i * step, j * step), (i * step, (j + 1) * step)],
+                         "highway": classes[rng.integers(4)]})
+            rows.append({"coords": [(j * step, i * step), ((j + 1) * step, i * step)],
+                         "highway": classes[rng.integers(4)],
+                         "oneway": "yes" if rng.random() < 0.2 else "no"})
+    return rows
+
+
+def _reference(net, fac, dem, fac_xy, dem_xy, direction):  # type: ignore[no-untyped-def]
+    """Same model on a networkx graph, all legs written in the original orientation."""
+    g = nx.DiGraph()
+    v = ACCESS / 3.6
+
+    def add(a: object, b: object, w: float) -> None:
+        if math.isfinite(w) and (not g.has_edge(a, b) or g[a][b]["weight"] > w):
+            g.add_edge(a, b, weight=w)
+
+    for s in range(len(net.seg_u)):
+        add(int(net.seg_u[s]), int(net.seg_v[s]), net.seg_fw_s[s])
+        add(int(net.seg_v[s]), int(net.seg_u[s]), net.seg_bw_s[s])
+    out = direction == "from_facility"
+    for k in range(len(fac.seg)):
+        s, t, leg = fac.seg[k], fac.t[k], fac.access_m[k] / v
+        u, w_, fw, bw = int(net.seg_u[s]), int(net.seg_v[s]), net.seg_fw_s[s], net.seg_bw_s[s]
+        if out:  # facility -> segment ends
+            add("S", ("f", k), 0.0)
+            add(("f", k), w_, leg + (1 - t) * fw)
+            add(("f", k), u, leg + t * bw)
+        else:  # segment ends -> facility
+            add(("f", k), "S", 0.0)
+            add(u, ("f", k), t * fw + leg)
+            add(w_, ("f", k), (1 - t) * bw + leg)
+    for i in range(len(dem.seg)):
+        s, t, leg = dem.seg[i], dem.t[i], dem.access_m[i] / v
+        u, w_, fw, bw = int(net.seg_u[s]), int(net.seg_v[s]), net.seg_fw_s[s], net.seg_bw_s[s]
+        if out:
+            add(u, ("d", i), t * fw + leg)
+            add(w_, ("d", i), (1 - t) * bw + leg)
+        else:
+            add(("d", i), u, leg + t * bw)
+            add(("d", i), w_, leg + (1 - t) * fw)
+    if out:
+        dist = nx.single_source_dijkstra_path_length(g, "S")
+    else:
+        dist = nx.single_source_dijkstra_path_length(g.reverse(copy=True), "S")
+    ref = np.array([dist.get(("d", i), np.inf) for i in range(len(dem.seg))])
+    # plus the documented direct straight-line trip and the along-one-segment trip
+    gap = dem_xy[:, None, :] - fac_xy[None, :, :]
+    ref = np.minimum(ref, np.hypot(gap[..., 0], gap[..., 1]).min(axis=1) / v)
+    for i in range(len(dem.seg)):
+        for k in np.flatnonzero(fac.seg == dem.seg[i]):
+            s = dem.seg[i]
+            a, b = (fac.t[k], dem.t[i]) if out else (dem.t[i], fac.t[k])  # travel a -> b
+            along = (b - a) * net.seg_fw_s[s] if b >= a else (a - b) * net.seg_bw_s[s]
+            ref[i] = min(ref[i], (fac.access_m[k] + dem.access_m[i]) / v + along)
+    return ref
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+def test_matches_networkx_dijkstra(direction: str) -> None:
+    net = build_network(lines_gdf(_grid_lines(12, 800.0)), crs=UTM49, min_component_share=0)
+    assert net.report.oneway_lines > 0
+    rng = np.random.default_rng(3)
+    fac_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (5, 2))])
+    dem_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (300, 2))])
+    fac, dem = snap_points(net, fac_xy), snap_points(net, dem_xy)
+    ours, _ = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direction=direction)
+    ref = _reference(net, fac, dem, fac_xy, dem_xy, direction)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
