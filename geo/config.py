@@ -123,9 +123,9 @@ def load_study(path: str | Path) -> Study:
     unknown = sorted(set(raw) - set(_SCHEMA))
     if unknown:
         raise StudyError(f"{p}: unknown sections {unknown}; allowed: {sorted(_SCHEMA)}")
-    for sec in _REQUIRED:
-        if sec not in raw:
-            raise StudyError(f"{p}: the [{sec}] section is missing")
+    for name in _REQUIRED:
+        if name not in raw:
+            raise StudyError(f"{p}: the [{name}] section is missing")
     sec = {name: _check_section(name, raw.get(name, {}), p) for name in _SCHEMA}
     t = sec["townships"]
     if "boundaries" not in t and "seats" not in t:

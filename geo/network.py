@@ -269,7 +269,9 @@ def _connectors(
                 linked_to[b].add(a)
     rest = list(range(len(d_nodes)))
     line_links: list[tuple[int, int, float, int]] = []
-    segs = shapely.linestrings(np.stack([node_xy[seg_u], node_xy[seg_v]], axis=1))
+    segs = np.asarray(
+        shapely.linestrings(np.stack([node_xy[seg_u], node_xy[seg_v]], axis=1)), dtype=object
+    )
     ok = ~seg_brunnel
     seg_idx = np.flatnonzero(ok)
     tree_s = shapely.STRtree(segs[seg_idx])
@@ -309,7 +311,10 @@ def _crossings(
     ok = np.flatnonzero(~seg["brunnel"] & ~no_junction)
     if len(ok) < 2:
         return []
-    lines = shapely.linestrings(np.stack([node_xy[seg["u"][ok]], node_xy[seg["v"][ok]]], axis=1))
+    lines = np.asarray(
+        shapely.linestrings(np.stack([node_xy[seg["u"][ok]], node_xy[seg["v"][ok]]], axis=1)),
+        dtype=object,
+    )
     a, b = shapely.STRtree(lines).query(lines, predicate="crosses")
     keep = a < b
     a, b = ok[a[keep]], ok[b[keep]]
@@ -323,8 +328,8 @@ def _crossings(
         li = shapely.linestrings(node_xy[[seg["u"][i], seg["v"][i]]])
         lj = shapely.linestrings(node_xy[[seg["u"][j], seg["v"][j]]])
         pt = shapely.intersection(li, lj)
-        if shapely.get_type_id(pt) == 0:  # a single Point
-            out.append((int(i), int(j), shapely.get_coordinates(pt)[0]))
+        if int(shapely.get_type_id(pt)) == 0:  # a single Point
+            out.append((int(i), int(j), np.asarray(shapely.get_coordinates(pt))[0]))
     return out
 
 

@@ -9,7 +9,6 @@ as it was.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -125,7 +124,7 @@ def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
         out_dir.mkdir(exist_ok=True)
         paths = []
         for name in OUTPUT_FILES:
-            os.replace(stage / name, out_dir / name)
+            (stage / name).replace(out_dir / name)
             paths.append(out_dir / name)
         return paths
     finally:

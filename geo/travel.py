@@ -76,7 +76,7 @@ def snap_points(
             f"{list(exclude_classes)}; change access.snap_exclude in the study file"
         )
     a, b = net.node_xy[net.seg_u[ok]], net.node_xy[net.seg_v[ok]]
-    tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
+    tree = shapely.STRtree(np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object))
     pts = shapely.points(xy)
     (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
     seg = np.empty(len(xy), dtype=np.int64)

@@ -45,7 +45,7 @@ def test_demo_writes_every_output(demo) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_coverage_table_shape_and_totals(demo) -> None:  # type: ignore[no-untyped-def]
-    result, out = demo
+    _, out = demo
     table = pd.read_csv(out / "coverage_by_township.csv", encoding="utf-8")
     for col in ("township", "standard", "minutes", "population", "covered_population",
                 "covered_share", "target_share", "meets_target", "median_minutes",
@@ -65,7 +65,7 @@ def test_coverage_table_shape_and_totals(demo) -> None:  # type: ignore[no-untyp
 
 
 def test_demand_layer_and_assumptions(demo) -> None:  # type: ignore[no-untyped-def]
-    result, out = demo
+    _, out = demo
     demand = gpd.read_file(out / "results.gpkg", layer="demand")
     for std in ("emergency_1h", "primary_care_30min", "rescue_2h"):
         minutes = demand[f"minutes_{std}"]
