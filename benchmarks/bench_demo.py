@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import platform
+import resource
 import statistics
 import sys
 import time
-import resource
 from pathlib import Path
 
 from geo.study import run_study

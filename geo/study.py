@@ -22,7 +22,6 @@ import pandas as pd
 from geo import io, population, townships
 from geo.config import Study, load_study
 from geo.coverage import county_summary, coverage_table, covered_areas
-from geo.crs import utm_crs_for
 from geo.errors import StudyError
 from geo.network import Network, build_network
 from geo.standards import Standard, StandardSet, load_standards
