@@ -9,6 +9,7 @@ as prcoords' ``*_bored`` functions do. Outside mainland China GCJ-02 equals WGS8
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -43,13 +44,23 @@ def _delta(lon: Array, lat: Array) -> tuple[Array, Array]:
     x = lon - 105.0
     y = lat - 35.0
     dlat = (
-        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * np.sqrt(np.abs(x))
         + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
         + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
         + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
     )
     dlon = (
-        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * np.sqrt(np.abs(x))
         + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
         + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
         + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
@@ -77,14 +88,25 @@ def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array
 def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
     """Inverse GCJ-02 by fixed-point iteration (error < 1e-9 degrees)."""
     glon, glat = _arrays(lon, lat)
-    wlon, wlat = glon.copy(), glat.copy()
+    return _invert(wgs84_to_gcj02, glon, glat, glon.copy(), glat.copy())
+
+
+def _invert(
+    forward: Callable[[Array, Array], tuple[Array, Array]],
+    lon: Array,
+    lat: Array,
+    guess_lon: Array,
+    guess_lat: Array,
+) -> tuple[Array, Array]:
+    """Solve ``forward(x) = (lon, lat)`` by fixed-point iteration from a guess."""
+    xlon, xlat = guess_lon, guess_lat
     for _ in range(30):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = flon - glon, flat - glat
-        wlon, wlat = wlon - elon, wlat - elat
+        flon, flat = forward(xlon, xlat)
+        elon, elat = flon - lon, flat - lat
+        xlon, xlat = xlon - elon, xlat - elat
         if np.all(np.abs(elon) < 1e-10) and np.all(np.abs(elat) < 1e-10):
             break
-    return wlon, wlat
+    return xlon, xlat
 
 
 def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
@@ -98,14 +120,7 @@ def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]
 def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
     """Baidu BD-09 to GCJ-02, inverted by fixed-point iteration."""
     blon, blat = _arrays(lon, lat)
-    glon, glat = blon - 0.0065, blat - 0.006
-    for _ in range(30):
-        flon, flat = gcj02_to_bd09(glon, glat)
-        elon, elat = flon - blon, flat - blat
-        glon, glat = glon - elon, glat - elat
-        if np.all(np.abs(elon) < 1e-10) and np.all(np.abs(elat) < 1e-10):
-            break
-    return glon, glat
+    return _invert(gcj02_to_bd09, blon, blat, blon - 0.0065, blat - 0.006)
 
 
 def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
