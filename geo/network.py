@@ -10,13 +10,15 @@ endpoints miss each other by tens of metres:
 1. Every vertex of every line is a node. Vertices with identical coordinates are one
    node, except interior vertices of bridges and tunnels (``brunnel``), which never
    join another line: a bridge crosses the road below it, it does not meet it.
-2. A *dangling* endpoint (one neighbouring node only) is joined by a connector edge to every other
-   dangling endpoint within ``snap_tolerance_m``; if there is none, to the nearest point
-   of another line within the tolerance (that line is split there), never to the
-   interior of a bridge or tunnel.
-3. Lines under construction are left out unless asked for; one-way lines are honoured
-   for driving; the largest strongly connected component is kept and the rest is
-   reported in :attr:`Network.report`.
+2. A *dangling* endpoint (one neighbouring node only) is joined by a connector edge to
+   every other dangling endpoint within ``snap_tolerance_m``, and to the nearest point of
+   another line within the tolerance (that line is split there), never to the interior
+   of a bridge or tunnel.
+3. Lines that cross at grade are joined at the crossing (``node_crossings``), unless
+   either is a bridge or tunnel.
+4. Lines under construction are left out unless asked for; one-way lines are honoured
+   for driving; the strongly connected component with the most road length is kept and
+   the rest is reported in :attr:`Network.report`.
 """
 
 from __future__ import annotations
@@ -267,7 +269,6 @@ def _connectors(
                 links.append((a, b, int(d_lines[i])))
                 linked_to[a].add(b)
                 linked_to[b].add(a)
-    rest = list(range(len(d_nodes)))
     line_links: list[tuple[int, int, float, int]] = []
     segs = np.asarray(
         shapely.linestrings(np.stack([node_xy[seg_u], node_xy[seg_v]], axis=1)), dtype=object
@@ -275,17 +276,17 @@ def _connectors(
     ok = ~seg_brunnel
     seg_idx = np.flatnonzero(ok)
     tree_s = shapely.STRtree(segs[seg_idx])
-    pts = shapely.points(node_xy[d_nodes[rest]])
+    pts = shapely.points(node_xy[d_nodes])
     pi, si = tree_s.query(pts, predicate="dwithin", distance=tol)
     si = seg_idx[si]
-    other = seg_line[si] != d_lines[np.asarray(rest, dtype=np.int64)[pi]]
+    other = seg_line[si] != d_lines[pi]
     pi, si = pi[other], si[other]
     dist = shapely.distance(pts[pi], segs[si])
     order = np.lexsort((dist, pi))
     first = np.ones(len(order), dtype=bool)
     first[1:] = pi[order][1:] != pi[order][:-1]
     for p, seg, d in zip(pi[order][first], si[order][first], dist[order][first], strict=True):
-        k = rest[int(p)]
+        k = int(p)
         a = int(d_nodes[k])
         if d <= 0.0 or int(seg_u[seg]) in linked_to[a] or int(seg_v[seg]) in linked_to[a]:
             continue  # touching already, or joined to that line's end by an endpoint link

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -320,14 +319,3 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
         out += [f"{mode} network: {line}" for line in net.report.lines()]
     out += [f"{k}: {v}" for k, v in notes.items()]
     return out
-
-
-def describe(result: StudyResult) -> dict[str, Any]:
-    """Key figures per standard (for the CLI and the issue note)."""
-    return {
-        str(r["standard"]): {
-            "covered_share": r["covered_share"], "worst_township": r["worst_township"],
-            "worst_share": r["worst_township_share"],
-        }
-        for _, r in result.summary.iterrows()
-    }
