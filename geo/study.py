@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,25 +54,21 @@ class StudyResult:
 
 
 class _Clock:
+    """Times named stages and reports each to ``progress`` as it starts."""
+
     def __init__(self, progress: Callable[[str], None] | None) -> None:
         self.times: dict[str, float] = {}
         self.progress = progress
 
-    def stage(self, name: str) -> _Stage:
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
         if self.progress:
             self.progress(name)
-        return _Stage(self, name)
-
-
-class _Stage:
-    def __init__(self, clock: _Clock, name: str) -> None:
-        self.clock, self.name = clock, name
-
-    def __enter__(self) -> None:
-        self.t0 = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.clock.times[self.name] = time.perf_counter() - self.t0
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[name] = time.perf_counter() - t0
 
 
 def _read_area(study: Study) -> gpd.GeoDataFrame:

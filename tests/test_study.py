@@ -186,13 +186,23 @@ def test_outside_study_area(tmp_path: Path) -> None:
     assert len(result.facilities) == 13
 
 
-def test_duplicate_ids(tmp_path: Path) -> None:
-    def dup(df: pd.DataFrame) -> pd.DataFrame:
-        df.loc[df["id"] == "LZ-T05", "id"] = "LZ-T04"
+@pytest.mark.parametrize(
+    ("fid", "column", "value", "exc", "word"),
+    [
+        ("LZ-T05", "id", "LZ-T04", DuplicateIdError, "LZ-T04"),  # duplicate ids
+        # a facility type that no standard vocabulary knows (a typo)
+        ("LZ-T06", "type", "township_health_centre", StandardError, "township_health_centre"),
+    ],
+)
+def test_bad_facility_value(  # type: ignore[no-untyped-def]
+    tmp_path: Path, fid: str, column: str, value: str, exc, word: str
+) -> None:
+    def edit(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[df["id"] == fid, column] = value
         return df
 
-    s = _study(tmp_path, {"facilities": {"path": str(_facilities(tmp_path, dup))}})
-    _fails_cleanly(s, tmp_path / "out", DuplicateIdError, "LZ-T04")
+    s = _study(tmp_path, {"facilities": {"path": str(_facilities(tmp_path, edit))}})
+    _fails_cleanly(s, tmp_path / "out", exc, word)
 
 
 def test_unknown_facility_type_in_standard(tmp_path: Path) -> None:
@@ -204,15 +214,6 @@ def test_unknown_facility_type_in_standard(tmp_path: Path) -> None:
     s = _study(tmp_path, {"standards": {"file": str(bad)}})
     _fails_cleanly(s, tmp_path / "out", StandardError, "county_general_hosptial",
                    "[facility_types]")
-
-
-def test_unknown_facility_type_in_data(tmp_path: Path) -> None:
-    def typo(df: pd.DataFrame) -> pd.DataFrame:
-        df.loc[df["id"] == "LZ-T06", "type"] = "township_health_centre"
-        return df
-
-    s = _study(tmp_path, {"facilities": {"path": str(_facilities(tmp_path, typo))}})
-    _fails_cleanly(s, tmp_path / "out", StandardError, "township_health_centre")
 
 
 def test_empty_network(tmp_path: Path) -> None:
