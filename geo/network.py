@@ -42,7 +42,7 @@ from geo import settings
 from geo.crs import utm_crs_for
 from geo.errors import NetworkError
 
-__all__ = ["Network", "NetworkReport", "build_network"]
+__all__ = ["CSRGraph", "Network", "NetworkReport", "build_network", "csr_from_edges"]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class Network:
     seg_class: npt.NDArray[Any]
     mode: str
     report: NetworkReport = field(default_factory=NetworkReport)
+    _graphs: dict[str, CSRGraph] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -140,6 +141,23 @@ class Network:
         v = np.concatenate([self.seg_v, self.seg_u])
         w = np.concatenate([self.seg_fw_s, self.seg_bw_s])
         return csr_from_edges(u, v, w, self.n_nodes + extra_nodes)
+
+    def graph(self, direction: str = "forward") -> CSRGraph:
+        """Compact CSR arrays for the compiled searches, built once and kept.
+
+        ``forward`` follows the roads as driven; ``reverse`` has every edge turned round
+        (a search on it gives times *to* its sources).
+        """
+        if direction not in ("forward", "reverse"):
+            raise ValueError(f"direction must be 'forward' or 'reverse', got {direction!r}")
+        if direction not in self._graphs:
+            u = np.concatenate([self.seg_u, self.seg_v])
+            v = np.concatenate([self.seg_v, self.seg_u])
+            w = np.concatenate([self.seg_fw_s, self.seg_bw_s])
+            if direction == "reverse":
+                u, v = v, u
+            self._graphs[direction] = CSRGraph.from_matrix(csr_from_edges(u, v, w, self.n_nodes))
+        return self._graphs[direction]
 
     def segments_gdf(self) -> gpd.GeoDataFrame:
         """Segments as a GeoDataFrame in WGS84 (for maps and checks)."""
@@ -164,6 +182,27 @@ class Network:
         xy = gpd.GeoSeries(shapely.points([lon], [lat]), crs=4326).to_crs(self.crs)
         _, i = cKDTree(self.node_xy).query([xy.x.iloc[0], xy.y.iloc[0]])
         return int(i)
+
+
+@dataclass(frozen=True)
+class CSRGraph:
+    """A directed graph as the int64/float64 arrays the compiled kernels take."""
+
+    indptr: IntArray
+    indices: IntArray
+    weights: FloatArray
+
+    @classmethod
+    def from_matrix(cls, m: sp.csr_matrix) -> CSRGraph:
+        return cls(
+            np.ascontiguousarray(m.indptr, dtype=np.int64),
+            np.ascontiguousarray(m.indices, dtype=np.int64),
+            np.ascontiguousarray(m.data, dtype=np.float64),
+        )
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.indptr.shape[0] - 1)
 
 
 def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_matrix:

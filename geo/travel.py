@@ -1,34 +1,59 @@
 """Travel times on a :class:`~geo.network.Network`, with off-network access legs.
 
 A place (facility or demand point) joins the network at the nearest point of the
-nearest usable segment, by a straight *access leg* at ``access_speed_kmh``; from
-there it runs along the segment to either end node (as far as one-way allows). Two
-places may also be joined directly by a straight line at the access speed, which is
-what an off-road trip between close neighbours is. Times to the nearest eligible
-facility come from one multi-source Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`
-with ``min_only=True``) over the network plus one virtual node per facility.
+nearest usable segment, by a straight *access leg* at ``access_speed_kmh``; from there it
+runs along the segment to either end node (as far as one-way allows). Two places may also
+be joined directly by a straight line at the access speed (``direct=True``, the default),
+which is what an off-road trip between close neighbours is, and two places on one
+segment are joined along it without leaving it.
+
+Queries, all exact Dijkstra searches in compiled code (:mod:`geo._dijkstra`) on the
+network's CSR arrays (:meth:`Network.graph`), each search seeded at the two ends of a
+place's segment:
+
+* :func:`nearest_facility` — one multi-source search: seconds to (or from) the nearest
+  facility for every demand point;
+* :func:`reach_matrix` — one bounded search per facility: a sparse facility × demand
+  matrix of seconds within a threshold (never a dense facilities × nodes array);
+* :func:`od_matrix` — a dense origin × destination matrix, each search stopping once every
+  destination is settled;
+* :func:`node_reach` — per facility, the network nodes within a threshold (isochrones).
 
 Directions: ``from_facility`` (an ambulance drives out) searches the network as is;
-``to_facility`` (a patient travels in) searches the reversed network. They differ
-only where one-way roads exist.
+``to_facility`` (a patient travels in) searches the reversed network. They differ only
+where one-way roads exist. Batches of searches run on ``threads`` threads (the kernels
+release the GIL).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from geo import _dijkstra
 from geo.errors import NetworkError
-from geo.network import Network, csr_from_edges
+from geo.network import CSRGraph, Network
 
-__all__ = ["Snap", "nearest_facility", "snap_points"]
+__all__ = [
+    "DIRECTIONS",
+    "Snap",
+    "nearest_facility",
+    "node_reach",
+    "nodes_as_snap",
+    "od_matrix",
+    "reach_matrix",
+    "snap_points",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +61,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DIRECTIONS = ("from_facility", "to_facility")
+
+# what a batch of bounded searches hands back: (source, target, seconds) per reached pair
+_Triples = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,9 @@ class Snap:
     seg: IntArray
     t: FloatArray
     access_m: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.seg.shape[0])
 
 
 def snap_points(
@@ -89,57 +120,174 @@ def snap_points(
     return Snap(xy, seg, t, access)
 
 
-def _oriented(net: Network, direction: str) -> tuple[sp.csr_matrix, FloatArray, FloatArray]:
-    """Graph and per-segment (u→v, v→u) seconds for searching out of the sources."""
+def nodes_as_snap(net: Network, nodes: npt.ArrayLike) -> Snap:
+    """Places standing exactly on network nodes (no access leg), e.g. for benchmarks.
+
+    Each node is expressed as an end of one of its segments (``t`` = 0 or 1).
+    """
+    nodes = np.asarray(nodes, dtype=np.int64).ravel()
+    if len(nodes) and (nodes.min() < 0 or nodes.max() >= net.n_nodes):
+        raise ValueError(
+            f"node ids must lie in [0, {net.n_nodes}), got {nodes.min()}..{nodes.max()}"
+        )
+    first_as_u = np.full(net.n_nodes, -1, dtype=np.int64)
+    first_as_u[net.seg_u[::-1]] = np.arange(len(net.seg_u))[::-1]
+    first_as_v = np.full(net.n_nodes, -1, dtype=np.int64)
+    first_as_v[net.seg_v[::-1]] = np.arange(len(net.seg_v))[::-1]
+    seg = np.where(first_as_u[nodes] >= 0, first_as_u[nodes], first_as_v[nodes])
+    if (seg < 0).any():
+        raise NetworkError("some nodes have no segment: they are not part of the network")
+    t = np.where(first_as_u[nodes] >= 0, 0.0, 1.0)
+    return Snap(net.node_xy[nodes], seg, t, np.zeros(len(nodes)))
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+@dataclass(frozen=True)
+class _Oriented:
+    """The graph to search and the per-segment seconds in the search's direction."""
+
+    graph: CSRGraph
+    fw: FloatArray  # seconds seg_u -> seg_v, as the search travels
+    bw: FloatArray  # seconds seg_v -> seg_u
+
+
+def _oriented(net: Network, direction: str) -> _Oriented:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     if direction == "from_facility":
-        return net.csr(), net.seg_fw_s, net.seg_bw_s
-    u = np.concatenate([net.seg_v, net.seg_u])  # reversed graph: edge v→u costs fw
-    v = np.concatenate([net.seg_u, net.seg_v])
-    w = np.concatenate([net.seg_fw_s, net.seg_bw_s])
-    return csr_from_edges(u, v, w, net.n_nodes), net.seg_bw_s, net.seg_fw_s
+        return _Oriented(net.graph("forward"), net.seg_fw_s, net.seg_bw_s)
+    # on the reversed graph a search moving u -> v stands for travel v -> u
+    return _Oriented(net.graph("reverse"), net.seg_bw_s, net.seg_fw_s)
 
 
-def _source_edges(
-    net: Network, snap: Snap, speed: float, fw: FloatArray, bw: FloatArray
+def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
+    if not speed_kmh > 0:
+        raise ValueError(f"access speed must be positive km/h, got {speed_kmh}")
+    for s in snaps:
+        if len(s) and (s.seg.max() >= len(net.seg_u) or s.seg.min() < 0):
+            raise ValueError("a Snap does not belong to this network: snap the points again")
+    return speed_kmh / 3.6
+
+
+def _part(frac: FloatArray, secs: FloatArray) -> FloatArray:
+    """Seconds for a fraction of a segment: 0 for no part of it, even one way only
+    (``inf``), where ``0 * inf`` would give NaN."""
+    with np.errstate(invalid="ignore"):
+        return np.where(frac > 0, frac * secs, 0.0)
+
+
+def _seeds(net: Network, o: _Oriented, src: Snap, speed: float) -> tuple[IntArray, IntArray,
+                                                                       FloatArray]:
+    """Per source, its two seeds: the segment ends with the time to reach each."""
+    leg = src.access_m / speed
+    node = np.column_stack([net.seg_v[src.seg], net.seg_u[src.seg]]).ravel()
+    secs = np.column_stack([leg + _part(1.0 - src.t, o.fw[src.seg]),
+                            leg + _part(src.t, o.bw[src.seg])]).ravel()
+    ptr = np.arange(0, 2 * len(src) + 1, 2, dtype=np.int64)
+    return ptr, node.astype(np.int64), secs.astype(np.float64)
+
+
+def _incidence(net: Network, o: _Oriented, dst: Snap, speed: float) -> tuple[IntArray, IntArray,
+                                                                          FloatArray]:
+    """Node -> target lists (CSR): target ``i`` is ``cost`` seconds beyond the node."""
+    leg = dst.access_m / speed
+    node = np.concatenate([net.seg_u[dst.seg], net.seg_v[dst.seg]])
+    cost = np.concatenate([_part(dst.t, o.fw[dst.seg]) + leg,
+                           _part(1.0 - dst.t, o.bw[dst.seg]) + leg])
+    tgt = np.concatenate([np.arange(len(dst)), np.arange(len(dst))])
+    ok = np.isfinite(cost)
+    node, cost, tgt = node[ok], cost[ok], tgt[ok]
+    order = np.argsort(node, kind="stable")
+    ptr = np.zeros(net.n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(node, minlength=net.n_nodes), out=ptr[1:])
+    return ptr, tgt[order].astype(np.int64), cost[order].astype(np.float64)
+
+
+def _identity_incidence(n: int) -> tuple[IntArray, IntArray, FloatArray]:
+    return np.arange(n + 1, dtype=np.int64), np.arange(n, dtype=np.int64), np.zeros(n)
+
+
+def _threads(threads: int | None) -> int:
+    return max(1, threads if threads is not None else min(os.cpu_count() or 1, 8))
+
+
+def _batches(n: int, threads: int) -> list[tuple[int, int]]:
+    """Source ranges: several per thread so that uneven searches even out."""
+    if n == 0:
+        return []
+    size = max(1, min(256, -(-n // (threads * 4))))
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+_T = TypeVar("_T")
+
+
+def _run_batches(fn: Callable[[int, int], _T], n: int, threads: int) -> list[_T]:
+    spans = _batches(n, threads)
+    if threads == 1 or len(spans) <= 1:
+        return [fn(a, b) for a, b in spans]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda ab: fn(*ab), spans))
+
+
+# --------------------------------------------------------------------------- extra trips
+
+
+def _pairs_min(rows: IntArray, cols: IntArray, secs: FloatArray) -> tuple[IntArray, IntArray,
+                                                                       FloatArray]:
+    """Keep the smallest time of each (row, col) pair."""
+    if len(rows) == 0:
+        return rows, cols, secs
+    order = np.lexsort((secs, cols, rows))
+    rows, cols, secs = rows[order], cols[order], secs[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return rows[first], cols[first], secs[first]
+
+
+def _extra_trips(
+    o: _Oriented, src: Snap, dst: Snap, speed: float, limit: float, direct: bool
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Edges from one virtual node per source to the ends of its segment."""
-    n = net.n_nodes
-    k = len(snap.seg)
-    src = n + np.arange(k)
-    leg = snap.access_m / speed
-    to_v = leg + (1.0 - snap.t) * fw[snap.seg]
-    to_u = leg + snap.t * bw[snap.seg]
-    rows = np.concatenate([src, src])
-    cols = np.concatenate([net.seg_v[snap.seg], net.seg_u[snap.seg]])
-    return rows, cols, np.concatenate([to_v, to_u])
+    """Trips the node search cannot see: along one shared segment, and straight lines."""
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    secs: list[FloatArray] = []
+    # along one segment: source and target join the same segment
+    by_seg: dict[int, list[int]] = {}
+    for k, s in enumerate(src.seg.tolist()):
+        by_seg.setdefault(s, []).append(k)
+    shared = np.flatnonzero(np.isin(dst.seg, src.seg))
+    for i in shared.tolist():
+        s = int(dst.seg[i])
+        ks = np.asarray(by_seg[s], dtype=np.int64)
+        dt = dst.t[i] - src.t[ks]
+        along = np.where(dt >= 0, _part(dt, o.fw[s]), _part(-dt, o.bw[s]))
+        rows.append(ks)
+        cols.append(np.full(len(ks), i, dtype=np.int64))
+        secs.append((src.access_m[ks] + dst.access_m[i]) / speed + along)
+    if direct and len(src) and len(dst):
+        if np.isfinite(limit):
+            m = cKDTree(src.xy).sparse_distance_matrix(cKDTree(dst.xy), limit * speed,
+                                                       output_type="ndarray")
+            rows.append(m["i"].astype(np.int64))
+            cols.append(m["j"].astype(np.int64))
+            secs.append(m["v"] / speed)
+        else:  # no bound: every pair (only dense OD matrices ask for this)
+            rr, cc = np.divmod(np.arange(len(src) * len(dst), dtype=np.int64), len(dst))
+            rows.append(rr)
+            cols.append(cc)
+            secs.append(np.hypot(*(src.xy[rr] - dst.xy[cc]).T) / speed)
+    if not rows:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy(), np.zeros(0)
+    r, c, t = np.concatenate(rows), np.concatenate(cols), np.concatenate(secs)
+    keep = t <= limit
+    return _pairs_min(r[keep], c[keep], t[keep])
 
 
-def _same_segment(
-    facilities: Snap,
-    demand: Snap,
-    speed: float,
-    fw: FloatArray,
-    bw: FloatArray,
-    best: FloatArray,
-    nearest: IntArray,
-) -> tuple[FloatArray, IntArray]:
-    """Improve times of demand points that join the same segment as a facility.
-
-    The node-based search only goes through segment ends; a facility and a point on
-    one segment are also joined along it, without leaving it.
-    """
-    best, nearest = best.copy(), nearest.copy()
-    on_seg = np.isin(demand.seg, facilities.seg)
-    for i in np.flatnonzero(on_seg):
-        for f in np.flatnonzero(facilities.seg == demand.seg[i]):
-            dt = demand.t[i] - facilities.t[f]
-            along = dt * fw[demand.seg[i]] if dt >= 0 else -dt * bw[demand.seg[i]]
-            time = (facilities.access_m[f] + demand.access_m[i]) / speed + along
-            if time < best[i]:
-                best[i], nearest[i] = time, f
-    return best, nearest
+# --------------------------------------------------------------------------- queries
 
 
 def nearest_facility(
@@ -149,6 +297,8 @@ def nearest_facility(
     *,
     access_speed_kmh: float,
     direction: str = "from_facility",
+    direct: bool = True,
+    max_seconds: float = np.inf,
 ) -> tuple[FloatArray, IntArray]:
     """Seconds from (or to) the nearest facility for every demand point.
 
@@ -160,44 +310,171 @@ def nearest_facility(
     access_speed_kmh : float
         Speed of access legs and of direct off-network trips.
     direction : {"from_facility", "to_facility"}
+    direct : bool
+        Also allow the straight-line trip at the access speed.
+    max_seconds : float
+        Stop searching beyond this time (points further away get ``inf``).
 
     Returns
     -------
     seconds : (n_demand,) float array
-        ``inf`` only if no facility can reach the point at all.
+        ``inf`` only if no facility can reach the point (within ``max_seconds``).
     nearest : (n_demand,) int array
         Index (into ``facilities``) of the facility giving that time, -1 if none.
     """
-    if len(facilities.seg) == 0:
+    if len(facilities) == 0:
         raise ValueError("no facilities given: a standard needs at least one eligible facility")
-    if not access_speed_kmh > 0:
-        raise ValueError(f"access speed must be positive km/h, got {access_speed_kmh}")
-    speed = access_speed_kmh / 3.6
-    graph, fw, bw = _oriented(net, direction)
-    rows, cols, w = _source_edges(net, facilities, speed, fw, bw)
-    n, k = net.n_nodes, len(facilities.seg)
-    g = graph.tocoo()
-    full = csr_from_edges(
-        np.concatenate([g.row.astype(np.int64), rows]),
-        np.concatenate([g.col.astype(np.int64), cols]),
-        np.concatenate([g.data, w]),
-        n + k,
-    )
-    dist, _, sources = dijkstra(
-        full, directed=True, indices=np.arange(n, n + k), min_only=True, return_predecessors=True
-    )
-    dist_n, src_n = dist[:n], np.asarray(sources[:n], dtype=np.int64) - n
+    speed = _check(net, access_speed_kmh, facilities, demand)
+    o = _oriented(net, direction)
+    _, node, secs = _seeds(net, o, facilities, speed)
+    label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
+    g = o.graph
+    dist, src = _dijkstra.multi_source(g.indptr, g.indices, g.weights, node, secs, label,
+                                       float(max_seconds))
     seg, t = demand.seg, demand.t
     leg = demand.access_m / speed
-    via_u = dist_n[net.seg_u[seg]] + t * fw[seg] + leg
-    via_v = dist_n[net.seg_v[seg]] + (1.0 - t) * bw[seg] + leg
+    via_u = dist[net.seg_u[seg]] + _part(t, o.fw[seg]) + leg
+    via_v = dist[net.seg_v[seg]] + _part(1.0 - t, o.bw[seg]) + leg
     best = np.minimum(via_u, via_v)
-    nearest = np.where(via_u <= via_v, src_n[net.seg_u[seg]], src_n[net.seg_v[seg]])
-    best, nearest = _same_segment(facilities, demand, speed, fw, bw, best, nearest)
-    direct_m, direct_i = cKDTree(facilities.xy).query(demand.xy)
-    direct = np.asarray(direct_m) / speed
-    use_direct = direct < best
-    best = np.where(use_direct, direct, best)
-    nearest = np.where(use_direct, np.asarray(direct_i, dtype=np.int64), nearest)
+    nearest = np.where(via_u <= via_v, src[net.seg_u[seg]], src[net.seg_v[seg]])
+    best, nearest = _with_extra(o, facilities, demand, speed, best, nearest, direct, max_seconds)
+    best = np.where(best <= max_seconds, best, np.inf)
     nearest = np.where(np.isfinite(best), nearest, -1)
     return best, nearest.astype(np.int64)
+
+
+def _with_extra(
+    o: _Oriented, fac: Snap, dem: Snap, speed: float, best: FloatArray, nearest: IntArray,
+    direct: bool, limit: float,
+) -> tuple[FloatArray, IntArray]:
+    """Improve nearest times with along-segment trips and straight lines."""
+    best, nearest = best.copy(), nearest.copy()
+    r, c, t = _extra_trips(o, fac, dem, speed, np.inf, direct=False)
+    if direct:
+        direct_m, direct_i = cKDTree(fac.xy).query(dem.xy)
+        r = np.concatenate([r, np.asarray(direct_i, dtype=np.int64)])
+        c = np.concatenate([c, np.arange(len(dem), dtype=np.int64)])
+        t = np.concatenate([t, np.asarray(direct_m, dtype=float) / speed])
+    better = t < best[c]
+    r, c, t = r[better], c[better], t[better]
+    order = np.argsort(t)[::-1]  # assign the smallest last so it wins per point
+    best[c[order]] = t[order]
+    nearest[c[order]] = r[order]
+    return best, nearest
+
+
+def reach_matrix(
+    net: Network,
+    facilities: Snap,
+    demand: Snap,
+    *,
+    access_speed_kmh: float,
+    max_seconds: float,
+    direction: str = "from_facility",
+    direct: bool = True,
+    threads: int | None = None,
+) -> sp.csr_matrix:
+    """Seconds between each facility and each demand point within ``max_seconds``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (n_facilities, n_demand)
+        Entry ``[f, i]`` is the time between facility ``f`` and demand point ``i``
+        when it is at most ``max_seconds``. Entries are stored explicitly, a time of 0 s
+        included: test membership with the sparsity pattern, not with ``data > 0``.
+    """
+    if not np.isfinite(max_seconds) or max_seconds < 0:
+        raise ValueError(f"max_seconds must be a finite, non-negative number, got {max_seconds}")
+    speed = _check(net, access_speed_kmh, facilities, demand)
+    o = _oriented(net, direction)
+    ptr, node, secs = _seeds(net, o, facilities, speed)
+    tp, ti, tc = _incidence(net, o, demand, speed)
+    g = o.graph
+
+    def run(a: int, b: int) -> _Triples:
+        return _dijkstra.bounded_reach(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
+                                       float(max_seconds), tp, ti, tc, len(demand))
+
+    r, c, t = _joined(_run_batches(run, len(facilities), _threads(threads)))
+    er, ec, et = _extra_trips(o, facilities, demand, speed, float(max_seconds), direct)
+    if len(er):
+        r, c, t = _pairs_min(np.concatenate([r, er]), np.concatenate([c, ec]),
+                             np.concatenate([t, et]))
+    return _csr(r, c, t, (len(facilities), len(demand)))
+
+
+def _joined(parts: list[_Triples]) -> tuple[IntArray, IntArray, FloatArray]:
+    if not parts:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e.copy(), np.zeros(0)
+    return (np.concatenate([p[0] for p in parts]).astype(np.int64),
+            np.concatenate([p[1] for p in parts]).astype(np.int64),
+            np.concatenate([p[2] for p in parts]))
+
+
+def _csr(r: IntArray, c: IntArray, t: FloatArray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """CSR with explicit entries (zeros kept); input pairs must be unique."""
+    order = np.lexsort((c, r))
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix((t[order], c[order], indptr), shape=shape)
+
+
+def od_matrix(
+    net: Network,
+    origins: Snap,
+    destinations: Snap,
+    *,
+    access_speed_kmh: float,
+    direct: bool = True,
+    max_seconds: float = np.inf,
+    threads: int | None = None,
+) -> FloatArray:
+    """Dense matrix of seconds from each origin to each destination (``inf``: unreachable).
+
+    Each search stops once every destination's segment ends are settled, or at
+    ``max_seconds``. Memory is ``8 * n_origins * n_destinations`` bytes.
+    """
+    speed = _check(net, access_speed_kmh, origins, destinations)
+    o = _oriented(net, "from_facility")
+    ptr, node, secs = _seeds(net, o, origins, speed)
+    tp, ti, tc = _incidence(net, o, destinations, speed)
+    g = o.graph
+    out = np.full((len(origins), len(destinations)), np.inf)
+
+    def run(a: int, b: int) -> None:
+        _dijkstra.od_rows(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
+                          float(max_seconds), tp, ti, tc, out[a:b])
+
+    _run_batches(run, len(origins), _threads(threads))
+    er, ec, et = _extra_trips(o, origins, destinations, speed, float(max_seconds), direct)
+    if len(er):
+        out[er, ec] = np.minimum(out[er, ec], et)
+    return out
+
+
+def node_reach(
+    net: Network,
+    facilities: Snap,
+    *,
+    access_speed_kmh: float,
+    max_seconds: float,
+    direction: str = "from_facility",
+    threads: int | None = None,
+) -> sp.csr_matrix:
+    """Seconds from (or to) each facility to every network node within ``max_seconds``.
+
+    A sparse ``(n_facilities, n_nodes)`` matrix with explicit entries (zeros kept).
+    """
+    speed = _check(net, access_speed_kmh, facilities)
+    o = _oriented(net, direction)
+    ptr, node, secs = _seeds(net, o, facilities, speed)
+    tp, ti, tc = _identity_incidence(net.n_nodes)
+    g = o.graph
+
+    def run(a: int, b: int) -> _Triples:
+        return _dijkstra.bounded_reach(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
+                                       float(max_seconds), tp, ti, tc, net.n_nodes)
+
+    r, c, t = _joined(_run_batches(run, len(facilities), _threads(threads)))
+    return _csr(r, c, t, (len(facilities), net.n_nodes))

@@ -11,7 +11,14 @@ import pytest
 from geo.coverage import coverage_table
 from geo.network import build_network
 from geo.standards import Standard
-from geo.travel import nearest_facility, snap_points
+from geo.travel import (
+    nearest_facility,
+    node_reach,
+    nodes_as_snap,
+    od_matrix,
+    reach_matrix,
+    snap_points,
+)
 from tests.conftest import UTM49, X0, Y0, lines_gdf
 
 ACCESS = 20.0  # km/h, so 1 km of access leg = 180 s
@@ -186,3 +193,71 @@ def test_matches_networkx_dijkstra(direction: str) -> None:
     ours, _ = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direction=direction)
     ref = _reference(net, fac, dem, fac_xy, dem_xy, direction)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
+
+
+def _grid_case(seed: int = 3, n_fac: int = 5, n_dem: int = 300):  # type: ignore[no-untyped-def]
+    net = build_network(lines_gdf(_grid_lines(12, 800.0)), crs=UTM49, min_component_share=0)
+    rng = np.random.default_rng(seed)
+    fac_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (n_fac, 2))])
+    dem_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (n_dem, 2))])
+    return net, fac_xy, dem_xy, snap_points(net, fac_xy), snap_points(net, dem_xy)
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+@pytest.mark.parametrize("limit", [300.0, 900.0])
+def test_reach_matrix_matches_networkx_per_facility(direction: str, limit: float) -> None:
+    net, fac_xy, dem_xy, fac, dem = _grid_case()
+    m = reach_matrix(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=limit,
+                     direction=direction, threads=2)
+    assert m.shape == (5, 300)
+    dense = np.full(m.shape, np.inf)
+    coo = m.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    for k in range(5):
+        one = snap_points(net, fac_xy[k : k + 1])
+        ref = _reference(net, one, dem, fac_xy[k : k + 1], dem_xy, direction)
+        ref = np.where(ref <= limit, ref, np.inf)
+        np.testing.assert_allclose(dense[k], ref, rtol=0, atol=1e-6)
+    assert 0 < m.nnz < 5 * 300  # the threshold bites on this network
+
+
+def test_reach_matrix_keeps_zero_second_entries() -> None:
+    net = _straight_road()
+    fac = snap_points(net, _xy([(4000, 0)]))
+    dem = snap_points(net, _xy([(4000, 0), (9000, 0)]))
+    m = reach_matrix(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=60.0)
+    # the first point is the facility itself (0 s); the second is 5 km = 300 s away
+    assert m.nnz == 1 and m[0, 0] == 0.0 and m.indices.tolist() == [0]
+
+
+def test_od_matrix_matches_networkx() -> None:
+    net, fac_xy, dem_xy, fac, dem = _grid_case(seed=5, n_fac=6, n_dem=40)
+    od = od_matrix(net, fac, dem, access_speed_kmh=ACCESS, threads=2)
+    for k in range(6):
+        one = snap_points(net, fac_xy[k : k + 1])
+        ref = _reference(net, one, dem, fac_xy[k : k + 1], dem_xy, "from_facility")
+        np.testing.assert_allclose(od[k], ref, rtol=0, atol=1e-6)
+
+
+def test_nearest_facility_equals_row_minimum_of_od() -> None:
+    net, _, _, fac, dem = _grid_case(seed=11, n_fac=7, n_dem=200)
+    od = od_matrix(net, fac, dem, access_speed_kmh=ACCESS)
+    secs, idx = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS)
+    np.testing.assert_allclose(secs, od.min(axis=0), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(od[idx, np.arange(200)], secs, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+def test_node_reach_matches_scipy_dijkstra(direction: str) -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    net, _, _, _, _ = _grid_case()
+    nodes = np.array([0, 17, 60, 101])
+    fac = nodes_as_snap(net, nodes)
+    m = node_reach(net, fac, access_speed_kmh=ACCESS, max_seconds=400.0, direction=direction)
+    csr = net.csr() if direction == "from_facility" else net.csr().T.tocsr()
+    ref = dijkstra(csr, indices=nodes, limit=400.0)
+    dense = np.full(ref.shape, np.inf)
+    coo = m.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    np.testing.assert_allclose(dense, ref, rtol=0, atol=1e-9)

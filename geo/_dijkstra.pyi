@@ -1,0 +1,23 @@
+"""Type stubs of the compiled kernels (geo/_dijkstra.pyx)."""
+
+import numpy as np
+import numpy.typing as npt
+
+_I = npt.NDArray[np.int64]
+_F = npt.NDArray[np.float64]
+_I32 = npt.NDArray[np.int32]
+
+def multi_source(
+    indptr: _I, indices: _I, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
+    limit: float,
+) -> tuple[_F, _I]: ...
+def bounded_reach(
+    indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
+    first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,
+    tgt_cost: _F, n_targets: int,
+) -> tuple[_I32, _I32, _F]: ...
+def od_rows(
+    indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
+    first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,
+    tgt_cost: _F, out: _F,
+) -> None: ...

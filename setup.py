@@ -1,0 +1,21 @@
+"""Build the compiled Dijkstra kernels (geo/_dijkstra.pyx); everything else is in pyproject.toml."""
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=cythonize(
+        [
+            Extension(
+                "geo._dijkstra",
+                ["geo/_dijkstra.pyx"],
+                include_dirs=[numpy.get_include()],
+                language="c++",
+                extra_compile_args=["-O3"],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            )
+        ],
+        compiler_directives={"language_level": "3"},
+    )
+)
