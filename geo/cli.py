@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -45,7 +46,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=DEMO_OUT,
                       help=f"output folder (default {DEMO_OUT.relative_to(ROOT)})")
+    _network_parsers(sub)
     return p
+
+
+def _network_parsers(sub: Any) -> None:
+    net = sub.add_parser("network", help="build and inspect road network caches")
+    nsub = net.add_subparsers(dest="network_command", required=True)
+    build = nsub.add_parser(
+        "build", help="build a network cache from a road source",
+        description="Read SOURCE (an OSM extract .osm.pbf/.osm, or a road line layer "
+        ".geojson/.gpkg/.shp with a 'highway' column), build the routable network for each "
+        "mode and save it as one .npz cache that studies name as their [roads] path.",
+    )
+    build.add_argument("source", type=Path, help="OSM extract or road line layer")
+    build.add_argument("--out", type=Path, required=True, help="cache file to write (.npz)")
+    build.add_argument("--modes", default="drive,walk",
+                       help="comma-separated travel modes (default drive,walk)")
+    iso = sub.add_parser(
+        "isochrones", help="isochrone polygons per facility",
+        description="For every facility of the study (or of --type), the area within each "
+        "threshold by road plus access legs, written as a GeoPackage layer 'isochrones'.",
+    )
+    iso.add_argument("study", type=Path, help="study file (TOML)")
+    iso.add_argument("--minutes", type=float, nargs="+", default=[15.0, 30.0, 60.0],
+                     help="thresholds (default 15 30 60)")
+    iso.add_argument("--type", dest="ftype", help="only facilities of this type")
+    iso.add_argument("--mode", default="drive", choices=["drive", "walk"])
+    iso.add_argument("--direction", default="from_facility",
+                     choices=["from_facility", "to_facility"])
+    iso.add_argument("--max-leg-m", type=float, default=None,
+                     help="longest straight access leg drawn (default: no cap)")
+    iso.add_argument("--out", type=Path, required=True, help="GeoPackage to write")
 
 
 def _print_result(console: Console, result: object, out: Path) -> None:
@@ -85,6 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     console = Console(width=None if sys.stdout.isatty() else 120)
+    if args.command in ("network", "isochrones"):
+        from geo.cli_network import run_isochrones, run_network_build
+
+        handler = run_network_build if args.command == "network" else run_isochrones
+        try:
+            return handler(args, console)
+        except GeoError as e:
+            console.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+            return 2
     study = DEMO_STUDY if args.command == "demo" else args.study
     from geo.study import run_study
 

@@ -42,7 +42,14 @@ from geo import settings
 from geo.crs import utm_crs_for
 from geo.errors import NetworkError
 
-__all__ = ["CSRGraph", "Network", "NetworkReport", "build_network", "csr_from_edges"]
+__all__ = [
+    "CSRGraph",
+    "Network",
+    "NetworkReport",
+    "build_network",
+    "csr_from_edges",
+    "keep_largest_component",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +78,28 @@ class NetworkReport:
     nodes: int = 0
     segments: int = 0
     km: float = 0.0
+    source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
 
     def lines(self) -> list[str]:
         """Plain-language lines for the run summary."""
+        what = "OSM ways" if self.source == "osm" else "road lines"
         out = [
-            f"{self.lines_read} road lines read; network of {self.nodes} nodes, "
+            f"{self.lines_read} {what} read; network of {self.nodes} nodes, "
             f"{self.segments} segments, {self.km:,.0f} km",
-            f"{self.connectors_endpoint} gaps between line ends and {self.connectors_line} "
-            "line ends touching another line closed by connectors",
-            f"{self.crossings} crossings joined as junctions (not where either road is a "
-            "bridge or tunnel; motorway crossings stand for interchanges)",
         ]
+        if self.source == "osm":
+            out.append("junctions are the nodes OSM ways share (no gap closing or crossings)")
+        else:
+            out += [
+                f"{self.connectors_endpoint} gaps between line ends and "
+                f"{self.connectors_line} line ends touching another line closed by connectors",
+                f"{self.crossings} crossings joined as junctions (not where either road is a "
+                "bridge or tunnel; motorway crossings stand for interchanges)",
+            ]
+        if self.oneway_lines:
+            out.append(f"{self.oneway_lines} one-way {what} honoured")
+        if self.maxspeed_used:
+            out.append(f"maxspeed used on {self.maxspeed_used} {what}")
         if self.lines_construction_skipped:
             out.append(f"{self.lines_construction_skipped} lines under construction left out")
         if self.lines_class_skipped:
@@ -113,6 +131,8 @@ class Network:
         Road class (OSM ``highway``) of each segment; ``connector`` for gap closers.
     mode : str
         ``drive`` or ``walk``.
+    node_ids : (N,) int array, optional
+        Source ids of the nodes (OSM node ids for networks read from OSM).
     """
 
     crs: CRS
@@ -124,6 +144,7 @@ class Network:
     seg_class: npt.NDArray[Any]
     mode: str
     report: NetworkReport = field(default_factory=NetworkReport)
+    node_ids: IntArray | None = None
     _graphs: dict[str, CSRGraph] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -601,15 +622,26 @@ def build_network(
     else:
         seg_u, seg_v, fw, bw = seg["u"], seg["v"], seg["fw_s"], seg["bw_s"]
     net = Network(crs, node_xy, seg_u, seg_v, fw, bw, seg_class, mode, report)
+    return keep_largest_component(
+        net, min_component_share,
+        "Check that lines meet at shared vertices, raise snap_tolerance_m, keep "
+        "node_crossings = true, or lower min_component_share to accept it",
+    )
+
+
+def keep_largest_component(net: Network, min_share: float, fix: str) -> Network:
+    """The largest strongly connected part, checked to hold ``min_share`` of the road.
+
+    ``fix`` is the advice the error gives when it does not.
+    """
     out = _largest_component(net)
+    report = out.report
     share = report.km / (report.km + report.km_dropped)
-    if share < min_component_share:
+    if share < min_share:
         raise NetworkError(
             f"the road network is disconnected: its largest connected part holds only "
             f"{share:.0%} of {report.km + report.km_dropped:,.0f} km of road "
-            f"({report.components} parts). Check that lines meet at shared vertices, raise "
-            "snap_tolerance_m, keep node_crossings = true, or lower min_component_share "
-            "to accept it"
+            f"({report.components} parts). {fix}"
         )
     return out
 
@@ -641,6 +673,7 @@ def _largest_component(net: Network) -> Network:
         net.seg_class[keep_seg],
         net.mode,
         rep,
+        None if net.node_ids is None else net.node_ids[keep_node],
     )
     rep.nodes, rep.segments = out.n_nodes, len(out.seg_u)
     rep.km = float(out.seg_length_m.sum() / 1000.0)

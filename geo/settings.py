@@ -51,6 +51,7 @@ __all__ = [
     "MAX_ACCESS_M",
     "SNAP_TOLERANCE_M",
     "WALK_EXCLUDED",
+    "WALK_ONLY_CLASSES",
     "WALK_SPEED_KMH",
     "default_speeds",
 ]
@@ -77,6 +78,8 @@ DRIVE_SPEEDS_KMH: Final = MappingProxyType(
 
 WALK_SPEED_KMH: Final = 4.5
 WALK_EXCLUDED: Final = frozenset({"motorway", "motorway_link", "trunk_link"})
+# OSM classes only pedestrians use (full OSM extracts have them; the backbone does not).
+WALK_ONLY_CLASSES: Final = ("footway", "path", "pedestrian", "steps", "cycleway", "corridor")
 
 ACCESS_SPEED_KMH: Final = MappingProxyType({"drive": 25.0, "walk": 3.5})
 
@@ -98,5 +101,6 @@ def default_speeds(mode: str) -> dict[str, float]:
     if mode == "drive":
         return dict(DRIVE_SPEEDS_KMH)
     if mode == "walk":
-        return {k: WALK_SPEED_KMH for k in DRIVE_SPEEDS_KMH if k not in WALK_EXCLUDED}
+        classes = [k for k in DRIVE_SPEEDS_KMH if k not in WALK_EXCLUDED]
+        return dict.fromkeys([*classes, *WALK_ONLY_CLASSES], WALK_SPEED_KMH)
     raise ValueError(f"unknown travel mode {mode!r}: use 'drive' or 'walk'")

@@ -20,14 +20,21 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo import io, population, townships
+from geo.cache import load_networks
 from geo.config import Study, load_study
 from geo.coverage import county_summary, coverage_table, covered_areas
 from geo.errors import StudyError
 from geo.network import Network, build_network
+from geo.osm import is_osm_file, network_from_file
 from geo.standards import Standard, StandardSet, load_standards
 from geo.travel import Snap, nearest_facility, snap_points
 
-__all__ = ["StudyResult", "run_study"]
+__all__ = [
+    "StudyResult",
+    "load_facilities_and_networks",
+    "run_study",
+    "snap_facilities",
+]
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -98,11 +105,20 @@ def _read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -
 
 
 def _networks(study: Study, modes: set[str]) -> dict[str, Network]:
+    """The study's road networks: from a network cache, an OSM extract or a line layer."""
     r = study.roads
-    roads = io.read_roads(r["path"], layer=r.get("layer"))
+    path = Path(r["path"])
+    speeds = r.get("speeds_kmh")
+    if path.suffix == ".npz":
+        return load_networks(path, sorted(modes))
+    if is_osm_file(path):
+        return {mode: network_from_file(path, mode=mode,
+                                        speeds_kmh=speeds if mode == "drive" else None)
+                for mode in sorted(modes)}
+    roads = io.read_roads(path, layer=r.get("layer"))
     return {
         mode: build_network(
-            roads, mode=mode, speeds_kmh=r.get("speeds_kmh") if mode == "drive" else None,
+            roads, mode=mode, speeds_kmh=speeds if mode == "drive" else None,
             snap_tolerance_m=float(r.get("snap_tolerance_m", 100.0)),
             include_construction=bool(r.get("include_construction", False)),
             unknown_classes=r.get("unknown_classes", "error"),
@@ -240,6 +256,21 @@ def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
     )
     out.append(f"covered areas drawn at the {spacing:g} m demand-grid resolution")
     return out
+
+
+def load_facilities_and_networks(
+    study_path: str | Path, modes: set[str]
+) -> tuple[Study, gpd.GeoDataFrame, dict[str, Network]]:
+    """A study's facilities (validated as in a run) and its road networks for ``modes``."""
+    study = load_study(study_path)
+    sset = load_standards(study.standards["file"], study.standards.get("overrides"))
+    fac = _read_facilities(study, _read_area(study), sset)
+    return study, fac, _networks(study, modes)
+
+
+def snap_facilities(study: Study, net: Network, fac: gpd.GeoDataFrame) -> Snap:
+    """Facilities joined to ``net`` with the study's ``snap_exclude`` rule."""
+    return _snap(study, net, fac)
 
 
 def run_study(
