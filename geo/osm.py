@@ -250,11 +250,10 @@ def network_from_graph(
 
     Edges without ``highway`` are left out (and reported); ``oneway`` and ``maxspeed`` are
     honoured as for OSM files and a ``geometry`` LineString (simplified osmnx graphs)
-    becomes a chain of segments. Where simplification merged roads of different tags into one edge (osmnx then keeps lists),
-    the first value is used: simplify with ``edge_attrs_differ`` set to the profile's tags
-    to avoid that. An
-    osmnx graph holds each two-way street twice, once per direction: both become one
-    way of the table, joined by their shared nodes.
+    becomes a chain of segments. Where simplification merged roads of different tags into
+    one edge (osmnx then keeps lists), the first value is used: simplify with
+    ``edge_attrs_differ`` set to the profile's tags to avoid that. An osmnx graph holds
+    each two-way street twice, once per direction: both become one two-way segment.
     """
     ways = OsmWays()
     xs = {n: (float(d["x"]), float(d["y"])) for n, d in graph.nodes(data=True)}
