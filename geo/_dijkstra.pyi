@@ -7,10 +7,17 @@ _I = npt.NDArray[np.int64]
 _F = npt.NDArray[np.float64]
 _I32 = npt.NDArray[np.int32]
 
+def snap_seeds(
+    seg: _I, t: _F, access_m: _F, seg_u: _I, seg_v: _I, fw: _F, bw: _F, speed: float,
+) -> tuple[_I, _F]: ...
 def multi_source(
     indptr: _I, indices: _I, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
     limit: float,
 ) -> tuple[_F, _I]: ...
+def multi_source_part(
+    indptr: _I, indices: _I, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
+    limit: float, dist_all: _F, label_all: _I, me: int,
+) -> None: ...
 def bounded_reach(
     indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,

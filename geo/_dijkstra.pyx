@@ -17,7 +17,7 @@ only what was reached. These kernels:
 * release the GIL, so the Python layer runs batches on several threads.
 
 Every function is an exact Dijkstra (label setting: a node's time is final when it leaves
-the heap), on an indexed 4-ary heap with decrease-key. Times are float64.
+the heap) on a binary heap with lazy deletion. Times are float64.
 """
 
 import numpy as np
@@ -35,59 +35,104 @@ cdef extern from *:
     #include <cstring>
     #include <vector>
 
-    // Radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) on the bit patterns of
-    // non-negative doubles, which order like the doubles themselves: a monotone
-    // priority queue for Dijkstra (keys popped never decrease), exact for float keys,
-    // with amortised O(1) pushes and cache-friendly appends. Stale entries (a node
-    // pushed again with a lower key) are skipped by the caller.
-    struct RadixHeap {
-        struct Item { uint64_t key; int64_t node; };
-        std::vector<Item> buckets[65];
-        uint64_t last = 0;
-        size_t count = 0;
+    // Binary min-heap of (seconds, node) with lazy deletion: a node is pushed again when
+    // its time drops and the stale entries are skipped when popped (the caller compares
+    // with its distance array). Storage is reserved up front and kept between searches,
+    // so a search allocates nothing; on the 1M-node grid it matched a radix heap and a
+    // 4-ary heap with decrease-key, and on small networks it is the fastest of the three.
+    struct Heap {
+        struct Item { double key; int64_t node; };
+        std::vector<Item> items;
 
-        static inline uint64_t bits(double d) { uint64_t k; std::memcpy(&k, &d, 8); return k; }
-        static inline double value(uint64_t k) { double d; std::memcpy(&d, &k, 8); return d; }
-        inline int bucket(uint64_t k) const {
-            return k == last ? 0 : 64 - __builtin_clzll(k ^ last);
-        }
+        inline void reserve(size_t n) { items.reserve(n); }
+        inline bool empty() const { return items.empty(); }
+        inline void clear() { items.clear(); }
         inline void push(double d, int64_t node) {
-            if (count == 0) last = 0;  // a new search (or a drained one) starts afresh
-            uint64_t k = bits(d);
-            buckets[bucket(k)].push_back(Item{k, node});
-            ++count;
+            size_t i = items.size();
+            items.push_back(Item{d, node});
+            while (i > 0) {
+                size_t parent = (i - 1) >> 1;
+                if (items[parent].key <= d) break;
+                items[i] = items[parent];
+                i = parent;
+            }
+            items[i] = Item{d, node};
         }
-        inline bool empty() const { return count == 0; }
         // pops the smallest key; returns its node and writes its key to *d
         inline int64_t pop(double* d) {
-            if (buckets[0].empty()) {
-                int i = 1;
-                while (buckets[i].empty()) ++i;
-                uint64_t m = buckets[i][0].key;
-                for (const Item& it : buckets[i]) if (it.key < m) m = it.key;
-                last = m;
-                for (const Item& it : buckets[i]) buckets[bucket(it.key)].push_back(it);
-                buckets[i].clear();
+            Item top = items[0];
+            Item last = items.back();
+            items.pop_back();
+            size_t n = items.size();
+            if (n > 0) {
+                size_t i = 0;
+                while (true) {
+                    size_t c = 2 * i + 1;
+                    if (c >= n) break;
+                    if (c + 1 < n && items[c + 1].key < items[c].key) ++c;
+                    if (items[c].key >= last.key) break;
+                    items[i] = items[c];
+                    i = c;
+                }
+                items[i] = last;
             }
-            Item it = buckets[0].back();
-            buckets[0].pop_back();
-            --count;
-            *d = value(it.key);
-            return it.node;
-        }
-        inline void clear() {
-            for (int i = 0; i < 65; ++i) buckets[i].clear();
-            last = 0;
-            count = 0;
+            *d = top.key;
+            return top.node;
         }
     };
+
+    // Relaxed atomic reads and writes of the distance arrays that parallel searches share
+    // (each thread writes its own array and reads the others' to prune).
+    static inline double load_relaxed(const double* p) {
+        uint64_t k = __atomic_load_n(reinterpret_cast<const uint64_t*>(p), __ATOMIC_RELAXED);
+        double d; std::memcpy(&d, &k, 8); return d;
+    }
+    static inline void store_relaxed(double* p, double d) {
+        uint64_t k; std::memcpy(&k, &d, 8);
+        __atomic_store_n(reinterpret_cast<uint64_t*>(p), k, __ATOMIC_RELAXED);
+    }
     """
-    cppclass RadixHeap:
-        RadixHeap() noexcept nogil
-        void push(double d, int64_t node) noexcept nogil
+    double load_relaxed(const double* p) noexcept nogil
+    void store_relaxed(double* p, double d) noexcept nogil
+    cppclass Heap:
+        Heap() noexcept nogil
+        void reserve(size_t n) except + nogil
+        void push(double d, int64_t node) except + nogil
         bint empty() noexcept nogil
         int64_t pop(double* d) noexcept nogil
         void clear() noexcept nogil
+
+
+def snap_seeds(
+    const int64_t[::1] seg,
+    const double[::1] t,
+    const double[::1] access_m,
+    const int64_t[::1] seg_u,
+    const int64_t[::1] seg_v,
+    const double[::1] fw,
+    const double[::1] bw,
+    double speed,
+):
+    """Two seeds per place: (``seg_v``, leg + rest of the segment forwards) and (``seg_u``,
+    leg + the part behind it backwards); a part of length 0 costs 0 even one way only."""
+    cdef Py_ssize_t n = seg.shape[0], i
+    node_a = np.empty(2 * n, dtype=np.int64)
+    secs_a = np.empty(2 * n, dtype=np.float64)
+    cdef int64_t[::1] node = node_a
+    cdef double[::1] secs = secs_a
+    cdef double leg, ahead, behind
+    cdef int64_t s
+    with nogil:
+        for i in range(n):
+            s = seg[i]
+            leg = access_m[i] / speed
+            ahead = (1.0 - t[i]) * fw[s] if t[i] < 1.0 else 0.0
+            behind = t[i] * bw[s] if t[i] > 0.0 else 0.0
+            node[2 * i] = seg_v[s]
+            secs[2 * i] = leg + ahead
+            node[2 * i + 1] = seg_u[s]
+            secs[2 * i + 1] = leg + behind
+    return node_a, secs_a
 
 
 def multi_source(
@@ -108,8 +153,9 @@ def multi_source(
     label_a = np.full(n, -1, dtype=np.int64)
     cdef double[::1] dist = dist_a
     cdef int64_t[::1] label = label_a
-    cdef RadixHeap heap
-    cdef RadixHeap* h = &heap
+    cdef Heap heap
+    cdef Heap* h = &heap
+    heap.reserve(n + 64)
     cdef Py_ssize_t k, e
     cdef int64_t v, w
     cdef double d, nd
@@ -135,8 +181,76 @@ def multi_source(
     return dist_a, label_a
 
 
+def multi_source_part(
+    const int64_t[::1] indptr,
+    const int64_t[::1] indices,
+    const double[::1] weights,
+    const int64_t[::1] seed_node,
+    const double[::1] seed_dist,
+    const int64_t[::1] seed_label,
+    double limit,
+    double[:, ::1] dist_all,
+    int64_t[:, ::1] label_all,
+    Py_ssize_t me,
+):
+    """One thread's share of a parallel nearest-seed search.
+
+    Each of the ``k = dist_all.shape[0]`` threads searches from its own seeds, writes only
+    row ``me`` of ``dist_all``/``label_all`` (filled with ``inf``/-1 by the caller) and
+    reads the other rows to prune: it does not push a node that another thread already
+    holds at an equal or smaller time, and it skips a node another thread holds strictly
+    cheaper. The node-wise minimum over the rows is then the exact nearest-seed time:
+    the strictly best label of every node always stays in its owner's heap and is
+    expanded, so shortest paths are never cut (a path pruned at a node continues from
+    there in the thread that holds the node cheaper).
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t k_threads = dist_all.shape[0]
+    cdef double* mine = &dist_all[me, 0]
+    cdef int64_t* lab = &label_all[me, 0]
+    cdef Heap heap
+    heap.reserve(n + 64)
+    cdef Py_ssize_t k, e, o
+    cdef int64_t v, w
+    cdef double d, nd
+    cdef bint beaten
+    with nogil:
+        for k in range(seed_node.shape[0]):
+            v = seed_node[k]
+            d = seed_dist[k]
+            if d < mine[v] and d <= limit:
+                store_relaxed(&mine[v], d)
+                lab[v] = seed_label[k]
+                heap.push(d, v)
+        while not heap.empty():
+            v = heap.pop(&d)
+            if d > mine[v]:
+                continue  # stale entry
+            beaten = False
+            for o in range(k_threads):
+                if o != me and load_relaxed(&dist_all[o, v]) < d:
+                    beaten = True
+                    break
+            if beaten:
+                continue  # another thread expands this node from a smaller time
+            for e in range(indptr[v], indptr[v + 1]):
+                w = indices[e]
+                nd = d + weights[e]
+                if nd < mine[w] and nd <= limit:
+                    beaten = False
+                    for o in range(k_threads):
+                        if o != me and load_relaxed(&dist_all[o, w]) <= nd:
+                            beaten = True
+                            break
+                    if not beaten:
+                        store_relaxed(&mine[w], nd)
+                        lab[w] = lab[v]
+                        heap.push(nd, w)
+    return None
+
+
 cdef inline void _seed(
-    RadixHeap* h, double[::1] dist, vector[int64_t]* touched, const int64_t[::1] seed_ptr,
+    Heap* h, double[::1] dist, vector[int64_t]* touched, const int64_t[::1] seed_ptr,
     const int64_t[::1] seed_node, const double[::1] seed_dist, Py_ssize_t s, double limit,
 ) noexcept nogil:
     cdef Py_ssize_t k
@@ -153,7 +267,7 @@ cdef inline void _seed(
 
 
 cdef inline void _relax(
-    RadixHeap* h, double[::1] dist, vector[int64_t]* touched, const int64_t[::1] indptr,
+    Heap* h, double[::1] dist, vector[int64_t]* touched, const int64_t[::1] indptr,
     const int64_t[::1] indices, const double[::1] weights, int64_t v, double limit,
 ) noexcept nogil:
     cdef Py_ssize_t e
@@ -197,8 +311,9 @@ def bounded_reach(
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef double[::1] dist = np.full(n, np.inf)
     cdef double[::1] best = np.full(max(n_targets, 1), np.inf)
-    cdef RadixHeap heap
-    cdef RadixHeap* h = &heap
+    cdef Heap heap
+    cdef Heap* h = &heap
+    heap.reserve(n + 64)
     cdef vector[int64_t] touched
     cdef vector[int64_t] hit
     cdef vector[int32_t] out_s
@@ -270,8 +385,9 @@ def od_rows(
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef double[::1] dist = np.full(n, np.inf)
-    cdef RadixHeap heap
-    cdef RadixHeap* h = &heap
+    cdef Heap heap
+    cdef Heap* h = &heap
+    heap.reserve(n + 64)
     cdef vector[int64_t] touched
     cdef Py_ssize_t s, k, j, row
     cdef int64_t v, t, need, settled

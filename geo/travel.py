@@ -17,7 +17,8 @@ place's segment:
   matrix of seconds within a threshold (never a dense facilities × nodes array);
 * :func:`od_matrix` — a dense origin × destination matrix, each search stopping once every
   destination is settled;
-* :func:`node_reach` — per facility, the network nodes within a threshold (isochrones).
+* :func:`node_nearest` / :func:`node_reach` — the same at the network's nodes (no demand
+  legs): nearest facility per node, and per facility the nodes within a threshold.
 
 Directions: ``from_facility`` (an ambulance drives out) searches the network as is;
 ``to_facility`` (a patient travels in) searches the reversed network. They differ only
@@ -27,6 +28,7 @@ release the GIL).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -48,6 +50,7 @@ __all__ = [
     "DIRECTIONS",
     "Snap",
     "nearest_facility",
+    "node_nearest",
     "node_reach",
     "nodes_as_snap",
     "od_matrix",
@@ -174,19 +177,18 @@ def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
 def _part(frac: FloatArray, secs: FloatArray) -> FloatArray:
     """Seconds for a fraction of a segment: 0 for no part of it, even one way only
     (``inf``), where ``0 * inf`` would give NaN."""
-    with np.errstate(invalid="ignore"):
-        return np.where(frac > 0, frac * secs, 0.0)
+    return np.multiply(frac, secs, out=np.zeros(np.shape(frac)), where=frac > 0)
 
 
 def _seeds(net: Network, o: _Oriented, src: Snap, speed: float) -> tuple[IntArray, IntArray,
                                                                        FloatArray]:
     """Per source, its two seeds: the segment ends with the time to reach each."""
-    leg = src.access_m / speed
-    node = np.column_stack([net.seg_v[src.seg], net.seg_u[src.seg]]).ravel()
-    secs = np.column_stack([leg + _part(1.0 - src.t, o.fw[src.seg]),
-                            leg + _part(src.t, o.bw[src.seg])]).ravel()
+    c = np.ascontiguousarray
+    node, secs = _dijkstra.snap_seeds(c(src.seg, np.int64), c(src.t, np.float64),
+                                      c(src.access_m, np.float64), net.seg_u, net.seg_v,
+                                      o.fw, o.bw, speed)
     ptr = np.arange(0, 2 * len(src) + 1, 2, dtype=np.int64)
-    return ptr, node.astype(np.int64), secs.astype(np.float64)
+    return ptr, node, secs
 
 
 def _incidence(net: Network, o: _Oriented, dst: Snap, speed: float) -> tuple[IntArray, IntArray,
@@ -209,8 +211,14 @@ def _identity_incidence(n: int) -> tuple[IntArray, IntArray, FloatArray]:
     return np.arange(n + 1, dtype=np.int64), np.arange(n, dtype=np.int64), np.zeros(n)
 
 
+@functools.cache
+def _cores() -> int:
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1, 8)
+
+
 def _threads(threads: int | None) -> int:
-    return max(1, threads if threads is not None else min(os.cpu_count() or 1, 8))
+    return max(1, threads if threads is not None else _cores())
 
 
 def _batches(n: int, threads: int) -> list[tuple[int, int]]:
@@ -254,19 +262,21 @@ def _extra_trips(
     rows: list[IntArray] = []
     cols: list[IntArray] = []
     secs: list[FloatArray] = []
-    # along one segment: source and target join the same segment
-    by_seg: dict[int, list[int]] = {}
-    for k, s in enumerate(src.seg.tolist()):
-        by_seg.setdefault(s, []).append(k)
-    shared = np.flatnonzero(np.isin(dst.seg, src.seg))
-    for i in shared.tolist():
-        s = int(dst.seg[i])
-        ks = np.asarray(by_seg[s], dtype=np.int64)
-        dt = dst.t[i] - src.t[ks]
-        along = np.where(dt >= 0, _part(dt, o.fw[s]), _part(-dt, o.bw[s]))
-        rows.append(ks)
-        cols.append(np.full(len(ks), i, dtype=np.int64))
-        secs.append((src.access_m[ks] + dst.access_m[i]) / speed + along)
+    # along one segment: every (source, target) pair that joins the same segment
+    order = np.argsort(src.seg, kind="stable")
+    sseg = src.seg[order]
+    lo = np.searchsorted(sseg, dst.seg, "left")
+    cnt = np.searchsorted(sseg, dst.seg, "right") - lo
+    if cnt.any():
+        ti = np.repeat(np.arange(len(dst), dtype=np.int64), cnt)
+        offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        si = order[np.repeat(lo, cnt) + offs]
+        seg = dst.seg[ti]
+        dt = dst.t[ti] - src.t[si]
+        along = np.where(dt >= 0, _part(dt, o.fw[seg]), _part(-dt, o.bw[seg]))
+        rows.append(si.astype(np.int64))
+        cols.append(ti)
+        secs.append((src.access_m[si] + dst.access_m[ti]) / speed + along)
     if direct and len(src) and len(dst):
         if np.isfinite(limit):
             m = cKDTree(src.xy).sparse_distance_matrix(cKDTree(dst.xy), limit * speed,
@@ -299,6 +309,7 @@ def nearest_facility(
     direction: str = "from_facility",
     direct: bool = True,
     max_seconds: float = np.inf,
+    threads: int | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Seconds from (or to) the nearest facility for every demand point.
 
@@ -314,6 +325,9 @@ def nearest_facility(
         Also allow the straight-line trip at the access speed.
     max_seconds : float
         Stop searching beyond this time (points further away get ``inf``).
+    threads : int, optional
+        Threads sharing the search on large networks (all cores by default; see
+        :func:`geo._dijkstra.multi_source_part`). Results do not depend on it.
 
     Returns
     -------
@@ -328,9 +342,8 @@ def nearest_facility(
     o = _oriented(net, direction)
     _, node, secs = _seeds(net, o, facilities, speed)
     label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
-    g = o.graph
-    dist, src = _dijkstra.multi_source(g.indptr, g.indices, g.weights, node, secs, label,
-                                       float(max_seconds))
+    dist, src = _nearest_search(o.graph, node, secs, label, float(max_seconds),
+                                _threads(threads), len(facilities))
     seg, t = demand.seg, demand.t
     leg = demand.access_m / speed
     via_u = dist[net.seg_u[seg]] + _part(t, o.fw[seg]) + leg
@@ -341,6 +354,37 @@ def nearest_facility(
     best = np.where(best <= max_seconds, best, np.inf)
     nearest = np.where(np.isfinite(best), nearest, -1)
     return best, nearest.astype(np.int64)
+
+
+PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than starting threads
+
+
+def _nearest_search(
+    g: CSRGraph, node: IntArray, secs: FloatArray, label: IntArray, limit: float,
+    threads: int, n_sources: int, min_nodes: int = PARALLEL_MIN_NODES,
+) -> tuple[FloatArray, IntArray]:
+    """Nearest-seed times and labels per node: one search, or ``threads`` pruning each other.
+
+    Sources are dealt out in turn (source ``i`` to thread ``i % threads``), so every
+    thread's sources spread over the whole network.
+    """
+    k = min(threads, n_sources)
+    if k <= 1 or g.n_nodes < min_nodes:
+        return _dijkstra.multi_source(g.indptr, g.indices, g.weights, node, secs, label, limit)
+    dist_all = np.full((k, g.n_nodes), np.inf)
+    label_all = np.full((k, g.n_nodes), -1, dtype=np.int64)
+    part = label % k
+
+    def run(me: int) -> None:
+        sel = part == me
+        _dijkstra.multi_source_part(g.indptr, g.indices, g.weights, node[sel], secs[sel],
+                                    label[sel], limit, dist_all, label_all, me)
+
+    with ThreadPoolExecutor(k) as pool:
+        list(pool.map(run, range(k)))
+    best = np.argmin(dist_all, axis=0)
+    cols = np.arange(g.n_nodes)
+    return dist_all[best, cols], label_all[best, cols]
 
 
 def _with_extra(
@@ -451,6 +495,30 @@ def od_matrix(
     if len(er):
         out[er, ec] = np.minimum(out[er, ec], et)
     return out
+
+
+def node_nearest(
+    net: Network,
+    facilities: Snap,
+    *,
+    access_speed_kmh: float,
+    direction: str = "from_facility",
+    max_seconds: float = np.inf,
+    threads: int | None = None,
+) -> tuple[FloatArray, IntArray]:
+    """Seconds from (or to) the nearest facility for every network node, and which one.
+
+    The node-level core of :func:`nearest_facility` (no demand legs, no straight lines):
+    ``inf`` and -1 for nodes beyond ``max_seconds``.
+    """
+    if len(facilities) == 0:
+        raise ValueError("no facilities given")
+    speed = _check(net, access_speed_kmh, facilities)
+    o = _oriented(net, direction)
+    _, node, secs = _seeds(net, o, facilities, speed)
+    label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
+    return _nearest_search(o.graph, node, secs, label, float(max_seconds), _threads(threads),
+                           len(facilities))
 
 
 def node_reach(

@@ -17,7 +17,7 @@ from pyrosm import OSM, get_data
 from geo.cache import load_networks, save_networks
 from geo.network import Network
 from geo.osm import network_from_graph, network_from_osm, network_from_xml, read_osm_ways
-from geo.travel import nearest_facility, node_reach, nodes_as_snap, od_matrix
+from geo.travel import nearest_facility, node_nearest, node_reach, nodes_as_snap, od_matrix
 
 FIXTURES = {"test": "test_pbf", "helsinki": "helsinki_pbf"}
 
@@ -51,6 +51,9 @@ def test_nearest_times_equal_networkx_on_every_node(pbf: Path, mode: str) -> Non
     ref_arr = np.array([ref.get(i, np.inf) for i in range(net.n_nodes)])
     ours, idx = nearest_facility(net, fac, every, access_speed_kmh=5.0, direct=False)
     np.testing.assert_allclose(ours, ref_arr, rtol=0, atol=1e-6)
+    at_nodes, which = node_nearest(net, fac, access_speed_kmh=5.0, threads=1)
+    np.testing.assert_allclose(at_nodes, ref_arr, rtol=0, atol=1e-6)
+    assert set(which.tolist()) <= set(range(len(sources)))
     assert np.isfinite(ours).all()  # one strongly connected component: all reached
     # the facility named is one at that time
     own = {int(s): nx.single_source_dijkstra_path_length(g, int(s)) for s in sources}

