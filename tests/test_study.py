@@ -30,18 +30,23 @@ FACILITIES = DATA / "facilities" / "facilities_luzhai.csv"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("demo") / "luzhai"
-    return run_study(LUZHAI, out), out
+def demo(luzhai_demo):  # type: ignore[no-untyped-def]
+    return luzhai_demo
 
 
 def test_demo_writes_every_output(demo) -> None:  # type: ignore[no-untyped-def]
     _, out = demo
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["coverage_by_township.csv", "coverage_summary.csv", "results.gpkg",
-                            "map.html", "run_summary.txt"])
+                            "map.html", "report.html", "coverage.xlsx", "figures",
+                            "run_summary.txt"])
     layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
-    assert {"facilities", "townships", "demand", "isochrones", "metadata"} <= layers
+    assert {"facilities", "townships", "demand", "isochrones", "metadata", "area", "coverage",
+            "summary", "bands", "gaps"} <= layers
+    stds = ["emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        f"{kind}_{s}.png" for kind in ("coverage", "share") for s in stds
+    )
 
 
 def test_coverage_table_shape_and_totals(demo) -> None:  # type: ignore[no-untyped-def]
