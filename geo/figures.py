@@ -37,7 +37,9 @@ from geo.crs import utm_crs_for
 from geo.errors import FontError
 from geo.results import Results
 
-__all__ = ["DPI", "cjk_font", "coverage_figure", "share_chart", "write_figures"]
+__all__ = [
+    "DPI", "cjk_context", "cjk_font", "coverage_figure", "render", "share_chart", "write_figures",
+]
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,8 @@ def cjk_font() -> tuple[Path, str]:
 
 
 @contextlib.contextmanager
-def _font() -> Iterator[None]:
+def cjk_context() -> Iterator[None]:
+    """matplotlib settings that draw text in the CJK font of :func:`cjk_font`."""
     _, family = cjk_font()
     with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": [family],
                          "axes.unicode_minus": False}):
@@ -230,7 +233,7 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
 
 def render(fig: Figure, path: Path) -> Path:
     """Save ``fig`` as PNG at :data:`DPI` with the CJK font in force."""
-    with _font():
+    with cjk_context():
         fig.savefig(path, dpi=DPI, format="png")
     return path
 
@@ -240,7 +243,7 @@ def write_figures(res: Results, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for std in res.standards:
-        with _font():
+        with cjk_context():
             figs = {"coverage": coverage_figure(res, std), "share": share_chart(res, std)}
         for kind, fig in figs.items():
             out.append(render(fig, folder / f"{kind}_{std}.png"))

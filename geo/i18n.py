@@ -114,6 +114,7 @@ _NOTE_GLOSS = (
     ("approximate facility positions", "机构位置为近似位置"),
     ("access legs", "道路以外路段按直线和接入速度计算"),
     ("demand-grid resolution", "按需求网格分辨率绘制"),
+    ("not applicable", "不适用"),
 )
 
 

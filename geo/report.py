@@ -119,7 +119,8 @@ def _summary_table(res: Results, lang: str) -> str:
         name = f"{html.escape(_std_label(r, lang))}<br><small>{key}</small>"
         if not missing(r.get("note")):
             rows.append(f'<tr><td class="t">{name}</td><td>{float(r["minutes"]):g}</td>'
-                        f'<td colspan="6" class="t">{html.escape(str(r["note"]))}</td></tr>')
+                        f'<td colspan="6" class="t">{html.escape(i18n.note(str(r["note"]), lang))}'
+                        "</td></tr>")
             continue
         worst = f"{r['worst_township']} ({float(r['worst_township_share']) * 100:.1f}%)"
         vals = [f"{float(r['minutes']):g}", _cell(r["target_share"], "share", lang),
@@ -158,7 +159,7 @@ def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
                      f"({html.escape(std)}, ≤ {float(first['minutes']):g} "
                      f"{t('minutes', lang)})</h2>")
         if not missing(first.get("note")):
-            parts.append(f"<p>{html.escape(str(first['note']))}</p>")
+            parts.append(f"<p>{html.escape(i18n.note(str(first['note']), lang))}</p>")
         parts.append(_township_table(rows, lang))
         parts += [_img(p, p.stem) for p in figures.get(std, [])]
         parts.append("</section>")
@@ -195,7 +196,7 @@ def _standard_sheet(wb: Workbook, res: Results, std: str, used: set[str]) -> Non
     ws.append([f"{_std_label(first, lang)} ({std}) ≤ {float(first['minutes']):g} "
                f"{i18n.text('minutes', lang)}"])
     ws["A1"].font = Font(bold=True, size=12)
-    ws.append([str(first["note"]) if not missing(first.get("note")) else ""])
+    ws.append([i18n.note(str(first["note"]), lang) if not missing(first.get("note")) else ""])
     ws.append([header(k, kind, lang) for _, k, kind in TABLE_COLUMNS])
     for cell in ws[3]:
         cell.font, cell.fill = Font(bold=True), _HEAD_FILL
