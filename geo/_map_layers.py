@@ -109,7 +109,7 @@ def township_style(row: Row | None) -> Style:
     """Fill by covered share (grey when NaN); thick red outline when the target is missed."""
     if row is None or missing(row["covered_share"]):
         return {"fillColor": NOT_APPLICABLE_FILL, "fillOpacity": 0.55, "color": "#777", "weight": 1}
-    style = {"fillColor": share_colour(float(row["covered_share"])), "fillOpacity": 0.7}
+    style = {"fillColor": share_colour(float(row["covered_share"])), "fillOpacity": 0.5}
     if not missing(row["meets_target"]) and not bool(row["meets_target"]):
         return {**style, "color": FAIL_OUTLINE_COLOUR, "weight": 4}
     return {**style, "color": PASS_OUTLINE_COLOUR, "weight": 1}
@@ -171,7 +171,7 @@ def band_layer(
     group = folium.FeatureGroup(name=name, show=show)
     for row in bands.itertuples():
         colour = BAND_COLOURS[min(labels.index(str(row.band)), len(BAND_COLOURS) - 1)]
-        style = {"color": colour, "weight": 0, "fillColor": colour, "fillOpacity": 0.55}
+        style = {"color": colour, "weight": 0, "fillColor": colour, "fillOpacity": 0.75}
         data = gpd.GeoDataFrame({"band": [row.band]}, geometry=[row.geometry], crs=bands.crs)
         folium.GeoJson(
             simplified(data, SIMPLIFY_TOLERANCE_M / 2),
@@ -283,7 +283,10 @@ def facility_layer(
                 class_name="geo-facility",
             )
             others = [str(r["name"]) for r in records if r is not rec]
-            popup = folium.Popup(facility_popup(rec, others, names, lang), max_width=360)
+            popup = folium.Popup(  # pans the map so the popup clears the title and legend
+                facility_popup(rec, others, names, lang), max_width=360,
+                auto_pan_padding_top_left=(470, 10), auto_pan_padding_bottom_right=(10, 10),
+            )
             folium.Marker(
                 [y, x], icon=icon, popup=popup, tooltip=folium.Tooltip(esc(rec["name"]))
             ).add_to(layer)

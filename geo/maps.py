@@ -79,7 +79,7 @@ _CSS = """<style>
 .geo-title{top:10px;left:55px;max-width:400px}
 .leaflet-control-layers{font-size:11px;line-height:1.3}
 .geo-title .t{font-size:15px;font-weight:bold}
-.geo-title ul{margin:2px 0;padding-left:18px}
+.geo-title ul{margin:2px 0;padding-left:18px}.geo-title summary{cursor:pointer}
 .geo-legend{bottom:30px;right:10px;max-height:70vh;overflow-y:auto;max-width:300px}
 .geo-sw{display:inline-block;width:16px;vertical-align:middle;margin-right:5px}
 .geo-icon{width:18px;height:18px;border-radius:50%;box-sizing:border-box;border:2px solid #fff;
@@ -88,6 +88,7 @@ _CSS = """<style>
 .geo-bar .tg{position:absolute;top:-4px;bottom:-4px;border-left:3px solid #d7191c}
 .geo-bar .tl{position:absolute;top:13px;font-size:10px;white-space:nowrap}
 .geo-popup th,.geo-tip th{text-align:left;padding-right:8px;font-weight:normal;color:#555}
+.geo-popup{font:12px/1.4 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
 </style>"""
 
 
@@ -174,7 +175,8 @@ def _title_html(title: str, std: _Standard, notes: Sequence[str], lang: str, day
         f"<div>{t('standard_shown', lang)}: <b>{esc(std.label)}</b> ({esc(std.key)}, "
         f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} {std.target:.0%})</div>"
         f"<div>{t('date', lang)}: {esc(day)}</div>"
-        + (f"<div>{t('assumptions', lang)}:</div><ul>{notes_html}</ul>" if notes else "")
+        + (f"<details open><summary>{t('assumptions', lang)}</summary><ul>{notes_html}</ul>"
+           "</details>" if notes else "")
         + f'<div style="color:#555">{t("road_data", lang)} {OSM_ATTRIBUTION}</div></div>'
     )
 

@@ -53,6 +53,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #999;margin-top:1.
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
 th,td{border:1px solid #bbb;padding:2px 6px;text-align:right}
 th{background:#dde6f0}td.t,th.t{text-align:left}tr.fail td{background:#f4cccc}
+td:first-child,td.s{white-space:nowrap}
 img{max-width:100%;margin:.5em 0}.src{font-size:.85em;color:#444}
 section.std{break-before:page}
 @page{size:A4;margin:15mm}
@@ -101,7 +102,8 @@ def _township_table(rows: pd.DataFrame, lang: str) -> str:
     for r in rows.to_dict("records"):
         cls = ' class="fail"' if _fails(r["meets_target"]) else ""
         cells = "".join(
-            f'<td class="{"t" if kind == "text" else ""}">{_cell(r[c], kind, lang)}</td>'
+            f'<td class="{"t" if kind == "text" else "s" if kind == "bool" else ""}">'
+            f"{_cell(r[c], kind, lang)}</td>"
             for c, _, kind in TABLE_COLUMNS
         )
         body.append(f"<tr{cls}>{cells}</tr>")
@@ -129,7 +131,8 @@ def _summary_table(res: Results, lang: str) -> str:
                 str(int(r["townships_failing"]))]
         rows.append(f'<tr><td class="t">{name}</td>' + "".join(f"<td>{v}</td>" for v in vals)
                     + "</tr>")
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    head = "".join(f'<th class="{"t" if i == 0 else ""}">{html.escape(c)}</th>'
+                   for i, c in enumerate(cols))
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
