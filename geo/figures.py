@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import textwrap
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -115,14 +116,39 @@ def _label(rows: pd.DataFrame, lang: str) -> str:
     return i18n.standard_label(str(first["label"]), "" if pd.isna(zh) else str(zh), lang)
 
 
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # CJK and full-width forms
+_TOKENS = re.compile(rf"[{_WIDE}]|[^\s{_WIDE}]+\s*|\s+")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap mixed Chinese/Latin text: a CJK character counts two columns, a Latin one."""
+    lines, line, used = [], "", 0
+    for token in _TOKENS.findall(text):
+        w = sum(2 if re.match(f"[{_WIDE}]", c) else 1 for c in token)
+        if used + w > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + token, used + w
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _na_note(ax: Any, rows: pd.DataFrame, lang: str) -> None:
+    """Say in the plot why a standard that does not apply has nothing drawn."""
+    notes = [str(n) for n in rows.get("note", pd.Series(dtype=str)) if not missing(n)]
+    if notes and rows["covered_share"].isna().all():
+        ax.text(0.5, 0.5, _wrap(i18n.note(notes[0], lang), 70), transform=ax.transAxes,
+                ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round", "fc": "white", "ec": "#999"})
+
+
 def _footer(fig: Figure, res: Results, lang: str) -> None:
     notes = "；".join(i18n.note(a, lang) for a in res.assumptions) if lang == "zh" else \
         "; ".join(res.assumptions)
     text = (f"{i18n.text('assumptions', lang)}: {notes}\n"
             f"{i18n.text('road_data', lang)} © OpenStreetMap contributors · "
             f"{i18n.text('date', lang)} {res.created}")
-    wrapped = "\n".join(textwrap.fill(line, 125 if lang == "en" else 82)
-                        for line in text.split("\n"))
+    wrapped = "\n".join(_wrap(line, 160) for line in text.split("\n"))
     fig.text(0.02, 0.01, wrapped, fontsize=6.5, va="bottom", ha="left", color="#444")
 
 
@@ -177,6 +203,7 @@ def coverage_figure(res: Results, standard: str, language: str | None = None) ->
     _scale_bar(ax, t.total_bounds)
     ax.set_axis_off()
     ax.set_aspect("equal")
+    _na_note(ax, rows, lang)
     minutes = i18n.text("minutes", lang)
     handles: list[Artist] = [
         Patch(color=c, label=f"{b} {minutes}")
@@ -204,7 +231,7 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
     rows = _rows(res, standard).sort_values("covered_share", na_position="first")
     fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.16, 0.32, 0.8, 0.58))
+    ax = fig.add_axes((0.14, 0.32, 0.66, 0.58))
     share = rows["covered_share"].astype(float).to_numpy() * 100
     target = float(rows["target_share"].iloc[0]) * 100
     ok = share >= target - 1e-9
@@ -213,18 +240,24 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
     ax.barh(y, np.nan_to_num(share), color=colours)
     ax.set_yticks(y, [str(t) for t in rows["township"]])
     for yi, s in zip(y.tolist(), share.tolist(), strict=True):
-        text = i18n.text("not_applicable", lang) if np.isnan(s) else f"{s:.1f}%"
-        ax.text(min(float(np.nan_to_num(s)), 100.0) + 1, yi, text, va="center", fontsize=8)
+        if np.isnan(s):
+            ax.text(1, yi, i18n.text("not_applicable", lang), va="center", fontsize=8)
+        elif s >= 20:  # inside the bar's end, clear of the target line
+            ax.text(s - 1, yi, f"{s:.1f}%", va="center", ha="right", fontsize=8, color="white")
+        else:
+            ax.text(s + 1, yi, f"{s:.1f}%", va="center", fontsize=8)
     ax.axvline(target, color="#222", linestyle="--", linewidth=1.5)
-    ax.text(target, len(rows) - 0.3, f" {i18n.text('target', lang)} {target:.0f}%",
-            ha="right" if target > 80 else "left", fontsize=9)
-    ax.set_xlim(0, 112)
+    ax.set_xlim(0, 100)
+    _na_note(ax, rows, lang)
     ax.set_xlabel(i18n.text("share_axis", lang))
     ax.set_title(i18n.text("bar_title", lang, label=f"{_label(rows, lang)} ({standard})"),
                  fontsize=11)
+    target_line = Line2D([], [], color="#222", linestyle="--", linewidth=1.5,
+                         label=f"{i18n.text('target', lang)} {target:.0f}%")
     ax.legend(handles=[Patch(color=PASS_BAR, label=i18n.text("meets", lang)),
-                       Patch(color=FAIL_OUTLINE_COLOUR, label=i18n.text("fails", lang))],
-              loc="lower right", fontsize=8)
+                       Patch(color=FAIL_OUTLINE_COLOUR, label=i18n.text("fails", lang)),
+                       target_line],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     _footer(fig, res, lang)
