@@ -153,11 +153,12 @@ def _footer(fig: Figure, res: Results, lang: str) -> None:
 
 
 def _scale_bar(ax: object, bounds: np.ndarray) -> None:
-    minx, miny, maxx, _ = bounds
+    minx, miny, _, maxy = bounds
     km = 10_000.0
-    x0, y0 = minx + 0.05 * (maxx - minx), miny + 0.04 * (maxx - minx)
+    x0, y0 = minx, miny - 0.03 * (maxy - miny)  # below the area, clear of the map
     ax.plot([x0, x0 + km], [y0, y0], color="#222", lw=3)  # type: ignore[attr-defined]
-    ax.text(x0 + km / 2, y0 * 1.0 + 600, "10 km", ha="center", fontsize=8)  # type: ignore[attr-defined]
+    ax.text(x0 + km / 2, y0 + 0.012 * (maxy - miny), "10 km",  # type: ignore[attr-defined]
+            ha="center", va="bottom", fontsize=8)
 
 
 def coverage_figure(res: Results, standard: str, language: str | None = None) -> Figure:

@@ -9,7 +9,8 @@ English; in Chinese pages :func:`note` puts a Chinese gloss before the known one
 from __future__ import annotations
 
 __all__ = [
-    "LANGUAGES", "TYPE_LABELS", "note", "standard_label", "text", "tier_label", "type_label",
+    "LANGUAGES", "TYPE_LABELS", "note", "source_label", "standard_label", "text", "tier_label",
+    "type_label",
 ]
 
 LANGUAGES = ("zh", "en")
@@ -116,6 +117,26 @@ _NOTE_GLOSS = (
     ("demand-grid resolution", "按需求网格分辨率绘制"),
     ("not applicable", "不适用"),
 )
+
+
+_SOURCES: dict[str, tuple[str, str]] = {
+    "facilities": ("医疗卫生机构", "facilities"),
+    "roads": ("道路", "roads"),
+    "study area": ("研究区", "study area"),
+    "townships": ("乡镇", "townships"),
+    "population": ("人口", "population"),
+    "standard": ("标准", "standard"),
+}
+
+
+def source_label(key: str, language: str) -> str:
+    """Label of a data-source row (``facilities``, ``roads``, ``standard NAME``, …)."""
+    head, _, rest = key.partition(" ")
+    if key in _SOURCES:
+        return _SOURCES[key][_index(language)]
+    if head in _SOURCES and rest:
+        return f"{_SOURCES[head][_index(language)]} {rest}"
+    return key
 
 
 def _index(language: str) -> int:

@@ -225,7 +225,8 @@ def _base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
     _offline.trim_defaults(m)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=_OSM_LINK).add_to(m)
     folium.TileLayer(
-        _BLANK_TILE, name=i18n.text("no_basemap", lang), attr=f"Road data {_OSM_LINK}", show=False
+        _BLANK_TILE, name=i18n.text("no_basemap", lang),
+        attr=f"{i18n.text('road_data', lang)} {_OSM_LINK}", show=False,
     ).add_to(m)
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(position="topleft", primary_length_unit="kilometers",

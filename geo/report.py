@@ -167,8 +167,8 @@ def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
         parts += [_img(p, p.stem) for p in figures.get(std, [])]
         parts.append("</section>")
     parts.append(f'<h2>{t("sources", lang)}</h2><table class="src">')
-    parts += [f'<tr><td class="t">{html.escape(k)}</td><td class="t">{html.escape(v)}</td></tr>'
-              for k, v in res.sources]
+    parts += [f'<tr><td class="t">{html.escape(i18n.source_label(k, lang))}</td>'
+              f'<td class="t">{html.escape(v)}</td></tr>' for k, v in res.sources]
     parts.append("</table><p class=\"src\">© OpenStreetMap contributors</p></body></html>")
     return "\n".join(parts)
 
@@ -240,7 +240,7 @@ def write_xlsx(res: Results, path: Path) -> Path:
     ws.append([i18n.text("sources", lang)])
     ws[ws.max_row][0].font = Font(bold=True)
     for k, v in res.sources:
-        ws.append([k, v])
+        ws.append([i18n.source_label(k, lang), v])
     ws.append([])
     ws.append([i18n.text("assumptions", lang)])
     ws[ws.max_row][0].font = Font(bold=True)
