@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VENDOR", "inline_assets", "trim_defaults"]
+__all__ = ["VENDOR", "OfflineError", "inline_assets", "trim_defaults"]
 
 VENDOR = Path(__file__).resolve().parent / "_vendor"
 

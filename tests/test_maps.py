@@ -26,7 +26,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo._offline import VENDOR
+from geo._offline import VENDOR, OfflineError, inline_assets
 from geo.errors import ColumnError, CoordinateError, GeoError, StandardError
 from geo.maps import FAIL_OUTLINE_COLOUR, coverage_map, save_map
 
@@ -579,3 +579,21 @@ def test_unmatched_townships_are_reported_not_dropped(
     fill = styles["寨沙镇"]["fillColor"]
     assert fill[1:3] == fill[3:5] == fill[5:7]  # grey: no data for this standard
     assert "no coverage row" in _township_props(page)["寨沙镇"]["tooltip"]
+
+
+# --------------------------------------------------------------------------- offline assets
+
+
+def test_offline_inlines_vendored_files_and_their_images() -> None:
+    page = inline_assets(
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"/>'
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+    )
+    assert not re.search(r'<(link|script)[^>]+(href|src)="https?:', page)
+    assert "url(images/" not in page and 'url("data:image/png;base64,' in page  # layers.png
+    assert "jQuery v3.7.1" in page
+
+
+def test_offline_refuses_a_script_that_is_not_vendored() -> None:
+    with pytest.raises(OfflineError, match="not vendored"):
+        inline_assets('<script src="https://cdn.example.org/d3.min.js"></script>')
