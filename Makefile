@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean
+.PHONY: demo test lint typecheck check bench clean sysdeps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +12,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## run the embedded Luzhai study into maps/luzhai/
+# Debian packages outside PyPI: chromium (browser test of map.html, driven by Playwright) and
+# fonts-noto-cjk (Chinese in the PNG figures). Installed with apt-get when missing and root.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+sysdeps:
+	@if [ -x $(CHROMIUM) ] && [ -f $(CJK_FONT) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-cjk >/dev/null; \
+	else echo "note: install chromium and fonts-noto-cjk (sudo apt-get install chromium" \
+		"fonts-noto-cjk), or set GEO_CJK_FONT to a font with Chinese characters"; fi
+
+demo: $(STAMP) sysdeps  ## run the embedded Luzhai study into maps/luzhai/
 	$(BIN)/geo demo
 
-test: $(STAMP)  ## the whole test suite (offline)
+test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", help="run a study file",
         description="Run STUDY.toml and write coverage_by_township.csv, coverage_summary.csv, "
-        "results.gpkg, map.html and run_summary.txt to --out (all or nothing).",
+        "results.gpkg, map.html, report.html, coverage.xlsx, figures/ (PNG) and run_summary.txt "
+        "to --out (all or nothing).",
     )
     run.add_argument("study", type=Path, help="study file (TOML), e.g. analysis/luzhai.toml")
     run.add_argument("--out", type=Path, required=True, help="output folder")
@@ -46,6 +47,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=DEMO_OUT,
                       help=f"output folder (default {DEMO_OUT.relative_to(ROOT)})")
+    redraw = sub.add_parser(
+        "map", help="redraw the map from a saved results.gpkg (no recomputing)",
+        description="Draw the interactive map of one standard from the results.gpkg of an "
+        "earlier run, without recomputing anything. The file is written atomically: on error "
+        "an existing map stays as it was.",
+    )
+    redraw.add_argument("results", type=Path, help="results.gpkg written by `geo run`")
+    redraw.add_argument("--standard", help="standard whose coverage colours the townships "
+                        "(default: the study's map_standard)")
+    redraw.add_argument("--out", type=Path, required=True, help="map file to write (.html)")
+    redraw.add_argument("--language", choices=("zh", "en"),
+                        help="label language (default: the study's)")
     _network_parsers(sub)
     return p
 
@@ -78,6 +91,18 @@ def _network_parsers(sub: Any) -> None:
     iso.add_argument("--max-leg-m", type=float, default=None,
                      help="longest straight access leg drawn (default: no cap)")
     iso.add_argument("--out", type=Path, required=True, help="GeoPackage to write")
+
+
+def _redraw(console: Console, args: argparse.Namespace) -> int:
+    from geo.outputs import redraw_map
+
+    try:
+        path = redraw_map(args.results, args.out, args.standard, args.language)
+    except GeoError as e:
+        console.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+        return 2
+    console.print(f"Wrote {path}")
+    return 0
 
 
 def _print_result(console: Console, result: object, out: Path) -> None:
@@ -117,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     console = Console(width=None if sys.stdout.isatty() else 120)
+    if args.command == "map":
+        return _redraw(console, args)
     if args.command in ("network", "isochrones"):
         from geo.cli_network import run_isochrones, run_network_build
 

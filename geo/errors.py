@@ -10,6 +10,7 @@ __all__ = [
     "ColumnError",
     "CoordinateError",
     "DuplicateIdError",
+    "FontError",
     "GeoError",
     "InputFileError",
     "NetworkError",
@@ -20,6 +21,10 @@ __all__ = [
 
 class GeoError(ValueError):
     """Base class of all errors raised by :mod:`geo`."""
+
+
+class FontError(GeoError):
+    """No font with Chinese characters for the figures."""
 
 
 class InputFileError(GeoError):

@@ -1,122 +1,105 @@
-"""Interactive coverage maps (folium): townships coloured by population covered, per standard.
+"""Interactive coverage maps (folium): one self-contained, offline HTML page per study run.
 
-A map shows one standard: townships filled by the share of their population within its
-travel time, outlined thick red below target; each standard's covered area is a toggleable
-layer; facilities are markers with popups; a title block gives the standard, the date, every
-assumption in force and "© OpenStreetMap contributors" (the travel times use OSM roads).
+A map shows one *selected* standard: townships filled by the share of their population within
+its travel time, outlined thick red below target (the legend's colour bar marks the target).
+For every standard, its travel-time bands (0–15, 15–30, 30–60, 60–120, >120 min: unions of
+demand-grid cells by their computed minutes; all off at first) and its coverage gap (where
+the people beyond reach are; the selected standard's on at first) are toggleable layers.
+Facilities are markers with popups. A title block gives the study, the standard, the date,
+every assumption in force and "© OpenStreetMap contributors". Scale bar, full-screen and
+measure controls; labels in Chinese or English (``language``).
+
+Offline: Leaflet and the plugins are inlined from ``geo/_vendor`` (:mod:`geo._offline`), so
+the page draws with no network; the OpenStreetMap tiles are a base layer that needs one, and
+"no basemap" is the other.
 
 Facilities at exactly one position (in Luzhai six of them at the county seat) each get their
 own marker, moved a fixed number of *pixels* onto a ring around the true position (marked by a
-black dot): every one stays clickable at every zoom, and none is drawn at a false place, as a
-metric offset would do at high zoom. The popup says the marker was moved and names the others.
-
-Popups, tooltips and the title block hold Chinese text literally; folium embeds the township
-GeoJSON as JSON with ``\\uXXXX`` escapes, which the browser decodes. Pages are UTF-8.
+black dot): every one stays clickable at every zoom, and none is drawn at a false place. The
+popup says the marker was moved and names the others.
 """
 
 from __future__ import annotations
 
-import html
-import itertools
 import logging
-import math
 import os
 import tempfile
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
-import branca.colormap as cm
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 from branca.element import Element, Figure
+from folium.plugins import Fullscreen, MeasureControl
 
-from geo.crs import utm_crs_for
+from geo import _offline, i18n
+from geo._map_layers import (
+    BAND_COLOURS,
+    FACILITY_STYLES,
+    FAIL_OUTLINE_COLOUR,
+    GAP_COLOUR,
+    NOT_APPLICABLE_FILL,
+    PASS_OUTLINE_COLOUR,
+    YLGNBU,
+    band_layer,
+    constant,
+    esc,
+    facility_layer,
+    facility_styles,
+    gap_layer,
+    simplified,
+    township_layer,
+)
+from geo.bands import band_labels
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, StandardError
 
-__all__ = ["FACILITY_STYLES", "FAIL_OUTLINE_COLOUR", "coverage_map", "save_map"]
+__all__ = ["FACILITY_STYLES", "FAIL_OUTLINE_COLOUR", "coverage_map", "layer_names", "save_map"]
 
 logger = logging.getLogger(__name__)
 
-Row = Mapping[Hashable, Any]
-Style = dict[str, Any]
-
-FAIL_OUTLINE_COLOUR = "#d7191c"
-PASS_OUTLINE_COLOUR = "#4d4d4d"
-NOT_APPLICABLE_FILL = "#bdbdbd"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-SIMPLIFY_TOLERANCE_M = 50.0
-
-#: facility type -> (marker colour, one-letter glyph, legend label)
-FACILITY_STYLES: dict[str, tuple[str, str, str]] = {
-    "county_general_hospital": ("#b2182b", "H", "County general hospital"),
-    "county_tcm_hospital": ("#762a83", "T", "County TCM hospital"),
-    "county_mch_hospital": ("#c51b7d", "M", "County maternal and child health hospital"),
-    "county_cdc": ("#8c510a", "C", "County CDC"),
-    "private_hospital": ("#525252", "P", "Private hospital"),
-    "central_township_health_center": ("#1b7837", "Z", "Central township health centre"),
-    "township_health_center": ("#4d9221", "W", "Township health centre"),
-    "community_health_service_center": ("#2166ac", "S", "Community health service centre"),
-    "village_clinic": ("#35978f", "V", "Village clinic"),
-}
-_EXTRA_COLOURS = ("#e08214", "#542788", "#01665e", "#7f3b08", "#40004b", "#053061")
-_ISO_COLOURS = ("#e66101", "#5e3c99", "#018571", "#a6611a", "#0571b0", "#ca0020")
-# ColorBrewer YlGnBu, 7 classes: sequential and colour-blind safe.
-_YLGNBU = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
 # A 1x1 white GIF as the tile of the "No basemap" layer: draws with no network at all.
 _BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 _OSM_LINK = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-_ICON_PX = 18
 _REQUIRED = {  # required columns, space-separated
     "facilities": "id name type",
     "townships": "township",
     "coverage": "township standard label minutes population covered_share target_share "
     "meets_target median_minutes max_minutes",
-    "isochrones": "standard label minutes",
+    "bands": "standard band",
+    "gaps": "standard township minutes population",
 }
 _CSS = """<style>
-.geo-box{position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;
- border-radius:4px;box-shadow:0 0 4px #888;font:12px/1.45 sans-serif;word-break:normal;
- overflow-wrap:normal;hyphens:none}
-.geo-title{top:10px;left:55px;max-width:460px}.geo-title .t{font-size:16px;font-weight:bold}
-.geo-title ul{margin:2px 0;padding-left:18px}.geo-legend{bottom:30px;right:10px}
+.geo-box{position:fixed;z-index:1000;background:rgba(255,255,255,.93);padding:6px 10px;
+ border-radius:4px;box-shadow:0 0 4px #888;font:12px/1.45 "Noto Sans CJK SC","Microsoft YaHei",
+ "PingFang SC",sans-serif;word-break:normal;overflow-wrap:normal;hyphens:none}
+.geo-title{top:10px;left:55px;max-width:400px}
+.leaflet-control-layers{font-size:11px;line-height:1.3}
+.geo-title .t{font-size:15px;font-weight:bold}
+.geo-title ul{margin:2px 0;padding-left:18px}.geo-title summary{cursor:pointer}
+.geo-legend{bottom:30px;right:10px;max-height:70vh;overflow-y:auto;max-width:300px}
 .geo-sw{display:inline-block;width:16px;vertical-align:middle;margin-right:5px}
 .geo-icon{width:18px;height:18px;border-radius:50%;box-sizing:border-box;border:2px solid #fff;
  box-shadow:0 0 3px #000;color:#fff;text-align:center;font:bold 10px/14px sans-serif}
+.geo-bar{position:relative;height:12px;margin:3px 0 14px;border:1px solid #999}
+.geo-bar .tg{position:absolute;top:-4px;bottom:-4px;border-left:3px solid #d7191c}
+.geo-bar .tl{position:absolute;top:13px;font-size:10px;white-space:nowrap}
 .geo-popup th,.geo-tip th{text-align:left;padding-right:8px;font-weight:normal;color:#555}
+.geo-popup{font:12px/1.4 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
 </style>"""
 
 
 class _Standard(NamedTuple):
-    """A standard's key and label, its name in the layer control, and its covered area."""
+    """A standard's key, label (in the map's language), threshold, target, applicability."""
 
     key: str
     label: str
-    name: str  # "emergency_1h: within 60 min", "+ (not applicable)" or "(nothing covered)"
-    geometry: Any  # shapely geometry, possibly empty
-
-
-def _esc(value: object) -> str:
-    """HTML-escape text, and ``\\``, backtick, ``$``: folium puts it in JS template literals."""
-    text = html.escape(str(value), quote=False)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-def _fmt(value: Any, kind: str) -> str:
-    """Format a number for a tooltip: ``share``, ``int`` or ``min``; missing gives a dash."""
-    if _missing(value) or value == "":
-        return "–"
-    if kind == "share":
-        return f"{float(value) * 100:.1f}%"
-    return f"{float(value):,.0f}" if kind == "int" else f"{float(value):.0f} min"
+    minutes: float
+    target: float
+    applicable: bool
 
 
 def _wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -160,227 +143,95 @@ def _check_inputs(frames: Mapping[str, pd.DataFrame], standard: str) -> None:
         raise CoordinateError(f"facilities {ids} have no point geometry: give each lon/lat")
 
 
-def _simplified(
-    gdf: gpd.GeoDataFrame, tolerance_m: float = SIMPLIFY_TOLERANCE_M
-) -> gpd.GeoDataFrame:
-    """Copy of ``gdf`` without empty rows, simplified by ``tolerance_m`` metres (in UTM)."""
-    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
-    if gdf.empty:
-        return gdf
-    minx, miny, maxx, maxy = gdf.total_bounds
-    utm = utm_crs_for((minx + maxx) / 2.0, (miny + maxy) / 2.0)
-    simple = gdf.geometry.to_crs(utm).simplify(tolerance_m, preserve_topology=True).to_crs(4326)
-    # 1e-5 degrees is about 1 m: far below the tolerance, and it halves the HTML size.
-    return gdf.set_geometry(shapely.transform(simple.values, lambda xy: np.round(xy, 5)))
-
-
-def _standards(coverage: pd.DataFrame, isochrones: gpd.GeoDataFrame) -> list[_Standard]:
-    """Every standard of the coverage table and the isochrones, with its covered area."""
-    iso = isochrones.assign(standard=isochrones["standard"].astype(str))
-    cov = coverage.assign(standard=coverage["standard"].astype(str))
+def _standards(coverage: pd.DataFrame, lang: str) -> list[_Standard]:
+    """Every standard of the coverage table, in order, with its label in ``lang``."""
     out = []
-    for key in dict.fromkeys([*cov["standard"], *iso["standard"]]):
-        rows, cov_rows = iso[iso["standard"] == key], cov[cov["standard"] == key]
-        meta = cov_rows if len(cov_rows) else rows  # coverage has the human-readable label
-        union = gpd.GeoDataFrame(geometry=[shapely.union_all(rows.geometry.values)], crs=4326)
-        drawn = _simplified(union).geometry  # union first: rounding may break validity
-        geom = drawn.iloc[0] if len(drawn) else shapely.Polygon()
-        label, minutes = str(meta["label"].iloc[0]), float(meta["minutes"].iloc[0])
-        name = f"{key}: {label}" if math.isnan(minutes) else f"{key}: within {minutes:g} min"
-        if len(cov_rows) and cov_rows["covered_share"].isna().all():
-            name += " (not applicable)"
-        elif geom.is_empty:
-            name += " (nothing covered)"
-        out.append(_Standard(key, label, name, geom))
+    for key, rows in coverage.groupby(coverage["standard"].astype(str), sort=False):
+        first = rows.iloc[0]
+        zh = first.get("label_zh", "")
+        label = i18n.standard_label(str(first["label"]), "" if pd.isna(zh) else str(zh), lang)
+        applicable = bool(rows["covered_share"].notna().any())
+        minutes, target = float(first["minutes"]), float(first["target_share"])
+        out.append(_Standard(str(key), label, minutes, target, applicable))
     return out
 
 
-def _township_style(row: Row | None, colormap: cm.LinearColormap) -> Style:
-    """Fill by covered share (grey when NaN); thick red outline when the target is missed."""
-    if row is None or _missing(row["covered_share"]):
-        return {"fillColor": NOT_APPLICABLE_FILL, "fillOpacity": 0.55, "color": "#777", "weight": 1}
-    style = {"fillColor": colormap.rgb_hex_str(float(row["covered_share"])), "fillOpacity": 0.7}
-    if not _missing(row["meets_target"]) and not bool(row["meets_target"]):
-        return {**style, "color": FAIL_OUTLINE_COLOUR, "weight": 4}
-    return {**style, "color": PASS_OUTLINE_COLOUR, "weight": 1}
+def layer_names(std_key: str, label: str, language: str, applicable: bool = True) -> dict[str, str]:
+    """Names of one standard's layers in the layer control: ``bands``, ``gaps``, ``townships``."""
+    suffix = "" if applicable else f" – {i18n.text('not_applicable', language).split(' / ')[0]}"
+    return {
+        "bands": f"{i18n.text('bands_layer', language)}: {label} ({std_key}){suffix}",
+        "gaps": f"{i18n.text('gaps_layer', language)}: {label} ({std_key})",
+        "townships": f"{i18n.text('townships_layer', language)}: {label} ({std_key})",
+    }
 
 
-def _township_tooltip(name: str, row: Row | None) -> str:
-    """HTML table: population, covered share, target, pass/fail, minutes and the note."""
-    if row is None:
-        return f"<b>{_esc(name)}</b><br>no coverage row for this standard"
-    meets = row["meets_target"]
-    status = "–" if _missing(meets) else ("meets target" if bool(meets) else "below target")
-    minutes = [_fmt(row.get(c), "min") for c in ("median_minutes", "p90_minutes", "max_minutes")]
-    people = _fmt(row.get("covered_population"), "int")
-    cells = [
-        ("Population", _fmt(row["population"], "int")),
-        ("Covered", f"{_fmt(row['covered_share'], 'share')} ({people} people)"),
-        ("Target", _fmt(row["target_share"], "share")),
-        ("Status", status),
-        ("Median / p90 / max", " / ".join(minutes)),
-    ]
-    note = row.get("note")
-    if not _missing(note) and str(note).strip():
-        cells.append(("Note", str(note)))
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in cells)
-    head = f"<b>{_esc(name)}</b> · {_esc(row['label'])}"
-    return f'<div class="geo-tip">{head}<table>{body}</table></div>'
-
-
-def _constant(style: Style) -> Callable[[dict[str, Any]], Style]:
-    return lambda _feature: dict(style)
-
-
-def _township_layer(
-    townships: gpd.GeoDataFrame, coverage: pd.DataFrame, standard: str, colormap: Any
-) -> folium.GeoJson:
-    """GeoJson of the township areas; feature ids are the township names."""
-    sel = coverage[coverage["standard"] == standard]
-    rows: dict[str, Row] = {str(r["township"]): r for r in sel.to_dict("records")}
-    names = [str(t) for t in townships["township"]]
-    if missing := sorted(set(names) - set(rows)):
-        logger.warning("no %s coverage row for township(s) %s: drawn grey", standard, missing)
-    if extra := sorted(set(rows) - set(names)):
-        logger.warning("coverage rows for %s have no township polygon: not drawn", extra)
-    styles = {n: _township_style(rows.get(n), colormap) for n in names}
-    tips = [_township_tooltip(n, rows.get(n)) for n in names]
-    data = townships[[townships.geometry.name]].assign(township=names, tooltip=tips)
-    data.index = pd.Index(names)  # GeoJSON feature ids: the styles are looked up by them
-    return folium.GeoJson(
-        _simplified(data),
-        name=f"Townships: share covered ({standard})",
-        style_function=lambda f: dict(styles[f["id"]]),
-        highlight_function=lambda f: {**styles[f["id"]], "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
-    )
-
-
-def _facility_styles(types: Sequence[str]) -> dict[str, tuple[str, str, str]]:
-    """Known types from :data:`FACILITY_STYLES`; others get a colour in sorted order."""
-    styles = {t: FACILITY_STYLES[t] for t in types if t in FACILITY_STYLES}
-    for i, t in enumerate(sorted({t for t in types if t not in FACILITY_STYLES})):
-        colour = _EXTRA_COLOURS[i % len(_EXTRA_COLOURS)]
-        styles[t] = (colour, (t[:1] or "?").upper(), t.replace("_", " "))
-    return styles
-
-
-def _ring_offsets(n: int) -> list[tuple[int, int]]:
-    """Pixel offsets (dx, dy; y down) putting ``n`` markers on a ring, the first on top."""
-    if n == 1:
-        return [(0, 0)]
-    radius = max(14, math.ceil(n * (_ICON_PX + 2) / (2 * math.pi)))
-    angles = [2 * math.pi * i / n - math.pi / 2 for i in range(n)]
-    return [(round(radius * math.cos(a)), round(radius * math.sin(a))) for a in angles]
-
-
-def _facility_popup(fac: Row, label: str, others: list[str]) -> str:
-    fields = [
-        ("English name", fac.get("name_en")),
-        ("Type", f"{label} ({fac['type']})"),
-        ("Grade", fac.get("grade")),
-        ("Location quality", fac.get("location_quality")),
-        ("ID", fac["id"]),
-    ]
-    body = "".join(
-        f"<tr><th>{k}</th><td>{'–' if _missing(v) or v == '' else _esc(v)}</td></tr>"
-        for k, v in fields
-    )
-    shared = ""
-    if others:
-        names = _esc(", ".join(others))
-        shared = f"<p><i>Marker moved a few pixels: this position is shared with {names}.</i></p>"
-    return f'<div class="geo-popup"><b>{_esc(fac["name"])}</b><table>{body}</table>{shared}</div>'
-
-
-def _facility_layer(facilities: gpd.GeoDataFrame, styles: dict[str, Any]) -> folium.FeatureGroup:
-    """One DivIcon marker per facility; co-located ones spread on a pixel ring."""
-    layer = folium.FeatureGroup(name="Health facilities")
-    fac = facilities.assign(_x=facilities.geometry.x.round(7), _y=facilities.geometry.y.round(7))
-    half = _ICON_PX // 2
-    for (x, y), group in fac.sort_values("id").groupby(["_x", "_y"], sort=True):
-        records = group.to_dict("records")
-        if len(records) > 1:
-            tip = f"true position of {len(records)} facilities"
-            folium.CircleMarker(
-                [y, x], radius=3, color="#000", weight=1, fill=True, fill_opacity=1, tooltip=tip
-            ).add_to(layer)
-        for rec, (dx, dy) in zip(records, _ring_offsets(len(records)), strict=True):
-            colour, glyph, label = styles[str(rec["type"])]
-            icon = folium.DivIcon(
-                html=f'<div class="geo-icon" style="background:{colour}">{_esc(glyph)}</div>',
-                icon_size=(_ICON_PX, _ICON_PX),
-                icon_anchor=(half - dx, half - dy),
-                popup_anchor=(dx, dy - half),
-                class_name="geo-facility",
-            )
-            others = [str(r["name"]) for r in records if r is not rec]
-            popup = folium.Popup(_facility_popup(rec, label, others), max_width=340)
-            folium.Marker(
-                [y, x], icon=icon, popup=popup, tooltip=folium.Tooltip(_esc(rec["name"]))
-            ).add_to(layer)
-    return layer
-
-
-def _isochrone_layers(m: folium.Map, standards: list[_Standard], shown: str) -> None:
-    """One FeatureGroup per standard; only ``shown`` (in the legend's orange) is on at first."""
-    others = itertools.cycle(_ISO_COLOURS[1:])
-    for std in standards:
-        group = folium.FeatureGroup(name=std.name, show=std.key == shown)
-        colour = _ISO_COLOURS[0] if std.key == shown else next(others)
-        if not std.geometry.is_empty:
-            style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.15}
-            folium.GeoJson(
-                shapely.geometry.mapping(std.geometry),
-                style_function=_constant(style),
-                control=False,
-                interactive=False,  # township tooltips underneath stay reachable
-            ).add_to(group)
-        group.add_to(m)
-
-
-def _title_html(title: str, std: _Standard, notes: Sequence[str]) -> str:
+def _title_html(title: str, std: _Standard, notes: Sequence[str], lang: str, day: str) -> str:
     """Title block: title, standard shown, date, each note on its own line, attribution."""
-    notes_html = "".join(f"<li>{_esc(n)}</li>" for n in notes)
+    notes_html = "".join(f"<li>{esc(i18n.note(n, lang))}</li>" for n in notes)
+    t = i18n.text
     return (
-        f'<div class="geo-box geo-title"><div class="t">{_esc(title)}</div>'
-        f"<div>Standard shown: <b>{_esc(std.key)}</b> – {_esc(std.label)}</div>"
-        f"<div>Date: {date.today().isoformat()}</div>"
-        + (f"<div>Assumptions:</div><ul>{notes_html}</ul>" if notes else "")
-        + f'<div style="color:#555">Road data {OSM_ATTRIBUTION}</div></div>'
+        f'<div class="geo-box geo-title"><div class="t">{esc(title)}</div>'
+        f"<div>{t('standard_shown', lang)}: <b>{esc(std.label)}</b> ({esc(std.key)}, "
+        f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} {std.target:.0%})</div>"
+        f"<div>{t('date', lang)}: {esc(day)}</div>"
+        + (f"<details open><summary>{t('assumptions', lang)}</summary><ul>{notes_html}</ul>"
+           "</details>" if notes else "")
+        + f'<div style="color:#555">{t("road_data", lang)} {OSM_ATTRIBUTION}</div></div>'
     )
 
 
-def _legend_html(types: dict[str, tuple[str, str, str]]) -> str:
-    """Legend: grey fill, pass/fail outlines, covered area, facility types, shared position."""
+def _colour_bar(std: _Standard, lang: str) -> str:
+    """Township fill ramp 0–100 % with the target marked by a red line."""
+    ramp = ",".join(YLGNBU)
+    pos = f"{min(max(std.target, 0.0), 1.0) * 100:.0f}%"
+    anchor = "right:0" if std.target > 0.8 else f"left:{pos}"
+    return (
+        f"<div>{esc(i18n.text('covered_share', lang))} (0–100%)</div>"
+        f'<div class="geo-bar" style="background:linear-gradient(to right,{ramp})">'
+        f'<span class="tg" style="left:{pos}"></span>'
+        f'<span class="tl" style="{anchor}">{esc(i18n.text("target", lang))} {std.target:.0%}'
+        f"</span></div>"
+    )
+
+
+def _legend_html(std: _Standard, types: Mapping[str, tuple[str, str]], lang: str) -> str:
+    """Legend: share ramp + target, outlines, bands, gap, facility types, shared position."""
+    t = i18n.text
+    minutes = t("minutes", lang)
     rows = [
-        (f"height:10px;background:{NOT_APPLICABLE_FILL}", "", "standard not applicable / no data"),
-        (f"border-top:1px solid {PASS_OUTLINE_COLOUR}", "", "township meets target"),
-        (f"border-top:4px solid {FAIL_OUTLINE_COLOUR}", "", "township below target"),
-        (
-            "height:10px;background:#fbe0cc;border:1px solid #e66101",
-            "",
-            "covered area, standard shown",
-        ),
-        *((f"background:{c}", g, label) for c, g, label in types.values()),
-        ("height:6px;width:6px;border-radius:50%;background:#000", "", "shared true position"),
+        (f"height:10px;background:{NOT_APPLICABLE_FILL}", "", t("not_applicable", lang)),
+        (f"border-top:1px solid {PASS_OUTLINE_COLOUR}", "", t("township_meets", lang)),
+        (f"border-top:4px solid {FAIL_OUTLINE_COLOUR}", "", t("township_fails", lang)),
+        *((f"height:10px;background:{c}", "", f"{t('bands_layer', lang)} {b} {minutes}")
+          for b, c in zip(band_labels(), BAND_COLOURS, strict=False)),
+        (f"height:10px;background:{GAP_COLOUR};opacity:.6", "", t("gaps_layer", lang)),
+        *((f"background:{c}", g, i18n.type_label(k, lang)) for k, (c, g) in types.items()),
+        ("height:6px;width:6px;border-radius:50%;background:#000", "", t("shared_position", lang)),
     ]
     body = "".join(
-        f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{_esc(g)}</span>'
-        f"{_esc(text)}</div>"
+        f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{esc(g)}</span>'
+        f"{esc(text)}</div>"
         for css, g, text in rows
     )
-    return f'<div class="geo-box geo-legend"><b>Legend</b>{body}</div>'
+    return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{_colour_bar(std, lang)}'
+            f'{body}<div style="color:#555">{esc(t("bands_note", lang))}</div></div>')
 
 
-def _base_map(boundary: gpd.GeoDataFrame) -> folium.Map:
-    """Map fitted to ``boundary`` with OpenStreetMap and a blank (offline) base layer."""
+def _base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
+    """Map fitted to ``boundary``: OSM tiles or a blank base, scale, full screen, measure."""
     minx, miny, maxx, maxy = boundary.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True)
+    _offline.trim_defaults(m)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=_OSM_LINK).add_to(m)
     folium.TileLayer(
-        _BLANK_TILE, name="No basemap (works offline)", attr=f"Road data {_OSM_LINK}"
+        _BLANK_TILE, name=i18n.text("no_basemap", lang),
+        attr=f"{i18n.text('road_data', lang)} {_OSM_LINK}", show=False,
     ).add_to(m)
+    Fullscreen(position="topleft").add_to(m)
+    MeasureControl(position="topleft", primary_length_unit="kilometers",
+                   secondary_length_unit="meters", primary_area_unit="sqkilometers",
+                   secondary_area_unit="hectares").add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
 
@@ -390,11 +241,14 @@ def coverage_map(
     facilities: gpd.GeoDataFrame,
     townships: gpd.GeoDataFrame,
     coverage: pd.DataFrame,
-    isochrones: gpd.GeoDataFrame,
+    bands: gpd.GeoDataFrame,
+    gaps: gpd.GeoDataFrame,
     boundary: gpd.GeoDataFrame,
     standard: str,
     title: str,
     notes: Sequence[str],
+    language: str = "zh",
+    created: str | None = None,
 ) -> folium.Map:
     """Build the interactive coverage map of one standard.
 
@@ -402,30 +256,36 @@ def coverage_map(
     ----------
     facilities : geopandas.GeoDataFrame
         Points with ``id``, ``name``, ``type`` and optional ``name_en``, ``grade``,
-        ``location_quality``. Co-located facilities are spread on a ring of pixels.
+        ``location_quality``, ``tier``, ``peer_minutes``, ``peer_id`` (see
+        :func:`geo.tiers.nearest_peer`). Co-located facilities are spread on a pixel ring.
     townships : geopandas.GeoDataFrame
         Township polygons with a unique ``township`` column.
     coverage : pandas.DataFrame
-        One row per (township, standard): ``label``, ``minutes``, ``population``,
-        ``covered_population``, ``covered_share`` (0..1, NaN when not applicable),
-        ``target_share``, ``meets_target``, ``median_minutes``, ``p90_minutes``,
+        One row per (township, standard): ``label`` (and optional ``label_zh``),
+        ``minutes``, ``population``, ``covered_population``, ``covered_share`` (0..1, NaN
+        when not applicable), ``target_share``, ``meets_target``, ``median_minutes``,
         ``max_minutes``, ``note``.
-    isochrones : geopandas.GeoDataFrame
-        Covered area per ``standard`` (``label``, ``minutes``); geometries may be empty.
+    bands : geopandas.GeoDataFrame
+        Travel-time bands (:func:`geo.bands.travel_time_bands`): ``standard``, ``band``.
+    gaps : geopandas.GeoDataFrame
+        Coverage gaps (:func:`geo.bands.coverage_gaps`).
     boundary : geopandas.GeoDataFrame
         Study-area outline; the map opens fitted to it.
     standard : str
         The standard whose covered share colours the townships.
     title : str
-        Map title.
+        Map title (the study's).
     notes : Sequence[str]
         Assumptions in force, each shown on its own line in the title block.
+    language : {"zh", "en"}
+        Language of the labels; names the data has in both languages are shown in both.
+    created : str, optional
+        Date shown in the title block (the run's date); today when not given.
 
     Returns
     -------
     folium.Map
-        Write it with :func:`save_map`. Inputs in another CRS are reprojected to EPSG:4326;
-        polygons are simplified by 50 m before drawing.
+        Write it with :func:`save_map` (which inlines the scripts: offline page).
 
     Raises
     ------
@@ -435,32 +295,40 @@ def coverage_map(
         facilities without a point or an input without a CRS.
     """
     facilities, townships = _wgs84(facilities, "facilities"), _wgs84(townships, "townships")
-    isochrones, boundary = _wgs84(isochrones, "isochrones"), _wgs84(boundary, "boundary")
-    frames = {"facilities": facilities, "townships": townships, "coverage": coverage}
-    _check_inputs({**frames, "isochrones": isochrones}, standard)
-    standards = _standards(coverage, isochrones)
-    shown = next(s for s in standards if s.key == standard)
-    caption = f"Share of population covered: {standard} ({shown.label})"
-    colormap = cm.LinearColormap(
-        _YLGNBU, vmin=0.0, vmax=1.0, caption=caption, tick_labels=[0, 0.2, 0.4, 0.6, 0.8, 1]
-    )
-    m = _base_map(boundary)
-    _township_layer(townships, coverage, standard, colormap).add_to(m)
-    _isochrone_layers(m, standards, standard)
-    line: Style = {"color": "#222222", "weight": 2.5, "fill": False, "dashArray": "6 4"}
+    bands, gaps = _wgs84(bands, "bands"), _wgs84(gaps, "gaps")
+    boundary = _wgs84(boundary, "boundary")
+    frames = {"facilities": facilities, "townships": townships, "coverage": coverage,
+              "bands": bands, "gaps": gaps}
+    _check_inputs(frames, standard)
+    i18n.text("legend", language)  # refuses an unknown language early
+    stds = _standards(coverage, language)
+    shown = next(s for s in stds if s.key == standard)
+    m = _base_map(boundary, language)
+    names = layer_names(shown.key, shown.label, language)
+    township_layer(townships, coverage, standard, names["townships"], language).add_to(m)
+    labels = band_labels()
+    for std in stds:
+        names = layer_names(std.key, std.label, language, std.applicable)
+        sel = bands[bands["standard"].astype(str) == std.key]
+        band_layer(sel, names["bands"], False, labels).add_to(m)  # off at first: one click
+    for std in (s for s in stds if s.applicable):
+        sel = gaps[gaps["standard"].astype(str) == std.key]
+        gap_layer(sel, layer_names(std.key, std.label, language)["gaps"], std.key == standard,
+                  language).add_to(m)
+    line = {"color": "#222222", "weight": 2.5, "fill": False, "dashArray": "6 4"}
     folium.GeoJson(
-        _simplified(boundary[[boundary.geometry.name]]),
-        name="Study area boundary",
-        style_function=_constant(line),
+        simplified(boundary[[boundary.geometry.name]]),
+        name=i18n.text("boundary_layer", language),
+        style_function=constant(line),
         interactive=False,
     ).add_to(m)
-    types = _facility_styles([str(t) for t in facilities["type"]])
-    _facility_layer(facilities, types).add_to(m)
-    colormap.add_to(m)
+    types = facility_styles([str(t) for t in facilities["type"]])
+    facility_layer(facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
     root = cast(Figure, m.get_root())
     root.header.add_child(Element(_CSS), name="geo_css")
-    root.html.add_child(Element(_title_html(title, shown, notes)), name="geo_title")
-    root.html.add_child(Element(_legend_html(types)), name="geo_legend")
+    day = created or date.today().isoformat()
+    root.html.add_child(Element(_title_html(title, shown, notes, language, day)), name="geo_title")
+    root.html.add_child(Element(_legend_html(shown, types, language)), name="geo_legend")
     folium.LayerControl(collapsed=False).add_to(m)
     logger.debug("coverage map of %s: %d facilities", standard, len(facilities))
     return m
@@ -469,9 +337,11 @@ def coverage_map(
 def save_map(m: folium.Map, path: str | Path) -> Path:
     """Write ``m`` as UTF-8 HTML atomically and return the path.
 
-    The map is rendered first, then written to a temporary file in the target folder
-    and moved over ``path`` with :func:`os.replace`: a failure at any step leaves an
-    existing file at ``path`` untouched and no temporary file behind.
+    The map is rendered first, with every script and stylesheet inlined from
+    ``geo/_vendor`` (the page needs no network but for base-map tiles), then written to
+    a temporary file in the target folder and moved over ``path`` with :func:`os.replace`:
+    a failure at any step leaves an existing file at ``path`` untouched and no temporary
+    file behind.
 
     Parameters
     ----------
@@ -486,7 +356,7 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
     """
     target = Path(path)
-    page = m.get_root().render()
+    page = _offline.inline_assets(m.get_root().render())
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -1,90 +1,82 @@
-"""Write a study's outputs: tables, GeoPackage, map and run summary, all or nothing.
+"""Write a study's outputs: tables, GeoPackage, map, figures and report, all or nothing.
 
 Everything is written into a staging folder next to the output folder; only when
 every file is complete are they moved into place (``os.replace``, atomic per file on
-one file system). A failure removes the staging folder and leaves the output folder
-as it was.
+one file system; the ``figures`` folder is swapped in whole). A failure removes the
+staging folder and leaves the output folder as it was.
+
+:func:`redraw_map` draws a map again from a saved ``results.gpkg`` (``geo map``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import logging
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-
-from geo import maps
+from geo import figures, maps, report
+from geo.errors import StandardError
+from geo.results import Results, from_study, read_gpkg, write_gpkg
 
 if TYPE_CHECKING:
     from geo.study import StudyResult
 
-__all__ = ["OUTPUT_FILES", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "redraw_map", "write_outputs"]
+
+log = logging.getLogger(__name__)
 
 OUTPUT_FILES = (
     "coverage_by_township.csv",
     "coverage_summary.csv",
     "results.gpkg",
     "map.html",
+    "report.html",
+    "coverage.xlsx",
+    "figures",
     "run_summary.txt",
 )
 
 
-def _basis(result: StudyResult) -> str:
-    return "; ".join(result.assumptions)
-
-
-def _tables(result: StudyResult, stage: Path) -> None:
-    basis = _basis(result)
-    table = result.coverage.copy()
-    table["basis"] = basis
+def _tables(res: Results, stage: Path) -> None:
+    basis = "; ".join(res.assumptions)
+    table = res.coverage.drop(columns="label_zh").assign(basis=basis)
     table.to_csv(stage / "coverage_by_township.csv", index=False, encoding="utf-8")
-    summary = result.summary.copy()
-    summary["basis"] = basis
+    summary = res.summary.drop(columns="label_zh").assign(basis=basis)
     summary.to_csv(stage / "coverage_summary.csv", index=False, encoding="utf-8")
 
 
-def _gpkg(result: StudyResult, stage: Path) -> None:
-    path = stage / "results.gpkg"
-    basis = _basis(result)
-    fac = result.facilities.copy()
-    fac["basis"] = basis
-    fac.to_file(path, layer="facilities", driver="GPKG")
-    town = result.townships.copy()
-    wide = result.coverage.pivot(index="township", columns="standard", values="covered_share")
-    wide.columns = [f"covered_share_{c}" for c in wide.columns]
-    town = town.merge(wide, left_on="township", right_index=True, how="left")
-    town["basis"] = basis
-    town.to_file(path, layer="townships", driver="GPKG")
-    demand = result.demand.copy()
-    demand["basis"] = basis
-    demand.to_file(path, layer="demand", driver="GPKG")
-    iso = result.isochrones.copy()
-    iso["basis"] = basis
-    iso.to_file(path, layer="isochrones", driver="GPKG")
-    meta = pd.DataFrame(
-        {"key": ["study", "title", "created", *[f"assumption_{i + 1}" for i in
-                                                range(len(result.assumptions))]],
-         "value": [result.study.name, result.study.title, dt.date.today().isoformat(),
-                   *result.assumptions]}
-    )
-    gpd.GeoDataFrame(meta, geometry=[None] * len(meta), crs=4326).to_file(
-        path, layer="metadata", driver="GPKG"
+def build_map(res: Results, standard: str | None = None, language: str | None = None) -> object:
+    """The folium map of ``standard`` (the study's map standard by default)."""
+    shown = standard or res.map_standard or res.standards[0]
+    if shown not in res.standards:
+        raise StandardError(
+            f"standard {shown!r} is not in these results; available standards: "
+            f"{', '.join(res.standards)}: pass one of them with --standard"
+        )
+    return maps.coverage_map(
+        facilities=res.facilities, townships=res.townships, coverage=res.coverage,
+        bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
+        notes=res.assumptions, language=language or res.language, created=res.created,
     )
 
 
-def _map(result: StudyResult, stage: Path) -> None:
-    study = result.study
-    shown = study.map_standard or result.standards[0].name
-    m = maps.coverage_map(
-        facilities=result.facilities, townships=result.townships, coverage=result.coverage,
-        isochrones=result.isochrones, boundary=result.area, standard=shown,
-        title=study.title, notes=result.assumptions,
-    )
-    maps.save_map(m, stage / "map.html")
+def redraw_map(
+    gpkg: str | Path, out: str | Path, standard: str | None = None, language: str | None = None
+) -> Path:
+    """Draw the map of ``standard`` from a saved ``results.gpkg`` into ``out`` (atomically).
+
+    Raises
+    ------
+    geo.errors.InputFileError, geo.errors.StudyError
+        The file is missing, not a GeoPackage or lacks a layer (re-run the study).
+    geo.errors.StandardError
+        ``standard`` is not in the results (the message lists those that are).
+    """
+    res = read_gpkg(gpkg)
+    m = build_map(res, standard, language)
+    return maps.save_map(m, out)  # type: ignore[arg-type]
 
 
 def summary_text(result: StudyResult) -> str:
@@ -111,20 +103,34 @@ def summary_text(result: StudyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _move(stage: Path, out_dir: Path, name: str) -> None:
+    src, dst = stage / name, out_dir / name
+    if src.is_dir() and dst.exists():
+        old = stage / f".old-{name}"
+        dst.replace(old)  # a folder cannot be replaced over a non-empty one: swap it out
+    src.replace(dst)
+
+
 def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
     """Write all outputs into ``out_dir`` atomically; returns their paths."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
-        _tables(result, stage)
-        _gpkg(result, stage)
-        _map(result, stage)
+        res = from_study(result)
+        _tables(res, stage)
+        write_gpkg(res, stage / "results.gpkg")
+        maps.save_map(build_map(res), stage / "map.html")  # type: ignore[arg-type]
+        pngs = figures.write_figures(res, stage / "figures")
+        by_std = {std: [p for p in pngs if p.stem.endswith(f"_{std}")] for std in res.standards}
+        page = report.report_html(res, by_std)
+        (stage / "report.html").write_text(page, encoding="utf-8")
+        report.write_xlsx(res, stage / "coverage.xlsx")
         (stage / "run_summary.txt").write_text(summary_text(result), encoding="utf-8")
         out_dir.mkdir(exist_ok=True)
         paths = []
         for name in OUTPUT_FILES:
-            (stage / name).replace(out_dir / name)
+            _move(stage, out_dir, name)
             paths.append(out_dir / name)
         return paths
     finally:

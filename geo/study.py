@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo import io, population, townships
+from geo.bands import coverage_gaps, travel_time_bands
 from geo.cache import load_networks
 from geo.config import Study, load_study
 from geo.coverage import county_summary, coverage_table, covered_areas
@@ -27,6 +28,7 @@ from geo.errors import StudyError
 from geo.network import Network, build_network
 from geo.osm import is_osm_file, network_from_file
 from geo.standards import Standard, StandardSet, load_standards
+from geo.tiers import nearest_peer
 from geo.travel import Snap, nearest_facility, snap_points
 
 __all__ = [
@@ -58,6 +60,10 @@ class StudyResult:
     assumptions: list[str]
     facts: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    #: travel-time bands per standard (:func:`geo.bands.travel_time_bands`)
+    bands: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    #: uncovered area and people per standard and township (:func:`geo.bands.coverage_gaps`)
+    gaps: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
 
 
 class _Clock:
@@ -254,7 +260,8 @@ def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
         f"off-network access legs in straight line at {study.access_kmh('drive'):g} km/h "
         f"(drive) and {study.access_kmh('walk'):g} km/h (walk) join places to the road layer"
     )
-    out.append(f"covered areas drawn at the {spacing:g} m demand-grid resolution")
+    out.append(f"covered areas and travel-time bands drawn at the {spacing:g} m demand-grid "
+               "resolution")
     return out
 
 
@@ -311,9 +318,15 @@ def run_study(
         if std.name in minutes:
             demand[f"minutes_{std.name}"] = minutes[std.name]
             demand[f"nearest_{std.name}"] = fac["id"].to_numpy()[nearest[std.name]]
+    with clock.stage("bands and gaps"):
+        bands = travel_time_bands(cells, grid_minutes, stds)
+        gaps = coverage_gaps(cells, grid_minutes, polys, demand, stds)
+        exclude = tuple(study.access.get("snap_exclude", ["motorway"]))
+        fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=study.access_kmh("drive"),
+                                    exclude_classes=exclude))
     result = StudyResult(
         study, area, fac, polys, demand, cells, stds, table, summary, iso, nets, assumptions,
-        _facts(study, fac, demand, nets, notes), clock.times,
+        _facts(study, fac, demand, nets, notes), clock.times, bands, gaps,
     )
     if out_dir is not None:
         from geo.outputs import write_outputs

@@ -28,3 +28,12 @@ def lines_gdf(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def luzhai_demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The embedded Luzhai study, run once per session as `make demo` runs it."""
+    from geo.study import run_study
+
+    out = tmp_path_factory.mktemp("demo") / "luzhai"
+    return run_study(ROOT / "analysis" / "luzhai.toml", out), out

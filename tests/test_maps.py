@@ -1,19 +1,20 @@
 """Tests for geo.maps: the folium coverage map of Luzhai, built from the real facility list.
 
-The county polygon (鹿寨县, counties.geojson) is cut into three fake townships; coverage and
-isochrones are made up by hand so that 中渡镇 fails the primary-care target, the two other
-townships pass it, ``community_15min`` is not applicable and ``walk_15min`` covers nothing.
+The county polygon (鹿寨县, counties.geojson) is cut into three fake townships; coverage,
+travel-time bands and gaps are made up by hand so that 中渡镇 fails the primary-care target,
+the two other townships pass it, ``community_15min`` is not applicable and ``walk_15min``
+covers nothing. Labels are English here (``language="en"``); Chinese ones are tested below.
 Assertions read the saved HTML: folium embeds GeoJSON as JSON with ``\\uXXXX`` escapes, so
 the tests decode those where they read township data.
 """
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from geo._offline import VENDOR, OfflineError, inline_assets
 from geo.errors import ColumnError, CoordinateError, GeoError, StandardError
 from geo.maps import FAIL_OUTLINE_COLOUR, coverage_map, save_map
 
@@ -111,24 +113,41 @@ def coverage() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.fixture(scope="module")
-def isochrones(facilities: gpd.GeoDataFrame, county: shapely.MultiPolygon) -> gpd.GeoDataFrame:
+def _reach(facilities: gpd.GeoDataFrame, county: shapely.Geometry, metres: float) -> Any:
     utm = facilities.to_crs(32649)  # WGS84 / UTM 49N covers Luzhai (108-114 E)
+    disc = gpd.GeoSeries([utm.buffer(metres).union_all()], crs=32649).to_crs(4326)
+    return disc.iloc[0].intersection(county)
 
-    def reach(metres: float) -> shapely.Geometry:
-        disc = gpd.GeoSeries([utm.buffer(metres).union_all()], crs=32649).to_crs(4326)
-        return disc.iloc[0].intersection(county)
 
-    standards = ["primary_30min", "emergency_1h", "community_15min", "walk_15min"]
-    geoms = [reach(8_000), reach(40_000), shapely.Polygon(), shapely.Polygon()]
+@pytest.fixture(scope="module")
+def bands(facilities: gpd.GeoDataFrame, county: shapely.MultiPolygon) -> gpd.GeoDataFrame:
+    """Hand-made bands: primary_30min in three rings, emergency_1h in one, nothing else."""
+    r4, r8 = _reach(facilities, county, 4_000), _reach(facilities, county, 8_000)
+    rows = [
+        ("primary_30min", "0–15", 0, 15, r4),
+        ("primary_30min", "15–30", 15, 30, r8.difference(r4)),
+        ("primary_30min", "30–60", 30, 60, county.difference(r8)),
+        ("emergency_1h", "0–15", 0, 15, county),
+    ]
     return gpd.GeoDataFrame(
-        {
-            "standard": standards,
-            "label": [f"{s}: within {LABELS[s][1]} min" for s in standards],  # as geo.coverage
-            "minutes": [LABELS[s][1] for s in standards],
-        },
-        geometry=geoms,
-        crs=4326,
+        [dict(zip(("standard", "band", "lo", "hi"), r[:4], strict=True)) for r in rows],
+        geometry=[r[4] for r in rows], crs=4326,
+    )
+
+
+@pytest.fixture(scope="module")
+def gaps(townships: gpd.GeoDataFrame, county: shapely.MultiPolygon) -> gpd.GeoDataFrame:
+    """中渡镇: 40,000 people beyond 30 min in its northern half; walk_15min: everyone."""
+    zhongdu = townships.loc[townships["township"] == "中渡镇"].geometry.iloc[0]
+    minx, miny, maxx, maxy = zhongdu.bounds
+    north = zhongdu.intersection(box(minx, (miny + maxy) / 2, maxx, maxy))
+    rows = [("primary_30min", "中渡镇", 30, 40_000.0, north)]
+    rows += [("walk_15min", t, 15, 100_000.0, g)
+             for t, g in zip(townships["township"], townships.geometry, strict=True)]
+    return gpd.GeoDataFrame(
+        [dict(zip(("standard", "township", "minutes", "population"), r[:4], strict=True))
+         for r in rows],
+        geometry=[r[4] for r in rows], crs=4326,
     )
 
 
@@ -137,17 +156,21 @@ def inputs(
     facilities: gpd.GeoDataFrame,
     townships: gpd.GeoDataFrame,
     coverage: pd.DataFrame,
-    isochrones: gpd.GeoDataFrame,
+    bands: gpd.GeoDataFrame,
+    gaps: gpd.GeoDataFrame,
     boundary: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
     return {
         "facilities": facilities,
         "townships": townships,
         "coverage": coverage,
-        "isochrones": isochrones,
+        "bands": bands,
+        "gaps": gaps,
         "boundary": boundary,
         "title": "鹿寨县 primary care coverage 基层医疗覆盖",
         "notes": NOTES,
+        "language": "en",
+        "created": "2025-06-30",
     }
 
 
@@ -188,7 +211,7 @@ def _geojson_data(page: str, var: str) -> dict[str, Any]:
 
 
 def _township_layer_var(page: str) -> str:
-    names = [n for n in _overlays(page) if n.startswith("Townships")]
+    names = [n for n in _overlays(page) if n.startswith("Townships: share covered")]
     assert len(names) == 1, _overlays(page)
     return _overlays(page)[names[0]]
 
@@ -347,7 +370,7 @@ def test_failing_township_has_red_outline(page: str) -> None:
 def test_township_tooltip_fields(page: str) -> None:
     tip = _township_props(page)["中渡镇"]["tooltip"]
     for text in ("中渡镇", "Population", "100,000", "60.0%", "60,000 people", "90.0%",
-                 "below target", "12 min", "25 min", "40 min"):  # fmt: skip
+                 "below target", "Median / worst minutes", "12 min / 40 min"):  # fmt: skip
         assert text in tip, text
     assert "meets target" in _township_props(page)["鹿寨镇"]["tooltip"]
 
@@ -361,41 +384,70 @@ def test_not_applicable_standard_is_grey_with_note(inputs: dict[str, Any], tmp_p
         assert style["color"] != FAIL_OUTLINE_COLOUR
     for props in _township_props(page).values():
         assert NA_NOTE in props["tooltip"]
-    assert "Standard shown: <b>community_15min</b>" in page
+    assert "Standard shown: <b>Community health service within 15 minutes</b>" in page
 
 
 # --------------------------------------------------------------------------- layers, legend
 
 
-def test_layer_per_standard_only_selected_shown(page: str) -> None:
-    overlays = _overlays(page)
-    expected = {
-        "primary_30min: within 30 min": True,
-        "emergency_1h: within 60 min": False,
-        "community_15min: within 15 min (not applicable)": False,
-        "walk_15min: within 15 min (nothing covered)": False,
+def test_layers_per_standard_bands_off_gap_of_selected_on(page: str) -> None:
+    overlays = _overlays(_unescape(page))
+    bands = {
+        "Travel-time bands: Primary care within 30 minutes (primary_30min)",
+        "Travel-time bands: Emergency care within 1 hour (emergency_1h)",
+        "Travel-time bands: Community health service within 15 minutes (community_15min)"
+        " – standard not applicable",
+        "Travel-time bands: Walk to a health centre within 15 minutes (walk_15min)",
     }
-    for name, shown in expected.items():
+    gaps = {  # not for the standard that does not apply
+        "Uncovered population: Primary care within 30 minutes (primary_30min)": True,
+        "Uncovered population: Emergency care within 1 hour (emergency_1h)": False,
+        "Uncovered population: Walk to a health centre within 15 minutes (walk_15min)": False,
+    }
+    for name in bands:
+        assert name in overlays, sorted(overlays)
+        assert f"{overlays[name]}.addTo(" not in page, name  # bands are off at first
+    for name, shown in gaps.items():
         assert name in overlays, sorted(overlays)
         assert (f"{overlays[name]}.addTo(" in page) is shown, name
+    assert not any("community_15min" in n for n in overlays if n.startswith("Uncovered"))
     assert {"Study area boundary", "Health facilities"} <= set(overlays)
-    # the covered areas (2 drawn) and the boundary let hover reach the township tooltips
-    assert page.count('"interactive": false') == 3
+    # 4 band polygons and the boundary let hover reach the township tooltips; gaps do not
+    assert page.count('"interactive": false') == 5
     assert "L.control.layers(" in page and '"collapsed": false' in page
 
 
-def test_shown_standard_area_uses_legend_colour(inputs: dict[str, Any], tmp_path: Path) -> None:
-    page = _render(inputs, tmp_path, "emergency_1h")
-    group = _overlays(page)["emergency_1h: within 60 min"]
-    assert f"{group}.addTo(" in page
-    geojson = re.search(rf"(geo_json_\w+)\.addTo\({group}\)", page)
-    assert geojson, "emergency_1h area not drawn in its layer"
-    style = re.search(rf"function {geojson[1]}_styler.*?return (\{{.*?\}});", page, re.S)
-    assert style
-    legend = re.search(r'<div class="geo-box geo-legend">.*?</div></div>', page)
+def _layer_fills(page: str, group: str) -> list[str]:
+    geojsons = re.findall(rf"(geo_json_\w+)\.addTo\({group}\)", page)
+    out = []
+    for var in geojsons:
+        style = re.search(rf"function {var}_styler.*?return (\{{.*?\}});", page, re.S)
+        assert style
+        out.append(json.loads(style[1])["fillColor"])
+    return out
+
+
+def test_band_colours_follow_the_legend(page: str) -> None:
+    group = _overlays(page)["Travel-time bands: Primary care within 30 minutes (primary_30min)"]
+    fills = _layer_fills(page, group)
+    legend = re.search(r'<div class="geo-box geo-legend">.*?</div></div>', page, re.S)
     assert legend
-    colour = json.loads(style[1])["color"]
-    assert f"border:1px solid {colour}" in legend[0]  # the legend swatch of the covered area
+    swatches = dict(re.findall(r"background:(#[0-9a-f]{6})\"></span>Travel-time bands "
+                               r"([^<]+?) min<", html.unescape(legend[0])))
+    assert list(swatches) == [f"{a}" for a in swatches]  # colours, in band order
+    by_band = {band: colour for colour, band in swatches.items()}
+    assert set(by_band) == {"0–15", "15–30", "30–60", "60–120", ">120"}
+    assert fills == [by_band["0–15"], by_band["15–30"], by_band["30–60"]]  # the fixture order
+    # short is pale, long is dark: a sequential scale
+    assert _luminance(by_band["0–15"]) > _luminance(by_band["30–60"]) > _luminance(by_band[">120"])
+
+
+def test_gap_tooltip_names_people_beyond_reach(page: str) -> None:
+    group = _overlays(page)["Uncovered population: Primary care within 30 minutes (primary_30min)"]
+    var = re.search(rf"(geo_json_\w+)\.addTo\({group}\)", page)
+    assert var
+    tips = [f["properties"]["tooltip"] for f in _geojson_data(page, var[1])["features"]]
+    assert tips == ["<b>中渡镇</b><br>40,000 people beyond 30 min"]
 
 
 def test_base_layers_and_attribution(page: str) -> None:
@@ -410,17 +462,55 @@ def test_base_layers_and_attribution(page: str) -> None:
 
 def test_title_legend_and_notes(page: str) -> None:
     assert "鹿寨县 primary care coverage 基层医疗覆盖" in page
-    assert "Standard shown: <b>primary_30min</b> – Primary care within 30 minutes" in page
-    assert f"Date: {date.today().isoformat()}" in page
+    assert ("Standard shown: <b>Primary care within 30 minutes</b> (primary_30min, ≤ 30 min, "
+            "Target 90%)") in page
+    assert "Date: 2025-06-30" in page
     for note in NOTES:
         assert f"<li>{note}</li>" in page  # each note whole, on its own line
-    assert "Share of population covered: primary_30min (Primary care within 30 minutes)" in page
-    legend = re.search(r'<div class="geo-box geo-legend">.*?</div></div>', page)
+    legend = re.search(r'<div class="geo-box geo-legend">.*?</div></div>', page, re.S)
     assert legend
     for text in ("township meets target", "township below target", "standard not applicable",
-                 "County general hospital", "County CDC", "Township health centre"):  # fmt: skip
+                 "County general hospital", "County CDC", "Township health centre",
+                 "Uncovered population", "Target 90%", "demand-grid resolution"):  # fmt: skip
         assert text in legend[0], text
     assert f"border-top:4px solid {FAIL_OUTLINE_COLOUR}" in legend[0]
+    assert re.search(r'class="tg" style="left:90%"', legend[0])  # the target line at 90 %
+
+
+def test_scale_fullscreen_measure_and_offline(page: str) -> None:
+    assert "L.control.scale(" in page
+    assert "L.control.fullscreen(" in page and "L.Control.Measure(" in page
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', page)  # all inlined
+    assert "t.version=\"1.9.3\"" in page  # Leaflet itself is in the page
+
+
+def test_chinese_labels(inputs: dict[str, Any], tmp_path: Path) -> None:
+    zh = {**inputs, "language": "zh"}
+    cov = zh["coverage"].assign(label_zh="30分钟基层医疗服务圈")
+    path = save_map(coverage_map(**{**zh, "coverage": cov}, standard="primary_30min"),
+                    tmp_path / "zh.html")
+    page = path.read_text(encoding="utf-8")
+    overlays = _overlays(_unescape(page))
+    assert "出行时间分带: 30分钟基层医疗服务圈 (primary_30min)" in overlays
+    assert "未覆盖人口: 30分钟基层医疗服务圈 (primary_30min)" in overlays
+    assert "当前标准: <b>30分钟基层医疗服务圈</b>" in page
+    assert "图例" in page and "目标 90%" in page and "县级综合医院" in page
+    assert "<th>状态</th><td>未达标</td>" in _unescape(page)  # 中渡镇's tooltip
+
+
+def test_facility_popup_gives_tier_and_peer_minutes(
+    inputs: dict[str, Any], tmp_path: Path
+) -> None:
+    fac = inputs["facilities"].copy()
+    fac["tier"] = ["county"] * 5 + ["township"] * 9
+    fac["peer_minutes"] = [0.0] * 5 + [18.0] + [np.nan] * 8
+    fac["peer_id"] = ["LZ-H02"] + ["LZ-H01"] * 4 + ["LZ-T03"] + [""] * 8
+    page = _render({**inputs, "facilities": fac}, tmp_path, "primary_30min")
+    popups = _popups(page)
+    assert "<td>0 min by road (same position) → 鹿寨县中医医院</td>" in popups["鹿寨县人民医院"]
+    assert "<td>18 min by road → 寨沙镇中心卫生院</td>" in popups["鹿寨镇中心卫生院"]
+    assert "<td>no other facility of this tier</td>" in popups["中渡镇中心卫生院"]
+    assert "<th>Tier</th><td>county-level facility</td>" in popups["鹿寨县人民医院"]
 
 
 def test_fits_bounds_and_keeps_html_small(
@@ -430,7 +520,8 @@ def test_fits_bounds_and_keeps_html_small(
     fit = re.search(r"fitBounds\(\s*\[\[([\d.]+), ([\d.]+)\], \[([\d.]+), ([\d.]+)\]\]", page)
     assert fit
     assert np.allclose([float(v) for v in fit.groups()], [miny, minx, maxy, maxx])
-    assert len(page.encode("utf-8")) < 400_000
+    vendored = sum(p.stat().st_size for p in VENDOR.rglob("*") if p.suffix in (".js", ".css"))
+    assert len(page.encode("utf-8")) - vendored < 400_000  # the data part stays small
     drawn = gpd.GeoDataFrame.from_features(_geojson_data(page, _township_layer_var(page)), crs=4326)
     original = shapely.get_num_coordinates(townships.geometry.values).sum()
     assert shapely.get_num_coordinates(drawn.geometry.values).sum() < 0.6 * original
@@ -488,3 +579,21 @@ def test_unmatched_townships_are_reported_not_dropped(
     fill = styles["寨沙镇"]["fillColor"]
     assert fill[1:3] == fill[3:5] == fill[5:7]  # grey: no data for this standard
     assert "no coverage row" in _township_props(page)["寨沙镇"]["tooltip"]
+
+
+# --------------------------------------------------------------------------- offline assets
+
+
+def test_offline_inlines_vendored_files_and_their_images() -> None:
+    page = inline_assets(
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"/>'
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+    )
+    assert not re.search(r'<(link|script)[^>]+(href|src)="https?:', page)
+    assert "url(images/" not in page and 'url("data:image/png;base64,' in page  # layers.png
+    assert "jQuery v3.7.1" in page
+
+
+def test_offline_refuses_a_script_that_is_not_vendored() -> None:
+    with pytest.raises(OfflineError, match="not vendored"):
+        inline_assets('<script src="https://cdn.example.org/d3.min.js"></script>')

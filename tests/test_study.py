@@ -30,18 +30,23 @@ FACILITIES = DATA / "facilities" / "facilities_luzhai.csv"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    out = tmp_path_factory.mktemp("demo") / "luzhai"
-    return run_study(LUZHAI, out), out
+def demo(luzhai_demo):  # type: ignore[no-untyped-def]
+    return luzhai_demo
 
 
 def test_demo_writes_every_output(demo) -> None:  # type: ignore[no-untyped-def]
     _, out = demo
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["coverage_by_township.csv", "coverage_summary.csv", "results.gpkg",
-                            "map.html", "run_summary.txt"])
+                            "map.html", "report.html", "coverage.xlsx", "figures",
+                            "run_summary.txt"])
     layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
-    assert {"facilities", "townships", "demand", "isochrones", "metadata"} <= layers
+    assert {"facilities", "townships", "demand", "isochrones", "metadata", "area", "coverage",
+            "summary", "bands", "gaps"} <= layers
+    stds = ["emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        f"{kind}_{s}.png" for kind in ("coverage", "share") for s in stds
+    )
 
 
 def test_coverage_table_shape_and_totals(demo) -> None:  # type: ignore[no-untyped-def]
@@ -248,3 +253,37 @@ def test_demo_copy_is_reproducible(tmp_path: Path) -> None:
     shutil.copytree(DATA, tmp_path / "data")
     result = run_study(copy / "luzhai.toml", None)
     assert result.demand["population"].sum() == pytest.approx(337_298)
+
+
+def test_bands_tile_the_grid_and_gaps_hold_the_uncovered(demo) -> None:  # type: ignore[no-untyped-def]
+    result, _ = demo
+    cells = len(result.cells)
+    area = result.area.to_crs(32649).area.sum()
+    table = result.coverage
+    for std in ("emergency_1h", "primary_care_30min", "rescue_2h"):
+        bands = result.bands[result.bands["standard"] == std]
+        assert bands["cells"].sum() == cells, std  # every cell in exactly one band
+        assert bands.to_crs(32649).area.sum() == pytest.approx(area, rel=1e-3), std
+        rows = table[table["standard"] == std]
+        uncovered = (rows["population"] - rows["covered_population"]).sum()
+        gaps = result.gaps[result.gaps["standard"] == std]
+        assert gaps["population"].sum() == pytest.approx(uncovered, abs=1.0), std
+    assert (result.bands["standard"] != "community_15min").all()  # not applicable: no bands
+
+
+def test_peer_minutes_between_straight_line_bounds(demo) -> None:  # type: ignore[no-untyped-def]
+    """By road can't beat the straight line at 120 km/h, nor lose to it at the access speed."""
+    result, _ = demo
+    fac = result.facilities.set_index("id")
+    xy = fac.to_crs(32649).geometry
+    checked = 0
+    for fid, row in fac.iterrows():
+        if pd.isna(row["peer_minutes"]):
+            continue
+        metres = xy[fid].distance(xy[row["peer_id"]])
+        assert fac.loc[row["peer_id"], "tier"] == row["tier"]
+        assert metres / (120 / 3.6) / 60 - 0.05 <= row["peer_minutes"], fid
+        assert row["peer_minutes"] <= metres / (25 / 3.6) / 60 + 0.05, fid  # direct at 25 km/h
+        checked += 1
+    assert checked == 14  # every Luzhai facility has a peer in its tier
+    assert set(fac["tier"]) == {"county", "township"}

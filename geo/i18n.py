@@ -1,0 +1,176 @@
+"""Labels of maps, figures and reports in Chinese (``zh``) or English (``en``).
+
+The study option ``[study] language`` picks one; :func:`text` looks a label up. Names that
+the data carries in both languages (facility ``name`` / ``name_en``, standard ``label_zh`` /
+``label``) are shown in both whatever the language. Assumption notes are generated in
+English; in Chinese pages :func:`note` puts a Chinese gloss before the known ones.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LANGUAGES", "TYPE_LABELS", "note", "source_label", "standard_label", "text", "tier_label",
+    "type_label",
+]
+
+LANGUAGES = ("zh", "en")
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "standard_shown": ("当前标准", "Standard shown"),
+    "date": ("日期", "Date"),
+    "assumptions": ("假设条件", "Assumptions"),
+    "road_data": ("道路数据", "Road data"),
+    "legend": ("图例", "Legend"),
+    "covered_share": ("覆盖人口比例", "Share of population covered"),
+    "target": ("目标", "Target"),
+    "meets": ("达标", "meets target"),
+    "fails": ("未达标", "below target"),
+    "not_applicable": ("不适用 / 无数据", "standard not applicable / no data"),
+    "township_meets": ("乡镇达标（细边框）", "township meets target (thin outline)"),
+    "township_fails": ("乡镇未达标（红色粗边框）", "township below target (thick red outline)"),
+    "population": ("人口", "Population"),
+    "covered": ("覆盖", "Covered"),
+    "people": ("人", "people"),
+    "status": ("状态", "Status"),
+    "median_worst": ("中位数 / 最长 出行时间", "Median / worst minutes"),
+    "median": ("中位数出行时间", "Median minutes"),
+    "worst": ("最长出行时间", "Worst minutes"),
+    "minutes": ("分钟", "min"),
+    "note": ("说明", "Note"),
+    "no_row": ("该标准下无此乡镇数据", "no coverage row for this standard"),
+    "townships_layer": ("乡镇覆盖比例", "Townships: share covered"),
+    "bands_layer": ("出行时间分带", "Travel-time bands"),
+    "gaps_layer": ("未覆盖人口", "Uncovered population"),
+    "facilities_layer": ("医疗卫生机构", "Health facilities"),
+    "boundary_layer": ("研究区边界", "Study area boundary"),
+    "no_basemap": ("无底图（可离线使用）", "No basemap (works offline)"),
+    "nothing_covered": ("无覆盖", "nothing covered"),
+    "bands_note": (
+        "出行时间分带按需求网格分辨率绘制，不是以机构为圆心的圆",
+        "bands drawn at the demand-grid resolution, from computed travel times (not circles)",
+    ),
+    "gap_tip": ("{minutes} 分钟以外的人口", "people beyond {minutes} min"),
+    "name_en": ("英文名称", "English name"),
+    "name_zh": ("中文名称", "Chinese name"),
+    "type": ("类型", "Type"),
+    "grade": ("等级", "Grade"),
+    "location_quality": ("位置精度", "Location quality"),
+    "tier": ("层级", "Tier"),
+    "nearest_peer": ("到最近同层级机构", "To nearest other facility of its tier"),
+    "peer_none": ("无其他同层级机构", "no other facility of this tier"),
+    "by_road": ("按道路行车", "by road"),
+    "same_position": ("同一位置", "same position"),
+    "shared": (
+        "图标略有移位：此位置与以下机构相同：{names}",
+        "Marker moved a few pixels: this position is shared with {names}.",
+    ),
+    "shared_position": ("多个机构的真实位置", "shared true position"),
+    "township": ("乡镇", "Township"),
+    "share_axis": ("覆盖人口比例（%）", "Population covered (%)"),
+    "bar_title": ("各乡镇覆盖人口比例：{label}", "Share covered by township: {label}"),
+    "map_title": ("{label}：出行时间与乡镇达标情况", "{label}: travel time and townships"),
+    "facility": ("医疗卫生机构", "health facility"),
+    "summary": ("研究概要", "Study summary"),
+    "sources": ("数据来源", "Data sources"),
+    "standard": ("标准", "Standard"),
+    "threshold": ("时间阈值（分钟）", "Threshold (min)"),
+    "covered_population": ("覆盖人口", "Covered population"),
+    "p90": ("90%人口出行时间（分钟）", "90th percentile (min)"),
+    "worst_township": ("覆盖最差的乡镇", "Worst-served township"),
+    "failing": ("未达标乡镇数", "Townships below target"),
+    "figures": ("图", "Figures"),
+    "generated": ("生成", "Generated"),
+    "source_doc": ("依据文件", "Source document"),
+}
+
+#: tier names (see :mod:`geo.tiers`)
+_TIERS: dict[str, tuple[str, str]] = {
+    "county": ("县级医疗机构", "county-level facility"),
+    "township": ("乡镇卫生院", "township health centre"),
+    "community": ("社区卫生服务机构", "community health service"),
+    "village": ("村卫生室", "village clinic"),
+    "other": ("其他", "other"),
+}
+
+#: facility type -> (zh, en)
+TYPE_LABELS: dict[str, tuple[str, str]] = {
+    "county_general_hospital": ("县级综合医院", "County general hospital"),
+    "county_tcm_hospital": ("县级中医医院", "County TCM hospital"),
+    "county_mch_hospital": ("县妇幼保健院", "County maternal and child health hospital"),
+    "county_cdc": ("县疾病预防控制中心", "County CDC"),
+    "private_hospital": ("民营医院", "Private hospital"),
+    "central_township_health_center": ("中心卫生院", "Central township health centre"),
+    "township_health_center": ("乡镇卫生院", "Township health centre"),
+    "community_health_service_center": ("社区卫生服务中心", "Community health service centre"),
+    "community_health_service_station": ("社区卫生服务站", "Community health service station"),
+    "emergency_rescue_center": ("紧急医学救援中心", "Emergency medical rescue centre"),
+    "ems_station": ("院前急救站点", "Pre-hospital emergency (120) station"),
+    "village_clinic": ("村卫生室", "Village clinic"),
+}
+
+# English phrase in a generated note -> Chinese gloss put before it on Chinese pages
+_NOTE_GLOSS = (
+    ("approximate township areas", "乡镇范围为近似范围"),
+    ("spread evenly", "人口均匀分布"),
+    ("approximate facility positions", "机构位置为近似位置"),
+    ("access legs", "道路以外路段按直线和接入速度计算"),
+    ("demand-grid resolution", "按需求网格分辨率绘制"),
+    ("not applicable", "不适用"),
+)
+
+
+_SOURCES: dict[str, tuple[str, str]] = {
+    "facilities": ("医疗卫生机构", "facilities"),
+    "roads": ("道路", "roads"),
+    "study area": ("研究区", "study area"),
+    "townships": ("乡镇", "townships"),
+    "population": ("人口", "population"),
+    "standard": ("标准", "standard"),
+}
+
+
+def source_label(key: str, language: str) -> str:
+    """Label of a data-source row (``facilities``, ``roads``, ``standard NAME``, …)."""
+    head, _, rest = key.partition(" ")
+    if key in _SOURCES:
+        return _SOURCES[key][_index(language)]
+    if head in _SOURCES and rest:
+        return f"{_SOURCES[head][_index(language)]} {rest}"
+    return key
+
+
+def _index(language: str) -> int:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+    return LANGUAGES.index(language)
+
+
+def text(key: str, language: str, **fields: object) -> str:
+    """The label ``key`` in ``language``, with ``{fields}`` filled in."""
+    label = _TEXT[key][_index(language)]
+    return label.format(**fields) if fields else label
+
+
+def tier_label(tier: str, language: str) -> str:
+    """Name of a facility tier (see :data:`geo.tiers.TIERS`)."""
+    return _TIERS.get(tier, (tier, tier))[_index(language)]
+
+
+def type_label(facility_type: str, language: str) -> str:
+    """Name of a facility type; unknown types read as their code with spaces."""
+    pair = TYPE_LABELS.get(facility_type)
+    return pair[_index(language)] if pair else facility_type.replace("_", " ")
+
+
+def note(line: str, language: str) -> str:
+    """An assumption line, with a Chinese gloss first on Chinese pages."""
+    if _index(language) == 1:
+        return line
+    glosses = [zh for en, zh in _NOTE_GLOSS if en in line]
+    return f"{'；'.join(glosses)}（{line}）" if glosses else line
+
+
+def standard_label(label: str, label_zh: str, language: str) -> str:
+    """A standard's label in ``language`` (the other language's label if one is empty)."""
+    first, second = (label_zh, label) if _index(language) == 0 else (label, label_zh)
+    return str(first or second)

@@ -1,0 +1,172 @@
+"""What a run leaves for maps and reports, and its GeoPackage (``results.gpkg``) round trip.
+
+:class:`Results` is everything the map, the figures and the report draw: facilities (with
+their tier and nearest peer), townships, the study area, the coverage and summary tables,
+travel-time bands, coverage gaps, and the metadata (title, language, date, assumptions,
+sources). :func:`from_study` builds it from a run; :func:`write_gpkg` / :func:`read_gpkg`
+store and load it, so ``geo map`` redraws a map without recomputing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo.errors import InputFileError, StudyError
+
+if TYPE_CHECKING:
+    from geo.study import StudyResult
+
+__all__ = ["LAYERS", "Results", "from_study", "read_gpkg", "write_gpkg"]
+
+#: layers of results.gpkg (``demand``, ``isochrones`` are written too, for GIS use)
+LAYERS = ("facilities", "townships", "area", "coverage", "summary", "bands", "gaps", "metadata")
+
+
+@dataclass
+class Results:
+    """A run's results as drawn (see module docs)."""
+
+    name: str
+    title: str
+    language: str
+    map_standard: str
+    created: str
+    assumptions: list[str]
+    sources: list[tuple[str, str]]
+    facilities: gpd.GeoDataFrame
+    townships: gpd.GeoDataFrame
+    area: gpd.GeoDataFrame
+    coverage: pd.DataFrame
+    summary: pd.DataFrame
+    bands: gpd.GeoDataFrame
+    gaps: gpd.GeoDataFrame
+    extra: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    @property
+    def standards(self) -> list[str]:
+        return list(dict.fromkeys(self.coverage["standard"].astype(str)))
+
+
+def _sources(result: StudyResult) -> list[tuple[str, str]]:
+    s = result.study
+    out = [
+        ("facilities", f"{s.facilities['path'].name} ({len(result.facilities)} facilities)"),
+        ("roads", f"{s.roads['path'].name}: © OpenStreetMap contributors (ODbL 1.0)"),
+        ("study area", Path(s.area["boundary"]).name),
+    ]
+    t = s.townships
+    if "boundaries" in t:
+        out.append(("townships", Path(t["boundaries"]).name))
+    else:
+        out.append(("townships", f"approximate areas from the seats in {Path(t['seats']).name}"))
+    out.append(("population", str(result.demand.attrs.get("population_method", "as given"))))
+    out += [(f"standard {std.name}", std.citation) for std in result.standards]
+    return out
+
+
+def _with_labels(result: StudyResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    zh = {std.name: std.label_zh for std in result.standards}
+    cov = result.coverage.assign(label_zh=result.coverage["standard"].map(zh).fillna(""))
+    summ = result.summary.assign(label_zh=result.summary["standard"].map(zh).fillna(""))
+    return cov, summ
+
+
+def from_study(result: StudyResult) -> Results:
+    """The drawable results of a run."""
+    study = result.study
+    cov, summ = _with_labels(result)
+    town = result.townships.copy()
+    wide = cov.pivot(index="township", columns="standard", values="covered_share")
+    wide.columns = [f"covered_share_{c}" for c in wide.columns]
+    town = town.merge(wide, left_on="township", right_index=True, how="left")
+    return Results(
+        name=study.name, title=study.title, language=study.language,
+        map_standard=study.map_standard or result.standards[0].name,
+        created=dt.date.today().isoformat(), assumptions=list(result.assumptions),
+        sources=_sources(result), facilities=result.facilities, townships=town,
+        area=result.area, coverage=cov, summary=summ, bands=result.bands, gaps=result.gaps,
+        extra={"demand": result.demand, "isochrones": result.isochrones},
+    )
+
+
+def _table(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A plain table as a layer without geometry; booleans with gaps stored as 1/0/NaN."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, bool)).any():
+            out[col] = out[col].map(lambda v: float(v) if isinstance(v, bool) else float("nan"))
+    return gpd.GeoDataFrame(out, geometry=[None] * len(out), crs=4326)
+
+
+def _metadata(res: Results) -> gpd.GeoDataFrame:
+    rows = [("study", res.name), ("title", res.title), ("language", res.language),
+            ("map_standard", res.map_standard), ("created", res.created)]
+    rows += [(f"assumption_{i + 1}", a) for i, a in enumerate(res.assumptions)]
+    rows += [(f"source_{i + 1}", f"{k}\t{v}") for i, (k, v) in enumerate(res.sources)]
+    return _table(pd.DataFrame(rows, columns=["key", "value"]))
+
+
+def write_gpkg(res: Results, path: Path) -> None:
+    """Write every layer of :data:`LAYERS` (and ``extra``) to ``path``; ``basis`` on each."""
+    basis = "; ".join(res.assumptions)
+    frames: dict[str, gpd.GeoDataFrame] = {
+        "facilities": res.facilities, "townships": res.townships, "area": res.area,
+        **res.extra, "bands": res.bands, "gaps": res.gaps,
+        "coverage": _table(res.coverage), "summary": _table(res.summary),
+    }
+    for layer, gdf in frames.items():
+        gdf.assign(basis=basis).to_file(path, layer=layer, driver="GPKG")
+    _metadata(res).to_file(path, layer="metadata", driver="GPKG")
+
+
+def _read(path: Path, layer: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(path, layer=layer).drop(columns="basis", errors="ignore")
+
+
+def read_gpkg(path: str | Path) -> Results:
+    """Load what :func:`write_gpkg` wrote.
+
+    Raises
+    ------
+    geo.errors.InputFileError
+        The file is missing or not a GeoPackage.
+    geo.errors.StudyError
+        A layer is missing (the message names it and says to re-run the study).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p} not found: give the results.gpkg that `geo run` wrote")
+    try:
+        have = {name for name, _ in pyogrio.list_layers(p)}
+    except Exception as e:  # pyogrio raises DataSourceError and others for non-GPKG files
+        raise InputFileError(f"{p} is not a readable GeoPackage ({e}): give a results.gpkg") from e
+    if missing := [layer for layer in LAYERS if layer not in have]:
+        raise StudyError(
+            f"{p} lacks layer(s) {missing}: it was written by an older geo or another tool; "
+            "re-run the study (geo run STUDY.toml --out DIR) to write a complete results.gpkg"
+        )
+    meta = dict(zip(*(_read(p, "metadata")[c].astype(str) for c in ("key", "value")), strict=True))
+    cov = pd.DataFrame(_read(p, "coverage").drop(columns="geometry"))
+    summ = pd.DataFrame(_read(p, "summary").drop(columns="geometry"))
+    for df in (cov, summ):
+        if "note" in df:
+            df["note"] = df["note"].fillna("")
+    n_assume = sum(k.startswith("assumption_") for k in meta)
+    n_source = sum(k.startswith("source_") for k in meta)
+    return Results(
+        name=meta.get("study", p.stem), title=meta.get("title", p.stem),
+        language=meta.get("language", "zh"), map_standard=meta.get("map_standard", ""),
+        created=meta.get("created", ""),
+        assumptions=[meta[f"assumption_{i + 1}"] for i in range(n_assume)],
+        sources=[tuple(meta[f"source_{i + 1}"].split("\t", 1)) for i in range(n_source)],
+        facilities=_read(p, "facilities"), townships=_read(p, "townships"),
+        area=_read(p, "area"), coverage=cov, summary=summ, bands=_read(p, "bands"),
+        gaps=_read(p, "gaps"),
+    )
