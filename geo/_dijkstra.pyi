@@ -21,8 +21,8 @@ def multi_source_part(
 def bounded_reach(
     indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,
-    tgt_cost: _F, n_targets: int,
-) -> tuple[_I32, _I32, _F]: ...
+    tgt_cost: _F, n_targets: int, nodes_are_targets: bool = ...,
+) -> tuple[_I, _I32, _F]: ...
 def od_rows(
     indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,

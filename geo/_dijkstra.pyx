@@ -298,15 +298,19 @@ def bounded_reach(
     const int64_t[::1] tgt_idx,
     const double[::1] tgt_cost,
     int64_t n_targets,
+    bint nodes_are_targets=False,
 ):
     """One bounded search per source in ``[first_source, last_source)``.
 
     Source ``s`` starts from the seeds ``seed_ptr[s]:seed_ptr[s+1]``. Every node reached
     within ``limit`` passes its time to its targets (``tgt_ptr``/``tgt_idx``/``tgt_cost``:
     target ``tgt_idx[j]`` is ``tgt_cost[j]`` seconds beyond the node); a target's time is
-    the minimum over its nodes, kept when it is within ``limit``.
+    the minimum over its nodes, kept when it is within ``limit``. With
+    ``nodes_are_targets`` the nodes themselves are the targets (the incidence arrays are
+    not read) and each is reported once, when it is settled.
 
-    Returns ``(source, target, seconds)`` arrays, one entry per source and reached target.
+    Returns ``(counts, target, seconds)``: how many targets each source reached, then
+    the reached targets and their times, source after source (CSR rows, in order).
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef double[::1] dist = np.full(n, np.inf)
@@ -316,7 +320,8 @@ def bounded_reach(
     heap.reserve(n + 64)
     cdef vector[int64_t] touched
     cdef vector[int64_t] hit
-    cdef vector[int32_t] out_s
+    counts_a = np.zeros(last_source - first_source, dtype=np.int64)
+    cdef int64_t[::1] counts = counts_a
     cdef vector[int32_t] out_t
     cdef vector[double] out_d
     cdef Py_ssize_t s, k, j
@@ -329,6 +334,12 @@ def bounded_reach(
                 v = h.pop(&d)
                 if d > dist[v]:
                     continue
+                if nodes_are_targets:
+                    out_t.push_back(<int32_t>v)
+                    out_d.push_back(d)
+                    counts[s - first_source] += 1
+                    _relax(h, dist, &touched, indptr, indices, weights, v, limit)
+                    continue
                 for j in range(tgt_ptr[v], tgt_ptr[v + 1]):
                     c = dist[v] + tgt_cost[j]
                     if c <= limit:
@@ -338,9 +349,9 @@ def bounded_reach(
                         if c < best[t]:
                             best[t] = c
                 _relax(h, dist, &touched, indptr, indices, weights, v, limit)
+            counts[s - first_source] += hit.size()
             for k in range(<Py_ssize_t>hit.size()):
                 t = hit[k]
-                out_s.push_back(<int32_t>s)
                 out_t.push_back(<int32_t>t)
                 out_d.push_back(best[t])
                 best[t] = INFINITY
@@ -348,19 +359,16 @@ def bounded_reach(
             for k in range(<Py_ssize_t>touched.size()):
                 dist[touched[k]] = INFINITY
             touched.clear()
-    m = out_s.size()
-    src_a = np.empty(m, dtype=np.int32)
+    m = out_t.size()
     tgt_a = np.empty(m, dtype=np.int32)
     sec_a = np.empty(m, dtype=np.float64)
-    cdef int32_t[::1] sv = src_a
     cdef int32_t[::1] tv = tgt_a
     cdef double[::1] dv = sec_a
     with nogil:
         for k in range(<Py_ssize_t>m):
-            sv[k] = out_s[k]
             tv[k] = out_t[k]
             dv[k] = out_d[k]
-    return src_a, tgt_a, sec_a
+    return counts_a, tgt_a, sec_a
 
 
 def od_rows(
