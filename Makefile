@@ -38,8 +38,9 @@ typecheck: $(STAMP)
 
 check: lint typecheck test  ## everything CI should agree with
 
-bench: $(STAMP)  ## speed of the demo stages, written to benchmarks/results/
+bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
+	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
 	rm -rf $(VENV) maps/luzhai .pytest_cache .mypy_cache .ruff_cache
