@@ -76,6 +76,18 @@ def _network_parsers(sub: Any) -> None:
     build.add_argument("--out", type=Path, required=True, help="cache file to write (.npz)")
     build.add_argument("--modes", default="drive,walk",
                        help="comma-separated travel modes (default drive,walk)")
+    down = nsub.add_parser(
+        "download", help="download OSM roads for a study area with osmnx (needs internet)",
+        description="Download the roads inside BOUNDARY (any vector file; buffered by "
+        "--buffer-km so that trips may leave the area and come back) from OpenStreetMap "
+        "through osmnx.graph_from_polygon, and save them as a network cache (.npz).",
+    )
+    down.add_argument("boundary", type=Path, help="study-area boundary (GeoJSON, GPKG, ...)")
+    down.add_argument("--buffer-km", type=float, default=10.0,
+                      help="margin around the area (default 10 km)")
+    down.add_argument("--out", type=Path, required=True, help="cache file to write (.npz)")
+    down.add_argument("--modes", default="drive,walk",
+                      help="comma-separated travel modes (default drive,walk)")
     iso = sub.add_parser(
         "isochrones", help="isochrone polygons per facility",
         description="For every facility of the study (or of --type), the area within each "

@@ -1,4 +1,4 @@
-"""``geo network build`` and ``geo isochrones``: the routing engine from the command line."""
+"""``geo network build|download`` and ``geo isochrones``: the routing engine from the CLI."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import geopandas as gpd
 from rich.console import Console
 
 from geo.cache import cache_source, save_networks
@@ -40,12 +41,32 @@ def build_from_source(source: Path, modes: list[str]) -> dict[str, Network]:
     return {m: build_network(roads, mode=m) for m in modes}
 
 
+def download_area(boundary: Path, buffer_km: float, modes: list[str]) -> dict[str, Network]:
+    """Networks for ``modes`` downloaded through osmnx for a buffered study area."""
+    from geo import io
+    from geo.crs import utm_crs_for
+    from geo.osm import download_network
+
+    area = io.read_boundaries(boundary)
+    c = area.union_all().centroid
+    metric = utm_crs_for(c.x, c.y)
+    poly = area.to_crs(metric).union_all().buffer(buffer_km * 1000.0)
+    wgs = gpd.GeoSeries([poly], crs=metric).to_crs(4326).iloc[0]
+    return {m: download_network(wgs, mode=m) for m in modes}
+
+
 def run_network_build(args: argparse.Namespace, console: Console) -> int:
     modes = _modes(args.modes)
     t0 = time.perf_counter()
-    nets = build_from_source(args.source, modes)
+    if args.network_command == "download":
+        nets = download_area(args.boundary, args.buffer_km, modes)
+        source: dict[str, object] = {"osmnx_download": str(args.boundary.resolve()),
+                                     "buffer_km": args.buffer_km}
+    else:
+        nets = build_from_source(args.source, modes)
+        source = dict(cache_source(args.source))
     built = time.perf_counter() - t0
-    save_networks(args.out, nets, {**cache_source(args.source), "modes": modes})
+    save_networks(args.out, nets, {**source, "modes": modes})
     for mode, net in nets.items():
         console.print(f"[bold]{mode}[/bold]: " + "; ".join(net.report.lines()))
     size = args.out.stat().st_size / 1e6

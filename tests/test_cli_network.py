@@ -67,3 +67,16 @@ def test_isochrones_command(tmp_path: Path) -> None:
     a30 = iso[iso["minutes"] == 30].to_crs(32649).area.sum()
     assert a30 > a15 > 0
     shutil.rmtree(tmp_path)
+
+
+@pytest.mark.network
+def test_download_command(tmp_path: Path) -> None:  # needs internet: pytest -m network
+    out = tmp_path / "luzhai_seat.npz"
+    boundary = tmp_path / "seat.geojson"
+    import shapely
+
+    gpd.GeoDataFrame({"name": ["seat"]}, geometry=[shapely.box(109.74, 24.47, 109.77, 24.50)],
+                     crs=4326).to_file(boundary)
+    assert main(["network", "download", str(boundary), "--buffer-km", "1", "--modes", "drive",
+                 "--out", str(out)]) == 0
+    assert load_networks(out)["drive"].report.source == "osm"
