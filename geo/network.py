@@ -49,6 +49,7 @@ __all__ = [
     "build_network",
     "csr_from_edges",
     "keep_largest_component",
+    "z_order",
 ]
 
 log = logging.getLogger(__name__)
@@ -646,6 +647,30 @@ def keep_largest_component(net: Network, min_share: float, fix: str) -> Network:
     return out
 
 
+def z_order(xy: FloatArray) -> IntArray:
+    """Order of points along a Z-order (Morton) curve, at 2^20 steps per axis.
+
+    Numbering nodes this way puts neighbours in the map near each other in memory, so a
+    search touches few cache lines (OSM node ids follow editing history, not space) and
+    runs of node ids are compact areas (the threaded nearest search splits on them).
+    """
+    if len(xy) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = xy.min(axis=0)
+    span = max(float((xy.max(axis=0) - lo).max()), 1e-9)
+    q = np.clip((xy - lo) / span * (2**20 - 1), 0, 2**20 - 1).astype(np.uint64)
+
+    def spread(v: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF),
+                            (4, 0x0F0F0F0F0F0F0F0F), (2, 0x3333333333333333),
+                            (1, 0x5555555555555555)):
+            v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+        return v
+
+    key = spread(q[:, 0]) | (spread(q[:, 1]) << np.uint64(1))
+    return np.argsort(key, kind="stable").astype(np.int64)
+
+
 def _largest_component(net: Network) -> Network:
     """Keep the strongly connected component with the most road; record what was dropped."""
     rep = net.report
@@ -661,11 +686,13 @@ def _largest_component(net: Network) -> Network:
     used[net.seg_u] = used[net.seg_v] = True
     rep.nodes_dropped = int((used & ~keep_node).sum())
     rep.km_dropped = float(length[~keep_seg].sum() / 1000.0)
+    kept = np.flatnonzero(keep_node)
+    kept = kept[z_order(net.node_xy[kept])]  # numbered along a space-filling curve
     new_id = np.full(net.n_nodes, -1, dtype=np.int64)
-    new_id[keep_node] = np.arange(int(keep_node.sum()))
+    new_id[kept] = np.arange(len(kept))
     out = Network(
         net.crs,
-        net.node_xy[keep_node],
+        net.node_xy[kept],
         new_id[net.seg_u[keep_seg]],
         new_id[net.seg_v[keep_seg]],
         net.seg_fw_s[keep_seg],
@@ -673,7 +700,7 @@ def _largest_component(net: Network) -> Network:
         net.seg_class[keep_seg],
         net.mode,
         rep,
-        None if net.node_ids is None else net.node_ids[keep_node],
+        None if net.node_ids is None else net.node_ids[kept],
     )
     rep.nodes, rep.segments = out.n_nodes, len(out.seg_u)
     rep.km = float(out.seg_length_m.sum() / 1000.0)

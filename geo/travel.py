@@ -362,15 +362,21 @@ def _nearest_search(
 ) -> tuple[FloatArray, IntArray]:
     """Nearest-seed times and labels per node: one search, or ``threads`` pruning each other.
 
-    Sources are dealt out in turn (source ``i`` to thread ``i % threads``), so every
-    thread's sources spread over the whole network.
+    Sources are split into ``threads`` runs of consecutive node ids; networks number their
+    nodes along a space-filling curve (:func:`geo.network.keep_largest_component`), so each
+    thread grows its searches in its own part of the map, its memory stays local, and the
+    threads meet and prune each other only along the borders.
     """
     k = min(threads, n_sources)
     if k <= 1 or g.n_nodes < min_nodes:
         return _dijkstra.multi_source(g.indptr, g.indices, g.weights, node, secs, label, limit)
     dist_all = np.full((k, g.n_nodes), np.inf)
     label_all = np.full((k, g.n_nodes), -1, dtype=np.int64)
-    part = label % k
+    first_node = np.full(n_sources, np.iinfo(np.int64).max)
+    np.minimum.at(first_node, label, node)
+    rank = np.empty(n_sources, dtype=np.int64)
+    rank[np.argsort(first_node, kind="stable")] = np.arange(n_sources)
+    part = (rank * k // n_sources)[label]
 
     def run(me: int) -> None:
         sel = part == me

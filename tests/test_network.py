@@ -144,3 +144,11 @@ def test_backbone_route_county_seat_to_zhongdu(backbone) -> None:  # type: ignor
     assert 13.0 < d < 45.0
     xy = backbone.node_xy
     assert np.hypot(*(xy[a] - xy[b])) == pytest.approx(22_000, rel=0.15)
+
+
+def test_z_order_by_hand() -> None:
+    from geo.network import z_order
+
+    # a 2 x 2 block of cells visited in Z order: (0,0), (1,0), (0,1), (1,1)
+    xy = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    assert z_order(xy).tolist() == [1, 3, 2, 0]
