@@ -337,10 +337,7 @@ def nearest_facility(
         raise ValueError("no facilities given: a standard needs at least one eligible facility")
     speed = _check(net, access_speed_kmh, facilities, demand)
     o = _oriented(net, direction)
-    _, node, secs = _seeds(net, o, facilities, speed)
-    label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
-    dist, src = _nearest_search(o.graph, node, secs, label, float(max_seconds),
-                                _threads(threads), len(facilities))
+    dist, src = _nearest_from(net, o, facilities, speed, max_seconds, threads)
     seg, t = demand.seg, demand.t
     leg = demand.access_m / speed
     via_u = dist[net.seg_u[seg]] + _part(t, o.fw[seg]) + leg
@@ -351,6 +348,17 @@ def nearest_facility(
     best = np.where(best <= max_seconds, best, np.inf)
     nearest = np.where(np.isfinite(best), nearest, -1)
     return best, nearest.astype(np.int64)
+
+
+def _nearest_from(
+    net: Network, o: _Oriented, facilities: Snap, speed: float, limit: float,
+    threads: int | None,
+) -> tuple[FloatArray, IntArray]:
+    """Per node: seconds from the nearest facility (its two seeds) and which one."""
+    _, node, secs = _seeds(net, o, facilities, speed)
+    label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
+    return _nearest_search(o.graph, node, secs, label, float(limit), _threads(threads),
+                           len(facilities))
 
 
 PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than starting threads
@@ -532,11 +540,8 @@ def node_nearest(
     if len(facilities) == 0:
         raise ValueError("no facilities given")
     speed = _check(net, access_speed_kmh, facilities)
-    o = _oriented(net, direction)
-    _, node, secs = _seeds(net, o, facilities, speed)
-    label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
-    return _nearest_search(o.graph, node, secs, label, float(max_seconds), _threads(threads),
-                           len(facilities))
+    return _nearest_from(net, _oriented(net, direction), facilities, speed, max_seconds,
+                         threads)
 
 
 def node_reach(
