@@ -318,6 +318,13 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
     times, res = _timed(lambda: eng.nearest(fac), reps)
     rec["queries"]["nearest"] = {"times": times, "sources": len(fac), "sampled": None}
     np.save(out.with_suffix(".nearest.npy"), np.asarray(res, dtype=float))
+    if engine == "ours":  # pandana's nearest_pois measures node -> facility: keep ours too
+        from geo.travel import node_nearest
+
+        assert isinstance(eng, Ours)
+        to_fac, _ = node_nearest(net, eng._snap(fac), access_speed_kmh=5.0,
+                                 direction="to_facility")
+        np.save(out.with_suffix(".nearest_to.npy"), to_fac)
     # reach: peers on big networks run a sample of facilities and scale up
     sample = fac
     if big:
@@ -342,8 +349,17 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
                             "shape": [len(orig), len(dest)],
                             "sampled": len(o_sample) if scale > 1 else None}
     np.save(out.with_suffix(".od.npy"), np.asarray(res, dtype=float))
-    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rec["peak_rss_mb"] = _peak_mb()
     out.write_text(json.dumps(rec, indent=1))
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from
+    the parent across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _probe(fn: Callable[[np.ndarray], Any], few: np.ndarray) -> float:
@@ -362,23 +378,29 @@ def _sorted_reach(x: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x["rows"][o][keep], x["nodes"][o][keep], x["secs"][o][keep]
 
 
-def _diff(ours: Path, peer: Path, kind: str) -> float | None:
-    """Largest difference between our answers and a peer's (on what both computed)."""
+def _diff(ours: Path, peer: Path, kind: str) -> str:
+    """Largest difference between our answers and a peer's, on what both computed; for
+    reach also how many (facility, node) pairs only one side has (at the 60-minute line,
+    from float32 arithmetic in pandana)."""
     if kind == "reach":
         a, b = np.load(ours.with_suffix(".reach.npz")), np.load(peer.with_suffix(".reach.npz"))
         n = min(int(a["rows"].max(initial=-1)), int(b["rows"].max(initial=-1))) + 1
-        ra, na, sa = _sorted_reach(a, n)
-        rb, nb, sb = _sorted_reach(b, n)
-        if not (np.array_equal(ra, rb) and np.array_equal(na, nb)):
-            return float("inf")  # not the same set of (facility, node) pairs
-        return float(np.abs(sa - sb).max(initial=0.0))
-    a = np.load(ours.with_suffix(f".{kind}.npy"))
+        ka = _sorted_reach(a, n)
+        kb = _sorted_reach(b, n)
+        key_a = ka[0] * (1 << 32) + ka[1]
+        key_b = kb[0] * (1 << 32) + kb[1]
+        common, ia, ib = np.intersect1d(key_a, key_b, return_indices=True)
+        only = len(key_a) + len(key_b) - 2 * len(common)
+        worst = float(np.abs(ka[2][ia] - kb[2][ib]).max(initial=0.0))
+        return f"{worst:.1g}" + (f" (+{only} pairs at the limit)" if only else "")
+    suffix = ".nearest_to.npy" if kind == "nearest" and "pandana" in peer.name else f".{kind}.npy"
+    a = np.load(ours.with_suffix(suffix))
     b = np.load(peer.with_suffix(f".{kind}.npy"))
     a = a[: b.shape[0]]
-    fin = np.isfinite(a) & np.isfinite(b)
     if not np.array_equal(np.isfinite(a), np.isfinite(b)):
-        return float("inf")
-    return float(np.abs(a[fin] - b[fin]).max()) if fin.any() else 0.0
+        return "unreached nodes differ"
+    fin = np.isfinite(a)
+    return f"{float(np.abs(a[fin] - b[fin]).max(initial=0.0)):.1g}"
 
 
 def run(networks: list[str], engines: list[str], repeat: int, timeout: int) -> list[dict[str, Any]]:
@@ -506,7 +528,7 @@ def markdown(records: list[dict[str, Any]]) -> str:
                                for k in ("nearest", "reach60", "od"))
         diff = ""
         if "max_diff_s" in r:
-            diff = " / ".join("n/a" if v is None else f"{v:.1g}" for v in r["max_diff_s"].values())
+            diff = " / ".join(r["max_diff_s"].values())
         lines.append(
             f"| {r['network']} | {r['nodes']:,} | {r['engine']} | {r['build_s']:.2f} | "
             f"{cells[0]} | {cells[1]} | {cells[2]} | {r['peak_rss_mb']:,.0f} | {ratio} | {diff} |"
