@@ -506,7 +506,7 @@ def _median(rec: dict[str, Any], q: str) -> float:
 def markdown(records: list[dict[str, Any]]) -> str:
     lines = [
         "| network | nodes | engine | build s | nearest s | reach 60 min s | OD s | "
-        "peak MB | vs ours (nearest / reach / OD) | max diff s |",
+        "peak MB | peer s / our s (nearest / reach / OD) | max diff vs ours, s |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     ours = {r["network"]: r for r in records if r.get("engine") == "ours" and "error" not in r}
