@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from geo import maps
 if TYPE_CHECKING:
     from geo.study import StudyResult
 
-__all__ = ["OUTPUT_FILES", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "write_atomically", "write_outputs"]
 
 OUTPUT_FILES = (
     "coverage_by_township.csv",
@@ -37,18 +38,13 @@ def _basis(result: StudyResult) -> str:
     return "; ".join(result.assumptions)
 
 
-def _tables(result: StudyResult, stage: Path) -> None:
-    basis = _basis(result)
-    table = result.coverage.copy()
-    table["basis"] = basis
-    table.to_csv(stage / "coverage_by_township.csv", index=False, encoding="utf-8")
-    summary = result.summary.copy()
-    summary["basis"] = basis
-    summary.to_csv(stage / "coverage_summary.csv", index=False, encoding="utf-8")
+def _table(frame: pd.DataFrame, result: StudyResult, path: Path) -> None:
+    out = frame.copy()
+    out["basis"] = _basis(result)
+    out.to_csv(path, index=False, encoding="utf-8")
 
 
-def _gpkg(result: StudyResult, stage: Path) -> None:
-    path = stage / "results.gpkg"
+def _gpkg(result: StudyResult, path: Path) -> None:
     basis = _basis(result)
     fac = result.facilities.copy()
     fac["basis"] = basis
@@ -76,7 +72,7 @@ def _gpkg(result: StudyResult, stage: Path) -> None:
     )
 
 
-def _map(result: StudyResult, stage: Path) -> None:
+def _map(result: StudyResult, path: Path) -> None:
     study = result.study
     shown = study.map_standard or result.standards[0].name
     m = maps.coverage_map(
@@ -84,7 +80,7 @@ def _map(result: StudyResult, stage: Path) -> None:
         isochrones=result.isochrones, boundary=result.area, standard=shown,
         title=study.title, notes=result.assumptions,
     )
-    maps.save_map(m, stage / "map.html")
+    maps.save_map(m, path)
 
 
 def summary_text(result: StudyResult) -> str:
@@ -111,21 +107,41 @@ def summary_text(result: StudyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
-    """Write all outputs into ``out_dir`` atomically; returns their paths."""
+def _text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], None]]) -> list[Path]:
+    """Write files into ``out_dir`` all or nothing.
+
+    ``files`` maps each output name to a function writing it to the path it is given
+    (inside a staging folder next to ``out_dir``). Only when every one has succeeded
+    are they moved into ``out_dir``; on any failure the staging folder is removed and
+    ``out_dir`` is left as it was.
+    """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
-        _tables(result, stage)
-        _gpkg(result, stage)
-        _map(result, stage)
-        (stage / "run_summary.txt").write_text(summary_text(result), encoding="utf-8")
+        for name, write in files.items():
+            write(stage / name)
         out_dir.mkdir(exist_ok=True)
         paths = []
-        for name in OUTPUT_FILES:
+        for name in files:
             (stage / name).replace(out_dir / name)
             paths.append(out_dir / name)
         return paths
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
+    """Write all outputs into ``out_dir`` atomically; returns their paths."""
+    files: dict[str, Callable[[Path], None]] = {
+        "coverage_by_township.csv": lambda p: _table(result.coverage, result, p),
+        "coverage_summary.csv": lambda p: _table(result.summary, result, p),
+        "results.gpkg": lambda p: _gpkg(result, p),
+        "map.html": lambda p: _map(result, p),
+        "run_summary.txt": lambda p: _text(summary_text(result), p),
+    }
+    return write_atomically(out_dir, files)

@@ -27,7 +27,7 @@ from geo.network import Network, build_network
 from geo.standards import Standard, StandardSet, load_standards
 from geo.travel import Snap, nearest_facility, snap_points
 
-__all__ = ["StudyResult", "run_study"]
+__all__ = ["StudyResult", "build_networks", "run_study", "snap_places", "standard_minutes"]
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -97,9 +97,12 @@ def _read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -
     return fac
 
 
-def _networks(study: Study, modes: set[str]) -> dict[str, Network]:
+def _networks(study: Study, modes: set[str],
+              extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
     r = study.roads
     roads = io.read_roads(r["path"], layer=r.get("layer"))
+    if extra_roads is not None and len(extra_roads):
+        roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)
     return {
         mode: build_network(
             roads, mode=mode, speeds_kmh=r.get("speeds_kmh") if mode == "drive" else None,
@@ -316,3 +319,33 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
         out += [f"{mode} network: {line}" for line in net.report.lines()]
     out += [f"{k}: {v}" for k, v in notes.items()]
     return out
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def build_networks(study: Study, modes: set[str],
+                   extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
+    """The study's road networks per mode, as :func:`run_study` builds them.
+
+    ``extra_roads`` (WGS84 lines with ``highway`` and optional ``oneway``/``maxspeed``)
+    are added to the study's road layer first: a scenario's new road.
+    """
+    return _networks(study, modes, extra_roads)
+
+
+def snap_places(study: Study, net: Network, places: gpd.GeoDataFrame) -> Snap:
+    """Join points to ``net`` with the study's access options."""
+    return _snap(study, net, places)
+
+
+def standard_minutes(
+    study: Study, stds: list[Standard], facilities: gpd.GeoDataFrame,
+    nets: dict[str, Network], places: gpd.GeoDataFrame,
+) -> tuple[dict[str, FloatArray], dict[str, npt.NDArray[np.int64]], dict[str, str]]:
+    """Minutes to the nearest eligible facility per standard (as in :func:`run_study`).
+
+    Returns minutes and the nearest facility's index label per standard, and a note
+    for each standard without an eligible facility.
+    """
+    return _minutes(study, stds, facilities, nets, places)
