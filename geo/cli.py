@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from geo import __version__
+from geo import __version__, _cli_planning
 from geo.errors import GeoError
 
 __all__ = ["main"]
@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=DEMO_OUT,
                       help=f"output folder (default {DEMO_OUT.relative_to(ROOT)})")
+    _cli_planning.add_parsers(sub)
     return p
 
 
@@ -85,6 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     console = Console(width=None if sys.stdout.isatty() else 120)
+    if args.command in ("site", "designate", "compare"):
+        try:
+            _cli_planning.run_command(args, console)
+        except GeoError as e:
+            console.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+            return 2
+        return 0
     study = DEMO_STUDY if args.command == "demo" else args.study
     from geo.study import run_study
 
