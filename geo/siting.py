@@ -298,6 +298,9 @@ def _finish(
     bound: float, status: str, how: str, t0: float, p: int | None,
 ) -> SitingResult:
     order, gains = rank_sites(problem, chosen)
+    if model == "mclp" and problem.capacity is None:
+        # a site the solver opened "for free" (sum y <= p) that covers nobody new
+        order, gains = order[gains > 0], gains[gains > 0]
     notes = []
     if p is not None and len(order) < p:
         notes.append(f"only {len(order)} of the {p} new sites asked for add coverage: "
