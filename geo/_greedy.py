@@ -90,19 +90,21 @@ def one_swap(cover: sp.csr_matrix, w: FloatArray, chosen: list[int],
 
 
 def lagrangian_bound(cover: sp.csr_matrix, w: FloatArray, p: int, chosen: list[int],
-                     value: float, deadline: float, iterations: int = 3000) -> float:
+                     value: float, deadline: float, iterations: int = 3000
+                     ) -> tuple[float, FloatArray]:
     """Upper bound on the best coverage with ``p`` sites (see module docs).
 
     Polyak steps toward ``value`` (the heuristic's coverage), the step factor starting
     at 2 and halved after 20 steps without improvement; stops at ``deadline``, after
     ``iterations``, or when the bound is within 1e-6 of ``value``. (Tuned on the
-    province benchmark: 300 steps close the gap to about 1 %.)
+    province benchmark: 300 steps close the gap to about 1 %.) Returns the bound and
+    the multipliers that give it.
     """
     covered = np.zeros(len(w), dtype=bool)
     for j in chosen:
         covered[_row(cover, j)] = True
     lam = np.where(covered, 0.0, w)
-    best = np.inf
+    best, best_lam = np.inf, lam
     theta, stale = 2.0, 0
     cover_t = cover.T.tocsr()
     for _ in range(iterations):
@@ -111,7 +113,7 @@ def lagrangian_bound(cover: sp.csr_matrix, w: FloatArray, p: int, chosen: list[i
             np.arange(len(score))
         bound = float((w - lam).sum() + score[top].sum())
         if not np.isfinite(best) or bound < best - 1e-12 * max(best, 1.0):
-            best, stale = bound, 0
+            best, best_lam, stale = bound, lam, 0
         else:
             stale += 1
             if stale >= 20:
@@ -128,7 +130,25 @@ def lagrangian_bound(cover: sp.csr_matrix, w: FloatArray, p: int, chosen: list[i
         if norm == 0:
             break
         lam = np.clip(lam - theta * (bound - value) / norm * g, 0.0, w)
-    return max(best, value)
+    return max(best, value), best_lam
+
+
+def lagrangian_keep(cover: sp.csr_matrix, w: FloatArray, p: int, lam: FloatArray,
+                    bound: float, value: float) -> npt.NDArray[np.bool_]:
+    """Candidates that can be in a solution better than ``value`` (Lagrangian fixing).
+
+    With multipliers ``lam`` giving ``bound = L(lam)``, every solution containing ``j``
+    covers at most ``L(lam) - s_(p) + s_j`` (``s = cover @ lam``, ``s_(p)`` the p-th
+    largest) when ``j`` is not among the p largest; a candidate for which that is below
+    ``value`` is in no solution better than the one at hand, so it can be dropped
+    without losing an optimum.
+    """
+    score = cover @ lam
+    if len(score) <= p:
+        return np.ones(len(score), dtype=bool)
+    kth = float(np.partition(score, len(score) - p)[len(score) - p])
+    slack = bound - value + 1e-9 * max(abs(value), 1.0)
+    return score >= kth - slack
 
 
 def greedy_swap(cover: sp.csr_matrix, w: FloatArray, p: int,
@@ -144,7 +164,7 @@ def greedy_swap(cover: sp.csr_matrix, w: FloatArray, p: int,
     for j in chosen:
         covered[_row(cover, j)] = True
     value = float(w[covered].sum())
-    bound = lagrangian_bound(cover, w, p, chosen, value, t0 + time_limit_s)
+    bound, _ = lagrangian_bound(cover, w, p, chosen, value, t0 + time_limit_s)
     log.info("greedy %.2fs, swap %.2fs, bound %.2fs", t1 - t0, t2 - t1,
              time.perf_counter() - t2)
     how = ("lazy greedy + 1-swap local search; bound: Lagrangian relaxation of the "

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from geo import io, population
@@ -138,6 +137,4 @@ def filter_candidates(
     if out["id"].duplicated().any():
         dup = out.loc[out["id"].duplicated(), "id"].tolist()[:5]
         raise SitingError(f"candidate ids must be unique; repeated: {dup}")
-    return pd.DataFrame(out).pipe(gpd.GeoDataFrame, geometry="geometry", crs=4326).reset_index(
-        drop=True
-    )
+    return out.reset_index(drop=True)

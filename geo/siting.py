@@ -220,25 +220,32 @@ class _Reduced:
     coverable: float      # population some candidate could newly cover
 
 
+def _group(cover: sp.csc_matrix, w: FloatArray) -> tuple[sp.csr_matrix, FloatArray]:
+    """Merge demand columns with identical candidate sets, adding their weights."""
+    cover = sp.csc_matrix(cover)
+    cover.sort_indices()
+    groups: dict[bytes, int] = {}
+    n = cover.shape[1]
+    label = np.empty(n, dtype=np.int64)
+    ind, ptr = cover.indices, cover.indptr
+    for k in range(n):
+        label[k] = groups.setdefault(ind[ptr[k]:ptr[k + 1]].tobytes(), len(groups))
+    first = np.full(len(groups), -1, dtype=np.int64)
+    first[label[::-1]] = np.arange(n)[::-1]
+    gw = np.bincount(label, weights=w, minlength=len(groups)).astype(float)
+    grouped = cover[:, first].tocsr() if len(groups) else sp.csr_matrix((cover.shape[0], 0))
+    return grouped, gw
+
+
 def _reduce(problem: SitingProblem) -> _Reduced:
     base_mask = problem.base_covered
     w = np.asarray(problem.weights, dtype=float)
     base = float(w[base_mask].sum())
     cover = problem.cover.tocsc()
     keep = np.flatnonzero(~base_mask & (w > 0) & (np.diff(cover.indptr) > 0))
-    cover = cover[:, keep]
-    cover.sort_indices()
-    groups: dict[bytes, int] = {}
-    label = np.empty(len(keep), dtype=np.int64)
-    ind, ptr = cover.indices, cover.indptr
-    for k in range(len(keep)):
-        label[k] = groups.setdefault(ind[ptr[k]:ptr[k + 1]].tobytes(), len(groups))
-    first = np.full(len(groups), -1, dtype=np.int64)
-    first[label[::-1]] = np.arange(len(keep))[::-1]
-    gw = np.bincount(label, weights=w[keep], minlength=len(groups)).astype(float)
-    grouped = cover[:, first].tocsr() if len(groups) else sp.csr_matrix((cover.shape[0], 0))
+    grouped, gw = _group(cover[:, keep], w[keep])
     log.info("coverage structure: %d demand points to cover in %d groups of identical "
-             "candidate sets", len(keep), len(groups))
+             "candidate sets", len(keep), len(gw))
     return _Reduced(grouped, gw, base, float(gw.sum()))
 
 
@@ -313,30 +320,46 @@ def _finish(
 
 def _mclp_exact(red: _Reduced, p: int, limit: float,
                 threads: int | None) -> tuple[IntArray, float, float, str]:
+    """Greedy + swap incumbent, Lagrangian fixing of candidates, then HiGHS on the rest."""
+    from geo._greedy import lagrangian_bound, lagrangian_keep, lazy_greedy, one_swap
+
     n_c, n_g = red.cover.shape
     if n_g == 0:
         return np.zeros(0, dtype=np.int64), 0.0, 0.0, "optimal"
-    # columns: y (candidates, binary) then z (groups, [0, 1]); rows: z_g - sum y <= 0, sum y <= p
+    t0 = time.perf_counter()
+    cover, w = red.cover, red.weights
+    y0 = one_swap(cover, w, lazy_greedy(cover, w, p), t0 + limit / 10)
+    value = float(w[np.unique(cover[y0].indices)].sum()) if y0 else 0.0
+    bound, lam = lagrangian_bound(cover, w, p, y0, value, t0 + limit / 10, iterations=500)
+    if bound - value <= 1e-9 * max(value, 1.0):  # the heuristic is proved optimal
+        return np.asarray(sorted(y0), dtype=np.int64), value, bound, "optimal"
+    keep = lagrangian_keep(cover, w, p, lam, bound, value)
+    keep[y0] = True
+    cand = np.flatnonzero(keep)
+    sub = cover[cand].tocsc()
+    hit = np.flatnonzero(np.diff(sub.indptr) > 0)
+    sub, gw = _group(sub[:, hit], w[hit])  # fewer candidates: more identical sets
+    log.info("MCLP: Lagrangian fixing keeps %d of %d candidates, %d of %d groups",
+             len(cand), n_c, len(gw), n_g)
+    k, m = sub.shape
+    # columns: y (kept candidates, binary) then z (groups, [0, 1]);
+    # rows: z_g - sum y <= 0, sum y <= p
     a = sp.vstack([
-        sp.hstack([-red.cover.T, sp.identity(n_g, format="csr")]),
-        sp.hstack([sp.csr_matrix(np.ones((1, n_c))), sp.csr_matrix((1, n_g))]),
+        sp.hstack([-sub.T, sp.identity(m, format="csr")]),
+        sp.hstack([sp.csr_matrix(np.ones((1, k))), sp.csr_matrix((1, m))]),
     ])
-    from geo._greedy import lazy_greedy, one_swap
-
-    # a greedy + swap incumbent (milliseconds) lets HiGHS prune from the root
-    y0 = one_swap(red.cover, red.weights, lazy_greedy(red.cover, red.weights, p),
-                  time.perf_counter() + limit / 10)
-    x0 = np.zeros(n_c + n_g)
-    x0[y0] = 1.0
-    x0[n_c + np.unique(red.cover[y0].indices)] = 1.0
+    x0 = np.zeros(k + m)
+    x0[np.searchsorted(cand, y0)] = 1.0
+    x0[k + np.unique(sub[np.searchsorted(cand, y0)].indices)] = 1.0
     sol = _milp.solve(
-        cost=np.concatenate([np.zeros(n_c), red.weights]), a=a,
-        row_lo=np.full(n_g + 1, -np.inf), row_hi=np.concatenate([np.zeros(n_g), [p]]),
-        col_hi=np.ones(n_c + n_g), integer=n_c, maximize=True, time_limit_s=limit,
-        threads=threads, start=x0,
+        cost=np.concatenate([np.zeros(k), gw]), a=a,
+        row_lo=np.full(m + 1, -np.inf), row_hi=np.concatenate([np.zeros(m), [p]]),
+        col_hi=np.ones(k + m), integer=k, maximize=True,
+        time_limit_s=max(limit - (time.perf_counter() - t0), 1.0), threads=threads, start=x0,
     )
-    chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
-    return chosen, sol.objective, sol.bound, sol.status
+    chosen = cand[sol.x[:k] > 0.5]
+    # the MILP's bound holds for the kept candidates; dropped ones cannot beat `value`
+    return chosen, sol.objective, max(sol.bound, value), sol.status
 
 
 def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: float,
