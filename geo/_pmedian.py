@@ -85,15 +85,17 @@ def swap(pr: Pairs, chosen: list[int], deadline: float) -> list[int]:
     return chosen
 
 
-def lower_bound(pr: Pairs, p: int, start: FloatArray, iterations: int = 300) -> float:
+def lower_bound(pr: Pairs, p: int, start: FloatArray, iterations: int = 300
+                ) -> tuple[float, FloatArray]:
     """Lagrangian lower bound on the optimum (see module docs).
 
     ``start``: per demand point the weighted cost of a feasible solution; its sum is
-    the upper bound that steers the step sizes.
+    the upper bound that steers the step sizes. Returns the bound and the multipliers
+    that give it.
     """
     lam = start.copy()
     upper = float(start.sum())
-    best, theta, stale = -np.inf, 1.0, 0
+    best, best_lam, theta, stale = -np.inf, lam, 1.0, 0
     for _ in range(iterations):
         red = np.minimum(0.0, pr.cost - lam[pr.dem])
         rho = np.bincount(pr.site, weights=red, minlength=pr.n_sites)
@@ -101,7 +103,7 @@ def lower_bound(pr: Pairs, p: int, start: FloatArray, iterations: int = 300) -> 
         top = top[rho[top] < 0]
         val = float(lam.sum() + np.minimum(0.0, pr.fall - lam).sum() + rho[top].sum())
         if not np.isfinite(best) or val > best + 1e-12 * max(abs(best), 1.0):
-            best, stale = val, 0
+            best, best_lam, stale = val, lam, 0
         else:
             stale += 1
             if stale >= 10:
@@ -116,7 +118,23 @@ def lower_bound(pr: Pairs, p: int, start: FloatArray, iterations: int = 300) -> 
         if norm == 0:
             break
         lam = np.maximum(lam + theta * (upper - val) / norm * g, 0.0)
-    return min(best, upper)
+    return min(best, upper), best_lam
+
+
+def keep_sites(pr: Pairs, p: int, lam: FloatArray, bound: float,
+               upper: float) -> npt.NDArray[np.bool_]:
+    """Sites that can be in a solution cheaper than ``upper`` (Lagrangian fixing).
+
+    Forcing a site ``j`` outside the p most negative ``rho`` into the relaxation raises
+    its value to ``L - rho_(p) + rho_j``; above ``upper`` no such solution improves on
+    the one at hand, so ``j`` can be dropped without losing an optimum.
+    """
+    red = np.minimum(0.0, pr.cost - lam[pr.dem])
+    rho = np.bincount(pr.site, weights=red, minlength=pr.n_sites)
+    if pr.n_sites <= p:
+        return np.ones(pr.n_sites, dtype=bool)
+    kth = float(np.partition(rho, p - 1)[p - 1])
+    return rho <= kth + (upper - bound) + 1e-9 * max(abs(upper), 1.0)
 
 
 def solve(pr: Pairs, p: int, time_limit_s: float) -> tuple[IntArray, float, float, str]:
@@ -125,7 +143,7 @@ def solve(pr: Pairs, p: int, time_limit_s: float) -> tuple[IntArray, float, floa
     chosen = swap(pr, greedy(pr, p), t0 + time_limit_s)
     cur = pr.value(np.asarray(chosen, dtype=np.int64))
     value = float(cur.sum())
-    bound = lower_bound(pr, p, cur)
+    bound, _ = lower_bound(pr, p, cur)
     how = ("greedy + best-improvement swaps; bound: Lagrangian relaxation of the "
            "assignment constraints (subgradient)")
     return np.asarray(sorted(chosen), dtype=np.int64), value, bound, how

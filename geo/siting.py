@@ -17,7 +17,10 @@ Models
   matrix's cutoff costs ``penalty_s`` (stated in every result).
 
 Exact solutions come from HiGHS (``highspy``) with a time limit; on a time limit the
-result carries HiGHS's best bound and gap. :func:`mclp` with ``method="heuristic"``
+result carries HiGHS's best bound and gap. Before the exact MCLP, demand points with
+identical candidate sets are merged, a greedy + swap solution is found, and candidates
+that the Lagrangian bound shows cannot beat it are dropped (an exact reduction: no
+optimum is lost), which shrinks the MILP several-fold. :func:`mclp` with ``method="heuristic"``
 runs lazy greedy + 1-swap local search and bounds it with a Lagrangian relaxation
 (subgradient, started at the submodular data-dependent bound), for instances too big
 for a MILP.
@@ -294,7 +297,7 @@ def mclp(
             how = "HiGHS MILP (capacitated: demand split across sites within capacity)"
         else:
             chosen, obj, bound, status = _mclp_exact(red, p, time_limit_s, threads)
-            how = "HiGHS MILP"
+            how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
     else:
         raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
     return _finish("mclp", problem, red, chosen, obj, bound, status, how, t0, p)
@@ -427,21 +430,68 @@ def lscp(
                        "optimal", "existing facilities already reach the target", t0, None)
     n_c, n_g = red.cover.shape
     full = need >= red.coverable * (1 - 1e-12)
-    a = sp.vstack([
-        sp.hstack([-red.cover.T, sp.identity(n_g, format="csr")]),
-        sp.hstack([sp.csr_matrix((1, n_c)), sp.csr_matrix(red.weights[None, :])]),
-    ])
-    sol = _milp.solve(
-        cost=np.concatenate([np.ones(n_c), np.zeros(n_g)]), a=a,
-        row_lo=np.concatenate([np.full(n_g, -np.inf), [-np.inf if full else need]]),
-        row_hi=np.concatenate([np.zeros(n_g), [np.inf]]),
-        col_lo=np.concatenate([np.zeros(n_c), np.ones(n_g) if full else np.zeros(n_g)]),
-        col_hi=np.ones(n_c + n_g), integer=n_c, maximize=False, time_limit_s=time_limit_s,
-        threads=threads,
-    )
+    y0 = _greedy_cover(red, need)
+    x0 = np.zeros(n_c if full else n_c + n_g)
+    x0[y0] = 1.0
+    if full:  # classic set covering: every group covered by a chosen site
+        rows = red.cover.T.tocsr()[_undominated(red.cover)]
+        sol = _milp.solve(
+            cost=np.ones(n_c), a=rows, row_lo=np.ones(rows.shape[0]),
+            row_hi=np.full(rows.shape[0], np.inf), col_hi=np.ones(n_c), integer=n_c,
+            maximize=False, time_limit_s=time_limit_s, threads=threads, start=x0,
+        )
+    else:  # partial: z_g <= sum of y over g's candidates, sum w z >= need
+        x0[n_c + np.unique(red.cover[y0].indices)] = 1.0
+        a = sp.vstack([
+            sp.hstack([-red.cover.T, sp.identity(n_g, format="csr")]),
+            sp.hstack([sp.csr_matrix((1, n_c)), sp.csr_matrix(red.weights[None, :])]),
+        ])
+        sol = _milp.solve(
+            cost=np.concatenate([np.ones(n_c), np.zeros(n_g)]), a=a,
+            row_lo=np.concatenate([np.full(n_g, -np.inf), [need]]),
+            row_hi=np.concatenate([np.zeros(n_g), [np.inf]]),
+            col_hi=np.ones(n_c + n_g), integer=n_c, maximize=False,
+            time_limit_s=time_limit_s, threads=threads, start=x0,
+        )
     chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
     return _finish("lscp", problem, red, chosen, float(len(chosen)), sol.bound, sol.status,
                    "HiGHS MILP", t0, None)
+
+
+def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
+    """Groups whose covering constraint is not implied by another's.
+
+    If every candidate covering group ``h`` also covers ``g``, covering ``h`` covers
+    ``g``: the row of ``g`` can go (row dominance, exact for full covering). Skipped
+    when the pairwise overlap product would be too big (``max_work`` multiply-adds).
+    """
+    per_cand = np.diff(cover.indptr).astype(float)
+    n_g = cover.shape[1]
+    if float((per_cand**2).sum()) > max_work:
+        return np.arange(n_g)
+    g = cover.T.tocsr().astype(np.float32)
+    size = np.diff(g.indptr)
+    ov = (g @ g.T).tocoo()
+    implied = (ov.row != ov.col) & (ov.data == size[ov.col]) & (size[ov.row] > size[ov.col])
+    keep = np.setdiff1d(np.arange(n_g), ov.row[implied])
+    log.info("LSCP: %d of %d covering rows implied by others", n_g - len(keep), n_g)
+    return keep
+
+
+def _greedy_cover(red: _Reduced, need: float) -> list[int]:
+    """Greedy covering until ``need`` people are covered (a start for the MILP)."""
+    from geo._greedy import lazy_greedy
+
+    chosen: list[int] = []
+    covered = np.zeros(red.cover.shape[1], dtype=bool)
+    while float(red.weights[covered].sum()) < need * (1 - 1e-12):
+        left = np.where(covered, 0.0, red.weights)
+        step = lazy_greedy(red.cover, left, 1)
+        if not step:
+            break
+        chosen += step
+        covered[red.cover[step].indices] = True
+    return chosen
 
 
 # --------------------------------------------------------------------------- p-median
@@ -507,24 +557,60 @@ def pmedian(
 
 def _pmedian_exact(pr: _pm.Pairs, p: int, limit: float,
                    threads: int | None) -> tuple[IntArray, float, float, str]:
-    n_c, n_d, n_x = pr.n_sites, len(pr.fall), len(pr.site)
+    """Greedy + swap incumbent, Lagrangian fixing of sites, then HiGHS on the rest."""
+    t0 = time.perf_counter()
+    y0 = _pm.swap(pr, _pm.greedy(pr, p), t0 + limit / 10)
+    cur = pr.value(np.asarray(y0, dtype=np.int64))
+    upper = float(cur.sum())
+    bound, lam = _pm.lower_bound(pr, p, cur)
+    if upper - bound <= 1e-9 * max(abs(upper), 1.0):
+        return np.asarray(sorted(y0), dtype=np.int64), upper, bound, "optimal"
+    keep = _pm.keep_sites(pr, p, lam, bound, upper)
+    keep[y0] = True
+    cand = np.flatnonzero(keep)
+    new_id = np.full(pr.n_sites, -1, dtype=np.int64)
+    new_id[cand] = np.arange(len(cand))
+    m = keep[pr.site]
+    log.info("p-median: Lagrangian fixing keeps %d of %d sites, %d of %d pairs", len(cand),
+             pr.n_sites, int(m.sum()), len(pr.site))
+    site, dem, cost = new_id[pr.site[m]], pr.dem[m], pr.cost[m]
+    n_c, n_d, n_x = len(cand), len(pr.fall), len(site)
     xs = np.arange(n_x)
     # columns: y (n_c), x pairs (n_x), u fallback (n_d)
     assign = sp.hstack([sp.csr_matrix((n_d, n_c)),
-                        sp.csr_matrix((np.ones(n_x), (pr.dem, xs)), shape=(n_d, n_x)),
+                        sp.csr_matrix((np.ones(n_x), (dem, xs)), shape=(n_d, n_x)),
                         sp.identity(n_d, format="csr")])
-    link = sp.hstack([sp.csr_matrix((-np.ones(n_x), (xs, pr.site)), shape=(n_x, n_c)),
+    link = sp.hstack([sp.csr_matrix((-np.ones(n_x), (xs, site)), shape=(n_x, n_c)),
                       sp.identity(n_x, format="csr"), sp.csr_matrix((n_x, n_d))])
     card = sp.hstack([sp.csr_matrix(np.ones((1, n_c))), sp.csr_matrix((1, n_x + n_d))])
     sol = _milp.solve(
-        cost=np.concatenate([np.zeros(n_c), pr.cost, pr.fall]),
+        cost=np.concatenate([np.zeros(n_c), cost, pr.fall]),
         a=sp.vstack([assign, link, card]),
         row_lo=np.concatenate([np.ones(n_d), np.full(n_x, -np.inf), [-np.inf]]),
         row_hi=np.concatenate([np.ones(n_d), np.zeros(n_x), [p]]),
-        col_hi=np.ones(n_c + n_x + n_d), integer=n_c, maximize=False, time_limit_s=limit,
-        threads=threads,
+        col_hi=np.ones(n_c + n_x + n_d), integer=n_c, maximize=False,
+        time_limit_s=max(limit - (time.perf_counter() - t0), 1.0), threads=threads,
+        start=_pm_start(y0, new_id, site, dem, cost, pr.fall),
     )
-    used = np.flatnonzero(sol.x[:n_c] > 0.5)
+    used = cand[np.flatnonzero(sol.x[:n_c] > 0.5)]
     # drop sites opened without serving anyone better than the fallback
-    used = used[np.isin(used, pr.site[sol.x[n_c:n_c + n_x] > 0.5])]
-    return used, sol.objective, sol.bound, sol.status
+    used = used[np.isin(used, cand[site[sol.x[n_c:n_c + n_x] > 0.5]])]
+    return used, sol.objective, min(sol.bound, upper), sol.status
+
+
+def _pm_start(y0: list[int], new_id: IntArray, site: IntArray, dem: IntArray,
+              cost: FloatArray, fall: FloatArray) -> FloatArray:
+    """The heuristic's solution as MILP columns: each point to its cheapest open option."""
+    n_c, n_x, n_d = int(new_id.max()) + 1, len(site), len(fall)
+    x = np.zeros(n_c + n_x + n_d)
+    x[new_id[y0]] = 1.0
+    open_ = np.isin(site, new_id[y0])
+    best = fall.copy()
+    np.minimum.at(best, dem[open_], cost[open_])
+    pick = np.flatnonzero(open_ & (cost <= best[dem]))
+    pick = pick[np.unique(dem[pick], return_index=True)[1]]  # one pair per point
+    x[n_c + pick] = 1.0
+    served = np.zeros(n_d, dtype=bool)
+    served[dem[pick]] = True
+    x[n_c + n_x + np.flatnonzero(~served)] = 1.0
+    return x

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import prcoords
 import pulp
 import pytest
 from pyproj import Geod
@@ -154,7 +155,10 @@ def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: StudyResult,
     f = tmp_path / "s.toml"
     f.write_text('[[actions]]\naction = "move"\nid = "LZ-T08"\noffset_m = 500\nbearing = 135\n'
                  '[[actions]]\naction = "designate"\nids = ["LZ-T09"]\nrole = "ems_station"\n'
-                 '[[actions]]\naction = "close"\nid = "LZ-T07"\n', encoding="utf-8")
+                 '[[actions]]\naction = "close"\nid = "LZ-T07"\n'
+                 '[[actions]]\naction = "add"\nid = "NEW"\nname = "n"\n'
+                 'type = "village_clinic"\nlon = 109.8\nlat = 24.5\ncrs = "gcj02"\n',
+                 encoding="utf-8")
     before = luzhai.facilities.copy()
     sset = load_standards(ROOT / "analysis" / "standards.toml")
     out = apply_scenario(load_scenario(f), luzhai.facilities, sset)
@@ -164,7 +168,10 @@ def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: StudyResult,
     az, _, dist = Geod(ellps="WGS84").inv(old.x, old.y, new.x, new.y)
     assert dist == pytest.approx(500, abs=1e-6) and az == pytest.approx(135, abs=1e-6)
     assert fac.loc["LZ-T09#ems_station", "type"] == "ems_station"
-    assert "LZ-T07" not in fac.index and len(fac) == len(before)
+    assert "LZ-T07" not in fac.index and len(fac) == len(before) + 1
+    lat, lon = prcoords.gcj_wgs_bored((24.5, 109.8))  # an independent GCJ-02 inverse
+    assert fac.loc["NEW"].geometry.x == pytest.approx(lon, abs=1e-5)
+    assert fac.loc["NEW"].geometry.y == pytest.approx(lat, abs=1e-5)
 
 
 @pytest.mark.parametrize(("text", "match"), [
