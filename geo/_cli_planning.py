@@ -35,6 +35,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                    help="exact (HiGHS) or heuristic (greedy + swap with a bound); default "
                    "exact, heuristic for p-median")
     s.add_argument("--time-limit", type=float, default=300.0, help="seconds (default 300)")
+    s.add_argument("--capacity-col", default=None,
+                   help="mclp with a candidate file: column of capacity units (e.g. beds)")
+    s.add_argument("--people-per-unit", type=float, default=1.0,
+                   help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
+                   "1,000 residents)")
     s.add_argument("--out", type=Path, required=True)
     d = sub.add_parser(
         "designate", help="which existing facilities should take on a role?",
@@ -87,7 +92,8 @@ def run_command(args: argparse.Namespace, console: Console) -> None:
                 args.study, standard=args.standard, p=args.add, model=args.model,
                 candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
                 minutes=args.minutes, target_share=args.target, method=method,
-                time_limit_s=args.time_limit,
+                time_limit_s=args.time_limit, capacity_col=args.capacity_col,
+                people_per_unit=args.people_per_unit,
             )
             planning_outputs.write_siting(run, args.out)
         for line in planning_outputs.siting_lines(run)[:6]:

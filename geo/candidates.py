@@ -95,12 +95,22 @@ def facility_candidates(
 
 
 def file_candidates(path: str | Path, *, crs: str = "wgs84", id_col: str = "id",
-                    lon_col: str | None = None, lat_col: str | None = None) -> gpd.GeoDataFrame:
-    """Candidates from a user's file (any format :func:`geo.io.read_facilities` reads)."""
+                    lon_col: str | None = None, lat_col: str | None = None,
+                    keep: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """Candidates from a user's file (any format :func:`geo.io.read_facilities` reads).
+
+    ``keep``: further columns to carry over (e.g. ``beds`` for capacities).
+    """
     raw = io.read_facilities(path, crs=crs, id_col=id_col, lon_col=lon_col, lat_col=lat_col)
     names = raw["name"] if "name" in raw.columns else raw["id"]
-    return _frame(raw["id"].astype(str).tolist(), names.astype(str).tolist(), "file",
-                  raw.geometry.to_numpy())
+    out = _frame(raw["id"].astype(str).tolist(), names.astype(str).tolist(), "file",
+                 raw.geometry.to_numpy())
+    for col in keep:
+        if col not in raw.columns:
+            raise SitingError(f"candidate file {path} has no column {col!r}; it has "
+                              f"{sorted(map(str, raw.columns))}")
+        out[col] = raw[col].to_numpy()
+    return out
 
 
 def filter_candidates(

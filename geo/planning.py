@@ -129,6 +129,7 @@ def _table(run_like: tuple[StudyResult, gpd.GeoDataFrame, SitingResult]) -> pd.D
 def make_candidates(
     result: StudyResult, source: str, *, spacing_m: float = 2000.0,
     max_road_m: float | None = None, types: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path."""
     net = result.networks["drive"]
@@ -147,7 +148,7 @@ def make_candidates(
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
-        c = cands.file_candidates(source)
+        c = cands.file_candidates(source, keep=keep)
     else:
         raise SitingError(f"unknown candidate source {source!r}: use one of "
                           f"{list(cands.SOURCES)} or the path of a point file")
@@ -159,23 +160,37 @@ def site(
     candidates: str = "grid", spacing_m: float = 2000.0, max_road_m: float | None = None,
     minutes: float | None = None, target_share: float | None = None,
     method: str = "exact", time_limit_s: float = 300.0, result: StudyResult | None = None,
+    capacity_col: str | None = None, people_per_unit: float = 1.0,
 ) -> SitingRun:
     """Where should ``p`` new facilities for ``standard`` go? (see module docs)
 
     ``model``: ``mclp`` (p sites, most population newly within the threshold),
     ``lscp`` (fewest sites reaching ``target_share``, default the standard's target;
     ``p`` is ignored) or ``pmedian`` (p sites, least population-weighted time; pairs
-    beyond twice the threshold count as twice the threshold).
+    beyond twice the threshold count as twice the threshold). ``capacity_col``: a column
+    of a candidate file (e.g. beds) times ``people_per_unit`` caps the population each
+    new site serves (MCLP only).
     """
     if model not in MODELS:
         raise SitingError(f"model must be one of {MODELS}, got {model!r}")
     result = result or run_study(study_path, None)
     std = _standard(result, standard)
     mins = float(minutes or std.minutes)
-    sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m)
+    sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
+                            keep=[capacity_col] if capacity_col else [])
     cutoff = 2 * mins if model == "pmedian" else mins
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
+    if capacity_col:
+        if model != "mclp":
+            raise SitingError("capacities apply to the mclp model only")
+        cap = pd.to_numeric(sites[capacity_col], errors="coerce").to_numpy(float)
+        if not np.isfinite(cap).all() or (cap < 0).any():
+            raise SitingError(f"column {capacity_col!r} must hold a non-negative number for "
+                              "every candidate")
+        problem = SitingProblem(problem.reach, problem.weights, problem.threshold_s,
+                                problem.existing_s, cap * people_per_unit)
+        notes.append(f"capacity: {capacity_col} x {people_per_unit:g} people per site")
     if model == "mclp":
         res = mclp(problem, p, method=method, time_limit_s=time_limit_s)
     elif model == "lscp":

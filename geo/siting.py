@@ -292,15 +292,24 @@ def mclp(
         status = "heuristic"
     elif method == "exact":
         if problem.capacity is not None:
-            chosen, obj, bound, status = _mclp_capacitated(problem, red, p, time_limit_s,
-                                                           threads)
-            how = "HiGHS MILP (capacitated: demand split across sites within capacity)"
-        else:
-            chosen, obj, bound, status = _mclp_exact(red, p, time_limit_s, threads)
-            how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
+            return _capacitated_result(problem, red, p, time_limit_s, threads, t0)
+        chosen, obj, bound, status = _mclp_exact(red, p, time_limit_s, threads)
+        how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
     else:
         raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
     return _finish("mclp", problem, red, chosen, obj, bound, status, how, t0, p)
+
+
+def _capacitated_result(problem: SitingProblem, red: _Reduced, p: int, limit: float,
+                        threads: int | None, t0: float) -> SitingResult:
+    """Sites ranked by the population each serves within its capacity."""
+    chosen, served, obj, bound, status = _mclp_capacitated(problem, red, p, limit, threads)
+    order = np.argsort(-served, kind="stable")
+    res = SitingResult("mclp", chosen[order], served[order], obj, bound, _gap(obj, bound),
+                       status, "HiGHS MILP (capacitated: demand split across sites within "
+                       "capacity)", red.base, problem.total, time.perf_counter() - t0)
+    res.notes.append("newly covered population = people served within each site's capacity")
+    return res
 
 
 def _finish(
@@ -366,7 +375,7 @@ def _mclp_exact(red: _Reduced, p: int, limit: float,
 
 
 def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: float,
-                      threads: int | None) -> tuple[IntArray, float, float, str]:
+                      threads: int | None) -> tuple[IntArray, FloatArray, float, float, str]:
     """x_gj (share of group g served by j) <= y_j; sum_j x_gj <= 1; sum_g w_g x_gj <= cap_j y_j."""
     cap = np.asarray(problem.capacity, dtype=float)
     c = red.cover.tocoo()
@@ -386,7 +395,10 @@ def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: floa
         col_hi=np.ones(n_c + n_x), integer=n_c, maximize=True, time_limit_s=limit,
         threads=threads,
     )
-    return np.flatnonzero(sol.x[:n_c] > 0.5), sol.objective, sol.bound, sol.status
+    served = np.bincount(c.row, weights=red.weights[c.col] * sol.x[n_c:],
+                         minlength=n_c).astype(float)
+    chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
+    return chosen, served[chosen], sol.objective, sol.bound, sol.status
 
 
 # --------------------------------------------------------------------------- LSCP

@@ -234,3 +234,19 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
     assert {"covered_share_before", "covered_share_after", "median_minutes_change"} <= set(
         table.columns)
     assert main(["compare", str(STUDY), "--scenario", "nope", "--out", str(out)]) == 2
+
+
+def test_capacity_from_a_candidate_file(luzhai: StudyResult, tmp_path: Path) -> None:
+    # a site in north 中渡 newly covers ~16,000 people within 30 min of primary care
+    # (see README); 10 beds x 100 people per bed caps what it serves at 1,000
+    f = tmp_path / "sites.csv"
+    f.write_text("id,name,lon,lat,beds\nS1,north,109.68423,24.796,10\n", encoding="utf-8")
+    free = site(STUDY, standard="primary_care_30min", p=1, candidates=str(f), result=luzhai)
+    capped = site(STUDY, standard="primary_care_30min", p=1, candidates=str(f),
+                  capacity_col="beds", people_per_unit=100, result=luzhai)
+    assert free.result.objective > 1000
+    assert capped.result.objective == pytest.approx(1000)
+    assert capped.table["newly_covered_population"].tolist() == [1000.0]
+    with pytest.raises(SitingError, match="no column 'staff'"):
+        site(STUDY, standard="primary_care_30min", candidates=str(f), capacity_col="staff",
+             result=luzhai)
