@@ -31,9 +31,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                    help="keep candidates within this distance of a road")
     s.add_argument("--minutes", type=float, default=None, help="threshold (default: standard's)")
     s.add_argument("--target", type=float, default=None, help="lscp target share (0-1)")
-    s.add_argument("--method", choices=("exact", "heuristic"), default=None,
-                   help="exact (HiGHS) or heuristic (greedy + swap with a bound); default "
-                   "exact, heuristic for p-median")
+    s.add_argument("--method", choices=("exact", "heuristic"), default="exact",
+                   help="exact (HiGHS, default) or heuristic (greedy + swap with a bound; "
+                   "mclp and pmedian, for big instances)")
     s.add_argument("--time-limit", type=float, default=300.0, help="seconds (default 300)")
     s.add_argument("--capacity-col", default=None,
                    help="mclp with a candidate file: column of capacity units (e.g. beds)")
@@ -86,12 +86,11 @@ def run_command(args: argparse.Namespace, console: Console) -> None:
     from geo import planning, planning_outputs
 
     if args.command == "site":
-        method = args.method or ("heuristic" if args.model == "pmedian" else "exact")
         with console.status("siting"):
             run = planning.site(
                 args.study, standard=args.standard, p=args.add, model=args.model,
                 candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
-                minutes=args.minutes, target_share=args.target, method=method,
+                minutes=args.minutes, target_share=args.target, method=args.method,
                 time_limit_s=args.time_limit, capacity_col=args.capacity_col,
                 people_per_unit=args.people_per_unit,
             )

@@ -196,7 +196,8 @@ def site(
     elif model == "lscp":
         res = lscp(problem, target_share or std.target_share, time_limit_s=time_limit_s)
     else:
-        res = pmedian(problem, p, penalty_s=60.0 * cutoff, time_limit_s=time_limit_s)
+        res = pmedian(problem, p, penalty_s=60.0 * cutoff, method=method,
+                      time_limit_s=time_limit_s)
     notes += res.notes
     return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
                      notes)

@@ -548,7 +548,7 @@ def pmedian(
         status = "heuristic"
     elif method == "exact":
         chosen, obj, bound, status = _pmedian_exact(pr, p, time_limit_s, threads)
-        how = "HiGHS MILP"
+        how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
     else:
         raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
     order = _pm.rank_by_saving(pr, chosen)
