@@ -250,3 +250,16 @@ def test_capacity_from_a_candidate_file(luzhai: StudyResult, tmp_path: Path) -> 
     with pytest.raises(SitingError, match="no column 'staff'"):
         site(STUDY, standard="primary_care_30min", candidates=str(f), capacity_col="staff",
              result=luzhai)
+
+
+def test_node_and_facility_candidates(luzhai: StudyResult) -> None:
+    from geo.candidates import facility_candidates, node_candidates
+
+    net = luzhai.networks["drive"]
+    every = node_candidates(net)
+    thinned = node_candidates(net, 5000)
+    assert len(every) == net.n_nodes and 0 < len(thinned) < len(every)
+    thc = facility_candidates(luzhai.facilities, ["township_health_center"])
+    assert sorted(thc["id"]) == THC
+    with pytest.raises(SitingError, match="no facility of types"):
+        facility_candidates(luzhai.facilities, ["castle"])
