@@ -60,6 +60,31 @@ def solve(
     are closed to 1e-9 relative, so "optimal" means optimal to rounding, not to HiGHS's
     default 0.01 %.
     """
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    # HiGHS presolve spends seconds to minutes on covering structures (measured: 20 s of
+    # a 20.5 s MCLP solve on Luzhai, root node optimal either way); off, the LP is solved
+    # directly.
+    h.setOptionValue("presolve", "on" if presolve else "off")
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    h.passModel(_model(cost, a, row_lo, row_hi, col_lo, col_hi, integer, maximize))
+    if start is not None:
+        sol0 = highspy.HighsSolution()
+        sol0.col_value = np.asarray(start, dtype=np.float64)
+        sol0.value_valid = True
+        h.setSolution(sol0)
+    h.run()
+    return _result(h, a.shape, integer)
+
+
+def _model(cost: FloatArray, a: sp.spmatrix, row_lo: FloatArray, row_hi: FloatArray,
+           col_lo: FloatArray | None, col_hi: FloatArray, integer: int,
+           maximize: bool) -> Any:
+    """A ``HighsLp`` from sparse arrays (columnwise matrix, infinite bounds as HiGHS's)."""
     n_row, n_col = a.shape
     csc = sp.csc_matrix(a)
     csc.sort_indices()
@@ -80,24 +105,12 @@ def solve(
         highspy.HighsVarType.kContinuous
     ] * (n_col - integer)
     lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    h = _new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", 1e-9)
-    h.setOptionValue("mip_abs_gap", 1e-9)
-    # HiGHS presolve spends seconds to minutes on covering structures (measured: 20 s of
-    # a 20.5 s MCLP solve on Luzhai, root node optimal either way); off, the LP is solved
-    # directly.
-    h.setOptionValue("presolve", "on" if presolve else "off")
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    h.passModel(lp)
-    if start is not None:
-        sol0 = highspy.HighsSolution()
-        sol0.col_value = np.asarray(start, dtype=np.float64)
-        sol0.value_valid = True
-        h.setSolution(sol0)
-    h.run()
+    return lp
+
+
+def _result(h: Any, shape: tuple[int, int], integer: int) -> Solution:
+    """Solution, bound and status of a run; errors that name the fix otherwise."""
+    n_row, n_col = shape
     status = h.getModelStatus()
     info = h.getInfo()
     log.info("HiGHS: %s, objective %s, bound %s, %d nodes, %d x %d", h.modelStatusToString(status),

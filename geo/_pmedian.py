@@ -12,11 +12,17 @@ maximised by projected subgradient ascent from ``l_i = w_i * (heuristic cost of 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+
+from geo import _milp
+
+log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -162,3 +168,64 @@ def rank_by_saving(pr: Pairs, chosen: IntArray) -> IntArray:
         m = pr.site == j
         np.minimum.at(cur, pr.dem[m], pr.cost[m])
     return np.asarray(order, dtype=np.int64)
+
+
+def exact(pr: Pairs, p: int, limit: float,
+                   threads: int | None) -> tuple[IntArray, float, float, str]:
+    """Greedy + swap incumbent, Lagrangian fixing of sites, then HiGHS on the rest."""
+    t0 = time.perf_counter()
+    y0 = swap(pr, greedy(pr, p), t0 + limit / 10)
+    cur = pr.value(np.asarray(y0, dtype=np.int64))
+    upper = float(cur.sum())
+    bound, lam = lower_bound(pr, p, cur)
+    if upper - bound <= 1e-9 * max(abs(upper), 1.0):
+        return np.asarray(sorted(y0), dtype=np.int64), upper, bound, "optimal"
+    keep = keep_sites(pr, p, lam, bound, upper)
+    keep[y0] = True
+    cand = np.flatnonzero(keep)
+    new_id = np.full(pr.n_sites, -1, dtype=np.int64)
+    new_id[cand] = np.arange(len(cand))
+    m = keep[pr.site]
+    log.info("p-median: Lagrangian fixing keeps %d of %d sites, %d of %d pairs", len(cand),
+             pr.n_sites, int(m.sum()), len(pr.site))
+    site, dem, cost = new_id[pr.site[m]], pr.dem[m], pr.cost[m]
+    n_c, n_d, n_x = len(cand), len(pr.fall), len(site)
+    xs = np.arange(n_x)
+    # columns: y (n_c), x pairs (n_x), u fallback (n_d)
+    assign = sp.hstack([sp.csr_matrix((n_d, n_c)),
+                        sp.csr_matrix((np.ones(n_x), (dem, xs)), shape=(n_d, n_x)),
+                        sp.identity(n_d, format="csr")])
+    link = sp.hstack([sp.csr_matrix((-np.ones(n_x), (xs, site)), shape=(n_x, n_c)),
+                      sp.identity(n_x, format="csr"), sp.csr_matrix((n_x, n_d))])
+    card = sp.hstack([sp.csr_matrix(np.ones((1, n_c))), sp.csr_matrix((1, n_x + n_d))])
+    sol = _milp.solve(
+        cost=np.concatenate([np.zeros(n_c), cost, pr.fall]),
+        a=sp.vstack([assign, link, card]),
+        row_lo=np.concatenate([np.ones(n_d), np.full(n_x, -np.inf), [-np.inf]]),
+        row_hi=np.concatenate([np.ones(n_d), np.zeros(n_x), [p]]),
+        col_hi=np.ones(n_c + n_x + n_d), integer=n_c, maximize=False,
+        time_limit_s=max(limit - (time.perf_counter() - t0), 1.0), threads=threads,
+        start=_start(y0, new_id, site, dem, cost, pr.fall),
+    )
+    used = cand[np.flatnonzero(sol.x[:n_c] > 0.5)]
+    # drop sites opened without serving anyone better than the fallback
+    used = used[np.isin(used, cand[site[sol.x[n_c:n_c + n_x] > 0.5]])]
+    return used, sol.objective, min(sol.bound, upper), sol.status
+
+
+def _start(y0: list[int], new_id: IntArray, site: IntArray, dem: IntArray,
+              cost: FloatArray, fall: FloatArray) -> FloatArray:
+    """The heuristic's solution as MILP columns: each point to its cheapest open option."""
+    n_c, n_x, n_d = int(new_id.max()) + 1, len(site), len(fall)
+    x = np.zeros(n_c + n_x + n_d)
+    x[new_id[y0]] = 1.0
+    open_ = np.isin(site, new_id[y0])
+    best = fall.copy()
+    np.minimum.at(best, dem[open_], cost[open_])
+    pick = np.flatnonzero(open_ & (cost <= best[dem]))
+    pick = pick[np.unique(dem[pick], return_index=True)[1]]  # one pair per point
+    x[n_c + pick] = 1.0
+    served = np.zeros(n_d, dtype=bool)
+    served[dem[pick]] = True
+    x[n_c + n_x + np.flatnonzero(~served)] = 1.0
+    return x
