@@ -97,6 +97,6 @@ def compare(study_path: str | Path, scenario: str, *,
     t_a = pd.concat([t_a, _county_rows(result, after, county)], ignore_index=True)
     table = _merge(t_b, t_a)
     notes = applied.notes + [f"{k}: {v}" for k, v in {**notes_b, **notes_a}.items()]
-    notes.append("township areas, demand points and population are the same before and "
-                 "after; the last rows per standard are the whole study area")
+    notes.append(f"township areas, demand points and population are the same before and "
+                 f"after; the rows named {county} are the whole study area")
     return Comparison(result, scen, applied, before, after, table, notes + result.assumptions)
