@@ -24,8 +24,11 @@ sysdeps:
 	else echo "note: install chromium and fonts-noto-cjk (sudo apt-get install chromium" \
 		"fonts-noto-cjk), or set GEO_CJK_FONT to a font with Chinese characters"; fi
 
-demo: $(STAMP) sysdeps  ## run the embedded Luzhai study into maps/luzhai/
+demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's two siting questions
 	$(BIN)/geo demo
+	$(BIN)/geo designate analysis/luzhai.toml --from-type township_health_center \
+		--role ems_station --k 3 --minutes 30 --out maps/luzhai_ems
+	$(BIN)/geo compare analysis/luzhai.toml --scenario planned_2025 --out maps/luzhai_planned_2025
 
 test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest
@@ -41,6 +44,7 @@ check: lint typecheck test  ## everything CI should agree with
 bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_siting.py
 
 clean:
-	rm -rf $(VENV) maps/luzhai .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from geo import __version__
+from geo import __version__, _cli_planning
 from geo.errors import GeoError
 
 __all__ = ["main"]
@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     redraw.add_argument("--language", choices=("zh", "en"),
                         help="label language (default: the study's)")
     _network_parsers(sub)
+    _cli_planning.add_parsers(sub)
     return p
 
 
@@ -165,6 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except GeoError as e:
             console.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
             return 2
+    if args.command in ("site", "designate", "compare"):
+        try:
+            _cli_planning.run_command(args, console)
+        except GeoError as e:
+            console.print(f"[bold red]error:[/bold red] {e}", soft_wrap=True)
+            return 2
+        return 0
     study = DEMO_STUDY if args.command == "demo" else args.study
     from geo.study import run_study
 

@@ -14,6 +14,8 @@ __all__ = [
     "GeoError",
     "InputFileError",
     "NetworkError",
+    "ScenarioError",
+    "SitingError",
     "StandardError",
     "StudyError",
 ]
@@ -53,3 +55,11 @@ class StandardError(GeoError):
 
 class StudyError(GeoError):
     """A study file is malformed."""
+
+
+class SitingError(GeoError):
+    """A siting or designation problem is malformed or cannot be solved as asked."""
+
+
+class ScenarioError(GeoError):
+    """A scenario file is malformed or refers to unknown facilities."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from geo.results import Results, from_study, read_gpkg, write_gpkg
 if TYPE_CHECKING:
     from geo.study import StudyResult
 
-__all__ = ["OUTPUT_FILES", "redraw_map", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "redraw_map", "write_atomically", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,11 @@ OUTPUT_FILES = (
 )
 
 
-def _tables(res: Results, stage: Path) -> None:
+def _table(res: Results, which: str, path: Path) -> None:
+    frame = res.coverage if which == "coverage" else res.summary
     basis = "; ".join(res.assumptions)
-    table = res.coverage.drop(columns="label_zh").assign(basis=basis)
-    table.to_csv(stage / "coverage_by_township.csv", index=False, encoding="utf-8")
-    summary = res.summary.drop(columns="label_zh").assign(basis=basis)
-    summary.to_csv(stage / "coverage_summary.csv", index=False, encoding="utf-8")
+    frame.drop(columns="label_zh").assign(basis=basis).to_csv(path, index=False,
+                                                              encoding="utf-8")
 
 
 def build_map(res: Results, standard: str | None = None, language: str | None = None) -> object:
@@ -103,35 +103,58 @@ def summary_text(result: StudyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _move(stage: Path, out_dir: Path, name: str) -> None:
-    src, dst = stage / name, out_dir / name
+def _move(src: Path, dst: Path) -> None:
     if src.is_dir() and dst.exists():
-        old = stage / f".old-{name}"
+        old = src.parent / f".old-{src.name}"
         dst.replace(old)  # a folder cannot be replaced over a non-empty one: swap it out
     src.replace(dst)
 
 
-def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
-    """Write all outputs into ``out_dir`` atomically; returns their paths."""
+def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], object]]) -> list[Path]:
+    """Write files (or folders) into ``out_dir`` all or nothing.
+
+    ``files`` maps each output name to a function writing it to the path it is given
+    (inside a staging folder next to ``out_dir``), called in order. Only when every one
+    has succeeded are they moved into ``out_dir``; on any failure the staging folder is
+    removed and ``out_dir`` is left as it was.
+    """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
-        res = from_study(result)
-        _tables(res, stage)
-        write_gpkg(res, stage / "results.gpkg")
-        maps.save_map(build_map(res), stage / "map.html")  # type: ignore[arg-type]
-        pngs = figures.write_figures(res, stage / "figures")
-        by_std = {std: [p for p in pngs if p.stem.endswith(f"_{std}")] for std in res.standards}
-        page = report.report_html(res, by_std)
-        (stage / "report.html").write_text(page, encoding="utf-8")
-        report.write_xlsx(res, stage / "coverage.xlsx")
-        (stage / "run_summary.txt").write_text(summary_text(result), encoding="utf-8")
+        for name, write in files.items():
+            write(stage / name)
         out_dir.mkdir(exist_ok=True)
         paths = []
-        for name in OUTPUT_FILES:
-            _move(stage, out_dir, name)
+        for name in files:
+            _move(stage / name, out_dir / name)
             paths.append(out_dir / name)
         return paths
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
+    """Write all outputs (:data:`OUTPUT_FILES`) into ``out_dir`` atomically."""
+    res = from_study(result)
+    pngs: list[Path] = []
+
+    def figs(path: Path) -> None:
+        pngs.extend(figures.write_figures(res, path))
+
+    def page(path: Path) -> None:  # after the figures, which it embeds
+        by_std = {s: [p for p in pngs if p.stem.endswith(f"_{s}")] for s in res.standards}
+        path.write_text(report.report_html(res, by_std), encoding="utf-8")
+
+    files: dict[str, Callable[[Path], object]] = {
+        "coverage_by_township.csv": lambda p: _table(res, "coverage", p),
+        "coverage_summary.csv": lambda p: _table(res, "summary", p),
+        "results.gpkg": lambda p: write_gpkg(res, p),
+        "map.html": lambda p: maps.save_map(build_map(res), p),  # type: ignore[arg-type]
+        "figures": figs,
+        "report.html": page,
+        "coverage.xlsx": lambda p: report.write_xlsx(res, p),
+        "run_summary.txt": lambda p: p.write_text(summary_text(result), encoding="utf-8"),
+    }
+    assert set(files) == set(OUTPUT_FILES)
+    return write_atomically(out_dir, files)

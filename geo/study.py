@@ -33,9 +33,12 @@ from geo.travel import Snap, nearest_facility, snap_points
 
 __all__ = [
     "StudyResult",
+    "build_networks",
     "load_facilities_and_networks",
     "run_study",
     "snap_facilities",
+    "snap_places",
+    "standard_minutes",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,11 +113,20 @@ def _read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -
     return fac
 
 
-def _networks(study: Study, modes: set[str]) -> dict[str, Network]:
-    """The study's road networks: from a network cache, an OSM extract or a line layer."""
+def _networks(study: Study, modes: set[str],
+              extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
+    """The study's road networks: from a network cache, an OSM extract or a line layer,
+    with ``extra_roads`` (a scenario's new roads) added to a line layer."""
     r = study.roads
     path = Path(r["path"])
     speeds = r.get("speeds_kmh")
+    if extra_roads is not None and len(extra_roads) and (
+            path.suffix == ".npz" or is_osm_file(path)):
+        raise StudyError(
+            f"the scenario adds roads, but the study's roads come from {path.name}, a "
+            "network cache or OSM extract that new lines cannot be noded into: point "
+            "[roads] path at a road line layer (e.g. an export of the extract) to add roads"
+        )
     if path.suffix == ".npz":
         return load_networks(path, sorted(modes))
     if is_osm_file(path):
@@ -122,6 +134,8 @@ def _networks(study: Study, modes: set[str]) -> dict[str, Network]:
                                         speeds_kmh=speeds if mode == "drive" else None)
                 for mode in sorted(modes)}
     roads = io.read_roads(path, layer=r.get("layer"))
+    if extra_roads is not None and len(extra_roads):
+        roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)
     return {
         mode: build_network(
             roads, mode=mode, speeds_kmh=speeds if mode == "drive" else None,
@@ -360,3 +374,33 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
         out += [f"{mode} network: {line}" for line in net.report.lines()]
     out += [f"{k}: {v}" for k, v in notes.items()]
     return out
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def build_networks(study: Study, modes: set[str],
+                   extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
+    """The study's road networks per mode, as :func:`run_study` builds them.
+
+    ``extra_roads`` (WGS84 lines with ``highway`` and optional ``oneway``/``maxspeed``)
+    are added to the study's road layer first: a scenario's new road.
+    """
+    return _networks(study, modes, extra_roads)
+
+
+def snap_places(study: Study, net: Network, places: gpd.GeoDataFrame) -> Snap:
+    """Join points to ``net`` with the study's access options."""
+    return _snap(study, net, places)
+
+
+def standard_minutes(
+    study: Study, stds: list[Standard], facilities: gpd.GeoDataFrame,
+    nets: dict[str, Network], places: gpd.GeoDataFrame,
+) -> tuple[dict[str, FloatArray], dict[str, npt.NDArray[np.int64]], dict[str, str]]:
+    """Minutes to the nearest eligible facility per standard (as in :func:`run_study`).
+
+    Returns minutes and the nearest facility's index label per standard, and a note
+    for each standard without an eligible facility.
+    """
+    return _minutes(study, stds, facilities, nets, places)

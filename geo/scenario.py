@@ -1,0 +1,256 @@
+"""Scenarios as data: planned changes to facilities and roads, parsed and applied.
+
+A scenario file (``analysis/scenarios/NAME.toml``) has a ``[scenario]`` table (``name``,
+``title``, ``description``, ``source``), a list of ``[[actions]]`` applied in order, and
+a list of ``[[left_out]]`` planned projects that cannot be placed (each with its
+``project`` and ``reason``: they appear in every comparison's notes). Actions
+(``action = ...``; every action may carry ``project`` and ``note``):
+
+* ``add`` — ``id``, ``name``, ``type``, ``lon``, ``lat`` [, ``crs``: wgs84 | gcj02 | bd09];
+* ``move`` — ``id`` and either ``lon``/``lat`` [, ``crs``] or ``offset_m`` + ``bearing``
+  (degrees clockwise from north, on the WGS84 ellipsoid);
+* ``close`` — ``id``;
+* ``retype`` — ``id``, ``type`` (an upgrade: the facility counts for the standards
+  that list its new type);
+* ``designate`` — ``ids``, ``role``: each facility also takes on the role (a second row
+  ``<id>#<role>`` of type ``role`` at the same place, so it counts for both);
+* ``add_road`` — ``coords`` ([[lon, lat], ...]), ``highway`` [, ``oneway``, ``maxspeed``,
+  ``crs``, ``name``]: the network is rebuilt with the new line.
+
+Applying a scenario never touches the input files: it returns new frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from geo import crs as gcrs
+from geo.errors import InputFileError, ScenarioError
+from geo.standards import StandardSet
+
+__all__ = ["ACTIONS", "Applied", "Scenario", "apply_scenario", "find_scenario", "load_scenario"]
+
+log = logging.getLogger(__name__)
+
+_GEOD = Geod(ellps="WGS84")
+_COMMON = {"action", "project", "note"}
+_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # required, optional
+    "add": ({"id", "name", "type", "lon", "lat"}, {"crs"}),
+    "move": ({"id"}, {"lon", "lat", "crs", "offset_m", "bearing"}),
+    "close": ({"id"}, set()),
+    "retype": ({"id", "type"}, set()),
+    "designate": ({"ids", "role"}, set()),
+    "add_road": ({"coords", "highway"}, {"oneway", "maxspeed", "crs", "name"}),
+}
+ACTIONS = tuple(_FIELDS)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A parsed scenario file."""
+
+    path: Path
+    name: str
+    title: str
+    description: str
+    actions: list[dict[str, Any]]
+    left_out: list[dict[str, str]]
+
+
+@dataclass
+class Applied:
+    """Facilities and roads after a scenario, and what changed."""
+
+    facilities: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame | None
+    changes: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
+    kind = a.get("action")
+    if kind not in _FIELDS:
+        raise ScenarioError(f"{where}: action {i + 1} has action = {kind!r}; use one of "
+                            f"{list(ACTIONS)}")
+    need, opt = _FIELDS[kind]
+    missing = sorted(need - set(a))
+    unknown = sorted(set(a) - need - opt - _COMMON)
+    if missing or unknown:
+        raise ScenarioError(f"{where}: action {i + 1} ({kind}) lacks {missing} or has unknown "
+                            f"keys {unknown}; it takes {sorted(need)} and optionally "
+                            f"{sorted(opt | _COMMON)}")
+    if kind == "move":
+        has_xy = {"lon", "lat"} <= set(a)
+        has_off = {"offset_m", "bearing"} <= set(a)
+        if has_xy == has_off:
+            raise ScenarioError(f"{where}: action {i + 1} (move {a['id']}) needs either lon + "
+                                "lat or offset_m + bearing")
+    if kind == "add_road" and (not isinstance(a["coords"], list) or len(a["coords"]) < 2):
+        raise ScenarioError(f"{where}: action {i + 1} (add_road) needs coords with at least "
+                            "two [lon, lat] pairs")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (see module docs)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"scenario file {p} not found: give a path or a name under "
+                             "analysis/scenarios/")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"scenario file {p} is not valid TOML: {e}") from e
+    unknown = sorted(set(raw) - {"scenario", "actions", "left_out"})
+    if unknown:
+        raise ScenarioError(f"{p}: unknown tables {unknown}; use [scenario], [[actions]], "
+                            "[[left_out]]")
+    head = raw.get("scenario", {})
+    actions = list(raw.get("actions", []))
+    for i, a in enumerate(actions):
+        _check_action(i, a, p)
+    left = [{"project": str(x.get("project", "")), "reason": str(x.get("reason", ""))}
+            for x in raw.get("left_out", [])]
+    if any(not x["reason"] for x in left):
+        raise ScenarioError(f"{p}: every [[left_out]] entry needs a reason")
+    return Scenario(p.resolve(), str(head.get("name", p.stem)), str(head.get("title", p.stem)),
+                    str(head.get("description", "")), actions, left)
+
+
+def find_scenario(name: str, study_path: Path) -> Path:
+    """A scenario path: as given when it ends in .toml, else ``scenarios/NAME.toml``
+    beside the study file."""
+    if name.endswith(".toml"):
+        return Path(name)
+    return study_path.parent / "scenarios" / f"{name}.toml"
+
+
+def _lonlat(a: Mapping[str, Any]) -> tuple[float, float]:
+    lon, lat = float(a["lon"]), float(a["lat"])
+    key = str(a.get("crs", "wgs84")).lower()
+    if key == "wgs84":
+        return lon, lat
+    if key not in ("gcj02", "bd09"):
+        raise ScenarioError(f"crs must be wgs84, gcj02 or bd09, got {key!r}")
+    x, y = gcrs.to_wgs84(np.array([lon]), np.array([lat]), key)
+    return float(x[0]), float(y[0])
+
+
+def _row(fac: gpd.GeoDataFrame, fid: str, kind: str) -> int:
+    hit = np.flatnonzero(fac["id"].astype(str).to_numpy() == fid)
+    if len(hit) == 0:
+        raise ScenarioError(f"{kind}: no facility with id {fid!r}; ids in the study: "
+                            f"{sorted(fac['id'].astype(str))}")
+    return int(hit[0])
+
+
+def _change(a: Mapping[str, Any], fid: str, detail: str, before: tuple[float, float] | None,
+            after: tuple[float, float] | None) -> dict[str, Any]:
+    nan = (np.nan, np.nan)
+    return {"project": a.get("project", ""), "action": a["action"], "id": fid,
+            "detail": detail, "lon_before": (before or nan)[0], "lat_before": (before or nan)[1],
+            "lon_after": (after or nan)[0], "lat_after": (after or nan)[1],
+            "note": a.get("note", "")}
+
+
+def _xy(fac: gpd.GeoDataFrame, i: int) -> tuple[float, float]:
+    g = fac.geometry.iloc[i]
+    return float(g.x), float(g.y)
+
+
+def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
+               roads: list[dict[str, Any]]) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    kind = a["action"]
+    if kind == "add":
+        if (fac["id"].astype(str) == str(a["id"])).any():
+            raise ScenarioError(f"add: id {a['id']!r} already exists; pick a new id")
+        known.check_facility_types([str(a["type"])])
+        lon, lat = _lonlat(a)
+        new = gpd.GeoDataFrame({"id": [str(a["id"])], "name": [str(a["name"])],
+                                "type": [str(a["type"])]},
+                               geometry=[shapely.Point(lon, lat)], crs=4326)
+        fac = pd.concat([fac, new], ignore_index=True)
+        return fac, [_change(a, str(a["id"]), f"new {a['type']}", None, (lon, lat))]
+    if kind == "add_road":
+        roads.append(dict(a))
+        return fac, [_change(a, str(a.get("name", "new road")),
+                             f"new {a['highway']} road, {len(a['coords'])} vertices", None, None)]
+    if kind == "designate":
+        out = []
+        known.check_facility_types([str(a["role"])])
+        for fid in a["ids"]:
+            i = _row(fac, str(fid), "designate")
+            dup = fac.iloc[[i]].copy()
+            dup["id"], dup["type"] = f"{fid}#{a['role']}", str(a["role"])
+            dup["name"] = f"{fac['name'].iloc[i]} ({a['role']})"
+            fac = pd.concat([fac, dup], ignore_index=True)
+            out.append(_change(a, str(fid), f"also {a['role']}", _xy(fac, i), _xy(fac, i)))
+        return fac, out
+    fid = str(a["id"])
+    i = _row(fac, fid, kind)
+    before = _xy(fac, i)
+    fac = fac.copy()
+    if kind == "close":
+        fac = fac.drop(index=fac.index[i]).reset_index(drop=True)
+        return fac, [_change(a, fid, "closed", before, None)]
+    if kind == "retype":
+        known.check_facility_types([str(a["type"])])
+        old = str(fac["type"].iloc[i])
+        fac.loc[fac.index[i], "type"] = str(a["type"])
+        return fac, [_change(a, fid, f"{old} -> {a['type']}", before, before)]
+    if "offset_m" in a:
+        lon, lat, _ = _GEOD.fwd(before[0], before[1], float(a["bearing"]), float(a["offset_m"]))
+    else:
+        lon, lat = _lonlat(a)
+    fac.loc[fac.index[i], "geometry"] = shapely.Point(lon, lat)
+    for col, v in (("lon", lon), ("lat", lat)):
+        if col in fac.columns:
+            fac.loc[fac.index[i], col] = v
+    moved = _GEOD.inv(before[0], before[1], lon, lat)[2]
+    return fac, [_change(a, fid, f"moved {moved:,.0f} m", before, (float(lon), float(lat)))]
+
+
+def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
+    if not roads:
+        return None
+    rows, geoms = [], []
+    for r in roads:
+        xy = np.asarray(r["coords"], dtype=float)
+        key = str(r.get("crs", "wgs84")).lower()
+        if key != "wgs84":
+            x, y = gcrs.to_wgs84(xy[:, 0], xy[:, 1], key)
+            xy = np.column_stack([x, y])
+        geoms.append(shapely.LineString(xy))
+        oneway = r.get("oneway", False)
+        rows.append({"highway": str(r["highway"]),
+                     "oneway": "yes" if oneway is True else ("no" if oneway is False
+                                                             else str(oneway)),
+                     "maxspeed": r.get("maxspeed"), "construction": False,
+                     "name": str(r.get("name", "new road"))})
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
+
+
+def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame,
+                   known: StandardSet) -> Applied:
+    """Apply the actions in order to a copy of ``facilities`` (see module docs)."""
+    fac = facilities.copy()
+    roads: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    for a in scenario.actions:
+        fac, rows = _apply_one(fac, a, known, roads)
+        changes += rows
+    notes = [f"scenario {scenario.name}: {scenario.title}"]
+    notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
+    cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",
+            "lat_after", "note"]
+    return Applied(fac, _road_frame(roads), pd.DataFrame(changes, columns=cols), notes)
