@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import numpy as np
 from pyproj import CRS
 
+from geo._atomic import atomic_path
 from geo.errors import InputFileError
 from geo.network import Network, NetworkReport
 
@@ -50,15 +49,8 @@ def save_networks(path: str | Path, networks: Mapping[str, Network],
         meta[mode] = {"crs": net.crs.to_wkt(), "classes": classes.tolist(),
                       "report": dataclasses.asdict(net.report), "mode": net.mode}
     arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".npz", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        Path(tmp).replace(p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(p, ".npz") as tmp:
+        np.savez(tmp, **arrays)
     return p
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import geopandas as gpd
 from rich.console import Console
 
+from geo._atomic import atomic_path
 from geo.cache import cache_source, save_networks
 from geo.errors import InputFileError, StudyError
 from geo.network import Network, build_network
@@ -93,16 +92,8 @@ def run_isochrones(args: argparse.Namespace, console: Console) -> int:
     iso = iso.merge(fac[["id", "name", "type"]], left_on="facility", right_on="id").drop(
         columns="id")
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".gpkg", dir=out.parent)
-    os.close(fd)
-    try:
-        Path(tmp).unlink()
+    with atomic_path(out, ".gpkg") as tmp:
         iso.to_file(tmp, layer="isochrones", driver="GPKG")
-        Path(tmp).replace(out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     console.print(f"{len(iso)} isochrones ({len(fac)} facilities x {len(args.minutes)} "
                   f"thresholds, {args.mode}, {args.direction}) written to {out}")
     return 0

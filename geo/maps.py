@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -36,6 +35,7 @@ from branca.element import Element, Figure
 from folium.plugins import Fullscreen, MeasureControl
 
 from geo import _offline, i18n
+from geo._atomic import atomic_path
 from geo._map_layers import (
     BAND_COLOURS,
     FACILITY_STYLES,
@@ -357,19 +357,12 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
     """
     target = Path(path)
     page = _offline.inline_assets(m.get_root().render())
-    target.parent.mkdir(parents=True, exist_ok=True)
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_path(target, ".tmp") as tmp:
+        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
             fh.write(page)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.chmod(mode)
-        tmp.replace(target)  # os.replace: atomic within one file system
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     logger.info("map written to %s (%.0f kB)", target, len(page.encode("utf-8")) / 1024)
     return target

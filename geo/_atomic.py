@@ -1,0 +1,33 @@
+"""Write one file atomically: into a temporary name beside it, then rename over it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_path"]
+
+
+@contextmanager
+def atomic_path(target: str | Path, suffix: str) -> Iterator[Path]:
+    """Yield a fresh path (not yet existing) in ``target``'s folder, ending in ``suffix``.
+
+    When the block ends normally the file written there replaces ``target`` (``os.replace``:
+    atomic on one file system); on any error it is removed and ``target`` stays as it was.
+    The folder is created if needed.
+    """
+    dst = Path(target)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=suffix, dir=dst.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # writers such as GDAL's GPKG driver want to create the file themselves
+    try:
+        yield tmp
+        tmp.replace(dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
