@@ -12,7 +12,8 @@ setup(
                 ["geo/_dijkstra.pyx"],
                 include_dirs=[numpy.get_include()],
                 language="c++",
-                extra_compile_args=["-O3"],
+                extra_compile_args=["-O3", "-pthread"],
+                extra_link_args=["-pthread"],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             )
         ],

@@ -10,21 +10,25 @@ _I32 = npt.NDArray[np.int32]
 def snap_seeds(
     seg: _I, t: _F, access_m: _F, seg_u: _I, seg_v: _I, fw: _F, bw: _F, speed: float,
 ) -> tuple[_I, _F]: ...
-def multi_source(
-    indptr: _I, indices: _I, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
-    limit: float,
+def nearest(
+    indptr: _I32, indices: _I32, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
+    n_labels: int, limit: float, threads: int = ...,
 ) -> tuple[_F, _I]: ...
-def multi_source_part(
-    indptr: _I, indices: _I, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
-    limit: float, dist_all: _F, label_all: _I, me: int,
-) -> None: ...
+def nearest_snap(
+    indptr: _I32, indices: _I32, weights: _F, seg: _I, t: _F, access_m: _F, seg_u: _I,
+    seg_v: _I, fw: _F, bw: _F, speed: float, limit: float, threads: int = ...,
+) -> tuple[_F, _I]: ...
 def bounded_reach(
-    indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
+    indptr: _I32, indices: _I32, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,
     tgt_cost: _F, n_targets: int, nodes_are_targets: bool = ...,
 ) -> tuple[_I, _I32, _F]: ...
 def od_rows(
-    indptr: _I, indices: _I, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
+    indptr: _I32, indices: _I32, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,
     tgt_cost: _F, out: _F,
 ) -> None: ...
+def merge_min(
+    indptr: npt.NDArray[np.int32] | _I, indices: npt.NDArray[np.int32] | _I, data: _F,
+    extra_row: _I, extra_col: _I, extra_secs: _F, n_cols: int,
+) -> tuple[npt.NDArray[np.int32] | _I, npt.NDArray[np.int32] | _I, _F]: ...

@@ -266,8 +266,8 @@ def test_node_reach_matches_scipy_dijkstra(direction: str) -> None:
 @pytest.mark.parametrize("threads", [2, 3, 5])
 def test_parallel_nearest_search_is_exact(threads: int) -> None:
     """Threads that prune each other give networkx's multi-source times and valid labels."""
+    from geo import _dijkstra
     from geo.network import CSRGraph, csr_from_edges
-    from geo.travel import _nearest_search
 
     rng = np.random.default_rng(threads)
     n, m = 3000, 12000
@@ -276,8 +276,8 @@ def test_parallel_nearest_search_is_exact(threads: int) -> None:
     g = CSRGraph.from_matrix(csr_from_edges(u, v, w, n))
     seeds = rng.choice(n, 40, replace=False)
     secs = rng.choice([0.0, 1.0], 40)
-    dist, label = _nearest_search(g, seeds.astype(np.int64), secs, np.arange(40, dtype=np.int64),
-                                  np.inf, threads, 40, min_nodes=0)
+    dist, label = _dijkstra.nearest(g.indptr, g.indices, g.weights, seeds.astype(np.int64),
+                                    secs, np.arange(40, dtype=np.int64), 40, np.inf, threads)
     ref_g = nx.DiGraph()
     for a, b, c in zip(u.tolist(), v.tolist(), w.tolist(), strict=True):
         if a != b and (not ref_g.has_edge(a, b) or ref_g[a][b]["weight"] > c):
@@ -293,3 +293,42 @@ def test_parallel_nearest_search_is_exact(threads: int) -> None:
     own = {k: nx.single_source_dijkstra_path_length(ref_g, ("s", k)) for k in set(label[reached])}
     named = [own[int(label[i])][i] + secs[label[i]] for i in np.flatnonzero(reached)]
     np.testing.assert_allclose(named, want[reached], atol=1e-9)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_merge_min_keeps_the_smaller_time_per_pair(index_dtype: type) -> None:
+    """The compiled merge of extra trips into a reach matrix, against a dense minimum."""
+    import scipy.sparse as sp
+
+    from geo import _dijkstra
+
+    rng = np.random.default_rng(5)
+    rows, cols = 30, 50
+    dense = np.where(rng.random((rows, cols)) < 0.2, rng.random((rows, cols)) * 100, np.inf)
+    dense[3] = np.inf  # a row with no entries that gets extras
+    dense[4, 7] = 0.0  # an explicit zero must survive
+    r, c = np.nonzero(np.isfinite(dense))
+    perm = rng.permutation(len(r))  # rows of a kernel's matrix are not sorted by column
+    m = sp.csr_matrix((dense[r, c][perm], (r[perm], c[perm])), shape=(rows, cols))
+    ptr, idx = m.indptr.astype(index_dtype), m.indices.astype(index_dtype)  # scipy may narrow
+    er, ec = np.divmod(rng.choice(rows * cols, 200, replace=False), cols)
+    er[:3], ec[:3] = 3, [0, 1, 2]
+    er[3], ec[3] = 4, 7  # larger than the existing zero: the zero stays
+    et = rng.random(200) * 100
+    order = np.lexsort((ec, er))
+    er, ec, et = er[order].astype(np.int64), ec[order].astype(np.int64), et[order]
+    want = dense.copy()
+    np.minimum.at(want, (er, ec), et)
+    p, i, d = _dijkstra.merge_min(ptr, idx, m.data.copy(), er, ec, et, cols)
+    assert p.dtype == i.dtype == index_dtype
+    got = sp.csr_matrix((d, i, p), shape=m.shape)
+    assert got.nnz == np.isfinite(want).sum()  # one entry per pair, none lost
+    out = np.full(want.shape, np.inf)
+    coo = got.tocoo()
+    out[coo.row, coo.col] = coo.data
+    np.testing.assert_array_equal(out, want)
+    assert got[4, 7] == 0.0 and (4, 7) in set(zip(coo.row.tolist(), coo.col.tolist(), strict=True))
+    with pytest.raises(ValueError, match="sorted by row"):
+        _dijkstra.merge_min(ptr, idx, m.data.copy(), er[::-1].copy(), ec, et, cols)
+    with pytest.raises(ValueError, match="outside"):
+        _dijkstra.merge_min(ptr, idx, m.data.copy(), er, ec + cols, et, cols)
