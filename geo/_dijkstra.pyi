@@ -14,10 +14,15 @@ def nearest(
     indptr: _I32, indices: _I32, weights: _F, seed_node: _I, seed_dist: _F, seed_label: _I,
     n_labels: int, limit: float, threads: int = ...,
 ) -> tuple[_F, _I]: ...
-def nearest_snap(
-    indptr: _I32, indices: _I32, weights: _F, seg: _I, t: _F, access_m: _F, seg_u: _I,
-    seg_v: _I, fw: _F, bw: _F, speed: float, limit: float, threads: int = ...,
-) -> tuple[_F, _I]: ...
+class NearestSearch:
+    n_nodes: int
+    def __init__(
+        self, indptr: _I32, indices: _I32, weights: _F, seg_u: _I, seg_v: _I, fw: _F, bw: _F,
+    ) -> None: ...
+    def nearest(
+        self, seg: _I, t: _F, access_m: _F, speed: float, limit: float, threads: int = ...,
+    ) -> tuple[_F, _I]: ...
+
 def bounded_reach(
     indptr: _I32, indices: _I32, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,

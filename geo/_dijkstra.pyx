@@ -15,7 +15,7 @@ only what was reached. These kernels:
 * translate reached nodes into *targets* (demand points) through an incidence list
   (node -> target, extra seconds), keeping the best time per target;
 * release the GIL, so the Python layer runs batches on several threads;
-* answer a nearest-facility query in one call (:func:`nearest_snap`: seeds, search, and
+* answer a nearest-facility query in one call (:class:`NearestSearch`: seeds, search, and
   on large networks C++ threads that share the sources and prune each other), so a query
   on a county network costs tens of microseconds, not Python overhead.
 
@@ -347,50 +347,90 @@ def nearest(
     return dist_a, label_a
 
 
-def nearest_snap(
-    const csr_id[::1] indptr,
-    const csr_id[::1] indices,
-    const double[::1] weights,
-    const int64_t[::1] seg,
-    const double[::1] t,
-    const double[::1] access_m,
-    const int64_t[::1] seg_u,
-    const int64_t[::1] seg_v,
-    const double[::1] fw,
-    const double[::1] bw,
-    double speed,
-    double limit,
-    int threads=1,
-):
-    """:func:`nearest` from places on segments (each place's two seeds, labelled with the
-    place's position), in one call: the per-node core of a nearest-facility query."""
-    cdef Py_ssize_t n = indptr.shape[0] - 1, i
-    cdef Py_ssize_t p = seg.shape[0]
-    if t.shape[0] != p or access_m.shape[0] != p:
-        raise ValueError("seg, t and access_m differ in length")
-    cdef int64_t[::1] node = np.empty(2 * p, dtype=np.int64)
-    cdef double[::1] secs = np.empty(2 * p, dtype=np.float64)
-    cdef int64_t[::1] lab = np.empty(2 * p, dtype=np.int64)
-    dist_a = np.empty(n, dtype=np.float64)
-    label_a = np.empty(n, dtype=np.int64)
-    cdef double[::1] dist = dist_a
-    cdef int64_t[::1] label = label_a
-    cdef int bad_seg, rc = 0
-    with nogil:
-        bad_seg = _seeds_into(seg, t, access_m, seg_u, seg_v, fw, bw, speed, node, secs)
-        if bad_seg == 0:
-            for i in range(2 * p):
-                lab[i] = i // 2
-            rc = nearest_search(<csr_id>n, &indptr[0], &indices[0] if indices.shape[0] else NULL,
-                                &weights[0] if weights.shape[0] else NULL,
-                                &node[0] if p else NULL, &secs[0] if p else NULL,
-                                &lab[0] if p else NULL, 2 * p, p, limit, threads,
-                                &dist[0] if n else NULL, &label[0] if n else NULL)
-    if bad_seg != 0:
-        raise ValueError(_FOREIGN_SNAP)
-    if rc != 0:
-        raise MemoryError("not enough memory for the nearest-facility search")
-    return dist_a, label_a
+cdef class NearestSearch:
+    """A network's search arrays in one direction, held for repeated nearest queries.
+
+    Built once per network and direction (``geo.travel`` keeps it with the network), so a
+    query converts only the places' arrays: on a county network the whole query is a few
+    tens of microseconds, most of it the search itself.
+
+    Parameters: the CSR arrays of the graph to search, the segment end nodes, and the
+    per-segment seconds in the search's direction (``fw``: ``seg_u`` -> ``seg_v``).
+    """
+
+    cdef const csr_id[::1] indptr
+    cdef const csr_id[::1] indices
+    cdef const double[::1] weights
+    cdef const int64_t[::1] seg_u
+    cdef const int64_t[::1] seg_v
+    cdef const double[::1] fw
+    cdef const double[::1] bw
+    cdef readonly Py_ssize_t n_nodes
+
+    def __init__(self, const csr_id[::1] indptr, const csr_id[::1] indices,
+                 const double[::1] weights, const int64_t[::1] seg_u,
+                 const int64_t[::1] seg_v, const double[::1] fw, const double[::1] bw):
+        cdef Py_ssize_t n = indptr.shape[0] - 1, s
+        if n < 0 or indptr[n] != indices.shape[0] or indices.shape[0] != weights.shape[0]:
+            raise ValueError("indptr, indices and weights do not form a CSR graph")
+        if not (seg_v.shape[0] == fw.shape[0] == bw.shape[0] == seg_u.shape[0]):
+            raise ValueError("seg_u, seg_v, fw and bw differ in length")
+        for s in range(seg_u.shape[0]):
+            if not (0 <= seg_u[s] < n and 0 <= seg_v[s] < n):
+                raise ValueError(f"segment {s} ends outside the graph's {n} nodes")
+        self.indptr, self.indices, self.weights = indptr, indices, weights
+        self.seg_u, self.seg_v, self.fw, self.bw = seg_u, seg_v, fw, bw
+        self.n_nodes = n
+
+    def nearest(self, const int64_t[::1] seg, const double[::1] t,
+                const double[::1] access_m, double speed, double limit, int threads=1):
+        """Seconds from the nearest place and which one (its position), per node.
+
+        A place joins segment ``seg`` at fraction ``t`` (0 at ``seg_u``) by a straight leg of
+        ``access_m`` metres at ``speed`` m/s; it seeds the search at both segment ends.
+        Nodes beyond ``limit`` get ``inf`` and -1. ``ValueError`` when a segment id is not
+        one of this network's. With ``threads`` > 1 the places are shared out between
+        threads that prune each other (exact).
+        """
+        cdef Py_ssize_t p = seg.shape[0], i
+        if t.shape[0] != p or access_m.shape[0] != p:
+            raise ValueError("seg, t and access_m differ in length")
+        cdef cnp.npy_intp n = self.n_nodes
+        cdef cnp.ndarray dist_a = cnp.PyArray_EMPTY(1, &n, cnp.NPY_FLOAT64, 0)
+        cdef cnp.ndarray label_a = cnp.PyArray_EMPTY(1, &n, cnp.NPY_INT64, 0)
+        cdef vector[int64_t] node, lab
+        cdef vector[double] secs
+        cdef int bad_seg = 0, rc = 0
+        cdef int64_t sg, n_seg = self.seg_u.shape[0]
+        cdef double leg
+        with nogil:
+            node.resize(2 * p)
+            lab.resize(2 * p)
+            secs.resize(2 * p)
+            for i in range(p):
+                sg = seg[i]
+                if sg < 0 or sg >= n_seg:
+                    bad_seg = 1
+                    break
+                leg = access_m[i] / speed
+                node[2 * i] = self.seg_v[sg]
+                secs[2 * i] = leg + ((1.0 - t[i]) * self.fw[sg] if t[i] < 1.0 else 0.0)
+                node[2 * i + 1] = self.seg_u[sg]
+                secs[2 * i + 1] = leg + (t[i] * self.bw[sg] if t[i] > 0.0 else 0.0)
+                lab[2 * i] = i
+                lab[2 * i + 1] = i
+            if not bad_seg:
+                rc = nearest_search(<csr_id>n, &self.indptr[0],
+                                    &self.indices[0] if self.indices.shape[0] else NULL,
+                                    &self.weights[0] if self.weights.shape[0] else NULL,
+                                    node.data(), secs.data(), lab.data(), 2 * p, p, limit,
+                                    threads, <double*>cnp.PyArray_DATA(dist_a),
+                                    <int64_t*>cnp.PyArray_DATA(label_a))
+        if bad_seg:
+            raise ValueError(_FOREIGN_SNAP)
+        if rc != 0:
+            raise MemoryError("not enough memory for the nearest-facility search")
+        return dist_a, label_a
 
 
 cdef inline void _seed(

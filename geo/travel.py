@@ -155,15 +155,16 @@ class _Oriented:
     graph: CSRGraph
     fw: FloatArray  # seconds seg_u -> seg_v, as the search travels
     bw: FloatArray  # seconds seg_v -> seg_u
+    direction: str
 
 
 def _oriented(net: Network, direction: str) -> _Oriented:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     if direction == "from_facility":
-        return _Oriented(net.graph("forward"), net.seg_fw_s, net.seg_bw_s)
+        return _Oriented(net.graph("forward"), net.seg_fw_s, net.seg_bw_s, direction)
     # on the reversed graph a search moving u -> v stands for travel v -> u
-    return _Oriented(net.graph("reverse"), net.seg_bw_s, net.seg_fw_s)
+    return _Oriented(net.graph("reverse"), net.seg_bw_s, net.seg_fw_s, direction)
 
 
 def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
@@ -363,15 +364,21 @@ def _nearest_from(
 ) -> tuple[FloatArray, IntArray]:
     """Per node: seconds from the nearest facility (its two seeds) and which one.
 
-    One compiled call (:func:`geo._dijkstra.nearest_snap`: seeds, search and, on large
-    networks, threads that share the sources and prune each other); it also refuses a
-    Snap whose segment ids are not this network's.
+    One compiled call (:class:`geo._dijkstra.NearestSearch`, built once per network and
+    direction: seeds, search and, on large networks, threads that share the sources and
+    prune each other); it also refuses a Snap whose segment ids are not this network's.
     """
-    g, c = o.graph, np.ascontiguousarray
-    k = _threads(threads) if g.n_nodes >= PARALLEL_MIN_NODES else 1
-    return _dijkstra.nearest_snap(g.indptr, g.indices, g.weights, c(facilities.seg, np.int64),
-                                  c(facilities.t, np.float64), c(facilities.access_m, np.float64),
-                                  net.seg_u, net.seg_v, o.fw, o.bw, speed, float(limit), k)
+    key = f"nearest:{o.direction}"
+    search = net._kernels.get(key)
+    if search is None:
+        g, c = o.graph, np.ascontiguousarray
+        search = net._kernels[key] = _dijkstra.NearestSearch(
+            g.indptr, g.indices, g.weights, c(net.seg_u, np.int64), c(net.seg_v, np.int64),
+            c(o.fw, np.float64), c(o.bw, np.float64))
+    k = _threads(threads) if search.n_nodes >= PARALLEL_MIN_NODES else 1
+    c = np.ascontiguousarray
+    return search.nearest(c(facilities.seg, np.int64), c(facilities.t, np.float64),
+                          c(facilities.access_m, np.float64), speed, float(limit), k)
 
 
 PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than starting threads

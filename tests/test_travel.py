@@ -13,6 +13,7 @@ from geo.network import build_network
 from geo.standards import Standard
 from geo.travel import (
     nearest_facility,
+    node_nearest,
     node_reach,
     nodes_as_snap,
     od_matrix,
@@ -332,3 +333,16 @@ def test_merge_min_keeps_the_smaller_time_per_pair(index_dtype: type) -> None:
         _dijkstra.merge_min(ptr, idx, m.data.copy(), er[::-1].copy(), ec, et, cols)
     with pytest.raises(ValueError, match="outside"):
         _dijkstra.merge_min(ptr, idx, m.data.copy(), er, ec + cols, et, cols)
+
+
+def test_a_snap_from_another_network_is_refused() -> None:
+    """Segment ids beyond this network (a Snap made on a bigger one) name the fix."""
+    net = _straight_road()
+    bigger = build_network(lines_gdf(_grid_lines(3, 800.0)), crs=UTM49, min_component_share=0)
+    fac = snap_points(bigger, _xy([(1600, 1600)]))
+    assert fac.seg[0] >= len(net.seg_u)  # it joins a segment this network does not have
+    dem = snap_points(net, _xy(DEMAND))
+    for call in (lambda: node_nearest(net, fac, access_speed_kmh=ACCESS),
+                 lambda: nearest_facility(net, fac, dem, access_speed_kmh=ACCESS)):
+        with pytest.raises(ValueError, match="snap the points again"):
+            call()
