@@ -127,34 +127,30 @@ class Ours(Engine):
     name = "ours"
 
     def __init__(self, net: Any) -> None:
+        from geo import travel
+
         super().__init__(net)
         self.net.graph("forward")
+        self.travel = travel
         self._snaps: dict[bytes, Any] = {}
 
     def _snap(self, nodes: np.ndarray) -> Any:
-        from geo.travel import nodes_as_snap
-
         key = nodes.tobytes()  # the same place set is joined to the network once
         if key not in self._snaps:
-            self._snaps[key] = nodes_as_snap(self.net, nodes)
+            self._snaps[key] = self.travel.nodes_as_snap(self.net, nodes)
         return self._snaps[key]
 
     def nearest(self, fac: np.ndarray) -> np.ndarray:
-        from geo.travel import node_nearest
-
-        secs, _ = node_nearest(self.net, self._snap(fac), access_speed_kmh=5.0)
+        secs, _ = self.travel.node_nearest(self.net, self._snap(fac), access_speed_kmh=5.0)
         return secs
 
     def reach(self, fac: np.ndarray) -> Any:
-        from geo.travel import node_reach
-
-        return node_reach(self.net, self._snap(fac), access_speed_kmh=5.0, max_seconds=REACH_S)
+        return self.travel.node_reach(self.net, self._snap(fac), access_speed_kmh=5.0,
+                                      max_seconds=REACH_S)
 
     def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
-        from geo.travel import od_matrix
-
-        return od_matrix(self.net, self._snap(orig), self._snap(dest), access_speed_kmh=5.0,
-                         direct=False)
+        return self.travel.od_matrix(self.net, self._snap(orig), self._snap(dest),
+                                     access_speed_kmh=5.0, direct=False)
 
 
 class NetworkX(Engine):
@@ -164,31 +160,26 @@ class NetworkX(Engine):
         import networkx as nx
 
         super().__init__(net)
+        self.nx = nx
         u, v, w = edges(net)
         self.g = nx.DiGraph()
         self.g.add_nodes_from(range(net.n_nodes))
         self.g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True))
 
     def nearest(self, fac: np.ndarray) -> np.ndarray:
-        import networkx as nx
-
-        d = nx.multi_source_dijkstra_path_length(self.g, set(fac.tolist()))
+        d = self.nx.multi_source_dijkstra_path_length(self.g, set(fac.tolist()))
         out = np.full(self.net.n_nodes, np.inf)
         out[np.fromiter(d.keys(), np.int64, len(d))] = np.fromiter(d.values(), float, len(d))
         return out
 
     def reach(self, fac: np.ndarray) -> list[dict[int, float]]:
-        import networkx as nx
-
-        return [nx.single_source_dijkstra_path_length(self.g, int(f), cutoff=REACH_S)
+        return [self.nx.single_source_dijkstra_path_length(self.g, int(f), cutoff=REACH_S)
                 for f in fac]
 
     def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
-        import networkx as nx
-
         out = np.empty((len(orig), len(dest)))
         for i, o in enumerate(orig.tolist()):
-            d = nx.single_source_dijkstra_path_length(self.g, o)
+            d = self.nx.single_source_dijkstra_path_length(self.g, o)
             out[i] = [d.get(t, np.inf) for t in dest.tolist()]
         return out
 
@@ -341,11 +332,9 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
     rec["queries"]["nearest"] = {"times": times, "sources": len(fac), "sampled": None}
     np.save(out.with_suffix(".nearest.npy"), np.asarray(res, dtype=float))
     if engine == "ours":  # pandana's nearest_pois measures node -> facility: keep ours too
-        from geo.travel import node_nearest
-
         assert isinstance(eng, Ours)
-        to_fac, _ = node_nearest(net, eng._snap(fac), access_speed_kmh=5.0,
-                                 direction="to_facility")
+        to_fac, _ = eng.travel.node_nearest(net, eng._snap(fac), access_speed_kmh=5.0,
+                                            direction="to_facility")
         np.save(out.with_suffix(".nearest_to.npy"), to_fac)
     # reach: peers on big networks run a sample of facilities and scale up
     sample = fac

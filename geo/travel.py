@@ -155,16 +155,15 @@ class _Oriented:
     graph: CSRGraph
     fw: FloatArray  # seconds seg_u -> seg_v, as the search travels
     bw: FloatArray  # seconds seg_v -> seg_u
-    direction: str
 
 
 def _oriented(net: Network, direction: str) -> _Oriented:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     if direction == "from_facility":
-        return _Oriented(net.graph("forward"), net.seg_fw_s, net.seg_bw_s, direction)
+        return _Oriented(net.graph("forward"), net.seg_fw_s, net.seg_bw_s)
     # on the reversed graph a search moving u -> v stands for travel v -> u
-    return _Oriented(net.graph("reverse"), net.seg_bw_s, net.seg_fw_s, direction)
+    return _Oriented(net.graph("reverse"), net.seg_bw_s, net.seg_fw_s)
 
 
 def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
@@ -345,7 +344,7 @@ def nearest_facility(
         raise ValueError("no facilities given: a standard needs at least one eligible facility")
     speed = _check(net, access_speed_kmh, facilities, demand)
     o = _oriented(net, direction)
-    dist, src = _nearest_from(net, o, facilities, speed, max_seconds, threads)
+    dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads)
     seg, t = demand.seg, demand.t
     leg = demand.access_m / speed
     via_u = dist[net.seg_u[seg]] + _part(t, o.fw[seg]) + leg
@@ -358,8 +357,20 @@ def nearest_facility(
     return best, nearest.astype(np.int64)
 
 
+def _nearest_kernel(net: Network, direction: str) -> _dijkstra.NearestSearch:
+    """The compiled nearest search of a network in one direction, built once and kept."""
+    search = net._kernels.get(direction)
+    if search is None:
+        o, c = _oriented(net, direction), np.ascontiguousarray
+        g = o.graph
+        search = net._kernels[direction] = _dijkstra.NearestSearch(
+            g.indptr, g.indices, g.weights, c(net.seg_u, np.int64), c(net.seg_v, np.int64),
+            c(o.fw, np.float64), c(o.bw, np.float64))
+    return search
+
+
 def _nearest_from(
-    net: Network, o: _Oriented, facilities: Snap, speed: float, limit: float,
+    net: Network, direction: str, facilities: Snap, speed: float, limit: float,
     threads: int | None,
 ) -> tuple[FloatArray, IntArray]:
     """Per node: seconds from the nearest facility (its two seeds) and which one.
@@ -368,13 +379,7 @@ def _nearest_from(
     direction: seeds, search and, on large networks, threads that share the sources and
     prune each other); it also refuses a Snap whose segment ids are not this network's.
     """
-    key = f"nearest:{o.direction}"
-    search = net._kernels.get(key)
-    if search is None:
-        g, c = o.graph, np.ascontiguousarray
-        search = net._kernels[key] = _dijkstra.NearestSearch(
-            g.indptr, g.indices, g.weights, c(net.seg_u, np.int64), c(net.seg_v, np.int64),
-            c(o.fw, np.float64), c(o.bw, np.float64))
+    search = _nearest_kernel(net, direction)
     k = _threads(threads) if search.n_nodes >= PARALLEL_MIN_NODES else 1
     c = np.ascontiguousarray
     return search.nearest(c(facilities.seg, np.int64), c(facilities.t, np.float64),
@@ -529,8 +534,7 @@ def node_nearest(
     if len(facilities) == 0:
         raise ValueError("no facilities given")
     speed = _check(net, access_speed_kmh)  # the compiled search checks the Snap itself
-    return _nearest_from(net, _oriented(net, direction), facilities, speed, max_seconds,
-                         threads)
+    return _nearest_from(net, direction, facilities, speed, max_seconds, threads)
 
 
 def node_reach(
