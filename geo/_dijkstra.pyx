@@ -257,9 +257,10 @@ cdef extern from *:
 cdef int _seeds_into(
     const int64_t[::1] seg, const double[::1] t, const double[::1] access_m,
     const int64_t[::1] seg_u, const int64_t[::1] seg_v, const double[::1] fw,
-    const double[::1] bw, double speed, int64_t[::1] node, double[::1] secs,
+    const double[::1] bw, double speed, int64_t* node, double* secs,
 ) noexcept nogil:
-    """Fill two seeds per place; -1 if a segment id is not one of this network's."""
+    """Fill two seeds per place into ``node``/``secs`` (room for ``2 * len(seg)``): the far
+    end ``seg_v`` first, then ``seg_u``; -1 if a segment id is not one of this network's."""
     cdef Py_ssize_t n = seg.shape[0], n_seg = seg_u.shape[0], i
     cdef double leg, ahead, behind
     cdef int64_t s
@@ -300,7 +301,8 @@ def snap_seeds(
     cdef double[::1] secs = secs_a
     cdef int rc
     with nogil:
-        rc = _seeds_into(seg, t, access_m, seg_u, seg_v, fw, bw, speed, node, secs)
+        rc = _seeds_into(seg, t, access_m, seg_u, seg_v, fw, bw, speed,
+                         &node[0] if n else NULL, &secs[0] if n else NULL)
     if rc != 0:
         raise ValueError(_FOREIGN_SNAP)
     return node_a, secs_a
@@ -401,25 +403,15 @@ cdef class NearestSearch:
         cdef vector[int64_t] node, lab
         cdef vector[double] secs
         cdef int bad_seg = 0, rc = 0
-        cdef int64_t sg, n_seg = self.seg_u.shape[0]
-        cdef double leg
         with nogil:
             node.resize(2 * p)
             lab.resize(2 * p)
             secs.resize(2 * p)
-            for i in range(p):
-                sg = seg[i]
-                if sg < 0 or sg >= n_seg:
-                    bad_seg = 1
-                    break
-                leg = access_m[i] / speed
-                node[2 * i] = self.seg_v[sg]
-                secs[2 * i] = leg + ((1.0 - t[i]) * self.fw[sg] if t[i] < 1.0 else 0.0)
-                node[2 * i + 1] = self.seg_u[sg]
-                secs[2 * i + 1] = leg + (t[i] * self.bw[sg] if t[i] > 0.0 else 0.0)
-                lab[2 * i] = i
-                lab[2 * i + 1] = i
+            bad_seg = _seeds_into(seg, t, access_m, self.seg_u, self.seg_v, self.fw, self.bw,
+                                  speed, node.data(), secs.data())
             if not bad_seg:
+                for i in range(2 * p):
+                    lab[i] = i // 2
                 rc = nearest_search(<csr_id>n, &self.indptr[0],
                                     &self.indices[0] if self.indices.shape[0] else NULL,
                                     &self.weights[0] if self.weights.shape[0] else NULL,
