@@ -7,6 +7,8 @@ _I = npt.NDArray[np.int64]
 _F = npt.NDArray[np.float64]
 _I32 = npt.NDArray[np.int32]
 
+FOREIGN_SNAP: str  # the error text for a Snap made on another network
+
 def snap_seeds(
     seg: _I, t: _F, access_m: _F, seg_u: _I, seg_v: _I, fw: _F, bw: _F, speed: float,
 ) -> tuple[_I, _F]: ...

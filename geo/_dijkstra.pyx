@@ -278,7 +278,7 @@ cdef int _seeds_into(
     return 0
 
 
-_FOREIGN_SNAP = "a Snap does not belong to this network: snap the points again"
+FOREIGN_SNAP = "a Snap does not belong to this network: snap the points again"
 
 
 def snap_seeds(
@@ -304,7 +304,7 @@ def snap_seeds(
         rc = _seeds_into(seg, t, access_m, seg_u, seg_v, fw, bw, speed,
                          &node[0] if n else NULL, &secs[0] if n else NULL)
     if rc != 0:
-        raise ValueError(_FOREIGN_SNAP)
+        raise ValueError(FOREIGN_SNAP)
     return node_a, secs_a
 
 
@@ -319,9 +319,10 @@ def nearest(
     double limit,
     int threads=1,
 ):
-    """Nearest-seed search: seconds to the nearest seed and that seed's label, per node.
+    """Nearest-seed search from any seeds: seconds to the nearest seed and its label, per node.
 
-    Labels lie in ``[0, n_labels)``. Nodes beyond ``limit`` (or unreachable) get ``inf``
+    The generic entry (seeds given as node, seconds, label; the tests drive the threaded
+    search through it); queries from places use :class:`NearestSearch`. Labels lie in ``[0, n_labels)``. Nodes beyond ``limit`` (or unreachable) get ``inf``
     and label -1. With ``threads`` > 1 the sources are shared out between threads that
     prune each other (exact; see ``nearest_search`` above).
     """
@@ -419,7 +420,7 @@ cdef class NearestSearch:
                                     threads, <double*>cnp.PyArray_DATA(dist_a),
                                     <int64_t*>cnp.PyArray_DATA(label_a))
         if bad_seg:
-            raise ValueError(_FOREIGN_SNAP)
+            raise ValueError(FOREIGN_SNAP)
         if rc != 0:
             raise MemoryError("not enough memory for the nearest-facility search")
         return dist_a, label_a

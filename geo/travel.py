@@ -171,7 +171,7 @@ def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
         raise ValueError(f"access speed must be positive km/h, got {speed_kmh}")
     for s in snaps:
         if len(s) and (s.seg.max() >= len(net.seg_u) or s.seg.min() < 0):
-            raise ValueError("a Snap does not belong to this network: snap the points again")
+            raise ValueError(_dijkstra.FOREIGN_SNAP)
     return speed_kmh / 3.6
 
 
@@ -331,7 +331,7 @@ def nearest_facility(
         Stop searching beyond this time (points further away get ``inf``).
     threads : int, optional
         Threads sharing the search on large networks (all cores by default; see
-        :func:`geo._dijkstra.nearest`). Results do not depend on it.
+        :class:`geo._dijkstra.NearestSearch`). Results do not depend on it.
 
     Returns
     -------
@@ -342,7 +342,7 @@ def nearest_facility(
     """
     if len(facilities) == 0:
         raise ValueError("no facilities given: a standard needs at least one eligible facility")
-    speed = _check(net, access_speed_kmh, facilities, demand)
+    speed = _check(net, access_speed_kmh, demand)  # the compiled search checks the facilities
     o = _oriented(net, direction)
     dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads)
     seg, t = demand.seg, demand.t
