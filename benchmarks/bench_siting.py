@@ -28,11 +28,11 @@ import pulp
 from pyproj import CRS
 from spopt.locate import LSCP, MCLP, PMedian
 
-from geo.network import Network
-from geo.planning import build_problem, make_candidates
-from geo.siting import SitingProblem, lscp, mclp, pmedian
+from geo.network.graph import Network
+from geo.planning.sites import build_problem, make_candidates
+from geo.routing.travel import reach_matrix, snap_points
+from geo.siting.models import SitingProblem, lscp, mclp, pmedian
 from geo.study import run_study
-from geo.travel import reach_matrix, snap_points
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

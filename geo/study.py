@@ -21,15 +21,16 @@ import pandas as pd
 
 from geo import io, population, townships
 from geo.bands import coverage_gaps, travel_time_bands
-from geo.cache import load_networks
-from geo.config import Study, load_study
 from geo.coverage import county_summary, coverage_table, covered_areas
 from geo.errors import StudyError
-from geo.network import Network, build_network
-from geo.osm import is_osm_file, network_from_file
+from geo.network.cache import load_networks
+from geo.network.graph import Network
+from geo.network.lines import build_network
+from geo.network.osm import is_osm_file, network_from_file
+from geo.routing.travel import Snap, nearest_facility, snap_points
+from geo.schema import Study, load_study
 from geo.standards import Standard, StandardSet, load_standards
 from geo.tiers import nearest_peer
-from geo.travel import Snap, nearest_facility, snap_points
 
 __all__ = [
     "StudyResult",
@@ -343,7 +344,7 @@ def run_study(
         _facts(study, fac, demand, nets, notes), clock.times, bands, gaps,
     )
     if out_dir is not None:
-        from geo.outputs import write_outputs
+        from geo.outputs.study import write_outputs
 
         with clock.stage("write outputs"):
             write_outputs(result, Path(out_dir))

@@ -24,8 +24,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.network import Network
-from geo.travel import Snap, nearest_facility, snap_points
+from geo.network.graph import Network
+from geo.routing.travel import Snap, nearest_facility, snap_points
 
 __all__ = ["TIERS", "nearest_peer", "tier_of"]
 

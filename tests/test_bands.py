@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geo.bands import band_labels, coverage_gaps, travel_time_bands
-from geo.network import build_network
+from geo.network.lines import build_network
 from geo.standards import Standard
 from geo.tiers import nearest_peer, tier_of
 from tests.conftest import UTM49, X0, Y0, lines_gdf

@@ -1,0 +1,2 @@
+"""Road networks: the :class:`Network` type, builders from line layers and OpenStreetMap,
+the ``.npz`` cache, and the study's road source turned into one network per mode."""

@@ -1,0 +1,285 @@
+"""Static figures (PNG, 200 dpi, for print): a coverage map and a bar chart per standard.
+
+Chinese text needs a CJK font, and matplotlib's default (DejaVu Sans) has none: it would draw
+empty boxes. :func:`cjk_font` finds one explicitly — ``$GEO_CJK_FONT``, then the usual system
+files (Debian/Ubuntu ``fonts-noto-cjk``, Fedora/Arch Noto CJK, Windows Microsoft YaHei /
+SimHei, macOS PingFang) — registers it with :func:`matplotlib.font_manager.FontManager.addfont`
+and raises :class:`~geo.errors.FontError` naming the fix when there is none, rather than
+drawing boxes. Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas
+(no pyplot, no global state); the font is set in an ``rc_context`` around each drawing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from geo.bands import band_labels
+from geo.crs import utm_crs_for
+from geo.errors import FontError
+from geo.outputs import i18n
+from geo.outputs.map_layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR, missing
+from geo.outputs.results import Results
+
+__all__ = [
+    "DPI", "cjk_context", "cjk_font", "coverage_figure", "render", "share_chart", "write_figures",
+]
+
+log = logging.getLogger(__name__)
+
+DPI = 200
+#: where CJK fonts usually are; the first that exists is used
+FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian, Ubuntu: fonts-noto-cjk
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",  # Fedora
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",  # Arch
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei
+    "C:/Windows/Fonts/msyh.ttc",  # Microsoft YaHei
+    "C:/Windows/Fonts/simhei.ttf",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Medium.ttc",
+)
+_PROBE = "鹿寨县中渡镇覆盖人口比例目标达标"
+PASS_BAR = "#2c7bb6"
+
+
+def _covers_cjk(path: Path) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    charmap = FT2Font(str(path)).get_charmap()
+    return all(ord(c) in charmap for c in _PROBE)
+
+
+@cache
+def cjk_font() -> tuple[Path, str]:
+    """The CJK font file and the family name it is registered under (Simplified Chinese
+    face preferred in a collection).
+
+    Raises
+    ------
+    geo.errors.FontError
+        No CJK font found (the message says how to install one or point to one).
+    """
+    env = os.environ.get("GEO_CJK_FONT")
+    candidates = [env] if env else []
+    for name in (*candidates, *FONT_CANDIDATES):
+        path = Path(name)
+        if not path.is_file():
+            continue
+        if not _covers_cjk(path):
+            log.warning("font %s lacks Chinese characters: skipped", path)
+            continue
+        font_manager.fontManager.addfont(str(path))
+        names = [f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == path]
+        family = next((n for n in names if n.endswith(" SC")), names[0] if names else "")
+        log.info("CJK font for figures: %s (%s)", path, family)
+        return path, family
+    raise FontError(
+        "no font with Chinese characters found for the figures: install one (Debian/Ubuntu: "
+        "apt-get install fonts-noto-cjk) or set GEO_CJK_FONT=/path/to/font.ttc|.otf|.ttf"
+    )
+
+
+@contextlib.contextmanager
+def cjk_context() -> Iterator[None]:
+    """matplotlib settings that draw text in the CJK font of :func:`cjk_font`."""
+    _, family = cjk_font()
+    with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": [family],
+                         "axes.unicode_minus": False}):
+        yield
+
+
+def _rows(res: Results, standard: str) -> pd.DataFrame:
+    return res.coverage[res.coverage["standard"].astype(str) == standard]
+
+
+def _label(rows: pd.DataFrame, lang: str) -> str:
+    first = rows.iloc[0]
+    zh = first.get("label_zh", "")
+    return i18n.standard_label(str(first["label"]), "" if pd.isna(zh) else str(zh), lang)
+
+
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # CJK and full-width forms
+_TOKENS = re.compile(rf"[{_WIDE}]|[^\s{_WIDE}]+\s*|\s+")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap mixed Chinese/Latin text: a CJK character counts two columns, a Latin one."""
+    lines, line, used = [], "", 0
+    for token in _TOKENS.findall(text):
+        w = sum(2 if re.match(f"[{_WIDE}]", c) else 1 for c in token)
+        if used + w > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + token, used + w
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _na_note(ax: Any, rows: pd.DataFrame, lang: str) -> None:
+    """Say in the plot why a standard that does not apply has nothing drawn."""
+    notes = [str(n) for n in rows.get("note", pd.Series(dtype=str)) if not missing(n)]
+    if notes and rows["covered_share"].isna().all():
+        ax.text(0.5, 0.5, _wrap(i18n.note(notes[0], lang), 70), transform=ax.transAxes,
+                ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round", "fc": "white", "ec": "#999"})
+
+
+def _footer(fig: Figure, res: Results, lang: str) -> None:
+    notes = "；".join(i18n.note(a, lang) for a in res.assumptions) if lang == "zh" else \
+        "; ".join(res.assumptions)
+    text = (f"{i18n.text('assumptions', lang)}: {notes}\n"
+            f"{i18n.text('road_data', lang)} © OpenStreetMap contributors · "
+            f"{i18n.text('date', lang)} {res.created}")
+    wrapped = "\n".join(_wrap(line, 160) for line in text.split("\n"))
+    fig.text(0.02, 0.01, wrapped, fontsize=6.5, va="bottom", ha="left", color="#444")
+
+
+def _scale_bar(ax: object, bounds: np.ndarray) -> None:
+    minx, miny, _, maxy = bounds
+    km = 10_000.0
+    x0, y0 = minx, miny - 0.03 * (maxy - miny)  # below the area, clear of the map
+    ax.plot([x0, x0 + km], [y0, y0], color="#222", lw=3)  # type: ignore[attr-defined]
+    ax.text(x0 + km / 2, y0 + 0.012 * (maxy - miny), "10 km",  # type: ignore[attr-defined]
+            ha="center", va="bottom", fontsize=8)
+
+
+def coverage_figure(res: Results, standard: str, language: str | None = None) -> Figure:
+    """Map of one standard: travel-time bands, gaps, townships by pass/fail, facilities."""
+    lang = language or res.language
+    rows = _rows(res, standard)
+    town = res.townships.merge(rows, on="township", how="left", suffixes=("", "_cov"))
+    utm = utm_crs_for(*res.area.union_all().centroid.coords[0])
+    fig = Figure(figsize=(8.27, 9.0), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.02, 0.12, 0.96, 0.8))
+    labels = band_labels()
+    bands = res.bands[res.bands["standard"].astype(str) == standard].to_crs(utm)
+    for row in bands.itertuples():
+        colour = BAND_COLOURS[min(labels.index(str(row.band)), len(BAND_COLOURS) - 1)]
+        gpd.GeoSeries([row.geometry], crs=utm).plot(ax=ax, color=colour, linewidth=0)
+    gaps = res.gaps[res.gaps["standard"].astype(str) == standard].to_crs(utm)
+    if len(gaps):
+        gaps.plot(ax=ax, facecolor="none", edgecolor=GAP_COLOUR, hatch="////", linewidth=0)
+    t = town.to_crs(utm)
+    applicable = t["covered_share"].notna()
+    if applicable.any():
+        t[applicable].plot(ax=ax, facecolor="none", edgecolor="#4d4d4d", linewidth=0.8)
+    else:
+        t.plot(ax=ax, facecolor="#bdbdbd", edgecolor="#777", linewidth=0.8)
+    fail = t[applicable & t["meets_target"].map(lambda v: not missing(v) and not bool(v))]
+    if len(fail):
+        fail.plot(ax=ax, facecolor="none", edgecolor=FAIL_OUTLINE_COLOUR, linewidth=2.2)
+    for r in t.itertuples():
+        p = r.geometry.representative_point()
+        share = "–" if pd.isna(r.covered_share) else f"{float(r.covered_share):.0%}"
+        ax.annotate(f"{r.township}\n{share}", (p.x, p.y), ha="center", va="center", fontsize=8,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.7})
+    fac = res.facilities.to_crs(utm)
+    tiers = fac.get("tier", pd.Series("other", index=fac.index)).astype(str)
+    marks = {"county": ("s", "#b2182b", 70), "township": ("o", "#1b7837", 26)}
+    for tier, (marker, colour, size) in marks.items():
+        sel = fac[tiers == tier]
+        if len(sel):
+            ax.scatter(sel.geometry.x, sel.geometry.y, marker=marker, s=size, c=colour,
+                       edgecolors="white", linewidths=0.8, zorder=5)
+    res.area.to_crs(utm).boundary.plot(ax=ax, color="#222", linewidth=1.2, linestyle="--")
+    _scale_bar(ax, t.total_bounds)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    _na_note(ax, rows, lang)
+    minutes = i18n.text("minutes", lang)
+    handles: list[Artist] = [
+        Patch(color=c, label=f"{b} {minutes}")
+        for b, c in zip(labels, BAND_COLOURS, strict=False)
+    ]
+    gap = i18n.text("gaps_layer", lang)
+    handles += [
+        Patch(facecolor="none", edgecolor=GAP_COLOUR, hatch="////", label=gap),
+        Line2D([], [], color="#4d4d4d", lw=0.8, label=i18n.text("township_meets", lang)),
+        Line2D([], [], color=FAIL_OUTLINE_COLOUR, lw=2.2, label=i18n.text("township_fails", lang)),
+        Line2D([], [], marker="s", ls="", color="#b2182b", label=i18n.tier_label("county", lang)),
+        Line2D([], [], marker="o", ls="", color="#1b7837", label=i18n.tier_label("township", lang)),
+    ]
+    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
+    label = _label(rows, lang)
+    fig.suptitle(f"{res.title}\n{i18n.text('map_title', lang, label=label)} ({standard})",
+                 fontsize=11, y=0.985)
+    _footer(fig, res, lang)
+    return fig
+
+
+def share_chart(res: Results, standard: str, language: str | None = None) -> Figure:
+    """Bars of covered share by township against the target line (red: below target)."""
+    lang = language or res.language
+    rows = _rows(res, standard).sort_values("covered_share", na_position="first")
+    fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.14, 0.32, 0.66, 0.58))
+    share = rows["covered_share"].astype(float).to_numpy() * 100
+    target = float(rows["target_share"].iloc[0]) * 100
+    ok = share >= target - 1e-9
+    colours = [PASS_BAR if good else FAIL_OUTLINE_COLOUR for good in ok]
+    y = np.arange(len(rows))
+    ax.barh(y, np.nan_to_num(share), color=colours)
+    ax.set_yticks(y, [str(t) for t in rows["township"]])
+    for yi, s in zip(y.tolist(), share.tolist(), strict=True):
+        if np.isnan(s):
+            ax.text(1, yi, i18n.text("not_applicable", lang), va="center", fontsize=8)
+        elif s >= 20:  # inside the bar's end, clear of the target line
+            ax.text(s - 1, yi, f"{s:.1f}%", va="center", ha="right", fontsize=8, color="white")
+        else:
+            ax.text(s + 1, yi, f"{s:.1f}%", va="center", fontsize=8)
+    ax.axvline(target, color="#222", linestyle="--", linewidth=1.5)
+    ax.set_xlim(0, 100)
+    _na_note(ax, rows, lang)
+    ax.set_xlabel(i18n.text("share_axis", lang))
+    ax.set_title(i18n.text("bar_title", lang, label=f"{_label(rows, lang)} ({standard})"),
+                 fontsize=11)
+    target_line = Line2D([], [], color="#222", linestyle="--", linewidth=1.5,
+                         label=f"{i18n.text('target', lang)} {target:.0f}%")
+    ax.legend(handles=[Patch(color=PASS_BAR, label=i18n.text("meets", lang)),
+                       Patch(color=FAIL_OUTLINE_COLOUR, label=i18n.text("fails", lang)),
+                       target_line],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    _footer(fig, res, lang)
+    return fig
+
+
+def render(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` as PNG at :data:`DPI` with the CJK font in force."""
+    with cjk_context():
+        fig.savefig(path, dpi=DPI, format="png")
+    return path
+
+
+def write_figures(res: Results, folder: Path) -> list[Path]:
+    """``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for std in res.standards:
+        with cjk_context():
+            figs = {"coverage": coverage_figure(res, std), "share": share_chart(res, std)}
+        for kind, fig in figs.items():
+            out.append(render(fig, folder / f"{kind}_{std}.png"))
+    log.info("%d figures written to %s", len(out), folder)
+    return out

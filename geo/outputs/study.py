@@ -1,0 +1,160 @@
+"""Write a study's outputs: tables, GeoPackage, map, figures and report, all or nothing.
+
+Everything is written into a staging folder next to the output folder; only when
+every file is complete are they moved into place (``os.replace``, atomic per file on
+one file system; the ``figures`` folder is swapped in whole). A failure removes the
+staging folder and leaves the output folder as it was.
+
+:func:`redraw_map` draws a map again from a saved ``results.gpkg`` (``geo map``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geo.errors import StandardError
+from geo.outputs import figures, maps, report
+from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
+
+if TYPE_CHECKING:
+    from geo.study import StudyResult
+
+__all__ = ["OUTPUT_FILES", "redraw_map", "write_atomically", "write_outputs"]
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FILES = (
+    "coverage_by_township.csv",
+    "coverage_summary.csv",
+    "results.gpkg",
+    "map.html",
+    "report.html",
+    "coverage.xlsx",
+    "figures",
+    "run_summary.txt",
+)
+
+
+def _table(res: Results, which: str, path: Path) -> None:
+    frame = res.coverage if which == "coverage" else res.summary
+    basis = "; ".join(res.assumptions)
+    frame.drop(columns="label_zh").assign(basis=basis).to_csv(path, index=False,
+                                                              encoding="utf-8")
+
+
+def build_map(res: Results, standard: str | None = None, language: str | None = None) -> object:
+    """The folium map of ``standard`` (the study's map standard by default)."""
+    shown = standard or res.map_standard or res.standards[0]
+    if shown not in res.standards:
+        raise StandardError(
+            f"standard {shown!r} is not in these results; available standards: "
+            f"{', '.join(res.standards)}: pass one of them with --standard"
+        )
+    return maps.coverage_map(
+        facilities=res.facilities, townships=res.townships, coverage=res.coverage,
+        bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
+        notes=res.assumptions, language=language or res.language, created=res.created,
+    )
+
+
+def redraw_map(
+    gpkg: str | Path, out: str | Path, standard: str | None = None, language: str | None = None
+) -> Path:
+    """Draw the map of ``standard`` from a saved ``results.gpkg`` into ``out`` (atomically).
+
+    Raises
+    ------
+    geo.errors.InputFileError, geo.errors.StudyError
+        The file is missing, not a GeoPackage or lacks a layer (re-run the study).
+    geo.errors.StandardError
+        ``standard`` is not in the results (the message lists those that are).
+    """
+    res = read_gpkg(gpkg)
+    m = build_map(res, standard, language)
+    return maps.save_map(m, out)  # type: ignore[arg-type]
+
+
+def summary_text(result: StudyResult) -> str:
+    """The run summary: what was read, assumptions, totals per standard, timings."""
+    lines = [f"# {result.study.title}", "", "## Read"]
+    lines += [f"- {f}" for f in result.facts]
+    lines += ["", "## Assumptions (every output rests on these)"]
+    lines += [f"- {a}" for a in result.assumptions]
+    lines += ["", "## Coverage (study area)"]
+    for _, r in result.summary.iterrows():
+        if r["note"]:
+            lines.append(f"- {r['standard']} ({r['label']}): {r['note']}")
+            continue
+        lines.append(
+            f"- {r['standard']} ({r['label']}, {r['minutes']:g} min): "
+            f"{r['covered_share']:.1%} of {r['population']:,.0f} people covered "
+            f"(target {r['target_share']:.0%}); median {r['median_minutes']:.1f} min, "
+            f"worst {r['max_minutes']:.1f} min; worst-served township {r['worst_township']} "
+            f"({r['worst_township_share']:.1%}); {r['townships_failing']} townships below "
+            f"target. Source: {r['citation']}"
+        )
+    lines += ["", "## Timings (s)"]
+    lines += [f"- {k}: {v:.2f}" for k, v in result.timings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _move(src: Path, dst: Path) -> None:
+    if src.is_dir() and dst.exists():
+        old = src.parent / f".old-{src.name}"
+        dst.replace(old)  # a folder cannot be replaced over a non-empty one: swap it out
+    src.replace(dst)
+
+
+def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], object]]) -> list[Path]:
+    """Write files (or folders) into ``out_dir`` all or nothing.
+
+    ``files`` maps each output name to a function writing it to the path it is given
+    (inside a staging folder next to ``out_dir``), called in order. Only when every one
+    has succeeded are they moved into ``out_dir``; on any failure the staging folder is
+    removed and ``out_dir`` is left as it was.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    try:
+        for name, write in files.items():
+            write(stage / name)
+        out_dir.mkdir(exist_ok=True)
+        paths = []
+        for name in files:
+            _move(stage / name, out_dir / name)
+            paths.append(out_dir / name)
+        return paths
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
+    """Write all outputs (:data:`OUTPUT_FILES`) into ``out_dir`` atomically."""
+    res = from_study(result)
+    pngs: list[Path] = []
+
+    def figs(path: Path) -> None:
+        pngs.extend(figures.write_figures(res, path))
+
+    def page(path: Path) -> None:  # after the figures, which it embeds
+        by_std = {s: [p for p in pngs if p.stem.endswith(f"_{s}")] for s in res.standards}
+        path.write_text(report.report_html(res, by_std), encoding="utf-8")
+
+    files: dict[str, Callable[[Path], object]] = {
+        "coverage_by_township.csv": lambda p: _table(res, "coverage", p),
+        "coverage_summary.csv": lambda p: _table(res, "summary", p),
+        "results.gpkg": lambda p: write_gpkg(res, p),
+        "map.html": lambda p: maps.save_map(build_map(res), p),  # type: ignore[arg-type]
+        "figures": figs,
+        "report.html": page,
+        "coverage.xlsx": lambda p: report.write_xlsx(res, p),
+        "run_summary.txt": lambda p: p.write_text(summary_text(result), encoding="utf-8"),
+    }
+    assert set(files) == set(OUTPUT_FILES)
+    return write_atomically(out_dir, files)

@@ -1,0 +1,270 @@
+"""Siting and designation on a study: candidates, coverage structure, model, tables.
+
+:func:`site` answers "where should the next P facilities go?" for one standard;
+:func:`designate` answers "which k existing facilities should take on a role?" (e.g.
+which township health centres become ambulance bases). Both run the study once
+(:func:`geo.study.run_study`), build the sparse coverage structure with
+:func:`geo.travel.reach_matrix`, keep the existing eligible facilities fixed, and
+solve with :mod:`geo.siting`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo import io
+from geo.errors import SitingError
+from geo.planning import candidates as cands
+from geo.routing.travel import reach_matrix
+from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
+from geo.standards import Standard
+from geo.study import StudyResult, run_study, snap_places
+
+__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
+
+log = logging.getLogger(__name__)
+
+MODELS = ("mclp", "lscp", "pmedian")
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class SitingRun:
+    """A solved siting or designation question and what it was asked on."""
+
+    study: StudyResult
+    standard: Standard
+    minutes: float
+    candidates: gpd.GeoDataFrame
+    problem: SitingProblem
+    result: SitingResult
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def covered(self, chosen: bool = True) -> npt.NDArray[np.bool_]:
+        """Demand points within the threshold: of existing facilities (+ chosen sites)."""
+        out = self.problem.base_covered.copy()
+        if chosen and len(self.result.chosen):
+            hit = self.problem.cover[self.result.chosen].indices
+            out[hit] = True
+        return out
+
+
+@dataclass
+class DesignationRun(SitingRun):
+    """A designation, with population within each reported threshold before and after."""
+
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _standard(result: StudyResult, name: str) -> Standard:
+    for s in result.standards:
+        if s.name == name:
+            return s
+    raise SitingError(f"standard {name!r} is not used by this study; it uses "
+                      f"{[s.name for s in result.standards]} ([standards] use)")
+
+
+def _metric(gdf: gpd.GeoDataFrame, crs: object) -> FloatArray:
+    g = gdf.geometry.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
+
+
+def build_problem(
+    result: StudyResult, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
+    cutoff_minutes: float | None = None, existing: bool = True,
+) -> SitingProblem:
+    """The coverage structure of ``sites`` over the study's demand for one standard.
+
+    The reach matrix is built by the routing engine, in the standard's mode and
+    direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
+    facilities give ``existing_s`` (their times as the study measured them).
+    """
+    net = result.networks[std.mode]
+    study = result.study
+    reach = reach_matrix(
+        net, snap_places(study, net, sites), snap_places(study, net, result.demand),
+        access_speed_kmh=study.access_kmh(std.mode),
+        max_seconds=60.0 * float(cutoff_minutes or minutes), direction=std.direction,
+    )
+    col = f"minutes_{std.name}"
+    existing_s = None
+    if existing and col in result.demand.columns:
+        existing_s = result.demand[col].to_numpy(dtype=float) * 60.0
+    return SitingProblem(reach, result.demand["population"].to_numpy(dtype=float),
+                         threshold_s=60.0 * minutes, existing_s=existing_s)
+
+
+def _township_of(result: StudyResult, sites: gpd.GeoDataFrame) -> list[str]:
+    crs = result.networks["drive"].crs
+    pts = gpd.GeoDataFrame(geometry=sites.geometry.to_crs(crs).to_numpy(), crs=crs)
+    polys = result.townships[["township", "geometry"]].to_crs(crs)
+    hit = gpd.sjoin_nearest(pts, polys, how="left").groupby(level=0)["township"].first()
+    return [str(hit.get(i, "")) for i in range(len(sites))]
+
+
+def _table(run_like: tuple[StudyResult, gpd.GeoDataFrame, SitingResult]) -> pd.DataFrame:
+    result, sites, res = run_like
+    chosen = sites.iloc[res.chosen]
+    return pd.DataFrame({
+        "rank": np.arange(1, len(chosen) + 1),
+        "id": chosen["id"].to_numpy(),
+        "name": chosen["name"].to_numpy(),
+        "lon": np.round(chosen.geometry.x.to_numpy(), 6),
+        "lat": np.round(chosen.geometry.y.to_numpy(), 6),
+        "township": _township_of(result, chosen) if len(chosen) else [],
+        "newly_covered_population": np.round(res.newly_covered, 1),
+        "cumulative_covered_share": np.round(res.covered_share, 4),
+    })
+
+
+def make_candidates(
+    result: StudyResult, source: str, *, spacing_m: float = 2000.0,
+    max_road_m: float | None = None, types: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
+) -> gpd.GeoDataFrame:
+    """Candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path."""
+    net = result.networks["drive"]
+    if source == "grid":
+        c = cands.grid_candidates(result.area, spacing_m, result.demand)
+    elif source == "nodes":
+        c = cands.node_candidates(net, spacing_m)
+    elif source == "seats":
+        t = result.study.townships
+        if "seats" not in t:
+            raise SitingError("candidates 'seats' need [townships] seats in the study file")
+        seats = io.read_facilities(
+            t["seats"], lon_col=t.get("seat_lon_col"), lat_col=t.get("seat_lat_col"),
+            id_col=t.get("seat_name_col", "township"), crs=t.get("seat_crs", "wgs84"))
+        c = cands.seat_candidates(seats, name_col="id")
+    elif source == "facilities":
+        c = cands.facility_candidates(result.facilities, types)
+    elif Path(source).suffix:
+        c = cands.file_candidates(source, keep=keep)
+    else:
+        raise SitingError(f"unknown candidate source {source!r}: use one of "
+                          f"{list(cands.SOURCES)} or the path of a point file")
+    return cands.filter_candidates(c, area=result.area, net=net, max_road_m=max_road_m)
+
+
+def site(
+    study_path: str | Path, *, standard: str, p: int = 3, model: str = "mclp",
+    candidates: str = "grid", spacing_m: float = 2000.0, max_road_m: float | None = None,
+    minutes: float | None = None, target_share: float | None = None,
+    method: str = "exact", time_limit_s: float = 300.0, result: StudyResult | None = None,
+    capacity_col: str | None = None, people_per_unit: float = 1.0,
+) -> SitingRun:
+    """Where should ``p`` new facilities for ``standard`` go? (see module docs)
+
+    ``model``: ``mclp`` (p sites, most population newly within the threshold),
+    ``lscp`` (fewest sites reaching ``target_share``, default the standard's target;
+    ``p`` is ignored) or ``pmedian`` (p sites, least population-weighted time; pairs
+    beyond twice the threshold count as twice the threshold). ``capacity_col``: a column
+    of a candidate file (e.g. beds) times ``people_per_unit`` caps the population each
+    new site serves (MCLP only).
+    """
+    if model not in MODELS:
+        raise SitingError(f"model must be one of {MODELS}, got {model!r}")
+    result = result or run_study(study_path, None)
+    std = _standard(result, standard)
+    mins = float(minutes or std.minutes)
+    sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
+                            keep=[capacity_col] if capacity_col else [])
+    cutoff = 2 * mins if model == "pmedian" else mins
+    problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)
+    notes = [f"{len(sites)} candidate sites from '{candidates}'"]
+    if capacity_col:
+        if model != "mclp":
+            raise SitingError("capacities apply to the mclp model only")
+        cap = pd.to_numeric(sites[capacity_col], errors="coerce").to_numpy(float)
+        if not np.isfinite(cap).all() or (cap < 0).any():
+            raise SitingError(f"column {capacity_col!r} must hold a non-negative number for "
+                              "every candidate")
+        problem = SitingProblem(problem.reach, problem.weights, problem.threshold_s,
+                                problem.existing_s, cap * people_per_unit)
+        notes.append(f"capacity: {capacity_col} x {people_per_unit:g} people per site")
+    if model == "mclp":
+        res = mclp(problem, p, method=method, time_limit_s=time_limit_s)
+    elif model == "lscp":
+        res = lscp(problem, target_share or std.target_share, time_limit_s=time_limit_s)
+    else:
+        res = pmedian(problem, p, penalty_s=60.0 * cutoff, method=method,
+                      time_limit_s=time_limit_s)
+    notes += res.notes
+    return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
+                     notes)
+
+
+def _role_standard(result: StudyResult, role: str, standard: str | None) -> Standard:
+    if standard:
+        return _standard(result, standard)
+    for s in result.standards:
+        if role in s.facility_types:
+            return s
+    raise SitingError(f"no standard of this study counts facilities of type {role!r}: "
+                      "name one with --standard, or add the type to a standard's "
+                      "facility_types")
+
+
+def designate(
+    study_path: str | Path, *, from_types: Sequence[str], role: str, k: int = 3,
+    minutes: float | None = None, standard: str | None = None,
+    time_limit_s: float = 300.0, result: StudyResult | None = None,
+) -> DesignationRun:
+    """Which ``k`` facilities of ``from_types`` should take on ``role``?
+
+    The role's standard (the first that counts ``role`` facilities, or ``standard``)
+    gives the mode, direction and the facilities already serving (kept fixed). The
+    choice maximises the population newly within ``minutes`` (default the standard's)
+    of a role facility; the summary reports both that threshold and the standard's.
+    """
+    result = result or run_study(study_path, None)
+    std = _role_standard(result, role, standard)
+    mins = float(minutes or std.minutes)
+    fac = result.facilities
+    pool = fac[fac["type"].isin(list(from_types)) & ~fac["type"].isin(std.facility_types)]
+    if pool.empty:
+        raise SitingError(f"no facility of types {list(from_types)} that is not already a "
+                          f"{std.name} facility: the study has types {sorted(fac['type'])}")
+    sites = cands.facility_candidates(pool)
+    cutoff = max(mins, std.minutes)
+    problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)
+    res = mclp(problem, k, time_limit_s=time_limit_s)
+    table = _table((result, sites, res))
+    table.insert(3, "type", sites["type"].to_numpy()[res.chosen])
+    rows = []
+    for m in sorted({mins, std.minutes}):
+        sub = SitingProblem(problem.reach, problem.weights, 60.0 * m,
+                            result.demand[f"minutes_{std.name}"].to_numpy(float) * 60.0
+                            if f"minutes_{std.name}" in result.demand else None)
+        rows.append(_summary_row(sub, res.chosen, m))
+    notes = [f"candidates: {len(sites)} facilities of types {list(from_types)}; existing "
+             f"{std.name} facilities ({', '.join(std.facility_types)}) kept as bases"]
+    return DesignationRun(result, std, mins, sites, problem, res, table, notes + res.notes,
+                         pd.DataFrame(rows))
+
+
+def _summary_row(problem: SitingProblem, chosen: npt.NDArray[np.int64],
+                 minutes: float) -> dict[str, float]:
+    w = problem.weights
+    before = problem.base_covered
+    after = before.copy()
+    if len(chosen):
+        after[problem.cover[chosen].indices] = True
+    total = float(w.sum())
+    return {
+        "minutes": minutes, "population": round(total, 1),
+        "covered_before": round(float(w[before].sum()), 1),
+        "covered_after": round(float(w[after].sum()), 1),
+        "newly_covered": round(float(w[after & ~before].sum()), 1),
+        "share_before": round(float(w[before].sum()) / total, 4),
+        "share_after": round(float(w[after].sum()) / total, 4),
+    }

@@ -1,0 +1,567 @@
+"""Location models on a sparse coverage structure: MCLP, LSCP, p-median, designation.
+
+A :class:`SitingProblem` holds what the routing engine measured
+(:func:`geo.travel.reach_matrix`): a sparse candidate × demand matrix of seconds within a
+cutoff (explicit entries, 0 s included), the population of each demand point, the
+coverage threshold, and the seconds from each demand point to its nearest *existing*
+facility. Existing facilities are fixed: only new sites are chosen, and demand already
+within the threshold of an existing facility counts as covered.
+
+Models
+------
+* :func:`mclp` — maximal covering: ``p`` new sites maximising the newly covered
+  population (optionally with a capacity per site);
+* :func:`lscp` — set covering: fewest new sites bringing coverage to a target share;
+* :func:`pmedian` — ``p`` new sites minimising population-weighted travel time, each
+  demand point served by its nearest open site, existing or new; a pair beyond the
+  matrix's cutoff costs ``penalty_s`` (stated in every result).
+
+Exact solutions come from HiGHS (``highspy``) with a time limit; on a time limit the
+result carries HiGHS's best bound and gap. Before the exact MCLP, demand points with
+identical candidate sets are merged, a greedy + swap solution is found, and candidates
+that the Lagrangian bound shows cannot beat it are dropped (an exact reduction: no
+optimum is lost), which shrinks the MILP several-fold. :func:`mclp` with ``method="heuristic"``
+runs lazy greedy + 1-swap local search and bounds it with a Lagrangian relaxation
+(subgradient, started at the submodular data-dependent bound), for instances too big
+for a MILP.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from geo.errors import SitingError
+from geo.siting import _milp
+from geo.siting import _pmedian as _pm
+
+__all__ = ["SitingProblem", "SitingResult", "lscp", "mclp", "pmedian", "rank_sites"]
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class SitingProblem:
+    """Candidates, demand and the coverage structure between them.
+
+    Attributes
+    ----------
+    reach : scipy.sparse.csr_matrix, shape (n_candidates, n_demand)
+        Seconds between candidate and demand point, stored only within the cutoff the
+        matrix was built with (explicit entries: a 0 s entry is a pair, not a gap).
+    weights : (n_demand,) float array
+        Population of each demand point (non-negative).
+    threshold_s : float
+        Coverage threshold: a pair is "within" when its seconds are at most this.
+    existing_s : (n_demand,) float array, optional
+        Seconds to the nearest existing (fixed) facility; ``inf`` where none is within
+        reach. ``None``: no existing facilities.
+    capacity : (n_candidates,) float array, optional
+        Population each candidate could serve (beds, staff × ratio); MCLP only.
+    """
+
+    reach: sp.csr_matrix
+    weights: FloatArray
+    threshold_s: float
+    existing_s: FloatArray | None = None
+    capacity: FloatArray | None = None
+    _cover: list[sp.csr_matrix] = field(default_factory=list, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        n_c, n_d = self.reach.shape
+        w = np.asarray(self.weights, dtype=float)
+        if w.shape != (n_d,) or not np.isfinite(w).all() or (w < 0).any():
+            raise SitingError(
+                f"weights must be {n_d} finite, non-negative populations (one per demand "
+                f"point), got shape {w.shape}: check the demand layer's population column"
+            )
+        if not self.threshold_s >= 0:
+            raise SitingError(f"threshold_s must be >= 0 seconds, got {self.threshold_s}")
+        if self.existing_s is not None and np.shape(self.existing_s) != (n_d,):
+            raise SitingError(f"existing_s must hold one time per demand point ({n_d})")
+        if self.capacity is not None and np.shape(self.capacity) != (n_c,):
+            raise SitingError(f"capacity must hold one value per candidate ({n_c})")
+
+    @property
+    def n_candidates(self) -> int:
+        return int(self.reach.shape[0])
+
+    @property
+    def total(self) -> float:
+        return float(np.sum(self.weights))
+
+    @property
+    def base_covered(self) -> npt.NDArray[np.bool_]:
+        """Demand points already within the threshold of an existing facility."""
+        if self.existing_s is None:
+            return np.zeros(self.reach.shape[1], dtype=bool)
+        return np.asarray(self.existing_s) <= self.threshold_s
+
+    @property
+    def cover(self) -> sp.csr_matrix:
+        """Binary candidate × demand matrix of pairs within the threshold."""
+        if not self._cover:
+            r = self.reach.tocsr()
+            keep = r.data <= self.threshold_s
+            rows = np.repeat(np.arange(r.shape[0]), np.diff(r.indptr))[keep]
+            m = sp.csr_matrix((np.ones(int(keep.sum())), (rows, r.indices[keep])),
+                              shape=r.shape)
+            m.sum_duplicates()
+            self._cover.append(m)
+        return self._cover[0]
+
+
+@dataclass
+class SitingResult:
+    """A solved siting model.
+
+    Attributes
+    ----------
+    model : str
+        ``mclp``, ``lscp`` or ``pmedian``.
+    chosen : (k,) int array
+        Chosen candidate indices, ranked by the population each newly brings within
+        the threshold, given the existing facilities and the sites ranked before it.
+    newly_covered : (k,) float array
+        That population, per ranked site.
+    objective : float
+        MCLP: newly covered population; LSCP: number of new sites; p-median:
+        population-weighted seconds (existing facilities and penalties included).
+    bound : float
+        Best bound on the objective (upper for MCLP, lower for LSCP and p-median).
+    gap : float
+        ``|bound - objective| / max(|objective|, 1e-9)``; 0 when proved optimal.
+    status : str
+        ``optimal``, ``time limit`` or ``heuristic``.
+    method : str
+        How it was solved and bounded, in words.
+    base_covered : float
+        Population within the threshold of existing facilities.
+    total : float
+        Total population.
+    seconds : float
+        Solve time.
+    notes : list of str
+        Assumptions (penalties, fewer sites than asked, ...).
+    """
+
+    model: str
+    chosen: IntArray
+    newly_covered: FloatArray
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    method: str
+    base_covered: float
+    total: float
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def covered_share(self) -> FloatArray:
+        """Cumulative covered share after each ranked site (existing included)."""
+        if self.total <= 0:
+            return np.full(len(self.chosen), np.nan)
+        return (self.base_covered + np.cumsum(self.newly_covered)) / self.total
+
+
+def _gap(obj: float, bound: float) -> float:
+    return abs(bound - obj) / max(abs(obj), 1e-9)
+
+
+def rank_sites(problem: SitingProblem, chosen: npt.ArrayLike) -> tuple[IntArray, FloatArray]:
+    """Order chosen sites greedily by the population each newly covers.
+
+    Returns the ordered indices and each one's newly covered population (given the
+    existing facilities and the sites before it).
+    """
+    chosen = np.asarray(chosen, dtype=np.int64)
+    cover = problem.cover[chosen]
+    covered = problem.base_covered.copy()
+    w = np.asarray(problem.weights, dtype=float)
+    order: list[int] = []
+    gains: list[float] = []
+    left = list(range(len(chosen)))
+    while left:
+        best, best_gain = left[0], -1.0
+        for k in left:
+            idx = cover.indices[cover.indptr[k]:cover.indptr[k + 1]]
+            g = float(w[idx][~covered[idx]].sum())
+            if g > best_gain + 1e-9:
+                best, best_gain = k, g
+        left.remove(best)
+        idx = cover.indices[cover.indptr[best]:cover.indptr[best + 1]]
+        covered[idx] = True
+        order.append(int(chosen[best]))
+        gains.append(best_gain)
+    return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=float)
+
+
+def _check_p(problem: SitingProblem, p: int) -> None:
+    if p < 1:
+        raise SitingError(f"the number of new sites must be at least 1, got {p}")
+    if problem.n_candidates == 0:
+        raise SitingError("no candidate sites: widen the candidate filters or give a file")
+
+
+@dataclass(frozen=True)
+class _Reduced:
+    """Uncovered, coverable demand grouped by identical candidate sets."""
+
+    cover: sp.csr_matrix  # candidates × groups (binary)
+    weights: FloatArray   # population per group
+    base: float           # population already covered by existing facilities
+    coverable: float      # population some candidate could newly cover
+
+
+def _group(cover: sp.csc_matrix, w: FloatArray) -> tuple[sp.csr_matrix, FloatArray]:
+    """Merge demand columns with identical candidate sets, adding their weights."""
+    cover = sp.csc_matrix(cover)
+    cover.sort_indices()
+    groups: dict[bytes, int] = {}
+    n = cover.shape[1]
+    label = np.empty(n, dtype=np.int64)
+    ind, ptr = cover.indices, cover.indptr
+    for k in range(n):
+        label[k] = groups.setdefault(ind[ptr[k]:ptr[k + 1]].tobytes(), len(groups))
+    first = np.full(len(groups), -1, dtype=np.int64)
+    first[label[::-1]] = np.arange(n)[::-1]
+    gw = np.bincount(label, weights=w, minlength=len(groups)).astype(float)
+    grouped = cover[:, first].tocsr() if len(groups) else sp.csr_matrix((cover.shape[0], 0))
+    return grouped, gw
+
+
+def _reduce(problem: SitingProblem) -> _Reduced:
+    base_mask = problem.base_covered
+    w = np.asarray(problem.weights, dtype=float)
+    base = float(w[base_mask].sum())
+    cover = problem.cover.tocsc()
+    keep = np.flatnonzero(~base_mask & (w > 0) & (np.diff(cover.indptr) > 0))
+    grouped, gw = _group(cover[:, keep], w[keep])
+    log.info("coverage structure: %d demand points to cover in %d groups of identical "
+             "candidate sets", len(keep), len(gw))
+    return _Reduced(grouped, gw, base, float(gw.sum()))
+
+
+# --------------------------------------------------------------------------- MCLP
+
+
+def mclp(
+    problem: SitingProblem,
+    p: int,
+    *,
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+    threads: int | None = None,
+) -> SitingResult:
+    """Maximal covering: ``p`` new sites maximising the newly covered population.
+
+    Parameters
+    ----------
+    problem : SitingProblem
+    p : int
+        New sites to open (fewer are returned, with a note, when fewer already cover
+        every coverable demand point).
+    method : {"exact", "heuristic"}
+        ``exact``: a MILP solved by HiGHS; ``heuristic``: lazy greedy + 1-swap with a
+        Lagrangian bound (for instances too big for a MILP). With a ``capacity``
+        only ``exact`` is available.
+    time_limit_s : float
+        HiGHS time limit; on reaching it the best solution found and its gap are given.
+    threads : int, optional
+        HiGHS threads.
+    """
+    _check_p(problem, p)
+    t0 = time.perf_counter()
+    red = _reduce(problem)
+    if method == "heuristic":
+        if problem.capacity is not None:
+            raise SitingError("the heuristic ignores capacities: use method='exact'")
+        from geo.siting._greedy import greedy_swap
+
+        chosen, obj, bound, how = greedy_swap(red.cover, red.weights, p, time_limit_s)
+        status = "heuristic"
+    elif method == "exact":
+        if problem.capacity is not None:
+            return _capacitated_result(problem, red, p, time_limit_s, threads, t0)
+        chosen, obj, bound, status = _mclp_exact(red, p, time_limit_s, threads)
+        how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
+    else:
+        raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
+    return _finish("mclp", problem, red, chosen, obj, bound, status, how, t0, p)
+
+
+def _capacitated_result(problem: SitingProblem, red: _Reduced, p: int, limit: float,
+                        threads: int | None, t0: float) -> SitingResult:
+    """Sites ranked by the population each serves within its capacity."""
+    chosen, served, obj, bound, status = _mclp_capacitated(problem, red, p, limit, threads)
+    order = np.argsort(-served, kind="stable")
+    res = SitingResult("mclp", chosen[order], served[order], obj, bound, _gap(obj, bound),
+                       status, "HiGHS MILP (capacitated: demand split across sites within "
+                       "capacity)", red.base, problem.total, time.perf_counter() - t0)
+    res.notes.append("newly covered population = people served within each site's capacity")
+    return res
+
+
+def _finish(
+    model: str, problem: SitingProblem, red: _Reduced, chosen: IntArray, obj: float,
+    bound: float, status: str, how: str, t0: float, p: int | None,
+) -> SitingResult:
+    order, gains = rank_sites(problem, chosen)
+    if model == "mclp" and problem.capacity is None:
+        # a site the solver opened "for free" (sum y <= p) that covers nobody new
+        order, gains = order[gains > 0], gains[gains > 0]
+    notes = []
+    if p is not None and len(order) < p:
+        notes.append(f"only {len(order)} of the {p} new sites asked for add coverage: "
+                     "the rest would cover nobody new")
+    if model == "mclp" and problem.capacity is None:
+        obj = float(gains.sum())  # the same number, free of solver tolerances
+    return SitingResult(model, order, gains, obj, bound, _gap(obj, bound), status, how,
+                        red.base, problem.total, time.perf_counter() - t0, notes)
+
+
+def _mclp_exact(red: _Reduced, p: int, limit: float,
+                threads: int | None) -> tuple[IntArray, float, float, str]:
+    """Greedy + swap incumbent, Lagrangian fixing of candidates, then HiGHS on the rest."""
+    from geo.siting._greedy import lagrangian_bound, lagrangian_keep, lazy_greedy, one_swap
+
+    n_c, n_g = red.cover.shape
+    if n_g == 0:
+        return np.zeros(0, dtype=np.int64), 0.0, 0.0, "optimal"
+    t0 = time.perf_counter()
+    cover, w = red.cover, red.weights
+    y0 = one_swap(cover, w, lazy_greedy(cover, w, p), t0 + limit / 10)
+    value = float(w[np.unique(cover[y0].indices)].sum()) if y0 else 0.0
+    bound, lam = lagrangian_bound(cover, w, p, y0, value, t0 + limit / 10, iterations=500)
+    if bound - value <= 1e-9 * max(value, 1.0):  # the heuristic is proved optimal
+        return np.asarray(sorted(y0), dtype=np.int64), value, bound, "optimal"
+    keep = lagrangian_keep(cover, w, p, lam, bound, value)
+    keep[y0] = True
+    cand = np.flatnonzero(keep)
+    sub = cover[cand].tocsc()
+    hit = np.flatnonzero(np.diff(sub.indptr) > 0)
+    sub, gw = _group(sub[:, hit], w[hit])  # fewer candidates: more identical sets
+    log.info("MCLP: Lagrangian fixing keeps %d of %d candidates, %d of %d groups",
+             len(cand), n_c, len(gw), n_g)
+    k, m = sub.shape
+    # columns: y (kept candidates, binary) then z (groups, [0, 1]);
+    # rows: z_g - sum y <= 0, sum y <= p
+    a = sp.vstack([
+        sp.hstack([-sub.T, sp.identity(m, format="csr")]),
+        sp.hstack([sp.csr_matrix(np.ones((1, k))), sp.csr_matrix((1, m))]),
+    ])
+    x0 = np.zeros(k + m)
+    x0[np.searchsorted(cand, y0)] = 1.0
+    x0[k + np.unique(sub[np.searchsorted(cand, y0)].indices)] = 1.0
+    sol = _milp.solve(
+        cost=np.concatenate([np.zeros(k), gw]), a=a,
+        row_lo=np.full(m + 1, -np.inf), row_hi=np.concatenate([np.zeros(m), [p]]),
+        col_hi=np.ones(k + m), integer=k, maximize=True,
+        time_limit_s=max(limit - (time.perf_counter() - t0), 1.0), threads=threads, start=x0,
+    )
+    chosen = cand[sol.x[:k] > 0.5]
+    # the MILP's bound holds for the kept candidates; dropped ones cannot beat `value`
+    return chosen, sol.objective, max(sol.bound, value), sol.status
+
+
+def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: float,
+                      threads: int | None) -> tuple[IntArray, FloatArray, float, float, str]:
+    """x_gj (share of group g served by j) <= y_j; sum_j x_gj <= 1; sum_g w_g x_gj <= cap_j y_j."""
+    cap = np.asarray(problem.capacity, dtype=float)
+    c = red.cover.tocoo()
+    n_c, n_g, n_x = red.cover.shape[0], red.cover.shape[1], c.nnz
+    xs = np.arange(n_x)
+    rows_g = sp.csr_matrix((np.ones(n_x), (c.col, xs)), shape=(n_g, n_x))
+    rows_cap = sp.csr_matrix((red.weights[c.col], (c.row, xs)), shape=(n_c, n_x))
+    a = sp.vstack([
+        sp.hstack([sp.csr_matrix((n_g, n_c)), rows_g]),
+        sp.hstack([-sp.diags(cap), rows_cap]),
+        sp.hstack([sp.csr_matrix(np.ones((1, n_c))), sp.csr_matrix((1, n_x))]),
+    ])
+    sol = _milp.solve(
+        cost=np.concatenate([np.zeros(n_c), red.weights[c.col]]), a=a,
+        row_lo=np.full(n_g + n_c + 1, -np.inf),
+        row_hi=np.concatenate([np.ones(n_g), np.zeros(n_c), [p]]),
+        col_hi=np.ones(n_c + n_x), integer=n_c, maximize=True, time_limit_s=limit,
+        threads=threads,
+    )
+    served = np.bincount(c.row, weights=red.weights[c.col] * sol.x[n_c:],
+                         minlength=n_c).astype(float)
+    chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
+    return chosen, served[chosen], sol.objective, sol.bound, sol.status
+
+
+# --------------------------------------------------------------------------- LSCP
+
+
+def lscp(
+    problem: SitingProblem,
+    target_share: float = 1.0,
+    *,
+    time_limit_s: float = 300.0,
+    threads: int | None = None,
+) -> SitingResult:
+    """Set covering: the fewest new sites bringing the covered share to ``target_share``.
+
+    Demand already within the threshold of an existing facility counts as covered.
+
+    Raises
+    ------
+    SitingError
+        When even every candidate together cannot reach the target; the message gives
+        the best achievable share.
+    """
+    if not 0 < target_share <= 1:
+        raise SitingError(f"target_share must be in (0, 1], got {target_share}")
+    if problem.n_candidates == 0:
+        raise SitingError("no candidate sites: widen the candidate filters or give a file")
+    t0 = time.perf_counter()
+    red = _reduce(problem)
+    total = problem.total
+    need = target_share * total - red.base
+    best = (red.base + red.coverable) / total if total > 0 else 1.0
+    if need > red.coverable * (1 + 1e-9) + 1e-9:
+        raise SitingError(
+            f"no set of candidates reaches {target_share:.1%} coverage: with all "
+            f"{problem.n_candidates} candidates opened the best achievable share is "
+            f"{best:.2%}. Lower the target, add candidates (a finer grid, a user file) or "
+            "lengthen the threshold"
+        )
+    if need <= 1e-9:
+        return _finish("lscp", problem, red, np.zeros(0, dtype=np.int64), 0.0, 0.0,
+                       "optimal", "existing facilities already reach the target", t0, None)
+    n_c, n_g = red.cover.shape
+    full = need >= red.coverable * (1 - 1e-12)
+    y0 = _greedy_cover(red, need)
+    x0 = np.zeros(n_c if full else n_c + n_g)
+    x0[y0] = 1.0
+    if full:  # classic set covering: every group covered by a chosen site
+        rows = red.cover.T.tocsr()[_undominated(red.cover)]
+        sol = _milp.solve(
+            cost=np.ones(n_c), a=rows, row_lo=np.ones(rows.shape[0]),
+            row_hi=np.full(rows.shape[0], np.inf), col_hi=np.ones(n_c), integer=n_c,
+            maximize=False, time_limit_s=time_limit_s, threads=threads, start=x0,
+        )
+    else:  # partial: z_g <= sum of y over g's candidates, sum w z >= need
+        x0[n_c + np.unique(red.cover[y0].indices)] = 1.0
+        a = sp.vstack([
+            sp.hstack([-red.cover.T, sp.identity(n_g, format="csr")]),
+            sp.hstack([sp.csr_matrix((1, n_c)), sp.csr_matrix(red.weights[None, :])]),
+        ])
+        sol = _milp.solve(
+            cost=np.concatenate([np.ones(n_c), np.zeros(n_g)]), a=a,
+            row_lo=np.concatenate([np.full(n_g, -np.inf), [need]]),
+            row_hi=np.concatenate([np.zeros(n_g), [np.inf]]),
+            col_hi=np.ones(n_c + n_g), integer=n_c, maximize=False,
+            time_limit_s=time_limit_s, threads=threads, start=x0,
+        )
+    chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
+    return _finish("lscp", problem, red, chosen, float(len(chosen)), sol.bound, sol.status,
+                   "HiGHS MILP", t0, None)
+
+
+def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
+    """Groups whose covering constraint is not implied by another's.
+
+    If every candidate covering group ``h`` also covers ``g``, covering ``h`` covers
+    ``g``: the row of ``g`` can go (row dominance, exact for full covering). Skipped
+    when the pairwise overlap product would be too big (``max_work`` multiply-adds).
+    """
+    per_cand = np.diff(cover.indptr).astype(float)
+    n_g = cover.shape[1]
+    if float((per_cand**2).sum()) > max_work:
+        return np.arange(n_g)
+    g = cover.T.tocsr().astype(np.float32)
+    size = np.diff(g.indptr)
+    ov = (g @ g.T).tocoo()
+    implied = (ov.row != ov.col) & (ov.data == size[ov.col]) & (size[ov.row] > size[ov.col])
+    keep = np.setdiff1d(np.arange(n_g), ov.row[implied])
+    log.info("LSCP: %d of %d covering rows implied by others", n_g - len(keep), n_g)
+    return keep
+
+
+def _greedy_cover(red: _Reduced, need: float) -> list[int]:
+    """Greedy covering until ``need`` people are covered (a start for the MILP)."""
+    from geo.siting._greedy import lazy_greedy
+
+    chosen: list[int] = []
+    covered = np.zeros(red.cover.shape[1], dtype=bool)
+    while float(red.weights[covered].sum()) < need * (1 - 1e-12):
+        left = np.where(covered, 0.0, red.weights)
+        step = lazy_greedy(red.cover, left, 1)
+        if not step:
+            break
+        chosen += step
+        covered[red.cover[step].indices] = True
+    return chosen
+
+
+# --------------------------------------------------------------------------- p-median
+
+
+def _pairs(problem: SitingProblem, penalty_s: float) -> _pm.Pairs:
+    w = np.asarray(problem.weights, dtype=float)
+    fall = np.full(len(w), float(penalty_s))
+    if problem.existing_s is not None:
+        fall = np.minimum(fall, np.asarray(problem.existing_s, dtype=float))
+    r = problem.reach.tocoo()
+    keep = (r.data < fall[r.col]) & (w[r.col] > 0)  # only pairs that beat the fallback
+    return _pm.Pairs(r.row[keep].astype(np.int64), r.col[keep].astype(np.int64),
+                     w[r.col[keep]] * r.data[keep], w * fall, problem.n_candidates)
+
+
+def pmedian(
+    problem: SitingProblem,
+    p: int,
+    *,
+    penalty_s: float,
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+    threads: int | None = None,
+) -> SitingResult:
+    """p-median: ``p`` new sites minimising population-weighted seconds.
+
+    Each demand point is served by its nearest open site, existing or new. Pairs not
+    in ``problem.reach`` (beyond the cutoff it was built with), and demand points that
+    no existing facility reaches, cost ``penalty_s`` seconds; ``existing_s`` larger
+    than the penalty is capped at it. ``method``: ``exact`` (HiGHS MILP) or
+    ``heuristic`` (greedy + swaps with a Lagrangian lower bound). Sites are ranked by
+    the weighted time each saves.
+    """
+    _check_p(problem, p)
+    if not np.isfinite(penalty_s) or penalty_s < 0:
+        raise SitingError(f"penalty_s must be a finite number of seconds, got {penalty_s}")
+    t0 = time.perf_counter()
+    pr = _pairs(problem, penalty_s)
+    if method == "heuristic":
+        chosen, obj, bound, how = _pm.solve(pr, p, time_limit_s)
+        status = "heuristic"
+    elif method == "exact":
+        chosen, obj, bound, status = _pm.exact(pr, p, time_limit_s, threads)
+        how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
+    else:
+        raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
+    order = _pm.rank_by_saving(pr, chosen)
+    covered = problem.base_covered.copy()
+    gains = []
+    for j in order:
+        idx = problem.cover[[j]].indices
+        gains.append(float(problem.weights[idx][~covered[idx]].sum()))
+        covered[idx] = True
+    notes = [f"pairs beyond the matrix cutoff and places no facility reaches count as "
+             f"{penalty_s / 60:g} min (penalty)"]
+    if len(order) < p:
+        notes.append(f"only {len(order)} of the {p} new sites asked for shorten any trip")
+    base = float(problem.weights[problem.base_covered].sum())
+    return SitingResult("pmedian", order, np.asarray(gains), obj, bound, _gap(obj, bound),
+                        status, how, base, problem.total, time.perf_counter() - t0, notes)

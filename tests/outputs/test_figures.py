@@ -1,0 +1,90 @@
+"""Static figures: Chinese text drawn in a font that has it, print resolution, one per standard.
+
+Rendering runs with warnings turned into errors: matplotlib warns "Glyph … missing from
+font(s) …" for every character it draws as an empty box, so a figure with boxes fails here.
+A control case shows the same check does catch boxes with matplotlib's default font.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
+from PIL import Image
+
+from geo.outputs import figures
+from geo.outputs.results import from_study
+from tests.conftest import DATA
+
+SEATS = pd.read_csv(DATA / "boundaries" / "luzhai_township_seats.csv")
+TITLE = "鹿寨县医疗卫生设施可达性覆盖人口比例目标达标"
+CHINESE = "".join(sorted(set("".join(SEATS["township"])) | set(TITLE)))
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_font_is_explicit_and_covers_the_chinese_we_draw() -> None:
+    path, family = figures.cjk_font()
+    charmap = FT2Font(str(path)).get_charmap()
+    missing = [c for c in CHINESE if ord(c) not in charmap]
+    assert not missing, missing
+    assert family in {f.name for f in font_manager.fontManager.ttflist if Path(f.fname) == path}
+
+
+def test_default_font_would_draw_boxes_and_the_check_sees_it(tmp_path: Path) -> None:
+    """Control: without the CJK font, matplotlib warns of missing glyphs (here: an error)."""
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    fig.text(0.5, 0.5, "鹿寨县")
+    with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="missing from font"):
+            fig.savefig(tmp_path / "boxes.png")
+
+
+@pytest.mark.parametrize("standard", ["emergency_1h", "community_15min"])
+@pytest.mark.parametrize("kind", ["coverage_figure", "share_chart"])
+def test_figures_render_chinese_without_missing_glyphs(
+    luzhai_demo: tuple[Any, Path], tmp_path: Path, standard: str, kind: str
+) -> None:
+    res = from_study(luzhai_demo[0])
+    font, _ = figures.cjk_font()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning: now an error
+        with figures.cjk_context():
+            fig = getattr(figures, kind)(res, standard)
+            path = figures.render(fig, tmp_path / f"{kind}.png")
+            texts = [t for t in fig.findobj(Text) if t.get_visible() and _has_cjk(t.get_text())]
+            assert texts, "no Chinese text drawn"
+            used = {font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)
+                    for t in texts}
+    assert {Path(u) for u in used} == {font}  # every Chinese label is set in the CJK font
+    drawn = "".join(t.get_text() for t in texts)
+    assert any(name in drawn for name in SEATS["township"])  # township names are drawn
+    with Image.open(path) as img:
+        width, _ = img.size
+        dpi = img.info["dpi"][0]
+    assert round(dpi) == figures.DPI >= 200  # print quality
+    assert width == round(fig.get_figwidth() * figures.DPI)
+
+
+def test_demo_writes_a_map_and_a_chart_per_standard(luzhai_demo: tuple[Any, Path]) -> None:
+    folder = luzhai_demo[1] / "figures"
+    for std in ("emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"):
+        for kind in ("coverage", "share"):
+            png = folder / f"{kind}_{std}.png"
+            assert png.stat().st_size > 50_000, png  # a drawn figure, not a blank page
+            with Image.open(png) as img:
+                assert img.format == "PNG"

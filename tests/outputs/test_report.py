@@ -1,0 +1,131 @@
+"""report.html, coverage.xlsx and `geo map` on the outputs of the Luzhai study.
+
+Expected values come from the CSV tables written beside them, the standards file and the
+census total, not from the report code.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from geo.cli import main
+from tests.conftest import ROOT
+
+STANDARDS = tomllib.loads((ROOT / "analysis" / "standards.toml").read_text(encoding="utf-8"))
+USED = ["emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"]
+
+
+@pytest.fixture(scope="module")
+def out(luzhai_demo: tuple[Any, Path]) -> Path:
+    return luzhai_demo[1]
+
+
+def test_report_is_self_contained_and_complete(out: Path) -> None:
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="https?:', page)  # nothing to fetch: prints offline
+    assert page.count('<img src="data:image/png;base64,') == 2 * len(USED)
+    assert "@page" in page and "break-before:page" in page  # printable, a page per standard
+    table = pd.read_csv(out / "coverage_by_township.csv")
+    for town in table["township"].unique():
+        assert town in page
+    for key in USED:
+        std = STANDARDS[key]
+        assert std["label_zh"] in page and std["section"] in page  # label and its source
+    emergency = table[table["standard"] == "emergency_1h"]
+    for share in emergency["covered_share"]:
+        assert f"{share * 100:.1f}%" in page
+    for text in ("假设条件", "乡镇范围为近似范围", "人口均匀分布", "数据来源",
+                 "© OpenStreetMap contributors", "不适用"):
+        assert text in page, text
+
+
+def test_workbook_one_sheet_per_standard_formatted(out: Path) -> None:
+    wb = load_workbook(out / "coverage.xlsx")
+    assert wb.sheetnames == [*USED, "sources"]
+    table = pd.read_csv(out / "coverage_by_township.csv")
+    ws = wb["primary_care_30min"]
+    headers = [c.value for c in ws[3]]
+    assert headers[:4] == ["乡镇", "人口（人）", "覆盖人口（人）", "覆盖人口比例（%）"]
+    assert all(c.font.bold for c in ws[3])
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    expected = table[table["standard"] == "primary_care_30min"].set_index("township")
+    assert [r[0] for r in rows] == expected.index.tolist()
+    assert sum(r[1] for r in rows) == pytest.approx(337_298, abs=1)  # the census total
+    for r in rows:
+        assert r[3] == pytest.approx(expected.loc[r[0], "covered_share"])
+        assert r[5] == ("达标" if expected.loc[r[0], "meets_target"] else "未达标")
+    share_cell = ws.cell(row=4, column=4)
+    assert share_cell.number_format == "0.0%"
+    failing = [r[0] for r in rows if r[5] == "未达标"]
+    assert failing
+    for i, r in enumerate(rows, start=4):
+        fill = ws.cell(row=i, column=1).fill.fgColor.rgb
+        assert (fill == "00F4CCCC") is (r[0] in failing)
+    sources = [c for row in wb["sources"].iter_rows(values_only=True) for c in row if c]
+    text = "\n".join(map(str, sources))
+    for key in USED:
+        assert STANDARDS[key]["source"] in text
+    assert "OpenStreetMap" in text and "approximate township areas" in text
+
+
+def test_geo_map_redraws_without_recomputing(out: Path, tmp_path: Path) -> None:
+    target = tmp_path / "rescue.html"
+    assert main(["map", str(out / "results.gpkg"), "--standard", "rescue_2h",
+                 "--out", str(target)]) == 0
+    page = target.read_text(encoding="utf-8")
+    assert "2小时紧急医学救援圈" in page and "(rescue_2h" in page
+    assert "approximate township areas" in page
+    assert [p.name for p in tmp_path.iterdir()] == ["rescue.html"]  # no temp file left
+
+
+def test_geo_map_unknown_standard_keeps_good_map(
+    out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "map.html"
+    target.write_text("good map", encoding="utf-8")
+    code = main(["map", str(out / "results.gpkg"), "--standard", "dental_20min",
+                 "--out", str(target)])
+    assert code == 2
+    err = capsys.readouterr().out
+    assert "dental_20min" in err and "emergency_1h" in err and "--standard" in err
+    assert target.read_text(encoding="utf-8") == "good map"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+
+
+def test_geo_map_missing_layer_or_file(
+    out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    partial = tmp_path / "old.gpkg"
+    gpd.read_file(out / "results.gpkg", layer="facilities").to_file(partial, layer="facilities")
+    assert main(["map", str(partial), "--out", str(tmp_path / "m.html")]) == 2
+    msg = capsys.readouterr().out
+    assert "lacks layer(s)" in msg and "bands" in msg and "re-run the study" in msg
+    assert main(["map", str(tmp_path / "nope.gpkg"), "--out", str(tmp_path / "m.html")]) == 2
+    assert "not found" in capsys.readouterr().out
+    text = tmp_path / "notes.gpkg"
+    text.write_text("not a geopackage", encoding="utf-8")
+    assert main(["map", str(text), "--out", str(tmp_path / "m.html")]) == 2
+    assert "GeoPackage" in capsys.readouterr().out
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_outputs_replace_an_earlier_run_whole(luzhai_demo: tuple[Any, Path],
+                                              tmp_path: Path) -> None:
+    from geo.outputs.study import write_outputs
+
+    target = tmp_path / "run"
+    shutil.copytree(luzhai_demo[1], target)
+    (target / "figures" / "stale.png").write_bytes(b"old")
+    write_outputs(luzhai_demo[0], target)
+    assert not (target / "figures" / "stale.png").exists()  # the folder is swapped whole
+    assert (target / "figures" / "share_rescue_2h.png").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left

@@ -1,0 +1,227 @@
+"""Siting models: tiny instances worked by hand, and PySAL spopt on identical inputs."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pulp
+import pytest
+import scipy.sparse as sp
+from spopt.locate import LSCP, MCLP, PMedian
+
+from geo.errors import SitingError
+from geo.siting.models import SitingProblem, lscp, mclp, pmedian
+
+BIG = 1e9  # "not within" in spopt's dense cost matrices
+
+
+def _problem(secs: np.ndarray, w: np.ndarray, threshold: float, cutoff: float | None = None,
+             existing: np.ndarray | None = None, capacity: np.ndarray | None = None
+             ) -> SitingProblem:
+    """Sparse structure from a dense candidate x demand matrix (pairs within ``cutoff``)."""
+    cutoff = threshold if cutoff is None else cutoff
+    r, c = np.nonzero(secs <= cutoff)
+    reach = sp.csr_matrix((secs[r, c], (r, c)), shape=secs.shape)
+    return SitingProblem(reach, w.astype(float), threshold, existing, capacity)
+
+
+# --------------------------------------------------------------------------- by hand
+
+# 3 candidates x 6 demand points; 1 = within the threshold (seconds 100), 0 = not (900)
+#            d0 d1 d2 d3 d4 d5
+COVER = np.array([[1, 1, 1, 0, 0, 0],   # A covers 10 + 20 + 30 = 60
+                  [0, 0, 1, 1, 1, 0],   # B covers 30 + 40 + 50 = 120
+                  [0, 0, 0, 0, 1, 1]])  # C covers 50 + 60 = 110
+W = np.array([10, 20, 30, 40, 50, 60])
+SECS = np.where(COVER == 1, 100.0, 900.0)
+
+
+def test_mclp_by_hand() -> None:
+    prob = _problem(SECS, W, threshold=300)
+    one = mclp(prob, 1)
+    assert one.chosen.tolist() == [1] and one.objective == pytest.approx(120)
+    # two sites: A + C = 60 + 110 = 170 beats B + C = 120 + 60 = 180? no: B + C covers
+    # d2 d3 d4 d5 = 30+40+50+60 = 180, A + C covers 10+20+30+50+60 = 170, A + B = 150
+    two = mclp(prob, 2)
+    assert sorted(two.chosen.tolist()) == [1, 2] and two.objective == pytest.approx(180)
+    assert two.status == "optimal" and two.gap == pytest.approx(0, abs=1e-9)
+    # ranked: B first (+120), then C (+60: d5 only, d4 already covered)
+    assert two.chosen.tolist() == [1, 2]
+    np.testing.assert_allclose(two.newly_covered, [120, 60])
+    np.testing.assert_allclose(two.covered_share, [120 / 210, 180 / 210])
+
+
+def test_mclp_keeps_existing_fixed() -> None:
+    # an existing facility already covers d4 and d5 (C's whole set): C adds nothing,
+    # so the best pair is A + B: 10 + 20 + 30 + 40 = 100 newly covered
+    existing = np.array([900, 900, 900, 900, 50, 50.0])
+    prob = _problem(SECS, W, threshold=300, existing=existing)
+    res = mclp(prob, 2)
+    assert sorted(res.chosen.tolist()) == [0, 1]
+    assert res.objective == pytest.approx(100) and res.base_covered == pytest.approx(110)
+    # three asked, but the third covers nobody new
+    three = mclp(prob, 3)
+    assert len(three.chosen) == 2 and "only 2 of the 3" in three.notes[0]
+
+
+def test_capacitated_mclp_by_hand() -> None:
+    # B can serve only 50 people: B + C then covers 50 (of d2..d4) + C's 110 = 160,
+    # and A + C = 60 + 110 = 170 wins
+    prob = _problem(SECS, W, threshold=300, capacity=np.array([1000, 50, 1000.0]))
+    res = mclp(prob, 2)
+    assert sorted(res.chosen.tolist()) == [0, 2]
+    assert res.objective == pytest.approx(170)
+
+
+def test_lscp_by_hand_and_infeasible() -> None:
+    prob = _problem(SECS, W, threshold=300)
+    full = lscp(prob, 1.0)  # A covers d0, d1; C covers d5; B or (A, C) cover d2..d4
+    assert full.objective == 3 and sorted(full.chosen.tolist()) == [0, 1, 2]
+    # 80 % of 210 = 168: B + C (180) does it with two
+    part = lscp(prob, 0.8)
+    assert part.objective == 2 and sorted(part.chosen.tolist()) == [1, 2]
+    # d3 is out of everyone's reach: best achievable 170/210 = 80.95 %
+    secs = SECS.copy()
+    secs[:, 3] = 900.0
+    with pytest.raises(SitingError, match=r"best achievable share is 80\.95%"):
+        lscp(_problem(secs, W, threshold=300), 0.9)
+
+
+def test_pmedian_by_hand() -> None:
+    # 2 candidates x 3 demand points, seconds within the cutoff 600 (else penalty 600)
+    secs = np.array([[0.0, 100.0, 700.0],
+                     [500.0, 200.0, 100.0]])
+    w = np.array([1.0, 2.0, 3.0])
+    # one site: a costs 0 + 200 + 3*600 = 2000; b costs 500 + 400 + 300 = 1200
+    res = pmedian(_problem(secs, w, threshold=300, cutoff=600), 1, penalty_s=600)
+    assert res.chosen.tolist() == [1] and res.objective == pytest.approx(1200)
+    # an existing facility 50 s from d2: a costs 0 + 200 + 150 = 350, b 500 + 400 + 150
+    ex = np.array([1000.0, 1000.0, 50.0])
+    res = pmedian(_problem(secs, w, threshold=300, cutoff=600, existing=ex), 1, penalty_s=600)
+    assert res.chosen.tolist() == [0] and res.objective == pytest.approx(350)
+    heur = pmedian(_problem(secs, w, threshold=300, cutoff=600, existing=ex), 1,
+                   penalty_s=600, method="heuristic")
+    assert heur.objective == pytest.approx(350) and heur.bound <= 350 + 1e-6
+
+
+def test_bad_inputs_name_the_fix() -> None:
+    with pytest.raises(SitingError, match="non-negative populations"):
+        _problem(SECS, -W, threshold=300)
+    with pytest.raises(SitingError, match="at least 1"):
+        mclp(_problem(SECS, W, threshold=300), 0)
+
+
+# --------------------------------------------------------------------------- heuristics
+
+
+def test_swap_repairs_greedy() -> None:
+    # greedy takes the big middle set M (7) first, then one side: 7 + 3 = 10;
+    # the two sides L + R cover 4 + 4 + 3 = 11 (the classic greedy trap)
+    #           0  1  2  3  4  5  6  7
+    cover = np.array([[1, 1, 1, 1, 0, 0, 0, 0],   # L: 1+1+1+1 = 4 ... weights below
+                      [0, 0, 0, 0, 1, 1, 1, 1],   # R
+                      [0, 1, 1, 1, 1, 1, 1, 0]])  # M
+    w = np.array([3, 1, 1, 0.5, 0.5, 1, 1, 3])
+    secs = np.where(cover == 1, 10.0, 99.0)
+    prob = _problem(secs, w, threshold=20)
+    exact = mclp(prob, 2)
+    heur = mclp(prob, 2, method="heuristic")
+    assert exact.objective == pytest.approx(11)
+    assert heur.objective == pytest.approx(11)
+    assert heur.bound >= exact.objective - 1e-9
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_heuristic_bounds_bracket_the_optimum(seed: int) -> None:
+    secs, w = _random(seed, 40, 400)
+    prob = _problem(secs, w, threshold=250)
+    exact = mclp(prob, 5)
+    heur = mclp(prob, 5, method="heuristic")
+    assert heur.objective <= exact.objective + 1e-6
+    assert heur.bound >= exact.objective - 1e-6
+    assert heur.gap == pytest.approx((heur.bound - heur.objective) / heur.objective)
+    pm_exact = pmedian(_problem(secs, w, 250, cutoff=500), 4, penalty_s=500)
+    pm_heur = pmedian(_problem(secs, w, 250, cutoff=500), 4, penalty_s=500, method="heuristic")
+    assert pm_heur.objective >= pm_exact.objective - 1e-6
+    assert pm_heur.bound <= pm_exact.objective + 1e-6
+
+
+# --------------------------------------------------------------------------- spopt
+
+
+def _random(seed: int, n_c: int, n_d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds at 10 m/s between random points on a 10 km square, random populations."""
+    rng = np.random.default_rng(seed)
+    c, d = rng.uniform(0, 10_000, (n_c, 2)), rng.uniform(0, 10_000, (n_d, 2))
+    secs = np.hypot(c[:, None, 0] - d[None, :, 0], c[:, None, 1] - d[None, :, 1]) / 10.0
+    return secs, rng.integers(1, 100, n_d).astype(float)
+
+
+def _cbc() -> pulp.LpSolver:
+    return pulp.PULP_CBC_CMD(msg=False)
+
+
+def _dense(prob: SitingProblem, within: float | None = None, fill: float = BIG) -> np.ndarray:
+    """spopt's dense demand x candidate cost matrix from our sparse structure."""
+    r = prob.reach.tocoo()
+    keep = r.data <= (within if within is not None else np.inf)
+    out = np.full(prob.reach.shape, fill)
+    out[r.row[keep], r.col[keep]] = r.data[keep]
+    return out.T
+
+
+@pytest.mark.parametrize(("seed", "p", "minutes"), [(0, 3, 4), (1, 5, 3), (2, 8, 2.5)])
+def test_mclp_matches_spopt(seed: int, p: int, minutes: float) -> None:
+    secs, w = _random(seed, 30, 300)
+    prob = _problem(secs, w, threshold=60 * minutes)
+    ours = mclp(prob, p)
+    theirs = MCLP.from_cost_matrix(_dense(prob), w, service_radius=60 * minutes,
+                                   p_facilities=p).solve(_cbc())
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mclp_with_existing_matches_spopt_predefined(seed: int) -> None:
+    # existing facilities = spopt's predefined facilities (forced open, counted in p)
+    secs, w = _random(seed, 30, 300)
+    fixed = np.array([0, 7])
+    prob_all = _problem(secs, w, threshold=180)
+    new = np.setdiff1d(np.arange(30), fixed)
+    existing = secs[fixed].min(axis=0)
+    prob = _problem(secs[new], w, threshold=180, existing=existing)
+    ours = mclp(prob, 3)
+    pre = np.zeros(30, dtype=int)
+    pre[fixed] = 1
+    theirs = MCLP.from_cost_matrix(_dense(prob_all), w, service_radius=180, p_facilities=5,
+                                   predefined_facilities_arr=pre).solve(_cbc())
+    assert ours.base_covered + ours.objective == pytest.approx(
+        theirs.problem.objective.value(), rel=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "minutes"), [(0, 5), (1, 6), (2, 7)])
+def test_lscp_matches_spopt(seed: int, minutes: float) -> None:
+    secs, w = _random(seed, 40, 300)
+    prob = _problem(secs, w, threshold=60 * minutes)
+    assert (np.diff(prob.cover.tocsc().indptr) > 0).all()  # every point coverable
+    ours = lscp(prob, 1.0)
+    theirs = LSCP.from_cost_matrix(_dense(prob), service_radius=60 * minutes).solve(_cbc())
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-6)
+
+
+@pytest.mark.parametrize(("seed", "p"), [(0, 2), (1, 4), (2, 6)])
+def test_pmedian_matches_spopt(seed: int, p: int) -> None:
+    # pairs beyond the 10-minute cutoff cost the 10-minute penalty in both
+    secs, w = _random(seed, 20, 150)
+    prob = _problem(secs, w, threshold=300, cutoff=600)
+    ours = pmedian(prob, p, penalty_s=600)
+    theirs = PMedian.from_cost_matrix(_dense(prob, fill=600.0), w, p_facilities=p).solve(_cbc())
+    assert ours.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-6)
+
+
+def test_brute_force_agrees_on_a_small_instance() -> None:
+    secs, w = _random(9, 10, 200)
+    prob = _problem(secs, w, threshold=200)
+    cover = secs <= 200
+    best = max(w[cover[list(s)].any(axis=0)].sum() for s in itertools.combinations(range(10), 3))
+    assert mclp(prob, 3).objective == pytest.approx(best)
