@@ -26,9 +26,9 @@ sysdeps:
 
 demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's two siting questions
 	$(BIN)/geo demo
-	$(BIN)/geo designate analysis/luzhai.toml --from-type township_health_center \
+	$(BIN)/geo designate maps/luzhai --from-type township_health_center \
 		--role ems_station --k 3 --minutes 30 --out maps/luzhai_ems
-	$(BIN)/geo compare analysis/luzhai.toml --scenario planned_2025 --out maps/luzhai_planned_2025
+	$(BIN)/geo compare maps/luzhai --scenario planned_2025 --out maps/luzhai_planned_2025
 
 test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest

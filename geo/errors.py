@@ -14,6 +14,8 @@ __all__ = [
     "GeoError",
     "InputFileError",
     "NetworkError",
+    "OfflineError",
+    "OutputError",
     "ScenarioError",
     "SitingError",
     "StandardError",
@@ -63,3 +65,11 @@ class SitingError(GeoError):
 
 class ScenarioError(GeoError):
     """A scenario file is malformed or refers to unknown facilities."""
+
+
+class OfflineError(GeoError):
+    """A page would load a script or stylesheet from the network instead of inlining it."""
+
+
+class OutputError(GeoError):
+    """An output folder or file cannot be written (permissions, space, another run)."""

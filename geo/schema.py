@@ -1,143 +1,515 @@
-"""Study files (TOML): parsing and validation of every option, paths made absolute.
+"""The study file (TOML): one typed schema, validated on load, documented from itself.
 
-A study names its inputs and options; ``analysis/luzhai.toml`` is the annotated
-example. Unknown sections or keys are errors (a typo must not silently fall back to a
-default). Relative paths are relative to the study file.
+Each section of a study file is a frozen dataclass below; each key is a field with its
+type, its default (from :mod:`geo.settings`, the one place defaults live), its allowed
+values or range and a one-line description (:func:`opt`). :func:`load_study` checks a
+file against it: unknown sections and keys stop with the section, the key and the
+closest valid key (``[standards] overrides`` included); wrong types, values outside
+their range and unknown names in enumerations (languages, coordinate systems, road
+classes, modes) stop with the allowed values. Relative paths are relative to the
+study file. :func:`options_text` renders the schema as the option list of the README
+and of ``geo run --help``, so the documentation cannot drift from the code.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import tomllib
-from dataclasses import dataclass, field
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from geo import settings
 from geo.errors import InputFileError, StudyError
 
-__all__ = ["Study", "load_study"]
+__all__ = [
+    "SECTIONS",
+    "STANDARD_FIELDS",
+    "AccessSection",
+    "AreaSection",
+    "FacilitiesSection",
+    "PopulationSection",
+    "RoadsSection",
+    "StandardsSection",
+    "Study",
+    "StudySection",
+    "TownshipsSection",
+    "closest",
+    "load_study",
+    "options_text",
+]
 
-_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "study": {"name": str, "title": str, "language": str, "map_standard": str},
-    "area": {"boundary": str, "layer": str, "name": str},
-    "facilities": {
-        "path": str, "crs": str, "lon_col": str, "lat_col": str, "id_col": str, "layer": str,
-        "outside": str,
-    },
-    "townships": {
-        "boundaries": str, "layer": str, "name_col": str, "seats": str, "seat_name_col": str,
-        "seat_lon_col": str, "seat_lat_col": str, "seat_crs": str, "method": str,
-    },
-    "roads": {
-        "path": str, "layer": str, "include_construction": bool, "snap_tolerance_m": (int, float),
-        "unknown_classes": str, "node_crossings": bool, "speeds_kmh": dict,
-    },
-    "access": {"drive_kmh": (int, float), "walk_kmh": (int, float), "snap_exclude": list},
-    "population": {
-        "method": str, "total": (int, float), "label": str, "grid_spacing_m": (int, float),
-        "path": str, "table_key": str, "zone_key": str, "count_col": str, "band": int,
-        "lon_col": str, "lat_col": str, "crs": str,
-    },
-    "standards": {"file": str, "use": list, "overrides": dict},
-}
-_REQUIRED = {
-    "area": ("boundary",), "facilities": ("path",), "roads": ("path",),
-    "standards": ("use",), "townships": (),
-}
-_PATHS = {("area", "boundary"), ("facilities", "path"), ("townships", "boundaries"),
-          ("townships", "seats"), ("roads", "path"), ("population", "path"),
-          ("standards", "file")}
-_CHOICES = {
-    ("study", "language"): ("zh", "en"),
-    ("facilities", "crs"): ("wgs84", "gcj02", "bd09"),
-    ("facilities", "outside"): ("error", "keep", "drop"),
-    ("townships", "method"): ("travel_time", "voronoi"),
-    ("townships", "seat_crs"): ("wgs84", "gcj02", "bd09"),
-    ("roads", "unknown_classes"): ("error", "skip"),
-    ("population", "method"): ("even", "table", "points", "raster"),
-    ("population", "crs"): ("wgs84", "gcj02", "bd09"),
-}
+_REQUIRED = object()  # marks a key without a default
 
 
-@dataclass
+def opt(
+    default: Any, doc: str, *, choices: tuple[str, ...] | None = None,
+    lo: float | None = None, hi: float | None = None, lo_open: bool = False,
+    path: bool = False, required: bool = False,
+) -> Any:
+    """A schema field: ``default`` (or ``required``), a one-line ``doc``, and checks.
+
+    ``choices`` are the allowed values (for a list, of each item; for a table, of each
+    key); ``lo``/``hi`` bound numbers (``lo_open``: strictly above ``lo``); ``path``
+    marks a file path, made absolute relative to the study file.
+    """
+    meta = {"doc": doc, "choices": choices, "lo": lo, "hi": hi, "lo_open": lo_open,
+            "path": path, "required": required}
+    if isinstance(default, (list, dict, tuple)):
+        frozen = tuple(default) if isinstance(default, (list, tuple)) else dict(default)
+        return field(default_factory=lambda: frozen, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def closest(word: str, valid: typing.Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest valid word, or ``""``."""
+    near = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.5)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+_CRS = ("wgs84", "gcj02", "bd09")
+_ROAD_CLASSES = tuple(sorted({*settings.DRIVE_SPEEDS_KMH, *settings.WALK_ONLY_CLASSES}))
+
+
+@dataclass(frozen=True)
+class StudySection:
+    """``[study]``: names and language of the outputs."""
+
+    name: str | None = opt(None, "short name of the study (default: the file name)")
+    title: str | None = opt(None, "title of the map, report and workbook (default: the name)")
+    language: str = opt("zh", "language of the labels of the map, figures, report and "
+                        "workbook", choices=("zh", "en"))
+    map_standard: str | None = opt(None, "the standard whose coverage colours the map "
+                                   "(default: the first of [standards] use)")
+
+
+@dataclass(frozen=True)
+class AreaSection:
+    """``[area]``: the study area."""
+
+    boundary: Path = opt(None, "study-area boundary (any vector file; its polygons are "
+                         "joined)", path=True, required=True)
+    layer: str | None = opt(None, "layer of a multi-layer boundary file (GeoPackage)")
+    name: str | None = opt(None, "name of the area in the outputs (default: the study name)")
+
+
+@dataclass(frozen=True)
+class FacilitiesSection:
+    """``[facilities]``: the facility list."""
+
+    path: Path = opt(None, "facility list: CSV, Excel, GeoJSON, GeoPackage or Shapefile, "
+                     "with a `type` column", path=True, required=True)
+    crs: str = opt("wgs84", "coordinate system of the lon/lat columns: wgs84 (also for "
+                   "CGCS2000 lon/lat), gcj02 (AMap, Tencent) or bd09 (Baidu); converted to "
+                   "WGS84 on read, never guessed", choices=_CRS)
+    lon_col: str | None = opt(None, "longitude column (default: found by common names such "
+                              "as lon, lng, 经度)")
+    lat_col: str | None = opt(None, "latitude column (default: found by common names such "
+                              "as lat, 纬度)")
+    id_col: str = opt("id", "column of unique facility ids")
+    layer: str | None = opt(None, "layer or sheet of a multi-layer file")
+    outside: str = opt("error", "facilities outside the study area: stop (error), keep "
+                       "them (keep) or leave them out and say so (drop)",
+                       choices=("error", "keep", "drop"))
+
+
+@dataclass(frozen=True)
+class TownshipsSection:
+    """``[townships]``: official polygons, or seats from which areas are derived."""
+
+    boundaries: Path | None = opt(None, "official township polygons (any vector file)",
+                                  path=True)
+    layer: str | None = opt(None, "layer of a multi-layer boundaries file")
+    name_col: str = opt("name", "township name column of the boundaries file")
+    seats: Path | None = opt(None, "township seat points (CSV or vector file); areas are "
+                             "derived from them and labelled approximate", path=True)
+    seat_name_col: str = opt("township", "township name column of the seats file")
+    seat_lon_col: str | None = opt(None, "longitude column of the seats file (default: "
+                                   "found by common names)")
+    seat_lat_col: str | None = opt(None, "latitude column of the seats file (default: "
+                                   "found by common names)")
+    seat_crs: str = opt("wgs84", "coordinate system of the seats' lon/lat columns",
+                        choices=_CRS)
+    method: str = opt("travel_time", "how areas are derived from seats: travel_time (each "
+                      "place goes to the seat it reaches first by road) or voronoi",
+                      choices=("travel_time", "voronoi"))
+
+
+@dataclass(frozen=True)
+class RoadsSection:
+    """``[roads]``: the road source and how a line layer is noded."""
+
+    path: Path = opt(None, "road source: a line layer with a `highway` column (GeoJSON, "
+                     "GeoPackage, Shapefile), an OSM extract (.osm.pbf, .osm) or a network "
+                     "cache (.npz from `geo network build`)", path=True, required=True)
+    layer: str | None = opt(None, "layer of a multi-layer road file")
+    include_construction: bool = opt(False, "treat roads under construction as open")
+    snap_tolerance_m: float = opt(settings.SNAP_TOLERANCE_M, "line ends closer than this "
+                                  "are joined (gap closing, metres; line layers)",
+                                  lo=0.0, hi=1000.0)
+    node_crossings: bool = opt(True, "join lines that cross at grade (for layers without "
+                               "junction vertices; never bridges or tunnels)")
+    unknown_classes: str = opt("error", "road classes without a speed: stop (error) or "
+                               "leave those lines out and say so (skip)",
+                               choices=("error", "skip"))
+    min_component_share: float = opt(settings.MIN_COMPONENT_SHARE, "stop when the largest "
+                                     "connected part of the network holds less than this "
+                                     "share of the road length", lo=0.0, hi=1.0)
+    speeds_kmh: dict[str, float] = opt({}, "driving speeds (km/h) per road class, over the "
+                                       "default table in geo/settings.py; OSM maxspeed "
+                                       "still wins", choices=_ROAD_CLASSES, lo=0.0, hi=200.0,
+                                       lo_open=True)
+
+
+@dataclass(frozen=True)
+class AccessSection:
+    """``[access]``: the straight legs that join places to the road network."""
+
+    drive_kmh: float = opt(settings.ACCESS_SPEED_KMH["drive"], "straight-line speed of the "
+                           "legs joining places to the road network, driving (km/h)",
+                           lo=0.0, hi=120.0, lo_open=True)
+    walk_kmh: float = opt(settings.ACCESS_SPEED_KMH["walk"], "straight-line speed of the "
+                          "legs joining places to the road network, walking (km/h)",
+                          lo=0.0, hi=10.0, lo_open=True)
+    snap_exclude: tuple[str, ...] = opt(settings.SNAP_EXCLUDE, "road classes places never "
+                                        "join directly (an expressway between interchanges)",
+                                        choices=_ROAD_CLASSES)
+
+
+#: keys of [population] that only some methods use
+_POPULATION_KEYS: dict[str, tuple[str, ...]] = {
+    "total": ("even", "table"), "label": ("even",), "path": ("table", "points", "raster"),
+    "table_key": ("table",), "count_col": ("table", "points"), "band": ("raster",),
+    "lon_col": ("points",), "lat_col": ("points",), "crs": ("points",),
+}
+
+
+@dataclass(frozen=True)
+class PopulationSection:
+    """``[population]``: where people live (the demand)."""
+
+    method: str = opt("even", "even (a total spread over the area), table (township counts "
+                      "joined by name or code), points (counts at points) or raster (a "
+                      "GeoTIFF of people per pixel)", choices=("even", "table", "points",
+                                                               "raster"))
+    total: float | None = opt(None, "people in the area (method even; with table, checked "
+                              "against the table's sum)", lo=0.0, lo_open=True)
+    label: str | None = opt(None, "where the total comes from, quoted in every output "
+                            "(method even)")
+    grid_spacing_m: float = opt(settings.DEFAULT_GRID_SPACING_M, "demand grid spacing "
+                                "(metres)", lo=50.0, hi=50_000.0)
+    path: Path | None = opt(None, "population table, points or raster (methods table, "
+                            "points, raster)", path=True)
+    table_key: str = opt("township", "column of the table holding township names or codes "
+                         "(method table)")
+    count_col: str = opt("population", "column of people counts (methods table, points)")
+    band: int = opt(1, "raster band of people counts (method raster)", lo=1)
+    lon_col: str | None = opt(None, "longitude column of population points (default: found "
+                              "by common names)")
+    lat_col: str | None = opt(None, "latitude column of population points (default: found "
+                              "by common names)")
+    crs: str = opt("wgs84", "coordinate system of the population points' lon/lat columns",
+                   choices=_CRS)
+
+
+@dataclass(frozen=True)
+class StandardsSection:
+    """``[standards]``: which planning standards to check."""
+
+    use: tuple[str, ...] = opt(None, "names of the standards to check, in order (from the "
+                               "standards file)", required=True)
+    file: Path | None = opt(None, "standards file (default: standards.toml beside the "
+                            "study file)", path=True)
+    overrides: dict[str, dict[str, Any]] = opt({}, "per-standard field changes, e.g. "
+                                               "{ emergency_1h = { target_share = 0.95 } }")
+
+
+#: section name -> schema class, in file order
+SECTIONS: dict[str, type] = {
+    "study": StudySection, "area": AreaSection, "facilities": FacilitiesSection,
+    "townships": TownshipsSection, "roads": RoadsSection, "access": AccessSection,
+    "population": PopulationSection, "standards": StandardsSection,
+}
+_MANDATORY = ("area", "facilities", "townships", "roads", "standards")
+
+#: fields of a standard that ``[standards] overrides`` may change, with their checks
+STANDARD_FIELDS: dict[str, tuple[type, tuple[str, ...] | None]] = {
+    "label": (str, None), "label_zh": (str, None), "minutes": (float, None),
+    "mode": (str, ("drive", "walk")), "direction": (str, ("from_facility", "to_facility")),
+    "facility_types": (tuple, None), "target_share": (float, None), "source": (str, None),
+    "section": (str, None), "quote": (str, None),
+}
+
+
+@dataclass(frozen=True)
 class Study:
-    """A validated study: sections as dicts with absolute paths."""
+    """A validated study file: one typed object per section, paths absolute."""
 
     path: Path
-    name: str
-    title: str
-    language: str
-    map_standard: str | None
-    area: dict[str, Any]
-    facilities: dict[str, Any]
-    townships: dict[str, Any]
-    roads: dict[str, Any]
-    access: dict[str, Any]
-    population: dict[str, Any]
-    standards: dict[str, Any] = field(default_factory=dict)
+    study: StudySection
+    area: AreaSection
+    facilities: FacilitiesSection
+    townships: TownshipsSection
+    roads: RoadsSection
+    access: AccessSection
+    population: PopulationSection
+    standards: StandardsSection
+
+    @property
+    def name(self) -> str:
+        return self.study.name or self.path.stem
+
+    @property
+    def title(self) -> str:
+        return self.study.title or self.name
+
+    @property
+    def language(self) -> str:
+        return self.study.language
+
+    @property
+    def map_standard(self) -> str:
+        return self.study.map_standard or self.standards.use[0]
+
+    @property
+    def standards_file(self) -> Path:
+        return self.standards.file or (self.path.parent / "standards.toml").resolve()
 
     def access_kmh(self, mode: str) -> float:
-        key = f"{mode}_kmh"
-        return float(self.access.get(key, settings.ACCESS_SPEED_KMH[mode]))
+        """Straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
+        return float(self.access.drive_kmh if mode == "drive" else self.access.walk_kmh)
 
 
-def _check_section(name: str, raw: object, where: Path) -> dict[str, Any]:
+# --------------------------------------------------------------------------- checking
+
+
+def _type_name(hint: Any) -> str:
+    if hint in (float, int):
+        return "a number"
+    if hint is bool:
+        return "true or false"
+    if hint is Path:
+        return "a file path (text)"
+    if hint is str:
+        return "text"
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return "a list of text, e.g. [\"a\", \"b\"]"
+    if origin is dict:
+        return "a table, e.g. { key = value }"
+    return str(hint)
+
+
+def _base(hint: Any) -> Any:
+    """``X`` for ``X | None``."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return args[0]
+    return hint
+
+
+def _where(section: str, key: str) -> str:
+    return f"[{section}] {key}"
+
+
+def _number(value: object, where: str, meta: Mapping[str, Any], integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            integer and not isinstance(value, int)):
+        raise StudyError(f"{where} must be {'a whole number' if integer else 'a number'}, "
+                         f"got {value!r}")
+    v = float(value)
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if not math.isfinite(v) or (lo is not None and (v < lo or (meta.get("lo_open") and v == lo))
+                                ) or (hi is not None and v > hi):
+        rng = f"{'above' if meta.get('lo_open') else 'at least'} {lo:g}" if lo is not None else ""
+        if hi is not None:
+            rng += f"{' and ' if rng else ''}at most {hi:g}"
+        raise StudyError(f"{where} = {value!r} is out of range: give a number {rng}")
+    return int(value) if integer else v
+
+
+def _choice(value: str, where: str, choices: tuple[str, ...] | None) -> str:
+    if choices is not None and value not in choices:
+        raise StudyError(f"{where} = {value!r} is not allowed{closest(value, choices)}. "
+                         f"Use one of: {', '.join(choices)}")
+    return value
+
+
+def _value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: Path) -> Any:
+    """``value`` checked against the field's type and constraints, converted."""
+    hint = _base(hint)
+    origin = typing.get_origin(hint)
+    wrong = StudyError(f"{where} has the wrong type ({type(value).__name__}): give "
+                       f"{_type_name(hint)}")
+    if hint is float:
+        return _number(value, where, meta)
+    if hint is int:
+        return _number(value, where, meta, integer=True)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise wrong
+        return value
+    if hint in (str, Path):
+        if not isinstance(value, str) or not value.strip():
+            raise wrong if not isinstance(value, str) else StudyError(f"{where} is empty")
+        if hint is Path:
+            return (base / value).resolve()
+        return _choice(value, where, meta.get("choices"))
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise wrong
+        return tuple(_choice(v, f"{where} item", meta.get("choices")) for v in value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise wrong
+        if typing.get_args(hint)[1] is float:
+            return {_choice(k, f"{where} key", meta.get("choices")):
+                    _number(v, f"{where} {k}", meta) for k, v in value.items()}
+        return dict(value)
+    raise wrong
+
+
+def _section(name: str, raw: object, base: Path) -> Any:
+    """The section ``name`` from its raw TOML table."""
+    cls = SECTIONS[name]
     if not isinstance(raw, dict):
-        raise StudyError(f"{where}: [{name}] must be a table")
-    schema = _SCHEMA[name]
-    for key, value in raw.items():
-        if key not in schema:
-            raise StudyError(
-                f"{where}: unknown option {key!r} in [{name}]; allowed: {sorted(schema)}"
-            )
-        want = schema[key]
-        if isinstance(value, bool) and want in ((int, float), int):
-            raise StudyError(f"{where}: [{name}] {key} must be a number, got {value!r}")
-        if not isinstance(value, want):
-            raise StudyError(
-                f"{where}: [{name}] {key} has the wrong type ({type(value).__name__}); "
-                f"expected {want}"
-            )
-        choices = _CHOICES.get((name, key))
-        if choices and value not in choices:
-            raise StudyError(f"{where}: [{name}] {key} = {value!r}; use one of {choices}")
-    for key in _REQUIRED.get(name, ()):
-        if key not in raw:
-            raise StudyError(f"{where}: [{name}] needs {key!r}")
-    out = dict(raw)
-    for sec, key in _PATHS:
-        if sec == name and key in out:
-            out[key] = (where.parent / out[key]).resolve()
-    return out
+        raise StudyError(f"[{name}] must be a table (a [{name}] header with key = value lines)")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in fields(cls)}
+    for key in raw:
+        if key not in known:
+            raise StudyError(f"unknown option {key!r} in [{name}]{closest(key, known)}. "
+                             f"Options of [{name}]: {', '.join(known)}")
+    kwargs = {}
+    for key, f in known.items():
+        if key in raw:
+            kwargs[key] = _value(raw[key], hints[key], _where(name, key), f.metadata, base)
+        elif f.metadata.get("required"):
+            raise StudyError(f"[{name}] needs {key!r}: {f.metadata['doc']}")
+    return cls(**kwargs)
+
+
+def _check_overrides(std: StandardsSection) -> None:
+    for name, patch in std.overrides.items():
+        if name not in std.use:
+            raise StudyError(f"[standards] overrides names {name!r}, which is not in [standards] "
+                             f"use{closest(name, std.use)}. Overrides apply to standards in use: "
+                             f"{', '.join(std.use)}")
+        if not isinstance(patch, dict):
+            raise StudyError(f"[standards] overrides {name} must be a table, e.g. "
+                             f"{{ target_share = 0.95 }}")
+        for key, value in patch.items():
+            where = f"[standards] overrides {name}.{key}"
+            if key not in STANDARD_FIELDS:
+                raise StudyError(f"unknown field {key!r} in [standards] overrides {name}"
+                                 f"{closest(key, STANDARD_FIELDS)}. Fields a standard has: "
+                                 f"{', '.join(STANDARD_FIELDS)}")
+            kind, choices = STANDARD_FIELDS[key]
+            hint = tuple[str, ...] if kind is tuple else kind
+            _value(value, hint, where, {"choices": choices}, Path())
+
+
+def _cross_checks(sec: dict[str, Any], where: Path) -> None:
+    t: TownshipsSection = sec["townships"]
+    if t.boundaries is None and t.seats is None:
+        raise StudyError("[townships] needs either 'boundaries' (a township polygon file) or "
+                         "'seats' (township seat points, from which approximate areas are "
+                         "derived)")
+    std: StandardsSection = sec["standards"]
+    if not std.use:
+        raise StudyError("[standards] use is empty: name at least one standard, e.g. "
+                         "use = [\"emergency_1h\"]")
+    twice = sorted({u for u in std.use if std.use.count(u) > 1})
+    if twice:
+        raise StudyError(f"[standards] use lists {twice} more than once: name each standard once")
+    _check_overrides(std)
+    ms = sec["study"].map_standard
+    if ms is not None and ms not in std.use:
+        raise StudyError(f"[study] map_standard = {ms!r} is not in [standards] use"
+                         f"{closest(ms, std.use)}. Use one of: {', '.join(std.use)}")
+
+
+def _check_population(raw: Mapping[str, Any], p: PopulationSection) -> None:
+    for key, methods in _POPULATION_KEYS.items():
+        if key in raw and p.method not in methods:
+            raise StudyError(f"[population] {key} applies to method = "
+                             f"{' or '.join(repr(m) for m in methods)}, not {p.method!r}: "
+                             f"remove it or change [population] method")
+    if p.method == "even" and p.total is None:
+        raise StudyError("[population] method = 'even' needs 'total' (people in the area)")
+    if p.method != "even" and p.path is None:
+        raise StudyError(f"[population] method = {p.method!r} needs 'path' (the population "
+                         "file)")
 
 
 def load_study(path: str | Path) -> Study:
-    """Read and validate a study file."""
+    """Read and validate a study file (see module docs).
+
+    Raises
+    ------
+    geo.errors.InputFileError
+        The file does not exist.
+    geo.errors.StudyError
+        It is not valid TOML or breaks the schema; the message names the section, the
+        key and the fix.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"study file {p} not found: give the path to a .toml study file")
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise StudyError(f"study file {p} is not valid TOML: {e}") from e
-    unknown = sorted(set(raw) - set(_SCHEMA))
-    if unknown:
-        raise StudyError(f"{p}: unknown sections {unknown}; allowed: {sorted(_SCHEMA)}")
-    for name in _REQUIRED:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise StudyError(f"study file {p} is not valid TOML (UTF-8): {e}") from e
+    for name in raw:
+        if name not in SECTIONS:
+            raise StudyError(f"{p}: unknown section [{name}]{closest(name, SECTIONS)}. "
+                             f"Sections: {', '.join(f'[{s}]' for s in SECTIONS)}")
+    for name in _MANDATORY:
         if name not in raw:
             raise StudyError(f"{p}: the [{name}] section is missing")
-    sec = {name: _check_section(name, raw.get(name, {}), p) for name in _SCHEMA}
-    t = sec["townships"]
-    if "boundaries" not in t and "seats" not in t:
-        raise StudyError(
-            f"{p}: [townships] needs either 'boundaries' (a township polygon file) or 'seats' "
-            "(township seat points, from which approximate areas are derived)"
-        )
-    sec["standards"].setdefault("file", (p.parent / "standards.toml").resolve())
-    st = sec["study"]
-    return Study(
-        path=p.resolve(), name=str(st.get("name", p.stem)), title=str(st.get("title", p.stem)),
-        language=str(st.get("language", "zh")), map_standard=st.get("map_standard"),
-        area=sec["area"], facilities=sec["facilities"], townships=t, roads=sec["roads"],
-        access=sec["access"], population=sec["population"], standards=sec["standards"],
-    )
+    base = p.resolve().parent
+    try:
+        sec = {name: _section(name, raw.get(name, {}), base) for name in SECTIONS}
+        _check_population(raw.get("population", {}), sec["population"])
+        _cross_checks(sec, p)
+    except StudyError as e:
+        raise StudyError(f"{p}: {e}") from None
+    return Study(path=p.resolve(), **sec)
+
+
+# --------------------------------------------------------------------------- documenting
+
+
+def _default_text(f: Any) -> str:
+    if f.metadata.get("required"):
+        return "required"
+    value = f.default_factory() if f.default is MISSING else f.default
+    if value is None or value == {} or value == ():
+        return ""
+    if isinstance(value, bool):
+        return f"default {str(value).lower()}"
+    if isinstance(value, float):
+        return f"default {value:g}"
+    if isinstance(value, tuple):
+        return "default [" + ", ".join(f'"{v}"' for v in value) + "]"
+    return f'default "{value}"' if isinstance(value, str) else f"default {value}"
+
+
+def options_text(markdown: bool = True) -> str:
+    """Every study-file option, one line each, grouped by section (README and --help)."""
+    lines = []
+    for name, cls in SECTIONS.items():
+        head, what = f"[{name}]", (cls.__doc__ or ":").split(":", 1)[1].strip()
+        lines.append(f"- `{head}` {what}" if markdown else f"{head}  {what}")
+        for f in fields(cls):
+            extra = [_default_text(f)]
+            if f.metadata.get("choices") and len(f.metadata["choices"]) <= 6:
+                extra.append("one of " + " | ".join(f.metadata["choices"]))
+            tail = "; ".join(e for e in extra if e)
+            doc = f.metadata["doc"] + (f" ({tail})" if tail else "")
+            lines.append(f"  - `{f.name}`: {doc}" if markdown else f"    {f.name}: {doc}")
+    return "\n".join(lines) + "\n"

@@ -1,7 +1,8 @@
 """Defaults read at call time: speed tables, access speeds, snapping and grid sizes.
 
-Every number here has its source next to it. Studies override any of them
-(``[network.speeds_kmh]``, ``access_speed_kmh``, ...); nothing reads these at import.
+Every number here has its source next to it. Study files override them through the
+options of :mod:`geo.schema` (``[roads] speeds_kmh``, ``[access] drive_kmh``, ...), whose
+defaults are read from here; the command line's defaults come from here too.
 
 Chinese default driving speeds (km/h) per OSM ``highway`` class
 -----------------------------------------------------------------
@@ -46,10 +47,14 @@ from typing import Final
 
 __all__ = [
     "ACCESS_SPEED_KMH",
+    "CANDIDATE_SPACING_M",
     "DEFAULT_GRID_SPACING_M",
     "DRIVE_SPEEDS_KMH",
     "MAX_ACCESS_M",
+    "MIN_COMPONENT_SHARE",
+    "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
+    "SOLVER_TIME_LIMIT_S",
     "WALK_EXCLUDED",
     "WALK_ONLY_CLASSES",
     "WALK_SPEED_KMH",
@@ -89,8 +94,24 @@ ACCESS_SPEED_KMH: Final = MappingProxyType({"drive": 25.0, "walk": 3.5})
 # 50-100 m (tile-boundary cuts after ~70 m simplification), so 100 m closes those gaps.
 SNAP_TOLERANCE_M: Final = 100.0
 
+# A network whose largest strongly connected part holds less of the road length than this
+# is refused (a badly cut extract or a layer of islands), unless the study lowers it.
+MIN_COMPONENT_SHARE: Final = 0.5
+
+# Road classes places never join by an access leg: an expressway is entered only at
+# interchanges, which a straight leg to the nearest point of it would skip.
+SNAP_EXCLUDE: Final = ("motorway",)
+
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0
+
+# Siting: candidate grid spacing and node thinning (metres). 2 km is about 5 minutes at
+# township-road speed, finer than the 15-30 minute thresholds the candidates are judged by.
+CANDIDATE_SPACING_M: Final = 2000.0
+
+# Siting: time limit of an exact solve (seconds); on the limit the best solution, bound
+# and gap are reported.
+SOLVER_TIME_LIMIT_S: Final = 300.0
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0

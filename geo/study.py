@@ -1,15 +1,20 @@
-"""Run a whole study: read, route, measure coverage, write outputs (all or nothing).
+"""A computed study: read, route and measure coverage once; write nothing.
 
-:func:`run_study` is what ``geo run`` and ``geo demo`` call. Outputs go to a staging
-folder beside the output folder and are moved in only when every file is written,
-so a failed run leaves an earlier good output untouched.
+:func:`run_study` returns a :class:`ComputedStudy` holding everything later steps start
+from: the networks per mode, the demand points with population and township, the minutes
+to the nearest eligible facility and which facility that is per standard, the coverage
+tables, bands and gaps. Writing outputs is a separate step
+(:func:`geo.outputs.study.write_outputs`); siting, designation, comparison and the
+capacity measures take the computed study instead of recomputing it, and
+:func:`geo.outputs.results.load_computed` rebuilds one from a run's ``results.gpkg``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,55 +24,108 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import io, population, townships
+from geo import inputs, settings, townships
 from geo.bands import coverage_gaps, travel_time_bands
 from geo.coverage import county_summary, coverage_table, covered_areas
 from geo.errors import StudyError
-from geo.network.cache import load_networks
 from geo.network.graph import Network
-from geo.network.lines import build_network
-from geo.network.osm import is_osm_file, network_from_file
+from geo.network.sources import networks_from_source
 from geo.routing.travel import Snap, nearest_facility, snap_points
-from geo.schema import Study, load_study
-from geo.standards import Standard, StandardSet, load_standards
+from geo.schema import Study, closest, load_study
+from geo.standards import Standard, StandardSet
 from geo.tiers import nearest_peer
 
-__all__ = [
-    "StudyResult",
-    "build_networks",
-    "load_facilities_and_networks",
-    "run_study",
-    "snap_facilities",
-    "snap_places",
-    "standard_minutes",
-]
+__all__ = ["ComputedStudy", "Minutes", "input_fingerprint", "run_study", "snap_with"]
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass
-class StudyResult:
-    """Everything a run computed, for writing and for the CLI summary."""
+class Minutes:
+    """Travel minutes to the nearest eligible facility, per standard and demand point.
+
+    ``nearest[std]`` holds the index label (in the facility frame) of that facility, -1
+    where none is reachable; ``notes[std]`` says why a standard is not applicable.
+    """
+
+    minutes: dict[str, FloatArray] = field(default_factory=dict)
+    nearest: dict[str, IntArray] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ComputedStudy:
+    """Everything one run of a study computed (see module docs)."""
 
     study: Study
+    standard_set: StandardSet
+    standards: list[Standard]
     area: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     townships: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame
     cells: gpd.GeoDataFrame
-    standards: list[Standard]
+    networks: dict[str, Network]
+    travel: Minutes
     coverage: pd.DataFrame
     summary: pd.DataFrame
     isochrones: gpd.GeoDataFrame
-    networks: dict[str, Network]
+    bands: gpd.GeoDataFrame
+    gaps: gpd.GeoDataFrame
     assumptions: list[str]
     facts: list[str]
     timings: dict[str, float] = field(default_factory=dict)
-    #: travel-time bands per standard (:func:`geo.bands.travel_time_bands`)
-    bands: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    #: uncovered area and people per standard and township (:func:`geo.bands.coverage_gaps`)
-    gaps: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    _demand_snaps: dict[str, Snap] = field(default_factory=dict, repr=False)
+
+    # ---------------------------------------------------------------- lookups
+    @property
+    def area_name(self) -> str:
+        return str(self.area["name"].iloc[0])
+
+    @property
+    def population(self) -> FloatArray:
+        """People per demand point."""
+        return self.demand["population"].to_numpy(dtype=float)
+
+    @property
+    def township_order(self) -> list[str]:
+        """Townships in the order every table lists them."""
+        return [str(t) for t in self.townships["township"]]
+
+    def standard(self, name: str) -> Standard:
+        """A standard of this study by name; :class:`StudyError` names the ones it has."""
+        for s in self.standards:
+            if s.name == name:
+                return s
+        names = [s.name for s in self.standards]
+        raise StudyError(f"standard {name!r} is not used by this study{closest(name, names)}. "
+                         f"It uses {', '.join(names)} ([standards] use in the study file)")
+
+    # ---------------------------------------------------------------- routing
+    def snap(self, places: gpd.GeoDataFrame, mode: str,
+             networks: dict[str, Network] | None = None) -> Snap:
+        """Points joined to the ``mode`` network with the study's ``snap_exclude`` rule."""
+        return snap_with(self.study, (networks or self.networks)[mode], places)
+
+    def demand_snap(self, mode: str) -> Snap:
+        """The demand points joined to the ``mode`` network (computed once)."""
+        if mode not in self._demand_snaps:
+            self._demand_snaps[mode] = self.snap(self.demand, mode)
+        return self._demand_snaps[mode]
+
+    def travel_to(self, facilities: gpd.GeoDataFrame,
+                  networks: dict[str, Network] | None = None) -> Minutes:
+        """Minutes from the demand points to ``facilities`` per standard (as the run
+        measures them), on ``networks`` (default the study's)."""
+        return _travel(self.study, self.standards, facilities, networks or self.networks,
+                       self.demand, None if networks else self._demand_snaps)
+
+    def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
+        """The study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
+        return networks_from_source(self.study.roads.path, set(self.networks),
+                                    inputs.road_options(self.study), extra_roads)
 
 
 class _Clock:
@@ -88,112 +146,40 @@ class _Clock:
             self.times[name] = time.perf_counter() - t0
 
 
-def _read_area(study: Study) -> gpd.GeoDataFrame:
-    a = study.area
-    gdf = io.read_boundaries(a["boundary"], layer=a.get("layer"))
-    name = a.get("name", study.name)
-    return gpd.GeoDataFrame({"name": [name]}, geometry=[gdf.union_all()], crs=4326)
+def _not_applicable(std: Standard) -> str:
+    return (f"not applicable: no facility of types {list(std.facility_types)} "
+            "in this study")
 
 
-def _read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.GeoDataFrame:
-    f = study.facilities
-    fac = io.read_facilities(
-        f["path"], lon_col=f.get("lon_col"), lat_col=f.get("lat_col"),
-        id_col=f.get("id_col", "id"), crs=f.get("crs", "wgs84"), layer=f.get("layer"),
-        study_area=area, outside=f.get("outside", "error"),
-    )
-    if "type" not in fac.columns:
-        raise StudyError(
-            f"facility file {f['path']} has no 'type' column: the standards pick facilities "
-            f"by type ({sorted(known.facility_types)})"
+def _travel(
+    cfg: Study, stds: Sequence[Standard], fac: gpd.GeoDataFrame, nets: dict[str, Network],
+    places: gpd.GeoDataFrame, cache: dict[str, Snap] | None = None,
+) -> Minutes:
+    """Minutes to the nearest eligible facility per standard, and not-applicable notes."""
+    out = Minutes()
+    snaps: dict[str, Snap] = cache if cache is not None else {}
+    for std in stds:
+        eligible = fac[fac["type"].isin(std.facility_types)]
+        if eligible.empty:
+            out.notes[std.name] = _not_applicable(std)
+            continue
+        net = nets[std.mode]
+        if std.mode not in snaps:
+            snaps[std.mode] = snap_with(cfg, net, places)
+        secs, idx = nearest_facility(
+            net, snap_with(cfg, net, eligible), snaps[std.mode],
+            access_speed_kmh=cfg.access_kmh(std.mode), direction=std.direction,
         )
-    fac["type"] = fac["type"].astype(str).str.strip()
-    known.check_facility_types(fac["type"])
-    if "name" not in fac.columns:
-        fac["name"] = fac["id"]
-    return fac
+        out.minutes[std.name] = secs / 60.0
+        out.nearest[std.name] = np.where(idx >= 0, eligible.index.to_numpy()[idx], -1)
+    return out
 
 
-def _networks(study: Study, modes: set[str],
-              extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
-    """The study's road networks: from a network cache, an OSM extract or a line layer,
-    with ``extra_roads`` (a scenario's new roads) added to a line layer."""
-    r = study.roads
-    path = Path(r["path"])
-    speeds = r.get("speeds_kmh")
-    if extra_roads is not None and len(extra_roads) and (
-            path.suffix == ".npz" or is_osm_file(path)):
-        raise StudyError(
-            f"the scenario adds roads, but the study's roads come from {path.name}, a "
-            "network cache or OSM extract that new lines cannot be noded into: point "
-            "[roads] path at a road line layer (e.g. an export of the extract) to add roads"
-        )
-    if path.suffix == ".npz":
-        return load_networks(path, sorted(modes))
-    if is_osm_file(path):
-        return {mode: network_from_file(path, mode=mode,
-                                        speeds_kmh=speeds if mode == "drive" else None)
-                for mode in sorted(modes)}
-    roads = io.read_roads(path, layer=r.get("layer"))
-    if extra_roads is not None and len(extra_roads):
-        roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)
-    return {
-        mode: build_network(
-            roads, mode=mode, speeds_kmh=speeds if mode == "drive" else None,
-            snap_tolerance_m=float(r.get("snap_tolerance_m", 100.0)),
-            include_construction=bool(r.get("include_construction", False)),
-            unknown_classes=r.get("unknown_classes", "error"),
-            node_crossings=bool(r.get("node_crossings", True)),
-        )
-        for mode in sorted(modes)
-    }
-
-
-def _metric_xy(gdf: gpd.GeoDataFrame, net: Network) -> FloatArray:
+def snap_with(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
+    """Points joined to ``net`` with the study's ``snap_exclude`` rule."""
     g = gdf.geometry.to_crs(net.crs)
-    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
-
-
-def _snap(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
-    exclude = tuple(study.access.get("snap_exclude", ["motorway"]))
-    return snap_points(net, _metric_xy(gdf, net), exclude_classes=exclude)
-
-
-def _demand(
-    study: Study, area: gpd.GeoDataFrame
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Grid cells and their points (the surface drawn), and demand points with population.
-
-    For ``even`` and ``table`` the demand is the grid itself; ``points`` and ``raster``
-    bring their own points, and the grid then only carries the drawn surface.
-    """
-    p = study.population
-    spacing = float(p.get("grid_spacing_m", 1000.0))
-    cells, points = population.grid_cells(area, spacing)
-    method = p.get("method", "even")
-    if method == "even":
-        if "total" not in p:
-            raise StudyError("[population] method = 'even' needs 'total' (people in the area)")
-        label = p.get("label", "given total")
-        return cells, points, population.spread_evenly(points, float(p["total"]), label=label)
-    if method == "points":
-        layer = io.read_points(p["path"], count_col=p.get("count_col", "population"),
-                               lon_col=p.get("lon_col"), lat_col=p.get("lat_col"),
-                               crs=p.get("crs", "wgs84"))
-        return cells, points, population.from_points(layer, count_col="population")
-    if method == "raster":
-        raster = population.from_raster(p["path"], area, band=int(p.get("band", 1)))
-        return cells, points, raster
-    return cells, points, points.copy()  # "table": counts joined once townships exist
-
-
-def _township_seats(study: Study) -> gpd.GeoDataFrame:
-    t = study.townships
-    seats = io.read_facilities(
-        t["seats"], lon_col=t.get("seat_lon_col"), lat_col=t.get("seat_lat_col"),
-        id_col=t.get("seat_name_col", "township"), crs=t.get("seat_crs", "wgs84"),
-    )
-    return seats.rename(columns={"id": "township"})
+    return snap_points(net, np.column_stack([g.x.to_numpy(), g.y.to_numpy()]),
+                       exclude_classes=study.access.snap_exclude)
 
 
 def _is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
@@ -209,60 +195,30 @@ def _townships(
     """Township polygons, township per demand point, and the note (empty if official)."""
     t = study.townships
     metric = nets["drive"].crs
-    if "boundaries" in t:
-        polys = io.read_boundaries(t["boundaries"], layer=t.get("layer"),
-                                   name_col=t.get("name_col", "name"))
-        polys = polys.rename(columns={"name": "township"})
-        townships.check_unique_names(polys["township"], f"township file {t['boundaries']}")
+    if t.boundaries is not None:
+        polys = inputs.read_township_polygons(study)
+        townships.check_unique_names(polys["township"], f"township file {t.boundaries}")
         names, _ = townships.assign_to_polygons(points, polys, metric)
         return polys[["township", "geometry"]], names, ""
-    seats = _township_seats(study)
-    method = t.get("method", "travel_time")
-    if method == "voronoi":
+    seats = inputs.read_seats(study)
+    if t.method == "voronoi":
         polys = townships.voronoi_areas(seats, cells, metric)
         names, _ = townships.assign_to_polygons(points, polys, metric)
-        return polys, names, townships.APPROX_NOTE[method]
+        return polys, names, townships.APPROX_NOTE[t.method]
     net = nets["drive"]
-    _, idx = nearest_facility(net, _snap(study, net, seats), _snap(study, net, grid),
+    _, idx = nearest_facility(net, snap_with(study, net, seats), snap_with(study, net, grid),
                               access_speed_kmh=study.access_kmh("drive"),
                               direction="to_facility")
     cell_names = seats["township"].to_numpy(dtype=object)[idx]
     polys = townships.dissolve_cells(cells, cell_names)
     if _is_grid(points, grid):
-        return polys, cell_names, townships.APPROX_NOTE[method]
+        return polys, cell_names, townships.APPROX_NOTE[t.method]
     names, _ = townships.assign_to_polygons(points, polys, metric)
-    return polys, names, townships.APPROX_NOTE[method]
-
-
-def _minutes(
-    study: Study, stds: list[Standard], fac: gpd.GeoDataFrame, nets: dict[str, Network],
-    places: gpd.GeoDataFrame,
-) -> tuple[dict[str, FloatArray], dict[str, npt.NDArray[np.int64]], dict[str, str]]:
-    """Minutes to the nearest eligible facility per standard, and not-applicable notes."""
-    minutes: dict[str, FloatArray] = {}
-    nearest: dict[str, npt.NDArray[np.int64]] = {}
-    notes: dict[str, str] = {}
-    snaps: dict[str, Snap] = {}
-    for std in stds:
-        eligible = fac[fac["type"].isin(std.facility_types)]
-        if eligible.empty:
-            notes[std.name] = (f"not applicable: no facility of types {list(std.facility_types)} "
-                               "in this study")
-            continue
-        net = nets[std.mode]
-        if std.mode not in snaps:
-            snaps[std.mode] = _snap(study, net, places)
-        secs, idx = nearest_facility(
-            net, _snap(study, net, eligible), snaps[std.mode],
-            access_speed_kmh=study.access_kmh(std.mode), direction=std.direction,
-        )
-        minutes[std.name] = secs / 60.0
-        nearest[std.name] = np.where(idx >= 0, eligible.index.to_numpy()[idx], -1)
-    return minutes, nearest, notes
+    return polys, names, townships.APPROX_NOTE[t.method]
 
 
 def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
-                 town_note: str, spacing: float) -> list[str]:
+                 town_note: str) -> list[str]:
     out = []
     if town_note:
         out.append(town_note)
@@ -275,91 +231,8 @@ def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
         f"off-network access legs in straight line at {study.access_kmh('drive'):g} km/h "
         f"(drive) and {study.access_kmh('walk'):g} km/h (walk) join places to the road layer"
     )
-    out.append(f"covered areas and travel-time bands drawn at the {spacing:g} m demand-grid "
-               "resolution")
-    return out
-
-
-def load_facilities_and_networks(
-    study_path: str | Path, modes: set[str]
-) -> tuple[Study, gpd.GeoDataFrame, dict[str, Network]]:
-    """A study's facilities (validated as in a run) and its road networks for ``modes``."""
-    study = load_study(study_path)
-    sset = load_standards(study.standards["file"], study.standards.get("overrides"))
-    fac = _read_facilities(study, _read_area(study), sset)
-    return study, fac, _networks(study, modes)
-
-
-def snap_facilities(study: Study, net: Network, fac: gpd.GeoDataFrame) -> Snap:
-    """Facilities joined to ``net`` with the study's ``snap_exclude`` rule."""
-    return _snap(study, net, fac)
-
-
-def run_study(
-    study_path: str | Path, out_dir: str | Path | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> StudyResult:
-    """Run a study file; write outputs to ``out_dir`` when given. See module docs."""
-    study = load_study(study_path)
-    clock = _Clock(progress)
-    with clock.stage("read inputs"):
-        sset = load_standards(study.standards["file"], study.standards.get("overrides"))
-        stds = sset.select(study.standards["use"])
-        area = _read_area(study)
-        fac = _read_facilities(study, area, sset)
-    with clock.stage("build road networks"):
-        nets = _networks(study, {s.mode for s in stds} | {"drive"})
-    with clock.stage("demand grid"):
-        cells, grid, demand = _demand(study, area)
-    with clock.stage("township areas"):
-        polys, names, town_note = _townships(study, cells, grid, demand, nets)
-        demand["township"] = names
-        if study.population.get("method", "even") == "table":
-            demand = _table_population(study, demand, polys)
-    with clock.stage("travel times"):
-        minutes, nearest, notes = _minutes(study, stds, fac, nets, demand)
-        grid_minutes = (
-            minutes if _is_grid(demand, grid) else _minutes(study, stds, fac, nets, grid)[0]
-        )
-    with clock.stage("coverage"):
-        order = list(polys["township"])
-        table = coverage_table(names, demand["population"], minutes, stds, notes, order)
-        summary = county_summary(demand["population"], minutes, stds, notes, table,
-                                 str(area["name"].iloc[0]))
-        iso = covered_areas(cells, grid_minutes, stds, notes)
-    spacing = float(study.population.get("grid_spacing_m", 1000.0))
-    assumptions = _assumptions(study, fac, demand, town_note, spacing)
-    for std in stds:
-        if std.name in minutes:
-            demand[f"minutes_{std.name}"] = minutes[std.name]
-            demand[f"nearest_{std.name}"] = fac["id"].to_numpy()[nearest[std.name]]
-    with clock.stage("bands and gaps"):
-        bands = travel_time_bands(cells, grid_minutes, stds)
-        gaps = coverage_gaps(cells, grid_minutes, polys, demand, stds)
-        exclude = tuple(study.access.get("snap_exclude", ["motorway"]))
-        fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=study.access_kmh("drive"),
-                                    exclude_classes=exclude))
-    result = StudyResult(
-        study, area, fac, polys, demand, cells, stds, table, summary, iso, nets, assumptions,
-        _facts(study, fac, demand, nets, notes), clock.times, bands, gaps,
-    )
-    if out_dir is not None:
-        from geo.outputs.study import write_outputs
-
-        with clock.stage("write outputs"):
-            write_outputs(result, Path(out_dir))
-    return result
-
-
-def _table_population(study: Study, demand: gpd.GeoDataFrame,
-                      polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    p = study.population
-    table = io.read_table(p["path"])
-    out = population.from_zone_table(
-        demand, polys, table, zone_key="township", table_key=p.get("table_key", "township"),
-        count_col=p.get("count_col", "population"),
-    )
-    out["township"] = demand["township"].to_numpy()
+    out.append(f"covered areas and travel-time bands drawn at the "
+               f"{study.population.grid_spacing_m:g} m demand-grid resolution")
     return out
 
 
@@ -367,7 +240,7 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
            nets: dict[str, Network], notes: dict[str, str]) -> list[str]:
     out = [
         f"study {study.name}: {study.path}",
-        f"{len(fac)} facilities from {study.facilities['path'].name} "
+        f"{len(fac)} facilities from {study.facilities.path.name} "
         f"({', '.join(f'{k} {v}' for k, v in fac['type'].value_counts().items())})",
         f"{len(demand):,} demand points, population {demand['population'].sum():,.0f}",
     ]
@@ -377,31 +250,101 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
     return out
 
 
-# --------------------------------------------------------------------------- reuse
+def _long_legs(snaps: dict[str, Snap], pop: FloatArray) -> list[str]:
+    """Facts on demand points whose access leg exceeds :data:`settings.MAX_ACCESS_M`."""
+    out = []
+    for mode, snap in sorted(snaps.items()):
+        far = snap.access_m > settings.MAX_ACCESS_M
+        if far.any():
+            out.append(f"{mode}: {int(far.sum()):,} demand points ({pop[far].sum():,.0f} "
+                       f"people) are more than {settings.MAX_ACCESS_M / 1000:g} km in straight "
+                       "line from the nearest usable road")
+    return out
 
 
-def build_networks(study: Study, modes: set[str],
-                   extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
-    """The study's road networks per mode, as :func:`run_study` builds them.
+def run_study(study: str | Path | Study,
+              progress: Callable[[str], None] | None = None) -> ComputedStudy:
+    """Compute a study (a file path or a loaded :class:`~geo.schema.Study`); write nothing.
 
-    ``extra_roads`` (WGS84 lines with ``highway`` and optional ``oneway``/``maxspeed``)
-    are added to the study's road layer first: a scenario's new road.
+    ``progress`` is called with the name of each stage as it starts.
     """
-    return _networks(study, modes, extra_roads)
+    cfg = study if isinstance(study, Study) else load_study(study)
+    clock = _Clock(progress)
+    with clock.stage("read inputs"):
+        sset = inputs.read_standards(cfg)
+        stds = sset.select(cfg.standards.use)
+        area = inputs.read_area(cfg)
+        fac = inputs.read_facilities(cfg, area, sset)
+    with clock.stage("build road networks"):
+        nets = networks_from_source(cfg.roads.path, {s.mode for s in stds} | {"drive"},
+                                    inputs.road_options(cfg))
+    with clock.stage("demand grid"):
+        cells, grid, demand = inputs.read_demand(cfg, area)
+    with clock.stage("township areas"):
+        polys, names, town_note = _townships(cfg, cells, grid, demand, nets)
+        demand["township"] = names
+        if cfg.population.method == "table":
+            demand = inputs.join_population_table(cfg, demand, polys)
+    snaps: dict[str, Snap] = {}
+    with clock.stage("travel times"):
+        travel = _travel(cfg, stds, fac, nets, demand, snaps)
+        grid_minutes = (travel.minutes if _is_grid(demand, grid)
+                        else _travel(cfg, stds, fac, nets, grid).minutes)
+    with clock.stage("coverage"):
+        pop = demand["population"]
+        table = coverage_table(names, pop, travel.minutes, stds, travel.notes,
+                               list(polys["township"]))
+        summary = county_summary(pop, travel.minutes, stds, travel.notes, table,
+                                 str(area["name"].iloc[0]))
+        iso = covered_areas(cells, grid_minutes, stds, travel.notes)
+    for std in stds:
+        if std.name in travel.minutes:
+            demand[f"minutes_{std.name}"] = travel.minutes[std.name]
+            demand[f"nearest_{std.name}"] = fac["id"].to_numpy()[travel.nearest[std.name]]
+    with clock.stage("bands and gaps"):
+        bands = travel_time_bands(cells, grid_minutes, stds)
+        gaps = coverage_gaps(cells, grid_minutes, polys, demand, stds)
+        fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=cfg.access_kmh("drive"),
+                                    exclude_classes=cfg.access.snap_exclude))
+    facts = _facts(cfg, fac, demand, nets, travel.notes)
+    # facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
+    return ComputedStudy(
+        study=cfg, standard_set=sset, standards=stds, area=area, facilities=fac,
+        townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
+        coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
+        assumptions=_assumptions(cfg, fac, demand, town_note), facts=facts,
+        timings=clock.times, _demand_snaps=snaps,
+    )
 
 
-def snap_places(study: Study, net: Network, places: gpd.GeoDataFrame) -> Snap:
-    """Join points to ``net`` with the study's access options."""
-    return _snap(study, net, places)
+def input_fingerprint(study: Study) -> dict[str, str]:
+    """SHA-256 of the study file and of every input file it names, by role.
 
-
-def standard_minutes(
-    study: Study, stds: list[Standard], facilities: gpd.GeoDataFrame,
-    nets: dict[str, Network], places: gpd.GeoDataFrame,
-) -> tuple[dict[str, FloatArray], dict[str, npt.NDArray[np.int64]], dict[str, str]]:
-    """Minutes to the nearest eligible facility per standard (as in :func:`run_study`).
-
-    Returns minutes and the nearest facility's index label per standard, and a note
-    for each standard without an eligible facility.
+    Stored with a run's results; :func:`geo.outputs.results.load_computed` refuses
+    results whose inputs have changed since.
     """
-    return _minutes(study, stds, facilities, nets, places)
+    files = {
+        "study": study.path, "standards": study.standards_file, "area": study.area.boundary,
+        "facilities": study.facilities.path, "roads": study.roads.path,
+        "township_boundaries": study.townships.boundaries, "township_seats": study.townships.seats,
+        "population": study.population.path,
+    }
+    out = {}
+    for role, path in files.items():
+        if path is None:
+            continue
+        h = hashlib.sha256()
+        for part in _with_sidecars(Path(path)):
+            with part.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        out[role] = h.hexdigest()
+    return out
+
+
+def _with_sidecars(path: Path) -> list[Path]:
+    """A file and, for a Shapefile, the sidecars that hold its attributes and CRS."""
+    if path.suffix.lower() != ".shp":
+        return [path]
+    return [path, *(q for ext in (".dbf", ".shx", ".prj", ".cpg")
+                    if (q := path.with_suffix(ext)).is_file())]

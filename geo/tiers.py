@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import settings
 from geo.network.graph import Network
 from geo.routing.travel import Snap, nearest_facility, snap_points
 
@@ -61,7 +62,7 @@ def nearest_peer(
     facilities: gpd.GeoDataFrame,
     *,
     access_speed_kmh: float,
-    exclude_classes: tuple[str, ...] = ("motorway",),
+    exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
     """Tier, and minutes and id of the nearest other facility of the same tier.
 

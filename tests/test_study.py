@@ -22,6 +22,7 @@ from geo.errors import (
     StandardError,
     StudyError,
 )
+from geo.outputs.study import write_outputs
 from geo.study import run_study
 from tests.conftest import DATA, ROOT
 
@@ -147,7 +148,7 @@ def _fails_cleanly(study: Path, out: Path, exc: type[GeoError], *words: str) -> 
     (out).mkdir(parents=True, exist_ok=True)
     (out / "map.html").write_text("earlier good map", encoding="utf-8")
     with pytest.raises(exc) as info:
-        run_study(study, out)
+        write_outputs(run_study(study), out)
     for w in words:
         assert w in str(info.value), (w, str(info.value))
     # nothing half-written: the earlier output untouched, no staging folder left
@@ -186,7 +187,7 @@ def test_outside_study_area(tmp_path: Path) -> None:
     _fails_cleanly(s, tmp_path / "out", CoordinateError, "LZ-T09", "outside")
     # continuing is a choice the user makes explicitly
     s2 = _study(tmp_path, {"facilities": {"path": str(path), "outside": "drop"}})
-    result = run_study(s2, None)
+    result = run_study(s2)
     assert "LZ-T09" not in set(result.facilities["id"])
     assert len(result.facilities) == 13
 
@@ -236,13 +237,14 @@ def test_disconnected_network(tmp_path: Path) -> None:
 
 def test_typo_in_study_option(tmp_path: Path) -> None:
     s = _study(tmp_path, {"population": {"grid_spacing": 500}})
-    _fails_cleanly(s, tmp_path / "out", StudyError, "grid_spacing", "allowed")
+    _fails_cleanly(s, tmp_path / "out", StudyError, "[population]", "grid_spacing",
+                   "did you mean 'grid_spacing_m'")
 
 
 def test_cli_error_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     s = _study(tmp_path, {"facilities": {"path": str(tmp_path / "missing.csv")}})
     assert main(["run", str(s), "--out", str(tmp_path / "o")]) == 2
-    assert "missing.csv" in capsys.readouterr().out
+    assert "missing.csv" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
@@ -251,7 +253,7 @@ def test_demo_copy_is_reproducible(tmp_path: Path) -> None:
     copy = tmp_path / "analysis"
     shutil.copytree(ROOT / "analysis", copy)
     shutil.copytree(DATA, tmp_path / "data")
-    result = run_study(copy / "luzhai.toml", None)
+    result = run_study(copy / "luzhai.toml")
     assert result.demand["population"].sum() == pytest.approx(337_298)
 
 

@@ -5,96 +5,141 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
-import geopandas as gpd
-from rich.console import Console
+from geo import settings
+from geo.cli.text import out
+from geo.errors import StudyError
 
-from geo._atomic import atomic_path
-from geo.errors import InputFileError, StudyError
-from geo.network.cache import cache_source, save_networks
-from geo.network.graph import Network
-from geo.network.lines import build_network
-from geo.network.osm import is_osm_file, network_from_file
-
-__all__ = ["run_isochrones", "run_network_build"]
+__all__ = ["add_parsers", "run_isochrones", "run_network"]
 
 _MODES = ("drive", "walk")
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
+    """``geo network build``, ``geo network download`` and ``geo isochrones``."""
+    net = sub.add_parser("network", help="build road network caches", formatter_class=fmt,
+                         description="Build a road network cache (.npz) that study files "
+                         "name as their [roads] path, from a local road source or an online "
+                         "download.")
+    nsub = net.add_subparsers(dest="network_command", required=True, metavar="ACTION")
+    build = nsub.add_parser(
+        "build", help="build a network cache from a road source", formatter_class=fmt,
+        description="Read SOURCE (an OSM extract .osm.pbf/.osm, or a road line layer "
+        ".geojson/.gpkg/.shp with a 'highway' column), build the routable network for each "
+        "mode and save it as one .npz cache that studies name as their [roads] path.",
+    )
+    build.add_argument("source", type=Path, help="OSM extract or road line layer")
+    _common(build)
+    down = nsub.add_parser(
+        "download", help="download OSM roads for a study area with osmnx (needs internet)",
+        formatter_class=fmt,
+        description="Download the roads inside BOUNDARY (any vector file; buffered by "
+        "--buffer-km so that trips may leave the area and come back) from OpenStreetMap "
+        "through osmnx.graph_from_polygon, and save them as a network cache (.npz).",
+    )
+    down.add_argument("boundary", type=Path, help="study-area boundary (GeoJSON, GPKG, ...)")
+    down.add_argument("--buffer-km", type=float, default=10.0,
+                      help="margin around the area (km)")
+    _common(down)
+    iso = sub.add_parser(
+        "isochrones", help="isochrone polygons per facility", formatter_class=fmt,
+        description="For every facility of the study (or of --type), the area within each "
+        "threshold by road plus access legs, written as a GeoPackage layer 'isochrones'.",
+    )
+    iso.add_argument("study", type=Path, help="study file (TOML)")
+    iso.add_argument("--minutes", type=float, nargs="+", default=[15.0, 30.0, 60.0],
+                     help="thresholds in minutes")
+    iso.add_argument("--type", dest="ftype", help="only facilities of this type (default: all)")
+    iso.add_argument("--mode", default="drive", choices=_MODES, help="travel mode")
+    iso.add_argument("--direction", default="from_facility",
+                     choices=["from_facility", "to_facility"], help="direction of travel")
+    iso.add_argument("--max-leg-m", type=float, default=None,
+                     help="longest straight access leg drawn, metres (default: no cap)")
+    iso.add_argument("--out", type=Path, required=True, help="GeoPackage to write")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True, help="cache file to write (.npz)")
+    p.add_argument("--modes", default="drive,walk", help="comma-separated travel modes")
+    p.add_argument("--min-component-share", type=float, default=settings.MIN_COMPONENT_SHARE,
+                   help="stop when the largest connected part of a network holds less than "
+                   "this share of the road length")
 
 
 def _modes(text: str) -> list[str]:
     modes = [m.strip() for m in text.split(",") if m.strip()]
     bad = sorted(set(modes) - set(_MODES))
     if bad or not modes:
-        raise StudyError(f"--modes {text!r}: use a comma-separated list of {list(_MODES)}")
+        raise StudyError(f"--modes {text!r}: use a comma-separated list of "
+                         f"{' and '.join(_MODES)}, e.g. --modes drive,walk")
     return modes
 
 
-def build_from_source(source: Path, modes: list[str]) -> dict[str, Network]:
-    """Networks for ``modes`` from an OSM extract or a road line layer."""
-    if not source.is_file():
-        raise InputFileError(f"road source {source} not found")
-    if is_osm_file(source):
-        return {m: network_from_file(source, mode=m) for m in modes}
-    from geo import io
+def run_network(args: argparse.Namespace) -> int:
+    """``geo network build|download``."""
+    import geopandas as gpd
 
-    roads = io.read_roads(source)
-    return {m: build_network(roads, mode=m) for m in modes}
-
-
-def download_area(boundary: Path, buffer_km: float, modes: list[str]) -> dict[str, Network]:
-    """Networks for ``modes`` downloaded through osmnx for a buffered study area."""
     from geo import io
     from geo.crs import utm_crs_for
-    from geo.network.osm import download_network
+    from geo.network.cache import cache_source, save_networks
+    from geo.network.sources import RoadOptions, download_networks, networks_from_source
 
-    area = io.read_boundaries(boundary)
-    c = area.union_all().centroid
-    metric = utm_crs_for(c.x, c.y)
-    poly = area.to_crs(metric).union_all().buffer(buffer_km * 1000.0)
-    wgs = gpd.GeoSeries([poly], crs=metric).to_crs(4326).iloc[0]
-    return {m: download_network(wgs, mode=m) for m in modes}
-
-
-def run_network_build(args: argparse.Namespace, console: Console) -> int:
     modes = _modes(args.modes)
+    if not 0 <= args.min_component_share <= 1:
+        raise StudyError(f"--min-component-share {args.min_component_share:g}: give a share "
+                         "between 0 and 1")
     t0 = time.perf_counter()
     if args.network_command == "download":
-        nets = download_area(args.boundary, args.buffer_km, modes)
+        area = io.read_boundaries(args.boundary)
+        c = area.union_all().centroid
+        metric = utm_crs_for(c.x, c.y)
+        poly = area.to_crs(metric).union_all().buffer(args.buffer_km * 1000.0)
+        wgs = gpd.GeoSeries([poly], crs=metric).to_crs(4326).iloc[0]
+        nets = download_networks(wgs, modes, min_component_share=args.min_component_share)
         source: dict[str, object] = {"osmnx_download": str(args.boundary.resolve()),
                                      "buffer_km": args.buffer_km}
     else:
-        nets = build_from_source(args.source, modes)
+        nets = networks_from_source(
+            args.source, modes, RoadOptions(min_component_share=args.min_component_share))
         source = dict(cache_source(args.source))
     built = time.perf_counter() - t0
     save_networks(args.out, nets, {**source, "modes": modes})
     for mode, net in nets.items():
-        console.print(f"[bold]{mode}[/bold]: " + "; ".join(net.report.lines()))
+        out(f"{mode}: " + "; ".join(net.report.lines()))
     size = args.out.stat().st_size / 1e6
-    console.print(f"built in {built:.2f} s; wrote {args.out} ({size:.1f} MB)")
+    out(f"built in {built:.2f} s; wrote {args.out} ({size:.1f} MB)")
     return 0
 
 
-def run_isochrones(args: argparse.Namespace, console: Console) -> int:
+def run_isochrones(args: argparse.Namespace) -> int:
+    """``geo isochrones``: facilities of a study, their isochrones into a GeoPackage."""
+    from geo import inputs
+    from geo._atomic import atomic_path
+    from geo.network.sources import networks_from_source
     from geo.routing.isochrones import isochrones
-    from geo.study import load_facilities_and_networks, snap_facilities
+    from geo.schema import load_study
+    from geo.study import snap_with
 
-    study, fac, nets = load_facilities_and_networks(args.study, {args.mode})
+    study = load_study(args.study)
+    fac = inputs.read_facilities(study, inputs.read_area(study), inputs.read_standards(study))
     if args.ftype:
+        types = sorted(set(fac["type"]))
         fac = fac[fac["type"] == args.ftype]
         if fac.empty:
-            raise StudyError(f"no facility of type {args.ftype!r} in the study: types are "
-                             f"{sorted(set(fac['type']))}")
-    net = nets[args.mode]
+            raise StudyError(f"--type {args.ftype!r}: no facility of that type in the study; "
+                             f"its types are {', '.join(types)}")
+    net = networks_from_source(study.roads.path, {args.mode}, inputs.road_options(study))[
+        args.mode]
     iso = isochrones(
-        net, snap_facilities(study, net, fac), args.minutes,
+        net, snap_with(study, net, fac), args.minutes,
         access_speed_kmh=study.access_kmh(args.mode), direction=args.direction,
         max_leg_m=args.max_leg_m, ids=list(fac["id"]),
     )
     iso = iso.merge(fac[["id", "name", "type"]], left_on="facility", right_on="id").drop(
         columns="id")
-    out = Path(args.out)
-    with atomic_path(out, ".gpkg") as tmp:
+    with atomic_path(Path(args.out), ".gpkg") as tmp:
         iso.to_file(tmp, layer="isochrones", driver="GPKG")
-    console.print(f"{len(iso)} isochrones ({len(fac)} facilities x {len(args.minutes)} "
-                  f"thresholds, {args.mode}, {args.direction}) written to {out}")
+    out(f"{len(iso)} isochrones ({len(fac)} facilities x {len(args.minutes)} thresholds, "
+        f"{args.mode}, {args.direction}) written to {args.out}")
     return 0

@@ -1,125 +1,162 @@
-"""``geo site``, ``geo designate`` and ``geo compare``: parsers and printing."""
+"""``geo site``, ``geo designate`` and ``geo compare``: parsers, the computed study they
+start from, and printing."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
+from geo import settings
+from geo.cli.text import frame_table, out, progress
+from geo.errors import InputFileError
 
-__all__ = ["add_parsers", "run_command"]
+if TYPE_CHECKING:
+    from geo.study import ComputedStudy
+
+__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site"]
+
+_STUDY_HELP = ("study file (TOML), computed afresh; or the output folder (or results.gpkg) "
+               "of an earlier `geo run` of it, reused without recomputing")
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
     """Add the three planning subcommands to the ``geo`` parser."""
     s = sub.add_parser(
         "site", help="where should new facilities go? (MCLP, LSCP, p-median)",
+        formatter_class=fmt,
         description="Choose new sites for one standard, existing facilities kept fixed. "
         "Writes siting.csv, siting_map.html and siting_summary.txt to --out.",
     )
-    s.add_argument("study", type=Path)
+    s.add_argument("study", type=Path, help=_STUDY_HELP)
     s.add_argument("--standard", required=True, help="standard name, e.g. primary_care_30min")
-    s.add_argument("--add", type=int, default=3, metavar="P", help="new sites (mclp, pmedian)")
-    s.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp")
+    s.add_argument("--add", type=int, default=3, metavar="P",
+                   help="number of new sites (mclp, pmedian; lscp finds its own number)")
+    s.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp",
+                   help="mclp: most people newly covered; lscp: fewest sites reaching the "
+                   "target; pmedian: least population-weighted minutes")
     s.add_argument("--candidates", default="grid",
-                   help="grid | nodes | seats | facilities | PATH of a point file (default grid)")
-    s.add_argument("--spacing", type=float, default=2000.0,
-                   help="grid spacing / node thinning in metres (default 2000)")
+                   help="grid | nodes | seats | facilities | PATH of a point file")
+    s.add_argument("--spacing", type=float, default=settings.CANDIDATE_SPACING_M,
+                   help="grid spacing / node thinning of candidates, metres")
     s.add_argument("--max-road-m", type=float, default=None,
-                   help="keep candidates within this distance of a road")
-    s.add_argument("--minutes", type=float, default=None, help="threshold (default: standard's)")
-    s.add_argument("--target", type=float, default=None, help="lscp target share (0-1)")
+                   help="keep candidates within this distance of a road, metres "
+                   "(default: no limit)")
+    s.add_argument("--minutes", type=float, default=None,
+                   help="threshold in minutes (default: the standard's)")
+    s.add_argument("--target", type=float, default=None,
+                   help="lscp target share 0-1 (default: the standard's target_share)")
     s.add_argument("--method", choices=("exact", "heuristic"), default="exact",
-                   help="exact (HiGHS, default) or heuristic (greedy + swap with a bound; "
-                   "mclp and pmedian, for big instances)")
-    s.add_argument("--time-limit", type=float, default=300.0, help="seconds (default 300)")
+                   help="exact (HiGHS) or heuristic (greedy + swap with a bound; mclp and "
+                   "pmedian, for big instances)")
+    s.add_argument("--time-limit", type=float, default=settings.SOLVER_TIME_LIMIT_S,
+                   help="seconds for the exact solver; on the limit the best solution, bound "
+                   "and gap are reported")
     s.add_argument("--capacity-col", default=None,
-                   help="mclp with a candidate file: column of capacity units (e.g. beds)")
+                   help="mclp with a candidate file: column of capacity units, e.g. beds "
+                   "(default: no capacity)")
     s.add_argument("--people-per-unit", type=float, default=1.0,
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
-    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--out", type=Path, required=True, help="output folder")
     d = sub.add_parser(
         "designate", help="which existing facilities should take on a role?",
+        formatter_class=fmt,
         description="Choose K facilities of --from-type to take on --role (e.g. ambulance "
         "base), maximising the population within --minutes of a base. Writes "
         "designation.csv, designation_summary.csv/.txt and designation_map.html.",
     )
-    d.add_argument("study", type=Path)
+    d.add_argument("study", type=Path, help=_STUDY_HELP)
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
                    help="facility type to choose from (repeatable)")
     d.add_argument("--role", required=True, help="facility type of the role, e.g. ems_station")
-    d.add_argument("--k", type=int, default=3)
-    d.add_argument("--minutes", type=float, default=None)
-    d.add_argument("--standard", default=None, help="default: first standard counting --role")
-    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--k", type=int, default=3, help="number of facilities to designate")
+    d.add_argument("--minutes", type=float, default=None,
+                   help="threshold in minutes (default: the role's standard's)")
+    d.add_argument("--standard", default=None,
+                   help="standard of the role (default: the first standard counting --role)")
+    d.add_argument("--time-limit", type=float, default=settings.SOLVER_TIME_LIMIT_S,
+                   help="seconds for the exact solver")
+    d.add_argument("--out", type=Path, required=True, help="output folder")
     c = sub.add_parser(
         "compare", help="before/after a scenario, per township and standard",
+        formatter_class=fmt,
         description="Apply a scenario (analysis/scenarios/NAME.toml beside the study, or a "
         "path) and write comparison_by_township.csv, comparison_changes.csv, "
         "comparison_map.html and comparison_summary.txt.",
     )
-    c.add_argument("study", type=Path)
-    c.add_argument("--scenario", required=True)
-    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("study", type=Path, help=_STUDY_HELP)
+    c.add_argument("--scenario", required=True,
+                   help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
+    c.add_argument("--out", type=Path, required=True, help="output folder")
 
 
-def _fmt(v: object) -> str:
-    if isinstance(v, float):
-        return f"{v:,.1f}" if abs(v) >= 1000 else f"{round(v, 6):g}"
-    return str(v)
+def computed_study(path: Path) -> ComputedStudy:
+    """A study file computed afresh, or an earlier run's results reloaded."""
+    from geo.outputs.reload import load_computed, results_file
+    from geo.study import run_study
+
+    if path.suffix.lower() == ".toml":
+        return run_study(path, progress=progress)
+    if path.is_dir() or path.suffix.lower() == ".gpkg":
+        progress(f"reload {results_file(path)}")
+        return load_computed(path)
+    raise InputFileError(f"{path}: give a study file (.toml) or the output folder or "
+                         "results.gpkg of an earlier `geo run`")
 
 
-def _table(console: Console, frame: pd.DataFrame, title: str) -> None:
-    t = Table(title=title)
-    for col in frame.columns:
-        t.add_column(str(col))
-    for row in frame.itertuples(index=False):
-        t.add_row(*[_fmt(v) for v in row])
-    console.print(t)
+def run_site(args: argparse.Namespace) -> int:
+    """``geo site``."""
+    from geo.outputs.planning import siting_lines, write_siting
+    from geo.planning.sites import site
+
+    run = site(
+        computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
+        candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
+        minutes=args.minutes, target_share=args.target, method=args.method,
+        time_limit_s=args.time_limit, capacity_col=args.capacity_col,
+        people_per_unit=args.people_per_unit,
+    )
+    write_siting(run, args.out)
+    for line in siting_lines(run)[:6]:
+        out(line)
+    out(frame_table(run.table, "Chosen sites"))
+    out(f"Wrote to {args.out}")
+    return 0
 
 
-def run_command(args: argparse.Namespace, console: Console) -> None:
-    """Run one planning subcommand and print its answer."""
-    from geo.outputs import planning as planning_outputs
-    from geo.planning import sites as planning
+def run_designate(args: argparse.Namespace) -> int:
+    """``geo designate``."""
+    from geo.outputs.planning import write_designation
+    from geo.planning.sites import designate
 
-    if args.command == "site":
-        with console.status("siting"):
-            run = planning.site(
-                args.study, standard=args.standard, p=args.add, model=args.model,
-                candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
-                minutes=args.minutes, target_share=args.target, method=args.method,
-                time_limit_s=args.time_limit, capacity_col=args.capacity_col,
-                people_per_unit=args.people_per_unit,
-            )
-            planning_outputs.write_siting(run, args.out)
-        for line in planning_outputs.siting_lines(run)[:6]:
-            console.print(line)
-        _table(console, run.table, "Chosen sites")
-    elif args.command == "designate":
-        with console.status("designating"):
-            drun = planning.designate(args.study, from_types=args.from_types, role=args.role,
-                                      k=args.k, minutes=args.minutes, standard=args.standard)
-            planning_outputs.write_designation(drun, args.out)
-        _table(console, drun.table, f"{args.role}: chosen facilities")
-        _table(console, drun.summary, "Population within reach of a base")
-    else:
-        from geo.planning.compare import compare
+    run = designate(computed_study(args.study), from_types=args.from_types, role=args.role,
+                    k=args.k, minutes=args.minutes, standard=args.standard,
+                    time_limit_s=args.time_limit)
+    write_designation(run, args.out)
+    out(frame_table(run.table, f"{args.role}: chosen facilities"))
+    out(frame_table(run.summary, "Population within reach of a base"))
+    out(f"Wrote to {args.out}")
+    return 0
 
-        with console.status("comparing"):
-            comp = compare(args.study, args.scenario)
-            planning_outputs.write_comparison(comp, args.out)
-        for n in comp.applied.notes:
-            console.print(f"• {n}")
-        _table(console, comp.applied.changes[["project", "action", "id", "detail"]],
-               "Changes applied")
-        t = comp.table
-        cols = ["township", "standard", "covered_population_before", "covered_population_after",
-                "covered_population_change", "covered_share_after", "median_minutes_change"]
-        _table(console, t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
-            columns=lambda c: c.replace("covered_population", "pop").replace(
-                "median_minutes", "median_min")), "Townships and standards that change")
-    console.print(f"Wrote to {args.out}")
+
+def run_compare(args: argparse.Namespace) -> int:
+    """``geo compare``."""
+    from geo.outputs.planning import write_comparison
+    from geo.planning.compare import compare
+
+    comp = compare(computed_study(args.study), args.scenario)
+    write_comparison(comp, args.out)
+    for n in comp.applied.notes:
+        out(f"- {n}")
+    out(frame_table(comp.applied.changes[["project", "action", "id", "detail"]],
+                    "Changes applied"))
+    t = comp.table
+    cols = ["township", "standard", "covered_population_before", "covered_population_after",
+            "covered_population_change", "covered_share_after", "median_minutes_change"]
+    changed = t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
+        columns=lambda c: c.replace("covered_population", "pop").replace(
+            "median_minutes", "median_min"))
+    out(frame_table(changed, "Townships and standards that change"))
+    out(f"Wrote to {args.out}")
+    return 0

@@ -3,7 +3,7 @@
 folium pages load Leaflet and plugins from CDNs when opened. :func:`trim_defaults` drops the
 defaults ``geo`` maps do not use (Bootstrap, Font Awesome, awesome-markers) and
 :func:`inline_assets` replaces every remaining ``<script src>`` / ``<link rel=stylesheet>``
-by the file of the same name in ``geo/_vendor`` (see its README for versions and licences),
+by the file of the same name in ``geo/outputs/_vendor`` (see its README for versions and licences),
 with the images a stylesheet names turned into ``data:`` URIs. A page that would still load a
 script or stylesheet from the network is refused. Base-map *tiles* stay online: they are a
 layer the user may switch to, and the map draws without them.
@@ -17,6 +17,8 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from geo.errors import OfflineError
 
 __all__ = ["VENDOR", "OfflineError", "inline_assets", "trim_defaults"]
 
@@ -42,10 +44,6 @@ _LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="([^"]+)"\s*/?>')
 _CSS_URL = re.compile(r"url\((['\"]?)([^)'\"#]+)\1\)")
 
 
-class OfflineError(RuntimeError):
-    """A page would load a script or stylesheet that is not vendored."""
-
-
 def trim_defaults(m: Any) -> None:
     """Keep only Leaflet and jQuery among the map's default scripts and stylesheets."""
     m.default_js = [("leaflet", _LEAFLET_JS), ("jquery", _JQUERY)]
@@ -56,8 +54,8 @@ def _vendored(url: str) -> Path:
     name = url.rsplit("/", 1)[-1].split("?", 1)[0]
     if name not in _FILES:
         raise OfflineError(
-            f"the map loads {url}, which is not vendored in geo/_vendor: vendor it (see "
-            "geo/_vendor/README.md) or drop the plugin that needs it"
+            f"the map loads {url}, which is not vendored in geo/outputs/_vendor: vendor it (see "
+            "geo/outputs/_vendor/README.md) or drop the plugin that needs it"
         )
     return VENDOR / _FILES[name]
 

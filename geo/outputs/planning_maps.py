@@ -22,14 +22,14 @@ from geo.outputs import offline as _offline
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison
     from geo.planning.sites import SitingRun
-    from geo.study import StudyResult
+    from geo.study import ComputedStudy
 
 __all__ = ["change_map", "siting_map"]
 
 _OSM = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 
-def _base(result: StudyResult, title: str, notes: Sequence[str]) -> folium.Map:
+def _base(result: ComputedStudy, title: str, notes: Sequence[str]) -> folium.Map:
     minx, miny, maxx, maxy = result.area.to_crs(4326).total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None,
                    control_scale=True)
@@ -49,7 +49,7 @@ def _base(result: StudyResult, title: str, notes: Sequence[str]) -> folium.Map:
     return m
 
 
-def _cells(result: StudyResult, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
+def _cells(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
     """Demand cells (grid demand) or small squares round demand points, dissolved."""
     dem = result.demand
     cells = result.cells
@@ -65,7 +65,7 @@ def _cells(result: StudyResult, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(geometry=[merged], crs=4326)
 
 
-def _area_layer(m: folium.Map, result: StudyResult, mask: npt.NDArray[np.bool_], name: str,
+def _area_layer(m: folium.Map, result: ComputedStudy, mask: npt.NDArray[np.bool_], name: str,
                 color: str, show: bool = True) -> None:
     gdf = _cells(result, mask)
     if len(gdf):

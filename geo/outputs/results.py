@@ -12,18 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
 from geo.errors import InputFileError, StudyError
+from geo.study import ComputedStudy, input_fingerprint
 
-if TYPE_CHECKING:
-    from geo.study import StudyResult
-
-__all__ = ["LAYERS", "Results", "from_study", "read_gpkg", "write_gpkg"]
+__all__ = ["LAYERS", "Results", "from_study", "read_gpkg", "read_layer", "write_gpkg"]
 
 #: layers of results.gpkg (``demand``, ``isochrones`` are written too, for GIS use)
 LAYERS = ("facilities", "townships", "area", "coverage", "summary", "bands", "gaps", "metadata")
@@ -48,37 +45,43 @@ class Results:
     bands: gpd.GeoDataFrame
     gaps: gpd.GeoDataFrame
     extra: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    #: what the run read (the run summary's "Read" lines)
+    facts: list[str] = field(default_factory=list)
+    #: the study file of the run, and the SHA-256 of each input by role
+    study_file: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def standards(self) -> list[str]:
         return list(dict.fromkeys(self.coverage["standard"].astype(str)))
 
 
-def _sources(result: StudyResult) -> list[tuple[str, str]]:
+def _sources(result: ComputedStudy) -> list[tuple[str, str]]:
     s = result.study
     out = [
-        ("facilities", f"{s.facilities['path'].name} ({len(result.facilities)} facilities)"),
-        ("roads", f"{s.roads['path'].name}: © OpenStreetMap contributors (ODbL 1.0)"),
-        ("study area", Path(s.area["boundary"]).name),
+        ("facilities", f"{s.facilities.path.name} ({len(result.facilities)} facilities)"),
+        ("roads", f"{s.roads.path.name}: © OpenStreetMap contributors (ODbL 1.0)"),
+        ("study area", s.area.boundary.name),
     ]
     t = s.townships
-    if "boundaries" in t:
-        out.append(("townships", Path(t["boundaries"]).name))
+    if t.boundaries is not None:
+        out.append(("townships", t.boundaries.name))
     else:
-        out.append(("townships", f"approximate areas from the seats in {Path(t['seats']).name}"))
+        assert t.seats is not None
+        out.append(("townships", f"approximate areas from the seats in {t.seats.name}"))
     out.append(("population", str(result.demand.attrs.get("population_method", "as given"))))
     out += [(f"standard {std.name}", std.citation) for std in result.standards]
     return out
 
 
-def _with_labels(result: StudyResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _with_labels(result: ComputedStudy) -> tuple[pd.DataFrame, pd.DataFrame]:
     zh = {std.name: std.label_zh for std in result.standards}
     cov = result.coverage.assign(label_zh=result.coverage["standard"].map(zh).fillna(""))
     summ = result.summary.assign(label_zh=result.summary["standard"].map(zh).fillna(""))
     return cov, summ
 
 
-def from_study(result: StudyResult) -> Results:
+def from_study(result: ComputedStudy) -> Results:
     """The drawable results of a run."""
     study = result.study
     cov, summ = _with_labels(result)
@@ -88,11 +91,13 @@ def from_study(result: StudyResult) -> Results:
     town = town.merge(wide, left_on="township", right_index=True, how="left")
     return Results(
         name=study.name, title=study.title, language=study.language,
-        map_standard=study.map_standard or result.standards[0].name,
+        map_standard=study.map_standard,
         created=dt.date.today().isoformat(), assumptions=list(result.assumptions),
         sources=_sources(result), facilities=result.facilities, townships=town,
         area=result.area, coverage=cov, summary=summ, bands=result.bands, gaps=result.gaps,
         extra={"demand": result.demand, "isochrones": result.isochrones},
+        facts=list(result.facts), study_file=str(study.path),
+        inputs=input_fingerprint(study),
     )
 
 
@@ -110,6 +115,9 @@ def _metadata(res: Results) -> gpd.GeoDataFrame:
             ("map_standard", res.map_standard), ("created", res.created)]
     rows += [(f"assumption_{i + 1}", a) for i, a in enumerate(res.assumptions)]
     rows += [(f"source_{i + 1}", f"{k}\t{v}") for i, (k, v) in enumerate(res.sources)]
+    rows += [(f"fact_{i + 1}", f) for i, f in enumerate(res.facts)]
+    rows += [("study_file", res.study_file)] if res.study_file else []
+    rows += [(f"input_{role}", digest) for role, digest in res.inputs.items()]
     return _table(pd.DataFrame(rows, columns=["key", "value"]))
 
 
@@ -126,7 +134,7 @@ def write_gpkg(res: Results, path: Path) -> None:
     _metadata(res).to_file(path, layer="metadata", driver="GPKG")
 
 
-def _read(path: Path, layer: str) -> gpd.GeoDataFrame:
+def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
     return gpd.read_file(path, layer=layer).drop(columns="basis", errors="ignore")
 
 
@@ -152,21 +160,25 @@ def read_gpkg(path: str | Path) -> Results:
             f"{p} lacks layer(s) {missing}: it was written by an older geo or another tool; "
             "re-run the study (geo run STUDY.toml --out DIR) to write a complete results.gpkg"
         )
-    meta = dict(zip(*(_read(p, "metadata")[c].astype(str) for c in ("key", "value")), strict=True))
-    cov = pd.DataFrame(_read(p, "coverage").drop(columns="geometry"))
-    summ = pd.DataFrame(_read(p, "summary").drop(columns="geometry"))
+    kv = read_layer(p, "metadata")
+    meta = dict(zip(kv["key"].astype(str), kv["value"].astype(str), strict=True))
+    cov = pd.DataFrame(read_layer(p, "coverage").drop(columns="geometry"))
+    summ = pd.DataFrame(read_layer(p, "summary").drop(columns="geometry"))
     for df in (cov, summ):
         if "note" in df:
             df["note"] = df["note"].fillna("")
     n_assume = sum(k.startswith("assumption_") for k in meta)
     n_source = sum(k.startswith("source_") for k in meta)
+    n_fact = sum(k.startswith("fact_") for k in meta)
     return Results(
         name=meta.get("study", p.stem), title=meta.get("title", p.stem),
         language=meta.get("language", "zh"), map_standard=meta.get("map_standard", ""),
         created=meta.get("created", ""),
         assumptions=[meta[f"assumption_{i + 1}"] for i in range(n_assume)],
         sources=[tuple(meta[f"source_{i + 1}"].split("\t", 1)) for i in range(n_source)],
-        facilities=_read(p, "facilities"), townships=_read(p, "townships"),
-        area=_read(p, "area"), coverage=cov, summary=summ, bands=_read(p, "bands"),
-        gaps=_read(p, "gaps"),
+        facilities=read_layer(p, "facilities"), townships=read_layer(p, "townships"),
+        area=read_layer(p, "area"), coverage=cov, summary=summ, bands=read_layer(p, "bands"),
+        gaps=read_layer(p, "gaps"), facts=[meta[f"fact_{i + 1}"] for i in range(n_fact)],
+        study_file=meta.get("study_file", ""),
+        inputs={k[len("input_"):]: v for k, v in meta.items() if k.startswith("input_")},
     )

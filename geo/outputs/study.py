@@ -22,7 +22,7 @@ from geo.outputs import figures, maps, report
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
 if TYPE_CHECKING:
-    from geo.study import StudyResult
+    from geo.study import ComputedStudy
 
 __all__ = ["OUTPUT_FILES", "redraw_map", "write_atomically", "write_outputs"]
 
@@ -79,7 +79,7 @@ def redraw_map(
     return maps.save_map(m, out)  # type: ignore[arg-type]
 
 
-def summary_text(result: StudyResult) -> str:
+def summary_text(result: ComputedStudy) -> str:
     """The run summary: what was read, assumptions, totals per standard, timings."""
     lines = [f"# {result.study.title}", "", "## Read"]
     lines += [f"- {f}" for f in result.facts]
@@ -134,7 +134,7 @@ def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], object]
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
+def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:
     """Write all outputs (:data:`OUTPUT_FILES`) into ``out_dir`` atomically."""
     res = from_study(result)
     pngs: list[Path] = []

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo import io, population
+from geo import io, population, settings
 from geo.errors import SitingError
 from geo.network.graph import Network
 from geo.routing.travel import snap_points
@@ -119,7 +119,7 @@ def filter_candidates(
     area: gpd.GeoDataFrame | None = None,
     net: Network | None = None,
     max_road_m: float | None = None,
-    exclude_classes: tuple[str, ...] = ("motorway",),
+    exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
 ) -> gpd.GeoDataFrame:
     """Keep candidates inside ``area`` and within ``max_road_m`` of a usable road.
 

@@ -1,6 +1,6 @@
 """Before/after comparison of a scenario, township by township and standard by standard.
 
-The study is run as is (before); the scenario is applied to copies of its facilities
+The computed study is the "before"; the scenario is applied to copies of its facilities
 (and roads: the network is rebuilt when it adds any); travel times are measured again
 on the same demand points and the same township areas (after). Township areas derived
 from seats are kept from the "before" network, so the two columns compare like with like.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +17,7 @@ import pandas as pd
 
 from geo.coverage import coverage_table, weighted_quantile
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
-from geo.standards import load_standards
-from geo.study import StudyResult, build_networks, run_study, standard_minutes
+from geo.study import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
 
@@ -35,7 +33,7 @@ CHANGE_COLUMNS = _KEYS + [f"{m}_{w}" for m in _MEASURES for w in ("before", "aft
 class Comparison:
     """A scenario compared with the study as it is."""
 
-    study: StudyResult
+    study: ComputedStudy
     scenario: Scenario
     applied: Applied
     minutes_before: dict[str, FloatArray]
@@ -54,7 +52,7 @@ def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     return out[CHANGE_COLUMNS]
 
 
-def _county_rows(res: StudyResult, minutes: dict[str, FloatArray], name: str) -> pd.DataFrame:
+def _county_rows(res: ComputedStudy, minutes: dict[str, FloatArray], name: str) -> pd.DataFrame:
     pop = res.demand["population"].to_numpy(dtype=float)
     rows = []
     for std in res.standards:
@@ -70,23 +68,19 @@ def _county_rows(res: StudyResult, minutes: dict[str, FloatArray], name: str) ->
     return pd.DataFrame(rows)
 
 
-def compare(study_path: str | Path, scenario: str, *,
-            result: StudyResult | None = None) -> Comparison:
-    """Run the study before and after ``scenario`` (a name under ``scenarios/`` beside
-    the study file, or a path) and tabulate the change per township and standard."""
-    result = result or run_study(study_path, None)
-    study = result.study
-    scen = load_scenario(find_scenario(scenario, study.path))
-    sset = load_standards(study.standards["file"], study.standards.get("overrides"))
-    applied = apply_scenario(scen, result.facilities, sset)
+def compare(result: ComputedStudy, scenario: str) -> Comparison:
+    """The computed study before and after ``scenario`` (a name under ``scenarios/``
+    beside the study file, or a path), tabulated per township and standard."""
+    scen = load_scenario(find_scenario(scenario, result.study.path))
+    applied = apply_scenario(scen, result.facilities, result.standard_set)
     stds = result.standards
-    nets = result.networks
+    nets = None
     if applied.roads is not None:
-        nets = build_networks(study, set(nets), applied.roads)
+        nets = result.networks_with(applied.roads)
         applied.notes.append(f"network rebuilt with {len(applied.roads)} new road line(s)")
-    before, _, notes_b = standard_minutes(study, stds, result.facilities, result.networks,
-                                          result.demand)
-    after, _, notes_a = standard_minutes(study, stds, applied.facilities, nets, result.demand)
+    before, notes_b = result.travel.minutes, result.travel.notes
+    after_t = result.travel_to(applied.facilities, nets)
+    after, notes_a = after_t.minutes, after_t.notes
     names = result.demand["township"].to_numpy(dtype=object)
     pop = result.demand["population"]
     order = list(result.townships["township"])

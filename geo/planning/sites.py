@@ -1,11 +1,11 @@
-"""Siting and designation on a study: candidates, coverage structure, model, tables.
+"""Siting and designation on a computed study: candidates, coverage structure, model, tables.
 
 :func:`site` answers "where should the next P facilities go?" for one standard;
 :func:`designate` answers "which k existing facilities should take on a role?" (e.g.
-which township health centres become ambulance bases). Both run the study once
-(:func:`geo.study.run_study`), build the sparse coverage structure with
-:func:`geo.travel.reach_matrix`, keep the existing eligible facilities fixed, and
-solve with :mod:`geo.siting`.
+which township health centres become ambulance bases). Both start from a
+:class:`~geo.study.ComputedStudy` (its networks, demand and minutes), build the sparse
+coverage structure with :func:`geo.routing.travel.reach_matrix`, keep the existing
+eligible facilities fixed, and solve with :mod:`geo.siting`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import io
+from geo import inputs, settings
 from geo.errors import SitingError
 from geo.planning import candidates as cands
 from geo.routing.travel import reach_matrix
 from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
 from geo.standards import Standard
-from geo.study import StudyResult, run_study, snap_places
+from geo.study import ComputedStudy
 
 __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
 
@@ -40,7 +40,7 @@ FloatArray = npt.NDArray[np.float64]
 class SitingRun:
     """A solved siting or designation question and what it was asked on."""
 
-    study: StudyResult
+    study: ComputedStudy
     standard: Standard
     minutes: float
     candidates: gpd.GeoDataFrame
@@ -65,21 +65,13 @@ class DesignationRun(SitingRun):
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _standard(result: StudyResult, name: str) -> Standard:
-    for s in result.standards:
-        if s.name == name:
-            return s
-    raise SitingError(f"standard {name!r} is not used by this study; it uses "
-                      f"{[s.name for s in result.standards]} ([standards] use)")
-
-
 def _metric(gdf: gpd.GeoDataFrame, crs: object) -> FloatArray:
     g = gdf.geometry.to_crs(crs)
     return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
 
 
 def build_problem(
-    result: StudyResult, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
+    result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
     cutoff_minutes: float | None = None, existing: bool = True,
 ) -> SitingProblem:
     """The coverage structure of ``sites`` over the study's demand for one standard.
@@ -88,11 +80,9 @@ def build_problem(
     direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
     facilities give ``existing_s`` (their times as the study measured them).
     """
-    net = result.networks[std.mode]
-    study = result.study
     reach = reach_matrix(
-        net, snap_places(study, net, sites), snap_places(study, net, result.demand),
-        access_speed_kmh=study.access_kmh(std.mode),
+        result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
+        access_speed_kmh=result.study.access_kmh(std.mode),
         max_seconds=60.0 * float(cutoff_minutes or minutes), direction=std.direction,
     )
     col = f"minutes_{std.name}"
@@ -103,7 +93,7 @@ def build_problem(
                          threshold_s=60.0 * minutes, existing_s=existing_s)
 
 
-def _township_of(result: StudyResult, sites: gpd.GeoDataFrame) -> list[str]:
+def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
     crs = result.networks["drive"].crs
     pts = gpd.GeoDataFrame(geometry=sites.geometry.to_crs(crs).to_numpy(), crs=crs)
     polys = result.townships[["township", "geometry"]].to_crs(crs)
@@ -111,7 +101,7 @@ def _township_of(result: StudyResult, sites: gpd.GeoDataFrame) -> list[str]:
     return [str(hit.get(i, "")) for i in range(len(sites))]
 
 
-def _table(run_like: tuple[StudyResult, gpd.GeoDataFrame, SitingResult]) -> pd.DataFrame:
+def _table(run_like: tuple[ComputedStudy, gpd.GeoDataFrame, SitingResult]) -> pd.DataFrame:
     result, sites, res = run_like
     chosen = sites.iloc[res.chosen]
     return pd.DataFrame({
@@ -127,7 +117,7 @@ def _table(run_like: tuple[StudyResult, gpd.GeoDataFrame, SitingResult]) -> pd.D
 
 
 def make_candidates(
-    result: StudyResult, source: str, *, spacing_m: float = 2000.0,
+    result: ComputedStudy, source: str, *, spacing_m: float = settings.CANDIDATE_SPACING_M,
     max_road_m: float | None = None, types: Sequence[str] | None = None,
     keep: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
@@ -138,13 +128,9 @@ def make_candidates(
     elif source == "nodes":
         c = cands.node_candidates(net, spacing_m)
     elif source == "seats":
-        t = result.study.townships
-        if "seats" not in t:
+        if result.study.townships.seats is None:
             raise SitingError("candidates 'seats' need [townships] seats in the study file")
-        seats = io.read_facilities(
-            t["seats"], lon_col=t.get("seat_lon_col"), lat_col=t.get("seat_lat_col"),
-            id_col=t.get("seat_name_col", "township"), crs=t.get("seat_crs", "wgs84"))
-        c = cands.seat_candidates(seats, name_col="id")
+        c = cands.seat_candidates(inputs.read_seats(result.study), name_col="township")
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
@@ -156,11 +142,12 @@ def make_candidates(
 
 
 def site(
-    study_path: str | Path, *, standard: str, p: int = 3, model: str = "mclp",
-    candidates: str = "grid", spacing_m: float = 2000.0, max_road_m: float | None = None,
-    minutes: float | None = None, target_share: float | None = None,
-    method: str = "exact", time_limit_s: float = 300.0, result: StudyResult | None = None,
-    capacity_col: str | None = None, people_per_unit: float = 1.0,
+    result: ComputedStudy, *, standard: str, p: int = 3, model: str = "mclp",
+    candidates: str = "grid", spacing_m: float = settings.CANDIDATE_SPACING_M,
+    max_road_m: float | None = None, minutes: float | None = None,
+    target_share: float | None = None, method: str = "exact",
+    time_limit_s: float = settings.SOLVER_TIME_LIMIT_S, capacity_col: str | None = None,
+    people_per_unit: float = 1.0,
 ) -> SitingRun:
     """Where should ``p`` new facilities for ``standard`` go? (see module docs)
 
@@ -173,8 +160,7 @@ def site(
     """
     if model not in MODELS:
         raise SitingError(f"model must be one of {MODELS}, got {model!r}")
-    result = result or run_study(study_path, None)
-    std = _standard(result, standard)
+    std = result.standard(standard)
     mins = float(minutes or std.minutes)
     sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
                             keep=[capacity_col] if capacity_col else [])
@@ -203,9 +189,9 @@ def site(
                      notes)
 
 
-def _role_standard(result: StudyResult, role: str, standard: str | None) -> Standard:
+def _role_standard(result: ComputedStudy, role: str, standard: str | None) -> Standard:
     if standard:
-        return _standard(result, standard)
+        return result.standard(standard)
     for s in result.standards:
         if role in s.facility_types:
             return s
@@ -215,9 +201,9 @@ def _role_standard(result: StudyResult, role: str, standard: str | None) -> Stan
 
 
 def designate(
-    study_path: str | Path, *, from_types: Sequence[str], role: str, k: int = 3,
+    result: ComputedStudy, *, from_types: Sequence[str], role: str, k: int = 3,
     minutes: float | None = None, standard: str | None = None,
-    time_limit_s: float = 300.0, result: StudyResult | None = None,
+    time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
 ) -> DesignationRun:
     """Which ``k`` facilities of ``from_types`` should take on ``role``?
 
@@ -226,7 +212,6 @@ def designate(
     choice maximises the population newly within ``minutes`` (default the standard's)
     of a role facility; the summary reports both that threshold and the standard's.
     """
-    result = result or run_study(study_path, None)
     std = _role_standard(result, role, standard)
     mins = float(minutes or std.minutes)
     fac = result.facilities

@@ -42,6 +42,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
+from geo import settings
 from geo.errors import NetworkError
 from geo.network.graph import CSRGraph, Network
 from geo.routing import _dijkstra
@@ -96,7 +97,7 @@ class Snap:
 
 
 def snap_points(
-    net: Network, xy: FloatArray, *, exclude_classes: tuple[str, ...] = ("motorway",)
+    net: Network, xy: FloatArray, *, exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE
 ) -> Snap:
     """Join points (metric ``xy``) to the nearest segment not of ``exclude_classes``.
 

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from geo import settings
 from geo.errors import SitingError
 from geo.siting import _milp
 from geo.siting import _pmedian as _pm
@@ -260,7 +261,7 @@ def mclp(
     p: int,
     *,
     method: str = "exact",
-    time_limit_s: float = 300.0,
+    time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
     threads: int | None = None,
 ) -> SitingResult:
     """Maximal covering: ``p`` new sites maximising the newly covered population.
@@ -408,7 +409,7 @@ def lscp(
     problem: SitingProblem,
     target_share: float = 1.0,
     *,
-    time_limit_s: float = 300.0,
+    time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
     threads: int | None = None,
 ) -> SitingResult:
     """Set covering: the fewest new sites bringing the covered share to ``target_share``.
@@ -526,7 +527,7 @@ def pmedian(
     *,
     penalty_s: float,
     method: str = "exact",
-    time_limit_s: float = 300.0,
+    time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
     threads: int | None = None,
 ) -> SitingResult:
     """p-median: ``p`` new sites minimising population-weighted seconds.

@@ -50,7 +50,7 @@ def test_bad_modes_and_missing_source(tmp_path: Path, capsys: pytest.CaptureFixt
     src = str(ROOT / "data/roads/luzhai_backbone.geojson")
     assert main(["network", "build", src, "--out", str(tmp_path / "x.npz"),
                  "--modes", "fly"]) == 2
-    assert "--modes" in capsys.readouterr().out
+    assert "--modes" in capsys.readouterr().err
     assert main(["network", "build", str(tmp_path / "none.pbf"), "--out",
                  str(tmp_path / "x.npz")]) == 2
     assert not (tmp_path / "x.npz").exists()

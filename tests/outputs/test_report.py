@@ -95,7 +95,7 @@ def test_geo_map_unknown_standard_keeps_good_map(
     code = main(["map", str(out / "results.gpkg"), "--standard", "dental_20min",
                  "--out", str(target)])
     assert code == 2
-    err = capsys.readouterr().out
+    err = capsys.readouterr().err
     assert "dental_20min" in err and "emergency_1h" in err and "--standard" in err
     assert target.read_text(encoding="utf-8") == "good map"
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
@@ -107,14 +107,14 @@ def test_geo_map_missing_layer_or_file(
     partial = tmp_path / "old.gpkg"
     gpd.read_file(out / "results.gpkg", layer="facilities").to_file(partial, layer="facilities")
     assert main(["map", str(partial), "--out", str(tmp_path / "m.html")]) == 2
-    msg = capsys.readouterr().out
+    msg = capsys.readouterr().err
     assert "lacks layer(s)" in msg and "bands" in msg and "re-run the study" in msg
     assert main(["map", str(tmp_path / "nope.gpkg"), "--out", str(tmp_path / "m.html")]) == 2
-    assert "not found" in capsys.readouterr().out
+    assert "not found" in capsys.readouterr().err
     text = tmp_path / "notes.gpkg"
     text.write_text("not a geopackage", encoding="utf-8")
     assert main(["map", str(text), "--out", str(tmp_path / "m.html")]) == 2
-    assert "GeoPackage" in capsys.readouterr().out
+    assert "GeoPackage" in capsys.readouterr().err
     assert not (tmp_path / "m.html").exists()
 
 

@@ -14,7 +14,7 @@ from pyproj import Geod
 from spopt.locate import LSCP, MCLP, PMedian
 
 from geo.cli import main
-from geo.errors import ScenarioError, SitingError
+from geo.errors import ScenarioError, SitingError, StudyError
 from geo.planning.candidates import filter_candidates, grid_candidates, seat_candidates
 from geo.planning.compare import compare
 from geo.planning.scenario import apply_scenario, load_scenario
@@ -22,7 +22,7 @@ from geo.planning.sites import build_problem, designate, make_candidates, site
 from geo.routing.travel import nearest_facility
 from geo.siting.models import SitingProblem, lscp, mclp, pmedian
 from geo.standards import load_standards
-from geo.study import StudyResult, run_study, snap_places
+from geo.study import ComputedStudy, run_study
 from tests.conftest import ROOT
 
 STUDY = ROOT / "analysis" / "luzhai.toml"
@@ -31,30 +31,30 @@ THC = ["LZ-T05", "LZ-T06", "LZ-T07", "LZ-T08", "LZ-T09"]  # township_health_cent
 
 
 @pytest.fixture(scope="module")
-def luzhai() -> StudyResult:
-    return run_study(STUDY, None)
+def luzhai() -> ComputedStudy:
+    return run_study(STUDY)
 
 
-def _std(res: StudyResult, name: str):  # type: ignore[no-untyped-def]
+def _std(res: ComputedStudy, name: str):  # type: ignore[no-untyped-def]
     return next(s for s in res.standards if s.name == name)
 
 
 # --------------------------------------------------------------------------- designation
 
 
-def _covered(res: StudyResult, ids: list[str], minutes: float) -> float:
+def _covered(res: ComputedStudy, ids: list[str], minutes: float) -> float:
     """Population within ``minutes`` of any of ``ids``, by one multi-source search."""
     net = res.networks["drive"]
     fac = res.facilities[res.facilities["id"].isin(ids)]
-    secs, _ = nearest_facility(net, snap_places(res.study, net, fac),
-                               snap_places(res.study, net, res.demand),
+    secs, _ = nearest_facility(net, res.snap(fac, "drive"),
+                               res.demand_snap("drive"),
                                access_speed_kmh=res.study.access_kmh("drive"))
     return float(res.demand["population"].to_numpy()[secs <= 60 * minutes].sum())
 
 
-def test_designation_is_the_best_of_all_triples(luzhai: StudyResult) -> None:
-    run = designate(STUDY, from_types=["township_health_center"], role="ems_station", k=3,
-                    minutes=30, result=luzhai)
+def test_designation_is_the_best_of_all_triples(luzhai: ComputedStudy) -> None:
+    run = designate(luzhai, from_types=["township_health_center"], role="ems_station", k=3,
+                    minutes=30)
     bases = ["LZ-H01", "LZ-H02"]  # the county hospitals carry the 120 service today
     scores = {t: _covered(luzhai, bases + list(t), 30)
               for t in itertools.combinations(THC, 3)}
@@ -70,18 +70,17 @@ def test_designation_is_the_best_of_all_triples(luzhai: StudyResult) -> None:
                                                    abs=0.5)
 
 
-def test_designation_needs_candidates(luzhai: StudyResult) -> None:
+def test_designation_needs_candidates(luzhai: ComputedStudy) -> None:
     with pytest.raises(SitingError, match="no facility of types"):
-        designate(STUDY, from_types=["village_clinic"], role="ems_station", result=luzhai)
+        designate(luzhai, from_types=["village_clinic"], role="ems_station")
     with pytest.raises(SitingError, match="no standard of this study counts"):
-        designate(STUDY, from_types=["township_health_center"], role="village_clinic",
-                  result=luzhai)
+        designate(luzhai, from_types=["township_health_center"], role="village_clinic")
 
 
 # --------------------------------------------------------------------------- siting
 
 
-def test_luzhai_instances_match_spopt(luzhai: StudyResult) -> None:
+def test_luzhai_instances_match_spopt(luzhai: ComputedStudy) -> None:
     std = _std(luzhai, "primary_care_30min")
     sites = make_candidates(luzhai, "grid", spacing_m=6000)
     full = build_problem(luzhai, std, sites, minutes=30, cutoff_minutes=45, existing=False)
@@ -108,10 +107,9 @@ def test_luzhai_instances_match_spopt(luzhai: StudyResult) -> None:
     assert ours_pm.objective == pytest.approx(theirs.problem.objective.value(), rel=1e-6)
 
 
-def test_site_mclp_table(luzhai: StudyResult) -> None:
+def test_site_mclp_table(luzhai: ComputedStudy) -> None:
     # the 120 bases are all at the county seat: other township seats add coverage
-    run = site(STUDY, standard="emergency_1h", p=2, candidates="seats", minutes=30,
-               result=luzhai)
+    run = site(luzhai, standard="emergency_1h", p=2, candidates="seats", minutes=30)
     t = run.table
     assert list(t.columns) == ["rank", "id", "name", "lon", "lat", "township",
                                "newly_covered_population", "cumulative_covered_share"]
@@ -119,11 +117,11 @@ def test_site_mclp_table(luzhai: StudyResult) -> None:
     base = run.result.base_covered / run.result.total
     assert t["cumulative_covered_share"].iloc[0] > base
     assert (t["township"] == t["name"]).all()  # each seat lies in its own township
-    with pytest.raises(SitingError, match="not used by this study"):
-        site(STUDY, standard="nope", result=luzhai)
+    with pytest.raises(StudyError, match="not used by this study"):
+        site(luzhai, standard="nope")
 
 
-def test_candidates_grid_and_filters(luzhai: StudyResult) -> None:
+def test_candidates_grid_and_filters(luzhai: ComputedStudy) -> None:
     grid = grid_candidates(luzhai.area, 5000, luzhai.demand)
     assert grid["id"].is_unique and (grid["source"] == "grid").all()
     near = filter_candidates(grid, area=luzhai.area, net=luzhai.networks["drive"],
@@ -150,7 +148,7 @@ def test_planned_2025_follows_the_project_list() -> None:
                                                        p01["new_lat"])
 
 
-def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: StudyResult,
+def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: ComputedStudy,
                                                          tmp_path: Path) -> None:
     f = tmp_path / "s.toml"
     f.write_text('[[actions]]\naction = "move"\nid = "LZ-T08"\noffset_m = 500\nbearing = 135\n'
@@ -181,7 +179,7 @@ def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: StudyResult,
     ('[[actions]]\naction = "retype"\nid = "LZ-T08"\ntype = "castle"\n', "castle"),
     ('[[left_out]]\nproject = "P9"\n', "needs a reason"),
 ])
-def test_scenario_errors_name_the_fix(luzhai: StudyResult, tmp_path: Path, text: str,
+def test_scenario_errors_name_the_fix(luzhai: ComputedStudy, tmp_path: Path, text: str,
                                       match: str) -> None:
     f = tmp_path / "bad.toml"
     f.write_text(text, encoding="utf-8")
@@ -190,8 +188,8 @@ def test_scenario_errors_name_the_fix(luzhai: StudyResult, tmp_path: Path, text:
         apply_scenario(load_scenario(f), luzhai.facilities, sset)
 
 
-def test_compare_planned_2025(luzhai: StudyResult) -> None:
-    comp = compare(STUDY, "planned_2025", result=luzhai)
+def test_compare_planned_2025(luzhai: ComputedStudy) -> None:
+    comp = compare(luzhai, "planned_2025")
     t = comp.table
     town = t[t["township"] != "鹿寨县"]
     county = t[t["township"] == "鹿寨县"].set_index("standard")
@@ -207,12 +205,12 @@ def test_compare_planned_2025(luzhai: StudyResult) -> None:
     assert any("left out P03" in n for n in comp.notes)
 
 
-def test_new_road_brings_lagou_closer(luzhai: StudyResult, tmp_path: Path) -> None:
+def test_new_road_brings_lagou_closer(luzhai: ComputedStudy, tmp_path: Path) -> None:
     f = tmp_path / "road.toml"
     f.write_text('[[actions]]\naction = "add_road"\nhighway = "primary"\nmaxspeed = 80\n'
                  'coords = [[109.752928, 24.487206], [110.025633, 24.564732]]\n',
                  encoding="utf-8")
-    comp = compare(STUDY, str(f), result=luzhai)
+    comp = compare(luzhai, str(f))
     row = comp.table.set_index(["township", "standard"]).loc[("拉沟乡", "emergency_1h")]
     assert row["covered_population_change"] > 0 and row["median_minutes_change"] < 0
 
@@ -236,23 +234,22 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
     assert main(["compare", str(STUDY), "--scenario", "nope", "--out", str(out)]) == 2
 
 
-def test_capacity_from_a_candidate_file(luzhai: StudyResult, tmp_path: Path) -> None:
+def test_capacity_from_a_candidate_file(luzhai: ComputedStudy, tmp_path: Path) -> None:
     # a site in north 中渡 newly covers ~16,000 people within 30 min of primary care
     # (see README); 10 beds x 100 people per bed caps what it serves at 1,000
     f = tmp_path / "sites.csv"
     f.write_text("id,name,lon,lat,beds\nS1,north,109.68423,24.796,10\n", encoding="utf-8")
-    free = site(STUDY, standard="primary_care_30min", p=1, candidates=str(f), result=luzhai)
-    capped = site(STUDY, standard="primary_care_30min", p=1, candidates=str(f),
-                  capacity_col="beds", people_per_unit=100, result=luzhai)
+    free = site(luzhai, standard="primary_care_30min", p=1, candidates=str(f))
+    capped = site(luzhai, standard="primary_care_30min", p=1, candidates=str(f),
+                  capacity_col="beds", people_per_unit=100)
     assert free.result.objective > 1000
     assert capped.result.objective == pytest.approx(1000)
     assert capped.table["newly_covered_population"].tolist() == [1000.0]
     with pytest.raises(SitingError, match="no column 'staff'"):
-        site(STUDY, standard="primary_care_30min", candidates=str(f), capacity_col="staff",
-             result=luzhai)
+        site(luzhai, standard="primary_care_30min", candidates=str(f), capacity_col="staff")
 
 
-def test_node_and_facility_candidates(luzhai: StudyResult) -> None:
+def test_node_and_facility_candidates(luzhai: ComputedStudy) -> None:
     from geo.planning.candidates import facility_candidates, node_candidates
 
     net = luzhai.networks["drive"]

@@ -1,0 +1,131 @@
+"""A study's input files, read and checked as its schema says (no routing here).
+
+Each function takes the validated :class:`~geo.schema.Study` and returns frames in
+WGS84: the study area, the facilities (checked against the standards' facility types),
+the township seats or polygons, the demand grid and the demand points with population.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from geo import io, population
+from geo.errors import StudyError
+from geo.network.sources import RoadOptions
+from geo.schema import Study
+from geo.standards import StandardSet, load_standards
+
+__all__ = [
+    "join_population_table",
+    "read_area",
+    "read_demand",
+    "read_facilities",
+    "read_seats",
+    "read_standards",
+    "read_township_polygons",
+    "road_options",
+]
+
+
+def read_standards(study: Study) -> StandardSet:
+    """The standards file with the study's overrides."""
+    return load_standards(study.standards_file, study.standards.overrides)
+
+
+def read_area(study: Study) -> gpd.GeoDataFrame:
+    """The study area as one (multi)polygon named after ``[area] name``."""
+    a = study.area
+    gdf = io.read_boundaries(a.boundary, layer=a.layer)
+    return gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
+                            crs=4326)
+
+
+def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.GeoDataFrame:
+    """The facility list, inside ``area`` as ``[facilities] outside`` says, types checked."""
+    f = study.facilities
+    fac = io.read_facilities(
+        f.path, lon_col=f.lon_col, lat_col=f.lat_col, id_col=f.id_col, crs=f.crs,
+        layer=f.layer, study_area=area, outside=f.outside,  # type: ignore[arg-type]
+    )
+    if "type" not in fac.columns:
+        raise StudyError(
+            f"facility file {f.path} has no 'type' column: the standards pick facilities "
+            f"by type ({', '.join(sorted(known.facility_types))})"
+        )
+    fac["type"] = fac["type"].astype(str).str.strip()
+    known.check_facility_types(fac["type"])
+    if "name" not in fac.columns:
+        fac["name"] = fac["id"]
+    return fac
+
+
+def read_seats(study: Study) -> gpd.GeoDataFrame:
+    """Township seat points with a ``township`` column (``[townships] seats``)."""
+    t = study.townships
+    if t.seats is None:
+        raise StudyError("[townships] seats is not set: this needs township seat points")
+    seats = io.read_facilities(t.seats, lon_col=t.seat_lon_col, lat_col=t.seat_lat_col,
+                               id_col=t.seat_name_col, crs=t.seat_crs)
+    return seats.rename(columns={"id": "township"})
+
+
+def read_township_polygons(study: Study) -> gpd.GeoDataFrame:
+    """Official township polygons (``[townships] boundaries``) with a ``township`` column."""
+    t = study.townships
+    assert t.boundaries is not None
+    polys = io.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col)
+    return polys.rename(columns={"name": "township"})
+
+
+def read_demand(
+    study: Study, area: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Grid cells and their points (the surface drawn), and demand points with population.
+
+    For ``even`` and ``table`` the demand is the grid itself; ``points`` and ``raster``
+    bring their own points, and the grid then only carries the drawn surface. With
+    ``table`` the counts are joined later, once townships exist.
+    """
+    p = study.population
+    cells, points = population.grid_cells(area, p.grid_spacing_m)
+    if p.method == "even":
+        assert p.total is not None
+        return cells, points, population.spread_evenly(points, p.total,
+                                                       label=p.label or "given total")
+    if p.method == "points":
+        assert p.path is not None
+        layer = io.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
+                               lat_col=p.lat_col, crs=p.crs)
+        return cells, points, population.from_points(layer, count_col="population")
+    if p.method == "raster":
+        assert p.path is not None
+        return cells, points, population.from_raster(p.path, area, band=p.band)
+    return cells, points, points.copy()
+
+
+def road_options(study: Study) -> RoadOptions:
+    """``[roads]`` as the network builders take it."""
+    r = study.roads
+    return RoadOptions(
+        layer=r.layer, speeds_kmh=r.speeds_kmh, snap_tolerance_m=r.snap_tolerance_m,
+        include_construction=r.include_construction, unknown_classes=r.unknown_classes,
+        node_crossings=r.node_crossings, min_component_share=r.min_component_share,
+    )
+
+
+def join_population_table(study: Study, demand: gpd.GeoDataFrame,
+                          polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``[population] method = "table"``: township counts spread over their demand points."""
+    p = study.population
+    assert p.path is not None
+    table = io.read_table(p.path)
+    out = population.from_zone_table(demand, polys, table, zone_key="township",
+                                     table_key=p.table_key, count_col=p.count_col)
+    out["township"] = demand["township"].to_numpy()
+    got = float(out["population"].sum())
+    if p.total is not None and abs(got - p.total) > 0.5:
+        raise StudyError(
+            f"[population] total = {p.total:,.0f} disagrees with the table {p.path.name}, "
+            f"whose townships sum to {got:,.0f} people: correct the total or the table, or "
+            "remove [population] total to use the table as it is")
+    return out

@@ -1,0 +1,100 @@
+"""A road source to one network per travel mode: the one place every caller goes through.
+
+A source is a network cache (``.npz`` from ``geo network build``), an OpenStreetMap
+extract (``.osm.pbf``, ``.osm``), a road line layer (GeoJSON, GeoPackage, Shapefile with
+a ``highway`` column) or an online download for an area (osmnx; needs internet). Studies,
+``geo network build`` and scenarios that add roads all build their networks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import io, settings
+from geo.errors import InputFileError, StudyError
+from geo.network.cache import load_networks
+from geo.network.graph import Network
+from geo.network.lines import build_network
+from geo.network.osm import download_network, is_osm_file, network_from_file
+
+__all__ = ["MODES", "RoadOptions", "download_networks", "networks_from_source"]
+
+MODES = ("drive", "walk")
+
+
+@dataclass(frozen=True)
+class RoadOptions:
+    """How a line layer is read and noded (OSM extracts and caches use what applies)."""
+
+    layer: str | None = None
+    speeds_kmh: Mapping[str, float] = field(default_factory=dict)
+    snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
+    include_construction: bool = False
+    unknown_classes: str = "error"
+    node_crossings: bool = True
+    min_component_share: float = settings.MIN_COMPONENT_SHARE
+
+
+def _modes(modes: Iterable[str]) -> list[str]:
+    out = sorted(set(modes))
+    bad = [m for m in out if m not in MODES]
+    if bad or not out:
+        raise StudyError(f"travel modes {bad or '(none)'} are not known: use "
+                         f"{' and/or '.join(MODES)}")
+    return out
+
+
+def networks_from_source(
+    path: str | Path, modes: Iterable[str], options: RoadOptions | None = None,
+    extra_roads: gpd.GeoDataFrame | None = None,
+) -> dict[str, Network]:
+    """One :class:`Network` per mode from the road source at ``path``.
+
+    ``extra_roads`` (WGS84 lines with ``highway`` and optional ``oneway``/``maxspeed``:
+    a scenario's new roads) are noded into a line layer before the build; a cache or an
+    OSM extract cannot take them (:class:`StudyError` says what to do).
+    """
+    o = options or RoadOptions()
+    p = Path(path)
+    wanted = _modes(modes)
+    if not p.is_file():
+        raise InputFileError(f"road source {p} not found: check [roads] path in the study file")
+    adding = extra_roads is not None and len(extra_roads) > 0
+    if adding and (p.suffix == ".npz" or is_osm_file(p)):
+        raise StudyError(
+            f"the scenario adds roads, but the study's roads come from {p.name}, a network "
+            "cache or OSM extract that new lines cannot be noded into: point [roads] path at "
+            "a road line layer (e.g. an export of the extract) to add roads")
+    if p.suffix == ".npz":
+        return load_networks(p, wanted)
+    if is_osm_file(p):
+        return {m: network_from_file(p, mode=m, speeds_kmh=_speeds(o, m),
+                                     min_component_share=o.min_component_share)
+                for m in wanted}
+    roads = io.read_roads(p, layer=o.layer)
+    if adding:
+        assert extra_roads is not None
+        roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)
+    return {
+        m: build_network(
+            roads, mode=m, speeds_kmh=_speeds(o, m), snap_tolerance_m=o.snap_tolerance_m,
+            include_construction=o.include_construction, unknown_classes=o.unknown_classes,
+            node_crossings=o.node_crossings, min_component_share=o.min_component_share)
+        for m in wanted
+    }
+
+
+def _speeds(o: RoadOptions, mode: str) -> dict[str, float] | None:
+    """The study's speed table changes driving speeds only (walking is one speed)."""
+    return dict(o.speeds_kmh) if mode == "drive" and o.speeds_kmh else None
+
+
+def download_networks(polygon: Any, modes: Iterable[str], **kw: Any) -> dict[str, Network]:
+    """One network per mode downloaded through osmnx for a WGS84 polygon (needs internet)."""
+    return {m: download_network(polygon, mode=m, **kw) for m in _modes(modes)}

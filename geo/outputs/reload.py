@@ -1,0 +1,100 @@
+"""A computed study rebuilt from a run's ``results.gpkg``, without recomputing it.
+
+:func:`load_computed` reads the layers a run wrote (facilities, townships, area, demand
+with its per-standard minutes and nearest facility, coverage, summary, bands, gaps,
+isochrones) and the study file the run names, checks that no input changed since
+(SHA-256 of each file), and rebuilds only the road networks from the study's road
+source (instant from a ``.npz`` network cache). Siting, designation and comparison then
+start from it as from a fresh run.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import inputs, population
+from geo.errors import StudyError
+from geo.network.sources import networks_from_source
+from geo.outputs.results import read_gpkg, read_layer
+from geo.schema import load_study
+from geo.study import ComputedStudy, Minutes, input_fingerprint
+
+__all__ = ["load_computed", "results_file"]
+
+log = logging.getLogger(__name__)
+
+
+def results_file(path: str | Path) -> Path:
+    """``results.gpkg`` of a run: the file itself, or inside a run's output folder."""
+    p = Path(path)
+    return p / "results.gpkg" if p.is_dir() else p
+
+
+def _check_inputs(stored: dict[str, str], now: dict[str, str], gpkg: Path, study: Path) -> None:
+    changed = sorted(role for role in set(stored) | set(now) if stored.get(role) != now.get(role))
+    if changed:
+        raise StudyError(
+            f"{gpkg} was computed from other inputs than the study {study} names now "
+            f"(changed: {', '.join(changed)}): re-run the study (geo run {study} --out DIR) "
+            "or pass the study file instead of the results")
+
+
+def _travel(demand: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, summary: pd.DataFrame,
+            names: list[str]) -> Minutes:
+    out = Minutes()
+    index_of = pd.Series(fac.index.to_numpy(), index=fac["id"].astype(str).to_numpy())
+    notes = dict(zip(summary["standard"].astype(str), summary["note"].astype(str), strict=True))
+    for name in names:
+        if notes.get(name):
+            out.notes[name] = notes[name]
+            continue
+        out.minutes[name] = demand[f"minutes_{name}"].to_numpy(dtype=float)
+        ids = demand[f"nearest_{name}"].astype(str)
+        out.nearest[name] = np.where(ids.isin(index_of.index),
+                                     index_of.reindex(ids).fillna(-1).to_numpy(), -1
+                                     ).astype(np.int64)
+    return out
+
+
+def load_computed(path: str | Path) -> ComputedStudy:
+    """The :class:`~geo.study.ComputedStudy` of an earlier run (see module docs).
+
+    ``path`` is a ``results.gpkg`` or the output folder holding it.
+
+    Raises
+    ------
+    geo.errors.InputFileError
+        The file is missing or not a GeoPackage.
+    geo.errors.StudyError
+        It lacks what a reload needs (written by an older geo), names no study file, or
+        an input changed since the run (the message says which and how to re-run).
+    """
+    gpkg = results_file(path)
+    res = read_gpkg(gpkg)
+    if not res.study_file or not res.inputs:
+        raise StudyError(f"{gpkg} does not name its study file and inputs (written by an "
+                         "older geo): re-run the study (geo run STUDY.toml --out DIR)")
+    study = load_study(res.study_file)
+    _check_inputs(res.inputs, input_fingerprint(study), gpkg, study.path)
+    sset = inputs.read_standards(study)
+    stds = sset.select(study.standards.use)
+    fac = read_layer(gpkg, "facilities")
+    demand = read_layer(gpkg, "demand")
+    cells, _ = population.grid_cells(res.area, study.population.grid_spacing_m)
+    nets = networks_from_source(study.roads.path, {s.mode for s in stds} | {"drive"},
+                                inputs.road_options(study))
+    coverage = res.coverage.drop(columns="label_zh", errors="ignore")
+    summary = res.summary.drop(columns="label_zh", errors="ignore")
+    log.info("reloaded %s (%d demand points) without recomputing", gpkg, len(demand))
+    return ComputedStudy(
+        study=study, standard_set=sset, standards=stds, area=res.area, facilities=fac,
+        townships=res.townships[["township", "geometry"]], demand=demand, cells=cells,
+        networks=nets, travel=_travel(demand, fac, summary, [s.name for s in stds]),
+        coverage=coverage, summary=summary, isochrones=read_layer(gpkg, "isochrones"),
+        bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
+    )
