@@ -307,7 +307,7 @@ def run_study(study: str | Path | Study,
         fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=cfg.access_kmh("drive"),
                                     exclude_classes=cfg.access.snap_exclude))
     facts = _facts(cfg, fac, demand, nets, travel.notes)
-    # facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
+    facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
     return ComputedStudy(
         study=cfg, standard_set=sset, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
