@@ -29,10 +29,12 @@ def main(src: Path) -> None:
     luzhai = counties[counties["name"] == "鹿寨县"]
     luzhai.to_file(HERE / "boundaries" / "luzhai_county.geojson", driver="GeoJSON")
     seats = pd.read_csv(src / "township_seats.csv", dtype=str)
+    shutil.copy(src / "township_seats.csv", HERE / "boundaries" / "liuzhou_township_seats.csv")
     seats[seats["county"] == "鹿寨县"].to_csv(
         HERE / "boundaries" / "luzhai_township_seats.csv", index=False
     )
     roads = gpd.read_file(src / "roads_backbone.geojson")
+    shutil.copy(src / "roads_backbone.geojson", HERE / "roads" / "liuzhou_backbone.geojson")
     zone = luzhai.to_crs(32649).buffer(MARGIN_KM * 1000).to_crs(4326).union_all()
     roads[roads.intersects(zone)].to_file(
         HERE / "roads" / "luzhai_backbone.geojson", driver="GeoJSON"

@@ -22,11 +22,12 @@ from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Pol
 
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, InputFileError
 from geo.io import read_boundaries, read_facilities, read_points, read_roads, read_table
+from tests.conftest import ROOT
 
-DATA = Path("/work/shared/data/liuzhou")
-SAMPLE = DATA / "facilities_luzhai.csv"
-SEATS = DATA / "township_seats.csv"
-COUNTIES = DATA / "counties.geojson"
+DATA = ROOT / "data"
+SAMPLE = DATA / "facilities" / "facilities_luzhai.csv"
+SEATS = DATA / "boundaries" / "liuzhou_township_seats.csv"
+COUNTIES = DATA / "boundaries" / "liuzhou_counties.geojson"
 GEOD = Geod(ellps="WGS84")
 
 LUZHAI_IDS = [
@@ -563,7 +564,7 @@ def test_read_roads_explodes_multilines(tmp_path: Path) -> None:
 
 
 def test_read_roads_sample() -> None:
-    gdf = read_roads(DATA / "roads_backbone.geojson")
+    gdf = read_roads(DATA / "roads" / "liuzhou_backbone.geojson")
     assert len(gdf) == 3632
     assert set(gdf.geom_type) == {"LineString"}
     assert {"highway", "construction", "brunnel"} <= set(gdf.columns)

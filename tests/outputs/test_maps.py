@@ -29,8 +29,9 @@ from shapely.geometry import box
 from geo.errors import ColumnError, CoordinateError, GeoError, StandardError
 from geo.outputs.maps import FAIL_OUTLINE_COLOUR, coverage_map, save_map
 from geo.outputs.offline import VENDOR, OfflineError, inline_assets
+from tests.conftest import ROOT
 
-DATA = Path("/work/shared/data/liuzhou")
+DATA = ROOT / "data"
 COUNTY_SEAT = (24.487206, 109.752928)  # lat, lon of the six county-seat facilities
 NOTES = [
     "approximate township areas (nearest township seat by travel time)",
@@ -46,7 +47,6 @@ LABELS = {
     "walk_15min": ("Walk to a health centre within 15 minutes", 15),
 }
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared Liuzhou data not present")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -54,13 +54,14 @@ pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared Liuzhou data n
 
 @pytest.fixture(scope="module")
 def county() -> shapely.MultiPolygon:
-    counties = gpd.read_file(DATA / "counties.geojson")
+    counties = gpd.read_file(DATA / "boundaries" / "liuzhou_counties.geojson")
     return counties.loc[counties["name"] == "鹿寨县"].geometry.iloc[0]
 
 
 @pytest.fixture(scope="module")
 def facilities() -> gpd.GeoDataFrame:
-    df = pd.read_csv(DATA / "facilities_luzhai.csv", dtype=str, keep_default_na=False)
+    df = pd.read_csv(DATA / "facilities" / "facilities_luzhai.csv", dtype=str,
+                     keep_default_na=False)
     lon, lat = df["lon"].astype(float), df["lat"].astype(float)
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
