@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean sysdeps
+.PHONY: demo test lint typecheck check bench clean sysdeps options-doc
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,9 @@ demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's t
 test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the import layers of pyproject.toml [tool.importlinter]
 	$(BIN)/ruff check geo tests data benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -48,3 +49,6 @@ bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmar
 
 clean:
 	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache
+
+options-doc: $(STAMP)  ## regenerate the README's study-file option list from geo/schema.py
+	$(BIN)/python -c "from geo.schema import write_options_doc; write_options_doc('README.md')"

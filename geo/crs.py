@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS
 
+from geo.errors import CoordinateError
+
 __all__ = [
     "InputCRS",
     "bd09_to_gcj02",
@@ -137,7 +139,7 @@ def to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str) -> tuple[Array, A
         return gcj02_to_wgs84(lon, lat)
     if key == "bd09":
         return bd09_to_wgs84(lon, lat)
-    raise ValueError(
+    raise CoordinateError(
         f"unknown input coordinate system {crs!r}: use one of wgs84, gcj02 (AMap, Tencent), "
         "bd09 (Baidu)"
     )

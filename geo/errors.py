@@ -16,6 +16,7 @@ __all__ = [
     "NetworkError",
     "OfflineError",
     "OutputError",
+    "QueryError",
     "ScenarioError",
     "SitingError",
     "StandardError",
@@ -73,3 +74,8 @@ class OfflineError(GeoError):
 
 class OutputError(GeoError):
     """An output folder or file cannot be written (permissions, space, another run)."""
+
+
+class QueryError(GeoError):
+    """A travel-time query is malformed: thresholds, speeds, modes or directions out of
+    range, or points snapped to another network."""

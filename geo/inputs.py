@@ -35,7 +35,7 @@ def read_standards(study: Study) -> StandardSet:
 def read_area(study: Study) -> gpd.GeoDataFrame:
     """The study area as one (multi)polygon named after ``[area] name``."""
     a = study.area
-    gdf = io.read_boundaries(a.boundary, layer=a.layer)
+    gdf = io.read_boundaries(a.boundary, layer=a.layer, crs=a.crs)
     return gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
                             crs=4326)
 
@@ -73,7 +73,7 @@ def read_township_polygons(study: Study) -> gpd.GeoDataFrame:
     """Official township polygons (``[townships] boundaries``) with a ``township`` column."""
     t = study.townships
     assert t.boundaries is not None
-    polys = io.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col)
+    polys = io.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs)
     return polys.rename(columns={"name": "township"})
 
 
@@ -107,7 +107,7 @@ def road_options(study: Study) -> RoadOptions:
     """``[roads]`` as the network builders take it."""
     r = study.roads
     return RoadOptions(
-        layer=r.layer, speeds_kmh=r.speeds_kmh, snap_tolerance_m=r.snap_tolerance_m,
+        layer=r.layer, crs=r.crs, speeds_kmh=r.speeds_kmh, snap_tolerance_m=r.snap_tolerance_m,
         include_construction=r.include_construction, unknown_classes=r.unknown_classes,
         node_crossings=r.node_crossings, min_component_share=r.min_component_share,
     )

@@ -43,7 +43,11 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度")
 _INPUT_CRS = {"wgs84": "wgs84", "epsg4326": "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
 _CRS_HELP = "use wgs84, gcj02 (AMap, Tencent, Google China) or bd09 (Baidu)"
-_SWAP_FIX = "pass lon_col/lat_col (--lon-col/--lat-col on the command line) or fix the file"
+_SWAP_FIX = ("name the coordinate columns in the study file ([facilities] lon_col/lat_col, "
+             "[townships] seat_lon_col/seat_lat_col, [population] lon_col/lat_col) or fix "
+             "the file")
+_ID_FIX = ("set [facilities] id_col (for a seats file [townships] seat_name_col) in the study "
+           "file naming the id column")
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 _SEPARATORS = {".csv": ",", ".tsv": "\t", ".txt": None}
 _ROW = "__row__"  # private column: how messages name a row ("row 5", "facility 'LZ-T03'")
@@ -149,18 +153,19 @@ def read_points(
     key = _input_crs_key(crs)
     src = _existing(path, "point")
     frame, lon, lat, names = _load_points(src, lon_col, lat_col, key, layer)
-    col = _find_column(frame.columns, count_col, (), "counts", "pass count_col naming it", src)
+    col = _find_column(frame.columns, count_col, (), "counts",
+                       "set [population] count_col in the study file naming it", src)
     if col != "population" and "population" in frame.columns:
         raise ColumnError(
             f"{src} already has a 'population' column but count_col={count_col!r}; "
-            "pass count_col='population' or rename one of the columns"
+            "set [population] count_col = 'population' or rename one of the columns"
         )
     counts = _numeric(frame[col])
     bad = ~np.isfinite(counts) | (counts < 0)
     if bad.any():
         raise ColumnError(
             f"{_offenders(frame, bad, frame[col].map(repr))}: counts in column {col!r} must be "
-            "numbers >= 0; fix those rows, or pass count_col naming the right column"
+            "numbers >= 0; fix those rows, or set [population] count_col naming the right column"
         )
     frame["population"] = counts
     gdf = _make_points(frame, lon, lat, names, key, None)
@@ -213,7 +218,8 @@ def read_boundaries(
     gdf, key = _load_layer(src, layer, ("Polygon", "MultiPolygon"), "boundaries", crs)
     gdf = _repair(gdf, on_invalid, src)
     if name_col is not None:
-        col = _find_column(gdf.columns, name_col, (), "names", "pass name_col naming it", src)
+        col = _find_column(gdf.columns, name_col, (), "names",
+                              "set [townships] name_col in the study file naming it", src)
         gdf["name"] = gdf[col].astype(str)
     return _finish(gdf, src, key)
 
@@ -349,7 +355,8 @@ def _load_vector(src: Path, layer: str | None) -> gpd.GeoDataFrame:
         layers = [str(name) for name in pyogrio.list_layers(src)[:, 0]]
         if (layer is None and len(layers) > 1) or (layer is not None and layer not in layers):
             raise InputFileError(
-                f"{src} has layers {_names(layers)}: pass layer naming one of them"
+                f"{src} has layers {_names(layers)}: name one in the study file ([area] layer, "
+                "[facilities] layer, [townships] layer or [roads] layer, as fits the file)"
                 + ("" if layer is None else f" (there is no layer {layer!r})")
             )
         gdf = gpd.read_file(src, layer=layer, engine="pyogrio")
@@ -403,8 +410,10 @@ def _layer_lonlat(
     if gdf.crs is None:
         if crs is None:
             raise CoordinateError(
-                f"{src} has no coordinate system (no .prj file or CRS in it); pass crs='wgs84' "
-                "(or 'gcj02'/'bd09' for AMap/Baidu data, or an EPSG code such as 'EPSG:4547')"
+                f"{src} has no coordinate system (no .prj file or CRS in it): say what it is "
+                "in the study file ([area] crs, [townships] crs or [roads] crs, whichever "
+                "names this file): 'wgs84', 'gcj02'/'bd09' for AMap/Baidu data, or an EPSG "
+                "code such as 'EPSG:4547'"
             )
         gdf = gdf.set_crs(target or "EPSG:4326")
     file_crs = CRS.from_user_input(gdf.crs)
@@ -413,7 +422,7 @@ def _layer_lonlat(
     ):
         raise CoordinateError(
             f"{src} says its coordinate system is {file_crs.name} but crs={crs!r} was given; "
-            "drop the crs option, or fix the file's coordinate system"
+            "remove crs for this file from the study file, or fix the file's coordinate system"
         )
     label = key or ("wgs84" if _is_wgs84(file_crs) else str(file_crs.to_string()))
     return gdf.to_crs("EPSG:4326"), label
@@ -490,7 +499,7 @@ def _coordinate_columns(
     """Longitude and latitude columns: given, or found by common names."""
     lowered = {str(c).lower() for c in columns}
     others = [f"{k}_lon" for k in ("wgs84", "gcj02", "bd09") if k != key and f"{k}_lon" in lowered]
-    fix = "pass lon_col/lat_col (--lon-col/--lat-col on the command line)"
+    fix = _SWAP_FIX.replace(" or fix the file", "")
     fix += f" (the file has {_names(others)}: is crs={key!r} right?)" if others else ""
     found = []
     for axis, wanted, plain in (("lon", lon_col, _LON_NAMES), ("lat", lat_col, _LAT_NAMES)):
@@ -522,12 +531,12 @@ def _find_column(
 
 def _take_ids(frame: pd.DataFrame, id_col: str, src: Path) -> pd.DataFrame:
     """Rename the id column to ``id`` (strings); refuse missing and duplicate ids."""
-    col = _find_column(frame.columns, id_col, (), "facility ids", "pass id_col naming it", src)
+    col = _find_column(frame.columns, id_col, (), "facility ids", _ID_FIX, src)
     ids = frame[col].map(lambda v: None if pd.isna(v) else str(v).strip() or None)
     if ids.isna().any():
         raise DuplicateIdError(
             f"{_offenders(frame, ids.isna())} of {src} has no id in column {col!r}: every "
-            "facility needs a unique id; fill them in, or pass id_col naming another column"
+            f"facility needs a unique id; fill them in, or {_ID_FIX} (another column)"
         )
     dup = ids.duplicated(keep=False)
     if dup.any():
@@ -535,7 +544,7 @@ def _take_ids(frame: pd.DataFrame, id_col: str, src: Path) -> pd.DataFrame:
         listed = "; ".join(f"{ident!r} ({where})" for ident, where in rows.items())
         raise DuplicateIdError(
             f"duplicate facility ids in {src}: {listed}; ids must be unique: rename the "
-            "duplicates, or pass id_col naming a column of unique ids"
+            f"duplicates, or {_ID_FIX} (a column of unique ids)"
         )
     if col != "id" and "id" in frame.columns:
         logger.info("%s: ids come from %r; its column 'id' is kept as 'id_original'", src, col)

@@ -23,6 +23,9 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
 from geo import settings
 from geo.errors import InputFileError, StudyError
 
@@ -40,7 +43,9 @@ __all__ = [
     "TownshipsSection",
     "closest",
     "load_study",
+    "options_doc_block",
     "options_text",
+    "write_options_doc",
 ]
 
 _REQUIRED = object()  # marks a key without a default
@@ -49,16 +54,17 @@ _REQUIRED = object()  # marks a key without a default
 def opt(
     default: Any, doc: str, *, choices: tuple[str, ...] | None = None,
     lo: float | None = None, hi: float | None = None, lo_open: bool = False,
-    path: bool = False, required: bool = False,
+    path: bool = False, required: bool = False, crs: bool = False,
 ) -> Any:
     """A schema field: ``default`` (or ``required``), a one-line ``doc``, and checks.
 
     ``choices`` are the allowed values (for a list, of each item; for a table, of each
     key); ``lo``/``hi`` bound numbers (``lo_open``: strictly above ``lo``); ``path``
-    marks a file path, made absolute relative to the study file.
+    marks a file path, made absolute relative to the study file; ``crs`` a coordinate
+    system name or EPSG code.
     """
     meta = {"doc": doc, "choices": choices, "lo": lo, "hi": hi, "lo_open": lo_open,
-            "path": path, "required": required}
+            "path": path, "required": required, "crs": crs}
     if isinstance(default, (list, dict, tuple)):
         frozen = tuple(default) if isinstance(default, (list, tuple)) else dict(default)
         return field(default_factory=lambda: frozen, metadata=meta)
@@ -72,6 +78,8 @@ def closest(word: str, valid: typing.Iterable[str]) -> str:
 
 
 _CRS = ("wgs84", "gcj02", "bd09")
+_LAYER_CRS_DOC = ("coordinate system of a file without one (no .prj): wgs84, gcj02, bd09 or "
+                  "an EPSG code such as EPSG:4547 (default: the file's own)")
 _ROAD_CLASSES = tuple(sorted({*settings.DRIVE_SPEEDS_KMH, *settings.WALK_ONLY_CLASSES}))
 
 
@@ -95,6 +103,7 @@ class AreaSection:
                          "joined)", path=True, required=True)
     layer: str | None = opt(None, "layer of a multi-layer boundary file (GeoPackage)")
     name: str | None = opt(None, "name of the area in the outputs (default: the study name)")
+    crs: str | None = opt(None, _LAYER_CRS_DOC, crs=True)
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ class TownshipsSection:
                                   path=True)
     layer: str | None = opt(None, "layer of a multi-layer boundaries file")
     name_col: str = opt("name", "township name column of the boundaries file")
+    crs: str | None = opt(None, "boundaries file: " + _LAYER_CRS_DOC, crs=True)
     seats: Path | None = opt(None, "township seat points (CSV or vector file); areas are "
                              "derived from them and labelled approximate", path=True)
     seat_name_col: str = opt("township", "township name column of the seats file")
@@ -147,6 +157,7 @@ class RoadsSection:
                      "GeoPackage, Shapefile), an OSM extract (.osm.pbf, .osm) or a network "
                      "cache (.npz from `geo network build`)", path=True, required=True)
     layer: str | None = opt(None, "layer of a multi-layer road file")
+    crs: str | None = opt(None, "road line layer: " + _LAYER_CRS_DOC, crs=True)
     include_construction: bool = opt(False, "treat roads under construction as open")
     snap_tolerance_m: float = opt(settings.SNAP_TOLERANCE_M, "line ends closer than this "
                                   "are joined (gap closing, metres; line layers)",
@@ -339,6 +350,19 @@ def _choice(value: str, where: str, choices: tuple[str, ...] | None) -> str:
     return value
 
 
+def _crs(value: str, where: str) -> str:
+    if value.lower() in _CRS:
+        return value.lower()
+    try:
+        if not value.upper().startswith("EPSG:"):
+            raise CRSError(value)
+        CRS.from_user_input(value)
+    except CRSError:
+        raise StudyError(f"{where} = {value!r} is not a coordinate system this tool reads: give "
+                         f"{', '.join(_CRS)} or an EPSG code such as 'EPSG:4547'") from None
+    return value.upper()
+
+
 def _value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: Path) -> Any:
     """``value`` checked against the field's type and constraints, converted."""
     hint = _base(hint)
@@ -358,6 +382,8 @@ def _value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: 
             raise wrong if not isinstance(value, str) else StudyError(f"{where} is empty")
         if hint is Path:
             return (base / value).resolve()
+        if meta.get("crs"):
+            return _crs(value, where)
         return _choice(value, where, meta.get("choices"))
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -416,7 +442,8 @@ def _check_overrides(std: StandardsSection) -> None:
 def _cross_checks(sec: dict[str, Any], where: Path) -> None:
     t: TownshipsSection = sec["townships"]
     if t.boundaries is None and t.seats is None:
-        raise StudyError("[townships] needs either 'boundaries' (a township polygon file) or "
+        raise StudyError("the [townships] section needs either 'boundaries' (a township polygon "
+                         "file) or "
                          "'seats' (township seat points, from which approximate areas are "
                          "derived)")
     std: StandardsSection = sec["standards"]
@@ -513,3 +540,22 @@ def options_text(markdown: bool = True) -> str:
             doc = f.metadata["doc"] + (f" ({tail})" if tail else "")
             lines.append(f"  - `{f.name}`: {doc}" if markdown else f"    {f.name}: {doc}")
     return "\n".join(lines) + "\n"
+
+
+_DOC_START = "<!-- options:start (generated by `make options-doc` from geo/schema.py) -->\n"
+_DOC_END = "<!-- options:end -->"
+
+
+def options_doc_block(text: str) -> str:
+    """The generated option list between the README's markers (what is there now)."""
+    a, b = text.index(_DOC_START) + len(_DOC_START), text.index(_DOC_END)
+    return text[a:b]
+
+
+def write_options_doc(readme: str | Path) -> None:
+    """Rewrite the option list between the markers of ``readme`` from the schema."""
+    p = Path(readme)
+    text = p.read_text(encoding="utf-8")
+    old = options_doc_block(text)
+    p.write_text(text.replace(_DOC_START + old + _DOC_END,
+                              _DOC_START + options_text() + _DOC_END), encoding="utf-8")

@@ -45,6 +45,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from geo.errors import QueryError
+
 __all__ = [
     "ACCESS_SPEED_KMH",
     "CANDIDATE_SPACING_M",
@@ -124,4 +126,4 @@ def default_speeds(mode: str) -> dict[str, float]:
     if mode == "walk":
         classes = [k for k in DRIVE_SPEEDS_KMH if k not in WALK_EXCLUDED]
         return dict.fromkeys([*classes, *WALK_ONLY_CLASSES], WALK_SPEED_KMH)
-    raise ValueError(f"unknown travel mode {mode!r}: use 'drive' or 'walk'")
+    raise QueryError(f"unknown travel mode {mode!r}: use 'drive' or 'walk'")

@@ -12,7 +12,8 @@ A *tier* is the level of the Chinese three-tier rural health system a facility b
 ============  ===================================================================
 
 The map popup gives, per facility, the minutes *by road* to the nearest other facility of
-the same tier (a referral or backup partner): times come from :func:`geo.travel.nearest_facility`
+the same tier (a referral or backup partner): times come from
+:func:`geo.routing.travel.nearest_facility`
 on the drive network, from the facility out, with the same access legs as the study.
 """
 

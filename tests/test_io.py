@@ -326,7 +326,7 @@ def test_unknown_lon_column(tmp_path: Path) -> None:
         read_facilities(SAMPLE, lon_col="经度")
     assert "'经度'" in str(err.value)
     assert "'lon'" in str(err.value)
-    assert "--lon-col" in str(err.value)
+    assert "[facilities] lon_col" in str(err.value)
 
 
 def test_no_coordinate_columns_found(tmp_path: Path) -> None:
@@ -334,7 +334,7 @@ def test_no_coordinate_columns_found(tmp_path: Path) -> None:
     with pytest.raises(ColumnError) as err:
         read_facilities(path)
     message = str(err.value)
-    assert "longitude" in message and "'east'" in message and "--lon-col" in message
+    assert "longitude" in message and "'east'" in message and "[facilities] lon_col" in message
 
 
 def test_wgs84_columns_with_crs_gcj02_point_at_the_crs_option(tmp_path: Path) -> None:
@@ -361,7 +361,7 @@ def test_swapped_coordinates(tmp_path: Path) -> None:
     assert "facility 'LZ-T03'" in message
     assert "lat 109.962245" in message
     assert "swapped" in message
-    assert "--lon-col/--lat-col" in message
+    assert "[facilities] lon_col/lat_col" in message
 
 
 def test_swapped_coordinates_found_through_the_study_area(tmp_path: Path) -> None:
@@ -512,7 +512,7 @@ def test_boundaries_reject_points(tmp_path: Path) -> None:
 def test_boundary_without_crs(tmp_path: Path) -> None:
     square = Polygon([(109.5, 24.2), (109.6, 24.2), (109.6, 24.3), (109.5, 24.3)])
     gpd.GeoDataFrame({"n": [1]}, geometry=[square]).to_file(tmp_path / "sq.shp")
-    with pytest.raises(CoordinateError, match=r"no coordinate system.*crs="):
+    with pytest.raises(CoordinateError, match=r"no coordinate system.*\[area\] crs"):
         read_boundaries(tmp_path / "sq.shp")
     gdf = read_boundaries(tmp_path / "sq.shp", crs="gcj02")
     corners = [prcoords.gcj_wgs_bored((lat, lon)) for lon, lat in square.exterior.coords]

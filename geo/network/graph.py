@@ -128,7 +128,8 @@ class Network:
     report: NetworkReport = field(default_factory=NetworkReport)
     node_ids: IntArray | None = None
     _graphs: dict[str, CSRGraph] = field(default_factory=dict, repr=False, compare=False)
-    # compiled nearest searches built from the graphs, by direction (geo.travel), kept like them
+    # compiled nearest searches built from the graphs, by direction (geo.routing.travel),
+    # kept like them
     _kernels: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

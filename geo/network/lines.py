@@ -283,8 +283,8 @@ def _usable_lines(
         unknown = {k: v for k, v in classes.items() if k not in known}
         if unknown and unknown_classes == "error" and mode == "drive":
             raise NetworkError(
-                f"no speed for road classes {unknown}: add them under [roads.speeds_kmh] in "
-                "the study file (km/h), or set unknown_classes = 'skip' to leave them out"
+                f"no speed for road classes {unknown}: add them to [roads] speeds_kmh in "
+                "the study file (km/h), or set [roads] unknown_classes = 'skip' to leave them out"
             )
         report.lines_class_skipped = int(missing.sum())
         report.classes_skipped = {str(k): int(v) for k, v in classes.items()}
@@ -422,8 +422,9 @@ def build_network(
     net = Network(crs, node_xy, seg_u, seg_v, fw, bw, seg_class, mode, report)
     return keep_largest_component(
         net, min_component_share,
-        "Check that lines meet at shared vertices, raise snap_tolerance_m, keep "
-        "node_crossings = true, or lower min_component_share to accept it",
+        "Check that lines meet at shared vertices, raise [roads] snap_tolerance_m, keep "
+        "[roads] node_crossings = true, or lower [roads] min_component_share (geo network "
+        "build: --min-component-share) to accept it",
     )
 
 

@@ -1,6 +1,6 @@
 """OpenStreetMap road sources: PBF and XML extracts, online downloads, networkx graphs.
 
-Every source ends in the same :class:`~geo.network.Network` as a road line layer, with
+Every source ends in the same :class:`~geo.network.graph.Network` as a road line layer, with
 the same speed table (:func:`geo.settings.default_speeds`, OSM ``maxspeed`` wins when
 driving) and the same component rule (largest strongly connected part kept, the rest
 reported). Unlike a simplified line layer, OSM ways meet at shared nodes, so no gap
@@ -216,7 +216,8 @@ def network_from_ways(
                   mode, report, node_ids)
     return keep_largest_component(
         net, min_component_share,
-        "The extract may be cut badly or hold islands; lower min_component_share to accept it",
+        "The extract may be cut badly or hold islands; lower [roads] min_component_share "
+        "(geo network build: --min-component-share) to accept it",
     )
 
 

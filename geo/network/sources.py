@@ -33,6 +33,7 @@ class RoadOptions:
     """How a line layer is read and noded (OSM extracts and caches use what applies)."""
 
     layer: str | None = None
+    crs: str | None = None
     speeds_kmh: Mapping[str, float] = field(default_factory=dict)
     snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
     include_construction: bool = False
@@ -77,7 +78,7 @@ def networks_from_source(
         return {m: network_from_file(p, mode=m, speeds_kmh=_speeds(o, m),
                                      min_component_share=o.min_component_share)
                 for m in wanted}
-    roads = io.read_roads(p, layer=o.layer)
+    roads = io.read_roads(p, layer=o.layer, crs=o.crs)
     if adding:
         assert extra_roads is not None
         roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)

@@ -1,6 +1,6 @@
 """Layers of the coverage map: townships, travel-time bands, gaps and facilities.
 
-Private helpers of :mod:`geo.maps`; every label goes through :mod:`geo.i18n`.
+Private helpers of :mod:`geo.outputs.maps`; every label goes through :mod:`geo.outputs.i18n`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ Facilities are markers with popups. A title block gives the study, the standard,
 every assumption in force and "© OpenStreetMap contributors". Scale bar, full-screen and
 measure controls; labels in Chinese or English (``language``).
 
-Offline: Leaflet and the plugins are inlined from ``geo/_vendor`` (:mod:`geo._offline`), so
+Offline: Leaflet and the plugins are inlined from ``geo/outputs/_vendor``
+(:mod:`geo.outputs.offline`), so
 the page draws with no network; the OpenStreetMap tiles are a base layer that needs one, and
 "no basemap" is the other.
 
@@ -339,7 +340,7 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
     """Write ``m`` as UTF-8 HTML atomically and return the path.
 
     The map is rendered first, with every script and stylesheet inlined from
-    ``geo/_vendor`` (the page needs no network but for base-map tiles), then written to
+    ``geo/outputs/_vendor`` (the page needs no network but for base-map tiles), then written to
     a temporary file in the target folder and moved over ``path`` with :func:`os.replace`:
     a failure at any step leaves an existing file at ``path`` untouched and no temporary
     file behind.

@@ -1,8 +1,8 @@
 """Folium maps of siting answers and scenario changes (``siting_map.html``,
 ``designation_map.html``, ``comparison_map.html``).
 
-Kept apart from :mod:`geo.maps` (the study's coverage map): these draw proposals and
-changes, and reuse only its public :func:`geo.maps.save_map`.
+Kept apart from :mod:`geo.outputs.maps` (the study's coverage map): these draw proposals and
+changes, and reuse only its public :func:`geo.outputs.maps.save_map`.
 """
 
 from __future__ import annotations

@@ -167,6 +167,8 @@ def read_gpkg(path: str | Path) -> Results:
     for df in (cov, summ):
         if "note" in df:
             df["note"] = df["note"].fillna("")
+    if "meets_target" in cov:  # stored as 1/0/NaN (GeoPackage has no nullable booleans)
+        cov["meets_target"] = [pd.NA if pd.isna(v) else bool(v) for v in cov["meets_target"]]
     n_assume = sum(k.startswith("assumption_") for k in meta)
     n_source = sum(k.startswith("source_") for k in meta)
     n_fact = sum(k.startswith("fact_") for k in meta)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geo.errors import QueryError
 from geo.network.graph import Network
 from geo.routing.travel import Snap, _part, node_reach
 
@@ -113,7 +114,7 @@ def isochrones(
     Parameters
     ----------
     net, facilities
-        The network and the facilities snapped to it (:func:`geo.travel.snap_points`).
+        The network and the facilities snapped to it (:func:`geo.routing.travel.snap_points`).
     minutes : sequence of float
         Thresholds, e.g. ``[15, 30, 60]``.
     access_speed_kmh : float
@@ -132,9 +133,9 @@ def isochrones(
         Columns ``facility``, ``minutes``, ``method``, ``geometry`` (WGS84).
     """
     if not minutes:
-        raise ValueError("give at least one threshold in minutes")
+        raise QueryError("give at least one threshold in minutes")
     if any(not m > 0 for m in minutes):
-        raise ValueError(f"thresholds must be positive minutes, got {list(minutes)}")
+        raise QueryError(f"thresholds must be positive minutes, got {list(minutes)}")
     speed = access_speed_kmh / 3.6
     cap = np.inf if max_leg_m is None else float(max_leg_m)
     reach = node_reach(net, facilities, access_speed_kmh=access_speed_kmh,

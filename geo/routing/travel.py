@@ -1,4 +1,4 @@
-"""Travel times on a :class:`~geo.network.Network`, with off-network access legs.
+"""Travel times on a :class:`~geo.network.graph.Network`, with off-network access legs.
 
 A place (facility or demand point) joins the network at the nearest point of the
 nearest usable segment, by a straight *access leg* at ``access_speed_kmh``; from there it
@@ -43,7 +43,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo import settings
-from geo.errors import NetworkError
+from geo.errors import NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
 from geo.routing import _dijkstra
 
@@ -132,7 +132,7 @@ def nodes_as_snap(net: Network, nodes: npt.ArrayLike) -> Snap:
     """
     nodes = np.asarray(nodes, dtype=np.int64).ravel()
     if len(nodes) and (nodes.min() < 0 or nodes.max() >= net.n_nodes):
-        raise ValueError(
+        raise QueryError(
             f"node ids must lie in [0, {net.n_nodes}), got {nodes.min()}..{nodes.max()}"
         )
     first_as_u = np.full(net.n_nodes, -1, dtype=np.int64)
@@ -160,7 +160,7 @@ class _Oriented:
 
 def _oriented(net: Network, direction: str) -> _Oriented:
     if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        raise QueryError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     if direction == "from_facility":
         return _Oriented(net.graph("forward"), net.seg_fw_s, net.seg_bw_s)
     # on the reversed graph a search moving u -> v stands for travel v -> u
@@ -169,10 +169,10 @@ def _oriented(net: Network, direction: str) -> _Oriented:
 
 def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
     if not speed_kmh > 0:
-        raise ValueError(f"access speed must be positive km/h, got {speed_kmh}")
+        raise QueryError(f"access speed must be positive km/h, got {speed_kmh}")
     for s in snaps:
         if len(s) and (s.seg.max() >= len(net.seg_u) or s.seg.min() < 0):
-            raise ValueError(_dijkstra.FOREIGN_SNAP)
+            raise QueryError(_dijkstra.FOREIGN_SNAP)
     return speed_kmh / 3.6
 
 
@@ -342,7 +342,7 @@ def nearest_facility(
         Index (into ``facilities``) of the facility giving that time, -1 if none.
     """
     if len(facilities) == 0:
-        raise ValueError("no facilities given: a standard needs at least one eligible facility")
+        raise QueryError("no facilities given: a standard needs at least one eligible facility")
     speed = _check(net, access_speed_kmh, demand)  # the compiled search checks the facilities
     o = _oriented(net, direction)
     dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads)
@@ -431,7 +431,7 @@ def reach_matrix(
         included: test membership with the sparsity pattern, not with ``data > 0``.
     """
     if not np.isfinite(max_seconds) or max_seconds < 0:
-        raise ValueError(f"max_seconds must be a finite, non-negative number, got {max_seconds}")
+        raise QueryError(f"max_seconds must be a finite, non-negative number, got {max_seconds}")
     speed = _check(net, access_speed_kmh, facilities, demand)
     o = _oriented(net, direction)
     ptr, node, secs = _seeds(net, o, facilities, speed)
@@ -533,7 +533,7 @@ def node_nearest(
     ``inf`` and -1 for nodes beyond ``max_seconds``.
     """
     if len(facilities) == 0:
-        raise ValueError("no facilities given")
+        raise QueryError("no facilities given")
     speed = _check(net, access_speed_kmh)  # the compiled search checks the Snap itself
     return _nearest_from(net, direction, facilities, speed, max_seconds, threads)
 

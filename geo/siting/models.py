@@ -1,7 +1,7 @@
 """Location models on a sparse coverage structure: MCLP, LSCP, p-median, designation.
 
 A :class:`SitingProblem` holds what the routing engine measured
-(:func:`geo.travel.reach_matrix`): a sparse candidate × demand matrix of seconds within a
+(:func:`geo.routing.travel.reach_matrix`): a sparse candidate × demand matrix of seconds within a
 cutoff (explicit entries, 0 s included), the population of each demand point, the
 coverage threshold, and the seconds from each demand point to its nearest *existing*
 facility. Existing facilities are fixed: only new sites are chosen, and demand already
