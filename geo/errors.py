@@ -10,6 +10,7 @@ __all__ = [
     "ColumnError",
     "CoordinateError",
     "DuplicateIdError",
+    "FacilityTypeError",
     "FontError",
     "GeoError",
     "InputFileError",
@@ -63,3 +64,7 @@ class SitingError(GeoError):
 
 class ScenarioError(GeoError):
     """A scenario file is malformed or refers to unknown facilities."""
+
+
+class FacilityTypeError(StandardError):
+    """Facility types that are unknown, ambiguous or missing, or a malformed type table."""

@@ -218,7 +218,7 @@ def test_unknown_facility_type_in_standard(tmp_path: Path) -> None:
                    encoding="utf-8")
     s = _study(tmp_path, {"standards": {"file": str(bad)}})
     _fails_cleanly(s, tmp_path / "out", StandardError, "county_general_hosptial",
-                   "[facility_types]")
+                   "facility_types.toml")
 
 
 def test_empty_network(tmp_path: Path) -> None:
