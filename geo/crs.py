@@ -20,8 +20,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from pyproj import CRS, Transformer
-from pyproj.transformer import AreaOfInterest
 from pyproj.exceptions import CRSError
+from pyproj.transformer import AreaOfInterest
 
 from geo.errors import CoordinateError
 

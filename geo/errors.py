@@ -7,6 +7,7 @@ so callers that catch ``ValueError`` keep working (as in r5py).
 from __future__ import annotations
 
 __all__ = [
+    "CensusError",
     "ColumnError",
     "CoordinateError",
     "DuplicateIdError",
@@ -68,3 +69,7 @@ class ScenarioError(GeoError):
 
 class FacilityTypeError(StandardError):
     """Facility types that are unknown, ambiguous or missing, or a malformed type table."""
+
+
+class CensusError(GeoError):
+    """A population table's total row or township codes do not add up or cannot be read."""

@@ -118,6 +118,15 @@ class TypeTable:
                 index.setdefault(normalise(name), (ftype.code, name))
         return index
 
+    def markdown(self) -> str:
+        """The table as Markdown (the README's "Facility types" section is this text)."""
+        lines = ["| code | 中文 | English | tier | also read as |", "|---|---|---|---|---|"]
+        lines += [
+            f"| `{t.code}` | {t.zh} | {t.en} | {t.tier} | {', '.join(t.aliases)} |"
+            for t in self.types.values()
+        ]
+        return "\n".join(lines)
+
     def codes(self) -> list[str]:
         """Every type code, in table order."""
         return list(self.types)

@@ -317,7 +317,8 @@ def read_table(
     -------
     pandas.DataFrame
         Every column as strings (empty cells missing), index 0..n-1; ``attrs`` hold
-        ``source``, ``encoding`` and ``notes``.
+        ``source``, ``encoding``, ``rows`` (the spreadsheet row of each, header = 1) and
+        ``notes``.
 
     Raises
     ------
@@ -328,6 +329,7 @@ def read_table(
     frame, enc = load_table(src, layer, encoding)
     out = frame.reset_index(drop=True)
     out.attrs.update(source=str(src), encoding=enc.codec if enc else None,
+                     rows=[int(r) for r in frame.index],
                      notes=[enc.note] if enc and enc.note else [])
     return out
 

@@ -23,10 +23,10 @@ from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Pol
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, InputFileError
 from geo.io import read_boundaries, read_facilities, read_points, read_roads, read_table
 
-DATA = Path("/work/shared/data/liuzhou")
-SAMPLE = DATA / "facilities_luzhai.csv"
-SEATS = DATA / "township_seats.csv"
-COUNTIES = DATA / "counties.geojson"
+DATA = Path(__file__).resolve().parent.parent / "data"
+SAMPLE = DATA / "facilities" / "facilities_luzhai.csv"
+SEATS = DATA / "boundaries" / "luzhai_township_seats.csv"  # GCJ-02 and WGS84, by their tool
+COUNTIES = DATA / "boundaries" / "liuzhou_counties.geojson"
 GEOD = Geod(ellps="WGS84")
 
 LUZHAI_IDS = [
@@ -213,7 +213,7 @@ def test_id_col_other_than_id_keeps_the_old_id_column(tmp_path: Path) -> None:
 def test_gcj02_matches_the_independently_converted_wgs84_columns() -> None:
     rows = seat_rows()
     gdf = read_facilities(SEATS, id_col="nbs_code_2016", crs="gcj02")
-    assert len(gdf) == len(rows) == 105
+    assert len(gdf) == len(rows) == 9
     assert list(gdf["id"]) == [r["nbs_code_2016"] for r in rows]
     want_lon = np.array([float(r["wgs84_lon"]) for r in rows])
     want_lat = np.array([float(r["wgs84_lat"]) for r in rows])
@@ -563,8 +563,8 @@ def test_read_roads_explodes_multilines(tmp_path: Path) -> None:
 
 
 def test_read_roads_sample() -> None:
-    gdf = read_roads(DATA / "roads_backbone.geojson")
-    assert len(gdf) == 3632
+    gdf = read_roads(DATA / "roads" / "luzhai_backbone.geojson")
+    assert len(gdf) == 1370  # data/README.md
     assert set(gdf.geom_type) == {"LineString"}
     assert {"highway", "construction", "brunnel"} <= set(gdf.columns)
 
