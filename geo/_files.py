@@ -101,7 +101,8 @@ def read_text(src: Path, encoding: str | None) -> tuple[pd.DataFrame, TextEncodi
     def read(codec: str) -> pd.DataFrame:
         return pd.read_csv(
             src, sep=sep, dtype=str, encoding=codec, keep_default_na=False,
-            na_values=[""], engine="python" if sep is None else "c",
+            na_values=[""], skip_blank_lines=False,  # keep spreadsheet row numbers right
+            engine="python" if sep is None else "c",
         )  # fmt: skip
 
     if encoding is not None:

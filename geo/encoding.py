@@ -59,12 +59,10 @@ class TextEncoding:
 
 
 def check_codec(name: str) -> str:
-    """The Python codec for an ``encoding`` option; InputFileError if there is none."""
+    """The codec for an ``encoding`` option or a .cpg; InputFileError if there is none."""
     flat = name.strip().upper().replace(" ", "").replace("-", "").replace("_", "")
-    if flat in _CPG:
-        return _CPG[flat]
-    try:
-        return codecs.lookup(name.strip()).name
+    try:  # Python's own spelling ("iso8859-1", not "latin-1"): pyogrio passes it to GDAL
+        return codecs.lookup(_CPG.get(flat, name.strip())).name
     except LookupError as exc:
         raise InputFileError(
             f"unknown text encoding {name!r}: use utf-8, gbk, gb18030, big5 or another "

@@ -284,10 +284,12 @@ def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArra
 
 def _keys(series: pd.Series, what: str, column: str) -> list[str]:
     """Join keys as stripped strings; 12-digit codes as text (Excel's 450223100000.0 too)."""
+    rows = series.attrs.get("rows") or []  # spreadsheet rows, from read_table
+    rows = rows if len(rows) == len(series) else list(series.index)
     keys = [
-        township_code(v, f" in {what} row {i!r}") or (
+        township_code(v, f" in {what} row {r}") or (
             str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
-        for i, v in series.items()
+        for r, v in zip(rows, series, strict=True)
     ]
     empty = series.isna().to_numpy() | (np.array(keys, dtype=object) == "")
     if empty.any():

@@ -162,7 +162,8 @@ def test_type_map_wins_and_resolves_ambiguous_names() -> None:
 
 
 def test_type_map_targets_must_be_codes() -> None:
-    with pytest.raises(FacilityTypeError, match=r"'township_health_centre'.*township_health_center"):
+    wrong = r"'township_health_centre'.*township_health_center"
+    with pytest.raises(FacilityTypeError, match=wrong):
         load_types().resolve(["a"], type_map={"a": "township_health_centre"})
 
 
