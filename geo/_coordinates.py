@@ -128,7 +128,7 @@ def make_points(
         axes = ("input_x", "input_y") if system.projected else ("input_lon", "input_lat")
         frame[axes[0]], frame[axes[1]], frame["input_crs"] = a, b, system.name
     lon, lat, note = system_to_wgs84(a.to_numpy(), b.to_numpy(), system)
-    if system.crs is not None:
+    if system.projected:  # lon/lat systems: the range checks above
         _check_area_of_use(frame, pd.Series(lon, index=frame.index),
                            pd.Series(lat, index=frame.index), cols, system, raw)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
@@ -188,7 +188,7 @@ def _check_area_of_use(
     frame: pd.DataFrame, lon: pd.Series, lat: pd.Series, cols: tuple[str, str] | None,
     system: InputSystem, raw: tuple[pd.Series, pd.Series],
 ) -> None:
-    """Converted points must be finite and near the area where the CRS is used."""
+    """Points from x/y must be finite and near the area where the projected CRS is used."""
     assert system.crs is not None
     bad = ~(np.isfinite(lon) & np.isfinite(lat))
     use = system.crs.area_of_use

@@ -31,6 +31,7 @@ __all__ = [
     "split_totals",
     "township_code",
     "township_order",
+    "township_order_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -228,3 +229,20 @@ def township_order(names: Sequence[str], codes: Sequence[object] | None = None) 
     if dup:
         raise CensusError(f"township codes {dup} are given to more than one township: fix them")
     return [n for _, n in sorted(zip(found, listed, strict=True))]
+
+
+def township_order_of(
+    frame: pd.DataFrame, name_col: str, code_col: str | None = None
+) -> list[str]:
+    """Township order from a seat or boundary table: by ``code_col``, else by a column of
+    12-digit codes if the table has one (e.g. ``nbs_code_2016``), else the table's order."""
+    if code_col is not None and code_col not in frame.columns:
+        raise CensusError(
+            f"no column {code_col!r} of township codes; the columns are "
+            f"{[str(c) for c in frame.columns]}: name the column of 12-digit codes"
+        )
+    col = code_col or find_code_column(frame, exclude=[name_col])
+    order = township_order(frame[name_col].astype(str).tolist(),
+                           None if col is None else frame[col].tolist())
+    logger.info("townships ordered by %s", f"the codes in column {col!r}" if col else "the file")
+    return order

@@ -50,7 +50,9 @@ from geo.crs import InputSystem, input_system, utm_crs_for
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, GeoError
 from geo.facility_types import load_types
 
-__all__ = ["read_boundaries", "read_facilities", "read_points", "read_roads", "read_table"]
+__all__ = [
+    "input_notes", "read_boundaries", "read_facilities", "read_points", "read_roads", "read_table",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -433,6 +435,13 @@ def _resolve_types(
         frame["type_input"] = frame[col]
     frame["type"] = found.codes
     return frame, found.note
+
+
+def input_notes(*frames: pd.DataFrame) -> list[str]:
+    """The ``attrs["notes"]`` of frames from these readers, each once, in order: the lines
+    the outputs must carry about how the inputs were read."""
+    notes = [str(n) for f in frames for n in f.attrs.get("notes", []) if n]
+    return list(dict.fromkeys(notes))
 
 
 # --- study area --------------------------------------------------------------------------

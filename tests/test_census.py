@@ -16,7 +16,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.census import find_code_column, split_totals, township_code, township_order
+from geo.census import (
+    find_code_column,
+    split_totals,
+    township_code,
+    township_order,
+    township_order_of,
+)
 from geo.errors import CensusError, GeoError
 from geo.io import read_table
 from geo.population import from_zone_table, grid_cells
@@ -216,3 +222,16 @@ def test_code_column_found_in_the_seats_file() -> None:
     assert order == ["鹿寨镇", "中渡镇", "寨沙镇", "平山镇", "黄冕镇", "四排镇", "江口乡", "导江乡",
                      "拉沟乡"]
     assert find_code_column(seats.drop(columns="nbs_code_2016")) is None
+
+
+def test_township_order_of_a_seat_table() -> None:
+    seats = read_table(DATA / "boundaries" / "luzhai_township_seats.csv")
+    shuffled = seats.iloc[[8, 0, 4, 2, 1, 7, 3, 6, 5]]
+    by_code = ["鹿寨镇", "中渡镇", "寨沙镇", "平山镇", "黄冕镇", "四排镇", "江口乡", "导江乡",
+               "拉沟乡"]
+    assert township_order_of(shuffled, "township") == by_code  # nbs_code_2016 found
+    assert township_order_of(shuffled, "township", "nbs_code_2016") == by_code
+    plain = shuffled.drop(columns="nbs_code_2016")
+    assert township_order_of(plain, "township") == list(plain["township"])  # file order
+    with pytest.raises(CensusError, match="no column '代码'"):
+        township_order_of(shuffled, "township", "代码")

@@ -21,7 +21,14 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon, box
 
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, InputFileError
-from geo.io import read_boundaries, read_facilities, read_points, read_roads, read_table
+from geo.io import (
+    input_notes,
+    read_boundaries,
+    read_facilities,
+    read_points,
+    read_roads,
+    read_table,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "facilities" / "facilities_luzhai.csv"
@@ -642,3 +649,51 @@ def test_read_points_vector(tmp_path: Path) -> None:
     gdf.to_file(tmp_path / "p.gpkg")
     out = read_points(tmp_path / "p.gpkg", count_col="n")
     assert list(out["population"]) == [10.0, 20.0]
+
+
+# --- automatic ids ------------------------------------------------------------------------
+
+
+def test_no_id_column_gives_automatic_ids_in_file_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n乙,109.6,24.3\n丙,109.7,24.35\n")
+    gdf = read_facilities(path)
+    assert list(gdf["id"]) == ["F0001", "F0002", "F0003"]
+    assert list(gdf["名称"]) == ["甲", "乙", "丙"]
+    assert gdf.attrs["notes"] == [
+        "f.csv has no id column: its 3 facilities are numbered F0001–F0003 in file order "
+        "(give id_col to use ids of your own)"
+    ]
+    # an id column named otherwise is used without id_col when it is called id/ID
+    upper = read_facilities(write(tmp_path, "ID,lon,lat\nA,109.5,24.25\n", "u.csv"))
+    assert list(upper["id"]) == ["A"] and upper.attrs["notes"] == []
+
+
+def test_automatic_ids_widen_past_9999(tmp_path: Path) -> None:
+    rows = "".join(f"{109 + i * 1e-5:.5f},24.5\n" for i in range(10_000))
+    gdf = read_facilities(write(tmp_path, "lon,lat\n" + rows))
+    assert gdf["id"].iloc[0] == "F00001" and gdf["id"].iloc[-1] == "F10000"
+    assert gdf["id"].is_unique
+
+
+def test_automatic_ids_for_a_point_layer_and_errors_name_rows(tmp_path: Path) -> None:
+    gpd.GeoDataFrame({"n": ["a", "b"]}, geometry=[Point(109.5, 24.25), Point(109.6, 24.3)],
+                     crs=4326).to_file(tmp_path / "p.gpkg")
+    assert list(read_facilities(tmp_path / "p.gpkg")["id"]) == ["F0001", "F0002"]
+    bad = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n乙,abc,24.3\n", "bad.csv")
+    with pytest.raises(CoordinateError, match=r"row 3 \(lon 'abc'"):
+        read_facilities(bad)
+
+
+def test_a_named_id_column_that_is_missing_still_stops(tmp_path: Path) -> None:
+    path = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n")
+    with pytest.raises(ColumnError, match=r"no column 'code'.*id_col"):
+        read_facilities(path, id_col="code")
+
+
+def test_input_notes_collects_each_note_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n")
+    gbk = write(tmp_path, "乡镇,人口\n鹿寨镇,1\n", "pop.csv", encoding="gbk")
+    fac, table = read_facilities(path), read_table(gbk)
+    notes = input_notes(fac, table, fac, pd.DataFrame())
+    assert notes == [fac.attrs["notes"][0], table.attrs["notes"][0]]
+    assert "F0001" in notes[0] and "GB18030" in notes[1]
