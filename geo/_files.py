@@ -214,10 +214,10 @@ def layer_lonlat(
             f"{src} says its coordinate system is {file_crs.name} but crs={crs!r} was given; "
             "drop the crs option, or fix the file's coordinate system"
         )
-    if is_wgs84(file_crs):
-        kept = system if system is not None and system.key in ("gcj02", "bd09") else None
-        return gdf.to_crs("EPSG:4326"), Read(kept or InputSystem("wgs84"), (kept or
-                                                                             InputSystem("wgs84")).name)
+    shifted = system is not None and system.key in ("gcj02", "bd09")
+    left = system if shifted and system is not None else InputSystem("wgs84")  # GCJ-02/BD-09
+    if is_wgs84(file_crs):  # numbers stay as they are, to be converted by the caller
+        return gdf.to_crs("EPSG:4326"), Read(left, left.name)
     values = file_system(file_crs)
     zone = gauss_kruger.gk_zone(file_crs) if file_crs.is_projected else None
     if zone is not None:
@@ -233,7 +233,7 @@ def layer_lonlat(
     out = gdf.copy()
     out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs="EPSG:4326")
     out = out.set_crs("EPSG:4326", allow_override=True)
-    return out, Read(InputSystem("wgs84"), values.name, notes=tuple(notes[:1]))
+    return out, Read(left, left.name if shifted else values.name, notes=tuple(notes[:1]))
 
 
 def check_layer_zone(gdf: gpd.GeoDataFrame, zone: gauss_kruger.GKZone, src: Path) -> None:

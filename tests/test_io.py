@@ -697,3 +697,14 @@ def test_input_notes_collects_each_note_once(tmp_path: Path) -> None:
     notes = input_notes(fac, table, fac, pd.DataFrame())
     assert notes == [fac.attrs["notes"][0], table.attrs["notes"][0]]
     assert "F0001" in notes[0] and "GB18030" in notes[1]
+
+
+def test_gcj02_point_layer_labelled_cgcs2000_is_still_shifted(tmp_path: Path) -> None:
+    rows = seat_rows()
+    points = [Point(float(r["gcj02_lon"]), float(r["gcj02_lat"])) for r in rows]
+    gpd.GeoDataFrame({"id": [r["township"] for r in rows]}, geometry=points,
+                     crs="EPSG:4490").to_file(tmp_path / "g.gpkg")
+    gdf = read_facilities(tmp_path / "g.gpkg", crs="gcj02")
+    want = np.array([(float(r["wgs84_lon"]), float(r["wgs84_lat"])) for r in rows]).T
+    assert metres(gdf.geometry.x, gdf.geometry.y, *want).max() < 1.0
+    assert gdf.attrs["input_crs"] == "gcj02"
