@@ -7,9 +7,11 @@ so callers that catch ``ValueError`` keep working (as in r5py).
 from __future__ import annotations
 
 __all__ = [
+    "CensusError",
     "ColumnError",
     "CoordinateError",
     "DuplicateIdError",
+    "FacilityTypeError",
     "FontError",
     "GeoError",
     "InputFileError",
@@ -79,3 +81,11 @@ class OutputError(GeoError):
 class QueryError(GeoError):
     """A travel-time query is malformed: thresholds, speeds, modes or directions out of
     range, or points snapped to another network."""
+
+
+class FacilityTypeError(StandardError):
+    """Facility types that are unknown, ambiguous or missing, or a malformed type table."""
+
+
+class CensusError(GeoError):
+    """A population table's total row or township codes do not add up or cannot be read."""

@@ -35,24 +35,21 @@ def read_standards(study: Study) -> StandardSet:
 def read_area(study: Study) -> gpd.GeoDataFrame:
     """The study area as one (multi)polygon named after ``[area] name``."""
     a = study.area
-    gdf = io.read_boundaries(a.boundary, layer=a.layer, crs=a.crs)
-    return gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
-                            crs=4326)
+    gdf = io.read_boundaries(a.boundary, layer=a.layer, crs=a.crs, encoding=a.encoding)
+    out = gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
+                           crs=4326)
+    out.attrs["notes"] = list(gdf.attrs.get("notes", []))  # what reading it did, stated
+    return out
 
 
 def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.GeoDataFrame:
     """The facility list, inside ``area`` as ``[facilities] outside`` says, types checked."""
     f = study.facilities
     fac = io.read_facilities(
-        f.path, lon_col=f.lon_col, lat_col=f.lat_col, id_col=f.id_col, crs=f.crs,
-        layer=f.layer, study_area=area, outside=f.outside,  # type: ignore[arg-type]
+        f.path, lon_col=f.lon_col, lat_col=f.lat_col, x_col=f.x_col, y_col=f.y_col,
+        id_col=f.id_col, crs=f.crs, layer=f.layer, encoding=f.encoding, type_col=f.type_col,
+        type_map=f.type_map, study_area=area, outside=f.outside,  # type: ignore[arg-type]
     )
-    if "type" not in fac.columns:
-        raise StudyError(
-            f"facility file {f.path} has no 'type' column: the standards pick facilities "
-            f"by type ({', '.join(sorted(known.facility_types))})"
-        )
-    fac["type"] = fac["type"].astype(str).str.strip()
     known.check_facility_types(fac["type"])
     if "name" not in fac.columns:
         fac["name"] = fac["id"]
@@ -65,7 +62,8 @@ def read_seats(study: Study) -> gpd.GeoDataFrame:
     if t.seats is None:
         raise StudyError("[townships] seats is not set: this needs township seat points")
     seats = io.read_facilities(t.seats, lon_col=t.seat_lon_col, lat_col=t.seat_lat_col,
-                               id_col=t.seat_name_col, crs=t.seat_crs)
+                               x_col=t.seat_x_col, y_col=t.seat_y_col, id_col=t.seat_name_col,
+                               crs=t.seat_crs, encoding=t.encoding)
     return seats.rename(columns={"id": "township"})
 
 
@@ -73,7 +71,8 @@ def read_township_polygons(study: Study) -> gpd.GeoDataFrame:
     """Official township polygons (``[townships] boundaries``) with a ``township`` column."""
     t = study.townships
     assert t.boundaries is not None
-    polys = io.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs)
+    polys = io.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
+                               encoding=t.encoding)
     return polys.rename(columns={"name": "township"})
 
 
@@ -95,7 +94,8 @@ def read_demand(
     if p.method == "points":
         assert p.path is not None
         layer = io.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
-                               lat_col=p.lat_col, crs=p.crs)
+                               lat_col=p.lat_col, x_col=p.x_col, y_col=p.y_col, crs=p.crs,
+                               encoding=p.encoding)
         return cells, points, population.from_points(layer, count_col="population")
     if p.method == "raster":
         assert p.path is not None
@@ -107,7 +107,8 @@ def road_options(study: Study) -> RoadOptions:
     """``[roads]`` as the network builders take it."""
     r = study.roads
     return RoadOptions(
-        layer=r.layer, crs=r.crs, speeds_kmh=r.speeds_kmh, snap_tolerance_m=r.snap_tolerance_m,
+        layer=r.layer, crs=r.crs, encoding=r.encoding, speeds_kmh=r.speeds_kmh,
+        snap_tolerance_m=r.snap_tolerance_m,
         include_construction=r.include_construction, unknown_classes=r.unknown_classes,
         node_crossings=r.node_crossings, min_component_share=r.min_component_share,
     )
@@ -118,9 +119,15 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
     """``[population] method = "table"``: township counts spread over their demand points."""
     p = study.population
     assert p.path is not None
-    table = io.read_table(p.path)
-    out = population.from_zone_table(demand, polys, table, zone_key="township",
-                                     table_key=p.table_key, count_col=p.count_col)
+    table = io.read_table(p.path, encoding=p.encoding)
+    if p.code_col is not None and "code" not in polys.columns:
+        raise StudyError(
+            f"[population] code_col = {p.code_col!r} joins by 12-digit township codes, but the "
+            "township file has none: name its code column ([townships] code_col or "
+            "seat_code_col), or join by name with [population] table_key")
+    zone_key, table_key = ("code", p.code_col) if p.code_col else ("township", p.table_key)
+    out = population.from_zone_table(demand, polys, table, zone_key=zone_key,
+                                     table_key=table_key, count_col=p.count_col)
     out["township"] = demand["township"].to_numpy()
     got = float(out["population"].sum())
     if p.total is not None and abs(got - p.total) > 0.5:

@@ -30,6 +30,7 @@ from pyproj import CRS, Transformer
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
+from geo.census import split_totals, township_code
 from geo.crs import utm_crs_for
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, GeoError, InputFileError
 
@@ -282,9 +283,13 @@ def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArra
 
 
 def _keys(series: pd.Series, what: str, column: str) -> list[str]:
-    """Join keys as stripped strings (codes read as floats lose their '.0')."""
+    """Join keys as stripped strings; 12-digit codes as text (Excel's 450223100000.0 too)."""
+    rows = series.attrs.get("rows") or []  # spreadsheet rows, from read_table
+    rows = rows if len(rows) == len(series) else list(series.index)
     keys = [
-        str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip() for v in series
+        township_code(v, f" in {what} row {r}") or (
+            str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+        for r, v in zip(rows, series, strict=True)
     ]
     empty = series.isna().to_numpy() | (np.array(keys, dtype=object) == "")
     if empty.any():
@@ -324,9 +329,12 @@ def _check_join(zone_keys: list[str], table_keys: list[str], zone_key: str, tabl
             "(add them; a count of 0 is allowed)"
         )
     if problems:
+        coded = [all(township_code(k) for k in keys) for keys in (table_keys, zone_keys)]
+        hint = (" (the table's keys are 12-digit 统计用区划代码 but the zones' are not: join "
+                "on the zones' code column)" if coded == [True, False] else "")
         raise GeoError(
-            "; ".join(problems) + ". Names or codes must match exactly after trimming spaces: "
-            "fix the table or the zones layer"
+            "; ".join(problems) + f". Names or codes must match exactly after trimming spaces"
+            f"{hint}: fix the table or the zones layer"
         )
 
 
@@ -375,8 +383,11 @@ def from_zone_table(
     zones : GeoDataFrame
         Zone polygons (any CRS) with a name or code column ``zone_key``.
     table : DataFrame
-        One row per zone: ``table_key`` (matched to ``zone_key`` as stripped strings) and
-        ``count_col`` (people >= 0; "12,345" accepted). ``attrs["source"]`` is named.
+        One row per zone: ``table_key`` (matched to ``zone_key`` as stripped strings;
+        12-digit township codes as text, Excel's ``450223100000.0`` too) and ``count_col``
+        (people >= 0; "12,345" accepted). ``attrs["source"]`` is named. Total rows (合计,
+        总计, 全县, ..., or a county code) are checked against the sum of the other rows
+        and left out, as the method says (:func:`geo.census.split_totals`).
     zone_key, table_key, count_col : str
         Column names.
 
@@ -390,6 +401,9 @@ def from_zone_table(
     ------
     ColumnError
         Missing columns, empty keys, missing, non-numeric or negative counts.
+    CensusError
+        A total row that differs from the sum of the other rows; codes in scientific
+        notation (digits lost in Excel).
     DuplicateIdError
         A key repeated in the zones or the table.
     GeoError
@@ -398,6 +412,7 @@ def from_zone_table(
     area = _cell_areas(points, "from_zone_table points")
     if points.crs is None:
         raise CoordinateError("the points have no CRS: make them with grid_cells(...)")
+    table, total_notes = split_totals(table, count_col)
     zone_keys, zone_count = _zone_counts(zones, table, zone_key, table_key, count_col)
     zone_of = _zone_of_points(points, zones)
     inside = zone_of >= 0
@@ -418,7 +433,7 @@ def from_zone_table(
         f"population from {'table ' + Path(str(source)).name if source else 'a zone table'}: "
         f"{len(zone_keys)} zones' {count_col!r} counts (total {zone_count.sum():,.0f}) joined "
         f"on {zone_key!r}, spread over the demand points in each zone in proportion to area"
-    )
+    ) + "".join(f"; {note}" for note in total_notes)
     if not inside.all():
         method += f"; {(~inside).sum()} demand points lie in no zone and get 0"
         logger.warning("%d demand points lie in no zone: population 0", (~inside).sum())
@@ -466,7 +481,8 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[Flo
     if src.crs is None:
         raise CoordinateError(f"raster {name} has no CRS: set it (gdal_edit.py -a_srs EPSG:...)")
     if not 1 <= band <= src.count:
-        raise GeoError(f"raster {name} has {src.count} band(s): pass band=1..{src.count}")
+        raise GeoError(f"raster {name} has {src.count} band(s): set [population] band to "
+                       f"1..{src.count}")
     bounds = Transformer.from_crs(crs, src.crs, always_xy=True).transform_bounds(*area.bounds)
     corners = [~src.transform @ (x, y) for x in bounds[0::2] for y in bounds[1::2]]
     cols, rows = [c for c, _ in corners], [r for _, r in corners]

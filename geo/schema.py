@@ -23,11 +23,9 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pyproj import CRS
-from pyproj.exceptions import CRSError
-
 from geo import settings
-from geo.errors import InputFileError, StudyError
+from geo.crs import input_system
+from geo.errors import CoordinateError, InputFileError, StudyError
 
 __all__ = [
     "SECTIONS",
@@ -77,9 +75,14 @@ def closest(word: str, valid: typing.Iterable[str]) -> str:
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
-_CRS = ("wgs84", "gcj02", "bd09")
-_LAYER_CRS_DOC = ("coordinate system of a file without one (no .prj): wgs84, gcj02, bd09 or "
-                  "an EPSG code such as EPSG:4547 (default: the file's own)")
+_CRS = ("wgs84", "gcj02", "bd09", "cgcs2000")
+_CRS_DOC = ("coordinate system of the coordinate columns: wgs84, gcj02 (AMap, Tencent), bd09 "
+            "(Baidu), cgcs2000 (EPSG:4490 lon/lat) or an EPSG code such as EPSG:4525 "
+            "(CGCS2000 Gauss-Krüger x/y); converted to WGS84 on read, never guessed")
+_LAYER_CRS_DOC = ("coordinate system of a file without one (no .prj): wgs84, gcj02, bd09, "
+                  "cgcs2000 or an EPSG code such as EPSG:4525 (default: the file's own)")
+_ENCODING_DOC = ("text encoding of a Shapefile's .dbf or a CSV, e.g. gbk, gb18030, utf-8 "
+                 "(default: the .cpg file's, else detected: UTF-8 or GB18030)")
 _ROAD_CLASSES = tuple(sorted({*settings.DRIVE_SPEEDS_KMH, *settings.WALK_ONLY_CLASSES}))
 
 
@@ -104,23 +107,32 @@ class AreaSection:
     layer: str | None = opt(None, "layer of a multi-layer boundary file (GeoPackage)")
     name: str | None = opt(None, "name of the area in the outputs (default: the study name)")
     crs: str | None = opt(None, _LAYER_CRS_DOC, crs=True)
+    encoding: str | None = opt(None, _ENCODING_DOC)
 
 
 @dataclass(frozen=True)
 class FacilitiesSection:
     """``[facilities]``: the facility list."""
 
-    path: Path = opt(None, "facility list: CSV, Excel, GeoJSON, GeoPackage or Shapefile, "
-                     "with a `type` column", path=True, required=True)
-    crs: str = opt("wgs84", "coordinate system of the lon/lat columns: wgs84 (also for "
-                   "CGCS2000 lon/lat), gcj02 (AMap, Tencent) or bd09 (Baidu); converted to "
-                   "WGS84 on read, never guessed", choices=_CRS)
+    path: Path = opt(None, "facility list: CSV, Excel, GeoJSON, GeoPackage or Shapefile",
+                     path=True, required=True)
+    crs: str = opt("wgs84", _CRS_DOC, crs=True)
     lon_col: str | None = opt(None, "longitude column (default: found by common names such "
                               "as lon, lng, 经度)")
     lat_col: str | None = opt(None, "latitude column (default: found by common names such "
                               "as lat, 纬度)")
-    id_col: str = opt("id", "column of unique facility ids")
+    x_col: str | None = opt(None, "easting column for a projected crs (default: found by "
+                            "common names such as x, easting, 东坐标)")
+    y_col: str | None = opt(None, "northing column for a projected crs (default: found by "
+                            "common names such as y, northing, 北坐标)")
+    id_col: str | None = opt(None, "column of unique facility ids (default: the `id` column, "
+                             "else F0001, F0002, ... in file order, stated in the outputs)")
+    type_col: str = opt("type", "column of facility types: codes, Chinese names or aliases "
+                        "from analysis/facility_types.toml")
+    type_map: dict[str, str] = opt({}, "local type names -> type codes, for names the type "
+                                   "table does not know, e.g. { 卫生服务站 = \"village_clinic\" }")
     layer: str | None = opt(None, "layer or sheet of a multi-layer file")
+    encoding: str | None = opt(None, _ENCODING_DOC)
     outside: str = opt("error", "facilities outside the study area: stop (error), keep "
                        "them (keep) or leave them out and say so (drop)",
                        choices=("error", "keep", "drop"))
@@ -135,6 +147,10 @@ class TownshipsSection:
     layer: str | None = opt(None, "layer of a multi-layer boundaries file")
     name_col: str = opt("name", "township name column of the boundaries file")
     crs: str | None = opt(None, "boundaries file: " + _LAYER_CRS_DOC, crs=True)
+    code_col: str | None = opt(None, "column of 12-digit township codes (统计用区划代码) in "
+                               "the boundaries file: township order and joins (default: "
+                               "found by its values)")
+    encoding: str | None = opt(None, "boundaries or seats file: " + _ENCODING_DOC)
     seats: Path | None = opt(None, "township seat points (CSV or vector file); areas are "
                              "derived from them and labelled approximate", path=True)
     seat_name_col: str = opt("township", "township name column of the seats file")
@@ -142,8 +158,14 @@ class TownshipsSection:
                                    "found by common names)")
     seat_lat_col: str | None = opt(None, "latitude column of the seats file (default: "
                                    "found by common names)")
-    seat_crs: str = opt("wgs84", "coordinate system of the seats' lon/lat columns",
-                        choices=_CRS)
+    seat_x_col: str | None = opt(None, "easting column of the seats file for a projected "
+                                 "seat_crs (default: found by common names)")
+    seat_y_col: str | None = opt(None, "northing column of the seats file for a projected "
+                                 "seat_crs (default: found by common names)")
+    seat_code_col: str | None = opt(None, "column of 12-digit township codes in the seats "
+                                    "file: township order and joins (default: found by its "
+                                    "values)")
+    seat_crs: str = opt("wgs84", "seats file: " + _CRS_DOC, crs=True)
     method: str = opt("travel_time", "how areas are derived from seats: travel_time (each "
                       "place goes to the seat it reaches first by road) or voronoi",
                       choices=("travel_time", "voronoi"))
@@ -158,6 +180,7 @@ class RoadsSection:
                      "cache (.npz from `geo network build`)", path=True, required=True)
     layer: str | None = opt(None, "layer of a multi-layer road file")
     crs: str | None = opt(None, "road line layer: " + _LAYER_CRS_DOC, crs=True)
+    encoding: str | None = opt(None, "road line layer: " + _ENCODING_DOC)
     include_construction: bool = opt(False, "treat roads under construction as open")
     snap_tolerance_m: float = opt(settings.SNAP_TOLERANCE_M, "line ends closer than this "
                                   "are joined (gap closing, metres; line layers)",
@@ -194,8 +217,9 @@ class AccessSection:
 #: keys of [population] that only some methods use
 _POPULATION_KEYS: dict[str, tuple[str, ...]] = {
     "total": ("even", "table"), "label": ("even",), "path": ("table", "points", "raster"),
-    "table_key": ("table",), "count_col": ("table", "points"), "band": ("raster",),
-    "lon_col": ("points",), "lat_col": ("points",), "crs": ("points",),
+    "table_key": ("table",), "code_col": ("table",), "count_col": ("table", "points"),
+    "band": ("raster",), "lon_col": ("points",), "lat_col": ("points",), "x_col": ("points",),
+    "y_col": ("points",), "crs": ("points",), "encoding": ("table", "points"),
 }
 
 
@@ -215,16 +239,22 @@ class PopulationSection:
                                 "(metres)", lo=50.0, hi=50_000.0)
     path: Path | None = opt(None, "population table, points or raster (methods table, "
                             "points, raster)", path=True)
-    table_key: str = opt("township", "column of the table holding township names or codes "
-                         "(method table)")
+    table_key: str = opt("township", "column of the table holding township names (method "
+                         "table)")
+    code_col: str | None = opt(None, "column of the table holding 12-digit township codes, "
+                               "joined to the townships' codes instead of names (method table)")
     count_col: str = opt("population", "column of people counts (methods table, points)")
     band: int = opt(1, "raster band of people counts (method raster)", lo=1)
     lon_col: str | None = opt(None, "longitude column of population points (default: found "
                               "by common names)")
     lat_col: str | None = opt(None, "latitude column of population points (default: found "
                               "by common names)")
-    crs: str = opt("wgs84", "coordinate system of the population points' lon/lat columns",
-                   choices=_CRS)
+    x_col: str | None = opt(None, "easting column of population points for a projected crs "
+                            "(default: found by common names)")
+    y_col: str | None = opt(None, "northing column of population points for a projected crs "
+                            "(default: found by common names)")
+    crs: str = opt("wgs84", "population points: " + _CRS_DOC, crs=True)
+    encoding: str | None = opt(None, "population table or points: " + _ENCODING_DOC)
 
 
 @dataclass(frozen=True)
@@ -351,16 +381,10 @@ def _choice(value: str, where: str, choices: tuple[str, ...] | None) -> str:
 
 
 def _crs(value: str, where: str) -> str:
-    if value.lower() in _CRS:
-        return value.lower()
     try:
-        if not value.upper().startswith("EPSG:"):
-            raise CRSError(value)
-        CRS.from_user_input(value)
-    except CRSError:
-        raise StudyError(f"{where} = {value!r} is not a coordinate system this tool reads: give "
-                         f"{', '.join(_CRS)} or an EPSG code such as 'EPSG:4547'") from None
-    return value.upper()
+        return input_system(value).name
+    except CoordinateError as e:
+        raise StudyError(f"{where} = {value!r}{closest(value.lower(), _CRS)}: {e}") from None
 
 
 def _value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: Path) -> Any:
@@ -395,6 +419,10 @@ def _value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: 
         if typing.get_args(hint)[1] is float:
             return {_choice(k, f"{where} key", meta.get("choices")):
                     _number(v, f"{where} {k}", meta) for k, v in value.items()}
+        if typing.get_args(hint)[1] is str:
+            bad = {k: v for k, v in value.items() if not isinstance(v, str) or not v.strip()}
+            if bad:
+                raise StudyError(f"{where}: every value must be text (a type code), got {bad}")
         return dict(value)
     raise wrong
 

@@ -1,4 +1,9 @@
-"""Planning standards (``analysis/standards.toml``): thresholds, eligible facilities, citations."""
+"""Planning standards (``analysis/standards.toml``): thresholds, eligible facilities, citations.
+
+The facility types a standard may name are the codes of ``analysis/facility_types.toml``
+(:mod:`geo.facility_types`), the one vocabulary. A standards file may still carry a
+``[facility_types]`` table (older files did): each of its codes must be in the type table.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import InputFileError, StandardError
+from geo.facility_types import TypeTable, load_types
 
 __all__ = ["Standard", "StandardSet", "load_standards"]
 
@@ -61,9 +67,9 @@ class StandardSet:
         unknown = sorted(set(types) - set(self.facility_types))
         if unknown:
             raise StandardError(
-                f"facility types {unknown} are not in the standards file's [facility_types]: "
-                f"fix the facility file's type column, or add them to [facility_types] "
-                f"(known: {sorted(self.facility_types)})"
+                f"facility types {unknown} are not facility type codes: use codes of "
+                f"analysis/facility_types.toml ({', '.join(self.facility_types)}), or add "
+                "the type there"
             )
 
 
@@ -75,8 +81,8 @@ def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> St
     unknown = sorted(set(types) - set(known))
     if unknown:
         raise StandardError(
-            f"standard {name!r} names unknown facility types {unknown}: use types listed in "
-            f"[facility_types] ({sorted(known)}) or add them there"
+            f"standard {name!r} names unknown facility types {unknown}: use codes of "
+            f"analysis/facility_types.toml ({', '.join(known)}) or add the type there"
         )
     if raw["mode"] not in ("drive", "walk"):
         raise StandardError(f"standard {name!r}: mode must be 'drive' or 'walk'")
@@ -98,10 +104,29 @@ def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> St
     )
 
 
+def _vocabulary(data: dict[str, Any], p: Path, table: TypeTable) -> dict[str, str]:
+    """Type code -> 'zh en' from the type table; a file's own [facility_types] is checked."""
+    listed = data.pop("facility_types", {})
+    extra = sorted(str(k) for k in listed if str(k) not in table.types)
+    if extra:
+        raise StandardError(
+            f"standards file {p} lists facility types {extra} in [facility_types] that "
+            f"{table.path.name} does not define: add them to {table.path} (zh, en, tier, "
+            "aliases), or remove them from the standards file"
+        )
+    return {code: f"{t.zh} {t.en}" for code, t in table.types.items()}
+
+
 def load_standards(
-    path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None
+    path: str | Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    types: TypeTable | None = None,
 ) -> StandardSet:
-    """Read a standards TOML file; ``overrides`` patch fields per standard (from a study)."""
+    """Read a standards TOML file; ``overrides`` patch fields per standard (from a study).
+
+    ``types`` is the facility-type table (default :func:`geo.facility_types.load_types`):
+    the vocabulary of every standard's ``facility_types``.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"standards file {p} not found: check the path in the study file")
@@ -109,9 +134,7 @@ def load_standards(
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise StandardError(f"standards file {p} is not valid TOML: {e}") from e
-    known = {str(k): str(v) for k, v in data.pop("facility_types", {}).items()}
-    if not known:
-        raise StandardError(f"standards file {p} has no [facility_types] table")
+    known = _vocabulary(data, p, types or load_types())
     for name, patch in (overrides or {}).items():
         if name not in data:
             raise StandardError(f"study overrides unknown standard {name!r}: have {sorted(data)}")

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import inputs, settings, townships
+from geo import census, inputs, io, settings, townships
 from geo.bands import coverage_gaps, travel_time_bands
 from geo.coverage import county_summary, coverage_table, covered_areas
 from geo.errors import StudyError
@@ -188,29 +188,55 @@ def _is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
     )
 
 
+def _codes(frame: pd.DataFrame, code_col: str | None) -> dict[str, str] | None:
+    """Township name -> 12-digit code from ``code_col`` (or a column of codes found by its
+    values), or None when the file has no codes."""
+    col = code_col or census.find_code_column(frame, exclude=["township"])
+    if col is None:
+        return None
+    if col not in frame.columns:
+        raise StudyError(f"the township file has no column {col!r} of 12-digit codes: fix "
+                         "[townships] code_col / seat_code_col, or remove it")
+    return {str(n): census.township_code(c, f" of township {n!r}") or ""
+            for n, c in zip(frame["township"], frame[col], strict=True)}
+
+
+def _ordered(polys: gpd.GeoDataFrame, codes: dict[str, str] | None) -> gpd.GeoDataFrame:
+    """Townships in the order every table lists them: by 12-digit code when the township
+    file has codes (统计用区划代码), else the file's order; ``code`` column kept."""
+    names = [str(n) for n in polys["township"]]
+    order = census.township_order(names, None if codes is None else [codes.get(n) for n in names])
+    out = polys.set_index("township").loc[order].reset_index()
+    if codes is not None:
+        out["code"] = [codes[n] for n in out["township"]]
+    return out
+
+
 def _townships(
     study: Study, cells: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, points: gpd.GeoDataFrame,
     nets: dict[str, Network],
 ) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.object_], str]:
-    """Township polygons, township per demand point, and the note (empty if official)."""
+    """Township polygons (in table order), township per demand point, and the note (empty
+    if official)."""
     t = study.townships
     metric = nets["drive"].crs
     if t.boundaries is not None:
         polys = inputs.read_township_polygons(study)
         townships.check_unique_names(polys["township"], f"township file {t.boundaries}")
         names, _ = townships.assign_to_polygons(points, polys, metric)
-        return polys[["township", "geometry"]], names, ""
+        return _ordered(polys[["township", "geometry"]], _codes(polys, t.code_col)), names, ""
     seats = inputs.read_seats(study)
+    codes = _codes(seats, t.seat_code_col)
     if t.method == "voronoi":
         polys = townships.voronoi_areas(seats, cells, metric)
         names, _ = townships.assign_to_polygons(points, polys, metric)
-        return polys, names, townships.APPROX_NOTE[t.method]
+        return _ordered(polys, codes), names, townships.APPROX_NOTE[t.method]
     net = nets["drive"]
     _, idx = nearest_facility(net, snap_with(study, net, seats), snap_with(study, net, grid),
                               access_speed_kmh=study.access_kmh("drive"),
                               direction="to_facility")
     cell_names = seats["township"].to_numpy(dtype=object)[idx]
-    polys = townships.dissolve_cells(cells, cell_names)
+    polys = _ordered(townships.dissolve_cells(cells, cell_names), codes)
     if _is_grid(points, grid):
         return polys, cell_names, townships.APPROX_NOTE[t.method]
     names, _ = townships.assign_to_polygons(points, polys, metric)
@@ -218,10 +244,11 @@ def _townships(
 
 
 def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
-                 town_note: str) -> list[str]:
+                 town_note: str, read_notes: list[str]) -> list[str]:
     out = []
     if town_note:
         out.append(town_note)
+    out += read_notes  # conversions and choices made while reading the inputs
     out.append(str(demand.attrs.get("population_method", "population as given")))
     if "location_quality" in fac.columns and fac["location_quality"].astype(str).str.contains(
         "approx", case=False
@@ -312,7 +339,8 @@ def run_study(study: str | Path | Study,
         study=cfg, standard_set=sset, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
-        assumptions=_assumptions(cfg, fac, demand, town_note), facts=facts,
+        assumptions=_assumptions(cfg, fac, demand, town_note,
+                                 io.input_notes(area, fac, demand, polys)), facts=facts,
         timings=clock.times, _demand_snaps=snaps,
     )
 

@@ -1,12 +1,14 @@
 """Facility tiers and the drive time from each facility to the nearest other of its tier.
 
 A *tier* is the level of the Chinese three-tier rural health system a facility belongs to
-(县、乡、村 — county, township, village), plus urban community health services:
+(县、乡、村 — county, township, village), plus urban community health services. Each
+type's tier is set in ``analysis/facility_types.toml`` (:mod:`geo.facility_types`):
 
 ============  ===================================================================
 ``county``    county-level hospitals and centres: general, TCM, maternal and child
               health, CDC, private hospitals, emergency rescue centres, 120 stations
-``township``  township health centres, central or not (乡镇卫生院、中心卫生院)
+``township``  township health centres, central or not (乡镇卫生院、中心卫生院), and
+              central ones upgraded to grade-2 hospitals (二级医院)
 ``community`` community health service centres and stations (社区卫生服务中心/站)
 ``village``   village clinics (村卫生室)
 ============  ===================================================================
@@ -26,32 +28,18 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
+from geo.facility_types import load_types
 from geo.network.graph import Network
 from geo.routing.travel import Snap, nearest_facility, snap_points
 
-__all__ = ["TIERS", "nearest_peer", "tier_of"]
+__all__ = ["nearest_peer", "tier_of"]
 
 log = logging.getLogger(__name__)
 
-TIERS: dict[str, str] = {
-    "county_general_hospital": "county",
-    "county_tcm_hospital": "county",
-    "county_mch_hospital": "county",
-    "county_cdc": "county",
-    "private_hospital": "county",
-    "emergency_rescue_center": "county",
-    "ems_station": "county",
-    "central_township_health_center": "township",
-    "township_health_center": "township",
-    "community_health_service_center": "community",
-    "community_health_service_station": "community",
-    "village_clinic": "village",
-}
-
 
 def tier_of(facility_type: str) -> str:
-    """The tier of a facility type; ``other`` for types not in :data:`TIERS`."""
-    return TIERS.get(facility_type, "other")
+    """The tier of a facility type code (``analysis/facility_types.toml``); ``other`` if unknown."""
+    return load_types().tier_of(facility_type)
 
 
 def _subset(snap: Snap, idx: np.ndarray) -> Snap:

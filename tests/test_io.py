@@ -21,12 +21,18 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon, box
 
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, InputFileError
-from geo.io import read_boundaries, read_facilities, read_points, read_roads, read_table
-from tests.conftest import ROOT
+from geo.io import (
+    input_notes,
+    read_boundaries,
+    read_facilities,
+    read_points,
+    read_roads,
+    read_table,
+)
 
-DATA = ROOT / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "facilities" / "facilities_luzhai.csv"
-SEATS = DATA / "boundaries" / "liuzhou_township_seats.csv"
+SEATS = DATA / "boundaries" / "luzhai_township_seats.csv"  # GCJ-02 and WGS84, by their tool
 COUNTIES = DATA / "boundaries" / "liuzhou_counties.geojson"
 GEOD = Geod(ellps="WGS84")
 
@@ -214,7 +220,7 @@ def test_id_col_other_than_id_keeps_the_old_id_column(tmp_path: Path) -> None:
 def test_gcj02_matches_the_independently_converted_wgs84_columns() -> None:
     rows = seat_rows()
     gdf = read_facilities(SEATS, id_col="nbs_code_2016", crs="gcj02")
-    assert len(gdf) == len(rows) == 105
+    assert len(gdf) == len(rows) == 9
     assert list(gdf["id"]) == [r["nbs_code_2016"] for r in rows]
     want_lon = np.array([float(r["wgs84_lon"]) for r in rows])
     want_lat = np.array([float(r["wgs84_lat"]) for r in rows])
@@ -426,7 +432,7 @@ def test_outside_error_names_the_id_and_the_fix(tmp_path: Path) -> None:
     message = str(err.value)
     assert "facility 'LZ-X99'" in message and "km outside" in message
     assert "crs = 'gcj02'" in message
-    assert "outside='keep'" in message and "'drop'" in message
+    assert "[facilities] outside = 'keep'" in message and "'drop'" in message
     assert "LZ-T01" not in message
 
 
@@ -564,8 +570,8 @@ def test_read_roads_explodes_multilines(tmp_path: Path) -> None:
 
 
 def test_read_roads_sample() -> None:
-    gdf = read_roads(DATA / "roads" / "liuzhou_backbone.geojson")
-    assert len(gdf) == 3632
+    gdf = read_roads(DATA / "roads" / "luzhai_backbone.geojson")
+    assert len(gdf) == 1370  # data/README.md
     assert set(gdf.geom_type) == {"LineString"}
     assert {"highway", "construction", "brunnel"} <= set(gdf.columns)
 
@@ -643,3 +649,62 @@ def test_read_points_vector(tmp_path: Path) -> None:
     gdf.to_file(tmp_path / "p.gpkg")
     out = read_points(tmp_path / "p.gpkg", count_col="n")
     assert list(out["population"]) == [10.0, 20.0]
+
+
+# --- automatic ids ------------------------------------------------------------------------
+
+
+def test_no_id_column_gives_automatic_ids_in_file_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n乙,109.6,24.3\n丙,109.7,24.35\n")
+    gdf = read_facilities(path)
+    assert list(gdf["id"]) == ["F0001", "F0002", "F0003"]
+    assert list(gdf["名称"]) == ["甲", "乙", "丙"]
+    assert gdf.attrs["notes"] == [
+        "f.csv has no id column: its 3 facilities are numbered F0001–F0003 in file order "
+        "(give id_col to use ids of your own)"
+    ]
+    # an id column named otherwise is used without id_col when it is called id/ID
+    upper = read_facilities(write(tmp_path, "ID,lon,lat\nA,109.5,24.25\n", "u.csv"))
+    assert list(upper["id"]) == ["A"] and upper.attrs["notes"] == []
+
+
+def test_automatic_ids_widen_past_9999(tmp_path: Path) -> None:
+    rows = "".join(f"{109 + i * 1e-5:.5f},24.5\n" for i in range(10_000))
+    gdf = read_facilities(write(tmp_path, "lon,lat\n" + rows))
+    assert gdf["id"].iloc[0] == "F00001" and gdf["id"].iloc[-1] == "F10000"
+    assert gdf["id"].is_unique
+
+
+def test_automatic_ids_for_a_point_layer_and_errors_name_rows(tmp_path: Path) -> None:
+    gpd.GeoDataFrame({"n": ["a", "b"]}, geometry=[Point(109.5, 24.25), Point(109.6, 24.3)],
+                     crs=4326).to_file(tmp_path / "p.gpkg")
+    assert list(read_facilities(tmp_path / "p.gpkg")["id"]) == ["F0001", "F0002"]
+    bad = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n乙,abc,24.3\n", "bad.csv")
+    with pytest.raises(CoordinateError, match=r"row 3 \(lon 'abc'"):
+        read_facilities(bad)
+
+
+def test_a_named_id_column_that_is_missing_still_stops(tmp_path: Path) -> None:
+    path = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n")
+    with pytest.raises(ColumnError, match=r"no column 'code'.*id_col"):
+        read_facilities(path, id_col="code")
+
+
+def test_input_notes_collects_each_note_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "名称,lon,lat\n甲,109.5,24.25\n")
+    gbk = write(tmp_path, "乡镇,人口\n鹿寨镇,1\n", "pop.csv", encoding="gbk")
+    fac, table = read_facilities(path), read_table(gbk)
+    notes = input_notes(fac, table, fac, pd.DataFrame())
+    assert notes == [fac.attrs["notes"][0], table.attrs["notes"][0]]
+    assert "F0001" in notes[0] and "GB18030" in notes[1]
+
+
+def test_gcj02_point_layer_labelled_cgcs2000_is_still_shifted(tmp_path: Path) -> None:
+    rows = seat_rows()
+    points = [Point(float(r["gcj02_lon"]), float(r["gcj02_lat"])) for r in rows]
+    gpd.GeoDataFrame({"id": [r["township"] for r in rows]}, geometry=points,
+                     crs="EPSG:4490").to_file(tmp_path / "g.gpkg")
+    gdf = read_facilities(tmp_path / "g.gpkg", crs="gcj02")
+    want = np.array([(float(r["wgs84_lon"]), float(r["wgs84_lat"])) for r in rows]).T
+    assert metres(gdf.geometry.x, gdf.geometry.y, *want).max() < 1.0
+    assert gdf.attrs["input_crs"] == "gcj02"

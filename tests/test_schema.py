@@ -136,7 +136,7 @@ def test_every_key_names_its_misspelt_neighbour(tmp_path: Path, section: str, ke
     ({"study": {"map_standard": "rescue_2h"}}, ["[study] map_standard", "not in [standards] use"]),
     ({"standards": {"use": []}}, ["[standards] use is empty"]),
     ({"standards": {"use": ["emergency_1h", "emergency_1h"]}}, ["more than once"]),
-    ({"facilities": {"crs": "wgs-84"}}, ["[facilities] crs", "did you mean 'wgs84'"]),
+    ({"facilities": {"crs": "wgs8"}}, ["[facilities] crs", "did you mean 'wgs84'"]),
     ({"roads": {"crs": "EPSG:999999"}}, ["[roads] crs", "EPSG code"]),
     ({"facilities": {"path": ""}}, ["[facilities] path is empty"]),
 ])

@@ -197,7 +197,7 @@ def test_outside_study_area(tmp_path: Path) -> None:
     [
         ("LZ-T05", "id", "LZ-T04", DuplicateIdError, "LZ-T04"),  # duplicate ids
         # a facility type that no standard vocabulary knows (a typo)
-        ("LZ-T06", "type", "township_health_centre", StandardError, "township_health_centre"),
+        ("LZ-T06", "type", "township_clinik", StandardError, "township_clinik"),
     ],
 )
 def test_bad_facility_value(  # type: ignore[no-untyped-def]
@@ -219,7 +219,7 @@ def test_unknown_facility_type_in_standard(tmp_path: Path) -> None:
                    encoding="utf-8")
     s = _study(tmp_path, {"standards": {"file": str(bad)}})
     _fails_cleanly(s, tmp_path / "out", StandardError, "county_general_hosptial",
-                   "[facility_types]")
+                   "facility_types.toml")
 
 
 def test_empty_network(tmp_path: Path) -> None:

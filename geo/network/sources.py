@@ -34,6 +34,7 @@ class RoadOptions:
 
     layer: str | None = None
     crs: str | None = None
+    encoding: str | None = None
     speeds_kmh: Mapping[str, float] = field(default_factory=dict)
     snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
     include_construction: bool = False
@@ -78,7 +79,7 @@ def networks_from_source(
         return {m: network_from_file(p, mode=m, speeds_kmh=_speeds(o, m),
                                      min_component_share=o.min_component_share)
                 for m in wanted}
-    roads = io.read_roads(p, layer=o.layer, crs=o.crs)
+    roads = io.read_roads(p, layer=o.layer, crs=o.crs, encoding=o.encoding)
     if adding:
         assert extra_roads is not None
         roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)

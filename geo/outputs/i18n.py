@@ -152,7 +152,7 @@ def text(key: str, language: str, **fields: object) -> str:
 
 
 def tier_label(tier: str, language: str) -> str:
-    """Name of a facility tier (see :data:`geo.tiers.TIERS`)."""
+    """Name of a facility tier (see :func:`geo.tiers.tier_of`)."""
     return _TIERS.get(tier, (tier, tier))[_index(language)]
 
 

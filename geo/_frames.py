@@ -1,0 +1,60 @@
+"""Helpers of the readers: how messages name rows, finding columns, numbers from text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from geo.errors import ColumnError
+
+ROW = "__row__"  # private column: how messages name a row ("row 5", "facility 'LZ-T03'")
+MAX_LISTED = 10
+
+
+def offenders(frame: pd.DataFrame, mask: pd.Series, details: pd.Series | None = None) -> str:
+    """'row 3 (lon 'abc', lat '24.5'), row 7 (...) and 4 more' for the rows in ``mask``."""
+    labels = (
+        frame[ROW] if ROW in frame.columns else "feature " + frame.index.to_series().astype(str)
+    )
+    items = labels[mask].astype(str)
+    if details is not None:
+        items = items + " (" + details[mask].astype(str) + ")"
+    more = len(items) - MAX_LISTED
+    return ", ".join(items.iloc[:MAX_LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def names(values: Sequence[str]) -> str:
+    """"'a', 'b', 'c'"."""
+    return ", ".join(repr(n) for n in values)
+
+
+def find_column(
+    columns: pd.Index, wanted: str | None, candidates: Sequence[str], role: str, fix: str,
+    src: object,
+) -> str:
+    """The column ``wanted`` (case-insensitive), else the first of ``candidates`` present."""
+    found = find_optional(columns, wanted, candidates)
+    if found is not None:
+        return found
+    looked = f"no column {wanted!r}" if wanted else f"no column named {names(candidates)}"
+    available = names([str(c) for c in columns if c != ROW])
+    raise ColumnError(f"{src} has {looked} for the {role}; its columns are {available}; {fix}")
+
+
+def find_optional(columns: pd.Index, wanted: str | None, candidates: Sequence[str]) -> str | None:
+    """Like :func:`find_column`, None when there is no such column."""
+    lookup: dict[str, str] = {}
+    for column in columns:
+        lookup.setdefault(str(column).strip().lower(), str(column))
+    for name in [wanted] if wanted is not None else candidates:
+        hit = name if name in columns else lookup.get(name.strip().lower())
+        if hit is not None:
+            return hit
+    return None
+
+
+def numeric(raw: pd.Series) -> pd.Series:
+    """Floats from numbers or text; NaN where missing or not a number."""
+    text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return pd.to_numeric(text, errors="coerce").astype(float)
