@@ -18,6 +18,7 @@ __all__ = [
     "SitingError",
     "StandardError",
     "StudyError",
+    "WhatIfError",
 ]
 
 
@@ -63,3 +64,7 @@ class SitingError(GeoError):
 
 class ScenarioError(GeoError):
     """A scenario file is malformed or refers to unknown facilities."""
+
+
+class WhatIfError(GeoError):
+    """A what-if edit names an unknown facility or type, or cannot be applied."""
