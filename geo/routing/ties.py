@@ -39,6 +39,7 @@ __all__ = [
     "lexmin",
     "line_seconds",
     "part",
+    "segment_pairs",
     "straight_lines",
     "via_nodes",
 ]
@@ -167,27 +168,32 @@ def _exact_among_near(tree: cKDTree, pos: FloatArray, lab: IntArray, xy: FloatAr
     return t[first], lab[cand][first]
 
 
+def segment_pairs(src: Places, dst: Places, fw: FloatArray, bw: FloatArray,
+                  speed: float) -> tuple[IntArray, IntArray, FloatArray]:
+    """Every (source, target) pair joined to the same segment, and its seconds along the
+    segment without leaving it (both access legs included; ``inf`` against a one-way)."""
+    order = np.argsort(src.seg, kind="stable")
+    sseg = src.seg[order]
+    lo = np.searchsorted(sseg, dst.seg, "left")
+    cnt = np.searchsorted(sseg, dst.seg, "right") - lo
+    ti = np.repeat(np.arange(len(dst.seg), dtype=np.int64), cnt)
+    offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    si = order[np.repeat(lo, cnt) + offs].astype(np.int64)
+    seg = dst.seg[ti]
+    dt = dst.t[ti] - src.t[si]
+    along = np.where(dt >= 0, part(dt, fw[seg]), part(-dt, bw[seg]))
+    return si, ti, (src.access_m[si] + dst.access_m[ti]) / speed + along
+
+
 def along_segment(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
                   bw: FloatArray, speed: float) -> tuple[FloatArray, IntArray]:
     """Best pair per demand point over the facilities joined to its own segment, travelling
     along the segment without leaving it (``inf``, -1 where none is)."""
     n = len(dem.seg)
     out_t, out_f = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    if len(fac.seg) == 0 or n == 0:
+    si, ti, secs = segment_pairs(fac, dem, fw, bw, speed)
+    if len(si) == 0:
         return out_t, out_f
-    order = np.argsort(fac.seg, kind="stable")
-    sseg = fac.seg[order]
-    lo = np.searchsorted(sseg, dem.seg, "left")
-    cnt = np.searchsorted(sseg, dem.seg, "right") - lo
-    if not cnt.any():
-        return out_t, out_f
-    ti = np.repeat(np.arange(n, dtype=np.int64), cnt)
-    offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    si = order[np.repeat(lo, cnt) + offs]
-    seg = dem.seg[ti]
-    dt = dem.t[ti] - fac.t[si]
-    along = np.where(dt >= 0, part(dt, fw[seg]), part(-dt, bw[seg]))
-    secs = (fac.access_m[si] + dem.access_m[ti]) / speed + along
     lab = np.asarray(fac_label, dtype=np.int64)[si]
     pick = np.lexsort((lab, secs, ti))
     first = pick[np.r_[True, ti[pick][1:] != ti[pick][:-1]]]

@@ -275,20 +275,10 @@ def _extra_trips(
     cols: list[IntArray] = []
     secs: list[FloatArray] = []
     # along one segment: every (source, target) pair that joins the same segment
-    order = np.argsort(src.seg, kind="stable")
-    sseg = src.seg[order]
-    lo = np.searchsorted(sseg, dst.seg, "left")
-    cnt = np.searchsorted(sseg, dst.seg, "right") - lo
-    if cnt.any():
-        ti = np.repeat(np.arange(len(dst), dtype=np.int64), cnt)
-        offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        si = order[np.repeat(lo, cnt) + offs]
-        seg = dst.seg[ti]
-        dt = dst.t[ti] - src.t[si]
-        along = np.where(dt >= 0, _part(dt, o.fw[seg]), _part(-dt, o.bw[seg]))
-        rows.append(si.astype(np.int64))
-        cols.append(ti)
-        secs.append((src.access_m[si] + dst.access_m[ti]) / speed + along)
+    si, ti, along = ties.segment_pairs(src, dst, o.fw, o.bw, speed)
+    rows.append(si)
+    cols.append(ti)
+    secs.append(along)
     if direct and len(src) and len(dst):
         if np.isfinite(limit):
             m = cKDTree(src.xy).sparse_distance_matrix(cKDTree(dst.xy), limit * speed,
