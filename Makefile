@@ -46,6 +46,7 @@ bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmar
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
+	$(BIN)/python benchmarks/bench_whatif.py
 
 clean:
 	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache

@@ -23,12 +23,12 @@ RUNS = 5
 
 def main() -> None:
     study = ROOT / "analysis" / "luzhai.toml"
-    run_study(study, None)  # warm-up: imports and file caches
+    run_study(study)  # warm-up: imports and file caches
     stages: dict[str, list[float]] = {}
     totals = []
     for _ in range(RUNS):
         t0 = time.perf_counter()
-        result = run_study(study, None)
+        result = run_study(study)
         totals.append(time.perf_counter() - t0)
         for k, v in result.timings.items():
             stages.setdefault(k, []).append(v)

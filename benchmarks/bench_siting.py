@@ -54,7 +54,7 @@ def _timed(fn: Any) -> tuple[Any, float]:
 
 def _luzhai_problem(n_cand: int, n_dem: int, cutoff_min: float) -> SitingProblem:
     rng = np.random.default_rng(SEED)
-    res = run_study(ROOT / "analysis" / "luzhai.toml", None)
+    res = run_study(ROOT / "analysis" / "luzhai.toml")
     std = next(s for s in res.standards if s.name == "primary_care_30min")
     sites = make_candidates(res, "grid", spacing_m=1000)
     sites = sites.iloc[np.sort(rng.choice(len(sites), n_cand, replace=False))]

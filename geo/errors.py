@@ -23,6 +23,7 @@ __all__ = [
     "SitingError",
     "StandardError",
     "StudyError",
+    "WhatIfError",
 ]
 
 
@@ -89,3 +90,7 @@ class FacilityTypeError(StandardError):
 
 class CensusError(GeoError):
     """A population table's total row or township codes do not add up or cannot be read."""
+
+
+class WhatIfError(GeoError):
+    """A what-if edit names an unknown facility or type, or cannot be applied."""

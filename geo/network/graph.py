@@ -27,11 +27,13 @@ from geo.errors import NetworkError
 
 __all__ = [
     "MAX_CSR_ID",
+    "TIME_QUANTUM_S",
     "CSRGraph",
     "Network",
     "NetworkReport",
     "csr_from_edges",
     "keep_largest_component",
+    "on_time_grid",
     "z_order",
 ]
 
@@ -108,7 +110,9 @@ class Network:
     seg_u, seg_v : (S,) int arrays
         Segment end nodes; segments are straight between them.
     seg_fw_s, seg_bw_s : (S,) float arrays
-        Travel seconds u→v and v→u; ``inf`` where travel that way is not allowed.
+        Travel seconds u→v and v→u; ``inf`` where travel that way is not allowed. Rounded
+        on construction to the time grid (:func:`on_time_grid`, 2^-24 s), so that the
+        searches add times exactly.
     seg_class : (S,) object array
         Road class (OSM ``highway``) of each segment; ``connector`` for gap closers.
     mode : str
@@ -130,7 +134,11 @@ class Network:
     _graphs: dict[str, CSRGraph] = field(default_factory=dict, repr=False, compare=False)
     # compiled nearest searches built from the graphs, by direction (geo.routing.travel),
     # kept like them
-    _kernels: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _kernels: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.seg_fw_s = on_time_grid(self.seg_fw_s)
+        self.seg_bw_s = on_time_grid(self.seg_bw_s)
 
     @property
     def n_nodes(self) -> int:
@@ -191,6 +199,20 @@ class Network:
 
 
 MAX_CSR_ID = int(np.iinfo(np.int32).max)
+
+#: Seconds: every segment time, and every time the searches start from, is a multiple of
+#: this (2^-24 s, 60 ns), so sums of up to 2^29 s are exact in float64. A path's time then
+#: does not depend on the order its parts are added, and two routes that tie really tie:
+#: the nearest searches' tie rule (equal times go to the facility listed first) gives one
+#: answer however a labelling was reached, a fresh search or an incremental update
+#: (geo.whatif). The same rounding as the kernels' ``on_grid``.
+TIME_QUANTUM_S = 2.0**-24
+
+
+def on_time_grid(seconds: npt.ArrayLike) -> FloatArray:
+    """Seconds rounded to the nearest multiple of :data:`TIME_QUANTUM_S` (``inf`` kept)."""
+    a = np.asarray(seconds, dtype=np.float64)
+    return np.rint(a * 2.0**24) * TIME_QUANTUM_S
 
 
 @dataclass(frozen=True)

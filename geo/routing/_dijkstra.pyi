@@ -8,6 +8,7 @@ _F = npt.NDArray[np.float64]
 _I32 = npt.NDArray[np.int32]
 
 FOREIGN_SNAP: str  # the error text for a Snap made on another network
+QUANTUM: float  # seconds: the grid every search time lies on (2^-24 s)
 
 def snap_seeds(
     seg: _I, t: _F, access_m: _F, seg_u: _I, seg_v: _I, fw: _F, bw: _F, speed: float,
@@ -39,3 +40,12 @@ def merge_min(
     indptr: npt.NDArray[np.int32] | _I, indices: npt.NDArray[np.int32] | _I, data: _F,
     extra_row: _I, extra_col: _I, extra_secs: _F, n_cols: int,
 ) -> tuple[npt.NDArray[np.int32] | _I, npt.NDArray[np.int32] | _I, _F]: ...
+def grow(
+    indptr: _I32, indices: _I32, weights: _F, seed_node: _I, seed_dist: _F, label: int,
+    dist: _F, lab: _I,
+) -> _I: ...
+def repair(
+    indptr: _I32, indices: _I32, weights: _F, t_indptr: _I32, t_indices: _I32,
+    t_weights: _F, closed: int, seed_node: _I, seed_dist: _F, seed_label: _I, dist: _F,
+    lab: _I,
+) -> _I: ...

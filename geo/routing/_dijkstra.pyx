@@ -21,6 +21,13 @@ only what was reached. These kernels:
 
 Every search is an exact Dijkstra (label setting: a node's time is final when it leaves
 the heap) on a binary heap with lazy deletion. Node and edge ids are 32-bit, times float64.
+
+Nearest searches follow one tie rule: a node takes the (time, label) pair with the
+smallest time and, among equal times, the smallest label (the facility listed first),
+whatever the number of threads. Times lie on a grid of ``QUANTUM`` = 2^-24 s (segment
+seconds are rounded by :class:`geo.network.Network`, seeds here), so they add exactly and
+equal times are truly equal: this is what lets :func:`grow` and :func:`repair` update a
+labelling to exactly what a fresh search gives (``geo.whatif``).
 """
 
 import numpy as np
@@ -46,6 +53,22 @@ cdef extern from *:
     // Graph arrays use 32-bit node and edge ids (CSRGraph checks the network fits): half
     // the memory traffic of int64 CSR arrays on the large networks.
     typedef int32_t csr_id;
+
+    // Every time the searches start from or add is a multiple of TIME_QUANTUM seconds
+    // (2^-24 s, 60 ns: Network rounds segment seconds, seeds are rounded here), so
+    // sums below 2^29 s are exact: a path's time does not depend on the order its parts
+    // are added, and "a label beats another" is the same question for every search.
+    static const double TIME_QUANTUM = 1.0 / 16777216.0;
+    static inline double on_grid(double x) {
+        return std::nearbyint(x * 16777216.0) * TIME_QUANTUM;
+    }
+
+    // The one tie rule: a (time, label) pair beats another when its time is smaller, or
+    // equal with a smaller label (the facility listed first). Unreached nodes hold
+    // (inf, -1), which every reached pair beats.
+    static inline bool beats(double d, int64_t l, double d0, int64_t l0) {
+        return d < d0 || (d == d0 && l < l0);
+    }
 
     // Binary min-heap of (seconds, node) with lazy deletion: a node is pushed again when
     // its time drops and the stale entries are skipped when popped (the caller compares
@@ -114,12 +137,14 @@ cdef extern from *:
     }
 
     // Nearest-seed search over the seeds listed in sel (all seeds when sel is null).
-    // mine/lab: this search's arrays, filled with inf/-1 by the caller. With PRUNE, the
-    // other threads' arrays (others) are read to prune: a node another thread holds at an
-    // equal or smaller time is not pushed, and a popped node another thread holds strictly
-    // cheaper is not expanded (that thread expands it). The node-wise minimum over all
-    // threads' arrays is then exact: the strictly best label of every node stays in its
-    // owner's heap and is expanded, so no shortest path is cut.
+    // mine/lab: this search's arrays, filled with inf/-1 by the caller. A node takes the
+    // (time, label) pair that beats all others (see beats: ties go to the smaller label);
+    // a node whose label improves at an equal time is pushed again and re-expanded, so
+    // the smaller label spreads through ties too. With PRUNE, the other threads' arrays
+    // (others) are read to prune: a node another thread holds strictly cheaper is neither
+    // pushed nor expanded (that thread expands it). The node-wise best pair over all
+    // threads' arrays is then exact: the best pair of every node, ties included, stays in
+    // its owner's heap and is expanded, so no best path is cut.
     template <bool PRUNE>
     static void nearest_run(
         csr_id n, const csr_id* indptr, const csr_id* indices, const double* weights,
@@ -133,7 +158,7 @@ cdef extern from *:
             int64_t k = sel ? sel[i] : i;
             csr_id v = static_cast<csr_id>(seed_node[k]);
             double d = seed_dist[k];
-            if (d < mine[v] && d <= limit) {
+            if (beats(d, seed_label[k], mine[v], lab[v]) && d <= limit) {
                 if (PRUNE) store_relaxed(&mine[v], d); else mine[v] = d;
                 lab[v] = seed_label[k];
                 h.push(d, v);
@@ -153,11 +178,11 @@ cdef extern from *:
             for (csr_id e = indptr[v]; e < indptr[v + 1]; ++e) {
                 csr_id w = indices[e];
                 double nd = d + weights[e];
-                if (nd < mine[w] && nd <= limit) {
+                if (beats(nd, lv, mine[w], lab[w]) && nd <= limit) {
                     if (PRUNE) {
                         bool beaten = false;
                         for (int o = 0; o < n_others; ++o)
-                            if (load_relaxed(&others[o][w]) <= nd) { beaten = true; break; }
+                            if (load_relaxed(&others[o][w]) < nd) { beaten = true; break; }
                         if (beaten) continue;
                         store_relaxed(&mine[w], nd);
                     } else {
@@ -175,8 +200,8 @@ cdef extern from *:
     // into `threads` runs of consecutive ranks; networks number their nodes along a
     // space-filling curve, so each thread grows its searches in its own part of the map
     // and the threads meet only along the borders. Thread 0 writes into dist/label, the
-    // others into their own arrays; the node-wise minimum (ties to the lowest thread) is
-    // merged into dist/label. Returns 0, or -1 when memory or a thread could not be had.
+    // others into their own arrays; the node-wise best pair (time, then label) is merged
+    // into dist/label, so the answer does not depend on the number of threads. Returns 0, or -1 when memory or a thread could not be had.
     static int nearest_search(
         csr_id n, const csr_id* indptr, const csr_id* indices, const double* weights,
         const int64_t* seed_node, const double* seed_dist, const int64_t* seed_label,
@@ -233,7 +258,9 @@ cdef extern from *:
                 const double* dt = rows[t];
                 const int64_t* lt = labs[t];
                 for (csr_id v = 0; v < n; ++v)
-                    if (dt[v] < dist[v]) { dist[v] = dt[v]; label[v] = lt[v]; }
+                    if (beats(dt[v], lt[v], dist[v], label[v])) {
+                        dist[v] = dt[v]; label[v] = lt[v];
+                    }
             }
         } catch (...) { return -1; }
         return 0;
@@ -252,6 +279,9 @@ cdef extern from *:
         const int64_t* seed_node, const double* seed_dist, const int64_t* seed_label,
         int64_t n_seeds, int64_t n_labels, double limit, int threads,
         double* dist, int64_t* label) noexcept nogil
+    double on_grid(double x) noexcept nogil
+    bint beats(double d, int64_t l, double d0, int64_t l0) noexcept nogil
+    const double TIME_QUANTUM
 
 
 cdef int _seeds_into(
@@ -260,7 +290,8 @@ cdef int _seeds_into(
     const double[::1] bw, double speed, int64_t* node, double* secs,
 ) noexcept nogil:
     """Fill two seeds per place into ``node``/``secs`` (room for ``2 * len(seg)``): the far
-    end ``seg_v`` first, then ``seg_u``; -1 if a segment id is not one of this network's."""
+    end ``seg_v`` first, then ``seg_u``, each time rounded to the time grid (``on_grid``);
+    -1 if a segment id is not one of this network's."""
     cdef Py_ssize_t n = seg.shape[0], n_seg = seg_u.shape[0], i
     cdef double leg, ahead, behind
     cdef int64_t s
@@ -272,13 +303,14 @@ cdef int _seeds_into(
         ahead = (1.0 - t[i]) * fw[s] if t[i] < 1.0 else 0.0
         behind = t[i] * bw[s] if t[i] > 0.0 else 0.0
         node[2 * i] = seg_v[s]
-        secs[2 * i] = leg + ahead
+        secs[2 * i] = on_grid(leg + ahead)
         node[2 * i + 1] = seg_u[s]
-        secs[2 * i + 1] = leg + behind
+        secs[2 * i + 1] = on_grid(leg + behind)
     return 0
 
 
 FOREIGN_SNAP = "a Snap does not belong to this network: snap the points again"
+QUANTUM = TIME_QUANTUM  # seconds: the grid every search time lies on (2^-24 s)
 
 
 def snap_seeds(
@@ -293,7 +325,9 @@ def snap_seeds(
 ):
     """Two seeds per place: (``seg_v``, leg + rest of the segment forwards) and (``seg_u``,
     leg + the part behind it backwards); a part of length 0 costs 0 even one way only.
-    ``ValueError`` when a segment id is not one of this network's."""
+    Times are rounded to the grid of :data:`QUANTUM` seconds, as the network's segment
+    times are, so the searches add exactly. ``ValueError`` when a segment id is not one
+    of this network's."""
     cdef Py_ssize_t n = seg.shape[0]
     node_a = np.empty(2 * n, dtype=np.int64)
     secs_a = np.empty(2 * n, dtype=np.float64)
@@ -322,9 +356,10 @@ def nearest(
     """Nearest-seed search from any seeds: seconds to the nearest seed and its label, per node.
 
     The generic entry (seeds given as node, seconds, label; the tests drive the threaded
-    search through it); queries from places use :class:`NearestSearch`. Labels lie in ``[0, n_labels)``. Nodes beyond ``limit`` (or unreachable) get ``inf``
-    and label -1. With ``threads`` > 1 the sources are shared out between threads that
-    prune each other (exact; see ``nearest_search`` above).
+    search through it); queries from places use :class:`NearestSearch`. Labels lie in
+    ``[0, n_labels)``; at equal times the smallest label wins. Nodes beyond ``limit`` (or
+    unreachable) get ``inf`` and label -1. With ``threads`` > 1 the sources are shared out
+    between threads that prune each other (exact, ties included; see ``nearest_search``).
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1, s
     cdef Py_ssize_t m = seed_node.shape[0]
@@ -686,3 +721,169 @@ def merge_min(
                 j += 1
         out_ptr[n_rows] = at
     return out_ptr_a, out_idx_a, out_dat_a
+
+
+# --------------------------------------------------------------------------- incremental
+# Node labellings kept up to date while facilities come and go (geo.whatif). Both kernels
+# change a labelling ``dist``/``lab`` (time and label per node, as ``nearest`` fills them)
+# in place, so that it equals what ``nearest`` gives for the new set of seeds, ties
+# included: times on the grid add exactly, so a path's (time, label) pair keeps its
+# order when a segment is added to it, and a node's best pair never depends on the order
+# of the search.
+
+
+def _check_labelling(Py_ssize_t n, const csr_id[::1] indices, const double[::1] weights,
+                     const int64_t[::1] seed_node, const double[::1] seed_dist,
+                     double[::1] dist, int64_t[::1] lab):
+    cdef Py_ssize_t k
+    if indices.shape[0] != weights.shape[0]:
+        raise ValueError("indices and weights differ in length")
+    if dist.shape[0] != n or lab.shape[0] != n:
+        raise ValueError(f"dist and lab must hold one entry per node ({n})")
+    if seed_dist.shape[0] != seed_node.shape[0]:
+        raise ValueError("seed_node and seed_dist differ in length")
+    for k in range(seed_node.shape[0]):
+        if not (0 <= seed_node[k] < n):
+            raise ValueError(f"seed {k}: node {seed_node[k]} is not one of the {n} nodes")
+
+
+def grow(
+    const csr_id[::1] indptr,
+    const csr_id[::1] indices,
+    const double[::1] weights,
+    const int64_t[::1] seed_node,
+    const double[::1] seed_dist,
+    int64_t label,
+    double[::1] dist,
+    int64_t[::1] lab,
+):
+    """Add one source (``label``, from its seeds) to a labelling, in place.
+
+    A search from the seeds that enters a node only where ``(time, label)`` beats the
+    node's current pair (``beats``: smaller time, or equal time and smaller label), so it
+    stops at the border of the region the new source wins: its work is that region, not
+    the network. Exact: on a best path from the new source to a node it wins, it wins
+    every node before (a better pair there would carry on to the node).
+
+    Returns the nodes that took the new label, each once (int64).
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k, e
+    _check_labelling(n, indices, weights, seed_node, seed_dist, dist, lab)
+    if label < 0:
+        raise ValueError(f"labels are non-negative, got {label}")
+    cdef Heap heap
+    cdef vector[int64_t] changed
+    cdef int64_t v, w
+    cdef double d, nd
+    with nogil:
+        for k in range(m):
+            v = seed_node[k]
+            d = seed_dist[k]
+            if beats(d, label, dist[v], lab[v]):
+                if lab[v] != label:
+                    changed.push_back(v)
+                dist[v] = d
+                lab[v] = label
+                heap.push(d, <csr_id>v)
+        while not heap.empty():
+            v = heap.pop(&d)
+            if d > dist[v]:
+                continue
+            for e in range(indptr[v], indptr[v + 1]):
+                w = indices[e]
+                nd = d + weights[e]
+                if beats(nd, label, dist[w], lab[w]):
+                    if lab[w] != label:
+                        changed.push_back(w)
+                    dist[w] = nd
+                    lab[w] = label
+                    heap.push(nd, <csr_id>w)
+    out = np.empty(changed.size(), dtype=np.int64)
+    cdef int64_t[::1] ov = out
+    for k in range(<Py_ssize_t>changed.size()):
+        ov[k] = changed[k]
+    return out
+
+
+def repair(
+    const csr_id[::1] indptr,
+    const csr_id[::1] indices,
+    const double[::1] weights,
+    const csr_id[::1] t_indptr,
+    const csr_id[::1] t_indices,
+    const double[::1] t_weights,
+    int64_t closed,
+    const int64_t[::1] seed_node,
+    const double[::1] seed_dist,
+    const int64_t[::1] seed_label,
+    double[::1] dist,
+    int64_t[::1] lab,
+):
+    """Take one source (label ``closed``) out of a labelling, in place.
+
+    Only the region it held (the nodes labelled ``closed``) changes: no best path to a
+    node outside it passes through it. The region is cleared and searched again from
+    its border, each node seeded from its in-neighbours outside the region (their final
+    pairs, through the transposed graph ``t_*``: the same edge, so the same seconds), and
+    from the remaining sources' seeds inside it (``seed_*``; seeds outside the region
+    are skipped). The search stays inside the region.
+
+    Returns the region's nodes (int64), whose pairs were recomputed.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k, e
+    _check_labelling(n, indices, weights, seed_node, seed_dist, dist, lab)
+    if t_indptr.shape[0] != n + 1 or t_indices.shape[0] != indices.shape[0] \
+            or t_weights.shape[0] != t_indices.shape[0]:
+        raise ValueError("the transposed graph does not match the graph")
+    if seed_label.shape[0] != m:
+        raise ValueError("seed_node and seed_label differ in length")
+    cdef vector[int64_t] region
+    cdef vector[unsigned char] inside
+    cdef Heap heap
+    cdef int64_t v, w, u, l
+    cdef double d, nd
+    cdef Py_ssize_t r
+    with nogil:
+        inside.assign(n, 0)
+        for v in range(n):
+            if lab[v] == closed:
+                region.push_back(v)
+                inside[v] = 1
+                dist[v] = INFINITY
+                lab[v] = -1
+        for k in range(m):
+            v = seed_node[k]
+            if inside[v] and beats(seed_dist[k], seed_label[k], dist[v], lab[v]):
+                dist[v] = seed_dist[k]
+                lab[v] = seed_label[k]
+        for r in range(<Py_ssize_t>region.size()):
+            v = region[r]
+            for e in range(t_indptr[v], t_indptr[v + 1]):
+                u = t_indices[e]
+                if inside[u] or lab[u] < 0:
+                    continue
+                nd = dist[u] + t_weights[e]
+                if beats(nd, lab[u], dist[v], lab[v]):
+                    dist[v] = nd
+                    lab[v] = lab[u]
+            if lab[v] >= 0:
+                heap.push(dist[v], <csr_id>v)
+        while not heap.empty():
+            v = heap.pop(&d)
+            if d > dist[v]:
+                continue
+            l = lab[v]
+            for e in range(indptr[v], indptr[v + 1]):
+                w = indices[e]
+                if not inside[w]:
+                    continue
+                nd = d + weights[e]
+                if beats(nd, l, dist[w], lab[w]):
+                    dist[w] = nd
+                    lab[w] = l
+                    heap.push(nd, <csr_id>w)
+    out = np.empty(region.size(), dtype=np.int64)
+    cdef int64_t[::1] ov = out
+    for k in range(<Py_ssize_t>region.size()):
+        ov[k] = region[k]
+    return out

@@ -45,7 +45,7 @@ from scipy.spatial import cKDTree
 from geo import settings
 from geo.errors import NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
-from geo.routing import _dijkstra
+from geo.routing import _dijkstra, ties
 
 __all__ = [
     "DIRECTIONS",
@@ -105,14 +105,7 @@ def snap_points(
     interchanges, so a place next to one joins the nearest other road.
     """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude_classes)))
-    if len(ok) == 0:
-        raise NetworkError(
-            f"no road segment to join places to: every segment is of the excluded classes "
-            f"{list(exclude_classes)}; change access.snap_exclude in the study file"
-        )
-    a, b = net.node_xy[net.seg_u[ok]], net.node_xy[net.seg_v[ok]]
-    tree = shapely.STRtree(np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object))
+    ok, tree = _snap_tree(net, tuple(exclude_classes))
     pts = shapely.points(xy)
     (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
     seg = np.empty(len(xy), dtype=np.int64)
@@ -123,6 +116,24 @@ def snap_points(
     denom = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-12)
     t = np.clip(np.einsum("ij,ij->i", xy - pa, ab) / denom, 0.0, 1.0)
     return Snap(xy, seg, t, access)
+
+
+def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapely.STRtree]:
+    """The segments places may join and their search tree, built once per network and
+    ``exclude`` and kept with the network (a what-if edit snaps one point at a time)."""
+    key = ("snap", exclude)
+    if key not in net._kernels:
+        ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)))
+        if len(ok) == 0:
+            raise NetworkError(
+                f"no road segment to join places to: every segment is of the excluded "
+                f"classes {list(exclude)}; change access.snap_exclude in the study file"
+            )
+        a, b = net.node_xy[net.seg_u[ok]], net.node_xy[net.seg_v[ok]]
+        lines = np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object)
+        net._kernels[key] = (ok, shapely.STRtree(lines))
+    ok, tree = net._kernels[key]
+    return ok, tree
 
 
 def nodes_as_snap(net: Network, nodes: npt.ArrayLike) -> Snap:
@@ -176,10 +187,7 @@ def _check(net: Network, speed_kmh: float, *snaps: Snap) -> float:
     return speed_kmh / 3.6
 
 
-def _part(frac: FloatArray, secs: FloatArray) -> FloatArray:
-    """Seconds for a fraction of a segment: 0 for no part of it, even one way only
-    (``inf``), where ``0 * inf`` would give NaN."""
-    return np.multiply(frac, secs, out=np.zeros(np.shape(frac)), where=frac > 0)
+_part = ties.part
 
 
 def _seeds(net: Network, o: _Oriented, src: Snap, speed: float) -> tuple[IntArray, IntArray,
@@ -268,20 +276,10 @@ def _extra_trips(
     cols: list[IntArray] = []
     secs: list[FloatArray] = []
     # along one segment: every (source, target) pair that joins the same segment
-    order = np.argsort(src.seg, kind="stable")
-    sseg = src.seg[order]
-    lo = np.searchsorted(sseg, dst.seg, "left")
-    cnt = np.searchsorted(sseg, dst.seg, "right") - lo
-    if cnt.any():
-        ti = np.repeat(np.arange(len(dst), dtype=np.int64), cnt)
-        offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        si = order[np.repeat(lo, cnt) + offs]
-        seg = dst.seg[ti]
-        dt = dst.t[ti] - src.t[si]
-        along = np.where(dt >= 0, _part(dt, o.fw[seg]), _part(-dt, o.bw[seg]))
-        rows.append(si.astype(np.int64))
-        cols.append(ti)
-        secs.append((src.access_m[si] + dst.access_m[ti]) / speed + along)
+    si, ti, along = ties.segment_pairs(src, dst, o.fw, o.bw, speed)
+    rows.append(si)
+    cols.append(ti)
+    secs.append(along)
     if direct and len(src) and len(dst):
         if np.isfinite(limit):
             m = cKDTree(src.xy).sparse_distance_matrix(cKDTree(dst.xy), limit * speed,
@@ -339,20 +337,20 @@ def nearest_facility(
     seconds : (n_demand,) float array
         ``inf`` only if no facility can reach the point (within ``max_seconds``).
     nearest : (n_demand,) int array
-        Index (into ``facilities``) of the facility giving that time, -1 if none.
+        Index (into ``facilities``) of the facility giving that time, -1 if none. Where
+        several give the same time, the first of them in ``facilities`` (one rule at
+        nodes and points, whatever the threads: :mod:`geo.routing.ties`).
     """
     if len(facilities) == 0:
         raise QueryError("no facilities given: a standard needs at least one eligible facility")
     speed = _check(net, access_speed_kmh, demand)  # the compiled search checks the facilities
     o = _oriented(net, direction)
     dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads)
-    seg, t = demand.seg, demand.t
-    leg = demand.access_m / speed
-    via_u = dist[net.seg_u[seg]] + _part(t, o.fw[seg]) + leg
-    via_v = dist[net.seg_v[seg]] + _part(1.0 - t, o.bw[seg]) + leg
-    best = np.minimum(via_u, via_v)
-    nearest = np.where(via_u <= via_v, src[net.seg_u[seg]], src[net.seg_v[seg]])
-    best, nearest = _with_extra(o, facilities, demand, speed, best, nearest, direct, max_seconds)
+    legs = ties.demand_legs(net.seg_u, net.seg_v, o.fw, o.bw, demand, speed)
+    best, nearest = ties.lexmin(
+        *ties.via_nodes(legs, dist, src),
+        *ties.extra_trips(facilities, np.arange(len(facilities), dtype=np.int64), demand,
+                          o.fw, o.bw, speed, direct))
     best = np.where(best <= max_seconds, best, np.inf)
     nearest = np.where(np.isfinite(best), nearest, -1)
     return best, nearest.astype(np.int64)
@@ -388,26 +386,6 @@ def _nearest_from(
 
 
 PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than starting threads
-
-
-def _with_extra(
-    o: _Oriented, fac: Snap, dem: Snap, speed: float, best: FloatArray, nearest: IntArray,
-    direct: bool, limit: float,
-) -> tuple[FloatArray, IntArray]:
-    """Improve nearest times with along-segment trips and straight lines."""
-    best, nearest = best.copy(), nearest.copy()
-    r, c, t = _extra_trips(o, fac, dem, speed, np.inf, direct=False)
-    if direct:
-        direct_m, direct_i = cKDTree(fac.xy).query(dem.xy)
-        r = np.concatenate([r, np.asarray(direct_i, dtype=np.int64)])
-        c = np.concatenate([c, np.arange(len(dem), dtype=np.int64)])
-        t = np.concatenate([t, np.asarray(direct_m, dtype=float) / speed])
-    better = t < best[c]
-    r, c, t = r[better], c[better], t[better]
-    order = np.argsort(t)[::-1]  # assign the smallest last so it wins per point
-    best[c[order]] = t[order]
-    nearest[c[order]] = r[order]
-    return best, nearest
 
 
 def reach_matrix(

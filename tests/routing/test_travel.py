@@ -346,3 +346,24 @@ def test_a_snap_from_another_network_is_refused() -> None:
                  lambda: nearest_facility(net, fac, dem, access_speed_kmh=ACCESS)):
         with pytest.raises(ValueError, match="snap the points again"):
             call()
+
+
+def test_ties_go_to_the_facility_listed_first() -> None:
+    """Two facilities at one place tie everywhere: the first listed wins every point, by
+    node, along a segment and by straight line, in either order and on any threads."""
+    net, fac_xy, _, _, dem = _grid_case(seed=4, n_fac=4, n_dem=300)
+    xy = np.vstack([fac_xy, fac_xy[1:2]])  # facility 4 stands where facility 1 does
+    fac = snap_points(net, xy)
+    one, idx1 = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, threads=1)
+    _, idx3 = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, threads=3)
+    assert (idx1 == 1).any() and not (idx1 == 4).any()
+    np.testing.assert_array_equal(idx1, idx3)
+    order = [0, 4, 2, 3, 1]  # now the twin comes first: it takes facility 1's points
+    other, idx = nearest_facility(net, snap_points(net, xy[order]), dem,
+                                  access_speed_kmh=ACCESS)
+    np.testing.assert_array_equal(other, one)
+    np.testing.assert_array_equal(np.asarray(order)[idx], np.where(idx1 == 1, 4, idx1))
+    # a point standing on the twins: the straight line (0 s) from both, the first wins
+    on = snap_points(net, xy[[1]])
+    secs, near = nearest_facility(net, fac, on, access_speed_kmh=ACCESS)
+    assert secs[0] == 0.0 and near[0] == 1

@@ -1,0 +1,211 @@
+"""The nearest-facility rule at demand points: its candidates and its one tie rule.
+
+A demand point's time to (or from) the nearest facility is the best of four kinds of
+candidate, each a pair (seconds, label), the label naming the facility (its position in
+the list searched, or any key that grows with it):
+
+* via ``u``, the first end of the point's segment: the node's time + the part of the
+  segment between the node and the join + the access leg (:func:`via_nodes`);
+* via ``v``, the other end, alike;
+* along the segment itself, from a facility joined to the same segment, without
+  leaving it (:func:`along_segment`);
+* the straight line between the two places at the access speed (:func:`straight_lines`).
+
+The best pair has the smallest time and, among equal times, the smallest label: the
+facility listed first wins a tie (:func:`lexmin`), as at the network's nodes
+(:mod:`geo.routing._dijkstra`, ``beats``). Unreached points hold ``(inf, -1)``.
+
+Every formula lives here once, so the full query
+(:func:`geo.routing.travel.nearest_facility`) and the incremental updates of
+:mod:`geo.whatif` compute the same floating-point numbers, element by element, and so
+the same answer, ties included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+__all__ = [
+    "DemandLegs",
+    "Places",
+    "along_segment",
+    "demand_legs",
+    "extra_trips",
+    "lexmin",
+    "line_seconds",
+    "part",
+    "segment_pairs",
+    "straight_lines",
+    "via_nodes",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# a second facility position this much (relative) farther than the nearest may still tie
+# it once the exact line time is computed: such points are compared exactly
+_NEAR_TIE = 1e-9
+
+
+class Places(Protocol):
+    """Where places join the network (:class:`geo.routing.travel.Snap` is one)."""
+
+    @property
+    def xy(self) -> FloatArray: ...
+    @property
+    def seg(self) -> IntArray: ...
+    @property
+    def t(self) -> FloatArray: ...
+    @property
+    def access_m(self) -> FloatArray: ...
+
+
+def part(frac: FloatArray, secs: FloatArray) -> FloatArray:
+    """Seconds for a fraction of a segment: 0 for no part of it, even one way only
+    (``inf``), where ``0 * inf`` would give NaN."""
+    return np.multiply(frac, secs, out=np.zeros(np.shape(frac)), where=frac > 0)
+
+
+def lexmin(t_a: FloatArray, f_a: IntArray, t_b: FloatArray,
+           f_b: IntArray) -> tuple[FloatArray, IntArray]:
+    """Element-wise best of two candidate pairs: smaller time, then smaller label."""
+    take_b = (t_b < t_a) | ((t_b == t_a) & (f_b < f_a))
+    return np.where(take_b, t_b, t_a), np.where(take_b, f_b, f_a).astype(np.int64)
+
+
+def _labelled(t: FloatArray, f: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
+    """``(inf, -1)`` wherever the time is not finite."""
+    return t, np.where(np.isfinite(t), f, -1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class DemandLegs:
+    """What joins each demand point to its segment's end nodes, in the search's direction.
+
+    ``to_u`` and ``to_v`` are the seconds between node ``u`` (``v``) and the join along the
+    segment, ``leg`` the access leg's seconds.
+    """
+
+    u: IntArray
+    v: IntArray
+    to_u: FloatArray
+    to_v: FloatArray
+    leg: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.u.shape[0])
+
+
+def demand_legs(seg_u: IntArray, seg_v: IntArray, fw: FloatArray, bw: FloatArray,
+                demand: Places, speed: float) -> DemandLegs:
+    """The legs of every demand point; ``fw``/``bw``: segment seconds as the search
+    travels (``seg_u`` -> ``seg_v`` and back); ``speed`` in m/s."""
+    seg, t = demand.seg, demand.t
+    return DemandLegs(seg_u[seg], seg_v[seg], part(t, fw[seg]), part(1.0 - t, bw[seg]),
+                      demand.access_m / speed)
+
+
+def via_nodes(legs: DemandLegs, dist: FloatArray, label: IntArray,
+              idx: IntArray | None = None) -> tuple[FloatArray, IntArray]:
+    """Best pair through either end node, from the nodes' ``(dist, label)`` labelling
+    (all points, or the points ``idx``)."""
+    if idx is None:
+        u, v, to_u, to_v, leg = legs.u, legs.v, legs.to_u, legs.to_v, legs.leg
+    else:
+        u, v, to_u, to_v, leg = (legs.u[idx], legs.v[idx], legs.to_u[idx], legs.to_v[idx],
+                                 legs.leg[idx])
+    via_u = dist[u] + to_u + leg
+    via_v = dist[v] + to_v + leg
+    return lexmin(*_labelled(via_u, label[u]), *_labelled(via_v, label[v]))
+
+
+def line_seconds(xy: FloatArray, other: FloatArray, speed: float) -> FloatArray:
+    """Straight-line seconds between points ``xy`` and ``other`` (rows, or one point)."""
+    d = np.asarray(xy) - np.asarray(other)
+    return np.hypot(d[..., 0], d[..., 1]) / speed
+
+
+def straight_lines(fac_xy: FloatArray, fac_label: IntArray, dem_xy: FloatArray,
+                   speed: float) -> tuple[FloatArray, IntArray]:
+    """Best straight-line pair per demand point: the nearest facility position, and at
+    equal times the smallest label (co-located facilities share every line)."""
+    n = len(dem_xy)
+    if len(fac_xy) == 0 or n == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    pos, inv = np.unique(np.asarray(fac_xy, dtype=float), axis=0, return_inverse=True)
+    lab = np.full(len(pos), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(lab, inv.ravel(), np.asarray(fac_label, dtype=np.int64))
+    tree = cKDTree(pos)
+    k = min(2, len(pos))
+    d, j = tree.query(dem_xy, k=k)
+    d, j = d.reshape(n, k), j.reshape(n, k)
+    best_t = line_seconds(dem_xy, pos[j[:, 0]], speed)
+    best_f = lab[j[:, 0]]
+    if k == 2:
+        near = np.flatnonzero(d[:, 1] <= d[:, 0] * (1 + _NEAR_TIE) + _NEAR_TIE)
+        if len(near):
+            t, f = _exact_among_near(tree, pos, lab, dem_xy[near], d[near, 0], speed)
+            best_t[near], best_f[near] = t, f
+    return best_t, best_f
+
+
+def _exact_among_near(tree: cKDTree, pos: FloatArray, lab: IntArray, xy: FloatArray,
+                      nearest_m: FloatArray, speed: float) -> tuple[FloatArray, IntArray]:
+    """For points with two positions about equally near: every position within the
+    nearest distance (plus a margin far above rounding), compared exactly."""
+    balls = tree.query_ball_point(xy, nearest_m * (1 + _NEAR_TIE) + _NEAR_TIE)
+    sizes = np.array([len(b) for b in balls], dtype=np.int64)
+    row = np.repeat(np.arange(len(xy)), sizes)
+    cand = np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])
+    t = line_seconds(xy[row], pos[cand], speed)
+    order = np.lexsort((lab[cand], t, row))
+    first = order[np.r_[0, np.cumsum(sizes)[:-1]]]
+    return t[first], lab[cand][first]
+
+
+def segment_pairs(src: Places, dst: Places, fw: FloatArray, bw: FloatArray,
+                  speed: float) -> tuple[IntArray, IntArray, FloatArray]:
+    """Every (source, target) pair joined to the same segment, and its seconds along the
+    segment without leaving it (both access legs included; ``inf`` against a one-way)."""
+    order = np.argsort(src.seg, kind="stable")
+    sseg = src.seg[order]
+    lo = np.searchsorted(sseg, dst.seg, "left")
+    cnt = np.searchsorted(sseg, dst.seg, "right") - lo
+    ti = np.repeat(np.arange(len(dst.seg), dtype=np.int64), cnt)
+    offs = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    si = order[np.repeat(lo, cnt) + offs].astype(np.int64)
+    seg = dst.seg[ti]
+    dt = dst.t[ti] - src.t[si]
+    along = np.where(dt >= 0, part(dt, fw[seg]), part(-dt, bw[seg]))
+    return si, ti, (src.access_m[si] + dst.access_m[ti]) / speed + along
+
+
+def along_segment(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
+                  bw: FloatArray, speed: float) -> tuple[FloatArray, IntArray]:
+    """Best pair per demand point over the facilities joined to its own segment, travelling
+    along the segment without leaving it (``inf``, -1 where none is)."""
+    n = len(dem.seg)
+    out_t, out_f = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    si, ti, secs = segment_pairs(fac, dem, fw, bw, speed)
+    if len(si) == 0:
+        return out_t, out_f
+    lab = np.asarray(fac_label, dtype=np.int64)[si]
+    pick = np.lexsort((lab, secs, ti))
+    first = pick[np.r_[True, ti[pick][1:] != ti[pick][:-1]]]
+    out_t[ti[first]], out_f[ti[first]] = _labelled(secs[first], lab[first])
+    return out_t, out_f
+
+
+def extra_trips(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
+                bw: FloatArray, speed: float, direct: bool = True) -> tuple[FloatArray, IntArray]:
+    """Best pair per demand point over the trips no node search sees: along the point's
+    own segment, and (``direct``) the straight line."""
+    t, f = along_segment(fac, fac_label, dem, fw, bw, speed)
+    if direct:
+        t, f = lexmin(t, f, *straight_lines(fac.xy, fac_label, dem.xy, speed))
+    return t, f
