@@ -8,8 +8,11 @@ English; in Chinese pages :func:`note` puts a Chinese gloss before the known one
 
 from __future__ import annotations
 
+import ast
+import re
+
 __all__ = [
-    "LANGUAGES", "TYPE_LABELS", "note", "source_label", "standard_label", "text", "tier_label",
+    "LANGUAGES", "TYPE_LABELS", "not_applicable", "note", "source_label", "standard_label", "text", "tier_label",
     "type_label",
 ]
 
@@ -162,8 +165,47 @@ def type_label(facility_type: str, language: str) -> str:
     return pair[_index(language)] if pair else facility_type.replace("_", " ")
 
 
+# "not applicable: no facility of types ['a', 'b'] in this study" (a Python list) or
+# "... of type a, b in this study" / "... of type a or b ...": the study's note
+_NA = re.compile(r"^not applicable: no facility of types? (.+?) in this study\.?$")
+
+
+def _type_codes(text: str) -> list[str]:
+    if text.startswith("["):
+        try:
+            return [str(t) for t in ast.literal_eval(text)]
+        except (ValueError, SyntaxError):
+            return [text]
+    return [t for t in re.split(r",\s*|\s+or\s+", text) if t]
+
+
+def _joined(items: list[str], language: str) -> str:
+    if _index(language) == 0:
+        return "、".join(items[:-1]) + ("或" if len(items) > 1 else "") + items[-1]
+    return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1]
+
+
+def not_applicable(line: str, language: str) -> str | None:
+    """A standard's "not applicable" note as a sentence naming the facility types it lacks
+    (``None`` when ``line`` is not such a note)."""
+    match = _NA.match(line.strip())
+    if not match:
+        return None
+    codes = _type_codes(match.group(1).strip())
+    if not codes:
+        return None
+    labels = [type_label(c, language) for c in codes]
+    if _index(language) == 0:
+        return f"不适用：本研究区没有{_joined(labels, language)}"
+    labels = [n[:1].lower() + n[1:] if n[1:2].islower() else n for n in labels]
+    return f"not applicable: this study has no {_joined(labels, language)}"
+
+
 def note(line: str, language: str) -> str:
-    """An assumption line, with a Chinese gloss first on Chinese pages."""
+    """An assumption line, with a Chinese gloss first on Chinese pages; a "not applicable"
+    note as a readable sentence in ``language``."""
+    if (na := not_applicable(line, language)) is not None:
+        return na
     if _index(language) == 1:
         return line
     glosses = [zh for en, zh in _NOTE_GLOSS if en in line]

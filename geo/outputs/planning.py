@@ -11,6 +11,7 @@ import pandas as pd
 from geo.outputs.maps import save_map
 from geo.outputs.planning_maps import change_map, siting_map
 from geo.outputs.study import write_atomically
+from geo.outputs.tables import write_csv
 
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison
@@ -20,7 +21,7 @@ __all__ = ["write_comparison", "write_designation", "write_siting"]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8")
+    write_csv(frame, path)
 
 
 def _text(lines: list[str], path: Path) -> None:
