@@ -12,8 +12,8 @@ import ast
 import re
 
 __all__ = [
-    "LANGUAGES", "TYPE_LABELS", "not_applicable", "note", "source_label", "standard_label", "text", "tier_label",
-    "type_label",
+    "LANGUAGES", "TYPE_LABELS", "not_applicable", "note", "source_label", "standard_label",
+    "text", "tier_label", "type_label",
 ]
 
 LANGUAGES = ("zh", "en")
@@ -31,6 +31,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "not_applicable": ("不适用 / 无数据", "standard not applicable / no data"),
     "township_meets": ("乡镇达标（细边框）", "township meets target (thin outline)"),
     "township_fails": ("乡镇未达标（红色粗边框）", "township below target (thick red outline)"),
+    "township_pass_fill": ("乡镇达标（蓝色）", "township at or above target (blue)"),
+    "names_layer": ("乡镇名称", "Township names"),
     "population": ("人口", "Population"),
     "covered": ("覆盖", "Covered"),
     "people": ("人", "people"),
