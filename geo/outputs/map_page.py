@@ -35,7 +35,7 @@ from geo.outputs.map_layers import constant, esc, simplified
 
 __all__ = [
     "CSS", "OSM_ATTRIBUTION", "StandardSwitch", "add_boxes", "base_map", "boundary_layer",
-    "std_block", "title_box", "township_names",
+    "std_block", "swatches", "title_box", "township_names",
 ]
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -130,6 +130,17 @@ def title_box(title: str, lines: Sequence[str], notes: Sequence[str], lang: str,
            f"<ul>{notes_html}</ul></details>" if notes else "")
         + f'<div style="color:#555">{t("road_data", lang)} {OSM_ATTRIBUTION}</div></div>'
     )
+
+
+def swatches(rows: Sequence[tuple[str, str, str]], columns: int = 1) -> str:
+    """Legend rows (css, glyph, text) in ``columns`` columns."""
+    body = "".join(
+        f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{esc(g)}</span>'
+        f"{esc(text)}</div>"
+        for css, g, text in rows
+    )
+    return f'<div style="display:grid;grid-template-columns:repeat({columns},auto);' \
+           f'column-gap:8px">{body}</div>'
 
 
 def add_boxes(m: folium.Map, title_html: str, legend_html: str) -> None:

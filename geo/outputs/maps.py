@@ -173,17 +173,6 @@ def band_scale(lang: str) -> str:
             f'</div><div style="display:flex;gap:1px;font-size:10px">{cells}</div>')
 
 
-def swatches(rows: Sequence[tuple[str, str, str]], columns: int = 1) -> str:
-    """Legend rows (css, glyph, text) in ``columns`` columns."""
-    body = "".join(
-        f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{esc(g)}</span>'
-        f"{esc(text)}</div>"
-        for css, g, text in rows
-    )
-    return f'<div style="display:grid;grid-template-columns:repeat({columns},auto);' \
-           f'column-gap:8px">{body}</div>'
-
-
 def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tuple[str, str]],
                  lang: str) -> str:
     """Legend: share ramp + target (per standard), fills, outlines, bands, gap, facilities."""
@@ -199,7 +188,7 @@ def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tupl
                   t("shared_position", lang)))
     bars = "".join(map_page.std_block(s.key, shown, _colour_bar(s, lang)) for s in stds)
     return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{bars}'
-            f"{swatches(areas)}{band_scale(lang)}{swatches(marks, 2)}"
+            f"{map_page.swatches(areas)}{band_scale(lang)}{map_page.swatches(marks, 2)}"
             f'<div style="color:#555">{esc(t("bands_note", lang))}</div></div>')
 
 

@@ -53,7 +53,7 @@ def siting_lines(run: SitingRun) -> list[str]:
 
 def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
     """``siting.csv``, ``siting_map.html`` and ``siting_summary.txt``."""
-    title = f"{run.study.study.title}: {run.result.model.upper()} {run.standard.name}"
+    title = run.study.study.title
     return write_atomically(out_dir, {
         "siting.csv": lambda p: _csv(run.table, p),
         "siting_map.html": lambda p: _save(siting_map(run, title), p),
@@ -63,7 +63,7 @@ def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
 
 def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
     """``designation.csv``, ``designation_summary.csv``, map and text summary."""
-    title = f"{run.study.study.title}: designation for {run.standard.name}"
+    title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
              run.summary.to_string(index=False)]
     return write_atomically(out_dir, {
@@ -76,7 +76,7 @@ def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
 
 def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
     """``comparison_by_township.csv``, ``comparison_changes.csv``, map and summary."""
-    title = f"{comp.study.study.title}: scenario {comp.scenario.name}"
+    title = comp.study.study.title
     table = comp.table.copy()
     table["basis"] = "; ".join(comp.notes)
     lines = [f"# Scenario {comp.scenario.name}: {comp.scenario.title}", "",
