@@ -127,6 +127,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "median_change": ("中位出行时间变化", "Change in median minutes"),
     "status_after": ("实施后达标情况", "Status after"),
     "threshold_min": ("时间阈值", "Threshold"),
+    "before": ("实施前", "before"),
+    "after": ("实施后", "after"),
     "whole_area": ("（全县合计）", " (whole area)"),
     "action": ("变动", "Action"),
     "project": ("项目", "Project"),
