@@ -43,18 +43,27 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 _UNITS = {"int": ("人", "people"), "share": ("%", "%"), "min": ("分钟", "min")}
 _FORMATS = {"int": "#,##0", "share": "0.0%", "min": "0.0"}
+# Print: A4, the summary and assumptions on page 1, each applicable standard on one page of
+# its own (heading, table, map and chart side by side), a standard that does not apply and
+# the sources after it without a break; table rows never split, headers repeat.
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;
  color:#222;max-width:60em}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #999;margin-top:1.6em}
+h2,h3{break-after:avoid}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+thead{display:table-header-group}tr{break-inside:avoid}
 th,td{border:1px solid #bbb;padding:2px 6px;text-align:right}
 th{background:#dde6f0}td.t,th.t{text-align:left}tr.fail td{background:#f4cccc}
 td:first-child,td.s{white-space:nowrap}
-img{max-width:100%;margin:.5em 0}.src{font-size:.85em;color:#444}
-section.std{break-before:page}
-@page{size:A4;margin:15mm}
-@media print{body{margin:0}a{color:inherit;text-decoration:none}}
+.figs{display:flex;gap:3mm;align-items:flex-start;break-inside:avoid}
+.figs img{display:block;min-width:0;margin:.5em 0}.figs img.map{width:56%}
+.figs img.chart{width:44%}section.na .figs img{width:40%}
+.src{font-size:.85em;color:#444}
+section.std{break-before:page}section.na{break-before:auto}
+@page{size:A4;margin:12mm 12mm 14mm}
+@media print{body{margin:0;max-width:none;font-size:10pt}a{color:inherit;text-decoration:none}
+ h2{margin-top:.6em}table{font-size:8.5pt}}
 """
 
 
@@ -104,7 +113,7 @@ def _township_table(rows: pd.DataFrame, lang: str) -> str:
             for c, _, kind in TABLE_COLUMNS
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _summary_table(res: Results, lang: str) -> str:
@@ -130,12 +139,13 @@ def _summary_table(res: Results, lang: str) -> str:
                     + "</tr>")
     head = "".join(f'<th class="{"t" if i == 0 else ""}">{html.escape(c)}</th>'
                    for i, c in enumerate(cols))
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+    kind = "chart" if path.stem.startswith("share_") else "map"
+    return f'<img class="{kind}" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
 def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
@@ -155,14 +165,16 @@ def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
     for std in res.standards:
         rows = res.coverage[res.coverage["standard"].astype(str) == std]
         first = rows.iloc[0].to_dict()
-        parts.append(f'<section class="std"><h2>{html.escape(_std_label(first, lang))} '
+        na = rows["covered_share"].isna().all()
+        parts.append(f'<section class="std{" na" if na else ""}"><h2>'
+                     f"{html.escape(_std_label(first, lang))} "
                      f"({html.escape(std)}, ≤ {float(first['minutes']):g} "
                      f"{t('minutes', lang)})</h2>")
         if not missing(first.get("note")):
             parts.append(f"<p>{html.escape(i18n.note(str(first['note']), lang))}</p>")
         parts.append(_township_table(rows, lang))
-        parts += [_img(p, p.stem) for p in figures.get(std, [])]
-        parts.append("</section>")
+        imgs = "".join(_img(p, p.stem) for p in figures.get(std, []))
+        parts.append(f'<div class="figs">{imgs}</div></section>')
     parts.append(f'<h2>{t("sources", lang)}</h2><table class="src">')
     parts += [f'<tr><td class="t">{html.escape(i18n.source_label(k, lang))}</td>'
               f'<td class="t">{html.escape(v)}</td></tr>' for k, v in res.sources]
