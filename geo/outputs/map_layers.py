@@ -174,7 +174,7 @@ def township_layer(
         simplified(data),
         name=name,
         show=show,
-        style_function=lambda f: dict(styles[f["id"]]),
+        style_function=lambda f: {**styles[f["id"]], "className": "geo-town"},
         highlight_function=lambda f: {**styles[f["id"]], "fillOpacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
     )
@@ -190,7 +190,8 @@ def band_layer(
     group = folium.FeatureGroup(name=name, show=show)
     for row in bands.itertuples():
         colour = BAND_COLOURS[min(labels.index(str(row.band)), len(BAND_COLOURS) - 1)]
-        style = {"color": colour, "weight": 0, "fillColor": colour, "fillOpacity": 0.75}
+        style = {"color": colour, "weight": 0, "fillColor": colour, "fillOpacity": 0.75,
+                 "className": "geo-band"}
         data = gpd.GeoDataFrame({"band": [row.band]}, geometry=[row.geometry], crs=bands.crs)
         folium.GeoJson(
             simplified(data, SIMPLIFY_TOLERANCE_M / 2),
@@ -214,7 +215,7 @@ def gap_layer(gaps: gpd.GeoDataFrame, name: str, show: bool, lang: str) -> foliu
     ]
     data = gpd.GeoDataFrame({"tooltip": tips}, geometry=rows.geometry.values, crs=gaps.crs)
     style = {"color": GAP_COLOUR, "weight": 1.5, "fillColor": GAP_COLOUR, "fillOpacity": 0.45,
-             "dashArray": "3 3"}
+             "dashArray": "3 3", "className": "geo-gap"}
     folium.GeoJson(
         simplified(data, SIMPLIFY_TOLERANCE_M / 2),
         style_function=constant(style),

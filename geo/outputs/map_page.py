@@ -106,7 +106,8 @@ def base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
 
 def boundary_layer(boundary: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
     """The study-area outline, dashed, not clickable (hover reaches the townships)."""
-    line = {"color": "#222222", "weight": 2.5, "fill": False, "dashArray": "6 4"}
+    line = {"color": "#222222", "weight": 2.5, "fill": False, "dashArray": "6 4",
+            "className": "geo-boundary"}
     return folium.GeoJson(simplified(boundary[[boundary.geometry.name]]),
                           name=i18n.text("boundary_layer", lang), style_function=constant(line),
                           interactive=False)

@@ -77,7 +77,7 @@ def _town_layer(study: StudyResult, tips: Mapping[str, str], name: str,
                   "fillOpacity": 0.45 if (fills or {}).get(n) else 0.05} for n in names}
     return folium.GeoJson(
         simplified(data), name=name, show=show,
-        style_function=lambda f: dict(styles[f["id"]]),
+        style_function=lambda f: {**styles[f["id"]], "className": "geo-town"},
         highlight_function=lambda f: {**styles[f["id"]], "weight": 3},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
     )
@@ -100,12 +100,13 @@ def _cells(result: StudyResult, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame
 
 
 def _area(result: StudyResult, mask: npt.NDArray[np.bool_], name: str, colour: str,
-          show: bool = True) -> folium.GeoJson | None:
+          show: bool = True, kind: str = "area") -> folium.GeoJson | None:
     """Dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
     gdf = _cells(result, mask)
     if not len(gdf):
         return None
-    style = {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.5}
+    style = {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.5,
+             "className": f"geo-{kind}"}
     return folium.GeoJson(gdf, name=name, show=show, interactive=False,
                           style_function=lambda _: dict(style))
 
@@ -193,7 +194,8 @@ def siting_map(run: SitingRun, title: str) -> folium.Map:
     before, after = run.covered(chosen=False), run.covered()
     for mask, key, colour in ((before, "within_today", TODAY_COLOUR),
                               (after & ~before, "newly_within", GAINED_COLOUR)):
-        if (layer := _area(study, mask, t(key, lang, minutes=mins), colour)) is not None:
+        layer = _area(study, mask, t(key, lang, minutes=mins), colour, kind=key.split("_")[0])
+        if layer is not None:
             layer.add_to(m)
     map_page.boundary_layer(study.area.to_crs(4326), lang).add_to(m)
     map_page.township_names(study.townships, lang, fac).add_to(m)
@@ -257,7 +259,7 @@ def _standard_members(comp: Comparison, lang: str) -> tuple[dict[str, dict[str, 
         for slot, mask, colour in (("gained", gained, GAINED_COLOUR),
                                    ("lost", lost, LOST_COLOUR)):
             if (layer := _area(res, mask, f"{t(slot + '_layer', lang)} ({std.name})", colour,
-                               show=False)) is not None:
+                               show=False, kind=slot)) is not None:
                 layers[slot] = layer
         if not first and (gained.any() or lost.any()):
             first = std.name

@@ -10,7 +10,6 @@ the tests decode those where they read township data.
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import math

@@ -153,7 +153,7 @@ def test_designation_workbook(planning: dict[str, Any]) -> None:
     before = _within(res, bases.tolist(), 30)
     after = _within(res, [*bases, *table["id"]], 30)
     ws = load_workbook(book)["乡镇"]
-    rows = dict((r[0], (i, r)) for i, r in _body(ws, 2))
+    rows = {r[0]: (i, r) for i, r in _body(ws, 2)}
     assert ws.cell(2, 1).value == "乡镇" and ws.cell(2, 3).value == "实施前覆盖人口（人）"
     for town in res.townships["township"]:
         i, r = rows[town]
