@@ -198,7 +198,10 @@ def siting_map(run: SitingRun, title: str) -> folium.Map:
         if layer is not None:
             layer.add_to(m)
     map_page.boundary_layer(study.area.to_crs(4326), lang).add_to(m)
-    map_page.township_names(study.townships, lang, fac).add_to(m)
+    chosen = gpd.GeoDataFrame(geometry=gpd.points_from_xy(run.table["lon"], run.table["lat"]),
+                              crs=4326)
+    marks = pd.concat([eligible[["geometry"]].to_crs(4326), chosen], ignore_index=True)
+    map_page.township_names(study.townships, lang, gpd.GeoDataFrame(marks, crs=4326)).add_to(m)
     facility_layer(eligible, types, t("existing_facilities", lang, label=_label(std, lang)),
                    lang).add_to(m)
     _candidate_layer(run.candidates, t("candidates", lang, n=len(run.candidates))).add_to(m)
