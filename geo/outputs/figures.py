@@ -180,7 +180,7 @@ def _north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
     x, y = 0.06, 0.84  # axes fraction; the legend is top right
     ax.annotate("北" if lang == "zh" else "N", xy=(x + 0.07 * ux, y + 0.07 * uy),
                 xytext=(x, y), xycoords="axes fraction", textcoords="axes fraction",
-                ha="center", va="top", fontsize=11, fontweight="bold", gid="north-arrow",
+                ha="center", va="top", fontsize=12, gid="north-arrow",
                 arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.4", "lw": 2.2,
                             "color": "#222"})
 
