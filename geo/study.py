@@ -147,7 +147,7 @@ class _Clock:
 
 
 def _not_applicable(std: Standard) -> str:
-    return (f"not applicable: no facility of types {list(std.facility_types)} "
+    return (f"not applicable: no facility of type {', '.join(std.facility_types)} "
             "in this study")
 
 

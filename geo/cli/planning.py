@@ -26,7 +26,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "site", help="where should new facilities go? (MCLP, LSCP, p-median)",
         formatter_class=fmt,
         description="Choose new sites for one standard, existing facilities kept fixed. "
-        "Writes siting.csv, siting_map.html and siting_summary.txt to --out.",
+        "Writes siting.csv, siting.xlsx, siting_map.html and siting_summary.txt to --out.",
     )
     s.add_argument("study", type=Path, help=_STUDY_HELP)
     s.add_argument("--standard", required=True, help="standard name, e.g. primary_care_30min")
@@ -64,7 +64,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         formatter_class=fmt,
         description="Choose K facilities of --from-type to take on --role (e.g. ambulance "
         "base), maximising the population within --minutes of a base. Writes "
-        "designation.csv, designation_summary.csv/.txt and designation_map.html.",
+        "designation.csv, designation.xlsx, designation_summary.csv/.txt and "
+        "designation_map.html.",
     )
     d.add_argument("study", type=Path, help=_STUDY_HELP)
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
@@ -83,7 +84,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         formatter_class=fmt,
         description="Apply a scenario (analysis/scenarios/NAME.toml beside the study, or a "
         "path) and write comparison_by_township.csv, comparison_changes.csv, "
-        "comparison_map.html and comparison_summary.txt.",
+        "comparison.xlsx, comparison_map.html and comparison_summary.txt.",
     )
     c.add_argument("study", type=Path, help=_STUDY_HELP)
     c.add_argument("--scenario", required=True,

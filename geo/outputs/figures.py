@@ -29,7 +29,7 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from geo.bands import band_labels
 from geo.crs import utm_crs_for
@@ -152,17 +152,42 @@ def _footer(fig: Figure, res: Results, lang: str) -> None:
     fig.text(0.02, 0.01, wrapped, fontsize=6.5, va="bottom", ha="left", color="#444")
 
 
-def _scale_bar(ax: object, bounds: np.ndarray) -> None:
-    minx, miny, _, maxy = bounds
-    km = 10_000.0
-    x0, y0 = minx, miny - 0.03 * (maxy - miny)  # below the area, clear of the map
-    ax.plot([x0, x0 + km], [y0, y0], color="#222", lw=3)  # type: ignore[attr-defined]
-    ax.text(x0 + km / 2, y0 + 0.012 * (maxy - miny), "10 km",  # type: ignore[attr-defined]
-            ha="center", va="bottom", fontsize=8)
+def _scale_bar(ax: Any, bounds: np.ndarray) -> None:
+    """Metric scale bar below the map: two alternating halves of a round length (about a
+    fifth of the map's width), labelled 0, half and the length in km."""
+    minx, miny, maxx, maxy = bounds
+    target = (maxx - minx) / 5.0
+    km = max((k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500) if k * 1000 <= target), default=1)
+    length, h = km * 1000.0, 0.012 * (maxy - miny)
+    x0, y0 = minx, miny - 0.035 * (maxy - miny)  # below the area, clear of the map
+    for i, colour in enumerate(("#222", "#fff")):
+        ax.add_patch(Rectangle((x0 + i * length / 2, y0), length / 2, h, facecolor=colour,
+                               edgecolor="#222", linewidth=0.8, gid="scale-bar"))
+    for x, text in ((x0, "0"), (x0 + length / 2, f"{km / 2:g}"), (x0 + length, f"{km:g} km")):
+        ax.text(x, y0 + 1.6 * h, text, ha="center", va="bottom", fontsize=7, gid="scale-label")
+
+
+def _north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
+    """North arrow in the top-left corner, turned by the grid convergence of the UTM zone
+    at the map's centre (true north, not grid north; under a degree in most counties)."""
+    minx, miny, maxx, maxy = bounds
+    centre = gpd.GeoSeries(gpd.points_from_xy([(minx + maxx) / 2], [(miny + maxy) / 2]),
+                           crs=utm).to_crs(4326).iloc[0]
+    pts = gpd.GeoSeries(gpd.points_from_xy([centre.x, centre.x], [centre.y, centre.y + 0.1]),
+                        crs=4326).to_crs(utm)
+    dx, dy = pts.iloc[1].x - pts.iloc[0].x, pts.iloc[1].y - pts.iloc[0].y
+    ux, uy = dx / np.hypot(dx, dy), dy / np.hypot(dx, dy)
+    x, y = 0.06, 0.84  # axes fraction; the legend is top right
+    ax.annotate("北" if lang == "zh" else "N", xy=(x + 0.07 * ux, y + 0.07 * uy),
+                xytext=(x, y), xycoords="axes fraction", textcoords="axes fraction",
+                ha="center", va="top", fontsize=12, gid="north-arrow",
+                arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.4", "lw": 2.2,
+                            "color": "#222"})
 
 
 def coverage_figure(res: Results, standard: str, language: str | None = None) -> Figure:
-    """Map of one standard: travel-time bands, gaps, townships by pass/fail, facilities."""
+    """Map of one standard: travel-time bands, gaps, townships by pass/fail, facilities,
+    north arrow and metric scale bar."""
     lang = language or res.language
     rows = _rows(res, standard)
     town = res.townships.merge(rows, on="township", how="left", suffixes=("", "_cov"))
@@ -202,6 +227,7 @@ def coverage_figure(res: Results, standard: str, language: str | None = None) ->
                        edgecolors="white", linewidths=0.8, zorder=5)
     res.area.to_crs(utm).boundary.plot(ax=ax, color="#222", linewidth=1.2, linestyle="--")
     _scale_bar(ax, t.total_bounds)
+    _north_arrow(ax, utm, t.total_bounds, lang)
     ax.set_axis_off()
     ax.set_aspect("equal")
     _na_note(ax, rows, lang)

@@ -8,9 +8,12 @@ English; in Chinese pages :func:`note` puts a Chinese gloss before the known one
 
 from __future__ import annotations
 
+import ast
+import re
+
 __all__ = [
-    "LANGUAGES", "TYPE_LABELS", "note", "source_label", "standard_label", "text", "tier_label",
-    "type_label",
+    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "not_applicable", "note",
+    "source_label", "standard_label", "text", "tier_label", "type_label",
 ]
 
 LANGUAGES = ("zh", "en")
@@ -28,6 +31,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "not_applicable": ("不适用 / 无数据", "standard not applicable / no data"),
     "township_meets": ("乡镇达标（细边框）", "township meets target (thin outline)"),
     "township_fails": ("乡镇未达标（红色粗边框）", "township below target (thick red outline)"),
+    "township_pass_fill": ("乡镇达标（蓝色）", "township at or above target (blue)"),
+    "names_layer": ("乡镇名称", "Township names"),
     "population": ("人口", "Population"),
     "covered": ("覆盖", "Covered"),
     "people": ("人", "people"),
@@ -81,7 +86,82 @@ _TEXT: dict[str, tuple[str, str]] = {
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
+    # planning outputs (geo site / designate / compare)
+    "within_today": ("现状{minutes}分钟内可达", "within {minutes} min today"),
+    "newly_within": ("新增{minutes}分钟内可达", "newly within {minutes} min"),
+    "chosen_sites": ("选定站点（按序号）", "chosen sites (ranked)"),
+    "candidates": ("候选点（{n}个）", "candidates ({n})"),
+    "existing_facilities": ("现有机构：{label}", "existing facilities: {label}"),
+    "gained_layer": ("新增覆盖区域", "newly covered area"),
+    "lost_layer": ("失去覆盖区域", "area no longer covered"),
+    "change_layer": ("乡镇覆盖比例变化", "Townships: change in share covered"),
+    "townships_outline": ("乡镇（边界与数据）", "Townships (outlines and figures)"),
+    "changes_layer": ("规划变动（实施前 → 后）", "planned changes (before → after)"),
+    "new_roads": ("新建道路", "new roads"),
+    "facilities_after": ("实施后的医疗卫生机构", "health facilities after the scenario"),
+    "siting_line": ("{model}选址：{label}（{code}），{minutes}分钟内",
+                    "{model} siting: {label} ({code}) within {minutes} min"),
+    "designation_line": ("从现有机构中指定：{label}（{code}），{minutes}分钟内",
+                         "designating existing facilities for {label} ({code}) within "
+                         "{minutes} min"),
+    "scenario_line": ("规划方案：{name}", "Scenario: {name}"),
+    "solution": ("求解：{status}，最优间隙 {gap}（{method}）",
+                 "solution: {status}, gap {gap} ({method})"),
+    "covered_line": ("{minutes}分钟内人口：{before} → {after}（{change}）",
+                     "people within {minutes} min: {before} → {after} ({change})"),
+    "rank": ("序号", "Rank"),
+    "id": ("编号", "ID"),
+    "name": ("名称", "Name"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+    "newly_covered": ("新增覆盖人口", "Newly covered population"),
+    "cumulative_share": ("累计覆盖人口比例", "Cumulative share covered"),
+    "covered_before": ("实施前覆盖人口", "Covered before"),
+    "covered_after": ("实施后覆盖人口", "Covered after"),
+    "covered_change": ("覆盖人口变化", "Change in covered population"),
+    "share_before": ("实施前覆盖比例", "Share covered before"),
+    "share_after": ("实施后覆盖比例", "Share covered after"),
+    "share_change": ("覆盖比例变化", "Change in share covered"),
+    "median_before": ("实施前中位出行时间", "Median minutes before"),
+    "median_after": ("实施后中位出行时间", "Median minutes after"),
+    "median_change": ("中位出行时间变化", "Change in median minutes"),
+    "status_after": ("实施后达标情况", "Status after"),
+    "threshold_min": ("时间阈值", "Threshold"),
+    "before": ("实施前", "before"),
+    "after": ("实施后", "after"),
+    "whole_area": ("（全县合计）", " (whole area)"),
+    "action": ("变动", "Action"),
+    "project": ("项目", "Project"),
+    "detail": ("内容", "Detail"),
+    "left_out": ("未纳入的项目", "Projects left out"),
+    "reason": ("原因", "Reason"),
+    "objective": ("目标函数", "Objective"),
+    "notes": ("说明", "Notes"),
+    "sites_sheet": ("选址", "sites"),
+    "townships_sheet": ("乡镇", "townships"),
+    "summary_sheet": ("汇总", "summary"),
+    "changes_sheet": ("变动", "changes"),
+    "sources_sheet": ("说明与来源", "notes and sources"),
+    "gain": ("乡镇覆盖比例上升", "township: share covered rises"),
+    "loss": ("乡镇覆盖比例下降", "township: share covered falls"),
+    "no_change": ("乡镇覆盖比例不变", "township: no change"),
 }
+
+#: scenario action -> (zh, en)
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "add": ("新增", "added"),
+    "move": ("迁建", "moved"),
+    "close": ("关闭", "closed"),
+    "retype": ("改变类型", "re-typed"),
+    "designate": ("指定职能", "designated"),
+    "add_road": ("新建道路", "new road"),
+}
+
+
+def action_label(action: str, language: str) -> str:
+    """Name of a scenario action (``move`` …); unknown actions read as their code."""
+    pair = ACTION_LABELS.get(action)
+    return pair[_index(language)] if pair else action
 
 #: tier names (see :mod:`geo.tiers`)
 _TIERS: dict[str, tuple[str, str]] = {
@@ -103,6 +183,7 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
     "township_health_center": ("乡镇卫生院", "Township health centre"),
     "community_health_service_center": ("社区卫生服务中心", "Community health service centre"),
     "community_health_service_station": ("社区卫生服务站", "Community health service station"),
+    "grade2_hospital": ("二级医院", "Grade-2 hospital"),
     "emergency_rescue_center": ("紧急医学救援中心", "Emergency medical rescue centre"),
     "ems_station": ("院前急救站点", "Pre-hospital emergency (120) station"),
     "village_clinic": ("村卫生室", "Village clinic"),
@@ -162,8 +243,47 @@ def type_label(facility_type: str, language: str) -> str:
     return pair[_index(language)] if pair else facility_type.replace("_", " ")
 
 
+# "not applicable: no facility of types ['a', 'b'] in this study" (a Python list) or
+# "... of type a, b in this study" / "... of type a or b ...": the study's note
+_NA = re.compile(r"^not applicable: no facility of types? (.+?) in this study\.?$")
+
+
+def _type_codes(text: str) -> list[str]:
+    if text.startswith("["):
+        try:
+            return [str(t) for t in ast.literal_eval(text)]
+        except (ValueError, SyntaxError):
+            return [text]
+    return [t for t in re.split(r",\s*|\s+or\s+", text) if t]
+
+
+def _joined(items: list[str], language: str) -> str:
+    if _index(language) == 0:
+        return "、".join(items[:-1]) + ("或" if len(items) > 1 else "") + items[-1]
+    return ", ".join(items[:-1]) + (" or " if len(items) > 1 else "") + items[-1]
+
+
+def not_applicable(line: str, language: str) -> str | None:
+    """A standard's "not applicable" note as a sentence naming the facility types it lacks
+    (``None`` when ``line`` is not such a note)."""
+    match = _NA.match(line.strip())
+    if not match:
+        return None
+    codes = _type_codes(match.group(1).strip())
+    if not codes:
+        return None
+    labels = [type_label(c, language) for c in codes]
+    if _index(language) == 0:
+        return f"不适用：本研究区没有{_joined(labels, language)}"
+    labels = [n[:1].lower() + n[1:] if n[1:2].islower() else n for n in labels]
+    return f"not applicable: this study has no {_joined(labels, language)}"
+
+
 def note(line: str, language: str) -> str:
-    """An assumption line, with a Chinese gloss first on Chinese pages."""
+    """An assumption line, with a Chinese gloss first on Chinese pages; a "not applicable"
+    note as a readable sentence in ``language``."""
+    if (na := not_applicable(line, language)) is not None:
+        return na
     if _index(language) == 1:
         return line
     glosses = [zh for en, zh in _NOTE_GLOSS if en in line]

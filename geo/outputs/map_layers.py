@@ -47,8 +47,11 @@ FACILITY_STYLES: dict[str, tuple[str, str]] = {
     "village_clinic": ("#35978f", "V"),
 }
 _EXTRA_COLOURS = ("#542788", "#01665e", "#7f3b08", "#40004b", "#053061")
-# ColorBrewer YlGnBu, 7 classes: sequential and colour-blind safe (township shares).
-YLGNBU = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84")
+# Townships below target: ColorBrewer YlOrRd, 7 classes, from 0 % (dark red) up to the target
+# (pale); at or above target one distinct blue (ColorBrewer RdYlBu's blue end): a township
+# at 77 % and one at 100 % can no longer look alike.
+FAIL_RAMP = ("#b10026", "#e31a1c", "#fc4e2a", "#fd8d3c", "#feb24c", "#fed976", "#ffffb2")
+PASS_FILL = "#2c7bb6"
 # ColorBrewer YlOrRd-like, one per band 0–15 … >120: short (pale) to long (dark red).
 BAND_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026", "#67000d")
 
@@ -74,14 +77,24 @@ def fmt(value: Any, kind: str, language: str = "en") -> str:
     return f"{float(value):.0f} {i18n.text('minutes', language)}"
 
 
-def share_colour(share: float) -> str:
-    """Colour of a covered share on the 7-class YlGnBu ramp (linear between classes)."""
-    x = min(max(float(share), 0.0), 1.0) * (len(YLGNBU) - 1)
-    i = min(int(x), len(YLGNBU) - 2)
-    a, b = YLGNBU[i], YLGNBU[i + 1]
+def share_colour(share: float, target: float) -> str:
+    """Fill of a covered share: :data:`PASS_FILL` at or above ``target``; below it a
+    position on :data:`FAIL_RAMP` (0 dark red, just under the target pale)."""
+    if float(share) >= float(target) - 1e-9:
+        return PASS_FILL
+    x = min(max(float(share) / float(target), 0.0), 1.0) * (len(FAIL_RAMP) - 1)
+    i = min(int(x), len(FAIL_RAMP) - 2)
+    a, b = FAIL_RAMP[i], FAIL_RAMP[i + 1]
     mix = [round(int(a[k : k + 2], 16) * (i + 1 - x) + int(b[k : k + 2], 16) * (x - i))
            for k in (1, 3, 5)]
     return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def ramp_css(target: float) -> str:
+    """CSS gradient of the township fill from 0 to 100 % with the target at its place."""
+    pos = min(max(float(target), 0.0), 1.0) * 100
+    stops = [f"{c} {pos * i / (len(FAIL_RAMP) - 1):.1f}%" for i, c in enumerate(FAIL_RAMP)]
+    return f"linear-gradient(to right,{','.join(stops)},{PASS_FILL} {pos:.1f}%)"
 
 
 def constant(style: Style) -> Callable[[dict[str, Any]], Style]:
@@ -106,11 +119,15 @@ def simplified(
 
 
 def township_style(row: Row | None) -> Style:
-    """Fill by covered share (grey when NaN); thick red outline when the target is missed."""
+    """Fill by covered share against the target (grey when NaN); thick red outline when the
+    target is missed."""
     if row is None or missing(row["covered_share"]):
         return {"fillColor": NOT_APPLICABLE_FILL, "fillOpacity": 0.55, "color": "#777", "weight": 1}
-    style = {"fillColor": share_colour(float(row["covered_share"])), "fillOpacity": 0.5}
-    if not missing(row["meets_target"]) and not bool(row["meets_target"]):
+    share, target = float(row["covered_share"]), float(row["target_share"])
+    fails = not missing(row["meets_target"]) and not bool(row["meets_target"])
+    colour = share_colour(min(share, target - 1e-6) if fails else max(share, target), target)
+    style = {"fillColor": colour, "fillOpacity": 0.55}
+    if fails:
         return {**style, "color": FAIL_OUTLINE_COLOUR, "weight": 4}
     return {**style, "color": PASS_OUTLINE_COLOUR, "weight": 1}
 
@@ -138,7 +155,8 @@ def township_tooltip(name: str, row: Row | None, lang: str) -> str:
 
 
 def township_layer(
-    townships: gpd.GeoDataFrame, coverage: pd.DataFrame, standard: str, name: str, lang: str
+    townships: gpd.GeoDataFrame, coverage: pd.DataFrame, standard: str, name: str, lang: str,
+    show: bool = True,
 ) -> folium.GeoJson:
     """GeoJson of the township areas; feature ids are the township names."""
     sel = coverage[coverage["standard"] == standard]
@@ -155,7 +173,8 @@ def township_layer(
     return folium.GeoJson(
         simplified(data),
         name=name,
-        style_function=lambda f: dict(styles[f["id"]]),
+        show=show,
+        style_function=lambda f: {**styles[f["id"]], "className": "geo-town"},
         highlight_function=lambda f: {**styles[f["id"]], "fillOpacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
     )
@@ -171,7 +190,8 @@ def band_layer(
     group = folium.FeatureGroup(name=name, show=show)
     for row in bands.itertuples():
         colour = BAND_COLOURS[min(labels.index(str(row.band)), len(BAND_COLOURS) - 1)]
-        style = {"color": colour, "weight": 0, "fillColor": colour, "fillOpacity": 0.75}
+        style = {"color": colour, "weight": 0, "fillColor": colour, "fillOpacity": 0.75,
+                 "className": "geo-band"}
         data = gpd.GeoDataFrame({"band": [row.band]}, geometry=[row.geometry], crs=bands.crs)
         folium.GeoJson(
             simplified(data, SIMPLIFY_TOLERANCE_M / 2),
@@ -195,7 +215,7 @@ def gap_layer(gaps: gpd.GeoDataFrame, name: str, show: bool, lang: str) -> foliu
     ]
     data = gpd.GeoDataFrame({"tooltip": tips}, geometry=rows.geometry.values, crs=gaps.crs)
     style = {"color": GAP_COLOUR, "weight": 1.5, "fillColor": GAP_COLOUR, "fillOpacity": 0.45,
-             "dashArray": "3 3"}
+             "dashArray": "3 3", "className": "geo-gap"}
     folium.GeoJson(
         simplified(data, SIMPLIFY_TOLERANCE_M / 2),
         style_function=constant(style),

@@ -1,13 +1,16 @@
 """Interactive coverage maps (folium): one self-contained, offline HTML page per study run.
 
-A map shows one *selected* standard: townships filled by the share of their population within
-its travel time, outlined thick red below target (the legend's colour bar marks the target).
-For every standard, its travel-time bands (0–15, 15–30, 30–60, 60–120, >120 min: unions of
-demand-grid cells by their computed minutes; all off at first) and its coverage gap (where
-the people beyond reach are; the selected standard's on at first) are toggleable layers.
-Facilities are markers with popups. A title block gives the study, the standard, the date,
-every assumption in force and "© OpenStreetMap contributors". Scale bar, full-screen and
-measure controls; labels in Chinese or English (``language``).
+One standard is on screen at a time: a radio list (:class:`geo.outputs.map_page.StandardSwitch`)
+switches the township colouring, the travel-time bands and the coverage gaps together, with
+the title line and the colour bar naming the standard shown. Townships are filled by the
+share of their population within the standard's travel time: below target on a warm scale
+(darker is worse) and outlined thick red, at or above target one blue (the colour bar marks
+the target). The travel-time bands (0–15, 15–30, 30–60, 60–120, >120 min: unions of
+demand-grid cells by their computed minutes) are off at first, the gaps (where the people
+beyond reach are) on. Township names are labelled; facilities are markers with popups. A
+title block gives the study, the standard, the date, every assumption in force (folded) and
+"© OpenStreetMap contributors". Metric scale bar, full-screen and measure controls; labels
+in Chinese or English (``language``).
 
 Offline: Leaflet and the plugins are inlined from ``geo/outputs/_vendor``
 (:mod:`geo.outputs.offline`), so
@@ -27,18 +30,16 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure
-from folium.plugins import Fullscreen, MeasureControl
 
 from geo._atomic import atomic_path
 from geo.bands import band_labels
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, StandardError
-from geo.outputs import i18n
+from geo.outputs import i18n, map_page
 from geo.outputs import offline as _offline
 from geo.outputs.map_layers import (
     BAND_COLOURS,
@@ -46,15 +47,13 @@ from geo.outputs.map_layers import (
     FAIL_OUTLINE_COLOUR,
     GAP_COLOUR,
     NOT_APPLICABLE_FILL,
-    PASS_OUTLINE_COLOUR,
-    YLGNBU,
+    PASS_FILL,
     band_layer,
-    constant,
     esc,
     facility_layer,
     facility_styles,
     gap_layer,
-    simplified,
+    ramp_css,
     township_layer,
 )
 
@@ -62,10 +61,6 @@ __all__ = ["FACILITY_STYLES", "FAIL_OUTLINE_COLOUR", "coverage_map", "layer_name
 
 logger = logging.getLogger(__name__)
 
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-# A 1x1 white GIF as the tile of the "No basemap" layer: draws with no network at all.
-_BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
-_OSM_LINK = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 _REQUIRED = {  # required columns, space-separated
     "facilities": "id name type",
     "townships": "township",
@@ -74,26 +69,6 @@ _REQUIRED = {  # required columns, space-separated
     "bands": "standard band",
     "gaps": "standard township minutes population",
 }
-_CSS = """<style>
-.geo-box{position:fixed;z-index:1000;background:rgba(255,255,255,.93);padding:6px 10px;
- border-radius:4px;box-shadow:0 0 4px #888;font:12px/1.45 "Noto Sans CJK SC","Microsoft YaHei",
- "PingFang SC",sans-serif;word-break:normal;overflow-wrap:normal;hyphens:none}
-.geo-title{top:10px;left:55px;max-width:400px}
-.leaflet-control-layers{font-size:11px;line-height:1.3}
-.geo-title .t{font-size:15px;font-weight:bold}
-.geo-title ul{margin:2px 0;padding-left:18px}.geo-title summary{cursor:pointer}
-.geo-legend{bottom:30px;right:10px;max-height:70vh;overflow-y:auto;max-width:300px}
-.geo-sw{display:inline-block;width:16px;vertical-align:middle;margin-right:5px}
-.geo-icon{width:18px;height:18px;border-radius:50%;box-sizing:border-box;border:2px solid #fff;
- box-shadow:0 0 3px #000;color:#fff;text-align:center;font:bold 10px/14px sans-serif}
-.geo-bar{position:relative;height:12px;margin:3px 0 14px;border:1px solid #999}
-.geo-bar .tg{position:absolute;top:-4px;bottom:-4px;border-left:3px solid #d7191c}
-.geo-bar .tl{position:absolute;top:13px;font-size:10px;white-space:nowrap}
-.geo-popup th,.geo-tip th{text-align:left;padding-right:8px;font-weight:normal;color:#555}
-.geo-popup{font:12px/1.4 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif}
-</style>"""
-
-
 class _Standard(NamedTuple):
     """A standard's key, label (in the map's language), threshold, target, applicability."""
 
@@ -159,7 +134,7 @@ def _standards(coverage: pd.DataFrame, lang: str) -> list[_Standard]:
 
 
 def layer_names(std_key: str, label: str, language: str, applicable: bool = True) -> dict[str, str]:
-    """Names of one standard's layers in the layer control: ``bands``, ``gaps``, ``townships``."""
+    """Names of one standard's layers: ``bands``, ``gaps``, ``townships``."""
     suffix = "" if applicable else f" – {i18n.text('not_applicable', language).split(' / ')[0]}"
     return {
         "bands": f"{i18n.text('bands_layer', language)}: {label} ({std_key}){suffix}",
@@ -168,74 +143,91 @@ def layer_names(std_key: str, label: str, language: str, applicable: bool = True
     }
 
 
-def _title_html(title: str, std: _Standard, notes: Sequence[str], lang: str, day: str) -> str:
-    """Title block: title, standard shown, date, each note on its own line, attribution."""
-    notes_html = "".join(f"<li>{esc(i18n.note(n, lang))}</li>" for n in notes)
+def _std_line(std: _Standard, lang: str) -> str:
     t = i18n.text
-    return (
-        f'<div class="geo-box geo-title"><div class="t">{esc(title)}</div>'
-        f"<div>{t('standard_shown', lang)}: <b>{esc(std.label)}</b> ({esc(std.key)}, "
-        f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} {std.target:.0%})</div>"
-        f"<div>{t('date', lang)}: {esc(day)}</div>"
-        + (f"<details open><summary>{t('assumptions', lang)}</summary><ul>{notes_html}</ul>"
-           "</details>" if notes else "")
-        + f'<div style="color:#555">{t("road_data", lang)} {OSM_ATTRIBUTION}</div></div>'
-    )
+    na = "" if std.applicable else f" – {t('not_applicable', lang).split(' / ')[0]}"
+    return (f"{t('standard_shown', lang)}: <b>{esc(std.label)}</b> ({esc(std.key)}, "
+            f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} {std.target:.0%}){na}")
 
 
 def _colour_bar(std: _Standard, lang: str) -> str:
-    """Township fill ramp 0–100 % with the target marked by a red line."""
-    ramp = ",".join(YLGNBU)
+    """Township fill from 0 to 100 %: warm below the target, blue at or above; target marked."""
     pos = f"{min(max(std.target, 0.0), 1.0) * 100:.0f}%"
     anchor = "right:0" if std.target > 0.8 else f"left:{pos}"
     return (
         f"<div>{esc(i18n.text('covered_share', lang))} (0–100%)</div>"
-        f'<div class="geo-bar" style="background:linear-gradient(to right,{ramp})">'
+        f'<div class="geo-bar" style="background:{ramp_css(std.target)}">'
         f'<span class="tg" style="left:{pos}"></span>'
         f'<span class="tl" style="{anchor}">{esc(i18n.text("target", lang))} {std.target:.0%}'
         f"</span></div>"
     )
 
 
-def _legend_html(std: _Standard, types: Mapping[str, tuple[str, str]], lang: str) -> str:
-    """Legend: share ramp + target, outlines, bands, gap, facility types, shared position."""
-    t = i18n.text
-    minutes = t("minutes", lang)
-    rows = [
-        (f"height:10px;background:{NOT_APPLICABLE_FILL}", "", t("not_applicable", lang)),
-        (f"border-top:1px solid {PASS_OUTLINE_COLOUR}", "", t("township_meets", lang)),
-        (f"border-top:4px solid {FAIL_OUTLINE_COLOUR}", "", t("township_fails", lang)),
-        *((f"height:10px;background:{c}", "", f"{t('bands_layer', lang)} {b} {minutes}")
-          for b, c in zip(band_labels(), BAND_COLOURS, strict=False)),
-        (f"height:10px;background:{GAP_COLOUR};opacity:.6", "", t("gaps_layer", lang)),
-        *((f"background:{c}", g, i18n.type_label(k, lang)) for k, (c, g) in types.items()),
-        ("height:6px;width:6px;border-radius:50%;background:#000", "", t("shared_position", lang)),
-    ]
-    body = "".join(
-        f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{esc(g)}</span>'
-        f"{esc(text)}</div>"
-        for css, g, text in rows
+def band_scale(lang: str) -> str:
+    """The travel-time bands as one row of colour cells with their minutes under them."""
+    cells = "".join(
+        f'<span style="flex:1;text-align:center"><span style="display:block;height:10px;'
+        f'background:{c}"></span>{esc(b)}</span>'
+        for b, c in zip(band_labels(), BAND_COLOURS, strict=False)
     )
-    return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{_colour_bar(std, lang)}'
-            f'{body}<div style="color:#555">{esc(t("bands_note", lang))}</div></div>')
+    return (f"<div>{esc(i18n.text('bands_layer', lang))} ({esc(i18n.text('minutes', lang))})"
+            f'</div><div style="display:flex;gap:1px;font-size:10px">{cells}</div>')
 
 
-def _base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
-    """Map fitted to ``boundary``: OSM tiles or a blank base, scale, full screen, measure."""
-    minx, miny, maxx, maxy = boundary.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=True)
-    _offline.trim_defaults(m)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=_OSM_LINK).add_to(m)
-    folium.TileLayer(
-        _BLANK_TILE, name=i18n.text("no_basemap", lang),
-        attr=f"{i18n.text('road_data', lang)} {_OSM_LINK}", show=False,
-    ).add_to(m)
-    Fullscreen(position="topleft").add_to(m)
-    MeasureControl(position="topleft", primary_length_unit="kilometers",
-                   secondary_length_unit="meters", primary_area_unit="sqkilometers",
-                   secondary_area_unit="hectares").add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    return m
+def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tuple[str, str]],
+                 lang: str) -> str:
+    """Legend: share ramp + target (per standard), fills, outlines, bands, gap, facilities."""
+    t = i18n.text
+    areas = [
+        (f"height:10px;background:{PASS_FILL};opacity:.7", "", t("township_pass_fill", lang)),
+        (f"border-top:4px solid {FAIL_OUTLINE_COLOUR}", "", t("township_fails", lang)),
+        (f"height:10px;background:{NOT_APPLICABLE_FILL}", "", t("not_applicable", lang)),
+        (f"height:10px;background:{GAP_COLOUR};opacity:.6", "", t("gaps_layer", lang)),
+    ]
+    marks = [(f"background:{c}", g, i18n.type_label(k, lang)) for k, (c, g) in types.items()]
+    marks.append(("height:6px;width:6px;border-radius:50%;background:#000", "",
+                  t("shared_position", lang)))
+    bars = "".join(map_page.std_block(s.key, shown, _colour_bar(s, lang)) for s in stds)
+    return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{bars}'
+            f"{map_page.swatches(areas)}{band_scale(lang)}{map_page.swatches(marks, 2)}"
+            f'<div style="color:#555">{esc(t("bands_note", lang))}</div></div>')
+
+
+def _standard_layers(
+    m: folium.Map, frames: Mapping[str, pd.DataFrame], stds: Sequence[_Standard], shown: str,
+    lang: str,
+) -> map_page.StandardSwitch:
+    """One slot per layer kind (townships, bands, gaps), one member per standard."""
+    t = i18n.text
+    slots = {
+        "townships": folium.FeatureGroup(name=t("townships_layer", lang)),
+        "bands": folium.FeatureGroup(name=t("bands_layer", lang), show=False),
+        "gaps": folium.FeatureGroup(name=t("gaps_layer", lang)),
+    }
+    members: dict[str, dict[str, folium.map.Layer]] = {}
+    labels = band_labels()
+    for std in stds:
+        names = layer_names(std.key, std.label, lang, std.applicable)
+        layers: dict[str, folium.map.Layer] = {"townships": township_layer(
+            frames["townships"], frames["coverage"], std.key, names["townships"], lang,
+            show=False)}
+        bands = frames["bands"]
+        layers["bands"] = band_layer(bands[bands["standard"].astype(str) == std.key],
+                                     names["bands"], False, labels)
+        if std.applicable:
+            gaps = frames["gaps"]
+            layers["gaps"] = gap_layer(gaps[gaps["standard"].astype(str) == std.key],
+                                       names["gaps"], False, lang)
+        for slot, layer in layers.items():
+            layer.control = False
+            layer.add_to(slots[slot])
+        members[std.key] = layers
+    for group in slots.values():
+        group.add_to(m)
+    choices = {s.key: s.label + ("" if s.applicable else
+                                 f" – {t('not_applicable', lang).split(' / ')[0]}")
+               for s in stds}
+    return map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang))
 
 
 def coverage_map(
@@ -299,38 +291,23 @@ def coverage_map(
     facilities, townships = _wgs84(facilities, "facilities"), _wgs84(townships, "townships")
     bands, gaps = _wgs84(bands, "bands"), _wgs84(gaps, "gaps")
     boundary = _wgs84(boundary, "boundary")
-    frames = {"facilities": facilities, "townships": townships, "coverage": coverage,
-              "bands": bands, "gaps": gaps}
+    frames: dict[str, pd.DataFrame] = {"facilities": facilities, "townships": townships,
+                                       "coverage": coverage, "bands": bands, "gaps": gaps}
     _check_inputs(frames, standard)
     i18n.text("legend", language)  # refuses an unknown language early
     stds = _standards(coverage, language)
-    shown = next(s for s in stds if s.key == standard)
-    m = _base_map(boundary, language)
-    names = layer_names(shown.key, shown.label, language)
-    township_layer(townships, coverage, standard, names["townships"], language).add_to(m)
-    labels = band_labels()
-    for std in stds:
-        names = layer_names(std.key, std.label, language, std.applicable)
-        sel = bands[bands["standard"].astype(str) == std.key]
-        band_layer(sel, names["bands"], False, labels).add_to(m)  # off at first: one click
-    for std in (s for s in stds if s.applicable):
-        sel = gaps[gaps["standard"].astype(str) == std.key]
-        gap_layer(sel, layer_names(std.key, std.label, language)["gaps"], std.key == standard,
-                  language).add_to(m)
-    line = {"color": "#222222", "weight": 2.5, "fill": False, "dashArray": "6 4"}
-    folium.GeoJson(
-        simplified(boundary[[boundary.geometry.name]]),
-        name=i18n.text("boundary_layer", language),
-        style_function=constant(line),
-        interactive=False,
-    ).add_to(m)
+    m = map_page.base_map(boundary, language)
+    frames["boundary"] = boundary
+    switch = _standard_layers(m, frames, stds, standard, language)
+    map_page.township_names(townships, language, facilities).add_to(m)
+    map_page.boundary_layer(boundary, language).add_to(m)
     types = facility_styles([str(t) for t in facilities["type"]])
     facility_layer(facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
-    root = cast(Figure, m.get_root())
-    root.header.add_child(Element(_CSS), name="geo_css")
     day = created or date.today().isoformat()
-    root.html.add_child(Element(_title_html(title, shown, notes, language, day)), name="geo_title")
-    root.html.add_child(Element(_legend_html(shown, types, language)), name="geo_legend")
+    lines = [map_page.std_block(s.key, standard, _std_line(s, language)) for s in stds]
+    map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day),
+                       _legend_html(stds, standard, types, language))
+    switch.add_to(m)  # after every layer it swaps, before the layer control (sits above it)
     folium.LayerControl(collapsed=False).add_to(m)
     logger.debug("coverage map of %s: %d facilities", standard, len(facilities))
     return m

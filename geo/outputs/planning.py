@@ -10,7 +10,13 @@ import pandas as pd
 
 from geo.outputs.maps import save_map
 from geo.outputs.planning_maps import change_map, siting_map
+from geo.outputs.planning_xlsx import (
+    write_comparison_xlsx,
+    write_designation_xlsx,
+    write_siting_xlsx,
+)
 from geo.outputs.study import write_atomically
+from geo.outputs.tables import write_csv
 
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison
@@ -20,7 +26,7 @@ __all__ = ["write_comparison", "write_designation", "write_siting"]
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8")
+    write_csv(frame, path)
 
 
 def _text(lines: list[str], path: Path) -> None:
@@ -51,31 +57,35 @@ def siting_lines(run: SitingRun) -> list[str]:
 
 
 def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
-    """``siting.csv``, ``siting_map.html`` and ``siting_summary.txt``."""
-    title = f"{run.study.study.title}: {run.result.model.upper()} {run.standard.name}"
+    """``siting.csv``, ``siting.xlsx``, ``siting_map.html`` and ``siting_summary.txt``."""
+    title = run.study.study.title
     return write_atomically(out_dir, {
         "siting.csv": lambda p: _csv(run.table, p),
+        "siting.xlsx": lambda p: write_siting_xlsx(run, p),
         "siting_map.html": lambda p: _save(siting_map(run, title), p),
         "siting_summary.txt": lambda p: _text(siting_lines(run), p),
     })
 
 
 def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
-    """``designation.csv``, ``designation_summary.csv``, map and text summary."""
-    title = f"{run.study.study.title}: designation for {run.standard.name}"
+    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``, map and text
+    summary."""
+    title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
              run.summary.to_string(index=False)]
     return write_atomically(out_dir, {
         "designation.csv": lambda p: _csv(run.table, p),
         "designation_summary.csv": lambda p: _csv(run.summary, p),
+        "designation.xlsx": lambda p: write_designation_xlsx(run, p),
         "designation_map.html": lambda p: _save(siting_map(run, title), p),
         "designation_summary.txt": lambda p: _text(lines, p),
     })
 
 
 def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
-    """``comparison_by_township.csv``, ``comparison_changes.csv``, map and summary."""
-    title = f"{comp.study.study.title}: scenario {comp.scenario.name}"
+    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``, map
+    and summary."""
+    title = comp.study.study.title
     table = comp.table.copy()
     table["basis"] = "; ".join(comp.notes)
     lines = [f"# Scenario {comp.scenario.name}: {comp.scenario.title}", "",
@@ -85,6 +95,7 @@ def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
     return write_atomically(out_dir, {
         "comparison_by_township.csv": lambda p: _csv(table, p),
         "comparison_changes.csv": lambda p: _csv(comp.applied.changes, p),
+        "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
         "comparison_map.html": lambda p: _save(change_map(comp, title), p),
         "comparison_summary.txt": lambda p: _text(lines, p),
     })

@@ -13,21 +13,19 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
-from geo.outputs import i18n
+from geo.outputs import i18n, tables
 from geo.outputs.map_layers import missing
 from geo.outputs.results import Results
 
-__all__ = ["TABLE_COLUMNS", "report_html", "write_xlsx"]
+__all__ = ["TABLE_COLUMNS", "header", "report_html", "sources_sheet", "write_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +42,28 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("max_minutes", "worst", "min"),
 )
 _UNITS = {"int": ("人", "people"), "share": ("%", "%"), "min": ("分钟", "min")}
-_FAIL_FILL = PatternFill("solid", fgColor="F4CCCC")
-_HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
+_FORMATS = {"int": "#,##0", "share": "0.0%", "min": "0.0"}
+# Print: A4, the summary and assumptions on page 1, each applicable standard on one page of
+# its own (heading, table, map and chart side by side), a standard that does not apply and
+# the sources after it without a break; table rows never split, headers repeat.
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;
  color:#222;max-width:60em}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #999;margin-top:1.6em}
+h2,h3{break-after:avoid}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+thead{display:table-header-group}tr{break-inside:avoid}
 th,td{border:1px solid #bbb;padding:2px 6px;text-align:right}
 th{background:#dde6f0}td.t,th.t{text-align:left}tr.fail td{background:#f4cccc}
 td:first-child,td.s{white-space:nowrap}
-img{max-width:100%;margin:.5em 0}.src{font-size:.85em;color:#444}
-section.std{break-before:page}
-@page{size:A4;margin:15mm}
-@media print{body{margin:0}a{color:inherit;text-decoration:none}}
+.figs{display:flex;gap:3mm;align-items:flex-start;break-inside:avoid}
+.figs img{display:block;min-width:0;margin:.5em 0}.figs img.map{width:56%}
+.figs img.chart{width:44%}section.na .figs img{width:40%}
+.src{font-size:.85em;color:#444}
+section.std{break-before:page}section.na{break-before:auto}
+@page{size:A4;margin:12mm 12mm 14mm}
+@media print{body{margin:0;max-width:none;font-size:10pt}a{color:inherit;text-decoration:none}
+ h2{margin-top:.6em}table{font-size:8.5pt}}
 """
 
 
@@ -107,7 +113,7 @@ def _township_table(rows: pd.DataFrame, lang: str) -> str:
             for c, _, kind in TABLE_COLUMNS
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _summary_table(res: Results, lang: str) -> str:
@@ -133,12 +139,13 @@ def _summary_table(res: Results, lang: str) -> str:
                     + "</tr>")
     head = "".join(f'<th class="{"t" if i == 0 else ""}">{html.escape(c)}</th>'
                    for i, c in enumerate(cols))
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+    kind = "chart" if path.stem.startswith("share_") else "map"
+    return f'<img class="{kind}" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
 def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
@@ -158,14 +165,16 @@ def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
     for std in res.standards:
         rows = res.coverage[res.coverage["standard"].astype(str) == std]
         first = rows.iloc[0].to_dict()
-        parts.append(f'<section class="std"><h2>{html.escape(_std_label(first, lang))} '
+        na = rows["covered_share"].isna().all()
+        parts.append(f'<section class="std{" na" if na else ""}"><h2>'
+                     f"{html.escape(_std_label(first, lang))} "
                      f"({html.escape(std)}, ≤ {float(first['minutes']):g} "
                      f"{t('minutes', lang)})</h2>")
         if not missing(first.get("note")):
             parts.append(f"<p>{html.escape(i18n.note(str(first['note']), lang))}</p>")
         parts.append(_township_table(rows, lang))
-        parts += [_img(p, p.stem) for p in figures.get(std, [])]
-        parts.append("</section>")
+        imgs = "".join(_img(p, p.stem) for p in figures.get(std, []))
+        parts.append(f'<div class="figs">{imgs}</div></section>')
     parts.append(f'<h2>{t("sources", lang)}</h2><table class="src">')
     parts += [f'<tr><td class="t">{html.escape(i18n.source_label(k, lang))}</td>'
               f'<td class="t">{html.escape(v)}</td></tr>' for k, v in res.sources]
@@ -173,38 +182,18 @@ def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
     return "\n".join(parts)
 
 
-_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = _BAD_SHEET.sub("_", name)[:31]
-    out, i = base, 1
-    while out.lower() in used:
-        i += 1
-        out = f"{base[:28]}~{i}"
-    used.add(out.lower())
-    return out
-
-
-def _fit(ws: object, widths: Sequence[int]) -> None:
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w  # type: ignore[attr-defined]
-
-
 def _standard_sheet(wb: Workbook, res: Results, std: str, used: set[str]) -> None:
     lang = res.language
     rows = res.coverage[res.coverage["standard"].astype(str) == std]
-    ws = wb.create_sheet(_sheet_name(std, used))
+    ws = wb.create_sheet(tables.sheet_name(std, used))
     first = rows.iloc[0].to_dict()
-    ws.append([f"{_std_label(first, lang)} ({std}) ≤ {float(first['minutes']):g} "
-               f"{i18n.text('minutes', lang)}"])
+    tables.append_row(ws, [f"{_std_label(first, lang)} ({std}) ≤ {float(first['minutes']):g} "
+                           f"{i18n.text('minutes', lang)}"])
     ws["A1"].font = Font(bold=True, size=12)
-    ws.append([i18n.note(str(first["note"]), lang) if not missing(first.get("note")) else ""])
-    ws.append([header(k, kind, lang) for _, k, kind in TABLE_COLUMNS])
-    for cell in ws[3]:
-        cell.font, cell.fill = Font(bold=True), _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    formats = {"int": "#,##0", "share": "0.0%", "min": "0.0"}
+    tables.append_row(ws, [i18n.note(str(first["note"]), lang)
+                           if not missing(first.get("note")) else ""])
+    tables.header_row(ws, [header(k, kind, lang) for _, k, kind in TABLE_COLUMNS])
+    formats = [_FORMATS.get(kind) for _, _, kind in TABLE_COLUMNS]
     for r in rows.to_dict("records"):
         values: list[object] = []
         for c, _, kind in TABLE_COLUMNS:
@@ -214,14 +203,33 @@ def _standard_sheet(wb: Workbook, res: Results, std: str, used: set[str]) -> Non
                 values.append(status)
             else:
                 values.append(None if missing(v) else (str(v) if kind == "text" else float(v)))
-        ws.append(values)
-        for cell, (_, _, kind) in zip(ws[ws.max_row], TABLE_COLUMNS, strict=True):
-            if kind in formats:
-                cell.number_format = formats[kind]
-            if _fails(r["meets_target"]):
-                cell.fill = _FAIL_FILL
+        row = tables.append_row(ws, values, formats)
+        if _fails(r["meets_target"]):
+            tables.fill_row(ws, row, tables.FAIL_FILL)
     ws.freeze_panes = "B4"
-    _fit(ws, [14, 14, 14, 14, 10, 10, 14, 14, 14])
+    tables.fit_columns(ws, [14, 14, 14, 14, 10, 10, 14, 14, 14])
+
+
+def sources_sheet(wb: Workbook, title: str, created: str, sources: Sequence[tuple[str, str]],
+                  notes: Sequence[str], lang: str, name: str = "sources") -> None:
+    """A sheet with the title, date, data sources, assumptions and the OSM attribution."""
+    ws = wb.create_sheet(name)
+    tables.append_row(ws, [title])
+    ws["A1"].font = Font(bold=True, size=12)
+    tables.append_row(ws, [i18n.text("date", lang), created])
+    ws.append([])
+    tables.append_row(ws, [i18n.text("sources", lang)])
+    ws[ws.max_row][0].font = Font(bold=True)
+    for k, v in sources:
+        tables.append_row(ws, [i18n.source_label(k, lang), v])
+    ws.append([])
+    tables.append_row(ws, [i18n.text("assumptions", lang)])
+    ws[ws.max_row][0].font = Font(bold=True)
+    for a in notes:
+        tables.append_row(ws, ["", i18n.note(a, lang)])
+    ws.append([])
+    tables.append_row(ws, ["", "© OpenStreetMap contributors (ODbL 1.0)"])
+    tables.fit_columns(ws, [26, 120])
 
 
 def write_xlsx(res: Results, path: Path) -> Path:
@@ -231,24 +239,7 @@ def write_xlsx(res: Results, path: Path) -> Path:
     used: set[str] = {"sources"}
     for std in res.standards:
         _standard_sheet(wb, res, std, used)
-    ws = wb.create_sheet("sources")
-    lang = res.language
-    ws.append([res.title])
-    ws["A1"].font = Font(bold=True, size=12)
-    ws.append([i18n.text("date", lang), res.created])
-    ws.append([])
-    ws.append([i18n.text("sources", lang)])
-    ws[ws.max_row][0].font = Font(bold=True)
-    for k, v in res.sources:
-        ws.append([i18n.source_label(k, lang), v])
-    ws.append([])
-    ws.append([i18n.text("assumptions", lang)])
-    ws[ws.max_row][0].font = Font(bold=True)
-    for a in res.assumptions:
-        ws.append(["", i18n.note(a, lang)])
-    ws.append([])
-    ws.append(["", "© OpenStreetMap contributors (ODbL 1.0)"])
-    _fit(ws, [26, 120])
+    sources_sheet(wb, res.title, res.created, res.sources, res.assumptions, res.language)
     wb.save(path)
     log.info("workbook written to %s", path)
     return path

@@ -20,7 +20,8 @@ import pyogrio
 from geo.errors import InputFileError, StudyError
 from geo.study import ComputedStudy, input_fingerprint
 
-__all__ = ["LAYERS", "Results", "from_study", "read_gpkg", "read_layer", "write_gpkg"]
+__all__ = ["LAYERS", "Results", "data_sources", "from_study", "read_gpkg", "read_layer",
+           "write_gpkg"]
 
 #: layers of results.gpkg (``demand``, ``isochrones`` are written too, for GIS use)
 LAYERS = ("facilities", "townships", "area", "coverage", "summary", "bands", "gaps", "metadata")
@@ -56,7 +57,9 @@ class Results:
         return list(dict.fromkeys(self.coverage["standard"].astype(str)))
 
 
-def _sources(result: ComputedStudy) -> list[tuple[str, str]]:
+def data_sources(result: ComputedStudy) -> list[tuple[str, str]]:
+    """(what, where from) of every input of a run: facilities, roads, area, townships,
+    population and each standard's document."""
     s = result.study
     out = [
         ("facilities", f"{s.facilities.path.name} ({len(result.facilities)} facilities)"),
@@ -93,7 +96,7 @@ def from_study(result: ComputedStudy) -> Results:
         name=study.name, title=study.title, language=study.language,
         map_standard=study.map_standard,
         created=dt.date.today().isoformat(), assumptions=list(result.assumptions),
-        sources=_sources(result), facilities=result.facilities, townships=town,
+        sources=data_sources(result), facilities=result.facilities, townships=town,
         area=result.area, coverage=cov, summary=summ, bands=result.bands, gaps=result.gaps,
         extra={"demand": result.demand, "isochrones": result.isochrones},
         facts=list(result.facts), study_file=str(study.path),

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.errors import StandardError
-from geo.outputs import figures, maps, report
+from geo.outputs import figures, maps, report, tables
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ OUTPUT_FILES = (
 def _table(res: Results, which: str, path: Path) -> None:
     frame = res.coverage if which == "coverage" else res.summary
     basis = "; ".join(res.assumptions)
-    frame.drop(columns="label_zh").assign(basis=basis).to_csv(path, index=False,
-                                                              encoding="utf-8")
+    tables.write_csv(frame.drop(columns="label_zh").assign(basis=basis), path)
 
 
 def build_map(res: Results, standard: str | None = None, language: str | None = None) -> object:

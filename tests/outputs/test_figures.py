@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import font_manager
@@ -88,3 +89,30 @@ def test_demo_writes_a_map_and_a_chart_per_standard(luzhai_demo: tuple[Any, Path
             assert png.stat().st_size > 50_000, png  # a drawn figure, not a blank page
             with Image.open(png) as img:
                 assert img.format == "PNG"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_map_figure_has_north_arrow_and_metric_scale_bar(
+    luzhai_demo: tuple[Any, Path], language: str
+) -> None:
+    res = from_study(luzhai_demo[0])
+    with figures.cjk_context():
+        fig = figures.coverage_figure(res, "primary_care_30min", language)
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    arrows = [t for t in ax.texts if t.get_gid() == "north-arrow"]
+    assert len(arrows) == 1 and arrows[0].get_text() == ("北" if language == "zh" else "N")
+    tail = np.array(arrows[0].xyann)
+    head = np.array(arrows[0].xy)
+    up = (head - tail) / np.linalg.norm(head - tail)
+    # true north in UTM 49N at Luzhai (109.8 E, 24.5 N): the grid convergence is
+    # (lon - 111) * sin(lat) = -0.5 degrees: west of the central meridian true north
+    # leans towards it, so the arrow turns half a degree east of grid up
+    angle = np.degrees(np.arctan2(up[0], up[1]))
+    assert angle == pytest.approx(-(109.8 - 111) * np.sin(np.radians(24.5)), abs=0.2)
+    bars = [p for p in ax.patches if p.get_gid() == "scale-bar"]
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "scale-label"]
+    assert len(bars) == 2 and labels[-1].endswith(" km") and "mi" not in " ".join(labels)
+    km = float(labels[-1].split()[0])
+    assert sum(b.get_width() for b in bars) == pytest.approx(km * 1000)  # metres in UTM
+    assert labels[1] == f"{km / 2:g}"

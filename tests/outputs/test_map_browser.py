@@ -1,10 +1,14 @@
 """The demo map in a real browser: headless Chromium (Debian's), network off.
 
-Opens the ``map.html`` that the Luzhai study (``make demo``) writes, with the browser context
-offline, and checks what a planner sees: no JavaScript error except the failed OpenStreetMap
-tile requests, the title block and legend, every standard's travel-time layer toggling on
-and off, and a facility popup. Screenshots go to ``maps/screenshots/`` (generated, not kept
-in git): ``map_overview.png``, ``map_popup.png``, ``map_bands_<standard>.png``, ``map_en.png``.
+Opens the ``map.html`` that the Luzhai study (``make demo``) writes, and the siting,
+designation and comparison maps of the plan's questions, with the browser context offline,
+on a 1366×768 window (a common office laptop), and checks what a planner sees: no
+JavaScript error except the failed OpenStreetMap tile requests, the title block and legend,
+township names, one standard on screen at a time (the switch swaps townships, bands and gaps
+together), the folded assumptions clear of the county, a metric-only scale, a facility popup,
+and what each planning map shows on opening. It also prints ``report.html`` to PDF and counts
+the A4 pages. Screenshots go to ``maps/screenshots/`` (generated, not kept in git; see
+``maps/README.md``).
 
 Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright's Python API (never
 ``playwright install``). Where it is missing the test is skipped, except under CI (``CI`` set),
@@ -52,8 +56,9 @@ def browser() -> Iterator[Any]:
 class _Page:
     """A page opened offline, recording JS errors and failed requests."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
-        self.context = browser.new_context(offline=True, viewport={"width": 1280, "height": 860})
+    def __init__(self, browser: Any, path: Path, width: int = 1366, height: int = 768) -> None:
+        self.context = browser.new_context(offline=True,
+                                           viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.console: list[tuple[str, str]] = []
@@ -77,8 +82,32 @@ class _Page:
     def overlay(self, name: str) -> Any:
         return self.page.locator(".leaflet-control-layers-overlays label").filter(has_text=name)
 
-    def paths(self) -> int:
-        return int(self.page.locator(".leaflet-overlay-pane path").count())
+    def paths(self, css: str = "") -> int:
+        return int(self.page.locator(f".leaflet-overlay-pane path{css}").count())
+
+    def shapes(self, css: str) -> list[tuple[str | None, str | None]]:
+        """(fill, d) of every drawn path of class ``css``."""
+        return [tuple(x) for x in self.page.eval_on_selector_all(
+            f".leaflet-overlay-pane path{css}",
+            "els => els.map(e => [e.getAttribute('fill'), e.getAttribute('d')])")]
+
+    def box(self, css: str) -> dict[str, float]:
+        found = self.page.locator(css).first.bounding_box()
+        assert found, css
+        return dict(found)
+
+    def labels(self) -> list[tuple[str, dict[str, float]]]:
+        out = []
+        for el in self.page.locator(".geo-town-label div").all():
+            found = el.bounding_box()
+            assert found is not None
+            out.append((el.inner_text(), dict(found)))
+        return out
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.wait_for_timeout(300)
+        self.page.screenshot(path=str(SHOTS / name))
 
 
 @pytest.fixture(scope="module")
@@ -97,53 +126,125 @@ def test_offline_page_has_no_errors_but_tiles(opened: _Page, demo_map: Path) -> 
     opened.only_tile_errors()
     html = demo_map.read_text(encoding="utf-8")
     assert not re.search(r'<script[^>]+src="http', html)  # everything inlined
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    opened.page.screenshot(path=str(SHOTS / "map_overview.png"))
+    opened.shot("map_overview.png")
 
 
 def test_title_and_legend_show_the_study_and_assumptions(opened: _Page) -> None:
     title = opened.page.inner_text(".geo-title")
     assert "鹿寨县医疗卫生设施可达性" in title
     assert "1小时应急反应圈" in title and "emergency_1h" in title  # luzhai.toml map_standard
+    assert "© OpenStreetMap contributors" in title
+    details = opened.page.locator(".geo-title details")
+    assert details.get_attribute("open") is None  # folded: one click shows the assumptions
+    assert "假设条件 (5)" in title and not opened.page.locator(".geo-title li").first.is_visible()
+    details.locator("summary").click()
+    title = opened.page.inner_text(".geo-title")
     assert "乡镇范围为近似范围" in title and "approximate township areas" in title
     assert "人口均匀分布" in title and "spread evenly" in title
-    assert "© OpenStreetMap contributors" in title
+    details.locator("summary").click()
     legend = opened.page.inner_text(".geo-legend")
-    for text in ("图例", "目标 100%", "乡镇未达标", "未覆盖人口", "0–15 分钟", ">120 分钟",
-                 "县级综合医院", "中心卫生院", "乡镇卫生院", "需求网格"):
+    for text in ("图例", "目标 100%", "乡镇达标（蓝色）", "乡镇未达标", "未覆盖人口", "0–15",
+                 ">120", "县级综合医院", "中心卫生院", "乡镇卫生院", "需求网格"):
         assert text in legend, text
-    scale = opened.page.inner_text(".leaflet-control-scale")
-    assert "km" in scale
+    assert legend.count("目标 100%") == 1  # one colour bar: the standard shown
+    scale = opened.page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1  # metric only: no miles line
+    assert re.fullmatch(r"\d+ (km|m)", scale.inner_text().strip())
     assert opened.page.locator(".leaflet-control-zoom-fullscreen").count() == 1
     assert opened.page.locator(".leaflet-control-measure").count() == 1
     attribution = opened.page.inner_text(".leaflet-control-attribution")
     assert "OpenStreetMap" in attribution and "contributors" in attribution
 
 
-def test_each_standard_layer_toggles(opened: _Page) -> None:
+def _overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    w = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    h = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def test_boxes_leave_the_county_clear_at_1366x768(opened: _Page) -> None:
+    county = opened.box(".leaflet-overlay-pane path.geo-boundary")
+    area = county["width"] * county["height"]
+    for css in (".geo-title", ".geo-legend", ".leaflet-control-layers", ".geo-standards"):
+        assert _overlap(opened.box(css), county) < 0.03 * area, css
+    assert opened.box(".geo-title")["height"] < 200
+
+
+def test_township_names_are_readable(opened: _Page, luzhai_demo: tuple[Any, Path]) -> None:
+    towns = set(luzhai_demo[0].townships["township"])
+    labels = opened.labels()
+    assert {text for text, _ in labels} == towns and len(labels) == len(towns)
+    viewport = {"x": 0, "y": 0, "width": 1366, "height": 768}
+    icons = [dict(b) for el in opened.page.locator(".geo-facility").all()
+             if (b := el.bounding_box())]
+    for i, (text, box) in enumerate(labels):
+        assert _overlap(box, viewport) == box["width"] * box["height"], text  # on screen
+        assert box["height"] >= 14, text  # 13 px bold: readable at county zoom
+        for other, box2 in labels[i + 1 :]:
+            assert _overlap(box, box2) == 0, (text, other)
+        assert all(_overlap(box, icon) == 0 for icon in icons), text
+
+
+def test_standard_switch_swaps_townships_bands_and_gaps(
+    opened: _Page, luzhai_demo: tuple[Any, Path]
+) -> None:
+    summary = luzhai_demo[0].summary.set_index("standard")
+    switch = opened.page.locator(".geo-standards")
+    radios = switch.locator("input[type=radio]")
+    assert radios.count() == len(USED)
+    assert switch.locator("input:checked").get_attribute("value") == "emergency_1h"
+    bands = opened.overlay("出行时间分带").locator("input")
+    assert not bands.is_checked()  # bands off at first: the township shares read clearly
+    assert opened.overlay("未覆盖人口").locator("input").is_checked()
+    assert opened.paths(".geo-band") == 0 and opened.paths(".geo-gap") > 0
+    towns = opened.shapes(".geo-town")
+    assert len(towns) == 9
+    bands.click()
+    seen = {}
     for key in USED:
+        switch.locator(f"input[value={key}]").check()
         label = STANDARDS[key]["label_zh"]
-        row = opened.overlay(f"出行时间分带: {label} ({key})")
-        assert row.count() == 1, f"no band layer for {key}"
-        box = row.locator("input")
-        was = box.is_checked()
-        assert not was  # bands are off at first: the township shares read clearly
-        before = opened.paths()
-        box.click()
-        assert box.is_checked() is not was
-        after = opened.paths()
-        if key == "community_15min":  # not applicable: nothing to draw, and says so
-            assert after == before
-            assert "不适用" in row.inner_text()
+        shown = [t for t in opened.page.locator(".geo-title [data-geo-std]").all()
+                 if t.is_visible()]
+        assert len(shown) == 1 and label in shown[0].inner_text()
+        assert key in shown[0].inner_text()
+        assert opened.page.locator(".geo-legend [data-geo-std]:visible").count() == 1
+        assert bands.is_checked()  # the bands stay on: now those of the new standard
+        seen[key] = (opened.shapes(".geo-town"), opened.shapes(".geo-band"),
+                     opened.shapes(".geo-gap"))
+        if key == "community_15min":  # not applicable: grey, nothing else to draw
+            assert {f for f, _ in seen[key][0]} == {"#bdbdbd"}
+            assert seen[key][1] == [] and seen[key][2] == []
+            assert "不适用" in shown[0].inner_text()
         else:
-            assert after != before, key
-            opened.page.screenshot(path=str(SHOTS / f"map_bands_{key}.png"))
-        box.click()
-        assert box.is_checked() is was and opened.paths() == before
-    for name in ("乡镇覆盖比例: 1小时应急反应圈 (emergency_1h)", "医疗卫生机构", "研究区边界",
-                 "未覆盖人口: 30分钟基层医疗服务圈 (primary_care_30min)"):
+            assert seen[key][1], key
+            # a gap wherever someone is beyond reach (rescue_2h reaches everyone)
+            assert bool(seen[key][2]) is bool(summary.loc[key, "covered_share"] < 1), key
+            opened.shot(f"map_standard_{key}.png")
+    for a, b in (("emergency_1h", "primary_care_30min"), ("primary_care_30min", "rescue_2h")):
+        for kind, (one, two) in zip(("townships", "bands", "gaps"), zip(seen[a], seen[b],
+                                                                        strict=True),
+                                    strict=True):
+            assert one != two, (a, b, kind)  # all three kinds switched together
+    assert seen["emergency_1h"][0] == towns  # the same colouring as on opening
+    switch.locator("input[value=emergency_1h]").check()
+    bands.click()
+    assert opened.paths(".geo-band") == 0 and opened.shapes(".geo-town") == towns
+    for name in ("乡镇覆盖比例", "乡镇名称", "医疗卫生机构", "研究区边界"):
         assert opened.overlay(name).count() == 1, name
     opened.only_tile_errors()
+
+
+def test_pass_and_fail_colours_differ(opened: _Page, luzhai_demo: tuple[Any, Path]) -> None:
+    from geo.outputs.map_layers import PASS_FILL
+
+    cov = luzhai_demo[0].coverage
+    rows = cov[cov["standard"] == "emergency_1h"]
+    fills = [f for f, _ in opened.shapes(".geo-town")]
+    passing = int(rows["meets_target"].astype(bool).sum())
+    assert fills.count(PASS_FILL) == passing and 0 < passing < len(rows)
+    assert all(f != PASS_FILL and int(f[1:3], 16) > int(f[5:7], 16)  # warm: red over blue
+               for f in fills if f != PASS_FILL)
 
 
 def test_facility_popup_names_tier_and_road_minutes(opened: _Page) -> None:
@@ -158,7 +259,7 @@ def test_facility_popup_names_tier_and_road_minutes(opened: _Page) -> None:
                   "到最近同层级机构", "按道路行车", "同一位置"):
         assert value in text, value
     opened.page.wait_for_timeout(400)  # let the popup's fade-in finish before the screenshot
-    opened.page.screenshot(path=str(SHOTS / "map_popup.png"))
+    opened.shot("map_popup.png")
     assert (SHOTS / "map_popup.png").stat().st_size < 300_000
     opened.page.keyboard.press("Escape")
 
@@ -175,10 +276,113 @@ def test_english_redraw_from_results(browser: Any, luzhai_demo: tuple[Any, Path]
         title = page.page.inner_text(".geo-title")
         assert "30-minute primary care circle" in title and "Assumptions" in title
         assert "Target 100%" in page.page.inner_text(".geo-legend")
-        assert page.overlay("Uncovered population: 30-minute primary care circle "
-                            "(primary_care_30min)").locator("input").is_checked()
-        assert page.overlay("Travel-time bands: 30-minute primary care circle "
-                            "(primary_care_30min)").count() == 1
-        page.page.screenshot(path=str(SHOTS / "map_en.png"))
+        assert page.overlay("Uncovered population").locator("input").is_checked()
+        assert page.overlay("Travel-time bands").count() == 1
+        checked = page.page.locator(".geo-standards input:checked")
+        assert checked.get_attribute("value") == "primary_care_30min"
+        assert {t for t, _ in page.labels()} == set(luzhai_demo[0].townships["township"])
+        page.shot("map_en.png")
     finally:
         page.context.close()
+
+
+# --------------------------------------------------------------------------- planning maps
+
+
+def _planning_page(browser: Any, path: Path, towns: set[str]) -> _Page:
+    page = _Page(browser, path)
+    page.only_tile_errors()
+    assert {t for t, _ in page.labels()} == towns  # township names on every planning map
+    assert page.paths(".geo-town") == len(towns)  # township outlines with tooltips
+    assert page.paths(".geo-boundary") == 1
+    marks = [b for el in page.page.locator(".geo-facility, .geo-chosen").all()
+             if (b := el.bounding_box())]
+    for text, box in page.labels():  # names clear of facility and chosen-site markers
+        assert all(_overlap(box, dict(mark)) == 0 for mark in marks), text
+    scale = page.page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1 and "km" in scale.inner_text()
+    return page
+
+
+@pytest.mark.parametrize("which", ["site", "ems"])
+def test_siting_maps_show_the_answer_on_opening(
+    browser: Any, planning: dict[str, Any], which: str
+) -> None:
+    run = planning["runs"][which]
+    name = "siting_map.html" if which == "site" else "designation_map.html"
+    towns = set(run.study.townships["township"])
+    page = _planning_page(browser, planning["dir"] / which / name, towns)
+    try:
+        mins = f"{run.minutes:g}"
+        for layer in (f"现状{mins}分钟内可达", f"新增{mins}分钟内可达", "选定站点（按序号）",
+                      "乡镇名称", "乡镇（边界与数据）"):
+            assert page.overlay(layer).locator("input").is_checked(), layer
+        assert not page.overlay("候选点").locator("input").is_checked()
+        assert page.paths(".geo-within") == 1 and page.paths(".geo-newly") == 1
+        ranks = page.page.locator(".geo-chosen .geo-rank")
+        assert [r.inner_text() for r in ranks.all()] == ["1", "2", "3"]
+        legend = page.page.inner_text(".geo-legend")
+        for text in ("图例", f"现状{mins}分钟内可达", f"新增{mins}分钟内可达", "选定站点",
+                     "候选点"):
+            assert text in legend, text
+        title = page.page.inner_text(".geo-title")
+        total = run.result.base_covered + run.table["newly_covered_population"].sum()
+        assert f"{run.result.base_covered:,.0f} → {total:,.0f}" in title
+        assert run.standard.label_zh in title
+        page.shot(f"{name.removesuffix('.html')}.png")
+        # a township's tooltip gives its numbers before and after
+        town = str(run.table["township"].iloc[0])
+        label = next(b for t, b in page.labels() if t == town)
+        page.page.mouse.move(label["x"] + label["width"] / 2, label["y"] + label["height"] + 6)
+        tip = page.page.locator(".leaflet-tooltip").filter(has_text=town)
+        tip.wait_for()
+        assert "→" in tip.inner_text() and "实施后达标情况" in tip.inner_text()
+    finally:
+        page.context.close()
+
+
+def test_comparison_map_opens_on_the_change(browser: Any, planning: dict[str, Any]) -> None:
+    comp = planning["runs"]["planned"]
+    towns = set(comp.study.townships["township"])
+    page = _planning_page(browser, planning["dir"] / "planned" / "comparison_map.html", towns)
+    try:
+        for layer in ("乡镇覆盖比例变化", "新增覆盖区域", "失去覆盖区域", "规划变动（实施前 → 后）",
+                      "实施后的医疗卫生机构"):
+            assert page.overlay(layer).locator("input").is_checked(), layer
+        # planned_2025 changes only the 30-minute primary-care circle: the map opens on it
+        checked = page.page.locator(".geo-standards input:checked")
+        assert checked.get_attribute("value") == "primary_care_30min"
+        assert page.paths(".geo-gained") >= 1
+        shaded = [f for f, _ in page.shapes(".geo-town") if f != "#fff"]
+        assert len(shaded) == 1  # 导江乡, the only township that changes
+        legend = page.page.inner_text(".geo-legend")
+        for text in ("新增覆盖区域", "失去覆盖区域", "乡镇覆盖比例上升", "迁建", "改变类型"):
+            assert text in legend, text
+        title = page.page.inner_text(".geo-title")
+        assert "30分钟基层医疗服务圈" in title and "304,048 → 304,245（+198）" in title
+        page.shot("comparison_map.png")
+        page.page.locator(".geo-standards input[value=emergency_1h]").check()
+        assert page.paths(".geo-gained") == 0 and page.paths(".geo-lost") == 0
+        assert all(f == "#fff" for f, _ in page.shapes(".geo-town"))
+        assert "1小时应急反应圈" in page.page.inner_text(".geo-title")
+    finally:
+        page.context.close()
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_report_prints_on_few_a4_pages(browser: Any, luzhai_demo: tuple[Any, Path]) -> None:
+    """One page for the summary and one per standard that applies, the standard that does
+    not and the sources after them (14 mostly half-empty pages before)."""
+    context = browser.new_context(offline=True)
+    try:
+        tab = context.new_page()
+        tab.goto((luzhai_demo[1] / "report.html").as_uri(), wait_until="load")
+        pdf = tab.pdf(format="A4", print_background=True)
+    finally:
+        context.close()
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    applicable = luzhai_demo[0].summary["covered_share"].notna().sum()
+    assert applicable == 3
+    assert pages == 1 + applicable + 1, pages

@@ -10,7 +10,6 @@ the tests decode those where they read township data.
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import math
@@ -27,6 +26,7 @@ import shapely
 from shapely.geometry import box
 
 from geo.errors import ColumnError, CoordinateError, GeoError, StandardError
+from geo.outputs.map_layers import FAIL_RAMP, PASS_FILL, share_colour
 from geo.outputs.maps import FAIL_OUTLINE_COLOUR, coverage_map, save_map
 from geo.outputs.offline import VENDOR, OfflineError, inline_assets
 from tests.conftest import ROOT
@@ -211,15 +211,27 @@ def _geojson_data(page: str, var: str) -> dict[str, Any]:
     return data
 
 
-def _township_layer_var(page: str) -> str:
-    names = [n for n in _overlays(page) if n.startswith("Townships: share covered")]
-    assert len(names) == 1, _overlays(page)
-    return _overlays(page)[names[0]]
+def _switch(page: str) -> tuple[dict[str, str], dict[str, dict[str, str]], str]:
+    """The standard switch: slot -> group variable, standard -> slot -> layer, shown."""
+    slots = re.search(r"var slots = \{(.*?)\};", page, re.S)
+    members = re.search(r"var members = \{(.*?)\};\n", page, re.S)
+    shown = re.search(r"show\((\"[^\"]*\")\);\n\}\)\(\);", page)
+    assert slots and members and shown, "no standard switch"
+    by_std = {
+        json.loads(key): dict(re.findall(r'"(\w+)": (\w+)', body))
+        for key, body in re.findall(r'("(?:[^"\\]|\\.)*"): \{(.*?)\}', members[1], re.S)
+    }
+    return dict(re.findall(r'"(\w+)": (\w+)', slots[1])), by_std, json.loads(shown[1])
 
 
-def _township_styles(page: str) -> dict[str, dict[str, Any]]:
+def _township_layer_var(page: str, standard: str | None = None) -> str:
+    _, members, shown = _switch(page)
+    return members[standard or shown]["townships"]
+
+
+def _township_styles(page: str, standard: str | None = None) -> dict[str, dict[str, Any]]:
     """The style Leaflet gives each township: folium's ``switch`` over feature ids."""
-    var = _township_layer_var(page)
+    var = _township_layer_var(page, standard)
     body = re.search(
         rf"function {var}_styler\(feature\) \{{(.*?)default:\s*return (\{{.*?\}});", page, re.S
     )
@@ -235,8 +247,8 @@ def _township_styles(page: str) -> dict[str, dict[str, Any]]:
     return styles
 
 
-def _township_props(page: str) -> dict[str, dict[str, Any]]:
-    data = _geojson_data(page, _township_layer_var(page))
+def _township_props(page: str, standard: str | None = None) -> dict[str, dict[str, Any]]:
+    data = _geojson_data(page, _township_layer_var(page, standard))
     return {f["id"]: f["properties"] for f in data["features"]}
 
 
@@ -244,6 +256,12 @@ def _popups(page: str) -> dict[str, str]:
     """Facility popups by facility name (the bold first line of each popup)."""
     found = re.findall(r'<div class="geo-popup"><b>(.*?)</b>(.*?)</div>', page)
     return dict(found)
+
+
+def _legend(page: str) -> str:
+    """The legend box (it ends with the grey note on the bands)."""
+    start = page.index('<div class="geo-box geo-legend">')
+    return page[start : page.index("</div></div>", page.index('style="color:#555"', start)) + 12]
 
 
 def _luminance(colour: str) -> float:
@@ -357,15 +375,33 @@ def test_colocated_facilities_are_separately_clickable(page: str) -> None:
 # --------------------------------------------------------------------------- townships
 
 
-def test_failing_township_has_red_outline(page: str) -> None:
+def _rgb(colour: str) -> tuple[int, int, int]:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return r, g, b
+
+
+def test_failing_township_has_red_outline_and_warm_fill(page: str) -> None:
     styles = _township_styles(page)
     assert set(styles) == set(SHARES)
     assert styles["中渡镇"]["color"] == FAIL_OUTLINE_COLOUR == "#d7191c"
     for passing in ("鹿寨镇", "寨沙镇"):
         assert styles[passing]["color"] != FAIL_OUTLINE_COLOUR
         assert styles[passing]["weight"] < styles["中渡镇"]["weight"]
-    # a sequential scale: the 95 % township is darker than the 60 % one
-    assert _luminance(styles["鹿寨镇"]["fillColor"]) < _luminance(styles["中渡镇"]["fillColor"])
+    # pass and fail are different hues: 95 % and 92 % (target 90 %) the same blue,
+    # 60 % a warm colour (red above blue), not a lighter shade of the same blue
+    assert styles["鹿寨镇"]["fillColor"] == styles["寨沙镇"]["fillColor"] == PASS_FILL
+    r, _, b = _rgb(styles["中渡镇"]["fillColor"])
+    assert r > 200 and b < 120
+    rp, _, bp = _rgb(PASS_FILL)
+    assert bp > rp
+
+
+def test_fail_scale_darkens_with_the_shortfall_and_meets_the_target() -> None:
+    assert share_colour(0.9, 0.9) == share_colour(1.0, 0.9) == PASS_FILL
+    below = [share_colour(s, 0.9) for s in (0.0, 0.3, 0.6, 0.89)]
+    lum = [_luminance(c) for c in below]
+    assert lum == sorted(lum)  # 0 % darkest, just under the target palest
+    assert below[0] == FAIL_RAMP[0] and PASS_FILL not in below
 
 
 def test_township_tooltip_fields(page: str) -> None:
@@ -391,60 +427,47 @@ def test_not_applicable_standard_is_grey_with_note(inputs: dict[str, Any], tmp_p
 # --------------------------------------------------------------------------- layers, legend
 
 
-def test_layers_per_standard_bands_off_gap_of_selected_on(page: str) -> None:
+def test_one_standard_at_a_time_bands_off_gaps_on(page: str) -> None:
     overlays = _overlays(_unescape(page))
-    bands = {
-        "Travel-time bands: Primary care within 30 minutes (primary_30min)",
-        "Travel-time bands: Emergency care within 1 hour (emergency_1h)",
-        "Travel-time bands: Community health service within 15 minutes (community_15min)"
-        " – standard not applicable",
-        "Travel-time bands: Walk to a health centre within 15 minutes (walk_15min)",
-    }
-    gaps = {  # not for the standard that does not apply
-        "Uncovered population: Primary care within 30 minutes (primary_30min)": True,
-        "Uncovered population: Emergency care within 1 hour (emergency_1h)": False,
-        "Uncovered population: Walk to a health centre within 15 minutes (walk_15min)": False,
-    }
-    for name in bands:
-        assert name in overlays, sorted(overlays)
-        assert f"{overlays[name]}.addTo(" not in page, name  # bands are off at first
-    for name, shown in gaps.items():
-        assert name in overlays, sorted(overlays)
-        assert (f"{overlays[name]}.addTo(" in page) is shown, name
-    assert not any("community_15min" in n for n in overlays if n.startswith("Uncovered"))
-    assert {"Study area boundary", "Health facilities"} <= set(overlays)
+    slots, members, shown = _switch(page)
+    assert shown == "primary_30min"
+    assert {overlays["Townships: share covered"], overlays["Travel-time bands"],
+            overlays["Uncovered population"]} == set(slots.values())
+    assert slots == {"townships": overlays["Townships: share covered"],
+                     "bands": overlays["Travel-time bands"],
+                     "gaps": overlays["Uncovered population"]}
+    assert f"{slots['bands']}.addTo(" not in page  # bands are off at first
+    for slot in ("townships", "gaps"):
+        assert f"{slots[slot]}.addTo(" in page
+    assert list(members) == list(LABELS)  # every standard, in the table's order
+    for key, layers in members.items():
+        # the gap slot stays empty for the standard that does not apply
+        assert set(layers) == ({"townships", "bands"} if key == "community_15min"
+                               else {"townships", "bands", "gaps"}), key
+        for slot, var in layers.items():
+            assert f"{var}.addTo({slots[slot]})" not in page  # the switch adds the shown one
+            assert f"var {var} = " in page
+    assert {"Study area boundary", "Health facilities", "Township names"} <= set(overlays)
+    assert not any("(" in n for n in overlays)  # no per-standard entries in the control
+    # the radio list names every standard, the one shown checked
+    radios = re.findall(r'value=\\"(\w+)\\"( checked)?', page)
+    assert radios == [(k, " checked" if k == "primary_30min" else "") for k in LABELS]
     # 4 band polygons and the boundary let hover reach the township tooltips; gaps do not
     assert page.count('"interactive": false') == 5
     assert "L.control.layers(" in page and '"collapsed": false' in page
 
 
-def _layer_fills(page: str, group: str) -> list[str]:
-    geojsons = re.findall(rf"(geo_json_\w+)\.addTo\({group}\)", page)
-    out = []
-    for var in geojsons:
-        style = re.search(rf"function {var}_styler.*?return (\{{.*?\}});", page, re.S)
-        assert style
-        out.append(json.loads(style[1])["fillColor"])
-    return out
-
-
-def test_band_colours_follow_the_legend(page: str) -> None:
-    group = _overlays(page)["Travel-time bands: Primary care within 30 minutes (primary_30min)"]
-    fills = _layer_fills(page, group)
-    legend = re.search(r'<div class="geo-box geo-legend">.*?</div></div>', page, re.S)
-    assert legend
-    swatches = dict(re.findall(r"background:(#[0-9a-f]{6})\"></span>Travel-time bands "
-                               r"([^<]+?) min<", html.unescape(legend[0])))
-    assert list(swatches) == [f"{a}" for a in swatches]  # colours, in band order
-    by_band = {band: colour for colour, band in swatches.items()}
-    assert set(by_band) == {"0–15", "15–30", "30–60", "60–120", ">120"}
-    assert fills == [by_band["0–15"], by_band["15–30"], by_band["30–60"]]  # the fixture order
-    # short is pale, long is dark: a sequential scale
-    assert _luminance(by_band["0–15"]) > _luminance(by_band["30–60"]) > _luminance(by_band[">120"])
+def test_title_and_colour_bar_follow_the_standard(page: str) -> None:
+    lines = dict(re.findall(r'<div data-geo-std="(\w+)"( style="display:none")?>'
+                            r"Standard shown: ", page))
+    assert lines == {k: ("" if k == "primary_30min" else ' style="display:none"')
+                     for k in LABELS}
+    bars = re.findall(r'<div data-geo-std="(\w+)"[^>]*><div>Share of population covered', page)
+    assert bars == list(LABELS)
 
 
 def test_gap_tooltip_names_people_beyond_reach(page: str) -> None:
-    group = _overlays(page)["Uncovered population: Primary care within 30 minutes (primary_30min)"]
+    group = _switch(page)[1]["primary_30min"]["gaps"]
     var = re.search(rf"(geo_json_\w+)\.addTo\({group}\)", page)
     assert var
     tips = [f["properties"]["tooltip"] for f in _geojson_data(page, var[1])["features"]]
@@ -468,9 +491,9 @@ def test_title_legend_and_notes(page: str) -> None:
     assert "Date: 2025-06-30" in page
     for note in NOTES:
         assert f"<li>{note}</li>" in page  # each note whole, on its own line
-    legend = re.search(r'<div class="geo-box geo-legend">.*?</div></div>', page, re.S)
-    assert legend
-    for text in ("township meets target", "township below target", "standard not applicable",
+    assert "<details><summary>Assumptions (3)</summary>" in page  # folded: the map stays clear
+    legend = [_legend(page)]
+    for text in ("at or above target", "township below target", "standard not applicable",
                  "County general hospital", "County CDC", "Township health centre",
                  "Uncovered population", "Target 90%", "demand-grid resolution"):  # fmt: skip
         assert text in legend[0], text
@@ -479,7 +502,8 @@ def test_title_legend_and_notes(page: str) -> None:
 
 
 def test_scale_fullscreen_measure_and_offline(page: str) -> None:
-    assert "L.control.scale(" in page
+    assert page.count("L.control.scale(") == 1
+    assert "L.control.scale({metric: true, imperial: false" in page  # no miles
     assert "L.control.fullscreen(" in page and "L.Control.Measure(" in page
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', page)  # all inlined
     assert "t.version=\"1.9.3\"" in page  # Leaflet itself is in the page
@@ -492,9 +516,10 @@ def test_chinese_labels(inputs: dict[str, Any], tmp_path: Path) -> None:
                     tmp_path / "zh.html")
     page = path.read_text(encoding="utf-8")
     overlays = _overlays(_unescape(page))
-    assert "出行时间分带: 30分钟基层医疗服务圈 (primary_30min)" in overlays
-    assert "未覆盖人口: 30分钟基层医疗服务圈 (primary_30min)" in overlays
+    assert {"乡镇覆盖比例", "出行时间分带", "未覆盖人口", "乡镇名称"} <= set(overlays)
+    assert "30分钟基层医疗服务圈" in _unescape(page)  # the radio button
     assert "当前标准: <b>30分钟基层医疗服务圈</b>" in page
+    assert "<details><summary>假设条件 (3)</summary>" in page
     assert "图例" in page and "目标 90%" in page and "县级综合医院" in page
     assert "<th>状态</th><td>未达标</td>" in _unescape(page)  # 中渡镇's tooltip
 
@@ -598,3 +623,20 @@ def test_offline_inlines_vendored_files_and_their_images() -> None:
 def test_offline_refuses_a_script_that_is_not_vendored() -> None:
     with pytest.raises(OfflineError, match="not vendored"):
         inline_assets('<script src="https://cdn.example.org/d3.min.js"></script>')
+
+
+def test_township_names_sit_inside_and_clear_of_facilities(
+    page: str, townships: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
+) -> None:
+    found = re.search(r"(\[\[[-\d.]+, [-\d.]+, .*?\]\])\.forEach", page)
+    assert found, "no township labels"
+    labels = {_unescape(name): (lon, lat) for lat, lon, name in json.loads(found[1])}
+    assert set(labels) == set(SHARES)
+    polys = townships.set_index("township").to_crs(32649).geometry
+    fac = facilities.to_crs(32649).geometry.union_all()
+    for name, (lon, lat) in labels.items():
+        point = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(32649).iloc[0]
+        assert polys[name].contains(point), name
+        # at least 3 km from every facility marker (each fake township has room for it)
+        assert point.distance(fac) >= 3000 - 100, (name, point.distance(fac))
+        assert point.distance(polys[name].boundary) > 1000, name  # not on an edge

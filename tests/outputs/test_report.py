@@ -32,7 +32,8 @@ def out(luzhai_demo: tuple[Any, Path]) -> Path:
 def test_report_is_self_contained_and_complete(out: Path) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="https?:', page)  # nothing to fetch: prints offline
-    assert page.count('<img src="data:image/png;base64,') == 2 * len(USED)
+    images = re.findall(r'<img class="(map|chart)" src="data:image/png;base64,', page)
+    assert len(images) == 2 * len(USED)
     assert "@page" in page and "break-before:page" in page  # printable, a page per standard
     table = pd.read_csv(out / "coverage_by_township.csv")
     for town in table["township"].unique():
@@ -46,6 +47,9 @@ def test_report_is_self_contained_and_complete(out: Path) -> None:
     for text in ("假设条件", "乡镇范围为近似范围", "人口均匀分布", "数据来源",
                  "© OpenStreetMap contributors", "不适用"):
         assert text in page, text
+    # "not applicable" as a sentence naming the facility types, never a Python list
+    assert "不适用：本研究区没有社区卫生服务中心或社区卫生服务站" in page
+    assert "[&#x27;" not in page and "['" not in page
 
 
 def test_workbook_one_sheet_per_standard_formatted(out: Path) -> None:

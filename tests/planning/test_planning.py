@@ -224,7 +224,8 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
                  "--role", "ems_station", "--k", "3", "--minutes", "30",
                  "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {
-        "designation.csv", "designation_summary.csv", "designation_map.html",
+        "designation.csv", "designation_summary.csv", "designation.xlsx",
+        "designation_map.html",
         "designation_summary.txt"}
     out = tmp_path / "c"
     assert main(["compare", str(STUDY), "--scenario", "planned_2025", "--out", str(out)]) == 0

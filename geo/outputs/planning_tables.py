@@ -1,0 +1,113 @@
+"""Township tables of siting, designation and comparison answers, for their maps and workbooks.
+
+:func:`siting_by_township` sums the demand points' population within the threshold of the
+existing facilities (before) and of those plus the chosen sites (after) by township, with
+the whole study area as a last row. :func:`comparison_rows` gives one standard's rows of a
+comparison table with the target and the pass/fail after the scenario. Column names are
+English codes; :data:`SITING_COLUMNS` and :data:`COMPARISON_COLUMNS` give each its label key
+(:mod:`geo.outputs.i18n`) and kind (``int``, ``share``, ``min``, ``bool``, ``text``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from geo.planning.compare import Comparison
+    from geo.planning.sites import SitingRun
+    from geo.standards import Standard
+
+__all__ = [
+    "COMPARISON_COLUMNS", "SITING_COLUMNS", "area_name", "comparison_rows", "siting_by_township",
+]
+
+#: (column, label key, kind) of :func:`siting_by_township`
+SITING_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("township", "township", "text"),
+    ("population", "population", "int"),
+    ("covered_before", "covered_before", "int"),
+    ("covered_after", "covered_after", "int"),
+    ("newly_covered", "newly_covered", "int"),
+    ("share_before", "share_before", "share"),
+    ("share_after", "share_after", "share"),
+    ("target_share", "target", "share"),
+    ("meets_target", "status_after", "bool"),
+)
+#: (column, label key, kind) of :func:`comparison_rows`
+COMPARISON_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("township", "township", "text"),
+    ("population", "population", "int"),
+    ("covered_population_before", "covered_before", "int"),
+    ("covered_population_after", "covered_after", "int"),
+    ("covered_population_change", "covered_change", "int"),
+    ("covered_share_before", "share_before", "share"),
+    ("covered_share_after", "share_after", "share"),
+    ("covered_share_change", "share_change", "share"),
+    ("median_minutes_before", "median_before", "min"),
+    ("median_minutes_after", "median_after", "min"),
+    ("median_minutes_change", "median_change", "min"),
+    ("target_share", "target", "share"),
+    ("meets_target", "status_after", "bool"),
+)
+
+
+def area_name(area: pd.DataFrame) -> str:
+    """The study area's name (its ``name`` column), "study area" without one."""
+    if "name" in area.columns and len(area) and isinstance(area["name"].iloc[0], str):
+        return str(area["name"].iloc[0])
+    return "study area"
+
+
+def siting_by_township(run: SitingRun) -> pd.DataFrame:
+    """Population within the run's threshold before and after the chosen sites, by township.
+
+    The last row (``township`` = the study area's name, ``is_total`` True) is the whole
+    area. ``meets_target`` compares the share after with the standard's target.
+    """
+    dem = run.study.demand
+    pop = dem["population"].to_numpy(dtype=float)
+    before, after = run.covered(chosen=False), run.covered()
+    frame = pd.DataFrame({
+        "township": dem["township"].astype(str).to_numpy(),
+        "population": pop,
+        "covered_before": np.where(before, pop, 0.0),
+        "covered_after": np.where(after, pop, 0.0),
+    })
+    order = [str(t) for t in run.study.townships["township"]]
+    by = frame.groupby("township", sort=False)[["population", "covered_before",
+                                                "covered_after"]].sum()
+    extra = [t for t in by.index if t not in order]  # demand outside every polygon: kept
+    by = by.reindex(order + extra).fillna(0.0)
+    total = by.sum().rename(area_name(run.study.area))
+    out = pd.concat([by, total.to_frame().T]).rename_axis("township").reset_index()
+    out["newly_covered"] = out["covered_after"] - out["covered_before"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_before"] = out["covered_before"] / out["population"]
+        out["share_after"] = out["covered_after"] / out["population"]
+    target = float(run.standard.target_share)
+    out["target_share"] = target
+    out["meets_target"] = [None if np.isnan(s) else bool(s >= target - 1e-9)
+                           for s in out["share_after"]]
+    out["is_total"] = [False] * (len(out) - 1) + [True]
+    return out[[c for c, _, _ in SITING_COLUMNS] + ["is_total"]]
+
+
+def _standard(comp: Comparison, key: str) -> Standard:
+    return next(s for s in comp.study.standards if s.name == key)
+
+
+def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
+    """One standard's rows of ``comp.table``: townships, then the whole area (``is_total``),
+    with the standard's target and whether the share *after* meets it."""
+    rows = comp.table[comp.table["standard"].astype(str) == key].copy()
+    whole = area_name(comp.study.area)
+    rows["is_total"] = rows["township"].astype(str) == whole
+    rows = pd.concat([rows[~rows["is_total"]], rows[rows["is_total"]]])
+    target = float(_standard(comp, key).target_share)
+    rows["target_share"] = target
+    rows["meets_target"] = [None if pd.isna(s) else bool(s >= target - 1e-9)
+                            for s in rows["covered_share_after"]]
+    return rows.reset_index(drop=True)

@@ -1,0 +1,248 @@
+"""Workbooks of planning answers: ``siting.xlsx``, ``designation.xlsx``, ``comparison.xlsx``.
+
+Built like ``coverage.xlsx`` (:func:`geo.outputs.report.write_xlsx`): headers in the study
+language with their units, shares as percentages, the whole study area as a bold last row,
+and a sheet of notes, assumptions and data sources. Marked rows:
+
+- siting and designation, ``townships`` sheet: townships still below the standard's target
+  after the chosen sites in red;
+- comparison, one sheet per standard: townships that lose covered population in red, those
+  that gain in green; "below target" after the scenario in a red status cell.
+
+Every cell goes through :mod:`geo.outputs.tables` (no formula from a name ever runs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from geo.outputs import i18n, tables
+from geo.outputs.map_layers import missing
+from geo.outputs.planning_tables import (
+    COMPARISON_COLUMNS,
+    SITING_COLUMNS,
+    area_name,
+    comparison_rows,
+    siting_by_township,
+)
+from geo.outputs.report import header, sources_sheet
+from geo.outputs.results import data_sources
+
+if TYPE_CHECKING:
+    from geo.planning.compare import Comparison
+    from geo.planning.sites import DesignationRun, SitingRun
+    from geo.standards import Standard
+
+__all__ = ["write_comparison_xlsx", "write_designation_xlsx", "write_siting_xlsx"]
+
+log = logging.getLogger(__name__)
+
+Columns = Sequence[tuple[str, str, str]]
+_FORMATS = {"int": "#,##0", "share": "0.0%", "min": "0.0", "lonlat": "0.000000",
+            "dint": "+#,##0;-#,##0;0", "dshare": "+0.0%;-0.0%;0.0%", "dmin": "+0.0;-0.0;0.0"}
+_SITES: Columns = (
+    ("rank", "rank", "text"), ("id", "id", "text"), ("name", "name", "text"),
+    ("township", "township", "text"), ("lon", "lon", "lonlat"), ("lat", "lat", "lonlat"),
+    ("newly_covered_population", "newly_covered", "int"),
+    ("cumulative_covered_share", "cumulative_share", "share"),
+)
+_SUMMARY: Columns = (
+    ("minutes", "threshold_min", "min"), ("population", "population", "int"),
+    ("covered_before", "covered_before", "int"), ("covered_after", "covered_after", "int"),
+    ("newly_covered", "newly_covered", "int"), ("share_before", "share_before", "share"),
+    ("share_after", "share_after", "share"),
+)
+_CHANGES: Columns = (
+    ("project", "project", "text"), ("action", "action", "text"), ("id", "id", "text"),
+    ("detail", "detail", "text"), ("lon_before", "lon", "lonlat"),
+    ("lat_before", "lat", "lonlat"), ("lon_after", "lon", "lonlat"),
+    ("lat_after", "lat", "lonlat"), ("note", "note", "text"),
+)
+_RED = Font(bold=True, color="C00000")
+
+
+def _label(std: Standard, lang: str) -> str:
+    return i18n.standard_label(std.label, std.label_zh, lang)
+
+
+def _kind(col: str, kind: str) -> str:
+    """Number format key: changes get a sign."""
+    return f"d{kind}" if col.endswith("_change") and kind in ("int", "share", "min") else kind
+
+
+def _column_label(col: str, key: str, kind: str, lang: str) -> str:
+    if kind != "lonlat":
+        return header(key, kind, lang)
+    when = col.rsplit("_", 1)[-1]
+    if when in ("before", "after"):
+        return f"{i18n.text(key, lang)}（{i18n.text(when, lang)}）" if lang == "zh" else \
+            f"{i18n.text(key, lang)} ({i18n.text(when, lang)})"
+    return i18n.text(key, lang)
+
+
+def _value(v: Any, kind: str, lang: str) -> Any:
+    if missing(v):
+        return None
+    if kind == "bool":
+        return i18n.text("meets" if bool(v) else "fails", lang)
+    if kind == "text":
+        return v if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+    return float(v)
+
+
+def _table_sheet(
+    ws: Worksheet, heading: Sequence[str], columns: Columns, frame: pd.DataFrame, lang: str,
+    *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
+) -> None:
+    """Heading lines, headers with units, one row per record; ``is_total`` rows bold;
+    ``mark(row)`` gives a fill for a row (or None)."""
+    for i, line in enumerate(heading):
+        tables.append_row(ws, [line])
+        if i == 0:
+            ws.cell(ws._current_row, 1).font = Font(bold=True, size=12)
+    labels = [_column_label(c, key, kind, lang) for c, key, kind in columns]
+    first = tables.header_row(ws, labels) + 1
+    formats = [_FORMATS.get(_kind(c, k)) for c, _, k in columns]
+    for r in frame.to_dict("records"):
+        values = [_value(r.get(c), k, lang) for c, _, k in columns]
+        if r.get("is_total") and columns[0][0] == "township":
+            values[0] = f"{values[0]}{i18n.text('whole_area', lang)}"
+        row = tables.append_row(ws, values, formats)
+        if mark is not None and (fill := mark(r)) is not None:
+            tables.fill_row(ws, row, fill)
+        if r.get("is_total"):
+            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
+        for cell, (c, _, k) in zip(ws[row], columns, strict=True):
+            if k == "bool" and r.get(c) is False:
+                cell.font = _RED
+    ws.freeze_panes = ws.cell(first, 2).coordinate
+    tables.fit_columns(ws, [16 if k == "text" else 13 for _, _, k in columns])
+
+
+def _fails_after(row: Mapping[Any, Any]) -> Any:
+    return tables.FAIL_FILL if row.get("meets_target") is False else None
+
+
+def _new_book() -> tuple[Workbook, set[str]]:
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb, set()
+
+
+def _sites_frame(run: SitingRun, lang: str) -> pd.DataFrame:
+    sites = run.table.copy()
+    sites["rank"] = sites["rank"].astype(int)
+    total = {"rank": i18n.text("summary_sheet", lang), "is_total": True,
+             "name": area_name(run.study.area) + i18n.text("whole_area", lang),
+             "newly_covered_population": float(sites["newly_covered_population"].sum()),
+             "cumulative_covered_share": (float(sites["cumulative_covered_share"].iloc[-1])
+                                          if len(sites) else None)}
+    return pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
+
+
+def _siting_book(run: SitingRun, head: str, lang: str) -> tuple[Workbook, set[str]]:
+    wb, used = _new_book()
+    std, res = run.standard, run.result
+    solved = i18n.text("solution", lang, status=res.status, gap=f"{res.gap:.3%}",
+                       method=res.method)
+    cols = _SITES if "type" not in run.table else (*_SITES[:3], ("type", "type", "text"),
+                                                   *_SITES[3:])
+    frame = _sites_frame(run, lang)
+    if "type" in frame:
+        frame["type"] = [None if missing(x) else f"{i18n.type_label(str(x), lang)} ({x})"
+                         for x in frame["type"]]
+    ws = wb.create_sheet(tables.sheet_name(i18n.text("sites_sheet", lang), used))
+    _table_sheet(ws, [head, solved], cols, frame, lang)
+    towns = siting_by_township(run)
+    ws = wb.create_sheet(tables.sheet_name(i18n.text("townships_sheet", lang), used))
+    target = f"{i18n.text('target', lang)} {std.target_share:.0%}"
+    _table_sheet(ws, [f"{_label(std, lang)} ({std.name}) ≤ {run.minutes:g} "
+                      f"{i18n.text('minutes', lang)}, {target}"],
+                 SITING_COLUMNS, towns, lang, mark=_fails_after)
+    return wb, used
+
+
+def _notes_sheet(wb: Workbook, used: set[str], title: str, run_notes: Sequence[str],
+                 study: Any, lang: str) -> None:
+    name = tables.sheet_name(i18n.text("sources_sheet", lang), used)
+    sources_sheet(wb, title, date.today().isoformat(), data_sources(study),
+                  [*run_notes, *study.assumptions], lang, name=name)
+
+
+def _heading(run: SitingRun, key: str, lang: str) -> str:
+    std = run.standard
+    return i18n.text(key, lang, model=run.result.model.upper(), label=_label(std, lang),
+                     code=std.name, minutes=f"{run.minutes:g}")
+
+
+def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
+    """``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
+    lang = run.study.study.language
+    wb, used = _siting_book(run, _heading(run, "siting_line", lang), lang)
+    _notes_sheet(wb, used, run.study.study.title, run.notes, run.study, lang)
+    wb.save(path)
+    log.info("workbook written to %s", path)
+    return path
+
+
+def write_designation_xlsx(run: DesignationRun, path: Path) -> Path:
+    """``designation.xlsx``: chosen facilities (+ total), townships, population within each
+    threshold before/after, notes and sources."""
+    lang = run.study.study.language
+    wb, used = _siting_book(run, _heading(run, "designation_line", lang), lang)
+    ws = wb.create_sheet(tables.sheet_name(i18n.text("summary_sheet", lang), used), 2)
+    _table_sheet(ws, [area_name(run.study.area) + i18n.text("whole_area", lang)], _SUMMARY,
+                 run.summary, lang)
+    _notes_sheet(wb, used, run.study.study.title, run.notes, run.study, lang)
+    wb.save(path)
+    log.info("workbook written to %s", path)
+    return path
+
+
+def _changes_frame(comp: Comparison, lang: str) -> pd.DataFrame:
+    ch = comp.applied.changes.copy()
+    ch["action"] = [f"{i18n.action_label(str(a), lang)} ({a})" for a in ch["action"]]
+    left = pd.DataFrame([{"project": r.get("project", ""), "action": i18n.text("left_out", lang),
+                          "detail": r.get("reason", "")} for r in comp.scenario.left_out])
+    return pd.concat([ch, left], ignore_index=True) if len(left) else ch
+
+
+def _gain_or_loss(row: Mapping[Any, Any]) -> Any:
+    change = row.get("covered_population_change")
+    if change is None or missing(change) or float(change) == 0:
+        return None
+    return tables.GAIN_FILL if float(change) > 0 else tables.FAIL_FILL
+
+
+def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
+    """``comparison.xlsx``: a sheet per standard (townships + whole area, before/after/change),
+    the changes applied and left out, notes and sources."""
+    lang = comp.study.study.language
+    wb, used = _new_book()
+    for std in comp.study.standards:
+        rows = comparison_rows(comp, std.name)
+        if rows.empty:
+            continue
+        ws = wb.create_sheet(tables.sheet_name(std.name, used))
+        target = f"{i18n.text('target', lang)} {std.target_share:.0%}"
+        _table_sheet(ws, [f"{_label(std, lang)} ({std.name}) ≤ {std.minutes:g} "
+                          f"{i18n.text('minutes', lang)}, {target}",
+                          i18n.text("scenario_line", lang, name=comp.scenario.title)],
+                     COMPARISON_COLUMNS, rows, lang, mark=_gain_or_loss)
+    ws = wb.create_sheet(tables.sheet_name(i18n.text("changes_sheet", lang), used))
+    _table_sheet(ws, [i18n.text("scenario_line", lang, name=comp.scenario.title)], _CHANGES,
+                 _changes_frame(comp, lang), lang)
+    own = [n for n in comp.notes if n not in set(comp.study.assumptions)]  # added once below
+    _notes_sheet(wb, used, comp.study.study.title, own, comp.study, lang)
+    wb.save(path)
+    log.info("workbook written to %s", path)
+    return path
