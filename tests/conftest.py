@@ -25,6 +25,19 @@ def lines_gdf(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(attrs, geometry=geoms, crs=UTM49).to_crs(4326)
 
 
+def toml_value(value: object) -> str:
+    """A Python value as a TOML value (strings quoted, lists, inline tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    return repr(value)
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

@@ -20,7 +20,7 @@ from geo.schema import (
     options_doc_block,
     options_text,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, toml_value
 
 VALID: dict[str, dict[str, Any]] = {
     "study": {"name": "t", "language": "zh"},
@@ -34,17 +34,6 @@ VALID: dict[str, dict[str, Any]] = {
 }
 
 
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
-    return repr(value)
-
 
 def write(tmp_path: Path, changes: dict[str, dict[str, Any]] | None = None,
           drop: tuple[str, str] | None = None) -> Path:
@@ -54,7 +43,7 @@ def write(tmp_path: Path, changes: dict[str, dict[str, Any]] | None = None,
         sections.setdefault(sec, {}).update(kv)
     if drop:
         sections[drop[0]].pop(drop[1])
-    text = "\n".join(f"[{s}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in kv.items())
+    text = "\n".join(f"[{s}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in kv.items())
                      for s, kv in sections.items())
     p = tmp_path / "study.toml"
     p.write_text(text, encoding="utf-8")

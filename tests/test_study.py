@@ -24,7 +24,7 @@ from geo.errors import (
 )
 from geo.outputs.study import write_outputs
 from geo.study import run_study
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, toml_value
 
 LUZHAI = ROOT / "analysis" / "luzhai.toml"
 FACILITIES = DATA / "facilities" / "facilities_luzhai.csv"
@@ -118,22 +118,11 @@ def _study(tmp_path: Path, edit: dict[str, dict[str, object]]) -> Path:
         for k, v in opts.items():
             if isinstance(v, str) and (v.startswith("../") or v == "standards.toml"):
                 v = str((LUZHAI.parent / v).resolve())
-            lines.append(f"{k} = {_toml(v)}")
+            lines.append(f"{k} = {toml_value(v)}")
     path = tmp_path / "study.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
-
-def _toml(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k} = {_toml(x)}" for k, x in v.items()) + "}"
-    return str(v)
 
 
 def _facilities(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
