@@ -63,3 +63,11 @@ class SitingError(GeoError):
 
 class ScenarioError(GeoError):
     """A scenario file is malformed or refers to unknown facilities."""
+
+
+class DownloadError(GeoError):
+    """An online download (OSM roads through osmnx) cannot be made."""
+
+
+class OutputError(GeoError):
+    """An output folder cannot be written: not writable, too little space, or in use."""

@@ -47,6 +47,7 @@ from typing import Final
 __all__ = [
     "ACCESS_SPEED_KMH",
     "DEFAULT_GRID_SPACING_M",
+    "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
     "MAX_ACCESS_M",
     "SNAP_TOLERANCE_M",
@@ -94,6 +95,12 @@ DEFAULT_GRID_SPACING_M: Final = 1000.0
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0
+
+# `geo network download` first asks the Overpass server's /status page with this timeout
+# (seconds, connect and read): a reachable server answers it in well under a second, and
+# offline the run stops now, not after osmnx's 60 s default pause when /status fails
+# (osmnx._overpass._get_overpass_pause) plus its 180 s request timeout.
+DOWNLOAD_CONNECT_TIMEOUT_S: Final = 5.0
 
 
 def default_speeds(mode: str) -> dict[str, float]:

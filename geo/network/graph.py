@@ -53,6 +53,9 @@ class NetworkReport:
     connectors_line: int = 0
     crossings: int = 0
     oneway_lines: int = 0
+    #: ``oneway`` values that set no fixed direction (time-dependent or unrecognised) and
+    #: how many ways carry each (:mod:`geo.network.rules`)
+    oneway_other: dict[str, int] = field(default_factory=dict)
     maxspeed_used: int = 0
     components: int = 0
     nodes_dropped: int = 0
@@ -61,6 +64,8 @@ class NetworkReport:
     segments: int = 0
     km: float = 0.0
     source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
+    #: anything else the summary must say about how the network was built
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Plain-language lines for the run summary."""
@@ -80,6 +85,12 @@ class NetworkReport:
             ]
         if self.oneway_lines:
             out.append(f"{self.oneway_lines} one-way {what} honoured")
+        if self.oneway_other:
+            out.append(
+                f"{sum(self.oneway_other.values())} {what} with oneway values that set no "
+                f"fixed direction {self.oneway_other}: reversible/alternating read as two-way, "
+                "others as if untagged (roundabouts and motorways one-way, the rest two-way)"
+            )
         if self.maxspeed_used:
             out.append(f"maxspeed used on {self.maxspeed_used} {what}")
         if self.lines_construction_skipped:
@@ -92,7 +103,7 @@ class NetworkReport:
                 f"{self.components - 1} smaller disconnected pieces dropped "
                 f"({self.nodes_dropped} nodes, {self.km_dropped:,.1f} km); largest kept"
             )
-        return out
+        return out + list(self.notes)
 
 
 @dataclass

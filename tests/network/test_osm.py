@@ -174,17 +174,6 @@ def test_osmnx_simplified_graph_converts_with_its_geometry(tmp_path: Path) -> No
     assert net.n_nodes == ref.n_nodes
 
 
-def test_one_way_rules_from_tags() -> None:
-    from geo.network.osm import _oneway
-
-    assert _oneway({"oneway": "yes"}) == 1
-    assert _oneway({"oneway": "-1"}) == -1
-    assert _oneway({"junction": "roundabout"}) == 1
-    assert _oneway({"highway": "motorway"}) == 1
-    assert _oneway({"highway": "motorway", "oneway": "no"}) == 0
-    assert _oneway({"highway": "primary"}) == 0
-
-
 def test_cache_round_trip(tmp_path: Path) -> None:
     nets = {m: network_from_osm(get_data("helsinki_pbf"), mode=m) for m in ("drive", "walk")}
     path = save_networks(tmp_path / "h.npz", nets, {"path": "Helsinki.osm.pbf"})
@@ -232,3 +221,40 @@ def test_download_through_osmnx() -> None:  # needs internet: pytest -m network
     poly = shapely.box(109.74, 24.47, 109.77, 24.50)  # Luzhai county seat
     net = download_network(poly, mode="drive")
     assert net.n_nodes > 100 and net.report.source == "osm"
+
+
+def test_download_without_a_connection_stops_at_once_with_the_fix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused connection (nothing listens on 127.0.0.1:9) stands for no internet: the
+    download stops with a DownloadError naming `geo network build`, instead of osmnx's
+    60 s pause before its first try (the bound below is that pause, not a speed target)."""
+    import time
+
+    import osmnx as ox
+    import shapely
+
+    from geo.errors import DownloadError
+    from geo.network.osm import download_network
+
+    monkeypatch.setattr(ox.settings, "overpass_url", "http://127.0.0.1:9/api")
+    t0 = time.perf_counter()
+    with pytest.raises(DownloadError, match=r"geo network build guangxi-latest\.osm\.pbf"):
+        download_network(shapely.box(109.74, 24.47, 109.77, 24.50), mode="drive")
+    assert time.perf_counter() - t0 < 30
+    assert ox.settings.all_oneway is False  # osmnx's settings restored
+
+
+def test_download_filter_keeps_the_classes_files_keep() -> None:
+    import re
+
+    from geo import settings
+    from geo.network.osm import overpass_filter
+
+    for mode in ("drive", "walk"):
+        pattern = re.search(r'"highway"~"(.+)"', overpass_filter(mode)).group(1)
+        kept = {c for c in [*settings.DRIVE_SPEEDS_KMH, *settings.WALK_ONLY_CLASSES]
+                if re.fullmatch(pattern, c)}
+        assert kept == set(settings.default_speeds(mode))
+    assert re.search(r"\|service\|", overpass_filter("drive"))
+    assert "track" in overpass_filter("drive") and "footway" not in overpass_filter("drive")
+    assert "ferry" in overpass_filter("drive", {"ferry": 10})
