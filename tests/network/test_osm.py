@@ -201,6 +201,66 @@ def test_cache_errors_name_the_fix(tmp_path: Path) -> None:
         load_networks(tmp_path / "d.npz", ["walk"])
 
 
+def _damaged_copies(good: Path, folder: Path) -> dict[str, Path]:
+    """A valid cache damaged in the ways a disk, a copy or a user damages files."""
+    import json
+    import zipfile
+
+    raw = good.read_bytes()
+    out = {"empty": b"", "garbage": b"\x00garbage" * 100, "truncated": raw[: len(raw) // 2],
+           "tail cut": raw[:-40]}
+    paths = {k: folder / f"{k.replace(' ', '_')}.npz" for k in out}
+    for k, data in out.items():
+        paths[k].write_bytes(data)
+
+    def rewrite(name: str, change: dict[str, object]) -> None:
+        with np.load(good) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(bytes(arrays["meta"]).decode())
+        for key, value in change.items():
+            if key.startswith("meta:"):
+                meta[key[5:]] = value
+            elif value is None:
+                arrays.pop(key)
+            else:
+                arrays[key] = value  # type: ignore[assignment]
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        paths[name] = folder / f"{name.replace(' ', '_')}.npz"
+        np.savez(paths[name], **arrays)
+
+    with np.load(good) as z:
+        seg_u, n = z["drive/seg_u"], len(z["drive/node_xy"])
+    rewrite("old format", {"meta:format": "geo-access-network/0"})
+    rewrite("mode entry missing", {"meta:drive": None})
+    rewrite("array missing", {"drive/seg_v": None})
+    rewrite("segment beyond the nodes", {"drive/seg_u": np.where(seg_u == seg_u[0], n, seg_u)})
+    rewrite("negative seconds", {"drive/seg_fw_s": -np.ones(len(seg_u))})
+    paths["meta not json"] = folder / "meta_not_json.npz"
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["meta"] = np.frombuffer(b"{not json", dtype=np.uint8)
+    np.savez(paths["meta not json"], **arrays)
+    with zipfile.ZipFile(folder / "zip_of_text.npz", "w") as zf:
+        zf.writestr("meta.npy", "hello")
+    paths["zip of text"] = folder / "zip_of_text.npz"
+    return paths
+
+
+def test_damaged_cache_stops_with_the_rebuild_command(tmp_path: Path) -> None:
+    from geo.errors import InputFileError
+
+    pbf = get_data("test_pbf")
+    good = save_networks(tmp_path / "good.npz", {"drive": network_from_osm(pbf, mode="drive")},
+                         {"path": pbf})
+    for what, path in _damaged_copies(good, tmp_path).items():
+        with pytest.raises(InputFileError, match="geo network build") as e:
+            load_networks(path)
+        assert str(path) in str(e.value), what
+    # where the metadata could be read, the command names the source it was built from
+    with pytest.raises(InputFileError, match=f"geo network build {pbf} --out"):
+        load_networks(tmp_path / "segment_beyond_the_nodes.npz")
+
+
 def test_unreadable_osm_file(tmp_path: Path) -> None:
     from geo.errors import InputFileError
 
