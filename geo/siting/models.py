@@ -18,10 +18,11 @@ Models
 
 Exact solutions come from HiGHS (``highspy``) with a time limit; on a time limit the
 result carries the best bound any stage proved (HiGHS's dual bound or the Lagrangian
-bound of the heuristic start, :func:`geo.siting._milp.best_bound`) and the gap from it. Before the exact MCLP, demand points with
-identical candidate sets are merged, a greedy + swap solution is found, and candidates
-that the Lagrangian bound shows cannot beat it are dropped (an exact reduction: no
-optimum is lost), which shrinks the MILP several-fold. :func:`mclp` with ``method="heuristic"``
+bound of the heuristic start, :func:`geo.siting._milp.best_bound`) and the gap from it.
+Before the exact MCLP, demand points with identical candidate sets are merged, a
+greedy + swap solution is found, and candidates that the Lagrangian bound shows cannot
+beat it are dropped (an exact reduction: no optimum is lost), which shrinks the MILP
+several-fold. :func:`mclp` with ``method="heuristic"``
 runs lazy greedy + 1-swap local search and bounds it with a Lagrangian relaxation
 (subgradient, started at the submodular data-dependent bound), for instances too big
 for a MILP.
