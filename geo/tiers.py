@@ -12,8 +12,9 @@ A *tier* is the level of the Chinese three-tier rural health system a facility b
 ============  ===================================================================
 
 The map popup gives, per facility, the minutes *by road* to the nearest other facility of
-the same tier (a referral or backup partner): times come from :func:`geo.travel.nearest_facility`
-on the drive network, from the facility out, with the same access legs as the study.
+the same tier (a referral or backup partner): times come from
+:func:`geo.routing.peers.nearest_other` on the drive network, from the facility out, with
+the same access legs as the study: one search per tier, not one per facility.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from geo.network.graph import Network
-from geo.routing.travel import Snap, nearest_facility, snap_points
+from geo.routing.peers import nearest_other
+from geo.routing.travel import Snap, snap_points
 
 __all__ = ["TIERS", "nearest_peer", "tier_of"]
 
@@ -91,17 +93,11 @@ def nearest_peer(
     ids = facilities["id"].astype(str).to_numpy()
     for tier in sorted(set(tiers)):
         members = np.flatnonzero(tiers.to_numpy() == tier)
-        if len(members) < 2:
-            continue
-        for i in members:
-            others = members[members != i]
-            secs, near = nearest_facility(
-                net, _subset(snap, others), _subset(snap, np.array([i])),
-                access_speed_kmh=access_speed_kmh, direction="from_facility",
-            )
-            if np.isfinite(secs[0]):
-                minutes[i] = round(float(secs[0]) / 60.0, 1)
-                peers[i] = ids[others[near[0]]]
+        secs, near = nearest_other(net, _subset(snap, members), access_speed_kmh=access_speed_kmh,
+                                   direction="from_facility")
+        found = np.isfinite(secs)
+        minutes[members[found]] = np.round(secs[found] / 60.0, 1)
+        peers[members[found]] = ids[members[near[found]]]
     log.debug("nearest peers of %d facilities in %d tiers", len(minutes), tiers.nunique())
     return pd.DataFrame(
         {"tier": tiers, "peer_minutes": minutes, "peer_id": peers}, index=facilities.index
