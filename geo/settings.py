@@ -50,6 +50,7 @@ __all__ = [
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
     "MAX_ACCESS_M",
+    "OUTPUT_MIN_FREE_BYTES",
     "SNAP_TOLERANCE_M",
     "WALK_EXCLUDED",
     "WALK_ONLY_CLASSES",
@@ -95,6 +96,12 @@ DEFAULT_GRID_SPACING_M: Final = 1000.0
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0
+
+# Free disk space a run's outputs need at least (geo.outputs.folder.preflight; by default
+# twice what the output folder holds now, as the staged files sit beside the old ones
+# until the swap). The Luzhai study's outputs take about 6 MB, a 50,000-facility study
+# about 60 MB (benchmarks/bench_scale.py): 200 MB leaves room for both with a margin.
+OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
 
 # `geo network download` first asks the Overpass server's /status page with this timeout
 # (seconds, connect and read): a reachable server answers it in well under a second, and

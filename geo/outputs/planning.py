@@ -1,5 +1,5 @@
 """Write siting, designation and comparison outputs, all or nothing
-(:func:`geo.outputs.write_atomically`)."""
+(:func:`geo.outputs.folder.write_atomically`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geo.outputs.folder import write_atomically
 from geo.outputs.maps import save_map
 from geo.outputs.planning_maps import change_map, siting_map
-from geo.outputs.study import write_atomically
 
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison

@@ -11,14 +11,13 @@ staging folder and leaves the output folder as it was.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.errors import StandardError
 from geo.outputs import figures, maps, report
+from geo.outputs.folder import write_atomically
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
 if TYPE_CHECKING:
@@ -101,37 +100,6 @@ def summary_text(result: StudyResult) -> str:
     lines += ["", "## Timings (s)"]
     lines += [f"- {k}: {v:.2f}" for k, v in result.timings.items()]
     return "\n".join(lines) + "\n"
-
-
-def _move(src: Path, dst: Path) -> None:
-    if src.is_dir() and dst.exists():
-        old = src.parent / f".old-{src.name}"
-        dst.replace(old)  # a folder cannot be replaced over a non-empty one: swap it out
-    src.replace(dst)
-
-
-def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], object]]) -> list[Path]:
-    """Write files (or folders) into ``out_dir`` all or nothing.
-
-    ``files`` maps each output name to a function writing it to the path it is given
-    (inside a staging folder next to ``out_dir``), called in order. Only when every one
-    has succeeded are they moved into ``out_dir``; on any failure the staging folder is
-    removed and ``out_dir`` is left as it was.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    try:
-        for name, write in files.items():
-            write(stage / name)
-        out_dir.mkdir(exist_ok=True)
-        paths = []
-        for name in files:
-            _move(stage / name, out_dir / name)
-            paths.append(out_dir / name)
-        return paths
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def write_outputs(result: StudyResult, out_dir: Path) -> list[Path]:
