@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_GRID_SPACING_M",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "MAP_CLUSTER_MIN_FACILITIES",
     "MAX_ACCESS_M",
     "OUTPUT_MIN_FREE_BYTES",
     "SNAP_TOLERANCE_M",
@@ -102,6 +103,16 @@ MAX_ACCESS_M: Final = 10_000.0
 # until the swap). The Luzhai study's outputs take about 6 MB, a 50,000-facility study
 # about 60 MB (benchmarks/bench_scale.py): 200 MB leaves room for both with a margin.
 OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
+
+# Maps with at least this many facilities cluster their markers (Leaflet.markercluster,
+# geo.outputs.map_cluster) and make them in the browser from one compact row each. Below
+# it each facility is a marker with its own script block and pre-rendered popup: about
+# 2 kB of page per facility (measured on the Luzhai map), so 1,000 add 2 MB, and the
+# browser draws one DOM element per marker; Leaflet's guidance is that a few thousand
+# DOM markers make panning sluggish, which is what Leaflet.markercluster exists for
+# (its README demonstrates 50,000). Clustering below 1,000 would hide the few facilities
+# of a county map behind cluster bubbles for nothing.
+MAP_CLUSTER_MIN_FACILITIES: Final = 1000
 
 # `geo network download` first asks the Overpass server's /status page with this timeout
 # (seconds, connect and read): a reachable server answers it in well under a second, and

@@ -16,7 +16,9 @@ the page draws with no network; the OpenStreetMap tiles are a base layer that ne
 Facilities at exactly one position (in Luzhai six of them at the county seat) each get their
 own marker, moved a fixed number of *pixels* onto a ring around the true position (marked by a
 black dot): every one stays clickable at every zoom, and none is drawn at a false place. The
-popup says the marker was moved and names the others.
+popup says the marker was moved and names the others. Maps with
+:data:`geo.settings.MAP_CLUSTER_MIN_FACILITIES` facilities or more cluster them instead
+(:mod:`geo.outputs.map_cluster`): one compact row per facility, markers made in the browser.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ import pandas as pd
 from branca.element import Element, Figure
 from folium.plugins import Fullscreen, MeasureControl
 
+from geo import settings
 from geo._atomic import atomic_path
 from geo.bands import band_labels
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, StandardError
 from geo.outputs import i18n
 from geo.outputs import offline as _offline
+from geo.outputs.map_cluster import clustered_facility_layer
 from geo.outputs.map_layers import (
     BAND_COLOURS,
     FACILITY_STYLES,
@@ -324,7 +328,9 @@ def coverage_map(
         interactive=False,
     ).add_to(m)
     types = facility_styles([str(t) for t in facilities["type"]])
-    facility_layer(facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
+    many = len(facilities) >= settings.MAP_CLUSTER_MIN_FACILITIES  # clustered, see settings
+    (clustered_facility_layer if many else facility_layer)(
+        facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
     root = cast(Figure, m.get_root())
     root.header.add_child(Element(_CSS), name="geo_css")
     day = created or date.today().isoformat()
