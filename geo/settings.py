@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_GRID_SPACING_M",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "FIGURE_MAX_TOWNSHIPS",
     "MAP_CLUSTER_MIN_FACILITIES",
     "MAX_ACCESS_M",
     "OUTPUT_MIN_FREE_BYTES",
@@ -100,9 +101,16 @@ MAX_ACCESS_M: Final = 10_000.0
 
 # Free disk space a run's outputs need at least (geo.outputs.folder.preflight; by default
 # twice what the output folder holds now, as the staged files sit beside the old ones
-# until the swap). The Luzhai study's outputs take about 6 MB, a 50,000-facility study
-# about 60 MB (benchmarks/bench_scale.py): 200 MB leaves room for both with a margin.
+# until the swap). Measured: the Luzhai study's outputs take 16 MB, a 50,000-facility
+# province study 115 MB (benchmarks/bench_scale.py); 200 MB covers both with a margin.
 OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
+
+# Figures (PNG) name at most this many townships: the share chart's plot area, 3.7 in
+# high on its 8.27 x 6.4 in page, holds about 30 rows of 8-pt labels before they overlap,
+# and so many names are all a county map holds legibly. Larger studies (a province has
+# 1,100 townships) get the lowest shares in the chart and no names on the map, each
+# figure saying so; every township stays in coverage_by_township.csv and the report.
+FIGURE_MAX_TOWNSHIPS: Final = 30
 
 # Maps with at least this many facilities cluster their markers (Leaflet.markercluster,
 # geo.outputs.map_cluster) and make them in the browser from one compact row each. Below

@@ -139,7 +139,8 @@ class Network:
     report: NetworkReport = field(default_factory=NetworkReport)
     node_ids: IntArray | None = None
     _graphs: dict[str, CSRGraph] = field(default_factory=dict, repr=False, compare=False)
-    # compiled nearest searches built from the graphs, by direction (geo.travel), kept like them
+    # compiled nearest searches built from the graphs, by direction, and the segment search
+    # trees places are snapped with (geo.routing.travel), kept like them
     _kernels: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -232,14 +233,25 @@ class CSRGraph:
 
 
 def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_matrix:
-    """CSR matrix of finite-weight edges, the minimum kept where edges repeat."""
+    """CSR matrix of finite-weight edges, the minimum kept where edges repeat.
+
+    One sort on the combined key ``u * n + v`` and a grouped minimum, the CSR arrays
+    built directly from the sorted pairs (a three-key lexsort and scipy's COO conversion
+    took 3 s for the 4M edges of a 1M-node grid).
+    """
     keep = np.isfinite(w) & (u != v)
-    u, v, w = u[keep], v[keep], w[keep]
-    order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    return sp.csr_matrix((w[first], (u[first], v[first])), shape=(n, n))
+    key = np.asarray(u, dtype=np.int64)[keep] * np.int64(n) + np.asarray(v, np.int64)[keep]
+    order = np.argsort(key)
+    key = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    weights = (np.minimum.reduceat(np.asarray(w, dtype=np.float64)[keep][order], starts)
+               if len(starts) else np.zeros(0))
+    rows, cols = np.divmod(key[starts], np.int64(n))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sp.csr_matrix((weights, cols, indptr), shape=(n, n))
 
 
 def keep_largest_component(net: Network, min_share: float, fix: str) -> Network:

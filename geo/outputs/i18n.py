@@ -81,6 +81,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
+    "names_omitted": (
+        "共 {n} 个乡镇，图中不标注名称；各乡镇数值见 coverage_by_township.csv",
+        "{n} townships: names not drawn; every township is in coverage_by_township.csv",
+    ),
+    "lowest_shown": (
+        "仅显示覆盖比例最低的 {shown} 个乡镇（共 {n} 个；全部见 coverage_by_township.csv）",
+        "the {shown} of {n} townships with the lowest share (all in coverage_by_township.csv)",
+    ),
 }
 
 #: tier names (see :mod:`geo.tiers`)

@@ -26,14 +26,38 @@ cdef extern from *:
     #include <cmath>
     #include <cstdint>
     #include <queue>
+    #include <utility>
     #include <vector>
 
-    struct PeerLabel { double d; int32_t node; int64_t label; };
+    // 16 bytes: labels are places (fewer than 2^31; checked by the caller)
+    struct PeerLabel { double d; int32_t node; int32_t label; };
     struct PeerAfter {  // a min-heap on (seconds, label)
         bool operator()(const PeerLabel& a, const PeerLabel& b) const {
             return a.d > b.d || (a.d == b.d && a.label > b.label);
         }
     };
+
+    // The best two tentative (seconds, label) pairs with different labels of a node:
+    // a new pair is worth a heap entry only if it enters them (two other labels that
+    // already reach the node sooner also reach everything beyond it sooner).
+    static inline bool offer(double d, int64_t l, double* t1, int64_t* k1, double* t2,
+                             int64_t* k2) {
+        if (l == *k1) {
+            if (d >= *t1) return false;
+            *t1 = d;
+        } else if (l == *k2) {
+            if (d >= *t2) return false;
+            *t2 = d;
+            if (*t2 < *t1) { std::swap(*t1, *t2); std::swap(*k1, *k2); }
+        } else if (d < *t1) {
+            *t2 = *t1; *k2 = *k1; *t1 = d; *k1 = l;
+        } else if (d < *t2) {
+            *t2 = d; *k2 = l;
+        } else {
+            return false;
+        }
+        return true;
+    }
 
     // Fills d1/l1 (nearest source per node) and d2/l2 (nearest other source); inf and -1
     // where none within limit. Returns 0, or -1 when memory could not be had.
@@ -43,6 +67,8 @@ cdef extern from *:
         int64_t n_seeds, double limit, double* d1, int64_t* l1, double* d2, int64_t* l2)
     {
         try {
+            std::vector<double> t1(n, INFINITY), t2(n, INFINITY);
+            std::vector<int64_t> k1(n, -1), k2(n, -1);
             for (int32_t v = 0; v < n; ++v) {
                 d1[v] = d2[v] = INFINITY;
                 l1[v] = l2[v] = -1;
@@ -51,10 +77,12 @@ cdef extern from *:
             store.reserve(static_cast<size_t>(n_seeds) + 2 * static_cast<size_t>(n) + 64);
             std::priority_queue<PeerLabel, std::vector<PeerLabel>, PeerAfter> heap(
                 PeerAfter(), std::move(store));
-            for (int64_t s = 0; s < n_seeds; ++s)
-                if (seed_dist[s] <= limit)
-                    heap.push(PeerLabel{seed_dist[s], static_cast<int32_t>(seed_node[s]),
-                                        seed_label[s]});
+            for (int64_t s = 0; s < n_seeds; ++s) {
+                int32_t v = static_cast<int32_t>(seed_node[s]);
+                if (seed_dist[s] <= limit &&
+                        offer(seed_dist[s], seed_label[s], &t1[v], &k1[v], &t2[v], &k2[v]))
+                    heap.push(PeerLabel{seed_dist[s], v, static_cast<int32_t>(seed_label[s])});
+            }
             while (!heap.empty()) {
                 PeerLabel top = heap.top();
                 heap.pop();
@@ -65,7 +93,8 @@ cdef extern from *:
                 for (int32_t e = indptr[v]; e < indptr[v + 1]; ++e) {
                     int32_t w = indices[e];
                     double nd = top.d + weights[e];
-                    if (nd <= limit && l2[w] < 0 && l1[w] != top.label)
+                    if (nd <= limit && l2[w] < 0 && l1[w] != top.label &&
+                            offer(nd, top.label, &t1[w], &k1[w], &t2[w], &k2[w]))
                         heap.push(PeerLabel{nd, w, top.label});
                 }
             }
@@ -100,7 +129,7 @@ def two_nearest(
     if n < 0 or indptr[n] != indices.shape[0] or indices.shape[0] != weights.shape[0]:
         raise ValueError("indptr, indices and weights do not form a CSR graph")
     for s in range(m):
-        if not (0 <= seed_node[s] < n) or seed_label[s] < 0:
+        if not (0 <= seed_node[s] < n) or not (0 <= seed_label[s] < 2147483647):
             raise ValueError(f"seed {s}: node {seed_node[s]} or label {seed_label[s]} "
                              "out of range")
     d1_a, d2_a = np.empty(n), np.empty(n)
