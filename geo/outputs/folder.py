@@ -47,6 +47,11 @@ _MARKER = "run.json"
 _FIX_OTHER = "or write to another folder with --out"
 
 
+def _unwritable(folder: Path, e: OSError) -> OutputError:
+    return OutputError(f"cannot write in {folder} ({e.strerror}): choose a folder you can "
+                       "write to with --out")
+
+
 # --------------------------------------------------------------------------- processes
 
 
@@ -131,7 +136,10 @@ def _acquire(path: Path, out_dir: Path) -> Any:
     """Open and lock ``path``; the file must still be the one at ``path`` once locked
     (a run finishing unlinks it), else try again."""
     for _ in range(50):
-        fh = path.open("a+", encoding="utf-8")
+        try:
+            fh = path.open("a+", encoding="utf-8")
+        except OSError as e:
+            raise _unwritable(path.parent, e) from e
         if not _try_lock(fh):
             fh.seek(0)
             text = fh.read()
@@ -172,7 +180,10 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
     if key in _held:
         _held[key][1] += 1
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _unwritable(out.parent, e) from e
         _held[key] = [_acquire(path, out), 1]
     try:
         yield
@@ -271,7 +282,10 @@ def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], o
         clean_stale(out)
         if out.exists() and not out.is_dir():
             raise OutputError(f"{out} is a file, not a folder: {_FIX_OTHER}")
-        stage, info = _new_stage(out, list(files))
+        try:
+            stage, info = _new_stage(out, list(files))
+        except OSError as e:
+            raise _unwritable(out.parent, e) from e
         try:
             for name, write in files.items():
                 write(stage / "new" / name)
@@ -373,7 +387,7 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file, not a folder: {_FIX_OTHER}")
-    base = _existing_ancestor(out if out.exists() else out.parent)
+    base = _existing_ancestor(out.parent)  # where the staging folder and the lock go
     _probe(base, out)
     with output_lock(out):
         notes = clean_stale(out)
@@ -389,15 +403,15 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
 
 
 def _probe(base: Path, out: Path) -> None:
-    """Create and remove a file in ``base`` (and in ``out`` when it exists)."""
+    """Create and remove a file in ``base`` (and in ``out`` when it exists: old entries
+    are renamed out of it)."""
     for folder in {base, out} if out.is_dir() else {base}:
         try:
             fd, name = tempfile.mkstemp(prefix=".geo-probe-", dir=folder)
             os.close(fd)
             Path(name).unlink()
         except OSError as e:
-            raise OutputError(f"cannot write in {folder} ({e.strerror}): choose a folder you "
-                              f"can write to with --out") from e
+            raise _unwritable(folder, e) from e
 
 
 def _check_replaceable(out: Path, names: Sequence[str]) -> None:

@@ -243,7 +243,10 @@ def test_preflight_checks_space_writability_and_kind(
     with pytest.raises(OutputError, match="is a file, not a folder"):
         preflight(out / "a.txt")
     locked = tmp_path / "locked"
-    locked.mkdir()
+    (locked / "run").mkdir(parents=True)  # the folder exists; staging goes beside it
     unreplaceable(locked)
+    for out_dir in (locked / "run", locked / "new"):
+        with pytest.raises(OutputError, match=r"cannot write in .*locked.*--out"):
+            preflight(out_dir, 1000)
     with pytest.raises(OutputError, match=r"cannot write in .*locked.*--out"):
-        preflight(locked / "run", 1000)
+        write_atomically(locked / "run", _writers("new"))
