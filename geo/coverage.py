@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.bands import _union
 from geo.standards import Standard
 
 __all__ = ["COLUMNS", "county_summary", "coverage_table", "covered_areas", "weighted_quantile"]
@@ -77,12 +78,15 @@ def coverage_table(
     town = np.asarray(township, dtype=object)
     pop = np.asarray(population, dtype=float)
     names = list(order) if order is not None else sorted(set(town))
+    # the points of each township, found once (not one comparison of every point per name)
+    members = pd.Series(np.arange(len(town))).groupby(town, sort=False).indices
+    none = np.zeros(0, dtype=np.int64)
     rows = []
     for std in standards:
         note = notes.get(std.name, "")
         m = minutes.get(std.name, np.full(len(pop), np.nan))
         for name in names:
-            sel = town == name
+            sel = members.get(name, none)
             rows.append(_row(name, std, m[sel], pop[sel], note))
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
@@ -145,7 +149,7 @@ def covered_areas(
             geom = None
         else:
             inside = cells.geometry.values[np.asarray(m) <= std.minutes]
-            geom = gpd.GeoSeries(inside, crs=cells.crs).union_all() if len(inside) else None
+            geom = _union(np.asarray(inside, dtype=object)) if len(inside) else None
         rows.append({
             "standard": std.name, "label": f"{std.name}: within {std.minutes:g} min",
             "minutes": std.minutes,

@@ -10,6 +10,7 @@ __all__ = [
     "CensusError",
     "ColumnError",
     "CoordinateError",
+    "DownloadError",
     "DuplicateIdError",
     "FacilityTypeError",
     "FontError",
@@ -76,7 +77,7 @@ class OfflineError(GeoError):
 
 
 class OutputError(GeoError):
-    """An output folder or file cannot be written (permissions, space, another run)."""
+    """An output folder cannot be written: not writable, too little space, or in use."""
 
 
 class QueryError(GeoError):
@@ -94,3 +95,7 @@ class CensusError(GeoError):
 
 class WhatIfError(GeoError):
     """A what-if edit names an unknown facility or type, or cannot be applied."""
+
+
+class DownloadError(GeoError):
+    """An online download (OSM roads through osmnx) cannot be made."""

@@ -51,9 +51,13 @@ __all__ = [
     "ACCESS_SPEED_KMH",
     "CANDIDATE_SPACING_M",
     "DEFAULT_GRID_SPACING_M",
+    "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "FIGURE_MAX_TOWNSHIPS",
+    "MAP_CLUSTER_MIN_FACILITIES",
     "MAX_ACCESS_M",
     "MIN_COMPONENT_SHARE",
+    "OUTPUT_MIN_FREE_BYTES",
     "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
     "SOLVER_TIME_LIMIT_S",
@@ -117,6 +121,35 @@ SOLVER_TIME_LIMIT_S: Final = 300.0
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0
+
+# Free disk space a run's outputs need at least (geo.outputs.folder.preflight; by default
+# twice what the output folder holds now, as the staged files sit beside the old ones
+# until the swap). Measured: the Luzhai study's outputs take 16 MB, a 50,000-facility
+# province study 115 MB (benchmarks/bench_scale.py); 200 MB covers both with a margin.
+OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
+
+# Figures (PNG) name at most this many townships: the share chart's plot area, 3.7 in
+# high on its 8.27 x 6.4 in page, holds about 30 rows of 8-pt labels before they overlap,
+# and so many names are all a county map holds legibly. Larger studies (a province has
+# 1,100 townships) get the lowest shares in the chart and no names on the map, each
+# figure saying so; every township stays in coverage_by_township.csv and the report.
+FIGURE_MAX_TOWNSHIPS: Final = 30
+
+# Maps with at least this many facilities cluster their markers (Leaflet.markercluster,
+# geo.outputs.map_cluster) and make them in the browser from one compact row each. Below
+# it each facility is a marker with its own script block and pre-rendered popup: about
+# 2 kB of page per facility (measured on the Luzhai map), so 1,000 add 2 MB, and the
+# browser draws one DOM element per marker; Leaflet's guidance is that a few thousand
+# DOM markers make panning sluggish, which is what Leaflet.markercluster exists for
+# (its README demonstrates 50,000). Clustering below 1,000 would hide the few facilities
+# of a county map behind cluster bubbles for nothing.
+MAP_CLUSTER_MIN_FACILITIES: Final = 1000
+
+# `geo network download` first asks the Overpass server's /status page with this timeout
+# (seconds, connect and read): a reachable server answers it in well under a second, and
+# offline the run stops now, not after osmnx's 60 s default pause when /status fails
+# (osmnx._overpass._get_overpass_pause) plus its 180 s request timeout.
+DOWNLOAD_CONNECT_TIMEOUT_S: Final = 5.0
 
 
 def default_speeds(mode: str) -> dict[str, float]:

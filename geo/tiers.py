@@ -15,13 +15,15 @@ type's tier is set in ``analysis/facility_types.toml`` (:mod:`geo.facility_types
 
 The map popup gives, per facility, the minutes *by road* to the nearest other facility of
 the same tier (a referral or backup partner): times come from
-:func:`geo.routing.travel.nearest_facility`
-on the drive network, from the facility out, with the same access legs as the study.
+:func:`geo.routing.peers.nearest_other` on the drive network, from the facility out, with
+the same access legs as the study: one search per tier, not one per facility.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +32,8 @@ import pandas as pd
 from geo import settings
 from geo.facility_types import load_types
 from geo.network.graph import Network
-from geo.routing.travel import Snap, nearest_facility, snap_points
+from geo.routing.peers import nearest_other
+from geo.routing.travel import Snap, snap_points
 
 __all__ = ["nearest_peer", "tier_of"]
 
@@ -79,19 +82,20 @@ def nearest_peer(
     g = facilities.geometry.to_crs(net.crs)
     snap = snap_points(net, np.column_stack([g.x, g.y]), exclude_classes=exclude_classes)
     ids = facilities["id"].astype(str).to_numpy()
-    for tier in sorted(set(tiers)):
-        members = np.flatnonzero(tiers.to_numpy() == tier)
-        if len(members) < 2:
-            continue
-        for i in members:
-            others = members[members != i]
-            secs, near = nearest_facility(
-                net, _subset(snap, others), _subset(snap, np.array([i])),
-                access_speed_kmh=access_speed_kmh, direction="from_facility",
-            )
-            if np.isfinite(secs[0]):
-                minutes[i] = round(float(secs[0]) / 60.0, 1)
-                peers[i] = ids[others[near[0]]]
+    groups = [np.flatnonzero(tiers.to_numpy() == tier) for tier in sorted(set(tiers))]
+    net.graph("forward")  # built once here, not by every thread
+
+    def search(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return nearest_other(net, _subset(snap, members), access_speed_kmh=access_speed_kmh,
+                             direction="from_facility")
+
+    # the compiled searches release the GIL: the tiers run side by side
+    with ThreadPoolExecutor(max(1, min(len(groups), os.cpu_count() or 1))) as pool:
+        answers = list(pool.map(search, groups))
+    for members, (secs, near) in zip(groups, answers, strict=True):
+        found = np.isfinite(secs)
+        minutes[members[found]] = np.round(secs[found] / 60.0, 1)
+        peers[members[found]] = ids[members[near[found]]]
     log.debug("nearest peers of %d facilities in %d tiers", len(minutes), tiers.nunique())
     return pd.DataFrame(
         {"tier": tiers, "peer_minutes": minutes, "peer_id": peers}, index=facilities.index

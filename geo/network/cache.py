@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -54,48 +55,95 @@ def save_networks(path: str | Path, networks: Mapping[str, Network],
     return p
 
 
+def _rebuild(p: Path, meta: Mapping[str, Any] | None = None) -> str:
+    """The command that rebuilds cache ``p``, from the source it records when it can."""
+    src = (meta or {}).get("source", {}) if isinstance(meta, Mapping) else {}
+    source = src.get("path") if isinstance(src, Mapping) else None
+    return f"`geo network build {source or 'SOURCE'} --out {p}`"
+
+
 def _meta(data: Any, p: Path) -> dict[str, Any]:
     if "meta" not in data.files:
         raise InputFileError(f"{p} is not a network cache (no metadata): build one with "
                              "`geo network build SOURCE --out FILE`")
-    meta: dict[str, Any] = json.loads(bytes(data["meta"]).decode())
-    if meta.get("format") != FORMAT:
-        raise InputFileError(f"{p} is a network cache of format {meta.get('format')!r}, this "
-                             f"version reads {FORMAT!r}: rebuild it with `geo network build`")
+    meta = json.loads(bytes(data["meta"]).decode())
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise InputFileError(f"{p} is a network cache of format {found!r}, this version "
+                             f"reads {FORMAT!r}: rebuild it with {_rebuild(p, meta)}")
     return meta
 
 
+def _network(data: Any, meta: Mapping[str, Any], mode: str) -> Network:
+    """One mode's network, its arrays checked to fit together (a damaged file otherwise
+    gives wrong times or a crash deep in a search)."""
+    m = meta[mode]
+    classes = np.asarray(m["classes"], dtype=object)
+    a = {k: data[f"{mode}/{k}"] for k in ("node_xy", "seg_u", "seg_v", "seg_fw_s", "seg_bw_s",
+                                          "seg_class_code")}
+    ids = data[f"{mode}/node_ids"] if f"{mode}/node_ids" in data.files else None
+    n, s = len(a["node_xy"]), len(a["seg_u"])
+    problems = [
+        a["node_xy"].ndim != 2 or a["node_xy"].shape[1:] != (2,),
+        any(len(a[k]) != s for k in ("seg_v", "seg_fw_s", "seg_bw_s", "seg_class_code")),
+        ids is not None and len(ids) != n,
+        s > 0 and (min(a["seg_u"].min(), a["seg_v"].min()) < 0
+                   or max(a["seg_u"].max(), a["seg_v"].max()) >= n),
+        s > 0 and (a["seg_class_code"].min() < 0 or a["seg_class_code"].max() >= len(classes)),
+        bool(np.isnan(a["seg_fw_s"]).any() or np.isnan(a["seg_bw_s"]).any()),
+        bool((a["seg_fw_s"] < 0).any() or (a["seg_bw_s"] < 0).any()),
+        not np.isfinite(a["node_xy"]).all(),
+    ]
+    if any(problems):
+        raise ValueError(f"the {mode!r} arrays do not fit together")
+    return Network(CRS.from_wkt(m["crs"]), a["node_xy"], a["seg_u"], a["seg_v"], a["seg_fw_s"],
+                   a["seg_bw_s"], classes[a["seg_class_code"]], m["mode"],
+                   NetworkReport(**m["report"]), ids)
+
+
 def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str, Network]:
-    """Read the networks of a cache file (all modes, or those named)."""
+    """Read the networks of a cache file (all modes, or those named).
+
+    Raises
+    ------
+    geo.errors.InputFileError
+        The file is missing, not a network cache, of another format version, lacks a mode,
+        or is damaged (truncated, overwritten, arrays that do not fit together); the
+        message names the ``geo network build`` command that rebuilds it.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"network cache {p} not found: build it with "
                              "`geo network build SOURCE --out FILE`")
+    meta: dict[str, Any] | None = None
     try:
         data = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise InputFileError(f"{p} is not a readable network cache: {e}") from e
-    with data:
-        meta = _meta(data, p)
-        want = modes if modes is not None else meta["modes"]
-        missing = sorted(set(want) - set(meta["modes"]))
-        if missing:
-            raise InputFileError(
-                f"network cache {p} has modes {meta['modes']}, not {missing}: rebuild it with "
-                f"`geo network build SOURCE --out {p.name} --modes {','.join(sorted(want))}`"
-            )
-        out = {}
-        for mode in want:
-            m = meta[mode]
-            classes = np.asarray(m["classes"], dtype=object)
-            ids = data[f"{mode}/node_ids"] if f"{mode}/node_ids" in data.files else None
-            out[mode] = Network(
-                CRS.from_wkt(m["crs"]), data[f"{mode}/node_xy"], data[f"{mode}/seg_u"],
-                data[f"{mode}/seg_v"], data[f"{mode}/seg_fw_s"], data[f"{mode}/seg_bw_s"],
-                classes[data[f"{mode}/seg_class_code"]], m["mode"],
-                NetworkReport(**m["report"]), ids,
-            )
-    return out
+        if not hasattr(data, "files"):  # a single .npy array, not an .npz archive
+            raise ValueError("a single array, not an .npz archive")
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
+        raise InputFileError(f"{p} is not a network cache (not a readable .npz archive: "
+                             f"it may be truncated or another file): rebuild it with "
+                             f"{_rebuild(p)}") from e
+    try:
+        with data:
+            meta = _meta(data, p)
+            want = modes if modes is not None else list(meta["modes"])
+            missing = sorted(set(want) - set(meta["modes"]))
+            if missing:
+                raise InputFileError(
+                    f"network cache {p} has modes {meta['modes']}, not {missing}: rebuild it "
+                    f"with `geo network build SOURCE --out {p.name} --modes "
+                    f"{','.join(sorted(want))}`"
+                )
+            return {mode: _network(data, meta, mode) for mode in want}
+    except InputFileError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError,
+            zipfile.BadZipFile) as e:
+        raise InputFileError(
+            f"network cache {p} is damaged or not a network cache ({type(e).__name__}: {e}): "
+            f"rebuild it with {_rebuild(p, meta)}"
+        ) from e
 
 
 def cache_source(path: str | Path) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from geo import settings
 from geo.crs import utm_crs_for
 from geo.errors import NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
-from geo.network.rules import parse_maxspeed
+from geo.network.rules import is_other_oneway, oneway_value, parse_maxspeed
 
 __all__ = ["build_network"]
 
@@ -297,6 +297,26 @@ def _usable_lines(
     return roads, kmh
 
 
+def _oneway_column(values: pd.Series, report: NetworkReport) -> IntArray:
+    """Direction per line from a ``oneway`` column, spelled as OSM's tag
+    (:func:`geo.network.rules.oneway_value`; empty means two-way). A value the rules do
+    not know stops the build: a guess would silently change travel times."""
+    values = values.astype(object).where(values.notna(), None)
+    direction = np.array([oneway_value(v) for v in values], dtype=object)
+    other = np.array([is_other_oneway(v) for v in values], dtype=bool)
+    unknown = other & np.array([d is None for d in direction], dtype=bool)
+    if unknown.any():
+        counts = values[unknown].astype(str).value_counts().to_dict()
+        raise NetworkError(
+            f"the road layer's oneway column holds values that are no one-way direction: "
+            f"{counts}. Recode them as yes (one-way along the line), -1 (against it) or no "
+            "(two-way), e.g. T -> yes and F -> no for a true/false column"
+        )
+    report.oneway_other = {str(k): int(n) for k, n in
+                           values[other].astype(str).value_counts().items()}
+    return np.array([d or 0 for d in direction], dtype=np.int64)
+
+
 def _raw_segments(
     roads: gpd.GeoDataFrame, kmh: FloatArray, mode: str, metric: CRS, report: NetworkReport
 ) -> tuple[FloatArray, dict[str, np.ndarray], IntArray, IntArray]:
@@ -315,11 +335,10 @@ def _raw_segments(
     secs = length / (kmh[line] / 3.6)
     fw, bw = secs.copy(), secs.copy()
     if mode == "drive" and "oneway" in roads.columns:
-        ow = roads["oneway"].astype(str).str.strip().str.lower().to_numpy()
-        fwd, rev = np.isin(ow, list(_TRUE)), ow == "-1"
-        report.oneway_lines = int(fwd.sum() + rev.sum())
-        bw[fwd[line]] = np.inf
-        fw[rev[line]] = np.inf
+        direction = _oneway_column(roads["oneway"], report)
+        report.oneway_lines = int((direction != 0).sum())
+        bw[direction[line] == 1] = np.inf
+        fw[direction[line] == -1] = np.inf
     keep = u != v
     seg = {
         "u": u[keep], "v": v[keep], "fw_s": fw[keep], "bw_s": bw[keep],
@@ -347,8 +366,10 @@ def build_network(
     ----------
     roads : GeoDataFrame
         LineStrings with a ``highway`` column; optional ``construction`` (true = under
-        construction), ``brunnel`` (``bridge``/``tunnel``), ``oneway`` (``yes``/``-1``)
-        and ``maxspeed`` (km/h, wins over the class speed when driving).
+        construction), ``brunnel`` (``bridge``/``tunnel``), ``oneway`` (spelled as OSM's
+        tag, :mod:`geo.network.rules`: ``yes``/``true``/``1``, ``-1``/``reverse``,
+        ``no``/``false``/``0``, empty; nothing implied) and ``maxspeed`` (km/h, wins
+        over the class speed when driving).
     mode : {"drive", "walk"}
     speeds_kmh : dict, optional
         Overrides of the default speed table (:func:`geo.settings.default_speeds`).

@@ -7,25 +7,23 @@ reported). Unlike a simplified line layer, OSM ways meet at shared nodes, so no 
 closing or crossing detection is done: a junction is a node two ways share, and a bridge
 that crosses a road without a shared node does not meet it.
 
-Profiles (which ways a mode may use), following the OSM wiki and osmnx's filters:
+Which ways a mode may use, one-way and ``maxspeed`` follow :mod:`geo.network.rules`
+for every source alike: the same ways give the same directed graph from a PBF, an XML
+file, an online download or an osmnx graph built with raw tags.
 
-* ``drive``: ``highway`` classes with a drive speed; not ``area=yes``; not
-  ``access``/``motor_vehicle``/``motorcar`` = ``no``/``private``; not
-  ``service`` = parking, parking_aisle, driveway, private or emergency_access. One-way:
-  ``oneway`` = yes/true/1 (forward) or -1/reverse, ``junction`` = roundabout/circular
-  and ``highway`` = motorway imply forward unless ``oneway=no``.
-* ``walk``: classes with a walk speed (footways, paths, steps and pedestrian streets
-  included, motorways excluded); not ``foot``/``access`` = no/private; one-way ignored.
-
-PBF files are read with pyosmium (libosmium: streaming, C++ tag filter, a node-location
-index), so a province extract is read without loading it whole into pandas. Ways cut at
+Files (PBF, o5m, XML, compressed XML) are read with pyosmium (libosmium: streaming, C++
+tag filter, a node-location index), so a province extract is read without loading it
+whole into pandas. osmnx serves the online download and graphs; it is given raw tags
+(:func:`network_from_graph`), never left to decide one-way itself. Ways cut at
 the edge of an extract keep their parts whose nodes have locations.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,13 @@ from geo import settings
 from geo.crs import utm_crs_for
 from geo.errors import InputFileError, NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
-from geo.network.rules import parse_maxspeed
+from geo.network.rules import (
+    OSM_TAGS,
+    is_other_oneway,
+    oneway_direction,
+    parse_maxspeed,
+    usable,
+)
 
 __all__ = [
     "OsmWays",
@@ -49,6 +53,7 @@ __all__ = [
     "network_from_osm",
     "network_from_ways",
     "network_from_xml",
+    "overpass_filter",
     "read_osm_ways",
 ]
 
@@ -57,19 +62,15 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-_YES = {"yes", "true", "1"}
-_REVERSE = {"-1", "reverse"}
-_NO_ACCESS = {"no", "private"}
-_NO_DRIVE_SERVICE = {"parking", "parking_aisle", "driveway", "private", "emergency_access"}
-_TAGS = ("highway", "oneway", "junction", "maxspeed", "access", "motor_vehicle", "motorcar",
-         "foot", "service", "area")
-
-
 @dataclass
 class OsmWays:
-    """Highway ways of an extract: tags per way, node ids and lon/lat per way node."""
+    """Highway ways of an extract: tags per way, node ids and lon/lat per way node.
+
+    A way cut by the edge of an extract is held as several pieces with the same ``ids``.
+    """
 
     tags: list[dict[str, str]] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
     way_ptr: list[int] = field(default_factory=lambda: [0])
     node_ref: list[int] = field(default_factory=list)
     lon: list[float] = field(default_factory=list)
@@ -78,7 +79,9 @@ class OsmWays:
     def __len__(self) -> int:
         return len(self.tags)
 
-    def add(self, tags: dict[str, str], refs: Iterable[tuple[int, float, float]]) -> None:
+    def add(self, tags: dict[str, str], refs: Iterable[tuple[int, float, float]],
+            way_id: int = -1) -> None:
+        """Add a way (or a piece of one) from its tags and (node id, lon, lat) triples."""
         n = 0
         for ref, x, y in refs:
             self.node_ref.append(ref)
@@ -87,6 +90,7 @@ class OsmWays:
             n += 1
         if n >= 2:
             self.tags.append(tags)
+            self.ids.append(way_id if way_id >= 0 else -len(self.tags))
             self.way_ptr.append(len(self.node_ref))
         else:  # a piece with fewer than two located nodes is no road
             del self.node_ref[len(self.node_ref) - n:]
@@ -112,16 +116,16 @@ def read_osm_ways(path: str | Path) -> OsmWays:
               .with_filter(osmium.filter.KeyFilter("highway")))
         for w in fp:
             assert isinstance(w, osmium.osm.Way)  # the entity filter passes ways only
-            tags = {k: w.tags[k] for k in _TAGS if k in w.tags}
+            tags = {k: w.tags[k] for k in OSM_TAGS if k in w.tags}
             piece: list[tuple[int, float, float]] = []
             for nd in w.nodes:
                 loc = nd.location
                 if loc.valid():
                     piece.append((nd.ref, loc.lon, loc.lat))
                 else:  # outside the extract: end this piece
-                    ways.add(tags, piece)
+                    ways.add(tags, piece, w.id)
                     piece = []
-            ways.add(tags, piece)
+            ways.add(tags, piece, w.id)
     except RuntimeError as e:
         raise InputFileError(f"{p} could not be read as OSM data: {e}") from e
     if len(ways) == 0:
@@ -130,30 +134,38 @@ def read_osm_ways(path: str | Path) -> OsmWays:
     return ways
 
 
-def _usable(tags: Mapping[str, str], mode: str, speeds: Mapping[str, float]) -> bool:
-    hw = tags.get("highway", "")
-    if hw not in speeds or tags.get("area") == "yes":
-        return False
-    if tags.get("access") in _NO_ACCESS:
-        return False
+def _ways(ways: OsmWays, mask: npt.NDArray[np.bool_]) -> int:
+    """How many ways (not pieces of ways) ``mask`` selects."""
+    return int(np.unique(np.asarray(ways.ids, dtype=np.int64)[mask]).size)
+
+
+def _read_tags(ways: OsmWays, mode: str, speeds: Mapping[str, float],
+               report: NetworkReport) -> tuple[npt.NDArray[np.bool_], FloatArray, IntArray]:
+    """Per way: usable by ``mode``, km/h and one-way direction (+1, -1, 0); counts go to
+    ``report``."""
+    report.lines_read = _ways(ways, np.ones(len(ways), dtype=bool))
+    use = np.array([usable(t, mode, speeds) for t in ways.tags], dtype=bool)
+    classes = np.array([t.get("highway", "") for t in ways.tags], dtype=object)
+    report.lines_class_skipped = _ways(ways, ~use)
+    report.classes_skipped = {str(c): _ways(ways, ~use & (classes == c))
+                              for c in sorted(set(classes[~use].tolist()))}
+    if not use.any():
+        raise NetworkError(f"no OSM way is usable for {mode!r} travel: check the extract "
+                           "covers roads and the speed table has their highway classes")
+    kmh = np.array([speeds.get(t.get("highway", ""), np.nan) for t in ways.tags])
+    direction = np.zeros(len(ways), dtype=np.int64)
     if mode == "drive":
-        if tags.get("motor_vehicle") in _NO_ACCESS or tags.get("motorcar") in _NO_ACCESS:
-            return False
-        return tags.get("service") not in _NO_DRIVE_SERVICE
-    return tags.get("foot") not in _NO_ACCESS
-
-
-def _oneway(tags: Mapping[str, str]) -> int:
-    """+1 forward only, -1 backward only, 0 both ways (driving)."""
-    ow = tags.get("oneway", "").strip().lower()
-    if ow in _YES:
-        return 1
-    if ow in _REVERSE:
-        return -1
-    if ow == "no":
-        return 0
-    roundabout = tags.get("junction") in ("roundabout", "circular")
-    return 1 if roundabout or tags.get("highway") == "motorway" else 0
+        ms = np.array([parse_maxspeed(t.get("maxspeed")) for t in ways.tags])
+        has = np.isfinite(ms) & (ms > 0) & use
+        kmh[has] = ms[has]
+        report.maxspeed_used = _ways(ways, has)
+        direction = np.array([oneway_direction(t) for t in ways.tags], dtype=np.int64)
+        values = np.array([t.get("oneway", "") for t in ways.tags], dtype=object)
+        other = np.array([is_other_oneway(v) for v in values], dtype=bool) & use
+        report.oneway_other = {str(v): _ways(ways, other & (values == v))
+                               for v in sorted(set(values[other].tolist()))}
+    report.oneway_lines = _ways(ways, (direction != 0) & use)
+    return use, kmh, direction
 
 
 def network_from_ways(
@@ -164,29 +176,15 @@ def network_from_ways(
     crs: pyproj.CRS | None = None,
     min_component_share: float = 0.5,
 ) -> Network:
-    """Build a :class:`Network` from OSM ways: every way node a node, junctions shared."""
+    """Build a :class:`Network` from OSM ways: every way node a node, junctions shared.
+
+    Which ways ``mode`` may use, their one-way direction and ``maxspeed`` follow
+    :mod:`geo.network.rules`, whatever source the ways came from.
+    """
     speeds = settings.default_speeds(mode)
     speeds.update({str(k): float(v) for k, v in (speeds_kmh or {}).items()})
-    report = NetworkReport(lines_read=len(ways), source="osm")
-    use = np.array([_usable(t, mode, speeds) for t in ways.tags], dtype=bool)
-    skipped: dict[str, int] = {}
-    for t, ok in zip(ways.tags, use, strict=True):
-        if not ok:
-            skipped[t.get("highway", "")] = skipped.get(t.get("highway", ""), 0) + 1
-    report.lines_class_skipped, report.classes_skipped = int((~use).sum()), skipped
-    if not use.any():
-        raise NetworkError(f"no OSM way is usable for {mode!r} travel: check the extract "
-                           "covers roads and the speed table has their highway classes")
-    kmh = np.array([speeds.get(t.get("highway", ""), np.nan) for t in ways.tags])
-    if mode == "drive":
-        ms = np.array([parse_maxspeed(t.get("maxspeed")) for t in ways.tags])
-        has = np.isfinite(ms) & (ms > 0) & use
-        kmh[has] = ms[has]
-        report.maxspeed_used = int(has.sum())
-        direction = np.array([_oneway(t) for t in ways.tags], dtype=np.int64)
-    else:
-        direction = np.zeros(len(ways), dtype=np.int64)
-    report.oneway_lines = int(((direction != 0) & use).sum())
+    report = NetworkReport(source="osm")
+    use, kmh, direction = _read_tags(ways, mode, speeds, report)
     ptr = np.asarray(ways.way_ptr, dtype=np.int64)
     refs = np.asarray(ways.node_ref, dtype=np.int64)
     lon, lat = np.asarray(ways.lon), np.asarray(ways.lat)
@@ -234,6 +232,11 @@ def network_from_osm(
                              min_component_share=min_component_share)
 
 
+#: ``oneway`` values whose ways osmnx (2.x) adds in reversed node order under
+#: ``settings.all_oneway`` (``osmnx.graph._add_paths``: exact, case-sensitive match)
+_OSMNX_TURNED = frozenset({"-1", "reverse", "T"})
+
+
 def _first(value: Any) -> Any:
     """osmnx keeps a list where simplification merged ways with different tags."""
     if isinstance(value, list):
@@ -250,34 +253,57 @@ def network_from_graph(
 ) -> Network:
     """Convert a networkx/osmnx graph (nodes with ``x``/``y`` lon/lat) into a Network.
 
-    Edges without ``highway`` are left out (and reported); ``oneway`` and ``maxspeed`` are
-    honoured as for OSM files and a ``geometry`` LineString (simplified osmnx graphs)
-    becomes a chain of segments. Where simplification merged roads of different tags into
-    one edge (osmnx then keeps lists), the first value is used: simplify with
-    ``edge_attrs_differ`` set to the profile's tags to avoid that. An osmnx graph holds
-    each two-way street twice, once per direction: both become one two-way segment.
+    Edges carrying *raw* OSM tags (``oneway`` a tag value or absent) get the rules of
+    :mod:`geo.network.rules`, as OSM files do: each edge is read as a piece of its way in
+    the way's node order. osmnx graphs built with ``osmnx.settings.all_oneway = True``
+    are such graphs (:func:`download_network` and :func:`network_from_xml` build them so);
+    the node order osmnx turns round under that setting (``oneway`` = ``-1``,
+    ``reverse``, ``T``) is turned back. Edges whose ``oneway`` is a bool carry osmnx's own
+    decision (its default): they are taken as the graph has them, each two-way street's
+    second direction folded into one two-way segment, and the report says so.
+
+    Edges without ``highway`` are left out (and reported); ``maxspeed`` is honoured and a
+    ``geometry`` LineString (simplified osmnx graphs) becomes a chain of segments. Where
+    simplification merged roads of different tags into one edge (osmnx then keeps
+    lists), the first value is used: simplify with ``edge_attrs_differ`` set to the
+    profile's tags to avoid that.
     """
+    osmnx_made = str(graph.graph.get("created_with", "")).startswith("OSMnx")
     ways = OsmWays()
     xs = {n: (float(d["x"]), float(d["y"])) for n, d in graph.nodes(data=True)}
     seen: set[tuple[Any, Any, Any]] = set()
+    decided = 0
     for u, v, k, d in _edges(graph):
-        if (v, u, k) in seen and not _is_oneway_edge(d):
-            continue  # the other direction of a two-way street already added
-        seen.add((u, v, k))
         # edges without a highway class (railways in osmnx's XML graphs) are no roads:
         # they pass through as unusable and are counted in the report
-        tags = {t: str(_first(d[t])) for t in _TAGS if d.get(t) is not None}
-        # the graph's edges already say which ways can be driven: one edge, one way
-        tags["oneway"] = "yes" if _is_oneway_edge(d) else "no"
+        tags = {t: str(_first(d[t])) for t in OSM_TAGS if d.get(t) is not None}
         geom = d.get("geometry")
         coords = list(geom.coords) if geom is not None else [xs[u], xs[v]]
+        ow = _first(d.get("oneway"))
+        if isinstance(ow, bool | np.bool_):  # osmnx's decision: one edge, one direction
+            decided += 1
+            if (v, u, k) in seen and not ow:
+                continue  # the other direction of a two-way street already added
+            seen.add((u, v, k))
+            tags["oneway"] = "yes" if ow else "no"
+        elif osmnx_made and ow in _OSMNX_TURNED:  # back to the way's own node order
+            u, v, coords = v, u, coords[::-1]
         ids = [_node_id(u)] + [-(len(ways.node_ref) + i + 1) for i in range(len(coords) - 2)]
         ids.append(_node_id(v))
-        ways.add(tags, [(i, c[0], c[1]) for i, c in zip(ids, coords, strict=True)])
+        osmid = _first(d.get("osmid"))
+        ways.add(tags, [(i, c[0], c[1]) for i, c in zip(ids, coords, strict=True)],
+                 int(osmid) if isinstance(osmid, int | np.integer) else -1)
     if len(ways) == 0:
         raise NetworkError("the graph has no edges")
-    return network_from_ways(ways, mode=mode, speeds_kmh=speeds_kmh,
-                             min_component_share=min_component_share)
+    net = network_from_ways(ways, mode=mode, speeds_kmh=speeds_kmh,
+                            min_component_share=min_component_share)
+    if decided and mode == "drive":
+        net.report.notes.append(
+            f"{decided} graph edges carry osmnx's one-way decision, kept as the graph has "
+            "it (osmnx reads oneway=T as reversed and implies one-way on roundabouts only); "
+            "build the graph with osmnx.settings.all_oneway = True for geo's rules"
+        )
+    return net
 
 
 def _edges(graph: Any) -> list[tuple[Any, Any, Any, dict[str, Any]]]:
@@ -286,12 +312,6 @@ def _edges(graph: Any) -> list[tuple[Any, Any, Any, dict[str, Any]]]:
     if graph.is_multigraph():
         return list(graph.edges(keys=True, data=True))
     return [(u, v, 0, d) for u, v, d in graph.edges(data=True)]
-
-
-def _is_oneway_edge(d: Mapping[str, Any]) -> bool:
-    """osmnx marks edges of one-way streets ``oneway=True``."""
-    ow = _first(d.get("oneway"))
-    return ow is True or str(ow).lower() in _YES
 
 
 def _node_id(n: Any) -> int:
@@ -309,40 +329,100 @@ def is_osm_file(path: str | Path) -> bool:
 
 
 def network_from_file(path: str | Path, *, mode: str = "drive", **kw: Any) -> Network:
-    """An OSM extract as a Network: PBF/o5m through pyosmium, XML through osmnx."""
-    name = Path(path).name.lower()
-    if name.endswith((".pbf", ".o5m")):
-        return network_from_osm(path, mode=mode, **kw)
-    return network_from_xml(path, mode=mode, **kw)
+    """An OSM extract as a Network: PBF, o5m and XML (plain or compressed) all through
+    pyosmium, so one reader and one set of rules serve every format."""
+    return network_from_osm(path, mode=mode, **kw)
 
 
-def download_network(polygon: Any, *, mode: str = "drive", **kw: Any) -> Network:
-    """Download the roads inside a WGS84 polygon with osmnx (needs internet).
-
-    Uses ``osmnx.graph_from_polygon`` with its ``drive``/``walk`` filter, unsimplified, then
-    the same profile and speeds as OSM files.
-    """
+@contextmanager
+def _osmnx_raw_tags() -> Iterator[Any]:
+    """osmnx settings under which its graphs keep raw way tags: every way added once in
+    its node order (``all_oneway``; ``oneway`` keeps its tag value) and the tags the rules
+    read kept (``useful_tags_way``). Restored afterwards."""
     import osmnx as ox
 
-    g = ox.graph_from_polygon(polygon, network_type=mode, simplify=False, retain_all=True)
-    return network_from_graph(g, mode=mode, **kw)
+    kept = ox.settings.useful_tags_way, ox.settings.all_oneway
+    ox.settings.useful_tags_way = sorted(set(kept[0]) | set(OSM_TAGS))
+    ox.settings.all_oneway = True
+    try:
+        yield ox
+    finally:
+        ox.settings.useful_tags_way, ox.settings.all_oneway = kept
+
+
+def overpass_filter(mode: str, speeds_kmh: Mapping[str, float] | None = None) -> str:
+    """The Overpass way filter of a download: every ``highway`` class with a speed for
+    ``mode`` (service roads and tracks included, as a PBF of the area has them); access
+    tags are left to :func:`geo.network.rules.usable`, as for files."""
+    speeds = settings.default_speeds(mode)
+    speeds.update({str(k): float(v) for k, v in (speeds_kmh or {}).items()})
+    return f'["highway"~"^({"|".join(sorted(map(re.escape, speeds)))})$"]'
+
+
+def _check_reachable(url: str) -> None:
+    """Fail fast, with the fix, when the Overpass server cannot be reached (osmnx would
+    wait a minute before its first try)."""
+    import requests
+
+    from geo.errors import DownloadError
+
+    probe = url.rstrip("/") + "/status"
+    try:
+        requests.get(probe, timeout=settings.DOWNLOAD_CONNECT_TIMEOUT_S)
+    except requests.RequestException as e:
+        raise DownloadError(
+            f"cannot reach the OSM download server {url} ({type(e).__name__}): "
+            f"`geo network download` needs internet. {_OFFLINE_FIX}"
+        ) from e
+
+
+_OFFLINE_FIX = ("Without internet, build the network from an OSM extract instead: get "
+                "guangxi-latest.osm.pbf from https://download.geofabrik.de/asia/china.html "
+                "on a connected machine, then run `geo network build guangxi-latest.osm.pbf "
+                "--out guangxi.npz` and name guangxi.npz as the study's [roads] path")
+
+
+def download_network(polygon: Any, *, mode: str = "drive",
+                     speeds_kmh: Mapping[str, float] | None = None, **kw: Any) -> Network:
+    """Download the roads inside a WGS84 polygon with osmnx (needs internet).
+
+    ``osmnx.graph_from_polygon``, unsimplified, with the ways of :func:`overpass_filter`
+    and raw tags (:func:`network_from_graph`), so the download gives the network a PBF of
+    the same ways gives. Without a connection it stops at once with
+    :class:`~geo.errors.DownloadError`, which says how to build from an extract instead.
+    """
+    import requests
+
+    from geo.errors import DownloadError
+
+    with _osmnx_raw_tags() as ox:
+        _check_reachable(ox.settings.overpass_url)
+        try:
+            g = ox.graph_from_polygon(polygon, custom_filter=overpass_filter(mode, speeds_kmh),
+                                      simplify=False, retain_all=True)
+        except requests.RequestException as e:
+            raise DownloadError(f"the OSM download failed ({e}). Try again later, or: "
+                                f"{_OFFLINE_FIX}") from e
+        except ValueError as e:  # osmnx: no data in the polygon, or a bad response
+            raise DownloadError(f"the OSM download gave no usable roads ({e}): check the "
+                                "boundary covers roads (--buffer-km widens it)") from e
+    return network_from_graph(g, mode=mode, speeds_kmh=speeds_kmh, **kw)
 
 
 def network_from_xml(path: str | Path, *, mode: str = "drive", **kw: Any) -> Network:
-    """Read an OSM XML file through ``osmnx.graph_from_xml`` (unsimplified)."""
-    import osmnx as ox
+    """Read an OSM XML file through ``osmnx.graph_from_xml`` (unsimplified, raw tags).
 
+    An independent second reader of XML: :func:`network_from_file` reads XML with
+    pyosmium; both apply :mod:`geo.network.rules` and give the same network.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"OSM XML file {p} not found")
-    kept = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = sorted(set(kept) | set(_TAGS))  # the profile's tags too
-    try:
-        g = ox.graph_from_xml(p, simplify=False, retain_all=True)
-    except ValueError as e:
-        raise InputFileError(f"osmnx could not read {p}: {e}. Ways that reference nodes "
-                             "missing from the file (a badly cut extract) stop osmnx; "
-                             "read the file with network_from_osm (pyosmium) instead") from e
-    finally:
-        ox.settings.useful_tags_way = kept
+    with _osmnx_raw_tags() as ox:
+        try:
+            g = ox.graph_from_xml(p, simplify=False, retain_all=True)
+        except ValueError as e:
+            raise InputFileError(f"osmnx could not read {p}: {e}. Ways that reference nodes "
+                                 "missing from the file (a badly cut extract) stop osmnx; "
+                                 "read the file with network_from_osm (pyosmium) instead") from e
     return network_from_graph(g, mode=mode, **kw)

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from geo import settings
 from geo.bands import band_labels
 from geo.crs import utm_crs_for
 from geo.errors import FontError
@@ -212,7 +213,10 @@ def coverage_figure(res: Results, standard: str, language: str | None = None) ->
     fail = t[applicable & t["meets_target"].map(lambda v: not missing(v) and not bool(v))]
     if len(fail):
         fail.plot(ax=ax, facecolor="none", edgecolor=FAIL_OUTLINE_COLOUR, linewidth=2.2)
-    for r in t.itertuples():
+    if len(t) > settings.FIGURE_MAX_TOWNSHIPS:  # unreadable, and minutes to draw
+        ax.text(0.01, 0.01, i18n.text("names_omitted", lang, n=len(t)), transform=ax.transAxes,
+                fontsize=7, color="#444")
+    for r in t.itertuples() if len(t) <= settings.FIGURE_MAX_TOWNSHIPS else ():
         p = r.geometry.representative_point()
         share = "–" if pd.isna(r.covered_share) else f"{float(r.covered_share):.0%}"
         ax.annotate(f"{r.township}\n{share}", (p.x, p.y), ha="center", va="center", fontsize=8,
@@ -256,6 +260,7 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
     """Bars of covered share by township against the target line (red: below target)."""
     lang = language or res.language
     rows = _rows(res, standard).sort_values("covered_share", na_position="first")
+    n_all, rows = len(rows), rows.head(settings.FIGURE_MAX_TOWNSHIPS)  # the lowest shares
     fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.14, 0.32, 0.66, 0.58))
@@ -277,8 +282,10 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
     ax.set_xlim(0, 100)
     _na_note(ax, rows, lang)
     ax.set_xlabel(i18n.text("share_axis", lang))
-    ax.set_title(i18n.text("bar_title", lang, label=f"{_label(rows, lang)} ({standard})"),
-                 fontsize=11)
+    title = i18n.text("bar_title", lang, label=f"{_label(rows, lang)} ({standard})")
+    if len(rows) < n_all:
+        title += "\n" + i18n.text("lowest_shown", lang, shown=len(rows), n=n_all)
+    ax.set_title(title, fontsize=11 if len(rows) == n_all else 9)
     target_line = Line2D([], [], color="#222", linestyle="--", linewidth=1.5,
                          label=f"{i18n.text('target', lang)} {target:.0f}%")
     ax.legend(handles=[Patch(color=PASS_BAR, label=i18n.text("meets", lang)),

@@ -145,6 +145,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gain": ("乡镇覆盖比例上升", "township: share covered rises"),
     "loss": ("乡镇覆盖比例下降", "township: share covered falls"),
     "no_change": ("乡镇覆盖比例不变", "township: no change"),
+    "names_omitted": (
+        "共 {n} 个乡镇，图中不标注名称；各乡镇数值见 coverage_by_township.csv",
+        "{n} townships: names not drawn; every township is in coverage_by_township.csv",
+    ),
+    "lowest_shown": (
+        "仅显示覆盖比例最低的 {shown} 个乡镇（共 {n} 个；全部见 coverage_by_township.csv）",
+        "the {shown} of {n} townships with the lowest share (all in coverage_by_township.csv)",
+    ),
 }
 
 #: scenario action -> (zh, en)

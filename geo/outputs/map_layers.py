@@ -245,7 +245,8 @@ def ring_offsets(n: int) -> list[tuple[int, int]]:
     return [(round(radius * math.cos(a)), round(radius * math.sin(a))) for a in angles]
 
 
-def _peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
+def peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
+    """The popup's line on the nearest facility of the same tier; None without tiers."""
     if "tier" not in fac:
         return None
     minutes, peer = fac.get("peer_minutes"), fac.get("peer_id")
@@ -266,7 +267,7 @@ def facility_popup(fac: Row, others: list[str], names: Mapping[str, str], lang: 
         (i18n.text("location_quality", lang), fac.get("location_quality")),
         ("ID", fac["id"]),
     ]
-    if (peer := _peer_text(fac, names, lang)) is not None:
+    if (peer := peer_text(fac, names, lang)) is not None:
         fields.insert(4, (i18n.text("tier", lang), i18n.tier_label(str(fac["tier"]), lang)))
         fields.insert(5, (i18n.text("nearest_peer", lang), peer))
     body = "".join(

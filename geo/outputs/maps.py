@@ -20,7 +20,9 @@ the page draws with no network; the OpenStreetMap tiles are a base layer that ne
 Facilities at exactly one position (in Luzhai six of them at the county seat) each get their
 own marker, moved a fixed number of *pixels* onto a ring around the true position (marked by a
 black dot): every one stays clickable at every zoom, and none is drawn at a false place. The
-popup says the marker was moved and names the others.
+popup says the marker was moved and names the others. Maps with
+:data:`geo.settings.MAP_CLUSTER_MIN_FACILITIES` facilities or more cluster them instead
+(:mod:`geo.outputs.map_cluster`): one compact row per facility, markers made in the browser.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo import settings
 from geo._atomic import atomic_path
 from geo.bands import band_labels
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, StandardError
 from geo.outputs import i18n, map_page
 from geo.outputs import offline as _offline
+from geo.outputs.map_cluster import clustered_facility_layer
 from geo.outputs.map_layers import (
     BAND_COLOURS,
     FACILITY_STYLES,
@@ -302,7 +306,9 @@ def coverage_map(
     map_page.township_names(townships, language, facilities).add_to(m)
     map_page.boundary_layer(boundary, language).add_to(m)
     types = facility_styles([str(t) for t in facilities["type"]])
-    facility_layer(facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
+    many = len(facilities) >= settings.MAP_CLUSTER_MIN_FACILITIES  # clustered, see settings
+    (clustered_facility_layer if many else facility_layer)(
+        facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
     day = created or date.today().isoformat()
     lines = [map_page.std_block(s.key, standard, _std_line(s, language)) for s in stds]
     map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day),

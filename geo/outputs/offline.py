@@ -35,6 +35,9 @@ _FILES = {
     "leaflet-measure.min.js": "leaflet-measure/leaflet-measure.min.js",
     "leaflet-measure.min.css": "leaflet-measure/leaflet-measure.css",
     "leaflet-measure.css": "leaflet-measure/leaflet-measure.css",
+    "leaflet.markercluster.js": "leaflet.markercluster/leaflet.markercluster.js",
+    "MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/MarkerCluster.Default.css",
 }
 _LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 _LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"

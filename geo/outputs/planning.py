@@ -1,5 +1,5 @@
 """Write siting, designation and comparison outputs, all or nothing
-(:func:`geo.outputs.write_atomically`)."""
+(:func:`geo.outputs.folder.write_atomically`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geo.outputs.folder import write_atomically
 from geo.outputs.maps import save_map
 from geo.outputs.planning_maps import change_map, siting_map
 from geo.outputs.planning_xlsx import (
@@ -15,7 +16,6 @@ from geo.outputs.planning_xlsx import (
     write_designation_xlsx,
     write_siting_xlsx,
 )
-from geo.outputs.study import write_atomically
 from geo.outputs.tables import write_csv
 
 if TYPE_CHECKING:

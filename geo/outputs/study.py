@@ -1,9 +1,9 @@
 """Write a study's outputs: tables, GeoPackage, map, figures and report, all or nothing.
 
-Everything is written into a staging folder next to the output folder; only when
-every file is complete are they moved into place (``os.replace``, atomic per file on
-one file system; the ``figures`` folder is swapped in whole). A failure removes the
-staging folder and leaves the output folder as it was.
+Everything is written into a staging folder next to the output folder and swapped into
+place all or nothing by :func:`geo.outputs.folder.write_atomically` (each old entry renamed
+aside, the new one moved in, every step undone on any failure, Ctrl-C included; one run
+per folder at a time). A failure leaves the output folder byte-identical.
 
 :func:`redraw_map` draws a map again from a saved ``results.gpkg`` (``geo map``).
 """
@@ -11,20 +11,19 @@ staging folder and leaves the output folder as it was.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.errors import StandardError
 from geo.outputs import figures, maps, report, tables
+from geo.outputs.folder import write_atomically
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
 if TYPE_CHECKING:
     from geo.study import ComputedStudy
 
-__all__ = ["OUTPUT_FILES", "redraw_map", "write_atomically", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "redraw_map", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -100,37 +99,6 @@ def summary_text(result: ComputedStudy) -> str:
     lines += ["", "## Timings (s)"]
     lines += [f"- {k}: {v:.2f}" for k, v in result.timings.items()]
     return "\n".join(lines) + "\n"
-
-
-def _move(src: Path, dst: Path) -> None:
-    if src.is_dir() and dst.exists():
-        old = src.parent / f".old-{src.name}"
-        dst.replace(old)  # a folder cannot be replaced over a non-empty one: swap it out
-    src.replace(dst)
-
-
-def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], object]]) -> list[Path]:
-    """Write files (or folders) into ``out_dir`` all or nothing.
-
-    ``files`` maps each output name to a function writing it to the path it is given
-    (inside a staging folder next to ``out_dir``), called in order. Only when every one
-    has succeeded are they moved into ``out_dir``; on any failure the staging folder is
-    removed and ``out_dir`` is left as it was.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    try:
-        for name, write in files.items():
-            write(stage / name)
-        out_dir.mkdir(exist_ok=True)
-        paths = []
-        for name in files:
-            _move(stage / name, out_dir / name)
-            paths.append(out_dir / name)
-        return paths
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:

@@ -28,6 +28,23 @@ class Solution:
     status: str
 
 
+def best_bound(objective: float, bounds: list[float], *, maximize: bool) -> float:
+    """The tightest of several valid bounds on an optimum, for a solution of ``objective``.
+
+    Every stage of a solve may prove a bound (a Lagrangian relaxation, HiGHS's dual bound,
+    the count of sites a target needs); each is valid, so the best is reported: the
+    largest lower bound when minimising, the smallest upper bound when maximising.
+    Bounds that are not finite (HiGHS stopped before its root LP: -inf, or 0 from an
+    unsolved root) are skipped by the max/min; the result never passes the objective
+    (a bound beyond it is solver tolerance). With no finite bound: -inf (minimising)
+    or +inf (maximising).
+    """
+    ok = [float(b) for b in bounds if np.isfinite(b)]
+    if maximize:
+        return max(min(ok), objective) if ok else float("inf")
+    return min(max(ok), objective) if ok else float("-inf")
+
+
 def _new_highs() -> Any:
     """A HiGHS instance that prints nothing.
 

@@ -210,7 +210,11 @@ def exact(pr: Pairs, p: int, limit: float,
     used = cand[np.flatnonzero(sol.x[:n_c] > 0.5)]
     # drop sites opened without serving anyone better than the fallback
     used = used[np.isin(used, cand[site[sol.x[n_c:n_c + n_x] > 0.5]])]
-    return used, sol.objective, min(sol.bound, upper), sol.status
+    # HiGHS's bound holds for the kept sites; a solution with a dropped site costs at
+    # least `upper`, so min(HiGHS, upper) bounds the whole problem, as the Lagrangian
+    # bound does: the larger of the two is reported (HiGHS stopped early may give 0)
+    best = _milp.best_bound(sol.objective, [min(sol.bound, upper), bound], maximize=False)
+    return used, sol.objective, best, sol.status
 
 
 def _start(y0: list[int], new_id: IntArray, site: IntArray, dem: IntArray,

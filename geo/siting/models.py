@@ -17,10 +17,12 @@ Models
   matrix's cutoff costs ``penalty_s`` (stated in every result).
 
 Exact solutions come from HiGHS (``highspy``) with a time limit; on a time limit the
-result carries HiGHS's best bound and gap. Before the exact MCLP, demand points with
-identical candidate sets are merged, a greedy + swap solution is found, and candidates
-that the Lagrangian bound shows cannot beat it are dropped (an exact reduction: no
-optimum is lost), which shrinks the MILP several-fold. :func:`mclp` with ``method="heuristic"``
+result carries the best bound any stage proved (HiGHS's dual bound or the Lagrangian
+bound of the heuristic start, :func:`geo.siting._milp.best_bound`) and the gap from it.
+Before the exact MCLP, demand points with identical candidate sets are merged, a
+greedy + swap solution is found, and candidates that the Lagrangian bound shows cannot
+beat it are dropped (an exact reduction: no optimum is lost), which shrinks the MILP
+several-fold. :func:`mclp` with ``method="heuristic"``
 runs lazy greedy + 1-swap local search and bounds it with a Lagrangian relaxation
 (subgradient, started at the submodular data-dependent bound), for instances too big
 for a MILP.
@@ -371,8 +373,10 @@ def _mclp_exact(red: _Reduced, p: int, limit: float,
         time_limit_s=max(limit - (time.perf_counter() - t0), 1.0), threads=threads, start=x0,
     )
     chosen = cand[sol.x[:k] > 0.5]
-    # the MILP's bound holds for the kept candidates; dropped ones cannot beat `value`
-    return chosen, sol.objective, max(sol.bound, value), sol.status
+    # the MILP's bound holds for the kept candidates, and dropped ones cannot beat
+    # `value`: max(HiGHS, value) bounds the whole problem, as the Lagrangian bound does
+    best = _milp.best_bound(sol.objective, [max(sol.bound, value), bound], maximize=True)
+    return chosen, sol.objective, best, sol.status
 
 
 def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: float,
@@ -399,7 +403,9 @@ def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: floa
     served = np.bincount(c.row, weights=red.weights[c.col] * sol.x[n_c:],
                          minlength=n_c).astype(float)
     chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
-    return chosen, served[chosen], sol.objective, sol.bound, sol.status
+    # nobody beyond the coverable population can be served: a bound when HiGHS has none
+    best = _milp.best_bound(sol.objective, [sol.bound, red.coverable], maximize=True)
+    return chosen, served[chosen], sol.objective, best, sol.status
 
 
 # --------------------------------------------------------------------------- LSCP
@@ -467,7 +473,10 @@ def lscp(
             time_limit_s=time_limit_s, threads=threads, start=x0,
         )
     chosen = np.flatnonzero(sol.x[:n_c] > 0.5)
-    return _finish("lscp", problem, red, chosen, float(len(chosen)), sol.bound, sol.status,
+    # a count of sites: HiGHS's bound rounded up, and at least one site is needed here
+    hi = np.ceil(sol.bound - 1e-6) if np.isfinite(sol.bound) else -np.inf
+    best = _milp.best_bound(float(len(chosen)), [max(hi, 1.0)], maximize=False)
+    return _finish("lscp", problem, red, chosen, float(len(chosen)), best, sol.status,
                    "HiGHS MILP", t0, None)
 
 

@@ -174,17 +174,6 @@ def test_osmnx_simplified_graph_converts_with_its_geometry(tmp_path: Path) -> No
     assert net.n_nodes == ref.n_nodes
 
 
-def test_one_way_rules_from_tags() -> None:
-    from geo.network.osm import _oneway
-
-    assert _oneway({"oneway": "yes"}) == 1
-    assert _oneway({"oneway": "-1"}) == -1
-    assert _oneway({"junction": "roundabout"}) == 1
-    assert _oneway({"highway": "motorway"}) == 1
-    assert _oneway({"highway": "motorway", "oneway": "no"}) == 0
-    assert _oneway({"highway": "primary"}) == 0
-
-
 def test_cache_round_trip(tmp_path: Path) -> None:
     nets = {m: network_from_osm(get_data("helsinki_pbf"), mode=m) for m in ("drive", "walk")}
     path = save_networks(tmp_path / "h.npz", nets, {"path": "Helsinki.osm.pbf"})
@@ -212,6 +201,66 @@ def test_cache_errors_name_the_fix(tmp_path: Path) -> None:
         load_networks(tmp_path / "d.npz", ["walk"])
 
 
+def _damaged_copies(good: Path, folder: Path) -> dict[str, Path]:
+    """A valid cache damaged in the ways a disk, a copy or a user damages files."""
+    import json
+    import zipfile
+
+    raw = good.read_bytes()
+    out = {"empty": b"", "garbage": b"\x00garbage" * 100, "truncated": raw[: len(raw) // 2],
+           "tail cut": raw[:-40]}
+    paths = {k: folder / f"{k.replace(' ', '_')}.npz" for k in out}
+    for k, data in out.items():
+        paths[k].write_bytes(data)
+
+    def rewrite(name: str, change: dict[str, object]) -> None:
+        with np.load(good) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(bytes(arrays["meta"]).decode())
+        for key, value in change.items():
+            if key.startswith("meta:"):
+                meta[key[5:]] = value
+            elif value is None:
+                arrays.pop(key)
+            else:
+                arrays[key] = value  # type: ignore[assignment]
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        paths[name] = folder / f"{name.replace(' ', '_')}.npz"
+        np.savez(paths[name], **arrays)
+
+    with np.load(good) as z:
+        seg_u, n = z["drive/seg_u"], len(z["drive/node_xy"])
+    rewrite("old format", {"meta:format": "geo-access-network/0"})
+    rewrite("mode entry missing", {"meta:drive": None})
+    rewrite("array missing", {"drive/seg_v": None})
+    rewrite("segment beyond the nodes", {"drive/seg_u": np.where(seg_u == seg_u[0], n, seg_u)})
+    rewrite("negative seconds", {"drive/seg_fw_s": -np.ones(len(seg_u))})
+    paths["meta not json"] = folder / "meta_not_json.npz"
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["meta"] = np.frombuffer(b"{not json", dtype=np.uint8)
+    np.savez(paths["meta not json"], **arrays)
+    with zipfile.ZipFile(folder / "zip_of_text.npz", "w") as zf:
+        zf.writestr("meta.npy", "hello")
+    paths["zip of text"] = folder / "zip_of_text.npz"
+    return paths
+
+
+def test_damaged_cache_stops_with_the_rebuild_command(tmp_path: Path) -> None:
+    from geo.errors import InputFileError
+
+    pbf = get_data("test_pbf")
+    good = save_networks(tmp_path / "good.npz", {"drive": network_from_osm(pbf, mode="drive")},
+                         {"path": pbf})
+    for what, path in _damaged_copies(good, tmp_path).items():
+        with pytest.raises(InputFileError, match="geo network build") as e:
+            load_networks(path)
+        assert str(path) in str(e.value), what
+    # where the metadata could be read, the command names the source it was built from
+    with pytest.raises(InputFileError, match=f"geo network build {pbf} --out"):
+        load_networks(tmp_path / "segment_beyond_the_nodes.npz")
+
+
 def test_unreadable_osm_file(tmp_path: Path) -> None:
     from geo.errors import InputFileError
 
@@ -232,3 +281,40 @@ def test_download_through_osmnx() -> None:  # needs internet: pytest -m network
     poly = shapely.box(109.74, 24.47, 109.77, 24.50)  # Luzhai county seat
     net = download_network(poly, mode="drive")
     assert net.n_nodes > 100 and net.report.source == "osm"
+
+
+def test_download_without_a_connection_stops_at_once_with_the_fix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused connection (nothing listens on 127.0.0.1:9) stands for no internet: the
+    download stops with a DownloadError naming `geo network build`, instead of osmnx's
+    60 s pause before its first try (the bound below is that pause, not a speed target)."""
+    import time
+
+    import osmnx as ox
+    import shapely
+
+    from geo.errors import DownloadError
+    from geo.network.osm import download_network
+
+    monkeypatch.setattr(ox.settings, "overpass_url", "http://127.0.0.1:9/api")
+    t0 = time.perf_counter()
+    with pytest.raises(DownloadError, match=r"geo network build guangxi-latest\.osm\.pbf"):
+        download_network(shapely.box(109.74, 24.47, 109.77, 24.50), mode="drive")
+    assert time.perf_counter() - t0 < 30
+    assert ox.settings.all_oneway is False  # osmnx's settings restored
+
+
+def test_download_filter_keeps_the_classes_files_keep() -> None:
+    import re
+
+    from geo import settings
+    from geo.network.osm import overpass_filter
+
+    for mode in ("drive", "walk"):
+        pattern = re.search(r'"highway"~"(.+)"', overpass_filter(mode)).group(1)
+        kept = {c for c in [*settings.DRIVE_SPEEDS_KMH, *settings.WALK_ONLY_CLASSES]
+                if re.fullmatch(pattern, c)}
+        assert kept == set(settings.default_speeds(mode))
+    assert re.search(r"\|service\|", overpass_filter("drive"))
+    assert "track" in overpass_filter("drive") and "footway" not in overpass_filter("drive")
+    assert "ferry" in overpass_filter("drive", {"ferry": 10})

@@ -116,3 +116,27 @@ def test_map_figure_has_north_arrow_and_metric_scale_bar(
     km = float(labels[-1].split()[0])
     assert sum(b.get_width() for b in bars) == pytest.approx(km * 1000)  # metres in UTM
     assert labels[1] == f"{km / 2:g}"
+
+
+def test_many_townships_lowest_shares_and_no_names(
+        luzhai_demo: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above settings.FIGURE_MAX_TOWNSHIPS (here lowered to 4 of Luzhai's townships) the
+    chart shows the lowest shares and says so, and the map names no township."""
+    from matplotlib.patches import Rectangle
+
+    from geo import settings
+
+    monkeypatch.setattr(settings, "FIGURE_MAX_TOWNSHIPS", 4)
+    res = from_study(luzhai_demo[0])
+    rows = res.coverage[res.coverage["standard"] == "emergency_1h"]
+    with figures.cjk_context():
+        chart = figures.share_chart(res, "emergency_1h", "en")
+        fig = figures.coverage_figure(res, "emergency_1h", "en")
+    ax = chart.axes[0]
+    bars = sorted(p.get_width() for p in ax.patches if isinstance(p, Rectangle))
+    want = sorted(rows["covered_share"].astype(float) * 100)[:4]
+    assert bars == pytest.approx(want)
+    assert f"the 4 of {len(rows)} townships with the lowest share" in ax.get_title()
+    drawn = " ".join(t.get_text() for t in fig.findobj(Text))
+    assert not any(name in drawn for name in SEATS["township"])
+    assert f"{len(rows)} townships: names not drawn" in drawn

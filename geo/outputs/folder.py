@@ -1,0 +1,430 @@
+"""Output folders: written all or nothing, one run at a time, checked before computing.
+
+:func:`write_atomically` writes a run's files into a *staging* folder beside the output
+folder (``.NAME.staging-XXXX``, same file system), then swaps them in: each old entry is
+renamed aside into the staging folder, the new one renamed into place; if any rename
+fails (a workbook open in Excel on Windows, a read-only or immutable file), every step
+is undone in reverse and the folder is as it was, byte for byte. The old entries are
+removed only after every new one is in place. Entries of the folder that the run does
+not write are left alone.
+
+A run that is killed leaves its staging folder, with a ``run.json`` marker naming its
+process (pid, host, start time) and how far it got. The next run into the same folder
+(:func:`clean_stale`, called by :func:`write_atomically` and :func:`preflight`) removes
+it when that process is gone, first undoing a swap it left half done; a staging folder
+of a process still running, of another host or without a marker is left and reported.
+
+:func:`output_lock` keeps a second run out of a folder a run is writing: a lock file
+beside it (``.NAME.lock``, an OS file lock, released by the OS when the process dies);
+the second run stops with an :class:`~geo.errors.OutputError` naming the first (pid,
+host, start time, command). :func:`preflight` checks, before any computing, that the
+folder can be written, that it is not in use, and that the disk has room.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from geo import settings
+from geo.errors import OutputError
+
+__all__ = ["clean_stale", "folder_bytes", "output_lock", "preflight", "write_atomically"]
+
+log = logging.getLogger(__name__)
+
+_MARKER = "run.json"
+_FIX_OTHER = "or write to another folder with --out"
+
+
+def _unwritable(folder: Path, e: OSError) -> OutputError:
+    return OutputError(f"cannot write in {folder} ({e.strerror}): choose a folder you can "
+                       "write to with --out")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _proc_start(pid: int) -> str | None:
+    """The kernel's start time of process ``pid`` (Linux), to tell a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, after the command in brackets
+
+
+def _me() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": socket.gethostname(), "proc_start": _proc_start(
+        os.getpid()), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": sys.argv[:6]}
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there
+        import ctypes
+
+        k32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = k32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        k32.GetExitCodeProcess(handle, ctypes.byref(code))
+        k32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _alive(info: Mapping[str, Any]) -> bool | None:
+    """Whether the process that wrote ``info`` runs; ``None`` when it ran on another host."""
+    if info.get("host") != socket.gethostname():
+        return None
+    pid = int(info["pid"])
+    if not _pid_alive(pid):
+        return False
+    start = info.get("proc_start")
+    return start is None or _proc_start(pid) in (None, start)
+
+
+def _who(info: Mapping[str, Any]) -> str:
+    cmd = " ".join(map(str, info.get("argv", []))) or "?"
+    return (f"pid {info.get('pid', '?')} on {info.get('host', '?')}, started "
+            f"{info.get('started', '?')}, command: {cmd}")
+
+
+# --------------------------------------------------------------------------- lock
+
+_held: dict[str, list[Any]] = {}  # lock path -> [file object, depth] of this process
+
+
+def _lock_path(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.lock"
+
+
+def _try_lock(fh: Any) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            fh.seek(1 << 30)  # lock a byte far past the text, which stays readable
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+        else:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _acquire(path: Path, out_dir: Path) -> Any:
+    """Open and lock ``path``; the file must still be the one at ``path`` once locked
+    (a run finishing unlinks it), else try again."""
+    for _ in range(50):
+        try:
+            fh = path.open("a+", encoding="utf-8")
+        except OSError as e:
+            raise _unwritable(path.parent, e) from e
+        if not _try_lock(fh):
+            fh.seek(0)
+            text = fh.read()
+            fh.close()
+            try:
+                who = _who(json.loads(text))
+            except ValueError:
+                who = "details not yet written"
+            raise OutputError(f"another geo run is writing to {out_dir} ({who}): wait for "
+                              f"it to finish, {_FIX_OTHER}")
+        try:
+            same = path.stat().st_ino == os.fstat(fh.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(json.dumps(_me()))
+            fh.flush()
+            return fh
+        fh.close()
+    raise OutputError(f"could not take the lock {path}: remove it if no geo run is writing "
+                      f"to {out_dir}")
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: str | Path) -> Iterator[None]:
+    """Hold the lock of ``out_dir`` for the block (re-entrant within a process).
+
+    Raises
+    ------
+    geo.errors.OutputError
+        Another process holds it: the message names that run and the fix.
+    """
+    out = Path(out_dir).resolve()
+    path = _lock_path(out)
+    key = str(path)
+    if key in _held:
+        _held[key][1] += 1
+    else:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _unwritable(out.parent, e) from e
+        _held[key] = [_acquire(path, out), 1]
+    try:
+        yield
+    finally:
+        _held[key][1] -= 1
+        if _held[key][1] == 0:
+            fh = _held.pop(key)[0]
+            with contextlib.suppress(OSError):
+                path.unlink()  # while still locked: a waiting run re-checks the inode
+            fh.close()
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def _write_marker(stage: Path, info: Mapping[str, Any]) -> None:
+    tmp = stage / f".{_MARKER}.tmp"
+    tmp.write_text(json.dumps(info), encoding="utf-8")
+    tmp.replace(stage / _MARKER)
+
+
+def _new_stage(out_dir: Path, names: Sequence[str]) -> tuple[Path, dict[str, Any]]:
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    try:
+        info = _me() | {"out_dir": str(out_dir), "names": list(names), "phase": "writing",
+                        "fresh": not out_dir.exists()}
+        _write_marker(stage, info)
+        (stage / "new").mkdir()
+        (stage / "old").mkdir()
+    except BaseException:  # Ctrl-C too: a half-made staging folder is nobody's
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return stage, info
+
+
+def _rollback(stage: Path, out_dir: Path, names: Sequence[str]) -> None:
+    """Undo a swap, whole or partial, from what the staging folder holds: a name missing
+    from ``new`` was moved in (moved back out), one in ``old`` was moved aside (moved
+    back). Raises OSError when a step cannot be undone."""
+    for name in reversed(list(names)):
+        dst, new, old = out_dir / name, stage / "new" / name, stage / "old" / name
+        if not os.path.lexists(new) and os.path.lexists(dst):
+            dst.rename(new)
+        if os.path.lexists(old):
+            old.rename(dst)
+
+
+def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
+    """Move the staged entries into ``out_dir``, all or none (see module docs)."""
+    names = info["names"]
+    missing = [n for n in names if not os.path.lexists(stage / "new" / n)]
+    if missing:
+        raise OutputError(f"the run wrote no {missing}: nothing was changed in {out_dir}")
+    _write_marker(stage, info | {"phase": "swapping"})
+    if info["fresh"]:
+        (stage / "new").rename(out_dir)  # one step: the folder appears whole
+        return
+    name = ""
+    try:
+        for name in names:
+            if os.path.lexists(out_dir / name):
+                (out_dir / name).rename(stage / "old" / name)
+            (stage / "new" / name).rename(out_dir / name)
+    except BaseException as e:  # Ctrl-C too: never leave the folder half swapped
+        try:
+            _rollback(stage, out_dir, names)
+        except OSError as e2:
+            raise OutputError(
+                f"could not replace {out_dir / name} ({e}), nor put back what was moved "
+                f"({e2}): the previous outputs are in {stage / 'old'}; move them back into "
+                f"{out_dir}") from e
+        if not isinstance(e, OSError):
+            raise
+        raise OutputError(
+            f"could not replace {out_dir / name} ({e.strerror}): is it open in another "
+            f"program (Excel locks an open workbook) or read-only? Close it and run again, "
+            f"{_FIX_OTHER}. Nothing was changed: {out_dir} holds its previous outputs"
+        ) from e
+
+
+def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], object]]
+                     ) -> list[Path]:
+    """Write files (or folders) into ``out_dir`` all or nothing.
+
+    ``files`` maps each output name to a function writing it to the path it is given
+    (inside a staging folder next to ``out_dir``), called in order. Only when every one
+    has succeeded are they swapped into ``out_dir`` (see module docs); on any failure
+    ``out_dir`` is left as it was and the staging folder removed. Holds the folder's
+    lock (:func:`output_lock`) and first cleans up after killed runs
+    (:func:`clean_stale`).
+
+    Raises
+    ------
+    geo.errors.OutputError
+        The folder is in use by another run, is a file, or an old entry cannot be
+        replaced (the message names it; nothing was changed).
+    """
+    out = Path(out_dir).resolve()
+    with output_lock(out):
+        clean_stale(out)
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out} is a file, not a folder: {_FIX_OTHER}")
+        try:
+            stage, info = _new_stage(out, list(files))
+        except OSError as e:
+            raise _unwritable(out.parent, e) from e
+        try:
+            for name, write in files.items():
+                write(stage / "new" / name)
+            _swap(stage, out, info)
+            _write_marker(stage, info | {"phase": "done"})
+        except BaseException:
+            # kept only when old entries could not be put back (the error says where)
+            if not any((stage / "old").iterdir()):
+                shutil.rmtree(stage, ignore_errors=True)
+            raise
+        shutil.rmtree(stage, ignore_errors=True)
+    return [Path(out_dir) / name for name in files]
+
+
+# --------------------------------------------------------------------------- stale runs
+
+
+def _read_marker(stage: Path) -> dict[str, Any]:
+    try:
+        info = json.loads((stage / _MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _recover(stage: Path, out_dir: Path, info: Mapping[str, Any]) -> str:
+    """Clean up after a dead run's staging folder; what was done, in words."""
+    phase = info.get("phase")
+    undone = phase == "swapping" and not info.get("fresh")
+    if undone:
+        _rollback(stage, out_dir, info.get("names", []))
+    shutil.rmtree(stage)
+    what = "undid its half-done swap and removed" if undone else "removed"
+    return f"an interrupted run into {out_dir} ({_who(info)}): {what} its staging folder"
+
+
+def clean_stale(out_dir: str | Path) -> list[str]:
+    """Remove the staging folders that killed runs left beside ``out_dir``.
+
+    A folder whose process is gone (same host) is removed, after undoing a swap it left
+    half done; others (a live process, another host, no marker: e.g. from an older
+    version) are left. Returns a sentence per folder, for the run summary.
+    """
+    out = Path(out_dir).resolve()
+    notes = []
+    for stage in sorted(out.parent.glob(f".{out.name}.staging-*")):
+        info = _read_marker(stage)
+        if info and info.get("pid") == os.getpid() and info.get("host") == socket.gethostname():
+            continue
+        alive = _alive(info) if info else None
+        if alive is False:
+            try:
+                notes.append(_recover(stage, out, info))
+            except OSError as e:
+                notes.append(f"could not clean up {stage} ({e}): the previous outputs may be "
+                             f"in its 'old' folder; move them back into {out} and delete it")
+        else:
+            whose = _who(info) if info else "no marker: an older geo version or another tool"
+            notes.append(f"{stage} was left by another run ({whose}) and is kept: delete it "
+                         f"if no geo run is writing to {out}")
+    for note in notes:
+        log.warning(note)
+    return notes
+
+
+# --------------------------------------------------------------------------- preflight
+
+
+def folder_bytes(path: str | Path) -> int:
+    """Bytes of the files under ``path`` (0 when it does not exist)."""
+    p = Path(path)
+    if p.is_file():
+        return p.stat().st_size
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else 0
+
+
+def _existing_ancestor(p: Path) -> Path:
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def preflight(out_dir: str | Path, need_bytes: int | None = None,
+              names: Sequence[str] = ()) -> list[str]:
+    """Check, before computing, that a run can write ``out_dir``.
+
+    Checks that no other run holds the folder, that the folder (or the nearest existing
+    folder above it) is a writable folder, that entries the run will replace can be
+    replaced (on Windows: not open in another program), and that the disk has
+    ``need_bytes`` free (default: twice what the folder holds now, at least
+    :data:`geo.settings.OUTPUT_MIN_FREE_BYTES`: staged files sit beside the old ones until
+    the swap). Cleans up after killed runs (:func:`clean_stale`) and returns its notes.
+
+    Raises
+    ------
+    geo.errors.OutputError
+        Naming the problem and the fix.
+    """
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder: {_FIX_OTHER}")
+    base = _existing_ancestor(out.parent)  # where the staging folder and the lock go
+    _probe(base, out)
+    with output_lock(out):
+        notes = clean_stale(out)
+        if os.name == "nt":
+            _check_replaceable(out, names)
+    need = need_bytes if need_bytes is not None else max(
+        2 * folder_bytes(out), settings.OUTPUT_MIN_FREE_BYTES)
+    free = shutil.disk_usage(base).free
+    if free < need:
+        raise OutputError(f"{base} has {free / 1e6:,.0f} MB free, the outputs need about "
+                          f"{need / 1e6:,.0f} MB: free some space, {_FIX_OTHER}")
+    return notes
+
+
+def _probe(base: Path, out: Path) -> None:
+    """Create and remove a file in ``base`` (and in ``out`` when it exists: old entries
+    are renamed out of it)."""
+    for folder in {base, out} if out.is_dir() else {base}:
+        try:
+            fd, name = tempfile.mkstemp(prefix=".geo-probe-", dir=folder)
+            os.close(fd)
+            Path(name).unlink()
+        except OSError as e:
+            raise _unwritable(folder, e) from e
+
+
+def _check_replaceable(out: Path, names: Sequence[str]) -> None:
+    for name in names:
+        p = out / name
+        if p.is_file():
+            try:
+                with p.open("r+b"):
+                    pass
+            except OSError as e:
+                raise OutputError(f"{p} cannot be replaced ({e.strerror}): is it open in "
+                                  f"another program (Excel)? Close it, {_FIX_OTHER}") from e
