@@ -18,7 +18,7 @@ from pathlib import Path
 
 from geo import __version__
 from geo.cli import network, planning
-from geo.cli.text import out, progress, table
+from geo.cli.text import out, output_folder, progress, table
 from geo.errors import GeoError
 
 __all__ = ["DEMO_OUT", "DEMO_STUDY", "Formatter", "main", "parser"]
@@ -128,9 +128,10 @@ def _run(args: argparse.Namespace) -> int:
     from geo.study import run_study
 
     study = DEMO_STUDY if args.command == "demo" else args.study
-    result = run_study(study, progress=progress)
-    progress("write outputs")
-    write_outputs(result, args.out)
+    with output_folder(args.out, OUTPUT_FILES):
+        result = run_study(study, progress=progress)
+        progress("write outputs")
+        write_outputs(result, args.out)
     out(result.study.title)
     for fact in result.facts:
         out(f"  {fact}")

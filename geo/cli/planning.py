@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo import settings
-from geo.cli.text import frame_table, out, progress
+from geo.cli.text import frame_table, out, output_folder, progress
 from geo.errors import InputFileError
 
 if TYPE_CHECKING:
@@ -108,17 +108,18 @@ def computed_study(path: Path) -> ComputedStudy:
 
 def run_site(args: argparse.Namespace) -> int:
     """``geo site``."""
-    from geo.outputs.planning import siting_lines, write_siting
+    from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
-    run = site(
-        computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
-        candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
-        minutes=args.minutes, target_share=args.target, method=args.method,
-        time_limit_s=args.time_limit, capacity_col=args.capacity_col,
-        people_per_unit=args.people_per_unit,
-    )
-    write_siting(run, args.out)
+    with output_folder(args.out, SITING_FILES):
+        run = site(
+            computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
+            candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
+            minutes=args.minutes, target_share=args.target, method=args.method,
+            time_limit_s=args.time_limit, capacity_col=args.capacity_col,
+            people_per_unit=args.people_per_unit,
+        )
+        write_siting(run, args.out)
     for line in siting_lines(run)[:6]:
         out(line)
     out(frame_table(run.table, "Chosen sites"))
@@ -128,13 +129,14 @@ def run_site(args: argparse.Namespace) -> int:
 
 def run_designate(args: argparse.Namespace) -> int:
     """``geo designate``."""
-    from geo.outputs.planning import write_designation
+    from geo.outputs.planning import DESIGNATION_FILES, write_designation
     from geo.planning.sites import designate
 
-    run = designate(computed_study(args.study), from_types=args.from_types, role=args.role,
-                    k=args.k, minutes=args.minutes, standard=args.standard,
-                    time_limit_s=args.time_limit)
-    write_designation(run, args.out)
+    with output_folder(args.out, DESIGNATION_FILES):
+        run = designate(computed_study(args.study), from_types=args.from_types, role=args.role,
+                        k=args.k, minutes=args.minutes, standard=args.standard,
+                        time_limit_s=args.time_limit)
+        write_designation(run, args.out)
     out(frame_table(run.table, f"{args.role}: chosen facilities"))
     out(frame_table(run.summary, "Population within reach of a base"))
     out(f"Wrote to {args.out}")
@@ -143,11 +145,12 @@ def run_designate(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """``geo compare``."""
-    from geo.outputs.planning import write_comparison
+    from geo.outputs.planning import COMPARISON_FILES, write_comparison
     from geo.planning.compare import compare
 
-    comp = compare(computed_study(args.study), args.scenario)
-    write_comparison(comp, args.out)
+    with output_folder(args.out, COMPARISON_FILES):
+        comp = compare(computed_study(args.study), args.scenario)
+        write_comparison(comp, args.out)
     for n in comp.applied.notes:
         out(f"- {n}")
     out(frame_table(comp.applied.changes[["project", "action", "id", "detail"]],

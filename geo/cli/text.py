@@ -6,14 +6,16 @@ Nothing here interprets user text: names, ids and messages are printed as they a
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-__all__ = ["fmt", "frame_table", "out", "progress", "table", "width"]
+__all__ = ["fmt", "frame_table", "out", "output_folder", "progress", "table", "width"]
 
 
 def width(text: str) -> int:
@@ -56,3 +58,16 @@ def out(text: str = "", stream: TextIO | None = None) -> None:
 def progress(stage: str) -> None:
     """A stage of a long computation, on stderr (stdout keeps only results)."""
     print(f"... {stage}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def output_folder(folder: Path, names: Sequence[str]) -> Iterator[None]:
+    """Hold ``folder`` for a command that will write ``names`` into it: checked before
+    any computing (writable, free space, no other run: :func:`geo.outputs.folder.preflight`)
+    and locked until the command ends, so a second run into it stops at once."""
+    from geo.outputs.folder import output_lock, preflight
+
+    with output_lock(folder):
+        for note in preflight(folder, names=names):
+            progress(note)
+        yield

@@ -22,7 +22,16 @@ if TYPE_CHECKING:
     from geo.planning.compare import Comparison
     from geo.planning.sites import DesignationRun, SitingRun
 
-__all__ = ["write_comparison", "write_designation", "write_siting"]
+__all__ = ["COMPARISON_FILES", "DESIGNATION_FILES", "SITING_FILES", "write_comparison",
+           "write_designation", "write_siting"]
+
+
+#: what each planning command writes (the CLI checks the folder for these before computing)
+SITING_FILES = ("siting.csv", "siting.xlsx", "siting_map.html", "siting_summary.txt")
+DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.xlsx",
+                     "designation_map.html", "designation_summary.txt")
+COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
+                    "comparison_map.html", "comparison_summary.txt")
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:

@@ -145,3 +145,22 @@ def test_every_command_has_help_for_every_option() -> None:
             elif a.dest != "help":
                 assert a.help, f"{name}: {a.option_strings or a.dest} has no help text"
     walk(parser(), "geo")
+
+
+def test_a_second_run_into_a_busy_folder_stops_before_computing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom geo.outputs.folder import output_lock\n"
+         "with output_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)\n",
+         str(out)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        assert main(["run", str(ROOT / "analysis" / "luzhai.toml"), "--out", str(out)]) == 2
+        assert time.monotonic() - t0 < 30  # refused at once, not after the whole study
+        err = capsys.readouterr().err
+        assert "another geo run is writing" in err and f"pid {holder.pid}" in err
+    finally:
+        holder.kill()
+        holder.wait()

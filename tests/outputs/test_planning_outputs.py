@@ -229,3 +229,12 @@ def test_siting_workbook(planning: dict[str, Any]) -> None:
     assert sum(r[4] for _, r in rows[:-1]) == pytest.approx(total[4], abs=0.5)
     for i, r in rows[:-1]:
         assert (ws.cell(i, 1).fill.fgColor.rgb == RED) is (r[8] == "未达标")
+
+
+def test_each_planning_folder_holds_exactly_its_declared_files(planning: dict[str, Any]) -> None:
+    from geo.outputs.planning import COMPARISON_FILES, DESIGNATION_FILES, SITING_FILES
+
+    base = planning["dir"]
+    for folder, names in (("site", SITING_FILES), ("ems", DESIGNATION_FILES),
+                          ("planned", COMPARISON_FILES)):
+        assert sorted(p.name for p in (base / folder).iterdir()) == sorted(names)
