@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CensusError",
+    "CheckError",
     "ColumnError",
     "CoordinateError",
     "DuplicateIdError",
@@ -94,3 +95,9 @@ class CensusError(GeoError):
 
 class WhatIfError(GeoError):
     """A what-if edit names an unknown facility or type, or cannot be applied."""
+
+
+class CheckError(GeoError):
+    """Input checks measured something that would make the answer wrong: every check that
+    stops is listed with its numbers and the fix (or the ``[checks] accept`` key that lets
+    the run go on and states it in the outputs)."""

@@ -38,7 +38,9 @@ def read_area(study: Study) -> gpd.GeoDataFrame:
     gdf = io.read_boundaries(a.boundary, layer=a.layer, crs=a.crs, encoding=a.encoding)
     out = gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
                            crs=4326)
-    out.attrs["notes"] = list(gdf.attrs.get("notes", []))  # what reading it did, stated
+    out.attrs.update({k: gdf.attrs.get(k) for k in ("source", "input_crs", "encoding")},
+                     features=len(gdf),
+                     notes=list(gdf.attrs.get("notes", [])))  # what reading it did, stated
     return out
 
 
@@ -126,9 +128,14 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
             "township file has none: name its code column ([townships] code_col or "
             "seat_code_col), or join by name with [population] table_key")
     zone_key, table_key = ("code", p.code_col) if p.code_col else ("township", p.table_key)
+    # one point-in-polygon rule: the table's counts go to the points the run labelled with
+    # each township, so every township's population equals its table row exactly
+    position = {str(n): i for i, n in enumerate(polys["township"])}
+    zone_of = [position.get(str(n), -1) for n in demand["township"]]
     out = population.from_zone_table(demand, polys, table, zone_key=zone_key,
-                                     table_key=table_key, count_col=p.count_col)
+                                     table_key=table_key, count_col=p.count_col, zone_of=zone_of)
     out["township"] = demand["township"].to_numpy()
+    out.attrs["notes"] = list(table.attrs.get("notes", []))  # e.g. its detected encoding
     got = float(out["population"].sum())
     if p.total is not None and abs(got - p.total) > 0.5:
         raise StudyError(

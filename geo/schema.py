@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo.checks import ACCEPTABLE
 from geo.crs import input_system
 from geo.errors import CoordinateError, InputFileError, StudyError
 
@@ -32,6 +33,7 @@ __all__ = [
     "STANDARD_FIELDS",
     "AccessSection",
     "AreaSection",
+    "ChecksSection",
     "FacilitiesSection",
     "PopulationSection",
     "RoadsSection",
@@ -258,6 +260,17 @@ class PopulationSection:
 
 
 @dataclass(frozen=True)
+class ChecksSection:
+    """``[checks]``: input checks that stop a run, accepted explicitly."""
+
+    accept: tuple[str, ...] = opt((), "checks whose stop this study accepts, each then stated "
+                                  "in the outputs: road_coverage (many people over 5 km from "
+                                  "a road), road_extent (people beyond 20 km of any road), "
+                                  "township_gaps, township_overlaps (`geo check STUDY` shows "
+                                  "every check)", choices=tuple(ACCEPTABLE))
+
+
+@dataclass(frozen=True)
 class StandardsSection:
     """``[standards]``: which planning standards to check."""
 
@@ -273,7 +286,7 @@ class StandardsSection:
 SECTIONS: dict[str, type] = {
     "study": StudySection, "area": AreaSection, "facilities": FacilitiesSection,
     "townships": TownshipsSection, "roads": RoadsSection, "access": AccessSection,
-    "population": PopulationSection, "standards": StandardsSection,
+    "population": PopulationSection, "standards": StandardsSection, "checks": ChecksSection,
 }
 _MANDATORY = ("area", "facilities", "townships", "roads", "standards")
 
@@ -299,6 +312,7 @@ class Study:
     access: AccessSection
     population: PopulationSection
     standards: StandardsSection
+    checks: ChecksSection
 
     @property
     def name(self) -> str:

@@ -63,6 +63,8 @@ class NetworkReport:
     segments: int = 0
     km: float = 0.0
     source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
+    #: how the road file was read (conversions, detected encodings), for the outputs
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Plain-language lines for the run summary."""
