@@ -33,6 +33,7 @@ __all__ = [
     "Check",
     "accept",
     "crs_plausibility",
+    "from_record",
     "raise_stops",
     "road_coverage",
     "stated",
@@ -91,6 +92,20 @@ class Check:
         if self.accepted:
             return f"! {self.title}: {self.message} (accepted: [checks] accept)"
         return f"{_SYMBOL[self.status]} {self.title}: {self.text}"
+
+
+    def record(self) -> str:
+        """The check as one tab-separated line (results.gpkg metadata); :func:`from_record`
+        reads it back (without the numbers)."""
+        parts = (self.key, self.status, "accepted" if self.accepted else "", self.title,
+                 self.message, self.fix)
+        return "\t".join(p.replace("\t", " ") for p in parts)
+
+
+def from_record(text: str) -> Check:
+    """A :class:`Check` from :meth:`Check.record`."""
+    key, status, accepted, title, message, fix = (text.split("\t") + [""] * 6)[:6]
+    return Check(key, title, status, message, accepted=accepted == "accepted", fix=fix)
 
 
 def accept(checks: Iterable[Check], keys: Iterable[str]) -> list[Check]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import geopandas as gpd
 
 from geo import io, population
-from geo.errors import StudyError
+from geo._frames import NAME_COLUMNS, find_optional
+from geo.errors import ColumnError, StudyError
 from geo.network.sources import RoadOptions
 from geo.schema import Study
 from geo.standards import StandardSet, load_standards
@@ -53,8 +54,17 @@ def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) ->
         type_map=f.type_map, study_area=area, outside=f.outside,  # type: ignore[arg-type]
     )
     known.check_facility_types(fac["type"])
-    if "name" not in fac.columns:
+    col = find_optional(fac.columns, f.name_col, NAME_COLUMNS)
+    if f.name_col is not None and col is None:
+        raise ColumnError(f"{f.path.name} has no column {f.name_col!r} of facility names; its "
+                          f"columns are {[str(c) for c in fac.columns]}: fix [facilities] "
+                          "name_col, or remove it to use the ids as names")
+    if col is None:
         fac["name"] = fac["id"]
+    elif col != "name":
+        if "name" in fac.columns:
+            fac = fac.rename(columns={"name": "name_original"})
+        fac["name"] = fac[col].where(fac[col].notna(), fac["id"]).astype(str)
     return fac
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
     "ROAD_GAP_MAX_SHARE",
+    "SITING_TIE_PEOPLE",
     "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
     "SOLVER_TIME_LIMIT_S",
@@ -124,6 +125,11 @@ CANDIDATE_SPACING_M: Final = 2000.0
 # Siting: time limit of an exact solve (seconds); on the limit the best solution, bound
 # and gap are reported.
 SOLVER_TIME_LIMIT_S: Final = 300.0
+
+# Siting: two answers whose covered population differs by at most this many people are
+# equal (people are whole; the tables show tenths): swaps within it are equal optima,
+# which the siting notes count.
+SITING_TIE_PEOPLE: Final = 0.5
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0

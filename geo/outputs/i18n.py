@@ -83,6 +83,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "p90": ("90%人口出行时间（分钟）", "90th percentile (min)"),
     "worst_township": ("覆盖最差的乡镇", "Worst-served township"),
     "failing": ("未达标乡镇数", "Townships below target"),
+    "none_below": ("无未达标乡镇", "no township below target"),
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
