@@ -217,8 +217,8 @@ def township_layer(
     gap = _polygonal(shapely.difference(a, shapely.union_all(geoms)))
     real_gap = _opened(gap, w)
     pieces = [p for p in shapely.get_parts(real_gap) if p.area > 0]
-    around = [", ".join(n for n, g in zip(names, geoms, strict=True)
-                        if g.distance(p) <= 2 * w) or "no township" for p in pieces]
+    around = [_neighbours(names, geoms, shapely.intersection(gap, p.buffer(w)), w)
+              for p in pieces]
     gap_parts = [(f"{p.area / 1e6:,.1f} km² next to {near}", p.area / 1e6, _people(pts, pop, p))
                  for p, near in zip(pieces, around, strict=True)]
     overlaps = []
@@ -244,6 +244,15 @@ def township_layer(
     ]
 
 
+def _neighbours(names: Sequence[str], geoms: npt.NDArray[np.object_], piece: BaseGeometry,
+                min_m: float) -> str:
+    """Townships sharing at least ``min_m`` of border with ``piece`` (not a corner)."""
+    edge = piece.boundary
+    near = [n for n, g in zip(names, geoms, strict=True)
+            if shapely.intersection(edge, g.buffer(1.0)).length >= min_m]
+    return ", ".join(near) or "no township"
+
+
 def _layer_check(key: str, title: str, parts: Sequence[tuple[str, float, float]],
                  sliver_m2: float, what: str, fix: str, then: str) -> Check:
     """One gap or overlap check from its pieces (text, km², people)."""
@@ -255,7 +264,8 @@ def _layer_check(key: str, title: str, parts: Sequence[tuple[str, float, float]]
               f"{2 * settings.TOWNSHIP_SLIVER_M:g} m left aside (digitising)"
               if sliver_m2 > 1.0 else "")
     if area >= settings.TOWNSHIP_GAP_MIN_KM2:
-        listed = "; ".join(f"{t} (about {p:,.0f} people)" for t, _, p in parts)
+        listed = "; ".join(t if np.isnan(p) else f"{t} (about {p:,.0f} people)"
+                           for t, _, p in parts)
         return Check(key, title, "stop", f"{what}: {listed}; {then}", nums,
                      fix=f'{fix}, or accept it with [checks] accept = ["{key}"] (stated in '
                      "the outputs)")

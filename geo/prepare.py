@@ -173,13 +173,18 @@ class Preparation:
 
     # ---------------------------------------------------------------- checks
     def township_checks(self) -> None:
-        """Gaps and overlaps of official township polygons."""
+        """Gaps and overlaps of official township polygons (people unknown when the
+        population could not be joined: ``geo check`` still measures the areas)."""
         if self.study.townships.boundaries is None:
             return
-        d = self.demand
-        self.checks += checks.township_layer(self.area, self.townships.polygons, d,
-                                             d["population"].to_numpy(dtype=float),
-                                             self.networks["drive"].crs)
+        points = self.__dict__.get("demand")  # computed: geo check runs it first
+        if points is None:
+            points = self.grid[2]
+            people = np.full(len(points), np.nan)
+        else:
+            people = points["population"].to_numpy(dtype=float)
+        self.checks += checks.township_layer(self.area, self.townships.polygons, points,
+                                             people, self.networks["drive"].crs)
 
     def road_checks(self) -> None:
         """How far people live from a usable road (the drive network's access legs)."""
@@ -336,7 +341,7 @@ _STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("grid", "demand grid", ("area",)),
     ("townships", "townships", ("grid", "networks")),
     ("demand", "population", ("townships",)),
-    ("township_checks", "township polygons", ("demand",)),
+    ("township_checks", "township polygons", ("townships",)),
     ("road_checks", "road coverage", ("demand", "networks")),
     ("crs_checks", "coordinate systems", ("facilities", "townships")),
 )

@@ -122,8 +122,11 @@ def _hint_zh(role: str) -> str:
 
 def _vector(p: Path) -> list[Found]:
     out = []
+    enc = shapefile_encoding(p) if p.suffix.lower() == ".shp" else None
+    options = {} if enc is None else {"encoding": enc.codec}
     for layer in [str(n) for n in pyogrio.list_layers(p)[:, 0]]:
-        info = pyogrio.read_info(p, layer=layer if p.suffix.lower() == ".gpkg" else None)
+        info = pyogrio.read_info(p, layer=layer if p.suffix.lower() == ".gpkg" else None,
+                                 **options)
         kind = str(info["geometry_type"] or "").replace("Multi", "").replace(" Z", "")
         cols = pd.Index([str(c) for c in info["fields"]])
         n = int(info["features"])

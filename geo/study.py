@@ -267,7 +267,7 @@ def run_study(study: str | Path | Study,
                                     exclude_classes=cfg.access.snap_exclude))
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
-    read_notes = io.input_notes(area, fac, demand, polys, *(
+    read_notes = io.input_notes(area, prep.facilities, demand, polys, *(
         [towns.seats] if towns.seats is not None else []))
     read_notes += [n for n in nets["drive"].report.notes if n not in read_notes]
     return ComputedStudy(
