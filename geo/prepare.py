@@ -144,10 +144,11 @@ class Preparation:
         with self._stage("township areas"):
             towns = _townships(self.study, *self.grid, self.networks)
         polys = towns.polygons
-        how = towns.note or f"official polygons from {self.study.townships.boundaries}"
+        how = (towns.note.split(":")[0] if towns.note
+               else _read_line(polys, "official polygons"))
         self.checks.append(Check("townships", "townships", "ok",
                                  f"{len(polys)} townships: {', '.join(polys['township'])} "
-                                 f"({how.split(':')[0]})"))
+                                 f"({how})"))
         if towns.seats is not None and self.study.townships.boundaries is not None:
             self.checks.append(checks.township_names(
                 ("the township polygons", list(polys["township"])),

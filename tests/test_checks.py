@@ -3,6 +3,7 @@ point-in-polygon rule, and the checks wired into run_study and `geo check`."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -250,7 +251,7 @@ def test_table_populations_equal_the_table_with_shared_edges(tmp_path: Path) -> 
     g = np.floor(x0 / 500) * 500 + 250  # the x of the 500 m grid's demand points
     cuts = [x0 - 1, g + 50 * 500, g + 80 * 500, x1 + 1]  # edges through demand points
     strips = [box(a, y0 - 1, b, y1 + 1).intersection(area.union_all())
-              for a, b in zip(cuts, cuts[1:], strict=False)]
+              for a, b in itertools.pairwise(cuts)]
     gpd.GeoDataFrame({"name": ["西乡", "中镇", "东乡"]}, geometry=strips, crs=UTM).to_file(
         folder / "towns.gpkg")
     counts = {"西乡": 123_457, "中镇": 98_765, "东乡": 115_076}

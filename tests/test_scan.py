@@ -13,8 +13,8 @@ from pyproj import Transformer
 
 from geo.errors import StudyError
 from geo.gauss_kruger import detect
-from geo.schema import load_study
 from geo.scan import init_study, scan_folder
+from geo.schema import load_study
 from tests.conftest import DATA
 
 SEATS = pd.read_csv(DATA / "boundaries" / "luzhai_township_seats.csv")
