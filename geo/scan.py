@@ -194,9 +194,14 @@ def _point_columns(cols: pd.Index, role: str) -> dict[str, object]:
 # --------------------------------------------------------------------------- tables
 
 
+#: lon/lat columns named after their system (the readers find these for that crs)
+_NAMED = tuple(((f"{k}_lon", f"{k}_lng"), (f"{k}_lat",)) for k in ("wgs84", "gcj02", "bd09"))
+
+
 def _coordinates(frame: pd.DataFrame) -> tuple[str, str] | None:
-    """The coordinate columns of a table, lon/lat names first, then x/y."""
-    for xs, ys in ((_LON_NAMES, _LAT_NAMES), (_X_NAMES, _Y_NAMES)):
+    """The coordinate columns of a table: plain lon/lat names, then ones named after their
+    system (wgs84_lon before gcj02_lon and bd09_lon), then x/y."""
+    for xs, ys in ((_LON_NAMES, _LAT_NAMES), *_NAMED, (_X_NAMES, _Y_NAMES)):
         x, y = find_optional(frame.columns, None, xs), find_optional(frame.columns, None, ys)
         if x is not None and y is not None and x != y:
             return x, y
@@ -350,9 +355,11 @@ def _value(v: object) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
-    import os
-
-    return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+    """``path`` relative to the study file's folder when inside it, else absolute."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def _section(name: str, head: Sequence[tuple[str, str]], f: Found | None,

@@ -76,7 +76,12 @@ def test_scan_ranks_road_sources_and_skips_unreadable_files(tmp_path: Path) -> N
     (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
     boundary = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
     boundary.to_file(tmp_path / "县界.geojson")
+    SEATS.to_csv(tmp_path / "seats.csv", index=False)  # gcj02_lon/lat and wgs84_lon/lat
     scan = scan_folder(tmp_path)
+    seats = scan.best("seats")
+    assert seats is not None and seats.options == {
+        "seat_name_col": "township", "seat_crs": "wgs84", "seat_lon_col": "wgs84_lon",
+        "seat_lat_col": "wgs84_lat"}
     assert scan.best("roads").path.name == "guangxi.npz"  # a cache first: no rebuild
     assert [p.name for p, _ in scan.skipped] == ["broken.xlsx"]
     assert scan.best("area").path.name == "县界.geojson"
