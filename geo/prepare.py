@@ -13,6 +13,7 @@ so one call reports every independent problem.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,8 +81,6 @@ class Preparation:
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
-        import time
-
         if self.progress and name not in self.times:
             self.progress(name)
         t0 = time.perf_counter()

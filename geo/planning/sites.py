@@ -28,6 +28,7 @@ from geo.siting.alternatives import equal_swaps
 from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
 from geo.standards import Standard
 from geo.study import ComputedStudy
+from geo.townships import assign_to_polygons
 
 __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
 
@@ -95,11 +96,9 @@ def build_problem(
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
-    crs = result.networks["drive"].crs
-    pts = gpd.GeoDataFrame(geometry=sites.geometry.to_crs(crs).to_numpy(), crs=crs)
-    polys = result.townships[["township", "geometry"]].to_crs(crs)
-    hit = gpd.sjoin_nearest(pts, polys, how="left").groupby(level=0)["township"].first()
-    return [str(hit.get(i, "")) for i in range(len(sites))]
+    """The township of each site, by the rule that puts every place in a township."""
+    names, _ = assign_to_polygons(sites, result.townships, result.networks["drive"].crs)
+    return [str(n) for n in names]
 
 
 def _table(run_like: tuple[ComputedStudy, gpd.GeoDataFrame, SitingResult]) -> pd.DataFrame:
