@@ -12,6 +12,7 @@ import logging
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
@@ -20,7 +21,7 @@ from geo._frames import find_column, names, numeric, offenders
 from geo.crs import InputSystem, system_to_wgs84
 from geo.errors import ColumnError, CoordinateError
 
-__all__ = ["coordinate_columns", "make_points"]
+__all__ = ["conversion_note", "coordinate_columns", "make_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ def make_points(
 ) -> gpd.GeoDataFrame:
     """WGS84 points from raw coordinates, refusing missing, swapped and implausible values.
 
-    ``attrs["crs_note"]`` of the result says what the conversion rests on ('' if nothing).
+    ``attrs["crs_note"]`` of the result says what the conversion rests on ('' if nothing),
+    ``attrs["conversion_note"]`` what the conversion did ('' for WGS84 input).
     """
     a, b = numeric(raw[0]), numeric(raw[1])
     bad = ~(np.isfinite(a) & np.isfinite(b))
@@ -136,6 +138,7 @@ def make_points(
                            pd.Series(lat, index=frame.index), cols, system, raw)
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     gdf.attrs["crs_note"] = note
+    gdf.attrs["conversion_note"] = conversion_note(system, a.to_numpy(), b.to_numpy(), lon, lat)
     return gdf
 
 
@@ -208,3 +211,32 @@ def _check_area_of_use(
             f"lie where {system.label} is used{where}; check the crs option and the "
             "coordinate columns"
         )
+
+
+_SHIFTED = {"gcj02": "GCJ-02 (AMap, Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def conversion_note(system: InputSystem, a: npt.ArrayLike, b: npt.ArrayLike,
+                    lon: npt.ArrayLike, lat: npt.ArrayLike) -> str:
+    """What converting ``len(a)`` positions from ``system`` to WGS84 did, for the outputs
+    ('' for WGS84): for GCJ-02/BD-09 how far the positions moved."""
+    n = len(np.asarray(a))
+    if system.name in ("wgs84", "cgcs2000") or n == 0:  # cgcs2000: CGCS2000_NOTE says it
+        return ""
+    if system.name in _SHIFTED:
+        moved = _metres(np.asarray(a, float), np.asarray(b, float), np.asarray(lon, float),
+                        np.asarray(lat, float))
+        return (f"{n} positions converted from {_SHIFTED[system.name]} to WGS84 (moved "
+                f"{moved.min():,.0f}–{moved.max():,.0f} m, median {np.median(moved):,.0f} m)")
+    what = "x/y" if system.projected else "lon/lat"
+    return f"{n} positions converted from {system.label} {what} to WGS84 lon/lat"
+
+
+def _metres(lon0: npt.NDArray[np.float64], lat0: npt.NDArray[np.float64],
+            lon1: npt.NDArray[np.float64], lat1: npt.NDArray[np.float64]
+            ) -> npt.NDArray[np.float64]:
+    """Great-circle metres between two sets of lon/lat points (haversine)."""
+    p0, p1 = np.radians(lat0), np.radians(lat1)
+    h = (np.sin((p1 - p0) / 2) ** 2
+         + np.cos(p0) * np.cos(p1) * np.sin(np.radians(lon1 - lon0) / 2) ** 2)
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

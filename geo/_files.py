@@ -138,6 +138,9 @@ def load_layer(
         geoms = shapely.transform(np.asarray(gdf.geometry.array), convert)
         gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs="EPSG:4326")
         logger.info("%s: converted every vertex from %s to WGS84", src, key)
+        label = "GCJ-02 (AMap, Tencent)" if key == "gcj02" else "BD-09 (Baidu)"
+        read = read.with_notes([f"{src.name}: every vertex of its {len(gdf)} {what} converted "
+                                f"from {label} to WGS84"])
     return gdf, replace(read, encoding=enc)
 
 
@@ -235,7 +238,10 @@ def layer_lonlat(
     out = gdf.copy()
     out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs="EPSG:4326")
     out = out.set_crs("EPSG:4326", allow_override=True)
-    return out, Read(left, left.name if shifted else values.name, notes=tuple(notes[:1]))
+    what = "x/y" if file_crs.is_projected else "lon/lat"
+    done = f"{src.name}: {len(gdf)} features converted from {values.label} {what} to WGS84"
+    return out, Read(left, left.name if shifted else values.name,
+                     notes=(done, *[n for n in notes[:1] if n]))
 
 
 def check_layer_zone(gdf: gpd.GeoDataFrame, zone: gauss_kruger.GKZone, src: Path) -> None:

@@ -10,6 +10,8 @@ from geo.errors import ColumnError
 
 ROW = "__row__"  # private column: how messages name a row ("row 5", "facility 'LZ-T03'")
 MAX_LISTED = 10
+#: facility name columns found without ``[facilities] name_col``, in order
+NAME_COLUMNS = ("name", "名称", "机构名称", "单位名称", "医疗机构名称", "医院名称", "机构名")
 
 
 def offenders(frame: pd.DataFrame, mask: pd.Series, details: pd.Series | None = None) -> str:

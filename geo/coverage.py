@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -12,7 +13,12 @@ import pandas as pd
 from geo.bands import _union
 from geo.standards import Standard
 
-__all__ = ["COLUMNS", "county_summary", "coverage_table", "covered_areas", "weighted_quantile"]
+__all__ = ["COLUMNS", "NONE_BELOW", "county_summary", "coverage_table", "covered_areas",
+           "weighted_quantile", "worst_served"]
+
+#: what the summary says instead of a worst-served township when every township meets the
+#: target (naming the lowest one would read as a failure)
+NONE_BELOW = "no township below target"
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -108,7 +114,12 @@ def county_summary(
     table: pd.DataFrame,
     area_name: str,
 ) -> pd.DataFrame:
-    """Study-wide row per standard, plus the worst-served township and how many fail."""
+    """Study-wide row per standard, plus the worst-served township and how many fail.
+
+    The worst-served township is the one with the lowest covered share among those below
+    the target: when every township meets the target there is none (``worst_township``
+    empty, see :func:`worst_served`).
+    """
     pop = np.asarray(population, dtype=float)
     rows = []
     for std in standards:
@@ -116,18 +127,31 @@ def county_summary(
         m = minutes.get(std.name, np.full(len(pop), np.nan))
         row = _row(area_name, std, m, pop, note)
         sub = table[(table["standard"] == std.name) & table["covered_share"].notna()]
-        if len(sub):
-            worst = sub.sort_values(["covered_share", "median_minutes"],
-                                    ascending=[True, False]).iloc[0]
+        failing = sub[~sub["meets_target"].astype(bool)]
+        if len(failing):
+            worst = failing.sort_values(["covered_share", "median_minutes"],
+                                        ascending=[True, False]).iloc[0]
             row["worst_township"] = worst["township"]
             row["worst_township_share"] = worst["covered_share"]
-            row["townships_failing"] = int((~sub["meets_target"].astype(bool)).sum())
+            row["townships_failing"] = len(failing)
         else:
             row["worst_township"], row["worst_township_share"] = "", float("nan")
             row["townships_failing"] = 0
         row["citation"] = std.citation
         rows.append(row)
     return _rounded(pd.DataFrame(rows).rename(columns={"township": "area"}))
+
+
+def worst_served(row: Mapping[Any, Any] | pd.Series) -> str:
+    """'拉沟乡 (63.0%)' for a summary row, :data:`NONE_BELOW` when every township meets the
+    target, '' for a standard that is not applicable."""
+    if row.get("note"):
+        return ""
+    name = row.get("worst_township")
+    failing = float(str(row.get("townships_failing", 0)))
+    if not isinstance(name, str) or not name or not failing > 0:
+        return NONE_BELOW
+    return f"{name} ({float(str(row.get('worst_township_share'))):.1%})"
 
 
 def covered_areas(

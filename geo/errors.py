@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CensusError",
+    "CheckError",
     "ColumnError",
     "CoordinateError",
     "DownloadError",
@@ -99,3 +100,7 @@ class WhatIfError(GeoError):
 
 class DownloadError(GeoError):
     """An online download (OSM roads through osmnx) cannot be made."""
+class CheckError(GeoError):
+    """Input checks measured something that would make the answer wrong: every check that
+    stops is listed with its numbers and the fix (or the ``[checks] accept`` key that lets
+    the run go on and states it in the outputs)."""

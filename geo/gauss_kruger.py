@@ -34,7 +34,8 @@ from pyproj import CRS, Transformer
 from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
-__all__ = ["GKZone", "Problem", "gk_zone", "problems", "suggest_for_area", "suggest_for_values"]
+__all__ = ["GKZone", "Problem", "detect", "gk_zone", "problems", "suggest_for_area",
+           "suggest_for_values"]
 
 Array = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
@@ -219,3 +220,29 @@ def suggest_for_area(
         if inside.all():
             return other
     return None
+
+
+def detect(
+    x: Array, y: Array, lon_hint: float | None = None, family: str = "CGCS2000"
+) -> tuple[GKZone | None, bool]:
+    """The Gauss-Krüger system x/y metres are in, and whether x holds the northings.
+
+    Eastings with a zone prefix name their zone; without one the central meridian comes
+    from ``lon_hint`` (a longitude of the area, e.g. from a layer with a CRS), in the
+    3-degree zones of survey data. (None, swapped) when the values are not Gauss-Krüger
+    metres or no zone can be told.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    swapped = bool((_looks_north(x) & _looks_east(y)).all())
+    east, north = (y, x) if swapped else (x, y)
+    if len(east) == 0 or not (_looks_east(east) & _looks_north(north)).all():
+        return None, swapped
+    prefixes = set(_prefix(east).tolist())
+    if len(prefixes) != 1:
+        return None, swapped
+    p = prefixes.pop()
+    if p:
+        return _zone_of_prefix(family, p), swapped
+    if lon_hint is None:
+        return None, swapped
+    return _find(family, 3, 3 * round(lon_hint / 3), False), swapped

@@ -10,7 +10,8 @@ from __future__ import annotations
 import geopandas as gpd
 
 from geo import io, population
-from geo.errors import StudyError
+from geo._frames import NAME_COLUMNS, find_optional
+from geo.errors import ColumnError, StudyError
 from geo.network.sources import RoadOptions
 from geo.schema import Study
 from geo.standards import StandardSet, load_standards
@@ -38,7 +39,9 @@ def read_area(study: Study) -> gpd.GeoDataFrame:
     gdf = io.read_boundaries(a.boundary, layer=a.layer, crs=a.crs, encoding=a.encoding)
     out = gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
                            crs=4326)
-    out.attrs["notes"] = list(gdf.attrs.get("notes", []))  # what reading it did, stated
+    out.attrs.update({k: gdf.attrs.get(k) for k in ("source", "input_crs", "encoding")},
+                     features=len(gdf),
+                     notes=list(gdf.attrs.get("notes", [])))  # what reading it did, stated
     return out
 
 
@@ -51,8 +54,17 @@ def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) ->
         type_map=f.type_map, study_area=area, outside=f.outside,  # type: ignore[arg-type]
     )
     known.check_facility_types(fac["type"])
-    if "name" not in fac.columns:
+    col = find_optional(fac.columns, f.name_col, NAME_COLUMNS)
+    if f.name_col is not None and col is None:
+        raise ColumnError(f"{f.path.name} has no column {f.name_col!r} of facility names; its "
+                          f"columns are {[str(c) for c in fac.columns]}: fix [facilities] "
+                          "name_col, or remove it to use the ids as names")
+    if col is None:
         fac["name"] = fac["id"]
+    elif col != "name":
+        if "name" in fac.columns:
+            fac = fac.rename(columns={"name": "name_original"})
+        fac["name"] = fac[col].where(fac[col].notna(), fac["id"]).astype(str)
     return fac
 
 
@@ -126,9 +138,14 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
             "township file has none: name its code column ([townships] code_col or "
             "seat_code_col), or join by name with [population] table_key")
     zone_key, table_key = ("code", p.code_col) if p.code_col else ("township", p.table_key)
+    # one point-in-polygon rule: the table's counts go to the points the run labelled with
+    # each township, so every township's population equals its table row exactly
+    position = {str(n): i for i, n in enumerate(polys["township"])}
+    zone_of = [position.get(str(n), -1) for n in demand["township"]]
     out = population.from_zone_table(demand, polys, table, zone_key=zone_key,
-                                     table_key=table_key, count_col=p.count_col)
+                                     table_key=table_key, count_col=p.count_col, zone_of=zone_of)
     out["township"] = demand["township"].to_numpy()
+    out.attrs["notes"] = list(table.attrs.get("notes", []))  # e.g. its detected encoding
     got = float(out["population"].sum())
     if p.total is not None and abs(got - p.total) > 0.5:
         raise StudyError(

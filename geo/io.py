@@ -131,7 +131,7 @@ def read_facilities(
     geopandas.GeoDataFrame
         Points in EPSG:4326, index 0..n-1, all columns (text as strings; table coordinate
         columns as floats in the input system); ``attrs`` holds ``source``, ``input_crs``,
-        ``encoding``, ``notes`` and ``dropped_outside`` (ids).
+        ``encoding``, ``notes``, ``dropped_outside`` and ``kept_outside`` (ids).
 
     Raises
     ------
@@ -151,11 +151,13 @@ def read_facilities(
         frame, type_note = _resolve_types(frame, type_col or "type", type_map, src)
     gdf = make_points(frame, raw, used, read.system, area)
     dropped: list[str] = []
+    kept: list[str] = []
     if area is not None:
-        gdf, dropped = _check_outside(gdf, area, outside, outside_tolerance_m, read.system)
+        gdf, dropped, kept = _check_outside(gdf, area, outside, outside_tolerance_m,
+                                            read.system)
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
-    notes = [id_note, type_note, gdf.attrs.get("crs_note", "")]
-    return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped)
+    notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", "")]
+    return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept)
 
 
 def read_points(
@@ -214,7 +216,7 @@ def read_points(
     frame["population"] = counts
     gdf = make_points(frame, raw, used, read.system, None)
     logger.info("read %d points (total %.0f) from %s", len(gdf), counts.sum(), src)
-    return finish(gdf, src, read.with_notes([gdf.attrs.get("crs_note", "")]))
+    return finish(gdf, src, read.with_notes([_converted(src, gdf), gdf.attrs.get("crs_note", "")]))
 
 
 def read_boundaries(
@@ -442,6 +444,11 @@ def _resolve_types(
     return frame, found.note
 
 
+def _converted(src: Path, gdf: gpd.GeoDataFrame) -> str:
+    note = str(gdf.attrs.get("conversion_note", ""))
+    return f"{src.name}: {note}" if note else ""
+
+
 def input_notes(*frames: pd.DataFrame) -> list[str]:
     """The ``attrs["notes"]`` of frames from these readers, each once, in order: the lines
     the outputs must carry about how the inputs were read."""
@@ -481,14 +488,15 @@ def _crs_hint(gdf: gpd.GeoDataFrame, far: pd.Series, area: BaseGeometry,
 def _check_outside(
     gdf: gpd.GeoDataFrame, area: BaseGeometry, outside: Outside, tolerance_m: float,
     system: InputSystem,
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Apply the ``outside`` policy; distances in metres in the area's UTM zone."""
+) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+    """Apply the ``outside`` policy: the facilities kept, the ids dropped and the ids kept
+    although outside; distances in metres in the area's UTM zone."""
     metric = utm_crs_for(area.centroid.x, area.centroid.y)
     area_m = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(metric).iloc[0]
     dist = gdf.geometry.to_crs(metric).distance(area_m)
     far = dist > tolerance_m
     if not far.any():
-        return gdf, []
+        return gdf, [], []
     listed = offenders(gdf, far, dist.map(lambda d: f"{d / 1000:.1f} km outside"))
     if outside == "error":
         raise CoordinateError(
@@ -498,7 +506,7 @@ def _check_outside(
         )
     if outside == "keep":
         logger.warning("keeping facilities outside the study area: %s", listed)
-        return gdf, []
+        return gdf, [], [str(i) for i in gdf.loc[far, "id"]]
     for ident, metres in zip(gdf.loc[far, "id"], dist[far], strict=True):
         logger.warning("dropped facility %r: %.1f km outside the study area", ident, metres / 1e3)
-    return gdf.loc[~far], [str(i) for i in gdf.loc[far, "id"]]
+    return gdf.loc[~far], [str(i) for i in gdf.loc[far, "id"]], []

@@ -33,6 +33,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.census import split_totals, township_code
 from geo.crs import utm_crs_for
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, GeoError, InputFileError
+from geo.townships import polygon_of_points
 
 __all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly"]
 
@@ -353,18 +354,6 @@ def _zone_counts(
     return zone_keys, np.array([by_key[k] for k in zone_keys], dtype=np.float64)
 
 
-def _zone_of_points(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> IntArray:
-    """Position of the zone holding each point (the first on shared edges), -1 for none."""
-    tree = shapely.STRtree(np.asarray(zones.geometry.to_crs(_WGS84), dtype=object))
-    hits = tree.query(np.asarray(points.geometry.to_crs(_WGS84), dtype=object), "intersects")
-    hits = hits[:, np.lexsort((hits[1], hits[0]))]
-    found, first = np.unique(hits[0], return_index=True)
-    zone_of = np.full(len(points), -1, dtype=np.int64)
-    zone_of[found] = hits[1][first]
-    logger.debug("%d points on shared zone edges: first zone used", hits.shape[1] - len(found))
-    return zone_of
-
-
 def from_zone_table(
     points: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
@@ -373,6 +362,7 @@ def from_zone_table(
     zone_key: str,
     table_key: str,
     count_col: str,
+    zone_of: npt.ArrayLike | None = None,
 ) -> gpd.GeoDataFrame:
     """Spread each zone's count (e.g. a township census table) over the grid points in it.
 
@@ -390,6 +380,12 @@ def from_zone_table(
         and left out, as the method says (:func:`geo.census.split_totals`).
     zone_key, table_key, count_col : str
         Column names.
+    zone_of : array of int, optional
+        Row position in ``zones`` of the zone each point belongs to (-1: none), as the
+        caller assigned them (a study passes its township labels, so each township's
+        population equals its table row exactly). Default: the one point-in-polygon rule,
+        :func:`geo.townships.polygon_of_points` (the first zone on shared edges and in
+        overlaps; points in no zone get -1).
 
     Returns
     -------
@@ -414,7 +410,11 @@ def from_zone_table(
         raise CoordinateError("the points have no CRS: make them with grid_cells(...)")
     table, total_notes = split_totals(table, count_col)
     zone_keys, zone_count = _zone_counts(zones, table, zone_key, table_key, count_col)
-    zone_of = _zone_of_points(points, zones)
+    if zone_of is None:
+        zone_of, _ = polygon_of_points(points, zones, nearest=False)
+    zone_of = np.asarray(zone_of, dtype=np.int64)
+    if zone_of.shape != (len(points),) or (zone_of >= len(zones)).any():
+        raise GeoError("zone_of must give one zone position (or -1) per point")
     inside = zone_of >= 0
     zone_area = np.bincount(zone_of[inside], area[inside], len(zone_keys)).astype(np.float64)
     empty = np.flatnonzero((zone_area == 0) & (zone_count > 0))

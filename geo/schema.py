@@ -24,14 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo.checks import ACCEPTABLE
 from geo.crs import input_system
 from geo.errors import CoordinateError, InputFileError, StudyError
+from geo.standards import DEFAULT_FILE
 
 __all__ = [
     "SECTIONS",
     "STANDARD_FIELDS",
     "AccessSection",
     "AreaSection",
+    "ChecksSection",
     "FacilitiesSection",
     "PopulationSection",
     "RoadsSection",
@@ -127,6 +130,8 @@ class FacilitiesSection:
                             "common names such as y, northing, 北坐标)")
     id_col: str | None = opt(None, "column of unique facility ids (default: the `id` column, "
                              "else F0001, F0002, ... in file order, stated in the outputs)")
+    name_col: str | None = opt(None, "column of facility names (default: `name`, else one "
+                               "found by common names such as 名称, 机构名称; else the id)")
     type_col: str = opt("type", "column of facility types: codes, Chinese names or aliases "
                         "from analysis/facility_types.toml")
     type_map: dict[str, str] = opt({}, "local type names -> type codes, for names the type "
@@ -258,13 +263,25 @@ class PopulationSection:
 
 
 @dataclass(frozen=True)
+class ChecksSection:
+    """``[checks]``: input checks that stop a run, accepted explicitly."""
+
+    accept: tuple[str, ...] = opt((), "checks whose stop this study accepts, each then stated "
+                                  "in the outputs: road_coverage (many people over 5 km from "
+                                  "a road), road_extent (people beyond 20 km of any road), "
+                                  "township_gaps, township_overlaps (`geo check STUDY` shows "
+                                  "every check)", choices=tuple(ACCEPTABLE))
+
+
+@dataclass(frozen=True)
 class StandardsSection:
     """``[standards]``: which planning standards to check."""
 
     use: tuple[str, ...] = opt(None, "names of the standards to check, in order (from the "
                                "standards file)", required=True)
     file: Path | None = opt(None, "standards file (default: standards.toml beside the "
-                            "study file)", path=True)
+                            "study file, else the one geo ships, analysis/standards.toml)",
+                            path=True)
     overrides: dict[str, dict[str, Any]] = opt({}, "per-standard field changes, e.g. "
                                                "{ emergency_1h = { target_share = 0.95 } }")
 
@@ -273,7 +290,7 @@ class StandardsSection:
 SECTIONS: dict[str, type] = {
     "study": StudySection, "area": AreaSection, "facilities": FacilitiesSection,
     "townships": TownshipsSection, "roads": RoadsSection, "access": AccessSection,
-    "population": PopulationSection, "standards": StandardsSection,
+    "population": PopulationSection, "standards": StandardsSection, "checks": ChecksSection,
 }
 _MANDATORY = ("area", "facilities", "townships", "roads", "standards")
 
@@ -299,6 +316,7 @@ class Study:
     access: AccessSection
     population: PopulationSection
     standards: StandardsSection
+    checks: ChecksSection
 
     @property
     def name(self) -> str:
@@ -318,7 +336,10 @@ class Study:
 
     @property
     def standards_file(self) -> Path:
-        return self.standards.file or (self.path.parent / "standards.toml").resolve()
+        """``[standards] file``, else standards.toml beside the study file, else geo's own
+        (:data:`geo.standards.DEFAULT_FILE`)."""
+        beside = (self.path.parent / "standards.toml").resolve()
+        return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
 
     def access_kmh(self, mode: str) -> float:
         """Straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""

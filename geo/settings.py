@@ -50,6 +50,10 @@ from geo.errors import QueryError
 __all__ = [
     "ACCESS_SPEED_KMH",
     "CANDIDATE_SPACING_M",
+    "CRS_BETTER_RATIO",
+    "CRS_MIN_GAIN_M",
+    "CRS_MIN_POINTS",
+    "CRS_NEAR_ROAD_M",
     "DEFAULT_GRID_SPACING_M",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
@@ -58,9 +62,16 @@ __all__ = [
     "MAX_ACCESS_M",
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
+    "ROAD_EXTENT_M",
+    "ROAD_EXTENT_MAX_SHARE",
+    "ROAD_GAP_M",
+    "ROAD_GAP_MAX_SHARE",
+    "SITING_TIE_PEOPLE",
     "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
     "SOLVER_TIME_LIMIT_S",
+    "TOWNSHIP_GAP_MIN_KM2",
+    "TOWNSHIP_SLIVER_M",
     "WALK_EXCLUDED",
     "WALK_ONLY_CLASSES",
     "WALK_SPEED_KMH",
@@ -119,6 +130,11 @@ CANDIDATE_SPACING_M: Final = 2000.0
 # and gap are reported.
 SOLVER_TIME_LIMIT_S: Final = 300.0
 
+# Siting: two answers whose covered population differs by at most this many people are
+# equal (people are whole; the tables show tenths): swaps within it are equal optima,
+# which the siting notes count.
+SITING_TIE_PEOPLE: Final = 0.5
+
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0
 
@@ -150,6 +166,49 @@ MAP_CLUSTER_MIN_FACILITIES: Final = 1000
 # offline the run stops now, not after osmnx's 60 s default pause when /status fails
 # (osmnx._overpass._get_overpass_pause) plus its 180 s request timeout.
 DOWNLOAD_CONNECT_TIMEOUT_S: Final = 5.0
+# Input checks (geo/checks.py): measured on the embedded Luzhai demo (500 m grid, 337,298
+# people spread evenly) against road layers that do not cover the county.
+#
+# Road coverage: people whose straight access leg to the nearest usable road is longer
+# than ROAD_GAP_M. 5 km at the 25 km/h access speed is a 12-minute leg made of assumed
+# roads, so where more than ROAD_GAP_MAX_SHARE of the people need one, the 15- and
+# 30-minute standards rest on the access assumption rather than on the road layer. With
+# the Luzhai backbone (motorway/trunk/primary only) 48.6 % of the people are > 5 km from a
+# road; with only the western third of the county's roads 84.1 %; with the roads of
+# another Liuzhou county 76-100 %. A full OSM extract, which maps township and village
+# roads, leaves few places this far from a road.
+ROAD_GAP_M: Final = 5_000.0
+ROAD_GAP_MAX_SHARE: Final = 0.10
+# Road extent: people farther than ROAD_EXTENT_M from any usable road (a 48-minute leg at
+# 25 km/h): the road layer does not reach that part of the area at all (roads of another
+# area, or an extract cut too small). Measured: Luzhai backbone 1.1 %; western half of
+# the county's roads 18.1 %, western third 35.4 %, roads of the other nine Liuzhou
+# counties 20-100 %. 5 % lies between, about 4 times from each side.
+ROAD_EXTENT_M: Final = 20_000.0
+ROAD_EXTENT_MAX_SHARE: Final = 0.05
+
+# Township polygons: gaps (study area in no township) and overlaps (in two or more).
+# Official township boundaries and a county boundary from another source disagree along
+# their edges by up to ~100 m (the embedded county boundary: 0-100 m against Tianditu),
+# so pieces thinner than 2 x TOWNSHIP_SLIVER_M are slivers of digitising, not gaps:
+# they are removed by a morphological opening (buffer in, buffer out) and only reported.
+TOWNSHIP_SLIVER_M: Final = 200.0
+# What is left stops the run from this area on: one cell of the default 1 km demand grid,
+# so a smaller gap or overlap moves at most about one demand point.
+TOWNSHIP_GAP_MIN_KM2: Final = 1.0
+
+# Coordinate systems (GCJ-02 / BD-09 declared on WGS84 data, or the reverse): the median
+# distance to the nearest road of points near a road (within CRS_NEAR_ROAD_M under either
+# reading) as declared, against the best other reading. Measured on the embedded backbone
+# with the true WGS84 positions: Luzhai seats 107 m (other readings 190-734 m), the 105
+# Liuzhou seats 185-207 m (335-595 m), the Luzhai facilities 92 m (170-432 m): the true
+# reading was always the closest, by a factor 1.8 or more; a wrong declaration had a
+# better reading at 0.17-0.56 of its median. A warning needs the other reading at most
+# CRS_BETTER_RATIO of the declared median, CRS_MIN_GAIN_M closer, over CRS_MIN_POINTS.
+CRS_NEAR_ROAD_M: Final = 1_000.0
+CRS_BETTER_RATIO: Final = 0.7
+CRS_MIN_GAIN_M: Final = 50.0
+CRS_MIN_POINTS: Final = 5
 
 
 def default_speeds(mode: str) -> dict[str, float]:

@@ -16,7 +16,10 @@ from typing import Any
 from geo.errors import InputFileError, StandardError
 from geo.facility_types import TypeTable, load_types
 
-__all__ = ["Standard", "StandardSet", "load_standards"]
+__all__ = ["DEFAULT_FILE", "Standard", "StandardSet", "load_standards"]
+
+#: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "analysis" / "standards.toml"
 
 _REQUIRED = ("label", "minutes", "mode", "direction", "facility_types", "target_share", "source",
              "section")

@@ -24,13 +24,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import census, inputs, io, settings, townships
+from geo import checks, inputs, io, settings
 from geo.bands import coverage_gaps, travel_time_bands
+from geo.checks import Check
 from geo.coverage import county_summary, coverage_table, covered_areas
 from geo.errors import StudyError
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
-from geo.routing.travel import Snap, nearest_facility, snap_points
+from geo.prepare import Preparation, is_grid, snap_with
+from geo.routing.travel import Snap, nearest_facility
 from geo.schema import Study, closest, load_study
 from geo.standards import Standard, StandardSet
 from geo.tiers import nearest_peer
@@ -77,6 +79,8 @@ class ComputedStudy:
     assumptions: list[str]
     facts: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    #: the input checks of the run (:mod:`geo.checks`), accepted stops marked
+    checks: list[Check] = field(default_factory=list)
     _demand_snaps: dict[str, Snap] = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- lookups
@@ -131,8 +135,9 @@ class ComputedStudy:
 class _Clock:
     """Times named stages and reports each to ``progress`` as it starts."""
 
-    def __init__(self, progress: Callable[[str], None] | None) -> None:
-        self.times: dict[str, float] = {}
+    def __init__(self, progress: Callable[[str], None] | None,
+                 times: dict[str, float] | None = None) -> None:
+        self.times: dict[str, float] = dict(times or {})
         self.progress = progress
 
     @contextmanager
@@ -175,80 +180,13 @@ def _travel(
     return out
 
 
-def snap_with(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
-    """Points joined to ``net`` with the study's ``snap_exclude`` rule."""
-    g = gdf.geometry.to_crs(net.crs)
-    return snap_points(net, np.column_stack([g.x.to_numpy(), g.y.to_numpy()]),
-                       exclude_classes=study.access.snap_exclude)
-
-
-def _is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
-    return len(demand) == len(grid) and bool(
-        (demand["demand_id"].to_numpy() == grid["demand_id"].to_numpy()).all()
-    )
-
-
-def _codes(frame: pd.DataFrame, code_col: str | None) -> dict[str, str] | None:
-    """Township name -> 12-digit code from ``code_col`` (or a column of codes found by its
-    values), or None when the file has no codes."""
-    col = code_col or census.find_code_column(frame, exclude=["township"])
-    if col is None:
-        return None
-    if col not in frame.columns:
-        raise StudyError(f"the township file has no column {col!r} of 12-digit codes: fix "
-                         "[townships] code_col / seat_code_col, or remove it")
-    return {str(n): census.township_code(c, f" of township {n!r}") or ""
-            for n, c in zip(frame["township"], frame[col], strict=True)}
-
-
-def _ordered(polys: gpd.GeoDataFrame, codes: dict[str, str] | None) -> gpd.GeoDataFrame:
-    """Townships in the order every table lists them: by 12-digit code when the township
-    file has codes (统计用区划代码), else the file's order; ``code`` column kept."""
-    names = [str(n) for n in polys["township"]]
-    order = census.township_order(names, None if codes is None else [codes.get(n) for n in names])
-    out = polys.set_index("township").loc[order].reset_index()
-    if codes is not None:
-        out["code"] = [codes[n] for n in out["township"]]
-    return out
-
-
-def _townships(
-    study: Study, cells: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, points: gpd.GeoDataFrame,
-    nets: dict[str, Network],
-) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.object_], str]:
-    """Township polygons (in table order), township per demand point, and the note (empty
-    if official)."""
-    t = study.townships
-    metric = nets["drive"].crs
-    if t.boundaries is not None:
-        polys = inputs.read_township_polygons(study)
-        townships.check_unique_names(polys["township"], f"township file {t.boundaries}")
-        names, _ = townships.assign_to_polygons(points, polys, metric)
-        return _ordered(polys[["township", "geometry"]], _codes(polys, t.code_col)), names, ""
-    seats = inputs.read_seats(study)
-    codes = _codes(seats, t.seat_code_col)
-    if t.method == "voronoi":
-        polys = townships.voronoi_areas(seats, cells, metric)
-        names, _ = townships.assign_to_polygons(points, polys, metric)
-        return _ordered(polys, codes), names, townships.APPROX_NOTE[t.method]
-    net = nets["drive"]
-    _, idx = nearest_facility(net, snap_with(study, net, seats), snap_with(study, net, grid),
-                              access_speed_kmh=study.access_kmh("drive"),
-                              direction="to_facility")
-    cell_names = seats["township"].to_numpy(dtype=object)[idx]
-    polys = _ordered(townships.dissolve_cells(cells, cell_names), codes)
-    if _is_grid(points, grid):
-        return polys, cell_names, townships.APPROX_NOTE[t.method]
-    names, _ = townships.assign_to_polygons(points, polys, metric)
-    return polys, names, townships.APPROX_NOTE[t.method]
-
-
 def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
-                 town_note: str, read_notes: list[str]) -> list[str]:
+                 town_note: str, read_notes: list[str], found: list[Check]) -> list[str]:
     out = []
     if town_note:
         out.append(town_note)
     out += read_notes  # conversions and choices made while reading the inputs
+    out += checks.stated(found)  # warnings, and the stops the study accepts
     out.append(str(demand.attrs.get("population_method", "population as given")))
     if "location_quality" in fac.columns and fac["location_quality"].astype(str).str.contains(
         "approx", case=False
@@ -293,29 +231,23 @@ def run_study(study: str | Path | Study,
               progress: Callable[[str], None] | None = None) -> ComputedStudy:
     """Compute a study (a file path or a loaded :class:`~geo.schema.Study`); write nothing.
 
-    ``progress`` is called with the name of each stage as it starts.
+    ``progress`` is called with the name of each stage as it starts. The input checks of
+    :mod:`geo.checks` run before the travel-time searches: any stop the study does not
+    accept (``[checks] accept``) raises :class:`~geo.errors.CheckError` listing them all.
     """
     cfg = study if isinstance(study, Study) else load_study(study)
-    clock = _Clock(progress)
-    with clock.stage("read inputs"):
-        sset = inputs.read_standards(cfg)
-        stds = sset.select(cfg.standards.use)
-        area = inputs.read_area(cfg)
-        fac = inputs.read_facilities(cfg, area, sset)
-    with clock.stage("build road networks"):
-        nets = networks_from_source(cfg.roads.path, {s.mode for s in stds} | {"drive"},
-                                    inputs.road_options(cfg))
-    with clock.stage("demand grid"):
-        cells, grid, demand = inputs.read_demand(cfg, area)
-    with clock.stage("township areas"):
-        polys, names, town_note = _townships(cfg, cells, grid, demand, nets)
-        demand["township"] = names
-        if cfg.population.method == "table":
-            demand = inputs.join_population_table(cfg, demand, polys)
-    snaps: dict[str, Snap] = {}
+    prep = Preparation(cfg, progress)
+    stds, area, fac, nets = prep.standards, prep.area, prep.facilities, prep.networks
+    cells, grid, _ = prep.grid
+    towns = prep.townships
+    polys, names, demand = towns.polygons, towns.names, prep.demand
+    found = prep.run_checks()
+    checks.raise_stops(found)
+    clock = _Clock(progress, prep.times)
+    snaps = prep.snaps
     with clock.stage("travel times"):
         travel = _travel(cfg, stds, fac, nets, demand, snaps)
-        grid_minutes = (travel.minutes if _is_grid(demand, grid)
+        grid_minutes = (travel.minutes if is_grid(demand, grid)
                         else _travel(cfg, stds, fac, nets, grid).minutes)
     with clock.stage("coverage"):
         pop = demand["population"]
@@ -335,13 +267,15 @@ def run_study(study: str | Path | Study,
                                     exclude_classes=cfg.access.snap_exclude))
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
+    read_notes = io.input_notes(area, prep.facilities, demand, polys, *(
+        [towns.seats] if towns.seats is not None else []))
+    read_notes += [n for n in nets["drive"].report.notes if n not in read_notes]
     return ComputedStudy(
-        study=cfg, standard_set=sset, standards=stds, area=area, facilities=fac,
+        study=cfg, standard_set=prep.standard_set, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
-        assumptions=_assumptions(cfg, fac, demand, town_note,
-                                 io.input_notes(area, fac, demand, polys)), facts=facts,
-        timings=clock.times, _demand_snaps=snaps,
+        assumptions=_assumptions(cfg, fac, demand, towns.note, read_notes, found),
+        facts=facts, timings=clock.times, checks=found, _demand_snaps=snaps,
     )
 
 

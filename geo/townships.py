@@ -16,12 +16,15 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo.crs import utm_crs_for
 from geo.errors import ColumnError, GeoError
 
 __all__ = [
     "APPROX_NOTE",
     "assign_to_polygons",
+    "check_unique_names",
     "dissolve_cells",
+    "polygon_of_points",
     "voronoi_areas",
 ]
 
@@ -65,27 +68,62 @@ def voronoi_areas(
     return out.to_crs(4326).reset_index(drop=True)
 
 
+def polygon_of_points(
+    points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object | None = None, *,
+    nearest: bool = True,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """The one rule that puts places in townships: position of the polygon holding each point.
+
+    A point on a shared edge, or in an overlap, goes to the first of its polygons in the
+    polygons' order; a point in no polygon goes to the nearest one (``nearest=True``; the
+    first of equally near ones) or gets -1. Work happens in ``metric`` (default: the UTM
+    zone of the points). Every caller that assigns places to townships uses this, so the
+    population of a township table and the township labels of the places agree exactly.
+
+    Returns
+    -------
+    positions : (n,) int array
+        Row position in ``polygons`` (-1: in none, only with ``nearest=False``).
+    outside : (n,) bool array
+        The points that lie in no polygon.
+    """
+    crs = metric if metric is not None else _utm(points)
+    pts = np.asarray(points.geometry.to_crs(crs).array, dtype=object)
+    tree = shapely.STRtree(np.asarray(polygons.geometry.to_crs(crs).array, dtype=object))
+    hits = tree.query(pts, "intersects")
+    hits = hits[:, np.lexsort((hits[1], hits[0]))]
+    found, first = np.unique(hits[0], return_index=True)
+    out = np.full(len(pts), -1, dtype=np.int64)
+    out[found] = hits[1][first]
+    outside = out < 0
+    if nearest and outside.any():
+        idx = np.flatnonzero(outside)
+        near = tree.query_nearest(pts[idx], all_matches=True)
+        near = near[:, np.lexsort((near[1], near[0]))]
+        got, first_near = np.unique(near[0], return_index=True)
+        out[idx[got]] = near[1][first_near]
+        log.warning("%d places lie in no township polygon: assigned to the nearest",
+                    int(outside.sum()))
+    return out, outside
+
+
+def _utm(points: gpd.GeoDataFrame) -> object:
+    c = points.geometry.to_crs(4326).union_all().centroid
+    return utm_crs_for(c.x, c.y)
+
+
 def assign_to_polygons(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object
 ) -> tuple[npt.NDArray[np.object_], int]:
-    """Township name per point; points in no polygon go to the nearest one (counted)."""
+    """Township name per point by :func:`polygon_of_points` (points in no polygon go to
+    the nearest one), and how many lay in none."""
     if "township" not in polygons.columns:
         raise ColumnError("township polygons need a 'township' name column")
-    pts = points.to_crs(metric)[["geometry"]].reset_index(drop=True)
-    polys = polygons.to_crs(metric)[["township", "geometry"]]
-    hit = gpd.sjoin(pts, polys, predicate="within", how="left")
-    hit = hit[~hit.index.duplicated(keep="first")]
-    names = hit["township"].reindex(pts.index)
-    missing = names.isna()
-    if missing.any():
-        near = gpd.sjoin_nearest(pts[missing], polys, how="left")
-        near = near[~near.index.duplicated(keep="first")]
-        names[missing] = near["township"]
-        log.warning("%d demand points lie in no township polygon: assigned to the nearest",
-                    int(missing.sum()))
-    if names.isna().any():
-        raise GeoError("some demand points could not be assigned to any township")
-    return names.to_numpy(dtype=object), int(missing.sum())
+    if len(polygons) == 0:
+        raise GeoError("no township polygon to assign places to")
+    pos, outside = polygon_of_points(points, polygons, metric)
+    names = polygons["township"].to_numpy(dtype=object)[pos]
+    return names, int(outside.sum())
 
 
 def check_unique_names(names: pd.Series, what: str) -> None:

@@ -149,7 +149,9 @@ def test_gauss_kruger_polygon_layer(tmp_path: Path) -> None:
         *np.array(ring.exterior.coords).T)
     np.testing.assert_allclose(got[:, 0], want_lon, atol=1e-9)
     np.testing.assert_allclose(got[:, 1], want_lat, atol=1e-9)
-    assert gdf.attrs["notes"] == [CGCS2000_NOTE]
+    assert gdf.attrs["notes"] == [
+        "p.shp: 1 features converted from EPSG:4525 (CGCS2000 / 3-degree Gauss-Kruger zone "
+        "37) x/y to WGS84", CGCS2000_NOTE]
 
 
 def test_utm_table_and_its_area_of_use(tmp_path: Path) -> None:
@@ -158,7 +160,9 @@ def test_utm_table_and_its_area_of_use(tmp_path: Path) -> None:
     gdf = read_facilities(table(tmp_path, np.asarray(x), np.asarray(y), ("easting", "northing")),
                           crs="EPSG:32649")
     assert metres(gdf, LON, LAT).max() < 0.001
-    assert gdf.attrs["notes"] == []  # WGS 84 / UTM: nothing approximate
+    # WGS 84 / UTM: nothing approximate, the conversion stated
+    assert gdf.attrs["notes"] == ["gk.csv: 9 positions converted from EPSG:32649 (WGS 84 / UTM "
+                                  "zone 49N) x/y to WGS84 lon/lat"]
     far = table(tmp_path, np.array([400_000.0, 400_000.0]), np.array([2_700_000.0, 9e6]),
                 name="far.csv")
     with pytest.raises(CoordinateError, match=r"facility '中渡镇'.*where EPSG:32649"):

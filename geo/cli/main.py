@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geo import __version__
-from geo.cli import network, planning
+from geo.cli import checks, network, planning
 from geo.cli.text import out, output_folder, progress, table
 from geo.errors import GeoError
 
@@ -99,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _study_parsers(sub)
+    checks.add_parsers(sub, Formatter)
     network.add_parsers(sub, Formatter)
     planning.add_parsers(sub, Formatter)
     return p
@@ -106,6 +107,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _summary_rows(summary: object) -> list[list[object]]:
     import pandas as pd
+
+    from geo.coverage import worst_served
 
     assert isinstance(summary, pd.DataFrame)
     rows: list[list[object]] = []
@@ -117,7 +120,7 @@ def _summary_rows(summary: object) -> list[list[object]]:
         rows.append([
             r["standard"], f"{r['minutes']:g}", f"{r['covered_share']:.1%}",
             f"{r['target_share']:.0%}", f"{r['median_minutes']:.1f}", f"{r['max_minutes']:.1f}",
-            f"{r['worst_township']} ({r['worst_township_share']:.1%})",
+            worst_served(r),
             str(r["townships_failing"]),
         ])
     return rows
@@ -158,6 +161,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run, "demo": _run, "map": _redraw, "network": network.run_network,
     "isochrones": network.run_isochrones, "site": planning.run_site,
     "designate": planning.run_designate, "compare": planning.run_compare,
+    "check": checks.run_check, "init": checks.run_init,
 }
 
 

@@ -66,7 +66,7 @@ class NetworkReport:
     segments: int = 0
     km: float = 0.0
     source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
-    #: anything else the summary must say about how the network was built
+    #: how the network was built and its file read (unknown tags, conversions, encodings)
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:

@@ -83,13 +83,16 @@ def networks_from_source(
     if adding:
         assert extra_roads is not None
         roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)
-    return {
+    nets = {
         m: build_network(
             roads, mode=m, speeds_kmh=_speeds(o, m), snap_tolerance_m=o.snap_tolerance_m,
             include_construction=o.include_construction, unknown_classes=o.unknown_classes,
             node_crossings=o.node_crossings, min_component_share=o.min_component_share)
         for m in wanted
     }
+    for net in nets.values():
+        net.report.notes = io.input_notes(roads)
+    return nets
 
 
 def _speeds(o: RoadOptions, mode: str) -> dict[str, float] | None:

@@ -83,6 +83,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "p90": ("90%人口出行时间（分钟）", "90th percentile (min)"),
     "worst_township": ("覆盖最差的乡镇", "Worst-served township"),
     "failing": ("未达标乡镇数", "Townships below target"),
+    "none_below": ("无未达标乡镇", "no township below target"),
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
@@ -205,6 +206,15 @@ _NOTE_GLOSS = (
     ("access legs", "道路以外路段按直线和接入速度计算"),
     ("demand-grid resolution", "按需求网格分辨率绘制"),
     ("not applicable", "不适用"),
+    ("road coverage:", "道路覆盖：许多人距可用道路5公里以上"),
+    ("road layer extent:", "道路图层未覆盖部分研究区"),
+    ("township gaps:", "乡镇边界有缺口"),
+    ("township overlaps:", "乡镇边界有重叠"),
+    ("coordinate system of the", "坐标系可能有误"),
+    ("facilities outside the area", "研究区外的机构"),
+    ("converted from", "坐标已转换为WGS84"),
+    ("detected from the text", "文字编码按内容检测"),
+    ("accepted with [checks] accept", "研究已明确接受"),
 )
 
 

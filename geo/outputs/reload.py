@@ -97,4 +97,5 @@ def load_computed(path: str | Path) -> ComputedStudy:
         networks=nets, travel=_travel(demand, fac, summary, [s.name for s in stds]),
         coverage=coverage, summary=summary, isochrones=read_layer(gpkg, "isochrones"),
         bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
+        checks=res.checks,
     )

@@ -21,6 +21,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from geo.coverage import NONE_BELOW, worst_served
 from geo.outputs import i18n, tables
 from geo.outputs.map_layers import missing
 from geo.outputs.results import Results
@@ -130,7 +131,8 @@ def _summary_table(res: Results, lang: str) -> str:
                         f'<td colspan="6" class="t">{html.escape(i18n.note(str(r["note"]), lang))}'
                         "</td></tr>")
             continue
-        worst = f"{r['worst_township']} ({float(r['worst_township_share']) * 100:.1f}%)"
+        worst = worst_served(r)
+        worst = t("none_below", lang) if worst == NONE_BELOW else worst
         vals = [f"{float(r['minutes']):g}", _cell(r["target_share"], "share", lang),
                 _cell(r["covered_share"], "share", lang), _cell(r["median_minutes"], "min", lang),
                 _cell(r["max_minutes"], "min", lang), html.escape(worst),

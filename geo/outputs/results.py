@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.checks import Check, from_record
 from geo.errors import InputFileError, StudyError
 from geo.study import ComputedStudy, input_fingerprint
 
@@ -51,6 +52,8 @@ class Results:
     #: the study file of the run, and the SHA-256 of each input by role
     study_file: str = ""
     inputs: dict[str, str] = field(default_factory=dict)
+    #: the input checks of the run (:mod:`geo.checks`)
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def standards(self) -> list[str]:
@@ -100,7 +103,7 @@ def from_study(result: ComputedStudy) -> Results:
         area=result.area, coverage=cov, summary=summ, bands=result.bands, gaps=result.gaps,
         extra={"demand": result.demand, "isochrones": result.isochrones},
         facts=list(result.facts), study_file=str(study.path),
-        inputs=input_fingerprint(study),
+        inputs=input_fingerprint(study), checks=list(result.checks),
     )
 
 
@@ -119,6 +122,7 @@ def _metadata(res: Results) -> gpd.GeoDataFrame:
     rows += [(f"assumption_{i + 1}", a) for i, a in enumerate(res.assumptions)]
     rows += [(f"source_{i + 1}", f"{k}\t{v}") for i, (k, v) in enumerate(res.sources)]
     rows += [(f"fact_{i + 1}", f) for i, f in enumerate(res.facts)]
+    rows += [(f"check_{i + 1}", c.record()) for i, c in enumerate(res.checks)]
     rows += [("study_file", res.study_file)] if res.study_file else []
     rows += [(f"input_{role}", digest) for role, digest in res.inputs.items()]
     return _table(pd.DataFrame(rows, columns=["key", "value"]))
@@ -175,6 +179,7 @@ def read_gpkg(path: str | Path) -> Results:
     n_assume = sum(k.startswith("assumption_") for k in meta)
     n_source = sum(k.startswith("source_") for k in meta)
     n_fact = sum(k.startswith("fact_") for k in meta)
+    n_check = sum(k.startswith("check_") for k in meta)
     return Results(
         name=meta.get("study", p.stem), title=meta.get("title", p.stem),
         language=meta.get("language", "zh"), map_standard=meta.get("map_standard", ""),
@@ -186,4 +191,5 @@ def read_gpkg(path: str | Path) -> Results:
         gaps=read_layer(p, "gaps"), facts=[meta[f"fact_{i + 1}"] for i in range(n_fact)],
         study_file=meta.get("study_file", ""),
         inputs={k[len("input_"):]: v for k, v in meta.items() if k.startswith("input_")},
+        checks=[from_record(meta[f"check_{i + 1}"]) for i in range(n_check)],
     )

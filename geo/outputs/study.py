@@ -15,6 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from geo.coverage import NONE_BELOW, worst_served
 from geo.errors import StandardError
 from geo.outputs import figures, maps, report, tables
 from geo.outputs.folder import write_atomically
@@ -83,6 +86,8 @@ def summary_text(result: ComputedStudy) -> str:
     lines += [f"- {f}" for f in result.facts]
     lines += ["", "## Assumptions (every output rests on these)"]
     lines += [f"- {a}" for a in result.assumptions]
+    lines += ["", "## Input checks (✓ ok, i note, ! warning or accepted stop)"]
+    lines += [f"- {c.line}" for c in result.checks]
     lines += ["", "## Coverage (study area)"]
     for _, r in result.summary.iterrows():
         if r["note"]:
@@ -92,13 +97,17 @@ def summary_text(result: ComputedStudy) -> str:
             f"- {r['standard']} ({r['label']}, {r['minutes']:g} min): "
             f"{r['covered_share']:.1%} of {r['population']:,.0f} people covered "
             f"(target {r['target_share']:.0%}); median {r['median_minutes']:.1f} min, "
-            f"worst {r['max_minutes']:.1f} min; worst-served township {r['worst_township']} "
-            f"({r['worst_township_share']:.1%}); {r['townships_failing']} townships below "
-            f"target. Source: {r['citation']}"
+            f"worst {r['max_minutes']:.1f} min; {_worst(r)}; {r['townships_failing']} "
+            f"townships below target. Source: {r['citation']}"
         )
     lines += ["", "## Timings (s)"]
     lines += [f"- {k}: {v:.2f}" for k, v in result.timings.items()]
     return "\n".join(lines) + "\n"
+
+
+def _worst(row: pd.Series) -> str:
+    text = worst_served(row.to_dict())
+    return text if text == NONE_BELOW else f"worst-served township {text}"
 
 
 def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:

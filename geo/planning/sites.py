@@ -24,9 +24,11 @@ from geo import inputs, settings
 from geo.errors import SitingError
 from geo.planning import candidates as cands
 from geo.routing.travel import reach_matrix
+from geo.siting.alternatives import equal_swaps
 from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
 from geo.standards import Standard
 from geo.study import ComputedStudy
+from geo.townships import assign_to_polygons
 
 __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
 
@@ -94,11 +96,9 @@ def build_problem(
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
-    crs = result.networks["drive"].crs
-    pts = gpd.GeoDataFrame(geometry=sites.geometry.to_crs(crs).to_numpy(), crs=crs)
-    polys = result.townships[["township", "geometry"]].to_crs(crs)
-    hit = gpd.sjoin_nearest(pts, polys, how="left").groupby(level=0)["township"].first()
-    return [str(hit.get(i, "")) for i in range(len(sites))]
+    """The township of each site, by the rule that puts every place in a township."""
+    names, _ = assign_to_polygons(sites, result.townships, result.networks["drive"].crs)
+    return [str(n) for n in names]
 
 
 def _table(run_like: tuple[ComputedStudy, gpd.GeoDataFrame, SitingResult]) -> pd.DataFrame:
@@ -185,8 +185,42 @@ def site(
         res = pmedian(problem, p, penalty_s=60.0 * cutoff, method=method,
                       time_limit_s=time_limit_s)
     notes += res.notes
+    notes += _applicable_note(result, std)
+    if model in ("mclp", "lscp") and not capacity_col:
+        floor = (target_share or std.target_share) * problem.total if model == "lscp" else None
+        notes += _tie_note(result, problem, res, floor)
     return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
                      notes)
+
+
+def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:
+    """What siting means on a standard the run calls not applicable (none exists yet)."""
+    if std.name not in result.travel.notes:
+        return []
+    return [f"{std.name} is not applicable in this study (no facility of type "
+            f"{', '.join(std.facility_types)}): no existing facility is kept, so these are the "
+            "first such sites and every covered person is newly covered"]
+
+
+def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
+              floor: float | None) -> list[str]:
+    """Whether the chosen set is one of several equal answers (one-swap measure)."""
+    if len(res.chosen) == 0:
+        return []
+    covered = res.base_covered + float(res.newly_covered.sum())
+    tol = settings.SITING_TIE_PEOPLE
+    swaps = equal_swaps(problem, res.chosen, covered - tol if floor is None else floor)
+    how = (f"cover as many people (within {tol:g})" if floor is None
+           else "still reach the target")
+    if swaps.sum() == 0:
+        return [f"no single swap of a chosen site for another candidate would {how}: the "
+                "answer is unique up to one-site changes"]
+    even = (" (population spread evenly: candidates covering equal areas tie)"
+            if result.study.population.method == "even" else "")
+    return [f"the chosen set is one of several equal answers{even}: "
+            f"{int(swaps.sum())} swaps of one chosen site for another candidate would {how} "
+            f"({int((swaps > 0).sum())} of the {len(res.chosen)} sites have such alternatives; "
+            "per site: " + ", ".join(str(int(n)) for n in swaps) + ")"]
 
 
 def _role_standard(result: ComputedStudy, role: str, standard: str | None) -> Standard:
@@ -233,7 +267,8 @@ def designate(
         rows.append(_summary_row(sub, res.chosen, m))
     notes = [f"candidates: {len(sites)} facilities of types {list(from_types)}; existing "
              f"{std.name} facilities ({', '.join(std.facility_types)}) kept as bases"]
-    return DesignationRun(result, std, mins, sites, problem, res, table, notes + res.notes,
+    notes += res.notes + _applicable_note(result, std) + _tie_note(result, problem, res, None)
+    return DesignationRun(result, std, mins, sites, problem, res, table, notes,
                          pd.DataFrame(rows))
 
 

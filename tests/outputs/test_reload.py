@@ -43,6 +43,10 @@ def test_reload_holds_the_same_numbers(both: tuple[Any, Any]) -> None:
         assert again.networks[mode].n_nodes == net.n_nodes
     pd.testing.assert_frame_equal(again.coverage.reset_index(drop=True),
                                   fresh.coverage.reset_index(drop=True), check_dtype=False)
+    # the input checks come back with their statuses, messages and accepted stops
+    assert [(c.key, c.status, c.accepted, c.message, c.fix) for c in again.checks] == [
+        (c.key, c.status, c.accepted, c.message, c.fix) for c in fresh.checks]
+    assert any(c.accepted for c in again.checks)  # luzhai.toml accepts road_coverage
 
 
 def test_planning_from_a_reload_equals_planning_from_the_run(both: tuple[Any, Any]) -> None:

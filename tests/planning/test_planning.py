@@ -261,3 +261,18 @@ def test_node_and_facility_candidates(luzhai: ComputedStudy) -> None:
     assert sorted(thc["id"]) == THC
     with pytest.raises(SitingError, match="no facility of types"):
         facility_candidates(luzhai.facilities, ["castle"])
+
+
+def test_siting_states_ties_and_not_applicable_standards(luzhai: ComputedStudy) -> None:
+    # community_15min: no community health service centre in Luzhai, walking 15 min, people
+    # spread evenly: the first three sites, and each has many equal alternatives
+    run = site(luzhai, standard="community_15min", p=3, spacing_m=4000)
+    notes = "\n".join(run.notes)
+    assert "community_15min is not applicable in this study" in notes
+    assert "these are the first such sites" in notes
+    assert "the chosen set is one of several equal answers (population spread evenly" in notes
+    assert run.result.base_covered == 0
+    # an answer with no equal swap says so
+    d = designate(luzhai, from_types=["township_health_center"], role="ems_station", k=3,
+                  minutes=30)
+    assert any("the answer is unique up to one-site changes" in n for n in d.notes)

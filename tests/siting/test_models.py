@@ -260,3 +260,39 @@ def test_time_limit_reports_the_best_bound_any_stage_proved() -> None:
     assert full.status == "optimal"
     assert full.objective * (1 - 1e-9) <= short.bound < np.inf
     assert short.gap == pytest.approx((short.bound - short.objective) / short.objective)
+
+
+# --------------------------------------------------------------------------- equal optima
+
+
+def _covered_by(problem: SitingProblem, sites: list[int]) -> float:
+    """People within the threshold of the existing facilities or ``sites``, by hand."""
+    cover = problem.cover.toarray()[sites].any(axis=0) | problem.base_covered
+    return float(problem.weights[cover].sum())
+
+
+def test_equal_swaps_against_enumeration() -> None:
+    from geo.siting.alternatives import equal_swaps
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        cover = rng.random((9, 14)) < 0.3
+        w = rng.integers(0, 3, 14).astype(float)  # many ties
+        existing = np.where(rng.random(14) < 0.2, 10.0, 1e9)
+        prob = _problem(np.where(cover, 100.0, 900.0), w, 300.0, existing=existing)
+        chosen = sorted(rng.choice(9, 3, replace=False).tolist())
+        floor = _covered_by(prob, chosen) - 0.5
+        want = [sum(_covered_by(prob, [s for s in chosen if s != j] + [c]) >= floor
+                    for c in range(9) if c not in chosen) for j in chosen]
+        assert equal_swaps(prob, chosen, floor).tolist() == want
+
+
+def test_equal_swaps_by_hand() -> None:
+    from geo.siting.alternatives import equal_swaps
+
+    # the hand instance above: B and C chosen cover 30+40+50+60 = 180; swapping C for A
+    # covers 10+20+30+40+50 = 150, B for A 10+20+30+50+60 = 170: no equal swap; a floor of
+    # 170 admits B -> A only
+    prob = _problem(SECS, W, 300.0)
+    assert equal_swaps(prob, [1, 2], 179.5).tolist() == [0, 0]
+    assert equal_swaps(prob, [1, 2], 170.0).tolist() == [1, 0]

@@ -1,0 +1,87 @@
+"""`geo init`: inputs found in a folder, coordinate systems told from the values."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from geo.errors import StudyError
+from geo.gauss_kruger import detect
+from geo.scan import init_study, scan_folder
+from geo.schema import load_study
+from tests.conftest import DATA
+
+SEATS = pd.read_csv(DATA / "boundaries" / "luzhai_township_seats.csv")
+
+
+def _gk(epsg: str) -> tuple[np.ndarray, np.ndarray]:
+    t = Transformer.from_crs("EPSG:4326", epsg, always_xy=True)
+    x, y = t.transform(SEATS["wgs84_lon"].to_numpy(), SEATS["wgs84_lat"].to_numpy())
+    return np.asarray(x), np.asarray(y)
+
+
+def test_gauss_kruger_values_name_their_code() -> None:
+    x, y = _gk("EPSG:4525")  # zone 37 with the prefix: 37 4xx xxx
+    assert detect(x, y)[0].code == 4525 and not detect(x, y)[1]
+    assert detect(y, x) == (detect(x, y)[0], True)  # survey tables: X is the northing
+    bare_x, bare_y = _gk("EPSG:4546")  # no prefix: the central meridian from a hint
+    assert detect(bare_x, bare_y) == (None, False)
+    assert detect(bare_x, bare_y, lon_hint=109.8)[0].code == 4546
+    assert detect(np.array([109.7]), np.array([24.5]))[0] is None  # lon/lat, not metres
+
+
+def test_init_reads_a_survey_table_with_x_as_northing(tmp_path: Path) -> None:
+    x, y = _gk("EPSG:4525")
+    pd.DataFrame({"机构名称": SEATS["township"] + "卫生院", "机构类型": "乡镇卫生院",
+                  "X坐标": np.round(y, 2), "Y坐标": np.round(x, 2)}).to_excel(
+        tmp_path / "机构.xlsx", index=False)
+    seats = SEATS.rename(columns={"township": "乡镇", "gcj02_lon": "高德经度"})
+    seats[["乡镇", "wgs84_lon", "wgs84_lat"]].rename(
+        columns={"wgs84_lon": "经度", "wgs84_lat": "纬度"}).to_csv(tmp_path / "驻地.csv",
+                                                                 index=False)
+    path, scan = init_study(tmp_path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    fac = raw["facilities"]
+    assert (fac["crs"], fac["x_col"], fac["y_col"]) == ("EPSG:4525", "Y坐标", "X坐标")
+    t = raw["townships"]
+    assert (t["seats"], t["seat_name_col"], t["seat_crs"]) == ("驻地.csv", "乡镇", "wgs84")
+    text = path.read_text(encoding="utf-8")
+    assert "column 'X坐标' holds the northings" in text and "zone prefix 37" in text
+    # no area, roads or population: commented, so loading names what is missing
+    assert "# path = \"...\"" in text and "# total = ..." in text
+    with pytest.raises(StudyError, match=r"\[area\] needs 'boundary'"):
+        load_study(path)
+    assert scan.best("population") is None
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text("mine", encoding="utf-8")
+    with pytest.raises(Exception, match="--force"):
+        init_study(tmp_path)
+    assert (tmp_path / "study.toml").read_text(encoding="utf-8") == "mine"
+    other, _ = init_study(tmp_path, tmp_path / "other.toml")
+    assert other.exists()
+
+
+def test_scan_ranks_road_sources_and_skips_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "guangxi.osm.pbf").write_bytes(b"")
+    (tmp_path / "guangxi.npz").write_bytes(b"")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    boundary = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
+    boundary.to_file(tmp_path / "县界.geojson")
+    SEATS.to_csv(tmp_path / "seats.csv", index=False)  # gcj02_lon/lat and wgs84_lon/lat
+    scan = scan_folder(tmp_path)
+    seats = scan.best("seats")
+    assert seats is not None and seats.options == {
+        "seat_name_col": "township", "seat_crs": "wgs84", "seat_lon_col": "wgs84_lon",
+        "seat_lat_col": "wgs84_lat"}
+    assert scan.best("roads").path.name == "guangxi.npz"  # a cache first: no rebuild
+    assert [p.name for p, _ in scan.skipped] == ["broken.xlsx"]
+    assert scan.best("area").path.name == "县界.geojson"
