@@ -20,6 +20,7 @@ __all__ = [
     "OutputError",
     "QueryError",
     "ScenarioError",
+    "ServeError",
     "SitingError",
     "StandardError",
     "StudyError",
@@ -94,3 +95,8 @@ class CensusError(GeoError):
 
 class WhatIfError(GeoError):
     """A what-if edit names an unknown facility or type, or cannot be applied."""
+
+
+class ServeError(GeoError):
+    """A workbench (``geo serve``) request cannot be served as asked: a proposal or
+    action it names does not exist, or it needs what the server was not started with."""
