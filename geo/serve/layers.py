@@ -85,7 +85,7 @@ def static_layers(result: ComputedStudy) -> dict[str, Any]:
         "language": lang, "title": result.study.title, "area_name": result.area_name,
         "bounds": [[miny, minx], [maxy, maxx]], "area": _geojson(area),
         "townships": _geojson(towns),
-        "labels": [{"lat": lat, "lon": lon, "name": name} for lat, lon, name in labels],
+        "names": [{"lat": lat, "lon": lon, "name": name} for lat, lon, name in labels],
         "cells": _cells(result), "standards": standards,
         "map_standard": result.study.map_standard,
         "types": type_list(list(result.standard_set.facility_types), lang),

@@ -59,7 +59,7 @@ class Workbench:
     def __init__(self, session: Session, host: str = "127.0.0.1", port: int = 8765, *,
                  out_dir: Path | None = None, extra_hosts: Iterable[str] = (),
                  source: str = "STUDY") -> None:
-        self.host = host
+        self.host, self.session = host, session
         self.sock = bind(host, port)
         self.port = int(self.sock.getsockname()[1])
         self.app = create_app(session, allowed=allowed_hosts(host, self.port, extra_hosts),

@@ -138,7 +138,7 @@
     }).addTo(map);
     L.geoJSON(lay.area, {interactive: false,
       style: {color: "#222", weight: 2.5, fill: false, dashArray: "6 4", className: "wb-boundary"}}).addTo(map);
-    var names = L.layerGroup(lay.labels.map(function (p) {
+    var names = L.layerGroup(lay.names.map(function (p) {
       return L.marker([p.lat, p.lon], {interactive: false, keyboard: false, icon: L.divIcon({
         className: "wb-label", iconSize: [0, 0], html: "<div>" + esc(p.name) + "</div>"})});
     })).addTo(map);
@@ -152,22 +152,19 @@
     var bases = {"OpenStreetMap": osm};
     bases[L_("no_basemap")] = blank;
     L.control.layers(bases, overlays, {collapsed: false, position: "topright"}).addTo(map);
-    bandLegend().addTo(map);
+    legend();
     map.on("click", onMapClick);
   }
 
-  function bandLegend() {
-    var c = L.control({position: "bottomleft"});
-    c.onAdd = function () {
-      var div = L.DomUtil.create("div", "wb-legend");
-      var b = S.layers.bands, html = "<b>" + esc(L_("bands_layer")) + " (" + esc(L_("minutes")) + ")</b><br>";
-      b.labels.forEach(function (lab, i) {
-        html += '<span class="wb-sw" style="background:' + b.colours[i] + '"></span>' + esc(lab) + " ";
-      });
-      div.innerHTML = html;
-      return div;
-    };
-    return c;
+  function legend() {
+    var b = S.layers.bands, c = S.layers.colours;
+    var html = '<span class="wb-sw" style="background:' + c.pass + '"></span>' + esc(L_("meets")) +
+      ' <span class="wb-sw" style="background:' + c.ramp[2] + ";outline:2px solid " + c.fail + '"></span>' +
+      esc(L_("fails")) + " · " + esc(L_("bands_layer")) + " (" + esc(L_("minutes")) + "): ";
+    b.labels.forEach(function (lab, i) {
+      html += '<span class="wb-sw" style="background:' + b.colours[i] + '"></span>' + esc(lab) + " ";
+    });
+    $("legend").innerHTML = html;
   }
 
   function townTip(name) {
