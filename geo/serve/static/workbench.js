@@ -13,9 +13,10 @@
   var S = {
     layers: null, std: null, fac: {}, bands: {}, tables: {}, proposals: [], history: {},
     map: null, cells: [], townLayer: null, facLayer: null, propLayer: null, bandLayer: null,
-    mode: null, busy: false, version: 0
+    mode: null, busy: false, pending: 0, queue: Promise.resolve(), version: 0
   };
   var $ = function (id) { return document.getElementById(id); };
+  window.geoWorkbench = S;  // the page's state, for scripts and the browser tests
 
   function L_(key, fields) {
     var text = (S.layers && S.layers.labels[key]) || key;
@@ -53,27 +54,31 @@
     document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1);
   }
 
-  function busy(on) {
-    S.busy = on;
-    $("msg").classList.toggle("busy", on);
-    $("msg").textContent = on ? L_("busy") : "";
+  function busy(delta) {
+    S.pending += delta;
+    S.busy = S.pending > 0;
+    $("msg").classList.toggle("busy", S.busy);
+    if (S.busy) { $("msg").textContent = L_("busy"); }
+    else if ($("msg").textContent === L_("busy")) { $("msg").textContent = ""; }
   }
 
-  // one request at a time: the server serialises edits anyway, the page keeps its order
+  // requests go one after another, in the order the planner made them (none is dropped)
   function send(method, path, body, then) {
-    if (S.busy) { return Promise.resolve(null); }
-    busy(true);
-    return api(method, path, body).then(function (res) {
-      busy(false);
-      $("error").hidden = true;
-      (then || applyUpdate)(res);
-      return res;
-    }).catch(function (e) {
-      busy(false);
-      showError(e.message);
-      refreshMarkers();  // a refused drag goes back to where the facility is
-      return null;
+    busy(1);
+    S.queue = S.queue.then(function () {
+      return api(method, path, body).then(function (res) {
+        busy(-1);
+        $("error").hidden = true;
+        (then || applyUpdate)(res);
+        return res;
+      }).catch(function (e) {
+        busy(-1);
+        showError(e.message);
+        refreshMarkers();  // a refused drag goes back to where the facility is
+        return null;
+      });
     });
+    return S.queue;
   }
 
   // ------------------------------------------------------------------ colours
@@ -332,8 +337,8 @@
     add.id = "add-type";
     $("add-type").replaceWith(add);
     $("add-btn").onclick = function () { setMode(S.mode === "add" ? null : "add"); };
-    $("undo").onclick = function () { send("POST", "/api/undo"); };
-    $("redo").onclick = function () { send("POST", "/api/redo"); };
+    $("undo").onclick = function (e) { S.clickAt = e.timeStamp; send("POST", "/api/undo"); };
+    $("redo").onclick = function (e) { S.clickAt = e.timeStamp; send("POST", "/api/redo"); };
     $("error-close").onclick = function () { $("error").hidden = true; };
     $("suggest-btn").onclick = function () {
       send("POST", "/api/suggest", {standard: S.std, k: Number($("k").value), model: $("model").value,
@@ -481,9 +486,13 @@
     S.version += 1;
     var clickAt = S.clickAt;
     S.clickAt = null;
+    var version = S.version;
+    // after the frame that draws the new table (rAF, then a task after that paint)
     requestAnimationFrame(function () {
-      if (clickAt) { window.wbClickToTable = performance.now() - clickAt; }
-      document.body.dataset.version = String(S.version);
+      setTimeout(function () {
+        if (clickAt) { window.wbClickToTable = performance.now() - clickAt; }
+        document.body.dataset.version = String(version);
+      }, 0);
     });
   }
 
@@ -526,6 +535,8 @@
     buildPanel();
     buildMap();
     applyState(got[1]);
+    S.map.invalidateSize();
+    S.map.fitBounds(S.layers.bounds, {padding: [8, 8]});
     document.body.dataset.ready = "1";
   }).catch(function (e) {
     S.layers = S.layers || {labels: {}};
