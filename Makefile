@@ -47,6 +47,7 @@ bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmar
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
 	$(BIN)/python benchmarks/bench_whatif.py
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache

@@ -156,7 +156,8 @@ class Session:
                              else np.zeros(0, dtype=np.int64))
         self._s.table.update(changed)
         ids = list(dict.fromkeys(i for e in edits for i in e.ids))
-        facs = [self.facility(f) for f in self.wb.facilities if f.id in set(ids)]
+        touched = set(ids)
+        facs = [self.facility(f) for f in self.wb.facilities if f.id in touched]
         cells = {}
         for name, idx in changed.items():
             minutes = self.wb.states[name].seconds[idx] / 60.0

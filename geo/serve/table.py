@@ -36,6 +36,11 @@ def _num(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
+def _nums(a: FloatArray) -> list[float | None]:
+    """An array as JSON numbers (NaN and infinities as null)."""
+    return [v if math.isfinite(v) else None for v in np.asarray(a, dtype=float).tolist()]
+
+
 class _Standard:
     """One standard's rows: baseline and present, per township and for the whole area."""
 
@@ -135,21 +140,18 @@ class TownshipTable:
         t = self.standards[standard]
         people = self.wb.tallies[standard].people()
         gained, lost = people["newly_covered"], people["lost"]
-        out = []
-        for k, name in enumerate(self.wb.townships):
-            row = {"township": name, "population": _num(np.round(t.population[k], 1)),
-                   "newly_covered": round(float(gained[k]), 1),
-                   "lost": round(float(lost[k]), 1)}
-            for m, nd in _MEASURES:
-                now, base = float(t.now[m][k]), float(t.base[m][k])
-                row[m] = _num(now)
-                row[f"{m}_before"] = _num(base)
-                row[f"{m}_change"] = _num(np.round(now - base, nd))
-            row["meets"] = t.meets[k]
-            out.append(row)
-        area = {"township": self.area_name, "population": t.area_now["population"],
-                "newly_covered": round(float(np.sum(gained)), 1),
-                "lost": round(float(np.sum(lost)), 1)}
+        cols: dict[str, list[float | None]] = {
+            "population": _nums(np.round(t.population, 1)),
+            "newly_covered": _nums(np.round(gained, 1)), "lost": _nums(np.round(lost, 1))}
+        for m, nd in _MEASURES:  # the change as geo compare rounds it (numpy's round)
+            cols[m], cols[f"{m}_before"] = _nums(t.now[m]), _nums(t.base[m])
+            cols[f"{m}_change"] = _nums(np.round(t.now[m] - t.base[m], nd))
+        out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k]}
+               for k, name in enumerate(self.wb.townships)]
+        area: dict[str, Any] = {
+            "township": self.area_name, "population": t.area_now["population"],
+            "newly_covered": round(float(np.sum(gained)), 1),
+            "lost": round(float(np.sum(lost)), 1)}
         for m, nd in _MEASURES:
             now, base = t.area_now[m], t.area_base[m]
             area[m], area[f"{m}_before"] = _num(now), _num(base)

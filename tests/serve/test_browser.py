@@ -202,7 +202,7 @@ def test_a_planners_session_with_the_mouse(opened: Page, luzhai: ComputedStudy,
     opened.act(lambda: page.keyboard.press("Control+y"))
     assert_exact(served.session)
     opened.only_tile_errors()
-    opened.shot("workbench.png")
+    opened.shot("workbench_session.png")
     # save: the download is the scenario; geo compare of it gives the page's table
     page.fill("#scenario-name", "meeting")
     with page.expect_download() as got:
@@ -234,6 +234,8 @@ def test_suggest_accept_and_reject(opened: Page) -> None:
     assert page.locator("#proposals li").count() == 1
     assert_exact(served.session)
     opened.assert_table_is_the_servers("primary_care_30min")
+    page.locator("#proposals li").first.hover()
+    opened.shot("workbench.png")  # the README's picture (docs/workbench.png)
     page.locator("#proposals li .wb-reject").click()
     page.wait_for_function("document.querySelectorAll('#proposals li').length === 0")
     assert page.locator(".wb-proposal").count() == 0

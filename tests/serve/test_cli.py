@@ -72,6 +72,23 @@ def test_a_busy_port_is_an_error_naming_the_fix(luzhai: ComputedStudy) -> None:
             Workbench(Session.from_study(luzhai), port=port)
 
 
+def test_the_listening_socket_is_tcp_so_answers_are_not_delayed() -> None:
+    """asyncio turns Nagle off (TCP_NODELAY) only on connections of a socket made with
+    proto IPPROTO_TCP; with proto 0 every answer on a kept-alive connection waited for
+    the client's delayed ACK (40 ms: the benchmark showed it)."""
+    from geo.serve.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        with socket.create_connection(sock.getsockname()):
+            conn, _ = sock.accept()
+            with conn:
+                assert conn.proto == socket.IPPROTO_TCP  # what asyncio checks
+    finally:
+        sock.close()
+
+
 def test_exports_go_beside_the_run_folder(tmp_path: Path) -> None:
     assert default_out(tmp_path / "maps" / "luzhai", "luzhai") == tmp_path / "maps" / \
         "luzhai_workbench"
