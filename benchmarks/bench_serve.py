@@ -215,8 +215,9 @@ def browser_case(rounds: int) -> dict[str, Any]:
 
         for _ in range(rounds + 3):  # the first three warm up
             i = int(rng.integers(len(pts)))
-            xy = page.evaluate(f"(() => {{ var q = window.geoWorkbench.map.latLngToContainer"
-                               f"Point([{pts.y.iloc[i]}, {pts.x.iloc[i]}]); return [q.x, q.y]; }})()")
+            xy = page.evaluate("([lat, lon]) => { var q = window.geoWorkbench.map."
+                               "latLngToContainerPoint([lat, lon]); return [q.x, q.y]; }",
+                               [float(pts.y.iloc[i]), float(pts.x.iloc[i])])
             x, y = box["x"] + xy[0], box["y"] + xy[1]
             hit = page.evaluate(f"(() => {{ var e = document.elementFromPoint({x}, {y}); "
                                 "return !!e && !!e.closest('#map') && !e.closest("

@@ -84,8 +84,9 @@ class Page:
         return self.page.locator(f'.wb-icon[data-id="{fid}"]')
 
     def pixel(self, lon: float, lat: float) -> tuple[float, float]:
-        p = self.page.evaluate(f"(() => {{ var m = window.geoWorkbench.map; var p = "
-                               f"m.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()")
+        p = self.page.evaluate("([lat, lon]) => { var q = window.geoWorkbench.map."
+                               "latLngToContainerPoint([lat, lon]); return [q.x, q.y]; }",
+                               [lat, lon])
         box = self.page.locator("#map").bounding_box()
         return box["x"] + p[0], box["y"] + p[1]
 
