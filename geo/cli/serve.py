@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import sys
 import webbrowser
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,14 @@ def default_out(study: Path, name: str) -> Path:
     return folder.parent / f"{folder.name}_workbench"
 
 
+def _has_display() -> bool:
+    """Whether a graphical browser can open: without a display Python's webbrowser would
+    start a text browser (lynx, w3m) in this terminal, over the server's messages."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """``geo serve``."""
     from geo.serve import Session, Workbench
@@ -68,7 +78,7 @@ def run_serve(args: argparse.Namespace) -> int:
                       extra_hosts=args.allowed_host, source=str(args.study))
     out(f"geo workbench for {computed.study.title}: {bench.url}")
     out(f"exports go to {out_dir}; Ctrl-C stops the server")
-    if args.open:
+    if args.open and _has_display():
         webbrowser.open(bench.url)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn finishes open requests first
         bench.run()

@@ -169,9 +169,9 @@ class Session:
     # ------------------------------------------------------------------ edits
 
     def _done(self, label: str, edits: list[Edit]) -> dict[str, Any]:
-        if edits and any(e.ids for e in edits):
-            self._undo.append(_Entry(label, len(edits)))
-            self._redo.clear()
+        """Log ``edits`` (each one the engine logged) as one undoable step."""
+        self._undo.append(_Entry(label, len(edits)))
+        self._redo.clear()
         return self.update(label, edits)
 
     def _check_type(self, ftype: str) -> None:
@@ -213,7 +213,11 @@ class Session:
         """Change facility ``fid``'s type (an upgrade)."""
         with self.lock:
             self._check_type(ftype)
-            return self._done("retype", [self.wb.retype(fid, ftype)])
+            same = any(f.id == fid and f.open and f.type == ftype for f in self.wb.facilities)
+            edit = self.wb.retype(fid, ftype)
+            if same:  # no change: the engine logs nothing, so neither does the session
+                return self.update("retype", [edit])
+            return self._done("retype", [edit])
 
     def designate(self, fid: str, role: str) -> dict[str, Any]:
         """Give facility ``fid`` a role too (a twin ``<fid>#<role>`` of type ``role``)."""

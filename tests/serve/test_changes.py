@@ -63,3 +63,15 @@ def test_net_changes_reproduce_the_state_through_geo_compare(
         np.testing.assert_array_equal(s.wb.minutes(std.name), after.minutes[std.name])
         np.testing.assert_array_equal(s.wb.nearest_ids(std.name),
                                       ids[after.nearest[std.name]])
+
+
+def test_an_edit_that_changes_nothing_is_not_a_step(luzhai: ComputedStudy) -> None:
+    s = Session.from_study(luzhai)
+    s.close("LZ-T09")
+    same = s.retype("LZ-T02", "central_township_health_center")  # its type already
+    assert all(len(c["idx"]) == 0 for c in same["cells"].values())
+    assert same["history"]["undo"] == "close"
+    s.undo()  # takes back the close, not the no-op
+    assert all(f.open for f in s.wb.facilities)
+    assert not s.history()["can_undo"]
+    assert_exact(s)
