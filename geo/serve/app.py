@@ -127,9 +127,8 @@ def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = No
     user named it (shown in the commands the page prints)."""
     app = FastAPI(title="geo workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(HostCheck, allowed=allowed)
-    study = session.study
-    layers = static_layers(study) if study is not None else {}
-    lang = session.language
+    study, lang = session.study, session.language
+    layers = static_layers(study, lang) if study is not None else {}
     labels = {**i18n.texts("wb_", lang),
               **{k: i18n.text(k, lang) for k in (
                   "township", "population", "covered_population", "meets", "fails",

@@ -69,9 +69,10 @@ def type_list(codes: list[str], language: str) -> list[dict[str, str]]:
              "colour": styles[c][0], "glyph": styles[c][1]} for c in codes]
 
 
-def static_layers(result: ComputedStudy) -> dict[str, Any]:
-    """Everything the page draws that edits do not change (see module docs)."""
-    lang = result.study.language
+def static_layers(result: ComputedStudy, language: str | None = None) -> dict[str, Any]:
+    """Everything the page draws that edits do not change (see module docs), labelled in
+    ``language`` (default: the study's)."""
+    lang = language or result.study.language
     area = simplified(result.area[[result.area.geometry.name]].to_crs(4326))
     towns = result.townships.to_crs(4326)
     towns = simplified(towns[["township", towns.geometry.name]])

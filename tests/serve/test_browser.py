@@ -135,6 +135,10 @@ def test_the_page_opens_with_the_study(opened: Page, luzhai: ComputedStudy) -> N
     opened.only_tile_errors()
     assert luzhai.study.title in page.inner_text("#title")
     assert page.locator("#standard-list input:checked").get_attribute("value") == "emergency_1h"
+    notes = page.locator("#assumptions")
+    assert notes.get_attribute("open") is None  # folded, as on map.html
+    assert f"假设条件 ({len(luzhai.assumptions)})" in notes.inner_text()
+    assert page.locator("#assumptions li").count() == len(luzhai.assumptions) > 0
     assert page.locator("path.wb-town").count() == len(luzhai.townships) == 9
     assert page.locator(".wb-label div").count() == 9
     assert page.locator(".wb-icon").count() == len(luzhai.facilities)

@@ -322,6 +322,10 @@
     document.title = L_("title") + " · " + lay.title;
     $("title").textContent = L_("title") + " · " + lay.title;
     document.querySelectorAll("[data-l]").forEach(function (el) { el.textContent = L_(el.dataset.l); });
+    var notes = lay.assumptions || [];  // what the numbers rest on, as every output says
+    $("assumptions").querySelector("summary").textContent = L_("assumptions") + " (" + notes.length + ")";
+    $("assumptions").querySelector("ul").innerHTML = notes.map(function (n) {
+      return "<li>" + esc(n) + "</li>"; }).join("");
     var list = $("standard-list");
     lay.standards.forEach(function (s) {
       var lab = document.createElement("label"), r = document.createElement("input");
