@@ -35,10 +35,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="address to listen on; anything but 127.0.0.1/localhost lets other "
                    "computers reach the workbench")
     s.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
-    s.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+    s.add_argument("--allowed-host", action="append", default=None, metavar="NAME",
                    help="further host name the page may be opened as (e.g. this computer's "
                    "name on the network, with --host 0.0.0.0); repeatable")
-    s.add_argument("--out", type=Path, default=None,
+    s.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="folder the page's exports are written to (default: beside the "
                    "study's run folder, or maps/NAME_workbench for a study file)")
     s.add_argument("--open", action=argparse.BooleanOptionalAction, default=True,
@@ -75,7 +75,7 @@ def run_serve(args: argparse.Namespace) -> int:
     progress("start the workbench")
     session = Session.from_study(computed)
     bench = Workbench(session, args.host, args.port, out_dir=out_dir,
-                      extra_hosts=args.allowed_host, source=str(args.study))
+                      extra_hosts=args.allowed_host or (), source=str(args.study))
     out(f"geo workbench for {computed.study.title}: {bench.url}")
     out(f"exports go to {out_dir}; Ctrl-C stops the server")
     if args.open and _has_display():

@@ -177,6 +177,10 @@ BAD: list[tuple[str, Any, int, str]] = [
     ("/api/scenario", {"text": "[[actions]]\naction = 'fly'"}, 400, "use one of"),
     ("/api/scenario", {"text": "[[actions]]\naction = 'close'\nid = 'X9'"}, 400,
      "no facility with id 'X9'"),
+    ("/api/scenario", {"text": "[[actions]]\naction = 'close'\nid = 'LZ-T01'\n[[actions]]\n"
+                               "action = 'add_road'\nhighway = 'primary'\n"
+                               "coords = [[109.7, 24.5], [109.8, 24.6]]"}, 400,
+     "cannot apply add_road"),
 ]
 GOOD = [("/api/close", {"id": "LZ-T09"}),
         ("/api/designate", {"id": "LZ-T06", "role": "ems_station"}),
