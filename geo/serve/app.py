@@ -127,14 +127,6 @@ def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = No
     user named it (shown in the commands the page prints)."""
     app = FastAPI(title="geo workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(HostCheck, allowed=allowed)
-    study, lang = session.study, session.language
-    layers = static_layers(study, lang) if study is not None else {}
-    labels = {**i18n.texts("wb_", lang),
-              **{k: i18n.text(k, lang) for k in (
-                  "township", "population", "covered_population", "meets", "fails",
-                  "minutes", "bands_layer", "townships_layer", "names_layer",
-                  "facilities_layer", "no_basemap", "assumptions", "target", "legend",
-                  "people")}}
 
     @app.exception_handler(GeoError)
     async def _geo_error(_: Request, exc: GeoError) -> JSONResponse:
@@ -144,6 +136,26 @@ def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = No
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"error": validation_message(list(exc.errors())),
                              "kind": "ValidationError"}, status_code=422)
+
+    _page_routes(app, session, export=out_dir is not None)
+    _edit_routes(app, session)
+    _file_routes(app, session, out_dir, source)
+    return app
+
+
+def _labels(lang: str) -> dict[str, str]:
+    """The page's words in ``lang``: the workbench's own and those it shares with maps."""
+    shared = ("township", "population", "covered_population", "meets", "fails", "minutes",
+              "bands_layer", "townships_layer", "names_layer", "facilities_layer",
+              "no_basemap", "assumptions", "target", "legend", "people")
+    return {**i18n.texts("wb_", lang), **{k: i18n.text(k, lang) for k in shared}}
+
+
+def _page_routes(app: FastAPI, session: Session, export: bool) -> None:
+    """The page, its fixed list of files, and what it draws once."""
+    study, lang = session.study, session.language
+    layers = static_layers(study, lang) if study is not None else {}
+    labels = _labels(lang)
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> HTMLResponse:
@@ -165,51 +177,59 @@ def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = No
     @app.get("/api/layers")
     def get_layers() -> JSONResponse:
         return JSONResponse({**layers, "labels": labels, "language": lang,
-                             "export": out_dir is not None and study is not None})
+                             "export": export and study is not None})
 
     @app.get("/api/state")
     def get_state() -> JSONResponse:
         return _timed(session.state)
 
+
+def _edit_routes(app: FastAPI, s: Session) -> None:
+    """Edits, undo and redo, suggestions: each answers with what changed."""
+
     @app.post("/api/add")
     def add(r: AddRequest) -> JSONResponse:
-        return _timed(lambda: session.add(r.type, r.lon, r.lat, r.name))
+        return _timed(lambda: s.add(r.type, r.lon, r.lat, r.name))
 
     @app.post("/api/move")
     def move(r: MoveRequest) -> JSONResponse:
-        return _timed(lambda: session.move(r.id, r.lon, r.lat))
+        return _timed(lambda: s.move(r.id, r.lon, r.lat))
 
     @app.post("/api/close")
     def close(r: IdRequest) -> JSONResponse:
-        return _timed(lambda: session.close(r.id))
+        return _timed(lambda: s.close(r.id))
 
     @app.post("/api/retype")
     def retype(r: RetypeRequest) -> JSONResponse:
-        return _timed(lambda: session.retype(r.id, r.type))
+        return _timed(lambda: s.retype(r.id, r.type))
 
     @app.post("/api/designate")
     def designate(r: DesignateRequest) -> JSONResponse:
-        return _timed(lambda: session.designate(r.id, r.role))
+        return _timed(lambda: s.designate(r.id, r.role))
 
     @app.post("/api/undo")
     def undo() -> JSONResponse:
-        return _timed(session.undo)
+        return _timed(s.undo)
 
     @app.post("/api/redo")
     def redo() -> JSONResponse:
-        return _timed(session.redo)
+        return _timed(s.redo)
 
     @app.post("/api/suggest")
     def suggest(r: SuggestRequest) -> JSONResponse:
-        return _timed(lambda: session.suggest(r.standard, r.k, r.model, r.type))
+        return _timed(lambda: s.suggest(r.standard, r.k, r.model, r.type))
 
     @app.post("/api/accept")
     def accept(r: ProposalRequest) -> JSONResponse:
-        return _timed(lambda: session.accept(r.key))
+        return _timed(lambda: s.accept(r.key))
 
     @app.post("/api/reject")
     def reject(r: ProposalRequest) -> JSONResponse:
-        return _timed(lambda: session.reject(r.key))
+        return _timed(lambda: s.reject(r.key))
+
+
+def _file_routes(app: FastAPI, session: Session, out_dir: Path | None, source: str) -> None:
+    """Scenario files as text (download, upload) and exports into ``out_dir``."""
 
     @app.get("/api/scenario.toml")
     def save(name: str = "workbench", title: str = "") -> Response:
@@ -238,5 +258,3 @@ def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = No
             raise ServeError("this server has no output folder: start it with "
                              "`geo serve STUDY --out DIR`")
         return _timed(lambda: session.export(out_dir, r.name, r.title, source))
-
-    return app
