@@ -48,6 +48,7 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, a 50,000-facil
 	$(BIN)/python benchmarks/bench_siting.py
 	$(BIN)/python benchmarks/bench_whatif.py
 	$(BIN)/python benchmarks/bench_scale.py
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache

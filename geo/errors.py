@@ -22,6 +22,7 @@ __all__ = [
     "OutputError",
     "QueryError",
     "ScenarioError",
+    "ServeError",
     "SitingError",
     "StandardError",
     "StudyError",
@@ -100,7 +101,14 @@ class WhatIfError(GeoError):
 
 class DownloadError(GeoError):
     """An online download (OSM roads through osmnx) cannot be made."""
+
+
 class CheckError(GeoError):
     """Input checks measured something that would make the answer wrong: every check that
     stops is listed with its numbers and the fix (or the ``[checks] accept`` key that lets
     the run go on and states it in the outputs)."""
+
+
+class ServeError(GeoError):
+    """A workbench (``geo serve``) request cannot be served as asked: a proposal or
+    action it names does not exist, or it needs what the server was not started with."""

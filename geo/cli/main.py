@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geo import __version__
-from geo.cli import checks, network, planning
+from geo.cli import checks, network, planning, serve
 from geo.cli.text import out, output_folder, progress, table
 from geo.errors import GeoError
 
@@ -102,6 +102,7 @@ def parser() -> argparse.ArgumentParser:
     checks.add_parsers(sub, Formatter)
     network.add_parsers(sub, Formatter)
     planning.add_parsers(sub, Formatter)
+    serve.add_parsers(sub, Formatter)
     return p
 
 
@@ -161,7 +162,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run, "demo": _run, "map": _redraw, "network": network.run_network,
     "isochrones": network.run_isochrones, "site": planning.run_site,
     "designate": planning.run_designate, "compare": planning.run_compare,
-    "check": checks.run_check, "init": checks.run_init,
+    "check": checks.run_check, "init": checks.run_init, "serve": serve.run_serve,
 }
 
 

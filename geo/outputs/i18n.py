@@ -13,7 +13,7 @@ import re
 
 __all__ = [
     "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "not_applicable", "note",
-    "source_label", "standard_label", "text", "tier_label", "type_label",
+    "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
 
 LANGUAGES = ("zh", "en")
@@ -154,6 +154,59 @@ _TEXT: dict[str, tuple[str, str]] = {
         "仅显示覆盖比例最低的 {shown} 个乡镇（共 {n} 个；全部见 coverage_by_township.csv）",
         "the {shown} of {n} townships with the lowest share (all in coverage_by_township.csv)",
     ),
+    # the planner's workbench (geo serve): the page's labels, "wb_" + the key the page uses
+    "wb_title": ("规划工作台", "Planner's workbench"),
+    "wb_standard": ("标准", "Standard"),
+    "wb_add": ("新增机构", "Add a facility"),
+    "wb_add_button": ("点击地图放置", "Place by clicking the map"),
+    "wb_adding": ("请点击地图放置（Esc 取消）", "Click the map to place it (Esc cancels)"),
+    "wb_type": ("类型", "Type"),
+    "wb_hint": ("拖动机构图标可迁移；点击图标可关闭、改变类型或指定职能（如急救站）",
+                "Drag a facility to move it; click it to close, upgrade or designate it "
+                "(e.g. as an ambulance base)"),
+    "wb_close": ("关闭该机构", "Close it"),
+    "wb_retype": ("改为（升级）", "Change type to (upgrade)"),
+    "wb_designate": ("同时指定为", "Also designate as"),
+    "wb_apply": ("确定", "Apply"),
+    "wb_undo": ("撤销", "Undo"),
+    "wb_redo": ("重做", "Redo"),
+    "wb_suggest": ("建议选址", "Suggest sites"),
+    "wb_suggest_button": ("求解", "Suggest"),
+    "wb_model": ("模型", "Model"),
+    "wb_k": ("站点数", "Sites"),
+    "wb_model_mclp": ("最大覆盖（MCLP）", "maximal covering (MCLP)"),
+    "wb_model_lscp": ("最少站点达到目标（LSCP）", "fewest sites reaching the target (LSCP)"),
+    "wb_model_pmedian": ("人口加权时间最短（p-中位）", "least population-weighted time "
+                         "(p-median)"),
+    "wb_suggest_note": ("现有机构与已放置站点保持不变；各站点为共同求解结果",
+                        "existing and placed facilities kept; the sites are chosen together"),
+    "wb_accept": ("采纳", "Accept"),
+    "wb_reject": ("放弃", "Reject"),
+    "wb_proposal": ("建议站点{rank}", "proposed site {rank}"),
+    "wb_new_name": ("新增{type}{n}", "new {type} {n}"),
+    "wb_files": ("方案文件", "Scenario files"),
+    "wb_save": ("保存方案（TOML）", "Save scenario (TOML)"),
+    "wb_load": ("载入方案（TOML）", "Load scenario (TOML)"),
+    "wb_export": ("导出对比结果（geo compare）", "Export comparison (geo compare)"),
+    "wb_exported": ("已写入 {folder}；与界面表格{same}", "written to {folder}; {same}"),
+    "wb_same": ("一致", "equal to the table on the page"),
+    "wb_differs": ("不一致：{rows}", "differs from the table on the page: {rows}"),
+    "wb_loaded": ("已载入方案 {name}", "scenario {name} loaded"),
+    "wb_scenario_name": ("方案名称", "Scenario name"),
+    "wb_change": ("与现状相比", "Change from the baseline"),
+    "wb_gained": ("新增覆盖", "Newly covered"),
+    "wb_lost": ("失去覆盖", "Lost"),
+    "wb_share": ("覆盖比例", "Share"),
+    "wb_share_change": ("比例变化", "Share change"),
+    "wb_median": ("中位数（分钟）", "Median (min)"),
+    "wb_whole": ("全区", "Whole area"),
+    "wb_error": ("错误", "Error"),
+    "wb_busy": ("计算中…", "Working…"),
+    "wb_server_ms": ("服务器用时 {ms} 毫秒", "server {ms} ms"),
+    "wb_no_change": ("尚无变动", "No change yet"),
+    "wb_na": ("不适用：没有可计入该标准的机构", "not applicable: no facility counts for it"),
+    "wb_baseline": ("现状", "baseline"),
+    "wb_now": ("方案", "now"),
 }
 
 #: scenario action -> (zh, en)
@@ -248,6 +301,13 @@ def text(key: str, language: str, **fields: object) -> str:
     """The label ``key`` in ``language``, with ``{fields}`` filled in."""
     label = _TEXT[key][_index(language)]
     return label.format(**fields) if fields else label
+
+
+def texts(prefix: str, language: str) -> dict[str, str]:
+    """Every label whose key starts with ``prefix``, by the rest of its key (unfilled
+    ``{fields}`` kept: the page fills them)."""
+    i = _index(language)
+    return {k[len(prefix):]: v[i] for k, v in _TEXT.items() if k.startswith(prefix)}
 
 
 def tier_label(tier: str, language: str) -> str:

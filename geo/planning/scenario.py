@@ -18,11 +18,15 @@ a list of ``[[left_out]]`` planned projects that cannot be placed (each with its
   ``crs``, ``name``]: the network is rebuilt with the new line.
 
 Applying a scenario never touches the input files: it returns new frames.
+:func:`scenario_toml` writes a scenario in this format (what the workbench saves), which
+:func:`load_scenario` reads back to the same actions.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +43,10 @@ from geo import crs as gcrs
 from geo.errors import InputFileError, ScenarioError
 from geo.standards import StandardSet
 
-__all__ = ["ACTIONS", "Applied", "Scenario", "apply_scenario", "find_scenario", "load_scenario"]
+__all__ = [
+    "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
+    "load_scenario", "parse_scenario", "scenario_toml",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,9 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # required, optional
     "add_road": ({"coords", "highway"}, {"oneway", "maxspeed", "crs", "name"}),
 }
 ACTIONS = tuple(_FIELDS)
+#: order of an action's keys in a written file
+_KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
+              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "note")
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,15 @@ def load_scenario(path: str | Path) -> Scenario:
     if not p.is_file():
         raise InputFileError(f"scenario file {p} not found: give a path or a name under "
                              "analysis/scenarios/")
+    return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
+
+
+def parse_scenario(text: str, where: str | Path) -> Scenario:
+    """Validate the text of a scenario file (see module docs); ``where`` names it in
+    messages (its path, or an upload's name) and is the returned scenario's ``path``."""
+    p = Path(where)
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"scenario file {p} is not valid TOML: {e}") from e
     unknown = sorted(set(raw) - {"scenario", "actions", "left_out"})
@@ -123,7 +140,7 @@ def load_scenario(path: str | Path) -> Scenario:
             for x in raw.get("left_out", [])]
     if any(not x["reason"] for x in left):
         raise ScenarioError(f"{p}: every [[left_out]] entry needs a reason")
-    return Scenario(p.resolve(), str(head.get("name", p.stem)), str(head.get("title", p.stem)),
+    return Scenario(p, str(head.get("name", p.stem)), str(head.get("title", p.stem)),
                     str(head.get("description", "")), actions, left)
 
 
@@ -144,6 +161,20 @@ def _lonlat(a: Mapping[str, Any]) -> tuple[float, float]:
         raise ScenarioError(f"crs must be wgs84, gcj02 or bd09, got {key!r}")
     x, y = gcrs.to_wgs84(np.array([lon]), np.array([lat]), key)
     return float(x[0]), float(y[0])
+
+
+def action_position(a: Mapping[str, Any],
+                    before: tuple[float, float] | None = None) -> tuple[float, float]:
+    """WGS84 lon/lat an ``add`` or ``move`` action puts a facility at: its ``lon``/``lat``
+    (in its ``crs``), or ``offset_m`` + ``bearing`` from ``before`` (the facility's place)."""
+    if "offset_m" in a:
+        if before is None:
+            raise ScenarioError(f"{a.get('action')} {a.get('id')!r}: an offset needs the "
+                                "facility's present place")
+        lon, lat, _ = _GEOD.fwd(before[0], before[1], float(a["bearing"]),
+                                float(a["offset_m"]))
+        return float(lon), float(lat)
+    return _lonlat(a)
 
 
 def _row(fac: gpd.GeoDataFrame, fid: str, kind: str) -> int:
@@ -208,10 +239,7 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
         old = str(fac["type"].iloc[i])
         fac.loc[fac.index[i], "type"] = str(a["type"])
         return fac, [_change(a, fid, f"{old} -> {a['type']}", before, before)]
-    if "offset_m" in a:
-        lon, lat, _ = _GEOD.fwd(before[0], before[1], float(a["bearing"]), float(a["offset_m"]))
-    else:
-        lon, lat = _lonlat(a)
+    lon, lat = action_position(a, before)
     fac.loc[fac.index[i], "geometry"] = shapely.Point(lon, lat)
     for col, v in (("lon", lon), ("lat", lat)):
         if col in fac.columns:
@@ -254,3 +282,56 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame,
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",
             "lat_after", "note"]
     return Applied(fac, _road_frame(roads), pd.DataFrame(changes, columns=cols), notes)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _toml_value(v: Any) -> str:
+    """One TOML value: strings as basic strings (JSON escapes are TOML escapes; DEL, which
+    TOML does not allow raw, escaped too), floats exactly (``repr``), lists."""
+    if hasattr(v, "item") and not isinstance(v, (list, tuple, str)):
+        v = v.item()  # numpy scalar
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ScenarioError(f"a scenario value must be a finite number, got {v}")
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise ScenarioError(f"cannot write {v!r} ({type(v).__name__}) to a scenario file")
+
+
+def scenario_toml(name: str, title: str, actions: list[dict[str, Any]], *,
+                  description: str = "", source: str = "",
+                  left_out: list[dict[str, str]] | None = None,
+                  comment: list[str] | None = None) -> str:
+    """A scenario file's text (see module docs) that :func:`load_scenario` reads back to
+    the same ``actions`` (checked as the loader checks them) and ``left_out`` entries.
+
+    Floats are written exactly (shortest round-trip form), text in any language as is.
+    """
+    for i, a in enumerate(actions):
+        _check_action(i, a, Path(f"{name}.toml"))
+    lines = [f"# {' '.join(str(c).split())}" for c in comment or []]
+    if lines:
+        lines.append("")
+    lines.append("[scenario]")
+    for key, value in (("name", name), ("title", title), ("description", description),
+                       ("source", source)):
+        if value:
+            lines.append(f"{key} = {_toml_value(str(value))}")
+    for a in actions:
+        keys = [k for k in _KEY_ORDER if k in a]
+        lines += ["", "[[actions]]", *(f"{k} = {_toml_value(a[k])}" for k in keys)]
+    for x in left_out or []:
+        if not x.get("reason"):
+            raise ScenarioError(f"left-out project {x.get('project')!r} needs a reason")
+        lines += ["", "[[left_out]]", f"project = {_toml_value(str(x.get('project', '')))}",
+                  f"reason = {_toml_value(str(x['reason']))}"]
+    return "\n".join(lines) + "\n"

@@ -75,12 +75,15 @@ def _metric(gdf: gpd.GeoDataFrame, crs: object) -> FloatArray:
 def build_problem(
     result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
     cutoff_minutes: float | None = None, existing: bool = True,
+    existing_s: FloatArray | None = None,
 ) -> SitingProblem:
     """The coverage structure of ``sites`` over the study's demand for one standard.
 
     The reach matrix is built by the routing engine, in the standard's mode and
     direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
-    facilities give ``existing_s`` (their times as the study measured them).
+    facilities give ``existing_s`` (their times as the study measured them), unless
+    ``existing_s`` is given: seconds per demand point to the facilities kept fixed (the
+    workbench's present state: existing and already placed sites).
     """
     reach = reach_matrix(
         result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
@@ -88,8 +91,9 @@ def build_problem(
         max_seconds=60.0 * float(cutoff_minutes or minutes), direction=std.direction,
     )
     col = f"minutes_{std.name}"
-    existing_s = None
-    if existing and col in result.demand.columns:
+    if existing_s is not None:
+        existing_s = np.asarray(existing_s, dtype=float)
+    elif existing and col in result.demand.columns:
         existing_s = result.demand[col].to_numpy(dtype=float) * 60.0
     return SitingProblem(reach, result.demand["population"].to_numpy(dtype=float),
                          threshold_s=60.0 * minutes, existing_s=existing_s)
@@ -147,7 +151,7 @@ def site(
     max_road_m: float | None = None, minutes: float | None = None,
     target_share: float | None = None, method: str = "exact",
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S, capacity_col: str | None = None,
-    people_per_unit: float = 1.0,
+    people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
 ) -> SitingRun:
     """Where should ``p`` new facilities for ``standard`` go? (see module docs)
 
@@ -156,7 +160,8 @@ def site(
     ``p`` is ignored) or ``pmedian`` (p sites, least population-weighted time; pairs
     beyond twice the threshold count as twice the threshold). ``capacity_col``: a column
     of a candidate file (e.g. beds) times ``people_per_unit`` caps the population each
-    new site serves (MCLP only).
+    new site serves (MCLP only). ``existing_s``: seconds per demand point to the
+    facilities kept fixed, instead of the study's (see :func:`build_problem`).
     """
     if model not in MODELS:
         raise SitingError(f"model must be one of {MODELS}, got {model!r}")
@@ -165,7 +170,8 @@ def site(
     sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
                             keep=[capacity_col] if capacity_col else [])
     cutoff = 2 * mins if model == "pmedian" else mins
-    problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)
+    problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff,
+                            existing_s=existing_s)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
     if capacity_col:
         if model != "mclp":

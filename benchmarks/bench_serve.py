@@ -1,0 +1,307 @@
+"""Benchmark: the workbench (geo serve) per edit, over HTTP and in the browser.
+
+``make bench`` runs this. Three cases, each with the load average (``uptime``) at its
+start and end:
+
+* ``luzhai-http``: the embedded study in a real server (geo.serve.Workbench on a free
+  port, the session of ``geo serve analysis/luzhai.toml``); ``--edits`` random edits
+  sent as the page sends them (JSON over one keep-alive HTTP connection): add 30 %, move
+  25 %, close 15 %, retype 15 %, designate 5 %, undo 5 %, redo 5 %. Timed per request
+  from sending it to having decoded the answer (every standard updated, the township
+  tables and the changed cells in it). Target (issue 14): under 50 ms.
+* ``grid1m-http``: the same on the synthetic 1,000 x 1,000-node road grid of
+  bench_whatif.py (200,000 demand points, 1,000 facilities, three standards) behind the
+  same server (a session without a study: no page layers, same edits). Target: under 1 s.
+* ``luzhai-browser``: the page in Debian's Chromium (Playwright, as the tests): a click
+  on the map in "add" mode, then a click on "undo", repeated; timed in the page from the
+  click event to the task after the frame that draws the updated table, and from
+  Playwright (the click sent to the update seen). Target: under 300 ms.
+
+After the HTTP cases the state is compared with a full rerun of every standard (exact).
+Results: benchmarks/results/serve.json and serve.md.
+
+    python benchmarks/bench_serve.py                         # all three
+    python benchmarks/bench_serve.py --cases luzhai-http --edits 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+KINDS = {"add": 0.30, "move": 0.25, "close": 0.15, "retype": 0.15, "designate": 0.05,
+         "undo": 0.05, "redo": 0.05}
+CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
+
+
+class Http:
+    """One keep-alive connection to the server, as a browser holds one."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=600)
+        self.conn.connect()
+        # http.client sends the headers and the body in two writes: without TCP_NODELAY
+        # (which browsers set) the body waits for the server's delayed ACK, 40 ms
+        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.host = f"{host}:{port}"
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.conn.request("POST", path, body=json.dumps(body).encode("utf-8"),
+                          headers={"Host": self.host, "Content-Type": "application/json"})
+        r = self.conn.getresponse()
+        return r.status, json.loads(r.read())
+
+
+def random_edit(session: Any, rng: np.random.Generator, types: list[str],
+                place: Callable[[np.random.Generator], tuple[float, float]],
+                move_deg: float) -> tuple[str, str, dict[str, Any]]:
+    """A random edit as (kind, path, body); an add where the kind cannot apply."""
+    wb = session.wb
+    kind = str(rng.choice(list(KINDS), p=list(KINDS.values())))
+    open_ = [f for f in wb.facilities if f.open]
+    f = open_[rng.integers(len(open_))]
+    if kind == "undo" and wb.can_undo:
+        return kind, "/api/undo", {}
+    if kind == "redo" and wb.can_redo:
+        return kind, "/api/redo", {}
+    if kind == "move":
+        dx, dy = rng.normal(0, move_deg, 2)
+        return kind, "/api/move", {"id": f.id, "lon": f.lon + dx, "lat": f.lat + dy}
+    if kind == "close" and len(open_) > 10:
+        return kind, "/api/close", {"id": f.id}
+    if kind == "retype":
+        new = str(rng.choice([t for t in types if t != f.type]))
+        return kind, "/api/retype", {"id": f.id, "type": new}
+    if kind == "designate" and "#" not in f.id and not any(
+            x.id == f"{f.id}#ems_station" for x in wb.facilities):
+        return kind, "/api/designate", {"id": f.id, "role": "ems_station"}
+    lon, lat = (f.lon, f.lat) if rng.random() < 1 / 3 else place(rng)
+    return "add", "/api/add", {"type": str(rng.choice(types)), "lon": lon, "lat": lat}
+
+
+def _exact(session: Any) -> bool:
+    wb = session.wb
+    for name, st in wb.states.items():
+        secs, slot = wb.full_rerun(name)
+        if not (np.array_equal(st.seconds, secs) and np.array_equal(st.nearest, slot)):
+            return False
+    return True
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    v = sorted(values)
+    return {"n": len(v), "median_ms": statistics.median(v),
+            "p90_ms": v[min(len(v) - 1, int(0.9 * len(v)))], "max_ms": v[-1]}
+
+
+def http_case(name: str, edits: int) -> dict[str, Any]:
+    from geo.serve import Session, Workbench
+
+    load0 = os.getloadavg()
+    t0 = time.perf_counter()
+    if name == "luzhai-http":
+        from geo.study import run_study
+
+        result = run_study(ROOT / "analysis" / "luzhai.toml")
+        session = Session.from_study(result)
+        types, place = _luzhai_sampler(result)
+        move_deg = 0.02
+    else:
+        from bench_whatif import grid_case
+
+        wb, types, place = grid_case()
+        session = Session(wb, np.full(len(wb.code), 50.0), area_name="grid")
+        move_deg = 0.03
+    bench = Workbench(session, port=0)
+    url = bench.start()
+    build_s = time.perf_counter() - t0
+    client = Http(url)
+    rng = np.random.default_rng(14)
+    wall: dict[str, list[float]] = {}
+    server: list[float] = []
+    changed: list[int] = []
+    for _ in range(edits):
+        kind, path, body = random_edit(session, rng, types, place, move_deg)
+        t1 = time.perf_counter()
+        status, reply = client.post(path, body)
+        dt = 1e3 * (time.perf_counter() - t1)
+        if status != 200:
+            raise SystemExit(f"{path} {body}: {status} {reply}")
+        wall.setdefault(kind, []).append(dt)
+        server.append(reply["server_ms"])
+        changed.append(sum(len(c["idx"]) for c in reply["cells"].values()))
+    exact = _exact(session)
+    bench.stop()
+    every = [t for v in wall.values() for t in v]
+    return {"case": name, "demand_points": len(session.wb.code),
+            "nodes": {m: n.n_nodes for m, n in session.wb.networks.items()},
+            "facilities_at_start": len(session.start), "standards": list(session.wb.states),
+            "build_s": build_s, "per_kind": {k: _stats(v) for k, v in sorted(wall.items())},
+            "all": _stats(every), "server_side": _stats(server),
+            "changed_points_median": float(statistics.median(changed)),
+            "equal_to_full_rerun": exact, "load_start": load0, "load_end": os.getloadavg()}
+
+
+def _luzhai_sampler(result: Any) -> tuple[list[str], Callable[[np.random.Generator],
+                                                               tuple[float, float]]]:
+    pts = result.demand.geometry
+    lonlat = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    types = sorted({t for s in result.standards for t in s.facility_types})
+
+    def place(rng: np.random.Generator) -> tuple[float, float]:
+        x, y = lonlat[rng.integers(len(lonlat))]
+        return float(x), float(y)
+
+    return types, place
+
+
+def browser_case(rounds: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    from geo.serve import Session, Workbench
+    from geo.study import run_study
+
+    if not CHROMIUM.is_file():
+        return {"case": "luzhai-browser", "skipped": f"{CHROMIUM} missing"}
+    load0 = os.getloadavg()
+    result = run_study(ROOT / "analysis" / "luzhai.toml")
+    bench = Workbench(Session.from_study(result), port=0)
+    url = bench.start()
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    rng = np.random.default_rng(14)
+    pts = result.demand.geometry
+    page_ms: dict[str, list[float]] = {"add (map click)": [], "undo (button)": []}
+    wall_ms: dict[str, list[float]] = {"add (map click)": [], "undo (button)": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+        ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url.rstrip("/"))
+                  else r.abort("internetdisconnected"))
+        page = ctx.new_page()
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']", state="attached")
+        page.wait_for_timeout(500)
+        box = page.locator("#map").bounding_box()
+        assert box is not None
+
+        def timed(kind: str, click: Callable[[], None]) -> None:
+            v = int(page.evaluate("document.body.dataset.version"))
+            t1 = time.perf_counter()
+            click()
+            page.wait_for_function(f"Number(document.body.dataset.version) > {v}",
+                                   polling=1)
+            wall_ms[kind].append(1e3 * (time.perf_counter() - t1))
+            page_ms[kind].append(float(page.evaluate("window.wbClickToTable")))
+
+        for _ in range(rounds + 3):  # the first three warm up
+            i = int(rng.integers(len(pts)))
+            xy = page.evaluate("([lat, lon]) => { var q = window.geoWorkbench.map."
+                               "latLngToContainerPoint([lat, lon]); return [q.x, q.y]; }",
+                               [float(pts.y.iloc[i]), float(pts.x.iloc[i])])
+            x, y = box["x"] + xy[0], box["y"] + xy[1]
+            hit = page.evaluate(f"(() => {{ var e = document.elementFromPoint({x}, {y}); "
+                                "return !!e && !!e.closest('#map') && !e.closest("
+                                "'.leaflet-marker-icon, .leaflet-control'); })()")
+            if not hit:  # outside the map, or on a marker or a control: not a map click
+                continue
+            page.click("#add-btn")
+            timed("add (map click)", lambda: page.mouse.click(x, y))  # noqa: B023
+            timed("undo (button)", lambda: page.click("#undo"))
+        browser.close()
+    bench.stop()
+    return {"case": "luzhai-browser", "in_page": {k: _stats(v[3:]) for k, v in page_ms.items()},
+            "playwright_wall": {k: _stats(v[3:]) for k, v in wall_ms.items()},
+            "load_start": load0, "load_end": os.getloadavg()}
+
+
+def _load(r: dict[str, Any]) -> str:
+    a, b = r["load_start"], r["load_end"]
+    return f"load average {a[0]:.2f} at start, {b[0]:.2f} at end ({os.cpu_count()} cores)"
+
+
+def markdown(records: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in records:
+        if "skipped" in r:
+            lines += [f"**{r['case']}**: skipped ({r['skipped']})", ""]
+            continue
+        if r["case"] == "luzhai-browser":
+            lines += [f"**{r['case']}** ({_load(r)}): click to updated table", "",
+                      "| action | n | in page median ms | p90 | max | Playwright median ms |",
+                      "|---|---|---|---|---|---|"]
+            for k, v in r["in_page"].items():
+                w = r["playwright_wall"][k]
+                lines.append(f"| {k} | {v['n']} | **{v['median_ms']:.1f}** | "
+                             f"{v['p90_ms']:.1f} | {v['max_ms']:.1f} | {w['median_ms']:.1f} |")
+            lines.append("")
+            continue
+        nodes = ", ".join(f"{m} {n:,}" for m, n in r["nodes"].items())
+        lines += [f"**{r['case']}** ({_load(r)}): network nodes {nodes}; "
+                  f"{r['demand_points']:,} demand points, {r['facilities_at_start']:,} "
+                  f"facilities, standards {', '.join(r['standards'])}; server up in "
+                  f"{r['build_s']:.1f} s", "",
+                  "| edit | n | median ms | p90 ms | max ms |", "|---|---|---|---|---|"]
+        lines += [f"| {k} | {v['n']} | {v['median_ms']:.1f} | {v['p90_ms']:.1f} | "
+                  f"{v['max_ms']:.1f} |" for k, v in r["per_kind"].items()]
+        a, s = r["all"], r["server_side"]
+        lines += [f"| **every edit (HTTP round trip)** | {a['n']} | **{a['median_ms']:.1f}** | "
+                  f"{a['p90_ms']:.1f} | **{a['max_ms']:.1f}** |",
+                  f"| inside the server | {s['n']} | {s['median_ms']:.1f} | {s['p90_ms']:.1f} "
+                  f"| {s['max_ms']:.1f} |", "",
+                  f"Median changed demand points per answer (all standards): "
+                  f"{r['changed_points_median']:,.0f}; state equal to a full rerun after the "
+                  f"edits: {'yes' if r['equal_to_full_rerun'] else 'NO'}", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", nargs="+", default=["luzhai-http", "grid1m-http",
+                                                   "luzhai-browser"],
+                    choices=["luzhai-http", "grid1m-http", "luzhai-browser"])
+    ap.add_argument("--edits", type=int, default=None,
+                    help="edits per HTTP case (300 on luzhai, 100 on grid1m)")
+    ap.add_argument("--rounds", type=int, default=30, help="add + undo rounds in the browser")
+    args = ap.parse_args()
+    records = []
+    for case in args.cases:
+        if case == "luzhai-browser":
+            records.append(browser_case(args.rounds))
+        else:
+            records.append(http_case(case, args.edits or (300 if case == "luzhai-http"
+                                                          else 100)))
+    out = {"python": sys.version.split()[0], "machine": platform.machine(),
+           "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "cases": records}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "serve.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
+    md = markdown(records) + f"Peak resident memory {out['peak_rss_mb']:,.0f} MB.\n"
+    (RESULTS / "serve.md").write_text(md, encoding="utf-8")
+    print(md)
+    if not all(r.get("equal_to_full_rerun", True) for r in records):
+        sys.exit("the workbench's state differed from a full rerun")
+
+
+if __name__ == "__main__":
+    main()

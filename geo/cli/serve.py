@@ -1,0 +1,86 @@
+"""``geo serve``: the planner's workbench in the browser (see :mod:`geo.serve`)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+from geo.cli.planning import computed_study
+from geo.cli.text import out, progress
+
+__all__ = ["add_parsers", "default_out", "run_serve"]
+
+_STUDY_HELP = ("study file (TOML), computed once at start; or the output folder (or "
+               "results.gpkg) of an earlier `geo run` of it, reloaded without recomputing")
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
+    """Add ``geo serve`` to the ``geo`` parser."""
+    s = sub.add_parser(
+        "serve", help="the planner's workbench: what-if siting in the browser",
+        formatter_class=fmt,
+        description="Load STUDY once and serve the workbench page: add, move, close, "
+        "upgrade and designate facilities on the map, ask for suggested sites, and see "
+        "every standard's township table change at once; save the session as a scenario "
+        "file, or export it as a `geo compare` folder into --out. Listens on this "
+        "computer only unless --host is given; Ctrl-C stops it.",
+    )
+    s.add_argument("study", type=Path, help=_STUDY_HELP)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on; anything but 127.0.0.1/localhost lets other "
+                   "computers reach the workbench")
+    s.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
+    s.add_argument("--allowed-host", action="append", default=None, metavar="NAME",
+                   help="further host name the page may be opened as (e.g. this computer's "
+                   "name on the network, with --host 0.0.0.0); repeatable")
+    s.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="folder the page's exports are written to (default: beside the "
+                   "study's run folder, or maps/NAME_workbench for a study file)")
+    s.add_argument("--open", action=argparse.BooleanOptionalAction, default=True,
+                   help="open the page in the default browser")
+
+
+def default_out(study: Path, name: str) -> Path:
+    """Where exports go without --out: ``<run folder>_workbench`` beside a run folder,
+    else ``maps/<study name>_workbench``."""
+    if study.suffix.lower() == ".toml":
+        return Path("maps") / f"{name}_workbench"
+    folder = study.parent if study.suffix.lower() == ".gpkg" else study
+    return folder.parent / f"{folder.name}_workbench"
+
+
+def _has_display() -> bool:
+    """Whether a graphical browser can open: without a display Python's webbrowser would
+    start a text browser (lynx, w3m) in this terminal, over the server's messages."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``geo serve``."""
+    from geo.serve import Session, Workbench
+
+    if not 0 <= args.port <= 65535:
+        from geo.errors import ServeError
+
+        raise ServeError(f"--port must be 0 to 65535, got {args.port}")
+    computed = computed_study(args.study)
+    out_dir = args.out or default_out(args.study, computed.study.name)
+    progress("start the workbench")
+    session = Session.from_study(computed)
+    bench = Workbench(session, args.host, args.port, out_dir=out_dir,
+                      extra_hosts=args.allowed_host or (), source=str(args.study))
+    out(f"geo workbench for {computed.study.title}: {bench.url}")
+    out(f"exports go to {out_dir}; Ctrl-C stops the server")
+    if args.open and _has_display():
+        webbrowser.open(bench.url)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn finishes open requests first
+        bench.run()
+    out("workbench stopped")
+    return 0

@@ -1,0 +1,98 @@
+"""A workbench session as scenario actions, and scenario actions as workbench edits.
+
+:func:`net_actions` writes the net change from the study to the present state in the
+``analysis/scenarios`` format: moves and upgrades of the study's facilities first, then
+the new facilities in the order they were made (``add``, or ``designate`` for a role twin
+still at its facility's place), then closures. That order matters: the engine breaks
+ties between equal times by the order facilities were made in, and ``geo compare``
+applies a scenario's rows in order (closed rows dropped, new ones appended), so the
+scenario reproduces the state exactly (tests: same minutes, same nearest facility, same
+table). :func:`apply_actions` makes a scenario's actions as engine edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from geo.errors import ScenarioError
+from geo.planning.scenario import action_position
+from geo.whatif import Edit, Facility, WhatIf
+
+__all__ = ["apply_actions", "net_actions", "twin_name"]
+
+
+def twin_name(name: str, role: str) -> str:
+    """Name of a facility's role twin, as ``apply_scenario`` names it."""
+    return f"{name} ({role})"
+
+
+def _is_twin(f: Facility, by_id: Mapping[str, Facility], names: Mapping[str, str]) -> bool:
+    """Whether ``f`` is what a ``designate`` of its base at its base's present place
+    would make (id ``<base>#<role>``, type ``role``, same place and name)."""
+    base_id, sep, role = f.id.partition("#")
+    base = by_id.get(base_id)
+    return bool(sep) and base is not None and base.open and f.type == role and (
+        (f.lon, f.lat) == (base.lon, base.lat)
+        and names.get(f.id) == twin_name(names.get(base_id, base_id), role))
+
+
+def net_actions(start: Sequence[Facility], now: Sequence[Facility],
+                names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Scenario actions taking the study's facilities ``start`` to ``now`` (the engine's
+    facilities in slot order; ``start`` is their first ``len(start)``)."""
+    n0 = len(start)
+    by_id = {f.id: f for f in now}
+    changed: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
+    for s, f in zip(start, now[:n0], strict=True):
+        if not f.open:
+            closed.append({"action": "close", "id": f.id})
+            continue
+        if (f.lon, f.lat) != (s.lon, s.lat):
+            changed.append({"action": "move", "id": f.id, "lon": f.lon, "lat": f.lat})
+        if f.type != s.type:
+            changed.append({"action": "retype", "id": f.id, "type": f.type})
+    for f in now[n0:]:
+        if not f.open:
+            continue
+        if _is_twin(f, by_id, names):
+            base_id, _, role = f.id.partition("#")
+            changed.append({"action": "designate", "ids": [base_id], "role": role})
+        else:
+            changed.append({"action": "add", "id": f.id, "name": names.get(f.id, f.id),
+                            "type": f.type, "lon": f.lon, "lat": f.lat})
+    return changed + closed
+
+
+def apply_actions(wb: WhatIf, actions: Sequence[Mapping[str, Any]],
+                  names: dict[str, str]) -> list[Edit]:
+    """Make a scenario's actions as edits of ``wb`` (in order); new facilities' names go
+    into ``names``. ``add_road`` is refused: the network would have to be rebuilt."""
+    edits = []
+    for a in actions:
+        kind = a["action"]
+        if kind == "add":
+            lon, lat = action_position(a)
+            edits.append(wb.add(str(a["id"]), str(a["type"]), lon, lat))
+            names[str(a["id"])] = str(a["name"])
+        elif kind == "move":
+            f = next((x for x in wb.facilities if x.id == str(a["id"])), None)
+            before = None if f is None else (f.lon, f.lat)
+            edits.append(wb.move(str(a["id"]), *action_position(a, before)))
+        elif kind == "close":
+            edits.append(wb.close(str(a["id"])))
+        elif kind == "retype":
+            edits.append(wb.retype(str(a["id"]), str(a["type"])))
+        elif kind == "designate":
+            for fid in a["ids"]:
+                edits.append(wb.designate(str(fid), str(a["role"])))
+                names[f"{fid}#{a['role']}"] = twin_name(names.get(str(fid), str(fid)),
+                                                         str(a["role"]))
+        else:
+            raise ScenarioError(
+                f"the workbench cannot apply {kind} actions (a new road rebuilds the "
+                "network, which the workbench does not redo): compare this scenario with "
+                "`geo compare STUDY --scenario FILE --out DIR`, or remove its add_road "
+                "actions to work on the rest")
+    return edits

@@ -1,0 +1,86 @@
+"""Export a workbench state as the usual outputs: a scenario file and its ``geo compare``
+folder, in the output folder fixed when the server started (never a path from the
+browser).
+
+The scenario is written first (``export-NNN.toml``, the next free number), then
+:func:`geo.planning.compare.compare` runs it on the study from scratch and
+:func:`geo.outputs.planning.write_comparison` writes ``export-NNN/`` (tables, workbook,
+summary, map), exactly what ``geo compare STUDY --scenario export-NNN.toml --out DIR``
+writes. The comparison's "after" numbers are then checked against the page's table:
+any difference is reported with the export (there should be none; tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geo._atomic import atomic_path
+from geo.outputs.planning import write_comparison
+from geo.planning.compare import compare
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from geo.study import ComputedStudy
+
+__all__ = ["differences", "write_export"]
+
+log = logging.getLogger(__name__)
+#: page measure -> column of the comparison table
+_COLUMNS = {"covered": "covered_population_after", "share": "covered_share_after",
+            "median": "median_minutes_after"}
+
+
+def _free_stem(out_dir: Path) -> str:
+    n = 1
+    while (out_dir / f"export-{n:03d}").exists() or (out_dir / f"export-{n:03d}.toml").exists():
+        n += 1
+    return f"export-{n:03d}"
+
+
+def _same(a: float | None, b: float) -> bool:
+    if a is None:
+        return math.isnan(b)
+    return not math.isnan(b) and a == b
+
+
+def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
+    """Where the page's tables (:meth:`Session.tables`) and a comparison's "after"
+    columns disagree: one line per township, standard and measure."""
+    out = []
+    for name, t in tables.items():
+        sub = table[table["standard"] == name].set_index("township")
+        for row in [*t["rows"], t["area"]]:
+            town = row["township"]
+            if town not in sub.index:
+                if any(row[m] is not None for m in _COLUMNS):  # compare leaves out the
+                    out.append(f"{name} {town}: not in the comparison")  # area row of a
+                continue  # standard that does not apply: so does the page (all empty)
+            for measure, col in _COLUMNS.items():
+                want = float(sub.loc[town, col])
+                if not _same(row[measure], want):
+                    out.append(f"{name} {town} {measure}: page {row[measure]}, compare {want}")
+    return out
+
+
+def write_export(study: ComputedStudy, out_dir: Path, text: str, tables: dict[str, Any],
+                 source: str) -> dict[str, Any]:
+    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module
+    docs); returns the paths, the command that redoes it and any difference."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = _free_stem(out_dir)
+    scenario = out_dir / f"{stem}.toml"
+    with atomic_path(scenario, ".toml") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    comp = compare(study, str(scenario))
+    files = write_comparison(comp, out_dir / stem)
+    diffs = differences(comp.table, tables)
+    if diffs:
+        log.error("export %s differs from the workbench's table: %s", stem, diffs[:5])
+    return {"kind": "export", "folder": str(out_dir / stem), "scenario": str(scenario),
+            "files": [p.name for p in files], "differences": diffs,
+            "command": f"geo compare {source} --scenario {scenario} --out {out_dir / stem}"}

@@ -1,0 +1,101 @@
+"""Run the workbench: bind the address first (a busy port is an error naming the fix),
+then serve the app with uvicorn until Ctrl-C (in the foreground) or :meth:`stop` (in a
+thread: tests and benchmarks)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import uvicorn
+
+from geo.errors import ServeError
+from geo.serve.app import allowed_hosts, create_app
+from geo.serve.session import Session
+
+__all__ = ["Workbench", "bind"]
+
+log = logging.getLogger(__name__)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (0: a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto named: asyncio sets TCP_NODELAY only on connections of an IPPROTO_TCP socket;
+    # without it each answer's body waits for the browser's delayed ACK (40 ms)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)  # connections made before the server starts wait in the queue
+    except OSError as e:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port} ({e.strerror}): another program "
+                         "may use the port; pick another with --port N (0: any free port), "
+                         "or check --host") from e
+    return sock
+
+
+class Workbench:
+    """The workbench server of a session, bound when made.
+
+    Parameters
+    ----------
+    session : Session
+    host : str
+        Address to listen on (loopback by default: nothing outside this computer).
+    port : int
+        Port (0: any free port; :attr:`url` says which).
+    out_dir : Path, optional
+        Where exports are written.
+    extra_hosts : iterable of str
+        Further ``Host`` names to answer (e.g. this computer's name on the network).
+    source : str
+        The study as the user named it.
+    """
+
+    def __init__(self, session: Session, host: str = "127.0.0.1", port: int = 8765, *,
+                 out_dir: Path | None = None, extra_hosts: Iterable[str] = (),
+                 source: str = "STUDY") -> None:
+        self.host, self.session = host, session
+        self.sock = bind(host, port)
+        self.port = int(self.sock.getsockname()[1])
+        self.app = create_app(session, allowed=allowed_hosts(host, self.port, extra_hosts),
+                              out_dir=out_dir, source=source)
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False,
+                                lifespan="off")
+        self.server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+
+    def run(self) -> None:
+        """Serve until Ctrl-C (uvicorn finishes open requests, then returns)."""
+        try:
+            self.server.run(sockets=[self.sock])
+        finally:
+            self.sock.close()
+
+    def start(self, timeout_s: float = 30.0) -> str:
+        """Serve in a background thread; returns the URL once it answers."""
+        self._thread = threading.Thread(target=self.run, name="geo-serve", daemon=True)
+        self._thread.start()
+        end = time.monotonic() + timeout_s
+        while not self.server.started:
+            if time.monotonic() > end or not self._thread.is_alive():
+                raise ServeError(f"the workbench did not start on {self.url}")
+            time.sleep(0.01)
+        return self.url
+
+    def stop(self) -> None:
+        """Stop a server started with :meth:`start`."""
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)

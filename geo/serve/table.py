@@ -1,0 +1,163 @@
+"""The workbench's township table: per standard and township, the numbers `geo compare`
+writes for "after", kept up to date from the demand points an edit changed.
+
+Each township's row is recomputed only when an edit changed one of its points, from the
+same arrays in the same order as :func:`geo.coverage.coverage_table` (the points of the
+township in demand order), so the covered population, share and median are the very
+numbers a ``geo compare`` of the saved scenario gives, rounded the same way (people to
+0.1, shares to 0.0001, minutes to 0.1; tests). The whole-area row is
+:func:`geo.planning.compare`'s. "Newly covered" and "lost" (people whose point came
+within the standard's minutes, or fell out of it, since the baseline) come from the
+engine's exact tallies (:class:`geo.whatif.CoverageTally`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from geo.coverage import weighted_quantile
+from geo.standards import Standard
+from geo.whatif import WhatIf
+
+__all__ = ["TownshipTable"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+#: measures of a row: (name, decimals) as geo.coverage rounds them
+_MEASURES = (("covered", 1), ("share", 4), ("median", 1))
+
+
+def _num(x: float) -> float | None:
+    """A number for JSON (NaN and infinities as null)."""
+    return float(x) if math.isfinite(x) else None
+
+
+def _nums(a: FloatArray) -> list[float | None]:
+    """An array as JSON numbers (NaN and infinities as null)."""
+    return [v if math.isfinite(v) else None for v in np.asarray(a, dtype=float).tolist()]
+
+
+class _Standard:
+    """One standard's rows: baseline and present, per township and for the whole area."""
+
+    def __init__(self, std: Standard, wb: WhatIf, members: list[IntArray],
+                 pop: FloatArray) -> None:
+        self.std, self.wb, self.members, self.pop = std, wb, members, pop
+        n = len(members)
+        self.population = np.array([pop[idx].sum() for idx in members])
+        self.now = {m: np.full(n, np.nan) for m, _ in _MEASURES}
+        self.meets = np.zeros(n, dtype=object)
+        m = self._minutes()
+        for k in range(n):
+            self._town(k, m)
+        self.area_now = self._area()
+        self.base = {m: v.copy() for m, v in self.now.items()}
+        self.area_base = dict(self.area_now)
+
+    def _minutes(self) -> FloatArray | None:
+        if not self.wb.applicable(self.std.name):
+            return None  # not applicable: no eligible facility (geo compare's NaN row)
+        return self.wb.minutes(self.std.name)
+
+    def _town(self, k: int, m: FloatArray | None) -> None:
+        idx = self.members[k]
+        meets: bool | None = None
+        if m is None:
+            cov = share = med = float("nan")
+        else:
+            mm, p = m[idx], self.pop[idx]  # as coverage_table's m[sel], pop[sel]
+            cov = float(p[mm <= self.std.minutes].sum())
+            total = float(p.sum())
+            share = cov / total if total > 0 else float("nan")
+            med = weighted_quantile(mm, p, 0.5)
+            if total > 0:
+                meets = bool(share >= self.std.target_share - 1e-12)
+        self.meets[k] = meets
+        for (name, nd), value in zip(_MEASURES, (cov, share, med), strict=True):
+            self.now[name][k] = np.round(value, nd)
+
+    def _area(self) -> dict[str, float]:
+        """The whole area's row as geo.planning.compare writes it."""
+        m, pop = self._minutes(), self.pop
+        total = float(pop.sum())
+        if m is None:
+            return {"population": round(total, 1), "covered": math.nan, "share": math.nan,
+                    "median": math.nan, "raw_share": math.nan}
+        cov = float(pop[m <= self.std.minutes].sum())
+        share = cov / total if total > 0 else math.nan
+        return {"population": round(total, 1), "covered": round(cov, 1),
+                "share": round(share, 4), "raw_share": share,
+                "median": round(weighted_quantile(m, pop, 0.5), 1)}
+
+    def update(self, towns: IntArray, all_towns: bool) -> None:
+        m = self._minutes()
+        for k in range(len(self.members)) if all_towns else towns.tolist():
+            self._town(int(k), m)
+        self.area_now = self._area()
+
+
+class TownshipTable:
+    """Per standard, the township rows of the present state and of the baseline.
+
+    Parameters
+    ----------
+    wb : WhatIf
+        The engine (its townships, in table order, and per-point township numbers).
+    population : (n,) float array
+        People per demand point, as the study has them (not the engine's rounded units).
+    area_name : str
+        Name of the whole-area row.
+    """
+
+    def __init__(self, wb: WhatIf, population: FloatArray, area_name: str) -> None:
+        pop = np.asarray(population, dtype=float)
+        order = np.argsort(wb.code, kind="stable")  # each township's points in demand order
+        bounds = np.searchsorted(wb.code[order], np.arange(len(wb.townships) + 1))
+        members = [order[bounds[k]:bounds[k + 1]] for k in range(len(wb.townships))]
+        self.wb, self.area_name = wb, area_name
+        self.standards = {name: _Standard(s, wb, members, pop)
+                          for name, s in wb.standards.items()}
+        self._was_applicable = {name: wb.applicable(name) for name in wb.standards}
+
+    def update(self, changed: dict[str, IntArray]) -> None:
+        """Recompute the townships holding the points ``changed`` (per standard)."""
+        for name, t in self.standards.items():
+            now = self.wb.applicable(name)
+            flip = now != self._was_applicable[name]  # a standard came in or went out
+            self._was_applicable[name] = now
+            pts = changed.get(name)
+            if not flip and (pts is None or len(pts) == 0):
+                continue
+            towns = np.unique(self.wb.code[pts]) if pts is not None else np.zeros(0, np.int64)
+            t.update(towns, flip)
+
+    def rows(self, standard: str) -> dict[str, Any]:
+        """The table of one standard: a row per township, then the whole area."""
+        t = self.standards[standard]
+        people = self.wb.tallies[standard].people()
+        gained, lost = people["newly_covered"], people["lost"]
+        cols: dict[str, list[float | None]] = {
+            "population": _nums(np.round(t.population, 1)),
+            "newly_covered": _nums(np.round(gained, 1)), "lost": _nums(np.round(lost, 1))}
+        for m, nd in _MEASURES:  # the change as geo compare rounds it (numpy's round)
+            cols[m], cols[f"{m}_before"] = _nums(t.now[m]), _nums(t.base[m])
+            cols[f"{m}_change"] = _nums(np.round(t.now[m] - t.base[m], nd))
+        out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k]}
+               for k, name in enumerate(self.wb.townships)]
+        area: dict[str, Any] = {
+            "township": self.area_name, "population": t.area_now["population"],
+            "newly_covered": round(float(np.sum(gained)), 1),
+            "lost": round(float(np.sum(lost)), 1)}
+        for m, nd in _MEASURES:
+            now, base = t.area_now[m], t.area_base[m]
+            area[m], area[f"{m}_before"] = _num(now), _num(base)
+            area[f"{m}_change"] = _num(np.round(now - base, nd))
+        raw = t.area_now["raw_share"]
+        area["meets"] = bool(raw >= t.std.target_share - 1e-12) if math.isfinite(raw) else None
+        return {"standard": standard, "minutes": t.std.minutes,
+                "target": t.std.target_share, "applicable": self.wb.applicable(standard),
+                "rows": out, "area": area}

@@ -1,0 +1,77 @@
+"""A session written as a scenario reproduces it exactly through `geo compare`'s path
+(apply_scenario on the study's facilities, then travel_to): same minutes and the same
+nearest facility everywhere, ties included (facilities on one spot, a facility moved
+onto a new one, a role twin left behind by its moved or closed base)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from geo.planning.scenario import apply_scenario, load_scenario
+from geo.serve import Session
+from geo.study import ComputedStudy
+from tests.serve.conftest import assert_exact
+
+
+def _pos(s: Session, fid: str) -> tuple[float, float]:
+    f = next(x for x in s.wb.facilities if x.id == fid)
+    return f.lon, f.lat
+
+
+def test_net_changes_reproduce_the_state_through_geo_compare(
+        luzhai: ComputedStudy, tmp_path: Path) -> None:
+    s = Session.from_study(luzhai)
+    s.designate("LZ-T05", "ems_station")
+    s.close("LZ-T05")  # the twin stays, its base goes: written as an add
+    s.add("township_health_center", *_pos(s, "LZ-T06"))  # NEW-001 on LZ-T06's spot
+    s.add("township_health_center", 109.70, 24.62)  # NEW-002
+    s.move("LZ-T07", *_pos(s, "NEW-002"))  # a study facility moved onto a new one
+    s.designate("NEW-002", "ems_station")  # twin at its base's place: a designation
+    s.add("county_general_hospital", *_pos(s, "LZ-H01"))  # NEW-003: three on one spot
+    s.retype("LZ-T03", "township_health_center")
+    s.retype("LZ-T03", "central_township_health_center")  # back: no net change
+    lon, lat = _pos(s, "LZ-T04")
+    s.move("LZ-T04", 109.9, 24.7)
+    s.move("LZ-T04", lon, lat)  # back: no net change
+    s.add("village_clinic", 109.8, 24.4)  # NEW-004, closed again: left out
+    s.close("NEW-004")
+    s.designate("NEW-001", "ems_station")
+    s.move("NEW-001", 110.0, 24.45)  # its twin stays behind: written as an add
+    s.undo()
+    s.redo()
+    assert_exact(s)
+    text = s.scenario_text("net", "net", "analysis/luzhai.toml")
+    path = tmp_path / "net.toml"
+    path.write_text(text, encoding="utf-8")
+    scen = load_scenario(path)
+    kinds = [(a["action"], a.get("id", a.get("ids"))) for a in scen.actions]
+    assert kinds == [
+        ("move", "LZ-T07"), ("add", "LZ-T05#ems_station"), ("add", "NEW-001"),
+        ("add", "NEW-002"), ("designate", ["NEW-002"]), ("add", "NEW-003"),
+        ("add", "NEW-001#ems_station"), ("close", "LZ-T05")]
+    applied = apply_scenario(scen, luzhai.facilities, luzhai.standard_set)
+    after = luzhai.travel_to(applied.facilities)
+    ids = applied.facilities["id"].to_numpy()
+    open_ids = [f.id for f in s.wb.facilities if f.open]
+    assert list(ids) == open_ids  # the same facilities in the same (tie-breaking) order
+    for std in luzhai.standards:
+        if std.name in after.notes:
+            assert not s.wb.applicable(std.name)
+            continue
+        np.testing.assert_array_equal(s.wb.minutes(std.name), after.minutes[std.name])
+        np.testing.assert_array_equal(s.wb.nearest_ids(std.name),
+                                      ids[after.nearest[std.name]])
+
+
+def test_an_edit_that_changes_nothing_is_not_a_step(luzhai: ComputedStudy) -> None:
+    s = Session.from_study(luzhai)
+    s.close("LZ-T09")
+    same = s.retype("LZ-T02", "central_township_health_center")  # its type already
+    assert all(len(c["idx"]) == 0 for c in same["cells"].values())
+    assert same["history"]["undo"] == "close"
+    s.undo()  # takes back the close, not the no-op
+    assert all(f.open for f in s.wb.facilities)
+    assert not s.history()["can_undo"]
+    assert_exact(s)
