@@ -248,11 +248,14 @@ def _check_roads(roads: gpd.GeoDataFrame) -> None:
         raise NetworkError("the road layer is empty: give a road file with line features")
     if "highway" not in roads.columns:
         raise NetworkError(
-            "the road layer has no 'highway' column (road class): rename the class column to "
-            f"'highway' or map it in the study file; columns are {list(roads.columns)}"
+            "the road layer has no 'highway' column (road class): add one holding OSM classes "
+            "(motorway, trunk, primary, secondary, tertiary, unclassified, residential; e.g. "
+            "高速公路, 国道, 省道, 县道, 乡道, 村道 in that order) in a GIS; columns are "
+            f"{list(roads.columns)}"
         )
     if roads.crs is None:
-        raise NetworkError("the road layer has no coordinate system: set it (EPSG:4326?)")
+        raise NetworkError("the road layer has no coordinate system: set [roads] crs in the "
+                           "study file (e.g. 'wgs84' or 'EPSG:4525')")
     bad = ~roads.geometry.geom_type.isin(["LineString"])
     if bad.any():
         raise NetworkError(
