@@ -314,6 +314,7 @@ def nearest_facility(
     direct: bool = True,
     max_seconds: float = np.inf,
     threads: int | None = None,
+    offset_s: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Seconds from (or to) the nearest facility for every demand point.
 
@@ -332,6 +333,10 @@ def nearest_facility(
     threads : int, optional
         Threads sharing the search on large networks (all cores by default; see
         :class:`geo._dijkstra.NearestSearch`). Results do not depend on it.
+    offset_s : (n_facilities,) float array, optional
+        Seconds added to every trip of each facility before it starts (finite, >= 0),
+        e.g. an ambulance base's dispatch delay: the nearest facility is the one with the
+        smallest offset + travel time, and ``max_seconds`` bounds that sum.
 
     Returns
     -------
@@ -343,15 +348,16 @@ def nearest_facility(
     if len(facilities) == 0:
         raise ValueError("no facilities given: a standard needs at least one eligible facility")
     speed = _check(net, access_speed_kmh, demand)  # the compiled search checks the facilities
+    offset = _offsets(offset_s, len(facilities))
     o = _oriented(net, direction)
-    dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads)
+    dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads, offset)
     seg, t = demand.seg, demand.t
     leg = demand.access_m / speed
     via_u = dist[net.seg_u[seg]] + _part(t, o.fw[seg]) + leg
     via_v = dist[net.seg_v[seg]] + _part(1.0 - t, o.bw[seg]) + leg
     best = np.minimum(via_u, via_v)
     nearest = np.where(via_u <= via_v, src[net.seg_u[seg]], src[net.seg_v[seg]])
-    best, nearest = _with_extra(o, facilities, demand, speed, best, nearest, direct, max_seconds)
+    best, nearest = _with_extra(o, facilities, demand, speed, best, nearest, direct, offset)
     best = np.where(best <= max_seconds, best, np.inf)
     nearest = np.where(np.isfinite(best), nearest, -1)
     return best, nearest.astype(np.int64)
@@ -369,9 +375,19 @@ def _nearest_kernel(net: Network, direction: str) -> _dijkstra.NearestSearch:
     return search
 
 
+def _offsets(offset_s: npt.ArrayLike | None, n: int) -> FloatArray | None:
+    """Per-facility start offsets as a contiguous float array (None: no offsets)."""
+    if offset_s is None:
+        return None
+    off = np.ascontiguousarray(offset_s, dtype=np.float64).ravel()
+    if off.shape != (n,) or not np.isfinite(off).all() or (off < 0).any():
+        raise ValueError(f"offset_s must hold {n} finite seconds >= 0, one per facility")
+    return off
+
+
 def _nearest_from(
     net: Network, direction: str, facilities: Snap, speed: float, limit: float,
-    threads: int | None,
+    threads: int | None, offset: FloatArray | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Per node: seconds from the nearest facility (its two seeds) and which one.
 
@@ -383,7 +399,7 @@ def _nearest_from(
     k = _threads(threads) if search.n_nodes >= PARALLEL_MIN_NODES else 1
     c = np.ascontiguousarray
     return search.nearest(c(facilities.seg, np.int64), c(facilities.t, np.float64),
-                          c(facilities.access_m, np.float64), speed, float(limit), k)
+                          c(facilities.access_m, np.float64), speed, float(limit), k, offset)
 
 
 PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than starting threads
@@ -391,22 +407,47 @@ PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than startin
 
 def _with_extra(
     o: _Oriented, fac: Snap, dem: Snap, speed: float, best: FloatArray, nearest: IntArray,
-    direct: bool, limit: float,
+    direct: bool, offset: FloatArray | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Improve nearest times with along-segment trips and straight lines."""
     best, nearest = best.copy(), nearest.copy()
     r, c, t = _extra_trips(o, fac, dem, speed, np.inf, direct=False)
+    if offset is not None:
+        t = t + offset[r]
     if direct:
-        direct_m, direct_i = cKDTree(fac.xy).query(dem.xy)
-        r = np.concatenate([r, np.asarray(direct_i, dtype=np.int64)])
+        direct_i, direct_t = _direct_nearest(fac, dem, speed, offset)
+        r = np.concatenate([r, direct_i])
         c = np.concatenate([c, np.arange(len(dem), dtype=np.int64)])
-        t = np.concatenate([t, np.asarray(direct_m, dtype=float) / speed])
+        t = np.concatenate([t, direct_t])
     better = t < best[c]
     r, c, t = r[better], c[better], t[better]
     order = np.argsort(t)[::-1]  # assign the smallest last so it wins per point
     best[c[order]] = t[order]
     nearest[c[order]] = r[order]
     return best, nearest
+
+
+def _direct_nearest(
+    fac: Snap, dem: Snap, speed: float, offset: FloatArray | None
+) -> tuple[IntArray, FloatArray]:
+    """Per demand point, the best straight-line trip: facility and seconds (offset included).
+
+    Without offsets the closest facility. With offsets, the closest facility within each
+    group of equal offsets, and the best over the groups (exact; one KD query per distinct
+    offset, which stays cheap for the few distinct dispatch delays of a set of bases).
+    """
+    if offset is None:
+        m, i = cKDTree(fac.xy).query(dem.xy)
+        return np.asarray(i, dtype=np.int64), np.asarray(m, dtype=float) / speed
+    best_t = np.full(len(dem), np.inf)
+    best_i = np.full(len(dem), -1, dtype=np.int64)
+    for value in np.unique(offset):
+        members = np.flatnonzero(offset == value)
+        m, j = cKDTree(fac.xy[members]).query(dem.xy)
+        t = np.asarray(m, dtype=float) / speed + value
+        better = t < best_t
+        best_t[better], best_i[better] = t[better], members[np.asarray(j)[better]]
+    return best_i, best_t
 
 
 def reach_matrix(
