@@ -13,11 +13,13 @@ __all__ = [
     "FontError",
     "GeoError",
     "InputFileError",
+    "MeasureError",
     "NetworkError",
     "ScenarioError",
     "SitingError",
     "StandardError",
     "StudyError",
+    "SupplyError",
 ]
 
 
@@ -63,3 +65,11 @@ class SitingError(GeoError):
 
 class ScenarioError(GeoError):
     """A scenario file is malformed or refers to unknown facilities."""
+
+
+class MeasureError(GeoError):
+    """An access measure or emergency-response spec is malformed, or its inputs are."""
+
+
+class SupplyError(MeasureError):
+    """A facility supply column (beds, doctors, ambulances, ...) is missing or has bad values."""

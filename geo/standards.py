@@ -10,7 +10,11 @@ from typing import Any
 
 from geo.errors import InputFileError, StandardError
 
-__all__ = ["Standard", "StandardSet", "load_standards"]
+__all__ = ["NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
+
+# Top-level tables of the standards file that are not coverage standards: the measure and
+# emergency-response specs, read by geo.measures.specs.load_measure_specs.
+NOT_STANDARDS = ("measures", "response")
 
 _REQUIRED = ("label", "minutes", "mode", "direction", "facility_types", "target_share", "source",
              "section")
@@ -110,6 +114,8 @@ def load_standards(
     except tomllib.TOMLDecodeError as e:
         raise StandardError(f"standards file {p} is not valid TOML: {e}") from e
     known = {str(k): str(v) for k, v in data.pop("facility_types", {}).items()}
+    for table in NOT_STANDARDS:  # access measures and response specs: geo.measures.specs
+        data.pop(table, None)
     if not known:
         raise StandardError(f"standards file {p} has no [facility_types] table")
     for name, patch in (overrides or {}).items():
