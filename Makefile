@@ -41,10 +41,11 @@ typecheck: $(STAMP)
 
 check: lint typecheck test  ## everything CI should agree with
 
-bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmarks/results/
+bench: $(STAMP)  ## demo stages, routing engine, siting and access measures vs peers -> benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
+	$(BIN)/python benchmarks/bench_measures.py
 
 clean:
 	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.errors import InputFileError, StandardError
+from geo._toml import read_toml
+from geo.errors import StandardError
 
 __all__ = ["NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
 
@@ -107,12 +107,7 @@ def load_standards(
 ) -> StandardSet:
     """Read a standards TOML file; ``overrides`` patch fields per standard (from a study)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"standards file {p} not found: check the path in the study file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise StandardError(f"standards file {p} is not valid TOML: {e}") from e
+    data = read_toml(p, "standards file", StandardError)
     known = {str(k): str(v) for k, v in data.pop("facility_types", {}).items()}
     for table in NOT_STANDARDS:  # access measures and response specs: geo.measures.specs
         data.pop(table, None)

@@ -1,13 +1,11 @@
-"""Passes over a sparse facility × demand matrix of seconds, a block of rows at a time.
+"""Passes over a sparse facility × demand matrix of seconds, in compiled code.
 
 The measures read a reach matrix (:func:`geo.routing.travel.reach_matrix`: CSR, one row per
 facility, one stored entry per facility–demand pair within the cutoff, 0 s included) and
-turn each stored time into a weight. Doing that for the whole matrix at once would hold an
-array of weights as large as the matrix (800 MB for 100 million pairs) and a few more for
-the products; here the rows are cut into blocks of about :data:`BLOCK_NNZ` entries and the
-weights live one block at a time, so the extra memory stays near 100 MB whatever the
-matrix size. Each block is a CSR view that shares the matrix's index arrays; the sums are
-scipy's compiled sparse matrix-vector products.
+turn each stored time into a weight. :class:`Reach` checks the matrix once; the passes
+(:func:`two_step`, :func:`col_sums`, :func:`row_sums`) run in :mod:`geo.measures._kernels`:
+each pair's weight computed inline, rows shared between threads, no array as large as the
+matrix allocated.
 
 Every stored entry is a pair: its weight is the weight function of its seconds, a 0 s
 entry included (never filtered with ``data > 0``).
@@ -15,7 +13,9 @@ entry included (never filtered with ``data > 0``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+import math
+import os
 from typing import Any
 
 import numpy as np
@@ -23,42 +23,49 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from geo.errors import MeasureError
+from geo.measures import _kernels
+from geo.measures.weights import Weight
 
-__all__ = ["BLOCK_NNZ", "Reach", "block_matrix", "blocks", "col_sums", "row_sums", "weights_of"]
+__all__ = ["Reach", "col_sums", "row_sums", "two_step"]
 
 FloatArray = npt.NDArray[np.float64]
-WeightFn = Callable[[FloatArray], FloatArray]
 
-BLOCK_NNZ = 1 << 22  # 4 Mi entries per block: ~100 MB of temporaries at most
+
+@functools.cache
+def _cores() -> int:
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(n or 1, 8))
 
 
 class Reach:
     """The CSR arrays of a reach matrix, checked once (shape, index range, seconds)."""
 
-    def __init__(self, matrix: Any, n_facilities: int, n_demand: int) -> None:
+    def __init__(self, matrix: Any, n_rows: int, n_cols: int) -> None:
         if not sp.issparse(matrix) or matrix.format != "csr":
             raise ValueError("the reach matrix must be a scipy CSR matrix "
                              "(geo.routing.travel.reach_matrix returns one)")
-        if matrix.shape != (n_facilities, n_demand):
+        if matrix.shape != (n_rows, n_cols):
             raise MeasureError(
                 f"the reach matrix is {matrix.shape[0]} facilities x {matrix.shape[1]} demand "
-                f"points but {n_facilities} supply values and {n_demand} populations were "
+                f"points but {n_rows} supply values and {n_cols} populations were "
                 "given: build it from the same facilities and demand points"
             )
-        self.indptr = np.asarray(matrix.indptr)
-        self.indices = np.asarray(matrix.indices)
-        self.data = np.asarray(matrix.data, dtype=np.float64)
-        self.shape = (n_facilities, n_demand)
-        nnz = int(self.indptr[-1]) if len(self.indptr) else 0
-        if len(self.indptr) != n_facilities + 1 or not nnz == len(self.indices) == len(self.data):
+        ip, ix = np.asarray(matrix.indptr), np.asarray(matrix.indices)
+        if ip.dtype != ix.dtype or ip.dtype not in (np.int32, np.int64):
+            ip, ix = ip.astype(np.int64), ix.astype(np.int64)
+        self.indptr, self.indices = ip, ix
+        self.data = np.ascontiguousarray(matrix.data, dtype=np.float64)
+        self.shape = (n_rows, n_cols)
+        nnz = int(ip[-1]) if len(ip) else 0
+        if len(ip) != n_rows + 1 or not nnz == len(ix) == len(self.data):
             raise ValueError("the reach matrix's CSR arrays do not fit together")
         if nnz:
             lo, hi = self.data.min(), self.data.max()
             if not (lo >= 0 and np.isfinite(hi)):  # NaN fails both comparisons
                 raise ValueError("the reach matrix holds negative, NaN or infinite seconds")
-            if self.indices.min() < 0 or self.indices.max() >= n_demand:
+            if ix.min() < 0 or ix.max() >= n_cols:
                 raise ValueError("the reach matrix has column indices outside its shape")
-        if (np.diff(self.indptr) < 0).any():
+        if (np.diff(ip) < 0).any():
             raise ValueError("the reach matrix's indptr decreases")
 
     @property
@@ -66,45 +73,56 @@ class Reach:
         return len(self.data)
 
 
-def blocks(reach: Reach, block_nnz: int = BLOCK_NNZ) -> Iterator[tuple[int, int, int, int]]:
-    """Row ranges ``[r0, r1)`` and their entry ranges ``[s, e)``, about ``block_nnz``
-    entries each (a row is never split)."""
-    n = reach.shape[0]
-    r0 = 0
-    while r0 < n:
-        s = int(reach.indptr[r0])
-        r1 = int(np.searchsorted(reach.indptr, s + block_nnz, side="right")) - 1
-        r1 = min(max(r1, r0 + 1), n)
-        yield r0, r1, s, int(reach.indptr[r1])
-        r0 = r1
-
-
-def block_matrix(reach: Reach, r0: int, r1: int, s: int, e: int,
-                 weights: FloatArray) -> sp.csr_matrix:
-    """Rows ``r0:r1`` as a CSR matrix holding ``weights`` (one per entry ``s:e``)."""
-    ptr = reach.indptr[r0 : r1 + 1] - reach.indptr[r0]
-    return sp.csr_matrix((weights, reach.indices[s:e], ptr), shape=(r1 - r0, reach.shape[1]),
-                         copy=False)
-
-
-def weights_of(reach: Reach, s: int, e: int, weight: WeightFn | None) -> FloatArray:
-    """Weights of entries ``s:e``: ``weight(seconds)``, or 1 each when ``weight`` is None."""
+def _kernel(weight: Weight | None) -> tuple[int, FloatArray]:
     if weight is None:
-        return np.ones(e - s)
-    return np.asarray(weight(reach.data[s:e]), dtype=np.float64)
+        return 0, np.zeros(0)
+    kind, params = weight.kernel()
+    return kind, np.asarray(params, dtype=np.float64)
 
 
-def row_sums(reach: Reach, weight: WeightFn | None, x: FloatArray) -> FloatArray:
-    """Per row ``j``: the sum over its entries of ``weight(seconds) * x[column]``."""
-    out = np.zeros(reach.shape[0])
-    for r0, r1, s, e in blocks(reach):
-        out[r0:r1] = block_matrix(reach, r0, r1, s, e, weights_of(reach, s, e, weight)) @ x
-    return out
+def _cutoff(max_seconds: float | None) -> float:
+    if max_seconds is None:
+        return math.inf
+    if not max_seconds >= 0:
+        raise ValueError(f"max_seconds must be >= 0, got {max_seconds}")
+    return float(max_seconds)
 
 
-def col_sums(reach: Reach, weight: WeightFn | None, y: FloatArray) -> FloatArray:
-    """Per column ``i``: the sum over its entries of ``weight(seconds) * y[row]``."""
-    out = np.zeros(reach.shape[1])
-    for r0, r1, s, e in blocks(reach):
-        out += block_matrix(reach, r0, r1, s, e, weights_of(reach, s, e, weight)).T @ y[r0:r1]
-    return out
+def _run(mode: int, reach: Reach, weight: Weight | None, max_seconds: float | None,
+         supply: FloatArray, population: FloatArray, squared: bool = False,
+         threads: int | None = None) -> tuple[FloatArray | None, FloatArray | None]:
+    kind, params = _kernel(weight)
+    return _kernels.fca(mode, reach.indptr, reach.indices, reach.data, reach.shape[1], kind,
+                        params, _cutoff(max_seconds), squared,
+                        np.ascontiguousarray(supply, dtype=np.float64),
+                        np.ascontiguousarray(population, dtype=np.float64),
+                        threads if threads is not None else _cores())
+
+
+def two_step(reach: Reach, weight: Weight | None, max_seconds: float | None,
+             supply: FloatArray, population: FloatArray, *, squared: bool = False,
+             threads: int | None = None) -> tuple[FloatArray, FloatArray]:
+    """Per row ``j``: ``C_j = sum w P``; per column ``i``: ``sum w S_j / C_j`` (rows with
+    ``C_j = 0`` add nothing); ``w`` squared when ``squared``."""
+    rows, cols = _run(_kernels.TWO_STEP, reach, weight, max_seconds, supply, population,
+                      squared, threads)
+    assert rows is not None and cols is not None
+    return rows, cols
+
+
+def col_sums(reach: Reach, weight: Weight | None, max_seconds: float | None,
+             y: FloatArray, *, threads: int | None = None) -> FloatArray:
+    """Per column ``i``: the sum over its entries of ``w * y[row]``."""
+    _, cols = _run(_kernels.COL_SUMS, reach, weight, max_seconds, y, np.zeros(0),
+                   threads=threads)
+    assert cols is not None
+    return cols
+
+
+def row_sums(reach: Reach, weight: Weight | None, max_seconds: float | None,
+             x: FloatArray, *, threads: int | None = None) -> FloatArray:
+    """Per row ``j``: the sum over its entries of ``w * x[column]``."""
+    rows, _ = _run(_kernels.ROW_SUMS, reach, weight, max_seconds, np.zeros(0), x,
+                   threads=threads)
+    assert rows is not None
+    return rows

@@ -113,22 +113,6 @@ def _inputs(reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike
     return _s.Reach(reach, len(s), len(p)), s, p
 
 
-def _cut(weight: Weight | None, max_seconds: float | None) -> _s.WeightFn | None:
-    """The weight with pairs beyond ``max_seconds`` set to 0."""
-    if max_seconds is None:
-        return weight
-    if not max_seconds >= 0:
-        raise ValueError(f"max_seconds must be >= 0, got {max_seconds}")
-    lim = float(max_seconds)
-
-    def fn(d: FloatArray) -> FloatArray:
-        w = np.ones(len(d)) if weight is None else np.asarray(weight(d), dtype=np.float64)
-        w[d > lim] = 0.0
-        return w
-
-    return fn
-
-
 def _notes(weight: Weight | None, max_seconds: float | None) -> tuple[str, ...]:
     out = [weight.describe() if weight is not None else "every pair within reach weighs 1"]
     if max_seconds is not None:
@@ -145,13 +129,13 @@ def _ratio(supply: FloatArray, catchment: FloatArray) -> FloatArray:
 def two_step(
     reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike,
     weight: Weight | None = None, *, max_seconds: float | None = None,
-    method: str = "2sfca",
+    method: str = "2sfca", threads: int | None = None,
 ) -> AccessResult:
     """Two-step floating catchment with an optional distance-decay weight.
 
-    One pass over the matrix: a block of facility rows gives their catchments, ratios
-    and their share of every demand point's index at once (a row's catchment depends on
-    that row alone).
+    One compiled pass over the matrix: a facility row gives its catchment, its ratio and
+    its share of every demand point's index at once (a row's catchment depends on that
+    row alone).
 
     Parameters
     ----------
@@ -166,18 +150,12 @@ def two_step(
         Pairs beyond it are left out (None: every stored pair counts).
     method : str
         Name recorded in the result.
+    threads : int, optional
+        Threads sharing the rows (all cores, at most 8, by default); the result does not
+        depend on it beyond rounding.
     """
     m, s, p = _inputs(reach, supply, population)
-    fn = _cut(weight, max_seconds)
-    catchment = np.zeros(len(s))
-    index = np.zeros(len(p))
-    for r0, r1, a, b in _s.blocks(m):
-        blk = _s.block_matrix(m, r0, r1, a, b, _s.weights_of(m, a, b, fn))
-        c = blk @ p
-        catchment[r0:r1] = c
-        r = np.zeros(r1 - r0)
-        np.divide(s[r0:r1], c, out=r, where=c > 0)
-        index += blk.T @ r
+    catchment, index = _s.two_step(m, weight, max_seconds, s, p, threads=threads)
     return AccessResult(method, index, catchment, _ratio(s, catchment), s,
                         _notes(weight, max_seconds))
 
@@ -215,34 +193,20 @@ def gravity(
 
 def three_step(
     reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike, weight: Weight,
-    *, max_seconds: float | None = None,
+    *, max_seconds: float | None = None, threads: int | None = None,
 ) -> AccessResult:
     """Three-step floating catchment (Wan, Zou & Sternberg 2012).
 
     Pass 1 sums each demand point's weights over its stored pairs (``T_i``); pass 2 is a
-    2SFCA with the pair weight ``W_ji^2 / T_i`` in the demand step and ``W_ji^2`` then
-    ``/ T_i`` in the access step (``G_ji W_ji = W_ji^2 / T_i``).
+    2SFCA with the pair weight ``W_ji^2`` on the population ``P_i / T_i`` and the index
+    divided by ``T_i`` at the end (``G_ji W_ji = W_ji^2 / T_i``).
     """
     m, s, p = _inputs(reach, supply, population)
-    total = _s.col_sums(m, weight, np.ones(len(s)))  # T_i over every stored pair
-    cut = _cut(weight, max_seconds)
-
-    def squared(d: FloatArray) -> FloatArray:
-        w = np.asarray(cut(d) if cut is not None else weight(d), dtype=np.float64)
-        return np.multiply(w, w, out=w)
-
+    total = _s.col_sums(m, weight, None, np.ones(len(s)), threads=threads)  # every pair
     inv_t = np.zeros(len(p))
     np.divide(1.0, total, out=inv_t, where=total > 0)
-    p_sel = p * inv_t
-    catchment = np.zeros(len(s))
-    index = np.zeros(len(p))
-    for r0, r1, a, b in _s.blocks(m):
-        blk = _s.block_matrix(m, r0, r1, a, b, squared(m.data[a:b]))
-        c = blk @ p_sel
-        catchment[r0:r1] = c
-        r = np.zeros(r1 - r0)
-        np.divide(s[r0:r1], c, out=r, where=c > 0)
-        index += blk.T @ r
+    catchment, index = _s.two_step(m, weight, max_seconds, s, p * inv_t, squared=True,
+                                   threads=threads)
     index *= inv_t
     notes = (*_notes(weight, max_seconds),
              "selection weights G = W / (sum of W over the facilities stored for the point)")
@@ -257,10 +221,8 @@ def hansen(
 
     Not a ratio: it grows with supply and ignores competition, so it takes no target.
     """
-    s = np.asarray(supply, dtype=np.float64).ravel()
-    if not (np.isfinite(s).all() and (s >= 0).all()):
-        raise MeasureError("supply must be finite and >= 0 per facility")
-    return _s.col_sums(_s.Reach(reach, len(s), n_demand), _cut(decay, max_seconds), s)
+    m, s, _ = _inputs(reach, supply, np.zeros(n_demand))
+    return _s.col_sums(m, decay, max_seconds, s)
 
 
 def fca_ratio(
@@ -277,9 +239,8 @@ def fca_ratio(
     """
     m, s, p = _inputs(reach, supply, population)
     nb = _s.Reach(neighbours, len(p), len(p))
-    fn = _cut(None, max_seconds)
-    supply_near = _s.col_sums(m, fn, s)
-    people_near = _s.row_sums(nb, fn, p)
+    supply_near = _s.col_sums(m, None, max_seconds, s)
+    people_near = _s.row_sums(nb, None, max_seconds, p)
     out = np.full(len(p), np.nan)
     np.divide(supply_near, people_near, out=out, where=people_near > 0)
     return out

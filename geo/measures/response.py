@@ -37,9 +37,11 @@ class ResponseTable:
         Townships in order, then ``total_label``.
     population, median_min, p90_min, max_min, share_within, unreached : (n + 1,) arrays
         ``unreached``: population with no time (no base within the search limit).
-    target_min, target_share : float
+    target_min : float or None
+        None: no target (e.g. time to definitive care): ``share_within`` is NaN.
+    target_share : float
     meets : list of bool or None
-        ``share_within >= target_share`` (None where nobody lives).
+        ``share_within >= target_share`` (None where nobody lives or without a target).
     """
 
     labels: list[Any]
@@ -49,28 +51,31 @@ class ResponseTable:
     max_min: FloatArray
     share_within: FloatArray
     unreached: FloatArray
-    target_min: float
+    target_min: float | None
     target_share: float
 
     @property
     def meets(self) -> list[bool | None]:
+        if self.target_min is None:
+            return [None] * len(self.labels)
         return [bool(s >= self.target_share - 1e-12) if p > 0 else None
                 for s, p in zip(self.share_within, self.population, strict=True)]
 
 
-def _row(minutes: FloatArray, pop: FloatArray, target: float) -> tuple[float, ...]:
+def _row(minutes: FloatArray, pop: FloatArray, target: float | None) -> tuple[float, ...]:
     total = float(pop.sum())
     if not total > 0:
         return total, *([float("nan")] * 4), 0.0
     live = pop > 0
+    share = float("nan") if target is None else float(pop[minutes <= target].sum()) / total
     return (total, weighted_quantile(minutes, pop, 0.5), weighted_quantile(minutes, pop, 0.9),
-            float(minutes[live].max()), float(pop[minutes <= target].sum()) / total,
-            float(pop[~np.isfinite(minutes)].sum()))
+            float(minutes[live].max()), share, float(pop[~np.isfinite(minutes)].sum()))
 
 
 def response_table(
     labels: Sequence[Any] | npt.ArrayLike, population: npt.ArrayLike, seconds: npt.ArrayLike,
-    *, target_minutes: float, target_share: float = 1.0, order: Sequence[Any] | None = None,
+    *, target_minutes: float | None, target_share: float = 1.0,
+    order: Sequence[Any] | None = None,
     total_label: str = "total",
 ) -> ResponseTable:
     """Distribution of response (or definitive-care) times per label and overall.
@@ -81,8 +86,8 @@ def response_table(
     population : (n_demand,) float array
     seconds : (n_demand,) float array
         Time per demand point; ``inf`` where no base reaches it.
-    target_minutes : float
-        The plan's target (60 for the Luzhai 1-hour response).
+    target_minutes : float or None
+        The plan's target (60 for the Luzhai 1-hour response); None: no target.
     target_share : float
         Share of people that must be within it (1.0: everyone).
     order : list, optional
@@ -94,7 +99,7 @@ def response_table(
         raise MeasureError(f"{len(minutes)} times for {len(pop)} demand points")
     if np.isnan(minutes).any() or (minutes < 0).any():
         raise MeasureError("response times must be >= 0 seconds or inf (unreached), not NaN")
-    if not (target_minutes > 0 and 0 < target_share <= 1):
+    if not ((target_minutes is None or target_minutes > 0) and 0 < target_share <= 1):
         raise MeasureError(f"the response target must be > 0 minutes and its share in (0, 1],"
                            f" got {target_minutes} and {target_share}")
     names, idx = by_label(labels, order)
@@ -103,7 +108,8 @@ def response_table(
     pop_, med, p90, mx, share, unreached = (np.array(c, dtype=np.float64)
                                             for c in zip(*rows, strict=True))
     return ResponseTable([*names, total_label], pop_, med, p90, mx, share, unreached,
-                         float(target_minutes), float(target_share))
+                         None if target_minutes is None else float(target_minutes),
+                         float(target_share))
 
 
 def dispatch_seconds(

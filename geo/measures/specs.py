@@ -36,14 +36,14 @@ section and quoted words. Keys (minutes, not seconds, throughout):
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo.errors import InputFileError, MeasureError
+from geo._toml import read_toml
+from geo.errors import MeasureError
 from geo.measures.weights import ExponentialDecay, GaussianCatchment, PowerDecay, Steps, Weight
 
 __all__ = ["METHODS", "MeasureSet", "MeasureSpec", "ResponseSpec", "load_measure_specs",
@@ -356,11 +356,4 @@ def load_measure_specs(
     path: str | Path, overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MeasureSet:
     """Read the measure and response specs of a standards TOML file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"standards file {p} not found: check the path in the study file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise MeasureError(f"standards file {p} is not valid TOML: {e}") from e
-    return parse_measure_specs(data, overrides)
+    return parse_measure_specs(read_toml(path, "standards file", MeasureError), overrides)

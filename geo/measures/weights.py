@@ -71,6 +71,10 @@ class Steps:
         table = np.append(np.asarray(self.values, float), 0.0)
         return table[np.searchsorted(np.asarray(self.edges_s, float), seconds, side="left")]
 
+    def kernel(self) -> tuple[int, tuple[float, ...]]:
+        """The compiled kernels' code and parameters (geo/measures/_kernels.pyx)."""
+        return 1, (*self.edges_s, *self.values)
+
     def describe(self) -> str:
         lo, parts = 0.0, []
         for edge, w in zip(self.edges_s, self.values, strict=True):
@@ -97,6 +101,9 @@ class GaussianCatchment:
         r -= _E_HALF
         r /= 1.0 - _E_HALF
         return np.maximum(r, 0.0, out=r)  # below 0 exactly where d > d0
+
+    def kernel(self) -> tuple[int, tuple[float, ...]]:
+        return 2, (self.d0_s,)
 
     def describe(self) -> str:
         return (f"Gaussian weight (exp(-(d/d0)^2/2) - exp(-1/2)) / (1 - exp(-1/2)), "
@@ -126,6 +133,9 @@ class PowerDecay:
         r /= self.scale_s
         return np.power(r, -self.beta, out=r)
 
+    def kernel(self) -> tuple[int, tuple[float, ...]]:
+        return 3, (self.beta, self.scale_s, self.min_s)
+
     def describe(self) -> str:
         return (f"power decay (max(t, {_minutes(self.min_s)} min) / {_minutes(self.scale_s)} "
                 f"min)^-{self.beta:g}")
@@ -146,6 +156,9 @@ class ExponentialDecay:
     def __call__(self, seconds: FloatArray) -> FloatArray:
         r = np.asarray(seconds, dtype=np.float64) * (-self.beta / self.scale_s)
         return np.exp(r, out=r)
+
+    def kernel(self) -> tuple[int, tuple[float, ...]]:
+        return 4, (self.beta, self.scale_s)
 
     def describe(self) -> str:
         return f"exponential decay exp(-{self.beta:g} t / {_minutes(self.scale_s)} min)"

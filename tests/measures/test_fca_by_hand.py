@@ -15,7 +15,6 @@ from geo.measures import (
     GaussianCatchment,
     PowerDecay,
     Steps,
-    _sparse,
     e2sfca,
     fca_ratio,
     gaussian_2sfca,
@@ -152,21 +151,43 @@ def test_a_facility_nobody_reaches_is_idle_not_infinite() -> None:
     assert r.reached_supply == 30.0
 
 
-def test_blocks_give_the_same_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_threads_give_the_same_sums() -> None:
     rng = np.random.default_rng(4)
     dense = np.where(rng.random((40, 300)) < 0.2, rng.uniform(0, 1800, (40, 300)), np.nan)
     dense[3, :5] = 0.0  # explicit zeros
+    dense[7] = np.nan  # a facility with no pair
     rows, cols = np.nonzero(~np.isnan(dense))
     m = sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
     s, p = rng.integers(1, 50, 40).astype(float), rng.uniform(0, 100, 300)
     steps = Steps((600.0, 1200.0, 1800.0), (1.0, 0.68, 0.22))
-    whole = (two_step(m, s, p, steps).index, three_step(m, s, p, steps).index)
-    monkeypatch.setattr(_sparse, "BLOCK_NNZ", 7)
-    blocks = list(_sparse.blocks(_sparse.Reach(m, 40, 300), 7))
-    assert len(blocks) > 20 and blocks[-1][1] == 40
-    small = (two_step(m, s, p, steps).index, three_step(m, s, p, steps).index)
-    for a, b in zip(whole, small, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    one = (two_step(m, s, p, steps, threads=1).index,
+           three_step(m, s, p, steps, threads=1).index,
+           hansen(m, s, steps, n_demand=300))
+    for k in (2, 5, 64):
+        more = (two_step(m, s, p, steps, threads=k).index,
+                three_step(m, s, p, steps, threads=k).index,
+                hansen(m, s, steps, n_demand=300))
+        for a, b in zip(one, more, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    # the same matrix with 64-bit indices
+    wide = m.copy()  # scipy narrows int64 indices that fit: set them after construction
+    wide.indices, wide.indptr = m.indices.astype(np.int64), m.indptr.astype(np.int64)
+    assert wide.indices.dtype == np.int64 and wide.indptr.dtype == np.int64
+    np.testing.assert_allclose(two_step(wide, s, p, steps).index, one[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("weight", [
+    Steps((300.0, 600.0, 1200.0), (1.0, 0.68, 0.22)), GaussianCatchment(1000.0),
+    PowerDecay(1.3, 60.0, 30.0), ExponentialDecay(0.7, 300.0)])
+def test_the_compiled_weights_equal_the_numpy_ones(weight: object) -> None:
+    """One facility row holding many times: its column sums are the weights themselves."""
+    d = np.concatenate([[0.0, 300.0, 600.0, 1000.0, 1200.0], np.linspace(0, 1500, 301)])
+    m = sp.csr_matrix((d, np.arange(len(d)), [0, len(d)]), shape=(1, len(d)))
+    kernel = hansen(m, [1.0], weight, n_demand=len(d))  # type: ignore[arg-type]
+    np.testing.assert_allclose(kernel, weight(d), rtol=1e-13, atol=1e-15)  # type: ignore[operator]
+    cut = hansen(m, [1.0], weight, n_demand=len(d), max_seconds=600.0)  # type: ignore[arg-type]
+    np.testing.assert_allclose(cut, np.where(d <= 600.0, weight(d), 0.0),  # type: ignore[operator]
+                               rtol=1e-13, atol=1e-15)
 
 
 def test_bad_inputs_stop() -> None:

@@ -58,15 +58,20 @@ def test_response_and_definitive_care_by_hand() -> None:
     np.testing.assert_allclose(t4.response_s, [480.0, 750.0], atol=1e-9)
 
 
-def test_speed_factors_equal_a_network_built_at_those_speeds() -> None:
-    """Scaling seconds per class = building the network with the scaled speeds."""
-    lines = lines_gdf(_grid_lines(10, 900.0))
+def _nets(n: int, step: float, factor: dict[str, float]):  # type: ignore[no-untyped-def]
+    """A grid at default speeds, the same at emergency speeds (emergency_network), and the
+    grid built independently with the speeds multiplied by the factors."""
+    lines = lines_gdf(_grid_lines(n, step))
     speeds = {"primary": 60.0, "secondary": 45.0, "tertiary": 35.0, "residential": 25.0}
-    factor = {"primary": 1.2, "tertiary": 1.5}
     net = build_network(lines, crs=UTM49, speeds_kmh=speeds, min_component_share=0)
-    fast = emergency_network(net, factor)
     scaled = build_network(lines, crs=UTM49, min_component_share=0,
                            speeds_kmh={k: v * factor.get(k, 1.0) for k, v in speeds.items()})
+    return net, emergency_network(net, factor), scaled
+
+
+def test_speed_factors_equal_a_network_built_at_those_speeds() -> None:
+    """Scaling seconds per class = building the network with the scaled speeds."""
+    net, fast, scaled = _nets(10, 900.0, {"primary": 1.2, "tertiary": 1.5})
     np.testing.assert_allclose(fast.seg_fw_s, scaled.seg_fw_s, rtol=1e-12)
     np.testing.assert_allclose(fast.seg_bw_s, scaled.seg_bw_s, rtol=1e-12)
     def one_way(n):  # type: ignore[no-untyped-def]
@@ -79,13 +84,7 @@ def test_speed_factors_equal_a_network_built_at_those_speeds() -> None:
 def test_response_times_match_networkx(seed: int) -> None:
     """Dispatch delays and the hospital leg against networkx on an independently built
     network at emergency speeds (super source edges carry the delays)."""
-    lines = lines_gdf(_grid_lines(12, 800.0))
-    speeds = {"primary": 60.0, "secondary": 45.0, "tertiary": 35.0, "residential": 25.0}
-    factor = {"secondary": 1.3, "residential": 1.1}
-    net = build_network(lines, crs=UTM49, speeds_kmh=speeds, min_component_share=0)
-    fast = emergency_network(net, factor)
-    ref_net = build_network(lines, crs=UTM49, min_component_share=0,
-                            speeds_kmh={k: v * factor.get(k, 1.0) for k, v in speeds.items()})
+    _, fast, ref_net = _nets(12, 800.0, {"secondary": 1.3, "residential": 1.1})
     rng = np.random.default_rng(seed)
     b_xy = np.column_stack([X0 + rng.uniform(-500, 9300, 6), Y0 + rng.uniform(-500, 9300, 6)])
     h_xy = np.column_stack([X0 + rng.uniform(-500, 9300, 2), Y0 + rng.uniform(-500, 9300, 2)])

@@ -113,6 +113,9 @@ def test_response_table_by_hand() -> None:
     assert t.meets == [False, False, False]
     ok = response_table(["A"], [5.0], [3600.0], target_minutes=60)
     assert ok.meets == [True, True]  # exactly 60 minutes is within
+    none = response_table(["A"], [5.0], [3600.0], target_minutes=None)
+    assert none.meets == [None, None] and math.isnan(none.share_within[0])
+    assert none.median_min[0] == 60.0
 
 
 def test_dispatch_delays_from_a_column() -> None:
