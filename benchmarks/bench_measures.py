@@ -5,10 +5,11 @@ two cores):
 
 1. **big** — a synthetic province: a 500 km x 500 km road grid (2 km spacing, every 10th
    line a 50 km/h trunk road, the rest 25 km/h: rural county roads; 63,001 nodes),
-   1,000,000 demand points spread evenly (one per 0.25 km^2, a 500 m grid's density) with
-   lognormal populations in 100 townships, 10,000 facilities at random places with 1-500
-   beds. One worker builds the 60-minute reach matrix with our engine (``reach_matrix``,
-   ``to_facility``, 25 km/h access legs, no straight-line trips) and the nearest facility
+   1,000,000 demand points on a 500 m grid numbered row by row, as
+   ``geo.population.grid_cells`` numbers a study's grid, with lognormal populations in 100
+   townships, and 10,000 facilities at random places with 1-500 beds. One worker builds
+   the 60-minute reach matrix with our engine (``reach_matrix``, ``to_facility``, 25 km/h
+   access legs, no straight-line trips) and the nearest facility
    of every point, and saves them; then every measure runs in a fresh worker that loads
    them: time of the measure alone and the worker's peak resident memory (VmHWM:
    interpreter, libraries, the matrix and the measure). Targets (issue 13): < 60 s and
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -68,6 +70,25 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
 
 
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any, int]:
+    """Seconds of a call, its answer and the number of timed calls, as bench_engine.py
+    times: a first call of at least 1 s is the only sample (first-call costs are small
+    beside it); a shorter one is a warm-up, then the median of up to 5 calls within
+    about 10 s."""
+    t0 = time.perf_counter()
+    out = fn()
+    first = time.perf_counter() - t0
+    if first >= 1.0:
+        return first, out, 1
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < 5 and (not times or time.perf_counter() - start < 10.0):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), out, len(times)
+
+
 def _load() -> str:
     return Path("/proc/loadavg").read_text(encoding="ascii").split(" ")[0]
 
@@ -85,7 +106,12 @@ def build(work: Path, n_fac: int, n_dem: int, minutes: float) -> dict[str, Any]:
     side = 500e3
     t0 = time.perf_counter()
     net = _grid_network(side / 1e3, 2.0, local_kmh=25.0, trunk_kmh=50.0)
-    dem_xy = ORIGIN + rng.uniform(0, side, (n_dem, 2))
+    n_side = round(math.sqrt(n_dem))
+    if n_side * n_side != n_dem:
+        raise SystemExit(f"--demand must be a square number (a grid), got {n_dem}")
+    step = side / n_side
+    yy, xx = np.divmod(np.arange(n_dem), n_side)  # row by row, as grid_cells numbers cells
+    dem_xy = ORIGIN + np.column_stack([xx, n_side - 1 - yy]) * step + step / 2
     fac_xy = ORIGIN + rng.uniform(0, side, (n_fac, 2))
     dem, fac = snap_points(net, dem_xy), snap_points(net, fac_xy)
     t_snap = time.perf_counter() - t0
@@ -161,13 +187,11 @@ def worker_measure(work: Path, name: str, info: dict[str, Any]) -> dict[str, Any
         fn = _tables(work, beds, pop)
     else:
         fn = _ours(name, m, beds, pop, info["minutes"])
-    t0 = time.perf_counter()
-    out = fn()
-    secs = time.perf_counter() - t0
+    secs, out, runs = _timed(fn)
     idx = getattr(out, "index", None)
     total = float(pop @ idx) if idx is not None else None
-    return {"measure": name, "seconds": secs, "peak_mb": _peak_mb(), "loaded_mb": loaded,
-            "sum_pop_x_index": total, "load": _load()}
+    return {"measure": name, "seconds": secs, "runs": runs, "peak_mb": _peak_mb(),
+            "loaded_mb": loaded, "sum_pop_x_index": total, "load": _load()}
 
 
 # --------------------------------------------------------------------------- access
@@ -229,15 +253,12 @@ def worker_access(work: Path, name: str, info: dict[str, Any], pairs: float,
         fn = _access_call(name, m, beds, pop, info["minutes"])
     else:
         fn = _ours(name, m, beds, pop, info["minutes"])
-    fn()  # warm-up: first-call costs (imports, caches) are not the measure's
-    t0 = time.perf_counter()
-    out = fn()
-    secs = time.perf_counter() - t0
+    secs, out, runs = _timed(fn)
     vals = (out.iloc[:, 0].reindex(np.arange(len(pop))).fillna(0.0).to_numpy()
             if engine == "access" else getattr(out, "index", out))
     np.save(work / f"ladder_{engine}_{name}_{int(pairs)}.npy", np.asarray(vals, dtype=float))
     return {"engine": engine, "measure": name, "target_pairs": pairs, "pairs": int(m.nnz),
-            "facilities": m.shape[0], "demand": m.shape[1], "seconds": secs,
+            "facilities": m.shape[0], "demand": m.shape[1], "seconds": secs, "runs": runs,
             "peak_mb": _peak_mb(), "load": _load()}
 
 
@@ -336,14 +357,26 @@ def part_big(work: Path, info: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def part_access(work: Path, info: dict[str, Any], ladder: list[float],
-                timeout: float) -> list[dict[str, Any]]:
+def _earlier(old: list[dict[str, Any]], name: str, pairs: float) -> dict[str, Any] | None:
+    """access's record for this measure and rung from an earlier run (--reuse-access)."""
+    for r in old:
+        if r["measure"] == name and r["target_pairs"] == pairs and "error" not in r["access"]:
+            return {**r["access"], "reused": True}
+    return None
+
+
+def part_access(work: Path, info: dict[str, Any], ladder: list[float], timeout: float,
+                old: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Each measure on each rung, ours and access; ``old``: access's records to reuse
+    (its answers are still in ``work``) instead of running it again."""
     rows = []
     for name in ACCESS_MEASURES:
         for pairs in ladder:
             common = [str(work), name, json.dumps(info), str(pairs)]
             ours = _spawn(["access", *common, "ours"], 900)
-            theirs = _spawn(["access", *common, "access"], timeout)
+            theirs = _earlier(old, name, pairs) if old is not None else None
+            if theirs is None:
+                theirs = _spawn(["access", *common, "access"], timeout)
             r = {"measure": name, "target_pairs": pairs, "ours": ours, "access": theirs}
             if "error" not in ours and "error" not in theirs:
                 a = np.load(work / f"ladder_ours_{name}_{int(pairs)}.npy")
@@ -448,7 +481,9 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--ladder", default="1e6,4e6,16e6,64e6",
                     help="pairs of the access instances")
-    ap.add_argument("--access-timeout", type=float, default=900.0)
+    ap.add_argument("--access-timeout", type=float, default=1500.0)
+    ap.add_argument("--reuse-access", action="store_true",
+                    help="keep access's times and answers from the last run (same instance)")
     ap.add_argument("--e2e-facilities", type=int, default=300)
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "geo_bench_measures"))
     a = ap.parse_args()
@@ -466,7 +501,8 @@ def main() -> None:
         res["big"] = part_big(work, res["instance"])
     if "access" in parts:
         res["access"] = part_access(work, res["instance"],
-                                    [float(x) for x in a.ladder.split(",")], a.access_timeout)
+                                    [float(x) for x in a.ladder.split(",")], a.access_timeout,
+                                    res.get("access") if a.reuse_access else None)
     if "e2e" in parts:
         res["e2e"] = part_e2e(a.e2e_facilities, 30.0, a.access_timeout)
     res["load_end"] = _load()

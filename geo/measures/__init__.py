@@ -26,7 +26,7 @@ from geo.measures.fca import (
     three_step,
     two_step,
 )
-from geo.measures.response import ResponseTable, response_table
+from geo.measures.response import ResponseTable, dispatch_seconds, response_table
 from geo.measures.specs import (
     METHODS,
     MeasureSet,
@@ -57,6 +57,7 @@ __all__ = [
     "basins",
     "by_label",
     "check_supply",
+    "dispatch_seconds",
     "e2sfca",
     "evaluate",
     "fca_ratio",

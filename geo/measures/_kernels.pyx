@@ -74,6 +74,27 @@ cdef extern from *:
         return cut;
     }
 
+    // The passes below with every weight 1 (plain 2SFCA, Hansen counts, FCA ratio).
+    template <typename I>
+    static void fca_rows_ones(int mode, const I* indptr, const I* indices, const double* S,
+                              const double* P, int64_t r0, int64_t r1, double* out_rows,
+                              double* out_cols) {
+        for (int64_t j = r0; j < r1; ++j) {
+            int64_t a = indptr[j], b = indptr[j + 1];
+            if (mode == 1) {
+                double s = S[j];
+                for (int64_t k = a; k < b; ++k) out_cols[indices[k]] += s;
+                continue;
+            }
+            double c = 0.0;
+            for (int64_t k = a; k < b; ++k) c += P[indices[k]];
+            out_rows[j] = c;
+            if (mode == 2 || !(c > 0.0)) continue;
+            double r = S[j] / c;
+            for (int64_t k = a; k < b; ++k) out_cols[indices[k]] += r;
+        }
+    }
+
     // mode 0 (two step): per row j, c_j = sum w(d)^e P[i]; out_rows[j] = c_j; then
     //   out_cols[i] += w(d)^e * S[j] / c_j for c_j > 0   (e = 2 when squared, else 1)
     // mode 1 (column sums): out_cols[i] += w(d) * S[j]
@@ -82,6 +103,10 @@ cdef extern from *:
     static void fca_rows(int mode, const I* indptr, const I* indices, const double* data,
                          const FcaWeight& w, bool squared, const double* S, const double* P,
                          int64_t r0, int64_t r1, double* out_rows, double* out_cols) {
+        if (w.kind == 0 && std::isinf(w.cutoff)) {  // 1 per pair: the seconds are not read
+            fca_rows_ones<I>(mode, indptr, indices, S, P, r0, r1, out_rows, out_cols);
+            return;
+        }
         std::vector<double> buf;
         for (int64_t j = r0; j < r1; ++j) {
             int64_t a = indptr[j], b = indptr[j + 1];

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +108,13 @@ def test_response_spec_errors() -> None:
         with pytest.raises(MeasureError) as e:
             parse_measure_specs({"facility_types": TYPES, "response": {"r": {**raw, **patch}}})
         assert msg in str(e.value)
+
+
+def test_geo_measures_is_arrays_only() -> None:
+    """Like geo.siting: no data frames, no geometry, nothing from the routing layers."""
+    code = ("import sys, geo.measures; bad = [m for m in ('pandas', 'geopandas', 'shapely', "
+            "'geo.routing', 'geo.network', 'geo.study', 'geo.coverage') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
