@@ -1,31 +1,29 @@
-"""Build the compiled kernels (geo/routing/_dijkstra.pyx, geo/measures/_kernels.pyx); everything else is in pyproject.toml."""
+"""Build the compiled kernels (geo/routing/_dijkstra.pyx, geo/measures/_kernels.pyx).
+
+Everything else is in pyproject.toml.
+"""
 
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
+
+def _kernel(name: str) -> Extension:
+    """A C++ extension from ``geo/<name>.pyx`` (threads through std::thread)."""
+    return Extension(
+        "geo." + name.replace("/", "."),
+        [f"geo/{name}.pyx"],
+        include_dirs=[numpy.get_include()],
+        language="c++",
+        extra_compile_args=["-O3", "-pthread"],
+        extra_link_args=["-pthread"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    )
+
+
 setup(
     ext_modules=cythonize(
-        [
-            Extension(
-                "geo.routing._dijkstra",
-                ["geo/routing/_dijkstra.pyx"],
-                include_dirs=[numpy.get_include()],
-                language="c++",
-                extra_compile_args=["-O3", "-pthread"],
-                extra_link_args=["-pthread"],
-                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            ),
-            Extension(
-                "geo.measures._kernels",
-                ["geo/measures/_kernels.pyx"],
-                include_dirs=[numpy.get_include()],
-                language="c++",
-                extra_compile_args=["-O3", "-pthread"],
-                extra_link_args=["-pthread"],
-                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            ),
-        ],
+        [_kernel("routing/_dijkstra"), _kernel("measures/_kernels")],
         compiler_directives={"language_level": "3"},
     )
 )

@@ -1,10 +1,12 @@
 """Capacity-aware access: floating catchments, gravity, workload basins, ratio tables and
-emergency response distributions, on arrays (numpy + scipy.sparse; no geopandas).
+emergency response distributions, on arrays (numpy, scipy.sparse and the compiled passes
+of :mod:`geo.measures._kernels`; no pandas, no geopandas).
 
 Like :mod:`geo.siting`, this package reads what the routing engine measured — a sparse
 facility × demand reach matrix of seconds, each demand point's nearest facility, response
-times — plus supply per facility and population per demand point, and imports nothing
-above :mod:`geo.errors` and :mod:`geo.settings`.
+times (:mod:`geo.routing.emergency`) — plus supply per facility and population per demand
+point, and imports nothing above :mod:`geo.errors` and :mod:`geo.settings`. Specs come
+from the standards file (:mod:`geo.measures.specs`); :func:`evaluate` runs one.
 """
 
 from geo.measures.aggregate import (
