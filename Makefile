@@ -42,13 +42,14 @@ typecheck: $(STAMP)
 
 check: lint typecheck test  ## everything CI should agree with
 
-bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, a 50,000-facility study -> benchmarks/results/
+bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measures, a 50,000-facility study -> benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
 	$(BIN)/python benchmarks/bench_whatif.py
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_serve.py
+	$(BIN)/python benchmarks/bench_measures.py
 
 clean:
 	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache

@@ -124,8 +124,10 @@ def bench_spopt() -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- 2. province
 
 
-def _grid_network(side_km: float, step_km: float) -> Network:
-    """A square road grid: every 10th line a trunk road (80 km/h), the rest 40 km/h."""
+def _grid_network(side_km: float, step_km: float, local_kmh: float = 40.0,
+                  trunk_kmh: float = 80.0) -> Network:
+    """A square road grid: every 10th line a trunk road (80 km/h), the rest 40 km/h
+    (bench_measures.py asks for slower roads)."""
     n = int(side_km / step_km) + 1
     ij = np.arange(n * n).reshape(n, n)
     xy = np.column_stack([np.tile(np.arange(n), n), np.repeat(np.arange(n), n)]) * step_km * 1e3
@@ -135,7 +137,7 @@ def _grid_network(side_km: float, step_km: float) -> Network:
     line = np.arange(n) % 10 == 0
     # horizontal edges run along row r, vertical ones along column c
     trunk = np.concatenate([np.repeat(line, n - 1), np.tile(line, n - 1)])
-    kmh = np.where(trunk, 80.0, 40.0)
+    kmh = np.where(trunk, trunk_kmh, local_kmh)
     secs = step_km * 1e3 / (kmh / 3.6)
     cls = np.where(trunk, "trunk", "secondary").astype(object)
     return Network(CRS.from_epsg(32649), xy.astype(float), u.astype(np.int64),

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.bands import _union
+from geo.measures.aggregate import weighted_quantile
 from geo.standards import Standard
 
 __all__ = ["COLUMNS", "NONE_BELOW", "county_summary", "coverage_table", "covered_areas",
@@ -27,23 +28,6 @@ COLUMNS = [
     "covered_share", "target_share", "meets_target", "median_minutes", "p90_minutes",
     "max_minutes", "note",
 ]
-
-
-def weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> float:
-    """Population-weighted quantile: the value below which a share ``q`` of people live.
-
-    The lower weighted quantile (no interpolation): the smallest value whose cumulative
-    weight reaches ``q`` of the total. NaN when the total weight is zero.
-    """
-    v, w = np.asarray(values, float), np.asarray(weights, float)
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    if len(v) == 0:
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    v, cw = v[order], np.cumsum(w[order])
-    i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12)))
-    return float(v[min(i, len(v) - 1)])
 
 
 def _row(

@@ -17,6 +17,7 @@ __all__ = [
     "FontError",
     "GeoError",
     "InputFileError",
+    "MeasureError",
     "NetworkError",
     "OfflineError",
     "OutputError",
@@ -26,6 +27,7 @@ __all__ = [
     "SitingError",
     "StandardError",
     "StudyError",
+    "SupplyError",
     "WhatIfError",
 ]
 
@@ -112,3 +114,11 @@ class CheckError(GeoError):
 class ServeError(GeoError):
     """A workbench (``geo serve``) request cannot be served as asked: a proposal or
     action it names does not exist, or it needs what the server was not started with."""
+
+
+class MeasureError(GeoError):
+    """An access measure or emergency-response spec is malformed, or its inputs are."""
+
+
+class SupplyError(MeasureError):
+    """A facility supply column (beds, doctors, ambulances, ...) is missing or has bad values."""

@@ -57,7 +57,11 @@ __all__ = [
     "DEFAULT_GRID_SPACING_M",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "E2SFCA_BANDS",
+    "E2SFCA_WEIGHTS",
     "FIGURE_MAX_TOWNSHIPS",
+    "GRAVITY_MIN_MINUTES",
+    "GRAVITY_SCALE_MINUTES",
     "MAP_CLUSTER_MIN_FACILITIES",
     "MAX_ACCESS_M",
     "MIN_COMPONENT_SHARE",
@@ -70,6 +74,8 @@ __all__ = [
     "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
     "SOLVER_TIME_LIMIT_S",
+    "THREE_SFCA_BAND_EDGES",
+    "THREE_SFCA_WEIGHTS",
     "TOWNSHIP_GAP_MIN_KM2",
     "TOWNSHIP_SLIVER_M",
     "WALK_EXCLUDED",
@@ -210,6 +216,26 @@ CRS_BETTER_RATIO: Final = 0.7
 CRS_MIN_GAIN_M: Final = 50.0
 CRS_MIN_POINTS: Final = 5
 
+
+# Access measures (geo.measures) when a measure spec gives no weights of its own.
+# E2SFCA: Luo & Qi (2009, Health & Place 15(4):1100-1107) split a 30-minute catchment into
+# three 10-minute bands weighted 1, 0.68 and 0.22 (a Gaussian decay read at the bands).
+# Here the catchment is cut into E2SFCA_BANDS equal bands, upper edges inclusive, so a
+# 30-minute catchment gets exactly their bands (0-10, 10-20, 20-30 min) and a 60-minute
+# one 0-20, 20-40, 40-60 min (the example in PySAL access's weights.step_fn docstring).
+E2SFCA_BANDS: Final = 3
+E2SFCA_WEIGHTS: Final = (1.0, 0.68, 0.22)
+# 3SFCA: Wan, Zou & Sternberg (2012, IJGIS 26(6):1073-1089) weight four zones 0-10,
+# 10-20, 20-30, 30-60 min by 0.962, 0.704, 0.377, 0.042 (PySAL access's default for
+# three_stage_fca). Band edges are fractions of the catchment (1/6, 2/6, 3/6, 6/6), so a
+# 60-minute catchment gets their zones exactly.
+THREE_SFCA_BAND_EDGES: Final = (1, 2, 3, 6)  # sixths of the catchment
+THREE_SFCA_WEIGHTS: Final = (0.962, 0.704, 0.377, 0.042)
+# Gravity (power decay (max(t, t_min) / scale) ** -beta, PySAL access weights.gravity):
+# a trip shorter than a minute counts as one minute, the "crude" fix for the infinite
+# weight at 0 that the access documentation names (min_dist); scale 1 minute.
+GRAVITY_MIN_MINUTES: Final = 1.0
+GRAVITY_SCALE_MINUTES: Final = 1.0
 
 def default_speeds(mode: str) -> dict[str, float]:
     """Speed table (km/h by ``highway`` class) for ``mode`` (``drive`` or ``walk``)."""

@@ -7,19 +7,23 @@ The facility types a standard may name are the codes of ``analysis/facility_type
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.errors import InputFileError, StandardError
+from geo._toml import read_toml
+from geo.errors import StandardError
 from geo.facility_types import TypeTable, load_types
 
-__all__ = ["DEFAULT_FILE", "Standard", "StandardSet", "load_standards"]
+__all__ = ["DEFAULT_FILE", "NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "analysis" / "standards.toml"
+
+# Top-level tables of the standards file that are not coverage standards: the measure and
+# emergency-response specs, read by geo.measures.specs.load_measure_specs.
+NOT_STANDARDS = ("measures", "response")
 
 _REQUIRED = ("label", "minutes", "mode", "direction", "facility_types", "target_share", "source",
              "section")
@@ -131,13 +135,10 @@ def load_standards(
     the vocabulary of every standard's ``facility_types``.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"standards file {p} not found: check the path in the study file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise StandardError(f"standards file {p} is not valid TOML: {e}") from e
+    data = read_toml(p, "standards file", StandardError)
     known = _vocabulary(data, p, types or load_types())
+    for table in NOT_STANDARDS:  # access measures and response specs: geo.measures.specs
+        data.pop(table, None)
     for name, patch in (overrides or {}).items():
         if name not in data:
             raise StandardError(f"study overrides unknown standard {name!r}: have {sorted(data)}")

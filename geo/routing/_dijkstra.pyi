@@ -24,6 +24,7 @@ class NearestSearch:
     ) -> None: ...
     def nearest(
         self, seg: _I, t: _F, access_m: _F, speed: float, limit: float, threads: int = ...,
+        offset: _F | None = ...,
     ) -> tuple[_F, _I]: ...
 
 def bounded_reach(

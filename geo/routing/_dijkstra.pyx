@@ -288,10 +288,12 @@ cdef int _seeds_into(
     const int64_t[::1] seg, const double[::1] t, const double[::1] access_m,
     const int64_t[::1] seg_u, const int64_t[::1] seg_v, const double[::1] fw,
     const double[::1] bw, double speed, int64_t* node, double* secs,
+    const double* offset=NULL,
 ) noexcept nogil:
     """Fill two seeds per place into ``node``/``secs`` (room for ``2 * len(seg)``): the far
     end ``seg_v`` first, then ``seg_u``, each time rounded to the time grid (``on_grid``);
-    -1 if a segment id is not one of this network's."""
+    -1 if a segment id is not one of this network's. ``offset`` (one per place, or NULL):
+    seconds added before the place starts, e.g. an ambulance base's dispatch delay."""
     cdef Py_ssize_t n = seg.shape[0], n_seg = seg_u.shape[0], i
     cdef double leg, ahead, behind
     cdef int64_t s
@@ -300,6 +302,8 @@ cdef int _seeds_into(
         if s < 0 or s >= n_seg:
             return -1
         leg = access_m[i] / speed
+        if offset != NULL:
+            leg += offset[i]
         ahead = (1.0 - t[i]) * fw[s] if t[i] < 1.0 else 0.0
         behind = t[i] * bw[s] if t[i] > 0.0 else 0.0
         node[2 * i] = seg_v[s]
@@ -421,11 +425,14 @@ cdef class NearestSearch:
         self.n_nodes = n
 
     def nearest(self, const int64_t[::1] seg, const double[::1] t,
-                const double[::1] access_m, double speed, double limit, int threads=1):
+                const double[::1] access_m, double speed, double limit, int threads=1,
+                const double[::1] offset=None):
         """Seconds from the nearest place and which one (its position), per node.
 
         A place joins segment ``seg`` at fraction ``t`` (0 at ``seg_u``) by a straight leg of
         ``access_m`` metres at ``speed`` m/s; it seeds the search at both segment ends.
+        ``offset`` (optional, one per place): seconds each place starts late (a dispatch
+        delay); its seeds carry it, so the times and the nearest place include it.
         Nodes beyond ``limit`` get ``inf`` and -1. ``ValueError`` when a segment id is not
         one of this network's. With ``threads`` > 1 the places are shared out between
         threads that prune each other (exact).
@@ -433,6 +440,12 @@ cdef class NearestSearch:
         cdef Py_ssize_t p = seg.shape[0], i
         if t.shape[0] != p or access_m.shape[0] != p:
             raise ValueError("seg, t and access_m differ in length")
+        cdef const double* off = NULL
+        if offset is not None:
+            if offset.shape[0] != p:
+                raise ValueError("offset must hold one number of seconds per place")
+            if p:
+                off = &offset[0]
         cdef cnp.npy_intp n = self.n_nodes
         cdef cnp.ndarray dist_a = cnp.PyArray_EMPTY(1, &n, cnp.NPY_FLOAT64, 0)
         cdef cnp.ndarray label_a = cnp.PyArray_EMPTY(1, &n, cnp.NPY_INT64, 0)
@@ -444,7 +457,7 @@ cdef class NearestSearch:
             lab.resize(2 * p)
             secs.resize(2 * p)
             bad_seg = _seeds_into(seg, t, access_m, self.seg_u, self.seg_v, self.fw, self.bw,
-                                  speed, node.data(), secs.data())
+                                  speed, node.data(), secs.data(), off)
             if not bad_seg:
                 for i in range(2 * p):
                     lab[i] = i // 2

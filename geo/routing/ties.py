@@ -41,6 +41,7 @@ __all__ = [
     "part",
     "segment_pairs",
     "straight_lines",
+    "straight_lines_offset",
     "via_nodes",
 ]
 
@@ -186,14 +187,18 @@ def segment_pairs(src: Places, dst: Places, fw: FloatArray, bw: FloatArray,
 
 
 def along_segment(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
-                  bw: FloatArray, speed: float) -> tuple[FloatArray, IntArray]:
+                  bw: FloatArray, speed: float, offset: FloatArray | None = None
+                  ) -> tuple[FloatArray, IntArray]:
     """Best pair per demand point over the facilities joined to its own segment, travelling
-    along the segment without leaving it (``inf``, -1 where none is)."""
+    along the segment without leaving it (``inf``, -1 where none is); ``offset``: seconds
+    each facility adds before it starts (a dispatch delay)."""
     n = len(dem.seg)
     out_t, out_f = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     si, ti, secs = segment_pairs(fac, dem, fw, bw, speed)
     if len(si) == 0:
         return out_t, out_f
+    if offset is not None:
+        secs = secs + offset[si]
     lab = np.asarray(fac_label, dtype=np.int64)[si]
     pick = np.lexsort((lab, secs, ti))
     first = pick[np.r_[True, ti[pick][1:] != ti[pick][:-1]]]
@@ -201,11 +206,30 @@ def along_segment(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
     return out_t, out_f
 
 
+def straight_lines_offset(fac_xy: FloatArray, fac_label: IntArray, dem_xy: FloatArray,
+                          speed: float, offset: FloatArray) -> tuple[FloatArray, IntArray]:
+    """:func:`straight_lines` where each facility adds ``offset`` seconds before it starts:
+    the best line within each group of equal offsets, then the best over the groups (exact,
+    the same tie rule; one tree per distinct offset, few for a set of dispatch delays)."""
+    n = len(dem_xy)
+    best_t, best_f = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    lab = np.asarray(fac_label, dtype=np.int64)
+    for value in np.unique(offset):
+        members = np.flatnonzero(offset == value)
+        t, f = straight_lines(fac_xy[members], lab[members], dem_xy, speed)
+        best_t, best_f = lexmin(best_t, best_f, t + value, f)
+    return best_t, best_f
+
+
 def extra_trips(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
-                bw: FloatArray, speed: float, direct: bool = True) -> tuple[FloatArray, IntArray]:
+                bw: FloatArray, speed: float, direct: bool = True,
+                offset: FloatArray | None = None) -> tuple[FloatArray, IntArray]:
     """Best pair per demand point over the trips no node search sees: along the point's
-    own segment, and (``direct``) the straight line."""
-    t, f = along_segment(fac, fac_label, dem, fw, bw, speed)
+    own segment, and (``direct``) the straight line; ``offset`` as in
+    :func:`along_segment`."""
+    t, f = along_segment(fac, fac_label, dem, fw, bw, speed, offset)
     if direct:
-        t, f = lexmin(t, f, *straight_lines(fac.xy, fac_label, dem.xy, speed))
+        lines = (straight_lines(fac.xy, fac_label, dem.xy, speed) if offset is None else
+                 straight_lines_offset(fac.xy, fac_label, dem.xy, speed, offset))
+        t, f = lexmin(t, f, *lines)
     return t, f

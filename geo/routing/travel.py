@@ -313,6 +313,7 @@ def nearest_facility(
     direct: bool = True,
     max_seconds: float = np.inf,
     threads: int | None = None,
+    offset_s: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Seconds from (or to) the nearest facility for every demand point.
 
@@ -331,6 +332,10 @@ def nearest_facility(
     threads : int, optional
         Threads sharing the search on large networks (all cores by default; see
         :class:`geo._dijkstra.NearestSearch`). Results do not depend on it.
+    offset_s : (n_facilities,) float array, optional
+        Seconds added to every trip of each facility before it starts (finite, >= 0),
+        e.g. an ambulance base's dispatch delay: the nearest facility is the one with the
+        smallest offset + travel time, and ``max_seconds`` bounds that sum.
 
     Returns
     -------
@@ -344,13 +349,14 @@ def nearest_facility(
     if len(facilities) == 0:
         raise QueryError("no facilities given: a standard needs at least one eligible facility")
     speed = _check(net, access_speed_kmh, demand)  # the compiled search checks the facilities
+    offset = _offsets(offset_s, len(facilities))
     o = _oriented(net, direction)
-    dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads)
+    dist, src = _nearest_from(net, direction, facilities, speed, max_seconds, threads, offset)
     legs = ties.demand_legs(net.seg_u, net.seg_v, o.fw, o.bw, demand, speed)
     best, nearest = ties.lexmin(
         *ties.via_nodes(legs, dist, src),
         *ties.extra_trips(facilities, np.arange(len(facilities), dtype=np.int64), demand,
-                          o.fw, o.bw, speed, direct))
+                          o.fw, o.bw, speed, direct, offset))
     best = np.where(best <= max_seconds, best, np.inf)
     nearest = np.where(np.isfinite(best), nearest, -1)
     return best, nearest.astype(np.int64)
@@ -368,9 +374,19 @@ def _nearest_kernel(net: Network, direction: str) -> _dijkstra.NearestSearch:
     return search
 
 
+def _offsets(offset_s: npt.ArrayLike | None, n: int) -> FloatArray | None:
+    """Per-facility start offsets as a contiguous float array (None: no offsets)."""
+    if offset_s is None:
+        return None
+    off = np.ascontiguousarray(offset_s, dtype=np.float64).ravel()
+    if off.shape != (n,) or not np.isfinite(off).all() or (off < 0).any():
+        raise QueryError(f"offset_s must hold {n} finite seconds >= 0, one per facility")
+    return off
+
+
 def _nearest_from(
     net: Network, direction: str, facilities: Snap, speed: float, limit: float,
-    threads: int | None,
+    threads: int | None, offset: FloatArray | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Per node: seconds from the nearest facility (its two seeds) and which one.
 
@@ -382,7 +398,7 @@ def _nearest_from(
     k = _threads(threads) if search.n_nodes >= PARALLEL_MIN_NODES else 1
     c = np.ascontiguousarray
     return search.nearest(c(facilities.seg, np.int64), c(facilities.t, np.float64),
-                          c(facilities.access_m, np.float64), speed, float(limit), k)
+                          c(facilities.access_m, np.float64), speed, float(limit), k, offset)
 
 
 PARALLEL_MIN_NODES = 50_000  # below this a single search is faster than starting threads

@@ -133,14 +133,21 @@ def _grid_lines(n: int, step: float) -> list[dict[str, object]]:
     return rows
 
 
-def _reference(net, fac, dem, fac_xy, dem_xy, direction):  # type: ignore[no-untyped-def]
-    """Same model on a networkx graph, all legs written in the original orientation."""
+def _reference(net, fac, dem, fac_xy, dem_xy, direction, offset=None):  # type: ignore[no-untyped-def]
+    """Same model on a networkx graph, all legs written in the original orientation.
+
+    ``offset``: seconds per facility on its edge to (or from) the super source ``S``.
+    """
     g = nx.DiGraph()
     v = ACCESS / 3.6
+    off = np.zeros(len(fac.seg)) if offset is None else np.asarray(offset, dtype=float)
 
     def add(a: object, b: object, w: float) -> None:
         if math.isfinite(w) and (not g.has_edge(a, b) or g[a][b]["weight"] > w):
             g.add_edge(a, b, weight=w)
+
+    def part(frac: float, secs: float) -> float:  # no part of a segment costs 0, one-way too
+        return frac * secs if frac > 0 else 0.0
 
     for s in range(len(net.seg_u)):
         add(int(net.seg_u[s]), int(net.seg_v[s]), net.seg_fw_s[s])
@@ -150,22 +157,22 @@ def _reference(net, fac, dem, fac_xy, dem_xy, direction):  # type: ignore[no-unt
         s, t, leg = fac.seg[k], fac.t[k], fac.access_m[k] / v
         u, w_, fw, bw = int(net.seg_u[s]), int(net.seg_v[s]), net.seg_fw_s[s], net.seg_bw_s[s]
         if out:  # facility -> segment ends
-            add("S", ("f", k), 0.0)
-            add(("f", k), w_, leg + (1 - t) * fw)
-            add(("f", k), u, leg + t * bw)
+            add("S", ("f", k), off[k])
+            add(("f", k), w_, leg + part(1 - t, fw))
+            add(("f", k), u, leg + part(t, bw))
         else:  # segment ends -> facility
-            add(("f", k), "S", 0.0)
-            add(u, ("f", k), t * fw + leg)
-            add(w_, ("f", k), (1 - t) * bw + leg)
+            add(("f", k), "S", off[k])
+            add(u, ("f", k), part(t, fw) + leg)
+            add(w_, ("f", k), part(1 - t, bw) + leg)
     for i in range(len(dem.seg)):
         s, t, leg = dem.seg[i], dem.t[i], dem.access_m[i] / v
         u, w_, fw, bw = int(net.seg_u[s]), int(net.seg_v[s]), net.seg_fw_s[s], net.seg_bw_s[s]
         if out:
-            add(u, ("d", i), t * fw + leg)
-            add(w_, ("d", i), (1 - t) * bw + leg)
+            add(u, ("d", i), part(t, fw) + leg)
+            add(w_, ("d", i), part(1 - t, bw) + leg)
         else:
-            add(("d", i), u, leg + t * bw)
-            add(("d", i), w_, leg + (1 - t) * fw)
+            add(("d", i), u, leg + part(t, bw))
+            add(("d", i), w_, leg + part(1 - t, fw))
     if out:
         dist = nx.single_source_dijkstra_path_length(g, "S")
     else:
@@ -173,13 +180,13 @@ def _reference(net, fac, dem, fac_xy, dem_xy, direction):  # type: ignore[no-unt
     ref = np.array([dist.get(("d", i), np.inf) for i in range(len(dem.seg))])
     # plus the documented direct straight-line trip and the along-one-segment trip
     gap = dem_xy[:, None, :] - fac_xy[None, :, :]
-    ref = np.minimum(ref, np.hypot(gap[..., 0], gap[..., 1]).min(axis=1) / v)
+    ref = np.minimum(ref, (np.hypot(gap[..., 0], gap[..., 1]) / v + off[None, :]).min(axis=1))
     for i in range(len(dem.seg)):
         for k in np.flatnonzero(fac.seg == dem.seg[i]):
             s = dem.seg[i]
             a, b = (fac.t[k], dem.t[i]) if out else (dem.t[i], fac.t[k])  # travel a -> b
             along = (b - a) * net.seg_fw_s[s] if b >= a else (a - b) * net.seg_bw_s[s]
-            ref[i] = min(ref[i], (fac.access_m[k] + dem.access_m[i]) / v + along)
+            ref[i] = min(ref[i], (fac.access_m[k] + dem.access_m[i]) / v + along + off[k])
     return ref
 
 
@@ -194,6 +201,69 @@ def test_matches_networkx_dijkstra(direction: str) -> None:
     ours, _ = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direction=direction)
     ref = _reference(net, fac, dem, fac_xy, dem_xy, direction)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
+
+
+def test_start_offsets_by_hand() -> None:
+    # the 10 km straight road at 60 km/h (60 s per km); base A at x = 0 leaves after
+    # 300 s, base B at x = 10 km after 0 s; both 1 km off the road (180 s legs at 20 km/h).
+    net = _straight_road()
+    fac = snap_points(net, _xy([(0, 1000), (10000, 1000)]))
+    dem = snap_points(net, _xy([(4000, 0), (6000, 0)]))
+    secs, idx = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direct=False,
+                                 offset_s=[300.0, 0.0])
+    # x = 4 km: A 300 + 180 + 240 = 720 s, B 0 + 180 + 360 = 540 s -> B
+    # x = 6 km: A 300 + 180 + 360 = 840 s, B 0 + 180 + 240 = 420 s -> B
+    np.testing.assert_allclose(secs, [540.0, 420.0], atol=1e-9)
+    assert idx.tolist() == [1, 1]
+    # without the delay A wins at x = 4 km (420 s against 540 s)
+    secs0, idx0 = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direct=False)
+    np.testing.assert_allclose(secs0, [420.0, 420.0], atol=1e-9)
+    assert idx0.tolist() == [0, 1]
+    # a straight-line trip carries its base's delay too: a point 100 m beyond A is reached
+    # from A in 300 + 18 s (100 m at 20 km/h), from B by road in 180 + 600 + 198 = 978 s,
+    # which wins once A waits 1,000 s (1,018 s)
+    near_a = snap_points(net, _xy([(0, 1100)]))
+    s2, i2 = nearest_facility(net, fac, near_a, access_speed_kmh=ACCESS, offset_s=[300.0, 0.0])
+    assert s2[0] == pytest.approx(318.0, abs=1e-9) and i2[0] == 0
+    s3, i3 = nearest_facility(net, fac, near_a, access_speed_kmh=ACCESS, offset_s=[1000.0, 0.0])
+    assert s3[0] == pytest.approx(978.0, abs=1e-9) and i3[0] == 1
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("distinct", [False, True])
+def test_start_offsets_match_networkx(direction: str, threads: int, distinct: bool) -> None:
+    net = build_network(lines_gdf(_grid_lines(12, 800.0)), crs=UTM49, min_component_share=0)
+    rng = np.random.default_rng(11)
+    fac_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (7, 2))])
+    dem_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (300, 2))])
+    fac, dem = snap_points(net, fac_xy), snap_points(net, dem_xy)
+    off = rng.uniform(0, 400, 7) if distinct else rng.choice([0.0, 120.0, 300.0], 7)
+    ours, idx = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direction=direction,
+                                 offset_s=off, threads=threads)
+    ref = _reference(net, fac, dem, fac_xy, dem_xy, direction, offset=off)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
+    # the facility named is one that gives that time
+    for i in rng.choice(300, 20, replace=False):
+        one = snap_points(net, fac_xy[idx[i] : idx[i] + 1])
+        own = _reference(net, one, dem, fac_xy[idx[i] : idx[i] + 1], dem_xy, direction,
+                         offset=off[idx[i] : idx[i] + 1])
+        assert own[i] == pytest.approx(ours[i], abs=1e-6)
+    # a limit bounds offset + travel
+    lim = float(np.median(ours))
+    capped, cidx = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, direction=direction,
+                                    offset_s=off, max_seconds=lim, threads=threads)
+    np.testing.assert_array_equal(np.isfinite(capped), ref <= lim)
+    assert (cidx[~np.isfinite(capped)] == -1).all()
+
+
+def test_bad_offsets_are_refused() -> None:
+    net = _straight_road()
+    fac = snap_points(net, _xy(FACILITY))
+    dem = snap_points(net, _xy(DEMAND))
+    for bad in ([1.0, 2.0], [-1.0], [np.nan]):
+        with pytest.raises(ValueError, match="offset_s"):
+            nearest_facility(net, fac, dem, access_speed_kmh=ACCESS, offset_s=bad)
 
 
 def _grid_case(seed: int = 3, n_fac: int = 5, n_dem: int = 300):  # type: ignore[no-untyped-def]

@@ -1,0 +1,22 @@
+"""Reading a TOML data file with errors that name the file and the fix."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from geo.errors import GeoError, InputFileError
+
+__all__ = ["read_toml"]
+
+
+def read_toml(path: str | Path, what: str, error: type[GeoError]) -> dict[str, Any]:
+    """The parsed file; a missing file raises :class:`InputFileError`, bad TOML ``error``."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{what} {p} not found: check the path in the study file")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{what} {p} is not valid TOML: {e}") from e

@@ -1,0 +1,174 @@
+"""Per-township (per-label) tables of ratios, population-weighted.
+
+A per-demand-point value ``v_i`` (supply per person within reach, or in the point's
+basin) becomes a township ratio as the population-weighted mean ``sum P_i v_i / sum P_i``
+times ``per`` (1,000 or 10,000 residents), checked against the plan's target. The whole
+area's row uses the same formula over every point. :func:`located_ratio` is the plan's
+own definition instead: the supply of the facilities *located* in a township over its
+residents, whose whole-area row is the plan's indicator (e.g. beds per 1,000 residents of
+the county); per township it ignores that people cross township lines for care.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from geo.errors import MeasureError
+
+__all__ = ["RatioTable", "by_label", "located_ratio", "ratio_table", "weighted_quantile"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
+    """Population-weighted quantile: the value below which a share ``q`` of people live.
+
+    The lower weighted quantile (no interpolation): the smallest value whose cumulative
+    weight reaches ``q`` of the total. NaN when the total weight is zero.
+    """
+    v, w = np.asarray(values, float), np.asarray(weights, float)
+    keep = w > 0
+    v, w = v[keep], w[keep]
+    if len(v) == 0:
+        return float("nan")
+    order = np.argsort(v, kind="stable")
+    v, cw = v[order], np.cumsum(w[order])
+    i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12)))
+    return float(v[min(i, len(v) - 1)])
+
+
+def by_label(labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None
+             ) -> tuple[list[Any], npt.NDArray[np.int64]]:
+    """The label order and each point's position in it.
+
+    ``order`` lists every label to report (townships without demand points included);
+    a point whose label is not in it stops the run (no row silently dropped).
+    """
+    lab = np.asarray(labels, dtype=object).ravel().astype(str)
+    uniq, inv = np.unique(lab, return_inverse=True)
+    names = list(order) if order is not None else [str(u) for u in uniq]
+    pos = {str(n): k for k, n in enumerate(names)}
+    if len(pos) != len(names):
+        raise MeasureError("the township order lists a name twice")
+    missing = sorted(set(uniq.tolist()) - set(pos))
+    if missing:
+        raise MeasureError(f"places carry labels {missing[:10]} that are not in the "
+                           "township list: assign every place a listed township")
+    where = np.array([pos[str(u)] for u in uniq], dtype=np.int64)
+    return names, where[inv.ravel()] if len(lab) else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class RatioTable:
+    """Supply per ``per`` residents, per label and for the whole area.
+
+    Attributes
+    ----------
+    labels : list
+        Townships, in order.
+    population : (n,) float array
+    supply : (n,) float array
+        Supply reached: ``sum P_i v_i`` (or the supply located there).
+    ratio : (n,) float array
+        ``supply / population * per``; NaN where the population is 0.
+    per : float
+        1,000 or 10,000 residents.
+    target : float or None
+    at_least : bool
+        True: the ratio must be at least the target; False: at most.
+    total_population, total_supply, total_ratio : float
+        The same over the whole area.
+    """
+
+    labels: list[Any]
+    population: FloatArray
+    supply: FloatArray
+    ratio: FloatArray
+    per: float
+    target: float | None
+    at_least: bool
+    total_population: float
+    total_supply: float
+    total_ratio: float
+
+    def _meets(self, ratio: float, pop: float) -> bool | None:
+        if self.target is None or not pop > 0:
+            return None
+        if self.at_least:
+            return bool(ratio >= self.target - 1e-12)
+        return bool(ratio <= self.target + 1e-12)
+
+    @property
+    def meets(self) -> list[bool | None]:
+        """Pass/fail per label (None: no target, or no population)."""
+        return [self._meets(float(r), float(p)) for r, p in zip(self.ratio, self.population,
+                                                                 strict=True)]
+
+    @property
+    def total_meets(self) -> bool | None:
+        return self._meets(self.total_ratio, self.total_population)
+
+
+def _sum(idx: npt.NDArray[np.int64], values: FloatArray, n: int) -> FloatArray:
+    """Sum of ``values`` per group ``idx`` in ``[0, n)``."""
+    return np.asarray(np.bincount(idx, weights=values, minlength=n), dtype=np.float64)
+
+
+def _table(names: list[Any], pop: FloatArray, sup: FloatArray, per: float,
+           target: float | None, at_least: bool) -> RatioTable:
+    if not per > 0:
+        raise MeasureError(f"per must be > 0 residents, got {per}")
+    ratio = np.full(len(names), np.nan)
+    np.divide(sup * per, pop, out=ratio, where=pop > 0)
+    tp, ts = float(pop.sum()), float(sup.sum())
+    return RatioTable(names, pop, sup, ratio, float(per), target, at_least, tp, ts,
+                      ts / tp * per if tp > 0 else float("nan"))
+
+
+def ratio_table(
+    labels: Sequence[Any] | npt.ArrayLike, population: npt.ArrayLike,
+    per_person: npt.ArrayLike, *, per: float = 1000.0, target: float | None = None,
+    at_least: bool = True, order: Sequence[Any] | None = None,
+) -> RatioTable:
+    """Population-weighted ratio per label from a per-demand-point supply per person.
+
+    ``per_person`` is an access index (``AccessResult.index``) or a basin's
+    ``Basins.per_person``.
+    """
+    pop = np.asarray(population, dtype=np.float64).ravel()
+    v = np.asarray(per_person, dtype=np.float64).ravel()
+    if pop.shape != v.shape:
+        raise MeasureError(f"{len(v)} values for {len(pop)} demand points")
+    if not np.isfinite(v).all():
+        raise MeasureError("per-person values must be finite")
+    names, idx = by_label(labels, order)
+    if len(idx) != len(pop):
+        raise MeasureError(f"{len(idx)} labels for {len(pop)} demand points")
+    p = _sum(idx, pop, len(names))
+    s = _sum(idx, pop * v, len(names))
+    return _table(names, p, s, per, target, at_least)
+
+
+def located_ratio(
+    facility_labels: Sequence[Any] | npt.ArrayLike, supply: npt.ArrayLike,
+    labels: Sequence[Any] | npt.ArrayLike, population: npt.ArrayLike, *,
+    per: float = 1000.0, target: float | None = None, at_least: bool = True,
+    order: Sequence[Any] | None = None,
+) -> RatioTable:
+    """Supply of the facilities located in each label over its population (the plan's
+    definition; the whole-area row is the county indicator)."""
+    names, idx = by_label(labels, order)
+    fnames, fidx = by_label(facility_labels, names)
+    pop = np.asarray(population, dtype=np.float64).ravel()
+    s = np.asarray(supply, dtype=np.float64).ravel()
+    if len(s) != len(fidx) or len(pop) != len(idx):
+        raise MeasureError("one supply per facility label and one population per demand "
+                           "label are needed")
+    p = _sum(idx, pop, len(names))
+    sup = _sum(fidx, s, len(fnames))
+    return _table(names, p, sup, per, target, at_least)

@@ -1,0 +1,124 @@
+"""Supply per facility (beds, doctors, ambulances, ...): checked, or the stated fallback.
+
+A measure names a facility column (``supply = "beds"``). Its values must be numbers >= 0
+for every facility the measure counts: a missing, negative or non-numeric value would
+silently change every ratio near that facility, so it stops the run with the facility ids,
+the column and the fix. A measure without a supply column counts facilities instead
+(:data:`FALLBACK`): supply = 1 per facility, so its ratios read "facilities per 10,000
+residents within reach", and every output says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from geo.errors import SupplyError
+
+__all__ = [
+    "FALLBACK", "FALLBACK_ZH", "Columns", "check_supply", "supply_for", "unit_supply",
+    "value_problem",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+FALLBACK = ("no supply column given: each facility counts as 1 (supply = 1 per facility), "
+            "so the ratios are facilities per resident, not beds or staff")
+FALLBACK_ZH = "未给出供给字段：每个机构计为1（供给=1/机构），比值为机构数而非床位或人员数"
+
+_SHOW = 10  # ids listed per problem in a message
+
+
+def value_problem(v: Any) -> str | None:
+    """Why a value is not a usable supply, or None when it is."""
+    if v is None:
+        return "missing"
+    if isinstance(v, bool | np.bool_):
+        return "not a number"
+    if isinstance(v, Real | np.number):
+        x = float(v)
+        if math.isnan(x):
+            return "missing"
+        if not math.isfinite(x):
+            return "not a number"
+        return "negative" if x < 0 else None
+    if isinstance(v, str):
+        t = v.strip()
+        if not t:
+            return "missing"
+        try:
+            x = float(t)
+        except ValueError:
+            return "not a number"
+        return value_problem(x)
+    return "not a number"
+
+
+def check_supply(values: Sequence[Any] | npt.ArrayLike, column: str,
+                 ids: Sequence[Any]) -> FloatArray:
+    """Supply values as floats, or :class:`SupplyError` naming every bad facility.
+
+    Parameters
+    ----------
+    values : sequence
+        One value per facility (numbers, numeric strings, None/NaN for missing).
+    column : str
+        The facility column they come from (named in the message).
+    ids : sequence
+        Facility ids, in the same order (named in the message).
+    """
+    vals = list(np.asarray(values, dtype=object).ravel())
+    if len(vals) != len(ids):
+        raise ValueError(f"{len(vals)} supply values for {len(ids)} facility ids")
+    bad: dict[str, list[str]] = {}
+    for v, i in zip(vals, ids, strict=True):
+        why = value_problem(v)
+        if why:
+            bad.setdefault(why, []).append(str(i))
+    if bad:
+        parts = []
+        for why, who in bad.items():
+            more = f" and {len(who) - _SHOW} more" if len(who) > _SHOW else ""
+            parts.append(f"{why} for {len(who)} facilities ({', '.join(who[:_SHOW])}{more})")
+        raise SupplyError(
+            f"supply column {column!r}: " + "; ".join(parts) + ". Give every facility a "
+            f"number >= 0 in {column!r} (0 where it has none), or remove `supply` from the "
+            "measure in the standards file to count facilities (1 each)"
+        )
+    return np.array([float(str(v).strip()) if isinstance(v, str) else float(v) for v in vals])
+
+
+def unit_supply(n: int) -> FloatArray:
+    """The stated fallback: supply = 1 per facility (see :data:`FALLBACK`)."""
+    return np.ones(n)
+
+
+class Columns(Protocol):
+    """A table of facility columns: a pandas DataFrame or a dict of sequences."""
+
+    def __contains__(self, key: object, /) -> bool: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def supply_for(column: str | None, table: Columns, ids: Sequence[Any],
+               *, measure: str = "") -> tuple[FloatArray, str]:
+    """Supply for a measure: the checked column, or the fallback when ``column`` is None.
+
+    Returns the values and a note for the outputs (empty when the column was used).
+    A column the table lacks stops with the columns it has and both fixes.
+    """
+    if column is None:
+        return unit_supply(len(ids)), FALLBACK
+    if column not in table:
+        have = list(table.keys()) if hasattr(table, "keys") else []
+        raise SupplyError(
+            f"measure {measure!r} takes its supply from column {column!r}, which the "
+            f"facility file lacks (it has {have}): add the column to the facility file, or "
+            "remove `supply` from the measure in the standards file to count facilities"
+        )
+    return check_supply(list(table[column]), column, ids), ""
