@@ -7,6 +7,7 @@ so callers that catch ``ValueError`` keep working (as in r5py).
 from __future__ import annotations
 
 __all__ = [
+    "BatchError",
     "CensusError",
     "ColumnError",
     "CoordinateError",
@@ -94,3 +95,7 @@ class CensusError(GeoError):
 
 class WhatIfError(GeoError):
     """A what-if edit names an unknown facility or type, or cannot be applied."""
+
+
+class BatchError(GeoError):
+    """A batch of studies (``geo batch``) is malformed, or some of its areas failed."""

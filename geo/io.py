@@ -154,7 +154,7 @@ def read_facilities(
     if area is not None:
         gdf, dropped = _check_outside(gdf, area, outside, outside_tolerance_m, read.system)
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
-    notes = [id_note, type_note, gdf.attrs.get("crs_note", "")]
+    notes = [id_note, type_note, gdf.attrs.get("crs_note", ""), gdf.attrs.get("outside_note", "")]
     return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped)
 
 
@@ -498,6 +498,9 @@ def _check_outside(
         )
     if outside == "keep":
         logger.warning("keeping facilities outside the study area: %s", listed)
+        gdf.attrs["outside_note"] = (
+            f"{int(far.sum())} facilities outside the study area are counted ([facilities] "
+            f"outside = 'keep'): {listed}")
         return gdf, []
     for ident, metres in zip(gdf.loc[far, "id"], dist[far], strict=True):
         logger.warning("dropped facility %r: %.1f km outside the study area", ident, metres / 1e3)

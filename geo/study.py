@@ -244,16 +244,21 @@ def _townships(
 
 
 def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
-                 town_note: str, read_notes: list[str]) -> list[str]:
+                 nets: dict[str, Network], town_note: str, read_notes: list[str]) -> list[str]:
     out = []
     if town_note:
         out.append(town_note)
     out += read_notes  # conversions and choices made while reading the inputs
     out.append(str(demand.attrs.get("population_method", "population as given")))
-    if "location_quality" in fac.columns and fac["location_quality"].astype(str).str.contains(
-        "approx", case=False
-    ).any():
+    quality = (fac["location_quality"].astype(str) if "location_quality" in fac.columns
+               else pd.Series([], dtype=str))
+    if quality.str.contains("approx", case=False).any():
         out.append("approximate facility positions (see location_quality)")
+    if (assumed := int(quality.str.contains("assumed", case=False).sum())):
+        out.append(f"{assumed} of {len(fac)} facilities are assumed where no facility list "
+                   "exists (see location_quality)")
+    for net in nets.values():
+        out += [a for a in net.report.assumptions if a not in out]
     out.append(
         f"off-network access legs in straight line at {study.access_kmh('drive'):g} km/h "
         f"(drive) and {study.access_kmh('walk'):g} km/h (walk) join places to the road layer"
@@ -331,15 +336,17 @@ def run_study(study: str | Path | Study,
     with clock.stage("bands and gaps"):
         bands = travel_time_bands(cells, grid_minutes, stds)
         gaps = coverage_gaps(cells, grid_minutes, polys, demand, stds)
+        read_attrs = dict(fac.attrs)  # what reading it did: a join drops attrs
         fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=cfg.access_kmh("drive"),
                                     exclude_classes=cfg.access.snap_exclude))
+        fac.attrs.update(read_attrs)
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
     return ComputedStudy(
         study=cfg, standard_set=sset, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
-        assumptions=_assumptions(cfg, fac, demand, town_note,
+        assumptions=_assumptions(cfg, fac, demand, nets, town_note,
                                  io.input_notes(area, fac, demand, polys)), facts=facts,
         timings=clock.times, _demand_snaps=snaps,
     )

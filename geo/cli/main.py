@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geo import __version__
-from geo.cli import network, planning
+from geo.cli import batch, network, planning
 from geo.cli.text import out, progress, table
 from geo.errors import GeoError
 
@@ -101,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     _study_parsers(sub)
     network.add_parsers(sub, Formatter)
     planning.add_parsers(sub, Formatter)
+    batch.add_parsers(sub, Formatter)
     return p
 
 
@@ -157,6 +158,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run, "demo": _run, "map": _redraw, "network": network.run_network,
     "isochrones": network.run_isochrones, "site": planning.run_site,
     "designate": planning.run_designate, "compare": planning.run_compare,
+    "batch": batch.run_batch,
 }
 
 

@@ -63,6 +63,9 @@ class NetworkReport:
     segments: int = 0
     km: float = 0.0
     source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
+    #: what every output of a study on this network must say about it (e.g. that it was cut
+    #: to an area and a buffer by ``geo batch``); kept in the cache
+    assumptions: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Plain-language lines for the run summary."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 if TYPE_CHECKING:
     from geo.study import ComputedStudy
 
-__all__ = ["OUTPUT_FILES", "redraw_map", "write_atomically", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "TABLE_FILES", "redraw_map", "write_atomically", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,15 @@ def write_atomically(out_dir: Path, files: Mapping[str, Callable[[Path], object]
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:
-    """Write all outputs (:data:`OUTPUT_FILES`) into ``out_dir`` atomically."""
+#: the outputs of ``parts="tables"``: what a batch of thousands of areas keeps per area
+TABLE_FILES = ("coverage_by_township.csv", "coverage_summary.csv", "results.gpkg",
+               "run_summary.txt")
+
+
+def write_outputs(result: ComputedStudy, out_dir: Path,
+                  parts: Collection[str] | None = None) -> list[Path]:
+    """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``, into
+    ``out_dir`` atomically (``report.html`` needs ``figures``)."""
     res = from_study(result)
     pngs: list[Path] = []
 
@@ -156,4 +163,10 @@ def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:
         "run_summary.txt": lambda p: p.write_text(summary_text(result), encoding="utf-8"),
     }
     assert set(files) == set(OUTPUT_FILES)
+    if parts is not None:
+        unknown = sorted(set(parts) - set(OUTPUT_FILES))
+        if unknown or ("report.html" in parts and "figures" not in parts):
+            raise ValueError(f"parts must name outputs of {OUTPUT_FILES} (report.html with "
+                             f"figures), got {sorted(parts)}")
+        files = {k: v for k, v in files.items() if k in parts}
     return write_atomically(out_dir, files)
