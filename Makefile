@@ -47,9 +47,10 @@ bench: $(STAMP)  ## demo stages and routing engine vs peers, written to benchmar
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
 	$(BIN)/python benchmarks/bench_whatif.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
-	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache
 
 options-doc: $(STAMP)  ## regenerate the README's study-file option list from geo/schema.py
 	$(BIN)/python -c "from geo.schema import write_options_doc; write_options_doc('README.md')"

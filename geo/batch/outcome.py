@@ -28,6 +28,8 @@ class BatchRun:
     left_out: list[str] = field(default_factory=list)
     workers: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    #: wall seconds of each phase: read inputs, network, plan areas, tasks, combine
+    phases: dict[str, float] = field(default_factory=dict)
     network: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)

@@ -72,14 +72,19 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
     areas = read_areas(batch, only)
     run = BatchRun(batch=batch, out=out, areas=areas)
     say(f"read {len(areas)} areas and the region's inputs")
+    clock = time.perf_counter()
     region = region_inputs(batch, areas)
     run.notes += region.notes
     run.facilities = region.facilities
     _homeless(run, region)
     stds = inputs.read_standards(batch.template).select(batch.template.standards.use)
     modes = tuple(sorted({s.mode for s in stds} | {"drive"}))
+    run.phases["read inputs"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     run.network = prepare_network(batch.template, modes, out / "network",
                                   batch.batch.tile_km * 1000.0, say)
+    run.phases["network"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     shared = shared_inputs(batch, run.network["key"])
     todo: list[AreaSpec] = []
     for row, zone in enumerate(buffer_zones(areas, batch.buffer_m)):
@@ -94,6 +99,8 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
             run.failed[ident] = spec
         else:
             todo.append(spec)
+    run.phases["plan areas"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     say(f"{len(run.skipped)} areas already done with the same inputs (skipped), "
         f"{len(todo)} to run, {len(run.failed)} cannot run, {len(run.left_out)} left out "
         "(--areas)")
@@ -103,8 +110,11 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
             run.workers = worker_memory(client)
         run.done.update(results)
         run.failed.update(errors)
+    run.phases["tasks"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     run.done = {i: run.done[i] for i in areas["area_id"] if i in run.done}  # layer order
-    run.seconds = time.perf_counter() - t0
     say("write the combined outputs")
+    run.seconds = time.perf_counter() - t0
     run.written = combine.write_combined(run)
+    run.phases["combine"] = time.perf_counter() - clock
     return run

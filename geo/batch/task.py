@@ -85,7 +85,14 @@ class AreaResult:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
+    """Peak resident memory of this process so far (MB): ``VmHWM`` on Linux (the
+    process's own; ``ru_maxrss`` would carry the parent's peak into a spawned worker),
+    else ``ru_maxrss``, or the peak working set on Windows."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
     try:
         import resource
 

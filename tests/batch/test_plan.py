@@ -97,3 +97,9 @@ def test_whole_region_buffer_equals_the_road_layer(tmp_path: Path) -> None:
                                   expected["covered_population"].to_numpy())
     np.testing.assert_allclose(got["median_minutes"].to_numpy(),
                                expected["median_minutes"].to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_readme_lists_every_batch_option() -> None:
+    from geo.batch.config import batch_options_text
+
+    assert batch_options_text() in (ROOT / "README.md").read_text(encoding="utf-8")
