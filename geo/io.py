@@ -497,7 +497,7 @@ def _check_outside(
             "file to keep them, or 'drop' to drop them with a report"
         )
     if outside == "keep":
-        logger.warning("keeping facilities outside the study area: %s", listed)
+        logger.info("keeping facilities outside the study area: %s", listed)  # stated:
         gdf.attrs["outside_note"] = (
             f"{int(far.sum())} facilities outside the study area are counted ([facilities] "
             f"outside = 'keep'): {listed}")

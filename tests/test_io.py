@@ -708,3 +708,16 @@ def test_gcj02_point_layer_labelled_cgcs2000_is_still_shifted(tmp_path: Path) ->
     want = np.array([(float(r["wgs84_lon"]), float(r["wgs84_lat"])) for r in rows]).T
     assert metres(gdf.geometry.x, gdf.geometry.y, *want).max() < 1.0
     assert gdf.attrs["input_crs"] == "gcj02"
+
+
+def test_facilities_kept_outside_the_area_are_stated() -> None:
+    """outside = "keep" puts how many facilities lie outside the area into the notes the
+    outputs carry (counted here with geopandas distances, 1 km tolerance)."""
+    area = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
+    fac = read_facilities(DATA / "facilities" / "facilities_liuzhou_assumed.csv",
+                             study_area=area, outside="keep")
+    metric = area.to_crs(32649)
+    far = fac.to_crs(32649).distance(metric.union_all()) > 1000.0
+    assert 0 < int(far.sum()) < len(fac)
+    notes = [n for n in fac.attrs["notes"] if "outside the study area are counted" in n]
+    assert len(notes) == 1 and notes[0].startswith(f"{int(far.sum())} facilities outside")

@@ -48,7 +48,8 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
     ``selected`` (in ``only``, or all without it) and the polygon in WGS84, in file order.
     Every area is read, selected or not: points are assigned among all of them."""
     b = batch.batch
-    layer = io.read_boundaries(batch.areas_path, layer=b.layer)
+    own = b.layer or (batch.template.area.layer if b.areas is None else None)
+    layer = io.read_boundaries(batch.areas_path, layer=own)
     for col, opt_name in ((b.id_col, "id_col"), (b.name_col, "name_col"),
                           (b.population_col, "population_col")):
         if col is not None and col not in layer.columns:

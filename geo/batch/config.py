@@ -34,7 +34,8 @@ class BatchSection:
                             "template's title)")
     areas: Path | None = opt(None, "areas layer: polygons with an id and a name, e.g. "
                              "counties (default: the template's [area] boundary)", path=True)
-    layer: str | None = opt(None, "layer of a multi-layer areas file (GeoPackage)")
+    layer: str | None = opt(None, "layer of a multi-layer areas file (GeoPackage; default: "
+                            "the template's [area] layer when areas is not set)")
     id_col: str = opt("id", "column of unique area ids (e.g. the 6-digit adcode); an area's "
                       "folder is named after it")
     name_col: str = opt("name", "column of area names (e.g. 鹿寨县)")

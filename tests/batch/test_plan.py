@@ -92,6 +92,8 @@ def test_whole_region_buffer_equals_the_road_layer(tmp_path: Path) -> None:
         study.roads, path=DATA / "roads" / "liuzhou_backbone.geojson"))
     expected = run_study(on_layer).coverage
     got = pd.read_csv(spec.folder / "out" / "coverage_by_township.csv", encoding="utf-8-sig")
+    assert got["basis"].str.contains(r"\d+ facilities outside the study area are counted").all()
+    assert got["basis"].str.contains("115 of 115 facilities are assumed").all()
     assert list(got["township"]) == list(expected["township"])
     np.testing.assert_array_equal(got["covered_population"].to_numpy(),
                                   expected["covered_population"].to_numpy())
