@@ -33,6 +33,7 @@ from shapely import wkb
 
 from geo._atomic import atomic_path
 from geo.batch.partition import cut_networks
+from geo.errors import BatchError
 from geo.network.cache import save_networks
 from geo.network.graph import Network
 from geo.outputs.study import write_outputs
@@ -179,6 +180,11 @@ def run_area(spec: AreaSpec) -> AreaResult:
     """Run one area (see module docs); raises what the study raises (the task fails)."""
     t0 = time.perf_counter()
     folder = spec.folder
+    if not (spec.network / "meta.json").is_file():
+        raise BatchError(
+            f"worker {_worker_name()} does not see the batch folder ({spec.network} is "
+            "missing): give --out a folder on a file system that every worker sees at the "
+            "same path (NFS, a cluster's shared disk)")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / DONE).unlink(missing_ok=True)
     _log_attempt(folder, "start")

@@ -105,3 +105,13 @@ def test_readme_lists_every_batch_option() -> None:
     from geo.batch.config import batch_options_text
 
     assert batch_options_text() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_worker_that_does_not_see_the_folder_says_so(tmp_path: Path) -> None:
+    from geo.batch.task import AreaSpec
+
+    spec = AreaSpec(area_id="1", area_name="a", folder=tmp_path / "a", zone_wkb=b"",
+                    study_text="", files={}, network=tmp_path / "nowhere", modes=("drive",),
+                    min_component_share=0.5, buffer_km=1.0, outputs=(), fingerprint="x")
+    with pytest.raises(BatchError, match="same path"):
+        run_area(spec)
