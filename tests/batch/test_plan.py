@@ -115,3 +115,21 @@ def test_a_worker_that_does_not_see_the_folder_says_so(tmp_path: Path) -> None:
                     min_component_share=0.5, buffer_km=1.0, outputs=(), fingerprint="x")
     with pytest.raises(BatchError, match="same path"):
         run_area(spec)
+
+
+def test_home_areas_inside_near_and_nowhere() -> None:
+    """A point inside an area belongs to it; one 500 m outside to the nearest area; one
+    5 km from every area to none (-1). Two 10 km squares side by side, in UTM 49N."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.batch.areas import home_areas
+
+    x, y = 400_000.0, 2_700_000.0
+    areas = gpd.GeoDataFrame(geometry=[shapely.box(x, y, x + 10_000, y + 10_000),
+                                       shapely.box(x + 10_000, y, x + 20_000, y + 10_000)],
+                             crs=32649).to_crs(4326)
+    pts = gpd.GeoDataFrame(geometry=shapely.points(
+        [x + 15_000, x + 2_000, x + 20_500, x + 10_000], [y + 5_000, y - 500, y + 5_000,
+                                                          y + 15_000]), crs=32649).to_crs(4326)
+    assert list(home_areas(pts, areas)) == [1, 0, 1, -1]
