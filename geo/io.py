@@ -498,9 +498,10 @@ def _check_outside(
         )
     if outside == "keep":
         logger.info("keeping facilities outside the study area: %s", listed)  # stated:
+        n = int(far.sum())
         gdf.attrs["outside_note"] = (
-            f"{int(far.sum())} facilities outside the study area are counted ([facilities] "
-            f"outside = 'keep'): {listed}")
+            f"{n} {'facility' if n == 1 else 'facilities'} outside the study area "
+            f"{'is' if n == 1 else 'are'} counted ([facilities] outside = 'keep'): {listed}")
         return gdf, []
     for ident, metres in zip(gdf.loc[far, "id"], dist[far], strict=True):
         logger.warning("dropped facility %r: %.1f km outside the study area", ident, metres / 1e3)

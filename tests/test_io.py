@@ -448,11 +448,14 @@ def test_outside_drop_drops_exactly_the_outside_ids(tmp_path: Path, caplog) -> N
     assert "LZ-X99" in dropped[0].getMessage()
 
 
-def test_outside_keep_keeps_them_with_a_warning(tmp_path: Path, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="geo.io"):
+def test_outside_keep_keeps_them_and_says_so(tmp_path: Path, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="geo.io"):
         gdf = read_facilities(_with_liuzhou_city(tmp_path), study_area=luzhai(), outside="keep")
     assert list(gdf["id"]) == [*LUZHAI_IDS, "LZ-X99"]
     assert any("LZ-X99" in r.getMessage() for r in caplog.records)
+    # the outputs carry it (the notes of the read), not only the log
+    assert any(n.startswith("1 facility outside the study area is counted")
+               for n in gdf.attrs["notes"])
 
 
 def test_outside_distance_and_tolerance(tmp_path: Path) -> None:
