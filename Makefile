@@ -50,9 +50,10 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_serve.py
 	$(BIN)/python benchmarks/bench_measures.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
-	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache
 
 options-doc: $(STAMP)  ## regenerate the README's study-file option list from geo/schema.py
 	$(BIN)/python -c "from geo.schema import write_options_doc; write_options_doc('README.md')"

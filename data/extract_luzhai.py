@@ -2,7 +2,8 @@
 
 Usage: python data/extract_luzhai.py PATH/TO/shared/data/liuzhou
 
-Copies the facility and project tables, the Liuzhou county boundaries, the Luzhai
+Copies the facility and project tables, the county and city seats (places), the Liuzhou
+county boundaries, the Luzhai
 county boundary and township seats, and the road backbone: every line that touches
 the county buffered by MARGIN_KM (whole lines, not cut, so no new loose ends appear),
 so that routes leaving and re-entering the county still work.
@@ -24,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 def main(src: Path) -> None:
     for name in ("facilities_luzhai.csv", "planned_projects_luzhai.csv"):
         shutil.copy(src / name, HERE / "facilities" / name)
+    shutil.copy(src / "places.geojson", HERE / "boundaries" / "liuzhou_places.geojson")
     counties = gpd.read_file(src / "counties.geojson")
     counties.to_file(HERE / "boundaries" / "liuzhou_counties.geojson", driver="GeoJSON")
     luzhai = counties[counties["name"] == "鹿寨县"]

@@ -7,6 +7,7 @@ so callers that catch ``ValueError`` keep working (as in r5py).
 from __future__ import annotations
 
 __all__ = [
+    "BatchError",
     "CensusError",
     "CheckError",
     "ColumnError",
@@ -122,3 +123,7 @@ class MeasureError(GeoError):
 
 class SupplyError(MeasureError):
     """A facility supply column (beds, doctors, ambulances, ...) is missing or has bad values."""
+
+
+class BatchError(GeoError):
+    """A batch of studies (``geo batch``) is malformed, or some of its areas failed."""

@@ -156,7 +156,8 @@ def read_facilities(
         gdf, dropped, kept = _check_outside(gdf, area, outside, outside_tolerance_m,
                                             read.system)
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
-    notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", "")]
+    notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", ""),
+             gdf.attrs.get("outside_note", "")]
     return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept)
 
 
@@ -505,7 +506,11 @@ def _check_outside(
             "file to keep them, or 'drop' to drop them with a report"
         )
     if outside == "keep":
-        logger.warning("keeping facilities outside the study area: %s", listed)
+        logger.info("keeping facilities outside the study area: %s", listed)  # stated:
+        n = int(far.sum())
+        gdf.attrs["outside_note"] = (
+            f"{n} {'facility' if n == 1 else 'facilities'} outside the study area "
+            f"{'is' if n == 1 else 'are'} counted ([facilities] outside = 'keep'): {listed}")
         return gdf, [], [str(i) for i in gdf.loc[far, "id"]]
     for ident, metres in zip(gdf.loc[far, "id"], dist[far], strict=True):
         logger.warning("dropped facility %r: %.1f km outside the study area", ident, metres / 1e3)

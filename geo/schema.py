@@ -46,6 +46,8 @@ __all__ = [
     "load_study",
     "options_doc_block",
     "options_text",
+    "parse_section",
+    "section_text",
     "write_options_doc",
 ]
 
@@ -450,7 +452,13 @@ def _value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: 
 
 def _section(name: str, raw: object, base: Path) -> Any:
     """The section ``name`` from its raw TOML table."""
-    cls = SECTIONS[name]
+    return parse_section(SECTIONS[name], name, raw, base)
+
+
+def parse_section(cls: type, name: str, raw: object, base: Path) -> Any:
+    """A schema dataclass ``cls`` (fields made with :func:`opt`) from the raw TOML table of
+    section ``[name]``, checked as study sections are; relative paths against ``base``.
+    Other TOML files of the same style (``geo batch``) use it too."""
     if not isinstance(raw, dict):
         raise StudyError(f"[{name}] must be a table (a [{name}] header with key = value lines)")
     hints = typing.get_type_hints(cls)
@@ -575,19 +583,23 @@ def _default_text(f: Any) -> str:
     return f'default "{value}"' if isinstance(value, str) else f"default {value}"
 
 
+def section_text(name: str, cls: type, markdown: bool = True) -> list[str]:
+    """The option lines of one schema section ``[name]`` (see :func:`options_text`)."""
+    head, what = f"[{name}]", (cls.__doc__ or ":").split(":", 1)[1].strip()
+    lines = [f"- `{head}` {what}" if markdown else f"{head}  {what}"]
+    for f in fields(cls):
+        extra = [_default_text(f)]
+        if f.metadata.get("choices") and len(f.metadata["choices"]) <= 6:
+            extra.append("one of " + " | ".join(f.metadata["choices"]))
+        tail = "; ".join(e for e in extra if e)
+        doc = f.metadata["doc"] + (f" ({tail})" if tail else "")
+        lines.append(f"  - `{f.name}`: {doc}" if markdown else f"    {f.name}: {doc}")
+    return lines
+
+
 def options_text(markdown: bool = True) -> str:
     """Every study-file option, one line each, grouped by section (README and --help)."""
-    lines = []
-    for name, cls in SECTIONS.items():
-        head, what = f"[{name}]", (cls.__doc__ or ":").split(":", 1)[1].strip()
-        lines.append(f"- `{head}` {what}" if markdown else f"{head}  {what}")
-        for f in fields(cls):
-            extra = [_default_text(f)]
-            if f.metadata.get("choices") and len(f.metadata["choices"]) <= 6:
-                extra.append("one of " + " | ".join(f.metadata["choices"]))
-            tail = "; ".join(e for e in extra if e)
-            doc = f.metadata["doc"] + (f" ({tail})" if tail else "")
-            lines.append(f"  - `{f.name}`: {doc}" if markdown else f"    {f.name}: {doc}")
+    lines = [line for name, cls in SECTIONS.items() for line in section_text(name, cls, markdown)]
     return "\n".join(lines) + "\n"
 
 

@@ -49,6 +49,10 @@ from geo.errors import QueryError
 
 __all__ = [
     "ACCESS_SPEED_KMH",
+    "BATCH_BUFFER_KM",
+    "BATCH_MAP_MAX_TOWNSHIPS",
+    "BATCH_RETRIES",
+    "BATCH_TILE_KM",
     "CANDIDATE_SPACING_M",
     "CRS_BETTER_RATIO",
     "CRS_MIN_GAIN_M",
@@ -140,6 +144,28 @@ SOLVER_TIME_LIMIT_S: Final = 300.0
 # equal (people are whole; the tables show tenths): swaps within it are equal optima,
 # which the siting notes count.
 SITING_TIE_PEOPLE: Final = 0.5
+
+# Batch studies (`geo batch`): roads and facilities within this distance of an area's
+# boundary are used for it. 60 km is one hour at 60 km/h, the provincial-road speed of
+# DRIVE_SPEEDS_KMH["primary"]: a facility outside the area that serves its people within
+# the 1-hour emergency standard over roads of that speed or slower lies inside it. Faster
+# roads and the 2-hour rescue circle can reach further: every area measures the people whose
+# coverage a route or facility beyond the buffer could still change and the outputs say so.
+BATCH_BUFFER_KM: Final = 60.0
+
+# Batch studies: times a failed area is tried again (Dask `retries`), e.g. after a worker
+# was lost; an area that still fails is listed with its error, never left out silently.
+BATCH_RETRIES: Final = 2
+
+# Batch studies: side of the square tiles (km) of the partitioned network cache. A county
+# of 30-80 km with a 60 km buffer reads 15-25 tiles a side; tiles far smaller only add
+# index entries, far larger read roads well outside the buffer.
+BATCH_TILE_KM: Final = 10.0
+
+# Batch studies: the combined map (map.html) draws every township of every area up to this
+# many; above it (a country) the map is left out and the summary says so: the combined
+# GeoPackage holds every township, and each area keeps its own map.
+BATCH_MAP_MAX_TOWNSHIPS: Final = 5000
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0

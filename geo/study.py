@@ -181,17 +181,23 @@ def _travel(
 
 
 def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
-                 town_note: str, read_notes: list[str], found: list[Check]) -> list[str]:
+                 nets: dict[str, Network], town_note: str, read_notes: list[str],
+                 found: list[Check]) -> list[str]:
     out = []
     if town_note:
         out.append(town_note)
     out += read_notes  # conversions and choices made while reading the inputs
     out += checks.stated(found)  # warnings, and the stops the study accepts
     out.append(str(demand.attrs.get("population_method", "population as given")))
-    if "location_quality" in fac.columns and fac["location_quality"].astype(str).str.contains(
-        "approx", case=False
-    ).any():
+    quality = (fac["location_quality"].astype(str) if "location_quality" in fac.columns
+               else pd.Series([], dtype=str))
+    if quality.str.contains("approx", case=False).any():
         out.append("approximate facility positions (see location_quality)")
+    if (assumed := int(quality.str.contains("assumed", case=False).sum())):
+        out.append(f"{assumed} of {len(fac)} facilities are assumed where no facility list "
+                   "exists (see location_quality)")
+    for net in nets.values():
+        out += [a for a in net.report.assumptions if a not in out]
     out.append(
         f"off-network access legs in straight line at {study.access_kmh('drive'):g} km/h "
         f"(drive) and {study.access_kmh('walk'):g} km/h (walk) join places to the road layer"
@@ -263,8 +269,10 @@ def run_study(study: str | Path | Study,
     with clock.stage("bands and gaps"):
         bands = travel_time_bands(cells, grid_minutes, stds)
         gaps = coverage_gaps(cells, grid_minutes, polys, demand, stds)
+        read_attrs = dict(fac.attrs)  # what reading it did: a join drops attrs
         fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=cfg.access_kmh("drive"),
                                     exclude_classes=cfg.access.snap_exclude))
+        fac.attrs.update(read_attrs)
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
     read_notes = io.input_notes(area, prep.facilities, demand, polys, *(
@@ -274,7 +282,7 @@ def run_study(study: str | Path | Study,
         study=cfg, standard_set=prep.standard_set, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
-        assumptions=_assumptions(cfg, fac, demand, towns.note, read_notes, found),
+        assumptions=_assumptions(cfg, fac, demand, nets, towns.note, read_notes, found),
         facts=facts, timings=clock.times, checks=found, _demand_snaps=snaps,
     )
 

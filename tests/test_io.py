@@ -448,11 +448,14 @@ def test_outside_drop_drops_exactly_the_outside_ids(tmp_path: Path, caplog) -> N
     assert "LZ-X99" in dropped[0].getMessage()
 
 
-def test_outside_keep_keeps_them_with_a_warning(tmp_path: Path, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="geo.io"):
+def test_outside_keep_keeps_them_and_says_so(tmp_path: Path, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="geo.io"):
         gdf = read_facilities(_with_liuzhou_city(tmp_path), study_area=luzhai(), outside="keep")
     assert list(gdf["id"]) == [*LUZHAI_IDS, "LZ-X99"]
     assert any("LZ-X99" in r.getMessage() for r in caplog.records)
+    # the outputs carry it (the notes of the read), not only the log
+    assert any(n.startswith("1 facility outside the study area is counted")
+               for n in gdf.attrs["notes"])
 
 
 def test_outside_distance_and_tolerance(tmp_path: Path) -> None:
@@ -708,3 +711,16 @@ def test_gcj02_point_layer_labelled_cgcs2000_is_still_shifted(tmp_path: Path) ->
     want = np.array([(float(r["wgs84_lon"]), float(r["wgs84_lat"])) for r in rows]).T
     assert metres(gdf.geometry.x, gdf.geometry.y, *want).max() < 1.0
     assert gdf.attrs["input_crs"] == "gcj02"
+
+
+def test_facilities_kept_outside_the_area_are_stated() -> None:
+    """outside = "keep" puts how many facilities lie outside the area into the notes the
+    outputs carry (counted here with geopandas distances, 1 km tolerance)."""
+    area = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
+    fac = read_facilities(DATA / "facilities" / "facilities_liuzhou_assumed.csv",
+                             study_area=area, outside="keep")
+    metric = area.to_crs(32649)
+    far = fac.to_crs(32649).distance(metric.union_all()) > 1000.0
+    assert 0 < int(far.sum()) < len(fac)
+    notes = [n for n in fac.attrs["notes"] if "outside the study area are counted" in n]
+    assert len(notes) == 1 and notes[0].startswith(f"{int(far.sum())} facilities outside")

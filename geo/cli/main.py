@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geo import __version__
-from geo.cli import checks, network, planning, serve
+from geo.cli import batch, checks, network, planning, serve
 from geo.cli.text import out, output_folder, progress, table
 from geo.errors import GeoError
 
@@ -103,6 +103,7 @@ def parser() -> argparse.ArgumentParser:
     network.add_parsers(sub, Formatter)
     planning.add_parsers(sub, Formatter)
     serve.add_parsers(sub, Formatter)
+    batch.add_parsers(sub, Formatter)
     return p
 
 
@@ -163,6 +164,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "isochrones": network.run_isochrones, "site": planning.run_site,
     "designate": planning.run_designate, "compare": planning.run_compare,
     "check": checks.run_check, "init": checks.run_init, "serve": serve.run_serve,
+    "batch": batch.run_batch,
 }
 
 

@@ -68,6 +68,9 @@ class NetworkReport:
     source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
     #: how the network was built and its file read (unknown tags, conversions, encodings)
     notes: list[str] = field(default_factory=list)
+    #: what every output of a study on this network must say about it (e.g. that it was cut
+    #: to an area and a buffer by ``geo batch``); kept in the cache
+    assumptions: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Plain-language lines for the run summary."""

@@ -22,7 +22,7 @@ from geo.errors import InputFileError, StudyError
 from geo.study import ComputedStudy, input_fingerprint
 
 __all__ = ["LAYERS", "Results", "data_sources", "from_study", "read_gpkg", "read_layer",
-           "write_gpkg"]
+           "table_layer", "write_gpkg"]
 
 #: layers of results.gpkg (``demand``, ``isochrones`` are written too, for GIS use)
 LAYERS = ("facilities", "townships", "area", "coverage", "summary", "bands", "gaps", "metadata")
@@ -114,6 +114,9 @@ def _table(df: pd.DataFrame) -> gpd.GeoDataFrame:
         if out[col].dtype == object and out[col].map(lambda v: isinstance(v, bool)).any():
             out[col] = out[col].map(lambda v: float(v) if isinstance(v, bool) else float("nan"))
     return gpd.GeoDataFrame(out, geometry=[None] * len(out), crs=4326)
+
+
+table_layer = _table  # a plain table as a GeoPackage layer (also for geo batch)
 
 
 def _metadata(res: Results) -> gpd.GeoDataFrame:

@@ -11,7 +11,7 @@ per folder at a time). A failure leaves the output folder byte-identical.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 if TYPE_CHECKING:
     from geo.study import ComputedStudy
 
-__all__ = ["OUTPUT_FILES", "redraw_map", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "TABLE_FILES", "redraw_map", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,15 @@ def _worst(row: pd.Series) -> str:
     return text if text == NONE_BELOW else f"worst-served township {text}"
 
 
-def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:
-    """Write all outputs (:data:`OUTPUT_FILES`) into ``out_dir`` atomically."""
+#: the outputs of ``parts="tables"``: what a batch of thousands of areas keeps per area
+TABLE_FILES = ("coverage_by_township.csv", "coverage_summary.csv", "results.gpkg",
+               "run_summary.txt")
+
+
+def write_outputs(result: ComputedStudy, out_dir: Path,
+                  parts: Collection[str] | None = None) -> list[Path]:
+    """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``, into
+    ``out_dir`` atomically (``report.html`` needs ``figures``)."""
     res = from_study(result)
     pngs: list[Path] = []
 
@@ -133,4 +140,10 @@ def write_outputs(result: ComputedStudy, out_dir: Path) -> list[Path]:
         "run_summary.txt": lambda p: p.write_text(summary_text(result), encoding="utf-8"),
     }
     assert set(files) == set(OUTPUT_FILES)
+    if parts is not None:
+        unknown = sorted(set(parts) - set(OUTPUT_FILES))
+        if unknown or ("report.html" in parts and "figures" not in parts):
+            raise ValueError(f"parts must name outputs of {OUTPUT_FILES} (report.html with "
+                             f"figures), got {sorted(parts)}")
+        files = {k: v for k, v in files.items() if k in parts}
     return write_atomically(out_dir, files)

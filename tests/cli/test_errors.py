@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.batch.config import BatchSection
 from geo.cli.main import main, parser
 from geo.schema import SECTIONS
 from tests.conftest import DATA, ROOT
@@ -55,6 +56,7 @@ def test_every_flag_a_message_names_exists() -> None:
 
 def test_every_study_option_a_message_names_exists() -> None:
     keys = {name: {f.name for f in fields(cls)} for name, cls in SECTIONS.items()}
+    keys["batch"] = {f.name for f in fields(BatchSection)}  # the batch file of `geo batch`
     pattern = re.compile(r"\[(\w+)\]\s+(\w+)|(\w+)(?:/\w+)? under \[(\w+)\]")
     named = []
     for text, f in _texts():

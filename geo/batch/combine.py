@@ -1,0 +1,282 @@
+"""The combined outputs of a batch: every township of every area side by side.
+
+Written into the batch folder all or nothing (:func:`geo.outputs.folder.write_atomically`):
+
+- ``coverage_by_township.csv``: the areas' ``coverage_by_township.csv`` one after the
+  other (areas in layer order), each row led by ``area_id`` and ``area_name``;
+- ``coverage_by_area.csv``: the areas' ``coverage_summary.csv`` the same way (a summary per
+  county and standard);
+- ``areas.csv``: every area with its status (``done``, ``done (reused)``, ``failed`` and
+  the error, or ``not run``: left out by ``--areas``), population, townships, facilities
+  inside and outside, worker, seconds, peak memory and the people whose coverage the
+  buffer could still change per standard;
+- ``results.gpkg``: layers ``areas`` (polygons with that status), ``townships`` (all, with
+  covered share and pass/fail per standard), ``facilities``, ``coverage``, ``summary`` and
+  ``metadata``;
+- ``map.html``: townships of all areas coloured pass/fail per standard (one at a time), the
+  areas' outlines, the facilities (up to :data:`settings.BATCH_MAP_MAX_TOWNSHIPS`);
+- ``batch.xlsx`` (:mod:`geo.batch.workbook`) and ``batch_summary.txt``.
+
+Failed areas are named in every one of them; an area whose outputs are missing is never
+left out silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import inputs, settings
+from geo.batch.outcome import BatchRun
+from geo.batch.workbook import write_workbook
+from geo.outputs import maps, tables
+from geo.outputs.folder import write_atomically
+from geo.outputs.results import read_layer, table_layer
+
+__all__ = ["COMBINED_FILES", "Combined", "areas_table", "facilities", "uncertain",
+           "write_combined"]
+
+log = logging.getLogger(__name__)
+
+COMBINED_FILES = ("coverage_by_township.csv", "coverage_by_area.csv", "areas.csv",
+                  "results.gpkg", "map.html", "batch.xlsx", "batch_summary.txt")
+_AREA_COLS = ["area_id", "area_name"]
+
+
+class Combined:
+    """The areas' tables and township polygons read back and joined (see module docs)."""
+
+    def __init__(self, run: BatchRun) -> None:
+        self.run = run
+        cov, summ, towns, assume = [], [], [], []
+        for ident, res in run.done.items():
+            out = run.out / "areas" / _folder(run, ident) / "out"
+            lead = {"area_id": ident, "area_name": res.area_name}
+            cov.append(_lead(_csv(out / "coverage_by_township.csv"), lead))
+            summ.append(_lead(_csv(out / "coverage_summary.csv"), lead))
+            towns.append(_lead(read_layer(out / "results.gpkg", "townships"), lead))
+            meta = read_layer(out / "results.gpkg", "metadata")
+            assume.append([str(v) for k, v in zip(meta["key"], meta["value"], strict=True)
+                           if str(k).startswith("assumption_")])
+        self.coverage = pd.concat(cov, ignore_index=True) if cov else pd.DataFrame()
+        self.summary = pd.concat(summ, ignore_index=True) if summ else pd.DataFrame()
+        self.townships = (gpd.GeoDataFrame(pd.concat(towns, ignore_index=True), crs=4326)
+                          if towns else gpd.GeoDataFrame(geometry=[], crs=4326))
+        common = set(assume[0]).intersection(*assume[1:]) if assume else set()
+        self.common = [a for a in (assume[0] if assume else []) if a in common]
+
+    def notes(self) -> list[str]:
+        """What every combined output must say (batch-level assumptions, missing areas)."""
+        run, b = self.run, self.run.batch.batch
+        policy = ("counted (people cross county lines for care)"
+                  if b.facilities_outside == "count" else "ignored")
+        out = [f"each area is its own study (areas/ID/study.toml: `geo run` reproduces it), "
+               f"with the roads and facilities within {b.buffer_km:g} km of the area; "
+               f"facilities outside an area are {policy}"]
+        out.append(f"population per area: {b.population_label or 'the template population'}"
+                   + (" (column " + b.population_col + " of the areas layer), spread evenly"
+                      if b.population_col else ""))
+        out += self.common
+        out.append("assumptions that differ between areas (population totals, facilities "
+                   "counted from outside the area, the roads kept) are in each area's outputs")
+        out += _assumed(run)
+        if run.failed:
+            out.append(f"{len(run.failed)} of {len(run.areas)} areas have no results (failed): "
+                       + "; ".join(f"{_name(run, i)} ({i})" for i in run.failed))
+        if run.left_out:
+            out.append(f"{len(run.left_out)} of {len(run.areas)} areas were not run (left out "
+                       "by --areas) and have no results: "
+                       + "; ".join(f"{_name(run, i)} ({i})" for i in run.left_out[:20])
+                       + (" ..." if len(run.left_out) > 20 else ""))
+        if open_ := uncertain(run):
+            out.append("people whose coverage a road or facility beyond the buffer could "
+                       f"change: {open_} (raise [batch] buffer_km to settle them)")
+        return out + run.notes
+
+
+def _assumed(run: BatchRun) -> list[str]:
+    """The region's facilities that are assumed, not listed (``location_quality``)."""
+    fac = run.facilities
+    if fac is None or "location_quality" not in fac.columns:
+        return []
+    n = int(fac["location_quality"].astype(str).str.contains("assumed", case=False).sum())
+    return [f"{n} of {len(fac)} facilities of {run.batch.template.facilities.path.name} are "
+            "assumed where no facility list exists (see location_quality)"] if n else []
+
+
+def _folder(run: BatchRun, ident: str) -> str:
+    return str(run.areas.loc[run.areas["area_id"] == ident, "folder"].iloc[0])
+
+
+def _name(run: BatchRun, ident: str) -> str:
+    return str(run.areas.loc[run.areas["area_id"] == ident, "area_name"].iloc[0])
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def _lead(frame: pd.DataFrame, lead: dict[str, str]) -> pd.DataFrame:
+    out = frame.copy()
+    for i, (k, v) in enumerate(lead.items()):
+        out.insert(i, k, v)
+    return out
+
+
+def uncertain(run: BatchRun) -> str:
+    """``"emergency_1h 1,234 people in 3 areas; ..."`` where the buffer could matter."""
+    total: dict[str, tuple[float, int]] = {}
+    for res in run.done.values():
+        for std, people in res.buffer_uncertain.items():
+            p, n = total.get(std, (0.0, 0))
+            total[std] = (p + people, n + (people > 0))
+    return "; ".join(f"{s} {p:,.0f} people in {n} areas" for s, (p, n) in total.items() if p)
+
+
+def areas_table(run: BatchRun) -> gpd.GeoDataFrame:
+    """Every area with its status and what its task reported (see module docs)."""
+    rows = []
+    for a in run.areas.itertuples():
+        res = run.done.get(a.area_id)
+        row: dict[str, Any] = {"area_id": a.area_id, "area_name": a.area_name,
+                               "status": "failed" if a.area_id in run.failed else
+                               "not run" if a.area_id in run.left_out else
+                               "done (reused)" if a.area_id in run.skipped else "done",
+                               "error": run.failed.get(a.area_id, "")}
+        if res is not None:
+            row |= {"population": res.population, "townships": res.townships,
+                    "facilities_inside": res.facilities_inside,
+                    "facilities_outside": res.facilities_outside, "seconds": res.seconds,
+                    "worker": res.worker, "peak_rss_mb": res.peak_rss_mb,
+                    "finished": res.finished,
+                    **{f"buffer_uncertain_{k}": v for k, v in res.buffer_uncertain.items()}}
+        rows.append(row)
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=run.areas.geometry.to_numpy(), crs=4326)
+
+
+def _townships(comb: Combined) -> gpd.GeoDataFrame:
+    """All townships with ``meets_<standard>`` beside ``covered_share_<standard>``."""
+    towns = comb.townships.copy()
+    if comb.coverage.empty:
+        return towns
+    for std, rows in comb.coverage.groupby("standard", sort=False):
+        key = rows.set_index(["area_id", "township"])["meets_target"]
+        idx = pd.MultiIndex.from_arrays([towns["area_id"], towns["township"].astype(str)])
+        towns[f"meets_{std}"] = key.reindex(idx).to_numpy()
+    return towns
+
+
+def facilities(run: BatchRun) -> gpd.GeoDataFrame:
+    """The region's facilities with the id and name of the area each lies in."""
+    fac = run.facilities
+    if fac is None:
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
+    home = fac["home"].to_numpy()
+    out = fac.drop(columns="home").copy()
+    out.insert(0, "area_id", [run.areas["area_id"].iloc[h] if h >= 0 else "" for h in home])
+    out.insert(1, "area_name", [run.areas["area_name"].iloc[h] if h >= 0 else "" for h in home])
+    return out
+
+
+def _gpkg(run: BatchRun, comb: Combined, path: Path) -> None:
+    basis = "; ".join(comb.notes())
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "areas": areas_table(run), "townships": _townships(comb),
+        "facilities": facilities(run), "coverage": table_layer(comb.coverage),
+        "summary": table_layer(comb.summary)}
+    for name, frame in layers.items():
+        frame.assign(basis=basis).to_file(path, layer=name, driver="GPKG")
+    meta = [("batch", run.batch.name), ("title", run.batch.title),
+            ("created", dt.date.today().isoformat()), ("batch_file", str(run.batch.path))]
+    meta += [(f"assumption_{i + 1}", n) for i, n in enumerate(comb.notes())]
+    table_layer(pd.DataFrame(meta, columns=["key", "value"])).to_file(
+        path, layer="metadata", driver="GPKG")
+
+
+def _keys(towns: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(area_id, township) -> the township's name on the map: its own name, with the
+    area's name added where two areas have a township of that name."""
+    names = towns["township"].astype(str)
+    twice = names.duplicated(keep=False).to_numpy()
+    return {(str(a), n): f"{n}（{an}）" if t else n for a, an, n, t in
+            zip(towns["area_id"], towns["area_name"], names, twice, strict=True)}
+
+
+def _keyed(frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> pd.DataFrame:
+    return frame.assign(township=[keys[(str(a), str(t))] for a, t in
+                                  zip(frame["area_id"], frame["township"], strict=True)])
+
+
+def _map(run: BatchRun, comb: Combined, path: Path) -> None:
+    t = run.batch.template
+    sset = inputs.read_standards(t)
+    zh = {s: sset.select([s])[0].label_zh for s in t.standards.use}
+    keys = _keys(comb.townships)
+    cov = _keyed(comb.coverage, keys).assign(label_zh=comb.coverage["standard"].map(zh))
+    towns = _keyed(comb.townships, keys)
+    fac = facilities(run)
+    fac = fac[fac["area_id"].isin(list(run.done))]
+    empty = gpd.GeoDataFrame({"standard": [], "band": [], "township": [], "minutes": [],
+                              "population": []}, geometry=[], crs=4326)
+    shown = t.map_standard
+    m = maps.coverage_map(
+        facilities=fac, townships=towns[["township", "geometry"]], coverage=cov,
+        bands=empty, gaps=empty, boundary=run.areas[["area_name", "geometry"]],
+        standard=shown, title=run.batch.title,
+        notes=[*comb.notes(), "travel-time bands and uncovered areas: each area's own "
+               "map (areas/ID/out/map.html)"], language=t.language)
+    maps.save_map(m, path)
+
+
+def summary_text(run: BatchRun, comb: Combined) -> str:
+    """``batch_summary.txt``: what ran, what failed and why, memory, the assumptions."""
+    lines = [f"# {run.batch.title}", "",
+             f"batch file {run.batch.path}; template {run.batch.template.path}",
+             f"{len(run.areas)} areas: {len(run.ran)} run, {len(run.skipped)} reused (same "
+             f"inputs), {len(run.failed)} failed; {run.seconds:.1f} s", "", "## Areas"]
+    for a in areas_table(run).itertuples():
+        extra = (f"{getattr(a, 'seconds', 0.0):.1f} s, peak {getattr(a, 'peak_rss_mb', 0.0):,.0f}"
+                 f" MB, {getattr(a, 'worker', '')}" if a.status.startswith("done") else a.error)
+        lines.append(f"- {a.area_name} ({a.area_id}): {a.status}; {extra}")
+    if run.workers:
+        lines += ["", "## Workers (peak resident memory)"]
+        lines += [f"- {w}: {mb:,.0f} MB" for w, mb in sorted(run.workers.items())]
+    lines += ["", "## Network"]
+    for mode in run.network.get("modes", []):
+        m = run.network[mode]
+        lines.append(f"- {mode}: {m['nodes']:,} nodes, {m['segments']:,} segments in "
+                     f"{m['nx']} x {m['ny']} tiles of {m['tile_m'] / 1000:g} km")
+    lines += ["", "## Assumptions (every combined output rests on these)"]
+    lines += [f"- {n}" for n in comb.notes()]
+    return "\n".join(lines) + "\n"
+
+
+def write_combined(run: BatchRun) -> list[Path]:
+    """Write the combined outputs into ``run.out`` all or nothing; returns their paths."""
+    comb = Combined(run)
+    files: dict[str, Callable[[Path], object]] = {
+        "coverage_by_township.csv": lambda p: tables.write_csv(comb.coverage, p),
+        "coverage_by_area.csv": lambda p: tables.write_csv(comb.summary, p),
+        "areas.csv": lambda p: tables.write_csv(pd.DataFrame(areas_table(run).drop(
+            columns="geometry")), p),
+        "results.gpkg": lambda p: _gpkg(run, comb, p),
+        "map.html": lambda p: _map(run, comb, p),
+        "batch.xlsx": lambda p: write_workbook(run, comb.coverage, areas_table(run),
+                                               comb.notes(), p),
+        "batch_summary.txt": lambda p: p.write_text(summary_text(run, comb), encoding="utf-8"),
+    }
+    n_towns = len(comb.townships)
+    if not run.done or n_towns > settings.BATCH_MAP_MAX_TOWNSHIPS:
+        del files["map.html"]
+        run.notes.append(f"no combined map: {n_towns:,} townships (the map draws 1 to "
+                         f"{settings.BATCH_MAP_MAX_TOWNSHIPS:,}); each area has its own")
+    written = write_atomically(run.out, files)
+    if "map.html" not in files:
+        (run.out / "map.html").unlink(missing_ok=True)  # never an earlier run's map
+    return written
