@@ -54,7 +54,10 @@ def test_report_is_self_contained_and_complete(out: Path) -> None:
 
 def test_workbook_one_sheet_per_standard_formatted(out: Path) -> None:
     wb = load_workbook(out / "coverage.xlsx")
-    assert wb.sheetnames == [*USED, "sources"]
+    # luzhai.toml: one measure, its workload, the response model and the measures not
+    # computed (with the data that would enable them), before the sources
+    assert wb.sheetnames == [*USED, "primary_care_f…cilities_per_10000", "机构服务人口",
+                             "急救反应", "指标说明", "sources"]
     table = pd.read_csv(out / "coverage_by_township.csv")
     ws = wb["primary_care_30min"]
     headers = [c.value for c in ws[3]]
