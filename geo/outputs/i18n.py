@@ -108,6 +108,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "kind_response": ("反应时间（出车+行车到现场）", "Response (dispatch + drive to the scene)"),
     "kind_care": ("到达医院时间（反应+现场+送医）", "Time to definitive care"),
     "share_within": ("时限内人口比例", "Share within the target"),
+    "care_median": ("到达医院中位时间（分钟）", "Care: median (min)"),
+    "care_p90": ("到达医院90%人口时间（分钟）", "Care: 90th percentile (min)"),
     "target_minutes": ("时限（分钟）", "Target (min)"),
     "unreached": ("无法到达人口", "People unreached"),
     "workload_sheet": ("机构服务人口", "workload"),

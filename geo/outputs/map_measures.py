@@ -132,24 +132,17 @@ def _cells(classes: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
-def _basins(basins: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, lang: str
-            ) -> folium.FeatureGroup:
+def _basins(basins: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """The catchments as dashed outlines, not clickable (the township tooltips underneath
+    stay reachable; each facility's people served are in its workload circle)."""
     group = folium.FeatureGroup(show=False, control=False)
-    fac = facilities.set_index(facilities["id"].astype(str))
-    tips = []
-    for r in basins.itertuples():
-        f = fac.loc[str(r.facility)] if str(r.facility) in fac.index else None
-        name = str(f["name"]) if f is not None else str(r.facility)
-        tips.append(f"<b>{esc(name)}</b> ({esc(r.facility)})<br>"
-                    f"{esc(i18n.text('served_population', lang))}: {r.population:,.0f}")
-    if not tips:
+    if basins.empty:
         return group
-    data = gpd.GeoDataFrame({"tooltip": tips}, geometry=basins.geometry.values, crs=basins.crs)
+    data = gpd.GeoDataFrame({"facility": basins["facility"].astype(str).to_numpy()},
+                            geometry=basins.geometry.values, crs=basins.crs)
     folium.GeoJson(simplified(data, 25.0), style_function=constant(
-        {"color": "#333333", "weight": 2, "fill": True, "fillOpacity": 0.0,
-         "dashArray": "5 3", "className": "geo-basin"}), control=False,
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
-    ).add_to(group)
+        {"color": "#333333", "weight": 2, "fill": False, "dashArray": "5 3",
+         "className": "geo-basin"}), control=False, interactive=False).add_to(group)
     return group
 
 
@@ -284,7 +277,7 @@ def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str) -> Measur
         fac = res.facilities[res.facilities["measure"].astype(str) == key]
         out.layers[key] = {"townships": _measure_towns(towns, towns_rows, classes, lang),
                            "cells": _cells(classes),
-                           "catchments": _basins(mine[mine["kind"] == "basin"], fac, lang),
+                           "catchments": _basins(mine[mine["kind"] == "basin"]),
                            "workload": _workload(fac, lang)}
         out.legends[key] = _measure_legend(key, rows, classes, lang)
     for key in res.response_names:

@@ -252,7 +252,7 @@ def _measure_section(res: Resources, lang: str) -> str:
                           ("stated", "stated figure, not computed here:")):
         lines = [n for n in res.notes if n.startswith(prefix)]
         if lines:
-            parts.append(f"<h3>{t(title, lang)}</h3><ul>" + "".join(
+            parts.append(f'<h3>{t(title, lang)}</h3><ul class="src">' + "".join(
                 f"<li>{html.escape(i18n.note(n, lang))}</li>" for n in lines) + "</ul>")
     parts.append("</section>")
     return "\n".join(parts)
@@ -265,11 +265,15 @@ def _response_section(res: Resources, lang: str) -> str:
         rows = res.response[res.response["response"].astype(str) == key]
         first = rows.iloc[0]
         parts.append(f"<h3>{html.escape(_label(first, lang))} ({html.escape(key)})</h3>")
-        for kind in ("response", "care"):
-            sel = rows[rows["kind"] == kind]
-            if len(sel):
-                parts.append(f"<p>{t('kind_' + kind, lang)}</p>")
-                parts.append(_html_table(sel, _RESPONSE_COLS, lang))
+        resp = rows[rows["kind"] == "response"].reset_index(drop=True)
+        care = rows[rows["kind"] == "care"].reset_index(drop=True)
+        cols = list(_RESPONSE_COLS)
+        if len(care) == len(resp):  # time to definitive care beside the response
+            resp = resp.assign(care_median=care["median_minutes"], care_p90=care["p90_minutes"])
+            cols += [("care_median", "care_median", "min"), ("care_p90", "care_p90", "min")]
+        parts.append(f'<p class="src">{t("kind_response", lang)}; '
+                     f'{t("kind_care", lang)}</p>')
+        parts.append(_html_table(resp, cols, lang))
         parts.append(_notes(str(first["notes"]), lang))
         parts.append(f'<p class="src">{html.escape(str(first["citation"]))}</p>')
     parts.append("</section>")
