@@ -35,7 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.bands import BREAKS, band_labels, union_cells
+from geo.bands import BREAKS, band_labels
 from geo.errors import MeasureError
 from geo.measures import (
     MeasureResult,
@@ -46,7 +46,6 @@ from geo.measures import (
     evaluate,
     response_table,
     supply_for,
-    weighted_quantile,
 )
 from geo.measures.aggregate import RatioTable
 from geo.measures.basins import Basins, basins
@@ -56,12 +55,12 @@ from geo.network.graph import Network
 from geo.routing.emergency import emergency_network, response_times
 from geo.routing.travel import Snap, nearest_facility, reach_matrix
 from geo.schema import Study
+from geo.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
 from geo.townships import assign_to_polygons
 
 __all__ = [
     "AREA_COLUMNS", "FACILITY_COLUMNS", "MEASURE_COLUMNS", "RESPONSE_COLUMNS", "Inputs",
-    "Resources", "access_bounds", "cell_index", "class_position", "compute_resources",
-    "enabling_data", "stated_lines", "supply_check",
+    "Resources", "compute_resources", "enabling_data", "stated_lines", "supply_check",
 ]
 
 log = logging.getLogger(__name__)
@@ -83,10 +82,6 @@ RESPONSE_COLUMNS = ("response", "label", "label_zh", "kind", "level", "township"
                     "unreached", "notes", "citation")
 #: the drawn surfaces: classes of an index or of minutes, and catchments, per grid cell
 AREA_COLUMNS = ("name", "kind", "cls", "lo", "hi", "facility", "population", "cells")
-#: fill classes of an index without a target: population-weighted quantiles of it
-QUANTILES = (0.25, 0.5, 0.75)
-#: class edges of an index with a target, as multiples of the target
-TARGET_MULTIPLES = (0.5, 0.75, 1.0, 1.5)
 #: where per-facility supply comes from in a Chinese county (named when it is missing)
 SUPPLY_SOURCE = ("per-institution numbers, e.g. from the county's annual health statistics "
                  "report (卫生健康统计年报) or the institutions' licences")
@@ -129,7 +124,8 @@ class Resources:
 class Inputs:
     """A study's frames and networks as the measures read them.
 
-    ``cell_of`` is the grid cell of each demand point (-1: none; see :func:`cell_index`);
+    ``cell_of`` is the grid cell of each demand point (-1: none;
+    :func:`geo.surfaces.cell_index`);
     ``snap`` joins places to a network as the study does (``snap_exclude``);
     ``demand_snaps`` caches the demand points' snaps per mode.
     """
@@ -161,112 +157,6 @@ class Inputs:
         if mode not in self.demand_snaps:
             self.demand_snaps[mode] = self.snap(self.demand, mode)
         return self.demand_snaps[mode]
-
-
-def cell_index(demand: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, same: bool) -> IntArray:
-    """The grid cell of each demand point: itself when the demand is the grid (``same``),
-    else the cell it lies in (the first, on a shared edge; -1 in none)."""
-    if same:
-        return np.arange(len(demand), dtype=np.int64)
-    hit = gpd.sjoin(demand[[demand.geometry.name]].reset_index(drop=True),
-                    cells[[cells.geometry.name]].reset_index(drop=True),
-                    predicate="within", how="left")
-    hit = hit[~hit.index.duplicated(keep="first")]
-    return hit["index_right"].fillna(-1).to_numpy(dtype=np.int64)
-
-
-# --------------------------------------------------------------------------- surfaces
-
-
-def _cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
-                 n_cells: int) -> tuple[npt.NDArray[np.object_], FloatArray]:
-    """Per grid cell the value of its demand point with the most people (the point itself
-    on a demand grid; None where a cell has no demand point), and the cell's people."""
-    vals = np.asarray(values, dtype=object)
-    out = np.full(n_cells, None, dtype=object)
-    people = np.zeros(n_cells)
-    has = cell_of >= 0
-    np.add.at(people, cell_of[has], pop[has])
-    order = np.lexsort((-pop, cell_of))  # by cell, then most people first
-    order = order[has[order]]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = cell_of[order][1:] != cell_of[order][:-1]
-    out[cell_of[order][first]] = vals[order][first]
-    return out, people
-
-
-def _class_edges(values: FloatArray, pop: FloatArray, target: float | None) -> list[float]:
-    """Upper edges of the fill classes of a positive index (the last is inf): multiples of
-    the target, or population-weighted quartiles of the values (3 significant digits)."""
-    if target is not None and target > 0:
-        return [target * k for k in TARGET_MULTIPLES] + [np.inf]
-    pos = values > 0
-    if not pos.any():
-        return [np.inf]
-    qs = [float(f"{weighted_quantile(values[pos], pop[pos], q):.3g}") for q in QUANTILES]
-    return [*sorted({q for q in qs if q > 0}), np.inf]
-
-
-def _label(lo: float, hi: float) -> str:
-    return f">{lo:.3g}" if not np.isfinite(hi) else f"{lo:.3g}–{hi:.3g}"
-
-
-def class_position(value: float, bounds: Sequence[tuple[float, float]]) -> int | None:
-    """The class of ``value`` among ``(lo, hi)`` bounds of an index (see
-    :func:`access_bounds`): equal to ``lo`` when ``lo == hi``, else in ``(lo, hi]``;
-    None for NaN."""
-    if value != value:
-        return None
-    for k, (lo, hi) in enumerate(bounds):
-        if (lo == hi and value == lo) or lo < value <= hi:
-            return k
-    return None
-
-
-def _classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArray[np.object_],
-             people: FloatArray, bounds: Sequence[tuple[float, float, str]],
-             left_closed: bool, keep_empty: bool = False) -> list[dict[str, object]]:
-    """Cells dissolved by class of their value: ``(lo, hi, label)``, a value in ``(lo, hi]``
-    (``[lo, hi)`` when ``left_closed``, as the travel-time bands), or equal to ``lo``
-    when ``lo == hi``; empty classes are left out, or kept without a geometry
-    (``keep_empty``: the classes of an index, which townships are coloured by too)."""
-    known = np.array([v is not None for v in cell_vals], dtype=bool)
-    v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
-    rows = []
-    geoms = cells.geometry.values
-    for lo, hi, label in bounds:
-        if lo == hi:
-            inside = known & (v == lo)
-        elif left_closed:
-            inside = known & (v >= lo) & (v < hi)
-        else:
-            inside = known & (v > lo) & (v <= hi)
-        if inside.any() or keep_empty:
-            rows.append({"name": name, "kind": kind, "cls": label, "lo": lo, "hi": hi,
-                         "facility": "", "population": float(people[inside].sum()),
-                         "cells": int(inside.sum()),
-                         "geometry": union_cells(geoms[inside]) if inside.any() else None})
-    return rows
-
-
-def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
-    """The classes of an index: 0 (nothing within reach), then up to each edge."""
-    lows = [0.0, *edges[:-1]]
-    return [(0.0, 0.0, "0"), *((lo, hi, _label(lo, hi)) for lo, hi in zip(lows, edges,
-                                                                         strict=True))]
-
-
-def _basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.object_],
-                 people: FloatArray) -> list[dict[str, object]]:
-    geoms = cells.geometry.values
-    ids = np.array(["" if x is None else str(x) for x in cell_ids], dtype=object)
-    rows = []
-    for fid in dict.fromkeys(i for i in ids if i):
-        inside = ids == fid
-        rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
-                     "facility": fid, "population": float(people[inside].sum()),
-                     "cells": int(inside.sum()), "geometry": union_cells(geoms[inside])})
-    return rows
 
 
 # --------------------------------------------------------------------------- measures
@@ -399,23 +289,28 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     part = _Part(_ratio_rows(spec, res.table, inp.area_name, "; ".join(notes),
                              spec.supply or ""),
                  facilities=_facility_rows(spec, sel, towns, res, basin))
-    if res.per_person is None or nearest is None:
-        return part  # located: a township figure, nothing per place
+    target = spec.target if spec.method != "hansen" else None
+    if res.per_person is None or nearest is None:  # located: township figures only
+        t = res.table
+        edges = class_edges(t.ratio[t.population > 0], t.population[t.population > 0], target)
+        part.areas = classes(spec.name, "access", inp.cells, np.full(len(inp.cells), None),
+                             np.zeros(len(inp.cells)), access_bounds(edges), False,
+                             keep_empty=True)  # the townships' classes, no cells
+        return part
     per = spec.per if spec.method != "hansen" else 1.0
     value = res.per_person * per
     served_by = np.where(nearest >= 0,
                          sel["id"].astype(str).to_numpy()[np.maximum(nearest, 0)], "")
     part.columns = {f"access_{spec.name}": value, f"basin_{spec.name}": served_by.astype(object)}
     n_cells = len(inp.cells)
-    cell_vals, people = _cell_values(value, pop, inp.cell_of, n_cells)
+    cell_vals, people = cell_values(value, pop, inp.cell_of, n_cells)
     known = np.array([v is not None for v in cell_vals])
     vals = np.array([float(v) if v is not None else 0.0 for v in cell_vals])
-    edges = _class_edges(vals[known], people[known], spec.target if spec.method != "hansen"
-                         else None)
-    part.areas = _classes(spec.name, "access", inp.cells, cell_vals, people,
-                          access_bounds(edges), False, keep_empty=True)
-    cell_ids, _ = _cell_values(served_by, pop, inp.cell_of, n_cells)
-    part.areas += _basin_areas(spec.name, inp.cells, cell_ids, people)
+    edges = class_edges(vals[known], people[known], target)
+    part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
+                         access_bounds(edges), False, keep_empty=True)
+    cell_ids, _ = cell_values(served_by, pop, inp.cell_of, n_cells)
+    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people)
     return part
 
 
@@ -520,10 +415,10 @@ def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
         hid = hospitals["id"].astype(str).to_numpy()
         part.columns[f"care_min_{rs.name}"] = care / 60.0
         part.columns[f"hospital_{rs.name}"] = np.where(hosp >= 0, hid[np.maximum(hosp, 0)], "")
-    cell_vals, people = _cell_values(resp / 60.0, pop, inp.cell_of, len(inp.cells))
+    cell_vals, people = cell_values(resp / 60.0, pop, inp.cell_of, len(inp.cells))
     edges = [0.0, *BREAKS, np.inf]
     bands = list(zip(edges[:-1], edges[1:], band_labels(), strict=True))
-    part.areas = _classes(rs.name, "response", inp.cells, cell_vals, people, bands, True)
+    part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True)
     return part
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import checks, inputs, io, resources, settings
+from geo import checks, inputs, io, resources, settings, surfaces
 from geo.bands import coverage_gaps, travel_time_bands
 from geo.checks import Check
 from geo.coverage import county_summary, coverage_table, covered_areas
@@ -304,7 +304,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
     inp = resources.Inputs(
         study=cfg, facilities=fac, demand=demand, polygons=prep.townships.polygons,
         area_name=str(prep.area["name"].iloc[0]), networks=nets, cells=cells,
-        cell_of=resources.cell_index(demand, cells, is_grid(demand, grid)),
+        cell_of=surfaces.cell_index(demand, cells, is_grid(demand, grid)),
         snap=lambda places, mode: snap_with(cfg, nets[mode], places), demand_snaps=prep.snaps)
     res, columns = resources.compute_resources(inp, used, responses, clock.stage)
     for name, values in columns.items():

@@ -20,6 +20,7 @@ import pytest
 
 from geo.cli import main
 from geo.errors import MeasureError, StudyError, SupplyError
+from geo.outputs.study import write_outputs
 from geo.prepare import check_study
 from geo.routing.travel import nearest_facility, od_matrix
 from geo.study import run_study
@@ -179,8 +180,10 @@ def _with_supply(tmp_path: Path, **bad: tuple[str, str]) -> Path:
 def _supply_study(tmp_path: Path, fac: Path) -> Path:
     return _study(tmp_path, {"facilities": {"path": str(fac)}, "measures": {
         "use": ["beds_per_1000_liuzhou", "ambulances_per_10000_2025",
-                "doctors_per_1000_liuzhou"],
-        "overrides": {"doctors_per_1000_liuzhou": {"facility_types": list(PRIMARY)}}}})
+                "doctors_per_1000_liuzhou", "primary_care_facilities_per_10000"],
+        "overrides": {"doctors_per_1000_liuzhou": {"facility_types": list(PRIMARY)},
+                      # a Hansen potential through every output (no target, no ratio)
+                      "primary_care_facilities_per_10000": {"method": "hansen", "beta": 1}}}})
 
 
 def test_supply_columns_give_the_plan_ratios_by_township(tmp_path: Path) -> None:
@@ -219,7 +222,21 @@ def test_supply_columns_give_the_plan_ratios_by_township(tmp_path: Path) -> None
         assert workload.loc[fid, "served_population"] == pytest.approx(people, rel=1e-12)
         assert workload.loc[fid, "served_ratio"] == pytest.approx(
             DOCTORS[fid] / people * 1000, rel=1e-12)
-    assert run.resources.measures["supply_column"].isin(["beds", "ambulances", "doctors"]).all()
+    cols = run.resources.measures.groupby("measure")["supply_column"].first()
+    assert cols.to_dict() == {"beds_per_1000_liuzhou": "beds", "ambulances_per_10000_2025":
+                              "ambulances", "doctors_per_1000_liuzhou": "doctors",
+                              "primary_care_facilities_per_10000": ""}
+    # every method through every output (map, report, workbook, results.gpkg)
+    write_outputs(run, tmp_path / "out")
+    page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for key in cols.index:
+        assert f'value=\\"{key}\\"' in page or f'value="{key}"' in page, key
+        assert key in report, key
+    assert "潜力值（无单位）" in report  # the Hansen potential has no population unit
+    located = run.resources.areas
+    located = located[(located["name"] == "beds_per_1000_liuzhou")]
+    assert len(located) and located.geometry.isna().all()  # classes for the townships only
 
 
 def test_geo_run_stops_on_bad_supply_values(tmp_path: Path,

@@ -13,6 +13,7 @@ import re
 
 __all__ = [
     "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "not_applicable", "note",
+    "per_label",
     "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
 
@@ -95,6 +96,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "method": ("方法", "Method"),
     "ratio": ("比值", "Ratio"),
     "per_people": ("每{per}人", "per {per} people"),
+    "potential": ("潜力值（无单位）", "potential (no unit)"),
     "supply_reached": ("可及供给", "Supply within reach"),
     "supply": ("供给", "Supply"),
     "no_target": ("无目标值", "no target"),
@@ -416,6 +418,14 @@ def note(line: str, language: str) -> str:
         return line
     glosses = [zh for en, zh in _NOTE_GLOSS if en in line]
     return f"{'；'.join(glosses)}（{line}）" if glosses else line
+
+
+def per_label(per: object, method: object, language: str) -> str:
+    """"每10,000人" / "per 10,000 people" of a measure's ratios; a Hansen potential has
+    no population unit."""
+    if str(method) == "hansen":
+        return text("potential", language)
+    return text("per_people", language, per=f"{float(per):,.0f}")  # type: ignore[arg-type]
 
 
 def standard_label(label: str, label_zh: str, language: str) -> str:

@@ -39,7 +39,8 @@ from geo.outputs.map_layers import (
     simplified,
     township_style,
 )
-from geo.resources import Resources, class_position
+from geo.resources import Resources
+from geo.surfaces import class_position
 
 __all__ = ["CLASS_COLOURS", "MeasureLayers", "class_colour", "measure_layers"]
 
@@ -86,6 +87,18 @@ def _bounds(classes: pd.DataFrame) -> list[tuple[float, float]]:
     return [(float(lo), float(hi)) for lo, hi in zip(classes["lo"], classes["hi"], strict=True)]
 
 
+def _town_layer(towns: gpd.GeoDataFrame, names: list[str], styles: dict[str, Any],
+                tips: list[str]) -> folium.GeoJson:
+    """The township polygons with a style and a tooltip each (feature ids: the names)."""
+    data = towns[[towns.geometry.name]].assign(township=names, tooltip=tips)
+    data.index = pd.Index(names)
+    return folium.GeoJson(
+        simplified(data), show=False, control=False,
+        style_function=lambda f: {**styles[f["id"]], "className": "geo-town"},
+        highlight_function=lambda f: {**styles[f["id"]], "fillOpacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True))
+
+
 def _measure_towns(towns: gpd.GeoDataFrame, rows: pd.DataFrame, classes: pd.DataFrame,
                    lang: str) -> folium.GeoJson:
     by_name = {str(r["township"]): r for r in rows.to_dict("records")}
@@ -103,19 +116,13 @@ def _measure_towns(towns: gpd.GeoDataFrame, rows: pd.DataFrame, classes: pd.Data
                         "weight": 4 if fails else 1}
         status = "–" if missing(r.get("meets_target")) else t(
             "meets" if bool(r["meets_target"]) else "fails", lang)
-        per = f"{float(r.get('per') or 1.0):,.0f}"
+        per = i18n.per_label(r.get("per") or 1.0, r.get("method"), lang)
         cells = [(t("population", lang), _num(r.get("population"))),
-                 (t("ratio", lang) + f" ({t('per_people', lang, per=per)})", _num(value)),
+                 (t("ratio", lang) + f" ({per})", _num(value)),
                  (t("target", lang), _num(r.get("target"))), (t("status", lang), status)]
         body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)
         tips.append(f'<div class="geo-tip"><b>{esc(name)}</b><table>{body}</table></div>')
-    data = towns[[towns.geometry.name]].assign(township=names, tooltip=tips)
-    data.index = pd.Index(names)
-    return folium.GeoJson(
-        simplified(data), show=False, control=False,
-        style_function=lambda f: {**styles[f["id"]], "className": "geo-town"},
-        highlight_function=lambda f: {**styles[f["id"]], "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True))
+    return _town_layer(towns, names, styles, tips)
 
 
 def _cells(classes: pd.DataFrame) -> folium.FeatureGroup:
@@ -155,13 +162,13 @@ def _workload(fac: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
     for r in fac.to_dict("records"):
         share = float(r["served_population"] or 0) / top if top > 0 else 0.0
         radius = max(3.0, MAX_RADIUS_PX * math.sqrt(max(share, 0.0)))
-        per = f"{float(r['per']):,.0f}"
+        per = i18n.per_label(r["per"], "", lang)
         cells = [(t("supply", lang), _num(r["supply"])),
                  (t("served_population", lang), _num(r["served_population"])),
-                 (t("served_ratio", lang) + f" ({t('per_people', lang, per=per)})",
+                 (t("served_ratio", lang) + f" ({per})",
                   _num(r["served_ratio"])),
                  (t("catchment_population", lang), _num(r["catchment_population"])),
-                 (t("catchment_ratio", lang) + f" ({t('per_people', lang, per=per)})",
+                 (t("catchment_ratio", lang) + f" ({per})",
                   _num(r["catchment_ratio"])),
                  (t("idle", lang), t("fails", lang) if r["idle"] else "–")]
         body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)
@@ -196,18 +203,12 @@ def _response_towns(towns: gpd.GeoDataFrame, rows: pd.DataFrame, lang: str) -> f
                   f"{float(r['share_within']):.1%}")]
         body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)
         tips.append(f'<div class="geo-tip"><b>{esc(name)}</b><table>{body}</table></div>')
-    data = towns[[towns.geometry.name]].assign(township=names, tooltip=tips)
-    data.index = pd.Index(names)
-    return folium.GeoJson(
-        simplified(data), show=False, control=False,
-        style_function=lambda f: {**styles[f["id"]], "className": "geo-town"},
-        highlight_function=lambda f: {**styles[f["id"]], "fillOpacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True))
+    return _town_layer(towns, names, styles, tips)
 
 
 def _measure_legend(key: str, rows: pd.DataFrame, classes: pd.DataFrame, lang: str) -> str:
     t = i18n.text
-    per = f"{float(rows['per'].iloc[0]):,.0f}"
+    per = i18n.per_label(rows["per"].iloc[0], rows["method"].iloc[0], lang)
     n = len(classes)
     marks = [(f"height:10px;background:{class_colour(k, n)}", "",
               t("no_reach", lang) if str(c) == "0" else str(c))
@@ -218,21 +219,21 @@ def _measure_legend(key: str, rows: pd.DataFrame, classes: pd.DataFrame, lang: s
     marks.append(("height:10px;border:2px dashed #333", "", t("catchments_layer", lang)))
     marks.append((f"height:10px;width:10px;border-radius:50%;border:2px solid {WORKLOAD_COLOUR}",
                   "", t("workload_layer", lang)))
-    head = f"<div>{esc(t('access_index', lang))} ({esc(t('per_people', lang, per=per))})</div>"
+    head = f"<div>{esc(t('access_index', lang))} ({esc(per)})</div>"
     return head + map_page.swatches(marks)
 
 
 def _measure_line(key: str, rows: pd.DataFrame, lang: str) -> str:
     t = i18n.text
     first = rows.iloc[0]
-    per = f"{float(first['per']):,.0f}"
+    per = i18n.per_label(first["per"], first["method"], lang)
     target = (t("no_target", lang) if missing(first["target"])
               else f"{t('target', lang)} {float(first['target']):g}")
     mins = ("" if missing(first["minutes"])
             else f", ≤ {float(first['minutes']):g} {t('minutes', lang)}")
     notes = esc(i18n.note(str(first["notes"]), lang))
     return (f"{t('measure_shown', lang)}: <b>{esc(_label(rows, lang))}</b> ({esc(key)}, "
-            f"{esc(first['method'])}{mins}, {esc(t('per_people', lang, per=per))}, "
+            f"{esc(first['method'])}{mins}, {esc(per)}, "
             f"{esc(target)})<details><summary>{t('note', lang)}</summary>{notes}</details>")
 
 

@@ -238,7 +238,7 @@ def _measure_section(res: Resources, lang: str) -> str:
     parts = [f'<section class="std"><h2>{t("measures_section", lang)}</h2>']
     for key, rows in _by_measure(res):
         first = rows.iloc[0]
-        per = t("per_people", lang, per=f"{float(first['per']):,.0f}")
+        per = i18n.per_label(first["per"], first["method"], lang)
         parts.append(f"<h3>{html.escape(_label(first, lang))} ({html.escape(key)}; "
                      f"{html.escape(str(first['method']))}, {html.escape(per)})</h3>")
         parts.append(_html_table(rows, _MEASURE_COLS, lang))
@@ -329,7 +329,7 @@ def write_sheets(wb: Workbook, res: Resources, lang: str, used: set[str]) -> Non
     t = i18n.text
     for key, rows in _by_measure(res):
         first = rows.iloc[0]
-        per = t("per_people", lang, per=f"{float(first['per']):,.0f}")
+        per = i18n.per_label(first["per"], first["method"], lang)
         name = key if len(key) <= 31 else f"{key[:14]}…{key[-16:]}"
         _sheet(wb, name, used, f"{_label(first, lang)} ({key}; {first['method']}, {per})",
                f"{first['notes']}. {first['citation']}", rows, _MEASURE_COLS, lang)

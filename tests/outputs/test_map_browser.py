@@ -140,7 +140,8 @@ def test_title_and_legend_show_the_study_and_assumptions(opened: _Page) -> None:
     details = opened.page.locator(".geo-title > details")
     assert details.get_attribute("open") is None  # folded: one click shows the assumptions
     # five assumptions and the road coverage that luzhai.toml accepts ([checks] accept)
-    assert "假设条件 (6)" in title and not opened.page.locator(".geo-title > details li").first.is_visible()
+    assert "假设条件 (6)" in title
+    assert not opened.page.locator(".geo-title > details li").first.is_visible()
     details.locator("summary").click()
     title = opened.page.inner_text(".geo-title")
     assert "乡镇范围为近似范围" in title and "approximate township areas" in title
