@@ -21,7 +21,7 @@ import shapely
 
 from geo.standards import Standard
 
-__all__ = ["BREAKS", "band_labels", "coverage_gaps", "travel_time_bands"]
+__all__ = ["BREAKS", "band_labels", "coverage_gaps", "travel_time_bands", "union_cells"]
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -49,6 +49,9 @@ def _union(geoms: npt.NDArray[np.object_]) -> Any:
     if not merged.is_valid:
         merged = shapely.union_all(geoms)
     return merged
+
+
+union_cells = _union  # the one way grid cells become a drawn area (also geo.resources)
 
 
 def _polygons(geom: Any) -> Any:

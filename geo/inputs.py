@@ -11,9 +11,10 @@ import geopandas as gpd
 
 from geo import io, population
 from geo._frames import NAME_COLUMNS, find_optional
-from geo.errors import ColumnError, StudyError
+from geo.errors import ColumnError, MeasureError, StudyError
+from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measure_specs
 from geo.network.sources import RoadOptions
-from geo.schema import Study
+from geo.schema import Study, closest
 from geo.standards import StandardSet, load_standards
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "read_area",
     "read_demand",
     "read_facilities",
+    "read_measures",
     "read_seats",
     "read_standards",
     "read_township_polygons",
@@ -31,6 +33,46 @@ __all__ = [
 def read_standards(study: Study) -> StandardSet:
     """The standards file with the study's overrides."""
     return load_standards(study.standards_file, study.standards.overrides)
+
+
+def _names_in_use(kind: str, use: tuple[str, ...], have: dict[str, object],
+                  other: dict[str, object], other_kind: str, path: str) -> None:
+    for name in use:
+        if name in have:
+            continue
+        if name in other:
+            raise StudyError(f"[{kind}] use names {name!r}, a [{other_kind}.NAME] spec of "
+                             f"{path}: list it under [{other_kind}] use")
+        raise StudyError(f"[{kind}] use names {name!r}, which {path} does not define"
+                         f"{closest(name, have)}. It defines: {', '.join(have) or '(none)'}")
+
+
+def read_measures(study: Study) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
+    """The measure and response specs of the standards file with the study's overrides,
+    and those the study uses (``[measures] use``, ``[response] use``), in order.
+
+    Names not in the file stop with the closest one; so does a ``[measures]
+    stated_totals`` column that no measure of the file takes its supply from.
+    """
+    m, r = study.measures, study.response
+    path = study.standards_file
+    plain = load_measure_specs(path)
+    _names_in_use("measures", m.use, dict(plain.measures), dict(plain.responses), "response",
+                  path.name)
+    _names_in_use("response", r.use, dict(plain.responses), dict(plain.measures), "measures",
+                  path.name)
+    columns = {s.supply for s in plain.measures.values() if s.supply}
+    for col in m.stated_totals:
+        if col not in columns:
+            raise StudyError(f"[measures] stated_totals names {col!r}, which no measure of "
+                             f"{path.name} takes its supply from{closest(col, columns)}. "
+                             f"Supply columns there: {', '.join(sorted(columns)) or '(none)'}")
+    overrides = {**m.overrides, **r.overrides}
+    try:
+        full = load_measure_specs(path, overrides) if overrides else plain
+    except MeasureError as e:
+        raise MeasureError(f"{e} (with the study's [measures] / [response] overrides)") from e
+    return (full, [full.measures[n] for n in m.use], [full.responses[n] for n in r.use])
 
 
 def read_area(study: Study) -> gpd.GeoDataFrame:

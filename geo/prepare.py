@@ -25,9 +25,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import census, checks, inputs, io, townships
+from geo import census, checks, inputs, io, resources, townships
 from geo.checks import Check
 from geo.errors import CheckError, GeoError, StudyError
+from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
 from geo.routing.travel import Snap, nearest_facility, snap_points
@@ -103,6 +104,21 @@ class Preparation:
                                  + ", ".join(f"{s.name} ({s.minutes:g} min, {s.mode})"
                                              for s in stds)))
         return stds
+
+    @cached_property
+    def measure_specs(self) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
+        """The standards file's measure and response specs, and those the study uses."""
+        with self._stage("read inputs"):
+            return inputs.read_measures(self.study)
+
+    def measure_checks(self) -> None:
+        """The supply and dispatch columns the study's measures read, checked on the
+        facilities each counts (a bad value stops, naming the facilities and the column)."""
+        _, used, responses = self.measure_specs
+        if not used and not responses:
+            return
+        what = resources.supply_check(self.facilities, used, responses)
+        self.checks.append(Check("measures", "resource measures", "ok", what))
 
     @cached_property
     def area(self) -> gpd.GeoDataFrame:
@@ -344,6 +360,7 @@ _STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("township_checks", "township polygons", ("townships",)),
     ("road_checks", "road coverage", ("demand", "networks")),
     ("crs_checks", "coordinate systems", ("facilities", "townships")),
+    ("measure_checks", "resource measures", ("facilities",)),
 )
 
 

@@ -27,6 +27,7 @@ from geo import settings
 from geo.checks import ACCEPTABLE
 from geo.crs import input_system
 from geo.errors import CoordinateError, InputFileError, StudyError
+from geo.measures.specs import MEASURE_KEYS, RESPONSE_KEYS
 from geo.standards import DEFAULT_FILE
 
 __all__ = [
@@ -36,7 +37,9 @@ __all__ = [
     "AreaSection",
     "ChecksSection",
     "FacilitiesSection",
+    "MeasuresSection",
     "PopulationSection",
+    "ResponseSection",
     "RoadsSection",
     "StandardsSection",
     "Study",
@@ -288,11 +291,48 @@ class StandardsSection:
                                                "{ emergency_1h = { target_share = 0.95 } }")
 
 
+@dataclass(frozen=True)
+class MeasuresSection:
+    """``[measures]``: resource ratios and access measures (``[measures.NAME]`` of the
+    standards file)."""
+
+    use: tuple[str, ...] = opt((), "names of the measures to compute, in order (from the "
+                               "standards file): supply per 1,000 or 10,000 residents by "
+                               "township against the plan's ratio (2SFCA and its variants, "
+                               "gravity, Hansen, nearest-facility workload, supply located in "
+                               "each township)")
+    overrides: dict[str, dict[str, Any]] = opt({}, "per-measure field changes, e.g. "
+                                               "{ beds_per_1000_2025 = { minutes = 45 } }")
+    stated_totals: dict[str, float] = opt({}, "whole-area totals of supply columns that a "
+                                          "document states where the facility file has no "
+                                          "per-facility numbers, e.g. { beds = 1761 }: each "
+                                          "is compared with the targets of the measures of "
+                                          "that column as a stated figure, never computed",
+                                          lo=0.0)
+    stated_source: str | None = opt(None, "where stated_totals come from (document, section, "
+                                    "year, the words), quoted wherever they are shown")
+
+
+@dataclass(frozen=True)
+class ResponseSection:
+    """``[response]``: the emergency (120) response model (``[response.NAME]`` of the
+    standards file)."""
+
+    use: tuple[str, ...] = opt((), "names of the response specs to compute (from the "
+                               "standards file): dispatch delay + drive from the nearest "
+                               "base, and on to a hospital, as median, 90th percentile and "
+                               "share within the target by township")
+    overrides: dict[str, dict[str, Any]] = opt({}, "per-spec field changes, e.g. "
+                                               "{ emergency_response_1h = { dispatch_minutes "
+                                               "= 5 } }")
+
+
 #: section name -> schema class, in file order
 SECTIONS: dict[str, type] = {
     "study": StudySection, "area": AreaSection, "facilities": FacilitiesSection,
     "townships": TownshipsSection, "roads": RoadsSection, "access": AccessSection,
-    "population": PopulationSection, "standards": StandardsSection, "checks": ChecksSection,
+    "population": PopulationSection, "standards": StandardsSection,
+    "measures": MeasuresSection, "response": ResponseSection, "checks": ChecksSection,
 }
 _MANDATORY = ("area", "facilities", "townships", "roads", "standards")
 
@@ -319,6 +359,8 @@ class Study:
     population: PopulationSection
     standards: StandardsSection
     checks: ChecksSection
+    measures: MeasuresSection = field(default_factory=MeasuresSection)
+    response: ResponseSection = field(default_factory=ResponseSection)
 
     @property
     def name(self) -> str:
@@ -496,6 +538,40 @@ def _check_overrides(std: StandardsSection) -> None:
             _value(value, hint, where, {"choices": choices}, Path())
 
 
+def _check_spec_overrides(section: str, use: tuple[str, ...],
+                          overrides: Mapping[str, Any], keys: frozenset[str]) -> None:
+    """``[measures]`` / ``[response]``: each name once, overrides of names in use, known
+    fields only (their values are checked with the specs, geo.measures.specs)."""
+    twice = sorted({u for u in use if use.count(u) > 1})
+    if twice:
+        raise StudyError(f"[{section}] use lists {twice} more than once: name each once")
+    for name, patch in overrides.items():
+        if name not in use:
+            raise StudyError(f"[{section}] overrides names {name!r}, which is not in "
+                             f"[{section}] use{closest(name, use)}. Overrides apply to the "
+                             f"names in use: {', '.join(use) or '(none)'}")
+        if not isinstance(patch, dict):
+            raise StudyError(f"[{section}] overrides {name} must be a table, e.g. "
+                             f"{{ minutes = 45 }}")
+        for key in patch:
+            if key not in keys:
+                raise StudyError(f"unknown field {key!r} in [{section}] overrides {name}"
+                                 f"{closest(key, keys)}. Fields: {', '.join(sorted(keys))}")
+
+
+def _check_measures(sec: dict[str, Any]) -> None:
+    m: MeasuresSection = sec["measures"]
+    _check_spec_overrides("measures", m.use, m.overrides, MEASURE_KEYS)
+    r: ResponseSection = sec["response"]
+    _check_spec_overrides("response", r.use, r.overrides, RESPONSE_KEYS)
+    if m.stated_totals and not m.stated_source:
+        raise StudyError("[measures] stated_totals needs [measures] stated_source: the "
+                         "document, section and year the totals come from")
+    if m.stated_source and not m.stated_totals:
+        raise StudyError("[measures] stated_source is set without [measures] stated_totals: "
+                         "give the totals, e.g. { beds = 1761 }, or remove it")
+
+
 def _cross_checks(sec: dict[str, Any], where: Path) -> None:
     t: TownshipsSection = sec["townships"]
     if t.boundaries is None and t.seats is None:
@@ -511,6 +587,7 @@ def _cross_checks(sec: dict[str, Any], where: Path) -> None:
     if twice:
         raise StudyError(f"[standards] use lists {twice} more than once: name each standard once")
     _check_overrides(std)
+    _check_measures(sec)
     ms = sec["study"].map_standard
     if ms is not None and ms not in std.use:
         raise StudyError(f"[study] map_standard = {ms!r} is not in [standards] use"

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import checks, inputs, io, settings
+from geo import checks, inputs, io, resources, settings, surfaces
 from geo.bands import coverage_gaps, travel_time_bands
 from geo.checks import Check
 from geo.coverage import county_summary, coverage_table, covered_areas
@@ -32,6 +32,7 @@ from geo.errors import StudyError
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
 from geo.prepare import Preparation, is_grid, snap_with
+from geo.resources import Resources
 from geo.routing.travel import Snap, nearest_facility
 from geo.schema import Study, closest, load_study
 from geo.standards import Standard, StandardSet
@@ -81,6 +82,9 @@ class ComputedStudy:
     timings: dict[str, float] = field(default_factory=dict)
     #: the input checks of the run (:mod:`geo.checks`), accepted stops marked
     checks: list[Check] = field(default_factory=list)
+    #: resource ratios, access measures and emergency response (``[measures] use``,
+    #: ``[response] use``): tables, facility workload, drawn areas, notes
+    resources: Resources = field(default_factory=Resources)
     _demand_snaps: dict[str, Snap] = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- lookups
@@ -249,6 +253,8 @@ def run_study(study: str | Path | Study,
     polys, names, demand = towns.polygons, towns.names, prep.demand
     found = prep.run_checks()
     checks.raise_stops(found)
+    prep.measure_checks()  # supply columns: a bad value stops before the searches
+    found = prep.checks
     clock = _Clock(progress, prep.times)
     snaps = prep.snaps
     with clock.stage("travel times"):
@@ -273,6 +279,7 @@ def run_study(study: str | Path | Study,
         fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=cfg.access_kmh("drive"),
                                     exclude_classes=cfg.access.snap_exclude))
         fac.attrs.update(read_attrs)
+    res = _resources(prep, cfg, fac, demand, grid, clock)
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
     read_notes = io.input_notes(area, prep.facilities, demand, polys, *(
@@ -283,8 +290,34 @@ def run_study(study: str | Path | Study,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
         assumptions=_assumptions(cfg, fac, demand, nets, towns.note, read_notes, found),
-        facts=facts, timings=clock.times, checks=found, _demand_snaps=snaps,
+        facts=facts, timings=clock.times, checks=found, resources=res, _demand_snaps=snaps,
     )
+
+
+def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
+               grid: gpd.GeoDataFrame, clock: _Clock) -> Resources:
+    """The study's measures and response specs (their own timed stages, after coverage),
+    their demand columns added to ``demand``, and the notes on what was not computed."""
+    mset, used, responses = prep.measure_specs
+    nets = prep.networks
+    cells = prep.grid[0]
+    inp = resources.Inputs(
+        study=cfg, facilities=fac, demand=demand, polygons=prep.townships.polygons,
+        area_name=str(prep.area["name"].iloc[0]), networks=nets, cells=cells,
+        cell_of=surfaces.cell_index(demand, cells, is_grid(demand, grid)),
+        snap=lambda places, mode: snap_with(cfg, nets[mode], places), demand_snaps=prep.snaps)
+    res, columns = resources.compute_resources(inp, used, responses, clock.stage)
+    for name, values in columns.items():
+        demand[name] = values
+    if used or responses or cfg.measures.stated_totals:
+        res.notes = resources.enabling_data(cfg, mset, fac)
+        res.notes += resources.stated_lines(cfg, mset, float(demand["population"].sum()))
+    else:
+        res.notes = [f"no [measures] use or [response] use in the study: resource ratios and "
+                     f"emergency response not computed ({len(mset.measures)} measures and "
+                     f"{len(mset.responses)} response specs in "
+                     f"{cfg.standards_file.name})"]
+    return res
 
 
 def input_fingerprint(study: Study) -> dict[str, str]:

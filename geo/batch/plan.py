@@ -78,6 +78,7 @@ def area_study(batch: Batch, area: pd.Series, folder: Path) -> Study:
         population=_population(batch, area, inp),
         standards=replace(t.standards, file=t.standards_file),
         checks=t.checks,  # what the template accepts, each area accepts (and states)
+        measures=t.measures, response=t.response,  # each area computes the template's
     )
 
 

@@ -146,9 +146,34 @@ def _run(args: argparse.Namespace) -> int:
     out(table(_summary_rows(result.summary),
               ["standard", "minutes", "covered", "target", "median min", "max min",
                "worst township", "failing"], "Coverage by standard (study area)"))
+    _resources(result.resources)
     out("Timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     out(f"Wrote {', '.join(OUTPUT_FILES)} to {args.out}")
     return 0
+
+
+def _resources(res: object) -> None:
+    """The measures and the response distribution, as `geo run` prints them."""
+    from geo.outputs import measure_tables
+    from geo.resources import Resources
+
+    assert isinstance(res, Resources)
+    if res.measure_names:
+        out(table(measure_tables.cli_measure_rows(res),
+                  ["measure", "per", "whole area", "lowest township", "highest township",
+                   "target", "below"], "Resource ratios and access measures"))
+    if res.response_names:
+        out(table(measure_tables.cli_response_rows(res),
+                  ["response", "median min", "p90 min", "max min", "within", "target",
+                   "below", "longest median"], "Emergency response (whole area)"))
+    missing = [n.split(" (", 1)[0].removeprefix("not computed: ") for n in res.notes
+               if n.startswith("not computed: ")]
+    if missing:
+        out(f"Not computed (run_summary.txt says what data would enable each): "
+            f"{', '.join(missing)}")
+    for note in res.notes:
+        if not note.startswith("not computed: "):
+            out(f"  - {note}")
 
 
 def _redraw(args: argparse.Namespace) -> int:

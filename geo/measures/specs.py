@@ -47,8 +47,8 @@ from geo.errors import MeasureError
 from geo.facility_types import load_types
 from geo.measures.weights import ExponentialDecay, GaussianCatchment, PowerDecay, Steps, Weight
 
-__all__ = ["METHODS", "MeasureSet", "MeasureSpec", "ResponseSpec", "load_measure_specs",
-           "parse_measure_specs"]
+__all__ = ["MEASURE_KEYS", "METHODS", "RESPONSE_KEYS", "MeasureSet", "MeasureSpec",
+           "ResponseSpec", "load_measure_specs", "parse_measure_specs"]
 
 REACH_METHODS = ("2sfca", "e2sfca", "gaussian_2sfca", "3sfca", "gravity", "hansen")
 METHODS = (*REACH_METHODS, "nearest", "located")
@@ -64,6 +64,10 @@ _RESPONSE = {"label", "label_zh", "bases", "hospitals", "mode", "dispatch_minute
              "scene_minutes", "speed_factor", "target_minutes", "target_share",
              "care_target_minutes", "max_minutes", "source", "section", "quote", "note"}
 _ALL_MEASURE_KEYS = _COMMON | _TRAVEL | set().union(*_EXTRA.values())
+#: every key a ``[measures.NAME]`` / ``[response.NAME]`` table may hold (a study's
+#: ``[measures] overrides`` and ``[response] overrides`` are checked against them)
+MEASURE_KEYS: frozenset[str] = frozenset(_ALL_MEASURE_KEYS)
+RESPONSE_KEYS: frozenset[str] = frozenset(_RESPONSE)
 
 
 @dataclass(frozen=True)

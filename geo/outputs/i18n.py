@@ -13,6 +13,7 @@ import re
 
 __all__ = [
     "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "not_applicable", "note",
+    "per_label",
     "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
 
@@ -87,6 +88,46 @@ _TEXT: dict[str, tuple[str, str]] = {
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
+    # resource ratios, access measures and emergency response (geo.resources)
+    "measures_section": ("资源配置与可及性", "Resource ratios and access"),
+    "response_section": ("院前急救反应", "Emergency response"),
+    "measure": ("指标", "Measure"),
+    "measure_shown": ("当前指标", "Measure shown"),
+    "method": ("方法", "Method"),
+    "ratio": ("比值", "Ratio"),
+    "per_people": ("每{per}人", "per {per} people"),
+    "potential": ("潜力值（无单位）", "potential (no unit)"),
+    "supply_reached": ("可及供给", "Supply within reach"),
+    "supply": ("供给", "Supply"),
+    "no_target": ("无目标值", "no target"),
+    "not_computed": ("未计算的指标及所需数据", "Not computed, and the data that would enable it"),
+    "stated": ("文件所述全县数字（非本研究计算）", "Stated whole-area figures (not computed here)"),
+    "catchment_population": ("服务范围内人口（加权）", "Catchment population (weighted)"),
+    "catchment_ratio": ("服务范围比值", "Catchment ratio"),
+    "served_population": ("服务人口（最近机构）", "People served (nearest facility)"),
+    "served_ratio": ("每服务人口比值", "Supply per people served"),
+    "idle": ("无人可及", "Reaches nobody"),
+    "kind_response": ("反应时间（出车+行车到现场）", "Response (dispatch + drive to the scene)"),
+    "kind_care": ("到达医院时间（反应+现场+送医）", "Time to definitive care"),
+    "share_within": ("时限内人口比例", "Share within the target"),
+    "care_median": ("到达医院中位时间（分钟）", "Care: median (min)"),
+    "care_p90": ("到达医院90%人口时间（分钟）", "Care: 90th percentile (min)"),
+    "target_minutes": ("时限（分钟）", "Target (min)"),
+    "unreached": ("无法到达人口", "People unreached"),
+    "workload_sheet": ("机构服务人口", "workload"),
+    "response_sheet": ("急救反应", "response"),
+    "notes_sheet": ("指标说明", "measure notes"),
+    "townships_slot": ("乡镇（按当前标准或指标着色）",
+                       "Townships (by the standard or measure shown)"),
+    "cells_layer": ("网格可及性指数", "Access index by grid cell"),
+    "catchments_layer": ("服务范围（最近机构）", "Catchments (nearest facility)"),
+    "workload_layer": ("机构服务人口（圆圈大小）", "Workload per facility (circle size)"),
+    "access_index": ("可及性指数", "Access index"),
+    "below_target_outline": ("乡镇低于目标（红色粗边框）",
+                             "township below target (thick red outline)"),
+    "no_reach": ("范围内无机构", "no facility within reach"),
+    "response_line": ("{label}：出车{dispatch}分钟，目标{minutes}分钟内{share}",
+                      "{label}: dispatch {dispatch} min, target {share} within {minutes} min"),
     # planning outputs (geo site / designate / compare)
     "within_today": ("现状{minutes}分钟内可达", "within {minutes} min today"),
     "newly_within": ("新增{minutes}分钟内可达", "newly within {minutes} min"),
@@ -268,6 +309,17 @@ _NOTE_GLOSS = (
     ("converted from", "坐标已转换为WGS84"),
     ("detected from the text", "文字编码按内容检测"),
     ("accepted with [checks] accept", "研究已明确接受"),
+    ("no supply column given", "未给出供给字段：每个机构计为1，比值为机构数"),
+    ("not computed:", "未计算"),
+    ("stated figure, not computed here:", "文件所述数字，非本研究计算"),
+    ("dispatch delay", "含出车时间"),
+    ("floating catchment", "两步移动搜寻法"),
+    ("has no column",
+     "机构文件缺少此供给字段（各机构床位、医师、急救车等，可取自卫生健康统计年报）"),
+    ("on scene", "现场停留时间"),
+    ("speed factors", "急救车速度系数"),
+    ("time to definitive care", "到达医院时间"),
+    ("nobody's nearest", "部分机构不是任何人的最近机构，其供给未计入"),
 )
 
 
@@ -366,6 +418,14 @@ def note(line: str, language: str) -> str:
         return line
     glosses = [zh for en, zh in _NOTE_GLOSS if en in line]
     return f"{'；'.join(glosses)}（{line}）" if glosses else line
+
+
+def per_label(per: object, method: object, language: str) -> str:
+    """"每10,000人" / "per 10,000 people" of a measure's ratios; a Hansen potential has
+    no population unit."""
+    if str(method) == "hansen":
+        return text("potential", language)
+    return text("per_people", language, per=f"{float(per):,.0f}")  # type: ignore[arg-type]
 
 
 def standard_label(label: str, label_zh: str, language: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.bands import band_labels
 from geo.crs import utm_crs_for
 from geo.outputs import i18n
 
@@ -181,6 +182,18 @@ def township_layer(
 
 
 # --------------------------------------------------------------------------- bands, gaps
+
+
+def band_scale(lang: str) -> str:
+    """The travel-time bands as one row of colour cells with their minutes under them."""
+    cells = "".join(
+        f'<span style="flex:1;text-align:center"><span style="display:block;height:10px;'
+        f'background:{c}"></span>{esc(b)}</span>'
+        for b, c in zip(band_labels(), BAND_COLOURS, strict=False)
+    )
+    return (f"<div>{esc(i18n.text('bands_layer', lang))} ({esc(i18n.text('minutes', lang))})"
+            f'</div><div style="display:flex;gap:1px;font-size:10px">{cells}</div>')
+
 
 
 def band_layer(

@@ -114,8 +114,9 @@ def boundary_layer(boundary: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
 
 
 def std_block(key: str, shown: str, html: str, tag: str = "div") -> str:
-    """``html`` in an element shown only while standard ``key`` is the one on screen."""
-    hide = "" if key == shown else ' style="display:none"'
+    """``html`` in an element shown only while standard ``key`` is the one on screen
+    (``key`` may list several, space-separated: shown while any of them is)."""
+    hide = "" if shown in key.split(" ") else ' style="display:none"'
     return f'<{tag} data-geo-std="{esc(key)}"{hide}>{html}</{tag}>'
 
 
@@ -224,7 +225,8 @@ _SWITCH = Template("""{% macro script(this, kwargs) %}
       if (layer) { slots[slot].addLayer(layer); }
     });
     document.querySelectorAll("[data-geo-std]").forEach(function (el) {
-      el.style.display = el.getAttribute("data-geo-std") === key ? "" : "none";
+      var keys = (el.getAttribute("data-geo-std") || "").split(" ");
+      el.style.display = keys.indexOf(key) >= 0 ? "" : "none";
     });
     box.querySelectorAll("input").forEach(function (i) { i.checked = i.value === key; });
   }

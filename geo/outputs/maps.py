@@ -42,17 +42,17 @@ from geo import settings
 from geo._atomic import atomic_path
 from geo.bands import band_labels
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, StandardError
-from geo.outputs import i18n, map_page
+from geo.outputs import i18n, map_measures, map_page
 from geo.outputs import offline as _offline
 from geo.outputs.map_cluster import clustered_facility_layer
 from geo.outputs.map_layers import (
-    BAND_COLOURS,
     FACILITY_STYLES,
     FAIL_OUTLINE_COLOUR,
     GAP_COLOUR,
     NOT_APPLICABLE_FILL,
     PASS_FILL,
     band_layer,
+    band_scale,
     esc,
     facility_layer,
     facility_styles,
@@ -60,6 +60,8 @@ from geo.outputs.map_layers import (
     ramp_css,
     township_layer,
 )
+from geo.outputs.map_measures import MeasureLayers
+from geo.resources import Resources
 
 __all__ = ["FACILITY_STYLES", "FAIL_OUTLINE_COLOUR", "coverage_map", "layer_names", "save_map"]
 
@@ -167,20 +169,10 @@ def _colour_bar(std: _Standard, lang: str) -> str:
     )
 
 
-def band_scale(lang: str) -> str:
-    """The travel-time bands as one row of colour cells with their minutes under them."""
-    cells = "".join(
-        f'<span style="flex:1;text-align:center"><span style="display:block;height:10px;'
-        f'background:{c}"></span>{esc(b)}</span>'
-        for b, c in zip(band_labels(), BAND_COLOURS, strict=False)
-    )
-    return (f"<div>{esc(i18n.text('bands_layer', lang))} ({esc(i18n.text('minutes', lang))})"
-            f'</div><div style="display:flex;gap:1px;font-size:10px">{cells}</div>')
-
-
 def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tuple[str, str]],
-                 lang: str) -> str:
-    """Legend: share ramp + target (per standard), fills, outlines, bands, gap, facilities."""
+                 lang: str, measures: str = "") -> str:
+    """Legend: share ramp + target (per standard), fills, outlines, bands, gap (while a
+    standard is shown), the blocks of the measures (``measures``), facilities."""
     t = i18n.text
     areas = [
         (f"height:10px;background:{PASS_FILL};opacity:.7", "", t("township_pass_fill", lang)),
@@ -192,22 +184,29 @@ def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tupl
     marks.append(("height:6px;width:6px;border-radius:50%;background:#000", "",
                   t("shared_position", lang)))
     bars = "".join(map_page.std_block(s.key, shown, _colour_bar(s, lang)) for s in stds)
-    return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{bars}'
-            f"{map_page.swatches(areas)}{band_scale(lang)}{map_page.swatches(marks, 2)}"
+    coverage = map_page.swatches(areas) + band_scale(lang)
+    if measures:  # the coverage keys only while a standard is on screen
+        coverage = map_page.std_block(" ".join(s.key for s in stds), shown, coverage)
+    return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{bars}{measures}'
+            f"{coverage}{map_page.swatches(marks, 2)}"
             f'<div style="color:#555">{esc(t("bands_note", lang))}</div></div>')
 
 
 def _standard_layers(
     m: folium.Map, frames: Mapping[str, pd.DataFrame], stds: Sequence[_Standard], shown: str,
-    lang: str,
+    lang: str, extra: MeasureLayers | None = None,
 ) -> map_page.StandardSwitch:
-    """One slot per layer kind (townships, bands, gaps), one member per standard."""
+    """One slot per layer kind (townships, bands, gaps; and those of the measures), one
+    member per standard (and per measure and response spec of ``extra``)."""
     t = i18n.text
     slots = {
-        "townships": folium.FeatureGroup(name=t("townships_layer", lang)),
+        "townships": folium.FeatureGroup(
+            name=t("townships_slot" if extra and extra.choices else "townships_layer", lang)),
         "bands": folium.FeatureGroup(name=t("bands_layer", lang), show=False),
         "gaps": folium.FeatureGroup(name=t("gaps_layer", lang)),
     }
+    for slot, (name, show) in (extra.slots.items() if extra and extra.choices else ()):
+        slots[slot] = folium.FeatureGroup(name=name, show=show)
     members: dict[str, dict[str, folium.map.Layer]] = {}
     labels = band_labels()
     for std in stds:
@@ -226,11 +225,18 @@ def _standard_layers(
             layer.control = False
             layer.add_to(slots[slot])
         members[std.key] = layers
-    for group in slots.values():
-        group.add_to(m)
     choices = {s.key: s.label + ("" if s.applicable else
                                  f" – {t('not_applicable', lang).split(' / ')[0]}")
                for s in stds}
+    if extra is not None:
+        for key, layers in extra.layers.items():
+            for slot, layer in layers.items():
+                layer.control = False
+                layer.add_to(slots[slot])
+            members[key] = layers
+        choices |= extra.choices
+    for group in slots.values():
+        group.add_to(m)
     return map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang))
 
 
@@ -247,6 +253,7 @@ def coverage_map(
     notes: Sequence[str],
     language: str = "zh",
     created: str | None = None,
+    resources: Resources | None = None,
 ) -> folium.Map:
     """Build the interactive coverage map of one standard.
 
@@ -279,6 +286,9 @@ def coverage_map(
         Language of the labels; names the data has in both languages are shown in both.
     created : str, optional
         Date shown in the title block (the run's date); today when not given.
+    resources : Resources, optional
+        Resource measures and response specs of the run (:mod:`geo.resources`): each one
+        more choice of the switch (:mod:`geo.outputs.map_measures`).
 
     Returns
     -------
@@ -302,7 +312,9 @@ def coverage_map(
     stds = _standards(coverage, language)
     m = map_page.base_map(boundary, language)
     frames["boundary"] = boundary
-    switch = _standard_layers(m, frames, stds, standard, language)
+    extra = (map_measures.measure_layers(resources, townships, language)
+             if resources is not None else None)
+    switch = _standard_layers(m, frames, stds, standard, language, extra)
     map_page.township_names(townships, language, facilities).add_to(m)
     map_page.boundary_layer(boundary, language).add_to(m)
     types = facility_styles([str(t) for t in facilities["type"]])
@@ -311,8 +323,12 @@ def coverage_map(
         facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
     day = created or date.today().isoformat()
     lines = [map_page.std_block(s.key, standard, _std_line(s, language)) for s in stds]
-    map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day),
-                       _legend_html(stds, standard, types, language))
+    legend = _legend_html(stds, standard, types, language)
+    if extra is not None and extra.choices:
+        lines += [map_page.std_block(k, standard, html) for k, html in extra.lines.items()]
+        legend = _legend_html(stds, standard, types, language,
+                              map_measures.legend_blocks(extra, standard))
+    map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day), legend)
     switch.add_to(m)  # after every layer it swaps, before the layer control (sits above it)
     folium.LayerControl(collapsed=False).add_to(m)
     logger.debug("coverage map of %s: %d facilities", standard, len(facilities))

@@ -21,7 +21,8 @@ from geo import inputs, population
 from geo.errors import StudyError
 from geo.network.sources import networks_from_source
 from geo.outputs.results import read_gpkg, read_layer
-from geo.schema import load_study
+from geo.resources import Resources
+from geo.schema import Study, load_study
 from geo.study import ComputedStudy, Minutes, input_fingerprint
 
 __all__ = ["load_computed", "results_file"]
@@ -97,5 +98,16 @@ def load_computed(path: str | Path) -> ComputedStudy:
         networks=nets, travel=_travel(demand, fac, summary, [s.name for s in stds]),
         coverage=coverage, summary=summary, isochrones=read_layer(gpkg, "isochrones"),
         bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
-        checks=res.checks,
+        checks=res.checks, resources=_resources(res.resources, study, gpkg),
     )
+
+
+def _resources(found: Resources, study: Study, gpkg: Path) -> Resources:
+    """The run's measures and response tables; a study that uses some the file lacks was
+    written by an older geo (or the layers were removed): re-run it."""
+    lacking = [n for n in study.measures.use if n not in found.measure_names]
+    lacking += [n for n in study.response.use if n not in found.response_names]
+    if lacking:
+        raise StudyError(f"{gpkg} holds no results for {lacking}, which the study "
+                         f"{study.path} uses: re-run the study (geo run {study.path} --out DIR)")
+    return found

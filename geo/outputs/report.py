@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from geo.coverage import NONE_BELOW, worst_served
-from geo.outputs import i18n, tables
+from geo.outputs import i18n, measure_tables, tables
 from geo.outputs.map_layers import missing
 from geo.outputs.results import Results
 
@@ -177,6 +177,7 @@ def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
         parts.append(_township_table(rows, lang))
         imgs = "".join(_img(p, p.stem) for p in figures.get(std, []))
         parts.append(f'<div class="figs">{imgs}</div></section>')
+    parts.append(measure_tables.report_sections(res.resources, lang))
     parts.append(f'<h2>{t("sources", lang)}</h2><table class="src">')
     parts += [f'<tr><td class="t">{html.escape(i18n.source_label(k, lang))}</td>'
               f'<td class="t">{html.escape(v)}</td></tr>' for k, v in res.sources]
@@ -241,6 +242,7 @@ def write_xlsx(res: Results, path: Path) -> Path:
     used: set[str] = {"sources"}
     for std in res.standards:
         _standard_sheet(wb, res, std, used)
+    measure_tables.write_sheets(wb, res.resources, res.language, used)
     sources_sheet(wb, res.title, res.created, res.sources, res.assumptions, res.language)
     wb.save(path)
     log.info("workbook written to %s", path)

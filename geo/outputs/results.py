@@ -19,13 +19,17 @@ import pyogrio
 
 from geo.checks import Check, from_record
 from geo.errors import InputFileError, StudyError
+from geo.resources import Resources
 from geo.study import ComputedStudy, input_fingerprint
 
-__all__ = ["LAYERS", "Results", "data_sources", "from_study", "read_gpkg", "read_layer",
-           "table_layer", "write_gpkg"]
+__all__ = ["LAYERS", "RESOURCE_LAYERS", "Results", "data_sources", "from_study", "read_gpkg",
+           "read_layer", "table_layer", "write_gpkg"]
 
 #: layers of results.gpkg (``demand``, ``isochrones`` are written too, for GIS use)
 LAYERS = ("facilities", "townships", "area", "coverage", "summary", "bands", "gaps", "metadata")
+#: layers of the resource measures and the response model, written when a study has them
+RESOURCE_LAYERS = {"measures": "measures", "measure_facilities": "facilities",
+                   "response": "response", "measure_areas": "areas"}
 
 
 @dataclass
@@ -54,6 +58,8 @@ class Results:
     inputs: dict[str, str] = field(default_factory=dict)
     #: the input checks of the run (:mod:`geo.checks`)
     checks: list[Check] = field(default_factory=list)
+    #: resource ratios, access measures, emergency response (:mod:`geo.resources`)
+    resources: Resources = field(default_factory=Resources)
 
     @property
     def standards(self) -> list[str]:
@@ -104,14 +110,17 @@ def from_study(result: ComputedStudy) -> Results:
         extra={"demand": result.demand, "isochrones": result.isochrones},
         facts=list(result.facts), study_file=str(study.path),
         inputs=input_fingerprint(study), checks=list(result.checks),
+        resources=result.resources,
     )
 
 
 def _table(df: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A plain table as a layer without geometry; booleans with gaps stored as 1/0/NaN."""
+    """A plain table as a layer without geometry; booleans with gaps stored as 1/0/NaN
+    (``meets_target`` always, even when every value is missing)."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, bool)).any():
+        if out[col].dtype == object and (col == "meets_target" or out[col].map(
+                lambda v: isinstance(v, bool)).any()):
             out[col] = out[col].map(lambda v: float(v) if isinstance(v, bool) else float("nan"))
     return gpd.GeoDataFrame(out, geometry=[None] * len(out), crs=4326)
 
@@ -126,6 +135,7 @@ def _metadata(res: Results) -> gpd.GeoDataFrame:
     rows += [(f"source_{i + 1}", f"{k}\t{v}") for i, (k, v) in enumerate(res.sources)]
     rows += [(f"fact_{i + 1}", f) for i, f in enumerate(res.facts)]
     rows += [(f"check_{i + 1}", c.record()) for i, c in enumerate(res.checks)]
+    rows += [(f"resource_note_{i + 1}", n) for i, n in enumerate(res.resources.notes)]
     rows += [("study_file", res.study_file)] if res.study_file else []
     rows += [(f"input_{role}", digest) for role, digest in res.inputs.items()]
     return _table(pd.DataFrame(rows, columns=["key", "value"]))
@@ -139,9 +149,37 @@ def write_gpkg(res: Results, path: Path) -> None:
         **res.extra, "bands": res.bands, "gaps": res.gaps,
         "coverage": _table(res.coverage), "summary": _table(res.summary),
     }
+    for layer, attr in RESOURCE_LAYERS.items():
+        frame = getattr(res.resources, attr)
+        if not frame.empty:
+            frames[layer] = frame if isinstance(frame, gpd.GeoDataFrame) and (
+                frame.geometry.notna().any()) else _table(pd.DataFrame(frame))
     for layer, gdf in frames.items():
         gdf.assign(basis=basis).to_file(path, layer=layer, driver="GPKG")
     _metadata(res).to_file(path, layer="metadata", driver="GPKG")
+
+
+def _booleans(df: pd.DataFrame) -> pd.DataFrame:
+    """``meets_target`` back from 1/0/NaN (GeoPackage has no nullable booleans)."""
+    if "meets_target" in df:
+        df["meets_target"] = pd.array([pd.NA if pd.isna(v) else bool(v)
+                                       for v in df["meets_target"]], dtype=object)
+    return df
+
+
+def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
+    """The resource layers of a results.gpkg (empty where the run had none)."""
+    out = Resources()
+    for layer, attr in RESOURCE_LAYERS.items():
+        if layer not in have:
+            continue
+        frame = read_layer(p, layer)
+        if attr in ("measures", "response"):
+            frame = _booleans(pd.DataFrame(frame.drop(columns="geometry")))
+        setattr(out, attr, frame)
+    n = sum(k.startswith("resource_note_") for k in meta)
+    out.notes = [meta[f"resource_note_{i + 1}"] for i in range(n)]
+    return out
 
 
 def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
@@ -195,4 +233,5 @@ def read_gpkg(path: str | Path) -> Results:
         study_file=meta.get("study_file", ""),
         inputs={k[len("input_"):]: v for k, v in meta.items() if k.startswith("input_")},
         checks=[from_record(meta[f"check_{i + 1}"]) for i in range(n_check)],
+        resources=_resources(p, have, meta),
     )

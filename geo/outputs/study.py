@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.coverage import NONE_BELOW, worst_served
 from geo.errors import StandardError
-from geo.outputs import figures, maps, report, tables
+from geo.outputs import figures, maps, measure_tables, report, tables
 from geo.outputs.folder import write_atomically
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
@@ -60,6 +60,7 @@ def build_map(res: Results, standard: str | None = None, language: str | None = 
         facilities=res.facilities, townships=res.townships, coverage=res.coverage,
         bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
         notes=res.assumptions, language=language or res.language, created=res.created,
+        resources=res.resources,
     )
 
 
@@ -100,6 +101,7 @@ def summary_text(result: ComputedStudy) -> str:
             f"worst {r['max_minutes']:.1f} min; {_worst(r)}; {r['townships_failing']} "
             f"townships below target. Source: {r['citation']}"
         )
+    lines += measure_tables.summary_lines(result.resources)
     lines += ["", "## Timings (s)"]
     lines += [f"- {k}: {v:.2f}" for k, v in result.timings.items()]
     return "\n".join(lines) + "\n"

@@ -36,6 +36,9 @@ SHOTS = ROOT / "maps" / "screenshots"
 TILE = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
 STANDARDS = tomllib.loads((ROOT / "analysis" / "standards.toml").read_text(encoding="utf-8"))
 USED = ["emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"]  # luzhai.toml
+MEASURE = "primary_care_facilities_per_10000"  # luzhai.toml [measures] use
+RESPONSE = "emergency_response_1h"  # luzhai.toml [response] use
+TOWNSHIPS_SLOT = "乡镇（按当前标准或指标着色）"
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +137,11 @@ def test_title_and_legend_show_the_study_and_assumptions(opened: _Page) -> None:
     assert "鹿寨县医疗卫生设施可达性" in title
     assert "1小时应急反应圈" in title and "emergency_1h" in title  # luzhai.toml map_standard
     assert "© OpenStreetMap contributors" in title
-    details = opened.page.locator(".geo-title details")
+    details = opened.page.locator(".geo-title > details")
     assert details.get_attribute("open") is None  # folded: one click shows the assumptions
     # five assumptions and the road coverage that luzhai.toml accepts ([checks] accept)
-    assert "假设条件 (6)" in title and not opened.page.locator(".geo-title li").first.is_visible()
+    assert "假设条件 (6)" in title
+    assert not opened.page.locator(".geo-title > details li").first.is_visible()
     details.locator("summary").click()
     title = opened.page.inner_text(".geo-title")
     assert "乡镇范围为近似范围" in title and "approximate township areas" in title
@@ -193,7 +197,7 @@ def test_standard_switch_swaps_townships_bands_and_gaps(
     summary = luzhai_demo[0].summary.set_index("standard")
     switch = opened.page.locator(".geo-standards")
     radios = switch.locator("input[type=radio]")
-    assert radios.count() == len(USED)
+    assert radios.count() == len(USED) + 2  # and the measure and the response spec
     assert switch.locator("input:checked").get_attribute("value") == "emergency_1h"
     bands = opened.overlay("出行时间分带").locator("input")
     assert not bands.is_checked()  # bands off at first: the township shares read clearly
@@ -210,7 +214,8 @@ def test_standard_switch_swaps_townships_bands_and_gaps(
                  if t.is_visible()]
         assert len(shown) == 1 and label in shown[0].inner_text()
         assert key in shown[0].inner_text()
-        assert opened.page.locator(".geo-legend [data-geo-std]:visible").count() == 1
+        # its colour bar, and the coverage keys shown for every standard
+        assert opened.page.locator(".geo-legend [data-geo-std]:visible").count() == 2
         assert bands.is_checked()  # the bands stay on: now those of the new standard
         seen[key] = (opened.shapes(".geo-town"), opened.shapes(".geo-band"),
                      opened.shapes(".geo-gap"))
@@ -232,8 +237,73 @@ def test_standard_switch_swaps_townships_bands_and_gaps(
     switch.locator("input[value=emergency_1h]").check()
     bands.click()
     assert opened.paths(".geo-band") == 0 and opened.shapes(".geo-town") == towns
-    for name in ("乡镇覆盖比例", "乡镇名称", "医疗卫生机构", "研究区边界"):
+    for name in (TOWNSHIPS_SLOT, "乡镇名称", "医疗卫生机构", "研究区边界"):
         assert opened.overlay(name).count() == 1, name
+    opened.only_tile_errors()
+
+
+def _legend_fills(page: _Page, key: str) -> list[str]:
+    """Background colours of the legend swatches of ``key``'s classes, in order."""
+    return [str(c) for c in page.page.eval_on_selector_all(
+        f'.geo-legend [data-geo-std="{key}"] .geo-sw',
+        "els => els.map(e => getComputedStyle(e).backgroundColor)")]
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def test_measure_layers_switch_and_match_the_table(
+        opened: _Page, luzhai_demo: tuple[Any, Path]) -> None:
+    import geopandas as gpd
+
+    gpkg = luzhai_demo[1] / "results.gpkg"
+    table = gpd.read_file(gpkg, layer="measures")
+    table = table[(table["measure"] == MEASURE) & (table["level"] == "township")]
+    classes = gpd.read_file(gpkg, layer="measure_areas")
+    classes = classes[(classes["name"] == MEASURE) & (classes["kind"] == "access")]
+    switch = opened.page.locator(".geo-standards")
+    cells = opened.overlay("网格可及性指数").locator("input")
+    assert opened.paths(".geo-cell") == 0 and not cells.is_checked()  # off at first
+    switch.locator(f"input[value={MEASURE}]").check()
+    title = [t for t in opened.page.locator(".geo-title [data-geo-std]").all() if t.is_visible()]
+    assert len(title) == 1 and "30分钟内每万常住人口基层医疗卫生机构数" in title[0].inner_text()
+    assert opened.paths(".geo-gap") == 0  # the standard's layers went with it
+    assert opened.paths(".geo-basin") == 9 and opened.paths(".geo-workload") == 9
+    cells.click()
+    assert opened.paths(".geo-cell") == int((classes["cells"] > 0).sum())
+    opened.shot("map_measure.png")
+    # each township's fill is the legend swatch of the class its ratio falls in (by hand
+    # from the class bounds in results.gpkg: 0 alone, then (lo, hi])
+    legend = _legend_fills(opened, MEASURE)[:len(classes)]
+    bounds = list(zip(classes["lo"], classes["hi"], strict=True))
+    shown = [str(f) for f, _ in opened.shapes(".geo-town")]
+    assert len(set(shown)) >= 4  # several classes on screen
+    expected = []
+    for ratio in table["ratio"]:
+        k = next(i for i, (lo, hi) in enumerate(bounds)
+                 if (lo == hi == ratio) or lo < ratio <= hi)
+        expected.append(legend[k])
+    assert sorted(_rgb(f) for f in shown) == sorted(expected)
+    town = opened.labels()[[t for t, _ in opened.labels()].index("江口乡")][1]
+    opened.page.mouse.move(town["x"] + town["width"] / 2, town["y"] + town["height"] + 8)
+    tip = opened.page.locator(".leaflet-tooltip").filter(has_text="江口乡")
+    tip.wait_for()
+    ratio = float(table.set_index("township").loc["江口乡", "ratio"])
+    assert f"{ratio:,.4g}" in tip.inner_text()
+    cells.click()
+    switch.locator(f"input[value={RESPONSE}]").check()
+    rows = gpd.read_file(gpkg, layer="response")
+    rows = rows[(rows["kind"] == "response") & (rows["level"] == "township")]
+    from geo.outputs.map_layers import PASS_FILL
+
+    fills_now = [f for f, _ in opened.shapes(".geo-town")]
+    assert fills_now.count(PASS_FILL) == int(rows["meets_target"].sum()) == 3
+    assert opened.paths(".geo-basin") == 0 and opened.paths(".geo-workload") == 0
+    assert "1小时院前急救反应" in opened.page.inner_text(".geo-title")
+    opened.shot("map_response.png")
+    switch.locator("input[value=emergency_1h]").check()
     opened.only_tile_errors()
 
 
@@ -387,4 +457,6 @@ def test_report_prints_on_few_a4_pages(browser: Any, luzhai_demo: tuple[Any, Pat
     pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     applicable = luzhai_demo[0].summary["covered_share"].notna().sum()
     assert applicable == 3
-    assert pages == 1 + applicable + 1, pages
+    # and the resource measures (about 2 pages: the list of measures not computed is long)
+    # and the emergency response (about 1), each starting a page; the sources after them
+    assert 1 + applicable + 1 + 3 <= pages <= 1 + applicable + 1 + 5, pages

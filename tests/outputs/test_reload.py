@@ -4,6 +4,7 @@ same answers as planning from the fresh run; changed inputs are refused."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,37 @@ def test_reload_holds_the_same_numbers(both: tuple[Any, Any]) -> None:
     assert [(c.key, c.status, c.accepted, c.message, c.fix) for c in again.checks] == [
         (c.key, c.status, c.accepted, c.message, c.fix) for c in fresh.checks]
     assert any(c.accepted for c in again.checks)  # luzhai.toml accepts road_coverage
+
+
+def test_reload_holds_the_measures_and_the_response(both: tuple[Any, Any]) -> None:
+    fresh, again = both
+    a, b = fresh.resources, again.resources
+    assert a.measure_names == ["primary_care_facilities_per_10000"]
+    assert a.response_names == ["emergency_response_1h"]
+    for attr in ("measures", "response", "facilities", "areas"):
+        left, right = getattr(a, attr), getattr(b, attr)
+        assert len(left) > 0, attr
+        pd.testing.assert_frame_equal(pd.DataFrame(left).reset_index(drop=True),
+                                      pd.DataFrame(right).reset_index(drop=True),
+                                      check_dtype=False, obj=attr)
+    assert b.notes == a.notes and any(n.startswith("not computed:") for n in b.notes)
+    added = [c for c in fresh.demand.columns if c.startswith(
+        ("access_", "basin_", "response_min_", "base_", "care_min_", "hospital_"))]
+    assert len(added) == 6
+    for col in added:  # bit for bit
+        np.testing.assert_array_equal(again.demand[col].to_numpy(), fresh.demand[col].to_numpy())
+
+
+def test_reload_refuses_results_without_the_measures_the_study_uses(
+        luzhai_demo: tuple[Any, Path], tmp_path: Path) -> None:
+    gpkg = tmp_path / "results.gpkg"
+    shutil.copy(luzhai_demo[1] / "results.gpkg", gpkg)
+    with sqlite3.connect(gpkg) as con:  # a results.gpkg of an older geo: no measures layer
+        con.execute("DROP TABLE measures")
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = 'measures'")
+        con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'measures'")
+    with pytest.raises(StudyError, match=r"primary_care_facilities_per_10000.*re-run the study"):
+        load_computed(gpkg)
 
 
 def test_planning_from_a_reload_equals_planning_from_the_run(both: tuple[Any, Any]) -> None:

@@ -54,7 +54,10 @@ def test_report_is_self_contained_and_complete(out: Path) -> None:
 
 def test_workbook_one_sheet_per_standard_formatted(out: Path) -> None:
     wb = load_workbook(out / "coverage.xlsx")
-    assert wb.sheetnames == [*USED, "sources"]
+    # luzhai.toml: one measure, its workload, the response model and the measures not
+    # computed (with the data that would enable them), before the sources
+    assert wb.sheetnames == [*USED, "primary_care_f…lities_per_10000", "机构服务人口",
+                             "急救反应", "指标说明", "sources"]
     table = pd.read_csv(out / "coverage_by_township.csv")
     ws = wb["primary_care_30min"]
     headers = [c.value for c in ws[3]]
@@ -133,3 +136,36 @@ def test_outputs_replace_an_earlier_run_whole(luzhai_demo: tuple[Any, Path],
     assert not (target / "figures" / "stale.png").exists()  # the folder is swapped whole
     assert (target / "figures" / "share_rescue_2h.png").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_report_and_workbook_hold_the_measures_and_the_response(out: Path) -> None:
+    """The numbers as results.gpkg stores them (read with geopandas, not the writers)."""
+    measures = gpd.read_file(out / "results.gpkg", layer="measures")
+    response = gpd.read_file(out / "results.gpkg", layer="response")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for text in ("资源配置与可及性", "院前急救反应", "未计算的指标及所需数据",
+                 "文件所述全县数字（非本研究计算）", "beds_per_1000_2025", "5.22 per 1,000",
+                 "国卫医发〔2020〕19号", "3分钟出车率达到95%", "到达医院时间（反应+现场+送医）"):
+        assert text in page, text
+    for ratio in measures["ratio"]:
+        assert f"{ratio:,.4g}" in page
+    for median in response["median_minutes"]:
+        assert f"{median:.1f}" in page
+    wb = load_workbook(out / "coverage.xlsx")
+    ws = wb["急救反应"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(rows) == len(response) == 2 * 10  # response and care, 9 townships + county
+    for r, (_, want) in zip(rows, response.iterrows(), strict=True):
+        assert (r[0], r[1], r[2]) == (want["response"], want["kind"], want["township"])
+        assert r[4] == pytest.approx(want["median_minutes"])
+        assert r[7] == (None if pd.isna(want["share_within"]) else
+                        pytest.approx(want["share_within"]))
+    failing = [r[2] for r in rows if r[8] == "未达标"]
+    assert "拉沟乡" in failing and "鹿寨镇" not in failing
+    sheet = wb["primary_care_f…lities_per_10000"]
+    assert "facility" in str(sheet["A2"].value) or "机构" in str(sheet["A2"].value)
+    got = [r[3] for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert got == pytest.approx(list(measures["ratio"]))
+    notes = "\n".join(str(c) for row in wb["指标说明"].iter_rows(values_only=True)
+                      for c in row if c)
+    assert "beds_per_1000_2025" in notes and "卫生健康统计年报" in notes
