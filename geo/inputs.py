@@ -14,7 +14,8 @@ from geo._frames import NAME_COLUMNS, find_optional
 from geo.errors import ColumnError, MeasureError, StudyError
 from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measure_specs
 from geo.network.sources import RoadOptions
-from geo.schema import Study, closest
+from geo.options import closest
+from geo.schema import Study
 from geo.standards import StandardSet, load_standards
 
 __all__ = [

@@ -31,10 +31,11 @@ from geo.coverage import county_summary, coverage_table, covered_areas
 from geo.errors import StudyError
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
+from geo.options import closest
 from geo.prepare import Preparation, is_grid, snap_with
 from geo.resources import Resources
 from geo.routing.travel import Snap, nearest_facility
-from geo.schema import Study, closest, load_study
+from geo.schema import Study, load_study
 from geo.standards import Standard, StandardSet
 from geo.tiers import nearest_peer
 

@@ -1,7 +1,7 @@
 """The batch file (TOML): a study template, the areas to run it for, and how.
 
 A batch file has one section, ``[batch]`` (:class:`BatchSection`), checked like a study
-file (:func:`geo.schema.parse_section`: unknown keys stop with the closest valid key,
+file (:func:`geo.options.parse_section`: unknown keys stop with the closest valid key,
 values out of range with the allowed ones). Its ``template`` is an ordinary study file for
 the whole region: its ``[area] boundary`` is the areas layer (read as one area, it joins
 them), its facility list, township seats or polygons, road source and population cover
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from geo import settings
 from geo.errors import BatchError, InputFileError, StudyError
-from geo.schema import Study, closest, load_study, opt, parse_section, section_text
+from geo.options import closest, opt, parse_section, section_text
+from geo.schema import Study, load_study
 
 __all__ = ["Batch", "BatchSection", "batch_options_text", "load_batch"]
 
