@@ -57,7 +57,7 @@ def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) ->
     col = find_optional(fac.columns, f.name_col, NAME_COLUMNS)
     if f.name_col is not None and col is None:
         raise ColumnError(f"{f.path.name} has no column {f.name_col!r} of facility names; its "
-                          f"columns are {[str(c) for c in fac.columns]}: fix [facilities] "
+                          f"columns are {fac.attrs.get('columns')}: fix [facilities] "
                           "name_col, or remove it to use the ids as names")
     if col is None:
         fac["name"] = fac["id"]

@@ -131,7 +131,8 @@ def read_facilities(
     geopandas.GeoDataFrame
         Points in EPSG:4326, index 0..n-1, all columns (text as strings; table coordinate
         columns as floats in the input system); ``attrs`` holds ``source``, ``input_crs``,
-        ``encoding``, ``notes``, ``dropped_outside`` and ``kept_outside`` (ids).
+        ``encoding``, ``notes``, ``dropped_outside`` and ``kept_outside`` (ids), and
+        ``columns`` (the file's own columns).
 
     Raises
     ------
@@ -145,6 +146,7 @@ def read_facilities(
     src = existing(path, "facility")
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
+    columns = [str(c) for c in frame.columns if c != ROW]  # the file's, for messages
     frame, id_note = _take_ids(frame, id_col, src)
     type_note = ""
     if type_col is not None or type_map is not None:
@@ -157,7 +159,8 @@ def read_facilities(
                                             read.system)
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
     notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", "")]
-    return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept)
+    return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept,
+                  columns=columns)
 
 
 def read_points(

@@ -15,8 +15,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "fac_name_column_missing": "the message lists columns the file does not have (geometry, "
-                               "type_input)",
     "pop_township_twice": "a census row given twice is reported as a wrong total row",
     "pop_negative_count": "a negative count is reported as a wrong total row",
     "pop_text_count": "a count in words is reported as an unknown township '合计'",
