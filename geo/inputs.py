@@ -8,6 +8,7 @@ the township seats or polygons, the demand grid and the demand points with popul
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 
 from geo import io, population
 from geo._frames import NAME_COLUMNS, find_optional
@@ -18,6 +19,7 @@ from geo.standards import StandardSet, load_standards
 
 __all__ = [
     "join_population_table",
+    "population_table",
     "read_area",
     "read_demand",
     "read_facilities",
@@ -126,12 +128,38 @@ def road_options(study: Study) -> RoadOptions:
     )
 
 
+def _population_columns(study: Study, table: pd.DataFrame) -> str:
+    """The table's key column (names, or codes with ``code_col``), after checking that it
+    and the count column exist."""
+    p = study.population
+    assert p.path is not None
+    key, option = (p.code_col, "code_col") if p.code_col else (p.table_key, "table_key")
+    for col, opt, what in ((key, option, "township names or codes"),
+                           (p.count_col, "count_col", "people")):
+        if col not in table.columns:
+            raise ColumnError(f"the population table {p.path.name} has no column {col!r} of "
+                              f"{what}; its columns are {[str(c) for c in table.columns]}: "
+                              f"set [population] {opt} naming it")
+    return key
+
+
+def population_table(study: Study) -> pd.DataFrame:
+    """``[population] method = "table"``: the table checked row by row, its total rows
+    checked and left out (:func:`geo.population.zone_table`)."""
+    p = study.population
+    assert p.path is not None
+    table = io.read_table(p.path, encoding=p.encoding)
+    key = _population_columns(study, table)
+    return population.zone_table(table, table_key=key, count_col=p.count_col)[0]
+
+
 def join_population_table(study: Study, demand: gpd.GeoDataFrame,
                           polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``[population] method = "table"``: township counts spread over their demand points."""
     p = study.population
     assert p.path is not None
     table = io.read_table(p.path, encoding=p.encoding)
+    _population_columns(study, table)
     if p.code_col is not None and "code" not in polys.columns:
         raise StudyError(
             f"[population] code_col = {p.code_col!r} joins by 12-digit township codes, but the "

@@ -30,12 +30,13 @@ from pyproj import CRS, Transformer
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
-from geo.census import split_totals, township_code
+from geo.census import split_totals, total_rows, township_code
 from geo.crs import utm_crs_for
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, GeoError, InputFileError
 from geo.townships import polygon_of_points
 
-__all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly"]
+__all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly",
+           "zone_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +355,27 @@ def _zone_counts(
     return zone_keys, np.array([by_key[k] for k in zone_keys], dtype=np.float64)
 
 
+def zone_table(table: pd.DataFrame, *, table_key: str,
+               count_col: str) -> tuple[pd.DataFrame, list[str]]:
+    """A zone table (e.g. a township census) checked row by row, without its total rows.
+
+    The rows other than total rows are checked first (keys present and each once, counts
+    numbers >= 0), so a wrong row is named as itself rather than as a total that does
+    not add up; then the total rows are checked against them and left out
+    (:func:`geo.census.split_totals`, whose notes are returned).
+
+    Raises
+    ------
+    ColumnError, DuplicateIdError, CensusError
+        As :func:`from_zone_table`.
+    """
+    _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
+    rows = table.loc[~total_rows(table, count_col)]
+    keys = _keys(rows[table_key], "the table", table_key)
+    _counts(rows[count_col], keys, f"the table column {count_col!r}")
+    return split_totals(table, count_col)
+
+
 def from_zone_table(
     points: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
@@ -408,7 +430,7 @@ def from_zone_table(
     area = _cell_areas(points, "from_zone_table points")
     if points.crs is None:
         raise CoordinateError("the points have no CRS: make them with grid_cells(...)")
-    table, total_notes = split_totals(table, count_col)
+    table, total_notes = zone_table(table, table_key=table_key, count_col=count_col)
     zone_keys, zone_count = _zone_counts(zones, table, zone_key, table_key, count_col)
     if zone_of is None:
         zone_of, _ = polygon_of_points(points, zones, nearest=False)

@@ -314,18 +314,16 @@ def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
                 found: list[Check]) -> gpd.GeoDataFrame:
     """The population table joined to the townships, after its names are checked."""
     p = study.population
+    assert p.path is not None
+    table = inputs.population_table(study)  # rows and total rows checked first
     if p.code_col is None:
-        assert p.path is not None
-        table, _ = census.split_totals(io.read_table(p.path, encoding=p.encoding), p.count_col)
-        if p.table_key in table.columns:
-            check = checks.township_names(
-                ("the township polygons" if study.townships.boundaries is not None
-                 else "the township seats", list(polys["township"])),
-                {f"the population table {p.path.name}": (list(table[p.table_key].dropna()),
-                                                         "stop")})
-            found.append(check)
-            if check.status == "stop":
-                raise CheckError(f"{check.title}: {check.text}")
+        check = checks.township_names(
+            ("the township polygons" if study.townships.boundaries is not None
+             else "the township seats", list(polys["township"])),
+            {f"the population table {p.path.name}": (list(table[p.table_key]), "stop")})
+        found.append(check)
+        if check.status == "stop":
+            raise CheckError(f"{check.title}: {check.text}")
     return inputs.join_population_table(study, demand, polys)
 
 

@@ -15,14 +15,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "pop_township_twice": "a census row given twice is reported as a wrong total row",
-    "pop_negative_count": "a negative count is reported as a wrong total row",
-    "pop_text_count": "a count in words is reported as an unknown township '合计'",
-    "pop_empty_count": "an empty count is reported as an unknown township '合计'",
-    "pop_count_column_missing": "a missing count column is reported as an unknown "
-                                "township '合计'",
-    "pop_key_column_missing": "the message advises Python arguments (table_key=), not the "
-                              "study option",
 }
 
 CASES: list[Case] = [
