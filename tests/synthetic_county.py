@@ -127,8 +127,9 @@ def road_layer(east_m: float = 3 * W) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"highway": [hw for _, hw in lines]}, geometry=geoms, crs=4326)
 
 
-def write_osm(path: Path, east_m: float = 3 * W) -> None:
-    """:func:`road_lines` as an OSM extract written with pyosmium."""
+def write_osm(path: Path, east_m: float = 3 * W, oneway: str | None = None) -> None:
+    """:func:`road_lines` as an OSM extract written with pyosmium; ``oneway``: that tag
+    on every third way."""
     import osmium
 
     ids: dict[tuple[float, float], int] = {}
@@ -142,5 +143,6 @@ def write_osm(path: Path, east_m: float = 3 * W) -> None:
 
     with osmium.SimpleWriter(str(path)) as w:
         refs = [([node(w, x, y) for x, y in pts], hw) for pts, hw in road_lines(east_m)]
-        for k, (nodes, hw) in enumerate(refs, start=1):
-            w.add_way(osmium.osm.mutable.Way(id=k, nodes=nodes, tags={"highway": hw}))
+        for k, (nodes, hw) in enumerate(refs):
+            tags = {"highway": hw} | ({"oneway": oneway} if oneway and k % 3 == 0 else {})
+            w.add_way(osmium.osm.mutable.Way(id=k + 1, nodes=nodes, tags=tags))
