@@ -20,7 +20,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "roads_osm_truncated": "the message names no fix",
 }
 
 CASES: list[Case] = [
