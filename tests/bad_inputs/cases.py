@@ -12,6 +12,7 @@ from tests.bad_inputs import (
     cases_facilities,
     cases_population,
     cases_roads,
+    cases_study,
     cases_townships,
 )
 from tests.bad_inputs.harness import CATEGORIES, Case
@@ -20,6 +21,13 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
+    "study_unknown_standard": "the message names neither [standards] use nor the closest "
+                              "standard",
+    "study_override_minutes_negative": "the override is refused as if the standards file "
+                                       "were wrong, without naming [standards] overrides",
+    "study_override_target_above_one": "the override is refused as if the standards file "
+                                       "were wrong, without naming [standards] overrides",
+    "study_standards_file_missing": "the message does not name [standards] file",
 }
 
 CASES: list[Case] = [
@@ -28,6 +36,7 @@ CASES: list[Case] = [
         *cases_townships.CASES,
         *cases_population.CASES,
         *cases_roads.CASES,
+        *cases_study.CASES,
     ]
 ]
 
