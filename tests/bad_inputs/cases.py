@@ -23,10 +23,6 @@ __all__ = ["CASES", "readme_text"]
 FOUND: dict[str, str] = {
     "study_unknown_standard": "the message names neither [standards] use nor the closest "
                               "standard",
-    "study_override_minutes_negative": "the override is refused as if the standards file "
-                                       "were wrong, without naming [standards] overrides",
-    "study_override_target_above_one": "the override is refused as if the standards file "
-                                       "were wrong, without naming [standards] overrides",
     "study_standards_file_missing": "the message does not name [standards] file",
 }
 
