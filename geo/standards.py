@@ -7,6 +7,7 @@ The facility types a standard may name are the codes of ``analysis/facility_type
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -58,9 +59,11 @@ class StandardSet:
         out = []
         for n in names:
             if n not in self.standards:
+                near = difflib.get_close_matches(n, list(self.standards), n=1, cutoff=0.5)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise StandardError(
-                    f"unknown standard {n!r}: the standards file defines "
-                    f"{sorted(self.standards)}"
+                    f"unknown standard {n!r}{hint}: the standards file defines "
+                    f"{sorted(self.standards)}: name one of them in [standards] use"
                 )
             out.append(self.standards[n])
         return out
@@ -96,8 +99,8 @@ def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> St
     minutes, target = float(raw["minutes"]), float(raw["target_share"])
     if not minutes > 0 or not 0 < target <= 1:
         raise StandardError(
-            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1], "
-            f"got {minutes} and {target}"
+            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1] (a share: "
+            f"0.95 for 95 %), got {minutes:g} and {target:g}: correct the standards file"
         )
     return Standard(
         name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
@@ -132,7 +135,8 @@ def load_standards(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"standards file {p} not found: check the path in the study file")
+        raise InputFileError(f"standards file {p} not found: check [standards] file in the "
+                             "study file")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:

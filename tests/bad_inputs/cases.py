@@ -21,9 +21,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "study_unknown_standard": "the message names neither [standards] use nor the closest "
-                              "standard",
-    "study_standards_file_missing": "the message does not name [standards] file",
 }
 
 CASES: list[Case] = [
