@@ -12,6 +12,7 @@ from tests.bad_inputs import (
     cases_facilities,
     cases_population,
     cases_roads,
+    cases_scenarios,
     cases_study,
     cases_townships,
 )
@@ -21,6 +22,13 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
+    "scen_add_lon_text": "lon written as text ends in a ValueError traceback",
+    "scen_add_lon_nan": "lon = nan ends in an IndexError traceback deep in routing",
+    "scen_road_text_coords": "a road vertex written as text ends in a traceback",
+    "scen_add_far_outside": "a facility added at lon 0, lat 0 is accepted: exit 0",
+    "scen_move_far_outside": "a facility moved 500 km away is accepted: exit 0, coverage "
+                             "silently lower",
+    "scen_add_outside_kept": "a facility placed outside the area is not noted",
 }
 
 CASES: list[Case] = [
@@ -30,6 +38,7 @@ CASES: list[Case] = [
         *cases_population.CASES,
         *cases_roads.CASES,
         *cases_study.CASES,
+        *cases_scenarios.CASES,
     ]
 ]
 
