@@ -109,6 +109,34 @@ def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
     if kind == "add_road" and (not isinstance(a["coords"], list) or len(a["coords"]) < 2):
         raise ScenarioError(f"{where}: action {i + 1} (add_road) needs coords with at least "
                             "two [lon, lat] pairs")
+    _check_numbers(i, a, where)
+
+
+#: numbers an action may hold, with their ranges
+_NUMBERS = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "offset_m": (0.0, 1e7),
+            "bearing": (-360.0, 360.0)}
+
+
+def _is_number(v: object, lo: float, hi: float) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            and lo <= v <= hi)
+
+
+def _check_numbers(i: int, a: Mapping[str, Any], where: Path) -> None:
+    """Positions are finite numbers in range (text or nan would fail deep in routing)."""
+    label = str(a.get("id", a.get("name", "")))
+    what = f"{where}: action {i + 1} ({a['action']}{' ' + label if label else ''})"
+    for key, (lo, hi) in _NUMBERS.items():
+        if key in a and not _is_number(a[key], lo, hi):
+            raise ScenarioError(f"{what} has {key} = {a[key]!r}: give a number from {lo:g} to "
+                                f"{hi:g} (decimal degrees for lon/lat, e.g. lon = 109.75)")
+    if a["action"] == "add_road":
+        bad = [c for c in a["coords"] if not (isinstance(c, list) and len(c) == 2 and
+                                              _is_number(c[0], -180, 180) and
+                                              _is_number(c[1], -90, 90))]
+        if bad:
+            raise ScenarioError(f"{what} has coords {bad[:3]!r}: give [lon, lat] pairs of "
+                                "numbers in decimal degrees, e.g. [[109.75, 24.49], ...]")
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -22,9 +22,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "scen_add_lon_text": "lon written as text ends in a ValueError traceback",
-    "scen_add_lon_nan": "lon = nan ends in an IndexError traceback deep in routing",
-    "scen_road_text_coords": "a road vertex written as text ends in a traceback",
     "scen_add_far_outside": "a facility added at lon 0, lat 0 is accepted: exit 0",
     "scen_move_far_outside": "a facility moved 500 km away is accepted: exit 0, coverage "
                              "silently lower",
