@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo import gauss_kruger
+from geo import gauss_kruger, settings
 from geo._coordinates import coordinate_columns, make_points
 from geo._files import (
     EXCEL,
@@ -81,7 +81,7 @@ def read_facilities(
     type_map: Mapping[str, str] | None = None,
     study_area: StudyArea | None = None,
     outside: Outside = "error",
-    outside_tolerance_m: float = 1000.0,
+    outside_tolerance_m: float = settings.OUTSIDE_TOLERANCE_M,
 ) -> gpd.GeoDataFrame:
     """Read a facility list (CSV, Excel or point layer) into WGS84 points.
 
@@ -123,7 +123,7 @@ def read_facilities(
     outside : {"error", "keep", "drop"}, default "error"
         Facilities outside it raise, are kept with a warning, or are dropped (each id
         logged at WARNING level).
-    outside_tolerance_m : float, default 1000.0
+    outside_tolerance_m : float, default :data:`geo.settings.OUTSIDE_TOLERANCE_M` (1 km)
         Distance outside the boundary that still counts as inside.
 
     Returns

@@ -40,6 +40,7 @@ import shapely
 from pyproj import Geod
 
 from geo import crs as gcrs
+from geo import settings
 from geo.errors import InputFileError, ScenarioError
 from geo.standards import StandardSet
 
@@ -276,6 +277,26 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
     return fac, [_change(a, fid, f"moved {moved:,.0f} m", before, (float(lon), float(lat)))]
 
 
+def _check_inside(change: Mapping[str, Any], area: gpd.GeoDataFrame, outside: str,
+                  where: Path) -> list[str]:
+    """Stop (or, with ``outside = "keep"``, note) a facility placed outside the area."""
+    lon, lat = float(change["lon_after"]), float(change["lat_after"])
+    shape = area.to_crs(4326).union_all()
+    metric = gcrs.utm_crs_for(shape.centroid.x, shape.centroid.y)
+    pts = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(metric)
+    km = float(pts.distance(gpd.GeoSeries([shape], crs=4326).to_crs(metric).iloc[0]).iloc[0])
+    km /= 1000.0
+    if km * 1000.0 <= settings.OUTSIDE_TOLERANCE_M:
+        return []
+    what = (f"{change['action']} {change['id']!r} puts it at lon {lon:.6f}, lat {lat:.6f}, "
+            f"{km:,.1f} km outside the study area")
+    if outside == "keep":
+        return [f"{what} (kept: [facilities] outside = \"keep\")"]
+    raise ScenarioError(f"{where}: {what}: check its lon/lat (and crs: gcj02 for AMap, bd09 "
+                        "for Baidu positions) or offset_m/bearing, or set [facilities] outside "
+                        "= \"keep\" in the study file to allow facilities outside the area")
+
+
 def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
     if not roads:
         return None
@@ -296,16 +317,26 @@ def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
 
 
-def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame,
-                   known: StandardSet) -> Applied:
-    """Apply the actions in order to a copy of ``facilities`` (see module docs)."""
+def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: StandardSet,
+                   area: gpd.GeoDataFrame | None = None, outside: str = "error") -> Applied:
+    """Apply the actions in order to a copy of ``facilities`` (see module docs).
+
+    With the study ``area``, a facility that an ``add`` or ``move`` puts more than
+    :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside it stops with :class:`ScenarioError` (a wrong
+    lon/lat or crs would otherwise change the answer silently), unless ``outside`` (the
+    study's ``[facilities] outside``) is ``"keep"``: then the notes say so.
+    """
     fac = facilities.copy()
     roads: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
+    kept: list[str] = []
     for a in scenario.actions:
         fac, rows = _apply_one(fac, a, known, roads)
         changes += rows
+        if area is not None and a["action"] in ("add", "move"):
+            kept += _check_inside(rows[0], area, outside, scenario.path)
     notes = [f"scenario {scenario.name}: {scenario.title}"]
+    notes += kept
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",
             "lat_after", "note"]

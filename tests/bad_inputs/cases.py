@@ -22,10 +22,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "scen_add_far_outside": "a facility added at lon 0, lat 0 is accepted: exit 0",
-    "scen_move_far_outside": "a facility moved 500 km away is accepted: exit 0, coverage "
-                             "silently lower",
-    "scen_add_outside_kept": "a facility placed outside the area is not noted",
 }
 
 CASES: list[Case] = [
