@@ -166,7 +166,11 @@ def site(
     if model not in MODELS:
         raise SitingError(f"model must be one of {MODELS}, got {model!r}")
     std = result.standard(standard)
-    mins = float(minutes or std.minutes)
+    mins = _minutes(minutes, std)
+    if target_share is not None and not 0 < target_share <= 1:
+        raise SitingError(f"target_share must be above 0 and at most 1 (0.95 for 95 %), got "
+                          f"{target_share:g}")
+    target = std.target_share if target_share is None else target_share
     sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
                             keep=[capacity_col] if capacity_col else [])
     cutoff = 2 * mins if model == "pmedian" else mins
@@ -186,14 +190,14 @@ def site(
     if model == "mclp":
         res = mclp(problem, p, method=method, time_limit_s=time_limit_s)
     elif model == "lscp":
-        res = lscp(problem, target_share or std.target_share, time_limit_s=time_limit_s)
+        res = lscp(problem, target, time_limit_s=time_limit_s)
     else:
         res = pmedian(problem, p, penalty_s=60.0 * cutoff, method=method,
                       time_limit_s=time_limit_s)
     notes += res.notes
     notes += _applicable_note(result, std)
     if model in ("mclp", "lscp") and not capacity_col:
-        floor = (target_share or std.target_share) * problem.total if model == "lscp" else None
+        floor = target * problem.total if model == "lscp" else None
         notes += _tie_note(result, problem, res, floor)
     return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
                      notes)
@@ -229,6 +233,15 @@ def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
             "per site: " + ", ".join(str(int(n)) for n in swaps) + ")"]
 
 
+def _minutes(minutes: float | None, std: Standard) -> float:
+    """The threshold: ``minutes`` (above 0), else the standard's."""
+    if minutes is None:
+        return float(std.minutes)
+    if not minutes > 0:  # 0 must not fall back to the standard's threshold
+        raise SitingError(f"minutes must be above 0, got {minutes:g}")
+    return float(minutes)
+
+
 def _role_standard(result: ComputedStudy, role: str, standard: str | None) -> Standard:
     if standard:
         return result.standard(standard)
@@ -253,7 +266,7 @@ def designate(
     of a role facility; the summary reports both that threshold and the standard's.
     """
     std = _role_standard(result, role, standard)
-    mins = float(minutes or std.minutes)
+    mins = _minutes(minutes, std)
     fac = result.facilities
     pool = fac[fac["type"].isin(list(from_types)) & ~fac["type"].isin(std.facility_types)]
     if pool.empty:

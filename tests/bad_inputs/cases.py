@@ -23,16 +23,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "cli_site_minutes_zero": "--minutes 0 fell back to the standard's 30 minutes: exit 0, "
-                             "a silent wrong answer",
-    "cli_site_time_limit_negative": "--time-limit -5 is accepted: exit 0",
-    "cli_isochrones_minutes_zero": "the message does not name --minutes",
-    "cli_isochrones_minutes_negative": "the message does not name --minutes",
-    "cli_designate_k_zero": "the message speaks of 'new sites', not --k",
-    "cli_designate_k_negative": "the message speaks of 'new sites', not --k",
-    "cli_site_add_negative": "the message does not name --add",
-    "cli_site_target_above_one": "the message names target_share, not --target",
-    "cli_site_spacing_zero": "the message names spacing_m, not --spacing",
     "cli_site_capacity_without_file": "--capacity-col with grid candidates ends in a KeyError "
                                       "traceback",
     "cli_designate_unknown_type": "the message names no flag and lists every facility's type",
