@@ -180,6 +180,10 @@ def site(
     if capacity_col:
         if model != "mclp":
             raise SitingError("capacities apply to the mclp model only")
+        if capacity_col not in sites.columns:
+            raise SitingError(f"--capacity-col {capacity_col!r}: capacities come from a column "
+                              f"of a candidate file (--candidates PATH), not from {candidates!r} "
+                              "candidates")
         cap = pd.to_numeric(sites[capacity_col], errors="coerce").to_numpy(float)
         if not np.isfinite(cap).all() or (cap < 0).any():
             raise SitingError(f"column {capacity_col!r} must hold a non-negative number for "
