@@ -138,6 +138,9 @@ def make_candidates(
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
+        if not Path(source).is_file():
+            raise SitingError(f"--candidates {source}: no such file: give one of "
+                              f"{list(cands.SOURCES)} or the path of a point file")
         c = cands.file_candidates(source, keep=keep)
     else:
         raise SitingError(f"unknown candidate source {source!r}: use one of "
@@ -274,8 +277,9 @@ def designate(
     fac = result.facilities
     pool = fac[fac["type"].isin(list(from_types)) & ~fac["type"].isin(std.facility_types)]
     if pool.empty:
-        raise SitingError(f"no facility of types {list(from_types)} that is not already a "
-                          f"{std.name} facility: the study has types {sorted(fac['type'])}")
+        raise SitingError(f"--from-type {' '.join(from_types)}: no facility of these types "
+                          f"that is not already a {std.name} facility; the study's types are "
+                          f"{', '.join(sorted(set(fac['type'])))}")
     sites = cands.facility_candidates(pool)
     cutoff = max(mins, std.minutes)
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)

@@ -23,9 +23,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "cli_designate_unknown_type": "the message names no flag and lists every facility's type",
-    "cli_site_candidates_missing": "the message speaks of a facility file and the study "
-                                   "file's relative paths",
 }
 
 CASES: list[Case] = [
