@@ -4,6 +4,8 @@ a working copy of both per case."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +33,11 @@ def earlier_run(county_template: Path) -> Path:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, county_template: Path, earlier_run: Path) -> Workspace:
+def ws(tmp_path: Path, county_template: Path, earlier_run: Path) -> Iterator[Workspace]:
     county, out = tmp_path / "county", tmp_path / "out"
     shutil.copytree(county_template, county)
     shutil.copytree(earlier_run, out)
-    return Workspace(tmp_path, county, out, earlier_run, study_options())
+    space = Workspace(tmp_path, county, out, earlier_run, study_options())
+    yield space
+    for cmd in reversed(space.undo):
+        subprocess.run(cmd, check=True, capture_output=True)

@@ -70,6 +70,8 @@ class Workspace:
     options: dict[str, dict[str, Any]]
     raw_study: str | None = None  #: study text to write as is, instead of ``options``
     notes: dict[str, Any] = field(default_factory=dict)  #: what an edit hands to ``then``
+    #: commands run when the case ends (chattr -i, umount, ...), last first
+    undo: list[list[str]] = field(default_factory=list)
 
     @property
     def study(self) -> Path:
@@ -199,7 +201,8 @@ def run_in_process(argv: list[str]) -> Result:
 def geo_process(argv: list[str], **kw: Any) -> subprocess.Popen[str]:
     """``geo`` as its own process (signals, locks), unbuffered, from the repository."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "geo.cli.main", *argv], cwd=ROOT, env=env,
+    code = "import sys; from geo.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, *argv], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
