@@ -24,10 +24,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "out_map_readonly_folder": "geo map into a read-only folder ends in a PermissionError "
-                               "traceback",
-    "out_cache_readonly_folder": "geo network build into a read-only folder ends in a "
-                                 "PermissionError traceback",
     "sig_term_while_writing": "SIGTERM kills the run where it is (exit -15): the staging "
                               "folder is left for the next run",
 }
