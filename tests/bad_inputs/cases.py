@@ -24,8 +24,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "sig_term_while_writing": "SIGTERM kills the run where it is (exit -15): the staging "
-                              "folder is left for the next run",
 }
 
 CASES: list[Case] = [
