@@ -125,6 +125,55 @@ def _then_outside_drop(ws: Workspace, r: Result) -> None:
     assert sorted(fac["id"]) == ["F01", "F02", "F03", "F04", "F06", "F07", "F08"]
 
 
+def _file(name: str, data: bytes):  # type: ignore[no-untyped-def]
+    def edit(ws: Workspace) -> None:
+        ws.path(name).write_bytes(data)
+        ws.set("facilities", "path", name)
+    return edit
+
+
+def _utf16(ws: Workspace) -> None:
+    """Excel's 'Unicode text' export: UTF-16, tab-separated."""
+    text = ws.path("facilities.csv").read_text(encoding="utf-8").replace(",", "\t")
+    _file("机构.txt", text.encode("utf-16"))(ws)
+
+
+def _duplicate_lon(ws: Workspace) -> None:
+    text = ws.path("facilities.csv").read_text(encoding="utf-8")
+    _file("机构.csv", text.replace("lon,lat", "lon,lon", 1).encode())(ws)
+
+
+FORMULAS = {"F04": "=HYPERLINK(\"http://x\",\"南岭\")", "F05": "+86-772-1234",
+            "F06": "-西河乡卫生院", "F07": "@SUM(A1)"}
+
+
+def _formula_names(ws: Workspace) -> None:
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        for fid, name in FORMULAS.items():
+            df.loc[df["id"] == fid, "name"] = name
+        return df
+    ws.facilities(change)
+    ws.set("standards", "use", ["emergency_1h", "primary_care_30min"])
+
+
+def _then_formula_names(ws: Workspace, r: Result) -> None:
+    """Every township health centre is chosen (4 of 4): their names are in designation.csv
+    and designation.xlsx as text, never a formula."""
+    import openpyxl
+
+    table = pd.read_csv(ws.out / "designation.csv", encoding="utf-8-sig", dtype=str)
+    assert sorted(table["name"]) == sorted(f"'{n}" for n in FORMULAS.values())
+    seen = set()
+    for sheet in openpyxl.load_workbook(ws.out / "designation.xlsx").worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if cell.value in FORMULAS.values():
+                    assert cell.data_type == "s"
+                    seen.add(cell.value)
+    assert seen == set(FORMULAS.values())
+
+
 CASES = [
     Case("fac_missing_file", CAT, "the facility file does not exist", RUN,
          lambda ws: ws.set("facilities", "path", "没有这个文件.csv"),
@@ -188,4 +237,22 @@ CASES = [
          lambda ws: ws.set("facilities", "name_col", "机构名称"),
          problem=("机构名称", "its columns are ['id', 'name', 'type', 'lon', 'lat']:"),
          fix=("[facilities] name_col",)),
+    Case("fac_fullwidth_digits", CAT, "a longitude in full-width digits (１０９．８６)", RUN,
+         _set("F03", lon="１０９．８６５２７"), problem=("F03", "１０９．８６５２７"),
+         fix=("give numbers",)),
+    Case("fac_degree_sign", CAT, "a longitude with a degree sign (109.86527°)", RUN,
+         _set("F03", lon="109.86527°"), problem=("F03", "109.86527°"), fix=("give numbers",)),
+    Case("fac_corrupt_workbook", CAT, "an .xlsx that is no workbook", RUN,
+         _file("机构.xlsx", b"not a workbook"), problem=("cannot read", "机构.xlsx"),
+         fix=("save it as UTF-8 CSV or .xlsx",)),
+    Case("fac_utf16_text", CAT, "Excel's 'Unicode text' export (UTF-16, tab-separated)",
+         RUN, _utf16, problem=("cannot read", "机构.txt"),
+         fix=("save it as UTF-8 CSV or .xlsx",)),
+    Case("fac_two_lon_columns", CAT, "two columns named lon and none named lat", RUN,
+         _duplicate_lon, problem=("latitude", "'lon.1'"), fix=("[facilities] lon_col",)),
+    Case("fac_formula_names", CAT, "facility names starting with =, +, -, @: text in "
+         "designation.csv and designation.xlsx, never a formula",
+         ("designate", "{study}", "--from-type", "township_health_center", "--role",
+          "ems_station", "--k", "4", "--minutes", "10", "--out", "{out}"), _formula_names,
+         code=0, then=_then_formula_names),
 ]

@@ -6,6 +6,7 @@ import re
 
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import shapely
 
 from tests.bad_inputs.harness import (
@@ -15,7 +16,7 @@ from tests.bad_inputs.harness import (
     csv_table,
     stated_everywhere,
 )
-from tests.synthetic_county import RESIDENTS, TOTAL
+from tests.synthetic_county import RESIDENTS, TOTAL, TOWNSHIPS, box, wgs84
 
 RUN = ("run", "{study}", "--out", "{out}")
 CAT = "townships"
@@ -158,6 +159,65 @@ def _then_missing_even(ws: Workspace, r: Result) -> None:
     assert abs(people - TOTAL * 90.27 / 541.8) < TOTAL * 10 / 541.8
 
 
+def _tiny_township(ws: Workspace) -> None:
+    """小镇, 300 m x 300 m cut out of 东山镇, with 500 people: smaller than a grid cell."""
+    def change(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        m = gdf[NAME] == "东山镇"
+        g = gdf.loc[m].geometry.iloc[0]
+        x, y = g.centroid.x + 220, g.centroid.y + 230  # clear of the grid's cell centres
+        small = shapely.box(x, y, x + 300, y + 300)
+        gdf.loc[m, "geometry"] = g.difference(small)
+        extra = gpd.GeoDataFrame({NAME: ["小镇"], "XZQDM": ["450299104000"]},
+                                 geometry=[small], crs=gdf.crs)
+        return gpd.GeoDataFrame(pd.concat([gdf, extra], ignore_index=True), crs=gdf.crs)
+    ws.townships(change)
+    ws.census(lambda t: t.replace(f"合计,{TOTAL}", f"小镇,500,600\n合计,{TOTAL + 500}"))
+
+
+def _twisted(ws: Workspace) -> None:
+    """北坡乡's ring crosses itself in a 100 m loop near a corner (invalid, repaired)."""
+    def change(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        m = gdf[NAME] == "北坡乡"
+        x0, y0, x1, y1 = gdf.loc[m].geometry.iloc[0].bounds
+        ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0 + 300), (x0 + 100, y0 + 100),
+                (x0 + 100, y0 + 300), (x0, y0 + 100)]
+        gdf.loc[m, "geometry"] = shapely.Polygon(ring)
+        return gdf
+    ws.townships(change)
+
+
+def _then_twisted(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "乡镇界线.shp: invalid polygons repaired", "北坡乡")
+    _census_exact(ws)
+
+
+def _two_layers(ws: Workspace) -> None:
+    gdf = gpd.read_file(ws.path("乡镇界线.shp"), encoding="gbk")
+    for layer in ("乡镇", "村"):
+        gdf.to_file(ws.path("界线.gpkg"), layer=layer)
+    ws.set("townships", "boundaries", "界线.gpkg")
+
+
+def _area_points(ws: Workspace) -> None:
+    gdf = gpd.read_file(ws.path("县界.geojson"))
+    gdf.set_geometry(gdf.representative_point()).to_file(ws.path("县界点.geojson"))
+    ws.set("area", "boundary", "县界点.geojson")
+
+
+def _seats(ws: Workspace) -> None:
+    """Townships from seats (no polygons): 西河乡's seat 50 km east of the county."""
+    rows = [(n, *_lonlat(box(c, r).centroid)) for n, _, c, r, _, _ in TOWNSHIPS]
+    seats = pd.DataFrame(rows, columns=["township", "lon", "lat"])
+    seats.loc[seats["township"] == "西河乡", "lon"] += 0.5
+    seats.to_csv(ws.path("驻地.csv"), index=False)
+    ws.options["townships"] = {"seats": "驻地.csv"}
+
+
+def _lonlat(p: shapely.Point) -> tuple[float, float]:
+    q = wgs84(p)
+    return round(q.x, 6), round(q.y, 6)
+
+
 CASES = [
     Case("twn_polygon_missing", CAT, "a township polygon missing, the census names it", RUN,
          lambda ws: ws.townships(_drop("南岭镇")),
@@ -203,4 +263,22 @@ CASES = [
          problem=("[townships] section needs",), fix=("'boundaries'", "'seats'")),
     Case("twn_codes_turned_to_floats", CAT, "12-digit codes Excel turned into 4.50299E+11",
          RUN, _excel_codes, problem=("4.50299E+11",), fix=("as text",)),
+    Case("twn_smaller_than_a_cell", CAT, "a 300 m township with people but no demand point",
+         RUN, _tiny_township, problem=("'小镇' (500)",),
+         fix=("[population] grid_spacing_m",)),
+    Case("twn_self_intersecting", CAT, "a township ring crossing itself in a 100 m loop: "
+         "repaired, and every output says so", RUN, _twisted, code=0, then=_then_twisted),
+    Case("twn_crs_contradicts_prj", CAT, "[townships] crs contradicting the .prj", RUN,
+         lambda ws: ws.set("townships", "crs", "EPSG:4546"),
+         problem=("EPSG:4546", "Gauss-Kruger zone 37"), fix=("drop the crs option",)),
+    Case("twn_two_layers", CAT, "a GeoPackage of two layers without [townships] layer", RUN,
+         _two_layers, problem=("'乡镇', '村'",), fix=("[townships] layer",)),
+    Case("twn_area_is_points", CAT, "the study-area boundary file holds a point", RUN,
+         _area_points, problem=("县界点.geojson", "Point"), fix=("point to the right file",)),
+    Case("twn_area_missing", CAT, "the study-area boundary file does not exist", RUN,
+         lambda ws: ws.set("area", "boundary", "县.geojson"), problem=("县.geojson",
+                                                                       "not found")),
+    Case("twn_seat_outside", CAT, "township seats (no polygons) with one seat 50 km "
+         "outside the area", RUN, _seats, problem=("西河乡", "outside the study area"),
+         fix=("[townships] seat_crs",)),
 ]
