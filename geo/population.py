@@ -355,6 +355,11 @@ def _zone_counts(
     return zone_keys, np.array([by_key[k] for k in zone_keys], dtype=np.float64)
 
 
+def _spacing(points: gpd.GeoDataFrame) -> str:
+    spacing = points.attrs.get("grid_spacing_m")
+    return "the present spacing" if spacing is None else f"{float(spacing):g} m"
+
+
 def zone_table(table: pd.DataFrame, *, table_key: str,
                count_col: str) -> tuple[pd.DataFrame, list[str]]:
     """A zone table (e.g. a township census) checked row by row, without its total rows.
@@ -444,8 +449,9 @@ def from_zone_table(
         raise GeoError(
             f"zone(s) with people but no demand point inside: "
             f"{', '.join(f'{zone_keys[i]!r} ({zone_count[i]:,.0f})' for i in empty)}. Use a "
-            f"finer grid (spacing_m below {points.attrs.get('grid_spacing_m', 'the current')}) "
-            "or check that these zones lie inside the study area"
+            f"finer grid ([population] grid_spacing_m below {_spacing(points)} in a study "
+            "file; spacing_m of grid_cells) or check that these zones lie inside the study "
+            "area"
         )
     population = np.zeros(len(area))
     zi = zone_of[inside]
