@@ -248,7 +248,8 @@ def read_boundaries(
         Text encoding of a Shapefile's .dbf (default: its .cpg, else detected).
     on_invalid : {"raise", "warn", "ignore"}, default "warn"
         Invalid polygons raise, or are repaired with :func:`shapely.make_valid` and logged
-        at WARNING ("warn") or DEBUG ("ignore") level.
+        at WARNING ("warn") or DEBUG ("ignore") level; a repair is said in
+        ``attrs["notes"]`` (the outputs state it).
 
     Returns
     -------
@@ -270,12 +271,15 @@ def read_boundaries(
     src = existing(path, "boundary")
     kinds = ("Polygon", "MultiPolygon")
     gdf, read = load_layer(src, layer, kinds, "boundaries", crs, encoding)
-    gdf = _repair(gdf, on_invalid, src)
+    names = None
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        gdf["name"] = gdf[col].astype(str)
-    return finish(gdf, src, read)
+        names = gdf[col].astype(str)
+    gdf, repaired = _repair(gdf, on_invalid, src, names)
+    if names is not None:
+        gdf["name"] = names
+    return finish(gdf, src, read.with_notes([repaired]))
 
 
 def read_roads(
@@ -345,12 +349,16 @@ def read_table(
     return out
 
 
-def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path) -> gpd.GeoDataFrame:
+def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path,
+            names: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, str]:
+    """Invalid polygons repaired (or refused), and the note the outputs carry about it."""
     geoms = np.asarray(gdf.geometry.array)
     invalid = ~shapely.is_valid(geoms)
     if not invalid.any():
-        return gdf
+        return gdf, ""
     reasons = pd.Series(shapely.is_valid_reason(geoms), index=gdf.index)
+    if names is not None:
+        reasons = names.map(repr) + ": " + reasons
     listed = offenders(gdf, pd.Series(invalid, index=gdf.index), reasons)
     if on_invalid == "raise":
         raise CoordinateError(
@@ -361,7 +369,8 @@ def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path) -> gpd.GeoD
     gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
     level = logging.WARNING if on_invalid == "warn" else logging.DEBUG
     logger.log(level, "repaired invalid polygons in %s with shapely.make_valid: %s", src, listed)
-    return gdf
+    return gdf, (f"{src.name}: invalid polygons repaired with shapely.make_valid (their areas "
+                 f"may differ slightly from the file's): {listed}")
 
 
 # --- point tables and layers -------------------------------------------------------------
