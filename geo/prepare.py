@@ -27,7 +27,7 @@ import pandas as pd
 
 from geo import census, checks, inputs, io, townships
 from geo.checks import Check
-from geo.errors import CheckError, GeoError, StudyError
+from geo.errors import CheckError, CoordinateError, GeoError, StudyError
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
 from geo.routing.travel import Snap, nearest_facility, snap_points
@@ -296,6 +296,7 @@ def _townships(
     codes = _codes(seats, t.seat_code_col)
     if t.method == "voronoi":
         polys = _ordered(townships.voronoi_areas(seats, cells, metric), codes)
+        _seats_without_area(seats, polys, cells, metric)
         names, _ = townships.assign_to_polygons(points, polys, metric)
         return Townships(polys, names, townships.APPROX_NOTE[t.method], seats)
     net = nets["drive"]
@@ -303,11 +304,33 @@ def _townships(
                               access_speed_kmh=study.access_kmh("drive"),
                               direction="to_facility")
     cell_names = seats["township"].to_numpy(dtype=object)[idx]
-    polys = _ordered(townships.dissolve_cells(cells, cell_names), codes)
+    polys = townships.dissolve_cells(cells, cell_names)
+    _seats_without_area(seats, polys, cells, metric)
+    polys = _ordered(polys, codes)
     if is_grid(points, grid):
         return Townships(polys, cell_names, townships.APPROX_NOTE[t.method], seats)
     names, _ = townships.assign_to_polygons(points, polys, metric)
     return Townships(polys, names, townships.APPROX_NOTE[t.method], seats)
+
+
+def _seats_without_area(seats: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
+                        cells: gpd.GeoDataFrame, metric: object) -> None:
+    """Every seat must get part of the area: one that gets none is outside it or at the
+    wrong place, and its township would vanish from every table."""
+    got = {str(n) for n in polys["township"]}
+    lost = seats[[str(n) not in got for n in seats["township"]]]
+    if lost.empty:
+        return
+    area = cells.to_crs(metric).union_all()
+    km = lost.geometry.to_crs(metric).distance(area) / 1000.0
+    listed = ", ".join(f"{n!r} ({d:,.1f} km outside the study area)" if d > 0.001 else
+                       f"{n!r} (inside, but every place reaches another seat first)"
+                       for n, d in zip(lost["township"], km, strict=True))
+    raise CoordinateError(
+        f"township seats that get no part of the study area: {listed}; check their "
+        "coordinates in the seats file, the columns read ([townships] seat_lon_col / "
+        "seat_lat_col) and their system ([townships] seat_crs: gcj02 or bd09 for positions "
+        "from AMap or Baidu)")
 
 
 def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,

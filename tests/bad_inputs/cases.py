@@ -24,8 +24,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "twn_seat_outside": "a seat outside the area is reported as a name missing from the "
-                        "seats file",
 }
 
 CASES: list[Case] = [
