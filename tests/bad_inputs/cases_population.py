@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bad_inputs.harness import Case, Result, Workspace, csv_table
+from tests.bad_inputs.harness import Case, Result, Workspace, csv_table, stated_everywhere
 from tests.synthetic_county import RESIDENTS, TOTAL
 
 RUN = ("run", "{study}", "--out", "{out}")
@@ -59,6 +59,49 @@ def _padded_names(ws: Workspace) -> None:
                                  "\n新民乡\u3000,"))
 
 
+
+
+def _points_outside(ws: Workspace) -> None:
+    """A village of 5,000 people 2.5 km east of the county (outside it) among the points."""
+    ws.path("人口点.csv").write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5,"
+                                     "200\n110.13,24.45,5000\n", encoding="utf-8")
+    ws.options["population"] = {"method": "points", "path": "人口点.csv"}
+
+
+def _then_points_outside(ws: Workspace, r: Result) -> None:
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    assert sum(float(p) for p in table["population"]) == 300.0
+    stated_everywhere(ws.out, "1 points (5,000 people) more than 1 km outside the study "
+                      "area left out")
+
+
+def _raster(ws: Workspace) -> None:
+    """A population GeoTIFF (0.01° pixels over the county and around it) with a block of
+    3 x 10 pixels inside the county holding -9999 (nodata the file does not declare)."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    values = np.full((20, 35), 200.0, dtype="float32")
+    values[8:11, 5:15] = -9999.0  # lat 24.49-24.46, lon 109.83-109.93: inside
+    with rasterio.open(ws.path("人口.tif"), "w", driver="GTiff", height=20, width=35, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(109.78, 24.57, 0.01, 0.01)) as dst:
+        dst.write(values, 1)
+    ws.options["population"] = {"method": "raster", "path": "人口.tif"}
+
+
+def _then_raster(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "30 negative pixels counted as 0")
+
+
+def _points(ws: Workspace, value: int) -> None:
+    p = ws.path("人口点.csv")
+    p.write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5," f"{value}\n",
+                 encoding="utf-8")
+    ws.options["population"] = {"method": "points", "path": p.name}
+
+
 CASES = [
     Case("pop_total_disagrees", CAT, "method = \"table\" with a total that disagrees with "
          "the table's sum", RUN, lambda ws: ws.set("population", "total", 150_000),
@@ -111,11 +154,10 @@ CASES = [
          _even(method="raster", path="人口.tif"), problem=("人口.tif",)),
     Case("pop_points_negative", CAT, "population points with a negative count", RUN,
          lambda ws: _points(ws, -5), problem=("-5",), fix=("[population] count_col",)),
+    Case("pop_points_outside", CAT, "population points with a village 2.5 km outside the "
+         "county: left out, and the people counted in the outputs", RUN, _points_outside,
+         code=0, then=_then_points_outside),
+    Case("pop_raster_undeclared_nodata", CAT, "a population raster with -9999 where it has "
+         "no data, undeclared: counted as 0, and said", RUN, _raster, code=0,
+         then=_then_raster),
 ]
-
-
-def _points(ws: Workspace, value: int) -> None:
-    p = ws.path("人口点.csv")
-    p.write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5," f"{value}\n",
-                 encoding="utf-8")
-    ws.options["population"] = {"method": "points", "path": p.name}
