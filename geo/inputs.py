@@ -12,9 +12,11 @@ import pandas as pd
 
 from geo import io, population
 from geo._frames import NAME_COLUMNS, find_optional
-from geo.errors import ColumnError, StudyError
+from geo.crs import utm_crs_for
+from geo.errors import ColumnError, CoordinateError, StudyError
 from geo.network.sources import RoadOptions
 from geo.schema import Study
+from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.standards import StandardSet, load_standards
 
 __all__ = [
@@ -110,11 +112,35 @@ def read_demand(
         layer = io.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
                                lat_col=p.lat_col, x_col=p.x_col, y_col=p.y_col, crs=p.crs,
                                encoding=p.encoding)
-        return cells, points, population.from_points(layer, count_col="population")
+        return cells, points, _inside(population.from_points(layer, count_col="population"),
+                                      area)
     if p.method == "raster":
         assert p.path is not None
         return cells, points, population.from_raster(p.path, area, band=p.band)
     return cells, points, points.copy()
+
+
+def _inside(demand: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Population points within :data:`geo.settings.OUTSIDE_TOLERANCE_M` of the area; the
+    others are left out and the method says how many people (as a raster's pixels are)."""
+    shape = area.union_all()
+    metric = utm_crs_for(shape.centroid.x, shape.centroid.y)
+    region = gpd.GeoSeries([shape], crs=area.crs).to_crs(metric).iloc[0]
+    far = demand.geometry.to_crs(metric).distance(region).to_numpy() > OUTSIDE_TOLERANCE_M
+    if not far.any():
+        return demand
+    if far.all():
+        raise CoordinateError(
+            "every population point lies outside the study area: check [population] crs "
+            "and the coordinate columns ([population] lon_col / lat_col, x_col / y_col)")
+    out = demand.loc[~far].reset_index(drop=True)
+    out["demand_id"] = range(len(out))
+    people = float(demand["population"].to_numpy()[far].sum())
+    out.attrs = {**demand.attrs, "population_method": (
+        f"{demand.attrs.get('population_method', '')}; {int(far.sum()):,} points "
+        f"({people:,.0f} people) more than {OUTSIDE_TOLERANCE_M / 1000:g} km outside the "
+        "study area left out")}
+    return out
 
 
 def road_options(study: Study) -> RoadOptions:
