@@ -524,15 +524,16 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[Flo
     data = src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
     values = np.ma.filled(data.astype(np.float64), 0.0)
     values[~np.isfinite(values)] = 0.0
-    if (values < 0).any():
-        logger.warning("%s: %d negative pixels counted as 0", name, (values < 0).sum())
+    negative = int((values < 0).sum())
+    if negative:
+        logger.warning("%s: %d negative pixels counted as 0", name, negative)
         values[values < 0] = 0.0
     r, c = np.nonzero(values > 0)
     cx, cy = c + c0 + 0.5, r + r0 + 0.5
     t = src.transform
     x, y = t.a * cx + t.b * cy + t.c, t.d * cx + t.e * cy + t.f
     ux, uy = Transformer.from_crs(src.crs, crs, always_xy=True).transform(x, y)
-    return values[r, c], np.asarray(ux), np.asarray(uy), np.array(values.sum())
+    return values[r, c], np.asarray(ux), np.asarray(uy), np.array(values.sum()), np.array(negative)
 
 
 def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
@@ -559,7 +560,8 @@ def from_raster(
     Parameters
     ----------
     path : str or PathLike
-        GeoTIFF of people per pixel in any CRS; nodata and negative values count as 0.
+        GeoTIFF of people per pixel in any CRS; nodata and negative values count as 0
+        (negative ones said in the method).
     area : GeoDataFrame, GeoSeries or shapely geometry
         Study area, as for :func:`grid_cells`; a pixel counts when its centre is inside.
     band : int
@@ -590,7 +592,7 @@ def from_raster(
         raise InputFileError(f"population raster not found: {file}: check the path")
     try:
         with rasterio.open(file) as src:
-            values, x, y, read = _read_raster(src, geom, crs, band)
+            values, x, y, read, negative = _read_raster(src, geom, crs, band)
     except rasterio.errors.RasterioIOError as exc:
         raise InputFileError(f"cannot read population raster {file}: {exc}") from exc
     inside = shapely.contains_xy(geom, x, y)
@@ -609,7 +611,8 @@ def from_raster(
     method = (
         f"population from raster {file.name} (band {band}): {kept:,.0f} people inside the "
         f"study area, of {float(read):,.0f} read around it ({outside:,.0f} outside, left out); "
-        + how
+        + how + (f"; {int(negative):,} negative pixels counted as 0 (a nodata value the file "
+                 "does not declare?)" if negative else "")
     )
     demand.attrs.update(
         population_method=method, population_read=float(read), population_outside_area=outside

@@ -24,8 +24,6 @@ __all__ = ["CASES", "readme_text"]
 
 #: cases that found a bug the code does not fix yet: id -> what is wrong (xfail, strict)
 FOUND: dict[str, str] = {
-    "pop_raster_undeclared_nodata": "negative pixels counted as 0 are logged, not stated in "
-                                    "the outputs",
 }
 
 CASES: list[Case] = [
