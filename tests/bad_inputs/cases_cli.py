@@ -58,6 +58,12 @@ def _then_offline(ws: Workspace, r: Result) -> None:
     assert not (ws.root / "net.npz").exists()
 
 
+def _then_checklist(ws: Workspace, r: Result) -> None:
+    assert "✗ facilities: facility file not found" in r.out, r.out
+    assert "i townships: not checked" not in r.out  # independent of the facilities
+    assert "✓ townships: 6 townships" in r.out
+
+
 def _even(ws: Workspace) -> None:
     ws.options["population"] = {"method": "even", "total": TOTAL, "label": "示例县 2020"}
 
@@ -185,4 +191,12 @@ CASES = [
          "stated with their number", ("site", "{study}", "--standard", PRIMARY, "--minutes",
                                       "5", "--add", "1", "--out", "{out}"),
          _even, code=0, then=_then_ties),
+    Case("cli_check_lists_a_stop", CAT, "geo check with a missing facility file: exit 2, "
+         "the other checks still made", ("check", "{study}"),
+         lambda ws: ws.set("facilities", "path", "无.csv"),
+         problem=("✗ facilities", "无.csv", "1 check(s) stop the run"),
+         fix=("check the name",), writes=False, stream="stdout", then=_then_checklist),
+    Case("cli_serve_bad_port", CAT, "geo serve --port 70000", ("serve", "{study}", "--port",
+         "70000", "--no-open"), problem=("--port", "70000"), fix=("0 to 65535",),
+         writes=False),
 ]

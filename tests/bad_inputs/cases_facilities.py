@@ -255,4 +255,8 @@ CASES = [
          ("designate", "{study}", "--from-type", "township_health_center", "--role",
           "ems_station", "--k", "4", "--minutes", "10", "--out", "{out}"), _formula_names,
          code=0, then=_then_formula_names),
+    Case("fac_type_map_unknown_code", CAT, "type_map mapping a local name to a misspelt "
+         "code", RUN, lambda ws: (_set("F06", type="卫生服务点")(ws), ws.set(
+             "facilities", "type_map", {"卫生服务点": "village_clinc"}))[-1],
+         problem=("village_clinc",), fix=("village_clinic",)),
 ]

@@ -49,6 +49,16 @@ def _standards_file(old: str, new: str):  # type: ignore[no-untyped-def]
     return edit
 
 
+def _then_none_applicable(ws: Workspace, r: Result) -> None:
+    summary = csv_table(ws.out / "coverage_summary.csv")
+    assert list(summary["standard"]) == ["community_15min"]
+    assert summary["note"].str.startswith("not applicable: no facility of type "
+                                          "community_health_service_center").all()
+    assert summary["covered_share"].eq("").all()  # no number where none exists
+    assert "community_15min (15-minute community health service circle (walking)): not " \
+           "applicable" in run_summary(ws.out)
+
+
 def _then_all_meet(ws: Workspace, r: Result) -> None:
     """Every township meets both targets: no 'worst-served township' is named."""
     summary = csv_table(ws.out / "coverage_summary.csv")
@@ -139,4 +149,7 @@ CASES = [
     Case("study_all_meet_target", CAT, "every township meets the target: no "
          "'worst-served township' is named, \"no township below target\" is said", RUN,
          _use("emergency_1h", PRIMARY), code=0, then=_then_all_meet),
+    Case("study_none_applicable", CAT, "the only standard in use has no facility of its "
+         "types: the run completes and says not applicable, with no number", RUN,
+         _use("community_15min"), code=0, then=_then_none_applicable),
 ]

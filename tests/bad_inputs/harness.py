@@ -176,6 +176,8 @@ class Case:
     runner: Callable[[Workspace, list[str]], Result] | None = None
     quoted: tuple[str, ...] = ()
     xfail: str = ""
+    #: where the message is: stderr (``error: ...``) or stdout (``geo check``'s checklist)
+    stream: str = "stderr"
 
 
 def argv_of(case: Case, ws: Workspace) -> list[str]:
@@ -244,7 +246,7 @@ def check_case(case: Case, ws: Workspace, before: Mapping[str, str]) -> Result:
     assert "Traceback" not in result.err, said
     assert result.code == case.code, said
     if case.code != 0:
-        msg = message_of(result)
+        msg = message_of(result) if case.stream == "stderr" else result.out
         assert msg, f"no error message\n{said}"
         for w in (*case.problem, *case.fix):
             assert w in msg, f"the message lacks {w!r}\n{said}"
