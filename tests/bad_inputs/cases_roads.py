@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 
 import geopandas as gpd
 import numpy as np
@@ -17,10 +18,12 @@ from tests.bad_inputs.harness import (
     run_summary,
     stated_everywhere,
 )
+from tests.conftest import DATA, ROOT
 from tests.synthetic_county import RESIDENTS, TOTAL, TOWNSHIPS, W, road_layer, write_osm
 
 RUN = ("run", "{study}", "--out", "{out}")
 CAT = "roads"
+LUZHAI = ROOT / "analysis" / "luzhai.toml"
 
 
 def _layer(ws: Workspace) -> gpd.GeoDataFrame:
@@ -156,6 +159,35 @@ def _census_exact(ws: Workspace) -> None:
     assert got == {t: float(p) for t, p in RESIDENTS.items()}
 
 
+def _luzhai(roads: gpd.GeoDataFrame, ws: Workspace) -> None:
+    """The embedded Luzhai study (its data, where the issue measured these numbers) with
+    ``roads`` as its road layer."""
+    raw = tomllib.loads(LUZHAI.read_text(encoding="utf-8"))
+    for opts in raw.values():
+        for k, v in opts.items():
+            if isinstance(v, str) and (v.startswith("../") or v == "standards.toml"):
+                opts[k] = str((LUZHAI.parent / v).resolve())
+    ws.options = raw
+    ws.roads(roads, name="luzhai_roads.geojson")
+    raw["roads"]["path"] = str(ws.path("luzhai_roads.geojson"))
+
+
+def _luzhai_western_third(ws: Workspace) -> None:
+    """The backbone's lines west of a third of the county's width (bounding box)."""
+    x0, y0, x1, y1 = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson").total_bounds
+    back = gpd.read_file(DATA / "roads" / "luzhai_backbone.geojson")
+    cut = back.clip(shapely.box(x0 - 1, y0 - 1, x0 + (x1 - x0) / 3, y1 + 1))
+    _luzhai(cut[cut.geom_type.isin(["LineString", "MultiLineString"])], ws)
+
+
+def _luzhai_other_county(ws: Workspace) -> None:
+    """The Liuzhou backbone's roads of 柳城县, Luzhai's western neighbour."""
+    counties = gpd.read_file(DATA / "boundaries" / "liuzhou_counties.geojson")
+    roads = gpd.read_file(DATA / "roads" / "liuzhou_backbone.geojson")
+    cut = roads.clip(counties[counties["name"] == "柳城县"].union_all())
+    _luzhai(cut[cut.geom_type.isin(["LineString", "MultiLineString"])], ws)
+
+
 CASES = [
     Case("roads_file_missing", CAT, "the road file does not exist", RUN,
          lambda ws: ws.set("roads", "path", "道路.geojson"),
@@ -220,4 +252,15 @@ CASES = [
     Case("roads_speed_unknown_class", CAT, "speeds_kmh for a misspelt class (tertairy)", RUN,
          lambda ws: ws.set("roads", "speeds_kmh", {"tertairy": 30}),
          problem=("'tertairy'",), fix=("did you mean 'tertiary'",)),
+    Case("roads_luzhai_western_third", CAT, "Luzhai with the western third of its roads: "
+         "geo check gives the measured 84.1 % beyond 5 km (accepted for the backbone) and "
+         "stops on 35.4 % beyond 20 km", ("check", "{study}"), _luzhai_western_third,
+         problem=("! road coverage: 283,785 people (84.1%; 10,433 demand points)",
+                  "✗ road layer extent: 119,289 people (35.4%; 4,443 demand points)"),
+         fix=('accept = ["road_extent"]',), writes=False, stream="stdout"),
+    Case("roads_luzhai_other_county", CAT, "Luzhai with the roads of 柳城县 (another Liuzhou "
+         "county): the run stops, 84.4 % beyond 20 km of any road", RUN,
+         _luzhai_other_county,
+         problem=("road layer extent: 284,615 people (84.4%; 10,437 demand points)",),
+         fix=("use a road source covering the whole study area",)),
 ]
