@@ -204,7 +204,7 @@ CASES = [
          fix=("[facilities] type_map",)),
     Case("fac_ambiguous_type", CAT, "an ambiguous type name (医院: which kind?)", RUN,
          _set("F01", type="医院"), problem=("医院", "F01")),
-    Case("fac_outside_area", CAT, "a facility 60 km east of the county", RUN,
+    Case("fac_outside_area", CAT, "a facility 39 km east of the county (lon 110.5)", RUN,
          _set("F05", lon="110.5"), problem=("F05", "outside"),
          fix=("[facilities] outside",)),
     Case("fac_outside_dropped", CAT, "outside = \"drop\": the facility left out, and said "
