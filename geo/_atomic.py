@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from geo.errors import OutputError
+
 __all__ = ["atomic_path"]
 
 
@@ -17,17 +19,29 @@ def atomic_path(target: str | Path, suffix: str) -> Iterator[Path]:
 
     When the block ends normally the file written there replaces ``target`` (``os.replace``:
     atomic on one file system); on any error it is removed and ``target`` stays as it was.
-    The folder is created if needed.
+    The folder is created if needed. A folder that cannot be written raises
+    :class:`~geo.errors.OutputError`.
     """
     dst = Path(target)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=suffix, dir=dst.parent)
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=suffix, dir=dst.parent)
+    except OSError as e:  # a read-only folder, a file where a folder should be
+        raise _unwritable(dst, e) from e
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()  # writers such as GDAL's GPKG driver want to create the file themselves
     try:
         yield tmp
-        tmp.replace(dst)
+        try:
+            tmp.replace(dst)
+        except OSError as e:  # dst is a folder, or immutable
+            raise _unwritable(dst, e) from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _unwritable(dst: Path, e: OSError) -> OutputError:
+    return OutputError(f"cannot write {dst} ({e.strerror or e}): choose a file in a folder "
+                       f"you can write to (--out); {dst} is as it was")

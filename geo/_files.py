@@ -74,7 +74,8 @@ def load_table(
             with pd.ExcelFile(src) as book:
                 sheets = [str(name) for name in book.sheet_names]
                 if sheet is not None and sheet not in sheets:
-                    raise InputFileError(f"{src} has no sheet {sheet!r}; its sheets: {sheets}")
+                    raise InputFileError(f"{src} has no sheet {sheet!r}; its sheets: {sheets}: "
+                                         "name one of them as the layer ([facilities] layer)")
                 frame = pd.read_excel(book, sheet_name=sheet or 0, dtype=str)
         else:
             frame, enc = read_text(src, encoding)

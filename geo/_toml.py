@@ -11,11 +11,13 @@ from geo.errors import GeoError, InputFileError
 __all__ = ["read_toml"]
 
 
-def read_toml(path: str | Path, what: str, error: type[GeoError]) -> dict[str, Any]:
-    """The parsed file; a missing file raises :class:`InputFileError`, bad TOML ``error``."""
+def read_toml(path: str | Path, what: str, error: type[GeoError],
+              fix: str = "check the path in the study file") -> dict[str, Any]:
+    """The parsed file; a missing file raises :class:`InputFileError` (with ``fix``), bad
+    TOML ``error``."""
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"{what} {p} not found: check the path in the study file")
+        raise InputFileError(f"{what} {p} not found: {fix}")
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:

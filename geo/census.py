@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo.errors import CensusError
@@ -29,6 +30,7 @@ __all__ = [
     "find_code_column",
     "is_county_code",
     "split_totals",
+    "total_rows",
     "township_code",
     "township_order",
     "township_order_of",
@@ -135,6 +137,11 @@ def _number(value: object) -> tuple[float, int]:
     return float(number), max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def total_rows(table: pd.DataFrame, count_col: str) -> npt.NDArray[np.bool_]:
+    """Which rows of ``table`` are total rows (see :func:`split_totals`)."""
+    return np.array([_is_total(row, count_col) for _, row in table.iterrows()], dtype=bool)
+
+
 def split_totals(table: pd.DataFrame, count_col: str) -> tuple[pd.DataFrame, list[str]]:
     """The table without its total rows, checked against the sum of the other rows.
 
@@ -158,7 +165,7 @@ def split_totals(table: pd.DataFrame, count_col: str) -> tuple[pd.DataFrame, lis
     if count_col not in table.columns or table.empty:
         return table, []
     labels = _labels(table)
-    total = np.array([_is_total(row, count_col) for _, row in table.iterrows()], dtype=bool)
+    total = total_rows(table, count_col)
     if not total.any():
         return table, []
     parsed = [_number(v) for v in table[count_col]]

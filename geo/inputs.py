@@ -8,18 +8,22 @@ the township seats or polygons, the demand grid and the demand points with popul
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 
 from geo import io, population
 from geo._frames import NAME_COLUMNS, find_optional
-from geo.errors import ColumnError, MeasureError, StudyError
+from geo.crs import utm_crs_for
+from geo.errors import ColumnError, CoordinateError, MeasureError, StudyError
 from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measure_specs
 from geo.network.sources import RoadOptions
 from geo.options import closest
 from geo.schema import Study
+from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.standards import StandardSet, load_standards
 
 __all__ = [
     "join_population_table",
+    "population_table",
     "read_area",
     "read_demand",
     "read_facilities",
@@ -100,7 +104,7 @@ def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) ->
     col = find_optional(fac.columns, f.name_col, NAME_COLUMNS)
     if f.name_col is not None and col is None:
         raise ColumnError(f"{f.path.name} has no column {f.name_col!r} of facility names; its "
-                          f"columns are {[str(c) for c in fac.columns]}: fix [facilities] "
+                          f"columns are {fac.attrs.get('columns')}: fix [facilities] "
                           "name_col, or remove it to use the ids as names")
     if col is None:
         fac["name"] = fac["id"]
@@ -151,11 +155,35 @@ def read_demand(
         layer = io.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
                                lat_col=p.lat_col, x_col=p.x_col, y_col=p.y_col, crs=p.crs,
                                encoding=p.encoding)
-        return cells, points, population.from_points(layer, count_col="population")
+        return cells, points, _inside(population.from_points(layer, count_col="population"),
+                                      area)
     if p.method == "raster":
         assert p.path is not None
         return cells, points, population.from_raster(p.path, area, band=p.band)
     return cells, points, points.copy()
+
+
+def _inside(demand: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Population points within :data:`geo.settings.OUTSIDE_TOLERANCE_M` of the area; the
+    others are left out and the method says how many people (as a raster's pixels are)."""
+    shape = area.union_all()
+    metric = utm_crs_for(shape.centroid.x, shape.centroid.y)
+    region = gpd.GeoSeries([shape], crs=area.crs).to_crs(metric).iloc[0]
+    far = demand.geometry.to_crs(metric).distance(region).to_numpy() > OUTSIDE_TOLERANCE_M
+    if not far.any():
+        return demand
+    if far.all():
+        raise CoordinateError(
+            "every population point lies outside the study area: check [population] crs "
+            "and the coordinate columns ([population] lon_col / lat_col, x_col / y_col)")
+    out = demand.loc[~far].reset_index(drop=True)
+    out["demand_id"] = range(len(out))
+    people = float(demand["population"].to_numpy()[far].sum())
+    out.attrs = {**demand.attrs, "population_method": (
+        f"{demand.attrs.get('population_method', '')}; {int(far.sum()):,} points "
+        f"({people:,.0f} people) more than {OUTSIDE_TOLERANCE_M / 1000:g} km outside the "
+        "study area left out")}
+    return out
 
 
 def road_options(study: Study) -> RoadOptions:
@@ -169,12 +197,38 @@ def road_options(study: Study) -> RoadOptions:
     )
 
 
+def _population_columns(study: Study, table: pd.DataFrame) -> str:
+    """The table's key column (names, or codes with ``code_col``), after checking that it
+    and the count column exist."""
+    p = study.population
+    assert p.path is not None
+    key, option = (p.code_col, "code_col") if p.code_col else (p.table_key, "table_key")
+    for col, opt, what in ((key, option, "township names or codes"),
+                           (p.count_col, "count_col", "people")):
+        if col not in table.columns:
+            raise ColumnError(f"the population table {p.path.name} has no column {col!r} of "
+                              f"{what}; its columns are {[str(c) for c in table.columns]}: "
+                              f"set [population] {opt} naming it")
+    return key
+
+
+def population_table(study: Study) -> pd.DataFrame:
+    """``[population] method = "table"``: the table checked row by row, its total rows
+    checked and left out (:func:`geo.population.zone_table`)."""
+    p = study.population
+    assert p.path is not None
+    table = io.read_table(p.path, encoding=p.encoding)
+    key = _population_columns(study, table)
+    return population.zone_table(table, table_key=key, count_col=p.count_col)[0]
+
+
 def join_population_table(study: Study, demand: gpd.GeoDataFrame,
                           polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``[population] method = "table"``: township counts spread over their demand points."""
     p = study.population
     assert p.path is not None
     table = io.read_table(p.path, encoding=p.encoding)
+    _population_columns(study, table)
     if p.code_col is not None and "code" not in polys.columns:
         raise StudyError(
             f"[population] code_col = {p.code_col!r} joins by 12-digit township codes, but the "

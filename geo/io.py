@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo import gauss_kruger
+from geo import gauss_kruger, settings
 from geo._coordinates import coordinate_columns, make_points
 from geo._files import (
     EXCEL,
@@ -81,7 +81,7 @@ def read_facilities(
     type_map: Mapping[str, str] | None = None,
     study_area: StudyArea | None = None,
     outside: Outside = "error",
-    outside_tolerance_m: float = 1000.0,
+    outside_tolerance_m: float = settings.OUTSIDE_TOLERANCE_M,
 ) -> gpd.GeoDataFrame:
     """Read a facility list (CSV, Excel or point layer) into WGS84 points.
 
@@ -123,7 +123,7 @@ def read_facilities(
     outside : {"error", "keep", "drop"}, default "error"
         Facilities outside it raise, are kept with a warning, or are dropped (each id
         logged at WARNING level).
-    outside_tolerance_m : float, default 1000.0
+    outside_tolerance_m : float, default :data:`geo.settings.OUTSIDE_TOLERANCE_M` (1 km)
         Distance outside the boundary that still counts as inside.
 
     Returns
@@ -131,7 +131,8 @@ def read_facilities(
     geopandas.GeoDataFrame
         Points in EPSG:4326, index 0..n-1, all columns (text as strings; table coordinate
         columns as floats in the input system); ``attrs`` holds ``source``, ``input_crs``,
-        ``encoding``, ``notes``, ``dropped_outside`` and ``kept_outside`` (ids).
+        ``encoding``, ``notes``, ``dropped_outside`` and ``kept_outside`` (ids), and
+        ``columns`` (the file's own columns).
 
     Raises
     ------
@@ -145,6 +146,7 @@ def read_facilities(
     src = existing(path, "facility")
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
+    columns = [str(c) for c in frame.columns if c != ROW]  # the file's, for messages
     frame, id_note = _take_ids(frame, id_col, src)
     type_note = ""
     if type_col is not None or type_map is not None:
@@ -158,7 +160,8 @@ def read_facilities(
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
     notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", ""),
              gdf.attrs.get("outside_note", "")]
-    return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept)
+    return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept,
+                  columns=columns)
 
 
 def read_points(
@@ -246,7 +249,8 @@ def read_boundaries(
         Text encoding of a Shapefile's .dbf (default: its .cpg, else detected).
     on_invalid : {"raise", "warn", "ignore"}, default "warn"
         Invalid polygons raise, or are repaired with :func:`shapely.make_valid` and logged
-        at WARNING ("warn") or DEBUG ("ignore") level.
+        at WARNING ("warn") or DEBUG ("ignore") level; a repair is said in
+        ``attrs["notes"]`` (the outputs state it).
 
     Returns
     -------
@@ -268,12 +272,15 @@ def read_boundaries(
     src = existing(path, "boundary")
     kinds = ("Polygon", "MultiPolygon")
     gdf, read = load_layer(src, layer, kinds, "boundaries", crs, encoding)
-    gdf = _repair(gdf, on_invalid, src)
+    names = None
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        gdf["name"] = gdf[col].astype(str)
-    return finish(gdf, src, read)
+        names = gdf[col].astype(str)
+    gdf, repaired = _repair(gdf, on_invalid, src, names)
+    if names is not None:
+        gdf["name"] = names
+    return finish(gdf, src, read.with_notes([repaired]))
 
 
 def read_roads(
@@ -343,12 +350,16 @@ def read_table(
     return out
 
 
-def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path) -> gpd.GeoDataFrame:
+def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path,
+            names: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, str]:
+    """Invalid polygons repaired (or refused), and the note the outputs carry about it."""
     geoms = np.asarray(gdf.geometry.array)
     invalid = ~shapely.is_valid(geoms)
     if not invalid.any():
-        return gdf
+        return gdf, ""
     reasons = pd.Series(shapely.is_valid_reason(geoms), index=gdf.index)
+    if names is not None:
+        reasons = names.map(repr) + ": " + reasons
     listed = offenders(gdf, pd.Series(invalid, index=gdf.index), reasons)
     if on_invalid == "raise":
         raise CoordinateError(
@@ -359,7 +370,8 @@ def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path) -> gpd.GeoD
     gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
     level = logging.WARNING if on_invalid == "warn" else logging.DEBUG
     logger.log(level, "repaired invalid polygons in %s with shapely.make_valid: %s", src, listed)
-    return gdf
+    return gdf, (f"{src.name}: invalid polygons repaired with shapely.make_valid (their areas "
+                 f"may differ slightly from the file's): {listed}")
 
 
 # --- point tables and layers -------------------------------------------------------------

@@ -30,12 +30,13 @@ from pyproj import CRS, Transformer
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
-from geo.census import split_totals, township_code
+from geo.census import split_totals, total_rows, township_code
 from geo.crs import utm_crs_for
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, GeoError, InputFileError
 from geo.townships import polygon_of_points
 
-__all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly"]
+__all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly",
+           "zone_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +355,32 @@ def _zone_counts(
     return zone_keys, np.array([by_key[k] for k in zone_keys], dtype=np.float64)
 
 
+def _spacing(points: gpd.GeoDataFrame) -> str:
+    spacing = points.attrs.get("grid_spacing_m")
+    return "the present spacing" if spacing is None else f"{float(spacing):g} m"
+
+
+def zone_table(table: pd.DataFrame, *, table_key: str,
+               count_col: str) -> tuple[pd.DataFrame, list[str]]:
+    """A zone table (e.g. a township census) checked row by row, without its total rows.
+
+    The rows other than total rows are checked first (keys present and each once, counts
+    numbers >= 0), so a wrong row is named as itself rather than as a total that does
+    not add up; then the total rows are checked against them and left out
+    (:func:`geo.census.split_totals`, whose notes are returned).
+
+    Raises
+    ------
+    ColumnError, DuplicateIdError, CensusError
+        As :func:`from_zone_table`.
+    """
+    _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
+    rows = table.loc[~total_rows(table, count_col)]
+    keys = _keys(rows[table_key], "the table", table_key)
+    _counts(rows[count_col], keys, f"the table column {count_col!r}")
+    return split_totals(table, count_col)
+
+
 def from_zone_table(
     points: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
@@ -408,7 +435,7 @@ def from_zone_table(
     area = _cell_areas(points, "from_zone_table points")
     if points.crs is None:
         raise CoordinateError("the points have no CRS: make them with grid_cells(...)")
-    table, total_notes = split_totals(table, count_col)
+    table, total_notes = zone_table(table, table_key=table_key, count_col=count_col)
     zone_keys, zone_count = _zone_counts(zones, table, zone_key, table_key, count_col)
     if zone_of is None:
         zone_of, _ = polygon_of_points(points, zones, nearest=False)
@@ -422,8 +449,9 @@ def from_zone_table(
         raise GeoError(
             f"zone(s) with people but no demand point inside: "
             f"{', '.join(f'{zone_keys[i]!r} ({zone_count[i]:,.0f})' for i in empty)}. Use a "
-            f"finer grid (spacing_m below {points.attrs.get('grid_spacing_m', 'the current')}) "
-            "or check that these zones lie inside the study area"
+            f"finer grid ([population] grid_spacing_m below {_spacing(points)} in a study "
+            "file; spacing_m of grid_cells) or check that these zones lie inside the study "
+            "area"
         )
     population = np.zeros(len(area))
     zi = zone_of[inside]
@@ -496,15 +524,16 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[Flo
     data = src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
     values = np.ma.filled(data.astype(np.float64), 0.0)
     values[~np.isfinite(values)] = 0.0
-    if (values < 0).any():
-        logger.warning("%s: %d negative pixels counted as 0", name, (values < 0).sum())
+    negative = int((values < 0).sum())
+    if negative:
+        logger.warning("%s: %d negative pixels counted as 0", name, negative)
         values[values < 0] = 0.0
     r, c = np.nonzero(values > 0)
     cx, cy = c + c0 + 0.5, r + r0 + 0.5
     t = src.transform
     x, y = t.a * cx + t.b * cy + t.c, t.d * cx + t.e * cy + t.f
     ux, uy = Transformer.from_crs(src.crs, crs, always_xy=True).transform(x, y)
-    return values[r, c], np.asarray(ux), np.asarray(uy), np.array(values.sum())
+    return values[r, c], np.asarray(ux), np.asarray(uy), np.array(values.sum()), np.array(negative)
 
 
 def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
@@ -531,7 +560,8 @@ def from_raster(
     Parameters
     ----------
     path : str or PathLike
-        GeoTIFF of people per pixel in any CRS; nodata and negative values count as 0.
+        GeoTIFF of people per pixel in any CRS; nodata and negative values count as 0
+        (negative ones said in the method).
     area : GeoDataFrame, GeoSeries or shapely geometry
         Study area, as for :func:`grid_cells`; a pixel counts when its centre is inside.
     band : int
@@ -562,7 +592,7 @@ def from_raster(
         raise InputFileError(f"population raster not found: {file}: check the path")
     try:
         with rasterio.open(file) as src:
-            values, x, y, read = _read_raster(src, geom, crs, band)
+            values, x, y, read, negative = _read_raster(src, geom, crs, band)
     except rasterio.errors.RasterioIOError as exc:
         raise InputFileError(f"cannot read population raster {file}: {exc}") from exc
     inside = shapely.contains_xy(geom, x, y)
@@ -581,7 +611,8 @@ def from_raster(
     method = (
         f"population from raster {file.name} (band {band}): {kept:,.0f} people inside the "
         f"study area, of {float(read):,.0f} read around it ({outside:,.0f} outside, left out); "
-        + how
+        + how + (f"; {int(negative):,} negative pixels counted as 0 (a nodata value the file "
+                 "does not declare?)" if negative else "")
     )
     demand.attrs.update(
         population_method=method, population_read=float(read), population_outside_area=outside

@@ -27,7 +27,7 @@ import pandas as pd
 
 from geo import census, checks, inputs, io, resources, townships
 from geo.checks import Check
-from geo.errors import CheckError, GeoError, StudyError
+from geo.errors import CheckError, CoordinateError, GeoError, StudyError
 from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
@@ -312,6 +312,7 @@ def _townships(
     codes = _codes(seats, t.seat_code_col)
     if t.method == "voronoi":
         polys = _ordered(townships.voronoi_areas(seats, cells, metric), codes)
+        _seats_without_area(seats, polys, cells, metric)
         names, _ = townships.assign_to_polygons(points, polys, metric)
         return Townships(polys, names, townships.APPROX_NOTE[t.method], seats)
     net = nets["drive"]
@@ -319,29 +320,49 @@ def _townships(
                               access_speed_kmh=study.access_kmh("drive"),
                               direction="to_facility")
     cell_names = seats["township"].to_numpy(dtype=object)[idx]
-    polys = _ordered(townships.dissolve_cells(cells, cell_names), codes)
+    polys = townships.dissolve_cells(cells, cell_names)
+    _seats_without_area(seats, polys, cells, metric)
+    polys = _ordered(polys, codes)
     if is_grid(points, grid):
         return Townships(polys, cell_names, townships.APPROX_NOTE[t.method], seats)
     names, _ = townships.assign_to_polygons(points, polys, metric)
     return Townships(polys, names, townships.APPROX_NOTE[t.method], seats)
 
 
+def _seats_without_area(seats: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
+                        cells: gpd.GeoDataFrame, metric: object) -> None:
+    """Every seat must get part of the area: one that gets none is outside it or at the
+    wrong place, and its township would vanish from every table."""
+    got = {str(n) for n in polys["township"]}
+    lost = seats[[str(n) not in got for n in seats["township"]]]
+    if lost.empty:
+        return
+    area = cells.to_crs(metric).union_all()
+    km = lost.geometry.to_crs(metric).distance(area) / 1000.0
+    listed = ", ".join(f"{n!r} ({d:,.1f} km outside the study area)" if d > 0.001 else
+                       f"{n!r} (inside, but every place reaches another seat first)"
+                       for n, d in zip(lost["township"], km, strict=True))
+    raise CoordinateError(
+        f"township seats that get no part of the study area: {listed}; check their "
+        "coordinates in the seats file, the columns read ([townships] seat_lon_col / "
+        "seat_lat_col) and their system ([townships] seat_crs: gcj02 or bd09 for positions "
+        "from AMap or Baidu)")
+
+
 def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
                 found: list[Check]) -> gpd.GeoDataFrame:
     """The population table joined to the townships, after its names are checked."""
     p = study.population
+    assert p.path is not None
+    table = inputs.population_table(study)  # rows and total rows checked first
     if p.code_col is None:
-        assert p.path is not None
-        table, _ = census.split_totals(io.read_table(p.path, encoding=p.encoding), p.count_col)
-        if p.table_key in table.columns:
-            check = checks.township_names(
-                ("the township polygons" if study.townships.boundaries is not None
-                 else "the township seats", list(polys["township"])),
-                {f"the population table {p.path.name}": (list(table[p.table_key].dropna()),
-                                                         "stop")})
-            found.append(check)
-            if check.status == "stop":
-                raise CheckError(f"{check.title}: {check.text}")
+        check = checks.township_names(
+            ("the township polygons" if study.townships.boundaries is not None
+             else "the township seats", list(polys["township"])),
+            {f"the population table {p.path.name}": (list(table[p.table_key]), "stop")})
+        found.append(check)
+        if check.status == "stop":
+            raise CheckError(f"{check.title}: {check.text}")
     return inputs.join_population_table(study, demand, polys)
 
 

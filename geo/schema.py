@@ -311,6 +311,11 @@ STANDARD_FIELDS: dict[str, tuple[type, tuple[str, ...] | None]] = {
     "section": (str, None), "quote": (str, None),
 }
 
+#: ranges of a standard's numbers, as the standards file's own check has them
+_STANDARD_RANGES: dict[str, dict[str, Any]] = {
+    "minutes": {"lo": 0.0, "lo_open": True},
+    "target_share": {"lo": 0.0, "lo_open": True, "hi": 1.0},
+}
 
 @dataclass(frozen=True)
 class Study:
@@ -379,7 +384,8 @@ def _check_overrides(std: StandardsSection) -> None:
                                  f"{', '.join(STANDARD_FIELDS)}")
             kind, choices = STANDARD_FIELDS[key]
             hint = tuple[str, ...] if kind is tuple else kind
-            check_value(value, hint, where, {"choices": choices}, Path())
+            check_value(value, hint, where,
+                        {"choices": choices, **_STANDARD_RANGES.get(key, {})}, Path())
 
 
 def _check_spec_overrides(section: str, use: tuple[str, ...],

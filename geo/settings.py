@@ -70,6 +70,7 @@ __all__ = [
     "MAX_ACCESS_M",
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
+    "OUTSIDE_TOLERANCE_M",
     "ROAD_EXTENT_M",
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
@@ -128,6 +129,11 @@ MIN_COMPONENT_SHARE: Final = 0.5
 # Road classes places never join by an access leg: an expressway is entered only at
 # interchanges, which a straight leg to the nearest point of it would skip.
 SNAP_EXCLUDE: Final = ("motorway",)
+
+# A facility (in the facility file or placed by a scenario) may lie this far outside the
+# study-area boundary and still count as inside: boundaries are digitised to tens of
+# metres, and a township health centre on the county's edge is often geocoded just over it.
+OUTSIDE_TOLERANCE_M: Final = 1000.0
 
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0

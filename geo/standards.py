@@ -7,6 +7,7 @@ The facility types a standard may name are the codes of ``analysis/facility_type
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,9 +63,11 @@ class StandardSet:
         out = []
         for n in names:
             if n not in self.standards:
+                near = difflib.get_close_matches(n, list(self.standards), n=1, cutoff=0.5)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise StandardError(
-                    f"unknown standard {n!r}: the standards file defines "
-                    f"{sorted(self.standards)}"
+                    f"unknown standard {n!r}{hint}: the standards file defines "
+                    f"{sorted(self.standards)}: name one of them in [standards] use"
                 )
             out.append(self.standards[n])
         return out
@@ -100,8 +103,8 @@ def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> St
     minutes, target = float(raw["minutes"]), float(raw["target_share"])
     if not minutes > 0 or not 0 < target <= 1:
         raise StandardError(
-            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1], "
-            f"got {minutes} and {target}"
+            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1] (a share: "
+            f"0.95 for 95 %), got {minutes:g} and {target:g}: correct the standards file"
         )
     return Standard(
         name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
@@ -135,7 +138,8 @@ def load_standards(
     the vocabulary of every standard's ``facility_types``.
     """
     p = Path(path)
-    data = read_toml(p, "standards file", StandardError)
+    data = read_toml(p, "standards file", StandardError,
+                     fix="check [standards] file in the study file")
     known = _vocabulary(data, p, types or load_types())
     for table in NOT_STANDARDS:  # access measures and response specs: geo.measures.specs
         data.pop(table, None)

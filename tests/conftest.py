@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +26,11 @@ def lines_gdf(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(attrs, geometry=geoms, crs=UTM49).to_crs(4326)
 
 
+def _key(key: str) -> str:
+    """A TOML key: bare when it can be (letters, digits, _ and -), else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
+
+
 def toml_value(value: object) -> str:
     """A Python value as a TOML value (strings quoted, lists, inline tables)."""
     if isinstance(value, bool):
@@ -34,7 +40,7 @@ def toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
     return repr(value)
 
 

@@ -1,13 +1,13 @@
 """Your own county in one afternoon: a synthetic county in the formats a county's bureaus
 hand over, taken through `geo network build` -> `geo init` -> `geo check` -> `geo run`.
 
-The county (示例县) is built here: six townships as a Shapefile in CGCS2000 3-degree
-Gauss-Krüger zone 37 with the zone prefix (EPSG:4525) whose .dbf is GBK without a .cpg;
-a county boundary from another source (WGS84 GeoJSON, 30 m larger all round); the health
-commission's Excel list with Chinese headers and type names; a census table (GBK CSV)
-with a 合计 row; roads as an OSM extract (.osm.pbf written with pyosmium): a grid of
-township roads every 2 km with a national road across. Every expected value below comes
-from this construction, not from geo's output.
+The county (示例县, built in tests/synthetic_county.py): six townships as a Shapefile in
+CGCS2000 3-degree Gauss-Krüger zone 37 with the zone prefix (EPSG:4525) whose .dbf is GBK
+without a .cpg; a county boundary from another source (WGS84 GeoJSON, 30 m larger all
+round); the health commission's Excel list with Chinese headers and type names; a census
+table (GBK CSV) with a 合计 row; roads as an OSM extract (.osm.pbf written with pyosmium):
+a grid of township roads every 2 km with a national road across. Every expected value
+below comes from this construction, not from geo's output.
 """
 
 from __future__ import annotations
@@ -20,125 +20,34 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
-from pyproj import Transformer
 
 from geo.checks import Check
 from geo.cli import main
-from geo.crs import wgs84_to_gcj02
 from geo.errors import CheckError
 from geo.prepare import check_study
 from geo.study import run_study
-
-GK = "EPSG:4525"  # CGCS2000 / 3-degree Gauss-Krüger zone 37 (CM 111°E), zone prefix 37
-X0, Y0 = 37_380_000.0, 2_700_000.0  # south-west corner: about 109.8°E, 24.4°N
-W, H = 10_000.0, 9_000.0  # one township
-TO_WGS84 = Transformer.from_crs(GK, "EPSG:4326", always_xy=True)
-
-#: (name, 12-digit code, column, row from the south, 常住人口, 户籍人口)
-TOWNSHIPS = [
-    ("东山镇", "450299101000", 0, 1, 31_245, 35_120),
-    ("南岭镇", "450299102000", 1, 1, 22_871, 25_003),
-    ("西河乡", "450299201000", 2, 1, 12_408, 14_992),
-    ("中和镇", "450299100000", 0, 0, 52_310, 60_102),
-    ("北坡乡", "450299202000", 1, 0, 9_876, 11_245),
-    ("新民乡", "450299203000", 2, 0, 15_555, 17_301),
-]
-RESIDENTS = {t[0]: t[4] for t in TOWNSHIPS}
-TOTAL = sum(RESIDENTS.values())  # 144,265
-
-#: (机构名称, 机构类型 as the commission writes it, grid column, grid row, type code)
-FACILITIES = [
-    ("示例县人民医院", "县人民医院", 1, 1, "county_general_hospital"),
-    ("示例县中医医院", "县中医医院", 2, 1, "county_tcm_hospital"),
-    ("东山镇中心卫生院", "中心卫生院", 2, 6, "central_township_health_center"),
-    ("南岭镇卫生院", "乡镇卫生院", 7, 6, "township_health_center"),
-    ("西河乡卫生院", "乡镇卫生院", 12, 6, "township_health_center"),
-    ("北坡乡卫生院", "乡镇卫生院", 7, 2, "township_health_center"),
-    ("新民乡卫生院", "卫生院", 12, 2, "township_health_center"),
-    ("中和镇石门村卫生室", "村卫生室", 3, 3, "village_clinic"),
-]
-
-
-def _box(col: int, row: int, grow_east: float = 0.0) -> shapely.Polygon:
-    x, y = X0 + col * W, Y0 + row * H
-    return shapely.box(x, y, x + W + grow_east, y + H)
-
-
-def _wgs84(geom: shapely.Geometry) -> shapely.Geometry:
-    return shapely.transform(geom, lambda xy: np.column_stack(TO_WGS84.transform(*xy.T)))
-
-
-def _grid_xy(i: int, j: int) -> tuple[float, float]:
-    """Road crossing i (west to east), j (south to north): every 2 km from 1 km in."""
-    return X0 + 1000 + 2000 * i, Y0 + 1000 + 2000 * j
-
-
-def _townships(folder: Path, drop: str | None, grow: str | None) -> None:
-    rows = [t for t in TOWNSHIPS if t[0] != drop]
-    geoms = [_box(c, r, 2000.0 if n == grow else 0.0) for n, _, c, r, _, _ in rows]
-    gdf = gpd.GeoDataFrame({"乡镇名称": [t[0] for t in rows], "XZQDM": [t[1] for t in rows]},
-                           geometry=geoms, crs=GK)
-    gdf.to_file(folder / "乡镇界线.shp", encoding="gbk", engine="pyogrio")
-    (folder / "乡镇界线.cpg").unlink(missing_ok=True)  # bureaus' files often have none
-    county = shapely.union_all([_box(c, r) for _, _, c, r, _, _ in TOWNSHIPS]).buffer(
-        30.0, join_style="mitre")
-    gpd.GeoDataFrame({"name": ["示例县"]}, geometry=[_wgs84(county)], crs=4326).to_file(
-        folder / "县界.geojson")
-
-
-def _facilities(folder: Path, gcj: bool) -> None:
-    xy = np.array([_grid_xy(i, j) for _, _, i, j, _ in FACILITIES])
-    lon, lat = TO_WGS84.transform(xy[:, 0], xy[:, 1])
-    if gcj:  # picked on AMap
-        lon, lat = wgs84_to_gcj02(lon, lat)
-    pd.DataFrame({
-        "序号": range(1, len(FACILITIES) + 1),
-        "机构名称": [f[0] for f in FACILITIES], "机构类型": [f[1] for f in FACILITIES],
-        "经度": np.round(lon, 6), "纬度": np.round(lat, 6),
-    }).to_excel(folder / "医疗机构名单.xlsx", index=False)
-
-
-def _census(folder: Path) -> None:
-    rows = [(n, r, h) for n, _, _, _, r, h in TOWNSHIPS]
-    rows.append(("合计", TOTAL, sum(t[5] for t in TOWNSHIPS)))
-    text = "乡镇名称,常住人口,户籍人口\n" + "".join(f"{n},{r},{h}\n" for n, r, h in rows)
-    (folder / "第七次人口普查_乡镇.csv").write_bytes(text.encode("gbk"))
-
-
-def _roads(path: Path, east_m: float = 3 * W) -> None:
-    """A grid of tertiary roads every 2 km (a national road along row 4), nodes every
-    500 m, cut at ``east_m`` from the west edge: an OSM extract."""
-    import osmium
-
-    ids: dict[tuple[float, float], int] = {}
-
-    def node(w: osmium.SimpleWriter, x: float, y: float) -> int:
-        if (x, y) not in ids:
-            ids[(x, y)] = len(ids) + 1
-            lon, lat = TO_WGS84.transform(x, y)
-            w.add_node(osmium.osm.mutable.Node(id=ids[(x, y)], location=(lon, lat), tags={}))
-        return ids[(x, y)]
-
-    lines = [([(X0 + 1000 + 2000 * i, Y0 + k * 500.0) for k in range(37)], "tertiary")
-             for i in range(15) if 1000 + 2000 * i < east_m]
-    lines += [([(X0 + k * 500.0, Y0 + 1000 + 2000 * j) for k in range(int(east_m / 500) + 1)],
-               "trunk" if j == 4 else "tertiary") for j in range(9)]
-    with osmium.SimpleWriter(str(path)) as w:
-        refs = [([node(w, x, y) for x, y in pts], hw) for pts, hw in lines]
-        for k, (nodes, hw) in enumerate(refs, start=1):
-            w.add_way(osmium.osm.mutable.Way(id=k, nodes=nodes, tags={"highway": hw}))
+from tests.synthetic_county import (
+    FACILITIES,
+    RESIDENTS,
+    TOTAL,
+    TOWNSHIPS,
+    W,
+    write_census,
+    write_facilities_xlsx,
+    write_osm,
+    write_townships,
+)
 
 
 def make_county(folder: Path, *, drop: str | None = None, grow: str | None = None,
                 roads_east_m: float = 3 * W, gcj: bool = False) -> Path:
     """The county's files, and its road network built as the README says."""
     folder.mkdir(parents=True)
-    _townships(folder, drop, grow)
-    _facilities(folder, gcj)
-    _census(folder)
+    write_townships(folder, drop, grow)
+    write_facilities_xlsx(folder, gcj)
+    write_census(folder)
     pbf = folder.parent / f"{folder.name}-roads.osm.pbf"  # the extract, outside the folder
-    _roads(pbf, roads_east_m)
+    write_osm(pbf, roads_east_m)
     assert main(["network", "build", str(pbf), "--out", str(folder / "roads.npz")]) == 0
     return folder
 

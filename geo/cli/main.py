@@ -3,17 +3,20 @@
 Every command returns an exit code; :func:`main` is the only place that turns errors
 into messages: a :class:`~geo.errors.GeoError` (anything a user can cause) prints
 ``error: ...`` as plain text on stderr and exits 2; Ctrl-C prints one line and exits
-130 (a run being written removes its staging folder, so earlier outputs stay as they
-were). Library code logs; this package prints.
+130, SIGTERM the same line and 143 (a run being written removes its staging folder, so
+earlier outputs stay as they were). Library code logs; this package prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geo import __version__
@@ -193,20 +196,44 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a service manager stopping the program), raised where the
+    program is, so that it unwinds as on Ctrl-C: staging folders removed, lock released."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM raises :class:`_Terminated` for the block (main thread only; the previous
+    handler is put back: tests call :func:`main` in process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geo`` console script (see module docs)."""
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return _COMMANDS[args.command](args)
+        with _sigterm_unwinds():
+            return _COMMANDS[args.command](args)
     except GeoError as e:
         print(f"error: {e}", file=sys.stderr, flush=True)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("interrupted: nothing new was written (earlier outputs are as they were)",
               file=sys.stderr, flush=True)
-        return 130
+        return 143 if isinstance(e, _Terminated) else 130
 
 
 if __name__ == "__main__":

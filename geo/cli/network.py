@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo.cli.args import non_negative, positive
 from geo.cli.text import out
 from geo.errors import StudyError
 
@@ -39,7 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "through osmnx.graph_from_polygon, and save them as a network cache (.npz).",
     )
     down.add_argument("boundary", type=Path, help="study-area boundary (GeoJSON, GPKG, ...)")
-    down.add_argument("--buffer-km", type=float, default=10.0,
+    down.add_argument("--buffer-km", type=non_negative("km"), default=10.0,
                       help="margin around the area (km)")
     _common(down)
     iso = sub.add_parser(
@@ -48,13 +49,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "threshold by road plus access legs, written as a GeoPackage layer 'isochrones'.",
     )
     iso.add_argument("study", type=Path, help="study file (TOML)")
-    iso.add_argument("--minutes", type=float, nargs="+", default=[15.0, 30.0, 60.0],
+    iso.add_argument("--minutes", type=positive("minutes"), nargs="+", default=[15.0, 30.0, 60.0],
                      help="thresholds in minutes")
     iso.add_argument("--type", dest="ftype", help="only facilities of this type (default: all)")
     iso.add_argument("--mode", default="drive", choices=_MODES, help="travel mode")
     iso.add_argument("--direction", default="from_facility",
                      choices=["from_facility", "to_facility"], help="direction of travel")
-    iso.add_argument("--max-leg-m", type=float, default=None,
+    iso.add_argument("--max-leg-m", type=positive("metres"), default=None,
                      help="longest straight access leg drawn, metres (default: no cap)")
     iso.add_argument("--out", type=Path, required=True, help="GeoPackage to write")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo import settings
+from geo.cli.args import at_least_one, non_negative, positive, share
 from geo.cli.text import frame_table, out, output_folder, progress
 from geo.errors import InputFileError
 
@@ -30,32 +31,32 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     )
     s.add_argument("study", type=Path, help=_STUDY_HELP)
     s.add_argument("--standard", required=True, help="standard name, e.g. primary_care_30min")
-    s.add_argument("--add", type=int, default=3, metavar="P",
+    s.add_argument("--add", type=at_least_one, default=3, metavar="P",
                    help="number of new sites (mclp, pmedian; lscp finds its own number)")
     s.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp",
                    help="mclp: most people newly covered; lscp: fewest sites reaching the "
                    "target; pmedian: least population-weighted minutes")
     s.add_argument("--candidates", default="grid",
                    help="grid | nodes | seats | facilities | PATH of a point file")
-    s.add_argument("--spacing", type=float, default=settings.CANDIDATE_SPACING_M,
+    s.add_argument("--spacing", type=positive("metres"), default=settings.CANDIDATE_SPACING_M,
                    help="grid spacing / node thinning of candidates, metres")
-    s.add_argument("--max-road-m", type=float, default=None,
+    s.add_argument("--max-road-m", type=non_negative("metres"), default=None,
                    help="keep candidates within this distance of a road, metres "
                    "(default: no limit)")
-    s.add_argument("--minutes", type=float, default=None,
+    s.add_argument("--minutes", type=positive("minutes"), default=None,
                    help="threshold in minutes (default: the standard's)")
-    s.add_argument("--target", type=float, default=None,
+    s.add_argument("--target", type=share, default=None,
                    help="lscp target share 0-1 (default: the standard's target_share)")
     s.add_argument("--method", choices=("exact", "heuristic"), default="exact",
                    help="exact (HiGHS) or heuristic (greedy + swap with a bound; mclp and "
                    "pmedian, for big instances)")
-    s.add_argument("--time-limit", type=float, default=settings.SOLVER_TIME_LIMIT_S,
+    s.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
                    help="seconds for the exact solver; on the limit the best solution, bound "
                    "and gap are reported")
     s.add_argument("--capacity-col", default=None,
                    help="mclp with a candidate file: column of capacity units, e.g. beds "
                    "(default: no capacity)")
-    s.add_argument("--people-per-unit", type=float, default=1.0,
+    s.add_argument("--people-per-unit", type=positive("people"), default=1.0,
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
     s.add_argument("--out", type=Path, required=True, help="output folder")
@@ -71,12 +72,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
                    help="facility type to choose from (repeatable)")
     d.add_argument("--role", required=True, help="facility type of the role, e.g. ems_station")
-    d.add_argument("--k", type=int, default=3, help="number of facilities to designate")
-    d.add_argument("--minutes", type=float, default=None,
+    d.add_argument("--k", type=at_least_one, default=3,
+                   help="number of facilities to designate")
+    d.add_argument("--minutes", type=positive("minutes"), default=None,
                    help="threshold in minutes (default: the role's standard's)")
     d.add_argument("--standard", default=None,
                    help="standard of the role (default: the first standard counting --role)")
-    d.add_argument("--time-limit", type=float, default=settings.SOLVER_TIME_LIMIT_S,
+    d.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
                    help="seconds for the exact solver")
     d.add_argument("--out", type=Path, required=True, help="output folder")
     c = sub.add_parser(

@@ -127,7 +127,9 @@ def read_osm_ways(path: str | Path) -> OsmWays:
                     piece = []
             ways.add(tags, piece, w.id)
     except RuntimeError as e:
-        raise InputFileError(f"{p} could not be read as OSM data: {e}") from e
+        raise InputFileError(f"{p} could not be read as OSM data ({e}): it may be truncated "
+                             "(an interrupted download) or not an OSM extract; download it "
+                             "again, e.g. from https://download.geofabrik.de") from e
     if len(ways) == 0:
         raise InputFileError(f"{p} holds no highway ways: is it an OSM extract with roads?")
     log.info("%s: %d highway ways, %d way nodes", p.name, len(ways), len(ways.node_ref))

@@ -24,6 +24,7 @@ folder can be written, that it is not in use, and that the disk has room.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -50,6 +51,13 @@ _FIX_OTHER = "or write to another folder with --out"
 def _unwritable(folder: Path, e: OSError) -> OutputError:
     return OutputError(f"cannot write in {folder} ({e.strerror}): choose a folder you can "
                        "write to with --out")
+
+
+def _write_failed(out: Path, name: str, e: OSError) -> OutputError:
+    full = e.errno in (errno.ENOSPC, errno.EDQUOT)
+    why = "the disk is full: free some space, " if full else ""
+    return OutputError(f"could not write {name} in the staging folder beside {out} "
+                       f"({e.strerror or e}): {why}{_FIX_OTHER}. Nothing was changed in {out}")
 
 
 # --------------------------------------------------------------------------- processes
@@ -278,21 +286,25 @@ def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], o
     Raises
     ------
     geo.errors.OutputError
-        The folder is in use by another run, is a file, or an old entry cannot be
-        replaced (the message names it; nothing was changed).
+        The folder is in use by another run, is a file, a file cannot be written (a full
+        disk) or an old entry cannot be replaced (the message names it; nothing was
+        changed).
     """
     out = Path(out_dir).resolve()
     with output_lock(out):
         clean_stale(out)
         if out.exists() and not out.is_dir():
-            raise OutputError(f"{out} is a file, not a folder: {_FIX_OTHER}")
+            raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
         try:
             stage, info = _new_stage(out, list(files))
         except OSError as e:
             raise _unwritable(out.parent, e) from e
         try:
             for name, write in files.items():
-                write(stage / "new" / name)
+                try:
+                    write(stage / "new" / name)
+                except OSError as e:  # a disk that fills, a folder gone read-only
+                    raise _write_failed(out, name, e) from e
             _swap(stage, out, info)
             _write_marker(stage, info | {"phase": "done"})
         except BaseException:
@@ -390,7 +402,7 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     """
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is a file, not a folder: {_FIX_OTHER}")
+        raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
     base = _existing_ancestor(out.parent)  # where the staging folder and the lock go
     _probe(base, out)
     with output_lock(out):

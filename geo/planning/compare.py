@@ -72,7 +72,8 @@ def compare(result: ComputedStudy, scenario: str) -> Comparison:
     """The computed study before and after ``scenario`` (a name under ``scenarios/``
     beside the study file, or a path), tabulated per township and standard."""
     scen = load_scenario(find_scenario(scenario, result.study.path))
-    applied = apply_scenario(scen, result.facilities, result.standard_set)
+    applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
+                             result.study.facilities.outside)
     stds = result.standards
     nets = None
     if applied.roads is not None:

@@ -40,6 +40,7 @@ import shapely
 from pyproj import Geod
 
 from geo import crs as gcrs
+from geo import settings
 from geo.errors import InputFileError, ScenarioError
 from geo.standards import StandardSet
 
@@ -109,6 +110,34 @@ def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
     if kind == "add_road" and (not isinstance(a["coords"], list) or len(a["coords"]) < 2):
         raise ScenarioError(f"{where}: action {i + 1} (add_road) needs coords with at least "
                             "two [lon, lat] pairs")
+    _check_numbers(i, a, where)
+
+
+#: numbers an action may hold, with their ranges
+_NUMBERS = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "offset_m": (0.0, 1e7),
+            "bearing": (-360.0, 360.0)}
+
+
+def _is_number(v: object, lo: float, hi: float) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            and lo <= v <= hi)
+
+
+def _check_numbers(i: int, a: Mapping[str, Any], where: Path) -> None:
+    """Positions are finite numbers in range (text or nan would fail deep in routing)."""
+    label = str(a.get("id", a.get("name", "")))
+    what = f"{where}: action {i + 1} ({a['action']}{' ' + label if label else ''})"
+    for key, (lo, hi) in _NUMBERS.items():
+        if key in a and not _is_number(a[key], lo, hi):
+            raise ScenarioError(f"{what} has {key} = {a[key]!r}: give a number from {lo:g} to "
+                                f"{hi:g} (decimal degrees for lon/lat, e.g. lon = 109.75)")
+    if a["action"] == "add_road":
+        bad = [c for c in a["coords"] if not (isinstance(c, list) and len(c) == 2 and
+                                              _is_number(c[0], -180, 180) and
+                                              _is_number(c[1], -90, 90))]
+        if bad:
+            raise ScenarioError(f"{what} has coords {bad[:3]!r}: give [lon, lat] pairs of "
+                                "numbers in decimal degrees, e.g. [[109.75, 24.49], ...]")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -248,6 +277,26 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
     return fac, [_change(a, fid, f"moved {moved:,.0f} m", before, (float(lon), float(lat)))]
 
 
+def _check_inside(change: Mapping[str, Any], area: gpd.GeoDataFrame, outside: str,
+                  where: Path) -> list[str]:
+    """Stop (or, with ``outside = "keep"``, note) a facility placed outside the area."""
+    lon, lat = float(change["lon_after"]), float(change["lat_after"])
+    shape = area.to_crs(4326).union_all()
+    metric = gcrs.utm_crs_for(shape.centroid.x, shape.centroid.y)
+    pts = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(metric)
+    km = float(pts.distance(gpd.GeoSeries([shape], crs=4326).to_crs(metric).iloc[0]).iloc[0])
+    km /= 1000.0
+    if km * 1000.0 <= settings.OUTSIDE_TOLERANCE_M:
+        return []
+    what = (f"{change['action']} {change['id']!r} puts it at lon {lon:.6f}, lat {lat:.6f}, "
+            f"{km:,.1f} km outside the study area")
+    if outside == "keep":
+        return [f"{what} (kept: [facilities] outside = \"keep\")"]
+    raise ScenarioError(f"{where}: {what}: check its lon/lat (and crs: gcj02 for AMap, bd09 "
+                        "for Baidu positions) or offset_m/bearing, or set [facilities] outside "
+                        "= \"keep\" in the study file to allow facilities outside the area")
+
+
 def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
     if not roads:
         return None
@@ -268,16 +317,26 @@ def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=4326)
 
 
-def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame,
-                   known: StandardSet) -> Applied:
-    """Apply the actions in order to a copy of ``facilities`` (see module docs)."""
+def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: StandardSet,
+                   area: gpd.GeoDataFrame | None = None, outside: str = "error") -> Applied:
+    """Apply the actions in order to a copy of ``facilities`` (see module docs).
+
+    With the study ``area``, a facility that an ``add`` or ``move`` puts more than
+    :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside it stops with :class:`ScenarioError` (a wrong
+    lon/lat or crs would otherwise change the answer silently), unless ``outside`` (the
+    study's ``[facilities] outside``) is ``"keep"``: then the notes say so.
+    """
     fac = facilities.copy()
     roads: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
+    kept: list[str] = []
     for a in scenario.actions:
         fac, rows = _apply_one(fac, a, known, roads)
         changes += rows
+        if area is not None and a["action"] in ("add", "move"):
+            kept += _check_inside(rows[0], area, outside, scenario.path)
     notes = [f"scenario {scenario.name}: {scenario.title}"]
+    notes += kept
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",
             "lat_after", "note"]

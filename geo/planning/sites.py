@@ -138,6 +138,9 @@ def make_candidates(
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
+        if not Path(source).is_file():
+            raise SitingError(f"--candidates {source}: no such file: give one of "
+                              f"{list(cands.SOURCES)} or the path of a point file")
         c = cands.file_candidates(source, keep=keep)
     else:
         raise SitingError(f"unknown candidate source {source!r}: use one of "
@@ -166,7 +169,11 @@ def site(
     if model not in MODELS:
         raise SitingError(f"model must be one of {MODELS}, got {model!r}")
     std = result.standard(standard)
-    mins = float(minutes or std.minutes)
+    mins = _minutes(minutes, std)
+    if target_share is not None and not 0 < target_share <= 1:
+        raise SitingError(f"target_share must be above 0 and at most 1 (0.95 for 95 %), got "
+                          f"{target_share:g}")
+    target = std.target_share if target_share is None else target_share
     sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
                             keep=[capacity_col] if capacity_col else [])
     cutoff = 2 * mins if model == "pmedian" else mins
@@ -176,6 +183,10 @@ def site(
     if capacity_col:
         if model != "mclp":
             raise SitingError("capacities apply to the mclp model only")
+        if capacity_col not in sites.columns:
+            raise SitingError(f"--capacity-col {capacity_col!r}: capacities come from a column "
+                              f"of a candidate file (--candidates PATH), not from {candidates!r} "
+                              "candidates")
         cap = pd.to_numeric(sites[capacity_col], errors="coerce").to_numpy(float)
         if not np.isfinite(cap).all() or (cap < 0).any():
             raise SitingError(f"column {capacity_col!r} must hold a non-negative number for "
@@ -186,14 +197,14 @@ def site(
     if model == "mclp":
         res = mclp(problem, p, method=method, time_limit_s=time_limit_s)
     elif model == "lscp":
-        res = lscp(problem, target_share or std.target_share, time_limit_s=time_limit_s)
+        res = lscp(problem, target, time_limit_s=time_limit_s)
     else:
         res = pmedian(problem, p, penalty_s=60.0 * cutoff, method=method,
                       time_limit_s=time_limit_s)
     notes += res.notes
     notes += _applicable_note(result, std)
     if model in ("mclp", "lscp") and not capacity_col:
-        floor = (target_share or std.target_share) * problem.total if model == "lscp" else None
+        floor = target * problem.total if model == "lscp" else None
         notes += _tie_note(result, problem, res, floor)
     return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
                      notes)
@@ -229,6 +240,15 @@ def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
             "per site: " + ", ".join(str(int(n)) for n in swaps) + ")"]
 
 
+def _minutes(minutes: float | None, std: Standard) -> float:
+    """The threshold: ``minutes`` (above 0), else the standard's."""
+    if minutes is None:
+        return float(std.minutes)
+    if not minutes > 0:  # 0 must not fall back to the standard's threshold
+        raise SitingError(f"minutes must be above 0, got {minutes:g}")
+    return float(minutes)
+
+
 def _role_standard(result: ComputedStudy, role: str, standard: str | None) -> Standard:
     if standard:
         return result.standard(standard)
@@ -253,12 +273,13 @@ def designate(
     of a role facility; the summary reports both that threshold and the standard's.
     """
     std = _role_standard(result, role, standard)
-    mins = float(minutes or std.minutes)
+    mins = _minutes(minutes, std)
     fac = result.facilities
     pool = fac[fac["type"].isin(list(from_types)) & ~fac["type"].isin(std.facility_types)]
     if pool.empty:
-        raise SitingError(f"no facility of types {list(from_types)} that is not already a "
-                          f"{std.name} facility: the study has types {sorted(fac['type'])}")
+        raise SitingError(f"--from-type {' '.join(from_types)}: no facility of these types "
+                          f"that is not already a {std.name} facility; the study's types are "
+                          f"{', '.join(sorted(set(fac['type'])))}")
     sites = cands.facility_candidates(pool)
     cutoff = max(mins, std.minutes)
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)

@@ -246,7 +246,8 @@ def _file_routes(app: FastAPI, session: Session, out_dir: Path | None, source: s
         def run() -> dict[str, Any]:
             res = session.need_study("loading a scenario")
             scen = parse_scenario(r.text, Path(r.filename).name or "scenario.toml")
-            apply_scenario(scen, res.facilities, res.standard_set)  # the CLI's checks
+            apply_scenario(scen, res.facilities, res.standard_set, res.area,  # the CLI's
+                           res.study.facilities.outside)  # checks
             head = {"name": scen.name, "title": scen.title,
                     "description": scen.description, "left_out": scen.left_out}
             return session.load(scen.actions, head)

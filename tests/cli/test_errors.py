@@ -11,16 +11,14 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from geo.batch.config import BatchSection
 from geo.cli.main import main, parser
-from geo.schema import SECTIONS
 from tests.conftest import DATA, ROOT
+from tests.messages import named_flags, named_options, real_flags, study_keys
 
 GEO = ROOT / "geo"
 
@@ -35,37 +33,17 @@ def _texts() -> list[tuple[str, str]]:
     return out
 
 
-def _flags(p: argparse.ArgumentParser) -> set[str]:
-    flags = set()
-    for action in p._actions:
-        flags.update(s for s in action.option_strings if s.startswith("--"))
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                flags |= _flags(sub)
-    return flags
-
-
 def test_every_flag_a_message_names_exists() -> None:
-    real = _flags(parser())
-    named = {(m.group(0), f) for text, f in _texts()
-             for m in re.finditer(r"(?<![\w-])--[a-z][a-z0-9-]+", text)}
+    named = {(flag, f) for text, f in _texts() for flag in named_flags(text)}
     assert named, "the scan found nothing: the pattern is broken"
-    missing = sorted((flag, f) for flag, f in named if flag not in real)
+    missing = sorted((flag, f) for flag, f in named if flag not in real_flags())
     assert not missing, f"messages advise flags the CLI does not have: {missing}"
 
 
 def test_every_study_option_a_message_names_exists() -> None:
-    keys = {name: {f.name for f in fields(cls)} for name, cls in SECTIONS.items()}
-    keys["batch"] = {f.name for f in fields(BatchSection)}  # the batch file of `geo batch`
-    pattern = re.compile(r"\[(\w+)\]\s+(\w+)|(\w+)(?:/\w+)? under \[(\w+)\]")
-    named = []
-    for text, f in _texts():
-        for m in pattern.finditer(text):
-            sec, key = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-            if sec in keys and key != "section":  # "the [townships] section needs ..."
-                named.append((sec, key, f))
+    named = [(sec, key, f) for text, f in _texts() for sec, key in named_options(text)]
     assert len(named) > 10, "the scan found too little: the pattern is broken"
-    missing = sorted((s, k, f) for s, k, f in named if k not in keys[s])
+    missing = sorted((s, k, f) for s, k, f in named if k not in study_keys()[s])
     assert not missing, f"messages advise study options that do not exist: {missing}"
 
 

@@ -71,7 +71,8 @@ def test_designation_is_the_best_of_all_triples(luzhai: ComputedStudy) -> None:
 
 
 def test_designation_needs_candidates(luzhai: ComputedStudy) -> None:
-    with pytest.raises(SitingError, match="no facility of types"):
+    with pytest.raises(SitingError,
+                       match="--from-type village_clinic: no facility of these types"):
         designate(luzhai, from_types=["village_clinic"], role="ems_station")
     with pytest.raises(SitingError, match="no standard of this study counts"):
         designate(luzhai, from_types=["township_health_center"], role="village_clinic")

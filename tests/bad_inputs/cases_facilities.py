@@ -1,0 +1,262 @@
+"""Facilities: the health commission's list, wrong in every way we have met."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from geo.crs import wgs84_to_gcj02
+from tests.bad_inputs.harness import Case, Result, Workspace, run_summary, stated_everywhere
+from tests.synthetic_county import FACILITIES, grid_xy
+
+RUN = ("run", "{study}", "--out", "{out}")
+CAT = "facilities"
+
+
+def _row(df: pd.DataFrame, fid: str) -> pd.Series:
+    return df["id"] == fid
+
+
+def _set(fid: str, **values: str):  # type: ignore[no-untyped-def]
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        for col, v in values.items():
+            df.loc[_row(df, fid), col] = v
+        return df
+
+    return lambda ws: ws.facilities(change)
+
+
+def _swap(ws: Workspace) -> None:
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        m = _row(df, "F04")
+        df.loc[m, ["lon", "lat"]] = df.loc[m, ["lat", "lon"]].to_numpy()
+        return df
+
+    ws.facilities(change)
+
+
+def _empty(ws: Workspace) -> None:
+    ws.facilities(lambda df: df.iloc[:0])
+
+
+def _zero_bytes(ws: Workspace) -> None:
+    ws.path("facilities.csv").write_bytes(b"")
+
+
+def _no_coordinates(ws: Workspace) -> None:
+    ws.facilities(lambda df: df.drop(columns=["lon", "lat"]))
+
+
+def _gk(prefix: bool, swapped: bool = False):  # type: ignore[no-untyped-def]
+    """Gauss-Krüger x/y (with or without the zone prefix 37) as a survey table has them;
+    ``swapped``: its X column holds the northings."""
+    def edit(ws: Workspace) -> None:
+        xy = np.array([grid_xy(i, j) for _, _, i, j, _ in FACILITIES])
+        x = xy[:, 0] - (0 if prefix else 37_000_000)
+        cols = {"x": xy[:, 1], "y": x} if swapped else {"x": x, "y": xy[:, 1]}
+
+        def change(df: pd.DataFrame) -> pd.DataFrame:
+            df = df.drop(columns=["lon", "lat"])
+            for c, v in cols.items():
+                df[c] = [f"{a:.1f}" for a in v]
+            return df
+
+        ws.facilities(change)
+    return edit
+
+
+def _gcj_data(ws: Workspace) -> None:
+    """Positions picked on AMap (GCJ-02), the study left at the default wgs84."""
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        lon, lat = wgs84_to_gcj02(df["lon"].astype(float).to_numpy(),
+                                  df["lat"].astype(float).to_numpy())
+        df["lon"], df["lat"] = np.round(lon, 6).astype(str), np.round(lat, 6).astype(str)
+        return df
+
+    ws.facilities(change)
+
+
+def _then_gcj_data(ws: Workspace, r: Result) -> None:
+    # positions 300-600 m off every road as declared, on the roads (0 m) read as GCJ-02
+    m = re.search(r"read as declared \(WGS84\) the median distance of (\d+) points to the "
+                  r"nearest road is ([\d,]+) m; read as GCJ-02 \(AMap, Tencent\) (\d+) m",
+                  run_summary(ws.out))
+    assert m, run_summary(ws.out)
+    n, declared, other = int(m.group(1)), float(m.group(2).replace(",", "")), int(m.group(3))
+    assert n == len(FACILITIES) and 300 <= declared <= 700 and other == 0
+    stated_everywhere(ws.out, "the coordinates look like GCJ-02 (AMap, Tencent), not WGS84",
+                      '[facilities] crs = "gcj02"')
+
+
+def _then_declared_gcj(ws: Workspace, r: Result) -> None:
+    summary = run_summary(ws.out)
+    m = re.search(r"read as declared \(GCJ-02 \(AMap, Tencent\)\) the median distance of "
+                  r"(\d+) points to the nearest road is ([\d,]+) m; read as WGS84 (\d+) m",
+                  summary)
+    assert m, summary
+    assert 300 <= float(m.group(2).replace(",", "")) <= 700 and int(m.group(3)) == 0
+    # the conversion itself is stated, with how far it moved the positions
+    conv = re.search(r"facilities\.csv: 8 positions converted from GCJ-02[^;\n]*?"
+                     r"moved ([\d.]+)[–-]([\d.]+) m", summary)
+    assert conv, summary
+    assert 300 <= float(conv.group(1)) <= float(conv.group(2)) <= 700
+    stated_everywhere(ws.out, "the coordinates look like WGS84, not GCJ-02",
+                      '[facilities] crs = "wgs84"', "positions converted from GCJ-02")
+
+
+def _excel_wrong_sheet(ws: Workspace) -> None:
+    ws.facilities(lambda df: df, name="机构名单.xlsx")
+    ws.set("facilities", "layer", "机构")
+
+
+def _outside_drop(ws: Workspace) -> None:
+    _set("F05", lon="110.5")(ws)
+    ws.set("facilities", "outside", "drop")
+
+
+def _then_outside_drop(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "facilities more than 1 km outside the study area left out",
+                      "F05")
+    import geopandas as gpd
+
+    fac = gpd.read_file(ws.out / "results.gpkg", layer="facilities")
+    assert sorted(fac["id"]) == ["F01", "F02", "F03", "F04", "F06", "F07", "F08"]
+
+
+def _file(name: str, data: bytes):  # type: ignore[no-untyped-def]
+    def edit(ws: Workspace) -> None:
+        ws.path(name).write_bytes(data)
+        ws.set("facilities", "path", name)
+    return edit
+
+
+def _utf16(ws: Workspace) -> None:
+    """Excel's 'Unicode text' export: UTF-16, tab-separated."""
+    text = ws.path("facilities.csv").read_text(encoding="utf-8").replace(",", "\t")
+    _file("机构.txt", text.encode("utf-16"))(ws)
+
+
+def _duplicate_lon(ws: Workspace) -> None:
+    text = ws.path("facilities.csv").read_text(encoding="utf-8")
+    _file("机构.csv", text.replace("lon,lat", "lon,lon", 1).encode())(ws)
+
+
+FORMULAS = {"F04": "=HYPERLINK(\"http://x\",\"南岭\")", "F05": "+86-772-1234",
+            "F06": "-西河乡卫生院", "F07": "@SUM(A1)"}
+
+
+def _formula_names(ws: Workspace) -> None:
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        for fid, name in FORMULAS.items():
+            df.loc[df["id"] == fid, "name"] = name
+        return df
+    ws.facilities(change)
+    ws.set("standards", "use", ["emergency_1h", "primary_care_30min"])
+
+
+def _then_formula_names(ws: Workspace, r: Result) -> None:
+    """Every township health centre is chosen (4 of 4): their names are in designation.csv
+    and designation.xlsx as text, never a formula."""
+    import openpyxl
+
+    table = pd.read_csv(ws.out / "designation.csv", encoding="utf-8-sig", dtype=str)
+    assert sorted(table["name"]) == sorted(f"'{n}" for n in FORMULAS.values())
+    seen = set()
+    for sheet in openpyxl.load_workbook(ws.out / "designation.xlsx").worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if cell.value in FORMULAS.values():
+                    assert cell.data_type == "s"
+                    seen.add(cell.value)
+    assert seen == set(FORMULAS.values())
+
+
+CASES = [
+    Case("fac_missing_file", CAT, "the facility file does not exist", RUN,
+         lambda ws: ws.set("facilities", "path", "没有这个文件.csv"),
+         problem=("没有这个文件.csv", "not found"), fix=("relative to the study file",)),
+    Case("fac_empty_table", CAT, "a facility table with a header and no rows", RUN, _empty,
+         problem=("facilities.csv", "no data rows"), fix=("fill it in",)),
+    Case("fac_zero_bytes", CAT, "a facility file of 0 bytes", RUN, _zero_bytes,
+         problem=("facilities.csv", "empty")),
+    Case("fac_no_coordinates", CAT, "a facility table without coordinate columns", RUN,
+         _no_coordinates, problem=("facilities.csv", "longitude"),
+         fix=("[facilities] lon_col",)),
+    Case("fac_swapped_lonlat", CAT, "one facility with longitude and latitude swapped", RUN,
+         _swap, problem=("F04", "swapped")),
+    Case("fac_lat_out_of_range", CAT, "a latitude of 95 degrees", RUN,
+         _set("F03", lat="95.0"), problem=("F03", "95")),
+    Case("fac_text_in_coordinates", CAT, "'109.8E' in the longitude column", RUN,
+         _set("F03", lon="109.8E"), problem=("F03", "109.8E")),
+    Case("fac_missing_coordinate", CAT, "an empty latitude cell", RUN,
+         _set("F06", lat=""), problem=("F06",)),
+    Case("fac_infinite_coordinate", CAT, "'inf' as a longitude", RUN,
+         _set("F02", lon="inf"), problem=("F02", "inf")),
+    Case("fac_duplicate_ids", CAT, "two facilities with the id F01", RUN,
+         _set("F02", id="F01"), problem=("duplicate", "F01"), fix=("[facilities] id_col",)),
+    Case("fac_missing_id", CAT, "a facility without an id", RUN, _set("F05", id=""),
+         problem=("no id",), fix=("[facilities] id_col",)),
+    Case("fac_unknown_type", CAT, "a type name the type table does not know (卫生服务点)",
+         RUN, _set("F06", type="卫生服务点"), problem=("卫生服务点",),
+         fix=("[facilities] type_map",)),
+    Case("fac_ambiguous_type", CAT, "an ambiguous type name (医院: which kind?)", RUN,
+         _set("F01", type="医院"), problem=("医院", "F01")),
+    Case("fac_outside_area", CAT, "a facility 39 km east of the county (lon 110.5)", RUN,
+         _set("F05", lon="110.5"), problem=("F05", "outside"),
+         fix=("[facilities] outside",)),
+    Case("fac_outside_dropped", CAT, "outside = \"drop\": the facility left out, and said "
+         "so with its id", RUN, _outside_drop, code=0, then=_then_outside_drop),
+    Case("fac_gcj02_data_declared_wgs84", CAT, "positions picked on AMap (GCJ-02) with the "
+         "default crs = \"wgs84\": warned with the medians to the roads", RUN, _gcj_data,
+         code=0, then=_then_gcj_data),
+    Case("fac_gcj02_declared_on_wgs84", CAT, "crs = \"gcj02\" declared for WGS84 data: "
+         "warned with evidence, the conversion and its shift stated", RUN,
+         lambda ws: ws.set("facilities", "crs", "gcj02"), code=0, then=_then_declared_gcj),
+    Case("fac_gk_wrong_epsg", CAT, "Gauss-Krüger x with the zone prefix declared as the "
+         "code without it (EPSG:4546)", RUN,
+         lambda ws: (_gk(prefix=True)(ws), ws.set("facilities", "crs", "EPSG:4546"))[-1],
+         problem=("EPSG:4546",), fix=("EPSG:4525",)),
+    Case("fac_gk_missing_prefix", CAT, "Gauss-Krüger x without the zone prefix declared "
+         "EPSG:4525 (with it)", RUN,
+         lambda ws: (_gk(prefix=False)(ws), ws.set("facilities", "crs", "EPSG:4525"))[-1],
+         problem=("EPSG:4525",), fix=("EPSG:4546",)),
+    Case("fac_gk_x_holds_northing", CAT, "a survey table whose X column holds the "
+         "northings", RUN,
+         lambda ws: (_gk(prefix=True, swapped=True)(ws),
+                     ws.set("facilities", "crs", "EPSG:4525"))[-1],
+         problem=("swapped",), fix=("x_col = 'y' and y_col = 'x'",)),
+    Case("fac_excel_wrong_sheet", CAT, "an Excel list with layer naming a sheet it lacks",
+         RUN, _excel_wrong_sheet, problem=("机构",), fix=("[facilities] layer",)),
+    Case("fac_type_column_missing", CAT, "type_col naming a column the table lacks", RUN,
+         lambda ws: ws.set("facilities", "type_col", "机构类型"),
+         problem=("机构类型",), fix=("[facilities] type_col",)),
+    Case("fac_name_column_missing", CAT, "name_col naming a column the table lacks", RUN,
+         lambda ws: ws.set("facilities", "name_col", "机构名称"),
+         problem=("机构名称", "its columns are ['id', 'name', 'type', 'lon', 'lat']:"),
+         fix=("[facilities] name_col",)),
+    Case("fac_fullwidth_digits", CAT, "a longitude in full-width digits (１０９．８６)", RUN,
+         _set("F03", lon="１０９．８６５２７"), problem=("F03", "１０９．８６５２７"),
+         fix=("give numbers",)),
+    Case("fac_degree_sign", CAT, "a longitude with a degree sign (109.86527°)", RUN,
+         _set("F03", lon="109.86527°"), problem=("F03", "109.86527°"), fix=("give numbers",)),
+    Case("fac_corrupt_workbook", CAT, "an .xlsx that is no workbook", RUN,
+         _file("机构.xlsx", b"not a workbook"), problem=("cannot read", "机构.xlsx"),
+         fix=("save it as UTF-8 CSV or .xlsx",)),
+    Case("fac_utf16_text", CAT, "Excel's 'Unicode text' export (UTF-16, tab-separated)",
+         RUN, _utf16, problem=("cannot read", "机构.txt"),
+         fix=("save it as UTF-8 CSV or .xlsx",)),
+    Case("fac_two_lon_columns", CAT, "two columns named lon and none named lat", RUN,
+         _duplicate_lon, problem=("latitude", "'lon.1'"), fix=("[facilities] lon_col",)),
+    Case("fac_formula_names", CAT, "facility names starting with =, +, -, @: text in "
+         "designation.csv and designation.xlsx, never a formula",
+         ("designate", "{study}", "--from-type", "township_health_center", "--role",
+          "ems_station", "--k", "4", "--minutes", "10", "--out", "{out}"), _formula_names,
+         code=0, then=_then_formula_names),
+    Case("fac_type_map_unknown_code", CAT, "type_map mapping a local name to a misspelt "
+         "code", RUN, lambda ws: (_set("F06", type="卫生服务点")(ws), ws.set(
+             "facilities", "type_map", {"卫生服务点": "village_clinc"}))[-1],
+         problem=("village_clinc",), fix=("village_clinic",)),
+]

@@ -1,0 +1,163 @@
+"""Population: the census table and the other ways of giving people, each way wrong."""
+
+from __future__ import annotations
+
+from tests.bad_inputs.harness import Case, Result, Workspace, csv_table, stated_everywhere
+from tests.synthetic_county import RESIDENTS, TOTAL
+
+RUN = ("run", "{study}", "--out", "{out}")
+CAT = "population"
+
+
+def _census(old: str, new: str):  # type: ignore[no-untyped-def]
+    """Replace one piece of the census table's text."""
+    def edit(ws: Workspace) -> None:
+        ws.census(lambda text: _replace(text, old, new))
+    return edit
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    assert old in text, (old, text)
+    return text.replace(old, new)
+
+
+def _drop_row(ws: Workspace) -> None:
+    """西河乡 left out of the table, its total row corrected to match."""
+    def edit(text: str) -> str:
+        text = _replace(text, "西河乡,12408,14992\n", "")
+        return _replace(text, f"合计,{TOTAL},", f"合计,{TOTAL - 12408},")
+    ws.census(edit)
+
+
+def _even(**population: object):  # type: ignore[no-untyped-def]
+    def edit(ws: Workspace) -> None:
+        ws.options["population"] = dict(population)
+    return edit
+
+
+def _thousands(ws: Workspace) -> None:
+    """Counts written with thousands separators, as statistics yearbooks print them."""
+    def edit(text: str) -> str:
+        lines = text.splitlines()
+        out = [lines[0]]
+        for line in lines[1:]:
+            name, resident, registered = line.split(",")
+            out.append(f'{name},"{int(resident):,}","{int(registered):,}"')
+        return "\n".join(out) + "\n"
+    ws.census(edit)
+
+
+def _then_thousands(ws: Workspace, r: Result) -> None:
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    got = {t: float(p) for t, p in zip(table["township"], table["population"], strict=True)}
+    assert got == {t: float(p) for t, p in RESIDENTS.items()}
+
+
+def _padded_names(ws: Workspace) -> None:
+    """Names with spaces around them and a full-width space inside the table."""
+    ws.census(lambda t: _replace(_replace(t, "\n东山镇,", "\n 东山镇 ,"), "\n新民乡,",
+                                 "\n新民乡\u3000,"))
+
+
+
+
+def _points_outside(ws: Workspace) -> None:
+    """A village of 5,000 people 2.5 km east of the county (outside it) among the points."""
+    ws.path("人口点.csv").write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5,"
+                                     "200\n110.13,24.45,5000\n", encoding="utf-8")
+    ws.options["population"] = {"method": "points", "path": "人口点.csv"}
+
+
+def _then_points_outside(ws: Workspace, r: Result) -> None:
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    assert sum(float(p) for p in table["population"]) == 300.0
+    stated_everywhere(ws.out, "1 points (5,000 people) more than 1 km outside the study "
+                      "area left out")
+
+
+def _raster(ws: Workspace) -> None:
+    """A population GeoTIFF (0.01° pixels over the county and around it) with a block of
+    3 x 10 pixels inside the county holding -9999 (nodata the file does not declare)."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    values = np.full((20, 35), 200.0, dtype="float32")
+    values[8:11, 5:15] = -9999.0  # lat 24.49-24.46, lon 109.83-109.93: inside
+    with rasterio.open(ws.path("人口.tif"), "w", driver="GTiff", height=20, width=35, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(109.78, 24.57, 0.01, 0.01)) as dst:
+        dst.write(values, 1)
+    ws.options["population"] = {"method": "raster", "path": "人口.tif"}
+
+
+def _then_raster(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "30 negative pixels counted as 0")
+
+
+def _points(ws: Workspace, value: int) -> None:
+    p = ws.path("人口点.csv")
+    p.write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5," f"{value}\n",
+                 encoding="utf-8")
+    ws.options["population"] = {"method": "points", "path": p.name}
+
+
+CASES = [
+    Case("pop_total_disagrees", CAT, "method = \"table\" with a total that disagrees with "
+         "the table's sum", RUN, lambda ws: ws.set("population", "total", 150_000),
+         problem=("150,000", f"{TOTAL:,}"), fix=("remove [population] total",)),
+    Case("pop_total_row_wrong", CAT, "a 合计 row that is not the sum of the rows", RUN,
+         _census(f"合计,{TOTAL},", "合计,144000,"), problem=("合计", "144,000", f"{TOTAL:,}")),
+    Case("pop_township_misspelt", CAT, "a census name that matches no township (南岭 for "
+         "南岭镇)", RUN, _census("南岭镇,", "南岭,"),
+         problem=("'南岭'", "did you mean '南岭镇'"), fix=("correct them",)),
+    Case("pop_township_missing", CAT, "a township without a census row", RUN, _drop_row,
+         problem=("西河乡", "not in the population table"), fix=("correct them",)),
+    Case("pop_township_twice", CAT, "a township listed twice in the census", RUN,
+         _census("北坡乡,9876,11245\n", "北坡乡,9876,11245\n北坡乡,9876,11245\n"),
+         problem=("repeats", "北坡乡"), fix=("each zone must appear once",)),
+    Case("pop_negative_count", CAT, "a negative count", RUN,
+         _census("北坡乡,9876,", "北坡乡,-9876,"),
+         problem=("negative", "北坡乡", "-9876"), fix=("number of people >= 0",)),
+    Case("pop_text_count", CAT, "a count written as text (约3万)", RUN,
+         _census("北坡乡,9876,", "北坡乡,约3万,"), problem=("non-numeric", "北坡乡", "约3万"),
+         fix=("number of people >= 0",)),
+    Case("pop_empty_count", CAT, "an empty count cell", RUN, _census("北坡乡,9876,", "北坡乡,,"),
+         problem=("missing", "北坡乡"), fix=("number of people >= 0",)),
+    Case("pop_thousands_separators", CAT, "counts with thousands separators (\"31,245\"): "
+         "read exactly", RUN, _thousands, code=0, then=_then_thousands),
+    Case("pop_padded_names", CAT, "census names with spaces around them and a full-width "
+         "space: joined exactly or refused, never a township without people", RUN,
+         _padded_names, code=0, then=_then_thousands),
+    Case("pop_count_column_missing", CAT, "count_col naming a column the table lacks", RUN,
+         lambda ws: ws.set("population", "count_col", "人口数"),
+         problem=("人口数",), fix=("[population] count_col",)),
+    Case("pop_key_column_missing", CAT, "table_key naming a column the table lacks", RUN,
+         lambda ws: ws.set("population", "table_key", "乡镇"),
+         problem=("'乡镇'",), fix=("[population] table_key",)),
+    Case("pop_table_file_missing", CAT, "the census file does not exist", RUN,
+         lambda ws: ws.set("population", "path", "人口.csv"), problem=("人口.csv", "not found")),
+    Case("pop_even_without_total", CAT, "method = \"even\" without a total", RUN,
+         _even(method="even"), problem=("'even' needs 'total'",)),
+    Case("pop_table_without_path", CAT, "method = \"table\" without a path", RUN,
+         lambda ws: ws.unset("population", "path"), problem=("needs 'path'",)),
+    Case("pop_option_of_another_method", CAT, "label (a method even option) with method "
+         "table", RUN, lambda ws: ws.set("population", "label", "普查"),
+         problem=("[population] label applies to method = 'even'",),
+         fix=("[population] method",)),
+    Case("pop_total_zero", CAT, "total = 0", RUN, _even(method="even", total=0),
+         problem=("[population] total = 0",), fix=("above 0",)),
+    Case("pop_grid_too_fine", CAT, "a 10 m demand grid", RUN,
+         lambda ws: ws.set("population", "grid_spacing_m", 10),
+         problem=("[population] grid_spacing_m = 10",), fix=("at least 50",)),
+    Case("pop_raster_missing", CAT, "method = \"raster\" with a missing GeoTIFF", RUN,
+         _even(method="raster", path="人口.tif"), problem=("人口.tif",)),
+    Case("pop_points_negative", CAT, "population points with a negative count", RUN,
+         lambda ws: _points(ws, -5), problem=("-5",), fix=("[population] count_col",)),
+    Case("pop_points_outside", CAT, "population points with a village 2.5 km outside the "
+         "county: left out, and the people counted in the outputs", RUN, _points_outside,
+         code=0, then=_then_points_outside),
+    Case("pop_raster_undeclared_nodata", CAT, "a population raster with -9999 where it has "
+         "no data, undeclared: counted as 0, and said", RUN, _raster, code=0,
+         then=_then_raster),
+]
