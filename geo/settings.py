@@ -68,6 +68,7 @@ __all__ = [
     "GRAVITY_SCALE_MINUTES",
     "MAP_CLUSTER_MIN_FACILITIES",
     "MAX_ACCESS_M",
+    "MAX_MAXSPEED_KMH",
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
     "OUTSIDE_TOLERANCE_M",
@@ -172,6 +173,13 @@ BATCH_TILE_KM: Final = 10.0
 # many; above it (a country) the map is left out and the summary says so: the combined
 # GeoPackage holds every township, and each area keeps its own map.
 BATCH_MAP_MAX_TOWNSHIPS: Final = 5000
+
+# An OSM/road-layer ``maxspeed`` above this (km/h) is not used: China's highest legal
+# limit is 120 km/h on expressways (Road Traffic Safety Law implementing regulations, Art.
+# 78), so 150 leaves room for mapping in mph or errors of a few km/h and refuses values
+# such as 200 or 1000. Such values, and ones that are not a speed ("CN:urban", "none",
+# "fast"), are counted in the network report; the class speed is used instead.
+MAX_MAXSPEED_KMH: Final = 150.0
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0

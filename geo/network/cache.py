@@ -26,7 +26,9 @@ from geo.network.graph import Network, NetworkReport
 
 __all__ = ["FORMAT", "load_networks", "save_networks"]
 
-FORMAT = "geo-access-network/1"
+# /2: maxspeed values that are not a speed or above settings.MAX_MAXSPEED_KMH are no
+# longer used (a /1 cache may hold such speeds), and the report counts them.
+FORMAT = "geo-access-network/2"
 
 
 def save_networks(path: str | Path, networks: Mapping[str, Network],

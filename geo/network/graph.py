@@ -23,6 +23,7 @@ from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from geo import settings
 from geo.errors import NetworkError
 
 __all__ = [
@@ -59,6 +60,9 @@ class NetworkReport:
     #: how many ways carry each (:mod:`geo.network.rules`)
     oneway_other: dict[str, int] = field(default_factory=dict)
     maxspeed_used: int = 0
+    #: ``maxspeed`` values given but not used (not a speed, or above
+    #: settings.MAX_MAXSPEED_KMH) and how many ways/lines carry each
+    maxspeed_ignored: dict[str, int] = field(default_factory=dict)
     components: int = 0
     nodes_dropped: int = 0
     km_dropped: float = 0.0
@@ -98,6 +102,13 @@ class NetworkReport:
             )
         if self.maxspeed_used:
             out.append(f"maxspeed used on {self.maxspeed_used} {what}")
+        if self.maxspeed_ignored:
+            shown = dict(sorted(self.maxspeed_ignored.items(), key=lambda kv: -kv[1])[:10])
+            out.append(
+                f"maxspeed not used on {sum(self.maxspeed_ignored.values())} {what} (not a "
+                f"speed, or above {settings.MAX_MAXSPEED_KMH:g} km/h: {shown}"
+                f"{' ...' if len(self.maxspeed_ignored) > 10 else ''}): their class speed "
+                "is used")
         if self.lines_construction_skipped:
             out.append(f"{self.lines_construction_skipped} lines under construction left out")
         if self.lines_class_skipped:

@@ -34,7 +34,7 @@ from geo import settings
 from geo.crs import utm_crs_for
 from geo.errors import NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
-from geo.network.rules import is_other_oneway, oneway_value, parse_maxspeed
+from geo.network.rules import is_other_oneway, maxspeeds, oneway_value
 
 __all__ = ["build_network"]
 
@@ -60,10 +60,11 @@ def _line_speeds(
     hw = roads["highway"].astype(str).str.strip().to_numpy()
     kmh = np.array([speeds.get(h, np.nan) for h in hw], dtype=float)
     if mode == "drive" and "maxspeed" in roads.columns:
-        ms = np.array([parse_maxspeed(v) for v in roads["maxspeed"]])
-        use = np.isfinite(ms) & (ms > 0) & np.isfinite(kmh)
+        ms, ignored = maxspeeds(list(roads["maxspeed"]))
+        use = np.isfinite(ms) & np.isfinite(kmh)
         kmh[use] = ms[use]
         report.maxspeed_used = int(use.sum())
+        report.maxspeed_ignored = ignored
     return kmh
 
 

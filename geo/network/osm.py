@@ -39,8 +39,8 @@ from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.rules import (
     OSM_TAGS,
     is_other_oneway,
+    maxspeeds,
     oneway_direction,
-    parse_maxspeed,
     usable,
 )
 
@@ -157,10 +157,15 @@ def _read_tags(ways: OsmWays, mode: str, speeds: Mapping[str, float],
     kmh = np.array([speeds.get(t.get("highway", ""), np.nan) for t in ways.tags])
     direction = np.zeros(len(ways), dtype=np.int64)
     if mode == "drive":
-        ms = np.array([parse_maxspeed(t.get("maxspeed")) for t in ways.tags])
-        has = np.isfinite(ms) & (ms > 0) & use
+        ms, _ = maxspeeds([t.get("maxspeed") for t in ways.tags])
+        has = np.isfinite(ms) & use
         kmh[has] = ms[has]
         report.maxspeed_used = _ways(ways, has)
+        # counted per way (a way may come in several pieces) kept for this mode
+        ids = np.asarray(ways.ids, dtype=np.int64)
+        _, first = np.unique(ids, return_index=True)
+        kept = [i for i in first if use[i]]
+        _, report.maxspeed_ignored = maxspeeds([ways.tags[i].get("maxspeed") for i in kept])
         direction = np.array([oneway_direction(t) for t in ways.tags], dtype=np.int64)
         values = np.array([t.get("oneway", "") for t in ways.tags], dtype=object)
         other = np.array([is_other_oneway(v) for v in values], dtype=bool) & use

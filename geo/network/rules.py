@@ -44,9 +44,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
+
+from geo import settings
+
+FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "IMPLIED_ONEWAY_HIGHWAYS",
@@ -57,6 +62,7 @@ __all__ = [
     "ONEWAY_TWO_WAY",
     "OSM_TAGS",
     "is_other_oneway",
+    "maxspeeds",
     "oneway_direction",
     "oneway_value",
     "parse_maxspeed",
@@ -146,3 +152,17 @@ def parse_maxspeed(value: object) -> float:
         return float("nan")
     kmh = float(m.group(1))
     return kmh * 1.609344 if m.group(2) == "mph" else kmh
+
+
+def maxspeeds(values: Sequence[object]) -> tuple[FloatArray, dict[str, int]]:
+    """``maxspeed`` values as km/h where usable (a speed above 0 and at most
+    :data:`geo.settings.MAX_MAXSPEED_KMH`), NaN elsewhere; and the values given but not used
+    (not a speed, or implausible) with how often each occurs, for the network report."""
+    kmh = np.array([parse_maxspeed(v) for v in values], dtype=float)
+    usable = np.isfinite(kmh) & (kmh > 0) & (kmh <= settings.MAX_MAXSPEED_KMH)
+    given = np.array([v is not None and not (isinstance(v, float) and np.isnan(v))
+                      and str(v).strip() != "" for v in values], dtype=bool)
+    ignored: dict[str, int] = {}
+    for v in np.asarray(values, dtype=object)[given & ~usable]:
+        ignored[str(v)] = ignored.get(str(v), 0) + 1
+    return np.where(usable, kmh, np.nan), ignored

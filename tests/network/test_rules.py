@@ -217,3 +217,56 @@ def test_line_layer_refuses_a_value_that_is_no_direction() -> None:
     with pytest.raises(NetworkError, match=r"T -> yes") as e:
         build_network(_line_layer(["yes", "T", "F", "T"]), node_crossings=False)
     assert "{'T': 2, 'F': 1}" in str(e.value)
+
+
+def test_maxspeed_values_used_and_ignored() -> None:
+    from geo.network.rules import maxspeeds
+
+    kmh, ignored = maxspeeds(["60", "40 mph", "CN:urban", "200", "fast", None, "", np.nan,
+                              "80;60", "0"])
+    # used: 60, 40 mph = 64.37 km/h, the first of "80;60"; the rest NaN (class speed)
+    assert kmh[0] == 60 and kmh[1] == pytest.approx(40 * 1.609344) and kmh[8] == 80
+    assert np.isnan(kmh[[2, 3, 4, 5, 6, 7, 9]]).all()
+    # given but not used: counted by value; absent values (None, "", NaN) are not
+    assert ignored == {"CN:urban": 1, "200": 1, "fast": 1, "0": 1}
+
+
+def test_a_line_layer_states_the_maxspeed_it_did_not_use() -> None:
+    roads = _line_layer([None, None, None])
+    roads["maxspeed"] = [None, None, None, None, "fast", "200", "30"]
+    net = build_network(roads, node_crossings=False)
+    assert net.report.maxspeed_used == 1
+    assert net.report.maxspeed_ignored == {"fast": 1, "200": 1}
+    text = " ".join(net.report.lines())
+    assert "maxspeed not used on 2 road lines" in text and "'fast': 1" in text
+    # the 30 km/h line is used at 30 km/h, the others at the residential class speed
+    secs = net.seg_fw_s[np.isfinite(net.seg_fw_s)]
+    assert len(np.unique(np.round(net.seg_length_m[np.isfinite(net.seg_fw_s)] / secs * 3.6,
+                                  6))) == 2
+
+
+def test_an_osm_extract_states_the_maxspeed_it_did_not_use(tmp_path: Path) -> None:
+    """Way 1 (crossed by way 3 at node 2, so read in two pieces) says 200 km/h and way 2
+    says CN:urban: both are counted once per way and driven at the class speed; way 3's
+    30 km/h is used."""
+    import osmium
+
+    from geo.settings import DRIVE_SPEEDS_KMH
+
+    path = tmp_path / "maxspeed.osm.pbf"
+    with osmium.SimpleWriter(str(path)) as w:
+        for i, (x, y) in enumerate([(0, 0), (1, 0), (2, 0), (3, 0), (1, 1)], start=1):
+            w.add_node(osmium.osm.mutable.Node(id=i, location=(LON0 + x * STEP,
+                                                                LAT0 + y * STEP)))
+        w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3],
+                                         tags={"highway": "primary", "maxspeed": "200"}))
+        w.add_way(osmium.osm.mutable.Way(id=2, nodes=[3, 4],
+                                         tags={"highway": "primary", "maxspeed": "CN:urban"}))
+        w.add_way(osmium.osm.mutable.Way(id=3, nodes=[2, 5],
+                                         tags={"highway": "primary", "maxspeed": "30"}))
+    net = network_from_file(path, mode="drive")
+    assert net.report.maxspeed_used == 1
+    assert net.report.maxspeed_ignored == {"200": 1, "CN:urban": 1}
+    assert "maxspeed not used on 2 OSM ways" in " ".join(net.report.lines())
+    kmh = sorted({round(float(s), 6) for s in net.seg_length_m / net.seg_fw_s * 3.6})
+    assert kmh == [30.0, float(DRIVE_SPEEDS_KMH["primary"])]
