@@ -151,6 +151,20 @@ def _then_skipped(ws: Workspace, r: Result) -> None:
         assert "lines of classes without a speed for this mode left out: {'乡道': 8}" in text
 
 
+def _bad_maxspeed(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A maxspeed column: 200 on every third line, CN:urban on the next ones, none else."""
+    return gdf.assign(maxspeed=[("200", "CN:urban", None)[i % 3] for i in range(len(gdf))])
+
+
+def _then_bad_maxspeed(ws: Workspace, r: Result) -> None:
+    # 24 lines: 8 say 200 km/h, 8 say CN:urban; neither is used, and both are counted
+    for text in (run_summary(ws.out), metadata(ws.out)):
+        assert re.search(r"maxspeed not used on 16 road lines \(not a speed, or above 150 "
+                         r"km/h: \{'200': 8, 'CN:urban': 8\}\): their class speed is used",
+                         text), text
+    _census_exact(ws)
+
+
 def _census_exact(ws: Workspace) -> None:
     from tests.bad_inputs.harness import csv_table
 
@@ -209,6 +223,9 @@ CASES = [
          problem=("oneway", "'T'"), fix=("T -> yes",)),
     Case("roads_bad_oneway_osm", CAT, "OSM ways tagged oneway=T: read as untagged and "
          "counted", RUN, _osm("T"), code=0, then=_then_osm_oneway),
+    Case("roads_bad_maxspeed", CAT, "maxspeed 200 and CN:urban in a line layer: the class "
+         "speed used, the values counted", RUN, _with(_bad_maxspeed), code=0,
+         then=_then_bad_maxspeed),
     Case("roads_osm_truncated", CAT, "a truncated .osm.pbf extract", RUN,
          _osm(None, truncate=True), problem=("roads.osm.pbf", "truncated"),
          fix=("download it again",)),
