@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from geo.study import run_study
 
@@ -33,7 +34,7 @@ def main() -> None:
         for k, v in result.timings.items():
             stages.setdefault(k, []).append(v)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: kilobytes
-    out = {
+    out: dict[str, Any] = {
         "runs": RUNS,
         "python": sys.version.split()[0],
         "machine": platform.machine(),

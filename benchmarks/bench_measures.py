@@ -115,7 +115,8 @@ def build(work: Path, n_fac: int, n_dem: int, minutes: float) -> dict[str, Any]:
     fac_xy = ORIGIN + rng.uniform(0, side, (n_fac, 2))
     dem, fac = snap_points(net, dem_xy), snap_points(net, fac_xy)
     t_snap = time.perf_counter() - t0
-    kw = {"access_speed_kmh": 25.0, "direction": "to_facility", "direct": False}
+    kw: dict[str, Any] = {"access_speed_kmh": 25.0, "direction": "to_facility",
+                          "direct": False}
     t0 = time.perf_counter()
     m = reach_matrix(net, fac, dem, max_seconds=minutes * 60.0, **kw)
     t_reach = time.perf_counter() - t0
