@@ -59,10 +59,48 @@ def existing(path: str | os.PathLike[str], what: str) -> Path:
     return src
 
 
+#: rows looked at for a title above a table's header
+HEADER_SEARCH_ROWS = 10
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and not (isinstance(cell, float) and np.isnan(cell)) and \
+        str(cell).strip() != ""
+
+
+def _is_number(cell: object) -> bool:
+    try:
+        float(str(cell).replace(",", "").strip())
+    except ValueError:
+        return False
+    return True
+
+
+def header_row(rows: Sequence[Sequence[object]]) -> int:
+    """The row (0-based) of a table's header among its first rows: the first row with two
+    or more filled cells, none of them a number, when every row above it has at most one
+    filled cell (a title such as '柳城县第七次全国人口普查各乡镇常住人口', a unit line, blank
+    rows); else 0 (the first row, as a reader takes it). A first row with one name and a
+    blank (a header missing a name) above rows of data stays the header: data rows hold
+    numbers."""
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = [c for c in row if _filled(c)]
+        if len(cells) >= 2:
+            return i if i > 0 and not any(_is_number(c) for c in cells) else 0
+    return 0
+
+
+def _title(rows: Sequence[Sequence[object]], header: int) -> str:
+    text = [str(c).strip() for row in rows[:header] for c in row if _filled(c)]
+    return "; ".join(text)[:80]
+
+
 def load_table(
     src: Path, sheet: str | None, encoding: str | None
 ) -> tuple[pd.DataFrame, TextEncoding | None]:
-    """CSV/Excel with string cells; the index holds spreadsheet row numbers (header = 1)."""
+    """CSV/Excel with string cells; the index holds spreadsheet row numbers (header = 1,
+    or the row :func:`header_row` finds below a title: the frame's ``attrs["notes"]`` then
+    say which rows were skipped)."""
     enc = None
     try:
         if src.suffix.lower() in EXCEL:
@@ -76,9 +114,18 @@ def load_table(
                 if sheet is not None and sheet not in sheets:
                     raise InputFileError(f"{src} has no sheet {sheet!r}; its sheets: {sheets}: "
                                          "name one of them as the layer ([facilities] layer)")
-                frame = pd.read_excel(book, sheet_name=sheet or 0, dtype=str)
+                top = pd.read_excel(book, sheet_name=sheet or 0, dtype=str, header=None,
+                                    nrows=HEADER_SEARCH_ROWS).values.tolist()
+                skip = header_row(top)
+                frame = pd.read_excel(book, sheet_name=sheet or 0, dtype=str, header=skip)
         else:
-            frame, enc = read_text(src, encoding)
+            first, enc = read_text(src, encoding, head=True)
+            top = first.values.tolist()
+            skip = header_row(top)
+            if skip:
+                frame, enc = read_text(src, encoding, skip=skip)
+            else:
+                frame, enc = read_text(src, encoding)
     except GeoError:
         raise
     except pd.errors.EmptyDataError as exc:
@@ -86,24 +133,47 @@ def load_table(
     except (ImportError, OSError, zipfile.BadZipFile, ValueError) as e:
         raise InputFileError(f"cannot read {src} ({e}); save it as UTF-8 CSV or .xlsx") from e
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame.index = pd.RangeIndex(skip + 2, len(frame) + skip + 2)
+    frame.attrs["header_row"] = skip + 1
+    if skip:
+        title = _title(top, skip)
+        note = (f"{src.name}: the header is row {skip + 1}; the {skip} row(s) above it were "
+                + (f"skipped as a title ({title!r})" if title else "blank and skipped"))
+        logger.info(note)
+        frame.attrs["notes"] = [note]
     blank = frame.isna().all(axis=1)
     if blank.any():
         logger.info("%s: skipped %d blank rows", src, int(blank.sum()))
     if blank.all():
         raise InputFileError(f"{src} has no data rows; fill it in or point to the right file")
-    return frame.loc[~blank], enc
+    out = frame.loc[~blank]
+    out.attrs = dict(frame.attrs)
+    return out, enc
 
 
-def read_text(src: Path, encoding: str | None) -> tuple[pd.DataFrame, TextEncoding]:
-    """A CSV as strings: in ``encoding`` if given, else UTF-8 (BOM or not), else GB18030."""
+def read_text(src: Path, encoding: str | None, *, head: bool = False,
+              skip: int = 0) -> tuple[pd.DataFrame, TextEncoding]:
+    """A CSV as strings: in ``encoding`` if given, else UTF-8 (BOM or not), else GB18030.
+    ``head``: the first rows only, with no header (for :func:`header_row`), rows of any
+    width; ``skip``: rows above the header."""
     sep = SEPARATORS.get(src.suffix.lower(), ",")
 
     def read(codec: str) -> pd.DataFrame:
+        if head:
+            import csv
+            import io as _io
+
+            with src.open(encoding=codec, newline="") as f:
+                lines = [f.readline() for _ in range(HEADER_SEARCH_ROWS)]
+            text = "".join(lines)
+            rows = list(csv.reader(_io.StringIO(text), delimiter=sep)) if sep else \
+                [ln.split() for ln in text.splitlines()]
+            width = max((len(r) for r in rows), default=0)
+            return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
         return pd.read_csv(
             src, sep=sep, dtype=str, encoding=codec, keep_default_na=False,
             na_values=[""], skip_blank_lines=False,  # keep spreadsheet row numbers right
-            engine="python" if sep is None else "c",
+            engine="python" if sep is None else "c", skiprows=skip,
         )  # fmt: skip
 
     if encoding is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -10,6 +11,8 @@ from geo.errors import ColumnError
 
 ROW = "__row__"  # private column: how messages name a row ("row 5", "facility 'LZ-T03'")
 MAX_LISTED = 10
+#: a unit or note in brackets at the end of a header: '（人）', '(万人)', '(°)', '［米］'
+_BRACKETED = re.compile(r"\s*[（(［\[][^（()）［\]］]*[)）］\]]\s*$")
 #: facility name columns found without ``[facilities] name_col``, in order
 NAME_COLUMNS = ("name", "名称", "机构名称", "单位名称", "医疗机构名称", "医院名称", "机构名")
 
@@ -45,12 +48,26 @@ def find_column(
 
 
 def find_optional(columns: pd.Index, wanted: str | None, candidates: Sequence[str]) -> str | None:
-    """Like :func:`find_column`, None when there is no such column."""
+    """Like :func:`find_column`, None when there is no such column. Looking among
+    ``candidates`` (not for a ``wanted`` name), a header with a unit or note in brackets
+    after the name also matches: '常住人口（人）', '经度(°)', 'X（米）'. A unit that changes
+    the numbers (万人) is the reader's to apply (:func:`geo.census.count_unit`)."""
     lookup: dict[str, str] = {}
     for column in columns:
         lookup.setdefault(str(column).strip().lower(), str(column))
     for name in [wanted] if wanted is not None else candidates:
         hit = name if name in columns else lookup.get(name.strip().lower())
+        if hit is not None:
+            return hit
+    if wanted is not None:
+        return None
+    bare: dict[str, str] = {}
+    for column in columns:
+        stripped = _BRACKETED.sub("", str(column)).strip().lower()
+        if stripped != str(column).strip().lower():
+            bare.setdefault(stripped, str(column))
+    for name in candidates:
+        hit = bare.get(name.strip().lower())
         if hit is not None:
             return hit
     return None

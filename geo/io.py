@@ -346,7 +346,8 @@ def read_table(
     out = frame.reset_index(drop=True)
     out.attrs.update(source=str(src), encoding=enc.codec if enc else None,
                      rows=[int(r) for r in frame.index],
-                     notes=[enc.note] if enc and enc.note else [])
+                     notes=([enc.note] if enc and enc.note else [])
+                     + list(frame.attrs.get("notes", [])))  # e.g. a title row skipped
     return out
 
 
@@ -387,7 +388,8 @@ def _load_points(
         frame, enc = load_table(src, layer, encoding)
         used = coordinate_columns(frame.columns, system, cols, src)
         frame[ROW] = [f"row {i}" for i in frame.index]
-        return frame, (frame[used[0]], frame[used[1]]), used, Read(system, system.name, enc)
+        read = Read(system, system.name, enc).with_notes(frame.attrs.get("notes", []))
+        return frame, (frame[used[0]], frame[used[1]]), used, read
     if any(cols.values()):
         logger.warning("%s is a vector file: coordinate column options are ignored", src)
     gdf, enc = load_vector(src, layer, encoding)

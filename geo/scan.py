@@ -219,6 +219,11 @@ def _table(p: Path) -> Found | None:
     enc = frame.attrs.get("encoding")
     notes = ([(f"文字编码：{enc}（按内容检测）", f"text encoding: {enc} (detected)")]
              if enc and enc != "utf-8" else [])
+    header = int(frame.attrs.get("header_row", 1))
+    if header > 1:  # a title above the header (geo._files.header_row)
+        notes.append((f"表头在第 {header} 行，其上各行（标题）不读",
+                      f"the header is row {header}; the rows above it (a title) are not "
+                      "read"))
     xy = _coordinates(frame)
     kind_col = find_optional(cols, None, TYPE_COLUMNS)
     town = find_optional(cols, None, TOWN_COLUMNS)
@@ -240,7 +245,8 @@ def _table(p: Path) -> Found | None:
         notes.append((f"合计行 {totals[0]!r}：与其余各行之和核对后不计入",
                       f"total row {totals[0]!r}: checked against the sum of the other rows "
                       "and left out"))
-    others = [c for c in COUNT_COLUMNS if c != count and find_optional(cols, None, (c,))]
+    hits = (find_optional(cols, None, (c,)) for c in COUNT_COLUMNS)
+    others = list(dict.fromkeys(h for h in hits if h not in (None, count)))
     if others:
         notes.append((f"人口数取自 {count!r} 列；表中另有 {others}，如需改用请改 count_col",
                       f"people counted from column {count!r}; the table also has {others}: "

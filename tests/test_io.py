@@ -614,6 +614,56 @@ def test_read_table_gbk_and_xlsx(tmp_path: Path) -> None:
     assert read_table(tmp_path / "p.xlsx").loc[0, "人口"] == "30000"
 
 
+@pytest.mark.parametrize("top", [
+    "柳城县第七次全国人口普查各乡镇常住人口\n\n",   # a title and a blank row
+    "表1 各乡镇人口,,\n",                          # a title padded by Excel's CSV export
+    "\n\n",                                       # blank rows
+])
+def test_a_title_above_the_header_is_skipped_and_said(tmp_path: Path, top: str) -> None:
+    text = top + "乡镇,人口\n鹿寨镇,123456\n中渡镇,45678\n"
+    header = top.count("\n") + 1
+    table = read_table(write(tmp_path, text, "pop.csv", encoding="gbk"))
+    assert list(table.columns[:2]) == ["乡镇", "人口"]
+    assert list(table["人口"]) == ["123456", "45678"]
+    assert table.attrs["rows"] == [header + 1, header + 2]  # spreadsheet rows, for messages
+    assert table.attrs["header_row"] == header
+    (note,) = [n for n in table.attrs["notes"] if "header" in n]
+    assert f"the header is row {header}; the {header - 1} row(s) above it were" in note
+    if top.strip(",\n"):
+        assert repr(top.split("\n")[0].strip(",")) in note
+    # the same in a workbook, the title in a cell of its own
+    book = tmp_path / "pop.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        if top.strip(",\n"):
+            pd.DataFrame([[top.split("\n")[0].strip(",")]]).to_excel(xw, index=False,
+                                                                     header=False)
+        pd.DataFrame({"乡镇": ["黄冕镇"], "人口": ["30000"]}).to_excel(
+            xw, index=False, startrow=header - 1)
+    table = read_table(book)
+    assert table.loc[0, "人口"] == "30000" and table.attrs["rows"] == [header + 1]
+
+
+def test_a_header_row_stays_the_header(tmp_path: Path) -> None:
+    # a header with a blank name above rows of numbers is still the header; a first row of
+    # two names is the header even when later rows have more cells
+    table = read_table(write(tmp_path, "乡镇,\n鹿寨镇,123456\n中渡镇,45678\n", "a.csv"))
+    assert list(table["乡镇"]) == ["鹿寨镇", "中渡镇"] and table.attrs["header_row"] == 1
+    assert not [n for n in table.attrs["notes"] if "header" in n]
+
+
+def test_a_title_above_a_facility_list_is_stated(tmp_path: Path) -> None:
+    text = ("鹿寨县医疗机构名录（2024年）\nid,name,type,lon,lat\n"
+            "A,鹿寨县人民医院,县人民医院,109.75,24.48\n")
+    gdf = read_facilities(write(tmp_path, text, "fac.csv"))
+    assert list(gdf["id"]) == ["A"]
+    assert any("the header is row 2" in n and "鹿寨县医疗机构名录" in n for n in gdf.attrs["notes"])
+    # without ids, a bad value is named by its row in the spreadsheet (3), not its place
+    # in the data
+    bad = text.replace("id,", "").replace("A,", "").replace("109.75", "abc")
+    with pytest.raises(CoordinateError, match=r"row 3 \(lon 'abc'"):
+        read_facilities(write(tmp_path, bad, "bad.csv"))
+
+
 def test_read_table_bad_files(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="not found"):
         read_table(tmp_path / "pop.csv")

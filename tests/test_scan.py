@@ -85,3 +85,25 @@ def test_scan_ranks_road_sources_and_skips_unreadable_files(tmp_path: Path) -> N
     assert scan.best("roads").path.name == "guangxi.npz"  # a cache first: no rebuild
     assert [p.name for p, _ in scan.skipped] == ["broken.xlsx"]
     assert scan.best("area").path.name == "县界.geojson"
+
+
+def test_init_finds_a_census_workbook_with_a_title_and_units_in_its_headers(
+    tmp_path: Path,
+) -> None:
+    """A statistics bureau's sheet: a title row, a blank row, then '乡镇（街道）' and
+    '常住人口（人）' / '户籍人口（人）' headers with their unit, and a 总计 row."""
+    with pd.ExcelWriter(tmp_path / "七普乡镇人口.xlsx") as xw:
+        pd.DataFrame([["鹿寨县第七次全国人口普查各乡镇人口"]]).to_excel(xw, index=False,
+                                                                header=False)
+        pd.DataFrame({"乡镇（街道）": ["鹿寨镇", "中渡镇", "总计"],
+                      "户籍人口（人）": [130000, 50000, 180000],
+                      "常住人口（人）": [123456, 45678, 169134]}).to_excel(
+            xw, index=False, startrow=2)
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None
+    # 常住人口 comes before 户籍人口 in the columns looked for, whatever the sheet's order
+    assert found.options == {"table_key": "乡镇（街道）", "count_col": "常住人口（人）"}
+    notes = [en for _, en in found.notes]
+    assert "the header is row 3; the rows above it (a title) are not read" in notes
+    assert any("the table also has ['户籍人口（人）']" in n for n in notes)
+    assert any("total row '总计'" in n for n in notes)
