@@ -26,7 +26,9 @@ import pandas as pd
 from geo.errors import CensusError
 
 __all__ = [
+    "COUNT_UNITS",
     "TOTAL_NAMES",
+    "count_unit",
     "find_code_column",
     "is_county_code",
     "split_totals",
@@ -40,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 #: names of total rows (matched ignoring spaces, case and full-width forms)
 TOTAL_NAMES = ("合计", "总计", "全县", "全市", "全区", "总数", "合计数", "total", "grandtotal")
+#: units of people a count column's header may name in brackets at its end
+#: ('常住人口（万人）', '人口(万)'), and how many people one unit is
+COUNT_UNITS = {"人": 1, "千人": 1_000, "万人": 10_000, "千": 1_000, "万": 10_000}
+_UNIT = re.compile(r"[（(［\[]\s*(?:单位\s*[:：]\s*)?(万人|千人|人|万|千)\s*[)）］\]]\s*$")
 _CODE = re.compile(r"^\d{12}$")
 _FLOAT_CODE = re.compile(r"^(\d{12})\.0*$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
@@ -100,6 +106,14 @@ def find_code_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str | 
         if all(c is not None for c in codes):
             return str(col)
     return None
+
+
+def count_unit(column: object) -> tuple[int, str | None]:
+    """People per unit of a count column, from the unit its header names in brackets at
+    its end: '常住人口（万人）' -> (10000, '万人'), '人口(万)' -> (10000, '万'),
+    '常住人口（人）' -> (1, '人'); (1, None) when the header names no unit."""
+    m = _UNIT.search(unicodedata.normalize("NFKC", str(column)))
+    return (COUNT_UNITS[m.group(1)], m.group(1)) if m else (1, None)
 
 
 def _labels(table: pd.DataFrame) -> list[str]:

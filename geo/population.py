@@ -30,9 +30,16 @@ from pyproj import CRS, Transformer
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
-from geo.census import split_totals, total_rows, township_code
+from geo.census import count_unit, split_totals, total_rows, township_code
 from geo.crs import utm_crs_for
-from geo.errors import ColumnError, CoordinateError, DuplicateIdError, GeoError, InputFileError
+from geo.errors import (
+    CensusError,
+    ColumnError,
+    CoordinateError,
+    DuplicateIdError,
+    GeoError,
+    InputFileError,
+)
 from geo.townships import polygon_of_points
 
 __all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly",
@@ -284,6 +291,41 @@ def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArra
     return numbers
 
 
+def _people(values: pd.Series, labels: Sequence[object], column: str) -> FloatArray:
+    """A zone table's counts in people: :func:`_counts`, times the unit the header names
+    (:func:`geo.census.count_unit`: '常住人口（万人）' x 10,000). Without a unit, counts that
+    are all under 1,000 with some not whole look like 万人 read as people (a county of
+    300,000 read as 30): that stops, naming how to say the unit."""
+    numbers = _counts(values, labels, f"the table column {column!r}")
+    scale, unit = count_unit(column)
+    if unit is None and len(numbers) and (numbers < 1_000).all():
+        fractional = numbers != np.round(numbers)
+        if fractional.any():
+            shown = [f"{k!r}: {v!r}" for k, v, f in zip(labels, values, fractional, strict=True)
+                     if f][:5]
+            raise CensusError(
+                f"the table column {column!r} holds counts under 1,000 with decimals "
+                f"({', '.join(shown)}), as a table in 万人 (10,000 people) does; read as "
+                f"people, the whole table would be {numbers.sum():,.1f} people. Name the unit "
+                f"at the end of the header, {column}（万人） (geo multiplies by 10,000 and says "
+                f"so), or {column}（人） if they are people, and set [population] count_col "
+                "to the new header"
+            )
+    return numbers * scale
+
+
+def _unit_note(column: str, values: pd.Series) -> list[str]:
+    scale, unit = count_unit(column)
+    if scale == 1:
+        return []
+    decimals = max((len(t.split(".")[1]) if "." in t else 0
+                    for t in (str(v).replace(",", "").strip() for v in values)), default=0)
+    step = scale * 10.0 ** -decimals
+    precision = "whole people" if step <= 1 else f"each township rounded to {step:,.0f} people"
+    return [f"column {column!r} counts in {unit}: each count multiplied by {scale:,} to "
+            f"people (written to {10.0 ** -decimals:g} {unit}: {precision})"]
+
+
 def _keys(series: pd.Series, what: str, column: str) -> list[str]:
     """Join keys as stripped strings; 12-digit codes as text (Excel's 450223100000.0 too)."""
     rows = series.attrs.get("rows") or []  # spreadsheet rows, from read_table
@@ -349,7 +391,7 @@ def _zone_counts(
     _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
     zone_keys = _keys(zones[zone_key], "the zones layer", zone_key)
     table_keys = _keys(table[table_key], "the table", table_key)
-    counts = _counts(table[count_col], table_keys, f"the table column {count_col!r}")
+    counts = _people(table[count_col], table_keys, count_col)
     _check_join(zone_keys, table_keys, zone_key, table_key)
     by_key = dict(zip(table_keys, counts, strict=True))
     return zone_keys, np.array([by_key[k] for k in zone_keys], dtype=np.float64)
@@ -367,7 +409,8 @@ def zone_table(table: pd.DataFrame, *, table_key: str,
     The rows other than total rows are checked first (keys present and each once, counts
     numbers >= 0), so a wrong row is named as itself rather than as a total that does
     not add up; then the total rows are checked against them and left out
-    (:func:`geo.census.split_totals`, whose notes are returned).
+    (:func:`geo.census.split_totals`, whose notes are returned, after a note on the
+    counts' unit when the header names one that is not people: '常住人口（万人）').
 
     Raises
     ------
@@ -377,8 +420,9 @@ def zone_table(table: pd.DataFrame, *, table_key: str,
     _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
     rows = table.loc[~total_rows(table, count_col)]
     keys = _keys(rows[table_key], "the table", table_key)
-    _counts(rows[count_col], keys, f"the table column {count_col!r}")
-    return split_totals(table, count_col)
+    _people(rows[count_col], keys, count_col)
+    kept, notes = split_totals(table, count_col)
+    return kept, [*_unit_note(count_col, rows[count_col]), *notes]
 
 
 def from_zone_table(
@@ -402,7 +446,9 @@ def from_zone_table(
     table : DataFrame
         One row per zone: ``table_key`` (matched to ``zone_key`` as stripped strings;
         12-digit township codes as text, Excel's ``450223100000.0`` too) and ``count_col``
-        (people >= 0; "12,345" accepted). ``attrs["source"]`` is named. Total rows (合计,
+        (people >= 0; "12,345" accepted; a header ending in （万人） or （千人） scales
+        them, and counts all under 1,000 with decimals but no unit stop, since they read
+        as 万人). ``attrs["source"]`` is named. Total rows (合计,
         总计, 全县, ..., or a county code) are checked against the sum of the other rows
         and left out, as the method says (:func:`geo.census.split_totals`).
     zone_key, table_key, count_col : str

@@ -17,6 +17,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.census import (
+    count_unit,
     find_code_column,
     split_totals,
     township_code,
@@ -135,6 +136,60 @@ def test_zone_table_with_a_total_row(
     bad = read_table(write(tmp_path, "乡镇,人口\n甲镇,3700\n乙乡,12600\n合计,16000\n", "b.csv"))
     with pytest.raises(CensusError, match="says 16,000"):
         from_zone_table(points, zones, bad, zone_key="name", table_key="乡镇", count_col="人口")
+
+
+# --- units of the counts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("header", "scale", "unit"), [
+    ("常住人口（万人）", 10_000, "万人"), ("人口(万人)", 10_000, "万人"),
+    ("人口（万）", 10_000, "万"), ("人口 [千人]", 1_000, "千人"),
+    ("人口（单位：万人）", 10_000, "万人"), ("常住人口（人）", 1, "人"),
+    ("常住人口", 1, None), ("万人", 1, None), ("人口万人", 1, None), ("population", 1, None),
+])
+def test_count_unit_from_the_header(header: str, scale: int, unit: str | None) -> None:
+    assert count_unit(header) == (scale, unit)
+
+
+@pytest.mark.parametrize(("header", "counts", "rounded"), [
+    ("常住人口（万人）", ("0.37", "1.26", "1.63"),
+     "0.01 万人: each township rounded to 100 people"),
+    ("人口(千人)", ("3.7", "12.6", "16.3"), "0.1 千人: each township rounded to 100 people"),
+])
+def test_counts_in_a_unit_named_by_the_header_are_people_times_the_unit(
+    points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, tmp_path: Path, header: str,
+    counts: tuple[str, str, str], rounded: str,
+) -> None:
+    # the same township populations as test_zone_table_with_a_total_row (3,700 and 12,600)
+    a, b, total = counts
+    table = read_table(write(tmp_path, f"乡镇,{header}\n甲镇,{a}\n乙乡,{b}\n合计,{total}\n"))
+    demand = from_zone_table(points, zones, table, zone_key="name", table_key="乡镇",
+                             count_col=header)
+    np.testing.assert_allclose(demand["population"], ROW * 10, rtol=1e-12)  # 10 rows of points
+    method = demand.attrs["population_method"]
+    assert f"column {header!r} counts in" in method and rounded in method
+    assert "total 16,300" in method
+
+
+def test_counts_that_read_as_ten_thousands_stop_unless_the_header_says_people(
+    points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    table = read_table(write(tmp_path, "乡镇,人口\n甲镇,0.37\n乙乡,1.26\n"))
+    with pytest.raises(CensusError) as e:
+        from_zone_table(points, zones, table, zone_key="name", table_key="乡镇",
+                        count_col="人口")
+    text = str(e.value)
+    assert "'甲镇': '0.37'" in text and "1.6 people" in text
+    assert "人口（万人）" in text and "人口（人）" in text and "[population] count_col" in text
+    # the header says people: taken as written (1.63 people in all)
+    people = read_table(write(tmp_path, "乡镇,人口（人）\n甲镇,0.37\n乙乡,1.26\n", "p.csv"))
+    demand = from_zone_table(points, zones, people, zone_key="name", table_key="乡镇",
+                             count_col="人口（人）")
+    assert demand["population"].sum() == pytest.approx(1.63)
+    # whole numbers, or any count of 1,000 or more, are people as before
+    for text in ("乡镇,人口\n甲镇,37\n乙乡,126\n", "乡镇,人口\n甲镇,370.5\n乙乡,1260\n"):
+        ok = read_table(write(tmp_path, text, "ok.csv"))
+        from_zone_table(points, zones, ok, zone_key="name", table_key="乡镇", count_col="人口")
 
 
 # --- codes ----------------------------------------------------------------------------------

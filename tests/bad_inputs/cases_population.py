@@ -53,6 +53,40 @@ def _then_thousands(ws: Workspace, r: Result) -> None:
     assert got == {t: float(p) for t, p in RESIDENTS.items()}
 
 
+def _in_wan(header: str, decimals: int):  # type: ignore[no-untyped-def]
+    """常住人口 in 万人 (10,000 people) with ``decimals``, as a yearbook prints it, under
+    ``header``, and count_col naming it."""
+    def edit(ws: Workspace) -> None:
+        def text(t: str) -> str:
+            lines = t.splitlines()
+            out = [lines[0].replace("常住人口", header)]
+            for line in lines[1:]:
+                name, resident, registered = line.split(",")
+                out.append(f"{name},{int(resident) / 10_000:.{decimals}f},{registered}")
+            return "\n".join(out) + "\n"
+        ws.census(text)
+        ws.set("population", "count_col", header)
+    return edit
+
+
+def _then_wan(ws: Workspace, r: Result) -> None:
+    # written to 0.0001 万人 = 1 person: the table's people exactly, and the unit stated
+    _then_thousands(ws, r)
+    stated_everywhere(ws.out, "column '常住人口（万人）' counts in 万人: each count multiplied by "
+                      "10,000 to people (written to 0.0001 万人: whole people)")
+
+
+def _titled(ws: Workspace) -> None:
+    """Two title lines above the census header, as a bureau's export has them."""
+    ws.census(lambda t: "示例县第七次全国人口普查各乡镇人口,,\n单位：人,,\n" + t)
+
+
+def _then_titled(ws: Workspace, r: Result) -> None:
+    _then_thousands(ws, r)
+    stated_everywhere(ws.out, "the header is row 3; the 2 row(s) above it were skipped as a "
+                      "title ('示例县第七次全国人口普查各乡镇人口; 单位：人')")
+
+
 def _padded_names(ws: Workspace) -> None:
     """Names with spaces around them and a full-width space inside the table."""
     ws.census(lambda t: _replace(_replace(t, "\n东山镇,", "\n 东山镇 ,"), "\n新民乡,",
@@ -129,6 +163,14 @@ CASES = [
     Case("pop_padded_names", CAT, "census names with spaces around them and a full-width "
          "space: joined exactly or refused, never a township without people", RUN,
          _padded_names, code=0, then=_then_thousands),
+    Case("pop_counts_in_wan_unnamed", CAT, "counts in 万人 (3.12) under a header that names "
+         "no unit: read as people they would be 14.4 people", RUN, _in_wan("常住人口", 2),
+         problem=("under 1,000 with decimals", "'东山镇': '3.12'", "14.4 people"),
+         fix=("常住人口（万人）", "[population] count_col")),
+    Case("pop_counts_in_wan_named", CAT, "counts in 万人 under '常住人口（万人）': multiplied "
+         "by 10,000, and said", RUN, _in_wan("常住人口（万人）", 4), code=0, then=_then_wan),
+    Case("pop_title_rows", CAT, "two title lines above the census header: skipped, and "
+         "said", RUN, _titled, code=0, then=_then_titled),
     Case("pop_count_column_missing", CAT, "count_col naming a column the table lacks", RUN,
          lambda ws: ws.set("population", "count_col", "人口数"),
          problem=("人口数",), fix=("[population] count_col",)),
