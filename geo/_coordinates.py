@@ -9,6 +9,7 @@ the rows named and the fix (:mod:`geo.gauss_kruger` for zone prefixes).
 from __future__ import annotations
 
 import logging
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +37,17 @@ _SWAP_FIX = ("name the coordinate columns in the study file ([facilities] lon_co
              "[townships] seat_lon_col/seat_lat_col, [population] lon_col/lat_col) or fix "
              "the file")
 _AREA_MARGIN = 1.0  # degrees beyond a CRS's area of use still accepted
+#: words in a lon/lat header that name its system ('经度（GCJ-02）', '百度经度', 'lng_wgs84')
+_SYSTEM_WORDS = (("gcj02", re.compile(r"gcj|高德|腾讯|火星")),
+                 ("bd09", re.compile(r"bd-?09|百度|baidu")),
+                 ("wgs84", re.compile(r"wgs|gps")))
+
+
+def _header_system(column: str) -> str | None:
+    """The one system a lon/lat header names, if it names exactly one."""
+    text = str(column).lower().replace("_", "").replace(" ", "")
+    named = {key for key, words in _SYSTEM_WORDS if words.search(text)}
+    return named.pop() if len(named) == 1 else None
 
 
 def coordinate_columns(
@@ -63,6 +75,13 @@ def coordinate_columns(
         found.append(find_column(columns, wanted, order, role, fix, src))
     if found[0] == found[1]:
         raise ColumnError(f"{src}: column {found[0]!r} cannot be both longitude and latitude")
+    for col in found:
+        named = _header_system(col)
+        if named is not None and named != ("wgs84" if key == "cgcs2000" else key):
+            raise CoordinateError(
+                f"{src}: column {col!r} names its coordinates {named}, but they are declared "
+                f"{key}: set crs = {named!r} for this file ([facilities] crs, [townships] "
+                "seat_crs, [population] crs), or name other columns with lon_col/lat_col")
     logger.debug("%s: coordinates from columns %r, %r", src, *found)
     return found[0], found[1]
 

@@ -774,3 +774,22 @@ def test_facilities_kept_outside_the_area_are_stated() -> None:
     assert 0 < int(far.sum()) < len(fac)
     notes = [n for n in fac.attrs["notes"] if "outside the study area are counted" in n]
     assert len(notes) == 1 and notes[0].startswith(f"{int(far.sum())} facilities outside")
+
+
+def test_a_lon_lat_header_naming_another_system_stops(tmp_path: Path) -> None:
+    """'经度（GCJ-02）' is found as the longitude by its name; read as the default WGS84 it
+    would put every facility ~500 m off: the header's system must match the crs."""
+    text = ("id,name,type,经度（GCJ-02）,纬度（GCJ-02）\n"
+            "A,医院,county_general_hospital,109.76,24.48\n")
+    path = write(tmp_path, text, "fac.csv")
+    with pytest.raises(CoordinateError) as e:
+        read_facilities(path)
+    assert "'经度（GCJ-02）' names its coordinates gcj02, but they are declared wgs84" in \
+        str(e.value) and "set crs = 'gcj02'" in str(e.value)
+    gdf = read_facilities(path, crs="gcj02")  # declared: converted as for any GCJ-02 table
+    lon, lat = prcoords.gcj_wgs_bored((24.48, 109.76))[::-1]
+    assert abs(gdf.geometry.x[0] - lon) < 1e-6 and abs(gdf.geometry.y[0] - lat) < 1e-6
+    # a header naming the declared system, or none, or two (unclear), is read as declared
+    for header in ("经度(WGS84)", "经度(°)", "经度（WGS84，由高德坐标转换）"):
+        ok = text.replace("经度（GCJ-02）", header).replace("纬度（GCJ-02）", "纬度")
+        assert len(read_facilities(write(tmp_path, ok, "ok.csv"))) == 1

@@ -78,6 +78,13 @@ def _gcj_data(ws: Workspace) -> None:
     ws.facilities(change)
 
 
+def _gcj_header(ws: Workspace) -> None:
+    """AMap positions in columns headed 经度（高德）/纬度（高德）, the study at the default
+    wgs84: the header says which system, so the run must not read them as WGS84."""
+    _gcj_data(ws)
+    ws.facilities(lambda df: df.rename(columns={"lon": "经度（高德）", "lat": "纬度（高德）"}))
+
+
 def _then_gcj_data(ws: Workspace, r: Result) -> None:
     # positions 300-600 m off every road as declared, on the roads (0 m) read as GCJ-02
     m = re.search(r"read as declared \(WGS84\) the median distance of (\d+) points to the "
@@ -248,6 +255,10 @@ CASES = [
     Case("fac_utf16_text", CAT, "Excel's 'Unicode text' export (UTF-16, tab-separated)",
          RUN, _utf16, problem=("cannot read", "机构.txt"),
          fix=("save it as UTF-8 CSV or .xlsx",)),
+    Case("fac_header_names_gcj02", CAT, "lon/lat headed 经度（高德）/纬度（高德） with the "
+         "default crs = \"wgs84\"", RUN, _gcj_header,
+         problem=("'经度（高德）' names its coordinates gcj02", "declared wgs84"),
+         fix=("set crs = 'gcj02'", "[facilities] crs")),
     Case("fac_two_lon_columns", CAT, "two columns named lon and none named lat", RUN,
          _duplicate_lon, problem=("latitude", "'lon.1'"), fix=("[facilities] lon_col",)),
     Case("fac_formula_names", CAT, "facility names starting with =, +, -, @: text in "
