@@ -77,7 +77,9 @@ def coordinate_columns(
         raise ColumnError(f"{src}: column {found[0]!r} cannot be both longitude and latitude")
     for col in found:
         named = _header_system(col)
-        if named is not None and named != ("wgs84" if key == "cgcs2000" else key):
+        # cgcs2000 and lon/lat EPSG codes (4490, 4326, ...) are WGS84 to within a metre
+        declared = key if key in ("gcj02", "bd09") else "wgs84"
+        if named is not None and named != declared:
             raise CoordinateError(
                 f"{src}: column {col!r} names its coordinates {named}, but they are declared "
                 f"{key}: set crs = {named!r} for this file ([facilities] crs, [townships] "
