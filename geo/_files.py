@@ -109,7 +109,8 @@ def load_table(
                     f"the encoding option applies to CSV tables and Shapefiles; {src.name} is "
                     "an Excel workbook, which stores its own encoding: drop the option"
                 )
-            with pd.ExcelFile(src) as book:
+            engine = "calamine" if src.suffix.lower() == ".xls" else None  # python-calamine
+            with pd.ExcelFile(src, engine=engine) as book:
                 sheets = [str(name) for name in book.sheet_names]
                 if sheet is not None and sheet not in sheets:
                     raise InputFileError(f"{src} has no sheet {sheet!r}; its sheets: {sheets}: "

@@ -793,3 +793,15 @@ def test_a_lon_lat_header_naming_another_system_stops(tmp_path: Path) -> None:
     for header in ("经度(WGS84)", "经度(°)", "经度（WGS84，由高德坐标转换）"):
         ok = text.replace("经度（GCJ-02）", header).replace("纬度（GCJ-02）", "纬度")
         assert len(read_facilities(write(tmp_path, ok, "ok.csv"))) == 1
+
+
+def test_an_excel_97_2003_workbook_is_read(tmp_path: Path) -> None:
+    """A .xls (tests/fixtures/make_xls.py): read with xlrd, its title row skipped, Chinese
+    headers and type names taken as in an .xlsx."""
+    src = Path(__file__).parent / "fixtures" / "医疗机构名录.xls"
+    gdf = read_facilities(src, type_col="机构类别")
+    assert list(gdf["单位名称"]) == ["鹿寨县人民医院", "中渡镇卫生院", "黄冕镇中心卫生院"]
+    assert list(gdf["type"]) == ["county_general_hospital", "township_health_center",
+                                 "central_township_health_center"]
+    assert gdf.geometry.x.tolist() == [109.752928, 109.608, 109.853]
+    assert any("the header is row 3" in n for n in gdf.attrs["notes"])

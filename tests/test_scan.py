@@ -107,3 +107,12 @@ def test_init_finds_a_census_workbook_with_a_title_and_units_in_its_headers(
     assert "the header is row 3; the rows above it (a title) are not read" in notes
     assert any("the table also has ['户籍人口（人）']" in n for n in notes)
     assert any("total row '总计'" in n for n in notes)
+
+
+def test_init_finds_an_excel_97_2003_facility_list(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "医疗机构名录.xls", tmp_path)
+    found = scan_folder(tmp_path).best("facilities")
+    assert found is not None and found.path.suffix == ".xls"
+    assert found.options["type_col"] == "机构类别" and found.options["name_col"] == "单位名称"
