@@ -23,6 +23,7 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
+from python_calamine import CalamineError
 
 from geo import gauss_kruger
 from geo._frames import ROW, names, offenders
@@ -109,8 +110,8 @@ def load_table(
                     f"the encoding option applies to CSV tables and Shapefiles; {src.name} is "
                     "an Excel workbook, which stores its own encoding: drop the option"
                 )
-            engine = "calamine" if src.suffix.lower() == ".xls" else None  # python-calamine
-            with pd.ExcelFile(src, engine=engine) as book:
+            xls = src.suffix.lower() == ".xls"  # Excel 97-2003: python-calamine
+            with pd.ExcelFile(src, engine="calamine" if xls else None) as book:
                 sheets = [str(name) for name in book.sheet_names]
                 if sheet is not None and sheet not in sheets:
                     raise InputFileError(f"{src} has no sheet {sheet!r}; its sheets: {sheets}: "
@@ -131,7 +132,7 @@ def load_table(
         raise
     except pd.errors.EmptyDataError as exc:
         raise InputFileError(f"{src} is empty; point to the right file") from exc
-    except (ImportError, OSError, zipfile.BadZipFile, ValueError) as e:
+    except (ImportError, OSError, zipfile.BadZipFile, ValueError, CalamineError) as e:
         raise InputFileError(f"cannot read {src} ({e}); save it as UTF-8 CSV or .xlsx") from e
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
     frame.index = pd.RangeIndex(skip + 2, len(frame) + skip + 2)
