@@ -111,7 +111,7 @@ def load_table(
                     "an Excel workbook, which stores its own encoding: drop the option"
                 )
             xls = src.suffix.lower() == ".xls"  # Excel 97-2003: python-calamine
-            with pd.ExcelFile(src, engine="calamine" if xls else None) as book:
+            with pd.ExcelFile(src, engine="calamine" if xls else "openpyxl") as book:
                 sheets = [str(name) for name in book.sheet_names]
                 if sheet is not None and sheet not in sheets:
                     raise InputFileError(f"{src} has no sheet {sheet!r}; its sheets: {sheets}: "
