@@ -78,16 +78,23 @@ def _is_number(cell: object) -> bool:
 
 
 def header_row(rows: Sequence[Sequence[object]]) -> int:
-    """The row (0-based) of a table's header among its first rows: the first row with two
-    or more filled cells, none of them a number, when every row above it has at most one
-    filled cell (a title such as '柳城县第七次全国人口普查各乡镇常住人口', a unit line, blank
-    rows); else 0 (the first row, as a reader takes it). A first row with one name and a
-    blank (a header missing a name) above rows of data stays the header: data rows hold
-    numbers."""
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        cells = [c for c in row if _filled(c)]
+    """The row (0-based) of a table's header among its first rows.
+
+    The first row, as a reader takes it, when it has two or more filled cells. Otherwise
+    (a title such as '柳城县第七次全国人口普查各乡镇常住人口' in a cell of its own, blank
+    rows, a line such as '填报单位：县统计局 … 单位：人') the last row of two or more filled
+    cells, none a number, before the first row that holds a number (the tables read here
+    all hold numbers: counts, coordinates). 0 when there is none: a first row with one
+    name and a blank (a header missing a name) above rows of data stays the header."""
+    top = [[c for c in row if _filled(c)] for row in rows[:HEADER_SEARCH_ROWS]]
+    if not top or len(top[0]) >= 2:
+        return 0
+    names = 0
+    for i, cells in enumerate(top):
+        if any(_is_number(c) for c in cells):
+            return names
         if len(cells) >= 2:
-            return i if i > 0 and not any(_is_number(c) for c in cells) else 0
+            names = i
     return 0
 
 
