@@ -278,3 +278,20 @@ def test_peer_minutes_between_straight_line_bounds(demo) -> None:  # type: ignor
         checked += 1
     assert checked == 14  # every Luzhai facility has a peer in its tier
     assert set(fac["tier"]) == {"county", "township"}
+
+
+@pytest.mark.parametrize("name", ["luzhai.toml", "liuzhou.toml"])
+def test_the_embedded_studies_pass_their_own_input_checks(name: str) -> None:
+    """Every study shipped in analysis/ runs as the README says (`geo run analysis/...`):
+    no input check stops it; what it accepts is stated, not silent."""
+    from geo.checks import stated
+    from geo.prepare import check_study
+
+    report = check_study(Path(__file__).resolve().parent.parent / "analysis" / name)
+    assert report.stops == [], [c.text for c in report.stops]
+    # each accepted check is needed (it would stop the run) and said
+    accepted = [c for c in report.checks if c.accepted]
+    assert {c.key for c in accepted} == set(report.study.checks.accept)
+    lines = stated(report.checks)
+    assert all(any(c.message in line and "(accepted with [checks] accept)" in line
+                   for line in lines) for c in accepted)
