@@ -320,6 +320,15 @@ _NOTE_GLOSS = (
     ("speed factors", "急救车速度系数"),
     ("time to definitive care", "到达医院时间"),
     ("nobody's nearest", "部分机构不是任何人的最近机构，其供给未计入"),
+    ("taken as WGS84", "CGCS2000坐标按WGS84处理（两者相差不足1米）"),
+    ("has no id column", "机构文件无编号列，已按文件顺序自动编号"),
+    ("facility types read from names", "机构类型按名称识别"),
+    ("the header is row", "表格标题行不读，从表头行读起"),
+    ("population from table", "人口取自乡镇人口表，按面积分配到需求网格"),
+    ("counts in 万", "人口数按表头单位（万人）换算为人"),
+    ("counts in 千", "人口数按表头单位（千人）换算为人"),
+    ("maxspeed not used", "部分道路限速值不可用，按道路等级速度计算"),
+    ("are assumed where no facility list exists", "无公开机构名录：机构为按政策假定"),
 )
 
 
