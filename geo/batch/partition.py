@@ -37,6 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import __version__, inputs
 from geo.errors import NetworkError
+from geo.network.cache import FORMAT as NETWORK_FORMAT
 from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.sources import networks_from_source
 from geo.schema import Study
@@ -65,9 +66,12 @@ def _file_digest(path: Path) -> str:
 
 def source_key(template: Study, modes: Iterable[str], tile_m: float) -> str:
     """Fingerprint of what the partitioned cache is built from: the road source's bytes,
-    the road options, the modes, the tile size and the format."""
+    the road options, the modes, the tile size, its format and the network cache format."""
     options = dataclasses.asdict(inputs.road_options(template))
-    blob = json.dumps({"format": FORMAT, "source": _file_digest(template.roads.path),
+    # the network cache format names the rules the networks are built by (maxspeed, one-way):
+    # a partition built under older rules is rebuilt, as a cache of an older format is
+    blob = json.dumps({"format": FORMAT, "network_format": NETWORK_FORMAT,
+                       "source": _file_digest(template.roads.path),
                        "options": options, "modes": sorted(modes), "tile_m": tile_m},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -154,14 +154,25 @@ def parse_maxspeed(value: object) -> float:
     return kmh * 1.609344 if m.group(2) == "mph" else kmh
 
 
+#: how tables write "no maxspeed": empty cells, NaN, and 0 (Geofabrik's shapefiles and
+#: other integer columns use 0 for unknown)
+_NO_MAXSPEED = {"", "0", "0.0", "nan", "<na>"}
+
+
+def _absent(value: object) -> bool:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return True
+    return str(value).strip().lower() in _NO_MAXSPEED
+
+
 def maxspeeds(values: Sequence[object]) -> tuple[FloatArray, dict[str, int]]:
     """``maxspeed`` values as km/h where usable (a speed above 0 and at most
     :data:`geo.settings.MAX_MAXSPEED_KMH`), NaN elsewhere; and the values given but not used
-    (not a speed, or implausible) with how often each occurs, for the network report."""
+    (not a speed, or implausible) with how often each occurs, for the network report. An
+    empty cell, NaN or 0 is no value: 0 stands for "unknown" in integer columns."""
     kmh = np.array([parse_maxspeed(v) for v in values], dtype=float)
     usable = np.isfinite(kmh) & (kmh > 0) & (kmh <= settings.MAX_MAXSPEED_KMH)
-    given = np.array([v is not None and not (isinstance(v, float) and np.isnan(v))
-                      and str(v).strip() != "" for v in values], dtype=bool)
+    given = np.array([not _absent(v) for v in values], dtype=bool)
     ignored: dict[str, int] = {}
     for v in np.asarray(values, dtype=object)[given & ~usable]:
         ignored[str(v)] = ignored.get(str(v), 0) + 1

@@ -84,3 +84,17 @@ def test_partition_is_reused_while_the_source_is_unchanged(tmp_path: Path) -> No
     assert (tmp_path / "net" / "drive" / "node_xy.npy").stat().st_mtime_ns == stamp
     other = prepare_network(batch.template, ["drive"], tmp_path / "net", 20_000.0)
     assert other["key"] != first["key"] and other["drive"]["tile_m"] == 20_000.0
+
+
+def test_partition_is_rebuilt_when_the_network_rules_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partition built under older network rules (an older cache format: e.g. maxspeed
+    values above 150 km/h used) is not reused: its speeds would be those of the old rules."""
+    import geo.batch.partition as partition
+
+    batch = load_batch(write_batch(tmp_path / "in"))
+    first = prepare_network(batch.template, ["drive"], tmp_path / "net", 10_000.0)
+    monkeypatch.setattr(partition, "NETWORK_FORMAT", "geo-access-network/older")
+    again = prepare_network(batch.template, ["drive"], tmp_path / "net", 10_000.0)
+    assert again["key"] != first["key"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyrosm import get_data
@@ -223,12 +224,13 @@ def test_maxspeed_values_used_and_ignored() -> None:
     from geo.network.rules import maxspeeds
 
     kmh, ignored = maxspeeds(["60", "40 mph", "CN:urban", "200", "fast", None, "", np.nan,
-                              "80;60", "0"])
+                              "80;60", "0", 0, pd.NA, "none"])
     # used: 60, 40 mph = 64.37 km/h, the first of "80;60"; the rest NaN (class speed)
     assert kmh[0] == 60 and kmh[1] == pytest.approx(40 * 1.609344) and kmh[8] == 80
-    assert np.isnan(kmh[[2, 3, 4, 5, 6, 7, 9]]).all()
-    # given but not used: counted by value; absent values (None, "", NaN) are not
-    assert ignored == {"CN:urban": 1, "200": 1, "fast": 1, "0": 1}
+    assert np.isnan(kmh[[2, 3, 4, 5, 6, 7, 9, 10, 11, 12]]).all()
+    # given but not used: counted by value; absent values (None, "", NaN, NA, and 0, which
+    # integer columns such as Geofabrik's use for "unknown") are not
+    assert ignored == {"CN:urban": 1, "200": 1, "fast": 1, "none": 1}
 
 
 def test_a_line_layer_states_the_maxspeed_it_did_not_use() -> None:
@@ -237,6 +239,10 @@ def test_a_line_layer_states_the_maxspeed_it_did_not_use() -> None:
     net = build_network(roads, node_crossings=False)
     assert net.report.maxspeed_used == 1
     assert net.report.maxspeed_ignored == {"fast": 1, "200": 1}
+    # a line of a class the mode does not use is left out, its maxspeed not counted
+    roads.loc[roads.index[5], "highway"] = "footway"
+    skip = build_network(roads, node_crossings=False, unknown_classes="skip")
+    assert skip.report.maxspeed_ignored == {"fast": 1}
     text = " ".join(net.report.lines())
     assert "maxspeed not used on 2 road lines" in text and "'fast': 1" in text
     # the 30 km/h line is used at 30 km/h, the others at the residential class speed
