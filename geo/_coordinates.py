@@ -18,11 +18,11 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo import gauss_kruger
-from geo._frames import find_column, names, numeric, offenders
+from geo._frames import find_column, find_optional, names, numeric, offenders
 from geo.crs import InputSystem, system_to_wgs84
 from geo.errors import ColumnError, CoordinateError
 
-__all__ = ["conversion_note", "coordinate_columns", "make_points"]
+__all__ = ["conversion_note", "coordinate_columns", "header_system", "make_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ _SWAP_FIX = ("name the coordinate columns in the study file ([facilities] lon_co
 _AREA_MARGIN = 1.0  # degrees beyond a CRS's area of use still accepted
 #: words in a lon/lat header that name its system ('经度（GCJ-02）', '百度经度', 'lng_wgs84')
 _SYSTEM_WORDS = (("gcj02", re.compile(r"gcj|高德|腾讯|火星")),
-                 ("bd09", re.compile(r"bd-?09|百度|baidu")),
+                 ("bd09", re.compile(r"bd-?09|百度|baidu|^bd|bd$")),
                  ("wgs84", re.compile(r"wgs|gps")))
 
 
-def _header_system(column: str) -> str | None:
+def header_system(column: str) -> str | None:
     """The one system a lon/lat header names, if it names exactly one."""
     text = str(column).lower().replace("_", "").replace(" ", "")
     named = {key for key, words in _SYSTEM_WORDS if words.search(text)}
@@ -70,16 +70,22 @@ def coordinate_columns(
     for axis, wanted, plain in (("lon", cols.get("lon_col"), _LON_NAMES),
                                 ("lat", cols.get("lat_col"), _LAT_NAMES)):
         own = (f"{key}_lon", f"{key}_lng") if axis == "lon" else (f"{key}_lat",)
-        order = (*plain, *own) if key == "wgs84" else (*own, *plain)
+        # a header naming the declared GCJ-02/BD-09 ('经度（百度）') before a plain '经度'
+        named = tuple(str(c) for c in columns if key in ("gcj02", "bd09")
+                      and header_system(str(c)) == key
+                      and find_optional(pd.Index([c]), None, plain) is not None)
+        order = (*plain, *own) if key == "wgs84" else (*named, *own, *plain)
         role = "longitude" if axis == "lon" else "latitude"
         found.append(find_column(columns, wanted, order, role, fix, src))
     if found[0] == found[1]:
         raise ColumnError(f"{src}: column {found[0]!r} cannot be both longitude and latitude")
-    for col in found:
-        named = _header_system(col)
-        # cgcs2000 and lon/lat EPSG codes (4490, 4326, ...) are WGS84 to within a metre
-        declared = key if key in ("gcj02", "bd09") else "wgs84"
-        if named is not None and named != declared:
+    # cgcs2000 and lon/lat EPSG codes (4490, 4326, ...) are WGS84 to within a metre
+    declared = key if key in ("gcj02", "bd09") else "wgs84"
+    for col, given in zip(found, (cols.get("lon_col"), cols.get("lat_col")), strict=True):
+        named = header_system(col)
+        # a column the study names itself is taken as declared (a header can be wrong:
+        # phone "GPS" apps that store GCJ-02); one found by its name must agree
+        if given is None and named is not None and named != declared:
             raise CoordinateError(
                 f"{src}: column {col!r} names its coordinates {named}, but they are declared "
                 f"{key}: set crs = {named!r} for this file ([facilities] crs, [townships] "

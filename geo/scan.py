@@ -26,7 +26,7 @@ import pyogrio
 from pyproj import CRS
 
 from geo import gauss_kruger, io
-from geo._coordinates import _LAT_NAMES, _LON_NAMES, _X_NAMES, _Y_NAMES
+from geo._coordinates import _LAT_NAMES, _LON_NAMES, _X_NAMES, _Y_NAMES, header_system
 from geo._frames import NAME_COLUMNS, find_optional
 from geo.census import TOTAL_NAMES
 from geo.encoding import shapefile_encoding
@@ -311,9 +311,8 @@ def _table_crs(f: Found, cols: tuple[str, str], x: np.ndarray, y: np.ndarray,
     lon_key, lat_key = ("seat_lon_col", "seat_lat_col") if seat else ("lon_col", "lat_col")
     x_key, y_key = ("seat_x_col", "seat_y_col") if seat else ("x_col", "y_col")
     if len(x) and (np.abs(x) <= 180).all() and (np.abs(y) <= 90).all():
-        low = " ".join(cols).lower()
-        system = "gcj02" if ("gcj" in low or "高德" in low) else \
-            "bd09" if ("bd" in low or "百度" in low) else "wgs84"
+        named = {header_system(c) for c in cols} - {None}
+        system = named.pop() if len(named) == 1 else "wgs84"
         f.options.update({key: system, lon_key: cols[0], lat_key: cols[1]})
         f.notes.append((f"经纬度列 {cols[0]}/{cols[1]}，按 {system} 读取：若坐标取自高德或腾讯"
                         "地图请改为 gcj02，取自百度地图改为 bd09（geo check 会用道路核对）",

@@ -791,6 +791,15 @@ def test_a_lon_lat_header_naming_another_system_stops(tmp_path: Path) -> None:
     gdf = read_facilities(path, crs="gcj02")  # declared: converted as for any GCJ-02 table
     lon, lat = prcoords.gcj_wgs_bored((24.48, 109.76))[::-1]
     assert abs(gdf.geometry.x[0] - lon) < 1e-6 and abs(gdf.geometry.y[0] - lat) < 1e-6
+    # columns the study names itself are taken as declared (a header can be wrong)
+    named = read_facilities(path, lon_col="经度（GCJ-02）", lat_col="纬度（GCJ-02）")
+    assert named.geometry.x[0] == 109.76
+    # with crs = "bd09", a header naming BD-09 comes before a plain 经度 of the same table
+    both = ("name,type,经度,纬度,经度（百度）,纬度（百度）\n"
+            "医院,county_general_hospital,109.70,24.40,109.76,24.48\n")
+    bd = read_facilities(write(tmp_path, both, "both.csv"), crs="bd09")
+    lat, lon = prcoords.bd_wgs((24.48, 109.76))
+    assert abs(bd.geometry.x[0] - lon) < 1e-4 and abs(bd.geometry.y[0] - lat) < 1e-4
     # a header naming the declared system, or none, or two (unclear), is read as declared
     for header in ("经度(WGS84)", "经度(°)", "经度（WGS84，由高德坐标转换）"):
         ok = text.replace("经度（GCJ-02）", header).replace("纬度（GCJ-02）", "纬度")

@@ -116,3 +116,15 @@ def test_init_finds_an_excel_97_2003_facility_list(tmp_path: Path) -> None:
     found = scan_folder(tmp_path).best("facilities")
     assert found is not None and found.path.suffix == ".xls"
     assert found.options["type_col"] == "机构类别" and found.options["name_col"] == "单位名称"
+
+
+def test_init_reads_the_system_a_lon_lat_header_names(tmp_path: Path) -> None:
+    """'经度（腾讯）' is GCJ-02 for geo init as for the reader (one list of words), so the
+    study it writes runs: the reader stops on a header naming another system."""
+    lon, lat = SEATS["gcj02_lon"].to_numpy(), SEATS["gcj02_lat"].to_numpy()
+    pd.DataFrame({"机构名称": SEATS["township"] + "卫生院", "机构类型": "乡镇卫生院",
+                  "经度（腾讯）": lon, "纬度（腾讯）": lat}).to_csv(tmp_path / "机构.csv",
+                                                            index=False)
+    found = scan_folder(tmp_path).best("facilities")
+    assert found is not None and found.options["crs"] == "gcj02"
+    assert (found.options["lon_col"], found.options["lat_col"]) == ("经度（腾讯）", "纬度（腾讯）")
