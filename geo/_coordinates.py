@@ -71,10 +71,10 @@ def coordinate_columns(
                                 ("lat", cols.get("lat_col"), _LAT_NAMES)):
         own = (f"{key}_lon", f"{key}_lng") if axis == "lon" else (f"{key}_lat",)
         # a header naming the declared GCJ-02/BD-09 ('经度（百度）') before a plain '经度'
-        named = tuple(str(c) for c in columns if key in ("gcj02", "bd09")
+        labelled = tuple(str(c) for c in columns if key in ("gcj02", "bd09")
                       and header_system(str(c)) == key
                       and find_optional(pd.Index([c]), None, plain) is not None)
-        order = (*plain, *own) if key == "wgs84" else (*named, *own, *plain)
+        order = (*plain, *own) if key == "wgs84" else (*labelled, *own, *plain)
         role = "longitude" if axis == "lon" else "latitude"
         found.append(find_column(columns, wanted, order, role, fix, src))
     if found[0] == found[1]:
