@@ -150,6 +150,7 @@ def load_table(
                 + (f"skipped as a title ({title!r})" if title else "blank and skipped"))
         logger.info(note)
         frame.attrs["notes"] = [note]
+        frame.attrs["title"] = title
     blank = frame.isna().all(axis=1)
     if blank.any():
         logger.info("%s: skipped %d blank rows", src, int(blank.sum()))

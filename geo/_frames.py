@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
 import pandas as pd
 
 from geo.errors import ColumnError
+
+logger = logging.getLogger(__name__)
 
 ROW = "__row__"  # private column: how messages name a row ("row 5", "facility 'LZ-T03'")
 MAX_LISTED = 10
@@ -50,7 +53,8 @@ def find_column(
 def find_optional(columns: pd.Index, wanted: str | None, candidates: Sequence[str]) -> str | None:
     """Like :func:`find_column`, None when there is no such column. Looking among
     ``candidates`` (not for a ``wanted`` name), a header with a unit or note in brackets
-    after the name also matches: '常住人口（人）', '经度(°)', 'X（米）'. A unit that changes
+    after the name also matches: '常住人口（人）', '经度(°)', 'X（米）', unless several do
+    ('常住人口（2010年）', '常住人口（2020年）': the user names one). A unit that changes
     the numbers (万人) is the reader's to apply (:func:`geo.census.count_unit`)."""
     lookup: dict[str, str] = {}
     for column in columns:
@@ -61,16 +65,21 @@ def find_optional(columns: pd.Index, wanted: str | None, candidates: Sequence[st
             return hit
     if wanted is not None:
         return None
-    bare: dict[str, str] = {}
-    for column in columns:
-        stripped = _BRACKETED.sub("", str(column)).strip().lower()
-        if stripped != str(column).strip().lower():
-            bare.setdefault(stripped, str(column))
     for name in candidates:
-        hit = bare.get(name.strip().lower())
-        if hit is not None:
-            return hit
+        hits = bracketed(columns, name)
+        if len(hits) == 1:
+            return hits[0]
+        if hits:  # '常住人口（2010年）' and '常住人口（2020年）': which one is for the user
+            logger.info("columns %s all read as %r: none taken without an option", hits, name)
     return None
+
+
+def bracketed(columns: pd.Index, name: str) -> list[str]:
+    """The columns that are ``name`` with a bracketed unit or note after it."""
+    want = name.strip().lower()
+    return [str(c) for c in columns
+            if str(c).strip().lower() != want
+            and _BRACKETED.sub("", str(c)).strip().lower() == want]
 
 
 def numeric(raw: pd.Series) -> pd.Series:

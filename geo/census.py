@@ -32,6 +32,7 @@ __all__ = [
     "find_code_column",
     "is_county_code",
     "split_totals",
+    "title_unit",
     "total_rows",
     "township_code",
     "township_order",
@@ -46,6 +47,7 @@ TOTAL_NAMES = ("合计", "总计", "全县", "全市", "全区", "总数", "合�
 #: ('常住人口（万人）', '人口(万)'), and how many people one unit is
 COUNT_UNITS = {"人": 1, "千人": 1_000, "万人": 10_000, "千": 1_000, "万": 10_000}
 _UNIT = re.compile(r"[（(［\[]\s*(?:单位\s*[:：]\s*)?(万人|千人|人|万|千)\s*[)）］\]]\s*$")
+_TITLE_UNIT = re.compile(r"单位\s*[:：]?\s*(万人|千人|人|万|千)")
 _CODE = re.compile(r"^\d{12}$")
 _FLOAT_CODE = re.compile(r"^(\d{12})\.0*$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
@@ -106,6 +108,12 @@ def find_code_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str | 
         if all(c is not None for c in codes):
             return str(col)
     return None
+
+
+def title_unit(title: object) -> str | None:
+    """The unit of people a table's title names ('单位：万人', '（单位：千人）'), if any."""
+    m = _TITLE_UNIT.search(unicodedata.normalize("NFKC", str(title or "")))
+    return m.group(1) if m else None
 
 
 def count_unit(column: object) -> tuple[int, str | None]:

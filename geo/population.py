@@ -30,7 +30,8 @@ from pyproj import CRS, Transformer
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
-from geo.census import count_unit, split_totals, total_rows, township_code
+from geo import settings
+from geo.census import count_unit, split_totals, title_unit, total_rows, township_code
 from geo.crs import utm_crs_for
 from geo.errors import (
     CensusError,
@@ -291,13 +292,33 @@ def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArra
     return numbers
 
 
-def _people(values: pd.Series, labels: Sequence[object], column: str) -> FloatArray:
+def _people(values: pd.Series, labels: Sequence[object], column: str,
+            title: object = None) -> FloatArray:
     """A zone table's counts in people: :func:`_counts`, times the unit the header names
     (:func:`geo.census.count_unit`: '常住人口（万人）' x 10,000). Without a unit, counts that
     are all under 1,000 with some not whole look like 万人 read as people (a county of
-    300,000 read as 30): that stops, naming how to say the unit."""
+    300,000 read as 30): that stops, naming how to say the unit; so does a unit in the
+    table's title (``title``, the rows above its header: '单位：万人') that the header does
+    not name, and a header unit that makes a township larger than
+    :data:`geo.settings.MAX_TOWNSHIP_PEOPLE`."""
     numbers = _counts(values, labels, f"the table column {column!r}")
     scale, unit = count_unit(column)
+    said = title_unit(title)
+    if unit is None and said is not None and said != "人":
+        raise CensusError(
+            f"the title above the table says its unit is {said} ({title!r}), but the column "
+            f"{column!r} names none: name the unit at the end of the header, "
+            f"{column}（{said}） (geo multiplies and says so), or {column}（人） if the counts "
+            "are people, and set [population] count_col to the new header")
+    if unit is not None and scale > 1 and len(numbers) and \
+            numbers.max() * scale > settings.MAX_TOWNSHIP_PEOPLE:
+        worst = int(np.argmax(numbers))
+        raise CensusError(
+            f"the column {column!r} says its counts are in {unit}, but {labels[worst]!r} "
+            f"would then hold {numbers[worst] * scale:,.0f} people (over "
+            f"{settings.MAX_TOWNSHIP_PEOPLE:,}, more than any township): the counts look like "
+            f"people already; drop {unit} from the header, or write （人）, and set "
+            "[population] count_col to the new header")
     if unit is None and len(numbers) and (numbers < 1_000).all():
         fractional = numbers != np.round(numbers)
         if fractional.any():
@@ -391,7 +412,7 @@ def _zone_counts(
     _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
     zone_keys = _keys(zones[zone_key], "the zones layer", zone_key)
     table_keys = _keys(table[table_key], "the table", table_key)
-    counts = _people(table[count_col], table_keys, count_col)
+    counts = _people(table[count_col], table_keys, count_col, table.attrs.get("title"))
     _check_join(zone_keys, table_keys, zone_key, table_key)
     by_key = dict(zip(table_keys, counts, strict=True))
     return zone_keys, np.array([by_key[k] for k in zone_keys], dtype=np.float64)
@@ -420,7 +441,7 @@ def zone_table(table: pd.DataFrame, *, table_key: str,
     _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
     rows = table.loc[~total_rows(table, count_col)]
     keys = _keys(rows[table_key], "the table", table_key)
-    _people(rows[count_col], keys, count_col)
+    _people(rows[count_col], keys, count_col, table.attrs.get("title"))
     kept, notes = split_totals(table, count_col)
     return kept, [*_unit_note(count_col, rows[count_col]), *notes]
 

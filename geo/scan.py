@@ -27,7 +27,7 @@ from pyproj import CRS
 
 from geo import gauss_kruger, io
 from geo._coordinates import _LAT_NAMES, _LON_NAMES, _X_NAMES, _Y_NAMES, header_system
-from geo._frames import NAME_COLUMNS, find_optional
+from geo._frames import NAME_COLUMNS, bracketed, find_optional
 from geo.census import TOTAL_NAMES
 from geo.encoding import shapefile_encoding
 from geo.errors import FacilityTypeError, GeoError, OutputError
@@ -213,6 +213,11 @@ def _numbers(frame: pd.DataFrame, col: str) -> np.ndarray:
                          errors="coerce").to_numpy(dtype=float)
 
 
+def _exact_or_bracketed(cols: pd.Index, name: str) -> list[str]:
+    exact = find_optional(cols, name, ())
+    return [exact] if exact is not None else bracketed(cols, name)
+
+
 def _table(p: Path) -> Found | None:
     frame = io.read_table(p)
     cols = frame.columns
@@ -220,10 +225,11 @@ def _table(p: Path) -> Found | None:
     notes = ([(f"文字编码：{enc}（按内容检测）", f"text encoding: {enc} (detected)")]
              if enc and enc != "utf-8" else [])
     header = int(frame.attrs.get("header_row", 1))
-    if header > 1:  # a title above the header (geo._files.header_row)
-        notes.append((f"表头在第 {header} 行，其上各行（标题）不读",
-                      f"the header is row {header}; the rows above it (a title) are not "
-                      "read"))
+    if header > 1:  # a title or blank rows above the header (geo._files.header_row)
+        title = frame.attrs.get("title")
+        notes.append((f"表头在第 {header} 行，其上各行（{'标题' if title else '空行'}）不读",
+                      f"the header is row {header}; the rows above it "
+                      f"({'a title' if title else 'blank'}) are not read"))
     xy = _coordinates(frame)
     kind_col = find_optional(cols, None, TYPE_COLUMNS)
     town = find_optional(cols, None, TOWN_COLUMNS)
@@ -237,6 +243,9 @@ def _table(p: Path) -> Found | None:
             _check_types(frame, kind_col, f)
         return f
     count = find_optional(cols, None, COUNT_COLUMNS)
+    fits = [h for c in COUNT_COLUMNS for h in _exact_or_bracketed(cols, c)]
+    if count is None and fits:  # only ambiguous ones ('常住人口（2010年）', '…（2020年）')
+        count = fits[0]
     if town is None or count is None:
         return None
     opts = {"table_key": town, "count_col": count}
@@ -245,8 +254,7 @@ def _table(p: Path) -> Found | None:
         notes.append((f"合计行 {totals[0]!r}：与其余各行之和核对后不计入",
                       f"total row {totals[0]!r}: checked against the sum of the other rows "
                       "and left out"))
-    hits = (find_optional(cols, None, (c,)) for c in COUNT_COLUMNS)
-    others = list(dict.fromkeys(h for h in hits if h not in (None, count)))
+    others = list(dict.fromkeys(h for h in fits if h != count))
     if others:
         notes.append((f"人口数取自 {count!r} 列；表中另有 {others}，如需改用请改 count_col",
                       f"people counted from column {count!r}; the table also has {others}: "

@@ -69,6 +69,7 @@ __all__ = [
     "MAP_CLUSTER_MIN_FACILITIES",
     "MAX_ACCESS_M",
     "MAX_MAXSPEED_KMH",
+    "MAX_TOWNSHIP_PEOPLE",
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
     "OUTSIDE_TOLERANCE_M",
@@ -180,6 +181,12 @@ BATCH_MAP_MAX_TOWNSHIPS: Final = 5000
 # such as 200 or 1000. Such values, and ones that are not a speed ("CN:urban", "none",
 # "fast"), are counted in the network report; the class speed is used instead.
 MAX_MAXSPEED_KMH: Final = 150.0
+
+# A township count scaled by the unit its header names ('常住人口（万人）') above this many
+# people stops the run: the counts were people already (31,415 万人 would be 314 million).
+# China's most populous towns and street offices hold around a million residents (2020
+# census), so 5 million leaves room and still catches a unit applied to counts in people.
+MAX_TOWNSHIP_PEOPLE: Final = 5_000_000
 
 # Access legs longer than this are reported (not dropped) in the run summary.
 MAX_ACCESS_M: Final = 10_000.0

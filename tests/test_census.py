@@ -26,7 +26,7 @@ from geo.census import (
 )
 from geo.errors import CensusError, GeoError
 from geo.io import read_table
-from geo.population import from_zone_table, grid_cells
+from geo.population import from_zone_table, grid_cells, zone_table
 
 UTM = "EPSG:32649"
 E, N = 400_000.0, 2_700_000.0
@@ -190,6 +190,29 @@ def test_counts_that_read_as_ten_thousands_stop_unless_the_header_says_people(
     for text in ("乡镇,人口\n甲镇,37\n乙乡,126\n", "乡镇,人口\n甲镇,370.5\n乙乡,1260\n"):
         ok = read_table(write(tmp_path, text, "ok.csv"))
         from_zone_table(points, zones, ok, zone_key="name", table_key="乡镇", count_col="人口")
+
+
+def test_a_unit_in_the_title_must_be_named_in_the_header(tmp_path: Path) -> None:
+    # whole numbers in 万人, the unit only in a line above the header: read as people they
+    # would be 5 people in all; the header must say it
+    table = read_table(write(tmp_path, "单位：万人,\n乡镇,常住人口\n甲镇,3\n乙乡,2\n合计,5\n"))
+    with pytest.raises(CensusError) as e:
+        zone_table(table, table_key="乡镇", count_col="常住人口")
+    assert "the title above the table says its unit is 万人" in str(e.value)
+    assert "常住人口（万人）" in str(e.value) and "[population] count_col" in str(e.value)
+    # named in the header: scaled; a title saying 人 changes nothing
+    named = read_table(write(tmp_path, "单位：万人,\n乡镇,常住人口（万人）\n甲镇,3\n乙乡,2\n",
+                             "n.csv"))
+    assert "multiplied by 10,000" in zone_table(named, table_key="乡镇",
+                                                 count_col="常住人口（万人）")[1][0]
+    people = read_table(write(tmp_path, "县人口\n单位：人,\n乡镇,常住人口\n甲镇,3\n", "p.csv"))
+    assert zone_table(people, table_key="乡镇", count_col="常住人口")[1] == []
+
+
+def test_a_header_unit_that_makes_a_township_of_millions_stops(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, "乡镇,常住人口（万人）\n甲镇,31415\n乙乡,20000\n"))
+    with pytest.raises(CensusError, match=r"'甲镇' would then hold 314,150,000 people"):
+        zone_table(table, table_key="乡镇", count_col="常住人口（万人）")
 
 
 # --- codes ----------------------------------------------------------------------------------

@@ -128,3 +128,18 @@ def test_init_reads_the_system_a_lon_lat_header_names(tmp_path: Path) -> None:
     found = scan_folder(tmp_path).best("facilities")
     assert found is not None and found.options["crs"] == "gcj02"
     assert (found.options["lon_col"], found.options["lat_col"]) == ("经度（腾讯）", "纬度（腾讯）")
+
+
+def test_init_names_every_column_a_count_could_be(tmp_path: Path) -> None:
+    """Two censuses side by side ('常住人口（2010年）', '常住人口（2020年）'): init takes the
+    first and says the other is there; the reader takes neither without count_col."""
+    (tmp_path / "pop.csv").write_text("乡镇,常住人口（2010年）,常住人口（2020年）\n"
+                                      "甲镇,100,120\n乙乡,200,210\n", encoding="utf-8")
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None and found.options["count_col"] == "常住人口（2010年）"
+    assert any("the table also has ['常住人口（2020年）']" in en for _, en in found.notes)
+    from geo._frames import find_optional
+
+    cols = pd.Index(["乡镇", "常住人口（2010年）", "常住人口（2020年）"])
+    assert find_optional(cols, None, ("常住人口",)) is None
+    assert find_optional(cols[:2], None, ("常住人口",)) == "常住人口（2010年）"

@@ -60,8 +60,11 @@ def save_networks(path: str | Path, networks: Mapping[str, Network],
 def _rebuild(p: Path, meta: Mapping[str, Any] | None = None) -> str:
     """The command that rebuilds cache ``p``, from the source it records when it can."""
     src = (meta or {}).get("source", {}) if isinstance(meta, Mapping) else {}
-    source = src.get("path") if isinstance(src, Mapping) else None
-    return f"`geo network build {source or 'SOURCE'} --out {p}`"
+    src = src if isinstance(src, Mapping) else {}
+    if src.get("osmnx_download"):  # made by `geo network download BOUNDARY`
+        return (f"`geo network download {src['osmnx_download']} --out {p} --buffer-km "
+                f"{src.get('buffer_km', 'KM')}`")
+    return f"`geo network build {src.get('path') or 'SOURCE'} --out {p}`"
 
 
 def _meta(data: Any, p: Path) -> dict[str, Any]:

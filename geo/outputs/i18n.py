@@ -323,7 +323,7 @@ _NOTE_GLOSS = (
     ("taken as WGS84", "CGCS2000坐标按WGS84处理（两者相差不足1米）"),
     ("has no id column", "机构文件无编号列，已按文件顺序自动编号"),
     ("facility types read from names", "机构类型按名称识别"),
-    ("the header is row", "表格标题行不读，从表头行读起"),
+    ("the header is row", "表头以上各行（标题或空行）不读，从表头行读起"),
     ("population from table", "人口取自乡镇人口表，按面积分配到需求网格"),
     ("counts in 万", "人口数按表头单位（万人）换算为人"),
     ("counts in 千", "人口数按表头单位（千人）换算为人"),

@@ -81,6 +81,23 @@ def _titled(ws: Workspace) -> None:
     ws.census(lambda t: "示例县第七次全国人口普查各乡镇人口,,\n单位：人,,\n" + t)
 
 
+def _unit_in_title(ws: Workspace) -> None:
+    """常住人口 in whole 万人 (3, 2, 1, 5, 1, 2), the unit only in a line above the header."""
+    def text(t: str) -> str:
+        lines = t.splitlines()
+        out = ["单位：万人,,", lines[0]]
+        for line in lines[1:]:
+            name, resident, registered = line.split(",")
+            out.append(f"{name},{round(int(resident) / 10_000)},{registered}")
+        return "\n".join(out) + "\n"
+    ws.census(text)  # the 合计 row reads 14, the sum of the rounded rows
+
+
+def _wan_header_on_people(ws: Workspace) -> None:
+    ws.census(lambda t: t.replace("常住人口", "常住人口（万人）", 1))
+    ws.set("population", "count_col", "常住人口（万人）")
+
+
 def _then_titled(ws: Workspace, r: Result) -> None:
     _then_thousands(ws, r)
     stated_everywhere(ws.out, "the header is row 3; the 2 row(s) above it were skipped as a "
@@ -169,6 +186,14 @@ CASES = [
          fix=("常住人口（万人）", "[population] count_col")),
     Case("pop_counts_in_wan_named", CAT, "counts in 万人 under '常住人口（万人）': multiplied "
          "by 10,000, and said", RUN, _in_wan("常住人口（万人）", 4), code=0, then=_then_wan),
+    Case("pop_unit_only_in_title", CAT, "whole counts in 万人, the unit said only in a line "
+         "above the header (单位：万人)", RUN, _unit_in_title,
+         problem=("the title above the table says its unit is 万人", "'常住人口' names none"),
+         fix=("常住人口（万人）", "[population] count_col")),
+    Case("pop_wan_header_on_people", CAT, "'常住人口（万人）' over counts of people: 52,310 万人 "
+         "would be 523 million", RUN, _wan_header_on_people,
+         problem=("'中和镇' would then hold 523,100,000 people", "look like people already"),
+         fix=("[population] count_col",)),
     Case("pop_title_rows", CAT, "two title lines above the census header: skipped, and "
          "said", RUN, _titled, code=0, then=_then_titled),
     Case("pop_count_column_missing", CAT, "count_col naming a column the table lacks", RUN,

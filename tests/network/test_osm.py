@@ -247,6 +247,8 @@ def _damaged_copies(good: Path, folder: Path) -> dict[str, Path]:
 
 
 def test_damaged_cache_stops_with_the_rebuild_command(tmp_path: Path) -> None:
+    import json
+
     from geo.errors import InputFileError
 
     pbf = get_data("test_pbf")
@@ -259,6 +261,18 @@ def test_damaged_cache_stops_with_the_rebuild_command(tmp_path: Path) -> None:
     # where the metadata could be read, the command names the source it was built from
     with pytest.raises(InputFileError, match=f"geo network build {pbf} --out"):
         load_networks(tmp_path / "segment_beyond_the_nodes.npz")
+    # a cache of an older format made by `geo network download`: the download again
+    old = save_networks(tmp_path / "dl.npz", {"drive": network_from_osm(pbf, mode="drive")},
+                        {"osmnx_download": "/data/县界.geojson", "buffer_km": 10.0})
+    with np.load(old) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "format": "geo-access-network/1"})
+                                   .encode(), dtype=np.uint8)
+    np.savez(old, **arrays)
+    with pytest.raises(InputFileError, match=r"rebuild it with `geo network download "
+                       r"/data/县界.geojson --out .*dl.npz --buffer-km 10.0`"):
+        load_networks(old)
 
 
 def test_unreadable_osm_file(tmp_path: Path) -> None:
