@@ -190,7 +190,8 @@ def road_options(study: Study) -> RoadOptions:
     """``[roads]`` as the network builders take it."""
     r = study.roads
     return RoadOptions(
-        layer=r.layer, crs=r.crs, encoding=r.encoding, speeds_kmh=r.speeds_kmh,
+        layer=r.layer, crs=r.crs, encoding=r.encoding, class_col=r.class_col,
+        speeds_kmh=r.speeds_kmh,
         snap_tolerance_m=r.snap_tolerance_m,
         include_construction=r.include_construction, unknown_classes=r.unknown_classes,
         node_crossings=r.node_crossings, min_component_share=r.min_component_share,

@@ -34,16 +34,18 @@ def opt(
     default: Any, doc: str, *, choices: tuple[str, ...] | None = None,
     lo: float | None = None, hi: float | None = None, lo_open: bool = False,
     path: bool = False, required: bool = False, crs: bool = False,
+    local_keys: bool = False,
 ) -> Any:
     """A schema field: ``default`` (or ``required``), a one-line ``doc``, and checks.
 
     ``choices`` are the allowed values (for a list, of each item; for a table, of each
     key); ``lo``/``hi`` bound numbers (``lo_open``: strictly above ``lo``); ``path``
     marks a file path, made absolute relative to the study file; ``crs`` a coordinate
-    system name or EPSG code.
+    system name or EPSG code; ``local_keys``: table keys that are not ASCII (local names
+    in Chinese, such as a road class 机耕路) are allowed besides ``choices``.
     """
     meta = {"doc": doc, "choices": choices, "lo": lo, "hi": hi, "lo_open": lo_open,
-            "path": path, "required": required, "crs": crs}
+            "path": path, "required": required, "crs": crs, "local_keys": local_keys}
     if isinstance(default, (list, dict, tuple)):
         frozen = tuple(default) if isinstance(default, (list, tuple)) else dict(default)
         return field(default_factory=lambda: frozen, metadata=meta)
@@ -148,7 +150,9 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
         if not isinstance(value, dict):
             raise wrong
         if typing.get_args(hint)[1] is float:
-            return {_choice(k, f"{where} key", meta.get("choices")):
+            local = bool(meta.get("local_keys"))
+            return {(k if local and not k.isascii() else
+                     _choice(k, f"{where} key", meta.get("choices"))):
                     _number(v, f"{where} {k}", meta) for k, v in value.items()}
         if typing.get_args(hint)[1] is str:
             bad = {k: v for k, v in value.items() if not isinstance(v, str) or not v.strip()}

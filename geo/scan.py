@@ -33,6 +33,7 @@ from geo.encoding import shapefile_encoding
 from geo.errors import FacilityTypeError, GeoError, OutputError
 from geo.facility_types import load_types, normalise
 from geo.gauss_kruger import GKZone
+from geo.network.road_classes import CLASS_COLUMNS
 from geo.standards import DEFAULT_FILE, load_standards
 
 __all__ = ["Found", "Scan", "init_study", "scan_folder", "study_text"]
@@ -143,17 +144,21 @@ def _vector(p: Path) -> list[Found]:
             role = "facilities" if kind_col else "seats"
             out.append(Found(role, p, {**opts, **_point_columns(cols, role)}, notes, n / 2))
         elif kind == "LineString":
-            if "highway" in cols:
+            grade = next((c for c in CLASS_COLUMNS if c in cols), None)
+            if grade is not None:
+                if grade != "highway":
+                    opts["class_col"] = grade
+                    notes.append((f"道路等级取自 {grade!r} 列（国道、省道、县道、乡道、村道等"
+                                  "按 OSM 等级计速）",
+                                  f"road classes from column {grade!r} (国道, 省道, 县道, 乡道, "
+                                  "村道, ... read as OSM classes)"))
                 out.append(Found("roads", p, opts, notes, 1))
             else:
-                grade = find_optional(cols, None, ("道路等级", "等级", "class", "fclass"))
-                has = f" (it has {grade!r})" if grade else ""
-                notes.append(("道路图层没有 highway 字段：geo 按 OSM 道路等级计算车速，请加一列 "
-                              "highway（国道 trunk、省道 primary、县道 secondary、乡道 "
-                              "tertiary、村道 unclassified）",
-                              f"the line layer has no `highway` column{has}: add one with OSM "
-                              "classes (national road trunk, provincial primary, county "
-                              "secondary, township tertiary, village unclassified)"))
+                notes.append(("道路图层没有道路等级字段：请在 [roads] class_col 填写保存道路等级的"
+                              "列名（OSM 等级，或国道、省道、县道、乡道、村道等）",
+                              "the line layer has no column of road classes: name the one "
+                              "that holds them with [roads] class_col (OSM classes, or 国道, "
+                              "省道, 县道, 乡道, 村道, ...)"))
                 out.append(Found("roads", p, opts, notes, 0.5))
     return out
 

@@ -152,12 +152,17 @@ class TownshipsSection:
 class RoadsSection:
     """``[roads]``: the road source and how a line layer is noded."""
 
-    path: Path = opt(None, "road source: a line layer with a `highway` column (GeoJSON, "
-                     "GeoPackage, Shapefile), an OSM extract (.osm.pbf, .osm) or a network "
-                     "cache (.npz from `geo network build`)", path=True, required=True)
+    path: Path = opt(None, "road source: a line layer with a column of road classes "
+                     "(GeoJSON, GeoPackage, Shapefile), an OSM extract (.osm.pbf, .osm) or a "
+                     "network cache (.npz from `geo network build`)", path=True, required=True)
     layer: str | None = opt(None, "layer of a multi-layer road file")
     crs: str | None = opt(None, "road line layer: " + _LAYER_CRS_DOC, crs=True)
     encoding: str | None = opt(None, "road line layer: " + _ENCODING_DOC)
+    class_col: str | None = opt(None, "road line layer: the column of road classes (default: "
+                                "highway, else fclass as in Geofabrik's shapefiles, else a "
+                                "Chinese column such as 道路等级); 国道, 省道, 县道, 乡道, 村道, "
+                                "高速公路, 快速路, 主干路, 次干路, 支路, 一级公路 … 四级公路 are "
+                                "read as OSM classes")
     include_construction: bool = opt(False, "treat roads under construction as open")
     snap_tolerance_m: float = opt(settings.SNAP_TOLERANCE_M, "line ends closer than this "
                                   "are joined (gap closing, metres; line layers)",
@@ -170,10 +175,11 @@ class RoadsSection:
     min_component_share: float = opt(settings.MIN_COMPONENT_SHARE, "stop when the largest "
                                      "connected part of the network holds less than this "
                                      "share of the road length", lo=0.0, hi=1.0)
-    speeds_kmh: dict[str, float] = opt({}, "driving speeds (km/h) per road class, over the "
-                                       "default table in geo/settings.py; OSM maxspeed "
-                                       "still wins", choices=_ROAD_CLASSES, lo=0.0, hi=200.0,
-                                       lo_open=True)
+    speeds_kmh: dict[str, float] = opt({}, "driving speeds (km/h) per road class (an OSM "
+                                       "class, or a local name in Chinese such as 机耕路), "
+                                       "over the default table in geo/settings.py; OSM "
+                                       "maxspeed still wins", choices=_ROAD_CLASSES, lo=0.0,
+                                       hi=200.0, lo_open=True, local_keys=True)
 
 
 @dataclass(frozen=True)

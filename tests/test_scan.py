@@ -143,3 +143,22 @@ def test_init_names_every_column_a_count_could_be(tmp_path: Path) -> None:
     cols = pd.Index(["乡镇", "常住人口（2010年）", "常住人口（2020年）"])
     assert find_optional(cols, None, ("常住人口",)) is None
     assert find_optional(cols[:2], None, ("常住人口",)) == "常住人口（2010年）"
+
+
+def test_init_names_the_class_column_of_a_bureau_road_layer(tmp_path: Path) -> None:
+    from geo.schema import load_study as load
+
+    roads = gpd.read_file(DATA / "roads" / "luzhai_backbone.geojson").head(20)
+    roads["道路等级"] = roads.pop("highway").map({"motorway": "高速公路", "trunk": "国道",
+                                                "primary": "省道"})
+    roads.to_file(tmp_path / "道路.geojson")
+    found = scan_folder(tmp_path).best("roads")
+    assert found is not None and found.options == {"class_col": "道路等级"}
+    boundary = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
+    boundary.to_file(tmp_path / "县界.geojson")
+    path, _ = init_study(tmp_path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert raw["roads"] == {"path": "道路.geojson", "class_col": "道路等级"}
+    with pytest.raises(StudyError) as e:  # no facilities yet: the study is incomplete,
+        load(path)
+    assert "[roads]" not in str(e.value)  # but not for its roads

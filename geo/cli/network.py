@@ -27,10 +27,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     build = nsub.add_parser(
         "build", help="build a network cache from a road source", formatter_class=fmt,
         description="Read SOURCE (an OSM extract .osm.pbf/.osm, or a road line layer "
-        ".geojson/.gpkg/.shp with a 'highway' column), build the routable network for each "
-        "mode and save it as one .npz cache that studies name as their [roads] path.",
+        ".geojson/.gpkg/.shp with a column of road classes), build the routable network for "
+        "each mode and save it as one .npz cache that studies name as their [roads] path.",
     )
     build.add_argument("source", type=Path, help="OSM extract or road line layer")
+    build.add_argument("--class-col", default=None,
+                       help="line layer: the column of road classes (default: highway, else "
+                       "fclass, else a Chinese column such as 道路等级; 国道, 省道, 县道, ... "
+                       "are read as OSM classes)")
     _common(build)
     down = nsub.add_parser(
         "download", help="download OSM roads for a study area with osmnx (needs internet)",
@@ -102,7 +106,8 @@ def run_network(args: argparse.Namespace) -> int:
                                      "buffer_km": args.buffer_km}
     else:
         nets = networks_from_source(
-            args.source, modes, RoadOptions(min_component_share=args.min_component_share))
+            args.source, modes, RoadOptions(min_component_share=args.min_component_share,
+                                            class_col=args.class_col))
         source = dict(cache_source(args.source))
     built = time.perf_counter() - t0
     save_networks(args.out, nets, {**source, "modes": modes})

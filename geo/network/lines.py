@@ -251,10 +251,9 @@ def _check_roads(roads: gpd.GeoDataFrame) -> None:
         raise NetworkError("the road layer is empty: give a road file with line features")
     if "highway" not in roads.columns:
         raise NetworkError(
-            "the road layer has no 'highway' column (road class): add one holding OSM classes "
-            "(motorway, trunk, primary, secondary, tertiary, unclassified, residential; e.g. "
-            "高速公路, 国道, 省道, 县道, 乡道, 村道 in that order) in a GIS; columns are "
-            f"{list(roads.columns)}"
+            "the road layer has no 'highway' column (road class): name the column of road "
+            "classes with [roads] class_col (OSM classes, or 高速公路, 国道, 省道, 县道, 乡道, "
+            f"村道, ...: geo.network.road_classes); columns are {list(roads.columns)}"
         )
     if roads.crs is None:
         raise NetworkError("the road layer has no coordinate system: set [roads] crs in the "

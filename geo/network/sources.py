@@ -22,6 +22,7 @@ from geo.network.cache import load_networks
 from geo.network.graph import Network
 from geo.network.lines import build_network
 from geo.network.osm import download_network, is_osm_file, network_from_file
+from geo.network.road_classes import with_highway
 
 __all__ = ["MODES", "RoadOptions", "download_networks", "networks_from_source"]
 
@@ -35,6 +36,7 @@ class RoadOptions:
     layer: str | None = None
     crs: str | None = None
     encoding: str | None = None
+    class_col: str | None = None
     speeds_kmh: Mapping[str, float] = field(default_factory=dict)
     snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
     include_construction: bool = False
@@ -80,9 +82,12 @@ def networks_from_source(
                                      min_component_share=o.min_component_share)
                 for m in wanted}
     roads = io.read_roads(p, layer=o.layer, crs=o.crs, encoding=o.encoding)
+    roads, class_notes = with_highway(roads, o.class_col)
+    notes = [*io.input_notes(roads), *class_notes]  # before new roads join (attrs go)
     if adding:
         assert extra_roads is not None
-        roads = pd.concat([roads, extra_roads.to_crs(roads.crs)], ignore_index=True)
+        extra, _ = with_highway(extra_roads, None)  # a scenario's 乡道 as the layer's
+        roads = pd.concat([roads, extra.to_crs(roads.crs)], ignore_index=True)
     nets = {
         m: build_network(
             roads, mode=m, speeds_kmh=_speeds(o, m), snap_tolerance_m=o.snap_tolerance_m,
@@ -91,7 +96,7 @@ def networks_from_source(
         for m in wanted
     }
     for net in nets.values():
-        net.report.notes = io.input_notes(roads)
+        net.report.notes = list(notes)
     return nets
 
 

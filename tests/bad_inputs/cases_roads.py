@@ -146,9 +146,9 @@ def _then_osm_oneway(ws: Workspace, r: Result) -> None:
 
 
 def _then_skipped(ws: Workspace, r: Result) -> None:
-    # 8 of the 24 lines (every third) are 乡道, which has no speed: left out, and said so
+    # 8 of the 24 lines (every third) are 机耕路, which has no speed: left out, and said so
     for text in (run_summary(ws.out), metadata(ws.out)):
-        assert "lines of classes without a speed for this mode left out: {'乡道': 8}" in text
+        assert "lines of classes without a speed for this mode left out: {'机耕路': 8}" in text
 
 
 def _bad_maxspeed(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -163,6 +163,37 @@ def _then_bad_maxspeed(ws: Workspace, r: Result) -> None:
                          r"km/h: \{'200': 8, 'CN:urban': 8\}\): their class speed is used",
                          text), text
     _census_exact(ws)
+
+
+def _bureau_classes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The road grid as a transport bureau's layer: classes in Chinese under 道路等级."""
+    names = {"trunk": "国道", "tertiary": "乡道"}
+    return gdf.assign(道路等级=gdf["highway"].map(names)).drop(columns="highway")
+
+
+def _then_bureau_classes(ws: Workspace, r: Result) -> None:
+    from tests.bad_inputs.harness import csv_table
+
+    # the same network as the earlier run's OSM classes: the same minutes everywhere
+    got, want = (csv_table(f / "coverage_by_township.csv") for f in (ws.out, ws.run))
+    cols = ["township", "standard", "covered_share", "median_minutes", "max_minutes"]
+    assert got[cols].equals(want[cols])
+    for text in (run_summary(ws.out), metadata(ws.out)):
+        assert "road classes read from column '道路等级'; road classes read as OSM classes:" in text
+        assert "乡道 → tertiary" in text and "国道 → trunk" in text
+
+
+def _local_class_speed(ws: Workspace) -> None:
+    _with(_classes("机耕路"))(ws)
+    ws.set("roads", "speeds_kmh", {"机耕路": 35})  # the tertiary speed: the same minutes
+
+
+def _then_local_class_speed(ws: Workspace, r: Result) -> None:
+    from tests.bad_inputs.harness import csv_table
+
+    got, want = (csv_table(f / "coverage_by_township.csv") for f in (ws.out, ws.run))
+    cols = ["township", "standard", "covered_share", "median_minutes"]
+    assert got[cols].equals(want[cols])
 
 
 def _census_exact(ws: Workspace) -> None:
@@ -208,16 +239,26 @@ CASES = [
          problem=("道路.geojson", "not found"), fix=("[roads] path",)),
     Case("roads_empty_layer", CAT, "a road layer without features", RUN,
          lambda ws: ws.roads(_layer(ws).iloc[:0], name="roads.gpkg"), problem=("empty",)),
-    Case("roads_no_highway_column", CAT, "a road layer without a highway column", RUN,
-         _with(lambda g: g.rename(columns={"highway": "等级"})),
-         problem=("no 'highway' column",), fix=("县道",)),
-    Case("roads_unknown_class", CAT, "a road class without a speed (乡道)", RUN,
-         _with(_classes("乡道")), problem=("乡道",),
+    Case("roads_no_highway_column", CAT, "a road layer without a column of road classes (its "
+         "classes under 名称)", RUN,
+         _with(lambda g: g.rename(columns={"highway": "名称"})),
+         problem=("no column of road classes", "'名称'"), fix=("[roads] class_col", "县道")),
+    Case("roads_unknown_class", CAT, "a road class without a speed (机耕路)", RUN,
+         _with(_classes("机耕路")), problem=("机耕路",),
          fix=("[roads] speeds_kmh", "[roads] unknown_classes = 'skip'")),
     Case("roads_unknown_class_skipped", CAT, "unknown_classes = \"skip\": the lines left "
          "out, counted by class", RUN,
-         lambda ws: (_with(_classes("乡道"))(ws), ws.set("roads", "unknown_classes", "skip"))[-1],
+         lambda ws: (_with(_classes("机耕路"))(ws), ws.set("roads", "unknown_classes", "skip"))[-1],
          code=0, then=_then_skipped),
+    Case("roads_chinese_classes", CAT, "a bureau's layer: classes in Chinese under 道路等级: "
+         "read as OSM classes, the same minutes, and said", RUN, _with(_bureau_classes),
+         code=0, then=_then_bureau_classes),
+    Case("roads_class_col_wrong", CAT, "class_col naming a column the layer lacks", RUN,
+         lambda ws: (_with(_bureau_classes)(ws), ws.set("roads", "class_col", "等级名"))[-1],
+         problem=("[roads] class_col = '等级名' is not a column",), fix=("'道路等级'",)),
+    Case("roads_local_class_speed", CAT, "the advice for a class without a speed followed: "
+         "speeds_kmh = { 机耕路 = 35 }", RUN, _local_class_speed, code=0,
+         then=_then_local_class_speed),
     Case("roads_bad_oneway_line_layer", CAT, "a line layer's oneway column spelt T/F", RUN,
          _with(lambda g: g.assign(oneway=["T", "F"] * (len(g) // 2) + ["T"] * (len(g) % 2))),
          problem=("oneway", "'T'"), fix=("T -> yes",)),

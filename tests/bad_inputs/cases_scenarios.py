@@ -116,9 +116,9 @@ CASES = [
          problem=("roads.npz",), fix=("[roads] path",)),
     Case("scen_road_unknown_class", CAT, "add_road of a class without a speed", (
          "compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
-         lambda ws: (_line(ws), _scenario('action = "add_road"\nhighway = "乡道"\n'
+         lambda ws: (_line(ws), _scenario('action = "add_road"\nhighway = "机耕路"\n'
                                           "coords = [[109.9, 24.5], [109.95, 24.5]]")(ws))[-1],
-         problem=("乡道",), fix=("[roads] speeds_kmh",)),
+         problem=("机耕路",), fix=("[roads] speeds_kmh",)),
     Case("scen_left_out_without_reason", CAT, "a [[left_out]] project without a reason",
          COMPARE, lambda ws: ws.scenario(HEAD + '\n[[left_out]]\nproject = "P09"\n'),
          problem=("[[left_out]]",), fix=("reason",)),
