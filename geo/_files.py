@@ -8,6 +8,7 @@ decides, layers brought to EPSG:4326 (Gauss-Krüger layers checked against their
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import zipfile
@@ -139,7 +140,8 @@ def load_table(
         raise
     except pd.errors.EmptyDataError as exc:
         raise InputFileError(f"{src} is empty; point to the right file") from exc
-    except (ImportError, OSError, zipfile.BadZipFile, ValueError, CalamineError) as e:
+    except (ImportError, OSError, zipfile.BadZipFile, ValueError, CalamineError,
+            csv.Error) as e:  # csv.Error: a .txt whose delimiter cannot be told
         raise InputFileError(f"cannot read {src} ({e}); save it as UTF-8 CSV or .xlsx") from e
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
     frame.index = pd.RangeIndex(skip + 2, len(frame) + skip + 2)
@@ -170,7 +172,6 @@ def read_text(src: Path, encoding: str | None, *, head: bool = False,
 
     def read(codec: str) -> pd.DataFrame:
         if head:
-            import csv
             import io as _io
 
             with src.open(encoding=codec, newline="") as f:
@@ -186,6 +187,15 @@ def read_text(src: Path, encoding: str | None, *, head: bool = False,
             engine="python" if sep is None else "c", skiprows=skip,
         )  # fmt: skip
 
+    with src.open("rb") as fh:
+        bom = fh.read(2)
+    if encoding is None and bom in (b"\xff\xfe", b"\xfe\xff"):
+        # Excel's "Unicode text" (Unicode 文本) export: UTF-16 with a byte-order mark, tabs
+        # between the cells whatever the file is named
+        with src.open(encoding="utf-16") as text:
+            top = [text.readline() for _ in range(HEADER_SEARCH_ROWS)]
+        sep = "\t" if any("\t" in line for line in top) or sep is None else sep
+        return read("utf-16"), TextEncoding("utf-16", "detected", src.name)
     if encoding is not None:
         codec = check_codec(encoding)
         try:

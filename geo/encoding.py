@@ -52,6 +52,9 @@ class TextEncoding:
         """One line for the outputs when the encoding was detected, else ''."""
         if self.how != "detected":
             return ""
+        if self.codec == "utf-16":  # Excel's "Unicode text" (Unicode 文本) export
+            return (f"text of {self.file} read as UTF-16, detected from its byte-order mark "
+                    "(Excel's 'Unicode text' export)")
         name = "UTF-8" if self.codec == "utf-8" else "GB18030 (GBK)"
         why = "no .cpg file names its encoding" if self.file.lower().endswith(".dbf") else \
             "it is not valid UTF-8"

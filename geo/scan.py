@@ -48,7 +48,7 @@ COUNT_COLUMNS = ("population", "常住人口", "常住人口数", "人口", "人
                  "人数")
 ID_COLUMNS = ("id", "编号", "机构编码", "机构代码", "统一社会信用代码")
 _VECTOR = (".shp", ".geojson", ".json", ".gpkg")
-_TABLE = (".csv", ".tsv", ".xlsx", ".xls")
+_TABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xls")  # .txt: Excel's "Unicode text"
 _ROADS = {".npz": 3, ".pbf": 2, ".osm": 1}  # preference of road sources
 
 

@@ -816,3 +816,17 @@ def test_an_excel_97_2003_workbook_is_read(tmp_path: Path) -> None:
                                  "central_township_health_center"]
     assert gdf.geometry.x.tolist() == [109.752928, 109.608, 109.853]
     assert any("the header is row 3" in n for n in gdf.attrs["notes"])
+
+
+@pytest.mark.parametrize("name", ["pop.txt", "pop.csv"])
+def test_excel_unicode_text_is_read(tmp_path: Path, name: str) -> None:
+    """Excel's 'Unicode text' (Unicode 文本) export: UTF-16 with a byte-order mark, cells
+    between tabs (also when renamed .csv), here with a title above the header."""
+    text = "鹿寨县人口\r\n乡镇\t人口\r\n鹿寨镇\t123456\r\n中渡镇\t45678\r\n"
+    (tmp_path / name).write_bytes(text.encode("utf-16"))
+    table = read_table(tmp_path / name)
+    assert list(table["乡镇"]) == ["鹿寨镇", "中渡镇"]
+    assert list(table["人口"]) == ["123456", "45678"]
+    assert table.attrs["rows"] == [3, 4] and table.attrs["encoding"] == "utf-16"
+    assert any("read as UTF-16, detected from its byte-order mark" in n
+               for n in table.attrs["notes"])

@@ -162,3 +162,12 @@ def test_init_names_the_class_column_of_a_bureau_road_layer(tmp_path: Path) -> N
     with pytest.raises(StudyError) as e:  # no facilities yet: the study is incomplete,
         load(path)
     assert "[roads]" not in str(e.value)  # but not for its roads
+
+
+def test_init_finds_a_census_in_excel_unicode_text(tmp_path: Path) -> None:
+    text = "乡镇\t常住人口\r\n鹿寨镇\t123456\r\n中渡镇\t45678\r\n"
+    (tmp_path / "人口.txt").write_bytes(text.encode("utf-16"))
+    (tmp_path / "说明.txt").write_text("这个文件夹里是本县的资料。\n", encoding="utf-8")
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None and found.path.name == "人口.txt"
+    assert found.options == {"table_key": "乡镇", "count_col": "常住人口"}

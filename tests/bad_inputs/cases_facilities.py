@@ -145,6 +145,17 @@ def _utf16(ws: Workspace) -> None:
     _file("机构.txt", text.encode("utf-16"))(ws)
 
 
+def _then_utf16(ws: Workspace, r: Result) -> None:
+    # every facility read as from the UTF-8 table: the earlier run's answers, and the
+    # encoding stated
+    from tests.bad_inputs.harness import csv_table
+
+    got, want = (csv_table(f / "coverage_by_township.csv") for f in (ws.out, ws.run))
+    cols = ["township", "standard", "covered_share", "median_minutes"]
+    assert got[cols].equals(want[cols])
+    stated_everywhere(ws.out, "text of 机构.txt read as UTF-16, detected from its byte-order mark")
+
+
 def _duplicate_lon(ws: Workspace) -> None:
     text = ws.path("facilities.csv").read_text(encoding="utf-8")
     _file("机构.csv", text.replace("lon,lat", "lon,lon", 1).encode())(ws)
@@ -255,9 +266,8 @@ CASES = [
     Case("fac_corrupt_xls", CAT, "an Excel 97-2003 .xls that is no workbook", RUN,
          _file("机构.xls", b"not a workbook"), problem=("cannot read", "机构.xls"),
          fix=("save it as UTF-8 CSV or .xlsx",)),
-    Case("fac_utf16_text", CAT, "Excel's 'Unicode text' export (UTF-16, tab-separated)",
-         RUN, _utf16, problem=("cannot read", "机构.txt"),
-         fix=("save it as UTF-8 CSV or .xlsx",)),
+    Case("fac_utf16_text", CAT, "Excel's 'Unicode text' export (UTF-16, tab-separated): "
+         "read, and said", RUN, _utf16, code=0, then=_then_utf16),
     Case("fac_header_names_gcj02", CAT, "lon/lat headed 经度（高德）/纬度（高德） with the "
          "default crs = \"wgs84\"", RUN, _gcj_header,
          problem=("'经度（高德）' names its coordinates gcj02", "declared wgs84"),
