@@ -14,11 +14,11 @@ __all__ = ["read_toml"]
 def read_toml(path: str | Path, what: str, error: type[GeoError],
               fix: str = "check the path in the study file") -> dict[str, Any]:
     """The parsed file; a missing file raises :class:`InputFileError` (with ``fix``), bad
-    TOML ``error``."""
+    TOML or text that is not UTF-8 ``error``."""
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"{what} {p} not found: {fix}")
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise error(f"{what} {p} is not valid TOML: {e}") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{what} {p} is not valid TOML (UTF-8): {e}") from e

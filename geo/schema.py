@@ -14,15 +14,15 @@ and of ``geo run --help``, so the documentation cannot drift from the code.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo._toml import read_toml
 from geo.checks import ACCEPTABLE
-from geo.errors import InputFileError, StudyError
+from geo.errors import StudyError
 from geo.measures.specs import MEASURE_KEYS, RESPONSE_KEYS
 from geo.options import check_value, closest, opt, parse_section, section_text
 from geo.standards import DEFAULT_FILE
@@ -475,12 +475,7 @@ def load_study(path: str | Path) -> Study:
         key and the fix.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"study file {p} not found: give the path to a .toml study file")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise StudyError(f"study file {p} is not valid TOML (UTF-8): {e}") from e
+    raw = read_toml(p, "study file", StudyError, "give the path to a .toml study file")
     for name in raw:
         if name not in SECTIONS:
             raise StudyError(f"{p}: unknown section [{name}]{closest(name, SECTIONS)}. "

@@ -10,12 +10,12 @@ every area, and ``geo run`` runs it as one study. :func:`load_batch` reads both.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from geo import settings
-from geo.errors import BatchError, InputFileError, StudyError
+from geo._toml import read_toml
+from geo.errors import BatchError, StudyError
 from geo.options import closest, opt, parse_section, section_text
 from geo.schema import Study, load_study
 
@@ -116,12 +116,7 @@ def load_batch(path: str | Path) -> Batch:
         names the option and the fix.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"batch file {p} not found: give the path to a .toml batch file")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise StudyError(f"batch file {p} is not valid TOML (UTF-8): {e}") from e
+    raw = read_toml(p, "batch file", StudyError, "give the path to a .toml batch file")
     for name in raw:
         if name != "batch":
             raise StudyError(f"{p}: unknown section [{name}]{closest(name, ['batch'])}. A batch "
