@@ -47,8 +47,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-KINDS = {"add": 0.30, "move": 0.25, "close": 0.15, "retype": 0.15, "designate": 0.05,
-         "undo": 0.05, "redo": 0.05}
+from bench_whatif import draw_edit, rerun_all  # noqa: E402  (the same edits as the engine's)
+
 CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
 
 
@@ -69,42 +69,6 @@ class Http:
                           headers={"Host": self.host, "Content-Type": "application/json"})
         r = self.conn.getresponse()
         return r.status, json.loads(r.read())
-
-
-def random_edit(session: Any, rng: np.random.Generator, types: list[str],
-                place: Callable[[np.random.Generator], tuple[float, float]],
-                move_deg: float) -> tuple[str, str, dict[str, Any]]:
-    """A random edit as (kind, path, body); an add where the kind cannot apply."""
-    wb = session.wb
-    kind = str(rng.choice(list(KINDS), p=list(KINDS.values())))
-    open_ = [f for f in wb.facilities if f.open]
-    f = open_[rng.integers(len(open_))]
-    if kind == "undo" and wb.can_undo:
-        return kind, "/api/undo", {}
-    if kind == "redo" and wb.can_redo:
-        return kind, "/api/redo", {}
-    if kind == "move":
-        dx, dy = rng.normal(0, move_deg, 2)
-        return kind, "/api/move", {"id": f.id, "lon": f.lon + dx, "lat": f.lat + dy}
-    if kind == "close" and len(open_) > 10:
-        return kind, "/api/close", {"id": f.id}
-    if kind == "retype":
-        new = str(rng.choice([t for t in types if t != f.type]))
-        return kind, "/api/retype", {"id": f.id, "type": new}
-    if kind == "designate" and "#" not in f.id and not any(
-            x.id == f"{f.id}#ems_station" for x in wb.facilities):
-        return kind, "/api/designate", {"id": f.id, "role": "ems_station"}
-    lon, lat = (f.lon, f.lat) if rng.random() < 1 / 3 else place(rng)
-    return "add", "/api/add", {"type": str(rng.choice(types)), "lon": lon, "lat": lat}
-
-
-def _exact(session: Any) -> bool:
-    wb = session.wb
-    for name, st in wb.states.items():
-        secs, slot = wb.full_rerun(name)
-        if not (np.array_equal(st.seconds, secs) and np.array_equal(st.nearest, slot)):
-            return False
-    return True
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -140,7 +104,8 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
     server: list[float] = []
     changed: list[int] = []
     for _ in range(edits):
-        kind, path, body = random_edit(session, rng, types, place, move_deg)
+        kind, body = draw_edit(session.wb, rng, types, place, move_deg)
+        path = f"/api/{kind}"
         t1 = time.perf_counter()
         status, reply = client.post(path, body)
         dt = 1e3 * (time.perf_counter() - t1)
@@ -149,7 +114,7 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
         wall.setdefault(kind, []).append(dt)
         server.append(reply["server_ms"])
         changed.append(sum(len(c["idx"]) for c in reply["cells"].values()))
-    exact = _exact(session)
+    exact = rerun_all(session.wb)[1]
     bench.stop()
     every = [t for v in wall.values() for t in v]
     return {"case": name, "demand_points": len(session.wb.code),

@@ -113,30 +113,37 @@ def grid_case(side: int = 1000, n_demand: int = 200_000,
     return wb, ["hospital", "health_center", "ems_station"], place
 
 
-def random_edit(wb: Any, rng: np.random.Generator, n: int, types: list[str],
-                place: Callable[[np.random.Generator], tuple[float, float]],
-                move_deg: float) -> tuple[str, Callable[[], Any]]:
-    """A random edit as (kind, call); falls back to an add when the kind cannot apply."""
+def draw_edit(wb: Any, rng: np.random.Generator, types: list[str],
+              place: Callable[[np.random.Generator], tuple[float, float]],
+              move_deg: float) -> tuple[str, dict[str, Any]]:
+    """A random edit as (kind, arguments), drawn from ``KINDS`` (an add where the kind
+    cannot apply): the what-if engine calls it, the workbench benchmark posts it."""
     kind = str(rng.choice(list(KINDS), p=list(KINDS.values())))
     open_ = [f for f in wb.facilities if f.open]
     f = open_[rng.integers(len(open_))]
-    if kind == "undo" and wb.can_undo:
-        return kind, wb.undo
-    if kind == "redo" and wb.can_redo:
-        return kind, wb.redo
+    if kind in ("undo", "redo") and (wb.can_undo if kind == "undo" else wb.can_redo):
+        return kind, {}
     if kind == "move":
         dx, dy = rng.normal(0, move_deg, 2)
-        return kind, lambda: wb.move(f.id, f.lon + dx, f.lat + dy)
+        return kind, {"id": f.id, "lon": f.lon + dx, "lat": f.lat + dy}
     if kind == "close" and len(open_) > 10:
-        return kind, lambda: wb.close(f.id)
+        return kind, {"id": f.id}
     if kind == "retype":
-        new = str(rng.choice([t for t in types if t != f.type]))
-        return kind, lambda: wb.retype(f.id, new)
+        return kind, {"id": f.id, "type": str(rng.choice([t for t in types if t != f.type]))}
     if kind == "designate" and "#" not in f.id and f"{f.id}#ems_station" not in wb._slot:
-        return kind, lambda: wb.designate(f.id, "ems_station")
+        return kind, {"id": f.id, "role": "ems_station"}
     lon, lat = (f.lon, f.lat) if rng.random() < 1 / 3 else place(rng)
-    t = str(rng.choice(types))
-    return "add", lambda: wb.add(f"NEW{n}", t, lon, lat)
+    return "add", {"type": str(rng.choice(types)), "lon": lon, "lat": lat}
+
+
+def random_edit(wb: Any, rng: np.random.Generator, n: int, types: list[str],
+                place: Callable[[np.random.Generator], tuple[float, float]],
+                move_deg: float) -> tuple[str, Callable[[], Any]]:
+    """A random edit as (kind, call) on the engine; an added facility is NEW{n}."""
+    kind, a = draw_edit(wb, rng, types, place, move_deg)
+    if kind == "add":
+        return kind, lambda: wb.add(f"NEW{n}", a["type"], a["lon"], a["lat"])
+    return kind, lambda: getattr(wb, kind)(*a.values())  # the engine's argument order
 
 
 def rerun_all(wb: Any) -> tuple[float, bool]:
