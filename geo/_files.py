@@ -132,10 +132,7 @@ def load_table(
             first, enc = read_text(src, encoding, head=True)
             top = first.values.tolist()
             skip = header_row(top)
-            if skip:
-                frame, enc = read_text(src, encoding, skip=skip)
-            else:
-                frame, enc = read_text(src, encoding)
+            frame, enc = read_text(src, encoding, skip=skip)
     except GeoError:
         raise
     except pd.errors.EmptyDataError as exc:

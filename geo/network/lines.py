@@ -60,13 +60,13 @@ def _line_speeds(
     hw = roads["highway"].astype(str).str.strip().to_numpy()
     kmh = np.array([speeds.get(h, np.nan) for h in hw], dtype=float)
     if mode == "drive" and "maxspeed" in roads.columns:
-        ms, _ = maxspeeds(list(roads["maxspeed"]))
+        # unused values counted over the lines of classes this mode drives on (the others
+        # are left out)
+        ms, report.maxspeed_ignored = maxspeeds(list(roads["maxspeed"]),
+                                                counted=np.isfinite(kmh))
         use = np.isfinite(ms) & np.isfinite(kmh)
         kmh[use] = ms[use]
         report.maxspeed_used = int(use.sum())
-        # counted over the lines of classes this mode drives on (the others are left out)
-        kept = np.isfinite(kmh)
-        report.maxspeed_ignored = maxspeeds(list(roads["maxspeed"][kept]))[1]
     return kmh
 
 

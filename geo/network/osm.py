@@ -157,15 +157,14 @@ def _read_tags(ways: OsmWays, mode: str, speeds: Mapping[str, float],
     kmh = np.array([speeds.get(t.get("highway", ""), np.nan) for t in ways.tags])
     direction = np.zeros(len(ways), dtype=np.int64)
     if mode == "drive":
-        ms, _ = maxspeeds([t.get("maxspeed") for t in ways.tags])
+        # unused values counted per way (a way may come in several pieces) kept for this mode
+        first = np.zeros(len(ways), dtype=bool)
+        first[np.unique(np.asarray(ways.ids, dtype=np.int64), return_index=True)[1]] = True
+        ms, report.maxspeed_ignored = maxspeeds([t.get("maxspeed") for t in ways.tags],
+                                                counted=first & use)
         has = np.isfinite(ms) & use
         kmh[has] = ms[has]
         report.maxspeed_used = _ways(ways, has)
-        # counted per way (a way may come in several pieces) kept for this mode
-        ids = np.asarray(ways.ids, dtype=np.int64)
-        _, first = np.unique(ids, return_index=True)
-        kept = [i for i in first if use[i]]
-        _, report.maxspeed_ignored = maxspeeds([ways.tags[i].get("maxspeed") for i in kept])
         direction = np.array([oneway_direction(t) for t in ways.tags], dtype=np.int64)
         values = np.array([t.get("oneway", "") for t in ways.tags], dtype=object)
         other = np.array([is_other_oneway(v) for v in values], dtype=bool) & use

@@ -165,14 +165,19 @@ def _absent(value: object) -> bool:
     return str(value).strip().lower() in _NO_MAXSPEED
 
 
-def maxspeeds(values: Sequence[object]) -> tuple[FloatArray, dict[str, int]]:
+def maxspeeds(values: Sequence[object], counted: npt.ArrayLike | None = None
+              ) -> tuple[FloatArray, dict[str, int]]:
     """``maxspeed`` values as km/h where usable (a speed above 0 and at most
     :data:`geo.settings.MAX_MAXSPEED_KMH`), NaN elsewhere; and the values given but not used
-    (not a speed, or implausible) with how often each occurs, for the network report. An
-    empty cell, NaN or 0 is no value: 0 stands for "unknown" in integer columns."""
+    (not a speed, or implausible) with how often each occurs, for the network report, among
+    the ``counted`` ones only (a mask; default all: e.g. the lines a mode keeps, one piece
+    per OSM way). An empty cell, NaN or 0 is no value: 0 stands for "unknown" in integer
+    columns."""
     kmh = np.array([parse_maxspeed(v) for v in values], dtype=float)
     usable = np.isfinite(kmh) & (kmh > 0) & (kmh <= settings.MAX_MAXSPEED_KMH)
     given = np.array([not _absent(v) for v in values], dtype=bool)
+    if counted is not None:
+        given &= np.asarray(counted, dtype=bool)
     ignored: dict[str, int] = {}
     for v in np.asarray(values, dtype=object)[given & ~usable]:
         ignored[str(v)] = ignored.get(str(v), 0) + 1
