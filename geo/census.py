@@ -28,6 +28,7 @@ from geo.errors import CensusError
 __all__ = [
     "COUNT_UNITS",
     "TOTAL_NAMES",
+    "count_decimals",
     "count_unit",
     "find_code_column",
     "is_county_code",
@@ -157,6 +158,11 @@ def _number(value: object) -> tuple[float, int]:
         return math.nan, 0
     exponent = number.as_tuple().exponent
     return float(number), max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def count_decimals(values: Sequence[object]) -> int:
+    """The most decimals any count is written with ('2.61' -> 2; '12,345' -> 0)."""
+    return max((_number(v)[1] for v in values), default=0)
 
 
 def total_rows(table: pd.DataFrame, count_col: str) -> npt.NDArray[np.bool_]:

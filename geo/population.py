@@ -31,7 +31,14 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
-from geo.census import count_unit, split_totals, title_unit, total_rows, township_code
+from geo.census import (
+    count_decimals,
+    count_unit,
+    split_totals,
+    title_unit,
+    total_rows,
+    township_code,
+)
 from geo.crs import utm_crs_for
 from geo.errors import (
     CensusError,
@@ -339,8 +346,7 @@ def _unit_note(column: str, values: pd.Series) -> list[str]:
     scale, unit = count_unit(column)
     if scale == 1:
         return []
-    decimals = max((len(t.split(".")[1]) if "." in t else 0
-                    for t in (str(v).replace(",", "").strip() for v in values)), default=0)
+    decimals = count_decimals(list(values))
     step = scale * 10.0 ** -decimals
     precision = "whole people" if step <= 1 else f"each township rounded to {step:,.0f} people"
     return [f"column {column!r} counts in {unit}: each count multiplied by {scale:,} to "
