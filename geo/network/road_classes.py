@@ -82,15 +82,13 @@ def with_highway(roads: gpd.GeoDataFrame,
     """``roads`` with a ``highway`` column of OSM classes read from its class column, and
     the notes the outputs carry (which column, which Chinese names became which class)."""
     col = class_column(roads, class_col)
-    if col == "highway":
-        translated = roads["highway"].map(_osm)
-        changed = translated.astype(str) != roads["highway"].astype(str)
-        if not changed.any():
-            return roads, []
+    translated = roads[col].map(_osm)
+    if col == "highway" and (translated.astype(str) == roads[col].astype(str)).all():
+        return roads, []  # OSM classes already: the layer as it is
     out = roads.copy()
-    out["highway"] = roads[col].map(_osm)
+    out["highway"] = translated
     pairs = Counter(
-        (str(a), str(b)) for a, b in zip(roads[col], out["highway"], strict=True)
+        (str(a), str(b)) for a, b in zip(roads[col], translated, strict=True)
         if pd.notna(a) and str(a).strip() != str(b))
     notes = []
     if col != "highway":
