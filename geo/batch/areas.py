@@ -22,10 +22,11 @@ import numpy.typing as npt
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from geo import inputs, io
 from geo.batch.config import Batch
 from geo.crs import utm_crs_for
 from geo.errors import BatchError
+from geo.readers import io
+from geo.study import inputs
 
 __all__ = ["HOME_TOLERANCE_M", "LAT", "LON", "RegionInputs", "area_files", "buffer_zones",
            "digest", "home_areas", "read_areas", "region_inputs"]

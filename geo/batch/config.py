@@ -17,7 +17,7 @@ from geo import settings
 from geo._toml import read_toml
 from geo.errors import BatchError, StudyError
 from geo.options import closest, opt, parse_section, section_text
-from geo.schema import Study, load_study
+from geo.study.schema import Study, load_study
 
 __all__ = ["Batch", "BatchSection", "batch_options_text", "load_batch"]
 

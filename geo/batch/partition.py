@@ -35,12 +35,13 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from geo import __version__, inputs
+from geo import __version__
 from geo.errors import NetworkError
 from geo.network.cache import FORMAT as NETWORK_FORMAT
 from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.sources import networks_from_source
-from geo.schema import Study
+from geo.study import inputs
+from geo.study.schema import Study
 
 __all__ = ["FORMAT", "cut_networks", "prepare_network", "source_key"]
 

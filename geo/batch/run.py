@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geo import inputs
 from geo.batch import combine
 from geo.batch.areas import buffer_zones, read_areas, region_inputs
 from geo.batch.cluster import dask_client, run_tasks, worker_memory
@@ -30,6 +29,7 @@ from geo.batch.outcome import BatchRun
 from geo.batch.partition import prepare_network
 from geo.batch.plan import plan_area, shared_inputs
 from geo.batch.task import AreaResult, AreaSpec, read_done
+from geo.study import inputs
 
 __all__ = ["BatchRun", "run_batch"]
 

@@ -85,10 +85,10 @@ def run_network(args: argparse.Namespace) -> int:
     """``geo network build|download``."""
     import geopandas as gpd
 
-    from geo import io
     from geo.crs import utm_crs_for
     from geo.network.cache import cache_source, save_networks
     from geo.network.sources import RoadOptions, download_networks, networks_from_source
+    from geo.readers import io
 
     modes = _modes(args.modes)
     if not 0 <= args.min_component_share <= 1:
@@ -120,12 +120,12 @@ def run_network(args: argparse.Namespace) -> int:
 
 def run_isochrones(args: argparse.Namespace) -> int:
     """``geo isochrones``: facilities of a study, their isochrones into a GeoPackage."""
-    from geo import inputs
     from geo._atomic import atomic_path
     from geo.network.sources import networks_from_source
     from geo.routing.isochrones import isochrones
-    from geo.schema import load_study
-    from geo.study import snap_with
+    from geo.study import inputs
+    from geo.study.run import snap_with
+    from geo.study.schema import load_study
 
     study = load_study(args.study)
     fac = inputs.read_facilities(study, inputs.read_area(study), inputs.read_standards(study))

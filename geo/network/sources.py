@@ -16,13 +16,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import io, settings
+from geo import settings
 from geo.errors import InputFileError, StudyError
 from geo.network.cache import load_networks
 from geo.network.graph import Network
 from geo.network.lines import build_network
 from geo.network.osm import download_network, is_osm_file, network_from_file
 from geo.network.road_classes import with_highway
+from geo.readers import io
 
 __all__ = ["MODES", "RoadOptions", "download_networks", "networks_from_source"]
 

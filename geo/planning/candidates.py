@@ -15,9 +15,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo import io, population, settings
+from geo import settings
+from geo.coverage import population
 from geo.errors import SitingError
 from geo.network.graph import Network
+from geo.readers import io
 from geo.routing.travel import snap_points
 
 __all__ = [
@@ -97,7 +99,7 @@ def facility_candidates(
 def file_candidates(path: str | Path, *, crs: str = "wgs84", id_col: str = "id",
                     lon_col: str | None = None, lat_col: str | None = None,
                     keep: Sequence[str] = ()) -> gpd.GeoDataFrame:
-    """Candidates from a user's file (any format :func:`geo.io.read_facilities` reads).
+    """Candidates from a user's file (any format :func:`geo.readers.io.read_facilities` reads).
 
     ``keep``: further columns to carry over (e.g. ``beds`` for capacities).
     """

@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.coverage import coverage_table, weighted_quantile
+from geo.coverage.tables import coverage_table, weighted_quantile
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
 

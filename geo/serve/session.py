@@ -34,7 +34,7 @@ from geo.serve.table import TownshipTable
 from geo.whatif import Edit, Facility, WhatIf, from_study
 
 if TYPE_CHECKING:
-    from geo.study import ComputedStudy
+    from geo.study.run import ComputedStudy
 
 __all__ = ["Session"]
 
@@ -99,7 +99,7 @@ class Session:
 
     @classmethod
     def from_study(cls, result: ComputedStudy) -> Session:
-        """A session on a computed study (:func:`geo.study.run_study` or a reloaded run)."""
+        """A session on a computed study (:func:`geo.study.run.run_study` or a reloaded run)."""
         fac = result.facilities
         names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))
         return cls(from_study(result), result.population, area_name=result.area_name,

@@ -16,8 +16,8 @@ from geo.batch.plan import area_study, plan_area, shared_inputs
 from geo.batch.studyfile import study_toml
 from geo.batch.task import run_area
 from geo.errors import BatchError, StudyError
-from geo.schema import load_study
-from geo.study import run_study
+from geo.study.run import run_study
+from geo.study.schema import load_study
 from tests.batch.conftest import write_batch
 from tests.conftest import DATA, ROOT
 

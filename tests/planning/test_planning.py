@@ -14,6 +14,7 @@ from pyproj import Geod
 from spopt.locate import LSCP, MCLP, PMedian
 
 from geo.cli import main
+from geo.coverage.standards import load_standards
 from geo.errors import ScenarioError, SitingError, StudyError
 from geo.planning.candidates import filter_candidates, grid_candidates, seat_candidates
 from geo.planning.compare import compare
@@ -21,8 +22,7 @@ from geo.planning.scenario import apply_scenario, load_scenario
 from geo.planning.sites import build_problem, designate, make_candidates, site
 from geo.routing.travel import nearest_facility
 from geo.siting.models import SitingProblem, lscp, mclp, pmedian
-from geo.standards import load_standards
-from geo.study import ComputedStudy, run_study
+from geo.study.run import ComputedStudy, run_study
 from tests.conftest import ROOT
 
 STUDY = ROOT / "analysis" / "luzhai.toml"

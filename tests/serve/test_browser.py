@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from geo.planning.compare import compare
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 from tests.outputs.test_map_browser import SHOTS, TILE, browser  # noqa: F401
 from tests.serve.conftest import Served, assert_exact
 from tests.serve.test_api import assert_table_is_compare
