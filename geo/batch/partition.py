@@ -36,6 +36,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from geo import __version__
+from geo._types import IntArray
 from geo.errors import NetworkError
 from geo.network.cache import FORMAT as NETWORK_FORMAT
 from geo.network.graph import Network, NetworkReport, keep_largest_component
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 FORMAT = "geo-batch-network/1"
 _ARRAYS = ("node_xy", "seg_u", "seg_v", "seg_fw_s", "seg_bw_s", "seg_class_code", "node_ptr",
            "seg_ptr")
-IntArray = npt.NDArray[np.int64]
 
 
 def _file_digest(path: Path) -> str:

@@ -19,12 +19,12 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo._types import FloatArray
 from geo.coverage.standards import Standard
 
 __all__ = ["BREAKS", "band_labels", "coverage_gaps", "travel_time_bands", "union_cells"]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
 
 #: band limits in minutes: 0–15, 15–30, 30–60, 60–120, >120
 BREAKS: tuple[float, ...] = (15.0, 30.0, 60.0, 120.0)

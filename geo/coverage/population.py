@@ -31,6 +31,7 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.coverage.townships import polygon_of_points
 from geo.crs import utm_crs_for
 from geo.errors import (
@@ -55,8 +56,6 @@ __all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "sprea
 
 logger = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
 
 _WGS84 = "EPSG:4326"

@@ -17,14 +17,13 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.coverage.bands import union_cells
 from geo.measures import weighted_quantile
 
 __all__ = ["QUANTILES", "TARGET_MULTIPLES", "access_bounds", "basin_areas", "cell_index",
            "cell_values", "class_edges", "class_position", "classes"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: fill classes of an index without a target: population-weighted quantiles of it
 QUANTILES = (0.25, 0.5, 0.75)

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo._types import FloatArray
 from geo.coverage.bands import _union
 from geo.coverage.standards import Standard
 from geo.measures.aggregate import weighted_quantile
@@ -21,7 +22,6 @@ __all__ = ["COLUMNS", "NONE_BELOW", "county_summary", "coverage_table", "covered
 #: target (naming the lowest one would read as a failure)
 NONE_BELOW = "no township below target"
 
-FloatArray = npt.NDArray[np.float64]
 
 COLUMNS = [
     "township", "standard", "label", "minutes", "population", "covered_population",

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo import settings
+from geo._types import FloatArray
 from geo.coverage.standards import Standard
 from geo.coverage.townships import assign_to_polygons
 from geo.errors import SitingError
@@ -36,7 +37,6 @@ __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
 log = logging.getLogger(__name__)
 
 MODELS = ("mclp", "lscp", "pmedian")
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass

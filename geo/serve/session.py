@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.errors import ServeError, SitingError, WhatIfError
 from geo.outputs import i18n
 from geo.planning.scenario import scenario_toml
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["Session"]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass

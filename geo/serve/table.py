@@ -17,16 +17,14 @@ import math
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.coverage.standards import Standard
 from geo.coverage.tables import weighted_quantile
 from geo.whatif import WhatIf
 
 __all__ = ["TownshipTable"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 #: measures of a row: (name, decimals) as geo.coverage.tables rounds them
 _MEASURES = (("covered", 1), ("share", 4), ("median", 1))
 

@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo._types import FloatArray
 from geo.crs import bd09_to_wgs84, gcj02_to_wgs84
 from geo.errors import CheckError
 
@@ -41,7 +42,6 @@ __all__ = [
     "township_names",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 STATUSES = ("ok", "note", "warn", "stop")
 _SYMBOL = {"ok": "✓", "note": "i", "warn": "!", "stop": "✗"}

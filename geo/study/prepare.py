@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo._types import FloatArray
 from geo.coverage import townships
 from geo.coverage.standards import Standard, StandardSet
 from geo.errors import CheckError, CoordinateError, GeoError, StudyError
@@ -40,7 +41,6 @@ from geo.study.schema import Study, load_study
 __all__ = ["CheckReport", "Preparation", "Townships", "check_study", "is_grid", "snap_with"]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
 
 Progress = Callable[[str], None]
 

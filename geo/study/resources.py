@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo._types import FloatArray, IntArray
 from geo.coverage.bands import BREAKS, band_labels
 from geo.coverage.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
 from geo.coverage.townships import assign_to_polygons
@@ -64,8 +65,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: the township table of the measures (one row per measure and township, then the area)
 MEASURE_COLUMNS = ("measure", "label", "label_zh", "method", "level", "township",

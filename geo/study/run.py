@@ -21,10 +21,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.coverage import surfaces
 from geo.coverage.bands import coverage_gaps, travel_time_bands
 from geo.coverage.standards import Standard, StandardSet
@@ -45,8 +45,6 @@ from geo.study.schema import Study, load_study
 __all__ = ["ComputedStudy", "Minutes", "input_fingerprint", "run_study", "snap_with"]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass

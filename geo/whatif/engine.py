@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Transformer
 
+from geo._types import FloatArray, IntArray
 from geo.coverage.standards import Standard
 from geo.errors import WhatIfError
 from geo.network.graph import Network
@@ -46,8 +47,6 @@ __all__ = ["Edit", "Facility", "Step", "WhatIf"]
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 LonLat = tuple[float, float]
 
 

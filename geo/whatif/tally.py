@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
+
 __all__ = ["UNITS_PER_PERSON", "CoverageTally", "township_codes"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 UNITS_PER_PERSON = 2**20
 
