@@ -217,7 +217,7 @@ def _keyed(frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> pd.DataFram
 
 def _map(run: BatchRun, comb: Combined, path: Path) -> None:
     t = run.batch.template
-    sset = inputs.read_standards(t)
+    sset = inputs.standards(t)
     zh = {s: sset.select([s])[0].label_zh for s in t.standards.use}
     keys = _keys(comb.townships)
     cov = _keyed(comb.coverage, keys).assign(label_zh=comb.coverage["standard"].map(zh))

@@ -77,7 +77,7 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
     run.notes += region.notes
     run.facilities = region.facilities
     _homeless(run, region)
-    stds = inputs.read_standards(batch.template).select(batch.template.standards.use)
+    stds = inputs.standards(batch.template).select(batch.template.standards.use)
     modes = tuple(sorted({s.mode for s in stds} | {"drive"}))
     run.phases["read inputs"] = time.perf_counter() - clock
     clock = time.perf_counter()

@@ -85,10 +85,10 @@ def run_network(args: argparse.Namespace) -> int:
     """``geo network build|download``."""
     import geopandas as gpd
 
+    from geo import readers
     from geo.crs import utm_crs_for
     from geo.network.cache import cache_source, save_networks
     from geo.network.sources import RoadOptions, download_networks, networks_from_source
-    from geo.readers import io
 
     modes = _modes(args.modes)
     if not 0 <= args.min_component_share <= 1:
@@ -96,7 +96,7 @@ def run_network(args: argparse.Namespace) -> int:
                          "between 0 and 1")
     t0 = time.perf_counter()
     if args.network_command == "download":
-        area = io.read_boundaries(args.boundary)
+        area = readers.read_boundaries(args.boundary)
         c = area.union_all().centroid
         metric = utm_crs_for(c.x, c.y)
         poly = area.to_crs(metric).union_all().buffer(args.buffer_km * 1000.0)
@@ -128,7 +128,7 @@ def run_isochrones(args: argparse.Namespace) -> int:
     from geo.study.schema import load_study
 
     study = load_study(args.study)
-    fac = inputs.read_facilities(study, inputs.read_area(study), inputs.read_standards(study))
+    fac = inputs.facilities(study, inputs.area(study), inputs.standards(study))
     if args.ftype:
         types = sorted(set(fac["type"]))
         fac = fac[fac["type"] == args.ftype]

@@ -262,7 +262,7 @@ def _check_roads(roads: gpd.GeoDataFrame) -> None:
         raise NetworkError(
             f"{int(bad.sum())} road features are not LineStrings "
             f"({sorted(set(roads.geometry.geom_type[bad]))}): explode MultiLineStrings "
-            "(geo.readers.io.read_roads does) and drop non-line features"
+            "(geo.readers.read_roads does) and drop non-line features"
         )
 
 

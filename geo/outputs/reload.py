@@ -83,7 +83,7 @@ def load_computed(path: str | Path) -> ComputedStudy:
                          "older geo): re-run the study (geo run STUDY.toml --out DIR)")
     study = load_study(res.study_file)
     _check_inputs(res.inputs, input_fingerprint(study), gpkg, study.path)
-    sset = inputs.read_standards(study)
+    sset = inputs.standards(study)
     stds = sset.select(study.standards.use)
     fac = read_layer(gpkg, "facilities")
     demand = read_layer(gpkg, "demand")

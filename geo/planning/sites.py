@@ -135,7 +135,7 @@ def make_candidates(
     elif source == "seats":
         if result.study.townships.seats is None:
             raise SitingError("candidates 'seats' need [townships] seats in the study file")
-        c = cands.seat_candidates(inputs.read_seats(result.study), name_col="township")
+        c = cands.seat_candidates(inputs.seats(result.study), name_col="township")
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from geo import readers
 from geo.coverage import population
 from geo.coverage.standards import StandardSet, load_standards
 from geo.crs import utm_crs_for
@@ -17,26 +18,25 @@ from geo.errors import ColumnError, CoordinateError, MeasureError, StudyError
 from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measure_specs
 from geo.network.sources import RoadOptions
 from geo.options import closest
-from geo.readers import io
 from geo.readers.columns import NAME_COLUMNS, find_optional
 from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.study.schema import Study
 
 __all__ = [
+    "area",
+    "demand",
+    "facilities",
     "join_population_table",
+    "measures",
     "population_table",
-    "read_area",
-    "read_demand",
-    "read_facilities",
-    "read_measures",
-    "read_seats",
-    "read_standards",
-    "read_township_polygons",
     "road_options",
+    "seats",
+    "standards",
+    "township_polygons",
 ]
 
 
-def read_standards(study: Study) -> StandardSet:
+def standards(study: Study) -> StandardSet:
     """The standards file with the study's overrides."""
     return load_standards(study.standards_file, study.standards.overrides)
 
@@ -53,7 +53,7 @@ def _names_in_use(kind: str, use: tuple[str, ...], have: dict[str, object],
                          f"{closest(name, have)}. It defines: {', '.join(have) or '(none)'}")
 
 
-def read_measures(study: Study) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
+def measures(study: Study) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
     """The measure and response specs of the standards file with the study's overrides,
     and those the study uses (``[measures] use``, ``[response] use``), in order.
 
@@ -81,10 +81,10 @@ def read_measures(study: Study) -> tuple[MeasureSet, list[MeasureSpec], list[Res
     return (full, [full.measures[n] for n in m.use], [full.responses[n] for n in r.use])
 
 
-def read_area(study: Study) -> gpd.GeoDataFrame:
+def area(study: Study) -> gpd.GeoDataFrame:
     """The study area as one (multi)polygon named after ``[area] name``."""
     a = study.area
-    gdf = io.read_boundaries(a.boundary, layer=a.layer, crs=a.crs, encoding=a.encoding)
+    gdf = readers.read_boundaries(a.boundary, layer=a.layer, crs=a.crs, encoding=a.encoding)
     out = gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
                            crs=4326)
     out.attrs.update({k: gdf.attrs.get(k) for k in ("source", "input_crs", "encoding")},
@@ -93,10 +93,10 @@ def read_area(study: Study) -> gpd.GeoDataFrame:
     return out
 
 
-def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.GeoDataFrame:
+def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.GeoDataFrame:
     """The facility list, inside ``area`` as ``[facilities] outside`` says, types checked."""
     f = study.facilities
-    fac = io.read_facilities(
+    fac = readers.read_facilities(
         f.path, lon_col=f.lon_col, lat_col=f.lat_col, x_col=f.x_col, y_col=f.y_col,
         id_col=f.id_col, crs=f.crs, layer=f.layer, encoding=f.encoding, type_col=f.type_col,
         type_map=f.type_map, study_area=area, outside=f.outside,  # type: ignore[arg-type]
@@ -116,27 +116,27 @@ def read_facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) ->
     return fac
 
 
-def read_seats(study: Study) -> gpd.GeoDataFrame:
+def seats(study: Study) -> gpd.GeoDataFrame:
     """Township seat points with a ``township`` column (``[townships] seats``)."""
     t = study.townships
     if t.seats is None:
         raise StudyError("[townships] seats is not set: this needs township seat points")
-    seats = io.read_facilities(t.seats, lon_col=t.seat_lon_col, lat_col=t.seat_lat_col,
+    seats = readers.read_facilities(t.seats, lon_col=t.seat_lon_col, lat_col=t.seat_lat_col,
                                x_col=t.seat_x_col, y_col=t.seat_y_col, id_col=t.seat_name_col,
                                crs=t.seat_crs, encoding=t.encoding)
     return seats.rename(columns={"id": "township"})
 
 
-def read_township_polygons(study: Study) -> gpd.GeoDataFrame:
+def township_polygons(study: Study) -> gpd.GeoDataFrame:
     """Official township polygons (``[townships] boundaries``) with a ``township`` column."""
     t = study.townships
     assert t.boundaries is not None
-    polys = io.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
+    polys = readers.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
                                encoding=t.encoding)
     return polys.rename(columns={"name": "township"})
 
 
-def read_demand(
+def demand(
     study: Study, area: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Grid cells and their points (the surface drawn), and demand points with population.
@@ -153,7 +153,7 @@ def read_demand(
                                                        label=p.label or "given total")
     if p.method == "points":
         assert p.path is not None
-        layer = io.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
+        layer = readers.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
                                lat_col=p.lat_col, x_col=p.x_col, y_col=p.y_col, crs=p.crs,
                                encoding=p.encoding)
         return cells, points, _inside(population.from_points(layer, count_col="population"),
@@ -219,7 +219,7 @@ def population_table(study: Study) -> pd.DataFrame:
     checked and left out (:func:`geo.coverage.population.zone_table`)."""
     p = study.population
     assert p.path is not None
-    table = io.read_table(p.path, encoding=p.encoding)
+    table = readers.read_table(p.path, encoding=p.encoding)
     key = _population_columns(study, table)
     return population.zone_table(table, table_key=key, count_col=p.count_col)[0]
 
@@ -229,7 +229,7 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
     """``[population] method = "table"``: township counts spread over their demand points."""
     p = study.population
     assert p.path is not None
-    table = io.read_table(p.path, encoding=p.encoding)
+    table = readers.read_table(p.path, encoding=p.encoding)
     _population_columns(study, table)
     if p.code_col is not None and "code" not in polys.columns:
         raise StudyError(

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo import readers
 from geo._types import FloatArray
 from geo.coverage import townships
 from geo.coverage.standards import Standard, StandardSet
@@ -32,7 +33,7 @@ from geo.errors import CheckError, CoordinateError, GeoError, StudyError
 from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
-from geo.readers import census, io
+from geo.readers import census
 from geo.routing.travel import Snap, nearest_facility, snap_points
 from geo.study import checks, inputs, resources
 from geo.study.checks import Check
@@ -96,7 +97,7 @@ class Preparation:
     @cached_property
     def standard_set(self) -> StandardSet:
         with self._stage("read inputs"):
-            return inputs.read_standards(self.study)
+            return inputs.standards(self.study)
 
     @cached_property
     def standards(self) -> list[Standard]:
@@ -111,7 +112,7 @@ class Preparation:
     def measure_specs(self) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
         """The standards file's measure and response specs, and those the study uses."""
         with self._stage("read inputs"):
-            return inputs.read_measures(self.study)
+            return inputs.measures(self.study)
 
     def measure_checks(self) -> None:
         """The supply and dispatch columns the study's measures read, checked on the
@@ -125,14 +126,14 @@ class Preparation:
     @cached_property
     def area(self) -> gpd.GeoDataFrame:
         with self._stage("read inputs"):
-            area = inputs.read_area(self.study)
+            area = inputs.area(self.study)
         self.checks.append(Check("area", "study area", "ok", _read_line(area, "polygon(s)")))
         return area
 
     @cached_property
     def facilities(self) -> gpd.GeoDataFrame:
         with self._stage("read inputs"):
-            fac = inputs.read_facilities(self.study, self.area, self.standard_set)
+            fac = inputs.facilities(self.study, self.area, self.standard_set)
         self.checks += _facility_checks(fac, self.standards)
         return fac
 
@@ -154,7 +155,7 @@ class Preparation:
         """Grid cells, their points, and the demand points (population not yet joined
         for a table)."""
         with self._stage("demand grid"):
-            return inputs.read_demand(self.study, self.area)
+            return inputs.demand(self.study, self.area)
 
     @cached_property
     def townships(self) -> Townships:
@@ -302,9 +303,9 @@ def _townships(
     the one point-in-polygon rule (:func:`geo.coverage.townships.polygon_of_points`)."""
     t = study.townships
     metric = nets["drive"].crs
-    seats = inputs.read_seats(study) if t.seats is not None else None
+    seats = inputs.seats(study) if t.seats is not None else None
     if t.boundaries is not None:
-        read = inputs.read_township_polygons(study)
+        read = inputs.township_polygons(study)
         townships.check_unique_names(read["township"], f"township file {t.boundaries}")
         polys = _ordered(read[["township", "geometry"]], _codes(read, t.code_col))
         polys.attrs = dict(read.attrs)
@@ -435,5 +436,5 @@ def check_study(study: str | Path | Study, progress: Progress | None = None) -> 
         if towns.seats is not None:
             frames.append(towns.seats)
     nets = prep.__dict__.get("networks") or {}
-    notes = io.input_notes(*frames) + [n for net in nets.values() for n in net.report.notes]
+    notes = readers.input_notes(*frames) + [n for net in nets.values() for n in net.report.notes]
     return CheckReport(cfg, found, list(dict.fromkeys(notes)))

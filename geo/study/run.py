@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import settings
+from geo import readers, settings
 from geo._types import FloatArray, IntArray
 from geo.coverage import surfaces
 from geo.coverage.bands import coverage_gaps, travel_time_bands
@@ -34,7 +34,6 @@ from geo.errors import StudyError
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
 from geo.options import closest
-from geo.readers import io
 from geo.routing.travel import Snap, nearest_facility
 from geo.study import checks, inputs, resources
 from geo.study.checks import Check
@@ -284,7 +283,7 @@ def run_study(study: str | Path | Study,
     res = _resources(prep, cfg, fac, demand, grid, clock)
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
-    read_notes = io.input_notes(area, prep.facilities, demand, polys, *(
+    read_notes = readers.input_notes(area, prep.facilities, demand, polys, *(
         [towns.seats] if towns.seats is not None else []))
     read_notes += [n for n in nets["drive"].report.notes if n not in read_notes]
     return ComputedStudy(

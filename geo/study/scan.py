@@ -24,10 +24,11 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
+from geo import readers
 from geo.coverage.standards import DEFAULT_FILE, load_standards
 from geo.errors import FacilityTypeError, GeoError, OutputError
 from geo.network.road_classes import CLASS_COLUMNS
-from geo.readers import gauss_kruger, io
+from geo.readers import gauss_kruger
 from geo.readers.census import TOTAL_NAMES
 from geo.readers.columns import NAME_COLUMNS, bracketed, find_optional
 from geo.readers.coordinates import _LAT_NAMES, _LON_NAMES, _X_NAMES, _Y_NAMES, header_system
@@ -223,13 +224,13 @@ def _exact_or_bracketed(cols: pd.Index, name: str) -> list[str]:
 
 
 def _table(p: Path) -> Found | None:
-    frame = io.read_table(p)
+    frame = readers.read_table(p)
     cols = frame.columns
     enc = frame.attrs.get("encoding")
     notes = ([(f"文字编码：{enc}（按内容检测）", f"text encoding: {enc} (detected)")]
              if enc and enc != "utf-8" else [])
     header = int(frame.attrs.get("header_row", 1))
-    if header > 1:  # a title or blank rows above the header (geo.readers.files.header_row)
+    if header > 1:  # a title or blank rows above the header (geo.readers.tables.header_row)
         title = frame.attrs.get("title")
         notes.append((f"表头在第 {header} 行，其上各行（{'标题' if title else '空行'}）不读",
                       f"the header is row {header}; the rows above it "

@@ -9,7 +9,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geo.errors import NetworkError
 from geo.network.lines import build_network
-from geo.readers.io import read_roads
+from geo.readers import read_roads
 from tests.conftest import DATA, UTM49, lines_gdf
 
 

@@ -9,7 +9,7 @@ import pytest
 from geo.coverage.population import zone_table
 from geo.network.graph import NetworkReport
 from geo.outputs.i18n import note
-from geo.readers.io import read_facilities, read_table
+from geo.readers import read_facilities, read_table
 from geo.study.run import run_study
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -18,6 +18,7 @@ from shapely.geometry import box
 
 from geo.coverage.population import from_zone_table, grid_cells, zone_table
 from geo.errors import CensusError, GeoError
+from geo.readers import read_table
 from geo.readers.census import (
     count_unit,
     find_code_column,
@@ -26,7 +27,6 @@ from geo.readers.census import (
     township_order,
     township_order_of,
 )
-from geo.readers.io import read_table
 
 UTM = "EPSG:32649"
 E, N = 400_000.0, 2_700_000.0

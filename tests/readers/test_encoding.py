@@ -16,8 +16,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.errors import InputFileError
+from geo.readers import read_boundaries, read_facilities, read_points, read_table
 from geo.readers.encoding import check_codec, shapefile_encoding
-from geo.readers.io import read_boundaries, read_facilities, read_points, read_table
 
 NAMES = ["鹿寨镇", "中渡镇", "寨沙镇"]
 

@@ -17,8 +17,8 @@ import pytest
 from geo.coverage.standards import load_standards
 from geo.coverage.tiers import tier_of
 from geo.errors import ColumnError, FacilityTypeError, StandardError
+from geo.readers import read_facilities
 from geo.readers.facility_types import load_types, normalise
-from geo.readers.io import read_facilities
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,7 +25,7 @@ from shapely.geometry import Point, Polygon
 
 from geo.crs import CGCS2000_NOTE, input_system
 from geo.errors import ColumnError, CoordinateError
-from geo.readers.io import read_boundaries, read_facilities, read_points
+from geo.readers import read_boundaries, read_facilities, read_points
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 GEOD = Geod(ellps="WGS84")

@@ -293,11 +293,11 @@ def test_facility_name_column(tmp_path: Path) -> None:
         study.write_text(text.replace('id_col = "id"', f'id_col = "id"\nname_col = "{col}"'),
                          encoding="utf-8")
         cfg = load_study(study)
-        area = inputs.read_area(cfg)
+        area = inputs.area(cfg)
         if want is None:
             with pytest.raises(ColumnError, match=r"no column '名称x'.*\[facilities\] name_col"):
-                inputs.read_facilities(cfg, area, inputs.read_standards(cfg))
+                inputs.facilities(cfg, area, inputs.standards(cfg))
             continue
-        fac = inputs.read_facilities(cfg, area, inputs.read_standards(cfg))
+        fac = inputs.facilities(cfg, area, inputs.standards(cfg))
         assert fac.loc[fac["id"] == "LZ-H01", "name"].item() == want
         assert fac.loc[fac["id"] == "LZ-H01", "name_original"].item() == "鹿寨县人民医院"

@@ -1,4 +1,4 @@
-"""Reading planners' files: facility lists, boundaries, roads, tables and population points.
+"""Point tables and layers: facility lists and population points.
 
 Tables (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; Excel) and vector files (anything pyogrio
 reads) are checked on entry: each problem raises one :mod:`geo.errors` exception naming the
@@ -18,7 +18,6 @@ text encoding).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -40,29 +39,31 @@ from geo.readers.facility_types import load_types
 from geo.readers.files import (
     EXCEL,
     SEPARATORS,
+    PathLike,
     Read,
     check_types,
     existing,
     finish,
     is_wgs84,
-    layer_lonlat,
-    load_layer,
-    load_table,
-    load_vector,
 )
+from geo.readers.layers import layer_lonlat, load_vector
+from geo.readers.tables import load_table
 
-__all__ = [
-    "input_notes", "read_boundaries", "read_facilities", "read_points", "read_roads", "read_table",
-]
+__all__ = ["input_notes", "read_facilities", "read_points"]
 
 logger = logging.getLogger(__name__)
 
-PathLike: TypeAlias = str | os.PathLike[str]
+
+
 StudyArea: TypeAlias = "BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries"
+
+
 Outside: TypeAlias = Literal["error", "keep", "drop"]
-OnInvalid: TypeAlias = Literal["raise", "warn", "ignore"]
+
 
 _AUTO_ID = "F"  # automatic ids: F0001, F0002, ... in file order
+
+
 _ID_FIX = ("set [facilities] id_col (for a seats file [townships] seat_name_col) in the study "
            "file naming the id column")
 
@@ -224,161 +225,6 @@ def read_points(
     return finish(gdf, src, read.with_notes([_converted(src, gdf), gdf.attrs.get("crs_note", "")]))
 
 
-def read_boundaries(
-    path: PathLike,
-    *,
-    layer: str | None = None,
-    name_col: str | None = None,
-    crs: str | None = None,
-    encoding: str | None = None,
-    on_invalid: OnInvalid = "warn",
-) -> gpd.GeoDataFrame:
-    """Read Polygon/MultiPolygon boundaries (county, townships) into EPSG:4326.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Any vector file pyogrio reads.
-    layer : str, optional
-        Layer to read (required when the file has several).
-    name_col : str, optional
-        Column copied, as strings, to ``name``.
-    crs : str, optional
-        System of a file without CRS: wgs84, gcj02, bd09, cgcs2000 or ``EPSG:NNNN``.
-        gcj02/bd09 also apply to a file in a geographic CRS: every vertex is converted.
-    encoding : str, optional
-        Text encoding of a Shapefile's .dbf (default: its .cpg, else detected).
-    on_invalid : {"raise", "warn", "ignore"}, default "warn"
-        Invalid polygons raise, or are repaired with :func:`shapely.make_valid` and logged
-        at WARNING ("warn") or DEBUG ("ignore") level; a repair is said in
-        ``attrs["notes"]`` (the outputs state it).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Valid polygons in EPSG:4326, all columns kept, index 0..n-1.
-
-    Raises
-    ------
-    InputFileError
-        Missing, unreadable or empty file, geometries that are not polygons, or text not
-        in the encoding given.
-    CoordinateError
-        No CRS and no ``crs``; features without geometry; invalid ones with "raise".
-    ColumnError
-        ``name_col`` does not exist.
-    """
-    if on_invalid not in ("raise", "warn", "ignore"):
-        raise GeoError(f"on_invalid must be 'raise', 'warn' or 'ignore', not {on_invalid!r}")
-    src = existing(path, "boundary")
-    kinds = ("Polygon", "MultiPolygon")
-    gdf, read = load_layer(src, layer, kinds, "boundaries", crs, encoding)
-    names = None
-    if name_col is not None:
-        col = find_column(gdf.columns, name_col, (), "names",
-                          "set [townships] name_col in the study file naming it", src)
-        names = gdf[col].astype(str)
-    gdf, repaired = _repair(gdf, on_invalid, src, names)
-    if names is not None:
-        gdf["name"] = names
-    return finish(gdf, src, read.with_notes([repaired]))
-
-
-def read_roads(
-    path: PathLike, *, layer: str | None = None, crs: str | None = None,
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read road lines into EPSG:4326 LineStrings, all attribute columns kept.
-
-    Parameters
-    ----------
-    path, layer, crs, encoding
-        As in :func:`read_boundaries`.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        LineStrings (MultiLineStrings exploded, attributes repeated), index 0..n-1.
-
-    Raises
-    ------
-    InputFileError
-        Missing, unreadable or empty file, or geometries that are not lines.
-    CoordinateError
-        No CRS and no ``crs``, or features without geometry.
-    """
-    src = existing(path, "road")
-    kinds = ("LineString", "MultiLineString")
-    gdf, read = load_layer(src, layer, kinds, "roads", crs, encoding)
-    return finish(gdf.explode(index_parts=False), src, read)
-
-
-def read_table(
-    path: PathLike, *, layer: str | None = None, encoding: str | None = None
-) -> pd.DataFrame:
-    """Read a CSV/TSV or Excel table (e.g. township populations) with string cells.
-
-    Codes stay as written (never turned into numbers: leading zeros are kept); see
-    :mod:`geo.readers.census` for total rows and 12-digit township codes.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), TSV/TXT or Excel file.
-    layer : str, optional
-        Excel sheet; the first by default.
-    encoding : str, optional
-        Text encoding of a CSV (default: UTF-8, else GB18030).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Every column as strings (empty cells missing), index 0..n-1; ``attrs`` hold
-        ``source``, ``encoding``, ``rows`` (the spreadsheet row of each, header = 1) and
-        ``notes``.
-
-    Raises
-    ------
-    InputFileError
-        The file is missing, unreadable or has no rows.
-    """
-    src = existing(path, "table")
-    frame, enc = load_table(src, layer, encoding)
-    out = frame.reset_index(drop=True)
-    out.attrs.update(source=str(src), encoding=enc.codec if enc else None,
-                     rows=[int(r) for r in frame.index],
-                     notes=([enc.note] if enc and enc.note else [])
-                     + list(frame.attrs.get("notes", [])))  # e.g. a title row skipped
-    return out
-
-
-def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path,
-            names: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Invalid polygons repaired (or refused), and the note the outputs carry about it."""
-    geoms = np.asarray(gdf.geometry.array)
-    invalid = ~shapely.is_valid(geoms)
-    if not invalid.any():
-        return gdf, ""
-    reasons = pd.Series(shapely.is_valid_reason(geoms), index=gdf.index)
-    if names is not None:
-        reasons = names.map(repr) + ": " + reasons
-    listed = offenders(gdf, pd.Series(invalid, index=gdf.index), reasons)
-    if on_invalid == "raise":
-        raise CoordinateError(
-            f"invalid polygons in {src}: {listed}; repair them in a GIS, or pass "
-            "on_invalid='warn' to repair them with shapely.make_valid"
-        )
-    fixed = shapely.make_valid(geoms, method="structure", keep_collapsed=False)  # polygons only
-    gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
-    level = logging.WARNING if on_invalid == "warn" else logging.DEBUG
-    logger.log(level, "repaired invalid polygons in %s with shapely.make_valid: %s", src, listed)
-    return gdf, (f"{src.name}: invalid polygons repaired with shapely.make_valid (their areas "
-                 f"may differ slightly from the file's): {listed}")
-
-
-# --- point tables and layers -------------------------------------------------------------
-
-
 def _load_points(
     src: Path, cols: dict[str, str | None], system: InputSystem, layer: str | None,
     encoding: str | None,
@@ -472,9 +318,6 @@ def input_notes(*frames: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
-# --- study area --------------------------------------------------------------------------
-
-
 def _study_geometry(study_area: StudyArea) -> BaseGeometry:
     """One WGS84 geometry from a shapely geometry, GeoSeries or GeoDataFrame."""
     if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
@@ -530,3 +373,4 @@ def _check_outside(
     for ident, metres in zip(gdf.loc[far, "id"], dist[far], strict=True):
         logger.warning("dropped facility %r: %.1f km outside the study area", ident, metres / 1e3)
     return gdf.loc[~far], [str(i) for i in gdf.loc[far, "id"]], []
+

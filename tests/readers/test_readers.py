@@ -1,4 +1,4 @@
-"""Tests for geo.readers.io.
+"""Tests for the readers (geo.readers: points, layers, tables).
 
 Expected values come from outside the code under test: the sample files read with the stdlib
 ``csv`` module, positions converted by the independent ``prcoords`` package or by the tool
@@ -21,7 +21,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, Polygon, box
 
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, InputFileError
-from geo.readers.io import (
+from geo.readers import (
     input_notes,
     read_boundaries,
     read_facilities,
@@ -437,7 +437,7 @@ def test_outside_error_names_the_id_and_the_fix(tmp_path: Path) -> None:
 
 
 def test_outside_drop_drops_exactly_the_outside_ids(tmp_path: Path, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="geo.readers.io"):
+    with caplog.at_level(logging.WARNING, logger="geo.readers.points"):
         gdf = read_facilities(_with_liuzhou_city(tmp_path), study_area=luzhai(), outside="drop")
     assert list(gdf["id"]) == LUZHAI_IDS
     assert list(gdf.index) == list(range(14))
@@ -449,7 +449,7 @@ def test_outside_drop_drops_exactly_the_outside_ids(tmp_path: Path, caplog) -> N
 
 
 def test_outside_keep_keeps_them_and_says_so(tmp_path: Path, caplog) -> None:
-    with caplog.at_level(logging.INFO, logger="geo.readers.io"):
+    with caplog.at_level(logging.INFO, logger="geo.readers.points"):
         gdf = read_facilities(_with_liuzhou_city(tmp_path), study_area=luzhai(), outside="keep")
     assert list(gdf["id"]) == [*LUZHAI_IDS, "LZ-X99"]
     assert any("LZ-X99" in r.getMessage() for r in caplog.records)
@@ -502,7 +502,7 @@ def _bowtie(tmp_path: Path) -> Path:
 
 def test_invalid_polygon_repaired_and_reported(tmp_path: Path, caplog) -> None:
     path = _bowtie(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="geo.readers.io"):
+    with caplog.at_level(logging.WARNING, logger="geo.readers.layers"):
         gdf = read_boundaries(path)
     assert gdf.geometry[0].is_valid
     assert gdf.geometry[0].area == pytest.approx(2 * 0.5 * 0.01 * 0.005)
