@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from geo.study import run_study
+from geo.study.run import run_study
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

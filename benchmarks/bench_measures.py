@@ -6,7 +6,7 @@ two cores):
 1. **big** — a synthetic province: a 500 km x 500 km road grid (2 km spacing, every 10th
    line a 50 km/h trunk road, the rest 25 km/h: rural county roads; 63,001 nodes),
    1,000,000 demand points on a 500 m grid numbered row by row, as
-   ``geo.population.grid_cells`` numbers a study's grid, with lognormal populations in 100
+   ``geo.coverage.population.grid_cells`` numbers a study's grid, with lognormal populations in 100
    townships, and 10,000 facilities at random places with 1-500 beds. One worker builds
    the 60-minute reach matrix with our engine (``reach_matrix``, ``to_facility``, 25 km/h
    access legs, no straight-line trips) and the nearest facility

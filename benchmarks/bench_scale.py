@@ -7,7 +7,7 @@ in a mix like a province's (about 47,000 village clinics, 1,100 township health 
 1,000 community health services, 800 county-level hospitals and 120 stations), 1,100
 township seats (areas by travel time), 50 million people spread evenly on a 1 km grid
 (90,000 demand points) and three drive standards (emergency 1 h, primary care 30 min,
-rescue 2 h). ``geo.study.run_study`` runs it and writes every output. Reported: the
+rescue 2 h). ``geo.study.run.run_study`` runs it and writes every output. Reported: the
 time of each stage, the total, the peak resident memory, the size of ``map.html`` and of
 the output folder. Target: the whole study in under 2 minutes.
 
@@ -107,10 +107,10 @@ PEER_SAMPLE = 20
 
 
 def peer_timings(result: Any) -> tuple[float, float]:
-    """Seconds of :func:`geo.tiers.nearest_peer` for every facility, and an estimate of the
+    """Seconds of :func:`geo.coverage.tiers.nearest_peer` for every facility, and an estimate of the
     one-search-per-facility method it replaced (timed on a sample, scaled)."""
+    from geo.coverage.tiers import nearest_peer
     from geo.routing.travel import Snap, nearest_facility, snap_points
-    from geo.tiers import nearest_peer
 
     net, fac = result.networks["drive"], result.facilities
     t0 = time.perf_counter()
@@ -131,8 +131,8 @@ def peer_timings(result: Any) -> tuple[float, float]:
 
 
 def main() -> None:
-    from geo.outputs.study import write_outputs
-    from geo.study import run_study
+    from geo.outputs.write import write_outputs
+    from geo.study.run import run_study
 
     with tempfile.TemporaryDirectory(prefix="geo-bench-scale-") as tmp:
         folder = Path(tmp)

@@ -83,7 +83,7 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     if name == "luzhai-http":
-        from geo.study import run_study
+        from geo.study.run import run_study
 
         result = run_study(ROOT / "analysis" / "luzhai.toml")
         session = Session.from_study(result)
@@ -143,7 +143,7 @@ def browser_case(rounds: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from geo.serve import Session, Workbench
-    from geo.study import run_study
+    from geo.study.run import run_study
 
     if not CHROMIUM.is_file():
         return {"case": "luzhai-browser", "skipped": f"{CHROMIUM} missing"}

@@ -32,7 +32,7 @@ from geo.network.graph import Network
 from geo.planning.sites import build_problem, make_candidates
 from geo.routing.travel import reach_matrix, snap_points
 from geo.siting.models import SitingProblem, lscp, mclp, pmedian
-from geo.study import run_study
+from geo.study.run import run_study
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -2,7 +2,7 @@
 
 ``make bench`` runs this. Two cases:
 
-* ``luzhai``: the embedded study (``geo.study.run_study`` on analysis/luzhai.toml, 12,392
+* ``luzhai``: the embedded study (``geo.study.run.run_study`` on analysis/luzhai.toml, 12,392
   demand points, ~1,500-node drive and ~1,000-node walk networks, four standards), made
   into a :class:`geo.whatif.WhatIf` with :func:`geo.whatif.from_study`. Target (issue 14):
   under 50 ms per edit.
@@ -51,7 +51,7 @@ KINDS = {"add": 0.30, "move": 0.25, "close": 0.15, "retype": 0.15, "designate": 
 def luzhai_case() -> tuple[Any, list[str], Callable[[np.random.Generator], tuple[float, float]]]:
     """The embedded study, its facility types that some standard counts, and a sampler of
     places (demand points: inside the county)."""
-    from geo.study import run_study
+    from geo.study.run import run_study
     from geo.whatif import from_study
 
     result = run_study(ROOT / "analysis" / "luzhai.toml")
@@ -74,7 +74,7 @@ def grid_case(side: int = 1000, n_demand: int = 200_000,
     from bench_engine import grid_network
     from pyproj import Transformer
 
-    from geo.standards import Standard
+    from geo.coverage.standards import Standard
     from geo.whatif import Facility, WhatIf
 
     net = grid_network(side)

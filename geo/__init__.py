@@ -30,10 +30,10 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 #: public name -> module that defines it
 _EXPORTS = {
-    "load_study": "geo.schema",
-    "run_study": "geo.study",
-    "ComputedStudy": "geo.study",
-    "write_outputs": "geo.outputs.study",
+    "load_study": "geo.study.schema",
+    "run_study": "geo.study.run",
+    "ComputedStudy": "geo.study.run",
+    "write_outputs": "geo.outputs.write",
     "load_computed": "geo.outputs.reload",
     "networks_from_source": "geo.network.sources",
     "snap_points": "geo.routing.travel",
@@ -75,13 +75,13 @@ if TYPE_CHECKING:
     from geo.errors import GeoError
     from geo.network.sources import networks_from_source
     from geo.outputs.reload import load_computed
-    from geo.outputs.study import write_outputs
+    from geo.outputs.write import write_outputs
     from geo.planning.compare import compare
     from geo.planning.sites import designate, site
     from geo.routing.travel import nearest_facility, od_matrix, reach_matrix, snap_points
-    from geo.schema import load_study
     from geo.siting.models import SitingProblem, lscp, mclp, pmedian
-    from geo.study import ComputedStudy, run_study
+    from geo.study.run import ComputedStudy, run_study
+    from geo.study.schema import load_study
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,7 @@ as prcoords' ``*_bored`` functions do. Outside mainland China GCJ-02 equals WGS8
 
 Inputs may also be declared in CGCS2000 (``cgcs2000``, EPSG:4490) or any ``EPSG:NNNN``
 system, geographic or projected, such as the Gauss-Krüger systems of Chinese survey data
-(:mod:`geo.gauss_kruger` checks their eastings and northings); those go through pyproj.
+(:mod:`geo.readers.gauss_kruger` checks their eastings and northings); those go through pyproj.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ checks and one-line description, parsed and documented by one mechanism.
 checks); :func:`parse_section` reads a raw TOML table into such a dataclass: an unknown
 key stops with the closest valid key, a wrong type or a value out of range with what is
 allowed; :func:`section_text` renders a section's option list. The study file
-(:mod:`geo.schema`) and the batch file (:mod:`geo.batch.config`) are made of these.
+(:mod:`geo.study.schema`) and the batch file (:mod:`geo.batch.config`) are made of these.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Defaults read at call time: speed tables, access speeds, snapping and grid sizes.
 
 Every number here has its source next to it. Study files override them through the
-options of :mod:`geo.schema` (``[roads] speeds_kmh``, ``[access] drive_kmh``, ...), whose
+options of :mod:`geo.study.schema` (``[roads] speeds_kmh``, ``[access] drive_kmh``, ...), whose
 defaults are read from here; the command line's defaults come from here too.
 
 Chinese default driving speeds (km/h) per OSM ``highway`` class
@@ -205,7 +205,7 @@ OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
 FIGURE_MAX_TOWNSHIPS: Final = 30
 
 # Maps with at least this many facilities cluster their markers (Leaflet.markercluster,
-# geo.outputs.map_cluster) and make them in the browser from one compact row each. Below
+# geo.outputs.map.cluster) and make them in the browser from one compact row each. Below
 # it each facility is a marker with its own script block and pre-rendered popup: about
 # 2 kB of page per facility (measured on the Luzhai map), so 1,000 add 2 MB, and the
 # browser draws one DOM element per marker; Leaflet's guidance is that a few thousand
@@ -219,7 +219,7 @@ MAP_CLUSTER_MIN_FACILITIES: Final = 1000
 # offline the run stops now, not after osmnx's 60 s default pause when /status fails
 # (osmnx._overpass._get_overpass_pause) plus its 180 s request timeout.
 DOWNLOAD_CONNECT_TIMEOUT_S: Final = 5.0
-# Input checks (geo/checks.py): measured on the embedded Luzhai demo (500 m grid, 337,298
+# Input checks (geo/study/checks.py): measured on the embedded Luzhai demo (500 m grid, 337,298
 # people spread evenly) against road layers that do not cover the county.
 #
 # Road coverage: people whose straight access leg to the nearest usable road is longer

@@ -52,8 +52,8 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def luzhai_demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The embedded Luzhai study, run once per session as `make demo` runs it."""
-    from geo.outputs.study import write_outputs
-    from geo.study import run_study
+    from geo.outputs.write import write_outputs
+    from geo.study.run import run_study
 
     out = tmp_path_factory.mktemp("demo") / "luzhai"
     computed = run_study(ROOT / "analysis" / "luzhai.toml")

@@ -14,7 +14,7 @@ from dataclasses import fields
 from functools import cache
 
 from geo.cli.main import parser
-from geo.schema import SECTIONS
+from geo.study.schema import SECTIONS
 
 __all__ = ["FLAG", "OPTION", "named_flags", "named_options", "real_flags", "study_keys",
            "unknown_advice"]

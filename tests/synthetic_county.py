@@ -1,6 +1,6 @@
 """A synthetic county (示例县) in the formats a county's bureaus hand over, built in code.
 
-Shared by the own-county walkthrough (``tests/test_own_county.py``) and the bad-input
+Shared by the own-county walkthrough (``tests/study/test_own_county.py``) and the bad-input
 corpus (``tests/bad_inputs``). Six townships of 10 km x 9 km in a 3 x 2 block as a
 Shapefile in CGCS2000 3-degree Gauss-Krüger zone 37 with the zone prefix (EPSG:4525)
 whose .dbf is GBK without a .cpg; a county boundary from another source (WGS84 GeoJSON,

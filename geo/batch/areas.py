@@ -22,10 +22,11 @@ import numpy.typing as npt
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from geo import inputs, io
+from geo import readers
 from geo.batch.config import Batch
 from geo.crs import utm_crs_for
 from geo.errors import BatchError
+from geo.study import inputs
 
 __all__ = ["HOME_TOLERANCE_M", "LAT", "LON", "RegionInputs", "area_files", "buffer_zones",
            "digest", "home_areas", "read_areas", "region_inputs"]
@@ -49,7 +50,7 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
     Every area is read, selected or not: points are assigned among all of them."""
     b = batch.batch
     own = b.layer or (batch.template.area.layer if b.areas is None else None)
-    layer = io.read_boundaries(batch.areas_path, layer=own)
+    layer = readers.read_boundaries(batch.areas_path, layer=own)
     for col, opt_name in ((b.id_col, "id_col"), (b.name_col, "name_col"),
                           (b.population_col, "population_col")):
         if col is not None and col not in layer.columns:
@@ -127,29 +128,29 @@ def region_inputs(batch: Batch, areas: gpd.GeoDataFrame) -> RegionInputs:
     ``areas`` or -1)."""
     t = batch.template
     f = t.facilities
-    fac = io.read_facilities(
+    fac = readers.read_facilities(
         f.path, lon_col=f.lon_col, lat_col=f.lat_col, x_col=f.x_col, y_col=f.y_col,
         id_col=f.id_col, crs=f.crs, layer=f.layer, encoding=f.encoding, type_col=f.type_col,
         type_map=f.type_map)
-    inputs.read_standards(t).check_facility_types(fac["type"])
+    inputs.standards(t).check_facility_types(fac["type"])
     if "name" not in fac.columns:
         fac["name"] = fac["id"]
     notes = list(fac.attrs.get("notes", []))
     fac["home"] = home_areas(fac, areas)
     seats = polys = points = None
     if t.townships.boundaries is not None:
-        polys = inputs.read_township_polygons(t)
+        polys = inputs.township_polygons(t)
         polys["home"] = home_areas(gpd.GeoDataFrame(
             geometry=polys.geometry.representative_point(), crs=4326), areas)
         notes += polys.attrs.get("notes", [])
     else:
-        seats = inputs.read_seats(t)
+        seats = inputs.seats(t)
         seats["home"] = home_areas(seats, areas)
         notes += seats.attrs.get("notes", [])
     p = t.population
     if p.method == "points":
         assert p.path is not None
-        points = io.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
+        points = readers.read_points(p.path, count_col=p.count_col, lon_col=p.lon_col,
                                 lat_col=p.lat_col, x_col=p.x_col, y_col=p.y_col, crs=p.crs,
                                 encoding=p.encoding)
         points["home"] = home_areas(points, areas)

@@ -32,12 +32,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import inputs, settings
+from geo import settings
 from geo.batch.outcome import BatchRun
 from geo.batch.workbook import write_workbook
-from geo.outputs import maps, tables
+from geo.outputs import tables
 from geo.outputs.folder import write_atomically
+from geo.outputs.map import coverage as maps
 from geo.outputs.results import read_layer, table_layer
+from geo.study import inputs
 
 __all__ = ["COMBINED_FILES", "Combined", "areas_table", "facilities", "uncertain",
            "write_combined"]
@@ -215,7 +217,7 @@ def _keyed(frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> pd.DataFram
 
 def _map(run: BatchRun, comb: Combined, path: Path) -> None:
     t = run.batch.template
-    sset = inputs.read_standards(t)
+    sset = inputs.standards(t)
     zh = {s: sset.select([s])[0].label_zh for s in t.standards.use}
     keys = _keys(comb.townships)
     cov = _keyed(comb.coverage, keys).assign(label_zh=comb.coverage["standard"].map(zh))

@@ -17,7 +17,7 @@ from geo import settings
 from geo._toml import read_toml
 from geo.errors import BatchError, StudyError
 from geo.options import closest, opt, parse_section, section_text
-from geo.schema import Study, load_study
+from geo.study.schema import Study, load_study
 
 __all__ = ["Batch", "BatchSection", "batch_options_text", "load_batch"]
 
@@ -137,5 +137,5 @@ def load_batch(path: str | Path) -> Batch:
 
 
 def batch_options_text(markdown: bool = True) -> str:
-    """Every batch-file option, one line each (README and ``geo batch --help``)."""
+    """Every batch-file option, one line each (docs/batch.md and ``geo batch --help``)."""
     return "\n".join(section_text("batch", BatchSection, markdown)) + "\n"

@@ -35,12 +35,14 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from geo import __version__, inputs
+from geo import __version__
+from geo._types import IntArray
 from geo.errors import NetworkError
 from geo.network.cache import FORMAT as NETWORK_FORMAT
 from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.sources import networks_from_source
-from geo.schema import Study
+from geo.study import inputs
+from geo.study.schema import Study
 
 __all__ = ["FORMAT", "cut_networks", "prepare_network", "source_key"]
 
@@ -49,7 +51,6 @@ log = logging.getLogger(__name__)
 FORMAT = "geo-batch-network/1"
 _ARRAYS = ("node_xy", "seg_u", "seg_v", "seg_fw_s", "seg_bw_s", "seg_class_code", "node_ptr",
            "seg_ptr")
-IntArray = npt.NDArray[np.int64]
 
 
 def _file_digest(path: Path) -> str:

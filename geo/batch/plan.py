@@ -1,6 +1,6 @@
 """Each area's study file, input files and fingerprint, prepared before any task runs.
 
-:func:`area_study` makes the area's :class:`~geo.schema.Study` from the template: the
+:func:`area_study` makes the area's :class:`~geo.study.schema.Study` from the template: the
 area polygon, the area's facilities, seats or township polygons and population points
 (files in the area's ``inputs/``), its population total, and the cut road network
 ``inputs/roads.npz``; everything else as the template says. :func:`plan_area` adds the
@@ -25,9 +25,9 @@ from geo.batch.areas import LAT, LON, RegionInputs, area_files, digest
 from geo.batch.config import Batch
 from geo.batch.studyfile import study_toml
 from geo.batch.task import AreaSpec
-from geo.outputs.study import OUTPUT_FILES, TABLE_FILES
-from geo.schema import AreaSection, RoadsSection, Study
-from geo.study import input_fingerprint
+from geo.outputs.write import OUTPUT_FILES, TABLE_FILES
+from geo.study.run import input_fingerprint
+from geo.study.schema import AreaSection, RoadsSection, Study
 
 __all__ = ["FORMAT", "area_study", "fingerprint", "plan_area", "shared_inputs"]
 

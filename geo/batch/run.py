@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geo import inputs
 from geo.batch import combine
 from geo.batch.areas import buffer_zones, read_areas, region_inputs
 from geo.batch.cluster import dask_client, run_tasks, worker_memory
@@ -30,6 +29,7 @@ from geo.batch.outcome import BatchRun
 from geo.batch.partition import prepare_network
 from geo.batch.plan import plan_area, shared_inputs
 from geo.batch.task import AreaResult, AreaSpec, read_done
+from geo.study import inputs
 
 __all__ = ["BatchRun", "run_batch"]
 
@@ -77,7 +77,7 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
     run.notes += region.notes
     run.facilities = region.facilities
     _homeless(run, region)
-    stds = inputs.read_standards(batch.template).select(batch.template.standards.use)
+    stds = inputs.standards(batch.template).select(batch.template.standards.use)
     modes = tuple(sorted({s.mode for s in stds} | {"drive"}))
     run.phases["read inputs"] = time.perf_counter() - clock
     clock = time.perf_counter()

@@ -1,9 +1,9 @@
-"""A typed :class:`~geo.schema.Study` written back as a study file (TOML).
+"""A typed :class:`~geo.study.schema.Study` written back as a study file (TOML).
 
 Each area of a batch gets a real study file, so that ``geo run AREA/study.toml`` reproduces
 what the batch computed for it. :func:`study_toml` writes every option that differs from
 its default, section by section in the schema's order; paths inside the study file's
-folder are written relative to it, others absolute. :func:`geo.schema.load_study` of the
+folder are written relative to it, others absolute. :func:`geo.study.schema.load_study` of the
 text gives the same :class:`Study` back (tested).
 """
 
@@ -17,7 +17,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from geo.schema import SECTIONS, Study
+from geo.study.schema import SECTIONS, Study
 
 __all__ = ["study_toml"]
 

@@ -6,8 +6,8 @@ study file text, where the partitioned network is) and, on whatever worker runs 
 1. removes the area's ``done.json`` (the folder never claims a result it does not hold),
 2. writes the input files and cuts the area's roads from the partitioned network
    (:func:`geo.batch.partition.cut_networks`) into ``inputs/roads.npz``,
-3. writes ``study.toml`` and runs it with :func:`geo.study.run_study`, then
-   :func:`geo.outputs.study.write_outputs` into ``out/`` (all or nothing), exactly the code
+3. writes ``study.toml`` and runs it with :func:`geo.study.run.run_study`, then
+   :func:`geo.outputs.write.write_outputs` into ``out/`` (all or nothing), exactly the code
    of ``geo run``, so ``geo run AREA/study.toml --out X`` gives the same outputs,
 4. measures how far the buffer could matter (:func:`buffer_check`) and writes ``done.json``
    with the inputs' fingerprint, the timings and the worker's peak memory.
@@ -36,8 +36,8 @@ from geo.batch.partition import cut_networks
 from geo.errors import BatchError
 from geo.network.cache import save_networks
 from geo.network.graph import Network
-from geo.outputs.study import write_outputs
-from geo.study import ComputedStudy, run_study
+from geo.outputs.write import write_outputs
+from geo.study.run import ComputedStudy, run_study
 
 __all__ = ["AreaResult", "AreaSpec", "buffer_check", "peak_rss_mb", "read_done", "run_area"]
 

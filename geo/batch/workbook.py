@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from geo.outputs import i18n, tables
-from geo.outputs.map_layers import missing
+from geo.outputs.map.layers import missing
 from geo.outputs.report import TABLE_COLUMNS, header, sources_sheet
 
 if TYPE_CHECKING:

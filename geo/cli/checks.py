@@ -42,7 +42,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 def run_check(args: argparse.Namespace) -> int:
     """``geo check``: the checklist; 0 without stops, 2 with."""
-    from geo.prepare import check_study
+    from geo.study.prepare import check_study
 
     report = check_study(args.study, progress=progress)
     out(f"Input checks of {args.study}")
@@ -65,7 +65,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     """``geo init``: scan the folder, write the study file, say what was found."""
-    from geo.scan import init_study
+    from geo.study.scan import init_study
 
     path, scan = init_study(args.folder, args.out, force=args.force)
     for role in ("facilities", "townships", "seats", "area", "population", "roads"):

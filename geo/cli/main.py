@@ -60,8 +60,8 @@ def _relative(p: Path) -> str:
 
 
 def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from geo.outputs.study import OUTPUT_FILES
-    from geo.schema import options_text
+    from geo.outputs.write import OUTPUT_FILES
+    from geo.study.schema import options_text
 
     run = sub.add_parser(
         "run", help="run a study file", formatter_class=Formatter,
@@ -113,7 +113,7 @@ def parser() -> argparse.ArgumentParser:
 def _summary_rows(summary: object) -> list[list[object]]:
     import pandas as pd
 
-    from geo.coverage import worst_served
+    from geo.coverage.tables import worst_served
 
     assert isinstance(summary, pd.DataFrame)
     rows: list[list[object]] = []
@@ -132,8 +132,8 @@ def _summary_rows(summary: object) -> list[list[object]]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from geo.outputs.study import OUTPUT_FILES, write_outputs
-    from geo.study import run_study
+    from geo.outputs.write import OUTPUT_FILES, write_outputs
+    from geo.study.run import run_study
 
     study = DEMO_STUDY if args.command == "demo" else args.study
     with output_folder(args.out, OUTPUT_FILES):
@@ -158,7 +158,7 @@ def _run(args: argparse.Namespace) -> int:
 def _resources(res: object) -> None:
     """The measures and the response distribution, as `geo run` prints them."""
     from geo.outputs import measure_tables
-    from geo.resources import Resources
+    from geo.study.resources import Resources
 
     assert isinstance(res, Resources)
     if res.measure_names:
@@ -180,7 +180,7 @@ def _resources(res: object) -> None:
 
 
 def _redraw(args: argparse.Namespace) -> int:
-    from geo.outputs.study import redraw_map
+    from geo.outputs.write import redraw_map
 
     path = redraw_map(args.results, args.out, args.standard, args.language)
     out(f"Wrote {path}")

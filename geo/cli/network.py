@@ -85,7 +85,7 @@ def run_network(args: argparse.Namespace) -> int:
     """``geo network build|download``."""
     import geopandas as gpd
 
-    from geo import io
+    from geo import readers
     from geo.crs import utm_crs_for
     from geo.network.cache import cache_source, save_networks
     from geo.network.sources import RoadOptions, download_networks, networks_from_source
@@ -97,7 +97,7 @@ def run_network(args: argparse.Namespace) -> int:
                          "between 0 and 1")
     t0 = time.perf_counter()
     if args.network_command == "download":
-        area = io.read_boundaries(args.boundary)
+        area = readers.read_boundaries(args.boundary)
         c = area.union_all().centroid
         metric = utm_crs_for(c.x, c.y)
         poly = area.to_crs(metric).union_all().buffer(args.buffer_km * 1000.0)
@@ -126,15 +126,15 @@ def run_network(args: argparse.Namespace) -> int:
 
 def run_isochrones(args: argparse.Namespace) -> int:
     """``geo isochrones``: facilities of a study, their isochrones into a GeoPackage."""
-    from geo import inputs
     from geo._atomic import atomic_path
     from geo.network.sources import networks_from_source
     from geo.routing.isochrones import isochrones
-    from geo.schema import load_study
-    from geo.study import snap_with
+    from geo.study import inputs
+    from geo.study.run import snap_with
+    from geo.study.schema import load_study
 
     study = load_study(args.study)
-    fac = inputs.read_facilities(study, inputs.read_area(study), inputs.read_standards(study))
+    fac = inputs.facilities(study, inputs.area(study), inputs.standards(study))
     if args.ftype:
         types = sorted(set(fac["type"]))
         fac = fac[fac["type"] == args.ftype]

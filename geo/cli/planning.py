@@ -13,7 +13,7 @@ from geo.cli.text import frame_table, out, output_folder, progress
 from geo.errors import InputFileError
 
 if TYPE_CHECKING:
-    from geo.study import ComputedStudy
+    from geo.study.run import ComputedStudy
 
 __all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site"]
 
@@ -97,7 +97,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 def computed_study(path: Path) -> ComputedStudy:
     """A study file computed afresh, or an earlier run's results reloaded."""
     from geo.outputs.reload import load_computed, results_file
-    from geo.study import run_study
+    from geo.study.run import run_study
 
     if path.suffix.lower() == ".toml":
         return run_study(path, progress=progress)

@@ -19,16 +19,15 @@ import os
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
+from geo._types import FloatArray
 from geo.errors import MeasureError
 from geo.measures import _kernels
 from geo.measures.weights import Weight
 
 __all__ = ["Reach", "col_sums", "row_sums", "two_step"]
 
-FloatArray = npt.NDArray[np.float64]
 
 
 @functools.cache

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray
 from geo.errors import MeasureError
 
 __all__ = ["RatioTable", "by_label", "located_ratio", "ratio_table", "weighted_quantile"]
 
-FloatArray = npt.NDArray[np.float64]
 
 
 def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray
 from geo.errors import MeasureError
 from geo.measures import fca
 from geo.measures.aggregate import RatioTable, located_ratio, ratio_table
@@ -23,7 +24,6 @@ from geo.measures.weights import Steps
 
 __all__ = ["MeasureResult", "evaluate"]
 
-FloatArray = npt.NDArray[np.float64]
 
 _WHAT = {
     "2sfca": "two-step floating catchment (2SFCA, Luo & Wang 2003)",

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.errors import MeasureError
 from geo.measures import _sparse as _s
 from geo.measures.weights import GaussianCatchment, Steps, Weight
@@ -58,8 +59,6 @@ __all__ = [
     "two_step",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray
 from geo.errors import MeasureError
 from geo.measures.aggregate import by_label, weighted_quantile
 from geo.measures.supply import value_problem
 
 __all__ = ["ResponseTable", "dispatch_seconds", "response_table"]
 
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ from typing import Any
 from geo import settings
 from geo._toml import read_toml
 from geo.errors import MeasureError
-from geo.facility_types import load_types
 from geo.measures.weights import ExponentialDecay, GaussianCatchment, PowerDecay, Steps, Weight
+from geo.readers.facility_types import load_types
 
 __all__ = ["MEASURE_KEYS", "METHODS", "RESPONSE_KEYS", "MeasureSet", "MeasureSpec",
            "ResponseSpec", "load_measure_specs", "parse_measure_specs"]
@@ -337,7 +337,7 @@ def parse_measure_specs(
 ) -> MeasureSet:
     """Measure and response specs from a parsed standards file (its ``measures`` and
     ``response`` tables; facility types from its ``[facility_types]`` if it has one, else
-    :func:`geo.facility_types.load_types`); ``overrides`` patch fields by name."""
+    :func:`geo.readers.facility_types.load_types`); ``overrides`` patch fields by name."""
     if "facility_types" in data:  # a file with its own vocabulary (older files, tests)
         known = {str(k): str(v) for k, v in data["facility_types"].items()}
     else:  # the facility-type table (analysis/facility_types.toml)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray
 from geo.errors import SupplyError
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
     "value_problem",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 FALLBACK = ("no supply column given: each facility counts as 1 (supply = 1 per facility), "
             "so the ratios are facilities per resident, not beds or staff")

@@ -24,13 +24,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from geo._types import FloatArray
 from geo.errors import MeasureError
 
 __all__ = ["ExponentialDecay", "GaussianCatchment", "PowerDecay", "Steps", "Weight"]
 
-FloatArray = npt.NDArray[np.float64]
 
 _E_HALF = math.exp(-0.5)
 

@@ -24,6 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.errors import NetworkError
 
 __all__ = [
@@ -40,8 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass

@@ -31,6 +31,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.crs import utm_crs_for
 from geo.errors import NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
@@ -40,8 +41,6 @@ __all__ = ["build_network"]
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _TRUE = {"true", "yes", "1", "t", "y"}
 
@@ -263,7 +262,7 @@ def _check_roads(roads: gpd.GeoDataFrame) -> None:
         raise NetworkError(
             f"{int(bad.sum())} road features are not LineStrings "
             f"({sorted(set(roads.geometry.geom_type[bad]))}): explode MultiLineStrings "
-            "(geo.io.read_roads does) and drop non-line features"
+            "(geo.readers.read_roads does) and drop non-line features"
         )
 
 

@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pyproj
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.crs import utm_crs_for
 from geo.errors import InputFileError, NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
@@ -59,8 +60,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 @dataclass
 class OsmWays:

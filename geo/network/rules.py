@@ -50,8 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from geo import settings
-
-FloatArray = npt.NDArray[np.float64]
+from geo._types import FloatArray
 
 __all__ = [
     "IMPLIED_ONEWAY_HIGHWAYS",

@@ -16,7 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import io, settings
+from geo import readers, settings
 from geo.errors import InputFileError, StudyError
 from geo.network.cache import load_networks
 from geo.network.graph import Network
@@ -81,9 +81,9 @@ def networks_from_source(
         return {m: network_from_file(p, mode=m, speeds_kmh=_speeds(o, m),
                                      min_component_share=o.min_component_share)
                 for m in wanted}
-    roads = io.read_roads(p, layer=o.layer, crs=o.crs, encoding=o.encoding)
+    roads = readers.read_roads(p, layer=o.layer, crs=o.crs, encoding=o.encoding)
     roads, class_notes = with_highway(roads, o.class_col)
-    notes = [*io.input_notes(roads), *class_notes]  # before new roads join (attrs go)
+    notes = [*readers.input_notes(roads), *class_notes]  # before new roads join (attrs go)
     if adding:
         assert extra_roads is not None
         extra, _ = with_highway(extra_roads, None)  # a scenario's 乡道 as the layer's

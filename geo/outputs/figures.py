@@ -32,11 +32,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geo import settings
-from geo.bands import band_labels
+from geo.coverage.bands import band_labels
 from geo.crs import utm_crs_for
 from geo.errors import FontError
 from geo.outputs import i18n
-from geo.outputs.map_layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR, missing
+from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR, missing
 from geo.outputs.results import Results
 
 __all__ = [

@@ -88,7 +88,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
-    # resource ratios, access measures and emergency response (geo.resources)
+    # resource ratios, access measures and emergency response (geo.study.resources)
     "measures_section": ("资源配置与可及性", "Resource ratios and access"),
     "response_section": ("院前急救反应", "Emergency response"),
     "measure": ("指标", "Measure"),
@@ -266,7 +266,7 @@ def action_label(action: str, language: str) -> str:
     pair = ACTION_LABELS.get(action)
     return pair[_index(language)] if pair else action
 
-#: tier names (see :mod:`geo.tiers`)
+#: tier names (see :mod:`geo.coverage.tiers`)
 _TIERS: dict[str, tuple[str, str]] = {
     "county": ("县级医疗机构", "county-level facility"),
     "township": ("乡镇卫生院", "township health centre"),
@@ -372,7 +372,7 @@ def texts(prefix: str, language: str) -> dict[str, str]:
 
 
 def tier_label(tier: str, language: str) -> str:
-    """Name of a facility tier (see :func:`geo.tiers.tier_of`)."""
+    """Name of a facility tier (see :func:`geo.coverage.tiers.tier_of`)."""
     return _TIERS.get(tier, (tier, tier))[_index(language)]
 
 

@@ -1,6 +1,6 @@
 """The resource measures and the emergency response in words and tables: the run
 summary's sections, the lines ``geo run`` prints, the report's sections and the
-workbook's sheets (:mod:`geo.resources` computes them).
+workbook's sheets (:mod:`geo.study.resources` computes them).
 
 Every table carries the notes of its numbers (method, weights, the supply fallback, the
 dispatch delay and its source, minutes on scene, speed factors); the measures the study
@@ -19,8 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from geo.outputs import i18n, tables
-from geo.outputs.map_layers import missing
-from geo.resources import Resources
+from geo.outputs.map.layers import missing
+from geo.study.resources import Resources
 
 __all__ = ["cli_measure_rows", "cli_response_rows", "report_sections", "summary_lines",
            "write_sheets"]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo.outputs.folder import write_atomically
-from geo.outputs.maps import save_map
-from geo.outputs.planning_maps import change_map, siting_map
+from geo.outputs.map.coverage import save_map
+from geo.outputs.map.planning import change_map, siting_map
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
     write_designation_xlsx,

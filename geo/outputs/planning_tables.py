@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from geo.coverage.standards import Standard
     from geo.planning.compare import Comparison
     from geo.planning.sites import SitingRun
-    from geo.standards import Standard
 
 __all__ = [
     "COMPARISON_COLUMNS", "SITING_COLUMNS", "area_name", "comparison_rows", "siting_by_township",

@@ -26,7 +26,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.outputs import i18n, tables
-from geo.outputs.map_layers import missing
+from geo.outputs.map.layers import missing
 from geo.outputs.planning_tables import (
     COMPARISON_COLUMNS,
     SITING_COLUMNS,
@@ -38,9 +38,9 @@ from geo.outputs.report import header, sources_sheet
 from geo.outputs.results import data_sources
 
 if TYPE_CHECKING:
+    from geo.coverage.standards import Standard
     from geo.planning.compare import Comparison
     from geo.planning.sites import DesignationRun, SitingRun
-    from geo.standards import Standard
 
 __all__ = ["write_comparison_xlsx", "write_designation_xlsx", "write_siting_xlsx"]
 

@@ -17,13 +17,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import inputs, population
+from geo.coverage import population
 from geo.errors import StudyError
 from geo.network.sources import networks_from_source
 from geo.outputs.results import read_gpkg, read_layer
-from geo.resources import Resources
-from geo.schema import Study, load_study
-from geo.study import ComputedStudy, Minutes, input_fingerprint
+from geo.study import inputs
+from geo.study.resources import Resources
+from geo.study.run import ComputedStudy, Minutes, input_fingerprint
+from geo.study.schema import Study, load_study
 
 __all__ = ["load_computed", "results_file"]
 
@@ -63,7 +64,7 @@ def _travel(demand: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, summary: pd.DataFra
 
 
 def load_computed(path: str | Path) -> ComputedStudy:
-    """The :class:`~geo.study.ComputedStudy` of an earlier run (see module docs).
+    """The :class:`~geo.study.run.ComputedStudy` of an earlier run (see module docs).
 
     ``path`` is a ``results.gpkg`` or the output folder holding it.
 
@@ -82,7 +83,7 @@ def load_computed(path: str | Path) -> ComputedStudy:
                          "older geo): re-run the study (geo run STUDY.toml --out DIR)")
     study = load_study(res.study_file)
     _check_inputs(res.inputs, input_fingerprint(study), gpkg, study.path)
-    sset = inputs.read_standards(study)
+    sset = inputs.standards(study)
     stds = sset.select(study.standards.use)
     fac = read_layer(gpkg, "facilities")
     demand = read_layer(gpkg, "demand")

@@ -21,9 +21,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from geo.coverage import NONE_BELOW, worst_served
+from geo.coverage.tables import NONE_BELOW, worst_served
 from geo.outputs import i18n, measure_tables, tables
-from geo.outputs.map_layers import missing
+from geo.outputs.map.layers import missing
 from geo.outputs.results import Results
 
 __all__ = ["TABLE_COLUMNS", "header", "report_html", "sources_sheet", "write_xlsx"]

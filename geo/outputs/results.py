@@ -17,10 +17,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.checks import Check, from_record
 from geo.errors import InputFileError, StudyError
-from geo.resources import Resources
-from geo.study import ComputedStudy, input_fingerprint
+from geo.study.checks import Check, from_record
+from geo.study.resources import Resources
+from geo.study.run import ComputedStudy, input_fingerprint
 
 __all__ = ["LAYERS", "RESOURCE_LAYERS", "Results", "data_sources", "from_study", "read_gpkg",
            "read_layer", "table_layer", "write_gpkg"]
@@ -56,9 +56,9 @@ class Results:
     #: the study file of the run, and the SHA-256 of each input by role
     study_file: str = ""
     inputs: dict[str, str] = field(default_factory=dict)
-    #: the input checks of the run (:mod:`geo.checks`)
+    #: the input checks of the run (:mod:`geo.study.checks`)
     checks: list[Check] = field(default_factory=list)
-    #: resource ratios, access measures, emergency response (:mod:`geo.resources`)
+    #: resource ratios, access measures, emergency response (:mod:`geo.study.resources`)
     resources: Resources = field(default_factory=Resources)
 
     @property

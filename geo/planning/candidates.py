@@ -15,7 +15,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo import io, population, settings
+from geo import readers, settings
+from geo.coverage import population
 from geo.errors import SitingError
 from geo.network.graph import Network
 from geo.routing.travel import snap_points
@@ -97,11 +98,11 @@ def facility_candidates(
 def file_candidates(path: str | Path, *, crs: str = "wgs84", id_col: str = "id",
                     lon_col: str | None = None, lat_col: str | None = None,
                     keep: Sequence[str] = ()) -> gpd.GeoDataFrame:
-    """Candidates from a user's file (any format :func:`geo.io.read_facilities` reads).
+    """Candidates from a user's file (any format :func:`geo.readers.readers.read_facilities` reads).
 
     ``keep``: further columns to carry over (e.g. ``beds`` for capacities).
     """
-    raw = io.read_facilities(path, crs=crs, id_col=id_col, lon_col=lon_col, lat_col=lat_col)
+    raw = readers.read_facilities(path, crs=crs, id_col=id_col, lon_col=lon_col, lat_col=lat_col)
     names = raw["name"] if "name" in raw.columns else raw["id"]
     out = _frame(raw["id"].astype(str).tolist(), names.astype(str).tolist(), "file",
                  raw.geometry.to_numpy())

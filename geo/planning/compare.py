@@ -12,17 +12,16 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from geo.coverage import coverage_table, weighted_quantile
+from geo._types import FloatArray
+from geo.coverage.tables import coverage_table, weighted_quantile
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
 
 _KEYS = ["township", "standard", "minutes", "population"]
 _MEASURES = ["covered_population", "covered_share", "median_minutes"]

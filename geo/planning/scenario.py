@@ -41,8 +41,8 @@ from pyproj import Geod
 
 from geo import crs as gcrs
 from geo import settings
+from geo.coverage.standards import StandardSet
 from geo.errors import InputFileError, ScenarioError
-from geo.standards import StandardSet
 
 __all__ = [
     "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",

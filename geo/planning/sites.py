@@ -3,7 +3,7 @@
 :func:`site` answers "where should the next P facilities go?" for one standard;
 :func:`designate` answers "which k existing facilities should take on a role?" (e.g.
 which township health centres become ambulance bases). Both start from a
-:class:`~geo.study.ComputedStudy` (its networks, demand and minutes), build the sparse
+:class:`~geo.study.run.ComputedStudy` (its networks, demand and minutes), build the sparse
 coverage structure with :func:`geo.routing.travel.reach_matrix`, keep the existing
 eligible facilities fixed, and solve with :mod:`geo.siting`.
 """
@@ -20,22 +20,23 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo import inputs, settings
+from geo import settings
+from geo._types import FloatArray
+from geo.coverage.standards import Standard
+from geo.coverage.townships import assign_to_polygons
 from geo.errors import SitingError
 from geo.planning import candidates as cands
 from geo.routing.travel import reach_matrix
 from geo.siting.alternatives import equal_swaps
 from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
-from geo.standards import Standard
-from geo.study import ComputedStudy
-from geo.townships import assign_to_polygons
+from geo.study import inputs
+from geo.study.run import ComputedStudy
 
 __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
 
 log = logging.getLogger(__name__)
 
 MODELS = ("mclp", "lscp", "pmedian")
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass
@@ -134,7 +135,7 @@ def make_candidates(
     elif source == "seats":
         if result.study.townships.seats is None:
             raise SitingError("candidates 'seats' need [townships] seats in the study file")
-        c = cands.seat_candidates(inputs.read_seats(result.study), name_col="township")
+        c = cands.seat_candidates(inputs.seats(result.study), name_col="township")
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:

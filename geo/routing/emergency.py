@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.errors import MeasureError
 from geo.network.graph import Network
 from geo.routing.travel import Snap, nearest_facility
@@ -35,8 +36,6 @@ from geo.settings import WALK_ONLY_CLASSES, default_speeds
 
 __all__ = ["ResponseTimes", "emergency_network", "response_times"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def emergency_network(net: Network, speed_factor: Mapping[str, float]) -> Network:

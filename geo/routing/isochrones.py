@@ -27,13 +27,13 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geo._types import FloatArray
 from geo.errors import QueryError
 from geo.network.graph import Network
 from geo.routing.travel import Snap, _part, node_reach
 
 __all__ = ["METHOD", "isochrones"]
 
-FloatArray = npt.NDArray[np.float64]
 
 METHOD = (
     "network isochrone: road pieces reached within the time plus a straight leg at the "

@@ -13,17 +13,15 @@ speed (``direct``).
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from geo._types import FloatArray, IntArray
 from geo.network.graph import Network
 from geo.routing import _peers
 from geo.routing.travel import Snap, _check, _extra_trips, _oriented, _part, _seeds
 
 __all__ = ["nearest_other"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def nearest_other(

@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from geo._types import FloatArray, IntArray
+
 __all__ = [
     "DemandLegs",
     "Places",
@@ -45,8 +47,6 @@ __all__ = [
     "via_nodes",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 # a second facility position this much (relative) farther than the nearest may still tie
 # it once the exact line time is computed: such points are compared exactly

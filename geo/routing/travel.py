@@ -47,6 +47,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.errors import NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
 from geo.routing import _dijkstra, _hierarchy, hierarchy, ties
@@ -66,8 +67,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 DIRECTIONS = ("from_facility", "to_facility")
 

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo.errors import GeoError, ServeError
 from geo.outputs import i18n
-from geo.outputs.offline import VENDOR
+from geo.outputs.map.offline import VENDOR
 from geo.planning.scenario import apply_scenario, parse_scenario
 from geo.serve.layers import static_layers
 from geo.serve.models import (

@@ -24,7 +24,7 @@ from geo.planning.compare import compare
 if TYPE_CHECKING:
     import pandas as pd
 
-    from geo.study import ComputedStudy
+    from geo.study.run import ComputedStudy
 
 __all__ = ["differences", "write_export"]
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geo.bands import BREAKS, band_labels
+from geo.coverage.bands import BREAKS, band_labels
 from geo.outputs import i18n
-from geo.outputs.map_layers import (
+from geo.outputs.map.layers import (
     BAND_COLOURS,
     FAIL_OUTLINE_COLOUR,
     FAIL_RAMP,
@@ -23,10 +23,10 @@ from geo.outputs.map_layers import (
     facility_styles,
     simplified,
 )
-from geo.outputs.map_page import label_points
+from geo.outputs.map.page import label_points
 
 if TYPE_CHECKING:
-    from geo.study import ComputedStudy
+    from geo.study.run import ComputedStudy
 
 __all__ = ["band_codes", "static_layers", "type_list"]
 
@@ -36,7 +36,7 @@ _DECIMALS = 5
 
 def band_codes(minutes: np.ndarray) -> list[int]:
     """Band of each value: 0 for under 15 minutes … 4 for 120 and over (as
-    :func:`geo.bands.travel_time_bands` cuts them), -1 where nothing is reachable."""
+    :func:`geo.coverage.bands.travel_time_bands` cuts them), -1 where nothing is reachable."""
     m = np.asarray(minutes, dtype=float)
     code = np.searchsorted(np.asarray(BREAKS), m, side="right")
     code[~np.isfinite(m)] = -1

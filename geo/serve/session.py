@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.errors import ServeError, SitingError, WhatIfError
 from geo.outputs import i18n
 from geo.planning.scenario import scenario_toml
@@ -34,13 +34,11 @@ from geo.serve.table import TownshipTable
 from geo.whatif import Edit, Facility, WhatIf, from_study
 
 if TYPE_CHECKING:
-    from geo.study import ComputedStudy
+    from geo.study.run import ComputedStudy
 
 __all__ = ["Session"]
 
 log = logging.getLogger(__name__)
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass
@@ -99,7 +97,7 @@ class Session:
 
     @classmethod
     def from_study(cls, result: ComputedStudy) -> Session:
-        """A session on a computed study (:func:`geo.study.run_study` or a reloaded run)."""
+        """A session on a computed study (:func:`geo.study.run.run_study` or a reloaded run)."""
         fac = result.facilities
         names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))
         return cls(from_study(result), result.population, area_name=result.area_name,

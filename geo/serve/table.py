@@ -2,7 +2,7 @@
 writes for "after", kept up to date from the demand points an edit changed.
 
 Each township's row is recomputed only when an edit changed one of its points, from the
-same arrays in the same order as :func:`geo.coverage.coverage_table` (the points of the
+same arrays in the same order as :func:`geo.coverage.tables.coverage_table` (the points of the
 township in demand order), so the covered population, share and median are the very
 numbers a ``geo compare`` of the saved scenario gives, rounded the same way (people to
 0.1, shares to 0.0001, minutes to 0.1; tests). The whole-area row is
@@ -17,17 +17,15 @@ import math
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from geo.coverage import weighted_quantile
-from geo.standards import Standard
+from geo._types import FloatArray, IntArray
+from geo.coverage.standards import Standard
+from geo.coverage.tables import weighted_quantile
 from geo.whatif import WhatIf
 
 __all__ = ["TownshipTable"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-#: measures of a row: (name, decimals) as geo.coverage rounds them
+#: measures of a row: (name, decimals) as geo.coverage.tables rounds them
 _MEASURES = (("covered", 1), ("share", 4), ("median", 1))
 
 

@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from geo._types import FloatArray, IntArray
+
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def _row(cover: sp.csr_matrix, j: int) -> IntArray:

@@ -8,14 +8,13 @@ from typing import Any
 
 import highspy
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
+from geo._types import FloatArray
 from geo.errors import SitingError
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from geo._types import FloatArray, IntArray
 from geo.siting import _milp
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import IntArray
 from geo.siting.models import SitingProblem
 
 __all__ = ["equal_swaps"]
 
-IntArray = npt.NDArray[np.int64]
 
 
 def equal_swaps(problem: SitingProblem, chosen: npt.ArrayLike, floor: float) -> IntArray:

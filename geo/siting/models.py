@@ -39,6 +39,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from geo import settings
+from geo._types import FloatArray, IntArray
 from geo.errors import SitingError
 from geo.siting import _milp
 from geo.siting import _pmedian as _pm
@@ -47,8 +48,6 @@ __all__ = ["SitingProblem", "SitingResult", "lscp", "mclp", "pmedian", "rank_sit
 
 log = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,14 @@ time limit, as in a study.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.network.graph import Network
 from geo.routing import _dijkstra, ties
 from geo.routing.travel import DIRECTIONS, Snap, node_nearest
 
 __all__ = ["NearestState", "concat_snaps", "subset"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 _NO_I = np.zeros(0, dtype=np.int64)
 
 

@@ -2,7 +2,7 @@
 up to date from the demand points an edit changed.
 
 A point is covered when its minutes (seconds / 60) are at most the standard's minutes,
-the test :func:`geo.coverage.coverage_table` applies. People are counted in whole units
+the test :func:`geo.coverage.tables.coverage_table` applies. People are counted in whole units
 of 2^-20 person (``UNITS_PER_PERSON``), so that adding and taking away the people of the
 points an edit changed gives exactly the sums a count over all points gives, whatever
 the order (float sums would drift). Each point's population is rounded to that unit once:
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
+
 __all__ = ["UNITS_PER_PERSON", "CoverageTally", "township_codes"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 UNITS_PER_PERSON = 2**20
 
@@ -71,7 +71,7 @@ class CoverageTally:
         self.lost = np.zeros(self.n, dtype=np.int64)
 
     def covered(self, seconds: FloatArray) -> npt.NDArray[np.bool_]:
-        """Covered or not: minutes at most the standard's (as geo.coverage counts)."""
+        """Covered or not: minutes at most the standard's (as geo.coverage.tables counts)."""
         return np.asarray(seconds, dtype=float) / 60.0 <= self.minutes
 
     def _sum(self, mask: npt.NDArray[np.bool_], idx: IntArray | None = None) -> IntArray:

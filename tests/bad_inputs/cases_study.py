@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from geo.coverage import NONE_BELOW
+from geo.coverage.standards import DEFAULT_FILE
+from geo.coverage.tables import NONE_BELOW
 from geo.outputs.i18n import text
-from geo.standards import DEFAULT_FILE
 from tests.bad_inputs.harness import Case, Result, Workspace, csv_table, run_summary
 
 RUN = ("run", "{study}", "--out", "{out}")

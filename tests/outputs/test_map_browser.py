@@ -296,7 +296,7 @@ def test_measure_layers_switch_and_match_the_table(
     switch.locator(f"input[value={RESPONSE}]").check()
     rows = gpd.read_file(gpkg, layer="response")
     rows = rows[(rows["kind"] == "response") & (rows["level"] == "township")]
-    from geo.outputs.map_layers import PASS_FILL
+    from geo.outputs.map.layers import PASS_FILL
 
     fills_now = [f for f, _ in opened.shapes(".geo-town")]
     assert fills_now.count(PASS_FILL) == int(rows["meets_target"].sum()) == 3
@@ -308,7 +308,7 @@ def test_measure_layers_switch_and_match_the_table(
 
 
 def test_pass_and_fail_colours_differ(opened: _Page, luzhai_demo: tuple[Any, Path]) -> None:
-    from geo.outputs.map_layers import PASS_FILL
+    from geo.outputs.map.layers import PASS_FILL
 
     cov = luzhai_demo[0].coverage
     rows = cov[cov["standard"] == "emergency_1h"]

@@ -4,7 +4,7 @@ Inputs are built in code: a 50 km square county in Guangxi, one township, and fa
 on a grid (some at one position, one with a name full of HTML). The browser part opens
 the page in Debian's headless Chromium, offline, as tests/outputs/test_map_browser.py
 does, and compares the popup the browser builds with the small maps' popup (built in
-Python by :func:`geo.outputs.map_layers.facility_popup`).
+Python by :func:`geo.outputs.map.layers.facility_popup`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import pytest
 import shapely
 
 from geo import settings
-from geo.outputs.map_layers import facility_popup
-from geo.outputs.maps import coverage_map, save_map
+from geo.outputs.map.coverage import coverage_map, save_map
+from geo.outputs.map.layers import facility_popup
 
 LON0, LAT0 = 109.6, 24.3
 NASTY = 'A&B <b>卫生院</b> "q" \'s </script>'

@@ -26,9 +26,9 @@ import shapely
 from shapely.geometry import box
 
 from geo.errors import ColumnError, CoordinateError, GeoError, StandardError
-from geo.outputs.map_layers import FAIL_RAMP, PASS_FILL, share_colour
-from geo.outputs.maps import FAIL_OUTLINE_COLOUR, coverage_map, save_map
-from geo.outputs.offline import VENDOR, OfflineError, inline_assets
+from geo.outputs.map.coverage import FAIL_OUTLINE_COLOUR, coverage_map, save_map
+from geo.outputs.map.layers import FAIL_RAMP, PASS_FILL, share_colour
+from geo.outputs.map.offline import VENDOR, OfflineError, inline_assets
 from tests.conftest import ROOT
 
 DATA = ROOT / "data"
@@ -323,7 +323,7 @@ def test_write_failure_removes_temp_file(
     def full_disk(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("geo.outputs.maps.os.fsync", full_disk)
+    monkeypatch.setattr("geo.outputs.map.coverage.os.fsync", full_disk)
     with pytest.raises(OSError, match="No space"):
         save_map(m, target)
     assert target.read_text(encoding="utf-8") == "old"
@@ -597,7 +597,7 @@ def test_unmatched_townships_are_reported_not_dropped(
     cov = inputs["coverage"]
     cov = cov[cov["township"] != "寨沙镇"].copy()  # 寨沙镇 polygon without coverage rows
     cov.loc[cov["township"] == "鹿寨镇", "township"] = "四排镇"  # rows without a polygon
-    with caplog.at_level("WARNING", logger="geo.outputs.maps"):
+    with caplog.at_level("WARNING", logger="geo.outputs.map.coverage"):
         page = _render({**inputs, "coverage": cov}, tmp_path, "primary_30min")
     assert "寨沙镇" in caplog.text and "四排镇" in caplog.text
     styles = _township_styles(page)

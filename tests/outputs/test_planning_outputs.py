@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.outputs import report, tables
-from geo.outputs import study as study_outputs
+from geo.outputs import write as study_outputs
 from geo.outputs.results import read_gpkg
 from geo.routing.travel import nearest_facility
 from tests.outputs.conftest import HOSTILE

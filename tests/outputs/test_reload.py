@@ -14,10 +14,10 @@ import pytest
 
 from geo.errors import StudyError
 from geo.outputs.reload import load_computed
-from geo.outputs.study import write_outputs
+from geo.outputs.write import write_outputs
 from geo.planning.compare import compare
 from geo.planning.sites import designate
-from geo.study import run_study
+from geo.study.run import run_study
 from tests.conftest import DATA, ROOT
 
 

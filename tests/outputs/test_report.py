@@ -127,7 +127,7 @@ def test_geo_map_missing_layer_or_file(
 
 def test_outputs_replace_an_earlier_run_whole(luzhai_demo: tuple[Any, Path],
                                               tmp_path: Path) -> None:
-    from geo.outputs.study import write_outputs
+    from geo.outputs.write import write_outputs
 
     target = tmp_path / "run"
     shutil.copytree(luzhai_demo[1], target)

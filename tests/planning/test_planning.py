@@ -14,6 +14,7 @@ from pyproj import Geod
 from spopt.locate import LSCP, MCLP, PMedian
 
 from geo.cli import main
+from geo.coverage.standards import load_standards
 from geo.errors import ScenarioError, SitingError, StudyError
 from geo.planning.candidates import filter_candidates, grid_candidates, seat_candidates
 from geo.planning.compare import compare
@@ -21,8 +22,7 @@ from geo.planning.scenario import apply_scenario, load_scenario
 from geo.planning.sites import build_problem, designate, make_candidates, site
 from geo.routing.travel import nearest_facility
 from geo.siting.models import SitingProblem, lscp, mclp, pmedian
-from geo.standards import load_standards
-from geo.study import ComputedStudy, run_study
+from geo.study.run import ComputedStudy, run_study
 from tests.conftest import ROOT
 
 STUDY = ROOT / "analysis" / "luzhai.toml"
@@ -238,7 +238,7 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
 
 def test_capacity_from_a_candidate_file(luzhai: ComputedStudy, tmp_path: Path) -> None:
     # a site in north 中渡 newly covers ~16,000 people within 30 min of primary care
-    # (see README); 10 beds x 100 people per bed caps what it serves at 1,000
+    # (see docs/planning.md); 10 beds x 100 people per bed caps what it serves at 1,000
     f = tmp_path / "sites.csv"
     f.write_text("id,name,lon,lat,beds\nS1,north,109.68423,24.796,10\n", encoding="utf-8")
     free = site(luzhai, standard="primary_care_30min", p=1, candidates=str(f))

@@ -8,7 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from geo.coverage import coverage_table
+from geo.coverage.standards import Standard
+from geo.coverage.tables import coverage_table
 from geo.network.lines import build_network
 from geo.routing.travel import (
     nearest_facility,
@@ -19,7 +20,6 @@ from geo.routing.travel import (
     reach_matrix,
     snap_points,
 )
-from geo.standards import Standard
 from tests.conftest import UTM49, X0, Y0, lines_gdf
 
 ACCESS = 20.0  # km/h, so 1 km of access leg = 180 s

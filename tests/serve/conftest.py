@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from geo.serve import Session, Workbench
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 
 STUDY_ARG = "analysis/luzhai.toml"
 

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.bands import BREAKS
+from geo.coverage.bands import BREAKS
 from geo.planning.compare import compare
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 from tests.serve.conftest import Served, assert_exact
 
 #: an edit sequence touching every kind of edit, ties (a hospital added on the county

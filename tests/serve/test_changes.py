@@ -11,7 +11,7 @@ import numpy as np
 
 from geo.planning.scenario import apply_scenario, load_scenario
 from geo.serve import Session
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 from tests.serve.conftest import assert_exact
 
 

@@ -19,7 +19,7 @@ from geo.cli import main
 from geo.cli.serve import default_out
 from geo.errors import ServeError
 from geo.serve import Session, Workbench
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 from tests.conftest import ROOT
 from tests.serve.conftest import Client, Served
 

@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 
 from geo.serve import Session, Workbench
-from geo.study import ComputedStudy
+from geo.study.run import ComputedStudy
 from tests.serve.conftest import Client
 
 STATIC = resources.files("geo.serve").joinpath("static")

@@ -9,10 +9,10 @@ import pytest
 
 from geo.errors import WhatIfError
 from geo.planning.scenario import apply_scenario, load_scenario
-from geo.study import ComputedStudy, run_study
-from geo.whatif.study import from_study
+from geo.study.run import ComputedStudy, run_study
+from geo.whatif.baseline import from_study
+from geo.whatif.engine import Edit, WhatIf
 from geo.whatif.tally import CoverageTally, township_codes
-from geo.whatif.workbench import Edit, WhatIf
 from tests.conftest import ROOT
 
 STUDY = ROOT / "analysis" / "luzhai.toml"

@@ -1,0 +1,150 @@
+"""Planning standards (``analysis/standards.toml``): thresholds, eligible facilities, citations.
+
+The facility types a standard may name are the codes of ``analysis/facility_types.toml``
+(:mod:`geo.readers.facility_types`), the one vocabulary. A standards file may still carry a
+``[facility_types]`` table (older files did): each of its codes must be in the type table.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo._toml import read_toml
+from geo.errors import StandardError
+from geo.readers.facility_types import TypeTable, load_types
+
+__all__ = ["DEFAULT_FILE", "NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
+
+#: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "analysis" / "standards.toml"
+
+# Top-level tables of the standards file that are not coverage standards: the measure and
+# emergency-response specs, read by geo.measures.specs.load_measure_specs.
+NOT_STANDARDS = ("measures", "response")
+
+_REQUIRED = ("label", "minutes", "mode", "direction", "facility_types", "target_share", "source",
+             "section")
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One planning standard."""
+
+    name: str
+    label: str
+    label_zh: str
+    minutes: float
+    mode: str
+    direction: str
+    facility_types: tuple[str, ...]
+    target_share: float
+    source: str
+    section: str
+    quote: str = ""
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source}, {self.section}"
+
+
+@dataclass(frozen=True)
+class StandardSet:
+    """Standards plus the vocabulary of facility types they may name."""
+
+    standards: dict[str, Standard]
+    facility_types: dict[str, str]
+
+    def select(self, names: Iterable[str]) -> list[Standard]:
+        """The named standards, in order; unknown names raise :class:`StandardError`."""
+        out = []
+        for n in names:
+            if n not in self.standards:
+                near = difflib.get_close_matches(n, list(self.standards), n=1, cutoff=0.5)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise StandardError(
+                    f"unknown standard {n!r}{hint}: the standards file defines "
+                    f"{sorted(self.standards)}: name one of them in [standards] use"
+                )
+            out.append(self.standards[n])
+        return out
+
+    def check_facility_types(self, types: Iterable[str]) -> None:
+        """Every facility type must be in the vocabulary (a typo would silently drop it)."""
+        unknown = sorted(set(types) - set(self.facility_types))
+        if unknown:
+            raise StandardError(
+                f"facility types {unknown} are not facility type codes: use codes of "
+                f"analysis/facility_types.toml ({', '.join(self.facility_types)}), or add "
+                "the type there"
+            )
+
+
+def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> Standard:
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise StandardError(f"standard {name!r} lacks {missing}: add them to the standards file")
+    types = tuple(str(t) for t in raw["facility_types"])
+    unknown = sorted(set(types) - set(known))
+    if unknown:
+        raise StandardError(
+            f"standard {name!r} names unknown facility types {unknown}: use codes of "
+            f"analysis/facility_types.toml ({', '.join(known)}) or add the type there"
+        )
+    if raw["mode"] not in ("drive", "walk"):
+        raise StandardError(f"standard {name!r}: mode must be 'drive' or 'walk'")
+    if raw["direction"] not in ("from_facility", "to_facility"):
+        raise StandardError(
+            f"standard {name!r}: direction must be 'from_facility' or 'to_facility'"
+        )
+    minutes, target = float(raw["minutes"]), float(raw["target_share"])
+    if not minutes > 0 or not 0 < target <= 1:
+        raise StandardError(
+            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1] (a share: "
+            f"0.95 for 95 %), got {minutes:g} and {target:g}: correct the standards file"
+        )
+    return Standard(
+        name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
+        minutes=minutes, mode=str(raw["mode"]), direction=str(raw["direction"]),
+        facility_types=types, target_share=target, source=str(raw["source"]),
+        section=str(raw["section"]), quote=str(raw.get("quote", "")),
+    )
+
+
+def _vocabulary(data: dict[str, Any], p: Path, table: TypeTable) -> dict[str, str]:
+    """Type code -> 'zh en' from the type table; a file's own [facility_types] is checked."""
+    listed = data.pop("facility_types", {})
+    extra = sorted(str(k) for k in listed if str(k) not in table.types)
+    if extra:
+        raise StandardError(
+            f"standards file {p} lists facility types {extra} in [facility_types] that "
+            f"{table.path.name} does not define: add them to {table.path} (zh, en, tier, "
+            "aliases), or remove them from the standards file"
+        )
+    return {code: f"{t.zh} {t.en}" for code, t in table.types.items()}
+
+
+def load_standards(
+    path: str | Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    types: TypeTable | None = None,
+) -> StandardSet:
+    """Read a standards TOML file; ``overrides`` patch fields per standard (from a study).
+
+    ``types`` is the facility-type table (default :func:`geo.readers.facility_types.load_types`):
+    the vocabulary of every standard's ``facility_types``.
+    """
+    p = Path(path)
+    data = read_toml(p, "standards file", StandardError,
+                     fix="check [standards] file in the study file")
+    known = _vocabulary(data, p, types or load_types())
+    for table in NOT_STANDARDS:  # access measures and response specs: geo.measures.specs
+        data.pop(table, None)
+    for name, patch in (overrides or {}).items():
+        if name not in data:
+            raise StandardError(f"study overrides unknown standard {name!r}: have {sorted(data)}")
+        data[name] = {**data[name], **patch}
+    return StandardSet({n: _standard(n, raw, known) for n, raw in data.items()}, known)

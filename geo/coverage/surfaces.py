@@ -1,0 +1,134 @@
+"""Drawn surfaces of per-place values on the demand grid: classes and catchments.
+
+A study's values live at its demand points; the map and ``results.gpkg`` draw them on
+the grid cells (:func:`geo.coverage.population.grid_cells`). On a demand grid each cell is its
+point; with other demand (points, a raster) a cell takes the value of its demand point
+with the most people, and cells without one are not drawn. Cells are dissolved by class
+of their value (:func:`classes`: an index's classes, or travel-time bands) or by the
+facility serving them (:func:`basin_areas`), with the one union of
+:func:`geo.coverage.bands.union_cells`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+
+from geo._types import FloatArray, IntArray
+from geo.coverage.bands import union_cells
+from geo.measures import weighted_quantile
+
+__all__ = ["QUANTILES", "TARGET_MULTIPLES", "access_bounds", "basin_areas", "cell_index",
+           "cell_values", "class_edges", "class_position", "classes"]
+
+
+#: fill classes of an index without a target: population-weighted quantiles of it
+QUANTILES = (0.25, 0.5, 0.75)
+#: class edges of an index with a target, as multiples of the target
+TARGET_MULTIPLES = (0.5, 0.75, 1.0, 1.5)
+
+
+def cell_index(demand: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, same: bool) -> IntArray:
+    """The grid cell of each demand point: itself when the demand is the grid (``same``),
+    else the cell it lies in (the first, on a shared edge; -1 in none)."""
+    if same:
+        return np.arange(len(demand), dtype=np.int64)
+    hit = gpd.sjoin(demand[[demand.geometry.name]].reset_index(drop=True),
+                    cells[[cells.geometry.name]].reset_index(drop=True),
+                    predicate="within", how="left")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    return hit["index_right"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
+                 n_cells: int) -> tuple[npt.NDArray[np.object_], FloatArray]:
+    """Per grid cell the value of its demand point with the most people (the point itself
+    on a demand grid; None where a cell has no demand point), and the cell's people."""
+    vals = np.asarray(values, dtype=object)
+    out = np.full(n_cells, None, dtype=object)
+    people = np.zeros(n_cells)
+    has = cell_of >= 0
+    np.add.at(people, cell_of[has], pop[has])
+    order = np.lexsort((-pop, cell_of))  # by cell, then most people first
+    order = order[has[order]]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = cell_of[order][1:] != cell_of[order][:-1]
+    out[cell_of[order][first]] = vals[order][first]
+    return out, people
+
+
+def class_edges(values: FloatArray, pop: FloatArray, target: float | None) -> list[float]:
+    """Upper edges of the fill classes of a positive index (the last is inf): multiples of
+    the target, or population-weighted quartiles of the values (3 significant digits)."""
+    if target is not None and target > 0:
+        return [target * k for k in TARGET_MULTIPLES] + [np.inf]
+    pos = values > 0
+    if not pos.any():
+        return [np.inf]
+    qs = [float(f"{weighted_quantile(values[pos], pop[pos], q):.3g}") for q in QUANTILES]
+    return [*sorted({q for q in qs if q > 0}), np.inf]
+
+
+def _label(lo: float, hi: float) -> str:
+    return f">{lo:.3g}" if not np.isfinite(hi) else f"{lo:.3g}–{hi:.3g}"
+
+
+def class_position(value: float, bounds: Sequence[tuple[float, float]]) -> int | None:
+    """The class of ``value`` among ``(lo, hi)`` bounds of an index (see
+    :func:`access_bounds`): equal to ``lo`` when ``lo == hi``, else in ``(lo, hi]``;
+    None for NaN."""
+    if value != value:
+        return None
+    for k, (lo, hi) in enumerate(bounds):
+        if (lo == hi and value == lo) or lo < value <= hi:
+            return k
+    return None
+
+
+def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArray[np.object_],
+             people: FloatArray, bounds: Sequence[tuple[float, float, str]],
+             left_closed: bool, keep_empty: bool = False) -> list[dict[str, object]]:
+    """Cells dissolved by class of their value: ``(lo, hi, label)``, a value in ``(lo, hi]``
+    (``[lo, hi)`` when ``left_closed``, as the travel-time bands), or equal to ``lo``
+    when ``lo == hi``; empty classes are left out, or kept without a geometry
+    (``keep_empty``: the classes of an index, which townships are coloured by too)."""
+    known = np.array([v is not None for v in cell_vals], dtype=bool)
+    v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
+    rows = []
+    geoms = cells.geometry.values
+    for lo, hi, label in bounds:
+        if lo == hi:
+            inside = known & (v == lo)
+        elif left_closed:
+            inside = known & (v >= lo) & (v < hi)
+        else:
+            inside = known & (v > lo) & (v <= hi)
+        if inside.any() or keep_empty:
+            rows.append({"name": name, "kind": kind, "cls": label, "lo": lo, "hi": hi,
+                         "facility": "", "population": float(people[inside].sum()),
+                         "cells": int(inside.sum()),
+                         "geometry": union_cells(geoms[inside]) if inside.any() else None})
+    return rows
+
+
+def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
+    """The classes of an index: 0 (nothing within reach), then up to each edge."""
+    lows = [0.0, *edges[:-1]]
+    return [(0.0, 0.0, "0"), *((lo, hi, _label(lo, hi)) for lo, hi in zip(lows, edges,
+                                                                         strict=True))]
+
+
+def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.object_],
+                 people: FloatArray) -> list[dict[str, object]]:
+    geoms = cells.geometry.values
+    ids = np.array(["" if x is None else str(x) for x in cell_ids], dtype=object)
+    rows = []
+    for fid in dict.fromkeys(i for i in ids if i):
+        inside = ids == fid
+        rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
+                     "facility": fid, "population": float(people[inside].sum()),
+                     "cells": int(inside.sum()), "geometry": union_cells(geoms[inside])})
+    return rows

@@ -1,0 +1,168 @@
+"""Coverage against standards: per-township tables, county totals and covered areas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo._types import FloatArray
+from geo.coverage.bands import _union
+from geo.coverage.standards import Standard
+from geo.measures.aggregate import weighted_quantile
+
+__all__ = ["COLUMNS", "NONE_BELOW", "county_summary", "coverage_table", "covered_areas",
+           "weighted_quantile", "worst_served"]
+
+#: what the summary says instead of a worst-served township when every township meets the
+#: target (naming the lowest one would read as a failure)
+NONE_BELOW = "no township below target"
+
+
+COLUMNS = [
+    "township", "standard", "label", "minutes", "population", "covered_population",
+    "covered_share", "target_share", "meets_target", "median_minutes", "p90_minutes",
+    "max_minutes", "note",
+]
+
+
+def _row(
+    name: str, std: Standard, minutes: FloatArray, pop: FloatArray, note: str
+) -> dict[str, object]:
+    total = float(pop.sum())
+    if note:  # not applicable: no eligible facility in the study
+        covered = share = med = p90 = mx = float("nan")
+        meets: object = pd.NA
+    else:
+        covered = float(pop[minutes <= std.minutes].sum())
+        share = covered / total if total > 0 else float("nan")
+        meets = bool(share >= std.target_share - 1e-12) if total > 0 else pd.NA
+        med = weighted_quantile(minutes, pop, 0.5)
+        p90 = weighted_quantile(minutes, pop, 0.9)
+        mx = float(minutes[pop > 0].max()) if (pop > 0).any() else float("nan")
+    return {
+        "township": name, "standard": std.name, "label": std.label, "minutes": std.minutes,
+        "population": total, "covered_population": covered, "covered_share": share,
+        "target_share": std.target_share, "meets_target": meets, "median_minutes": med,
+        "p90_minutes": p90, "max_minutes": mx, "note": note,
+    }
+
+
+def coverage_table(
+    township: npt.ArrayLike,
+    population: npt.ArrayLike,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per township and standard (see :data:`COLUMNS`).
+
+    ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
+    a standard with a non-empty ``notes[std]`` is reported as not applicable.
+    """
+    town = np.asarray(township, dtype=object)
+    pop = np.asarray(population, dtype=float)
+    names = list(order) if order is not None else sorted(set(town))
+    # the points of each township, found once (not one comparison of every point per name)
+    members = pd.Series(np.arange(len(town))).groupby(town, sort=False).indices
+    none = np.zeros(0, dtype=np.int64)
+    rows = []
+    for std in standards:
+        note = notes.get(std.name, "")
+        m = minutes.get(std.name, np.full(len(pop), np.nan))
+        for name in names:
+            sel = members.get(name, none)
+            rows.append(_row(name, std, m[sel], pop[sel], note))
+    return _rounded(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Round for reading: people to 0.1, shares to 0.0001, minutes to 0.1."""
+    for col, nd in (("population", 1), ("covered_population", 1), ("covered_share", 4),
+                    ("median_minutes", 1), ("p90_minutes", 1), ("max_minutes", 1)):
+        if col in df:
+            df[col] = df[col].astype(float).round(nd)
+    return df
+
+
+def county_summary(
+    population: npt.ArrayLike,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+    table: pd.DataFrame,
+    area_name: str,
+) -> pd.DataFrame:
+    """Study-wide row per standard, plus the worst-served township and how many fail.
+
+    The worst-served township is the one with the lowest covered share among those below
+    the target: when every township meets the target there is none (``worst_township``
+    empty, see :func:`worst_served`).
+    """
+    pop = np.asarray(population, dtype=float)
+    rows = []
+    for std in standards:
+        note = notes.get(std.name, "")
+        m = minutes.get(std.name, np.full(len(pop), np.nan))
+        row = _row(area_name, std, m, pop, note)
+        sub = table[(table["standard"] == std.name) & table["covered_share"].notna()]
+        failing = sub[~sub["meets_target"].astype(bool)]
+        if len(failing):
+            worst = failing.sort_values(["covered_share", "median_minutes"],
+                                        ascending=[True, False]).iloc[0]
+            row["worst_township"] = worst["township"]
+            row["worst_township_share"] = worst["covered_share"]
+            row["townships_failing"] = len(failing)
+        else:
+            row["worst_township"], row["worst_township_share"] = "", float("nan")
+            row["townships_failing"] = 0
+        row["citation"] = std.citation
+        rows.append(row)
+    return _rounded(pd.DataFrame(rows).rename(columns={"township": "area"}))
+
+
+def worst_served(row: Mapping[Any, Any] | pd.Series) -> str:
+    """'拉沟乡 (63.0%)' for a summary row, :data:`NONE_BELOW` when every township meets the
+    target, '' for a standard that is not applicable."""
+    if row.get("note"):
+        return ""
+    name = row.get("worst_township")
+    failing = float(str(row.get("townships_failing", 0)))
+    if not isinstance(name, str) or not name or not failing > 0:
+        return NONE_BELOW
+    return f"{name} ({float(str(row.get('worst_township_share'))):.1%})"
+
+
+def covered_areas(
+    cells: gpd.GeoDataFrame,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+) -> gpd.GeoDataFrame:
+    """Per standard, the union of demand cells within its threshold ("isochrone").
+
+    Drawn at the resolution of the demand grid: a cell is in when its demand point is
+    within the threshold. The ``method`` column says so.
+    """
+    rows = []
+    for std in standards:
+        note = notes.get(std.name, "")
+        m = minutes.get(std.name)
+        if note or m is None:
+            geom = None
+        else:
+            inside = cells.geometry.values[np.asarray(m) <= std.minutes]
+            geom = _union(np.asarray(inside, dtype=object)) if len(inside) else None
+        rows.append({
+            "standard": std.name, "label": f"{std.name}: within {std.minutes:g} min",
+            "minutes": std.minutes,
+            "method": "union of demand-grid cells whose centre is within the threshold "
+                      "(grid resolution)",
+            "note": note, "geometry": geom,
+        })
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)

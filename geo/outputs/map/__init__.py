@@ -1,0 +1,1 @@
+"""The interactive map pages (folium, offline): coverage, measures, planning answers."""

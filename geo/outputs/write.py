@@ -1,0 +1,152 @@
+"""Write a study's outputs: tables, GeoPackage, map, figures and report, all or nothing.
+
+Everything is written into a staging folder next to the output folder and swapped into
+place all or nothing by :func:`geo.outputs.folder.write_atomically` (each old entry renamed
+aside, the new one moved in, every step undone on any failure, Ctrl-C included; one run
+per folder at a time). A failure leaves the output folder byte-identical.
+
+:func:`redraw_map` draws a map again from a saved ``results.gpkg`` (``geo map``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from geo.coverage.tables import NONE_BELOW, worst_served
+from geo.errors import StandardError
+from geo.outputs import figures, measure_tables, report, tables
+from geo.outputs.folder import write_atomically
+from geo.outputs.map import coverage as maps
+from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
+
+if TYPE_CHECKING:
+    from geo.study.run import ComputedStudy
+
+__all__ = ["OUTPUT_FILES", "TABLE_FILES", "redraw_map", "write_outputs"]
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FILES = (
+    "coverage_by_township.csv",
+    "coverage_summary.csv",
+    "results.gpkg",
+    "map.html",
+    "report.html",
+    "coverage.xlsx",
+    "figures",
+    "run_summary.txt",
+)
+
+
+def _table(res: Results, which: str, path: Path) -> None:
+    frame = res.coverage if which == "coverage" else res.summary
+    basis = "; ".join(res.assumptions)
+    tables.write_csv(frame.drop(columns="label_zh").assign(basis=basis), path)
+
+
+def build_map(res: Results, standard: str | None = None, language: str | None = None) -> object:
+    """The folium map of ``standard`` (the study's map standard by default)."""
+    shown = standard or res.map_standard or res.standards[0]
+    if shown not in res.standards:
+        raise StandardError(
+            f"standard {shown!r} is not in these results; available standards: "
+            f"{', '.join(res.standards)}: pass one of them with --standard"
+        )
+    return maps.coverage_map(
+        facilities=res.facilities, townships=res.townships, coverage=res.coverage,
+        bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
+        notes=res.assumptions, language=language or res.language, created=res.created,
+        resources=res.resources,
+    )
+
+
+def redraw_map(
+    gpkg: str | Path, out: str | Path, standard: str | None = None, language: str | None = None
+) -> Path:
+    """Draw the map of ``standard`` from a saved ``results.gpkg`` into ``out`` (atomically).
+
+    Raises
+    ------
+    geo.errors.InputFileError, geo.errors.StudyError
+        The file is missing, not a GeoPackage or lacks a layer (re-run the study).
+    geo.errors.StandardError
+        ``standard`` is not in the results (the message lists those that are).
+    """
+    res = read_gpkg(gpkg)
+    m = build_map(res, standard, language)
+    return maps.save_map(m, out)  # type: ignore[arg-type]
+
+
+def summary_text(result: ComputedStudy) -> str:
+    """The run summary: what was read, assumptions, totals per standard, timings."""
+    lines = [f"# {result.study.title}", "", "## Read"]
+    lines += [f"- {f}" for f in result.facts]
+    lines += ["", "## Assumptions (every output rests on these)"]
+    lines += [f"- {a}" for a in result.assumptions]
+    lines += ["", "## Input checks (✓ ok, i note, ! warning or accepted stop)"]
+    lines += [f"- {c.line}" for c in result.checks]
+    lines += ["", "## Coverage (study area)"]
+    for _, r in result.summary.iterrows():
+        if r["note"]:
+            lines.append(f"- {r['standard']} ({r['label']}): {r['note']}")
+            continue
+        lines.append(
+            f"- {r['standard']} ({r['label']}, {r['minutes']:g} min): "
+            f"{r['covered_share']:.1%} of {r['population']:,.0f} people covered "
+            f"(target {r['target_share']:.0%}); median {r['median_minutes']:.1f} min, "
+            f"worst {r['max_minutes']:.1f} min; {_worst(r)}; {r['townships_failing']} "
+            f"townships below target. Source: {r['citation']}"
+        )
+    lines += measure_tables.summary_lines(result.resources)
+    lines += ["", "## Timings (s)"]
+    lines += [f"- {k}: {v:.2f}" for k, v in result.timings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _worst(row: pd.Series) -> str:
+    text = worst_served(row.to_dict())
+    return text if text == NONE_BELOW else f"worst-served township {text}"
+
+
+#: the outputs of ``parts="tables"``: what a batch of thousands of areas keeps per area
+TABLE_FILES = ("coverage_by_township.csv", "coverage_summary.csv", "results.gpkg",
+               "run_summary.txt")
+
+
+def write_outputs(result: ComputedStudy, out_dir: Path,
+                  parts: Collection[str] | None = None) -> list[Path]:
+    """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``, into
+    ``out_dir`` atomically (``report.html`` needs ``figures``)."""
+    res = from_study(result)
+    pngs: list[Path] = []
+
+    def figs(path: Path) -> None:
+        pngs.extend(figures.write_figures(res, path))
+
+    def page(path: Path) -> None:  # after the figures, which it embeds
+        by_std = {s: [p for p in pngs if p.stem.endswith(f"_{s}")] for s in res.standards}
+        path.write_text(report.report_html(res, by_std), encoding="utf-8")
+
+    files: dict[str, Callable[[Path], object]] = {
+        "coverage_by_township.csv": lambda p: _table(res, "coverage", p),
+        "coverage_summary.csv": lambda p: _table(res, "summary", p),
+        "results.gpkg": lambda p: write_gpkg(res, p),
+        "map.html": lambda p: maps.save_map(build_map(res), p),  # type: ignore[arg-type]
+        "figures": figs,
+        "report.html": page,
+        "coverage.xlsx": lambda p: report.write_xlsx(res, p),
+        "run_summary.txt": lambda p: p.write_text(summary_text(result), encoding="utf-8"),
+    }
+    assert set(files) == set(OUTPUT_FILES)
+    if parts is not None:
+        unknown = sorted(set(parts) - set(OUTPUT_FILES))
+        if unknown or ("report.html" in parts and "figures" not in parts):
+            raise ValueError(f"parts must name outputs of {OUTPUT_FILES} (report.html with "
+                             f"figures), got {sorted(parts)}")
+        files = {k: v for k, v in files.items() if k in parts}
+    return write_atomically(out_dir, files)

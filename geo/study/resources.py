@@ -1,0 +1,540 @@
+"""Resource ratios, access measures and emergency response on a study (``[measures] use``,
+``[response] use``): :mod:`geo.measures` run on the study's frames.
+
+Per measure (a ``[measures.NAME]`` spec of the standards file): the facilities of its
+types, their supply (a facility column, checked, or the stated fallback of 1 per
+facility), the reach matrix or nearest facility the routing engine measures on the
+study's networks (the same snaps and access legs as coverage), the township table against
+the plan's ratio (:func:`geo.measures.evaluate`), each facility's catchment and workload
+(the people whose nearest facility of those types it is, and its supply per ``per``
+served), and the drawn surfaces: the index by grid cell in classes, and the catchments.
+
+Per response spec: the emergency network (:func:`geo.routing.emergency.emergency_network`,
+speed factors by road class), each base's dispatch delay, response and definitive-care
+times per place, and their distribution by township (median, 90th percentile, share
+within the target).
+
+Every number carries its notes (method, weights, cutoff, the supply fallback, the
+dispatch delay and its citation, minutes on scene, speed factors). Measures of the
+standards file the study does not compute are listed with what data would enable them,
+and ``[measures] stated_totals`` (a document's whole-area total where no per-facility
+numbers exist) are compared with the targets as stated figures, never as computed ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from geo._types import FloatArray, IntArray
+from geo.coverage.bands import BREAKS, band_labels
+from geo.coverage.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
+from geo.coverage.townships import assign_to_polygons
+from geo.errors import MeasureError
+from geo.measures import (
+    MeasureResult,
+    MeasureSet,
+    MeasureSpec,
+    ResponseSpec,
+    dispatch_seconds,
+    evaluate,
+    response_table,
+    supply_for,
+)
+from geo.measures.aggregate import RatioTable
+from geo.measures.basins import Basins, basins
+from geo.measures.response import ResponseTable
+from geo.measures.specs import REACH_METHODS
+from geo.network.graph import Network
+from geo.routing.emergency import emergency_network, response_times
+from geo.routing.travel import Snap, nearest_facility, reach_matrix
+from geo.study.schema import Study
+
+__all__ = [
+    "AREA_COLUMNS", "FACILITY_COLUMNS", "MEASURE_COLUMNS", "RESPONSE_COLUMNS", "Inputs",
+    "Resources", "compute_resources", "enabling_data", "stated_lines", "supply_check",
+]
+
+log = logging.getLogger(__name__)
+
+#: the township table of the measures (one row per measure and township, then the area)
+MEASURE_COLUMNS = ("measure", "label", "label_zh", "method", "level", "township",
+                   "population", "supply_reached", "ratio", "per", "target", "comparison",
+                   "meets_target", "minutes", "mode", "supply_column", "notes", "citation")
+#: per measure and eligible facility: supply, catchment, workload
+FACILITY_COLUMNS = ("measure", "id", "name", "type", "township", "supply",
+                    "catchment_population", "catchment_ratio", "served_population",
+                    "served_points", "served_ratio", "per", "idle")
+#: the response distribution (one row per spec, kind and township, then the area)
+RESPONSE_COLUMNS = ("response", "label", "label_zh", "kind", "level", "township",
+                    "population", "median_minutes", "p90_minutes", "max_minutes",
+                    "share_within", "target_minutes", "target_share", "meets_target",
+                    "unreached", "notes", "citation")
+#: the drawn surfaces: classes of an index or of minutes, and catchments, per grid cell
+AREA_COLUMNS = ("name", "kind", "cls", "lo", "hi", "facility", "population", "cells")
+#: where per-facility supply comes from in a Chinese county (named when it is missing)
+SUPPLY_SOURCE = ("per-institution numbers, e.g. from the county's annual health statistics "
+                 "report (卫生健康统计年报) or the institutions' licences")
+
+
+def _frame(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _geo_frame(columns: Sequence[str]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(_frame(columns), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+
+
+@dataclass
+class Resources:
+    """What the measures and the response model computed on a study (see module docs).
+
+    ``measures``, ``response``: tables (:data:`MEASURE_COLUMNS`, :data:`RESPONSE_COLUMNS`);
+    ``facilities``: points (:data:`FACILITY_COLUMNS`); ``areas``: polygons
+    (:data:`AREA_COLUMNS`); ``notes``: measures not computed and what would enable them,
+    and stated whole-area figures.
+    """
+
+    measures: pd.DataFrame = field(default_factory=lambda: _frame(MEASURE_COLUMNS))
+    facilities: gpd.GeoDataFrame = field(default_factory=lambda: _geo_frame(FACILITY_COLUMNS))
+    response: pd.DataFrame = field(default_factory=lambda: _frame(RESPONSE_COLUMNS))
+    areas: gpd.GeoDataFrame = field(default_factory=lambda: _geo_frame(AREA_COLUMNS))
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def measure_names(self) -> list[str]:
+        return list(dict.fromkeys(self.measures["measure"].astype(str)))
+
+    @property
+    def response_names(self) -> list[str]:
+        return list(dict.fromkeys(self.response["response"].astype(str)))
+
+
+@dataclass
+class Inputs:
+    """A study's frames and networks as the measures read them.
+
+    ``cell_of`` is the grid cell of each demand point (-1: none;
+    :func:`geo.coverage.surfaces.cell_index`);
+    ``snap`` joins places to a network as the study does (``snap_exclude``);
+    ``demand_snaps`` caches the demand points' snaps per mode.
+    """
+
+    study: Study
+    facilities: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    polygons: gpd.GeoDataFrame
+    area_name: str
+    networks: dict[str, Network]
+    cells: gpd.GeoDataFrame
+    cell_of: IntArray
+    snap: Callable[[gpd.GeoDataFrame, str], Snap]
+    demand_snaps: dict[str, Snap]
+
+    @property
+    def population(self) -> FloatArray:
+        return self.demand["population"].to_numpy(dtype=float)
+
+    @property
+    def labels(self) -> npt.NDArray[np.object_]:
+        return self.demand["township"].to_numpy(dtype=object)
+
+    @property
+    def order(self) -> list[str]:
+        return [str(t) for t in self.polygons["township"]]
+
+    def demand_snap(self, mode: str) -> Snap:
+        if mode not in self.demand_snaps:
+            self.demand_snaps[mode] = self.snap(self.demand, mode)
+        return self.demand_snaps[mode]
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def _not_applicable(types: Sequence[str]) -> str:
+    return f"not applicable: no facility of type {', '.join(types)} in this study"
+
+
+def _ratio_rows(spec: MeasureSpec, t: RatioTable, area: str, notes: str,
+                supply_column: str) -> list[dict[str, Any]]:
+    meets = [*t.meets, t.total_meets]
+    names = [*t.labels, area]
+    pops = [*t.population, t.total_population]
+    sups = [*t.supply, t.total_supply]
+    ratios = [*t.ratio, t.total_ratio]
+    return [{
+        "measure": spec.name, "label": spec.label, "label_zh": spec.label_zh,
+        "method": spec.method, "level": "area" if k == len(names) - 1 else "township",
+        "township": str(n), "population": round(float(p), 1), "supply_reached": float(s),
+        "ratio": float(r), "per": t.per, "target": t.target,
+        "comparison": "at_least" if t.at_least else "at_most",
+        "meets_target": pd.NA if m is None else m, "minutes": spec.minutes,
+        "mode": spec.mode or "", "supply_column": supply_column, "notes": notes,
+        "citation": spec.citation,
+    } for k, (n, p, s, r, m) in enumerate(zip(names, pops, sups, ratios, meets, strict=True))]
+
+
+def _empty_rows(spec: MeasureSpec, inp: Inputs, note: str) -> list[dict[str, Any]]:
+    pop = inp.population
+    labels = inp.labels
+    table = RatioTable(inp.order, np.array([pop[labels == t].sum() for t in inp.order]),
+                       np.full(len(inp.order), np.nan), np.full(len(inp.order), np.nan),
+                       spec.per, spec.target, spec.at_least, float(pop.sum()), np.nan, np.nan)
+    rows = _ratio_rows(spec, table, inp.area_name, note, spec.supply or "")
+    for r in rows:
+        r["meets_target"] = pd.NA
+    return rows
+
+
+def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
+            ) -> tuple[object | None, IntArray | None]:
+    """The reach matrix (floating-catchment methods) and each place's nearest facility
+    of the measure's types within its minutes (its catchment or workload basin)."""
+    if spec.method == "located":
+        return None, None
+    assert spec.mode is not None and spec.direction is not None
+    net = inp.networks[spec.mode]
+    fsnap, dsnap = inp.snap(sel, spec.mode), inp.demand_snap(spec.mode)
+    speed = inp.study.access_kmh(spec.mode)
+    limit = spec.max_seconds if spec.max_seconds is not None else np.inf
+    _, nearest = nearest_facility(net, fsnap, dsnap, access_speed_kmh=speed,
+                                  direction=spec.direction, max_seconds=limit)
+    reach = None
+    if spec.method in REACH_METHODS:
+        assert spec.max_seconds is not None
+        reach = reach_matrix(net, fsnap, dsnap, access_speed_kmh=speed,
+                             max_seconds=spec.max_seconds, direction=spec.direction)
+    return reach, nearest
+
+
+def _facility_rows(spec: MeasureSpec, sel: gpd.GeoDataFrame, towns: npt.ArrayLike,
+                   res: MeasureResult, basin: Basins | None) -> gpd.GeoDataFrame:
+    n = len(sel)
+    nan = np.full(n, np.nan)
+    acc = res.access
+    per = spec.per if spec.method != "hansen" else 1.0
+    if acc is not None:
+        idle = (acc.catchment <= 0) & (acc.supply > 0)
+    elif basin is not None:
+        idle = (basin.served <= 0) & (basin.supply > 0)
+    else:
+        idle = np.zeros(n, dtype=bool)
+    return gpd.GeoDataFrame({
+        "measure": spec.name, "id": sel["id"].astype(str).to_numpy(),
+        "name": sel["name"].astype(str).to_numpy(), "type": sel["type"].astype(str).to_numpy(),
+        "township": np.asarray(towns, dtype=object).astype(str),
+        "supply": _supply(res, basin, n),
+        "catchment_population": acc.catchment if acc is not None else nan,
+        "catchment_ratio": acc.ratio * per if acc is not None else nan,
+        "served_population": basin.served if basin is not None else nan,
+        "served_points": basin.points.astype(float) if basin is not None else nan,
+        "served_ratio": basin.per(per) if basin is not None else nan,
+        "per": per, "idle": idle.astype(bool),
+    }, geometry=sel.geometry.to_numpy(), crs=sel.crs)
+
+
+def _supply(res: MeasureResult, basin: Basins | None, n: int) -> FloatArray:
+    if res.access is not None:
+        return res.access.supply
+    if basin is not None:
+        return basin.supply
+    return np.full(n, np.nan)
+
+
+@dataclass
+class _Part:
+    """One measure's or response spec's rows, demand columns and drawn areas."""
+
+    rows: list[dict[str, Any]]
+    columns: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
+    areas: list[dict[str, object]] = field(default_factory=list)
+    facilities: gpd.GeoDataFrame | None = None
+
+
+def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
+    """One measure on the study (see module docs)."""
+    fac = inp.facilities
+    sel = fac[fac["type"].isin(spec.facility_types)].reset_index(drop=True)
+    if sel.empty:
+        return _Part(_empty_rows(spec, inp, _not_applicable(spec.facility_types)))
+    supply, note = supply_for(spec.supply, sel, sel["id"].astype(str).tolist(),
+                              measure=spec.name)
+    towns, _ = assign_to_polygons(sel, inp.polygons, inp.networks["drive"].crs)
+    reach, nearest = _search(spec, inp, sel)
+    pop = inp.population
+    res = evaluate(spec, supply=supply, population=pop, labels=inp.labels, order=inp.order,
+                   reach=reach, nearest=nearest, facility_labels=towns, supply_note=note)
+    basin = res.basins or (basins(nearest, pop, supply) if nearest is not None else None)
+    notes = list(res.notes)
+    if basin is not None and spec.method != "nearest":
+        notes.append(f"catchments (basins): each place counted at its nearest facility of "
+                     f"these types within {spec.minutes:g} min")
+    if basin is not None and len(basin.idle):
+        ids = ", ".join(sel["id"].astype(str).to_numpy()[basin.idle])
+        notes.append(f"{len(basin.idle)} facilities with supply are nobody's nearest ({ids}: "
+                     "e.g. at the position of one listed before them, which wins the tie)"
+                     + (": their supply counts nowhere in this measure"
+                        if spec.method == "nearest" else ""))
+    part = _Part(_ratio_rows(spec, res.table, inp.area_name, "; ".join(notes),
+                             spec.supply or ""),
+                 facilities=_facility_rows(spec, sel, towns, res, basin))
+    target = spec.target if spec.method != "hansen" else None
+    if res.per_person is None or nearest is None:  # located: township figures only
+        t = res.table
+        edges = class_edges(t.ratio[t.population > 0], t.population[t.population > 0], target)
+        part.areas = classes(spec.name, "access", inp.cells, np.full(len(inp.cells), None),
+                             np.zeros(len(inp.cells)), access_bounds(edges), False,
+                             keep_empty=True)  # the townships' classes, no cells
+        return part
+    per = spec.per if spec.method != "hansen" else 1.0
+    value = res.per_person * per
+    served_by = np.where(nearest >= 0,
+                         sel["id"].astype(str).to_numpy()[np.maximum(nearest, 0)], "")
+    part.columns = {f"access_{spec.name}": value, f"basin_{spec.name}": served_by.astype(object)}
+    n_cells = len(inp.cells)
+    cell_vals, people = cell_values(value, pop, inp.cell_of, n_cells)
+    known = np.array([v is not None for v in cell_vals])
+    vals = np.array([float(v) if v is not None else 0.0 for v in cell_vals])
+    edges = class_edges(vals[known], people[known], target)
+    part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
+                         access_bounds(edges), False, keep_empty=True)
+    cell_ids, _ = cell_values(served_by, pop, inp.cell_of, n_cells)
+    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people)
+    return part
+
+
+# --------------------------------------------------------------------------- response
+
+
+def _response_notes(rs: ResponseSpec, inp: Inputs, bases: gpd.GeoDataFrame,
+                    hospitals: gpd.GeoDataFrame, delay_note: str) -> str:
+    cite = ", ".join(x for x in (rs.dispatch_source, rs.dispatch_section) if x)
+    quote = f": “{rs.dispatch_quote}”" if rs.dispatch_quote else ""
+    speeds = (", ".join(f"{k} x{v:g}" for k, v in rs.speed_factor.items())
+              if rs.speed_factor else "none: emergency vehicles at the default road speeds")
+    notes = [
+        f"response = dispatch delay + drive from the nearest base ({len(bases)} bases of type "
+        f"{', '.join(rs.bases)}: {', '.join(bases['id'].astype(str))})",
+        f"dispatch delay {rs.dispatch_minutes:g} min ({delay_note})"
+        + (f"; source: {cite}{quote}" if cite else "; no source given for it"),
+        f"{rs.scene_minutes:g} min on scene (scene_minutes)",
+        f"speed factors by road class: {speeds}; access legs at "
+        f"{inp.study.access_kmh(rs.mode):g} km/h unchanged",
+    ]
+    if hospitals.empty:
+        notes.append(f"time to definitive care not computed: no hospital of type "
+                     f"{', '.join(rs.hospitals)}")
+    else:
+        notes.append("time to definitive care = response + minutes on scene + drive to the "
+                     f"nearest hospital of type {', '.join(rs.hospitals)}")
+    return "; ".join(notes)
+
+
+def _response_rows(rs: ResponseSpec, kind: str, t: ResponseTable, notes: str
+                   ) -> list[dict[str, Any]]:
+    rows = []
+    for k, name in enumerate(t.labels):
+        meets = t.meets[k]
+        rows.append({
+            "response": rs.name, "label": rs.label, "label_zh": rs.label_zh, "kind": kind,
+            "level": "area" if k == len(t.labels) - 1 else "township", "township": str(name),
+            "population": round(float(t.population[k]), 1),
+            "median_minutes": float(t.median_min[k]), "p90_minutes": float(t.p90_min[k]),
+            "max_minutes": float(t.max_min[k]), "share_within": float(t.share_within[k]),
+            "target_minutes": t.target_min, "target_share": t.target_share,
+            "meets_target": pd.NA if meets is None else meets,
+            "unreached": float(t.unreached[k]), "notes": notes, "citation": rs.citation,
+        })
+    return rows
+
+
+def _dispatch(rs: ResponseSpec, fac: gpd.GeoDataFrame, bases: gpd.GeoDataFrame
+              ) -> tuple[FloatArray, str]:
+    col = rs.dispatch_column
+    if col is not None and col not in fac.columns:
+        raise MeasureError(
+            f"response {rs.name!r} takes dispatch minutes from column {col!r}, which the "
+            f"facility file lacks: add the column (minutes per base, blank for the default "
+            f"{rs.dispatch_minutes:g}), or remove dispatch_column from the spec")
+    values = None if col is None else bases[col].tolist()
+    return dispatch_seconds(rs.dispatch_minutes, len(bases), values=values, column=col or "",
+                            ids=bases["id"].astype(str).tolist())
+
+
+def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
+    """The response model of one spec on the study (see module docs)."""
+    fac = inp.facilities
+    bases = fac[fac["type"].isin(rs.bases)].reset_index(drop=True)
+    hospitals = fac[fac["type"].isin(rs.hospitals)].reset_index(drop=True)
+    pop, labels, order = inp.population, inp.labels, inp.order
+    if bases.empty:
+        note = _not_applicable(rs.bases)
+        nan = np.full(len(pop), np.inf)
+        table = response_table(labels, pop, nan, target_minutes=rs.target_minutes,
+                               target_share=rs.target_share, order=order,
+                               total_label=inp.area_name)
+        return _Part(_response_rows(rs, "response", table, note))
+    delay, delay_note = _dispatch(rs, fac, bases)
+    net = emergency_network(inp.networks[rs.mode], rs.speed_factor)  # same segments: snaps hold
+    dsnap = inp.demand_snap(rs.mode)
+    speed = inp.study.access_kmh(rs.mode)
+    limit = (rs.max_minutes or np.inf) * 60.0
+    ids = bases["id"].astype(str).to_numpy()
+    if hospitals.empty:
+        resp, base = nearest_facility(net, inp.snap(bases, rs.mode), dsnap,
+                                      access_speed_kmh=speed, direction="from_facility",
+                                      max_seconds=limit, offset_s=delay)
+        care, hosp = None, None
+    else:
+        t = response_times(net, inp.snap(bases, rs.mode), dsnap, inp.snap(hospitals, rs.mode),
+                           access_speed_kmh=speed, dispatch_s=delay,
+                           scene_s=rs.scene_minutes * 60.0, max_seconds=limit)
+        resp, base, care, hosp = t.response_s, t.base, t.care_s, t.hospital
+    notes = _response_notes(rs, inp, bases, hospitals, delay_note)
+    rows = _response_rows(rs, "response", response_table(
+        labels, pop, resp, target_minutes=rs.target_minutes, target_share=rs.target_share,
+        order=order, total_label=inp.area_name), notes)
+    part = _Part(rows)
+    part.columns[f"response_min_{rs.name}"] = resp / 60.0
+    part.columns[f"base_{rs.name}"] = np.where(base >= 0, ids[np.maximum(base, 0)], "")
+    if care is not None and hosp is not None:
+        part.rows += _response_rows(rs, "care", response_table(
+            labels, pop, care, target_minutes=rs.care_target_minutes,
+            target_share=rs.target_share, order=order, total_label=inp.area_name), notes)
+        hid = hospitals["id"].astype(str).to_numpy()
+        part.columns[f"care_min_{rs.name}"] = care / 60.0
+        part.columns[f"hospital_{rs.name}"] = np.where(hosp >= 0, hid[np.maximum(hosp, 0)], "")
+    cell_vals, people = cell_values(resp / 60.0, pop, inp.cell_of, len(inp.cells))
+    edges = [0.0, *BREAKS, np.inf]
+    bands = list(zip(edges[:-1], edges[1:], band_labels(), strict=True))
+    part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True)
+    return part
+
+
+
+# --------------------------------------------------------------------------- the study
+
+
+def supply_check(fac: gpd.GeoDataFrame, measures: Sequence[MeasureSpec],
+                 responses: Sequence[ResponseSpec]) -> str:
+    """Check every supply and dispatch column the study's specs read, on the facilities
+    each counts (:class:`~geo.errors.SupplyError` or :class:`~geo.errors.MeasureError`
+    naming the facilities, the column and the fix); what was checked, in words."""
+    parts = []
+    for spec in measures:
+        sel = fac[fac["type"].isin(spec.facility_types)]
+        supply, note = supply_for(spec.supply, sel, sel["id"].astype(str).tolist(),
+                                  measure=spec.name)
+        what = (f"{spec.supply} of {len(sel)} facilities, total {supply.sum():,.6g}"
+                if spec.supply else f"{len(sel)} facilities counted 1 each")
+        parts.append(f"{spec.name} ({what})")
+    for rs in responses:
+        bases = fac[fac["type"].isin(rs.bases)]
+        _, note = _dispatch(rs, fac, bases) if len(bases) else (None, "no base")
+        parts.append(f"{rs.name} ({len(bases)} bases; {note})")
+    return "; ".join(parts)
+
+
+def enabling_data(study: Study, mset: MeasureSet, fac: gpd.GeoDataFrame) -> list[str]:
+    """The standards file's measures and response specs the study does not compute, each
+    with why and the data or option that would compute it."""
+    out = []
+    for name, spec in mset.measures.items():
+        if name in study.measures.use:
+            continue
+        n = int(fac["type"].isin(spec.facility_types).sum())
+        if spec.supply and spec.supply not in fac.columns:
+            why = (f"the facility file {study.facilities.path.name} has no column "
+                   f"{spec.supply!r}: {SUPPLY_SOURCE}, as a column {spec.supply!r} for its "
+                   f"{n} facilities of the measure's types, then [measures] use = "
+                   f"[\"{name}\"] would compute it")
+        else:
+            why = f"not in [measures] use (its data is there: add {name!r} to compute it)"
+        target = ("" if spec.target is None else
+                  f"; target {'≥' if spec.at_least else '≤'} {spec.target:g} per "
+                  f"{spec.per:,.0f} residents ({spec.citation})")
+        note = f"; {spec.note}" if spec.note else ""
+        out.append(f"not computed: {name} ({spec.label}): {why}{target}{note}")
+    for name in mset.responses:
+        if name not in study.response.use:
+            out.append(f"not computed: {name} ({mset.responses[name].label}): not in "
+                       f"[response] use (add {name!r} to compute it)")
+    return out
+
+
+def stated_lines(study: Study, mset: MeasureSet, population: float) -> list[str]:
+    """``[measures] stated_totals`` against the target of every measure of their column:
+    whole-area figures from a document, never computed from the facility file."""
+    out = []
+    src = study.measures.stated_source or ""
+    for col, total in study.measures.stated_totals.items():
+        for spec in mset.measures.values():
+            if spec.supply != col or spec.target is None or spec.method == "hansen":
+                continue
+            ratio = total / population * spec.per if population > 0 else float("nan")
+            ok = ratio >= spec.target if spec.at_least else ratio <= spec.target
+            out.append(
+                f"stated figure, not computed here: {spec.name}: {total:,.6g} {col} for the "
+                f"whole area ({src}) over the study's {population:,.0f} people = {ratio:.2f} per "
+                f"{spec.per:,.0f}, {'meets' if ok else 'below'} the target "
+                f"{'≥' if spec.at_least else '≤'} {spec.target:g} ({spec.citation}); a "
+                "document's total, not per-facility data: no township figures")
+    return out
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """``meets_target`` as Python booleans and ``pd.NA`` (no target, nobody there), as the
+    coverage table holds it, whatever pandas inferred."""
+    df["meets_target"] = pd.array([pd.NA if v is None or v is pd.NA else bool(v)
+                                   for v in df["meets_target"]], dtype=object)
+    return df
+
+
+def compute_resources(
+    inp: Inputs, measures: Sequence[MeasureSpec], responses: Sequence[ResponseSpec],
+    stage: Callable[[str], AbstractContextManager[None]] | None = None,
+) -> tuple[Resources, dict[str, npt.NDArray[np.generic]]]:
+    """Every measure and response spec of the study, and the demand columns they add
+    (``access_``, ``basin_`` per measure; ``response_min_``, ``base_``, ``care_min_``,
+    ``hospital_`` per response spec). ``stage`` times each kind (``access measures``,
+    ``emergency response``)."""
+    timed = stage or (lambda _name: nullcontext())
+    parts: list[_Part] = []
+    rparts: list[_Part] = []
+    if measures:
+        with timed("access measures"):
+            parts = [_measure(spec, inp) for spec in measures]
+    if responses:
+        with timed("emergency response"):
+            rparts = [_response(rs, inp) for rs in responses]
+    out = Resources()
+    rows = [r for p in parts for r in p.rows]
+    if rows:
+        out.measures = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
+            {"target": float, "minutes": float}))
+    fac = [p.facilities for p in parts if p.facilities is not None]
+    if fac:
+        out.facilities = gpd.GeoDataFrame(pd.concat(fac, ignore_index=True), crs=4326)
+    rrows = [r for p in rparts for r in p.rows]
+    if rrows:
+        out.response = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
+            {"target_minutes": float}))
+    areas = [a for p in (*parts, *rparts) for a in p.areas]
+    for a in areas:  # one geometry type, as a GeoPackage layer stores them
+        if isinstance(a["geometry"], shapely.Polygon):
+            a["geometry"] = shapely.MultiPolygon([a["geometry"]])
+    if areas:
+        out.areas = gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"],
+                                     geometry="geometry", crs=inp.cells.crs)
+    columns = {k: v for p in (*parts, *rparts) for k, v in p.columns.items()}
+    return out, columns

@@ -1,0 +1,384 @@
+"""The planner's what-if workbench: edit the facilities, see every standard change.
+
+A :class:`WhatIf` holds a study's facilities and, per standard, a
+:class:`~geo.whatif.nearest.NearestState` (minutes and nearest facility of every demand
+point, kept exact) and a :class:`~geo.whatif.tally.CoverageTally` (covered people by
+township and the change from the baseline). Edits, as a scenario file names them:
+
+* :meth:`WhatIf.add` a facility (id, type from the facility-type table, lon/lat);
+* :meth:`WhatIf.move` one, :meth:`WhatIf.close` one, :meth:`WhatIf.retype` one (an
+  upgrade: it then counts for the standards that list its new type);
+* :meth:`WhatIf.designate` one for a role (e.g. ``ems_station``): as in scenario files,
+  a second facility ``<id>#<role>`` of type ``role`` at its place, so it counts for both.
+
+Each edit is made of invertible steps (open, shut, move, retype a slot), applied to
+every standard whose eligible types the facility's old or new type is in; it returns an
+:class:`Edit` naming, per standard, the demand points whose minutes or nearest facility
+changed. :meth:`WhatIf.undo` applies the inverse steps, :meth:`WhatIf.redo` the steps
+again: the state after an undo equals the state before the edit (tests).
+
+Facilities are kept in *slots*, numbered in the order they first appear (the study's
+facilities, then each new one): a tie in minutes goes to the smaller slot, so the state
+always equals :func:`geo.routing.travel.nearest_facility` on the open facilities in slot
+order, which is the order a scenario file's rows end in (additions at the end). A
+closed facility keeps its slot (undo reopens it) and its id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+from pyproj import Transformer
+
+from geo._types import FloatArray, IntArray
+from geo.coverage.standards import Standard
+from geo.errors import WhatIfError
+from geo.network.graph import Network
+from geo.routing.travel import Snap, nearest_facility, snap_points
+from geo.whatif.nearest import NearestState, concat_snaps
+from geo.whatif.tally import CoverageTally, township_codes
+
+__all__ = ["Edit", "Facility", "Step", "WhatIf"]
+
+log = logging.getLogger(__name__)
+
+LonLat = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One invertible change of one slot: ``open``, ``shut``, ``move`` (``before`` and
+    ``after``: lon/lat) or ``retype`` (``before`` and ``after``: types)."""
+
+    kind: str
+    slot: int
+    before: LonLat | str | None = None
+    after: LonLat | str | None = None
+
+    def inverse(self) -> Step:
+        if self.kind in ("open", "shut"):
+            return Step("shut" if self.kind == "open" else "open", self.slot)
+        return Step(self.kind, self.slot, self.after, self.before)
+
+
+@dataclass(frozen=True)
+class Facility:
+    """One facility as the workbench holds it (WGS84 position)."""
+
+    id: str
+    type: str
+    lon: float
+    lat: float
+    open: bool = True
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What an edit (or an undo or redo) did.
+
+    Attributes
+    ----------
+    action : str
+        ``add``, ``move``, ``close``, ``retype``, ``designate``, or ``undo <action>`` /
+        ``redo <action>``.
+    ids : tuple of str
+        The facilities it touched.
+    changed : dict of str to int array
+        Per standard, the demand points whose minutes or nearest facility changed.
+    seconds : float
+        Time the update took.
+    """
+
+    action: str
+    ids: tuple[str, ...]
+    changed: dict[str, IntArray]
+    seconds: float
+
+
+@dataclass
+class _Logged:
+    action: str
+    ids: tuple[str, ...]
+    steps: list[Step]
+
+
+class WhatIf:
+    """Incremental what-if state of a study (see the module docs).
+
+    Parameters
+    ----------
+    networks : mapping of str to Network
+        The study's network per mode (``drive``, ``walk``) its standards use.
+    standards : sequence of Standard
+        The standards to keep up to date (name, mode, direction, facility types, minutes).
+    demand_lonlat : (n, 2) float array
+        Demand points (WGS84).
+    population : (n,) float array
+    township : (n,) array of str
+        Each point's township.
+    facilities : sequence of Facility
+        The study's facilities, in the study's order (their slots).
+    access_kmh : mapping of str to float
+        Access speed per mode (the study's ``[access]``).
+    snap_exclude : tuple of str
+        Road classes places never join (the study's ``access.snap_exclude``).
+    known_types : collection of str, optional
+        The facility-type table: types an edit may use (any, when not given).
+    township_order : sequence of str, optional
+        Townships in display order (the labels sorted, when not given).
+    threads : int, optional
+        Threads of the first, full searches.
+    """
+
+    def __init__(self, networks: Mapping[str, Network], standards: Sequence[Standard],
+                 demand_lonlat: FloatArray, population: FloatArray, township: npt.ArrayLike,
+                 facilities: Sequence[Facility], *, access_kmh: Mapping[str, float],
+                 snap_exclude: tuple[str, ...] = ("motorway",),
+                 known_types: Collection[str] | None = None,
+                 township_order: Sequence[str] | None = None,
+                 threads: int | None = None) -> None:
+        missing = sorted({s.mode for s in standards} - set(networks))
+        if missing:
+            raise WhatIfError(f"no network for modes {missing}: build the study's networks "
+                              "for every mode its standards use")
+        self.networks, self.exclude = dict(networks), tuple(snap_exclude)
+        self.access_kmh = {m: float(access_kmh[m]) for m in {s.mode for s in standards}}
+        self.known_types = None if known_types is None else frozenset(known_types)
+        self.standards = {s.name: s for s in standards}
+        self._to_metric = {m: Transformer.from_crs("EPSG:4326", n.crs, always_xy=True)
+                           for m, n in self.networks.items()}
+        self.facilities: list[Facility] = []
+        self._slot: dict[str, int] = {}
+        self._places: dict[tuple[int, str], Snap] = {}
+        for f in facilities:
+            self._new_slot(f)
+        lonlat = np.asarray(demand_lonlat, dtype=float).reshape(-1, 2)
+        self.demand = {m: snap_points(self.networks[m], self._metric(m, lonlat),
+                                      exclude_classes=self.exclude)
+                       for m in self.access_kmh}
+        self.states = {s.name: self._state(s, threads) for s in standards}
+        self.code, self.townships = township_codes(township, township_order)
+        self.tallies = {name: CoverageTally(self.code, len(self.townships), population,
+                                            s.minutes, self.states[name].seconds)
+                        for name, s in self.standards.items()}
+        self._done: list[_Logged] = []
+        self._undone: list[_Logged] = []
+
+    # ------------------------------------------------------------------ places
+
+    def _metric(self, mode: str, lonlat: FloatArray) -> FloatArray:
+        x, y = self._to_metric[mode].transform(lonlat[:, 0], lonlat[:, 1])
+        return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+
+    def _place(self, slot: int, mode: str) -> Snap:
+        """Where facility ``slot`` joins the network of ``mode`` (kept until it moves)."""
+        key = (slot, mode)
+        if key not in self._places:
+            f = self.facilities[slot]
+            xy = self._metric(mode, np.array([[f.lon, f.lat]]))
+            self._places[key] = snap_points(self.networks[mode], xy,
+                                            exclude_classes=self.exclude)
+        return self._places[key]
+
+    def _new_slot(self, f: Facility) -> int:
+        if f.id in self._slot:
+            raise WhatIfError(f"facility id {f.id!r} is already used (open or closed): "
+                              "pick a new id")
+        self._check_type(f.type)
+        if not (np.isfinite(f.lon) and np.isfinite(f.lat)):
+            raise WhatIfError(f"facility {f.id!r} has no valid position ({f.lon}, {f.lat}): "
+                              "give WGS84 longitude and latitude")
+        self._slot[f.id] = len(self.facilities)
+        self.facilities.append(f)
+        return self._slot[f.id]
+
+    def _check_type(self, ftype: str) -> None:
+        if self.known_types is not None and ftype not in self.known_types:
+            raise WhatIfError(f"facility type {ftype!r} is not in the facility-type table: "
+                              f"use one of {sorted(self.known_types)}")
+
+    def _eligible(self, std: Standard, slot: int) -> bool:
+        f = self.facilities[slot]
+        return f.open and f.type in std.facility_types
+
+    def _state(self, std: Standard, threads: int | None) -> NearestState:
+        places = {k: self._place(k, std.mode) for k in range(len(self.facilities))
+                  if self._eligible(std, k)}
+        return NearestState(self.networks[std.mode], self.demand[std.mode], places,
+                            access_speed_kmh=self.access_kmh[std.mode],
+                            direction=std.direction, threads=threads)
+
+    # ------------------------------------------------------------------ steps
+
+    def _apply(self, step: Step) -> None:
+        """Apply one step to the facility table and to every standard it concerns."""
+        kind, slot = step.kind, step.slot
+        old = self.facilities[slot]
+        if kind in ("open", "shut"):
+            new = replace(old, open=kind == "open")
+        elif kind == "move" and isinstance(step.after, tuple):
+            new = replace(old, lon=step.after[0], lat=step.after[1])
+            for mode in self.networks:
+                self._places.pop((slot, mode), None)
+        else:
+            new = replace(old, type=str(step.after))
+        self.facilities[slot] = new
+        for name, std in self.standards.items():
+            was, now = self._was_now(std, old, new)
+            state = self.states[name]
+            if was and (not now or kind == "move"):
+                state.remove(slot)
+            if now and (not was or kind == "move"):
+                state.add(slot, self._place(slot, std.mode))
+
+    @staticmethod
+    def _was_now(std: Standard, old: Facility, new: Facility) -> tuple[bool, bool]:
+        types = std.facility_types
+        return old.open and old.type in types, new.open and new.type in types
+
+    def _run(self, action: str, ids: tuple[str, ...], steps: list[Step]) -> Edit:
+        t0 = time.perf_counter()
+        for state in self.states.values():
+            state.mark()
+        for step in steps:
+            self._apply(step)
+        changed = {}
+        for name, state in self.states.items():
+            pts = state.changed_since_mark()
+            self.tallies[name].update(pts, state.seconds[pts])
+            changed[name] = pts
+        dt = time.perf_counter() - t0
+        log.debug("%s %s: %.1f ms", action, ids, dt * 1e3)
+        return Edit(action, ids, changed, dt)
+
+    def _edit(self, action: str, ids: tuple[str, ...], steps: list[Step]) -> Edit:
+        edit = self._run(action, ids, steps)
+        if steps:  # an edit that changes nothing (retype to the same type) is not logged
+            self._done.append(_Logged(action, ids, steps))
+            self._undone.clear()
+        return edit
+
+    def _open_slot(self, fid: str, what: str) -> int:
+        slot = self._slot.get(fid)
+        if slot is None:
+            raise WhatIfError(f"{what}: no facility with id {fid!r}; open facilities: "
+                              f"{[f.id for f in self.facilities if f.open][:20]}")
+        if not self.facilities[slot].open:
+            raise WhatIfError(f"{what}: facility {fid!r} is closed; undo the close first")
+        return slot
+
+    # ------------------------------------------------------------------ edits
+
+    def add(self, fid: str, ftype: str, lon: float, lat: float) -> Edit:
+        """Open a new facility of type ``ftype`` at WGS84 ``lon``, ``lat``."""
+        slot = self._new_slot(Facility(str(fid), str(ftype), float(lon), float(lat), False))
+        return self._edit("add", (str(fid),), [Step("open", slot)])
+
+    def move(self, fid: str, lon: float, lat: float) -> Edit:
+        """Move facility ``fid`` to WGS84 ``lon``, ``lat``."""
+        slot = self._open_slot(fid, "move")
+        f = self.facilities[slot]
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            raise WhatIfError(f"move {fid!r}: give a valid WGS84 position, got ({lon}, {lat})")
+        return self._edit("move", (fid,), [Step("move", slot, (f.lon, f.lat),
+                                                (float(lon), float(lat)))])
+
+    def close(self, fid: str) -> Edit:
+        """Close facility ``fid`` (undo reopens it)."""
+        return self._edit("close", (fid,), [Step("shut", self._open_slot(fid, "close"))])
+
+    def retype(self, fid: str, ftype: str) -> Edit:
+        """Change facility ``fid``'s type (an upgrade): it leaves the standards that do not
+        list the new type and joins those that do."""
+        slot = self._open_slot(fid, "retype")
+        self._check_type(ftype)
+        old = self.facilities[slot].type
+        return self._edit("retype", (fid,), [Step("retype", slot, old, str(ftype))]
+                          if old != ftype else [])
+
+    def designate(self, fid: str, role: str) -> Edit:
+        """Give facility ``fid`` a role too (e.g. ``ems_station``): a facility
+        ``<fid>#<role>`` of type ``role`` at its place, as scenario files do. It is a
+        facility of its own: moving or closing ``fid`` leaves it where it is."""
+        base = self.facilities[self._open_slot(fid, "designate")]
+        twin = f"{fid}#{role}"
+        slot = self._new_slot(Facility(twin, str(role), base.lon, base.lat, False))
+        return self._edit("designate", (fid, twin), [Step("open", slot)])
+
+    # ------------------------------------------------------------------ undo, redo
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def undo(self) -> Edit:
+        """Take back the last edit: the state becomes what it was before it."""
+        if not self._done:
+            raise WhatIfError("nothing to undo")
+        e = self._done.pop()
+        out = self._run(f"undo {e.action}", e.ids, [s.inverse() for s in reversed(e.steps)])
+        self._undone.append(e)
+        return out
+
+    def redo(self) -> Edit:
+        """Make the last undone edit again."""
+        if not self._undone:
+            raise WhatIfError("nothing to redo")
+        e = self._undone.pop()
+        out = self._run(f"redo {e.action}", e.ids, e.steps)
+        self._done.append(e)
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def open_facilities(self) -> list[Facility]:
+        """The open facilities, in slot order."""
+        return [f for f in self.facilities if f.open]
+
+    def minutes(self, standard: str) -> FloatArray:
+        """Minutes to (or from) the nearest eligible facility per demand point."""
+        return self.states[standard].seconds / 60.0
+
+    def nearest_ids(self, standard: str) -> npt.NDArray[np.object_]:
+        """Id of the nearest eligible facility per demand point (``None`` where none)."""
+        ids = np.array([f.id for f in self.facilities] + [None], dtype=object)
+        return ids[self.states[standard].nearest]  # -1 picks the trailing None
+
+    def applicable(self, standard: str) -> bool:
+        """Whether any open facility counts for the standard (else "not applicable")."""
+        return bool(self.states[standard].places)
+
+    def township_table(self, standard: str) -> dict[str, object]:
+        """Per township (``townships``, in order): people, covered now and at the
+        baseline, newly covered and lost (floats, people), and ``applicable``."""
+        return {"townships": list(self.townships), "applicable": self.applicable(standard),
+                **self.tallies[standard].people()}
+
+    def rebase(self) -> None:
+        """Make the present state the baseline of "newly covered" and "lost"."""
+        for tally in self.tallies.values():
+            tally.rebase()
+
+    def full_rerun(self, standard: str) -> tuple[FloatArray, IntArray]:
+        """Seconds and nearest slot from a fresh :func:`nearest_facility` on the open
+        eligible facilities in slot order: what the state must equal (tests, checks)."""
+        std = self.standards[standard]
+        slots = np.array([k for k in range(len(self.facilities)) if self._eligible(std, k)],
+                         dtype=np.int64)
+        dem = self.demand[std.mode]
+        if len(slots) == 0:
+            return np.full(len(dem), np.inf), np.full(len(dem), -1, dtype=np.int64)
+        fac = concat_snaps([self._place(int(k), std.mode) for k in slots])
+        secs, idx = nearest_facility(self.networks[std.mode], fac, dem,
+                                     access_speed_kmh=self.access_kmh[std.mode],
+                                     direction=std.direction)
+        return secs, np.where(idx >= 0, slots[np.maximum(idx, 0)], -1)

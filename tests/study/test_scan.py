@@ -1,0 +1,173 @@
+"""`geo init`: inputs found in a folder, coordinate systems told from the values."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from geo.errors import StudyError
+from geo.readers.gauss_kruger import detect
+from geo.study.scan import init_study, scan_folder
+from geo.study.schema import load_study
+from tests.conftest import DATA
+
+SEATS = pd.read_csv(DATA / "boundaries" / "luzhai_township_seats.csv")
+
+
+def _gk(epsg: str) -> tuple[np.ndarray, np.ndarray]:
+    t = Transformer.from_crs("EPSG:4326", epsg, always_xy=True)
+    x, y = t.transform(SEATS["wgs84_lon"].to_numpy(), SEATS["wgs84_lat"].to_numpy())
+    return np.asarray(x), np.asarray(y)
+
+
+def test_gauss_kruger_values_name_their_code() -> None:
+    x, y = _gk("EPSG:4525")  # zone 37 with the prefix: 37 4xx xxx
+    assert detect(x, y)[0].code == 4525 and not detect(x, y)[1]
+    assert detect(y, x) == (detect(x, y)[0], True)  # survey tables: X is the northing
+    bare_x, bare_y = _gk("EPSG:4546")  # no prefix: the central meridian from a hint
+    assert detect(bare_x, bare_y) == (None, False)
+    assert detect(bare_x, bare_y, lon_hint=109.8)[0].code == 4546
+    assert detect(np.array([109.7]), np.array([24.5]))[0] is None  # lon/lat, not metres
+
+
+def test_init_reads_a_survey_table_with_x_as_northing(tmp_path: Path) -> None:
+    x, y = _gk("EPSG:4525")
+    pd.DataFrame({"机构名称": SEATS["township"] + "卫生院", "机构类型": "乡镇卫生院",
+                  "X坐标": np.round(y, 2), "Y坐标": np.round(x, 2)}).to_excel(
+        tmp_path / "机构.xlsx", index=False)
+    seats = SEATS.rename(columns={"township": "乡镇", "gcj02_lon": "高德经度"})
+    seats[["乡镇", "wgs84_lon", "wgs84_lat"]].rename(
+        columns={"wgs84_lon": "经度", "wgs84_lat": "纬度"}).to_csv(tmp_path / "驻地.csv",
+                                                                 index=False)
+    path, scan = init_study(tmp_path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    fac = raw["facilities"]
+    assert (fac["crs"], fac["x_col"], fac["y_col"]) == ("EPSG:4525", "Y坐标", "X坐标")
+    t = raw["townships"]
+    assert (t["seats"], t["seat_name_col"], t["seat_crs"]) == ("驻地.csv", "乡镇", "wgs84")
+    text = path.read_text(encoding="utf-8")
+    assert "column 'X坐标' holds the northings" in text and "zone prefix 37" in text
+    # no area, roads or population: commented, so loading names what is missing
+    assert "# path = \"...\"" in text and "# total = ..." in text
+    with pytest.raises(StudyError, match=r"\[area\] needs 'boundary'"):
+        load_study(path)
+    assert scan.best("population") is None
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    (tmp_path / "study.toml").write_text("mine", encoding="utf-8")
+    with pytest.raises(Exception, match="--force"):
+        init_study(tmp_path)
+    assert (tmp_path / "study.toml").read_text(encoding="utf-8") == "mine"
+    other, _ = init_study(tmp_path, tmp_path / "other.toml")
+    assert other.exists()
+
+
+def test_scan_ranks_road_sources_and_skips_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "guangxi.osm.pbf").write_bytes(b"")
+    (tmp_path / "guangxi.npz").write_bytes(b"")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    boundary = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
+    boundary.to_file(tmp_path / "县界.geojson")
+    SEATS.to_csv(tmp_path / "seats.csv", index=False)  # gcj02_lon/lat and wgs84_lon/lat
+    scan = scan_folder(tmp_path)
+    seats = scan.best("seats")
+    assert seats is not None and seats.options == {
+        "seat_name_col": "township", "seat_crs": "wgs84", "seat_lon_col": "wgs84_lon",
+        "seat_lat_col": "wgs84_lat"}
+    assert scan.best("roads").path.name == "guangxi.npz"  # a cache first: no rebuild
+    assert [p.name for p, _ in scan.skipped] == ["broken.xlsx"]
+    assert scan.best("area").path.name == "县界.geojson"
+
+
+def test_init_finds_a_census_workbook_with_a_title_and_units_in_its_headers(
+    tmp_path: Path,
+) -> None:
+    """A statistics bureau's sheet: a title row, a blank row, then '乡镇（街道）' and
+    '常住人口（人）' / '户籍人口（人）' headers with their unit, and a 总计 row."""
+    with pd.ExcelWriter(tmp_path / "七普乡镇人口.xlsx") as xw:
+        pd.DataFrame([["鹿寨县第七次全国人口普查各乡镇人口"]]).to_excel(xw, index=False,
+                                                                header=False)
+        pd.DataFrame({"乡镇（街道）": ["鹿寨镇", "中渡镇", "总计"],
+                      "户籍人口（人）": [130000, 50000, 180000],
+                      "常住人口（人）": [123456, 45678, 169134]}).to_excel(
+            xw, index=False, startrow=2)
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None
+    # 常住人口 comes before 户籍人口 in the columns looked for, whatever the sheet's order
+    assert found.options == {"table_key": "乡镇（街道）", "count_col": "常住人口（人）"}
+    notes = [en for _, en in found.notes]
+    assert "the header is row 3; the rows above it (a title) are not read" in notes
+    assert any("the table also has ['户籍人口（人）']" in n for n in notes)
+    assert any("total row '总计'" in n for n in notes)
+
+
+def test_init_finds_an_excel_97_2003_facility_list(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "医疗机构名录.xls", tmp_path)
+    found = scan_folder(tmp_path).best("facilities")
+    assert found is not None and found.path.suffix == ".xls"
+    assert found.options["type_col"] == "机构类别" and found.options["name_col"] == "单位名称"
+
+
+def test_init_reads_the_system_a_lon_lat_header_names(tmp_path: Path) -> None:
+    """'经度（腾讯）' is GCJ-02 for geo init as for the reader (one list of words), so the
+    study it writes runs: the reader stops on a header naming another system."""
+    lon, lat = SEATS["gcj02_lon"].to_numpy(), SEATS["gcj02_lat"].to_numpy()
+    pd.DataFrame({"机构名称": SEATS["township"] + "卫生院", "机构类型": "乡镇卫生院",
+                  "经度（腾讯）": lon, "纬度（腾讯）": lat}).to_csv(tmp_path / "机构.csv",
+                                                            index=False)
+    found = scan_folder(tmp_path).best("facilities")
+    assert found is not None and found.options["crs"] == "gcj02"
+    assert (found.options["lon_col"], found.options["lat_col"]) == ("经度（腾讯）", "纬度（腾讯）")
+
+
+def test_init_names_every_column_a_count_could_be(tmp_path: Path) -> None:
+    """Two censuses side by side ('常住人口（2010年）', '常住人口（2020年）'): init takes the
+    first and says the other is there; the reader takes neither without count_col."""
+    (tmp_path / "pop.csv").write_text("乡镇,常住人口（2010年）,常住人口（2020年）\n"
+                                      "甲镇,100,120\n乙乡,200,210\n", encoding="utf-8")
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None and found.options["count_col"] == "常住人口（2010年）"
+    assert any("the table also has ['常住人口（2020年）']" in en for _, en in found.notes)
+    from geo.readers.columns import find_optional
+
+    cols = pd.Index(["乡镇", "常住人口（2010年）", "常住人口（2020年）"])
+    assert find_optional(cols, None, ("常住人口",)) is None
+    assert find_optional(cols[:2], None, ("常住人口",)) == "常住人口（2010年）"
+
+
+def test_init_names_the_class_column_of_a_bureau_road_layer(tmp_path: Path) -> None:
+    from geo.study.schema import load_study as load
+
+    roads = gpd.read_file(DATA / "roads" / "luzhai_backbone.geojson").head(20)
+    roads["道路等级"] = roads.pop("highway").map({"motorway": "高速公路", "trunk": "国道",
+                                                "primary": "省道"})
+    roads.to_file(tmp_path / "道路.geojson")
+    found = scan_folder(tmp_path).best("roads")
+    assert found is not None and found.options == {"class_col": "道路等级"}
+    boundary = gpd.read_file(DATA / "boundaries" / "luzhai_county.geojson")
+    boundary.to_file(tmp_path / "县界.geojson")
+    path, _ = init_study(tmp_path)
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert raw["roads"] == {"path": "道路.geojson", "class_col": "道路等级"}
+    with pytest.raises(StudyError) as e:  # no facilities yet: the study is incomplete,
+        load(path)
+    assert "[roads]" not in str(e.value)  # but not for its roads
+
+
+def test_init_finds_a_census_in_excel_unicode_text(tmp_path: Path) -> None:
+    text = "乡镇\t常住人口\r\n鹿寨镇\t123456\r\n中渡镇\t45678\r\n"
+    (tmp_path / "人口.txt").write_bytes(text.encode("utf-16"))
+    (tmp_path / "说明.txt").write_text("这个文件夹里是本县的资料。\n", encoding="utf-8")
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None and found.path.name == "人口.txt"
+    assert found.options == {"table_key": "乡镇", "count_col": "常住人口"}
