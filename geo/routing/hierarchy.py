@@ -24,6 +24,7 @@ import time
 import numpy as np
 import numpy.typing as npt
 
+from geo._types import FloatArray, IntArray
 from geo.errors import NetworkError
 from geo.network.cache import HIERARCHY, network_fingerprint
 from geo.network.graph import Network
@@ -32,9 +33,6 @@ from geo.routing import _hierarchy
 __all__ = ["BUILD_ORIGINS", "attach", "build", "get", "has", "many_to_many", "worth_building"]
 
 log = logging.getLogger(__name__)
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _QUERY = "hierarchy_query"  # net._kernels key of the compiled query object
 
