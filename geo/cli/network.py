@@ -113,7 +113,7 @@ def run_network(args: argparse.Namespace) -> int:
     built = time.perf_counter() - t0
     t0 = time.perf_counter()
     for net in nets.values():  # saved with the network: OD queries on it need no contraction
-        hierarchy.build(net)
+        hierarchy.build(net)  # on every core
     contracted = time.perf_counter() - t0
     save_networks(args.out, nets, {**source, "modes": modes})
     for mode, net in nets.items():

@@ -11,6 +11,7 @@ ARRAYS: tuple[str, ...]  # the arrays contract() returns and Hierarchy() takes, 
 
 def contract(
     indptr: _I32, indices: _I32, weights: _F, max_pops: int = ..., rate_pops: int = ...,
+    threads: int = ..., batch: int = ...,
 ) -> dict[str, npt.NDArray[np.generic]]: ...
 
 class Hierarchy:

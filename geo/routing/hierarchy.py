@@ -29,6 +29,7 @@ from geo.errors import NetworkError
 from geo.network.cache import HIERARCHY, network_fingerprint
 from geo.network.graph import Network
 from geo.routing import _hierarchy
+from geo.routing.threads import threads as threads_for
 
 __all__ = ["BUILD_ORIGINS", "attach", "build", "get", "has", "many_to_many", "worth_building"]
 
@@ -43,14 +44,16 @@ _QUERY = "hierarchy_query"  # net._kernels key of the compiled query object
 BUILD_ORIGINS = 400
 
 
-def build(net: Network) -> dict[str, npt.NDArray[np.generic]]:
-    """Contract the network (forward graph) and keep the hierarchy with it.
+def build(net: Network, threads: int | None = None) -> dict[str, npt.NDArray[np.generic]]:
+    """Contract the network (forward graph) on ``threads`` threads (all cores by default;
+    the hierarchy is the same whatever their number) and keep the hierarchy with it.
 
     Returns the arrays (as :func:`geo.network.cache.save_networks` saves them).
     """
     g = net.graph("forward")
     t0 = time.perf_counter()
-    arrays = _hierarchy.contract(g.indptr, g.indices, g.weights)
+    arrays = _hierarchy.contract(g.indptr, g.indices, g.weights,
+                                 threads=threads_for(threads))
     log.info("contraction hierarchy of %d nodes built in %.1f s (%d arcs)", net.n_nodes,
              time.perf_counter() - t0, len(arrays["up_head"]) + len(arrays["dn_head"]))
     attach(net, arrays, network_fingerprint(net))
@@ -85,15 +88,17 @@ def has(net: Network) -> bool:
     return kept is not None
 
 
-def get(net: Network, *, build_missing: bool) -> _hierarchy.Hierarchy | None:
+def get(net: Network, *, build_missing: bool,
+        threads: int | None = None) -> _hierarchy.Hierarchy | None:
     """The network's hierarchy, ready for queries: the one it has (from its cache or an
-    earlier query), else a new one when ``build_missing``, else None."""
+    earlier query), else a new one (contracted on ``threads``) when ``build_missing``,
+    else None."""
     if has(net) and _QUERY in net._kernels:
         return net._kernels[_QUERY][1]
     if not has(net):
         if not build_missing:
             return None
-        build(net)
+        build(net, threads)
     a = net._kernels[HIERARCHY][1]
     try:
         query = _hierarchy.Hierarchy(*(a[k] for k in _hierarchy.ARRAYS))

@@ -32,9 +32,7 @@ release the GIL).
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +49,7 @@ from geo._types import FloatArray, IntArray
 from geo.errors import NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
 from geo.routing import _dijkstra, _hierarchy, hierarchy, ties
+from geo.routing.threads import threads as _threads
 
 __all__ = [
     "DIRECTIONS",
@@ -219,16 +218,6 @@ def _incidence(net: Network, o: _Oriented, dst: Snap, speed: float) -> tuple[Int
     ptr = np.zeros(net.n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(node, minlength=net.n_nodes), out=ptr[1:])
     return ptr, tgt[order].astype(np.int64), cost[order].astype(np.float64)
-
-
-@functools.cache
-def _cores() -> int:
-    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1, 8)
-
-
-def _threads(threads: int | None) -> int:
-    return max(1, threads if threads is not None else _cores())
 
 
 def _batches(n: int, threads: int) -> list[tuple[int, int]]:
@@ -513,7 +502,7 @@ def od_matrix(
     o = _oriented(net, "from_facility")
     ptr, node, secs = _seeds(net, o, origins, speed)
     tp, ti, tc = _incidence(net, o, destinations, speed)
-    ch = _od_hierarchy(net, len(origins), float(max_seconds))
+    ch = _od_hierarchy(net, len(origins), float(max_seconds), _threads(threads))
     if ch is not None:
         out = hierarchy.many_to_many(ch, (ptr, node, secs), (tp, ti, tc), len(destinations),
                                      float(max_seconds), reverse=False,
@@ -542,12 +531,12 @@ def od_engine(net: Network, n_origins: int, max_seconds: float = np.inf) -> str:
         else "dijkstra"
 
 
-def _od_hierarchy(net: Network, n_origins: int,
-                  max_seconds: float) -> _hierarchy.Hierarchy | None:
+def _od_hierarchy(net: Network, n_origins: int, max_seconds: float,
+                  threads: int) -> _hierarchy.Hierarchy | None:
     """The hierarchy :func:`od_matrix` searches, or None for Dijkstra (:func:`od_engine`)."""
     if od_engine(net, n_origins, max_seconds) != "hierarchy":
         return None
-    return hierarchy.get(net, build_missing=True)
+    return hierarchy.get(net, build_missing=True, threads=threads)
 
 
 def node_nearest(

@@ -253,6 +253,27 @@ def test_old_and_damaged_caches_name_the_fix(tmp_path: Path) -> None:
                   access_speed_kmh=5.0)
 
 
+def test_contraction_does_not_depend_on_the_threads() -> None:
+    """Batches are rated on threads, each witness search avoiding the whole batch: the
+    same hierarchy whatever the number of threads, and exact whatever the batch size."""
+    net = _random_network(6)
+    g = net.graph("forward")
+    one = _hierarchy.contract(g.indptr, g.indices, g.weights, threads=1)
+    three = _hierarchy.contract(g.indptr, g.indices, g.weights, threads=3)
+    assert all(np.array_equal(one[k], three[k]) for k in _hierarchy.ARRAYS)
+    n = net.n_nodes
+    nodes = np.arange(n, dtype=np.int64)
+    m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(n, n))
+    ref = scipy_dijkstra(m, directed=True)
+    for batch in (1, 2, 64):
+        a = _hierarchy.contract(g.indptr, g.indices, g.weights, threads=2, batch=batch)
+        q = _hierarchy.Hierarchy(*(a[k] for k in _hierarchy.ARRAYS))
+        inc = (np.arange(n + 1, dtype=np.int64), nodes, np.zeros(n))
+        got = hierarchy.many_to_many(q, (np.arange(n + 1, dtype=np.int64), nodes, np.zeros(n)),
+                                     inc, n, np.inf, reverse=False, threads=2)
+        assert _same(got, ref)
+
+
 def test_kernel_refuses_arrays_that_do_not_fit() -> None:
     net = _random_network(0, n=30)
     a = hierarchy.build(net)
