@@ -410,6 +410,11 @@ def reach_matrix(
 ) -> sp.csr_matrix:
     """Seconds between each facility and each demand point within ``max_seconds``.
 
+    Always one bounded Dijkstra search per facility, whether or not the network has a
+    contraction hierarchy: a bounded search settles only what lies within the bound and
+    hands back a sparse row, where the hierarchy's sweep (:func:`od_matrix`) covers every
+    node above the targets and fills a dense row.
+
     Returns
     -------
     scipy.sparse.csr_matrix, shape (n_facilities, n_demand)
