@@ -445,7 +445,8 @@ def _call(eng: Engine, q: str, src: np.ndarray, dst: np.ndarray | None) -> Any:
     return eng.od(src, dst)
 
 
-def worker(engine: str, network: str, repeat: int, out: Path) -> None:
+def worker(engine: str, network: str, repeat: int, out: Path,
+           queries: tuple[str, ...] = QUERIES, budget: float = PEER_BUDGET_S) -> None:
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     net = load_network(network)
@@ -454,17 +455,19 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
     t0 = time.perf_counter()
     eng = ENGINE_CLASSES[engine](net)
     build_s = time.perf_counter() - t0
+    peak0 = _peak_mb()
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # VmHWM from here on
     rss0 = _rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
     eng.prep()
     prep = {"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
-            "mb": max(0.0, _peak_mb() - rss0)}
+            "mb": max(0.0, _peak_mb() - rss0)}  # the peak's growth during preprocessing
     rec: dict[str, Any] = {"engine": engine, "network": network, "nodes": net.n_nodes,
                            "edges": int(net.graph("forward").indices.shape[0]),
                            "load_s": load_s, "build_s": build_s, "prep": prep, "queries": {}}
     large = net.n_nodes > 50_000
     big = large and engine != "ours"  # others: one (sampled) run on the large grids
-    for q in QUERIES:
+    for q in queries:
         src, dst = _sources(q, sets)
         try:
             _call(eng, q, src[:1], None if dst is None else dst[:1])
@@ -476,7 +479,7 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
         sample = src
         if big and q != "nearest":
             per = _probe(call, src[:2])
-            sample = src[: max(2, min(MAX_SAMPLE, int(PEER_BUDGET_S / max(per, 1e-9))))]
+            sample = src[: max(2, min(MAX_SAMPLE, int(budget / max(per, 1e-9))))]
         reps = 1 if big or (large and q.startswith("od")) else repeat
         times, cpus, res = _timed(functools.partial(call, sample), reps)
         scale = len(src) / len(sample)
@@ -496,7 +499,7 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
         to_fac, _ = eng.travel.node_nearest(net, eng._snap(sets["facilities"]),
                                             access_speed_kmh=5.0, direction="to_facility")
         np.save(out.with_suffix(".nearest_to.npy"), to_fac)
-    rec["peak_rss_mb"] = _peak_mb()
+    rec["peak_rss_mb"] = max(peak0, _peak_mb())
     rec["loadavg"] = [load, os.getloadavg()[0]]
     out.write_text(json.dumps(rec, indent=1))
 
@@ -565,7 +568,7 @@ def _diff(ours: Path, peer: Path, kind: str) -> str:
 
 
 def run(networks: list[str], engines: list[str], repeat: int, timeout: int,
-        rounds: int) -> list[dict[str, Any]]:
+        rounds: int, queries: list[str], budget: float) -> list[dict[str, Any]]:
     """Every engine on every network, ``rounds`` times in alternating order; each engine's
     record holds the median of its rounds' medians (the rounds' values kept beside)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -579,7 +582,8 @@ def run(networks: list[str], engines: list[str], repeat: int, timeout: int,
                 out = tmp / f"{network}.{engine}.json"
                 print(f"[bench] {network} / {engine} (round {r + 1} of {rounds}) ...", flush=True)
                 cmd = [sys.executable, __file__, "--worker", engine, network, "--repeat",
-                       str(repeat), "--out", str(out)]
+                       str(repeat), "--out", str(out), "--queries", *queries,
+                       "--budget", str(budget)]
                 try:
                     subprocess.run(cmd, check=True, timeout=timeout)
                 except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
@@ -747,17 +751,22 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2,
                     help="runs of every engine, in alternating order (median kept)")
     ap.add_argument("--no-cache", action="store_true", help="skip the network cache timing")
+    ap.add_argument("--queries", nargs="+", default=list(QUERIES), choices=QUERIES)
+    ap.add_argument("--budget", type=float, default=PEER_BUDGET_S,
+                    help="seconds of work a sampled query is scaled up from")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per worker")
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "NETWORK"), help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker[0], args.worker[1], args.repeat, args.out)
+        worker(args.worker[0], args.worker[1], args.repeat, args.out, tuple(args.queries),
+               args.budget)
         return
     engines = ["ours"] + [e for e in args.engines if e != "ours"]
     (RESULTS / "engine_raw").mkdir(parents=True, exist_ok=True)
     cache = [] if args.no_cache else cache_bench(args.repeat)
-    records = run(args.networks, engines, args.repeat, args.timeout, args.rounds)
+    records = run(args.networks, engines, args.repeat, args.timeout, args.rounds,
+                  args.queries, args.budget)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (RESULTS / "engine.json").write_text(json.dumps(
         {"when": stamp, "cache": cache, "records": records}, indent=1))
