@@ -40,7 +40,6 @@ from geo._types import IntArray
 from geo.errors import NetworkError
 from geo.network.cache import FORMAT as NETWORK_FORMAT
 from geo.network.graph import Network, NetworkReport, keep_largest_component
-from geo.network.sources import networks_from_source
 from geo.study import inputs
 from geo.study.schema import Study
 
@@ -134,7 +133,7 @@ def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: f
             return meta
     if progress:
         progress(f"build the road network of {template.roads.path.name} (once)")
-    nets = networks_from_source(template.roads.path, modes, inputs.road_options(template))
+    nets = inputs.networks(template, modes)
     dest.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent))
     try:

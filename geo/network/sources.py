@@ -8,6 +8,7 @@ a ``highway`` column) or an online download for an area (osmnx; needs internet).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,16 +18,23 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings
-from geo.errors import InputFileError, StudyError
+from geo.errors import Arg, Hint, InputFileError, NetworkError, QueryError, StudyError
 from geo.network.cache import load_networks
 from geo.network.graph import Network
 from geo.network.lines import build_network
 from geo.network.osm import download_network, is_osm_file, network_from_file
 from geo.network.road_classes import with_highway
 
-__all__ = ["MODES", "RoadOptions", "download_networks", "networks_from_source"]
+__all__ = ["MODES", "SOURCE_KINDS", "UNKNOWN_CLASSES", "RoadOptions", "download_networks",
+           "networks_from_source"]
 
 MODES = ("drive", "walk")
+#: what a road source may be, as messages say it
+SOURCE_KINDS = ("an OSM extract (.osm.pbf, .osm), a network cache (.npz, from geo network "
+                "build) or a road line layer (.geojson, .gpkg, .shp)")
+
+#: what a line layer's road classes without a speed do: stop the build, or are left out
+UNKNOWN_CLASSES = ("error", "skip")
 
 
 @dataclass(frozen=True)
@@ -44,18 +52,32 @@ class RoadOptions:
     node_crossings: bool = True
     min_component_share: float = settings.MIN_COMPONENT_SHARE
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_component_share <= 1:
+            raise NetworkError(Arg("RoadOptions", "min_component_share",
+                                   self.min_component_share), ": give a share from 0 to 1")
+        if not self.snap_tolerance_m >= 0:
+            raise NetworkError(Arg("RoadOptions", "snap_tolerance_m", self.snap_tolerance_m),
+                               ": give metres, 0 or more")
+        if self.unknown_classes not in UNKNOWN_CLASSES:
+            raise NetworkError(Arg("RoadOptions", "unknown_classes", self.unknown_classes),
+                               f": use {' or '.join(map(repr, UNKNOWN_CLASSES))}")
 
-def _modes(modes: Iterable[str]) -> list[str]:
+
+def _modes(modes: Iterable[str], func: str = "networks_from_source") -> list[str]:
+    if isinstance(modes, str):
+        modes = [modes]
     out = sorted(set(modes))
     bad = [m for m in out if m not in MODES]
     if bad or not out:
-        raise StudyError(f"travel modes {bad or '(none)'} are not known: use "
+        raise QueryError(Arg(func, "modes", out), f": {bad or 'no mode'} "
+                         f"{'is' if len(bad) <= 1 else 'are'} not a travel mode: use "
                          f"{' and/or '.join(MODES)}")
     return out
 
 
 def networks_from_source(
-    path: str | Path, modes: Iterable[str], options: RoadOptions | None = None,
+    path: str | os.PathLike[str], modes: Iterable[str], options: RoadOptions | None = None,
     extra_roads: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Network]:
     """One :class:`Network` per mode from the road source at ``path``.
@@ -63,18 +85,35 @@ def networks_from_source(
     ``extra_roads`` (WGS84 lines with ``highway`` and optional ``oneway``/``maxspeed``:
     a scenario's new roads) are noded into a line layer before the build; a cache or an
     OSM extract cannot take them (:class:`StudyError` says what to do).
+
+    Examples
+    --------
+    The embedded Luzhai backbone, a road line layer (path relative to the project's folder):
+
+    >>> import geo
+    >>> nets = geo.networks_from_source("data/roads/luzhai_backbone.geojson", ["drive", "walk"])
+    >>> sorted(nets)
+    ['drive', 'walk']
+    >>> nets["drive"].report.lines()[0]
+    '1370 road lines read; network of 1497 nodes, 2463 segments, 2,573 km'
     """
     o = options or RoadOptions()
+    if not isinstance(o, RoadOptions):
+        raise QueryError(Arg("networks_from_source", "options", Hint(type(o).__name__)),
+                         ": give a geo.network.sources.RoadOptions")
     p = Path(path)
     wanted = _modes(modes)
     if not p.is_file():
-        raise InputFileError(f"road source {p} not found: check [roads] path in the study file")
+        raise InputFileError(Arg("networks_from_source", "path", str(path)),
+                             f": no such file{' (a folder)' if p.is_dir() else ''}: give a "
+                             f"road source, {SOURCE_KINDS}")
     adding = extra_roads is not None and len(extra_roads) > 0
     if adding and (p.suffix == ".npz" or is_osm_file(p)):
         raise StudyError(
-            f"the scenario adds roads, but the study's roads come from {p.name}, a network "
-            "cache or OSM extract that new lines cannot be noded into: point [roads] path at "
-            "a road line layer (e.g. an export of the extract) to add roads")
+            "the scenario adds roads, but the roads come from ",
+            Arg("networks_from_source", "path", p.name), ", a network cache or OSM extract "
+            "that new lines cannot be noded into: give a road line layer (e.g. an export of "
+            "the extract) to add roads")
     if p.suffix == ".npz":
         return load_networks(p, wanted)
     if is_osm_file(p):

@@ -42,7 +42,7 @@ from pyproj import Geod
 from geo import crs as gcrs
 from geo import settings
 from geo.coverage.standards import StandardSet
-from geo.errors import InputFileError, ScenarioError
+from geo.errors import Arg, InputFileError, ScenarioError
 
 __all__ = [
     "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
@@ -144,8 +144,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"scenario file {p} not found: give a path or a name under "
-                             "analysis/scenarios/")
+        raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
+                             "give a path, or the name of a file in scenarios/ beside the study "
+                             "file")
     return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
 
 

@@ -44,7 +44,7 @@ from scipy.spatial import cKDTree
 
 from geo import settings
 from geo._types import FloatArray, IntArray
-from geo.errors import NetworkError, QueryError
+from geo.errors import Arg, NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
 from geo.routing import _dijkstra, ties
 
@@ -125,9 +125,8 @@ def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapel
         ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)))
         if len(ok) == 0:
             raise NetworkError(
-                f"no road segment to join places to: every segment is of the excluded "
-                f"classes {list(exclude)}; change access.snap_exclude in the study file"
-            )
+                "no road segment to join places to: every segment is of a class in ",
+                Arg("snap_points", "exclude_classes", list(exclude)), ": exclude fewer classes")
         a, b = net.node_xy[net.seg_u[ok]], net.node_xy[net.seg_v[ok]]
         lines = np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object)
         net._kernels[key] = (ok, shapely.STRtree(lines))
