@@ -270,8 +270,9 @@ def run_study(study: str | Path | Study,
     >>> computed = geo.run_study("analysis/luzhai.toml")
     >>> sorted(computed.networks), len(computed.townships)
     (['drive', 'walk'], 9)
-    >>> computed.summary[["standard", "minutes"]].values.tolist()
-    [['emergency_1h', 60.0], ['primary_care_30min', 30.0], ['rescue_2h', 120.0], ['community_15min', 15.0]]
+    >>> computed.summary[["standard", "minutes"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['emergency_1h', 60.0], ['primary_care_30min', 30.0],
+     ['rescue_2h', 120.0], ['community_15min', 15.0]]
     """
     with given_as({("load_study", "path"): Arg("run_study", "study")}):
         cfg = study if isinstance(study, Study) else load_study(study)
