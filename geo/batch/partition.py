@@ -2,7 +2,7 @@
 
 :func:`prepare_network` builds the region's networks from the template's road source (a
 line layer, an OSM extract or a ``geo network build`` cache) once and writes them as a
-folder of plain ``.npy`` arrays, nodes sorted by square tile (:data:`settings.BATCH_TILE_KM`)
+folder of plain ``.npy`` arrays, nodes sorted by square tile (:data:`geo.settings.BATCH_TILE_KM`)
 and segments by the tile of their first node, with the offsets of every tile. Its
 ``meta.json`` keeps a fingerprint of the source and the road options; a later batch with
 the same ones reuses it without reading the source again.

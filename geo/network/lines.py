@@ -19,7 +19,6 @@ endpoints miss each other by tens of metres:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import geopandas as gpd
@@ -38,8 +37,6 @@ from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.rules import is_other_oneway, maxspeeds, oneway_value
 
 __all__ = ["build_network"]
-
-log = logging.getLogger(__name__)
 
 
 _TRUE = {"true", "yes", "1", "t", "y"}

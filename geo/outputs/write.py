@@ -10,7 +10,6 @@ per folder at a time). A failure leaves the output folder byte-identical.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OUTPUT_FILES", "TABLE_FILES", "redraw_map", "write_outputs"]
 
-log = logging.getLogger(__name__)
 
 OUTPUT_FILES = (
     "coverage_by_township.csv",

@@ -8,7 +8,6 @@ from seats are kept from the "before" network, so the two columns compare like w
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 
@@ -22,7 +21,6 @@ from geo.study.run import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
 
-log = logging.getLogger(__name__)
 
 _KEYS = ["township", "standard", "minutes", "population"]
 _MEASURES = ["covered_population", "covered_share", "median_minutes"]

@@ -25,7 +25,6 @@ Applying a scenario never touches the input files: it returns new frames.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import tomllib
 from collections.abc import Mapping
@@ -49,7 +48,6 @@ __all__ = [
     "load_scenario", "parse_scenario", "scenario_toml",
 ]
 
-log = logging.getLogger(__name__)
 
 _GEOD = Geod(ellps="WGS84")
 _COMMON = {"action", "project", "note"}

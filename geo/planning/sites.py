@@ -10,7 +10,6 @@ eligible facilities fixed, and solve with :mod:`geo.siting`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,6 @@ from geo.study.run import ComputedStudy
 
 __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
 
-log = logging.getLogger(__name__)
 
 MODELS = ("mclp", "lscp", "pmedian")
 

@@ -396,7 +396,7 @@ def _mclp_exact(red: _Reduced, p: int, limit: float,
     bound, lam = lagrangian_bound(cover, w, p, y0, value, t0 + limit / 10, iterations=500)
     if bound - value <= 1e-9 * max(value, 1.0):  # the heuristic is proved optimal
         return np.asarray(sorted(y0), dtype=np.int64), value, bound, "optimal"
-    keep = lagrangian_keep(cover, w, p, lam, bound, value)
+    keep = lagrangian_keep(cover, p, lam, bound, value)
     keep[y0] = True
     cand = np.flatnonzero(keep)
     sub = cover[cand].tocsc()

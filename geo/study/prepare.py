@@ -12,7 +12,6 @@ so one call reports every independent problem.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,7 +39,6 @@ from geo.study.schema import Study, load_study
 
 __all__ = ["CheckReport", "Preparation", "Townships", "check_study", "is_grid", "snap_with"]
 
-log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 

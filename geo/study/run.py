@@ -6,13 +6,12 @@ to the nearest eligible facility and which facility that is per standard, the co
 tables, bands and gaps. Writing outputs is a separate step
 (:func:`geo.outputs.write.write_outputs`); siting, designation, comparison and the
 capacity measures take the computed study instead of recomputing it, and
-:func:`geo.outputs.results.load_computed` rebuilds one from a run's ``results.gpkg``.
+:func:`geo.outputs.reload.load_computed` rebuilds one from a run's ``results.gpkg``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -41,8 +40,6 @@ from geo.study.resources import Resources
 from geo.study.schema import Study, load_study
 
 __all__ = ["ComputedStudy", "Minutes", "input_fingerprint", "run_study", "snap_with"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -353,7 +350,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
 def input_fingerprint(study: Study) -> dict[str, str]:
     """SHA-256 of the study file and of every input file it names, by role.
 
-    Stored with a run's results; :func:`geo.outputs.results.load_computed` refuses
+    Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.
     """
     files = {

@@ -429,7 +429,7 @@ def _check_measures(sec: dict[str, Any]) -> None:
                          "give the totals, e.g. { beds = 1761 }, or remove it")
 
 
-def _cross_checks(sec: dict[str, Any], where: Path) -> None:
+def _cross_checks(sec: dict[str, Any]) -> None:
     t: TownshipsSection = sec["townships"]
     if t.boundaries is None and t.seats is None:
         raise StudyError("the [townships] section needs either 'boundaries' (a township polygon "
@@ -507,7 +507,7 @@ def load_study(path: str | Path) -> Study:
     try:
         sec = {name: _section(name, raw.get(name, {}), base) for name in SECTIONS}
         _check_population(raw.get("population", {}), sec["population"])
-        _cross_checks(sec, p)
+        _cross_checks(sec)
     except StudyError as e:
         raise StudyError(f"{p}: {e}") from None
     return Study(path=p.resolve(), **sec)
