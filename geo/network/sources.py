@@ -18,7 +18,15 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings
-from geo.errors import Arg, Hint, InputFileError, NetworkError, QueryError, StudyError
+from geo.errors import (
+    Arg,
+    CoordinateError,
+    Hint,
+    InputFileError,
+    NetworkError,
+    QueryError,
+    StudyError,
+)
 from geo.network.cache import load_networks
 from geo.network.graph import Network
 from geo.network.lines import build_network
@@ -26,7 +34,7 @@ from geo.network.osm import download_network, is_osm_file, network_from_file
 from geo.network.road_classes import with_highway
 
 __all__ = ["MODES", "SOURCE_KINDS", "UNKNOWN_CLASSES", "RoadOptions", "download_networks",
-           "networks_from_source"]
+           "networks_from_lines", "networks_from_source"]
 
 MODES = ("drive", "walk")
 #: what a road source may be, as messages say it
@@ -121,18 +129,41 @@ def networks_from_source(
                                      min_component_share=o.min_component_share)
                 for m in wanted}
     roads = readers.read_roads(p, layer=o.layer, crs=o.crs, encoding=o.encoding)
+    read_notes = readers.input_notes(roads)  # before new roads join (attrs go)
     roads, class_notes = with_highway(roads, o.class_col)
-    notes = [*readers.input_notes(roads), *class_notes]  # before new roads join (attrs go)
     if adding:
         assert extra_roads is not None
         extra, _ = with_highway(extra_roads, None)  # a scenario's 乡道 as the layer's
         roads = pd.concat([roads, extra.to_crs(roads.crs)], ignore_index=True)
+    return _build(roads, wanted, o, [*read_notes, *class_notes])
+
+
+def networks_from_lines(roads: gpd.GeoDataFrame, modes: Iterable[str],
+                        options: RoadOptions | None = None) -> dict[str, Network]:
+    """One :class:`Network` per mode from road lines in memory, as a line layer's.
+
+    ``roads``: a GeoDataFrame of (Multi)LineStrings with a coordinate system and a column
+    of road classes (``highway``, or a Chinese one: :mod:`geo.network.road_classes`);
+    ``options`` as for :func:`networks_from_source` (its file options aside).
+    """
+    o = options or RoadOptions()
+    wanted = _modes(modes, "networks_from_lines")
+    if roads.crs is None:
+        raise CoordinateError(Arg("networks_from_lines", "roads"), ": the road lines have no "
+                              "coordinate system: set it, e.g. roads.set_crs(4326)")
+    lines = roads.explode(index_parts=False, ignore_index=True)  # parts of MultiLineStrings
+    lines, class_notes = with_highway(lines, o.class_col)
+    return _build(lines, wanted, o, class_notes)
+
+
+def _build(roads: gpd.GeoDataFrame, modes: list[str], o: RoadOptions,
+           notes: list[str]) -> dict[str, Network]:
     nets = {
         m: build_network(
             roads, mode=m, speeds_kmh=_speeds(o, m), snap_tolerance_m=o.snap_tolerance_m,
             include_construction=o.include_construction, unknown_classes=o.unknown_classes,
             node_crossings=o.node_crossings, min_component_share=o.min_component_share)
-        for m in wanted
+        for m in modes
     }
     for net in nets.values():
         net.report.notes = list(notes)

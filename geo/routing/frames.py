@@ -43,10 +43,8 @@ from geo.errors import (
     given_as,
 )
 from geo.network.graph import Network
-from geo.network.lines import build_network
 from geo.network.osm import network_from_graph
-from geo.network.road_classes import with_highway
-from geo.network.sources import MODES, networks_from_source
+from geo.network.sources import MODES, networks_from_lines, networks_from_source
 from geo.options import closest
 from geo.routing import isochrones as _iso
 from geo.routing import travel
@@ -217,13 +215,8 @@ def as_network(network: Any, mode: str = "drive", *, func: str = "as_network") -
         with given_as({("networks_from_source", "path"): arg}):
             return networks_from_source(network, [mode])[mode]
     if isinstance(network, gpd.GeoDataFrame):
-        if network.crs is None:
-            raise CoordinateError(arg, ": the road lines have no coordinate system: set it, "
-                                  "e.g. roads.set_crs(4326)")
-        roads, _ = with_highway(network)
-        roads = roads.explode(index_parts=False)
-        return build_network(roads[roads.geom_type == "LineString"], mode=mode,
-                             min_component_share=settings.MIN_COMPONENT_SHARE)
+        with given_as({("networks_from_lines", "roads"): arg}):
+            return networks_from_lines(network, [mode])[mode]
     if _is_graph(network):
         return network_from_graph(network, mode=mode)
     raise QueryError(Arg(func, "network", Hint(type(network).__name__)),

@@ -198,3 +198,24 @@ def test_isochrones_carry_the_facility_columns(road: Network) -> None:
     outside = [poly.covers(shapely.Point(X0 + x, Y0 + y))
                for x, y in [(3000, 250), (5000, 130), (7100, 0), (-1100, 0)]]
     assert inside == [True] * 4 and outside == [False] * 4
+
+
+def test_road_lines_in_memory_as_a_line_layer() -> None:
+    """Road lines as a GeoDataFrame: Chinese classes read and stated, multi-part lines
+    split, anything else refused with the parameter named."""
+    rows = lines_gdf([{"coords": [(0, 0), (1000, 0)], "道路等级": "省道"},
+                      {"coords": [(1000, 0), (1000, 1000)], "道路等级": "县道"}])
+    net = as_network(rows)
+    assert sorted(set(net.seg_class)) == ["primary", "secondary"]
+    assert any("省道 → primary" in n for n in net.report.notes)
+    multi = gpd.GeoDataFrame({"highway": ["primary"]}, crs=4326, geometry=[
+        shapely.MultiLineString([rows.geometry.iloc[0], rows.geometry.iloc[1]])])
+    assert as_network(multi).n_nodes == 3
+    bad = pd.concat([rows, gpd.GeoDataFrame({"道路等级": ["乡道"]}, crs=4326,
+                                             geometry=[shapely.Point(109.7, 24.5)])])
+    with pytest.raises(geo.GeoError, match=r"not LineStrings"):
+        geo.travel_times(bad, _pts([("C", 0, 0)]), _pts([("v", 10, 0)]))
+    with pytest.raises(geo.GeoError, match=r"travel_times\(network=\.\.\.\): the road lines "
+                       "have no coordinate system"):
+        geo.travel_times(rows.set_crs(None, allow_override=True), _pts([("C", 0, 0)]),
+                         _pts([("v", 10, 0)]))
