@@ -167,7 +167,7 @@ CASES = [
          problem=("--candidates", "候选点.csv", "no such file"), fix=("grid",)),
     Case("cli_site_capacity_without_file", CAT, "--capacity-col with grid candidates",
          (*SITE, "--capacity-col", "beds", "--out", "{out}"),
-         problem=("--capacity-col 'beds'",), fix=("--candidates PATH",)),
+         problem=("--capacity-col beds",), fix=("--candidates PATH",)),
     Case("cli_study_arg_not_a_study", CAT, "geo site given a CSV instead of a study or run",
          ("site", "{county}/facilities.csv", "--standard", PRIMARY, "--out", "{out}"),
          problem=("facilities.csv",), fix=("study file (.toml)",)),
@@ -176,7 +176,8 @@ CASES = [
          _changed_inputs, problem=("facilities",), fix=("geo run",)),
     Case("cli_map_unknown_standard", CAT, "geo map --standard naming no standard of the "
          "results", ("map", "{run}/results.gpkg", "--standard", "emergency_1h", "--out",
-                     "{root}/map.html"), problem=("'emergency_1h'",), fix=("--standard",),
+                     "{root}/map.html"), problem=("--standard emergency_1h",), fix=("emergency_1h",
+                                                                           "primary_care_30min"),
          writes=False, then=_nothing_at("map.html")),
     Case("cli_map_not_results", CAT, "geo map given a CSV", ("map", "{county}/facilities.csv",
          "--out", "{root}/map.html"), problem=("facilities.csv",), fix=("results.gpkg",),
