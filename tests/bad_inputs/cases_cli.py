@@ -154,7 +154,8 @@ CASES = [
     Case("cli_site_unknown_standard", CAT, "geo site --standard naming a standard the "
          "study does not use", ("site", "{run}", "--standard", "primary_care_60min",
                                 "--out", "{out}"),
-         problem=("'primary_care_60min'",), fix=("did you mean 'primary_care_30min'",)),
+         problem=("--standard primary_care_60min",),
+         fix=("did you mean 'primary_care_30min'",)),
     Case("cli_site_minutes_zero", CAT, "geo site --minutes 0", (*SITE, "--minutes", "0",
          "--out", "{out}"), problem=("argument --minutes: 0 is not above 0",)),
     Case("cli_site_spacing_zero", CAT, "geo site --spacing 0", (*SITE, "--spacing", "0",
