@@ -1,2 +1,3 @@
-"""Road networks: the :class:`Network` type, builders from line layers and OpenStreetMap,
-the ``.npz`` cache, and the study's road source turned into one network per mode."""
+"""Road networks: the :class:`~geo.network.graph.Network` type, builders from line layers
+and OpenStreetMap, the ``.npz`` cache, and the study's road source turned into one network
+per mode."""

@@ -7,7 +7,7 @@ be joined directly by a straight line at the access speed (``direct=True``, the 
 which is what an off-road trip between close neighbours is, and two places on one
 segment are joined along it without leaving it.
 
-Queries, all exact Dijkstra searches in compiled code (:mod:`geo._dijkstra`) on the
+Queries, all exact Dijkstra searches in compiled code (:mod:`geo.routing._dijkstra`) on the
 network's CSR arrays (:meth:`Network.graph`), each search seeded at the two ends of a
 place's segment:
 
@@ -330,7 +330,7 @@ def nearest_facility(
         Stop searching beyond this time (points further away get ``inf``).
     threads : int, optional
         Threads sharing the search on large networks (all cores by default; see
-        :class:`geo._dijkstra.NearestSearch`). Results do not depend on it.
+        :class:`geo.routing._dijkstra.NearestSearch`). Results do not depend on it.
     offset_s : (n_facilities,) float array, optional
         Seconds added to every trip of each facility before it starts (finite, >= 0),
         e.g. an ambulance base's dispatch delay: the nearest facility is the one with the
@@ -389,7 +389,7 @@ def _nearest_from(
 ) -> tuple[FloatArray, IntArray]:
     """Per node: seconds from the nearest facility (its two seeds) and which one.
 
-    One compiled call (:class:`geo._dijkstra.NearestSearch`, built once per network and
+    One compiled call (:class:`geo.routing._dijkstra.NearestSearch`, built once per network and
     direction: seeds, search and, on large networks, threads that share the sources and
     prune each other); it also refuses a Snap whose segment ids are not this network's.
     """

@@ -1,5 +1,5 @@
 """Run the workbench: bind the address first (a busy port is an error naming the fix),
-then serve the app with uvicorn until Ctrl-C (in the foreground) or :meth:`stop` (in a
+then serve the app with uvicorn until Ctrl-C (in the foreground) or :meth:`Workbench.stop` (in a
 thread: tests and benchmarks)."""
 
 from __future__ import annotations

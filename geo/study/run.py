@@ -6,7 +6,7 @@ to the nearest eligible facility and which facility that is per standard, the co
 tables, bands and gaps. Writing outputs is a separate step
 (:func:`geo.outputs.write.write_outputs`); siting, designation, comparison and the
 capacity measures take the computed study instead of recomputing it, and
-:func:`geo.outputs.results.load_computed` rebuilds one from a run's ``results.gpkg``.
+:func:`geo.outputs.reload.load_computed` rebuilds one from a run's ``results.gpkg``.
 """
 
 from __future__ import annotations
@@ -324,7 +324,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
 def input_fingerprint(study: Study) -> dict[str, str]:
     """SHA-256 of the study file and of every input file it names, by role.
 
-    Stored with a run's results; :func:`geo.outputs.results.load_computed` refuses
+    Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.
     """
     files = {
