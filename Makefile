@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean sysdeps options-doc docs
+.PHONY: demo test lint typecheck check bench clean sysdeps options-doc docs dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test  ## everything CI should agree with
+
+dist: $(STAMP)  ## the sdist and the wheel (with the embedded study and its data inside) -> dist/; offline
+	$(BIN)/python -m build --no-isolation --outdir dist
 
 docs: $(STAMP)  ## the manual (docs/*.md) and the API reference from the docstrings -> build/docs/index.html; strict: a warning or a broken reference fails
 	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs

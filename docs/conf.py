@@ -67,6 +67,7 @@ _EXTERNAL = (
     "threading", "concurrent", "datetime", "io", "enum", "dataclasses", "tomllib", "json",
     "csv", "re", "contextlib", "subprocess", "signal", "zipfile", "hashlib", "builtins",
     "_io", "functools", "itertools", "abc", "npt", "sp", "socket", "annotated_types",
+    "importlib", "sys", "shutil", "tempfile", "urllib", "http", "math", "statistics", "time",
 )
 _BUILTIN = (
     "int", "float", "str", "bool", "bytes", "object", "None", "list", "dict", "tuple", "set",

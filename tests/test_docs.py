@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -38,6 +40,7 @@ def test_every_relative_link_of_the_readme_and_docs_exists() -> None:
     assert manual <= linked, sorted(manual - linked)
 
 
+@pytest.mark.slow
 def test_docs_build_strictly(tmp_path: Path) -> None:
     """`make docs` in strict mode: every page and docstring renders and every cross-reference
     resolves (-W -n: a warning fails). Built from a copy, so the checkout is left as it is."""

@@ -76,13 +76,13 @@ def _reexported(module: ModuleType) -> list[tuple[str, str, str]]:
     return out
 
 
-def _doc_comments(name: str) -> set[str]:
-    """Module-level names with a ``#:`` comment or a docstring below them."""
+def _doc_comments(name: str) -> dict[str, list[str]]:
+    """The ``#:`` comment (or docstring below) of each module-level name that has one."""
     try:
         docs = ModuleAnalyzer.for_module(name).find_attr_docs()
     except PycodeError:  # a compiled module
-        return set()
-    return {attr for (scope, attr) in docs if scope == ""}
+        return {}
+    return {attr: list(lines) for (scope, attr), lines in docs.items() if scope == ""}
 
 
 def _is_code(obj: object) -> bool:
@@ -98,17 +98,17 @@ def _page(name: str, names: list[str]) -> str:
         lines += ["   :members: " + ", ".join(code), "   :undoc-members:",
                   "   :show-inheritance:"]
     lines.append("")
-    commented = _doc_comments(name)
-    for n in defined:  # constants: autodoc's members are only those with a doc comment
-        if n in code:
+    comments = _doc_comments(name)
+    for n in defined:  # constants, with their value and their #: comment as written (not
+        if n in code:  # napoleon's: it reads "words: more words" as a type and a text)
             continue
         value = repr(getattr(module, n, None))
-        if n in commented:
-            lines.append(f".. autodata:: {name}.{n}")
-            lines += ["   :no-value:", ""] if len(value) > _LONGEST_VALUE else [""]
-        else:  # no comment of its own: its value, never the docstring of its type
-            lines += [f".. py:data:: {n}", f"   :module: {name}"]
-            lines += [f"   :value: {value}", ""] if len(value) <= _LONGEST_VALUE else [""]
+        lines += [f".. py:data:: {n}", f"   :module: {name}"]
+        if len(value) <= _LONGEST_VALUE:
+            lines.append(f"   :value: {value}")
+        lines.append("")
+        lines += [f"   {line}".rstrip() for line in comments.get(n, [])]
+        lines.append("")
     again = _reexported(module)
     if again:
         lines += ["Also importable from here:", ""]
