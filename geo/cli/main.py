@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geo import __version__
+from geo._shipped import shipped
 from geo.cli import batch, checks, network, planning, serve
 from geo.cli.text import out, output_folder, progress, table
 from geo.cli.words import cli_words
@@ -28,9 +29,11 @@ from geo.errors import GeoError
 
 __all__ = ["DEMO_OUT", "DEMO_STUDY", "Formatter", "main", "parser"]
 
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_STUDY = ROOT / "analysis" / "luzhai.toml"
-DEMO_OUT = ROOT / "maps" / "luzhai"
+#: the embedded study, shipped with geo (``analysis/luzhai.toml`` in the repository)
+DEMO_STUDY = shipped("analysis/luzhai.toml")
+#: where ``geo demo`` writes without --out: relative to the current folder (``make demo``
+#: runs in the checkout), never inside the installed package
+DEMO_OUT = Path("maps", "luzhai")
 
 
 class Formatter(argparse.HelpFormatter):

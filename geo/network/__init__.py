@@ -1,9 +1,11 @@
-"""Road networks: the :class:`Network` type, builders from line layers and OpenStreetMap,
-the ``.npz`` cache, and the study's road source turned into one network per mode.
+"""Road networks: the :class:`~geo.network.graph.Network` type, builders from line layers
+and OpenStreetMap, the ``.npz`` cache, and the study's road source turned into one network
+per mode.
 
 :func:`networks_from_source` reads any road source (a cache, an OSM extract, a line layer)
-into one :class:`Network` per mode, with :class:`RoadOptions`; :meth:`Network.to_gdf`
-and :meth:`Network.to_networkx` hand a network to geopandas and networkx/osmnx.
+into one :class:`~geo.network.graph.Network` per mode, with
+:class:`~geo.network.sources.RoadOptions`; :meth:`~geo.network.graph.Network.to_gdf` and
+:meth:`~geo.network.graph.Network.to_networkx` hand a network to geopandas and networkx/osmnx.
 """
 
 import lazy_loader

@@ -445,12 +445,12 @@ def from_exported_graph(graph: Any, mode: str) -> Network:
 
 MAX_CSR_ID = int(np.iinfo(np.int32).max)
 
-#: Seconds: every segment time, and every time the searches start from, is a multiple of
-#: this (2^-24 s, 60 ns), so sums of up to 2^29 s are exact in float64. A path's time then
-#: does not depend on the order its parts are added, and two routes that tie really tie:
-#: the nearest searches' tie rule (equal times go to the facility listed first) gives one
-#: answer however a labelling was reached, a fresh search or an incremental update
-#: (geo.whatif). The same rounding as the kernels' ``on_grid``.
+#: The time grid, in seconds: every segment time, and every time the searches start from, is
+#: a multiple of this (2^-24 s, 60 ns), so sums of up to 2^29 s are exact in float64. A
+#: path's time then does not depend on the order its parts are added, and two routes that
+#: tie really tie: the nearest searches' tie rule (equal times go to the facility listed
+#: first) gives one answer however a labelling was reached, a fresh search or an incremental
+#: update (geo.whatif). The same rounding as the kernels' ``on_grid``.
 TIME_QUANTUM_S = 2.0**-24
 
 
