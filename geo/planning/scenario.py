@@ -15,7 +15,14 @@ a list of ``[[left_out]]`` planned projects that cannot be placed (each with its
 * ``designate`` — ``ids``, ``role``: each facility also takes on the role (a second row
   ``<id>#<role>`` of type ``role`` at the same place, so it counts for both);
 * ``add_road`` — ``coords`` ([[lon, lat], ...]), ``highway`` [, ``oneway``, ``maxspeed``,
-  ``crs``, ``name``]: the network is rebuilt with the new line.
+  ``crs``, ``name``]: the network is rebuilt with the new line;
+* ``close_road`` — one of ``way_ids`` (OSM way ids, or a line layer's ``osm_id``),
+  ``road`` (a name or ref such as ``"G323"``) or ``polygon`` ([[lon, lat], ...]: every
+  segment it touches) [, ``crs``, ``all``: true to close every separate road a name
+  matches]: the roads may be travelled no more; places on them join the nearest open road
+  (:mod:`geo.network.closures`);
+* ``slow_road`` — the same keys and ``factor`` (speed factor above 0 and at most 1:
+  0.5 is half speed, e.g. one lane of a damaged road).
 
 Applying a scenario never touches the input files: it returns new frames.
 :func:`scenario_toml` writes a scenario in this format (what the workbench saves), which
@@ -44,8 +51,8 @@ from geo.coverage.standards import StandardSet
 from geo.errors import Arg, InputFileError, ScenarioError
 
 __all__ = [
-    "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
-    "load_scenario", "parse_scenario", "scenario_toml",
+    "ACTIONS", "ROAD_KEYS", "Applied", "Scenario", "action_position", "apply_scenario",
+    "find_scenario", "load_scenario", "parse_scenario", "road_change_label", "scenario_toml",
 ]
 
 
@@ -58,11 +65,16 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # required, optional
     "retype": ({"id", "type"}, set()),
     "designate": ({"ids", "role"}, set()),
     "add_road": ({"coords", "highway"}, {"oneway", "maxspeed", "crs", "name"}),
+    "close_road": (set(), {"way_ids", "road", "polygon", "crs", "all"}),
+    "slow_road": ({"factor"}, {"way_ids", "road", "polygon", "crs", "all"}),
 }
+#: what a close_road or slow_road names its roads by (exactly one of them)
+ROAD_KEYS = ("way_ids", "road", "polygon")
 ACTIONS = tuple(_FIELDS)
 #: order of an action's keys in a written file
 _KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
-              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "note")
+              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "way_ids",
+              "road", "polygon", "all", "factor", "note")
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,9 @@ class Applied:
     roads: gpd.GeoDataFrame | None
     changes: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the close_road and slow_road actions, in order (applied to the networks by
+    #: :func:`geo.planning.road_changes.change_roads`)
+    road_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
@@ -108,7 +123,39 @@ def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
     if kind == "add_road" and (not isinstance(a["coords"], list) or len(a["coords"]) < 2):
         raise ScenarioError(f"{where}: action {i + 1} (add_road) needs coords with at least "
                             "two [lon, lat] pairs")
+    if kind in ("close_road", "slow_road"):
+        _check_road_change(i, a, where)
     _check_numbers(i, a, where)
+
+
+def _check_road_change(i: int, a: Mapping[str, Any], where: Path) -> None:
+    """A close_road/slow_road names its roads one way, with values of the right kind."""
+    what = f"{where}: action {i + 1} ({a['action']})"
+    given = [k for k in ROAD_KEYS if k in a]
+    if len(given) != 1:
+        raise ScenarioError(f"{what} names its roads by {given or 'nothing'}: give exactly "
+                            "one of way_ids = [123, ...], road = \"G323\" (a name or ref) or "
+                            "polygon = [[lon, lat], ...]")
+    ids = a.get("way_ids")
+    if ids is not None and (not isinstance(ids, list) or not ids or not all(
+            isinstance(x, int) and not isinstance(x, bool) for x in ids)):
+        raise ScenarioError(f"{what} has way_ids = {ids!r}: give a list of whole numbers "
+                            "(OSM way ids), e.g. way_ids = [123456789]")
+    road = a.get("road")
+    if road is not None and (not isinstance(road, str) or not road.strip()):
+        raise ScenarioError(f"{what} has road = {road!r}: give a road name or ref as text, "
+                            "e.g. road = \"G323\"")
+    poly = a.get("polygon")
+    if poly is not None and (not isinstance(poly, list) or len(poly) < 3):
+        raise ScenarioError(f"{what} has polygon = {poly!r}: give at least three [lon, lat] "
+                            "corners, e.g. [[109.70, 24.48], [109.75, 24.48], [109.72, 24.52]]")
+    if "all" in a and not isinstance(a["all"], bool):
+        raise ScenarioError(f"{what} has all = {a['all']!r}: give true or false")
+    if (a["action"] == "slow_road" and not _is_number(a["factor"], 0.0, 1.0)) or (
+            a["action"] == "slow_road" and a["factor"] == 0):
+        raise ScenarioError(f"{what} has factor = {a['factor']!r}: give the speed factor, "
+                            "above 0 and at most 1 (0.5: half speed; to close a road use "
+                            "action = \"close_road\")")
 
 
 #: numbers an action may hold, with their ranges
@@ -129,12 +176,14 @@ def _check_numbers(i: int, a: Mapping[str, Any], where: Path) -> None:
         if key in a and not _is_number(a[key], lo, hi):
             raise ScenarioError(f"{what} has {key} = {a[key]!r}: give a number from {lo:g} to "
                                 f"{hi:g} (decimal degrees for lon/lat, e.g. lon = 109.75)")
-    if a["action"] == "add_road":
-        bad = [c for c in a["coords"] if not (isinstance(c, list) and len(c) == 2 and
+    for key in ("coords", "polygon"):
+        if key not in a:
+            continue
+        bad = [c for c in a[key] if not (isinstance(c, list) and len(c) == 2 and
                                               _is_number(c[0], -180, 180) and
                                               _is_number(c[1], -90, 90))]
         if bad:
-            raise ScenarioError(f"{what} has coords {bad[:3]!r}: give [lon, lat] pairs of "
+            raise ScenarioError(f"{what} has {key} {bad[:3]!r}: give [lon, lat] pairs of "
                                 "numbers in decimal degrees, e.g. [[109.75, 24.49], ...]")
 
 
@@ -244,6 +293,8 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
         roads.append(dict(a))
         return fac, [_change(a, str(a.get("name", "new road")),
                              f"new {a['highway']} road, {len(a['coords'])} vertices", None, None)]
+    if kind in ("close_road", "slow_road"):
+        return fac, [_change(a, road_change_label(a), "", None, None)]
     if kind == "designate":
         out = []
         known.check_facility_types([str(a["role"])])
@@ -274,6 +325,18 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
             fac.loc[fac.index[i], col] = v
     moved = _GEOD.inv(before[0], before[1], lon, lat)[2]
     return fac, [_change(a, fid, f"moved {moved:,.0f} m", before, (float(lon), float(lat)))]
+
+
+def road_change_label(a: Mapping[str, Any]) -> str:
+    """What a close_road or slow_road names, in a few words."""
+    if "road" in a:
+        what = f"road {a['road']}"
+    elif "way_ids" in a:
+        ids = list(a["way_ids"])
+        what = f"way {', '.join(map(str, ids[:3]))}{' ...' if len(ids) > 3 else ''}"
+    else:
+        what = f"roads in a polygon of {len(a['polygon'])} corners"
+    return what
 
 
 def _check_inside(change: Mapping[str, Any], area: gpd.GeoDataFrame, outside: str,
@@ -339,7 +402,9 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",
             "lat_after", "note"]
-    return Applied(fac, _road_frame(roads), pd.DataFrame(changes, columns=cols), notes)
+    return Applied(fac, _road_frame(roads), pd.DataFrame(changes, columns=cols), notes,
+                   [dict(a) for a in scenario.actions
+                    if a["action"] in ("close_road", "slow_road")])
 
 
 # --------------------------------------------------------------------------- writing

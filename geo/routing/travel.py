@@ -99,7 +99,9 @@ class Snap:
 def snap_points(
     net: Network, xy: FloatArray, *, exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE
 ) -> Snap:
-    """Join points (metric ``xy``) to the nearest segment not of ``exclude_classes``.
+    """Join points (metric ``xy``) to the nearest segment not of ``exclude_classes``
+    that may be travelled in some direction (a closed road, :mod:`geo.network.closures`,
+    joins no place).
 
     Motorways are excluded by default: nobody joins an expressway between
     interchanges, so a place next to one joins the nearest other road.
@@ -123,7 +125,8 @@ def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapel
     ``exclude`` and kept with the network (a what-if edit snaps one point at a time)."""
     key = ("snap", exclude)
     if key not in net._kernels:
-        ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)))
+        passable = np.isfinite(net.seg_fw_s) | np.isfinite(net.seg_bw_s)  # not closed
+        ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)) & passable)
         if len(ok) == 0:
             raise NetworkError(
                 "no road segment to join places to: every segment is of a class in ",
