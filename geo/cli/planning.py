@@ -15,7 +15,8 @@ from geo.errors import InputFileError
 if TYPE_CHECKING:
     from geo.study.run import ComputedStudy
 
-__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site"]
+__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_resilience",
+           "run_site"]
 
 _STUDY_HELP = ("study file (TOML), computed afresh; or the output folder (or results.gpkg) "
                "of an earlier `geo run` of it, reused without recomputing")
@@ -92,6 +93,20 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     c.add_argument("--scenario", required=True,
                    help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
     c.add_argument("--out", type=Path, required=True, help="output folder")
+    r = sub.add_parser(
+        "resilience", help="which roads does a standard depend on? (each road piece cut alone)",
+        formatter_class=fmt,
+        description="Cut every road piece (a stretch between junctions) alone and rank the "
+        "pieces by the people who lose --standard, with the added person-minutes, people "
+        "cut off by road, townships, worst new time and detour between the piece's ends. "
+        "Writes criticality.csv, criticality.xlsx, criticality.gpkg, criticality_map.html "
+        "and criticality_summary.txt.",
+    )
+    r.add_argument("study", type=Path, help=_STUDY_HELP)
+    r.add_argument("--standard", required=True, help="standard name, e.g. emergency_1h")
+    r.add_argument("--minutes", type=positive("minutes"), default=None,
+                   help="threshold in minutes (default: the standard's)")
+    r.add_argument("--out", type=Path, required=True, help="output folder")
 
 
 def computed_study(path: Path) -> ComputedStudy:
@@ -164,5 +179,19 @@ def run_compare(args: argparse.Namespace) -> int:
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
     out(frame_table(changed, "Townships and standards that change"))
+    out(f"Wrote to {args.out}")
+    return 0
+
+
+def run_resilience(args: argparse.Namespace) -> int:
+    """``geo resilience``."""
+    from geo.outputs.planning import CRITICALITY_FILES, criticality_lines, write_criticality
+    from geo.planning.resilience import criticality
+
+    with output_folder(args.out, CRITICALITY_FILES):
+        run = criticality(computed_study(args.study), args.standard, minutes=args.minutes)
+        write_criticality(run, args.out)
+    for line in criticality_lines(run, top=10):
+        out(line)
     out(f"Wrote to {args.out}")
     return 0

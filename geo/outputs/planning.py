@@ -11,9 +11,10 @@ import pandas as pd
 from geo.errors import Arg, given_as
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map.coverage import save_map
-from geo.outputs.map.planning import change_map, siting_map
+from geo.outputs.map.planning import change_map, criticality_map, siting_map
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
+    write_criticality_xlsx,
     write_designation_xlsx,
     write_siting_xlsx,
 )
@@ -21,16 +22,20 @@ from geo.outputs.tables import write_csv
 
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison
+    from geo.planning.resilience import Criticality
     from geo.planning.sites import DesignationRun, SitingRun
 
-__all__ = ["COMPARISON_FILES", "DESIGNATION_FILES", "SITING_FILES", "write_comparison",
-           "write_designation", "write_siting"]
+__all__ = ["COMPARISON_FILES", "CRITICALITY_FILES", "DESIGNATION_FILES", "SITING_FILES",
+           "criticality_lines", "write_comparison", "write_criticality", "write_designation",
+           "write_siting"]
 
 
 #: what each planning command writes (the CLI checks the folder for these before computing)
 SITING_FILES = ("siting.csv", "siting.xlsx", "siting_map.html", "siting_summary.txt")
 DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.xlsx",
                      "designation_map.html", "designation_summary.txt")
+CRITICALITY_FILES = ("criticality.csv", "criticality.xlsx", "criticality.gpkg",
+                     "criticality_map.html", "criticality_summary.txt")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
                     "comparison_map.html", "comparison_summary.txt")
 
@@ -111,6 +116,47 @@ def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
             "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
             "comparison_map.html": lambda p: _save(change_map(comp, title), p),
             "comparison_summary.txt": lambda p: _text(lines, p),
+        })
+
+
+def criticality_lines(run: Criticality, top: int = 15) -> list[str]:
+    """Plain-text account of a road criticality ranking."""
+    std, t = run.standard, run.table
+    lost = t[t["people_lost"] > 0]
+    lines = [f"# Road criticality: {std.name} ({std.label}), within {run.minutes:g} min, "
+             f"{std.mode}, {std.direction}", "",
+             f"- {len(t)} road pieces, each cut alone in {run.seconds:.2f} s; {len(lost)} "
+             "would leave someone outside the standard",
+             f"- pieces that cut people off from every facility by road: "
+             f"{int((t['people_cut_off'] > 0).sum())}", "", f"## The {top} most critical",
+             t.head(top)[["rank", "road", "highway", "km", "people_lost",
+                          "person_minutes_added", "people_cut_off", "townships_losing",
+                          "worst_minutes_after", "detour_minutes"]].to_string(index=False),
+             "", "## Notes"]
+    return lines + [f"- {n}" for n in run.notes]
+
+
+def _gpkg(run: Criticality, path: Path) -> None:
+    layer = run.lines.copy()
+    layer["detour_minutes"] = layer["detour_minutes"].replace(float("inf"), float("nan"))
+    layer["basis"] = "; ".join(run.notes[:5])
+    layer.to_file(path, layer="criticality", driver="GPKG")
+
+
+def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
+    """``criticality.csv``, ``criticality.xlsx``, ``criticality.gpkg`` (layer
+    ``criticality``: the pieces as lines with their row), ``criticality_map.html`` and
+    ``criticality_summary.txt``."""
+    title = run.study.study.title
+    table = run.table.copy()
+    table["basis"] = "; ".join(run.notes[:5])
+    with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_criticality", "out_dir")}):
+        return write_atomically(out_dir, {
+            "criticality.csv": lambda p: _csv(table, p),
+            "criticality.xlsx": lambda p: write_criticality_xlsx(run, p),
+            "criticality.gpkg": lambda p: _gpkg(run, p),
+            "criticality_map.html": lambda p: _save(criticality_map(run, title), p),
+            "criticality_summary.txt": lambda p: _text(criticality_lines(run), p),
         })
 
 

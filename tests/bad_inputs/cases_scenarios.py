@@ -184,6 +184,11 @@ CASES = [
     Case("scen_close_road_cuts_off_facilities", CAT, "a closure that cuts the county in two: "
          "the facilities on the far side are named in the comparison",
          COMPARE_STUDY, _closing('action = "close_road"\n' + STRIP), code=0, then=_then_cut_off),
+    Case("resilience_unknown_standard", CAT, "geo resilience for a standard the study does "
+         "not use (emergency_60min for emergency_1h)",
+         ("resilience", "{run}", "--standard", "emergency_60min", "--out", "{out}"),
+         problem=("'emergency_60min'", "not a standard of this study"),
+         fix=("[standards] use",)),
     Case("scen_left_out_without_reason", CAT, "a [[left_out]] project without a reason",
          COMPARE, lambda ws: ws.scenario(HEAD + '\n[[left_out]]\nproject = "P09"\n'),
          problem=("[[left_out]]",), fix=("reason",)),
