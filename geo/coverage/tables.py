@@ -14,6 +14,7 @@ from geo._types import FloatArray
 from geo.coverage.bands import _union
 from geo.coverage.standards import Standard
 from geo.measures.aggregate import weighted_quantile
+from geo.numbers import round_half_up, share_text, shown_share
 
 __all__ = ["COLUMNS", "NONE_BELOW", "county_summary", "coverage_table", "covered_areas",
            "weighted_quantile", "worst_served"]
@@ -82,11 +83,17 @@ def coverage_table(
 
 
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """Round for reading: people to 0.1, shares to 0.0001, minutes to 0.1."""
-    for col, nd in (("population", 1), ("covered_population", 1), ("covered_share", 4),
-                    ("median_minutes", 1), ("p90_minutes", 1), ("max_minutes", 1)):
+    """Round for reading, half up (:func:`geo.numbers.round_half_up`): people to 0.1,
+    minutes to 0.1, shares to 0.0001, where a share below its target or below 1 keeps
+    the decimals that show it so (:func:`geo.numbers.shown_share`)."""
+    for col, nd in (("population", 1), ("covered_population", 1), ("median_minutes", 1),
+                    ("p90_minutes", 1), ("max_minutes", 1)):
         if col in df:
-            df[col] = df[col].astype(float).round(nd)
+            df[col] = [round_half_up(v, nd) for v in df[col].astype(float)]
+    if "covered_share" in df:
+        targets = df["target_share"] if "target_share" in df else [None] * len(df)
+        df["covered_share"] = [shown_share(s, t, 2) for s, t in
+                               zip(df["covered_share"].astype(float), targets, strict=True)]
     return df
 
 
@@ -135,7 +142,8 @@ def worst_served(row: Mapping[Any, Any] | pd.Series) -> str:
     failing = float(str(row.get("townships_failing", 0)))
     if not isinstance(name, str) or not name or not failing > 0:
         return NONE_BELOW
-    return f"{name} ({float(str(row.get('worst_township_share'))):.1%})"
+    share = float(str(row.get("worst_township_share")))
+    return f"{name} ({share_text(share, row.get('target_share'))})"
 
 
 def covered_areas(

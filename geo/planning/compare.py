@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.tables import coverage_table, weighted_quantile
+from geo.numbers import round_half_up, shown_share
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
 from geo.study.run import ComputedStudy
 
@@ -47,7 +48,8 @@ def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     out = b.merge(a, on=_KEYS[:2], suffixes=("_before", "_after"))
     for m in _MEASURES:
         nd = 4 if m == "covered_share" else 1
-        out[f"{m}_change"] = (out[f"{m}_after"] - out[f"{m}_before"]).round(nd)
+        out[f"{m}_change"] = [round_half_up(v, nd) for v in
+                              out[f"{m}_after"] - out[f"{m}_before"]]
     return out[CHANGE_COLUMNS]
 
 
@@ -59,11 +61,12 @@ def _county_rows(res: ComputedStudy, minutes: dict[str, FloatArray], name: str) 
         if m is None:
             continue
         cov = float(pop[m <= std.minutes].sum())
+        share = cov / pop.sum() if pop.sum() > 0 else np.nan
         rows.append({"township": name, "standard": std.name, "minutes": std.minutes,
-                     "population": round(float(pop.sum()), 1),
-                     "covered_population": round(cov, 1),
-                     "covered_share": round(cov / pop.sum(), 4) if pop.sum() > 0 else np.nan,
-                     "median_minutes": round(weighted_quantile(m, pop, 0.5), 1)})
+                     "population": round_half_up(float(pop.sum()), 1),
+                     "covered_population": round_half_up(cov, 1),
+                     "covered_share": shown_share(share, std.target_share, 2),
+                     "median_minutes": round_half_up(weighted_quantile(m, pop, 0.5), 1)})
     return pd.DataFrame(rows)
 
 
