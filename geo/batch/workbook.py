@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.coverage.tables import NONE_BELOW, worst_served
-from geo.outputs import cells, i18n, tables
+from geo.outputs import i18n, tables
 from geo.outputs.map.layers import missing
-from geo.outputs.report import TABLE_COLUMNS, sources_sheet
+from geo.outputs.report import TABLE_COLUMNS, data_rows, sources_sheet
 
 if TYPE_CHECKING:
     from geo.batch.outcome import BatchRun
@@ -81,30 +79,17 @@ def county_rows(summary: pd.DataFrame, areas: pd.DataFrame, labels: Mapping[str,
     return out
 
 
-def _sheet(wb: Workbook, name: str, used: set[str], title: str,
-           records: Sequence[Mapping[str, Any]], cols: Sequence[tuple[str, str, str]],
-           lang: str, widths: Sequence[int]) -> Worksheet:
-    ws = wb.create_sheet(tables.sheet_name(name, used))
-    tables.append_row(ws, [title])
-    ws["A1"].font = tables.TITLE_FONT
-    head = tables.header_row(ws, [cells.header(k, kind, lang) for _, k, kind in cols])
-    for r in records:
-        target = r.get("target_share")
-        row = tables.append_row(ws, [cells.value(r.get(c), kind, lang, target)
-                                     for c, _, kind in cols],
-                                [cells.number_format(kind, r.get(c), target)
-                                 for c, _, kind in cols])
-        if r.get("meets_target") is False or r.get("status") == "failed" or \
-                (r.get("meets_target") is None and str(r.get("worst", "")).startswith(
-                    i18n.text("no_results", lang))):
-            tables.fill_row(ws, row, tables.FAIL_FILL)
-        if r.get("is_total"):
-            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
-    ws.freeze_panes = ws.cell(head + 1, 3).coordinate
-    tables.fit_columns(ws, widths)
-    tables.note_rows(ws, range(head + 1, ws.max_row + 1), column=len(cols))
-    tables.print_ready(ws, title, lang, head)
-    return ws
+def _sheet(book: tables.Book, name: str, title: str, records: Sequence[Mapping[str, Any]],
+           cols: Sequence[tuple[str, str, str]], widths: Sequence[int]) -> None:
+    lang = book.lang
+    ws = book.sheet(name, title)
+    ws.title_row(title)
+    head = data_rows(ws, records, cols, fill=lambda r: tables.FAIL_FILL if (
+        r.get("meets_target") is False or r.get("status") == "failed"
+        or str(r.get("worst", "")).startswith(i18n.text("no_results", lang))) else None)
+    ws.freeze_at(head + 1, 3)
+    ws.set_widths(widths)
+    ws.wrap(range(head + 1, ws.max_row + 1), column=len(cols))
 
 
 def write_workbook(run: BatchRun, coverage: pd.DataFrame, summary: pd.DataFrame,
@@ -114,36 +99,33 @@ def write_workbook(run: BatchRun, coverage: pd.DataFrame, summary: pd.DataFrame,
     in the template's language."""
     lang = run.batch.template.language
     b = run.batch
-    wb = Workbook()
-    wb.remove(wb.active)
-    used = {i18n.text("sources_sheet", lang).lower()}
-    _sheet(wb, i18n.text("summary_sheet", lang), used,
-           f"{b.title} · {i18n.text('by_area', lang)}", county_rows(summary, areas, labels, lang),
-           AREA_COLUMNS, lang, [14, 28, 12, 12, 10, 8, 9, 9, 30])
+    book = tables.Book(lang)
+    _sheet(book, i18n.text("summary_sheet", lang), f"{b.title} · {i18n.text('by_area', lang)}",
+           county_rows(summary, areas, labels, lang), AREA_COLUMNS,
+           [14, 28, 12, 12, 10, 8, 9, 9, 30])
     cols = (("area_name", "area", "text"), *TABLE_COLUMNS)
-    if not coverage.empty:
-        for std, rows in coverage.groupby("standard", sort=False):
-            first = rows.iloc[0]
-            label = labels.get(str(std), str(first["label"]))
-            records = []
-            for area, part in rows.groupby("area_id", sort=False):
-                records += [{**r, "meets_target": None if missing(r.get("meets_target"))
-                             else _true(r["meets_target"])} for r in part.to_dict("records")]
-                whole = summary[(summary["area_id"] == area) &
-                                (summary["standard"].astype(str) == str(std))]
-                if len(whole):
-                    w = whole.iloc[0].to_dict()
-                    records.append({**w, "township": i18n.text("total_row", lang,
-                                                               name=w["area_name"]),
-                                    "meets_target": None if missing(w.get("covered_share"))
-                                    else _true(w.get("meets_target")), "is_total": True})
-            title = f"{label} ({std}) ≤ {float(first['minutes']):g} {i18n.text('minutes', lang)}"
-            _sheet(wb, label.split("（")[0], used, title, records, cols, lang,
-                   [12, 16, 11, 11, 10, 8, 8, 10, 10, 10])
-    _sheet(wb, i18n.text("run_sheet", lang), used, f"{b.title} · {i18n.text('run_sheet', lang)}",
-           areas.to_dict("records"), _RUN_COLUMNS, lang, [12, 14, 12, 11, 8, 8, 8, 40])
+    for std, rows in (coverage.groupby("standard", sort=False) if not coverage.empty else ()):
+        first = rows.iloc[0]
+        label = labels.get(str(std), str(first["label"]))
+        records = []
+        for area, part in rows.groupby("area_id", sort=False):
+            records += [{**r, "meets_target": None if missing(r.get("meets_target"))
+                         else _true(r["meets_target"])} for r in part.to_dict("records")]
+            whole = summary[(summary["area_id"] == area) &
+                            (summary["standard"].astype(str) == str(std))]
+            if len(whole):
+                w = whole.iloc[0].to_dict()
+                records.append({**w, "township": i18n.text("total_row", lang,
+                                                           name=w["area_name"]),
+                                "meets_target": None if missing(w.get("covered_share"))
+                                else _true(w.get("meets_target")), "is_total": True})
+        title = f"{label} ({std}) ≤ {float(first['minutes']):g} {i18n.text('minutes', lang)}"
+        _sheet(book, label.split("（")[0], title, records, cols,
+               [12, 16, 11, 11, 10, 8, 8, 10, 10, 10])
+    _sheet(book, i18n.text("run_sheet", lang), f"{b.title} · {i18n.text('run_sheet', lang)}",
+           areas.to_dict("records"), _RUN_COLUMNS, [12, 14, 12, 11, 8, 8, 8, 40])
     sources = [("study area", f"{b.areas_path.name} ({len(run.areas)} areas)"),
                ("batch", f"{b.path.name}; template {b.template.path.name}")]
-    sources_sheet(wb, b.title, dt.date.today().isoformat(), sources, notes, lang)
-    wb.save(path)
+    sources_sheet(book, b.title, dt.date.today().isoformat(), sources, notes)
+    book.save(path)
     return path

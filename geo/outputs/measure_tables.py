@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
 
 from geo.numbers import minutes_text, number_text, people_text, share_text, target_text
 from geo.outputs import cells, i18n, tables
@@ -300,31 +299,27 @@ def report_appendix(res: Resources, lang: str) -> list[Section]:
 
 # --------------------------------------------------------------------------- workbook
 
-def _sheet(wb: Workbook, name: str, used: set[str], title: str, note: str,
-           rows: pd.DataFrame, cols: Sequence[tuple[str, str, str]], lang: str) -> None:
-    ws = wb.create_sheet(tables.sheet_name(name, used))
-    tables.append_row(ws, [title])
-    ws["A1"].font = tables.TITLE_FONT
-    tables.append_row(ws, [i18n.note(note, lang)] if note else [])
-    header = tables.header_row(ws, [cells.header(key, kind, lang) for _, key, kind in cols])
+def _sheet(book: tables.Book, name: str, title: str, note: str, rows: pd.DataFrame,
+           cols: Sequence[tuple[str, str, str]]) -> None:
+    from geo.outputs.report import data_rows
+
+    lang = book.lang
+    ws = book.sheet(name, title)
+    ws.title_row(title)
+    ws.row([i18n.note(note, lang)] if note else [])
+    records = []
     for r in rows.to_dict("records"):
-        target = r.get("target_share")
-        values: list[object] = []
-        for c, _, k in cols:
-            v = r.get(c)
-            values.append("" if k == "bool" and missing(v) else
-                          _cell(v, k, lang, c) if k == "bool" else cells.value(v, k, lang, target))
-        formats = [cells.number_format(k, r.get(c), target) for c, _, k in cols]
-        row = tables.append_row(ws, values, formats)
-        if not missing(r.get("meets_target")) and not bool(r.get("meets_target")):
-            tables.fill_row(ws, row, tables.FAIL_FILL)
-        if r.get("level") == "area":
-            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
-    ws.freeze_panes = ws.cell(header + 1, 2).coordinate
-    tables.fit_columns(ws, [16 if k == "text" else 12 for _, _, k in cols])
-    tables.note_rows(ws, [2])
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(cols))
-    tables.print_ready(ws, title, lang, header)
+        rec = {**r, "is_total": r.get("level") == "area"}
+        if "idle" in rec:  # a facility reaching nobody: said in words
+            rec["idle"] = i18n.text("idle", lang) if rec["idle"] is True else ""
+        records.append(rec)
+    kinds = [(c, key, "text" if c == "idle" else k) for c, key, k in cols]
+    head = data_rows(ws, records, kinds)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([16 if k == "text" else 12 for _, _, k in cols])
+    if note:
+        ws.wrap([2])
+        ws.merge(2, 1, len(cols))
 
 
 def sheet_label(label: str) -> str:
@@ -334,32 +329,32 @@ def sheet_label(label: str) -> str:
     return label.strip()
 
 
-def write_sheets(wb: Workbook, res: Resources, lang: str, used: set[str]) -> None:
+def write_sheets(book: tables.Book, res: Resources) -> None:
     """A sheet per measure, the workload of every facility, the response distribution and
     the notes on what was not computed (nothing when the run has none of them)."""
     t = i18n.text
+    lang = book.lang
     for key, rows in _by_measure(res):
         first = rows.iloc[0]
         per = i18n.per_label(first["per"], first["method"], lang)
-        _sheet(wb, sheet_label(_label(first, lang)), used,
+        _sheet(book, sheet_label(_label(first, lang)),
                f"{_label(first, lang)} ({key}; {first['method']}, {per})",
-               f"{first['notes']}. {first['citation']}", rows, _MEASURE_COLS, lang)
+               f"{first['notes']}. {first['citation']}", rows, _MEASURE_COLS)
     if len(res.facilities):
         fac = pd.DataFrame(res.facilities.drop(columns="geometry"))
-        _sheet(wb, t("workload_sheet", lang), used, t("workload_layer", lang), "", fac,
-               (("measure", "measure", "text"), *_FACILITY_COLS), lang)
+        _sheet(book, t("workload_sheet", lang), t("workload_layer", lang), "", fac,
+               (("measure", "measure", "text"), *_FACILITY_COLS))
     if res.response_names:
         cols = (("response", "measure", "text"), ("kind", "method", "text"), *_RESPONSE_COLS)
         first = res.response.iloc[0]
-        _sheet(wb, t("response_sheet", lang), used, t("response_section", lang),
-               f"{first['notes']}. {first['citation']}", res.response, cols, lang)
+        _sheet(book, t("response_sheet", lang), t("response_section", lang),
+               f"{first['notes']}. {first['citation']}", res.response, cols)
     if res.notes:
-        ws = wb.create_sheet(tables.sheet_name(t("notes_sheet", lang), used))
         title = t("not_computed", lang) + " · " + t("stated", lang)
-        tables.append_row(ws, [title])
-        ws["A1"].font = tables.TITLE_FONT
+        ws = book.sheet(t("notes_sheet", lang), title)
+        ws.title_row(title)
         for n in res.notes:
-            tables.append_row(ws, [i18n.note(n, lang)])
-        tables.fit_columns(ws, [90])
-        tables.note_rows(ws, range(2, ws.max_row + 1))
-        tables.print_ready(ws, title, lang, 1)
+            ws.row([i18n.note(n, lang)])
+        ws.set_widths([90])
+        ws.wrap(range(2, ws.max_row + 1))
+        ws.header = 1

@@ -93,43 +93,43 @@ def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[A
             points: gpd.GeoDataFrame | None, handles: list[Any], title: str) -> bytes:
     """A map figure: townships (filled per ``fills``), ``areas`` (mask, colour, label),
     numbered ``points`` (``label`` column), scale bar and north arrow; PNG bytes."""
-    lang = study.study.language
-    towns = study.townships
-    utm = utm_crs_for(*study.area.to_crs(4326).union_all().centroid.coords[0])
-    fig = Figure(figsize=(8.27, 7.4), dpi=REPORT_DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.02, 0.06, 0.96, 0.86))
-    t = towns.to_crs(utm)
-    t.plot(ax=ax, color=[fills.get(str(n), "#ffffff") for n in t["township"]],
-           edgecolor="#444", linewidth=0.8)
-    for mask, colour, _ in areas:
-        cellz = demand_cells(study, mask)
-        if len(cellz):
-            cellz.to_crs(utm).plot(ax=ax, color=colour, alpha=0.55, linewidth=0)
-    t.boundary.plot(ax=ax, color="#444", linewidth=0.8)
-    for r in t.itertuples():
-        p = r.geometry.representative_point()
-        ax.annotate(str(r.township), (p.x, p.y), ha="center", va="center", fontsize=8,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
-                          "alpha": 0.7})
-    if points is not None and len(points):
-        pts = points.to_crs(utm)
-        ax.scatter(pts.geometry.x, pts.geometry.y, s=170, c=RANK_COLOUR, edgecolors="white",
-                   linewidths=1.2, zorder=6)
-        for x, y, label in zip(pts.geometry.x, pts.geometry.y, pts["label"], strict=True):
-            ax.text(x, y, str(label), ha="center", va="center", color="white", fontsize=8,
-                    fontweight="bold", zorder=7)
-    study.area.to_crs(utm).boundary.plot(ax=ax, color="#222", linewidth=1.2, linestyle="--")
-    scale_bar(ax, t.total_bounds)
-    north_arrow(ax, utm, t.total_bounds, lang)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
-    fig.suptitle(title, fontsize=10, y=0.985)
-    buf = io.BytesIO()
-    with cjk_context():
+    with cjk_context():  # every text drawn in the CJK font
+        lang = study.study.language
+        towns = study.townships
+        utm = utm_crs_for(*study.area.to_crs(4326).union_all().centroid.coords[0])
+        fig = Figure(figsize=(8.27, 7.4), dpi=REPORT_DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.02, 0.06, 0.96, 0.86))
+        t = towns.to_crs(utm)
+        t.plot(ax=ax, color=[fills.get(str(n), "#ffffff") for n in t["township"]],
+               edgecolor="#444", linewidth=0.8)
+        for mask, colour, _ in areas:
+            cellz = demand_cells(study, mask)
+            if len(cellz):
+                cellz.to_crs(utm).plot(ax=ax, color=colour, alpha=0.55, linewidth=0)
+        t.boundary.plot(ax=ax, color="#444", linewidth=0.8)
+        for r in t.itertuples():
+            p = r.geometry.representative_point()
+            ax.annotate(str(r.township), (p.x, p.y), ha="center", va="center", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                              "alpha": 0.7})
+        if points is not None and len(points):
+            pts = points.to_crs(utm)
+            ax.scatter(pts.geometry.x, pts.geometry.y, s=170, c=RANK_COLOUR, edgecolors="white",
+                       linewidths=1.2, zorder=6)
+            for x, y, label in zip(pts.geometry.x, pts.geometry.y, pts["label"], strict=True):
+                ax.text(x, y, str(label), ha="center", va="center", color="white", fontsize=8,
+                        fontweight="bold", zorder=7)
+        study.area.to_crs(utm).boundary.plot(ax=ax, color="#222", linewidth=1.2, linestyle="--")
+        scale_bar(ax, t.total_bounds)
+        north_arrow(ax, utm, t.total_bounds, lang)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
+        fig.suptitle(title, fontsize=10, y=0.985)
+        buf = io.BytesIO()
         fig.savefig(buf, dpi=REPORT_DPI, format="png")
-    return buf.getvalue()
+        return buf.getvalue()
 
 
 def _img(png: bytes, caption: str) -> str:

@@ -21,9 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.numbers import target_text
 from geo.outputs import cells, i18n, tables
@@ -66,7 +63,6 @@ _CHANGES: Columns = (
     ("lat_before", "lat", "lonlat"), ("lon_after", "lon", "lonlat"),
     ("lat_after", "lat", "lonlat"), ("note", "note", "text"),
 )
-_RED = Font(bold=True, color="C00000")
 
 
 def _label(std: Standard, lang: str) -> str:
@@ -89,45 +85,37 @@ def _column_label(col: str, key: str, kind: str, lang: str) -> str:
 
 
 def _table_sheet(
-    ws: Worksheet, heading: Sequence[str], columns: Columns, frame: pd.DataFrame, lang: str,
-    *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
+    book: tables.Book, name: str, heading: Sequence[str], columns: Columns,
+    frame: pd.DataFrame, *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
+    at: int | None = None,
 ) -> None:
-    """Heading lines, headers with units, one row per record; ``is_total`` rows bold;
-    ``mark(row)`` gives a fill for a row (or None); print-ready."""
+    """A sheet of heading lines, headers with units, one row per record; ``is_total`` rows
+    bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red."""
+    lang = book.lang
+    ws = book.sheet(name, heading[0] if heading else name, at)
     for i, line in enumerate(heading):
-        tables.append_row(ws, [line])
         if i == 0:
-            ws.cell(ws._current_row, 1).font = tables.TITLE_FONT
-    labels = [_column_label(c, key, kind, lang) for c, key, kind in columns]
-    head = tables.header_row(ws, labels)
-    first = head + 1
+            ws.title_row(line)
+        else:
+            ws.row([line])
+    head = ws.header_row([_column_label(c, key, kind, lang) for c, key, kind in columns])
     for r in frame.to_dict("records"):
         target = r.get("target_share")
         values = [cells.value(r.get(c), _kind(c, k), lang, target) for c, _, k in columns]
         formats = [cells.number_format(_kind(c, k), r.get(c), target) for c, _, k in columns]
         if r.get("is_total") and columns[0][0] == "township":
             values[0] = f"{values[0]}{i18n.text('whole_area', lang)}"
-        row = tables.append_row(ws, values, formats)
-        if mark is not None and (fill := mark(r)) is not None:
-            tables.fill_row(ws, row, fill)
-        if r.get("is_total"):
-            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
-        for cell, (c, _, k) in zip(ws[row], columns, strict=True):
+        row = ws.row(values, formats, bold=bool(r.get("is_total")),
+                     fill=mark(r) if mark is not None else None)
+        for i, (c, _, k) in enumerate(columns, start=1):
             if k == "bool" and r.get(c) is False:
-                cell.font = _RED
-    ws.freeze_panes = ws.cell(first, 2).coordinate
-    tables.fit_columns(ws, [16 if k == "text" else 12 for _, _, k in columns])
-    tables.print_ready(ws, heading[0] if heading else "", lang, head)
+                ws.mark_cell(row, i, font_color=tables.RED_TEXT, bold=True)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([16 if k == "text" else 12 for _, _, k in columns])
 
 
 def _fails_after(row: Mapping[Any, Any]) -> Any:
     return tables.FAIL_FILL if row.get("meets_target") is False else None
-
-
-def _new_book() -> tuple[Workbook, set[str]]:
-    wb = Workbook()
-    wb.remove(wb.active)
-    return wb, set()
 
 
 def _sites_frame(run: SitingRun, lang: str) -> pd.DataFrame:
@@ -141,8 +129,8 @@ def _sites_frame(run: SitingRun, lang: str) -> pd.DataFrame:
     return pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
 
 
-def _siting_book(run: SitingRun, head: str, lang: str) -> tuple[Workbook, set[str]]:
-    wb, used = _new_book()
+def _siting_book(run: SitingRun, head: str, lang: str) -> tables.Book:
+    book = tables.Book(lang)
     res = run.result
     solved = i18n.text("solution", lang, status=res.status, gap=f"{res.gap:.3%}",
                        method=res.method)
@@ -152,13 +140,12 @@ def _siting_book(run: SitingRun, head: str, lang: str) -> tuple[Workbook, set[st
     if "type" in frame:
         frame["type"] = [None if missing(x) else f"{i18n.type_label(str(x), lang)} ({x})"
                          for x in frame["type"]]
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("sites_sheet", lang), used))
-    _table_sheet(ws, [head, solved], cols, frame, lang)
+    _table_sheet(book, i18n.text("sites_sheet", lang), [head, solved], cols, frame)
     towns = siting_by_township(run)
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("townships_sheet", lang), used))
     cols = SITING_COLUMNS if has_target(run) else SITING_COLUMNS[:-2]
-    _table_sheet(ws, [threshold_line(run, lang)], cols, towns, lang, mark=_fails_after)
-    return wb, used
+    _table_sheet(book, i18n.text("townships_sheet", lang), [threshold_line(run, lang)], cols,
+                 towns, mark=_fails_after)
+    return book
 
 
 def has_target(run: SitingRun) -> bool:
@@ -177,11 +164,9 @@ def threshold_line(run: SitingRun, lang: str) -> str:
                             minutes=f"{std.minutes:g}")
 
 
-def _notes_sheet(wb: Workbook, used: set[str], title: str, run_notes: Sequence[str],
-                 study: Any, lang: str) -> None:
-    name = tables.sheet_name(i18n.text("sources_sheet", lang), used)
-    sources_sheet(wb, title, date.today().isoformat(), data_sources(study),
-                  [*run_notes, *study.assumptions], lang, name=name)
+def _notes_sheet(book: tables.Book, title: str, run_notes: Sequence[str], study: Any) -> None:
+    sources_sheet(book, title, date.today().isoformat(), data_sources(study),
+                  [*run_notes, *study.assumptions])
 
 
 def _heading(run: SitingRun, key: str, lang: str) -> str:
@@ -193,9 +178,9 @@ def _heading(run: SitingRun, key: str, lang: str) -> str:
 def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
     """``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
     lang = run.study.study.language
-    wb, used = _siting_book(run, _heading(run, "siting_line", lang), lang)
-    _notes_sheet(wb, used, run.study.study.title, run.notes, run.study, lang)
-    wb.save(path)
+    book = _siting_book(run, _heading(run, "siting_line", lang), lang)
+    _notes_sheet(book, run.study.study.title, run.notes, run.study)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path
 
@@ -204,12 +189,12 @@ def write_designation_xlsx(run: DesignationRun, path: Path) -> Path:
     """``designation.xlsx``: chosen facilities (+ total), townships, population within each
     threshold before/after, notes and sources."""
     lang = run.study.study.language
-    wb, used = _siting_book(run, _heading(run, "designation_line", lang), lang)
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("summary_sheet", lang), used), 2)
-    _table_sheet(ws, [area_name(run.study.area) + i18n.text("whole_area", lang)], _SUMMARY,
-                 run.summary, lang)
-    _notes_sheet(wb, used, run.study.study.title, run.notes, run.study, lang)
-    wb.save(path)
+    book = _siting_book(run, _heading(run, "designation_line", lang), lang)
+    _table_sheet(book, i18n.text("summary_sheet", lang),
+                 [area_name(run.study.area) + i18n.text("whole_area", lang)], _SUMMARY,
+                 run.summary, at=2)
+    _notes_sheet(book, run.study.study.title, run.notes, run.study)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path
 
@@ -233,22 +218,22 @@ def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
     """``comparison.xlsx``: a sheet per standard (townships + whole area, before/after/change),
     the changes applied and left out, notes and sources."""
     lang = comp.study.study.language
-    wb, used = _new_book()
+    book = tables.Book(lang)
     for std in comp.study.standards:
         rows = comparison_rows(comp, std.name)
         if rows.empty:
             continue
-        ws = wb.create_sheet(tables.sheet_name(_label(std, lang), used))
         target = f"{i18n.text('target', lang)} {target_text(std.target_share)}"
-        _table_sheet(ws, [f"{_label(std, lang)} ({std.name}) ≤ {std.minutes:g} "
-                          f"{i18n.text('minutes', lang)}, {target}",
-                          i18n.text("scenario_line", lang, name=comp.scenario.title)],
-                     COMPARISON_COLUMNS, rows, lang, mark=_gain_or_loss)
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("changes_sheet", lang), used))
-    _table_sheet(ws, [i18n.text("scenario_line", lang, name=comp.scenario.title)], _CHANGES,
-                 _changes_frame(comp, lang), lang)
+        _table_sheet(book, _label(std, lang),
+                     [f"{_label(std, lang)} ({std.name}) ≤ {std.minutes:g} "
+                      f"{i18n.text('minutes', lang)}, {target}",
+                      i18n.text("scenario_line", lang, name=comp.scenario.title)],
+                     COMPARISON_COLUMNS, rows, mark=_gain_or_loss)
+    _table_sheet(book, i18n.text("changes_sheet", lang),
+                 [i18n.text("scenario_line", lang, name=comp.scenario.title)], _CHANGES,
+                 _changes_frame(comp, lang))
     own = [n for n in comp.notes if n not in set(comp.study.assumptions)]  # added once below
-    _notes_sheet(wb, used, comp.study.study.title, own, comp.study, lang)
-    wb.save(path)
+    _notes_sheet(book, comp.study.study.title, own, comp.study)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path

@@ -18,18 +18,19 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from geo.coverage.tables import NONE_BELOW, worst_served
+from geo.numbers import SHARE_NOTE
 from geo.outputs import cells, i18n, measure_tables, tables
 from geo.outputs.document import ASSUMPTIONS_REF, Section, document
 from geo.outputs.map.layers import missing
 from geo.outputs.results import Results
 
-__all__ = ["TABLE_COLUMNS", "header", "report_html", "sources_sheet", "write_xlsx"]
+__all__ = ["SUMMARY_COLUMNS", "TABLE_COLUMNS", "data_rows", "header", "report_html",
+           "sources_sheet", "write_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -183,49 +184,49 @@ def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]
                     appendices=measure_tables.report_appendix(res.resources, lang))
 
 
-def _standard_sheet(wb: Workbook, res: Results, std: str, used: set[str]) -> None:
+def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
     lang = res.language
     rows = res.coverage[res.coverage["standard"].astype(str) == std]
     first = rows.iloc[0].to_dict()
     label = _std_label(first, lang)
-    ws = wb.create_sheet(tables.sheet_name(measure_tables.sheet_label(label), used))
     title = f"{label} ({std}) ≤ {float(first['minutes']):g} {i18n.text('minutes', lang)}"
-    tables.append_row(ws, [title])
-    ws["A1"].font = tables.TITLE_FONT
+    ws = book.sheet(measure_tables.sheet_label(label), title)
+    ws.title_row(title)
     note = "" if missing(first.get("note")) else i18n.note(str(first["note"]), lang)
-    tables.append_row(ws, [note])
-    head = _data_rows(ws, [*rows.to_dict("records"), _whole_area(res, std)], TABLE_COLUMNS,
-                      lang)
-    ws.freeze_panes = ws.cell(head + 1, 2).coordinate
-    tables.fit_columns(ws, [16, 12, 12, 12, 9, 9, 12, 12, 12])
-    tables.print_ready(ws, title, lang, head)
+    ws.row([note])
+    head = data_rows(ws, [*rows.to_dict("records"), _whole_area(res, std)], TABLE_COLUMNS)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([16, 12, 12, 12, 9, 9, 12, 12, 12])
 
 
-def _data_rows(ws: Any, records: Sequence[Mapping[str, Any]],
-               cols: Sequence[tuple[str, str, str]], lang: str) -> int:
+def data_rows(ws: tables.Sheet, records: Sequence[Mapping[str, Any]],
+              cols: Sequence[tuple[str, str, str]],
+              fill: Callable[[Mapping[str, Any]], str | None] | None = None) -> int:
     """Headers and rows of ``records`` (numbers formatted as :mod:`geo.outputs.cells`
-    writes them; rows below target red, ``is_total`` rows bold); returns the header row."""
-    head = tables.header_row(ws, [header(k, kind, lang) for _, k, kind in cols])
+    writes them; rows below target red, or as ``fill`` says; ``is_total`` rows bold;
+    a "below target" status in red); returns the header row."""
+    lang = ws.lang
+    head = ws.header_row([header(k, kind, lang) for _, k, kind in cols])
     for r in records:
         target = r.get("target_share")
-        values = [cells.value(r.get(c), kind, lang, target) for c, _, kind in cols]
-        formats = [cells.number_format(kind, r.get(c), target) for c, _, kind in cols]
-        row = tables.append_row(ws, values, formats)
-        if _fails(r.get("meets_target")):
-            tables.fill_row(ws, row, tables.FAIL_FILL)
-        if r.get("is_total"):
-            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
+        row = ws.row([cells.value(r.get(c), kind, lang, target) for c, _, kind in cols],
+                     [cells.number_format(kind, r.get(c), target) for c, _, kind in cols],
+                     bold=bool(r.get("is_total")),
+                     fill=fill(r) if fill is not None else
+                     tables.FAIL_FILL if _fails(r.get("meets_target")) else None)
+        for i, (c, _, kind) in enumerate(cols, start=1):
+            if kind == "bool" and _fails(r.get(c)):
+                ws.mark_cell(row, i, font_color=tables.RED_TEXT, bold=True)
     return head
 
 
-def _summary_sheet(wb: Workbook, res: Results, used: set[str]) -> None:
+def _summary_sheet(book: tables.Book, res: Results) -> None:
     """``汇总``: the whole area per standard, as the report's summary."""
     lang = res.language
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("summary_sheet", lang), used))
     title = f"{res.title} · {i18n.text('summary', lang)}"
-    tables.append_row(ws, [title])
-    ws["A1"].font = tables.TITLE_FONT
-    tables.append_row(ws, [f"{i18n.text('date', lang)}: {res.created}"])
+    ws = book.sheet(i18n.text("summary_sheet", lang), title)
+    ws.title_row(title)
+    ws.row([f"{i18n.text('date', lang)}: {res.created}"])
     records = []
     for r in res.summary.to_dict("records"):
         row = _summary_row(r, lang)
@@ -236,51 +237,44 @@ def _summary_sheet(wb: Workbook, res: Results, used: set[str]) -> None:
             row["worst"] = i18n.note(str(r.get("note") or ""), lang)
         records.append(row)
     cols = (("_label", "standard", "text"), *SUMMARY_COLUMNS)
-    head = _data_rows(ws, records, cols, lang)
-    ws.freeze_panes = ws.cell(head + 1, 2).coordinate
-    tables.fit_columns(ws, [30, 9, 12, 12, 12, 9, 9, 12, 12, 24, 10])
-    tables.note_rows(ws, range(head + 1, ws.max_row + 1), column=10)
-    tables.print_ready(ws, title, lang, head)
+    head = data_rows(ws, records, cols)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([30, 9, 12, 12, 12, 9, 9, 12, 12, 24, 10])
+    ws.wrap(range(head + 1, ws.max_row + 1), column=10)
 
 
-def sources_sheet(wb: Workbook, title: str, created: str, sources: Sequence[tuple[str, str]],
-                  notes: Sequence[str], lang: str, name: str | None = None) -> None:
-    """A sheet with the title, date, data sources, assumptions and the OSM attribution."""
-    from geo.numbers import SHARE_NOTE
-
-    ws = wb.create_sheet(name or i18n.text("sources_sheet", lang))
-    tables.append_row(ws, [title])
-    ws["A1"].font = tables.TITLE_FONT
-    tables.append_row(ws, [i18n.text("date", lang), created])
-    ws.append([])
-    tables.append_row(ws, [i18n.text("sources", lang)])
-    ws[ws.max_row][0].font = tables.TOTAL_FONT
+def sources_sheet(book: tables.Book, title: str, created: str,
+                  sources: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
+    """A sheet with the title, date, data sources, assumptions (numbered) and the OSM
+    attribution."""
+    lang = book.lang
+    ws = book.sheet(i18n.text("sources_sheet", lang), title)
+    ws.title_row(title)
+    ws.row([i18n.text("date", lang), created])
+    ws.blank()
+    ws.row([i18n.text("sources", lang)], bold=True)
     start = ws.max_row + 1
     for k, v in sources:
-        tables.append_row(ws, [i18n.source_label(k, lang), v])
-    ws.append([])
-    tables.append_row(ws, [i18n.text("assumptions", lang)])
-    ws[ws.max_row][0].font = tables.TOTAL_FONT
+        ws.row([i18n.source_label(k, lang), v])
+    ws.blank()
+    ws.row([i18n.text("assumptions", lang)], bold=True)
     for i, a in enumerate([*notes, SHARE_NOTE], start=1):
-        tables.append_row(ws, [f"{i}.", i18n.note(a, lang)])
-    ws.append([])
-    tables.append_row(ws, ["", "© OpenStreetMap contributors (ODbL 1.0)"])
-    tables.fit_columns(ws, [18, 72])
-    tables.note_rows(ws, range(start, ws.max_row + 1), column=2)
-    tables.print_ready(ws, title, lang, 1)
+        ws.row([f"{i}.", i18n.note(a, lang)])
+    ws.blank()
+    ws.row(["", "© OpenStreetMap contributors (ODbL 1.0)"])
+    ws.set_widths([18, 72])
+    ws.wrap(range(start, ws.max_row + 1), column=2)
 
 
-def write_xlsx(res: Results, path: Any) -> Any:
+def write_xlsx(res: Results, path: Path) -> Path:
     """``coverage.xlsx``: ``汇总``, a sheet per standard, the measures' sheets and the notes
     and sources (see module docs)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = {i18n.text("sources_sheet", res.language).lower()}
-    _summary_sheet(wb, res, used)
+    book = tables.Book(res.language)
+    _summary_sheet(book, res)
     for std in res.standards:
-        _standard_sheet(wb, res, std, used)
-    measure_tables.write_sheets(wb, res.resources, res.language, used)
-    sources_sheet(wb, res.title, res.created, res.sources, res.assumptions, res.language)
-    wb.save(path)
+        _standard_sheet(book, res, std)
+    measure_tables.write_sheets(book, res.resources)
+    sources_sheet(book, res.title, res.created, res.sources, res.assumptions)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path
