@@ -355,6 +355,6 @@ def write_sheets(book: tables.Book, res: Resources) -> None:
         ws.title_row(title)
         for n in res.notes:
             ws.row([i18n.note(n, lang)])
-        ws.set_widths([90])
+        ws.set_widths([80])
         ws.wrap(range(2, ws.max_row + 1))
         ws.header = 1

@@ -126,7 +126,9 @@ def _sites_frame(run: SitingRun, lang: str) -> pd.DataFrame:
              "newly_covered_population": float(sites["newly_covered_population"].sum()),
              "cumulative_covered_share": (float(sites["cumulative_covered_share"].iloc[-1])
                                           if len(sites) else None)}
-    return pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
+    out = pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
+    out["is_total"] = out["is_total"].eq(True)  # the sites' rows: False, not NaN
+    return out
 
 
 def _siting_book(run: SitingRun, head: str, lang: str) -> tables.Book:

@@ -239,7 +239,8 @@ def _summary_sheet(book: tables.Book, res: Results) -> None:
     cols = (("_label", "standard", "text"), *SUMMARY_COLUMNS)
     head = data_rows(ws, records, cols)
     ws.freeze_at(head + 1, 2)
-    ws.set_widths([30, 9, 12, 12, 12, 9, 9, 12, 12, 24, 10])
+    ws.set_widths([36, 9, 11, 11, 11, 8, 8, 11, 11, 24, 9])
+    ws.wrap(range(head + 1, ws.max_row + 1), column=1)
     ws.wrap(range(head + 1, ws.max_row + 1), column=10)
 
 
@@ -262,7 +263,7 @@ def sources_sheet(book: tables.Book, title: str, created: str,
         ws.row([f"{i}.", i18n.note(a, lang)])
     ws.blank()
     ws.row(["", "© OpenStreetMap contributors (ODbL 1.0)"])
-    ws.set_widths([18, 72])
+    ws.set_widths([16, 66])
     ws.wrap(range(start, ws.max_row + 1), column=2)
 
 

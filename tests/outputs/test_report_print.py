@@ -1,0 +1,106 @@
+"""The reports printed as a planner prints them: headless Chromium (Debian's), through the
+same code as ``--pdf`` (geo.outputs.pdf), read back with PDFium (pypdfium2).
+
+For the study report of the demo and the reports of the plan's three questions (siting,
+designation, comparison): every page is A4 at most; every page carries "第 N 页，共 M
+页" from the page's own CSS (not the browser's footer); every page is at least half full
+(the lowest ink on the page, between the running header and the page number) except a
+section's last page (the next page starts a section) and the last page. Every page is
+kept as a PNG in maps/screenshots/ (generated, not in git).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
+SHOTS = ROOT / "maps" / "screenshots"
+A4 = (595.3, 841.9)  # points
+TOP, BOTTOM = 16 / 25.4 * 72, 15 / 25.4 * 72  # the @page margins of geo.outputs.document
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium() -> None:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} missing: apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI must have it: .ci/run installs it)")
+        pytest.skip(message)
+
+
+def _headings(page: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", h)).strip()
+            for h in re.findall(r"<h2>(.*?)</h2>", page, flags=re.S)]
+
+
+def _print(report: Path, tmp: Path, name: str) -> list[dict[str, Any]]:
+    """Print ``report`` and read each page: size, text lines, fill, PNG in SHOTS."""
+    import pypdfium2 as pdfium
+
+    from geo.outputs.pdf import print_pdf
+
+    pdf = print_pdf(report, tmp / f"{name}.pdf")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pages = []
+    doc = pdfium.PdfDocument(str(pdf))
+    for i, page in enumerate(doc, start=1):
+        w, h = page.get_size()
+        lines = [x.strip() for x in page.get_textpage().get_text_range().splitlines()
+                 if x.strip()]
+        scale = 1.0
+        image = page.render(scale=scale).to_pil().convert("L")
+        image.save(SHOTS / f"{name}_page{i:02d}.png")
+        ink = np.asarray(image) < 200
+        top, bottom = round(TOP * scale), round((h - BOTTOM) * scale)
+        rows = np.flatnonzero(ink[top:bottom].any(axis=1))
+        fill = (rows.max() + 1) / (bottom - top) if len(rows) else 0.0
+        pages.append({"size": (w, h), "lines": lines, "fill": fill})
+    doc.close()
+    return pages
+
+
+def _check(report: Path, tmp: Path, name: str) -> list[dict[str, Any]]:
+    page_html = report.read_text(encoding="utf-8")
+    headings = _headings(page_html)
+    pages = _print(report, tmp, name)
+    n = len(pages)
+    for i, p in enumerate(pages, start=1):
+        assert p["size"][0] <= A4[0] + 1 and p["size"][1] <= A4[1] + 1, (name, i, p["size"])
+        assert f"第 {i} 页，共 {n} 页" in p["lines"], (name, i, p["lines"][-2:])
+        assert any(line.startswith(page_html.split("<title>")[1].split("</title>")[0][:10])
+                   for line in p["lines"][:2]), (name, i)  # the running title
+        if i == n:
+            continue
+        following = pages[i]["lines"][1:3]  # after the running header
+        section_end = any(line.startswith(h[:12]) for line in following for h in headings)
+        assert p["fill"] >= 0.5 or section_end, (name, i, round(p["fill"], 2), following)
+    return pages
+
+
+def test_study_report_prints_numbered_and_full(luzhai_demo: tuple[Any, Path],
+                                              tmp_path: Path) -> None:
+    pages = _check(luzhai_demo[1] / "report.html", tmp_path, "report")
+    # summary, three standards, the measures, the response, assumptions and sources,
+    # the appendix: each starting a page
+    assert 7 <= len(pages) <= 10, len(pages)
+    first = "\n".join(pages[0]["lines"])
+    assert "目录" in first and "研究概要" in first and "假设条件" in first
+
+
+def test_planning_reports_print_numbered_and_full(planning: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    for folder, name in (("site", "siting_report"), ("ems", "designation_report"),
+                         ("planned", "comparison_report")):
+        pages = _check(planning["dir"] / folder / "report.html", tmp_path, name)
+        text = "\n".join(line for p in pages for line in p["lines"])
+        assert "问题" in text and "结论" in text and "各乡镇实施前后对比" in text, name
+        assert "假设条件" in text and "数据来源" in text, name
