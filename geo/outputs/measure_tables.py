@@ -206,6 +206,8 @@ def _html_table(rows: pd.DataFrame, cols: Sequence[tuple[str, str, str]], lang: 
                    f"{html.escape(i18n.text(key, lang))}</th>" for _, key, k in cols)
     body = []
     for r in rows.to_dict("records"):
+        if r.get("level") == "area" and "township" in r:
+            r = {**r, "township": i18n.text("total_row", lang, name=str(r["township"]))}
         fails = not missing(r.get("meets_target")) and not bool(r.get("meets_target"))
         classes = " ".join(c for c, on in (("fail", fails), ("total", r.get("level") == "area"))
                            if on)
@@ -310,6 +312,8 @@ def _sheet(book: tables.Book, name: str, title: str, note: str, rows: pd.DataFra
     records = []
     for r in rows.to_dict("records"):
         rec = {**r, "is_total": r.get("level") == "area"}
+        if rec["is_total"] and "township" in rec:
+            rec["township"] = i18n.text("total_row", lang, name=str(rec["township"]))
         if "idle" in rec:  # a facility reaching nobody: said in words
             rec["idle"] = i18n.text("idle", lang) if rec["idle"] is True else ""
         records.append(rec)

@@ -258,7 +258,7 @@ def comparison_report(comp: Comparison) -> str:
     changed = _changed(comp)
     for std in study.standards:
         rows = comparison_rows(comp, std.name)
-        if rows.empty:
+        if rows.empty or not rows["is_total"].any():  # not applicable before and after
             continue
         label = i18n.standard_label(std.label, std.label_zh, lang)
         head = (f"{label} ({std.name}) ≤ {std.minutes:g} {t('minutes', lang)}, "
