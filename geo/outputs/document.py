@@ -47,7 +47,7 @@ td.n,td.s{{white-space:nowrap}}
 p.cap,.src,.note{{font-size:8.5pt;color:#444}}
 ul.toc{{list-style:none;padding-left:.5em}}ul.toc li{{margin:.15em 0}}
 ol.assume li{{margin:.25em 0}}
-section.page{{break-before:page}}
+section.page{{break-before:page}}section.keep{{break-inside:avoid}}
 a{{color:#1f4e8c}}
 @media print{{body{{margin:0;max-width:none;font-size:10pt}}a{{color:inherit;
  text-decoration:none}}h2{{margin-top:.2em}}table{{font-size:8.5pt}}}}
@@ -81,10 +81,13 @@ class Section:
     title: str
     body: str
     new_page: bool = True
+    #: kept on one page when it fits (a heading and its one table)
+    keep: bool = False
 
 
 def _section(number: str, s: Section) -> str:
-    cls = ' class="page"' if s.new_page else ""
+    classes = " ".join(c for c, on in (("page", s.new_page), ("keep", s.keep)) if on)
+    cls = f' class="{classes}"' if classes else ""
     return (f'<section id="{html.escape(s.key)}"{cls}><h2>{html.escape(number)} '
             f"{html.escape(s.title)}</h2>\n{s.body}</section>")
 

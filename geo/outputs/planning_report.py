@@ -28,7 +28,7 @@ from geo.numbers import people_text, round_half_up, share_text, target_text
 from geo.outputs import cells, i18n
 from geo.outputs.document import ASSUMPTIONS_REF, Section, document
 from geo.outputs.figures import REPORT_DPI, cjk_context, north_arrow, scale_bar
-from geo.outputs.map.layers import missing
+from geo.outputs.map.layers import FAIL_OUTLINE_COLOUR, missing
 from geo.outputs.map.planning import (
     FALL_FILL,
     GAINED_COLOUR,
@@ -60,6 +60,10 @@ _SITE_COLS = (("rank", "rank", "text"), ("name", "name", "text"),
               ("township", "township", "text"),
               ("newly_covered_population", "newly_covered", "int"),
               ("cumulative_covered_share", "cumulative_share", "share"))
+#: the comparison's columns in the report (the workbook and CSV also give the change of
+#: the share and of the median): eleven fit across a portrait A4 page
+_REPORT_COMPARISON = tuple(c for c in COMPARISON_COLUMNS
+                           if c[0] not in ("covered_share_change", "median_minutes_change"))
 _CHANGE_COLS = (("project", "project", "text"), ("action", "action", "text"),
                 ("id", "id", "text"), ("detail", "detail", "text"))
 
@@ -90,9 +94,11 @@ def _total_label(records: list[dict[str, Any]], lang: str) -> list[dict[str, Any
 
 
 def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[Any, str, str]],
-            points: gpd.GeoDataFrame | None, handles: list[Any], title: str) -> bytes:
-    """A map figure: townships (filled per ``fills``), ``areas`` (mask, colour, label),
-    numbered ``points`` (``label`` column), scale bar and north arrow; PNG bytes."""
+            points: gpd.GeoDataFrame | None, handles: list[Any], title: str,
+            failing: Sequence[str] = ()) -> bytes:
+    """A map figure: townships (filled per ``fills``; those ``failing`` outlined thick
+    red), ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale
+    bar and north arrow; PNG bytes."""
     with cjk_context():  # every text drawn in the CJK font
         lang = study.study.language
         towns = study.townships
@@ -108,6 +114,9 @@ def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[A
             if len(cellz):
                 cellz.to_crs(utm).plot(ax=ax, color=colour, alpha=0.55, linewidth=0)
         t.boundary.plot(ax=ax, color="#444", linewidth=0.8)
+        bad = t[t["township"].astype(str).isin(list(failing))]
+        if len(bad):
+            bad.boundary.plot(ax=ax, color=FAIL_OUTLINE_COLOUR, linewidth=2.2)
         for r in t.itertuples():
             p = r.geometry.representative_point()
             ax.annotate(str(r.township), (p.x, p.y), ha="center", va="center", fontsize=8,
@@ -137,20 +146,6 @@ def _img(png: bytes, caption: str) -> str:
     return (f'<div class="figs"><img class="wide" src="data:image/png;base64,{data}" '
             f'alt="{html.escape(caption)}"></div><p class="cap">{html.escape(caption)}'
             f"{'。' if caption and not caption.endswith('。') else ''}{ASSUMPTIONS_REF}</p>")
-
-
-def _share_fills(rows: pd.DataFrame, column: str) -> dict[str, str]:
-    from geo.outputs.map.layers import share_colour
-
-    out = {}
-    for r in rows.to_dict("records"):
-        share, target = r.get(column), r.get("target_share")
-        if not missing(share) and not missing(target) and not r.get("is_total"):
-            out[str(r["township"])] = share_colour(min(float(share), float(target) - 1e-6)
-                                                   if r.get("meets_target") is False
-                                                   else max(float(share), float(target)),
-                                                   float(target))
-    return out
 
 
 def siting_report(run: SitingRun, designation: bool) -> str:
@@ -192,22 +187,22 @@ def siting_report(run: SitingRun, designation: bool) -> str:
                Line2D([], [], marker="o", ls="", color=RANK_COLOUR, markersize=9,
                       label=t("chosen_sites", lang))]
     if has_target(run):
-        handles.append(Patch(facecolor="#fed976", edgecolor="#444",
-                             label=f"{t('fails', lang)} ({t('target', lang)} "
-                                   f"{target_text(std.target_share)})"))
+        handles.append(Line2D([], [], color=FAIL_OUTLINE_COLOUR, lw=2.2,
+                              label=f"{t('status_after', lang)}: {t('fails', lang)} "
+                                    f"({t('target', lang)} {target_text(std.target_share)})"))
     points = gpd.GeoDataFrame({"label": sites["rank"]},
                               geometry=gpd.points_from_xy(run.table["lon"], run.table["lat"]),
                               crs=4326)
-    fills = _share_fills(towns.rename(columns={"share_after": "_s"}), "_s") \
-        if has_target(run) else {}
-    png = _figure(study, fills, [(before, TODAY_COLOUR, ""), (now & ~before, GAINED_COLOUR, "")],
-                  points, handles, question)
+    failing = [str(r["township"]) for r in records
+               if r.get("meets_target") is False and not r.get("is_total")]
+    png = _figure(study, {}, [(before, TODAY_COLOUR, ""), (now & ~before, GAINED_COLOUR, "")],
+                  points, handles, question, failing)
     sections = [
         Section("answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
                 "\n".join(body), new_page=False),
         Section("townships", t("by_township", lang),
                 f"<p>{html.escape(threshold_line(run, lang))}</p>"
-                + _table(records, cols, lang)),
+                + _table(records, cols, lang), new_page=False),
         Section("map", t("map_figure", lang),
                 _img(png, t("figure", lang, n=1) + " " + question)),
     ]
@@ -264,13 +259,16 @@ def comparison_report(comp: Comparison) -> str:
         head = (f"{label} ({std.name}) ≤ {std.minutes:g} {t('minutes', lang)}, "
                 f"{t('target', lang)} {target_text(std.target_share)}")
         body = f"<p>{html.escape(head)}</p>" + _table(
-            _total_label(rows.to_dict("records"), lang), COMPARISON_COLUMNS, lang)
+            _total_label(rows.to_dict("records"), lang), _REPORT_COMPARISON, lang)
         if std.name in changed:
             figures += 1
             body += _img(_change_figure(comp, std.name, rows, label), t(
                 "figure", lang, n=figures) + " " + label)
+        # a standard the scenario changes starts a page (its table and map); one it does
+        # not change is a table that follows on
         sections.append(Section(f"std-{std.name}", f"{t('by_township', lang)}: {label}",
-                                body))
+                                body, new_page=std.name in changed,
+                                keep=std.name not in changed))
     return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
                     intro="", sections=sections, assumptions=comp.notes,
                     sources=data_sources(study))

@@ -25,7 +25,8 @@ from tests.conftest import ROOT
 CHROMIUM = Path(os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = ROOT / "maps" / "screenshots"
 A4 = (595.3, 841.9)  # points
-TOP, BOTTOM = 16 / 25.4 * 72, 15 / 25.4 * 72  # the @page margins of geo.outputs.document
+# the @page margins of geo.outputs.document, in points
+TOP, BOTTOM, SIDE = 16 / 25.4 * 72, 15 / 25.4 * 72, 13 / 25.4 * 72
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -50,6 +51,8 @@ def _print(report: Path, tmp: Path, name: str) -> list[dict[str, Any]]:
 
     pdf = print_pdf(report, tmp / f"{name}.pdf")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob(f"{name}_page*.png"):  # an earlier print's pages
+        old.unlink()
     pages = []
     doc = pdfium.PdfDocument(str(pdf))
     for i, page in enumerate(doc, start=1):
@@ -57,13 +60,15 @@ def _print(report: Path, tmp: Path, name: str) -> list[dict[str, Any]]:
         lines = [x.strip() for x in page.get_textpage().get_text_range().splitlines()
                  if x.strip()]
         scale = 1.0
-        image = page.render(scale=scale).to_pil().convert("L")
+        image = page.render(scale=scale).to_pil()
         image.save(SHOTS / f"{name}_page{i:02d}.png")
-        ink = np.asarray(image) < 200
+        ink = np.asarray(image.convert("L")) < 200
         top, bottom = round(TOP * scale), round((h - BOTTOM) * scale)
         rows = np.flatnonzero(ink[top:bottom].any(axis=1))
         fill = (rows.max() + 1) / (bottom - top) if len(rows) else 0.0
-        pages.append({"size": (w, h), "lines": lines, "fill": fill})
+        cols = np.flatnonzero(ink[top:bottom].any(axis=0))
+        right = (cols.max() + 1) / scale if len(cols) else 0.0
+        pages.append({"size": (w, h), "lines": lines, "fill": fill, "right": right})
     doc.close()
     return pages
 
@@ -75,6 +80,8 @@ def _check(report: Path, tmp: Path, name: str) -> list[dict[str, Any]]:
     n = len(pages)
     for i, p in enumerate(pages, start=1):
         assert p["size"][0] <= A4[0] + 1 and p["size"][1] <= A4[1] + 1, (name, i, p["size"])
+        # nothing runs over the right margin (a table wider than the page is cut there)
+        assert p["right"] <= p["size"][0] - SIDE + 2, (name, i, p["right"])
         assert f"第 {i} 页，共 {n} 页" in p["lines"], (name, i, p["lines"][-2:])
         assert any(line.startswith(page_html.split("<title>")[1].split("</title>")[0][:10])
                    for line in p["lines"][:2]), (name, i)  # the running title
