@@ -16,8 +16,17 @@ from geo.coverage.standards import Standard
 from geo.measures.aggregate import coverage_row
 from geo.numbers import round_half_up, share_text, shown_share
 
-__all__ = ["COLUMNS", "DECIMALS", "NONE_BELOW", "area_rows", "county_summary",
-           "coverage_table", "covered_areas", "worst_served"]
+__all__ = [
+    "COLUMNS",
+    "DECIMALS",
+    "NONE_BELOW",
+    "area_rows",
+    "county_summary",
+    "coverage_table",
+    "covered_areas",
+    "rounded",
+    "worst_served",
+]
 
 #: what the summary says instead of a worst-served township when every township meets the
 #: target (naming the lowest one would read as a failure)
@@ -79,17 +88,23 @@ def coverage_table(
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
 
-def _rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """Round for reading, half up (:func:`geo.numbers.round_half_up`) to :data:`DECIMALS`;
-    a share below its target or below 1 keeps the decimals that show it so
+def rounded(column: str, value: float, target: float | None = None) -> float:
+    """One measure as the coverage tables keep it: half up
+    (:func:`geo.numbers.round_half_up`) to :data:`DECIMALS`; a covered share below its
+    ``target`` or below 1 keeps the decimals that show it so
     (:func:`geo.numbers.shown_share`)."""
-    for col, nd in DECIMALS.items():
-        if col in df and col != "covered_share":
-            df[col] = [round_half_up(v, nd) for v in df[col].astype(float)]
-    if "covered_share" in df:
-        targets = df["target_share"] if "target_share" in df else [None] * len(df)
-        df["covered_share"] = [shown_share(s, t, DECIMALS["covered_share"] - 2) for s, t in
-                               zip(df["covered_share"].astype(float), targets, strict=True)]
+    if column == "covered_share":
+        return shown_share(value, target, DECIMALS[column] - 2)
+    return round_half_up(value, DECIMALS[column])
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Round for reading (:func:`rounded`)."""
+    targets = df["target_share"] if "target_share" in df else [None] * len(df)
+    for col in DECIMALS:
+        if col in df:
+            df[col] = [rounded(col, v, t) for v, t in
+                       zip(df[col].astype(float), targets, strict=True)]
     return df
 
 
