@@ -108,6 +108,25 @@ def _files(names: tuple[str, ...], args: argparse.Namespace) -> tuple[str, ...]:
     return (*names, "report.pdf")
 
 
+#: how a printed planning table writes its columns (geo.outputs.cells kinds)
+_KINDS = {"newly_covered_population": "int", "cumulative_covered_share": "share",
+          "population": "int", "covered_before": "int", "covered_after": "int",
+          "newly_covered": "int", "share_before": "share", "share_after": "share",
+          "pop_before": "int", "pop_after": "int", "pop_change": "dint",
+          "covered_share_after": "share", "median_min_change": "dmin"}
+
+
+def shown(frame: Any) -> Any:
+    """``frame`` with its numbers as the report and the workbook write them."""
+    from geo.outputs import cells
+
+    out = frame.copy()
+    for col, kind in _KINDS.items():
+        if col in out.columns:
+            out[col] = [cells.text(v, kind, "en") for v in out[col]]
+    return out
+
+
 def computed_study(path: Path) -> ComputedStudy:
     """A study file computed afresh, or an earlier run's results reloaded."""
     from geo.outputs.reload import load_computed, results_file
@@ -138,7 +157,7 @@ def run_site(args: argparse.Namespace) -> int:
         write_siting(run, args.out, pdf=args.pdf)
     for line in siting_lines(run)[:6]:
         out(line)
-    out(frame_table(run.table, "Chosen sites"))
+    out(frame_table(shown(run.table), "Chosen sites"))
     out(f"Wrote to {args.out}")
     return 0
 
@@ -153,8 +172,8 @@ def run_designate(args: argparse.Namespace) -> int:
                         k=args.k, minutes=args.minutes, standard=args.standard,
                         time_limit_s=args.time_limit)
         write_designation(run, args.out, pdf=args.pdf)
-    out(frame_table(run.table, f"{args.role}: chosen facilities"))
-    out(frame_table(run.summary, "Population within reach of a base"))
+    out(frame_table(shown(run.table), f"{args.role}: chosen facilities"))
+    out(frame_table(shown(run.summary), "Population within reach of a base"))
     out(f"Wrote to {args.out}")
     return 0
 
@@ -177,6 +196,6 @@ def run_compare(args: argparse.Namespace) -> int:
     changed = t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
-    out(frame_table(changed, "Townships and standards that change"))
+    out(frame_table(shown(changed), "Townships and standards that change"))
     out(f"Wrote to {args.out}")
     return 0

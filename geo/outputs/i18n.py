@@ -358,7 +358,10 @@ _NOTE_GLOSS = (
     ("on scene", "现场停留时间"),
     ("speed factors", "急救车速度系数"),
     ("time to definitive care", "到达医院时间"),
-    ("nobody's nearest", "部分机构不是任何人的最近机构，其供给未计入"),
+    ("nobody's nearest", "部分机构不是任何人的最近机构（服务范围中无人归属）"),
+    ("their supply counts nowhere", "其供给未计入该指标"),
+    ("standards file geo ships", "标准与目标取自geo自带的标准文件（鹿寨县、柳州市规划），"
+     "并非本地区规划：请在研究文件旁的standards.toml中注明本地规划出处"),
     ("taken as WGS84", "CGCS2000坐标按WGS84处理（两者相差不足1米）"),
     ("has no id column", "机构文件无编号列，已按文件顺序自动编号"),
     ("facility types read from names", "机构类型按名称识别"),

@@ -61,7 +61,7 @@ class _Standard:
         self.std, self.wb, self.members, self.pop = std, wb, members, pop
         n = len(members)
         self.population = np.array([pop[idx].sum() for idx in members])
-        self.now = {m: np.full(n, np.nan) for m, _ in _MEASURES}
+        self.now = {m: np.full(n, np.nan) for m, _, _ in _MEASURES}
         self.meets = np.zeros(n, dtype=object)
         m = self._minutes()
         for k in range(n):

@@ -371,9 +371,7 @@ def coverage_map(
     map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day), legend,
                        language)
     switch.add_to(m)  # after every layer it swaps, before the layer control (sits above it)
-    # with the measures' choices and overlays the open layer list reached down over the
-    # legend on a 1366x768 screen: folded into its icon (it opens on hover) there
-    folium.LayerControl(collapsed=bool(extra is not None and extra.choices)).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
     logger.debug("coverage map of %s: %d facilities", standard, len(facilities))
     return m
 

@@ -173,6 +173,24 @@ def swatches(rows: Sequence[tuple[str, str, str]], columns: int = 1) -> str:
            f'column-gap:8px">{body}</div>'
 
 
+# The legend (bottom right) never reaches up under the controls of the top-right corner
+# (the standard switch and the layer list, taller with measures): its height is what the
+# window leaves below them, scrolled beyond that; kept so on resizing.
+_FIT_LEGEND = """<script>
+(function () {
+  function fit() {
+    var corner = document.querySelector(".leaflet-top.leaflet-right");
+    var legend = document.querySelector(".geo-legend");
+    if (!corner || !legend) { return; }
+    var room = window.innerHeight - corner.getBoundingClientRect().bottom - 30 - 12;
+    legend.style.maxHeight = Math.max(room, 80) + "px";
+  }
+  window.addEventListener("load", function () { fit(); setTimeout(fit, 200); });
+  window.addEventListener("resize", fit);
+})();
+</script>"""
+
+
 def add_boxes(m: folium.Map, title_html: str, legend_html: str, lang: str) -> None:
     """Put the stylesheet, the title block, the legend and a north arrow on the page."""
     root = m.get_root()
@@ -183,6 +201,7 @@ def add_boxes(m: folium.Map, title_html: str, legend_html: str, lang: str) -> No
     north = "北" if lang == "zh" else "N"
     root.html.add_child(Element(f'<div class="geo-box geo-north" title="north">'
                                 f"<span>↑</span>{north}</div>"), name="geo_north")
+    root.html.add_child(Element(_FIT_LEGEND), name="geo_fit_legend")
 
 
 _LABELS = Template("""{% macro script(this, kwargs) %}
