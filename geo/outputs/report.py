@@ -146,7 +146,7 @@ def _img(data: bytes, kind: str, alt: str) -> str:
 
 
 def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]],
-                      first_figure: int) -> Section:
+                      first_figure: int, new_page: bool) -> Section:
     lang = res.language
     t = i18n.text
     rows = res.coverage[res.coverage["standard"].astype(str) == std]
@@ -165,7 +165,8 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
     parts.append(f'<p class="cap">{html.escape(caps(numbered))}。{ASSUMPTIONS_REF}</p>'
                  if lang == "zh" else
                  f'<p class="cap">{html.escape(caps(numbered))}. {ASSUMPTIONS_REF}</p>')
-    return Section(f"std-{std}", title, "\n".join(parts))
+    # whole on one page; a short one (a small county's) shares its page with the next
+    return Section(f"std-{std}", title, "\n".join(parts), new_page=new_page, keep=True)
 
 
 def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]) -> str:
@@ -176,7 +177,7 @@ def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]
     n = 1
     for std in _applicable(res):
         images = list(figures.get(std, []))
-        sections.append(_standard_section(res, std, images, n))
+        sections.append(_standard_section(res, std, images, n, new_page=n == 1))
         n += len(images)
     sections += measure_tables.report_sections(res.resources, lang)
     return document(title=res.title, created=res.created, lang=lang, intro="",

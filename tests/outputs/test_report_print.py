@@ -111,3 +111,36 @@ def test_planning_reports_print_numbered_and_full(planning: dict[str, Any],
         text = "\n".join(line for p in pages for line in p["lines"])
         assert "问题" in text and "结论" in text and "各乡镇实施前后对比" in text, name
         assert "假设条件" in text and "数据来源" in text, name
+
+
+def test_a_second_county_prints_and_says_whose_standards(tmp_path: Path) -> None:
+    """示例县 (tests/synthetic_county.py) through geo init and geo run --pdf: its report
+    prints by the same rules, says that the standards are the Luzhai/Liuzhou plans' (geo
+    init's study-local copy, not yet edited), and its map and report pages are kept."""
+    from playwright.sync_api import sync_playwright
+
+    from geo.cli import main
+    from geo.outputs.pdf import CHROMIUM_ARGS
+    from tests.study.test_own_county import make_county
+
+    county = make_county(tmp_path / "示例县")
+    assert main(["init", str(county)]) == 0
+    assert (county / "standards.toml").is_file()  # to cite the county's own plan
+    out = tmp_path / "out"
+    assert main(["run", str(county / "study.toml"), "--out", str(out), "--pdf"]) == 0
+    assert (out / "report.pdf").is_file()
+    pages = _check(out / "report.html", tmp_path, "county2_report")
+    text = "\n".join(line for p in pages for line in p["lines"])
+    assert "标准与目标取自geo自带的标准文件" in text  # whose standards these are
+    for name in ("东山镇", "中和镇", "新民乡"):
+        assert name in text
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        try:
+            tab = browser.new_context(offline=True,
+                                      viewport={"width": 1366, "height": 768}).new_page()
+            tab.goto((out / "map.html").as_uri(), wait_until="load")
+            tab.wait_for_timeout(800)
+            tab.screenshot(path=str(SHOTS / "county2_map.png"))
+        finally:
+            browser.close()
