@@ -55,11 +55,11 @@ def _true(value: object) -> bool:
 
 
 def county_rows(summary: pd.DataFrame, areas: pd.DataFrame, labels: Mapping[str, str],
-                lang: str) -> list[dict[str, Any]]:
+                lang: str) -> list[dict[Any, Any]]:
     """One row per area and standard from the areas' ``coverage_summary.csv`` (share,
     townships below target, worst township), then one per area without results (its
     status and error)."""
-    out: list[dict[str, Any]] = []
+    out: list[dict[Any, Any]] = []
     for r in summary.to_dict("records"):
         worst = worst_served({**r, "note": "" if missing(r.get("note")) else r["note"]})
         note = "" if missing(r.get("note")) else i18n.note(str(r["note"]), lang)
@@ -79,7 +79,7 @@ def county_rows(summary: pd.DataFrame, areas: pd.DataFrame, labels: Mapping[str,
     return out
 
 
-def _sheet(book: tables.Book, name: str, title: str, records: Sequence[Mapping[str, Any]],
+def _sheet(book: tables.Book, name: str, title: str, records: Sequence[Mapping[Any, Any]],
            cols: Sequence[tuple[str, str, str]], widths: Sequence[int]) -> None:
     lang = book.lang
     ws = book.sheet(name, title)

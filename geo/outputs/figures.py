@@ -167,9 +167,10 @@ def _footer(fig: Figure, res: Results, lang: str) -> None:
     for text_artist in fig.texts:
         x, y = text_artist.get_position()
         text_artist.set_position((x, (y * h + strip) / (h + strip)))
-    if fig._suptitle is not None:
-        x, y = fig._suptitle.get_position()
-        fig._suptitle.set_position((x, (y * h + strip) / (h + strip)))
+    title = getattr(fig, "_suptitle", None)  # matplotlib keeps it apart from fig.texts
+    if title is not None:
+        x, y = title.get_position()
+        title.set_position((x, (y * h + strip) / (h + strip)))
     fig.text(0.02, 4 / 72 / (h + strip), wrapped, fontsize=6.5, va="bottom", ha="left",
              color="#444")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +68,7 @@ _CHANGE_COLS = (("project", "project", "text"), ("action", "action", "text"),
                 ("id", "id", "text"), ("detail", "detail", "text"))
 
 
-def _table(records: Sequence[dict[str, Any]], cols: Sequence[tuple[str, str, str]],
+def _table(records: Sequence[Mapping[Any, Any]], cols: Sequence[tuple[str, str, str]],
            lang: str) -> str:
     head = "".join(f'<th class="{"t" if kind == "text" else ""}">'
                    f"{html.escape(cells.header(k, kind, lang))}</th>" for _, k, kind in cols)
@@ -86,7 +86,7 @@ def _table(records: Sequence[dict[str, Any]], cols: Sequence[tuple[str, str, str
             "</tbody></table>")
 
 
-def _total_label(records: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def _total_label(records: list[dict[Any, Any]], lang: str) -> list[dict[Any, Any]]:
     for r in records:
         if r.get("is_total"):
             r["township"] = i18n.text("total_row", lang, name=str(r["township"]))
@@ -285,10 +285,11 @@ def _change_figure(comp: Comparison, key: str, rows: pd.DataFrame, label: str) -
     change = rows.set_index(rows["township"].astype(str))["covered_share_change"]
     fills = {str(k): RISE_FILL if v > 0 else FALL_FILL for k, v in change.items()
              if not missing(v) and v != 0}
-    handles = [Patch(color=GAINED_COLOUR, alpha=0.55, label=t("gained_layer", lang)),
-               Patch(color=LOST_COLOUR, alpha=0.55, label=t("lost_layer", lang)),
-               Patch(facecolor=RISE_FILL, edgecolor="#444", label=t("gain", lang)),
-               Patch(facecolor=FALL_FILL, edgecolor="#444", label=t("loss", lang))]
+    handles: list[Any] = [
+        Patch(color=GAINED_COLOUR, alpha=0.55, label=t("gained_layer", lang)),
+        Patch(color=LOST_COLOUR, alpha=0.55, label=t("lost_layer", lang)),
+        Patch(facecolor=RISE_FILL, edgecolor="#444", label=t("gain", lang)),
+        Patch(facecolor=FALL_FILL, edgecolor="#444", label=t("loss", lang))]
     moved = comp.applied.changes
     points = None
     if {"lon_after", "lat_after"} <= set(moved.columns):

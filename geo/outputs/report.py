@@ -76,7 +76,7 @@ def _td(value: object, kind: str, lang: str, target: object) -> str:
     return f'<td class="{cls}">{html.escape(cells.text(value, kind, lang, target))}</td>'
 
 
-def _html_table(records: Sequence[Mapping[str, Any]], cols: Sequence[tuple[str, str, str]],
+def _html_table(records: Sequence[Mapping[Any, Any]], cols: Sequence[tuple[str, str, str]],
                 lang: str, first: str = "") -> str:
     """Rows of ``records`` (``is_total`` rows bold, rows below target red)."""
     head = "".join(f'<th class="{"t" if kind == "text" else ""}">'
@@ -102,7 +102,7 @@ def _applicable(res: Results) -> list[str]:
                                 "covered_share"].notna().any()]
 
 
-def _summary_row(r: Mapping[str, Any], lang: str) -> dict[str, Any]:
+def _summary_row(r: Mapping[Any, Any], lang: str) -> dict[Any, Any]:
     worst = worst_served(r)
     return {**r, "minutes": f"{float(r['minutes']):g}", "is_total": False,
            "worst": i18n.text("none_below", lang) if worst == NONE_BELOW else worst,
@@ -111,7 +111,7 @@ def _summary_row(r: Mapping[str, Any], lang: str) -> dict[str, Any]:
            if missing(r.get("meets_target")) else r["meets_target"]}
 
 
-def _whole_area(res: Results, std: str) -> dict[str, Any]:
+def _whole_area(res: Results, std: str) -> dict[Any, Any]:
     """The whole area's row of ``std`` (the summary's), for the last row of its table."""
     r = res.summary[res.summary["standard"].astype(str) == std].iloc[0].to_dict()
     name = str(r.get("area") or "")
@@ -154,7 +154,7 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
     label = _std_label(first, lang)
     title = f"{label}（{std}，≤ {float(first['minutes']):g} {t('minutes', lang)}）" \
         if lang == "zh" else f"{label} ({std}, ≤ {float(first['minutes']):g} min)"
-    records = [*rows.to_dict("records"), _whole_area(res, std)]
+    records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
     parts = [_html_table(records, TABLE_COLUMNS, lang)]
     imgs = "".join(_img(data, kind, kind) for kind, data in images)
     caps = "；".join if lang == "zh" else "; ".join
@@ -195,14 +195,15 @@ def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
     ws.title_row(title)
     note = "" if missing(first.get("note")) else i18n.note(str(first["note"]), lang)
     ws.row([note])
-    head = data_rows(ws, [*rows.to_dict("records"), _whole_area(res, std)], TABLE_COLUMNS)
+    records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
+    head = data_rows(ws, records, TABLE_COLUMNS)
     ws.freeze_at(head + 1, 2)
     ws.set_widths([16, 12, 12, 12, 9, 9, 12, 12, 12])
 
 
-def data_rows(ws: tables.Sheet, records: Sequence[Mapping[str, Any]],
+def data_rows(ws: tables.Sheet, records: Sequence[Mapping[Any, Any]],
               cols: Sequence[tuple[str, str, str]],
-              fill: Callable[[Mapping[str, Any]], str | None] | None = None) -> int:
+              fill: Callable[[Mapping[Any, Any]], str | None] | None = None) -> int:
     """Headers and rows of ``records`` (numbers formatted as :mod:`geo.outputs.cells`
     writes them; rows below target red, or as ``fill`` says; ``is_total`` rows bold;
     a "below target" status in red); returns the header row."""
