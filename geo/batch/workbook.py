@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo.coverage.tables import NONE_BELOW, worst_served
-from geo.outputs import i18n, tables
+from geo.outputs import cells, i18n, tables
 from geo.outputs.map.layers import missing
-from geo.outputs.report import TABLE_COLUMNS, data_rows, sources_sheet
+from geo.outputs.report import TABLE_COLUMNS, sources_sheet
 
 if TYPE_CHECKING:
     from geo.batch.outcome import BatchRun
@@ -84,7 +84,7 @@ def _sheet(book: tables.Book, name: str, title: str, records: Sequence[Mapping[A
     lang = book.lang
     ws = book.sheet(name, title)
     ws.title_row(title)
-    head = data_rows(ws, records, cols, fill=lambda r: tables.FAIL_FILL if (
+    head = cells.data_rows(ws, records, cols, fill=lambda r: tables.FAIL_FILL if (
         r.get("meets_target") is False or r.get("status") == "failed"
         or str(r.get("worst", "")).startswith(i18n.text("no_results", lang))) else None)
     ws.freeze_at(head + 1, 3)

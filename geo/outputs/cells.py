@@ -13,6 +13,7 @@ exactly that text, so a number reads alike in every deliverable.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from geo.numbers import (
@@ -26,9 +27,9 @@ from geo.numbers import (
     shown_share,
     target_text,
 )
-from geo.outputs import i18n
+from geo.outputs import i18n, tables
 
-__all__ = ["UNITS", "header", "number_format", "text", "value"]
+__all__ = ["UNITS", "data_rows", "header", "number_format", "text", "value"]
 
 #: unit shown after a column header, by kind (zh, en)
 UNITS = {"int": ("人", "people"), "share": ("%", "%"), "target": ("%", "%"),
@@ -118,3 +119,29 @@ def value(v: Any, kind: str, lang: str, target: Any = None) -> Any:
         if shown != round_half_up(float(v) * 100, d) / 100:
             return shown
     return float(v)
+
+
+def _below(v: Any) -> bool:
+    """A pass/fail cell that says "below target"."""
+    return not is_missing(v) and not bool(v)
+
+
+def data_rows(ws: tables.Sheet, records: Sequence[Mapping[Any, Any]],
+              cols: Sequence[tuple[str, str, str]],
+              fill: Callable[[Mapping[Any, Any]], str | None] | None = None) -> int:
+    """Headers and rows of ``records`` (numbers formatted as :mod:`geo.outputs.cells`
+    writes them; rows below target red, or as ``fill`` says; ``is_total`` rows bold;
+    a "below target" status in red); returns the header row."""
+    lang = ws.lang
+    head = ws.header_row([header(k, kind, lang) for _, k, kind in cols])
+    for r in records:
+        target = r.get("target_share")
+        row = ws.row([value(r.get(c), kind, lang, target) for c, _, kind in cols],
+                     [number_format(kind, r.get(c), target) for c, _, kind in cols],
+                     bold=bool(r.get("is_total")),
+                     fill=fill(r) if fill is not None else
+                     tables.FAIL_FILL if _below(r.get("meets_target")) else None)
+        for i, (c, _, kind) in enumerate(cols, start=1):
+            if kind == "bool" and _below(r.get(c)):
+                ws.mark_cell(row, i, font_color=tables.RED_TEXT, bold=True)
+    return head

@@ -303,8 +303,6 @@ def report_appendix(res: Resources, lang: str) -> list[Section]:
 
 def _sheet(book: tables.Book, name: str, title: str, note: str, rows: pd.DataFrame,
            cols: Sequence[tuple[str, str, str]]) -> None:
-    from geo.outputs.report import data_rows
-
     lang = book.lang
     ws = book.sheet(name, title)
     ws.title_row(title)
@@ -318,7 +316,7 @@ def _sheet(book: tables.Book, name: str, title: str, note: str, rows: pd.DataFra
             rec["idle"] = i18n.text("idle", lang) if rec["idle"] is True else ""
         records.append(rec)
     kinds = [(c, key, "text" if c == "idle" else k) for c, key, k in cols]
-    head = data_rows(ws, records, kinds)
+    head = cells.data_rows(ws, records, kinds)
     ws.freeze_at(head + 1, 2)
     ws.set_widths([16 if k == "text" else 12 for _, _, k in cols])
     if note:

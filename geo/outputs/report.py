@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from geo.outputs.document import ASSUMPTIONS_REF, Section, document
 from geo.outputs.map.layers import missing
 from geo.outputs.results import Results
 
-__all__ = ["SUMMARY_COLUMNS", "TABLE_COLUMNS", "data_rows", "header", "report_html",
+__all__ = ["SUMMARY_COLUMNS", "TABLE_COLUMNS", "header", "report_html",
            "sources_sheet", "write_xlsx"]
 
 log = logging.getLogger(__name__)
@@ -196,30 +196,9 @@ def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
     note = "" if missing(first.get("note")) else i18n.note(str(first["note"]), lang)
     ws.row([note])
     records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
-    head = data_rows(ws, records, TABLE_COLUMNS)
+    head = cells.data_rows(ws, records, TABLE_COLUMNS)
     ws.freeze_at(head + 1, 2)
     ws.set_widths([16, 12, 12, 12, 9, 9, 12, 12, 12])
-
-
-def data_rows(ws: tables.Sheet, records: Sequence[Mapping[Any, Any]],
-              cols: Sequence[tuple[str, str, str]],
-              fill: Callable[[Mapping[Any, Any]], str | None] | None = None) -> int:
-    """Headers and rows of ``records`` (numbers formatted as :mod:`geo.outputs.cells`
-    writes them; rows below target red, or as ``fill`` says; ``is_total`` rows bold;
-    a "below target" status in red); returns the header row."""
-    lang = ws.lang
-    head = ws.header_row([header(k, kind, lang) for _, k, kind in cols])
-    for r in records:
-        target = r.get("target_share")
-        row = ws.row([cells.value(r.get(c), kind, lang, target) for c, _, kind in cols],
-                     [cells.number_format(kind, r.get(c), target) for c, _, kind in cols],
-                     bold=bool(r.get("is_total")),
-                     fill=fill(r) if fill is not None else
-                     tables.FAIL_FILL if _fails(r.get("meets_target")) else None)
-        for i, (c, _, kind) in enumerate(cols, start=1):
-            if kind == "bool" and _fails(r.get(c)):
-                ws.mark_cell(row, i, font_color=tables.RED_TEXT, bold=True)
-    return head
 
 
 def _summary_sheet(book: tables.Book, res: Results) -> None:
@@ -239,7 +218,7 @@ def _summary_sheet(book: tables.Book, res: Results) -> None:
             row["worst"] = i18n.note(str(r.get("note") or ""), lang)
         records.append(row)
     cols = (("_label", "standard", "text"), *SUMMARY_COLUMNS)
-    head = data_rows(ws, records, cols)
+    head = cells.data_rows(ws, records, cols)
     ws.freeze_at(head + 1, 2)
     ws.set_widths([36, 9, 11, 11, 11, 8, 8, 11, 11, 24, 9])
     ws.wrap(range(head + 1, ws.max_row + 1), column=1)
