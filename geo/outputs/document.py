@@ -24,7 +24,7 @@ from geo.outputs import i18n
 __all__ = ["ASSUMPTIONS_REF", "CSS", "Section", "css_string", "document"]
 
 #: a caller's marker for "see section N, Assumptions" (filled in by :func:`document`)
-ASSUMPTIONS_REF = "<!--assumptions-ref-->"
+ASSUMPTIONS_REF = "<!--@assumptions@-->"
 
 _FONT = '"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif'
 CSS = f"""

@@ -17,14 +17,15 @@ from pathlib import Path
 
 from geo.errors import OutputError
 
-__all__ = ["CHROMIUM_ARGS", "check_printer", "chromium_path", "print_pdf"]
+__all__ = ["CHROMIUM_ARGS", "CHROMIUM_SWITCHES", "check_printer", "chromium_path", "print_pdf"]
 
 log = logging.getLogger(__name__)
 
-#: flags for a headless Chromium that reaches no network and keeps no profile state
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run")
+#: switches of a headless Chromium that reaches no network and keeps no profile state
+#: (Chromium's, not geo's: written without their leading dashes)
+CHROMIUM_SWITCHES = ("headless", "no-sandbox", "disable-gpu", "disable-background-networking",
+                     "disable-component-update", "disable-sync", "no-first-run")
+CHROMIUM_ARGS = tuple(f"--{s}" for s in CHROMIUM_SWITCHES)
 _CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
                "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
                "C:/Program Files/Google/Chrome/Application/chrome.exe")

@@ -490,7 +490,7 @@ def test_comparison_map_opens_on_the_change(browser: Any, planning: dict[str, An
         for text in ("新增覆盖区域", "失去覆盖区域", "乡镇覆盖比例上升", "迁建", "改变类型"):
             assert text in legend, text
         title = page.page.inner_text(".geo-title")
-        assert "30分钟基层医疗服务圈" in title and "304,048 → 304,245（+198）" in title
+        assert "30分钟基层医疗服务圈" in title and "304,048 → 304,245（+197）" in title
         page.shot("comparison_map.png")
         page.page.locator(".geo-standards input[value=emergency_1h]").check()
         assert page.paths(".geo-gained") == 0 and page.paths(".geo-lost") == 0

@@ -263,7 +263,8 @@ def _standard_layers(
         choices |= extra.choices
     for group in slots.values():
         group.add_to(m)
-    return map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang))
+    auto = ("catchments", "workload") if extra is not None and extra.choices else ()
+    return map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang), auto)
 
 
 def coverage_map(

@@ -262,8 +262,8 @@ def _response_legend(rows: pd.DataFrame, lang: str) -> str:
 def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str,
                    shown: str = "") -> MeasureLayers:
     """The switch choices and layers of every measure and response spec in ``res``; the
-    catchments and workload overlays are ticked only when the map opens on a measure
-    (``shown``): for a coverage standard they would draw nothing."""
+    catchments and workload overlays are ticked only while a measure is shown (``shown``
+    at first; the switch keeps them so): for a coverage standard they draw nothing."""
     out = MeasureLayers()
     t = i18n.text
     on = shown in res.measure_names

@@ -278,11 +278,17 @@ _SWITCH = Template("""{% macro script(this, kwargs) %}
     }
   }
   map.on("overlayadd overlayremove", townsOnTop);
+  var auto = {{ this.auto|tojson }};
   function show(key) {
     Object.keys(slots).forEach(function (slot) {
       slots[slot].clearLayers();
       var layer = (members[key] || {})[slot];
       if (layer) { slots[slot].addLayer(layer); }
+      // an overlay only some choices have (a measure's catchments): on with them, off
+      // with the others, where it would draw nothing
+      if (auto.indexOf(slot) >= 0) {
+        if (layer) { map.addLayer(slots[slot]); } else { map.removeLayer(slots[slot]); }
+      }
     });
     townsOnTop();
     document.querySelectorAll("[data-geo-std]").forEach(function (el) {
@@ -327,6 +333,9 @@ class StandardSwitch(MacroElement):
         as a child of the slot's group). A standard without a layer in a slot shows it empty.
     heading : str
         Heading of the list (e.g. "标准").
+    auto : Sequence[str]
+        Slots shown exactly while the chosen standard has a layer in them (ticked with a
+        measure, unticked with a coverage standard, for which they draw nothing).
 
     Add it to the map after every layer it names and before the layer control, so it sits
     above the layer control in the top-right corner.
@@ -336,10 +345,12 @@ class StandardSwitch(MacroElement):
 
     def __init__(self, choices: Mapping[str, str], shown: str,
                  slots: Mapping[str, folium.FeatureGroup],
-                 members: Mapping[str, Mapping[str, folium.map.Layer]], heading: str) -> None:
+                 members: Mapping[str, Mapping[str, folium.map.Layer]], heading: str,
+                 auto: Sequence[str] = ()) -> None:
         super().__init__()
         self._name = "StandardSwitch"
         self.shown = shown
+        self.auto = list(auto)
         self.slots = dict(slots)
         self.members = {k: dict(v) for k, v in members.items()}
         rows = "".join(
