@@ -76,7 +76,7 @@ def share_decimals(share: float, target: float | None = None, decimals: int = 1)
         return decimals
     limits = _limits(s, target)
     for d in range(decimals, decimals + EXTRA_DECIMALS + 1):
-        shown = round_half_up(s * 100, d) / 100
+        shown = round_half_up(s, d + 2)  # a percentage at d decimals: the share at d + 2
         if all(shown < lim for lim in limits):
             return d
     return decimals + EXTRA_DECIMALS
@@ -88,11 +88,11 @@ def shown_share(share: float, target: float | None = None, decimals: int = 1) ->
     s = float(share)
     if not math.isfinite(s):
         return s
-    d = share_decimals(s, target, decimals)
-    pct = round_half_up(s * 100, d)
-    if any(pct / 100 >= lim for lim in _limits(s, target)):
-        pct = float(_decimal(s * 100).quantize(Decimal(1).scaleb(-d), rounding=ROUND_DOWN))
-    return pct / 100
+    d = share_decimals(s, target, decimals) + 2
+    shown = round_half_up(s, d)
+    if any(shown >= lim for lim in _limits(s, target)):
+        shown = float(_decimal(s).quantize(Decimal(1).scaleb(-d), rounding=ROUND_DOWN))
+    return shown
 
 
 def share_text(share: object, target: object = None, decimals: int = 1) -> str:
@@ -103,7 +103,8 @@ def share_text(share: object, target: object = None, decimals: int = 1) -> str:
     s = float(share)  # type: ignore[arg-type]
     t = None if is_missing(target) else float(target)  # type: ignore[arg-type]
     d = share_decimals(s, t, decimals)
-    return f"{shown_share(s, t, decimals) * 100:.{d}f}%"
+    pct = _decimal(shown_share(s, t, decimals)).scaleb(2)  # exact: no binary x 100
+    return f"{pct:.{d}f}%"
 
 
 def target_text(target: object) -> str:

@@ -116,7 +116,7 @@ def value(v: Any, kind: str, lang: str, target: Any = None) -> Any:
         t = None if is_missing(target) else float(target)
         d = share_decimals(float(v), t)
         shown = shown_share(float(v), t)
-        if shown != round_half_up(float(v) * 100, d) / 100:
+        if shown != round_half_up(float(v), d + 2):  # rounded down: a spreadsheet would not
             return shown
     return float(v)
 

@@ -253,8 +253,9 @@ def comparison_report(comp: Comparison) -> str:
     changed = _changed(comp)
     for std in study.standards:
         rows = comparison_rows(comp, std.name)
-        if rows.empty or not rows["is_total"].any():  # not applicable before and after
-            continue
+        if rows.empty or (rows["covered_share_before"].isna().all()
+                          and rows["covered_share_after"].isna().all()):
+            continue  # not applicable before and after: the assumptions say why
         label = i18n.standard_label(std.label, std.label_zh, lang)
         head = (f"{label} ({std.name}) ≤ {std.minutes:g} {t('minutes', lang)}, "
                 f"{t('target', lang)} {target_text(std.target_share)}")

@@ -223,8 +223,9 @@ def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
     book = tables.Book(lang)
     for std in comp.study.standards:
         rows = comparison_rows(comp, std.name)
-        if rows.empty or not rows["is_total"].any():  # not applicable before and after:
-            continue  # the notes sheet says why
+        if rows.empty or (rows["covered_share_before"].isna().all()
+                          and rows["covered_share_after"].isna().all()):
+            continue  # not applicable before and after: the notes sheet says why
         target = f"{i18n.text('target', lang)} {target_text(std.target_share)}"
         _table_sheet(book, _label(std, lang),
                      [f"{_label(std, lang)} ({std.name}) ≤ {std.minutes:g} "

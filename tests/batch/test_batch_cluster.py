@@ -108,29 +108,6 @@ def test_combined_table_is_the_concatenation(first_run: tuple[Path, Path, int, s
     assert "柳南区 (450204)" in page  # the failed area is named on the map
 
 
-def test_resume_skips_done_areas_and_redoes_changed_ones(
-        first_run: tuple[Path, Path, int, str]) -> None:
-    folder, out, _, _ = first_run
-    stamp = {a: (out / "areas" / a / "out" / "results.gpkg").stat().st_mtime_ns for a in GOOD}
-    tries = {a: (out / "areas" / a / "attempts.log").read_text().count("\tstart") for a in GOOD}
-    # 柳南区 gets its population back; 柳北区's changes; 城中区 stays as it was
-    batch = write_batch(folder / "in", population={"450205": 500_000})
-    rc, err = _geo("batch", str(batch), "--out", str(out), "--workers", "2", "--areas", *AREAS)
-    assert rc == 0, err
-    kept, changed = GOOD
-    assert (out / "areas" / kept / "out" / "results.gpkg").stat().st_mtime_ns == stamp[kept]
-    assert (out / "areas" / kept / "attempts.log").read_text().count("\tstart") == tries[kept]
-    assert (out / "areas" / changed / "attempts.log").read_text().count("\tstart") == \
-        tries[changed] + 1
-    summary = pd.read_csv(out / "areas" / changed / "out" / "coverage_summary.csv",
-                          encoding="utf-8-sig")
-    assert summary["population"].iloc[0] == pytest.approx(500_000)
-    status = pd.read_csv(out / "areas.csv", dtype={"area_id": str}).set_index("area_id")
-    assert status.loc[kept, "status"] == "done (reused)"
-    assert status.loc[changed, "status"] == "done"
-    assert status.loc[BROKEN, "status"] == "done"
-
-
 def test_batch_workbook_is_print_ready_with_per_county_coverage(
         first_run: tuple[Path, Path, int, str]) -> None:
     """batch.xlsx: every sheet print-ready; 汇总 one row per area and standard with the
@@ -160,3 +137,26 @@ def test_batch_workbook_is_print_ready_with_per_county_coverage(
     assert len(broken) == 8  # 柳南区 failed, 7 areas not run: each named, with why
     assert any("failed" in str(r[-1]) for r in broken)
     assert "各区县覆盖情况" in printed
+
+
+def test_resume_skips_done_areas_and_redoes_changed_ones(
+        first_run: tuple[Path, Path, int, str]) -> None:
+    folder, out, _, _ = first_run
+    stamp = {a: (out / "areas" / a / "out" / "results.gpkg").stat().st_mtime_ns for a in GOOD}
+    tries = {a: (out / "areas" / a / "attempts.log").read_text().count("\tstart") for a in GOOD}
+    # 柳南区 gets its population back; 柳北区's changes; 城中区 stays as it was
+    batch = write_batch(folder / "in", population={"450205": 500_000})
+    rc, err = _geo("batch", str(batch), "--out", str(out), "--workers", "2", "--areas", *AREAS)
+    assert rc == 0, err
+    kept, changed = GOOD
+    assert (out / "areas" / kept / "out" / "results.gpkg").stat().st_mtime_ns == stamp[kept]
+    assert (out / "areas" / kept / "attempts.log").read_text().count("\tstart") == tries[kept]
+    assert (out / "areas" / changed / "attempts.log").read_text().count("\tstart") == \
+        tries[changed] + 1
+    summary = pd.read_csv(out / "areas" / changed / "out" / "coverage_summary.csv",
+                          encoding="utf-8-sig")
+    assert summary["population"].iloc[0] == pytest.approx(500_000)
+    status = pd.read_csv(out / "areas.csv", dtype={"area_id": str}).set_index("area_id")
+    assert status.loc[kept, "status"] == "done (reused)"
+    assert status.loc[changed, "status"] == "done"
+    assert status.loc[BROKEN, "status"] == "done"
