@@ -25,6 +25,7 @@ from geo.coverage.standards import Standard
 from geo.errors import Arg, Hint, ScenarioError
 from geo.network.closures import road_label
 from geo.network.graph import Network
+from geo.numbers import round_half_up
 from geo.routing.criticality import PieceImpact, Pieces, piece_impacts
 from geo.study.run import ComputedStudy
 
@@ -136,10 +137,11 @@ def criticality(result: ComputedStudy, standard: str, minutes: float | None = No
             "lon_a": a.x, "lat_a": a.y, "lon_b": b.x, "lat_b": b.y,
         })
     table = pd.DataFrame(rows)
-    # rounded as the coverage tables are (people to 0.1, minutes to 0.1), ranked on the
-    # exact numbers
+    # rounded half up (geo.numbers) as the coverage tables are (people and minutes to
+    # 0.1), ranked on the exact numbers
     exact = table[["people_lost", "people_cut_off", "person_minutes_added"]].copy()
-    table = table.round(_DECIMALS)
+    for col, d in _DECIMALS.items():
+        table[col] = [round_half_up(float(v), d) for v in table[col]]
     table[["_lost", "_cut", "_pm"]] = exact.to_numpy()
     table = table.sort_values(["_lost", "_cut", "_pm", "piece"],
                               ascending=[False, False, False, True], kind="stable")
