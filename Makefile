@@ -24,11 +24,14 @@ sysdeps:
 	else echo "note: install chromium and fonts-noto-cjk (sudo apt-get install chromium" \
 		"fonts-noto-cjk), or set GEO_CJK_FONT to a font with Chinese characters"; fi
 
-demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's two siting questions
+demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's two siting questions and its roads' resilience
 	$(BIN)/geo demo
 	$(BIN)/geo designate maps/luzhai --from-type township_health_center \
 		--role ems_station --k 3 --minutes 30 --out maps/luzhai_ems
 	$(BIN)/geo compare maps/luzhai --scenario planned_2025 --out maps/luzhai_planned_2025
+	$(BIN)/geo resilience maps/luzhai --standard emergency_1h --out maps/luzhai_roads
+	$(BIN)/geo resilience maps/luzhai --hazard data/hazards/luzhai_flood_illustrative.geojson \
+		--out maps/luzhai_flood
 
 test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest

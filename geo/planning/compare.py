@@ -23,7 +23,7 @@ from geo.planning.road_changes import change_roads, resnap_notes
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
 from geo.study.run import ComputedStudy
 
-__all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
+__all__ = ["CHANGE_COLUMNS", "Comparison", "compare", "compare_scenario"]
 
 
 _KEYS = ["township", "standard", "minutes", "population"]
@@ -118,6 +118,12 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
                             ": give a scenario name or the path of a scenario file")
     with given_as({("load_scenario", "path"): Arg("compare", "scenario")}):
         scen = load_scenario(find_scenario(os.fspath(scenario), result.study.path))
+    return compare_scenario(result, scen)
+
+
+def compare_scenario(result: ComputedStudy, scen: Scenario) -> Comparison:
+    """:func:`compare` for a scenario already read (or made in code: a hazard's
+    closures, :mod:`geo.planning.hazard`)."""
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)
     nets = None

@@ -73,6 +73,8 @@ def selected_segments(net: Network, a: Mapping[str, Any]) -> BoolArray:
         return segments_of_ways(net, list(a["way_ids"]))
     if "polygon" in a:
         return segments_touching(net, _polygon(a))
+    if "geometry" in a:  # a hazard layer's shapes (WGS84), read by geo.planning.hazard
+        return segments_touching(net, a["geometry"])
     seg = segments_named(net, str(a["road"]))
     groups = road_groups(net, seg)
     n = int(groups.max()) + 1 if len(groups) else 0

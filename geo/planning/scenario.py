@@ -329,7 +329,9 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
 
 def road_change_label(a: Mapping[str, Any]) -> str:
     """What a close_road or slow_road names, in a few words."""
-    if "road" in a:
+    if "geometry" in a:
+        what = f"roads in {a.get('project') or 'the hazard'}"
+    elif "road" in a:
         what = f"road {a['road']}"
     elif "way_ids" in a:
         ids = list(a["way_ids"])

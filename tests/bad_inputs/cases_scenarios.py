@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import geopandas as gpd
+import shapely
 
 from tests.bad_inputs.harness import Case, Result, Workspace
 from tests.synthetic_county import TO_WGS84, X0, Y0
@@ -78,6 +79,30 @@ def _same_name_twice(ws: Workspace) -> None:
     roads.loc[2, "name"] = "乡道0"
     ws.roads(roads)
     _scenario('action = "close_road"\nroad = "乡道0"')(ws)
+
+
+HAZARD = ("resilience", "{run}", "--hazard", "{county}/flood.geojson", "--out", "{out}")
+
+
+def _hazard(gdf: gpd.GeoDataFrame | None, name: str = "flood.geojson"):  # type: ignore[no-untyped-def]
+    """A hazard layer written beside the study (``None``: a layer with no feature)."""
+    def edit(ws: Workspace) -> None:
+        layer = gdf if gdf is not None else gpd.GeoDataFrame(
+            {"note": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+        layer.to_file(ws.path(name))
+    return edit
+
+
+def _strip_gk() -> gpd.GeoDataFrame:
+    """The strip of STRIP as a polygon layer in the county's Gauss-Krüger metres (EPSG:4525)."""
+    poly = shapely.box(X0 - 500, Y0 + 3500, X0 + 30500, Y0 + 4500)
+    return gpd.GeoDataFrame({"note": ["示意 (illustrative)"]}, geometry=[poly], crs="EPSG:4525")
+
+
+def _then_hazard(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    assert "flood.geojson: 示意 (illustrative)" in summary, summary
+    assert "facilities are cut off from most of the road network" in summary, summary
 
 
 def _then_cut_off(ws: Workspace, r: Result) -> None:
@@ -187,8 +212,21 @@ CASES = [
     Case("resilience_unknown_standard", CAT, "geo resilience for a standard the study does "
          "not use (emergency_60min for emergency_1h)",
          ("resilience", "{run}", "--standard", "emergency_60min", "--out", "{out}"),
-         problem=("'emergency_60min'", "not a standard of this study"),
+         problem=("--standard emergency_60min", "not a standard of this study"),
          fix=("[standards] use",)),
+    Case("hazard_other_crs", CAT, "geo resilience --hazard: a flood layer in Gauss-Krüger "
+         "metres (EPSG:4525): read in its own CRS, the far side named",
+         HAZARD, _hazard(_strip_gk()), code=0, then=_then_hazard),
+    Case("hazard_other_county", CAT, "geo resilience --hazard: a flood extent of another "
+         "county (Guilin)", HAZARD,
+         _hazard(gpd.GeoDataFrame(geometry=[shapely.box(110.2, 25.2, 110.3, 25.3)], crs=4326)),
+         problem=("flood.geojson", "outside the study area"), fix=("--hazard-crs",)),
+    Case("hazard_empty", CAT, "geo resilience --hazard: a layer with no feature", HAZARD,
+         _hazard(None), problem=("flood.geojson",)),
+    Case("hazard_and_standard", CAT, "geo resilience with both --standard and --hazard",
+         ("resilience", "{run}", "--standard", "primary_care_30min", "--hazard",
+          "{county}/flood.geojson", "--out", "{out}"), _hazard(_strip_gk()),
+         problem=("not both",), fix=("--standard NAME", "--hazard FILE")),
     Case("scen_left_out_without_reason", CAT, "a [[left_out]] project without a reason",
          COMPARE, lambda ws: ws.scenario(HEAD + '\n[[left_out]]\nproject = "P09"\n'),
          problem=("[[left_out]]",), fix=("reason",)),

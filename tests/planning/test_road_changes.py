@@ -171,3 +171,25 @@ def test_slowed_segment_times_are_the_times_divided_by_the_factor(lines_net: Net
     assert np.array_equal(out.seg_fw_s[seg], on_time_grid(lines_net.seg_fw_s[seg] * 4))
     assert np.array_equal(out.seg_fw_s[~seg], lines_net.seg_fw_s[~seg])
     assert np.array_equal(out.seg_u, lines_net.seg_u)  # numbering kept
+
+
+def test_a_hazard_layer_in_another_crs_closes_what_the_same_polygon_closes(
+        county: ComputedStudy) -> None:
+    import geopandas as gpd
+
+    from geo.planning.hazard import hazard_comparison
+
+    folder = county.study.path.parent
+    box_gk = shapely.box(X0 - 500, Y0 + 3500, X0 + 30_500, Y0 + 4500)  # cuts the county in two
+    gpd.GeoDataFrame({"note": ["示意 (illustrative)"]}, geometry=[box_gk], crs=GK).to_file(
+        folder / "flood.gpkg")
+    corners = np.column_stack(TO_WGS84.transform(*np.asarray(box_gk.exterior.coords).T))
+    poly = ", ".join(f"[{float(x)!r}, {float(y)!r}]" for x, y in corners[:-1])
+    by_hand = compare(county, _scenario(folder, "strip",
+                                        f'action = "close_road"\npolygon = [{poly}]'))
+    hazard = hazard_comparison(county, [folder / "flood.gpkg"])
+    std = "primary_care_30min"
+    np.testing.assert_array_equal(hazard.minutes_after[std], by_hand.minutes_after[std])
+    assert hazard.notes[0] == "hazard flood.gpkg: 示意 (illustrative)"
+    assert any("are cut off from most of the road network" in n and "(F01)" in n
+               for n in hazard.notes)
