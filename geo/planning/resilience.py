@@ -23,7 +23,6 @@ import shapely
 
 from geo.coverage.standards import Standard
 from geo.errors import Arg, Hint, ScenarioError
-from geo.network.closures import road_label
 from geo.network.graph import Network
 from geo.numbers import round_half_up
 from geo.routing.criticality import PieceImpact, Pieces, piece_impacts
@@ -64,6 +63,29 @@ def _townships(imp: PieceImpact, names: np.ndarray, limit: float, p: int) -> str
     idx, after = imp.changed[sl], imp.minutes_after[sl]
     lost = (imp.minutes_before[idx] <= limit) & ~(after <= limit)
     return "、".join(dict.fromkeys(str(n) for n in names[idx[lost]]))
+
+
+def _piece_labels(net: Network, pieces: Pieces) -> tuple[list[str], list[str]]:
+    """Per piece: the names and refs of its roads, most road first (at most three; as
+    :func:`geo.network.closures.road_label` writes them), and its main road class."""
+    seg = pd.DataFrame({"piece": pieces.seg_piece, "m": net.seg_length_m,
+                        "highway": net.seg_class.astype(str)})
+    if net.roads is not None and net.seg_road is not None:
+        r = net.roads
+        text = [" ".join(x for x in (str(f), str(n)) if x) for f, n in
+                zip(r["ref"], r["name"], strict=True)]
+        own = np.asarray(text, dtype=object)[np.maximum(net.seg_road, 0)]
+        seg["label"] = np.where(net.seg_road >= 0, own, "")
+    else:
+        seg["label"] = ""
+    cls = seg.groupby(["piece", "highway"])["m"].sum().reset_index().sort_values(
+        ["piece", "m"], ascending=[True, False]).drop_duplicates("piece").set_index("piece")
+    main = [str(cls["highway"].get(p, "")) for p in range(pieces.n)]
+    named = seg[seg["label"] != ""].groupby(["piece", "label"])["m"].sum().reset_index()
+    named = named.sort_values(["piece", "m"], ascending=[True, False])
+    top = named.groupby("piece")["label"].apply(lambda x: " / ".join(x.head(3)))
+    labels = [str(top.get(p, f"unnamed {main[p]}")) for p in range(pieces.n)]
+    return labels, main
 
 
 def _piece_lines(net: Network, pieces: Pieces) -> gpd.GeoSeries:
@@ -114,28 +136,21 @@ def criticality(result: ComputedStudy, standard: str, minutes: float | None = No
     if not np.array_equal(imp.minutes_before, run_minutes, equal_nan=True):
         raise AssertionError("the criticality's minutes before any cut differ from the run's")
     names = result.demand["township"].to_numpy(dtype=object)
-    order, ptr = pieces.segments()
-    nodes = net.to_gdf()[0]
-    rows = []
-    for p in range(pieces.n):
-        segs = order[ptr[p]:ptr[p + 1]]
-        mask = np.zeros(len(net.seg_u), dtype=bool)
-        mask[segs] = True
-        km = float(net.seg_length_m[segs].sum() / 1000.0)
-        classes = pd.Series(net.seg_length_m[segs], index=net.seg_class[segs]).groupby(
-            level=0).sum()
-        a, b = nodes.geometry.iloc[int(pieces.a[p])], nodes.geometry.iloc[int(pieces.b[p])]
-        rows.append({
-            "piece": p, "road": road_label(net, mask), "highway": str(classes.idxmax()),
-            "km": km, "people_lost": imp.people_lost[p],
-            "person_minutes_added": imp.person_minutes[p],
-            "people_cut_off": imp.people_isolated[p],
-            "townships_losing": _townships(imp, names, limit, p),
-            "worst_minutes_after": imp.worst_minutes[p],
-            "detour_minutes": imp.detour_minutes[p], "piece_minutes": imp.piece_minutes[p],
-            "points_slower": int(imp.changed_ptr[p + 1] - imp.changed_ptr[p]),
-            "lon_a": a.x, "lat_a": a.y, "lon_b": b.x, "lat_b": b.y,
-        })
+    labels, classes = _piece_labels(net, pieces)
+    xy = net.to_gdf()[0]
+    lon, lat = xy["x"].to_numpy(), xy["y"].to_numpy()
+    km = np.bincount(pieces.seg_piece, weights=net.seg_length_m, minlength=pieces.n) / 1000.0
+    a, b = pieces.a, pieces.b
+    rows = [{
+        "piece": p, "road": labels[p], "highway": classes[p], "km": km[p],
+        "people_lost": imp.people_lost[p], "person_minutes_added": imp.person_minutes[p],
+        "people_cut_off": imp.people_isolated[p],
+        "townships_losing": _townships(imp, names, limit, p),
+        "worst_minutes_after": imp.worst_minutes[p],
+        "detour_minutes": imp.detour_minutes[p], "piece_minutes": imp.piece_minutes[p],
+        "points_slower": int(imp.changed_ptr[p + 1] - imp.changed_ptr[p]),
+        "lon_a": lon[a[p]], "lat_a": lat[a[p]], "lon_b": lon[b[p]], "lat_b": lat[b[p]],
+    } for p in range(pieces.n)]
     table = pd.DataFrame(rows)
     # rounded half up (geo.numbers) as the coverage tables are (people and minutes to
     # 0.1), ranked on the exact numbers

@@ -32,7 +32,6 @@ time, from a search on the network without it that stops at the other end.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,28 +248,20 @@ def _tree(g: _Graph, dist: FloatArray, seed_node: IntArray, seed_dist: FloatArra
     return pred, order, tin, tout
 
 
-def _detour(g: _Graph, cut: BoolArray, a: int, b: int, cap: float) -> float:
-    """Seconds of the quickest route a -> b on edges not ``cut`` (``inf`` beyond ``cap``)."""
+def _detour(g: _Graph, w_cut: FloatArray, a: int, b: int, cap: float) -> float:
+    """Seconds of the quickest route a -> b with the edge seconds ``w_cut`` (the cut
+    piece's at ``inf``): one compiled search that stops when ``b`` is settled (``inf``
+    beyond ``cap``)."""
     if a == b:
         return 0.0
-    best = {a: 0.0}
-    heap = [(0.0, a)]
-    indptr, head, w = g.indptr, g.head, g.w
-    while heap:
-        d, v = heapq.heappop(heap)
-        if v == b:
-            return d
-        if d > best.get(v, np.inf) or d > cap:
-            continue
-        for e in range(int(indptr[v]), int(indptr[v + 1])):
-            if cut[e]:
-                continue
-            x = int(head[e])
-            nd = d + float(w[e])
-            if nd < best.get(x, np.inf):
-                best[x] = nd
-                heapq.heappush(heap, (nd, x))
-    return np.inf
+    n = len(g.indptr) - 1
+    tgt_ptr = np.zeros(n + 1, dtype=np.int64)
+    tgt_ptr[b + 1:] = 1
+    out = np.full((1, 1), np.inf)
+    _dijkstra.od_rows(g.indptr, g.indices, w_cut, np.array([0, 1], dtype=np.int64),
+                      np.array([a], dtype=np.int64), np.zeros(1), 0, 1, cap, tgt_ptr,
+                      np.zeros(1, dtype=np.int64), np.zeros(1), out)
+    return float(out[0, 0])
 
 
 def _point_times(net: Network, o_fw: FloatArray, o_bw: FloatArray, fac: Snap, dem: Snap,
@@ -344,7 +335,8 @@ def piece_impacts(
     piece_secs = np.bincount(pieces.seg_piece, weights=np.where(
         np.isfinite(np.minimum(o.fw, o.bw)), np.minimum(o.fw, o.bw), 0.0), minlength=k)
     out.piece_minutes = piece_secs / 60.0
-    cut_edge = np.zeros(len(g.w), dtype=bool)
+    head_of_edge = np.full(len(g.w), -1, dtype=np.int64)  # the node a tree edge holds up
+    head_of_edge[pred[pred >= 0]] = np.flatnonzero(pred >= 0)
     w_cut, tw_cut = g.w.copy(), g.t_w.copy()
     changed_idx: list[IntArray] = []
     changed_val: list[FloatArray] = []
@@ -357,9 +349,10 @@ def piece_impacts(
     for p in range(k):
         segs = seg_order[seg_ptr[p]:seg_ptr[p + 1]]
         edges = g.edges_of(segs)
-        cut_edge[edges] = True
+        w_cut[edges] = np.inf
+        tw_cut[g.t_of_edge[edges]] = np.inf
         if pieces.a[p] != pieces.b[p]:
-            d = _detour(g, cut_edge, int(pieces.a[p]), int(pieces.b[p]), detour_cap_s)
+            d = _detour(g, w_cut, int(pieces.a[p]), int(pieces.b[p]), detour_cap_s)
             out.detour_minutes[p] = (d - piece_secs[p]) / 60.0 if np.isfinite(d) else np.inf
         if cand[p]:
             closed = np.zeros(len(net.seg_u), dtype=bool)
@@ -370,13 +363,11 @@ def piece_impacts(
                                              exclude_classes, before)
                 out.full_reruns += 1
             else:
-                w_cut[edges] = np.inf
-                tw_cut[g.t_of_edge[edges]] = np.inf
-                heads = np.flatnonzero(np.isin(pred, edges))
-                region = np.zeros(n, dtype=bool)
-                for h in heads.tolist():
-                    region[order[tin[h]:tout[h]]] = True
-                rnodes = np.flatnonzero(region)
+                heads = head_of_edge[edges]
+                heads = heads[heads >= 0]
+                rnodes = (np.unique(np.concatenate([order[tin[h]:tout[h]]
+                                                    for h in heads.tolist()]))
+                          if len(heads) else np.zeros(0, dtype=np.int64))
                 if len(rnodes):
                     lab_w[rnodes] = label_closed
                     _dijkstra.repair(g.indptr, g.indices, w_cut, g.t_indptr, g.t_indices,
@@ -399,8 +390,6 @@ def piece_impacts(
                     new[moved], road[moved] = _point_times(
                         cut_net, oc.fw, oc.bw, facilities, snap, speed, direct, dist_w, lab_w)
                 dist_w[rnodes], lab_w[rnodes] = dist[rnodes], lab[rnodes]
-                w_cut[edges] = g.w[edges]
-                tw_cut[g.t_of_edge[edges]] = g.t_w[g.t_of_edge[edges]]
             iso = np.isfinite(road_before[idx]) & ~np.isfinite(road)
             out.people_isolated[p] = pop[idx][iso].sum()
             worse = new != before[idx]
@@ -415,7 +404,8 @@ def piece_impacts(
             out.person_minutes[p] = float((pop[idx][fin] * (new[fin] - b[fin])).sum()) / 60.0
             if fin.any():
                 out.worst_minutes[p] = float(new[fin].max()) / 60.0
-        cut_edge[edges] = False
+        w_cut[edges] = g.w[edges]
+        tw_cut[g.t_of_edge[edges]] = g.t_w[g.t_of_edge[edges]]
     out.changed_ptr = np.cumsum(out.changed_ptr)
     out.changed = np.concatenate(changed_idx) if changed_idx else np.zeros(0, np.int64)
     out.minutes_after = (np.concatenate(changed_val) / 60.0 if changed_val else np.zeros(0))
