@@ -238,7 +238,7 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
 
 def test_capacity_from_a_candidate_file(luzhai: ComputedStudy, tmp_path: Path) -> None:
     # a site in north 中渡 newly covers ~16,000 people within 30 min of primary care
-    # (see README); 10 beds x 100 people per bed caps what it serves at 1,000
+    # (see docs/planning.md); 10 beds x 100 people per bed caps what it serves at 1,000
     f = tmp_path / "sites.csv"
     f.write_text("id,name,lon,lat,beds\nS1,north,109.68423,24.796,10\n", encoding="utf-8")
     free = site(luzhai, standard="primary_care_30min", p=1, candidates=str(f))
