@@ -30,6 +30,7 @@ from geo.outputs.map.layers import (
 )
 from geo.outputs.map.measures import WORKLOAD_COLOUR, class_colour
 from geo.outputs.map.planning import (
+    ACTION_COLOURS,
     CANDIDATE_COLOUR,
     FALL_FILL,
     GAINED_COLOUR,
@@ -43,9 +44,9 @@ from geo.outputs.qml import Category, Labels, Rule, Style, Symbol, quote_field, 
 __all__ = [
     "AREA_COLOURS", "CANDIDATE_COLOUR", "FAIL_CLASSES", "RANK_COLOUR", "WORKLOAD_COLOUR",
     "access_style", "aliases", "area_fill_style", "area_style", "bands_style",
-    "catchments_style", "change_style", "demand_style", "facilities_style", "gaps_style",
-    "isochrones_style", "points_style", "status_text", "table_style", "township_columns",
-    "townships_style",
+    "catchments_style", "change_style", "changes_style", "demand_style", "facilities_style",
+    "gaps_style", "isochrones_style", "points_style", "roads_style", "status_text",
+    "table_style", "township_columns", "township_titles", "townships_style",
 ]
 
 #: upper edges, as fractions of the target, of the classes of townships below target
@@ -131,40 +132,50 @@ def _share_label(share: str, status: str, fails: str) -> str:
             f", 1) || '%' END")
 
 
-def townships_style(code: str, target: float, columns: Sequence[str],
-                    lang: str, all_labels: Mapping[str, str]) -> Style:
-    """Townships by ``code``: at or above target the map's blue; below, the map's ramp by
+def township_titles(labels: Mapping[str, str], lang: str) -> dict[str, str]:
+    """Titles of the per-standard columns of a townships layer (:func:`township_columns`)
+    for standards ``code -> label``, and of its population."""
+    out = {"population": i18n.text("population", lang)}
+    for code, lab in labels.items():
+        k = township_columns(code)
+        out |= {k["covered"]: _t("gis_covered_of", lang, label=lab),
+                k["share"]: _t("gis_share_of", lang, label=lab),
+                k["target"]: _t("gis_target_of", lang, label=lab),
+                k["status"]: _t("gis_status_of", lang, label=lab)}
+    return out
+
+
+def townships_style(share_col: str, status_col: str, target: float, columns: Sequence[str],
+                    lang: str, titles: Mapping[str, str] | None = None,
+                    filled: bool = True) -> Style:
+    """Townships by their share (``share_col``) and status (``status_col``, the text of
+    :func:`status_text`): at or above target the map's blue; below, the map's ramp by
     share in :data:`FAIL_CLASSES` with a thick red outline; grey where not applicable.
-    Labels: name and share. ``all_labels`` titles every standard's columns."""
-    cols = township_columns(code)
-    share, status = quote_field(cols["share"]), quote_field(cols["status"])
+    Without ``filled`` only the outlines (thick red below target), to lay over the bands.
+    Labels: name and share. ``titles``: field aliases besides the known columns."""
+    share, status = quote_field(share_col), quote_field(status_col)
     fails = i18n.text("fails", lang)
-    pass_line: dict[str, Any] = {"outline": PASS_OUTLINE_COLOUR, "outline_width": 0.26}
-    fail_line: dict[str, Any] = {"outline": FAIL_OUTLINE_COLOUR, "outline_width": 0.9}
+    pass_line: dict[str, Any] = {"outline": PASS_OUTLINE_COLOUR, "outline_width": 0.26,
+                                 "filled": filled}
+    fail_line: dict[str, Any] = {"outline": FAIL_OUTLINE_COLOUR, "outline_width": 0.9,
+                                 "filled": filled}
     rules = [Rule(f"{status} = {quote_text(i18n.text('meets', lang))}",
                   _t("gis_meets_rule", lang, target=_pct(target)),
                   Symbol("fill", PASS_FILL, TOWNSHIP_OPACITY, **pass_line))]
-    edges = [0.0, *FAIL_CLASSES, 1.0]
+    edges = [0.0, *FAIL_CLASSES, 1.0] if filled else [0.0, 1.0]
     for lo, hi in itertools.pairwise(edges):
         last = hi == 1.0
         cond = f"{status} = {quote_text(fails)}" + ("" if last else
                                                     f" AND {share} < {target * hi!r}")
         colour = share_colour(target * (lo + hi) / 2, target)
-        rules.append(Rule(cond, _t("gis_fails_rule", lang, lo=_pct(target * lo),
-                                   hi=_pct(target * hi)),
-                          Symbol("fill", colour, TOWNSHIP_OPACITY, **fail_line)))
+        label = (_t("gis_fails_rule", lang, lo=_pct(target * lo), hi=_pct(target * hi))
+                 if filled else i18n.text("township_fails", lang))
+        rules.append(Rule(cond, label, Symbol("fill", colour, TOWNSHIP_OPACITY, **fail_line)))
     rules.append(Rule(None, i18n.text("not_applicable", lang),
                       Symbol("fill", NOT_APPLICABLE_FILL, TOWNSHIP_OPACITY, **pass_line)))
-    text = f"{quote_field('township')} || {_share_label(cols['share'], cols['status'], fails)}"
-    extra = {"population": i18n.text("population", lang)}
-    for c, lab in all_labels.items():
-        k = township_columns(c)
-        extra |= {k["covered"]: _t("gis_covered_of", lang, label=lab),
-                  k["share"]: _t("gis_share_of", lang, label=lab),
-                  k["target"]: _t("gis_target_of", lang, label=lab),
-                  k["status"]: _t("gis_status_of", lang, label=lab)}
+    text = f"{quote_field('township')} || {_share_label(share_col, status_col, fails)}"
     return Style("polygon", rules=rules, labels=Labels(text, 9.0),
-                 aliases=aliases(columns, lang, extra))
+                 aliases=aliases(columns, lang, titles))
 
 
 # --------------------------------------------------------------------------- travel time
@@ -244,14 +255,32 @@ def area_style(columns: Sequence[str], lang: str) -> Style:
                  aliases=aliases(columns, lang))
 
 
-def points_style(colour: str, columns: Sequence[str], lang: str, label_field: str = "",
+def points_style(colour: str, columns: Sequence[str], lang: str, labels: str = "",
                  size: float = 3.0) -> Style:
-    """Points of one colour (chosen sites, candidates, facility workload), labelled by
-    ``label_field`` when given."""
-    labels = Labels(quote_field(label_field), 9.0, bold=True) if label_field else None
+    """Points of one colour (chosen sites, candidates, facility workload), labelled by the
+    QGIS expression ``labels`` when given."""
     return Style("point", symbol=Symbol("marker", colour, outline="#ffffff",
                                         outline_width=0.3, size=size),
-                 labels=labels, aliases=aliases(columns, lang))
+                 labels=Labels(labels, 9.0, bold=True) if labels else None,
+                 aliases=aliases(columns, lang))
+
+
+def changes_style(actions: Sequence[str], columns: Sequence[str], lang: str) -> Style:
+    """A scenario's changes by action (rings in the comparison map's colours), labelled
+    by project."""
+    cats = [Category(a, i18n.action_label(a, lang),
+                     Symbol("marker", ACTION_COLOURS.get(a, "#000000"), filled=True,
+                            outline=ACTION_COLOURS.get(a, "#000000"), outline_width=0.8,
+                            size=5.0, opacity=0.25)) for a in actions]
+    return Style("point", column="action", categories=cats,
+                 labels=Labels(quote_field("project"), 8.0), aliases=aliases(columns, lang),
+                 value_maps={"action": {a: i18n.action_label(a, lang) for a in actions}})
+
+
+def roads_style(columns: Sequence[str], lang: str) -> Style:
+    """A scenario's new roads: black lines, as on the comparison map."""
+    return Style("line", symbol=Symbol("line", "#000000", outline_width=1.0),
+                 aliases=aliases(columns, lang))
 
 
 # --------------------------------------------------------------------------- measures

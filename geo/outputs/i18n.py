@@ -296,6 +296,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gis_minutes_of": ("{label}：出行时间（分钟）", "{label}: minutes"),
     "gis_nearest_of": ("{label}：最近机构", "{label}: nearest facility"),
     "gis_style": ("{label}（{code}）", "{label} ({code})"),
+    "gis_outline_style": ("{label}：仅边界（叠加出行时间分带时用）",
+                          "{label}: outlines only (over the travel-time bands)"),
     "gis_unreachable": ("不可达", "unreachable"),
     "gis_surface_about": (
         "到最近可计入机构的出行时间（分钟，float32），每个需求网格单元一个值；研究区以外为无数据",

@@ -11,6 +11,7 @@ import pandas as pd
 from geo.outputs.folder import write_atomically
 from geo.outputs.map.coverage import save_map
 from geo.outputs.map.planning import change_map, siting_map
+from geo.outputs.planning_gpkg import write_comparison_gpkg, write_siting_gpkg
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
     write_designation_xlsx,
@@ -27,11 +28,12 @@ __all__ = ["COMPARISON_FILES", "DESIGNATION_FILES", "SITING_FILES", "write_compa
 
 
 #: what each planning command writes (the CLI checks the folder for these before computing)
-SITING_FILES = ("siting.csv", "siting.xlsx", "siting_map.html", "siting_summary.txt")
+SITING_FILES = ("siting.csv", "siting.xlsx", "siting.gpkg", "siting_map.html",
+                "siting_summary.txt")
 DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.xlsx",
-                     "designation_map.html", "designation_summary.txt")
+                     "designation.gpkg", "designation_map.html", "designation_summary.txt")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
-                    "comparison_map.html", "comparison_summary.txt")
+                    "comparison.gpkg", "comparison_map.html", "comparison_summary.txt")
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -66,19 +68,21 @@ def siting_lines(run: SitingRun) -> list[str]:
 
 
 def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
-    """``siting.csv``, ``siting.xlsx``, ``siting_map.html`` and ``siting_summary.txt``."""
+    """``siting.csv``, ``siting.xlsx``, ``siting.gpkg``, ``siting_map.html`` and
+    ``siting_summary.txt``."""
     title = run.study.study.title
     return write_atomically(out_dir, {
         "siting.csv": lambda p: _csv(run.table, p),
         "siting.xlsx": lambda p: write_siting_xlsx(run, p),
+        "siting.gpkg": lambda p: write_siting_gpkg(run, p),
         "siting_map.html": lambda p: _save(siting_map(run, title), p),
         "siting_summary.txt": lambda p: _text(siting_lines(run), p),
     })
 
 
 def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
-    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``, map and text
-    summary."""
+    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``,
+    ``designation.gpkg``, map and text summary."""
     title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
              run.summary.to_string(index=False)]
@@ -86,14 +90,15 @@ def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
         "designation.csv": lambda p: _csv(run.table, p),
         "designation_summary.csv": lambda p: _csv(run.summary, p),
         "designation.xlsx": lambda p: write_designation_xlsx(run, p),
+        "designation.gpkg": lambda p: write_siting_gpkg(run, p),
         "designation_map.html": lambda p: _save(siting_map(run, title), p),
         "designation_summary.txt": lambda p: _text(lines, p),
     })
 
 
 def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
-    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``, map
-    and summary."""
+    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``,
+    ``comparison.gpkg``, map and summary."""
     title = comp.study.study.title
     table = comp.table.copy()
     table["basis"] = "; ".join(comp.notes)
@@ -105,6 +110,7 @@ def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
         "comparison_by_township.csv": lambda p: _csv(table, p),
         "comparison_changes.csv": lambda p: _csv(comp.applied.changes, p),
         "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
+        "comparison.gpkg": lambda p: write_comparison_gpkg(comp, p),
         "comparison_map.html": lambda p: _save(change_map(comp, title), p),
         "comparison_summary.txt": lambda p: _text(lines, p),
     })

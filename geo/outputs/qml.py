@@ -163,20 +163,20 @@ def _renderer(root: ET.Element, style: Style) -> None:
               "referencescale": "-1"}
     symbols: list[Symbol]
     if style.symbol is not None:
-        rend = ET.SubElement(root, "renderer-v2", type="singleSymbol", **common)
+        rend = ET.SubElement(root, "renderer-v2", {"type": "singleSymbol", **common})
         symbols = [style.symbol]
     elif style.categories:
         if not style.column:
             raise ValueError("categories need the column they are values of")
-        rend = ET.SubElement(root, "renderer-v2", type="categorizedSymbol",
-                             attr=style.column, **common)
+        rend = ET.SubElement(root, "renderer-v2", {"type": "categorizedSymbol",
+                                                   "attr": style.column, **common})
         cats = ET.SubElement(rend, "categories")
         for i, c in enumerate(style.categories):
             ET.SubElement(cats, "category", render="true", symbol=str(i), value=c.value,
                           label=c.label, type="string")
         symbols = [c.symbol for c in style.categories]
     else:
-        rend = ET.SubElement(root, "renderer-v2", type="RuleRenderer", **common)
+        rend = ET.SubElement(root, "renderer-v2", {"type": "RuleRenderer", **common})
         rules = ET.SubElement(rend, "rules", key="{00000000-0000-4000-8000-000000000000}")
         for i, r in enumerate(style.rules):
             ET.SubElement(rules, "rule", key=f"{{00000000-0000-4000-8000-{i + 1:012d}}}",

@@ -225,7 +225,12 @@ def _joined(path: Path, have: set[str], meta: dict[str, str], base: str, old: st
             return read_layer(path, old)
         raise StudyError(f"{path} lacks layer {old!r}: it was written by an older geo or "
                          "another tool; re-run the study (geo run STUDY.toml --out DIR)")
-    frames = [read_layer(path, n) for n in names.split(",") if n]
+    listed = [n for n in names.split(",") if n]
+    if gone := [n for n in listed if n not in have]:
+        raise StudyError(f"{path} lacks layer(s) {gone} that its metadata lists (removed in a "
+                         "GIS?): re-run the study (geo run STUDY.toml --out DIR) to write a "
+                         "complete results.gpkg")
+    frames = [read_layer(path, n) for n in listed]
     if not frames:
         return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in empty},
                                 geometry=gpd.GeoSeries([], crs=4326), crs=4326)
@@ -294,7 +299,7 @@ def _split_layer(res: Results, base: str, values: tuple[str, ...],
     elif base == "isochrones":
         style = styles.isochrones_style(cols, lang)
     elif base == "workload":
-        style = styles.points_style(styles.WORKLOAD_COLOUR, cols, lang, "name")
+        style = styles.points_style(styles.WORKLOAD_COLOUR, cols, lang, qml.quote_field("name"))
         return GisLayer(_layer_name(base, values), part, t("gis_measure_facilities", lang,
                                                            label=label),
                         _described("workload_layer", lang), [(label, style)])
@@ -319,6 +324,24 @@ def _by_standard(res: Results, style: Callable[[str], qml.Style],
     return [(_label(res, c), style(c)) for c in [*first, *(c for c in codes if c not in first)]]
 
 
+def _township_styles(res: Results, labels: dict[str, str]) -> list[tuple[str, qml.Style]]:
+    """Per standard the townships filled by pass/fail (the map standard's first: QGIS's
+    default), then the same as outlines only, to lay over the travel-time bands."""
+    cols = _columns(res.townships)
+    lang = res.language
+    titles = styles.township_titles(labels, lang)
+
+    def style(code: str, filled: bool = True) -> qml.Style:
+        c = styles.township_columns(code)
+        return styles.townships_style(c["share"], c["status"], _target(res, code), cols, lang,
+                                      titles, filled)
+
+    drawn = [c for c in res.standards if c in set(res.bands["standard"].astype(str))]
+    outlines = [(i18n.text("gis_outline_style", lang, label=_label(res, c)), style(c, False))
+                for c in drawn]
+    return [*_by_standard(res, style, res.standards), *outlines]
+
+
 def _table_layer(name: str, frame: pd.DataFrame, title: str, lang: str) -> GisLayer:
     table = _table(frame)
     return GisLayer(name, table, title, _described("gis_table_about", lang),
@@ -338,9 +361,7 @@ def write_gpkg(res: Results, path: Path) -> None:
                  [("", styles.facilities_style([str(x) for x in fac["type"]], _columns(fac),
                                                lang))]),
         GisLayer("townships", town, t("gis_townships", lang),
-                 _described("gis_townships_about", lang),
-                 _by_standard(res, lambda c: styles.townships_style(
-                     c, _target(res, c), _columns(town), lang, labels), res.standards)),
+                 _described("gis_townships_about", lang), _township_styles(res, labels)),
         GisLayer("area", area, t("boundary_layer", lang), _described("gis_area_about", lang),
                  [("", styles.area_style(_columns(area), lang))]),
     ]

@@ -22,11 +22,12 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from osgeo import ogr  # noqa: E402  (QGIS's own GDAL)
-from qgis.core import (  # noqa: E402
+from osgeo import ogr  # QGIS's own GDAL
+from qgis.core import (
     QgsApplication,
     QgsMapRendererParallelJob,
     QgsMapSettings,
@@ -34,8 +35,8 @@ from qgis.core import (  # noqa: E402
     QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QSize  # noqa: E402
-from qgis.PyQt.QtGui import QColor  # noqa: E402
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor
 
 
 def _legend(layer: QgsVectorLayer) -> list[str]:
@@ -76,7 +77,7 @@ def vector_report(path: str, name: str) -> dict[str, object]:
 
 def raster_report(path: str) -> dict[str, object]:
     """What QGIS sees of a GeoTIFF."""
-    layer = QgsRasterLayer(path, os.path.basename(path))
+    layer = QgsRasterLayer(path, Path(path).name)
     out: dict[str, object] = {"valid": layer.isValid()}
     if not layer.isValid():
         return out
@@ -97,7 +98,7 @@ def render(paths: list[str], names: list[str], extent_layer: str, png: str,
     layers = []
     for n in names:
         if n.endswith(".tif"):
-            layers.append(QgsRasterLayer(n, os.path.basename(n)))
+            layers.append(QgsRasterLayer(n, Path(n).name))
             continue
         path, _, layer = n.rpartition("|") if "|" in n else (paths[0], "", n)
         layers.append(QgsVectorLayer(f"{path}|layername={layer}", layer, "ogr"))
