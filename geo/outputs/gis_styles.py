@@ -42,10 +42,12 @@ from geo.outputs.map.planning import (
 from geo.outputs.qml import Category, Labels, Rule, Style, Symbol, quote_field, quote_text
 
 __all__ = [
-    "AREA_COLOURS", "CANDIDATE_COLOUR", "FAIL_CLASSES", "RANK_COLOUR", "WORKLOAD_COLOUR",
+    "AREA_COLOURS", "CANDIDATE_COLOUR", "FAILED_COLOUR", "FAIL_CLASSES", "RANK_COLOUR",
+    "REGION_LABEL_SCALE", "WORKLOAD_COLOUR",
     "access_style", "aliases", "area_fill_style", "area_style", "bands_style",
     "catchments_style", "change_style", "changes_style", "demand_style", "facilities_style",
-    "gaps_style", "isochrones_style", "points_style", "roads_style", "status_text",
+    "gaps_style", "isochrones_style", "points_style", "roads_style", "status_style",
+    "status_text",
     "table_style", "township_columns", "township_titles", "townships_style",
 ]
 
@@ -54,6 +56,10 @@ FAIL_CLASSES = (0.5, 0.75, 0.9)
 #: fill opacity of townships (the map's): bands and gaps under them stay visible
 TOWNSHIP_OPACITY = 0.55
 BOUNDARY_COLOUR = "#222222"
+#: facility names of a region (a batch) drawn from 1:250,000 in (a county fills the screen)
+REGION_LABEL_SCALE = 250_000.0
+#: an area of a batch that failed (the batch workbook's fill of its row)
+FAILED_COLOUR = "#f4cccc"
 #: areas of planning answers: within reach today, newly covered, no longer covered
 AREA_COLOURS = {"today": TODAY_COLOUR, "gained": GAINED_COLOUR, "lost": LOST_COLOUR}
 ISOCHRONE_COLOUR = "#08519c"
@@ -112,10 +118,14 @@ def table_style(columns: Sequence[str], lang: str) -> Style:
 
 
 def status_text(meets: object, lang: str) -> str:
-    """达标 / 未达标 / 不适用 of a ``meets_target`` value (None or NaN: not applicable)."""
-    if meets is None or meets != meets:  # NaN
-        return i18n.text("not_applicable", lang)
-    return i18n.text("meets" if bool(meets) else "fails", lang)
+    """达标 / 未达标 / 不适用 of a ``meets_target`` value: a boolean, 1/0 (as a GeoPackage
+    stores it) or its text in a CSV ("True"); None, NaN or empty: not applicable."""
+    word = str(meets).strip().lower()
+    if word in ("true", "1", "1.0"):
+        return i18n.text("meets", lang)
+    if word in ("false", "0", "0.0"):
+        return i18n.text("fails", lang)
+    return i18n.text("not_applicable", lang)
 
 
 def township_columns(code: str) -> dict[str, str]:
@@ -147,12 +157,14 @@ def township_titles(labels: Mapping[str, str], lang: str) -> dict[str, str]:
 
 def townships_style(share_col: str, status_col: str, target: float, columns: Sequence[str],
                     lang: str, titles: Mapping[str, str] | None = None,
-                    filled: bool = True) -> Style:
+                    filled: bool = True, name_col: str = "township",
+                    else_label: str = "") -> Style:
     """Townships by their share (``share_col``) and status (``status_col``, the text of
     :func:`status_text`): at or above target the map's blue; below, the map's ramp by
     share in :data:`FAIL_CLASSES` with a thick red outline; grey where not applicable.
     Without ``filled`` only the outlines (thick red below target), to lay over the bands.
-    Labels: name and share. ``titles``: field aliases besides the known columns."""
+    Labels: name (``name_col``) and share. ``titles``: field aliases besides the known
+    columns; ``else_label``: the legend of the rest (default: not applicable)."""
     share, status = quote_field(share_col), quote_field(status_col)
     fails = i18n.text("fails", lang)
     pass_line: dict[str, Any] = {"outline": PASS_OUTLINE_COLOUR, "outline_width": 0.26,
@@ -171,9 +183,9 @@ def townships_style(share_col: str, status_col: str, target: float, columns: Seq
         label = (_t("gis_fails_rule", lang, lo=_pct(target * lo), hi=_pct(target * hi))
                  if filled else i18n.text("township_fails", lang))
         rules.append(Rule(cond, label, Symbol("fill", colour, TOWNSHIP_OPACITY, **fail_line)))
-    rules.append(Rule(None, i18n.text("not_applicable", lang),
+    rules.append(Rule(None, else_label or i18n.text("not_applicable", lang),
                       Symbol("fill", NOT_APPLICABLE_FILL, TOWNSHIP_OPACITY, **pass_line)))
-    text = f"{quote_field('township')} || {_share_label(share_col, status_col, fails)}"
+    text = f"{quote_field(name_col)} || {_share_label(share_col, status_col, fails)}"
     return Style("polygon", rules=rules, labels=Labels(text, 9.0),
                  aliases=aliases(columns, lang, titles))
 
@@ -234,15 +246,18 @@ def demand_style(code: str, columns: Sequence[str], lang: str,
 
 
 def facilities_style(types: Sequence[str], columns: Sequence[str], lang: str,
-                     field: str = "type", size: float = 3.2) -> Style:
+                     field: str = "type", size: float = 3.2, label_scale: float = 0.0
+                     ) -> Style:
     """Facilities by type in the map's marker colours; the legend and the attribute table
-    name the types in ``lang``; labels: the facility name."""
+    name the types in ``lang``; labels: the facility name (only at scales larger than
+    1:``label_scale`` when given: a region's hundreds of names would hide the areas')."""
     styles = facility_styles(list(dict.fromkeys(types)))
     cats = [Category(t, i18n.type_label(t, lang),
                      Symbol("marker", c, outline="#ffffff", outline_width=0.3, size=size))
             for t, (c, _) in styles.items()]
     words = {t: i18n.type_label(t, lang) for t in styles}
-    labels = Labels(quote_field("name"), 8.0) if "name" in columns else None
+    labels = (Labels(quote_field("name"), 8.0, min_scale=label_scale) if "name" in columns
+              else None)
     return Style("point", column=field, categories=cats, labels=labels,
                  aliases=aliases(columns, lang), value_maps={field: words})
 
@@ -263,6 +278,18 @@ def points_style(colour: str, columns: Sequence[str], lang: str, labels: str = "
                                         outline_width=0.3, size=size),
                  labels=Labels(labels, 9.0, bold=True) if labels else None,
                  aliases=aliases(columns, lang))
+
+
+def status_style(statuses: Mapping[str, str], colours: Mapping[str, str],
+                 columns: Sequence[str], lang: str, column: str = "status") -> Style:
+    """Areas by a status code (``statuses``: code -> words; ``colours``: code -> fill),
+    the words in the legend and the attribute table, labelled by ``area_name``."""
+    cats = [Category(code, word, Symbol("fill", colours.get(code, NOT_APPLICABLE_FILL), 0.5,
+                                        outline="#333333", outline_width=0.4))
+            for code, word in statuses.items()]
+    labels = Labels(quote_field("area_name"), 9.0) if "area_name" in columns else None
+    return Style("polygon", column=column, categories=cats, labels=labels,
+                 aliases=aliases(columns, lang), value_maps={column: dict(statuses)})
 
 
 def changes_style(actions: Sequence[str], columns: Sequence[str], lang: str) -> Style:

@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
@@ -68,6 +67,9 @@ class About:
     language: str
     assumptions: Sequence[str] = ()
     rights: Sequence[str] = field(default_factory=list)
+    #: the run's date (YYYY-MM-DD), the styles' ``update_time``: a file written twice from
+    #: one run is the same file
+    created: str = ""
 
 
 def _spatial(frame: pd.DataFrame) -> bool:
@@ -113,13 +115,13 @@ def write_gpkg(path: Path, layers: Sequence[GisLayer], about: About) -> None:
     """
     _check(layers)
     with _unsynced():
-        _write(path, layers)
+        _write(path, layers, about.created)
     _metadata(path, [la.name for la in layers], about)
 
 
-def _write(path: Path, layers: Sequence[GisLayer]) -> None:
+def _write(path: Path, layers: Sequence[GisLayer], created: str) -> None:
     styles: list[dict[str, object]] = []
-    now = pd.Timestamp(dt.datetime.now(dt.UTC))
+    when = pd.Timestamp(created, tz="UTC") if created else pd.NaT
     for i, layer in enumerate(layers):
         frame = _frame(layer)
         spatial = isinstance(frame, gpd.GeoDataFrame)
@@ -135,7 +137,7 @@ def _write(path: Path, layers: Sequence[GisLayer]) -> None:
                 "f_geometry_column": "geom" if spatial else "", "styleName": name,
                 "styleQML": qml.document(style, columns), "styleSLD": "",
                 "useAsDefault": k == 0, "description": layer.title, "owner": "", "ui": "",
-                "update_time": now})
+                "update_time": when})
     if styles:
         pyogrio.write_dataframe(pd.DataFrame(styles), path, layer="layer_styles",
                                 driver="GPKG", layer_options={"FID": "id"})

@@ -321,6 +321,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gis_area_status": ("运行状态", "Status"),
     "gis_band": ("出行时间分带（分钟）", "Band (min)"),
     "gis_area_name": ("区县", "Area"),
+    "gis_run_done": ("完成", "done"),
+    "gis_run_done_reused": ("完成（沿用上次结果）", "done (reused)"),
+    "gis_run_failed": ("运行失败", "failed"),
+    "gis_run_not": ("未运行（--areas 未选）", "not run (left out by --areas)"),
 }
 
 #: scenario action -> (zh, en)

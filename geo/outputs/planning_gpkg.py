@@ -23,6 +23,7 @@ The notes and assumptions of the answer are stored once, in the GeoPackage's met
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -57,7 +58,8 @@ def _cols(frame: pd.DataFrame) -> list[str]:
 
 def _about(study: ComputedStudy, notes: list[str]) -> About:
     s = study.study
-    return About(s.name, s.title, s.language, list(dict.fromkeys(notes)))
+    return About(s.name, s.title, s.language, list(dict.fromkeys(notes)),
+                 created=dt.date.today().isoformat())
 
 
 def _described(text: str, lang: str) -> str:

@@ -71,6 +71,8 @@ class Labels:
     size_pt: float = 9.0
     colour: str = "#222222"
     bold: bool = False
+    #: drawn only at scales larger than 1:``min_scale`` (0: at every scale)
+    min_scale: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -202,14 +204,17 @@ def _labels(root: ET.Element, lab: Labels, geometry: str) -> None:
                   bufferJoinStyle="128", bufferNoFill="1")
     ET.SubElement(settings, "text-format", wrapChar="", multilineAlign="1",
                   autoWrapLength="0", formatNumbers="0", plussign="0", decimals="3")
-    # polygons: a label over the polygon's inside point; points: around the symbol
+    # polygons: a label over the polygon's inside point; points: around the symbol. QGIS
+    # names the scale limits as it did in 2.x: scaleMax is the smallest scale (1:250,000)
     ET.SubElement(settings, "placement", placement="1" if geometry == "polygon" else "6",
                   dist="1", distUnits="MM", fitInPolygonOnly="0", centroidInside="1",
                   overrunDistance="0", priority="5")
     ET.SubElement(settings, "rendering", obstacle="1", obstacleType="1",
                   displayAll="0", labelPerPart="0", mergeLines="0", limitNumLabels="0",
-                  scaleVisibility="0", drawLabels="1", upsidedownLabels="0",
-                  fontMinPixelSize="3", fontLimitPixelSize="0", zIndex="0")
+                  scaleVisibility="1" if lab.min_scale else "0",
+                  scaleMax=f"{lab.min_scale:g}", scaleMin="0", drawLabels="1",
+                  upsidedownLabels="0", fontMinPixelSize="3", fontLimitPixelSize="0",
+                  zIndex="0")
 
 
 def _fields(root: ET.Element, style: Style, columns: Sequence[str]) -> None:

@@ -39,7 +39,7 @@ from geo.study.resources import AREA_COLUMNS, FACILITY_COLUMNS, Resources
 from geo.study.run import ComputedStudy, input_fingerprint
 
 __all__ = ["LAYERS", "SPLIT", "Results", "data_sources", "from_study", "read_gpkg",
-           "read_layer", "table_layer", "write_gpkg"]
+           "read_layer", "table_layer", "township_fields", "write_gpkg"]
 
 #: layers every results.gpkg has (``demand``, the measures' layers and the layers of
 #: :data:`SPLIT` are written too)
@@ -120,25 +120,34 @@ def _with_labels(result: ComputedStudy) -> tuple[pd.DataFrame, pd.DataFrame]:
     return cov, summ
 
 
-def _townships(result: ComputedStudy, cov: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The township polygons with their population and, per standard, the people covered,
-    the share, the target and the status in the study's language (not applicable where
-    the standard has no value)."""
-    lang = result.study.language
-    town = result.townships.copy()
-    first = cov.drop_duplicates("township").set_index("township")["population"]
-    names = town["township"].astype(str)
-    town["population"] = names.map(first).to_numpy(dtype=float)
+def township_fields(towns: gpd.GeoDataFrame, coverage: pd.DataFrame, lang: str,
+                    keys: Sequence[str] = ("township",)) -> gpd.GeoDataFrame:
+    """``towns`` with their population and, per standard of ``coverage`` (rows by ``keys``
+    and ``standard``), the people covered, the share, the target and the status in
+    ``lang`` (:func:`geo.outputs.gis_styles.township_columns`; not applicable where the
+    standard has no value): what the townships layers of the GeoPackages carry."""
+    out = towns.copy()
+    index = pd.MultiIndex.from_frame(out[list(keys)].astype(str))
+    cov = coverage.copy()
+    cov[list(keys)] = cov[list(keys)].astype(str)
+
+    def pick(rows: pd.DataFrame, col: str) -> pd.Series:
+        values = rows.set_index(list(keys))[col]
+        values.index = pd.MultiIndex.from_frame(values.index.to_frame())
+        return values.reindex(index)
+
+    out["population"] = pick(cov.drop_duplicates(list(keys)), "population").to_numpy(
+        dtype=float)
     for code in dict.fromkeys(cov["standard"].astype(str)):
-        rows = cov[cov["standard"].astype(str) == code].set_index("township")
+        rows = cov[cov["standard"].astype(str) == code]
         col = styles.township_columns(code)
-        town[col["covered"]] = names.map(rows["covered_population"]).to_numpy(dtype=float)
-        town[col["share"]] = names.map(rows["covered_share"]).to_numpy(dtype=float)
-        town[col["target"]] = names.map(rows["target_share"]).to_numpy(dtype=float)
-        meets = names.map(rows["meets_target"].astype(object))
-        town[col["status"]] = [styles.status_text(None if pd.isna(m) else m, lang)
-                               for m in meets]
-    return town
+        out[col["covered"]] = pick(rows, "covered_population").to_numpy(dtype=float)
+        out[col["share"]] = pick(rows, "covered_share").to_numpy(dtype=float)
+        out[col["target"]] = pick(rows, "target_share").to_numpy(dtype=float)
+        meets = pick(rows, "meets_target").astype(object)
+        out[col["status"]] = [styles.status_text(None if pd.isna(m) else m, lang)
+                              for m in meets]
+    return out
 
 
 def from_study(result: ComputedStudy) -> Results:
@@ -150,7 +159,7 @@ def from_study(result: ComputedStudy) -> Results:
         map_standard=study.map_standard,
         created=dt.date.today().isoformat(), assumptions=list(result.assumptions),
         sources=data_sources(result), facilities=result.facilities,
-        townships=_townships(result, cov),
+        townships=township_fields(result.townships, cov, study.language),
         area=result.area, coverage=cov, summary=summ, bands=result.bands, gaps=result.gaps,
         extra={"demand": result.demand, "isochrones": result.isochrones},
         facts=list(result.facts), study_file=str(study.path),
@@ -260,7 +269,7 @@ def _label(res: Results, code: str) -> str:
 
 def _about(res: Results) -> About:
     rights = [f"{i18n.source_label(k, res.language)}: {v}" for k, v in res.sources]
-    return About(res.name, res.title, res.language, res.assumptions, rights)
+    return About(res.name, res.title, res.language, res.assumptions, rights, res.created)
 
 
 def _described(key: str, lang: str, **fields: object) -> str:
