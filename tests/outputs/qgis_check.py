@@ -5,13 +5,14 @@ then ``/usr/bin/python3``), never with the project's virtual environment:
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/outputs/qgis_check.py \\
         results.gpkg [more.gpkg ...] [--tif travel_time/emergency_1h.tif ...] \\
-        [--render out.png --layers townships,bands_emergency_1h,... --extent area]
+        [--render out.png=facilities,townships@7,bands_emergency_1h,area ...]
 
 Prints JSON: per layer whether QGIS opened it, its CRS, the default style QGIS applied
 from the GeoPackage's ``layer_styles`` (renderer type, legend texts, labels on or off),
 the styles stored for it, its title, the field aliases and value maps, the metadata
-abstract; per raster its CRS, size, nodata and band statistics. ``--render`` draws the
-named layers (first on top) with their default styles, as QGIS would on opening.
+abstract; per raster its CRS, size, nodata and band statistics. Each ``--render`` draws
+the named layers (first on top) with their default styles, as QGIS would on opening, or
+with the K-th style stored for them (``layer@K``).
 ``tests/outputs/test_gis_outputs.py`` runs it where QGIS is installed. This file imports
 nothing of ``geo``.
 """
@@ -37,6 +38,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtXml import QDomDocument
 
 
 def _legend(layer: QgsVectorLayer) -> list[str]:
@@ -92,22 +94,38 @@ def raster_report(path: str) -> dict[str, object]:
     return out
 
 
-def render(paths: list[str], names: list[str], extent_layer: str, png: str,
+def _with_style(layer: QgsVectorLayer, k: int) -> QgsVectorLayer:
+    """``layer`` with the ``k``-th style stored for it in its GeoPackage."""
+    n, ids, _names, _descr, err = layer.listStylesInDatabase()
+    if k >= n:
+        raise SystemExit(f"{layer.name()} has {n} stored styles, not {k + 1} {err}")
+    text, err = layer.getStyleFromDatabase(ids[k])
+    doc = QDomDocument()
+    doc.setContent(text)
+    ok, err = layer.importNamedStyle(doc)
+    if not ok:
+        raise SystemExit(f"QGIS could not apply style {k + 1} of {layer.name()}: {err}")
+    return layer
+
+
+def render(paths: list[str], names: list[str], png: str,
            size: tuple[int, int] = (1400, 1100)) -> None:
-    """Draw ``names`` (``path|layer`` or a layer of the first path; first on top)."""
+    """Draw ``names`` (``path|layer`` or a layer of the first path, ``@K`` for its K-th
+    stored style instead of the default; a .tif; first on top) over the extent of the
+    last vector layer (the area, the townships), in its CRS."""
     layers = []
     for n in names:
         if n.endswith(".tif"):
             layers.append(QgsRasterLayer(n, Path(n).name))
             continue
+        n, _, k = n.partition("@")
         path, _, layer = n.rpartition("|") if "|" in n else (paths[0], "", n)
-        layers.append(QgsVectorLayer(f"{path}|layername={layer}", layer, "ogr"))
+        vector = QgsVectorLayer(f"{path}|layername={layer}", layer, "ogr")
+        layers.append(_with_style(vector, int(k) - 1) if k and vector.isValid() else vector)
     bad = [n for n, la in zip(names, layers, strict=True) if not la.isValid()]
     if bad:
         raise SystemExit(f"QGIS could not open {bad}")
-    ext_path, _, ext_name = (extent_layer.rpartition("|") if "|" in extent_layer
-                             else (paths[0], "", extent_layer))
-    frame = QgsVectorLayer(f"{ext_path}|layername={ext_name}", ext_name, "ogr")
+    frame = [la for la in layers if isinstance(la, QgsVectorLayer)][-1]
     ext = frame.extent()
     pad = max(ext.width(), ext.height()) * 0.03
     settings = QgsMapSettings()
@@ -127,9 +145,8 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("gpkg", nargs="*")
     ap.add_argument("--tif", nargs="*", default=[])
-    ap.add_argument("--render")
-    ap.add_argument("--layers", default="")
-    ap.add_argument("--extent", default="area")
+    ap.add_argument("--render", nargs="*", default=[],
+                    help="OUT.png=LAYER,LAYER,... (first on top), one picture each")
     args = ap.parse_args(argv)
     app = QgsApplication([], False)
     app.initQgis()
@@ -141,9 +158,10 @@ def main(argv: list[str]) -> int:
         report[path] = {n: vector_report(path, n) for n in names if n != "layer_styles"}
     for path in args.tif:
         report[path] = raster_report(path)
-    if args.render:
-        render(args.gpkg, [n for n in args.layers.split(",") if n], args.extent, args.render)
-        report["rendered"] = args.render
+    for spec in args.render:
+        png, _, names = spec.partition("=")
+        render(args.gpkg, [n for n in names.split(",") if n], png)
+        report.setdefault("rendered", []).append(png)
     json.dump(report, sys.stdout, ensure_ascii=False, indent=1, default=str)
     app.exitQgis()
     return 0

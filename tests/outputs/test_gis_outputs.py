@@ -39,6 +39,7 @@ from tests.outputs.conftest import HOSTILE
 CJK = re.compile(r"[\u4e00-\u9fff]")
 QGIS_PYTHON = Path("/usr/bin/python3")
 QGIS_CHECK = Path(__file__).with_name("qgis_check.py")
+SHOTS = ROOT / "maps" / "screenshots"
 
 
 def _sql(path: Path, query: str) -> list[tuple[Any, ...]]:
@@ -343,6 +344,55 @@ def _has_qgis() -> bool:
     return probe.returncode == 0
 
 
+def _renders(out: Path, planning: dict[str, Any]) -> dict[str, list[str]]:
+    """The pictures of the QGIS check: name -> layers (first on top; ``@K``: the K-th
+    stored style), drawn over the last vector layer's extent."""
+    res = str(out / "results.gpkg")
+    site = str(planning["dir"] / "site" / "siting.gpkg")
+    ems = str(planning["dir"] / "ems" / "designation.gpkg")
+    cmp_ = str(planning["dir"] / "planned" / "comparison.gpkg")
+
+    def of(path: str, *layers: str) -> list[str]:
+        return [f"{path}|{la}" for la in layers]
+
+    # townships' styles: the four standards filled, then outlines of the three drawn
+    return {
+        "qgis_results.png": of(res, "facilities", "gaps_emergency_1h", "townships", "area"),
+        "qgis_bands.png": of(res, "facilities", "townships@5", "bands_emergency_1h", "area"),
+        "qgis_travel_time.png": [*of(res, "facilities", "townships@5", "area"),
+                                 str(out / "travel_time" / "emergency_1h.tif")],
+        "qgis_siting.png": of(site, "chosen_sites", "facilities", "townships", "newly_within",
+                              "within_today", "area"),
+        "qgis_designation.png": of(ems, "chosen_sites", "facilities", "townships",
+                                   "newly_within", "within_today", "area"),
+        "qgis_comparison.png": of(cmp_, "changes", "facilities_after",
+                                  "gained_primary_care_30min", "lost_primary_care_30min",
+                                  "townships_primary_care_30min", "area"),
+    }
+
+
+def run_qgis(gpkgs: list[Path], tifs: list[Path], renders: dict[str, list[str]],
+             home: Path) -> dict[str, Any]:
+    """Run :mod:`tests.outputs.qgis_check` in QGIS's Python; its report. The pictures go to
+    ``maps/screenshots/``."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    specs = [f"{SHOTS / name}={','.join(layers)}" for name, layers in renders.items()]
+    proc = subprocess.run(
+        [str(QGIS_PYTHON), str(QGIS_CHECK), *map(str, gpkgs), "--tif", *map(str, tifs),
+         "--render", *specs],
+        capture_output=True, text=True, timeout=600, check=False,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(home)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "partially supported" not in proc.stderr  # GDAL 3.6 reads GeoPackage 1.3 quietly
+    from matplotlib.image import imread
+
+    for name in renders:
+        image = imread(SHOTS / name)
+        drawn = (image[..., :3] < 0.97).any(axis=2).mean()
+        assert drawn > 0.03, name  # outlines and areas drawn, not a blank canvas
+    return dict(json.loads(proc.stdout))
+
+
 @pytest.mark.skipif(not _has_qgis(), reason="QGIS is not installed (Debian: apt-get install "
                     "python3-qgis qgis-providers)")
 def test_qgis_opens_every_file_styled(luzhai_demo: tuple[Any, Path], planning: dict[str, Any],
@@ -350,15 +400,7 @@ def test_qgis_opens_every_file_styled(luzhai_demo: tuple[Any, Path], planning: d
     computed, out = luzhai_demo
     gpkgs = [out / "results.gpkg", *_planning_gpkgs(planning)]
     tif = out / "travel_time" / "emergency_1h.tif"
-    png = tmp_path / "qgis.png"
-    proc = subprocess.run(
-        [str(QGIS_PYTHON), str(QGIS_CHECK), *map(str, gpkgs), "--tif", str(tif), "--render",
-         str(png), "--layers", "facilities,area,gaps_emergency_1h,townships"],
-        capture_output=True, text=True, timeout=600, check=False,
-        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "partially supported" not in proc.stderr  # GDAL 3.6 reads GeoPackage 1.3 quietly
-    report = json.loads(proc.stdout)
+    report = run_qgis(gpkgs, [tif], _renders(out, planning), tmp_path)
     for path in gpkgs:
         for name, layer in report[str(path)].items():
             assert layer["valid"], (path, name)
@@ -380,8 +422,3 @@ def test_qgis_opens_every_file_styled(luzhai_demo: tuple[Any, Path], planning: d
     assert raster["valid"] and raster["crs"] == "EPSG:32649" and raster["nodata"] == NODATA
     assert raster["renderer"] == "singlebandpseudocolor"  # the .qml beside it
     assert 0 < raster["min"] < raster["max"] < 120
-    from matplotlib.image import imread
-
-    image = imread(png)
-    drawn = (image[..., :3] < 0.97).any(axis=2).mean()
-    assert drawn > 0.3  # the county filled, not a blank canvas
