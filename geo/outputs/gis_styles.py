@@ -91,10 +91,6 @@ _ALIASES = {
 }
 
 
-def _t(key: str, lang: str, **fields: object) -> str:
-    return i18n.text(key, lang, **fields)
-
-
 def _pct(share: float) -> str:
     return f"{round(float(share) * 100, 1):g}%"
 
@@ -104,7 +100,7 @@ def aliases(columns: Iterable[str], lang: str, extra: Mapping[str, str] | None =
     """Titles of the known ``columns`` in ``lang`` (QGIS shows them as column names),
     with ``extra`` titles on top."""
     cols = list(columns)
-    out = {c: _t(_ALIASES[c], lang) for c in cols if c in _ALIASES}
+    out = {c: i18n.text(_ALIASES[c], lang) for c in cols if c in _ALIASES}
     out.update({k: v for k, v in (extra or {}).items() if k in cols})
     return out
 
@@ -148,10 +144,10 @@ def township_titles(labels: Mapping[str, str], lang: str) -> dict[str, str]:
     out = {"population": i18n.text("population", lang)}
     for code, lab in labels.items():
         k = township_columns(code)
-        out |= {k["covered"]: _t("gis_covered_of", lang, label=lab),
-                k["share"]: _t("gis_share_of", lang, label=lab),
-                k["target"]: _t("gis_target_of", lang, label=lab),
-                k["status"]: _t("gis_status_of", lang, label=lab)}
+        out |= {k["covered"]: i18n.text("gis_covered_of", lang, label=lab),
+                k["share"]: i18n.text("gis_share_of", lang, label=lab),
+                k["target"]: i18n.text("gis_target_of", lang, label=lab),
+                k["status"]: i18n.text("gis_status_of", lang, label=lab)}
     return out
 
 
@@ -172,7 +168,7 @@ def townships_style(share_col: str, status_col: str, target: float, columns: Seq
     fail_line: dict[str, Any] = {"outline": FAIL_OUTLINE_COLOUR, "outline_width": 0.9,
                                  "filled": filled}
     rules = [Rule(f"{status} = {quote_text(i18n.text('meets', lang))}",
-                  _t("gis_meets_rule", lang, target=_pct(target)),
+                  i18n.text("gis_meets_rule", lang, target=_pct(target)),
                   Symbol("fill", PASS_FILL, TOWNSHIP_OPACITY, **pass_line))]
     edges = [0.0, *FAIL_CLASSES, 1.0] if filled else [0.0, 1.0]
     for lo, hi in itertools.pairwise(edges):
@@ -180,7 +176,7 @@ def townships_style(share_col: str, status_col: str, target: float, columns: Seq
         cond = f"{status} = {quote_text(fails)}" + ("" if last else
                                                     f" AND {share} < {target * hi!r}")
         colour = share_colour(target * (lo + hi) / 2, target)
-        label = (_t("gis_fails_rule", lang, lo=_pct(target * lo), hi=_pct(target * hi))
+        label = (i18n.text("gis_fails_rule", lang, lo=_pct(target * lo), hi=_pct(target * hi))
                  if filled else i18n.text("township_fails", lang))
         rules.append(Rule(cond, label, Symbol("fill", colour, TOWNSHIP_OPACITY, **fail_line)))
     rules.append(Rule(None, else_label or i18n.text("not_applicable", lang),
@@ -194,7 +190,7 @@ def townships_style(share_col: str, status_col: str, target: float, columns: Seq
 
 
 def _band_categories(lang: str, opacity: float = 0.75) -> list[Category]:
-    return [Category(b, _t("gis_minutes_band", lang, band=b),
+    return [Category(b, i18n.text("gis_minutes_band", lang, band=b),
                      Symbol("fill", c, opacity, outline=c, outline_style="no"))
             for b, c in zip(band_labels(), BAND_COLOURS, strict=False)]
 
@@ -209,9 +205,9 @@ def gaps_style(minutes: float, columns: Sequence[str], lang: str) -> Style:
     """People beyond the threshold: the map's hatched red, dashed outline."""
     sym = Symbol("fill", GAP_COLOUR, 0.45, outline=GAP_COLOUR, outline_width=0.4,
                  outline_style="dash")
-    return Style("polygon", rules=[Rule(None, _t("gis_people_beyond", lang,
+    return Style("polygon", rules=[Rule(None, i18n.text("gis_people_beyond", lang,
                                                  minutes=f"{minutes:g}"), sym)],
-                 aliases=aliases(columns, lang, {"population": _t(
+                 aliases=aliases(columns, lang, {"population": i18n.text(
                      "gis_people_beyond", lang, minutes=f"{minutes:g}")}))
 
 
@@ -232,13 +228,13 @@ def demand_style(code: str, columns: Sequence[str], lang: str,
     for (lo, hi), band, colour in zip(zip(edges, [*BREAKS, None], strict=True), band_labels(),
                                       BAND_COLOURS, strict=False):
         cond = f"{m} >= {lo!r}" + ("" if hi is None else f" AND {m} < {hi!r}")
-        rules.append(Rule(cond, _t("gis_minutes_band", lang, band=band),
+        rules.append(Rule(cond, i18n.text("gis_minutes_band", lang, band=band),
                           Symbol("marker", colour, outline=colour, outline_style="no",
                                  size=1.2)))
     extra = {}
     for c, lab in all_labels.items():
-        extra[f"minutes_{c}"] = _t("gis_minutes_of", lang, label=lab)
-        extra[f"nearest_{c}"] = _t("gis_nearest_of", lang, label=lab)
+        extra[f"minutes_{c}"] = i18n.text("gis_minutes_of", lang, label=lab)
+        extra[f"nearest_{c}"] = i18n.text("gis_nearest_of", lang, label=lab)
     return Style("point", rules=rules, aliases=aliases(columns, lang, extra))
 
 

@@ -281,6 +281,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gis_access": ("可及性指数：{label}", "Access index: {label}"),
     "gis_catchments": ("服务范围（最近机构）：{label}", "Catchments (nearest facility): {label}"),
     "gis_response_bands": ("急救反应时间分带：{label}", "Response-time bands: {label}"),
+    "gis_described": ("{what}。{where}", "{what}. {where}"),
+    "gis_workload_about": ("各机构的供给、服务范围人口和服务人口",
+                           "supply, catchment population and people served per facility"),
     "gis_assumptions": ("假设条件与数据来源见元数据（图层属性→元数据）",
                         "assumptions and sources: the layer metadata (Layer Properties → "
                         "Metadata)"),

@@ -74,7 +74,7 @@ def _towns(study: ComputedStudy, rows: pd.DataFrame) -> gpd.GeoDataFrame:
     table = rows[~rows["is_total"]].drop(columns="is_total")
     table = table.assign(status_after=[styles.status_text(m, lang)
                                        for m in table["meets_target"]]).drop(
-        columns="meets_target")
+        columns=["meets_target", "meets_target_after"], errors="ignore")
     polys = study.townships[["township", "geometry"]].to_crs(4326)
     out = polys.merge(table, on="township", how="left")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)

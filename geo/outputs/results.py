@@ -45,12 +45,11 @@ __all__ = ["LAYERS", "SPLIT", "Results", "data_sources", "from_study", "read_gpk
 #: :data:`SPLIT` are written too)
 LAYERS = ("facilities", "townships", "area", "coverage", "summary", "metadata")
 #: frames that hold several standards (or measures) together, written as one layer per
-#: standard: the frame, the column naming the part, and the layer prefix
-#: (``bands`` -> ``bands_emergency_1h``, ...); the measures' drawn areas (``areas``) one
-#: layer per measure and kind (:data:`AREA_PREFIX`)
-SPLIT = {"bands": ("standard", "bands"), "gaps": ("standard", "gaps"),
-         "isochrones": ("standard", "isochrones"), "workload": ("measure", "workload"),
-         "areas": ("name", "")}
+#: standard: the frame and the columns naming a part. A part's layer is the frame's name
+#: and the standard (``bands_emergency_1h``); the measures' drawn areas (``areas``) are one
+#: layer per measure and kind, named by kind (:data:`AREA_PREFIX`: ``access_<measure>``)
+SPLIT = {"bands": ("standard",), "gaps": ("standard",), "isochrones": ("standard",),
+         "workload": ("measure",), "areas": ("name", "kind")}
 #: layer prefix of the drawn areas of a measure or response, by kind
 AREA_PREFIX = {"access": "access", "basin": "catchments", "response": "response_bands"}
 #: the columns of a split frame that has no part at all (no standard drew anything)
@@ -221,7 +220,7 @@ def _layer_name(base: str, values: tuple[str, ...]) -> str:
     if base == "areas":
         name, kind = values
         return f"{AREA_PREFIX.get(kind, 'areas_' + kind)}_{name}"
-    return f"{SPLIT[base][1]}_{values[0]}"
+    return f"{base}_{values[0]}"
 
 
 def _joined(path: Path, have: set[str], meta: dict[str, str], base: str, old: str,
@@ -273,9 +272,9 @@ def _about(res: Results) -> About:
 
 
 def _described(key: str, lang: str, **fields: object) -> str:
-    return f"{i18n.text(key, lang, **fields)}。{i18n.text('gis_assumptions', lang)}" \
-        if lang == "zh" else f"{i18n.text(key, lang, **fields)}. " \
-        f"{i18n.text('gis_assumptions', lang)}"
+    """A layer's description: what it holds, then where its assumptions are."""
+    return i18n.text("gis_described", lang, what=i18n.text(key, lang, **fields),
+                     where=i18n.text("gis_assumptions", lang))
 
 
 def _columns(frame: pd.DataFrame) -> list[str]:
@@ -293,37 +292,39 @@ def _target(res: Results, code: str) -> float:
     return float(rows["target_share"].iloc[0]) if len(rows) else 1.0
 
 
+#: per kind of split layer: its title and description (i18n keys) and its style
+_SPLIT_LAYERS: dict[str, tuple[str, str, Callable[..., qml.Style]]] = {
+    "bands": ("gis_bands", "gis_bands_about",
+              lambda part, cols, lang, mins: styles.bands_style(cols, lang)),
+    "gaps": ("gis_gaps", "gis_gaps_about",
+             lambda part, cols, lang, mins: styles.gaps_style(mins, cols, lang)),
+    "isochrones": ("gis_isochrones", "gis_isochrones_about",
+                   lambda part, cols, lang, mins: styles.isochrones_style(cols, lang)),
+    "workload": ("gis_measure_facilities", "gis_workload_about",
+                 lambda part, cols, lang, mins: styles.points_style(
+                     styles.WORKLOAD_COLOUR, cols, lang, qml.quote_field("name"))),
+    "access": ("gis_access", "access_index",
+               lambda part, cols, lang, mins: styles.access_style(
+                   [str(c) for c in part["cls"]], cols, lang)),
+    "basin": ("gis_catchments", "catchments_layer",
+              lambda part, cols, lang, mins: styles.catchments_style(cols, lang)),
+    "response": ("gis_response_bands", "kind_response",
+                 lambda part, cols, lang, mins: styles.bands_style(cols, lang, "cls")),
+}
+
+
 def _split_layer(res: Results, base: str, values: tuple[str, ...],
                  part: gpd.GeoDataFrame) -> GisLayer:
-    """The layer of one standard (or measure) of a split frame, with title and style."""
+    """The layer of one standard (or measure, and kind) of a split frame."""
     lang = res.language
-    t = i18n.text
-    cols = _columns(part)
+    kind = values[1] if base == "areas" else base
+    title, about, style = _SPLIT_LAYERS[kind if kind in _SPLIT_LAYERS else "response"]
     label = _label(res, values[0])
-    mins = f"{_minutes(res, values[0]):g}"
-    if base == "bands":
-        style = styles.bands_style(cols, lang)
-    elif base == "gaps":
-        style = styles.gaps_style(_minutes(res, values[0]), cols, lang)
-    elif base == "isochrones":
-        style = styles.isochrones_style(cols, lang)
-    elif base == "workload":
-        style = styles.points_style(styles.WORKLOAD_COLOUR, cols, lang, qml.quote_field("name"))
-        return GisLayer(_layer_name(base, values), part, t("gis_measure_facilities", lang,
-                                                           label=label),
-                        _described("workload_layer", lang), [(label, style)])
-    else:
-        kind = values[1]
-        style = (styles.access_style([str(c) for c in part["cls"]], cols, lang)
-                 if kind == "access" else styles.catchments_style(cols, lang)
-                 if kind == "basin" else styles.bands_style(cols, lang, "cls"))
-        key = {"access": "access", "basin": "catchments"}.get(kind, "response_bands")
-        return GisLayer(_layer_name(base, values), part, t(f"gis_{key}", lang, label=label),
-                        _described({"access": "access_index", "basin": "catchments_layer"}.get(
-                            kind, "kind_response"), lang), [(label, style)])
-    return GisLayer(_layer_name(base, values), part, t(f"gis_{base}", lang, label=label,
-                                                       minutes=mins),
-                    _described(f"gis_{base}_about", lang, minutes=mins), [(label, style)])
+    mins = _minutes(res, values[0])
+    return GisLayer(_layer_name(base, values), part,
+                    i18n.text(title, lang, label=label, minutes=f"{mins:g}"),
+                    _described(about, lang, minutes=f"{mins:g}"),
+                    [(label, style(part, _columns(part), lang, mins))])
 
 
 def _by_standard(res: Results, style: Callable[[str], qml.Style],
@@ -380,8 +381,7 @@ def write_gpkg(res: Results, path: Path) -> None:
     for base, frame in frames.items():
         if frame is None:
             continue
-        keys = ["name", "kind"] if base == "areas" else [SPLIT[base][0]]
-        split = _parts(frame, keys)
+        split = _parts(frame, SPLIT[base])
         parts[base] = [_layer_name(base, values) for values, _ in split]
         layers += [_split_layer(res, base, values, part) for values, part in split]
     if (demand := res.extra.get("demand")) is not None:

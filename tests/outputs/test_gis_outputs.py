@@ -422,3 +422,53 @@ def test_qgis_opens_every_file_styled(luzhai_demo: tuple[Any, Path], planning: d
     assert raster["valid"] and raster["crs"] == "EPSG:32649" and raster["nodata"] == NODATA
     assert raster["renderer"] == "singlebandpseudocolor"  # the .qml beside it
     assert 0 < raster["min"] < raster["max"] < 120
+
+
+def test_results_of_an_older_geo_still_read(luzhai_demo: tuple[Any, Path],
+                                            tmp_path: Path) -> None:
+    """A results.gpkg as geo wrote it before the per-standard layers (one ``bands``,
+    ``gaps``, ``isochrones``, ``measure_facilities`` and ``measure_areas`` layer, no
+    ``layers_*`` rows in the metadata) reads as the same results."""
+    from geo.outputs.results import read_gpkg
+
+    new = luzhai_demo[1] / "results.gpkg"
+    old = tmp_path / "old.gpkg"
+    now = read_gpkg(new)
+    for name, frame in (("facilities", now.facilities), ("townships", now.townships),
+                        ("area", now.area), ("bands", now.bands), ("gaps", now.gaps),
+                        ("isochrones", now.extra["isochrones"]),
+                        ("measure_facilities", now.resources.facilities),
+                        ("measure_areas", now.resources.areas)):
+        frame.to_file(old, layer=name, driver="GPKG")
+    for name in ("coverage", "summary", "measures", "response", "metadata"):
+        table = gpd.read_file(new, layer=name)
+        if name == "metadata":
+            table = table[~table["key"].str.startswith("layers_")]
+        gpd.GeoDataFrame(table, geometry=[None] * len(table), crs=4326).to_file(
+            old, layer=name, driver="GPKG")
+    again = read_gpkg(old)
+    for attr in ("bands", "gaps"):
+        pd.testing.assert_frame_equal(getattr(again, attr), getattr(now, attr),
+                                      check_dtype=False)
+    for attr in ("facilities", "areas"):
+        pd.testing.assert_frame_equal(getattr(again.resources, attr),
+                                      getattr(now.resources, attr), check_dtype=False)
+
+
+def test_english_study_gets_english_titles(luzhai_demo: tuple[Any, Path],
+                                           tmp_path: Path) -> None:
+    import dataclasses
+
+    from geo.outputs.results import from_study, write_gpkg
+
+    computed = luzhai_demo[0]
+    res = from_study(computed)
+    en = dataclasses.replace(res, language="en", townships=res.townships.assign(
+        **{f"status_{s}": "x" for s in res.standards}))
+    write_gpkg(en, tmp_path / "en.gpkg")
+    titles = dict(_sql(tmp_path / "en.gpkg", "SELECT table_name, identifier FROM "
+                                             "gpkg_contents"))
+    assert titles["townships"] == "Townships: coverage and target by standard"
+    assert titles["bands_emergency_1h"] == ("Travel-time bands: 1-hour emergency response "
+                                            "(emergency_1h)")
+    assert not any(CJK.search(t) for t in titles.values())
