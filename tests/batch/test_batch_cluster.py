@@ -22,6 +22,7 @@ import pytest
 
 from geo.cli.main import main
 from tests.batch.conftest import BROKEN, GOOD, write_batch
+from tests.outputs.qgis_run import needs_qgis, run_qgis
 
 AREAS = [*GOOD, BROKEN]
 
@@ -136,6 +137,22 @@ def test_combined_table_is_the_concatenation(first_run: tuple[Path, Path, int, s
         assert (styles.loc[styles["f_table_name"] == layer, "useAsDefault"] == 1).sum() == 1
     page = (out / "map.html").read_text(encoding="utf-8")
     assert "柳南区 (450204)" in page  # the failed area is named on the map
+
+
+@needs_qgis
+def test_qgis_draws_the_counties_by_their_coverage(first_run: tuple[Path, Path, int, str],
+                                                   tmp_path: Path) -> None:
+    _, out, _, _ = first_run
+    gpkg = out / "results.gpkg"
+    report = run_qgis([gpkg], [], {"qgis_batch.png": [f"{gpkg}|facilities", f"{gpkg}|areas"]},
+                      tmp_path)
+    areas = report[str(gpkg)]["areas"]
+    assert areas["valid"] and areas["renderer"] == "RuleRenderer" and areas["labels"]
+    assert areas["styles"] == ["1小时应急反应圈（emergency_1h）",
+                               "30分钟基层医疗服务圈（primary_care_30min）", "运行状态"]
+    assert areas["legend"][-1] == "不适用 / 无数据 / 运行失败或未运行"
+    assert areas["aliases"]["worst_township_emergency_1h"].endswith("覆盖最差的乡镇")
+    assert report[str(gpkg)]["townships"]["styles"]
 
 
 def test_resume_skips_done_areas_and_redoes_changed_ones(

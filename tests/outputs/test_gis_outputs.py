@@ -12,11 +12,9 @@ QGIS itself opens every file, applies the stored styles and renders a map.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sqlite3
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -35,11 +33,9 @@ from geo.outputs.raster import NODATA, grid_geometry, grid_minutes
 from geo.study.run import run_study
 from tests.conftest import DATA, ROOT
 from tests.outputs.conftest import HOSTILE
+from tests.outputs.qgis_run import needs_qgis, run_qgis
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-QGIS_PYTHON = Path("/usr/bin/python3")
-QGIS_CHECK = Path(__file__).with_name("qgis_check.py")
-SHOTS = ROOT / "maps" / "screenshots"
 
 
 def _sql(path: Path, query: str) -> list[tuple[Any, ...]]:
@@ -336,14 +332,6 @@ def test_qml_refuses_what_qgis_would_not_read() -> None:
 # --------------------------------------------------------------------------- real QGIS
 
 
-def _has_qgis() -> bool:
-    if not QGIS_PYTHON.is_file():
-        return False
-    probe = subprocess.run([str(QGIS_PYTHON), "-c", "import qgis.core"], capture_output=True,
-                           check=False)
-    return probe.returncode == 0
-
-
 def _renders(out: Path, planning: dict[str, Any]) -> dict[str, list[str]]:
     """The pictures of the QGIS check: name -> layers (first on top; ``@K``: the K-th
     stored style), drawn over the last vector layer's extent."""
@@ -371,30 +359,7 @@ def _renders(out: Path, planning: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
-def run_qgis(gpkgs: list[Path], tifs: list[Path], renders: dict[str, list[str]],
-             home: Path) -> dict[str, Any]:
-    """Run :mod:`tests.outputs.qgis_check` in QGIS's Python; its report. The pictures go to
-    ``maps/screenshots/``."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    specs = [f"{SHOTS / name}={','.join(layers)}" for name, layers in renders.items()]
-    proc = subprocess.run(
-        [str(QGIS_PYTHON), str(QGIS_CHECK), *map(str, gpkgs), "--tif", *map(str, tifs),
-         "--render", *specs],
-        capture_output=True, text=True, timeout=600, check=False,
-        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(home)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "partially supported" not in proc.stderr  # GDAL 3.6 reads GeoPackage 1.3 quietly
-    from matplotlib.image import imread
-
-    for name in renders:
-        image = imread(SHOTS / name)
-        drawn = (image[..., :3] < 0.97).any(axis=2).mean()
-        assert drawn > 0.03, name  # outlines and areas drawn, not a blank canvas
-    return dict(json.loads(proc.stdout))
-
-
-@pytest.mark.skipif(not _has_qgis(), reason="QGIS is not installed (Debian: apt-get install "
-                    "python3-qgis qgis-providers)")
+@needs_qgis
 def test_qgis_opens_every_file_styled(luzhai_demo: tuple[Any, Path], planning: dict[str, Any],
                                       tmp_path: Path) -> None:
     computed, out = luzhai_demo
