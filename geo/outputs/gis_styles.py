@@ -254,6 +254,9 @@ def facilities_style(types: Sequence[str], columns: Sequence[str], lang: str,
     words = {t: i18n.type_label(t, lang) for t in styles}
     labels = (Labels(quote_field("name"), 8.0, min_scale=label_scale) if "name" in columns
               else None)
+    if not cats:  # no facility at all: one symbol, for what a user adds
+        return Style("point", symbol=Symbol("marker", "#4d4d4d", size=size), labels=labels,
+                     aliases=aliases(columns, lang))
     return Style("point", column=field, categories=cats, labels=labels,
                  aliases=aliases(columns, lang), value_maps={field: words})
 

@@ -155,10 +155,16 @@ def siting_layers(run: SitingRun) -> list[GisLayer]:
     return layers
 
 
+def _drawn(layers: list[GisLayer]) -> list[GisLayer]:
+    """The layers with rows: a standard without existing facilities (siting where it is not
+    applicable), or a model that chose no site, leaves no empty layer behind."""
+    return [la for la in layers if len(la.frame)]
+
+
 def write_siting_gpkg(run: SitingRun, path: Path) -> None:
     """``siting.gpkg`` or ``designation.gpkg`` of a siting or designation answer."""
-    write_gpkg(path, siting_layers(run), _about(run.study, [*run.notes,
-                                                            *run.study.assumptions]))
+    write_gpkg(path, _drawn(siting_layers(run)),
+               _about(run.study, [*run.notes, *run.study.assumptions]))
 
 
 def _changes(comp: Comparison, lang: str) -> GisLayer | None:
@@ -219,4 +225,4 @@ def comparison_layers(comp: Comparison) -> list[GisLayer]:
 
 def write_comparison_gpkg(comp: Comparison, path: Path) -> None:
     """``comparison.gpkg`` of a scenario comparison."""
-    write_gpkg(path, comparison_layers(comp), _about(comp.study, comp.notes))
+    write_gpkg(path, _drawn(comparison_layers(comp)), _about(comp.study, comp.notes))
