@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.numbers import round_half_up
 from geo.outputs import i18n
 from geo.outputs.map import page as map_page
 from geo.outputs.map.layers import esc, facility_layer, facility_styles, fmt, simplified
@@ -55,7 +56,7 @@ def _page(study: ComputedStudy, title: str, lines: Sequence[str], notes: Sequenc
     lang = study.study.language
     m = map_page.base_map(study.area.to_crs(4326), lang)
     day = date.today().isoformat()
-    map_page.add_boxes(m, map_page.title_box(title, lines, notes, lang, day), legend)
+    map_page.add_boxes(m, map_page.title_box(title, lines, notes, lang, day), legend, lang)
     return m
 
 
@@ -198,7 +199,8 @@ def siting_map(run: SitingRun, title: str) -> folium.Map:
 def _covered_line(row: Mapping[str, Any] | pd.Series, minutes: str, lang: str) -> str:
     before, after = float(row["covered_before"]), float(row["covered_after"])
     return i18n.text("covered_line", lang, minutes=minutes, before=fmt(before, "int"),
-                     after=fmt(after, "int"), change=f"{after - before:+,.0f}")
+                     after=fmt(after, "int"),
+                     change=f"{round_half_up(after) - round_half_up(before):+,.0f}")
 
 
 # --------------------------------------------------------------------------- comparison
