@@ -279,6 +279,8 @@ def test_siting_gpkg_holds_the_answer(planning: dict[str, Any]) -> None:
                                    new["population"].iloc[0], rtol=1e-9)
         share = towns["covered_after"] / towns["population"]
         want = np.where(share >= std.target_share - 1e-9, "达标", "未达标")
+        if abs(run.minutes - std.minutes) > 1e-9:  # the plan sets no target at these minutes
+            want = np.full(len(towns), "不适用 / 无数据")
         assert list(towns["status_after"]) == list(want)
 
 
