@@ -59,7 +59,7 @@ class GridGeometry:
         self.rows, self.cols = rows, cols
 
     def raster(self, values: npt.ArrayLike) -> npt.NDArray[np.float32]:
-        """``values`` per cell as a float32 array of :attr:`shape`; no value (NaN, inf)
+        """``values`` per cell as a float32 array of the grid's ``shape``; no value (NaN, inf)
         and pixels without a cell are :data:`NODATA`."""
         v = np.asarray(values, dtype=np.float64)
         out = np.full(self.shape, NODATA, dtype=np.float32)
