@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 import rasterio
+import rasterio.transform
 import shapely
 from pyproj import CRS
-from rasterio.transform import Affine
 
 from geo.coverage import population
 from geo.coverage.bands import BREAKS, band_labels
@@ -53,7 +53,7 @@ class GridGeometry:
     """Where each grid cell lies in a raster: the grid's CRS, transform, shape, and the
     row and column of every cell (in ``cell_id`` order)."""
 
-    def __init__(self, crs: CRS, transform: Affine, shape: tuple[int, int],
+    def __init__(self, crs: CRS, transform: rasterio.transform.Affine, shape: tuple[int, int],
                  rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]) -> None:
         self.crs, self.transform, self.shape = crs, transform, shape
         self.rows, self.cols = rows, cols
@@ -92,7 +92,8 @@ def grid_geometry(cells: gpd.GeoDataFrame) -> GridGeometry:
     if len(set(zip(rows.tolist(), cols.tolist(), strict=True))) != len(cells):
         raise ValueError("two grid cells fall into one raster cell: the cells are not one "
                          "grid of the spacing they name")
-    transform = Affine(spacing, 0.0, west * spacing, 0.0, -spacing, north * spacing)
+    transform = rasterio.transform.Affine(spacing, 0.0, west * spacing,
+                                          0.0, -spacing, north * spacing)
     return GridGeometry(crs, transform, shape, rows, cols)
 
 
