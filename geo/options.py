@@ -22,7 +22,8 @@ from typing import Any
 from geo.crs import input_system
 from geo.errors import CoordinateError, StudyError
 
-__all__ = ["CRS_NAMES", "check_value", "closest", "opt", "parse_section", "section_text"]
+__all__ = ["CLOSE_CUTOFF", "CRS_NAMES", "check_value", "close_words", "closest", "opt",
+           "parse_section", "section_text"]
 
 #: coordinate-system names a ``crs`` option takes besides EPSG codes
 CRS_NAMES = ("wgs84", "gcj02", "bd09", "cgcs2000")
@@ -52,10 +53,66 @@ def opt(
     return field(default=default, metadata=meta)
 
 
-def closest(word: str, valid: typing.Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest valid word, or ``""``."""
-    near = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.5)
-    return f" (did you mean {near[0]!r}?)" if near else ""
+#: how alike a word must be to a valid one to be suggested (:class:`difflib.SequenceMatcher`
+#: ratio: twice the matching characters over both lengths). 0.5 suggests 鹿寨镇 for 鹿寨 or
+#: 鹿寨乡 and ``minutes`` for ``minute``, but not 中渡镇 for 鹿寨镇 (one shared character)
+CLOSE_CUTOFF = 0.5
+
+
+def close_words(word: str, valid: typing.Iterable[str], n: int = 1) -> list[str]:
+    """The up to ``n`` valid words closest to ``word`` (closest first), by one rule.
+
+    Every "did you mean" of geo comes from here (:func:`closest` words it), so a
+    misspelt key, standard, facility type, township or zone is matched the same way.
+
+    Parameters
+    ----------
+    word : str
+        What the user wrote.
+    valid : iterable of str
+        What it could have been.
+    n : int
+        How many to give at most.
+
+    Returns
+    -------
+    list of str
+        Those at least :data:`CLOSE_CUTOFF` alike, closest first; empty if none is.
+
+    Examples
+    --------
+    >>> close_words("minute", ["minutes", "mode", "label"])
+    ['minutes']
+    """
+    return difflib.get_close_matches(str(word), [str(v) for v in valid], n=n,
+                                     cutoff=CLOSE_CUTOFF)
+
+
+def closest(word: str, valid: typing.Iterable[str], n: int = 1) -> str:
+    """Say `` (did you mean 'x'?)`` for the closest valid words, or ``""`` for none.
+
+    Parameters
+    ----------
+    word : str
+        What the user wrote.
+    valid : iterable of str
+        What it could have been.
+    n : int
+        How many to name at most (joined with "or").
+
+    Returns
+    -------
+    str
+        The phrase with a leading space, to append to a message; ``""`` when no valid
+        word is close (:func:`close_words`).
+
+    Examples
+    --------
+    >>> closest("drve", ["drive", "walk"])
+    " (did you mean 'drive'?)"
+    """
+    near = close_words(word, valid, n)
+    return f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
 
 
 # --------------------------------------------------------------------------- checking

@@ -7,7 +7,6 @@ The facility types a standard may name are the codes of ``analysis/facility_type
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from geo._toml import read_toml
 from geo.errors import StandardError
+from geo.options import closest
 from geo.readers.facility_types import TypeTable, load_types
 
 __all__ = ["DEFAULT_FILE", "NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
@@ -63,10 +63,9 @@ class StandardSet:
         out = []
         for n in names:
             if n not in self.standards:
-                near = difflib.get_close_matches(n, list(self.standards), n=1, cutoff=0.5)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise StandardError(
-                    f"unknown standard {n!r}{hint}: the standards file defines "
+                    f"unknown standard {n!r}{closest(n, self.standards)}: the standards "
+                    f"file defines "
                     f"{sorted(self.standards)}: name one of them in [standards] use"
                 )
             out.append(self.standards[n])

@@ -35,7 +35,6 @@ section and quoted words. Keys (minutes, not seconds, throughout):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ from geo import settings
 from geo._toml import read_toml
 from geo.errors import MeasureError
 from geo.measures.weights import ExponentialDecay, GaussianCatchment, PowerDecay, Steps, Weight
+from geo.options import closest
 from geo.readers.facility_types import load_types
 
 __all__ = ["MEASURE_KEYS", "METHODS", "RESPONSE_KEYS", "MeasureSet", "MeasureSpec",
@@ -168,9 +168,8 @@ def _unknown_keys(kind: str, name: str, raw: Mapping[str, Any], valid: set[str],
         if key in known_elsewhere:
             raise MeasureError(f"{kind} {name!r}: key {key!r} does not apply to method "
                                f"{raw.get('method')!r}: remove it")
-        close = difflib.get_close_matches(key, sorted(valid), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {sorted(valid)}"
-        raise MeasureError(f"{kind} {name!r}: unknown key {key!r}; {hint}")
+        hint = closest(key, sorted(valid)) or f" (valid keys: {sorted(valid)})"
+        raise MeasureError(f"{kind} {name!r}: unknown key {key!r}{hint}")
 
 
 def _number(kind: str, name: str, raw: Mapping[str, Any], key: str, *, low: float = 0.0,
@@ -209,10 +208,8 @@ def _choice(kind: str, name: str, raw: Mapping[str, Any], key: str,
     if key not in raw:
         return None
     if raw[key] not in allowed:
-        close = difflib.get_close_matches(str(raw[key]), allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise MeasureError(f"{kind} {name!r}: {key} must be one of {list(allowed)}, "
-                           f"got {raw[key]!r}{hint}")
+                           f"got {raw[key]!r}{closest(str(raw[key]), allowed)}")
     return str(raw[key])
 
 

@@ -15,7 +15,6 @@ difference between full-width and half-width characters, and reads "centre" as "
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import tomllib
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import FacilityTypeError
+from geo.options import close_words, closest
 
 __all__ = [
     "DEFAULT_TABLE",
@@ -143,7 +143,7 @@ class TypeTable:
 
     def closest(self, name: str, n: int = 3) -> list[str]:
         """Up to ``n`` known names close to ``name``, as 'name (code)'."""
-        keys = difflib.get_close_matches(normalise(name), list(self._index), n=n, cutoff=0.5)
+        keys = close_words(normalise(name), self._index, n)
         return [f"{self._index[k][1]} ({self._index[k][0]})" for k in keys]
 
     def check_map(self, type_map: Mapping[str, str] | None) -> dict[str, str]:
@@ -151,11 +151,10 @@ class TypeTable:
         out: dict[str, str] = {}
         for local, code in (type_map or {}).items():
             if str(code) not in self.types:
-                near = difflib.get_close_matches(str(code), self.codes(), n=3, cutoff=0.5)
-                hint = f" (did you mean {', '.join(near)}?)" if near else ""
                 raise FacilityTypeError(
                     f"type_map maps {local!r} to {code!r}, which is not a facility type code"
-                    f"{hint}; the codes are {', '.join(self.codes())} ({self.path.name})"
+                    f"{closest(str(code), self.codes(), 3)}; the codes are "
+                    f"{', '.join(self.codes())} ({self.path.name})"
                 )
             out[normalise(str(local))] = str(code)
         return out

@@ -64,7 +64,7 @@ def test_default_steps_are_the_published_bands_scaled_to_the_catchment() -> None
 
 
 @pytest.mark.parametrize(("patch", "message"), [
-    ({"minuts": 30}, "unknown key 'minuts'; did you mean 'minutes'"),
+    ({"minuts": 30}, "unknown key 'minuts' (did you mean 'minutes'?)"),
     ({"steps": [[30, 1.0]]}, "does not apply to method '2sfca'"),
     ({"method": "2sfcaa"}, "did you mean '2sfca'"),
     ({"method": "hansen", "beta": 1}, "takes no target"),
