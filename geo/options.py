@@ -101,20 +101,8 @@ def close_words(word: str, valid: typing.Iterable[str], n: int = 1) -> list[str]
 def closest(word: str, valid: typing.Iterable[str], n: int = 1) -> str:
     """Say `` (did you mean 'x'?)`` for the closest valid words, or ``""`` for none.
 
-    Parameters
-    ----------
-    word : str
-        What the user wrote.
-    valid : iterable of str
-        What it could have been.
-    n : int
-        How many to name at most (joined with "or").
-
-    Returns
-    -------
-    str
-        The phrase with a leading space, to append to a message; ``""`` when no valid
-        word is close (:func:`close_words`).
+    The words are :func:`close_words` ``(word, valid, n)``, joined with "or"; the phrase
+    starts with a space, to append to a message.
 
     Examples
     --------

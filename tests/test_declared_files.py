@@ -64,18 +64,11 @@ def _toml(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _standards(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
-    data = tomllib.loads(STANDARDS.read_text(encoding="utf-8"))
+def _edited(source: Path, folder: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the TOML file ``source`` in ``folder``, with ``edit`` made to its data."""
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
     edit(data)
-    p = tmp_path / "standards.toml"
-    p.write_text(_toml(data), encoding="utf-8")
-    return p
-
-
-def _types(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
-    data = tomllib.loads(TYPES.read_text(encoding="utf-8"))
-    edit(data)
-    p = tmp_path / "types.toml"
+    p = folder / source.name
     p.write_text(_toml(data), encoding="utf-8")
     return p
 
@@ -110,7 +103,7 @@ def _errors(tmp_path: Path) -> dict[str, Callable[[str, Any], None]]:
         load_batch(_batch(tmp_path, key, value))
 
     def standard(key: str, value: Any) -> None:
-        load_standards(_standards(tmp_path, lambda d: d["rescue_2h"].update({key: value})))
+        load_standards(_edited(STANDARDS, tmp_path, lambda d: d["rescue_2h"].update({key: value})))
 
     def measure(key: str, value: Any) -> None:
         raw = tomllib.loads(STANDARDS.read_text(encoding="utf-8"))
@@ -123,7 +116,8 @@ def _errors(tmp_path: Path) -> dict[str, Callable[[str, Any], None]]:
         parse_measure_specs(raw)
 
     def ftype(key: str, value: Any) -> None:
-        load_types(_types(tmp_path, lambda d: d["types"]["village_clinic"].update({key: value})))
+        load_types(_edited(TYPES, tmp_path,
+                           lambda d: d["types"]["village_clinic"].update({key: value})))
 
     def action(key: str, value: Any) -> None:
         parse_scenario(SCENARIO + f"{key} = {_toml({'x': value})[6:]}", "s.toml")

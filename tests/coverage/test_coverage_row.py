@@ -22,7 +22,7 @@ from geo.coverage.tables import area_rows, coverage_table
 from geo.measures.aggregate import TARGET_TOLERANCE, coverage_row, meets
 from geo.measures.response import response_table
 from geo.planning.compare import compare
-from geo.serve.table import TownshipTable
+from geo.serve.table import CoverageTable
 from geo.study.run import ComputedStudy, run_study
 from geo.whatif.baseline import from_study
 from tests.conftest import ROOT
@@ -181,7 +181,7 @@ def _frame_rows(frame: pd.DataFrame, suffix: str = "",
         "meets": _none(r[meets])} for _, r in frame.iterrows()}
 
 
-def _page_rows(table: TownshipTable) -> dict[tuple[str, str], dict[str, Any]]:
+def _page_rows(table: CoverageTable) -> dict[tuple[str, str], dict[str, Any]]:
     out = {}
     for name in table.standards:
         t = table.rows(name)
@@ -223,14 +223,14 @@ def test_table_compare_and_workbench_agree_with_a_count_by_hand(
         _check(got, after[key], ("compare after", key))
 
     # the workbench: its baseline is the study; after the same edits, the scenario
-    wb = from_study(luzhai)
+    engine = from_study(luzhai)
     pop = luzhai.demand["population"].to_numpy(dtype=float)
-    page = _page_rows(TownshipTable(wb, pop, area))
+    page = _page_rows(CoverageTable(engine, pop, area))
     for key, got in page.items():
         _check(got, before[key], ("workbench", key))
-    wb.close("LZ-H01")
-    wb.add("NEW-C01", "community_health_service_center", 109.7508, 24.4838)
-    page = _page_rows(TownshipTable(wb, pop, area))
+    engine.close("LZ-H01")
+    engine.add("NEW-C01", "community_health_service_center", 109.7508, 24.4838)
+    page = _page_rows(CoverageTable(engine, pop, area))
     assert set(page) == set(after)
     for key, got in page.items():
         _check(got, after[key], ("workbench after", key))
