@@ -73,7 +73,8 @@ def close_words(word: str, valid: typing.Iterable[str], n: int = 1) -> list[str]
     """The up to ``n`` valid words closest to ``word`` (closest first), by one rule.
 
     Every "did you mean" of geo comes from here (:func:`closest` words it), so a
-    misspelt key, standard, facility type, township or zone is matched the same way.
+    misspelt key, standard, facility type, township or zone is matched the same way;
+    case does not count.
 
     Parameters
     ----------
@@ -94,8 +95,10 @@ def close_words(word: str, valid: typing.Iterable[str], n: int = 1) -> list[str]
     >>> close_words("minute", ["minutes", "mode", "label"])
     ['minutes']
     """
-    return difflib.get_close_matches(str(word), [str(v) for v in valid], n=n,
+    words = {str(v).casefold(): str(v) for v in valid}  # case aside: GCJ02 is gcj02
+    near = difflib.get_close_matches(str(word).casefold(), list(words), n=n,
                                      cutoff=CLOSE_CUTOFF)
+    return [words[w] for w in near]
 
 
 def closest(word: str, valid: typing.Iterable[str], n: int = 1) -> str:
@@ -178,10 +181,14 @@ def _number(value: object, where: str, meta: Mapping[str, Any], integer: bool = 
 
 
 def _choice(value: str, where: str, choices: tuple[str, ...] | None) -> str:
-    if choices is not None and value not in choices:
-        raise StudyError(f"{where} = {value!r} is not allowed{closest(value, choices)}. "
-                         f"Use one of: {', '.join(choices)}")
-    return value
+    """``value`` if it is one of ``choices`` (case aside: the choice as written there)."""
+    if choices is None or value in choices:
+        return value
+    same = [c for c in choices if c.casefold() == value.casefold()]
+    if same:
+        return same[0]
+    raise StudyError(f"{where} = {value!r} is not allowed{closest(value, choices)}. "
+                     f"Use one of: {', '.join(choices)}")
 
 
 def _crs(value: str, where: str) -> str:

@@ -36,6 +36,7 @@ def test_the_cutoff_by_hand() -> None:
     assert closest("drve", ["drive", "walk"]) == " (did you mean 'drive'?)"
     assert closest("abcd", ["abcx", "abxx", "zzzz"], n=3) == " (did you mean 'abcx' or 'abxx'?)"
     assert closest("zzz", ["drive"]) == ""
+    assert close_words("GCJ2", ["wgs84", "gcj02"]) == ["gcj02"]  # case does not count
 
 
 def test_every_kind_of_name_is_suggested_the_same_way() -> None:
