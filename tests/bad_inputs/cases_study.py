@@ -162,6 +162,16 @@ CASES = [
                          "[measures.beds_per_1000_2025]\nminuts = 60\n"),
          problem=("unknown option 'minuts' in [measures.beds_per_1000_2025]",),
          fix=("did you mean 'minutes'",)),
+    Case("measure_spec_wrong_type", CAT, "per = \"1000人\" (text) in a [measures.NAME] spec of "
+         "the standards file", RUN, _standards_file("per = 1000", 'per = "1000人"'),
+         problem=("[measures.beds_per_1000_2025] per must be a number, got '1000人'",),
+         fix=("give a number above 0",)),
+    Case("response_spec_unknown_key", CAT, "a misspelt key in a [response.NAME] spec of the "
+         "standards file (target_minute)", RUN,
+         _standards_file("[response.emergency_response_1h]\n",
+                         "[response.emergency_response_1h]\ntarget_minute = 60\n"),
+         problem=("unknown option 'target_minute' in [response.emergency_response_1h]",),
+         fix=("did you mean 'target_minutes'",)),
     Case("response_spec_wrong_type", CAT, "dispatch_minutes = \"3分钟\" (text) in a "
          "[response.NAME] spec of the standards file", RUN,
          _standards_file("dispatch_minutes = 3", 'dispatch_minutes = "3分钟"'),
