@@ -380,10 +380,13 @@ def _default_text(f: Any) -> str:
 
 def section_text(name: str, cls: type, markdown: bool = True, *,
                  skip: typing.Collection[str] = (), header: str | None = None) -> list[str]:
-    """The option lines of one schema section ``[name]`` (see :func:`options_text`): what
-    the class docstring says after its first colon, then a line per field but ``skip``
-    (fields the caller fills, such as a standard's name); ``header`` replaces ``[name]``
-    (``[[actions]] action = "add"``)."""
+    """The option lines of one schema section ``[name]``.
+
+    What the class docstring says after its first colon, then a line per field but
+    ``skip`` (fields the caller fills, such as a standard's name); ``header`` replaces
+    ``[name]`` (``[[actions]] action = "add"``). See
+    :func:`geo.study.schema.options_text`.
+    """
     head = header or f"[{name}]"
     what = " ".join((cls.__doc__ or ":").split(":", 1)[1].split())  # one line
     what = what.replace("``", "`" if markdown else "")  # reST literals as Markdown code

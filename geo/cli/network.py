@@ -89,6 +89,7 @@ def run_network(args: argparse.Namespace) -> int:
     from geo.crs import utm_crs_for
     from geo.network.cache import cache_source, save_networks
     from geo.network.sources import RoadOptions, download_networks, networks_from_source
+    from geo.routing import hierarchy
 
     modes = _modes(args.modes)
     if not 0 <= args.min_component_share <= 1:
@@ -110,21 +111,25 @@ def run_network(args: argparse.Namespace) -> int:
                                             class_col=args.class_col))
         source = dict(cache_source(args.source))
     built = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for net in nets.values():  # saved with the network: OD queries on it need no contraction
+        hierarchy.build(net)  # on every core
+    contracted = time.perf_counter() - t0
     save_networks(args.out, nets, {**source, "modes": modes})
     for mode, net in nets.items():
         out(f"{mode}: " + "; ".join(net.report.lines()))
     size = args.out.stat().st_size / 1e6
-    out(f"built in {built:.2f} s; wrote {args.out} ({size:.1f} MB)")
+    out(f"built in {built:.2f} s, contraction hierarchies in {contracted:.2f} s; wrote "
+        f"{args.out} ({size:.1f} MB)")
     return 0
 
 
 def run_isochrones(args: argparse.Namespace) -> int:
-    """``geo isochrones``: facilities of a study, their isochrones into a GeoPackage."""
+    """``geo isochrones``: the study's facilities, their isochrones (:func:`geo.isochrones`)
+    into a GeoPackage."""
     from geo._atomic import atomic_path
-    from geo.network.sources import networks_from_source
-    from geo.routing.isochrones import isochrones
+    from geo.routing.frames import isochrones
     from geo.study import inputs
-    from geo.study.run import snap_with
     from geo.study.schema import load_study
 
     study = load_study(args.study)
@@ -135,15 +140,10 @@ def run_isochrones(args: argparse.Namespace) -> int:
         if fac.empty:
             raise StudyError(f"--type {args.ftype!r}: no facility of that type in the study; "
                              f"its types are {', '.join(types)}")
-    net = networks_from_source(study.roads.path, {args.mode}, inputs.road_options(study))[
-        args.mode]
-    iso = isochrones(
-        net, snap_with(study, net, fac), args.minutes,
-        access_speed_kmh=study.access_kmh(args.mode), direction=args.direction,
-        max_leg_m=args.max_leg_m, ids=list(fac["id"]),
-    )
-    iso = iso.merge(fac[["id", "name", "type"]], left_on="facility", right_on="id").drop(
-        columns="id")
+    iso = isochrones(inputs.networks(study, {args.mode}), fac[["id", "name", "type", "geometry"]],
+                     args.minutes, mode=args.mode, direction=args.direction,
+                     max_leg_m=args.max_leg_m, access_speed_kmh=study.access_kmh(args.mode),
+                     snap_exclude=study.access.snap_exclude)
     with atomic_path(Path(args.out), ".gpkg") as tmp:
         iso.to_file(tmp, layer="isochrones", driver="GPKG")
     out(f"{len(iso)} isochrones ({len(fac)} facilities x {len(args.minutes)} thresholds, "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from geo._shipped import shipped
 from geo._toml import read_toml
 from geo.errors import StandardError
 from geo.options import closest, opt, parse_section, section_text
@@ -25,7 +26,7 @@ __all__ = ["DEFAULT_FILE", "NOT_STANDARDS", "Standard", "StandardSet", "load_sta
            "standards_options_text"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "analysis" / "standards.toml"
+DEFAULT_FILE = shipped("analysis/standards.toml")
 
 # Top-level tables of the standards file that are not coverage standards: the measure and
 # emergency-response specs, read by geo.measures.specs.load_measure_specs.

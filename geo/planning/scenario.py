@@ -19,7 +19,6 @@ Applying a scenario never touches the input files: it returns new frames.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import tomllib
 from collections.abc import Mapping
@@ -36,7 +35,7 @@ from pyproj import Geod
 from geo import crs as gcrs
 from geo import settings
 from geo.coverage.standards import StandardSet
-from geo.errors import InputFileError, ScenarioError
+from geo.errors import Arg, InputFileError, ScenarioError
 from geo.options import closest, opt, parse_section, section_text
 
 __all__ = [
@@ -46,7 +45,6 @@ __all__ = [
     "scenario_options_text", "scenario_toml",
 ]
 
-log = logging.getLogger(__name__)
 
 _GEOD = Geod(ellps="WGS84")
 _CRS_CHOICES = ("wgs84", "gcj02", "bd09")
@@ -246,8 +244,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"scenario file {p} not found: give a path or a name under "
-                             "analysis/scenarios/")
+        raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
+                             "give a path, or the name of a file in scenarios/ beside the study "
+                             "file")
     return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
 
 
