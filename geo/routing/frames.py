@@ -177,7 +177,7 @@ def as_network(network: Any, mode: str = "drive", *, func: str = "as_network") -
 
     Parameters
     ----------
-    network : Network, dict, str, os.PathLike, GeoDataFrame or networkx graph
+    network : Network, dict, str or os.PathLike, GeoDataFrame or networkx graph
         A :class:`~geo.network.graph.Network` (of ``mode``); a dict of them by mode (a
         computed study's ``networks``, :func:`~geo.network.sources.networks_from_source`'s
         answer); the path of a road source (a network cache ``.npz``, an OSM extract, a
@@ -251,7 +251,7 @@ def travel_times(
 
     Parameters
     ----------
-    network : Network, dict, path, GeoDataFrame or networkx graph
+    network : Network, dict, str or os.PathLike, GeoDataFrame or networkx graph
         The roads (:func:`as_network` says what each form means).
     facilities, demand : geopandas.GeoDataFrame
         Points in any coordinate system, each frame with a unique ``id`` column.
@@ -334,7 +334,7 @@ def od_matrix(
 
     Parameters
     ----------
-    network : Network, dict, path, GeoDataFrame or networkx graph
+    network : Network, dict, str or os.PathLike, GeoDataFrame or networkx graph
         The roads (:func:`as_network`).
     origins, destinations : geopandas.GeoDataFrame
         Points in any coordinate system, each frame with a unique ``id`` column.
@@ -396,7 +396,7 @@ def reach_matrix(
 
     Parameters
     ----------
-    network : Network, dict, path, GeoDataFrame or networkx graph
+    network : Network, dict, str or os.PathLike, GeoDataFrame or networkx graph
         The roads (:func:`as_network`).
     facilities, demand : geopandas.GeoDataFrame
         Points in any coordinate system, each frame with a unique ``id`` column.
@@ -470,7 +470,7 @@ def isochrones(
 
     Parameters
     ----------
-    network : Network, dict, path, GeoDataFrame or networkx graph
+    network : Network, dict, str or os.PathLike, GeoDataFrame or networkx graph
         The roads (:func:`as_network`).
     facilities : geopandas.GeoDataFrame
         Points in any coordinate system with a unique ``id`` column; every column is
