@@ -63,7 +63,7 @@ def opt(
     return field(default=default, metadata=meta)
 
 
-#: how alike a word must be to a valid one to be suggested (:class:`difflib.SequenceMatcher`
+#: how alike a word must be to a valid one to be suggested (``difflib.SequenceMatcher``
 #: ratio: twice the matching characters over both lengths). 0.5 suggests 鹿寨镇 for 鹿寨 or
 #: 鹿寨乡 and ``minutes`` for ``minute``, but not 中渡镇 for 鹿寨镇 (one shared character)
 CLOSE_CUTOFF = 0.5
@@ -289,7 +289,7 @@ def parse_section(cls: type, name: str, raw: object, base: Path = Path(), *,
 
     Parameters
     ----------
-    cls : type
+    cls : dataclass class
         The schema dataclass.
     name : str
         The table's name, as the file writes it between brackets.
@@ -342,7 +342,7 @@ def check_patch(cls: type, label: str, raw: Mapping[str, Any], *,
 
     Parameters
     ----------
-    cls : type
+    cls : dataclass class
         The schema dataclass the patch changes.
     label : str
         How messages name the patch (``[standards] overrides emergency_1h``); a value is
