@@ -5,8 +5,8 @@ A scenario file (``analysis/scenarios/NAME.toml``) has a ``[scenario]`` table
 ``[[left_out]]`` planned projects that cannot be placed (:class:`LeftOut`: they appear in
 every comparison's notes). Each action is ``action = "add" | "move" | "close" | "retype" |
 "designate" | "add_road" | "close_road" | "slow_road"`` with the keys its dataclass
-declares (:data:`ACTION_TYPES`), read with the one mechanism of every TOML file of geo (:func:`geo.options.parse_section`:
-an unknown key stops with the closest valid key, a wrong type or range with what is
+declares (:data:`ACTION_TYPES`), read with the one mechanism of every TOML file of geo
+(:func:`geo.options.parse_section`: an unknown key stops with the closest valid key, a wrong type or range with what is
 allowed) and listed in the docs from the same declaration (:func:`scenario_options_text`);
 a ``move`` takes either ``lon``/``lat`` or ``offset_m`` + ``bearing``, an ``add_road`` two
 or more vertices, a ``close_road``/``slow_road`` exactly one of ``way_ids``, ``road`` and
