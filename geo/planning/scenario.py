@@ -4,14 +4,14 @@ A scenario file (``analysis/scenarios/NAME.toml``) has a ``[scenario]`` table
 (:class:`ScenarioSection`), a list of ``[[actions]]`` applied in order and a list of
 ``[[left_out]]`` planned projects that cannot be placed (:class:`LeftOut`: they appear in
 every comparison's notes). Each action is ``action = "add" | "move" | "close" | "retype" |
-"designate" | "add_road" | "close_road" | "slow_road"`` with the keys its dataclass
-declares (:data:`ACTION_TYPES`), read with the one mechanism of every TOML file of geo
-(:func:`geo.options.parse_section`: an unknown key stops with the closest valid key, a wrong type or range with what is
-allowed) and listed in the docs from the same declaration (:func:`scenario_options_text`);
-a ``move`` takes either ``lon``/``lat`` or ``offset_m`` + ``bearing``, an ``add_road`` two
-or more vertices, a ``close_road``/``slow_road`` exactly one of ``way_ids``, ``road`` and
-``polygon`` (:mod:`geo.planning.road_changes` applies them to the networks). The checked
-actions are kept as the file writes them (dicts).
+"designate" | "add_road" | "close_road" | "slow_road"`` with the keys its dataclass declares
+(:data:`ACTION_TYPES`), read with the one mechanism of every TOML file of geo
+(:func:`geo.options.parse_section`: an unknown key stops with the closest valid key, a wrong
+type or range with what is allowed) and listed in the docs from the same declaration
+(:func:`scenario_options_text`); a ``move`` takes either ``lon``/``lat`` or ``offset_m`` +
+``bearing``, an ``add_road`` two or more vertices, a ``close_road``/``slow_road`` exactly
+one of ``way_ids``, ``road`` and ``polygon`` (:mod:`geo.planning.road_changes` applies them
+to the networks). The checked actions are kept as the file writes them (dicts).
 
 Applying a scenario never touches the input files: it returns new frames.
 :func:`scenario_toml` writes a scenario in this format (what the workbench saves), which

@@ -207,7 +207,7 @@ CASES = [
          problem=("['road', 'polygon']",), fix=("exactly one of",)),
     Case("scen_slow_road_factor", CAT, "slow_road with factor = 2 (a speed-up)", COMPARE_STUDY,
          _closing('action = "slow_road"\nroad = "G323"\nfactor = 2'),
-         problem=("factor = 2",), fix=("at most 1", "close_road")),
+         problem=("factor = 2",), fix=("at most 1",)),
     Case("scen_close_road_cuts_off_facilities", CAT, "a closure that cuts the county in two: "
          "the facilities on the far side are named in the comparison",
          COMPARE_STUDY, _closing('action = "close_road"\n' + STRIP), code=0, then=_then_cut_off),
