@@ -166,10 +166,24 @@ def criticality_lines(run: Criticality, top: int = 15) -> list[str]:
 
 
 def _gpkg(run: Criticality, path: Path) -> None:
+    """``criticality.gpkg``: the pieces as lines with their row, styled by the people lost
+    (:mod:`geo.outputs.gpkg`); the notes and assumptions once, in its metadata."""
+    import datetime as dt
+
+    from geo.outputs import gis_styles, i18n
+    from geo.outputs.gpkg import About, GisLayer, write_gpkg
+
     layer = run.lines.copy()
     layer["detour_minutes"] = layer["detour_minutes"].replace(float("inf"), float("nan"))
-    layer["basis"] = "; ".join(run.notes[:5])
-    layer.to_file(path, layer="criticality", driver="GPKG")
+    s, lang = run.study.study, run.study.study.language
+    cols = [c for c in layer.columns if c != layer.geometry.name]
+    title = i18n.text("criticality_line", lang, label=i18n.standard_label(
+        run.standard.label, run.standard.label_zh, lang), code=run.standard.name,
+        minutes=f"{run.minutes:g}")
+    write_gpkg(path, [GisLayer("criticality", layer, title, "; ".join(run.notes[:5]),
+                               [("people_lost", gis_styles.criticality_style(cols, lang))])],
+               About(s.name, s.title, lang, list(dict.fromkeys(run.notes)),
+                     created=dt.date.today().isoformat()))
 
 
 def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:

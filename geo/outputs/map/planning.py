@@ -335,9 +335,11 @@ def _change_layer(changes: pd.DataFrame, name: str, lang: str) -> folium.Feature
     return group
 
 
-#: colours of road pieces by the people who lose the standard when each is cut (from none)
-_CRIT_CLASSES = ((0.0, "#bdbdbd", 1.5), (1.0, "#fdae61", 3.0), (1000.0, "#f46d43", 4.5),
-                 (10000.0, "#a50026", 6.0))
+#: road pieces by the people who lose the standard when each is cut: (from, colour, width
+#: in px), for the map and the GeoPackage's style
+CRITICALITY_CLASSES = ((0.0, "#bdbdbd", 1.5), (1.0, "#fdae61", 3.0), (1000.0, "#f46d43", 4.5),
+                       (10000.0, "#a50026", 6.0))
+_CRIT_CLASSES = CRITICALITY_CLASSES
 
 
 def _crit_style(lost: float) -> tuple[str, float]:
