@@ -17,12 +17,14 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings
-from geo.errors import InputFileError, StudyError
+from geo._files import input_file
+from geo.errors import StudyError
 from geo.network.cache import load_networks
 from geo.network.graph import Network
 from geo.network.lines import build_network
 from geo.network.osm import download_network, is_osm_file, network_from_file
 from geo.network.road_classes import with_highway
+from geo.readers.files import VECTOR_FOLDERS
 
 __all__ = ["MODES", "RoadOptions", "download_networks", "networks_from_source"]
 
@@ -65,10 +67,9 @@ def networks_from_source(
     OSM extract cannot take them (:class:`StudyError` says what to do).
     """
     o = options or RoadOptions()
-    p = Path(path)
     wanted = _modes(modes)
-    if not p.is_file():
-        raise InputFileError(f"road source {p} not found: check [roads] path in the study file")
+    p = input_file(path, "road source", "check [roads] path in the study file",
+                   folders=VECTOR_FOLDERS)
     adding = extra_roads is not None and len(extra_roads) > 0
     if adding and (p.suffix == ".npz" or is_osm_file(p)):
         raise StudyError(

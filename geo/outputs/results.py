@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo._files import input_file
 from geo.errors import InputFileError, StudyError
 from geo.study.checks import Check, from_record
 from geo.study.resources import Resources
@@ -196,9 +197,7 @@ def read_gpkg(path: str | Path) -> Results:
     geo.errors.StudyError
         A layer is missing (the message names it and says to re-run the study).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"{p} not found: give the results.gpkg that `geo run` wrote")
+    p = input_file(path, "results file", "give the results.gpkg that `geo run` wrote")
     try:
         have = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as e:  # pyogrio raises DataSourceError and others for non-GPKG files

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +40,9 @@ from pyproj import Geod
 
 from geo import crs as gcrs
 from geo import settings
+from geo._toml import parse_toml, toml_text
 from geo.coverage.standards import StandardSet
-from geo.errors import InputFileError, ScenarioError
+from geo.errors import ScenarioError
 
 __all__ = [
     "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
@@ -143,20 +143,16 @@ def _check_numbers(i: int, a: Mapping[str, Any], where: Path) -> None:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"scenario file {p} not found: give a path or a name under "
-                             "analysis/scenarios/")
-    return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
+    text = toml_text(p, "scenario file", ScenarioError,
+                     "give a path or a name under analysis/scenarios/")
+    return parse_scenario(text, p.resolve())
 
 
 def parse_scenario(text: str, where: str | Path) -> Scenario:
     """Validate the text of a scenario file (see module docs); ``where`` names it in
     messages (its path, or an upload's name) and is the returned scenario's ``path``."""
     p = Path(where)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"scenario file {p} is not valid TOML: {e}") from e
+    raw = parse_toml(text, "scenario file", p, ScenarioError)
     unknown = sorted(set(raw) - {"scenario", "actions", "left_out"})
     if unknown:
         raise ScenarioError(f"{p}: unknown tables {unknown}; use [scenario], [[actions]], "

@@ -139,7 +139,7 @@ def make_candidates(
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
-        if not Path(source).is_file():
+        if not Path(source).exists():
             raise SitingError(f"--candidates {source}: no such file: give one of "
                               f"{list(cands.SOURCES)} or the path of a point file")
         c = cands.file_candidates(source, keep=keep)

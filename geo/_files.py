@@ -1,0 +1,170 @@
+"""The files a command reads and writes: an input is an ordinary file that can be read and
+holds data; an output never replaces an input.
+
+:func:`input_file` is called before any reader opens a path: a missing file, a folder, a
+named pipe (FIFO), socket or device (reading a pipe would wait for ever), a file this user
+may not read, and a file whose start is nothing but zero bytes (an unfinished copy or
+download, a sparse file: readers would take gigabytes of memory before failing) each stop
+with a message naming the file and the fix. :func:`refuse_inputs` is called before a
+command writes: an output path that is an input, holds one (a folder the command replaces)
+or lies inside an input folder stops the command, whatever way the paths are spelt
+(relative, through symbolic links, hard links).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from geo.errors import InputFileError, OutputError
+
+__all__ = ["SNIFF_BYTES", "input_file", "input_paths", "refuse_inputs", "size_text"]
+
+#: bytes read from the start of an input to tell data from zero bytes
+SNIFF_BYTES = 64 * 1024
+
+#: files that travel with a Shapefile (its attributes, index, projection, encoding)
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".fix",
+                    ".shp.xml", ".aux.xml")
+
+
+def size_text(n: float) -> str:
+    """Bytes as a short text (kB, MB, GB)."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not an ordinary file"
+
+
+def input_file(path: str | os.PathLike[str], what: str, fix: str, *,
+               folders: tuple[str, ...] = (), max_bytes: int | None = None) -> Path:
+    """``path`` as a :class:`~pathlib.Path`, once it is known to name a readable file.
+
+    ``what`` names the file in messages (e.g. "facility file"), ``fix`` says what to do
+    when it does not exist. Folders are refused unless their suffix is in ``folders``
+    (e.g. ``.gdb``); ``max_bytes`` refuses bigger files (a study file of 2 GB is no study
+    file).
+
+    Raises
+    ------
+    geo.errors.InputFileError
+        The path is missing, a folder, a pipe, socket or device, unreadable, bigger than
+        ``max_bytes``, or starts with nothing but zero bytes.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        where = "" if p.is_absolute() else f" (looked for {p.absolute()})"
+        raise InputFileError(f"{what} not found: {p}{where}; {fix}") from None
+    except OSError as e:  # a link loop, a name too long, a folder above it unreadable
+        raise InputFileError(f"{what} {p} cannot be opened ({e.strerror}): check the path and "
+                             "the permissions of the folders above it") from e
+    if stat.S_ISDIR(st.st_mode):
+        if p.suffix.lower() in folders:
+            return p
+        inside = sorted(q.name for q in p.iterdir() if q.is_file())[:5] if os.access(
+            p, os.R_OK | os.X_OK) else []
+        listing = f" (it holds {', '.join(inside)}{', ...' if len(inside) == 5 else ''})" \
+            if inside else ""
+        raise InputFileError(f"{what} {p} is a folder, not a file{listing}: name the file "
+                             "itself")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputFileError(f"{what} {p} is {_kind(st.st_mode)}, not a file: geo reads "
+                             "ordinary files only (it would wait for ever on a pipe); save "
+                             "the data to a file and name that")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise InputFileError(f"{what} {p} is {size_text(st.st_size)}, more than such a file "
+                             f"ever holds ({size_text(max_bytes)}): is it the right file?")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as e:
+        raise InputFileError(f"{what} {p} cannot be read ({e.strerror}): give your user "
+                             "read permission on it (chmod u+r FILE; on Windows the file's "
+                             "Properties > Security), or copy it to a folder you own") from e
+    if head and not head.strip(b"\0"):
+        sparse = (" and takes almost no room on disk (a sparse file)"
+                  if st.st_blocks * 512 < st.st_size // 8 else "") \
+            if hasattr(st, "st_blocks") else ""
+        raise InputFileError(
+            f"{what} {p} holds nothing but zero bytes in its first "
+            f"{size_text(len(head))} ({size_text(st.st_size)} in all{sparse}): it is no "
+            "data file: an unfinished copy or download? Copy it again from its source")
+    return p
+
+
+def input_paths(path: str | os.PathLike[str]) -> list[Path]:
+    """``path`` and, for a Shapefile, the files that travel with it (same name, another
+    extension): an output replacing any of them breaks the input."""
+    p = Path(path)
+    if p.suffix.lower() != ".shp":
+        return [p]
+    stem = p.name[: -len(p.suffix)].lower()
+    try:
+        siblings = list(p.parent.iterdir())
+    except OSError:
+        return [p]
+    return [p, *(q for q in siblings if q != p and q.name.lower().startswith(stem + ".")
+                 and q.name[len(stem):].lower() in _SHAPEFILE_PARTS)]
+
+
+def _real(p: Path) -> Path:
+    return Path(os.path.normcase(os.path.realpath(p)))
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
+def _under(inner: Path, outer: Path) -> bool:
+    return inner != outer and inner.is_relative_to(outer)
+
+
+def refuse_inputs(outputs: Iterable[str | os.PathLike[str]],
+                  inputs: Mapping[str, str | os.PathLike[str] | None], fix: str) -> None:
+    """Stop before writing when an output would replace or remove an input.
+
+    ``outputs`` are the paths a command creates or replaces (a folder with everything in
+    it); ``inputs`` the files (or input folders) it reads, by role ("facilities", "study
+    file", ...; ``None`` values are skipped). An output clashes with an input that it is
+    (compared after following links; hard links too), that lies inside it, or that holds it
+    (an input folder). ``fix`` ends the message (e.g. "write to another folder with
+    --out").
+
+    Raises
+    ------
+    geo.errors.OutputError
+        Naming the output, the input and its role, and ``fix``.
+    """
+    named = [(role, q) for role, p in inputs.items() if p is not None
+             for q in input_paths(p)]
+    for out in map(Path, outputs):
+        real_out = _real(out)
+        for role, q in named:
+            real_in = _real(q)
+            if real_out == real_in or (out.exists() and _same(out, q)):
+                how = "is" if out.absolute() == q.absolute() else "is the same file as"
+                raise OutputError(f"the output {out} {how} the {role} input {q}: writing it "
+                                  f"would destroy the input; {fix}")
+            if _under(real_in, real_out):
+                raise OutputError(f"the output {out} would replace a folder that holds the "
+                                  f"{role} input {q}; {fix}")
+            if q.is_dir() and _under(real_out, real_in):
+                raise OutputError(f"the output {out} lies inside the {role} input {q} (a "
+                                  f"folder geo reads); {fix}")
