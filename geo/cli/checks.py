@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from geo.cli.args import output_path
 from geo.cli.text import out, progress
 
 __all__ = ["add_parsers", "run_check", "run_init"]
@@ -34,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "annotated study file (comments in Chinese and English) for `geo check`.",
     )
     i.add_argument("folder", type=Path, help="folder holding the input files")
-    i.add_argument("--out", type=Path, default=None,
+    i.add_argument("--out", type=output_path(".toml"), default=None,
                    help="study file to write (default: FOLDER/study.toml)")
     i.add_argument("--force", action="store_true",
                    help="overwrite the study file if it exists")

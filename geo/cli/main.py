@@ -21,7 +21,8 @@ from pathlib import Path
 
 from geo import __version__
 from geo.cli import batch, checks, network, planning, serve
-from geo.cli.text import out, output_folder, progress, table
+from geo.cli.args import output_path
+from geo.cli.text import out, output_file, output_folder, progress, table
 from geo.errors import GeoError
 
 __all__ = ["DEMO_OUT", "DEMO_STUDY", "Formatter", "main", "parser"]
@@ -87,7 +88,8 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     redraw.add_argument("results", type=Path, help="results.gpkg written by `geo run`")
     redraw.add_argument("--standard", help="standard whose coverage colours the townships "
                         "(default: the study's map_standard)")
-    redraw.add_argument("--out", type=Path, required=True, help="map file to write (.html)")
+    redraw.add_argument("--out", type=output_path(".html", ".htm"), required=True,
+                        help="map file to write (.html)")
     redraw.add_argument("--language", choices=("zh", "en"),
                         help="label language (default: the study's)")
 
@@ -134,9 +136,10 @@ def _summary_rows(summary: object) -> list[list[object]]:
 def _run(args: argparse.Namespace) -> int:
     from geo.outputs.write import OUTPUT_FILES, write_outputs
     from geo.study.run import run_study
+    from geo.study.schema import load_study
 
     study = DEMO_STUDY if args.command == "demo" else args.study
-    with output_folder(args.out, OUTPUT_FILES):
+    with output_folder(args.out, OUTPUT_FILES, load_study(study).input_files()):
         result = run_study(study, progress=progress)
         progress("write outputs")
         write_outputs(result, args.out)
@@ -182,6 +185,7 @@ def _resources(res: object) -> None:
 def _redraw(args: argparse.Namespace) -> int:
     from geo.outputs.write import redraw_map
 
+    output_file(args.out, {"results": args.results})
     path = redraw_map(args.results, args.out, args.standard, args.language)
     out(f"Wrote {path}")
     return 0
@@ -231,8 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt as e:
-        print("interrupted: nothing new was written (earlier outputs are as they were)",
-              file=sys.stderr, flush=True)
+        kept = getattr(e, "__notes__", None)  # what a command kept (a batch's finished areas)
+        said = kept[-1] if kept else "nothing new was written (earlier outputs are as they were)"
+        print(f"interrupted: {said}", file=sys.stderr, flush=True)
         return 143 if isinstance(e, _Terminated) else 130
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo.cli.args import non_negative, positive
-from geo.cli.text import out
+from geo.cli.args import non_negative, output_path, positive
+from geo.cli.text import out, output_file
 from geo.errors import StudyError
 
 __all__ = ["add_parsers", "run_isochrones", "run_network"]
@@ -61,11 +61,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                      choices=["from_facility", "to_facility"], help="direction of travel")
     iso.add_argument("--max-leg-m", type=positive("metres"), default=None,
                      help="longest straight access leg drawn, metres (default: no cap)")
-    iso.add_argument("--out", type=Path, required=True, help="GeoPackage to write")
+    iso.add_argument("--out", type=output_path(".gpkg"), required=True,
+                     help="GeoPackage to write")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, help="cache file to write (.npz)")
+    p.add_argument("--out", type=output_path(".npz"), required=True,
+                   help="cache file to write (.npz)")
     p.add_argument("--modes", default="drive,walk", help="comma-separated travel modes")
     p.add_argument("--min-component-share", type=float, default=settings.MIN_COMPONENT_SHARE,
                    help="stop when the largest connected part of a network holds less than "
@@ -94,6 +96,9 @@ def run_network(args: argparse.Namespace) -> int:
     if not 0 <= args.min_component_share <= 1:
         raise StudyError(f"--min-component-share {args.min_component_share:g}: give a share "
                          "between 0 and 1")
+    source = args.boundary if args.network_command == "download" else args.source
+    output_file(args.out, {"boundary" if args.network_command == "download" else "road source":
+                           source})
     t0 = time.perf_counter()
     if args.network_command == "download":
         area = readers.read_boundaries(args.boundary)
@@ -102,15 +107,15 @@ def run_network(args: argparse.Namespace) -> int:
         poly = area.to_crs(metric).union_all().buffer(args.buffer_km * 1000.0)
         wgs = gpd.GeoSeries([poly], crs=metric).to_crs(4326).iloc[0]
         nets = download_networks(wgs, modes, min_component_share=args.min_component_share)
-        source: dict[str, object] = {"osmnx_download": str(args.boundary.resolve()),
-                                     "buffer_km": args.buffer_km}
+        made: dict[str, object] = {"osmnx_download": str(args.boundary.resolve()),
+                                   "buffer_km": args.buffer_km}
     else:
         nets = networks_from_source(
             args.source, modes, RoadOptions(min_component_share=args.min_component_share,
                                             class_col=args.class_col))
-        source = dict(cache_source(args.source))
+        made = dict(cache_source(args.source))
     built = time.perf_counter() - t0
-    save_networks(args.out, nets, {**source, "modes": modes})
+    save_networks(args.out, nets, {**made, "modes": modes})
     for mode, net in nets.items():
         out(f"{mode}: " + "; ".join(net.report.lines()))
     size = args.out.stat().st_size / 1e6
@@ -128,6 +133,7 @@ def run_isochrones(args: argparse.Namespace) -> int:
     from geo.study.schema import load_study
 
     study = load_study(args.study)
+    output_file(args.out, study.input_files())
     fac = inputs.facilities(study, inputs.area(study), inputs.standards(study))
     if args.ftype:
         types = sorted(set(fac["type"]))

@@ -15,7 +15,8 @@ from geo.errors import InputFileError
 if TYPE_CHECKING:
     from geo.study.run import ComputedStudy
 
-__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site"]
+__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site",
+           "study_inputs"]
 
 _STUDY_HELP = ("study file (TOML), computed afresh; or the output folder (or results.gpkg) "
                "of an earlier `geo run` of it, reused without recomputing")
@@ -108,12 +109,26 @@ def computed_study(path: Path) -> ComputedStudy:
                          "results.gpkg of an earlier `geo run`")
 
 
+def study_inputs(path: Path) -> dict[str, Path]:
+    """The files a study argument names before it is read: a study file's inputs, or an
+    earlier run's results.gpkg (the writers check its study's inputs once reloaded)."""
+    from geo.outputs.reload import results_file
+    from geo.study.schema import load_study
+
+    if path.suffix.lower() == ".toml":
+        return load_study(path).input_files()
+    return {"results": results_file(path)}
+
+
 def run_site(args: argparse.Namespace) -> int:
     """``geo site``."""
     from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
-    with output_folder(args.out, SITING_FILES):
+    inputs = study_inputs(args.study)
+    if Path(args.candidates).suffix:
+        inputs["candidates"] = Path(args.candidates)
+    with output_folder(args.out, SITING_FILES, inputs):
         run = site(
             computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
             candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
@@ -134,7 +149,7 @@ def run_designate(args: argparse.Namespace) -> int:
     from geo.outputs.planning import DESIGNATION_FILES, write_designation
     from geo.planning.sites import designate
 
-    with output_folder(args.out, DESIGNATION_FILES):
+    with output_folder(args.out, DESIGNATION_FILES, study_inputs(args.study)):
         run = designate(computed_study(args.study), from_types=args.from_types, role=args.role,
                         k=args.k, minutes=args.minutes, standard=args.standard,
                         time_limit_s=args.time_limit)
@@ -149,8 +164,12 @@ def run_compare(args: argparse.Namespace) -> int:
     """``geo compare``."""
     from geo.outputs.planning import COMPARISON_FILES, write_comparison
     from geo.planning.compare import compare
+    from geo.planning.scenario import find_scenario
 
-    with output_folder(args.out, COMPARISON_FILES):
+    inputs = study_inputs(args.study)
+    if "study" in inputs:
+        inputs["scenario"] = find_scenario(args.scenario, inputs["study"])
+    with output_folder(args.out, COMPARISON_FILES, inputs):
         comp = compare(computed_study(args.study), args.scenario)
         write_comparison(comp, args.out)
     for n in comp.applied.notes:

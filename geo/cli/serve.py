@@ -70,6 +70,11 @@ def run_serve(args: argparse.Namespace) -> int:
         from geo.errors import ServeError
 
         raise ServeError(f"--port must be 0 to 65535, got {args.port}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        from geo.errors import OutputError
+
+        raise OutputError(f"--out {args.out} is a file: the workbench writes its exports into "
+                          "a folder; name a folder with --out")
     computed = computed_study(args.study)
     out_dir = args.out or default_out(args.study, computed.study.name)
     progress("start the workbench")

@@ -73,7 +73,7 @@ def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
         "siting.xlsx": lambda p: write_siting_xlsx(run, p),
         "siting_map.html": lambda p: _save(siting_map(run, title), p),
         "siting_summary.txt": lambda p: _text(siting_lines(run), p),
-    })
+    }, inputs=run.study.study.input_files())
 
 
 def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
@@ -88,7 +88,7 @@ def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
         "designation.xlsx": lambda p: write_designation_xlsx(run, p),
         "designation_map.html": lambda p: _save(siting_map(run, title), p),
         "designation_summary.txt": lambda p: _text(lines, p),
-    })
+    }, inputs=run.study.study.input_files())
 
 
 def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
@@ -107,7 +107,7 @@ def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
         "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
         "comparison_map.html": lambda p: _save(change_map(comp, title), p),
         "comparison_summary.txt": lambda p: _text(lines, p),
-    })
+    }, inputs={**comp.study.study.input_files(), "scenario": comp.scenario.path})
 
 
 def _save(m: object, path: Path) -> None:

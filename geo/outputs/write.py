@@ -149,4 +149,4 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
             raise ValueError(f"parts must name outputs of {OUTPUT_FILES} (report.html with "
                              f"figures), got {sorted(parts)}")
         files = {k: v for k, v in files.items() if k in parts}
-    return write_atomically(out_dir, files)
+    return write_atomically(out_dir, files, inputs=result.study.input_files())

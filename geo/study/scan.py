@@ -25,8 +25,9 @@ import pyogrio
 from pyproj import CRS
 
 from geo import readers
+from geo._files import refuse_inputs
 from geo.coverage.standards import DEFAULT_FILE, load_standards
-from geo.errors import FacilityTypeError, GeoError, OutputError
+from geo.errors import FacilityTypeError, GeoError, OutputError, StudyError
 from geo.network.road_classes import CLASS_COLUMNS
 from geo.readers import gauss_kruger
 from geo.readers.census import TOTAL_NAMES
@@ -448,6 +449,23 @@ def _population(scan: Scan, base: Path) -> list[str]:
     return _section("population", head, f, "path", base, {"method": "table"})
 
 
+def _only_a_study(target: Path) -> None:
+    """``--force`` overwrites a study file, nothing else: not a standards, scenario or
+    batch file, not data."""
+    from geo._toml import read_toml
+    from geo.study.schema import SECTIONS
+
+    fix = "name another file with --out (--force overwrites study files only)"
+    try:
+        raw = read_toml(target, "file", StudyError)
+    except GeoError as e:
+        raise OutputError(f"{target} is not a study file ({e}): {fix}") from None
+    other = sorted(set(raw) - set(SECTIONS))
+    if other or not raw:
+        what = f"its tables {other} are no study file's" if other else "it is empty"
+        raise OutputError(f"{target} is not a study file ({what}): {fix}")
+
+
 def init_study(folder: str | Path, out: str | Path | None = None,
                force: bool = False) -> tuple[Path, Scan]:
     """Scan ``folder`` and write the study file ``out`` (default ``FOLDER/study.toml``).
@@ -461,9 +479,13 @@ def init_study(folder: str | Path, out: str | Path | None = None,
 
     scan = scan_folder(folder)
     target = Path(out) if out is not None else Path(folder) / "study.toml"
+    refuse_inputs([target], {f"{f.role} ({i + 1})": f.path for found in scan.found.values()
+                             for i, f in enumerate(found)}, "name another file with --out")
     if target.exists() and not force:
         raise OutputError(f"{target} exists: pass --force to overwrite it, or --out another "
                           "file")
+    if target.exists():
+        _only_a_study(target)
     with atomic_path(target, ".toml") as tmp:
         tmp.write_text(study_text(scan, target), encoding="utf-8")
     log.info("wrote %s", target)

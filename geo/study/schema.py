@@ -15,7 +15,7 @@ and of ``geo run --help``, so the documentation cannot drift from the code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +300,12 @@ class ResponseSection:
                                                "= 5 } }")
 
 
+#: role of a path option among a study's inputs (Study.input_files), where it is not
+#: SECTION_KEY: the names results.gpkg stores input fingerprints under
+_ROLES = {("area", "boundary"): "area", ("facilities", "path"): "facilities",
+          ("roads", "path"): "roads", ("townships", "boundaries"): "township_boundaries",
+          ("townships", "seats"): "township_seats", ("population", "path"): "population"}
+
 #: section name -> schema class, in file order
 SECTIONS: dict[str, type] = {
     "study": StudySection, "area": AreaSection, "facilities": FacilitiesSection,
@@ -362,6 +368,20 @@ class Study:
         (:data:`geo.coverage.standards.DEFAULT_FILE`)."""
         beside = (self.path.parent / "standards.toml").resolve()
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
+
+    def input_files(self) -> dict[str, Path]:
+        """Every file the study reads, by role: the study file, its standards file and each
+        path option of its sections (the roles its results' input fingerprint names)."""
+        files = {"study": self.path, "standards": self.standards_file}
+        for name in SECTIONS:
+            if name == "standards":
+                continue
+            section = getattr(self, name)
+            for f in fields(section):
+                value = getattr(section, f.name)
+                if f.metadata.get("path") and value is not None:
+                    files[_ROLES.get((name, f.name), f"{name}_{f.name}")] = Path(value)
+        return files
 
     def access_kmh(self, mode: str) -> float:
         """Straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""

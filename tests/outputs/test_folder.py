@@ -211,13 +211,13 @@ def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path, moment: str) -> 
 
 def test_staging_folders_not_ours_are_kept_and_reported(tmp_path: Path) -> None:
     out = _old_folder(tmp_path)
-    unknown = tmp_path / ".run.staging-abc123"  # an older geo version left no marker
+    unknown = tmp_path / ".run.staging-abc123xy"  # an older geo version left no marker
     unknown.mkdir()
     alive = _child("""
         import json, os, socket, sys, time
         from pathlib import Path
         from geo.outputs.folder import _me
-        stage = Path(sys.argv[1]) / ".run.staging-live"
+        stage = Path(sys.argv[1]) / ".run.staging-live_000"
         stage.mkdir()
         (stage / "run.json").write_text(json.dumps(_me() | {"phase": "writing"}))
         print("ready", flush=True)
@@ -230,7 +230,7 @@ def test_staging_folders_not_ours_are_kept_and_reported(tmp_path: Path) -> None:
         alive.wait()
     assert len(notes) == 2 and all("is kept" in n for n in notes)
     assert any("no marker" in n for n in notes) and any(f"pid {alive.pid}" in n for n in notes)
-    assert unknown.is_dir() and (tmp_path / ".run.staging-live").is_dir()
+    assert unknown.is_dir() and (tmp_path / ".run.staging-live_000").is_dir()
 
 
 def test_preflight_checks_space_writability_and_kind(
