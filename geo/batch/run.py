@@ -21,17 +21,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from geo._files import refuse_inputs
 from geo.batch import combine
 from geo.batch.areas import buffer_zones, read_areas, region_inputs
 from geo.batch.cluster import dask_client, run_tasks, worker_memory
-from geo.batch.config import load_batch
+from geo.batch.config import Batch, load_batch
 from geo.batch.outcome import BatchRun
 from geo.batch.partition import prepare_network
 from geo.batch.plan import plan_area, shared_inputs
 from geo.batch.task import AreaResult, AreaSpec, read_done
+from geo.outputs.folder import output_lock
 from geo.study import inputs
 
-__all__ = ["BatchRun", "run_batch"]
+__all__ = ["BATCH_FOLDERS", "BatchRun", "run_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +62,35 @@ def _homeless(run: BatchRun, region: Any) -> None:
                              f"than 1 km outside every area): {names}{more}")
 
 
+#: what a batch writes into its folder besides the combined outputs
+BATCH_FOLDERS = ("network", "areas")
+
+
 def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None,
               workers: int = 2, threads_per_worker: int = 1, memory_limit: str = "auto",
               only: list[str] | None = None,
               progress: Callable[[str], None] | None = None) -> BatchRun:
-    """Run a batch file into ``out`` (see module docs); failed areas are in ``.failed``."""
-    t0 = time.perf_counter()
-    say = progress or (lambda _m: None)
+    """Run a batch file into ``out`` (see module docs); failed areas are in ``.failed``.
+
+    Holds the folder's lock for the whole run; stops before writing anything when an
+    output would replace an input. Ctrl-C (or SIGTERM) while the areas run leaves the
+    finished ones in ``out/areas`` for the next run and says so (a note on the
+    ``KeyboardInterrupt``, which :func:`geo.cli.main.main` prints).
+    """
     batch = load_batch(path)
     out = Path(out).resolve()
+    refuse_inputs([out / n for n in (*combine.COMBINED_FILES, *BATCH_FOLDERS)],
+                  batch.input_files(), "write to another folder with --out")
+    with output_lock(out):
+        return _run(batch, out, scheduler, workers, threads_per_worker, memory_limit, only,
+                    progress)
+
+
+def _run(batch: Batch, out: Path, scheduler: str | None, workers: int,
+         threads_per_worker: int, memory_limit: str, only: list[str] | None,
+         progress: Callable[[str], None] | None) -> BatchRun:
+    t0 = time.perf_counter()
+    say = progress or (lambda _m: None)
     areas = read_areas(batch, only)
     run = BatchRun(batch=batch, out=out, areas=areas)
     say(f"read {len(areas)} areas and the region's inputs")
@@ -105,9 +127,19 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
         f"{len(todo)} to run, {len(run.failed)} cannot run, {len(run.left_out)} left out "
         "(--areas)")
     if todo:
-        with dask_client(scheduler, workers, threads_per_worker, memory_limit) as client:
-            results, errors = run_tasks(client, todo, batch.batch.retries, say)
-            run.workers = worker_memory(client)
+        finished: dict[str, AreaResult] = {}
+        try:
+            with dask_client(scheduler, workers, threads_per_worker, memory_limit) as client:
+                results, errors = run_tasks(client, todo, batch.batch.retries, say, finished)
+                run.workers = worker_memory(client)
+        except KeyboardInterrupt as e:
+            kept = len(run.skipped) + len(finished)
+            e.add_note(f"{len(finished)} of the {len(todo)} areas to run finished before "
+                       f"the interruption; they and the {len(run.skipped)} done before are "
+                       f"kept in {out / 'areas'} ({kept} in all). Run the same `geo batch` "
+                       "again to go on: they are skipped. The combined outputs were not "
+                       f"written ({out} holds its earlier ones, if any)")
+            raise
         run.done.update(results)
         run.failed.update(errors)
     run.phases["tasks"] = time.perf_counter() - clock

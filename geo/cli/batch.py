@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from geo.cli.text import out, progress, table
+from geo.cli.args import memory_limit
+from geo.cli.text import out, output_folder, progress, table
 from geo.errors import BatchError
 
 __all__ = ["add_parsers", "run_batch"]
@@ -40,7 +41,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="worker processes of the LocalCluster")
     p.add_argument("--threads-per-worker", type=int, default=1,
                    help="threads of each LocalCluster worker")
-    p.add_argument("--memory-limit", default="auto",
+    p.add_argument("--memory-limit", type=memory_limit, default="auto",
                    help="memory limit of each LocalCluster worker, e.g. 4GB (auto: this "
                    "machine's memory split between the workers)")
     p.add_argument("--areas", nargs="+", metavar="ID",
@@ -49,13 +50,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 def run_batch(args: argparse.Namespace) -> int:
     """``geo batch``: prints what ran and raises :class:`BatchError` if any area failed."""
+    from geo.batch.combine import COMBINED_FILES
+    from geo.batch.config import load_batch
+    from geo.batch.run import BATCH_FOLDERS
     from geo.batch.run import run_batch as run
 
     if args.workers < 1 or args.threads_per_worker < 1:
         raise BatchError("--workers and --threads-per-worker must be 1 or more")
-    result = run(args.batch, args.out, scheduler=args.scheduler, workers=args.workers,
-                 threads_per_worker=args.threads_per_worker, memory_limit=args.memory_limit,
-                 only=args.areas, progress=progress)
+    inputs = load_batch(args.batch).input_files()
+    with output_folder(args.out, (*COMBINED_FILES, *BATCH_FOLDERS), inputs):
+        result = run(args.batch, args.out, scheduler=args.scheduler, workers=args.workers,
+                     threads_per_worker=args.threads_per_worker,
+                     memory_limit=args.memory_limit, only=args.areas, progress=progress)
     from geo.batch.combine import areas_table
 
     rows = [[a.area_id, a.area_name, a.status,
