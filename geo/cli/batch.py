@@ -34,14 +34,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         epilog="Batch file options (section, key: meaning):\n\n" + batch_options_text(False),
     )
     p.add_argument("batch", type=Path, help="batch file (TOML), e.g. analysis/liuzhou_batch.toml")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. "
-                   "tcp://10.0.0.5:8786 (default: a LocalCluster on this machine)")
-    p.add_argument("--workers", type=int, default=2,
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "(default: a LocalCluster on this machine)")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="worker processes of the LocalCluster")
-    p.add_argument("--threads-per-worker", type=int, default=1,
+    p.add_argument("--threads-per-worker", type=int, default=1, metavar="N",
                    help="threads of each LocalCluster worker")
-    p.add_argument("--memory-limit", type=memory_limit, default="auto",
+    p.add_argument("--memory-limit", type=memory_limit, default="auto", metavar="SIZE",
                    help="memory limit of each LocalCluster worker, e.g. 4GB (auto: this "
                    "machine's memory split between the workers)")
     p.add_argument("--areas", nargs="+", metavar="ID",

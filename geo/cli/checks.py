@@ -35,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "annotated study file (comments in Chinese and English) for `geo check`.",
     )
     i.add_argument("folder", type=Path, help="folder holding the input files")
-    i.add_argument("--out", type=output_path(".toml"), default=None,
+    i.add_argument("--out", type=output_path(".toml"), default=None, metavar="FILE",
                    help="study file to write (default: FOLDER/study.toml)")
     i.add_argument("--force", action="store_true",
                    help="overwrite the study file if it exists")

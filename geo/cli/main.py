@@ -72,12 +72,13 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         + options_text(markdown=False),
     )
     run.add_argument("study", type=Path, help="study file (TOML), e.g. analysis/luzhai.toml")
-    run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     demo = sub.add_parser(
         "demo", help="run the embedded Luzhai County study", formatter_class=Formatter,
         description=f"Run {_relative(DEMO_STUDY)} (embedded data, offline).",
     )
-    demo.add_argument("--out", type=Path, default=DEMO_OUT, help="output folder")
+    demo.add_argument("--out", type=Path, default=DEMO_OUT, metavar="DIR",
+                      help="output folder (default: maps/luzhai in the checkout)")
     redraw = sub.add_parser(
         "map", help="redraw the map from a saved results.gpkg (no recomputing)",
         formatter_class=Formatter,
@@ -86,9 +87,10 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "an existing map stays as it was.",
     )
     redraw.add_argument("results", type=Path, help="results.gpkg written by `geo run`")
-    redraw.add_argument("--standard", help="standard whose coverage colours the townships "
+    redraw.add_argument("--standard", metavar="NAME",
+                        help="standard whose coverage colours the townships "
                         "(default: the study's map_standard)")
-    redraw.add_argument("--out", type=output_path(".html", ".htm"), required=True,
+    redraw.add_argument("--out", type=output_path(".html", ".htm"), required=True, metavar="FILE",
                         help="map file to write (.html)")
     redraw.add_argument("--language", choices=("zh", "en"),
                         help="label language (default: the study's)")

@@ -31,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "each mode and save it as one .npz cache that studies name as their [roads] path.",
     )
     build.add_argument("source", type=Path, help="OSM extract or road line layer")
-    build.add_argument("--class-col", default=None,
+    build.add_argument("--class-col", default=None, metavar="COLUMN",
                        help="line layer: the column of road classes (default: highway, else "
                        "fclass, else a Chinese column such as 道路等级; 国道, 省道, 县道, ... "
                        "are read as OSM classes)")
@@ -44,7 +44,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "through osmnx.graph_from_polygon, and save them as a network cache (.npz).",
     )
     down.add_argument("boundary", type=Path, help="study-area boundary (GeoJSON, GPKG, ...)")
-    down.add_argument("--buffer-km", type=non_negative("km"), default=10.0,
+    down.add_argument("--buffer-km", type=non_negative("km"), default=10.0, metavar="KM",
                       help="margin around the area (km)")
     _common(down)
     iso = sub.add_parser(
@@ -55,21 +55,24 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     iso.add_argument("study", type=Path, help="study file (TOML)")
     iso.add_argument("--minutes", type=positive("minutes"), nargs="+", default=[15.0, 30.0, 60.0],
                      help="thresholds in minutes")
-    iso.add_argument("--type", dest="ftype", help="only facilities of this type (default: all)")
+    iso.add_argument("--type", dest="ftype", metavar="TYPE",
+                     help="only facilities of this type (default: all)")
     iso.add_argument("--mode", default="drive", choices=_MODES, help="travel mode")
     iso.add_argument("--direction", default="from_facility",
                      choices=["from_facility", "to_facility"], help="direction of travel")
-    iso.add_argument("--max-leg-m", type=positive("metres"), default=None,
+    iso.add_argument("--max-leg-m", type=positive("metres"), default=None, metavar="METRES",
                      help="longest straight access leg drawn, metres (default: no cap)")
-    iso.add_argument("--out", type=output_path(".gpkg"), required=True,
+    iso.add_argument("--out", type=output_path(".gpkg"), required=True, metavar="FILE",
                      help="GeoPackage to write")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=output_path(".npz"), required=True,
+    p.add_argument("--out", type=output_path(".npz"), required=True, metavar="FILE",
                    help="cache file to write (.npz)")
-    p.add_argument("--modes", default="drive,walk", help="comma-separated travel modes")
+    p.add_argument("--modes", default="drive,walk", metavar="MODES",
+                   help="comma-separated travel modes")
     p.add_argument("--min-component-share", type=float, default=settings.MIN_COMPONENT_SHARE,
+                   metavar="SHARE",
                    help="stop when the largest connected part of a network holds less than "
                    "this share of the road length")
 

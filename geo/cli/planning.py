@@ -31,36 +31,39 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "Writes siting.csv, siting.xlsx, siting_map.html and siting_summary.txt to --out.",
     )
     s.add_argument("study", type=Path, help=_STUDY_HELP)
-    s.add_argument("--standard", required=True, help="standard name, e.g. primary_care_30min")
+    s.add_argument("--standard", required=True, metavar="NAME",
+                   help="standard name, e.g. primary_care_30min")
     s.add_argument("--add", type=at_least_one, default=3, metavar="P",
                    help="number of new sites (mclp, pmedian; lscp finds its own number)")
     s.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp",
                    help="mclp: most people newly covered; lscp: fewest sites reaching the "
                    "target; pmedian: least population-weighted minutes")
-    s.add_argument("--candidates", default="grid",
+    s.add_argument("--candidates", default="grid", metavar="SOURCE",
                    help="grid | nodes | seats | facilities | PATH of a point file")
     s.add_argument("--spacing", type=positive("metres"), default=settings.CANDIDATE_SPACING_M,
+                   metavar="METRES",
                    help="grid spacing / node thinning of candidates, metres")
-    s.add_argument("--max-road-m", type=non_negative("metres"), default=None,
+    s.add_argument("--max-road-m", type=non_negative("metres"), default=None, metavar="METRES",
                    help="keep candidates within this distance of a road, metres "
                    "(default: no limit)")
-    s.add_argument("--minutes", type=positive("minutes"), default=None,
+    s.add_argument("--minutes", type=positive("minutes"), default=None, metavar="T",
                    help="threshold in minutes (default: the standard's)")
-    s.add_argument("--target", type=share, default=None,
+    s.add_argument("--target", type=share, default=None, metavar="SHARE",
                    help="lscp target share 0-1 (default: the standard's target_share)")
     s.add_argument("--method", choices=("exact", "heuristic"), default="exact",
                    help="exact (HiGHS) or heuristic (greedy + swap with a bound; mclp and "
                    "pmedian, for big instances)")
     s.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
+                   metavar="S",
                    help="seconds for the exact solver; on the limit the best solution, bound "
                    "and gap are reported")
-    s.add_argument("--capacity-col", default=None,
+    s.add_argument("--capacity-col", default=None, metavar="COLUMN",
                    help="mclp with a candidate file: column of capacity units, e.g. beds "
                    "(default: no capacity)")
-    s.add_argument("--people-per-unit", type=positive("people"), default=1.0,
+    s.add_argument("--people-per-unit", type=positive("people"), default=1.0, metavar="PEOPLE",
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
-    s.add_argument("--out", type=Path, required=True, help="output folder")
+    s.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     d = sub.add_parser(
         "designate", help="which existing facilities should take on a role?",
         formatter_class=fmt,
@@ -71,17 +74,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     )
     d.add_argument("study", type=Path, help=_STUDY_HELP)
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
-                   help="facility type to choose from (repeatable)")
-    d.add_argument("--role", required=True, help="facility type of the role, e.g. ems_station")
+                   metavar="TYPE", help="facility type to choose from (repeatable)")
+    d.add_argument("--role", required=True, metavar="TYPE",
+                   help="facility type of the role, e.g. ems_station")
     d.add_argument("--k", type=at_least_one, default=3,
                    help="number of facilities to designate")
-    d.add_argument("--minutes", type=positive("minutes"), default=None,
+    d.add_argument("--minutes", type=positive("minutes"), default=None, metavar="T",
                    help="threshold in minutes (default: the role's standard's)")
-    d.add_argument("--standard", default=None,
+    d.add_argument("--standard", default=None, metavar="NAME",
                    help="standard of the role (default: the first standard counting --role)")
     d.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
+                   metavar="S",
                    help="seconds for the exact solver")
-    d.add_argument("--out", type=Path, required=True, help="output folder")
+    d.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     c = sub.add_parser(
         "compare", help="before/after a scenario, per township and standard",
         formatter_class=fmt,
@@ -90,9 +95,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "comparison.xlsx, comparison_map.html and comparison_summary.txt.",
     )
     c.add_argument("study", type=Path, help=_STUDY_HELP)
-    c.add_argument("--scenario", required=True,
+    c.add_argument("--scenario", required=True, metavar="NAME|FILE",
                    help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
-    c.add_argument("--out", type=Path, required=True, help="output folder")
+    c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
 
 
 def computed_study(path: Path) -> ComputedStudy:

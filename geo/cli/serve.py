@@ -31,10 +31,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "computer only unless --host is given; Ctrl-C stops it.",
     )
     s.add_argument("study", type=Path, help=_STUDY_HELP)
-    s.add_argument("--host", default="127.0.0.1",
+    s.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
                    help="address to listen on; anything but 127.0.0.1/localhost lets other "
                    "computers reach the workbench")
-    s.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
+    s.add_argument("--port", type=int, default=8765, metavar="PORT",
+                   help="port to listen on (0: any free)")
     s.add_argument("--allowed-host", action="append", default=None, metavar="NAME",
                    help="further host name the page may be opened as (e.g. this computer's "
                    "name on the network, with --host 0.0.0.0); repeatable")
