@@ -168,8 +168,10 @@ def atomic_path(target: str | Path, suffix: str) -> Iterator[Path]:
             log.warning("removed %s, left by an interrupted write of %s", old, dst)
         fd, name = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}@{host_tag()}.",
                                     suffix=suffix, dir=dst.parent)
-    except OSError as e:  # a read-only folder, a file where a folder should be
-        raise _unwritable(dst, e) from e
+    except OSError as e:  # a read-only folder, a file where a folder should be, a full disk
+        full = write_error(dst.parent, dst.name, e, before=_size(dst),
+                           unchanged=f"{dst} is as it was.") if disk_full(dst.parent, e) else None
+        raise (full or _unwritable(dst, e)) from e
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()  # writers such as GDAL's GPKG driver want to create the file themselves

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from geo.errors import InputFileError, OutputError
 
-__all__ = ["SNIFF_BYTES", "input_file", "input_paths", "refuse_inputs", "size_text"]
+__all__ = ["SNIFF_BYTES", "input_file", "input_paths", "real_path", "refuse_inputs",
+           "size_text"]
 
 #: bytes read from the start of an input to tell data from zero bytes
 SNIFF_BYTES = 64 * 1024
@@ -96,7 +97,7 @@ def input_file(path: str | os.PathLike[str], what: str, fix: str, *,
                              "read permission on it (chmod u+r FILE; on Windows the file's "
                              "Properties > Security), or copy it to a folder you own") from e
     if head and not head.strip(b"\0"):
-        sparse = (" and takes almost no room on disk (a sparse file)"
+        sparse = (", almost none of it on disk: a sparse file"
                   if st.st_blocks * 512 < st.st_size // 8 else "") \
             if hasattr(st, "st_blocks") else ""
         raise InputFileError(
@@ -121,8 +122,14 @@ def input_paths(path: str | os.PathLike[str]) -> list[Path]:
                  and q.name[len(stem):].lower() in _SHAPEFILE_PARTS)]
 
 
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` absolute, with every link followed as far as they lead (a link loop, which
+    :meth:`pathlib.Path.resolve` raises on, is left as it is: opening it then says so)."""
+    return Path(os.path.realpath(path))
+
+
 def _real(p: Path) -> Path:
-    return Path(os.path.normcase(os.path.realpath(p)))
+    return Path(os.path.normcase(real_path(p)))
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -159,7 +166,8 @@ def refuse_inputs(outputs: Iterable[str | os.PathLike[str]],
         for role, q in named:
             real_in = _real(q)
             if real_out == real_in or (out.exists() and _same(out, q)):
-                how = "is" if out.absolute() == q.absolute() else "is the same file as"
+                same = os.path.normpath(out.absolute()) == os.path.normpath(q.absolute())
+                how = "is" if same else "is the same file as"  # through a link
                 raise OutputError(f"the output {out} {how} the {role} input {q}: writing it "
                                   f"would destroy the input; {fix}")
             if _under(real_in, real_out):

@@ -47,7 +47,7 @@ from typing import Any
 
 from geo import settings
 from geo._atomic import disk_full, pid_alive, write_error
-from geo._files import refuse_inputs
+from geo._files import real_path, refuse_inputs
 from geo.errors import OutputError
 
 __all__ = ["clean_stale", "folder_bytes", "output_lock", "preflight", "write_atomically"]
@@ -185,7 +185,7 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
     geo.errors.OutputError
         Another process holds it: the message names that run and the fix.
     """
-    out = Path(out_dir).resolve()
+    out = real_path(out_dir)
     path = _lock_path(out)
     key = str(path)
     if key in _held:
@@ -308,7 +308,7 @@ def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], o
         a file cannot be written (a full disk: the message names the space needed) or an
         old entry cannot be replaced (the message names it; nothing was changed).
     """
-    out = Path(out_dir).resolve()
+    out = real_path(out_dir)
     unchanged = f"Nothing was changed in {out}."
     with output_lock(out):
         clean_stale(out)
@@ -381,7 +381,7 @@ def clean_stale(out_dir: str | Path) -> list[str]:
     half done; others (a live process, another host, no marker: e.g. from an older
     version) are left. Returns a sentence per folder, for the run summary.
     """
-    out = Path(out_dir).resolve()
+    out = real_path(out_dir)
     notes = []
     for stage in _stages(out):
         info = _read_marker(stage)
@@ -440,7 +440,7 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     geo.errors.OutputError
         Naming the problem and the fix.
     """
-    out = Path(out_dir).resolve()
+    out = real_path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
     refuse_inputs([out / name for name in names], inputs or {},

@@ -25,7 +25,7 @@ import pyogrio
 from pyproj import CRS
 
 from geo import readers
-from geo._files import refuse_inputs
+from geo._files import input_file, refuse_inputs
 from geo.coverage.standards import DEFAULT_FILE, load_standards
 from geo.errors import FacilityTypeError, GeoError, OutputError, StudyError
 from geo.network.road_classes import CLASS_COLUMNS
@@ -78,14 +78,21 @@ class Scan:
         return got[0] if got else None
 
 
-def _files(folder: Path, depth: int = 0) -> Iterator[Path]:
-    for p in sorted(folder.iterdir()):
+def _files(folder: Path, skipped: list[tuple[Path, str]], depth: int = 0) -> Iterator[Path]:
+    """Every entry below ``folder`` that is not a folder (pipes too: the scan names them
+    and goes on); folders it may not read are added to ``skipped``."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as e:
+        skipped.append((folder, f"cannot read this folder ({e.strerror})"))
+        return
+    for p in entries:
         if p.name.startswith((".", "__")):
             continue
         if p.is_dir():
             if depth < MAX_DEPTH and not (p / "run_summary.txt").exists():  # not a geo output
-                yield from _files(p, depth + 1)
-        elif p.is_file():
+                yield from _files(p, skipped, depth + 1)
+        elif p.exists():  # not a dangling link
             yield p
 
 
@@ -95,9 +102,12 @@ def scan_folder(folder: str | Path) -> Scan:
     if not root.is_dir():
         raise GeoError(f"{root} is not a folder: give the folder holding the study's files")
     scan = Scan(root)
-    for p in _files(root):
+    for p in _files(root, scan.skipped):
         name = p.name.lower()
+        if not name.endswith((".osm.pbf", ".osm", ".npz", *_VECTOR, *_TABLE)):
+            continue
         try:
+            input_file(p, "file", "")  # a pipe, a sparse giant, a file nobody may read
             if name.endswith((".osm.pbf", ".osm", ".npz")):
                 rank = _ROADS[p.suffix.lower()]
                 scan.found.setdefault("roads", []).append(Found("roads", p, {}, [], rank))
