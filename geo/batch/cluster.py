@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from geo import settings
 from geo.batch.task import AreaResult, AreaSpec, peak_rss_mb, run_area
 from geo.errors import BatchError
 
-__all__ = ["dask_client", "quiet", "run_tasks", "worker_memory"]
+__all__ = ["dask_client", "dask_setup", "quiet", "run_tasks", "worker_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,10 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads_per_work
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # not -v: warnings only
         for name in ("distributed", "dask"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # errors of the event loop's own callbacks (Ctrl-C while Dask waits makes one of
+        # distributed.utils.sync fail with a NameError): every area's error is reported
+        # from its task, so these only ever print tracebacks that mean nothing to a planner
+        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
     if scheduler:
         client = _connect(scheduler)
         try:
@@ -91,14 +96,26 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads_per_work
             _close_quietly(client)
         return
     with LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker,
-                      processes=True, memory_limit=memory_limit, dashboard_address=None,
-                      silence_logs=logging.getLogger("distributed").getEffectiveLevel()
-                      ) as cluster, Client(cluster) as client:
+                      processes=True, memory_limit=memory_limit,
+                      # any free port on this computer only: None means 8787, and a busy
+                      # 8787 (another cluster) printed a warning into the batch's output
+                      dashboard_address="127.0.0.1:0",
+                      silence_logs=logging.getLogger("distributed").getEffectiveLevel(),
+                      preload=[__name__]) as cluster, Client(cluster) as client:
         try:
             yield client
         except KeyboardInterrupt:
             quiet()
+            with contextlib.suppress(Exception):  # the workers report each cancelled task
+                client.run(quiet)
             raise
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask's preload hook, run in each LocalCluster worker process as it starts: Ctrl-C
+    in a terminal reaches the whole process group, and a worker would die printing its
+    traceback; the workers ignore it, and ``geo batch`` closes them (SIGTERM) as it stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _message(exc: BaseException | None) -> str:
@@ -111,12 +128,10 @@ def _message(exc: BaseException | None) -> str:
 
 def run_tasks(client: Any, specs: Sequence[AreaSpec], retries: int,
               progress: Callable[[str], None] | None = None,
-              results: dict[str, AreaResult] | None = None,
               ) -> tuple[dict[str, AreaResult], dict[str, str]]:
     """Run every spec's area; ``(results, errors)`` by area id (see module docs).
 
-    ``results`` (filled as areas finish) lets a caller see what finished when the run is
-    interrupted. A cluster left without workers for
+    A cluster left without workers for
     :data:`geo.settings.BATCH_WORKER_WAIT_S` stops with a :class:`BatchError` (its tasks
     would wait for ever).
     """
@@ -124,7 +139,7 @@ def run_tasks(client: Any, specs: Sequence[AreaSpec], retries: int,
 
     futures = {client.submit(run_area, s, key=f"geo-area-{s.folder.name}-{s.fingerprint[:16]}",
                              retries=retries, pure=False): s for s in specs}
-    results = {} if results is None else results
+    results: dict[str, AreaResult] = {}
     errors: dict[str, str] = {}
     pending = set(futures)
     alone_since: float | None = None

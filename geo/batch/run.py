@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geo._files import refuse_inputs
+from geo._files import real_path, refuse_inputs
 from geo.batch import combine
 from geo.batch.areas import buffer_zones, read_areas, region_inputs
 from geo.batch.cluster import dask_client, run_tasks, worker_memory
@@ -62,6 +62,19 @@ def _homeless(run: BatchRun, region: Any) -> None:
                              f"than 1 km outside every area): {names}{more}")
 
 
+def _interrupted(finished: int, todo: int, before: int, out: Path) -> str:
+    """What an interrupted batch kept, in words (after 'interrupted: ')."""
+    combined = (f"the combined outputs were not written ({out} holds its earlier ones, if "
+                "any)")
+    if not finished and not before:
+        return (f"no area had finished; {combined}. Run the same `geo batch` again to start "
+                "over")
+    done_before = f", with the {before} done before" if before else ""
+    return (f"{finished} of the {todo} areas to run had finished: kept in {out / 'areas'}"
+            f"{done_before}; {combined}. Run the same `geo batch` again to go on: the areas "
+            "done are skipped")
+
+
 #: what a batch writes into its folder besides the combined outputs
 BATCH_FOLDERS = ("network", "areas")
 
@@ -78,7 +91,7 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
     ``KeyboardInterrupt``, which :func:`geo.cli.main.main` prints).
     """
     batch = load_batch(path)
-    out = Path(out).resolve()
+    out = real_path(out)
     refuse_inputs([out / n for n in (*combine.COMBINED_FILES, *BATCH_FOLDERS)],
                   batch.input_files(), "write to another folder with --out")
     with output_lock(out):
@@ -127,18 +140,13 @@ def _run(batch: Batch, out: Path, scheduler: str | None, workers: int,
         f"{len(todo)} to run, {len(run.failed)} cannot run, {len(run.left_out)} left out "
         "(--areas)")
     if todo:
-        finished: dict[str, AreaResult] = {}
         try:
             with dask_client(scheduler, workers, threads_per_worker, memory_limit) as client:
-                results, errors = run_tasks(client, todo, batch.batch.retries, say, finished)
+                results, errors = run_tasks(client, todo, batch.batch.retries, say)
                 run.workers = worker_memory(client)
-        except KeyboardInterrupt as e:
-            kept = len(run.skipped) + len(finished)
-            e.add_note(f"{len(finished)} of the {len(todo)} areas to run finished before "
-                       f"the interruption; they and the {len(run.skipped)} done before are "
-                       f"kept in {out / 'areas'} ({kept} in all). Run the same `geo batch` "
-                       "again to go on: they are skipped. The combined outputs were not "
-                       f"written ({out} holds its earlier ones, if any)")
+        except KeyboardInterrupt as e:  # the cluster is closed: count what is on disk
+            finished = sum(_is_done(spec) is not None for spec in todo)
+            e.add_note(_interrupted(finished, len(todo), len(run.skipped), out))
             raise
         run.done.update(results)
         run.failed.update(errors)
