@@ -26,6 +26,10 @@ __all__ = ["SNIFF_BYTES", "input_file", "input_paths", "real_path", "refuse_inpu
 #: bytes read from the start of an input to tell data from zero bytes
 SNIFF_BYTES = 64 * 1024
 
+#: formats whose last bytes are never all zero (text; zip archives end in their
+#: directory): 64 kB of zero bytes at the end is a copy or download cut short
+_TAIL_CHECKED = (".csv", ".tsv", ".txt", ".json", ".geojson", ".toml", ".osm", ".xml", ".kml",
+                 ".xlsx", ".xlsm", ".npz", ".zip", ".kmz")
 #: files that travel with a Shapefile (its attributes, index, projection, encoding)
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".fix",
                     ".shp.xml", ".aux.xml")
@@ -92,6 +96,10 @@ def input_file(path: str | os.PathLike[str], what: str, fix: str, *,
     try:
         with p.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
+            tail = b""
+            if p.suffix.lower() in _TAIL_CHECKED and st.st_size > 2 * SNIFF_BYTES:
+                fh.seek(-SNIFF_BYTES, os.SEEK_END)
+                tail = fh.read(SNIFF_BYTES)
     except OSError as e:
         raise InputFileError(f"{what} {p} cannot be read ({e.strerror}): give your user "
                              "read permission on it (chmod u+r FILE; on Windows the file's "
@@ -104,6 +112,11 @@ def input_file(path: str | os.PathLike[str], what: str, fix: str, *,
             f"{what} {p} holds nothing but zero bytes in its first "
             f"{size_text(len(head))} ({size_text(st.st_size)} in all{sparse}): it is no "
             "data file: an unfinished copy or download? Copy it again from its source")
+    if tail and not tail.strip(b"\0"):
+        raise InputFileError(
+            f"{what} {p} ends in {size_text(len(tail))} of nothing but zero bytes "
+            f"({size_text(st.st_size)} in all): its end is missing, an unfinished copy or "
+            "download? Copy it again from its source")
     return p
 
 

@@ -65,6 +65,13 @@ def test_a_file_of_zero_bytes_at_its_start_is_refused_unread(tmp_path: Path) -> 
     small.write_bytes(b"\0" * 100)  # not sparse: no such note
     with pytest.raises(InputFileError, match=r"first 100 bytes \(100 bytes in all\): it is"):
         input_file(small, "facility file", "")
+    cut = tmp_path / "cut.csv"  # a download that stopped: its data, then holes
+    cut.write_bytes(b"id,lon,lat\n" + b"F1,109.8,24.5\n" * 10_000)
+    with cut.open("r+b") as fh:
+        fh.truncate(1024**3)
+    with pytest.raises(InputFileError, match=r"ends in 65.5 kB of nothing but zero bytes "
+                       r"\(1.1 GB in all\): its end is missing"):
+        input_file(cut, "facility file", "")
     (tmp_path / "utf16.txt").write_bytes("名称\t经度\n".encode("utf-16"))  # NULs, and text
     assert input_file(tmp_path / "utf16.txt", "table", "")
     (tmp_path / "empty.csv").write_bytes(b"")  # the readers say what is wrong with it

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geo import settings
+from geo._files import size_text
 
 __all__ = ["at_least_one", "memory_limit", "non_negative", "output_path", "positive", "share"]
 
@@ -92,7 +93,7 @@ def memory_limit(text: str) -> str:
     least :data:`geo.settings.BATCH_MIN_WORKER_BYTES` and at most this machine's memory."""
     if text.strip().lower() == "auto":
         return "auto"
-    from dask.utils import format_bytes, parse_bytes
+    from dask.utils import parse_bytes
     from distributed.system import MEMORY_LIMIT
 
     try:
@@ -103,10 +104,10 @@ def memory_limit(text: str) -> str:
             "GB, TB, KiB, MiB, GiB), or auto") from None
     if value < settings.BATCH_MIN_WORKER_BYTES:
         raise argparse.ArgumentTypeError(
-            f"{text} is less than a worker needs ({format_bytes(settings.BATCH_MIN_WORKER_BYTES)}"
+            f"{text} is less than a worker needs ({size_text(settings.BATCH_MIN_WORKER_BYTES)}"
             "): give more, e.g. 2GB, or auto")
     if value > MEMORY_LIMIT:
         raise argparse.ArgumentTypeError(
-            f"{text} is more than this machine's memory ({format_bytes(MEMORY_LIMIT)}): give "
+            f"{text} is more than this machine's memory ({size_text(MEMORY_LIMIT)}): give "
             "less, or auto (the memory split between the workers)")
     return text

@@ -49,6 +49,28 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="run only these area ids (default: every area of the layer)")
 
 
+def _check_memory(workers: int, limit: str) -> None:
+    """The LocalCluster's workers fit this machine's memory (more get killed by the OS, or
+    by Dask, one area after another)."""
+    from dask.utils import parse_bytes
+    from distributed.system import MEMORY_LIMIT
+
+    from geo import settings
+    from geo._files import size_text
+
+    each = MEMORY_LIMIT / workers if limit == "auto" else parse_bytes(limit)
+    if each < settings.BATCH_MIN_WORKER_BYTES:
+        raise BatchError(f"--workers {workers}: each would get {size_text(each)} of this "
+                         f"machine's {size_text(MEMORY_LIMIT)}, less than a worker needs "
+                         f"({size_text(settings.BATCH_MIN_WORKER_BYTES)}): give fewer "
+                         "workers")
+    if workers * each > MEMORY_LIMIT:
+        raise BatchError(f"--workers {workers} x --memory-limit {limit} is "
+                         f"{size_text(workers * each)}, more than this machine's "
+                         f"{size_text(MEMORY_LIMIT)}: give fewer workers or a smaller "
+                         "--memory-limit (auto splits the memory between the workers)")
+
+
 def run_batch(args: argparse.Namespace) -> int:
     """``geo batch``: prints what ran and raises :class:`BatchError` if any area failed."""
     from geo.batch.combine import COMBINED_FILES
@@ -58,6 +80,8 @@ def run_batch(args: argparse.Namespace) -> int:
 
     if args.workers < 1 or args.threads_per_worker < 1:
         raise BatchError("--workers and --threads-per-worker must be 1 or more")
+    if args.scheduler is None:
+        _check_memory(args.workers, args.memory_limit)
     inputs = load_batch(args.batch).input_files()
     with output_folder(args.out, (*COMBINED_FILES, *BATCH_FOLDERS), inputs):
         result = run(args.batch, args.out, scheduler=args.scheduler, workers=args.workers,

@@ -133,6 +133,13 @@ def _then_interrupted(ws: Workspace, r: Result) -> None:
     assert "distributed" not in r.err and "tornado" not in r.err, r.err
 
 
+def _half_memory() -> str:
+    """Half this machine's memory (as Dask counts it), in MB."""
+    from distributed.system import MEMORY_LIMIT
+
+    return f"{MEMORY_LIMIT // 2 // 1_000_000}MB"
+
+
 def _memory(value: str, *words: str) -> Case:
     return Case(f"batch_memory_{''.join(c for c in value if c.isalnum()).lower()}", CAT,
                 f"--memory-limit {value}", (*BATCH, "--memory-limit", value), batch_county,
@@ -145,6 +152,15 @@ CASES = [
     _memory("4XB", "not a memory size"),
     _memory("1MB", "less than a worker needs"),
     _memory("64PB", "more than this machine's memory"),
+    Case("batch_workers_beyond_memory", CAT, "--workers 500: each would get less memory "
+         "than a worker needs", (*BATCH, "--workers", "500"), batch_county,
+         problem=("--workers 500", "less than a worker needs"), fix=("give fewer workers",),
+         writes=False, then=_then_earlier_kept),
+    Case("batch_memory_times_workers", CAT, "--workers 8 --memory-limit of half the "
+         "machine's memory each", (*BATCH, "--workers", "8", "--memory-limit", _half_memory()),
+         batch_county, problem=("more than this machine's",),
+         fix=("give fewer workers or a smaller --memory-limit",), writes=False,
+         then=_then_earlier_kept),
     Case("batch_scheduler_address", CAT, "--scheduler banana (no port)", (*BATCH,
          "--scheduler", "banana"), batch_county, problem=("not a Dask scheduler address",),
          fix=("tcp://10.0.0.5:8786",), writes=False, then=_then_earlier_kept),
