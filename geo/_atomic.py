@@ -22,18 +22,34 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from geo import settings
-from geo._files import size_text
-from geo.errors import GeoError, OutputError
+from geo._files import name_fits, size_text
+from geo.errors import Arg, GeoError, OutputError, Part
 
-__all__ = ["atomic_path", "disk_full", "host_tag", "pid_alive", "write_error"]
+__all__ = ["TARGET", "atomic_path", "disk_full", "host_tag", "pid_alive", "short_name",
+           "write_error"]
 
 log = logging.getLogger(__name__)
+
+#: the file the writer was given; each public writer names its own parameter
+#: (:func:`geo.errors.given_as`)
+TARGET = Arg("atomic_path", "target")
 
 #: what GDAL, SQLite and zip writers say when a disk fills (they do not always raise ENOSPC)
 _FULL_WORDS = ("no space left", "disk is full", "disk full", "database or disk is full",
                "not enough space", "quota exceeded")
 #: what SQLite (GeoPackage) leaves beside a file it writes
 _SIDECARS = ("-journal", "-wal", "-shm")
+
+
+def short_name(name: str) -> str:
+    """Return ``name`` as temporary names, staging folders and locks use it.
+
+    A name so long that the added parts would pass the file system's 255 bytes (78
+    Chinese characters already take 234) is replaced by its digest.
+    """
+    if len(name.encode("utf-8")) <= 200:
+        return name
+    return "geo-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
 def host_tag() -> str:
@@ -108,12 +124,15 @@ def _no_inodes(folder: Path) -> bool:
 
 
 def write_error(folder: Path, what: str, exc: BaseException, *, written: int = 0,
-                before: int = 0, unchanged: str = "") -> OutputError | None:
+                before: int = 0, unchanged: str = "", out: Arg | None = None
+                ) -> OutputError | None:
     """The one message for a write that failed in ``folder`` (call it before removing the
     partial files): a full disk names the free space and the space needed (at least twice
     the ``written`` bytes the write had reached, and the ``before`` bytes of the outputs
     it replaces); another ``OSError`` its reason. ``None`` for other errors (a bug: let it
-    show). ``unchanged`` says what stayed as it was."""
+    show). ``unchanged`` says what stayed as it was; ``out`` is the parameter that named
+    the output (:data:`TARGET` unless given)."""
+    named: Part = out or TARGET
     if isinstance(exc, GeoError):
         return None
     tail = f" {unchanged}" if unchanged else ""
@@ -123,19 +142,19 @@ def write_error(folder: Path, what: str, exc: BaseException, *, written: int = 0
         return OutputError(f"could not write {what}: the disk holding {folder} is full "
                            f"({why}; {_room(folder)}): free at least {size_text(need)} there "
                            f"(it filled after {size_text(written)} of outputs), or write to "
-                           f"another disk with --out.{tail}")
+                           "another disk (", named, f").{tail}")
     if isinstance(exc, OSError):
         why = exc.strerror or str(exc)
         return OutputError(f"could not write {what} in {folder} ({why}): check that the "
-                           f"folder can be written, or write to another folder with --out."
-                           f"{tail}")
+                           "folder can be written, or write to another folder (", named,
+                           f").{tail}")
     return None
 
 
 def _leftovers(dst: Path, suffix: str) -> Iterator[Path]:
     """Temporary files of ``dst`` that a process of this computer, now gone, left."""
-    pattern = re.compile(rf"\.{re.escape(dst.name)}\.(\d+)@{host_tag()}\.[a-z0-9_]{{8}}"
-                         rf"{re.escape(suffix)}({'|'.join(_SIDECARS)})?")
+    pattern = re.compile(rf"\.{re.escape(short_name(dst.name))}\.(\d+)@{host_tag()}\."
+                         rf"[a-z0-9_]{{8}}{re.escape(suffix)}({'|'.join(_SIDECARS)})?")
     with suppress(OSError):
         for p in dst.parent.iterdir():
             m = pattern.fullmatch(p.name)
@@ -161,13 +180,15 @@ def atomic_path(target: str | Path, suffix: str) -> Iterator[Path]:
     writing raises :class:`~geo.errors.OutputError`.
     """
     dst = Path(target)
+    name_fits(dst, ("name another file (", TARGET, ")"))
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
         for old in _leftovers(dst, suffix):
             old.unlink(missing_ok=True)
             log.warning("removed %s, left by an interrupted write of %s", old, dst)
-        fd, name = tempfile.mkstemp(prefix=f".{dst.name}.{os.getpid()}@{host_tag()}.",
-                                    suffix=suffix, dir=dst.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{short_name(dst.name)}.{os.getpid()}@{host_tag()}.", suffix=suffix,
+            dir=dst.parent)
     except OSError as e:  # a read-only folder, a file where a folder should be, a full disk
         full = write_error(dst.parent, dst.name, e, before=_size(dst),
                            unchanged=f"{dst} is as it was.") if disk_full(dst.parent, e) else None
@@ -196,4 +217,4 @@ def atomic_path(target: str | Path, suffix: str) -> Iterator[Path]:
 
 def _unwritable(dst: Path, e: OSError) -> OutputError:
     return OutputError(f"cannot write {dst} ({e.strerror or e}): choose a file in a folder "
-                       f"you can write to (--out); {dst} is as it was")
+                       "you can write to (", TARGET, f"); {dst} is as it was")

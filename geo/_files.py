@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from geo.errors import InputFileError, OutputError
+from geo.errors import InputFileError, OutputError, Part
 
-__all__ = ["SNIFF_BYTES", "input_file", "input_paths", "real_path", "refuse_inputs",
-           "size_text"]
+__all__ = ["SNIFF_BYTES", "exists", "input_file", "input_paths", "is_dir", "lexists",
+           "name_fits", "real_path", "refuse_inputs", "size_text", "too_long"]
 
 #: bytes read from the start of an input to tell data from zero bytes
 SNIFF_BYTES = 64 * 1024
@@ -135,6 +135,70 @@ def input_paths(path: str | os.PathLike[str]) -> list[Path]:
                  and q.name[len(stem):].lower() in _SHAPEFILE_PARTS)]
 
 
+def exists(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` exists (following links); False where asking fails (a name too
+    long, a link loop), as :func:`os.path.exists` says."""
+    try:
+        return Path(path).exists()
+    except OSError:
+        return False
+
+
+def lexists(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is there, a broken or looping link too (then opening it says what
+    is wrong); False where asking fails (a name too long)."""
+    try:
+        return Path(path).is_symlink() or Path(path).exists()
+    except OSError:
+        return False
+
+
+def is_dir(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder; False where asking fails (a name too long)."""
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
+
+
+def _name_max(p: Path) -> int:
+    while not is_dir(p) and p != p.parent:
+        p = p.parent
+    try:
+        return os.pathconf(p, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf on Windows
+        return 255
+
+
+def too_long(path: str | os.PathLike[str]) -> str | None:
+    """What is too long in ``path`` for its file system, in words, or None: a name of
+    more than 255 bytes on most (85 Chinese characters; a Chinese character takes 3)."""
+    p = Path(path).absolute()
+    limit = _name_max(p)
+    for part in p.parts:
+        size = len(os.fsencode(part))
+        if size > limit:
+            short = part if len(part) <= 40 else f"{part[:20]}...{part[-12:]}"
+            return (f"the name {short} is {size} bytes, more than the file system allows "
+                    f"({limit} bytes; a Chinese character takes 3)")
+    return None
+
+
+def name_fits(path: str | os.PathLike[str], fix: str | Sequence[Part]) -> None:
+    """Stop when a name in the output ``path`` is longer than its file system allows
+    (:func:`too_long`), before anything is made.
+
+    Raises
+    ------
+    geo.errors.OutputError
+        Naming the name, its length and the limit, and ``fix``.
+    """
+    why = too_long(path)
+    if why is not None:
+        raise OutputError(f"cannot write {Path(path).name[:40]}: {why}: choose a shorter name, "
+                          "or ", *((fix,) if isinstance(fix, str) else fix))
+
+
 def real_path(path: str | os.PathLike[str]) -> Path:
     """``path`` absolute, with every link followed as far as they lead (a link loop, which
     :meth:`pathlib.Path.resolve` raises on, is left as it is: opening it then says so)."""
@@ -157,7 +221,8 @@ def _under(inner: Path, outer: Path) -> bool:
 
 
 def refuse_inputs(outputs: Iterable[str | os.PathLike[str]],
-                  inputs: Mapping[str, str | os.PathLike[str] | None], fix: str) -> None:
+                  inputs: Mapping[str, str | os.PathLike[str] | None],
+                  fix: str | Sequence[Part]) -> None:
     """Stop before writing when an output would replace or remove an input.
 
     ``outputs`` are the paths a command creates or replaces (a folder with everything in
@@ -165,27 +230,31 @@ def refuse_inputs(outputs: Iterable[str | os.PathLike[str]],
     file", ...; ``None`` values are skipped). An output clashes with an input that it is
     (compared after following links; hard links too), that lies inside it, or that holds it
     (an input folder). ``fix`` ends the message (e.g. "write to another folder with
-    --out").
+    --out"; or parts naming the parameter, :class:`geo.errors.Arg`).
 
     Raises
     ------
     geo.errors.OutputError
         Naming the output, the input and its role, and ``fix``.
     """
+    parts: Sequence[Part] = (fix,) if isinstance(fix, str) else fix
+    outputs = list(outputs)
+    for out in outputs:
+        name_fits(out, parts)
     named = [(role, q) for role, p in inputs.items() if p is not None
              for q in input_paths(p)]
     for out in map(Path, outputs):
         real_out = _real(out)
         for role, q in named:
             real_in = _real(q)
-            if real_out == real_in or (out.exists() and _same(out, q)):
+            if real_out == real_in or (exists(out) and _same(out, q)):
                 same = os.path.normpath(out.absolute()) == os.path.normpath(q.absolute())
                 how = "is" if same else "is the same file as"  # through a link
                 raise OutputError(f"the output {out} {how} the {role} input {q}: writing it "
-                                  f"would destroy the input; {fix}")
+                                  "would destroy the input; ", *parts)
             if _under(real_in, real_out):
                 raise OutputError(f"the output {out} would replace a folder that holds the "
-                                  f"{role} input {q}; {fix}")
-            if q.is_dir() and _under(real_out, real_in):
+                                  f"{role} input {q}; ", *parts)
+            if is_dir(q) and _under(real_out, real_in):
                 raise OutputError(f"the output {out} lies inside the {role} input {q} (a "
-                                  f"folder geo reads); {fix}")
+                                  "folder geo reads); ", *parts)

@@ -159,11 +159,28 @@ def test_atomic_path_removes_what_a_killed_write_left_and_no_other(tmp_path: Pat
     assert live.exists() and elsewhere.exists() and other.exists()
 
 
+def test_a_file_name_near_the_file_systems_limit(tmp_path: Path) -> None:
+    """80 Chinese characters and .html are 245 of the 255 bytes a name may have: the
+    temporary name (a dot, the name, the process, the host, a suffix) must not pass it,
+    and what a killed write left under that name is still found."""
+    dst = tmp_path / ("鹿寨县卫生院覆盖分析" * 8 + ".html")
+    with atomic_path(dst, ".html") as tmp:
+        assert len(tmp.name.encode()) <= 255
+        dead = tmp.with_name(tmp.name.replace(f".{os.getpid()}@", f".{_dead_pid()}@"))
+        tmp.write_text("first")
+    dead.write_text("half")
+    with atomic_path(dst, ".html") as tmp:
+        tmp.write_text("second")
+    assert dst.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == [dst.name]
+
+
 def test_a_failed_write_is_one_message_and_the_file_stays(tmp_path: Path) -> None:
     dst = tmp_path / "map.html"
     dst.write_text("earlier")
     with pytest.raises(OutputError, match=r"could not write map.html in .* \(Permission "
-                       r"denied\).*--out\. .*map.html is as it was"), \
+                       r"denied\).*another folder \(atomic_path\(target=\.\.\.\)\)\. "
+                       r".*map.html is as it was"), \
             atomic_path(dst, ".tmp") as tmp:
         tmp.write_text("half")
         raise PermissionError(13, "Permission denied")
@@ -185,8 +202,8 @@ def test_a_full_disk_is_told_by_its_errno_its_words_or_its_free_space(
         f"could not write results.gpkg: the disk holding {tmp_path} is full (No space left "
         "on device; ")
     assert str(err).endswith("free at least 10.0 MB there (it filled after 3.0 MB of "
-                             "outputs), or write to another disk with --out. Nothing was "
-                             "changed.")
+                             "outputs), or write to another disk (atomic_path(target=...)). "
+                             "Nothing was changed.")
     monkeypatch.setattr(settings, "DISK_FULL_BYTES", 1 << 62)  # as if nothing were free
     assert disk_full(tmp_path, RuntimeError("no such table: gpkg_contents"))
 

@@ -15,7 +15,6 @@ tasks (:mod:`geo.batch.cluster`, :mod:`geo.batch.task`) and writes the combined 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,8 +33,6 @@ from geo.outputs.folder import output_lock
 from geo.study import inputs
 
 __all__ = ["BATCH_FOLDERS", "BatchRun", "run_batch"]
-
-log = logging.getLogger(__name__)
 
 
 def _is_done(spec: AreaSpec) -> AreaResult | None:
@@ -93,7 +90,7 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
     batch = load_batch(path)
     out = real_path(out)
     refuse_inputs([out / n for n in (*combine.COMBINED_FILES, *BATCH_FOLDERS)],
-                  batch.input_files(), "write to another folder with --out")
+                  batch.input_files(), "write to another folder (--out)")
     with output_lock(out):
         return _run(batch, out, scheduler, workers, threads_per_worker, memory_limit, only,
                     progress)

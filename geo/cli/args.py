@@ -16,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geo import settings
-from geo._files import size_text
+from geo._files import size_text, too_long
 
-__all__ = ["at_least_one", "memory_limit", "non_negative", "output_path", "positive", "share"]
+__all__ = ["at_least_one", "memory_limit", "non_negative", "output_path", "path", "positive",
+           "share"]
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:
@@ -74,10 +75,20 @@ def share(text: str) -> float:
     return value
 
 
+def path(text: str) -> Path:
+    """A file or folder name; one too long for the file system stops here (asking the
+    file system about it would fail with an ``OSError``)."""
+    why = too_long(text)
+    if why is not None:
+        raise argparse.ArgumentTypeError(f"{why}: give a shorter name")
+    return Path(text)
+
+
+
 def output_path(*suffixes: str) -> Callable[[str], Path]:
     """A file to write, ending in one of ``suffixes`` (the first is what to add)."""
     def check(text: str) -> Path:
-        p = Path(text)
+        p = path(text)
         if not p.name.lower().endswith(suffixes):
             stem = p.name.split(".")[0] or "out"
             raise argparse.ArgumentTypeError(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from geo.cli.args import memory_limit
+from geo.cli.args import memory_limit, path
 from geo.cli.text import out, output_folder, progress, table
 from geo.errors import BatchError
 
@@ -33,8 +32,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         f"{', '.join(COMBINED_FILES)} are written to --out, all or nothing.",
         epilog="Batch file options (section, key: meaning):\n\n" + batch_options_text(False),
     )
-    p.add_argument("batch", type=Path, help="batch file (TOML), e.g. analysis/liuzhou_batch.toml")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    p.add_argument("batch", type=path, help="batch file (TOML), e.g. analysis/liuzhou_batch.toml")
+    p.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                    "(default: a LocalCluster on this machine)")

@@ -2,7 +2,8 @@
 
 Every command returns an exit code; :func:`main` is the only place that turns errors
 into messages: a :class:`~geo.errors.GeoError` (anything a user can cause) prints
-``error: ...`` as plain text on stderr and exits 2; Ctrl-C prints one line and exits
+``error: ...`` as plain text on stderr, the parameters it names spelled as the flags
+that fed them (:mod:`geo.cli.words`), and exits 2; Ctrl-C prints one line and exits
 130, SIGTERM the same line and 143 (a run being written removes its staging folder, so
 earlier outputs stay as they were). Library code logs; this package prints.
 """
@@ -20,16 +21,20 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geo import __version__
+from geo._shipped import shipped
 from geo.cli import batch, checks, network, planning, serve
-from geo.cli.args import output_path
+from geo.cli.args import output_path, path
 from geo.cli.text import out, output_file, output_folder, progress, table
+from geo.cli.words import cli_words
 from geo.errors import GeoError
 
 __all__ = ["DEMO_OUT", "DEMO_STUDY", "Formatter", "main", "parser"]
 
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_STUDY = ROOT / "analysis" / "luzhai.toml"
-DEMO_OUT = ROOT / "maps" / "luzhai"
+#: the embedded study, shipped with geo (``analysis/luzhai.toml`` in the repository)
+DEMO_STUDY = shipped("analysis/luzhai.toml")
+#: where ``geo demo`` writes without --out: relative to the current folder (``make demo``
+#: runs in the checkout), never inside the installed package
+DEMO_OUT = Path("maps", "luzhai")
 
 
 class Formatter(argparse.HelpFormatter):
@@ -71,13 +76,13 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         epilog="Study file options (section, key: meaning; defaults from geo/settings.py):\n\n"
         + options_text(markdown=False),
     )
-    run.add_argument("study", type=Path, help="study file (TOML), e.g. analysis/luzhai.toml")
-    run.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    run.add_argument("study", type=path, help="study file (TOML), e.g. analysis/luzhai.toml")
+    run.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     demo = sub.add_parser(
         "demo", help="run the embedded Luzhai County study", formatter_class=Formatter,
         description=f"Run {_relative(DEMO_STUDY)} (embedded data, offline).",
     )
-    demo.add_argument("--out", type=Path, default=DEMO_OUT, metavar="DIR",
+    demo.add_argument("--out", type=path, default=DEMO_OUT, metavar="DIR",
                       help="output folder (default: maps/luzhai in the checkout)")
     redraw = sub.add_parser(
         "map", help="redraw the map from a saved results.gpkg (no recomputing)",
@@ -86,7 +91,7 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "earlier run, without recomputing anything. The file is written atomically: on error "
         "an existing map stays as it was.",
     )
-    redraw.add_argument("results", type=Path, help="results.gpkg written by `geo run`")
+    redraw.add_argument("results", type=path, help="results.gpkg written by `geo run`")
     redraw.add_argument("--standard", metavar="NAME",
                         help="standard whose coverage colours the townships "
                         "(default: the study's map_standard)")
@@ -234,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except GeoError as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {cli_words(e)}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt as e:
         kept = getattr(e, "__notes__", None)  # what a command kept (a batch's finished areas)

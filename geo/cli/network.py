@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo.cli.args import non_negative, output_path, positive
+from geo.cli.args import non_negative, output_path, path, positive
 from geo.cli.text import out, output_file
 from geo.errors import StudyError
 
@@ -30,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         ".geojson/.gpkg/.shp with a column of road classes), build the routable network for "
         "each mode and save it as one .npz cache that studies name as their [roads] path.",
     )
-    build.add_argument("source", type=Path, help="OSM extract or road line layer")
+    build.add_argument("source", type=path, help="OSM extract or road line layer")
     build.add_argument("--class-col", default=None, metavar="COLUMN",
                        help="line layer: the column of road classes (default: highway, else "
                        "fclass, else a Chinese column such as 道路等级; 国道, 省道, 县道, ... "
@@ -43,7 +43,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "--buffer-km so that trips may leave the area and come back) from OpenStreetMap "
         "through osmnx.graph_from_polygon, and save them as a network cache (.npz).",
     )
-    down.add_argument("boundary", type=Path, help="study-area boundary (GeoJSON, GPKG, ...)")
+    down.add_argument("boundary", type=path, help="study-area boundary (GeoJSON, GPKG, ...)")
     down.add_argument("--buffer-km", type=non_negative("km"), default=10.0, metavar="KM",
                       help="margin around the area (km)")
     _common(down)
@@ -52,7 +52,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         description="For every facility of the study (or of --type), the area within each "
         "threshold by road plus access legs, written as a GeoPackage layer 'isochrones'.",
     )
-    iso.add_argument("study", type=Path, help="study file (TOML)")
+    iso.add_argument("study", type=path, help="study file (TOML)")
     iso.add_argument("--minutes", type=positive("minutes"), nargs="+", default=[15.0, 30.0, 60.0],
                      help="thresholds in minutes")
     iso.add_argument("--type", dest="ftype", metavar="TYPE",
@@ -133,12 +133,11 @@ def run_network(args: argparse.Namespace) -> int:
 
 
 def run_isochrones(args: argparse.Namespace) -> int:
-    """``geo isochrones``: facilities of a study, their isochrones into a GeoPackage."""
+    """``geo isochrones``: the study's facilities, their isochrones (:func:`geo.isochrones`)
+    into a GeoPackage."""
     from geo._atomic import atomic_path
-    from geo.network.sources import networks_from_source
-    from geo.routing.isochrones import isochrones
+    from geo.routing.frames import isochrones
     from geo.study import inputs
-    from geo.study.run import snap_with
     from geo.study.schema import load_study
 
     study = load_study(args.study)
@@ -150,15 +149,10 @@ def run_isochrones(args: argparse.Namespace) -> int:
         if fac.empty:
             raise StudyError(f"--type {args.ftype!r}: no facility of that type in the study; "
                              f"its types are {', '.join(types)}")
-    net = networks_from_source(study.roads.path, {args.mode}, inputs.road_options(study))[
-        args.mode]
-    iso = isochrones(
-        net, snap_with(study, net, fac), args.minutes,
-        access_speed_kmh=study.access_kmh(args.mode), direction=args.direction,
-        max_leg_m=args.max_leg_m, ids=list(fac["id"]),
-    )
-    iso = iso.merge(fac[["id", "name", "type"]], left_on="facility", right_on="id").drop(
-        columns="id")
+    iso = isochrones(inputs.networks(study, {args.mode}), fac[["id", "name", "type", "geometry"]],
+                     args.minutes, mode=args.mode, direction=args.direction,
+                     max_leg_m=args.max_leg_m, access_speed_kmh=study.access_kmh(args.mode),
+                     snap_exclude=study.access.snap_exclude)
     with atomic_path(Path(args.out), ".gpkg") as tmp:
         iso.to_file(tmp, layer="isochrones", driver="GPKG")
     out(f"{len(iso)} isochrones ({len(fac)} facilities x {len(args.minutes)} thresholds, "

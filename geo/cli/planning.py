@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo import settings
-from geo.cli.args import at_least_one, non_negative, positive, share
+from geo.cli.args import at_least_one, non_negative, path, positive, share
 from geo.cli.text import frame_table, out, output_folder, progress
 from geo.errors import InputFileError
 
@@ -30,7 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         description="Choose new sites for one standard, existing facilities kept fixed. "
         "Writes siting.csv, siting.xlsx, siting_map.html and siting_summary.txt to --out.",
     )
-    s.add_argument("study", type=Path, help=_STUDY_HELP)
+    s.add_argument("study", type=path, help=_STUDY_HELP)
     s.add_argument("--standard", required=True, metavar="NAME",
                    help="standard name, e.g. primary_care_30min")
     s.add_argument("--add", type=at_least_one, default=3, metavar="P",
@@ -63,7 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     s.add_argument("--people-per-unit", type=positive("people"), default=1.0, metavar="PEOPLE",
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
-    s.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    s.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     d = sub.add_parser(
         "designate", help="which existing facilities should take on a role?",
         formatter_class=fmt,
@@ -72,7 +72,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "designation.csv, designation.xlsx, designation_summary.csv/.txt and "
         "designation_map.html.",
     )
-    d.add_argument("study", type=Path, help=_STUDY_HELP)
+    d.add_argument("study", type=path, help=_STUDY_HELP)
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
                    metavar="TYPE", help="facility type to choose from (repeatable)")
     d.add_argument("--role", required=True, metavar="TYPE",
@@ -86,7 +86,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     d.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
                    metavar="S",
                    help="seconds for the exact solver")
-    d.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    d.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     c = sub.add_parser(
         "compare", help="before/after a scenario, per township and standard",
         formatter_class=fmt,
@@ -94,10 +94,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "path) and write comparison_by_township.csv, comparison_changes.csv, "
         "comparison.xlsx, comparison_map.html and comparison_summary.txt.",
     )
-    c.add_argument("study", type=Path, help=_STUDY_HELP)
+    c.add_argument("study", type=path, help=_STUDY_HELP)
     c.add_argument("--scenario", required=True, metavar="NAME|FILE",
                    help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
-    c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    c.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
 
 
 def computed_study(path: Path) -> ComputedStudy:

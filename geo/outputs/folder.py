@@ -46,28 +46,34 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo._atomic import disk_full, pid_alive, write_error
-from geo._files import real_path, refuse_inputs
-from geo.errors import OutputError
+from geo._atomic import disk_full, pid_alive, short_name, write_error
+from geo._files import name_fits, real_path, refuse_inputs
+from geo.errors import Arg, OutputError, Part
 
-__all__ = ["clean_stale", "folder_bytes", "output_lock", "preflight", "write_atomically"]
+__all__ = ["OUT_DIR", "clean_stale", "folder_bytes", "output_lock", "preflight",
+           "write_atomically"]
 
 log = logging.getLogger(__name__)
 
 _MARKER = "run.json"
-_FIX_OTHER = "or write to another folder with --out"
+#: the output folder the writer was given; each public writer names its own parameter
+#: (:func:`geo.errors.given_as`)
+OUT_DIR = Arg("write_atomically", "out_dir")
+_FIX_OTHER: tuple[Part, ...] = ("or write to another folder (", OUT_DIR, ")")
+_FIX_CLASH: tuple[Part, ...] = ("write to another folder (", OUT_DIR, ")")
 #: the random part of a staging folder's name (tempfile.mkdtemp)
 _RANDOM = r"[a-z0-9_]{8}"
 
 
 def _unwritable(folder: Path, e: OSError) -> OutputError:
     return OutputError(f"cannot write in {folder} ({e.strerror}): choose a folder you can "
-                       "write to with --out")
+                       "write to (", OUT_DIR, ")")
 
 
 def _cannot_write(folder: Path, what: str, e: OSError, unchanged: str = "") -> OutputError:
     """A full disk's message (:func:`geo._atomic.write_error`), else :func:`_unwritable`."""
-    full = write_error(folder, what, e, unchanged=unchanged) if disk_full(folder, e) else None
+    full = (write_error(folder, what, e, unchanged=unchanged, out=OUT_DIR)
+            if disk_full(folder, e) else None)
     return full or _unwritable(folder, e)
 
 
@@ -124,7 +130,7 @@ _held: dict[str, list[Any]] = {}  # lock path -> [file object, depth] of this pr
 
 
 def _lock_path(out_dir: Path) -> Path:
-    return _home(out_dir) / f".{out_dir.name}.lock"
+    return _home(out_dir) / f".{short_name(out_dir.name)}.lock"
 
 
 def _try_lock(fh: Any) -> bool:
@@ -160,7 +166,7 @@ def _acquire(path: Path, out_dir: Path) -> Any:
             except ValueError:
                 who = "details not yet written"
             raise OutputError(f"another geo run is writing to {out_dir} ({who}): wait for "
-                              f"it to finish, {_FIX_OTHER}")
+                              "it to finish, ", *_FIX_OTHER)
         try:
             same = path.stat().st_ino == os.fstat(fh.fileno()).st_ino
         except FileNotFoundError:
@@ -185,6 +191,7 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
     geo.errors.OutputError
         Another process holds it: the message names that run and the fix.
     """
+    name_fits(out_dir, _FIX_CLASH)
     out = real_path(out_dir)
     path = _lock_path(out)
     key = str(path)
@@ -217,7 +224,8 @@ def _write_marker(stage: Path, info: Mapping[str, Any]) -> None:
 
 
 def _new_stage(out_dir: Path, names: Sequence[str]) -> tuple[Path, dict[str, Any]]:
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=_home(out_dir)))
+    stage = Path(tempfile.mkdtemp(prefix=f".{short_name(out_dir.name)}.staging-",
+                                  dir=_home(out_dir)))
     try:
         info = _me() | {"out_dir": str(out_dir), "names": list(names), "phase": "writing",
                         "fresh": not out_dir.exists()}
@@ -269,8 +277,8 @@ def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
             raise
         raise OutputError(
             f"could not replace {out_dir / name} ({e.strerror}): is it open in another "
-            f"program (Excel locks an open workbook) or read-only? Close it and run again, "
-            f"{_FIX_OTHER}. Nothing was changed: {out_dir} holds its previous outputs"
+            "program (Excel locks an open workbook) or read-only? Close it and run again, ",
+            *_FIX_OTHER, f". Nothing was changed: {out_dir} holds its previous outputs"
         ) from e
 
 
@@ -283,7 +291,7 @@ def _staged(stage: Path, name: str, step: Callable[[], object], before: int,
         step()
     except Exception as e:  # a disk that fills, a folder gone read-only
         err = write_error(stage.parent, name, e, written=folder_bytes(stage),
-                          before=before, unchanged=unchanged)
+                          before=before, unchanged=unchanged, out=OUT_DIR)
         if err is None:
             raise
         raise err from e
@@ -313,9 +321,8 @@ def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], o
     with output_lock(out):
         clean_stale(out)
         if out.exists() and not out.is_dir():
-            raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
-        refuse_inputs([out / name for name in files], inputs or {},
-                      "write to another folder with --out")
+            raise _a_file(out)
+        refuse_inputs([out / name for name in files], inputs or {}, _FIX_CLASH)
         try:
             stage, info = _new_stage(out, list(files))
         except OSError as e:
@@ -364,7 +371,7 @@ def _recover(stage: Path, out_dir: Path, info: Mapping[str, Any]) -> str:
 def _stages(out: Path) -> list[Path]:
     """The staging folders of ``out``, found by their exact names (never a pattern: a
     folder called ``out*`` or ``res[1]`` must not match another's)."""
-    name = re.compile(rf"\.{re.escape(out.name)}\.staging-{_RANDOM}")
+    name = re.compile(rf"\.{re.escape(short_name(out.name))}\.staging-{_RANDOM}")
     homes = {_home(out), _existing_ancestor(out.parent)}  # a mount point's, then beside
     found = []
     for home in homes:
@@ -416,6 +423,11 @@ def folder_bytes(path: str | Path) -> int:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else 0
 
 
+def _a_file(out: Path) -> OutputError:
+    return OutputError(Arg(OUT_DIR.func, OUT_DIR.name, str(out)), ": a file, not a folder: "
+                       "name a folder")
+
+
 def _existing_ancestor(p: Path) -> Path:
     while not p.exists() and p != p.parent:
         p = p.parent
@@ -440,11 +452,12 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     geo.errors.OutputError
         Naming the problem and the fix.
     """
+    name_fits(out_dir, _FIX_CLASH)
     out = real_path(out_dir)
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
-    refuse_inputs([out / name for name in names], inputs or {},
-                  "write to another folder with --out")
+        raise _a_file(out)
+    refuse_inputs([*(out / name for name in names), _lock_path(out)], inputs or {},
+                  _FIX_CLASH)
     base = _home(out)  # where the staging folder and the lock go
     _probe(base, out)
     with output_lock(out):
@@ -457,7 +470,7 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     free = shutil.disk_usage(base).free
     if free < need:
         raise OutputError(f"{base} has {free / 1e6:,.0f} MB free, the outputs need about "
-                          f"{need / 1e6:,.0f} MB: free some space, {_FIX_OTHER}")
+                          f"{need / 1e6:,.0f} MB: free some space, ", *_FIX_OTHER)
     return notes
 
 
@@ -482,4 +495,4 @@ def _check_replaceable(out: Path, names: Sequence[str]) -> None:
                     pass
             except OSError as e:
                 raise OutputError(f"{p} cannot be replaced ({e.strerror}): is it open in "
-                                  f"another program (Excel)? Close it, {_FIX_OTHER}") from e
+                                  "another program (Excel)? Close it, ", *_FIX_OTHER) from e

@@ -25,7 +25,6 @@ Applying a scenario never touches the input files: it returns new frames.
 from __future__ import annotations
 
 import json
-import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,16 +39,16 @@ from pyproj import Geod
 
 from geo import crs as gcrs
 from geo import settings
+from geo._files import lexists
 from geo._toml import parse_toml, toml_text
 from geo.coverage.standards import StandardSet
-from geo.errors import ScenarioError
+from geo.errors import Arg, InputFileError, ScenarioError
 
 __all__ = [
     "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
     "load_scenario", "parse_scenario", "scenario_toml",
 ]
 
-log = logging.getLogger(__name__)
 
 _GEOD = Geod(ellps="WGS84")
 _COMMON = {"action", "project", "note"}
@@ -143,8 +142,12 @@ def _check_numbers(i: int, a: Mapping[str, Any], where: Path) -> None:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
+    if not lexists(p):  # a folder, a pipe: toml_text says what
+        raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
+                             "give a path, or the name of a file in scenarios/ beside the study "
+                             "file")
     text = toml_text(p, "scenario file", ScenarioError,
-                     "give a path or a name under analysis/scenarios/")
+                     "give a path, or the name of a file in scenarios/ beside the study file")
     return parse_scenario(text, p.resolve())
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.bad_inputs import (
+    cases_api,
     cases_batch,
     cases_cli,
     cases_facilities,
@@ -40,6 +41,7 @@ CASES: list[Case] = [
         *cases_inputs.CASES,
         *cases_outputs.CASES,
         *cases_batch.CASES,
+        *cases_api.CASES,
     ]
 ]
 
@@ -49,14 +51,15 @@ _HEAD = """# The bad-input and fault corpus (issue 11)
 Every case edits a working copy of a synthetic county (示例县, `tests/synthetic_county.py`:
 six townships in a GBK Shapefile without `.cpg` in Gauss-Krüger EPSG:4525, a census table
 with a 合计 row, eight facilities, a road grid and its network cache), runs one `geo`
-command, and asserts: the exit code; no traceback; that the message names the problem and
-a fix; that every `--flag` and `[section] key` the message names exists; that every input
-file is byte-identical afterwards; and, for commands that write, that an earlier output in
-the same folder (a copy of a real run) is byte-identical afterwards, with no staging folder
-or lock left. Cases that must run to the end (exit 0: the silent-wrong detectors) assert
-the warning and its numbers in the outputs (`run_summary.txt`, `results.gpkg` metadata,
-the `basis` column). Commands that could hang (pipes, sparse giants) run in their own
-process with a time limit.
+command (the Python API cases: one call of a façade function, whose message must name the
+Python parameter and no flag), and asserts: the exit code; no traceback; that the message
+names the problem and a fix; that every `--flag` and `[section] key` the message names
+exists; that every input file is byte-identical afterwards; and, for commands that write,
+that an earlier output in the same folder (a copy of a real run) is byte-identical
+afterwards, with no staging folder or lock left. Cases that must run to the end (exit 0:
+the silent-wrong detectors) assert the warning and its numbers in the outputs
+(`run_summary.txt`, `results.gpkg` metadata, the `basis` column). Commands that could
+hang (pipes, sparse giants) run in their own process with a time limit.
 
 `test_out_paths.py` adds a property test: random `--out` paths (inputs themselves, the
 inputs' folder and folders in it, glob characters, spaces and Chinese, symbolic links,

@@ -174,7 +174,7 @@ CASES = [
          then=_then_earlier_kept),
     Case("batch_out_holds_areas", CAT, "the areas layer kept in the batch folder's areas/ "
          "(which the batch writes)", BATCH, _areas_in_out,
-         problem=("holds the areas input",), fix=("write to another folder with --out",),
+         problem=("holds the areas input",), fix=("write to another folder (--out)",),
          writes=False, then=_then_areas_kept),
     Case("batch_township_polygons", CAT, "a template with township polygons (each area's "
          "polygon file has a township column: The truth value of a Series is ambiguous)",

@@ -178,6 +178,11 @@ def _init_folder(ws: Workspace) -> None:
         fh.truncate(GIANT)
 
 
+#: a name of 90 Chinese characters: 270 bytes, more than the 255 a file system allows
+#: (asking about such a path raised OSError: File name too long)
+LONG = "鹿寨县" * 30
+TOO_LONG = ("is 27", "more than the file system allows (255 bytes")
+
 NOT_A_FILE = ("geo reads ordinary files only",)
 ZEROS = ("nothing but zero bytes", "sparse file")
 AGAIN = ("Copy it again from its source",)
@@ -254,4 +259,14 @@ CASES = [
     Case("twn_bilingual_name_columns", "townships", "Chinese names under 乡镇名称 and English "
          "ones under township: the Chinese ones used, as name_col says", RUN,
          _township_named({}, "乡镇名称", english=True), code=0, then=_then_chinese_names),
+    Case("in_name_too_long_study", CAT, "a study file named with 90 Chinese characters "
+         "(270 bytes)", ("run", "{county}/" + LONG + ".toml", "--out", "{out}"),
+         problem=("argument study", *TOO_LONG), fix=("give a shorter name",)),
+    Case("in_name_too_long_facilities", CAT, "[facilities] path of 90 Chinese characters",
+         RUN, lambda ws: ws.set("facilities", "path", LONG + ".csv"),
+         problem=("facility file", "cannot be opened", "File name too long"),
+         fix=("check the path",)),
+    Case("in_name_too_long_scenario", CAT, "geo compare --scenario of 90 Chinese characters",
+         ("compare", "{run}", "--scenario", "{county}/" + LONG + ".toml", "--out", "{out}"),
+         problem=("--scenario", "no such scenario file"), fix=("give a path",)),
 ]

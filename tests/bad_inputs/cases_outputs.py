@@ -401,15 +401,27 @@ def _then_leftover(ws: Workspace, r: Result) -> None:
     assert (ws.root / "net.npz").is_file()
 
 
-FIX_OUT = ("write to another folder with --out",)
+FIX_OUT = ("write to another folder (--out)",)
 FIX_FILE = ("name another file with --out",)
 
 
+#: an output name of 90 Chinese characters: 270 bytes, more than a file system allows
+_LONG = "鹿寨县" * 30
+
 CASES = [
+    Case("out_name_too_long", CAT, "--out a folder named with 90 Chinese characters (270 "
+         "bytes: OSError File name too long)", ("run", "{study}", "--out", "{root}/" + _LONG),
+         problem=("argument --out", "is 270 bytes"), fix=("give a shorter name",),
+         writes=False),
+    Case("out_name_too_long_map", CAT, "geo map --out a file of 90 Chinese characters",
+         ("map", "{run}/results.gpkg", "--out", "{root}/" + _LONG + ".html"),
+         problem=("argument --out", "is 275 bytes"), fix=("give a shorter name",),
+         writes=False),
     Case("out_readonly_folder", CAT, "an output folder nobody may write in", RUN,
          _readonly_folder, problem=("cannot write in",), fix=("--out",)),
     Case("out_is_a_file", CAT, "--out naming a file", ("run", "{study}", "--out",
-         "{county}/facilities.csv"), problem=("is a file, not a folder",), fix=("--out",)),
+         "{county}/facilities.csv"), problem=("facilities.csv: a file, not a folder",),
+         fix=("--out",)),
     Case("out_parent_is_a_file", CAT, "--out inside a file's path", ("run", "{study}",
          "--out", "{out}/run_summary.txt/new"), problem=("cannot write in",), fix=("--out",)),
     Case("out_workbook_unreplaceable", CAT, "an earlier workbook that cannot be replaced "

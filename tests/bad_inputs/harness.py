@@ -41,7 +41,7 @@ __all__ = ["CATEGORIES", "Case", "Result", "Workspace", "check_case", "geo_proce
 CATEGORIES: dict[str, int] = {
     "facilities": 15, "townships": 10, "population": 10, "roads": 10, "study files": 10,
     "scenarios": 8, "CLI arguments": 8, "input files": 15, "output folders": 6, "batch": 6,
-    "signals": 2,
+    "signals": 2, "Python API": 15,
 }
 
 FACILITIES = "facilities.csv"
