@@ -18,8 +18,8 @@ from pathlib import Path
 from geo import settings
 from geo._files import size_text, too_long
 
-__all__ = ["at_least_one", "memory_limit", "non_negative", "output_path", "path", "positive",
-           "share"]
+__all__ = ["add_pdf", "at_least_one", "memory_limit", "non_negative", "output_path", "path",
+           "positive", "share"]
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:
@@ -84,7 +84,6 @@ def path(text: str) -> Path:
     return Path(text)
 
 
-
 def output_path(*suffixes: str) -> Callable[[str], Path]:
     """A file to write, ending in one of ``suffixes`` (the first is what to add)."""
     def check(text: str) -> Path:
@@ -122,3 +121,11 @@ def memory_limit(text: str) -> str:
             f"{text} is more than this machine's memory ({size_text(MEMORY_LIMIT)}): give "
             "less, or auto (the memory split between the workers)")
     return text
+
+
+def add_pdf(p: argparse.ArgumentParser) -> None:
+    """``--pdf``: print report.html to report.pdf with Chromium (:mod:`geo.outputs.pdf`)."""
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.html to report.pdf (A4, page numbers) with the "
+                   "system's Chromium through Playwright; stops before computing if either "
+                   "is missing")
