@@ -4,11 +4,12 @@
 Hypothesis draws a command (run, isochrones, network build, map, init, site, designate,
 compare) and an output path: an input itself (the facility list, a Shapefile's .dbf, the
 study file, the network cache, results.gpkg), the folder holding the inputs, a folder or
-file inside it, a new folder whose name holds glob characters, spaces or Chinese, a
-symbolic link to an input or to the inputs' folder, or the mount point of another file
-system (a tmpfs, where this user may mount one). Whatever the command does with it (stop
-with a message, or write), every input stays byte-identical, nothing prints a traceback,
-and no staging folder, lock or temporary file is left anywhere.
+file inside it, a new folder whose name holds glob characters, spaces or Chinese (or is
+near or over the file system's 255 bytes), a symbolic link to an input or to the inputs'
+folder, or the mount point of another file system (a tmpfs, where this user may mount
+one). Whatever the command does with it (stop with a message, or write), every input
+stays byte-identical, nothing prints a traceback, and no staging folder, lock or
+temporary file is left anywhere.
 
 ``geo batch`` is left out (a Dask cluster per example); its clash cases are in the corpus
 (``batch_out_holds_areas``).
@@ -54,7 +55,9 @@ INPUTS = ["facilities.csv", "乡镇界线.shp", "乡镇界线.dbf", "乡镇界�
           "roads.npz", "roads.geojson", "第七次人口普查_乡镇.csv", "县界.geojson", "方案.toml"]
 #: names of new outputs: glob characters, spaces, Chinese, a name like an output's
 NAMES = ["out*", "res[1]", "a?b", "输出 结果", "结果 [2024]", "coverage_summary.csv",
-         "map.html", "iso.gpkg", "net.npz", "研究.toml", "figures"]
+         "map.html", "iso.gpkg", "net.npz", "研究.toml", "figures",
+         "鹿寨县" * 27,  # 243 bytes: near the 255 a name may have, temporary names too
+         "鹿寨县" * 30]  # 270 bytes: more than a name may have
 #: what is left behind when something goes wrong
 _LEFT = re.compile(r"\.staging-|\.lock$|@[0-9a-f]{8}\.|^\.geo-probe-")
 
@@ -98,6 +101,7 @@ def _out(world: Path, kind: str, name: str, target: str, mnt: Path | None) -> Pa
     if kind == "new":
         return world / name
     if kind == "link to input":  # a link, named like a new output, to an input
+        name = name if len(name.encode()) <= 255 else name[:80]  # a link needs a name too
         (world / name).symlink_to(county / target)
         return world / name
     if kind == "link to inputs folder":
