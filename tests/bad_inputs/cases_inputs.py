@@ -208,7 +208,8 @@ CASES = [
     Case("in_init_pipe_and_giant", CAT, "geo init on a folder holding a named pipe and a "
          "2 GiB sparse file named like inputs: both skipped, with why, and the study written",
          ("init", "{county}", "--out", "{county}/新研究.toml"), _init_folder, code=0,
-         writes=False, runner=_within(), changes=("新研究.toml", "standards.toml"), then=_then_init_skips),
+         writes=False, runner=_within(), changes=("新研究.toml", "standards.toml"),
+         then=_then_init_skips),
     Case("in_giant_facilities", CAT, "a 2 GiB sparse file as the facility list (it took "
          "12.8 GB of memory, then a traceback)", RUN, _giant("facilities.csv"),
          problem=("facilities.csv", *ZEROS), fix=AGAIN, runner=_within()),

@@ -182,7 +182,7 @@ def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: ComputedStudy,
     ('[[actions]]\naction = "move"\nid = "LZ-T08"\nlon = 1\n', "either lon"),
     ('[[actions]]\naction = "close"\nid = "NOPE"\n', "no facility with id 'NOPE'"),
     ('[[actions]]\naction = "retype"\nid = "LZ-T08"\ntype = "castle"\n', "castle"),
-    ('[[left_out]]\nproject = "P9"\n', "needs a reason"),
+    ('[[left_out]]\nproject = "P9"\n', "needs 'reason'"),
 ])
 def test_scenario_errors_name_the_fix(luzhai: ComputedStudy, tmp_path: Path, text: str,
                                       match: str) -> None:
@@ -230,7 +230,7 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
                  "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {
         "designation.csv", "designation_summary.csv", "designation.xlsx",
-        "designation_map.html", "report.html",
+        "designation.gpkg", "designation_map.html", "report.html",
         "designation_summary.txt"}
     out = tmp_path / "c"
     assert main(["compare", str(STUDY), "--scenario", "planned_2025", "--out", str(out)]) == 0
