@@ -203,7 +203,7 @@ def read_boundaries(
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        names = gdf[col].astype(str)
+        names = gdf[col].astype(str).str.strip()  # ' 南岭镇' breaks look-ups
     gdf, repaired = _repair(gdf, on_invalid, src, names)
     if names is not None:
         gdf["name"] = names

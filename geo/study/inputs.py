@@ -7,6 +7,8 @@ the township seats or polygons, the demand grid and the demand points with popul
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import geopandas as gpd
 import pandas as pd
 
@@ -225,12 +227,22 @@ def population_table(study: Study) -> pd.DataFrame:
 
 
 def join_population_table(study: Study, demand: gpd.GeoDataFrame,
-                          polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``[population] method = "table"``: township counts spread over their demand points."""
+                          polys: gpd.GeoDataFrame, rename: Mapping[object, str] | None = None,
+                          notes: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """``[population] method = "table"``: township counts spread over their demand points.
+
+    ``rename``: the table's names as the townships write them (from
+    :func:`geo.readers.names.match_names`); ``notes``: how they were joined, stated in
+    the outputs with the table's own notes.
+    """
     p = study.population
     assert p.path is not None
     table = readers.read_table(p.path, encoding=p.encoding)
     _population_columns(study, table)
+    if rename and p.code_col is None:
+        attrs = dict(table.attrs)
+        table[p.table_key] = table[p.table_key].map(lambda v: rename.get(v, v))
+        table.attrs = attrs
     if p.code_col is not None and "code" not in polys.columns:
         raise StudyError(
             f"[population] code_col = {p.code_col!r} joins by 12-digit township codes, but the "
@@ -244,7 +256,7 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
     out = population.from_zone_table(demand, polys, table, zone_key=zone_key,
                                      table_key=table_key, count_col=p.count_col, zone_of=zone_of)
     out["township"] = demand["township"].to_numpy()
-    out.attrs["notes"] = list(table.attrs.get("notes", []))  # e.g. its detected encoding
+    out.attrs["notes"] = [*table.attrs.get("notes", []), *notes]  # e.g. its encoding
     got = float(out["population"].sum())
     if p.total is not None and abs(got - p.total) > 0.5:
         raise StudyError(

@@ -34,6 +34,7 @@ from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
 from geo.network.sources import networks_from_source
 from geo.readers import census
+from geo.readers.names import match_names
 from geo.routing.travel import Snap, nearest_facility, snap_points
 from geo.study import checks, inputs, resources
 from geo.study.checks import Check
@@ -168,9 +169,11 @@ class Preparation:
                                  f"{len(polys)} townships: {', '.join(polys['township'])} "
                                  f"({how})"))
         if towns.seats is not None and self.study.townships.boundaries is not None:
+            seats = match_names(list(polys["township"]), list(towns.seats["township"]),
+                                what="the seats file", name_map=self.study.townships.name_map)
             self.checks.append(checks.township_names(
                 ("the township polygons", list(polys["township"])),
-                {"the seats file": (list(towns.seats["township"]), "warn")}))
+                {"the seats file": (seats.names, "warn")}))
         return towns
 
     @cached_property
@@ -358,15 +361,22 @@ def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
     p = study.population
     assert p.path is not None
     table = inputs.population_table(study)  # rows and total rows checked first
-    if p.code_col is None:
-        check = checks.township_names(
-            ("the township polygons" if study.townships.boundaries is not None
-             else "the township seats", list(polys["township"])),
-            {f"the population table {p.path.name}": (list(table[p.table_key]), "stop")})
-        found.append(check)
-        if check.status == "stop":
-            raise CheckError(f"{check.title}: {check.text}")
-    return inputs.join_population_table(study, demand, polys)
+    if p.code_col is not None:
+        return inputs.join_population_table(study, demand, polys)
+    what = f"the population table {p.path.name}"
+    given = table[p.table_key].tolist()
+    match = match_names(list(polys["township"]), given, what=what,
+                        name_map=study.townships.name_map)
+    check = checks.township_names(
+        ("the township polygons" if study.townships.boundaries is not None
+         else "the township seats", list(polys["township"])), {what: (match.names, "stop")})
+    found.append(check)
+    if check.status == "stop":
+        raise CheckError(f"{check.title}: {check.text}")
+    # the table's names as the townships write them; how, stated in the outputs
+    return inputs.join_population_table(study, demand, polys,
+                                        dict(zip(given, match.names, strict=True)),
+                                        match.notes)
 
 
 # --------------------------------------------------------------------------- geo check

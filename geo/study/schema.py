@@ -146,6 +146,11 @@ class TownshipsSection:
     method: str = opt("travel_time", "how areas are derived from seats: travel_time (each "
                       "place goes to the seat it reaches first by road) or voronoi",
                       choices=("travel_time", "voronoi"))
+    name_map: dict[str, str] = opt({}, "township names as other files write them -> the "
+                                   "township's name in the boundaries or seats file, for "
+                                   "names that differ by more than spaces, full-width "
+                                   "characters or a suffix (乡/镇/街道/街道办事处, joined "
+                                   "anyway and stated), e.g. { 城关 = \"鹿寨镇\" }")
 
 
 @dataclass(frozen=True)

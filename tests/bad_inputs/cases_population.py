@@ -112,6 +112,51 @@ def _padded_names(ws: Workspace) -> None:
 
 
 
+def _then_joined(*words: str):  # type: ignore[no-untyped-def]
+    """Every township has its census row (the table's people exactly), and ``words`` (how
+    the names were joined) are stated in every output."""
+    def then(ws: Workspace, r: Result) -> None:
+        _then_thousands(ws, r)
+        stated_everywhere(ws.out, *words)
+    return then
+
+
+def _suffixes(ws: Workspace) -> None:
+    """The census writes 南岭 and 西河 (no suffix), 北坡镇 for 北坡乡, 新民乡 in full-width
+    brackets after a space: '新民乡 （ 一 ）' against the boundaries' '新民乡(一)'."""
+    ws.census(lambda t: _replace(_replace(_replace(_replace(
+        t, "\n南岭镇,", "\n南岭,"), "\n西河乡,", "\n西河,"), "\n北坡乡,", "\n北坡镇,"),
+        "\n新民乡,", "\n新民乡 （ 一 ）,"))
+    ws.townships(lambda g: g.assign(乡镇名称=g["乡镇名称"].replace({"新民乡": "新民乡(一)"})))
+
+
+def _then_suffixes(ws: Workspace, r: Result) -> None:
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    got = {t: float(p) for t, p in zip(table["township"], table["population"], strict=True)}
+    want = {("新民乡(一)" if t == "新民乡" else t): float(p) for t, p in RESIDENTS.items()}
+    assert got == want, got
+    stated_everywhere(ws.out, "3 names joined to the township of the same name with another "
+                      "suffix (乡/镇/街道/街道办事处): '南岭' → '南岭镇', '西河' → '西河乡', "
+                      "'北坡镇' → '北坡乡'",
+                      "1 names written differently from the townships' (full- or half-width "
+                      "characters, spaces, case) joined to them: '新民乡 （ 一 ）' → '新民乡(一)'")
+
+
+def _suffix_twice(ws: Workspace) -> None:
+    """北坡乡 renamed 南岭乡 in the boundaries: '南岭' in the census could be 南岭镇 or 南岭乡."""
+    ws.census(lambda t: _replace(_replace(t, "\n南岭镇,", "\n南岭,"), "\n北坡乡,",
+                                 "\n南岭乡,"))
+    ws.townships(lambda g: g.assign(乡镇名称=g["乡镇名称"].replace({"北坡乡": "南岭乡"})))
+
+
+def _name_map(target: str):  # type: ignore[no-untyped-def]
+    """The census calls 中和镇 by its old name 城关; [townships] name_map maps it."""
+    def edit(ws: Workspace) -> None:
+        ws.census(lambda t: _replace(t, "\n中和镇,", "\n城关,"))
+        ws.set("townships", "name_map", {"城关": target})
+    return edit
+
+
 def _points_outside(ws: Workspace) -> None:
     """A village of 5,000 people 2.5 km east of the county (outside it) among the points."""
     ws.path("人口点.csv").write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5,"
@@ -159,11 +204,24 @@ CASES = [
          problem=("150,000", f"{TOTAL:,}"), fix=("remove [population] total",)),
     Case("pop_total_row_wrong", CAT, "a 合计 row that is not the sum of the rows", RUN,
          _census(f"合计,{TOTAL},", "合计,144000,"), problem=("合计", "144,000", f"{TOTAL:,}")),
-    Case("pop_township_misspelt", CAT, "a census name that matches no township (南岭 for "
-         "南岭镇)", RUN, _census("南岭镇,", "南岭,"),
-         problem=("'南岭'", "did you mean '南岭镇'"), fix=("correct them",)),
+    Case("pop_township_misspelt", CAT, "a census name that matches no township (南陵镇 for "
+         "南岭镇)", RUN, _census("南岭镇,", "南陵镇,"),
+         problem=("'南陵镇'", "did you mean '南岭镇'"), fix=("[townships] name_map",)),
+    Case("pop_township_suffixes", CAT, "census names without their suffix (南岭 for 南岭镇), "
+         "with another (北坡镇 for 北坡乡), in full-width brackets with spaces: joined, and "
+         "each match stated", RUN, _suffixes, code=0, then=_then_suffixes),
+    Case("pop_township_suffix_ambiguous", CAT, "'南岭' in the census where the townships "
+         "have 南岭镇 and 南岭乡: not guessed", RUN, _suffix_twice,
+         problem=("'南岭'", "not in the township polygons"), fix=("[townships] name_map",)),
+    Case("pop_township_name_map", CAT, "[townships] name_map = { 城关 = \"中和镇\" } for an "
+         "old name in the census: joined, and stated", RUN, _name_map("中和镇"), code=0,
+         then=_then_joined("1 names joined to townships through [townships] name_map: "
+                           "'城关' → '中和镇'")),
+    Case("pop_township_name_map_unknown", CAT, "[townships] name_map naming a township that "
+         "does not exist (中和 for 中和镇)", RUN, _name_map("中和"),
+         problem=("[townships] name_map", "'中和'", "not a township", "did you mean '中和镇'")),
     Case("pop_township_missing", CAT, "a township without a census row", RUN, _drop_row,
-         problem=("西河乡", "not in the population table"), fix=("correct them",)),
+         problem=("西河乡", "not in the population table"), fix=("[townships] name_map",)),
     Case("pop_township_twice", CAT, "a township listed twice in the census", RUN,
          _census("北坡乡,9876,11245\n", "北坡乡,9876,11245\n北坡乡,9876,11245\n"),
          problem=("repeats", "北坡乡"), fix=("each zone must appear once",)),
