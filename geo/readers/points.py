@@ -160,8 +160,8 @@ def read_facilities(
         gdf, dropped, kept = _check_outside(gdf, area, outside, outside_tolerance_m,
                                             read.system)
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
-    notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", ""),
-             gdf.attrs.get("outside_note", "")]
+    notes = [id_note, type_note, _degrees(src, gdf), _converted(src, gdf),
+             gdf.attrs.get("crs_note", ""), gdf.attrs.get("outside_note", "")]
     return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept,
                   columns=columns)
 
@@ -222,7 +222,8 @@ def read_points(
     frame["population"] = counts
     gdf = make_points(frame, raw, used, read.system, None)
     logger.info("read %d points (total %.0f) from %s", len(gdf), counts.sum(), src)
-    return finish(gdf, src, read.with_notes([_converted(src, gdf), gdf.attrs.get("crs_note", "")]))
+    return finish(gdf, src, read.with_notes([_degrees(src, gdf), _converted(src, gdf),
+                                             gdf.attrs.get("crs_note", "")]))
 
 
 def _load_points(
@@ -304,6 +305,11 @@ def _resolve_types(
         frame["type_input"] = frame[col]
     frame["type"] = found.codes
     return frame, found.note
+
+
+def _degrees(src: Path, gdf: gpd.GeoDataFrame) -> str:
+    note = str(gdf.attrs.get("degree_note", ""))
+    return f"{src.name}: {note}" if note else ""
 
 
 def _converted(src: Path, gdf: gpd.GeoDataFrame) -> str:

@@ -161,6 +161,54 @@ def _duplicate_lon(ws: Workspace) -> None:
     _file("机构.csv", text.replace("lon,lat", "lon,lon", 1).encode())(ws)
 
 
+def _dms(value: float, hemi: str, minutes_only: bool = False) -> str:
+    """Degrees as a planner writes them: 109°51′54.97″E, or 24°28.5123′N (``minutes_only``)."""
+    d = int(value)
+    m = (value - d) * 60
+    if minutes_only:
+        return f"{d}°{m:.4f}′{hemi}"
+    return f"{d}°{int(m)}′{(m - int(m)) * 60:.2f}″{hemi}"
+
+
+def _degree_text(ws: Workspace) -> None:
+    """F02 in degrees-minutes-seconds (109°51′54.97″E), F03 as 东经/北纬 with 度分秒, F05 in
+    degrees and decimal minutes, F06 in full-width digits, F07 with a degree sign."""
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        for fid, style in (("F02", "dms"), ("F03", "zh"), ("F05", "ddm"), ("F06", "wide"),
+                           ("F07", "sign")):
+            m = df["id"] == fid
+            lon, lat = float(df.loc[m, "lon"].iloc[0]), float(df.loc[m, "lat"].iloc[0])
+            if style == "dms":
+                df.loc[m, ["lon", "lat"]] = [_dms(lon, "E"), _dms(lat, "N")]
+            elif style == "zh":
+                zh = [_dms(v, "").replace("°", "度").replace("′", "分").replace("″", "秒")
+                      for v in (lon, lat)]
+                df.loc[m, ["lon", "lat"]] = ["东经" + zh[0], "北纬" + zh[1]]
+            elif style == "ddm":
+                df.loc[m, ["lon", "lat"]] = [_dms(lon, "E", True), _dms(lat, "N", True)]
+            elif style == "wide":
+                df.loc[m, "lon"] = f"{lon:.6f}".translate(str.maketrans("0123456789.",
+                                                                        "０１２３４５６７８９．"))
+            else:
+                df.loc[m, "lon"] = f"{lon:.6f}°"
+        return df
+    ws.facilities(change)
+
+
+def _then_degree_text(ws: Workspace, r: Result) -> None:
+    """Every position where the decimal degrees put it (within 0.3 m), the rows named."""
+    import geopandas as gpd
+
+    got = gpd.read_file(ws.out / "results.gpkg", layer="facilities").set_index("id")
+    want = gpd.read_file(ws.run / "results.gpkg", layer="facilities").set_index("id")
+    metres = got.geometry.to_crs(32649).distance(want.geometry.to_crs(32649))
+    assert (metres < 0.3).all(), metres
+    stated_everywhere(ws.out, "facilities.csv: 5 positions written in degrees (degrees, "
+                      "minutes, seconds; full-width digits) in lon/lat read as decimal "
+                      "degrees: facility 'F02' ('109°", "facility 'F07' ('110.063126°'")
+    assert "东经109度" in run_summary(ws.out)
+
+
 FORMULAS = {"F04": "=HYPERLINK(\"http://x\",\"南岭\")", "F05": "+86-772-1234",
             "F06": "-西河乡卫生院", "F07": "@SUM(A1)"}
 
@@ -207,8 +255,15 @@ CASES = [
          _swap, problem=("F04", "swapped")),
     Case("fac_lat_out_of_range", CAT, "a latitude of 95 degrees", RUN,
          _set("F03", lat="95.0"), problem=("F03", "95")),
-    Case("fac_text_in_coordinates", CAT, "'109.8E' in the longitude column", RUN,
-         _set("F03", lon="109.8E"), problem=("F03", "109.8E")),
+    Case("fac_text_in_coordinates", CAT, "'109.8N' (a latitude's hemisphere) in the "
+         "longitude column", RUN, _set("F03", lon="109.8N"), problem=("F03", "109.8N"),
+         fix=("109°45′00″E",)),
+    Case("fac_degree_text", CAT, "coordinates in degrees, minutes and seconds (109°51′54.97″E, "
+         "东经109度51分54.97秒), degrees and decimal minutes, full-width digits, a degree "
+         "sign: read, the rows named", RUN, _degree_text, code=0, then=_then_degree_text),
+    Case("fac_degree_minutes_over_60", CAT, "a latitude of 24°61′N (minutes must be under "
+         "60)", RUN, _set("F04", lat="24°61′N"), problem=("F04", "24°61′N"),
+         fix=("109°45′00″E",)),
     Case("fac_missing_coordinate", CAT, "an empty latitude cell", RUN,
          _set("F06", lat=""), problem=("F06",)),
     Case("fac_infinite_coordinate", CAT, "'inf' as a longitude", RUN,
@@ -255,11 +310,6 @@ CASES = [
          lambda ws: ws.set("facilities", "name_col", "机构名称"),
          problem=("机构名称", "its columns are ['id', 'name', 'type', 'lon', 'lat']:"),
          fix=("[facilities] name_col",)),
-    Case("fac_fullwidth_digits", CAT, "a longitude in full-width digits (１０９．８６)", RUN,
-         _set("F03", lon="１０９．８６５２７"), problem=("F03", "１０９．８６５２７"),
-         fix=("give numbers",)),
-    Case("fac_degree_sign", CAT, "a longitude with a degree sign (109.86527°)", RUN,
-         _set("F03", lon="109.86527°"), problem=("F03", "109.86527°"), fix=("give numbers",)),
     Case("fac_corrupt_workbook", CAT, "an .xlsx that is no workbook", RUN,
          _file("机构.xlsx", b"not a workbook"), problem=("cannot read", "机构.xlsx"),
          fix=("save it as UTF-8 CSV or .xlsx",)),
