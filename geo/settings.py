@@ -60,6 +60,8 @@ __all__ = [
     "CRS_NEAR_ROAD_M",
     "DEFAULT_GRID_SPACING_M",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
+    "DUPLICATE_NAME_M",
+    "DUPLICATE_POSITION_M",
     "DRIVE_SPEEDS_KMH",
     "E2SFCA_BANDS",
     "E2SFCA_WEIGHTS",
@@ -136,6 +138,14 @@ SNAP_EXCLUDE: Final = ("motorway",)
 # study-area boundary and still count as inside: boundaries are digitised to tens of
 # metres, and a township health centre on the county's edge is often geocoded just over it.
 OUTSIDE_TOLERANCE_M: Final = 1000.0
+
+# Two facility rows are one facility listed twice when they have the same name within this
+# distance (a list merged from two sources geocodes one address tens of metres apart, AMap
+# and Baidu differ by up to ~30 m after conversion), or the same type at the same position
+# (within DUPLICATE_POSITION_M: one row copied). Counted twice, such a row doubles a
+# township's beds per 1,000 (issue 20).
+DUPLICATE_NAME_M: Final = 50.0
+DUPLICATE_POSITION_M: Final = 1.0
 
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0

@@ -26,6 +26,7 @@ from geo import readers
 from geo.batch.config import Batch
 from geo.crs import utm_crs_for
 from geo.errors import BatchError
+from geo.readers.points import check_duplicates
 from geo.study import inputs
 
 __all__ = ["HOME_TOLERANCE_M", "LAT", "LON", "RegionInputs", "area_files", "buffer_zones",
@@ -136,6 +137,8 @@ def region_inputs(batch: Batch, areas: gpd.GeoDataFrame) -> RegionInputs:
     if "name" not in fac.columns:
         fac["name"] = fac["id"]
     notes = list(fac.attrs.get("notes", []))
+    if note := check_duplicates(fac, f.duplicates):
+        notes.append(note)
     fac["home"] = home_areas(fac, areas)
     seats = polys = points = None
     if t.townships.boundaries is not None:

@@ -47,9 +47,10 @@ from geo.readers.files import (
     is_wgs84,
 )
 from geo.readers.layers import layer_lonlat, load_vector
+from geo.readers.names import name_key
 from geo.readers.tables import load_table
 
-__all__ = ["input_notes", "read_facilities", "read_points"]
+__all__ = ["check_duplicates", "input_notes", "read_facilities", "read_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +311,57 @@ def _resolve_types(
 def _degrees(src: Path, gdf: gpd.GeoDataFrame) -> str:
     note = str(gdf.attrs.get("degree_note", ""))
     return f"{src.name}: {note}" if note else ""
+
+
+def check_duplicates(fac: gpd.GeoDataFrame, policy: str = "error") -> str:
+    """Facility rows that look like one facility listed twice: the same name (compared
+    ignoring spaces and full-width forms) within :data:`settings.DUPLICATE_NAME_M`, or the
+    same ``type`` within :data:`settings.DUPLICATE_POSITION_M`.
+
+    ``fac`` needs ``id``, ``name`` and ``type`` (as :func:`read_facilities` and the study
+    give them). ``policy`` ``"error"`` raises naming each pair; ``"keep"`` returns the
+    line the outputs carry about them ('' when there are none).
+
+    Raises
+    ------
+    DuplicateIdError
+        With ``policy="error"``, when there are such rows.
+    """
+    if len(fac) < 2:
+        return ""
+    pts = fac.geometry
+    centre = pts.union_all().centroid
+    xy = pts.to_crs(utm_crs_for(centre.x, centre.y))
+    geoms = np.asarray(xy.array)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=settings.DUPLICATE_NAME_M)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    metres = shapely.distance(geoms[left], geoms[right])
+    names = fac["name"].map(name_key).to_numpy(dtype=object)
+    types = fac["type"].astype(str).to_numpy(dtype=object)
+    ids = fac["id"].astype(str).to_numpy(dtype=object)
+    same_name = (names[left] == names[right]) & (names[left] != "")
+    same_place = (types[left] == types[right]) & (metres <= settings.DUPLICATE_POSITION_M)
+    hit = same_name | same_place
+    if not hit.any():
+        return ""
+    label = fac["name"].astype(str).to_numpy(dtype=object)
+    pairs = [f"{ids[a]!r} and {ids[b]!r} ({label[a]}, "
+             + (f"the same name {d:,.0f} m apart" if n else f"the same type {types[a]} at "
+                f"the same position, {d:.1f} m apart") + ")"
+             for a, b, d, n in zip(left[hit], right[hit], metres[hit], same_name[hit],
+                                   strict=True)]
+    listed = "; ".join(pairs[:10]) + (f"; and {len(pairs) - 10} more" if len(pairs) > 10 else "")
+    src = Path(str(fac.attrs.get("source", "the facility file"))).name
+    if policy == "error":
+        raise DuplicateIdError(
+            f"facilities that look listed twice in {src}: {listed}. Each would be counted "
+            "twice (coverage, beds per 1,000, facilities per 10,000): delete the repeated "
+            "rows, or, if they are different facilities, set [facilities] duplicates = "
+            "\"keep\" in the study file (stated in the outputs)")
+    return (f"{len(pairs)} pairs of facilities of {src} that look listed twice are counted "
+            f"as different facilities ([facilities] duplicates = \"keep\"): {listed}")
 
 
 def _converted(src: Path, gdf: gpd.GeoDataFrame) -> str:

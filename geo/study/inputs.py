@@ -21,6 +21,7 @@ from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measu
 from geo.network.sources import RoadOptions
 from geo.options import closest
 from geo.readers.columns import NAME_COLUMNS, find_optional
+from geo.readers.points import check_duplicates
 from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.study.schema import Study
 
@@ -115,6 +116,9 @@ def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.
         if "name" in fac.columns:
             fac = fac.rename(columns={"name": "name_original"})
         fac["name"] = fac[col].where(fac[col].notna(), fac["id"]).astype(str)
+    note = check_duplicates(fac, f.duplicates)
+    if note:  # kept as the study says: stated in every output
+        fac.attrs["notes"] = [*fac.attrs.get("notes", []), note]
     return fac
 
 

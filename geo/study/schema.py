@@ -113,6 +113,10 @@ class FacilitiesSection:
     outside: str = opt("error", "facilities outside the study area: stop (error), keep "
                        "them (keep) or leave them out and say so (drop)",
                        choices=("error", "keep", "drop"))
+    duplicates: str = opt("error", "rows that look like one facility listed twice (the "
+                          "same name within 50 m, or the same type at the same position): "
+                          "stop naming them (error), or count each and say so in the "
+                          "outputs (keep)", choices=("error", "keep"))
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,35 @@ def _then_degree_text(ws: Workspace, r: Result) -> None:
     assert "东经109度" in run_summary(ws.out)
 
 
+def _add_rows(*rows: tuple[str, str, str, float, float], keep: bool = False):  # type: ignore[no-untyped-def]
+    """Rows (id, name, type, metres east of F04, metres north of F04) added to the list."""
+    def edit(ws: Workspace) -> None:
+        def change(df: pd.DataFrame) -> pd.DataFrame:
+            f04 = df[df["id"] == "F04"].iloc[0]
+            lon0, lat0 = float(f04["lon"]), float(f04["lat"])
+            per_lon = 111_320.0 * np.cos(np.radians(lat0))
+            new = [{"id": i, "name": n, "type": t, "lon": f"{lon0 + east / per_lon:.7f}",
+                    "lat": f"{lat0 + north / 110_574.0:.7f}"} for i, n, t, east, north in rows]
+            return pd.concat([df, pd.DataFrame(new)], ignore_index=True)
+        ws.facilities(change)
+        if keep:
+            ws.set("facilities", "duplicates", "keep")
+    return edit
+
+
+def _then_duplicates_kept(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "1 pairs of facilities of facilities.csv that look listed twice "
+                      "are counted as different facilities ([facilities] duplicates = "
+                      "\"keep\"): 'F04' and 'F09' (南岭镇卫生院, the same name 0 m apart)")
+
+
+def _then_not_duplicates(ws: Workspace, r: Result) -> None:
+    assert "listed twice" not in run_summary(ws.out)
+    import geopandas as gpd
+
+    assert len(gpd.read_file(ws.out / "results.gpkg", layer="facilities")) == 12
+
+
 FORMULAS = {"F04": "=HYPERLINK(\"http://x\",\"南岭\")", "F05": "+86-772-1234",
             "F06": "-西河乡卫生院", "F07": "@SUM(A1)"}
 
@@ -270,6 +299,31 @@ CASES = [
          _set("F02", lon="inf"), problem=("F02", "inf")),
     Case("fac_duplicate_ids", CAT, "two facilities with the id F01", RUN,
          _set("F02", id="F01"), problem=("duplicate", "F01"), fix=("[facilities] id_col",)),
+    Case("fac_duplicate_row", CAT, "a facility listed twice (F04's row copied as F09): it "
+         "would count twice", RUN, _add_rows(("F09", "南岭镇卫生院", "乡镇卫生院", 0, 0)),
+         problem=("look listed twice", "'F04' and 'F09'", "南岭镇卫生院", "the same name 0 m"),
+         fix=("delete the repeated rows", '[facilities] duplicates = "keep"')),
+    Case("fac_duplicate_geocoded", CAT, "one facility from two lists, geocoded 35 m apart, "
+         "its name with a full-width space", RUN,
+         _add_rows(("F09", "南岭镇卫生院\u3000", "卫生院", 30, 18)),
+         problem=("'F04' and 'F09'", "the same name 35 m apart"),
+         fix=('[facilities] duplicates = "keep"',)),
+    Case("fac_duplicate_position", CAT, "two township health centres of different names at "
+         "one position (a row copied and renamed)", RUN,
+         _add_rows(("F09", "南岭镇卫生院分院", "乡镇卫生院", 0.3, 0)),
+         problem=("'F04' and 'F09'", "the same type township_health_center at the same "
+                  "position"), fix=('[facilities] duplicates = "keep"',)),
+    Case("fac_duplicates_kept", CAT, "duplicates = \"keep\": both rows counted, and the "
+         "pair stated in every output", RUN,
+         _add_rows(("F09", "南岭镇卫生院", "乡镇卫生院", 0, 0), keep=True), code=0,
+         then=_then_duplicates_kept),
+    Case("fac_not_duplicates", CAT, "no false alarm: two 村卫生室 of one name 5 km apart, a "
+         "village clinic in the building of a health centre, a namesake 120 m away", RUN,
+         _add_rows(("F09", "村卫生室", "村卫生室", 0, 5000), ("F10", "村卫生室", "村卫生室",
+                                                          5000, 0),
+                   ("F11", "南岭镇卫生院", "乡镇卫生院", 120, 0),
+                   ("F12", "南岭村卫生室", "村卫生室", 0, 0)),
+         code=0, then=_then_not_duplicates),
     Case("fac_missing_id", CAT, "a facility without an id", RUN, _set("F05", id=""),
          problem=("no id",), fix=("[facilities] id_col",)),
     Case("fac_unknown_type", CAT, "a type name the type table does not know (卫生服务点)",
