@@ -259,6 +259,9 @@ def _take_ids(frame: pd.DataFrame, id_col: str | None, src: Path) -> tuple[pd.Da
     """Rename the id column to ``id`` (strings); refuse missing and duplicate ids. Without
     ``id_col`` and a column ``id``: automatic ids F0001... in file order, and a note."""
     col = find_optional(frame.columns, id_col, ("id",))
+    if col is not None and id_col is None and frame[col].map(
+            lambda v: pd.isna(v) or not str(v).strip()).all():
+        col = None  # an empty 'id' column, as KML layers (奥维, Google Earth) carry: no ids
     if col is None and id_col is None:
         width = max(4, len(str(len(frame))))
         auto = [f"{_AUTO_ID}{i:0{width}d}" for i in range(1, len(frame) + 1)]

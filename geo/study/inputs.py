@@ -20,7 +20,7 @@ from geo.errors import ColumnError, CoordinateError, MeasureError, StudyError
 from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measure_specs
 from geo.network.sources import RoadOptions
 from geo.options import closest
-from geo.readers.columns import NAME_COLUMNS, find_optional
+from geo.readers.columns import NAME_COLUMNS, bracketed, find_optional
 from geo.readers.points import check_duplicates
 from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.study.schema import Study
@@ -214,9 +214,12 @@ def _population_columns(study: Study, table: pd.DataFrame) -> str:
     for col, opt, what in ((key, option, "township names or codes"),
                            (p.count_col, "count_col", "people")):
         if col not in table.columns:
+            fits = bracketed(table.columns, col)
+            which = (f"; {len(fits)} columns could be it ({', '.join(map(repr, fits))}) and "
+                     "none is taken without the option" if len(fits) > 1 else "")
             raise ColumnError(f"the population table {p.path.name} has no column {col!r} of "
-                              f"{what}; its columns are {[str(c) for c in table.columns]}: "
-                              f"set [population] {opt} naming it")
+                              f"{what}{which}; its columns are {[str(c) for c in table.columns]}"
+                              f": set [population] {opt} naming the one to use")
     return key
 
 

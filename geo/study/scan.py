@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from geo import readers
 from geo.coverage.standards import DEFAULT_FILE, load_standards
-from geo.errors import FacilityTypeError, GeoError, OutputError
+from geo.errors import FacilityTypeError, GeoError, InputFileError, OutputError
 from geo.network.road_classes import CLASS_COLUMNS
 from geo.readers import gauss_kruger
 from geo.readers.census import TOTAL_NAMES
@@ -47,9 +47,12 @@ TOWN_COLUMNS = ("township", "乡镇", "乡镇名称", "乡镇街道", "乡镇（
 COUNT_COLUMNS = ("population", "常住人口", "常住人口数", "人口", "人口数", "总人口", "户籍人口",
                  "人数")
 ID_COLUMNS = ("id", "编号", "机构编码", "机构代码", "统一社会信用代码")
-_VECTOR = (".shp", ".geojson", ".json", ".gpkg")
+_VECTOR = (".shp", ".geojson", ".json", ".gpkg", ".kml", ".kmz")  # KML/KMZ: 奥维, Google Earth
+_LAYERED = (".gpkg", ".kml", ".kmz")  # files whose layers are named with [section] layer
 _TABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xls")  # .txt: Excel's "Unicode text"
 _ROADS = {".npz": 3, ".pbf": 2, ".osm": 1}  # preference of road sources
+#: parts of a Shapefile and files beside inputs that are no input themselves
+_SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".xml", ".toml")
 
 
 @dataclass
@@ -105,8 +108,12 @@ def scan_folder(folder: str | Path) -> Scan:
                     scan.found.setdefault(f.role, []).append(f)
             elif p.suffix.lower() in _TABLE:
                 table = _table(p)
-                if table is not None:
+                if isinstance(table, str):
+                    scan.skipped.append((p, table))
+                else:
                     scan.found.setdefault(table.role, []).append(table)
+            elif p.suffix.lower() not in _SIDECARS:
+                scan.skipped.append((p, "not a table, layer or road source geo reads"))
         except (GeoError, OSError, ValueError) as e:  # unreadable: listed, never fatal
             scan.skipped.append((p, str(e)))
     _settle_crs(scan)
@@ -121,17 +128,28 @@ def _hint_zh(role: str) -> str:
             "facilities": "医疗机构", "roads": "道路"}[role]
 
 
+def _kind(p: Path, layer: str | None, info: dict[str, object]) -> str:
+    """Point, LineString or Polygon: the layer's declared type, or (KML, whose layers
+    declare none) the one type of its features."""
+    kind = str(info["geometry_type"] or "").replace("Multi", "").replace(" Z", "")
+    if kind in ("Point", "LineString", "Polygon"):
+        return kind
+    geoms = pyogrio.read_dataframe(p, layer=layer, columns=[]).geometry
+    kinds = {str(k).replace("Multi", "") for k in geoms.geom_type.dropna()}
+    return kinds.pop() if len(kinds) == 1 else kind
+
+
 def _vector(p: Path) -> list[Found]:
     out = []
     enc = shapefile_encoding(p) if p.suffix.lower() == ".shp" else None
     options = {} if enc is None else {"encoding": enc.codec}
+    layered = p.suffix.lower() in _LAYERED
     for layer in [str(n) for n in pyogrio.list_layers(p)[:, 0]]:
-        info = pyogrio.read_info(p, layer=layer if p.suffix.lower() == ".gpkg" else None,
-                                 **options)
-        kind = str(info["geometry_type"] or "").replace("Multi", "").replace(" Z", "")
+        info = pyogrio.read_info(p, layer=layer if layered else None, **options)
+        kind = _kind(p, layer if layered else None, info)
         cols = pd.Index([str(c) for c in info["fields"]])
         n = int(info["features"])
-        opts: dict[str, object] = {"layer": layer} if p.suffix.lower() == ".gpkg" else {}
+        opts: dict[str, object] = {"layer": layer} if layered else {}
         notes = _layer_notes(p, info)
         if kind == "Polygon":
             name = find_optional(cols, None, TOWN_COLUMNS)
@@ -140,9 +158,13 @@ def _vector(p: Path) -> list[Found]:
                 opts["name_col"] = name
             out.append(Found(role, p, opts, notes, n if role == "townships" else 1))
         elif kind == "Point":
-            kind_col = find_optional(cols, None, TYPE_COLUMNS)
+            kind_col = find_optional(cols, None, TYPE_COLUMNS) or _types_in(
+                p, opts.get("layer"), cols)  # a KML's types: in its descriptions
             role = "facilities" if kind_col else "seats"
-            out.append(Found(role, p, {**opts, **_point_columns(cols, role)}, notes, n / 2))
+            found = _point_columns(cols, role)
+            if kind_col is not None and kind_col != "type":
+                found["type_col"] = kind_col
+            out.append(Found(role, p, {**opts, **found}, notes, n / 2))
         elif kind == "LineString":
             grade = next((c for c in CLASS_COLUMNS if c in cols), None)
             if grade is not None:
@@ -161,6 +183,26 @@ def _vector(p: Path) -> list[Found]:
                               "省道, 县道, 乡道, 村道, ...)"))
                 out.append(Found("roads", p, opts, notes, 0.5))
     return out
+
+
+def _types_in(p: Path, layer: object, cols: pd.Index) -> str | None:
+    """The text column of a point layer whose every value is a facility type the type
+    table knows (a KML placemark's description: 乡镇卫生院), or None."""
+    if p.suffix.lower() not in (".kml", ".kmz"):
+        return None
+    frame = pyogrio.read_dataframe(p, layer=None if layer is None else str(layer),
+                                   read_geometry=False)
+    types = load_types()
+    for col in cols:
+        values = [str(v).strip() for v in frame[col].dropna() if str(v).strip()]
+        if not values or col.lower() in ("id", "name"):
+            continue
+        try:
+            types.resolve(values)
+        except FacilityTypeError:
+            continue
+        return str(col)
+    return None
 
 
 def _layer_notes(p: Path, info: dict[str, object]) -> list[tuple[str, str]]:
@@ -223,7 +265,15 @@ def _exact_or_bracketed(cols: pd.Index, name: str) -> list[str]:
     return [exact] if exact is not None else bracketed(cols, name)
 
 
-def _table(p: Path) -> Found | None:
+@dataclass(frozen=True)
+class _Choose:
+    """An option geo init cannot settle: written commented out, with the choices."""
+
+    choices: tuple[str, ...]
+
+
+def _table(p: Path) -> Found | str:
+    """What the table is (a :class:`Found`), or why it is none of the tables a study reads."""
     frame = readers.read_table(p)
     cols = frame.columns
     enc = frame.attrs.get("encoding")
@@ -248,12 +298,17 @@ def _table(p: Path) -> Found | None:
             _check_types(frame, kind_col, f)
         return f
     count = find_optional(cols, None, COUNT_COLUMNS)
-    fits = [h for c in COUNT_COLUMNS for h in _exact_or_bracketed(cols, c)]
-    if count is None and fits:  # only ambiguous ones ('常住人口（2010年）', '…（2020年）')
-        count = fits[0]
-    if town is None or count is None:
-        return None
-    opts = {"table_key": town, "count_col": count}
+    fits = list(dict.fromkeys(h for c in COUNT_COLUMNS for h in _exact_or_bracketed(cols, c)))
+    if town is None or (count is None and not fits):
+        return _why_not(town, count or (fits[0] if fits else None))
+    opts: dict[str, object] = {"table_key": town}
+    if count is None:  # only ambiguous ones ('常住人口（2010年）', '…（2020年）'): not guessed
+        opts["count_col"] = _Choose(tuple(fits))
+        notes.append((f"人口数可取自 {fits} 中任一列：请取消 count_col 一行的注释并填写要用的列",
+                      f"people could be counted from any of {fits}: uncomment the count_col "
+                      "line and name the one to use (geo check stops until then)"))
+        return Found("population", p, opts, notes, len(frame))
+    opts["count_col"] = count
     totals = [str(v) for v in frame[town].dropna() if normalise(str(v)) in TOTAL_NAMES]
     if totals:
         notes.append((f"合计行 {totals[0]!r}：与其余各行之和核对后不计入",
@@ -267,10 +322,30 @@ def _table(p: Path) -> Found | None:
     return Found("population", p, opts, notes, len(frame))
 
 
+def _why_not(town: str | None, count: str | None) -> str:
+    """Why a table with no coordinate columns is not a population table."""
+    people = ", ".join(COUNT_COLUMNS[1:6])
+    towns = ", ".join(TOWN_COLUMNS[1:5])
+    if town is None and count is None:
+        return (f"no coordinate columns (经度/纬度, lon/lat, x/y), no township column ({towns}, "
+                f"...) and no column of people ({people}, ...): not a facility list, seat "
+                "list or population table")
+    if count is None:
+        return (f"a township column ({town!r}) but no column of people ({people}, ...): if "
+                "it is the population table, name the count column with [population] "
+                "count_col and table_key")
+    return (f"a column of people ({count!r}) but no township column ({towns}, ...): if it "
+            "is the population table, name the township column with [population] table_key")
+
+
 def _check_types(frame: pd.DataFrame, col: str, f: Found) -> None:
     """Facility types the type table cannot place: a type_map to fill in."""
+    rows = frame.attrs.get("rows")
+    labels = ([f"row {r}" for r in rows] if rows is not None and len(rows) == len(frame)
+              else [f"row {i}" for i in frame.index])  # spreadsheet rows, header = row 1
     try:
-        load_types().resolve(frame[col].tolist(), what=f"{f.path.name} column {col!r}")
+        load_types().resolve(frame[col].tolist(), rows=labels,
+                             what=f"{f.path.name} column {col!r}")
     except FacilityTypeError as e:
         f.notes.append(("有机构类型无法识别：在 type_map 中把它们对应到类型代码",
                         f"facility types to map with type_map: {e}"))
@@ -390,7 +465,11 @@ def _section(name: str, head: Sequence[tuple[str, str]], f: Found | None,
     lines += [line for zh, en in f.notes for line in (f"#   {zh}", f"#   {en}")]
     lines.append(f"{path_key} = {_value(_rel(f.path, base))}")
     for k, v in {**f.options, **(extra or {})}.items():
-        lines.append(f"{k} = {_value(v)}")
+        if isinstance(v, _Choose):
+            lines.append(f"# {k} = {_value(v.choices[0])}   # 请选择 / choose one of: "
+                         f"{', '.join(v.choices)}")
+        else:
+            lines.append(f"{k} = {_value(v)}")
     return lines
 
 
@@ -427,6 +506,9 @@ def study_text(scan: Scan, out: Path) -> str:
                                  "roads: an OSM extract, a .npz from `geo network build` or a "
                                  "line layer with `highway`")], scan.best("roads"), "path", base)
     lines += _population(scan, base)
+    if scan.skipped:
+        lines += ["", "# 查看过但未使用的文件 / files looked at and not used:"]
+        lines += [f"#   {_rel(p, base)}: {why}" for p, why in scan.skipped]
     stds = list(load_standards(DEFAULT_FILE).standards)
     lines += ["", "[standards]",
               f"# 规划标准取自 geo 自带的 {DEFAULT_FILE.name}（鹿寨县、柳州市规划）；如需改目标，"
@@ -441,7 +523,15 @@ def _population(scan: Scan, base: Path) -> list[str]:
     f = scan.best("population")
     head = [("人口：按乡镇的人口表（如人口普查）", "population: a table by township (a census)")]
     if f is None:
-        return ["", "[population]", *[f"# {t}" for pair in head for t in pair],
+        tables = [f"#   {_rel(p, base)}: {why}" for p, why in scan.skipped
+                  if p.suffix.lower() in _TABLE]
+        unused = ["# 以下表格未能使用：若其中有人口表，请修正后重新运行 geo init"
+                  "（只给总人口会把人口均匀分布到全县，各乡镇的人均指标将失真）",
+                  "# these tables could not be used: if one is the population table, fix it "
+                  "and run geo init again (a total alone spreads people evenly over the area, "
+                  "which distorts every township's per-resident figures)", *tables] \
+            if tables else []
+        return ["", "[population]", *[f"# {t}" for pair in head for t in pair], *unused,
                 "# 未找到人口表：填写全县总人口（均匀分布，输出会注明）",
                 "# no population table found: give the total (spread evenly, as the outputs "
                 "will say)", 'method = "even"', "# total = ...", "# label = \"...\""]
@@ -459,11 +549,18 @@ def init_study(folder: str | Path, out: str | Path | None = None,
     """
     from geo._atomic import atomic_path
 
-    scan = scan_folder(folder)
     target = Path(out) if out is not None else Path(folder) / "study.toml"
     if target.exists() and not force:
         raise OutputError(f"{target} exists: pass --force to overwrite it, or --out another "
                           "file")
+    scan = scan_folder(folder)
+    if not any(scan.found.values()):
+        looked = "; ".join(f"{p.name}: {why}" for p, why in scan.skipped[:10]) or "no files"
+        raise InputFileError(
+            f"no study input found in {folder} ({looked}): put the facility list, the "
+            "township boundaries or seats, the population table and the roads (.osm.pbf, a "
+            ".npz from `geo network build`, or a line layer) in it, or give the folder "
+            "that holds them")
     with atomic_path(target, ".toml") as tmp:
         tmp.write_text(study_text(scan, target), encoding="utf-8")
     log.info("wrote %s", target)

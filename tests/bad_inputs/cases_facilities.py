@@ -377,7 +377,8 @@ CASES = [
          problem=("'经度（高德）' names its coordinates gcj02", "declared wgs84"),
          fix=("set crs = 'gcj02'", "[facilities] crs")),
     Case("fac_two_lon_columns", CAT, "two columns named lon and none named lat", RUN,
-         _duplicate_lon, problem=("latitude", "'lon.1'"), fix=("[facilities] lon_col",)),
+         _duplicate_lon, problem=("机构.csv", "(row 1) names 'lon' more than once"),
+         fix=("distinct column names",)),
     Case("fac_formula_names", CAT, "facility names starting with =, +, -, @: text in "
          "designation.csv and designation.xlsx, never a formula",
          ("designate", "{study}", "--from-type", "township_health_center", "--role",

@@ -157,6 +157,27 @@ def _name_map(target: str):  # type: ignore[no-untyped-def]
     return edit
 
 
+def _merged_header(ws: Workspace) -> None:
+    """The census as a bureau's workbook: a title, then a two-row header of merged cells
+    (乡镇名称 | 常住人口 over 2010年, 2020年 | 户籍人口 over 2010年, 2020年)."""
+    import openpyxl
+
+    from tests.synthetic_county import TOWNSHIPS
+
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append(["示例县各乡镇人口"])
+    sheet.append(["乡镇名称", "常住人口", None, "户籍人口", None])
+    sheet.append([None, "2010年", "2020年", "2010年", "2020年"])
+    for cells in ("A1:E1", "A2:A3", "B2:C2", "D2:E2"):
+        sheet.merge_cells(cells)
+    for name, _, _, _, resident, registered in TOWNSHIPS:
+        sheet.append([name, resident - 900, resident, registered - 800, registered])
+    wb.save(ws.path("人口普查.xlsx"))
+    ws.set("population", "path", "人口普查.xlsx")
+    ws.set("population", "count_col", "2020年")
+
+
 def _points_outside(ws: Workspace) -> None:
     """A village of 5,000 people 2.5 km east of the county (outside it) among the points."""
     ws.path("人口点.csv").write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5,"
@@ -257,6 +278,16 @@ CASES = [
     Case("pop_count_column_missing", CAT, "count_col naming a column the table lacks", RUN,
          lambda ws: ws.set("population", "count_col", "人口数"),
          problem=("人口数",), fix=("[population] count_col",)),
+    Case("pop_two_count_columns", CAT, "two censuses side by side (常住人口（2010年）, "
+         "常住人口（2020年）) and count_col = \"常住人口\": neither is taken", RUN,
+         _census("乡镇名称,常住人口,户籍人口", "乡镇名称,常住人口（2020年）,常住人口（2010年）"),
+         problem=("2 columns could be it", "'常住人口（2020年）', '常住人口（2010年）'"),
+         fix=("[population] count_col naming the one to use",)),
+    Case("pop_merged_header", CAT, "a census workbook with a two-row header of merged cells "
+         "(2010年 and 2020年 under 常住人口 and under 户籍人口)", RUN, _merged_header,
+         problem=("人口普查.xlsx", "(row 3) names '2010年', '2020年' more than once",
+                  "two-row header (row 2: 乡镇名称; 常住人口; 户籍人口"),
+         fix=("one row of distinct column names", "常住人口（2010年）")),
     Case("pop_key_column_missing", CAT, "table_key naming a column the table lacks", RUN,
          lambda ws: ws.set("population", "table_key", "乡镇"),
          problem=("'乡镇'",), fix=("[population] table_key",)),
