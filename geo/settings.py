@@ -75,6 +75,7 @@ __all__ = [
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
     "OUTSIDE_TOLERANCE_M",
+    "RASTER_UNCOVERED_MAX_SHARE",
     "ROAD_EXTENT_M",
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
@@ -146,6 +147,12 @@ OUTSIDE_TOLERANCE_M: Final = 1000.0
 # township's beds per 1,000 (issue 20).
 DUPLICATE_NAME_M: Final = 50.0
 DUPLICATE_POSITION_M: Final = 1.0
+
+# A population raster may leave this share of the study area uncovered (outside its extent,
+# or nodata) before the run stops: a county boundary drawn a few pixels past a country's
+# WorldPop raster is normal; a raster of half the county drops half its people from every
+# denominator (issue 20). The share left is stated in the outputs.
+RASTER_UNCOVERED_MAX_SHARE: Final = 0.01
 
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0

@@ -208,6 +208,27 @@ def _raster(ws: Workspace) -> None:
     ws.options["population"] = {"method": "raster", "path": "人口.tif"}
 
 
+def _raster_part(east_of: float, nodata: bool):  # type: ignore[no-untyped-def]
+    """A population GeoTIFF of the county's western part only: its extent ends at lon
+    ``east_of`` (``nodata``: the extent covers the county, the pixels east of it are a
+    declared nodata, as a raster clipped to another boundary)."""
+    def edit(ws: Workspace) -> None:
+        import numpy as np
+        import rasterio
+        from rasterio.transform import from_origin
+
+        width = 35 if nodata else int(round((east_of - 109.78) / 0.01))
+        values = np.full((20, width), 200.0, dtype="float32")
+        if nodata:
+            values[:, int(round((east_of - 109.78) / 0.01)):] = -1.0
+        with rasterio.open(ws.path("人口.tif"), "w", driver="GTiff", height=20, width=width,
+                           count=1, dtype="float32", crs="EPSG:4326", nodata=-1.0,
+                           transform=from_origin(109.78, 24.57, 0.01, 0.01)) as dst:
+            dst.write(values, 1)
+        ws.options["population"] = {"method": "raster", "path": "人口.tif"}
+    return edit
+
+
 def _then_raster(ws: Workspace, r: Result) -> None:
     stated_everywhere(ws.out, "30 negative pixels counted as 0")
 
@@ -313,6 +334,15 @@ CASES = [
     Case("pop_points_outside", CAT, "population points with a village 2.5 km outside the "
          "county: left out, and the people counted in the outputs", RUN, _points_outside,
          code=0, then=_then_points_outside),
+    Case("pop_raster_covers_half", CAT, "a population raster of the western half of the "
+         "county: its people would vanish from every denominator", RUN,
+         _raster_part(109.96, nodata=False),
+         problem=("人口.tif leaves", "of the study area without data", "beyond its extent"),
+         fix=("covers the whole area",)),
+    Case("pop_raster_nodata_half", CAT, "a raster clipped to another boundary: declared "
+         "nodata over the county's eastern half", RUN, _raster_part(109.96, nodata=True),
+         problem=("人口.tif leaves", "km² of nodata pixels"),
+         fix=("covers the whole area", "write 0 into them")),
     Case("pop_raster_undeclared_nodata", CAT, "a population raster with -9999 where it has "
          "no data, undeclared: counted as 0, and said", RUN, _raster, code=0,
          then=_then_raster),
