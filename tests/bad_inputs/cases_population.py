@@ -217,10 +217,10 @@ def _raster_part(east_of: float, nodata: bool):  # type: ignore[no-untyped-def]
         import rasterio
         from rasterio.transform import from_origin
 
-        width = 35 if nodata else int(round((east_of - 109.78) / 0.01))
+        width = 35 if nodata else round((east_of - 109.78) / 0.01)
         values = np.full((20, width), 200.0, dtype="float32")
         if nodata:
-            values[:, int(round((east_of - 109.78) / 0.01)):] = -1.0
+            values[:, round((east_of - 109.78) / 0.01):] = -1.0
         with rasterio.open(ws.path("人口.tif"), "w", driver="GTiff", height=20, width=width,
                            count=1, dtype="float32", crs="EPSG:4326", nodata=-1.0,
                            transform=from_origin(109.78, 24.57, 0.01, 0.01)) as dst:
