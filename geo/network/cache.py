@@ -24,7 +24,7 @@ from geo._atomic import atomic_path
 from geo.errors import InputFileError
 from geo.network.graph import Network, NetworkReport
 
-__all__ = ["FORMAT", "load_networks", "save_networks"]
+__all__ = ["FORMAT", "cache_source", "load_networks", "recorded_source", "save_networks"]
 
 # /2: maxspeed values that are not a speed or above settings.MAX_MAXSPEED_KMH are no
 # longer used (a /1 cache may hold such speeds), and the report counts them.
@@ -149,6 +149,20 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
             f"network cache {p} is damaged or not a network cache ({type(e).__name__}: {e}): "
             f"rebuild it with {_rebuild(p, meta)}"
         ) from e
+
+
+def recorded_source(path: str | Path) -> str | None:
+    """The road source a cache records it was built from (a file, or the boundary of an
+    osmnx download), or None when it records none or cannot be read."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+        src = meta.get("source", {})
+        where = src.get("path") or src.get("osmnx_download")
+    except (OSError, EOFError, ValueError, KeyError, AttributeError, TypeError,
+            zipfile.BadZipFile):
+        return None
+    return str(where) if where else None
 
 
 def cache_source(path: str | Path) -> dict[str, Any]:

@@ -267,6 +267,22 @@ CASES = [
     Case("roads_bad_maxspeed", CAT, "maxspeed 200 and CN:urban in a line layer: the class "
          "speed used, the values counted", RUN, _with(_bad_maxspeed), code=0,
          then=_then_bad_maxspeed),
+    Case("roads_speeds_on_cache", CAT, "[roads] speeds_kmh with a network cache (.npz): "
+         "the speeds were fixed when it was built, so the option would change nothing",
+         RUN, lambda ws: ws.set("roads", "speeds_kmh", {"tertiary": 20}),
+         problem=("[roads] speeds_kmh has no effect on roads.npz", "built from",
+                  "roads.geojson"), fix=("Set [roads] path to the road layer",)),
+    Case("roads_construction_on_cache", CAT, "include_construction = true and "
+         "snap_tolerance_m with a network cache", RUN,
+         lambda ws: (ws.set("roads", "include_construction", True),
+                     ws.set("roads", "snap_tolerance_m", 50.0)),
+         problem=("[roads] snap_tolerance_m, [roads] include_construction have no effect",),
+         fix=("Set [roads] path",)),
+    Case("roads_construction_on_osm", CAT, "include_construction = true with an OSM "
+         "extract, which never reads roads under construction", RUN,
+         lambda ws: (_osm(None)(ws), ws.set("roads", "include_construction", True)),
+         problem=("[roads] include_construction does not apply to roads.osm.pbf",),
+         fix=("remove them",)),
     Case("roads_osm_truncated", CAT, "a truncated .osm.pbf extract", RUN,
          _osm(None, truncate=True), problem=("roads.osm.pbf", "truncated"),
          fix=("download it again",)),
