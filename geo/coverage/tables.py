@@ -13,10 +13,10 @@ import pandas as pd
 from geo._types import FloatArray
 from geo.coverage.bands import _union
 from geo.coverage.standards import Standard
-from geo.measures.aggregate import weighted_quantile
+from geo.measures.aggregate import coverage_row
 
-__all__ = ["COLUMNS", "NONE_BELOW", "county_summary", "coverage_table", "covered_areas",
-           "weighted_quantile", "worst_served"]
+__all__ = ["COLUMNS", "DECIMALS", "NONE_BELOW", "area_rows", "county_summary",
+           "coverage_table", "covered_areas", "worst_served"]
 
 #: what the summary says instead of a worst-served township when every township meets the
 #: target (naming the lowest one would read as a failure)
@@ -30,25 +30,22 @@ COLUMNS = [
 ]
 
 
+#: decimals each measure of a coverage row is rounded to for reading (people to 0.1,
+#: shares to 0.0001, minutes to 0.1); ``geo compare`` and the workbench round the same way
+DECIMALS = {"population": 1, "covered_population": 1, "covered_share": 4,
+            "median_minutes": 1, "p90_minutes": 1, "max_minutes": 1}
+
+
 def _row(
     name: str, std: Standard, minutes: FloatArray, pop: FloatArray, note: str
 ) -> dict[str, object]:
-    total = float(pop.sum())
-    if note:  # not applicable: no eligible facility in the study
-        covered = share = med = p90 = mx = float("nan")
-        meets: object = pd.NA
-    else:
-        covered = float(pop[minutes <= std.minutes].sum())
-        share = covered / total if total > 0 else float("nan")
-        meets = bool(share >= std.target_share - 1e-12) if total > 0 else pd.NA
-        med = weighted_quantile(minutes, pop, 0.5)
-        p90 = weighted_quantile(minutes, pop, 0.9)
-        mx = float(minutes[pop > 0].max()) if (pop > 0).any() else float("nan")
+    """A row of :data:`COLUMNS` from :func:`geo.measures.aggregate.coverage_row`."""
+    r = coverage_row(None if note else minutes, pop, std.minutes, std.target_share)
     return {
         "township": name, "standard": std.name, "label": std.label, "minutes": std.minutes,
-        "population": total, "covered_population": covered, "covered_share": share,
-        "target_share": std.target_share, "meets_target": meets, "median_minutes": med,
-        "p90_minutes": p90, "max_minutes": mx, "note": note,
+        "population": r.population, "covered_population": r.covered, "covered_share": r.share,
+        "target_share": std.target_share, "meets_target": pd.NA if r.meets is None else r.meets,
+        "median_minutes": r.median, "p90_minutes": r.p90, "max_minutes": r.max, "note": note,
     }
 
 
@@ -82,12 +79,26 @@ def coverage_table(
 
 
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """Round for reading: people to 0.1, shares to 0.0001, minutes to 0.1."""
-    for col, nd in (("population", 1), ("covered_population", 1), ("covered_share", 4),
-                    ("median_minutes", 1), ("p90_minutes", 1), ("max_minutes", 1)):
+    """Round for reading (:data:`DECIMALS`)."""
+    for col, nd in DECIMALS.items():
         if col in df:
             df[col] = df[col].astype(float).round(nd)
     return df
+
+
+def area_rows(
+    population: npt.ArrayLike,
+    minutes: Mapping[str, FloatArray],
+    standards: Sequence[Standard],
+    notes: Mapping[str, str],
+    area_name: str,
+) -> pd.DataFrame:
+    """The whole area's row per standard, in :data:`COLUMNS` (``township`` = ``area_name``),
+    rounded as :func:`coverage_table` rounds; a standard with a note is not applicable."""
+    pop = np.asarray(population, dtype=float)
+    rows = [_row(area_name, std, minutes.get(std.name, np.full(len(pop), np.nan)), pop,
+                 notes.get(std.name, "")) for std in standards]
+    return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
 
 def county_summary(

@@ -1,4 +1,10 @@
-"""Per-township (per-label) tables of ratios, population-weighted.
+"""Per-township (per-label) tables, population-weighted: coverage rows and ratios.
+
+:func:`coverage_row` is the one coverage row (people, people within the limit, their
+share, the target met or not, median, 90th percentile and longest minutes) that the
+coverage tables, ``geo compare``, the workbench's table and the response tables all
+compute; :func:`meets` is the one pass/fail against a target, with its tolerance.
+
 
 A per-demand-point value ``v_i`` (supply per person within reach, or in the point's
 basin) becomes a township ratio as the population-weighted mean ``sum P_i v_i / sum P_i``
@@ -11,6 +17,7 @@ the county); per township it ignores that people cross township lines for care.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +28,14 @@ import numpy.typing as npt
 from geo._types import FloatArray
 from geo.errors import MeasureError
 
-__all__ = ["RatioTable", "by_label", "located_ratio", "ratio_table", "weighted_quantile"]
+__all__ = ["TARGET_TOLERANCE", "CoverageRow", "RatioTable", "by_label", "coverage_row",
+           "located_ratio", "meets", "ratio_table", "weighted_quantile"]
 
+#: how far a share (or ratio) may fall short of its target and still meet it: sums of
+#: people taken in another order differ in their last bits, and a share of exactly the
+#: target must not fail on that. 1e-9 of a share is under 0.1 person in any study of
+#: fewer than 100 million people, so no real shortfall passes.
+TARGET_TOLERANCE = 1e-9
 
 
 def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
@@ -40,6 +53,107 @@ def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -
     v, cw = v[order], np.cumsum(w[order])
     i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12)))
     return float(v[min(i, len(v) - 1)])
+
+
+def meets(share: float, target: float, *, at_most: bool = False) -> bool | None:
+    """Whether ``share`` reaches ``target``, within :data:`TARGET_TOLERANCE`.
+
+    Parameters
+    ----------
+    share : float
+        The covered share (or a ratio); NaN where nobody lives there or the standard
+        does not apply.
+    target : float
+        The plan's target.
+    at_most : bool
+        True: the value must stay at or below the target (a ratio with a ceiling).
+
+    Returns
+    -------
+    bool or None
+        None where ``share`` is NaN (no pass/fail to give).
+    """
+    if math.isnan(share):
+        return None
+    if at_most:
+        return bool(share <= target + TARGET_TOLERANCE)
+    return bool(share >= target - TARGET_TOLERANCE)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One place's coverage against a limit in minutes (see :func:`coverage_row`).
+
+    Attributes
+    ----------
+    population : float
+        People living there.
+    covered : float
+        People within the limit (NaN where the standard does not apply).
+    share : float
+        ``covered / population``; NaN where nobody lives there, without a limit, or
+        where the standard does not apply.
+    meets : bool or None
+        ``share`` reaches the target share (:func:`meets`); None where ``share`` is NaN.
+    median, p90, max : float
+        Population-weighted median and 90th percentile (lower weighted quantiles) and
+        the longest minutes anyone has; NaN where nobody lives there or the standard
+        does not apply.
+    """
+
+    population: float
+    covered: float
+    share: float
+    meets: bool | None
+    median: float
+    p90: float
+    max: float
+
+
+def coverage_row(
+    minutes: npt.ArrayLike | None, population: npt.ArrayLike, limit: float | None,
+    target_share: float,
+) -> CoverageRow:
+    """The coverage row of one place: its demand points' minutes against ``limit``.
+
+    Parameters
+    ----------
+    minutes : (n,) float array or None
+        Minutes per demand point (``inf``: unreached, never within the limit); None
+        where the standard does not apply (no eligible facility): only the population
+        is given.
+    population : (n,) float array
+        People per demand point.
+    limit : float or None
+        The standard's minutes; None: no limit (``covered`` and ``share`` NaN).
+    target_share : float
+        Share of people that must be within ``limit``.
+
+    Returns
+    -------
+    CoverageRow
+        Unrounded; the tables round it for reading.
+
+    Examples
+    --------
+    >>> r = coverage_row([10.0, 40.0], [10.0, 20.0], 30.0, 0.3)
+    >>> r.covered, round(r.share, 4), r.meets, r.median
+    (10.0, 0.3333, True, 40.0)
+    """
+    pop = np.asarray(population, dtype=np.float64).ravel()
+    total = float(pop.sum())
+    nan = float("nan")
+    if minutes is None:
+        return CoverageRow(total, nan, nan, None, nan, nan, nan)
+    m = np.asarray(minutes, dtype=np.float64).ravel()
+    if m.shape != pop.shape:
+        raise MeasureError(f"{len(m)} minutes for {len(pop)} demand points")
+    covered = nan if limit is None else float(pop[m <= limit].sum())
+    share = covered / total if total > 0 and limit is not None else nan
+    live = pop > 0
+    return CoverageRow(total, covered, share, meets(share, target_share),
+                       weighted_quantile(m, pop, 0.5), weighted_quantile(m, pop, 0.9),
+                       float(m[live].max()) if live.any() else nan)
 
 
 def by_label(labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None
@@ -99,9 +213,7 @@ class RatioTable:
     def _meets(self, ratio: float, pop: float) -> bool | None:
         if self.target is None or not pop > 0:
             return None
-        if self.at_least:
-            return bool(ratio >= self.target - 1e-12)
-        return bool(ratio <= self.target + 1e-12)
+        return meets(ratio, self.target, at_most=not self.at_least)
 
     @property
     def meets(self) -> list[bool | None]:

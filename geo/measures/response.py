@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from geo._types import FloatArray
 from geo.errors import MeasureError
-from geo.measures.aggregate import by_label, weighted_quantile
+from geo.measures.aggregate import by_label, coverage_row, meets
 from geo.measures.supply import value_problem
 
 __all__ = ["ResponseTable", "dispatch_seconds", "response_table"]
@@ -41,7 +41,8 @@ class ResponseTable:
         None: no target (e.g. time to definitive care): ``share_within`` is NaN.
     target_share : float
     meets : list of bool or None
-        ``share_within >= target_share`` (None where nobody lives or without a target).
+        ``share_within`` reaches ``target_share`` (:func:`geo.measures.aggregate.meets`;
+        None where nobody lives or without a target).
     """
 
     labels: list[Any]
@@ -58,18 +59,15 @@ class ResponseTable:
     def meets(self) -> list[bool | None]:
         if self.target_min is None:
             return [None] * len(self.labels)
-        return [bool(s >= self.target_share - 1e-12) if p > 0 else None
+        return [meets(float(s), self.target_share) if p > 0 else None
                 for s, p in zip(self.share_within, self.population, strict=True)]
 
 
 def _row(minutes: FloatArray, pop: FloatArray, target: float | None) -> tuple[float, ...]:
-    total = float(pop.sum())
-    if not total > 0:
-        return total, *([float("nan")] * 4), 0.0
-    live = pop > 0
-    share = float("nan") if target is None else float(pop[minutes <= target].sum()) / total
-    return (total, weighted_quantile(minutes, pop, 0.5), weighted_quantile(minutes, pop, 0.9),
-            float(minutes[live].max()), share, float(pop[~np.isfinite(minutes)].sum()))
+    """The coverage row's distribution (:func:`coverage_row`) and the people unreached."""
+    r = coverage_row(minutes, pop, target, 1.0)
+    return (r.population, r.median, r.p90, r.max, r.share,
+            float(pop[~np.isfinite(minutes)].sum()))
 
 
 def response_table(

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from geo.measures.aggregate import meets
+
 if TYPE_CHECKING:
-    from geo.coverage.standards import Standard
     from geo.planning.compare import Comparison
     from geo.planning.sites import SitingRun
 
@@ -89,25 +90,18 @@ def siting_by_township(run: SitingRun) -> pd.DataFrame:
         out["share_after"] = out["covered_after"] / out["population"]
     target = float(run.standard.target_share)
     out["target_share"] = target
-    out["meets_target"] = [None if np.isnan(s) else bool(s >= target - 1e-9)
-                           for s in out["share_after"]]
+    out["meets_target"] = [meets(float(s), target) for s in out["share_after"]]
     out["is_total"] = [False] * (len(out) - 1) + [True]
     return out[[c for c, _, _ in SITING_COLUMNS] + ["is_total"]]
 
 
-def _standard(comp: Comparison, key: str) -> Standard:
-    return next(s for s in comp.study.standards if s.name == key)
-
-
 def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
     """One standard's rows of ``comp.table``: townships, then the whole area (``is_total``),
-    with the standard's target and whether the share *after* meets it."""
+    with the standard's target and whether the share *after* meets it (the table's
+    ``meets_target_after``, from the unrounded share)."""
     rows = comp.table[comp.table["standard"].astype(str) == key].copy()
     whole = area_name(comp.study.area)
     rows["is_total"] = rows["township"].astype(str) == whole
     rows = pd.concat([rows[~rows["is_total"]], rows[rows["is_total"]]])
-    target = float(_standard(comp, key).target_share)
-    rows["target_share"] = target
-    rows["meets_target"] = [None if pd.isna(s) else bool(s >= target - 1e-9)
-                            for s in rows["covered_share_after"]]
+    rows["meets_target"] = [None if pd.isna(v) else bool(v) for v in rows["meets_target_after"]]
     return rows.reset_index(drop=True)

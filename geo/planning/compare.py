@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from geo._types import FloatArray
-from geo.coverage.tables import coverage_table, weighted_quantile
+from geo.coverage.tables import DECIMALS, area_rows, coverage_table
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
 from geo.study.run import ComputedStudy
 
@@ -25,7 +24,10 @@ log = logging.getLogger(__name__)
 
 _KEYS = ["township", "standard", "minutes", "population"]
 _MEASURES = ["covered_population", "covered_share", "median_minutes"]
-CHANGE_COLUMNS = _KEYS + [f"{m}_{w}" for m in _MEASURES for w in ("before", "after", "change")]
+#: the comparison table: per township (then the whole area) and standard, each measure
+#: before, after and the change, and whether the share met the target before and after
+CHANGE_COLUMNS = (_KEYS + [f"{m}_{w}" for m in _MEASURES for w in ("before", "after", "change")]
+                  + ["target_share", "meets_target_before", "meets_target_after"])
 
 
 @dataclass
@@ -42,29 +44,24 @@ class Comparison:
 
 
 def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    b = before[_KEYS + _MEASURES]
-    a = after[_KEYS[:2] + _MEASURES]
-    out = b.merge(a, on=_KEYS[:2], suffixes=("_before", "_after"))
+    """Before and after side by side; every row of ``before`` is kept (``after`` has the
+    same townships and standards: both come from :func:`_rows`)."""
+    b = before[[*_KEYS, "target_share", *_MEASURES, "meets_target"]]
+    a = after[[*_KEYS[:2], *_MEASURES, "meets_target"]]
+    out = b.merge(a, on=_KEYS[:2], how="left", suffixes=("_before", "_after"))
     for m in _MEASURES:
-        nd = 4 if m == "covered_share" else 1
-        out[f"{m}_change"] = (out[f"{m}_after"] - out[f"{m}_before"]).round(nd)
+        out[f"{m}_change"] = (out[f"{m}_after"] - out[f"{m}_before"]).round(DECIMALS[m])
     return out[CHANGE_COLUMNS]
 
 
-def _county_rows(res: ComputedStudy, minutes: dict[str, FloatArray], name: str) -> pd.DataFrame:
+def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, str],
+          area: str) -> pd.DataFrame:
+    """The coverage table of ``minutes`` with the whole area's row per standard last."""
+    names = res.demand["township"].to_numpy(dtype=object)
     pop = res.demand["population"].to_numpy(dtype=float)
-    rows = []
-    for std in res.standards:
-        m = minutes.get(std.name)
-        if m is None:
-            continue
-        cov = float(pop[m <= std.minutes].sum())
-        rows.append({"township": name, "standard": std.name, "minutes": std.minutes,
-                     "population": round(float(pop.sum()), 1),
-                     "covered_population": round(cov, 1),
-                     "covered_share": round(cov / pop.sum(), 4) if pop.sum() > 0 else np.nan,
-                     "median_minutes": round(weighted_quantile(m, pop, 0.5), 1)})
-    return pd.DataFrame(rows)
+    order = list(res.townships["township"])
+    return pd.concat([coverage_table(names, pop, minutes, res.standards, notes, order),
+                      area_rows(pop, minutes, res.standards, notes, area)], ignore_index=True)
 
 
 def compare(result: ComputedStudy, scenario: str) -> Comparison:
@@ -73,7 +70,6 @@ def compare(result: ComputedStudy, scenario: str) -> Comparison:
     scen = load_scenario(find_scenario(scenario, result.study.path))
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)
-    stds = result.standards
     nets = None
     if applied.roads is not None:
         nets = result.networks_with(applied.roads)
@@ -81,15 +77,8 @@ def compare(result: ComputedStudy, scenario: str) -> Comparison:
     before, notes_b = result.travel.minutes, result.travel.notes
     after_t = result.travel_to(applied.facilities, nets)
     after, notes_a = after_t.minutes, after_t.notes
-    names = result.demand["township"].to_numpy(dtype=object)
-    pop = result.demand["population"]
-    order = list(result.townships["township"])
-    t_b = coverage_table(names, pop, before, stds, notes_b, order)
-    t_a = coverage_table(names, pop, after, stds, notes_a, order)
     county = str(result.area["name"].iloc[0])
-    t_b = pd.concat([t_b, _county_rows(result, before, county)], ignore_index=True)
-    t_a = pd.concat([t_a, _county_rows(result, after, county)], ignore_index=True)
-    table = _merge(t_b, t_a)
+    table = _merge(_rows(result, before, notes_b, county), _rows(result, after, notes_a, county))
     notes = applied.notes + [f"{k}: {v}" for k, v in {**notes_b, **notes_a}.items()]
     notes.append(f"township areas, demand points and population are the same before and "
                  f"after; the rows named {county} are the whole study area")

@@ -46,7 +46,7 @@ TIER_NAMES = ("county", "township", "community", "village")
 _DROPPED = str.maketrans("", "", " \t\r\n_-'’‘·.()[]")
 _ROWS_SHOWN = 5
 _FIX = (
-    "write a code, Chinese name or alias from {table} (README section \"Facility types\") "
+    "write a code, Chinese name or alias from {table} (docs/facility-types.md) "
     "in the type column, or map your own names to codes with "
     "[facilities] type_map = {{ \"本地名称\" = \"code\" }} in the study file "
     "(type_map= in Python)"
@@ -119,7 +119,7 @@ class TypeTable:
         return index
 
     def markdown(self) -> str:
-        """The table as Markdown (the README's "Facility types" section is this text)."""
+        """The table as Markdown (docs/facility-types.md holds this text)."""
         lines = ["| code | 中文 | English | tier | also read as |", "|---|---|---|---|---|"]
         lines += [
             f"| `{t.code}` | {t.zh} | {t.en} | {t.tier} | {', '.join(t.aliases)} |"

@@ -17,13 +17,13 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from geo._atomic import atomic_path
 from geo.outputs.planning import write_comparison
 from geo.planning.compare import compare
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from geo.study.run import ComputedStudy
 
 __all__ = ["differences", "write_export"]
@@ -49,20 +49,22 @@ def _same(a: float | None, b: float) -> bool:
 
 def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
     """Where the page's tables (:meth:`Session.tables`) and a comparison's "after"
-    columns disagree: one line per township, standard and measure."""
+    columns disagree: one line per township, standard and measure (target met included)."""
     out = []
     for name, t in tables.items():
         sub = table[table["standard"] == name].set_index("township")
         for row in [*t["rows"], t["area"]]:
             town = row["township"]
             if town not in sub.index:
-                if any(row[m] is not None for m in _COLUMNS):  # compare leaves out the
-                    out.append(f"{name} {town}: not in the comparison")  # area row of a
-                continue  # standard that does not apply: so does the page (all empty)
+                out.append(f"{name} {town}: not in the comparison")
+                continue
             for measure, col in _COLUMNS.items():
                 want = float(sub.loc[town, col])
                 if not _same(row[measure], want):
                     out.append(f"{name} {town} {measure}: page {row[measure]}, compare {want}")
+            met = sub.loc[town, "meets_target_after"]
+            if row["meets"] != (None if pd.isna(met) else bool(met)):
+                out.append(f"{name} {town} meets: page {row['meets']}, compare {met}")
     return out
 
 

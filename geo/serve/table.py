@@ -20,13 +20,20 @@ import numpy as np
 
 from geo._types import FloatArray, IntArray
 from geo.coverage.standards import Standard
-from geo.coverage.tables import weighted_quantile
+from geo.coverage.tables import DECIMALS
+from geo.measures.aggregate import CoverageRow, coverage_row
 from geo.whatif import WhatIf
 
 __all__ = ["TownshipTable"]
 
 #: measures of a row: (name, decimals) as geo.coverage.tables rounds them
-_MEASURES = (("covered", 1), ("share", 4), ("median", 1))
+_MEASURES = (("covered", DECIMALS["covered_population"]), ("share", DECIMALS["covered_share"]),
+             ("median", DECIMALS["median_minutes"]))
+
+
+def _values(r: CoverageRow) -> tuple[float, float, float]:
+    """The row's measures in :data:`_MEASURES` order."""
+    return r.covered, r.share, r.median
 
 
 def _num(x: float) -> float | None:
@@ -61,35 +68,28 @@ class _Standard:
             return None  # not applicable: no eligible facility (geo compare's NaN row)
         return self.wb.minutes(self.std.name)
 
+    def _row(self, m: FloatArray | None, idx: IntArray | None = None) -> CoverageRow:
+        """The coverage row of the points ``idx`` (all points: the whole area), taken in
+        demand order as coverage_table takes them (``m[sel]``, ``pop[sel]``)."""
+        if idx is None:
+            return coverage_row(m, self.pop, self.std.minutes, self.std.target_share)
+        return coverage_row(None if m is None else m[idx], self.pop[idx], self.std.minutes,
+                            self.std.target_share)
+
     def _town(self, k: int, m: FloatArray | None) -> None:
-        idx = self.members[k]
-        meets: bool | None = None
-        if m is None:
-            cov = share = med = float("nan")
-        else:
-            mm, p = m[idx], self.pop[idx]  # as coverage_table's m[sel], pop[sel]
-            cov = float(p[mm <= self.std.minutes].sum())
-            total = float(p.sum())
-            share = cov / total if total > 0 else float("nan")
-            med = weighted_quantile(mm, p, 0.5)
-            if total > 0:
-                meets = bool(share >= self.std.target_share - 1e-12)
-        self.meets[k] = meets
-        for (name, nd), value in zip(_MEASURES, (cov, share, med), strict=True):
+        r = self._row(m, self.members[k])
+        self.meets[k] = r.meets
+        for (name, nd), value in zip(_MEASURES, _values(r), strict=True):
             self.now[name][k] = np.round(value, nd)
 
-    def _area(self) -> dict[str, float]:
+    def _area(self) -> dict[str, Any]:
         """The whole area's row as geo.planning.compare writes it."""
-        m, pop = self._minutes(), self.pop
-        total = float(pop.sum())
-        if m is None:
-            return {"population": round(total, 1), "covered": math.nan, "share": math.nan,
-                    "median": math.nan, "raw_share": math.nan}
-        cov = float(pop[m <= self.std.minutes].sum())
-        share = cov / total if total > 0 else math.nan
-        return {"population": round(total, 1), "covered": round(cov, 1),
-                "share": round(share, 4), "raw_share": share,
-                "median": round(weighted_quantile(m, pop, 0.5), 1)}
+        r = self._row(self._minutes())
+        out: dict[str, Any] = {"population": round(r.population, DECIMALS["population"]),
+                               "meets": r.meets}
+        for (name, nd), value in zip(_MEASURES, _values(r), strict=True):
+            out[name] = round(value, nd)
+        return out
 
     def update(self, towns: IntArray, all_towns: bool) -> None:
         m = self._minutes()
@@ -154,8 +154,7 @@ class TownshipTable:
             now, base = t.area_now[m], t.area_base[m]
             area[m], area[f"{m}_before"] = _num(now), _num(base)
             area[f"{m}_change"] = _num(np.round(now - base, nd))
-        raw = t.area_now["raw_share"]
-        area["meets"] = bool(raw >= t.std.target_share - 1e-12) if math.isfinite(raw) else None
+        area["meets"] = t.area_now["meets"]
         return {"standard": standard, "minutes": t.std.minutes,
                 "target": t.std.target_share, "applicable": self.wb.applicable(standard),
                 "rows": out, "area": area}

@@ -8,8 +8,8 @@ file against it: unknown sections and keys stop with the section, the key and th
 closest valid key (``[standards] overrides`` included); wrong types, values outside
 their range and unknown names in enumerations (languages, coordinate systems, road
 classes, modes) stop with the allowed values. Relative paths are relative to the
-study file. :func:`options_text` renders the schema as the option list of the README
-and of ``geo run --help``, so the documentation cannot drift from the code.
+study file. :func:`options_text` renders the schema as the option list of
+docs/study-file.md and of ``geo run --help``, so the documentation cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -506,7 +506,7 @@ def load_study(path: str | Path) -> Study:
 
 
 def options_text(markdown: bool = True) -> str:
-    """Every study-file option, one line each, grouped by section (README and --help)."""
+    """Every study-file option, one line each, by section (docs/study-file.md and --help)."""
     lines = [line for name, cls in SECTIONS.items() for line in section_text(name, cls, markdown)]
     return "\n".join(lines) + "\n"
 
@@ -516,14 +516,20 @@ _DOC_END = "<!-- options:end -->"
 
 
 def options_doc_block(text: str) -> str:
-    """The generated option list between the README's markers (what is there now)."""
+    """The generated option list between the markers of docs/study-file.md (what is there now)."""
     a, b = text.index(_DOC_START) + len(_DOC_START), text.index(_DOC_END)
     return text[a:b]
 
 
-def write_options_doc(readme: str | Path) -> None:
-    """Rewrite the option list between the markers of ``readme`` from the schema."""
-    p = Path(readme)
+def write_options_doc(page: str | Path) -> None:
+    """Rewrite the option list between the markers of ``page`` from the schema.
+
+    Parameters
+    ----------
+    page
+        The Markdown page holding the markers (``docs/study-file.md``; ``make options-doc``).
+    """
+    p = Path(page)
     text = p.read_text(encoding="utf-8")
     old = options_doc_block(text)
     p.write_text(text.replace(_DOC_START + old + _DOC_END,

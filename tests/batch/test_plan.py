@@ -101,10 +101,10 @@ def test_whole_region_buffer_equals_the_road_layer(tmp_path: Path) -> None:
                                expected["median_minutes"].to_numpy(), rtol=0, atol=1e-9)
 
 
-def test_readme_lists_every_batch_option() -> None:
+def test_docs_list_every_batch_option() -> None:
     from geo.batch.config import batch_options_text
 
-    assert batch_options_text() in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert batch_options_text() in (ROOT / "docs" / "batch.md").read_text(encoding="utf-8")
 
 
 def test_a_worker_that_does_not_see_the_folder_says_so(tmp_path: Path) -> None:

@@ -72,11 +72,10 @@ def assert_table_is_compare(tables: dict[str, Any], comp: pd.DataFrame) -> None:
     for name, t in tables.items():
         sub = comp[comp["standard"] == name].set_index("township")
         for row in [*t["rows"], t["area"]]:
-            if row["township"] not in sub.index:  # a standard that does not apply has
-                assert row["covered"] is None and row["share"] is None  # no area row
-                continue
-            c = sub.loc[row["township"]]
+            c = sub.loc[row["township"]]  # every row, the area's too (not applicable: NaN)
             assert row["population"] == c["population"], (name, row["township"])
+            met = c["meets_target_after"]
+            assert row["meets"] == (None if pd.isna(met) else bool(met)), (name, row)
             for mine, col in (("covered", "covered_population"), ("share", "covered_share"),
                               ("median", "median_minutes")):
                 for key, suffix in ((mine, "after"), (f"{mine}_before", "before"),

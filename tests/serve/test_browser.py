@@ -240,7 +240,7 @@ def test_suggest_accept_and_reject(opened: Page) -> None:
     assert_exact(served.session)
     opened.assert_table_is_the_servers("primary_care_30min")
     page.locator("#proposals li").first.hover()
-    opened.shot("workbench.png")  # the README's picture (docs/workbench.png)
+    opened.shot("workbench.png")  # the picture of docs/workbench.md (docs/workbench.png)
     page.locator("#proposals li .wb-reject").click()
     page.wait_for_function("document.querySelectorAll('#proposals li').length === 0")
     assert page.locator(".wb-proposal").count() == 0

@@ -68,7 +68,7 @@ def test_primary_care_facilities_per_10000_by_hand(demo: Any) -> None:
     area = table[table["level"] == "area"].iloc[0]
     assert area["ratio"] == pytest.approx(9 / PEOPLE * 10_000, rel=1e-12)  # 0.267
     assert area["supply_column"] == "" and "supply = 1 per facility" in area["notes"]
-    # the lowest and highest townships of the demo's README
+    # the lowest and highest townships of the demo (docs/measures.md)
     ratios = table[table["level"] == "township"]["ratio"]
     assert ratios.idxmin() == "黄冕镇" and round(ratios.min(), 3) == 0.179
     assert ratios.idxmax() == "江口乡" and round(ratios.max(), 3) == 0.488
@@ -117,7 +117,7 @@ def test_response_is_the_emergency_minutes_plus_the_dispatch_delay(demo: Any) ->
         assert r["max_minutes"] == pytest.approx(m.max(), abs=1e-9)
         assert r["share_within"] == pytest.approx(p[m <= 60].sum() / p.sum(), abs=1e-12)
         assert r["meets_target"] is bool(p[m <= 60].sum() >= p.sum() - 1e-9)
-    county = rows.loc["鹿寨县"]  # the demo's figures (README)
+    county = rows.loc["鹿寨县"]  # the demo's figures (docs/measures.md)
     assert (round(county["median_minutes"], 1), round(county["p90_minutes"], 1)) == (37.1, 62.2)
     assert round(county["share_within"] * 100, 1) == 88.2
     worst = rows[rows["level"] == "township"]["median_minutes"].idxmax()

@@ -41,7 +41,7 @@ from tests.synthetic_county import (
 
 def make_county(folder: Path, *, drop: str | None = None, grow: str | None = None,
                 roads_east_m: float = 3 * W, gcj: bool = False) -> Path:
-    """The county's files, and its road network built as the README says."""
+    """The county's files, and its road network built as docs/own-county.md says."""
     folder.mkdir(parents=True)
     write_townships(folder, drop, grow)
     write_facilities_xlsx(folder, gcj)

@@ -282,7 +282,7 @@ def test_peer_minutes_between_straight_line_bounds(demo) -> None:  # type: ignor
 
 @pytest.mark.parametrize("name", ["luzhai.toml", "liuzhou.toml"])
 def test_the_embedded_studies_pass_their_own_input_checks(name: str) -> None:
-    """Every study shipped in analysis/ runs as the README says (`geo run analysis/...`):
+    """Every study shipped in analysis/ runs as the docs say (`geo run analysis/...`):
     no input check stops it; what it accepts is stated, not silent."""
     from geo.study.checks import stated
     from geo.study.prepare import check_study
