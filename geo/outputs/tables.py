@@ -6,12 +6,13 @@ Every CSV and workbook ``geo`` writes goes through this module:
   Chinese Windows reads a CSV without one in the local code page (GBK) and shows the
   Chinese as garbage.
 - Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL
-  would be run as formulas by Excel, LibreOffice and Google Sheets (OWASP "CSV Injection";
-  ASVS 4 V5.3.10 / ASVS 5 1.2.10): a facility named ``=HYPERLINK("http://x","y")`` would
-  become a live link. In a CSV such a cell gets a leading single quote, as OWASP advises
-  (the quote is visible in a text editor; spreadsheets read the cell as text). In a
-  workbook the cell is stored as a string, never a formula, with Excel's "quote prefix"
-  flag set, so the text shows exactly as given and stays text when edited.
+  (also after spaces, or in full width: ``＝``) would be run as formulas by Excel,
+  LibreOffice and Google Sheets (OWASP "CSV Injection"; ASVS 4 V5.3.10 / ASVS 5 1.2.10): a
+  facility named ``=HYPERLINK("http://x","y")`` would become a live link. In a CSV such a
+  cell gets a leading single quote, as OWASP advises (the quote is visible in a text
+  editor; spreadsheets read the cell as text). In a workbook the cell is stored as a
+  string, never a formula, with Excel's "quote prefix" flag set, so the text shows exactly
+  as given and stays text when edited.
 - Only *text* cells are touched: numbers (a negative change, ``-198``) stay numbers.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,11 +46,20 @@ TOTAL_FONT = Font(bold=True)
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
+def _formula_like(value: Any) -> bool:
+    """Text a spreadsheet could run as a formula: starting with a trigger, also after
+    spaces (LibreOffice's CSV import can trim them) or in its full-width form (＝, ＋, －,
+    ＠: an input method's, which NFKC folds)."""
+    if not isinstance(value, str) or not value:
+        return False
+    head = value.lstrip(" \u3000\u00a0")[:1]
+    return value.startswith(FORMULA_TRIGGERS) or bool(
+        head and unicodedata.normalize("NFKC", head) in FORMULA_TRIGGERS)
+
+
 def neutralise(value: Any) -> Any:
-    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """``value`` with a leading ``'`` when it is text a spreadsheet could run as a formula."""
+    return "'" + value if _formula_like(value) else value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +96,7 @@ def append_row(ws: Worksheet, values: Iterable[Any],
     row = ws._current_row
     for i, cell in enumerate(ws[row]):
         value = cell.value
-        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        if _formula_like(value):
             cell.data_type = "s"  # openpyxl stores text starting with "=" as a formula
             cell.quotePrefix = True  # Excel's "text" flag: stays text when edited
         if formats is not None and i < len(formats) and formats[i] and value is not None:

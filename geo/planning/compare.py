@@ -15,7 +15,14 @@ import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.tables import DECIMALS, area_rows, coverage_table
-from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
+from geo.planning.scenario import (
+    Applied,
+    Scenario,
+    apply_scenario,
+    find_scenario,
+    load_scenario,
+    with_type_codes,
+)
 from geo.study.run import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
@@ -67,7 +74,8 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
 def compare(result: ComputedStudy, scenario: str) -> Comparison:
     """The computed study before and after ``scenario`` (a name under ``scenarios/``
     beside the study file, or a path), tabulated per township and standard."""
-    scen = load_scenario(find_scenario(scenario, result.study.path))
+    scen = with_type_codes(load_scenario(find_scenario(scenario, result.study.path)),
+                           result.study.facilities.type_map)
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)
     nets = None

@@ -29,7 +29,7 @@ import logging
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,11 @@ from geo import crs as gcrs
 from geo import settings
 from geo.coverage.standards import StandardSet
 from geo.errors import InputFileError, ScenarioError
+from geo.readers.facility_types import load_types
 
 __all__ = [
     "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
-    "load_scenario", "parse_scenario", "scenario_toml",
+    "load_scenario", "parse_scenario", "scenario_toml", "with_type_codes",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class Scenario:
     description: str
     actions: list[dict[str, Any]]
     left_out: list[dict[str, str]]
+    #: how the file was read (types given by name), stated wherever it is applied
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -171,6 +174,36 @@ def parse_scenario(text: str, where: str | Path) -> Scenario:
         raise ScenarioError(f"{p}: every [[left_out]] entry needs a reason")
     return Scenario(p, str(head.get("name", p.stem)), str(head.get("title", p.stem)),
                     str(head.get("description", "")), actions, left)
+
+
+def with_type_codes(scenario: Scenario, type_map: Mapping[str, str] | None = None
+                    ) -> Scenario:
+    """``scenario`` with the types of its ``add`` and ``retype`` actions and the roles of
+    its ``designate`` actions as type codes: a scenario may name types as the facility
+    file does (乡镇卫生院, 县人民医院, an alias, or a name of the study's ``[facilities]
+    type_map``); the names read are stated in its notes.
+
+    Raises
+    ------
+    FacilityTypeError
+        A type the type table and ``type_map`` do not know, or one that is ambiguous.
+    """
+    places = [(i, key) for i, a in enumerate(scenario.actions)
+              for key in (("type",) if a["action"] in ("add", "retype") else
+                          ("role",) if a["action"] == "designate" else ())]
+    if not places:
+        return scenario
+    values = [str(scenario.actions[i][key]) for i, key in places]
+    found = load_types().resolve(values, type_map=type_map,
+                                 rows=[f"action {i + 1}" for i, _ in places],
+                                 what=f"{scenario.path.name} (type of add/retype, role of "
+                                      "designate)")
+    actions = [dict(a) for a in scenario.actions]
+    for (i, key), code in zip(places, found.codes, strict=True):
+        actions[i][key] = code
+    notes = (*scenario.notes, f"{scenario.path.name}: {found.note}") if found.note else \
+        scenario.notes
+    return replace(scenario, actions=actions, notes=notes)
 
 
 def find_scenario(name: str, study_path: Path) -> Path:
@@ -335,7 +368,7 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
         changes += rows
         if area is not None and a["action"] in ("add", "move"):
             kept += _check_inside(rows[0], area, outside, scenario.path)
-    notes = [f"scenario {scenario.name}: {scenario.title}"]
+    notes = [f"scenario {scenario.name}: {scenario.title}", *scenario.notes]
     notes += kept
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",

@@ -47,7 +47,7 @@ _DROPPED = str.maketrans("", "", " \t\r\n_-'’‘·.()[]")
 _ROWS_SHOWN = 5
 _FIX = (
     "write a code, Chinese name or alias from {table} (docs/facility-types.md) "
-    "in the type column, or map your own names to codes with "
+    "in its place, or map your own names to codes with "
     "[facilities] type_map = {{ \"本地名称\" = \"code\" }} in the study file "
     "(type_map= in Python)"
 )
