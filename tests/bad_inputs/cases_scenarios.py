@@ -104,6 +104,33 @@ def _then_types_by_name(ws: Workspace, r: Result) -> None:
     assert "急救站 → ems_station" in summary
 
 
+def _becomes(std: str, *actions: str):  # type: ignore[no-untyped-def]
+    def edit(ws: Workspace) -> None:
+        ws.set("standards", "use", ["primary_care_30min", std])
+        _scenario(*actions)(ws)
+    return edit
+
+
+def _then_becomes(std: str, side: str, note: str):  # type: ignore[no-untyped-def]
+    """Every township's row of ``std`` is kept; ``side`` (before or after) counts 0 covered
+    where the other counts people; the change is theirs; the note says why."""
+    def then(ws: Workspace, r: Result) -> None:
+        from tests.bad_inputs.harness import csv_table
+
+        t = csv_table(ws.out / "comparison_by_township.csv")
+        rows = t[t["standard"] == std]
+        assert len(rows) == 7, rows  # six townships and the county
+        other = "after" if side == "before" else "before"
+        zero = rows[f"covered_population_{side}"].astype(float)
+        there = rows[f"covered_population_{other}"].astype(float)
+        change = rows["covered_population_change"].astype(float)
+        assert (zero == 0).all() and there.iloc[-1] > 0
+        after, before = (zero, there) if side == "after" else (there, zero)
+        assert (change == after - before).all()
+        assert note in rows["basis"].iloc[0], rows["basis"].iloc[0]
+    return then
+
+
 def _line(ws: Workspace) -> None:
     """The study's roads as a line layer (so new roads can be noded in)."""
     ws.set("roads", "path", "roads.geojson")
@@ -175,6 +202,23 @@ CASES = [
          "after a space, ＝7+8 in full width, @SUM(A1)): text in comparison_changes.csv and "
          "comparison.xlsx, never a formula", COMPARE, _formula_fields, code=0,
          then=_then_formula_fields),
+    Case("scen_makes_standard_applicable", CAT, "a scenario adding the first facility of a "
+         "standard not applicable before (a community health centre): every row kept, 0 "
+         "covered before, the change counted, and said",
+         ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
+         _becomes("community_15min", _add(109.865, 24.517, kind="community_health_service_"
+                                          "center")),
+         code=0, then=_then_becomes("community_15min", "before",
+                                    "before the scenario, so nobody was covered (counted 0 "
+                                    "before); the scenario makes it applicable")),
+    Case("scen_closes_every_facility_of_a_standard", CAT, "a scenario closing both county "
+         "hospitals: emergency_1h has no facility after; 0 covered after, not 'not "
+         "applicable', and said",
+         ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
+         _becomes("emergency_1h", 'action = "close"\nid = "F01"', 'action = "close"\nid = '
+                  '"F02"'),
+         code=0, then=_then_becomes("emergency_1h", "after", "after the scenario (counted 0 "
+                                    "covered after)")),
     Case("scen_bad_crs", CAT, "crs = \"amap\" on an add", COMPARE,
          _scenario(_add(F03[0], F03[1], extra='crs = "amap"')), problem=("'amap'",),
          fix=("gcj02",)),
