@@ -177,6 +177,25 @@ CASES = [
          problem=("village_clinic",), fix=("--standard",)),
     Case("cli_site_add_negative", CAT, "geo site --add -1", (*SITE, "--add", "-1", "--out",
          "{out}"), problem=("argument --add: -1",)),
+    Case("cli_site_add_with_lscp", CAT, "geo site --model lscp --add 3: lscp finds its own "
+         "number of sites, so --add would change nothing", (
+             *SITE, "--model", "lscp", "--add", "3", "--out", "{out}"),
+         problem=("--add does not apply to geo site --model lscp",),
+         fix=("remove --add", "--model mclp")),
+    Case("cli_site_target_with_pmedian", CAT, "geo site --model pmedian --target 0.9: only "
+         "lscp reads a target", (*SITE, "--model", "pmedian", "--target", "0.9", "--out",
+                                  "{out}"),
+         problem=("--target does not apply to geo site --model pmedian",),
+         fix=("remove --target",)),
+    Case("cli_site_heuristic_lscp", CAT, "geo site --model lscp --method heuristic: lscp is "
+         "solved exactly", (*SITE, "--model", "lscp", "--method", "heuristic", "--out",
+                            "{out}"),
+         problem=("--method heuristic does not apply to geo site --model lscp",),
+         fix=("remove --method",)),
+    Case("cli_site_people_per_unit_alone", CAT, "geo site --people-per-unit without "
+         "--capacity-col", (*SITE, "--people-per-unit", "157", "--out", "{out}"),
+         problem=("--people-per-unit does not apply", "without --capacity-col"),
+         fix=("give --capacity-col",)),
     Case("cli_site_target_above_one", CAT, "geo site --model lscp --target 1.5", (
          *SITE, "--model", "lscp", "--target", "1.5", "--out", "{out}"),
          problem=("argument --target: 1.5",), fix=("at most 1",)),
