@@ -76,6 +76,19 @@ def _then_wan(ws: Workspace, r: Result) -> None:
                       "10,000 to people (written to 0.0001 万人: whole people)")
 
 
+def _rounded_total(ws: Workspace) -> None:
+    """Counts in 万人 to two decimals whose rows add up to 14.43; the 合计 row says 14.42,
+    as a yearbook rounding its total on its own does."""
+    _in_wan("常住人口（万人）", 2)(ws)
+    ws.census(lambda t: _replace(t, "\n合计,14.43,", "\n合计,14.42,"))
+
+
+def _then_rounded_total(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "total row '合计' (row 8: 14.42) is not the sum of the other 6 "
+                      "rows (14.43) but within their rounding (each row to 0.01: the "
+                      "difference, 0.01, is at most 0.035) and was left out")
+
+
 def _titled(ws: Workspace) -> None:
     """Two title lines above the census header, as a bureau's export has them."""
     ws.census(lambda t: "示例县第七次全国人口普查各乡镇人口,,\n单位：人,,\n" + t)
@@ -286,6 +299,9 @@ CASES = [
          fix=("常住人口（万人）", "[population] count_col")),
     Case("pop_counts_in_wan_named", CAT, "counts in 万人 under '常住人口（万人）': multiplied "
          "by 10,000, and said", RUN, _in_wan("常住人口（万人）", 4), code=0, then=_then_wan),
+    Case("pop_total_row_rounded", CAT, "a 合计 row in 万人 that differs from the rows' sum "
+         "by their rounding (14.42 against 14.43): accepted, and said so, never 'equals'",
+         RUN, _rounded_total, code=0, then=_then_rounded_total),
     Case("pop_unit_only_in_title", CAT, "whole counts in 万人, the unit said only in a line "
          "above the header (单位：万人)", RUN, _unit_in_title,
          problem=("the title above the table says its unit is 万人", "'常住人口' names none"),
