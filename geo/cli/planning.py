@@ -185,7 +185,8 @@ def run_compare(args: argparse.Namespace) -> int:
     t = comp.table
     cols = ["township", "standard", "covered_population_before", "covered_population_after",
             "covered_population_change", "covered_share_after", "median_minutes_change"]
-    changed = t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
+    flips = t["covered_population_before"].isna() != t["covered_population_after"].isna()
+    changed = t.loc[(t["covered_population_change"].fillna(0) != 0) | flips, cols].rename(
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
     out(frame_table(changed, "Townships and standards that change"))

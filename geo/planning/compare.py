@@ -71,38 +71,22 @@ def _changes(table: pd.DataFrame) -> pd.DataFrame:
     return out[CHANGE_COLUMNS]
 
 
-def _none_there(table: pd.DataFrame, std: str, side: str) -> pd.DataFrame:
-    """A standard with no eligible facility on one ``side`` (before or after) but some on
-    the other: nobody is covered on that side (0 people, 0 %, target not met where anyone
-    lives), so the change is the other side's coverage; its minutes stay empty."""
-    out = table.copy()
-    rows = out["standard"] == std
-    people = out.loc[rows, "population"].astype(float)
-    out.loc[rows, f"covered_population_{side}"] = 0.0
-    out.loc[rows, f"covered_share_{side}"] = (people * 0.0).where(people > 0)
-    out[f"meets_target_{side}"] = out[f"meets_target_{side}"].astype(object)
-    out.loc[rows, f"meets_target_{side}"] = [False if p > 0 else pd.NA for p in people]
-    return _changes(out)
-
-
-def _applicability(table: pd.DataFrame, before: dict[str, str], after: dict[str, str]
-                   ) -> tuple[pd.DataFrame, list[str]]:
-    """The table with 0 covered where a standard has no facility on one side only, and
-    one note per standard that is not applicable before, after or both."""
+def _applicability(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """One note per standard that is not applicable before, after or both: its rows stay
+    in the table, empty on the side without an eligible facility (not applicable is not
+    0 %: the workbench shows the same)."""
     notes = []
     for std in dict.fromkeys([*before, *after]):
         if std in before and std in after:
             notes.append(f"{std}: {before[std]} (before and after the scenario)")
         elif std in before:
-            table = _none_there(table, std, "before")
             notes.append(f"{std}: {before[std].replace('in this study', 'before the scenario')}"
-                         ", so nobody was covered (counted 0 before); the scenario makes it "
-                         "applicable")
+                         ": the scenario makes it applicable (its 'before' columns are empty, "
+                         "its 'after' columns count the people the new facilities cover)")
         else:
-            table = _none_there(table, std, "after")
-            notes.append(f"{std}: {after[std].replace('in this study', 'after the scenario')} "
-                         "(counted 0 covered after)")
-    return table, notes
+            notes.append(f"{std}: {after[std].replace('in this study', 'after the scenario')}"
+                         ": not applicable after it (its 'after' columns are empty)")
+    return notes
 
 
 def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, str],
@@ -130,10 +114,8 @@ def compare(result: ComputedStudy, scenario: str) -> Comparison:
     after_t = result.travel_to(applied.facilities, nets)
     after, notes_a = after_t.minutes, after_t.notes
     county = str(result.area["name"].iloc[0])
-    table, applicable = _applicability(
-        _merge(_rows(result, before, notes_b, county), _rows(result, after, notes_a, county)),
-        notes_b, notes_a)
-    notes = applied.notes + applicable
+    table = _merge(_rows(result, before, notes_b, county), _rows(result, after, notes_a, county))
+    notes = applied.notes + _applicability(notes_b, notes_a)
     notes.append(f"township areas, demand points and population are the same before and "
                  f"after; the rows named {county} are the whole study area")
     return Comparison(result, scen, applied, before, after, table, notes + result.assumptions)
