@@ -63,8 +63,8 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
         raise BatchError(f"area ids in column {b.id_col!r} of {batch.areas_path.name} must be "
                          f"unique and not empty (repeated: {twice[:10]}): set [batch] id_col "
                          "to a column of unique ids")
-    pop = (pd.to_numeric(layer[b.population_col], errors="coerce") if b.population_col
-           else pd.Series(np.nan, index=layer.index))
+    pop = (_area_people(layer, b.population_col, ids, batch.areas_path.name)
+           if b.population_col else pd.Series(np.nan, index=layer.index))
     out = gpd.GeoDataFrame({"area_id": ids, "area_name": layer[b.name_col].astype(str),
                             "population": pop.astype(float)}, geometry=layer.geometry, crs=4326)
     out["folder"] = [_folder(i) for i in ids]
@@ -78,6 +78,21 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
                              f"its ids are e.g. {', '.join(list(ids)[:8])}")
     out["selected"] = ids.isin(only).to_numpy() if only else True
     return out
+
+
+def _area_people(layer: gpd.GeoDataFrame, col: str, ids: pd.Series, name: str) -> pd.Series:
+    """People per area from ``col``: numbers >= 0 ('1,234' read), else a stop naming the
+    areas (a text or empty cell would spread 'nan' people over the area)."""
+    raw = layer[col]
+    text = raw.map(lambda v: str(v).replace(",", "").strip() if isinstance(v, str) else v)
+    pop = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = ~np.isfinite(pop) | (pop < 0)
+    if bad.any():
+        listed = ", ".join(f"{i} ({v!r})" for i, v in zip(ids[bad], raw[bad], strict=True))
+        raise BatchError(f"column {col!r} of {name} must give every area its people as a "
+                         f"number >= 0; these do not: {listed}. Fill them in, or name another "
+                         "column with [batch] population_col")
+    return pop
 
 
 def buffer_zones(areas: gpd.GeoDataFrame, buffer_m: float) -> list[BaseGeometry]:

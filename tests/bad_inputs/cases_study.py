@@ -25,6 +25,24 @@ def _gbk(ws: Workspace) -> None:
     ws.options = {}
 
 
+def _batch_people(ws: Workspace) -> None:
+    """A batch of the county's townships as areas, people per area from a column with one
+    text cell (约3万) and one empty: 'total = nan' would be spread over those areas."""
+    import geopandas as gpd
+
+    from tests.synthetic_county import RESIDENTS, TOTAL
+
+    towns = gpd.read_file(ws.path("乡镇界线.shp"), encoding="gbk").to_crs(4326)
+    people = [str(RESIDENTS[n]) for n in towns["乡镇名称"]]
+    people[1], people[4] = "约3万", ""
+    gpd.GeoDataFrame({"code": towns["XZQDM"], "name": towns["乡镇名称"], "people": people},
+                     geometry=towns.geometry, crs=4326).to_file(ws.path("areas.geojson"))
+    ws.options["population"] = {"method": "even", "total": TOTAL}
+    ws.path("batch.toml").write_text(
+        '[batch]\ntemplate = "study.toml"\nareas = "areas.geojson"\nid_col = "code"\n'
+        'name_col = "name"\npopulation_col = "people"\n', encoding="utf-8")
+
+
 def _rename_section(old: str, new: str):  # type: ignore[no-untyped-def]
     def edit(ws: Workspace) -> None:
         ws.options[new] = ws.options.pop(old)
@@ -152,4 +170,9 @@ CASES = [
     Case("study_none_applicable", CAT, "the only standard in use has no facility of its "
          "types: the run completes and says not applicable, with no number", RUN,
          _use("community_15min"), code=0, then=_then_none_applicable),
+    Case("batch_area_people_text", CAT, "a batch whose areas' people column holds text (约3万) "
+         "and an empty cell: stops naming the areas, never 'total = nan'",
+         ("batch", "{county}/batch.toml", "--out", "{root}/batch"), _batch_people,
+         problem=("column 'people' of areas.geojson", "450299102000 ('约3万')",
+                  "450299202000"), fix=("[batch] population_col",), writes=False),
 ]
