@@ -290,8 +290,7 @@ def _table(p: Path) -> Found | str:
     town = find_optional(cols, None, TOWN_COLUMNS)
     if xy is not None:
         role = "facilities" if kind_col else "seats"
-        opts = _point_columns(cols, role)
-        f = Found(role, p, opts, notes, len(frame))
+        f = Found(role, p, _point_columns(cols, role), notes, len(frame))
         f.options["_xy"] = xy
         f.options["_values"] = (_numbers(frame, xy[0]), _numbers(frame, xy[1]))
         if kind_col is not None:
