@@ -135,10 +135,12 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
             want = modes if modes is not None else list(meta["modes"])
             missing = sorted(set(want) - set(meta["modes"]))
             if missing:
+                src = (meta.get("source") or {}).get("path") if isinstance(
+                    meta.get("source"), dict) else None
                 raise InputFileError(
                     f"network cache {p} has modes {meta['modes']}, not {missing}: rebuild it "
-                    f"with `geo network build SOURCE --out {p.name} --modes "
-                    f"{','.join(sorted(want))}`"
+                    f"with `geo network build {src or 'SOURCE'} --out {p.name} --modes "
+                    f"{','.join(sorted(set(want) | set(meta['modes'])))}`"
                 )
             return {mode: _network(data, meta, mode) for mode in want}
     except InputFileError:
