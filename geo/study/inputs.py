@@ -139,6 +139,8 @@ def township_polygons(study: Study) -> gpd.GeoDataFrame:
     assert t.boundaries is not None
     polys = readers.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
                                encoding=t.encoding)
+    if "township" in polys.columns:  # the file's own column of that name: kept aside
+        polys = polys.rename(columns={"township": "township_original"})
     return polys.rename(columns={"name": "township"})
 
 

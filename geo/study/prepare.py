@@ -135,7 +135,8 @@ class Preparation:
     def facilities(self) -> gpd.GeoDataFrame:
         with self._stage("read inputs"):
             fac = inputs.facilities(self.study, self.area, self.standard_set)
-        self.checks += _facility_checks(fac, self.standards)
+        self.checks += _facility_checks(fac, self.standards,
+                                        self.study.standards.always_applicable)
         return fac
 
     @cached_property
@@ -253,7 +254,8 @@ def _read_line(frame: pd.DataFrame, noun: str) -> str:
             f"{a.get('input_crs', 'wgs84')}" + (f", text {enc}" if enc else ""))
 
 
-def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard]) -> list[Check]:
+def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard],
+                     always: tuple[str, ...] = ()) -> list[Check]:
     by_type = ", ".join(f"{k} {v}" for k, v in fac["type"].value_counts().items())
     out = [Check("facilities", "facilities", "ok", f"{_read_line(fac, 'facilities')}; "
                  f"by type: {by_type}", {"facilities": float(len(fac))})]
@@ -268,9 +270,11 @@ def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard]) -> list[Check]
     types = set(fac["type"])
     for s in stds:
         if not types & set(s.facility_types):
+            what = ("counted as 0 % covered ([standards] always_applicable)" if s.name in always
+                    else "not applicable")
             out.append(Check("standard_applicable", f"standard {s.name}", "note",
-                             f"not applicable: no facility of type "
-                             f"{', '.join(s.facility_types)} in this study"))
+                             f"{what}: no facility of type {', '.join(s.facility_types)} in "
+                             "this study"))
     return out
 
 

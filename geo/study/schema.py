@@ -271,6 +271,12 @@ class StandardsSection:
                             path=True)
     overrides: dict[str, dict[str, Any]] = opt({}, "per-standard field changes, e.g. "
                                                "{ emergency_1h = { target_share = 0.95 } }")
+    always_applicable: tuple[str, ...] = opt((), "standards counted even where the study "
+                                             "has no facility of their types: every place "
+                                             "is then beyond reach (0 % covered, stated), "
+                                             "never 'not applicable' (geo batch sets it for "
+                                             "an area whose buffer holds none of the "
+                                             "region's facilities of a standard)")
 
 
 @dataclass(frozen=True)
@@ -452,6 +458,10 @@ def _cross_checks(sec: dict[str, Any], where: Path) -> None:
     if twice:
         raise StudyError(f"[standards] use lists {twice} more than once: name each standard once")
     _check_overrides(std)
+    extra = [n for n in std.always_applicable if n not in std.use]
+    if extra:
+        raise StudyError(f"[standards] always_applicable names {extra}, which are not in "
+                         f"[standards] use{closest(extra[0], std.use)}: name standards in use")
     _check_measures(sec)
     ms = sec["study"].map_standard
     if ms is not None and ms not in std.use:
