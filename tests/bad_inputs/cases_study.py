@@ -285,4 +285,17 @@ CASES = [
          "outside the county (outside = \"keep\") and one 800 m outside: the first in no "
          "township, the second in the nearest, both said", RUN, _located, code=0,
          then=_then_located),
+    Case("study_duplicates_value", CAT, "[facilities] duplicates = \"drop\" (only error or "
+         "keep)", RUN, lambda ws: ws.set("facilities", "duplicates", "drop"),
+         problem=("[facilities] duplicates = 'drop'",), fix=("error, keep",), quoted=(
+             "[facilities] duplicates",)),
+    Case("study_name_map_number", CAT, "[townships] name_map = { 城关 = 3 } (a number for a "
+         "name)", RUN, lambda ws: ws.set("townships", "name_map", {"城关": 3}),
+         problem=("[townships] name_map", "every value must be text"),
+         quoted=("[townships] name_map",)),
+    Case("study_always_applicable_not_used", CAT, "[standards] always_applicable naming a "
+         "standard not in use", RUN,
+         lambda ws: ws.set("standards", "always_applicable", ["emergency_1h"]),
+         problem=("[standards] always_applicable names ['emergency_1h']",),
+         fix=("name standards in use",)),
 ]
