@@ -1,5 +1,5 @@
 """Build the compiled kernels (geo/routing/_dijkstra.pyx, geo/routing/_peers.pyx,
-geo/measures/_kernels.pyx).
+geo/routing/_hierarchy.pyx, geo/measures/_kernels.pyx).
 
 Everything else is in pyproject.toml.
 """
@@ -14,7 +14,7 @@ def _kernel(name: str) -> Extension:
     return Extension(
         "geo." + name.replace("/", "."),
         [f"geo/{name}.pyx"],
-        include_dirs=[numpy.get_include()],
+        include_dirs=[numpy.get_include(), "geo/routing"],  # _heap.hpp
         language="c++",
         extra_compile_args=["-O3", "-pthread"],
         extra_link_args=["-pthread"],
@@ -24,7 +24,8 @@ def _kernel(name: str) -> Extension:
 
 setup(
     ext_modules=cythonize(
-        [_kernel("routing/_dijkstra"), _kernel("routing/_peers"), _kernel("measures/_kernels")],
+        [_kernel("routing/_dijkstra"), _kernel("routing/_peers"), _kernel("routing/_hierarchy"),
+         _kernel("measures/_kernels")],
         compiler_directives={"language_level": "3"},
     )
 )

