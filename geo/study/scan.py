@@ -107,7 +107,7 @@ def scan_folder(folder: str | Path) -> Scan:
                 for f in _vector(p):
                     scan.found.setdefault(f.role, []).append(f)
             elif p.suffix.lower() in _TABLE:
-                table = _table(p)
+                table = _workbook(p) if p.suffix.lower() in (".xlsx", ".xls") else _table(p)
                 if isinstance(table, str):
                     scan.skipped.append((p, table))
                 else:
@@ -272,9 +272,39 @@ class _Choose:
     choices: tuple[str, ...]
 
 
-def _table(p: Path) -> Found | str:
+def _workbook(p: Path) -> Found | str:
+    """The first sheet of a workbook that is a table a study reads. Facility lists may be
+    on any sheet ([facilities] layer names it); a population table or seat list must be
+    the first sheet (their sections have no sheet option): found on another, it is named
+    with the fix."""
+    try:
+        with pd.ExcelFile(p, engine="calamine" if p.suffix.lower() == ".xls" else
+                          "openpyxl") as book:
+            sheets = [str(n) for n in book.sheet_names]
+    except Exception:
+        return _table(p)
+    why: list[str] = []
+    for k, sheet in enumerate(sheets):
+        try:
+            found = _table(p, sheet if k else None)
+        except (GeoError, OSError, ValueError) as e:
+            found = str(e)
+        if isinstance(found, str):
+            why.append(f"sheet {sheet!r}: {found}" if len(sheets) > 1 else found)
+            continue
+        if k == 0 or found.role == "facilities":
+            if k:
+                found.options = {"layer": sheet, **found.options}
+            return found
+        return (f"its sheet {sheet!r} looks like the {found.role} table, but only the first "
+                "sheet of a workbook is read for it: move that sheet to the front, or save "
+                "it as CSV")
+    return why[0] if len(why) == 1 else "; ".join(why)
+
+
+def _table(p: Path, sheet: str | None = None) -> Found | str:
     """What the table is (a :class:`Found`), or why it is none of the tables a study reads."""
-    frame = readers.read_table(p)
+    frame = readers.read_table(p, layer=sheet)
     cols = frame.columns
     enc = frame.attrs.get("encoding")
     notes = ([(f"文字编码：{enc}（按内容检测）", f"text encoding: {enc} (detected)")]
@@ -454,13 +484,26 @@ def _rel(path: Path, base: Path) -> str:
         return path.resolve().as_posix()
 
 
+def _others(scan: Scan | None, f: Found, base: Path) -> list[str]:
+    """Comment lines naming the other candidates for ``f``'s role, not used (a KMZ's other
+    folder of facilities, a second census)."""
+    if scan is None:
+        return []
+    rest = [o for o in scan.found.get(f.role, []) if o is not f]
+    return [f"# 另有候选，未使用 / another candidate, not used: {_rel(o.path, base)}"
+            + (f" (layer {o.options['layer']!r})" if "layer" in o.options else "")
+            for o in sorted(rest, key=lambda o: -o.score)]
+
+
 def _section(name: str, head: Sequence[tuple[str, str]], f: Found | None,
-             path_key: str, base: Path, extra: dict[str, object] | None = None) -> list[str]:
+             path_key: str, base: Path, extra: dict[str, object] | None = None,
+             scan: Scan | None = None) -> list[str]:
     lines = ["", f"[{name}]"]
     lines += [line for zh, en in head for line in (f"# {zh}", f"# {en}")]
     if f is None:
         return [*lines, f"# {path_key} = \"...\"   # 未找到 / not found: fill it in"]
     lines += [f"# 找到 / found: {_rel(f.path, base)}"]
+    lines += _others(scan, f, base)
     lines += [line for zh, en in f.notes for line in (f"#   {zh}", f"#   {en}")]
     lines.append(f"{path_key} = {_value(_rel(f.path, base))}")
     for k, v in {**f.options, **(extra or {})}.items():
@@ -492,18 +535,19 @@ def study_text(scan: Scan, out: Path) -> str:
     lines += _section("area", area_head, area and Found(area.role, area.path, kept),
                       "boundary", base, {"name": name})
     lines += _section("facilities", [("医疗机构名单", "the facility list")],
-                      scan.best("facilities"), "path", base)
+                      scan.best("facilities"), "path", base, scan=scan)
     if towns is not None:
         lines += _section("townships", [("乡镇边界（官方）", "official township boundaries")],
-                          towns, "boundaries", base)
+                          towns, "boundaries", base, scan=scan)
     else:
         lines += _section("townships", [("乡镇驻地：据此近似划分乡镇范围",
                                          "township seats: areas derived from them")],
-                          seats, "seats", base)
+                          seats, "seats", base, scan=scan)
     lines += _section("roads", [("道路：OSM 提取（.osm.pbf）、`geo network build` 生成的 .npz 或"
                                  "带 highway 字段的线图层",
                                  "roads: an OSM extract, a .npz from `geo network build` or a "
-                                 "line layer with `highway`")], scan.best("roads"), "path", base)
+                                 "line layer with `highway`")], scan.best("roads"), "path", base,
+                      scan=scan)
     lines += _population(scan, base)
     if scan.skipped:
         lines += ["", "# 查看过但未使用的文件 / files looked at and not used:"]
@@ -534,7 +578,7 @@ def _population(scan: Scan, base: Path) -> list[str]:
                 "# 未找到人口表：填写全县总人口（均匀分布，输出会注明）",
                 "# no population table found: give the total (spread evenly, as the outputs "
                 "will say)", 'method = "even"', "# total = ...", "# label = \"...\""]
-    return _section("population", head, f, "path", base, {"method": "table"})
+    return _section("population", head, f, "path", base, {"method": "table"}, scan=scan)
 
 
 def init_study(folder: str | Path, out: str | Path | None = None,

@@ -450,6 +450,14 @@ def _cross_checks(sec: dict[str, Any], where: Path) -> None:
                          "file) or "
                          "'seats' (township seat points, from which approximate areas are "
                          "derived)")
+    p: PopulationSection = sec["population"]
+    joined = (p.method == "table" and p.code_col is None) or (
+        t.seats is not None and t.boundaries is not None)
+    if t.name_map and not joined:
+        raise StudyError("[townships] name_map joins other files' township names to the "
+                         "townships', but no file is joined by name here (a population table "
+                         "joined by [population] table_key, or seats beside boundaries): "
+                         "remove it")
     std: StandardsSection = sec["standards"]
     if not std.use:
         raise StudyError("[standards] use is empty: name at least one standard, e.g. "

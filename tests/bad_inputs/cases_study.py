@@ -298,4 +298,11 @@ CASES = [
          lambda ws: ws.set("standards", "always_applicable", ["emergency_1h"]),
          problem=("[standards] always_applicable names ['emergency_1h']",),
          fix=("name standards in use",)),
+    Case("study_name_map_unused", CAT, "[townships] name_map where no file is joined by "
+         "name (population spread evenly): it would change nothing", RUN,
+         lambda ws: (ws.set("townships", "name_map", {"城关": "中和镇"}),
+                     ws.options.__setitem__("population", {"method": "even",
+                                                           "total": 144265})),
+         problem=("[townships] name_map", "no file is joined by name"),
+         fix=("remove it",)),
 ]

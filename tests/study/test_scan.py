@@ -262,3 +262,35 @@ def test_init_names_spreadsheet_rows(tmp_path: Path) -> None:
     assert found is not None
     text = " ".join(en for _, en in found.notes)
     assert "'卫生服务点' (row 4)" in text, text
+
+
+def test_init_looks_at_every_sheet_and_names_the_other_candidates(tmp_path: Path) -> None:
+    """A workbook whose first sheet is a note: its facility list on sheet 2 is found (with
+    [facilities] layer naming it); a census on sheet 2 cannot be read from there and init
+    says so; a KMZ's second folder of facilities is named as a candidate not used."""
+    import zipfile
+
+    with pd.ExcelWriter(tmp_path / "机构.xlsx") as w:
+        pd.DataFrame({"说明": ["2023年底数据"]}).to_excel(w, sheet_name="说明", index=False)
+        pd.DataFrame({"名称": ["甲院"], "类型": ["卫生院"], "经度": [109.7], "纬度": [24.5]}
+                     ).to_excel(w, sheet_name="机构", index=False)
+    with pd.ExcelWriter(tmp_path / "人口.xlsx") as w:
+        pd.DataFrame({"说明": ["七普"]}).to_excel(w, sheet_name="说明", index=False)
+        pd.DataFrame({"乡镇": ["甲镇", "乙乡"], "常住人口": [100, 200]}
+                     ).to_excel(w, sheet_name="人口", index=False)
+    kml = "".join(
+        f"<Folder><name>{folder}</name><Placemark><name>{n}</name><description>{t}"
+        f"</description><Point><coordinates>{x},24.5,0</coordinates></Point></Placemark>"
+        "</Folder>" for folder, n, t, x in (("卫生院", "甲院", "乡镇卫生院", 109.7),
+                                            ("卫生室", "乙室", "村卫生室", 109.8)))
+    with zipfile.ZipFile(tmp_path / "奥维.kmz", "w") as z:
+        z.writestr("doc.kml", '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.'
+                   f'opengis.net/kml/2.2"><Document>{kml}</Document></kml>')
+    path, scan = init_study(tmp_path)
+    found = [f for f in scan.found["facilities"] if f.path.name == "机构.xlsx"]
+    assert found and found[0].options["layer"] == "机构"
+    why = {p.name: w for p, w in scan.skipped}
+    assert why["人口.xlsx"].startswith("its sheet '人口' looks like the population table, but "
+                                      "only the first sheet"), why
+    text = path.read_text(encoding="utf-8")
+    assert text.count("# 另有候选，未使用 / another candidate, not used:") == 2
