@@ -65,7 +65,8 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
                          "to a column of unique ids")
     pop = (_area_people(layer, b.population_col, ids, batch.areas_path.name)
            if b.population_col else pd.Series(np.nan, index=layer.index))
-    out = gpd.GeoDataFrame({"area_id": ids, "area_name": layer[b.name_col].astype(str),
+    out = gpd.GeoDataFrame({"area_id": ids,
+                            "area_name": layer[b.name_col].astype(str).str.strip(),
                             "population": pop.astype(float)}, geometry=layer.geometry, crs=4326)
     out["folder"] = [_folder(i) for i in ids]
     if (clash := out["folder"][out["folder"].duplicated()]).any():

@@ -116,6 +116,8 @@ def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.
         if "name" in fac.columns:
             fac = fac.rename(columns={"name": "name_original"})
         fac["name"] = fac[col].where(fac[col].notna(), fac["id"]).astype(str)
+    blank = fac["name"].isna() | (fac["name"].astype(str).str.strip() == "")
+    fac["name"] = fac["name"].where(~blank, fac["id"]).astype(str).str.strip()  # 'X院 '
     note = check_duplicates(fac, f.duplicates)
     if note:  # kept as the study says: stated in every output
         fac.attrs["notes"] = [*fac.attrs.get("notes", []), note]
