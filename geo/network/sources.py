@@ -74,7 +74,8 @@ def networks_from_source(
         raise StudyError(
             f"the scenario adds roads, but the study's roads come from {p.name}, a network "
             "cache or OSM extract that new lines cannot be noded into: point [roads] path at "
-            "a road line layer (e.g. an export of the extract) to add roads")
+            "a road line layer (a cache, or a cache built from the extract, becomes one with "
+            "`geo network export CACHE --out roads.gpkg`) to add roads")
     _check_applies(p, o)
     if p.suffix == ".npz":
         return load_networks(p, wanted)

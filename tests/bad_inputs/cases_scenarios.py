@@ -226,7 +226,8 @@ CASES = [
     Case("scen_road_on_cache", CAT, "add_road on a study whose roads are a network cache",
          COMPARE, _scenario('action = "add_road"\nhighway = "tertiary"\n'
                             "coords = [[109.9, 24.5], [109.95, 24.5]]"),
-         problem=("roads.npz",), fix=("[roads] path",)),
+         problem=("roads.npz",),
+         fix=("[roads] path", "geo network export CACHE --out roads.gpkg")),
     Case("scen_road_unknown_class", CAT, "add_road of a class without a speed", (
          "compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
          lambda ws: (_line(ws), _scenario('action = "add_road"\nhighway = "机耕路"\n'
