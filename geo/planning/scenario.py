@@ -25,7 +25,6 @@ Applying a scenario never touches the input files: it returns new frames.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import tomllib
 from collections.abc import Mapping
@@ -42,7 +41,7 @@ from pyproj import Geod
 from geo import crs as gcrs
 from geo import settings
 from geo.coverage.standards import StandardSet
-from geo.errors import InputFileError, ScenarioError
+from geo.errors import Arg, InputFileError, ScenarioError
 from geo.readers.facility_types import load_types
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "load_scenario", "parse_scenario", "scenario_toml", "with_type_codes",
 ]
 
-log = logging.getLogger(__name__)
 
 _GEOD = Geod(ellps="WGS84")
 _COMMON = {"action", "project", "note"}
@@ -147,8 +145,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"scenario file {p} not found: give a path or a name under "
-                             "analysis/scenarios/")
+        raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
+                             "give a path, or the name of a file in scenarios/ beside the study "
+                             "file")
     return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
 
 

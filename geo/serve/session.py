@@ -15,7 +15,6 @@ facilities touched and the undo/redo state, never the whole grid.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,8 +36,6 @@ if TYPE_CHECKING:
     from geo.study.run import ComputedStudy
 
 __all__ = ["Session"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -82,6 +82,19 @@ def _offline(ws: Workspace, argv: list[str]) -> Result:
     return result
 
 
+def _no_chromium(ws: Workspace, argv: list[str]) -> Result:
+    """``--pdf`` where the Chromium it would print with is not there."""
+    saved = os.environ.get("GEO_CHROMIUM")
+    os.environ["GEO_CHROMIUM"] = str(ws.root / "no-chromium")
+    try:
+        return run_in_process(argv)
+    finally:
+        if saved is None:
+            os.environ.pop("GEO_CHROMIUM", None)
+        else:
+            os.environ["GEO_CHROMIUM"] = saved
+
+
 def _then_offline(ws: Workspace, r: Result) -> None:
     assert ws.notes["seconds"] < 30, ws.notes  # at once, not after osmnx's minute of retries
     assert not (ws.root / "net.npz").exists()
@@ -202,7 +215,8 @@ CASES = [
     Case("cli_site_unknown_standard", CAT, "geo site --standard naming a standard the "
          "study does not use", ("site", "{run}", "--standard", "primary_care_60min",
                                 "--out", "{out}"),
-         problem=("'primary_care_60min'",), fix=("did you mean 'primary_care_30min'",)),
+         problem=("--standard primary_care_60min",),
+         fix=("did you mean 'primary_care_30min'",)),
     Case("cli_site_minutes_zero", CAT, "geo site --minutes 0", (*SITE, "--minutes", "0",
          "--out", "{out}"), problem=("argument --minutes: 0 is not above 0",)),
     Case("cli_site_spacing_zero", CAT, "geo site --spacing 0", (*SITE, "--spacing", "0",
@@ -215,7 +229,7 @@ CASES = [
          problem=("--candidates", "候选点.csv", "no such file"), fix=("grid",)),
     Case("cli_site_capacity_without_file", CAT, "--capacity-col with grid candidates",
          (*SITE, "--capacity-col", "beds", "--out", "{out}"),
-         problem=("--capacity-col 'beds'",), fix=("--candidates PATH",)),
+         problem=("--capacity-col beds",), fix=("--candidates PATH",)),
     Case("cli_study_arg_not_a_study", CAT, "geo site given a CSV instead of a study or run",
          ("site", "{county}/facilities.csv", "--standard", PRIMARY, "--out", "{out}"),
          problem=("facilities.csv",), fix=("study file (.toml)",)),
@@ -224,7 +238,8 @@ CASES = [
          _changed_inputs, problem=("facilities",), fix=("geo run",)),
     Case("cli_map_unknown_standard", CAT, "geo map --standard naming no standard of the "
          "results", ("map", "{run}/results.gpkg", "--standard", "emergency_1h", "--out",
-                     "{root}/map.html"), problem=("'emergency_1h'",), fix=("--standard",),
+                     "{root}/map.html"), problem=("--standard emergency_1h",), fix=("emergency_1h",
+                                                                           "primary_care_30min"),
          writes=False, then=_nothing_at("map.html")),
     Case("cli_map_not_results", CAT, "geo map given a CSV", ("map", "{county}/facilities.csv",
          "--out", "{root}/map.html"), problem=("facilities.csv",), fix=("results.gpkg",),
@@ -254,4 +269,11 @@ CASES = [
     Case("cli_serve_bad_port", CAT, "geo serve --port 70000", ("serve", "{study}", "--port",
          "70000", "--no-open"), problem=("--port", "70000"), fix=("0 to 65535",),
          writes=False),
+    Case("cli_pdf_no_chromium", CAT, "geo run --pdf where no Chromium is found: stops "
+         "before computing, naming the install", ("run", "{study}", "--out", "{out}", "--pdf"),
+         runner=_no_chromium, problem=("GEO_CHROMIUM=", "is not a file"),
+         fix=("apt-get install chromium", "leave out --pdf")),
+    Case("cli_pdf_no_chromium_planning", CAT, "geo compare --pdf where no Chromium is found",
+         ("compare", "{run}", "--scenario", "planned_2025", "--out", "{out}", "--pdf"),
+         runner=_no_chromium, problem=("is not a file",), fix=("apt-get install chromium",)),
 ]
