@@ -6,13 +6,13 @@ Every CSV and workbook ``geo`` writes goes through this module:
   Chinese Windows reads a CSV without one in the local code page (GBK) and shows the
   Chinese as garbage.
 - Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL
-  (also after spaces, or in full width: ``＝``) would be run as formulas by Excel, LibreOffice and Google Sheets (OWASP "CSV Injection";
-  ASVS 4 V5.3.10 / ASVS 5 1.2.10): a facility named ``=HYPERLINK("http://x","y")`` would
-  become a live link. In a CSV such a cell gets a leading single quote, as OWASP advises
-  (the quote is visible in a text editor; spreadsheets read the cell as text). In a
-  workbook every text cell is written as a string (``write_string``, never a formula), and
-  one starting with a trigger has Excel's "quote prefix" flag set, so the text shows
-  exactly as given and stays text when edited.
+  (also after spaces, or in full width: ``＝``) would be run as formulas by Excel,
+  LibreOffice and Google Sheets (OWASP "CSV Injection"; ASVS 4 V5.3.10 / ASVS 5 1.2.10): a
+  facility named ``=HYPERLINK("http://x","y")`` would become a live link. In a CSV such a
+  cell gets a leading single quote, as OWASP advises (the quote is visible in a text
+  editor; spreadsheets read the cell as text). In a workbook every text cell is written as
+  a string (``write_string``, never a formula), and one starting with a trigger has Excel's
+  "quote prefix" flag set, so the text shows exactly as given and stays text when edited.
 - Only *text* cells are touched: numbers (a negative change, ``-198``) stay numbers.
 
 Workbooks are written with XlsxWriter: a :class:`Book` of :class:`Sheet` objects that
