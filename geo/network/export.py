@@ -2,7 +2,8 @@
 
 A network cache (``.npz``) cannot take a scenario's new roads (``add_road`` nodes new
 lines into a line layer). :func:`network_lines` turns a :class:`~geo.network.graph.Network`
-back into lines a line layer is made of: ``highway`` (the segment's class; gap-closing
+back into lines a line layer is made of (from the per-direction edges of
+:meth:`~geo.network.graph.Network.to_gdf`): ``highway`` (the segment's class; gap-closing
 connectors, which have no OSM class, as ``unclassified`` with ``geo_class`` =
 ``connector``), ``oneway`` (``yes`` for a one-way segment, drawn in its direction; a
 segment with different speeds each way as two one-way lines) and ``maxspeed`` where the
@@ -35,44 +36,50 @@ SAME_JUNCTIONS = {"node_crossings": False, "snap_tolerance_m": 0.0}
 
 
 def network_lines(net: Network) -> gpd.GeoDataFrame:
-    """The segments of ``net`` as WGS84 lines (see module docs), with ``length_m`` and
-    ``minutes`` (the time the searches use) for reading in a GIS."""
-    n = len(net.seg_u)
+    """Write the segments of ``net`` as WGS84 lines a line layer is made of.
+
+    Parameters
+    ----------
+    net : Network
+        A network, as a cache holds it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One line per segment (see module docs), from the per-direction edges of
+        :meth:`~geo.network.graph.Network.to_gdf`, with ``length_m`` and ``minutes`` (the
+        time the searches use) for reading in a GIS; ``attrs["moved_nodes"]`` counts the
+        nodes drawn apart.
+    """
+    edges = net.to_gdf(crs=None)[1].reset_index()
+    edges = edges[edges["u"] != edges["v"]]  # a connector from a node to itself: no route
     fw, bw = net.seg_fw_s, net.seg_bw_s
-    loop = net.seg_u == net.seg_v  # a connector from a node to itself: no line, no route
-    both = np.isfinite(fw) & np.isfinite(bw) & ~loop
-    same = both & (fw == bw)
-    # (segment, forward?) for every line: two-way once; one-way or unequal each way apart
-    rows = [(i, True) for i in np.flatnonzero(same)]
-    rows += [(i, True) for i in np.flatnonzero(np.isfinite(fw) & ~same & ~loop)]
-    rows += [(i, False) for i in np.flatnonzero(np.isfinite(bw) & ~same & ~loop)]
-    rows.sort()
-    seg = np.array([r[0] for r in rows], dtype=np.int64)
-    forward = np.array([r[1] for r in rows], dtype=bool)
-    a = np.where(forward, net.seg_u[seg], net.seg_v[seg])
-    b = np.where(forward, net.seg_v[seg], net.seg_u[seg])
-    secs = np.where(forward, fw[seg], bw[seg])
-    length = net.seg_length_m[seg] if n else np.zeros(0)
+    two_way = np.isfinite(fw) & np.isfinite(bw) & (fw == bw)  # at one speed: one line
+    same = two_way[edges["segment"].to_numpy()]
+    keep = edges["forward"].to_numpy() | ~same
+    edges, same = edges[keep], same[keep]
+    a, b = edges["u"].to_numpy(), edges["v"].to_numpy()
+    secs = edges["travel_time"].to_numpy()
+    length = edges["length"].to_numpy()
     kmh = length / np.maximum(secs, 1e-12) * 3.6
-    classes = np.asarray(net.seg_class, dtype=object)[seg]
+    classes = edges["highway"].to_numpy(dtype=object)
     connector = classes == "connector"
     highway = np.where(connector, "unclassified", classes).astype(object)
     default = settings.default_speeds(net.mode)
     class_kmh = np.array([default.get(str(c), np.nan) for c in highway])
     own = ~np.isclose(kmh, class_kmh, rtol=1e-9, atol=0.0) | connector
     xy = _apart(net.node_xy)
-    lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+    lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1)) if len(a) else []
     out = gpd.GeoDataFrame({
         "highway": highway,
-        "oneway": np.where(same[seg], "no", "yes"),
+        "oneway": np.where(same, "no", "yes"),
         "maxspeed": np.where(own & (net.mode == "drive"), np.round(kmh, 9), np.nan),
         "geo_class": np.where(connector, "connector", ""),
         "length_m": np.round(length, 3),
         "minutes": secs / 60.0,
     }, geometry=gpd.GeoSeries(lines, crs=net.crs), crs=net.crs)
     out = out.to_crs(4326)
-    moved = int((xy != net.node_xy).any(axis=1).sum())
-    out.attrs["moved_nodes"] = moved
+    out.attrs["moved_nodes"] = int((xy != net.node_xy).any(axis=1).sum())
     return out
 
 
