@@ -26,6 +26,7 @@ from geo.readers import gauss_kruger
 from geo.readers.columns import find_column, names, offenders
 from geo.readers.encoding import TextEncoding, shapefile_encoding
 from geo.readers.files import PathLike, Read, existing, file_system, finish, is_wgs84, require_types
+from geo.readers.names import display_name
 
 __all__ = ["read_boundaries", "read_roads"]
 
@@ -203,7 +204,7 @@ def read_boundaries(
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        names = gdf[col].astype(str).str.strip()  # ' 南岭镇' breaks look-ups
+        names = gdf[col].map(display_name)  # ' 南岭镇' breaks look-ups
     gdf, repaired = _repair(gdf, on_invalid, src, names)
     if names is not None:
         gdf["name"] = names

@@ -2,12 +2,13 @@
 matched across files with the differences stated.
 
 Files from different bureaus write one township differently: with spaces or a full-width
-space around it ('南岭镇 ', '\u3000南岭镇'), with full- or half-width brackets ('（民族乡）',
-'(民族乡)'), or with and without its suffix ('雒容' in a census table, '雒容镇' in the
-boundaries; '城关街道办事处' and '城关街道'). :func:`display_name` trims a name for the
-outputs (a trailing space breaks every spreadsheet look-up); :func:`name_key` is the form
-names are compared in (NFKC, case-folded, without spaces); :func:`match_names` joins the
-names of one file to the townships: exactly, then by key, then by name without its suffix
+space around it ('南岭镇 ', '\u3000南岭镇'), with an invisible zero-width space copied from a
+web page, with full- or half-width brackets ('（民族乡）', '(民族乡)'), or with and without
+its suffix ('雒容' in a census table, '雒容镇' in the boundaries; '城关街道办事处' and
+'城关街道'). :func:`display_name` trims a name for the outputs (a trailing space breaks
+every spreadsheet look-up); :func:`name_key` is the form names are compared in (NFKC,
+case-folded, without spaces); :func:`match_names` joins the names of one file to the
+townships: exactly, then by key, then by name without its suffix
 (乡, 镇, 街道, 街道办事处, ...; only where that is unique on both sides), then through
 ``[townships] name_map``; every match that is not exact is returned as a line for the
 outputs, and a name that matches nothing is left for the caller's check to name.
@@ -28,15 +29,23 @@ __all__ = ["SUFFIXES", "NameMatch", "display_name", "match_names", "name_key", "
 SUFFIXES = ("街道办事处", "街道办", "办事处", "街道", "镇", "乡")
 
 
+def _visible(text: str) -> str:
+    """``text`` without invisible format characters (Unicode category Cf: a zero-width
+    space or joiner, a byte-order mark, a soft hyphen), which text copied from a web page
+    or a Word file carries and a spreadsheet does not show."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def display_name(value: object) -> str:
-    """``value`` as text without the spaces around it (full-width and no-break spaces too)."""
-    return str(value).strip()
+    """``value`` as text without the spaces around it (full-width and no-break spaces too)
+    and without invisible characters (a zero-width space): as a spreadsheet shows it."""
+    return _visible(str(value)).strip()
 
 
 def name_key(value: object) -> str:
     """The form names are compared in: NFKC (full-width brackets, digits and spaces as
-    half-width), case-folded, without any space."""
-    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    half-width), case-folded, without any space or invisible character."""
+    text = unicodedata.normalize("NFKC", _visible(str(value))).casefold()
     return "".join(text.split())
 
 

@@ -313,8 +313,10 @@ def township_names(reference: tuple[str, Sequence[str]],
                      f"{len(ref)} townships; the names agree across {sources}", nums)
     return Check("township_names", "township names", status, "; ".join(problems), nums,
                  fix="names are joined when they differ only in spaces, full-width "
-                 "characters or a suffix (乡/镇/街道/街道办事处): correct the others in the "
-                 "files, or map them with [townships] name_map = { 表中名称 = \"乡镇名称\" }")
+                 "characters or a suffix (乡/镇/街道/街道办事处; a suffix only where one "
+                 "township and one name of the file share the rest): correct the others in "
+                 "the files, or map them with [townships] name_map = { 表中名称 = "
+                 "\"乡镇名称\" }")
 
 
 # --------------------------------------------------------------------------- CRS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bad_inputs.harness import Case, Result, Workspace, csv_table, stated_everywhere
+from tests.bad_inputs.harness import CENSUS, Case, Result, Workspace, csv_table, stated_everywhere
 from tests.synthetic_county import RESIDENTS, TOTAL
 
 RUN = ("run", "{study}", "--out", "{out}")
@@ -155,6 +155,18 @@ def _then_suffixes(ws: Workspace, r: Result) -> None:
                       "characters, spaces, case) joined to them: '新民乡 （ 一 ）' → '新民乡(一)'")
 
 
+def _invisible(ws: Workspace) -> None:
+    """The census saved as UTF-8 from a web page: a zero-width space after 东山镇, a
+    zero-width joiner inside 南岭镇 and a byte-order mark before 北坡乡 (none shows in a
+    spreadsheet)."""
+    p = ws.path(CENSUS)
+    text = p.read_bytes().decode("gbk")
+    for name, written in (("东山镇", "东山镇\u200b"), ("南岭镇", "南岭\u200d镇"),
+                          ("北坡乡", "\ufeff北坡乡")):
+        text = _replace(text, f"\n{name},", f"\n{written},")
+    p.write_bytes(text.encode("utf-8"))
+
+
 def _suffix_twice(ws: Workspace) -> None:
     """北坡乡 renamed 南岭乡 in the boundaries: '南岭' in the census could be 南岭镇 or 南岭乡."""
     ws.census(lambda t: _replace(_replace(t, "\n南岭镇,", "\n南岭,"), "\n北坡乡,",
@@ -265,6 +277,10 @@ CASES = [
     Case("pop_township_suffixes", CAT, "census names without their suffix (南岭 for 南岭镇), "
          "with another (北坡镇 for 北坡乡), in full-width brackets with spaces: joined, and "
          "each match stated", RUN, _suffixes, code=0, then=_then_suffixes),
+    Case("pop_township_invisible_chars", CAT, "census names with invisible characters "
+         "(zero-width space and joiner, a byte-order mark) from a web page: joined as the "
+         "spreadsheet shows them, every township's people counted", RUN, _invisible, code=0,
+         then=_then_thousands),
     Case("pop_township_suffix_ambiguous", CAT, "'南岭' in the census where the townships "
          "have 南岭镇 and 南岭乡: not guessed", RUN, _suffix_twice,
          problem=("'南岭'", "not in the township polygons"), fix=("[townships] name_map",)),

@@ -15,6 +15,9 @@ def test_keys_and_stems() -> None:
     assert name_key("拉沟乡（瑶族） ") == name_key("拉沟乡(瑶族)") == "拉沟乡(瑶族)"
     assert stem("城关街道办事处") == stem("城关街道") == stem("城关") == "城关"
     assert stem("镇") == "镇"  # a name that is only a suffix keeps it
+    # invisible characters from a web page: a zero-width space, joiner, a byte-order mark
+    assert display_name("\ufeff雒容\u200d镇\u200b ") == "雒容镇"
+    assert name_key("中\u200b渡镇") == "中渡镇"
 
 
 def test_match_each_way_and_state_it() -> None:
