@@ -27,6 +27,7 @@ from typing import Any
 
 from geo._shipped import shipped
 from geo.errors import FacilityTypeError
+from geo.readers.names import visible
 
 __all__ = [
     "DEFAULT_TABLE",
@@ -55,8 +56,9 @@ _FIX = (
 
 
 def normalise(name: str) -> str:
-    """The form names are matched in: NFKC, case-folded, without spaces and punctuation."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROPPED)
+    """The form names are matched in: NFKC, case-folded, without spaces, punctuation and
+    invisible characters (a zero-width space)."""
+    text = unicodedata.normalize("NFKC", visible(str(name))).casefold().translate(_DROPPED)
     return text.replace("centre", "center")
 
 

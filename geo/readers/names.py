@@ -23,29 +23,32 @@ from dataclasses import dataclass, field
 from geo.errors import StudyError
 from geo.options import closest
 
-__all__ = ["SUFFIXES", "NameMatch", "display_name", "match_names", "name_key", "stem"]
+__all__ = ["SUFFIXES", "NameMatch", "display_name", "match_names", "name_key", "stem", "visible"]
 
 #: suffixes of township-level names, longest first ('街道办事处' before '街道')
 SUFFIXES = ("街道办事处", "街道办", "办事处", "街道", "镇", "乡")
 
 
-def _visible(text: str) -> str:
-    """``text`` without invisible format characters (Unicode category Cf: a zero-width
-    space or joiner, a byte-order mark, a soft hyphen), which text copied from a web page
-    or a Word file carries and a spreadsheet does not show."""
+def visible(text: str) -> str:
+    """Drop invisible format characters from ``text``.
+
+    Invisible format characters (Unicode category Cf: a zero-width
+    space or joiner, a byte-order mark, a soft hyphen) come with text copied from a web
+    page or a Word file, and a spreadsheet does not show them.
+    """
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def display_name(value: object) -> str:
     """``value`` as text without the spaces around it (full-width and no-break spaces too)
     and without invisible characters (a zero-width space): as a spreadsheet shows it."""
-    return _visible(str(value)).strip()
+    return visible(str(value)).strip()
 
 
 def name_key(value: object) -> str:
     """The form names are compared in: NFKC (full-width brackets, digits and spaces as
     half-width), case-folded, without any space or invisible character."""
-    text = unicodedata.normalize("NFKC", _visible(str(value))).casefold()
+    text = unicodedata.normalize("NFKC", visible(str(value))).casefold()
     return "".join(text.split())
 
 
