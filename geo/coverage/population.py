@@ -13,6 +13,7 @@ import difflib
 import logging
 import math
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -282,8 +283,10 @@ def spread_evenly(points: gpd.GeoDataFrame, total: float, *, label: str) -> gpd.
 
 
 def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArray:
-    """Numeric, non-negative counts ("12,345" allowed), else ColumnError naming the rows."""
-    cleaned = values.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v)
+    """Numeric, non-negative counts ("12,345" and full-width digits "３１２４５" allowed), else
+    ColumnError naming the rows."""
+    cleaned = values.map(lambda v: unicodedata.normalize("NFKC", v).replace(",", "").strip()
+                         if isinstance(v, str) else v)
     numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     for bad, problem in (
         (~np.isfinite(numbers), "missing or non-numeric"),

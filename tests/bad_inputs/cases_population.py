@@ -155,6 +155,23 @@ def _then_suffixes(ws: Workspace, r: Result) -> None:
                       "characters, spaces, case) joined to them: '新民乡 （ 一 ）' → '新民乡(一)'")
 
 
+_WIDE = str.maketrans("0123456789,", "０１２３４５６７８９，")
+
+
+def _full_width_counts(ws: Workspace) -> None:
+    """Counts typed with a Chinese input method: full-width digits and commas (３１，２４５),
+    the 合计 row too."""
+    def edit(text: str) -> str:
+        lines = text.splitlines()
+        out = [lines[0]]
+        for line in lines[1:]:
+            name, resident, registered = line.split(",")
+            wide = f"{int(resident):,}".translate(_WIDE)
+            out.append(f"{name},{wide},{registered}")
+        return "\n".join(out) + "\n"
+    ws.census(edit)
+
+
 def _invisible(ws: Workspace) -> None:
     """The census saved as UTF-8 from a web page: a zero-width space after 东山镇, a
     zero-width joiner inside 南岭镇 and a byte-order mark before 北坡乡 (none shows in a
@@ -277,6 +294,9 @@ CASES = [
     Case("pop_township_suffixes", CAT, "census names without their suffix (南岭 for 南岭镇), "
          "with another (北坡镇 for 北坡乡), in full-width brackets with spaces: joined, and "
          "each match stated", RUN, _suffixes, code=0, then=_then_suffixes),
+    Case("pop_full_width_counts", CAT, "counts in full-width digits and commas (３１，２４５, "
+         "an input method's), the 合计 row too: read as the numbers they are", RUN,
+         _full_width_counts, code=0, then=_then_thousands),
     Case("pop_township_invisible_chars", CAT, "census names with invisible characters "
          "(zero-width space and joiner, a byte-order mark) from a web page: joined as the "
          "spreadsheet shows them, every township's people counted", RUN, _invisible, code=0,
