@@ -69,7 +69,7 @@ def network_lines(net: Network) -> gpd.GeoDataFrame:
     class_kmh = np.array([default.get(str(c), np.nan) for c in highway])
     own = ~np.isclose(kmh, class_kmh, rtol=1e-9, atol=0.0) | connector
     xy = _apart(net.node_xy)
-    lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1)) if len(a) else []
+    lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
     out = gpd.GeoDataFrame({
         "highway": highway,
         "oneway": np.where(same, "no", "yes"),
