@@ -204,7 +204,7 @@ def read_boundaries(
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        names = gdf[col].map(display_name)  # ' 南岭镇' breaks look-ups
+        names = gdf[col].map(display_name, na_action="ignore")  # ' 南岭镇' breaks look-ups
     gdf, repaired = _repair(gdf, on_invalid, src, names)
     if names is not None:
         gdf["name"] = names
