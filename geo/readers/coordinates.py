@@ -207,6 +207,8 @@ def make_points(
     bad = ~(np.isfinite(a) & np.isfinite(b))
     if bad.any():
         a_name, b_name = cols or ("lon", "lat")
+        if not system.projected:
+            _swapped_hemispheres(frame, raw, bad, cols)
         example = (f"{a_name} 37512345.6, {b_name} 2710234.5 in metres" if system.projected
                    else f"{a_name} 109.75, {b_name} 24.49 in decimal degrees, or degrees, "
                    "minutes and seconds such as 109°45′00″E, 24°29′24″N")
@@ -233,6 +235,28 @@ def make_points(
     gdf.attrs["conversion_note"] = conversion_note(system, a.to_numpy(), b.to_numpy(), lon, lat)
     gdf.attrs["degree_note"] = _degree_note(frame, raw, cols, as_text, a, b)
     return gdf
+
+
+def _swapped_hemispheres(frame: pd.DataFrame, raw: tuple[pd.Series, pd.Series],
+                         bad: pd.Series, cols: tuple[str, str] | None) -> None:
+    """Stop naming the rows whose degree text reads only with the columns swapped (a
+    latitude written 24°25′N in the longitude column, the longitude in the latitude one).
+
+    Raises
+    ------
+    CoordinateError
+        Such rows exist.
+    """
+    swapped = pd.Series([
+        bool(b) and isinstance(x, str) and isinstance(y, str)
+        and _degree_value(x, "lat") is not None and _degree_value(y, "lon") is not None
+        for x, y, b in zip(raw[0], raw[1], bad, strict=True)], index=frame.index)
+    if swapped.any():
+        a_name, b_name = cols or ("lon", "lat")
+        raise CoordinateError(
+            f"{offenders(frame, swapped, pairs(raw[0], raw[1], cols))}: the {a_name} column "
+            f"holds a latitude (N/S, 北纬) and the {b_name} column a longitude (E/W, 东经): "
+            f"swap the two values (or the column names {a_name} and {b_name})")
 
 
 def _degree_note(frame: pd.DataFrame, raw: tuple[pd.Series, pd.Series],

@@ -318,6 +318,10 @@ CASES = [
     Case("fac_degree_minutes_over_60", CAT, "a latitude of 24°61′N (minutes must be under "
          "60)", RUN, _set("F04", lat="24°61′N"), problem=("F04", "24°61′N"),
          fix=("109°45′00″E",)),
+    Case("fac_degree_text_swapped", CAT, "a latitude in degrees with its N in the longitude "
+         "column and the longitude (E) in the latitude column", RUN,
+         _set("F05", lon="24°31′5.26″N", lat="110°3′45.33″E"),
+         problem=("F05", "the lon column holds a latitude"), fix=("swap the two values",)),
     Case("fac_missing_coordinate", CAT, "an empty latitude cell", RUN,
          _set("F06", lat=""), problem=("F06",)),
     Case("fac_infinite_coordinate", CAT, "'inf' as a longitude", RUN,
