@@ -104,7 +104,9 @@ def _hansen_twin(ws: Workspace) -> None:
 
 
 def _then_hansen_twin(ws: Workspace, r: Result) -> None:
-    fac = _layer(ws, "measure_facilities")
+    from geo.outputs.results import read_gpkg
+
+    fac = read_gpkg(ws.out / "results.gpkg").resources.facilities  # a workload layer each
     assert not fac["idle"].astype(bool).any(), fac[["id", "idle"]]
     notes = _layer(ws, "measures")["notes"].iloc[0]
     assert "are nobody's nearest (F09" in notes and "they still count in this measure" in notes
