@@ -244,7 +244,7 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
         if typing.get_args(hint)[1] is str:
             bad = {k: v for k, v in value.items() if not isinstance(v, str) or not v.strip()}
             if bad:
-                raise StudyError(f"{where}: every value must be text (a type code), got {bad}")
+                raise StudyError(f"{where}: every value must be text, got {bad}")
         return dict(value)
     raise wrong
 

@@ -64,6 +64,8 @@ __all__ = [
     "DISK_FULL_BYTES",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "DUPLICATE_NAME_M",
+    "DUPLICATE_POSITION_M",
     "E2SFCA_BANDS",
     "E2SFCA_WEIGHTS",
     "FIGURE_MAX_TOWNSHIPS",
@@ -76,6 +78,7 @@ __all__ = [
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
     "OUTSIDE_TOLERANCE_M",
+    "RASTER_UNCOVERED_MAX_SHARE",
     "ROAD_EXTENT_M",
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
@@ -139,6 +142,20 @@ SNAP_EXCLUDE: Final = ("motorway",)
 # study-area boundary and still count as inside: boundaries are digitised to tens of
 # metres, and a township health centre on the county's edge is often geocoded just over it.
 OUTSIDE_TOLERANCE_M: Final = 1000.0
+
+# Two facility rows are one facility listed twice when they have the same name within this
+# distance (a list merged from two sources geocodes one address tens of metres apart, AMap
+# and Baidu differ by up to ~30 m after conversion), or the same type at the same position
+# (within DUPLICATE_POSITION_M: one row copied). Counted twice, such a row doubles a
+# township's beds per 1,000 (issue 20).
+DUPLICATE_NAME_M: Final = 50.0
+DUPLICATE_POSITION_M: Final = 1.0
+
+# A population raster may leave this share of the study area uncovered (outside its extent,
+# or nodata) before the run stops: a county boundary drawn a few pixels past a country's
+# WorldPop raster is normal; a raster of half the county drops half its people from every
+# denominator (issue 20). The share left is stated in the outputs.
+RASTER_UNCOVERED_MAX_SHARE: Final = 0.01
 
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0

@@ -36,6 +36,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                        "fclass, else a Chinese column such as 道路等级; 国道, 省道, 县道, ... "
                        "are read as OSM classes)")
     _common(build)
+    export = nsub.add_parser(
+        "export", help="write a network cache's roads as a line layer", formatter_class=fmt,
+        description="Write the roads of CACHE (a .npz from `geo network build` or `geo "
+        "network download`) as a line layer (GeoPackage, GeoJSON or Shapefile by the "
+        "extension of --out) with highway, oneway and maxspeed, one line per segment: a "
+        "study whose [roads] path names it can take a scenario's add_road, which a cache "
+        "cannot.",
+    )
+    export.add_argument("cache", type=Path, help="network cache (.npz)")
+    export.add_argument("--out", type=Path, required=True,
+                        help="line layer to write (.gpkg, .geojson or .shp)")
+    export.add_argument("--mode", default="drive", choices=_MODES,
+                        help="which of the cache's networks to write")
     down = nsub.add_parser(
         "download", help="download OSM roads for a study area with osmnx (needs internet)",
         formatter_class=fmt,
@@ -86,8 +99,55 @@ def _modes(text: str) -> list[str]:
     return modes
 
 
+_LAYER_SUFFIXES = (".gpkg", ".geojson", ".shp")
+
+
+def _export(args: argparse.Namespace) -> int:
+    """``geo network export``: the cache's roads as a line layer."""
+    from geo._atomic import atomic_path
+    from geo.network.cache import load_networks
+    from geo.network.export import APART_M, SAME_JUNCTIONS, network_lines
+
+    if args.cache.suffix.lower() != ".npz":
+        raise StudyError(f"{args.cache} is not a network cache (.npz): export writes a cache "
+                         "as lines; a road layer or OSM extract is one already (to make a "
+                         f"cache of it: geo network build {args.cache} --out "
+                         f"{args.cache.with_suffix('.npz').name})")
+    suffix = args.out.suffix.lower()
+    if suffix not in _LAYER_SUFFIXES:
+        raise StudyError(f"--out {args.out}: give a line layer ending in "
+                         f"{', '.join(_LAYER_SUFFIXES)}")
+    if args.out.resolve() == args.cache.resolve():
+        raise StudyError(f"--out {args.out} is the cache itself: name another file")
+    net = load_networks(args.cache, [args.mode])[args.mode]
+    lines = network_lines(net)
+    with atomic_path(args.out, suffix) as tmp:
+        lines.to_file(tmp, layer="roads" if suffix == ".gpkg" else None, engine="pyogrio")
+        if suffix == ".shp":  # the sidecar files move with the .shp
+            for part in tmp.parent.glob(f"{tmp.stem}.*"):
+                if part != tmp:
+                    part.replace(args.out.with_suffix(part.suffix))
+    fast = int((lines["maxspeed"] > settings.MAX_MAXSPEED_KMH).sum())
+    out(f"wrote {args.out}: {len(lines):,} lines ({args.mode} network of {args.cache.name}: "
+        f"{net.n_nodes:,} nodes, {len(net.seg_u):,} segments); maxspeed on "
+        f"{int(lines['maxspeed'].notna().sum()):,} lines whose speed is not their class's")
+    if lines.attrs.get("moved_nodes"):
+        out(f"{lines.attrs['moved_nodes']} nodes that share a position with another without "
+            f"a junction (a road over another) are drawn {APART_M * 100:g} cm apart, so that "
+            "they stay apart when the layer is read")
+    options = ", ".join(f"{k} = {str(v).lower()}" for k, v in SAME_JUNCTIONS.items())
+    out(f"its lines meet only at their ends: to route on it as on the cache, set [roads] "
+        f"path = \"{args.out.name}\" with {options} in the study file")
+    if fast:
+        out(f"note: {fast} lines are faster than {settings.MAX_MAXSPEED_KMH:g} km/h, a "
+            "maxspeed a rebuilt network does not use (it takes their class's speed)")
+    return 0
+
+
 def run_network(args: argparse.Namespace) -> int:
-    """``geo network build|download``."""
+    """``geo network build|download|export``."""
+    if args.network_command == "export":
+        return _export(args)
     import geopandas as gpd
 
     from geo import readers

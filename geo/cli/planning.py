@@ -34,8 +34,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     s.add_argument("study", type=path, help=_STUDY_HELP)
     s.add_argument("--standard", required=True, metavar="NAME",
                    help="standard name, e.g. primary_care_30min")
-    s.add_argument("--add", type=at_least_one, default=3, metavar="P",
-                   help="number of new sites (mclp, pmedian; lscp finds its own number)")
+    s.add_argument("--add", type=at_least_one, default=None, metavar="P",
+                   help="number of new sites (mclp, pmedian; default 3; lscp finds its own "
+                   "number)")
     s.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp",
                    help="mclp: most people newly covered; lscp: fewest sites reaching the "
                    "target; pmedian: least population-weighted minutes")
@@ -56,12 +57,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    "pmedian, for big instances)")
     s.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
                    metavar="S",
-                   help="seconds for the exact solver; on the limit the best solution, bound "
-                   "and gap are reported")
+                   help="seconds for the exact solver, or for the heuristic's swaps; on the "
+                   "limit the best solution, bound and gap are reported")
     s.add_argument("--capacity-col", default=None, metavar="COLUMN",
                    help="mclp with a candidate file: column of capacity units, e.g. beds "
                    "(default: no capacity)")
-    s.add_argument("--people-per-unit", type=positive("people"), default=1.0, metavar="PEOPLE",
+    s.add_argument("--people-per-unit", type=positive("people"), default=None, metavar="PEOPLE",
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
     s.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
@@ -156,6 +157,26 @@ def study_inputs(path: Path) -> dict[str, Path]:
     if path.suffix.lower() == ".toml":
         return load_study(path).input_files()
     return {"results": results_file(path)}
+def _unused_site_flags(args: argparse.Namespace) -> None:
+    """A flag the chosen model does not read stops: given, it would change nothing."""
+    from geo.errors import SitingError
+
+    lscp = args.model == "lscp"
+    unused = [
+        (lscp and args.add is not None, "--add", "lscp finds the fewest sites reaching "
+         "--target itself: remove --add, or use --model mclp for a given number of sites"),
+        (not lscp and args.target is not None, "--target", "it is the share --model lscp "
+         "must reach: remove --target, or use --model lscp"),
+        (lscp and args.method == "heuristic", "--method heuristic", "lscp is solved exactly "
+         "(HiGHS): remove --method, or use --model mclp or pmedian"),
+        (args.capacity_col is None and args.people_per_unit is not None, "--people-per-unit",
+         "it scales the capacities of --capacity-col: give --capacity-col too, or remove it"),
+    ]
+    for given, flag, why in unused:
+        if given:
+            raise SitingError(f"{flag} does not apply to geo site --model {args.model}"
+                              f"{' without --capacity-col' if flag == '--people-per-unit' else ''}"
+                              f": {why}")
 
 
 def run_site(args: argparse.Namespace) -> int:
@@ -163,16 +184,18 @@ def run_site(args: argparse.Namespace) -> int:
     from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
+    _unused_site_flags(args)
     inputs = study_inputs(args.study)
     if Path(args.candidates).suffix:
         inputs["candidates"] = Path(args.candidates)
     with output_folder(args.out, _files(SITING_FILES, args), inputs):
         run = site(
-            computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
+            computed_study(args.study), standard=args.standard,
+            p=3 if args.add is None else args.add, model=args.model,
             candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
             minutes=args.minutes, target_share=args.target, method=args.method,
             time_limit_s=args.time_limit, capacity_col=args.capacity_col,
-            people_per_unit=args.people_per_unit,
+            people_per_unit=1.0 if args.people_per_unit is None else args.people_per_unit,
         )
         write_siting(run, args.out, pdf=args.pdf)
     for line in siting_lines(run)[:6]:
@@ -218,7 +241,8 @@ def run_compare(args: argparse.Namespace) -> int:
     t = comp.table
     cols = ["township", "standard", "covered_population_before", "covered_population_after",
             "covered_population_change", "covered_share_after", "median_minutes_change"]
-    changed = t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
+    flips = t["covered_population_before"].isna() != t["covered_population_after"].isna()
+    changed = t.loc[(t["covered_population_change"].fillna(0) != 0) | flips, cols].rename(
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
     out(frame_table(shown(changed), "Townships and standards that change"))

@@ -35,6 +35,7 @@ from geo.readers.files import (
     is_wgs84,
     require_types,
 )
+from geo.readers.names import display_name
 
 __all__ = ["read_boundaries", "read_roads"]
 
@@ -212,7 +213,7 @@ def read_boundaries(
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        names = gdf[col].astype(str)
+        names = gdf[col].map(display_name, na_action="ignore")  # ' 南岭镇' breaks look-ups
     gdf, repaired = _repair(gdf, on_invalid, src, names)
     if names is not None:
         gdf["name"] = names

@@ -112,6 +112,10 @@ class FacilitiesSection:
     outside: str = opt("error", "facilities outside the study area: stop (error), keep "
                        "them (keep) or leave them out and say so (drop)",
                        choices=("error", "keep", "drop"))
+    duplicates: str = opt("error", "rows that look like one facility listed twice (the "
+                          "same name within 50 m, or the same type at the same position): "
+                          "stop naming them (error), or count each and say so in the "
+                          "outputs (keep)", choices=("error", "keep"))
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,11 @@ class TownshipsSection:
     method: str = opt("travel_time", "how areas are derived from seats: travel_time (each "
                       "place goes to the seat it reaches first by road) or voronoi",
                       choices=("travel_time", "voronoi"))
+    name_map: dict[str, str] = opt({}, "township names as other files write them -> the "
+                                   "township's name in the boundaries or seats file, for "
+                                   "names that differ by more than spaces, full-width "
+                                   "characters or a suffix (乡/镇/街道/街道办事处, joined "
+                                   "anyway and stated), e.g. { 城关 = \"鹿寨镇\" }")
 
 
 @dataclass(frozen=True)
@@ -261,6 +270,12 @@ class StandardsSection:
                             path=True)
     overrides: dict[str, dict[str, Any]] = opt({}, "per-standard field changes, e.g. "
                                                "{ emergency_1h = { target_share = 0.95 } }")
+    always_applicable: tuple[str, ...] = opt((), "standards counted even where the study "
+                                             "has no facility of their types: every place "
+                                             "is then beyond reach (0 % covered, stated), "
+                                             "never 'not applicable' (geo batch sets it for "
+                                             "an area whose buffer holds none of the "
+                                             "region's facilities of a standard)")
 
 
 @dataclass(frozen=True)
@@ -429,6 +444,14 @@ def _cross_checks(sec: dict[str, Any]) -> None:
                          "file) or "
                          "'seats' (township seat points, from which approximate areas are "
                          "derived)")
+    p: PopulationSection = sec["population"]
+    joined = (p.method == "table" and p.code_col is None) or (
+        t.seats is not None and t.boundaries is not None)
+    if t.name_map and not joined:
+        raise StudyError("[townships] name_map joins other files' township names to the "
+                         "townships', but no file is joined by name here (a population table "
+                         "joined by [population] table_key, or seats beside boundaries): "
+                         "remove it")
     std: StandardsSection = sec["standards"]
     if not std.use:
         raise StudyError("[standards] use is empty: name at least one standard, e.g. "
@@ -437,6 +460,10 @@ def _cross_checks(sec: dict[str, Any]) -> None:
     if twice:
         raise StudyError(f"[standards] use lists {twice} more than once: name each standard once")
     _check_overrides(std)
+    extra = [n for n in std.always_applicable if n not in std.use]
+    if extra:
+        raise StudyError(f"[standards] always_applicable names {extra}, which are not in "
+                         f"[standards] use{closest(extra[0], std.use)}: name standards in use")
     _check_measures(sec)
     ms = sec["study"].map_standard
     if ms is not None and ms not in std.use:
