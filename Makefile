@@ -24,11 +24,14 @@ sysdeps:
 	else echo "note: install chromium and fonts-noto-cjk (sudo apt-get install chromium" \
 		"fonts-noto-cjk), or set GEO_CJK_FONT to a font with Chinese characters"; fi
 
-demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's two siting questions
+demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's two siting questions and its roads' resilience
 	$(BIN)/geo demo
 	$(BIN)/geo designate maps/luzhai --from-type township_health_center \
 		--role ems_station --k 3 --minutes 30 --out maps/luzhai_ems
 	$(BIN)/geo compare maps/luzhai --scenario planned_2025 --out maps/luzhai_planned_2025
+	$(BIN)/geo resilience maps/luzhai --standard emergency_1h --out maps/luzhai_roads
+	$(BIN)/geo resilience maps/luzhai --hazard data/hazards/luzhai_flood_illustrative.geojson \
+		--out maps/luzhai_flood
 
 test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest
@@ -48,7 +51,7 @@ dist: $(STAMP)  ## the sdist and the wheel (with the embedded study and its data
 docs: $(STAMP)  ## the manual (docs/*.md) and the API reference from the docstrings -> build/docs/index.html; strict: a warning or a broken reference fails
 	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs
 
-bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measures, a 50,000-facility study -> benchmarks/results/
+bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measures, a 50,000-facility study, road criticality -> benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
@@ -57,6 +60,7 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 	$(BIN)/python benchmarks/bench_serve.py
 	$(BIN)/python benchmarks/bench_measures.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_resilience.py
 
 clean:
 	rm -rf $(VENV) build/docs docs/api maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache

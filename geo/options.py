@@ -274,6 +274,12 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
         if meta.get("crs"):
             return _crs(value, where)
         return _choice(value, where, meta.get("choices"))
+    if origin is tuple and typing.get_args(hint)[:1] == (int,):  # whole numbers (way ids)
+        if not isinstance(value, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise StudyError(f"{where} = {value!r} has the wrong form: give a list of whole "
+                             "numbers, e.g. [123456789]")
+        return tuple(value)
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise wrong

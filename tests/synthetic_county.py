@@ -120,11 +120,23 @@ def road_lines(east_m: float = 3 * W) -> list[tuple[list[tuple[float, float]], s
     return lines
 
 
+def _names(highway: str, k: int) -> dict[str, str]:
+    """Name and ref of line ``k``: the national road is 国道323 (G323), every other line a
+    township road 乡道 k (no ref)."""
+    if highway == "trunk":
+        return {"name": "国道323", "ref": "G323"}
+    return {"name": f"乡道{k}"}
+
+
 def road_layer(east_m: float = 3 * W) -> gpd.GeoDataFrame:
-    """:func:`road_lines` as a WGS84 line layer with a ``highway`` column."""
+    """:func:`road_lines` as a WGS84 line layer with ``highway``, ``name`` and ``ref``
+    columns."""
     lines = road_lines(east_m)
     geoms = [wgs84(shapely.LineString(pts)) for pts, _ in lines]
-    return gpd.GeoDataFrame({"highway": [hw for _, hw in lines]}, geometry=geoms, crs=4326)
+    names = [_names(hw, k) for k, (_, hw) in enumerate(lines)]
+    return gpd.GeoDataFrame({"highway": [hw for _, hw in lines],
+                             "name": [n["name"] for n in names],
+                             "ref": [n.get("ref") for n in names]}, geometry=geoms, crs=4326)
 
 
 def write_osm(path: Path, east_m: float = 3 * W, oneway: str | None = None) -> None:
@@ -144,5 +156,6 @@ def write_osm(path: Path, east_m: float = 3 * W, oneway: str | None = None) -> N
     with osmium.SimpleWriter(str(path)) as w:
         refs = [([node(w, x, y) for x, y in pts], hw) for pts, hw in road_lines(east_m)]
         for k, (nodes, hw) in enumerate(refs):
-            tags = {"highway": hw} | ({"oneway": oneway} if oneway and k % 3 == 0 else {})
+            tags = ({"highway": hw} | _names(hw, k) |
+                    ({"oneway": oneway} if oneway and k % 3 == 0 else {}))
             w.add_way(osmium.osm.mutable.Way(id=k + 1, nodes=nodes, tags=tags))

@@ -210,6 +210,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run, "demo": _run, "map": _redraw, "network": network.run_network,
     "isochrones": network.run_isochrones, "site": planning.run_site,
     "designate": planning.run_designate, "compare": planning.run_compare,
+    "resilience": planning.run_resilience,
     "check": checks.run_check, "init": checks.run_init, "serve": serve.run_serve,
     "batch": batch.run_batch,
 }

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from geo import settings
 from geo.cli.args import add_pdf, at_least_one, non_negative, path, positive, share
 from geo.cli.text import frame_table, out, output_folder, progress
-from geo.errors import InputFileError
+from geo.errors import InputFileError, StudyError
 
 if TYPE_CHECKING:
     from geo.study.run import ComputedStudy
 
-__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site",
-           "study_inputs"]
+__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_resilience",
+           "run_site", "study_inputs"]
 
 _STUDY_HELP = ("study file (TOML), computed afresh; or the output folder (or results.gpkg) "
                "of an earlier `geo run` of it, reused without recomputing")
@@ -103,6 +103,29 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
     c.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     add_pdf(c)
+    r = sub.add_parser(
+        "resilience", help="which roads does a standard depend on? (each road piece cut alone)",
+        formatter_class=fmt,
+        description="Cut every road piece (a stretch between junctions) alone and rank the "
+        "pieces by the people who lose --standard, with the added person-minutes, people "
+        "cut off by road, townships, worst new time and detour between the piece's ends. "
+        "Writes criticality.csv, criticality.xlsx, criticality.gpkg, criticality_map.html "
+        "and criticality_summary.txt. With --hazard, closes the roads the hazard layers "
+        "touch and writes the comparison files of geo compare instead.",
+    )
+    r.add_argument("study", type=Path, help=_STUDY_HELP)
+    r.add_argument("--standard", default=None,
+                   help="rank the road pieces of this standard, e.g. emergency_1h")
+    r.add_argument("--minutes", type=positive("minutes"), default=None,
+                   help="threshold in minutes (default: the standard's)")
+    r.add_argument("--hazard", type=Path, action="append", default=None, metavar="FILE",
+                   help="instead of a ranking: close every road a polygon layer touches (a "
+                   "flood extent, landslide zones; repeatable) and compare before and after, "
+                   "as geo compare writes it")
+    r.add_argument("--hazard-crs", default=None,
+                   help="coordinate system of hazard files that name none (wgs84, gcj02, "
+                   "bd09, cgcs2000 or EPSG:NNNN)")
+    r.add_argument("--out", type=Path, required=True, help="output folder")
 
 
 def _files(names: tuple[str, ...], args: argparse.Namespace) -> tuple[str, ...]:
@@ -246,5 +269,42 @@ def run_compare(args: argparse.Namespace) -> int:
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
     out(frame_table(shown(changed), "Townships and standards that change"))
+    out(f"Wrote to {args.out}")
+    return 0
+
+
+def run_resilience(args: argparse.Namespace) -> int:
+    """``geo resilience``."""
+    from geo.outputs.planning import (
+        COMPARISON_FILES,
+        CRITICALITY_FILES,
+        criticality_lines,
+        write_comparison,
+        write_criticality,
+    )
+
+    if (args.standard is None) == (args.hazard is None):
+        raise StudyError("geo resilience: give --standard NAME (rank the roads a standard "
+                         "depends on) or --hazard FILE (close the roads a hazard touches), "
+                         "not both")
+    if args.hazard is not None:
+        from geo.planning.hazard import hazard_comparison
+
+        with output_folder(args.out, COMPARISON_FILES):
+            comp = hazard_comparison(computed_study(args.study), args.hazard, args.hazard_crs)
+            write_comparison(comp, args.out)
+        for n in comp.applied.notes:
+            out(f"- {n}")
+        out(frame_table(comp.applied.changes[["project", "action", "id", "detail"]],
+                        "Roads closed"))
+        out(f"Wrote to {args.out}")
+        return 0
+    from geo.planning.resilience import criticality
+
+    with output_folder(args.out, CRITICALITY_FILES):
+        run = criticality(computed_study(args.study), args.standard, minutes=args.minutes)
+        write_criticality(run, args.out)
+    for line in criticality_lines(run, top=10):
+        out(line)
     out(f"Wrote to {args.out}")
     return 0

@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 import shapely
 from pyproj import CRS
@@ -150,6 +151,15 @@ class Network:
         ``drive`` or ``walk``.
     node_ids : (N,) int array, optional
         Source ids of the nodes (OSM node ids for networks read from OSM).
+    seg_road : (S,) int array, optional
+        Row of :attr:`roads` each segment comes from (``-1`` for gap-closing
+        connectors); kept by networks built from a road source (line layer or OSM
+        extract), not by caches or graphs read back.
+    roads : pandas.DataFrame, optional
+        One row per source road (a line of the layer, a way of the extract): ``road_id``
+        (the OSM way id, a line layer's ``osm_id`` column, else the line's row number),
+        ``name`` and ``ref`` (text, empty where the source has none) and ``highway``.
+        What closures name roads by (:mod:`geo.network.closures`).
 
     Examples
     --------
@@ -175,6 +185,8 @@ class Network:
     mode: str
     report: NetworkReport = field(default_factory=NetworkReport)
     node_ids: IntArray | None = None
+    seg_road: IntArray | None = None
+    roads: pd.DataFrame | None = None
     _graphs: dict[str, CSRGraph] = field(default_factory=dict, repr=False, compare=False)
     # compiled nearest searches built from the graphs, by direction, and the segment search
     # trees places are snapped with (geo.routing.travel), kept like them
@@ -582,6 +594,8 @@ def _largest_component(net: Network) -> Network:
         net.mode,
         rep,
         None if net.node_ids is None else net.node_ids[kept],
+        None if net.seg_road is None else net.seg_road[keep_seg],
+        net.roads,
     )
     rep.nodes, rep.segments = out.n_nodes, len(out.seg_u)
     rep.km = float(out.seg_length_m.sum() / 1000.0)

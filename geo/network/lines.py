@@ -36,7 +36,7 @@ from geo.errors import Arg, NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.rules import is_other_oneway, maxspeeds, oneway_value
 
-__all__ = ["build_network"]
+__all__ = ["build_network", "road_table"]
 
 
 _TRUE = {"true", "yes", "1", "t", "y"}
@@ -242,6 +242,31 @@ def _split_segments(
 # --------------------------------------------------------------------------- building
 
 
+def _text_column(roads: gpd.GeoDataFrame, name: str) -> list[str]:
+    """A column of text (``""`` where empty), found whatever its case; all ``""`` if none."""
+    col = next((c for c in roads.columns if str(c).lower() == name), None)
+    if col is None:
+        return [""] * len(roads)
+    values = roads[col].astype(object).where(roads[col].notna(), "")
+    return [str(v).strip() for v in values]
+
+
+def road_table(roads: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The roads a line layer's segments come from (:attr:`Network.roads`): ``road_id``
+    (its ``osm_id`` column where it holds whole numbers, else the row number), ``name``,
+    ``ref`` and ``highway``, one row per line."""
+    ids = np.arange(len(roads), dtype=np.int64)
+    col = next((c for c in roads.columns if str(c).lower() == "osm_id"), None)
+    if col is not None:
+        osm = pd.to_numeric(roads[col], errors="coerce")
+        if osm.notna().all() and (osm == osm.round()).all():
+            ids = osm.to_numpy(np.int64)
+    return pd.DataFrame({"road_id": ids, "name": _text_column(roads, "name"),
+                         "ref": _text_column(roads, "ref"),
+                         "highway": roads["highway"].astype(str).to_numpy()})
+
+
+
 def _check_roads(roads: gpd.GeoDataFrame) -> None:
     if roads is None or len(roads) == 0:
         raise NetworkError("the road layer is empty: give a road file with line features")
@@ -409,7 +434,8 @@ def build_network(
     bad = {k: v for k, v in speeds.items() if not v > 0}
     if bad:
         raise NetworkError(f"road speeds must be positive km/h, got {bad}")
-    lines, kmh = _usable_lines(roads, mode, speeds, include_construction, unknown_classes, report)
+    lines, kmh = _usable_lines(roads.assign(_row=np.arange(len(roads))), mode, speeds,
+                               include_construction, unknown_classes, report)
     if crs is None:
         b = lines.to_crs(4326).total_bounds
         crs = utm_crs_for((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
@@ -442,7 +468,10 @@ def build_network(
         seg_class = np.concatenate([seg_class, np.full(len(a), "connector", dtype=object)])
     else:
         seg_u, seg_v, fw, bw = seg["u"], seg["v"], seg["fw_s"], seg["bw_s"]
-    net = Network(crs, node_xy, seg_u, seg_v, fw, bw, seg_class, mode, report)
+    seg_road = np.concatenate([lines["_row"].to_numpy(np.int64)[seg["line"]],
+                               np.full(len(seg_u) - len(seg["u"]), -1, dtype=np.int64)])
+    net = Network(crs, node_xy, seg_u, seg_v, fw, bw, seg_class, mode, report, None, seg_road,
+                  road_table(roads))
     return keep_largest_component(
         net, min_component_share,
         ("Check that lines meet at shared vertices, raise ",

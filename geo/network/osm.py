@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyproj
 
 from geo import settings
@@ -220,8 +221,11 @@ def network_from_ways(
     fw[direction[w] == -1] = np.inf
     keep = seg_u != seg_v
     classes = np.array([t.get("highway", "") for t in ways.tags], dtype=object)
+    roads = pd.DataFrame({"road_id": np.asarray(ways.ids, dtype=np.int64),
+                          "name": [t.get("name", "") for t in ways.tags],
+                          "ref": [t.get("ref", "") for t in ways.tags], "highway": classes})
     net = Network(crs, node_xy, seg_u[keep], seg_v[keep], fw[keep], bw[keep], classes[w][keep],
-                  mode, report, node_ids)
+                  mode, report, node_ids, w[keep], roads)
     return keep_largest_component(
         net, min_component_share,
         ("The extract may be cut badly or hold islands; lower ",

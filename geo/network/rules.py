@@ -77,7 +77,7 @@ IMPLIED_ONEWAY_HIGHWAYS = frozenset({"motorway", "motorway_link"})
 
 #: the way tags the rules read (every source keeps at least these)
 OSM_TAGS = ("highway", "oneway", "junction", "maxspeed", "access", "motor_vehicle",
-            "motorcar", "foot", "service", "area")
+            "motorcar", "foot", "service", "area", "name", "ref")
 
 _NO_ACCESS = frozenset({"no", "private"})
 _NO_DRIVE_SERVICE = frozenset({"parking", "parking_aisle", "driveway", "private",

@@ -32,6 +32,7 @@ from geo.outputs.map.measures import WORKLOAD_COLOUR, class_colour
 from geo.outputs.map.planning import (
     ACTION_COLOURS,
     CANDIDATE_COLOUR,
+    CRITICALITY_CLASSES,
     FALL_FILL,
     GAINED_COLOUR,
     LOST_COLOUR,
@@ -45,7 +46,8 @@ __all__ = [
     "AREA_COLOURS", "CANDIDATE_COLOUR", "FAILED_COLOUR", "FAIL_CLASSES", "RANK_COLOUR",
     "REGION_LABEL_SCALE", "WORKLOAD_COLOUR",
     "access_style", "aliases", "area_fill_style", "area_style", "bands_style",
-    "catchments_style", "change_style", "changes_style", "demand_style", "facilities_style",
+    "catchments_style", "change_style", "changes_style", "criticality_style", "demand_style",
+    "facilities_style",
     "gaps_style", "isochrones_style", "points_style", "roads_style", "status_style",
     "status_text",
     "table_style", "township_columns", "township_titles", "townships_style",
@@ -301,6 +303,21 @@ def changes_style(actions: Sequence[str], columns: Sequence[str], lang: str) -> 
     return Style("point", column="action", categories=cats,
                  labels=Labels(quote_field("project"), 8.0), aliases=aliases(columns, lang),
                  value_maps={"action": {a: i18n.action_label(a, lang) for a in actions}})
+
+
+def criticality_style(columns: Sequence[str], lang: str) -> Style:
+    """Road pieces by the people who lose the standard when each is cut alone, in the
+    classes and colours of the criticality map (wider, darker: more people)."""
+    edges = [lo for lo, _, _ in CRITICALITY_CLASSES]
+    rules = []
+    for k, (lo, colour, width) in enumerate(CRITICALITY_CLASSES):
+        hi = edges[k + 1] if k + 1 < len(edges) else None
+        expr = (f'"people_lost" >= {lo:g}' + (f' AND "people_lost" < {hi:g}' if hi else "")
+                if lo else f'"people_lost" < {hi:g}' if hi else "TRUE")
+        word = i18n.text("people_lost", lang)
+        label = f"{word}: 0" if not lo else f"{word} ≥ {lo:,.0f}"
+        rules.append(Rule(expr, label, Symbol("line", colour, outline_width=width * 0.26)))
+    return Style("line", rules=rules, aliases=aliases(columns, lang))
 
 
 def roads_style(columns: Sequence[str], lang: str) -> Style:

@@ -13,12 +13,13 @@ from geo.errors import Arg, given_as
 from geo.numbers import people_text, share_text
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map.coverage import save_map
-from geo.outputs.map.planning import change_map, siting_map
+from geo.outputs.map.planning import change_map, criticality_map, siting_map
 from geo.outputs.pdf import print_pdf
 from geo.outputs.planning_gpkg import write_comparison_gpkg, write_siting_gpkg
 from geo.outputs.planning_report import comparison_report, siting_report
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
+    write_criticality_xlsx,
     write_designation_xlsx,
     write_siting_xlsx,
 )
@@ -26,10 +27,12 @@ from geo.outputs.tables import write_csv
 
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison
+    from geo.planning.resilience import Criticality
     from geo.planning.sites import DesignationRun, SitingRun
 
-__all__ = ["COMPARISON_FILES", "DESIGNATION_FILES", "SITING_FILES", "write_comparison",
-           "write_designation", "write_siting"]
+__all__ = ["COMPARISON_FILES", "CRITICALITY_FILES", "DESIGNATION_FILES", "SITING_FILES",
+           "criticality_lines", "write_comparison", "write_criticality", "write_designation",
+           "write_siting"]
 
 
 #: what each planning command writes (the CLI checks the folder for these before computing)
@@ -38,6 +41,8 @@ SITING_FILES = ("siting.csv", "siting.xlsx", "siting.gpkg", "siting_map.html", "
 DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.xlsx",
                      "designation.gpkg", "designation_map.html", "report.html",
                      "designation_summary.txt")
+CRITICALITY_FILES = ("criticality.csv", "criticality.xlsx", "criticality.gpkg",
+                     "criticality_map.html", "criticality_summary.txt")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
                     "comparison.gpkg", "comparison_map.html", "report.html",
                     "comparison_summary.txt")
@@ -141,6 +146,61 @@ def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list
 
 def _page(text: str, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
+
+
+def criticality_lines(run: Criticality, top: int = 15) -> list[str]:
+    """Plain-text account of a road criticality ranking."""
+    std, t = run.standard, run.table
+    lost = t[t["people_lost"] > 0]
+    lines = [f"# Road criticality: {std.name} ({std.label}), within {run.minutes:g} min, "
+             f"{std.mode}, {std.direction}", "",
+             f"- {len(t)} road pieces, each cut alone in {run.seconds:.2f} s; {len(lost)} "
+             "would leave someone outside the standard",
+             f"- pieces that cut people off from every facility by road: "
+             f"{int((t['people_cut_off'] > 0).sum())}", "", f"## The {top} most critical",
+             t.head(top)[["rank", "road", "highway", "km", "people_lost",
+                          "person_minutes_added", "people_cut_off", "townships_losing",
+                          "worst_minutes_after", "detour_minutes"]].to_string(index=False),
+             "", "## Notes"]
+    return lines + [f"- {n}" for n in run.notes]
+
+
+def _gpkg(run: Criticality, path: Path) -> None:
+    """``criticality.gpkg``: the pieces as lines with their row, styled by the people lost
+    (:mod:`geo.outputs.gpkg`); the notes and assumptions once, in its metadata."""
+    import datetime as dt
+
+    from geo.outputs import gis_styles, i18n
+    from geo.outputs.gpkg import About, GisLayer, write_gpkg
+
+    layer = run.lines.copy()
+    layer["detour_minutes"] = layer["detour_minutes"].replace(float("inf"), float("nan"))
+    s, lang = run.study.study, run.study.study.language
+    cols = [c for c in layer.columns if c != layer.geometry.name]
+    title = i18n.text("criticality_line", lang, label=i18n.standard_label(
+        run.standard.label, run.standard.label_zh, lang), code=run.standard.name,
+        minutes=f"{run.minutes:g}")
+    write_gpkg(path, [GisLayer("criticality", layer, title, "; ".join(run.notes[:5]),
+                               [("people_lost", gis_styles.criticality_style(cols, lang))])],
+               About(s.name, s.title, lang, list(dict.fromkeys(run.notes)),
+                     created=dt.date.today().isoformat()))
+
+
+def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
+    """``criticality.csv``, ``criticality.xlsx``, ``criticality.gpkg`` (layer
+    ``criticality``: the pieces as lines with their row), ``criticality_map.html`` and
+    ``criticality_summary.txt``."""
+    title = run.study.study.title
+    table = run.table.copy()
+    table["basis"] = "; ".join(run.notes[:5])
+    with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_criticality", "out_dir")}):
+        return write_atomically(out_dir, {
+            "criticality.csv": lambda p: _csv(table, p),
+            "criticality.xlsx": lambda p: write_criticality_xlsx(run, p),
+            "criticality.gpkg": lambda p: _gpkg(run, p),
+            "criticality_map.html": lambda p: _save(criticality_map(run, title), p),
+            "criticality_summary.txt": lambda p: _text(criticality_lines(run), p),
+        })
 
 
 def _save(m: object, path: Path) -> None:

@@ -38,9 +38,11 @@ from geo.outputs.results import data_sources
 if TYPE_CHECKING:
     from geo.coverage.standards import Standard
     from geo.planning.compare import Comparison
+    from geo.planning.resilience import Criticality
     from geo.planning.sites import DesignationRun, SitingRun
 
-__all__ = ["write_comparison_xlsx", "write_designation_xlsx", "write_siting_xlsx"]
+__all__ = ["write_comparison_xlsx", "write_criticality_xlsx", "write_designation_xlsx",
+           "write_siting_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,16 @@ _CHANGES: Columns = (
     ("detail", "detail", "text"), ("lon_before", "lon", "lonlat"),
     ("lat_before", "lat", "lonlat"), ("lon_after", "lon", "lonlat"),
     ("lat_after", "lat", "lonlat"), ("note", "note", "text"),
+)
+_CRITICALITY: Columns = (
+    ("rank", "rank", "text"), ("road", "road", "text"), ("highway", "road_class", "text"),
+    ("km", "length_km", "min"), ("people_lost", "people_lost", "int"),
+    ("person_minutes_added", "person_minutes", "int"),
+    ("people_cut_off", "people_cut_off", "int"), ("townships_losing", "townships_losing", "text"),
+    ("worst_minutes_after", "worst_after", "min"), ("detour_minutes", "detour", "min"),
+    ("piece_minutes", "piece_minutes", "min"), ("points_slower", "points_slower", "int"),
+    ("lon_a", "lon", "lonlat"), ("lat_a", "lat", "lonlat"), ("lon_b", "lon", "lonlat"),
+    ("lat_b", "lat", "lonlat"),
 )
 
 
@@ -237,6 +249,28 @@ def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
                  _changes_frame(comp, lang))
     own = [n for n in comp.notes if n not in set(comp.study.assumptions)]  # added once below
     _notes_sheet(book, comp.study.study.title, own, comp.study)
+    book.save(path)
+    log.info("workbook written to %s", path)
+    return path
+
+
+def _loses_people(row: Mapping[Any, Any]) -> Any:
+    lost = row.get("people_lost")
+    return tables.FAIL_FILL if lost is not None and not missing(lost) and lost > 0 else None
+
+
+def write_criticality_xlsx(run: Criticality, path: Path) -> Path:
+    """``criticality.xlsx``: road pieces ranked by the people who lose the standard when
+    each is cut alone (those that lose anyone marked), notes and sources."""
+    lang = run.study.study.language
+    std = run.standard
+    book = tables.Book(lang)
+    frame = run.table.replace([float("inf")], float("nan"))
+    _table_sheet(book, i18n.text("criticality_sheet", lang),
+                 [i18n.text("criticality_line", lang, label=_label(std, lang), code=std.name,
+                            minutes=f"{run.minutes:g}")],
+                 _CRITICALITY, frame, mark=_loses_people)
+    _notes_sheet(book, run.study.study.title, run.notes, run.study)
     book.save(path)
     log.info("workbook written to %s", path)
     return path

@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.tables import DECIMALS, area_rows, coverage_table
 from geo.errors import Arg, Hint, ScenarioError, given_as
+from geo.network.graph import Network
 from geo.numbers import round_half_up
+from geo.planning.road_changes import change_roads, resnap_notes
 from geo.planning.scenario import (
     Applied,
     Scenario,
@@ -27,7 +30,7 @@ from geo.planning.scenario import (
 )
 from geo.study.run import ComputedStudy
 
-__all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
+__all__ = ["CHANGE_COLUMNS", "Comparison", "compare", "compare_scenario"]
 
 
 _KEYS = ["township", "standard", "minutes", "population"]
@@ -101,6 +104,31 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
                       area_rows(pop, minutes, res.standards, notes, area)], ignore_index=True)
 
 
+def _change_roads(result: ComputedStudy, applied: Applied,
+                  nets: dict[str, Network] | None) -> dict[str, Network]:
+    """The networks with the scenario's closures and slowdowns; the change table says what
+    each did, the notes which places join another road and what the closures cut off."""
+    changed = change_roads(applied.road_changes, nets or result.networks)
+    rows = np.flatnonzero(applied.changes["action"].isin(["close_road", "slow_road"]))
+    applied.changes.loc[applied.changes.index[rows], "detail"] = changed.details
+    fac = applied.facilities
+    names = [f"{n} ({i})" for n, i in zip(fac["name"], fac["id"], strict=True)]
+    pop = result.demand["population"].to_numpy(dtype=float)
+    for mode in sorted({s.mode for s in result.standards}):
+        base, after = (nets or result.networks)[mode], changed.networks[mode]
+        closed = changed.closed[mode]
+        if not closed.any():
+            continue
+        applied.notes += [f"{mode}: {line}" for line in resnap_notes(
+            after, closed, "facilities", result.snap(applied.facilities, mode, {mode: base}),
+            result.snap(applied.facilities, mode, {mode: after}), names)]
+        applied.notes += [f"{mode}: {line}" for line in resnap_notes(
+            after, closed, "demand points", result.snap(result.demand, mode, {mode: base}),
+            result.snap(result.demand, mode, {mode: after}),
+            result.demand["demand_id"].astype(str).tolist(), pop)]
+    return changed.networks
+
+
 def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparison:
     """The computed study before and after ``scenario`` (a name under ``scenarios/``
     beside the study file, or a path), tabulated per township and standard.
@@ -125,6 +153,12 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
                             ": give a scenario name or the path of a scenario file")
     with given_as({("load_scenario", "path"): Arg("compare", "scenario")}):
         scen = load_scenario(find_scenario(os.fspath(scenario), result.study.path))
+    return compare_scenario(result, scen)
+
+
+def compare_scenario(result: ComputedStudy, scen: Scenario) -> Comparison:
+    """:func:`compare` for a scenario already read (or made in code: a hazard's
+    closures, :mod:`geo.planning.hazard`)."""
     scen = with_type_codes(scen, result.study.facilities.type_map)
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)
@@ -132,6 +166,8 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
     if applied.roads is not None:
         nets = result.networks_with(applied.roads)
         applied.notes.append(f"network rebuilt with {len(applied.roads)} new road line(s)")
+    if applied.road_changes:
+        nets = _change_roads(result, applied, nets)
     before, notes_b = result.travel.minutes, result.travel.notes
     after_t = result.travel_to(applied.facilities, nets)
     after, notes_a = after_t.minutes, after_t.notes

@@ -4,12 +4,14 @@ A scenario file (``analysis/scenarios/NAME.toml``) has a ``[scenario]`` table
 (:class:`ScenarioSection`), a list of ``[[actions]]`` applied in order and a list of
 ``[[left_out]]`` planned projects that cannot be placed (:class:`LeftOut`: they appear in
 every comparison's notes). Each action is ``action = "add" | "move" | "close" | "retype" |
-"designate" | "add_road"`` with the keys its dataclass declares (:data:`ACTION_TYPES`),
-read with the one mechanism of every TOML file of geo (:func:`geo.options.parse_section`:
-an unknown key stops with the closest valid key, a wrong type or range with what is
-allowed) and listed in the docs from the same declaration (:func:`scenario_options_text`);
-a ``move`` takes either ``lon``/``lat`` or ``offset_m`` + ``bearing``, an ``add_road`` two
-or more vertices. The checked actions are kept as the file writes them (dicts).
+"designate" | "add_road" | "close_road" | "slow_road"`` with the keys its dataclass declares
+(:data:`ACTION_TYPES`), read with the one mechanism of every TOML file of geo
+(:func:`geo.options.parse_section`: an unknown key stops with the closest valid key, a wrong
+type or range with what is allowed) and listed in the docs from the same declaration
+(:func:`scenario_options_text`); a ``move`` takes either ``lon``/``lat`` or ``offset_m`` +
+``bearing``, an ``add_road`` two or more vertices, a ``close_road``/``slow_road`` exactly
+one of ``way_ids``, ``road`` and ``polygon`` (:mod:`geo.planning.road_changes` applies them
+to the networks). The checked actions are kept as the file writes them (dicts).
 
 Applying a scenario never touches the input files: it returns new frames.
 :func:`scenario_toml` writes a scenario in this format (what the workbench saves), which
@@ -40,10 +42,30 @@ from geo.options import closest, opt, parse_section, parse_toml, section_text, t
 from geo.readers.facility_types import load_types
 
 __all__ = [
-    "ACTIONS", "ACTION_TYPES", "AddAction", "AddRoadAction", "Applied", "CloseAction",
-    "DesignateAction", "LeftOut", "MoveAction", "RetypeAction", "Scenario", "ScenarioSection",
-    "action_position", "apply_scenario", "find_scenario", "load_scenario", "parse_scenario",
-    "scenario_options_text", "scenario_toml", "with_type_codes",
+    "ACTIONS",
+    "ACTION_TYPES",
+    "ROAD_KEYS",
+    "AddAction",
+    "AddRoadAction",
+    "Applied",
+    "CloseAction",
+    "CloseRoadAction",
+    "DesignateAction",
+    "LeftOut",
+    "MoveAction",
+    "RetypeAction",
+    "Scenario",
+    "ScenarioSection",
+    "SlowRoadAction",
+    "action_position",
+    "apply_scenario",
+    "find_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "road_change_label",
+    "scenario_options_text",
+    "scenario_toml",
+    "with_type_codes",
 ]
 
 
@@ -151,6 +173,48 @@ class AddRoadAction:
     note: str = _note()
 
 
+def _way_ids() -> Any:
+    return opt(None, "OSM way ids of the roads (or a line layer's osm_id column)")
+
+
+def _road() -> Any:
+    return opt(None, "a road name or ref, e.g. \"G323\" (case and spaces ignored)")
+
+
+def _polygon() -> Any:
+    return opt(None, "[[lon, lat], ...]: every road segment the polygon touches")
+
+
+@dataclass(frozen=True)
+class CloseRoadAction:
+    """``action = "close_road"``: roads closed (a flood, a landslide, roadworks): named by
+    exactly one of way_ids, road or polygon."""
+
+    way_ids: tuple[int, ...] | None = _way_ids()
+    road: str | None = _road()
+    polygon: tuple[tuple[float, float], ...] | None = _polygon()
+    crs: str = opt("wgs84", "system of polygon: wgs84, gcj02 or bd09", choices=_CRS_CHOICES)
+    all: bool = opt(False, "close every separate road a name or ref matches")
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class SlowRoadAction:
+    """``action = "slow_road"``: roads slowed (one lane open, a damaged surface): named as
+    for close_road."""
+
+    factor: float = opt(None, "speed factor: above 0 and at most 1 (0.5: half speed)",
+                        required=True, lo=0.0, hi=1.0, lo_open=True)
+    way_ids: tuple[int, ...] | None = _way_ids()
+    road: str | None = _road()
+    polygon: tuple[tuple[float, float], ...] | None = _polygon()
+    crs: str = opt("wgs84", "system of polygon: wgs84, gcj02 or bd09", choices=_CRS_CHOICES)
+    all: bool = opt(False, "slow every separate road a name or ref matches")
+    project: str = _project()
+    note: str = _note()
+
+
 @dataclass(frozen=True)
 class LeftOut:
     """``[[left_out]]``: a planned project that cannot be placed; every comparison's notes
@@ -163,14 +227,18 @@ class LeftOut:
 #: ``action`` -> the declaration of its keys
 ACTION_TYPES: dict[str, type] = {
     "add": AddAction, "move": MoveAction, "close": CloseAction, "retype": RetypeAction,
-    "designate": DesignateAction, "add_road": AddRoadAction,
+    "designate": DesignateAction, "add_road": AddRoadAction, "close_road": CloseRoadAction,
+    "slow_road": SlowRoadAction,
 }
+#: what a close_road or slow_road names its roads by (exactly one of them)
+ROAD_KEYS = ("way_ids", "road", "polygon")
 ACTIONS = tuple(ACTION_TYPES)
 #: tables of a scenario file, as the file writes them
 _TABLES = {"scenario": "[scenario]", "actions": "[[actions]]", "left_out": "[[left_out]]"}
 #: order of an action's keys in a written file
 _KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
-              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "note")
+              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "way_ids",
+              "road", "polygon", "all", "factor", "note")
 
 
 @dataclass(frozen=True)
@@ -195,6 +263,9 @@ class Applied:
     roads: gpd.GeoDataFrame | None
     changes: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the close_road and slow_road actions, in order (applied to the networks by
+    #: :func:`geo.planning.road_changes.change_roads`)
+    road_changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _check_action(i: int, a: object, where: Path) -> None:
@@ -224,6 +295,19 @@ def _check_action(i: int, a: object, where: Path) -> None:
             raise ScenarioError(f"{where}: {label} coords: give at least two [lon, lat] pairs "
                                 "in decimal degrees, e.g. [[109.75, 24.49], [109.80, 24.50]]"
                                 + (f" (out of range: {bad[:3]})" if bad else ""))
+    if kind in ("close_road", "slow_road"):
+        given = [k for k in ROAD_KEYS if k in a]
+        if len(given) != 1:
+            raise ScenarioError(f"{where}: {label} names its roads by {given or 'nothing'}: "
+                                "give exactly one of way_ids = [123, ...], road = \"G323\" "
+                                "(a name or ref) or polygon = [[lon, lat], ...]")
+        if "polygon" in a and len(a["polygon"]) < 3:
+            raise ScenarioError(f"{where}: {label} polygon: give at least three [lon, lat] "
+                                "corners, e.g. [[109.70, 24.48], [109.75, 24.48], "
+                                "[109.72, 24.52]]")
+        if "way_ids" in a and not a["way_ids"]:
+            raise ScenarioError(f"{where}: {label} way_ids is empty: give OSM way ids, e.g. "
+                                "way_ids = [123456789]")
 
 
 def _left_out(i: int, x: object, where: Path) -> LeftOut:
@@ -387,6 +471,8 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
         roads.append(dict(a))
         return fac, [_change(a, str(a.get("name", "new road")),
                              f"new {a['highway']} road, {len(a['coords'])} vertices", None, None)]
+    if kind in ("close_road", "slow_road"):
+        return fac, [_change(a, road_change_label(a), "", None, None)]
     if kind == "designate":
         out = []
         known.check_facility_types([str(a["role"])])
@@ -417,6 +503,20 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
             fac.loc[fac.index[i], col] = v
     moved = _GEOD.inv(before[0], before[1], lon, lat)[2]
     return fac, [_change(a, fid, f"moved {moved:,.0f} m", before, (float(lon), float(lat)))]
+
+
+def road_change_label(a: Mapping[str, Any]) -> str:
+    """What a close_road or slow_road names, in a few words."""
+    if "geometry" in a:
+        what = f"roads in {a.get('project') or 'the hazard'}"
+    elif "road" in a:
+        what = f"road {a['road']}"
+    elif "way_ids" in a:
+        ids = list(a["way_ids"])
+        what = f"way {', '.join(map(str, ids[:3]))}{' ...' if len(ids) > 3 else ''}"
+    else:
+        what = f"roads in a polygon of {len(a['polygon'])} corners"
+    return what
 
 
 def _check_inside(change: Mapping[str, Any], area: gpd.GeoDataFrame, outside: str,
@@ -482,7 +582,9 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",
             "lat_after", "note"]
-    return Applied(fac, _road_frame(roads), pd.DataFrame(changes, columns=cols), notes)
+    return Applied(fac, _road_frame(roads), pd.DataFrame(changes, columns=cols), notes,
+                   [dict(a) for a in scenario.actions
+                    if a["action"] in ("close_road", "slow_road")])
 
 
 # --------------------------------------------------------------------------- writing

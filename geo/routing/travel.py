@@ -97,20 +97,31 @@ class Snap:
 
 
 def snap_points(
-    net: Network, xy: FloatArray, *, exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE
+    net: Network, xy: FloatArray, *, exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
+    closed: npt.NDArray[np.bool_] | None = None,
 ) -> Snap:
-    """Join points (metric ``xy``) to the nearest segment not of ``exclude_classes``.
+    """Join points (metric ``xy``) to the nearest segment not of ``exclude_classes``
+    that may be travelled in some direction (a closed road, :mod:`geo.network.closures`,
+    joins no place).
 
     Motorways are excluded by default: nobody joins an expressway between
-    interchanges, so a place next to one joins the nearest other road.
+    interchanges, so a place next to one joins the nearest other road. Among segments
+    equally near, the one listed first (smallest segment id) is joined, so the same
+    network gives the same joins however it was made. ``closed`` (one flag per segment)
+    leaves more segments out: the points join as they would on the network with those
+    segments closed (:func:`geo.network.closures.changed_network`), found from this
+    network's search tree (what a criticality ranking does for every road piece).
     """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     ok, tree = _snap_tree(net, tuple(exclude_classes))
-    pts = shapely.points(xy)
-    (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    pts = np.asarray(shapely.points(xy), dtype=object)
     seg = np.empty(len(xy), dtype=np.int64)
     access = np.empty(len(xy))
-    seg[pi], access[pi] = ok[si], dist
+    if closed is None:
+        (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
+        _first_nearest(pi, ok[si], dist, seg, access)
+    else:
+        _nearest_open(tree, ok, pts, np.asarray(closed, dtype=bool), seg, access)
     pa, pb = net.node_xy[net.seg_u[seg]], net.node_xy[net.seg_v[seg]]
     ab = pb - pa
     denom = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-12)
@@ -118,12 +129,53 @@ def snap_points(
     return Snap(xy, seg, t, access)
 
 
+def _first_nearest(pi: IntArray, seg_of: IntArray, dist: FloatArray, seg: IntArray,
+                   access: FloatArray) -> None:
+    """Per point, the smallest segment id among its nearest (``pi``: point of each match),
+    into ``seg`` and ``access``."""
+    if len(pi) == 0:
+        return
+    order = np.lexsort((seg_of, dist, pi))
+    first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]]
+    seg[pi[first]], access[pi[first]] = seg_of[first], dist[first]
+
+
+def _nearest_open(tree: shapely.STRtree, ok: IntArray, pts: npt.NDArray[np.object_],
+                  closed: npt.NDArray[np.bool_], seg: IntArray, access: FloatArray) -> None:
+    """:func:`_first_nearest` over the segments not ``closed``: the nearest match first;
+    points whose nearest are all closed search rings of growing radius."""
+    (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
+    open_ = ~closed[ok[si]]
+    _first_nearest(pi[open_], ok[si][open_], dist[open_], seg, access)
+    todo = np.setdiff1d(np.arange(len(pts)), pi[open_])
+    if len(todo) and not (~closed[ok]).any():
+        raise NetworkError("every road segment places may join is closed")
+    radius = np.full(len(todo), 2.0)
+    if len(todo):
+        near = np.zeros(len(pts))
+        np.maximum.at(near, pi, dist)
+        radius = near[todo] + np.maximum(0.25 * near[todo], 100.0)
+    while len(todo):
+        qi, qs = tree.query(pts[todo], predicate="dwithin", distance=radius)
+        keep = ~closed[ok[qs]]
+        qi, qs = qi[keep], qs[keep]
+        d = shapely.distance(pts[todo][qi], tree.geometries[qs])
+        # a match nearer than the radius is the nearest open segment (rings are complete)
+        fine = d <= radius[qi]
+        qi, qs, d = qi[fine], qs[fine], d[fine]
+        done = np.unique(qi)
+        _first_nearest(todo[qi], ok[qs], d, seg, access)
+        left = np.setdiff1d(np.arange(len(todo)), done)
+        todo, radius = todo[left], radius[left] * 2.0
+
+
 def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapely.STRtree]:
     """The segments places may join and their search tree, built once per network and
     ``exclude`` and kept with the network (a what-if edit snaps one point at a time)."""
     key = ("snap", exclude)
     if key not in net._kernels:
-        ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)))
+        passable = np.isfinite(net.seg_fw_s) | np.isfinite(net.seg_bw_s)  # not closed
+        ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)) & passable)
         if len(ok) == 0:
             raise NetworkError(
                 "no road segment to join places to: every segment is of a class in ",

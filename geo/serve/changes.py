@@ -91,8 +91,9 @@ def apply_actions(engine: WhatIf, actions: Sequence[Mapping[str, Any]],
                                                          str(a["role"]))
         else:
             raise ScenarioError(
-                f"the workbench cannot apply {kind} actions (a new road rebuilds the "
-                "network, which the workbench does not redo): compare this scenario with "
-                "`geo compare STUDY --scenario FILE --out DIR`, or remove its add_road "
+                f"the workbench cannot apply {kind} actions (a new, closed or slowed road "
+                "changes the network, which the workbench does not redo yet): compare this "
+                "scenario with "
+                f"`geo compare STUDY --scenario FILE --out DIR`, or remove its {kind} "
                 "actions to work on the rest")
     return edits

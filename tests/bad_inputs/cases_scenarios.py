@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
+import shapely
+
 from tests.bad_inputs.harness import Case, Result, Workspace
+from tests.synthetic_county import TO_WGS84, X0, Y0
 
 CAT = "scenarios"
 COMPARE = ("compare", "{run}", "--scenario", "{county}/scenario.toml", "--out", "{out}")
+#: compare on the study file (computed afresh: for cases that edit the study's roads)
+COMPARE_STUDY = ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}")
 HEAD = '[scenario]\nname = "test"\ntitle = "测试方案"\n'
 F03 = (109.865, 24.517)  # near facility F03 (东山镇中心卫生院)
 
@@ -135,6 +141,65 @@ def _line(ws: Workspace) -> None:
     ws.set("roads", "path", "roads.geojson")
 
 
+def _gk_box(x0: float, y0: float, x1: float, y1: float) -> str:
+    """A polygon = [[lon, lat], ...] line for a box in the county's Gauss-Krüger metres
+    (offsets from its south-west corner)."""
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    pts = [TO_WGS84.transform(X0 + x, Y0 + y) for x, y in corners]
+    return "polygon = [" + ", ".join(f"[{lon:.7f}, {lat:.7f}]" for lon, lat in pts) + "]"
+
+
+#: a strip across the whole county between road rows 1 and 2 (y 3.5-4.5 km): it cuts every
+#: north-south road, so the south (F01, F02 and two rows of roads) is cut off
+STRIP = _gk_box(-500, 3500, 30500, 4500)
+
+
+def _closing(*actions: str):  # type: ignore[no-untyped-def]
+    """A line-layer study (names and refs) and a scenario of ``actions``."""
+    def edit(ws: Workspace) -> None:
+        _line(ws)
+        _scenario(*actions)(ws)
+    return edit
+
+
+def _same_name_twice(ws: Workspace) -> None:
+    """Two north-south township roads 4 km apart, both named 乡道0 (they never touch)."""
+    roads = gpd.read_file(ws.path("roads.geojson"))
+    roads.loc[2, "name"] = "乡道0"
+    ws.roads(roads)
+    _scenario('action = "close_road"\nroad = "乡道0"')(ws)
+
+
+HAZARD = ("resilience", "{run}", "--hazard", "{county}/flood.geojson", "--out", "{out}")
+
+
+def _hazard(gdf: gpd.GeoDataFrame | None, name: str = "flood.geojson"):  # type: ignore[no-untyped-def]
+    """A hazard layer written beside the study (``None``: a layer with no feature)."""
+    def edit(ws: Workspace) -> None:
+        layer = gdf if gdf is not None else gpd.GeoDataFrame(
+            {"note": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+        layer.to_file(ws.path(name))
+    return edit
+
+
+def _strip_gk() -> gpd.GeoDataFrame:
+    """The strip of STRIP as a polygon layer in the county's Gauss-Krüger metres (EPSG:4525)."""
+    poly = shapely.box(X0 - 500, Y0 + 3500, X0 + 30500, Y0 + 4500)
+    return gpd.GeoDataFrame({"note": ["示意 (illustrative)"]}, geometry=[poly], crs="EPSG:4525")
+
+
+def _then_hazard(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    assert "flood.geojson: 示意 (illustrative)" in summary, summary
+    assert "facilities are cut off from most of the road network" in summary, summary
+
+
+def _then_cut_off(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    assert "facilities are cut off from most of the road network" in summary, summary
+    assert "示例县人民医院 (F01)" in summary and "示例县中医医院 (F02)" in summary, summary
+
+
 CASES = [
     Case("scen_file_missing", CAT, "--scenario naming a file that does not exist",
          ("compare", "{run}", "--scenario", "{county}/无.toml", "--out", "{out}"),
@@ -235,6 +300,49 @@ CASES = [
          lambda ws: (_line(ws), _scenario('action = "add_road"\nhighway = "机耕路"\n'
                                           "coords = [[109.9, 24.5], [109.95, 24.5]]")(ws))[-1],
          problem=("机耕路",), fix=("[roads] speeds_kmh",)),
+    Case("scen_close_road_unknown_name", CAT, "close_road naming a road that is not in the "
+         "road layer (G332 for G323)", COMPARE_STUDY,
+         _closing('action = "close_road"\nroad = "G332"'), problem=("'G332'", "matches no road"),
+         fix=("'G323'",)),
+    Case("scen_close_road_several", CAT, "close_road by a name two separate roads carry",
+         COMPARE_STUDY, _same_name_twice, problem=("'乡道0'", "2 separate roads"),
+         fix=("way_ids", "all = true")),
+    Case("scen_close_road_on_cache", CAT, "close_road by ref on a study whose roads are a "
+         "network cache (no names)", COMPARE_STUDY,
+         _scenario('action = "close_road"\nroad = "G323"'),
+         problem=("network cache",), fix=("[roads] path", "polygon")),
+    Case("scen_close_road_polygon_elsewhere", CAT, "close_road by a polygon that touches no "
+         "road (in another county)", COMPARE_STUDY,
+         _closing('action = "close_road"\npolygon = [[108.1, 23.1], [108.2, 23.1], '
+                  '[108.15, 23.2]]'), problem=("touches no road",), fix=("polygon's corners",)),
+    Case("scen_close_road_two_ways", CAT, "close_road naming its roads by road and polygon "
+         "at once", COMPARE_STUDY,
+         _closing('action = "close_road"\nroad = "G323"\n' + STRIP),
+         problem=("['road', 'polygon']",), fix=("exactly one of",)),
+    Case("scen_slow_road_factor", CAT, "slow_road with factor = 2 (a speed-up)", COMPARE_STUDY,
+         _closing('action = "slow_road"\nroad = "G323"\nfactor = 2'),
+         problem=("factor = 2",), fix=("at most 1",)),
+    Case("scen_close_road_cuts_off_facilities", CAT, "a closure that cuts the county in two: "
+         "the facilities on the far side are named in the comparison",
+         COMPARE_STUDY, _closing('action = "close_road"\n' + STRIP), code=0, then=_then_cut_off),
+    Case("resilience_unknown_standard", CAT, "geo resilience for a standard the study does "
+         "not use (emergency_60min for emergency_1h)",
+         ("resilience", "{run}", "--standard", "emergency_60min", "--out", "{out}"),
+         problem=("--standard emergency_60min", "not a standard of this study"),
+         fix=("[standards] use",)),
+    Case("hazard_other_crs", CAT, "geo resilience --hazard: a flood layer in Gauss-Krüger "
+         "metres (EPSG:4525): read in its own CRS, the far side named",
+         HAZARD, _hazard(_strip_gk()), code=0, then=_then_hazard),
+    Case("hazard_other_county", CAT, "geo resilience --hazard: a flood extent of another "
+         "county (Guilin)", HAZARD,
+         _hazard(gpd.GeoDataFrame(geometry=[shapely.box(110.2, 25.2, 110.3, 25.3)], crs=4326)),
+         problem=("flood.geojson", "outside the study area"), fix=("--hazard-crs",)),
+    Case("hazard_empty", CAT, "geo resilience --hazard: a layer with no feature", HAZARD,
+         _hazard(None), problem=("flood.geojson",)),
+    Case("hazard_and_standard", CAT, "geo resilience with both --standard and --hazard",
+         ("resilience", "{run}", "--standard", "primary_care_30min", "--hazard",
+          "{county}/flood.geojson", "--out", "{out}"), _hazard(_strip_gk()),
+         problem=("not both",), fix=("--standard NAME", "--hazard FILE")),
     Case("scen_left_out_without_reason", CAT, "a [[left_out]] project without a reason",
          COMPARE, lambda ws: ws.scenario(HEAD + '\n[[left_out]]\nproject = "P09"\n'),
          problem=("[[left_out]]",), fix=("reason",)),

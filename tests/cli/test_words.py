@@ -22,7 +22,8 @@ from tests.messages import real_flags
 #: where the functions the tables name live (the façade's, and the writers' helpers)
 _HOMES = ["geo", "geo.network.sources", "geo.outputs.folder", "geo._atomic",
           "geo.outputs.write", "geo.outputs.planning", "geo.outputs.results",
-          "geo.routing.travel", "geo.planning.scenario"]
+          "geo.routing.travel", "geo.planning.scenario", "geo.planning.resilience",
+          "geo.planning.hazard"]
 
 
 def _function(name: str) -> object:

@@ -31,10 +31,11 @@ from geo.outputs.planning_tables import comparison_rows, drawn_area, siting_by_t
 if TYPE_CHECKING:
     from geo.coverage.standards import Standard
     from geo.planning.compare import Comparison
+    from geo.planning.resilience import Criticality
     from geo.planning.sites import SitingRun
     from geo.study.run import ComputedStudy
 
-__all__ = ["change_map", "siting_map"]
+__all__ = ["change_map", "criticality_map", "siting_map"]
 
 TODAY_COLOUR = "#6baed6"
 GAINED_COLOUR = "#238b45"
@@ -332,3 +333,67 @@ def _change_layer(changes: pd.DataFrame, name: str, lang: str) -> folium.Feature
             folium.CircleMarker(a, radius=13, color=color, fill=False, weight=3,
                                 tooltip=label).add_to(group)
     return group
+
+
+#: road pieces by the people who lose the standard when each is cut: (from, colour, width
+#: in px), for the map and the GeoPackage's style
+CRITICALITY_CLASSES = ((0.0, "#bdbdbd", 1.5), (1.0, "#fdae61", 3.0), (1000.0, "#f46d43", 4.5),
+                       (10000.0, "#a50026", 6.0))
+_CRIT_CLASSES = CRITICALITY_CLASSES
+
+
+def _crit_style(lost: float) -> tuple[str, float]:
+    colour, weight = _CRIT_CLASSES[0][1], _CRIT_CLASSES[0][2]
+    for lo, c, w in _CRIT_CLASSES:
+        if lost >= lo:
+            colour, weight = c, w
+    return colour, weight
+
+
+def criticality_map(run: Criticality, title: str) -> folium.Map:
+    """Road pieces coloured by the people who lose the standard when each is cut alone
+    (a tooltip with the piece's row), townships and the standard's facilities."""
+    study, std = run.study, run.standard
+    lang = study.study.language
+    t = i18n.text
+    head = t("criticality_line", lang, label=_label(std, lang), code=std.name,
+             minutes=f"{run.minutes:g}")
+    fac = study.facilities
+    eligible = fac[fac["type"].isin(std.facility_types)]
+    types = facility_styles([str(x) for x in eligible["type"]])
+    rows = [(f"height:{w:g}px;background:{c}", "",
+             f"{t('people_lost', lang)} ≥ {lo:,.0f}" if lo else f"{t('people_lost', lang)}: 0")
+            for lo, c, w in _CRIT_CLASSES]
+    rows.append(("border-top:1.5px solid #444", "", t("townships_outline", lang)))
+    m = _page(study, title, [f"<div><b>{esc(head)}</b></div>"], [*run.notes],
+              _legend(rows, types, lang))
+    _town_layer(study, {}, t("townships_outline", lang)).add_to(m)
+    map_page.boundary_layer(study.area.to_crs(4326), lang).add_to(m)
+    lines = run.lines.sort_values("people_lost", kind="stable")
+    tips = []
+    for r in lines.to_dict("records"):
+        cells = [(t("rank", lang), str(r["rank"])),
+                 (t("people_lost", lang), fmt(r["people_lost"], "int", lang)),
+                 (t("person_minutes", lang), fmt(r["person_minutes_added"], "int", lang)),
+                 (t("people_cut_off", lang), fmt(r["people_cut_off"], "int", lang)),
+                 (t("townships_losing", lang), str(r["townships_losing"]) or "–"),
+                 (t("worst_after", lang), fmt(r["worst_minutes_after"], "min", lang)),
+                 (t("detour", lang), fmt(r["detour_minutes"], "min", lang)),
+                 (t("length_km", lang), f"{r['km']:.1f}")]
+        tips.append(_table_tip(str(r["road"]), cells))
+    data = gpd.GeoDataFrame({"tooltip": tips, "lost": lines["people_lost"].to_numpy()},
+                            geometry=lines.geometry.to_numpy(), crs=4326)
+    folium.GeoJson(
+        data, name=t("criticality_sheet", lang),
+        style_function=lambda f: dict(zip(("color", "weight"),
+                                          _crit_style(float(f["properties"]["lost"])),
+                                          strict=True)) | {"opacity": 0.9},
+        highlight_function=lambda f: {"weight": 8},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+    ).add_to(m)
+    map_page.township_names(study.townships, lang,
+                            gpd.GeoDataFrame(eligible[["geometry"]].to_crs(4326))).add_to(m)
+    facility_layer(eligible, types, t("existing_facilities", lang, label=_label(std, lang)),
+                   lang).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
