@@ -197,7 +197,7 @@ def test_cache_errors_name_the_fix(tmp_path: Path) -> None:
         load_networks(tmp_path / "other.npz")
     net = network_from_osm(get_data("test_pbf"), mode="drive")
     save_networks(tmp_path / "d.npz", {"drive": net})
-    with pytest.raises(InputFileError, match="--modes walk"):
+    with pytest.raises(InputFileError, match="--modes drive,walk"):
         load_networks(tmp_path / "d.npz", ["walk"])
 
 
