@@ -287,6 +287,45 @@ _TEXT: dict[str, tuple[str, str]] = {
     "wb_na": ("不适用：没有可计入该标准的机构", "not applicable: no facility counts for it"),
     "wb_baseline": ("现状", "baseline"),
     "wb_now": ("方案", "now"),
+    # population groups and equity (健康公平)
+    "equity": ("健康公平", "Health equity"),
+    "equity_sheet": ("健康公平", "equity"),
+    "group_sheet": ("人群覆盖", "group coverage"),
+    "group": ("人群", "Population group"),
+    "group_all": ("全体人口", "whole population"),
+    "group_coverage": ("{label}：各人群覆盖人口比例",
+                       "{label}: share of each group covered"),
+    "equity_table": ("{label}：出行时间公平性", "{label}: equity of travel time"),
+    "gini": ("基尼系数", "Gini"),
+    "theil": ("泰尔指数", "Theil"),
+    "theil_between": ("泰尔·乡镇间", "Theil between townships"),
+    "theil_within": ("泰尔·乡镇内", "Theil within townships"),
+    "between_share": ("乡镇间占比", "Share between townships"),
+    "best_township": ("覆盖最好乡镇", "Best-served township"),
+    "best_share": ("最好覆盖比例", "Best share"),
+    "worst_share": ("最差覆盖比例", "Worst share"),
+    "share_gap": ("最好与最差差距", "Best–worst gap"),
+    "uncovered_population": ("未覆盖人口", "Uncovered people"),
+    "unreached_population": ("无可达机构人口", "People with no reachable facility"),
+    "share_of_uncovered": ("占未覆盖人口", "Share of the uncovered"),
+    "share_of_population": ("占总人口", "Share of the population"),
+    "representation": ("代表性比", "Representation ratio"),
+    "equity_lead": ("各人群按乡镇的覆盖比例，以及按人口加权的出行时间不平等指数。"
+                    "指数只计有可达机构的人口；定义与来源见本节末。",
+                    "Coverage of each population group by township, and population-weighted "
+                    "inequality of travel minutes. The indices count people with a reachable "
+                    "facility; definitions and sources at the end of this section."),
+    "definitions": ("定义与来源", "Definitions and sources"),
+    "groups_none": ("未计算各人群（老年人、儿童、育龄妇女）的覆盖与健康公平指标：研究未设人口分组。"
+                    "用七普乡镇人口表的年龄列（如 0—14岁、15—59岁、60岁及以上、65岁及以上）计算："
+                    "[population] method = \"table\"，并设 [population] groups = "
+                    "{ \"65岁及以上\" = \"elderly_65\", \"0—14岁\" = \"children\" }。",
+                    "Coverage of population groups (elderly, children, women of childbearing "
+                    "age) and the equity measures not computed: the study has no population "
+                    "groups. The age columns of the 7th-census township table (0—14岁, "
+                    "15—59岁, 60岁及以上, 65岁及以上) compute them: [population] method = "
+                    "\"table\" with [population] groups = { \"65岁及以上\" = \"elderly_65\", "
+                    "\"0—14岁\" = \"children\" }."),
 }
 
 #: scenario action -> (zh, en)

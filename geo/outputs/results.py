@@ -17,12 +17,14 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.coverage.groups import GroupTables
 from geo.errors import Arg, InputFileError, StudyError
 from geo.study.checks import Check, from_record
 from geo.study.resources import Resources
 from geo.study.run import ComputedStudy, input_fingerprint
 
-__all__ = ["LAYERS", "RESOURCE_LAYERS", "Results", "data_sources", "from_study", "read_gpkg",
+__all__ = ["GROUP_LAYERS", "LAYERS", "RESOURCE_LAYERS", "Results", "data_sources", "from_study",
+           "read_gpkg",
            "read_layer", "table_layer", "write_gpkg"]
 
 #: layers of results.gpkg (``demand``, ``isochrones`` are written too, for GIS use)
@@ -30,6 +32,8 @@ LAYERS = ("facilities", "townships", "area", "coverage", "summary", "bands", "ga
 #: layers of the resource measures and the response model, written when a study has them
 RESOURCE_LAYERS = {"measures": "measures", "measure_facilities": "facilities",
                    "response": "response", "measure_areas": "areas"}
+#: layers of the population groups' coverage and equity, written when a study has groups
+GROUP_LAYERS = {"group_coverage": "coverage", "equity": "equity"}
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Results:
     checks: list[Check] = field(default_factory=list)
     #: resource ratios, access measures, emergency response (:mod:`geo.study.resources`)
     resources: Resources = field(default_factory=Resources)
+    #: coverage and equity per population group (``[population] groups``)
+    groups: GroupTables = field(default_factory=GroupTables)
 
     @property
     def standards(self) -> list[str]:
@@ -110,7 +116,7 @@ def from_study(result: ComputedStudy) -> Results:
         extra={"demand": result.demand, "isochrones": result.isochrones},
         facts=list(result.facts), study_file=str(study.path),
         inputs=input_fingerprint(study), checks=list(result.checks),
-        resources=result.resources,
+        resources=result.resources, groups=result.groups,
     )
 
 
@@ -154,6 +160,10 @@ def write_gpkg(res: Results, path: Path) -> None:
         if not frame.empty:
             frames[layer] = frame if isinstance(frame, gpd.GeoDataFrame) and (
                 frame.geometry.notna().any()) else _table(pd.DataFrame(frame))
+    for layer, attr in GROUP_LAYERS.items():
+        frame = getattr(res.groups, attr)
+        if not frame.empty:
+            frames[layer] = _table(frame)
     for layer, gdf in frames.items():
         gdf.assign(basis=basis).to_file(path, layer=layer, driver="GPKG")
     _metadata(res).to_file(path, layer="metadata", driver="GPKG")
@@ -179,6 +189,19 @@ def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
         setattr(out, attr, frame)
     n = sum(k.startswith("resource_note_") for k in meta)
     out.notes = [meta[f"resource_note_{i + 1}"] for i in range(n)]
+    return out
+
+
+def _groups(p: Path, have: set[str]) -> GroupTables:
+    """The population groups' layers of a results.gpkg (empty where the run had none)."""
+    out = GroupTables()
+    for layer, attr in GROUP_LAYERS.items():
+        if layer in have:
+            frame = pd.DataFrame(read_layer(p, layer).drop(columns="geometry"))
+            for col in ("note", "group_label", "best_township", "worst_township"):
+                if col in frame:
+                    frame[col] = frame[col].fillna("")
+            setattr(out, attr, _booleans(frame))
     return out
 
 
@@ -235,5 +258,5 @@ def read_gpkg(path: str | Path) -> Results:
         study_file=meta.get("study_file", ""),
         inputs={k[len("input_"):]: v for k, v in meta.items() if k.startswith("input_")},
         checks=[from_record(meta[f"check_{i + 1}"]) for i in range(n_check)],
-        resources=_resources(p, have, meta),
+        resources=_resources(p, have, meta), groups=_groups(p, have),
     )
