@@ -28,7 +28,7 @@ from geo.coverage.tables import COLUMNS, area_rows, coverage_table, rounded
 from geo.measures.equity import covered_by_place, gini, theil_parts, unreachable
 from geo.numbers import round_half_up
 
-__all__ = ["ALL", "DEFINITIONS", "EQUITY_COLUMNS", "GROUP_COLUMNS", "GroupTables", "equity_table",
+__all__ = ["ALL", "EQUITY_COLUMNS", "GROUP_COLUMNS", "GroupTables", "equity_table",
            "group_coverage", "group_people"]
 
 #: the group name of the whole population in the group tables
@@ -48,31 +48,6 @@ _DECIMALS = {"population": 1, "unreached_population": 1, "uncovered_population":
              "gini": 4, "theil": 4, "theil_between": 4, "theil_within": 4,
              "between_share": 4, "share_gap": 4, "share_of_uncovered": 4,
              "share_of_population": 4, "representation": 2}
-
-#: what each equity measure is, with its source (the report and the workbook quote these)
-DEFINITIONS = {
-    "gini": "population-weighted Gini index of travel minutes to the nearest facility of the "
-            "standard: G = ΣΣ w_i w_j |x_i − x_j| / (2 W² μ); 0 = everyone travels equally "
-            "long (Gini 1912; weighted form as in Lerman & Yitzhaki 1989; equals PySAL "
-            "inequality.gini.Gini on each person's minutes)",
-    "theil": "population-weighted Theil index T = Σ (w_i/W)(x_i/μ) ln(x_i/μ) of the same "
-             "minutes (Theil 1967; PySAL inequality.theil.Theil)",
-    "theil_between": "the part of T between townships: every person given their township's "
-                     "mean minutes (Shorrocks 1980; PySAL inequality.theil.TheilD)",
-    "theil_within": "the part of T within townships: T − between, the townships' own Theil "
-                    "indices weighted by their share of the total travel minutes",
-    "between_share": "between / T: how much of the inequality lies between townships",
-    "share_gap": "covered share of the best-served township minus that of the worst-served "
-                 "(townships where the group has people)",
-    "share_of_uncovered": "the group's people beyond the standard's minutes as a share of "
-                          "all people beyond them",
-    "representation": "share_of_uncovered / share_of_population: above 1 the group is "
-                      "over-represented among the people the standard does not reach",
-    "unreached_population": "people with no reachable facility of the standard: left out "
-                            "of the Gini and Theil indices (no travel time to rank), "
-                            "counted as uncovered",
-}
-
 
 def group_people(demand: pd.DataFrame, names: Sequence[str]) -> dict[str, FloatArray]:
     """People per demand point of the whole population (:data:`ALL`) and of each group
@@ -99,16 +74,27 @@ class GroupTables:
     @classmethod
     def of(cls, demand: pd.DataFrame, labels: Mapping[str, str],
            minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
-           notes: Mapping[str, str], order: Sequence[str], area_name: str) -> GroupTables:
+           notes: Mapping[str, str], order: Sequence[str], area_name: str,
+           whole: pd.DataFrame | None = None) -> GroupTables:
         """Both tables from the demand (``township`` and the groups' columns), or empty
         ones when there are no groups; ``labels``: group name -> its census column (the
-        label shown beside the name)."""
+        label shown beside the name); ``whole``: the whole population's rows of
+        :data:`~geo.coverage.tables.COLUMNS` (the run's coverage table and its area rows),
+        taken as they are instead of computed again."""
         if not labels:
             return cls()
         people = group_people(demand, list(labels))
         town = demand["township"].to_numpy(dtype=object)
         shown = {ALL: "", **labels}
-        cov = group_coverage(town, people, minutes, standards, notes, order, area_name)
+        cov = group_coverage(town, people if whole is None else
+                             {k: v for k, v in people.items() if k != ALL},
+                             minutes, standards, notes, order, area_name)
+        if whole is not None:
+            rows = [whole[whole["standard"] == std.name] for std in standards]
+            mine = pd.concat(rows, ignore_index=True)
+            mine.insert(0, "group", ALL)
+            mine.insert(1, "group_label", "")
+            cov = pd.concat([mine[GROUP_COLUMNS], cov], ignore_index=True)
         eq = equity_table(town, people, minutes, standards, notes, order)
         cov["group_label"] = cov["group"].map(shown)
         eq["group_label"] = eq["group"].map(shown)
@@ -154,7 +140,8 @@ def equity_table(
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
     notes: Mapping[str, str], order: Sequence[str],
 ) -> pd.DataFrame:
-    """Equity measures per standard and group (:data:`EQUITY_COLUMNS`, :data:`DEFINITIONS`).
+    """Equity measures per standard and group (:data:`EQUITY_COLUMNS`; the
+    outputs define each, :mod:`geo.outputs.groups`).
 
     A standard that is not applicable gets one row per group with its note and no measure.
     """
@@ -175,7 +162,7 @@ def equity_table(
             if note or m is None or beyond is None:
                 rows.append(_round(row))
                 continue
-            parts = theil_parts(m, w, town)
+            parts = theil_parts(m, w, place)
             pop, covered = covered_by_place(m, w, place, len(order), std.minutes)
             lived = np.flatnonzero(pop > 0)
             shares = covered[lived] / pop[lived]

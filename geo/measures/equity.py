@@ -31,7 +31,7 @@ import numpy.typing as npt
 from geo._types import FloatArray
 from geo.errors import GeoError
 
-__all__ = ["TheilParts", "covered_by_place", "gini", "reachable", "theil", "theil_parts",
+__all__ = ["TheilParts", "covered_by_place", "gini", "lorenz", "reachable", "theil", "theil_parts",
            "unreachable"]
 
 
@@ -115,7 +115,13 @@ def gini(x: npt.ArrayLike, w: npt.ArrayLike) -> float:
     before = np.cumsum(ws) - ws
     after = total - before - ws
     pairs = 2.0 * float((ws * xs * (before - after)).sum())
-    return pairs / (2.0 * total * total * mean)
+    return float(pairs / (2.0 * total * total * mean))
+
+
+def _xlogx(r: FloatArray) -> FloatArray:
+    """``r ln r``, 0 at 0 (its limit)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)
 
 
 def _theil(xs: FloatArray, ws: FloatArray) -> tuple[float, float, float]:
@@ -126,10 +132,7 @@ def _theil(xs: FloatArray, ws: FloatArray) -> tuple[float, float, float]:
     mean = float((ws * xs).sum() / total)
     if mean <= 0:
         return float("nan"), total, mean
-    r = xs / mean
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)
-    return float((ws * terms).sum() / total), total, mean
+    return float((ws * _xlogx(xs / mean)).sum() / total), total, mean
 
 
 def theil(x: npt.ArrayLike, w: npt.ArrayLike) -> float:
@@ -181,7 +184,7 @@ def theil_parts(x: npt.ArrayLike, w: npt.ArrayLike, group: npt.ArrayLike) -> The
     (0.130812, 0.0)
     """
     xs, ws = _pair(_no_nan(x), w)
-    labels = np.asarray(group, dtype=object)
+    labels = np.asarray(group)
     if labels.shape != xs.shape:
         raise GeoError("one group label per point is needed")
     keep = np.isfinite(xs) & (ws > 0)
@@ -189,19 +192,17 @@ def theil_parts(x: npt.ArrayLike, w: npt.ArrayLike, group: npt.ArrayLike) -> The
     total, weight, mean = _theil(xs, ws)
     if not np.isfinite(total):
         return TheilParts(total, float("nan"), float("nan"))
-    _, inverse = np.unique(labels.astype(str), return_inverse=True)
+    _, inverse = np.unique(labels if labels.dtype != object else labels.astype(str),
+                           return_inverse=True)
     wg = np.bincount(inverse, ws)
     mg = np.bincount(inverse, ws * xs) / wg
     rg = mg / mean
+    between = float((wg / weight * _xlogx(rg)).sum())
+    # each township's own Theil, T_g = Σ_(i in g) (w_i / W_g) ρ_i ln ρ_i with ρ_i = x_i / μ_g,
+    # weighted by its share of the minutes, W_g μ_g / (W μ): Σ_g W_g μ_g T_g / (W μ)
     with np.errstate(divide="ignore", invalid="ignore"):
-        between_terms = np.where(rg > 0, rg * np.log(np.where(rg > 0, rg, 1.0)), 0.0)
-    between = float((wg / weight * between_terms).sum())
-    within = 0.0
-    for g in range(len(wg)):
-        sel = inverse == g
-        tg = _theil(xs[sel], ws[sel])[0]
-        if np.isfinite(tg):
-            within += float(wg[g] * mg[g] / (weight * mean)) * tg
+        rho = np.where(mg[inverse] > 0, xs / mg[inverse], 0.0)
+    within = float((mg * np.bincount(inverse, ws * _xlogx(rho))).sum() / (weight * mean))
     return TheilParts(total, between, within)
 
 
@@ -237,3 +238,35 @@ def covered_by_place(x: npt.ArrayLike, w: npt.ArrayLike, place: npt.ArrayLike, p
     within = inside & (xs <= limit)
     covered = np.bincount(idx[within], ws[within], places).astype(np.float64)
     return people, covered
+
+
+def lorenz(x: npt.ArrayLike, w: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Compute the Lorenz curve of travel minutes: people ordered from the shortest trip.
+
+    Parameters
+    ----------
+    x : array of float
+        Minutes per point (infinite or NaN: unreachable, left out as in :func:`gini`).
+    w : array of float
+        People per point (>= 0).
+
+    Returns
+    -------
+    people, minutes : array of float
+        From (0, 0) to (1, 1): the cumulative share of people and of their travel minutes;
+        twice the area between the curve and the diagonal is :func:`gini`.
+
+    Examples
+    --------
+    >>> p, m = lorenz([30.0, 10.0], [1.0, 1.0])
+    >>> p.tolist(), m.tolist()
+    ([0.0, 0.5, 1.0], [0.0, 0.25, 1.0])
+    """
+    xs, ws = _kept(x, w)
+    order = np.argsort(xs, kind="stable")
+    xs, ws = xs[order], ws[order]
+    people = np.concatenate([[0.0], np.cumsum(ws)])
+    minutes = np.concatenate([[0.0], np.cumsum(ws * xs)])
+    if people[-1] <= 0 or minutes[-1] <= 0:
+        return np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    return people / people[-1], minutes / minutes[-1]

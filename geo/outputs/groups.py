@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-from geo.coverage.groups import ALL, DEFINITIONS, GroupTables
+from geo.coverage.groups import ALL, GroupTables
 from geo.outputs import cells, i18n, tables
 from geo.outputs.document import Section
 from geo.outputs.map.layers import missing
@@ -141,9 +141,18 @@ def _equity_table(groups: GroupTables, std: str, lang: str) -> str:
             "</tbody></table>")
 
 
+#: the measures defined at the end of the section and the sheet (``def_`` labels of i18n)
+DEFINED = ("gini", "theil", "theil_between", "theil_within", "between_share", "share_gap",
+           "share_of_uncovered", "representation", "unreached_population")
+
+
+def _definitions_of(lang: str) -> list[tuple[str, str]]:
+    return [(k, i18n.text(f"def_{k}", lang)) for k in DEFINED]
+
+
 def _definitions(lang: str) -> str:
-    items = "".join(f"<li><b>{html.escape(i18n.text(k, lang))}</b>: {html.escape(v)}</li>"
-                    for k, v in DEFINITIONS.items())
+    items = "".join(f"<li><b>{html.escape(i18n.text(k, lang))}</b>: "
+                    f"{html.escape(v)}</li>" for k, v in _definitions_of(lang))
     return (f'<h3>{html.escape(i18n.text("definitions", lang))}</h3>'
             f'<ul class="src">{items}</ul>')
 
@@ -158,12 +167,12 @@ def report_appendix(groups: GroupTables, lang: str) -> list[Section]:
                     f'<p class="note">{html.escape(t("groups_none", lang))}</p>')]
 
 
-def report_sections(groups: GroupTables, lang: str,
-                    titles: Mapping[str, str]) -> list[Section]:
+def report_sections(groups: GroupTables, lang: str, titles: Mapping[str, str],
+                    lorenz: Mapping[str, str] | None = None) -> list[Section]:
     """The report's 健康公平 section: per standard that applies, each group's covered share
     by township and the equity measures per group, then the definitions (none without
     groups: :func:`report_appendix` says so); ``titles``: each standard as headings name
-    it."""
+    it; ``lorenz``: the ``<img>`` of each standard's Lorenz figure, under its table."""
     t = i18n.text
     if groups.coverage.empty:
         return []
@@ -174,6 +183,9 @@ def report_sections(groups: GroupTables, lang: str,
         parts.append(_share_table(groups, std, lang))
         parts.append(f'<h3>{html.escape(t("equity_table", lang, label=label))}</h3>')
         parts.append(_equity_table(groups, std, lang))
+        if lorenz and std in lorenz:
+            parts.append(f'<div class="figs">{lorenz[std]}</div><p class="cap">'
+                         f'{html.escape(t("figure_lorenz", lang, label=label))}</p>')
     parts.append(_definitions(lang))
     return [Section("equity", t("equity", lang), "\n".join(parts))]
 
@@ -218,6 +230,6 @@ def write_sheets(book: tables.Book, groups: GroupTables, titles: Mapping[str, st
                             for c, _, kind in EQUITY_SHEET)])
     ws.blank()
     ws.row([t("definitions", lang)], bold=True)
-    for k, v in DEFINITIONS.items():
+    for k, v in _definitions_of(lang):
         ws.row([t(k, lang), v])
     ws.set_widths([24, *([12] * len(EQUITY_SHEET))])

@@ -112,15 +112,19 @@ def load_computed(path: str | Path) -> ComputedStudy:
         coverage=coverage, summary=summary, isochrones=read_layer(gpkg, "isochrones"),
         bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
         checks=res.checks, resources=_resources(res.resources, study, gpkg),
-        groups=_groups(study, demand, stds, travel, res),
+        groups=_groups(study, demand, stds, travel, res, pd.concat(
+            [coverage, summary.rename(columns={"area": "township"})[list(coverage.columns)]],
+            ignore_index=True)),
     )
 
 
 def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel: Minutes,
-            res: Results) -> GroupTables:
+            res: Results, whole: pd.DataFrame) -> GroupTables:
     """The coverage and equity per group, from the demand layer's group columns (the same
     arithmetic as the run: nothing is routed)."""
     names = list(study.population.groups.values())
+    whole = whole.assign(meets_target=[pd.NA if pd.isna(v) else bool(v)  # 1/0/NaN stored
+                                       for v in whole["meets_target"]])
     missing = [n for n in names if group_column(n) not in demand.columns]
     if missing:
         raise StudyError(f"the demand layer holds no people of the groups {missing}, which "
@@ -128,7 +132,8 @@ def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel
                          f"(geo run {study.path} --out DIR)")
     return GroupTables.of(demand, {n: c for c, n in study.population.groups.items()},
                           travel.minutes, stds, travel.notes,
-                          list(res.townships["township"]), str(res.area["name"].iloc[0]))
+                          list(res.townships["township"]), str(res.area["name"].iloc[0]),
+                          whole)
 
 
 def _resources(found: Resources, study: Study, gpkg: Path) -> Resources:

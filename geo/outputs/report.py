@@ -182,9 +182,11 @@ def _titles(res: Results) -> dict[str, str]:
     return out
 
 
-def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]) -> str:
+def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]],
+                lorenz: Mapping[str, bytes] | None = None) -> str:
     """The report page; ``figures[standard]`` are the (kind, PNG) to embed under its table
-    (kind ``map`` or ``chart``)."""
+    (kind ``map`` or ``chart``), ``lorenz[standard]`` the Lorenz curve of its travel
+    minutes for the 健康公平 section."""
     lang = res.language
     sections = [_summary_section(res, lang)]
     n = 1
@@ -193,7 +195,8 @@ def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]
         sections.append(_standard_section(res, std, images, n, new_page=n == 1))
         n += len(images)
     sections += measure_tables.report_sections(res.resources, lang)
-    sections += groups.report_sections(res.groups, lang, _titles(res))
+    sections += groups.report_sections(res.groups, lang, _titles(res),
+                                       {k: _img(v, "chart", k) for k, v in (lorenz or {}).items()})
     return document(title=res.title, created=res.created, lang=lang, intro="",
                     sections=sections, assumptions=res.assumptions, sources=res.sources,
                     appendices=[*measure_tables.report_appendix(res.resources, lang),

@@ -152,9 +152,12 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
 
     def page(path: Path) -> None:  # after the figures, which it embeds
         by_std = {s: [("map" if p.stem.startswith("coverage_") else "chart", data)
-                      for p, data in pngs.items() if p.stem.split("_", 1)[1] == s]
+                      for p, data in pngs.items() if p.stem.split("_", 1)[1] == s
+                      and not p.stem.startswith("lorenz_")]
                   for s in res.standards}
-        path.write_text(report.report_html(res, by_std), encoding="utf-8")
+        lorenz = {p.stem.split("_", 1)[1]: data for p, data in pngs.items()
+                  if p.stem.startswith("lorenz_")}
+        path.write_text(report.report_html(res, by_std, lorenz), encoding="utf-8")
 
     files: dict[str, Callable[[Path], object]] = {
         "coverage_by_township.csv": lambda p: _table(res, "coverage", p),

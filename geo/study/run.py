@@ -28,7 +28,7 @@ from geo.coverage import surfaces
 from geo.coverage.bands import coverage_gaps, travel_time_bands
 from geo.coverage.groups import GroupTables
 from geo.coverage.standards import DEFAULT_FILE, Standard, StandardSet, is_shipped
-from geo.coverage.tables import county_summary, coverage_table, covered_areas
+from geo.coverage.tables import COLUMNS, county_summary, coverage_table, covered_areas
 from geo.coverage.tiers import nearest_peer
 from geo.errors import Arg, Key, Part, StudyError, given_as
 from geo.network.graph import Network
@@ -305,10 +305,11 @@ def run_study(study: str | Path | Study,
                                  str(area["name"].iloc[0]))
         iso = covered_areas(cells, grid_minutes, stds, travel.notes)
     with clock.stage("population groups"):
+        whole = pd.concat([table, summary.rename(columns={"area": "township"})[COLUMNS]],
+                          ignore_index=True)  # the whole population's rows, as computed
         groups = GroupTables.of(demand, {n: c for c, n in cfg.population.groups.items()},
-                                travel.minutes,
-                                stds, travel.notes, list(polys["township"]),
-                                str(area["name"].iloc[0]))
+                                travel.minutes, stds, travel.notes, list(polys["township"]),
+                                str(area["name"].iloc[0]), whole)
     for std in stds:
         if std.name in travel.minutes:
             demand[f"minutes_{std.name}"] = travel.minutes[std.name]

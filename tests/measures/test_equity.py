@@ -15,7 +15,7 @@ from inequality.gini import Gini
 from inequality.theil import Theil, TheilD
 
 from geo.errors import GeoError
-from geo.measures.equity import covered_by_place, gini, theil, theil_parts, unreachable
+from geo.measures.equity import covered_by_place, gini, lorenz, theil, theil_parts, unreachable
 
 
 def _people(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,3 +89,13 @@ def test_bad_arrays_stop() -> None:
         theil([1.0, 2.0], [1.0, -1.0])
     with pytest.raises(GeoError, match=">= 0"):
         gini([-1.0, 2.0], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_lorenz_curve_encloses_the_gini(seed: int) -> None:
+    minutes, weights, _ = _people(np.random.default_rng(seed), 200)
+    p, m = lorenz(minutes, weights)
+    assert (p[0], m[0], p[-1], m[-1]) == (0.0, 0.0, 1.0, 1.0)
+    assert (np.diff(p) >= 0).all() and (m <= p + 1e-12).all()  # below the diagonal
+    area = float(np.sum((p[1:] - p[:-1]) * (m[1:] + m[:-1]) / 2))  # trapezoids: exact
+    assert 1 - 2 * area == pytest.approx(gini(minutes, weights), rel=1e-10)

@@ -34,7 +34,10 @@ APPLICABLE = STANDARDS[:2]  # the county has no community health facility
 def _write(folder: Path, name: str, population: dict[str, Any]) -> Path:
     options = study_options()
     options["population"] = population
-    options["standards"] = {"use": STANDARDS}
+    # primary care within 8 minutes: some people beyond it in every township, so the
+    # shares among the uncovered and the townships' gap are not trivial
+    options["standards"] = {"use": STANDARDS,
+                            "overrides": {"primary_care_30min": {"minutes": 8.0}}}
     lines = []
     for sec, opts in options.items():
         lines.append(f"[{sec}]")
@@ -121,6 +124,8 @@ def test_share_among_the_uncovered_and_the_township_gap(computed: ComputedStudy)
         everyone = computed.population[beyond].sum()
         elderly = computed.demand[group_column("elderly_65")].to_numpy()
         row = eq[(eq["standard"] == std) & (eq["group"] == "elderly_65")].iloc[0]
+        if std == "primary_care_30min":
+            assert everyone > 10_000 and row["share_gap"] > 0.05
         if everyone > 0:
             assert row["share_of_uncovered"] == pytest.approx(elderly[beyond].sum() / everyone,
                                                               abs=5e-5)
@@ -138,6 +143,9 @@ def test_outputs_show_the_groups_and_reload_them(computed: ComputedStudy, tmp_pa
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "健康公平" in report and "65岁及以上（人） (elderly_65)" in report
     assert "基尼系数" in report and "Shorrocks 1980" in report
+    assert "洛伦兹曲线" in report
+    assert {p.name for p in (out / "figures").glob("lorenz_*.png")} == {
+        f"lorenz_{s}.png" for s in APPLICABLE}
     sheets = pd.read_excel(out / "coverage.xlsx", sheet_name=None, header=None,
                            engine="openpyxl")
     assert {"人群覆盖", "健康公平"} <= set(sheets)
