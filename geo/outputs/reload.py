@@ -123,8 +123,9 @@ def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel
     """The coverage and equity per group, from the demand layer's group columns (the same
     arithmetic as the run: nothing is routed)."""
     names = list(study.population.groups.values())
-    whole = whole.assign(meets_target=[pd.NA if pd.isna(v) else bool(v)  # 1/0/NaN stored
-                                       for v in whole["meets_target"]])
+    whole = whole.copy()
+    whole["meets_target"] = pd.array([pd.NA if pd.isna(v) else bool(v)  # 1/0/NaN stored
+                                      for v in whole["meets_target"]], dtype=object)
     missing = [n for n in names if group_column(n) not in demand.columns]
     if missing:
         raise StudyError(f"the demand layer holds no people of the groups {missing}, which "

@@ -21,6 +21,7 @@ from geo.coverage.population import group_column
 from geo.outputs.reload import load_computed
 from geo.outputs.write import write_outputs
 from geo.study.run import ComputedStudy, run_study
+from geo.study.scan import age_groups, scan_folder, study_text
 from tests.bad_inputs.county import build_county, study_options
 from tests.conftest import toml_value
 from tests.synthetic_county import AGE_COLUMNS, AGES, write_census_ages
@@ -166,3 +167,18 @@ def test_a_study_without_groups_says_what_would_compute_them(county: Path,
     write_outputs(plain, tmp_path / "out", parts=["report.html", "figures"])
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "[population] groups" in report and "65岁及以上" in report
+
+
+def test_init_finds_the_age_columns(tmp_path: Path) -> None:
+    write_census_ages(tmp_path / "分年龄人口.xlsx")
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None
+    assert found.options["count_col"] == "常住人口（人）"
+    assert found.options["groups"] == GROUPS  # 0—14岁, 15—59岁, 60岁及以上, 65岁及以上
+    assert found.options["partition"] == ["children", "working_age", "elderly_60"]
+    columns = ["女性15-49岁", "育龄妇女人数", "60岁以上人口", "0～14岁(万人)", "65 岁及以上"]
+    assert age_groups(columns) == {
+        "女性15-49岁": "women_15_49", "60岁以上人口": "elderly_60", "0～14岁(万人)": "children",
+        "65 岁及以上": "elderly_65"}
+    text = study_text(scan_folder(tmp_path), tmp_path / "study.toml")
+    assert 'groups = { "0—14岁（人）" = "children"' in text
