@@ -110,14 +110,16 @@ def group_coverage(
     then the whole area, as :func:`~geo.coverage.tables.coverage_table` and
     :func:`~geo.coverage.tables.area_rows` give them for the group's people."""
     frames = []
+    rank = {std.name: i for i, std in enumerate(standards)}
     for name, pop in people.items():
-        for std in standards:
-            rows = pd.concat([coverage_table(township, pop, minutes, [std], notes, order),
-                              area_rows(pop, minutes, [std], notes, area_name)],
-                             ignore_index=True)
-            rows.insert(0, "group", name)
-            rows.insert(1, "group_label", "")
-            frames.append(rows)
+        rows = pd.concat([coverage_table(township, pop, minutes, standards, notes, order),
+                          area_rows(pop, minutes, standards, notes, area_name)],
+                         ignore_index=True)
+        # per standard: its townships, then the whole area (stable: townships keep order)
+        rows = rows.iloc[np.argsort(rows["standard"].map(rank).to_numpy(), kind="stable")]
+        rows.insert(0, "group", name)
+        rows.insert(1, "group_label", "")
+        frames.append(rows)
     if not frames:
         return pd.DataFrame(columns=GROUP_COLUMNS)
     return pd.concat(frames, ignore_index=True)[GROUP_COLUMNS]

@@ -15,13 +15,15 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+import pandas as pd
+
 from geo.coverage.groups import ALL, GroupTables
 from geo.outputs import cells, i18n, tables
 from geo.outputs.document import Section
 from geo.outputs.map.layers import missing
 
 __all__ = ["EQUITY_REPORT", "EQUITY_SHEET", "group_label", "report_appendix", "report_sections",
-           "write_sheets"]
+           "with_group_shares", "write_sheets"]
 
 #: (column, label key, kind) of the report's equity table (one row per group)
 EQUITY_REPORT: tuple[tuple[str, str, str], ...] = (
@@ -155,6 +157,25 @@ def _definitions(lang: str) -> str:
                     f"{html.escape(v)}</li>" for k, v in _definitions_of(lang))
     return (f'<h3>{html.escape(i18n.text("definitions", lang))}</h3>'
             f'<ul class="src">{items}</ul>')
+
+
+def with_group_shares(coverage: pd.DataFrame, groups: GroupTables, lang: str) -> pd.DataFrame:
+    """The coverage rows with ``group_shares``: each group's covered share of the township
+    and standard as the map's township tooltips list them ([(label, share text), ...]);
+    ``coverage`` as it is without groups."""
+    if groups.coverage.empty:
+        return coverage
+    cov = groups.coverage[groups.coverage["group"] != ALL]
+    shares: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for r in cov.to_dict("records"):
+        shares.setdefault((str(r["township"]), str(r["standard"])), []).append(
+            (group_label(str(r["group"]), r["group_label"], lang),
+             cells.text(r["covered_share"], "share", lang, r["target_share"])))
+    out = coverage.copy()
+    out["group_shares"] = pd.Series([shares.get((str(t), str(s)), []) for t, s in
+                                     zip(out["township"], out["standard"], strict=True)],
+                                    index=out.index, dtype=object)
+    return out
 
 
 def report_appendix(groups: GroupTables, lang: str) -> list[Section]:

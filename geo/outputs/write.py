@@ -21,7 +21,7 @@ from geo.coverage.tables import NONE_BELOW, worst_served
 from geo.errors import Arg, Hint, StandardError, StudyError, given_as
 from geo.numbers import SHARE_NOTE, minutes_text, people_text, share_text, target_text
 from geo.options import closest
-from geo.outputs import figures, measure_tables, report, tables
+from geo.outputs import figures, groups, measure_tables, report, tables
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map import coverage as maps
 from geo.outputs.pdf import print_pdf
@@ -59,7 +59,8 @@ def build_map(res: Results, standard: str | None = None, language: str | None = 
             Arg("redraw_map", "standard", shown), f": not in these results"
             f"{closest(shown, res.standards)}; they hold {', '.join(res.standards)}")
     return maps.coverage_map(
-        facilities=res.facilities, townships=res.townships, coverage=res.coverage,
+        facilities=res.facilities, townships=res.townships,
+        coverage=groups.with_group_shares(res.coverage, res.groups, language or res.language),
         bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
         notes=res.assumptions, language=language or res.language, created=res.created,
         resources=res.resources,

@@ -269,7 +269,7 @@ def _table(p: Path) -> Found | None:
         notes.append((f"合计行 {totals[0]!r}：与其余各行之和核对后不计入",
                       f"total row {totals[0]!r}: checked against the sum of the other rows "
                       "and left out"))
-    groups = age_groups(cols)
+    groups = age_groups(list(cols))
     if groups:
         opts["groups"] = groups
         names = set(groups.values())

@@ -147,6 +147,9 @@ def test_outputs_show_the_groups_and_reload_them(computed: ComputedStudy, tmp_pa
     assert "洛伦兹曲线" in report
     assert {p.name for p in (out / "figures").glob("lorenz_*.png")} == {
         f"lorenz_{s}.png" for s in APPLICABLE}
+    # the map's township tooltips list each group's covered share
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "(elderly_65)\\u003c/th\\u003e\\u003ctd\\u003e" in page
     sheets = pd.read_excel(out / "coverage.xlsx", sheet_name=None, header=None,
                            engine="openpyxl")
     assert {"人群覆盖", "健康公平"} <= set(sheets)
