@@ -18,8 +18,10 @@ from inequality.gini import Gini
 from inequality.theil import TheilD
 
 from geo.coverage.population import group_column
+from geo.errors import SitingError
 from geo.outputs.reload import load_computed
 from geo.outputs.write import write_outputs
+from geo.planning.sites import site
 from geo.study.run import ComputedStudy, run_study
 from geo.study.scan import age_groups, scan_folder, study_text
 from tests.bad_inputs.county import build_county, study_options
@@ -185,3 +187,15 @@ def test_init_finds_the_age_columns(tmp_path: Path) -> None:
         "65 岁及以上": "elderly_65"}
     text = study_text(scan_folder(tmp_path), tmp_path / "study.toml")
     assert 'groups = { "0—14岁（人）" = "children"' in text
+
+
+def test_siting_for_a_group_equals_siting_on_a_population_of_that_group(
+        county: Path, computed: ComputedStudy) -> None:
+    alone = run_study(_write(county, "only_elderly_65.toml", _population("65岁及以上（人）")))
+    mine = site(computed, standard="primary_care_30min", p=2, group="elderly_65")
+    theirs = site(alone, standard="primary_care_30min", p=2)
+    cols = ["id", "newly_covered_population"]
+    pd.testing.assert_frame_equal(mine.table[cols], theirs.table[cols])
+    assert any("population group elderly_65" in n for n in mine.notes)
+    with pytest.raises(SitingError, match=r"group='elderly'.*did you mean 'elderly_65'"):
+        site(computed, standard="primary_care_30min", p=2, group="elderly")
