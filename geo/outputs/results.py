@@ -442,7 +442,7 @@ def _groups(p: Path, have: set[str]) -> GroupTables:
     out = GroupTables()
     for layer, attr in GROUP_LAYERS.items():
         if layer in have:
-            frame = pd.DataFrame(read_layer(p, layer).drop(columns="geometry"))
+            frame = pd.DataFrame(read_layer(p, layer)).drop(columns="geometry", errors="ignore")
             for col in ("note", "group_label", "best_township", "worst_township"):
                 if col in frame:
                     frame[col] = frame[col].fillna("")
