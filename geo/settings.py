@@ -38,10 +38,22 @@ The access leg is drawn as a straight line at ``ACCESS_SPEED_KMH[mode]``: for dr
 25 km/h *straight-line*, i.e. a 35 km/h township road (JTG class III) with a detour
 factor of 1.4, typical of hilly karst terrain (circuity 1.3-1.5 reported for rural
 China road networks). For walking 4.5/1.3 ≈ 3.5 km/h.
+
+The files geo ships
+-------------------
+The facility-type table, the standards and the embedded Luzhai study with its data and
+scenarios are defaults too, kept as files. The repository keeps them at its top level
+(``analysis/``, ``data/``): that is the one copy anyone edits. A built package (wheel or
+sdist) carries a copy made by the build, under ``geo/_shipped/`` (``setup.py``'s
+``build_py``), found by :func:`shipped` with :mod:`importlib.resources`; a checkout
+(``make``'s editable install) has no such folder and reads the top-level files themselves,
+so an edit there takes effect without a rebuild.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
@@ -51,16 +63,21 @@ __all__ = [
     "ACCESS_SPEED_KMH",
     "BATCH_BUFFER_KM",
     "BATCH_MAP_MAX_TOWNSHIPS",
+    "BATCH_MIN_WORKER_BYTES",
     "BATCH_RETRIES",
     "BATCH_TILE_KM",
+    "BATCH_WORKER_WAIT_S",
     "CANDIDATE_SPACING_M",
     "CRS_BETTER_RATIO",
     "CRS_MIN_GAIN_M",
     "CRS_MIN_POINTS",
     "CRS_NEAR_ROAD_M",
     "DEFAULT_GRID_SPACING_M",
+    "DISK_FULL_BYTES",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "DUPLICATE_NAME_M",
+    "DUPLICATE_POSITION_M",
     "E2SFCA_BANDS",
     "E2SFCA_WEIGHTS",
     "FIGURE_MAX_TOWNSHIPS",
@@ -73,10 +90,12 @@ __all__ = [
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
     "OUTSIDE_TOLERANCE_M",
+    "RASTER_UNCOVERED_MAX_SHARE",
     "ROAD_EXTENT_M",
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
     "ROAD_GAP_MAX_SHARE",
+    "SHIPPED_FOLDER",
     "SITING_TIE_PEOPLE",
     "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
@@ -89,6 +108,8 @@ __all__ = [
     "WALK_ONLY_CLASSES",
     "WALK_SPEED_KMH",
     "default_speeds",
+    "shipped",
+    "shipped_root",
 ]
 
 DRIVE_SPEEDS_KMH: Final = MappingProxyType(
@@ -137,6 +158,20 @@ SNAP_EXCLUDE: Final = ("motorway",)
 # metres, and a township health centre on the county's edge is often geocoded just over it.
 OUTSIDE_TOLERANCE_M: Final = 1000.0
 
+# Two facility rows are one facility listed twice when they have the same name within this
+# distance (a list merged from two sources geocodes one address tens of metres apart, AMap
+# and Baidu differ by up to ~30 m after conversion), or the same type at the same position
+# (within DUPLICATE_POSITION_M: one row copied). Counted twice, such a row doubles a
+# township's beds per 1,000 (issue 20).
+DUPLICATE_NAME_M: Final = 50.0
+DUPLICATE_POSITION_M: Final = 1.0
+
+# A population raster may leave this share of the study area uncovered (outside its extent,
+# or nodata) before the run stops: a county boundary drawn a few pixels past a country's
+# WorldPop raster is normal; a raster of half the county drops half its people from every
+# denominator (issue 20). The share left is stated in the outputs.
+RASTER_UNCOVERED_MAX_SHARE: Final = 0.01
+
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0
 
@@ -175,6 +210,17 @@ BATCH_TILE_KM: Final = 10.0
 # GeoPackage holds every township, and each area keeps its own map.
 BATCH_MAP_MAX_TOWNSHIPS: Final = 5000
 
+# Batch studies: the least memory a worker may be given (--memory-limit). A worker process
+# holds geopandas, pyogrio and the engine before it reads an area: its resident memory after
+# one Liuzhou district was 230-336 MB (tests/batch, `geo batch` prints it per worker); with
+# less, Dask kills it at 95 % of the limit before any area finishes.
+BATCH_MIN_WORKER_BYTES: Final = 256_000_000
+
+# Batch studies: seconds to wait for the first worker of a cluster given with --scheduler
+# (a scheduler that has none would take the tasks and wait for ever). A `dask worker`
+# started beside it connects within a few seconds.
+BATCH_WORKER_WAIT_S: Final = 60.0
+
 # An OSM/road-layer ``maxspeed`` above this (km/h) is not used: China's highest legal
 # limit is 120 km/h on expressways (Road Traffic Safety Law implementing regulations, Art.
 # 78), so 150 leaves room for mapping in mph or errors of a few km/h and refuses values
@@ -196,6 +242,12 @@ MAX_ACCESS_M: Final = 10_000.0
 # until the swap). Measured: the Luzhai study's outputs take 16 MB, a 50,000-facility
 # province study 115 MB (benchmarks/bench_scale.py); 200 MB covers both with a margin.
 OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
+
+# A write that fails while its disk has less than this left failed for want of space
+# (geo._atomic.disk_full): GDAL's GeoPackage writer reports a full disk as a failed SQL
+# statement ("no such table: gpkg_contents"), not as ENOSPC. Writers fail once less than a
+# block or a SQLite page (4 kB) is left; 1 MB leaves room for the measurement itself.
+DISK_FULL_BYTES: Final = 1_000_000
 
 # Figures (PNG) name at most this many townships: the share chart's plot area, 3.7 in
 # high on its 8.27 x 6.4 in page, holds about 30 rows of 8-pt labels before they overlap,
@@ -292,3 +344,34 @@ def default_speeds(mode: str) -> dict[str, float]:
         classes = [k for k in DRIVE_SPEEDS_KMH if k not in WALK_EXCLUDED]
         return dict.fromkeys([*classes, *WALK_ONLY_CLASSES], WALK_SPEED_KMH)
     raise QueryError(f"unknown travel mode {mode!r}: use 'drive' or 'walk'")
+
+
+#: the folder inside the installed package that holds ``analysis/`` and ``data/``
+SHIPPED_FOLDER = "_shipped"
+
+
+def shipped_root() -> Path:
+    """The folder holding ``analysis/`` and ``data/``: inside the installed package, else
+    the checkout geo runs from."""
+    package = resources.files("geo")
+    if not isinstance(package, Path):  # a zip import: the study files need real paths
+        raise RuntimeError(f"geo is imported from {package}, not from files on disk: "
+                           "install it with pip (pip install geo_access-*.whl)")
+    inside = package / SHIPPED_FOLDER
+    return inside if inside.is_dir() else package.parent
+
+
+def shipped(relative: str) -> Path:
+    """A shipped file by its path in the repository, e.g. ``"analysis/standards.toml"``.
+
+    Parameters
+    ----------
+    relative
+        The path under the repository's top level, with forward slashes.
+
+    Returns
+    -------
+    Path
+        The file inside the installed package, or in the checkout.
+    """
+    return shipped_root().joinpath(*relative.split("/"))

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo import settings
-from geo._toml import read_toml
 from geo.errors import BatchError, StudyError
-from geo.options import closest, opt, parse_section, section_text
+from geo.options import closest, opt, parse_section, read_toml, section_text
 from geo.study.schema import Study, load_study
 
 __all__ = ["Batch", "BatchSection", "batch_options_text", "load_batch"]
@@ -79,6 +78,13 @@ class Batch:
     @property
     def areas_path(self) -> Path:
         return self.batch.areas or self.template.area.boundary
+
+    def input_files(self) -> dict[str, Path]:
+        """Every file the batch reads, by role: the batch file, the template study's inputs
+        and the areas layer."""
+        files = self.template.input_files()
+        files["template"] = files.pop("study")
+        return {"batch file": self.path, **files, "areas": self.areas_path}
 
     @property
     def buffer_m(self) -> float:
