@@ -74,10 +74,10 @@ def two_row_header(rows: Sequence[Sequence[object]], header: int) -> list[str] |
     number follows it, and the two rows interlock as merged cells do: a cell filled in the
     lower row under a blank of the upper one, and one filled in the upper row over a blank
     of the lower one. Each column is then named by its lower cell (by the upper one where
-    the lower is blank); a lower name that repeats across the row ('男', '女' under two
-    upper cells) is prefixed with its upper cell, carried right across merged cells, and a
-    unit the upper cell names at its end ('按年龄分（万人）') is added to the lower names that
-    name none ('0—14岁（万人）'), so the counts are read in it."""
+    the lower is blank), and a unit the upper cell (carried right across merged cells)
+    names at its end ('按年龄分（万人）') is added to the lower names that name none
+    ('0—14岁（万人）'), so the counts are read in it. Lower names that repeat ('2010年',
+    '2020年' under two upper cells) are not merged: the header check stops on them."""
     if len(rows) < header + 3:
         return None
     upper, lower = list(rows[header]), list(rows[header + 1])
@@ -92,20 +92,20 @@ def two_row_header(rows: Sequence[Sequence[object]], header: int) -> list[str] |
     over_blank = any(_filled(up) and not _filled(lo) for up, lo in zip(upper, lower, strict=True))
     if not (under_blank and over_blank):
         return None
+    lowers = [str(lo).strip() for lo in lower if _filled(lo)]
+    if len(set(lowers)) < len(lowers):
+        return None  # '2010年', '2020年' under two upper cells: the names check stops on it
     carried, last = [], ""
     for up, lo in zip(upper, lower, strict=True):
         if _filled(up):
             last = str(up).strip()
         carried.append(last if _filled(lo) else "")
-    lowers = [str(lo).strip() for lo in lower if _filled(lo)]
     names = []
     for up, lo, over in zip(upper, lower, carried, strict=True):
         if not _filled(lo):
             names.append(str(up).strip() if _filled(up) else "")
             continue
         name = str(lo).strip()
-        if lowers.count(name) > 1 and over:
-            name = f"{over}{name}"
         unit = count_unit(over)[1]
         if unit is not None and count_unit(name)[1] is None:
             name = f"{name}（{unit}）"  # '按年龄分（万人）' over '0—14岁': its unit is 万人
