@@ -59,6 +59,7 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_serve.py
 	$(BIN)/python benchmarks/bench_measures.py
+	$(BIN)/python benchmarks/bench_groups.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_resilience.py
 

@@ -40,6 +40,21 @@ TOWNSHIPS = [
 RESIDENTS = {t[0]: t[4] for t in TOWNSHIPS}
 TOTAL = sum(RESIDENTS.values())  # 144,265
 
+
+def _ages(residents: int, k: int) -> tuple[int, int, int, int]:
+    """(0—14岁, 15—59岁, 60岁及以上, 65岁及以上) of a township: the first three add up to
+    its residents, 65+ lies inside 60+; shares differ by township (k) so equity has a
+    between-township part."""
+    children = round(residents * (0.14 + 0.02 * k))
+    elderly_60 = round(residents * (0.26 - 0.025 * k))
+    return children, residents - children - elderly_60, elderly_60, round(elderly_60 * 0.7)
+
+
+#: township -> (0—14岁, 15—59岁, 60岁及以上, 65岁及以上), people (the census's age table)
+AGES = {t[0]: _ages(t[4], k) for k, t in enumerate(TOWNSHIPS)}
+#: the census columns of :data:`AGES`, in order
+AGE_COLUMNS = ("0—14岁", "15—59岁", "60岁及以上", "65岁及以上")
+
 #: (机构名称, 机构类型 as the commission writes it, grid column, grid row, type code)
 FACILITIES = [
     ("示例县人民医院", "县人民医院", 1, 1, "county_general_hospital"),
@@ -108,6 +123,40 @@ def write_census(folder: Path) -> None:
     rows.append(("合计", TOTAL, sum(t[5] for t in TOWNSHIPS)))
     text = "乡镇名称,常住人口,户籍人口\n" + "".join(f"{n},{r},{h}\n" for n, r, h in rows)
     (folder / "第七次人口普查_乡镇.csv").write_bytes(text.encode("gbk"))
+
+
+def write_census_ages(path: Path, *, unit: str = "人", title: bool = True) -> None:
+    """A census workbook as bureaus hand it out: a title row, a header on two rows with
+    merged cells (乡镇名称 and 常住人口 over both rows, 按年龄分 over the four age columns
+    of :data:`AGE_COLUMNS`), the unit in the header cells ('（人）' or '（万人）', then the
+    counts in 万人 with two decimals) and a 合计 row last."""
+    from openpyxl import Workbook
+
+    scale = 10_000 if unit == "万人" else 1
+
+    def count(n: int) -> float | int:
+        return round(n / scale, 2) if scale > 1 else n
+
+    wb = Workbook()
+    ws = wb.active
+    top = 1
+    if title:
+        ws.append(["示例县第七次全国人口普查乡镇分年龄人口"])
+        top = 2
+    ws.append(["乡镇名称", f"常住人口（{unit}）", f"按年龄分（{unit}）", None, None, None])
+    ws.append([None, None, *AGE_COLUMNS])
+    ws.merge_cells(start_row=top, start_column=1, end_row=top + 1, end_column=1)
+    ws.merge_cells(start_row=top, start_column=2, end_row=top + 1, end_column=2)
+    ws.merge_cells(start_row=top, start_column=3, end_row=top, end_column=6)
+    for name, *_ in TOWNSHIPS:
+        ws.append([name, count(RESIDENTS[name]), *(count(a) for a in AGES[name])])
+    sums = [sum(AGES[n][i] for n in AGES) for i in range(4)]
+    if scale > 1:  # a 合计 row as the bureau sums it: the rounded rows added up
+        ws.append(["合计", round(sum(count(RESIDENTS[n]) for n in AGES), 2),
+                   *(round(sum(count(AGES[n][i]) for n in AGES), 2) for i in range(4))])
+    else:
+        ws.append(["合计", TOTAL, *sums])
+    wb.save(path)
 
 
 def road_lines(east_m: float = 3 * W) -> list[tuple[list[tuple[float, float]], str]]:

@@ -65,6 +65,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     s.add_argument("--people-per-unit", type=positive("people"), default=None, metavar="PEOPLE",
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
+    s.add_argument("--group", default=None, metavar="NAME",
+                   help="weigh demand by a population group of the study ([population] "
+                        "groups, e.g. elderly_65): reach the most people of that group")
     s.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     add_pdf(s)
     d = sub.add_parser(
@@ -219,6 +222,7 @@ def run_site(args: argparse.Namespace) -> int:
             minutes=args.minutes, target_share=args.target, method=args.method,
             time_limit_s=args.time_limit, capacity_col=args.capacity_col,
             people_per_unit=1.0 if args.people_per_unit is None else args.people_per_unit,
+            group=args.group,
         )
         write_siting(run, args.out, pdf=args.pdf)
     for line in siting_lines(run)[:6]:

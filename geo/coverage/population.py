@@ -14,7 +14,7 @@ import math
 import os
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,9 @@ from geo.readers.census import (
     township_code,
 )
 
-__all__ = ["from_points", "from_raster", "from_zone_table", "grid_cells", "spread_evenly",
-           "zone_table"]
+__all__ = ["GROUP_PREFIX", "from_points", "from_raster", "from_zone_table", "grid_cells",
+           "group_column", "group_table",
+           "spread_evenly", "zone_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,13 @@ _MAX_GRID_CELLS = 5_000_000
 _SHOWN = 30  # bad rows quoted in one message
 _POINT, _POLYGONAL = (0,), (3, 6)  # shapely type ids
 _STANDARD = ["demand_id", "population", "cell_area_km2", "geometry"]
+#: demand columns of population groups: ``people_elderly_65`` for the group elderly_65
+GROUP_PREFIX = "people_"
+
+
+def group_column(name: str) -> str:
+    """The demand column holding a population group's people per point."""
+    return GROUP_PREFIX + name
 
 
 def _quoted(items: Iterable[object], limit: int | None = None) -> str:
@@ -452,6 +460,116 @@ def zone_table(table: pd.DataFrame, *, table_key: str,
     _people(rows[count_col], keys, count_col, table.attrs.get("title"))
     kept, notes = split_totals(table, count_col)
     return kept, [*_unit_note(count_col, rows[count_col]), *notes]
+
+
+def _step(column: str, values: pd.Series) -> float:
+    """People one unit of the last written decimal stands for: 1 for whole people, 10,000
+    × 0.01 = 100 for a column in 万人 with two decimals (half of it is the rounding)."""
+    scale = count_unit(column)[0]
+    decimals = count_decimals(list(values))
+    return 0.0 if scale == 1 and decimals == 0 else scale * 10.0 ** -decimals
+
+
+def group_table(
+    table: pd.DataFrame, *, table_key: str, count_col: str, groups: Mapping[str, str],
+    partition: Sequence[str] = (),
+) -> tuple[pd.DataFrame, list[str]]:
+    """Township counts of population groups (65岁及以上, 0—14岁, ...), checked against the total.
+
+    Each group column is read as the count column is (:func:`zone_table`: its unit, its
+    total rows checked and left out, counts numbers >= 0), then checked row by row: a
+    township's group may not exceed its total, and the groups named in ``partition``
+    (together the whole population, e.g. 0—14岁, 15—59岁, 60岁及以上) must add up to the
+    total. Counts written with decimals (万人) are compared within their rounding: half a
+    unit of the last decimal of each column.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The census table as read (total rows included), ``attrs`` as
+        :func:`geo.readers.read_table` sets them.
+    table_key, count_col : str
+        Key (township name or code) and total count columns.
+    groups : mapping of str to str
+        Column -> group name.
+    partition : sequence of str
+        Group names whose sum must equal the total of each township.
+
+    Returns
+    -------
+    counts : DataFrame
+        Indexed by key (as :func:`from_zone_table` joins), ``count_col`` and one column per
+        group name, in people.
+    notes : list of str
+        What reading the group columns did (units, total rows), for the outputs.
+
+    Raises
+    ------
+    ColumnError
+        A group column missing, or a count missing, non-numeric or negative.
+    CensusError
+        A group above its township's total, a partition that does not add up, a group's
+        total row that disagrees with its rows.
+    """
+    _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
+    missing = [c for c in groups if c not in table.columns]
+    if missing:
+        raise ColumnError(
+            f"the population table has no column {_quoted(missing)} of a population group; "
+            f"its columns are {_quoted(table.columns)}: name the census columns in "
+            "[population] groups exactly as the header writes them")
+    kept, notes = zone_table(table, table_key=table_key, count_col=count_col)
+    keys = _keys(kept[table_key], "the table", table_key)
+    title = table.attrs.get("title")
+    counts = {count_col: _people(kept[count_col], keys, count_col, title)}
+    steps = {count_col: _step(count_col, kept[count_col])}
+    for column, name in groups.items():
+        rows, group_notes = zone_table(table, table_key=table_key, count_col=column)
+        if list(rows.index) != list(kept.index):
+            raise CensusError(
+                f"the group column {column!r} and the count column {count_col!r} find "
+                "different total rows: give the total row's name (合计) in the key column")
+        notes += [n for n in group_notes if n not in notes]
+        counts[name] = _people(rows[column], keys, column, title)
+        steps[name] = _step(column, rows[column])
+    total = counts[count_col]
+    labels = _labels_of(kept)
+    for column, name in groups.items():
+        slack = 0.5 * (steps[name] + steps[count_col]) + 1e-6
+        over = np.flatnonzero(counts[name] - total > slack)
+        if len(over):
+            shown = ", ".join(f"{keys[i]!r} ({labels[i]}: {counts[name][i]:,.10g} > "
+                              f"{total[i]:,.10g})" for i in over[:_SHOWN])
+            raise CensusError(
+                f"the group column {column!r} ({name}) counts more people than the total "
+                f"{count_col!r} in {len(over)} township(s): {shown}. A group is part of the "
+                "township's people: check that the column is the group's count (not a share "
+                "or another table's), that both columns are in the same unit, and correct "
+                "the counts")
+    if partition:
+        parts = np.sum([counts[n] for n in partition], axis=0)
+        slack = 0.5 * (sum(steps[n] for n in partition) + steps[count_col]) + 1e-6
+        off = np.flatnonzero(np.abs(parts - total) > slack)
+        if len(off):
+            shown = ", ".join(f"{keys[i]!r} ({labels[i]}: groups {parts[i]:,.10g}, total "
+                              f"{total[i]:,.10g})" for i in off[:_SHOWN])
+            raise CensusError(
+                f"[population] partition says {', '.join(partition)} make up the whole "
+                f"population, but in {len(off)} township(s) they do not add up to "
+                f"{count_col!r}: {shown}. Correct the counts, or remove [population] "
+                "partition if these groups overlap or leave people out")
+        notes.append(f"population groups {', '.join(partition)} add up to each township's "
+                     f"{count_col!r}" + (" within the rounding of the counts"
+                                         if slack > 1e-6 * 2 else ""))
+    frame = pd.DataFrame(counts, index=pd.Index(keys, name=table_key))
+    return frame, notes
+
+
+def _labels_of(table: pd.DataFrame) -> list[str]:
+    rows = table.attrs.get("rows")
+    if rows is not None and len(rows) == len(table):
+        return [f"row {r}" for r in rows]
+    return [f"row {i}" for i in table.index]
 
 
 def from_zone_table(

@@ -34,15 +34,19 @@ from matplotlib.patches import Patch, Rectangle
 
 from geo import settings
 from geo.coverage.bands import band_labels
+from geo.coverage.groups import group_people
 from geo.crs import utm_crs_for
 from geo.errors import FontError
-from geo.numbers import share_text, target_text
+from geo.measures.equity import gini, lorenz
+from geo.numbers import round_half_up, share_text, target_text
 from geo.outputs import i18n
+from geo.outputs.groups import group_label
 from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR, missing
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "REPORT_DPI", "cjk_context", "cjk_font", "coverage_figure", "north_arrow", "render",
+    "DPI", "REPORT_DPI", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
+    "north_arrow", "render",
     "scale_bar", "share_chart", "write_figures",
 ]
 
@@ -327,6 +331,49 @@ def share_chart(res: Results, standard: str, language: str | None = None,
     return fig
 
 
+#: line colours of the Lorenz figure's groups (the whole population first, in black)
+_GROUP_COLOURS = ("#222222", "#d7191c", "#2c7bb6", "#fdae61", "#1a9641", "#7b3294",
+                  "#a6611a", "#018571")
+
+
+def lorenz_figure(res: Results, standard: str, language: str | None = None,
+                  footer: bool = True) -> Figure:
+    """The Lorenz curve of travel minutes to ``standard``'s nearest facility, one line per
+    population group (:func:`geo.measures.equity.lorenz`), each with its Gini index, against
+    the line of perfect equality; the assumptions in a strip below (``footer``)."""
+    lang = language or res.language
+    demand = res.extra["demand"]
+    minutes = demand[f"minutes_{standard}"].to_numpy(dtype=float)
+    cov = res.groups.coverage
+    labels = dict(zip(cov["group"].astype(str), cov["group_label"], strict=True))
+    names = [g for g in labels if g != "all"]
+    fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.1, 0.12, 0.56, 0.76))
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1,
+            label=i18n.text("equality", lang))
+    for i, (name, w) in enumerate(group_people(demand, names).items()):
+        p, m = lorenz(minutes, w)
+        ax.plot(p, m, color=_GROUP_COLOURS[i % len(_GROUP_COLOURS)],
+                linewidth=2 if name == "all" else 1.3,
+                label=f"{group_label(name, labels.get(name), lang)}, "
+                      f"G = {round_half_up(gini(minutes, w), 3):.3f}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel(i18n.text("lorenz_x", lang))
+    ax.set_ylabel(i18n.text("lorenz_y", lang))
+    ax.set_title(i18n.text("lorenz_title", lang,
+                           label=f"{_label(_rows(res, standard), lang)} ({standard})"),
+                 fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if footer:
+        _footer(fig, res, lang)
+    return fig
+
+
 def render(fig: Figure, path: Path) -> Path:
     """Save ``fig`` as PNG at :data:`DPI` with the CJK font in force."""
     with cjk_context():
@@ -335,8 +382,9 @@ def render(fig: Figure, path: Path) -> Path:
 
 
 def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
-    """``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard, each
-    with the assumptions below it; returns each file's path with the same figure without
+    """``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard (and
+    ``lorenz_<standard>.png`` for each that applies when the study has population groups),
+    each with the assumptions below it; returns each file's path with the same figure without
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
     own."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -350,5 +398,15 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
                 fig.savefig(buf, dpi=REPORT_DPI, format="png")
                 _footer(fig, res, res.language)
                 out[render(fig, folder / f"{kind}_{std}.png")] = buf.getvalue()
+    if not res.groups.coverage.empty and "demand" in res.extra:
+        for std in res.standards:
+            if f"minutes_{std}" not in res.extra["demand"]:
+                continue  # not applicable: no travel time to rank
+            with cjk_context():
+                fig = lorenz_figure(res, std, footer=False)
+                buf = io.BytesIO()
+                fig.savefig(buf, dpi=REPORT_DPI, format="png")
+                _footer(fig, res, res.language)
+                out[render(fig, folder / f"lorenz_{std}.png")] = buf.getvalue()
     log.info("%d figures written to %s", len(out), folder)
     return out

@@ -303,6 +303,93 @@ _TEXT: dict[str, tuple[str, str]] = {
     "wb_na": ("不适用：没有可计入该标准的机构", "not applicable: no facility counts for it"),
     "wb_baseline": ("现状", "baseline"),
     "wb_now": ("方案", "now"),
+    # population groups and equity (健康公平)
+    "equity": ("健康公平", "Health equity"),
+    "equity_sheet": ("健康公平", "equity"),
+    "group_sheet": ("人群覆盖", "group coverage"),
+    "group": ("人群", "Population group"),
+    "group_all": ("全体人口", "whole population"),
+    "group_coverage": ("{label}：各人群覆盖人口比例",
+                       "{label}: share of each group covered"),
+    "equity_table": ("{label}：出行时间公平性", "{label}: equity of travel time"),
+    "gini": ("基尼系数", "Gini"),
+    "theil": ("泰尔指数", "Theil"),
+    "theil_between": ("泰尔·乡镇间", "Theil between townships"),
+    "theil_within": ("泰尔·乡镇内", "Theil within townships"),
+    "between_share": ("乡镇间占比", "Share between townships"),
+    "best_township": ("覆盖最好乡镇", "Best-served township"),
+    "best_share": ("最好覆盖比例", "Best share"),
+    "worst_share": ("最差覆盖比例", "Worst share"),
+    "share_gap": ("最好与最差差距", "Best–worst gap"),
+    "uncovered_population": ("未覆盖人口", "Uncovered people"),
+    "unreached_population": ("无可达机构人口", "People with no reachable facility"),
+    "share_of_uncovered": ("占未覆盖人口", "Share of the uncovered"),
+    "share_of_population": ("占总人口", "Share of the population"),
+    "representation": ("代表性比", "Representation ratio"),
+    "equity_lead": ("各人群按乡镇的覆盖比例，以及按人口加权的出行时间不平等指数。"
+                    "指数只计有可达机构的人口；定义与来源见本节末。",
+                    "Coverage of each population group by township, and population-weighted "
+                    "inequality of travel minutes. The indices count people with a reachable "
+                    "facility; definitions and sources at the end of this section."),
+    "definitions": ("定义与来源", "Definitions and sources"),
+    "equality": ("完全均等", "perfect equality"),
+    "lorenz_title": ("{label}：出行时间洛伦兹曲线", "{label}: Lorenz curve of travel minutes"),
+    "lorenz_x": ("人口累计比例（出行时间由短到长）",
+                 "Cumulative share of people (shortest trip first)"),
+    "lorenz_y": ("出行时间累计比例", "Cumulative share of travel minutes"),
+    "figure_lorenz": ("{label}的洛伦兹曲线", "Lorenz curve of {label}"),
+    # what each equity measure is, with its source (the report and the workbook quote these)
+    "def_gini": ("出行时间（到该标准最近机构的分钟数）的人口加权基尼系数："
+                 "G = ΣΣ w_i w_j |x_i − x_j| / (2 W² μ)；0 表示人人出行时间相同"
+                 "（Gini 1912；加权形式见 Lerman & Yitzhaki 1989；"
+                 "等于 PySAL inequality.gini.Gini 按每人出行时间计算的结果）",
+                 "population-weighted Gini index of travel minutes to the nearest facility of "
+                 "the standard: G = ΣΣ w_i w_j |x_i − x_j| / (2 W² μ); 0 = everyone travels "
+                 "equally long (Gini 1912; weighted form as in Lerman & Yitzhaki 1989; equals "
+                 "PySAL inequality.gini.Gini on each person's minutes)"),
+    "def_theil": ("同一出行时间的人口加权泰尔指数 T = Σ (w_i/W)(x_i/μ) ln(x_i/μ)（Theil 1967；"
+                  "PySAL inequality.theil.Theil）",
+                  "population-weighted Theil index T = Σ (w_i/W)(x_i/μ) ln(x_i/μ) of the same "
+                  "minutes (Theil 1967; PySAL inequality.theil.Theil)"),
+    "def_theil_between": ("T 中乡镇间的部分：每人取所在乡镇的平均出行时间（Shorrocks 1980；"
+                          "PySAL inequality.theil.TheilD）",
+                          "the part of T between townships: every person given their "
+                          "township's mean minutes (Shorrocks 1980; PySAL "
+                          "inequality.theil.TheilD)"),
+    "def_theil_within": ("T 中乡镇内的部分：T − 乡镇间部分，"
+                         "即各乡镇自身的泰尔指数按其出行时间总量占比加权",
+                         "the part of T within townships: T − between, the townships' own "
+                         "Theil indices weighted by their share of the total travel minutes"),
+    "def_between_share": ("乡镇间部分 / T：不平等中有多少来自乡镇之间",
+                          "between / T: how much of the inequality lies between townships"),
+    "def_share_gap": ("覆盖最好乡镇与覆盖最差乡镇的覆盖比例之差（只计该人群有人口的乡镇）",
+                      "covered share of the best-served township minus that of the "
+                      "worst-served (townships where the group has people)"),
+    "def_share_of_uncovered": ("超出该标准时间的人口中该人群所占比例",
+                               "the group's people beyond the standard's minutes as a share "
+                               "of all people beyond them"),
+    "def_representation": ("代表性比 = 占未覆盖人口 / 占总人口："
+                           "大于 1 表示该人群在未覆盖人口中比重偏高",
+                           "share of the uncovered / share of the population: above 1 the "
+                           "group is over-represented among the people the standard does "
+                           "not reach"),
+    "def_unreached_population": ("没有可达机构的人口：不计入基尼系数和泰尔指数"
+                                 "（没有出行时间可排序），计为未覆盖",
+                                 "people with no reachable facility of the standard: left out "
+                                 "of the Gini and Theil indices (no travel time to rank), "
+                                 "counted as uncovered"),
+    "groups_none": ("未计算各人群（老年人、儿童、育龄妇女）的覆盖与健康公平指标：研究未设人口分组。"
+                    "用七普乡镇人口表的年龄列（如 0—14岁、15—59岁、60岁及以上、65岁及以上）计算："
+                    "[population] method = \"table\"，并设 [population] groups = "
+                    "{ \"65岁及以上\" = \"elderly_65\", \"0—14岁\" = \"children\" }。",
+                    "Coverage of population groups (elderly, children, women of childbearing "
+                    "age) and the equity measures not computed: the study has no population "
+                    "groups. The age columns of the 7th-census township table (0—14岁, "
+                    "15—59岁, 60岁及以上, 65岁及以上) compute them: [population] method = "
+                    "\"table\" with [population] groups = { \"65岁及以上\" = \"elderly_65\", "
+                    "\"0—14岁\" = \"children\" }."),
+    "gis_group_coverage": ("人群覆盖", "Coverage by population group"),
+    "gis_equity": ("健康公平", "Health equity by standard and group"),
     # GIS layers: GeoPackage layer titles, descriptions, legends and field aliases
     # (geo.outputs.gis_styles); "gis_" + what it names
     "gis_townships": ("乡镇覆盖与达标（各标准）", "Townships: coverage and target by standard"),

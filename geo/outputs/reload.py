@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from geo.coverage import population
+from geo.coverage.groups import GroupTables
+from geo.coverage.population import group_column
+from geo.coverage.standards import Standard
 from geo.errors import Arg, StudyError, given_as
-from geo.outputs.results import read_gpkg, read_layer
+from geo.outputs.results import Results, read_gpkg, read_layer
 from geo.study import inputs
 from geo.study.resources import Resources
 from geo.study.run import ComputedStudy, Minutes, input_fingerprint
@@ -101,14 +104,37 @@ def load_computed(path: str | Path) -> ComputedStudy:
     coverage = res.coverage.drop(columns="label_zh", errors="ignore")
     summary = res.summary.drop(columns="label_zh", errors="ignore")
     log.info("reloaded %s (%d demand points) without recomputing", gpkg, len(demand))
+    travel = _travel(demand, fac, summary, [s.name for s in stds])
     return ComputedStudy(
         study=study, standard_set=sset, standards=stds, area=res.area, facilities=fac,
         townships=res.townships[["township", "geometry"]], demand=demand, cells=cells,
-        networks=nets, travel=_travel(demand, fac, summary, [s.name for s in stds]),
+        networks=nets, travel=travel,
         coverage=coverage, summary=summary, isochrones=res.extra["isochrones"],
         bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
         checks=res.checks, resources=_resources(res.resources, study, gpkg),
+        groups=_groups(study, demand, stds, travel, res, pd.concat(
+            [coverage, summary.rename(columns={"area": "township"})[list(coverage.columns)]],
+            ignore_index=True)),
     )
+
+
+def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel: Minutes,
+            res: Results, whole: pd.DataFrame) -> GroupTables:
+    """The coverage and equity per group, from the demand layer's group columns (the same
+    arithmetic as the run: nothing is routed)."""
+    names = list(study.population.groups.values())
+    whole = whole.copy()
+    whole["meets_target"] = pd.array([pd.NA if pd.isna(v) else bool(v)  # 1/0/NaN stored
+                                      for v in whole["meets_target"]], dtype=object)
+    missing = [n for n in names if group_column(n) not in demand.columns]
+    if missing:
+        raise StudyError(f"the demand layer holds no people of the groups {missing}, which "
+                         f"the study {study.path} names: re-run the study "
+                         f"(geo run {study.path} --out DIR)")
+    return GroupTables.of(demand, {n: c for c, n in study.population.groups.items()},
+                          travel.minutes, stds, travel.notes,
+                          list(res.townships["township"]), str(res.area["name"].iloc[0]),
+                          whole)
 
 
 def _resources(found: Resources, study: Study, gpkg: Path) -> Resources:

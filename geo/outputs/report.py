@@ -24,7 +24,7 @@ from typing import Any
 
 from geo.coverage.tables import NONE_BELOW, worst_served
 from geo.numbers import SHARE_NOTE
-from geo.outputs import cells, i18n, measure_tables, tables
+from geo.outputs import cells, groups, i18n, measure_tables, tables
 from geo.outputs.document import ASSUMPTIONS_REF, Section, document
 from geo.outputs.map.layers import missing
 from geo.outputs.results import Results
@@ -169,9 +169,24 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
     return Section(f"std-{std}", title, "\n".join(parts), new_page=new_page, keep=True)
 
 
-def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]) -> str:
+def _titles(res: Results) -> dict[str, str]:
+    """Each standard as the group tables' headings name it: '急救 1 小时（emergency_1h，≤ 60
+    分钟）'."""
+    lang = res.language
+    out = {}
+    for r in res.summary.to_dict("records"):
+        std, minutes = str(r["standard"]), float(r["minutes"])
+        label = _std_label(r, lang)
+        out[std] = (f"{label}（{std}，≤ {minutes:g} {i18n.text('minutes', lang)}）"
+                    if lang == "zh" else f"{label} ({std}, ≤ {minutes:g} min)")
+    return out
+
+
+def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]],
+                lorenz: Mapping[str, bytes] | None = None) -> str:
     """The report page; ``figures[standard]`` are the (kind, PNG) to embed under its table
-    (kind ``map`` or ``chart``)."""
+    (kind ``map`` or ``chart``), ``lorenz[standard]`` the Lorenz curve of its travel
+    minutes for the 健康公平 section."""
     lang = res.language
     sections = [_summary_section(res, lang)]
     n = 1
@@ -180,9 +195,12 @@ def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]
         sections.append(_standard_section(res, std, images, n, new_page=n == 1))
         n += len(images)
     sections += measure_tables.report_sections(res.resources, lang)
+    sections += groups.report_sections(res.groups, lang, _titles(res),
+                                       {k: _img(v, "chart", k) for k, v in (lorenz or {}).items()})
     return document(title=res.title, created=res.created, lang=lang, intro="",
                     sections=sections, assumptions=res.assumptions, sources=res.sources,
-                    appendices=measure_tables.report_appendix(res.resources, lang))
+                    appendices=[*measure_tables.report_appendix(res.resources, lang),
+                                *groups.report_appendix(res.groups, lang)])
 
 
 def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
@@ -256,6 +274,7 @@ def write_xlsx(res: Results, path: Path) -> Path:
     for std in res.standards:
         _standard_sheet(book, res, std)
     measure_tables.write_sheets(book, res.resources)
+    groups.write_sheets(book, res.groups, _titles(res))
     sources_sheet(book, res.title, res.created, res.sources, res.assumptions)
     book.save(path)
     log.info("workbook written to %s", path)

@@ -30,6 +30,7 @@ import pandas as pd
 import pyogrio
 
 from geo._files import input_file, lexists
+from geo.coverage.groups import GroupTables
 from geo.errors import Arg, InputFileError, StudyError
 from geo.outputs import gis_styles as styles
 from geo.outputs import i18n, qml
@@ -39,9 +40,11 @@ from geo.study.checks import Check, from_record
 from geo.study.resources import AREA_COLUMNS, FACILITY_COLUMNS, Resources
 from geo.study.run import ComputedStudy, input_fingerprint
 
-__all__ = ["LAYERS", "SPLIT", "Results", "data_sources", "from_study", "read_gpkg",
+__all__ = ["GROUP_LAYERS", "LAYERS", "SPLIT", "Results", "data_sources", "from_study", "read_gpkg",
            "read_layer", "table_layer", "township_fields", "write_gpkg"]
 
+#: layers of the population groups' coverage and equity, written when a study has groups
+GROUP_LAYERS = {"group_coverage": "coverage", "equity": "equity"}
 #: layers every results.gpkg has (``demand``, the measures' layers and the layers of
 #: :data:`SPLIT` are written too)
 LAYERS = ("facilities", "townships", "area", "coverage", "summary", "metadata")
@@ -87,6 +90,8 @@ class Results:
     checks: list[Check] = field(default_factory=list)
     #: resource ratios, access measures, emergency response (:mod:`geo.study.resources`)
     resources: Resources = field(default_factory=Resources)
+    #: coverage and equity per population group (``[population] groups``)
+    groups: GroupTables = field(default_factory=GroupTables)
 
     @property
     def standards(self) -> list[str]:
@@ -164,7 +169,7 @@ def from_study(result: ComputedStudy) -> Results:
         extra={"demand": result.demand, "isochrones": result.isochrones},
         facts=list(result.facts), study_file=str(study.path),
         inputs=input_fingerprint(study), checks=list(result.checks),
-        resources=result.resources,
+        resources=result.resources, groups=result.groups,
     )
 
 
@@ -397,6 +402,9 @@ def write_gpkg(res: Results, path: Path) -> None:
         if not (frame := getattr(res.resources, name)).empty:
             layers.append(_table_layer(name, pd.DataFrame(frame), t(f"gis_{name}", lang),
                                        lang))
+    for name, attr in GROUP_LAYERS.items():
+        if not (frame := getattr(res.groups, attr)).empty:
+            layers.append(_table_layer(name, frame, t(f"gis_{name}", lang), lang))
     layers.append(GisLayer("metadata", _metadata(res, parts), t("gis_metadata", lang),
                            _described("gis_table_about", lang)))
     write_layers(path, layers, _about(res))
@@ -427,6 +435,19 @@ def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
             setattr(out, attr, _joined(p, have, meta, base, old, empty))
     n = sum(k.startswith("resource_note_") for k in meta)
     out.notes = [meta[f"resource_note_{i + 1}"] for i in range(n)]
+    return out
+
+
+def _groups(p: Path, have: set[str]) -> GroupTables:
+    """The population groups' layers of a results.gpkg (empty where the run had none)."""
+    out = GroupTables()
+    for layer, attr in GROUP_LAYERS.items():
+        if layer in have:
+            frame = pd.DataFrame(read_layer(p, layer)).drop(columns="geometry", errors="ignore")
+            for col in ("note", "group_label", "best_township", "worst_township"):
+                if col in frame:
+                    frame[col] = frame[col].fillna("")
+            setattr(out, attr, _booleans(frame))
     return out
 
 
@@ -490,5 +511,5 @@ def read_gpkg(path: str | Path) -> Results:
         study_file=meta.get("study_file", ""),
         inputs={k[len("input_"):]: v for k, v in meta.items() if k.startswith("input_")},
         checks=[from_record(meta[f"check_{i + 1}"]) for i in range(n_check)],
-        resources=_resources(p, have, meta),
+        resources=_resources(p, have, meta), groups=_groups(p, have),
     )

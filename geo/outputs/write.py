@@ -21,7 +21,7 @@ from geo.coverage.tables import NONE_BELOW, worst_served
 from geo.errors import Arg, Hint, StandardError, StudyError, given_as
 from geo.numbers import SHARE_NOTE, minutes_text, people_text, share_text, target_text
 from geo.options import closest
-from geo.outputs import figures, measure_tables, raster, report, tables
+from geo.outputs import figures, groups, measure_tables, raster, report, tables
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map import coverage as maps
 from geo.outputs.pdf import print_pdf
@@ -60,7 +60,8 @@ def build_map(res: Results, standard: str | None = None, language: str | None = 
             Arg("redraw_map", "standard", shown), f": not in these results"
             f"{closest(shown, res.standards)}; they hold {', '.join(res.standards)}")
     return maps.coverage_map(
-        facilities=res.facilities, townships=res.townships, coverage=res.coverage,
+        facilities=res.facilities, townships=res.townships,
+        coverage=groups.with_group_shares(res.coverage, res.groups, language or res.language),
         bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
         notes=res.assumptions, language=language or res.language, created=res.created,
         resources=res.resources,
@@ -153,9 +154,12 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
 
     def page(path: Path) -> None:  # after the figures, which it embeds
         by_std = {s: [("map" if p.stem.startswith("coverage_") else "chart", data)
-                      for p, data in pngs.items() if p.stem.split("_", 1)[1] == s]
+                      for p, data in pngs.items() if p.stem.split("_", 1)[1] == s
+                      and not p.stem.startswith("lorenz_")]
                   for s in res.standards}
-        path.write_text(report.report_html(res, by_std), encoding="utf-8")
+        lorenz = {p.stem.split("_", 1)[1]: data for p, data in pngs.items()
+                  if p.stem.startswith("lorenz_")}
+        path.write_text(report.report_html(res, by_std, lorenz), encoding="utf-8")
 
     files: dict[str, Callable[[Path], object]] = {
         "coverage_by_township.csv": lambda p: _table(res, "coverage", p),

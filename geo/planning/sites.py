@@ -22,6 +22,7 @@ import pandas as pd
 from geo import settings
 from geo._files import lexists
 from geo._types import FloatArray
+from geo.coverage.population import group_column
 from geo.coverage.standards import Standard
 from geo.coverage.townships import assign_to_polygons
 from geo.errors import Arg, Hint, Key, SitingError
@@ -34,7 +35,7 @@ from geo.siting.models import METHODS, SitingProblem, SitingResult, lscp, mclp, 
 from geo.study import inputs
 from geo.study.run import ComputedStudy
 
-__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
+__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "group_weights", "site"]
 
 
 MODELS = ("mclp", "lscp", "pmedian")
@@ -77,7 +78,7 @@ def _metric(gdf: gpd.GeoDataFrame, crs: object) -> FloatArray:
 def build_problem(
     result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
     cutoff_minutes: float | None = None, existing: bool = True,
-    existing_s: FloatArray | None = None,
+    existing_s: FloatArray | None = None, weights: FloatArray | None = None,
 ) -> SitingProblem:
     """The coverage structure of ``sites`` over the study's demand for one standard.
 
@@ -85,7 +86,9 @@ def build_problem(
     direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
     facilities give ``existing_s`` (their times as the study measured them), unless
     ``existing_s`` is given: seconds per demand point to the facilities kept fixed (the
-    workbench's present state: existing and already placed sites).
+    workbench's present state: existing and already placed sites). ``weights``: people per
+    demand point to count (default the whole population; a population group's people,
+    :func:`group_weights`).
     """
     reach = reach_matrix(
         result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
@@ -97,8 +100,21 @@ def build_problem(
         existing_s = np.asarray(existing_s, dtype=float)
     elif existing and col in result.demand.columns:
         existing_s = result.demand[col].to_numpy(dtype=float) * 60.0
-    return SitingProblem(reach, result.demand["population"].to_numpy(dtype=float),
-                         threshold_s=60.0 * minutes, existing_s=existing_s)
+    people = (result.demand["population"].to_numpy(dtype=float) if weights is None
+              else np.asarray(weights, dtype=float))
+    return SitingProblem(reach, people, threshold_s=60.0 * minutes, existing_s=existing_s)
+
+
+def group_weights(result: ComputedStudy, group: str, asked_by: str) -> FloatArray:
+    """People per demand point of a population group (``[population] groups``)."""
+    names = list(result.study.population.groups.values())
+    if group not in names:
+        have = (f"its groups are {', '.join(names)}" if names else "it has none: name the "
+                "census's age columns in ")
+        raise SitingError(Arg(asked_by, "group", group), f": not a population group of this "
+                          f"study{closest(group, names)}; {have}",
+                          *([] if names else [Key("population", "groups")]))
+    return result.demand[group_column(group)].to_numpy(dtype=float)
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
@@ -163,6 +179,7 @@ def site(
     target_share: float | None = None, method: str = "exact",
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S, capacity_col: str | None = None,
     people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
+    group: str | None = None,
 ) -> SitingRun:
     """Where should ``p`` new facilities for ``standard`` go? (see module docs)
 
@@ -172,7 +189,10 @@ def site(
     beyond twice the threshold count as twice the threshold). ``capacity_col``: a column
     of a candidate file (e.g. beds) times ``people_per_unit`` caps the population each
     new site serves (MCLP only). ``existing_s``: seconds per demand point to the
-    facilities kept fixed, instead of the study's (see :func:`build_problem`).
+    facilities kept fixed, instead of the study's (see :func:`build_problem`). ``group``:
+    weigh demand by a population group's people (``[population] groups``, e.g.
+    ``elderly_65``: where should 2 clinics go to reach the most elderly), every count of
+    people in the answer then being the group's.
 
     Examples
     --------
@@ -199,9 +219,14 @@ def site(
     sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
                             keep=[capacity_col] if capacity_col else [])
     cutoff = 2 * mins if model == "pmedian" else mins
+    weights = None if group is None else group_weights(result, group, "site")
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff,
-                            existing_s=existing_s)
+                            existing_s=existing_s, weights=weights)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
+    if group is not None:
+        column = {n: c for c, n in result.study.population.groups.items()}[group]
+        notes.append(f"demand weighted by the population group {group} (column {column!r}): "
+                     "every count of people here is that group's people")
     if capacity_col:
         if capacity_col not in sites.columns:
             raise SitingError(Arg("site", "capacity_col", capacity_col), ": capacities come "

@@ -15,6 +15,7 @@ import pandas as pd
 from python_calamine import CalamineError
 
 from geo.errors import GeoError, InputFileError
+from geo.readers.census import count_unit
 from geo.readers.encoding import TextEncoding, check_codec
 from geo.readers.files import EXCEL, SEPARATORS, PathLike, existing
 
@@ -55,10 +56,61 @@ def header_row(rows: Sequence[Sequence[object]]) -> int:
     names = 0
     for i, cells in enumerate(top):
         if any(_is_number(c) for c in cells):
+            # a header on two rows below a title: the upper one is the header row
+            if names and len(top[names - 1]) >= 2 and two_row_header(rows, names - 1):
+                return names - 1
             return names
         if len(cells) >= 2:
             names = i
     return 0
+
+
+def two_row_header(rows: Sequence[Sequence[object]], header: int) -> list[str] | None:
+    """The column names of a header written on two rows, or None for a one-row header.
+
+    Census tables often head their columns on two rows with merged cells: '乡镇' spans
+    both rows, '按年龄分' spans the columns '0—14岁', '15—59岁', '60岁及以上' below it. The
+    row under ``header`` is a second header row when it holds no number, a row holding a
+    number follows it, and the two rows interlock as merged cells do: a cell filled in the
+    lower row under a blank of the upper one, and one filled in the upper row over a blank
+    of the lower one. Each column is then named by its lower cell (by the upper one where
+    the lower is blank), and a unit the upper cell (carried right across merged cells)
+    names at its end ('按年龄分（万人）') is added to the lower names that name none
+    ('0—14岁（万人）'), so the counts are read in it. Lower names that repeat ('2010年',
+    '2020年' under two upper cells) are not merged: the header check stops on them."""
+    if len(rows) < header + 3:
+        return None
+    upper, lower = list(rows[header]), list(rows[header + 1])
+    width = max(len(upper), len(lower))
+    upper += [None] * (width - len(upper))
+    lower += [None] * (width - len(lower))
+    if not any(_filled(c) for c in lower) or any(_filled(c) and _is_number(c) for c in lower):
+        return None
+    if not any(_filled(c) and _is_number(c) for c in rows[header + 2]):
+        return None
+    under_blank = any(_filled(lo) and not _filled(up) for up, lo in zip(upper, lower, strict=True))
+    over_blank = any(_filled(up) and not _filled(lo) for up, lo in zip(upper, lower, strict=True))
+    if not (under_blank and over_blank):
+        return None
+    lowers = [str(lo).strip() for lo in lower if _filled(lo)]
+    if len(set(lowers)) < len(lowers):
+        return None  # '2010年', '2020年' under two upper cells: the names check stops on it
+    carried, last = [], ""
+    for up, lo in zip(upper, lower, strict=True):
+        if _filled(up):
+            last = str(up).strip()
+        carried.append(last if _filled(lo) else "")
+    names = []
+    for up, lo, over in zip(upper, lower, carried, strict=True):
+        if not _filled(lo):
+            names.append(str(up).strip() if _filled(up) else "")
+            continue
+        name = str(lo).strip()
+        unit = count_unit(over)[1]
+        if unit is not None and count_unit(name)[1] is None:
+            name = f"{name}（{unit}）"  # '按年龄分（万人）' over '0—14岁': its unit is 万人
+        names.append(name)
+    return names
 
 
 def _title(rows: Sequence[Sequence[object]], header: int) -> str:
@@ -124,8 +176,16 @@ def load_table(
     except (ImportError, OSError, zipfile.BadZipFile, ValueError, CalamineError,
             csv.Error) as e:  # csv.Error: a .txt whose delimiter cannot be told
         raise InputFileError(f"cannot read {src} ({e}); save it as UTF-8 CSV or .xlsx") from e
+    names = two_row_header(top, skip)
+    if names is not None:  # the second header row is the frame's first row: drop it
+        frame = frame.iloc[1:]
+        frame.columns = pd.Index((names + [str(c) for c in frame.columns])[:frame.shape[1]])
+        two_rows = (f"{src.name}: the header is written on rows {skip + 1} and {skip + 2}; "
+                    f"columns read as {[n for n in names if n]}")
+        logger.info(two_rows)
     frame.columns = pd.Index([str(c).strip() for c in frame.columns])
-    frame.index = pd.RangeIndex(skip + 2, len(frame) + skip + 2)
+    data_row = skip + 2 + (names is not None)
+    frame.index = pd.RangeIndex(data_row, len(frame) + data_row)
     frame.attrs["header_row"] = skip + 1
     if skip:
         title = _title(top, skip)
@@ -134,6 +194,8 @@ def load_table(
         logger.info(note)
         frame.attrs["notes"] = [note]
         frame.attrs["title"] = title
+    if names is not None:
+        frame.attrs.setdefault("notes", []).append(two_rows)
     blank = frame.isna().all(axis=1)
     if blank.any():
         logger.info("%s: skipped %d blank rows", src, int(blank.sum()))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo import readers
 from geo.coverage import population
+from geo.coverage.population import group_column
 from geo.coverage.standards import StandardSet, load_standards
 from geo.crs import utm_crs_for
 from geo.errors import ColumnError, CoordinateError, MeasureError, StudyError, given_as
@@ -37,6 +38,7 @@ __all__ = [
     "join_population_table",
     "measures",
     "networks",
+    "population_groups",
     "population_table",
     "road_options",
     "seats",
@@ -266,7 +268,23 @@ def population_table(study: Study) -> pd.DataFrame:
     assert p.path is not None
     table = readers.read_table(p.path, encoding=p.encoding)
     key = _population_columns(study, table)
-    return population.zone_table(table, table_key=key, count_col=p.count_col)[0]
+    kept = population.zone_table(table, table_key=key, count_col=p.count_col)[0]
+    if p.groups:
+        population_groups(study, table)
+    return kept
+
+
+def population_groups(study: Study, table: pd.DataFrame | None = None
+                      ) -> tuple[pd.DataFrame, list[str]]:
+    """``[population] groups``: each township's group counts, checked against its total
+    (:func:`geo.coverage.population.group_table`), and the notes on reading them."""
+    p = study.population
+    assert p.path is not None
+    if table is None:
+        table = readers.read_table(p.path, encoding=p.encoding)
+    key = _population_columns(study, table)
+    return population.group_table(table, table_key=key, count_col=p.count_col,
+                                  groups=p.groups, partition=p.partition)
 
 
 def join_population_table(study: Study, demand: gpd.GeoDataFrame,
@@ -300,6 +318,19 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
                                      table_key=table_key, count_col=p.count_col, zone_of=zone_of)
     out["township"] = demand["township"].to_numpy()
     out.attrs["notes"] = [*table.attrs.get("notes", []), *notes]  # e.g. its encoding
+    if p.groups:
+        _, group_notes = population_groups(study, table)
+        for column, name in p.groups.items():
+            # the total's rule: each township's group count spread over its points by area
+            spread = population.from_zone_table(demand, polys, table, zone_key=zone_key,
+                                                table_key=table_key, count_col=column,
+                                                zone_of=zone_of)
+            out[group_column(name)] = spread["population"].to_numpy()
+        out.attrs["population_groups"] = dict(p.groups)
+        out.attrs["population_method"] += (
+            f"; population groups {', '.join(f'{n} (column {c!r})' for c, n in p.groups.items())}"
+            " spread over each township's demand points as its total is, in proportion to area"
+            + "".join(f"; {n}" for n in group_notes if n not in out.attrs["population_method"]))
     got = float(out["population"].sum())
     if p.total is not None and abs(got - p.total) > 0.5:
         raise StudyError(

@@ -26,8 +26,9 @@ from geo import readers, settings
 from geo._types import FloatArray, IntArray
 from geo.coverage import surfaces
 from geo.coverage.bands import coverage_gaps, travel_time_bands
+from geo.coverage.groups import GroupTables
 from geo.coverage.standards import DEFAULT_FILE, Standard, StandardSet, is_shipped
-from geo.coverage.tables import county_summary, coverage_table, covered_areas
+from geo.coverage.tables import COLUMNS, county_summary, coverage_table, covered_areas
 from geo.coverage.tiers import nearest_peer
 from geo.errors import Arg, Key, Part, StudyError, given_as
 from geo.network.graph import Network
@@ -93,6 +94,8 @@ class ComputedStudy:
     #: resource ratios, access measures and emergency response (``[measures] use``,
     #: ``[response] use``): tables, facility workload, drawn areas, notes
     resources: Resources = field(default_factory=Resources)
+    #: coverage and equity per population group (``[population] groups``); empty without
+    groups: GroupTables = field(default_factory=GroupTables)
     _demand_snaps: dict[str, Snap] = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- lookups
@@ -318,6 +321,12 @@ def run_study(study: str | Path | Study,
         summary = county_summary(pop, travel.minutes, stds, travel.notes, table,
                                  str(area["name"].iloc[0]))
         iso = covered_areas(cells, grid_minutes, stds, travel.notes)
+    with clock.stage("population groups"):
+        whole = pd.concat([table, summary.rename(columns={"area": "township"})[COLUMNS]],
+                          ignore_index=True)  # the whole population's rows, as computed
+        groups = GroupTables.of(demand, {n: c for c, n in cfg.population.groups.items()},
+                                travel.minutes, stds, travel.notes, list(polys["township"]),
+                                str(area["name"].iloc[0]), whole)
     for std in stds:
         if std.name in travel.minutes:
             demand[f"minutes_{std.name}"] = travel.minutes[std.name]
@@ -340,7 +349,8 @@ def run_study(study: str | Path | Study,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
         assumptions=_assumptions(cfg, stds, fac, demand, nets, towns.note, read_notes, found),
-        facts=facts, timings=clock.times, checks=found, resources=res, _demand_snaps=snaps,
+        facts=facts, timings=clock.times, checks=found, resources=res, groups=groups,
+        _demand_snaps=snaps,
     )
 
 

@@ -15,6 +15,8 @@ Chinese and English saying what was found and what to check; ``geo check`` then 
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,19 @@ TOWN_COLUMNS = ("township", "乡镇", "乡镇名称", "乡镇街道", "乡镇（
                 "镇", "xzmc", "xzqmc", "name", "名称", "地区", "区域")
 COUNT_COLUMNS = ("population", "常住人口", "常住人口数", "人口", "人口数", "总人口", "户籍人口",
                  "人数")
+#: population groups a census table's age and sex columns name, and the group names
+#: ``geo init`` gives them (0—14岁, 15—59岁, 60岁及以上, 65岁及以上, 女性15—49岁 ...)
+AGE_GROUPS = (
+    (re.compile(r"^(女性?|妇女)(15|十五)[-—–~～至到](49|四十九)岁?$|^育龄妇女"), "women_15_49"),
+    (re.compile(r"^0[-—–~～至到]14岁?$"), "children"),
+    (re.compile(r"^15[-—–~～至到]59岁?$"), "working_age"),
+    (re.compile(r"^15[-—–~～至到]64岁?$"), "working_age_64"),
+    (re.compile(r"^60岁?(及)?以上$"), "elderly_60"),
+    (re.compile(r"^65岁?(及)?以上$"), "elderly_65"),
+)
+#: groups that together make up the whole population, checked against each total
+PARTITIONS = (("children", "working_age", "elderly_60"),
+              ("children", "working_age_64", "elderly_65"))
 ID_COLUMNS = ("id", "编号", "机构编码", "机构代码", "统一社会信用代码")
 _VECTOR = (".shp", ".geojson", ".json", ".gpkg", ".kml", ".kmz")  # KML/KMZ: 奥维, Google Earth
 _LAYERED = (".gpkg", ".kml", ".kmz")  # files whose layers are named with [section] layer
@@ -349,12 +364,37 @@ def _table(p: Path, sheet: str | None = None) -> Found | str:
         notes.append((f"合计行 {totals[0]!r}：与其余各行之和核对后不计入",
                       f"total row {totals[0]!r}: checked against the sum of the other rows "
                       "and left out"))
+    groups = age_groups(list(cols))
+    if groups:
+        opts["groups"] = groups
+        names = set(groups.values())
+        whole = next((list(p) for p in PARTITIONS if names >= set(p)), None)
+        if whole:
+            opts["partition"] = whole
+        notes.append((f"人群列：{list(groups)}（计算各人群覆盖与健康公平；各乡镇人群数不得超过总人口）",
+                      f"population group columns: {list(groups)} (coverage and equity per "
+                      "group; a township's group may not exceed its total)"))
     others = list(dict.fromkeys(h for h in fits if h != count))
     if others:
         notes.append((f"人口数取自 {count!r} 列；表中另有 {others}，如需改用请改 count_col",
                       f"people counted from column {count!r}; the table also has {others}: "
                       "change count_col to use another"))
     return Found("population", p, opts, notes, len(frame))
+
+
+def age_groups(columns: Sequence[object]) -> dict[str, str]:
+    """Census columns of population groups (:data:`AGE_GROUPS`) -> group names, each
+    group once (the first column naming it); a unit in brackets at the end is allowed."""
+    out: dict[str, str] = {}
+    for col in columns:
+        text = unicodedata.normalize("NFKC", str(col)).replace(" ", "")
+        text = re.sub(r"[（(［\[][^）)］\]]*[)）］\]]$", "", text)  # '（人）', '(万人)'
+        text = text.replace("人口", "").replace("人数", "")
+        for pattern, name in AGE_GROUPS:
+            if pattern.search(text) and name not in out.values():
+                out[str(col)] = name
+                break
+    return out
 
 
 def _why_not(town: str | None, count: str | None) -> str:
@@ -473,6 +513,8 @@ def _zone_note(zone: GKZone, hint: float | None) -> tuple[str, str]:
 def _value(v: object) -> str:
     import json
 
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_value(k)} = {_value(x)}" for k, x in v.items()) + " }"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):

@@ -15,6 +15,7 @@ docs/study-file.md and of ``geo run --help``, so the documentation cannot drift 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -210,6 +211,7 @@ _POPULATION_KEYS: dict[str, tuple[str, ...]] = {
     "table_key": ("table",), "code_col": ("table",), "count_col": ("table", "points"),
     "band": ("raster",), "lon_col": ("points",), "lat_col": ("points",), "x_col": ("points",),
     "y_col": ("points",), "crs": ("points",), "encoding": ("table", "points"),
+    "groups": ("table",), "partition": ("table",),
 }
 
 
@@ -245,6 +247,15 @@ class PopulationSection:
                             "(default: found by common names)")
     crs: str = opt("wgs84", "population points: " + _CRS_DOC, crs=True)
     encoding: str | None = opt(None, "population table or points: " + _ENCODING_DOC)
+    groups: dict[str, str] = opt({}, "population groups: columns of the population table "
+                                 "-> group names, e.g. { \"65岁及以上\" = \"elderly_65\", "
+                                 "\"0—14岁\" = \"children\" } (method table): read with the "
+                                 "count column's unit and total-row rules, each township's "
+                                 "group at most its total, spread as the total is; coverage "
+                                 "and equity are then computed per group")
+    partition: tuple[str, ...] = opt((), "names of groups that together make up the whole "
+                                     "population (e.g. children, working_age, elderly_60): "
+                                     "their sum is checked against each township's total")
 
 
 @dataclass(frozen=True)
@@ -481,6 +492,41 @@ def _check_population(raw: Mapping[str, Any], p: PopulationSection) -> None:
     if p.method != "even" and p.path is None:
         raise StudyError(f"[population] method = {p.method!r} needs 'path' (the population "
                          "file)")
+    _check_groups(p)
+
+
+#: a group name: lower-case letters, digits and underscores, starting with a letter
+_GROUP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _check_groups(p: PopulationSection) -> None:
+    for column, name in p.groups.items():
+        if not _GROUP_NAME.match(name):
+            raise StudyError(f"[population] groups: the name {name!r} of column {column!r} "
+                             "must be lower-case letters, digits and _ starting with a letter "
+                             "(at most 40), e.g. elderly_65: rename it")
+        if name == "all":
+            raise StudyError(f"[population] groups: {name!r} (column {column!r}) names the "
+                             "whole population in the outputs: choose another group name")
+        if column.strip() == p.count_col.strip():
+            raise StudyError(f"[population] groups: the column {column!r} is the count column "
+                             "([population] count_col), the whole population: name a column "
+                             "of one group, e.g. 65岁及以上")
+    names = list(p.groups.values())
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise StudyError(f"[population] groups gives the names {twice} to more than one "
+                         "column: give each group its own name")
+    for name in p.partition:
+        if name not in names:
+            raise StudyError(f"[population] partition names {name!r}, which is not a group"
+                             f"{closest(name, names)}: list names from [population] groups")
+    if len(set(p.partition)) != len(p.partition):
+        raise StudyError("[population] partition lists a group more than once: list each once")
+    if len(p.partition) == 1:
+        raise StudyError("[population] partition lists one group: a partition of the "
+                         "population needs two or more groups (e.g. children, working_age, "
+                         "elderly_60), or remove partition")
 
 
 def load_study(path: str | Path) -> Study:

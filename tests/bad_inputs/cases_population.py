@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.bad_inputs.harness import CENSUS, Case, Result, Workspace, csv_table, stated_everywhere
-from tests.synthetic_county import RESIDENTS, TOTAL
+from tests.synthetic_county import AGES, RESIDENTS, TOTAL
 
 RUN = ("run", "{study}", "--out", "{out}")
 CAT = "population"
@@ -282,7 +284,77 @@ def _points(ws: Workspace, value: int) -> None:
     ws.options["population"] = {"method": "points", "path": p.name}
 
 
+def _ages(change: dict[str, tuple[int, int]] | None = None, total: str = ""):  # type: ignore[no-untyped-def]
+    """The census with 65岁及以上 and 0—14岁 columns (the synthetic county's ages; ``change``:
+    township -> other counts; ``total``: the 合计 row's cells, else their sums), and
+    [population] groups naming them."""
+    def edit(ws: Workspace) -> None:
+        ages = {n: (a[3], a[0]) for n, a in AGES.items()} | (change or {})
+
+        def text(t: str) -> str:
+            lines = t.splitlines()
+            out = [lines[0] + ",65岁及以上,0—14岁"]
+            for line in lines[1:]:
+                name = line.split(",")[0]
+                if name in ages:
+                    out.append(line + f",{ages[name][0]},{ages[name][1]}")
+                else:
+                    sums = total or ",".join(str(sum(a[i] for a in ages.values()))
+                                             for i in range(2))
+                    out.append(line + "," + sums)
+            return "\n".join(out) + "\n"
+        ws.census(text)
+        ws.set("population", "groups", {"65岁及以上": "elderly_65", "0—14岁": "children"})
+    return edit
+
+
+def _ages_then(*more: Callable[[Workspace], None]):  # type: ignore[no-untyped-def]
+    def edit(ws: Workspace) -> None:
+        _ages()(ws)
+        for step in more:
+            step(ws)
+    return edit
+
+
+def _then_groups(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "population groups elderly_65 (column '65岁及以上'), children "
+                      "(column '0—14岁') spread over each township's demand points")
+
+
 CASES = [
+    Case("pop_group_above_total", CAT, "a township whose 65岁及以上 exceeds its 常住人口 (the "
+         "counts of another table pasted in)", RUN, _ages({"北坡乡": (19_876, 1_500)}),
+         problem=("'65岁及以上' (elderly_65) counts more people than the total '常住人口'",
+                  "'北坡乡'", "19,876 > 9,876"), fix=("correct the counts",)),
+    Case("pop_group_column_missing", CAT, "[population] groups naming a column the census "
+         "lacks (60岁及以上)", RUN, _ages_then(lambda ws: ws.set(
+             "population", "groups", {"60岁及以上": "elderly_60"})),
+         problem=("no column '60岁及以上' of a population group",),
+         fix=("[population] groups",)),
+    Case("pop_group_total_row_wrong", CAT, "a 合计 row whose 65岁及以上 is not the sum of the "
+         "rows", RUN, _ages(total="20000,1"), problem=("合计", "20,000")),
+    Case("pop_group_text_count", CAT, "a group count written as text (约2千)", RUN,
+         _ages_then(lambda ws: ws.census(
+             lambda t: t.replace(f"北坡乡,9876,11245,{AGES['北坡乡'][3]}",
+                                 "北坡乡,9876,11245,约2千"))),
+         problem=("non-numeric", "北坡乡", "约2千"), fix=("number of people >= 0",)),
+    Case("pop_partition_not_whole", CAT, "[population] partition naming 65岁及以上 and 0—14岁, "
+         "which leave out the people aged 15—64", RUN, _ages_then(lambda ws: ws.set(
+             "population", "partition", ["elderly_65", "children"])),
+         problem=("elderly_65, children make up the whole population", "do not add up"),
+         fix=("remove [population] partition",)),
+    Case("pop_group_bad_name", CAT, "a group name with capitals and a space (\"Elderly 65\")",
+         RUN, _ages_then(lambda ws: ws.set("population", "groups",
+                                            {"65岁及以上": "Elderly 65"})),
+         problem=("'Elderly 65'",), fix=("lower-case letters",), quoted=("Elderly 65",)),
+    Case("pop_group_with_even", CAT, "[population] groups with method = \"even\" (no table "
+         "to read them from)", RUN, lambda ws: ws.options.__setitem__("population", {
+             "method": "even", "total": TOTAL, "groups": {"65岁及以上": "elderly_65"}}),
+         problem=("[population] groups applies to method = 'table'",),
+         fix=("[population] method",)),
+    Case("pop_groups_read", CAT, "65岁及以上 and 0—14岁 columns named in [population] groups: "
+         "read with the total's rules, spread as it is, and said", RUN, _ages(), code=0,
+         then=_then_groups),
     Case("pop_total_disagrees", CAT, "method = \"table\" with a total that disagrees with "
          "the table's sum", RUN, lambda ws: ws.set("population", "total", 150_000),
          problem=("150,000", f"{TOTAL:,}"), fix=("remove [population] total",)),

@@ -160,6 +160,8 @@ def township_tooltip(name: str, row: Row | None, lang: str) -> str:
     ]
     if not missing(row.get("note")) and str(row.get("note")).strip():
         cells.append((i18n.text("note", lang), str(row["note"])))
+    # population groups (geo.outputs.groups.with_group_shares): each group's covered share
+    cells += [(label, share) for label, share in (row.get("group_shares") or [])]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)
     return f'<div class="geo-tip"><b>{esc(name)}</b><table>{body}</table></div>'
 

@@ -1,0 +1,201 @@
+"""Population groups through a whole study: the synthetic county (示例县) with its census age
+table (a workbook with a two-row header and a 合计 row), run, written and reloaded.
+
+A group's coverage must equal the coverage of a run whose population *is* the group (the
+same census workbook, count_col naming the group's column); the equity measures must equal
+PySAL inequality on each person's minutes; the outputs must show them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from inequality.gini import Gini
+from inequality.theil import TheilD
+
+from geo.coverage.population import group_column
+from geo.errors import SitingError
+from geo.outputs.reload import load_computed
+from geo.outputs.write import write_outputs
+from geo.planning.sites import site
+from geo.study.run import ComputedStudy, run_study
+from geo.study.scan import age_groups, scan_folder, study_text
+from tests.bad_inputs.county import build_county, study_options
+from tests.conftest import toml_value
+from tests.synthetic_county import AGE_COLUMNS, AGES, write_census_ages
+
+GROUPS = {"65岁及以上（人）": "elderly_65", "0—14岁（人）": "children",
+          "15—59岁（人）": "working_age", "60岁及以上（人）": "elderly_60"}
+STANDARDS = ["emergency_1h", "primary_care_30min", "community_15min"]
+APPLICABLE = STANDARDS[:2]  # the county has no community health facility
+
+
+def _write(folder: Path, name: str, population: dict[str, Any]) -> Path:
+    options = study_options()
+    options["population"] = population
+    # primary care within 8 minutes: some people beyond it in every township, so the
+    # shares among the uncovered and the townships' gap are not trivial
+    options["standards"] = {"use": STANDARDS,
+                            "overrides": {"primary_care_30min": {"minutes": 8.0}}}
+    lines = []
+    for sec, opts in options.items():
+        lines.append(f"[{sec}]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in opts.items()]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _population(count_col: str, **more: Any) -> dict[str, Any]:
+    return {"method": "table", "path": "分年龄人口.xlsx", "table_key": "乡镇名称",
+            "count_col": count_col, **more}
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = build_county(tmp_path_factory.mktemp("groups") / "county")
+    write_census_ages(folder / "分年龄人口.xlsx")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def computed(county: Path) -> ComputedStudy:
+    study = _write(county, "groups.toml", _population(
+        "常住人口（人）", groups=GROUPS, partition=["children", "working_age", "elderly_60"]))
+    return run_study(study)
+
+
+def test_each_townships_groups_are_the_census(computed: ComputedStudy) -> None:
+    demand = computed.demand
+    for i, name in enumerate(("children", "working_age", "elderly_60", "elderly_65")):
+        got = demand.groupby("township")[group_column(name)].sum()
+        assert got.to_dict() == pytest.approx({t: a[i] for t, a in AGES.items()})
+    method = computed.demand.attrs["population_method"]
+    assert "population groups elderly_65 (column '65岁及以上（人）')" in method
+    assert "children, working_age, elderly_60 add up to each township" in method
+    assert any("written on rows 2 and 3" in a for a in computed.assumptions)
+
+
+@pytest.mark.parametrize("column", AGE_COLUMNS)
+def test_group_coverage_equals_a_run_whose_population_is_the_group(
+        county: Path, computed: ComputedStudy, column: str) -> None:
+    name = GROUPS[f"{column}（人）"]
+    alone = run_study(_write(county, f"only_{name}.toml", _population(f"{column}（人）")))
+    cov = computed.groups.coverage
+    mine = cov[cov["group"] == name].drop(columns=["group", "group_label"])
+    theirs = pd.concat([alone.coverage, alone.summary.rename(columns={"area": "township"})[
+        alone.coverage.columns]], ignore_index=True)
+    key = ["standard", "township"]
+    a = mine.sort_values(key).reset_index(drop=True)
+    b = theirs.sort_values(key).reset_index(drop=True)[list(mine.columns)]
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_equity_equals_pysal_on_each_persons_minutes(computed: ComputedStudy) -> None:
+    eq = computed.groups.equity
+    town = computed.demand["township"].to_numpy()
+    assert eq.loc[eq["standard"] == "community_15min", "gini"].isna().all()  # no facility
+    for std in APPLICABLE:
+        minutes = computed.travel.minutes[std]
+        for name in ("all", "elderly_65", "children"):
+            w = (computed.population if name == "all"
+                 else computed.demand[group_column(name)].to_numpy())
+            # PySAL takes a list of values: each point's minutes repeated in proportion to its
+            # people (weights scaled to some 2 million, rounded: indices are scale-free)
+            people = np.rint(w * 2e6 / w.sum()).astype(int)
+            row = eq[(eq["standard"] == std) & (eq["group"] == name)].iloc[0]
+            each = np.repeat(minutes, people)
+            ref_g = Gini(each).g
+            ref = TheilD(each, np.repeat(town, people))
+            # the rounding moves the indices far less than their written decimals (4)
+            assert row["gini"] == pytest.approx(ref_g, abs=2e-4)
+            assert row["theil"] == pytest.approx(float(ref.T), abs=2e-4)
+            assert row["theil_between"] == pytest.approx(float(np.ravel(ref.bg)[0]), abs=2e-4)
+            assert row["theil_within"] == pytest.approx(float(np.ravel(ref.wg)[0]), abs=2e-4)
+
+
+def test_share_among_the_uncovered_and_the_township_gap(computed: ComputedStudy) -> None:
+    eq = computed.groups.equity
+    cov = computed.groups.coverage
+    for std in APPLICABLE:
+        limit = computed.standard(std).minutes
+        beyond = ~(computed.travel.minutes[std] <= limit)
+        everyone = computed.population[beyond].sum()
+        elderly = computed.demand[group_column("elderly_65")].to_numpy()
+        row = eq[(eq["standard"] == std) & (eq["group"] == "elderly_65")].iloc[0]
+        if std == "primary_care_30min":
+            assert everyone > 10_000 and row["share_gap"] > 0.05
+        if everyone > 0:
+            assert row["share_of_uncovered"] == pytest.approx(elderly[beyond].sum() / everyone,
+                                                              abs=5e-5)
+        assert row["share_of_population"] == pytest.approx(
+            elderly.sum() / computed.population.sum(), abs=5e-5)
+        towns = cov[(cov["standard"] == std) & (cov["group"] == "elderly_65")
+                    & (cov["township"] != computed.area_name)]
+        gap = towns["covered_share"].max() - towns["covered_share"].min()
+        assert row["share_gap"] == pytest.approx(gap, abs=2e-4)
+
+
+def test_outputs_show_the_groups_and_reload_them(computed: ComputedStudy, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs(computed, out)
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "健康公平" in report and "65岁及以上（人） (elderly_65)" in report
+    assert "基尼系数" in report and "Shorrocks 1980" in report
+    assert "洛伦兹曲线" in report
+    assert {p.name for p in (out / "figures").glob("lorenz_*.png")} == {
+        f"lorenz_{s}.png" for s in APPLICABLE}
+    # the map's township tooltips list each group's covered share
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "(elderly_65)\\u003c/th\\u003e\\u003ctd\\u003e" in page
+    sheets = pd.read_excel(out / "coverage.xlsx", sheet_name=None, header=None,
+                           engine="openpyxl")
+    assert {"人群覆盖", "健康公平"} <= set(sheets)
+    text = sheets["健康公平"].astype(str).to_string()
+    assert "0—14岁（人） (children)" in text and "PySAL inequality" in text
+    again = load_computed(out)
+    pd.testing.assert_frame_equal(again.groups.coverage.reset_index(drop=True),
+                                  computed.groups.coverage.reset_index(drop=True),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(again.groups.equity, computed.groups.equity,
+                                  check_dtype=False)
+
+
+def test_a_study_without_groups_says_what_would_compute_them(county: Path,
+                                                            tmp_path: Path) -> None:
+    plain = run_study(_write(county, "plain.toml", _population("常住人口（人）")))
+    assert plain.groups.coverage.empty
+    write_outputs(plain, tmp_path / "out", parts=["report.html", "figures"])
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "[population] groups" in report and "65岁及以上" in report
+
+
+def test_init_finds_the_age_columns(tmp_path: Path) -> None:
+    write_census_ages(tmp_path / "分年龄人口.xlsx")
+    found = scan_folder(tmp_path).best("population")
+    assert found is not None
+    assert found.options["count_col"] == "常住人口（人）"
+    assert found.options["groups"] == GROUPS  # 0—14岁, 15—59岁, 60岁及以上, 65岁及以上
+    assert found.options["partition"] == ["children", "working_age", "elderly_60"]
+    columns = ["女性15-49岁", "育龄妇女人数", "60岁以上人口", "0～14岁(万人)", "65 岁及以上"]
+    assert age_groups(columns) == {
+        "女性15-49岁": "women_15_49", "60岁以上人口": "elderly_60", "0～14岁(万人)": "children",
+        "65 岁及以上": "elderly_65"}
+    text = study_text(scan_folder(tmp_path), tmp_path / "study.toml")
+    assert 'groups = { "0—14岁（人）" = "children"' in text
+
+
+def test_siting_for_a_group_equals_siting_on_a_population_of_that_group(
+        county: Path, computed: ComputedStudy) -> None:
+    alone = run_study(_write(county, "only_elderly_65.toml", _population("65岁及以上（人）")))
+    mine = site(computed, standard="primary_care_30min", p=2, group="elderly_65")
+    theirs = site(alone, standard="primary_care_30min", p=2)
+    cols = ["id", "newly_covered_population"]
+    pd.testing.assert_frame_equal(mine.table[cols], theirs.table[cols])
+    assert any("population group elderly_65" in n for n in mine.notes)
+    with pytest.raises(SitingError, match=r"group='elderly'.*did you mean 'elderly_65'"):
+        site(computed, standard="primary_care_30min", p=2, group="elderly")
