@@ -79,7 +79,7 @@ def _direction(direction: object, func: str) -> str:
 
 
 def _positive(value: object, func: str, name: str, *, optional: bool = False) -> float:
-    """A finite number above 0 (``None`` where ``optional``: no limit, ``inf``)."""
+    """Return a finite number above 0 (``None`` where ``optional``: no limit, ``inf``)."""
     if value is None and optional:
         return math.inf
     if (isinstance(value, bool) or not isinstance(value, int | float | np.number)
@@ -103,15 +103,18 @@ def _classes(snap_exclude: object, func: str) -> tuple[str, ...]:
 
 
 def _rows(ids: pd.Series, bad: npt.NDArray[np.bool_]) -> str:
-    """The ids of the ``bad`` rows, as a message lists them."""
+    """Return the ids of the ``bad`` rows, as a message lists them."""
     shown = [repr(v) for v in ids[bad].tolist()[:_ROWS_SHOWN]]
     more = f" and {int(bad.sum()) - _ROWS_SHOWN} more" if bad.sum() > _ROWS_SHOWN else ""
     return ", ".join(shown) + more
 
 
 def _points(frame: object, func: str, name: str, *, empty_ok: bool = True) -> gpd.GeoDataFrame:
-    """``frame`` checked as places: a GeoDataFrame with a coordinate system, a unique
-    ``id`` column and one point per row."""
+    """Check ``frame`` as places.
+
+    Places are a GeoDataFrame with a coordinate system, a unique ``id`` column and one point per
+    row.
+    """
     arg = Arg(func, name)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise QueryError(Arg(func, name, Hint(type(frame).__name__)), ": give a "
@@ -150,7 +153,7 @@ def _points(frame: object, func: str, name: str, *, empty_ok: bool = True) -> gp
 
 
 def _xy(frame: gpd.GeoDataFrame, net: Network, func: str, name: str) -> FloatArray:
-    """The points in the network's metric CRS, checked to be finite there."""
+    """Return the points in the network's metric CRS, checked to be finite there."""
     g = frame.geometry.to_crs(net.crs)
     xy = np.column_stack([g.x.to_numpy(dtype=float), g.y.to_numpy(dtype=float)])
     bad = ~np.isfinite(xy).all(axis=1)
@@ -168,12 +171,12 @@ def _snap(net: Network, frame: gpd.GeoDataFrame, exclude: tuple[str, ...], func:
 
 
 def _is_graph(obj: object) -> bool:
-    """A networkx graph (checked without importing networkx)."""
+    """Tell whether ``obj`` is a networkx graph (checked without importing networkx)."""
     return type(obj).__module__.split(".")[0] == "networkx" and hasattr(obj, "edges")
 
 
 def as_network(network: Any, mode: str = "drive", *, func: str = "as_network") -> Network:
-    """The :class:`~geo.network.graph.Network` of ``mode`` that ``network`` stands for.
+    """Return the :class:`~geo.network.graph.Network` of ``mode`` that ``network`` stands for.
 
     Parameters
     ----------
@@ -462,7 +465,7 @@ def isochrones(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> gpd.GeoDataFrame:
-    """The area within each threshold of every facility, as polygons.
+    """Return the area within each threshold of every facility, as polygons.
 
     The places reached along the roads within the time, plus a straight leg at the access
     speed from anywhere on the road pieces reached (:mod:`geo.routing.isochrones`: an

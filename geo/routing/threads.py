@@ -10,7 +10,7 @@ __all__ = ["cores", "threads"]
 
 @functools.cache
 def cores() -> int:
-    """The cores this process may run on, at most 8."""
+    """Return the cores this process may run on, at most 8."""
     return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else os.cpu_count() or 1, 8)
 

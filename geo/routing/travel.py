@@ -119,8 +119,11 @@ def snap_points(
 
 
 def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapely.STRtree]:
-    """The segments places may join and their search tree, built once per network and
-    ``exclude`` and kept with the network (a what-if edit snaps one point at a time)."""
+    """Return the segments places may join and their search tree.
+
+    They are built once per network and ``exclude`` and kept with the network (a what-if edit snaps
+    one point at a time).
+    """
     key = ("snap", exclude)
     if key not in net._kernels:
         ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)))
@@ -352,7 +355,7 @@ def nearest_facility(
 
 
 def _nearest_kernel(net: Network, direction: str) -> _dijkstra.NearestSearch:
-    """The compiled nearest search of a network in one direction, built once and kept."""
+    """Return the compiled nearest search of a network in one direction, built once and kept."""
     search = net._kernels.get(direction)
     if search is None:
         o, c = _oriented(net, direction), np.ascontiguousarray
@@ -437,9 +440,11 @@ def reach_matrix(
 
 
 def _rows_to_csr(parts: list[_Triples], shape: tuple[int, int]) -> sp.csr_matrix:
-    """CSR from the kernels' batches, which come row after row: no sorting, and 32-bit
-    indices where they fit (a 60-minute reach of 1,000 facilities is tens of millions of
-    entries)."""
+    """Build a CSR matrix from the kernels' batches, which come row after row.
+
+    That takes no sorting, and 32-bit indices where they fit (a 60-minute reach of 1,000 facilities
+    is tens of millions of entries).
+    """
     counts = np.concatenate([p[0] for p in parts]) if parts else np.zeros(shape[0], np.int64)
     nnz = int(counts.sum())
     idx = np.int32 if max(nnz, shape[1]) < 2**31 - 1 else np.int64
@@ -524,8 +529,10 @@ def od_matrix(
 
 
 def od_engine(net: Network, n_origins: int, max_seconds: float = np.inf) -> str:
-    """Which search :func:`od_matrix` uses for a query of this shape on ``net``:
-    ``"hierarchy"`` (it has one, or the query pays for building one) or ``"dijkstra"``."""
+    """Choose the search :func:`od_matrix` uses for a query of this shape on ``net``.
+
+    That is ``"hierarchy"`` (it has one, or the query pays for building one) or ``"dijkstra"``.
+    """
     if np.isfinite(max_seconds) or n_origins == 0:
         return "dijkstra"
     return "hierarchy" if hierarchy.has(net) or hierarchy.worth_building(n_origins) \
@@ -534,7 +541,7 @@ def od_engine(net: Network, n_origins: int, max_seconds: float = np.inf) -> str:
 
 def _od_hierarchy(net: Network, n_origins: int, max_seconds: float,
                   threads: int) -> _hierarchy.Hierarchy | None:
-    """The hierarchy :func:`od_matrix` searches, or None for Dijkstra (:func:`od_engine`)."""
+    """Return the hierarchy :func:`od_matrix` searches, or None for Dijkstra (:func:`od_engine`)."""
     if od_engine(net, n_origins, max_seconds) != "hierarchy":
         return None
     return hierarchy.get(net, build_missing=True, threads=threads)
