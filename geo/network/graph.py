@@ -186,10 +186,12 @@ class Network:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.node_xy.shape[0])
 
     @property
     def seg_length_m(self) -> FloatArray:
+        """Straight length of each segment between its end nodes, in metres."""
         d = self.node_xy[self.seg_v] - self.node_xy[self.seg_u]
         return np.hypot(d[:, 0], d[:, 1])
 
@@ -218,7 +220,7 @@ class Network:
         return self._graphs[direction]
 
     def to_gdf(self, crs: Any = 4326) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        """The network as node and edge GeoDataFrames, as ``osmnx.graph_to_gdfs`` gives them.
+        """Return the network as node and edge GeoDataFrames, as ``osmnx.graph_to_gdfs`` gives them.
 
         Parameters
         ----------
@@ -285,7 +287,7 @@ class Network:
         return nodes, edges
 
     def to_networkx(self, crs: Any = 4326) -> Any:
-        """The network as a ``networkx.MultiDiGraph`` shaped as osmnx's graphs.
+        """Return the network as a ``networkx.MultiDiGraph`` shaped as osmnx's graphs.
 
         Nodes are ``0 .. n_nodes - 1`` with ``x``, ``y`` (in ``crs``, default WGS84
         longitude/latitude; ``None``: the network's metric CRS) and ``osmid`` where known;
@@ -349,7 +351,10 @@ def _crs(crs: Any, func: str) -> CRS:
 
 
 def _keys(u: IntArray, v: IntArray) -> IntArray:
-    """osmnx's edge keys: 0 for the first edge between two nodes, 1 for the second, ..."""
+    """Key edges as osmnx does.
+
+    The key is 0 for the first edge between two nodes, 1 for the second, ...
+    """
     if len(u) == 0:
         return np.zeros(0, dtype=np.int64)
     pair = np.asarray(u, np.int64) * (int(max(u.max(), v.max())) + 1) + v
@@ -363,7 +368,7 @@ def _keys(u: IntArray, v: IntArray) -> IntArray:
 
 
 def _py(record: dict[str, Any]) -> dict[str, Any]:
-    """numpy scalars as Python values (networkx's GraphML writer takes only those)."""
+    """Turn numpy scalars into Python values (networkx's GraphML writer takes only those)."""
     return {k: v.item() if isinstance(v, np.generic) else v for k, v in record.items()}
 
 
@@ -372,9 +377,12 @@ EXPORT_EDGE_ATTRS = ("segment", "forward", "travel_time", "highway")
 
 
 def is_exported_graph(graph: Any) -> bool:
-    """Whether ``graph`` came from :meth:`Network.to_networkx`: its ``created_with``, or
-    edges that all carry the segment attributes (``osmnx.graph_from_gdfs`` of
-    :meth:`Network.to_gdf`'s frames keeps those, not the graph's attributes)."""
+    """Tell whether ``graph`` came from :meth:`Network.to_networkx`.
+
+    Either its ``created_with`` says so, or its edges that all carry the segment attributes
+    (``osmnx.graph_from_gdfs`` of :meth:`Network.to_gdf`'s frames keeps those, not the graph's
+    attributes).
+    """
     if str(graph.graph.get("created_with", "")).startswith(GRAPH_MAKER):
         return True
     return graph.number_of_edges() > 0 and all(
@@ -382,7 +390,7 @@ def is_exported_graph(graph: Any) -> bool:
 
 
 def from_exported_graph(graph: Any, mode: str) -> Network:
-    """The network a graph of :meth:`Network.to_networkx` holds, read back exactly.
+    """Return the network a graph of :meth:`Network.to_networkx` holds, read back exactly.
 
     Also its GraphML, as ``osmnx.load_graphml`` or ``networkx.read_graphml`` read it
     (attribute values as text are converted). Nodes, segments, classes and travel times
@@ -462,8 +470,11 @@ def on_time_grid(seconds: npt.ArrayLike) -> FloatArray:
 
 @dataclass(frozen=True)
 class CSRGraph:
-    """A directed graph as the arrays the compiled kernels take: 32-bit node and edge ids
-    (half the memory traffic of 64-bit ones on large networks), float64 seconds."""
+    """A directed graph as the arrays the compiled kernels take.
+
+    These are 32-bit node and edge ids (half the memory traffic of 64-bit ones on large networks),
+    float64 seconds.
+    """
 
     indptr: npt.NDArray[np.int32]
     indices: npt.NDArray[np.int32]
@@ -471,6 +482,7 @@ class CSRGraph:
 
     @classmethod
     def from_matrix(cls, m: sp.csr_matrix) -> CSRGraph:
+        """Take the arrays of a CSR matrix of seconds, checked to fit 32-bit ids."""
         if m.shape[0] > MAX_CSR_ID or m.nnz > MAX_CSR_ID:
             raise NetworkError(
                 f"the network has {m.shape[0]:,} nodes and {m.nnz:,} directed edges; the "
@@ -485,6 +497,7 @@ class CSRGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.indptr.shape[0] - 1)
 
 
@@ -512,7 +525,7 @@ def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_ma
 
 def keep_largest_component(net: Network, min_share: float,
                            fix: str | tuple[Part, ...]) -> Network:
-    """The largest strongly connected part, checked to hold ``min_share`` of the road.
+    """Return the largest strongly connected part, checked to hold ``min_share`` of the road.
 
     ``fix`` is the advice the error gives when it does not (text, or the parts of a
     message naming parameters: :class:`geo.errors.GeoError`).

@@ -300,9 +300,11 @@ def _usable_lines(
 
 
 def _oneway_column(values: pd.Series, report: NetworkReport) -> IntArray:
-    """Direction per line from a ``oneway`` column, spelled as OSM's tag
-    (:func:`geo.network.rules.oneway_value`; empty means two-way). A value the rules do
-    not know stops the build: a guess would silently change travel times."""
+    """Read the direction of each line from a ``oneway`` column.
+
+    Values are spelled as OSM's tag (:func:`geo.network.rules.oneway_value`; empty means two-way). A
+    value the rules do not know stops the build: a guess would silently change travel times.
+    """
     values = values.astype(object).where(values.notna(), None)
     direction = np.array([oneway_value(v) for v in values], dtype=object)
     other = np.array([is_other_oneway(v) for v in values], dtype=bool)

@@ -148,8 +148,10 @@ def _ways(ways: OsmWays, mask: npt.NDArray[np.bool_]) -> int:
 
 def _read_tags(ways: OsmWays, mode: str, speeds: Mapping[str, float],
                report: NetworkReport) -> tuple[npt.NDArray[np.bool_], FloatArray, IntArray]:
-    """Per way: usable by ``mode``, km/h and one-way direction (+1, -1, 0); counts go to
-    ``report``."""
+    """Rate each way: usable by ``mode``, km/h and one-way direction (+1, -1, 0).
+
+    Counts go to ``report``.
+    """
     report.lines_read = _ways(ways, np.ones(len(ways), dtype=bool))
     use = np.array([usable(t, mode, speeds) for t in ways.tags], dtype=bool)
     classes = np.array([t.get("highway", "") for t in ways.tags], dtype=object)
@@ -249,7 +251,10 @@ _OSMNX_TURNED = frozenset({"-1", "reverse", "T"})
 
 
 def _first(value: Any) -> Any:
-    """osmnx keeps a list where simplification merged ways with different tags."""
+    """Take the first value of a tag that osmnx keeps as a list.
+
+    Osmnx makes a list where simplification merged ways with different tags.
+    """
     if isinstance(value, list):
         return value[0] if value else None
     return value
@@ -347,16 +352,21 @@ def is_osm_file(path: str | Path) -> bool:
 
 
 def network_from_file(path: str | Path, *, mode: str = "drive", **kw: Any) -> Network:
-    """An OSM extract as a Network: PBF, o5m and XML (plain or compressed) all through
-    pyosmium, so one reader and one set of rules serve every format."""
+    """Read an OSM extract as a Network.
+
+    PBF, o5m and XML (plain or compressed) are all read through pyosmium, so one reader and one set
+    of rules serve every format.
+    """
     return network_from_osm(path, mode=mode, **kw)
 
 
 @contextmanager
 def _osmnx_raw_tags() -> Iterator[Any]:
-    """osmnx settings under which its graphs keep raw way tags: every way added once in
-    its node order (``all_oneway``; ``oneway`` keeps its tag value) and the tags the rules
-    read kept (``useful_tags_way``). Restored afterwards."""
+    """Set osmnx so that its graphs keep raw way tags.
+
+    Every way is added once in its node order (``all_oneway``; ``oneway`` keeps its tag value) and
+    the tags the rules read kept (``useful_tags_way``). Restored afterwards.
+    """
     import osmnx as ox
 
     kept = ox.settings.useful_tags_way, ox.settings.all_oneway
@@ -369,17 +379,22 @@ def _osmnx_raw_tags() -> Iterator[Any]:
 
 
 def overpass_filter(mode: str, speeds_kmh: Mapping[str, float] | None = None) -> str:
-    """The Overpass way filter of a download: every ``highway`` class with a speed for
-    ``mode`` (service roads and tracks included, as a PBF of the area has them); access
-    tags are left to :func:`geo.network.rules.usable`, as for files."""
+    """Return the Overpass way filter of a download.
+
+    It asks for every ``highway`` class with a speed for ``mode`` (service roads and tracks
+    included, as a PBF of the area has them); access tags are left to
+    :func:`geo.network.rules.usable`, as for files.
+    """
     speeds = settings.default_speeds(mode)
     speeds.update({str(k): float(v) for k, v in (speeds_kmh or {}).items()})
     return f'["highway"~"^({"|".join(sorted(map(re.escape, speeds)))})$"]'
 
 
 def _check_reachable(url: str) -> None:
-    """Fail fast, with the fix, when the Overpass server cannot be reached (osmnx would
-    wait a minute before its first try)."""
+    """Fail fast, with the fix, when the Overpass server cannot be reached.
+
+    Osmnx would wait a minute before its first try.
+    """
     import requests
 
     from geo.errors import DownloadError

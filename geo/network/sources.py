@@ -171,7 +171,7 @@ def _build(roads: gpd.GeoDataFrame, modes: list[str], o: RoadOptions,
 
 
 def _speeds(o: RoadOptions, mode: str) -> dict[str, float] | None:
-    """The study's speed table changes driving speeds only (walking is one speed)."""
+    """Return the study's speed table for driving only (walking is one speed)."""
     return dict(o.speeds_kmh) if mode == "drive" and o.speeds_kmh else None
 
 
