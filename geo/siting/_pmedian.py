@@ -218,7 +218,7 @@ def exact(pr: Pairs, p: int, limit: float,
 
 def _start(y0: list[int], new_id: IntArray, site: IntArray, dem: IntArray,
               cost: FloatArray, fall: FloatArray) -> FloatArray:
-    """The heuristic's solution as MILP columns: each point to its cheapest open option."""
+    """Return the heuristic's solution as MILP columns: each point to its cheapest open option."""
     n_c, n_x, n_d = int(new_id.max()) + 1, len(site), len(fall)
     x = np.zeros(n_c + n_x + n_d)
     x[new_id[y0]] = 1.0

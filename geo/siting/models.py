@@ -115,10 +115,12 @@ class SitingProblem:
 
     @property
     def n_candidates(self) -> int:
+        """Number of candidate sites (rows of ``reach``)."""
         return int(self.reach.shape[0])
 
     @property
     def total(self) -> float:
+        """Total demand weight (population) of all demand points."""
         return float(np.sum(self.weights))
 
     @property
@@ -544,7 +546,7 @@ def lscp(
 
 
 def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
-    """Groups whose covering constraint is not implied by another's.
+    """Find the groups whose covering constraint is not implied by another's.
 
     If every candidate covering group ``h`` also covers ``g``, covering ``h`` covers
     ``g``: the row of ``g`` can go (row dominance, exact for full covering). Skipped
