@@ -101,8 +101,11 @@ def _run(mode: int, reach: Reach, weight: Weight | None, max_seconds: float | No
 def two_step(reach: Reach, weight: Weight | None, max_seconds: float | None,
              supply: FloatArray, population: FloatArray, *, squared: bool = False,
              threads: int | None = None) -> tuple[FloatArray, FloatArray]:
-    """Per row ``j``: ``C_j = sum w P``; per column ``i``: ``sum w S_j / C_j`` (rows with
-    ``C_j = 0`` add nothing); ``w`` squared when ``squared``."""
+    """Per row ``j``: ``C_j = sum w P``.
+
+    Then per column ``i``: ``sum w S_j / C_j`` (rows with ``C_j = 0`` add nothing); ``w`` squared
+    when ``squared``.
+    """
     rows, cols = _run(_kernels.TWO_STEP, reach, weight, max_seconds, supply, population,
                       squared, threads)
     assert rows is not None and cols is not None

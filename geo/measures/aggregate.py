@@ -114,7 +114,7 @@ def coverage_row(
     minutes: npt.ArrayLike | None, population: npt.ArrayLike, limit: float | None,
     target_share: float,
 ) -> CoverageRow:
-    """The coverage row of one place: its demand points' minutes against ``limit``.
+    """Return the coverage row of one place: its demand points' minutes against ``limit``.
 
     Parameters
     ----------
@@ -158,7 +158,7 @@ def coverage_row(
 
 def by_label(labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None
              ) -> tuple[list[Any], npt.NDArray[np.int64]]:
-    """The label order and each point's position in it.
+    """Return the label order and each point's position in it.
 
     ``order`` lists every label to report (townships without demand points included);
     a point whose label is not in it stops the run (no row silently dropped).
@@ -223,6 +223,7 @@ class RatioTable:
 
     @property
     def total_meets(self) -> bool | None:
+        """Pass/fail of the whole-area row (None: no target, or no population)."""
         return self._meets(self.total_ratio, self.total_population)
 
 
@@ -272,8 +273,10 @@ def located_ratio(
     per: float = 1000.0, target: float | None = None, at_least: bool = True,
     order: Sequence[Any] | None = None,
 ) -> RatioTable:
-    """Supply of the facilities located in each label over its population (the plan's
-    definition; the whole-area row is the county indicator)."""
+    """Divide the supply of the facilities located in each label by its population.
+
+    This is the plan's definition; the whole-area row is the county indicator.
+    """
     names, idx = by_label(labels, order)
     fnames, fidx = by_label(facility_labels, names)
     pop = np.asarray(population, dtype=np.float64).ravel()

@@ -62,7 +62,7 @@ class Basins:
 
 def basins(nearest: npt.ArrayLike, population: npt.ArrayLike,
            supply: npt.ArrayLike) -> Basins:
-    """Population served and supply per person, per nearest-facility basin.
+    """Sum the population served and the supply per person of each nearest-facility basin.
 
     Parameters
     ----------

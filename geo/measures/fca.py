@@ -229,8 +229,9 @@ def fca_ratio(
     reach: Any, neighbours: Any, supply: npt.ArrayLike, population: npt.ArrayLike,
     *, max_seconds: float | None = None,
 ) -> FloatArray:
-    """Floating catchment ratio (access's ``fca_ratio``): per demand point, the supply
-    within reach over the population within reach.
+    """Floating catchment ratio (access's ``fca_ratio``).
+
+    Per demand point, the supply within reach over the population within reach.
 
     ``neighbours`` is a demand × demand matrix of seconds (row: the point, columns: the
     points within reach of it, itself included when stored). NaN where no population is

@@ -57,6 +57,7 @@ class ResponseTable:
 
     @property
     def meets(self) -> list[bool | None]:
+        """Pass/fail per label: ``share_within`` reaches ``target_share``."""
         if self.target_min is None:
             return [None] * len(self.labels)
         return [meets(float(s), self.target_share) if p > 0 else None
@@ -64,7 +65,7 @@ class ResponseTable:
 
 
 def _row(minutes: FloatArray, pop: FloatArray, target: float | None) -> tuple[float, ...]:
-    """The coverage row's distribution (:func:`coverage_row`) and the people unreached."""
+    """Return the coverage row's distribution (:func:`coverage_row`) and the people unreached."""
     r = coverage_row(minutes, pop, target, 1.0)
     return (r.population, r.median, r.p90, r.max, r.share,
             float(pop[~np.isfinite(minutes)].sum()))

@@ -98,6 +98,7 @@ class MeasureSpec:
 
     @property
     def citation(self) -> str:
+        """Cite the source and section the measure follows."""
         return f"{self.source}, {self.section}"
 
     @property
@@ -106,7 +107,7 @@ class MeasureSpec:
         return None if self.minutes is None else self.minutes * 60.0
 
     def weight(self) -> Weight | None:
-        """The pair weight in seconds (None: every pair within reach weighs 1)."""
+        """Return the pair weight in seconds (None: every pair within reach weighs 1)."""
         if self.method in ("e2sfca", "3sfca"):
             return Steps(tuple(e * 60.0 for e, _ in self.steps),
                          tuple(w for _, w in self.steps))
@@ -148,6 +149,7 @@ class ResponseSpec:
 
     @property
     def citation(self) -> str:
+        """Cite the source and section the response target follows."""
         return f"{self.source}, {self.section}"
 
 
@@ -335,9 +337,12 @@ def _response(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> Re
 def parse_measure_specs(
     data: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MeasureSet:
-    """Measure and response specs from a parsed standards file (its ``measures`` and
-    ``response`` tables; facility types from its ``[facility_types]`` if it has one, else
-    :func:`geo.readers.facility_types.load_types`); ``overrides`` patch fields by name."""
+    """Read the measure and response specs of a parsed standards file.
+
+    They come from its ``measures`` and ``response`` tables; facility types from its
+    ``[facility_types]`` if it has one, else :func:`geo.readers.facility_types.load_types`;
+    ``overrides`` patch fields by name.
+    """
     if "facility_types" in data:  # a file with its own vocabulary (older files, tests)
         known = {str(k): str(v) for k, v in data["facility_types"].items()}
     else:  # the facility-type table (analysis/facility_types.toml)

@@ -94,7 +94,7 @@ def check_supply(values: Sequence[Any] | npt.ArrayLike, column: str,
 
 
 def unit_supply(n: int) -> FloatArray:
-    """The stated fallback: supply = 1 per facility (see :data:`FALLBACK`)."""
+    """Return the stated fallback: supply = 1 per facility (see :data:`FALLBACK`)."""
     return np.ones(n)
 
 
