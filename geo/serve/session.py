@@ -1,4 +1,4 @@
-"""One planner's workbench session: the what-if engine, its township table, undo and redo.
+"""One planner's workbench session: the what-if engine, its coverage table, undo and redo.
 
 A :class:`Session` wraps a :class:`geo.whatif.WhatIf` (not thread-safe) behind one lock:
 every public method takes it, so requests served on several threads change the state one
@@ -9,7 +9,7 @@ entry only after the engine succeeded, so a refused request leaves the state as 
 one only when every action applied; undoing the load brings the earlier one back.
 
 Every edit answers with what changed (:meth:`Session.update`): per standard the demand
-points whose minutes changed and their travel-time band, the township tables, the
+points whose minutes changed and their travel-time band, the coverage tables, the
 facilities touched and the undo/redo state, never the whole grid.
 """
 
@@ -29,7 +29,7 @@ from geo.outputs import i18n
 from geo.planning.scenario import scenario_toml
 from geo.serve.changes import apply_actions, net_actions, twin_name
 from geo.serve.layers import band_codes
-from geo.serve.table import TownshipTable
+from geo.serve.table import CoverageTable
 from geo.whatif import Edit, Facility, WhatIf, from_study
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ __all__ = ["Session"]
 class _State:
     """What a scenario load replaces: the engine, its table, names, the scenario's head."""
 
-    wb: WhatIf
-    table: TownshipTable
+    engine: WhatIf
+    table: CoverageTable
     names: dict[str, str]
     scenario: dict[str, Any] = field(default_factory=dict)
 
@@ -62,7 +62,7 @@ class Session:
 
     Parameters
     ----------
-    wb : WhatIf
+    engine : WhatIf
         The engine, at the baseline (no edit made yet).
     population : (n,) float array
         People per demand point, as the study has them.
@@ -76,15 +76,15 @@ class Session:
         ``zh`` or ``en``: names of new facilities.
     """
 
-    def __init__(self, wb: WhatIf, population: FloatArray, *, area_name: str,
+    def __init__(self, engine: WhatIf, population: FloatArray, *, area_name: str,
                  names: dict[str, str] | None = None, study: ComputedStudy | None = None,
                  language: str = "zh") -> None:
         self.lock = threading.Lock()
         self.population = np.asarray(population, dtype=float)
         self.area_name, self.study, self.language = area_name, study, language
-        self.start: list[Facility] = list(wb.facilities)
+        self.start: list[Facility] = list(engine.facilities)
         self.study_names = dict(names or {})
-        self._s = _State(wb, TownshipTable(wb, self.population, area_name),
+        self._s = _State(engine, CoverageTable(engine, self.population, area_name),
                          dict(self.study_names))
         self._undo: list[_Entry] = []
         self._redo: list[_Entry] = []
@@ -101,8 +101,8 @@ class Session:
                    names=names, study=result, language=result.study.language)
 
     @property
-    def wb(self) -> WhatIf:
-        return self._s.wb
+    def engine(self) -> WhatIf:
+        return self._s.engine
 
     @property
     def names(self) -> dict[str, str]:
@@ -128,7 +128,7 @@ class Session:
                 "steps": len(self._undo)}
 
     def tables(self) -> dict[str, Any]:
-        return {name: self._s.table.rows(name) for name in self.wb.standards}
+        return {name: self._s.table.rows(name) for name in self.engine.standards}
 
     def state(self) -> dict[str, Any]:
         """The whole present state (what the page loads; after a scenario load)."""
@@ -136,26 +136,26 @@ class Session:
             return self._state_unlocked()
 
     def _state_unlocked(self) -> dict[str, Any]:
-        return {"kind": "state", "facilities": [self.facility(f) for f in self.wb.facilities
+        return {"kind": "state", "facilities": [self.facility(f) for f in self.engine.facilities
                                                 if f.open],
-                "bands": {n: band_codes(self.wb.minutes(n)) for n in self.wb.standards},
+                "bands": {n: band_codes(self.engine.minutes(n)) for n in self.engine.standards},
                 "tables": self.tables(), "history": self.history(),
                 "proposals": self.proposals, "scenario": self.scenario}
 
     def update(self, label: str, edits: list[Edit]) -> dict[str, Any]:
         """What ``edits`` changed, for the page (and the table brought up to date)."""
         changed: dict[str, IntArray] = {}
-        for name in self.wb.standards:
+        for name in self.engine.standards:
             parts = [e.changed[name] for e in edits if name in e.changed]
             changed[name] = (np.unique(np.concatenate(parts)) if parts
                              else np.zeros(0, dtype=np.int64))
         self._s.table.update(changed)
         ids = list(dict.fromkeys(i for e in edits for i in e.ids))
         touched = set(ids)
-        facs = [self.facility(f) for f in self.wb.facilities if f.id in touched]
+        facs = [self.facility(f) for f in self.engine.facilities if f.id in touched]
         cells = {}
         for name, idx in changed.items():
-            minutes = self.wb.states[name].seconds[idx] / 60.0
+            minutes = self.engine.states[name].seconds[idx] / 60.0
             cells[name] = {"idx": idx.tolist(), "band": band_codes(minutes)}
         return {"kind": "update", "action": label, "ids": ids, "facilities": facs,
                 "engine_ms": 1e3 * sum(e.seconds for e in edits), "cells": cells,
@@ -174,7 +174,7 @@ class Session:
             self.study.standard_set.check_facility_types([ftype])
 
     def _new_id(self) -> str:
-        used = {f.id for f in self.wb.facilities}
+        used = {f.id for f in self.engine.facilities}
         while True:
             self._counter += 1
             fid = f"NEW-{self._counter:03d}"
@@ -189,7 +189,7 @@ class Session:
     def _add(self, ftype: str, lon: float, lat: float, name: str | None) -> dict[str, Any]:
         self._check_type(ftype)
         fid = self._new_id()
-        edit = self.wb.add(fid, ftype, lon, lat)
+        edit = self.engine.add(fid, ftype, lon, lat)
         self.names[fid] = name or i18n.text("wb_new_name", self.language, n=self._counter,
                                             type=i18n.type_label(ftype, self.language))
         return self._done("add", [edit])
@@ -197,19 +197,19 @@ class Session:
     def move(self, fid: str, lon: float, lat: float) -> dict[str, Any]:
         """Move facility ``fid`` to WGS84 ``lon``, ``lat``."""
         with self.lock:
-            return self._done("move", [self.wb.move(fid, lon, lat)])
+            return self._done("move", [self.engine.move(fid, lon, lat)])
 
     def close(self, fid: str) -> dict[str, Any]:
         """Close facility ``fid``."""
         with self.lock:
-            return self._done("close", [self.wb.close(fid)])
+            return self._done("close", [self.engine.close(fid)])
 
     def retype(self, fid: str, ftype: str) -> dict[str, Any]:
         """Change facility ``fid``'s type (an upgrade)."""
         with self.lock:
             self._check_type(ftype)
-            same = any(f.id == fid and f.open and f.type == ftype for f in self.wb.facilities)
-            edit = self.wb.retype(fid, ftype)
+            same = any(f.id == fid and f.open and f.type == ftype for f in self.engine.facilities)
+            edit = self.engine.retype(fid, ftype)
             if same:  # no change: the engine logs nothing, so neither does the session
                 return self.update("retype", [edit])
             return self._done("retype", [edit])
@@ -218,7 +218,7 @@ class Session:
         """Give facility ``fid`` a role too (a twin ``<fid>#<role>`` of type ``role``)."""
         with self.lock:
             self._check_type(role)
-            edit = self.wb.designate(fid, role)
+            edit = self.engine.designate(fid, role)
             self.names[f"{fid}#{role}"] = twin_name(self.names.get(fid, fid), role)
             return self._done("designate", [edit])
 
@@ -229,7 +229,7 @@ class Session:
                 raise WhatIfError("nothing to undo")
             e = self._undo.pop()
             self._redo.append(e)
-            return self._replay(e, self.wb.undo, "undo")
+            return self._replay(e, self.engine.undo, "undo")
 
     def redo(self) -> dict[str, Any]:
         """Make the last undone step again."""
@@ -238,7 +238,7 @@ class Session:
                 raise WhatIfError("nothing to redo")
             e = self._redo.pop()
             self._undo.append(e)
-            return self._replay(e, self.wb.redo, "redo")
+            return self._replay(e, self.engine.redo, "redo")
 
     def _replay(self, e: _Entry, step: Any, word: str) -> dict[str, Any]:
         if e.swap is not None:
@@ -271,7 +271,7 @@ class Session:
                                   f"one of its types {list(std.facility_types)}")
             t0 = time.perf_counter()
             run = site(study, standard=standard, p=k, model=model,
-                       existing_s=self.wb.states[standard].seconds)
+                       existing_s=self.engine.states[standard].seconds)
             where = run.candidates.geometry.iloc[run.result.chosen]  # exact, not rounded
             self.proposals = [
                 {"key": f"{model}-{self._asked}-{r['rank']}", "rank": int(r["rank"]),
@@ -315,10 +315,10 @@ class Session:
         checked against the study); undo brings the present state back."""
         with self.lock:
             study = self.need_study("loading a scenario")
-            wb = from_study(study)
-            new = _State(wb, TownshipTable(wb, self.population, self.area_name),
+            engine = from_study(study)
+            new = _State(engine, CoverageTable(engine, self.population, self.area_name),
                          dict(self.study_names), dict(head))
-            edits = apply_actions(wb, actions, new.names)  # on error: new is dropped
+            edits = apply_actions(engine, actions, new.names)  # on error: new is dropped
             old, self._s = self._s, new
             self.update("load", edits)
             self._undo.append(_Entry(f"load {head.get('name', '')}".strip(), swap=old))
@@ -333,7 +333,7 @@ class Session:
             return self._scenario_text(name, title, source)
 
     def _scenario_text(self, name: str, title: str, source: str) -> str:
-        actions = net_actions(self.start, self.wb.facilities, self.names)
+        actions = net_actions(self.start, self.engine.facilities, self.names)
         head = self.scenario
         note = (f"Written by geo serve on {time.strftime('%Y-%m-%d %H:%M')}: the net change "
                 f"from the study {source}, in the order that reproduces the workbench's state "
