@@ -44,7 +44,7 @@ _SYSTEM_WORDS = (("gcj02", re.compile(r"gcj|高德|腾讯|火星")),
 
 
 def header_system(column: str) -> str | None:
-    """The one system a lon/lat header names, if it names exactly one."""
+    """Return the one system a lon/lat header names, if it names exactly one."""
     text = str(column).lower().replace("_", "").replace(" ", "")
     named = {key for key, words in _SYSTEM_WORDS if words.search(text)}
     return named.pop() if len(named) == 1 else None
@@ -53,7 +53,7 @@ def header_system(column: str) -> str | None:
 def coordinate_columns(
     columns: pd.Index, system: InputSystem, cols: dict[str, str | None], src: object
 ) -> tuple[str, str]:
-    """The (longitude, latitude) or (x, y) columns: given in ``cols``, or found by name."""
+    """Return the (longitude, latitude) or (x, y) columns: given in ``cols``, or found by name."""
     if system.projected:
         return _xy_columns(columns, system, cols, src)
     if cols.get("x_col") or cols.get("y_col"):
@@ -245,8 +245,10 @@ _SHIFTED = {"gcj02": "GCJ-02 (AMap, Tencent)", "bd09": "BD-09 (Baidu)"}
 
 def conversion_note(system: InputSystem, a: npt.ArrayLike, b: npt.ArrayLike,
                     lon: npt.ArrayLike, lat: npt.ArrayLike) -> str:
-    """What converting ``len(a)`` positions from ``system`` to WGS84 did, for the outputs
-    ('' for WGS84): for GCJ-02/BD-09 how far the positions moved."""
+    """Describe what converting ``len(a)`` positions from ``system`` to WGS84 did.
+
+    The note is for the outputs ('' for WGS84): for GCJ-02/BD-09 how far the positions moved.
+    """
     n = len(np.asarray(a))
     if system.name in ("wgs84", "cgcs2000") or n == 0:  # cgcs2000: CGCS2000_NOTE says it
         return ""

@@ -57,7 +57,7 @@ _FIX = (
 
 
 def normalise(name: str) -> str:
-    """The form names are matched in: NFKC, case-folded, without spaces and punctuation."""
+    """Return the form names are matched in: NFKC, case-folded, without spaces and punctuation."""
     text = unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROPPED)
     return text.replace("centre", "center")
 
@@ -75,7 +75,7 @@ class FacilityType:
                                    "(matched ignoring case, spaces and punctuation)")
 
     def label(self, language: str = "zh") -> str:
-        """The Chinese (``zh``) or English (``en``) name."""
+        """Return the Chinese (``zh``) or English (``en``) name."""
         return self.zh if language == "zh" else self.en
 
     @property
@@ -124,7 +124,7 @@ class TypeTable:
         return index
 
     def markdown(self) -> str:
-        """The table as Markdown (docs/facility-types.md holds this text)."""
+        """Return the table as Markdown (docs/facility-types.md holds this text)."""
         lines = ["| code | 中文 | English | tier | also read as |", "|---|---|---|---|---|"]
         lines += [
             f"| `{t.code}` | {t.zh} | {t.en} | {t.tier} | {', '.join(t.aliases)} |"
@@ -137,12 +137,12 @@ class TypeTable:
         return list(self.types)
 
     def tier_of(self, code: str) -> str:
-        """The tier of a type code; ``other`` for codes outside the table."""
+        """Return the tier of a type code; ``other`` for codes outside the table."""
         ftype = self.types.get(code)
         return ftype.tier if ftype else "other"
 
     def lookup(self, name: str) -> str | None:
-        """The code a name stands for, or None (unknown or ambiguous)."""
+        """Return the code a name stands for, or None (unknown or ambiguous)."""
         hit = self._index.get(normalise(name))
         return hit[0] if hit else None
 
@@ -152,7 +152,7 @@ class TypeTable:
         return [f"{self._index[k][1]} ({self._index[k][0]})" for k in keys]
 
     def check_map(self, type_map: Mapping[str, str] | None) -> dict[str, str]:
-        """A study's ``type_map`` with normalised keys; every target must be a code."""
+        """Return a study's ``type_map`` with normalised keys; every target must be a code."""
         out: dict[str, str] = {}
         for local, code in (type_map or {}).items():
             if str(code) not in self.types:
@@ -253,8 +253,10 @@ def _missing(value: object) -> bool:
 
 @dataclass(frozen=True)
 class AmbiguousName:
-    """``[ambiguous]``: ``"name" = { codes = [...], why = "..." }``, a name that could mean
-    several types and is never guessed."""
+    """A name that could mean several types and is never guessed.
+
+    It is written in ``[ambiguous]`` as ``"name" = { codes = [...], why = "..." }``.
+    """
 
     codes: tuple[str, ...] = opt(None, "two or more codes of [types] the name could mean",
                                  required=True)
@@ -266,7 +268,7 @@ _SECTIONS = ("types", "ambiguous")
 
 
 def types_options_text(markdown: bool = True) -> str:
-    """The keys of the type table's entries, one line each (the docs' list is this text)."""
+    """Return the keys of the type table's entries, one line each (the docs' list is this text)."""
     lines = [*section_text("types.CODE", FacilityType, markdown, skip=("code",)),
              *section_text("ambiguous", AmbiguousName, markdown)]
     return "\n".join(lines) + "\n"
@@ -340,5 +342,5 @@ def _load(path: Path) -> TypeTable:
 
 
 def load_types(path: str | Path | None = None) -> TypeTable:
-    """The facility-type table (``analysis/facility_types.toml`` by default), cached."""
+    """Return the facility-type table (``analysis/facility_types.toml`` by default), cached."""
     return _load(Path(path).resolve() if path is not None else DEFAULT_TABLE)

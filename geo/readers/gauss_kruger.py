@@ -61,6 +61,7 @@ class GKZone:
 
     @property
     def epsg(self) -> str:
+        """The zone's CRS as ``EPSG:code``."""
         return f"EPSG:{self.code}"
 
     def __str__(self) -> str:
@@ -96,7 +97,7 @@ def _registry() -> dict[int, GKZone]:
 
 
 def gk_zone(crs: CRS) -> GKZone | None:
-    """The Gauss-Krüger system ``crs`` is, or None if it is none of the registry's."""
+    """Return the Gauss-Krüger system ``crs`` is, or None if it is none of the registry's."""
     code = crs.to_epsg()
     return None if code is None else _registry().get(code)
 
@@ -132,7 +133,7 @@ def _looks_north(v: Array) -> Mask:
 
 
 def problems(east: Array, north: Array, zone: GKZone) -> list[Problem]:
-    """What in (east, north) does not fit the declared Gauss-Krüger ``zone``.
+    """List what in (east, north) does not fit the declared Gauss-Krüger ``zone``.
 
     Checks, in order: x and y swapped (the survey convention X = north); a zone prefix
     that the declared system does not expect, lacks, or names another zone (with the
@@ -203,8 +204,11 @@ def suggest_for_values(east: Array, north: Array, family: str = "CGCS2000") -> s
 def suggest_for_area(
     east: Array, north: Array, zone: GKZone, bounds: tuple[float, float, float, float]
 ) -> GKZone | None:
-    """Another system of the same datum, width and prefix style that puts every point
-    inside ``bounds`` (lon/lat, with 0.1° to spare), or None."""
+    """Find another system of the same datum that fits the points.
+
+    That is a zone width and prefix style that puts every point inside ``bounds`` (lon/lat, with
+    0.1° to spare), or None.
+    """
     minx, miny, maxx, maxy = bounds
     for other in sorted(_registry().values(), key=lambda z: abs(z.cm - zone.cm)):
         if other.code == zone.code or (other.family, other.width) != (zone.family, zone.width):
@@ -225,7 +229,7 @@ def suggest_for_area(
 def detect(
     x: Array, y: Array, lon_hint: float | None = None, family: str = "CGCS2000"
 ) -> tuple[GKZone | None, bool]:
-    """The Gauss-Krüger system x/y metres are in, and whether x holds the northings.
+    """Return the Gauss-Krüger system x/y metres are in, and whether x holds the northings.
 
     Eastings with a zone prefix name their zone; without one the central meridian comes
     from ``lon_hint`` (a longitude of the area, e.g. from a layer with a CRS), in the

@@ -229,8 +229,10 @@ def _load_points(
     src: Path, cols: dict[str, str | None], system: InputSystem, layer: str | None,
     encoding: str | None,
 ) -> tuple[pd.DataFrame, tuple[pd.Series, pd.Series], tuple[str, str] | None, Read]:
-    """Attributes with row labels, raw coordinates, the table's coordinate columns, and
-    how the file was read (the system of the raw values)."""
+    """Read the attributes with row labels, the raw coordinates and the table's coordinate columns.
+
+    Also return how the file was read (the system of the raw values).
+    """
     if src.suffix.lower() in (*EXCEL, *SEPARATORS):
         frame, enc = load_table(src, layer, encoding)
         used = coordinate_columns(frame.columns, system, cols, src)
@@ -254,8 +256,10 @@ def _load_points(
 
 
 def _take_ids(frame: pd.DataFrame, id_col: str | None, src: Path) -> tuple[pd.DataFrame, str]:
-    """Rename the id column to ``id`` (strings); refuse missing and duplicate ids. Without
-    ``id_col`` and a column ``id``: automatic ids F0001... in file order, and a note."""
+    """Rename the id column to ``id`` (strings); refuse missing and duplicate ids.
+
+    Without ``id_col`` and a column ``id``: automatic ids F0001... in file order, and a note.
+    """
     col = find_optional(frame.columns, id_col, ("id",))
     if col is None and id_col is None:
         width = max(4, len(str(len(frame))))
@@ -312,8 +316,10 @@ def _converted(src: Path, gdf: gpd.GeoDataFrame) -> str:
 
 
 def input_notes(*frames: pd.DataFrame) -> list[str]:
-    """The ``attrs["notes"]`` of frames from these readers, each once, in order: the lines
-    the outputs must carry about how the inputs were read."""
+    """Return the ``attrs["notes"]`` of frames from these readers, each once, in order.
+
+    The lines the outputs must carry about how the inputs were read.
+    """
     notes = [str(n) for f in frames for n in f.attrs.get("notes", []) if n]
     return list(dict.fromkeys(notes))
 
@@ -348,8 +354,11 @@ def _check_outside(
     gdf: gpd.GeoDataFrame, area: BaseGeometry, outside: Outside, tolerance_m: float,
     system: InputSystem,
 ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
-    """Apply the ``outside`` policy: the facilities kept, the ids dropped and the ids kept
-    although outside; distances in metres in the area's UTM zone."""
+    """Apply the ``outside`` policy.
+
+    The facilities kept, the ids dropped and the ids kept although outside; distances in metres in
+    the area's UTM zone.
+    """
     metric = utm_crs_for(area.centroid.x, area.centroid.y)
     area_m = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(metric).iloc[0]
     dist = gdf.geometry.to_crs(metric).distance(area_m)
