@@ -48,8 +48,10 @@ _DIRECTIONS = ("to_facility", "from_facility")
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """``[measures.NAME]``: a resource ratio or access measure (NAME is how a study's
-    ``[measures] use`` names it), with the document it comes from."""
+    """``[measures.NAME]``: a resource ratio or access measure, with the document it comes from.
+
+    NAME is how a study's ``[measures] use`` names it.
+    """
 
     name: str = opt(None, "the table's name", required=True)
     label: str = opt(None, "name in the outputs (English)", required=True)
@@ -123,8 +125,10 @@ class MeasureSpec:
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """``[response.NAME]``: the emergency (120) response model (NAME is how a study's
-    ``[response] use`` names it), with the documents its delays come from."""
+    """``[response.NAME]``: the emergency (120) response model and its delays' documents.
+
+    NAME is how a study's ``[response] use`` names it.
+    """
 
     name: str = opt(None, "the table's name", required=True)
     label: str = opt(None, "name in the outputs (English)", required=True)
@@ -197,8 +201,10 @@ def _required(label: str, spec: Any, keys: tuple[str, ...], why: str) -> None:
 
 def _steps(label: str, method: str, given: tuple[tuple[float, float], ...],
            minutes: float) -> tuple[tuple[float, float], ...]:
-    """Band edges (minutes) and weights of an E2SFCA or 3SFCA measure: ``steps`` as given
-    (checked), else the published bands scaled to the catchment."""
+    """Return the band edges (minutes) and weights of an E2SFCA or 3SFCA measure.
+
+    These are ``steps`` as given (checked), else the published bands scaled to the catchment.
+    """
     if method not in ("e2sfca", "3sfca"):
         return ()
     if not given:
@@ -257,8 +263,10 @@ def _response(name: str, raw: object, known: Mapping[str, str]) -> ResponseSpec:
 
 
 def specs_options_text(markdown: bool = True) -> str:
-    """The keys of a measure and of a response spec, one line each (the docs' list is
-    this text)."""
+    """Return the keys of a measure and of a response spec, one line each.
+
+    The docs' list is this text.
+    """
     lines = [*section_text("measures.NAME", MeasureSpec, markdown, skip=("name",)),
              *section_text("response.NAME", ResponseSpec, markdown, skip=("name",))]
     return "\n".join(lines) + "\n"
