@@ -1,5 +1,7 @@
-"""The files geo ships and reads at run time: the facility-type table, the standards, the
-embedded Luzhai study with its data and scenarios.
+"""The files geo ships and reads at run time.
+
+They are the facility-type table, the standards, the embedded Luzhai study with its data and
+scenarios.
 
 The repository keeps them at its top level (``analysis/``, ``data/``): that is the one copy
 anyone edits. A built package (wheel or sdist) carries a copy made by the build, under
@@ -20,8 +22,10 @@ FOLDER = "_shipped"
 
 
 def shipped_root() -> Path:
-    """The folder holding ``analysis/`` and ``data/``: inside the installed package, else
-    the checkout geo runs from."""
+    """Return the folder holding ``analysis/`` and ``data/``.
+
+    It is inside the installed package, else the checkout geo runs from.
+    """
     package = resources.files("geo")
     if not isinstance(package, Path):  # a zip import: the study files need real paths
         raise RuntimeError(f"geo is imported from {package}, not from files on disk: "
@@ -31,7 +35,7 @@ def shipped_root() -> Path:
 
 
 def shipped(relative: str) -> Path:
-    """A shipped file by its path in the repository, e.g. ``"analysis/standards.toml"``.
+    """Return a shipped file by its path in the repository, e.g. ``"analysis/standards.toml"``.
 
     Parameters
     ----------

@@ -13,8 +13,11 @@ __all__ = ["read_toml"]
 
 def read_toml(path: str | Path, what: str, error: type[GeoError],
               fix: str = "check the path in the study file") -> dict[str, Any]:
-    """The parsed file; a missing file raises :class:`InputFileError` (with ``fix``), bad
-    TOML or text that is not UTF-8 ``error``."""
+    """Read and return the parsed TOML file ``path``.
+
+    A missing file raises :class:`InputFileError` (with ``fix``), bad TOML or text that is not UTF-8
+    ``error``.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"{what} {p} not found: {fix}")

@@ -157,7 +157,7 @@ def to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str) -> tuple[Array, A
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
-    """The WGS84 / UTM zone CRS containing (lon, lat): metric work happens there."""
+    """Return the WGS84 / UTM zone CRS containing (lon, lat): metric work happens there."""
     zone = int((lon + 180.0) // 6.0) + 1
     epsg = (32600 if lat >= 0 else 32700) + zone
     return CRS.from_epsg(epsg)
