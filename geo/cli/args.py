@@ -26,7 +26,7 @@ def _number(text: str, kind: type[int] | type[float]) -> float:
 
 
 def at_least_one(text: str) -> int:
-    """A whole number of 1 or more (sites, facilities)."""
+    """Parse a whole number of 1 or more (sites, facilities)."""
     value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is less than 1: give a whole number of 1 "
@@ -35,7 +35,7 @@ def at_least_one(text: str) -> int:
 
 
 def positive(unit: str) -> Callable[[str], float]:
-    """A number above 0, in ``unit`` (minutes, metres, seconds, people)."""
+    """Parse a number above 0, in ``unit`` (minutes, metres, seconds, people)."""
     def check(text: str) -> float:
         value = _number(text, float)
         if not value > 0:
@@ -47,7 +47,7 @@ def positive(unit: str) -> Callable[[str], float]:
 
 
 def non_negative(unit: str) -> Callable[[str], float]:
-    """A number of 0 or more, in ``unit``."""
+    """Parse a number of 0 or more, in ``unit``."""
     def check(text: str) -> float:
         value = _number(text, float)
         if value < 0:
@@ -59,7 +59,7 @@ def non_negative(unit: str) -> Callable[[str], float]:
 
 
 def share(text: str) -> float:
-    """A share above 0 and at most 1 (0.95 for 95 %)."""
+    """Parse a share above 0 and at most 1 (0.95 for 95 %)."""
     value = _number(text, float)
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not a share: give a number above 0 and "

@@ -1,5 +1,7 @@
-"""``geo check`` and ``geo init``: a study's inputs checked before any routing, and a study
-file written from a folder of files."""
+"""``geo check`` and ``geo init``.
+
+A study's inputs checked before any routing, and a study file written from a folder of files.
+"""
 
 from __future__ import annotations
 

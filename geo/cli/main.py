@@ -38,8 +38,10 @@ DEMO_OUT = Path("maps", "luzhai")
 
 
 class Formatter(argparse.HelpFormatter):
-    """Help with every default shown; descriptions wrapped line by line, so option lists
-    keep their layout."""
+    """Help with every default shown.
+
+    Descriptions wrapped line by line, so option lists keep their layout.
+    """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -101,7 +103,7 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def parser() -> argparse.ArgumentParser:
-    """The ``geo`` argument parser (all subcommands)."""
+    """Return the ``geo`` argument parser (all subcommands)."""
     p = argparse.ArgumentParser(
         prog="geo", formatter_class=Formatter,
         description="Travel-time coverage of health facilities against planning standards.",
@@ -170,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _resources(res: object) -> None:
-    """The measures and the response distribution, as `geo run` prints them."""
+    """Return the measures and the response distribution, as `geo run` prints them."""
     from geo.outputs import measure_tables
     from geo.study.resources import Resources
 
@@ -211,8 +213,10 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, a service manager stopping the program), raised where the
-    program is, so that it unwinds as on Ctrl-C: staging folders removed, lock released."""
+    """SIGTERM (``kill``, a service manager stopping the program), raised where the program is.
+
+    The program then unwinds as on Ctrl-C: staging folders removed, lock released.
+    """
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -221,8 +225,10 @@ def _terminate(signum: int, frame: object) -> None:
 
 @contextlib.contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
-    """SIGTERM raises :class:`_Terminated` for the block (main thread only; the previous
-    handler is put back: tests call :func:`main` in process)."""
+    """Make SIGTERM raise :class:`_Terminated` for the block (main thread only).
+
+    The previous handler is put back: tests call :func:`main` in process.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -125,8 +125,10 @@ def run_network(args: argparse.Namespace) -> int:
 
 
 def run_isochrones(args: argparse.Namespace) -> int:
-    """``geo isochrones``: the study's facilities, their isochrones (:func:`geo.isochrones`)
-    into a GeoPackage."""
+    """Run ``geo isochrones``: the study's facilities' isochrones into a GeoPackage.
+
+    The polygons come from :func:`geo.isochrones`.
+    """
     from geo._atomic import atomic_path
     from geo.routing.frames import isochrones
     from geo.study import inputs

@@ -1,5 +1,7 @@
-"""``geo site``, ``geo designate`` and ``geo compare``: parsers, the computed study they
-start from, and printing."""
+"""``geo site``, ``geo designate`` and ``geo compare``.
+
+Parsers, the computed study they start from, and printing.
+"""
 
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def _files(names: tuple[str, ...], args: argparse.Namespace) -> tuple[str, ...]:
-    """The files a planning command writes; with --pdf, the printer checked first."""
+    """Return the files a planning command writes; with --pdf, the printer checked first."""
     if not args.pdf:
         return names
     from geo.outputs.pdf import check_printer
@@ -128,7 +130,7 @@ def shown(frame: Any) -> Any:
 
 
 def computed_study(path: Path) -> ComputedStudy:
-    """A study file computed afresh, or an earlier run's results reloaded."""
+    """Return a study file computed afresh, or an earlier run's results reloaded."""
     from geo.outputs.reload import load_computed, results_file
     from geo.study.run import run_study
 

@@ -24,7 +24,7 @@ def width(text: str) -> int:
 
 
 def fmt(value: object) -> str:
-    """A cell as text: big numbers with thousands separators, small ones as given."""
+    """Return a cell as text: big numbers with thousands separators, small ones as given."""
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
@@ -45,7 +45,7 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str], title: str = 
 
 
 def frame_table(frame: pd.DataFrame, title: str = "") -> str:
-    """A data frame as :func:`table` text."""
+    """Return a data frame as :func:`table` text."""
     return table([list(r) for r in frame.itertuples(index=False)],
                  [str(c) for c in frame.columns], title)
 
@@ -56,15 +56,18 @@ def out(text: str = "", stream: TextIO | None = None) -> None:
 
 
 def progress(stage: str) -> None:
-    """A stage of a long computation, on stderr (stdout keeps only results)."""
+    """Return a stage of a long computation, on stderr (stdout keeps only results)."""
     print(f"... {stage}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
 def output_folder(folder: Path, names: Sequence[str]) -> Iterator[None]:
-    """Hold ``folder`` for a command that will write ``names`` into it: checked before
-    any computing (writable, free space, no other run: :func:`geo.outputs.folder.preflight`)
-    and locked until the command ends, so a second run into it stops at once."""
+    """Hold ``folder`` for a command that will write ``names`` into it.
+
+    Checked before any computing (writable, free space, no other run:
+    :func:`geo.outputs.folder.preflight`) and locked until the command ends, so a second run into it
+    stops at once.
+    """
     from geo.outputs.folder import output_lock, preflight
 
     with output_lock(folder):
