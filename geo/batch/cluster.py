@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 @contextmanager
 def dask_client(scheduler: str | None = None, workers: int = 2, threads_per_worker: int = 1,
                 memory_limit: str | float = "auto") -> Iterator[Any]:
-    """A ``distributed.Client``: of the cluster at ``scheduler``, or of a new
-    ``LocalCluster`` with ``workers`` processes (closed on exit)."""
+    """Open a ``distributed.Client``.
+
+    It is a client of the cluster at ``scheduler``, or of a new ``LocalCluster`` with ``workers``
+    processes (closed on exit).
+    """
     from distributed import Client, LocalCluster
 
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # not -v: warnings only

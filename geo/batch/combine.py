@@ -72,7 +72,7 @@ class Combined:
         self.common = [a for a in (assume[0] if assume else []) if a in common]
 
     def notes(self) -> list[str]:
-        """What every combined output must say (batch-level assumptions, missing areas)."""
+        """List what every combined output must say (batch-level assumptions, missing areas)."""
         run, b = self.run, self.run.batch.batch
         policy = ("counted (people cross county lines for care)"
                   if b.facilities_outside == "count" else "ignored")
@@ -101,7 +101,7 @@ class Combined:
 
 
 def _assumed(run: BatchRun) -> list[str]:
-    """The region's facilities that are assumed, not listed (``location_quality``)."""
+    """Return the region's facilities that are assumed, not listed (``location_quality``)."""
     fac = run.facilities
     if fac is None or "location_quality" not in fac.columns:
         return []
@@ -173,7 +173,7 @@ def _townships(comb: Combined) -> gpd.GeoDataFrame:
 
 
 def facilities(run: BatchRun) -> gpd.GeoDataFrame:
-    """The region's facilities with the id and name of the area each lies in."""
+    """Return the region's facilities with the id and name of the area each lies in."""
     fac = run.facilities
     if fac is None:
         return gpd.GeoDataFrame(geometry=[], crs=4326)
@@ -200,8 +200,10 @@ def _gpkg(run: BatchRun, comb: Combined, path: Path) -> None:
 
 
 def _keys(towns: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(area_id, township) -> the township's name on the map: its own name, with the
-    area's name added where two areas have a township of that name."""
+    """Map (area_id, township) to the township's name on the map.
+
+    That is its own name, with the area's name added where two areas have a township of that name.
+    """
     names = towns["township"].astype(str)
     twice = names.duplicated(keep=False).to_numpy()
     return {(str(a), n): f"{n}（{an}）" if t else n for a, an, n, t in

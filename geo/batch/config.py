@@ -70,18 +70,22 @@ class Batch:
 
     @property
     def name(self) -> str:
+        """The batch's name: ``[batch] name``, else the batch file's stem."""
         return self.batch.name or self.path.stem
 
     @property
     def title(self) -> str:
+        """The batch's title: ``[batch] title``, else the template study's."""
         return self.batch.title or self.template.title
 
     @property
     def areas_path(self) -> Path:
+        """The areas file: ``[batch] areas``, else the template's boundary file."""
         return self.batch.areas or self.template.area.boundary
 
     @property
     def buffer_m(self) -> float:
+        """The buffer around each area, in metres."""
         return float(self.batch.buffer_km) * 1000.0
 
 

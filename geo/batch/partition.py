@@ -65,8 +65,11 @@ def _file_digest(path: Path) -> str:
 
 
 def source_key(template: Study, modes: Iterable[str], tile_m: float) -> str:
-    """Fingerprint of what the partitioned cache is built from: the road source's bytes,
-    the road options, the modes, the tile size, its format and the network cache format."""
+    """Fingerprint what the partitioned cache is built from.
+
+    That is the road source's bytes, the road options, the modes, the tile size, its format and the
+    network cache format.
+    """
     options = dataclasses.asdict(inputs.road_options(template))
     # the network cache format names the rules the networks are built by (maxspeed, one-way):
     # a partition built under older rules is rebuilt, as a cache of an older format is
@@ -121,8 +124,10 @@ def _swap_in(stage: Path, dest: Path) -> None:
 
 def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: float,
                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """The partitioned cache of the template's roads in ``dest`` (built, or reused when its
-    fingerprint matches); returns its metadata."""
+    """Build the partitioned cache of the template's roads in ``dest`` and return its metadata.
+
+    A cache whose fingerprint matches is reused.
+    """
     modes = sorted(set(modes))
     key = source_key(template, modes, tile_m)
     meta_path = dest / "meta.json"
@@ -213,8 +218,10 @@ def _local(kept: IntArray, ids: npt.NDArray[Any]) -> IntArray:
 def cut_networks(folder: Path, zone: BaseGeometry, modes: Iterable[str], *,
                  min_component_share: float, buffer_km: float,
                  area_name: str) -> dict[str, Network]:
-    """The networks of ``modes`` inside ``zone`` (WGS84), each its largest strongly
-    connected part (see module docs)."""
+    """Return the networks of ``modes`` inside ``zone`` (WGS84).
+
+    Each is its largest strongly connected part (see the module docs).
+    """
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     fix = (f"raise [batch] buffer_km (now {buffer_km:g}) so that the roads around "
            f"{area_name} stay connected, or lower [roads] min_component_share in the template")

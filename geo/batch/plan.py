@@ -59,7 +59,7 @@ def _townships(batch: Batch, inp: Path) -> Any:
 
 
 def area_study(batch: Batch, area: pd.Series, folder: Path) -> Study:
-    """The study of one area (a row of :func:`geo.batch.areas.read_areas`) in ``folder``."""
+    """Return the study of one area (a row of :func:`geo.batch.areas.read_areas`) in ``folder``."""
     t = batch.template
     inp = folder / "inputs"
     count = batch.batch.facilities_outside == "count"
@@ -92,8 +92,10 @@ def fingerprint(study_text: str, files: dict[str, bytes], area_wkb: bytes, share
 
 
 def shared_inputs(batch: Batch, network_key: str) -> dict[str, Any]:
-    """What every area's fingerprint includes: standards, a population raster, the network,
-    the buffer and the outputs."""
+    """Collect what every area's fingerprint includes.
+
+    That is the standards, a population raster, the network, the buffer and the outputs.
+    """
     t = batch.template
     prints = input_fingerprint(t)
     return {"standards": prints.get("standards"),
@@ -118,7 +120,7 @@ def _missing_townships(batch: Batch, region: RegionInputs, row: int, area: pd.Se
 def plan_area(batch: Batch, areas: pd.DataFrame, row: int, zone: BaseGeometry,
               region: RegionInputs, out: Path, network: Path, modes: tuple[str, ...],
               shared: dict[str, Any]) -> AreaSpec | str:
-    """The task of area ``row``, or the reason it cannot run."""
+    """Return the task of area ``row``, or the reason it cannot run."""
     area = areas.iloc[row]
     if why := _missing_townships(batch, region, row, area):
         return why

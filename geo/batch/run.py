@@ -34,7 +34,7 @@ __all__ = ["BatchRun", "run_batch"]
 
 
 def _is_done(spec: AreaSpec) -> AreaResult | None:
-    """The stored result of an area whose inputs are unchanged and outputs complete."""
+    """Return the stored result of an area whose inputs are unchanged and outputs complete."""
     prior = read_done(spec.folder)
     if prior is None or prior.fingerprint != spec.fingerprint:
         return None

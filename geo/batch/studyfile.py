@@ -65,7 +65,7 @@ def _default(f: Any) -> Any:
 
 
 def study_toml(study: Study, comment: str = "") -> str:
-    """The study file text of ``study`` (written to ``study.path``; see module docs)."""
+    """Return the study file text of ``study`` (written to ``study.path``; see module docs)."""
     base = study.path.parent
     lines = [f"# {line}" for line in comment.splitlines()]
     for name in SECTIONS:
