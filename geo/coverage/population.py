@@ -300,14 +300,15 @@ def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArra
 
 def _people(values: pd.Series, labels: Sequence[object], column: str,
             title: object = None) -> FloatArray:
-    """A zone table's counts in people: :func:`_counts`, times the unit the header names
+    """Return a zone table's counts in people.
+
+    These are :func:`_counts`, times the unit the header names
     (:func:`geo.readers.census.count_unit`: '常住人口（万人）' x 10,000). Without a unit, counts
-    that
-    are all under 1,000 with some not whole look like 万人 read as people (a county of
-    300,000 read as 30): that stops, naming how to say the unit; so does a unit in the
-    table's title (``title``, the rows above its header: '单位：万人') that the header does
-    not name, and a header unit that makes a township larger than
-    :data:`geo.settings.MAX_TOWNSHIP_PEOPLE`."""
+    that are all under 1,000 with some not whole look like 万人 read as people (a county of 300,000
+    read as 30): that stops, naming how to say the unit; so does a unit in the table's title
+    (``title``, the rows above its header: '单位：万人') that the header does not name, and a header
+    unit that makes a township larger than :data:`geo.settings.MAX_TOWNSHIP_PEOPLE`.
+    """
     numbers = _counts(values, labels, f"the table column {column!r}")
     scale, unit = count_unit(column)
     said = title_unit(title)
@@ -410,7 +411,7 @@ def _check_join(zone_keys: list[str], table_keys: list[str], zone_key: str, tabl
 def _zone_counts(
     zones: gpd.GeoDataFrame, table: pd.DataFrame, zone_key: str, table_key: str, count_col: str
 ) -> tuple[list[str], FloatArray]:
-    """Validated zone keys and each zone's count from the table."""
+    """Check the zone keys and read each zone's count from the table."""
     _check_geoms(zones.geometry, _POLYGONAL, "the zones layer", "fix or drop those zones")
     _require(zones, [zone_key], "the zones layer", "Pass zone_key= the zone name/code column.")
     _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
@@ -429,7 +430,7 @@ def _spacing(points: gpd.GeoDataFrame) -> str:
 
 def zone_table(table: pd.DataFrame, *, table_key: str,
                count_col: str) -> tuple[pd.DataFrame, list[str]]:
-    """A zone table (e.g. a township census) checked row by row, without its total rows.
+    """Return a zone table (e.g. a township census) checked row by row, without its total rows.
 
     The rows other than total rows are checked first (keys present and each once, counts
     numbers >= 0), so a wrong row is named as itself rather than as a total that does
@@ -575,7 +576,7 @@ def from_points(layer: gpd.GeoDataFrame, *, count_col: str = "population") -> gp
 
 
 def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[FloatArray, ...]:
-    """Populated pixels in the window around ``area``: values, centres x, y in ``crs``, sum."""
+    """Read the populated pixels around ``area``: values, centres x, y in ``crs``, sum."""
     name = Path(str(src.name)).name
     if src.crs is None:
         raise CoordinateError(f"raster {name} has no CRS: set it (gdal_edit.py -a_srs EPSG:...)")

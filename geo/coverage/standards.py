@@ -40,8 +40,10 @@ LOCAL_HEADER = (
 
 
 def is_shipped(path: str | Path) -> bool:
-    """Whether ``path`` holds the standards geo ships, unchanged (the file itself, or a copy
-    ``geo init`` wrote whose standards nobody has edited)."""
+    """Tell whether ``path`` holds the standards geo ships, unchanged.
+
+    It is the file itself, or a copy ``geo init`` wrote whose standards nobody has edited).
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -57,8 +59,10 @@ NOT_STANDARDS = ("measures", "response")
 
 @dataclass(frozen=True)
 class Standard:
-    """``[NAME]``: one planning standard of the standards file (NAME is how a study's
-    ``[standards] use`` names it), with the document it comes from."""
+    """``[NAME]``: one planning standard of the standards file, with the document it comes from.
+
+    NAME is how a study's ``[standards] use`` names it.
+    """
 
     name: str = opt(None, "the table's name", required=True)
     label: str = opt(None, "name in the outputs (English)", required=True)
@@ -79,6 +83,7 @@ class Standard:
 
     @property
     def citation(self) -> str:
+        """Cite the source and section the standard follows."""
         return f"{self.source}, {self.section}"
 
 
@@ -90,7 +95,7 @@ class StandardSet:
     facility_types: dict[str, str]
 
     def select(self, names: Iterable[str]) -> list[Standard]:
-        """The named standards, in order; unknown names raise :class:`StandardError`."""
+        """Return the named standards, in order; unknown names raise :class:`StandardError`."""
         out = []
         for n in names:
             if n not in self.standards:
@@ -126,7 +131,7 @@ def _standard(name: str, raw: object, known: Mapping[str, str]) -> Standard:
 
 
 def standards_options_text(markdown: bool = True) -> str:
-    """The keys of a standard, one line each (the docs' list is this text)."""
+    """Return the keys of a standard, one line each (the docs' list is this text)."""
     return "\n".join(section_text("NAME", Standard, markdown, skip=("name",))) + "\n"
 
 

@@ -41,7 +41,10 @@ log = logging.getLogger(__name__)
 
 
 def tier_of(facility_type: str) -> str:
-    """The tier of a facility type code (``analysis/facility_types.toml``); ``other`` if unknown."""
+    """Return the tier of a facility type code; ``other`` if unknown.
+
+    The tiers are those of ``analysis/facility_types.toml``.
+    """
     return load_types().tier_of(facility_type)
 
 

@@ -72,7 +72,7 @@ def polygon_of_points(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object | None = None, *,
     nearest: bool = True,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """The one rule that puts places in townships: position of the polygon holding each point.
+    """Find the polygon holding each point: the one rule that puts places in townships.
 
     A point on a shared edge, or in an overlap, goes to the first of its polygons in the
     polygons' order; a point in no polygon goes to the nearest one (``nearest=True``; the
@@ -115,8 +115,10 @@ def _utm(points: gpd.GeoDataFrame) -> object:
 def assign_to_polygons(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object
 ) -> tuple[npt.NDArray[np.object_], int]:
-    """Township name per point by :func:`polygon_of_points` (points in no polygon go to
-    the nearest one), and how many lay in none."""
+    """Name each point's township by :func:`polygon_of_points`; count those in no polygon.
+
+    Points in no polygon go to the nearest one.
+    """
     if "township" not in polygons.columns:
         raise ColumnError("township polygons need a 'township' name column")
     if len(polygons) == 0:
