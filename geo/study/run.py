@@ -98,6 +98,7 @@ class ComputedStudy:
     # ---------------------------------------------------------------- lookups
     @property
     def area_name(self) -> str:
+        """The study area's name."""
         return str(self.area["name"].iloc[0])
 
     @property
@@ -111,7 +112,7 @@ class ComputedStudy:
         return [str(t) for t in self.townships["township"]]
 
     def standard(self, name: str, asked_by: str | None = None) -> Standard:
-        """A standard of this study by name; :class:`StudyError` names the ones it has.
+        """Return a standard of this study by name; :class:`StudyError` names the ones it has.
 
         ``asked_by``: the public function whose ``standard`` parameter gave ``name``, named
         in the error (:class:`~geo.errors.Arg`).
@@ -133,20 +134,22 @@ class ComputedStudy:
         return snap_with(self.study, (networks or self.networks)[mode], places)
 
     def demand_snap(self, mode: str) -> Snap:
-        """The demand points joined to the ``mode`` network (computed once)."""
+        """Return the demand points joined to the ``mode`` network (computed once)."""
         if mode not in self._demand_snaps:
             self._demand_snaps[mode] = self.snap(self.demand, mode)
         return self._demand_snaps[mode]
 
     def travel_to(self, facilities: gpd.GeoDataFrame,
                   networks: dict[str, Network] | None = None) -> Minutes:
-        """Minutes from the demand points to ``facilities`` per standard (as the run
-        measures them), on ``networks`` (default the study's)."""
+        """Measure minutes from the demand points to ``facilities`` per standard, as the run does.
+
+        The search runs on ``networks`` (default the study's).
+        """
         return _travel(self.study, self.standards, facilities, networks or self.networks,
                        self.demand, None if networks else self._demand_snaps)
 
     def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
-        """The study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
+        """Return the study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
         return inputs.networks(self.study, set(self.networks), extra_roads)
 
 
@@ -329,8 +332,10 @@ def run_study(study: str | Path | Study,
 
 def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
                grid: gpd.GeoDataFrame, clock: _Clock) -> Resources:
-    """The study's measures and response specs (their own timed stages, after coverage),
-    their demand columns added to ``demand``, and the notes on what was not computed."""
+    """Compute the study's measures and response specs (their own timed stages, after coverage).
+
+    Their demand columns are added to ``demand``, with the notes on what was not computed.
+    """
     mset, used, responses = prep.measure_specs
     nets = prep.networks
     cells = prep.grid[0]
@@ -379,7 +384,7 @@ def input_fingerprint(study: Study) -> dict[str, str]:
 
 
 def _with_sidecars(path: Path) -> list[Path]:
-    """A file and, for a Shapefile, the sidecars that hold its attributes and CRS."""
+    """Return a file and, for a Shapefile, the sidecars that hold its attributes and CRS."""
     if path.suffix.lower() != ".shp":
         return [path]
     return [path, *(q for ext in (".dbf", ".shx", ".prj", ".cpg")

@@ -264,8 +264,10 @@ class StandardsSection:
 
 @dataclass(frozen=True)
 class MeasuresSection:
-    """``[measures]``: resource ratios and access measures (``[measures.NAME]`` of the
-    standards file)."""
+    """``[measures]``: resource ratios and access measures.
+
+    They are the ``[measures.NAME]`` tables of the standards file.
+    """
 
     use: tuple[str, ...] = opt((), "names of the measures to compute, in order (from the "
                                "standards file): supply per 1,000 or 10,000 residents by "
@@ -286,8 +288,10 @@ class MeasuresSection:
 
 @dataclass(frozen=True)
 class ResponseSection:
-    """``[response]``: the emergency (120) response model (``[response.NAME]`` of the
-    standards file)."""
+    """``[response]``: the emergency (120) response model.
+
+    Its specs are the ``[response.NAME]`` tables of the standards file.
+    """
 
     use: tuple[str, ...] = opt((), "names of the response specs to compute (from the "
                                "standards file): dispatch delay + drive from the nearest "
@@ -326,24 +330,30 @@ class Study:
 
     @property
     def name(self) -> str:
+        """The study's name: ``[study] name``, else the study file's stem."""
         return self.study.name or self.path.stem
 
     @property
     def title(self) -> str:
+        """The study's title: ``[study] title``, else its name."""
         return self.study.title or self.name
 
     @property
     def language(self) -> str:
+        """The language of the outputs (``zh`` or ``en``)."""
         return self.study.language
 
     @property
     def map_standard(self) -> str:
+        """The standard the map shows: ``[study] map_standard``, else the first in use."""
         return self.study.map_standard or self.standards.use[0]
 
     @property
     def standards_file(self) -> Path:
-        """``[standards] file``, else standards.toml beside the study file, else geo's own
-        (:data:`geo.coverage.standards.DEFAULT_FILE`)."""
+        """The standards file: ``[standards] file``, else standards.toml beside the study file.
+
+        Failing both, it is geo's own (:data:`geo.coverage.standards.DEFAULT_FILE`).
+        """
         beside = (self.path.parent / "standards.toml").resolve()
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
 
@@ -353,7 +363,7 @@ class Study:
 
 
 def _section(name: str, raw: object, base: Path) -> Any:
-    """The section ``name`` from its raw TOML table."""
+    """Return the section ``name`` from its raw TOML table."""
     return parse_section(SECTIONS[name], name, raw, base)
 
 
@@ -371,9 +381,11 @@ def _check_overrides(std: StandardsSection) -> None:
 
 def _check_spec_overrides(section: str, use: tuple[str, ...], overrides: Mapping[str, Any],
                           spec: type) -> None:
-    """``[measures]`` / ``[response]``: each name once, overrides of names in use, keys and
-    values of the spec (``spec``, its dataclass in geo.measures.specs; what a key means
-    for a method is checked with the specs)."""
+    """Check ``[measures]`` / ``[response]``.
+
+    Each name once, overrides of names in use, keys and values of the spec (``spec``, its dataclass
+    in geo.measures.specs; what a key means for a method is checked with the specs).
+    """
     twice = sorted({u for u in use if use.count(u) > 1})
     if twice:
         raise StudyError(f"[{section}] use lists {twice} more than once: name each once")
