@@ -45,8 +45,11 @@ class Comparison:
 
 
 def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Before and after side by side; every row of ``before`` is kept (``after`` has the
-    same townships and standards: both come from :func:`_rows`)."""
+    """Put before and after side by side.
+
+    Every row of ``before`` is kept (``after`` has the same townships and standards: both come from
+    :func:`_rows`).
+    """
     b = before[[*_KEYS, "target_share", *_MEASURES, "meets_target"]]
     a = after[[*_KEYS[:2], *_MEASURES, "meets_target"]]
     out = b.merge(a, on=_KEYS[:2], how="left", suffixes=("_before", "_after"))
@@ -58,7 +61,7 @@ def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, str],
           area: str) -> pd.DataFrame:
-    """The coverage table of ``minutes`` with the whole area's row per standard last."""
+    """Return the coverage table of ``minutes`` with the whole area's row per standard last."""
     names = res.demand["township"].to_numpy(dtype=object)
     pop = res.demand["population"].to_numpy(dtype=float)
     order = list(res.townships["township"])
@@ -67,8 +70,9 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
 
 
 def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparison:
-    """The computed study before and after ``scenario`` (a name under ``scenarios/``
-    beside the study file, or a path), tabulated per township and standard.
+    """Compare the computed study before and after ``scenario``, per township and standard.
+
+    ``scenario`` is a name under ``scenarios/`` beside the study file, or a path.
 
     Examples
     --------

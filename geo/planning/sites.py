@@ -78,7 +78,7 @@ def build_problem(
     cutoff_minutes: float | None = None, existing: bool = True,
     existing_s: FloatArray | None = None,
 ) -> SitingProblem:
-    """The coverage structure of ``sites`` over the study's demand for one standard.
+    """Return the coverage structure of ``sites`` over the study's demand for one standard.
 
     The reach matrix is built by the routing engine, in the standard's mode and
     direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
@@ -101,7 +101,7 @@ def build_problem(
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
-    """The township of each site, by the rule that puts every place in a township."""
+    """Return the township of each site, by the rule that puts every place in a township."""
     names, _ = assign_to_polygons(sites, result.townships, result.networks["drive"].crs)
     return [str(n) for n in names]
 
@@ -163,7 +163,7 @@ def site(
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S, capacity_col: str | None = None,
     people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
 ) -> SitingRun:
-    """Where should ``p`` new facilities for ``standard`` go? (see module docs)
+    """Find where ``p`` new facilities for ``standard`` should go (see module docs).
 
     ``model``: ``mclp`` (p sites, most population newly within the threshold),
     ``lscp`` (fewest sites reaching ``target_share``, default the standard's target;
@@ -231,7 +231,7 @@ def site(
 
 
 def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:
-    """What siting means on a standard the run calls not applicable (none exists yet)."""
+    """Say what siting means on a standard the run calls not applicable (none exists yet)."""
     if std.name not in result.travel.notes:
         return []
     return [f"{std.name} is not applicable in this study (no facility of type "
@@ -263,7 +263,7 @@ def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
 def _check_site(*, model: str, p: int, target_share: float | None, method: str,
                 time_limit_s: float, spacing_m: float, max_road_m: float | None,
                 people_per_unit: float) -> None:
-    """The arguments of :func:`site` that need no study, checked before any work."""
+    """Return the arguments of :func:`site` that need no study, checked before any work."""
     if model not in MODELS:
         raise SitingError(Arg("site", "model", model), f": not a model{closest(model, MODELS)}: "
                           f"use one of {', '.join(MODELS)}")
@@ -298,7 +298,7 @@ def _whole(value: int, func: str, name: str) -> None:
 
 
 def _minutes(minutes: float | None, std: Standard, func: str) -> float:
-    """The threshold: ``minutes`` (above 0), else the standard's."""
+    """Return the threshold: ``minutes`` (above 0), else the standard's."""
     if minutes is None:
         return float(std.minutes)
     _above_zero(minutes, func, "minutes")  # 0 must not fall back to the standard's threshold
@@ -306,8 +306,7 @@ def _minutes(minutes: float | None, std: Standard, func: str) -> float:
 
 
 def _types(result: ComputedStudy, from_types: Sequence[str]) -> None:
-    """Every type of ``from_types`` (of :func:`designate`) is one the study's facilities
-    have."""
+    """Every type of ``from_types`` (of :func:`designate`) is one the study's facilities have."""
     have = sorted(set(result.facilities["type"]))
     for t in from_types:
         if t in have:
@@ -342,7 +341,7 @@ def designate(
     minutes: float | None = None, standard: str | None = None,
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
 ) -> DesignationRun:
-    """Which ``k`` facilities of ``from_types`` should take on ``role``?
+    """Choose the ``k`` facilities of ``from_types`` that should take on ``role``.
 
     The role's standard (the first that counts ``role`` facilities, or ``standard``)
     gives the mode, direction and the facilities already serving (kept fixed). The
