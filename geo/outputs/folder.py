@@ -69,7 +69,7 @@ def _write_failed(out: Path, name: str, e: OSError) -> OutputError:
 
 
 def _proc_start(pid: int) -> str | None:
-    """The kernel's start time of process ``pid`` (Linux), to tell a reused pid apart."""
+    """Return the kernel's start time of process ``pid`` (Linux), to tell a reused pid apart."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -146,8 +146,11 @@ def _try_lock(fh: Any) -> bool:
 
 
 def _acquire(path: Path, out_dir: Path) -> Any:
-    """Open and lock ``path``; the file must still be the one at ``path`` once locked
-    (a run finishing unlinks it), else try again."""
+    """Open and lock ``path``.
+
+    The file must still be the one at ``path`` once locked (a run finishing unlinks it), else try
+    again.
+    """
     for _ in range(50):
         try:
             fh = path.open("a+", encoding="utf-8")
@@ -233,9 +236,11 @@ def _new_stage(out_dir: Path, names: Sequence[str]) -> tuple[Path, dict[str, Any
 
 
 def _rollback(stage: Path, out_dir: Path, names: Sequence[str]) -> None:
-    """Undo a swap, whole or partial, from what the staging folder holds: a name missing
-    from ``new`` was moved in (moved back out), one in ``old`` was moved aside (moved
-    back). Raises OSError when a step cannot be undone."""
+    """Undo a swap, whole or partial, from what the staging folder holds.
+
+    A name missing from ``new`` was moved in (moved back out), one in ``old`` was moved aside (moved
+    back). Raises OSError when a step cannot be undone.
+    """
     for name in reversed(list(names)):
         dst, new, old = out_dir / name, stage / "new" / name, stage / "old" / name
         if not os.path.lexists(new) and os.path.lexists(dst):
@@ -429,8 +434,10 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
 
 
 def _probe(base: Path, out: Path) -> None:
-    """Create and remove a file in ``base`` (and in ``out`` when it exists: old entries
-    are renamed out of it)."""
+    """Create and remove a file in ``base``, and in ``out`` when it exists.
+
+    Old entries are renamed out of ``out``.
+    """
     for folder in {base, out} if out.is_dir() else {base}:
         try:
             fd, name = tempfile.mkstemp(prefix=".geo-probe-", dir=folder)

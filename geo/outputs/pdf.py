@@ -43,7 +43,7 @@ def chromium_path() -> Path | None:
 
 
 def check_printer() -> Path:
-    """The Chromium that ``--pdf`` will print with.
+    """Return the Chromium that ``--pdf`` will print with.
 
     Raises
     ------

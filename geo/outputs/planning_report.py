@@ -96,9 +96,11 @@ def _total_label(records: list[dict[Any, Any]], lang: str) -> list[dict[Any, Any
 def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[Any, str, str]],
             points: gpd.GeoDataFrame | None, handles: list[Any], title: str,
             failing: Sequence[str] = ()) -> bytes:
-    """A map figure: townships (filled per ``fills``; those ``failing`` outlined thick
-    red), ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale
-    bar and north arrow; PNG bytes."""
+    """Return a map figure: townships (filled per ``fills``; those ``failing`` outlined thick red).
+
+    It adds ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale bar and
+    north arrow; PNG bytes.
+    """
     with cjk_context():  # every text drawn in the CJK font
         lang = study.study.language
         towns = study.townships

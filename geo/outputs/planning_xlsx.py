@@ -70,7 +70,7 @@ def _label(std: Standard, lang: str) -> str:
 
 
 def _kind(col: str, kind: str) -> str:
-    """Number format key: changes get a sign."""
+    """Return the number format key; changes get a sign."""
     return f"d{kind}" if col.endswith("_change") and kind in ("int", "share", "min") else kind
 
 
@@ -89,8 +89,10 @@ def _table_sheet(
     frame: pd.DataFrame, *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
     at: int | None = None,
 ) -> None:
-    """A sheet of heading lines, headers with units, one row per record; ``is_total`` rows
-    bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red."""
+    """Return a sheet of heading lines, headers with units, one row per record.
+
+    ``is_total`` rows bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red.
+    """
     lang = book.lang
     ws = book.sheet(name, heading[0] if heading else name, at)
     for i, line in enumerate(heading):
@@ -156,8 +158,10 @@ def has_target(run: SitingRun) -> bool:
 
 
 def threshold_line(run: SitingRun, lang: str) -> str:
-    """"1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）":
-    the minutes asked, and the target only where the plan sets one for them."""
+    """"1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）".
+
+    It gives the minutes asked, and the target only where the plan sets one for them.
+    """
     std = run.standard
     head = f"{_label(std, lang)} ({std.name}) ≤ {run.minutes:g} {i18n.text('minutes', lang)}"
     if has_target(run):
@@ -188,8 +192,10 @@ def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
 
 
 def write_designation_xlsx(run: DesignationRun, path: Path) -> Path:
-    """``designation.xlsx``: chosen facilities (+ total), townships, population within each
-    threshold before/after, notes and sources."""
+    """Write ``designation.xlsx``: chosen facilities (+ total), townships.
+
+    Sheets hold the population within each threshold before/after, notes and sources.
+    """
     lang = run.study.study.language
     book = _siting_book(run, _heading(run, "designation_line", lang), lang)
     _table_sheet(book, i18n.text("summary_sheet", lang),
@@ -217,8 +223,10 @@ def _gain_or_loss(row: Mapping[Any, Any]) -> Any:
 
 
 def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
-    """``comparison.xlsx``: a sheet per standard (townships + whole area, before/after/change),
-    the changes applied and left out, notes and sources."""
+    """Write ``comparison.xlsx``: a sheet per standard (townships + area, before/after/change).
+
+    Then come the changes applied and left out, notes and sources.
+    """
     lang = comp.study.study.language
     book = tables.Book(lang)
     for std in comp.study.standards:

@@ -112,7 +112,7 @@ def _summary_row(r: Mapping[Any, Any], lang: str) -> dict[Any, Any]:
 
 
 def _whole_area(res: Results, std: str) -> dict[Any, Any]:
-    """The whole area's row of ``std`` (the summary's), for the last row of its table."""
+    """Return the whole area's row of ``std`` (the summary's), for the last row of its table."""
     r = res.summary[res.summary["standard"].astype(str) == std].iloc[0].to_dict()
     name = str(r.get("area") or "")
     return {**r, "township": i18n.text("total_row", res.language, name=name), "is_total": True}
@@ -170,8 +170,10 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
 
 
 def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]) -> str:
-    """The report page; ``figures[standard]`` are the (kind, PNG) to embed under its table
-    (kind ``map`` or ``chart``)."""
+    """Return the report page.
+
+    ``figures[standard]`` are the (kind, PNG) to embed under its table (kind ``map`` or ``chart``).
+    """
     lang = res.language
     sections = [_summary_section(res, lang)]
     n = 1
@@ -227,8 +229,10 @@ def _summary_sheet(book: tables.Book, res: Results) -> None:
 
 def sources_sheet(book: tables.Book, title: str, created: str,
                   sources: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
-    """A sheet with the title, date, data sources, assumptions (numbered) and the OSM
-    attribution."""
+    """Return a sheet with the title, date, data sources, assumptions and OSM attribution.
+
+    Assumptions are numbered and the OSM attribution.
+    """
     lang = book.lang
     ws = book.sheet(i18n.text("sources_sheet", lang), title)
     ws.title_row(title)
@@ -249,8 +253,10 @@ def sources_sheet(book: tables.Book, title: str, created: str,
 
 
 def write_xlsx(res: Results, path: Path) -> Path:
-    """``coverage.xlsx``: ``汇总``, a sheet per standard, the measures' sheets and the notes
-    and sources (see module docs)."""
+    """Write ``coverage.xlsx``: ``汇总``, a sheet per standard.
+
+    Then come the measures' sheets and the notes and sources (see module docs).
+    """
     book = tables.Book(res.language)
     _summary_sheet(book, res)
     for std in res.standards:

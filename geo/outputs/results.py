@@ -63,12 +63,15 @@ class Results:
 
     @property
     def standards(self) -> list[str]:
+        """The standards of the run, in order."""
         return list(dict.fromkeys(self.coverage["standard"].astype(str)))
 
 
 def data_sources(result: ComputedStudy) -> list[tuple[str, str]]:
-    """(what, where from) of every input of a run: facilities, roads, area, townships,
-    population and each standard's document."""
+    """List (what, where from) of every input of a run.
+
+    The inputs are facilities, roads, area, townships, population and each standard's document.
+    """
     s = result.study
     out = [
         ("facilities", f"{s.facilities.path.name} ({len(result.facilities)} facilities)"),
@@ -94,7 +97,7 @@ def _with_labels(result: ComputedStudy) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def from_study(result: ComputedStudy) -> Results:
-    """The drawable results of a run."""
+    """Return the drawable results of a run."""
     study = result.study
     cov, summ = _with_labels(result)
     town = result.townships.copy()
@@ -115,8 +118,11 @@ def from_study(result: ComputedStudy) -> Results:
 
 
 def _table(df: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A plain table as a layer without geometry; booleans with gaps stored as 1/0/NaN
-    (``meets_target`` always, even when every value is missing)."""
+    """Return a plain table as a layer without geometry.
+
+    Booleans with gaps are stored as 1/0/NaN (``meets_target`` always, even when every value is
+    missing).
+    """
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object and (col == "meets_target" or out[col].map(
@@ -168,7 +174,7 @@ def _booleans(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
-    """The resource layers of a results.gpkg (empty where the run had none)."""
+    """Return the resource layers of a results.gpkg (empty where the run had none)."""
     out = Resources()
     for layer, attr in RESOURCE_LAYERS.items():
         if layer not in have:
@@ -183,6 +189,7 @@ def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
 
 
 def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
+    """Read one layer of a results GeoPackage, without its ``basis`` column."""
     return gpd.read_file(path, layer=layer).drop(columns="basis", errors="ignore")
 
 

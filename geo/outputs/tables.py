@@ -88,7 +88,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def sheet_name(name: str, used: set[str]) -> str:
-    """A valid, unique (case-insensitive) sheet name from ``name``; recorded in ``used``."""
+    """Return a valid, unique (case-insensitive) sheet name from ``name``; recorded in ``used``."""
     base = _BAD_SHEET.sub("_", name)[:31] or "sheet"
     out, i = base, 1
     while out.lower() in used:
@@ -142,8 +142,11 @@ class Sheet:
 
     def row(self, values: Iterable[Any], formats: Sequence[str | None] | None = None, *,
             bold: bool = False, fill: str | None = None) -> int:
-        """Append ``values`` (``formats``: a number format per column, ``None`` to leave
-        one as is; missing values become empty cells); return the row number."""
+        """Append ``values`` and return the row number.
+
+        ``formats`` gives a number format per column, ``None`` to leave one as is; missing values
+        become empty cells.
+        """
         vals = [_clean(v) for v in values]
         fmts = list(formats or [])
         self.rows.append(_Row(vals, fmts + [None] * (len(vals) - len(fmts))))
@@ -151,21 +154,23 @@ class Sheet:
         return len(self.rows)
 
     def title_row(self, text: str) -> int:
-        """A bold, larger heading line."""
+        """Return a bold, larger heading line."""
         row = self.row([text])
         self.rows[row - 1].style.update(bold=True, size=12)
         return row
 
     def header_row(self, labels: Sequence[str]) -> int:
-        """Bold, shaded, wrapped column headers, repeated on every printed page; returns
-        the row number."""
+        """Bold, shaded, wrapped column headers, repeated on every printed page.
+
+        Returns the row number.
+        """
         row = self.row(labels)
         self.rows[row - 1].style.update(bold=True, fill=HEAD_FILL, wrap=True)
         self.header = row
         return row
 
     def blank(self) -> int:
-        """An empty row."""
+        """Return an empty row."""
         return self.row([])
 
     def mark(self, row: int, *, bold: bool = False, fill: str | None = None) -> None:
@@ -202,7 +207,7 @@ class Sheet:
         return self.widths[column - 1] if column <= len(self.widths) else _DEFAULT_WIDTH
 
     def columns(self) -> int:
-        """The number of columns used."""
+        """Return the number of columns used."""
         return max([len(r.values) for r in self.rows] + [len(self.widths), 1])
 
 
@@ -215,8 +220,10 @@ class Book:
         self.used: set[str] = set()
 
     def sheet(self, name: str, title: str, at: int | None = None) -> Sheet:
-        """A new sheet named ``name`` (made valid and unique, :func:`sheet_name`); its
-        printed pages carry ``title`` in the footer; ``at``: its place (default: last)."""
+        """Return a new sheet named ``name`` (made valid and unique, :func:`sheet_name`).
+
+        Its printed pages carry ``title`` in the footer; ``at``: its place (default: last).
+        """
         out = Sheet(sheet_name(name, self.used), title, self.lang)
         self.sheets.insert(len(self.sheets) if at is None else at, out)
         return out
@@ -292,8 +299,10 @@ def _write_sheet(wb: Any, sheet: Sheet, fmt: Any) -> None:
 
 
 def _print_setup(ws: Any, sheet: Sheet) -> None:
-    """A4, landscape where wider than a portrait page, one page wide, title and header
-    rows repeated, margins, footer with the title and page numbers."""
+    """Set up printing: A4, landscape where wider than a portrait page, one page wide.
+
+    Title and header rows are repeated, with, margins, footer with the title and page numbers.
+    """
     wide = sum(sheet.width(c) for c in range(1, sheet.columns() + 1)) > PORTRAIT_WIDTH
     ws.set_paper(9)  # A4
     if wide:

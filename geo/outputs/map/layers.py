@@ -63,18 +63,22 @@ BAND_COLOURS = ("#edf8fb", "#bfd3e6", "#9ebcda", "#8c96c6", "#8856a7", "#810f7c"
 
 
 def esc(value: object) -> str:
-    """HTML-escape text, and ``\\``, backtick, ``$``: folium puts it in JS template literals."""
+    r"""HTML-escape text, and ``\``, backtick, ``$``: folium puts it in JS template literals."""
     text = html.escape(str(value), quote=False)
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
 def missing(value: Any) -> bool:
+    """Tell whether ``value`` is missing: None, NaN or empty text."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value))) or value == ""
 
 
 def fmt(value: Any, kind: str, language: str = "en", target: Any = None) -> str:
-    """Format a number as every output does (:mod:`geo.numbers`): ``share`` (kept below
-    ``target`` when it has not reached it), ``int`` or ``min``; missing gives a dash."""
+    """Format a number as every output does (:mod:`geo.numbers`).
+
+    ``share`` (kept below ``target`` when it has not reached it), ``int`` or ``min``; missing gives
+    a dash.
+    """
     if missing(value):
         return "–"
     if kind == "share":
@@ -85,8 +89,10 @@ def fmt(value: Any, kind: str, language: str = "en", target: Any = None) -> str:
 
 
 def share_colour(share: float, target: float) -> str:
-    """Fill of a covered share: :data:`PASS_FILL` at or above ``target``; below it a
-    position on :data:`FAIL_RAMP` (0 dark red, just under the target pale)."""
+    """Return the fill of a covered share: :data:`PASS_FILL` at or above ``target``.
+
+    Below it the fill is a position on :data:`FAIL_RAMP` (0 dark red, just under the target pale).
+    """
     if meets(float(share), float(target)):
         return PASS_FILL
     x = min(max(float(share) / float(target), 0.0), 1.0) * (len(FAIL_RAMP) - 1)
@@ -105,6 +111,7 @@ def ramp_css(target: float) -> str:
 
 
 def constant(style: Style) -> Callable[[dict[str, Any]], Style]:
+    """Return a style function that gives every feature ``style``."""
     return lambda _feature: dict(style)
 
 
@@ -126,8 +133,10 @@ def simplified(
 
 
 def township_style(row: Row | None) -> Style:
-    """Fill by covered share against the target (grey when NaN); thick red outline when the
-    target is missed."""
+    """Style a township by covered share against the target (grey when NaN).
+
+    It gets a thick red outline when the target is missed.
+    """
     if row is None or missing(row["covered_share"]):
         return {"fillColor": NOT_APPLICABLE_FILL, "fillOpacity": 0.55, "color": "#777", "weight": 1}
     share, target = float(row["covered_share"]), float(row["target_share"])
@@ -194,7 +203,7 @@ def township_layer(
 
 
 def band_scale(lang: str) -> str:
-    """The travel-time bands as one row of colour cells with their minutes under them."""
+    """Return the travel-time bands as one row of colour cells with their minutes under them."""
     cells = "".join(
         f'<span style="flex:1;text-align:center"><span style="display:block;height:10px;'
         f'background:{c}"></span>{esc(b)}</span>'
@@ -268,7 +277,7 @@ def ring_offsets(n: int) -> list[tuple[int, int]]:
 
 
 def peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
-    """The popup's line on the nearest facility of the same tier; None without tiers."""
+    """Return the popup's line on the nearest facility of the same tier; None without tiers."""
     if "tier" not in fac:
         return None
     minutes, peer = fac.get("peer_minutes"), fac.get("peer_id")
