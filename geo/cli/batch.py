@@ -48,7 +48,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def _coverage_by_area(result: Any, folder: Path) -> None:
-    """Return the per-area coverage table of ``batch.xlsx`` (its ``汇总`` sheet), as text."""
+    """Print the per-area coverage table of ``batch.xlsx`` (its ``汇总`` sheet), as text."""
     from geo.batch.combine import areas_table, standard_labels
     from geo.batch.workbook import AREA_COLUMNS, county_rows
     from geo.outputs import cells, i18n

@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _resources(res: object) -> None:
-    """Return the measures and the response distribution, as `geo run` prints them."""
+    """Print the measures and the response distribution, as `geo run` does."""
     from geo.outputs import measure_tables
     from geo.study.resources import Resources
 

@@ -56,7 +56,7 @@ def out(text: str = "", stream: TextIO | None = None) -> None:
 
 
 def progress(stage: str) -> None:
-    """Return a stage of a long computation, on stderr (stdout keeps only results)."""
+    """Print a stage of a long computation, on stderr (stdout keeps only results)."""
     print(f"... {stage}", file=sys.stderr, flush=True)
 
 

@@ -150,7 +150,7 @@ def _na_note(ax: Any, rows: pd.DataFrame, lang: str) -> None:
 
 
 def _footer(fig: Figure, res: Results, lang: str) -> None:
-    """Return the assumptions under a figure saved on its own (the report lists them instead).
+    """Put the assumptions under a figure saved on its own (the report lists them instead).
 
     They go in a strip the figure grows by, so they never cover the map or its scale bar.
     """

@@ -336,7 +336,7 @@ def sheet_label(label: str) -> str:
 
 
 def write_sheets(book: tables.Book, res: Resources) -> None:
-    """Return a sheet per measure, the workload of every facility and the response distribution.
+    """Add a sheet per measure, the workload of every facility and the response distribution.
 
     Then come and the notes on what was not computed (nothing when the run has none
     of them).

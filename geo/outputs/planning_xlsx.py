@@ -89,7 +89,7 @@ def _table_sheet(
     frame: pd.DataFrame, *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
     at: int | None = None,
 ) -> None:
-    """Return a sheet of heading lines, headers with units, one row per record.
+    """Add a sheet of heading lines, headers with units, one row per record.
 
     ``is_total`` rows bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red.
     """

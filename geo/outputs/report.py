@@ -229,7 +229,7 @@ def _summary_sheet(book: tables.Book, res: Results) -> None:
 
 def sources_sheet(book: tables.Book, title: str, created: str,
                   sources: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
-    """Return a sheet with the title, date, data sources, assumptions and OSM attribution.
+    """Add a sheet with the title, date, data sources, assumptions and OSM attribution.
 
     Assumptions are numbered and the OSM attribution.
     """

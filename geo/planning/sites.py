@@ -263,7 +263,7 @@ def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
 def _check_site(*, model: str, p: int, target_share: float | None, method: str,
                 time_limit_s: float, spacing_m: float, max_road_m: float | None,
                 people_per_unit: float) -> None:
-    """Return the arguments of :func:`site` that need no study, checked before any work."""
+    """Check the arguments of :func:`site` that need no study, before any work."""
     if model not in MODELS:
         raise SitingError(Arg("site", "model", model), f": not a model{closest(model, MODELS)}: "
                           f"use one of {', '.join(MODELS)}")

@@ -140,7 +140,7 @@ def layer_lonlat(
 
 
 def check_layer_zone(gdf: gpd.GeoDataFrame, zone: gauss_kruger.GKZone, src: Path) -> None:
-    """Return a Gauss-Krüger layer's corners must fit its zone (a wrong .prj moves everything)."""
+    """Check that a Gauss-Krüger layer's corners fit its zone (a wrong .prj moves everything)."""
     bounds = gdf.geometry.bounds
     for xs, ys in (("minx", "miny"), ("maxx", "maxy")):
         found = gauss_kruger.problems(bounds[xs].to_numpy(), bounds[ys].to_numpy(), zone)

@@ -158,7 +158,7 @@ def _labels(lang: str) -> dict[str, str]:
 
 
 def _page_routes(app: FastAPI, session: Session, export: bool) -> None:
-    """Return the page, its fixed list of files, and what it draws once."""
+    """Serve the page, its fixed list of files, and what it draws once."""
     study, lang = session.study, session.language
     layers = static_layers(study, lang) if study is not None else {}
     labels = _labels(lang)

@@ -304,7 +304,7 @@ def _to_lonlat(crs: CRS, x: float, y: float) -> tuple[float, float]:
 
 
 def _settle_crs(scan: Scan) -> None:
-    """Return the coordinate system of each table's x/y or lon/lat values (module docs)."""
+    """Settle the coordinate system of each table's x/y or lon/lat values (module docs)."""
     hint = _lon_hint(scan)
     for role in ("facilities", "seats"):
         for f in scan.found.get(role, []):
