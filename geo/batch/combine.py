@@ -168,9 +168,11 @@ def areas_table(run: BatchRun) -> gpd.GeoDataFrame:
 
 
 def _townships(comb: Combined) -> gpd.GeoDataFrame:
-    """All townships with their population and, per standard, the people covered, the
-    share, the target and the status (from the areas' coverage tables, so an area reused
-    from an earlier run carries them too)."""
+    """Return all townships with their population and per-standard coverage.
+
+    Per standard they have the people covered, the share, the target and the status (from the areas'
+    coverage tables, so an area reused from an earlier run carries them too).
+    """
     towns = comb.townships
     if comb.coverage.empty:
         return towns
@@ -180,10 +182,12 @@ def _townships(comb: Combined) -> gpd.GeoDataFrame:
 
 
 def area_coverage(comb: Combined) -> pd.DataFrame:
-    """Every area (layer order) with, per standard, the share of its people covered, its
-    status against the target, the townships below target and the worst-served township
-    and its share (from ``coverage_by_area.csv``); an area without results (failed, not
-    run) has no numbers and says so in its status."""
+    """Return every area (layer order) with, per standard, the share of its people covered.
+
+    Each also has its status against the target, the townships below target and the worst-served
+    township and its share (from ``coverage_by_area.csv``); an area without results (failed, not
+    run) has no numbers and says so in its status.
+    """
     run = comb.run
     lang = run.batch.template.language
     ids = run.areas["area_id"].astype(str)
@@ -236,8 +240,11 @@ def _target(comb: Combined, code: str) -> float:
 
 
 def _gpkg(run: BatchRun, comb: Combined, path: Path) -> None:
-    """``results.gpkg`` of the batch, through :func:`geo.outputs.gpkg.write_gpkg` (titles
-    and QGIS styles in the template's language; the notes once, in its metadata)."""
+    """Write ``results.gpkg`` of the batch.
+
+    It goes through :func:`geo.outputs.gpkg.write_gpkg` (titles and QGIS styles in the template's
+    language; the notes once, in its metadata).
+    """
     lang = run.batch.template.language
     t = i18n.text
     labels = _labels(run)

@@ -120,9 +120,12 @@ def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
 
 
 def drawn_area(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
-    """The demand points of ``mask`` as one drawn area (the maps' and GeoPackages' newly
-    covered and lost areas): their grid cells (grid demand) or 300 m squares round them,
-    dissolved and simplified by about 30 m; no row when ``mask`` is empty."""
+    """Return the demand points of ``mask`` as one drawn area.
+
+    Such areas are the maps' and GeoPackages' newly covered and lost areas: their grid cells (grid
+    demand) or 300 m squares round them, dissolved and simplified by about 30 m; no row when
+    ``mask`` is empty.
+    """
     dem = result.demand
     cells = result.cells
     if len(cells) == len(dem) and (cells["cell_id"].to_numpy() == dem["demand_id"].to_numpy()

@@ -124,10 +124,13 @@ def _with_labels(result: ComputedStudy) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def township_fields(towns: gpd.GeoDataFrame, coverage: pd.DataFrame, lang: str,
                     keys: Sequence[str] = ("township",)) -> gpd.GeoDataFrame:
-    """``towns`` with their population and, per standard of ``coverage`` (rows by ``keys``
-    and ``standard``), the people covered, the share, the target and the status in
-    ``lang`` (:func:`geo.outputs.gis_styles.township_columns`; not applicable where the
-    standard has no value): what the townships layers of the GeoPackages carry."""
+    """Add to ``towns`` their population and, per standard, their coverage columns.
+
+    Per standard of ``coverage`` (rows by ``keys`` and ``standard``) they are the people covered,
+    the share, the target and the status in ``lang``
+    (:func:`geo.outputs.gis_styles.township_columns`; not applicable where the standard has no
+    value): what the townships layers of the GeoPackages carry.
+    """
     out = towns.copy()
     index = pd.MultiIndex.from_frame(out[list(keys)].astype(str))
     cov = coverage.copy()
@@ -206,9 +209,12 @@ def _metadata(res: Results, parts: dict[str, list[str]]) -> gpd.GeoDataFrame:
 
 def _parts(frame: pd.DataFrame, keys: Sequence[str]
            ) -> list[tuple[tuple[str, ...], gpd.GeoDataFrame]]:
-    """``frame`` cut into its runs of equal ``keys`` (the rows of one key value must be
-    together, so that the parts one after the other give ``frame`` again). A part without
-    any geometry (a standard that is not applicable draws nothing) is left out."""
+    """Cut ``frame`` into its runs of equal ``keys``.
+
+    The rows of one key value must be together, so that the parts one after the other give ``frame``
+    again. A part without any geometry (a standard that is not applicable draws nothing) is left
+    out.
+    """
     if frame.empty:
         return []
     key = frame[list(keys)].astype(str).agg("\x1f".join, axis=1)
@@ -231,8 +237,10 @@ def _layer_name(base: str, values: tuple[str, ...]) -> str:
 
 def _joined(path: Path, have: set[str], meta: dict[str, str], base: str, old: str,
             empty: Sequence[str]) -> gpd.GeoDataFrame:
-    """A split frame read back: its layers (named in the metadata) one after the other.
-    A results.gpkg of an older geo has it as one layer, ``old``."""
+    """Read a split frame back: its layers (named in the metadata) one after the other.
+
+    A results.gpkg of an older geo has it as one layer, ``old``.
+    """
     names = meta.get(f"layers_{base}")
     if names is None:
         if old in have:
@@ -255,8 +263,10 @@ def _joined(path: Path, have: set[str], meta: dict[str, str], base: str, old: st
 
 
 def _label(res: Results, code: str) -> str:
-    """"1小时应急反应圈（emergency_1h）": a standard's, measure's or response's label and
-    code in the study's language."""
+    """Label a standard, measure or response as "1小时应急反应圈（emergency_1h）".
+
+    That is a standard's, measure's or response's label and code in the study's language.
+    """
     found = pd.DataFrame()
     for frame, col in ((res.summary, "standard"), (res.resources.measures, "measure"),
                        (res.resources.response, "response")):
@@ -278,7 +288,7 @@ def _about(res: Results) -> About:
 
 
 def _described(key: str, lang: str, **fields: object) -> str:
-    """A layer's description: what it holds, then where its assumptions are."""
+    """Return a layer's description: what it holds, then where its assumptions are."""
     return i18n.text("gis_described", lang, what=i18n.text(key, lang, **fields),
                      where=i18n.text("gis_assumptions", lang))
 
@@ -321,7 +331,7 @@ _SPLIT_LAYERS: dict[str, tuple[str, str, Callable[..., qml.Style]]] = {
 
 def _split_layer(res: Results, base: str, values: tuple[str, ...],
                  part: gpd.GeoDataFrame) -> GisLayer:
-    """The layer of one standard (or measure, and kind) of a split frame."""
+    """Return the layer of one standard (or measure, and kind) of a split frame."""
     lang = res.language
     kind = values[1] if base == "areas" else base
     title, about, style = _SPLIT_LAYERS[kind if kind in _SPLIT_LAYERS else "response"]
@@ -341,8 +351,11 @@ def _by_standard(res: Results, style: Callable[[str], qml.Style],
 
 
 def _township_styles(res: Results, labels: dict[str, str]) -> list[tuple[str, qml.Style]]:
-    """Per standard the townships filled by pass/fail (the map standard's first: QGIS's
-    default), then the same as outlines only, to lay over the travel-time bands."""
+    """Make per standard the townships filled by pass/fail (the map standard's first).
+
+    The first is QGIS's default. Then come the same as outlines only, to lay over the travel-time
+    bands.
+    """
     cols = _columns(res.townships)
     lang = res.language
     titles = styles.township_titles(labels, lang)
@@ -365,8 +378,10 @@ def _table_layer(name: str, frame: pd.DataFrame, title: str, lang: str) -> GisLa
 
 
 def write_gpkg(res: Results, path: Path) -> None:
-    """Write the run's layers to ``path`` (see module docs) through
-    :func:`geo.outputs.gpkg.write_gpkg`."""
+    """Write the run's layers to ``path`` (see module docs).
+
+    They go through :func:`geo.outputs.gpkg.write_gpkg`.
+    """
     lang = res.language
     t = i18n.text
     fac, town, area = res.facilities, res.townships, res.area
@@ -436,8 +451,10 @@ def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
 
 
 def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
-    """One layer of a GeoPackage (a table without geometry as a DataFrame), without the
-    ``basis`` column that results of an older geo carried on every row."""
+    """Read one layer of a GeoPackage (a table without geometry as a DataFrame).
+
+    It comes without the ``basis`` column that results of an older geo carried on every row.
+    """
     return gpd.read_file(path, layer=layer).drop(columns="basis", errors="ignore")
 
 

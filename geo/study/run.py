@@ -149,8 +149,11 @@ class ComputedStudy:
                        self.demand, None if networks else self._demand_snaps)
 
     def travel_from(self, places: gpd.GeoDataFrame) -> Minutes:
-        """Minutes from any ``places`` (the demand grid's points, where the demand is not the
-        grid) to the study's facilities per standard, as the run measures them."""
+        """Measure minutes from any ``places`` to the study's facilities per standard.
+
+        Places are e.g. the demand grid's points, where the demand is not the grid; minutes are
+        measured as the run measures them.
+        """
         return _travel(self.study, self.standards, self.facilities, self.networks, places)
 
     def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
