@@ -41,7 +41,7 @@ SHARE_NOTE = ("shares are rounded half up; a share just below its target (or bel
 
 
 def is_missing(value: object) -> bool:
-    """``None``, NaN, ``pd.NA`` or an empty string."""
+    """Tell whether ``value`` is ``None``, NaN, ``pd.NA`` or an empty string."""
     if value is None or (isinstance(value, str) and value == ""):
         return True
     try:
@@ -108,7 +108,10 @@ def shown_share(share: float, target: float | None = None, decimals: int = 1) ->
 
 
 def share_text(share: object, target: object = None, decimals: int = 1) -> str:
-    """``"63.1%"``: a share (0-1) as a percentage (see :func:`shown_share`); a dash when missing."""
+    """Write a share (0-1) as a percentage, ``"63.1%"`` (see :func:`shown_share`).
+
+    A dash when missing.
+    """
     if is_missing(share):
         return "–"
     s = float(share)  # type: ignore[arg-type]

@@ -142,7 +142,7 @@ def _type_name(hint: Any) -> str:
 
 
 def _is_pairs(hint: Any) -> bool:
-    """``tuple[tuple[float, float], ...]``: a list of [number, number] pairs."""
+    """Return ``tuple[tuple[float, float], ...]``: a list of [number, number] pairs."""
     args = typing.get_args(hint) if typing.get_origin(hint) is tuple else ()
     return bool(args) and typing.get_origin(args[0]) is tuple
 
@@ -157,7 +157,7 @@ def _pairs(value: object, where: str, hint: Any) -> tuple[tuple[float, float], .
 
 
 def _base(hint: Any) -> Any:
-    """``X`` for ``X | None`` (``X | Y`` stays a union of both)."""
+    """Return ``X`` for ``X | None`` (``X | Y`` stays a union of both)."""
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return args[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
@@ -182,7 +182,7 @@ def _number(value: object, where: str, meta: Mapping[str, Any], integer: bool = 
 
 
 def _choice(value: str, where: str, choices: tuple[str, ...] | None) -> str:
-    """``value`` if it is one of ``choices`` (case aside: the choice as written there)."""
+    """Return ``value`` if it is one of ``choices`` (case aside: the choice as written there)."""
     if choices is None or value in choices:
         return value
     same = [c for c in choices if c.casefold() == value.casefold()]
@@ -200,7 +200,7 @@ def _crs(value: str, where: str) -> str:
 
 
 def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: Path) -> Any:
-    """``value`` checked against the field's type and constraints, converted."""
+    """Return ``value`` checked against the field's type and constraints, converted."""
     hint = _base(hint)
     origin = typing.get_origin(hint)
     wrong = StudyError(f"{where} has the wrong type ({type(value).__name__}): give "

@@ -83,7 +83,7 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
 
 
 def buffer_zones(areas: gpd.GeoDataFrame, buffer_m: float) -> list[BaseGeometry]:
-    """Each area grown by ``buffer_m`` in its own UTM zone, back in WGS84."""
+    """Return each area grown by ``buffer_m`` in its own UTM zone, back in WGS84."""
     out = []
     for geom in areas.geometry:
         c = geom.centroid
@@ -164,7 +164,7 @@ def region_inputs(batch: Batch, areas: gpd.GeoDataFrame) -> RegionInputs:
 
 
 def _csv(frame: gpd.GeoDataFrame) -> bytes:
-    """Points as a UTF-8 CSV with ``wgs84_lon``/``wgs84_lat`` (full precision), no home."""
+    """Return points as a UTF-8 CSV with ``wgs84_lon``/``wgs84_lat`` (full precision), no home."""
     table = pd.DataFrame(frame.drop(columns=["geometry", "home", LON, LAT], errors="ignore"))
     table[LON] = frame.geometry.x.to_numpy()
     table[LAT] = frame.geometry.y.to_numpy()
@@ -197,5 +197,5 @@ def area_files(region: RegionInputs, areas: gpd.GeoDataFrame, row: int, zone: Ba
 
 
 def digest(data: bytes) -> str:
-    """SHA-256 of ``data`` (hex)."""
+    """Return SHA-256 of ``data`` (hex)."""
     return hashlib.sha256(data).hexdigest()

@@ -92,5 +92,5 @@ def run_tasks(client: Any, specs: Sequence[AreaSpec], retries: int,
 
 
 def worker_memory(client: Any) -> dict[str, float]:
-    """Peak resident memory (MB) of every worker process, by worker address."""
+    """Return peak resident memory (MB) of every worker process, by worker address."""
     return {str(k): float(v) for k, v in client.run(peak_rss_mb).items()}

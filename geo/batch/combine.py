@@ -137,7 +137,7 @@ def _lead(frame: pd.DataFrame, lead: dict[str, str]) -> pd.DataFrame:
 
 
 def uncertain(run: BatchRun) -> str:
-    """``"emergency_1h 1,234 people in 3 areas; ..."`` where the buffer could matter."""
+    """Return ``"emergency_1h 1,234 people in 3 areas; ..."`` where the buffer could matter."""
     total: dict[str, tuple[float, int]] = {}
     for res in run.done.values():
         for std, people in res.buffer_uncertain.items():
@@ -147,7 +147,7 @@ def uncertain(run: BatchRun) -> str:
 
 
 def areas_table(run: BatchRun) -> gpd.GeoDataFrame:
-    """Every area with its status and what its task reported (see module docs)."""
+    """Return every area with its status and what its task reported (see module docs)."""
     rows = []
     for a in run.areas.itertuples():
         res = run.done.get(a.area_id)
@@ -222,7 +222,7 @@ def facilities(run: BatchRun) -> gpd.GeoDataFrame:
 
 
 def _labels(run: BatchRun) -> dict[str, str]:
-    """"1小时应急反应圈（emergency_1h）" of every standard of the template."""
+    """Return "1小时应急反应圈（emergency_1h）" of every standard of the template."""
     t = run.batch.template
     sset = inputs.standards(t)
     out = {}
@@ -324,7 +324,7 @@ def _keyed(frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> pd.DataFram
 
 
 def standard_labels(run: BatchRun) -> dict[str, str]:
-    """Each standard of the template by its label in the template's language."""
+    """Return each standard of the template by its label in the template's language."""
     t = run.batch.template
     sset = inputs.standards(t)
     return {s.name: i18n.standard_label(s.label, s.label_zh, t.language)
@@ -353,7 +353,7 @@ def _map(run: BatchRun, comb: Combined, path: Path) -> None:
 
 
 def summary_text(run: BatchRun, comb: Combined) -> str:
-    """``batch_summary.txt``: what ran, what failed and why, memory, the assumptions."""
+    """Return ``batch_summary.txt``: what ran, what failed and why, memory, the assumptions."""
     lines = [f"# {run.batch.title}", "",
              f"batch file {run.batch.path}; template {run.batch.template.path}",
              f"{len(run.areas)} areas: {len(run.ran)} run, {len(run.skipped)} reused (same "

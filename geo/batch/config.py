@@ -141,5 +141,5 @@ def load_batch(path: str | Path) -> Batch:
 
 
 def batch_options_text(markdown: bool = True) -> str:
-    """Every batch-file option, one line each (docs/batch.md and ``geo batch --help``)."""
+    """Return every batch-file option, one line each (docs/batch.md and ``geo batch --help``)."""
     return "\n".join(section_text("batch", BatchSection, markdown)) + "\n"

@@ -81,7 +81,7 @@ def source_key(template: Study, modes: Iterable[str], tile_m: float) -> str:
 
 
 def _write_mode(net: Network, folder: Path, tile_m: float) -> dict[str, Any]:
-    """One mode's arrays sorted by tile, and the metadata to read them."""
+    """Return one mode's arrays sorted by tile, and the metadata to read them."""
     xy = net.node_xy
     x0, y0 = (float(v) for v in xy.min(axis=0))
     nx = int((xy[:, 0].max() - x0) // tile_m) + 1
@@ -156,7 +156,7 @@ def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: f
 
 def _ranges(ptr: npt.NDArray[Any], m: Mapping[str, Any], bounds: tuple[float, ...]
             ) -> list[tuple[int, int]]:
-    """(start, stop) of the rows of the tiles under ``bounds`` (one run per tile row)."""
+    """Return (start, stop) of the rows of the tiles under ``bounds`` (one run per tile row)."""
     t, nx, ny = float(m["tile_m"]), int(m["nx"]), int(m["ny"])
     minx, miny, maxx, maxy = bounds
     tx0 = max(int((minx - m["x0"]) // t), 0)
@@ -208,7 +208,7 @@ def _cut_mode(folder: Path, m: Mapping[str, Any], zone: BaseGeometry, buffer_km:
 
 
 def _local(kept: IntArray, ids: npt.NDArray[Any]) -> IntArray:
-    """Position of each of ``ids`` in the sorted ``kept``, -1 where absent."""
+    """Return position of each of ``ids`` in the sorted ``kept``, -1 where absent."""
     pos = np.searchsorted(kept, ids)
     pos = np.minimum(pos, max(len(kept) - 1, 0))
     hit = (kept[pos] == ids) if len(kept) else np.zeros(len(ids), bool)

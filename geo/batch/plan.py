@@ -84,7 +84,7 @@ def area_study(batch: Batch, area: pd.Series, folder: Path) -> Study:
 
 def fingerprint(study_text: str, files: dict[str, bytes], area_wkb: bytes, shared: dict[str, Any]
                 ) -> str:
-    """SHA-256 of everything an area's outputs rest on (see module docs)."""
+    """Return SHA-256 of everything an area's outputs rest on (see module docs)."""
     blob = json.dumps({"format": FORMAT, "geo": __version__, "study": study_text,
                        "files": {k: digest(v) for k, v in sorted(files.items())},
                        "area": digest(area_wkb), **shared}, sort_keys=True, default=str)
@@ -106,7 +106,7 @@ def shared_inputs(batch: Batch, network_key: str) -> dict[str, Any]:
 
 
 def _missing_townships(batch: Batch, region: RegionInputs, row: int, area: pd.Series) -> str:
-    """Why an area cannot run (no seats or township polygons in it), or ``""``."""
+    """Say why an area cannot run (no seats or township polygons in it), or ``""``."""
     t = batch.template.townships
     frame = region.polygons if region.polygons is not None else region.seats
     if frame is not None and bool((frame["home"] == row).any()):

@@ -129,7 +129,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def buffer_check(computed: ComputedStudy, zone_wgs84: Any,
                  nets: dict[str, Network]) -> dict[str, float]:
-    """People per standard whose coverage a road or facility beyond the buffer could change.
+    """Return people per standard whose coverage a road or facility beyond the buffer could change.
 
     A route that leaves the zone, or a facility beyond it, is at least as far as the zone's
     edge: at the network's top speed that takes ``d / v_max``. A place found beyond the

@@ -68,7 +68,7 @@ def share(text: str) -> float:
 
 
 def add_pdf(p: argparse.ArgumentParser) -> None:
-    """``--pdf``: print report.html to report.pdf with Chromium (:mod:`geo.outputs.pdf`)."""
+    """Add ``--pdf``: print report.html to report.pdf with Chromium (:mod:`geo.outputs.pdf`)."""
     p.add_argument("--pdf", action="store_true",
                    help="also print report.html to report.pdf (A4, page numbers) with the "
                    "system's Chromium through Playwright; stops before computing if either "

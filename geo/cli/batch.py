@@ -15,7 +15,7 @@ __all__ = ["add_parsers", "run_batch"]
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
-    """``geo batch``."""
+    """Add the ``geo batch`` parser."""
     from geo.batch.combine import COMBINED_FILES
     from geo.batch.config import batch_options_text
 
@@ -67,7 +67,7 @@ def _coverage_by_area(result: Any, folder: Path) -> None:
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    """``geo batch``: prints what ran and raises :class:`BatchError` if any area failed."""
+    """Run ``geo batch``: prints what ran and raises :class:`BatchError` if any area failed."""
     from geo.batch.run import run_batch as run
 
     if args.workers < 1 or args.threads_per_worker < 1:

@@ -18,7 +18,7 @@ _MODES = ("drive", "walk")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
-    """``geo network build``, ``geo network download`` and ``geo isochrones``."""
+    """Add the ``geo network build``, ``geo network download`` and ``geo isochrones`` parsers."""
     net = sub.add_parser("network", help="build road network caches", formatter_class=fmt,
                          description="Build a road network cache (.npz) that study files "
                          "name as their [roads] path, from a local road source or an online "
@@ -82,7 +82,7 @@ def _modes(text: str) -> list[str]:
 
 
 def run_network(args: argparse.Namespace) -> int:
-    """``geo network build|download``."""
+    """Run ``geo network build|download``."""
     import geopandas as gpd
 
     from geo import readers

@@ -119,7 +119,7 @@ _KINDS = {"newly_covered_population": "int", "cumulative_covered_share": "share"
 
 
 def shown(frame: Any) -> Any:
-    """``frame`` with its numbers as the report and the workbook write them."""
+    """Return ``frame`` with its numbers as the report and the workbook write them."""
     from geo.outputs import cells
 
     out = frame.copy()
@@ -144,7 +144,7 @@ def computed_study(path: Path) -> ComputedStudy:
 
 
 def run_site(args: argparse.Namespace) -> int:
-    """``geo site``."""
+    """Run ``geo site``."""
     from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
@@ -165,7 +165,7 @@ def run_site(args: argparse.Namespace) -> int:
 
 
 def run_designate(args: argparse.Namespace) -> int:
-    """``geo designate``."""
+    """Run ``geo designate``."""
     from geo.outputs.planning import DESIGNATION_FILES, write_designation
     from geo.planning.sites import designate
 
@@ -181,7 +181,7 @@ def run_designate(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """``geo compare``."""
+    """Run ``geo compare``."""
     from geo.outputs.planning import COMPARISON_FILES, write_comparison
     from geo.planning.compare import compare
 

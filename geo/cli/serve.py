@@ -68,7 +68,7 @@ def _has_display() -> bool:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """``geo serve``."""
+    """Run ``geo serve``."""
     from geo.serve import Session, Workbench
 
     if not 0 <= args.port <= 65535:

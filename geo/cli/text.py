@@ -19,7 +19,7 @@ __all__ = ["fmt", "frame_table", "out", "output_folder", "progress", "table", "w
 
 
 def width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: East Asian wide characters take two."""
+    """Return columns ``text`` takes in a terminal: East Asian wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -33,7 +33,7 @@ def fmt(value: object) -> str:
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str], title: str = "") -> str:
-    """Rows as an aligned text table with a header line."""
+    """Return rows as an aligned text table with a header line."""
     cells = [[fmt(v) for v in r] for r in rows]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(header)]
 

@@ -111,7 +111,7 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
 
 
 def _area_in_utm(area: Any) -> tuple[BaseGeometry, CRS]:
-    """Union of the area polygons in the local UTM CRS (prepared), and that CRS."""
+    """Return union of the area polygons in the local UTM CRS (prepared), and that CRS."""
     if isinstance(area, BaseGeometry):
         x0, y0, x1, y1 = area.bounds
         if not area.is_empty and not (x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90):
@@ -193,7 +193,7 @@ def _grid_frames(grid: _Grid) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 
 def grid_cells(area: Any, spacing_m: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Square grid cells covering an area, clipped to it, and one demand point per cell.
+    """Return square grid cells covering an area, clipped to it, and one demand point per cell.
 
     Parameters
     ----------
@@ -244,7 +244,7 @@ def _with_population(
 
 
 def _point_demand(x: FloatArray, y: FloatArray, population: FloatArray, crs: Any) -> Any:
-    """Point demand (``cell_area_km2`` NaN) from coordinates in ``crs``."""
+    """Return point demand (``cell_area_km2`` NaN) from coordinates in ``crs``."""
     ids = np.arange(len(population), dtype=np.int64)
     data = {"demand_id": ids, "population": population, "cell_area_km2": np.nan}
     return gpd.GeoDataFrame(data, geometry=shapely.points(x, y), crs=crs).to_crs(_WGS84)
@@ -282,7 +282,7 @@ def spread_evenly(points: gpd.GeoDataFrame, total: float, *, label: str) -> gpd.
 
 
 def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArray:
-    """Numeric, non-negative counts ("12,345" allowed), else ColumnError naming the rows."""
+    """Return numeric, non-negative counts ("12,345" allowed), else ColumnError naming the rows."""
     cleaned = values.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v)
     numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     for bad, problem in (
@@ -609,7 +609,7 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[Flo
 
 
 def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
-    """cell_id holding each metric point: grid arithmetic, nearest cell for stragglers."""
+    """Return cell_id holding each metric point: grid arithmetic, nearest cell for stragglers."""
     lookup = np.full(grid.nrows * grid.ncols, -1, dtype=np.int64)
     lookup[grid.flat] = np.arange(len(grid.flat))
     col = np.floor((x - grid.x0) / grid.spacing).astype(np.int64)
@@ -627,7 +627,7 @@ def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
 def from_raster(
     path: str | os.PathLike[str], area: Any, *, band: int = 1, spacing_m: float | None = None
 ) -> gpd.GeoDataFrame:
-    """Demand from a population raster (e.g. a WorldPop GeoTIFF of people per pixel).
+    """Return demand from a population raster (e.g. a WorldPop GeoTIFF of people per pixel).
 
     Parameters
     ----------

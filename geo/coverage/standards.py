@@ -108,7 +108,7 @@ class StandardSet:
         return out
 
     def check_facility_types(self, types: Iterable[str]) -> None:
-        """Every facility type must be in the vocabulary (a typo would silently drop it)."""
+        """Check that every facility type is in the vocabulary (a typo would silently drop it)."""
         unknown = sorted(set(types) - set(self.facility_types))
         if unknown:
             raise StandardError(
@@ -136,7 +136,7 @@ def standards_options_text(markdown: bool = True) -> str:
 
 
 def _vocabulary(data: dict[str, Any], p: Path, table: TypeTable) -> dict[str, str]:
-    """Type code -> 'zh en' from the type table; a file's own [facility_types] is checked."""
+    """Return type code -> 'zh en' from the type table; a file's own [facility_types] is checked."""
     listed = data.pop("facility_types", {})
     extra = sorted(str(k) for k in listed if str(k) not in table.types)
     if extra:

@@ -67,7 +67,7 @@ def coverage_table(
     notes: Mapping[str, str],
     order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per township and standard (see :data:`COLUMNS`).
+    """Return one row per township and standard (see :data:`COLUMNS`).
 
     ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
     a standard with a non-empty ``notes[std]`` is reported as not applicable.
@@ -136,7 +136,7 @@ def county_summary(
     table: pd.DataFrame,
     area_name: str,
 ) -> pd.DataFrame:
-    """Study-wide row per standard, plus the worst-served township and how many fail.
+    """Return study-wide row per standard, plus the worst-served township and how many fail.
 
     The worst-served township is the one with the lowest covered share among those below
     the target: when every township meets the target there is none (``worst_township``
@@ -186,7 +186,7 @@ def covered_areas(
     standards: Sequence[Standard],
     notes: Mapping[str, str],
 ) -> gpd.GeoDataFrame:
-    """Per standard, the union of demand cells within its threshold ("isochrone").
+    """Return per standard, the union of demand cells within its threshold ("isochrone").
 
     Drawn at the resolution of the demand grid: a cell is in when its demand point is
     within the threshold. The ``method`` column says so.

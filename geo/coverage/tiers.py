@@ -59,7 +59,7 @@ def nearest_peer(
     access_speed_kmh: float,
     exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Tier, and minutes and id of the nearest other facility of the same tier.
+    """Return tier, and minutes and id of the nearest other facility of the same tier.
 
     Parameters
     ----------

@@ -39,7 +39,7 @@ APPROX_NOTE = {
 
 
 def dissolve_cells(cells: gpd.GeoDataFrame, township: npt.ArrayLike) -> gpd.GeoDataFrame:
-    """Township polygons as the union of the cells assigned to each township."""
+    """Return township polygons as the union of the cells assigned to each township."""
     tmp = cells[["geometry"]].copy()
     tmp["township"] = np.asarray(township)
     # the cells tile the area (a grid): the coverage union is exact and far faster than a
@@ -52,7 +52,7 @@ def dissolve_cells(cells: gpd.GeoDataFrame, township: npt.ArrayLike) -> gpd.GeoD
 def voronoi_areas(
     seats: gpd.GeoDataFrame, area: gpd.GeoDataFrame, metric: object, name_col: str = "township"
 ) -> gpd.GeoDataFrame:
-    """Straight-line nearest-seat areas, clipped to ``area`` (computed in ``metric`` CRS)."""
+    """Return straight-line nearest-seat areas, clipped to ``area`` (computed in ``metric`` CRS)."""
     if name_col not in seats.columns:
         raise ColumnError(f"township seats need a {name_col!r} column; have {list(seats.columns)}")
     pts = seats.to_crs(metric)
@@ -129,7 +129,7 @@ def assign_to_polygons(
 
 
 def check_unique_names(names: pd.Series, what: str) -> None:
-    """Township names are join keys: they must be unique and present."""
+    """Check township names, which are join keys: they must be unique and present."""
     if names.isna().any() or (names.astype(str).str.strip() == "").any():
         raise ColumnError(f"{what} has rows without a township name: fill them in")
     dup = names[names.duplicated()].unique().tolist()

@@ -35,7 +35,7 @@ __all__ = ["CoverageRow", "RatioTable", "by_label", "coverage_row", "located_rat
 
 
 def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
-    """Population-weighted quantile: the value below which a share ``q`` of people live.
+    """Return population-weighted quantile: the value below which a share ``q`` of people live.
 
     The lower weighted quantile (no interpolation): the smallest value whose cumulative
     weight reaches ``q`` of the total. NaN when the total weight is zero.
@@ -52,7 +52,7 @@ def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -
 
 
 def meets(share: float, target: float, *, at_most: bool = False) -> bool | None:
-    """Whether ``share`` reaches ``target``, within :data:`geo.numbers.TOLERANCE`.
+    """Tell whether ``share`` reaches ``target``, within :data:`geo.numbers.TOLERANCE`.
 
     It is the one tolerance: the outputs keep a share shown below a target it does not
     meet by the same rule (:func:`geo.numbers.share_decimals`).
@@ -247,7 +247,7 @@ def ratio_table(
     per_person: npt.ArrayLike, *, per: float = 1000.0, target: float | None = None,
     at_least: bool = True, order: Sequence[Any] | None = None,
 ) -> RatioTable:
-    """Population-weighted ratio per label from a per-demand-point supply per person.
+    """Return population-weighted ratio per label from a per-demand-point supply per person.
 
     ``per_person`` is an access index (``AccessResult.index``) or a basin's
     ``Basins.per_person``.

@@ -49,7 +49,7 @@ class Basins:
     unserved: float
 
     def per(self, people: float = 1000.0) -> FloatArray:
-        """Supply per ``people`` served, per facility (NaN where nobody is served)."""
+        """Return supply per ``people`` served, per facility (NaN where nobody is served)."""
         out = np.full(len(self.supply), np.nan)
         np.divide(self.supply * people, self.served, out=out, where=self.served > 0)
         return out

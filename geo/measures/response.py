@@ -77,7 +77,7 @@ def response_table(
     order: Sequence[Any] | None = None,
     total_label: str = "total",
 ) -> ResponseTable:
-    """Distribution of response (or definitive-care) times per label and overall.
+    """Return distribution of response (or definitive-care) times per label and overall.
 
     Parameters
     ----------
@@ -115,7 +115,7 @@ def dispatch_seconds(
     default_minutes: float, n_bases: int, *, values: Sequence[Any] | None = None,
     column: str = "", ids: Sequence[Any] | None = None,
 ) -> tuple[FloatArray, str]:
-    """Each base's dispatch delay in seconds, and a note for the outputs.
+    """Return each base's dispatch delay in seconds, and a note for the outputs.
 
     ``values`` (a facility column of minutes, one per base) overrides ``default_minutes``
     where given; a blank value takes the default (counted in the note); a negative or

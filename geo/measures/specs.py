@@ -179,7 +179,7 @@ class MeasureSet:
 
 
 def _parse(cls: type, kind: str, name: str, raw: object) -> Any:
-    """``[kind.name]`` read into ``cls`` by the one mechanism (geo.options.parse_section)."""
+    """Return ``[kind.name]`` read into ``cls`` by the one mechanism (geo.options.parse_section)."""
     return parse_section(cls, f"{kind}.{name}", raw, given={"name": name}, error=MeasureError)
 
 

@@ -81,7 +81,7 @@ class NetworkReport:
     assumptions: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """Plain-language lines for the run summary."""
+        """Return plain-language lines for the run summary."""
         what = {"osm": "OSM ways", "graph": "graph edges"}.get(self.source, "road lines")
         out = [
             f"{self.lines_read} {what} read; network of {self.nodes} nodes, "
@@ -196,14 +196,14 @@ class Network:
         return np.hypot(d[:, 0], d[:, 1])
 
     def csr(self, extra_nodes: int = 0) -> sp.csr_matrix:
-        """Directed adjacency (seconds) as CSR; parallel edges keep the fastest."""
+        """Return directed adjacency (seconds) as CSR; parallel edges keep the fastest."""
         u = np.concatenate([self.seg_u, self.seg_v])
         v = np.concatenate([self.seg_v, self.seg_u])
         w = np.concatenate([self.seg_fw_s, self.seg_bw_s])
         return csr_from_edges(u, v, w, self.n_nodes + extra_nodes)
 
     def graph(self, direction: str = "forward") -> CSRGraph:
-        """Compact CSR arrays for the compiled searches, built once and kept.
+        """Return compact CSR arrays for the compiled searches, built once and kept.
 
         ``forward`` follows the roads as driven; ``reverse`` has every edge turned round
         (a search on it gives times *to* its sources).
@@ -463,7 +463,7 @@ TIME_QUANTUM_S = 2.0**-24
 
 
 def on_time_grid(seconds: npt.ArrayLike) -> FloatArray:
-    """Seconds rounded to the nearest multiple of :data:`TIME_QUANTUM_S` (``inf`` kept)."""
+    """Return seconds rounded to the nearest multiple of :data:`TIME_QUANTUM_S` (``inf`` kept)."""
     a = np.asarray(seconds, dtype=np.float64)
     return np.rint(a * 2.0**24) * TIME_QUANTUM_S
 
@@ -502,7 +502,7 @@ class CSRGraph:
 
 
 def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_matrix:
-    """CSR matrix of finite-weight edges, the minimum kept where edges repeat.
+    """Return CSR matrix of finite-weight edges, the minimum kept where edges repeat.
 
     One sort on the combined key ``u * n + v`` and a grouped minimum, the CSR arrays
     built directly from the sorted pairs (a three-key lexsort and scipy's COO conversion

@@ -104,7 +104,7 @@ class OsmWays:
 
 
 def read_osm_ways(path: str | Path) -> OsmWays:
-    """All ``highway`` ways of an OSM file (PBF, XML, o5m; compressed XML too).
+    """Return all ``highway`` ways of an OSM file (PBF, XML, o5m; compressed XML too).
 
     A way whose nodes partly lie outside the extract is split into its located pieces.
     """
@@ -142,7 +142,7 @@ def read_osm_ways(path: str | Path) -> OsmWays:
 
 
 def _ways(ways: OsmWays, mask: npt.NDArray[np.bool_]) -> int:
-    """How many ways (not pieces of ways) ``mask`` selects."""
+    """Tell how many ways (not pieces of ways) ``mask`` selects."""
     return int(np.unique(np.asarray(ways.ids, dtype=np.int64)[mask]).size)
 
 
@@ -346,7 +346,7 @@ def _node_id(n: Any) -> int:
 
 
 def is_osm_file(path: str | Path) -> bool:
-    """Whether ``path`` names an OSM extract (by its suffixes: .osm.pbf, .pbf, .osm, ...)."""
+    """Tell whether ``path`` names an OSM extract (by its suffixes: .osm.pbf, .pbf, .osm, ...)."""
     name = Path(path).name.lower()
     return name.endswith((".pbf", ".osm", ".osm.xml", ".osm.bz2", ".osm.gz", ".o5m"))
 

@@ -113,7 +113,7 @@ def oneway_value(value: object) -> int | None:
 
 
 def oneway_direction(tags: Mapping[str, object]) -> int:
-    """Driving direction of an OSM way: +1 forward only, -1 backward only, 0 both ways.
+    """Return driving direction of an OSM way: +1 forward only, -1 backward only, 0 both ways.
 
     ``tags`` holds the way's raw ``oneway``, ``junction`` and ``highway`` values; an
     explicit oneway value wins, else roundabouts and motorways imply forward.
@@ -136,7 +136,7 @@ def is_other_oneway(value: object) -> bool:
 
 
 def usable(tags: Mapping[str, str], mode: str, speeds: Mapping[str, float]) -> bool:
-    """Whether ``mode`` (``drive``/``walk``) may use a way with these OSM tags."""
+    """Tell whether ``mode`` (``drive``/``walk``) may use a way with these OSM tags."""
     hw = tags.get("highway", "")
     if hw not in speeds or tags.get("area") == "yes":
         return False
@@ -150,7 +150,7 @@ def usable(tags: Mapping[str, str], mode: str, speeds: Mapping[str, float]) -> b
 
 
 def parse_maxspeed(value: object) -> float:
-    """OSM ``maxspeed`` in km/h, NaN where absent or unparseable (``60``, ``60 mph``)."""
+    """Return OSM ``maxspeed`` in km/h, NaN where absent or unparseable (``60``, ``60 mph``)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return float("nan")
     m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", str(value).split(";")[0])

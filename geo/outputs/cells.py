@@ -39,7 +39,7 @@ _FIXED = {"int": "#,##0", "min": "0.0", "lonlat": "0.000000", "dint": "+#,##0;-#
 
 
 def header(key: str, kind: str, lang: str) -> str:
-    """Column header with its unit, e.g. ``人口（人）`` / ``Population (people)``."""
+    """Return column header with its unit, e.g. ``人口（人）`` / ``Population (people)``."""
     label = i18n.text(key, lang)
     base = kind[1:] if kind.startswith("d") else kind
     if base not in UNITS or "（" in label or "(" in label:
@@ -49,7 +49,7 @@ def header(key: str, kind: str, lang: str) -> str:
 
 
 def _num_decimals(x: float) -> int:
-    """Decimals of a ratio at four significant digits (``num`` cells)."""
+    """Return decimals of a ratio at four significant digits (``num`` cells)."""
     if x == 0 or not math.isfinite(x):
         return 0
     return max(0, 3 - math.floor(math.log10(abs(round_half_up(x, 12)))))
@@ -78,7 +78,7 @@ def number_format(kind: str, v: Any = None, target: Any = None) -> str | None:
 
 
 def text(v: Any, kind: str, lang: str, target: Any = None) -> str:
-    """``v`` as the report and the maps write it (a dash when missing)."""
+    """Return ``v`` as the report and the maps write it (a dash when missing)."""
     if is_missing(v):
         return "–"
     if kind == "int":

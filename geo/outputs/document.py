@@ -57,7 +57,7 @@ a{{color:#1f4e8c}}
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal (for ``content:``)."""
+    """Return ``text`` as a CSS string literal (for ``content:``)."""
     out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return f'"{out}"'
 

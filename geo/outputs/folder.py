@@ -104,7 +104,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _alive(info: Mapping[str, Any]) -> bool | None:
-    """Whether the process that wrote ``info`` runs; ``None`` when it ran on another host."""
+    """Tell whether the process that wrote ``info`` runs; ``None`` when it ran on another host."""
     if info.get("host") != socket.gethostname():
         return None
     pid = int(info["pid"])
@@ -381,7 +381,7 @@ def clean_stale(out_dir: str | Path) -> list[str]:
 
 
 def folder_bytes(path: str | Path) -> int:
-    """Bytes of the files under ``path`` (0 when it does not exist)."""
+    """Return bytes of the files under ``path`` (0 when it does not exist)."""
     p = Path(path)
     if p.is_file():
         return p.stat().st_size

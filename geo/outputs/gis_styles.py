@@ -205,13 +205,13 @@ def _band_categories(lang: str, opacity: float = 0.75) -> list[Category]:
 
 
 def bands_style(columns: Sequence[str], lang: str, field: str = "band") -> Style:
-    """Travel-time bands in the map's band colours (``field``: the band label)."""
+    """Return travel-time bands in the map's band colours (``field``: the band label)."""
     return Style("polygon", column=field, categories=_band_categories(lang),
                  aliases=aliases(columns, lang))
 
 
 def gaps_style(minutes: float, columns: Sequence[str], lang: str) -> Style:
-    """People beyond the threshold: the map's hatched red, dashed outline."""
+    """Return people beyond the threshold: the map's hatched red, dashed outline."""
     sym = Symbol("fill", GAP_COLOUR, 0.45, outline=GAP_COLOUR, outline_width=0.4,
                  outline_style="dash")
     return Style("polygon", rules=[Rule(None, i18n.text("gis_people_beyond", lang,
@@ -333,7 +333,7 @@ def roads_style(columns: Sequence[str], lang: str) -> Style:
 
 
 def access_style(classes: Sequence[str], columns: Sequence[str], lang: str) -> Style:
-    """Classes of an access index, pale (little) to dark blue (much), as on the map."""
+    """Return classes of an access index, pale (little) to dark blue (much), as on the map."""
     n = len(classes)
     cats = [Category(c, c, Symbol("fill", class_colour(k, n), 0.8, outline_style="no"))
             for k, c in enumerate(classes)]
@@ -341,7 +341,7 @@ def access_style(classes: Sequence[str], columns: Sequence[str], lang: str) -> S
 
 
 def catchments_style(columns: Sequence[str], lang: str) -> Style:
-    """Catchments as dashed outlines labelled by facility (the map's)."""
+    """Return catchments as dashed outlines labelled by facility (the map's)."""
     return Style("polygon", symbol=Symbol("fill", "#333333", filled=False, outline="#333333",
                                           outline_width=0.5, outline_style="dash"),
                  labels=Labels(quote_field("facility"), 8.0), aliases=aliases(columns, lang))

@@ -150,7 +150,7 @@ def _write(path: Path, layers: Sequence[GisLayer], created: str) -> None:
 
 
 def _metadata_xml(about: About) -> str:
-    """QGIS layer metadata (the ``qgis.dtd`` layout QGIS writes into ``gpkg_metadata``)."""
+    """Return QGIS layer metadata (the ``qgis.dtd`` layout QGIS writes into ``gpkg_metadata``)."""
     root = ET.Element("qgis", version=qml.QGIS_VERSION)
     for tag, text in (("identifier", about.name), ("parentidentifier", ""),
                       ("language", about.language), ("type", "dataset"),
@@ -170,7 +170,7 @@ def _metadata_xml(about: About) -> str:
 
 
 def _metadata(path: Path, tables: Sequence[str], about: About) -> None:
-    """One ``gpkg_metadata`` entry (:func:`_metadata_xml`), referenced by every table."""
+    """Write one ``gpkg_metadata`` entry (:func:`_metadata_xml`), referenced by every table."""
     with sqlite3.connect(path) as con:
         con.executescript("""
             CREATE TABLE IF NOT EXISTS gpkg_metadata (

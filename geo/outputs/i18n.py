@@ -563,7 +563,7 @@ def note(line: str, language: str, short: bool = False) -> str:
 
 
 def per_label(per: object, method: object, language: str) -> str:
-    """"每10,000人" / "per 10,000 people" of a measure's ratios.
+    """Return "每10,000人" / "per 10,000 people" of a measure's ratios.
 
     A Hansen potential has no population unit.
     """

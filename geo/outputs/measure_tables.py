@@ -146,7 +146,7 @@ def summary_lines(res: Resources) -> list[str]:
 
 
 def cli_measure_rows(res: Resources) -> list[list[object]]:
-    """measure, per, whole area, lowest and highest township, target, townships below."""
+    """Return measure, per, whole area, lowest and highest township, target, townships below."""
     out: list[list[object]] = []
     for key, rows in _by_measure(res):
         area = rows[rows["level"] == "area"].iloc[0]
@@ -163,7 +163,7 @@ def cli_measure_rows(res: Resources) -> list[list[object]]:
 
 
 def cli_response_rows(res: Resources) -> list[list[object]]:
-    """spec, median, p90, worst, share within the target, target, below, longest median."""
+    """Return spec, median, p90, worst, share within the target, target, below, longest median."""
     out: list[list[object]] = []
     for key, rows in _by_response(res):
         area = rows[rows["level"] == "area"].iloc[0]

@@ -54,7 +54,7 @@ def _text(lines: list[str], path: Path) -> None:
 
 
 def siting_lines(run: SitingRun) -> list[str]:
-    """Plain-text account of a siting or designation answer."""
+    """Return plain-text account of a siting or designation answer."""
     r = run.result
     obj = {"mclp": "newly covered population", "lscp": "new sites",
            "pmedian": "population-weighted seconds"}[r.model]

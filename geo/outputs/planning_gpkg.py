@@ -167,7 +167,7 @@ def _drawn(layers: list[GisLayer]) -> list[GisLayer]:
 
 
 def write_siting_gpkg(run: SitingRun, path: Path) -> None:
-    """``siting.gpkg`` or ``designation.gpkg`` of a siting or designation answer."""
+    """Write ``siting.gpkg`` or ``designation.gpkg`` of a siting or designation answer."""
     write_gpkg(path, _drawn(siting_layers(run)),
                _about(run.study, [*run.notes, *run.study.assumptions]))
 
@@ -229,5 +229,5 @@ def comparison_layers(comp: Comparison) -> list[GisLayer]:
 
 
 def write_comparison_gpkg(comp: Comparison, path: Path) -> None:
-    """``comparison.gpkg`` of a scenario comparison."""
+    """Write ``comparison.gpkg`` of a scenario comparison."""
     write_gpkg(path, _drawn(comparison_layers(comp)), _about(comp.study, comp.notes))

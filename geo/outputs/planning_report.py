@@ -151,7 +151,7 @@ def _img(png: bytes, caption: str) -> str:
 
 
 def siting_report(run: SitingRun, designation: bool) -> str:
-    """``report.html`` of a siting (``designation``: of a designation) answer."""
+    """Return ``report.html`` of a siting (``designation``: of a designation) answer."""
     from geo.outputs.planning_xlsx import has_target, threshold_line
 
     study, std, res = run.study, run.standard, run.result
@@ -224,7 +224,7 @@ def _changed(comp: Comparison) -> list[str]:
 
 
 def comparison_report(comp: Comparison) -> str:
-    """``report.html`` of a scenario compared with the study as it is."""
+    """Return ``report.html`` of a scenario compared with the study as it is."""
     study = comp.study
     lang = study.study.language
     t = i18n.text

@@ -153,12 +153,12 @@ def _siting_book(run: SitingRun, head: str, lang: str) -> tables.Book:
 
 
 def has_target(run: SitingRun) -> bool:
-    """Whether the plan sets a target for the minutes asked (its standard's minutes)."""
+    """Tell whether the plan sets a target for the minutes asked (its standard's minutes)."""
     return abs(float(run.minutes) - float(run.standard.minutes)) < 1e-9
 
 
 def threshold_line(run: SitingRun, lang: str) -> str:
-    """"1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）".
+    """Return "1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）".
 
     It gives the minutes asked, and the target only where the plan sets one for them.
     """
@@ -182,7 +182,7 @@ def _heading(run: SitingRun, key: str, lang: str) -> str:
 
 
 def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
-    """``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
+    """Return ``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
     lang = run.study.study.language
     book = _siting_book(run, _heading(run, "siting_line", lang), lang)
     _notes_sheet(book, run.study.study.title, run.notes, run.study)

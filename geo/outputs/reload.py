@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def results_file(path: str | Path) -> Path:
-    """``results.gpkg`` of a run: the file itself, or inside a run's output folder."""
+    """Return ``results.gpkg`` of a run: the file itself, or inside a run's output folder."""
     p = Path(path)
     return p / "results.gpkg" if p.is_dir() else p
 

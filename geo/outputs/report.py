@@ -78,7 +78,7 @@ def _td(value: object, kind: str, lang: str, target: object) -> str:
 
 def _html_table(records: Sequence[Mapping[Any, Any]], cols: Sequence[tuple[str, str, str]],
                 lang: str, first: str = "") -> str:
-    """Rows of ``records`` (``is_total`` rows bold, rows below target red)."""
+    """Return rows of ``records`` (``is_total`` rows bold, rows below target red)."""
     head = "".join(f'<th class="{"t" if kind == "text" else ""}">'
                    f"{html.escape(header(k, kind, lang))}</th>" for _, k, kind in cols)
     if first:
@@ -204,7 +204,7 @@ def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
 
 
 def _summary_sheet(book: tables.Book, res: Results) -> None:
-    """``汇总``: the whole area per standard, as the report's summary."""
+    """Add ``汇总``: the whole area per standard, as the report's summary."""
     lang = res.language
     title = f"{res.title} · {i18n.text('summary', lang)}"
     ws = book.sheet(i18n.text("summary_sheet", lang), title)

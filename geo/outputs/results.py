@@ -345,7 +345,7 @@ def _split_layer(res: Results, base: str, values: tuple[str, ...],
 
 def _by_standard(res: Results, style: Callable[[str], qml.Style],
                  codes: Sequence[str]) -> list[tuple[str, qml.Style]]:
-    """One style per standard of ``codes``, the map's standard first (QGIS's default)."""
+    """Return one style per standard of ``codes``, the map's standard first (QGIS's default)."""
     first = [c for c in codes if c == res.map_standard]
     return [(_label(res, c), style(c)) for c in [*first, *(c for c in codes if c not in first)]]
 
@@ -426,7 +426,7 @@ def write_gpkg(res: Results, path: Path) -> None:
 
 
 def _booleans(df: pd.DataFrame) -> pd.DataFrame:
-    """``meets_target`` back from 1/0/NaN (GeoPackage has no nullable booleans)."""
+    """Return ``meets_target`` back from 1/0/NaN (GeoPackage has no nullable booleans)."""
     if "meets_target" in df:
         df["meets_target"] = pd.array([pd.NA if pd.isna(v) else bool(v)
                                        for v in df["meets_target"]], dtype=object)

@@ -64,7 +64,7 @@ _DEFAULT_WIDTH = 8.43
 
 
 def neutralise(value: Any) -> Any:
-    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula."""
+    """Prefix ``value`` with ``'`` when it is text a spreadsheet would run as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -99,7 +99,7 @@ def sheet_name(name: str, used: set[str]) -> str:
 
 
 def text_width(text: str) -> int:
-    """Column-width units ``text`` takes: East Asian wide characters take two."""
+    """Return column-width units ``text`` takes: East Asian wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -160,7 +160,7 @@ class Sheet:
         return row
 
     def header_row(self, labels: Sequence[str]) -> int:
-        """Bold, shaded, wrapped column headers, repeated on every printed page.
+        """Write bold, shaded, wrapped column headers, repeated on every printed page.
 
         Returns the row number.
         """
@@ -195,15 +195,15 @@ class Sheet:
         self.merges.append((row, first, last))
 
     def set_widths(self, widths: Sequence[float]) -> None:
-        """Widths of the first ``len(widths)`` columns."""
+        """Set the widths of the first ``len(widths)`` columns."""
         self.widths = list(widths)
 
     def freeze_at(self, row: int, column: int) -> None:
-        """Rows above ``row`` and columns left of ``column`` stay on screen."""
+        """Freeze the rows above ``row`` and the columns left of ``column`` on screen."""
         self.freeze = (row, column)
 
     def width(self, column: int) -> float:
-        """Width of ``column`` (from 1)."""
+        """Return width of ``column`` (from 1)."""
         return self.widths[column - 1] if column <= len(self.widths) else _DEFAULT_WIDTH
 
     def columns(self) -> int:

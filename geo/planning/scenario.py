@@ -231,7 +231,7 @@ def _check_action(i: int, a: object, where: Path) -> None:
 
 
 def _left_out(i: int, x: object, where: Path) -> LeftOut:
-    """Left-out project ``i`` checked against :class:`LeftOut`."""
+    """Return left-out project ``i`` checked against :class:`LeftOut`."""
     try:
         out: LeftOut = parse_section(LeftOut, "left_out", x, label=f"[[left_out]] {i + 1}",
                                      error=ScenarioError)

@@ -53,7 +53,7 @@ class SitingRun:
     notes: list[str] = field(default_factory=list)
 
     def covered(self, chosen: bool = True) -> npt.NDArray[np.bool_]:
-        """Demand points within the threshold: of existing facilities (+ chosen sites)."""
+        """Return demand points within the threshold: of existing facilities (+ chosen sites)."""
         out = self.problem.base_covered.copy()
         if chosen and len(self.result.chosen):
             hit = self.problem.cover[self.result.chosen].indices
@@ -126,7 +126,7 @@ def make_candidates(
     max_road_m: float | None = None, types: Sequence[str] | None = None,
     keep: Sequence[str] = (), asked_by: str = "site",
 ) -> gpd.GeoDataFrame:
-    """Candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path.
+    """Return candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path.
 
     ``asked_by``: the public function whose ``candidates`` parameter gave ``source``
     (named in errors).
@@ -241,7 +241,7 @@ def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:
 
 def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
               floor: float | None) -> list[str]:
-    """Whether the chosen set is one of several equal answers (one-swap measure)."""
+    """Tell whether the chosen set is one of several equal answers (one-swap measure)."""
     if len(res.chosen) == 0:
         return []
     covered = res.base_covered + float(res.newly_covered.sum())
@@ -306,7 +306,7 @@ def _minutes(minutes: float | None, std: Standard, func: str) -> float:
 
 
 def _types(result: ComputedStudy, from_types: Sequence[str]) -> None:
-    """Every type of ``from_types`` (of :func:`designate`) is one the study's facilities have."""
+    """Check that the study's facilities have every type of :func:`designate`'s ``from_types``."""
     have = sorted(set(result.facilities["type"]))
     for t in from_types:
         if t in have:

@@ -171,7 +171,7 @@ def count_decimals(values: Sequence[object]) -> int:
 
 
 def total_rows(table: pd.DataFrame, count_col: str) -> npt.NDArray[np.bool_]:
-    """Which rows of ``table`` are total rows (see :func:`split_totals`)."""
+    """Find which rows of ``table`` are total rows (see :func:`split_totals`)."""
     return np.array([_is_total(row, count_col) for _, row in table.iterrows()], dtype=bool)
 
 
@@ -275,7 +275,7 @@ def township_order(names: Sequence[str], codes: Sequence[object] | None = None) 
 def township_order_of(
     frame: pd.DataFrame, name_col: str, code_col: str | None = None
 ) -> list[str]:
-    """Township order from a seat or boundary table.
+    """Return township order from a seat or boundary table.
 
     By ``code_col``, else by a column of 12-digit codes if the table has one (e.g.
     ``nbs_code_2016``), else the table's order.

@@ -21,7 +21,7 @@ NAME_COLUMNS = ("name", "名称", "机构名称", "单位名称", "医疗机构�
 
 
 def offenders(frame: pd.DataFrame, mask: pd.Series, details: pd.Series | None = None) -> str:
-    """'row 3 (lon 'abc', lat '24.5'), row 7 (...) and 4 more' for the rows in ``mask``."""
+    """Return 'row 3 (lon 'abc', lat '24.5'), row 7 (...) and 4 more' for the rows in ``mask``."""
     labels = (
         frame[ROW] if ROW in frame.columns else "feature " + frame.index.to_series().astype(str)
     )
@@ -85,6 +85,6 @@ def bracketed(columns: pd.Index, name: str) -> list[str]:
 
 
 def numeric(raw: pd.Series) -> pd.Series:
-    """Floats from numbers or text; NaN where missing or not a number."""
+    """Return floats from numbers or text; NaN where missing or not a number."""
     text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
     return pd.to_numeric(text, errors="coerce").astype(float)

@@ -112,7 +112,7 @@ def _xy_columns(
 
 
 def pairs(a: pd.Series, b: pd.Series, cols: tuple[str, str] | None) -> pd.Series:
-    """'lon 24.5, lat 109.9' per row, with the file's column names."""
+    """Return 'lon 24.5, lat 109.9' per row, with the file's column names."""
     a_name, b_name = cols or ("lon", "lat")
     text = [
         s.map(lambda v: "empty" if pd.isna(v) else repr(v) if isinstance(v, str) else str(v))
@@ -122,7 +122,7 @@ def pairs(a: pd.Series, b: pd.Series, cols: tuple[str, str] | None) -> pd.Series
 
 
 def _in_box(lon: pd.Series, lat: pd.Series, area: BaseGeometry) -> pd.Series:
-    """Inside the area's bounding box, with 0.05 degrees to spare for GCJ-02/BD-09 shifts."""
+    """Mark the points inside the area's bounding box (0.05 degrees to spare for GCJ-02/BD-09)."""
     minx, miny, maxx, maxy = area.bounds
     return lon.between(minx - 0.05, maxx + 0.05) & lat.between(miny - 0.05, maxy + 0.05)
 
@@ -134,7 +134,7 @@ def make_points(
     system: InputSystem,
     area: BaseGeometry | None,
 ) -> gpd.GeoDataFrame:
-    """WGS84 points from raw coordinates, refusing missing, swapped and implausible values.
+    """Return WGS84 points from raw coordinates, refusing missing, swapped and implausible values.
 
     ``attrs["crs_note"]`` of the result says what the conversion rests on ('' if nothing),
     ``attrs["conversion_note"]`` what the conversion did ('' for WGS84 input).
@@ -195,7 +195,10 @@ def _check_projected(
     frame: pd.DataFrame, x: pd.Series, y: pd.Series, cols: tuple[str, str] | None,
     system: InputSystem,
 ) -> None:
-    """Gauss-Krüger systems: zone prefixes, swaps and ranges (:mod:`geo.readers.gauss_kruger`)."""
+    """Check x/y in Gauss-Krüger systems.
+
+    Zone prefixes, swaps, ranges (:mod:`geo.readers.gauss_kruger`).
+    """
     assert system.crs is not None
     zone = gauss_kruger.gk_zone(system.crs)
     if zone is None:
@@ -222,7 +225,7 @@ def _check_area_of_use(
     frame: pd.DataFrame, lon: pd.Series, lat: pd.Series, cols: tuple[str, str] | None,
     system: InputSystem, raw: tuple[pd.Series, pd.Series],
 ) -> None:
-    """Points from x/y must be finite and near the area where the projected CRS is used."""
+    """Check that points from x/y are finite and near the area where the projected CRS is used."""
     assert system.crs is not None
     bad = ~(np.isfinite(lon) & np.isfinite(lat))
     use = system.crs.area_of_use
@@ -264,7 +267,7 @@ def conversion_note(system: InputSystem, a: npt.ArrayLike, b: npt.ArrayLike,
 def _metres(lon0: npt.NDArray[np.float64], lat0: npt.NDArray[np.float64],
             lon1: npt.NDArray[np.float64], lat1: npt.NDArray[np.float64]
             ) -> npt.NDArray[np.float64]:
-    """Great-circle metres between two sets of lon/lat points (haversine)."""
+    """Return the great-circle metres between two sets of lon/lat points (haversine)."""
     p0, p1 = np.radians(lat0), np.radians(lat1)
     h = (np.sin((p1 - p0) / 2) ** 2
          + np.cos(p0) * np.cos(p1) * np.sin(np.radians(lon1 - lon0) / 2) ** 2)

@@ -81,7 +81,7 @@ def _sibling(path: Path, suffix: str) -> Path | None:
 
 
 def _dbf_text(dbf: Path) -> bytes:
-    """Field names and the bytes of every character field, one value per line."""
+    """Return field names and the bytes of every character field, one value per line."""
     data = dbf.read_bytes()
     if len(data) < 32:
         raise InputFileError(f"{dbf} is not a DBF file (too short); restore the Shapefile")

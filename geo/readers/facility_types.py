@@ -133,7 +133,7 @@ class TypeTable:
         return "\n".join(lines)
 
     def codes(self) -> list[str]:
-        """Every type code, in table order."""
+        """Return every type code, in table order."""
         return list(self.types)
 
     def tier_of(self, code: str) -> str:
@@ -147,7 +147,7 @@ class TypeTable:
         return hit[0] if hit else None
 
     def closest(self, name: str, n: int = 3) -> list[str]:
-        """Up to ``n`` known names close to ``name``, as 'name (code)'."""
+        """Return up to ``n`` known names close to ``name``, as 'name (code)'."""
         keys = close_words(normalise(name), self._index, n)
         return [f"{self._index[k][1]} ({self._index[k][0]})" for k in keys]
 
@@ -172,7 +172,7 @@ class TypeTable:
         rows: Sequence[str] | None = None,
         what: str = "the type column",
     ) -> Resolution:
-        """Codes for a column of codes, names, aliases or ``type_map`` names.
+        """Return codes for a column of codes, names, aliases or ``type_map`` names.
 
         Parameters
         ----------
@@ -275,7 +275,7 @@ def types_options_text(markdown: bool = True) -> str:
 
 
 def _check_unique(table: TypeTable) -> None:
-    """No spelling may stand for two types, nor for a type and an ambiguous name."""
+    """Check that no spelling stands for two types, nor for a type and an ambiguous name."""
     seen: dict[str, str] = {}
     for ftype in table.types.values():
         for name in ftype.names:

@@ -79,7 +79,7 @@ class Problem:
 
 @functools.lru_cache(maxsize=1)
 def _registry() -> dict[int, GKZone]:
-    """Every Gauss-Krüger CRS of the EPSG registry, parsed from its name."""
+    """Return every Gauss-Krüger CRS of the EPSG registry, parsed from its name."""
     zones: dict[int, GKZone] = {}
     for info in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS):
         match = _NAME.match(info.name)
@@ -171,7 +171,7 @@ def _prefix_hint(zone: GKZone) -> str:
 
 
 def _prefix_text(p: int, zone: GKZone) -> str:
-    """Why an easting with prefix ``p`` does not fit ``zone``, and the code that does."""
+    """Say why an easting with prefix ``p`` does not fit ``zone``, and the code that does."""
     if p == 0:
         fit = _find(zone.family, zone.width, zone.cm, False)
         use = f"use {fit} if the points lie in zone {zone.prefix}" if fit else "drop the prefix"
@@ -187,7 +187,7 @@ def _prefix_text(p: int, zone: GKZone) -> str:
 
 
 def suggest_for_values(east: Array, north: Array, family: str = "CGCS2000") -> str:
-    """For x/y metres declared as lon/lat: which Gauss-Krüger code the values suggest."""
+    """Suggest, for x/y metres declared as lon/lat, which Gauss-Krüger code the values suggest."""
     ok = _looks_east(east) & _looks_north(north)
     if not ok.any():
         return ""

@@ -245,7 +245,10 @@ def read_roads(
 
 def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path,
             names: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Invalid polygons repaired (or refused), and the note the outputs carry about it."""
+    """Repair invalid polygons (or refuse them).
+
+    Return them and the note the outputs carry about it.
+    """
     geoms = np.asarray(gdf.geometry.array)
     invalid = ~shapely.is_valid(geoms)
     if not invalid.any():

@@ -295,7 +295,7 @@ def _take_ids(frame: pd.DataFrame, id_col: str | None, src: Path) -> tuple[pd.Da
 def _resolve_types(
     frame: pd.DataFrame, type_col: str, type_map: Mapping[str, str] | None, src: Path
 ) -> tuple[pd.DataFrame, str]:
-    """Facility types as codes in ``type`` (:mod:`geo.readers.facility_types`)."""
+    """Return facility types as codes in ``type`` (:mod:`geo.readers.facility_types`)."""
     col = find_column(frame.columns, type_col, (), "facility types",
                       "set [facilities] type_col in the study file naming the column of "
                       "facility types", src)
@@ -325,7 +325,7 @@ def input_notes(*frames: pd.DataFrame) -> list[str]:
 
 
 def _study_geometry(study_area: StudyArea) -> BaseGeometry:
-    """One WGS84 geometry from a shapely geometry, GeoSeries or GeoDataFrame."""
+    """Return one WGS84 geometry from a shapely geometry, GeoSeries or GeoDataFrame."""
     if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
         series = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
         if series.crs is not None and not is_wgs84(series.crs):
@@ -338,7 +338,7 @@ def _study_geometry(study_area: StudyArea) -> BaseGeometry:
 
 def _crs_hint(gdf: gpd.GeoDataFrame, far: pd.Series, area: BaseGeometry,
               system: InputSystem) -> str:
-    """For Gauss-Krüger tables: the system of the same family that puts the points inside."""
+    """Find, for Gauss-Krüger tables, the system of the same family that puts the points inside."""
     zone = gauss_kruger.gk_zone(system.crs) if system.crs is not None else None
     if zone is None or "input_x" not in gdf.columns:
         return "check the coordinate system option (crs = 'gcj02'?), or "

@@ -72,7 +72,7 @@ def _title(rows: Sequence[Sequence[object]], header: int) -> str:
 def load_table(
     src: Path, sheet: str | None, encoding: str | None
 ) -> tuple[pd.DataFrame, TextEncoding | None]:
-    """CSV/Excel with string cells.
+    """Read CSV/Excel with string cells.
 
     The index holds spreadsheet row numbers (header = 1, or the row :func:`header_row` finds below a
     title: the frame's ``attrs["notes"]`` then say which rows were skipped).

@@ -87,7 +87,7 @@ def response_times(
     dispatch_s: npt.ArrayLike, scene_s: float = 0.0, max_seconds: float = np.inf,
     direct: bool = True, threads: int | None = None,
 ) -> ResponseTimes:
-    """Response time and time to definitive care for every demand point.
+    """Return response time and time to definitive care for every demand point.
 
     Parameters
     ----------

@@ -230,7 +230,7 @@ def as_network(network: Any, mode: str = "drive", *, func: str = "as_network") -
 
 
 def _take(ids: pd.Series, index: IntArray) -> pd.Series:
-    """``ids`` at positions ``index``; missing (``NA``) where ``index`` is -1."""
+    """Return ``ids`` at positions ``index``; missing (``NA``) where ``index`` is -1."""
     out = ids.reset_index(drop=True).iloc[np.maximum(index, 0)].reset_index(drop=True)
     if (index < 0).any():
         if pd.api.types.is_integer_dtype(out.dtype):
@@ -250,7 +250,7 @@ def travel_times(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Minutes between every demand point and its nearest facility, and which one.
+    """Return minutes between every demand point and its nearest facility, and which one.
 
     Parameters
     ----------
@@ -333,7 +333,7 @@ def od_matrix(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Minutes from every origin to every destination, as a matrix.
+    """Return minutes from every origin to every destination, as a matrix.
 
     Parameters
     ----------
@@ -395,7 +395,7 @@ def reach_matrix(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Every facility–demand pair within ``max_minutes``, with its minutes.
+    """Return every facility–demand pair within ``max_minutes``, with its minutes.
 
     Parameters
     ----------

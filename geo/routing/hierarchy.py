@@ -121,7 +121,7 @@ def get(net: Network, *, build_missing: bool,
 
 
 def worth_building(n_origins: int) -> bool:
-    """Whether an unbounded query from ``n_origins`` pays for contracting the network."""
+    """Tell whether an unbounded query from ``n_origins`` pays for contracting the network."""
     return n_origins >= BUILD_ORIGINS
 
 
@@ -130,7 +130,7 @@ def many_to_many(
     incidence: tuple[IntArray, IntArray, FloatArray], n_targets: int, limit: float,
     *, reverse: bool, threads: int,
 ) -> FloatArray:
-    """Dense sources x targets seconds (``inf`` where unreached or above ``limit``).
+    """Return dense sources x targets seconds (``inf`` where unreached or above ``limit``).
 
     ``seeds``: (ptr, node, seconds) per source, as the Dijkstra kernels take them;
     ``incidence``: node -> target CSR (ptr over all nodes, target, extra seconds), as

@@ -111,7 +111,7 @@ def isochrones(
     simplify_m: float = 10.0,
     ids: Sequence[object] | None = None,
 ) -> gpd.GeoDataFrame:
-    """One polygon per facility and threshold (see module docs), in WGS84.
+    """Return one polygon per facility and threshold (see module docs), in WGS84.
 
     Parameters
     ----------

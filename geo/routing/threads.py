@@ -16,5 +16,5 @@ def cores() -> int:
 
 
 def threads(asked: int | None) -> int:
-    """``asked`` (at least 1), or :func:`cores` when None."""
+    """Return ``asked`` (at least 1), or :func:`cores` when None."""
     return max(1, asked if asked is not None else cores())

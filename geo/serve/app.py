@@ -191,7 +191,7 @@ def _page_routes(app: FastAPI, session: Session, export: bool) -> None:
 
 
 def _edit_routes(app: FastAPI, s: Session) -> None:
-    """Edits, undo and redo, suggestions: each answers with what changed."""
+    """Add the routes of edits, undo and redo, suggestions: each answers with what changed."""
 
     @app.post("/api/add")
     def add(r: AddRequest) -> JSONResponse:
@@ -235,7 +235,7 @@ def _edit_routes(app: FastAPI, s: Session) -> None:
 
 
 def _file_routes(app: FastAPI, session: Session, out_dir: Path | None, source: str) -> None:
-    """Scenario files as text (download, upload) and exports into ``out_dir``."""
+    """Add the routes of scenario files as text (download, upload) and of exports to ``out_dir``."""
 
     @app.get("/api/scenario.toml")
     def save(name: str = "workbench", title: str = "") -> Response:

@@ -92,7 +92,7 @@ class ExportRequest(_Strict):
 
 
 def validation_message(errors: list[Any]) -> str:
-    """Pydantic's errors as one line: ``field: problem``; ``field: problem``."""
+    """Write pydantic's errors as one line: ``field: problem``; ``field: problem``."""
     parts = []
     for e in errors:
         where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "request"

@@ -121,7 +121,7 @@ class Session:
     # ------------------------------------------------------------------ reading
 
     def facility(self, f: Facility) -> dict[str, Any]:
-        """One facility for the page."""
+        """Return one facility for the page."""
         return {"id": f.id, "name": self.names.get(f.id, f.id), "type": f.type,
                 "lon": f.lon, "lat": f.lat, "open": f.open,
                 "new": f.id not in self.study_names}

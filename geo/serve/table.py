@@ -41,7 +41,7 @@ def _values(r: CoverageRow) -> tuple[float, float, float]:
 
 
 def _half_up(values: FloatArray, decimals: int) -> FloatArray:
-    """``values`` rounded half up (:func:`geo.numbers.round_half_up`), as geo compare does."""
+    """Round ``values`` half up (:func:`geo.numbers.round_half_up`), as geo compare does."""
     return np.array([round_half_up(float(v), decimals) for v in values], dtype=float)
 
 

@@ -125,7 +125,7 @@ def _model(cost: FloatArray, a: sp.spmatrix, row_lo: FloatArray, row_hi: FloatAr
 
 
 def _result(h: Any, shape: tuple[int, int], integer: int) -> Solution:
-    """Solution, bound and status of a run; errors that name the fix otherwise."""
+    """Return solution, bound and status of a run; errors that name the fix otherwise."""
     n_row, n_col = shape
     status = h.getModelStatus()
     info = h.getInfo()

@@ -118,7 +118,7 @@ def accept(checks: Iterable[Check], keys: Iterable[str]) -> list[Check]:
 
 
 def stated(checks: Iterable[Check]) -> list[str]:
-    """Lines the outputs must carry: every warning and every accepted stop."""
+    """Return lines the outputs must carry: every warning and every accepted stop."""
     return [f"{c.title}: {c.message} (accepted with [checks] accept)" if c.accepted
             else f"{c.title}: {c.text}" for c in checks if c.status == "warn" or c.accepted]
 
@@ -141,7 +141,7 @@ def _accept_fix(key: str) -> str:
 
 
 def road_coverage(access_m: FloatArray, population: FloatArray) -> list[Check]:
-    """How far people live from the nearest usable road (the drive network's access legs).
+    """Tell how far people live from the nearest usable road (the drive network's access legs).
 
     Two checks: ``road_extent`` (people beyond :data:`settings.ROAD_EXTENT_M`: the layer
     does not reach them) and ``road_coverage`` (beyond :data:`settings.ROAD_GAP_M`: their
@@ -182,7 +182,7 @@ def road_coverage(access_m: FloatArray, population: FloatArray) -> list[Check]:
 
 
 def _opened(geom: BaseGeometry, width: float) -> BaseGeometry:
-    """``geom`` without the parts thinner than 2 x ``width`` (morphological opening)."""
+    """Return ``geom`` without the parts thinner than 2 x ``width`` (morphological opening)."""
     if geom.is_empty:
         return geom
     return shapely.intersection(geom.buffer(-width).buffer(width), geom)
@@ -250,7 +250,7 @@ def township_layer(
 
 def _neighbours(names: Sequence[str], geoms: npt.NDArray[np.object_], piece: BaseGeometry,
                 min_m: float) -> str:
-    """Townships sharing at least ``min_m`` of border with ``piece`` (not a corner)."""
+    """Return townships sharing at least ``min_m`` of border with ``piece`` (not a corner)."""
     edge = piece.boundary
     near = [n for n, g in zip(names, geoms, strict=True)
             if shapely.intersection(edge, g.buffer(1.0)).length >= min_m]
@@ -259,7 +259,7 @@ def _neighbours(names: Sequence[str], geoms: npt.NDArray[np.object_], piece: Bas
 
 def _layer_check(key: str, title: str, parts: Sequence[tuple[str, float, float]],
                  sliver_m2: float, what: str, fix: str, then: str) -> Check:
-    """One gap or overlap check from its pieces (text, km², people)."""
+    """Return one gap or overlap check from its pieces (text, km², people)."""
     area = sum(a for _, a, _ in parts)
     people = sum(p for _, _, p in parts)
     nums = {"km2": area, "people": people, "pieces": float(len(parts)),

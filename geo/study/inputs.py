@@ -126,7 +126,7 @@ def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.
 
 
 def seats(study: Study) -> gpd.GeoDataFrame:
-    """Township seat points with a ``township`` column (``[townships] seats``)."""
+    """Return township seat points with a ``township`` column (``[townships] seats``)."""
     t = study.townships
     if t.seats is None:
         raise StudyError("[townships] seats is not set: this needs township seat points")
@@ -137,7 +137,7 @@ def seats(study: Study) -> gpd.GeoDataFrame:
 
 
 def township_polygons(study: Study) -> gpd.GeoDataFrame:
-    """Official township polygons (``[townships] boundaries``) with a ``township`` column."""
+    """Return official township polygons (``[townships] boundaries``) with a ``township`` column."""
     t = study.townships
     assert t.boundaries is not None
     polys = readers.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
@@ -148,7 +148,7 @@ def township_polygons(study: Study) -> gpd.GeoDataFrame:
 def demand(
     study: Study, area: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Grid cells and their points (the surface drawn), and demand points with population.
+    """Return grid cells and their points (the surface drawn), and demand points with population.
 
     For ``even`` and ``table`` the demand is the grid itself; ``points`` and ``raster``
     bring their own points, and the grid then only carries the drawn surface. With
@@ -227,7 +227,7 @@ def networks(study: Study, modes: Iterable[str],
 
 
 def road_options(study: Study) -> RoadOptions:
-    """``[roads]`` as the network builders take it."""
+    """Return ``[roads]`` as the network builders take it."""
     r = study.roads
     return RoadOptions(
         layer=r.layer, crs=r.crs, encoding=r.encoding, class_col=r.class_col,

@@ -44,7 +44,7 @@ Progress = Callable[[str], None]
 
 
 def snap_with(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
-    """Points joined to ``net`` with the study's ``snap_exclude`` rule."""
+    """Return points joined to ``net`` with the study's ``snap_exclude`` rule."""
     g = gdf.geometry.to_crs(net.crs)
     with inputs.from_study_file():
         return snap_points(net, np.column_stack([g.x.to_numpy(), g.y.to_numpy()]),
@@ -219,7 +219,7 @@ class Preparation:
                                              people, self.networks["drive"].crs)
 
     def road_checks(self) -> None:
-        """How far people live from a usable road (the drive network's access legs)."""
+        """Tell how far people live from a usable road (the drive network's access legs)."""
         if "drive" not in self.snaps:
             self.snaps["drive"] = snap_with(self.study, self.networks["drive"], self.demand)
         self.checks += checks.road_coverage(self.snaps["drive"].access_m,
@@ -246,7 +246,7 @@ class Preparation:
         self.checks += [c for c in found if c is not None]
 
     def run_checks(self) -> list[Check]:
-        """Every input check, with the study's accepted stops marked (run mode)."""
+        """Return every input check, with the study's accepted stops marked (run mode)."""
         self.township_checks()
         self.road_checks()
         self.crs_checks()
@@ -258,7 +258,7 @@ class Preparation:
 
 
 def _read_line(frame: pd.DataFrame, noun: str) -> str:
-    """'file.shp: 9 polygons, coordinates EPSG:4525, text gb18030' from a reader's attrs."""
+    """Return 'file.shp: 9 polygons, coordinates EPSG:4525, text gb18030' from a reader's attrs."""
     a = frame.attrs
     src = Path(str(a.get("source", "?"))).name
     enc = a.get("encoding")
@@ -434,7 +434,7 @@ class CheckReport:
 
 
 def check_study(study: str | Path | Study, progress: Progress | None = None) -> CheckReport:
-    """Every input check of a study without the travel-time searches (``geo check``).
+    """Return every input check of a study without the travel-time searches (``geo check``).
 
     A stage that raises a :class:`~geo.errors.GeoError` becomes a failed line; the stages
     that need it are listed as not checked.

@@ -270,7 +270,7 @@ class _Part:
 
 
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
-    """One measure on the study (see module docs)."""
+    """Return one measure on the study (see module docs)."""
     fac = inp.facilities
     sel = fac[fac["type"].isin(spec.facility_types)].reset_index(drop=True)
     if sel.empty:

@@ -130,7 +130,7 @@ class ComputedStudy:
     # ---------------------------------------------------------------- routing
     def snap(self, places: gpd.GeoDataFrame, mode: str,
              networks: dict[str, Network] | None = None) -> Snap:
-        """Points joined to the ``mode`` network with the study's ``snap_exclude`` rule."""
+        """Return points joined to the ``mode`` network with the study's ``snap_exclude`` rule."""
         return snap_with(self.study, (networks or self.networks)[mode], places)
 
     def demand_snap(self, mode: str) -> Snap:
@@ -189,7 +189,7 @@ def _travel(
     cfg: Study, stds: Sequence[Standard], fac: gpd.GeoDataFrame, nets: dict[str, Network],
     places: gpd.GeoDataFrame, cache: dict[str, Snap] | None = None,
 ) -> Minutes:
-    """Minutes to the nearest eligible facility per standard, and not-applicable notes."""
+    """Return minutes to the nearest eligible facility per standard, and not-applicable notes."""
     out = Minutes()
     snaps: dict[str, Snap] = cache if cache is not None else {}
     for std in stds:
@@ -257,7 +257,7 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
 
 
 def _long_legs(snaps: dict[str, Snap], pop: FloatArray) -> list[str]:
-    """Facts on demand points whose access leg exceeds :data:`settings.MAX_ACCESS_M`."""
+    """Return facts on demand points whose access leg exceeds :data:`settings.MAX_ACCESS_M`."""
     out = []
     for mode, snap in sorted(snaps.items()):
         far = snap.access_m > settings.MAX_ACCESS_M
@@ -367,7 +367,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
 
 
 def input_fingerprint(study: Study) -> dict[str, str]:
-    """SHA-256 of the study file and of every input file it names, by role.
+    """Return SHA-256 of the study file and of every input file it names, by role.
 
     Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.

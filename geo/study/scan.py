@@ -92,7 +92,7 @@ def _files(folder: Path, depth: int = 0) -> Iterator[Path]:
 
 
 def scan_folder(folder: str | Path) -> Scan:
-    """Every input found in ``folder`` (see module docs)."""
+    """Return every input found in ``folder`` (see module docs)."""
     root = Path(folder)
     if not root.is_dir():
         raise GeoError(f"{root} is not a folder: give the folder holding the study's files")
@@ -269,7 +269,7 @@ def _table(p: Path) -> Found | None:
 
 
 def _check_types(frame: pd.DataFrame, col: str, f: Found) -> None:
-    """Facility types the type table cannot place: a type_map to fill in."""
+    """Note the facility types the type table cannot place: a type_map to fill in."""
     try:
         load_types().resolve(frame[col].tolist(), what=f"{f.path.name} column {col!r}")
     except FacilityTypeError as e:
@@ -374,7 +374,7 @@ def _value(v: object) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
-    """``path`` relative to the study file's folder when inside it, else absolute."""
+    """Return ``path`` relative to the study file's folder when inside it, else absolute."""
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:

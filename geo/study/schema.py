@@ -358,7 +358,7 @@ class Study:
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
 
     def access_kmh(self, mode: str) -> float:
-        """Straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
+        """Return straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
         return float(self.access.drive_kmh if mode == "drive" else self.access.walk_kmh)
 
 
@@ -501,6 +501,6 @@ def load_study(path: str | Path) -> Study:
 
 
 def options_text(markdown: bool = True) -> str:
-    """Every study-file option, one line each, by section (docs/study-file.md and --help)."""
+    """Return every study-file option, one line each, by section (docs/study-file.md and --help)."""
     lines = [line for name, cls in SECTIONS.items() for line in section_text(name, cls, markdown)]
     return "\n".join(lines) + "\n"

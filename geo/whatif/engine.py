@@ -180,7 +180,7 @@ class WhatIf:
         return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
 
     def _place(self, slot: int, mode: str) -> Snap:
-        """Where facility ``slot`` joins the network of ``mode`` (kept until it moves)."""
+        """Find where facility ``slot`` joins the network of ``mode`` (kept until it moves)."""
         key = (slot, mode)
         if key not in self._places:
             f = self.facilities[slot]
@@ -351,11 +351,11 @@ class WhatIf:
     # ------------------------------------------------------------------ reading
 
     def minutes(self, standard: str) -> FloatArray:
-        """Minutes to (or from) the nearest eligible facility per demand point."""
+        """Return minutes to (or from) the nearest eligible facility per demand point."""
         return self.states[standard].seconds / 60.0
 
     def nearest_ids(self, standard: str) -> npt.NDArray[np.object_]:
-        """Id of the nearest eligible facility per demand point (``None`` where none)."""
+        """Return id of the nearest eligible facility per demand point (``None`` where none)."""
         ids = np.array([f.id for f in self.facilities] + [None], dtype=object)
         return ids[self.states[standard].nearest]  # -1 picks the trailing None
 

@@ -42,7 +42,7 @@ def subset(s: Snap, idx: IntArray) -> Snap:
 
 
 def concat_snaps(snaps: list[Snap]) -> Snap:
-    """One Snap of several, in order (an empty one for none)."""
+    """Return one Snap of several, in order (an empty one for none)."""
     if not snaps:
         return Snap(np.zeros((0, 2)), _NO_I.copy(), np.zeros(0), np.zeros(0))
     return Snap(np.concatenate([s.xy for s in snaps]), np.concatenate([s.seg for s in snaps]),
@@ -51,7 +51,7 @@ def concat_snaps(snaps: list[Snap]) -> Snap:
 
 
 def _csr_index(keys: IntArray, values: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """``values`` grouped by ``keys`` in ``[0, n)``: (ptr, grouped values)."""
+    """Return ``values`` grouped by ``keys`` in ``[0, n)``: (ptr, grouped values)."""
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])

@@ -74,7 +74,10 @@ class CoverageTally:
         self.lost = np.zeros(self.n, dtype=np.int64)
 
     def covered(self, seconds: FloatArray) -> npt.NDArray[np.bool_]:
-        """Covered or not: minutes at most the standard's (as geo.coverage.tables counts)."""
+        """Tell which points are covered.
+
+        Minutes at most the standard's (as geo.coverage.tables counts).
+        """
         return np.asarray(seconds, dtype=float) / 60.0 <= self.minutes
 
     def _sum(self, mask: npt.NDArray[np.bool_], idx: IntArray | None = None) -> IntArray:
@@ -85,7 +88,7 @@ class CoverageTally:
         return out
 
     def update(self, idx: IntArray, seconds: FloatArray) -> None:
-        """Points ``idx`` now have ``seconds`` (the points an edit changed)."""
+        """Record that points ``idx`` now have ``seconds`` (the points an edit changed)."""
         idx = np.asarray(idx, dtype=np.int64)
         now = self.covered(seconds)
         was, base = self.covered_now[idx], self.covered_base[idx]
@@ -104,7 +107,7 @@ class CoverageTally:
         self.lost[:] = 0
 
     def covered_units(self) -> IntArray:
-        """Covered people now, per township, in units."""
+        """Return covered people now, per township, in units."""
         return self.base + self.gained - self.lost
 
     def people(self) -> dict[str, FloatArray]:

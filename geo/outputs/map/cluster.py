@@ -89,7 +89,7 @@ def _text(value: Any) -> str:
 
 def _rows(fac: gpd.GeoDataFrame, type_ix: dict[str, int], tier_ix: dict[str, int],
           lang: str) -> list[list[Any]]:
-    """One row per facility (see the template's comment for the fields).
+    """Return one row per facility (see the template's comment for the fields).
 
     The peer text is the small maps' own (:func:`geo.outputs.map.layers.peer_text`).
     """

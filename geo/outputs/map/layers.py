@@ -104,7 +104,7 @@ def share_colour(share: float, target: float) -> str:
 
 
 def ramp_css(target: float) -> str:
-    """CSS gradient of the township fill from 0 to 100 % with the target at its place."""
+    """Return CSS gradient of the township fill from 0 to 100 % with the target at its place."""
     pos = min(max(float(target), 0.0), 1.0) * 100
     stops = [f"{c} {pos * i / (len(FAIL_RAMP) - 1):.1f}%" for i, c in enumerate(FAIL_RAMP)]
     return f"linear-gradient(to right,{','.join(stops)},{PASS_FILL} {pos:.1f}%)"
@@ -149,7 +149,7 @@ def township_style(row: Row | None) -> Style:
 
 
 def township_tooltip(name: str, row: Row | None, lang: str) -> str:
-    """HTML table: population, covered share, target, pass/fail, median / worst minutes."""
+    """Return HTML table: population, covered share, target, pass/fail, median / worst minutes."""
     if row is None:
         return f"<b>{esc(name)}</b><br>{esc(i18n.text('no_row', lang))}"
     meets = row["meets_target"]
@@ -177,7 +177,7 @@ def township_layer(
     townships: gpd.GeoDataFrame, coverage: pd.DataFrame, standard: str, name: str, lang: str,
     show: bool = True,
 ) -> folium.GeoJson:
-    """GeoJson of the township areas; feature ids are the township names."""
+    """Return GeoJson of the township areas; feature ids are the township names."""
     sel = coverage[coverage["standard"] == standard]
     rows: dict[str, Row] = {str(r["township"]): r for r in sel.to_dict("records")}
     names = [str(t) for t in townships["township"]]
@@ -217,7 +217,7 @@ def band_scale(lang: str) -> str:
 def band_layer(
     bands: gpd.GeoDataFrame, name: str, show: bool, labels: list[str]
 ) -> folium.FeatureGroup:
-    """One standard's travel-time bands, coloured by band (see :data:`BAND_COLOURS`)."""
+    """Return one standard's travel-time bands, coloured by band (see :data:`BAND_COLOURS`)."""
     group = folium.FeatureGroup(name=name, show=show)
     for row in bands.itertuples():
         colour = BAND_COLOURS[min(labels.index(str(row.band)), len(BAND_COLOURS) - 1)]
@@ -234,7 +234,7 @@ def band_layer(
 
 
 def gap_layer(gaps: gpd.GeoDataFrame, name: str, show: bool, lang: str) -> folium.FeatureGroup:
-    """Areas beyond the standard's reach, hatched red, with the people there in a tooltip."""
+    """Return areas beyond the standard's reach, hatched red, with the people there in a tooltip."""
     group = folium.FeatureGroup(name=name, show=show)
     rows = gaps[~(gaps.geometry.isna() | gaps.geometry.is_empty)]
     if rows.empty:
@@ -260,7 +260,7 @@ def gap_layer(gaps: gpd.GeoDataFrame, name: str, show: bool, lang: str) -> foliu
 
 
 def facility_styles(types: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """Known types from :data:`FACILITY_STYLES`; others get a colour in sorted order."""
+    """Return known types from :data:`FACILITY_STYLES`; others get a colour in sorted order."""
     styles = {t: FACILITY_STYLES[t] for t in types if t in FACILITY_STYLES}
     for i, t in enumerate(sorted({t for t in types if t not in FACILITY_STYLES})):
         styles[t] = (_EXTRA_COLOURS[i % len(_EXTRA_COLOURS)], (t[:1] or "?").upper())
@@ -268,7 +268,7 @@ def facility_styles(types: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def ring_offsets(n: int) -> list[tuple[int, int]]:
-    """Pixel offsets (dx, dy; y down) putting ``n`` markers on a ring, the first on top."""
+    """Return pixel offsets (dx, dy; y down) putting ``n`` markers on a ring, the first on top."""
     if n == 1:
         return [(0, 0)]
     radius = max(14, math.ceil(n * (ICON_PX + 2) / (2 * math.pi)))
@@ -289,7 +289,10 @@ def peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
 
 
 def facility_popup(fac: Row, others: list[str], names: Mapping[str, str], lang: str) -> str:
-    """Popup: both names, type, grade, location quality, tier and minutes to its nearest peer."""
+    """Write a facility's popup: both names, type, grade, location quality.
+
+    Then come the tier and the minutes to its nearest peer.
+    """
     t = str(fac["type"])
     fields: list[tuple[str, Any]] = [
         (i18n.text("name_en", lang), fac.get("name_en")),
@@ -313,7 +316,7 @@ def facility_popup(fac: Row, others: list[str], names: Mapping[str, str], lang: 
 def facility_layer(
     facilities: gpd.GeoDataFrame, styles: dict[str, tuple[str, str]], name: str, lang: str
 ) -> folium.FeatureGroup:
-    """One DivIcon marker per facility; co-located ones spread on a pixel ring."""
+    """Return one DivIcon marker per facility; co-located ones spread on a pixel ring."""
     layer = folium.FeatureGroup(name=name)
     fac = facilities.assign(_x=facilities.geometry.x.round(7), _y=facilities.geometry.y.round(7))
     names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))

@@ -169,7 +169,7 @@ def title_box(title: str, lines: Sequence[str], notes: Sequence[str], lang: str,
 
 
 def swatches(rows: Sequence[tuple[str, str, str]], columns: int = 1) -> str:
-    """Legend rows (css, glyph, text) in ``columns`` columns."""
+    """Return legend rows (css, glyph, text) in ``columns`` columns."""
     body = "".join(
         f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{esc(g)}</span>'
         f"{esc(text)}</div>"

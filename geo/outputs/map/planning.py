@@ -71,7 +71,7 @@ def _legend(rows: Sequence[tuple[str, str, str]], types: Mapping[str, tuple[str,
 
 def _town_layer(study: ComputedStudy, tips: Mapping[str, str], name: str,
                 fills: Mapping[str, str] | None = None, show: bool = True) -> folium.GeoJson:
-    """Township outlines (filled where ``fills`` names a colour) with tooltips."""
+    """Return township outlines (filled where ``fills`` names a colour) with tooltips."""
     towns = study.townships.to_crs(4326)
     names = [str(t) for t in towns["township"]]
     data = towns[[towns.geometry.name]].assign(
@@ -89,7 +89,7 @@ def _town_layer(study: ComputedStudy, tips: Mapping[str, str], name: str,
 
 def _area(result: ComputedStudy, mask: npt.NDArray[np.bool_], name: str, colour: str,
           show: bool = True, kind: str = "area") -> folium.GeoJson | None:
-    """Dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
+    """Return dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
     gdf = drawn_area(result, mask)
     if not len(gdf):
         return None
