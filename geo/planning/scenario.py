@@ -112,7 +112,7 @@ class CloseAction:
 class RetypeAction:
     """``action = "retype"``: an upgrade.
 
-    The facility then counts for the standards that list its new type.
+    The facility counts for the standards that list its new type.
     """
 
     id: str = opt(None, "id of the facility", required=True)
@@ -124,10 +124,10 @@ class RetypeAction:
 
 @dataclass(frozen=True)
 class DesignateAction:
-    """``action = "designate"``: facilities take on a role.
+    """``action = "designate"``: each facility also takes on a role.
 
-    Each facility also takes on a role (a second row ``<id>#<role>`` of type role at the same place,
-    so it counts for both).
+    The role is a second row ``<id>#<role>`` of type role at the same place, so the facility
+    counts for both.
     """
 
     ids: tuple[str, ...] = opt(None, "ids of the facilities", required=True)

@@ -253,9 +253,9 @@ def _missing(value: object) -> bool:
 
 @dataclass(frozen=True)
 class AmbiguousName:
-    """A name that could mean several types and is never guessed.
+    """``[ambiguous]``: a name that could mean several types and is never guessed.
 
-    It is written in ``[ambiguous]`` as ``"name" = { codes = [...], why = "..." }``.
+    It is written ``"name" = { codes = [...], why = "..." }``.
     """
 
     codes: tuple[str, ...] = opt(None, "two or more codes of [types] the name could mean",
