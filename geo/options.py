@@ -27,6 +27,7 @@ from dataclasses import MISSING, field, fields
 from pathlib import Path
 from typing import Any
 
+from geo._files import real_path
 from geo.crs import input_system
 from geo.errors import CoordinateError, GeoError, StudyError
 
@@ -225,7 +226,7 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
         if not isinstance(value, str) or not (value.strip() or meta.get("blank")):
             raise wrong if not isinstance(value, str) else StudyError(f"{where} is empty")
         if hint is Path:
-            return (base / value).resolve()
+            return real_path(base / value)
         if meta.get("crs"):
             return _crs(value, where)
         return _choice(value, where, meta.get("choices"))

@@ -395,7 +395,7 @@ def write_combined(run: BatchRun) -> list[Path]:
         del files["map.html"]
         run.notes.append(f"no combined map: {n_towns:,} townships (the map draws 1 to "
                          f"{settings.BATCH_MAP_MAX_TOWNSHIPS:,}); each area has its own")
-    written = write_atomically(run.out, files)
+    written = write_atomically(run.out, files, inputs=run.batch.input_files())
     if "map.html" not in files:
         (run.out / "map.html").unlink(missing_ok=True)  # never an earlier run's map
     return written

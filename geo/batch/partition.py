@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -122,6 +123,18 @@ def _swap_in(stage: Path, dest: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _clean_leftovers(dest: Path) -> None:
+    """Remove what a killed build of ``dest`` left beside it: its staging folders and the
+    previous copy it was swapping out (the caller holds the batch folder's lock, so no
+    other build is running)."""
+    name = re.compile(rf"\.{re.escape(dest.name)}\.staging-[a-z0-9_]{{8}}|"
+                      rf"\.old-{re.escape(dest.name)}")
+    for p in dest.parent.iterdir():
+        if name.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
+            log.warning("removed %s, left by an interrupted build of %s", p, dest)
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: float,
                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build the partitioned cache of the template's roads in ``dest`` and return its metadata.
@@ -140,6 +153,7 @@ def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: f
         progress(f"build the road network of {template.roads.path.name} (once)")
     nets = inputs.networks(template, modes)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(dest)
     stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent))
     try:
         meta = {"format": FORMAT, "key": key, "geo": __version__,

@@ -30,6 +30,7 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo._files import input_file
 from geo._types import FloatArray, IntArray
 from geo.coverage.townships import polygon_of_points
 from geo.crs import utm_crs_for
@@ -659,9 +660,7 @@ def from_raster(
     """
     spacing = None if spacing_m is None else _check_spacing(spacing_m)
     geom, crs = _area_in_utm(area)
-    file = Path(path)
-    if not file.is_file():
-        raise InputFileError(f"population raster not found: {file}: check the path")
+    file = input_file(path, "population raster", "check [population] path")
     try:
         with rasterio.open(file) as src:
             values, x, y, read, negative = _read_raster(src, geom, crs, band)

@@ -25,6 +25,7 @@ import numpy as np
 from pyproj import CRS
 
 from geo._atomic import atomic_path
+from geo._files import input_file
 from geo.errors import InputFileError
 from geo.network.graph import Network, NetworkReport
 
@@ -161,10 +162,7 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
         or is damaged (truncated, overwritten, arrays that do not fit together); the
         message names the ``geo network build`` command that rebuilds it.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"network cache {p} not found: build it with "
-                             "`geo network build SOURCE --out FILE`")
+    p = input_file(path, "network cache", "build it with `geo network build SOURCE --out FILE`")
     meta: dict[str, Any] | None = None
     try:
         data = np.load(p, allow_pickle=False)

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings
+from geo._files import input_file, lexists
 from geo.errors import (
     Arg,
     CoordinateError,
@@ -32,6 +33,7 @@ from geo.network.graph import Network
 from geo.network.lines import build_network
 from geo.network.osm import download_network, is_osm_file, network_from_file
 from geo.network.road_classes import with_highway
+from geo.readers.files import VECTOR_FOLDERS
 
 __all__ = ["MODES", "SOURCE_KINDS", "UNKNOWN_CLASSES", "RoadOptions", "download_networks",
            "networks_from_lines", "networks_from_source"]
@@ -111,10 +113,11 @@ def networks_from_source(
                          ": give a geo.network.sources.RoadOptions")
     p = Path(path)
     wanted = _modes(modes)
-    if not p.is_file():
+    if not lexists(p):
         raise InputFileError(Arg("networks_from_source", "path", str(path)),
-                             f": no such file{' (a folder)' if p.is_dir() else ''}: give a "
-                             f"road source, {SOURCE_KINDS}")
+                             f": no such file: give a road source, {SOURCE_KINDS}")
+    p = input_file(p, "road source", f"give a road source, {SOURCE_KINDS}",
+                   folders=VECTOR_FOLDERS)
     adding = extra_roads is not None and len(extra_roads) > 0
     if adding and (p.suffix == ".npz" or is_osm_file(p)):
         raise StudyError(

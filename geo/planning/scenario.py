@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,8 @@ from pyproj import Geod
 
 from geo import crs as gcrs
 from geo import settings
+from geo._files import lexists
+from geo._toml import parse_toml, toml_text
 from geo.coverage.standards import StandardSet
 from geo.errors import Arg, InputFileError, ScenarioError
 from geo.options import closest, opt, parse_section, section_text
@@ -255,11 +256,13 @@ def scenario_options_text(markdown: bool = True) -> str:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
-    if not p.is_file():
+    if not lexists(p):  # a folder, a pipe: toml_text says what
         raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
                              "give a path, or the name of a file in scenarios/ beside the study "
                              "file")
-    return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
+    text = toml_text(p, "scenario file", ScenarioError,
+                     "give a path, or the name of a file in scenarios/ beside the study file")
+    return parse_scenario(text, p.resolve())
 
 
 def parse_scenario(text: str, where: str | Path) -> Scenario:
@@ -269,10 +272,7 @@ def parse_scenario(text: str, where: str | Path) -> Scenario:
     ``path``.
     """
     p = Path(where)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"scenario file {p} is not valid TOML: {e}") from e
+    raw = parse_toml(text, "scenario file", p, ScenarioError)
     for name, value in raw.items():
         if name not in _TABLES:
             written = f"[[{name}]]" if isinstance(value, list) else f"[{name}]"

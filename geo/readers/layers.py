@@ -26,7 +26,16 @@ from geo.errors import CoordinateError, GeoError, InputFileError
 from geo.readers import gauss_kruger
 from geo.readers.columns import find_column, names, offenders
 from geo.readers.encoding import TextEncoding, shapefile_encoding
-from geo.readers.files import PathLike, Read, existing, file_system, finish, is_wgs84, require_types
+from geo.readers.files import (
+    VECTOR_FOLDERS,
+    PathLike,
+    Read,
+    existing,
+    file_system,
+    finish,
+    is_wgs84,
+    require_types,
+)
 
 __all__ = ["read_boundaries", "read_roads"]
 
@@ -200,7 +209,7 @@ def read_boundaries(
     """
     if on_invalid not in ("raise", "warn", "ignore"):
         raise GeoError(f"on_invalid must be 'raise', 'warn' or 'ignore', not {on_invalid!r}")
-    src = existing(path, "boundary")
+    src = existing(path, "boundary", VECTOR_FOLDERS)
     kinds = ("Polygon", "MultiPolygon")
     gdf, read = load_layer(src, layer, kinds, "boundaries", crs, encoding)
     names = None
@@ -237,7 +246,7 @@ def read_roads(
     CoordinateError
         No CRS and no ``crs``, or features without geometry.
     """
-    src = existing(path, "road")
+    src = existing(path, "road", VECTOR_FOLDERS)
     kinds = ("LineString", "MultiLineString")
     gdf, read = load_layer(src, layer, kinds, "roads", crs, encoding)
     return finish(gdf.explode(index_parts=False), src, read)

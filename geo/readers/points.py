@@ -39,6 +39,7 @@ from geo.readers.facility_types import load_types
 from geo.readers.files import (
     EXCEL,
     SEPARATORS,
+    VECTOR_FOLDERS,
     PathLike,
     Read,
     check_types,
@@ -145,7 +146,7 @@ def read_facilities(
     if outside not in ("error", "keep", "drop"):
         raise GeoError(f"outside must be 'error', 'keep' or 'drop', not {outside!r}")
     area = None if study_area is None else _study_geometry(study_area)
-    src = existing(path, "facility")
+    src = existing(path, "facility", VECTOR_FOLDERS)
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
     columns = [str(c) for c in frame.columns if c != ROW]  # the file's, for messages
@@ -202,7 +203,7 @@ def read_points(
         As in :func:`read_facilities`.
     """
     system = input_system(crs)
-    src = existing(path, "point")
+    src = existing(path, "point", VECTOR_FOLDERS)
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
     col = find_column(frame.columns, count_col, (), "counts",

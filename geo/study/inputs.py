@@ -142,7 +142,9 @@ def township_polygons(study: Study) -> gpd.GeoDataFrame:
     assert t.boundaries is not None
     polys = readers.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
                                encoding=t.encoding)
-    return polys.rename(columns={"name": "township"})
+    # the names are in "name" now: a column of the file called township (name_col itself,
+    # or an English column beside a Chinese one) must not become a second "township"
+    return polys.drop(columns="township", errors="ignore").rename(columns={"name": "township"})
 
 
 def demand(

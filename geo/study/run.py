@@ -372,16 +372,8 @@ def input_fingerprint(study: Study) -> dict[str, str]:
     Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.
     """
-    files = {
-        "study": study.path, "standards": study.standards_file, "area": study.area.boundary,
-        "facilities": study.facilities.path, "roads": study.roads.path,
-        "township_boundaries": study.townships.boundaries, "township_seats": study.townships.seats,
-        "population": study.population.path,
-    }
     out = {}
-    for role, path in files.items():
-        if path is None:
-            continue
+    for role, path in study.input_files().items():
         h = hashlib.sha256()
         for part in _with_sidecars(Path(path)):
             with part.open("rb") as fh:

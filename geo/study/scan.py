@@ -25,8 +25,9 @@ import pyogrio
 from pyproj import CRS
 
 from geo import readers
+from geo._files import input_file, refuse_inputs
 from geo.coverage.standards import DEFAULT_FILE, LOCAL_HEADER, load_standards
-from geo.errors import FacilityTypeError, GeoError, OutputError
+from geo.errors import FacilityTypeError, GeoError, OutputError, StudyError
 from geo.network.road_classes import CLASS_COLUMNS
 from geo.readers import gauss_kruger
 from geo.readers.census import TOTAL_NAMES
@@ -80,14 +81,21 @@ class Scan:
         return got[0] if got else None
 
 
-def _files(folder: Path, depth: int = 0) -> Iterator[Path]:
-    for p in sorted(folder.iterdir()):
+def _files(folder: Path, skipped: list[tuple[Path, str]], depth: int = 0) -> Iterator[Path]:
+    """Every entry below ``folder`` that is not a folder (pipes too: the scan names them
+    and goes on); folders it may not read are added to ``skipped``."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as e:
+        skipped.append((folder, f"cannot read this folder ({e.strerror})"))
+        return
+    for p in entries:
         if p.name.startswith((".", "__")):
             continue
         if p.is_dir():
             if depth < MAX_DEPTH and not (p / "run_summary.txt").exists():  # not a geo output
-                yield from _files(p, depth + 1)
-        elif p.is_file():
+                yield from _files(p, skipped, depth + 1)
+        elif p.exists():  # not a dangling link
             yield p
 
 
@@ -97,9 +105,12 @@ def scan_folder(folder: str | Path) -> Scan:
     if not root.is_dir():
         raise GeoError(f"{root} is not a folder: give the folder holding the study's files")
     scan = Scan(root)
-    for p in _files(root):
+    for p in _files(root, scan.skipped):
         name = p.name.lower()
+        if not name.endswith((".osm.pbf", ".osm", ".npz", *_VECTOR, *_TABLE)):
+            continue
         try:
+            input_file(p, "file", "")  # a pipe, a sparse giant, a file nobody may read
             if name.endswith((".osm.pbf", ".osm", ".npz")):
                 rank = _ROADS[p.suffix.lower()]
                 scan.found.setdefault("roads", []).append(Found("roads", p, {}, [], rank))
@@ -449,6 +460,23 @@ def _population(scan: Scan, base: Path) -> list[str]:
     return _section("population", head, f, "path", base, {"method": "table"})
 
 
+def _only_a_study(target: Path) -> None:
+    """``--force`` overwrites a study file, nothing else: not a standards, scenario or
+    batch file, not data."""
+    from geo._toml import read_toml
+    from geo.study.schema import SECTIONS
+
+    fix = "name another file with --out (--force overwrites study files only)"
+    try:
+        raw = read_toml(target, "file", StudyError)
+    except GeoError as e:
+        raise OutputError(f"{target} is not a study file ({e}): {fix}") from None
+    other = sorted(set(raw) - set(SECTIONS))
+    if other or not raw:
+        what = f"its tables {other} are no study file's" if other else "it is empty"
+        raise OutputError(f"{target} is not a study file ({what}): {fix}")
+
+
 def init_study(folder: str | Path, out: str | Path | None = None,
                force: bool = False) -> tuple[Path, Scan]:
     """Scan ``folder`` and write the study file ``out`` (default ``FOLDER/study.toml``).
@@ -462,9 +490,13 @@ def init_study(folder: str | Path, out: str | Path | None = None,
 
     scan = scan_folder(folder)
     target = Path(out) if out is not None else Path(folder) / "study.toml"
+    refuse_inputs([target], {f"{f.role} ({i + 1})": f.path for found in scan.found.values()
+                             for i, f in enumerate(found)}, "name another file with --out")
     if target.exists() and not force:
         raise OutputError(f"{target} exists: pass --force to overwrite it, or --out another "
                           "file")
+    if target.exists():
+        _only_a_study(target)
     with atomic_path(target, ".toml") as tmp:
         tmp.write_text(study_text(scan, target), encoding="utf-8")
     log.info("wrote %s", target)

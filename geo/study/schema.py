@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo._files import is_dir, lexists
 from geo._toml import read_toml
 from geo.coverage.standards import DEFAULT_FILE, Standard
 from geo.errors import Arg, Hint, InputFileError, StudyError
@@ -302,6 +303,12 @@ class ResponseSection:
                                                "= 5 } }")
 
 
+#: role of a path option among a study's inputs (Study.input_files), where it is not
+#: SECTION_KEY: the names results.gpkg stores input fingerprints under
+_ROLES = {("area", "boundary"): "area", ("facilities", "path"): "facilities",
+          ("roads", "path"): "roads", ("townships", "boundaries"): "township_boundaries",
+          ("townships", "seats"): "township_seats", ("population", "path"): "population"}
+
 #: section name -> schema class, in file order
 SECTIONS: dict[str, type] = {
     "study": StudySection, "area": AreaSection, "facilities": FacilitiesSection,
@@ -356,6 +363,20 @@ class Study:
         """
         beside = (self.path.parent / "standards.toml").resolve()
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
+
+    def input_files(self) -> dict[str, Path]:
+        """Every file the study reads, by role: the study file, its standards file and each
+        path option of its sections (the roles its results' input fingerprint names)."""
+        files = {"study": self.path, "standards": self.standards_file}
+        for name in SECTIONS:
+            if name == "standards":
+                continue
+            section = getattr(self, name)
+            for f in fields(section):
+                value = getattr(section, f.name)
+                if f.metadata.get("path") and value is not None:
+                    files[_ROLES.get((name, f.name), f"{name}_{f.name}")] = Path(value)
+        return files
 
     def access_kmh(self, mode: str) -> float:
         """Return straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
@@ -475,7 +496,7 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(Arg("load_study", "path", Hint(type(path).__name__)), ": give the "
                          "path of a .toml study file")
     p = Path(path)
-    if not p.is_file():
+    if is_dir(p) or not lexists(p):  # a pipe, a link loop: read_toml
         raise InputFileError(Arg("load_study", "path", str(path)), f": no such study file"
                              f"{' (a folder)' if p.is_dir() else ''}: give the path of a .toml "
                              "study file")
