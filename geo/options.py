@@ -143,7 +143,7 @@ def _type_name(hint: Any) -> str:
 
 
 def _is_pairs(hint: Any) -> bool:
-    """Return ``tuple[tuple[float, float], ...]``: a list of [number, number] pairs."""
+    """Tell whether ``hint`` is ``tuple[tuple[float, float], ...]``: [number, number] pairs."""
     args = typing.get_args(hint) if typing.get_origin(hint) is tuple else ()
     return bool(args) and typing.get_origin(args[0]) is tuple
 

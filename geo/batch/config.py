@@ -84,8 +84,10 @@ class Batch:
         return self.batch.areas or self.template.area.boundary
 
     def input_files(self) -> dict[str, Path]:
-        """Every file the batch reads, by role: the batch file, the template study's inputs
-        and the areas layer."""
+        """Every file the batch reads, by role.
+
+        The batch file, the template study's inputs and the areas layer.
+        """
         files = self.template.input_files()
         files["template"] = files.pop("study")
         return {"batch file": self.path, **files, "areas": self.areas_path}

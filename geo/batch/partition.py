@@ -124,9 +124,11 @@ def _swap_in(stage: Path, dest: Path) -> None:
 
 
 def _clean_leftovers(dest: Path) -> None:
-    """Remove what a killed build of ``dest`` left beside it: its staging folders and the
-    previous copy it was swapping out (the caller holds the batch folder's lock, so no
-    other build is running)."""
+    """Remove what a killed build of ``dest`` left beside it.
+
+    Its staging folders and the previous copy it was swapping out (the caller holds the batch
+    folder's lock, so no other build is running).
+    """
     name = re.compile(rf"\.{re.escape(dest.name)}\.staging-[a-z0-9_]{{8}}|"
                       rf"\.old-{re.escape(dest.name)}")
     for p in dest.parent.iterdir():

@@ -60,7 +60,7 @@ def _homeless(run: BatchRun, region: Any) -> None:
 
 
 def _interrupted(finished: int, todo: int, before: int, out: Path) -> str:
-    """What an interrupted batch kept, in words (after 'interrupted: ')."""
+    """Say what an interrupted batch kept, in words (after 'interrupted: ')."""
     combined = (f"the combined outputs were not written ({out} holds its earlier ones, if "
                 "any)")
     if not finished and not before:

@@ -1,5 +1,6 @@
-"""Argument types of the ``geo`` command: numbers, memory sizes and output files checked
-where they are typed.
+"""Argument types of the ``geo`` command.
+
+Numbers, memory sizes and output files checked where they are typed.
 
 A value out of range stops in the parser, naming the flag (``geo site: error: argument
 --minutes: 0 is not above 0: give a number of minutes above 0``), before any reading or
@@ -76,8 +77,11 @@ def share(text: str) -> float:
 
 
 def path(text: str) -> Path:
-    """A file or folder name; one too long for the file system stops here (asking the
-    file system about it would fail with an ``OSError``)."""
+    """Return a file or folder name.
+
+    One too long for the file system stops here (asking the file system about it would fail with an
+    ``OSError``).
+    """
     why = too_long(text)
     if why is not None:
         raise argparse.ArgumentTypeError(f"{why}: give a shorter name")
@@ -85,7 +89,7 @@ def path(text: str) -> Path:
 
 
 def output_path(*suffixes: str) -> Callable[[str], Path]:
-    """A file to write, ending in one of ``suffixes`` (the first is what to add)."""
+    """Return a file to write, ending in one of ``suffixes`` (the first is what to add)."""
     def check(text: str) -> Path:
         p = path(text)
         if not p.name.lower().endswith(suffixes):
@@ -99,8 +103,11 @@ def output_path(*suffixes: str) -> Callable[[str], Path]:
 
 
 def memory_limit(text: str) -> str:
-    """``auto``, or the memory of one worker as Dask reads it (4GB, 512MiB, 2.5 GB) of at
-    least :data:`geo.settings.BATCH_MIN_WORKER_BYTES` and at most this machine's memory."""
+    """Parse ``auto``, or the memory of one worker as Dask reads it (4GB, 512MiB, 2.5 GB).
+
+    The memory must be at least :data:`geo.settings.BATCH_MIN_WORKER_BYTES` and at most this
+    machine's memory.
+    """
     if text.strip().lower() == "auto":
         return "auto"
     from dask.utils import parse_bytes

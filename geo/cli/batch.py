@@ -50,8 +50,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def _check_memory(workers: int, limit: str) -> None:
-    """The LocalCluster's workers fit this machine's memory (more get killed by the OS, or
-    by Dask, one area after another)."""
+    """Check that the LocalCluster's workers fit this machine's memory.
+
+    More would get killed by the OS, or by Dask, one area after another.
+    """
     from dask.utils import parse_bytes
     from distributed.system import MEMORY_LIMIT
 

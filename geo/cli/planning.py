@@ -150,8 +150,11 @@ def computed_study(path: Path) -> ComputedStudy:
 
 
 def study_inputs(path: Path) -> dict[str, Path]:
-    """The files a study argument names before it is read: a study file's inputs, or an
-    earlier run's results.gpkg (the writers check its study's inputs once reloaded)."""
+    """Return the files a study argument names before it is read.
+
+    A study file's inputs, or an earlier run's results.gpkg (the writers check its study's inputs
+    once reloaded).
+    """
     from geo.outputs.reload import results_file
     from geo.study.schema import load_study
 

@@ -64,10 +64,12 @@ def progress(stage: str) -> None:
 @contextlib.contextmanager
 def output_folder(folder: Path, names: Sequence[str],
                   inputs: Mapping[str, Path | None] | None = None) -> Iterator[None]:
-    """Hold ``folder`` for a command that will write ``names`` into it: checked before
-    any computing (no output replaces one of the ``inputs``, writable, free space, no other
-    run: :func:`geo.outputs.folder.preflight`) and locked until the command ends, so a
-    second run into it stops at once."""
+    """Hold ``folder`` for a command that will write ``names`` into it.
+
+    Checked before any computing (no output replaces one of the ``inputs``, writable, free space, no
+    other run: :func:`geo.outputs.folder.preflight`) and locked until the command ends, so a second
+    run into it stops at once.
+    """
     from geo.outputs.folder import output_lock, preflight
 
     with output_lock(folder):
@@ -77,8 +79,10 @@ def output_folder(folder: Path, names: Sequence[str],
 
 
 def output_file(path: Path, inputs: Mapping[str, Path | None]) -> None:
-    """Stop before computing when the file ``path`` a command writes is one of its
-    ``inputs`` (:func:`geo._files.refuse_inputs`)."""
+    """Stop before computing when the file ``path`` a command writes is one of its ``inputs``.
+
+    See :func:`geo._files.refuse_inputs`.
+    """
     from geo._files import refuse_inputs
 
     refuse_inputs([path], inputs, "name another file with --out")

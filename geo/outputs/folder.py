@@ -71,16 +71,18 @@ def _unwritable(folder: Path, e: OSError) -> OutputError:
 
 
 def _cannot_write(folder: Path, what: str, e: OSError, unchanged: str = "") -> OutputError:
-    """A full disk's message (:func:`geo._atomic.write_error`), else :func:`_unwritable`."""
+    """Return a full disk's message (:func:`geo._atomic.write_error`), else :func:`_unwritable`."""
     full = (write_error(folder, what, e, unchanged=unchanged, out=OUT_DIR)
             if disk_full(folder, e) else None)
     return full or _unwritable(folder, e)
 
 
 def _home(out: Path) -> Path:
-    """Where the staging folder and lock of ``out`` go: beside it (on its parent's file
-    system), or inside it when it is the mount point of another file system (renames
-    cannot cross file systems; its parent may not even be writable)."""
+    """Where the staging folder and lock of ``out`` go.
+
+    Beside it (on its parent's file system), or inside it when it is the mount point of another file
+    system (renames cannot cross file systems; its parent may not even be writable).
+    """
     if out.is_dir():
         try:
             if out.stat().st_dev != out.parent.stat().st_dev:
@@ -289,9 +291,11 @@ def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
 
 def _staged(stage: Path, name: str, step: Callable[[], object], before: int,
             unchanged: str) -> None:
-    """Run ``step`` (writing ``name`` into the staging folder); a full disk or any
-    ``OSError`` becomes the one :class:`OutputError` of :func:`geo._atomic.write_error`
-    (``before``: bytes of the outputs it replaces)."""
+    """Run ``step`` (writing ``name`` into the staging folder).
+
+    A full disk or any ``OSError`` becomes the one :class:`OutputError` of
+    :func:`geo._atomic.write_error` (``before``: bytes of the outputs it replaces).
+    """
     try:
         step()
     except Exception as e:  # a disk that fills, a folder gone read-only
@@ -374,8 +378,11 @@ def _recover(stage: Path, out_dir: Path, info: Mapping[str, Any]) -> str:
 
 
 def _stages(out: Path) -> list[Path]:
-    """The staging folders of ``out``, found by their exact names (never a pattern: a
-    folder called ``out*`` or ``res[1]`` must not match another's)."""
+    """Return the staging folders of ``out``.
+
+    Found by their exact names (never a pattern: a folder called ``out*`` or ``res[1]`` must not
+    match another's).
+    """
     name = re.compile(rf"\.{re.escape(short_name(out.name))}\.staging-{_RANDOM}")
     homes = {_home(out), _existing_ancestor(out.parent)}  # a mount point's, then beside
     found = []

@@ -114,7 +114,7 @@ def _rgba(colour: str, opacity: float = 1.0) -> str:
 
 
 def _props(parent: ET.Element, props: Mapping[str, str]) -> None:
-    """Return the symbol layer's properties, as ``<Option>`` map (QGIS >= 3.20) and ``<prop>``."""
+    """Write the symbol layer's properties, as ``<Option>`` map (QGIS >= 3.20) and ``<prop>``."""
     opts = ET.SubElement(parent, "Option", type="Map")
     for k, v in props.items():
         ET.SubElement(opts, "Option", name=k, value=v, type="QString")

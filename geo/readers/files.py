@@ -53,8 +53,10 @@ class Read:
 
 
 def existing(path: PathLike, what: str, folders: tuple[str, ...] = ()) -> Path:
-    """``path``, once it names a readable file (:func:`geo._files.input_file`; folders
-    with a suffix in ``folders``, such as a File Geodatabase, too)."""
+    """Return ``path``, once it names a readable file (:func:`geo._files.input_file`).
+
+    Folders with a suffix in ``folders``, such as a File Geodatabase, count too.
+    """
     return input_file(path, f"{what} file", "check the name, and note that paths in a study "
                       "file are relative to the study file", folders=folders)
 

@@ -82,8 +82,10 @@ class Scan:
 
 
 def _files(folder: Path, skipped: list[tuple[Path, str]], depth: int = 0) -> Iterator[Path]:
-    """Every entry below ``folder`` that is not a folder (pipes too: the scan names them
-    and goes on); folders it may not read are added to ``skipped``."""
+    """Yield every entry below ``folder`` that is not a folder; add unreadable ones to ``skipped``.
+
+    Pipes count too: the scan names them and goes on.
+    """
     try:
         entries = sorted(folder.iterdir())
     except OSError as e:
@@ -461,8 +463,10 @@ def _population(scan: Scan, base: Path) -> list[str]:
 
 
 def _only_a_study(target: Path) -> None:
-    """``--force`` overwrites a study file, nothing else: not a standards, scenario or
-    batch file, not data."""
+    """``--force`` overwrites a study file, nothing else.
+
+    Not a standards, scenario or batch file, not data.
+    """
     from geo._toml import read_toml
     from geo.study.schema import SECTIONS
 

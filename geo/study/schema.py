@@ -365,8 +365,11 @@ class Study:
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
 
     def input_files(self) -> dict[str, Path]:
-        """Every file the study reads, by role: the study file, its standards file and each
-        path option of its sections (the roles its results' input fingerprint names)."""
+        """Every file the study reads, by role.
+
+        The study file, its standards file and each path option of its sections (the roles its
+        results' input fingerprint names).
+        """
         files = {"study": self.path, "standards": self.standards_file}
         for name in SECTIONS:
             if name == "standards":
