@@ -89,7 +89,7 @@ def _free(folder: Path) -> int | None:
 
 
 def _room(folder: Path) -> str:
-    """The free space of ``folder``'s disk in words (and when it holds no more files)."""
+    """Return the free space of ``folder``'s disk in words (and when it holds no more files)."""
     free = _free(folder)
     if free is None:
         return "free space unknown"
@@ -99,10 +99,12 @@ def _room(folder: Path) -> str:
 
 
 def disk_full(folder: Path, exc: BaseException) -> bool:
-    """Whether ``exc``, raised while writing in ``folder``, comes from a full disk: its
-    errno (ENOSPC, EDQUOT) or words, or the disk has less than
-    :data:`geo.settings.DISK_FULL_BYTES` left (measured before partial files are removed:
-    GDAL's GeoPackage writer reports a full disk as a failed SQL statement)."""
+    """Whether ``exc``, raised while writing in ``folder``, comes from a full disk.
+
+    Its errno (ENOSPC, EDQUOT) or words, or the disk has less than
+    :data:`geo.settings.DISK_FULL_BYTES` left (measured before partial files are removed: GDAL's
+    GeoPackage writer reports a full disk as a failed SQL statement).
+    """
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -126,12 +128,14 @@ def _no_inodes(folder: Path) -> bool:
 def write_error(folder: Path, what: str, exc: BaseException, *, written: int = 0,
                 before: int = 0, unchanged: str = "", out: Arg | None = None
                 ) -> OutputError | None:
-    """The one message for a write that failed in ``folder`` (call it before removing the
-    partial files): a full disk names the free space and the space needed (at least twice
-    the ``written`` bytes the write had reached, and the ``before`` bytes of the outputs
-    it replaces); another ``OSError`` its reason. ``None`` for other errors (a bug: let it
-    show). ``unchanged`` says what stayed as it was; ``out`` is the parameter that named
-    the output (:data:`TARGET` unless given)."""
+    """Return the one message for a write that failed in ``folder``.
+
+    Call it before removing the partial files: a full disk names the free space and the space needed
+    (at least twice the ``written`` bytes the write had reached, and the ``before`` bytes of the
+    outputs it replaces); another ``OSError`` its reason. ``None`` for other errors (a bug: let it
+    show). ``unchanged`` says what stayed as it was; ``out`` is the parameter that named the output
+    (:data:`TARGET` unless given).
+    """
     named: Part = out or TARGET
     if isinstance(exc, GeoError):
         return None

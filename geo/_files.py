@@ -1,5 +1,6 @@
-"""The files a command reads and writes: an input is an ordinary file that can be read and
-holds data; an output never replaces an input.
+"""The files a command reads and writes.
+
+An input is an ordinary file that can be read and holds data; an output never replaces an input.
 
 :func:`input_file` is called before any reader opens a path: a missing file, a folder, a
 named pipe (FIFO), socket or device (reading a pipe would wait for ever), a file this user
@@ -121,8 +122,10 @@ def input_file(path: str | os.PathLike[str], what: str, fix: str, *,
 
 
 def input_paths(path: str | os.PathLike[str]) -> list[Path]:
-    """``path`` and, for a Shapefile, the files that travel with it (same name, another
-    extension): an output replacing any of them breaks the input."""
+    """``path`` and, for a Shapefile, the files that travel with it (same name, another extension).
+
+    An output replacing any of them breaks the input.
+    """
     p = Path(path)
     if p.suffix.lower() != ".shp":
         return [p]
@@ -136,8 +139,10 @@ def input_paths(path: str | os.PathLike[str]) -> list[Path]:
 
 
 def exists(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` exists (following links); False where asking fails (a name too
-    long, a link loop), as :func:`os.path.exists` says."""
+    """Whether ``path`` exists (following links).
+
+    False where asking fails (a name too long, a link loop), as :func:`os.path.exists` says.
+    """
     try:
         return Path(path).exists()
     except OSError:
@@ -145,8 +150,11 @@ def exists(path: str | os.PathLike[str]) -> bool:
 
 
 def lexists(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is there, a broken or looping link too (then opening it says what
-    is wrong); False where asking fails (a name too long)."""
+    """Whether ``path`` is there.
+
+    A broken or looping link too (then opening it says what is wrong); False where asking fails (a
+    name too long).
+    """
     try:
         return Path(path).is_symlink() or Path(path).exists()
     except OSError:
@@ -171,8 +179,10 @@ def _name_max(p: Path) -> int:
 
 
 def too_long(path: str | os.PathLike[str]) -> str | None:
-    """What is too long in ``path`` for its file system, in words, or None: a name of
-    more than 255 bytes on most (85 Chinese characters; a Chinese character takes 3)."""
+    """Say what is too long in ``path`` for its file system, in words, or None.
+
+    A name of more than 255 bytes on most (85 Chinese characters; a Chinese character takes 3).
+    """
     p = Path(path).absolute()
     limit = _name_max(p)
     for part in p.parts:
@@ -185,8 +195,9 @@ def too_long(path: str | os.PathLike[str]) -> str | None:
 
 
 def name_fits(path: str | os.PathLike[str], fix: str | Sequence[Part]) -> None:
-    """Stop when a name in the output ``path`` is longer than its file system allows
-    (:func:`too_long`), before anything is made.
+    """Stop when a name in the output ``path`` is longer than its file system allows.
+
+    The check (:func:`too_long`) comes before anything is made.
 
     Raises
     ------
@@ -200,8 +211,11 @@ def name_fits(path: str | os.PathLike[str], fix: str | Sequence[Part]) -> None:
 
 
 def real_path(path: str | os.PathLike[str]) -> Path:
-    """``path`` absolute, with every link followed as far as they lead (a link loop, which
-    :meth:`pathlib.Path.resolve` raises on, is left as it is: opening it then says so)."""
+    """Return ``path`` absolute, with every link followed as far as they lead.
+
+    A link loop, which :meth:`pathlib.Path.resolve` raises on, is left as it is: opening it then
+    says so.
+    """
     return Path(os.path.realpath(path))
 
 

@@ -49,7 +49,10 @@ _X_PI = math.pi * 3000.0 / 180.0
 
 
 def _in_china(lon: Array, lat: Array) -> npt.NDArray[np.bool_]:
-    """Rough mainland bounding box inside which GCJ-02 applies (same box as prcoords)."""
+    """Tell whether points lie in the rough mainland box inside which GCJ-02 applies.
+
+    It is the same box as prcoords uses.
+    """
     return (lon >= 73.66) & (lon <= 135.05) & (lat >= 3.86) & (lat <= 53.55)
 
 
@@ -91,7 +94,7 @@ def _arrays(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
 
 
 def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
-    """Forward GCJ-02 obfuscation (identity outside China)."""
+    """Apply the forward GCJ-02 obfuscation (identity outside China)."""
     lo, la = _arrays(lon, lat)
     dlon, dlat = _delta(lo, la)
     inside = _in_china(lo, la)
@@ -99,7 +102,7 @@ def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array
 
 
 def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
-    """Inverse GCJ-02 by fixed-point iteration (error < 1e-9 degrees)."""
+    """Invert GCJ-02 by fixed-point iteration (error < 1e-9 degrees)."""
     glon, glat = _arrays(lon, lat)
     return _invert(wgs84_to_gcj02, glon, glat, glon.copy(), glat.copy())
 
@@ -123,7 +126,7 @@ def _invert(
 
 
 def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
-    """GCJ-02 to Baidu BD-09."""
+    """Convert GCJ-02 to Baidu BD-09."""
     x, y = _arrays(lon, lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
@@ -131,13 +134,13 @@ def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]
 
 
 def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
-    """Baidu BD-09 to GCJ-02, inverted by fixed-point iteration."""
+    """Convert Baidu BD-09 to GCJ-02, inverted by fixed-point iteration."""
     blon, blat = _arrays(lon, lat)
     return _invert(gcj02_to_bd09, blon, blat, blon - 0.0065, blat - 0.006)
 
 
 def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array]:
-    """Baidu BD-09 to WGS84 (via GCJ-02)."""
+    """Convert Baidu BD-09 to WGS84 (via GCJ-02)."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
@@ -157,7 +160,7 @@ def to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str) -> tuple[Array, A
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:
-    """The WGS84 / UTM zone CRS containing (lon, lat): metric work happens there."""
+    """Return the WGS84 / UTM zone CRS containing (lon, lat): metric work happens there."""
     zone = int((lon + 180.0) // 6.0) + 1
     epsg = (32600 if lat >= 0 else 32700) + zone
     return CRS.from_epsg(epsg)
@@ -246,7 +249,7 @@ def _is_cgcs2000(crs: CRS) -> bool:
 def system_to_wgs84(
     x: npt.ArrayLike, y: npt.ArrayLike, system: InputSystem
 ) -> tuple[Array, Array, str]:
-    """WGS84 lon/lat from values in ``system``, and the note the outputs must carry.
+    """Return WGS84 lon/lat from values in ``system``, and the note the outputs must carry.
 
     wgs84/gcj02/bd09 go through :func:`to_wgs84` (note ''). CGCS2000-based systems are
     taken as WGS84 after the projection is undone (:data:`CGCS2000_NOTE`). Other datums

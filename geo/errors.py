@@ -84,13 +84,15 @@ class Arg:
         return self.value is not _NO_VALUE
 
     def python(self) -> str:
-        """The parameter in Python words: ``site(capacity_col='beds')``, ``site(p=...)``."""
+        """Return the parameter in Python words: ``site(capacity_col='beds')``, ``site(p=...)``."""
         shown = _python_value(self.value) if self.has_value else "..."
         return f"{self.func}({self.name}={shown})"
 
     def spelled(self, flag: str) -> str:
-        """The parameter as the flag (or positional name) ``flag`` that fed it, with its
-        value as a shell takes it: ``--from-type a b``, ``SOURCE roads.pbf``."""
+        """Return the parameter as the flag (or positional name) ``flag`` that fed it.
+
+        The value follows as a shell takes it: ``--from-type a b``, ``SOURCE roads.pbf``.
+        """
         if not self.has_value:
             return flag
         values = self.value if isinstance(self.value, list | tuple) else [self.value]
@@ -101,15 +103,17 @@ class Arg:
 
 @dataclass(frozen=True)
 class Key:
-    """A study-file key that fed a parameter, named the same way in every caller's words
-    (``[roads] path = 'nope.pbf'``)."""
+    """A study-file key that fed a parameter.
+
+    It is named the same way in every caller's words (``[roads] path = 'nope.pbf'``).
+    """
 
     section: str
     key: str
     value: object = _NO_VALUE
 
     def words(self) -> str:
-        """The key, with its value where the message shows one."""
+        """Return the key, with its value where the message shows one."""
         if self.value is _NO_VALUE:
             return f"[{self.section}] {self.key}"
         return f"[{self.section}] {self.key} = {_python_value(self.value)}"
@@ -158,8 +162,10 @@ class GeoError(ValueError):
         return tuple(p for p in self.parts if isinstance(p, Arg))
 
     def words(self, name: Callable[[Arg], str | None] | None = None) -> str:
-        """The message with each :class:`Arg` as ``name`` spells it (None, or no ``name``:
-        in Python words)."""
+        """Return the message with each :class:`Arg` as ``name`` spells it.
+
+        Where ``name`` gives None, or there is no ``name``, parameters are in Python words.
+        """
         out = []
         for p in self.parts:
             if isinstance(p, Arg):
@@ -171,8 +177,9 @@ class GeoError(ValueError):
         return "".join(out)
 
     def relabel(self, names: Mapping[tuple[str, str], tuple[str, str] | Arg]) -> GeoError:
-        """Name parameters by what fed them: a study-file key, or the parameter of the
-        public function that passed its value on.
+        """Name parameters by what fed them.
+
+        That is a study-file key, or the parameter of the public function that passed its value on.
 
         ``names`` maps ``(function, parameter)`` to ``(section, key)`` or to an :class:`Arg`
         (its value is left out: the value given is kept). The error is changed in place
@@ -193,8 +200,10 @@ class GeoError(ValueError):
 
 @contextmanager
 def given_as(names: Mapping[tuple[str, str], tuple[str, str] | Arg]) -> Iterator[None]:
-    """Errors raised in the block name the parameters of ``names`` by what fed them
-    (:meth:`GeoError.relabel`)."""
+    """Make errors raised in the block name the parameters of ``names`` by what fed them.
+
+    See :meth:`GeoError.relabel`.
+    """
     try:
         yield
     except GeoError as e:
@@ -251,8 +260,10 @@ class OutputError(GeoError):
 
 
 class QueryError(GeoError):
-    """A travel-time query is malformed: thresholds, speeds, modes or directions out of
-    range, or points snapped to another network."""
+    """A travel-time query is malformed.
+
+    Thresholds, speeds, modes or directions out of range, or points snapped to another network.
+    """
 
 
 class FacilityTypeError(StandardError):
@@ -272,14 +283,18 @@ class DownloadError(GeoError):
 
 
 class CheckError(GeoError):
-    """Input checks measured something that would make the answer wrong: every check that
-    stops is listed with its numbers and the fix (or the ``[checks] accept`` key that lets
-    the run go on and states it in the outputs)."""
+    """Input checks measured something that would make the answer wrong.
+
+    Every check that stops is listed with its numbers and the fix (or the ``[checks] accept`` key
+    that lets the run go on and states it in the outputs).
+    """
 
 
 class ServeError(GeoError):
-    """A workbench (``geo serve``) request cannot be served as asked: a proposal or
-    action it names does not exist, or it needs what the server was not started with."""
+    """A workbench (``geo serve``) request cannot be served as asked.
+
+    A proposal or action it names does not exist, or it needs what the server was not started with.
+    """
 
 
 class MeasureError(GeoError):

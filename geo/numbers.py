@@ -41,7 +41,7 @@ SHARE_NOTE = ("shares are rounded half up; a share just below its target (or bel
 
 
 def is_missing(value: object) -> bool:
-    """``None``, NaN, ``pd.NA`` or an empty string."""
+    """Tell whether ``value`` is ``None``, NaN, ``pd.NA`` or an empty string."""
     if value is None or (isinstance(value, str) and value == ""):
         return True
     try:
@@ -55,8 +55,10 @@ def _decimal(value: float) -> Decimal:
 
 
 def round_half_up(value: float, decimals: int = 0) -> float:
-    """``value`` rounded half away from zero at ``decimals`` decimal places (negative:
-    tens, hundreds, ...), on its decimal form; NaN and infinities as they are."""
+    """Round ``value`` half away from zero at ``decimals`` decimal places, on its decimal form.
+
+    Negative ``decimals`` round to tens, hundreds, ...; NaN and infinities stay as they are.
+    """
     x = float(value)
     if not math.isfinite(x):
         return x
@@ -68,13 +70,16 @@ def round_half_up(value: float, decimals: int = 0) -> float:
 
 
 def _limits(share: float, target: float | None) -> list[float]:
-    """The limits ``share`` has not reached: its target and 1 (100 %)."""
+    """Return the limits ``share`` has not reached: its target and 1 (100 %)."""
     return [lim for lim in (target, 1.0) if lim is not None and share < lim - TOLERANCE]
 
 
 def share_decimals(share: float, target: float | None = None, decimals: int = 1) -> int:
-    """Decimals of the percentage that keep ``share`` below every limit it has not reached
-    (its ``target``, 100 %): ``decimals``, up to :data:`EXTRA_DECIMALS` more."""
+    """Return the decimals of the percentage that keep ``share`` below every unreached limit.
+
+    The limits are its ``target`` and 100 %; the answer is ``decimals``, up to
+    :data:`EXTRA_DECIMALS` more.
+    """
     s = float(share)
     if not math.isfinite(s):
         return decimals
@@ -87,8 +92,11 @@ def share_decimals(share: float, target: float | None = None, decimals: int = 1)
 
 
 def shown_share(share: float, target: float | None = None, decimals: int = 1) -> float:
-    """The share (0-1) as shown: the percentage rounded half up at
-    :func:`share_decimals` places, or rounded down where even those reach a limit."""
+    """Return the share (0-1) as shown.
+
+    That is the percentage rounded half up at :func:`share_decimals` places, or rounded down where
+    even those reach a limit.
+    """
     s = float(share)
     if not math.isfinite(s):
         return s
@@ -100,8 +108,10 @@ def shown_share(share: float, target: float | None = None, decimals: int = 1) ->
 
 
 def share_text(share: object, target: object = None, decimals: int = 1) -> str:
-    """``"63.1%"``: a share (0-1) as a percentage (see :func:`shown_share`); a dash when
-    missing."""
+    """Write a share (0-1) as a percentage, ``"63.1%"`` (see :func:`shown_share`).
+
+    A dash when missing.
+    """
     if is_missing(share):
         return "–"
     s = float(share)  # type: ignore[arg-type]
@@ -112,30 +122,36 @@ def share_text(share: object, target: object = None, decimals: int = 1) -> str:
 
 
 def target_text(target: object) -> str:
-    """``"95%"``, ``"99.5%"``: a target share (0-1) as the plan writes it, with no more
-    decimals than it has; a dash when missing."""
+    """Write a target share (0-1) as the plan does: ``"95%"``, ``"99.5%"``.
+
+    It has, with no more decimals than it has; a dash when
+    missing.
+    """
     if is_missing(target):
         return "–"
     return f"{round_half_up(float(target) * 100, 6):g}%"  # type: ignore[arg-type]
 
 
 def people_text(value: object) -> str:
-    """``"34,419"``: people rounded half up to whole persons; a dash when missing."""
+    """Write people rounded half up to whole persons (``"34,419"``); a dash when missing."""
     if is_missing(value):
         return "–"
     return f"{round_half_up(float(value)):,.0f}"  # type: ignore[arg-type]
 
 
 def minutes_text(value: object, decimals: int = 1) -> str:
-    """``"23.5"``: minutes rounded half up; a dash when missing."""
+    """Write minutes rounded half up (``"23.5"``); a dash when missing."""
     if is_missing(value):
         return "–"
     return f"{round_half_up(float(value), decimals):.{decimals}f}"  # type: ignore[arg-type]
 
 
 def number_text(value: object, significant: int = 4) -> str:
-    """``"5.22"``, ``"1,234"``: a ratio to ``significant`` digits, rounded half up (as
-    ``:,.4g`` writes it, without its half-even rounding); a dash when missing."""
+    """Write a ratio to ``significant`` digits: ``"5.22"``, ``"1,234"``.
+
+    It is rounded half up (as ``:,.4g`` writes it, without its
+    half-even rounding); a dash when missing.
+    """
     if is_missing(value):
         return "–"
     x = float(value)  # type: ignore[arg-type]

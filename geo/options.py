@@ -1,5 +1,6 @@
-"""Typed options: a frozen dataclass per TOML section, each field with its type, default,
-checks and one-line description, parsed and documented by one mechanism.
+"""Typed options: a frozen dataclass per TOML section, parsed and documented by one mechanism.
+
+Each field has its type, default, checks and one-line description.
 
 :func:`opt` makes a field (default, doc, allowed values, range, path or coordinate-system
 checks); :func:`parse_section` reads a raw TOML table into such a dataclass: an unknown
@@ -91,7 +92,7 @@ def opt(
     path: bool = False, required: bool = False, crs: bool = False,
     local_keys: bool = False, blank: bool = False,
 ) -> Any:
-    """A schema field: ``default`` (or ``required``), a one-line ``doc``, and checks.
+    """Return a schema field: ``default`` (or ``required``), a one-line ``doc``, and checks.
 
     ``choices`` are the allowed values (for a list, of each item; for a table, of each
     key); ``lo``/``hi`` bound numbers (``lo_open``: strictly above ``lo``); ``path``
@@ -116,7 +117,7 @@ CLOSE_CUTOFF = 0.5
 
 
 def close_words(word: str, valid: typing.Iterable[str], n: int = 1) -> list[str]:
-    """The up to ``n`` valid words closest to ``word`` (closest first), by one rule.
+    """Return the up to ``n`` valid words closest to ``word`` (closest first), by one rule.
 
     Every "did you mean" of geo comes from here (:func:`closest` words it), so a
     misspelt key, standard, facility type, township or zone is matched the same way;
@@ -187,7 +188,7 @@ def _type_name(hint: Any) -> str:
 
 
 def _is_pairs(hint: Any) -> bool:
-    """``tuple[tuple[float, float], ...]``: a list of [number, number] pairs."""
+    """Tell whether ``hint`` is ``tuple[tuple[float, float], ...]``: [number, number] pairs."""
     args = typing.get_args(hint) if typing.get_origin(hint) is tuple else ()
     return bool(args) and typing.get_origin(args[0]) is tuple
 
@@ -202,7 +203,7 @@ def _pairs(value: object, where: str, hint: Any) -> tuple[tuple[float, float], .
 
 
 def _base(hint: Any) -> Any:
-    """``X`` for ``X | None`` (``X | Y`` stays a union of both)."""
+    """Return ``X`` for ``X | None`` (``X | Y`` stays a union of both)."""
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return args[0] if len(args) == 1 else typing.Union[tuple(args)]  # noqa: UP007
@@ -227,7 +228,7 @@ def _number(value: object, where: str, meta: Mapping[str, Any], integer: bool = 
 
 
 def _choice(value: str, where: str, choices: tuple[str, ...] | None) -> str:
-    """``value`` if it is one of ``choices`` (case aside: the choice as written there)."""
+    """Return ``value`` if it is one of ``choices`` (case aside: the choice as written there)."""
     if choices is None or value in choices:
         return value
     same = [c for c in choices if c.casefold() == value.casefold()]
@@ -245,7 +246,7 @@ def _crs(value: str, where: str) -> str:
 
 
 def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], base: Path) -> Any:
-    """``value`` checked against the field's type and constraints, converted."""
+    """Return ``value`` checked against the field's type and constraints, converted."""
     hint = _base(hint)
     origin = typing.get_origin(hint)
     wrong = StudyError(f"{where} has the wrong type ({type(value).__name__}): give "
@@ -301,8 +302,9 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
 
 
 def unknown_key(key: str, label: str, valid: typing.Iterable[str]) -> str:
-    """The one message for a key a table does not have: the table, the key, the closest
-    valid key and every valid key.
+    """Return the one message for a key a table does not have.
+
+    The table, the key, the closest valid key and every valid key.
 
     Parameters
     ----------
@@ -332,8 +334,10 @@ def unknown_key(key: str, label: str, valid: typing.Iterable[str]) -> str:
 def parse_section(cls: type, name: str, raw: object, base: Path = Path(), *,
                   given: Mapping[str, Any] | None = None, label: str | None = None,
                   error: type[GeoError] = StudyError) -> Any:
-    """A schema dataclass ``cls`` (fields made with :func:`opt`) from the raw TOML table of
-    section ``[name]``, checked as study sections are; relative paths against ``base``.
+    """Parse the raw TOML table of section ``[name]`` into the schema dataclass ``cls``.
+
+    The fields of ``cls`` are made with :func:`opt`; the table is checked as study sections are,
+    relative paths against ``base``.
 
     Every TOML file of geo is read with it: the study file, the batch file, the standards
     file (a standard, a measure or response spec), the facility-type table and the
@@ -388,9 +392,10 @@ def parse_section(cls: type, name: str, raw: object, base: Path = Path(), *,
 
 def check_patch(cls: type, label: str, raw: Mapping[str, Any], *,
                 skip: typing.Collection[str] = ()) -> None:
-    """Check a partial table of ``cls`` (a study's overrides of a standard or a spec) as
-    :func:`parse_section` checks a whole one: every key known, every value of its type
-    and range; keys may be absent.
+    """Check a partial table of ``cls`` as :func:`parse_section` checks a whole one.
+
+    Such a table is a study's overrides of a standard or a spec: every key must be known, every
+    value of its type and range; keys may be absent.
 
     Parameters
     ----------
@@ -432,7 +437,7 @@ def _default_text(f: Any) -> str:
 
 def section_text(name: str, cls: type, markdown: bool = True, *,
                  skip: typing.Collection[str] = (), header: str | None = None) -> list[str]:
-    """The option lines of one schema section ``[name]``.
+    """Return the option lines of one schema section ``[name]``.
 
     What the class docstring says after its first colon, then a line per field but
     ``skip`` (fields the caller fills, such as a standard's name); ``header`` replaces
@@ -461,8 +466,10 @@ def _marker(key: str, source: str = "") -> str:
 
 
 def doc_block(page: str, key: str) -> str:
-    """The generated list between the ``key`` markers of a docs page's text (what is there
-    now; see :func:`write_doc_block`)."""
+    """Return the generated list between the ``key`` markers of a docs page's text.
+
+    That is what is there now; see :func:`write_doc_block`.
+    """
     start = page.index(_marker(key))
     a = page.index("-->\n", start) + len("-->\n")
     return page[a:page.index(f"<!-- {key}:end -->", a)]

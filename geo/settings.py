@@ -337,7 +337,7 @@ GRAVITY_MIN_MINUTES: Final = 1.0
 GRAVITY_SCALE_MINUTES: Final = 1.0
 
 def default_speeds(mode: str) -> dict[str, float]:
-    """Speed table (km/h by ``highway`` class) for ``mode`` (``drive`` or ``walk``)."""
+    """Return speed table (km/h by ``highway`` class) for ``mode`` (``drive`` or ``walk``)."""
     if mode == "drive":
         return dict(DRIVE_SPEEDS_KMH)
     if mode == "walk":

@@ -1,5 +1,7 @@
-"""Batch studies: one study per area (every county of a city, a province, a country) as
-Dask tasks, and their combined outputs. See :mod:`geo.batch.run` (``geo batch``)."""
+"""Batch studies: one study per area as Dask tasks, and their combined outputs.
+
+An area is every county of a city, a province, a country. See :mod:`geo.batch.run` (``geo batch``).
+"""
 
 from geo.batch.config import Batch, BatchSection, load_batch
 from geo.batch.outcome import BatchRun

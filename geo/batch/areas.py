@@ -46,9 +46,12 @@ def _folder(ident: str) -> str:
 
 
 def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
-    """The areas: ``area_id``, ``area_name``, ``folder``, ``population`` (or NaN),
-    ``selected`` (in ``only``, or all without it) and the polygon in WGS84, in file order.
-    Every area is read, selected or not: points are assigned among all of them."""
+    """Read the areas, in file order.
+
+    Columns: ``area_id``, ``area_name``, ``folder``, ``population`` (or NaN), ``selected`` (in
+    ``only``, or all without it) and the polygon in WGS84. Every
+    area is read, selected or not: points are assigned among all of them.
+    """
     b = batch.batch
     own = b.layer or (batch.template.area.layer if b.areas is None else None)
     layer = readers.read_boundaries(batch.areas_path, layer=own)
@@ -97,7 +100,7 @@ def _area_people(layer: gpd.GeoDataFrame, col: str, ids: pd.Series, name: str) -
 
 
 def buffer_zones(areas: gpd.GeoDataFrame, buffer_m: float) -> list[BaseGeometry]:
-    """Each area grown by ``buffer_m`` in its own UTM zone, back in WGS84."""
+    """Return each area grown by ``buffer_m`` in its own UTM zone, back in WGS84."""
     out = []
     for geom in areas.geometry:
         c = geom.centroid
@@ -141,8 +144,10 @@ class RegionInputs:
 
 
 def region_inputs(batch: Batch, areas: gpd.GeoDataFrame) -> RegionInputs:
-    """Read the template's facilities, seats or polygons and points; add ``home`` (row of
-    ``areas`` or -1)."""
+    """Read the template's facilities, seats or polygons and points for the whole region.
+
+    Each gets ``home``, its row of ``areas`` (or -1).
+    """
     t = batch.template
     f = t.facilities
     fac = readers.read_facilities(
@@ -178,7 +183,7 @@ def region_inputs(batch: Batch, areas: gpd.GeoDataFrame) -> RegionInputs:
 
 
 def _csv(frame: gpd.GeoDataFrame) -> bytes:
-    """Points as a UTF-8 CSV with ``wgs84_lon``/``wgs84_lat`` (full precision), no home."""
+    """Return points as a UTF-8 CSV with ``wgs84_lon``/``wgs84_lat`` (full precision), no home."""
     table = pd.DataFrame(frame.drop(columns=["geometry", "home", LON, LAT], errors="ignore"))
     table[LON] = frame.geometry.x.to_numpy()
     table[LAT] = frame.geometry.y.to_numpy()
@@ -187,7 +192,7 @@ def _csv(frame: gpd.GeoDataFrame) -> bytes:
 
 def area_files(region: RegionInputs, areas: gpd.GeoDataFrame, row: int, zone: BaseGeometry,
                count_outside: bool) -> dict[str, bytes]:
-    """The input files of area ``row`` (name inside ``inputs/`` -> content; see module)."""
+    """Return the input files of area ``row`` (name inside ``inputs/`` -> content; see module)."""
     area = areas.iloc[[row]]
     files = {"area.geojson": gpd.GeoDataFrame(
         {"id": area["area_id"].to_numpy(), "name": area["area_name"].to_numpy()},
@@ -211,5 +216,5 @@ def area_files(region: RegionInputs, areas: gpd.GeoDataFrame, row: int, zone: Ba
 
 
 def digest(data: bytes) -> str:
-    """SHA-256 of ``data`` (hex)."""
+    """Return SHA-256 of ``data`` (hex)."""
     return hashlib.sha256(data).hexdigest()

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _connect(scheduler: str) -> Any:
-    """A client of the cluster at ``scheduler`` once a worker has joined it."""
+    """Return a client of the cluster at ``scheduler`` once a worker has joined it."""
     from distributed import Client
 
     fix = ("start one with `dask scheduler` and workers with `dask worker ADDRESS`, or leave "
@@ -63,9 +63,11 @@ def _close_quietly(client: Any) -> None:
 
 
 def quiet() -> None:
-    """Silence Dask's and its event loop's loggers in this process: after Ctrl-C they
-    report every cancelled task and closing connection as errors with tracebacks, while
-    the batch says in one line what was kept."""
+    """Silence Dask's and its event loop's loggers in this process.
+
+    After Ctrl-C they report every cancelled task and closing connection as errors with tracebacks,
+    while the batch says in one line what was kept.
+    """
     for name in ("distributed", "tornado", "asyncio", "dask"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
@@ -73,9 +75,12 @@ def quiet() -> None:
 @contextmanager
 def dask_client(scheduler: str | None = None, workers: int = 2, threads_per_worker: int = 1,
                 memory_limit: str | float = "auto") -> Iterator[Any]:
-    """A ``distributed.Client``: of the cluster at ``scheduler`` (once a worker has joined
-    it), or of a new ``LocalCluster`` with ``workers`` processes (closed on exit). On
-    Ctrl-C the logs of closing are silenced (:func:`quiet`)."""
+    """Return a ``distributed.Client``.
+
+    Of the cluster at ``scheduler`` (once a worker has joined it), or of a new ``LocalCluster`` with
+    ``workers`` processes (closed on exit). On Ctrl-C the logs of closing are silenced
+    (:func:`quiet`).
+    """
     from distributed import Client, LocalCluster
 
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # not -v: warnings only
@@ -112,9 +117,11 @@ def dask_client(scheduler: str | None = None, workers: int = 2, threads_per_work
 
 
 def dask_setup(worker: Any) -> None:
-    """Dask's preload hook, run in each LocalCluster worker process as it starts: Ctrl-C
-    in a terminal reaches the whole process group, and a worker would die printing its
-    traceback; the workers ignore it, and ``geo batch`` closes them (SIGTERM) as it stops."""
+    """Dask's preload hook, run in each LocalCluster worker process as it starts.
+
+    Ctrl-C in a terminal reaches the whole process group, and a worker would die printing its
+    traceback; the workers ignore it, and ``geo batch`` closes them (SIGTERM) as it stops.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -172,8 +179,10 @@ _POLL_S = 5.0
 
 
 def _check_workers(client: Any, alone_since: float | None) -> float | None:
-    """When the cluster has had no worker since ``alone_since`` for longer than
-    :data:`geo.settings.BATCH_WORKER_WAIT_S`, stop; returns when it was first seen alone."""
+    """Stop when the cluster has had no worker for too long; return when it was first alone.
+
+    Too long is more than :data:`geo.settings.BATCH_WORKER_WAIT_S` since ``alone_since``.
+    """
     if client.scheduler_info(n_workers=-1).get("workers"):
         return None
     now = time.monotonic()
@@ -188,5 +197,5 @@ def _check_workers(client: Any, alone_since: float | None) -> float | None:
 
 
 def worker_memory(client: Any) -> dict[str, float]:
-    """Peak resident memory (MB) of every worker process, by worker address."""
+    """Return peak resident memory (MB) of every worker process, by worker address."""
     return {str(k): float(v) for k, v in client.run(peak_rss_mb).items()}

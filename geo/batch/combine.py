@@ -79,7 +79,7 @@ class Combined:
         self.common = [a for a in (assume[0] if assume else []) if a in common]
 
     def notes(self) -> list[str]:
-        """What every combined output must say (batch-level assumptions, missing areas)."""
+        """List what every combined output must say (batch-level assumptions, missing areas)."""
         run, b = self.run, self.run.batch.batch
         policy = ("counted (people cross county lines for care)"
                   if b.facilities_outside == "count" else "ignored")
@@ -110,7 +110,7 @@ class Combined:
 
 
 def _assumed(run: BatchRun) -> list[str]:
-    """The region's facilities that are assumed, not listed (``location_quality``)."""
+    """Return the region's facilities that are assumed, not listed (``location_quality``)."""
     fac = run.facilities
     if fac is None or "location_quality" not in fac.columns:
         return []
@@ -139,7 +139,7 @@ def _lead(frame: pd.DataFrame, lead: dict[str, str]) -> pd.DataFrame:
 
 
 def uncertain(run: BatchRun) -> str:
-    """``"emergency_1h 1,234 people in 3 areas; ..."`` where the buffer could matter."""
+    """Return ``"emergency_1h 1,234 people in 3 areas; ..."`` where the buffer could matter."""
     total: dict[str, tuple[float, int]] = {}
     for res in run.done.values():
         for std, people in res.buffer_uncertain.items():
@@ -149,7 +149,7 @@ def uncertain(run: BatchRun) -> str:
 
 
 def areas_table(run: BatchRun) -> gpd.GeoDataFrame:
-    """Every area with its status and what its task reported (see module docs)."""
+    """Return every area with its status and what its task reported (see module docs)."""
     rows = []
     for a in run.areas.itertuples():
         res = run.done.get(a.area_id)
@@ -170,9 +170,11 @@ def areas_table(run: BatchRun) -> gpd.GeoDataFrame:
 
 
 def _townships(comb: Combined) -> gpd.GeoDataFrame:
-    """All townships with their population and, per standard, the people covered, the
-    share, the target and the status (from the areas' coverage tables, so an area reused
-    from an earlier run carries them too)."""
+    """Return all townships with their population and per-standard coverage.
+
+    Per standard they have the people covered, the share, the target and the status (from the areas'
+    coverage tables, so an area reused from an earlier run carries them too).
+    """
     towns = comb.townships
     if comb.coverage.empty:
         return towns
@@ -182,10 +184,12 @@ def _townships(comb: Combined) -> gpd.GeoDataFrame:
 
 
 def area_coverage(comb: Combined) -> pd.DataFrame:
-    """Every area (layer order) with, per standard, the share of its people covered, its
-    status against the target, the townships below target and the worst-served township
-    and its share (from ``coverage_by_area.csv``); an area without results (failed, not
-    run) has no numbers and says so in its status."""
+    """Return every area (layer order) with, per standard, the share of its people covered.
+
+    Each also has its status against the target, the townships below target and the worst-served
+    township and its share (from ``coverage_by_area.csv``); an area without results (failed, not
+    run) has no numbers and says so in its status.
+    """
     run = comb.run
     lang = run.batch.template.language
     ids = run.areas["area_id"].astype(str)
@@ -208,7 +212,7 @@ def area_coverage(comb: Combined) -> pd.DataFrame:
 
 
 def facilities(run: BatchRun) -> gpd.GeoDataFrame:
-    """The region's facilities with the id and name of the area each lies in."""
+    """Return the region's facilities with the id and name of the area each lies in."""
     fac = run.facilities
     if fac is None:
         return gpd.GeoDataFrame(geometry=[], crs=4326)
@@ -220,7 +224,7 @@ def facilities(run: BatchRun) -> gpd.GeoDataFrame:
 
 
 def _labels(run: BatchRun) -> dict[str, str]:
-    """"1小时应急反应圈（emergency_1h）" of every standard of the template."""
+    """Return "1小时应急反应圈（emergency_1h）" of every standard of the template."""
     t = run.batch.template
     sset = inputs.standards(t)
     out = {}
@@ -238,8 +242,11 @@ def _target(comb: Combined, code: str) -> float:
 
 
 def _gpkg(run: BatchRun, comb: Combined, path: Path) -> None:
-    """``results.gpkg`` of the batch, through :func:`geo.outputs.gpkg.write_gpkg` (titles
-    and QGIS styles in the template's language; the notes once, in its metadata)."""
+    """Write ``results.gpkg`` of the batch.
+
+    It goes through :func:`geo.outputs.gpkg.write_gpkg` (titles and QGIS styles in the template's
+    language; the notes once, in its metadata).
+    """
     lang = run.batch.template.language
     t = i18n.text
     labels = _labels(run)
@@ -303,8 +310,10 @@ def _gpkg(run: BatchRun, comb: Combined, path: Path) -> None:
 
 
 def _keys(towns: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(area_id, township) -> the township's name on the map: its own name, with the
-    area's name added where two areas have a township of that name."""
+    """Map (area_id, township) to the township's name on the map.
+
+    That is its own name, with the area's name added where two areas have a township of that name.
+    """
     names = towns["township"].astype(str)
     twice = names.duplicated(keep=False).to_numpy()
     return {(str(a), n): f"{n}（{an}）" if t else n for a, an, n, t in
@@ -317,7 +326,7 @@ def _keyed(frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> pd.DataFram
 
 
 def standard_labels(run: BatchRun) -> dict[str, str]:
-    """Each standard of the template by its label in the template's language."""
+    """Return each standard of the template by its label in the template's language."""
     t = run.batch.template
     sset = inputs.standards(t)
     return {s.name: i18n.standard_label(s.label, s.label_zh, t.language)
@@ -346,7 +355,7 @@ def _map(run: BatchRun, comb: Combined, path: Path) -> None:
 
 
 def summary_text(run: BatchRun, comb: Combined) -> str:
-    """``batch_summary.txt``: what ran, what failed and why, memory, the assumptions."""
+    """Return ``batch_summary.txt``: what ran, what failed and why, memory, the assumptions."""
     lines = [f"# {run.batch.title}", "",
              f"batch file {run.batch.path}; template {run.batch.template.path}",
              f"{len(run.areas)} areas: {len(run.ran)} run, {len(run.skipped)} reused (same "

@@ -69,25 +69,31 @@ class Batch:
 
     @property
     def name(self) -> str:
+        """The batch's name: ``[batch] name``, else the batch file's stem."""
         return self.batch.name or self.path.stem
 
     @property
     def title(self) -> str:
+        """The batch's title: ``[batch] title``, else the template study's."""
         return self.batch.title or self.template.title
 
     @property
     def areas_path(self) -> Path:
+        """The areas file: ``[batch] areas``, else the template's boundary file."""
         return self.batch.areas or self.template.area.boundary
 
     def input_files(self) -> dict[str, Path]:
-        """Every file the batch reads, by role: the batch file, the template study's inputs
-        and the areas layer."""
+        """Every file the batch reads, by role.
+
+        The batch file, the template study's inputs and the areas layer.
+        """
         files = self.template.input_files()
         files["template"] = files.pop("study")
         return {"batch file": self.path, **files, "areas": self.areas_path}
 
     @property
     def buffer_m(self) -> float:
+        """The buffer around each area, in metres."""
         return float(self.batch.buffer_km) * 1000.0
 
 
@@ -143,5 +149,5 @@ def load_batch(path: str | Path) -> Batch:
 
 
 def batch_options_text(markdown: bool = True) -> str:
-    """Every batch-file option, one line each (docs/batch.md and ``geo batch --help``)."""
+    """Return every batch-file option, one line each (docs/batch.md and ``geo batch --help``)."""
     return "\n".join(section_text("batch", BatchSection, markdown)) + "\n"

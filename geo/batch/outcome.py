@@ -38,4 +38,5 @@ class BatchRun:
 
     @property
     def ran(self) -> list[str]:
+        """The areas that were computed in this run (done and not skipped)."""
         return [i for i in self.done if i not in set(self.skipped)]

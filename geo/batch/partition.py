@@ -67,8 +67,11 @@ def _file_digest(path: Path) -> str:
 
 
 def source_key(template: Study, modes: Iterable[str], tile_m: float) -> str:
-    """Fingerprint of what the partitioned cache is built from: the road source's bytes,
-    the road options, the modes, the tile size, its format and the network cache format."""
+    """Fingerprint what the partitioned cache is built from.
+
+    That is the road source's bytes, the road options, the modes, the tile size, its format and the
+    network cache format.
+    """
     options = dataclasses.asdict(inputs.road_options(template))
     # the network cache format names the rules the networks are built by (maxspeed, one-way):
     # a partition built under older rules is rebuilt, as a cache of an older format is
@@ -80,7 +83,7 @@ def source_key(template: Study, modes: Iterable[str], tile_m: float) -> str:
 
 
 def _write_mode(net: Network, folder: Path, tile_m: float) -> dict[str, Any]:
-    """One mode's arrays sorted by tile, and the metadata to read them."""
+    """Return one mode's arrays sorted by tile, and the metadata to read them."""
     xy = net.node_xy
     x0, y0 = (float(v) for v in xy.min(axis=0))
     nx = int((xy[:, 0].max() - x0) // tile_m) + 1
@@ -128,9 +131,11 @@ def _swap_in(stage: Path, dest: Path) -> None:
 
 
 def _clean_leftovers(dest: Path) -> None:
-    """Remove what a killed build of ``dest`` left beside it: its staging folders and the
-    previous copy it was swapping out (the caller holds the batch folder's lock, so no
-    other build is running)."""
+    """Remove what a killed build of ``dest`` left beside it.
+
+    Its staging folders and the previous copy it was swapping out (the caller holds the batch
+    folder's lock, so no other build is running).
+    """
     name = re.compile(rf"\.{re.escape(dest.name)}\.staging-[a-z0-9_]{{8}}|"
                       rf"\.old-{re.escape(dest.name)}")
     for p in dest.parent.iterdir():
@@ -141,8 +146,10 @@ def _clean_leftovers(dest: Path) -> None:
 
 def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: float,
                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """The partitioned cache of the template's roads in ``dest`` (built, or reused when its
-    fingerprint matches); returns its metadata."""
+    """Build the partitioned cache of the template's roads in ``dest`` and return its metadata.
+
+    A cache whose fingerprint matches is reused.
+    """
     modes = sorted(set(modes))
     key = source_key(template, modes, tile_m)
     meta_path = dest / "meta.json"
@@ -172,7 +179,7 @@ def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: f
 
 def _ranges(ptr: npt.NDArray[Any], m: Mapping[str, Any], bounds: tuple[float, ...]
             ) -> list[tuple[int, int]]:
-    """(start, stop) of the rows of the tiles under ``bounds`` (one run per tile row)."""
+    """Return (start, stop) of the rows of the tiles under ``bounds`` (one run per tile row)."""
     t, nx, ny = float(m["tile_m"]), int(m["nx"]), int(m["ny"])
     minx, miny, maxx, maxy = bounds
     tx0 = max(int((minx - m["x0"]) // t), 0)
@@ -243,7 +250,7 @@ def region_segments(folder: Path, mode: str, bounds: tuple[float, ...]
 
 
 def _local(kept: IntArray, ids: npt.NDArray[Any]) -> IntArray:
-    """Position of each of ``ids`` in the sorted ``kept``, -1 where absent."""
+    """Return position of each of ``ids`` in the sorted ``kept``, -1 where absent."""
     pos = np.searchsorted(kept, ids)
     pos = np.minimum(pos, max(len(kept) - 1, 0))
     hit = (kept[pos] == ids) if len(kept) else np.zeros(len(ids), bool)
@@ -253,8 +260,10 @@ def _local(kept: IntArray, ids: npt.NDArray[Any]) -> IntArray:
 def cut_networks(folder: Path, zone: BaseGeometry, modes: Iterable[str], *,
                  min_component_share: float, buffer_km: float,
                  area_name: str) -> dict[str, Network]:
-    """The networks of ``modes`` inside ``zone`` (WGS84), each its largest strongly
-    connected part (see module docs)."""
+    """Return the networks of ``modes`` inside ``zone`` (WGS84).
+
+    Each is its largest strongly connected part (see the module docs).
+    """
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     fix = (f"raise [batch] buffer_km (now {buffer_km:g}) so that the roads around "
            f"{area_name} stay connected, or lower [roads] min_component_share in the template")

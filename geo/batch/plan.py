@@ -103,7 +103,7 @@ def area_study(batch: Batch, area: pd.Series, folder: Path,
 
 def fingerprint(study_text: str, files: dict[str, bytes], area_wkb: bytes, shared: dict[str, Any]
                 ) -> str:
-    """SHA-256 of everything an area's outputs rest on (see module docs)."""
+    """Return SHA-256 of everything an area's outputs rest on (see module docs)."""
     blob = json.dumps({"format": FORMAT, "geo": __version__, "study": study_text,
                        "files": {k: digest(v) for k, v in sorted(files.items())},
                        "area": digest(area_wkb), **shared}, sort_keys=True, default=str)
@@ -111,8 +111,10 @@ def fingerprint(study_text: str, files: dict[str, bytes], area_wkb: bytes, share
 
 
 def shared_inputs(batch: Batch, network_key: str) -> dict[str, Any]:
-    """What every area's fingerprint includes: standards, a population raster, the network,
-    the buffer and the outputs."""
+    """Collect what every area's fingerprint includes.
+
+    That is the standards, a population raster, the network, the buffer and the outputs.
+    """
     t = batch.template
     prints = input_fingerprint(t)
     return {"standards": prints.get("standards"),
@@ -123,7 +125,7 @@ def shared_inputs(batch: Batch, network_key: str) -> dict[str, Any]:
 
 
 def _missing_townships(batch: Batch, region: RegionInputs, row: int, area: pd.Series) -> str:
-    """Why an area cannot run (no seats or township polygons in it), or ``""``."""
+    """Say why an area cannot run (no seats or township polygons in it), or ``""``."""
     t = batch.template.townships
     frame = region.polygons if region.polygons is not None else region.seats
     if frame is not None and bool((frame["home"] == row).any()):
@@ -150,7 +152,7 @@ def _beyond(batch: Batch, outside: gpd.GeoDataFrame, zone: BaseGeometry) -> dict
 def plan_area(batch: Batch, areas: pd.DataFrame, row: int, zone: BaseGeometry,
               region: RegionInputs, out: Path, network: Path, modes: tuple[str, ...],
               shared: dict[str, Any]) -> AreaSpec | str:
-    """The task of area ``row``, or the reason it cannot run."""
+    """Return the task of area ``row``, or the reason it cannot run."""
     area = areas.iloc[row]
     if why := _missing_townships(batch, region, row, area):
         return why

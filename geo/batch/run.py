@@ -36,7 +36,7 @@ __all__ = ["BATCH_FOLDERS", "BatchRun", "run_batch"]
 
 
 def _is_done(spec: AreaSpec) -> AreaResult | None:
-    """The stored result of an area whose inputs are unchanged and outputs complete."""
+    """Return the stored result of an area whose inputs are unchanged and outputs complete."""
     prior = read_done(spec.folder)
     if prior is None or prior.fingerprint != spec.fingerprint:
         return None
@@ -60,7 +60,7 @@ def _homeless(run: BatchRun, region: Any) -> None:
 
 
 def _interrupted(finished: int, todo: int, before: int, out: Path) -> str:
-    """What an interrupted batch kept, in words (after 'interrupted: ')."""
+    """Say what an interrupted batch kept, in words (after 'interrupted: ')."""
     combined = (f"the combined outputs were not written ({out} holds its earlier ones, if "
                 "any)")
     if not finished and not before:

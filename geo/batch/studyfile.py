@@ -29,7 +29,7 @@ def _key(key: str) -> str:
 
 
 def _value(value: Any, base: Path) -> str:
-    """One TOML value: JSON string escapes are valid TOML basic-string escapes."""
+    """Return one TOML value: JSON string escapes are valid TOML basic-string escapes."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -53,7 +53,7 @@ def _value(value: Any, base: Path) -> str:
 
 
 def _path_text(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` when inside it (forward slashes), else absolute."""
+    """Return ``path`` relative to ``base`` when inside it (forward slashes), else absolute."""
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
@@ -65,7 +65,7 @@ def _default(f: Any) -> Any:
 
 
 def study_toml(study: Study, comment: str = "") -> str:
-    """The study file text of ``study`` (written to ``study.path``; see module docs)."""
+    """Return the study file text of ``study`` (written to ``study.path``; see module docs)."""
     base = study.path.parent
     lines = [f"# {line}" for line in comment.splitlines()]
     for name in SECTIONS:

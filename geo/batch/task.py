@@ -92,9 +92,11 @@ class AreaResult:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB): ``VmHWM`` on Linux (the
-    process's own; ``ru_maxrss`` would carry the parent's peak into a spawned worker),
-    else ``ru_maxrss``, or the peak working set on Windows."""
+    """Return the peak resident memory of this process so far (MB).
+
+    It is ``VmHWM`` on Linux (the process's own; ``ru_maxrss`` would carry the parent's peak into a
+    spawned worker), else ``ru_maxrss``, or the peak working set on Windows.
+    """
     status = Path("/proc/self/status")
     if status.is_file():
         for line in status.read_text().splitlines():
@@ -183,7 +185,7 @@ def run_area(spec: AreaSpec) -> AreaResult:
 
 
 def read_done(folder: Path) -> AreaResult | None:
-    """The ``done.json`` of an area folder, or None."""
+    """Return the ``done.json`` of an area folder, or None."""
     p = folder / DONE
     if not p.is_file():
         return None

@@ -56,9 +56,11 @@ def _true(value: object) -> bool:
 
 def county_rows(summary: pd.DataFrame, areas: pd.DataFrame, labels: Mapping[str, str],
                 lang: str) -> list[dict[Any, Any]]:
-    """One row per area and standard from the areas' ``coverage_summary.csv`` (share,
-    townships below target, worst township), then one per area without results (its
-    status and error)."""
+    """Make one row per area and standard from the areas' ``coverage_summary.csv``.
+
+    A row holds the share, the townships below target and the worst township; then comes one row
+    per area without results (its status and error).
+    """
     out: list[dict[Any, Any]] = []
     for r in summary.to_dict("records"):
         worst = worst_served({**r, "note": "" if missing(r.get("note")) else r["note"]})
@@ -95,8 +97,10 @@ def _sheet(book: tables.Book, name: str, title: str, records: Sequence[Mapping[A
 def write_workbook(run: BatchRun, coverage: pd.DataFrame, summary: pd.DataFrame,
                    areas: pd.DataFrame, notes: Sequence[str], labels: Mapping[str, str],
                    path: Path) -> Path:
-    """Write ``batch.xlsx`` (see module docs) to ``path``; ``labels`` names each standard
-    in the template's language."""
+    """Write ``batch.xlsx`` (see module docs) to ``path``.
+
+    ``labels`` names each standard in the template's language.
+    """
     lang = run.batch.template.language
     b = run.batch
     book = tables.Book(lang)

@@ -1,5 +1,6 @@
-"""Argument types of the ``geo`` command: numbers, memory sizes and output files checked
-where they are typed.
+"""Argument types of the ``geo`` command.
+
+Numbers, memory sizes and output files checked where they are typed.
 
 A value out of range stops in the parser, naming the flag (``geo site: error: argument
 --minutes: 0 is not above 0: give a number of minutes above 0``), before any reading or
@@ -34,7 +35,7 @@ def _number(text: str, kind: type[int] | type[float]) -> float:
 
 
 def at_least_one(text: str) -> int:
-    """A whole number of 1 or more (sites, facilities)."""
+    """Parse a whole number of 1 or more (sites, facilities)."""
     value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is less than 1: give a whole number of 1 "
@@ -43,7 +44,7 @@ def at_least_one(text: str) -> int:
 
 
 def positive(unit: str) -> Callable[[str], float]:
-    """A number above 0, in ``unit`` (minutes, metres, seconds, people)."""
+    """Parse a number above 0, in ``unit`` (minutes, metres, seconds, people)."""
     def check(text: str) -> float:
         value = _number(text, float)
         if not value > 0:
@@ -55,7 +56,7 @@ def positive(unit: str) -> Callable[[str], float]:
 
 
 def non_negative(unit: str) -> Callable[[str], float]:
-    """A number of 0 or more, in ``unit``."""
+    """Parse a number of 0 or more, in ``unit``."""
     def check(text: str) -> float:
         value = _number(text, float)
         if value < 0:
@@ -67,7 +68,7 @@ def non_negative(unit: str) -> Callable[[str], float]:
 
 
 def share(text: str) -> float:
-    """A share above 0 and at most 1 (0.95 for 95 %)."""
+    """Parse a share above 0 and at most 1 (0.95 for 95 %)."""
     value = _number(text, float)
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"{text} is not a share: give a number above 0 and "
@@ -76,8 +77,11 @@ def share(text: str) -> float:
 
 
 def path(text: str) -> Path:
-    """A file or folder name; one too long for the file system stops here (asking the
-    file system about it would fail with an ``OSError``)."""
+    """Return a file or folder name.
+
+    One too long for the file system stops here (asking the file system about it would fail with an
+    ``OSError``).
+    """
     why = too_long(text)
     if why is not None:
         raise argparse.ArgumentTypeError(f"{why}: give a shorter name")
@@ -85,7 +89,7 @@ def path(text: str) -> Path:
 
 
 def output_path(*suffixes: str) -> Callable[[str], Path]:
-    """A file to write, ending in one of ``suffixes`` (the first is what to add)."""
+    """Return a file to write, ending in one of ``suffixes`` (the first is what to add)."""
     def check(text: str) -> Path:
         p = path(text)
         if not p.name.lower().endswith(suffixes):
@@ -99,8 +103,11 @@ def output_path(*suffixes: str) -> Callable[[str], Path]:
 
 
 def memory_limit(text: str) -> str:
-    """``auto``, or the memory of one worker as Dask reads it (4GB, 512MiB, 2.5 GB) of at
-    least :data:`geo.settings.BATCH_MIN_WORKER_BYTES` and at most this machine's memory."""
+    """Parse ``auto``, or the memory of one worker as Dask reads it (4GB, 512MiB, 2.5 GB).
+
+    The memory must be at least :data:`geo.settings.BATCH_MIN_WORKER_BYTES` and at most this
+    machine's memory.
+    """
     if text.strip().lower() == "auto":
         return "auto"
     from dask.utils import parse_bytes
@@ -124,7 +131,7 @@ def memory_limit(text: str) -> str:
 
 
 def add_pdf(p: argparse.ArgumentParser) -> None:
-    """``--pdf``: print report.html to report.pdf with Chromium (:mod:`geo.outputs.pdf`)."""
+    """Add ``--pdf``: print report.html to report.pdf with Chromium (:mod:`geo.outputs.pdf`)."""
     p.add_argument("--pdf", action="store_true",
                    help="also print report.html to report.pdf (A4, page numbers) with the "
                    "system's Chromium through Playwright; stops before computing if either "

@@ -16,7 +16,7 @@ __all__ = ["add_parsers", "run_batch"]
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
-    """``geo batch``."""
+    """Add the ``geo batch`` parser."""
     from geo.batch.combine import COMBINED_FILES
     from geo.batch.config import batch_options_text
 
@@ -50,8 +50,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def _check_memory(workers: int, limit: str) -> None:
-    """The LocalCluster's workers fit this machine's memory (more get killed by the OS, or
-    by Dask, one area after another)."""
+    """Check that the LocalCluster's workers fit this machine's memory.
+
+    More would get killed by the OS, or by Dask, one area after another.
+    """
     from dask.utils import parse_bytes
     from distributed.system import MEMORY_LIMIT
 
@@ -72,7 +74,7 @@ def _check_memory(workers: int, limit: str) -> None:
 
 
 def _coverage_by_area(result: Any, folder: Path) -> None:
-    """The per-area coverage table of ``batch.xlsx`` (its ``汇总`` sheet), as text."""
+    """Print the per-area coverage table of ``batch.xlsx`` (its ``汇总`` sheet), as text."""
     from geo.batch.combine import areas_table, standard_labels
     from geo.batch.workbook import AREA_COLUMNS, county_rows
     from geo.outputs import cells, i18n

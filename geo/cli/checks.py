@@ -1,5 +1,7 @@
-"""``geo check`` and ``geo init``: a study's inputs checked before any routing, and a study
-file written from a folder of files."""
+"""``geo check`` and ``geo init``.
+
+A study's inputs checked before any routing, and a study file written from a folder of files.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """``geo check``: the checklist; 0 without stops, 2 with."""
+    """Run ``geo check``: the checklist; 0 without stops, 2 with."""
     from geo.study.prepare import check_study
 
     report = check_study(args.study, progress=progress)
@@ -64,7 +66,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    """``geo init``: scan the folder, write the study file, say what was found."""
+    """Run ``geo init``: scan the folder, write the study file, say what was found."""
     from geo.study.scan import init_study
 
     path, scan = init_study(args.folder, args.out, force=args.force)

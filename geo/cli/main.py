@@ -38,8 +38,10 @@ DEMO_OUT = Path("maps", "luzhai")
 
 
 class Formatter(argparse.HelpFormatter):
-    """Help with every default shown; descriptions wrapped line by line, so option lists
-    keep their layout."""
+    """Help with every default shown.
+
+    Descriptions wrapped line by line, so option lists keep their layout.
+    """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -103,7 +105,7 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def parser() -> argparse.ArgumentParser:
-    """The ``geo`` argument parser (all subcommands)."""
+    """Return the ``geo`` argument parser (all subcommands)."""
     p = argparse.ArgumentParser(
         prog="geo", formatter_class=Formatter,
         description="Travel-time coverage of health facilities against planning standards.",
@@ -174,7 +176,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _resources(res: object) -> None:
-    """The measures and the response distribution, as `geo run` prints them."""
+    """Print the measures and the response distribution, as `geo run` does."""
     from geo.outputs import measure_tables
     from geo.study.resources import Resources
 
@@ -217,8 +219,10 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill``, a service manager stopping the program), raised where the
-    program is, so that it unwinds as on Ctrl-C: staging folders removed, lock released."""
+    """SIGTERM (``kill``, a service manager stopping the program), raised where the program is.
+
+    The program then unwinds as on Ctrl-C: staging folders removed, lock released.
+    """
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -227,8 +231,10 @@ def _terminate(signum: int, frame: object) -> None:
 
 @contextlib.contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
-    """SIGTERM raises :class:`_Terminated` for the block (main thread only; the previous
-    handler is put back: tests call :func:`main` in process)."""
+    """Make SIGTERM raise :class:`_Terminated` for the block (main thread only).
+
+    The previous handler is put back: tests call :func:`main` in process.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -240,7 +246,7 @@ def _sigterm_unwinds() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``geo`` console script (see module docs)."""
+    """Run the ``geo`` console script (see module docs)."""
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -18,7 +18,7 @@ _MODES = ("drive", "walk")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: Any) -> None:
-    """``geo network build``, ``geo network download`` and ``geo isochrones``."""
+    """Add the ``geo network build``, ``geo network download`` and ``geo isochrones`` parsers."""
     net = sub.add_parser("network", help="build road network caches", formatter_class=fmt,
                          description="Build a road network cache (.npz) that study files "
                          "name as their [roads] path, from a local road source or an online "
@@ -193,8 +193,10 @@ def run_network(args: argparse.Namespace) -> int:
 
 
 def run_isochrones(args: argparse.Namespace) -> int:
-    """``geo isochrones``: the study's facilities, their isochrones (:func:`geo.isochrones`)
-    into a GeoPackage."""
+    """Run ``geo isochrones``: the study's facilities' isochrones into a GeoPackage.
+
+    The polygons come from :func:`geo.isochrones`.
+    """
     from geo._atomic import atomic_path
     from geo.routing.frames import isochrones
     from geo.study import inputs

@@ -1,5 +1,7 @@
-"""``geo site``, ``geo designate`` and ``geo compare``: parsers, the computed study they
-start from, and printing."""
+"""``geo site``, ``geo designate`` and ``geo compare``.
+
+Parsers, the computed study they start from, and printing.
+"""
 
 from __future__ import annotations
 
@@ -132,7 +134,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def _files(names: tuple[str, ...], args: argparse.Namespace) -> tuple[str, ...]:
-    """The files a planning command writes; with --pdf, the printer checked first."""
+    """Return the files a planning command writes; with --pdf, the printer checked first."""
     if not args.pdf:
         return names
     from geo.outputs.pdf import check_printer
@@ -150,7 +152,7 @@ _KINDS = {"newly_covered_population": "int", "cumulative_covered_share": "share"
 
 
 def shown(frame: Any) -> Any:
-    """``frame`` with its numbers as the report and the workbook write them."""
+    """Return ``frame`` with its numbers as the report and the workbook write them."""
     from geo.outputs import cells
 
     out = frame.copy()
@@ -161,7 +163,7 @@ def shown(frame: Any) -> Any:
 
 
 def computed_study(path: Path) -> ComputedStudy:
-    """A study file computed afresh, or an earlier run's results reloaded."""
+    """Return a study file computed afresh, or an earlier run's results reloaded."""
     from geo.outputs.reload import load_computed, results_file
     from geo.study.run import run_study
 
@@ -175,8 +177,11 @@ def computed_study(path: Path) -> ComputedStudy:
 
 
 def study_inputs(path: Path) -> dict[str, Path]:
-    """The files a study argument names before it is read: a study file's inputs, or an
-    earlier run's results.gpkg (the writers check its study's inputs once reloaded)."""
+    """Return the files a study argument names before it is read.
+
+    A study file's inputs, or an earlier run's results.gpkg (the writers check its study's inputs
+    once reloaded).
+    """
     from geo.outputs.reload import results_file
     from geo.study.schema import load_study
 
@@ -206,7 +211,7 @@ def _unused_site_flags(args: argparse.Namespace) -> None:
 
 
 def run_site(args: argparse.Namespace) -> int:
-    """``geo site``."""
+    """Run ``geo site``."""
     from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
@@ -233,7 +238,7 @@ def run_site(args: argparse.Namespace) -> int:
 
 
 def run_designate(args: argparse.Namespace) -> int:
-    """``geo designate``."""
+    """Run ``geo designate``."""
     from geo.outputs.planning import DESIGNATION_FILES, write_designation
     from geo.planning.sites import designate
 
@@ -250,7 +255,7 @@ def run_designate(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """``geo compare``."""
+    """Run ``geo compare``."""
     from geo.outputs.planning import COMPARISON_FILES, write_comparison
     from geo.planning.compare import compare
     from geo.planning.scenario import find_scenario

@@ -1,6 +1,9 @@
-"""The command reference of docs/cli.md: every command's arguments and flags, written from
-the ``geo`` parser itself, so that ``--help`` and the docs list the same flags (tested:
-tests/cli/test_help_docs.py; ``make options-doc`` rewrites the block)."""
+"""The command reference of docs/cli.md.
+
+Every command's arguments and flags, written from the ``geo`` parser itself, so that ``--help`` and
+the docs list the same flags (tested: tests/cli/test_help_docs.py; ``make options-doc`` rewrites the
+block).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ _END = "<!-- commands:end -->"
 
 
 def commands() -> Iterator[tuple[str, argparse.ArgumentParser]]:
-    """Every command as typed after ``geo`` (``network build`` with its action) and its
-    parser, in the order of ``geo --help``."""
+    """Every command as typed after ``geo`` (``network build`` with its action) and its parser.
+
+    In the order of ``geo --help``.
+    """
     def walk(p: argparse.ArgumentParser, name: str) -> Iterator[tuple[str,
              argparse.ArgumentParser]]:
         for a in p._actions:
@@ -39,7 +44,7 @@ def _line(fmt: Formatter, action: argparse.Action) -> str:
 
 
 def reference_text() -> str:
-    """The block: one heading per command, one line per argument and flag."""
+    """Return the block: one heading per command, one line per argument and flag."""
     lines = []
     for name, p in commands():
         fmt = Formatter(f"geo {name}")
@@ -50,7 +55,7 @@ def reference_text() -> str:
 
 
 def reference_block(text: str) -> str:
-    """What is between the markers of ``text`` now."""
+    """Return what is between the markers of ``text`` now."""
     a, b = text.index(_START) + len(_START), text.index(_END)
     return text[a:b]
 

@@ -48,8 +48,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
 
 
 def default_out(study: Path, name: str) -> Path:
-    """Where exports go without --out: ``<run folder>_workbench`` beside a run folder,
-    else ``maps/<study name>_workbench``."""
+    """Return where exports go without --out.
+
+    That is ``<run folder>_workbench`` beside a run folder, else ``maps/<study name>_workbench``.
+    """
     if study.suffix.lower() == ".toml":
         return Path("maps") / f"{name}_workbench"
     folder = study.parent if study.suffix.lower() == ".gpkg" else study
@@ -57,15 +59,18 @@ def default_out(study: Path, name: str) -> Path:
 
 
 def _has_display() -> bool:
-    """Whether a graphical browser can open: without a display Python's webbrowser would
-    start a text browser (lynx, w3m) in this terminal, over the server's messages."""
+    """Tell whether a graphical browser can open.
+
+    Without a display Python's webbrowser would start a text browser (lynx, w3m) in this terminal,
+    over the server's messages.
+    """
     if sys.platform in ("win32", "darwin"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """``geo serve``."""
+    """Run ``geo serve``."""
     from geo.serve import Session, Workbench
 
     if not 0 <= args.port <= 65535:

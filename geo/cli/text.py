@@ -20,12 +20,12 @@ __all__ = ["fmt", "frame_table", "out", "output_file", "output_folder", "progres
 
 
 def width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: East Asian wide characters take two."""
+    """Return columns ``text`` takes in a terminal: East Asian wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def fmt(value: object) -> str:
-    """A cell as text: big numbers with thousands separators, small ones as given."""
+    """Return a cell as text: big numbers with thousands separators, small ones as given."""
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
@@ -34,7 +34,7 @@ def fmt(value: object) -> str:
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str], title: str = "") -> str:
-    """Rows as an aligned text table with a header line."""
+    """Return rows as an aligned text table with a header line."""
     cells = [[fmt(v) for v in r] for r in rows]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(header)]
 
@@ -46,7 +46,7 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str], title: str = 
 
 
 def frame_table(frame: pd.DataFrame, title: str = "") -> str:
-    """A data frame as :func:`table` text."""
+    """Return a data frame as :func:`table` text."""
     return table([list(r) for r in frame.itertuples(index=False)],
                  [str(c) for c in frame.columns], title)
 
@@ -57,17 +57,19 @@ def out(text: str = "", stream: TextIO | None = None) -> None:
 
 
 def progress(stage: str) -> None:
-    """A stage of a long computation, on stderr (stdout keeps only results)."""
+    """Print a stage of a long computation, on stderr (stdout keeps only results)."""
     print(f"... {stage}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
 def output_folder(folder: Path, names: Sequence[str],
                   inputs: Mapping[str, Path | None] | None = None) -> Iterator[None]:
-    """Hold ``folder`` for a command that will write ``names`` into it: checked before
-    any computing (no output replaces one of the ``inputs``, writable, free space, no other
-    run: :func:`geo.outputs.folder.preflight`) and locked until the command ends, so a
-    second run into it stops at once."""
+    """Hold ``folder`` for a command that will write ``names`` into it.
+
+    Checked before any computing (no output replaces one of the ``inputs``, writable, free space, no
+    other run: :func:`geo.outputs.folder.preflight`) and locked until the command ends, so a second
+    run into it stops at once.
+    """
     from geo.outputs.folder import output_lock, preflight
 
     with output_lock(folder):
@@ -77,8 +79,10 @@ def output_folder(folder: Path, names: Sequence[str],
 
 
 def output_file(path: Path, inputs: Mapping[str, Path | None]) -> None:
-    """Stop before computing when the file ``path`` a command writes is one of its
-    ``inputs`` (:func:`geo._files.refuse_inputs`)."""
+    """Stop before computing when the file ``path`` a command writes is one of its ``inputs``.
+
+    See :func:`geo._files.refuse_inputs`.
+    """
     from geo._files import refuse_inputs
 
     refuse_inputs([path], inputs, "name another file with --out")

@@ -71,5 +71,5 @@ def _spelled(arg: Arg) -> str | None:
 
 
 def cli_words(error: GeoError) -> str:
-    """The message of ``error`` with every parameter named by its flag (see module docs)."""
+    """Return the message of ``error`` with every parameter named by its flag (see module docs)."""
     return error.words(_spelled)

@@ -1,5 +1,7 @@
-"""Coverage: demand points and population, township areas, standards, travel-time
-bands and surfaces, facility tiers, and the coverage tables by township.
+"""Coverage: demand, townships, standards, bands, surfaces, tiers and the coverage tables.
+
+The parts are demand points and population, township areas, standards, travel-time bands and
+surfaces, facility tiers, and the coverage tables by township.
 """
 
 import lazy_loader

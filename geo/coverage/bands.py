@@ -31,7 +31,7 @@ BREAKS: tuple[float, ...] = (15.0, 30.0, 60.0, 120.0)
 
 
 def band_labels(breaks: Sequence[float] = BREAKS) -> list[str]:
-    """``["0–15", "15–30", …, ">120"]`` for the given limits."""
+    """Return ``["0–15", "15–30", …, ">120"]`` for the given limits."""
     edges = [0.0, *breaks]
     out = [f"{lo:g}–{hi:g}" for lo, hi in _pairs(edges)]
     return [*out, f">{breaks[-1]:g}"]
@@ -42,7 +42,7 @@ def _pairs(values: Sequence[float]) -> list[tuple[float, float]]:
 
 
 def _union(geoms: npt.NDArray[np.object_]) -> Any:
-    """Union of grid cells: the fast coverage union when the cells tile cleanly."""
+    """Return union of grid cells: the fast coverage union when the cells tile cleanly."""
     if len(geoms) == 0:
         return shapely.Polygon()
     merged = shapely.coverage_union_all(geoms)
@@ -55,7 +55,7 @@ union_cells = _union  # the one way grid cells become a drawn area (also geo.stu
 
 
 def _polygons(geom: Any) -> Any:
-    """Only the polygon parts of an intersection (borders may add lines and points)."""
+    """Return only the polygon parts of an intersection (borders may add lines and points)."""
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
@@ -66,7 +66,7 @@ def travel_time_bands(
     standards: Sequence[Standard],
     breaks: Sequence[float] = BREAKS,
 ) -> gpd.GeoDataFrame:
-    """Per standard, one polygon per band of minutes to the nearest eligible facility.
+    """Return per standard, one polygon per band of minutes to the nearest eligible facility.
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ def coverage_gaps(
     demand: pd.DataFrame,
     standards: Sequence[Standard],
 ) -> gpd.GeoDataFrame:
-    """Where the people beyond each standard's reach are, per township.
+    """Find where the people beyond each standard's reach are, per township.
 
     The area is the union of grid cells beyond the threshold, cut by township; the
     population is that of the demand points beyond the threshold in the township (the

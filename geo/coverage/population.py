@@ -121,7 +121,7 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
 
 
 def _area_in_utm(area: Any) -> tuple[BaseGeometry, CRS]:
-    """Union of the area polygons in the local UTM CRS (prepared), and that CRS."""
+    """Return union of the area polygons in the local UTM CRS (prepared), and that CRS."""
     if isinstance(area, BaseGeometry):
         x0, y0, x1, y1 = area.bounds
         if not area.is_empty and not (x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90):
@@ -203,7 +203,7 @@ def _grid_frames(grid: _Grid) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 
 def grid_cells(area: Any, spacing_m: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Square grid cells covering an area, clipped to it, and one demand point per cell.
+    """Return square grid cells covering an area, clipped to it, and one demand point per cell.
 
     Parameters
     ----------
@@ -254,7 +254,7 @@ def _with_population(
 
 
 def _point_demand(x: FloatArray, y: FloatArray, population: FloatArray, crs: Any) -> Any:
-    """Point demand (``cell_area_km2`` NaN) from coordinates in ``crs``."""
+    """Return point demand (``cell_area_km2`` NaN) from coordinates in ``crs``."""
     ids = np.arange(len(population), dtype=np.int64)
     data = {"demand_id": ids, "population": population, "cell_area_km2": np.nan}
     return gpd.GeoDataFrame(data, geometry=shapely.points(x, y), crs=crs).to_crs(_WGS84)
@@ -312,14 +312,15 @@ def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArra
 
 def _people(values: pd.Series, labels: Sequence[object], column: str,
             title: object = None) -> FloatArray:
-    """A zone table's counts in people: :func:`_counts`, times the unit the header names
+    """Return a zone table's counts in people.
+
+    These are :func:`_counts`, times the unit the header names
     (:func:`geo.readers.census.count_unit`: '常住人口（万人）' x 10,000). Without a unit, counts
-    that
-    are all under 1,000 with some not whole look like 万人 read as people (a county of
-    300,000 read as 30): that stops, naming how to say the unit; so does a unit in the
-    table's title (``title``, the rows above its header: '单位：万人') that the header does
-    not name, and a header unit that makes a township larger than
-    :data:`geo.settings.MAX_TOWNSHIP_PEOPLE`."""
+    that are all under 1,000 with some not whole look like 万人 read as people (a county of 300,000
+    read as 30): that stops, naming how to say the unit; so does a unit in the table's title
+    (``title``, the rows above its header: '单位：万人') that the header does not name, and a header
+    unit that makes a township larger than :data:`geo.settings.MAX_TOWNSHIP_PEOPLE`.
+    """
     numbers = _counts(values, labels, f"the table column {column!r}")
     scale, unit = count_unit(column)
     said = title_unit(title)
@@ -422,7 +423,7 @@ def _check_join(zone_keys: list[str], table_keys: list[str], zone_key: str, tabl
 def _zone_counts(
     zones: gpd.GeoDataFrame, table: pd.DataFrame, zone_key: str, table_key: str, count_col: str
 ) -> tuple[list[str], FloatArray]:
-    """Validated zone keys and each zone's count from the table."""
+    """Check the zone keys and read each zone's count from the table."""
     _check_geoms(zones.geometry, _POLYGONAL, "the zones layer", "fix or drop those zones")
     _require(zones, [zone_key], "the zones layer", "Pass zone_key= the zone name/code column.")
     _require(table, [table_key, count_col], "the table", "Pass table_key= and count_col=.")
@@ -441,7 +442,7 @@ def _spacing(points: gpd.GeoDataFrame) -> str:
 
 def zone_table(table: pd.DataFrame, *, table_key: str,
                count_col: str) -> tuple[pd.DataFrame, list[str]]:
-    """A zone table (e.g. a township census) checked row by row, without its total rows.
+    """Return a zone table (e.g. a township census) checked row by row, without its total rows.
 
     The rows other than total rows are checked first (keys present and each once, counts
     numbers >= 0), so a wrong row is named as itself rather than as a total that does
@@ -771,7 +772,7 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int, most: float
 
 
 def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
-    """cell_id holding each metric point: grid arithmetic, nearest cell for stragglers."""
+    """Return cell_id holding each metric point: grid arithmetic, nearest cell for stragglers."""
     lookup = np.full(grid.nrows * grid.ncols, -1, dtype=np.int64)
     lookup[grid.flat] = np.arange(len(grid.flat))
     col = np.floor((x - grid.x0) / grid.spacing).astype(np.int64)
@@ -790,7 +791,7 @@ def from_raster(
     path: str | os.PathLike[str], area: Any, *, band: int = 1, spacing_m: float | None = None,
     max_uncovered: float = settings.RASTER_UNCOVERED_MAX_SHARE,
 ) -> gpd.GeoDataFrame:
-    """Demand from a population raster (e.g. a WorldPop GeoTIFF of people per pixel).
+    """Return demand from a population raster (e.g. a WorldPop GeoTIFF of people per pixel).
 
     Parameters
     ----------

@@ -39,8 +39,10 @@ LOCAL_HEADER = (
 
 
 def is_shipped(path: str | Path) -> bool:
-    """Whether ``path`` holds the standards geo ships, unchanged (the file itself, or a copy
-    ``geo init`` wrote whose standards nobody has edited)."""
+    """Tell whether ``path`` holds the standards geo ships, unchanged.
+
+    It is the file itself, or a copy ``geo init`` wrote whose standards nobody has edited).
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -56,8 +58,10 @@ NOT_STANDARDS = ("measures", "response")
 
 @dataclass(frozen=True)
 class Standard:
-    """``[NAME]``: one planning standard of the standards file (NAME is how a study's
-    ``[standards] use`` names it), with the document it comes from."""
+    """``[NAME]``: one planning standard of the standards file, with the document it comes from.
+
+    NAME is how a study's ``[standards] use`` names it.
+    """
 
     name: str = opt(None, "the table's name", required=True)
     label: str = opt(None, "name in the outputs (English)", required=True)
@@ -78,6 +82,7 @@ class Standard:
 
     @property
     def citation(self) -> str:
+        """Cite the source and section the standard follows."""
         return f"{self.source}, {self.section}"
 
 
@@ -89,7 +94,7 @@ class StandardSet:
     facility_types: dict[str, str]
 
     def select(self, names: Iterable[str]) -> list[Standard]:
-        """The named standards, in order; unknown names raise :class:`StandardError`."""
+        """Return the named standards, in order; unknown names raise :class:`StandardError`."""
         out = []
         for n in names:
             if n not in self.standards:
@@ -102,7 +107,7 @@ class StandardSet:
         return out
 
     def check_facility_types(self, types: Iterable[str]) -> None:
-        """Every facility type must be in the vocabulary (a typo would silently drop it)."""
+        """Check that every facility type is in the vocabulary (a typo would silently drop it)."""
         unknown = sorted(set(types) - set(self.facility_types))
         if unknown:
             raise StandardError(
@@ -125,12 +130,12 @@ def _standard(name: str, raw: object, known: Mapping[str, str]) -> Standard:
 
 
 def standards_options_text(markdown: bool = True) -> str:
-    """The keys of a standard, one line each (the docs' list is this text)."""
+    """Return the keys of a standard, one line each (the docs' list is this text)."""
     return "\n".join(section_text("NAME", Standard, markdown, skip=("name",))) + "\n"
 
 
 def _vocabulary(data: dict[str, Any], p: Path, table: TypeTable) -> dict[str, str]:
-    """Type code -> 'zh en' from the type table; a file's own [facility_types] is checked."""
+    """Return type code -> 'zh en' from the type table; a file's own [facility_types] is checked."""
     listed = data.pop("facility_types", {})
     extra = sorted(str(k) for k in listed if str(k) not in table.types)
     if extra:

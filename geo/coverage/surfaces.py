@@ -32,8 +32,11 @@ TARGET_MULTIPLES = (0.5, 0.75, 1.0, 1.5)
 
 
 def cell_index(demand: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, same: bool) -> IntArray:
-    """The grid cell of each demand point: itself when the demand is the grid (``same``),
-    else the cell it lies in (the first, on a shared edge; -1 in none)."""
+    """Return the grid cell of each demand point.
+
+    That is the point itself when the demand is the grid (``same``), else the cell it lies in (the
+    first, on a shared edge; -1 in none).
+    """
     if same:
         return np.arange(len(demand), dtype=np.int64)
     hit = gpd.sjoin(demand[[demand.geometry.name]].reset_index(drop=True),
@@ -45,8 +48,10 @@ def cell_index(demand: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, same: bool) ->
 
 def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
                  n_cells: int) -> tuple[npt.NDArray[np.object_], FloatArray]:
-    """Per grid cell the value of its demand point with the most people (the point itself
-    on a demand grid; None where a cell has no demand point), and the cell's people."""
+    """Give each grid cell the value of its demand point with the most people, and its people.
+
+    On a demand grid that point is the cell itself; a cell with no demand point gets None.
+    """
     vals = np.asarray(values, dtype=object)
     out = np.full(n_cells, None, dtype=object)
     people = np.zeros(n_cells)
@@ -61,8 +66,11 @@ def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
 
 
 def class_edges(values: FloatArray, pop: FloatArray, target: float | None) -> list[float]:
-    """Upper edges of the fill classes of a positive index (the last is inf): multiples of
-    the target, or population-weighted quartiles of the values (3 significant digits)."""
+    """Return the upper edges of the fill classes of a positive index (the last is inf).
+
+    These are multiples of the target, or population-weighted quartiles of the values (3 significant
+    digits).
+    """
     if target is not None and target > 0:
         return [target * k for k in TARGET_MULTIPLES] + [np.inf]
     pos = values > 0
@@ -77,9 +85,11 @@ def _label(lo: float, hi: float) -> str:
 
 
 def class_position(value: float, bounds: Sequence[tuple[float, float]]) -> int | None:
-    """The class of ``value`` among ``(lo, hi)`` bounds of an index (see
-    :func:`access_bounds`): equal to ``lo`` when ``lo == hi``, else in ``(lo, hi]``;
-    None for NaN."""
+    """Return the class of ``value`` among ``(lo, hi)`` bounds of an index, None for NaN.
+
+    A value is in a class when equal to ``lo`` where ``lo == hi``, else when in ``(lo, hi]`` (see
+    :func:`access_bounds`).
+    """
     if value != value:
         return None
     for k, (lo, hi) in enumerate(bounds):
@@ -91,10 +101,13 @@ def class_position(value: float, bounds: Sequence[tuple[float, float]]) -> int |
 def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArray[np.object_],
              people: FloatArray, bounds: Sequence[tuple[float, float, str]],
              left_closed: bool, keep_empty: bool = False) -> list[dict[str, object]]:
-    """Cells dissolved by class of their value: ``(lo, hi, label)``, a value in ``(lo, hi]``
-    (``[lo, hi)`` when ``left_closed``, as the travel-time bands), or equal to ``lo``
-    when ``lo == hi``; empty classes are left out, or kept without a geometry
-    (``keep_empty``: the classes of an index, which townships are coloured by too)."""
+    """Dissolve the cells by the class of their value.
+
+    A class ``(lo, hi, label)`` holds a value in ``(lo, hi]`` (``[lo, hi)`` when ``left_closed``, as
+    the travel-time bands), or equal to ``lo`` when ``lo == hi``; empty classes are left out, or
+    kept without a geometry (``keep_empty``: the classes of an index, which townships are coloured
+    by too).
+    """
     known = np.array([v is not None for v in cell_vals], dtype=bool)
     v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
     rows = []
@@ -115,7 +128,7 @@ def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArra
 
 
 def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
-    """The classes of an index: 0 (nothing within reach), then up to each edge."""
+    """Return the classes of an index: 0 (nothing within reach), then up to each edge."""
     lows = [0.0, *edges[:-1]]
     return [(0.0, 0.0, "0"), *((lo, hi, _label(lo, hi)) for lo, hi in zip(lows, edges,
                                                                          strict=True))]
@@ -123,6 +136,7 @@ def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
 
 def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.object_],
                  people: FloatArray) -> list[dict[str, object]]:
+    """Dissolve the cells into one area per facility basin, with its people."""
     geoms = cells.geometry.values
     ids = np.array(["" if x is None else str(x) for x in cell_ids], dtype=object)
     rows = []

@@ -49,7 +49,7 @@ DECIMALS = {"population": 1, "covered_population": 1, "covered_share": 4,
 def _row(
     name: str, std: Standard, minutes: FloatArray, pop: FloatArray, note: str
 ) -> dict[str, object]:
-    """A row of :data:`COLUMNS` from :func:`geo.measures.aggregate.coverage_row`."""
+    """Return a row of :data:`COLUMNS` from :func:`geo.measures.aggregate.coverage_row`."""
     r = coverage_row(None if note else minutes, pop, std.minutes, std.target_share)
     return {
         "township": name, "standard": std.name, "label": std.label, "minutes": std.minutes,
@@ -67,7 +67,7 @@ def coverage_table(
     notes: Mapping[str, str],
     order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per township and standard (see :data:`COLUMNS`).
+    """Return one row per township and standard (see :data:`COLUMNS`).
 
     ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
     a standard with a non-empty ``notes[std]`` is reported as not applicable.
@@ -89,10 +89,12 @@ def coverage_table(
 
 
 def rounded(column: str, value: float, target: float | None = None) -> float:
-    """One measure as the coverage tables keep it: half up
-    (:func:`geo.numbers.round_half_up`) to :data:`DECIMALS`; a covered share below its
-    ``target`` or below 1 keeps the decimals that show it so
-    (:func:`geo.numbers.shown_share`)."""
+    """Round one measure as the coverage tables keep it.
+
+    It is rounded half up (:func:`geo.numbers.round_half_up`) to :data:`DECIMALS`; a covered share
+    below its ``target`` or below 1 keeps the decimals that show it so
+    (:func:`geo.numbers.shown_share`).
+    """
     if column == "covered_share":
         return shown_share(value, target, DECIMALS[column] - 2)
     return round_half_up(value, DECIMALS[column])
@@ -115,8 +117,11 @@ def area_rows(
     notes: Mapping[str, str],
     area_name: str,
 ) -> pd.DataFrame:
-    """The whole area's row per standard, in :data:`COLUMNS` (``township`` = ``area_name``),
-    rounded as :func:`coverage_table` rounds; a standard with a note is not applicable."""
+    """Return the whole area's row per standard, in :data:`COLUMNS`.
+
+    The ``township`` is ``area_name``; values are rounded as :func:`coverage_table` rounds; a
+    standard with a note is not applicable.
+    """
     pop = np.asarray(population, dtype=float)
     rows = [_row(area_name, std, minutes.get(std.name, np.full(len(pop), np.nan)), pop,
                  notes.get(std.name, "")) for std in standards]
@@ -131,7 +136,7 @@ def county_summary(
     table: pd.DataFrame,
     area_name: str,
 ) -> pd.DataFrame:
-    """Study-wide row per standard, plus the worst-served township and how many fail.
+    """Return study-wide row per standard, plus the worst-served township and how many fail.
 
     The worst-served township is the one with the lowest covered share among those below
     the target: when every township meets the target there is none (``worst_township``
@@ -160,8 +165,11 @@ def county_summary(
 
 
 def worst_served(row: Mapping[Any, Any] | pd.Series) -> str:
-    """'拉沟乡 (63.0%)' for a summary row, :data:`NONE_BELOW` when every township meets the
-    target, '' for a standard that is not applicable."""
+    """Name the worst-served township of a summary row, as '拉沟乡 (63.0%)'.
+
+    It is :data:`NONE_BELOW` when every township meets the target, '' for a standard that is not
+    applicable.
+    """
     if row.get("note"):
         return ""
     name = row.get("worst_township")
@@ -178,7 +186,7 @@ def covered_areas(
     standards: Sequence[Standard],
     notes: Mapping[str, str],
 ) -> gpd.GeoDataFrame:
-    """Per standard, the union of demand cells within its threshold ("isochrone").
+    """Return per standard, the union of demand cells within its threshold ("isochrone").
 
     Drawn at the resolution of the demand grid: a cell is in when its demand point is
     within the threshold. The ``method`` column says so.

@@ -41,7 +41,10 @@ log = logging.getLogger(__name__)
 
 
 def tier_of(facility_type: str) -> str:
-    """The tier of a facility type code (``analysis/facility_types.toml``); ``other`` if unknown."""
+    """Return the tier of a facility type code; ``other`` if unknown.
+
+    The tiers are those of ``analysis/facility_types.toml``.
+    """
     return load_types().tier_of(facility_type)
 
 
@@ -56,7 +59,7 @@ def nearest_peer(
     access_speed_kmh: float,
     exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Tier, and minutes and id of the nearest other facility of the same tier.
+    """Return tier, and minutes and id of the nearest other facility of the same tier.
 
     Parameters
     ----------

@@ -39,7 +39,7 @@ APPROX_NOTE = {
 
 
 def dissolve_cells(cells: gpd.GeoDataFrame, township: npt.ArrayLike) -> gpd.GeoDataFrame:
-    """Township polygons as the union of the cells assigned to each township."""
+    """Return township polygons as the union of the cells assigned to each township."""
     tmp = cells[["geometry"]].copy()
     tmp["township"] = np.asarray(township)
     # the cells tile the area (a grid): the coverage union is exact and far faster than a
@@ -52,7 +52,7 @@ def dissolve_cells(cells: gpd.GeoDataFrame, township: npt.ArrayLike) -> gpd.GeoD
 def voronoi_areas(
     seats: gpd.GeoDataFrame, area: gpd.GeoDataFrame, metric: object, name_col: str = "township"
 ) -> gpd.GeoDataFrame:
-    """Straight-line nearest-seat areas, clipped to ``area`` (computed in ``metric`` CRS)."""
+    """Return straight-line nearest-seat areas, clipped to ``area`` (computed in ``metric`` CRS)."""
     if name_col not in seats.columns:
         raise ColumnError(f"township seats need a {name_col!r} column; have {list(seats.columns)}")
     pts = seats.to_crs(metric)
@@ -72,7 +72,7 @@ def polygon_of_points(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object | None = None, *,
     nearest: bool = True,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """The one rule that puts places in townships: position of the polygon holding each point.
+    """Find the polygon holding each point: the one rule that puts places in townships.
 
     A point on a shared edge, or in an overlap, goes to the first of its polygons in the
     polygons' order; a point in no polygon goes to the nearest one (``nearest=True``; the
@@ -115,8 +115,10 @@ def _utm(points: gpd.GeoDataFrame) -> object:
 def assign_to_polygons(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object
 ) -> tuple[npt.NDArray[np.object_], int]:
-    """Township name per point by :func:`polygon_of_points` (points in no polygon go to
-    the nearest one), and how many lay in none."""
+    """Name each point's township by :func:`polygon_of_points`; count those in no polygon.
+
+    Points in no polygon go to the nearest one.
+    """
     if "township" not in polygons.columns:
         raise ColumnError("township polygons need a 'township' name column")
     if len(polygons) == 0:
@@ -127,7 +129,7 @@ def assign_to_polygons(
 
 
 def check_unique_names(names: pd.Series, what: str) -> None:
-    """Township names are join keys: they must be unique and present."""
+    """Check township names, which are join keys: they must be unique and present."""
     if names.isna().any() or (names.astype(str).str.strip() == "").any():
         raise ColumnError(f"{what} has rows without a township name: fill them in")
     dup = names[names.duplicated()].unique().tolist()

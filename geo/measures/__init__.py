@@ -1,6 +1,8 @@
-"""Capacity-aware access: floating catchments, gravity, workload basins, ratio tables and
-emergency response distributions, on arrays (numpy, scipy.sparse and the compiled passes
-of :mod:`geo.measures._kernels`; no pandas, no geopandas).
+"""Capacity-aware access.
+
+Floating catchments, gravity, workload basins, ratio tables and emergency response distributions, on
+arrays (numpy, scipy.sparse and the compiled passes of :mod:`geo.measures._kernels`; no pandas, no
+geopandas).
 
 Like :mod:`geo.siting`, this package reads what the routing engine measured — a sparse
 facility × demand reach matrix of seconds, each demand point's nearest facility, response

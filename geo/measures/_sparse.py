@@ -101,8 +101,11 @@ def _run(mode: int, reach: Reach, weight: Weight | None, max_seconds: float | No
 def two_step(reach: Reach, weight: Weight | None, max_seconds: float | None,
              supply: FloatArray, population: FloatArray, *, squared: bool = False,
              threads: int | None = None) -> tuple[FloatArray, FloatArray]:
-    """Per row ``j``: ``C_j = sum w P``; per column ``i``: ``sum w S_j / C_j`` (rows with
-    ``C_j = 0`` add nothing); ``w`` squared when ``squared``."""
+    """Return per row ``j``: ``C_j = sum w P``.
+
+    Then per column ``i``: ``sum w S_j / C_j`` (rows with ``C_j = 0`` add nothing); ``w`` squared
+    when ``squared``.
+    """
     rows, cols = _run(_kernels.TWO_STEP, reach, weight, max_seconds, supply, population,
                       squared, threads)
     assert rows is not None and cols is not None
@@ -111,7 +114,7 @@ def two_step(reach: Reach, weight: Weight | None, max_seconds: float | None,
 
 def col_sums(reach: Reach, weight: Weight | None, max_seconds: float | None,
              y: FloatArray, *, threads: int | None = None) -> FloatArray:
-    """Per column ``i``: the sum over its entries of ``w * y[row]``."""
+    """Return per column ``i``: the sum over its entries of ``w * y[row]``."""
     _, cols = _run(_kernels.COL_SUMS, reach, weight, max_seconds, y, np.zeros(0),
                    threads=threads)
     assert cols is not None
@@ -120,7 +123,7 @@ def col_sums(reach: Reach, weight: Weight | None, max_seconds: float | None,
 
 def row_sums(reach: Reach, weight: Weight | None, max_seconds: float | None,
              x: FloatArray, *, threads: int | None = None) -> FloatArray:
-    """Per row ``j``: the sum over its entries of ``w * x[column]``."""
+    """Return per row ``j``: the sum over its entries of ``w * x[column]``."""
     rows, _ = _run(_kernels.ROW_SUMS, reach, weight, max_seconds, np.zeros(0), x,
                    threads=threads)
     assert rows is not None

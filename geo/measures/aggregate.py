@@ -35,7 +35,7 @@ __all__ = ["CoverageRow", "RatioTable", "by_label", "coverage_row", "located_rat
 
 
 def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
-    """Population-weighted quantile: the value below which a share ``q`` of people live.
+    """Return population-weighted quantile: the value below which a share ``q`` of people live.
 
     The lower weighted quantile (no interpolation): the smallest value whose cumulative
     weight reaches ``q`` of the total. NaN when the total weight is zero.
@@ -52,7 +52,7 @@ def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -
 
 
 def meets(share: float, target: float, *, at_most: bool = False) -> bool | None:
-    """Whether ``share`` reaches ``target``, within :data:`geo.numbers.TOLERANCE`.
+    """Tell whether ``share`` reaches ``target``, within :data:`geo.numbers.TOLERANCE`.
 
     It is the one tolerance: the outputs keep a share shown below a target it does not
     meet by the same rule (:func:`geo.numbers.share_decimals`).
@@ -113,7 +113,7 @@ def coverage_row(
     minutes: npt.ArrayLike | None, population: npt.ArrayLike, limit: float | None,
     target_share: float,
 ) -> CoverageRow:
-    """The coverage row of one place: its demand points' minutes against ``limit``.
+    """Return the coverage row of one place: its demand points' minutes against ``limit``.
 
     Parameters
     ----------
@@ -157,7 +157,7 @@ def coverage_row(
 
 def by_label(labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None
              ) -> tuple[list[Any], npt.NDArray[np.int64]]:
-    """The label order and each point's position in it.
+    """Return the label order and each point's position in it.
 
     ``order`` lists every label to report (townships without demand points included);
     a point whose label is not in it stops the run (no row silently dropped).
@@ -222,6 +222,7 @@ class RatioTable:
 
     @property
     def total_meets(self) -> bool | None:
+        """Pass/fail of the whole-area row (None: no target, or no population)."""
         return self._meets(self.total_ratio, self.total_population)
 
 
@@ -246,7 +247,7 @@ def ratio_table(
     per_person: npt.ArrayLike, *, per: float = 1000.0, target: float | None = None,
     at_least: bool = True, order: Sequence[Any] | None = None,
 ) -> RatioTable:
-    """Population-weighted ratio per label from a per-demand-point supply per person.
+    """Return population-weighted ratio per label from a per-demand-point supply per person.
 
     ``per_person`` is an access index (``AccessResult.index``) or a basin's
     ``Basins.per_person``.
@@ -271,8 +272,10 @@ def located_ratio(
     per: float = 1000.0, target: float | None = None, at_least: bool = True,
     order: Sequence[Any] | None = None,
 ) -> RatioTable:
-    """Supply of the facilities located in each label over its population (the plan's
-    definition; the whole-area row is the county indicator)."""
+    """Divide the supply of the facilities located in each label by its population.
+
+    This is the plan's definition; the whole-area row is the county indicator.
+    """
     names, idx = by_label(labels, order)
     fnames, fidx = by_label(facility_labels, names)
     pop = np.asarray(population, dtype=np.float64).ravel()

@@ -49,7 +49,7 @@ class Basins:
     unserved: float
 
     def per(self, people: float = 1000.0) -> FloatArray:
-        """Supply per ``people`` served, per facility (NaN where nobody is served)."""
+        """Return supply per ``people`` served, per facility (NaN where nobody is served)."""
         out = np.full(len(self.supply), np.nan)
         np.divide(self.supply * people, self.served, out=out, where=self.served > 0)
         return out
@@ -62,7 +62,7 @@ class Basins:
 
 def basins(nearest: npt.ArrayLike, population: npt.ArrayLike,
            supply: npt.ArrayLike) -> Basins:
-    """Population served and supply per person, per nearest-facility basin.
+    """Sum the population served and the supply per person of each nearest-facility basin.
 
     Parameters
     ----------

@@ -130,7 +130,7 @@ def two_step(
     weight: Weight | None = None, *, max_seconds: float | None = None,
     method: str = "2sfca", threads: int | None = None,
 ) -> AccessResult:
-    """Two-step floating catchment with an optional distance-decay weight.
+    """Compute the two-step floating catchment with an optional distance-decay weight.
 
     One compiled pass over the matrix: a facility row gives its catchment, its ratio and
     its share of every demand point's index at once (a row's catchment depends on that
@@ -163,7 +163,7 @@ def e2sfca(
     reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike, steps: Steps,
     *, max_seconds: float | None = None,
 ) -> AccessResult:
-    """Enhanced 2SFCA (Luo & Qi 2009): a 2SFCA weighted by travel-time bands."""
+    """Compute the enhanced 2SFCA (Luo & Qi 2009): a 2SFCA weighted by travel-time bands."""
     return two_step(reach, supply, population, steps, max_seconds=max_seconds,
                     method="e2sfca")
 
@@ -171,7 +171,7 @@ def e2sfca(
 def gaussian_2sfca(
     reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike, d0_s: float,
 ) -> AccessResult:
-    """Gaussian 2SFCA (Dai 2010): the normalised Gaussian weight, 0 from ``d0_s`` on."""
+    """Compute the Gaussian 2SFCA (Dai 2010): the normalised Gaussian weight, 0 from ``d0_s`` on."""
     return two_step(reach, supply, population, GaussianCatchment(d0_s), method="gaussian_2sfca")
 
 
@@ -179,7 +179,7 @@ def gravity(
     reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike,
     decay: Weight, *, max_seconds: float | None = None,
 ) -> AccessResult:
-    """Competition-adjusted gravity model: a 2SFCA with a distance-decay weight.
+    """Compute the competition-adjusted gravity model: a 2SFCA with a distance-decay weight.
 
     What PySAL access computes as ``two_stage_fca(weight_fn=weights.gravity(scale,
     -beta, min_dist))`` for :class:`~geo.measures.weights.PowerDecay` (Luo & Wang 2003's
@@ -195,7 +195,7 @@ def three_step(
     reach: Any, supply: npt.ArrayLike, population: npt.ArrayLike, weight: Weight,
     *, max_seconds: float | None = None, threads: int | None = None,
 ) -> AccessResult:
-    """Three-step floating catchment (Wan, Zou & Sternberg 2012).
+    """Compute the three-step floating catchment (Wan, Zou & Sternberg 2012).
 
     Pass 1 sums each demand point's weights over its stored pairs (``T_i``); pass 2 is a
     2SFCA with the pair weight ``W_ji^2`` on the population ``P_i / T_i`` and the index
@@ -217,7 +217,7 @@ def hansen(
     reach: Any, supply: npt.ArrayLike, decay: Weight | None, *, n_demand: int,
     max_seconds: float | None = None,
 ) -> FloatArray:
-    """Hansen potential ``H_i = sum_j S_j w_ji`` (access's ``weighted_catchment``).
+    """Compute the Hansen potential ``H_i = sum_j S_j w_ji`` (access's ``weighted_catchment``).
 
     Not a ratio: it grows with supply and ignores competition, so it takes no target.
     """
@@ -229,8 +229,9 @@ def fca_ratio(
     reach: Any, neighbours: Any, supply: npt.ArrayLike, population: npt.ArrayLike,
     *, max_seconds: float | None = None,
 ) -> FloatArray:
-    """Floating catchment ratio (access's ``fca_ratio``): per demand point, the supply
-    within reach over the population within reach.
+    """Compute the floating catchment ratio (access's ``fca_ratio``).
+
+    Per demand point, the supply within reach over the population within reach.
 
     ``neighbours`` is a demand × demand matrix of seconds (row: the point, columns: the
     points within reach of it, itself included when stored). NaN where no population is

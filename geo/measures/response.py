@@ -57,6 +57,7 @@ class ResponseTable:
 
     @property
     def meets(self) -> list[bool | None]:
+        """Pass/fail per label: ``share_within`` reaches ``target_share``."""
         if self.target_min is None:
             return [None] * len(self.labels)
         return [meets(float(s), self.target_share) if p > 0 else None
@@ -64,7 +65,7 @@ class ResponseTable:
 
 
 def _row(minutes: FloatArray, pop: FloatArray, target: float | None) -> tuple[float, ...]:
-    """The coverage row's distribution (:func:`coverage_row`) and the people unreached."""
+    """Return the coverage row's distribution (:func:`coverage_row`) and the people unreached."""
     r = coverage_row(minutes, pop, target, 1.0)
     return (r.population, r.median, r.p90, r.max, r.share,
             float(pop[~np.isfinite(minutes)].sum()))
@@ -76,7 +77,7 @@ def response_table(
     order: Sequence[Any] | None = None,
     total_label: str = "total",
 ) -> ResponseTable:
-    """Distribution of response (or definitive-care) times per label and overall.
+    """Return distribution of response (or definitive-care) times per label and overall.
 
     Parameters
     ----------
@@ -114,7 +115,7 @@ def dispatch_seconds(
     default_minutes: float, n_bases: int, *, values: Sequence[Any] | None = None,
     column: str = "", ids: Sequence[Any] | None = None,
 ) -> tuple[FloatArray, str]:
-    """Each base's dispatch delay in seconds, and a note for the outputs.
+    """Return each base's dispatch delay in seconds, and a note for the outputs.
 
     ``values`` (a facility column of minutes, one per base) overrides ``default_minutes``
     where given; a blank value takes the default (counted in the note); a negative or

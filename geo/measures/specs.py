@@ -47,8 +47,10 @@ _DIRECTIONS = ("to_facility", "from_facility")
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """``[measures.NAME]``: a resource ratio or access measure (NAME is how a study's
-    ``[measures] use`` names it), with the document it comes from."""
+    """``[measures.NAME]``: a resource ratio or access measure, with the document it comes from.
+
+    NAME is how a study's ``[measures] use`` names it.
+    """
 
     name: str = opt(None, "the table's name", required=True)
     label: str = opt(None, "name in the outputs (English)", required=True)
@@ -97,6 +99,7 @@ class MeasureSpec:
 
     @property
     def citation(self) -> str:
+        """Cite the source and section the measure follows."""
         return f"{self.source}, {self.section}"
 
     @property
@@ -105,7 +108,7 @@ class MeasureSpec:
         return None if self.minutes is None else self.minutes * 60.0
 
     def weight(self) -> Weight | None:
-        """The pair weight in seconds (None: every pair within reach weighs 1)."""
+        """Return the pair weight in seconds (None: every pair within reach weighs 1)."""
         if self.method in ("e2sfca", "3sfca"):
             return Steps(tuple(e * 60.0 for e, _ in self.steps),
                          tuple(w for _, w in self.steps))
@@ -121,8 +124,10 @@ class MeasureSpec:
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """``[response.NAME]``: the emergency (120) response model (NAME is how a study's
-    ``[response] use`` names it), with the documents its delays come from."""
+    """``[response.NAME]``: the emergency (120) response model and its delays' documents.
+
+    NAME is how a study's ``[response] use`` names it.
+    """
 
     name: str = opt(None, "the table's name", required=True)
     label: str = opt(None, "name in the outputs (English)", required=True)
@@ -159,6 +164,7 @@ class ResponseSpec:
 
     @property
     def citation(self) -> str:
+        """Cite the source and section the response target follows."""
         return f"{self.source}, {self.section}"
 
 
@@ -172,7 +178,7 @@ class MeasureSet:
 
 
 def _parse(cls: type, kind: str, name: str, raw: object) -> Any:
-    """``[kind.name]`` read into ``cls`` by the one mechanism (geo.options.parse_section)."""
+    """Return ``[kind.name]`` read into ``cls`` by the one mechanism (geo.options.parse_section)."""
     return parse_section(cls, f"{kind}.{name}", raw, given={"name": name}, error=MeasureError)
 
 
@@ -194,8 +200,10 @@ def _required(label: str, spec: Any, keys: tuple[str, ...], why: str) -> None:
 
 def _steps(label: str, method: str, given: tuple[tuple[float, float], ...],
            minutes: float) -> tuple[tuple[float, float], ...]:
-    """Band edges (minutes) and weights of an E2SFCA or 3SFCA measure: ``steps`` as given
-    (checked), else the published bands scaled to the catchment."""
+    """Return the band edges (minutes) and weights of an E2SFCA or 3SFCA measure.
+
+    These are ``steps`` as given (checked), else the published bands scaled to the catchment.
+    """
     if method not in ("e2sfca", "3sfca"):
         return ()
     if not given:
@@ -254,8 +262,10 @@ def _response(name: str, raw: object, known: Mapping[str, str]) -> ResponseSpec:
 
 
 def specs_options_text(markdown: bool = True) -> str:
-    """The keys of a measure and of a response spec, one line each (the docs' list is
-    this text)."""
+    """Return the keys of a measure and of a response spec, one line each.
+
+    The docs' list is this text.
+    """
     lines = [*section_text("measures.NAME", MeasureSpec, markdown, skip=("name",)),
              *section_text("response.NAME", ResponseSpec, markdown, skip=("name",))]
     return "\n".join(lines) + "\n"
@@ -264,9 +274,12 @@ def specs_options_text(markdown: bool = True) -> str:
 def parse_measure_specs(
     data: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MeasureSet:
-    """Measure and response specs from a parsed standards file (its ``measures`` and
-    ``response`` tables; facility types from its ``[facility_types]`` if it has one, else
-    :func:`geo.readers.facility_types.load_types`); ``overrides`` patch fields by name."""
+    """Read the measure and response specs of a parsed standards file.
+
+    They come from its ``measures`` and ``response`` tables; facility types from its
+    ``[facility_types]`` if it has one, else :func:`geo.readers.facility_types.load_types`;
+    ``overrides`` patch fields by name.
+    """
     if "facility_types" in data:  # a file with its own vocabulary (older files, tests)
         known = {str(k): str(v) for k, v in data["facility_types"].items()}
     else:  # the facility-type table (analysis/facility_types.toml)

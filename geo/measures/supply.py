@@ -35,7 +35,7 @@ _SHOW = 10  # ids listed per problem in a message
 
 
 def value_problem(v: Any) -> str | None:
-    """Why a value is not a usable supply, or None when it is."""
+    """Say why a value is not a usable supply, or None when it is."""
     if v is None:
         return "missing"
     if isinstance(v, bool | np.bool_):
@@ -61,7 +61,7 @@ def value_problem(v: Any) -> str | None:
 
 def check_supply(values: Sequence[Any] | npt.ArrayLike, column: str,
                  ids: Sequence[Any]) -> FloatArray:
-    """Supply values as floats, or :class:`SupplyError` naming every bad facility.
+    """Return supply values as floats, or :class:`SupplyError` naming every bad facility.
 
     Parameters
     ----------
@@ -94,7 +94,7 @@ def check_supply(values: Sequence[Any] | npt.ArrayLike, column: str,
 
 
 def unit_supply(n: int) -> FloatArray:
-    """The stated fallback: supply = 1 per facility (see :data:`FALLBACK`)."""
+    """Return the stated fallback: supply = 1 per facility (see :data:`FALLBACK`)."""
     return np.ones(n)
 
 
@@ -107,7 +107,7 @@ class Columns(Protocol):
 
 def supply_for(column: str | None, table: Columns, ids: Sequence[Any],
                *, measure: str = "") -> tuple[FloatArray, str]:
-    """Supply for a measure: the checked column, or the fallback when ``column`` is None.
+    """Return supply for a measure: the checked column, or the fallback when ``column`` is None.
 
     Returns the values and a note for the outputs (empty when the column was used).
     A column the table lacks stops with the columns it has and both fixes.

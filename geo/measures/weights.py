@@ -67,14 +67,16 @@ class Steps:
             raise MeasureError(f"step weights must be finite and >= 0, got {list(v)}")
 
     def __call__(self, seconds: FloatArray) -> FloatArray:
+        """Weigh each time in ``seconds``."""
         table = np.append(np.asarray(self.values, float), 0.0)
         return table[np.searchsorted(np.asarray(self.edges_s, float), seconds, side="left")]
 
     def kernel(self) -> tuple[int, tuple[float, ...]]:
-        """The compiled kernels' code and parameters (geo/measures/_kernels.pyx)."""
+        """Return the compiled kernels' code and parameters (geo/measures/_kernels.pyx)."""
         return 1, (*self.edges_s, *self.values)
 
     def describe(self) -> str:
+        """Describe the weight in words, for the outputs' notes."""
         lo, parts = 0.0, []
         for edge, w in zip(self.edges_s, self.values, strict=True):
             parts.append(f"{_minutes(lo)}-{_minutes(edge)} min x {w:g}")
@@ -93,6 +95,7 @@ class GaussianCatchment:
             raise MeasureError(f"the Gaussian catchment d0 must be > 0, got {self.d0_s} s")
 
     def __call__(self, seconds: FloatArray) -> FloatArray:
+        """Weigh each time in ``seconds``."""
         r = np.asarray(seconds, dtype=np.float64) / self.d0_s
         r *= r
         r *= -0.5
@@ -102,17 +105,21 @@ class GaussianCatchment:
         return np.maximum(r, 0.0, out=r)  # below 0 exactly where d > d0
 
     def kernel(self) -> tuple[int, tuple[float, ...]]:
+        """Return the compiled kernels' code and parameters (geo/measures/_kernels.pyx)."""
         return 2, (self.d0_s,)
 
     def describe(self) -> str:
+        """Describe the weight in words, for the outputs' notes."""
         return (f"Gaussian weight (exp(-(d/d0)^2/2) - exp(-1/2)) / (1 - exp(-1/2)), "
                 f"d0 = {_minutes(self.d0_s)} min, 0 beyond")
 
 
 @dataclass(frozen=True)
 class PowerDecay:
-    """``(max(d, min_s) / scale_s) ** -beta`` (PySAL access ``weights.gravity`` with
-    ``alpha = -beta``)."""
+    """Power decay ``(max(d, min_s) / scale_s) ** -beta``.
+
+    This is PySAL access ``weights.gravity`` with ``alpha = -beta``.
+    """
 
     beta: float
     scale_s: float = 60.0
@@ -128,14 +135,17 @@ class PowerDecay:
             )
 
     def __call__(self, seconds: FloatArray) -> FloatArray:
+        """Weigh each time in ``seconds``."""
         r = np.maximum(np.asarray(seconds, dtype=np.float64), self.min_s)
         r /= self.scale_s
         return np.power(r, -self.beta, out=r)
 
     def kernel(self) -> tuple[int, tuple[float, ...]]:
+        """Return the compiled kernels' code and parameters (geo/measures/_kernels.pyx)."""
         return 3, (self.beta, self.scale_s, self.min_s)
 
     def describe(self) -> str:
+        """Describe the weight in words, for the outputs' notes."""
         return (f"power decay (max(t, {_minutes(self.min_s)} min) / {_minutes(self.scale_s)} "
                 f"min)^-{self.beta:g}")
 
@@ -153,13 +163,16 @@ class ExponentialDecay:
                                f"{self.beta} and {self.scale_s / 60:g} min")
 
     def __call__(self, seconds: FloatArray) -> FloatArray:
+        """Weigh each time in ``seconds``."""
         r = np.asarray(seconds, dtype=np.float64) * (-self.beta / self.scale_s)
         return np.exp(r, out=r)
 
     def kernel(self) -> tuple[int, tuple[float, ...]]:
+        """Return the compiled kernels' code and parameters (geo/measures/_kernels.pyx)."""
         return 4, (self.beta, self.scale_s)
 
     def describe(self) -> str:
+        """Describe the weight in words, for the outputs' notes."""
         return f"exponential decay exp(-{self.beta:g} t / {_minutes(self.scale_s)} min)"
 
 

@@ -1,6 +1,7 @@
-"""Road networks: the :class:`~geo.network.graph.Network` type, builders from line layers
-and OpenStreetMap, the ``.npz`` cache, and the study's road source turned into one network
-per mode.
+"""Road networks: the :class:`~geo.network.graph.Network` type and its makers.
+
+These are builders from line layers and OpenStreetMap, the ``.npz`` cache, and the study's road
+source turned into one network per mode.
 
 :func:`networks_from_source` reads any road source (a cache, an OSM extract, a line layer)
 into one :class:`~geo.network.graph.Network` per mode, with

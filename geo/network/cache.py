@@ -44,8 +44,10 @@ HIERARCHY = "hierarchy"
 
 
 def network_fingerprint(net: Network) -> str:
-    """A digest of what routing reads of a network (node count, segment ends, seconds each
-    way): a hierarchy is used only on a network with its fingerprint."""
+    """Digest what routing reads of a network (node count, segment ends, seconds each way).
+
+    A hierarchy is used only on a network with its fingerprint.
+    """
     h = hashlib.blake2b(digest_size=16)
     h.update(np.int64(net.n_nodes).tobytes())
     for a, dtype in ((net.seg_u, np.int64), (net.seg_v, np.int64), (net.seg_fw_s, np.float64),
@@ -55,7 +57,7 @@ def network_fingerprint(net: Network) -> str:
 
 
 def _hierarchy_arrays(net: Network) -> tuple[str, dict[str, Any]] | None:
-    """The network's hierarchy, when it has one made for it."""
+    """Return the network's hierarchy, when it has one made for it."""
     kept = net._kernels.get(HIERARCHY)
     if kept is None or kept[0] != network_fingerprint(net):
         return None
@@ -93,7 +95,7 @@ def save_networks(path: str | Path, networks: Mapping[str, Network],
 
 
 def _rebuild(p: Path, meta: Mapping[str, Any] | None = None) -> str:
-    """The command that rebuilds cache ``p``, from the source it records when it can."""
+    """Return the command that rebuilds cache ``p``, from the source it records when it can."""
     src = (meta or {}).get("source", {}) if isinstance(meta, Mapping) else {}
     src = src if isinstance(src, Mapping) else {}
     if src.get("osmnx_download"):  # made by `geo network download BOUNDARY`
@@ -115,8 +117,10 @@ def _meta(data: Any, p: Path) -> dict[str, Any]:
 
 
 def _network(data: Any, meta: Mapping[str, Any], mode: str) -> Network:
-    """One mode's network, its arrays checked to fit together (a damaged file otherwise
-    gives wrong times or a crash deep in a search)."""
+    """Rebuild one mode's network, its arrays checked to fit together.
+
+    A damaged file would otherwise give wrong times or a crash deep in a search.
+    """
     m = meta[mode]
     classes = np.asarray(m["classes"], dtype=object)
     a = {k: data[f"{mode}/{k}"] for k in ("node_xy", "seg_u", "seg_v", "seg_fw_s", "seg_bw_s",
@@ -208,7 +212,7 @@ def recorded_source(path: str | Path) -> str | None:
 
 
 def cache_source(path: str | Path) -> dict[str, Any]:
-    """What a cache was built from: the source file's name, size and modification time."""
+    """Describe what a cache was built from: the source file's name, size and modification time."""
     p = Path(path)
     st = p.stat()
     return {"path": str(p.resolve()), "bytes": st.st_size, "mtime": st.st_mtime}

@@ -82,7 +82,7 @@ class NetworkReport:
     assumptions: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """Plain-language lines for the run summary."""
+        """Return plain-language lines for the run summary."""
         what = {"osm": "OSM ways", "graph": "graph edges"}.get(self.source, "road lines")
         out = [
             f"{self.lines_read} {what} read; network of {self.nodes} nodes, "
@@ -198,22 +198,24 @@ class Network:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.node_xy.shape[0])
 
     @property
     def seg_length_m(self) -> FloatArray:
+        """Straight length of each segment between its end nodes, in metres."""
         d = self.node_xy[self.seg_v] - self.node_xy[self.seg_u]
         return np.hypot(d[:, 0], d[:, 1])
 
     def csr(self, extra_nodes: int = 0) -> sp.csr_matrix:
-        """Directed adjacency (seconds) as CSR; parallel edges keep the fastest."""
+        """Return directed adjacency (seconds) as CSR; parallel edges keep the fastest."""
         u = np.concatenate([self.seg_u, self.seg_v])
         v = np.concatenate([self.seg_v, self.seg_u])
         w = np.concatenate([self.seg_fw_s, self.seg_bw_s])
         return csr_from_edges(u, v, w, self.n_nodes + extra_nodes)
 
     def graph(self, direction: str = "forward") -> CSRGraph:
-        """Compact CSR arrays for the compiled searches, built once and kept.
+        """Return compact CSR arrays for the compiled searches, built once and kept.
 
         ``forward`` follows the roads as driven; ``reverse`` has every edge turned round
         (a search on it gives times *to* its sources).
@@ -230,7 +232,7 @@ class Network:
         return self._graphs[direction]
 
     def to_gdf(self, crs: Any = 4326) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        """The network as node and edge GeoDataFrames, as ``osmnx.graph_to_gdfs`` gives them.
+        """Return the network as node and edge GeoDataFrames, as ``osmnx.graph_to_gdfs`` gives them.
 
         Parameters
         ----------
@@ -297,7 +299,7 @@ class Network:
         return nodes, edges
 
     def to_networkx(self, crs: Any = 4326) -> Any:
-        """The network as a ``networkx.MultiDiGraph`` shaped as osmnx's graphs.
+        """Return the network as a ``networkx.MultiDiGraph`` shaped as osmnx's graphs.
 
         Nodes are ``0 .. n_nodes - 1`` with ``x``, ``y`` (in ``crs``, default WGS84
         longitude/latitude; ``None``: the network's metric CRS) and ``osmid`` where known;
@@ -361,7 +363,10 @@ def _crs(crs: Any, func: str) -> CRS:
 
 
 def _keys(u: IntArray, v: IntArray) -> IntArray:
-    """osmnx's edge keys: 0 for the first edge between two nodes, 1 for the second, ..."""
+    """Key edges as osmnx does.
+
+    The key is 0 for the first edge between two nodes, 1 for the second, ...
+    """
     if len(u) == 0:
         return np.zeros(0, dtype=np.int64)
     pair = np.asarray(u, np.int64) * (int(max(u.max(), v.max())) + 1) + v
@@ -375,7 +380,7 @@ def _keys(u: IntArray, v: IntArray) -> IntArray:
 
 
 def _py(record: dict[str, Any]) -> dict[str, Any]:
-    """numpy scalars as Python values (networkx's GraphML writer takes only those)."""
+    """Turn numpy scalars into Python values (networkx's GraphML writer takes only those)."""
     return {k: v.item() if isinstance(v, np.generic) else v for k, v in record.items()}
 
 
@@ -384,9 +389,12 @@ EXPORT_EDGE_ATTRS = ("segment", "forward", "travel_time", "highway")
 
 
 def is_exported_graph(graph: Any) -> bool:
-    """Whether ``graph`` came from :meth:`Network.to_networkx`: its ``created_with``, or
-    edges that all carry the segment attributes (``osmnx.graph_from_gdfs`` of
-    :meth:`Network.to_gdf`'s frames keeps those, not the graph's attributes)."""
+    """Tell whether ``graph`` came from :meth:`Network.to_networkx`.
+
+    Either its ``created_with`` says so, or its edges that all carry the segment attributes
+    (``osmnx.graph_from_gdfs`` of :meth:`Network.to_gdf`'s frames keeps those, not the graph's
+    attributes).
+    """
     if str(graph.graph.get("created_with", "")).startswith(GRAPH_MAKER):
         return True
     return graph.number_of_edges() > 0 and all(
@@ -394,7 +402,7 @@ def is_exported_graph(graph: Any) -> bool:
 
 
 def from_exported_graph(graph: Any, mode: str) -> Network:
-    """The network a graph of :meth:`Network.to_networkx` holds, read back exactly.
+    """Return the network a graph of :meth:`Network.to_networkx` holds, read back exactly.
 
     Also its GraphML, as ``osmnx.load_graphml`` or ``networkx.read_graphml`` read it
     (attribute values as text are converted). Nodes, segments, classes and travel times
@@ -467,15 +475,18 @@ TIME_QUANTUM_S = 2.0**-24
 
 
 def on_time_grid(seconds: npt.ArrayLike) -> FloatArray:
-    """Seconds rounded to the nearest multiple of :data:`TIME_QUANTUM_S` (``inf`` kept)."""
+    """Return seconds rounded to the nearest multiple of :data:`TIME_QUANTUM_S` (``inf`` kept)."""
     a = np.asarray(seconds, dtype=np.float64)
     return np.rint(a * 2.0**24) * TIME_QUANTUM_S
 
 
 @dataclass(frozen=True)
 class CSRGraph:
-    """A directed graph as the arrays the compiled kernels take: 32-bit node and edge ids
-    (half the memory traffic of 64-bit ones on large networks), float64 seconds."""
+    """A directed graph as the arrays the compiled kernels take.
+
+    These are 32-bit node and edge ids (half the memory traffic of 64-bit ones on large networks),
+    float64 seconds.
+    """
 
     indptr: npt.NDArray[np.int32]
     indices: npt.NDArray[np.int32]
@@ -483,6 +494,7 @@ class CSRGraph:
 
     @classmethod
     def from_matrix(cls, m: sp.csr_matrix) -> CSRGraph:
+        """Take the arrays of a CSR matrix of seconds, checked to fit 32-bit ids."""
         if m.shape[0] > MAX_CSR_ID or m.nnz > MAX_CSR_ID:
             raise NetworkError(
                 f"the network has {m.shape[0]:,} nodes and {m.nnz:,} directed edges; the "
@@ -497,11 +509,12 @@ class CSRGraph:
 
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.indptr.shape[0] - 1)
 
 
 def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_matrix:
-    """CSR matrix of finite-weight edges, the minimum kept where edges repeat.
+    """Return CSR matrix of finite-weight edges, the minimum kept where edges repeat.
 
     One sort on the combined key ``u * n + v`` and a grouped minimum, the CSR arrays
     built directly from the sorted pairs (a three-key lexsort and scipy's COO conversion
@@ -524,7 +537,7 @@ def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_ma
 
 def keep_largest_component(net: Network, min_share: float,
                            fix: str | tuple[Part, ...]) -> Network:
-    """The largest strongly connected part, checked to hold ``min_share`` of the road.
+    """Return the largest strongly connected part, checked to hold ``min_share`` of the road.
 
     ``fix`` is the advice the error gives when it does not (text, or the parts of a
     message naming parameters: :class:`geo.errors.GeoError`).

@@ -52,7 +52,7 @@ def _truthy(series: pd.Series) -> npt.NDArray[np.bool_]:
 def _line_speeds(
     roads: gpd.GeoDataFrame, mode: str, speeds: dict[str, float], report: NetworkReport
 ) -> FloatArray:
-    """Speed (km/h) per line; NaN for lines this mode cannot use."""
+    """Return speed (km/h) per line; NaN for lines this mode cannot use."""
     hw = roads["highway"].astype(str).str.strip().to_numpy()
     kmh = np.array([speeds.get(h, np.nan) for h in hw], dtype=float)
     if mode == "drive" and "maxspeed" in roads.columns:
@@ -72,7 +72,7 @@ def _line_speeds(
 def _vertex_keys(
     coords: list[FloatArray], brunnel: npt.NDArray[np.bool_]
 ) -> tuple[IntArray, FloatArray, IntArray, npt.NDArray[np.bool_]]:
-    """Node id of every vertex; identical coordinates share one unless inside a brunnel."""
+    """Return node id of every vertex; identical coordinates share one unless inside a brunnel."""
     n_per = np.array([len(c) for c in coords])
     line_of = np.repeat(np.arange(len(coords)), n_per)
     pos = np.concatenate([np.arange(k) for k in n_per])
@@ -161,7 +161,7 @@ def _frac(node_xy: FloatArray, u: int, v: int, p: FloatArray) -> float:
 def _crossings(
     node_xy: FloatArray, seg: dict[str, np.ndarray], no_junction: npt.NDArray[np.bool_]
 ) -> list[tuple[int, int, FloatArray]]:
-    """Pairs of segments of different lines that cross at grade: ``(i, j, point)``.
+    """Return pairs of segments of different lines that cross at grade: ``(i, j, point)``.
 
     Segments of bridges, tunnels and classes in ``no_junction`` never form a crossing
     junction.
@@ -296,7 +296,7 @@ def _usable_lines(
     unknown_classes: str,
     report: NetworkReport,
 ) -> tuple[gpd.GeoDataFrame, FloatArray]:
-    """Lines this mode can use, with their speeds (km/h)."""
+    """Return lines this mode can use, with their speeds (km/h)."""
     if "construction" in roads.columns and not include_construction:
         cons = _truthy(roads["construction"])
         report.lines_construction_skipped = int(cons.sum())
@@ -325,9 +325,11 @@ def _usable_lines(
 
 
 def _oneway_column(values: pd.Series, report: NetworkReport) -> IntArray:
-    """Direction per line from a ``oneway`` column, spelled as OSM's tag
-    (:func:`geo.network.rules.oneway_value`; empty means two-way). A value the rules do
-    not know stops the build: a guess would silently change travel times."""
+    """Read the direction of each line from a ``oneway`` column.
+
+    Values are spelled as OSM's tag (:func:`geo.network.rules.oneway_value`; empty means two-way). A
+    value the rules do not know stops the build: a guess would silently change travel times.
+    """
     values = values.astype(object).where(values.notna(), None)
     direction = np.array([oneway_value(v) for v in values], dtype=object)
     other = np.array([is_other_oneway(v) for v in values], dtype=bool)
@@ -347,7 +349,7 @@ def _oneway_column(values: pd.Series, report: NetworkReport) -> IntArray:
 def _raw_segments(
     roads: gpd.GeoDataFrame, kmh: FloatArray, mode: str, metric: CRS, report: NetworkReport
 ) -> tuple[FloatArray, dict[str, np.ndarray], IntArray, IntArray]:
-    """Nodes and segments before gap closing; also the endpoint nodes and their lines."""
+    """Return nodes and segments before gap closing; also the endpoint nodes and their lines."""
     geoms = roads.geometry.to_crs(metric).to_numpy()
     coords = [np.asarray(shapely.get_coordinates(g), dtype=float) for g in geoms]
     brunnel = (

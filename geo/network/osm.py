@@ -106,7 +106,7 @@ class OsmWays:
 
 
 def read_osm_ways(path: str | Path) -> OsmWays:
-    """All ``highway`` ways of an OSM file (PBF, XML, o5m; compressed XML too).
+    """Return all ``highway`` ways of an OSM file (PBF, XML, o5m; compressed XML too).
 
     A way whose nodes partly lie outside the extract is split into its located pieces.
     """
@@ -142,14 +142,16 @@ def read_osm_ways(path: str | Path) -> OsmWays:
 
 
 def _ways(ways: OsmWays, mask: npt.NDArray[np.bool_]) -> int:
-    """How many ways (not pieces of ways) ``mask`` selects."""
+    """Tell how many ways (not pieces of ways) ``mask`` selects."""
     return int(np.unique(np.asarray(ways.ids, dtype=np.int64)[mask]).size)
 
 
 def _read_tags(ways: OsmWays, mode: str, speeds: Mapping[str, float],
                report: NetworkReport) -> tuple[npt.NDArray[np.bool_], FloatArray, IntArray]:
-    """Per way: usable by ``mode``, km/h and one-way direction (+1, -1, 0); counts go to
-    ``report``."""
+    """Rate each way: usable by ``mode``, km/h and one-way direction (+1, -1, 0).
+
+    Counts go to ``report``.
+    """
     report.lines_read = _ways(ways, np.ones(len(ways), dtype=bool))
     use = np.array([usable(t, mode, speeds) for t in ways.tags], dtype=bool)
     classes = np.array([t.get("highway", "") for t in ways.tags], dtype=object)
@@ -252,7 +254,10 @@ _OSMNX_TURNED = frozenset({"-1", "reverse", "T"})
 
 
 def _first(value: Any) -> Any:
-    """osmnx keeps a list where simplification merged ways with different tags."""
+    """Take the first value of a tag that osmnx keeps as a list.
+
+    Osmnx makes a list where simplification merged ways with different tags.
+    """
     if isinstance(value, list):
         return value[0] if value else None
     return value
@@ -344,22 +349,27 @@ def _node_id(n: Any) -> int:
 
 
 def is_osm_file(path: str | Path) -> bool:
-    """Whether ``path`` names an OSM extract (by its suffixes: .osm.pbf, .pbf, .osm, ...)."""
+    """Tell whether ``path`` names an OSM extract (by its suffixes: .osm.pbf, .pbf, .osm, ...)."""
     name = Path(path).name.lower()
     return name.endswith((".pbf", ".osm", ".osm.xml", ".osm.bz2", ".osm.gz", ".o5m"))
 
 
 def network_from_file(path: str | Path, *, mode: str = "drive", **kw: Any) -> Network:
-    """An OSM extract as a Network: PBF, o5m and XML (plain or compressed) all through
-    pyosmium, so one reader and one set of rules serve every format."""
+    """Read an OSM extract as a Network.
+
+    PBF, o5m and XML (plain or compressed) are all read through pyosmium, so one reader and one set
+    of rules serve every format.
+    """
     return network_from_osm(path, mode=mode, **kw)
 
 
 @contextmanager
 def _osmnx_raw_tags() -> Iterator[Any]:
-    """osmnx settings under which its graphs keep raw way tags: every way added once in
-    its node order (``all_oneway``; ``oneway`` keeps its tag value) and the tags the rules
-    read kept (``useful_tags_way``). Restored afterwards."""
+    """Set osmnx so that its graphs keep raw way tags.
+
+    Every way is added once in its node order (``all_oneway``; ``oneway`` keeps its tag value) and
+    the tags the rules read kept (``useful_tags_way``). Restored afterwards.
+    """
     import osmnx as ox
 
     kept = ox.settings.useful_tags_way, ox.settings.all_oneway
@@ -372,17 +382,22 @@ def _osmnx_raw_tags() -> Iterator[Any]:
 
 
 def overpass_filter(mode: str, speeds_kmh: Mapping[str, float] | None = None) -> str:
-    """The Overpass way filter of a download: every ``highway`` class with a speed for
-    ``mode`` (service roads and tracks included, as a PBF of the area has them); access
-    tags are left to :func:`geo.network.rules.usable`, as for files."""
+    """Return the Overpass way filter of a download.
+
+    It asks for every ``highway`` class with a speed for ``mode`` (service roads and tracks
+    included, as a PBF of the area has them); access tags are left to
+    :func:`geo.network.rules.usable`, as for files.
+    """
     speeds = settings.default_speeds(mode)
     speeds.update({str(k): float(v) for k, v in (speeds_kmh or {}).items()})
     return f'["highway"~"^({"|".join(sorted(map(re.escape, speeds)))})$"]'
 
 
 def _check_reachable(url: str) -> None:
-    """Fail fast, with the fix, when the Overpass server cannot be reached (osmnx would
-    wait a minute before its first try)."""
+    """Fail fast, with the fix, when the Overpass server cannot be reached.
+
+    Osmnx would wait a minute before its first try.
+    """
     import requests
 
     from geo.errors import DownloadError

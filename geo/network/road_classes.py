@@ -53,8 +53,10 @@ _KEYS = {unicodedata.normalize("NFKC", k).replace(" ", ""): v for k, v in CHINES
 
 
 def class_column(roads: gpd.GeoDataFrame, class_col: str | None) -> str:
-    """The column holding road classes: ``class_col`` if given, else the first of
-    :data:`CLASS_COLUMNS` the layer has."""
+    """Return the column holding road classes.
+
+    That is ``class_col`` if given, else the first of :data:`CLASS_COLUMNS` the layer has.
+    """
     cols = [str(c) for c in roads.columns if c != roads.geometry.name]
     if class_col is not None:
         if class_col not in roads.columns:
@@ -80,8 +82,11 @@ def _osm(value: object) -> object:
 
 def with_highway(roads: gpd.GeoDataFrame,
                  class_col: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """``roads`` with a ``highway`` column of OSM classes read from its class column, and
-    the notes the outputs carry (which column, which Chinese names became which class)."""
+    """Give ``roads`` a ``highway`` column of OSM classes read from its class column.
+
+    Return it with the notes the outputs carry (which column, which Chinese names became which
+    class).
+    """
     col = class_column(roads, class_col)
     translated = roads[col].map(_osm)
     if col == "highway" and (translated.astype(str) == roads[col].astype(str)).all():

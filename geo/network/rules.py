@@ -85,8 +85,10 @@ _NO_DRIVE_SERVICE = frozenset({"parking", "parking_aisle", "driveway", "private"
 
 
 def _text(value: object) -> str:
-    """A tag value as trimmed lower-case text; '' for absent (None, NaN, empty). Whole
-    floats read as integers (a GIS column of 1/0/-1 with gaps becomes float)."""
+    """Return a tag value as trimmed lower-case text; '' for absent (None, NaN, empty).
+
+    Whole floats read as integers (a GIS column of 1/0/-1 with gaps becomes float).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -95,8 +97,11 @@ def _text(value: object) -> str:
 
 
 def oneway_value(value: object) -> int | None:
-    """Direction a ``oneway`` value sets: +1 forward, -1 backward, 0 both ways, ``None``
-    when it sets none (absent, empty, or not a oneway value: see the module table)."""
+    """Return the direction a ``oneway`` value sets.
+
+    That is +1 forward, -1 backward, 0 both ways, ``None`` when it sets none (absent, empty, or not
+    a oneway value: see the module table).
+    """
     v = _text(value)
     if v in ONEWAY_FORWARD:
         return 1
@@ -108,7 +113,7 @@ def oneway_value(value: object) -> int | None:
 
 
 def oneway_direction(tags: Mapping[str, object]) -> int:
-    """Driving direction of an OSM way: +1 forward only, -1 backward only, 0 both ways.
+    """Return driving direction of an OSM way: +1 forward only, -1 backward only, 0 both ways.
 
     ``tags`` holds the way's raw ``oneway``, ``junction`` and ``highway`` values; an
     explicit oneway value wins, else roundabouts and motorways imply forward.
@@ -122,14 +127,16 @@ def oneway_direction(tags: Mapping[str, object]) -> int:
 
 
 def is_other_oneway(value: object) -> bool:
-    """Whether a ``oneway`` value is present but neither a fixed direction nor ``no``
-    (time-dependent or unrecognised): such ways are counted in the network report."""
+    """Tell whether a ``oneway`` value is present but neither a fixed direction nor ``no``.
+
+    Such values are time-dependent or unrecognised; such ways are counted in the network report.
+    """
     v = _text(value)
     return bool(v) and v not in ONEWAY_FORWARD | ONEWAY_BACKWARD | ONEWAY_TWO_WAY
 
 
 def usable(tags: Mapping[str, str], mode: str, speeds: Mapping[str, float]) -> bool:
-    """Whether ``mode`` (``drive``/``walk``) may use a way with these OSM tags."""
+    """Tell whether ``mode`` (``drive``/``walk``) may use a way with these OSM tags."""
     hw = tags.get("highway", "")
     if hw not in speeds or tags.get("area") == "yes":
         return False
@@ -143,7 +150,7 @@ def usable(tags: Mapping[str, str], mode: str, speeds: Mapping[str, float]) -> b
 
 
 def parse_maxspeed(value: object) -> float:
-    """OSM ``maxspeed`` in km/h, NaN where absent or unparseable (``60``, ``60 mph``)."""
+    """Return OSM ``maxspeed`` in km/h, NaN where absent or unparseable (``60``, ``60 mph``)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return float("nan")
     m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", str(value).split(";")[0])
@@ -166,12 +173,14 @@ def _absent(value: object) -> bool:
 
 def maxspeeds(values: Sequence[object], counted: npt.ArrayLike | None = None
               ) -> tuple[FloatArray, dict[str, int]]:
-    """``maxspeed`` values as km/h where usable (a speed above 0 and at most
-    :data:`geo.settings.MAX_MAXSPEED_KMH`), NaN elsewhere; and the values given but not used
-    (not a speed, or implausible) with how often each occurs, for the network report, among
-    the ``counted`` ones only (a mask; default all: e.g. the lines a mode keeps, one piece
-    per OSM way). An empty cell, NaN or 0 is no value: 0 stands for "unknown" in integer
-    columns."""
+    """Read ``maxspeed`` values as km/h where usable, NaN elsewhere.
+
+    A value is usable as a speed above 0 and at most :data:`geo.settings.MAX_MAXSPEED_KMH`. Also
+    return the values given but not used (not a speed, or implausible) with how often each occurs,
+    for the network report, among the ``counted`` ones only (a mask; default all: e.g. the lines a
+    mode keeps, one piece per OSM way). An empty cell, NaN or 0 is no value: 0 stands for "unknown"
+    in integer columns.
+    """
     kmh = np.array([parse_maxspeed(v) for v in values], dtype=float)
     usable = np.isfinite(kmh) & (kmh > 0) & (kmh <= settings.MAX_MAXSPEED_KMH)
     given = np.array([not _absent(v) for v in values], dtype=bool)

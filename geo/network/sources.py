@@ -90,7 +90,7 @@ def networks_from_source(
     path: str | os.PathLike[str], modes: Iterable[str], options: RoadOptions | None = None,
     extra_roads: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Network]:
-    """One :class:`Network` per mode from the road source at ``path``.
+    """Return one :class:`Network` per mode from the road source at ``path``.
 
     ``extra_roads`` (WGS84 lines with ``highway`` and optional ``oneway``/``maxspeed``:
     a scenario's new roads) are noded into a line layer before the build; a cache or an
@@ -145,7 +145,7 @@ def networks_from_source(
 
 def networks_from_lines(roads: gpd.GeoDataFrame, modes: Iterable[str],
                         options: RoadOptions | None = None) -> dict[str, Network]:
-    """One :class:`Network` per mode from road lines in memory, as a line layer's.
+    """Return one :class:`Network` per mode from road lines in memory, as a line layer's.
 
     ``roads``: a GeoDataFrame of (Multi)LineStrings with a coordinate system and a column
     of road classes (``highway``, or a Chinese one: :mod:`geo.network.road_classes`);
@@ -210,10 +210,10 @@ def _recorded(p: Path) -> str:
 
 
 def _speeds(o: RoadOptions, mode: str) -> dict[str, float] | None:
-    """The study's speed table changes driving speeds only (walking is one speed)."""
+    """Return the study's speed table for driving only (walking is one speed)."""
     return dict(o.speeds_kmh) if mode == "drive" and o.speeds_kmh else None
 
 
 def download_networks(polygon: Any, modes: Iterable[str], **kw: Any) -> dict[str, Network]:
-    """One network per mode downloaded through osmnx for a WGS84 polygon (needs internet)."""
+    """Return one network per mode downloaded through osmnx for a WGS84 polygon (needs internet)."""
     return {m: download_network(polygon, mode=m, **kw) for m in _modes(modes)}

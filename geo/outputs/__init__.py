@@ -1,5 +1,7 @@
-"""Everything a run writes: tables, results.gpkg, the offline map, figures, report,
-workbook, and the siting / designation / comparison outputs, each folder all or nothing.
+"""Everything a run writes.
+
+Tables, results.gpkg, the offline map, figures, report, workbook, and the siting / designation /
+comparison outputs, each folder all or nothing.
 """
 
 import lazy_loader

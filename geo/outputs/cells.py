@@ -39,7 +39,7 @@ _FIXED = {"int": "#,##0", "min": "0.0", "lonlat": "0.000000", "dint": "+#,##0;-#
 
 
 def header(key: str, kind: str, lang: str) -> str:
-    """Column header with its unit, e.g. ``人口（人）`` / ``Population (people)``."""
+    """Return column header with its unit, e.g. ``人口（人）`` / ``Population (people)``."""
     label = i18n.text(key, lang)
     base = kind[1:] if kind.startswith("d") else kind
     if base not in UNITS or "（" in label or "(" in label:
@@ -49,15 +49,17 @@ def header(key: str, kind: str, lang: str) -> str:
 
 
 def _num_decimals(x: float) -> int:
-    """Decimals of a ratio at four significant digits (``num`` cells)."""
+    """Return decimals of a ratio at four significant digits (``num`` cells)."""
     if x == 0 or not math.isfinite(x):
         return 0
     return max(0, 3 - math.floor(math.log10(abs(round_half_up(x, 12)))))
 
 
 def number_format(kind: str, v: Any = None, target: Any = None) -> str | None:
-    """The workbook number format that shows ``v`` as :func:`text` writes it (``None``
-    for text and pass/fail cells)."""
+    """Return the workbook number format that shows ``v`` as :func:`text` writes it.
+
+    Text and pass/fail cells get ``None``.
+    """
     if kind in _FIXED:
         return _FIXED[kind]
     if kind in ("share", "dshare"):
@@ -76,7 +78,7 @@ def number_format(kind: str, v: Any = None, target: Any = None) -> str | None:
 
 
 def text(v: Any, kind: str, lang: str, target: Any = None) -> str:
-    """``v`` as the report and the maps write it (a dash when missing)."""
+    """Return ``v`` as the report and the maps write it (a dash when missing)."""
     if is_missing(v):
         return "–"
     if kind == "int":
@@ -103,9 +105,12 @@ def text(v: Any, kind: str, lang: str, target: Any = None) -> str:
 
 
 def value(v: Any, kind: str, lang: str, target: Any = None) -> Any:
-    """What a workbook cell holds: numbers as floats (the format shows them; a share
-    rounded *down* to stay below a limit is stored as shown, since a spreadsheet would
-    round it up), pass/fail as its label, text as text, missing as an empty cell."""
+    """Return what a workbook cell holds.
+
+    Numbers are floats (the format shows them; a share rounded *down* to stay below a limit is
+    stored as shown, since a spreadsheet would round it up), pass/fail as its label, text as text,
+    missing as an empty cell.
+    """
     if is_missing(v):
         return None
     if kind == "bool":
@@ -122,16 +127,18 @@ def value(v: Any, kind: str, lang: str, target: Any = None) -> Any:
 
 
 def _below(v: Any) -> bool:
-    """A pass/fail cell that says "below target"."""
+    """Tell whether a pass/fail cell says "below target"."""
     return not is_missing(v) and not bool(v)
 
 
 def data_rows(ws: tables.Sheet, records: Sequence[Mapping[Any, Any]],
               cols: Sequence[tuple[str, str, str]],
               fill: Callable[[Mapping[Any, Any]], str | None] | None = None) -> int:
-    """Headers and rows of ``records`` (numbers formatted as :mod:`geo.outputs.cells`
-    writes them; rows below target red, or as ``fill`` says; ``is_total`` rows bold;
-    a "below target" status in red); returns the header row."""
+    """Write the headers and rows of ``records``; return the header row.
+
+    Numbers are formatted as :mod:`geo.outputs.cells` writes them; rows below target are red, or
+    as ``fill`` says; ``is_total`` rows bold; a "below target" status in red.
+    """
     lang = ws.lang
     head = ws.header_row([header(k, kind, lang) for _, k, kind in cols])
     for r in records:

@@ -1,6 +1,8 @@
-"""The printable page around every report (``report.html`` of a run, a siting, a designation
-or a comparison): A4 pages numbered by the page itself, a contents list, numbered sections,
-the assumptions as a numbered list on a page of their own, the data sources and appendices.
+"""The printable page around every report.
+
+Every report is ``report.html`` of a run, a siting, a designation or a comparison: A4 pages
+numbered by the page itself, a contents list, numbered sections, the assumptions as a numbered
+list on a page of their own, the data sources and appendices.
 
 Printing is CSS paged media, not the browser's header and footer: ``@page`` sets A4 and
 its margins, and its margin boxes (``@top-left``, ``@top-right``, ``@bottom-center``;
@@ -55,7 +57,7 @@ a{{color:#1f4e8c}}
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal (for ``content:``)."""
+    """Return ``text`` as a CSS string literal (for ``content:``)."""
     out = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return f'"{out}"'
 
@@ -95,9 +97,12 @@ def _section(number: str, s: Section) -> str:
 def document(*, title: str, created: str, lang: str, intro: str, sections: Sequence[Section],
              assumptions: Sequence[str], sources: Sequence[tuple[str, str]],
              appendices: Sequence[Section] = (), notes: Sequence[str] = ()) -> str:
-    """The whole report page: ``intro`` (HTML, on the first page under the contents), the
-    numbered ``sections``, the assumptions (numbered, a page of their own, with ``notes``
-    on how the numbers are shown), the data sources and the ``appendices`` (A, B, ...)."""
+    """Return the whole report page.
+
+    ``intro`` (HTML, on the first page under the contents), the numbered ``sections``, the
+    assumptions (numbered, a page of their own, with ``notes`` on how the numbers are shown), the
+    data sources and the ``appendices`` (A, B, ...).
+    """
     t = i18n.text
     n_assume = len(sections) + 1
     shown = [*assumptions, SHARE_NOTE, *notes]

@@ -79,8 +79,9 @@ def _covers_cjk(path: Path) -> bool:
 
 @cache
 def cjk_font() -> tuple[Path, str]:
-    """The CJK font file and the family name it is registered under (Simplified Chinese
-    face preferred in a collection).
+    """Find the CJK font file and the family name it is registered under.
+
+    In a collection the Simplified Chinese face is preferred.
 
     Raises
     ------
@@ -109,7 +110,7 @@ def cjk_font() -> tuple[Path, str]:
 
 @contextlib.contextmanager
 def cjk_context() -> Iterator[None]:
-    """matplotlib settings that draw text in the CJK font of :func:`cjk_font`."""
+    """Matplotlib settings that draw text in the CJK font of :func:`cjk_font`."""
     _, family = cjk_font()
     with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": [family],
                          "axes.unicode_minus": False}):
@@ -153,8 +154,10 @@ def _na_note(ax: Any, rows: pd.DataFrame, lang: str) -> None:
 
 
 def _footer(fig: Figure, res: Results, lang: str) -> None:
-    """The assumptions under a figure saved on its own (the report lists them instead), in
-    a strip the figure grows by, so they never cover the map or its scale bar."""
+    """Put the assumptions under a figure saved on its own (the report lists them instead).
+
+    They go in a strip the figure grows by, so they never cover the map or its scale bar.
+    """
     notes = "；".join(i18n.note(a, lang, short=True) for a in res.assumptions) if lang == "zh" \
         else "; ".join(res.assumptions)
     text = (f"{i18n.text('assumptions', lang)}: {notes}\n"
@@ -180,8 +183,11 @@ def _footer(fig: Figure, res: Results, lang: str) -> None:
 
 
 def scale_bar(ax: Any, bounds: np.ndarray) -> None:
-    """Metric scale bar below the map: two alternating halves of a round length (about a
-    fifth of the map's width), labelled 0, half and the length in km."""
+    """Draw a metric scale bar below the map.
+
+    It has two alternating halves of a round length (about a fifth of the map's width), labelled 0,
+    half and the length in km.
+    """
     minx, miny, maxx, maxy = bounds
     target = (maxx - minx) / 5.0
     km = max((k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500) if k * 1000 <= target), default=1)
@@ -195,8 +201,11 @@ def scale_bar(ax: Any, bounds: np.ndarray) -> None:
 
 
 def north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
-    """North arrow in the top-left corner, turned by the grid convergence of the UTM zone
-    at the map's centre (true north, not grid north; under a degree in most counties)."""
+    """Draw a north arrow in the top-left corner.
+
+    It is turned by the grid convergence of the UTM zone at the map's centre (true north, not grid
+    north; under a degree in most counties).
+    """
     minx, miny, maxx, maxy = bounds
     centre = gpd.GeoSeries(gpd.points_from_xy([(minx + maxx) / 2], [(miny + maxy) / 2]),
                            crs=utm).to_crs(4326).iloc[0]
@@ -214,8 +223,10 @@ def north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
 
 def coverage_figure(res: Results, standard: str, language: str | None = None,
                     footer: bool = True) -> Figure:
-    """Map of one standard: travel-time bands, gaps, townships by pass/fail, facilities,
-    north arrow and metric scale bar; the assumptions in a strip below (``footer``)."""
+    """Draw the map of one standard: travel-time bands, gaps, townships by pass/fail, facilities.
+
+    It has a north arrow and metric scale bar; the assumptions in a strip below (``footer``).
+    """
     lang = language or res.language
     rows = _rows(res, standard)
     town = res.townships.merge(rows, on="township", how="left", suffixes=("", "_cov"))
@@ -286,8 +297,10 @@ def coverage_figure(res: Results, standard: str, language: str | None = None,
 
 def share_chart(res: Results, standard: str, language: str | None = None,
                 footer: bool = True) -> Figure:
-    """Bars of covered share by township against the target line (red: below target); the
-    assumptions in a strip below (``footer``)."""
+    """Draw bars of covered share by township against the target line (red: below target).
+
+    The assumptions go in a strip below (``footer``).
+    """
     lang = language or res.language
     rows = _rows(res, standard).sort_values("covered_share", na_position="first")
     n_all, rows = len(rows), rows.head(settings.FIGURE_MAX_TOWNSHIPS)  # the lowest shares

@@ -71,16 +71,18 @@ def _unwritable(folder: Path, e: OSError) -> OutputError:
 
 
 def _cannot_write(folder: Path, what: str, e: OSError, unchanged: str = "") -> OutputError:
-    """A full disk's message (:func:`geo._atomic.write_error`), else :func:`_unwritable`."""
+    """Return a full disk's message (:func:`geo._atomic.write_error`), else :func:`_unwritable`."""
     full = (write_error(folder, what, e, unchanged=unchanged, out=OUT_DIR)
             if disk_full(folder, e) else None)
     return full or _unwritable(folder, e)
 
 
 def _home(out: Path) -> Path:
-    """Where the staging folder and lock of ``out`` go: beside it (on its parent's file
-    system), or inside it when it is the mount point of another file system (renames
-    cannot cross file systems; its parent may not even be writable)."""
+    """Where the staging folder and lock of ``out`` go.
+
+    Beside it (on its parent's file system), or inside it when it is the mount point of another file
+    system (renames cannot cross file systems; its parent may not even be writable).
+    """
     if out.is_dir():
         try:
             if out.stat().st_dev != out.parent.stat().st_dev:
@@ -94,7 +96,7 @@ def _home(out: Path) -> Path:
 
 
 def _proc_start(pid: int) -> str | None:
-    """The kernel's start time of process ``pid`` (Linux), to tell a reused pid apart."""
+    """Return the kernel's start time of process ``pid`` (Linux), to tell a reused pid apart."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -108,7 +110,7 @@ def _me() -> dict[str, Any]:
 
 
 def _alive(info: Mapping[str, Any]) -> bool | None:
-    """Whether the process that wrote ``info`` runs; ``None`` when it ran on another host."""
+    """Tell whether the process that wrote ``info`` runs; ``None`` when it ran on another host."""
     if info.get("host") != socket.gethostname():
         return None
     pid = int(info["pid"])
@@ -150,8 +152,11 @@ def _try_lock(fh: Any) -> bool:
 
 
 def _acquire(path: Path, out_dir: Path) -> Any:
-    """Open and lock ``path``; the file must still be the one at ``path`` once locked
-    (a run finishing unlinks it), else try again."""
+    """Open and lock ``path``.
+
+    The file must still be the one at ``path`` once locked (a run finishing unlinks it), else try
+    again.
+    """
     for _ in range(50):
         try:
             fh = path.open("a+", encoding="utf-8")
@@ -239,9 +244,11 @@ def _new_stage(out_dir: Path, names: Sequence[str]) -> tuple[Path, dict[str, Any
 
 
 def _rollback(stage: Path, out_dir: Path, names: Sequence[str]) -> None:
-    """Undo a swap, whole or partial, from what the staging folder holds: a name missing
-    from ``new`` was moved in (moved back out), one in ``old`` was moved aside (moved
-    back). Raises OSError when a step cannot be undone."""
+    """Undo a swap, whole or partial, from what the staging folder holds.
+
+    A name missing from ``new`` was moved in (moved back out), one in ``old`` was moved aside (moved
+    back). Raises OSError when a step cannot be undone.
+    """
     for name in reversed(list(names)):
         dst, new, old = out_dir / name, stage / "new" / name, stage / "old" / name
         if not os.path.lexists(new) and os.path.lexists(dst):
@@ -284,9 +291,11 @@ def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
 
 def _staged(stage: Path, name: str, step: Callable[[], object], before: int,
             unchanged: str) -> None:
-    """Run ``step`` (writing ``name`` into the staging folder); a full disk or any
-    ``OSError`` becomes the one :class:`OutputError` of :func:`geo._atomic.write_error`
-    (``before``: bytes of the outputs it replaces)."""
+    """Run ``step`` (writing ``name`` into the staging folder).
+
+    A full disk or any ``OSError`` becomes the one :class:`OutputError` of
+    :func:`geo._atomic.write_error` (``before``: bytes of the outputs it replaces).
+    """
     try:
         step()
     except Exception as e:  # a disk that fills, a folder gone read-only
@@ -369,8 +378,11 @@ def _recover(stage: Path, out_dir: Path, info: Mapping[str, Any]) -> str:
 
 
 def _stages(out: Path) -> list[Path]:
-    """The staging folders of ``out``, found by their exact names (never a pattern: a
-    folder called ``out*`` or ``res[1]`` must not match another's)."""
+    """Return the staging folders of ``out``.
+
+    Found by their exact names (never a pattern: a folder called ``out*`` or ``res[1]`` must not
+    match another's).
+    """
     name = re.compile(rf"\.{re.escape(short_name(out.name))}\.staging-{_RANDOM}")
     homes = {_home(out), _existing_ancestor(out.parent)}  # a mount point's, then beside
     found = []
@@ -416,7 +428,7 @@ def clean_stale(out_dir: str | Path) -> list[str]:
 
 
 def folder_bytes(path: str | Path) -> int:
-    """Bytes of the files under ``path`` (0 when it does not exist)."""
+    """Return bytes of the files under ``path`` (0 when it does not exist)."""
     p = Path(path)
     if p.is_file():
         return p.stat().st_size
@@ -475,8 +487,10 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
 
 
 def _probe(base: Path, out: Path) -> None:
-    """Create and remove a file in ``base`` (and in ``out`` when it exists: old entries
-    are renamed out of it)."""
+    """Create and remove a file in ``base``, and in ``out`` when it exists.
+
+    Old entries are renamed out of ``out``.
+    """
     for folder in {base, out} if out.is_dir() else {base}:
         try:
             fd, name = tempfile.mkstemp(prefix=".geo-probe-", dir=folder)

@@ -99,8 +99,10 @@ def _pct(share: float) -> str:
 
 def aliases(columns: Iterable[str], lang: str, extra: Mapping[str, str] | None = None
             ) -> dict[str, str]:
-    """Titles of the known ``columns`` in ``lang`` (QGIS shows them as column names),
-    with ``extra`` titles on top."""
+    """Title the known ``columns`` in ``lang`` (QGIS shows them as column names).
+
+    ``extra`` titles are added on top.
+    """
     cols = list(columns)
     out = {c: i18n.text(_ALIASES[c], lang) for c in cols if c in _ALIASES}
     out.update({k: v for k, v in (extra or {}).items() if k in cols})
@@ -108,7 +110,7 @@ def aliases(columns: Iterable[str], lang: str, extra: Mapping[str, str] | None =
 
 
 def table_style(columns: Sequence[str], lang: str) -> Style:
-    """A table without geometry: only its column titles in ``lang``."""
+    """Return a table without geometry: only its column titles in ``lang``."""
     return Style("none", aliases=aliases(columns, lang))
 
 
@@ -116,8 +118,11 @@ def table_style(columns: Sequence[str], lang: str) -> Style:
 
 
 def status_text(meets: object, lang: str) -> str:
-    """达标 / 未达标 / 不适用 of a ``meets_target`` value: a boolean, 1/0 (as a GeoPackage
-    stores it) or its text in a CSV ("True"); None, NaN or empty: not applicable."""
+    """Say 达标 / 未达标 / 不适用 for a ``meets_target`` value.
+
+    A boolean, 1/0 (as a GeoPackage stores it) or its text in a CSV ("True"); None, NaN or empty:
+    not applicable.
+    """
     word = str(meets).strip().lower()
     if word in ("true", "1", "1.0"):
         return i18n.text("meets", lang)
@@ -127,13 +132,13 @@ def status_text(meets: object, lang: str) -> str:
 
 
 def township_columns(code: str) -> dict[str, str]:
-    """The township layer's columns of standard ``code``: what -> column name."""
+    """Return the township layer's columns of standard ``code``: what -> column name."""
     return {"covered": f"covered_population_{code}", "share": f"covered_share_{code}",
             "target": f"target_share_{code}", "status": f"status_{code}"}
 
 
 def _share_label(share: str, status: str, fails: str) -> str:
-    """A township's share in a label: one decimal, rounded down below target."""
+    """Return a township's share in a label: one decimal, rounded down below target."""
     s, st = quote_field(share), quote_field(status)
     return (f"CASE WHEN {s} IS NULL THEN '' ELSE '\\n' || format_number(CASE WHEN {st} = "
             f"{quote_text(fails)} THEN floor({s} * 1000) / 10 ELSE round({s} * 1000) / 10 END"
@@ -141,8 +146,10 @@ def _share_label(share: str, status: str, fails: str) -> str:
 
 
 def township_titles(labels: Mapping[str, str], lang: str) -> dict[str, str]:
-    """Titles of the per-standard columns of a townships layer (:func:`township_columns`)
-    for standards ``code -> label``, and of its population."""
+    """Title the per-standard columns of a townships layer, and its population.
+
+    The columns are :func:`township_columns` of the standards ``code -> label``.
+    """
     out = {"population": i18n.text("population", lang)}
     for code, lab in labels.items():
         k = township_columns(code)
@@ -157,12 +164,14 @@ def townships_style(share_col: str, status_col: str, target: float, columns: Seq
                     lang: str, titles: Mapping[str, str] | None = None,
                     filled: bool = True, name_col: str = "township",
                     else_label: str = "") -> Style:
-    """Townships by their share (``share_col``) and status (``status_col``, the text of
-    :func:`status_text`): at or above target the map's blue; below, the map's ramp by
-    share in :data:`FAIL_CLASSES` with a thick red outline; grey where not applicable.
-    Without ``filled`` only the outlines (thick red below target), to lay over the bands.
-    Labels: name (``name_col``) and share. ``titles``: field aliases besides the known
-    columns; ``else_label``: the legend of the rest (default: not applicable)."""
+    """Style townships by their share (``share_col``) and status (``status_col``).
+
+    The status is the text of :func:`status_text`: at or above target the map's blue; below, the
+    map's ramp by share in :data:`FAIL_CLASSES` with a thick red outline; grey where not applicable.
+    Without ``filled`` only the outlines (thick red below target), to lay over the bands. Labels:
+    name (``name_col``) and share. ``titles``: field aliases besides the known columns;
+    ``else_label``: the legend of the rest (default: not applicable).
+    """
     share, status = quote_field(share_col), quote_field(status_col)
     fails = i18n.text("fails", lang)
     pass_line: dict[str, Any] = {"outline": PASS_OUTLINE_COLOUR, "outline_width": 0.26,
@@ -198,13 +207,13 @@ def _band_categories(lang: str, opacity: float = 0.75) -> list[Category]:
 
 
 def bands_style(columns: Sequence[str], lang: str, field: str = "band") -> Style:
-    """Travel-time bands in the map's band colours (``field``: the band label)."""
+    """Return travel-time bands in the map's band colours (``field``: the band label)."""
     return Style("polygon", column=field, categories=_band_categories(lang),
                  aliases=aliases(columns, lang))
 
 
 def gaps_style(minutes: float, columns: Sequence[str], lang: str) -> Style:
-    """People beyond the threshold: the map's hatched red, dashed outline."""
+    """Return people beyond the threshold: the map's hatched red, dashed outline."""
     sym = Symbol("fill", GAP_COLOUR, 0.45, outline=GAP_COLOUR, outline_width=0.4,
                  outline_style="dash")
     return Style("polygon", rules=[Rule(None, i18n.text("gis_people_beyond", lang,
@@ -214,7 +223,7 @@ def gaps_style(minutes: float, columns: Sequence[str], lang: str) -> Style:
 
 
 def isochrones_style(columns: Sequence[str], lang: str) -> Style:
-    """The reach of a standard as an outline (no fill: what is under it stays visible)."""
+    """Return the reach of a standard as an outline (no fill: what is under it stays visible)."""
     return Style("polygon", symbol=Symbol("fill", ISOCHRONE_COLOUR, filled=False,
                                           outline=ISOCHRONE_COLOUR, outline_width=0.6),
                  aliases=aliases(columns, lang))
@@ -222,8 +231,10 @@ def isochrones_style(columns: Sequence[str], lang: str) -> Style:
 
 def demand_style(code: str, columns: Sequence[str], lang: str,
                  all_labels: Mapping[str, str]) -> Style:
-    """Demand points by their minutes to the nearest facility of ``code``, in the bands'
-    colours (unreachable points in the last band)."""
+    """Style demand points by their minutes to the nearest facility of ``code``.
+
+    They take the bands' colours (unreachable points in the last band).
+    """
     m = quote_field(f"minutes_{code}")
     edges = [0.0, *BREAKS]
     rules = []
@@ -246,9 +257,12 @@ def demand_style(code: str, columns: Sequence[str], lang: str,
 def facilities_style(types: Sequence[str], columns: Sequence[str], lang: str,
                      field: str = "type", size: float = 3.2, label_scale: float = 0.0
                      ) -> Style:
-    """Facilities by type in the map's marker colours; the legend and the attribute table
-    name the types in ``lang``; labels: the facility name (only at scales larger than
-    1:``label_scale`` when given: a region's hundreds of names would hide the areas')."""
+    """Style facilities by type in the map's marker colours.
+
+    The legend and the attribute table name the types in ``lang``; labels: the facility name (only
+    at scales larger than 1:``label_scale`` when given: a region's hundreds of names would hide the
+    areas').
+    """
     styles = facility_styles(list(dict.fromkeys(types)))
     cats = [Category(t, i18n.type_label(t, lang),
                      Symbol("marker", c, outline="#ffffff", outline_width=0.3, size=size))
@@ -264,7 +278,7 @@ def facilities_style(types: Sequence[str], columns: Sequence[str], lang: str,
 
 
 def area_style(columns: Sequence[str], lang: str) -> Style:
-    """The study area as a dark dashed outline, as on the map."""
+    """Return the study area as a dark dashed outline, as on the map."""
     return Style("polygon", symbol=Symbol("fill", BOUNDARY_COLOUR, filled=False,
                                           outline=BOUNDARY_COLOUR, outline_width=0.7,
                                           outline_style="dash"),
@@ -273,8 +287,10 @@ def area_style(columns: Sequence[str], lang: str) -> Style:
 
 def points_style(colour: str, columns: Sequence[str], lang: str, labels: str = "",
                  size: float = 3.0) -> Style:
-    """Points of one colour (chosen sites, candidates, facility workload), labelled by the
-    QGIS expression ``labels`` when given."""
+    """Style points in one colour (chosen sites, candidates, facility workload).
+
+    They are labelled by the QGIS expression ``labels`` when given.
+    """
     return Style("point", symbol=Symbol("marker", colour, outline="#ffffff",
                                         outline_width=0.3, size=size),
                  labels=Labels(labels, 9.0, bold=True) if labels else None,
@@ -283,8 +299,10 @@ def points_style(colour: str, columns: Sequence[str], lang: str, labels: str = "
 
 def status_style(statuses: Mapping[str, str], colours: Mapping[str, str],
                  columns: Sequence[str], lang: str, column: str = "status") -> Style:
-    """Areas by a status code (``statuses``: code -> words; ``colours``: code -> fill),
-    the words in the legend and the attribute table, labelled by ``area_name``."""
+    """Style areas by a status code (``statuses``: code -> words; ``colours``: code -> fill).
+
+    The words show in the legend and the attribute table, labelled by ``area_name``.
+    """
     cats = [Category(code, word, Symbol("fill", colours.get(code, NOT_APPLICABLE_FILL), 0.5,
                                         outline="#333333", outline_width=0.4))
             for code, word in statuses.items()]
@@ -294,8 +312,10 @@ def status_style(statuses: Mapping[str, str], colours: Mapping[str, str],
 
 
 def changes_style(actions: Sequence[str], columns: Sequence[str], lang: str) -> Style:
-    """A scenario's changes by action (rings in the comparison map's colours), labelled
-    by project."""
+    """Style a scenario's changes by action, labelled by project.
+
+    They are rings in the comparison map's colours.
+    """
     cats = [Category(a, i18n.action_label(a, lang),
                      Symbol("marker", ACTION_COLOURS.get(a, "#000000"), filled=True,
                             outline=ACTION_COLOURS.get(a, "#000000"), outline_width=0.8,
@@ -321,7 +341,7 @@ def criticality_style(columns: Sequence[str], lang: str) -> Style:
 
 
 def roads_style(columns: Sequence[str], lang: str) -> Style:
-    """A scenario's new roads: black lines, as on the comparison map."""
+    """Return a scenario's new roads: black lines, as on the comparison map."""
     return Style("line", symbol=Symbol("line", "#000000", outline_width=1.0),
                  aliases=aliases(columns, lang))
 
@@ -330,7 +350,7 @@ def roads_style(columns: Sequence[str], lang: str) -> Style:
 
 
 def access_style(classes: Sequence[str], columns: Sequence[str], lang: str) -> Style:
-    """Classes of an access index, pale (little) to dark blue (much), as on the map."""
+    """Return classes of an access index, pale (little) to dark blue (much), as on the map."""
     n = len(classes)
     cats = [Category(c, c, Symbol("fill", class_colour(k, n), 0.8, outline_style="no"))
             for k, c in enumerate(classes)]
@@ -338,7 +358,7 @@ def access_style(classes: Sequence[str], columns: Sequence[str], lang: str) -> S
 
 
 def catchments_style(columns: Sequence[str], lang: str) -> Style:
-    """Catchments as dashed outlines labelled by facility (the map's)."""
+    """Return catchments as dashed outlines labelled by facility (the map's)."""
     return Style("polygon", symbol=Symbol("fill", "#333333", filled=False, outline="#333333",
                                           outline_width=0.5, outline_style="dash"),
                  labels=Labels(quote_field("facility"), 8.0), aliases=aliases(columns, lang))
@@ -348,7 +368,7 @@ def catchments_style(columns: Sequence[str], lang: str) -> Style:
 
 
 def area_fill_style(colour: str, label: str, columns: Sequence[str], lang: str) -> Style:
-    """An area of one meaning (within reach today, newly covered, lost), half opaque."""
+    """Return an area of one meaning (within reach today, newly covered, lost), half opaque."""
     return Style("polygon", rules=[Rule(None, label, Symbol("fill", colour, 0.5,
                                                             outline=colour,
                                                             outline_width=0.2))],
@@ -356,8 +376,10 @@ def area_fill_style(colour: str, label: str, columns: Sequence[str], lang: str) 
 
 
 def change_style(field: str, columns: Sequence[str], lang: str) -> Style:
-    """Townships by the change of their covered share: rises green, falls red, no change
-    white (the comparison map's)."""
+    """Style townships by the change of their covered share.
+
+    Rises are green, falls red, no change white (the comparison map's).
+    """
     f = quote_field(field)
     line: dict[str, Any] = {"outline": "#444444", "outline_width": 0.3}
     rules = [Rule(f"{f} > 0", i18n.text("gain", lang), Symbol("fill", RISE_FILL, 0.6, **line)),

@@ -59,8 +59,11 @@ class GisLayer:
 
 @dataclass
 class About:
-    """What every layer of a GeoPackage rests on: its title, language, assumptions and
-    data rights (one ``gpkg_metadata`` entry, see module docs)."""
+    """What every layer of a GeoPackage rests on.
+
+    That is its title, language, assumptions and data rights (one ``gpkg_metadata`` entry, see
+    module docs).
+    """
 
     name: str
     title: str
@@ -96,9 +99,12 @@ def _check(layers: Sequence[GisLayer]) -> None:
 
 @contextlib.contextmanager
 def _unsynced() -> Iterator[None]:
-    """SQLite without an fsync per layer while a new file is written: the writers write into
-    a staging folder and move the finished file in (:mod:`geo.outputs.folder`), so a crash
-    loses only the staging copy; it halves the time of a file of twenty layers."""
+    """Run SQLite without an fsync per layer while a new file is written.
+
+    The writers write into a staging folder and move the finished file in
+    (:mod:`geo.outputs.folder`), so a crash loses only the staging copy; it halves the time of a
+    file of twenty layers.
+    """
     key = "OGR_SQLITE_SYNCHRONOUS"
     before = pyogrio.get_gdal_config_option(key)
     pyogrio.set_gdal_config_options({key: "OFF"})
@@ -144,7 +150,7 @@ def _write(path: Path, layers: Sequence[GisLayer], created: str) -> None:
 
 
 def _metadata_xml(about: About) -> str:
-    """QGIS layer metadata (the ``qgis.dtd`` layout QGIS writes into ``gpkg_metadata``)."""
+    """Return QGIS layer metadata (the ``qgis.dtd`` layout QGIS writes into ``gpkg_metadata``)."""
     root = ET.Element("qgis", version=qml.QGIS_VERSION)
     for tag, text in (("identifier", about.name), ("parentidentifier", ""),
                       ("language", about.language), ("type", "dataset"),
@@ -164,7 +170,7 @@ def _metadata_xml(about: About) -> str:
 
 
 def _metadata(path: Path, tables: Sequence[str], about: About) -> None:
-    """One ``gpkg_metadata`` entry (:func:`_metadata_xml`), referenced by every table."""
+    """Write one ``gpkg_metadata`` entry (:func:`_metadata_xml`), referenced by every table."""
     with sqlite3.connect(path) as con:
         con.executescript("""
             CREATE TABLE IF NOT EXISTS gpkg_metadata (

@@ -586,14 +586,16 @@ def _index(language: str) -> int:
 
 
 def text(key: str, language: str, **fields: object) -> str:
-    """The label ``key`` in ``language``, with ``{fields}`` filled in."""
+    """Return the label ``key`` in ``language``, with ``{fields}`` filled in."""
     label = _TEXT[key][_index(language)]
     return label.format(**fields) if fields else label
 
 
 def texts(prefix: str, language: str) -> dict[str, str]:
-    """Every label whose key starts with ``prefix``, by the rest of its key (unfilled
-    ``{fields}`` kept: the page fills them)."""
+    """Return every label whose key starts with ``prefix``.
+
+    Labels are keyed by the rest of their key (unfilled ``{fields}`` kept: the page fills them).
+    """
     i = _index(language)
     return {k[len(prefix):]: v[i] for k, v in _TEXT.items() if k.startswith(prefix)}
 
@@ -630,8 +632,10 @@ def _joined(items: list[str], language: str) -> str:
 
 
 def not_applicable(line: str, language: str) -> str | None:
-    """A standard's "not applicable" note as a sentence naming the facility types it lacks
-    (``None`` when ``line`` is not such a note)."""
+    """Write a standard's "not applicable" note as a sentence naming the types it lacks.
+
+    ``None`` when ``line`` is not such a note.
+    """
     match = _NA.match(line.strip())
     if not match:
         return None
@@ -646,9 +650,11 @@ def not_applicable(line: str, language: str) -> str | None:
 
 
 def note(line: str, language: str, short: bool = False) -> str:
-    """An assumption line, with a Chinese gloss first on Chinese pages (``short``: the
-    gloss alone, where there is one); a "not applicable" note as a readable sentence in
-    ``language``."""
+    """Return an assumption line.
+
+    It has a Chinese gloss first on Chinese pages (``short``: the gloss alone, where there is one);
+    a "not applicable" note as a readable sentence in ``language``.
+    """
     if (na := not_applicable(line, language)) is not None:
         return na
     if _index(language) == 1:
@@ -660,14 +666,16 @@ def note(line: str, language: str, short: bool = False) -> str:
 
 
 def per_label(per: object, method: object, language: str) -> str:
-    """"每10,000人" / "per 10,000 people" of a measure's ratios; a Hansen potential has
-    no population unit."""
+    """Return "每10,000人" / "per 10,000 people" of a measure's ratios.
+
+    A Hansen potential has no population unit.
+    """
     if str(method) == "hansen":
         return text("potential", language)
     return text("per_people", language, per=f"{float(per):,.0f}")  # type: ignore[arg-type]
 
 
 def standard_label(label: str, label_zh: str, language: str) -> str:
-    """A standard's label in ``language`` (the other language's label if one is empty)."""
+    """Return a standard's label in ``language`` (the other language's label if one is empty)."""
     first, second = (label_zh, label) if _index(language) == 0 else (label, label_zh)
     return str(first or second)

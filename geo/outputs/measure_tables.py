@@ -1,6 +1,7 @@
-"""The resource measures and the emergency response in words and tables: the run
-summary's sections, the lines ``geo run`` prints, the report's sections and the
-workbook's sheets (:mod:`geo.study.resources` computes them).
+"""The resource measures and the emergency response in words and tables.
+
+The run summary's sections, the lines ``geo run`` prints, the report's sections and the workbook's
+sheets (:mod:`geo.study.resources` computes them).
 
 Every table carries the notes of its numbers (method, weights, the supply fallback, the
 dispatch delay and its source, minutes on scene, speed factors); the measures the study
@@ -27,7 +28,7 @@ __all__ = ["cli_measure_rows", "cli_response_rows", "report_appendix", "report_s
 
 
 def _r(value: Any) -> str:
-    """A ratio for reading: four significant digits, as the report and the map show it."""
+    """Return a ratio for reading: four significant digits, as the report and the map show it."""
     return number_text(value)
 
 
@@ -46,7 +47,7 @@ def _failing(rows: pd.DataFrame) -> int:
 
 
 def _at(rows: pd.DataFrame, col: str, largest: bool = True) -> pd.Series:
-    """The row with the largest (or smallest) ``col`` (the first of equals)."""
+    """Return the row with the largest (or smallest) ``col`` (the first of equals)."""
     values = rows[col].to_numpy(dtype=float)
     return rows.iloc[int(values.argmax() if largest else values.argmin())]
 
@@ -131,7 +132,7 @@ def _response_line(key: str, rows: pd.DataFrame, care: pd.DataFrame) -> list[str
 
 
 def summary_lines(res: Resources) -> list[str]:
-    """The run summary's sections on the measures and the response model."""
+    """Return the run summary's sections on the measures and the response model."""
     lines = ["", "## Resource ratios and access measures"]
     for key, rows in _by_measure(res):
         lines += _measure_line(key, rows, res.facilities)
@@ -145,7 +146,7 @@ def summary_lines(res: Resources) -> list[str]:
 
 
 def cli_measure_rows(res: Resources) -> list[list[object]]:
-    """measure, per, whole area, lowest and highest township, target, townships below."""
+    """Return measure, per, whole area, lowest and highest township, target, townships below."""
     out: list[list[object]] = []
     for key, rows in _by_measure(res):
         area = rows[rows["level"] == "area"].iloc[0]
@@ -162,7 +163,7 @@ def cli_measure_rows(res: Resources) -> list[list[object]]:
 
 
 def cli_response_rows(res: Resources) -> list[list[object]]:
-    """spec, median, p90, worst, share within the target, target, below, longest median."""
+    """Return spec, median, p90, worst, share within the target, target, below, longest median."""
     out: list[list[object]] = []
     for key, rows in _by_response(res):
         area = rows[rows["level"] == "area"].iloc[0]
@@ -278,7 +279,7 @@ _STATED = "stated figure, not computed here:"
 
 
 def report_sections(res: Resources, lang: str) -> list[Section]:
-    """The report's sections on the measures and the response model (none without any)."""
+    """Return the report's sections on the measures and the response model (none without any)."""
     out = []
     if res.measure_names or any(n.startswith(_STATED) for n in res.notes):
         out.append(_measure_section(res, lang))
@@ -288,8 +289,11 @@ def report_sections(res: Resources, lang: str) -> list[Section]:
 
 
 def report_appendix(res: Resources, lang: str) -> list[Section]:
-    """The appendix on the measures not computed: the data and the study-file setting that
-    would compute each (advice, kept out of the report's body)."""
+    """Return the appendix on the measures not computed.
+
+    It names the data and the study-file setting that would compute each (advice, kept out of the
+    report's body).
+    """
     lines = [n for n in res.notes if n.startswith(_NOT_COMPUTED)]
     if not lines:
         return []
@@ -325,15 +329,18 @@ def _sheet(book: tables.Book, name: str, title: str, note: str, rows: pd.DataFra
 
 
 def sheet_label(label: str) -> str:
-    """A sheet name from a label: up to its first parenthesis (``（`` or ``(``)."""
+    """Return a sheet name from a label: up to its first parenthesis (``（`` or ``(``)."""
     for mark in ("（", " ("):
         label = label.split(mark)[0]
     return label.strip()
 
 
 def write_sheets(book: tables.Book, res: Resources) -> None:
-    """A sheet per measure, the workload of every facility, the response distribution and
-    the notes on what was not computed (nothing when the run has none of them)."""
+    """Add a sheet per measure, the workload of every facility and the response distribution.
+
+    Then come and the notes on what was not computed (nothing when the run has none
+    of them).
+    """
     t = i18n.text
     lang = book.lang
     for key, rows in _by_measure(res):

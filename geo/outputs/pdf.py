@@ -32,7 +32,7 @@ _CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/googl
 
 
 def chromium_path() -> Path | None:
-    """``$GEO_CHROMIUM``, else the first Chromium or Chrome found (``None``: none)."""
+    """Return ``$GEO_CHROMIUM``, else the first Chromium or Chrome found (``None``: none)."""
     env = os.environ.get("GEO_CHROMIUM")
     if env:
         return Path(env) if Path(env).is_file() else None
@@ -43,7 +43,7 @@ def chromium_path() -> Path | None:
 
 
 def check_printer() -> Path:
-    """The Chromium that ``--pdf`` will print with.
+    """Return the Chromium that ``--pdf`` will print with.
 
     Raises
     ------

@@ -1,5 +1,7 @@
-"""Write siting, designation and comparison outputs, all or nothing
-(:func:`geo.outputs.folder.write_atomically`)."""
+"""Write siting, designation and comparison outputs.
+
+They are written all or nothing (:func:`geo.outputs.folder.write_atomically`).
+"""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def _text(lines: list[str], path: Path) -> None:
 
 
 def siting_lines(run: SitingRun) -> list[str]:
-    """Plain-text account of a siting or designation answer."""
+    """Return plain-text account of a siting or designation answer."""
     r = run.result
     obj = {"mclp": "newly covered population", "lscp": "new sites",
            "pmedian": "population-weighted seconds"}[r.model]
@@ -89,8 +91,11 @@ def _with_pdf(files: dict[str, Callable[[Path], object]], pdf: bool
 
 
 def write_siting(run: SitingRun, out_dir: Path, pdf: bool = False) -> list[Path]:
-    """``siting.csv``, ``siting.xlsx``, ``siting.gpkg``, ``siting_map.html``, ``report.html`` and
-    ``siting_summary.txt`` (``pdf``: also ``report.pdf``)."""
+    """Write a siting's outputs: ``siting.csv``, ``siting.xlsx``, ``siting.gpkg``, the map.
+
+    The map is ``siting_map.html``; then come ``report.html`` and ``siting_summary.txt`` (``pdf``:
+    also ``report.pdf``).
+    """
     title = run.study.study.title
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_siting", "out_dir")}):
         return write_atomically(out_dir, _with_pdf({
@@ -104,9 +109,11 @@ def write_siting(run: SitingRun, out_dir: Path, pdf: bool = False) -> list[Path]
 
 
 def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> list[Path]:
-    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``,
-    ``designation.gpkg``, map, report
-    and text summary (``pdf``: also ``report.pdf``)."""
+    """Write a designation's outputs.
+
+    They are ``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``,
+    ``designation.gpkg``, map, report and text summary (``pdf``: also ``report.pdf``).
+    """
     title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
              run.summary.to_string(index=False)]
@@ -123,8 +130,11 @@ def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> 
 
 
 def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list[Path]:
-    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``,
-    ``comparison.gpkg``, map, report and summary (``pdf``: also ``report.pdf``)."""
+    """Write a comparison's outputs.
+
+    They are ``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``,
+    ``comparison.gpkg``, map, report and summary (``pdf``: also ``report.pdf``).
+    """
     title = comp.study.study.title
     table = comp.table.copy()
     table["basis"] = "; ".join(comp.notes)

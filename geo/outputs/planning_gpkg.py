@@ -68,8 +68,10 @@ def _described(text: str, lang: str) -> str:
 
 
 def _towns(study: ComputedStudy, rows: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Township polygons with ``rows`` (by township name; the whole-area row left out) and
-    the status after as text in the study's language."""
+    """Join ``rows`` to the township polygons, with the status after as text.
+
+    Rows join by township name, the whole-area row left out; the text is in the study's language.
+    """
     lang = study.study.language
     table = rows[~rows["is_total"]].drop(columns="is_total")
     table = table.assign(status_after=[styles.status_text(m, lang)
@@ -109,7 +111,7 @@ def _facilities(fac: gpd.GeoDataFrame, name: str, title: str, lang: str) -> GisL
 
 
 def siting_layers(run: SitingRun) -> list[GisLayer]:
-    """The layers of a siting or designation answer (see module docs)."""
+    """Return the layers of a siting or designation answer (see module docs)."""
     study, std = run.study, run.standard
     lang = study.study.language
     t = i18n.text
@@ -156,13 +158,16 @@ def siting_layers(run: SitingRun) -> list[GisLayer]:
 
 
 def _drawn(layers: list[GisLayer]) -> list[GisLayer]:
-    """The layers with rows: a standard without existing facilities (siting where it is not
-    applicable), or a model that chose no site, leaves no empty layer behind."""
+    """Return the layers with rows.
+
+    A standard without existing facilities (siting where it is not applicable), or a model that
+    chose no site, leaves no empty layer behind.
+    """
     return [la for la in layers if len(la.frame)]
 
 
 def write_siting_gpkg(run: SitingRun, path: Path) -> None:
-    """``siting.gpkg`` or ``designation.gpkg`` of a siting or designation answer."""
+    """Write ``siting.gpkg`` or ``designation.gpkg`` of a siting or designation answer."""
     write_gpkg(path, _drawn(siting_layers(run)),
                _about(run.study, [*run.notes, *run.study.assumptions]))
 
@@ -182,7 +187,7 @@ def _changes(comp: Comparison, lang: str) -> GisLayer | None:
 
 
 def comparison_layers(comp: Comparison) -> list[GisLayer]:
-    """The layers of a comparison (see module docs)."""
+    """Return the layers of a comparison (see module docs)."""
     study = comp.study
     lang = study.study.language
     t = i18n.text
@@ -224,5 +229,5 @@ def comparison_layers(comp: Comparison) -> list[GisLayer]:
 
 
 def write_comparison_gpkg(comp: Comparison, path: Path) -> None:
-    """``comparison.gpkg`` of a scenario comparison."""
+    """Write ``comparison.gpkg`` of a scenario comparison."""
     write_gpkg(path, _drawn(comparison_layers(comp)), _about(comp.study, comp.notes))

@@ -96,9 +96,11 @@ def _total_label(records: list[dict[Any, Any]], lang: str) -> list[dict[Any, Any
 def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[Any, str, str]],
             points: gpd.GeoDataFrame | None, handles: list[Any], title: str,
             failing: Sequence[str] = ()) -> bytes:
-    """A map figure: townships (filled per ``fills``; those ``failing`` outlined thick
-    red), ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale
-    bar and north arrow; PNG bytes."""
+    """Return a map figure: townships (filled per ``fills``; those ``failing`` outlined thick red).
+
+    It adds ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale bar and
+    north arrow; PNG bytes.
+    """
     with cjk_context():  # every text drawn in the CJK font
         lang = study.study.language
         towns = study.townships
@@ -149,7 +151,7 @@ def _img(png: bytes, caption: str) -> str:
 
 
 def siting_report(run: SitingRun, designation: bool) -> str:
-    """``report.html`` of a siting (``designation``: of a designation) answer."""
+    """Return ``report.html`` of a siting (``designation``: of a designation) answer."""
     from geo.outputs.planning_xlsx import has_target, threshold_line
 
     study, std, res = run.study, run.standard, run.result
@@ -222,7 +224,7 @@ def _changed(comp: Comparison) -> list[str]:
 
 
 def comparison_report(comp: Comparison) -> str:
-    """``report.html`` of a scenario compared with the study as it is."""
+    """Return ``report.html`` of a scenario compared with the study as it is."""
     study = comp.study
     lang = study.study.language
     t = i18n.text

@@ -60,14 +60,14 @@ COMPARISON_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def area_name(area: pd.DataFrame) -> str:
-    """The study area's name (its ``name`` column), "study area" without one."""
+    """Return the study area's name (its ``name`` column), "study area" without one."""
     if "name" in area.columns and len(area) and isinstance(area["name"].iloc[0], str):
         return str(area["name"].iloc[0])
     return "study area"
 
 
 def siting_by_township(run: SitingRun) -> pd.DataFrame:
-    """Population within the run's threshold before and after the chosen sites, by township.
+    """Tabulate the population within the run's threshold before and after the chosen sites.
 
     The last row (``township`` = the study area's name, ``is_total`` True) is the whole
     area. ``meets_target`` compares the share after with the standard's target, where the
@@ -105,9 +105,12 @@ def siting_by_township(run: SitingRun) -> pd.DataFrame:
 
 
 def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
-    """One standard's rows of ``comp.table``: townships, then the whole area (``is_total``),
-    with the standard's target and whether the share *after* meets it (the table's
-    ``meets_target_after``, from the unrounded share)."""
+    """Return one standard's rows of ``comp.table``.
+
+    They are the townships, then the whole area (``is_total``), with the standard's target and
+    whether the share *after* meets it (the table's ``meets_target_after``, from the unrounded
+    share).
+    """
     rows = comp.table[comp.table["standard"].astype(str) == key].copy()
     whole = area_name(comp.study.area)
     rows["is_total"] = rows["township"].astype(str) == whole
@@ -117,9 +120,12 @@ def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
 
 
 def drawn_area(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
-    """The demand points of ``mask`` as one drawn area (the maps' and GeoPackages' newly
-    covered and lost areas): their grid cells (grid demand) or 300 m squares round them,
-    dissolved and simplified by about 30 m; no row when ``mask`` is empty."""
+    """Return the demand points of ``mask`` as one drawn area.
+
+    Such areas are the maps' and GeoPackages' newly covered and lost areas: their grid cells (grid
+    demand) or 300 m squares round them, dissolved and simplified by about 30 m; no row when
+    ``mask`` is empty.
+    """
     dem = result.demand
     cells = result.cells
     if len(cells) == len(dem) and (cells["cell_id"].to_numpy() == dem["demand_id"].to_numpy()

@@ -82,7 +82,7 @@ def _label(std: Standard, lang: str) -> str:
 
 
 def _kind(col: str, kind: str) -> str:
-    """Number format key: changes get a sign."""
+    """Return the number format key; changes get a sign."""
     return f"d{kind}" if col.endswith("_change") and kind in ("int", "share", "min") else kind
 
 
@@ -101,8 +101,10 @@ def _table_sheet(
     frame: pd.DataFrame, *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
     at: int | None = None,
 ) -> None:
-    """A sheet of heading lines, headers with units, one row per record; ``is_total`` rows
-    bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red."""
+    """Add a sheet of heading lines, headers with units, one row per record.
+
+    ``is_total`` rows bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red.
+    """
     lang = book.lang
     ws = book.sheet(name, heading[0] if heading else name, at)
     for i, line in enumerate(heading):
@@ -163,13 +165,15 @@ def _siting_book(run: SitingRun, head: str, lang: str) -> tables.Book:
 
 
 def has_target(run: SitingRun) -> bool:
-    """Whether the plan sets a target for the minutes asked (its standard's minutes)."""
+    """Tell whether the plan sets a target for the minutes asked (its standard's minutes)."""
     return abs(float(run.minutes) - float(run.standard.minutes)) < 1e-9
 
 
 def threshold_line(run: SitingRun, lang: str) -> str:
-    """"1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）":
-    the minutes asked, and the target only where the plan sets one for them."""
+    """Return "1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）".
+
+    It gives the minutes asked, and the target only where the plan sets one for them.
+    """
     std = run.standard
     head = f"{_label(std, lang)} ({std.name}) ≤ {run.minutes:g} {i18n.text('minutes', lang)}"
     if has_target(run):
@@ -190,7 +194,7 @@ def _heading(run: SitingRun, key: str, lang: str) -> str:
 
 
 def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
-    """``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
+    """Return ``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
     lang = run.study.study.language
     book = _siting_book(run, _heading(run, "siting_line", lang), lang)
     _notes_sheet(book, run.study.study.title, run.notes, run.study)
@@ -200,8 +204,10 @@ def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
 
 
 def write_designation_xlsx(run: DesignationRun, path: Path) -> Path:
-    """``designation.xlsx``: chosen facilities (+ total), townships, population within each
-    threshold before/after, notes and sources."""
+    """Write ``designation.xlsx``: chosen facilities (+ total), townships.
+
+    Sheets hold the population within each threshold before/after, notes and sources.
+    """
     lang = run.study.study.language
     book = _siting_book(run, _heading(run, "designation_line", lang), lang)
     _table_sheet(book, i18n.text("summary_sheet", lang),
@@ -229,8 +235,10 @@ def _gain_or_loss(row: Mapping[Any, Any]) -> Any:
 
 
 def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
-    """``comparison.xlsx``: a sheet per standard (townships + whole area, before/after/change),
-    the changes applied and left out, notes and sources."""
+    """Write ``comparison.xlsx``: a sheet per standard (townships + area, before/after/change).
+
+    Then come the changes applied and left out, notes and sources.
+    """
     lang = comp.study.study.language
     book = tables.Book(lang)
     for std in comp.study.standards:

@@ -94,12 +94,12 @@ class Style:
 
 
 def quote_field(name: str) -> str:
-    """A field name in a QGIS expression (``"name"``)."""
+    """Return a field name in a QGIS expression (``"name"``)."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def quote_text(text: str) -> str:
-    """A text literal in a QGIS expression (``'text'``)."""
+    """Return a text literal in a QGIS expression (``'text'``)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -114,7 +114,7 @@ def _rgba(colour: str, opacity: float = 1.0) -> str:
 
 
 def _props(parent: ET.Element, props: Mapping[str, str]) -> None:
-    """The symbol layer's properties, as ``<Option>`` map (QGIS >= 3.20) and ``<prop>``."""
+    """Write the symbol layer's properties, as ``<Option>`` map (QGIS >= 3.20) and ``<prop>``."""
     opts = ET.SubElement(parent, "Option", type="Map")
     for k, v in props.items():
         ET.SubElement(opts, "Option", name=k, value=v, type="QString")
@@ -239,8 +239,11 @@ def _fields(root: ET.Element, style: Style, columns: Sequence[str]) -> None:
 
 
 def document(style: Style, columns: Sequence[str]) -> str:
-    """The QML text of ``style`` for a layer with ``columns`` (its fields, in order, without
-    the geometry and the ``fid`` that the GeoPackage adds first)."""
+    """Return the QML text of ``style`` for a layer with ``columns``.
+
+    The columns are its fields, in order, without the geometry and the ``fid`` that the
+    GeoPackage adds first.
+    """
     unknown = sorted((set(style.aliases) | set(style.value_maps)) - {"fid", *columns})
     if unknown:
         raise ValueError(f"aliases or value maps name fields the layer lacks: {unknown}")
@@ -265,8 +268,11 @@ def document(style: Style, columns: Sequence[str]) -> str:
 
 
 def raster_document(classes: Sequence[tuple[float, str, str]], opacity: float = 0.8) -> str:
-    """The QML of a one-band raster in discrete classes: (upper value, colour, legend text)
-    each, a pixel taking the first class whose upper value it does not exceed."""
+    """Return the QML of a one-band raster in discrete classes.
+
+    Each class is (upper value, colour, legend text), a pixel taking the first class whose upper
+    value it does not exceed.
+    """
     root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "Symbology|Rendering",
                                "hasScaleBasedVisibilityFlag": "0", "minScale": "100000000",
                                "maxScale": "0"})

@@ -50,8 +50,11 @@ SURFACE_FOLDER = "travel_time"
 
 
 class GridGeometry:
-    """Where each grid cell lies in a raster: the grid's CRS, transform, shape, and the
-    row and column of every cell (in ``cell_id`` order)."""
+    """Where each grid cell lies in a raster.
+
+    It holds the grid's CRS, transform, shape, and the row and column of every cell (in ``cell_id``
+    order).
+    """
 
     def __init__(self, crs: CRS, transform: rasterio.transform.Affine, shape: tuple[int, int],
                  rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64]) -> None:
@@ -59,8 +62,10 @@ class GridGeometry:
         self.rows, self.cols = rows, cols
 
     def raster(self, values: npt.ArrayLike) -> npt.NDArray[np.float32]:
-        """``values`` per cell as a float32 array of the grid's ``shape``; no value (NaN, inf)
-        and pixels without a cell are :data:`NODATA`."""
+        """Lay out ``values`` per cell as a float32 array of the grid's ``shape``.
+
+        No value (NaN, inf) and pixels without a cell are :data:`NODATA`.
+        """
         v = np.asarray(values, dtype=np.float64)
         out = np.full(self.shape, NODATA, dtype=np.float32)
         ok = np.isfinite(v)
@@ -69,8 +74,10 @@ class GridGeometry:
 
 
 def grid_geometry(cells: gpd.GeoDataFrame) -> GridGeometry:
-    """The raster of the demand grid's cells (:func:`geo.coverage.population.grid_cells`:
-    squares aligned to multiples of the spacing in the area's UTM CRS, clipped to the area).
+    """Return the raster of the demand grid's cells.
+
+    The cells are those of :func:`geo.coverage.population.grid_cells`: squares aligned to
+    multiples of the spacing in the area's UTM CRS, clipped to the area.
 
     A cell's row and column are those of the square its clipped part's bounding-box centre
     lies in (inside the square whatever the clipping).
@@ -104,9 +111,11 @@ def _is_grid(result: ComputedStudy) -> bool:
 
 
 def grid_minutes(result: ComputedStudy) -> dict[str, npt.NDArray[np.float64]]:
-    """Minutes per grid cell and standard: the demand's own where the demand is the grid,
-    else the grid's points timed as the run times its bands (not-applicable standards
-    have none)."""
+    """Return the minutes per grid cell and standard.
+
+    They are the demand's own where the demand is the grid, else the grid's points timed as the run
+    times its bands (not-applicable standards have none).
+    """
     if _is_grid(result):
         return dict(result.travel.minutes)
     spacing = float(result.cells.attrs.get("grid_spacing_m") or
@@ -116,7 +125,7 @@ def grid_minutes(result: ComputedStudy) -> dict[str, npt.NDArray[np.float64]]:
 
 
 def _style(lang: str) -> str:
-    """The map's travel-time bands as a QGIS raster style (a ``.qml`` beside the file)."""
+    """Return the map's travel-time bands as a QGIS raster style (a ``.qml`` beside the file)."""
     uppers = [*BREAKS, math.inf]
     classes = [(hi, colour, i18n.text("gis_minutes_band", lang, band=label))
                for hi, colour, label in zip(uppers, BAND_COLOURS, band_labels(), strict=False)]
@@ -143,8 +152,10 @@ def _tags(result: ComputedStudy, code: str, pixels: npt.NDArray[np.float32],
 
 
 def write_surfaces(result: ComputedStudy, folder: Path) -> list[Path]:
-    """``<standard>.tif`` (and its ``.qml`` style) in ``folder`` for every standard with
-    minutes (see module docs); returns the GeoTIFFs."""
+    """Write ``<standard>.tif`` and its ``.qml`` style in ``folder``; return the GeoTIFFs.
+
+    There is one for every standard with minutes (see module docs).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     geom = grid_geometry(result.cells)
     lang = result.study.language

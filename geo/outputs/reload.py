@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def results_file(path: str | Path) -> Path:
-    """``results.gpkg`` of a run: the file itself, or inside a run's output folder."""
+    """Return ``results.gpkg`` of a run: the file itself, or inside a run's output folder."""
     p = Path(path)
     return p / "results.gpkg" if p.is_dir() else p
 
@@ -66,7 +66,7 @@ def _travel(demand: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, summary: pd.DataFra
 
 
 def load_computed(path: str | Path) -> ComputedStudy:
-    """The :class:`~geo.study.run.ComputedStudy` of an earlier run (see module docs).
+    """Return the :class:`~geo.study.run.ComputedStudy` of an earlier run (see module docs).
 
     ``path`` is a ``results.gpkg`` or the output folder holding it.
 
@@ -138,8 +138,11 @@ def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel
 
 
 def _resources(found: Resources, study: Study, gpkg: Path) -> Resources:
-    """The run's measures and response tables; a study that uses some the file lacks was
-    written by an older geo (or the layers were removed): re-run it."""
+    """Return the run's measures and response tables.
+
+    A study that uses some the file lacks was written by an older geo (or the layers were removed):
+    re-run it.
+    """
     lacking = [n for n in study.measures.use if n not in found.measure_names]
     lacking += [n for n in study.response.use if n not in found.response_names]
     if lacking:

@@ -78,7 +78,7 @@ def _td(value: object, kind: str, lang: str, target: object) -> str:
 
 def _html_table(records: Sequence[Mapping[Any, Any]], cols: Sequence[tuple[str, str, str]],
                 lang: str, first: str = "") -> str:
-    """Rows of ``records`` (``is_total`` rows bold, rows below target red)."""
+    """Return rows of ``records`` (``is_total`` rows bold, rows below target red)."""
     head = "".join(f'<th class="{"t" if kind == "text" else ""}">'
                    f"{html.escape(header(k, kind, lang))}</th>" for _, k, kind in cols)
     if first:
@@ -112,7 +112,7 @@ def _summary_row(r: Mapping[Any, Any], lang: str) -> dict[Any, Any]:
 
 
 def _whole_area(res: Results, std: str) -> dict[Any, Any]:
-    """The whole area's row of ``std`` (the summary's), for the last row of its table."""
+    """Return the whole area's row of ``std`` (the summary's), for the last row of its table."""
     r = res.summary[res.summary["standard"].astype(str) == std].iloc[0].to_dict()
     name = str(r.get("area") or "")
     return {**r, "township": i18n.text("total_row", res.language, name=name), "is_total": True}
@@ -220,7 +220,7 @@ def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
 
 
 def _summary_sheet(book: tables.Book, res: Results) -> None:
-    """``汇总``: the whole area per standard, as the report's summary."""
+    """Add ``汇总``: the whole area per standard, as the report's summary."""
     lang = res.language
     title = f"{res.title} · {i18n.text('summary', lang)}"
     ws = book.sheet(i18n.text("summary_sheet", lang), title)
@@ -245,8 +245,10 @@ def _summary_sheet(book: tables.Book, res: Results) -> None:
 
 def sources_sheet(book: tables.Book, title: str, created: str,
                   sources: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
-    """A sheet with the title, date, data sources, assumptions (numbered) and the OSM
-    attribution."""
+    """Add a sheet with the title, date, data sources, assumptions and OSM attribution.
+
+    Assumptions are numbered and the OSM attribution.
+    """
     lang = book.lang
     ws = book.sheet(i18n.text("sources_sheet", lang), title)
     ws.title_row(title)
@@ -267,8 +269,10 @@ def sources_sheet(book: tables.Book, title: str, created: str,
 
 
 def write_xlsx(res: Results, path: Path) -> Path:
-    """``coverage.xlsx``: ``汇总``, a sheet per standard, the measures' sheets and the notes
-    and sources (see module docs)."""
+    """Write ``coverage.xlsx``: ``汇总``, a sheet per standard.
+
+    Then come the measures' sheets and the notes and sources (see module docs).
+    """
     book = tables.Book(res.language)
     _summary_sheet(book, res)
     for std in res.standards:

@@ -95,12 +95,15 @@ class Results:
 
     @property
     def standards(self) -> list[str]:
+        """The standards of the run, in order."""
         return list(dict.fromkeys(self.coverage["standard"].astype(str)))
 
 
 def data_sources(result: ComputedStudy) -> list[tuple[str, str]]:
-    """(what, where from) of every input of a run: facilities, roads, area, townships,
-    population and each standard's document."""
+    """List (what, where from) of every input of a run.
+
+    The inputs are facilities, roads, area, townships, population and each standard's document.
+    """
     s = result.study
     out = [
         ("facilities", f"{s.facilities.path.name} ({len(result.facilities)} facilities)"),
@@ -127,10 +130,13 @@ def _with_labels(result: ComputedStudy) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def township_fields(towns: gpd.GeoDataFrame, coverage: pd.DataFrame, lang: str,
                     keys: Sequence[str] = ("township",)) -> gpd.GeoDataFrame:
-    """``towns`` with their population and, per standard of ``coverage`` (rows by ``keys``
-    and ``standard``), the people covered, the share, the target and the status in
-    ``lang`` (:func:`geo.outputs.gis_styles.township_columns`; not applicable where the
-    standard has no value): what the townships layers of the GeoPackages carry."""
+    """Add to ``towns`` their population and, per standard, their coverage columns.
+
+    Per standard of ``coverage`` (rows by ``keys`` and ``standard``) they are the people covered,
+    the share, the target and the status in ``lang``
+    (:func:`geo.outputs.gis_styles.township_columns`; not applicable where the standard has no
+    value): what the townships layers of the GeoPackages carry.
+    """
     out = towns.copy()
     index = pd.MultiIndex.from_frame(out[list(keys)].astype(str))
     cov = coverage.copy()
@@ -156,7 +162,7 @@ def township_fields(towns: gpd.GeoDataFrame, coverage: pd.DataFrame, lang: str,
 
 
 def from_study(result: ComputedStudy) -> Results:
-    """The drawable results of a run."""
+    """Return the drawable results of a run."""
     study = result.study
     cov, summ = _with_labels(result)
     return Results(
@@ -174,8 +180,11 @@ def from_study(result: ComputedStudy) -> Results:
 
 
 def _table(df: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A plain table as a layer without geometry; booleans with gaps stored as 1/0/NaN
-    (``meets_target`` always, even when every value is missing)."""
+    """Return a plain table as a layer without geometry.
+
+    Booleans with gaps are stored as 1/0/NaN (``meets_target`` always, even when every value is
+    missing).
+    """
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object and (col == "meets_target" or out[col].map(
@@ -206,9 +215,12 @@ def _metadata(res: Results, parts: dict[str, list[str]]) -> gpd.GeoDataFrame:
 
 def _parts(frame: pd.DataFrame, keys: Sequence[str]
            ) -> list[tuple[tuple[str, ...], gpd.GeoDataFrame]]:
-    """``frame`` cut into its runs of equal ``keys`` (the rows of one key value must be
-    together, so that the parts one after the other give ``frame`` again). A part without
-    any geometry (a standard that is not applicable draws nothing) is left out."""
+    """Cut ``frame`` into its runs of equal ``keys``.
+
+    The rows of one key value must be together, so that the parts one after the other give ``frame``
+    again. A part without any geometry (a standard that is not applicable draws nothing) is left
+    out.
+    """
     if frame.empty:
         return []
     key = frame[list(keys)].astype(str).agg("\x1f".join, axis=1)
@@ -231,8 +243,10 @@ def _layer_name(base: str, values: tuple[str, ...]) -> str:
 
 def _joined(path: Path, have: set[str], meta: dict[str, str], base: str, old: str,
             empty: Sequence[str]) -> gpd.GeoDataFrame:
-    """A split frame read back: its layers (named in the metadata) one after the other.
-    A results.gpkg of an older geo has it as one layer, ``old``."""
+    """Read a split frame back: its layers (named in the metadata) one after the other.
+
+    A results.gpkg of an older geo has it as one layer, ``old``.
+    """
     names = meta.get(f"layers_{base}")
     if names is None:
         if old in have:
@@ -255,8 +269,10 @@ def _joined(path: Path, have: set[str], meta: dict[str, str], base: str, old: st
 
 
 def _label(res: Results, code: str) -> str:
-    """"1小时应急反应圈（emergency_1h）": a standard's, measure's or response's label and
-    code in the study's language."""
+    """Label a standard, measure or response as "1小时应急反应圈（emergency_1h）".
+
+    That is a standard's, measure's or response's label and code in the study's language.
+    """
     found = pd.DataFrame()
     for frame, col in ((res.summary, "standard"), (res.resources.measures, "measure"),
                        (res.resources.response, "response")):
@@ -278,7 +294,7 @@ def _about(res: Results) -> About:
 
 
 def _described(key: str, lang: str, **fields: object) -> str:
-    """A layer's description: what it holds, then where its assumptions are."""
+    """Return a layer's description: what it holds, then where its assumptions are."""
     return i18n.text("gis_described", lang, what=i18n.text(key, lang, **fields),
                      where=i18n.text("gis_assumptions", lang))
 
@@ -321,7 +337,7 @@ _SPLIT_LAYERS: dict[str, tuple[str, str, Callable[..., qml.Style]]] = {
 
 def _split_layer(res: Results, base: str, values: tuple[str, ...],
                  part: gpd.GeoDataFrame) -> GisLayer:
-    """The layer of one standard (or measure, and kind) of a split frame."""
+    """Return the layer of one standard (or measure, and kind) of a split frame."""
     lang = res.language
     kind = values[1] if base == "areas" else base
     title, about, style = _SPLIT_LAYERS[kind if kind in _SPLIT_LAYERS else "response"]
@@ -335,14 +351,17 @@ def _split_layer(res: Results, base: str, values: tuple[str, ...],
 
 def _by_standard(res: Results, style: Callable[[str], qml.Style],
                  codes: Sequence[str]) -> list[tuple[str, qml.Style]]:
-    """One style per standard of ``codes``, the map's standard first (QGIS's default)."""
+    """Return one style per standard of ``codes``, the map's standard first (QGIS's default)."""
     first = [c for c in codes if c == res.map_standard]
     return [(_label(res, c), style(c)) for c in [*first, *(c for c in codes if c not in first)]]
 
 
 def _township_styles(res: Results, labels: dict[str, str]) -> list[tuple[str, qml.Style]]:
-    """Per standard the townships filled by pass/fail (the map standard's first: QGIS's
-    default), then the same as outlines only, to lay over the travel-time bands."""
+    """Make per standard the townships filled by pass/fail (the map standard's first).
+
+    The first is QGIS's default. Then come the same as outlines only, to lay over the travel-time
+    bands.
+    """
     cols = _columns(res.townships)
     lang = res.language
     titles = styles.township_titles(labels, lang)
@@ -365,8 +384,10 @@ def _table_layer(name: str, frame: pd.DataFrame, title: str, lang: str) -> GisLa
 
 
 def write_gpkg(res: Results, path: Path) -> None:
-    """Write the run's layers to ``path`` (see module docs) through
-    :func:`geo.outputs.gpkg.write_gpkg`."""
+    """Write the run's layers to ``path`` (see module docs).
+
+    They go through :func:`geo.outputs.gpkg.write_gpkg`.
+    """
     lang = res.language
     t = i18n.text
     fac, town, area = res.facilities, res.townships, res.area
@@ -414,7 +435,7 @@ def write_gpkg(res: Results, path: Path) -> None:
 
 
 def _booleans(df: pd.DataFrame) -> pd.DataFrame:
-    """``meets_target`` back from 1/0/NaN (GeoPackage has no nullable booleans)."""
+    """Return ``meets_target`` back from 1/0/NaN (GeoPackage has no nullable booleans)."""
     if "meets_target" in df:
         df["meets_target"] = pd.array([pd.NA if pd.isna(v) else bool(v)
                                        for v in df["meets_target"]], dtype=object)
@@ -422,7 +443,7 @@ def _booleans(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
-    """The resource layers of a results.gpkg (empty where the run had none)."""
+    """Return the resource layers of a results.gpkg (empty where the run had none)."""
     out = Resources()
     for name in ("measures", "response"):
         if name in have:
@@ -452,8 +473,10 @@ def _groups(p: Path, have: set[str]) -> GroupTables:
 
 
 def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
-    """One layer of a GeoPackage (a table without geometry as a DataFrame), without the
-    ``basis`` column that results of an older geo carried on every row."""
+    """Read one layer of a GeoPackage (a table without geometry as a DataFrame).
+
+    It comes without the ``basis`` column that results of an older geo carried on every row.
+    """
     return gpd.read_file(path, layer=layer).drop(columns="basis", errors="ignore")
 
 

@@ -97,7 +97,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def sheet_name(name: str, used: set[str]) -> str:
-    """A valid, unique (case-insensitive) sheet name from ``name``; recorded in ``used``."""
+    """Return a valid, unique (case-insensitive) sheet name from ``name``; recorded in ``used``."""
     base = _BAD_SHEET.sub("_", name)[:31] or "sheet"
     out, i = base, 1
     while out.lower() in used:
@@ -108,7 +108,7 @@ def sheet_name(name: str, used: set[str]) -> str:
 
 
 def text_width(text: str) -> int:
-    """Column-width units ``text`` takes: East Asian wide characters take two."""
+    """Return column-width units ``text`` takes: East Asian wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -151,8 +151,11 @@ class Sheet:
 
     def row(self, values: Iterable[Any], formats: Sequence[str | None] | None = None, *,
             bold: bool = False, fill: str | None = None) -> int:
-        """Append ``values`` (``formats``: a number format per column, ``None`` to leave
-        one as is; missing values become empty cells); return the row number."""
+        """Append ``values`` and return the row number.
+
+        ``formats`` gives a number format per column, ``None`` to leave one as is; missing values
+        become empty cells.
+        """
         vals = [_clean(v) for v in values]
         fmts = list(formats or [])
         self.rows.append(_Row(vals, fmts + [None] * (len(vals) - len(fmts))))
@@ -160,21 +163,23 @@ class Sheet:
         return len(self.rows)
 
     def title_row(self, text: str) -> int:
-        """A bold, larger heading line."""
+        """Return a bold, larger heading line."""
         row = self.row([text])
         self.rows[row - 1].style.update(bold=True, size=12)
         return row
 
     def header_row(self, labels: Sequence[str]) -> int:
-        """Bold, shaded, wrapped column headers, repeated on every printed page; returns
-        the row number."""
+        """Write bold, shaded, wrapped column headers, repeated on every printed page.
+
+        Returns the row number.
+        """
         row = self.row(labels)
         self.rows[row - 1].style.update(bold=True, fill=HEAD_FILL, wrap=True)
         self.header = row
         return row
 
     def blank(self) -> int:
-        """An empty row."""
+        """Return an empty row."""
         return self.row([])
 
     def mark(self, row: int, *, bold: bool = False, fill: str | None = None) -> None:
@@ -199,19 +204,19 @@ class Sheet:
         self.merges.append((row, first, last))
 
     def set_widths(self, widths: Sequence[float]) -> None:
-        """Widths of the first ``len(widths)`` columns."""
+        """Set the widths of the first ``len(widths)`` columns."""
         self.widths = list(widths)
 
     def freeze_at(self, row: int, column: int) -> None:
-        """Rows above ``row`` and columns left of ``column`` stay on screen."""
+        """Freeze the rows above ``row`` and the columns left of ``column`` on screen."""
         self.freeze = (row, column)
 
     def width(self, column: int) -> float:
-        """Width of ``column`` (from 1)."""
+        """Return width of ``column`` (from 1)."""
         return self.widths[column - 1] if column <= len(self.widths) else _DEFAULT_WIDTH
 
     def columns(self) -> int:
-        """The number of columns used."""
+        """Return the number of columns used."""
         return max([len(r.values) for r in self.rows] + [len(self.widths), 1])
 
 
@@ -224,8 +229,10 @@ class Book:
         self.used: set[str] = set()
 
     def sheet(self, name: str, title: str, at: int | None = None) -> Sheet:
-        """A new sheet named ``name`` (made valid and unique, :func:`sheet_name`); its
-        printed pages carry ``title`` in the footer; ``at``: its place (default: last)."""
+        """Return a new sheet named ``name`` (made valid and unique, :func:`sheet_name`).
+
+        Its printed pages carry ``title`` in the footer; ``at``: its place (default: last).
+        """
         out = Sheet(sheet_name(name, self.used), title, self.lang)
         self.sheets.insert(len(self.sheets) if at is None else at, out)
         return out
@@ -301,8 +308,10 @@ def _write_sheet(wb: Any, sheet: Sheet, fmt: Any) -> None:
 
 
 def _print_setup(ws: Any, sheet: Sheet) -> None:
-    """A4, landscape where wider than a portrait page, one page wide, title and header
-    rows repeated, margins, footer with the title and page numbers."""
+    """Set up printing: A4, landscape where wider than a portrait page, one page wide.
+
+    Title and header rows are repeated, with, margins, footer with the title and page numbers.
+    """
     wide = sum(sheet.width(c) for c in range(1, sheet.columns() + 1)) > PORTRAIT_WIDTH
     ws.set_paper(9)  # A4
     if wide:

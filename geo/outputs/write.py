@@ -53,7 +53,7 @@ def _table(res: Results, which: str, path: Path) -> None:
 
 
 def build_map(res: Results, standard: str | None = None, language: str | None = None) -> object:
-    """The folium map of ``standard`` (the study's map standard by default)."""
+    """Return the folium map of ``standard`` (the study's map standard by default)."""
     shown = standard or res.map_standard or res.standards[0]
     if shown not in res.standards:
         raise StandardError(
@@ -88,7 +88,7 @@ def redraw_map(
 
 
 def summary_text(result: ComputedStudy) -> str:
-    """The run summary: what was read, assumptions, totals per standard, timings."""
+    """Return the run summary: what was read, assumptions, totals per standard, timings."""
     lines = [f"# {result.study.title}", "", "## Read"]
     lines += [f"- {f}" for f in result.facts]
     lines += ["", "## Assumptions (every output rests on these)"]
@@ -127,8 +127,9 @@ TABLE_FILES = ("coverage_by_township.csv", "coverage_summary.csv", "results.gpkg
 
 def write_outputs(result: ComputedStudy, out_dir: Path,
                   parts: Collection[str] | None = None, pdf: bool = False) -> list[Path]:
-    """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``, into
-    ``out_dir`` atomically (``report.html`` needs ``figures``); ``pdf``: also
+    """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``.
+
+    They go into ``out_dir`` atomically (``report.html`` needs ``figures``); ``pdf``: also
     ``report.pdf``, printed from ``report.html`` by Chromium (:mod:`geo.outputs.pdf`).
 
     Examples

@@ -1,5 +1,6 @@
-"""Planning questions on a computed study: candidate sites, siting and designation,
-scenarios and before/after comparison.
+"""Planning questions on a computed study.
+
+They are candidate sites, siting and designation, scenarios and before/after comparison.
 """
 
 import lazy_loader

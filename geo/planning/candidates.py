@@ -45,7 +45,7 @@ def _frame(ids: Sequence[str], names: Sequence[str], source: str,
 def grid_candidates(
     area: gpd.GeoDataFrame, spacing_m: float, demand: gpd.GeoDataFrame | None = None
 ) -> gpd.GeoDataFrame:
-    """One candidate per square cell of ``spacing_m`` over the area.
+    """Return one candidate per square cell of ``spacing_m`` over the area.
 
     With ``demand`` (points with ``population``), only cells holding people are kept
     ("populated land"); the candidate is the cell's point (centre, or a point of the
@@ -62,7 +62,7 @@ def grid_candidates(
 
 
 def node_candidates(net: Network, spacing_m: float | None = None) -> gpd.GeoDataFrame:
-    """Network nodes; with ``spacing_m``, at most one per square of that side."""
+    """Return network nodes; with ``spacing_m``, at most one per square of that side."""
     xy = net.node_xy
     keep = np.arange(len(xy))
     if spacing_m:
@@ -75,7 +75,7 @@ def node_candidates(net: Network, spacing_m: float | None = None) -> gpd.GeoData
 
 
 def seat_candidates(seats: gpd.GeoDataFrame, name_col: str = "township") -> gpd.GeoDataFrame:
-    """Township seats (government sites) as candidates."""
+    """Return township seats (government sites) as candidates."""
     names = seats[name_col].astype(str).tolist()
     return _frame([f"seat:{n}" for n in names], names, "seats", seats.geometry.to_numpy())
 
@@ -83,7 +83,7 @@ def seat_candidates(seats: gpd.GeoDataFrame, name_col: str = "township") -> gpd.
 def facility_candidates(
     facilities: gpd.GeoDataFrame, types: Sequence[str] | None = None
 ) -> gpd.GeoDataFrame:
-    """Existing facilities (of ``types``) as candidates, for designation questions."""
+    """Return existing facilities (of ``types``) as candidates, for designation questions."""
     fac = facilities if not types else facilities[facilities["type"].isin(list(types))]
     if fac.empty:
         have = sorted(facilities["type"].unique()) if "type" in facilities else []
@@ -98,7 +98,7 @@ def facility_candidates(
 def file_candidates(path: str | Path, *, crs: str = "wgs84", id_col: str = "id",
                     lon_col: str | None = None, lat_col: str | None = None,
                     keep: Sequence[str] = ()) -> gpd.GeoDataFrame:
-    """Candidates from a user's file (any format :func:`geo.readers.read_facilities` reads).
+    """Return candidates from a user's file (any format :func:`geo.readers.read_facilities` reads).
 
     ``keep``: further columns to carry over (e.g. ``beds`` for capacities).
     """

@@ -96,7 +96,7 @@ def _applicability(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, str],
           area: str) -> pd.DataFrame:
-    """The coverage table of ``minutes`` with the whole area's row per standard last."""
+    """Return the coverage table of ``minutes`` with the whole area's row per standard last."""
     names = res.demand["township"].to_numpy(dtype=object)
     pop = res.demand["population"].to_numpy(dtype=float)
     order = list(res.townships["township"])
@@ -130,8 +130,9 @@ def _change_roads(result: ComputedStudy, applied: Applied,
 
 
 def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparison:
-    """The computed study before and after ``scenario`` (a name under ``scenarios/``
-    beside the study file, or a path), tabulated per township and standard.
+    """Compare the computed study before and after ``scenario``, per township and standard.
+
+    ``scenario`` is a name under ``scenarios/`` beside the study file, or a path.
 
     Examples
     --------

@@ -135,8 +135,10 @@ class CloseAction:
 
 @dataclass(frozen=True)
 class RetypeAction:
-    """``action = "retype"``: an upgrade: the facility counts for the standards that list
-    its new type."""
+    """``action = "retype"``: an upgrade.
+
+    The facility counts for the standards that list its new type.
+    """
 
     id: str = opt(None, "id of the facility", required=True)
     type: str = opt(None, "its new type: a code of analysis/facility_types.toml, or a "
@@ -147,8 +149,11 @@ class RetypeAction:
 
 @dataclass(frozen=True)
 class DesignateAction:
-    """``action = "designate"``: each facility also takes on a role (a second row
-    ``<id>#<role>`` of type role at the same place, so it counts for both)."""
+    """``action = "designate"``: each facility also takes on a role.
+
+    The role is a second row ``<id>#<role>`` of type role at the same place, so the facility
+    counts for both.
+    """
 
     ids: tuple[str, ...] = opt(None, "ids of the facilities", required=True)
     role: str = opt(None, "the role: a type code, e.g. ems_station, or a name the "
@@ -217,8 +222,10 @@ class SlowRoadAction:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """``[[left_out]]``: a planned project that cannot be placed; every comparison's notes
-    name it with the reason."""
+    """``[[left_out]]``: a planned project that cannot be placed.
+
+    Every comparison's notes name it with the reason.
+    """
 
     project: str = opt("", "the plan's project code or name", blank=True)
     reason: str = opt(None, "why it cannot be placed", required=True)
@@ -269,8 +276,11 @@ class Applied:
 
 
 def _check_action(i: int, a: object, where: Path) -> None:
-    """Action ``i`` checked against the declaration of its kind (geo.options.parse_section:
-    unknown keys with the closest one, types, ranges), then what keys say together."""
+    """Check action ``i`` against the declaration of its kind, then what its keys say together.
+
+    The declaration is checked by geo.options.parse_section: unknown keys with the closest one,
+    types, ranges.
+    """
     if not isinstance(a, dict):
         raise ScenarioError(f"{where}: [[actions]] {i + 1} must be a table")
     kind = a.get("action")
@@ -311,7 +321,7 @@ def _check_action(i: int, a: object, where: Path) -> None:
 
 
 def _left_out(i: int, x: object, where: Path) -> LeftOut:
-    """Left-out project ``i`` checked against :class:`LeftOut`."""
+    """Return left-out project ``i`` checked against :class:`LeftOut`."""
     try:
         out: LeftOut = parse_section(LeftOut, "left_out", x, label=f"[[left_out]] {i + 1}",
                                      error=ScenarioError)
@@ -321,8 +331,10 @@ def _left_out(i: int, x: object, where: Path) -> LeftOut:
 
 
 def scenario_options_text(markdown: bool = True) -> str:
-    """The tables and keys of a scenario file, one line each (the docs' list is this
-    text)."""
+    """Return the tables and keys of a scenario file, one line each.
+
+    The docs' list is this text.
+    """
     lines = section_text("scenario", ScenarioSection, markdown)
     for kind, cls in ACTION_TYPES.items():
         lines += section_text("actions", cls, markdown, header=f'[[actions]] action = "{kind}"')
@@ -343,8 +355,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, where: str | Path) -> Scenario:
-    """Validate the text of a scenario file (see module docs); ``where`` names it in
-    messages (its path, or an upload's name) and is the returned scenario's ``path``."""
+    """Validate the text of a scenario file (see module docs).
+
+    ``where`` names it in messages (its path, or an upload's name) and is the returned scenario's
+    ``path``.
+    """
     p = Path(where)
     raw = parse_toml(text, "scenario file", p, ScenarioError)
     for name, value in raw.items():
@@ -400,8 +415,11 @@ def with_type_codes(scenario: Scenario, type_map: Mapping[str, str] | None = Non
 
 
 def find_scenario(name: str, study_path: Path) -> Path:
-    """A scenario path: as given when it ends in .toml, else ``scenarios/NAME.toml``
-    beside the study file."""
+    """Return a scenario's path.
+
+    It is the name as given when it ends in .toml, else ``scenarios/NAME.toml`` beside the study
+    file.
+    """
     if name.endswith(".toml"):
         return Path(name)
     return study_path.parent / "scenarios" / f"{name}.toml"
@@ -420,8 +438,11 @@ def _lonlat(a: Mapping[str, Any]) -> tuple[float, float]:
 
 def action_position(a: Mapping[str, Any],
                     before: tuple[float, float] | None = None) -> tuple[float, float]:
-    """WGS84 lon/lat an ``add`` or ``move`` action puts a facility at: its ``lon``/``lat``
-    (in its ``crs``), or ``offset_m`` + ``bearing`` from ``before`` (the facility's place)."""
+    """Return the WGS84 lon/lat an ``add`` or ``move`` action puts a facility at.
+
+    That is its ``lon``/``lat`` (in its ``crs``), or ``offset_m`` + ``bearing`` from ``before`` (the
+    facility's place).
+    """
     if "offset_m" in a:
         if before is None:
             raise ScenarioError(f"{a.get('action')} {a.get('id')!r}: an offset needs the "
@@ -591,8 +612,10 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
 
 
 def _toml_value(v: Any) -> str:
-    """One TOML value: strings as basic strings (JSON escapes are TOML escapes; DEL, which
-    TOML does not allow raw, escaped too), floats exactly (``repr``), lists."""
+    """Write one TOML value: strings as basic strings, floats exactly (``repr``), lists.
+
+    JSON escapes are TOML escapes; DEL, which TOML does not allow raw, is escaped too.
+    """
     if hasattr(v, "item") and not isinstance(v, (list, tuple, str)):
         v = v.item()  # numpy scalar
     if isinstance(v, bool):
@@ -614,8 +637,10 @@ def scenario_toml(name: str, title: str, actions: list[dict[str, Any]], *,
                   description: str = "", source: str = "",
                   left_out: list[dict[str, str]] | None = None,
                   comment: list[str] | None = None) -> str:
-    """A scenario file's text (see module docs) that :func:`load_scenario` reads back to
-    the same ``actions`` (checked as the loader checks them) and ``left_out`` entries.
+    """Write a scenario file's text (see module docs).
+
+    :func:`load_scenario` reads it back to the same ``actions`` (checked as the loader checks
+    them) and ``left_out`` entries.
 
     Floats are written exactly (shortest round-trip form), text in any language as is.
     """

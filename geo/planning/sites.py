@@ -55,7 +55,7 @@ class SitingRun:
     notes: list[str] = field(default_factory=list)
 
     def covered(self, chosen: bool = True) -> npt.NDArray[np.bool_]:
-        """Demand points within the threshold: of existing facilities (+ chosen sites)."""
+        """Return demand points within the threshold: of existing facilities (+ chosen sites)."""
         out = self.problem.base_covered.copy()
         if chosen and len(self.result.chosen):
             hit = self.problem.cover[self.result.chosen].indices
@@ -80,7 +80,7 @@ def build_problem(
     cutoff_minutes: float | None = None, existing: bool = True,
     existing_s: FloatArray | None = None, weights: FloatArray | None = None,
 ) -> SitingProblem:
-    """The coverage structure of ``sites`` over the study's demand for one standard.
+    """Return the coverage structure of ``sites`` over the study's demand for one standard.
 
     The reach matrix is built by the routing engine, in the standard's mode and
     direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
@@ -118,7 +118,7 @@ def group_weights(result: ComputedStudy, group: str, asked_by: str) -> FloatArra
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
-    """The township of each site, by the rule that puts every place in a township."""
+    """Return the township of each site, by the rule that puts every place in a township."""
     names, _ = assign_to_polygons(sites, result.townships, result.networks["drive"].crs)
     return [str(n) for n in names]
 
@@ -143,7 +143,7 @@ def make_candidates(
     max_road_m: float | None = None, types: Sequence[str] | None = None,
     keep: Sequence[str] = (), asked_by: str = "site",
 ) -> gpd.GeoDataFrame:
-    """Candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path.
+    """Return candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path.
 
     ``asked_by``: the public function whose ``candidates`` parameter gave ``source``
     (named in errors).
@@ -181,7 +181,7 @@ def site(
     people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
     group: str | None = None,
 ) -> SitingRun:
-    """Where should ``p`` new facilities for ``standard`` go? (see module docs)
+    """Find where ``p`` new facilities for ``standard`` should go (see module docs).
 
     ``model``: ``mclp`` (p sites, most population newly within the threshold),
     ``lscp`` (fewest sites reaching ``target_share``, default the standard's target;
@@ -257,7 +257,7 @@ def site(
 
 
 def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:
-    """What siting means on a standard the run calls not applicable (none exists yet)."""
+    """Say what siting means on a standard the run calls not applicable (none exists yet)."""
     if std.name not in result.travel.notes:
         return []
     return [f"{std.name} is not applicable in this study (no facility of type "
@@ -267,7 +267,7 @@ def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:
 
 def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
               floor: float | None) -> list[str]:
-    """Whether the chosen set is one of several equal answers (one-swap measure)."""
+    """Tell whether the chosen set is one of several equal answers (one-swap measure)."""
     if len(res.chosen) == 0:
         return []
     covered = res.base_covered + float(res.newly_covered.sum())
@@ -289,7 +289,7 @@ def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
 def _check_site(*, model: str, p: int, target_share: float | None, method: str,
                 time_limit_s: float, spacing_m: float, max_road_m: float | None,
                 people_per_unit: float) -> None:
-    """The arguments of :func:`site` that need no study, checked before any work."""
+    """Check the arguments of :func:`site` that need no study, before any work."""
     if model not in MODELS:
         raise SitingError(Arg("site", "model", model), f": not a model{closest(model, MODELS)}: "
                           f"use one of {', '.join(MODELS)}")
@@ -324,7 +324,7 @@ def _whole(value: int, func: str, name: str) -> None:
 
 
 def _minutes(minutes: float | None, std: Standard, func: str) -> float:
-    """The threshold: ``minutes`` (above 0), else the standard's."""
+    """Return the threshold: ``minutes`` (above 0), else the standard's."""
     if minutes is None:
         return float(std.minutes)
     _above_zero(minutes, func, "minutes")  # 0 must not fall back to the standard's threshold
@@ -332,8 +332,7 @@ def _minutes(minutes: float | None, std: Standard, func: str) -> float:
 
 
 def _types(result: ComputedStudy, from_types: Sequence[str]) -> None:
-    """Every type of ``from_types`` (of :func:`designate`) is one the study's facilities
-    have."""
+    """Check that the study's facilities have every type of :func:`designate`'s ``from_types``."""
     have = sorted(set(result.facilities["type"]))
     for t in from_types:
         if t in have:
@@ -368,7 +367,7 @@ def designate(
     minutes: float | None = None, standard: str | None = None,
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
 ) -> DesignationRun:
-    """Which ``k`` facilities of ``from_types`` should take on ``role``?
+    """Choose the ``k`` facilities of ``from_types`` that should take on ``role``.
 
     The role's standard (the first that counts ``role`` facilities, or ``standard``)
     gives the mode, direction and the facilities already serving (kept fixed). The

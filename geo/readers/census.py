@@ -63,7 +63,7 @@ def _flat(value: object) -> str:
 
 
 def township_code(value: object, where: str = "") -> str | None:
-    """A 12-digit 统计用区划代码 as text, or None if ``value`` is not one.
+    """Return a 12-digit 统计用区划代码 as text, or None if ``value`` is not one.
 
     Accepts ``"450223100000"``, the integer, and Excel's float forms ``450223100000.0``;
     raises :class:`CensusError` for scientific notation (``4.50223E+11``: digits lost).
@@ -90,12 +90,15 @@ def township_code(value: object, where: str = "") -> str | None:
 
 
 def is_county_code(code: str) -> bool:
-    """A 12-digit code of a whole county (township digits 000): a total row."""
+    """Tell whether ``code`` is the 12-digit code of a whole county (township digits 000).
+
+    Such a code marks a total row.
+    """
     return bool(_CODE.match(code)) and code[6:9] == "000"
 
 
 def find_code_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str | None:
-    """The first column whose every filled cell is a 12-digit township code, or None."""
+    """Return the first column whose every filled cell is a 12-digit township code, or None."""
     for col in frame.columns:
         if col in exclude:
             continue
@@ -112,15 +115,17 @@ def find_code_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str | 
 
 
 def title_unit(title: object) -> str | None:
-    """The unit of people a table's title names ('单位：万人', '（单位：千人）'), if any."""
+    """Return the unit of people a table's title names ('单位：万人', '（单位：千人）'), if any."""
     m = _TITLE_UNIT.search(unicodedata.normalize("NFKC", str(title or "")))
     return m.group(1) if m else None
 
 
 def count_unit(column: object) -> tuple[int, str | None]:
-    """People per unit of a count column, from the unit its header names in brackets at
-    its end: '常住人口（万人）' -> (10000, '万人'), '人口(万)' -> (10000, '万'),
-    '常住人口（人）' -> (1, '人'); (1, None) when the header names no unit."""
+    """Return the people per unit of a count column, from the unit its header names in brackets.
+
+    '常住人口（万人）' -> (10000, '万人'), '人口(万)' -> (10000, '万'), '常住人口（人）' -> (1,
+    '人'); (1, None) when the header names no unit.
+    """
     m = _UNIT.search(unicodedata.normalize("NFKC", str(column)))
     return (COUNT_UNITS[m.group(1)], m.group(1)) if m else (1, None)
 
@@ -161,17 +166,17 @@ def _number(value: object) -> tuple[float, int]:
 
 
 def count_decimals(values: Sequence[object]) -> int:
-    """The most decimals any count is written with ('2.61' -> 2; '12,345' -> 0)."""
+    """Return the most decimals any count is written with ('2.61' -> 2; '12,345' -> 0)."""
     return max((_number(v)[1] for v in values), default=0)
 
 
 def total_rows(table: pd.DataFrame, count_col: str) -> npt.NDArray[np.bool_]:
-    """Which rows of ``table`` are total rows (see :func:`split_totals`)."""
+    """Find which rows of ``table`` are total rows (see :func:`split_totals`)."""
     return np.array([_is_total(row, count_col) for _, row in table.iterrows()], dtype=bool)
 
 
 def split_totals(table: pd.DataFrame, count_col: str) -> tuple[pd.DataFrame, list[str]]:
-    """The table without its total rows, checked against the sum of the other rows.
+    """Return the table without its total rows, checked against the sum of the other rows.
 
     A total row has a cell (other than ``count_col``) reading 合计, 总计, 全县, 全市, 全区,
     总数 or Total, or a county-level 12-digit code (township digits 000). Integer counts
@@ -242,8 +247,9 @@ def _disagree(name: str, label: str, total: float, expected: float, n: int) -> s
 
 
 def township_order(names: Sequence[str], codes: Sequence[object] | None = None) -> list[str]:
-    """The order townships are listed in: by 12-digit code when codes are given, else as
-    given (the boundary or seat file's order).
+    """Return the order townships are listed in.
+
+    By 12-digit code when codes are given, else as given (the boundary or seat file's order).
 
     Raises
     ------
@@ -274,8 +280,11 @@ def township_order(names: Sequence[str], codes: Sequence[object] | None = None) 
 def township_order_of(
     frame: pd.DataFrame, name_col: str, code_col: str | None = None
 ) -> list[str]:
-    """Township order from a seat or boundary table: by ``code_col``, else by a column of
-    12-digit codes if the table has one (e.g. ``nbs_code_2016``), else the table's order."""
+    """Return township order from a seat or boundary table.
+
+    By ``code_col``, else by a column of 12-digit codes if the table has one (e.g.
+    ``nbs_code_2016``), else the table's order.
+    """
     if code_col is not None and code_col not in frame.columns:
         raise CensusError(
             f"no column {code_col!r} of township codes; the columns are "

@@ -21,7 +21,7 @@ NAME_COLUMNS = ("name", "名称", "机构名称", "单位名称", "医疗机构�
 
 
 def offenders(frame: pd.DataFrame, mask: pd.Series, details: pd.Series | None = None) -> str:
-    """'row 3 (lon 'abc', lat '24.5'), row 7 (...) and 4 more' for the rows in ``mask``."""
+    """Return 'row 3 (lon 'abc', lat '24.5'), row 7 (...) and 4 more' for the rows in ``mask``."""
     labels = (
         frame[ROW] if ROW in frame.columns else "feature " + frame.index.to_series().astype(str)
     )
@@ -33,7 +33,7 @@ def offenders(frame: pd.DataFrame, mask: pd.Series, details: pd.Series | None = 
 
 
 def names(values: Sequence[str]) -> str:
-    """"'a', 'b', 'c'"."""
+    """Quote names as a message lists them: ``'a', 'b', 'c'``."""
     return ", ".join(repr(n) for n in values)
 
 
@@ -41,7 +41,7 @@ def find_column(
     columns: pd.Index, wanted: str | None, candidates: Sequence[str], role: str, fix: str,
     src: object,
 ) -> str:
-    """The column ``wanted`` (case-insensitive), else the first of ``candidates`` present."""
+    """Return the column ``wanted`` (case-insensitive), else the first of ``candidates`` present."""
     found = find_optional(columns, wanted, candidates)
     if found is not None:
         return found
@@ -51,11 +51,13 @@ def find_column(
 
 
 def find_optional(columns: pd.Index, wanted: str | None, candidates: Sequence[str]) -> str | None:
-    """Like :func:`find_column`, None when there is no such column. Looking among
-    ``candidates`` (not for a ``wanted`` name), a header with a unit or note in brackets
-    after the name also matches: '常住人口（人）', '经度(°)', 'X（米）', unless several do
-    ('常住人口（2010年）', '常住人口（2020年）': the user names one). A unit that changes
-    the numbers (万人) is the reader's to apply (:func:`geo.readers.census.count_unit`)."""
+    """Find a column as :func:`find_column` does, or None when there is no such column.
+
+    Looking among ``candidates`` (not for a ``wanted`` name), a header with a unit or note in
+    brackets after the name also matches: '常住人口（人）', '经度(°)', 'X（米）', unless several do
+    ('常住人口（2010年）', '常住人口（2020年）': the user names one). A unit that changes the
+    numbers (万人) is the reader's to apply (:func:`geo.readers.census.count_unit`).
+    """
     lookup: dict[str, str] = {}
     for column in columns:
         lookup.setdefault(str(column).strip().lower(), str(column))
@@ -75,7 +77,7 @@ def find_optional(columns: pd.Index, wanted: str | None, candidates: Sequence[st
 
 
 def bracketed(columns: pd.Index, name: str) -> list[str]:
-    """The columns that are ``name`` with a bracketed unit or note after it."""
+    """Return the columns that are ``name`` with a bracketed unit or note after it."""
     want = name.strip().lower()
     return [str(c) for c in columns
             if str(c).strip().lower() != want
@@ -83,6 +85,6 @@ def bracketed(columns: pd.Index, name: str) -> list[str]:
 
 
 def numeric(raw: pd.Series) -> pd.Series:
-    """Floats from numbers or text; NaN where missing or not a number."""
+    """Return floats from numbers or text; NaN where missing or not a number."""
     text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
     return pd.to_numeric(text, errors="coerce").astype(float)

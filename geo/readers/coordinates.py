@@ -45,7 +45,7 @@ _SYSTEM_WORDS = (("gcj02", re.compile(r"gcj|高德|腾讯|火星")),
 
 
 def header_system(column: str) -> str | None:
-    """The one system a lon/lat header names, if it names exactly one."""
+    """Return the one system a lon/lat header names, if it names exactly one."""
     text = str(column).lower().replace("_", "").replace(" ", "")
     named = {key for key, words in _SYSTEM_WORDS if words.search(text)}
     return named.pop() if len(named) == 1 else None
@@ -54,7 +54,7 @@ def header_system(column: str) -> str | None:
 def coordinate_columns(
     columns: pd.Index, system: InputSystem, cols: dict[str, str | None], src: object
 ) -> tuple[str, str]:
-    """The (longitude, latitude) or (x, y) columns: given in ``cols``, or found by name."""
+    """Return the (longitude, latitude) or (x, y) columns: given in ``cols``, or found by name."""
     if system.projected:
         return _xy_columns(columns, system, cols, src)
     if cols.get("x_col") or cols.get("y_col"):
@@ -171,7 +171,7 @@ def degree_numbers(raw: pd.Series, axis: str) -> tuple[pd.Series, pd.Series]:
 
 
 def pairs(a: pd.Series, b: pd.Series, cols: tuple[str, str] | None) -> pd.Series:
-    """'lon 24.5, lat 109.9' per row, with the file's column names."""
+    """Return 'lon 24.5, lat 109.9' per row, with the file's column names."""
     a_name, b_name = cols or ("lon", "lat")
     text = [
         s.map(lambda v: "empty" if pd.isna(v) else repr(v) if isinstance(v, str) else str(v))
@@ -181,7 +181,7 @@ def pairs(a: pd.Series, b: pd.Series, cols: tuple[str, str] | None) -> pd.Series
 
 
 def _in_box(lon: pd.Series, lat: pd.Series, area: BaseGeometry) -> pd.Series:
-    """Inside the area's bounding box, with 0.05 degrees to spare for GCJ-02/BD-09 shifts."""
+    """Mark the points inside the area's bounding box (0.05 degrees to spare for GCJ-02/BD-09)."""
     minx, miny, maxx, maxy = area.bounds
     return lon.between(minx - 0.05, maxx + 0.05) & lat.between(miny - 0.05, maxy + 0.05)
 
@@ -193,7 +193,7 @@ def make_points(
     system: InputSystem,
     area: BaseGeometry | None,
 ) -> gpd.GeoDataFrame:
-    """WGS84 points from raw coordinates, refusing missing, swapped and implausible values.
+    """Return WGS84 points from raw coordinates, refusing missing, swapped and implausible values.
 
     ``attrs["crs_note"]`` of the result says what the conversion rests on ('' if nothing),
     ``attrs["conversion_note"]`` what the conversion did ('' for WGS84 input).
@@ -300,7 +300,10 @@ def _check_projected(
     frame: pd.DataFrame, x: pd.Series, y: pd.Series, cols: tuple[str, str] | None,
     system: InputSystem,
 ) -> None:
-    """Gauss-Krüger systems: zone prefixes, swaps and ranges (:mod:`geo.readers.gauss_kruger`)."""
+    """Check x/y in Gauss-Krüger systems.
+
+    Zone prefixes, swaps, ranges (:mod:`geo.readers.gauss_kruger`).
+    """
     assert system.crs is not None
     zone = gauss_kruger.gk_zone(system.crs)
     if zone is None:
@@ -327,7 +330,7 @@ def _check_area_of_use(
     frame: pd.DataFrame, lon: pd.Series, lat: pd.Series, cols: tuple[str, str] | None,
     system: InputSystem, raw: tuple[pd.Series, pd.Series],
 ) -> None:
-    """Points from x/y must be finite and near the area where the projected CRS is used."""
+    """Check that points from x/y are finite and near the area where the projected CRS is used."""
     assert system.crs is not None
     bad = ~(np.isfinite(lon) & np.isfinite(lat))
     use = system.crs.area_of_use
@@ -350,8 +353,10 @@ _SHIFTED = {"gcj02": "GCJ-02 (AMap, Tencent)", "bd09": "BD-09 (Baidu)"}
 
 def conversion_note(system: InputSystem, a: npt.ArrayLike, b: npt.ArrayLike,
                     lon: npt.ArrayLike, lat: npt.ArrayLike) -> str:
-    """What converting ``len(a)`` positions from ``system`` to WGS84 did, for the outputs
-    ('' for WGS84): for GCJ-02/BD-09 how far the positions moved."""
+    """Describe what converting ``len(a)`` positions from ``system`` to WGS84 did.
+
+    The note is for the outputs ('' for WGS84): for GCJ-02/BD-09 how far the positions moved.
+    """
     n = len(np.asarray(a))
     if system.name in ("wgs84", "cgcs2000") or n == 0:  # cgcs2000: CGCS2000_NOTE says it
         return ""
@@ -367,7 +372,7 @@ def conversion_note(system: InputSystem, a: npt.ArrayLike, b: npt.ArrayLike,
 def _metres(lon0: npt.NDArray[np.float64], lat0: npt.NDArray[np.float64],
             lon1: npt.NDArray[np.float64], lat1: npt.NDArray[np.float64]
             ) -> npt.NDArray[np.float64]:
-    """Great-circle metres between two sets of lon/lat points (haversine)."""
+    """Return the great-circle metres between two sets of lon/lat points (haversine)."""
     p0, p1 = np.radians(lat0), np.radians(lat1)
     h = (np.sin((p1 - p0) / 2) ** 2
          + np.cos(p0) * np.cos(p1) * np.sin(np.radians(lon1 - lon0) / 2) ** 2)

@@ -62,7 +62,7 @@ class TextEncoding:
 
 
 def check_codec(name: str) -> str:
-    """The codec for an ``encoding`` option or a .cpg; InputFileError if there is none."""
+    """Return the codec for an ``encoding`` option or a .cpg; InputFileError if there is none."""
     flat = name.strip().upper().replace(" ", "").replace("-", "").replace("_", "")
     try:  # Python's own spelling ("iso8859-1", not "latin-1"): pyogrio passes it to GDAL
         return codecs.lookup(_CPG.get(flat, name.strip())).name
@@ -81,7 +81,7 @@ def _sibling(path: Path, suffix: str) -> Path | None:
 
 
 def _dbf_text(dbf: Path) -> bytes:
-    """Field names and the bytes of every character field, one value per line."""
+    """Return field names and the bytes of every character field, one value per line."""
     data = dbf.read_bytes()
     if len(data) < 32:
         raise InputFileError(f"{dbf} is not a DBF file (too short); restore the Shapefile")
@@ -112,7 +112,7 @@ def _decodes(text: bytes, codec: str) -> bool:
 
 
 def shapefile_encoding(path: Path, option: str | None = None) -> TextEncoding | None:
-    """The encoding of a Shapefile's .dbf text (None for files that are not Shapefiles).
+    """Return the encoding of a Shapefile's .dbf text (None for files that are not Shapefiles).
 
     Raises
     ------

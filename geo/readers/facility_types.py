@@ -77,7 +77,7 @@ class FacilityType:
                                    "(matched ignoring case, spaces and punctuation)")
 
     def label(self, language: str = "zh") -> str:
-        """The Chinese (``zh``) or English (``en``) name."""
+        """Return the Chinese (``zh``) or English (``en``) name."""
         return self.zh if language == "zh" else self.en
 
     @property
@@ -126,7 +126,7 @@ class TypeTable:
         return index
 
     def markdown(self) -> str:
-        """The table as Markdown (docs/facility-types.md holds this text)."""
+        """Return the table as Markdown (docs/facility-types.md holds this text)."""
         lines = ["| code | 中文 | English | tier | also read as |", "|---|---|---|---|---|"]
         lines += [
             f"| `{t.code}` | {t.zh} | {t.en} | {t.tier} | {', '.join(t.aliases)} |"
@@ -135,26 +135,26 @@ class TypeTable:
         return "\n".join(lines)
 
     def codes(self) -> list[str]:
-        """Every type code, in table order."""
+        """Return every type code, in table order."""
         return list(self.types)
 
     def tier_of(self, code: str) -> str:
-        """The tier of a type code; ``other`` for codes outside the table."""
+        """Return the tier of a type code; ``other`` for codes outside the table."""
         ftype = self.types.get(code)
         return ftype.tier if ftype else "other"
 
     def lookup(self, name: str) -> str | None:
-        """The code a name stands for, or None (unknown or ambiguous)."""
+        """Return the code a name stands for, or None (unknown or ambiguous)."""
         hit = self._index.get(normalise(name))
         return hit[0] if hit else None
 
     def closest(self, name: str, n: int = 3) -> list[str]:
-        """Up to ``n`` known names close to ``name``, as 'name (code)'."""
+        """Return up to ``n`` known names close to ``name``, as 'name (code)'."""
         keys = close_words(normalise(name), self._index, n)
         return [f"{self._index[k][1]} ({self._index[k][0]})" for k in keys]
 
     def check_map(self, type_map: Mapping[str, str] | None) -> dict[str, str]:
-        """A study's ``type_map`` with normalised keys; every target must be a code."""
+        """Return a study's ``type_map`` with normalised keys; every target must be a code."""
         out: dict[str, str] = {}
         for local, code in (type_map or {}).items():
             if str(code) not in self.types:
@@ -174,7 +174,7 @@ class TypeTable:
         rows: Sequence[str] | None = None,
         what: str = "the type column",
     ) -> Resolution:
-        """Codes for a column of codes, names, aliases or ``type_map`` names.
+        """Return codes for a column of codes, names, aliases or ``type_map`` names.
 
         Parameters
         ----------
@@ -255,8 +255,10 @@ def _missing(value: object) -> bool:
 
 @dataclass(frozen=True)
 class AmbiguousName:
-    """``[ambiguous]``: ``"name" = { codes = [...], why = "..." }``, a name that could mean
-    several types and is never guessed."""
+    """``[ambiguous]``: a name that could mean several types and is never guessed.
+
+    It is written ``"name" = { codes = [...], why = "..." }``.
+    """
 
     codes: tuple[str, ...] = opt(None, "two or more codes of [types] the name could mean",
                                  required=True)
@@ -268,14 +270,14 @@ _SECTIONS = ("types", "ambiguous")
 
 
 def types_options_text(markdown: bool = True) -> str:
-    """The keys of the type table's entries, one line each (the docs' list is this text)."""
+    """Return the keys of the type table's entries, one line each (the docs' list is this text)."""
     lines = [*section_text("types.CODE", FacilityType, markdown, skip=("code",)),
              *section_text("ambiguous", AmbiguousName, markdown)]
     return "\n".join(lines) + "\n"
 
 
 def _check_unique(table: TypeTable) -> None:
-    """No spelling may stand for two types, nor for a type and an ambiguous name."""
+    """Check that no spelling stands for two types, nor for a type and an ambiguous name."""
     seen: dict[str, str] = {}
     for ftype in table.types.values():
         for name in ftype.names:
@@ -342,5 +344,5 @@ def _load(path: Path) -> TypeTable:
 
 
 def load_types(path: str | Path | None = None) -> TypeTable:
-    """The facility-type table (``analysis/facility_types.toml`` by default), cached."""
+    """Return the facility-type table (``analysis/facility_types.toml`` by default), cached."""
     return _load(Path(path).resolve() if path is not None else DEFAULT_TABLE)

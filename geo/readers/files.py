@@ -36,8 +36,11 @@ VECTOR_FOLDERS = (".gdb",)
 
 @dataclass(frozen=True)
 class Read:
-    """How a file was read: the system of the values left to convert, its name, the text
-    encoding and the notes for the outputs."""
+    """How a file was read.
+
+    It holds the system of the values left to convert, its name, the text encoding and the notes
+    for the outputs.
+    """
 
     system: InputSystem
     name: str
@@ -45,17 +48,21 @@ class Read:
     notes: tuple[str, ...] = ()
 
     def with_notes(self, more: Sequence[str]) -> Read:
+        """Return a copy with the notes ``more`` added."""
         return replace(self, notes=(*self.notes, *more))
 
 
 def existing(path: PathLike, what: str, folders: tuple[str, ...] = ()) -> Path:
-    """``path``, once it names a readable file (:func:`geo._files.input_file`; folders
-    with a suffix in ``folders``, such as a File Geodatabase, too)."""
+    """Return ``path``, once it names a readable file (:func:`geo._files.input_file`).
+
+    Folders with a suffix in ``folders``, such as a File Geodatabase, count too.
+    """
     return input_file(path, f"{what} file", "check the name, and note that paths in a study "
                       "file are relative to the study file", folders=folders)
 
 
 def finish(gdf: gpd.GeoDataFrame, src: Path, read: Read, **attrs: object) -> gpd.GeoDataFrame:
+    """Drop the row-number column; record the source, input CRS, encoding and notes in attrs."""
     out = gdf.drop(columns=[ROW], errors="ignore").reset_index(drop=True)
     notes = [*read.notes, read.encoding.note if read.encoding else ""]
     out.attrs.clear()
@@ -68,15 +75,18 @@ def finish(gdf: gpd.GeoDataFrame, src: Path, read: Read, **attrs: object) -> gpd
 
 
 def is_wgs84(crs: object) -> bool:
+    """Tell whether ``crs`` is WGS84 longitude/latitude (EPSG:4326, either axis order)."""
     return bool(CRS.from_user_input(crs).equals("EPSG:4326", ignore_axis_order=True))
 
 
 def file_system(file_crs: CRS) -> InputSystem:
+    """Return the input system a file's own CRS declares."""
     code = file_crs.to_epsg()
     return input_system(f"EPSG:{code}") if code else InputSystem(file_crs.to_string(), file_crs)
 
 
 def require_types(gdf: gpd.GeoDataFrame, allowed: Sequence[str], what: str, src: Path) -> None:
+    """Stop unless every feature has a geometry of a type in ``allowed``."""
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():
         raise CoordinateError(
@@ -86,6 +96,7 @@ def require_types(gdf: gpd.GeoDataFrame, allowed: Sequence[str], what: str, src:
 
 
 def check_types(gdf: gpd.GeoDataFrame, wrong: pd.Series, what: str, src: Path) -> None:
+    """Stop, naming the offending features, where ``wrong`` marks any geometry."""
     if wrong.any():
         found = ", ".join(f"{n} {t}" for t, n in gdf.geom_type.value_counts().items())
         which = "" if wrong.all() else f" ({offenders(gdf, wrong, gdf.geom_type)})"

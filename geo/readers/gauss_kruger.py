@@ -61,6 +61,7 @@ class GKZone:
 
     @property
     def epsg(self) -> str:
+        """The zone's CRS as ``EPSG:code``."""
         return f"EPSG:{self.code}"
 
     def __str__(self) -> str:
@@ -78,7 +79,7 @@ class Problem:
 
 @functools.lru_cache(maxsize=1)
 def _registry() -> dict[int, GKZone]:
-    """Every Gauss-Krüger CRS of the EPSG registry, parsed from its name."""
+    """Return every Gauss-Krüger CRS of the EPSG registry, parsed from its name."""
     zones: dict[int, GKZone] = {}
     for info in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS):
         match = _NAME.match(info.name)
@@ -96,7 +97,7 @@ def _registry() -> dict[int, GKZone]:
 
 
 def gk_zone(crs: CRS) -> GKZone | None:
-    """The Gauss-Krüger system ``crs`` is, or None if it is none of the registry's."""
+    """Return the Gauss-Krüger system ``crs`` is, or None if it is none of the registry's."""
     code = crs.to_epsg()
     return None if code is None else _registry().get(code)
 
@@ -132,7 +133,7 @@ def _looks_north(v: Array) -> Mask:
 
 
 def problems(east: Array, north: Array, zone: GKZone) -> list[Problem]:
-    """What in (east, north) does not fit the declared Gauss-Krüger ``zone``.
+    """List what in (east, north) does not fit the declared Gauss-Krüger ``zone``.
 
     Checks, in order: x and y swapped (the survey convention X = north); a zone prefix
     that the declared system does not expect, lacks, or names another zone (with the
@@ -170,7 +171,7 @@ def _prefix_hint(zone: GKZone) -> str:
 
 
 def _prefix_text(p: int, zone: GKZone) -> str:
-    """Why an easting with prefix ``p`` does not fit ``zone``, and the code that does."""
+    """Say why an easting with prefix ``p`` does not fit ``zone``, and the code that does."""
     if p == 0:
         fit = _find(zone.family, zone.width, zone.cm, False)
         use = f"use {fit} if the points lie in zone {zone.prefix}" if fit else "drop the prefix"
@@ -186,7 +187,7 @@ def _prefix_text(p: int, zone: GKZone) -> str:
 
 
 def suggest_for_values(east: Array, north: Array, family: str = "CGCS2000") -> str:
-    """For x/y metres declared as lon/lat: which Gauss-Krüger code the values suggest."""
+    """Suggest, for x/y metres declared as lon/lat, which Gauss-Krüger code the values suggest."""
     ok = _looks_east(east) & _looks_north(north)
     if not ok.any():
         return ""
@@ -203,8 +204,11 @@ def suggest_for_values(east: Array, north: Array, family: str = "CGCS2000") -> s
 def suggest_for_area(
     east: Array, north: Array, zone: GKZone, bounds: tuple[float, float, float, float]
 ) -> GKZone | None:
-    """Another system of the same datum, width and prefix style that puts every point
-    inside ``bounds`` (lon/lat, with 0.1° to spare), or None."""
+    """Find another system of the same datum that fits the points.
+
+    That is a zone width and prefix style that puts every point inside ``bounds`` (lon/lat, with
+    0.1° to spare), or None.
+    """
     minx, miny, maxx, maxy = bounds
     for other in sorted(_registry().values(), key=lambda z: abs(z.cm - zone.cm)):
         if other.code == zone.code or (other.family, other.width) != (zone.family, zone.width):
@@ -225,7 +229,7 @@ def suggest_for_area(
 def detect(
     x: Array, y: Array, lon_hint: float | None = None, family: str = "CGCS2000"
 ) -> tuple[GKZone | None, bool]:
-    """The Gauss-Krüger system x/y metres are in, and whether x holds the northings.
+    """Return the Gauss-Krüger system x/y metres are in, and whether x holds the northings.
 
     Eastings with a zone prefix name their zone; without one the central meridian comes
     from ``lon_hint`` (a longitude of the area, e.g. from a layer with a CRS), in the

@@ -1,6 +1,7 @@
-"""Vector layers (anything pyogrio reads): boundaries and roads in EPSG:4326, Shapefile text
-decoded as :mod:`geo.readers.encoding` decides, Gauss-Krüger layers checked against their zone,
-invalid polygons repaired or refused.
+"""Vector layers (anything pyogrio reads).
+
+Boundaries and roads in EPSG:4326, Shapefile text decoded as :mod:`geo.readers.encoding` decides,
+Gauss-Krüger layers checked against their zone, invalid polygons repaired or refused.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def load_layer(
     src: Path, layer: str | None, kinds: Sequence[str], what: str, crs: str | None,
     encoding: str | None,
 ) -> tuple[gpd.GeoDataFrame, Read]:
-    """A vector layer of geometry types ``kinds`` in WGS84 (GCJ-02/BD-09 vertices converted)."""
+    """Read a vector layer of geometry types ``kinds`` in WGS84.
+
+    GCJ-02/BD-09 vertices are converted.
+    """
     gdf, enc = load_vector(src, layer, encoding)
     require_types(gdf, kinds, what, src)
     gdf, read = layer_lonlat(gdf, crs, src)
@@ -72,7 +76,7 @@ def load_layer(
 def load_vector(
     src: Path, layer: str | None, encoding: str | None
 ) -> tuple[gpd.GeoDataFrame, TextEncoding | None]:
-    """A vector layer; the index holds feature numbers counted from 1."""
+    """Return a vector layer; the index holds feature numbers counted from 1."""
     enc = shapefile_encoding(src, encoding)
     try:
         layers = [str(name) for name in pyogrio.list_layers(src)[:, 0]]
@@ -100,7 +104,7 @@ def load_vector(
 def layer_lonlat(
     gdf: gpd.GeoDataFrame, crs: str | None, src: Path
 ) -> tuple[gpd.GeoDataFrame, Read]:
-    """The layer in EPSG:4326 lon/lat and the system of its values (maybe still GCJ-02)."""
+    """Return the layer in EPSG:4326 lon/lat and the system of its values (maybe still GCJ-02)."""
     system = None if crs is None else input_system(crs)
     if gdf.crs is None:
         if system is None:
@@ -146,7 +150,7 @@ def layer_lonlat(
 
 
 def check_layer_zone(gdf: gpd.GeoDataFrame, zone: gauss_kruger.GKZone, src: Path) -> None:
-    """A Gauss-Krüger layer's corners must fit its zone (a wrong .prj moves everything)."""
+    """Check that a Gauss-Krüger layer's corners fit its zone (a wrong .prj moves everything)."""
     bounds = gdf.geometry.bounds
     for xs, ys in (("minx", "miny"), ("maxx", "maxy")):
         found = gauss_kruger.problems(bounds[xs].to_numpy(), bounds[ys].to_numpy(), zone)
@@ -251,7 +255,10 @@ def read_roads(
 
 def _repair(gdf: gpd.GeoDataFrame, on_invalid: OnInvalid, src: Path,
             names: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, str]:
-    """Invalid polygons repaired (or refused), and the note the outputs carry about it."""
+    """Repair invalid polygons (or refuse them).
+
+    Return them and the note the outputs carry about it.
+    """
     geoms = np.asarray(gdf.geometry.array)
     invalid = ~shapely.is_valid(geoms)
     if not invalid.any():

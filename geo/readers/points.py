@@ -233,8 +233,10 @@ def _load_points(
     src: Path, cols: dict[str, str | None], system: InputSystem, layer: str | None,
     encoding: str | None,
 ) -> tuple[pd.DataFrame, tuple[pd.Series, pd.Series], tuple[str, str] | None, Read]:
-    """Attributes with row labels, raw coordinates, the table's coordinate columns, and
-    how the file was read (the system of the raw values)."""
+    """Read the attributes with row labels, the raw coordinates and the table's coordinate columns.
+
+    Also return how the file was read (the system of the raw values).
+    """
     if src.suffix.lower() in (*EXCEL, *SEPARATORS):
         frame, enc = load_table(src, layer, encoding)
         used = coordinate_columns(frame.columns, system, cols, src)
@@ -258,8 +260,10 @@ def _load_points(
 
 
 def _take_ids(frame: pd.DataFrame, id_col: str | None, src: Path) -> tuple[pd.DataFrame, str]:
-    """Rename the id column to ``id`` (strings); refuse missing and duplicate ids. Without
-    ``id_col`` and a column ``id``: automatic ids F0001... in file order, and a note."""
+    """Rename the id column to ``id`` (strings); refuse missing and duplicate ids.
+
+    Without ``id_col`` and a column ``id``: automatic ids F0001... in file order, and a note.
+    """
     col = find_optional(frame.columns, id_col, ("id",))
     if col is not None and id_col is None and frame[col].map(
             lambda v: pd.isna(v) or not str(v).strip()).all():
@@ -298,7 +302,7 @@ def _take_ids(frame: pd.DataFrame, id_col: str | None, src: Path) -> tuple[pd.Da
 def _resolve_types(
     frame: pd.DataFrame, type_col: str, type_map: Mapping[str, str] | None, src: Path
 ) -> tuple[pd.DataFrame, str]:
-    """Facility types as codes in ``type`` (:mod:`geo.readers.facility_types`)."""
+    """Return facility types as codes in ``type`` (:mod:`geo.readers.facility_types`)."""
     col = find_column(frame.columns, type_col, (), "facility types",
                       "set [facilities] type_col in the study file naming the column of "
                       "facility types", src)
@@ -375,14 +379,16 @@ def _converted(src: Path, gdf: gpd.GeoDataFrame) -> str:
 
 
 def input_notes(*frames: pd.DataFrame) -> list[str]:
-    """The ``attrs["notes"]`` of frames from these readers, each once, in order: the lines
-    the outputs must carry about how the inputs were read."""
+    """Return the ``attrs["notes"]`` of frames from these readers, each once, in order.
+
+    The lines the outputs must carry about how the inputs were read.
+    """
     notes = [str(n) for f in frames for n in f.attrs.get("notes", []) if n]
     return list(dict.fromkeys(notes))
 
 
 def _study_geometry(study_area: StudyArea) -> BaseGeometry:
-    """One WGS84 geometry from a shapely geometry, GeoSeries or GeoDataFrame."""
+    """Return one WGS84 geometry from a shapely geometry, GeoSeries or GeoDataFrame."""
     if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
         series = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
         if series.crs is not None and not is_wgs84(series.crs):
@@ -395,7 +401,7 @@ def _study_geometry(study_area: StudyArea) -> BaseGeometry:
 
 def _crs_hint(gdf: gpd.GeoDataFrame, far: pd.Series, area: BaseGeometry,
               system: InputSystem) -> str:
-    """For Gauss-Krüger tables: the system of the same family that puts the points inside."""
+    """Find, for Gauss-Krüger tables, the system of the same family that puts the points inside."""
     zone = gauss_kruger.gk_zone(system.crs) if system.crs is not None else None
     if zone is None or "input_x" not in gdf.columns:
         return "check the coordinate system option (crs = 'gcj02'?), or "
@@ -411,8 +417,11 @@ def _check_outside(
     gdf: gpd.GeoDataFrame, area: BaseGeometry, outside: Outside, tolerance_m: float,
     system: InputSystem,
 ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
-    """Apply the ``outside`` policy: the facilities kept, the ids dropped and the ids kept
-    although outside; distances in metres in the area's UTM zone."""
+    """Apply the ``outside`` policy.
+
+    The facilities kept, the ids dropped and the ids kept although outside; distances in metres in
+    the area's UTM zone.
+    """
     metric = utm_crs_for(area.centroid.x, area.centroid.y)
     area_m = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(metric).iloc[0]
     dist = gdf.geometry.to_crs(metric).distance(area_m)

@@ -1,5 +1,7 @@
-"""Tables: CSV/TSV/TXT (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) and Excel sheets as string
-cells with spreadsheet row numbers, a title or blank rows above the header skipped.
+"""Tables: CSV/TSV/TXT and Excel sheets as string cells with spreadsheet row numbers.
+
+Text files may be UTF-8, UTF-8 with BOM, GBK/GB18030 or UTF-16; a title or blank rows above the
+header are skipped.
 """
 
 from __future__ import annotations
@@ -42,14 +44,15 @@ def _is_number(cell: object) -> bool:
 
 
 def header_row(rows: Sequence[Sequence[object]]) -> int:
-    """The row (0-based) of a table's header among its first rows.
+    """Return the row (0-based) of a table's header among its first rows.
 
     The first row, as a reader takes it, when it has two or more filled cells. Otherwise
     (a title such as '柳城县第七次全国人口普查各乡镇常住人口' in a cell of its own, blank
     rows, a line such as '填报单位：县统计局 … 单位：人') the last row of two or more filled
     cells, none a number, before the first row that holds a number (the tables read here
     all hold numbers: counts, coordinates). 0 when there is none: a first row with one
-    name and a blank (a header missing a name) above rows of data stays the header."""
+    name and a blank (a header missing a name) above rows of data stays the header.
+    """
     top = [[c for c in row if _filled(c)] for row in rows[:HEADER_SEARCH_ROWS]]
     if not top or len(top[0]) >= 2:
         return 0
@@ -141,9 +144,11 @@ def _check_header(rows: Sequence[Sequence[object]], header: int, src: Path) -> N
 def load_table(
     src: Path, sheet: str | None, encoding: str | None
 ) -> tuple[pd.DataFrame, TextEncoding | None]:
-    """CSV/Excel with string cells; the index holds spreadsheet row numbers (header = 1,
-    or the row :func:`header_row` finds below a title: the frame's ``attrs["notes"]`` then
-    say which rows were skipped)."""
+    """Read CSV/Excel with string cells.
+
+    The index holds spreadsheet row numbers (header = 1, or the row :func:`header_row` finds below a
+    title: the frame's ``attrs["notes"]`` then say which rows were skipped).
+    """
     enc = None
     try:
         if src.suffix.lower() in EXCEL:
@@ -208,9 +213,11 @@ def load_table(
 
 def read_text(src: Path, encoding: str | None, *, head: bool = False,
               skip: int = 0) -> tuple[pd.DataFrame, TextEncoding]:
-    """A CSV as strings: in ``encoding`` if given, else UTF-8 (BOM or not), else GB18030.
-    ``head``: the first rows only, with no header (for :func:`header_row`), rows of any
-    width; ``skip``: rows above the header."""
+    """Return a CSV as strings: in ``encoding`` if given, else UTF-8 (BOM or not), else GB18030.
+
+    ``head``: the first rows only, with no header (for :func:`header_row`), rows of any width;
+    ``skip``: rows above the header.
+    """
     sep = SEPARATORS.get(src.suffix.lower(), ",")
 
     def read(codec: str) -> pd.DataFrame:

@@ -39,7 +39,7 @@ __all__ = ["ResponseTimes", "emergency_network", "response_times"]
 
 
 def emergency_network(net: Network, speed_factor: Mapping[str, float]) -> Network:
-    """A copy of ``net`` whose segments of each named road class are ``factor`` times faster.
+    """Return a copy of ``net`` whose segments of each named road class are ``factor`` times faster.
 
     Classes the network lacks are allowed (a province table on a county network), but a
     name that is no road class at all (a typo) stops with the known names.
@@ -87,7 +87,7 @@ def response_times(
     dispatch_s: npt.ArrayLike, scene_s: float = 0.0, max_seconds: float = np.inf,
     direct: bool = True, threads: int | None = None,
 ) -> ResponseTimes:
-    """Response time and time to definitive care for every demand point.
+    """Return response time and time to definitive care for every demand point.
 
     Parameters
     ----------

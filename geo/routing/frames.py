@@ -79,7 +79,7 @@ def _direction(direction: object, func: str) -> str:
 
 
 def _positive(value: object, func: str, name: str, *, optional: bool = False) -> float:
-    """A finite number above 0 (``None`` where ``optional``: no limit, ``inf``)."""
+    """Return a finite number above 0 (``None`` where ``optional``: no limit, ``inf``)."""
     if value is None and optional:
         return math.inf
     if (isinstance(value, bool) or not isinstance(value, int | float | np.number)
@@ -103,15 +103,18 @@ def _classes(snap_exclude: object, func: str) -> tuple[str, ...]:
 
 
 def _rows(ids: pd.Series, bad: npt.NDArray[np.bool_]) -> str:
-    """The ids of the ``bad`` rows, as a message lists them."""
+    """Return the ids of the ``bad`` rows, as a message lists them."""
     shown = [repr(v) for v in ids[bad].tolist()[:_ROWS_SHOWN]]
     more = f" and {int(bad.sum()) - _ROWS_SHOWN} more" if bad.sum() > _ROWS_SHOWN else ""
     return ", ".join(shown) + more
 
 
 def _points(frame: object, func: str, name: str, *, empty_ok: bool = True) -> gpd.GeoDataFrame:
-    """``frame`` checked as places: a GeoDataFrame with a coordinate system, a unique
-    ``id`` column and one point per row."""
+    """Check ``frame`` as places.
+
+    Places are a GeoDataFrame with a coordinate system, a unique ``id`` column and one point per
+    row.
+    """
     arg = Arg(func, name)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise QueryError(Arg(func, name, Hint(type(frame).__name__)), ": give a "
@@ -150,7 +153,7 @@ def _points(frame: object, func: str, name: str, *, empty_ok: bool = True) -> gp
 
 
 def _xy(frame: gpd.GeoDataFrame, net: Network, func: str, name: str) -> FloatArray:
-    """The points in the network's metric CRS, checked to be finite there."""
+    """Return the points in the network's metric CRS, checked to be finite there."""
     g = frame.geometry.to_crs(net.crs)
     xy = np.column_stack([g.x.to_numpy(dtype=float), g.y.to_numpy(dtype=float)])
     bad = ~np.isfinite(xy).all(axis=1)
@@ -168,12 +171,12 @@ def _snap(net: Network, frame: gpd.GeoDataFrame, exclude: tuple[str, ...], func:
 
 
 def _is_graph(obj: object) -> bool:
-    """A networkx graph (checked without importing networkx)."""
+    """Tell whether ``obj`` is a networkx graph (checked without importing networkx)."""
     return type(obj).__module__.split(".")[0] == "networkx" and hasattr(obj, "edges")
 
 
 def as_network(network: Any, mode: str = "drive", *, func: str = "as_network") -> Network:
-    """The :class:`~geo.network.graph.Network` of ``mode`` that ``network`` stands for.
+    """Return the :class:`~geo.network.graph.Network` of ``mode`` that ``network`` stands for.
 
     Parameters
     ----------
@@ -227,7 +230,7 @@ def as_network(network: Any, mode: str = "drive", *, func: str = "as_network") -
 
 
 def _take(ids: pd.Series, index: IntArray) -> pd.Series:
-    """``ids`` at positions ``index``; missing (``NA``) where ``index`` is -1."""
+    """Return ``ids`` at positions ``index``; missing (``NA``) where ``index`` is -1."""
     out = ids.reset_index(drop=True).iloc[np.maximum(index, 0)].reset_index(drop=True)
     if (index < 0).any():
         if pd.api.types.is_integer_dtype(out.dtype):
@@ -247,7 +250,7 @@ def travel_times(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Minutes between every demand point and its nearest facility, and which one.
+    """Return minutes between every demand point and its nearest facility, and which one.
 
     Parameters
     ----------
@@ -330,7 +333,7 @@ def od_matrix(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Minutes from every origin to every destination, as a matrix.
+    """Return minutes from every origin to every destination, as a matrix.
 
     Parameters
     ----------
@@ -392,7 +395,7 @@ def reach_matrix(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> pd.DataFrame:
-    """Every facility–demand pair within ``max_minutes``, with its minutes.
+    """Return every facility–demand pair within ``max_minutes``, with its minutes.
 
     Parameters
     ----------
@@ -462,7 +465,7 @@ def isochrones(
     access_speed_kmh: float | None = None,
     snap_exclude: Sequence[str] = settings.SNAP_EXCLUDE,
 ) -> gpd.GeoDataFrame:
-    """The area within each threshold of every facility, as polygons.
+    """Return the area within each threshold of every facility, as polygons.
 
     The places reached along the roads within the time, plus a straight leg at the access
     speed from anywhere on the road pieces reached (:mod:`geo.routing.isochrones`: an

@@ -45,10 +45,10 @@ BUILD_ORIGINS = 400
 
 
 def build(net: Network, threads: int | None = None) -> dict[str, npt.NDArray[np.generic]]:
-    """Contract the network (forward graph) on ``threads`` threads (all cores by default;
-    the hierarchy is the same whatever their number) and keep the hierarchy with it.
+    """Contract the network (forward graph) and keep the hierarchy with it.
 
-    Returns the arrays (as :func:`geo.network.cache.save_networks` saves them).
+    It runs on ``threads`` threads (all cores by default; the hierarchy is the same whatever
+    their number). Returns the arrays (as :func:`geo.network.cache.save_networks` saves them).
     """
     g = net.graph("forward")
     t0 = time.perf_counter()
@@ -67,14 +67,18 @@ def attach(net: Network, arrays: dict[str, npt.NDArray[np.generic]], fingerprint
 
 
 def _arrays_of(net: Network) -> tuple[int, ...]:
-    """Which segment arrays the network holds (a copy made with dataclasses.replace shares
-    the kept kernels but may hold other arrays)."""
+    """Identify the segment arrays the network holds.
+
+    A copy made with dataclasses.replace shares the kept kernels but may hold other arrays.
+    """
     return tuple(id(a) for a in (net.seg_u, net.seg_v, net.seg_fw_s, net.seg_bw_s))
 
 
 def has(net: Network) -> bool:
-    """Whether the network has a hierarchy made for it (one made for other segments is
-    dropped, with a note in the log)."""
+    """Tell whether the network has a hierarchy made for it.
+
+    One made for other segments is dropped, with a note in the log.
+    """
     query = net._kernels.get(_QUERY)
     if query is not None and query[0] == _arrays_of(net):
         return True
@@ -90,9 +94,11 @@ def has(net: Network) -> bool:
 
 def get(net: Network, *, build_missing: bool,
         threads: int | None = None) -> _hierarchy.Hierarchy | None:
-    """The network's hierarchy, ready for queries: the one it has (from its cache or an
-    earlier query), else a new one (contracted on ``threads``) when ``build_missing``,
-    else None."""
+    """Return the network's hierarchy, ready for queries.
+
+    That is the one it has (from its cache or an earlier query), else a new one (contracted on
+    ``threads``) when ``build_missing``, else None.
+    """
     if has(net) and _QUERY in net._kernels:
         return net._kernels[_QUERY][1]
     if not has(net):
@@ -115,7 +121,7 @@ def get(net: Network, *, build_missing: bool,
 
 
 def worth_building(n_origins: int) -> bool:
-    """Whether an unbounded query from ``n_origins`` pays for contracting the network."""
+    """Tell whether an unbounded query from ``n_origins`` pays for contracting the network."""
     return n_origins >= BUILD_ORIGINS
 
 
@@ -124,7 +130,7 @@ def many_to_many(
     incidence: tuple[IntArray, IntArray, FloatArray], n_targets: int, limit: float,
     *, reverse: bool, threads: int,
 ) -> FloatArray:
-    """Dense sources x targets seconds (``inf`` where unreached or above ``limit``).
+    """Return dense sources x targets seconds (``inf`` where unreached or above ``limit``).
 
     ``seeds``: (ptr, node, seconds) per source, as the Dijkstra kernels take them;
     ``incidence``: node -> target CSR (ptr over all nodes, target, extra seconds), as

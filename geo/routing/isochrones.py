@@ -45,8 +45,10 @@ METHOD = (
 def _pieces(
     xy_a: FloatArray, xy_b: FloatArray, time_a: FloatArray, secs_ab: FloatArray, limit: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """From point a (reached at ``time_a``) towards b (``secs_ab`` for the whole way):
-    start point, end point and the time left at each."""
+    """Cut the pieces from point a (reached at ``time_a``) towards b (``secs_ab`` for the way).
+
+    Return the start point, end point and the time left at each.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.clip((limit - time_a) / secs_ab, 0.0, 1.0)
     frac = np.where(np.isfinite(secs_ab), frac, 0.0)
@@ -109,7 +111,7 @@ def isochrones(
     simplify_m: float = 10.0,
     ids: Sequence[object] | None = None,
 ) -> gpd.GeoDataFrame:
-    """One polygon per facility and threshold (see module docs), in WGS84.
+    """Return one polygon per facility and threshold (see module docs), in WGS84.
 
     Parameters
     ----------

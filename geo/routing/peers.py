@@ -32,7 +32,7 @@ def nearest_other(
     direction: str = "from_facility",
     direct: bool = True,
 ) -> tuple[FloatArray, IntArray]:
-    """Seconds from (or to) the nearest other place, for every place, and which one.
+    """Return seconds from (or to) the nearest other place, for every place, and which one.
 
     Parameters
     ----------

@@ -10,11 +10,11 @@ __all__ = ["cores", "threads"]
 
 @functools.cache
 def cores() -> int:
-    """The cores this process may run on, at most 8."""
+    """Return the cores this process may run on, at most 8."""
     return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else os.cpu_count() or 1, 8)
 
 
 def threads(asked: int | None) -> int:
-    """``asked`` (at least 1), or :func:`cores` when None."""
+    """Return ``asked`` (at least 1), or :func:`cores` when None."""
     return max(1, asked if asked is not None else cores())

@@ -57,30 +57,44 @@ class Places(Protocol):
     """Where places join the network (:class:`geo.routing.travel.Snap` is one)."""
 
     @property
-    def xy(self) -> FloatArray: ...
+    def xy(self) -> FloatArray:
+        """The places, in the network's metric CRS, one row each."""
+        ...
+
     @property
-    def seg(self) -> IntArray: ...
+    def seg(self) -> IntArray:
+        """Segment each place joins."""
+        ...
+
     @property
-    def t(self) -> FloatArray: ...
+    def t(self) -> FloatArray:
+        """Position of the join along that segment, 0 at ``seg_u``, 1 at ``seg_v``."""
+        ...
+
     @property
-    def access_m(self) -> FloatArray: ...
+    def access_m(self) -> FloatArray:
+        """Straight-line length of the access leg, in metres."""
+        ...
 
 
 def part(frac: FloatArray, secs: FloatArray) -> FloatArray:
-    """Seconds for a fraction of a segment: 0 for no part of it, even one way only
-    (``inf``), where ``0 * inf`` would give NaN."""
+    """Return the seconds for a fraction ``frac`` of a segment of ``secs`` seconds.
+
+    No part of a segment takes 0 seconds, even of a one-way segment (``inf``), where
+    ``0 * inf`` would give NaN.
+    """
     return np.multiply(frac, secs, out=np.zeros(np.shape(frac)), where=frac > 0)
 
 
 def lexmin(t_a: FloatArray, f_a: IntArray, t_b: FloatArray,
            f_b: IntArray) -> tuple[FloatArray, IntArray]:
-    """Element-wise best of two candidate pairs: smaller time, then smaller label."""
+    """Take the element-wise best of two candidate pairs: smaller time, then smaller label."""
     take_b = (t_b < t_a) | ((t_b == t_a) & (f_b < f_a))
     return np.where(take_b, t_b, t_a), np.where(take_b, f_b, f_a).astype(np.int64)
 
 
 def _labelled(t: FloatArray, f: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
-    """``(inf, -1)`` wherever the time is not finite."""
+    """Label ``(inf, -1)`` wherever the time is not finite."""
     return t, np.where(np.isfinite(t), f, -1).astype(np.int64)
 
 
@@ -104,8 +118,11 @@ class DemandLegs:
 
 def demand_legs(seg_u: IntArray, seg_v: IntArray, fw: FloatArray, bw: FloatArray,
                 demand: Places, speed: float) -> DemandLegs:
-    """The legs of every demand point; ``fw``/``bw``: segment seconds as the search
-    travels (``seg_u`` -> ``seg_v`` and back); ``speed`` in m/s."""
+    """Return the legs of every demand point.
+
+    ``fw``/``bw``: segment seconds as the search travels (``seg_u`` -> ``seg_v`` and back);
+    ``speed`` in m/s.
+    """
     seg, t = demand.seg, demand.t
     return DemandLegs(seg_u[seg], seg_v[seg], part(t, fw[seg]), part(1.0 - t, bw[seg]),
                       demand.access_m / speed)
@@ -113,8 +130,10 @@ def demand_legs(seg_u: IntArray, seg_v: IntArray, fw: FloatArray, bw: FloatArray
 
 def via_nodes(legs: DemandLegs, dist: FloatArray, label: IntArray,
               idx: IntArray | None = None) -> tuple[FloatArray, IntArray]:
-    """Best pair through either end node, from the nodes' ``(dist, label)`` labelling
-    (all points, or the points ``idx``)."""
+    """Find the best pair through either end node of each point's segment.
+
+    It comes from the nodes' ``(dist, label)`` labelling (all points, or the points ``idx``).
+    """
     if idx is None:
         u, v, to_u, to_v, leg = legs.u, legs.v, legs.to_u, legs.to_v, legs.leg
     else:
@@ -126,15 +145,18 @@ def via_nodes(legs: DemandLegs, dist: FloatArray, label: IntArray,
 
 
 def line_seconds(xy: FloatArray, other: FloatArray, speed: float) -> FloatArray:
-    """Straight-line seconds between points ``xy`` and ``other`` (rows, or one point)."""
+    """Return the straight-line seconds between points ``xy`` and ``other`` (rows, or one point)."""
     d = np.asarray(xy) - np.asarray(other)
     return np.hypot(d[..., 0], d[..., 1]) / speed
 
 
 def straight_lines(fac_xy: FloatArray, fac_label: IntArray, dem_xy: FloatArray,
                    speed: float) -> tuple[FloatArray, IntArray]:
-    """Best straight-line pair per demand point: the nearest facility position, and at
-    equal times the smallest label (co-located facilities share every line)."""
+    """Find the best straight-line pair per demand point.
+
+    It is the nearest facility position, and at equal times the smallest label (co-located
+    facilities share every line).
+    """
     n = len(dem_xy)
     if len(fac_xy) == 0 or n == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
@@ -157,8 +179,11 @@ def straight_lines(fac_xy: FloatArray, fac_label: IntArray, dem_xy: FloatArray,
 
 def _exact_among_near(tree: cKDTree, pos: FloatArray, lab: IntArray, xy: FloatArray,
                       nearest_m: FloatArray, speed: float) -> tuple[FloatArray, IntArray]:
-    """For points with two positions about equally near: every position within the
-    nearest distance (plus a margin far above rounding), compared exactly."""
+    """Settle points with two positions about equally near.
+
+    Every position within the nearest distance (plus a margin far above rounding) is compared
+    exactly.
+    """
     balls = tree.query_ball_point(xy, nearest_m * (1 + _NEAR_TIE) + _NEAR_TIE)
     sizes = np.array([len(b) for b in balls], dtype=np.int64)
     row = np.repeat(np.arange(len(xy)), sizes)
@@ -171,8 +196,11 @@ def _exact_among_near(tree: cKDTree, pos: FloatArray, lab: IntArray, xy: FloatAr
 
 def segment_pairs(src: Places, dst: Places, fw: FloatArray, bw: FloatArray,
                   speed: float) -> tuple[IntArray, IntArray, FloatArray]:
-    """Every (source, target) pair joined to the same segment, and its seconds along the
-    segment without leaving it (both access legs included; ``inf`` against a one-way)."""
+    """Find every (source, target) pair joined to the same segment.
+
+    Each comes with its seconds along the segment without leaving it (both access legs included;
+    ``inf`` against a one-way).
+    """
     order = np.argsort(src.seg, kind="stable")
     sseg = src.seg[order]
     lo = np.searchsorted(sseg, dst.seg, "left")
@@ -189,9 +217,11 @@ def segment_pairs(src: Places, dst: Places, fw: FloatArray, bw: FloatArray,
 def along_segment(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
                   bw: FloatArray, speed: float, offset: FloatArray | None = None
                   ) -> tuple[FloatArray, IntArray]:
-    """Best pair per demand point over the facilities joined to its own segment, travelling
-    along the segment without leaving it (``inf``, -1 where none is); ``offset``: seconds
-    each facility adds before it starts (a dispatch delay)."""
+    """Find the best pair per demand point over the facilities joined to its own segment.
+
+    The trip travels along the segment without leaving it (``inf``, -1 where none is);
+    ``offset``: seconds each facility adds before it starts (a dispatch delay).
+    """
     n = len(dem.seg)
     out_t, out_f = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     si, ti, secs = segment_pairs(fac, dem, fw, bw, speed)
@@ -208,9 +238,11 @@ def along_segment(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
 
 def straight_lines_offset(fac_xy: FloatArray, fac_label: IntArray, dem_xy: FloatArray,
                           speed: float, offset: FloatArray) -> tuple[FloatArray, IntArray]:
-    """:func:`straight_lines` where each facility adds ``offset`` seconds before it starts:
-    the best line within each group of equal offsets, then the best over the groups (exact,
-    the same tie rule; one tree per distinct offset, few for a set of dispatch delays)."""
+    """Run :func:`straight_lines` where each facility adds ``offset`` seconds before it starts.
+
+    It takes the best line within each group of equal offsets, then the best over the groups (exact,
+    the same tie rule; one tree per distinct offset, few for a set of dispatch delays).
+    """
     n = len(dem_xy)
     best_t, best_f = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     lab = np.asarray(fac_label, dtype=np.int64)
@@ -224,9 +256,11 @@ def straight_lines_offset(fac_xy: FloatArray, fac_label: IntArray, dem_xy: Float
 def extra_trips(fac: Places, fac_label: IntArray, dem: Places, fw: FloatArray,
                 bw: FloatArray, speed: float, direct: bool = True,
                 offset: FloatArray | None = None) -> tuple[FloatArray, IntArray]:
-    """Best pair per demand point over the trips no node search sees: along the point's
-    own segment, and (``direct``) the straight line; ``offset`` as in
-    :func:`along_segment`."""
+    """Find the best pair per demand point over the trips no node search sees.
+
+    These go along the point's own segment, and (``direct``) the straight line; ``offset`` as in
+    :func:`along_segment`.
+    """
     t, f = along_segment(fac, fac_label, dem, fw, bw, speed, offset)
     if direct:
         lines = (straight_lines(fac.xy, fac_label, dem.xy, speed) if offset is None else

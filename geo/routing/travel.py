@@ -170,8 +170,11 @@ def _nearest_open(tree: shapely.STRtree, ok: IntArray, pts: npt.NDArray[np.objec
 
 
 def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapely.STRtree]:
-    """The segments places may join and their search tree, built once per network and
-    ``exclude`` and kept with the network (a what-if edit snaps one point at a time)."""
+    """Return the segments places may join and their search tree.
+
+    They are built once per network and ``exclude`` and kept with the network (a what-if edit snaps
+    one point at a time).
+    """
     key = ("snap", exclude)
     if key not in net._kernels:
         passable = np.isfinite(net.seg_fw_s) | np.isfinite(net.seg_bw_s)  # not closed
@@ -188,7 +191,7 @@ def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapel
 
 
 def nodes_as_snap(net: Network, nodes: npt.ArrayLike) -> Snap:
-    """Places standing exactly on network nodes (no access leg), e.g. for benchmarks.
+    """Return places standing exactly on network nodes (no access leg), e.g. for benchmarks.
 
     Each node is expressed as an end of one of its segments (``t`` = 0 or 1).
     """
@@ -243,7 +246,7 @@ _part = ties.part
 
 def _seeds(net: Network, o: _Oriented, src: Snap, speed: float) -> tuple[IntArray, IntArray,
                                                                        FloatArray]:
-    """Per source, its two seeds: the segment ends with the time to reach each."""
+    """Return per source, its two seeds: the segment ends with the time to reach each."""
     c = np.ascontiguousarray
     node, secs = _dijkstra.snap_seeds(c(src.seg, np.int64), c(src.t, np.float64),
                                       c(src.access_m, np.float64), net.seg_u, net.seg_v,
@@ -254,7 +257,7 @@ def _seeds(net: Network, o: _Oriented, src: Snap, speed: float) -> tuple[IntArra
 
 def _incidence(net: Network, o: _Oriented, dst: Snap, speed: float) -> tuple[IntArray, IntArray,
                                                                           FloatArray]:
-    """Node -> target lists (CSR): target ``i`` is ``cost`` seconds beyond the node."""
+    """Return node -> target lists (CSR): target ``i`` is ``cost`` seconds beyond the node."""
     leg = dst.access_m / speed
     node = np.concatenate([net.seg_u[dst.seg], net.seg_v[dst.seg]])
     cost = np.concatenate([_part(dst.t, o.fw[dst.seg]) + leg,
@@ -269,7 +272,7 @@ def _incidence(net: Network, o: _Oriented, dst: Snap, speed: float) -> tuple[Int
 
 
 def _batches(n: int, threads: int) -> list[tuple[int, int]]:
-    """Source ranges: several per thread so that uneven searches even out."""
+    """Return source ranges: several per thread so that uneven searches even out."""
     if n == 0:
         return []
     size = max(1, min(256, -(-n // (threads * 4))))
@@ -312,7 +315,7 @@ def _pairs_min(rows: IntArray, cols: IntArray, secs: FloatArray,
 def _extra_trips(
     o: _Oriented, src: Snap, dst: Snap, speed: float, limit: float, direct: bool
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Trips the node search cannot see: along one shared segment, and straight lines."""
+    """Return trips the node search cannot see: along one shared segment, and straight lines."""
     rows: list[IntArray] = []
     cols: list[IntArray] = []
     secs: list[FloatArray] = []
@@ -356,7 +359,7 @@ def nearest_facility(
     threads: int | None = None,
     offset_s: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, IntArray]:
-    """Seconds from (or to) the nearest facility for every demand point.
+    """Return seconds from (or to) the nearest facility for every demand point.
 
     Parameters
     ----------
@@ -404,7 +407,7 @@ def nearest_facility(
 
 
 def _nearest_kernel(net: Network, direction: str) -> _dijkstra.NearestSearch:
-    """The compiled nearest search of a network in one direction, built once and kept."""
+    """Return the compiled nearest search of a network in one direction, built once and kept."""
     search = net._kernels.get(direction)
     if search is None:
         o, c = _oriented(net, direction), np.ascontiguousarray
@@ -416,7 +419,7 @@ def _nearest_kernel(net: Network, direction: str) -> _dijkstra.NearestSearch:
 
 
 def _offsets(offset_s: npt.ArrayLike | None, n: int) -> FloatArray | None:
-    """Per-facility start offsets as a contiguous float array (None: no offsets)."""
+    """Return per-facility start offsets as a contiguous float array (None: no offsets)."""
     if offset_s is None:
         return None
     off = np.ascontiguousarray(offset_s, dtype=np.float64).ravel()
@@ -429,7 +432,7 @@ def _nearest_from(
     net: Network, direction: str, facilities: Snap, speed: float, limit: float,
     threads: int | None, offset: FloatArray | None = None,
 ) -> tuple[FloatArray, IntArray]:
-    """Per node: seconds from the nearest facility (its two seeds) and which one.
+    """Return per node: seconds from the nearest facility (its two seeds) and which one.
 
     One compiled call (:class:`geo.routing._dijkstra.NearestSearch`, built once per network and
     direction: seeds, search and, on large networks, threads that share the sources and
@@ -456,7 +459,7 @@ def reach_matrix(
     direct: bool = True,
     threads: int | None = None,
 ) -> sp.csr_matrix:
-    """Seconds between each facility and each demand point within ``max_seconds``.
+    """Return seconds between each facility and each demand point within ``max_seconds``.
 
     Always one bounded Dijkstra search per facility, whether or not the network has a
     contraction hierarchy: a bounded search settles only what lies within the bound and
@@ -489,9 +492,11 @@ def reach_matrix(
 
 
 def _rows_to_csr(parts: list[_Triples], shape: tuple[int, int]) -> sp.csr_matrix:
-    """CSR from the kernels' batches, which come row after row: no sorting, and 32-bit
-    indices where they fit (a 60-minute reach of 1,000 facilities is tens of millions of
-    entries)."""
+    """Build a CSR matrix from the kernels' batches, which come row after row.
+
+    That takes no sorting, and 32-bit indices where they fit (a 60-minute reach of 1,000 facilities
+    is tens of millions of entries).
+    """
     counts = np.concatenate([p[0] for p in parts]) if parts else np.zeros(shape[0], np.int64)
     nnz = int(counts.sum())
     idx = np.int32 if max(nnz, shape[1]) < 2**31 - 1 else np.int64
@@ -535,7 +540,7 @@ def od_matrix(
     max_seconds: float = np.inf,
     threads: int | None = None,
 ) -> FloatArray:
-    """Dense matrix of seconds from each origin to each destination (``inf``: unreachable).
+    """Return the dense matrix of seconds from each origin to each destination (``inf``: none).
 
     Which search answers (the seconds are the same to the last bit either way; see
     :func:`od_engine`):
@@ -576,8 +581,10 @@ def od_matrix(
 
 
 def od_engine(net: Network, n_origins: int, max_seconds: float = np.inf) -> str:
-    """Which search :func:`od_matrix` uses for a query of this shape on ``net``:
-    ``"hierarchy"`` (it has one, or the query pays for building one) or ``"dijkstra"``."""
+    """Choose the search :func:`od_matrix` uses for a query of this shape on ``net``.
+
+    That is ``"hierarchy"`` (it has one, or the query pays for building one) or ``"dijkstra"``.
+    """
     if np.isfinite(max_seconds) or n_origins == 0:
         return "dijkstra"
     return "hierarchy" if hierarchy.has(net) or hierarchy.worth_building(n_origins) \
@@ -586,7 +593,7 @@ def od_engine(net: Network, n_origins: int, max_seconds: float = np.inf) -> str:
 
 def _od_hierarchy(net: Network, n_origins: int, max_seconds: float,
                   threads: int) -> _hierarchy.Hierarchy | None:
-    """The hierarchy :func:`od_matrix` searches, or None for Dijkstra (:func:`od_engine`)."""
+    """Return the hierarchy :func:`od_matrix` searches, or None for Dijkstra (:func:`od_engine`)."""
     if od_engine(net, n_origins, max_seconds) != "hierarchy":
         return None
     return hierarchy.get(net, build_missing=True, threads=threads)
@@ -601,7 +608,7 @@ def node_nearest(
     max_seconds: float = np.inf,
     threads: int | None = None,
 ) -> tuple[FloatArray, IntArray]:
-    """Seconds from (or to) the nearest facility for every network node, and which one.
+    """Return seconds from (or to) the nearest facility for every network node, and which one.
 
     The node-level core of :func:`nearest_facility` (no demand legs, no straight lines):
     ``inf`` and -1 for nodes beyond ``max_seconds``.
@@ -621,7 +628,7 @@ def node_reach(
     direction: str = "from_facility",
     threads: int | None = None,
 ) -> sp.csr_matrix:
-    """Seconds from (or to) each facility to every network node within ``max_seconds``.
+    """Return seconds from (or to) each facility to every network node within ``max_seconds``.
 
     A sparse ``(n_facilities, n_nodes)`` matrix with explicit entries (zeros kept).
     """

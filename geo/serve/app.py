@@ -66,8 +66,11 @@ _VENDOR = {
 
 
 def allowed_hosts(host: str, port: int, extra: Iterable[str] = ()) -> set[str]:
-    """``Host`` header values the server answers: ``name:port`` for the bound host (all
-    loopback names when it is a loopback or wildcard address) and each of ``extra``."""
+    """Return the ``Host`` header values the server answers.
+
+    They are ``name:port`` for the bound host (all loopback names when it is a loopback or wildcard
+    address) and each of ``extra``.
+    """
     local = host in LOOPBACK or host in WILDCARD  # a browser on this computer
     names = {"127.0.0.1", "localhost", "[::1]"} if local else set()
     names |= {f"[{h}]" if ":" in h else h for h in [host, *extra]
@@ -86,6 +89,7 @@ class HostCheck:
         self.origins = {f"http://{h}" for h in allowed}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 403 to a request for another host or from another site, else pass it on."""
         if scope["type"] == "http":
             headers = dict(scope["headers"])
             host = headers.get(b"host", b"").decode("latin-1").lower()
@@ -122,9 +126,11 @@ def _download_name(name: str) -> str:
 
 def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = None,
                source: str = "STUDY") -> FastAPI:
-    """The app serving ``session``; ``allowed``: ``Host`` values accepted
-    (:func:`allowed_hosts`); ``out_dir``: where exports go; ``source``: the study as the
-    user named it (shown in the commands the page prints)."""
+    """Return the app serving ``session``.
+
+    ``allowed``: ``Host`` values accepted (:func:`allowed_hosts`); ``out_dir``: where exports go;
+    ``source``: the study as the user named it (shown in the commands the page prints).
+    """
     app = FastAPI(title="geo workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(HostCheck, allowed=allowed)
 
@@ -144,7 +150,7 @@ def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = No
 
 
 def _labels(lang: str) -> dict[str, str]:
-    """The page's words in ``lang``: the workbench's own and those it shares with maps."""
+    """Return the page's words in ``lang``: the workbench's own and those it shares with maps."""
     shared = ("township", "population", "covered_population", "meets", "fails", "minutes",
               "bands_layer", "townships_layer", "names_layer", "facilities_layer",
               "no_basemap", "assumptions", "target", "legend", "people")
@@ -152,7 +158,7 @@ def _labels(lang: str) -> dict[str, str]:
 
 
 def _page_routes(app: FastAPI, session: Session, export: bool) -> None:
-    """The page, its fixed list of files, and what it draws once."""
+    """Serve the page, its fixed list of files, and what it draws once."""
     study, lang = session.study, session.language
     layers = static_layers(study, lang) if study is not None else {}
     labels = _labels(lang)
@@ -185,7 +191,7 @@ def _page_routes(app: FastAPI, session: Session, export: bool) -> None:
 
 
 def _edit_routes(app: FastAPI, s: Session) -> None:
-    """Edits, undo and redo, suggestions: each answers with what changed."""
+    """Add the routes of edits, undo and redo, suggestions: each answers with what changed."""
 
     @app.post("/api/add")
     def add(r: AddRequest) -> JSONResponse:
@@ -229,7 +235,7 @@ def _edit_routes(app: FastAPI, s: Session) -> None:
 
 
 def _file_routes(app: FastAPI, session: Session, out_dir: Path | None, source: str) -> None:
-    """Scenario files as text (download, upload) and exports into ``out_dir``."""
+    """Add the routes of scenario files as text (download, upload) and of exports to ``out_dir``."""
 
     @app.get("/api/scenario.toml")
     def save(name: str = "workbench", title: str = "") -> Response:

@@ -28,8 +28,10 @@ def twin_name(name: str, role: str) -> str:
 
 
 def _is_twin(f: Facility, by_id: Mapping[str, Facility], names: Mapping[str, str]) -> bool:
-    """Whether ``f`` is what a ``designate`` of its base at its base's present place
-    would make (id ``<base>#<role>``, type ``role``, same place and name)."""
+    """Tell whether ``f`` is what a ``designate`` of its base at its base's place would make.
+
+    Such a facility has id ``<base>#<role>``, type ``role``, and the same place and name.
+    """
     base_id, sep, role = f.id.partition("#")
     base = by_id.get(base_id)
     return bool(sep) and base is not None and base.open and f.type == role and (
@@ -39,8 +41,10 @@ def _is_twin(f: Facility, by_id: Mapping[str, Facility], names: Mapping[str, str
 
 def net_actions(start: Sequence[Facility], now: Sequence[Facility],
                 names: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Scenario actions taking the study's facilities ``start`` to ``now`` (the engine's
-    facilities in slot order; ``start`` is their first ``len(start)``)."""
+    """Return the scenario actions that take the study's facilities ``start`` to ``now``.
+
+    ``now`` is the engine's facilities in slot order; ``start`` is their first ``len(start)``.
+    """
     n0 = len(start)
     by_id = {f.id: f for f in now}
     changed: list[dict[str, Any]] = []
@@ -67,8 +71,11 @@ def net_actions(start: Sequence[Facility], now: Sequence[Facility],
 
 def apply_actions(engine: WhatIf, actions: Sequence[Mapping[str, Any]],
                   names: dict[str, str]) -> list[Edit]:
-    """Make a scenario's actions as edits of ``engine`` (in order); new facilities' names go
-    into ``names``. ``add_road`` is refused: the network would have to be rebuilt."""
+    """Make a scenario's actions as edits of ``engine`` (in order).
+
+    New facilities' names go into ``names``. ``add_road`` is refused: the network would have to be
+    rebuilt.
+    """
     edits = []
     for a in actions:
         kind = a["action"]

@@ -1,6 +1,7 @@
-"""Export a workbench state as the usual outputs: a scenario file and its ``geo compare``
-folder, in the output folder fixed when the server started (never a path from the
-browser).
+"""Export a workbench state as the usual outputs.
+
+A scenario file and its ``geo compare`` folder, in the output folder fixed when the server started
+(never a path from the browser).
 
 The scenario is written first (``export-NNN.toml``, the next free number), then
 :func:`geo.planning.compare.compare` runs it on the study from scratch and
@@ -48,9 +49,11 @@ def _same(a: float | None, b: float) -> bool:
 
 
 def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
-    """Where the page's tables (:meth:`geo.serve.session.Session.tables`) and a comparison's
-    "after" columns disagree: one line per township, standard and measure (target met
-    included)."""
+    """List where the page's tables and a comparison's "after" columns disagree.
+
+    The page's tables are :meth:`geo.serve.session.Session.tables`; there is one line per
+    township, standard and measure (target met included).
+    """
     out = []
     for name, t in tables.items():
         sub = table[table["standard"] == name].set_index("township")
@@ -71,8 +74,10 @@ def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
 
 def write_export(study: ComputedStudy, out_dir: Path, text: str, tables: dict[str, Any],
                  source: str) -> dict[str, Any]:
-    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module
-    docs); returns the paths, the command that redoes it and any difference."""
+    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module docs).
+
+    Returns the paths, the command that redoes it and any difference.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = _free_stem(out_dir)

@@ -1,8 +1,9 @@
-"""What the workbench page draws that no edit changes, from a computed study, as JSON:
-the study-area outline, the townships (simplified as on ``map.html``) with their label
-points, the demand cells the travel-time bands are drawn on, the facility types (names,
-marker colours and glyphs of ``map.html``) and the standards. Sent once, when the page
-opens; edits then send only what changed.
+"""What the workbench page draws that no edit changes, from a computed study, as JSON.
+
+The study-area outline, the townships (simplified as on ``map.html``) with their label points, the
+demand cells the travel-time bands are drawn on, the facility types (names, marker colours and
+glyphs of ``map.html``) and the standards. Sent once, when the page opens; edits then send only what
+changed.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ _DECIMALS = 5
 
 
 def band_codes(minutes: np.ndarray) -> list[int]:
-    """Band of each value: 0 for under 15 minutes … 4 for 120 and over (as
-    :func:`geo.coverage.bands.travel_time_bands` cuts them), -1 where nothing is reachable."""
+    """Return the band of each value: 0 for under 15 minutes … 4 for 120 and over.
+
+    The bands are cut as :func:`geo.coverage.bands.travel_time_bands` cuts them; -1 where nothing
+    is reachable.
+    """
     m = np.asarray(minutes, dtype=float)
     code = np.searchsorted(np.asarray(BREAKS), m, side="right")
     code[~np.isfinite(m)] = -1
@@ -48,8 +52,11 @@ def _geojson(frame: Any) -> dict[str, Any]:
 
 
 def _cells(result: ComputedStudy) -> dict[str, Any]:
-    """The surface of the bands: each demand point's grid cell (its bounding box) when
-    the demand points are the grid's, else the points themselves."""
+    """Return the surface of the bands.
+
+    Each demand point's grid cell (its bounding box) when the demand points are the grid's, else the
+    points themselves.
+    """
     cells, demand = result.cells.to_crs(4326), result.demand.to_crs(4326)
     grid = (len(cells) == len(demand) and "cell_id" in cells and "demand_id" in demand
             and bool((cells["cell_id"].to_numpy() == demand["demand_id"].to_numpy()).all()))
@@ -61,8 +68,10 @@ def _cells(result: ComputedStudy) -> dict[str, Any]:
 
 
 def type_list(codes: list[str], language: str) -> list[dict[str, str]]:
-    """Facility types for the page's menus and markers: code, name in both languages,
-    marker colour and glyph (those of ``map.html``)."""
+    """List the facility types for the page's menus and markers.
+
+    Each has its code, name in both languages, marker colour and glyph (those of ``map.html``).
+    """
     styles = facility_styles(codes)
     return [{"code": c, "label": i18n.type_label(c, language),
              "zh": i18n.type_label(c, "zh"), "en": i18n.type_label(c, "en"),
@@ -70,8 +79,10 @@ def type_list(codes: list[str], language: str) -> list[dict[str, str]]:
 
 
 def static_layers(result: ComputedStudy, language: str | None = None) -> dict[str, Any]:
-    """Everything the page draws that edits do not change (see module docs), labelled in
-    ``language`` (default: the study's)."""
+    """Return everything the page draws that edits do not change (see module docs).
+
+    It is labelled in ``language`` (default: the study's).
+    """
     lang = language or result.study.language
     area = simplified(result.area[[result.area.geometry.name]].to_crs(4326))
     towns = result.townships.to_crs(4326)

@@ -1,6 +1,8 @@
-"""Request bodies of the workbench's API (pydantic): every field typed and bounded, no
-unknown field accepted, so a malformed request is refused before it reaches the session,
-with one error shape (:func:`validation_message`)."""
+"""Request bodies of the workbench's API (pydantic).
+
+Every field typed and bounded, no unknown field accepted, so a malformed request is refused before
+it reaches the session, with one error shape (:func:`validation_message`).
+"""
 
 from __future__ import annotations
 
@@ -33,21 +35,29 @@ class AddRequest(_Strict):
 
 
 class MoveRequest(_Strict):
+    """Move facility ``id`` to ``lon``, ``lat`` (WGS84)."""
+
     id: str = _Id
     lon: float = _Lon
     lat: float = _Lat
 
 
 class IdRequest(_Strict):
+    """Name facility ``id`` (to close it)."""
+
     id: str = _Id
 
 
 class RetypeRequest(_Strict):
+    """Change facility ``id``'s type to ``type``."""
+
     id: str = _Id
     type: str = _Type
 
 
 class DesignateRequest(_Strict):
+    """Give facility ``id`` the role ``role`` too."""
+
     id: str = _Id
     role: str = _Type
 
@@ -62,6 +72,8 @@ class SuggestRequest(_Strict):
 
 
 class ProposalRequest(_Strict):
+    """Accept or reject the proposal ``key`` of a suggestion."""
+
     key: str = Field(min_length=1, max_length=80)
 
 
@@ -73,12 +85,14 @@ class LoadRequest(_Strict):
 
 
 class ExportRequest(_Strict):
+    """Export the present state as scenario ``name`` with ``title``."""
+
     name: str = Field(default="workbench", min_length=1, max_length=80)
     title: str = Field(default="", max_length=300)
 
 
 def validation_message(errors: list[Any]) -> str:
-    """pydantic's errors as one line: ``field: problem``; ``field: problem``."""
+    """Write pydantic's errors as one line: ``field: problem``; ``field: problem``."""
     parts = []
     for e in errors:
         where = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "request"

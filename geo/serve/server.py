@@ -1,6 +1,8 @@
-"""Run the workbench: bind the address first (a busy port is an error naming the fix),
-then serve the app with uvicorn until Ctrl-C (in the foreground) or :meth:`Workbench.stop` (in a
-thread: tests and benchmarks)."""
+"""Run the workbench: bind the address first (a busy port is an error naming the fix).
+
+Then it serves the app with uvicorn until Ctrl-C (in the foreground) or :meth:`Workbench.stop` (in a
+thread: tests and benchmarks).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ __all__ = ["Workbench", "bind"]
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host``:``port`` (0: a free port)."""
+    """Return a listening socket on ``host``:``port`` (0: a free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto named: asyncio sets TCP_NODELAY only on connections of an IPPROTO_TCP socket;
     # without it each answer's body waits for the browser's delayed ACK (40 ms)
@@ -70,6 +72,7 @@ class Workbench:
 
     @property
     def url(self) -> str:
+        """The address a browser opens (loopback when bound to every address)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
 

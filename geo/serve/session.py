@@ -94,7 +94,10 @@ class Session:
 
     @classmethod
     def from_study(cls, result: ComputedStudy) -> Session:
-        """A session on a computed study (:func:`geo.study.run.run_study` or a reloaded run)."""
+        """Open a session on a computed study.
+
+        The study is one :func:`geo.study.run.run_study` computed, or a reloaded run.
+        """
         fac = result.facilities
         names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))
         return cls(from_study(result), result.population, area_name=result.area_name,
@@ -102,10 +105,12 @@ class Session:
 
     @property
     def engine(self) -> WhatIf:
+        """The what-if engine of the present state."""
         return self._s.engine
 
     @property
     def names(self) -> dict[str, str]:
+        """Facility names by id, placed facilities included."""
         return self._s.names
 
     @property
@@ -116,22 +121,24 @@ class Session:
     # ------------------------------------------------------------------ reading
 
     def facility(self, f: Facility) -> dict[str, Any]:
-        """One facility for the page."""
+        """Return one facility for the page."""
         return {"id": f.id, "name": self.names.get(f.id, f.id), "type": f.type,
                 "lon": f.lon, "lat": f.lat, "open": f.open,
                 "new": f.id not in self.study_names}
 
     def history(self) -> dict[str, Any]:
+        """Return what undo and redo would do, and the number of steps done."""
         return {"can_undo": bool(self._undo), "can_redo": bool(self._redo),
                 "undo": self._undo[-1].label if self._undo else None,
                 "redo": self._redo[-1].label if self._redo else None,
                 "steps": len(self._undo)}
 
     def tables(self) -> dict[str, Any]:
+        """Return the coverage table's rows per standard."""
         return {name: self._s.table.rows(name) for name in self.engine.standards}
 
     def state(self) -> dict[str, Any]:
-        """The whole present state (what the page loads; after a scenario load)."""
+        """Return the whole present state (what the page loads; after a scenario load)."""
         with self.lock:
             return self._state_unlocked()
 
@@ -143,7 +150,7 @@ class Session:
                 "proposals": self.proposals, "scenario": self.scenario}
 
     def update(self, label: str, edits: list[Edit]) -> dict[str, Any]:
-        """What ``edits`` changed, for the page (and the table brought up to date)."""
+        """Report what ``edits`` changed, for the page (and bring the table up to date)."""
         changed: dict[str, IntArray] = {}
         for name in self.engine.standards:
             parts = [e.changed[name] for e in edits if name in e.changed]
@@ -249,6 +256,7 @@ class Session:
     # ------------------------------------------------------------------ suggestions
 
     def need_study(self, what: str) -> ComputedStudy:
+        """Return the computed study, or stop: ``what`` needs it and the server has none."""
         if self.study is None:
             raise ServeError(f"{what} needs the computed study: start the workbench with "
                              "`geo serve STUDY`")
@@ -256,9 +264,11 @@ class Session:
 
     def suggest(self, standard: str, k: int, model: str,
                 ftype: str | None = None) -> dict[str, Any]:
-        """Propose ``k`` new sites for ``standard`` (``mclp``, ``lscp``, ``pmedian``),
-        the open facilities (existing and placed) kept fixed; each may be accepted
-        (:meth:`accept`, a plain add) or rejected."""
+        """Propose ``k`` new sites for ``standard`` (``mclp``, ``lscp``, ``pmedian``).
+
+        The open facilities (existing and placed) are kept fixed; each may be accepted
+        (:meth:`accept`, a plain add) or rejected.
+        """
         from geo.planning.sites import site
 
         with self.lock:
@@ -311,8 +321,10 @@ class Session:
     # ------------------------------------------------------------------ scenarios
 
     def load(self, actions: list[dict[str, Any]], head: dict[str, Any]) -> dict[str, Any]:
-        """Replace the state by the study with ``actions`` applied (a scenario's, already
-        checked against the study); undo brings the present state back."""
+        """Replace the state by the study with ``actions`` applied; undo brings it back.
+
+        The actions are a scenario's, already checked against the study.
+        """
         with self.lock:
             study = self.need_study("loading a scenario")
             engine = from_study(study)
@@ -327,8 +339,10 @@ class Session:
             return self._state_unlocked()
 
     def scenario_text(self, name: str, title: str, source: str) -> str:
-        """The net change from the study as a scenario file (see
-        :func:`geo.serve.changes.net_actions`); ``source`` names the study."""
+        """Write the net change from the study as a scenario file; ``source`` names the study.
+
+        See :func:`geo.serve.changes.net_actions`.
+        """
         with self.lock:
             return self._scenario_text(name, title, source)
 
@@ -345,8 +359,10 @@ class Session:
                              left_out=list(head.get("left_out", [])), comment=[note])
 
     def export(self, out_dir: Path, name: str, title: str, source: str) -> dict[str, Any]:
-        """Write the present state as a scenario file and its ``geo compare`` folder in
-        ``out_dir`` (see :func:`geo.serve.export.write_export`)."""
+        """Write the present state as a scenario file and its ``geo compare`` folder.
+
+        They go into ``out_dir`` (see :func:`geo.serve.export.write_export`).
+        """
         from geo.serve.export import write_export
 
         with self.lock:

@@ -1,5 +1,7 @@
-"""The workbench's coverage table: per standard and township, the numbers `geo compare`
-writes for "after", kept up to date from the demand points an edit changed.
+"""The workbench's coverage table.
+
+Per standard and township, the numbers `geo compare` writes for "after", kept up to date from the
+demand points an edit changed.
 
 Each township's row is recomputed only when an edit changed one of its points, from the
 same arrays in the same order as :func:`geo.coverage.tables.coverage_table` (the points of the
@@ -34,22 +36,22 @@ _MEASURES = (("covered", DECIMALS["covered_population"], "covered_population"),
 
 
 def _values(r: CoverageRow) -> tuple[float, float, float]:
-    """The row's measures in :data:`_MEASURES` order."""
+    """Return the row's measures in :data:`_MEASURES` order."""
     return r.covered, r.share, r.median
 
 
 def _half_up(values: FloatArray, decimals: int) -> FloatArray:
-    """``values`` rounded half up (:func:`geo.numbers.round_half_up`), as geo compare does."""
+    """Round ``values`` half up (:func:`geo.numbers.round_half_up`), as geo compare does."""
     return np.array([round_half_up(float(v), decimals) for v in values], dtype=float)
 
 
 def _num(x: float) -> float | None:
-    """A number for JSON (NaN and infinities as null)."""
+    """Return a number for JSON (NaN and infinities as null)."""
     return float(x) if math.isfinite(x) else None
 
 
 def _nums(a: FloatArray) -> list[float | None]:
-    """An array as JSON numbers (NaN and infinities as null)."""
+    """Return an array as JSON numbers (NaN and infinities as null)."""
     return [v if math.isfinite(v) else None for v in np.asarray(a, dtype=float).tolist()]
 
 
@@ -76,8 +78,11 @@ class _Standard:
         return self.engine.minutes(self.std.name)
 
     def _row(self, m: FloatArray | None, idx: IntArray | None = None) -> CoverageRow:
-        """The coverage row of the points ``idx`` (all points: the whole area), taken in
-        demand order as coverage_table takes them (``m[sel]``, ``pop[sel]``)."""
+        """Return the coverage row of the points ``idx`` (all points: the whole area).
+
+        The points are taken in demand order as coverage_table takes them (``m[sel]``,
+        ``pop[sel]``).
+        """
         if idx is None:
             return coverage_row(m, self.pop, self.std.minutes, self.std.target_share)
         return coverage_row(None if m is None else m[idx], self.pop[idx], self.std.minutes,
@@ -90,7 +95,7 @@ class _Standard:
             self.now[name][k] = rounded(col, value, self.std.target_share)
 
     def _area(self) -> dict[str, Any]:
-        """The whole area's row as geo.planning.compare writes it."""
+        """Return the whole area's row as geo.planning.compare writes it."""
         r = self._row(self._minutes())
         out: dict[str, Any] = {"population": rounded("population", r.population),
                                "meets": r.meets}
@@ -141,7 +146,7 @@ class CoverageTable:
             t.update(towns, flip)
 
     def rows(self, standard: str) -> dict[str, Any]:
-        """The table of one standard: a row per township, then the whole area."""
+        """Return the table of one standard: a row per township, then the whole area."""
         t = self.standards[standard]
         people = self.engine.tallies[standard].people()
         gained, lost = people["newly_covered"], people["lost"]

@@ -34,7 +34,7 @@ def _row(cover: sp.csr_matrix, j: int) -> IntArray:
 
 
 def lazy_greedy(cover: sp.csr_matrix, w: FloatArray, p: int) -> list[int]:
-    """Greedy maximal covering with lazy evaluation of marginal gains (Minoux)."""
+    """Run greedy maximal covering with lazy evaluation of marginal gains (Minoux)."""
     covered = np.zeros(cover.shape[1], dtype=bool)
     gains = cover @ w
     heap = [(-float(g), j) for j, g in enumerate(gains) if g > 0]
@@ -56,7 +56,7 @@ def lazy_greedy(cover: sp.csr_matrix, w: FloatArray, p: int) -> list[int]:
 
 def one_swap(cover: sp.csr_matrix, w: FloatArray, chosen: list[int],
              deadline: float) -> list[int]:
-    """Best-improvement 1-swap local search: swap a chosen site for another while it pays.
+    """Run a best-improvement 1-swap local search: swap a chosen site for another while it pays.
 
     With ``cnt_i`` the number of chosen sites covering ``i``, removing ``s`` loses the
     demand only ``s`` covers; adding ``c`` then gains demand with ``cnt_i = 0`` plus the
@@ -92,7 +92,7 @@ def one_swap(cover: sp.csr_matrix, w: FloatArray, chosen: list[int],
 def lagrangian_bound(cover: sp.csr_matrix, w: FloatArray, p: int, chosen: list[int],
                      value: float, deadline: float, iterations: int = 3000
                      ) -> tuple[float, FloatArray]:
-    """Upper bound on the best coverage with ``p`` sites (see module docs).
+    """Return upper bound on the best coverage with ``p`` sites (see module docs).
 
     Polyak steps toward ``value`` (the heuristic's coverage), the step factor starting
     at 2 and halved after 20 steps without improvement; stops at ``deadline``, after
@@ -135,7 +135,7 @@ def lagrangian_bound(cover: sp.csr_matrix, w: FloatArray, p: int, chosen: list[i
 
 def lagrangian_keep(cover: sp.csr_matrix, p: int, lam: FloatArray, bound: float,
                     value: float) -> npt.NDArray[np.bool_]:
-    """Candidates that can be in a solution better than ``value`` (Lagrangian fixing).
+    """Return candidates that can be in a solution better than ``value`` (Lagrangian fixing).
 
     With multipliers ``lam`` giving ``bound = L(lam)``, every solution containing ``j``
     covers at most ``L(lam) - s_(p) + s_j`` (``s = cover @ lam``, ``s_(p)`` the p-th
@@ -153,7 +153,7 @@ def lagrangian_keep(cover: sp.csr_matrix, p: int, lam: FloatArray, bound: float,
 
 def greedy_swap(cover: sp.csr_matrix, w: FloatArray, p: int,
                 time_limit_s: float) -> tuple[npt.NDArray[np.int64], float, float, str]:
-    """Lazy greedy, then 1-swap within the time limit, then the Lagrangian bound."""
+    """Run lazy greedy, then 1-swap within the time limit, then the Lagrangian bound."""
     t0 = time.perf_counter()
     cover = sp.csr_matrix(cover)
     chosen = lazy_greedy(cover, w, p)

@@ -28,7 +28,7 @@ class Solution:
 
 
 def best_bound(objective: float, bounds: list[float], *, maximize: bool) -> float:
-    """The tightest of several valid bounds on an optimum, for a solution of ``objective``.
+    """Return the tightest of several valid bounds on an optimum, for a solution of ``objective``.
 
     Every stage of a solve may prove a bound (a Lagrangian relaxation, HiGHS's dual bound,
     the count of sites a target needs); each is valid, so the best is reported: the
@@ -45,7 +45,7 @@ def best_bound(objective: float, bounds: list[float], *, maximize: bool) -> floa
 
 
 def _new_highs() -> Any:
-    """A HiGHS instance that prints nothing.
+    """Return a HiGHS instance that prints nothing.
 
     ``highspy.Highs()`` prints a banner to stdout when it installs its Python callbacks
     (unused here); the core class it wraps does not and has every method used below.
@@ -100,7 +100,7 @@ def solve(
 def _model(cost: FloatArray, a: sp.spmatrix, row_lo: FloatArray, row_hi: FloatArray,
            col_lo: FloatArray | None, col_hi: FloatArray, integer: int,
            maximize: bool) -> Any:
-    """A ``HighsLp`` from sparse arrays (columnwise matrix, infinite bounds as HiGHS's)."""
+    """Return a ``HighsLp`` from sparse arrays (columnwise matrix, infinite bounds as HiGHS's)."""
     n_row, n_col = a.shape
     csc = sp.csc_matrix(a)
     csc.sort_indices()
@@ -125,7 +125,7 @@ def _model(cost: FloatArray, a: sp.spmatrix, row_lo: FloatArray, row_hi: FloatAr
 
 
 def _result(h: Any, shape: tuple[int, int], integer: int) -> Solution:
-    """Solution, bound and status of a run; errors that name the fix otherwise."""
+    """Return solution, bound and status of a run; errors that name the fix otherwise."""
     n_row, n_col = shape
     status = h.getModelStatus()
     info = h.getInfo()

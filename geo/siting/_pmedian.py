@@ -38,7 +38,7 @@ class Pairs:
     n_sites: int
 
     def value(self, chosen: IntArray) -> FloatArray:
-        """Per demand point, the weighted cost with ``chosen`` open."""
+        """Return per demand point, the weighted cost with ``chosen`` open."""
         cur = self.fall.copy()
         m = np.isin(self.site, chosen)
         np.minimum.at(cur, self.dem[m], self.cost[m])
@@ -71,7 +71,7 @@ def _without(pr: Pairs, chosen: list[int], k: int) -> FloatArray:
 
 
 def swap(pr: Pairs, chosen: list[int], deadline: float) -> list[int]:
-    """Best-improvement swaps (Teitz-Bart): one sweep over the pairs per open site."""
+    """Run best-improvement swaps (Teitz-Bart): one sweep over the pairs per open site."""
     chosen = list(chosen)
     total = float(pr.value(np.asarray(chosen, dtype=np.int64)).sum())
     while chosen and time.perf_counter() < deadline:
@@ -92,7 +92,7 @@ def swap(pr: Pairs, chosen: list[int], deadline: float) -> list[int]:
 
 def lower_bound(pr: Pairs, p: int, start: FloatArray, iterations: int = 300
                 ) -> tuple[float, FloatArray]:
-    """Lagrangian lower bound on the optimum (see module docs).
+    """Return Lagrangian lower bound on the optimum (see module docs).
 
     ``start``: per demand point the weighted cost of a feasible solution; its sum is
     the upper bound that steers the step sizes. Returns the bound and the multipliers
@@ -128,7 +128,7 @@ def lower_bound(pr: Pairs, p: int, start: FloatArray, iterations: int = 300
 
 def keep_sites(pr: Pairs, p: int, lam: FloatArray, bound: float,
                upper: float) -> npt.NDArray[np.bool_]:
-    """Sites that can be in a solution cheaper than ``upper`` (Lagrangian fixing).
+    """Return sites that can be in a solution cheaper than ``upper`` (Lagrangian fixing).
 
     Forcing a site ``j`` outside the p most negative ``rho`` into the relaxation raises
     its value to ``L - rho_(p) + rho_j``; above ``upper`` no such solution improves on
@@ -143,7 +143,7 @@ def keep_sites(pr: Pairs, p: int, lam: FloatArray, bound: float,
 
 
 def solve(pr: Pairs, p: int, time_limit_s: float) -> tuple[IntArray, float, float, str]:
-    """Greedy, swaps within the time limit, and the Lagrangian bound."""
+    """Run greedy, swaps within the time limit, and the Lagrangian bound."""
     t0 = time.perf_counter()
     chosen = swap(pr, greedy(pr, p), t0 + time_limit_s)
     cur = pr.value(np.asarray(chosen, dtype=np.int64))
@@ -155,7 +155,7 @@ def solve(pr: Pairs, p: int, time_limit_s: float) -> tuple[IntArray, float, floa
 
 
 def rank_by_saving(pr: Pairs, chosen: IntArray) -> IntArray:
-    """Chosen sites ordered greedily by weighted time saved."""
+    """Return chosen sites ordered greedily by weighted time saved."""
     cur = pr.fall.copy()
     left = list(map(int, chosen))
     order: list[int] = []
@@ -171,7 +171,7 @@ def rank_by_saving(pr: Pairs, chosen: IntArray) -> IntArray:
 
 def exact(pr: Pairs, p: int, limit: float,
                    threads: int | None) -> tuple[IntArray, float, float, str]:
-    """Greedy + swap incumbent, Lagrangian fixing of sites, then HiGHS on the rest."""
+    """Solve by greedy + swap incumbent, Lagrangian fixing of sites, then HiGHS on the rest."""
     t0 = time.perf_counter()
     y0 = swap(pr, greedy(pr, p), t0 + limit / 10)
     cur = pr.value(np.asarray(y0, dtype=np.int64))
@@ -218,7 +218,7 @@ def exact(pr: Pairs, p: int, limit: float,
 
 def _start(y0: list[int], new_id: IntArray, site: IntArray, dem: IntArray,
               cost: FloatArray, fall: FloatArray) -> FloatArray:
-    """The heuristic's solution as MILP columns: each point to its cheapest open option."""
+    """Return the heuristic's solution as MILP columns: each point to its cheapest open option."""
     n_c, n_x, n_d = int(new_id.max()) + 1, len(site), len(fall)
     x = np.zeros(n_c + n_x + n_d)
     x[new_id[y0]] = 1.0

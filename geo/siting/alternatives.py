@@ -21,8 +21,10 @@ __all__ = ["equal_swaps"]
 
 
 def equal_swaps(problem: SitingProblem, chosen: npt.ArrayLike, floor: float) -> IntArray:
-    """For each chosen site, how many unchosen candidates could replace it with the covered
-    population (existing facilities included) still at least ``floor``.
+    """Count, for each chosen site, the unchosen candidates that could replace it.
+
+    A candidate can replace a site where the covered population (existing facilities included)
+    stays at least ``floor``.
 
     Swapping ``j`` for ``c`` loses the people only ``j`` covers and gains those ``c``
     covers that no other chosen site (nor an existing facility) does.

@@ -115,10 +115,12 @@ class SitingProblem:
 
     @property
     def n_candidates(self) -> int:
+        """Number of candidate sites (rows of ``reach``)."""
         return int(self.reach.shape[0])
 
     @property
     def total(self) -> float:
+        """Total demand weight (population) of all demand points."""
         return float(np.sum(self.weights))
 
     @property
@@ -300,7 +302,7 @@ def mclp(
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
     threads: int | None = None,
 ) -> SitingResult:
-    """Maximal covering: ``p`` new sites maximising the newly covered population.
+    """Solve maximal covering: ``p`` new sites maximising the newly covered population.
 
     Parameters
     ----------
@@ -353,7 +355,7 @@ def mclp(
 
 def _capacitated_result(problem: SitingProblem, red: _Reduced, p: int, limit: float,
                         threads: int | None, t0: float) -> SitingResult:
-    """Sites ranked by the population each serves within its capacity."""
+    """Return sites ranked by the population each serves within its capacity."""
     chosen, served, obj, bound, status = _mclp_capacitated(problem, red, p, limit, threads)
     order = np.argsort(-served, kind="stable")
     res = SitingResult("mclp", chosen[order], served[order], obj, bound, _gap(obj, bound),
@@ -383,7 +385,7 @@ def _finish(
 
 def _mclp_exact(red: _Reduced, p: int, limit: float,
                 threads: int | None) -> tuple[IntArray, float, float, str]:
-    """Greedy + swap incumbent, Lagrangian fixing of candidates, then HiGHS on the rest."""
+    """Solve by greedy + swap incumbent, Lagrangian fixing of candidates, then HiGHS on the rest."""
     from geo.siting._greedy import lagrangian_bound, lagrangian_keep, lazy_greedy, one_swap
 
     n_c, n_g = red.cover.shape
@@ -429,7 +431,10 @@ def _mclp_exact(red: _Reduced, p: int, limit: float,
 
 def _mclp_capacitated(problem: SitingProblem, red: _Reduced, p: int, limit: float,
                       threads: int | None) -> tuple[IntArray, FloatArray, float, float, str]:
-    """x_gj (share of group g served by j) <= y_j; sum_j x_gj <= 1; sum_g w_g x_gj <= cap_j y_j."""
+    """Solve the capacitated maximal covering, with x_gj the share of group g served by j.
+
+    The constraints are x_gj <= y_j; sum_j x_gj <= 1; sum_g w_g x_gj <= cap_j y_j.
+    """
     cap = np.asarray(problem.capacity, dtype=float)
     c = red.cover.tocoo()
     n_c, n_g, n_x = red.cover.shape[0], red.cover.shape[1], c.nnz
@@ -544,7 +549,7 @@ def lscp(
 
 
 def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
-    """Groups whose covering constraint is not implied by another's.
+    """Find the groups whose covering constraint is not implied by another's.
 
     If every candidate covering group ``h`` also covers ``g``, covering ``h`` covers
     ``g``: the row of ``g`` can go (row dominance, exact for full covering). Skipped
@@ -564,7 +569,7 @@ def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
 
 
 def _greedy_cover(red: _Reduced, need: float) -> list[int]:
-    """Greedy covering until ``need`` people are covered (a start for the MILP)."""
+    """Cover greedily until ``need`` people are covered (a start for the MILP)."""
     from geo.siting._greedy import lazy_greedy
 
     chosen: list[int] = []
@@ -602,7 +607,7 @@ def pmedian(
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S,
     threads: int | None = None,
 ) -> SitingResult:
-    """p-median: ``p`` new sites minimising population-weighted seconds.
+    """Solve the p-median: ``p`` new sites minimising population-weighted seconds.
 
     Each demand point is served by its nearest open site, existing or new. Pairs not
     in ``problem.reach`` (beyond the cutoff it was built with), and demand points that

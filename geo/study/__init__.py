@@ -1,5 +1,7 @@
-"""A study: its typed file (schema), inputs read and checked, the stages before routing,
-the computed study (``run_study``), resource measures and ``geo init``.
+"""A study: its typed file, its inputs, its stages, the computed study and its measures.
+
+The parts are the typed file (schema), the inputs read and checked, the stages before routing, the
+computed study (``run_study``), resource measures and ``geo init``.
 """
 
 import lazy_loader

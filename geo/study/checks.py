@@ -96,28 +96,30 @@ class Check:
 
 
     def record(self) -> str:
-        """The check as one tab-separated line (results.gpkg metadata); :func:`from_record`
-        reads it back (without the numbers)."""
+        """Write the check as one tab-separated line (results.gpkg metadata).
+
+        :func:`from_record` reads it back (without the numbers).
+        """
         parts = (self.key, self.status, "accepted" if self.accepted else "", self.title,
                  self.message, self.fix)
         return "\t".join(p.replace("\t", " ") for p in parts)
 
 
 def from_record(text: str) -> Check:
-    """A :class:`Check` from :meth:`Check.record`."""
+    """Return a :class:`Check` from :meth:`Check.record`."""
     key, status, accepted, title, message, fix = (text.split("\t") + [""] * 6)[:6]
     return Check(key, title, status, message, accepted=accepted == "accepted", fix=fix)
 
 
 def accept(checks: Iterable[Check], keys: Iterable[str]) -> list[Check]:
-    """The checks with the stops whose key is in ``keys`` marked accepted."""
+    """Return the checks with the stops whose key is in ``keys`` marked accepted."""
     wanted = set(keys)
     return [replace(c, accepted=True) if c.status == "stop" and c.key in wanted else c
             for c in checks]
 
 
 def stated(checks: Iterable[Check]) -> list[str]:
-    """Lines the outputs must carry: every warning and every accepted stop."""
+    """Return lines the outputs must carry: every warning and every accepted stop."""
     return [f"{c.title}: {c.message} (accepted with [checks] accept)" if c.accepted
             else f"{c.title}: {c.text}" for c in checks if c.status == "warn" or c.accepted]
 
@@ -140,7 +142,7 @@ def _accept_fix(key: str) -> str:
 
 
 def road_coverage(access_m: FloatArray, population: FloatArray) -> list[Check]:
-    """How far people live from the nearest usable road (the drive network's access legs).
+    """Tell how far people live from the nearest usable road (the drive network's access legs).
 
     Two checks: ``road_extent`` (people beyond :data:`settings.ROAD_EXTENT_M`: the layer
     does not reach them) and ``road_coverage`` (beyond :data:`settings.ROAD_GAP_M`: their
@@ -181,7 +183,7 @@ def road_coverage(access_m: FloatArray, population: FloatArray) -> list[Check]:
 
 
 def _opened(geom: BaseGeometry, width: float) -> BaseGeometry:
-    """``geom`` without the parts thinner than 2 x ``width`` (morphological opening)."""
+    """Return ``geom`` without the parts thinner than 2 x ``width`` (morphological opening)."""
     if geom.is_empty:
         return geom
     return shapely.intersection(geom.buffer(-width).buffer(width), geom)
@@ -204,10 +206,12 @@ def township_layer(
     area: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, points: gpd.GeoDataFrame,
     population: FloatArray, metric: object,
 ) -> list[Check]:
-    """Gaps (study area in no township polygon) and overlaps (in two or more), in km² and
-    people, naming the townships; pieces thinner than 2 x :data:`settings.TOWNSHIP_SLIVER_M`
-    are slivers (reported, never a stop); from :data:`settings.TOWNSHIP_GAP_MIN_KM2` on the
-    run stops."""
+    """Measure gaps and overlaps of the township polygons, in km² and people, naming the townships.
+
+    A gap is study area in no township polygon, an overlap area in two or more; pieces thinner than
+    2 x :data:`settings.TOWNSHIP_SLIVER_M` are slivers (reported, never a stop); from
+    :data:`settings.TOWNSHIP_GAP_MIN_KM2` on the run stops.
+    """
     a = _polygonal(area.to_crs(metric).union_all())
     polys = polygons.to_crs(metric)
     geoms = np.asarray(polys.geometry.array, dtype=object)
@@ -247,7 +251,7 @@ def township_layer(
 
 def _neighbours(names: Sequence[str], geoms: npt.NDArray[np.object_], piece: BaseGeometry,
                 min_m: float) -> str:
-    """Townships sharing at least ``min_m`` of border with ``piece`` (not a corner)."""
+    """Return townships sharing at least ``min_m`` of border with ``piece`` (not a corner)."""
     edge = piece.boundary
     near = [n for n, g in zip(names, geoms, strict=True)
             if shapely.intersection(edge, g.buffer(1.0)).length >= min_m]
@@ -256,7 +260,7 @@ def _neighbours(names: Sequence[str], geoms: npt.NDArray[np.object_], piece: Bas
 
 def _layer_check(key: str, title: str, parts: Sequence[tuple[str, float, float]],
                  sliver_m2: float, what: str, fix: str, then: str) -> Check:
-    """One gap or overlap check from its pieces (text, km², people)."""
+    """Return one gap or overlap check from its pieces (text, km², people)."""
     area = sum(a for _, a, _ in parts)
     people = sum(p for _, _, p in parts)
     nums = {"km2": area, "people": people, "pieces": float(len(parts)),
@@ -283,8 +287,9 @@ def _suggest(name: str, choices: Sequence[str]) -> str:
 
 def township_names(reference: tuple[str, Sequence[str]],
                    others: Mapping[str, tuple[Sequence[str], str]]) -> Check:
-    """Township names of each other source matched against the ``reference`` (the
-    township polygons or seats), with the closest names suggested.
+    """Match the township names of each other source against the ``reference``.
+
+    The reference is the township polygons or seats; the closest names are suggested.
 
     ``others`` maps a source's description to (its names, the status when they do not
     match: ``stop`` for a population table joined by name, ``warn`` for seats beside
@@ -348,7 +353,7 @@ def crs_plausibility(
     key: str, what: str, points: gpd.GeoDataFrame,
     road_distance_m: Callable[[FloatArray, FloatArray], FloatArray], option: str,
 ) -> Check | None:
-    """Do the points fit the roads better read in another of WGS84, GCJ-02 and BD-09?
+    """Check whether the points fit the roads better read in another of WGS84, GCJ-02, BD-09.
 
     ``road_distance_m(lon, lat)`` gives metres from WGS84 points to the nearest road (the
     road layer, as read, is the reference). Points within

@@ -48,7 +48,7 @@ __all__ = [
 
 
 def standards(study: Study) -> StandardSet:
-    """The standards file with the study's overrides."""
+    """Return the standards file with the study's overrides."""
     return load_standards(study.standards_file, study.standards.overrides)
 
 
@@ -65,8 +65,9 @@ def _names_in_use(kind: str, use: tuple[str, ...], have: dict[str, object],
 
 
 def measures(study: Study) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
-    """The measure and response specs of the standards file with the study's overrides,
-    and those the study uses (``[measures] use``, ``[response] use``), in order.
+    """Return the measure and response specs of the standards file with the study's overrides.
+
+    Also return those the study uses (``[measures] use``, ``[response] use``), in order.
 
     Names not in the file stop with the closest one; so does a ``[measures]
     stated_totals`` column that no measure of the file takes its supply from.
@@ -93,7 +94,7 @@ def measures(study: Study) -> tuple[MeasureSet, list[MeasureSpec], list[Response
 
 
 def area(study: Study) -> gpd.GeoDataFrame:
-    """The study area as one (multi)polygon named after ``[area] name``."""
+    """Return the study area as one (multi)polygon named after ``[area] name``."""
     a = study.area
     gdf = readers.read_boundaries(a.boundary, layer=a.layer, crs=a.crs, encoding=a.encoding)
     out = gpd.GeoDataFrame({"name": [a.name or study.name]}, geometry=[gdf.union_all()],
@@ -105,7 +106,7 @@ def area(study: Study) -> gpd.GeoDataFrame:
 
 
 def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.GeoDataFrame:
-    """The facility list, inside ``area`` as ``[facilities] outside`` says, types checked."""
+    """Return the facility list, inside ``area`` as ``[facilities] outside`` says, types checked."""
     f = study.facilities
     fac = readers.read_facilities(
         f.path, lon_col=f.lon_col, lat_col=f.lat_col, x_col=f.x_col, y_col=f.y_col,
@@ -133,7 +134,7 @@ def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.
 
 
 def seats(study: Study) -> gpd.GeoDataFrame:
-    """Township seat points with a ``township`` column (``[townships] seats``)."""
+    """Return township seat points with a ``township`` column (``[townships] seats``)."""
     t = study.townships
     if t.seats is None:
         raise StudyError("[townships] seats is not set: this needs township seat points")
@@ -144,7 +145,7 @@ def seats(study: Study) -> gpd.GeoDataFrame:
 
 
 def township_polygons(study: Study) -> gpd.GeoDataFrame:
-    """Official township polygons (``[townships] boundaries``) with a ``township`` column."""
+    """Return official township polygons (``[townships] boundaries``) with a ``township`` column."""
     t = study.townships
     assert t.boundaries is not None
     polys = readers.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
@@ -157,7 +158,7 @@ def township_polygons(study: Study) -> gpd.GeoDataFrame:
 def demand(
     study: Study, area: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Grid cells and their points (the surface drawn), and demand points with population.
+    """Return grid cells and their points (the surface drawn), and demand points with population.
 
     For ``even`` and ``table`` the demand is the grid itself; ``points`` and ``raster``
     bring their own points, and the grid then only carries the drawn surface. With
@@ -183,8 +184,10 @@ def demand(
 
 
 def _inside(demand: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Population points within :data:`geo.settings.OUTSIDE_TOLERANCE_M` of the area; the
-    others are left out and the method says how many people (as a raster's pixels are)."""
+    """Keep the population points within :data:`geo.settings.OUTSIDE_TOLERANCE_M` of the area.
+
+    The others are left out and the method says how many people (as a raster's pixels are).
+    """
     shape = area.union_all()
     metric = utm_crs_for(shape.centroid.x, shape.centroid.y)
     region = gpd.GeoSeries([shape], crs=area.crs).to_crs(metric).iloc[0]
@@ -215,14 +218,16 @@ STUDY_KEYS: dict[tuple[str, str], tuple[str, str]] = {
 
 
 def from_study_file() -> AbstractContextManager[None]:
-    """Errors raised in the block name the study-file keys that fed the library's
-    parameters (:data:`STUDY_KEYS`), not the parameters."""
+    """Make errors raised in the block name the study-file keys that fed the parameters.
+
+    The keys are those of :data:`STUDY_KEYS`; the library's parameter names are not shown.
+    """
     return given_as(STUDY_KEYS)
 
 
 def networks(study: Study, modes: Iterable[str],
              extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
-    """The study's road source as one network per mode, read with its ``[roads]`` options.
+    """Return the study's road source as one network per mode, read with its ``[roads]`` options.
 
     ``extra_roads``: a scenario's new roads
     (:func:`geo.network.sources.networks_from_source`). Errors name the study-file keys.
@@ -232,7 +237,7 @@ def networks(study: Study, modes: Iterable[str],
 
 
 def road_options(study: Study) -> RoadOptions:
-    """``[roads]`` as the network builders take it."""
+    """Return ``[roads]`` as the network builders take it."""
     r = study.roads
     return RoadOptions(
         layer=r.layer, crs=r.crs, encoding=r.encoding, class_col=r.class_col,
@@ -244,8 +249,10 @@ def road_options(study: Study) -> RoadOptions:
 
 
 def _population_columns(study: Study, table: pd.DataFrame) -> str:
-    """The table's key column (names, or codes with ``code_col``), after checking that it
-    and the count column exist."""
+    """Return the table's key column (names, or codes with ``code_col``).
+
+    It comes after checking that it and the count column exist.
+    """
     p = study.population
     assert p.path is not None
     key, option = (p.code_col, "code_col") if p.code_col else (p.table_key, "table_key")
@@ -262,8 +269,11 @@ def _population_columns(study: Study, table: pd.DataFrame) -> str:
 
 
 def population_table(study: Study) -> pd.DataFrame:
-    """``[population] method = "table"``: the table checked row by row, its total rows
-    checked and left out (:func:`geo.coverage.population.zone_table`)."""
+    """Read the population table of ``[population] method = "table"``.
+
+    The table is checked row by row, its total rows checked and left out
+    (:func:`geo.coverage.population.zone_table`).
+    """
     p = study.population
     assert p.path is not None
     table = readers.read_table(p.path, encoding=p.encoding)

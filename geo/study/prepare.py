@@ -45,7 +45,7 @@ Progress = Callable[[str], None]
 
 
 def snap_with(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
-    """Points joined to ``net`` with the study's ``snap_exclude`` rule."""
+    """Return points joined to ``net`` with the study's ``snap_exclude`` rule."""
     g = gdf.geometry.to_crs(net.crs)
     with inputs.from_study_file():
         return snap_points(net, np.column_stack([g.x.to_numpy(), g.y.to_numpy()]),
@@ -53,6 +53,7 @@ def snap_with(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
 
 
 def is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
+    """Tell whether the demand points are the grid's own points, in the same order."""
     return len(demand) == len(grid) and bool(
         (demand["demand_id"].to_numpy() == grid["demand_id"].to_numpy()).all()
     )
@@ -60,8 +61,10 @@ def is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
 
 @dataclass
 class TownshipAreas:
-    """Township polygons in table order, the township of each demand point, and the note
-    saying how the areas were made ('' for official polygons)."""
+    """Township polygons in table order, the township of each demand point.
+
+    It also holds the note saying how the areas were made ('' for official polygons).
+    """
 
     polygons: gpd.GeoDataFrame
     names: npt.NDArray[np.object_]
@@ -95,11 +98,13 @@ class Preparation:
     # ---------------------------------------------------------------- inputs
     @cached_property
     def standard_set(self) -> StandardSet:
+        """The standards file the study reads (its standards, measures and response specs)."""
         with self._stage("read inputs"):
             return inputs.standards(self.study)
 
     @cached_property
     def standards(self) -> list[Standard]:
+        """The standards the study uses (``[standards] use``), in order; adds the check line."""
         stds = self.standard_set.select(self.study.standards.use)
         self.checks.append(Check("standards", "standards", "ok", f"{len(stds)} standards from "
                                  f"{self.study.standards_file.name}: "
@@ -114,8 +119,11 @@ class Preparation:
             return inputs.measures(self.study)
 
     def measure_checks(self) -> None:
-        """The supply and dispatch columns the study's measures read, checked on the
-        facilities each counts (a bad value stops, naming the facilities and the column)."""
+        """Check the supply and dispatch columns the study's measures read.
+
+        They are checked on the facilities each counts (a bad value stops, naming the facilities and
+        the column).
+        """
         _, used, responses = self.measure_specs
         if not used and not responses:
             return
@@ -124,6 +132,7 @@ class Preparation:
 
     @cached_property
     def area(self) -> gpd.GeoDataFrame:
+        """The study area, read and checked."""
         with self._stage("read inputs"):
             area = inputs.area(self.study)
         self.checks.append(Check("area", "study area", "ok", _read_line(area, "polygon(s)")))
@@ -131,6 +140,7 @@ class Preparation:
 
     @cached_property
     def facilities(self) -> gpd.GeoDataFrame:
+        """The facilities, read and checked against the standards' facility types."""
         with self._stage("read inputs"):
             fac = inputs.facilities(self.study, self.area, self.standard_set)
         self.checks += _facility_checks(fac, self.standards,
@@ -139,6 +149,7 @@ class Preparation:
 
     @cached_property
     def networks(self) -> dict[str, Network]:
+        """The road network of every mode the standards use (and drive), with the check line."""
         cfg = self.study
         with self._stage("build road networks"):
             nets = inputs.networks(cfg, {s.mode for s in self.standards} | {"drive"})
@@ -150,13 +161,16 @@ class Preparation:
 
     @cached_property
     def grid(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        """Grid cells, their points, and the demand points (population not yet joined
-        for a table)."""
+        """Grid cells, their points, and the demand points.
+
+        For a population table the population is not yet joined.
+        """
         with self._stage("demand grid"):
             return inputs.demand(self.study, self.area)
 
     @cached_property
     def township_areas(self) -> TownshipAreas:
+        """The township polygons and each demand point's township."""
         with self._stage("township areas"):
             towns = _townships(self.study, *self.grid, self.networks)
         polys = towns.polygons
@@ -192,8 +206,11 @@ class Preparation:
 
     # ---------------------------------------------------------------- checks
     def township_checks(self) -> None:
-        """Gaps and overlaps of official township polygons (people unknown when the
-        population could not be joined: ``geo check`` still measures the areas)."""
+        """Check the gaps and overlaps of official township polygons.
+
+        People are unknown when the population could not be joined: ``geo check`` still measures
+        the areas.
+        """
         if self.study.townships.boundaries is None:
             return
         points = self.__dict__.get("demand")  # computed: geo check runs it first
@@ -206,14 +223,17 @@ class Preparation:
                                              people, self.networks["drive"].crs)
 
     def road_checks(self) -> None:
-        """How far people live from a usable road (the drive network's access legs)."""
+        """Tell how far people live from a usable road (the drive network's access legs)."""
         if "drive" not in self.snaps:
             self.snaps["drive"] = snap_with(self.study, self.networks["drive"], self.demand)
         self.checks += checks.road_coverage(self.snaps["drive"].access_m,
                                             self.demand["population"].to_numpy(dtype=float))
 
     def crs_checks(self) -> None:
-        """Facilities and seats: does another of WGS84/GCJ-02/BD-09 fit the roads better?"""
+        """Check whether facilities and seats fit the roads better in another of the three systems.
+
+        The systems are WGS84, GCJ-02 and BD-09.
+        """
         net = self.networks["drive"]
 
         def metres(lon: FloatArray, lat: FloatArray) -> FloatArray:
@@ -230,7 +250,7 @@ class Preparation:
         self.checks += [c for c in found if c is not None]
 
     def run_checks(self) -> list[Check]:
-        """Every input check, with the study's accepted stops marked (run mode)."""
+        """Return every input check, with the study's accepted stops marked (run mode)."""
         self.township_checks()
         self.road_checks()
         self.crs_checks()
@@ -242,7 +262,7 @@ class Preparation:
 
 
 def _read_line(frame: pd.DataFrame, noun: str) -> str:
-    """'file.shp: 9 polygons, coordinates EPSG:4525, text gb18030' from a reader's attrs."""
+    """Return 'file.shp: 9 polygons, coordinates EPSG:4525, text gb18030' from a reader's attrs."""
     a = frame.attrs
     src = Path(str(a.get("source", "?"))).name
     enc = a.get("encoding")
@@ -275,8 +295,11 @@ def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard],
 
 
 def _codes(frame: pd.DataFrame, code_col: str | None) -> dict[str, str] | None:
-    """Township name -> 12-digit code from ``code_col`` (or a column of codes found by its
-    values), or None when the file has no codes."""
+    """Map township names to 12-digit codes from ``code_col``, or None when the file has none.
+
+    Without ``code_col``, a column of codes is found by its values. None comes when the file has no
+    codes.
+    """
     col = code_col or census.find_code_column(frame, exclude=["township"])
     if col is None:
         return None
@@ -288,8 +311,11 @@ def _codes(frame: pd.DataFrame, code_col: str | None) -> dict[str, str] | None:
 
 
 def _ordered(polys: gpd.GeoDataFrame, codes: dict[str, str] | None) -> gpd.GeoDataFrame:
-    """Townships in the order every table lists them: by 12-digit code when the township
-    file has codes (统计用区划代码), else the file's order; ``code`` column kept."""
+    """Put the townships in the order every table lists them.
+
+    That is by 12-digit code when the township file has codes (统计用区划代码), else the file's
+    order; ``code`` column kept.
+    """
     names = [str(n) for n in polys["township"]]
     order = census.township_order(names, None if codes is None else [codes.get(n) for n in names])
     out = polys.set_index("township").loc[order].reset_index()
@@ -302,8 +328,10 @@ def _townships(
     study: Study, cells: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, points: gpd.GeoDataFrame,
     nets: dict[str, Network],
 ) -> TownshipAreas:
-    """Township polygons (in table order) and the township of each demand point, all by
-    the one point-in-polygon rule (:func:`geo.coverage.townships.polygon_of_points`)."""
+    """Make the township polygons (in table order) and the township of each demand point.
+
+    All come from the one point-in-polygon rule (:func:`geo.coverage.townships.polygon_of_points`).
+    """
     t = study.townships
     metric = nets["drive"].crs
     seats = inputs.seats(study) if t.seats is not None else None
@@ -337,8 +365,11 @@ def _townships(
 
 def _seats_without_area(seats: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
                         cells: gpd.GeoDataFrame, metric: object) -> None:
-    """Every seat must get part of the area: one that gets none is outside it or at the
-    wrong place, and its township would vanish from every table."""
+    """Check that every seat gets part of the area.
+
+    One that gets none is outside it or at the wrong place, and its township would vanish from every
+    table.
+    """
     got = {str(n) for n in polys["township"]}
     lost = seats[[str(n) not in got for n in seats["township"]]]
     if lost.empty:
@@ -357,7 +388,7 @@ def _seats_without_area(seats: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
 
 def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
                 found: list[Check]) -> gpd.GeoDataFrame:
-    """The population table joined to the townships, after its names are checked."""
+    """Return the population table joined to the townships, after its names are checked."""
     p = study.population
     assert p.path is not None
     table = inputs.population_table(study)  # rows and total rows checked first
@@ -412,11 +443,12 @@ class CheckReport:
 
     @property
     def stops(self) -> list[Check]:
+        """The checks that stop the run."""
         return [c for c in self.checks if c.stops]
 
 
 def check_study(study: str | Path | Study, progress: Progress | None = None) -> CheckReport:
-    """Every input check of a study without the travel-time searches (``geo check``).
+    """Return every input check of a study without the travel-time searches (``geo check``).
 
     A stage that raises a :class:`~geo.errors.GeoError` becomes a failed line; the stages
     that need it are listed as not checked.

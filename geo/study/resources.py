@@ -1,5 +1,6 @@
-"""Resource ratios, access measures and emergency response on a study (``[measures] use``,
-``[response] use``): :mod:`geo.measures` run on the study's frames.
+"""Resource ratios, access measures and emergency response on a study.
+
+:mod:`geo.measures` runs on the study's frames for ``[measures] use`` and ``[response] use``.
 
 Per measure (a ``[measures.NAME]`` spec of the standards file): the facilities of its
 types, their supply (a facility column, checked, or the stated fallback of 1 per
@@ -113,10 +114,12 @@ class Resources:
 
     @property
     def measure_names(self) -> list[str]:
+        """The names of the measures computed, in order."""
         return list(dict.fromkeys(self.measures["measure"].astype(str)))
 
     @property
     def response_names(self) -> list[str]:
+        """The names of the response specs computed, in order."""
         return list(dict.fromkeys(self.response["response"].astype(str)))
 
 
@@ -143,17 +146,21 @@ class Inputs:
 
     @property
     def population(self) -> FloatArray:
+        """People per demand point."""
         return self.demand["population"].to_numpy(dtype=float)
 
     @property
     def labels(self) -> npt.NDArray[np.object_]:
+        """Township of each demand point."""
         return self.demand["township"].to_numpy(dtype=object)
 
     @property
     def order(self) -> list[str]:
+        """The townships in table order."""
         return [str(t) for t in self.polygons["township"]]
 
     def demand_snap(self, mode: str) -> Snap:
+        """Return the demand points joined to the network of ``mode``, snapped once and kept."""
         if mode not in self.demand_snaps:
             self.demand_snaps[mode] = self.snap(self.demand, mode)
         return self.demand_snaps[mode]
@@ -264,8 +271,11 @@ def _outside_facilities(spec: MeasureSpec, sel: gpd.GeoDataFrame, inp: Inputs,
 
 def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
             ) -> tuple[object | None, IntArray | None]:
-    """The reach matrix (floating-catchment methods) and each place's nearest facility
-    of the measure's types within its minutes (its catchment or workload basin)."""
+    """Return the reach matrix and each place's nearest facility of the measure's types.
+
+    The reach matrix serves the floating-catchment methods; the nearest facility within the
+    measure's minutes makes its catchment or workload basin.
+    """
     if spec.method == "located":
         return None, None
     assert spec.mode is not None and spec.direction is not None
@@ -341,7 +351,7 @@ class _Part:
 
 
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
-    """One measure on the study (see module docs)."""
+    """Return one measure on the study (see module docs)."""
     fac = inp.facilities
     sel = fac[fac["type"].isin(spec.facility_types)].reset_index(drop=True)
     if sel.empty:
@@ -462,7 +472,7 @@ def _dispatch(rs: ResponseSpec, fac: gpd.GeoDataFrame, bases: gpd.GeoDataFrame
 
 
 def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
-    """The response model of one spec on the study (see module docs)."""
+    """Return the response model of one spec on the study (see module docs)."""
     fac = inp.facilities
     bases = fac[fac["type"].isin(rs.bases)].reset_index(drop=True)
     hospitals = fac[fac["type"].isin(rs.hospitals)].reset_index(drop=True)
@@ -516,9 +526,12 @@ def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
 
 def supply_check(fac: gpd.GeoDataFrame, measures: Sequence[MeasureSpec],
                  responses: Sequence[ResponseSpec]) -> str:
-    """Check every supply and dispatch column the study's specs read, on the facilities
-    each counts (:class:`~geo.errors.SupplyError` or :class:`~geo.errors.MeasureError`
-    naming the facilities, the column and the fix); what was checked, in words."""
+    """Check every supply and dispatch column the study's specs read and say what was checked.
+
+    The check is on the facilities each counts (:class:`~geo.errors.SupplyError` or
+    :class:`~geo.errors.MeasureError` naming the facilities, the column and the fix); what was
+    checked, in words.
+    """
     parts = []
     for spec in measures:
         sel = fac[fac["type"].isin(spec.facility_types)]
@@ -535,8 +548,10 @@ def supply_check(fac: gpd.GeoDataFrame, measures: Sequence[MeasureSpec],
 
 
 def enabling_data(study: Study, mset: MeasureSet, fac: gpd.GeoDataFrame) -> list[str]:
-    """The standards file's measures and response specs the study does not compute, each
-    with why and the data or option that would compute it."""
+    """Return the standards file's measures and response specs the study does not compute.
+
+    Each comes with why and the data or option that would compute it.
+    """
     out = []
     for name, spec in mset.measures.items():
         if name in study.measures.use:
@@ -562,8 +577,10 @@ def enabling_data(study: Study, mset: MeasureSet, fac: gpd.GeoDataFrame) -> list
 
 
 def stated_lines(study: Study, mset: MeasureSet, population: float) -> list[str]:
-    """``[measures] stated_totals`` against the target of every measure of their column:
-    whole-area figures from a document, never computed from the facility file."""
+    """Check ``[measures] stated_totals`` against the target of every measure of their column.
+
+    These are whole-area figures from a document, never computed from the facility file.
+    """
     out = []
     src = study.measures.stated_source or ""
     for col, total in study.measures.stated_totals.items():
@@ -584,8 +601,10 @@ def stated_lines(study: Study, mset: MeasureSet, population: float) -> list[str]
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    """``meets_target`` as Python booleans and ``pd.NA`` (no target, nobody there), as the
-    coverage table holds it, whatever pandas inferred."""
+    """Store ``meets_target`` as Python booleans and ``pd.NA`` (no target, nobody there).
+
+    That is as the coverage table holds it, whatever pandas inferred.
+    """
     df["meets_target"] = pd.array([pd.NA if v is None or v is pd.NA else bool(v)
                                    for v in df["meets_target"]], dtype=object)
     return df
@@ -595,10 +614,12 @@ def compute_resources(
     inp: Inputs, measures: Sequence[MeasureSpec], responses: Sequence[ResponseSpec],
     stage: Callable[[str], AbstractContextManager[None]] | None = None,
 ) -> tuple[Resources, dict[str, npt.NDArray[np.generic]]]:
-    """Every measure and response spec of the study, and the demand columns they add
-    (``access_``, ``basin_`` per measure; ``response_min_``, ``base_``, ``care_min_``,
-    ``hospital_`` per response spec). ``stage`` times each kind (``access measures``,
-    ``emergency response``)."""
+    """Compute every measure and response spec of the study, and the demand columns they add.
+
+    The columns are (``access_``, ``basin_`` per measure; ``response_min_``,
+    ``base_``, ``care_min_``, ``hospital_`` per response spec). ``stage`` times each kind (``access
+    measures``, ``emergency response``).
+    """
     timed = stage or (lambda _name: nullcontext())
     parts: list[_Part] = []
     rparts: list[_Part] = []

@@ -101,6 +101,7 @@ class ComputedStudy:
     # ---------------------------------------------------------------- lookups
     @property
     def area_name(self) -> str:
+        """The study area's name."""
         return str(self.area["name"].iloc[0])
 
     @property
@@ -114,7 +115,7 @@ class ComputedStudy:
         return [str(t) for t in self.townships["township"]]
 
     def standard(self, name: str, asked_by: str | None = None) -> Standard:
-        """A standard of this study by name; :class:`StudyError` names the ones it has.
+        """Return a standard of this study by name; :class:`StudyError` names the ones it has.
 
         ``asked_by``: the public function whose ``standard`` parameter gave ``name``, named
         in the error (:class:`~geo.errors.Arg`).
@@ -132,29 +133,34 @@ class ComputedStudy:
     # ---------------------------------------------------------------- routing
     def snap(self, places: gpd.GeoDataFrame, mode: str,
              networks: dict[str, Network] | None = None) -> Snap:
-        """Points joined to the ``mode`` network with the study's ``snap_exclude`` rule."""
+        """Return points joined to the ``mode`` network with the study's ``snap_exclude`` rule."""
         return snap_with(self.study, (networks or self.networks)[mode], places)
 
     def demand_snap(self, mode: str) -> Snap:
-        """The demand points joined to the ``mode`` network (computed once)."""
+        """Return the demand points joined to the ``mode`` network (computed once)."""
         if mode not in self._demand_snaps:
             self._demand_snaps[mode] = self.snap(self.demand, mode)
         return self._demand_snaps[mode]
 
     def travel_to(self, facilities: gpd.GeoDataFrame,
                   networks: dict[str, Network] | None = None) -> Minutes:
-        """Minutes from the demand points to ``facilities`` per standard (as the run
-        measures them), on ``networks`` (default the study's)."""
+        """Measure minutes from the demand points to ``facilities`` per standard, as the run does.
+
+        The search runs on ``networks`` (default the study's).
+        """
         return _travel(self.study, self.standards, facilities, networks or self.networks,
                        self.demand, None if networks else self._demand_snaps)
 
     def travel_from(self, places: gpd.GeoDataFrame) -> Minutes:
-        """Minutes from any ``places`` (the demand grid's points, where the demand is not the
-        grid) to the study's facilities per standard, as the run measures them."""
+        """Measure minutes from any ``places`` to the study's facilities per standard.
+
+        Places are e.g. the demand grid's points, where the demand is not the grid; minutes are
+        measured as the run measures them.
+        """
         return _travel(self.study, self.standards, self.facilities, self.networks, places)
 
     def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
-        """The study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
+        """Return the study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
         return inputs.networks(self.study, set(self.networks), extra_roads)
 
 
@@ -186,7 +192,7 @@ def _travel(
     cfg: Study, stds: Sequence[Standard], fac: gpd.GeoDataFrame, nets: dict[str, Network],
     places: gpd.GeoDataFrame, cache: dict[str, Snap] | None = None,
 ) -> Minutes:
-    """Minutes to the nearest eligible facility per standard, and not-applicable notes."""
+    """Return minutes to the nearest eligible facility per standard, and not-applicable notes."""
     out = Minutes()
     snaps: dict[str, Snap] = cache if cache is not None else {}
     for std in stds:
@@ -266,7 +272,7 @@ def _facts(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
 
 
 def _long_legs(snaps: dict[str, Snap], pop: FloatArray) -> list[str]:
-    """Facts on demand points whose access leg exceeds :data:`settings.MAX_ACCESS_M`."""
+    """Return facts on demand points whose access leg exceeds :data:`settings.MAX_ACCESS_M`."""
     out = []
     for mode, snap in sorted(snaps.items()):
         far = snap.access_m > settings.MAX_ACCESS_M
@@ -356,8 +362,10 @@ def run_study(study: str | Path | Study,
 
 def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
                grid: gpd.GeoDataFrame, clock: _Clock) -> Resources:
-    """The study's measures and response specs (their own timed stages, after coverage),
-    their demand columns added to ``demand``, and the notes on what was not computed."""
+    """Compute the study's measures and response specs (their own timed stages, after coverage).
+
+    Their demand columns are added to ``demand``, with the notes on what was not computed.
+    """
     mset, used, responses = prep.measure_specs
     nets = prep.networks
     cells = prep.grid[0]
@@ -381,7 +389,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
 
 
 def input_fingerprint(study: Study) -> dict[str, str]:
-    """SHA-256 of the study file and of every input file it names, by role.
+    """Return SHA-256 of the study file and of every input file it names, by role.
 
     Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.
@@ -398,7 +406,7 @@ def input_fingerprint(study: Study) -> dict[str, str]:
 
 
 def _with_sidecars(path: Path) -> list[Path]:
-    """A file and, for a Shapefile, the sidecars that hold its attributes and CRS."""
+    """Return a file and, for a Shapefile, the sidecars that hold its attributes and CRS."""
     if path.suffix.lower() != ".shp":
         return [path]
     return [path, *(q for ext in (".dbf", ".shx", ".prj", ".cpg")

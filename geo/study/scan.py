@@ -73,8 +73,10 @@ _SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".x
 
 @dataclass
 class Found:
-    """One input found: its role, file, the study options it needs, and what to check
-    (``notes``: pairs of Chinese and English)."""
+    """One input found: its role, file, the study options it needs and what to check.
+
+    What to check is (``notes``: pairs of Chinese and English).
+    """
 
     role: str
     path: Path
@@ -92,13 +94,16 @@ class Scan:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
 
     def best(self, role: str) -> Found | None:
+        """Return the likeliest file found for ``role``, or None."""
         got = sorted(self.found.get(role, []), key=lambda f: -f.score)
         return got[0] if got else None
 
 
 def _files(folder: Path, skipped: list[tuple[Path, str]], depth: int = 0) -> Iterator[Path]:
-    """Every entry below ``folder`` that is not a folder (pipes too: the scan names them
-    and goes on); folders it may not read are added to ``skipped``."""
+    """Yield every entry below ``folder`` that is not a folder; add unreadable ones to ``skipped``.
+
+    Pipes count too: the scan names them and goes on.
+    """
     try:
         entries = sorted(folder.iterdir())
     except OSError as e:
@@ -115,7 +120,7 @@ def _files(folder: Path, skipped: list[tuple[Path, str]], depth: int = 0) -> Ite
 
 
 def scan_folder(folder: str | Path) -> Scan:
-    """Every input found in ``folder`` (see module docs)."""
+    """Return every input found in ``folder`` (see module docs)."""
     root = Path(folder)
     if not root.is_dir():
         raise GeoError(f"{root} is not a folder: give the folder holding the study's files")
@@ -267,8 +272,11 @@ _NAMED = tuple(((f"{k}_lon", f"{k}_lng"), (f"{k}_lat",)) for k in ("wgs84", "gcj
 
 
 def _coordinates(frame: pd.DataFrame) -> tuple[str, str] | None:
-    """The coordinate columns of a table: plain lon/lat names, then ones named after their
-    system (wgs84_lon before gcj02_lon and bd09_lon), then x/y."""
+    """Return the coordinate columns of a table.
+
+    They are plain lon/lat names, then ones named after their system (wgs84_lon before gcj02_lon and
+    bd09_lon), then x/y.
+    """
     for xs, ys in ((_LON_NAMES, _LAT_NAMES), *_NAMED, (_X_NAMES, _Y_NAMES)):
         x, y = find_optional(frame.columns, None, xs), find_optional(frame.columns, None, ys)
         if x is not None and y is not None and x != y:
@@ -430,7 +438,7 @@ def _check_types(frame: pd.DataFrame, col: str, f: Found) -> None:
 
 
 def _lon_hint(scan: Scan) -> float | None:
-    """A longitude of the area, from any layer found that states its coordinate system."""
+    """Return a longitude of the area, from any layer found that states its coordinate system."""
     for found in scan.found.values():
         for f in found:
             if f.path.suffix.lower() not in _VECTOR:
@@ -453,7 +461,7 @@ def _to_lonlat(crs: CRS, x: float, y: float) -> tuple[float, float]:
 
 
 def _settle_crs(scan: Scan) -> None:
-    """The coordinate system of each table's x/y or lon/lat values (module docs)."""
+    """Settle the coordinate system of each table's x/y or lon/lat values (module docs)."""
     hint = _lon_hint(scan)
     for role in ("facilities", "seats"):
         for f in scan.found.get(role, []):
@@ -525,7 +533,7 @@ def _value(v: object) -> str:
 
 
 def _rel(path: Path, base: Path) -> str:
-    """``path`` relative to the study file's folder when inside it, else absolute."""
+    """Return ``path`` relative to the study file's folder when inside it, else absolute."""
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
@@ -564,7 +572,7 @@ def _section(name: str, head: Sequence[tuple[str, str]], f: Found | None,
 
 
 def study_text(scan: Scan, out: Path) -> str:
-    """The annotated study file for what ``scan`` found, paths relative to ``out``."""
+    """Return the annotated study file for what ``scan`` found, paths relative to ``out``."""
     base = out.parent
     name = scan.folder.resolve().name
     towns, seats = scan.best("townships"), scan.best("seats")

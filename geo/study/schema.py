@@ -290,8 +290,10 @@ class StandardsSection:
 
 @dataclass(frozen=True)
 class MeasuresSection:
-    """``[measures]``: resource ratios and access measures (``[measures.NAME]`` of the
-    standards file)."""
+    """``[measures]``: resource ratios and access measures.
+
+    They are the ``[measures.NAME]`` tables of the standards file.
+    """
 
     use: tuple[str, ...] = opt((), "names of the measures to compute, in order (from the "
                                "standards file): supply per 1,000 or 10,000 residents by "
@@ -312,8 +314,10 @@ class MeasuresSection:
 
 @dataclass(frozen=True)
 class ResponseSection:
-    """``[response]``: the emergency (120) response model (``[response.NAME]`` of the
-    standards file)."""
+    """``[response]``: the emergency (120) response model.
+
+    Its specs are the ``[response.NAME]`` tables of the standards file.
+    """
 
     use: tuple[str, ...] = opt((), "names of the response specs to compute (from the "
                                "standards file): dispatch delay + drive from the nearest "
@@ -358,30 +362,39 @@ class Study:
 
     @property
     def name(self) -> str:
+        """The study's name: ``[study] name``, else the study file's stem."""
         return self.study.name or self.path.stem
 
     @property
     def title(self) -> str:
+        """The study's title: ``[study] title``, else its name."""
         return self.study.title or self.name
 
     @property
     def language(self) -> str:
+        """The language of the outputs (``zh`` or ``en``)."""
         return self.study.language
 
     @property
     def map_standard(self) -> str:
+        """The standard the map shows: ``[study] map_standard``, else the first in use."""
         return self.study.map_standard or self.standards.use[0]
 
     @property
     def standards_file(self) -> Path:
-        """``[standards] file``, else standards.toml beside the study file, else geo's own
-        (:data:`geo.coverage.standards.DEFAULT_FILE`)."""
+        """The standards file: ``[standards] file``, else standards.toml beside the study file.
+
+        Failing both, it is geo's own (:data:`geo.coverage.standards.DEFAULT_FILE`).
+        """
         beside = (self.path.parent / "standards.toml").resolve()
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
 
     def input_files(self) -> dict[str, Path]:
-        """Every file the study reads, by role: the study file, its standards file and each
-        path option of its sections (the roles its results' input fingerprint names)."""
+        """Every file the study reads, by role.
+
+        The study file, its standards file and each path option of its sections (the roles its
+        results' input fingerprint names).
+        """
         files = {"study": self.path, "standards": self.standards_file}
         for name in SECTIONS:
             if name == "standards":
@@ -394,12 +407,12 @@ class Study:
         return files
 
     def access_kmh(self, mode: str) -> float:
-        """Straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
+        """Return straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
         return float(self.access.drive_kmh if mode == "drive" else self.access.walk_kmh)
 
 
 def _section(name: str, raw: object, base: Path) -> Any:
-    """The section ``name`` from its raw TOML table."""
+    """Return the section ``name`` from its raw TOML table."""
     return parse_section(SECTIONS[name], name, raw, base)
 
 
@@ -417,9 +430,11 @@ def _check_overrides(std: StandardsSection) -> None:
 
 def _check_spec_overrides(section: str, use: tuple[str, ...], overrides: Mapping[str, Any],
                           spec: type) -> None:
-    """``[measures]`` / ``[response]``: each name once, overrides of names in use, keys and
-    values of the spec (``spec``, its dataclass in geo.measures.specs; what a key means
-    for a method is checked with the specs)."""
+    """Check ``[measures]`` / ``[response]``.
+
+    Each name once, overrides of names in use, keys and values of the spec (``spec``, its dataclass
+    in geo.measures.specs; what a key means for a method is checked with the specs).
+    """
     twice = sorted({u for u in use if use.count(u) > 1})
     if twice:
         raise StudyError(f"[{section}] use lists {twice} more than once: name each once")
@@ -582,6 +597,6 @@ def load_study(path: str | Path) -> Study:
 
 
 def options_text(markdown: bool = True) -> str:
-    """Every study-file option, one line each, by section (docs/study-file.md and --help)."""
+    """Return every study-file option, one line each, by section (docs/study-file.md and --help)."""
     lines = [line for name, cls in SECTIONS.items() for line in section_text(name, cls, markdown)]
     return "\n".join(lines) + "\n"

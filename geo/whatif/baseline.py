@@ -1,7 +1,7 @@
-"""A :class:`~geo.whatif.engine.WhatIf` from a computed study (what a server starts
-from): the study's networks, standards, demand points with population and township,
-facilities in the study's order, access speeds, ``snap_exclude`` and facility-type
-table.
+"""A :class:`~geo.whatif.engine.WhatIf` from a computed study (what a server starts from).
+
+It takes the study's networks, standards, demand points with population and township, facilities in
+the study's order, access speeds, ``snap_exclude`` and facility-type table.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["from_study"]
 
 
 def from_study(result: ComputedStudy, *, threads: int | None = None) -> WhatIf:
-    """The what-if state of a computed study (:func:`geo.study.run.run_study`'s result).
+    """Return the what-if state of a computed study (:func:`geo.study.run.run_study`'s result).
 
     Its baseline equals the study's minutes and nearest facilities (tests); every
     standard the study uses is kept, a "not applicable" one (no eligible facility yet)

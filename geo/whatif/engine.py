@@ -52,8 +52,11 @@ LonLat = tuple[float, float]
 
 @dataclass(frozen=True)
 class Step:
-    """One invertible change of one slot: ``open``, ``shut``, ``move`` (``before`` and
-    ``after``: lon/lat) or ``retype`` (``before`` and ``after``: types)."""
+    """One invertible change of one slot.
+
+    Its kind is ``open``, ``shut``, ``move`` (``before`` and ``after``: lon/lat) or ``retype``
+    (``before`` and ``after``: types).
+    """
 
     kind: str
     slot: int
@@ -61,6 +64,7 @@ class Step:
     after: LonLat | str | None = None
 
     def inverse(self) -> Step:
+        """Return the step that undoes this one."""
         if self.kind in ("open", "shut"):
             return Step("shut" if self.kind == "open" else "open", self.slot)
         return Step(self.kind, self.slot, self.after, self.before)
@@ -176,7 +180,7 @@ class WhatIf:
         return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
 
     def _place(self, slot: int, mode: str) -> Snap:
-        """Where facility ``slot`` joins the network of ``mode`` (kept until it moves)."""
+        """Find where facility ``slot`` joins the network of ``mode`` (kept until it moves)."""
         key = (slot, mode)
         if key not in self._places:
             f = self.facilities[slot]
@@ -293,8 +297,10 @@ class WhatIf:
         return self._edit("close", (fid,), [Step("shut", self._open_slot(fid, "close"))])
 
     def retype(self, fid: str, ftype: str) -> Edit:
-        """Change facility ``fid``'s type (an upgrade): it leaves the standards that do not
-        list the new type and joins those that do."""
+        """Change facility ``fid``'s type (an upgrade).
+
+        It leaves the standards that do not list the new type and joins those that do.
+        """
         slot = self._open_slot(fid, "retype")
         self._check_type(ftype)
         old = self.facilities[slot].type
@@ -302,9 +308,11 @@ class WhatIf:
                           if old != ftype else [])
 
     def designate(self, fid: str, role: str) -> Edit:
-        """Give facility ``fid`` a role too (e.g. ``ems_station``): a facility
-        ``<fid>#<role>`` of type ``role`` at its place, as scenario files do. It is a
-        facility of its own: moving or closing ``fid`` leaves it where it is."""
+        """Give facility ``fid`` a role too (e.g. ``ems_station``).
+
+        The role is a facility ``<fid>#<role>`` of type ``role`` at its place, as scenario files do.
+        It is a facility of its own: moving or closing ``fid`` leaves it where it is.
+        """
         base = self.facilities[self._open_slot(fid, "designate")]
         twin = f"{fid}#{role}"
         slot = self._new_slot(Facility(twin, str(role), base.lon, base.lat, False))
@@ -314,10 +322,12 @@ class WhatIf:
 
     @property
     def can_undo(self) -> bool:
+        """Whether there is an edit to undo."""
         return bool(self._done)
 
     @property
     def can_redo(self) -> bool:
+        """Whether there is an undone edit to redo."""
         return bool(self._undone)
 
     def undo(self) -> Edit:
@@ -341,21 +351,24 @@ class WhatIf:
     # ------------------------------------------------------------------ reading
 
     def minutes(self, standard: str) -> FloatArray:
-        """Minutes to (or from) the nearest eligible facility per demand point."""
+        """Return minutes to (or from) the nearest eligible facility per demand point."""
         return self.states[standard].seconds / 60.0
 
     def nearest_ids(self, standard: str) -> npt.NDArray[np.object_]:
-        """Id of the nearest eligible facility per demand point (``None`` where none)."""
+        """Return id of the nearest eligible facility per demand point (``None`` where none)."""
         ids = np.array([f.id for f in self.facilities] + [None], dtype=object)
         return ids[self.states[standard].nearest]  # -1 picks the trailing None
 
     def applicable(self, standard: str) -> bool:
-        """Whether any open facility counts for the standard (else "not applicable")."""
+        """Tell whether any open facility counts for the standard (else "not applicable")."""
         return bool(self.states[standard].places)
 
     def township_table(self, standard: str) -> dict[str, object]:
-        """Per township (``townships``, in order): people, covered now and at the
-        baseline, newly covered and lost (floats, people), and ``applicable``."""
+        """Tabulate the standard per township (``townships``, in order).
+
+        The table holds the people, covered now and at the baseline, newly covered and lost (floats,
+        people), and ``applicable``.
+        """
         return {"townships": list(self.townships), "applicable": self.applicable(standard),
                 **self.tallies[standard].people()}
 
@@ -365,8 +378,11 @@ class WhatIf:
             tally.rebase()
 
     def full_rerun(self, standard: str) -> tuple[FloatArray, IntArray]:
-        """Seconds and nearest slot from a fresh :func:`nearest_facility` on the open
-        eligible facilities in slot order: what the state must equal (tests, checks)."""
+        """Recompute seconds and nearest slot with a fresh :func:`nearest_facility`.
+
+        It searches from the open eligible facilities in slot order: the state must equal its
+        answer (tests, checks).
+        """
         std = self.standards[standard]
         slots = np.array([k for k in range(len(self.facilities)) if self._eligible(std, k)],
                          dtype=np.int64)

@@ -1,5 +1,6 @@
-"""One standard's nearest facility, per node and per demand point, kept exact while
-facilities come and go.
+"""One standard's nearest facility, per node and per demand point, kept exact.
+
+It stays exact while facilities come and go.
 
 :class:`NearestState` holds what :func:`geo.routing.travel.nearest_facility` computes for
 one standard (network and direction, demand points, eligible facilities, access speed),
@@ -36,12 +37,12 @@ _NO_I = np.zeros(0, dtype=np.int64)
 
 
 def subset(s: Snap, idx: IntArray) -> Snap:
-    """The places ``idx`` of a Snap."""
+    """Return the places ``idx`` of a Snap."""
     return Snap(s.xy[idx], s.seg[idx], s.t[idx], s.access_m[idx])
 
 
 def concat_snaps(snaps: list[Snap]) -> Snap:
-    """One Snap of several, in order (an empty one for none)."""
+    """Return one Snap of several, in order (an empty one for none)."""
     if not snaps:
         return Snap(np.zeros((0, 2)), _NO_I.copy(), np.zeros(0), np.zeros(0))
     return Snap(np.concatenate([s.xy for s in snaps]), np.concatenate([s.seg for s in snaps]),
@@ -50,7 +51,7 @@ def concat_snaps(snaps: list[Snap]) -> Snap:
 
 
 def _csr_index(keys: IntArray, values: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """``values`` grouped by ``keys`` in ``[0, n)``: (ptr, grouped values)."""
+    """Return ``values`` grouped by ``keys`` in ``[0, n)``: (ptr, grouped values)."""
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
@@ -58,7 +59,7 @@ def _csr_index(keys: IntArray, values: IntArray, n: int) -> tuple[IntArray, IntA
 
 
 def _gather(ptr: IntArray, vals: IntArray, rows: IntArray) -> IntArray:
-    """The values of CSR rows ``rows``, concatenated."""
+    """Return the values of CSR rows ``rows``, concatenated."""
     start, stop = ptr[rows], ptr[rows + 1]
     cnt = stop - start
     if not cnt.any():
@@ -68,8 +69,10 @@ def _gather(ptr: IntArray, vals: IntArray, rows: IntArray) -> IntArray:
 
 
 class NearestState:
-    """Nearest eligible facility for one standard, updated exactly by :meth:`~NearestState.add` and
-    :meth:`~NearestState.remove` (see the module docs).
+    """Nearest eligible facility for one standard.
+
+    It is updated exactly by :meth:`~NearestState.add` and :meth:`~NearestState.remove` (see the
+    module docs).
 
     Parameters
     ----------
@@ -138,7 +141,7 @@ class NearestState:
                                                  self.ext_t, self.ext_f)
 
     def facilities(self) -> tuple[IntArray, Snap]:
-        """The slots held, in order, and their places (one Snap)."""
+        """Return the slots held, in order, and their places (one Snap)."""
         slots = np.fromiter(self.places, dtype=np.int64, count=len(self.places))
         return slots, concat_snaps(list(self.places.values()))
 
@@ -149,8 +152,10 @@ class NearestState:
                                     self.fw, self.bw, self.speed)
 
     def _refresh(self, idx: IntArray) -> IntArray:
-        """Recompute the points ``idx`` from the node labelling and their extra trips;
-        returns those whose seconds or nearest slot changed."""
+        """Recompute the points ``idx`` from the node labelling and their extra trips.
+
+        Returns those whose seconds or nearest slot changed.
+        """
         if len(idx) == 0:
             return _NO_I
         t, f = ties.lexmin(*ties.via_nodes(self.legs, self.dist, self.lab, idx),
@@ -162,9 +167,11 @@ class NearestState:
         return hit
 
     def changed_since_mark(self) -> IntArray:
-        """The points whose seconds or nearest slot differ from what they were at the last
-        :meth:`mark` (an edit made of several adds and removes: a point changed and
-        changed back is not counted); marks anew."""
+        """Return the points whose seconds or nearest slot changed since the last :meth:`mark`.
+
+        An edit is made of several adds and removes: a point changed and changed back is not
+        counted. The call marks anew.
+        """
         if not self._journal:
             return _NO_I
         idx = np.concatenate([j[0] for j in self._journal])
@@ -182,8 +189,10 @@ class NearestState:
     # ------------------------------------------------------------------ updates
 
     def add(self, slot: int, place: Snap) -> IntArray:
-        """Add facility ``slot`` at ``place`` (a Snap of one); returns the demand points
-        whose seconds or nearest facility changed."""
+        """Add facility ``slot`` at ``place`` (a Snap of one).
+
+        Returns the demand points whose seconds or nearest facility changed.
+        """
         if slot in self.places:
             raise ValueError(f"slot {slot} is already held")
         if len(place) != 1 or slot < 0:
@@ -209,8 +218,10 @@ class NearestState:
         return self._refresh(np.union1d(near, moved))
 
     def remove(self, slot: int) -> IntArray:
-        """Remove facility ``slot``; returns the demand points whose seconds or nearest
-        facility changed."""
+        """Remove facility ``slot``.
+
+        Returns the demand points whose seconds or nearest facility changed.
+        """
         if slot not in self.places:
             raise ValueError(f"slot {slot} is not held")
         del self.places[slot]

@@ -1,5 +1,6 @@
-"""Covered population by township for one standard, and its change from a baseline, kept
-up to date from the demand points an edit changed.
+"""Covered population by township for one standard, and its change from a baseline.
+
+The tally is kept up to date from the demand points an edit changed.
 
 A point is covered when its minutes (seconds / 60) are at most the standard's minutes,
 the test :func:`geo.coverage.tables.coverage_table` applies. People are counted in whole units
@@ -27,8 +28,10 @@ UNITS_PER_PERSON = 2**20
 
 def township_codes(labels: npt.ArrayLike,
                    order: Sequence[str] | None = None) -> tuple[IntArray, list[str]]:
-    """Each point's township as a number into the returned names (``order``, or the
-    labels sorted); a label outside ``order`` is an error naming it."""
+    """Code each point's township as its place in the returned names.
+
+    The names are ``order``, or the labels sorted; a label outside ``order`` is an error naming it.
+    """
     lab = np.asarray(labels, dtype=object).astype(str)
     names = list(order) if order is not None else sorted(set(lab.tolist()))
     pos = {n: i for i, n in enumerate(names)}
@@ -71,7 +74,10 @@ class CoverageTally:
         self.lost = np.zeros(self.n, dtype=np.int64)
 
     def covered(self, seconds: FloatArray) -> npt.NDArray[np.bool_]:
-        """Covered or not: minutes at most the standard's (as geo.coverage.tables counts)."""
+        """Tell which points are covered.
+
+        Minutes at most the standard's (as geo.coverage.tables counts).
+        """
         return np.asarray(seconds, dtype=float) / 60.0 <= self.minutes
 
     def _sum(self, mask: npt.NDArray[np.bool_], idx: IntArray | None = None) -> IntArray:
@@ -82,7 +88,7 @@ class CoverageTally:
         return out
 
     def update(self, idx: IntArray, seconds: FloatArray) -> None:
-        """Points ``idx`` now have ``seconds`` (the points an edit changed)."""
+        """Record that points ``idx`` now have ``seconds`` (the points an edit changed)."""
         idx = np.asarray(idx, dtype=np.int64)
         now = self.covered(seconds)
         was, base = self.covered_now[idx], self.covered_base[idx]
@@ -101,12 +107,15 @@ class CoverageTally:
         self.lost[:] = 0
 
     def covered_units(self) -> IntArray:
-        """Covered people now, per township, in units."""
+        """Return covered people now, per township, in units."""
         return self.base + self.gained - self.lost
 
     def people(self) -> dict[str, FloatArray]:
-        """Per township, in people: ``population``, ``covered``, ``baseline_covered``,
-        ``newly_covered``, ``lost`` (each a float array, townships in order)."""
+        """Return the tally per township, in people.
+
+        The columns are ``population``, ``covered``, ``baseline_covered``, ``newly_covered``,
+        ``lost`` (each a float array, townships in order).
+        """
         u = UNITS_PER_PERSON
         return {"population": self.total / u, "covered": self.covered_units() / u,
                 "baseline_covered": self.base / u, "newly_covered": self.gained / u,

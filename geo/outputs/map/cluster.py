@@ -30,7 +30,7 @@ _POPUP_KEYS = ("name_en", "type", "grade", "location_quality", "tier", "nearest_
 
 
 def _js_literal(value: Any) -> str:
-    """JSON for inside a ``<script>``: UTF-8 text kept (not \\u-escaped), ``</`` broken."""
+    r"""Write JSON for inside a ``<script>``: UTF-8 text kept (not \u-escaped), ``</`` broken."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
@@ -89,8 +89,10 @@ def _text(value: Any) -> str:
 
 def _rows(fac: gpd.GeoDataFrame, type_ix: dict[str, int], tier_ix: dict[str, int],
           lang: str) -> list[list[Any]]:
-    """One row per facility (see the template's comment for the fields); the peer text is
-    the small maps' own (:func:`geo.outputs.map.layers.peer_text`)."""
+    """Return one row per facility (see the template's comment for the fields).
+
+    The peer text is the small maps' own (:func:`geo.outputs.map.layers.peer_text`).
+    """
     names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))
     out = []
     for rec, x, y in zip(fac.to_dict("records"), fac.geometry.x, fac.geometry.y, strict=True):
@@ -105,7 +107,7 @@ def _rows(fac: gpd.GeoDataFrame, type_ix: dict[str, int], tier_ix: dict[str, int
 
 def clustered_facility_layer(facilities: gpd.GeoDataFrame, styles: dict[str, tuple[str, str]],
                              name: str, lang: str) -> FacilityCluster:
-    """The facility layer as clustered markers (same colours, glyphs, popup fields)."""
+    """Return the facility layer as clustered markers (same colours, glyphs, popup fields)."""
     fac = facilities.sort_values("id").reset_index(drop=True)
     types = sorted(styles)
     tiers = sorted({str(t) for t in fac["tier"]}) if "tier" in fac.columns else []

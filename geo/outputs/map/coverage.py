@@ -135,7 +135,7 @@ def _check_inputs(frames: Mapping[str, pd.DataFrame], standard: str) -> None:
 
 
 def _standards(coverage: pd.DataFrame, lang: str) -> list[_Standard]:
-    """Every standard of the coverage table, in order, with its label in ``lang``."""
+    """Return every standard of the coverage table, in order, with its label in ``lang``."""
     out = []
     for key, rows in coverage.groupby(coverage["standard"].astype(str), sort=False):
         first = rows.iloc[0]
@@ -148,7 +148,7 @@ def _standards(coverage: pd.DataFrame, lang: str) -> list[_Standard]:
 
 
 def layer_names(std_key: str, label: str, language: str, applicable: bool = True) -> dict[str, str]:
-    """Names of one standard's layers: ``bands``, ``gaps``, ``townships``."""
+    """Return names of one standard's layers: ``bands``, ``gaps``, ``townships``."""
     suffix = "" if applicable else f" – {i18n.text('not_applicable', language).split(' / ')[0]}"
     return {
         "bands": f"{i18n.text('bands_layer', language)}: {label} ({std_key}){suffix}",
@@ -166,7 +166,10 @@ def _std_line(std: _Standard, lang: str) -> str:
 
 
 def _colour_bar(std: _Standard, lang: str) -> str:
-    """Township fill from 0 to 100 %: warm below the target, blue at or above; target marked."""
+    """Ramp the township fill from 0 to 100 %: warm below the target, blue at or above.
+
+    Target marked.
+    """
     pos = f"{min(max(std.target, 0.0), 1.0) * 100:.0f}%"
     anchor = "right:0" if std.target > 0.8 else f"left:{pos}"
     return (
@@ -182,9 +185,11 @@ def _colour_bar(std: _Standard, lang: str) -> str:
 def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tuple[str, str]],
                  lang: str, measures: str = "", drawn: frozenset[str] = frozenset(
                      {"bands", "gaps"}), counties: bool = False, failed: bool = False) -> str:
-    """Legend: share ramp + target (per standard), fills, outlines, bands and gaps (those
-    ``drawn``, while a standard is shown), county outlines and areas without results (batch
-    maps), the blocks of the measures (``measures``), facilities."""
+    """Build the legend: share ramp + target (per standard), fills, outlines.
+
+    It also shows bands and gaps (those ``drawn``, while a standard is shown), county outlines and
+    areas without results (batch maps), the blocks of the measures (``measures``), facilities.
+    """
     t = i18n.text
     areas = [
         (f"height:10px;background:{PASS_FILL};opacity:.7", "", t("township_pass_fill", lang)),
@@ -217,8 +222,10 @@ def _standard_layers(
     m: folium.Map, frames: Mapping[str, pd.DataFrame], stds: Sequence[_Standard], shown: str,
     lang: str, extra: MeasureLayers | None = None,
 ) -> map_page.StandardSwitch:
-    """One slot per layer kind (townships, bands, gaps; and those of the measures), one
-    member per standard (and per measure and response spec of ``extra``)."""
+    """Return one slot per layer kind (townships, bands, gaps; and those of the measures).
+
+    A slot has one member per standard (and per measure and response spec of ``extra``).
+    """
     t = i18n.text
     slots = {
         "townships": folium.FeatureGroup(
@@ -378,8 +385,10 @@ def coverage_map(
 
 
 def _county_layer(areas: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
-    """Batch areas: outlines with their names; those without results hatched grey, with
-    a tooltip saying why."""
+    """Draw the batch areas: outlines with their names.
+
+    Those without results are hatched grey, with a tooltip saying why.
+    """
     group = folium.FeatureGroup(name=i18n.text("county_layer", lang))
     done = areas["status"].astype(str).str.startswith("done")
     outline = {"color": "#222222", "weight": 3, "fill": False, "className": "geo-county"}

@@ -63,18 +63,22 @@ BAND_COLOURS = ("#edf8fb", "#bfd3e6", "#9ebcda", "#8c96c6", "#8856a7", "#810f7c"
 
 
 def esc(value: object) -> str:
-    """HTML-escape text, and ``\\``, backtick, ``$``: folium puts it in JS template literals."""
+    r"""HTML-escape text, and ``\``, backtick, ``$``: folium puts it in JS template literals."""
     text = html.escape(str(value), quote=False)
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
 def missing(value: Any) -> bool:
+    """Tell whether ``value`` is missing: None, NaN or empty text."""
     return value is None or (not isinstance(value, str) and bool(pd.isna(value))) or value == ""
 
 
 def fmt(value: Any, kind: str, language: str = "en", target: Any = None) -> str:
-    """Format a number as every output does (:mod:`geo.numbers`): ``share`` (kept below
-    ``target`` when it has not reached it), ``int`` or ``min``; missing gives a dash."""
+    """Format a number as every output does (:mod:`geo.numbers`).
+
+    ``share`` (kept below ``target`` when it has not reached it), ``int`` or ``min``; missing gives
+    a dash.
+    """
     if missing(value):
         return "–"
     if kind == "share":
@@ -85,8 +89,10 @@ def fmt(value: Any, kind: str, language: str = "en", target: Any = None) -> str:
 
 
 def share_colour(share: float, target: float) -> str:
-    """Fill of a covered share: :data:`PASS_FILL` at or above ``target``; below it a
-    position on :data:`FAIL_RAMP` (0 dark red, just under the target pale)."""
+    """Return the fill of a covered share: :data:`PASS_FILL` at or above ``target``.
+
+    Below it the fill is a position on :data:`FAIL_RAMP` (0 dark red, just under the target pale).
+    """
     if meets(float(share), float(target)):
         return PASS_FILL
     x = min(max(float(share) / float(target), 0.0), 1.0) * (len(FAIL_RAMP) - 1)
@@ -98,13 +104,14 @@ def share_colour(share: float, target: float) -> str:
 
 
 def ramp_css(target: float) -> str:
-    """CSS gradient of the township fill from 0 to 100 % with the target at its place."""
+    """Return CSS gradient of the township fill from 0 to 100 % with the target at its place."""
     pos = min(max(float(target), 0.0), 1.0) * 100
     stops = [f"{c} {pos * i / (len(FAIL_RAMP) - 1):.1f}%" for i, c in enumerate(FAIL_RAMP)]
     return f"linear-gradient(to right,{','.join(stops)},{PASS_FILL} {pos:.1f}%)"
 
 
 def constant(style: Style) -> Callable[[dict[str, Any]], Style]:
+    """Return a style function that gives every feature ``style``."""
     return lambda _feature: dict(style)
 
 
@@ -126,8 +133,10 @@ def simplified(
 
 
 def township_style(row: Row | None) -> Style:
-    """Fill by covered share against the target (grey when NaN); thick red outline when the
-    target is missed."""
+    """Style a township by covered share against the target (grey when NaN).
+
+    It gets a thick red outline when the target is missed.
+    """
     if row is None or missing(row["covered_share"]):
         return {"fillColor": NOT_APPLICABLE_FILL, "fillOpacity": 0.55, "color": "#777", "weight": 1}
     share, target = float(row["covered_share"]), float(row["target_share"])
@@ -140,7 +149,7 @@ def township_style(row: Row | None) -> Style:
 
 
 def township_tooltip(name: str, row: Row | None, lang: str) -> str:
-    """HTML table: population, covered share, target, pass/fail, median / worst minutes."""
+    """Return HTML table: population, covered share, target, pass/fail, median / worst minutes."""
     if row is None:
         return f"<b>{esc(name)}</b><br>{esc(i18n.text('no_row', lang))}"
     meets = row["meets_target"]
@@ -170,7 +179,7 @@ def township_layer(
     townships: gpd.GeoDataFrame, coverage: pd.DataFrame, standard: str, name: str, lang: str,
     show: bool = True,
 ) -> folium.GeoJson:
-    """GeoJson of the township areas; feature ids are the township names."""
+    """Return GeoJson of the township areas; feature ids are the township names."""
     sel = coverage[coverage["standard"] == standard]
     rows: dict[str, Row] = {str(r["township"]): r for r in sel.to_dict("records")}
     names = [str(t) for t in townships["township"]]
@@ -196,7 +205,7 @@ def township_layer(
 
 
 def band_scale(lang: str) -> str:
-    """The travel-time bands as one row of colour cells with their minutes under them."""
+    """Return the travel-time bands as one row of colour cells with their minutes under them."""
     cells = "".join(
         f'<span style="flex:1;text-align:center"><span style="display:block;height:10px;'
         f'background:{c}"></span>{esc(b)}</span>'
@@ -210,7 +219,7 @@ def band_scale(lang: str) -> str:
 def band_layer(
     bands: gpd.GeoDataFrame, name: str, show: bool, labels: list[str]
 ) -> folium.FeatureGroup:
-    """One standard's travel-time bands, coloured by band (see :data:`BAND_COLOURS`)."""
+    """Return one standard's travel-time bands, coloured by band (see :data:`BAND_COLOURS`)."""
     group = folium.FeatureGroup(name=name, show=show)
     for row in bands.itertuples():
         colour = BAND_COLOURS[min(labels.index(str(row.band)), len(BAND_COLOURS) - 1)]
@@ -227,7 +236,7 @@ def band_layer(
 
 
 def gap_layer(gaps: gpd.GeoDataFrame, name: str, show: bool, lang: str) -> folium.FeatureGroup:
-    """Areas beyond the standard's reach, hatched red, with the people there in a tooltip."""
+    """Return areas beyond the standard's reach, hatched red, with the people there in a tooltip."""
     group = folium.FeatureGroup(name=name, show=show)
     rows = gaps[~(gaps.geometry.isna() | gaps.geometry.is_empty)]
     if rows.empty:
@@ -253,7 +262,7 @@ def gap_layer(gaps: gpd.GeoDataFrame, name: str, show: bool, lang: str) -> foliu
 
 
 def facility_styles(types: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """Known types from :data:`FACILITY_STYLES`; others get a colour in sorted order."""
+    """Return known types from :data:`FACILITY_STYLES`; others get a colour in sorted order."""
     styles = {t: FACILITY_STYLES[t] for t in types if t in FACILITY_STYLES}
     for i, t in enumerate(sorted({t for t in types if t not in FACILITY_STYLES})):
         styles[t] = (_EXTRA_COLOURS[i % len(_EXTRA_COLOURS)], (t[:1] or "?").upper())
@@ -261,7 +270,7 @@ def facility_styles(types: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def ring_offsets(n: int) -> list[tuple[int, int]]:
-    """Pixel offsets (dx, dy; y down) putting ``n`` markers on a ring, the first on top."""
+    """Return pixel offsets (dx, dy; y down) putting ``n`` markers on a ring, the first on top."""
     if n == 1:
         return [(0, 0)]
     radius = max(14, math.ceil(n * (ICON_PX + 2) / (2 * math.pi)))
@@ -270,7 +279,7 @@ def ring_offsets(n: int) -> list[tuple[int, int]]:
 
 
 def peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
-    """The popup's line on the nearest facility of the same tier; None without tiers."""
+    """Return the popup's line on the nearest facility of the same tier; None without tiers."""
     if "tier" not in fac:
         return None
     minutes, peer = fac.get("peer_minutes"), fac.get("peer_id")
@@ -282,7 +291,10 @@ def peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
 
 
 def facility_popup(fac: Row, others: list[str], names: Mapping[str, str], lang: str) -> str:
-    """Popup: both names, type, grade, location quality, tier and minutes to its nearest peer."""
+    """Write a facility's popup: both names, type, grade, location quality.
+
+    Then come the tier and the minutes to its nearest peer.
+    """
     t = str(fac["type"])
     fields: list[tuple[str, Any]] = [
         (i18n.text("name_en", lang), fac.get("name_en")),
@@ -306,7 +318,7 @@ def facility_popup(fac: Row, others: list[str], names: Mapping[str, str], lang: 
 def facility_layer(
     facilities: gpd.GeoDataFrame, styles: dict[str, tuple[str, str]], name: str, lang: str
 ) -> folium.FeatureGroup:
-    """One DivIcon marker per facility; co-located ones spread on a pixel ring."""
+    """Return one DivIcon marker per facility; co-located ones spread on a pixel ring."""
     layer = folium.FeatureGroup(name=name)
     fac = facilities.assign(_x=facilities.geometry.x.round(7), _y=facilities.geometry.y.round(7))
     names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))

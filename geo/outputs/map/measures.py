@@ -75,8 +75,10 @@ def _num(value: Any) -> str:
 
 
 def class_colour(position: int | None, n: int) -> str:
-    """Fill of class ``position`` of ``n`` (grey for none): the first ``n`` colours of
-    :data:`CLASS_COLOURS`, spread when there are fewer classes."""
+    """Return the fill of class ``position`` of ``n`` (grey for none).
+
+    Fills are the first ``n`` colours of :data:`CLASS_COLOURS`, spread when there are fewer classes.
+    """
     if position is None:
         return NO_VALUE_FILL
     if n <= 1:
@@ -91,7 +93,7 @@ def _bounds(classes: pd.DataFrame) -> list[tuple[float, float]]:
 
 def _town_layer(towns: gpd.GeoDataFrame, names: list[str], styles: dict[str, Any],
                 tips: list[str]) -> folium.GeoJson:
-    """The township polygons with a style and a tooltip each (feature ids: the names)."""
+    """Return the township polygons with a style and a tooltip each (feature ids: the names)."""
     data = towns[[towns.geometry.name]].assign(township=names, tooltip=tips)
     data.index = pd.Index(names)
     return folium.GeoJson(
@@ -142,8 +144,11 @@ def _cells(classes: pd.DataFrame) -> folium.FeatureGroup:
 
 
 def _basins(basins: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """The catchments as dashed outlines, not clickable (the township tooltips underneath
-    stay reachable; each facility's people served are in its workload circle)."""
+    """Return the catchments as dashed outlines.
+
+    They are not clickable (the township tooltips underneath stay reachable; each facility's people
+    served are in its workload circle).
+    """
     group = folium.FeatureGroup(show=False, control=False)
     if basins.empty:
         return group
@@ -156,7 +161,7 @@ def _basins(basins: gpd.GeoDataFrame) -> folium.FeatureGroup:
 
 
 def _workload(fac: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
-    """A circle per facility, its area proportional to the people it serves."""
+    """Return a circle per facility, its area proportional to the people it serves."""
     group = folium.FeatureGroup(show=False, control=False)
     served = fac["served_population"].fillna(0.0)
     top = float(served.max()) if len(served) else 0.0
@@ -261,9 +266,11 @@ def _response_legend(rows: pd.DataFrame, lang: str) -> str:
 
 def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str,
                    shown: str = "") -> MeasureLayers:
-    """The switch choices and layers of every measure and response spec in ``res``; the
-    catchments and workload overlays are ticked only while a measure is shown (``shown``
-    at first; the switch keeps them so): for a coverage standard they draw nothing."""
+    """Return the switch choices and layers of every measure and response spec in ``res``.
+
+    The catchments and workload overlays are ticked only while a measure is shown (``shown`` at
+    first; the switch keeps them so): for a coverage standard they draw nothing.
+    """
     out = MeasureLayers()
     t = i18n.text
     on = shown in res.measure_names
@@ -303,6 +310,6 @@ def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str,
 
 
 def legend_blocks(layers: MeasureLayers, shown: str) -> str:
-    """The legend blocks of the measures, each shown only while its choice is."""
+    """Return the legend blocks of the measures, each shown only while its choice is."""
     return "".join(map_page.std_block(k, shown, html) for k, html in layers.legends.items())
 

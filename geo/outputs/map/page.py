@@ -102,8 +102,10 @@ L.control.scale({metric: true, imperial: false, maxWidth: 160})
 
 
 class _MetricScale(MacroElement):
-    """Leaflet's scale bar in kilometres/metres only (folium's ``control_scale`` adds miles),
-    and the map fitted to ``bounds`` again when printed (the print view is narrower)."""
+    """Add Leaflet's scale bar in kilometres/metres only (folium's ``control_scale`` adds miles).
+
+    The map is also fitted to ``bounds`` again when printed (the print view is narrower).
+    """
 
     _template = _SCALE
 
@@ -113,8 +115,10 @@ class _MetricScale(MacroElement):
 
 
 def base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
-    """Map fitted to ``boundary`` (EPSG:4326): OSM or blank base, metric scale, full screen,
-    measure tool."""
+    """Make a map fitted to ``boundary`` (EPSG:4326).
+
+    It has an OSM or blank base, metric scale, full screen, measure tool.
+    """
     minx, miny, maxx, maxy = boundary.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None)
     _offline.trim_defaults(m)  # Leaflet and jQuery only: save_map inlines them (offline page)
@@ -133,7 +137,7 @@ def base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
 
 
 def boundary_layer(boundary: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
-    """The study-area outline, dashed, not clickable (hover reaches the townships)."""
+    """Return the study-area outline, dashed, not clickable (hover reaches the townships)."""
     line = {"color": "#222222", "weight": 2.5, "fill": False, "dashArray": "6 4",
             "className": "geo-boundary"}
     return folium.GeoJson(simplified(boundary[[boundary.geometry.name]]),
@@ -142,8 +146,10 @@ def boundary_layer(boundary: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
 
 
 def std_block(key: str, shown: str, html: str, tag: str = "div") -> str:
-    """``html`` in an element shown only while standard ``key`` is the one on screen
-    (``key`` may list several, space-separated: shown while any of them is)."""
+    """Wrap ``html`` in an element shown only while standard ``key`` is the one on screen.
+
+    ``key`` may list several, space-separated: the element shows while any of them is.
+    """
     hide = "" if shown in key.split(" ") else ' style="display:none"'
     return f'<{tag} data-geo-std="{esc(key)}"{hide}>{html}</{tag}>'
 
@@ -163,7 +169,7 @@ def title_box(title: str, lines: Sequence[str], notes: Sequence[str], lang: str,
 
 
 def swatches(rows: Sequence[tuple[str, str, str]], columns: int = 1) -> str:
-    """Legend rows (css, glyph, text) in ``columns`` columns."""
+    """Return legend rows (css, glyph, text) in ``columns`` columns."""
     body = "".join(
         f'<div><span class="geo-sw{" geo-icon" if g else ""}" style="{css}">{esc(g)}</span>'
         f"{esc(text)}</div>"
@@ -223,9 +229,12 @@ class _Labels(MacroElement):
 
 def label_points(townships: gpd.GeoDataFrame, avoid: gpd.GeoDataFrame | None = None,
                  clear_m: float = LABEL_CLEAR_M) -> list[tuple[float, float, str]]:
-    """(lat, lon, name) of each township's label: the pole of inaccessibility of its
-    largest part (in metres, UTM, to within 100 m), kept ``clear_m`` from the points of
-    ``avoid`` (facility markers) where the township leaves room for it."""
+    """Place each township's label as (lat, lon, name).
+
+    A label goes at the pole of inaccessibility of its largest part (in metres, UTM, to within 100
+    m), kept ``clear_m`` from the points of ``avoid`` (facility markers) where the township leaves
+    room for it.
+    """
     gdf = townships[~(townships.geometry.isna() | townships.geometry.is_empty)].to_crs(4326)
     if gdf.empty:
         return []
@@ -250,8 +259,10 @@ def label_points(townships: gpd.GeoDataFrame, avoid: gpd.GeoDataFrame | None = N
 
 def township_names(townships: gpd.GeoDataFrame, lang: str,
                    avoid: gpd.GeoDataFrame | None = None) -> folium.FeatureGroup:
-    """A layer of township names (``township`` column), readable at county zoom, placed
-    clear of the points of ``avoid`` (facilities) where there is room."""
+    """Return a layer of township names (``township`` column), readable at county zoom.
+
+    Names are placed clear of the points of ``avoid`` (facilities) where there is room.
+    """
     group = folium.FeatureGroup(name=i18n.text("names_layer", lang))
     points = [(lat, lon, esc(name)) for lat, lon, name in label_points(townships, avoid)]
     _Labels(points).add_to(group)

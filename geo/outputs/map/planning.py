@@ -1,5 +1,7 @@
-"""Maps of siting answers and scenario changes (``siting_map.html``, ``designation_map.html``,
-``comparison_map.html``), built on the same page as ``map.html`` (:mod:`geo.outputs.map.page`).
+"""Maps of siting answers and scenario changes, on the same page as ``map.html``.
+
+They are ``siting_map.html``, ``designation_map.html`` and ``comparison_map.html``, built on
+:mod:`geo.outputs.map.page`.
 
 Each has the study language's labels (:mod:`geo.outputs.i18n`), a legend, the township
 outlines with their names and, in a tooltip, their numbers before and after, the study area,
@@ -70,7 +72,7 @@ def _legend(rows: Sequence[tuple[str, str, str]], types: Mapping[str, tuple[str,
 
 def _town_layer(study: ComputedStudy, tips: Mapping[str, str], name: str,
                 fills: Mapping[str, str] | None = None, show: bool = True) -> folium.GeoJson:
-    """Township outlines (filled where ``fills`` names a colour) with tooltips."""
+    """Return township outlines (filled where ``fills`` names a colour) with tooltips."""
     towns = study.townships.to_crs(4326)
     names = [str(t) for t in towns["township"]]
     data = towns[[towns.geometry.name]].assign(
@@ -88,7 +90,7 @@ def _town_layer(study: ComputedStudy, tips: Mapping[str, str], name: str,
 
 def _area(result: ComputedStudy, mask: npt.NDArray[np.bool_], name: str, colour: str,
           show: bool = True, kind: str = "area") -> folium.GeoJson | None:
-    """Dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
+    """Return dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
     gdf = drawn_area(result, mask)
     if not len(gdf):
         return None
@@ -152,8 +154,11 @@ def _candidate_layer(cands: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
 
 
 def siting_map(run: SitingRun, title: str) -> folium.Map:
-    """Townships (before → after in a tooltip), areas within reach today and newly within
-    reach, existing facilities of the standard, candidates (off) and the ranked choice."""
+    """Draw the townships (before → after in a tooltip) and the areas within reach.
+
+    The layers are the areas within reach today and newly within reach, the existing facilities of
+    the standard, candidates (off) and the ranked choice.
+    """
     study, std, res = run.study, run.standard, run.result
     lang = study.study.language
     t = i18n.text
@@ -230,8 +235,10 @@ def _change_fill(rows: pd.DataFrame) -> dict[str, str]:
 
 
 def _standard_members(comp: Comparison, lang: str) -> tuple[dict[str, dict[str, Any]], str]:
-    """Per standard: the township change layer and the areas gained and lost; the standard
-    to show first (the first whose coverage changes)."""
+    """Draw per standard the township change layer and the areas gained and lost.
+
+    Also return the standard to show first (the first whose coverage changes).
+    """
     t = i18n.text
     res = comp.study
     members: dict[str, dict[str, Any]] = {}
@@ -272,8 +279,10 @@ def _std_lines(comp: Comparison, keys: Sequence[str], shown: str, lang: str) -> 
 
 
 def change_map(comp: Comparison, title: str) -> folium.Map:
-    """Facilities changed by a scenario, and per standard (one at a time) the townships'
-    change and the areas gained and lost."""
+    """Draw the facilities a scenario changes, and its effect per standard.
+
+    Per standard (one at a time) the townships' change and the areas gained and lost.
+    """
     res = comp.study
     lang = res.study.language
     t = i18n.text
