@@ -49,8 +49,11 @@ MAX_TOML_BYTES = 20_000_000
 
 def toml_text(path: str | Path, what: str, error: type[GeoError],
               fix: str = "check the path in the study file") -> str:
-    """The text of a TOML file (see :mod:`geo.options`); a missing or unreadable file raises
-    :class:`~geo.errors.InputFileError` (with ``fix``), text that is not UTF-8 ``error``."""
+    """Return the text of a TOML file (see :mod:`geo.options`).
+
+    A missing or unreadable file raises :class:`~geo.errors.InputFileError` (with ``fix``), text
+    that is not UTF-8 ``error``.
+    """
     p = input_file(path, what, fix, max_bytes=MAX_TOML_BYTES)
     data = p.read_bytes()
     # the UTF-8 byte-order mark Notepad writes is no part of the text
@@ -76,7 +79,7 @@ def parse_toml(text: str, what: str, where: str | Path, error: type[GeoError]) -
 
 def read_toml(path: str | Path, what: str, error: type[GeoError],
               fix: str = "check the path in the study file") -> dict[str, Any]:
-    """The parsed file (see :func:`toml_text` and :func:`parse_toml`)."""
+    """Return the parsed file (see :func:`toml_text` and :func:`parse_toml`)."""
     return parse_toml(toml_text(path, what, error, fix), what, Path(path), error)
 
 

@@ -351,8 +351,10 @@ SHIPPED_FOLDER = "_shipped"
 
 
 def shipped_root() -> Path:
-    """The folder holding ``analysis/`` and ``data/``: inside the installed package, else
-    the checkout geo runs from."""
+    """Return the folder holding ``analysis/`` and ``data/``.
+
+    Inside the installed package, else the checkout geo runs from.
+    """
     package = resources.files("geo")
     if not isinstance(package, Path):  # a zip import: the study files need real paths
         raise RuntimeError(f"geo is imported from {package}, not from files on disk: "
@@ -362,7 +364,7 @@ def shipped_root() -> Path:
 
 
 def shipped(relative: str) -> Path:
-    """A shipped file by its path in the repository, e.g. ``"analysis/standards.toml"``.
+    """Return a shipped file by its path in the repository, e.g. ``"analysis/standards.toml"``.
 
     Parameters
     ----------

@@ -85,8 +85,11 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
 
 
 def _area_people(layer: gpd.GeoDataFrame, col: str, ids: pd.Series, name: str) -> pd.Series:
-    """People per area from ``col``: numbers >= 0 ('1,234' read), else a stop naming the
-    areas (a text or empty cell would spread 'nan' people over the area)."""
+    """People per area from ``col``.
+
+    Numbers >= 0 ('1,234' read), else a stop naming the areas (a text or empty cell would spread
+    'nan' people over the area).
+    """
     raw = layer[col]
     text = raw.map(lambda v: str(v).replace(",", "").strip() if isinstance(v, str) else v)
     pop = pd.to_numeric(text, errors="coerce").astype(float)

@@ -61,7 +61,8 @@ _EPS_M = 1e-6  # ties: a segment as close as the joined one may be the one joine
 @dataclass
 class _Joins:
     """Per mode: which demand points and facilities may join another segment on the
-    region's network, and the region's top speed (m/s)."""
+    region's network, and the region's top speed (m/s).
+    """
 
     places: BoolArray
     facilities: BoolArray
@@ -70,7 +71,8 @@ class _Joins:
 
 def _keys(a: FloatArray, b: FloatArray) -> Any:
     """One key per segment, the same whichever end comes first (exact coordinates: the
-    cut network's nodes are copies of the region's)."""
+    cut network's nodes are copies of the region's).
+    """
     first = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] <= b[:, 1]))
     lo, hi = np.where(first[:, None], a, b), np.where(first[:, None], b, a)
     rows = np.ascontiguousarray(np.column_stack([lo, hi]))
@@ -79,7 +81,8 @@ def _keys(a: FloatArray, b: FloatArray) -> Any:
 
 def _may_join_elsewhere(snap: Snap, lines: Any) -> BoolArray:
     """Points with a segment of ``lines`` (the usable region segments the cut left out) at
-    most as far as the segment they join."""
+    most as far as the segment they join.
+    """
     out = np.zeros(len(snap.xy), dtype=bool)
     if len(lines) == 0 or len(snap.xy) == 0:
         return out
@@ -135,7 +138,8 @@ def buffer_check(computed: ComputedStudy, zone_wgs84: Any, nets: dict[str, Netwo
     ``absent``: the region's facilities in the zone that the area was not given;
     ``beyond_m``: per standard, metres from the zone to the nearest facility of the region
     beyond it (missing: 0, the weakest bound). 0 everywhere means the buffer changes no
-    covered share."""
+    covered share.
+    """
     import json
 
     meta = json.loads((region / "meta.json").read_text(encoding="utf-8"))

@@ -235,7 +235,8 @@ def region_segments(folder: Path, mode: str, bounds: tuple[float, ...]
                                npt.NDArray[np.object_]]:
     """The region's ``mode`` segments whose first node lies in a tile under ``bounds``
     (metric, the partition's CRS): their end points (two (n, 2) arrays) and classes. Read
-    from the memory-mapped tiles, as :func:`cut_networks` reads them."""
+    from the memory-mapped tiles, as :func:`cut_networks` reads them.
+    """
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))[mode]
     base = folder / mode
     load = {n: np.load(base / f"{n}.npy", mmap_mode="r") for n in

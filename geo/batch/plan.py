@@ -64,8 +64,10 @@ def _townships(batch: Batch, inp: Path) -> Any:
 
 
 def region_standards(batch: Batch, region: RegionInputs) -> tuple[str, ...]:
-    """The template's standards the region has facilities for: each area counts them
-    (0 % covered where its zone has none, stated), never as 'not applicable'."""
+    """Return the template's standards the region has facilities for.
+
+    Each area counts them (0 % covered where its zone has none, stated), never as 'not applicable'.
+    """
     t = batch.template
     types = set(region.facilities["type"])
     return tuple(s.name for s in inputs.standards(t).select(t.standards.use)
@@ -74,9 +76,11 @@ def region_standards(batch: Batch, region: RegionInputs) -> tuple[str, ...]:
 
 def area_study(batch: Batch, area: pd.Series, folder: Path,
                applicable: tuple[str, ...] = ()) -> Study:
-    """The study of one area (a row of :func:`geo.batch.areas.read_areas`) in ``folder``;
+    """Return the study of one area (a row of :func:`geo.batch.areas.read_areas`) in ``folder``.
+
     ``applicable``: standards counted even where the area has no facility of their types
-    (:func:`region_standards`)."""
+    (:func:`region_standards`).
+    """
     t = batch.template
     inp = folder / "inputs"
     count = batch.batch.facilities_outside == "count"
@@ -137,8 +141,11 @@ def _missing_townships(batch: Batch, region: RegionInputs, row: int, area: pd.Se
 
 
 def _beyond(batch: Batch, outside: gpd.GeoDataFrame, zone: BaseGeometry) -> dict[str, float]:
-    """Per standard of the template, metres from ``zone`` to the nearest of the region's
-    facilities of its types beyond it (inf: none)."""
+    """Per standard of the template.
+
+    Metres from ``zone`` to the nearest of the region's facilities of its types beyond it (inf:
+    none).
+    """
     t = batch.template
     c = zone.centroid
     metric = utm_crs_for(c.x, c.y)

@@ -189,7 +189,7 @@ def study_inputs(path: Path) -> dict[str, Path]:
         return load_study(path).input_files()
     return {"results": results_file(path)}
 def _unused_site_flags(args: argparse.Namespace) -> None:
-    """A flag the chosen model does not read stops: given, it would change nothing."""
+    """Return a flag the chosen model does not read stops: given, it would change nothing."""
     from geo.errors import SitingError
 
     lscp = args.model == "lscp"

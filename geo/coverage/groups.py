@@ -1,5 +1,6 @@
-"""Coverage and equity per population group: the coverage tables for 65岁及以上, 0—14岁, ...
-and the equity measures of each standard (健康公平).
+"""Coverage and equity per population group: the coverage tables for 65岁及以上, 0—14岁, ..
+
+And the equity measures of each standard (健康公平).
 
 A study with ``[population] groups`` carries each group's people per demand point in the
 demand column :func:`geo.coverage.population.group_column` (spread as the total is).
@@ -51,7 +52,8 @@ _DECIMALS = {"population": 1, "unreached_population": 1, "uncovered_population":
 
 def group_people(demand: pd.DataFrame, names: Sequence[str]) -> dict[str, FloatArray]:
     """People per demand point of the whole population (:data:`ALL`) and of each group
-    named (its demand column, :func:`geo.coverage.population.group_column`)."""
+    named (its demand column, :func:`geo.coverage.population.group_column`).
+    """
     out = {ALL: demand["population"].to_numpy(dtype=np.float64)}
     for name in names:
         out[name] = demand[group_column(name)].to_numpy(dtype=np.float64)
@@ -61,7 +63,8 @@ def group_people(demand: pd.DataFrame, names: Sequence[str]) -> dict[str, FloatA
 @dataclass
 class GroupTables:
     """The coverage rows per group (:func:`group_coverage`) and the equity measures
-    (:func:`equity_table`) of a study with population groups; empty frames without."""
+    (:func:`equity_table`) of a study with population groups; empty frames without.
+    """
 
     coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GROUP_COLUMNS))
     equity: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EQUITY_COLUMNS))
@@ -76,11 +79,13 @@ class GroupTables:
            minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
            notes: Mapping[str, str], order: Sequence[str], area_name: str,
            whole: pd.DataFrame | None = None) -> GroupTables:
-        """Both tables from the demand (``township`` and the groups' columns), or empty
-        ones when there are no groups; ``labels``: group name -> its census column (the
+        """Both tables from the demand (``township`` and the groups' columns).
+
+        Or empty ones when there are no groups; ``labels``: group name -> its census column (the
         label shown beside the name); ``whole``: the whole population's rows of
-        :data:`~geo.coverage.tables.COLUMNS` (the run's coverage table and its area rows),
-        taken as they are instead of computed again."""
+        :data:`~geo.coverage.tables.COLUMNS` (the run's coverage table and its area rows), taken as
+        they are instead of computed again.
+        """
         if not labels:
             return cls()
         people = group_people(demand, list(labels))
@@ -106,9 +111,12 @@ def group_coverage(
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
     notes: Mapping[str, str], order: Sequence[str], area_name: str,
 ) -> pd.DataFrame:
-    """Coverage rows per group (:data:`GROUP_COLUMNS`): per group and standard, each township
-    then the whole area, as :func:`~geo.coverage.tables.coverage_table` and
-    :func:`~geo.coverage.tables.area_rows` give them for the group's people."""
+    """Coverage rows per group (:data:`GROUP_COLUMNS`).
+
+    Per group and standard, each township then the whole area, as
+    :func:`~geo.coverage.tables.coverage_table` and :func:`~geo.coverage.tables.area_rows` give them
+    for the group's people.
+    """
     frames = []
     rank = {std.name: i for i, std in enumerate(standards)}
     for name, pop in people.items():

@@ -72,7 +72,7 @@ GROUP_PREFIX = "people_"
 
 
 def group_column(name: str) -> str:
-    """The demand column holding a population group's people per point."""
+    """Return the demand column holding a population group's people per point."""
     return GROUP_PREFIX + name
 
 
@@ -292,8 +292,10 @@ def spread_evenly(points: gpd.GeoDataFrame, total: float, *, label: str) -> gpd.
 
 
 def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArray:
-    """Numeric, non-negative counts ("12,345" and full-width digits "３１２４５" allowed), else
-    ColumnError naming the rows."""
+    """Numeric, non-negative counts ("12,345" and full-width digits "３１２４５" allowed).
+
+    Else ColumnError naming the rows.
+    """
     cleaned = values.map(lambda v: unicodedata.normalize("NFKC", v).replace(",", "").strip()
                          if isinstance(v, str) else v)
     numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -464,8 +466,11 @@ def zone_table(table: pd.DataFrame, *, table_key: str,
 
 
 def _step(column: str, values: pd.Series) -> float:
-    """People one unit of the last written decimal stands for: 1 for whole people, 10,000
-    × 0.01 = 100 for a column in 万人 with two decimals (half of it is the rounding)."""
+    """People one unit of the last written decimal stands for.
+
+    1 for whole people, 10,000 × 0.01 = 100 for a column in 万人 with two decimals (half of it is
+    the rounding).
+    """
     scale = count_unit(column)[0]
     decimals = count_decimals(list(values))
     return 0.0 if scale == 1 and decimals == 0 else scale * 10.0 ** -decimals
@@ -711,7 +716,8 @@ def _uncovered(src: Any, mask: BoolArray, origin: tuple[int, int], area: BaseGeo
                crs: CRS, most: float) -> str:
     """What the method says about the part of the area the raster holds no data for
     (beyond its extent, or nodata pixels): '' for none; a stop beyond the share ``most``
-    of the area, naming the share."""
+    of the area, naming the share.
+    """
     name = Path(str(src.name)).name
     step = max(abs(src.transform.a), abs(src.transform.e))
     extent = gpd.GeoSeries([shapely.segmentize(shapely.box(*src.bounds), step * 10)],
@@ -740,8 +746,11 @@ def _uncovered(src: Any, mask: BoolArray, origin: tuple[int, int], area: BaseGeo
 
 def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int, most: float
                  ) -> tuple[FloatArray, FloatArray, FloatArray, float, int, str]:
-    """Populated pixels in the window around ``area``: values, centres x, y in ``crs``, their
-    sum, the number of negative pixels, and what the method says of the area without data."""
+    """Populated pixels in the window around ``area``.
+
+    Values, centres x, y in ``crs``, their sum, the number of negative pixels, and what the method
+    says of the area without data.
+    """
     name = Path(str(src.name)).name
     if src.crs is None:
         raise CoordinateError(f"raster {name} has no CRS: set it (gdal_edit.py -a_srs EPSG:...)")

@@ -1,5 +1,6 @@
-"""Road closures and slowdowns on a network: which segments a road, a way id or an area
-names, and the network with them closed or slowed.
+"""Road closures and slowdowns on a network.
+
+Which segments a road, a way id or an area names, and the network with them closed or slowed.
 
 A closed segment keeps its place in the network's arrays (node and segment numbers do not
 change) but may be travelled in neither direction (``inf`` seconds both ways), so the
@@ -65,8 +66,10 @@ def _on_roads(seg_road: IntArray, rows: BoolArray) -> BoolArray:
 
 
 def segments_of_ways(net: Network, ids: list[int]) -> BoolArray:
-    """Segments of the roads whose ``road_id`` (OSM way id) is one of ``ids``; an id that
-    no road of the network carries stops with :class:`ScenarioError`."""
+    """Segments of the roads whose ``road_id`` (OSM way id) is one of ``ids``.
+
+    An id that no road of the network carries stops with :class:`ScenarioError`.
+    """
     roads, seg_road = _roads(net, "way id")
     have = roads["road_id"].to_numpy(np.int64)
     on_net = have[np.unique(seg_road[seg_road >= 0])]
@@ -81,8 +84,10 @@ def segments_of_ways(net: Network, ids: list[int]) -> BoolArray:
 
 
 def segments_named(net: Network, road: str) -> BoolArray:
-    """Segments of the roads whose name, or one of whose refs (``G323;S306``), is
-    ``road`` (case and spaces ignored); no match stops with the closest names and refs."""
+    """Segments of the roads whose name, or one of whose refs (``G323;S306``).
+
+    Is ``road`` (case and spaces ignored); no match stops with the closest names and refs.
+    """
     roads, seg_road = _roads(net, "name or ref")
     want = _key(road)
     names = [_key(n) for n in roads["name"]]
@@ -104,8 +109,11 @@ def segments_named(net: Network, road: str) -> BoolArray:
 
 
 def road_groups(net: Network, seg: BoolArray) -> IntArray:
-    """Per selected segment (``seg``), the number of its group: segments that touch
-    (share a node, through selected segments) are one group, one road on the map."""
+    """Per selected segment (``seg``), the number of its group.
+
+    Segments that touch (share a node, through selected segments) are one group, one road on the
+    map.
+    """
     idx = np.flatnonzero(seg)
     if len(idx) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -117,7 +125,8 @@ def road_groups(net: Network, seg: BoolArray) -> IntArray:
 
 def road_label(net: Network, seg: BoolArray) -> str:
     """The names and refs of the roads of the segments ``seg`` (``"unnamed <class>"``
-    where they have none), most road first."""
+    where they have none), most road first.
+    """
     if net.roads is None or net.seg_road is None or not seg.any():
         classes = pd.Series(net.seg_class[seg]).value_counts()
         return "unnamed " + "/".join(map(str, classes.index[:2])) if len(classes) else ""
@@ -138,7 +147,8 @@ def road_label(net: Network, seg: BoolArray) -> str:
 
 def segments_touching(net: Network, geom: Any) -> BoolArray:
     """Segments that a shape (shapely, WGS84 lon/lat: a polygon, a line, a point's
-    buffer) touches or crosses."""
+    buffer) touches or crosses.
+    """
     tr = Transformer.from_crs(4326, net.crs, always_xy=True)
     shape = shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
     lines = np.asarray(shapely.linestrings(np.stack([net.node_xy[net.seg_u],
@@ -155,7 +165,8 @@ def changed_network(net: Network, closed: BoolArray, factor: FloatArray | None =
                     ) -> Network:
     """A copy of ``net`` with the segments ``closed`` passable in neither direction and
     every segment's seconds divided by its speed ``factor`` (1 unchanged, 0.5 half
-    speed); node and segment numbers are the same."""
+    speed); node and segment numbers are the same.
+    """
     fw, bw = net.seg_fw_s.copy(), net.seg_bw_s.copy()
     if factor is not None:
         fw, bw = fw / factor, bw / factor

@@ -95,7 +95,8 @@ def _apart(node_xy: FloatArray) -> FloatArray:
     """Node positions with nodes closer than 2 cm to another (a road passing over another,
     each with a vertex there but no junction) moved :data:`APART_M` (or a multiple) to a
     place at least 2 cm from every other node, so that lines ending at them do not become
-    one junction when the layer is read. The first node of each such cluster stays."""
+    one junction when the layer is read. The first node of each such cluster stays.
+    """
     tree = cKDTree(node_xy)
     pairs = tree.query_pairs(_NEAR_M, output_type="ndarray")
     out = node_xy.copy()

@@ -243,7 +243,7 @@ def _split_segments(
 
 
 def _text_column(roads: gpd.GeoDataFrame, name: str) -> list[str]:
-    """A column of text (``""`` where empty), found whatever its case; all ``""`` if none."""
+    """Return a column of text (``""`` where empty), found whatever its case; all ``""`` if none."""
     col = next((c for c in roads.columns if str(c).lower() == name), None)
     if col is None:
         return [""] * len(roads)
@@ -252,9 +252,11 @@ def _text_column(roads: gpd.GeoDataFrame, name: str) -> list[str]:
 
 
 def road_table(roads: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The roads a line layer's segments come from (:attr:`Network.roads`): ``road_id``
-    (its ``osm_id`` column where it holds whole numbers, else the row number), ``name``,
-    ``ref`` and ``highway``, one row per line."""
+    """Return the roads a line layer's segments come from (:attr:`Network.roads`).
+
+    ``road_id`` (its ``osm_id`` column where it holds whole numbers, else the row number), ``name``,
+    ``ref`` and ``highway``, one row per line.
+    """
     ids = np.arange(len(roads), dtype=np.int64)
     col = next((c for c in roads.columns if str(c).lower() == "osm_id"), None)
     if col is not None:

@@ -180,8 +180,10 @@ _APPLIES = {"cache": (), "osm": ("speeds_kmh", "min_component_share")}
 
 
 def _check_applies(p: Path, o: RoadOptions) -> None:
-    """Options a network cache or an OSM extract does not read stop the run: given, they
-    would change nothing, and the outputs would rest on what the user did not ask for."""
+    """Options a network cache or an OSM extract does not read stop the run.
+
+    Given, they would change nothing, and the outputs would rest on what the user did not ask for.
+    """
     kind = "cache" if p.suffix == ".npz" else "osm" if is_osm_file(p) else None
     if kind is None:
         return

@@ -351,9 +351,11 @@ _GROUP_COLOURS = ("#222222", "#d7191c", "#2c7bb6", "#fdae61", "#1a9641", "#7b329
 
 def lorenz_figure(res: Results, standard: str, language: str | None = None,
                   footer: bool = True) -> Figure:
-    """The Lorenz curve of travel minutes to ``standard``'s nearest facility, one line per
-    population group (:func:`geo.measures.equity.lorenz`), each with its Gini index, against
-    the line of perfect equality; the assumptions in a strip below (``footer``)."""
+    """Return the Lorenz curve of travel minutes to ``standard``'s nearest facility.
+
+    One line per population group (:func:`geo.measures.equity.lorenz`), each with its Gini index,
+    against the line of perfect equality; the assumptions in a strip below (``footer``).
+    """
     lang = language or res.language
     demand = res.extra["demand"]
     minutes = demand[f"minutes_{standard}"].to_numpy(dtype=float)
@@ -399,7 +401,8 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     ``lorenz_<standard>.png`` for each that applies when the study has population groups),
     each with the assumptions below it; returns each file's path with the same figure without
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
-    own."""
+    own.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[Path, bytes] = {}
     for std in res.standards:

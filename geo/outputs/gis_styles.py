@@ -326,8 +326,10 @@ def changes_style(actions: Sequence[str], columns: Sequence[str], lang: str) -> 
 
 
 def criticality_style(columns: Sequence[str], lang: str) -> Style:
-    """Road pieces by the people who lose the standard when each is cut alone, in the
-    classes and colours of the criticality map (wider, darker: more people)."""
+    """Road pieces by the people who lose the standard when each is cut alone.
+
+    In the classes and colours of the criticality map (wider, darker: more people).
+    """
     edges = [lo for lo, _, _ in CRITICALITY_CLASSES]
     rules = []
     for k, (lo, colour, width) in enumerate(CRITICALITY_CLASSES):

@@ -60,8 +60,10 @@ EQUITY_SHEET: tuple[tuple[str, str, str], ...] = (
 
 
 def group_label(name: str, label: object, lang: str) -> str:
-    """A group as shown: its census column and name ('65岁及以上 (elderly_65)'), or the
-    whole population."""
+    """Return a group as shown.
+
+    Its census column and name ('65岁及以上 (elderly_65)'), or the whole population.
+    """
     if name == ALL:
         return i18n.text("group_all", lang)
     return f"{label} ({name})" if not missing(label) and str(label) else name
@@ -160,9 +162,11 @@ def _definitions(lang: str) -> str:
 
 
 def with_group_shares(coverage: pd.DataFrame, groups: GroupTables, lang: str) -> pd.DataFrame:
-    """The coverage rows with ``group_shares``: each group's covered share of the township
-    and standard as the map's township tooltips list them ([(label, share text), ...]);
-    ``coverage`` as it is without groups."""
+    """Return the coverage rows with ``group_shares``.
+
+    Each group's covered share of the township and standard as the map's township tooltips list them
+    ([(label, share text), ...]); ``coverage`` as it is without groups.
+    """
     if groups.coverage.empty:
         return coverage
     cov = groups.coverage[groups.coverage["group"] != ALL]
@@ -180,7 +184,8 @@ def with_group_shares(coverage: pd.DataFrame, groups: GroupTables, lang: str) ->
 
 def report_appendix(groups: GroupTables, lang: str) -> list[Section]:
     """Without groups, the appendix saying that coverage by group and equity are not
-    computed and which census columns would compute them (advice, out of the body)."""
+    computed and which census columns would compute them (advice, out of the body).
+    """
     if not groups.coverage.empty:
         return []
     t = i18n.text
@@ -190,10 +195,13 @@ def report_appendix(groups: GroupTables, lang: str) -> list[Section]:
 
 def report_sections(groups: GroupTables, lang: str, titles: Mapping[str, str],
                     lorenz: Mapping[str, str] | None = None) -> list[Section]:
-    """The report's 健康公平 section: per standard that applies, each group's covered share
-    by township and the equity measures per group, then the definitions (none without
-    groups: :func:`report_appendix` says so); ``titles``: each standard as headings name
-    it; ``lorenz``: the ``<img>`` of each standard's Lorenz figure, under its table."""
+    """Return the report's 健康公平 section.
+
+    Per standard that applies, each group's covered share by township and the equity measures per
+    group, then the definitions (none without groups: :func:`report_appendix` says so); ``titles``:
+    each standard as headings name it; ``lorenz``: the ``<img>`` of each standard's Lorenz figure,
+    under its table.
+    """
     t = i18n.text
     if groups.coverage.empty:
         return []
@@ -214,7 +222,8 @@ def report_sections(groups: GroupTables, lang: str, titles: Mapping[str, str],
 def write_sheets(book: tables.Book, groups: GroupTables, titles: Mapping[str, str]) -> None:
     """The workbook's 人群覆盖 (each group's covered share by township, per standard) and
     健康公平 (the equity measures per standard and group, then their definitions) sheets;
-    nothing without groups. ``titles``: each standard as headings name it."""
+    nothing without groups. ``titles``: each standard as headings name it.
+    """
     if groups.coverage.empty:
         return
     lang = book.lang

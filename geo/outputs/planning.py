@@ -176,8 +176,11 @@ def criticality_lines(run: Criticality, top: int = 15) -> list[str]:
 
 
 def _gpkg(run: Criticality, path: Path) -> None:
-    """``criticality.gpkg``: the pieces as lines with their row, styled by the people lost
-    (:mod:`geo.outputs.gpkg`); the notes and assumptions once, in its metadata."""
+    """``criticality.gpkg``: the pieces as lines with their row.
+
+    Styled by the people lost (:mod:`geo.outputs.gpkg`); the notes and assumptions once, in its
+    metadata.
+    """
     import datetime as dt
 
     from geo.outputs import gis_styles, i18n
@@ -197,9 +200,11 @@ def _gpkg(run: Criticality, path: Path) -> None:
 
 
 def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
-    """``criticality.csv``, ``criticality.xlsx``, ``criticality.gpkg`` (layer
-    ``criticality``: the pieces as lines with their row), ``criticality_map.html`` and
-    ``criticality_summary.txt``."""
+    """``criticality.csv``, ``criticality.xlsx``.
+
+    ``criticality.gpkg`` (layer ``criticality``: the pieces as lines with their row),
+    ``criticality_map.html`` and ``criticality_summary.txt``.
+    """
     title = run.study.study.title
     table = run.table.copy()
     table["basis"] = "; ".join(run.notes[:5])

@@ -120,8 +120,10 @@ def load_computed(path: str | Path) -> ComputedStudy:
 
 def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel: Minutes,
             res: Results, whole: pd.DataFrame) -> GroupTables:
-    """The coverage and equity per group, from the demand layer's group columns (the same
-    arithmetic as the run: nothing is routed)."""
+    """Return the coverage and equity per group.
+
+    From the demand layer's group columns (the same arithmetic as the run: nothing is routed).
+    """
     names = list(study.population.groups.values())
     whole = whole.copy()
     whole["meets_target"] = pd.array([pd.NA if pd.isna(v) else bool(v)  # 1/0/NaN stored

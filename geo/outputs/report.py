@@ -170,8 +170,7 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
 
 
 def _titles(res: Results) -> dict[str, str]:
-    """Each standard as the group tables' headings name it: '急救 1 小时（emergency_1h，≤ 60
-    分钟）'."""
+    """Each standard as the group tables' headings name it: '急救 1 小时（emergency_1h，≤ 60 分钟）'."""
     lang = res.language
     out = {}
     for r in res.summary.to_dict("records"):
@@ -184,9 +183,11 @@ def _titles(res: Results) -> dict[str, str]:
 
 def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]],
                 lorenz: Mapping[str, bytes] | None = None) -> str:
-    """The report page; ``figures[standard]`` are the (kind, PNG) to embed under its table
-    (kind ``map`` or ``chart``), ``lorenz[standard]`` the Lorenz curve of its travel
-    minutes for the 健康公平 section."""
+    """Return the report page.
+
+    ``figures[standard]`` are the (kind, PNG) to embed under its table (kind ``map`` or ``chart``),
+    ``lorenz[standard]`` the Lorenz curve of its travel minutes for the 健康公平 section.
+    """
     lang = res.language
     sections = [_summary_section(res, lang)]
     n = 1

@@ -460,7 +460,7 @@ def _resources(p: Path, have: set[str], meta: dict[str, str]) -> Resources:
 
 
 def _groups(p: Path, have: set[str]) -> GroupTables:
-    """The population groups' layers of a results.gpkg (empty where the run had none)."""
+    """Return the population groups' layers of a results.gpkg (empty where the run had none)."""
     out = GroupTables()
     for layer, attr in GROUP_LAYERS.items():
         if layer in have:

@@ -64,9 +64,11 @@ _DEFAULT_WIDTH = 8.43
 
 
 def _formula_like(value: Any) -> bool:
-    """Text a spreadsheet could run as a formula: starting with a trigger, also after
-    spaces (LibreOffice's CSV import can trim them) or in its full-width form (＝, ＋, －,
-    ＠: an input method's, which NFKC folds)."""
+    """Text a spreadsheet could run as a formula.
+
+    Starting with a trigger, also after spaces (LibreOffice's CSV import can trim them) or in its
+    full-width form (＝, ＋, －, ＠: an input method's, which NFKC folds).
+    """
     if not isinstance(value, str) or not value:
         return False
     head = value.lstrip(" \u3000\u00a0")[:1]

@@ -55,8 +55,11 @@ class Comparison:
 
 
 def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Before and after side by side, every row of either kept (an outer join, in the
-    order of ``before``, then any row only ``after`` has)."""
+    """Before and after side by side.
+
+    Every row of either kept (an outer join, in the order of ``before``, then any row only ``after``
+    has).
+    """
     b = before[[*_KEYS, "target_share", *_MEASURES, "meets_target"]].assign(_order=range(
         len(before)))
     a = after[[*_KEYS, "target_share", *_MEASURES, "meets_target"]].assign(_later=range(
@@ -77,9 +80,11 @@ def _changes(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _applicability(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    """One note per standard that is not applicable before, after or both: its rows stay
-    in the table, empty on the side without an eligible facility (not applicable is not
-    0 %: the workbench shows the same)."""
+    """One note per standard that is not applicable before, after or both.
+
+    Its rows stay in the table, empty on the side without an eligible facility (not applicable is
+    not 0 %: the workbench shows the same).
+    """
     notes = []
     for std in dict.fromkeys([*before, *after]):
         if std in before and std in after:
@@ -106,8 +111,11 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
 
 def _change_roads(result: ComputedStudy, applied: Applied,
                   nets: dict[str, Network] | None) -> dict[str, Network]:
-    """The networks with the scenario's closures and slowdowns; the change table says what
-    each did, the notes which places join another road and what the closures cut off."""
+    """Return the networks with the scenario's closures and slowdowns.
+
+    The change table says what each did, the notes which places join another road and what the
+    closures cut off.
+    """
     changed = change_roads(applied.road_changes, nets or result.networks)
     rows = np.flatnonzero(applied.changes["action"].isin(["close_road", "slow_road"]))
     applied.changes.loc[applied.changes.index[rows], "detail"] = changed.details
@@ -159,7 +167,8 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
 
 def compare_scenario(result: ComputedStudy, scen: Scenario) -> Comparison:
     """:func:`compare` for a scenario already read (or made in code: a hazard's
-    closures, :mod:`geo.planning.hazard`)."""
+    closures, :mod:`geo.planning.hazard`).
+    """
     scen = with_type_codes(scen, result.study.facilities.type_map)
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)

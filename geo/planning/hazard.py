@@ -52,9 +52,11 @@ def _layer(path: Path, crs: str | None, area: gpd.GeoDataFrame) -> gpd.GeoDataFr
 
 def hazard_scenario(result: ComputedStudy, hazards: Sequence[str | os.PathLike[str]],
                     crs: str | None = None) -> Scenario:
-    """A scenario closing every road the polygons of ``hazards`` (files) touch: one
-    ``close_road`` action per layer, named by its file; the layers' ``note`` values join
-    the notes."""
+    """Return a scenario closing every road the polygons of ``hazards`` (files) touch.
+
+    One ``close_road`` action per layer, named by its file; the layers' ``note`` values join the
+    notes.
+    """
     actions, notes, names = [], [], []
     for h in hazards:
         path = Path(h)
@@ -73,7 +75,8 @@ def hazard_scenario(result: ComputedStudy, hazards: Sequence[str | os.PathLike[s
 def hazard_comparison(result: ComputedStudy, hazards: Sequence[str | os.PathLike[str]],
                       crs: str | None = None) -> Comparison:
     """The study before and after the roads that ``hazards`` touch are closed (see module
-    docs)."""
+    docs).
+    """
     scen = hazard_scenario(result, hazards, crs)
     comp = compare_scenario(result, scen)
     comp.notes[:0] = [f"hazard {a['project']}: {a['note']}" for a in scen.actions

@@ -1,5 +1,7 @@
-"""Which roads a standard's circle depends on: every road piece cut alone, ranked by the
-people who lose the standard (``geo resilience STUDY --standard NAME``).
+"""Which roads a standard's circle depends on.
+
+Every road piece cut alone, ranked by the people who lose the standard (``geo resilience STUDY
+--standard NAME``).
 
 A piece is a stretch of road between junctions (:func:`geo.routing.criticality.road_pieces`);
 cutting it closes it as a scenario's ``close_road`` does (places on it join the nearest open
@@ -43,9 +45,11 @@ CRITICALITY_COLUMNS = (
 
 @dataclass
 class Criticality:
-    """The ranking of one standard's road pieces (``table``, most critical first), their
-    lines (``lines``: the table's rows with WGS84 geometry), what it rests on (``notes``)
-    and the seconds it took."""
+    """The ranking of one standard's road pieces (``table``, most critical first).
+
+    Their lines (``lines``: the table's rows with WGS84 geometry), what it rests on (``notes``) and
+    the seconds it took.
+    """
 
     study: ComputedStudy
     standard: Standard
@@ -66,8 +70,11 @@ def _townships(imp: PieceImpact, names: np.ndarray, limit: float, p: int) -> str
 
 
 def _piece_labels(net: Network, pieces: Pieces) -> tuple[list[str], list[str]]:
-    """Per piece: the names and refs of its roads, most road first (at most three; as
-    :func:`geo.network.closures.road_label` writes them), and its main road class."""
+    """Per piece: the names and refs of its roads.
+
+    Most road first (at most three; as :func:`geo.network.closures.road_label` writes them), and its
+    main road class.
+    """
     seg = pd.DataFrame({"piece": pieces.seg_piece, "m": net.seg_length_m,
                         "highway": net.seg_class.astype(str)})
     if net.roads is not None and net.seg_road is not None:

@@ -41,8 +41,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass
 class ChangedRoads:
-    """The networks after the road actions, the closed segments per mode, and per action
-    what it did (for the change table)."""
+    """The networks after the road actions, the closed segments per mode.
+
+    And per action what it did (for the change table).
+    """
 
     networks: dict[str, Network]
     closed: dict[str, BoolArray]
@@ -67,8 +69,10 @@ def _polygon(a: Mapping[str, Any]) -> shapely.Polygon:
 
 
 def selected_segments(net: Network, a: Mapping[str, Any]) -> BoolArray:
-    """The segments of ``net`` that a close_road/slow_road action names; a name or ref
-    matching several separate roads stops unless the action says ``all = true``."""
+    """Return the segments of ``net`` that a close_road/slow_road action names.
+
+    A name or ref matching several separate roads stops unless the action says ``all = true``.
+    """
     if "way_ids" in a:
         return segments_of_ways(net, list(a["way_ids"]))
     if "polygon" in a:
@@ -95,7 +99,8 @@ def selected_segments(net: Network, a: Mapping[str, Any]) -> BoolArray:
 def change_roads(actions: Sequence[Mapping[str, Any]], networks: Mapping[str, Network]
                  ) -> ChangedRoads:
     """The networks with every close_road and slow_road of ``actions`` applied in order
-    (a slowdown of a closed road leaves it closed; two slowdowns multiply)."""
+    (a slowdown of a closed road leaves it closed; two slowdowns multiply).
+    """
     closed = {m: np.zeros(len(n.seg_u), dtype=bool) for m, n in networks.items()}
     factor = {m: np.ones(len(n.seg_u)) for m, n in networks.items()}
     details = []
@@ -121,7 +126,8 @@ def change_roads(actions: Sequence[Mapping[str, Any]], networks: Mapping[str, Ne
 
 def cut_off_nodes(net: Network) -> BoolArray:
     """Nodes outside the largest strongly connected part of ``net`` (e.g. a valley that
-    closures separate from the rest): places joined there reach only each other."""
+    closures separate from the rest): places joined there reach only each other.
+    """
     _, label = connected_components(net.csr(), directed=True, connection="strong")
     used = np.bincount(label[net.seg_u[np.isfinite(net.seg_fw_s) | np.isfinite(net.seg_bw_s)]],
                        minlength=int(label.max()) + 1)
@@ -131,9 +137,12 @@ def cut_off_nodes(net: Network) -> BoolArray:
 def resnap_notes(net_after: Network, closed: BoolArray, what: str,
                  before: Snap, after: Snap, names: Sequence[str],
                  people: Sequence[float] | None = None) -> list[str]:
-    """Lines for the outputs: the places (``what``: facilities or demand points, with their
-    ``names``; ``people`` per demand point) that stood on closed segments and now join
-    another road, and those joined to a part of the network the closures cut off."""
+    """Lines for the outputs.
+
+    The places (``what``: facilities or demand points, with their ``names``; ``people`` per demand
+    point) that stood on closed segments and now join another road, and those joined to a part of
+    the network the closures cut off.
+    """
     out = []
     moved = closed[before.seg]
     if moved.any():

@@ -192,8 +192,10 @@ def _polygon() -> Any:
 
 @dataclass(frozen=True)
 class CloseRoadAction:
-    """``action = "close_road"``: roads closed (a flood, a landslide, roadworks): named by
-    exactly one of way_ids, road or polygon."""
+    """``action = "close_road"``: roads closed (a flood, a landslide, roadworks).
+
+    Named by exactly one of way_ids, road or polygon.
+    """
 
     way_ids: tuple[int, ...] | None = _way_ids()
     road: str | None = _road()
@@ -206,8 +208,10 @@ class CloseRoadAction:
 
 @dataclass(frozen=True)
 class SlowRoadAction:
-    """``action = "slow_road"``: roads slowed (one lane open, a damaged surface): named as
-    for close_road."""
+    """``action = "slow_road"``: roads slowed (one lane open, a damaged surface).
+
+    Named as for close_road.
+    """
 
     factor: float = opt(None, "speed factor: above 0 and at most 1 (0.5: half speed)",
                         required=True, lo=0.0, hi=1.0, lo_open=True)

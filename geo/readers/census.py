@@ -153,7 +153,7 @@ def _is_total(row: pd.Series, count_col: str) -> bool:
 
 
 def _number(value: object) -> tuple[float, int]:
-    """The count and its decimals as written ('12,345.6' -> (12345.6, 1)); NaN if none."""
+    """Return the count and its decimals as written ('12,345.6' -> (12345.6, 1)); NaN if none."""
     text = unicodedata.normalize("NFKC", str(value)).replace(",", "").strip()
     try:
         number = Decimal(text)

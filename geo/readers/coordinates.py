@@ -129,7 +129,8 @@ _DEGREE_TEXT = re.compile(
 def _degree_value(text: str, axis: str) -> float | None:
     """Decimal degrees from degree text (degrees-minutes-seconds, degrees and decimal
     minutes, or decimal degrees with a degree sign; a hemisphere letter or word before
-    or after), or None when it is not such text or the hemisphere is the other axis's."""
+    or after), or None when it is not such text or the hemisphere is the other axis's.
+    """
     flat = unicodedata.normalize("NFKC", text).translate(_MARKS).strip().lower()
     flat = flat.replace("′′", '"').replace("''", '"')
     m = _DEGREE_TEXT.match(flat)
@@ -153,9 +154,12 @@ def _degree_value(text: str, axis: str) -> float | None:
 
 
 def degree_numbers(raw: pd.Series, axis: str) -> tuple[pd.Series, pd.Series]:
-    """Numbers from a coordinate column: numbers as they are, and text in degrees
-    (109°30′12″, 东经109度30分12秒, 24°28.5′N, 109.86527°, full-width digits) as decimal
-    degrees; NaN where neither. Also which rows were read from such text."""
+    """Numbers from a coordinate column.
+
+    Numbers as they are, and text in degrees (109°30′12″, 东经109度30分12秒, 24°28.5′N, 109.86527°,
+    full-width digits) as decimal degrees; NaN where neither. Also which rows were read from such
+    text.
+    """
     values = numeric(raw)
     text = raw.map(lambda v: isinstance(v, str))
     todo = values.isna() & text

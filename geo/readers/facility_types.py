@@ -58,8 +58,10 @@ _FIX = (
 
 
 def normalise(name: str) -> str:
-    """The form names are matched in: NFKC, case-folded, without spaces, punctuation and
-    invisible characters (a zero-width space)."""
+    """Return the form names are matched in.
+
+    NFKC, case-folded, without spaces, punctuation and invisible characters (a zero-width space).
+    """
     text = unicodedata.normalize("NFKC", visible(str(name))).casefold().translate(_DROPPED)
     return text.replace("centre", "center")
 

@@ -1,5 +1,6 @@
-"""Township names as planners write them: trimmed for the outputs, keyed for joins, and
-matched across files with the differences stated.
+"""Township names as planners write them.
+
+Trimmed for the outputs, keyed for joins, and matched across files with the differences stated.
 
 Files from different bureaus write one township differently: with spaces or a full-width
 space around it ('南岭镇 ', '\u3000南岭镇'), with an invisible zero-width space copied from a
@@ -41,20 +42,26 @@ def visible(text: str) -> str:
 
 def display_name(value: object) -> str:
     """``value`` as text without the spaces around it (full-width and no-break spaces too)
-    and without invisible characters (a zero-width space): as a spreadsheet shows it."""
+    and without invisible characters (a zero-width space): as a spreadsheet shows it.
+    """
     return visible(str(value)).strip()
 
 
 def name_key(value: object) -> str:
-    """The form names are compared in: NFKC (full-width brackets, digits and spaces as
-    half-width), case-folded, without any space or invisible character."""
+    """Return the form names are compared in.
+
+    NFKC (full-width brackets, digits and spaces as half-width), case-folded, without any space or
+    invisible character.
+    """
     text = unicodedata.normalize("NFKC", visible(str(value))).casefold()
     return "".join(text.split())
 
 
 def stem(value: object) -> str:
-    """:func:`name_key` without a township suffix ('雒容镇' -> '雒容'); a name that is only
-    a suffix keeps it."""
+    """:func:`name_key` without a township suffix ('雒容镇' -> '雒容').
+
+    A name that is only a suffix keeps it.
+    """
     key = name_key(value)
     for suffix in SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix):

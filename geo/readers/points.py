@@ -323,9 +323,11 @@ def _degrees(src: Path, gdf: gpd.GeoDataFrame) -> str:
 
 
 def check_duplicates(fac: gpd.GeoDataFrame, policy: str = "error") -> str:
-    """Facility rows that look like one facility listed twice: the same name (compared
-    ignoring spaces and full-width forms) within :data:`settings.DUPLICATE_NAME_M`, or the
-    same ``type`` within :data:`settings.DUPLICATE_POSITION_M`.
+    """Facility rows that look like one facility listed twice.
+
+    The same name (compared ignoring spaces and full-width forms) within
+    :data:`settings.DUPLICATE_NAME_M`, or the same ``type`` within
+    :data:`settings.DUPLICATE_POSITION_M`.
 
     ``fac`` needs ``id``, ``name`` and ``type`` (as :func:`read_facilities` and the study
     give them). ``policy`` ``"error"`` raises naming each pair; ``"keep"`` returns the

@@ -69,7 +69,7 @@ def header_row(rows: Sequence[Sequence[object]]) -> int:
 
 
 def two_row_header(rows: Sequence[Sequence[object]], header: int) -> list[str] | None:
-    """The column names of a header written on two rows, or None for a one-row header.
+    """Return the column names of a header written on two rows, or None for a one-row header.
 
     Census tables often head their columns on two rows with merged cells: '乡镇' spans
     both rows, '按年龄分' spans the columns '0—14岁', '15—59岁', '60岁及以上' below it. The
@@ -80,7 +80,8 @@ def two_row_header(rows: Sequence[Sequence[object]], header: int) -> list[str] |
     the lower is blank), and a unit the upper cell (carried right across merged cells)
     names at its end ('按年龄分（万人）') is added to the lower names that name none
     ('0—14岁（万人）'), so the counts are read in it. Lower names that repeat ('2010年',
-    '2020年' under two upper cells) are not merged: the header check stops on them."""
+    '2020年' under two upper cells) are not merged: the header check stops on them.
+    """
     if len(rows) < header + 3:
         return None
     upper, lower = list(rows[header]), list(rows[header + 1])
@@ -124,7 +125,8 @@ def _title(rows: Sequence[Sequence[object]], header: int) -> str:
 def _check_header(rows: Sequence[Sequence[object]], header: int, src: Path) -> None:
     """A header naming one column twice ('2010年', '2020年' under merged cells '常住人口'
     and '户籍人口' of a two-row header) would let an option pick either: stop, naming them
-    and, for a two-row header, the row above."""
+    and, for a two-row header, the row above.
+    """
     if header >= len(rows):
         return
     cells = [str(c).strip() for c in rows[header] if _filled(c)]

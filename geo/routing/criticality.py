@@ -57,8 +57,11 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class Pieces:
-    """Road pieces of a network: the piece of every segment, and each piece's end nodes
-    (``a`` == ``b`` for a loop without junctions)."""
+    """Road pieces of a network.
+
+    The piece of every segment, and each piece's end nodes (``a`` == ``b`` for a loop without
+    junctions).
+    """
 
     seg_piece: IntArray
     a: IntArray
@@ -77,8 +80,11 @@ class Pieces:
 
 
 def road_pieces(net: Network) -> Pieces:
-    """Stretches between junctions (see module docs); segments closed in both directions
-    belong to no travel but still to a piece (they do not make junctions)."""
+    """Stretches between junctions (see module docs).
+
+    Segments closed in both directions belong to no travel but still to a piece (they do not make
+    junctions).
+    """
     live = np.isfinite(net.seg_fw_s) | np.isfinite(net.seg_bw_s)
     u, v = net.seg_u, net.seg_v
     pair = np.unique(np.column_stack([np.minimum(u, v), np.maximum(u, v)])[live], axis=0)
@@ -118,8 +124,11 @@ def road_pieces(net: Network) -> Pieces:
 
 @dataclass
 class PieceImpact:
-    """Per piece (rows of :class:`Pieces`), what cutting it alone does to one standard's
-    demand points; ``minutes_after`` only for the points it changes (``changed``)."""
+    """Per piece (rows of :class:`Pieces`).
+
+    What cutting it alone does to one standard's demand points; ``minutes_after`` only for the
+    points it changes (``changed``).
+    """
 
     evaluated: BoolArray
     people_lost: FloatArray
@@ -139,7 +148,8 @@ class PieceImpact:
 
 class _Graph:
     """The search graph of one direction as edges (not merged: a cut removes one of two
-    parallel segments only), in CSR by tail and by head, with each edge's segment."""
+    parallel segments only), in CSR by tail and by head, with each edge's segment.
+    """
 
     def __init__(self, net: Network, direction: str) -> None:
         o = _oriented(net, direction)
@@ -189,8 +199,11 @@ def _gather(ptr: IntArray, items: IntArray, keys: IntArray) -> IntArray:
 
 def _tree(g: _Graph, dist: FloatArray, seed_node: IntArray, seed_dist: FloatArray
           ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """The shortest-path tree: per node the tight edge it hangs on (-1: a root, seeded at
-    its time, or unreached), and the Euler order (``order``, ``tin``, ``tout``)."""
+    """Return the shortest-path tree.
+
+    Per node the tight edge it hangs on (-1: a root, seeded at its time, or unreached), and the
+    Euler order (``order``, ``tin``, ``tout``).
+    """
     n = len(dist)
     root = np.zeros(n, dtype=bool)
     at_seed = seed_dist == dist[seed_node]
@@ -251,7 +264,8 @@ def _tree(g: _Graph, dist: FloatArray, seed_node: IntArray, seed_dist: FloatArra
 def _detour(g: _Graph, w_cut: FloatArray, a: int, b: int, cap: float) -> float:
     """Seconds of the quickest route a -> b with the edge seconds ``w_cut`` (the cut
     piece's at ``inf``): one compiled search that stops when ``b`` is settled (``inf``
-    beyond ``cap``)."""
+    beyond ``cap``).
+    """
     if a == b:
         return 0.0
     n = len(g.indptr) - 1
@@ -267,8 +281,10 @@ def _detour(g: _Graph, w_cut: FloatArray, a: int, b: int, cap: float) -> float:
 def _point_times(net: Network, o_fw: FloatArray, o_bw: FloatArray, fac: Snap, dem: Snap,
                  speed: float, direct: bool, dist: FloatArray, lab: IntArray
                  ) -> tuple[FloatArray, FloatArray]:
-    """Seconds of each demand point from the node labelling, with the ties module's
-    formulas (the full query's own); also by road alone (no straight line)."""
+    """Seconds of each demand point from the node labelling.
+
+    With the ties module's formulas (the full query's own); also by road alone (no straight line).
+    """
     legs = ties.demand_legs(net.seg_u, net.seg_v, o_fw, o_bw, dem, speed)
     labels = np.arange(len(fac), dtype=np.int64)
     road, f = ties.lexmin(*ties.via_nodes(legs, dist, lab),
@@ -291,7 +307,8 @@ def piece_impacts(
 ) -> tuple[Pieces, PieceImpact]:
     """Cut every piece alone and measure one standard (``minutes``) on the demand points
     (see module docs); ``exclude_classes``: the classes places may not join (as they were
-    snapped)."""
+    snapped).
+    """
     pieces = pieces or road_pieces(net)
     speed = access_speed_kmh / 3.6
     o = _oriented(net, direction)
@@ -415,9 +432,11 @@ def piece_impacts(
 
 def _resnap(net: Network, places: Snap, closed: BoolArray,
             exclude_classes: tuple[str, ...]) -> Snap:
-    """``places`` joined as on the network with ``closed`` segments closed: those on a
-    closed segment join the nearest open one; the others keep their join (their nearest
-    segment is still open, and the rule among equally near ones is the same)."""
+    """``places`` joined as on the network with ``closed`` segments closed.
+
+    Those on a closed segment join the nearest open one; the others keep their join (their nearest
+    segment is still open, and the rule among equally near ones is the same).
+    """
     on = np.flatnonzero(closed[places.seg])
     if len(on) == 0:
         return places
@@ -431,8 +450,11 @@ def _full_rerun(net: Network, facilities: Snap, demand: Snap, closed: BoolArray,
                 speed_kmh: float, direction: str, direct: bool,
                 exclude_classes: tuple[str, ...], before: FloatArray
                 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """A piece that carries a facility's join: every point searched afresh on the
-    network with the piece closed (facilities and points on it join another road)."""
+    """Return a piece that carries a facility's join.
+
+    Every point searched afresh on the network with the piece closed (facilities and points on it
+    join another road).
+    """
     cut = changed_network(net, closed)
     fac = _resnap(net, facilities, closed, exclude_classes)
     dem = _resnap(net, demand, closed, exclude_classes)

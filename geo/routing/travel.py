@@ -131,8 +131,10 @@ def snap_points(
 
 def _first_nearest(pi: IntArray, seg_of: IntArray, dist: FloatArray, seg: IntArray,
                    access: FloatArray) -> None:
-    """Per point, the smallest segment id among its nearest (``pi``: point of each match),
-    into ``seg`` and ``access``."""
+    """Per point, the smallest segment id among its nearest (``pi``: point of each match).
+
+    Into ``seg`` and ``access``.
+    """
     if len(pi) == 0:
         return
     order = np.lexsort((seg_of, dist, pi))
@@ -142,8 +144,10 @@ def _first_nearest(pi: IntArray, seg_of: IntArray, dist: FloatArray, seg: IntArr
 
 def _nearest_open(tree: shapely.STRtree, ok: IntArray, pts: npt.NDArray[np.object_],
                   closed: npt.NDArray[np.bool_], seg: IntArray, access: FloatArray) -> None:
-    """:func:`_first_nearest` over the segments not ``closed``: the nearest match first;
-    points whose nearest are all closed search rings of growing radius."""
+    """:func:`_first_nearest` over the segments not ``closed``: the nearest match first.
+
+    Points whose nearest are all closed search rings of growing radius.
+    """
     (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
     open_ = ~closed[ok[si]]
     _first_nearest(pi[open_], ok[si][open_], dist[open_], seg, access)

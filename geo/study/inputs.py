@@ -286,8 +286,11 @@ def population_table(study: Study) -> pd.DataFrame:
 
 def population_groups(study: Study, table: pd.DataFrame | None = None
                       ) -> tuple[pd.DataFrame, list[str]]:
-    """``[population] groups``: each township's group counts, checked against its total
-    (:func:`geo.coverage.population.group_table`), and the notes on reading them."""
+    """``[population] groups``.
+
+    Each township's group counts, checked against its total
+    (:func:`geo.coverage.population.group_table`), and the notes on reading them.
+    """
     p = study.population
     assert p.path is not None
     if table is None:

@@ -176,9 +176,11 @@ def _not_applicable(types: Sequence[str]) -> str:
 def _ratio_rows(spec: MeasureSpec, t: RatioTable, area: str, notes: str,
                 supply_column: str, unreached: FloatArray | None = None
                 ) -> list[dict[str, Any]]:
-    """One row per township and the area's; ``unreached``: people per township (then the
-    area) with no facility of the measure's types within its minutes (NaN: not measured,
-    as for ``located``)."""
+    """One row per township and the area's.
+
+    ``unreached``: people per township (then the area) with no facility of the measure's types
+    within its minutes (NaN: not measured, as for ``located``).
+    """
     meets = [*t.meets, t.total_meets]
     names = [*t.labels, area]
     pops = [*t.population, t.total_population]
@@ -224,7 +226,8 @@ _UNREACHED_COUNTED = {
 def _unreached(spec: MeasureSpec, inp: Inputs, nearest: IntArray | None
                ) -> tuple[FloatArray | None, str]:
     """People per township (then the whole area) with no facility of the measure's types
-    within its minutes, and the line saying how many and how the ratios count them."""
+    within its minutes, and the line saying how many and how the ratios count them.
+    """
     if nearest is None:  # located: every facility counts where it lies, none 'reaches'
         return None, ""
     pop = inp.population
@@ -248,7 +251,8 @@ def _outside_facilities(spec: MeasureSpec, sel: gpd.GeoDataFrame, inp: Inputs,
                         supply: FloatArray) -> tuple[FloatArray, list[str]]:
     """``located``: facilities beyond :data:`settings.OUTSIDE_TOLERANCE_M` of the townships
     (kept with ``[facilities] outside = "keep"``) are located in none (their supply left
-    out), those just outside count in the nearest township; both said."""
+    out), those just outside count in the nearest township; both said.
+    """
     crs = inp.networks["drive"].crs
     shape = gpd.GeoSeries([inp.polygons.union_all()], crs=inp.polygons.crs).to_crs(crs).iloc[0]
     metres = sel.geometry.to_crs(crs).distance(shape).to_numpy(dtype=float)
@@ -295,10 +299,12 @@ def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
 
 def _idle(spec: MeasureSpec, res: MeasureResult, basin: Basins | None, reach: object,
           pop: FloatArray, supply: FloatArray) -> BoolArray:
-    """Facilities with supply that reaches nobody in this measure: an empty catchment (the
-    floating-catchment methods and gravity), nobody within the minutes (Hansen: being
-    nobody's nearest does not stop a facility adding to the potential of the people within
-    reach), nobody's nearest (``nearest``); none for ``located``."""
+    """Facilities with supply that reaches nobody in this measure.
+
+    An empty catchment (the floating-catchment methods and gravity), nobody within the minutes
+    (Hansen: being nobody's nearest does not stop a facility adding to the potential of the people
+    within reach), nobody's nearest (``nearest``); none for ``located``.
+    """
     s = np.asarray(supply, dtype=float)
     if res.access is not None:
         return np.asarray((res.access.catchment <= 0) & (res.access.supply > 0), dtype=bool)

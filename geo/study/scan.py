@@ -155,8 +155,10 @@ def scan_folder(folder: str | Path) -> Scan:
 
 
 def _kind(p: Path, layer: str | None, info: dict[str, object]) -> str:
-    """Point, LineString or Polygon: the layer's declared type, or (KML, whose layers
-    declare none) the one type of its features."""
+    """Point, LineString or Polygon.
+
+    The layer's declared type, or (KML, whose layers declare none) the one type of its features.
+    """
     kind = str(info["geometry_type"] or "").replace("Multi", "").replace(" Z", "")
     if kind in ("Point", "LineString", "Polygon"):
         return kind
@@ -213,7 +215,8 @@ def _vector(p: Path) -> list[Found]:
 
 def _types_in(p: Path, layer: object, cols: pd.Index) -> str | None:
     """The text column of a point layer whose every value is a facility type the type
-    table knows (a KML placemark's description: 乡镇卫生院), or None."""
+    table knows (a KML placemark's description: 乡镇卫生院), or None.
+    """
     if p.suffix.lower() not in (".kml", ".kmz"):
         return None
     frame = pyogrio.read_dataframe(p, layer=None if layer is None else str(layer),
@@ -302,10 +305,12 @@ class _Choose:
 
 
 def _workbook(p: Path) -> Found | str:
-    """The first sheet of a workbook that is a table a study reads. Facility lists may be
-    on any sheet ([facilities] layer names it); a population table or seat list must be
-    the first sheet (their sections have no sheet option): found on another, it is named
-    with the fix."""
+    """Return the first sheet of a workbook that is a table a study reads.
+
+    Facility lists may be on any sheet ([facilities] layer names it); a population table or seat
+    list must be the first sheet (their sections have no sheet option): found on another, it is
+    named with the fix.
+    """
     try:
         with pd.ExcelFile(p, engine="calamine" if p.suffix.lower() == ".xls" else
                           "openpyxl") as book:
@@ -391,8 +396,10 @@ def _table(p: Path, sheet: str | None = None) -> Found | str:
 
 
 def age_groups(columns: Sequence[object]) -> dict[str, str]:
-    """Census columns of population groups (:data:`AGE_GROUPS`) -> group names, each
-    group once (the first column naming it); a unit in brackets at the end is allowed."""
+    """Census columns of population groups (:data:`AGE_GROUPS`) -> group names.
+
+    Each group once (the first column naming it); a unit in brackets at the end is allowed.
+    """
     out: dict[str, str] = {}
     for col in columns:
         text = unicodedata.normalize("NFKC", str(col)).replace(" ", "")
@@ -541,8 +548,10 @@ def _rel(path: Path, base: Path) -> str:
 
 
 def _others(scan: Scan | None, f: Found, base: Path) -> list[str]:
-    """Comment lines naming the other candidates for ``f``'s role, not used (a KMZ's other
-    folder of facilities, a second census)."""
+    """Comment lines naming the other candidates for ``f``'s role.
+
+    Not used (a KMZ's other folder of facilities, a second census).
+    """
     if scan is None:
         return []
     rest = [o for o in scan.found.get(f.role, []) if o is not f]
@@ -638,8 +647,10 @@ def _population(scan: Scan, base: Path) -> list[str]:
 
 
 def _only_a_study(target: Path) -> None:
-    """``--force`` overwrites a study file, nothing else: not a standards, scenario or
-    batch file, not data."""
+    """``--force`` overwrites a study file, nothing else.
+
+    Not a standards, scenario or batch file, not data.
+    """
     from geo.options import read_toml
     from geo.study.schema import SECTIONS
 

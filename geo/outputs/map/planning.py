@@ -361,7 +361,8 @@ def _crit_style(lost: float) -> tuple[str, float]:
 
 def criticality_map(run: Criticality, title: str) -> folium.Map:
     """Road pieces coloured by the people who lose the standard when each is cut alone
-    (a tooltip with the piece's row), townships and the standard's facilities."""
+    (a tooltip with the piece's row), townships and the standard's facilities.
+    """
     study, std = run.study, run.standard
     lang = study.study.language
     t = i18n.text
