@@ -22,3 +22,6 @@ def read_toml(path: str | Path, what: str, error: type[GeoError],
         return tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise error(f"{what} {p} is not valid TOML (UTF-8): {e}") from e
+    except RecursionError as e:  # hundreds of nested brackets: Python's parser gives up
+        raise error(f"{what} {p} is not valid TOML: its arrays or tables are nested too "
+                    "deeply") from e

@@ -26,6 +26,7 @@ __all__ = [
     "ScenarioError",
     "ServeError",
     "SitingError",
+    "StaleError",
     "StandardError",
     "StudyError",
     "SupplyError",
@@ -115,6 +116,11 @@ class CheckError(GeoError):
 class ServeError(GeoError):
     """A workbench (``geo serve``) request cannot be served as asked: a proposal or
     action it names does not exist, or it needs what the server was not started with."""
+
+
+class StaleError(ServeError):
+    """A workbench edit was made on a state that has changed since (another tab or
+    colleague edited the session): the page must reload."""
 
 
 class MeasureError(GeoError):

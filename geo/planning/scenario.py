@@ -9,6 +9,10 @@ a list of ``[[left_out]]`` planned projects that cannot be placed (each with its
 * ``add`` — ``id``, ``name``, ``type``, ``lon``, ``lat`` [, ``crs``: wgs84 | gcj02 | bd09];
 * ``move`` — ``id`` and either ``lon``/``lat`` [, ``crs``] or ``offset_m`` + ``bearing``
   (degrees clockwise from north, on the WGS84 ellipsoid);
+* ``add`` and ``move`` may say ``outside = true``: the facility is placed outside the
+  study area on purpose (a hospital across the county line); it is kept and the
+  comparison's notes say so, where without it a place more than
+  :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside the area stops the run;
 * ``close`` — ``id``;
 * ``retype`` — ``id``, ``type`` (an upgrade: the facility counts for the standards
   that list its new type);
@@ -37,7 +41,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
+from pyproj import Geod, Transformer
 
 from geo import crs as gcrs
 from geo import settings
@@ -45,8 +49,8 @@ from geo.coverage.standards import StandardSet
 from geo.errors import InputFileError, ScenarioError
 
 __all__ = [
-    "ACTIONS", "Applied", "Scenario", "action_position", "apply_scenario", "find_scenario",
-    "load_scenario", "parse_scenario", "scenario_toml",
+    "ACTIONS", "Applied", "AreaDistance", "Scenario", "action_position", "apply_scenario",
+    "find_scenario", "load_scenario", "outside_what", "parse_scenario", "scenario_toml",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,8 +58,8 @@ log = logging.getLogger(__name__)
 _GEOD = Geod(ellps="WGS84")
 _COMMON = {"action", "project", "note"}
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # required, optional
-    "add": ({"id", "name", "type", "lon", "lat"}, {"crs"}),
-    "move": ({"id"}, {"lon", "lat", "crs", "offset_m", "bearing"}),
+    "add": ({"id", "name", "type", "lon", "lat"}, {"crs", "outside"}),
+    "move": ({"id"}, {"lon", "lat", "crs", "offset_m", "bearing", "outside"}),
     "close": ({"id"}, set()),
     "retype": ({"id", "type"}, set()),
     "designate": ({"ids", "role"}, set()),
@@ -64,7 +68,8 @@ _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # required, optional
 ACTIONS = tuple(_FIELDS)
 #: order of an action's keys in a written file
 _KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
-              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "note")
+              "offset_m", "bearing", "outside", "coords", "highway", "oneway", "maxspeed",
+              "note")
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,10 @@ def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
         if has_xy == has_off:
             raise ScenarioError(f"{where}: action {i + 1} (move {a['id']}) needs either lon + "
                                 "lat or offset_m + bearing")
+    if "outside" in a and not isinstance(a["outside"], bool):
+        raise ScenarioError(f"{where}: action {i + 1} ({kind} {a.get('id')}) has outside = "
+                            f"{a['outside']!r}: write outside = true to keep this facility "
+                            "outside the study area, or leave the key out")
     if kind == "add_road" and (not isinstance(a["coords"], list) or len(a["coords"]) < 2):
         raise ScenarioError(f"{where}: action {i + 1} (add_road) needs coords with at least "
                             "two [lon, lat] pairs")
@@ -157,6 +166,10 @@ def parse_scenario(text: str, where: str | Path) -> Scenario:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"scenario file {p} is not valid TOML: {e}") from e
+    except RecursionError as e:  # hundreds of nested brackets: Python's parser gives up
+        raise ScenarioError(f"scenario file {p} is not valid TOML: its arrays or tables are "
+                            "nested too deeply; a scenario needs no more than two levels "
+                            "(coords = [[lon, lat], ...])") from e
     unknown = sorted(set(raw) - {"scenario", "actions", "left_out"})
     if unknown:
         raise ScenarioError(f"{p}: unknown tables {unknown}; use [scenario], [[actions]], "
@@ -277,24 +290,51 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
     return fac, [_change(a, fid, f"moved {moved:,.0f} m", before, (float(lon), float(lat)))]
 
 
-def _check_inside(change: Mapping[str, Any], area: gpd.GeoDataFrame, outside: str,
-                  where: Path) -> list[str]:
-    """Stop (or, with ``outside = "keep"``, note) a facility placed outside the area."""
+class AreaDistance:
+    """How far places lie outside a study area, in km (the area's shape and its local
+    metric projection made once: the workbench asks on every click)."""
+
+    def __init__(self, area: gpd.GeoDataFrame) -> None:
+        shape = area.to_crs(4326).union_all()
+        self.crs = gcrs.utm_crs_for(shape.centroid.x, shape.centroid.y)
+        self.shape = gpd.GeoSeries([shape], crs=4326).to_crs(self.crs).iloc[0]
+        shapely.prepare(self.shape)
+        self._to = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+
+    def km(self, lon: float, lat: float) -> float:
+        """Distance in km from WGS84 ``lon``, ``lat`` to the area (0 inside it)."""
+        x, y = self._to.transform(float(lon), float(lat))
+        return float(shapely.distance(self.shape, shapely.Point(x, y))) / 1000.0
+
+    def outside(self, lon: float, lat: float) -> bool:
+        """Whether the place is farther than :data:`geo.settings.OUTSIDE_TOLERANCE_M`
+        outside the area (what stops a scenario)."""
+        return self.km(lon, lat) * 1000.0 > settings.OUTSIDE_TOLERANCE_M
+
+
+def outside_what(action: str, fid: str, lon: float, lat: float, km: float) -> str:
+    """The words naming a place outside the area, as every refusal of one says them."""
+    return (f"{action} {fid!r} puts it at lon {lon:.6f}, lat {lat:.6f}, {km:,.1f} km outside "
+            "the study area")
+
+
+def _check_inside(change: Mapping[str, Any], a: Mapping[str, Any], area: AreaDistance,
+                  outside: str, where: Path) -> list[str]:
+    """Stop (or, with ``outside = true`` on the action or ``[facilities] outside =
+    "keep"`` in the study, note) a facility placed outside the area."""
     lon, lat = float(change["lon_after"]), float(change["lat_after"])
-    shape = area.to_crs(4326).union_all()
-    metric = gcrs.utm_crs_for(shape.centroid.x, shape.centroid.y)
-    pts = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(metric)
-    km = float(pts.distance(gpd.GeoSeries([shape], crs=4326).to_crs(metric).iloc[0]).iloc[0])
-    km /= 1000.0
-    if km * 1000.0 <= settings.OUTSIDE_TOLERANCE_M:
+    if not area.outside(lon, lat):
         return []
-    what = (f"{change['action']} {change['id']!r} puts it at lon {lon:.6f}, lat {lat:.6f}, "
-            f"{km:,.1f} km outside the study area")
+    what = outside_what(str(change["action"]), str(change["id"]), lon, lat, area.km(lon, lat))
+    if a.get("outside") is True:
+        return [f"{what} (kept: the action says outside = true)"]
     if outside == "keep":
         return [f"{what} (kept: [facilities] outside = \"keep\")"]
     raise ScenarioError(f"{where}: {what}: check its lon/lat (and crs: gcj02 for AMap, bd09 "
-                        "for Baidu positions) or offset_m/bearing, or set [facilities] outside "
-                        "= \"keep\" in the study file to allow facilities outside the area")
+                        "for Baidu positions) or offset_m/bearing, add outside = true to the "
+                        "action to keep this facility outside the area on purpose, or set "
+                        "[facilities] outside = \"keep\" in the study file to allow facilities "
+                        "outside the area")
 
 
 def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
@@ -318,15 +358,19 @@ def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
 
 
 def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: StandardSet,
-                   area: gpd.GeoDataFrame | None = None, outside: str = "error") -> Applied:
+                   area: gpd.GeoDataFrame | AreaDistance | None = None,
+                   outside: str = "error") -> Applied:
     """Apply the actions in order to a copy of ``facilities`` (see module docs).
 
     With the study ``area``, a facility that an ``add`` or ``move`` puts more than
     :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside it stops with :class:`ScenarioError` (a wrong
-    lon/lat or crs would otherwise change the answer silently), unless ``outside`` (the
-    study's ``[facilities] outside``) is ``"keep"``: then the notes say so.
+    lon/lat or crs would otherwise change the answer silently), unless the action says
+    ``outside = true`` or ``outside`` (the study's ``[facilities] outside``) is
+    ``"keep"``: then the notes say so.
     """
     fac = facilities.copy()
+    if area is not None and not isinstance(area, AreaDistance):
+        area = AreaDistance(area)
     roads: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     kept: list[str] = []
@@ -334,7 +378,7 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
         fac, rows = _apply_one(fac, a, known, roads)
         changes += rows
         if area is not None and a["action"] in ("add", "move"):
-            kept += _check_inside(rows[0], area, outside, scenario.path)
+            kept += _check_inside(rows[0], a, area, outside, scenario.path)
     notes = [f"scenario {scenario.name}: {scenario.title}"]
     notes += kept
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from geo import settings
 from geo._types import FloatArray
@@ -32,7 +33,8 @@ from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
 from geo.study import inputs
 from geo.study.run import ComputedStudy
 
-__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site"]
+__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site", "site_cutoff",
+           "site_reach"]
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ def _metric(gdf: gpd.GeoDataFrame, crs: object) -> FloatArray:
 def build_problem(
     result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
     cutoff_minutes: float | None = None, existing: bool = True,
-    existing_s: FloatArray | None = None,
+    existing_s: FloatArray | None = None, reach: sp.csr_matrix | None = None,
 ) -> SitingProblem:
     """The coverage structure of ``sites`` over the study's demand for one standard.
 
@@ -84,13 +86,12 @@ def build_problem(
     direction, to ``cutoff_minutes`` (default ``minutes``); existing eligible
     facilities give ``existing_s`` (their times as the study measured them), unless
     ``existing_s`` is given: seconds per demand point to the facilities kept fixed (the
-    workbench's present state: existing and already placed sites).
+    workbench's present state: existing and already placed sites). ``reach``: the
+    matrix of :func:`site_reach` for these sites and cutoff, made earlier (the workbench
+    keeps one per standard).
     """
-    reach = reach_matrix(
-        result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
-        access_speed_kmh=result.study.access_kmh(std.mode),
-        max_seconds=60.0 * float(cutoff_minutes or minutes), direction=std.direction,
-    )
+    if reach is None:
+        reach = site_reach(result, std, sites, float(cutoff_minutes or minutes))
     col = f"minutes_{std.name}"
     if existing_s is not None:
         existing_s = np.asarray(existing_s, dtype=float)
@@ -98,6 +99,17 @@ def build_problem(
         existing_s = result.demand[col].to_numpy(dtype=float) * 60.0
     return SitingProblem(reach, result.demand["population"].to_numpy(dtype=float),
                          threshold_s=60.0 * minutes, existing_s=existing_s)
+
+
+def site_reach(result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame,
+               cutoff_minutes: float) -> sp.csr_matrix:
+    """Seconds from ``sites`` to the study's demand points within ``cutoff_minutes``, in
+    the standard's mode and direction (a sparse candidate x demand matrix)."""
+    return reach_matrix(
+        result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
+        access_speed_kmh=result.study.access_kmh(std.mode),
+        max_seconds=60.0 * float(cutoff_minutes), direction=std.direction,
+    )
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
@@ -156,6 +168,7 @@ def site(
     target_share: float | None = None, method: str = "exact",
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S, capacity_col: str | None = None,
     people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
+    sites: gpd.GeoDataFrame | None = None, reach: sp.csr_matrix | None = None,
 ) -> SitingRun:
     """Where should ``p`` new facilities for ``standard`` go? (see module docs)
 
@@ -166,6 +179,8 @@ def site(
     of a candidate file (e.g. beds) times ``people_per_unit`` caps the population each
     new site serves (MCLP only). ``existing_s``: seconds per demand point to the
     facilities kept fixed, instead of the study's (see :func:`build_problem`).
+    ``sites`` and ``reach``: candidates (of ``candidates``) and their reach matrix
+    (:func:`site_reach` to the model's cutoff) made earlier, reused as they are.
     """
     if model not in MODELS:
         raise SitingError(f"model must be one of {MODELS}, got {model!r}")
@@ -175,11 +190,13 @@ def site(
         raise SitingError(f"target_share must be above 0 and at most 1 (0.95 for 95 %), got "
                           f"{target_share:g}")
     target = std.target_share if target_share is None else target_share
-    sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
-                            keep=[capacity_col] if capacity_col else [])
-    cutoff = 2 * mins if model == "pmedian" else mins
+    if sites is None:
+        sites = make_candidates(result, candidates, spacing_m=spacing_m,
+                                max_road_m=max_road_m,
+                                keep=[capacity_col] if capacity_col else [])
+    cutoff = site_cutoff(model, mins)
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff,
-                            existing_s=existing_s)
+                            existing_s=existing_s, reach=reach)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
     if capacity_col:
         if model != "mclp":
@@ -209,6 +226,12 @@ def site(
         notes += _tie_note(result, problem, res, floor)
     return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
                      notes)
+
+
+def site_cutoff(model: str, minutes: float) -> float:
+    """Minutes the reach matrix of ``model`` spans: the threshold, twice it for p-median
+    (pairs beyond count as twice the threshold)."""
+    return 2 * minutes if model == "pmedian" else minutes
 
 
 def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:

@@ -5,6 +5,7 @@ thread: tests and benchmarks)."""
 from __future__ import annotations
 
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from geo.errors import ServeError
-from geo.serve.app import allowed_hosts, create_app
+from geo.serve.app import allowed_hosts, create_app, is_loopback
 from geo.serve.session import Session
 
 __all__ = ["Workbench", "bind"]
@@ -56,16 +57,34 @@ class Workbench:
         Further ``Host`` names to answer (e.g. this computer's name on the network).
     source : str
         The study as the user named it.
+    token : str, optional
+        The access token every request must carry. Listening beyond this computer
+        (``host`` not a loopback address) always needs one: a random one is made when
+        none is given (:attr:`url` carries it).
+    warm : bool
+        Make the site suggestions' matrices in the background at start.
     """
 
     def __init__(self, session: Session, host: str = "127.0.0.1", port: int = 8765, *,
                  out_dir: Path | None = None, extra_hosts: Iterable[str] = (),
-                 source: str = "STUDY") -> None:
+                 source: str = "STUDY", token: str | None = None, warm: bool = False) -> None:
         self.host, self.session = host, session
+        if token is not None and not 16 <= len(token) <= 200:
+            raise ServeError("--token must be 16 to 200 characters (letters, digits, - and "
+                             "_), so that it cannot be guessed; leave it out to get a random "
+                             "one")
+        if token is not None and not all(c.isalnum() or c in "-_" for c in token):
+            raise ServeError("--token may hold letters, digits, - and _ only (it goes into "
+                             "the address)")
+        if token is None and not is_loopback(host):
+            token = secrets.token_urlsafe(18)
+        self.token = token
         self.sock = bind(host, port)
         self.port = int(self.sock.getsockname()[1])
         self.app = create_app(session, allowed=allowed_hosts(host, self.port, extra_hosts),
-                              out_dir=out_dir, source=source)
+                              out_dir=out_dir, source=source, token=token)
+        if warm and session.study is not None:
+            session.suggester.warm()
         config = uvicorn.Config(self.app, log_level="warning", access_log=False,
                                 lifespan="off")
         self.server = uvicorn.Server(config)
@@ -74,7 +93,8 @@ class Workbench:
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        query = f"?token={self.token}" if self.token else ""
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/{query}"
 
     def run(self) -> None:
         """Serve until Ctrl-C (uvicorn finishes open requests, then returns)."""
