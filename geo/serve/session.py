@@ -296,13 +296,16 @@ class Session:
         if self.study is not None:  # the CLI's check and message
             self.study.standard_set.check_facility_types([ftype])
 
-    def _new_id(self) -> str:
+    def _new_id(self) -> tuple[str, int]:
+        """The next new facility id and its number (taken only once the add succeeded,
+        so a refused add leaves the numbering as it was)."""
         used = {f.id for f in self.wb.facilities}
+        n = self._counter
         while True:
-            self._counter += 1
-            fid = f"NEW-{self._counter:03d}"
+            n += 1
+            fid = f"NEW-{n:03d}"
             if fid not in used:
-                return fid
+                return fid, n
 
     def add(self, ftype: str, lon: float, lat: float, name: str | None = None, *,
             outside: bool = False, version: int | None = None) -> dict[str, Any]:
@@ -315,10 +318,11 @@ class Session:
     def _add(self, ftype: str, lon: float, lat: float, name: str | None,
              outside: bool = False) -> dict[str, Any]:
         self._check_type(ftype)
-        fid = self._new_id()
+        fid, n = self._new_id()
         self._check_place("add", fid, lon, lat, outside)
         edit = self.wb.add(fid, ftype, lon, lat)
-        self.names[fid] = name or i18n.text("wb_new_name", self.language, n=self._counter,
+        self._counter = n
+        self.names[fid] = name or i18n.text("wb_new_name", self.language, n=n,
                                             type=i18n.type_label(ftype, self.language))
         return self._done("add", [edit])
 

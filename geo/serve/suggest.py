@@ -8,6 +8,12 @@ facilities, existing and placed, kept fixed) and solves it with
 :func:`geo.planning.sites.site`, the very function ``geo site`` runs: the same answer,
 notes and alternatives. :meth:`Suggester.warm` makes the candidates and the matrices of
 every standard in the background when the server starts.
+
+MCLP and LSCP are solved exactly, as ``geo site`` solves them. p-median is solved by
+greedy + best-improvement swaps with a Lagrangian lower bound, within
+:data:`PMEDIAN_SECONDS` (the exact MILP takes tens of seconds on a county): the answer
+says how far above the optimum it can be at most (the gap to the bound), and names
+``geo site ... --model pmedian`` for the exact one.
 """
 
 from __future__ import annotations
@@ -26,9 +32,12 @@ if TYPE_CHECKING:
     from geo.serve.jobs import Progress
     from geo.study.run import ComputedStudy
 
-__all__ = ["Suggester"]
+__all__ = ["PMEDIAN_SECONDS", "Suggester"]
 
 log = logging.getLogger(__name__)
+
+#: seconds the workbench gives p-median's swaps and bound
+PMEDIAN_SECONDS = 1.0
 
 
 class Suggester:
@@ -89,5 +98,15 @@ class Suggester:
         reach = self.reach(standard, cutoff)
         if progress:
             progress.stage("solving", 0.4)
-        return site(self.study, standard=standard, p=k, model=model, existing_s=existing_s,
-                    sites=sites, reach=reach)
+        if model != "pmedian":
+            return site(self.study, standard=standard, p=k, model=model,
+                        existing_s=existing_s, sites=sites, reach=reach)
+        run = site(self.study, standard=standard, p=k, model=model, existing_s=existing_s,
+                   sites=sites, reach=reach, method="heuristic", time_limit_s=PMEDIAN_SECONDS)
+        run.notes.append(
+            f"p-median in the workbench: greedy + swaps and a Lagrangian bound within "
+            f"{PMEDIAN_SECONDS:g} s; the answer's weighted time is at most "
+            f"{100 * run.result.gap:.2f} % above the optimum (the gap to the bound); the "
+            f"exact answer: geo site STUDY --standard {standard} --model pmedian --add {k} "
+            "--out DIR")
+        return run

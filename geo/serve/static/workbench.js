@@ -278,16 +278,31 @@
       html += '<span class="wb-sw" style="background:' + b.colours[i] + '"></span>' + esc(lab) + " ";
     });
     $("legend").innerHTML = html;
-    // the facility markers: one line per type (colour and letter: two types may share a letter)
-    var types = '<b>' + esc(L_("legend_types")) + "</b> ";
+    var box = L.control({position: "bottomleft"});
+    box.onAdd = function () {
+      var d = L.DomUtil.create("div", "wb-legend wb-type-legend");
+      d.id = "type-legend";
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    box.addTo(S.map);
+  }
+
+  // the facility markers: one entry per type on the map (colour and letter: two types may
+  // share a letter, never a colour), and what rings and crosses mean
+  function typeLegend() {
+    var present = {};
+    Object.keys(S.fac).forEach(function (id) { present[S.fac[id].type] = true; });
+    var types = "<b>" + esc(L_("legend_types")) + "</b> ";
     S.layers.types.forEach(function (t) {
-      types += '<span class="wb-lt" data-type="' + esc(t.code) + '"><span class="wb-icon wb-icon-legend" style="background:' +
+      if (!present[t.code]) { return; }
+      types += '<span class="wb-lt" data-type="' + esc(t.code) + '"><span class="wb-icon-legend" style="background:' +
         t.colour + '">' + esc(t.glyph) + "</span>" + esc(t.label) + "</span> ";
     });
-    types += '<span class="wb-lt"><span class="wb-icon wb-icon-legend wb-new-ring">·</span>' + esc(L_("legend_new")) +
-      '</span> <span class="wb-lt"><span class="wb-icon wb-icon-legend wb-closed-icon">✕</span>' +
-      esc(L_("legend_closed")) + '</span> <span class="wb-lt"><span class="wb-icon wb-icon-legend wb-outside-ring">·</span>' +
-      esc(L_("legend_outside")) + "</span> · " + esc(L_("legend_spread"));
+    types += '<br><span class="wb-lt"><span class="wb-icon-legend wb-new-ring">·</span>' + esc(L_("legend_new")) +
+      '</span> <span class="wb-lt"><span class="wb-icon-legend wb-closed-icon">✕</span>' +
+      esc(L_("legend_closed")) + '</span> <span class="wb-lt"><span class="wb-icon-legend wb-outside-ring">·</span>' +
+      esc(L_("legend_outside")) + "</span><br>" + esc(L_("legend_spread"));
     $("type-legend").innerHTML = types;
   }
 
@@ -330,6 +345,7 @@
 
   function refreshMarkers() {
     if (!S.facLayer) { return; }
+    typeLegend();
     S.facLayer.clearLayers();
     S.legLayer.clearLayers();
     var groups = {};
