@@ -106,6 +106,9 @@ class Jobs:
             result = None
         except GeoError as e:
             job.error = e
+        except OSError as e:  # the disk, not the workbench
+            job.error = ServeError(f"{job.kind} failed: {e}: check that the output folder "
+                                   "can be written and the disk has room, then try again")
         except Exception as e:  # a bug: said as one, logged with its traceback
             log.exception("job %s failed", job.kind)
             job.error = ServeError(f"{job.kind} failed ({type(e).__name__}: {e}); this is a "

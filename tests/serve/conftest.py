@@ -37,9 +37,10 @@ class Client:
         self.host, self.port = parts.hostname or "127.0.0.1", int(parts.port or 80)
 
     def send(self, method: str, path: str, body: Any = None, *, host: str | None = None,
-             origin: str | None = None, raw: bytes | None = None) -> Reply:
+             origin: str | None = None, raw: bytes | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        headers = {"Host": host or f"{self.host}:{self.port}"}
+        headers = {"Host": host or f"{self.host}:{self.port}", **(headers or {})}
         data = raw
         if body is not None:
             data = json.dumps(body).encode("utf-8")
