@@ -4,12 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check bench clean sysdeps options-doc
+.PHONY: demo test lint typecheck check bench clean sysdeps options-doc docs dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,docs]'
 	touch $(STAMP)
 
 # Debian packages outside PyPI: chromium (browser test of map.html, driven by Playwright) and
@@ -34,13 +34,19 @@ test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chro
 	$(BIN)/pytest
 
 lint: $(STAMP)  ## ruff, and the import layers of pyproject.toml [tool.importlinter]
-	$(BIN)/ruff check geo tests data benchmarks
+	$(BIN)/ruff check geo tests data benchmarks docs
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test  ## everything CI should agree with
+
+dist: $(STAMP)  ## the sdist and the wheel (with the embedded study and its data inside) -> dist/; offline
+	$(BIN)/python -m build --no-isolation --outdir dist
+
+docs: $(STAMP)  ## the manual (docs/*.md) and the API reference from the docstrings -> build/docs/index.html; strict: a warning or a broken reference fails
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs
 
 bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measures, a 50,000-facility study -> benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
@@ -53,7 +59,7 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
-	rm -rf $(VENV) maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build/docs docs/api maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache
 
 options-doc: $(STAMP)  ## regenerate the study-file option list of docs/study-file.md from geo/study/schema.py
 	$(BIN)/python -c "from geo.study.schema import write_options_doc; write_options_doc('docs/study-file.md')"

@@ -8,87 +8,29 @@ The public entry points, imported on first use (``import geo`` stays light)::
     again = geo.load_computed("maps/my_run")               # reload without recomputing
 
 Studies: :func:`load_study`, :func:`run_study`, :class:`ComputedStudy`,
-:func:`write_outputs`, :func:`load_computed`. Roads and routing: :func:`networks_from_source`,
-:func:`snap_points`, :func:`nearest_facility`, :func:`reach_matrix`, :func:`od_matrix`.
-Planning: :func:`site`, :func:`designate`, :func:`compare`, and the array models
+:func:`write_outputs`, :func:`load_computed`. Travel times on GeoDataFrames (any CRS, an
+``id`` column; minutes and ids out): :func:`travel_times`, :func:`od_matrix`,
+:func:`reach_matrix`, :func:`isochrones`, on a :class:`Network` from
+:func:`networks_from_source` (or a study's networks, a road file, road lines, an osmnx
+graph). Planning: :func:`site`, :func:`designate`, :func:`compare`, and the array models
 :func:`mclp`, :func:`lscp`, :func:`pmedian` on a :class:`SitingProblem`. Errors:
-:class:`GeoError` (every error a user can cause subclasses it). The subpackages
-(:mod:`geo.network`, :mod:`geo.routing`, :mod:`geo.siting`, :mod:`geo.planning`,
-:mod:`geo.outputs`, :mod:`geo.cli`) hold the rest; ``docs/architecture.md`` maps them.
+:class:`GeoError` (every error a user can cause subclasses it; it names the parameter).
+The subpackages hold the rest, each re-exporting its public names (:mod:`geo.readers`,
+:mod:`geo.network`, :mod:`geo.routing` with the array tier of the routing engine,
+:mod:`geo.siting`, :mod:`geo.measures`, :mod:`geo.coverage`, :mod:`geo.study`,
+:mod:`geo.planning`, :mod:`geo.whatif`, :mod:`geo.outputs`, :mod:`geo.serve`,
+:mod:`geo.batch`, :mod:`geo.cli`); ``docs/architecture.md`` maps them.
 """
 
-from __future__ import annotations
-
-import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+
+import lazy_loader
 
 try:
     __version__ = version("geo-access")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-#: public name -> module that defines it
-_EXPORTS = {
-    "load_study": "geo.study.schema",
-    "run_study": "geo.study.run",
-    "ComputedStudy": "geo.study.run",
-    "write_outputs": "geo.outputs.write",
-    "load_computed": "geo.outputs.reload",
-    "networks_from_source": "geo.network.sources",
-    "snap_points": "geo.routing.travel",
-    "nearest_facility": "geo.routing.travel",
-    "reach_matrix": "geo.routing.travel",
-    "od_matrix": "geo.routing.travel",
-    "site": "geo.planning.sites",
-    "designate": "geo.planning.sites",
-    "compare": "geo.planning.compare",
-    "SitingProblem": "geo.siting.models",
-    "mclp": "geo.siting.models",
-    "lscp": "geo.siting.models",
-    "pmedian": "geo.siting.models",
-    "GeoError": "geo.errors",
-}
-__all__ = [
-    "ComputedStudy",
-    "GeoError",
-    "SitingProblem",
-    "__version__",
-    "compare",
-    "designate",
-    "load_computed",
-    "load_study",
-    "lscp",
-    "mclp",
-    "nearest_facility",
-    "networks_from_source",
-    "od_matrix",
-    "pmedian",
-    "reach_matrix",
-    "run_study",
-    "site",
-    "snap_points",
-    "write_outputs",
-]
-
-if TYPE_CHECKING:
-    from geo.errors import GeoError
-    from geo.network.sources import networks_from_source
-    from geo.outputs.reload import load_computed
-    from geo.outputs.write import write_outputs
-    from geo.planning.compare import compare
-    from geo.planning.sites import designate, site
-    from geo.routing.travel import nearest_facility, od_matrix, reach_matrix, snap_points
-    from geo.siting.models import SitingProblem, lscp, mclp, pmedian
-    from geo.study.run import ComputedStudy, run_study
-    from geo.study.schema import load_study
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'geo' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+#: the entry points, imported on first use (lazy_loader, SPEC 1): __init__.pyi lists them
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
+__all__ = [*__all__, "__version__"]

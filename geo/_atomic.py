@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from geo.errors import OutputError
+from geo.errors import Arg, OutputError
 
-__all__ = ["atomic_path"]
+__all__ = ["TARGET", "atomic_path"]
 
 
 @contextmanager
@@ -42,6 +42,11 @@ def atomic_path(target: str | Path, suffix: str) -> Iterator[Path]:
         raise
 
 
+#: the file the writer was given; each public writer names its own parameter
+#: (:func:`geo.errors.given_as`)
+TARGET = Arg("atomic_path", "target")
+
+
 def _unwritable(dst: Path, e: OSError) -> OutputError:
     return OutputError(f"cannot write {dst} ({e.strerror or e}): choose a file in a folder "
-                       f"you can write to (--out); {dst} is as it was")
+                       "you can write to (", TARGET, f"); {dst} is as it was")

@@ -203,7 +203,10 @@ def _default_text(f: Any) -> str:
 
 
 def section_text(name: str, cls: type, markdown: bool = True) -> list[str]:
-    """The option lines of one schema section ``[name]`` (see :func:`options_text`)."""
+    """The option lines of one schema section ``[name]``.
+
+    See :func:`geo.study.schema.options_text`.
+    """
     head, what = f"[{name}]", (cls.__doc__ or ":").split(":", 1)[1].strip()
     lines = [f"- `{head}` {what}" if markdown else f"{head}  {what}"]
     for f in fields(cls):

@@ -1,9 +1,15 @@
 """The README is the landing page: its quick start is the two commands, and every page it
-links to exists (the manual lives in docs/)."""
+links to exists (the manual lives in docs/); the documentation builds strictly."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -32,3 +38,19 @@ def test_every_relative_link_of_the_readme_and_docs_exists() -> None:
     linked = set(_LINK.findall(README.read_text(encoding="utf-8")))
     manual = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")} - {"docs/index.md"}
     assert manual <= linked, sorted(manual - linked)
+
+
+@pytest.mark.slow
+def test_docs_build_strictly(tmp_path: Path) -> None:
+    """`make docs` in strict mode: every page and docstring renders and every cross-reference
+    resolves (-W -n: a warning fails). Built from a copy, so the checkout is left as it is."""
+    source = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", source, ignore=shutil.ignore_patterns("api", "_build"))
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html",
+         str(source), str(tmp_path / "html")],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr[-5000:]
+    assert (tmp_path / "html" / "api" / "geo.routing.travel.html").is_file()
+    page = (tmp_path / "html" / "api" / "geo.routing.travel.html").read_text(encoding="utf-8")
+    assert 'id="geo.routing.travel.nearest_facility"' in page

@@ -24,7 +24,6 @@ left out silently.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,6 @@ from geo.study import inputs
 __all__ = ["COMBINED_FILES", "Combined", "areas_table", "facilities", "uncertain",
            "write_combined"]
 
-log = logging.getLogger(__name__)
 
 COMBINED_FILES = ("coverage_by_township.csv", "coverage_by_area.csv", "areas.csv",
                   "results.gpkg", "map.html", "batch.xlsx", "batch_summary.txt")

@@ -2,7 +2,7 @@
 
 :func:`prepare_network` builds the region's networks from the template's road source (a
 line layer, an OSM extract or a ``geo network build`` cache) once and writes them as a
-folder of plain ``.npy`` arrays, nodes sorted by square tile (:data:`settings.BATCH_TILE_KM`)
+folder of plain ``.npy`` arrays, nodes sorted by square tile (:data:`geo.settings.BATCH_TILE_KM`)
 and segments by the tile of their first node, with the offsets of every tile. Its
 ``meta.json`` keeps a fingerprint of the source and the road options; a later batch with
 the same ones reuses it without reading the source again.
@@ -40,7 +40,6 @@ from geo._types import IntArray
 from geo.errors import NetworkError
 from geo.network.cache import FORMAT as NETWORK_FORMAT
 from geo.network.graph import Network, NetworkReport, keep_largest_component
-from geo.network.sources import networks_from_source
 from geo.study import inputs
 from geo.study.schema import Study
 
@@ -134,7 +133,7 @@ def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: f
             return meta
     if progress:
         progress(f"build the road network of {template.roads.path.name} (once)")
-    nets = networks_from_source(template.roads.path, modes, inputs.road_options(template))
+    nets = inputs.networks(template, modes)
     dest.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent))
     try:

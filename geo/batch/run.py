@@ -15,7 +15,6 @@ tasks (:mod:`geo.batch.cluster`, :mod:`geo.batch.task`) and writes the combined 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +31,6 @@ from geo.batch.task import AreaResult, AreaSpec, read_done
 from geo.study import inputs
 
 __all__ = ["BatchRun", "run_batch"]
-
-log = logging.getLogger(__name__)
 
 
 def _is_done(spec: AreaSpec) -> AreaResult | None:

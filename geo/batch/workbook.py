@@ -31,7 +31,7 @@ _FORMATS = {"int": "#,##0", "share": "0.0%", "min": "0.0"}
 _AREA = {"zh": ("区县代码", "区县"), "en": ("Area id", "Area")}
 
 
-def _areas_sheet(wb: Workbook, areas: pd.DataFrame, lang: str) -> None:
+def _areas_sheet(wb: Workbook, areas: pd.DataFrame) -> None:
     ws = wb.create_sheet("areas")
     cols = [c for c in areas.columns if c != "geometry"]
     tables.header_row(ws, cols)
@@ -81,7 +81,7 @@ def write_workbook(run: BatchRun, coverage: pd.DataFrame, areas: pd.DataFrame,
     wb = Workbook()
     wb.remove(wb.active)
     used = {"areas", "sources"}
-    _areas_sheet(wb, areas, lang)
+    _areas_sheet(wb, areas)
     if not coverage.empty:
         for std, rows in coverage.groupby("standard", sort=False):
             _standard_sheet(wb, rows, str(std), lang, used)

@@ -2,7 +2,8 @@
 
 Every command returns an exit code; :func:`main` is the only place that turns errors
 into messages: a :class:`~geo.errors.GeoError` (anything a user can cause) prints
-``error: ...`` as plain text on stderr and exits 2; Ctrl-C prints one line and exits
+``error: ...`` as plain text on stderr, the parameters it names spelled as the flags
+that fed them (:mod:`geo.cli.words`), and exits 2; Ctrl-C prints one line and exits
 130, SIGTERM the same line and 143 (a run being written removes its staging folder, so
 earlier outputs stay as they were). Library code logs; this package prints.
 """
@@ -20,15 +21,19 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geo import __version__
+from geo._shipped import shipped
 from geo.cli import batch, checks, network, planning, serve
 from geo.cli.text import out, output_folder, progress, table
+from geo.cli.words import cli_words
 from geo.errors import GeoError
 
 __all__ = ["DEMO_OUT", "DEMO_STUDY", "Formatter", "main", "parser"]
 
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_STUDY = ROOT / "analysis" / "luzhai.toml"
-DEMO_OUT = ROOT / "maps" / "luzhai"
+#: the embedded study, shipped with geo (``analysis/luzhai.toml`` in the repository)
+DEMO_STUDY = shipped("analysis/luzhai.toml")
+#: where ``geo demo`` writes without --out: relative to the current folder (``make demo``
+#: runs in the checkout), never inside the installed package
+DEMO_OUT = Path("maps", "luzhai")
 
 
 class Formatter(argparse.HelpFormatter):
@@ -228,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_unwinds():
             return _COMMANDS[args.command](args)
     except GeoError as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        print(f"error: {cli_words(e)}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt as e:
         print("interrupted: nothing new was written (earlier outputs are as they were)",

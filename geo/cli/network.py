@@ -125,12 +125,11 @@ def run_network(args: argparse.Namespace) -> int:
 
 
 def run_isochrones(args: argparse.Namespace) -> int:
-    """``geo isochrones``: facilities of a study, their isochrones into a GeoPackage."""
+    """``geo isochrones``: the study's facilities, their isochrones (:func:`geo.isochrones`)
+    into a GeoPackage."""
     from geo._atomic import atomic_path
-    from geo.network.sources import networks_from_source
-    from geo.routing.isochrones import isochrones
+    from geo.routing.frames import isochrones
     from geo.study import inputs
-    from geo.study.run import snap_with
     from geo.study.schema import load_study
 
     study = load_study(args.study)
@@ -141,15 +140,10 @@ def run_isochrones(args: argparse.Namespace) -> int:
         if fac.empty:
             raise StudyError(f"--type {args.ftype!r}: no facility of that type in the study; "
                              f"its types are {', '.join(types)}")
-    net = networks_from_source(study.roads.path, {args.mode}, inputs.road_options(study))[
-        args.mode]
-    iso = isochrones(
-        net, snap_with(study, net, fac), args.minutes,
-        access_speed_kmh=study.access_kmh(args.mode), direction=args.direction,
-        max_leg_m=args.max_leg_m, ids=list(fac["id"]),
-    )
-    iso = iso.merge(fac[["id", "name", "type"]], left_on="facility", right_on="id").drop(
-        columns="id")
+    iso = isochrones(inputs.networks(study, {args.mode}), fac[["id", "name", "type", "geometry"]],
+                     args.minutes, mode=args.mode, direction=args.direction,
+                     max_leg_m=args.max_leg_m, access_speed_kmh=study.access_kmh(args.mode),
+                     snap_exclude=study.access.snap_exclude)
     with atomic_path(Path(args.out), ".gpkg") as tmp:
         iso.to_file(tmp, layer="isochrones", driver="GPKG")
     out(f"{len(iso)} isochrones ({len(fac)} facilities x {len(args.minutes)} thresholds, "

@@ -1,2 +1,8 @@
 """Coverage: demand points and population, township areas, standards, travel-time
-bands and surfaces, facility tiers, and the coverage tables by township."""
+bands and surfaces, facility tiers, and the coverage tables by township.
+"""
+
+import lazy_loader
+
+#: the public names, imported on first use (lazy_loader, SPEC 1): __init__.pyi lists them
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

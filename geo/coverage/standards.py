@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo._shipped import shipped
 from geo._toml import read_toml
 from geo.errors import StandardError
 from geo.readers.facility_types import TypeTable, load_types
@@ -20,7 +21,7 @@ from geo.readers.facility_types import TypeTable, load_types
 __all__ = ["DEFAULT_FILE", "NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "analysis" / "standards.toml"
+DEFAULT_FILE = shipped("analysis/standards.toml")
 
 # Top-level tables of the standards file that are not coverage standards: the measure and
 # emergency-response specs, read by geo.measures.specs.load_measure_specs.

@@ -4,14 +4,14 @@ A *tier* is the level of the Chinese three-tier rural health system a facility b
 (县、乡、村 — county, township, village), plus urban community health services. Each
 type's tier is set in ``analysis/facility_types.toml`` (:mod:`geo.readers.facility_types`):
 
-============  ===================================================================
-``county``    county-level hospitals and centres: general, TCM, maternal and child
-              health, CDC, private hospitals, emergency rescue centres, 120 stations
-``township``  township health centres, central or not (乡镇卫生院、中心卫生院), and
-              central ones upgraded to grade-2 hospitals (二级医院)
-``community`` community health service centres and stations (社区卫生服务中心/站)
-``village``   village clinics (村卫生室)
-============  ===================================================================
+=============  ===================================================================
+``county``     county-level hospitals and centres: general, TCM, maternal and child
+               health, CDC, private hospitals, emergency rescue centres, 120 stations
+``township``   township health centres, central or not (乡镇卫生院、中心卫生院), and
+               central ones upgraded to grade-2 hospitals (二级医院)
+``community``  community health service centres and stations (社区卫生服务中心/站)
+``village``    village clinics (村卫生室)
+=============  ===================================================================
 
 The map popup gives, per facility, the minutes *by road* to the nearest other facility of
 the same tier (a referral or backup partner): times come from

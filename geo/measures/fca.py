@@ -144,7 +144,7 @@ def two_step(
     population : (n_demand,) array
     weight : Weight, optional
         None: 1 per pair (plain 2SFCA); :class:`Steps` (E2SFCA), :class:`GaussianCatchment`,
-        :class:`PowerDecay` / ``ExponentialDecay`` (gravity).
+        :class:`~geo.measures.weights.PowerDecay` / ``ExponentialDecay`` (gravity).
     max_seconds : float, optional
         Pairs beyond it are left out (None: every stored pair counts).
     method : str
@@ -182,7 +182,8 @@ def gravity(
     """Competition-adjusted gravity model: a 2SFCA with a distance-decay weight.
 
     What PySAL access computes as ``two_stage_fca(weight_fn=weights.gravity(scale,
-    -beta, min_dist))`` for :class:`PowerDecay` (Luo & Wang 2003's gravity-based measure).
+    -beta, min_dist))`` for :class:`~geo.measures.weights.PowerDecay` (Luo & Wang 2003's
+    gravity-based measure).
     """
     if isinstance(decay, Steps | GaussianCatchment):
         raise MeasureError("the gravity model takes a power or exponential decay")

@@ -1,7 +1,7 @@
 """Distance-decay weights of the access measures, on travel times in seconds.
 
 Each weight is a small frozen object, called on an array of seconds and returning an
-array of weights, with :meth:`describe` giving the words the outputs print.
+array of weights, with a ``describe()`` method giving the words the outputs print.
 
 * :class:`Steps` — the step weights of the enhanced 2SFCA (Luo & Qi 2009) and of the 3SFCA
   (Wan, Zou & Sternberg 2012): band ``k`` covers ``(edge[k-1], edge[k]]`` (the first band

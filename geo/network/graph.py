@@ -25,15 +25,18 @@ from scipy.spatial import cKDTree
 
 from geo import settings
 from geo._types import FloatArray, IntArray
-from geo.errors import NetworkError
+from geo.errors import Arg, NetworkError, Part
 
 __all__ = [
+    "GRAPH_MAKER",
     "MAX_CSR_ID",
     "TIME_QUANTUM_S",
     "CSRGraph",
     "Network",
     "NetworkReport",
     "csr_from_edges",
+    "from_exported_graph",
+    "is_exported_graph",
     "keep_largest_component",
     "on_time_grid",
     "z_order",
@@ -68,7 +71,9 @@ class NetworkReport:
     nodes: int = 0
     segments: int = 0
     km: float = 0.0
-    source: str = "lines"  # "lines" (noded road layer) | "osm" (junctions are shared nodes)
+    #: "lines" (noded road layer) | "osm" (junctions are shared nodes) | "graph" (read back
+    #: from Network.to_networkx)
+    source: str = "lines"
     #: how the network was built and its file read (unknown tags, conversions, encodings)
     notes: list[str] = field(default_factory=list)
     #: what every output of a study on this network must say about it (e.g. that it was cut
@@ -77,12 +82,14 @@ class NetworkReport:
 
     def lines(self) -> list[str]:
         """Plain-language lines for the run summary."""
-        what = "OSM ways" if self.source == "osm" else "road lines"
+        what = {"osm": "OSM ways", "graph": "graph edges"}.get(self.source, "road lines")
         out = [
             f"{self.lines_read} {what} read; network of {self.nodes} nodes, "
             f"{self.segments} segments, {self.km:,.0f} km",
         ]
-        if self.source == "osm":
+        if self.source == "graph":
+            pass  # the graph's own nodes and segments: nothing was noded
+        elif self.source == "osm":
             out.append("junctions are the nodes OSM ways share (no gap closing or crossings)")
         else:
             out += [
@@ -143,6 +150,19 @@ class Network:
         ``drive`` or ``walk``.
     node_ids : (N,) int array, optional
         Source ids of the nodes (OSM node ids for networks read from OSM).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString
+    >>> from geo.routing import as_network
+    >>> roads = gpd.GeoDataFrame({"highway": ["primary"]}, crs=4326,
+    ...                          geometry=[LineString([(109.70, 24.50), (109.80, 24.50)])])
+    >>> net = as_network(roads)
+    >>> net.n_nodes, len(net.seg_u), net.crs.to_epsg()  # UTM zone 49N
+    (2, 1, 32649)
+    >>> net.seg_fw_s.round(1).tolist()  # 10,133 m at 60 km/h
+    [608.0]
     """
 
     crs: CRS
@@ -197,23 +217,116 @@ class Network:
             self._graphs[direction] = CSRGraph.from_matrix(csr_from_edges(u, v, w, self.n_nodes))
         return self._graphs[direction]
 
-    def segments_gdf(self) -> gpd.GeoDataFrame:
-        """Segments as a GeoDataFrame in WGS84 (for maps and checks)."""
-        lines = shapely.linestrings(
-            np.stack([self.node_xy[self.seg_u], self.node_xy[self.seg_v]], axis=1)
-        )
-        gdf = gpd.GeoDataFrame(
-            {
-                "u": self.seg_u,
-                "v": self.seg_v,
-                "highway": self.seg_class,
-                "fw_s": self.seg_fw_s,
-                "bw_s": self.seg_bw_s,
-            },
-            geometry=lines,
-            crs=self.crs,
-        )
-        return gdf.to_crs(4326)
+    def to_gdf(self, crs: Any = 4326) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """The network as node and edge GeoDataFrames, as ``osmnx.graph_to_gdfs`` gives them.
+
+        Parameters
+        ----------
+        crs : optional
+            Coordinate system of the frames (default WGS84 longitude/latitude; ``None``:
+            the network's own metric CRS).
+
+        Returns
+        -------
+        nodes : geopandas.GeoDataFrame
+            Indexed by node (``0 .. n_nodes - 1``, the ids the routing functions use):
+            ``x``, ``y``, ``osmid`` (the source's node id, for networks read from OSM) and
+            the point.
+        edges : geopandas.GeoDataFrame
+            One row per direction a segment may be travelled, indexed by ``(u, v, key)``
+            as osmnx's edges: ``segment`` (its index in the network's arrays), ``forward``
+            (whether it runs as the segment is stored, ``seg_u`` to ``seg_v``),
+            ``highway`` (road class; ``connector`` for gap closers), ``oneway``,
+            ``length`` (metres), ``speed_kph`` and ``travel_time`` (seconds, the time the
+            searches use), and the straight line.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely import LineString
+        >>> from geo.routing import as_network
+        >>> roads = gpd.GeoDataFrame({"highway": ["primary"]}, crs=4326,
+        ...                          geometry=[LineString([(109.70, 24.50), (109.80, 24.50)])])
+        >>> nodes, edges = as_network(roads, "drive").to_gdf()
+        >>> len(nodes), len(edges)  # one two-way segment: an edge each way
+        (2, 2)
+        >>> edges[["highway", "oneway", "speed_kph"]].round(1).values.tolist()
+        [['primary', False, 60.0], ['primary', False, 60.0]]
+        >>> edges["travel_time"].round(1).tolist()  # 10,133 m at 60 km/h, in seconds
+        [608.0, 608.0]
+        """
+        out_crs = self.crs if crs is None else _crs(crs, "Network.to_gdf")
+        xy = gpd.GeoSeries(shapely.points(self.node_xy), crs=self.crs).to_crs(out_crs)
+        nodes = gpd.GeoDataFrame({"x": xy.x.to_numpy(), "y": xy.y.to_numpy()}, geometry=xy,
+                                 crs=out_crs)
+        if self.node_ids is not None:
+            nodes.insert(2, "osmid", self.node_ids)
+        nodes.index.name = "node"
+        s = np.arange(len(self.seg_u))
+        fw_ok, bw_ok = np.isfinite(self.seg_fw_s), np.isfinite(self.seg_bw_s)
+        seg = np.concatenate([s[fw_ok], s[bw_ok]])
+        forward = np.concatenate([np.ones(fw_ok.sum(), bool), np.zeros(bw_ok.sum(), bool)])
+        order = np.lexsort((~forward, seg))  # segment after segment, forward first
+        seg, forward = seg[order], forward[order]
+        u = np.where(forward, self.seg_u[seg], self.seg_v[seg])
+        v = np.where(forward, self.seg_v[seg], self.seg_u[seg])
+        secs = np.where(forward, self.seg_fw_s[seg], self.seg_bw_s[seg])
+        length = self.seg_length_m[seg]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            speed = np.where(secs > 0, length / secs * 3.6, np.nan)
+        key = _keys(u, v)
+        geom = gpd.GeoSeries(shapely.linestrings(
+            np.stack([self.node_xy[u], self.node_xy[v]], axis=1)), crs=self.crs).to_crs(out_crs)
+        edges = gpd.GeoDataFrame({
+            "u": u, "v": v, "key": key, "segment": seg, "forward": forward,
+            "highway": self.seg_class[seg], "oneway": ~(fw_ok[seg] & bw_ok[seg]),
+            "length": length, "speed_kph": speed, "travel_time": secs,
+        }, geometry=geom.to_numpy(), crs=out_crs).set_index(["u", "v", "key"])
+        return nodes, edges
+
+    def to_networkx(self, crs: Any = 4326) -> Any:
+        """The network as a ``networkx.MultiDiGraph`` shaped as osmnx's graphs.
+
+        Nodes are ``0 .. n_nodes - 1`` with ``x``, ``y`` (in ``crs``, default WGS84
+        longitude/latitude; ``None``: the network's metric CRS) and ``osmid`` where known;
+        one edge per direction a segment may be travelled, with the attributes of
+        :meth:`to_gdf`'s edges (``travel_time`` in seconds is the searches' weight). The
+        graph's ``crs`` is set, so osmnx's functions (``graph_to_gdfs``,
+        ``save_graphml``, ``plot_graph``) take it, and
+        :func:`geo.network.osm.network_from_graph` reads it (or its GraphML) back into
+        the same network.
+
+        Examples
+        --------
+        >>> import networkx as nx, geopandas as gpd
+        >>> from shapely import LineString
+        >>> from geo.routing import as_network
+        >>> roads = gpd.GeoDataFrame({"highway": ["primary", "tertiary"]}, crs=4326, geometry=[
+        ...     LineString([(109.70, 24.50), (109.80, 24.50)]),
+        ...     LineString([(109.80, 24.50), (109.80, 24.55)])])
+        >>> g = as_network(roads, "drive").to_networkx()
+        >>> g.number_of_nodes(), g.number_of_edges()
+        (3, 4)
+        >>> ends = [n for n, d in g.degree() if d == 2]
+        >>> minutes = nx.shortest_path_length(g, *ends, weight="travel_time") / 60
+        >>> round(minutes, 1)  # 10.13 km at 60 km/h, then 5.54 km at 35 km/h
+        19.6
+        """
+        import networkx as nx
+
+        from geo import __version__
+
+        nodes, edges = self.to_gdf(self.crs if crs is None else _crs(crs, "Network.to_networkx"))
+        g = nx.MultiDiGraph(crs=nodes.crs, created_with=f"{GRAPH_MAKER} {__version__}",
+                            mode=self.mode, metric_crs=self.crs.to_wkt())
+        cols = [c for c in nodes.columns if c != "geometry"]
+        g.add_nodes_from((int(n), {c: r[c] for c in cols})
+                         for n, r in zip(nodes.index, nodes[cols].to_dict("records"),
+                                         strict=True))
+        attrs = [c for c in edges.columns if c != "geometry"]
+        g.add_edges_from((int(u), int(v), int(k), _py(r)) for (u, v, k), r in
+                         zip(edges.index, edges[attrs].to_dict("records"), strict=True))
+        return g
 
     def nearest_node(self, lon: float, lat: float) -> int:
         """Index of the node nearest to a WGS84 point."""
@@ -222,14 +335,122 @@ class Network:
         return int(i)
 
 
+#: the ``created_with`` of graphs :meth:`Network.to_networkx` makes (read back exactly)
+GRAPH_MAKER = "geo-access"
+
+
+def _crs(crs: Any, func: str) -> CRS:
+    try:
+        return CRS.from_user_input(crs)
+    except Exception:  # pyproj's CRSError, TypeError for other objects
+        raise NetworkError(Arg(func, "crs", crs), ": not a coordinate system: give an EPSG "
+                           "code (4326 for longitude/latitude) or None for the network's "
+                           "own") from None
+
+
+def _keys(u: IntArray, v: IntArray) -> IntArray:
+    """osmnx's edge keys: 0 for the first edge between two nodes, 1 for the second, ..."""
+    if len(u) == 0:
+        return np.zeros(0, dtype=np.int64)
+    pair = np.asarray(u, np.int64) * (int(max(u.max(), v.max())) + 1) + v
+    order = np.argsort(pair, kind="stable")
+    sorted_pair = pair[order]
+    start = np.r_[0, np.flatnonzero(sorted_pair[1:] != sorted_pair[:-1]) + 1]
+    run = np.arange(len(pair)) - np.repeat(start, np.diff(np.r_[start, len(pair)]))
+    key = np.empty(len(pair), dtype=np.int64)
+    key[order] = run
+    return key
+
+
+def _py(record: dict[str, Any]) -> dict[str, Any]:
+    """numpy scalars as Python values (networkx's GraphML writer takes only those)."""
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in record.items()}
+
+
+#: the edge attributes that make a graph one of :meth:`Network.to_networkx`'s
+EXPORT_EDGE_ATTRS = ("segment", "forward", "travel_time", "highway")
+
+
+def is_exported_graph(graph: Any) -> bool:
+    """Whether ``graph`` came from :meth:`Network.to_networkx`: its ``created_with``, or
+    edges that all carry the segment attributes (``osmnx.graph_from_gdfs`` of
+    :meth:`Network.to_gdf`'s frames keeps those, not the graph's attributes)."""
+    if str(graph.graph.get("created_with", "")).startswith(GRAPH_MAKER):
+        return True
+    return graph.number_of_edges() > 0 and all(
+        all(a in d for a in EXPORT_EDGE_ATTRS) for _, _, d in graph.edges(data=True))
+
+
+def from_exported_graph(graph: Any, mode: str) -> Network:
+    """The network a graph of :meth:`Network.to_networkx` holds, read back exactly.
+
+    Also its GraphML, as ``osmnx.load_graphml`` or ``networkx.read_graphml`` read it
+    (attribute values as text are converted). Nodes, segments, classes and travel times
+    are taken as the graph has them, so edits made to it (an edge's ``travel_time``, an
+    edge removed) are what the routing sees.
+    """
+    made_as = str(graph.graph.get("mode", mode))
+    if made_as != mode:
+        raise NetworkError(Arg("network_from_graph", "mode", mode), f": the graph holds a "
+                           f"{made_as!r} network (exported by geo): read it with "
+                           f"mode={made_as!r}")
+    try:
+        order = sorted(graph.nodes, key=int)
+    except (TypeError, ValueError):
+        order = list(graph.nodes)
+    index = {n: i for i, n in enumerate(order)}
+    data = [graph.nodes[n] for n in order]
+    try:
+        x = np.array([float(d["x"]) for d in data])
+        y = np.array([float(d["y"]) for d in data])
+        edges = [(index[u], index[v], int(d["segment"]), str(d["forward"]) in ("True", "true", "1"),
+                  float(d["travel_time"]), str(d["highway"]))
+                 for u, v, d in graph.edges(data=True)]
+    except (KeyError, TypeError, ValueError) as e:
+        raise NetworkError(Arg("network_from_graph", "graph"), f": a graph exported by geo "
+                           f"lost an attribute its nodes and edges need ({e}); export it again "
+                           "with Network.to_networkx") from None
+    metric = CRS.from_user_input(graph.graph["metric_crs"]) if "metric_crs" in graph.graph \
+        else None
+    src = CRS.from_user_input(graph.graph.get("crs", 4326))
+    if metric is None:
+        from geo.crs import utm_crs_for
+
+        lonlat = gpd.GeoSeries(shapely.points(x, y), crs=src).to_crs(4326)
+        metric = utm_crs_for(float(lonlat.x.mean()), float(lonlat.y.mean()))
+    xy = gpd.GeoSeries(shapely.points(x, y), crs=src).to_crs(metric)
+    node_xy = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()])
+    n_seg = max((e[2] for e in edges), default=-1) + 1
+    seg_u = np.full(n_seg, -1, dtype=np.int64)
+    seg_v = np.full(n_seg, -1, dtype=np.int64)
+    fw, bw = np.full(n_seg, np.inf), np.full(n_seg, np.inf)
+    seg_class = np.empty(n_seg, dtype=object)
+    for u, v, seg, forward, secs, highway in edges:
+        seg_u[seg], seg_v[seg] = (u, v) if forward else (v, u)
+        (fw if forward else bw)[seg] = secs
+        seg_class[seg] = highway
+    keep = seg_u >= 0  # segments whose edges were removed from the graph
+    osmid = [d.get("osmid") for d in data]
+    ids = (np.array([int(i) for i in osmid], dtype=np.int64)
+           if all(i is not None for i in osmid) else None)
+    report = NetworkReport(lines_read=len(edges), source="graph", notes=[
+        "network read from a graph exported by geo (Network.to_networkx): nodes, road "
+        "classes and travel times as the graph holds them"])
+    net = Network(metric, node_xy, seg_u[keep], seg_v[keep], fw[keep], bw[keep],
+                  seg_class[keep], mode, report, ids)
+    report.nodes, report.segments = net.n_nodes, len(net.seg_u)
+    report.km = float(net.seg_length_m.sum() / 1000.0)
+    return net
+
+
 MAX_CSR_ID = int(np.iinfo(np.int32).max)
 
-#: Seconds: every segment time, and every time the searches start from, is a multiple of
-#: this (2^-24 s, 60 ns), so sums of up to 2^29 s are exact in float64. A path's time then
-#: does not depend on the order its parts are added, and two routes that tie really tie:
-#: the nearest searches' tie rule (equal times go to the facility listed first) gives one
-#: answer however a labelling was reached, a fresh search or an incremental update
-#: (geo.whatif). The same rounding as the kernels' ``on_grid``.
+#: The time grid, in seconds: every segment time, and every time the searches start from, is
+#: a multiple of this (2^-24 s, 60 ns), so sums of up to 2^29 s are exact in float64. A
+#: path's time then does not depend on the order its parts are added, and two routes that
+#: tie really tie: the nearest searches' tie rule (equal times go to the facility listed
+#: first) gives one answer however a labelling was reached, a fresh search or an incremental
+#: update (geo.whatif). The same rounding as the kernels' ``on_grid``.
 TIME_QUANTUM_S = 2.0**-24
 
 
@@ -289,10 +510,12 @@ def csr_from_edges(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.csr_ma
     return sp.csr_matrix((weights, cols, indptr), shape=(n, n))
 
 
-def keep_largest_component(net: Network, min_share: float, fix: str) -> Network:
+def keep_largest_component(net: Network, min_share: float,
+                           fix: str | tuple[Part, ...]) -> Network:
     """The largest strongly connected part, checked to hold ``min_share`` of the road.
 
-    ``fix`` is the advice the error gives when it does not.
+    ``fix`` is the advice the error gives when it does not (text, or the parts of a
+    message naming parameters: :class:`geo.errors.GeoError`).
     """
     out = _largest_component(net)
     report = out.report
@@ -301,8 +524,7 @@ def keep_largest_component(net: Network, min_share: float, fix: str) -> Network:
         raise NetworkError(
             f"the road network is disconnected: its largest connected part holds only "
             f"{share:.0%} of {report.km + report.km_dropped:,.0f} km of road "
-            f"({report.components} parts). {fix}"
-        )
+            f"({report.components} parts). ", *((fix,) if isinstance(fix, str) else fix))
     return out
 
 

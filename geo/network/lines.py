@@ -19,7 +19,6 @@ endpoints miss each other by tens of metres:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import geopandas as gpd
@@ -33,13 +32,11 @@ from scipy.spatial import cKDTree
 from geo import settings
 from geo._types import FloatArray, IntArray
 from geo.crs import utm_crs_for
-from geo.errors import NetworkError
+from geo.errors import Arg, NetworkError
 from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.network.rules import is_other_oneway, maxspeeds, oneway_value
 
 __all__ = ["build_network"]
-
-log = logging.getLogger(__name__)
 
 
 _TRUE = {"true", "yes", "1", "t", "y"}
@@ -251,12 +248,12 @@ def _check_roads(roads: gpd.GeoDataFrame) -> None:
     if "highway" not in roads.columns:
         raise NetworkError(
             "the road layer has no 'highway' column (road class): name the column of road "
-            "classes with [roads] class_col (OSM classes, or 高速公路, 国道, 省道, 县道, 乡道, "
-            f"村道, ...: geo.network.road_classes); columns are {list(roads.columns)}"
-        )
+            "classes with ", Arg("RoadOptions", "class_col"), " (OSM classes, or 高速公路, 国道, "
+            f"省道, 县道, 乡道, 村道, ...: geo.network.road_classes); columns are "
+            f"{list(roads.columns)}")
     if roads.crs is None:
-        raise NetworkError("the road layer has no coordinate system: set [roads] crs in the "
-                           "study file (e.g. 'wgs84' or 'EPSG:4525')")
+        raise NetworkError("the road layer has no coordinate system: say what it is with ",
+                           Arg("RoadOptions", "crs"), " (e.g. 'wgs84' or 'EPSG:4525')")
     bad = ~roads.geometry.geom_type.isin(["LineString"])
     if bad.any():
         raise NetworkError(
@@ -287,16 +284,17 @@ def _usable_lines(
         unknown = {k: v for k, v in classes.items() if k not in known}
         if unknown and unknown_classes == "error" and mode == "drive":
             raise NetworkError(
-                f"no speed for road classes {unknown}: add them to [roads] speeds_kmh in "
-                "the study file (km/h), or set [roads] unknown_classes = 'skip' to leave them out"
-            )
+                f"no speed for road classes {unknown}: give their speeds (km/h) with ",
+                Arg("RoadOptions", "speeds_kmh"), ", or leave them out with ",
+                Arg("RoadOptions", "unknown_classes", "skip"))
         report.lines_class_skipped = int(missing.sum())
         report.classes_skipped = {str(k): int(v) for k, v in classes.items()}
     roads, kmh = roads[~missing], kmh[~missing]
     if len(roads) == 0:
         raise NetworkError(
             f"no road line is usable for {mode!r} travel (all under construction or of "
-            "classes without a speed): check the road file and [roads.speeds_kmh]"
+            "classes without a speed): check the road file and ",
+            Arg("RoadOptions", "speeds_kmh")
         )
     return roads, kmh
 
@@ -447,9 +445,10 @@ def build_network(
     net = Network(crs, node_xy, seg_u, seg_v, fw, bw, seg_class, mode, report)
     return keep_largest_component(
         net, min_component_share,
-        "Check that lines meet at shared vertices, raise [roads] snap_tolerance_m, keep "
-        "[roads] node_crossings = true, or lower [roads] min_component_share (geo network "
-        "build: --min-component-share) to accept it",
+        ("Check that lines meet at shared vertices, raise ",
+         Arg("RoadOptions", "snap_tolerance_m"), ", keep ",
+         Arg("RoadOptions", "node_crossings", True), ", or lower ",
+         Arg("RoadOptions", "min_component_share"), " to accept it"),
     )
 
 

@@ -35,8 +35,14 @@ import pyproj
 from geo import settings
 from geo._types import FloatArray, IntArray
 from geo.crs import utm_crs_for
-from geo.errors import InputFileError, NetworkError
-from geo.network.graph import Network, NetworkReport, keep_largest_component
+from geo.errors import Arg, InputFileError, NetworkError
+from geo.network.graph import (
+    Network,
+    NetworkReport,
+    from_exported_graph,
+    is_exported_graph,
+    keep_largest_component,
+)
 from geo.network.rules import (
     OSM_TAGS,
     is_other_oneway,
@@ -219,8 +225,8 @@ def network_from_ways(
                   mode, report, node_ids)
     return keep_largest_component(
         net, min_component_share,
-        "The extract may be cut badly or hold islands; lower [roads] min_component_share "
-        "(geo network build: --min-component-share) to accept it",
+        ("The extract may be cut badly or hold islands; lower ",
+         Arg("RoadOptions", "min_component_share"), " to accept it"),
     )
 
 
@@ -258,6 +264,11 @@ def network_from_graph(
 ) -> Network:
     """Convert a networkx/osmnx graph (nodes with ``x``/``y`` lon/lat) into a Network.
 
+    A graph :meth:`Network.to_networkx <geo.network.graph.Network.to_networkx>` made (or
+    its GraphML) is read back exactly as it was exported
+    (:func:`geo.network.graph.from_exported_graph`); the rest of this applies to graphs
+    of OSM ways, such as osmnx builds.
+
     Edges carrying *raw* OSM tags (``oneway`` a tag value or absent) get the rules of
     :mod:`geo.network.rules`, as OSM files do: each edge is read as a piece of its way in
     the way's node order. osmnx graphs built with ``osmnx.settings.all_oneway = True``
@@ -273,6 +284,8 @@ def network_from_graph(
     lists), the first value is used: simplify with ``edge_attrs_differ`` set to the
     profile's tags to avoid that.
     """
+    if is_exported_graph(graph):
+        return from_exported_graph(graph, mode)
     osmnx_made = str(graph.graph.get("created_with", "")).startswith("OSMnx")
     ways = OsmWays()
     xs = {n: (float(d["x"]), float(d["y"])) for n, d in graph.nodes(data=True)}

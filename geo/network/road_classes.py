@@ -26,7 +26,8 @@ from collections import Counter
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import ColumnError
+from geo.errors import Arg, ColumnError
+from geo.options import closest
 
 __all__ = ["CHINESE_CLASSES", "CLASS_COLUMNS", "class_column", "with_highway"]
 
@@ -57,17 +58,17 @@ def class_column(roads: gpd.GeoDataFrame, class_col: str | None) -> str:
     cols = [str(c) for c in roads.columns if c != roads.geometry.name]
     if class_col is not None:
         if class_col not in roads.columns:
-            raise ColumnError(f"[roads] class_col = {class_col!r} is not a column of the road "
-                              f"layer; its columns are {cols}")
+            raise ColumnError(Arg("RoadOptions", "class_col", class_col), ": not a column of "
+                              f"the road layer{closest(class_col, cols)}; its columns are {cols}")
         return class_col
     for name in CLASS_COLUMNS:
         if name in roads.columns:
             return name
     raise ColumnError(
         f"the road layer has no column of road classes ({', '.join(CLASS_COLUMNS)}); its "
-        f"columns are {cols}: name the one that holds them with [roads] class_col (OSM "
-        "classes such as primary, or 高速公路, 国道, 省道, 县道, 乡道, 村道, 快速路, 主干路, "
-        "次干路, 支路, 一级公路 … 四级公路)")
+        f"columns are {cols}: name the one that holds them with ",
+        Arg("RoadOptions", "class_col"), " (OSM classes such as primary, or 高速公路, 国道, "
+        "省道, 县道, 乡道, 村道, 快速路, 主干路, 次干路, 支路, 一级公路 … 四级公路)")
 
 
 def _osm(value: object) -> object:

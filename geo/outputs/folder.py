@@ -38,26 +38,31 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo.errors import OutputError
+from geo.errors import Arg, OutputError, Part
 
-__all__ = ["clean_stale", "folder_bytes", "output_lock", "preflight", "write_atomically"]
+__all__ = ["OUT_DIR", "clean_stale", "folder_bytes", "output_lock", "preflight",
+           "write_atomically"]
 
 log = logging.getLogger(__name__)
 
 _MARKER = "run.json"
-_FIX_OTHER = "or write to another folder with --out"
+#: the output folder the writer was given; each public writer names its own parameter
+#: (:func:`geo.errors.given_as`)
+OUT_DIR = Arg("write_atomically", "out_dir")
+_FIX_OTHER: tuple[Part, ...] = ("or write to another folder (", OUT_DIR, ")")
 
 
 def _unwritable(folder: Path, e: OSError) -> OutputError:
     return OutputError(f"cannot write in {folder} ({e.strerror}): choose a folder you can "
-                       "write to with --out")
+                       "write to (", OUT_DIR, ")")
 
 
 def _write_failed(out: Path, name: str, e: OSError) -> OutputError:
     full = e.errno in (errno.ENOSPC, errno.EDQUOT)
     why = "the disk is full: free some space, " if full else ""
     return OutputError(f"could not write {name} in the staging folder beside {out} "
-                       f"({e.strerror or e}): {why}{_FIX_OTHER}. Nothing was changed in {out}")
+                       f"({e.strerror or e}): {why}", *_FIX_OTHER,
+                       f". Nothing was changed in {out}")
 
 
 # --------------------------------------------------------------------------- processes
@@ -157,7 +162,7 @@ def _acquire(path: Path, out_dir: Path) -> Any:
             except ValueError:
                 who = "details not yet written"
             raise OutputError(f"another geo run is writing to {out_dir} ({who}): wait for "
-                              f"it to finish, {_FIX_OTHER}")
+                              "it to finish, ", *_FIX_OTHER)
         try:
             same = path.stat().st_ino == os.fstat(fh.fileno()).st_ino
         except FileNotFoundError:
@@ -267,8 +272,8 @@ def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
             raise
         raise OutputError(
             f"could not replace {out_dir / name} ({e.strerror}): is it open in another "
-            f"program (Excel locks an open workbook) or read-only? Close it and run again, "
-            f"{_FIX_OTHER}. Nothing was changed: {out_dir} holds its previous outputs"
+            "program (Excel locks an open workbook) or read-only? Close it and run again, ",
+            *_FIX_OTHER, f". Nothing was changed: {out_dir} holds its previous outputs"
         ) from e
 
 
@@ -294,7 +299,7 @@ def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], o
     with output_lock(out):
         clean_stale(out)
         if out.exists() and not out.is_dir():
-            raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
+            raise _a_file(out)
         try:
             stage, info = _new_stage(out, list(files))
         except OSError as e:
@@ -378,6 +383,11 @@ def folder_bytes(path: str | Path) -> int:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else 0
 
 
+def _a_file(out: Path) -> OutputError:
+    return OutputError(Arg(OUT_DIR.func, OUT_DIR.name, str(out)), ": a file, not a folder: "
+                       "name a folder")
+
+
 def _existing_ancestor(p: Path) -> Path:
     while not p.exists() and p != p.parent:
         p = p.parent
@@ -402,7 +412,7 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     """
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is a file, not a folder: name a folder with --out")
+        raise _a_file(out)
     base = _existing_ancestor(out.parent)  # where the staging folder and the lock go
     _probe(base, out)
     with output_lock(out):
@@ -414,7 +424,7 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     free = shutil.disk_usage(base).free
     if free < need:
         raise OutputError(f"{base} has {free / 1e6:,.0f} MB free, the outputs need about "
-                          f"{need / 1e6:,.0f} MB: free some space, {_FIX_OTHER}")
+                          f"{need / 1e6:,.0f} MB: free some space, ", *_FIX_OTHER)
     return notes
 
 
@@ -439,4 +449,4 @@ def _check_replaceable(out: Path, names: Sequence[str]) -> None:
                     pass
             except OSError as e:
                 raise OutputError(f"{p} cannot be replaced ({e.strerror}): is it open in "
-                                  f"another program (Excel)? Close it, {_FIX_OTHER}") from e
+                                  "another program (Excel)? Close it, ", *_FIX_OTHER) from e

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from geo.outputs.folder import write_atomically
+from geo.errors import Arg, given_as
+from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map.coverage import save_map
 from geo.outputs.map.planning import change_map, siting_map
 from geo.outputs.planning_xlsx import (
@@ -68,12 +69,13 @@ def siting_lines(run: SitingRun) -> list[str]:
 def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
     """``siting.csv``, ``siting.xlsx``, ``siting_map.html`` and ``siting_summary.txt``."""
     title = run.study.study.title
-    return write_atomically(out_dir, {
-        "siting.csv": lambda p: _csv(run.table, p),
-        "siting.xlsx": lambda p: write_siting_xlsx(run, p),
-        "siting_map.html": lambda p: _save(siting_map(run, title), p),
-        "siting_summary.txt": lambda p: _text(siting_lines(run), p),
-    })
+    with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_siting", "out_dir")}):
+        return write_atomically(out_dir, {
+            "siting.csv": lambda p: _csv(run.table, p),
+            "siting.xlsx": lambda p: write_siting_xlsx(run, p),
+            "siting_map.html": lambda p: _save(siting_map(run, title), p),
+            "siting_summary.txt": lambda p: _text(siting_lines(run), p),
+        })
 
 
 def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
@@ -82,13 +84,14 @@ def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
     title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
              run.summary.to_string(index=False)]
-    return write_atomically(out_dir, {
-        "designation.csv": lambda p: _csv(run.table, p),
-        "designation_summary.csv": lambda p: _csv(run.summary, p),
-        "designation.xlsx": lambda p: write_designation_xlsx(run, p),
-        "designation_map.html": lambda p: _save(siting_map(run, title), p),
-        "designation_summary.txt": lambda p: _text(lines, p),
-    })
+    with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_designation", "out_dir")}):
+        return write_atomically(out_dir, {
+            "designation.csv": lambda p: _csv(run.table, p),
+            "designation_summary.csv": lambda p: _csv(run.summary, p),
+            "designation.xlsx": lambda p: write_designation_xlsx(run, p),
+            "designation_map.html": lambda p: _save(siting_map(run, title), p),
+            "designation_summary.txt": lambda p: _text(lines, p),
+        })
 
 
 def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
@@ -101,13 +104,14 @@ def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
              comp.scenario.description, "", "## Changes applied",
              comp.applied.changes.to_string(index=False), "", "## Notes"]
     lines += [f"- {n}" for n in comp.notes]
-    return write_atomically(out_dir, {
-        "comparison_by_township.csv": lambda p: _csv(table, p),
-        "comparison_changes.csv": lambda p: _csv(comp.applied.changes, p),
-        "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
-        "comparison_map.html": lambda p: _save(change_map(comp, title), p),
-        "comparison_summary.txt": lambda p: _text(lines, p),
-    })
+    with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_comparison", "out_dir")}):
+        return write_atomically(out_dir, {
+            "comparison_by_township.csv": lambda p: _csv(table, p),
+            "comparison_changes.csv": lambda p: _csv(comp.applied.changes, p),
+            "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
+            "comparison_map.html": lambda p: _save(change_map(comp, title), p),
+            "comparison_summary.txt": lambda p: _text(lines, p),
+        })
 
 
 def _save(m: object, path: Path) -> None:

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo.coverage import population
-from geo.errors import StudyError
-from geo.network.sources import networks_from_source
+from geo.errors import Arg, StudyError, given_as
 from geo.outputs.results import read_gpkg, read_layer
 from geo.study import inputs
 from geo.study.resources import Resources
@@ -75,9 +74,19 @@ def load_computed(path: str | Path) -> ComputedStudy:
     geo.errors.StudyError
         It lacks what a reload needs (written by an older geo), names no study file, or
         an input changed since the run (the message says which and how to re-run).
+
+    Examples
+    --------
+    >>> import geo, pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "luzhai"
+    >>> _ = geo.write_outputs(geo.run_study("analysis/luzhai.toml"), out, parts=["results.gpkg"])
+    >>> again = geo.load_computed(out)
+    >>> again.study.path == geo.load_study("analysis/luzhai.toml").path
+    True
     """
     gpkg = results_file(path)
-    res = read_gpkg(gpkg)
+    with given_as({("read_gpkg", "path"): Arg("load_computed", "path")}):
+        res = read_gpkg(gpkg)
     if not res.study_file or not res.inputs:
         raise StudyError(f"{gpkg} does not name its study file and inputs (written by an "
                          "older geo): re-run the study (geo run STUDY.toml --out DIR)")
@@ -88,8 +97,7 @@ def load_computed(path: str | Path) -> ComputedStudy:
     fac = read_layer(gpkg, "facilities")
     demand = read_layer(gpkg, "demand")
     cells, _ = population.grid_cells(res.area, study.population.grid_spacing_m)
-    nets = networks_from_source(study.roads.path, {s.mode for s in stds} | {"drive"},
-                                inputs.road_options(study))
+    nets = inputs.networks(study, {s.mode for s in stds} | {"drive"})
     coverage = res.coverage.drop(columns="label_zh", errors="ignore")
     summary = res.summary.drop(columns="label_zh", errors="ignore")
     log.info("reloaded %s (%d demand points) without recomputing", gpkg, len(demand))

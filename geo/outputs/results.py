@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.errors import InputFileError, StudyError
+from geo.errors import Arg, InputFileError, StudyError
 from geo.study.checks import Check, from_record
 from geo.study.resources import Resources
 from geo.study.run import ComputedStudy, input_fingerprint
@@ -198,11 +198,13 @@ def read_gpkg(path: str | Path) -> Results:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"{p} not found: give the results.gpkg that `geo run` wrote")
+        raise InputFileError(Arg("read_gpkg", "path", str(p)), ": no such file: give the "
+                             "results.gpkg of a run (or its output folder)")
     try:
         have = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as e:  # pyogrio raises DataSourceError and others for non-GPKG files
-        raise InputFileError(f"{p} is not a readable GeoPackage ({e}): give a results.gpkg") from e
+        raise InputFileError(Arg("read_gpkg", "path", str(p)), f": not a readable GeoPackage "
+                             f"({e}): give the results.gpkg of a run") from e
     if missing := [layer for layer in LAYERS if layer not in have]:
         raise StudyError(
             f"{p} lacks layer(s) {missing}: it was written by an older geo or another tool; "

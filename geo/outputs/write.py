@@ -10,17 +10,18 @@ per folder at a time). A failure leaves the output folder byte-identical.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geo._atomic import TARGET
 from geo.coverage.tables import NONE_BELOW, worst_served
-from geo.errors import StandardError
+from geo.errors import Arg, Hint, StandardError, StudyError, given_as
+from geo.options import closest
 from geo.outputs import figures, measure_tables, report, tables
-from geo.outputs.folder import write_atomically
+from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map import coverage as maps
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OUTPUT_FILES", "TABLE_FILES", "redraw_map", "write_outputs"]
 
-log = logging.getLogger(__name__)
 
 OUTPUT_FILES = (
     "coverage_by_township.csv",
@@ -54,9 +54,8 @@ def build_map(res: Results, standard: str | None = None, language: str | None = 
     shown = standard or res.map_standard or res.standards[0]
     if shown not in res.standards:
         raise StandardError(
-            f"standard {shown!r} is not in these results; available standards: "
-            f"{', '.join(res.standards)}: pass one of them with --standard"
-        )
+            Arg("redraw_map", "standard", shown), f": not in these results"
+            f"{closest(shown, res.standards)}; they hold {', '.join(res.standards)}")
     return maps.coverage_map(
         facilities=res.facilities, townships=res.townships, coverage=res.coverage,
         bands=res.bands, gaps=res.gaps, boundary=res.area, standard=shown, title=res.title,
@@ -77,9 +76,11 @@ def redraw_map(
     geo.errors.StandardError
         ``standard`` is not in the results (the message lists those that are).
     """
-    res = read_gpkg(gpkg)
-    m = build_map(res, standard, language)
-    return maps.save_map(m, out)  # type: ignore[arg-type]
+    with given_as({("read_gpkg", "path"): Arg("redraw_map", "gpkg"),
+                   (TARGET.func, TARGET.name): Arg("redraw_map", "out")}):
+        res = read_gpkg(gpkg)
+        m = build_map(res, standard, language)
+        return maps.save_map(m, out)  # type: ignore[arg-type]
 
 
 def summary_text(result: ComputedStudy) -> str:
@@ -121,7 +122,23 @@ TABLE_FILES = ("coverage_by_township.csv", "coverage_summary.csv", "results.gpkg
 def write_outputs(result: ComputedStudy, out_dir: Path,
                   parts: Collection[str] | None = None) -> list[Path]:
     """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``, into
-    ``out_dir`` atomically (``report.html`` needs ``figures``)."""
+    ``out_dir`` atomically (``report.html`` needs ``figures``).
+
+    Examples
+    --------
+    >>> import geo, pathlib, tempfile
+    >>> from geo.outputs import OUTPUT_FILES
+    >>> computed = geo.run_study("analysis/luzhai.toml")
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "luzhai"
+    >>> written = geo.write_outputs(computed, out)
+    >>> sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    True
+    """
+    from geo.study.run import ComputedStudy
+
+    if not isinstance(result, ComputedStudy):
+        raise StudyError(Arg("write_outputs", "result", Hint(type(result).__name__)),
+                         ": give the computed study of geo.run_study or geo.load_computed")
     res = from_study(result)
     pngs: list[Path] = []
 
@@ -149,4 +166,5 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
             raise ValueError(f"parts must name outputs of {OUTPUT_FILES} (report.html with "
                              f"figures), got {sorted(parts)}")
         files = {k: v for k, v in files.items() if k in parts}
-    return write_atomically(out_dir, files)
+    with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_outputs", "out_dir")}):
+        return write_atomically(out_dir, files)

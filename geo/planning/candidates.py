@@ -98,7 +98,7 @@ def facility_candidates(
 def file_candidates(path: str | Path, *, crs: str = "wgs84", id_col: str = "id",
                     lon_col: str | None = None, lat_col: str | None = None,
                     keep: Sequence[str] = ()) -> gpd.GeoDataFrame:
-    """Candidates from a user's file (any format :func:`geo.readers.readers.read_facilities` reads).
+    """Candidates from a user's file (any format :func:`geo.readers.read_facilities` reads).
 
     ``keep``: further columns to carry over (e.g. ``beds`` for capacities).
     """

@@ -8,19 +8,19 @@ from seats are kept from the "before" network, so the two columns compare like w
 
 from __future__ import annotations
 
-import logging
+import os
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.tables import DECIMALS, area_rows, coverage_table
+from geo.errors import Arg, Hint, ScenarioError, given_as
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
 from geo.study.run import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
 
-log = logging.getLogger(__name__)
 
 _KEYS = ["township", "standard", "minutes", "population"]
 _MEASURES = ["covered_population", "covered_share", "median_minutes"]
@@ -64,10 +64,30 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
                       area_rows(pop, minutes, res.standards, notes, area)], ignore_index=True)
 
 
-def compare(result: ComputedStudy, scenario: str) -> Comparison:
+def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparison:
     """The computed study before and after ``scenario`` (a name under ``scenarios/``
-    beside the study file, or a path), tabulated per township and standard."""
-    scen = load_scenario(find_scenario(scenario, result.study.path))
+    beside the study file, or a path), tabulated per township and standard.
+
+    Examples
+    --------
+    The health commission's 2025 projects (``analysis/scenarios/planned_2025.toml``):
+
+    >>> import geo
+    >>> computed = geo.run_study("analysis/luzhai.toml")
+    >>> comparison = geo.compare(computed, "planned_2025")
+    >>> comparison.scenario.name
+    'planned_2025'
+    >>> list(comparison.table.columns[:2])
+    ['township', 'standard']
+    """
+    if not isinstance(result, ComputedStudy):
+        raise ScenarioError(Arg("compare", "result", Hint(type(result).__name__)), ": give the "
+                            "computed study of geo.run_study or geo.load_computed")
+    if not isinstance(scenario, str | os.PathLike):
+        raise ScenarioError(Arg("compare", "scenario", Hint(type(scenario).__name__)),
+                            ": give a scenario name or the path of a scenario file")
+    with given_as({("load_scenario", "path"): Arg("compare", "scenario")}):
+        scen = load_scenario(find_scenario(os.fspath(scenario), result.study.path))
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)
     nets = None

@@ -29,7 +29,6 @@ Applying a scenario never touches the input files: it returns new frames.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import tomllib
 from collections.abc import Mapping
@@ -46,14 +45,13 @@ from pyproj import Geod, Transformer
 from geo import crs as gcrs
 from geo import settings
 from geo.coverage.standards import StandardSet
-from geo.errors import InputFileError, ScenarioError
+from geo.errors import Arg, InputFileError, ScenarioError
 
 __all__ = [
     "ACTIONS", "Applied", "AreaDistance", "Scenario", "action_position", "apply_scenario",
     "find_scenario", "load_scenario", "outside_what", "parse_scenario", "scenario_toml",
 ]
 
-log = logging.getLogger(__name__)
 
 _GEOD = Geod(ellps="WGS84")
 _COMMON = {"action", "project", "note"}
@@ -153,8 +151,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"scenario file {p} not found: give a path or a name under "
-                             "analysis/scenarios/")
+        raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
+                             "give a path, or the name of a file in scenarios/ beside the study "
+                             "file")
     return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
 
 

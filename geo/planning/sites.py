@@ -10,7 +10,6 @@ eligible facilities fixed, and solve with :mod:`geo.siting`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,18 +24,19 @@ from geo import settings
 from geo._types import FloatArray
 from geo.coverage.standards import Standard
 from geo.coverage.townships import assign_to_polygons
-from geo.errors import SitingError
+from geo.errors import Arg, Hint, Key, SitingError
+from geo.options import closest
 from geo.planning import candidates as cands
+from geo.readers.facility_types import load_types
 from geo.routing.travel import reach_matrix
 from geo.siting.alternatives import equal_swaps
-from geo.siting.models import SitingProblem, SitingResult, lscp, mclp, pmedian
+from geo.siting.models import METHODS, SitingProblem, SitingResult, lscp, mclp, pmedian
 from geo.study import inputs
 from geo.study.run import ComputedStudy
 
 __all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "site", "site_cutoff",
            "site_reach"]
 
-log = logging.getLogger(__name__)
 
 MODELS = ("mclp", "lscp", "pmedian")
 
@@ -136,9 +136,13 @@ def _table(run_like: tuple[ComputedStudy, gpd.GeoDataFrame, SitingResult]) -> pd
 def make_candidates(
     result: ComputedStudy, source: str, *, spacing_m: float = settings.CANDIDATE_SPACING_M,
     max_road_m: float | None = None, types: Sequence[str] | None = None,
-    keep: Sequence[str] = (),
+    keep: Sequence[str] = (), asked_by: str = "site",
 ) -> gpd.GeoDataFrame:
-    """Candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path."""
+    """Candidates for a study: ``grid``, ``nodes``, ``seats``, ``facilities`` or a file path.
+
+    ``asked_by``: the public function whose ``candidates`` parameter gave ``source``
+    (named in errors).
+    """
     net = result.networks["drive"]
     if source == "grid":
         c = cands.grid_candidates(result.area, spacing_m, result.demand)
@@ -146,18 +150,20 @@ def make_candidates(
         c = cands.node_candidates(net, spacing_m)
     elif source == "seats":
         if result.study.townships.seats is None:
-            raise SitingError("candidates 'seats' need [townships] seats in the study file")
+            raise SitingError(Arg(asked_by, "candidates", source), ": needs ",
+                              Key("townships", "seats"), " in the study file")
         c = cands.seat_candidates(inputs.seats(result.study), name_col="township")
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
         if not Path(source).is_file():
-            raise SitingError(f"--candidates {source}: no such file: give one of "
-                              f"{list(cands.SOURCES)} or the path of a point file")
+            raise SitingError(Arg(asked_by, "candidates", source), ": no such file: give one "
+                              f"of {', '.join(cands.SOURCES)} or the path of a point file")
         c = cands.file_candidates(source, keep=keep)
     else:
-        raise SitingError(f"unknown candidate source {source!r}: use one of "
-                          f"{list(cands.SOURCES)} or the path of a point file")
+        raise SitingError(Arg(asked_by, "candidates", source), ": not a source of candidates"
+                          f"{closest(source, cands.SOURCES)}: give one of "
+                          f"{', '.join(cands.SOURCES)} or the path of a point file")
     return cands.filter_candidates(c, area=result.area, net=net, max_road_m=max_road_m)
 
 
@@ -181,14 +187,28 @@ def site(
     facilities kept fixed, instead of the study's (see :func:`build_problem`).
     ``sites`` and ``reach``: candidates (of ``candidates``) and their reach matrix
     (:func:`site_reach` to the model's cutoff) made earlier, reused as they are.
+
+    Examples
+    --------
+    Two new primary-care sites for the embedded Luzhai study, from a grid of candidates:
+
+    >>> import geo
+    >>> computed = geo.run_study("analysis/luzhai.toml")
+    >>> run = geo.site(computed, standard="primary_care_30min", p=2)
+    >>> len(run.table), list(run.table.columns[:3])
+    (2, ['rank', 'id', 'name'])
+    >>> bool(run.table["newly_covered_population"].is_monotonic_decreasing)
+    True
     """
-    if model not in MODELS:
-        raise SitingError(f"model must be one of {MODELS}, got {model!r}")
-    std = result.standard(standard)
-    mins = _minutes(minutes, std)
-    if target_share is not None and not 0 < target_share <= 1:
-        raise SitingError(f"target_share must be above 0 and at most 1 (0.95 for 95 %), got "
-                          f"{target_share:g}")
+    _check_result(result, "site")
+    _check_site(model=model, p=p, target_share=target_share, method=method,
+                time_limit_s=time_limit_s, spacing_m=spacing_m, max_road_m=max_road_m,
+                people_per_unit=people_per_unit)
+    if capacity_col and model != "mclp":
+        raise SitingError(Arg("site", "capacity_col", capacity_col), ": capacities apply to "
+                          "the mclp model only, not ", Arg("site", "model", model))
+    std = result.standard(standard, "site")
+    mins = _minutes(minutes, std, "site")
     target = std.target_share if target_share is None else target_share
     if sites is None:
         sites = make_candidates(result, candidates, spacing_m=spacing_m,
@@ -199,16 +219,15 @@ def site(
                             existing_s=existing_s, reach=reach)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
     if capacity_col:
-        if model != "mclp":
-            raise SitingError("capacities apply to the mclp model only")
         if capacity_col not in sites.columns:
-            raise SitingError(f"--capacity-col {capacity_col!r}: capacities come from a column "
-                              f"of a candidate file (--candidates PATH), not from {candidates!r} "
-                              "candidates")
+            raise SitingError(Arg("site", "capacity_col", capacity_col), ": capacities come "
+                              "from a column of a candidate file (", Arg("site", "candidates",
+                                                                         Hint("PATH")),
+                              f"), not from {candidates!r} candidates")
         cap = pd.to_numeric(sites[capacity_col], errors="coerce").to_numpy(float)
         if not np.isfinite(cap).all() or (cap < 0).any():
-            raise SitingError(f"column {capacity_col!r} must hold a non-negative number for "
-                              "every candidate")
+            raise SitingError(Arg("site", "capacity_col", capacity_col), ": the column must "
+                              "hold a non-negative number for every candidate")
         problem = SitingProblem(problem.reach, problem.weights, problem.threshold_s,
                                 problem.existing_s, cap * people_per_unit)
         notes.append(f"capacity: {capacity_col} x {people_per_unit:g} people per site")
@@ -264,24 +283,81 @@ def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
             "per site: " + ", ".join(str(int(n)) for n in swaps) + ")"]
 
 
-def _minutes(minutes: float | None, std: Standard) -> float:
+def _check_site(*, model: str, p: int, target_share: float | None, method: str,
+                time_limit_s: float, spacing_m: float, max_road_m: float | None,
+                people_per_unit: float) -> None:
+    """The arguments of :func:`site` that need no study, checked before any work."""
+    if model not in MODELS:
+        raise SitingError(Arg("site", "model", model), f": not a model{closest(model, MODELS)}: "
+                          f"use one of {', '.join(MODELS)}")
+    if method not in METHODS:
+        raise SitingError(Arg("site", "method", method), f": use one of {', '.join(METHODS)}")
+    _whole(p, "site", "p")
+    if target_share is not None and not 0 < target_share <= 1:
+        raise SitingError(Arg("site", "target_share", target_share), ": give a share above 0 "
+                          "and at most 1 (0.95 for 95 %)")
+    for name, value in (("time_limit_s", time_limit_s), ("spacing_m", spacing_m),
+                        ("people_per_unit", people_per_unit)):
+        _above_zero(value, "site", name)
+    if max_road_m is not None and not (np.isfinite(max_road_m) and max_road_m >= 0):
+        raise SitingError(Arg("site", "max_road_m", max_road_m), ": give metres, 0 or more "
+                          "(None: no limit)")
+
+
+def _check_result(result: object, func: str) -> None:
+    if not isinstance(result, ComputedStudy):
+        raise SitingError(Arg(func, "result", Hint(type(result).__name__)), ": give the "
+                          "computed study of geo.run_study or geo.load_computed")
+
+
+def _above_zero(value: float, func: str, name: str) -> None:
+    if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+        raise SitingError(Arg(func, name, value), ": give a number above 0")
+
+
+def _whole(value: int, func: str, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise SitingError(Arg(func, name, value), ": give a whole number of 1 or more")
+
+
+def _minutes(minutes: float | None, std: Standard, func: str) -> float:
     """The threshold: ``minutes`` (above 0), else the standard's."""
     if minutes is None:
         return float(std.minutes)
-    if not minutes > 0:  # 0 must not fall back to the standard's threshold
-        raise SitingError(f"minutes must be above 0, got {minutes:g}")
+    _above_zero(minutes, func, "minutes")  # 0 must not fall back to the standard's threshold
     return float(minutes)
+
+
+def _types(result: ComputedStudy, from_types: Sequence[str]) -> None:
+    """Every type of ``from_types`` (of :func:`designate`) is one the study's facilities
+    have."""
+    have = sorted(set(result.facilities["type"]))
+    for t in from_types:
+        if t in have:
+            continue
+        code = load_types().lookup(str(t))
+        if code is None:
+            what = f"{t!r} is not a facility type{closest(str(t), load_types().codes())}"
+        elif code != t:
+            what = f"{t!r} is a name of the type {code!r}: give the code"
+        else:
+            what = f"no facility of the study is of type {t!r}"
+        raise SitingError(Arg("designate", "from_types", list(from_types)),
+                          f": {what}; the study's types are {', '.join(have)}")
 
 
 def _role_standard(result: ComputedStudy, role: str, standard: str | None) -> Standard:
     if standard:
-        return result.standard(standard)
+        return result.standard(standard, "designate")
     for s in result.standards:
         if role in s.facility_types:
             return s
-    raise SitingError(f"no standard of this study counts facilities of type {role!r}: "
-                      "name one with --standard, or add the type to a standard's "
-                      "facility_types")
+    if load_types().lookup(str(role)) is None:
+        raise SitingError(Arg("designate", "role", role), ": not a facility type"
+                          f"{closest(str(role), load_types().codes())}")
+    raise SitingError(Arg("designate", "role", role), ": no standard of this study counts "
+                      "facilities of this type: name one with ", Arg("designate", "standard"),
+                      ", or add the type to a standard's facility_types")
 
 
 def designate(
@@ -295,15 +371,37 @@ def designate(
     gives the mode, direction and the facilities already serving (kept fixed). The
     choice maximises the population newly within ``minutes`` (default the standard's)
     of a role facility; the summary reports both that threshold and the standard's.
+
+    Examples
+    --------
+    Which three township health centres of Luzhai should become ambulance bases?
+
+    >>> import geo
+    >>> computed = geo.run_study("analysis/luzhai.toml")
+    >>> run = geo.designate(computed, from_types=["township_health_center"],
+    ...                     role="ems_station", k=3)
+    >>> run.standard.name, len(run.table), set(run.table["type"])
+    ('emergency_1h', 3, {'township_health_center'})
     """
+    _check_result(result, "designate")
+    if isinstance(from_types, str):
+        raise SitingError(Arg("designate", "from_types", from_types), ": give a list of "
+                          f"facility types, e.g. from_types=[{from_types!r}]")
+    if not from_types:
+        raise SitingError(Arg("designate", "from_types", list(from_types)), ": give at least "
+                          "one facility type to choose from")
+    _whole(k, "designate", "k")
+    _above_zero(time_limit_s, "designate", "time_limit_s")
+    _types(result, from_types)
     std = _role_standard(result, role, standard)
-    mins = _minutes(minutes, std)
+    mins = _minutes(minutes, std, "designate")
     fac = result.facilities
     pool = fac[fac["type"].isin(list(from_types)) & ~fac["type"].isin(std.facility_types)]
     if pool.empty:
-        raise SitingError(f"--from-type {' '.join(from_types)}: no facility of these types "
-                          f"that is not already a {std.name} facility; the study's types are "
-                          f"{', '.join(sorted(set(fac['type'])))}")
+        raise SitingError(Arg("designate", "from_types", list(from_types)), ": every "
+                          f"facility of these types already counts for the standard {std.name} "
+                          f"({', '.join(std.facility_types)}): choose from other types; the "
+                          f"study's types are {', '.join(sorted(set(fac['type'])))}")
     sites = cands.facility_candidates(pool)
     cutoff = max(mins, std.minutes)
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff)

@@ -13,36 +13,9 @@ Modules: ``points``, ``layers``, ``tables`` (the readers), ``files`` (what they 
 ``facility_types`` (the type table), ``gauss_kruger`` (survey coordinates).
 """
 
-from __future__ import annotations
+import lazy_loader
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-#: public name -> module that defines it (imported on first use: the type table and the
-#: encodings are read by layers that must not import pandas, e.g. geo.measures)
-_EXPORTS = {
-    "input_notes": "geo.readers.points",
-    "read_facilities": "geo.readers.points",
-    "read_points": "geo.readers.points",
-    "read_boundaries": "geo.readers.layers",
-    "read_roads": "geo.readers.layers",
-    "read_table": "geo.readers.tables",
-}
-__all__ = [
-    "input_notes", "read_boundaries", "read_facilities", "read_points", "read_roads", "read_table",
-]
-
-if TYPE_CHECKING:
-    from geo.readers.layers import read_boundaries, read_roads
-    from geo.readers.points import input_notes, read_facilities, read_points
-    from geo.readers.tables import read_table
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'geo.readers' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+#: the public names, imported on first use (lazy_loader, SPEC 1): __init__.pyi lists them.
+#: Lazily, as the type table and the encodings are read by layers that must not import
+#: pandas (geo.measures)
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo._shipped import shipped
 from geo.errors import FacilityTypeError
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: the table shipped with geo (``analysis/facility_types.toml`` in the repository)
-DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "analysis" / "facility_types.toml"
+DEFAULT_TABLE = shipped("analysis/facility_types.toml")
 #: tiers a type may have; facilities of types outside the table have tier ``other``
 TIER_NAMES = ("county", "township", "community", "village")
 _DROPPED = str.maketrans("", "", " \t\r\n_-'’‘·.()[]")

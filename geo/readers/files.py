@@ -7,7 +7,6 @@ read: the system of the values left to convert, the text encoding, notes), the r
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,9 +21,6 @@ from geo.crs import InputSystem, input_system
 from geo.errors import CoordinateError, InputFileError
 from geo.readers.columns import ROW, offenders
 from geo.readers.encoding import TextEncoding
-
-logger = logging.getLogger(__name__)
-
 
 PathLike: TypeAlias = str | os.PathLike[str]
 

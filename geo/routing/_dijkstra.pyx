@@ -25,7 +25,7 @@ the heap) on a binary heap with lazy deletion. Node and edge ids are 32-bit, tim
 Nearest searches follow one tie rule: a node takes the (time, label) pair with the
 smallest time and, among equal times, the smallest label (the facility listed first),
 whatever the number of threads. Times lie on a grid of ``QUANTUM`` = 2^-24 s (segment
-seconds are rounded by :class:`geo.network.Network`, seeds here), so they add exactly and
+seconds are rounded by :class:`geo.network.graph.Network`, seeds here), so they add exactly and
 equal times are truly equal: this is what lets :func:`grow` and :func:`repair` update a
 labelling to exactly what a fresh search gives (``geo.whatif``).
 """

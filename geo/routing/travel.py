@@ -7,7 +7,7 @@ be joined directly by a straight line at the access speed (``direct=True``, the 
 which is what an off-road trip between close neighbours is, and two places on one
 segment are joined along it without leaving it.
 
-Queries, all exact Dijkstra searches in compiled code (:mod:`geo._dijkstra`) on the
+Queries, all exact Dijkstra searches in compiled code (:mod:`geo.routing._dijkstra`) on the
 network's CSR arrays (:meth:`Network.graph`), each search seeded at the two ends of a
 place's segment:
 
@@ -32,7 +32,6 @@ release the GIL).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from scipy.spatial import cKDTree
 
 from geo import settings
 from geo._types import FloatArray, IntArray
-from geo.errors import NetworkError, QueryError
+from geo.errors import Arg, NetworkError, QueryError
 from geo.network.graph import CSRGraph, Network
 from geo.routing import _dijkstra, _hierarchy, hierarchy, ties
 from geo.routing.threads import threads as _threads
@@ -63,8 +62,6 @@ __all__ = [
     "reach_matrix",
     "snap_points",
 ]
-
-log = logging.getLogger(__name__)
 
 
 DIRECTIONS = ("from_facility", "to_facility")
@@ -129,9 +126,8 @@ def _snap_tree(net: Network, exclude: tuple[str, ...]) -> tuple[IntArray, shapel
         ok = np.flatnonzero(~np.isin(net.seg_class, list(exclude)))
         if len(ok) == 0:
             raise NetworkError(
-                f"no road segment to join places to: every segment is of the excluded "
-                f"classes {list(exclude)}; change access.snap_exclude in the study file"
-            )
+                "no road segment to join places to: every segment is of a class in ",
+                Arg("snap_points", "exclude_classes", list(exclude)), ": exclude fewer classes")
         a, b = net.node_xy[net.seg_u[ok]], net.node_xy[net.seg_v[ok]]
         lines = np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object)
         net._kernels[key] = (ok, shapely.STRtree(lines))
@@ -324,7 +320,7 @@ def nearest_facility(
         Stop searching beyond this time (points further away get ``inf``).
     threads : int, optional
         Threads sharing the search on large networks (all cores by default; see
-        :class:`geo._dijkstra.NearestSearch`). Results do not depend on it.
+        :class:`geo.routing._dijkstra.NearestSearch`). Results do not depend on it.
     offset_s : (n_facilities,) float array, optional
         Seconds added to every trip of each facility before it starts (finite, >= 0),
         e.g. an ambulance base's dispatch delay: the nearest facility is the one with the
@@ -383,7 +379,7 @@ def _nearest_from(
 ) -> tuple[FloatArray, IntArray]:
     """Per node: seconds from the nearest facility (its two seeds) and which one.
 
-    One compiled call (:class:`geo._dijkstra.NearestSearch`, built once per network and
+    One compiled call (:class:`geo.routing._dijkstra.NearestSearch`, built once per network and
     direction: seeds, search and, on large networks, threads that share the sources and
     prune each other); it also refuses a Snap whose segment ids are not this network's.
     """

@@ -51,8 +51,9 @@ def _same(a: float | None, b: float) -> bool:
 
 
 def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
-    """Where the page's tables (:meth:`Session.tables`) and a comparison's "after"
-    columns disagree: one line per township, standard and measure (target met included)."""
+    """Where the page's tables (:meth:`geo.serve.session.Session.tables`) and a comparison's
+    "after" columns disagree: one line per township, standard and measure (target met
+    included)."""
     out = []
     for name, t in tables.items():
         sub = table[table["standard"] == name].set_index("township")

@@ -1,10 +1,9 @@
 """Run the workbench: bind the address first (a busy port is an error naming the fix),
-then serve the app with uvicorn until Ctrl-C (in the foreground) or :meth:`stop` (in a
+then serve the app with uvicorn until Ctrl-C (in the foreground) or :meth:`Workbench.stop` (in a
 thread: tests and benchmarks)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 import socket
 import threading
@@ -19,8 +18,6 @@ from geo.serve.app import allowed_hosts, create_app, is_loopback
 from geo.serve.session import Session
 
 __all__ = ["Workbench", "bind"]
-
-log = logging.getLogger(__name__)
 
 
 def bind(host: str, port: int) -> socket.socket:

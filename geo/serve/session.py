@@ -33,7 +33,6 @@ search) and applies the scenario's actions as edits.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,8 +56,6 @@ if TYPE_CHECKING:
     from geo.study.run import ComputedStudy
 
 __all__ = ["UNDO_LOADS", "UNDO_STEPS", "Session"]
-
-log = logging.getLogger(__name__)
 
 #: the undo history keeps at most this many steps ...
 UNDO_STEPS = 200

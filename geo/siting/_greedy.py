@@ -133,8 +133,8 @@ def lagrangian_bound(cover: sp.csr_matrix, w: FloatArray, p: int, chosen: list[i
     return max(best, value), best_lam
 
 
-def lagrangian_keep(cover: sp.csr_matrix, w: FloatArray, p: int, lam: FloatArray,
-                    bound: float, value: float) -> npt.NDArray[np.bool_]:
+def lagrangian_keep(cover: sp.csr_matrix, p: int, lam: FloatArray, bound: float,
+                    value: float) -> npt.NDArray[np.bool_]:
     """Candidates that can be in a solution better than ``value`` (Lagrangian fixing).
 
     With multipliers ``lam`` giving ``bound = L(lam)``, every solution containing ``j``

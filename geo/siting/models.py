@@ -40,11 +40,14 @@ import scipy.sparse as sp
 
 from geo import settings
 from geo._types import FloatArray, IntArray
-from geo.errors import SitingError
+from geo.errors import Arg, Hint, SitingError
 from geo.siting import _milp
 from geo.siting import _pmedian as _pm
 
-__all__ = ["SitingProblem", "SitingResult", "lscp", "mclp", "pmedian", "rank_sites"]
+__all__ = ["METHODS", "SitingProblem", "SitingResult", "lscp", "mclp", "pmedian", "rank_sites"]
+
+#: how the models solve: exactly (HiGHS MILP) or by greedy + swap with a bound
+METHODS = ("exact", "heuristic")
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,19 @@ class SitingProblem:
         reach. ``None``: no existing facilities.
     capacity : (n_candidates,) float array, optional
         Population each candidate could serve (beds, staff × ratio); MCLP only.
+
+    Examples
+    --------
+    Three candidates and four villages (100, 50, 80 and 30 people); the seconds between
+    each candidate and the villages it reaches within 10 minutes:
+
+    >>> import numpy as np, scipy.sparse as sp, geo
+    >>> reach = sp.csr_matrix((np.array([300.0, 200, 500, 400, 100]),
+    ...                        (np.array([0, 1, 1, 2, 2]), np.array([0, 1, 2, 2, 3]))),
+    ...                       shape=(3, 4))
+    >>> problem = geo.SitingProblem(reach, np.array([100.0, 50, 80, 30]), threshold_s=600)
+    >>> problem.n_candidates, problem.total
+    (3, 260.0)
     """
 
     reach: sp.csr_matrix
@@ -82,15 +98,20 @@ class SitingProblem:
         w = np.asarray(self.weights, dtype=float)
         if w.shape != (n_d,) or not np.isfinite(w).all() or (w < 0).any():
             raise SitingError(
-                f"weights must be {n_d} finite, non-negative populations (one per demand "
-                f"point), got shape {w.shape}: check the demand layer's population column"
-            )
+                Arg("SitingProblem", "weights", Hint(f"<shape {w.shape}>")), f": give {n_d} "
+                "finite, non-negative populations (one per demand point, a column of reach): "
+                "check the demand layer's population column")
         if not self.threshold_s >= 0:
-            raise SitingError(f"threshold_s must be >= 0 seconds, got {self.threshold_s}")
+            raise SitingError(Arg("SitingProblem", "threshold_s", self.threshold_s),
+                              ": give seconds, 0 or more")
         if self.existing_s is not None and np.shape(self.existing_s) != (n_d,):
-            raise SitingError(f"existing_s must hold one time per demand point ({n_d})")
+            raise SitingError(Arg("SitingProblem", "existing_s",
+                                  Hint(f"<shape {np.shape(self.existing_s)}>")),
+                              f": give one time per demand point ({n_d})")
         if self.capacity is not None and np.shape(self.capacity) != (n_c,):
-            raise SitingError(f"capacity must hold one value per candidate ({n_c})")
+            raise SitingError(Arg("SitingProblem", "capacity",
+                                  Hint(f"<shape {np.shape(self.capacity)}>")),
+                              f": give one value per candidate ({n_c})")
 
     @property
     def n_candidates(self) -> int:
@@ -208,11 +229,25 @@ def rank_sites(problem: SitingProblem, chosen: npt.ArrayLike) -> tuple[IntArray,
     return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=float)
 
 
-def _check_p(problem: SitingProblem, p: int) -> None:
-    if p < 1:
-        raise SitingError(f"the number of new sites must be at least 1, got {p}")
+def _check_p(problem: SitingProblem, p: int, func: str) -> None:
+    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
+        raise SitingError(Arg(func, "p", p), ": give the number of new sites, a whole "
+                          "number of 1 or more")
+    _check_problem(problem, func)
+
+
+def _check_problem(problem: object, func: str) -> None:
+    if not isinstance(problem, SitingProblem):
+        raise SitingError(Arg(func, "problem", Hint(type(problem).__name__)), ": give a "
+                          "SitingProblem")
     if problem.n_candidates == 0:
-        raise SitingError("no candidate sites: widen the candidate filters or give a file")
+        raise SitingError(Arg(func, "problem"), ": has no candidate sites: widen the "
+                          "candidate filters or give a file")
+
+
+def _check_method(method: str, func: str) -> None:
+    if method not in METHODS:
+        raise SitingError(Arg(func, "method", method), f": use {' or '.join(map(repr, METHODS))}")
 
 
 @dataclass(frozen=True)
@@ -281,24 +316,38 @@ def mclp(
         HiGHS time limit; on reaching it the best solution found and its gap are given.
     threads : int, optional
         HiGHS threads.
+
+    Examples
+    --------
+    Three candidates and four villages (100, 50, 80 and 30 people); the seconds between
+    each candidate and the villages it reaches within 10 minutes:
+
+    >>> import numpy as np, scipy.sparse as sp, geo
+    >>> reach = sp.csr_matrix((np.array([300.0, 200, 500, 400, 100]),
+    ...                        (np.array([0, 1, 1, 2, 2]), np.array([0, 1, 2, 2, 3]))),
+    ...                       shape=(3, 4))
+    >>> problem = geo.SitingProblem(reach, np.array([100.0, 50, 80, 30]), threshold_s=600)
+    >>> result = geo.mclp(problem, 1)  # candidate 1 reaches 50 + 80 people, the most
+    >>> result.chosen.tolist(), result.newly_covered.tolist()
+    ([1], [130.0])
     """
-    _check_p(problem, p)
+    _check_p(problem, p, "mclp")
+    _check_method(method, "mclp")
     t0 = time.perf_counter()
     red = _reduce(problem)
     if method == "heuristic":
         if problem.capacity is not None:
-            raise SitingError("the heuristic ignores capacities: use method='exact'")
+            raise SitingError(Arg("mclp", "method", method), ": the heuristic ignores "
+                              "capacities: use method='exact'")
         from geo.siting._greedy import greedy_swap
 
         chosen, obj, bound, how = greedy_swap(red.cover, red.weights, p, time_limit_s)
         status = "heuristic"
-    elif method == "exact":
+    else:  # exact
         if problem.capacity is not None:
             return _capacitated_result(problem, red, p, time_limit_s, threads, t0)
         chosen, obj, bound, status = _mclp_exact(red, p, time_limit_s, threads)
         how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
-    else:
-        raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
     return _finish("mclp", problem, red, chosen, obj, bound, status, how, t0, p)
 
 
@@ -347,7 +396,7 @@ def _mclp_exact(red: _Reduced, p: int, limit: float,
     bound, lam = lagrangian_bound(cover, w, p, y0, value, t0 + limit / 10, iterations=500)
     if bound - value <= 1e-9 * max(value, 1.0):  # the heuristic is proved optimal
         return np.asarray(sorted(y0), dtype=np.int64), value, bound, "optimal"
-    keep = lagrangian_keep(cover, w, p, lam, bound, value)
+    keep = lagrangian_keep(cover, p, lam, bound, value)
     keep[y0] = True
     cand = np.flatnonzero(keep)
     sub = cover[cand].tocsc()
@@ -426,11 +475,26 @@ def lscp(
     SitingError
         When even every candidate together cannot reach the target; the message gives
         the best achievable share.
+
+    Examples
+    --------
+    Three candidates and four villages (100, 50, 80 and 30 people); the seconds between
+    each candidate and the villages it reaches within 10 minutes:
+
+    >>> import numpy as np, scipy.sparse as sp, geo
+    >>> reach = sp.csr_matrix((np.array([300.0, 200, 500, 400, 100]),
+    ...                        (np.array([0, 1, 1, 2, 2]), np.array([0, 1, 2, 2, 3]))),
+    ...                       shape=(3, 4))
+    >>> problem = geo.SitingProblem(reach, np.array([100.0, 50, 80, 30]), threshold_s=600)
+    >>> geo.lscp(problem, 0.6).chosen.tolist()  # 156 people: no single site has them
+    [1, 0]
+    >>> geo.lscp(problem).chosen.size  # everyone: villages 0, 1 and 3 each have one site
+    3
     """
     if not 0 < target_share <= 1:
-        raise SitingError(f"target_share must be in (0, 1], got {target_share}")
-    if problem.n_candidates == 0:
-        raise SitingError("no candidate sites: widen the candidate filters or give a file")
+        raise SitingError(Arg("lscp", "target_share", target_share), ": give a share above 0 "
+                          "and at most 1 (0.95 for 95 %)")
+    _check_problem(problem, "lscp")
     t0 = time.perf_counter()
     red = _reduce(problem)
     total = problem.total
@@ -546,20 +610,35 @@ def pmedian(
     than the penalty is capped at it. ``method``: ``exact`` (HiGHS MILP) or
     ``heuristic`` (greedy + swaps with a Lagrangian lower bound). Sites are ranked by
     the weighted time each saves.
+
+    Examples
+    --------
+    Three candidates and four villages (100, 50, 80 and 30 people); the seconds between
+    each candidate and the villages it reaches within 10 minutes:
+
+    >>> import numpy as np, scipy.sparse as sp, geo
+    >>> reach = sp.csr_matrix((np.array([300.0, 200, 500, 400, 100]),
+    ...                        (np.array([0, 1, 1, 2, 2]), np.array([0, 1, 2, 2, 3]))),
+    ...                       shape=(3, 4))
+    >>> problem = geo.SitingProblem(reach, np.array([100.0, 50, 80, 30]), threshold_s=600)
+    >>> # candidate 1: 50 x 200 s + 80 x 500 s, the rest at the 1,200 s penalty
+    >>> result = geo.pmedian(problem, 1, penalty_s=1200)
+    >>> result.chosen.tolist(), result.objective
+    ([1], 206000.0)
     """
-    _check_p(problem, p)
+    _check_p(problem, p, "pmedian")
+    _check_method(method, "pmedian")
     if not np.isfinite(penalty_s) or penalty_s < 0:
-        raise SitingError(f"penalty_s must be a finite number of seconds, got {penalty_s}")
+        raise SitingError(Arg("pmedian", "penalty_s", penalty_s), ": give a finite number of "
+                          "seconds, 0 or more")
     t0 = time.perf_counter()
     pr = _pairs(problem, penalty_s)
     if method == "heuristic":
         chosen, obj, bound, how = _pm.solve(pr, p, time_limit_s)
         status = "heuristic"
-    elif method == "exact":
+    else:  # exact
         chosen, obj, bound, status = _pm.exact(pr, p, time_limit_s, threads)
         how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
-    else:
-        raise SitingError(f"method must be 'exact' or 'heuristic', got {method!r}")
     order = _pm.rank_by_saving(pr, chosen)
     covered = problem.base_covered.copy()
     gains = []

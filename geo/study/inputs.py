@@ -7,6 +7,10 @@ the township seats or polygons, the demand grid and the demand points with popul
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import fields
+
 import geopandas as gpd
 import pandas as pd
 
@@ -14,20 +18,24 @@ from geo import readers
 from geo.coverage import population
 from geo.coverage.standards import StandardSet, load_standards
 from geo.crs import utm_crs_for
-from geo.errors import ColumnError, CoordinateError, MeasureError, StudyError
+from geo.errors import ColumnError, CoordinateError, MeasureError, StudyError, given_as
 from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measure_specs
-from geo.network.sources import RoadOptions
+from geo.network.graph import Network
+from geo.network.sources import RoadOptions, networks_from_source
 from geo.options import closest
 from geo.readers.columns import NAME_COLUMNS, find_optional
 from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.study.schema import Study
 
 __all__ = [
+    "STUDY_KEYS",
     "area",
     "demand",
     "facilities",
+    "from_study_file",
     "join_population_table",
     "measures",
+    "networks",
     "population_table",
     "road_options",
     "seats",
@@ -185,6 +193,32 @@ def _inside(demand: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> gpd.GeoDataFram
         f"({people:,.0f} people) more than {OUTSIDE_TOLERANCE_M / 1000:g} km outside the "
         "study area left out")}
     return out
+
+
+#: (function, parameter) -> ([section], key): the study-file key whose value a study passes
+#: to each library parameter, so that errors name the key (:func:`from_study_file`)
+STUDY_KEYS: dict[tuple[str, str], tuple[str, str]] = {
+    ("networks_from_source", "path"): ("roads", "path"),
+    **{("RoadOptions", f.name): ("roads", f.name) for f in fields(RoadOptions)},
+    ("snap_points", "exclude_classes"): ("access", "snap_exclude"),
+}
+
+
+def from_study_file() -> AbstractContextManager[None]:
+    """Errors raised in the block name the study-file keys that fed the library's
+    parameters (:data:`STUDY_KEYS`), not the parameters."""
+    return given_as(STUDY_KEYS)
+
+
+def networks(study: Study, modes: Iterable[str],
+             extra_roads: gpd.GeoDataFrame | None = None) -> dict[str, Network]:
+    """The study's road source as one network per mode, read with its ``[roads]`` options.
+
+    ``extra_roads``: a scenario's new roads
+    (:func:`geo.network.sources.networks_from_source`). Errors name the study-file keys.
+    """
+    with from_study_file():
+        return networks_from_source(study.roads.path, modes, road_options(study), extra_roads)
 
 
 def road_options(study: Study) -> RoadOptions:

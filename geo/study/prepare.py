@@ -12,7 +12,6 @@ so one call reports every independent problem.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +31,6 @@ from geo.coverage.standards import Standard, StandardSet
 from geo.errors import CheckError, CoordinateError, GeoError, StudyError
 from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
-from geo.network.sources import networks_from_source
 from geo.readers import census
 from geo.routing.travel import Snap, nearest_facility, snap_points
 from geo.study import checks, inputs, resources
@@ -41,7 +39,6 @@ from geo.study.schema import Study, load_study
 
 __all__ = ["CheckReport", "Preparation", "Townships", "check_study", "is_grid", "snap_with"]
 
-log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
@@ -49,8 +46,9 @@ Progress = Callable[[str], None]
 def snap_with(study: Study, net: Network, gdf: gpd.GeoDataFrame) -> Snap:
     """Points joined to ``net`` with the study's ``snap_exclude`` rule."""
     g = gdf.geometry.to_crs(net.crs)
-    return snap_points(net, np.column_stack([g.x.to_numpy(), g.y.to_numpy()]),
-                       exclude_classes=study.access.snap_exclude)
+    with inputs.from_study_file():
+        return snap_points(net, np.column_stack([g.x.to_numpy(), g.y.to_numpy()]),
+                           exclude_classes=study.access.snap_exclude)
 
 
 def is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
@@ -141,9 +139,7 @@ class Preparation:
     def networks(self) -> dict[str, Network]:
         cfg = self.study
         with self._stage("build road networks"):
-            nets = networks_from_source(cfg.roads.path,
-                                        {s.mode for s in self.standards} | {"drive"},
-                                        inputs.road_options(cfg))
+            nets = inputs.networks(cfg, {s.mode for s in self.standards} | {"drive"})
         rep = nets["drive"].report
         self.checks.append(Check("roads", "road network", "ok",
                                  f"{cfg.roads.path.name}: drive network of {rep.nodes:,} nodes, "

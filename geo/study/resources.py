@@ -23,7 +23,6 @@ numbers exist) are compared with the targets as stated figures, never as compute
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -64,7 +63,6 @@ __all__ = [
     "Resources", "compute_resources", "enabling_data", "stated_lines", "supply_check",
 ]
 
-log = logging.getLogger(__name__)
 
 #: the township table of the measures (one row per measure and township, then the area)
 MEASURE_COLUMNS = ("measure", "label", "label_zh", "method", "level", "township",
@@ -419,7 +417,6 @@ def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
     bands = list(zip(edges[:-1], edges[1:], band_labels(), strict=True))
     part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True)
     return part
-
 
 
 # --------------------------------------------------------------------------- the study

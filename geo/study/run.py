@@ -6,13 +6,12 @@ to the nearest eligible facility and which facility that is per standard, the co
 tables, bands and gaps. Writing outputs is a separate step
 (:func:`geo.outputs.write.write_outputs`); siting, designation, comparison and the
 capacity measures take the computed study instead of recomputing it, and
-:func:`geo.outputs.results.load_computed` rebuilds one from a run's ``results.gpkg``.
+:func:`geo.outputs.reload.load_computed` rebuilds one from a run's ``results.gpkg``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,9 +29,8 @@ from geo.coverage.bands import coverage_gaps, travel_time_bands
 from geo.coverage.standards import Standard, StandardSet
 from geo.coverage.tables import county_summary, coverage_table, covered_areas
 from geo.coverage.tiers import nearest_peer
-from geo.errors import StudyError
+from geo.errors import Arg, Key, Part, StudyError, given_as
 from geo.network.graph import Network
-from geo.network.sources import networks_from_source
 from geo.options import closest
 from geo.routing.travel import Snap, nearest_facility
 from geo.study import checks, inputs, resources
@@ -42,8 +40,6 @@ from geo.study.resources import Resources
 from geo.study.schema import Study, load_study
 
 __all__ = ["ComputedStudy", "Minutes", "input_fingerprint", "run_study", "snap_with"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,7 +57,18 @@ class Minutes:
 
 @dataclass
 class ComputedStudy:
-    """Everything one run of a study computed (see module docs)."""
+    """Everything one run of a study computed (see module docs).
+
+    Examples
+    --------
+    >>> import geo
+    >>> computed = geo.run_study("analysis/luzhai.toml")
+    >>> computed.standard("primary_care_30min").minutes
+    30.0
+    >>> minutes = computed.travel.minutes["primary_care_30min"]  # per demand point
+    >>> len(minutes) == len(computed.demand)
+    True
+    """
 
     study: Study
     standard_set: StandardSet
@@ -103,14 +110,21 @@ class ComputedStudy:
         """Townships in the order every table lists them."""
         return [str(t) for t in self.townships["township"]]
 
-    def standard(self, name: str) -> Standard:
-        """A standard of this study by name; :class:`StudyError` names the ones it has."""
+    def standard(self, name: str, asked_by: str | None = None) -> Standard:
+        """A standard of this study by name; :class:`StudyError` names the ones it has.
+
+        ``asked_by``: the public function whose ``standard`` parameter gave ``name``, named
+        in the error (:class:`~geo.errors.Arg`).
+        """
         for s in self.standards:
             if s.name == name:
                 return s
         names = [s.name for s in self.standards]
-        raise StudyError(f"standard {name!r} is not used by this study{closest(name, names)}. "
-                         f"It uses {', '.join(names)} ([standards] use in the study file)")
+        what: Part = (Arg(asked_by, "standard", name) if asked_by
+                      else f"standard {name!r}")
+        raise StudyError(what, f" is not a standard of this study{closest(name, names)}: it "
+                         f"uses {', '.join(names)} (", Key("standards", "use"),
+                         " in the study file)")
 
     # ---------------------------------------------------------------- routing
     def snap(self, places: gpd.GeoDataFrame, mode: str,
@@ -133,8 +147,7 @@ class ComputedStudy:
 
     def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
         """The study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
-        return networks_from_source(self.study.roads.path, set(self.networks),
-                                    inputs.road_options(self.study), extra_roads)
+        return inputs.networks(self.study, set(self.networks), extra_roads)
 
 
 class _Clock:
@@ -245,8 +258,21 @@ def run_study(study: str | Path | Study,
     ``progress`` is called with the name of each stage as it starts. The input checks of
     :mod:`geo.study.checks` run before the travel-time searches: any stop the study does not
     accept (``[checks] accept``) raises :class:`~geo.errors.CheckError` listing them all.
+
+    Examples
+    --------
+    The embedded Luzhai County study (paths relative to the project's folder):
+
+    >>> import geo
+    >>> computed = geo.run_study("analysis/luzhai.toml")
+    >>> sorted(computed.networks), len(computed.townships)
+    (['drive', 'walk'], 9)
+    >>> computed.summary[["standard", "minutes"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['emergency_1h', 60.0], ['primary_care_30min', 30.0],
+     ['rescue_2h', 120.0], ['community_15min', 15.0]]
     """
-    cfg = study if isinstance(study, Study) else load_study(study)
+    with given_as({("load_study", "path"): Arg("run_study", "study")}):
+        cfg = study if isinstance(study, Study) else load_study(study)
     prep = Preparation(cfg, progress)
     stds, area, fac, nets = prep.standards, prep.area, prep.facilities, prep.networks
     cells, grid, _ = prep.grid
@@ -324,7 +350,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
 def input_fingerprint(study: Study) -> dict[str, str]:
     """SHA-256 of the study file and of every input file it names, by role.
 
-    Stored with a run's results; :func:`geo.outputs.results.load_computed` refuses
+    Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.
     """
     files = {

@@ -116,11 +116,6 @@ def scan_folder(folder: str | Path) -> Scan:
 # --------------------------------------------------------------------------- vectors
 
 
-def _hint_zh(role: str) -> str:
-    return {"townships": "乡镇边界", "area": "研究区边界", "seats": "乡镇驻地",
-            "facilities": "医疗机构", "roads": "道路"}[role]
-
-
 def _vector(p: Path) -> list[Found]:
     out = []
     enc = shapefile_encoding(p) if p.suffix.lower() == ".shp" else None

@@ -14,6 +14,7 @@ docs/study-file.md and of ``geo run --help``, so the documentation cannot drift 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from geo import settings
 from geo._toml import read_toml
 from geo.coverage.standards import DEFAULT_FILE
-from geo.errors import StudyError
+from geo.errors import Arg, Hint, InputFileError, StudyError
 from geo.measures.specs import MEASURE_KEYS, RESPONSE_KEYS
 from geo.options import check_value, closest, opt, parse_section, section_text
 from geo.study.checks import ACCEPTABLE
@@ -428,7 +429,7 @@ def _check_measures(sec: dict[str, Any]) -> None:
                          "give the totals, e.g. { beds = 1761 }, or remove it")
 
 
-def _cross_checks(sec: dict[str, Any], where: Path) -> None:
+def _cross_checks(sec: dict[str, Any]) -> None:
     t: TownshipsSection = sec["townships"]
     if t.boundaries is None and t.seats is None:
         raise StudyError("the [townships] section needs either 'boundaries' (a township polygon "
@@ -473,9 +474,28 @@ def load_study(path: str | Path) -> Study:
     geo.errors.StudyError
         It is not valid TOML or breaks the schema; the message names the section, the
         key and the fix.
+
+    Examples
+    --------
+    ``path`` is relative to the working folder (here the project's); the paths inside a
+    study file are relative to the study file:
+
+    >>> import geo
+    >>> study = geo.load_study("analysis/luzhai.toml")
+    >>> study.standards.use
+    ('emergency_1h', 'primary_care_30min', 'rescue_2h', 'community_15min')
+    >>> study.roads.path.name, study.roads.path.is_absolute()
+    ('luzhai_backbone.geojson', True)
     """
+    if not isinstance(path, str | os.PathLike):
+        raise StudyError(Arg("load_study", "path", Hint(type(path).__name__)), ": give the "
+                         "path of a .toml study file")
     p = Path(path)
-    raw = read_toml(p, "study file", StudyError, "give the path to a .toml study file")
+    if not p.is_file():
+        raise InputFileError(Arg("load_study", "path", str(path)), f": no such study file"
+                             f"{' (a folder)' if p.is_dir() else ''}: give the path of a .toml "
+                             "study file")
+    raw = read_toml(p, "study file", StudyError)
     for name in raw:
         if name not in SECTIONS:
             raise StudyError(f"{p}: unknown section [{name}]{closest(name, SECTIONS)}. "
@@ -487,7 +507,7 @@ def load_study(path: str | Path) -> Study:
     try:
         sec = {name: _section(name, raw.get(name, {}), base) for name in SECTIONS}
         _check_population(raw.get("population", {}), sec["population"])
-        _cross_checks(sec, p)
+        _cross_checks(sec)
     except StudyError as e:
         raise StudyError(f"{p}: {e}") from None
     return Study(path=p.resolve(), **sec)

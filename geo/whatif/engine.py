@@ -374,10 +374,6 @@ class WhatIf:
 
     # ------------------------------------------------------------------ reading
 
-    def open_facilities(self) -> list[Facility]:
-        """The open facilities, in slot order."""
-        return [f for f in self.facilities if f.open]
-
     def minutes(self, standard: str) -> FloatArray:
         """Minutes to (or from) the nearest eligible facility per demand point."""
         return self.states[standard].seconds / 60.0

@@ -7,13 +7,14 @@ plus what it needs to update it: the node labelling (seconds and facility per no
 each point's best trip that no node search sees (along its own segment, or the straight
 line). Facilities are named by *slot*, a whole number that never changes and orders
 ties: at equal times the smaller slot wins, as the facility listed first wins in
-``nearest_facility``. So after any sequence of :meth:`add` and :meth:`remove`, the
-arrays equal ``nearest_facility`` run afresh on the facilities in slot order (tests).
+``nearest_facility``. So after any sequence of :meth:`~NearestState.add` and
+:meth:`~NearestState.remove`, the arrays equal ``nearest_facility`` run afresh on the
+facilities in slot order (tests).
 
-* :meth:`add` runs one search from the new facility that enters only the nodes it wins
+* :meth:`~NearestState.add` runs one search from the new facility that enters only the nodes it wins
   (:func:`geo.routing._dijkstra.grow`), merges its straight lines and along-segment trips,
   and recomputes the points next to the nodes it took;
-* :meth:`remove` recomputes only the region the facility held, from its border
+* :meth:`~NearestState.remove` recomputes only the region the facility held, from its border
   (:func:`geo.routing._dijkstra.repair`), and the points it served.
 
 Arrays only: no geopandas. Straight lines are always allowed (``direct``) and there is no
@@ -69,8 +70,8 @@ def _gather(ptr: IntArray, vals: IntArray, rows: IntArray) -> IntArray:
 
 
 class NearestState:
-    """Nearest eligible facility for one standard, updated exactly by :meth:`add` and
-    :meth:`remove` (see the module docs).
+    """Nearest eligible facility for one standard, updated exactly by :meth:`~NearestState.add` and
+    :meth:`~NearestState.remove` (see the module docs).
 
     Parameters
     ----------

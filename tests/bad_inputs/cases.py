@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.bad_inputs import (
+    cases_api,
     cases_cli,
     cases_facilities,
     cases_outputs,
@@ -36,6 +37,7 @@ CASES: list[Case] = [
         *cases_scenarios.CASES,
         *cases_cli.CASES,
         *cases_outputs.CASES,
+        *cases_api.CASES,
     ]
 ]
 
@@ -45,12 +47,13 @@ _HEAD = """# The bad-input and fault corpus (issue 11)
 Every case edits a working copy of a synthetic county (示例县, `tests/synthetic_county.py`:
 six townships in a GBK Shapefile without `.cpg` in Gauss-Krüger EPSG:4525, a census table
 with a 合计 row, eight facilities, a road grid and its network cache), runs one `geo`
-command, and asserts: the exit code; no traceback; that the message names the problem and
-a fix; that every `--flag` and `[section] key` the message names exists; and, for commands
-that write, that an earlier output in the same folder (a copy of a real run) is
-byte-identical afterwards, with no staging folder or lock left. Cases that must run to the
-end (exit 0: the silent-wrong detectors) assert the warning and its numbers in the
-outputs (`run_summary.txt`, `results.gpkg` metadata, the `basis` column).
+command (the Python API cases: one call of a façade function, whose message must name the
+Python parameter and no flag), and asserts: the exit code; no traceback; that the message
+names the problem and a fix; that every `--flag` and `[section] key` the message names
+exists; and, for commands that write, that an earlier output in the same folder (a copy of
+a real run) is byte-identical afterwards, with no staging folder or lock left. Cases that
+must run to the end (exit 0: the silent-wrong detectors) assert the warning and its
+numbers in the outputs (`run_summary.txt`, `results.gpkg` metadata, the `basis` column).
 
 `make test` runs it (`pytest tests/bad_inputs`). This file is generated from the case
 table (`python -m tests.bad_inputs.cases`) and tested against it.

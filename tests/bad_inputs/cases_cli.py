@@ -154,7 +154,8 @@ CASES = [
     Case("cli_site_unknown_standard", CAT, "geo site --standard naming a standard the "
          "study does not use", ("site", "{run}", "--standard", "primary_care_60min",
                                 "--out", "{out}"),
-         problem=("'primary_care_60min'",), fix=("did you mean 'primary_care_30min'",)),
+         problem=("--standard primary_care_60min",),
+         fix=("did you mean 'primary_care_30min'",)),
     Case("cli_site_minutes_zero", CAT, "geo site --minutes 0", (*SITE, "--minutes", "0",
          "--out", "{out}"), problem=("argument --minutes: 0 is not above 0",)),
     Case("cli_site_spacing_zero", CAT, "geo site --spacing 0", (*SITE, "--spacing", "0",
@@ -167,7 +168,7 @@ CASES = [
          problem=("--candidates", "候选点.csv", "no such file"), fix=("grid",)),
     Case("cli_site_capacity_without_file", CAT, "--capacity-col with grid candidates",
          (*SITE, "--capacity-col", "beds", "--out", "{out}"),
-         problem=("--capacity-col 'beds'",), fix=("--candidates PATH",)),
+         problem=("--capacity-col beds",), fix=("--candidates PATH",)),
     Case("cli_study_arg_not_a_study", CAT, "geo site given a CSV instead of a study or run",
          ("site", "{county}/facilities.csv", "--standard", PRIMARY, "--out", "{out}"),
          problem=("facilities.csv",), fix=("study file (.toml)",)),
@@ -176,7 +177,8 @@ CASES = [
          _changed_inputs, problem=("facilities",), fix=("geo run",)),
     Case("cli_map_unknown_standard", CAT, "geo map --standard naming no standard of the "
          "results", ("map", "{run}/results.gpkg", "--standard", "emergency_1h", "--out",
-                     "{root}/map.html"), problem=("'emergency_1h'",), fix=("--standard",),
+                     "{root}/map.html"), problem=("--standard emergency_1h",), fix=("emergency_1h",
+                                                                           "primary_care_30min"),
          writes=False, then=_nothing_at("map.html")),
     Case("cli_map_not_results", CAT, "geo map given a CSV", ("map", "{county}/facilities.csv",
          "--out", "{root}/map.html"), problem=("facilities.csv",), fix=("results.gpkg",),

@@ -226,7 +226,8 @@ CASES = [
     Case("out_readonly_folder", CAT, "an output folder nobody may write in", RUN,
          _readonly_folder, problem=("cannot write in",), fix=("--out",)),
     Case("out_is_a_file", CAT, "--out naming a file", ("run", "{study}", "--out",
-         "{county}/facilities.csv"), problem=("is a file, not a folder",), fix=("--out",)),
+         "{county}/facilities.csv"), problem=("facilities.csv: a file, not a folder",),
+         fix=("--out",)),
     Case("out_parent_is_a_file", CAT, "--out inside a file's path", ("run", "{study}",
          "--out", "{out}/run_summary.txt/new"), problem=("cannot write in",), fix=("--out",)),
     Case("out_workbook_unreplaceable", CAT, "an earlier workbook that cannot be replaced "

@@ -265,7 +265,7 @@ def _luzhai_other_county(ws: Workspace) -> None:
 CASES = [
     Case("roads_file_missing", CAT, "the road file does not exist", RUN,
          lambda ws: ws.set("roads", "path", "道路.geojson"),
-         problem=("道路.geojson", "not found"), fix=("[roads] path",)),
+         problem=("道路.geojson", "no such file"), fix=("[roads] path",)),
     Case("roads_empty_layer", CAT, "a road layer without features", RUN,
          lambda ws: ws.roads(_layer(ws).iloc[:0], name="roads.gpkg"), problem=("empty",)),
     Case("roads_no_highway_column", CAT, "a road layer without a column of road classes (its "
@@ -284,7 +284,7 @@ CASES = [
          code=0, then=_then_bureau_classes),
     Case("roads_class_col_wrong", CAT, "class_col naming a column the layer lacks", RUN,
          lambda ws: (_with(_bureau_classes)(ws), ws.set("roads", "class_col", "等级名"))[-1],
-         problem=("[roads] class_col = '等级名' is not a column",), fix=("'道路等级'",)),
+         problem=("[roads] class_col = '等级名': not a column",), fix=("'道路等级'",)),
     Case("roads_local_class_speed", CAT, "the advice for a class without a speed followed: "
          "speeds_kmh = { 机耕路 = 35 }", RUN, _local_class_speed, code=0,
          then=_then_local_class_speed),

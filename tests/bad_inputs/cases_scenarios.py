@@ -49,10 +49,10 @@ def _line(ws: Workspace) -> None:
 CASES = [
     Case("scen_file_missing", CAT, "--scenario naming a file that does not exist",
          ("compare", "{run}", "--scenario", "{county}/无.toml", "--out", "{out}"),
-         problem=("无.toml", "not found"), fix=("analysis/scenarios/",)),
+         problem=("--scenario", "无.toml", "no such scenario file"), fix=("scenarios/",)),
     Case("scen_name_unknown", CAT, "--scenario naming no scenario beside the study",
          ("compare", "{run}", "--scenario", "planned_2030", "--out", "{out}"),
-         problem=("planned_2030", "not found")),
+         problem=("--scenario", "planned_2030", "no such scenario file")),
     Case("scen_invalid_toml", CAT, "a scenario file that is not TOML", COMPARE,
          lambda ws: ws.scenario("[scenario\n"), problem=("not valid TOML",)),
     Case("scen_unknown_table", CAT, "a misspelt table ([[action]])", COMPARE,

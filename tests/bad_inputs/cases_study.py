@@ -76,9 +76,9 @@ def _then_all_meet(ws: Workspace, r: Result) -> None:
 
 CASES = [
     Case("study_missing", CAT, "a study file that does not exist", ("run", "{root}/无.toml",
-         "--out", "{out}"), problem=("无.toml", "not found"), fix=(".toml study file",)),
+         "--out", "{out}"), problem=("无.toml", "no such study file"), fix=(".toml study file",)),
     Case("study_is_a_folder", CAT, "a folder given as the study file",
-         ("run", "{county}", "--out", "{out}"), problem=("not found",),
+         ("run", "{county}", "--out", "{out}"), problem=("no such study file (a folder)",),
          fix=(".toml study file",)),
     Case("study_invalid_toml", CAT, "a study file that is not TOML (a bracket missing)", RUN,
          _raw("[study\nname = 'x'\n"), problem=("not valid TOML",)),

@@ -40,7 +40,7 @@ __all__ = ["CATEGORIES", "Case", "Result", "Workspace", "check_case", "geo_proce
 #: categories of the corpus, in README order, with the least number of cases each needs
 CATEGORIES: dict[str, int] = {
     "facilities": 15, "townships": 10, "population": 10, "roads": 10, "study files": 10,
-    "scenarios": 8, "CLI arguments": 8, "output folders": 6, "signals": 2,
+    "scenarios": 8, "CLI arguments": 8, "output folders": 6, "signals": 2, "Python API": 15,
 }
 
 FACILITIES = "facilities.csv"

@@ -16,6 +16,7 @@ from geo.errors import ColumnError, NetworkError, StudyError
 from geo.network.road_classes import CHINESE_CLASSES, with_highway
 from geo.network.sources import RoadOptions, networks_from_source
 from geo.settings import DRIVE_SPEEDS_KMH
+from geo.study.inputs import STUDY_KEYS
 from tests.conftest import lines_gdf
 
 KM = [(0, 0), (1000, 0)]
@@ -68,17 +69,19 @@ def test_class_col_names_the_column_and_wins(tmp_path: Path) -> None:
     assert _seconds(path, class_col="技术等级") == _hours(70.0, 25.0)
     with pytest.raises(NetworkError, match=r"no speed for road classes \{'道路': 2\}"):
         _seconds(path, class_col="类型")
-    with pytest.raises(ColumnError, match=r"\[roads\] class_col = '等级' is not a column"):
+    with pytest.raises(ColumnError, match=r"RoadOptions\(class_col='等级'\): not a column"):
         _seconds(path, class_col="等级")
 
 
 def test_a_local_class_gets_a_speed_from_the_study(tmp_path: Path) -> None:
-    """The error advises [roads] speeds_kmh for a local name; the advice works."""
+    """The error advises RoadOptions(speeds_kmh=...) for a local name ([roads] speeds_kmh
+    from a study); the advice works."""
     path = tmp_path / "roads.geojson"
     lines_gdf(_chain("道路等级", ["县道", "机耕路"])).to_file(path)
     with pytest.raises(NetworkError) as e:
         _seconds(path)
-    assert "{'机耕路': 1}" in str(e.value) and "[roads] speeds_kmh" in str(e.value)
+    assert "{'机耕路': 1}" in str(e.value) and "RoadOptions(speeds_kmh=...)" in str(e.value)
+    assert "[roads] speeds_kmh" in e.value.relabel(STUDY_KEYS).args[0]
     assert _seconds(path, speeds_kmh={"机耕路": 15.0}) == _hours(45.0, 15.0)
     import typing
 
@@ -97,7 +100,7 @@ def test_no_class_column_names_the_option(tmp_path: Path) -> None:
     path = tmp_path / "roads.geojson"
     lines_gdf([{"coords": KM, "名称": "G209"}]).to_file(path)
     with pytest.raises(ColumnError, match=r"its columns are \['名称'\]: name the one that "
-                       r"holds them with \[roads\] class_col"):
+                       r"holds them with RoadOptions\(class_col=\.\.\.\)"):
         _seconds(path)
 
 

@@ -92,7 +92,8 @@ def test_a_failed_replacement_leaves_the_folder_byte_identical(
     out = _old_folder(tmp_path)
     unreplaceable(out / "figures")  # the third entry: a.txt and b.xlsx are swapped first
     before = _snapshot(out)
-    with pytest.raises(OutputError, match=r"could not replace .*figures.*--out") as e:
+    with pytest.raises(OutputError, match=r"could not replace .*figures.*write_atomically"
+                       r"\(out_dir=\.\.\.\)") as e:
         write_atomically(out, _writers("new"))
     assert "Nothing was changed" in str(e.value)
     assert _snapshot(out) == before
@@ -132,7 +133,8 @@ def test_a_second_run_into_the_folder_stops_and_names_the_first(tmp_path: Path) 
         before = _snapshot(out)
         for attempt in (lambda: write_atomically(out, _writers("new")),
                         lambda: preflight(out, 0)):
-            with pytest.raises(OutputError, match=rf"pid {holder.pid} on .*started .*--out"):
+            with pytest.raises(OutputError, match=rf"pid {holder.pid} on .*started "
+                               r".*write_atomically\(out_dir="):
                 attempt()
         assert _snapshot(out) == before
     finally:
@@ -238,15 +240,18 @@ def test_preflight_checks_space_writability_and_kind(
     out = _old_folder(tmp_path)
     assert preflight(out, 1000) == []
     assert preflight(tmp_path / "not" / "yet" / "there") == []
-    with pytest.raises(OutputError, match=r"MB free, the outputs need about .*--out"):
+    with pytest.raises(OutputError, match=r"MB free, the outputs need about "
+                       r".*write_atomically\(out_dir="):
         preflight(out, 10**18)
-    with pytest.raises(OutputError, match="is a file, not a folder"):
+    with pytest.raises(OutputError, match=r"write_atomically\(out_dir='.*'\): a file, not a "
+                       "folder"):
         preflight(out / "a.txt")
     locked = tmp_path / "locked"
     (locked / "run").mkdir(parents=True)  # the folder exists; staging goes beside it
     unreplaceable(locked)
     for out_dir in (locked / "run", locked / "new"):
-        with pytest.raises(OutputError, match=r"cannot write in .*locked.*--out"):
+        with pytest.raises(OutputError, match=r"cannot write in .*locked.*"
+                           r"write_atomically\(out_dir="):
             preflight(out_dir, 1000)
-    with pytest.raises(OutputError, match=r"cannot write in .*locked.*--out"):
+    with pytest.raises(OutputError, match=r"cannot write in .*locked.*write_atomically\(out_dir="):
         write_atomically(locked / "run", _writers("new"))

@@ -71,10 +71,13 @@ def test_designation_is_the_best_of_all_triples(luzhai: ComputedStudy) -> None:
 
 
 def test_designation_needs_candidates(luzhai: ComputedStudy) -> None:
-    with pytest.raises(SitingError,
-                       match="--from-type village_clinic: no facility of these types"):
+    with pytest.raises(SitingError, match=r"designate\(from_types=\['village_clinic'\]\): no "
+                       "facility of the study is of type 'village_clinic'; the study's types "
+                       "are central_township_health_center, "):
         designate(luzhai, from_types=["village_clinic"], role="ems_station")
-    with pytest.raises(SitingError, match="no standard of this study counts"):
+    with pytest.raises(SitingError, match=r"designate\(role='village_clinic'\): no standard of "
+                       r"this study counts facilities of this type: name one with "
+                       r"designate\(standard=\.\.\.\)"):
         designate(luzhai, from_types=["township_health_center"], role="village_clinic")
 
 
@@ -118,7 +121,8 @@ def test_site_mclp_table(luzhai: ComputedStudy) -> None:
     base = run.result.base_covered / run.result.total
     assert t["cumulative_covered_share"].iloc[0] > base
     assert (t["township"] == t["name"]).all()  # each seat lies in its own township
-    with pytest.raises(StudyError, match="not used by this study"):
+    with pytest.raises(StudyError, match=r"site\(standard='nope'\) is not a standard of this "
+                       "study"):
         site(luzhai, standard="nope")
 
 

@@ -207,7 +207,7 @@ def _response_towns(towns: gpd.GeoDataFrame, rows: pd.DataFrame, lang: str) -> f
     return _town_layer(towns, names, styles, tips)
 
 
-def _measure_legend(key: str, rows: pd.DataFrame, classes: pd.DataFrame, lang: str) -> str:
+def _measure_legend(rows: pd.DataFrame, classes: pd.DataFrame, lang: str) -> str:
     t = i18n.text
     per = i18n.per_label(rows["per"].iloc[0], rows["method"].iloc[0], lang)
     n = len(classes)
@@ -281,7 +281,7 @@ def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str) -> Measur
                            "cells": _cells(classes),
                            "catchments": _basins(mine[mine["kind"] == "basin"]),
                            "workload": _workload(fac, lang)}
-        out.legends[key] = _measure_legend(key, rows, classes, lang)
+        out.legends[key] = _measure_legend(rows, classes, lang)
     for key in res.response_names:
         rows = res.response[(res.response["response"].astype(str) == key)
                             & (res.response["kind"] == "response")]

@@ -15,6 +15,7 @@ import base64
 import mimetypes
 import re
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from geo.errors import OfflineError
 
 __all__ = ["VENDOR", "OfflineError", "inline_assets", "trim_defaults"]
 
-VENDOR = Path(__file__).resolve().parent / "_vendor"
+VENDOR = Path(str(resources.files("geo.outputs.map") / "_vendor"))
 
 #: file name in a CDN URL -> vendored file (relative to VENDOR)
 _FILES = {
