@@ -34,14 +34,14 @@ import pandas as pd
 from geo import settings
 from geo.batch.outcome import BatchRun
 from geo.batch.workbook import write_workbook
-from geo.outputs import tables
+from geo.outputs import i18n, tables
 from geo.outputs.folder import write_atomically
 from geo.outputs.map import coverage as maps
 from geo.outputs.results import read_layer, table_layer
 from geo.study import inputs
 
-__all__ = ["COMBINED_FILES", "Combined", "areas_table", "facilities", "uncertain",
-           "write_combined"]
+__all__ = ["COMBINED_FILES", "Combined", "areas_table", "facilities", "standard_labels",
+           "uncertain", "write_combined"]
 
 
 COMBINED_FILES = ("coverage_by_township.csv", "coverage_by_area.csv", "areas.csv",
@@ -213,6 +213,14 @@ def _keyed(frame: pd.DataFrame, keys: dict[tuple[str, str], str]) -> pd.DataFram
                                   zip(frame["area_id"], frame["township"], strict=True)])
 
 
+def standard_labels(run: BatchRun) -> dict[str, str]:
+    """Each standard of the template by its label in the template's language."""
+    t = run.batch.template
+    sset = inputs.standards(t)
+    return {s.name: i18n.standard_label(s.label, s.label_zh, t.language)
+            for s in sset.select(t.standards.use)}
+
+
 def _map(run: BatchRun, comb: Combined, path: Path) -> None:
     t = run.batch.template
     sset = inputs.standards(t)
@@ -228,7 +236,7 @@ def _map(run: BatchRun, comb: Combined, path: Path) -> None:
     m = maps.coverage_map(
         facilities=fac, townships=towns[["township", "geometry"]], coverage=cov,
         bands=empty, gaps=empty, boundary=run.areas[["area_name", "geometry"]],
-        standard=shown, title=run.batch.title,
+        standard=shown, title=run.batch.title, areas=areas_table(run),
         notes=[*comb.notes(), "travel-time bands and uncovered areas: each area's own "
                "map (areas/ID/out/map.html)"], language=t.language)
     maps.save_map(m, path)
@@ -267,8 +275,9 @@ def write_combined(run: BatchRun) -> list[Path]:
             columns="geometry")), p),
         "results.gpkg": lambda p: _gpkg(run, comb, p),
         "map.html": lambda p: _map(run, comb, p),
-        "batch.xlsx": lambda p: write_workbook(run, comb.coverage, areas_table(run),
-                                               comb.notes(), p),
+        "batch.xlsx": lambda p: write_workbook(run, comb.coverage, comb.summary,
+                                               pd.DataFrame(areas_table(run)), comb.notes(),
+                                               standard_labels(run), p),
         "batch_summary.txt": lambda p: p.write_text(summary_text(run, comb), encoding="utf-8"),
     }
     n_towns = len(comb.townships)

@@ -11,7 +11,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-__all__ = ["at_least_one", "non_negative", "positive", "share"]
+__all__ = ["add_pdf", "at_least_one", "non_negative", "positive", "share"]
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:
@@ -65,3 +65,11 @@ def share(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text} is not a share: give a number above 0 and "
                                          "at most 1 (0.95 for 95 %)")
     return value
+
+
+def add_pdf(p: argparse.ArgumentParser) -> None:
+    """``--pdf``: print report.html to report.pdf with Chromium (:mod:`geo.outputs.pdf`)."""
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.html to report.pdf (A4, page numbers) with the "
+                   "system's Chromium through Playwright; stops before computing if either "
+                   "is missing")

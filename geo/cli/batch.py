@@ -47,6 +47,25 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="run only these area ids (default: every area of the layer)")
 
 
+def _coverage_by_area(result: Any, folder: Path) -> None:
+    """The per-area coverage table of ``batch.xlsx`` (its ``汇总`` sheet), as text."""
+    from geo.batch.combine import areas_table, standard_labels
+    from geo.batch.workbook import AREA_COLUMNS, county_rows
+    from geo.outputs import cells, i18n
+
+    path = folder / "coverage_by_area.csv"
+    if not path.is_file():
+        return
+    lang = result.batch.template.language
+    summary = pd.read_csv(path, encoding="utf-8-sig")
+    rows = county_rows(summary, pd.DataFrame(areas_table(result)), standard_labels(result),
+                       lang)
+    out(table([[cells.text(r.get(c), kind, lang, r.get("target_share")) if c in r else ""
+                for c, _, kind in AREA_COLUMNS] for r in rows],
+              [cells.header(k, kind, lang) for _, k, kind in AREA_COLUMNS],
+              i18n.text("by_area", lang)))
+
+
 def run_batch(args: argparse.Namespace) -> int:
     """``geo batch``: prints what ran and raises :class:`BatchError` if any area failed."""
     from geo.batch.run import run_batch as run
@@ -65,6 +84,7 @@ def run_batch(args: argparse.Namespace) -> int:
     out(table(rows, ["area", "name", "status", "seconds", "peak MB"], result.batch.title))
     for worker, mb in sorted(result.workers.items()):
         out(f"worker {worker}: peak {mb:,.0f} MB")
+    _coverage_by_area(result, args.out)
     out(f"{len(result.ran)} run, {len(result.skipped)} reused, {len(result.failed)} failed "
         f"in {result.seconds:.1f} s; wrote {', '.join(p.name for p in result.written)} to "
         f"{args.out}")

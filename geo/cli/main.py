@@ -23,6 +23,7 @@ from pathlib import Path
 from geo import __version__
 from geo._shipped import shipped
 from geo.cli import batch, checks, network, planning, serve
+from geo.cli.args import add_pdf
 from geo.cli.text import out, output_folder, progress, table
 from geo.cli.words import cli_words
 from geo.errors import GeoError
@@ -77,11 +78,13 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     run.add_argument("study", type=Path, help="study file (TOML), e.g. analysis/luzhai.toml")
     run.add_argument("--out", type=Path, required=True, help="output folder")
+    add_pdf(run)
     demo = sub.add_parser(
         "demo", help="run the embedded Luzhai County study", formatter_class=Formatter,
         description=f"Run {_relative(DEMO_STUDY)} (embedded data, offline).",
     )
     demo.add_argument("--out", type=Path, default=DEMO_OUT, help="output folder")
+    add_pdf(demo)
     redraw = sub.add_parser(
         "map", help="redraw the map from a saved results.gpkg (no recomputing)",
         formatter_class=Formatter,
@@ -119,6 +122,7 @@ def _summary_rows(summary: object) -> list[list[object]]:
     import pandas as pd
 
     from geo.coverage.tables import worst_served
+    from geo.numbers import minutes_text, share_text, target_text
 
     assert isinstance(summary, pd.DataFrame)
     rows: list[list[object]] = []
@@ -128,8 +132,9 @@ def _summary_rows(summary: object) -> list[list[object]]:
                          "not applicable", ""])
             continue
         rows.append([
-            r["standard"], f"{r['minutes']:g}", f"{r['covered_share']:.1%}",
-            f"{r['target_share']:.0%}", f"{r['median_minutes']:.1f}", f"{r['max_minutes']:.1f}",
+            r["standard"], f"{r['minutes']:g}", share_text(r["covered_share"], r["target_share"]),
+            target_text(r["target_share"]), minutes_text(r["median_minutes"]),
+            minutes_text(r["max_minutes"]),
             worst_served(r),
             str(r["townships_failing"]),
         ])
@@ -141,10 +146,14 @@ def _run(args: argparse.Namespace) -> int:
     from geo.study.run import run_study
 
     study = DEMO_STUDY if args.command == "demo" else args.study
-    with output_folder(args.out, OUTPUT_FILES):
+    if args.pdf:
+        from geo.outputs.pdf import check_printer
+
+        check_printer()  # before any computing
+    with output_folder(args.out, (*OUTPUT_FILES, *(("report.pdf",) if args.pdf else ()))):
         result = run_study(study, progress=progress)
         progress("write outputs")
-        write_outputs(result, args.out)
+        write_outputs(result, args.out, pdf=args.pdf)
     out(result.study.title)
     for fact in result.facts:
         out(f"  {fact}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo import settings
-from geo.cli.args import at_least_one, non_negative, positive, share
+from geo.cli.args import add_pdf, at_least_one, non_negative, positive, share
 from geo.cli.text import frame_table, out, output_folder, progress
 from geo.errors import InputFileError
 
@@ -27,7 +27,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "site", help="where should new facilities go? (MCLP, LSCP, p-median)",
         formatter_class=fmt,
         description="Choose new sites for one standard, existing facilities kept fixed. "
-        "Writes siting.csv, siting.xlsx, siting_map.html and siting_summary.txt to --out.",
+        "Writes siting.csv, siting.xlsx, siting_map.html, report.html and siting_summary.txt "
+        "to --out.",
     )
     s.add_argument("study", type=Path, help=_STUDY_HELP)
     s.add_argument("--standard", required=True, help="standard name, e.g. primary_care_30min")
@@ -60,13 +61,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
     s.add_argument("--out", type=Path, required=True, help="output folder")
+    add_pdf(s)
     d = sub.add_parser(
         "designate", help="which existing facilities should take on a role?",
         formatter_class=fmt,
         description="Choose K facilities of --from-type to take on --role (e.g. ambulance "
         "base), maximising the population within --minutes of a base. Writes "
-        "designation.csv, designation.xlsx, designation_summary.csv/.txt and "
-        "designation_map.html.",
+        "designation.csv, designation.xlsx, designation_summary.csv/.txt, "
+        "designation_map.html and report.html.",
     )
     d.add_argument("study", type=Path, help=_STUDY_HELP)
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
@@ -81,17 +83,48 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     d.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
                    help="seconds for the exact solver")
     d.add_argument("--out", type=Path, required=True, help="output folder")
+    add_pdf(d)
     c = sub.add_parser(
         "compare", help="before/after a scenario, per township and standard",
         formatter_class=fmt,
         description="Apply a scenario (analysis/scenarios/NAME.toml beside the study, or a "
         "path) and write comparison_by_township.csv, comparison_changes.csv, "
-        "comparison.xlsx, comparison_map.html and comparison_summary.txt.",
+        "comparison.xlsx, comparison_map.html, report.html and comparison_summary.txt.",
     )
     c.add_argument("study", type=Path, help=_STUDY_HELP)
     c.add_argument("--scenario", required=True,
                    help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
     c.add_argument("--out", type=Path, required=True, help="output folder")
+    add_pdf(c)
+
+
+def _files(names: tuple[str, ...], args: argparse.Namespace) -> tuple[str, ...]:
+    """The files a planning command writes; with --pdf, the printer checked first."""
+    if not args.pdf:
+        return names
+    from geo.outputs.pdf import check_printer
+
+    check_printer()  # before any computing
+    return (*names, "report.pdf")
+
+
+#: how a printed planning table writes its columns (geo.outputs.cells kinds)
+_KINDS = {"newly_covered_population": "int", "cumulative_covered_share": "share",
+          "population": "int", "covered_before": "int", "covered_after": "int",
+          "newly_covered": "int", "share_before": "share", "share_after": "share",
+          "pop_before": "int", "pop_after": "int", "pop_change": "dint",
+          "covered_share_after": "share", "median_min_change": "dmin"}
+
+
+def shown(frame: Any) -> Any:
+    """``frame`` with its numbers as the report and the workbook write them."""
+    from geo.outputs import cells
+
+    out = frame.copy()
+    for col, kind in _KINDS.items():
+        if col in out.columns:
+            out[col] = [cells.text(v, kind, "en") for v in out[col]]
+    return out
 
 
 def computed_study(path: Path) -> ComputedStudy:
@@ -113,7 +146,7 @@ def run_site(args: argparse.Namespace) -> int:
     from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
-    with output_folder(args.out, SITING_FILES):
+    with output_folder(args.out, _files(SITING_FILES, args)):
         run = site(
             computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
             candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
@@ -121,10 +154,10 @@ def run_site(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit, capacity_col=args.capacity_col,
             people_per_unit=args.people_per_unit,
         )
-        write_siting(run, args.out)
+        write_siting(run, args.out, pdf=args.pdf)
     for line in siting_lines(run)[:6]:
         out(line)
-    out(frame_table(run.table, "Chosen sites"))
+    out(frame_table(shown(run.table), "Chosen sites"))
     out(f"Wrote to {args.out}")
     return 0
 
@@ -134,13 +167,13 @@ def run_designate(args: argparse.Namespace) -> int:
     from geo.outputs.planning import DESIGNATION_FILES, write_designation
     from geo.planning.sites import designate
 
-    with output_folder(args.out, DESIGNATION_FILES):
+    with output_folder(args.out, _files(DESIGNATION_FILES, args)):
         run = designate(computed_study(args.study), from_types=args.from_types, role=args.role,
                         k=args.k, minutes=args.minutes, standard=args.standard,
                         time_limit_s=args.time_limit)
-        write_designation(run, args.out)
-    out(frame_table(run.table, f"{args.role}: chosen facilities"))
-    out(frame_table(run.summary, "Population within reach of a base"))
+        write_designation(run, args.out, pdf=args.pdf)
+    out(frame_table(shown(run.table), f"{args.role}: chosen facilities"))
+    out(frame_table(shown(run.summary), "Population within reach of a base"))
     out(f"Wrote to {args.out}")
     return 0
 
@@ -150,9 +183,9 @@ def run_compare(args: argparse.Namespace) -> int:
     from geo.outputs.planning import COMPARISON_FILES, write_comparison
     from geo.planning.compare import compare
 
-    with output_folder(args.out, COMPARISON_FILES):
+    with output_folder(args.out, _files(COMPARISON_FILES, args)):
         comp = compare(computed_study(args.study), args.scenario)
-        write_comparison(comp, args.out)
+        write_comparison(comp, args.out, pdf=args.pdf)
     for n in comp.applied.notes:
         out(f"- {n}")
     out(frame_table(comp.applied.changes[["project", "action", "id", "detail"]],
@@ -163,6 +196,6 @@ def run_compare(args: argparse.Namespace) -> int:
     changed = t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
-    out(frame_table(changed, "Townships and standards that change"))
+    out(frame_table(shown(changed), "Townships and standards that change"))
     out(f"Wrote to {args.out}")
     return 0

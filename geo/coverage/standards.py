@@ -18,10 +18,33 @@ from geo._toml import read_toml
 from geo.errors import StandardError
 from geo.readers.facility_types import TypeTable, load_types
 
-__all__ = ["DEFAULT_FILE", "NOT_STANDARDS", "Standard", "StandardSet", "load_standards"]
+__all__ = ["DEFAULT_FILE", "LOCAL_HEADER", "NOT_STANDARDS", "Standard", "StandardSet",
+           "is_shipped", "load_standards"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
 DEFAULT_FILE = shipped("analysis/standards.toml")
+#: the head of a study-local copy of :data:`DEFAULT_FILE` (``geo init`` writes one)
+LOCAL_HEADER = (
+    "# 本文件复制自 geo 自带的标准文件（鹿寨县、柳州市规划的标准与目标）。请把各标准的\n"
+    "# source、section 改为本县（市）规划文件及条款，并核对 minutes 与 target_share；\n"
+    "# 在此之前，所有输出都会注明标准取自鹿寨县、柳州市规划。\n"
+    "# Copied from the standards file geo ships (the Luzhai County and Liuzhou City plans).\n"
+    "# Set each standard's source and section to your own plan, and check minutes and\n"
+    "# target_share; until then every output says the standards are Luzhai's and Liuzhou's.\n"
+    "\n"
+)
+
+
+def is_shipped(path: str | Path) -> bool:
+    """Whether ``path`` holds the standards geo ships, unchanged (the file itself, or a copy
+    ``geo init`` wrote whose standards nobody has edited)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return p.resolve() == DEFAULT_FILE.resolve() or text.removeprefix(LOCAL_HEADER) == \
+        DEFAULT_FILE.read_text(encoding="utf-8")
 
 # Top-level tables of the standards file that are not coverage standards: the measure and
 # emergency-response specs, read by geo.measures.specs.load_measure_specs.

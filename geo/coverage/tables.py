@@ -14,9 +14,19 @@ from geo._types import FloatArray
 from geo.coverage.bands import _union
 from geo.coverage.standards import Standard
 from geo.measures.aggregate import coverage_row
+from geo.numbers import round_half_up, share_text, shown_share
 
-__all__ = ["COLUMNS", "DECIMALS", "NONE_BELOW", "area_rows", "county_summary",
-           "coverage_table", "covered_areas", "worst_served"]
+__all__ = [
+    "COLUMNS",
+    "DECIMALS",
+    "NONE_BELOW",
+    "area_rows",
+    "county_summary",
+    "coverage_table",
+    "covered_areas",
+    "rounded",
+    "worst_served",
+]
 
 #: what the summary says instead of a worst-served township when every township meets the
 #: target (naming the lowest one would read as a failure)
@@ -78,11 +88,23 @@ def coverage_table(
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
 
+def rounded(column: str, value: float, target: float | None = None) -> float:
+    """One measure as the coverage tables keep it: half up
+    (:func:`geo.numbers.round_half_up`) to :data:`DECIMALS`; a covered share below its
+    ``target`` or below 1 keeps the decimals that show it so
+    (:func:`geo.numbers.shown_share`)."""
+    if column == "covered_share":
+        return shown_share(value, target, DECIMALS[column] - 2)
+    return round_half_up(value, DECIMALS[column])
+
+
 def _rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """Round for reading (:data:`DECIMALS`)."""
-    for col, nd in DECIMALS.items():
+    """Round for reading (:func:`rounded`)."""
+    targets = df["target_share"] if "target_share" in df else [None] * len(df)
+    for col in DECIMALS:
         if col in df:
-            df[col] = df[col].astype(float).round(nd)
+            df[col] = [rounded(col, v, t) for v, t in
+                       zip(df[col].astype(float), targets, strict=True)]
     return df
 
 
@@ -146,7 +168,8 @@ def worst_served(row: Mapping[Any, Any] | pd.Series) -> str:
     failing = float(str(row.get("townships_failing", 0)))
     if not isinstance(name, str) or not name or not failing > 0:
         return NONE_BELOW
-    return f"{name} ({float(str(row.get('worst_township_share'))):.1%})"
+    share = float(str(row.get("worst_township_share")))
+    return f"{name} ({share_text(share, row.get('target_share'))})"
 
 
 def covered_areas(

@@ -12,6 +12,7 @@ drawing boxes. Figures are drawn on :class:`matplotlib.figure.Figure` with the A
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
@@ -35,17 +36,21 @@ from geo import settings
 from geo.coverage.bands import band_labels
 from geo.crs import utm_crs_for
 from geo.errors import FontError
+from geo.numbers import share_text, target_text
 from geo.outputs import i18n
 from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR, missing
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "cjk_context", "cjk_font", "coverage_figure", "render", "share_chart", "write_figures",
+    "DPI", "REPORT_DPI", "cjk_context", "cjk_font", "coverage_figure", "north_arrow", "render",
+    "scale_bar", "share_chart", "write_figures",
 ]
 
 log = logging.getLogger(__name__)
 
 DPI = 200
+#: resolution of the figures embedded in the report (about 300 dpi at their printed size)
+REPORT_DPI = 130
 #: where CJK fonts usually are; the first that exists is used
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian, Ubuntu: fonts-noto-cjk
@@ -144,16 +149,33 @@ def _na_note(ax: Any, rows: pd.DataFrame, lang: str) -> None:
 
 
 def _footer(fig: Figure, res: Results, lang: str) -> None:
-    notes = "；".join(i18n.note(a, lang) for a in res.assumptions) if lang == "zh" else \
-        "; ".join(res.assumptions)
+    """The assumptions under a figure saved on its own (the report lists them instead), in
+    a strip the figure grows by, so they never cover the map or its scale bar."""
+    notes = "；".join(i18n.note(a, lang, short=True) for a in res.assumptions) if lang == "zh" \
+        else "; ".join(res.assumptions)
     text = (f"{i18n.text('assumptions', lang)}: {notes}\n"
             f"{i18n.text('road_data', lang)} © OpenStreetMap contributors · "
             f"{i18n.text('date', lang)} {res.created}")
-    wrapped = "\n".join(_wrap(line, 160) for line in text.split("\n"))
-    fig.text(0.02, 0.01, wrapped, fontsize=6.5, va="bottom", ha="left", color="#444")
+    wrapped = "\n".join(_wrap(line, 150) for line in text.split("\n"))
+    lines = wrapped.count("\n") + 1
+    w, h = fig.get_size_inches()
+    strip = (lines * 6.5 * 1.35 + 10) / 72  # inches: 6.5 pt lines and a margin
+    fig.set_size_inches(w, h + strip)
+    for ax in fig.axes:  # keep every axes where it was, in inches from the top
+        x0, y0, aw, ah = ax.get_position().bounds
+        ax.set_position((x0, (y0 * h + strip) / (h + strip), aw, ah * h / (h + strip)))
+    for text_artist in fig.texts:
+        x, y = text_artist.get_position()
+        text_artist.set_position((x, (y * h + strip) / (h + strip)))
+    title = getattr(fig, "_suptitle", None)  # matplotlib keeps it apart from fig.texts
+    if title is not None:
+        x, y = title.get_position()
+        title.set_position((x, (y * h + strip) / (h + strip)))
+    fig.text(0.02, 4 / 72 / (h + strip), wrapped, fontsize=6.5, va="bottom", ha="left",
+             color="#444")
 
 
-def _scale_bar(ax: Any, bounds: np.ndarray) -> None:
+def scale_bar(ax: Any, bounds: np.ndarray) -> None:
     """Metric scale bar below the map: two alternating halves of a round length (about a
     fifth of the map's width), labelled 0, half and the length in km."""
     minx, miny, maxx, maxy = bounds
@@ -168,7 +190,7 @@ def _scale_bar(ax: Any, bounds: np.ndarray) -> None:
         ax.text(x, y0 + 1.6 * h, text, ha="center", va="bottom", fontsize=7, gid="scale-label")
 
 
-def _north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
+def north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
     """North arrow in the top-left corner, turned by the grid convergence of the UTM zone
     at the map's centre (true north, not grid north; under a degree in most counties)."""
     minx, miny, maxx, maxy = bounds
@@ -186,9 +208,10 @@ def _north_arrow(ax: Any, utm: Any, bounds: np.ndarray, lang: str) -> None:
                             "color": "#222"})
 
 
-def coverage_figure(res: Results, standard: str, language: str | None = None) -> Figure:
+def coverage_figure(res: Results, standard: str, language: str | None = None,
+                    footer: bool = True) -> Figure:
     """Map of one standard: travel-time bands, gaps, townships by pass/fail, facilities,
-    north arrow and metric scale bar."""
+    north arrow and metric scale bar; the assumptions in a strip below (``footer``)."""
     lang = language or res.language
     rows = _rows(res, standard)
     town = res.townships.merge(rows, on="township", how="left", suffixes=("", "_cov"))
@@ -218,7 +241,7 @@ def coverage_figure(res: Results, standard: str, language: str | None = None) ->
                 fontsize=7, color="#444")
     for r in t.itertuples() if len(t) <= settings.FIGURE_MAX_TOWNSHIPS else ():
         p = r.geometry.representative_point()
-        share = "–" if pd.isna(r.covered_share) else f"{float(r.covered_share):.0%}"
+        share = share_text(r.covered_share, r.target_share, 0)
         ax.annotate(f"{r.township}\n{share}", (p.x, p.y), ha="center", va="center", fontsize=8,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.7})
     fac = res.facilities.to_crs(utm)
@@ -230,8 +253,8 @@ def coverage_figure(res: Results, standard: str, language: str | None = None) ->
             ax.scatter(sel.geometry.x, sel.geometry.y, marker=marker, s=size, c=colour,
                        edgecolors="white", linewidths=0.8, zorder=5)
     res.area.to_crs(utm).boundary.plot(ax=ax, color="#222", linewidth=1.2, linestyle="--")
-    _scale_bar(ax, t.total_bounds)
-    _north_arrow(ax, utm, t.total_bounds, lang)
+    scale_bar(ax, t.total_bounds)
+    north_arrow(ax, utm, t.total_bounds, lang)
     ax.set_axis_off()
     ax.set_aspect("equal")
     _na_note(ax, rows, lang)
@@ -252,12 +275,15 @@ def coverage_figure(res: Results, standard: str, language: str | None = None) ->
     label = _label(rows, lang)
     fig.suptitle(f"{res.title}\n{i18n.text('map_title', lang, label=label)} ({standard})",
                  fontsize=11, y=0.985)
-    _footer(fig, res, lang)
+    if footer:
+        _footer(fig, res, lang)
     return fig
 
 
-def share_chart(res: Results, standard: str, language: str | None = None) -> Figure:
-    """Bars of covered share by township against the target line (red: below target)."""
+def share_chart(res: Results, standard: str, language: str | None = None,
+                footer: bool = True) -> Figure:
+    """Bars of covered share by township against the target line (red: below target); the
+    assumptions in a strip below (``footer``)."""
     lang = language or res.language
     rows = _rows(res, standard).sort_values("covered_share", na_position="first")
     n_all, rows = len(rows), rows.head(settings.FIGURE_MAX_TOWNSHIPS)  # the lowest shares
@@ -266,18 +292,20 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
     ax = fig.add_axes((0.14, 0.32, 0.66, 0.58))
     share = rows["covered_share"].astype(float).to_numpy() * 100
     target = float(rows["target_share"].iloc[0]) * 100
-    ok = share >= target - 1e-9
+    ok = [not missing(v) and bool(v) for v in rows["meets_target"]]
     colours = [PASS_BAR if good else FAIL_OUTLINE_COLOUR for good in ok]
     y = np.arange(len(rows))
     ax.barh(y, np.nan_to_num(share), color=colours)
     ax.set_yticks(y, [str(t) for t in rows["township"]])
-    for yi, s in zip(y.tolist(), share.tolist(), strict=True):
+    targets = rows["target_share"].astype(float).to_numpy()
+    for yi, s, tg in zip(y.tolist(), share.tolist(), targets.tolist(), strict=True):
+        label = share_text(s / 100, tg)
         if np.isnan(s):
             ax.text(1, yi, i18n.text("not_applicable", lang), va="center", fontsize=8)
         elif s >= 20:  # inside the bar's end, clear of the target line
-            ax.text(s - 1, yi, f"{s:.1f}%", va="center", ha="right", fontsize=8, color="white")
+            ax.text(s - 1, yi, label, va="center", ha="right", fontsize=8, color="white")
         else:
-            ax.text(s + 1, yi, f"{s:.1f}%", va="center", fontsize=8)
+            ax.text(s + 1, yi, label, va="center", fontsize=8)
     ax.axvline(target, color="#222", linestyle="--", linewidth=1.5)
     ax.set_xlim(0, 100)
     _na_note(ax, rows, lang)
@@ -287,14 +315,15 @@ def share_chart(res: Results, standard: str, language: str | None = None) -> Fig
         title += "\n" + i18n.text("lowest_shown", lang, shown=len(rows), n=n_all)
     ax.set_title(title, fontsize=11 if len(rows) == n_all else 9)
     target_line = Line2D([], [], color="#222", linestyle="--", linewidth=1.5,
-                         label=f"{i18n.text('target', lang)} {target:.0f}%")
+                         label=f"{i18n.text('target', lang)} {target_text(target / 100)}")
     ax.legend(handles=[Patch(color=PASS_BAR, label=i18n.text("meets", lang)),
                        Patch(color=FAIL_OUTLINE_COLOUR, label=i18n.text("fails", lang)),
                        target_line],
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    _footer(fig, res, lang)
+    if footer:
+        _footer(fig, res, lang)
     return fig
 
 
@@ -305,14 +334,21 @@ def render(fig: Figure, path: Path) -> Path:
     return path
 
 
-def write_figures(res: Results, folder: Path) -> list[Path]:
-    """``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard."""
+def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
+    """``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard, each
+    with the assumptions below it; returns each file's path with the same figure without
+    them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
+    own."""
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
+    out: dict[Path, bytes] = {}
     for std in res.standards:
         with cjk_context():
-            figs = {"coverage": coverage_figure(res, std), "share": share_chart(res, std)}
-        for kind, fig in figs.items():
-            out.append(render(fig, folder / f"{kind}_{std}.png"))
+            figs = {"coverage": coverage_figure(res, std, footer=False),
+                    "share": share_chart(res, std, footer=False)}
+            for kind, fig in figs.items():
+                buf = io.BytesIO()
+                fig.savefig(buf, dpi=REPORT_DPI, format="png")
+                _footer(fig, res, res.language)
+                out[render(fig, folder / f"{kind}_{std}.png")] = buf.getvalue()
     log.info("%d figures written to %s", len(out), folder)
     return out

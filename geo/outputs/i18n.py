@@ -53,8 +53,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_basemap": ("无底图（可离线使用）", "No basemap (works offline)"),
     "nothing_covered": ("无覆盖", "nothing covered"),
     "bands_note": (
-        "出行时间分带按需求网格分辨率绘制，不是以机构为圆心的圆",
-        "bands drawn at the demand-grid resolution, from computed travel times (not circles)",
+        "出行时间分带按需求网格分辨率绘制，不是以机构为圆心的圆；显示分带时乡镇只画边框",
+        "bands drawn at the demand-grid resolution, from computed travel times (not circles); "
+        "while they are on, townships are drawn as outlines",
     ),
     "gap_tip": ("{minutes} 分钟以外的人口", "people beyond {minutes} min"),
     "name_en": ("英文名称", "English name"),
@@ -89,6 +90,44 @@ _TEXT: dict[str, tuple[str, str]] = {
     "figures": ("图", "Figures"),
     "generated": ("生成", "Generated"),
     "source_doc": ("依据文件", "Source document"),
+    # the printable report (geo.outputs.document)
+    "contents": ("目录", "Contents"),
+    "appendix": ("附录", "Appendix"),
+    "see_assumptions": ("假设条件见第{n}节", "assumptions: section {n}"),
+    "assumptions_lead": ("本报告的全部数字基于以下假设条件与近似处理：",
+                         "Every number of this report rests on these assumptions and "
+                         "approximations:"),
+    "figure": ("图{n}", "Figure {n}"),
+    "figure_map": ("{label}：出行时间分带、未覆盖人口与乡镇达标情况",
+                   "{label}: travel-time bands, uncovered people and townships"),
+    "figure_chart": ("{label}：各乡镇覆盖人口比例与目标", "{label}: share covered by township "
+                     "against the target"),
+    "left_out_std": ("{label}（{code}）{reason}，正文不列出。",
+                     "{label} ({code}) {reason}; left out of this report's body."),
+    "missing_measures": ("如何计算未列出的指标", "How to compute the measures not shown"),
+    "missing_lead": ("以下指标在本研究中未计算。每条说明所需的数据以及在研究文件中启用它的设置。",
+                     "These measures were not computed in this study. Each line names the data "
+                     "it needs and the study-file setting that enables it."),
+    "total_row": ("{name}（全县合计）", "{name} (whole area)"),
+    "report_question": ("问题", "Question"),
+    "report_answer": ("结论", "Answer"),
+    "by_township": ("各乡镇实施前后对比", "Before and after, by township"),
+    "map_figure": ("地图", "Map"),
+    # batch outputs (geo batch)
+    "area": ("区县", "Area"),
+    "area_id": ("区县代码", "Area id"),
+    "run_status": ("运行状态", "Status"),
+    "townships_n": ("乡镇数", "Townships"),
+    "facilities_inside": ("区内机构数", "Facilities inside"),
+    "seconds": ("用时（秒）", "Seconds"),
+    "error": ("错误", "Error"),
+    "by_area": ("各区县覆盖情况", "Coverage by area"),
+    "no_results": ("无结果", "no results"),
+    "run_sheet": ("运行情况", "run log"),
+    "failed_areas": ("未运行或失败的区县（无结果）", "Areas not run or failed (no results)"),
+    "county_layer": ("区县边界", "County outlines"),
+    "no_target_here": ("（规划目标{target}针对{minutes}分钟，此处不评价是否达标）",
+                       " (the plan's target {target} is for {minutes} min: no pass/fail here)"),
     # resource ratios, access measures and emergency response (geo.study.resources)
     "measures_section": ("资源配置与可及性", "Resource ratios and access"),
     "response_section": ("院前急救反应", "Emergency response"),
@@ -427,7 +466,10 @@ _NOTE_GLOSS = (
     ("on scene", "现场停留时间"),
     ("speed factors", "急救车速度系数"),
     ("time to definitive care", "到达医院时间"),
-    ("nobody's nearest", "部分机构不是任何人的最近机构，其供给未计入"),
+    ("nobody's nearest", "部分机构不是任何人的最近机构（服务范围中无人归属）"),
+    ("their supply counts nowhere", "其供给未计入该指标"),
+    ("standards file geo ships", "标准与目标取自geo自带的标准文件（鹿寨县、柳州市规划），"
+     "并非本地区规划：请在研究文件旁的standards.toml中注明本地规划出处"),
     ("taken as WGS84", "CGCS2000坐标按WGS84处理（两者相差不足1米）"),
     ("has no id column", "机构文件无编号列，已按文件顺序自动编号"),
     ("facility types read from names", "机构类型按名称识别"),
@@ -437,6 +479,8 @@ _NOTE_GLOSS = (
     ("counts in 千", "人口数按表头单位（千人）换算为人"),
     ("maxspeed not used", "部分道路限速值不可用，按道路等级速度计算"),
     ("are assumed where no facility list exists", "无公开机构名录：机构为按政策假定"),
+    ("rounded half up", "比例按四舍五入显示；低于目标（或低于100%）的比例多保留小数位，"
+     "不显示为目标值"),
 )
 
 
@@ -526,14 +570,17 @@ def not_applicable(line: str, language: str) -> str | None:
     return f"not applicable: this study has no {_joined(labels, language)}"
 
 
-def note(line: str, language: str) -> str:
-    """An assumption line, with a Chinese gloss first on Chinese pages; a "not applicable"
-    note as a readable sentence in ``language``."""
+def note(line: str, language: str, short: bool = False) -> str:
+    """An assumption line, with a Chinese gloss first on Chinese pages (``short``: the
+    gloss alone, where there is one); a "not applicable" note as a readable sentence in
+    ``language``."""
     if (na := not_applicable(line, language)) is not None:
         return na
     if _index(language) == 1:
         return line
     glosses = [zh for en, zh in _NOTE_GLOSS if en in line]
+    if glosses and short:
+        return "；".join(glosses)
     return f"{'；'.join(glosses)}（{line}）" if glosses else line
 
 

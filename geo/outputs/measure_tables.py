@@ -15,24 +15,24 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from geo.outputs import i18n, tables
+from geo.numbers import minutes_text, number_text, people_text, share_text, target_text
+from geo.outputs import cells, i18n, tables
+from geo.outputs.document import Section
 from geo.outputs.map.layers import missing
 from geo.study.resources import Resources
 
-__all__ = ["cli_measure_rows", "cli_response_rows", "report_sections", "summary_lines",
-           "write_sheets"]
+__all__ = ["cli_measure_rows", "cli_response_rows", "report_appendix", "report_sections",
+           "summary_lines", "write_sheets"]
 
 
 def _r(value: Any) -> str:
-    """A ratio for reading: three significant digits."""
-    return "–" if missing(value) else f"{float(value):.3g}"
+    """A ratio for reading: four significant digits, as the report and the map show it."""
+    return number_text(value)
 
 
 def _m(value: Any) -> str:
-    return "–" if missing(value) else f"{float(value):.1f}"
+    return minutes_text(value)
 
 
 def _target(row: pd.Series | dict[str, Any]) -> str:
@@ -73,17 +73,17 @@ def _by_response(res: Resources, kind: str = "response") -> list[tuple[str, pd.D
 def _measure_line(key: str, rows: pd.DataFrame, fac: pd.DataFrame) -> list[str]:
     area = rows[rows["level"] == "area"].iloc[0]
     towns = rows[rows["level"] == "township"]
-    per = f"{float(area['per']):,.0f}"
+    per = people_text(area["per"])
     reach = "" if missing(area["minutes"]) else f", ≤ {float(area['minutes']):g} min {area['mode']}"
     if missing(area["ratio"]):
         return [f"- {key} ({area['label']}): {area['notes']}"]
     col = str(area["supply_column"] or "")
-    supply = (f"{float(area['supply_reached']):,.4g} {col}" if col else
-              f"{float(area['supply_reached']):,.4g} facilities, 1 each")
+    supply = (f"{number_text(area['supply_reached'])} {col}" if col else
+              f"{number_text(area['supply_reached'])} facilities, 1 each")
     target = ("no target" if missing(area["target"]) else
               f"target {_target(area)}: {_failing(towns)} townships below it")
     out = [f"- {key} ({area['label']}; {area['method']}{reach}): whole area {_r(area['ratio'])} "
-           f"per {per} ({supply}, over {float(area['population']):,.0f} people); townships "
+           f"per {per} ({supply}, over {people_text(area['population'])} people); townships "
            f"{_spread(towns, 'ratio')}; {target}"]
     out.append("  by township: " + ", ".join(f"{t} {_r(v)}" for t, v in
                                              zip(towns["township"], towns["ratio"], strict=True)))
@@ -92,7 +92,7 @@ def _measure_line(key: str, rows: pd.DataFrame, fac: pd.DataFrame) -> list[str]:
         top = _at(mine[mine["served_population"].notna()], "served_population")
         idle = [str(i) for i, b in zip(mine["id"], mine["idle"], strict=True) if bool(b)]
         out.append(f"  workload: {top['name']} ({top['id']}) serves the most, "
-                   f"{float(top['served_population']):,.0f} people ({_r(top['served_ratio'])} "
+                   f"{people_text(top['served_population'])} people ({_r(top['served_ratio'])} "
                    f"per {per} served); supply reaching nobody: {', '.join(idle) or 'none'}")
     out.append(f"  notes: {area['notes']}")
     out.append(f"  source: {area['citation']}")
@@ -107,20 +107,24 @@ def _response_line(key: str, rows: pd.DataFrame, care: pd.DataFrame) -> list[str
     worst = _at(towns, "median_minutes") if len(towns) else None
     out = [f"- {key} ({area['label']}): response median {_m(area['median_minutes'])} min, 90th "
            f"percentile {_m(area['p90_minutes'])}, worst {_m(area['max_minutes'])}; "
-           f"{float(area['share_within']):.1%} within {float(area['target_minutes']):g} min "
-           f"(target {float(area['target_share']):.0%}): {_failing(towns)} townships below "
+           f"{share_text(area['share_within'], area['target_share'])} within "
+           f"{float(area['target_minutes']):g} min (target {target_text(area['target_share'])}): "
+           f"{_failing(towns)} townships below "
            "target" + ("" if worst is None else
                        f"; longest median {worst['township']} ({_m(worst['median_minutes'])} "
-                       f"min, {float(worst['share_within']):.1%} within)")]
+                       f"min, {share_text(worst['share_within'], worst['target_share'])} "
+                       "within)")]
     out += [f"  {r['township']}: median {_m(r['median_minutes'])}, p90 "
             f"{_m(r['p90_minutes'])}, worst {_m(r['max_minutes'])} min, "
-            f"{float(r['share_within']):.1%} within" for _, r in towns.iterrows()]
+            f"{share_text(r['share_within'], r['target_share'])} within"
+            for _, r in towns.iterrows()]
     if len(care):
         c = care[care["level"] == "area"].iloc[0]
         out.append(f"  time to definitive care: median {_m(c['median_minutes'])}, 90th "
                    f"percentile {_m(c['p90_minutes'])}, worst {_m(c['max_minutes'])} min")
     if float(area["unreached"]) > 0:
-        out.append(f"  {float(area['unreached']):,.0f} people unreached within the search limit")
+        out.append(f"  {people_text(area['unreached'])} people unreached within the search "
+                   "limit")
     out.append(f"  notes: {area['notes']}")
     out.append(f"  source: {area['citation']}")
     return out
@@ -151,7 +155,7 @@ def cli_measure_rows(res: Resources) -> list[list[object]]:
             out.append([key, "", "n/a", "", "", "", ""])
             continue
         lo, hi = _at(ok, "ratio", largest=False), _at(ok, "ratio")
-        out.append([key, f"{float(area['per']):,.0f}", _r(area["ratio"]),
+        out.append([key, people_text(area["per"]), _r(area["ratio"]),
                     f"{lo['township']} {_r(lo['ratio'])}", f"{hi['township']} {_r(hi['ratio'])}",
                     _target(area), "" if missing(area["target"]) else str(_failing(towns))])
     return out
@@ -168,8 +172,8 @@ def cli_response_rows(res: Resources) -> list[list[object]]:
             continue
         worst = _at(towns, "median_minutes")
         out.append([key, _m(area["median_minutes"]), _m(area["p90_minutes"]),
-                    _m(area["max_minutes"]), f"{float(area['share_within']):.1%}",
-                    f"{float(area['target_share']):.0%} ≤ {float(area['target_minutes']):g} min",
+                    _m(area["max_minutes"]), share_text(area["share_within"], area["target_share"]),
+                    f"{target_text(area['target_share'])} ≤ {float(area['target_minutes']):g} min",
                     str(_failing(towns)),
                     f"{worst['township']} {_m(worst['median_minutes'])}"])
     return out
@@ -191,22 +195,10 @@ _RESPONSE_COLS = (("township", "township", "text"), ("population", "population",
                   ("meets_target", "status", "bool"))
 
 
-def _cell(value: Any, kind: str, lang: str, col: str = "") -> str:
-    if missing(value):
-        return "–"
-    if kind == "int":
-        return f"{float(value):,.0f}"
-    if kind == "num":
-        return f"{float(value):,.4g}"
-    if kind == "min":
-        return f"{float(value):.1f}"
-    if kind == "share":
-        return f"{float(value) * 100:.1f}%"
-    if kind == "bool":
-        if col == "idle":
-            return i18n.text("idle", lang) if bool(value) else "–"
-        return i18n.text("meets" if bool(value) else "fails", lang)
-    return html.escape(str(value))
+def _cell(value: Any, kind: str, lang: str, col: str = "", target: Any = None) -> str:
+    if kind == "bool" and col == "idle" and not missing(value):
+        return i18n.text("idle", lang) if bool(value) else "–"
+    return html.escape(cells.text(value, kind, lang, target))
 
 
 def _html_table(rows: pd.DataFrame, cols: Sequence[tuple[str, str, str]], lang: str) -> str:
@@ -214,13 +206,18 @@ def _html_table(rows: pd.DataFrame, cols: Sequence[tuple[str, str, str]], lang: 
                    f"{html.escape(i18n.text(key, lang))}</th>" for _, key, k in cols)
     body = []
     for r in rows.to_dict("records"):
+        if r.get("level") == "area" and "township" in r:
+            r = {**r, "township": i18n.text("total_row", lang, name=str(r["township"]))}
         fails = not missing(r.get("meets_target")) and not bool(r.get("meets_target"))
-        bold = ' style="font-weight:bold"' if r.get("level") == "area" else ""
-        cells = "".join(f'<td class="{"t" if k == "text" else ""}">{_cell(r[c], k, lang, c)}</td>'
-                        for c, _, k in cols)
-        cls = ' class="fail"' if fails else ""
-        body.append(f"<tr{cls}{bold}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        classes = " ".join(c for c, on in (("fail", fails), ("total", r.get("level") == "area"))
+                           if on)
+        target = r.get("target_share")
+        tds = "".join(f'<td class="{"t" if k == "text" else "n"}">'
+                      f"{_cell(r[c], k, lang, c, target)}</td>" for c, _, k in cols)
+        cls = f' class="{classes}"' if classes else ""
+        body.append(f"<tr{cls}>{tds}</tr>")
+    return (f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
+            "</tbody></table>")
 
 
 def _label(row: pd.Series | dict[str, Any], lang: str) -> str:
@@ -233,9 +230,9 @@ def _notes(text: str, lang: str) -> str:
                                            for t in items) + "</ul>"
 
 
-def _measure_section(res: Resources, lang: str) -> str:
+def _measure_section(res: Resources, lang: str) -> Section:
     t = i18n.text
-    parts = [f'<section class="std"><h2>{t("measures_section", lang)}</h2>']
+    parts = []
     for key, rows in _by_measure(res):
         first = rows.iloc[0]
         per = i18n.per_label(first["per"], first["method"], lang)
@@ -248,19 +245,16 @@ def _measure_section(res: Resources, lang: str) -> str:
                                      _FACILITY_COLS, lang))
         parts.append(_notes(str(first["notes"]), lang))
         parts.append(f'<p class="src">{html.escape(str(first["citation"]))}</p>')
-    for title, prefix in (("not_computed", "not computed:"),
-                          ("stated", "stated figure, not computed here:")):
-        lines = [n for n in res.notes if n.startswith(prefix)]
-        if lines:
-            parts.append(f'<h3>{t(title, lang)}</h3><ul class="src">' + "".join(
-                f"<li>{html.escape(i18n.note(n, lang))}</li>" for n in lines) + "</ul>")
-    parts.append("</section>")
-    return "\n".join(parts)
+    lines = [n for n in res.notes if n.startswith(_STATED)]
+    if lines:
+        parts.append(f'<h3>{t("stated", lang)}</h3><ul class="src">' + "".join(
+            f"<li>{html.escape(i18n.note(n, lang))}</li>" for n in lines) + "</ul>")
+    return Section("measures", t("measures_section", lang), "\n".join(parts))
 
 
-def _response_section(res: Resources, lang: str) -> str:
+def _response_section(res: Resources, lang: str) -> Section:
     t = i18n.text
-    parts = [f'<section class="std"><h2>{t("response_section", lang)}</h2>']
+    parts = []
     for key in res.response_names:
         rows = res.response[res.response["response"].astype(str) == key]
         first = rows.iloc[0]
@@ -276,76 +270,93 @@ def _response_section(res: Resources, lang: str) -> str:
         parts.append(_html_table(resp, cols, lang))
         parts.append(_notes(str(first["notes"]), lang))
         parts.append(f'<p class="src">{html.escape(str(first["citation"]))}</p>')
-    parts.append("</section>")
-    return "\n".join(parts)
+    return Section("response", t("response_section", lang), "\n".join(parts))
 
 
-def report_sections(res: Resources, lang: str) -> str:
-    """The report's sections on the measures and the response model ('' without any)."""
+_NOT_COMPUTED = "not computed:"
+_STATED = "stated figure, not computed here:"
+
+
+def report_sections(res: Resources, lang: str) -> list[Section]:
+    """The report's sections on the measures and the response model (none without any)."""
     out = []
-    if res.measure_names or any(n.startswith(("not computed:", "stated figure"))
-                                for n in res.notes):
+    if res.measure_names or any(n.startswith(_STATED) for n in res.notes):
         out.append(_measure_section(res, lang))
     if res.response_names:
         out.append(_response_section(res, lang))
-    return "\n".join(out)
+    return out
+
+
+def report_appendix(res: Resources, lang: str) -> list[Section]:
+    """The appendix on the measures not computed: the data and the study-file setting that
+    would compute each (advice, kept out of the report's body)."""
+    lines = [n for n in res.notes if n.startswith(_NOT_COMPUTED)]
+    if not lines:
+        return []
+    t = i18n.text
+    body = (f'<p class="note">{html.escape(t("missing_lead", lang))}</p><ol class="src">'
+            + "".join(f"<li>{html.escape(i18n.note(n, lang))}</li>" for n in lines) + "</ol>")
+    return [Section("missing-measures", t("missing_measures", lang), body)]
 
 
 # --------------------------------------------------------------------------- workbook
 
-_FORMATS = {"int": "#,##0", "num": "0.000", "min": "0.0", "share": "0.0%"}
-
-
-def _sheet(wb: Workbook, name: str, used: set[str], title: str, note: str,
-           rows: pd.DataFrame, cols: Sequence[tuple[str, str, str]], lang: str) -> None:
-    ws = wb.create_sheet(tables.sheet_name(name, used))
-    tables.append_row(ws, [title])
-    ws["A1"].font = Font(bold=True, size=12)
-    tables.append_row(ws, [i18n.note(note, lang)])
-    tables.header_row(ws, [i18n.text(key, lang) for _, key, _ in cols])
-    formats = [_FORMATS.get(k) for _, _, k in cols]
+def _sheet(book: tables.Book, name: str, title: str, note: str, rows: pd.DataFrame,
+           cols: Sequence[tuple[str, str, str]]) -> None:
+    lang = book.lang
+    ws = book.sheet(name, title)
+    ws.title_row(title)
+    ws.row([i18n.note(note, lang)] if note else [])
+    records = []
     for r in rows.to_dict("records"):
-        values: list[object] = []
-        for c, _, k in cols:
-            v = r.get(c)
-            if k == "bool":
-                values.append("" if missing(v) else _cell(v, k, lang, c))
-            elif k == "text":
-                values.append("" if missing(v) else str(v))
-            else:
-                values.append(None if v is None or missing(v) else float(v))
-        row = tables.append_row(ws, values, formats)
-        if not missing(r.get("meets_target")) and not bool(r.get("meets_target")):
-            tables.fill_row(ws, row, tables.FAIL_FILL)
-        if r.get("level") == "area":
-            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
-    ws.freeze_panes = "B4"
-    tables.fit_columns(ws, [16] * len(cols))
+        rec = {**r, "is_total": r.get("level") == "area"}
+        if rec["is_total"] and "township" in rec:
+            rec["township"] = i18n.text("total_row", lang, name=str(rec["township"]))
+        if "idle" in rec:  # a facility reaching nobody: said in words
+            rec["idle"] = i18n.text("idle", lang) if rec["idle"] is True else ""
+        records.append(rec)
+    kinds = [(c, key, "text" if c == "idle" else k) for c, key, k in cols]
+    head = cells.data_rows(ws, records, kinds)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([16 if k == "text" else 12 for _, _, k in cols])
+    if note:
+        ws.wrap([2])
+        ws.merge(2, 1, len(cols))
 
 
-def write_sheets(wb: Workbook, res: Resources, lang: str, used: set[str]) -> None:
+def sheet_label(label: str) -> str:
+    """A sheet name from a label: up to its first parenthesis (``（`` or ``(``)."""
+    for mark in ("（", " ("):
+        label = label.split(mark)[0]
+    return label.strip()
+
+
+def write_sheets(book: tables.Book, res: Resources) -> None:
     """A sheet per measure, the workload of every facility, the response distribution and
     the notes on what was not computed (nothing when the run has none of them)."""
     t = i18n.text
+    lang = book.lang
     for key, rows in _by_measure(res):
         first = rows.iloc[0]
         per = i18n.per_label(first["per"], first["method"], lang)
-        name = key if len(key) <= 31 else f"{key[:14]}…{key[-16:]}"
-        _sheet(wb, name, used, f"{_label(first, lang)} ({key}; {first['method']}, {per})",
-               f"{first['notes']}. {first['citation']}", rows, _MEASURE_COLS, lang)
+        _sheet(book, sheet_label(_label(first, lang)),
+               f"{_label(first, lang)} ({key}; {first['method']}, {per})",
+               f"{first['notes']}. {first['citation']}", rows, _MEASURE_COLS)
     if len(res.facilities):
         fac = pd.DataFrame(res.facilities.drop(columns="geometry"))
-        _sheet(wb, t("workload_sheet", lang), used, t("workload_layer", lang), "", fac,
-               (("measure", "measure", "text"), *_FACILITY_COLS), lang)
+        _sheet(book, t("workload_sheet", lang), t("workload_layer", lang), "", fac,
+               (("measure", "measure", "text"), *_FACILITY_COLS))
     if res.response_names:
         cols = (("response", "measure", "text"), ("kind", "method", "text"), *_RESPONSE_COLS)
         first = res.response.iloc[0]
-        _sheet(wb, t("response_sheet", lang), used, t("response_section", lang),
-               f"{first['notes']}. {first['citation']}", res.response, cols, lang)
+        _sheet(book, t("response_sheet", lang), t("response_section", lang),
+               f"{first['notes']}. {first['citation']}", res.response, cols)
     if res.notes:
-        ws = wb.create_sheet(tables.sheet_name(t("notes_sheet", lang), used))
-        tables.append_row(ws, [t("not_computed", lang) + " · " + t("stated", lang)])
-        ws["A1"].font = Font(bold=True, size=12)
+        title = t("not_computed", lang) + " · " + t("stated", lang)
+        ws = book.sheet(t("notes_sheet", lang), title)
+        ws.title_row(title)
         for n in res.notes:
-            tables.append_row(ws, [i18n.note(n, lang)])
-        tables.fit_columns(ws, [160])
+            ws.row([i18n.note(n, lang)])
+        ws.set_widths([80])
+        ws.wrap(range(2, ws.max_row + 1))
+        ws.header = 1

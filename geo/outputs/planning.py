@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from geo.errors import Arg, given_as
+from geo.numbers import people_text, share_text
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map.coverage import save_map
 from geo.outputs.map.planning import change_map, siting_map
+from geo.outputs.pdf import print_pdf
+from geo.outputs.planning_report import comparison_report, siting_report
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
     write_designation_xlsx,
@@ -28,11 +32,12 @@ __all__ = ["COMPARISON_FILES", "DESIGNATION_FILES", "SITING_FILES", "write_compa
 
 
 #: what each planning command writes (the CLI checks the folder for these before computing)
-SITING_FILES = ("siting.csv", "siting.xlsx", "siting_map.html", "siting_summary.txt")
+SITING_FILES = ("siting.csv", "siting.xlsx", "siting_map.html", "report.html",
+                "siting_summary.txt")
 DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.xlsx",
-                     "designation_map.html", "designation_summary.txt")
+                     "designation_map.html", "report.html", "designation_summary.txt")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
-                    "comparison_map.html", "comparison_summary.txt")
+                    "comparison_map.html", "report.html", "comparison_summary.txt")
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -54,49 +59,61 @@ def siting_lines(run: SitingRun) -> list[str]:
         "",
         f"- objective ({obj}): {r.objective:,.1f}; best bound {r.bound:,.1f}; gap {r.gap:.4%}",
         f"- status: {r.status}; method: {r.method}; {r.seconds:.2f} s to solve",
-        f"- covered by existing facilities: {r.base_covered:,.0f} of {r.total:,.0f} people",
+        f"- covered by existing facilities: {people_text(r.base_covered)} of "
+        f"{people_text(r.total)} people",
     ]
     if len(r.chosen):
-        lines.append(f"- after the {len(r.chosen)} new sites: "
-                     f"{r.base_covered + r.newly_covered.sum():,.0f} people "
-                     f"({r.covered_share[-1]:.2%})")
+        after = r.base_covered + r.newly_covered.sum()
+        lines.append(f"- after the {len(r.chosen)} new sites: {people_text(after)} people "
+                     f"({share_text(after / r.total if r.total else float('nan'), None, 2)}); "
+                     f"{people_text(r.total - after)} people still beyond {run.minutes:g} min")
     lines += ["", "## Sites", run.table.to_string(index=False), "", "## Notes"]
     lines += [f"- {n}" for n in run.notes]
     lines += ["", "## Assumptions"] + [f"- {a}" for a in run.study.assumptions]
     return lines
 
 
-def write_siting(run: SitingRun, out_dir: Path) -> list[Path]:
-    """``siting.csv``, ``siting.xlsx``, ``siting_map.html`` and ``siting_summary.txt``."""
+def _with_pdf(files: dict[str, Callable[[Path], object]], pdf: bool
+              ) -> dict[str, Callable[[Path], object]]:
+    if pdf:
+        files["report.pdf"] = lambda p: print_pdf(p.parent / "report.html", p)
+    return files
+
+
+def write_siting(run: SitingRun, out_dir: Path, pdf: bool = False) -> list[Path]:
+    """``siting.csv``, ``siting.xlsx``, ``siting_map.html``, ``report.html`` and
+    ``siting_summary.txt`` (``pdf``: also ``report.pdf``)."""
     title = run.study.study.title
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_siting", "out_dir")}):
-        return write_atomically(out_dir, {
+        return write_atomically(out_dir, _with_pdf({
             "siting.csv": lambda p: _csv(run.table, p),
             "siting.xlsx": lambda p: write_siting_xlsx(run, p),
             "siting_map.html": lambda p: _save(siting_map(run, title), p),
+            "report.html": lambda p: _page(siting_report(run, designation=False), p),
             "siting_summary.txt": lambda p: _text(siting_lines(run), p),
-        })
+        }, pdf))
 
 
-def write_designation(run: DesignationRun, out_dir: Path) -> list[Path]:
-    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``, map and text
-    summary."""
+def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> list[Path]:
+    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``, map, report
+    and text summary (``pdf``: also ``report.pdf``)."""
     title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
              run.summary.to_string(index=False)]
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_designation", "out_dir")}):
-        return write_atomically(out_dir, {
+        return write_atomically(out_dir, _with_pdf({
             "designation.csv": lambda p: _csv(run.table, p),
             "designation_summary.csv": lambda p: _csv(run.summary, p),
             "designation.xlsx": lambda p: write_designation_xlsx(run, p),
             "designation_map.html": lambda p: _save(siting_map(run, title), p),
+            "report.html": lambda p: _page(siting_report(run, designation=True), p),
             "designation_summary.txt": lambda p: _text(lines, p),
-        })
+        }, pdf))
 
 
-def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
-    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``, map
-    and summary."""
+def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list[Path]:
+    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``, map,
+    report and summary (``pdf``: also ``report.pdf``)."""
     title = comp.study.study.title
     table = comp.table.copy()
     table["basis"] = "; ".join(comp.notes)
@@ -105,13 +122,18 @@ def write_comparison(comp: Comparison, out_dir: Path) -> list[Path]:
              comp.applied.changes.to_string(index=False), "", "## Notes"]
     lines += [f"- {n}" for n in comp.notes]
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_comparison", "out_dir")}):
-        return write_atomically(out_dir, {
+        return write_atomically(out_dir, _with_pdf({
             "comparison_by_township.csv": lambda p: _csv(table, p),
             "comparison_changes.csv": lambda p: _csv(comp.applied.changes, p),
             "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
             "comparison_map.html": lambda p: _save(change_map(comp, title), p),
+            "report.html": lambda p: _page(comparison_report(comp), p),
             "comparison_summary.txt": lambda p: _text(lines, p),
-        })
+        }, pdf))
+
+
+def _page(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def _save(m: object, path: Path) -> None:

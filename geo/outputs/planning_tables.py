@@ -66,7 +66,9 @@ def siting_by_township(run: SitingRun) -> pd.DataFrame:
     """Population within the run's threshold before and after the chosen sites, by township.
 
     The last row (``township`` = the study area's name, ``is_total`` True) is the whole
-    area. ``meets_target`` compares the share after with the standard's target.
+    area. ``meets_target`` compares the share after with the standard's target, where the
+    plan sets one for the minutes asked (the standard's own minutes); else it and
+    ``target_share`` are empty.
     """
     dem = run.study.demand
     pop = dem["population"].to_numpy(dtype=float)
@@ -89,8 +91,11 @@ def siting_by_township(run: SitingRun) -> pd.DataFrame:
         out["share_before"] = out["covered_before"] / out["population"]
         out["share_after"] = out["covered_after"] / out["population"]
     target = float(run.standard.target_share)
+    if abs(float(run.minutes) - float(run.standard.minutes)) > 1e-9:
+        target = float("nan")  # the plan sets no target for the minutes asked
     out["target_share"] = target
-    out["meets_target"] = [meets(float(s), target) for s in out["share_after"]]
+    out["meets_target"] = [None if np.isnan(target) else meets(float(s), target)
+                           for s in out["share_after"]]
     out["is_total"] = [False] * (len(out) - 1) + [True]
     return out[[c for c, _, _ in SITING_COLUMNS] + ["is_total"]]
 

@@ -21,11 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
-from geo.outputs import i18n, tables
+from geo.numbers import target_text
+from geo.outputs import cells, i18n, tables
 from geo.outputs.map.layers import missing
 from geo.outputs.planning_tables import (
     COMPARISON_COLUMNS,
@@ -34,7 +32,7 @@ from geo.outputs.planning_tables import (
     comparison_rows,
     siting_by_township,
 )
-from geo.outputs.report import header, sources_sheet
+from geo.outputs.report import sources_sheet
 from geo.outputs.results import data_sources
 
 if TYPE_CHECKING:
@@ -47,8 +45,6 @@ __all__ = ["write_comparison_xlsx", "write_designation_xlsx", "write_siting_xlsx
 log = logging.getLogger(__name__)
 
 Columns = Sequence[tuple[str, str, str]]
-_FORMATS = {"int": "#,##0", "share": "0.0%", "min": "0.0", "lonlat": "0.000000",
-            "dint": "+#,##0;-#,##0;0", "dshare": "+0.0%;-0.0%;0.0%", "dmin": "+0.0;-0.0;0.0"}
 _SITES: Columns = (
     ("rank", "rank", "text"), ("id", "id", "text"), ("name", "name", "text"),
     ("township", "township", "text"), ("lon", "lon", "lonlat"), ("lat", "lat", "lonlat"),
@@ -67,7 +63,6 @@ _CHANGES: Columns = (
     ("lat_before", "lat", "lonlat"), ("lon_after", "lon", "lonlat"),
     ("lat_after", "lat", "lonlat"), ("note", "note", "text"),
 )
-_RED = Font(bold=True, color="C00000")
 
 
 def _label(std: Standard, lang: str) -> str:
@@ -81,7 +76,7 @@ def _kind(col: str, kind: str) -> str:
 
 def _column_label(col: str, key: str, kind: str, lang: str) -> str:
     if kind != "lonlat":
-        return header(key, kind, lang)
+        return cells.header(key, kind, lang)
     when = col.rsplit("_", 1)[-1]
     if when in ("before", "after"):
         return f"{i18n.text(key, lang)}（{i18n.text(when, lang)}）" if lang == "zh" else \
@@ -89,53 +84,38 @@ def _column_label(col: str, key: str, kind: str, lang: str) -> str:
     return i18n.text(key, lang)
 
 
-def _value(v: Any, kind: str, lang: str) -> Any:
-    if missing(v):
-        return None
-    if kind == "bool":
-        return i18n.text("meets" if bool(v) else "fails", lang)
-    if kind == "text":
-        return v if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
-    return float(v)
-
-
 def _table_sheet(
-    ws: Worksheet, heading: Sequence[str], columns: Columns, frame: pd.DataFrame, lang: str,
-    *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
+    book: tables.Book, name: str, heading: Sequence[str], columns: Columns,
+    frame: pd.DataFrame, *, mark: Callable[[Mapping[Any, Any]], Any] | None = None,
+    at: int | None = None,
 ) -> None:
-    """Heading lines, headers with units, one row per record; ``is_total`` rows bold;
-    ``mark(row)`` gives a fill for a row (or None)."""
+    """A sheet of heading lines, headers with units, one row per record; ``is_total`` rows
+    bold; ``mark(row)`` gives a fill for a row (or None); "below target" in red."""
+    lang = book.lang
+    ws = book.sheet(name, heading[0] if heading else name, at)
     for i, line in enumerate(heading):
-        tables.append_row(ws, [line])
         if i == 0:
-            ws.cell(ws._current_row, 1).font = Font(bold=True, size=12)
-    labels = [_column_label(c, key, kind, lang) for c, key, kind in columns]
-    first = tables.header_row(ws, labels) + 1
-    formats = [_FORMATS.get(_kind(c, k)) for c, _, k in columns]
+            ws.title_row(line)
+        else:
+            ws.row([line])
+    head = ws.header_row([_column_label(c, key, kind, lang) for c, key, kind in columns])
     for r in frame.to_dict("records"):
-        values = [_value(r.get(c), k, lang) for c, _, k in columns]
+        target = r.get("target_share")
+        values = [cells.value(r.get(c), _kind(c, k), lang, target) for c, _, k in columns]
+        formats = [cells.number_format(_kind(c, k), r.get(c), target) for c, _, k in columns]
         if r.get("is_total") and columns[0][0] == "township":
             values[0] = f"{values[0]}{i18n.text('whole_area', lang)}"
-        row = tables.append_row(ws, values, formats)
-        if mark is not None and (fill := mark(r)) is not None:
-            tables.fill_row(ws, row, fill)
-        if r.get("is_total"):
-            tables.fill_row(ws, row, font=tables.TOTAL_FONT)
-        for cell, (c, _, k) in zip(ws[row], columns, strict=True):
+        row = ws.row(values, formats, bold=bool(r.get("is_total")),
+                     fill=mark(r) if mark is not None else None)
+        for i, (c, _, k) in enumerate(columns, start=1):
             if k == "bool" and r.get(c) is False:
-                cell.font = _RED
-    ws.freeze_panes = ws.cell(first, 2).coordinate
-    tables.fit_columns(ws, [16 if k == "text" else 13 for _, _, k in columns])
+                ws.mark_cell(row, i, font_color=tables.RED_TEXT, bold=True)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([16 if k == "text" else 12 for _, _, k in columns])
 
 
 def _fails_after(row: Mapping[Any, Any]) -> Any:
     return tables.FAIL_FILL if row.get("meets_target") is False else None
-
-
-def _new_book() -> tuple[Workbook, set[str]]:
-    wb = Workbook()
-    wb.remove(wb.active)
-    return wb, set()
 
 
 def _sites_frame(run: SitingRun, lang: str) -> pd.DataFrame:
@@ -146,12 +126,14 @@ def _sites_frame(run: SitingRun, lang: str) -> pd.DataFrame:
              "newly_covered_population": float(sites["newly_covered_population"].sum()),
              "cumulative_covered_share": (float(sites["cumulative_covered_share"].iloc[-1])
                                           if len(sites) else None)}
-    return pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
+    out = pd.concat([sites, pd.DataFrame([total])], ignore_index=True)
+    out["is_total"] = out["is_total"].eq(True)  # the sites' rows: False, not NaN
+    return out
 
 
-def _siting_book(run: SitingRun, head: str, lang: str) -> tuple[Workbook, set[str]]:
-    wb, used = _new_book()
-    std, res = run.standard, run.result
+def _siting_book(run: SitingRun, head: str, lang: str) -> tables.Book:
+    book = tables.Book(lang)
+    res = run.result
     solved = i18n.text("solution", lang, status=res.status, gap=f"{res.gap:.3%}",
                        method=res.method)
     cols = _SITES if "type" not in run.table else (*_SITES[:3], ("type", "type", "text"),
@@ -160,22 +142,33 @@ def _siting_book(run: SitingRun, head: str, lang: str) -> tuple[Workbook, set[st
     if "type" in frame:
         frame["type"] = [None if missing(x) else f"{i18n.type_label(str(x), lang)} ({x})"
                          for x in frame["type"]]
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("sites_sheet", lang), used))
-    _table_sheet(ws, [head, solved], cols, frame, lang)
+    _table_sheet(book, i18n.text("sites_sheet", lang), [head, solved], cols, frame)
     towns = siting_by_township(run)
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("townships_sheet", lang), used))
-    target = f"{i18n.text('target', lang)} {std.target_share:.0%}"
-    _table_sheet(ws, [f"{_label(std, lang)} ({std.name}) ≤ {run.minutes:g} "
-                      f"{i18n.text('minutes', lang)}, {target}"],
-                 SITING_COLUMNS, towns, lang, mark=_fails_after)
-    return wb, used
+    cols = SITING_COLUMNS if has_target(run) else SITING_COLUMNS[:-2]
+    _table_sheet(book, i18n.text("townships_sheet", lang), [threshold_line(run, lang)], cols,
+                 towns, mark=_fails_after)
+    return book
 
 
-def _notes_sheet(wb: Workbook, used: set[str], title: str, run_notes: Sequence[str],
-                 study: Any, lang: str) -> None:
-    name = tables.sheet_name(i18n.text("sources_sheet", lang), used)
-    sources_sheet(wb, title, date.today().isoformat(), data_sources(study),
-                  [*run_notes, *study.assumptions], lang, name=name)
+def has_target(run: SitingRun) -> bool:
+    """Whether the plan sets a target for the minutes asked (its standard's minutes)."""
+    return abs(float(run.minutes) - float(run.standard.minutes)) < 1e-9
+
+
+def threshold_line(run: SitingRun, lang: str) -> str:
+    """"1小时应急反应圈 (emergency_1h) ≤ 30 分钟（规划目标100%适用于60分钟，此处不评达标）":
+    the minutes asked, and the target only where the plan sets one for them."""
+    std = run.standard
+    head = f"{_label(std, lang)} ({std.name}) ≤ {run.minutes:g} {i18n.text('minutes', lang)}"
+    if has_target(run):
+        return f"{head}, {i18n.text('target', lang)} {target_text(std.target_share)}"
+    return head + i18n.text("no_target_here", lang, target=target_text(std.target_share),
+                            minutes=f"{std.minutes:g}")
+
+
+def _notes_sheet(book: tables.Book, title: str, run_notes: Sequence[str], study: Any) -> None:
+    sources_sheet(book, title, date.today().isoformat(), data_sources(study),
+                  [*run_notes, *study.assumptions])
 
 
 def _heading(run: SitingRun, key: str, lang: str) -> str:
@@ -187,9 +180,9 @@ def _heading(run: SitingRun, key: str, lang: str) -> str:
 def write_siting_xlsx(run: SitingRun, path: Path) -> Path:
     """``siting.xlsx``: ranked sites (+ total), townships before/after, notes and sources."""
     lang = run.study.study.language
-    wb, used = _siting_book(run, _heading(run, "siting_line", lang), lang)
-    _notes_sheet(wb, used, run.study.study.title, run.notes, run.study, lang)
-    wb.save(path)
+    book = _siting_book(run, _heading(run, "siting_line", lang), lang)
+    _notes_sheet(book, run.study.study.title, run.notes, run.study)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path
 
@@ -198,12 +191,12 @@ def write_designation_xlsx(run: DesignationRun, path: Path) -> Path:
     """``designation.xlsx``: chosen facilities (+ total), townships, population within each
     threshold before/after, notes and sources."""
     lang = run.study.study.language
-    wb, used = _siting_book(run, _heading(run, "designation_line", lang), lang)
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("summary_sheet", lang), used), 2)
-    _table_sheet(ws, [area_name(run.study.area) + i18n.text("whole_area", lang)], _SUMMARY,
-                 run.summary, lang)
-    _notes_sheet(wb, used, run.study.study.title, run.notes, run.study, lang)
-    wb.save(path)
+    book = _siting_book(run, _heading(run, "designation_line", lang), lang)
+    _table_sheet(book, i18n.text("summary_sheet", lang),
+                 [area_name(run.study.area) + i18n.text("whole_area", lang)], _SUMMARY,
+                 run.summary, at=2)
+    _notes_sheet(book, run.study.study.title, run.notes, run.study)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path
 
@@ -227,22 +220,23 @@ def write_comparison_xlsx(comp: Comparison, path: Path) -> Path:
     """``comparison.xlsx``: a sheet per standard (townships + whole area, before/after/change),
     the changes applied and left out, notes and sources."""
     lang = comp.study.study.language
-    wb, used = _new_book()
+    book = tables.Book(lang)
     for std in comp.study.standards:
         rows = comparison_rows(comp, std.name)
-        if rows.empty:
-            continue
-        ws = wb.create_sheet(tables.sheet_name(std.name, used))
-        target = f"{i18n.text('target', lang)} {std.target_share:.0%}"
-        _table_sheet(ws, [f"{_label(std, lang)} ({std.name}) ≤ {std.minutes:g} "
-                          f"{i18n.text('minutes', lang)}, {target}",
-                          i18n.text("scenario_line", lang, name=comp.scenario.title)],
-                     COMPARISON_COLUMNS, rows, lang, mark=_gain_or_loss)
-    ws = wb.create_sheet(tables.sheet_name(i18n.text("changes_sheet", lang), used))
-    _table_sheet(ws, [i18n.text("scenario_line", lang, name=comp.scenario.title)], _CHANGES,
-                 _changes_frame(comp, lang), lang)
+        if rows.empty or (rows["covered_share_before"].isna().all()
+                          and rows["covered_share_after"].isna().all()):
+            continue  # not applicable before and after: the notes sheet says why
+        target = f"{i18n.text('target', lang)} {target_text(std.target_share)}"
+        _table_sheet(book, _label(std, lang),
+                     [f"{_label(std, lang)} ({std.name}) ≤ {std.minutes:g} "
+                      f"{i18n.text('minutes', lang)}, {target}",
+                      i18n.text("scenario_line", lang, name=comp.scenario.title)],
+                     COMPARISON_COLUMNS, rows, mark=_gain_or_loss)
+    _table_sheet(book, i18n.text("changes_sheet", lang),
+                 [i18n.text("scenario_line", lang, name=comp.scenario.title)], _CHANGES,
+                 _changes_frame(comp, lang))
     own = [n for n in comp.notes if n not in set(comp.study.assumptions)]  # added once below
-    _notes_sheet(wb, used, comp.study.study.title, own, comp.study, lang)
-    wb.save(path)
+    _notes_sheet(book, comp.study.study.title, own, comp.study)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path

@@ -1,11 +1,16 @@
 """The planner's report: ``report.html`` (self-contained, printable) and ``coverage.xlsx``.
 
-``report.html`` holds the study summary, one table per standard by township, the figures
-(PNG embedded as ``data:`` URIs, so the file stands alone), the assumptions and the data
-sources; its print stylesheet puts each standard on its own A4 page. ``coverage.xlsx`` has
-one sheet per standard (headers with units, shares as percentages, townships below target
-in red) and a ``sources`` sheet with the standards' documents, the data and the assumptions.
-Labels follow the study language; standard and facility names are shown in both languages.
+``report.html`` (:mod:`geo.outputs.document`: A4 pages numbered by the page itself, a
+contents list) holds the study summary, one section per standard that applies (its table by
+township with the whole area as a last row, its map and chart, PNG embedded as ``data:``
+URIs so the file stands alone), the measures and the response model, the assumptions as a
+numbered list, the data sources and, as an appendix, how to compute the measures not shown.
+A standard that does not apply is left out of the body with one line saying why.
+``coverage.xlsx`` has a ``汇总`` summary sheet (a row per standard), one sheet per standard
+(headers with units, shares as percentages, townships below target in red, the whole area
+as a bold last row), the measures' sheets and a sheet of notes and sources, every sheet
+print-ready (:func:`geo.outputs.tables.print_ready`). Numbers are written by
+:mod:`geo.outputs.cells`, so they read as in the map and the CSVs.
 """
 
 from __future__ import annotations
@@ -17,16 +22,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from geo.coverage.tables import NONE_BELOW, worst_served
-from geo.outputs import i18n, measure_tables, tables
+from geo.numbers import SHARE_NOTE
+from geo.outputs import cells, i18n, measure_tables, tables
+from geo.outputs.document import ASSUMPTIONS_REF, Section, document
 from geo.outputs.map.layers import missing
 from geo.outputs.results import Results
 
-__all__ = ["TABLE_COLUMNS", "header", "report_html", "sources_sheet", "write_xlsx"]
+__all__ = ["SUMMARY_COLUMNS", "TABLE_COLUMNS", "header", "report_html",
+           "sources_sheet", "write_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -36,59 +40,26 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("population", "population", "int"),
     ("covered_population", "covered_population", "int"),
     ("covered_share", "covered_share", "share"),
-    ("target_share", "target", "share"),
+    ("target_share", "target", "target"),
     ("meets_target", "status", "bool"),
     ("median_minutes", "median", "min"),
     ("p90_minutes", "p90", "min"),
     ("max_minutes", "worst", "min"),
 )
-_UNITS = {"int": ("人", "people"), "share": ("%", "%"), "min": ("分钟", "min")}
-_FORMATS = {"int": "#,##0", "share": "0.0%", "min": "0.0"}
-# Print: A4, the summary and assumptions on page 1, each applicable standard on one page of
-# its own (heading, table, map and chart side by side), a standard that does not apply and
-# the sources after it without a break; table rows never split, headers repeat.
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;
- color:#222;max-width:60em}
-h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #999;margin-top:1.6em}
-h2,h3{break-after:avoid}
-table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
-thead{display:table-header-group}tr{break-inside:avoid}
-th,td{border:1px solid #bbb;padding:2px 6px;text-align:right}
-th{background:#dde6f0}td.t,th.t{text-align:left}tr.fail td{background:#f4cccc}
-td:first-child,td.s{white-space:nowrap}
-.figs{display:flex;gap:3mm;align-items:flex-start;break-inside:avoid}
-.figs img{display:block;min-width:0;margin:.5em 0}.figs img.map{width:56%}
-.figs img.chart{width:44%}section.na .figs img{width:40%}
-.src{font-size:.85em;color:#444}
-section.std{break-before:page}section.na{break-before:auto}
-@page{size:A4;margin:12mm 12mm 14mm}
-@media print{body{margin:0;max-width:none;font-size:10pt}a{color:inherit;text-decoration:none}
- h2{margin-top:.6em}table{font-size:8.5pt}}
-"""
-
-
-def header(key: str, kind: str, lang: str) -> str:
-    """Column header with its unit, e.g. ``人口（人）`` / ``Population (people)``."""
-    label = i18n.text(key, lang)
-    if kind not in _UNITS or "（" in label or "(" in label:
-        return label
-    unit = _UNITS[kind][0 if lang == "zh" else 1]
-    return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
-
-
-def _cell(value: object, kind: str, lang: str) -> str:
-    if missing(value):
-        return "–"
-    if kind == "int":
-        return f"{float(value):,.0f}"  # type: ignore[arg-type]
-    if kind == "share":
-        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
-    if kind == "min":
-        return f"{float(value):.1f}"  # type: ignore[arg-type]
-    if kind == "bool":
-        return i18n.text("meets" if bool(value) else "fails", lang)
-    return html.escape(str(value))
+#: (column, label key, kind) of the summary: the whole area per standard
+SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("minutes", "threshold", "text"),
+    ("population", "population", "int"),
+    ("covered_population", "covered_population", "int"),
+    ("covered_share", "covered_share", "share"),
+    ("target_share", "target", "target"),
+    ("meets_target", "status", "bool"),
+    ("median_minutes", "median", "min"),
+    ("max_minutes", "worst", "min"),
+    ("worst", "worst_township", "text"),
+    ("townships_failing", "failing", "text"),
+)
+header = cells.header
 
 
 def _std_label(row: Mapping[Any, object], lang: str) -> str:
@@ -100,150 +71,192 @@ def _fails(value: object) -> bool:
     return not missing(value) and not bool(value)
 
 
-def _township_table(rows: pd.DataFrame, lang: str) -> str:
-    head = "".join(
-        f'<th class="{"t" if kind == "text" else ""}">{html.escape(header(k, kind, lang))}</th>'
-        for _, k, kind in TABLE_COLUMNS
-    )
+def _td(value: object, kind: str, lang: str, target: object) -> str:
+    cls = "t" if kind == "text" else "n"
+    return f'<td class="{cls}">{html.escape(cells.text(value, kind, lang, target))}</td>'
+
+
+def _html_table(records: Sequence[Mapping[Any, Any]], cols: Sequence[tuple[str, str, str]],
+                lang: str, first: str = "") -> str:
+    """Rows of ``records`` (``is_total`` rows bold, rows below target red)."""
+    head = "".join(f'<th class="{"t" if kind == "text" else ""}">'
+                   f"{html.escape(header(k, kind, lang))}</th>" for _, k, kind in cols)
+    if first:
+        head = f'<th class="t">{html.escape(first)}</th>' + head
     body = []
-    for r in rows.to_dict("records"):
-        cls = ' class="fail"' if _fails(r["meets_target"]) else ""
-        cells = "".join(
-            f'<td class="{"t" if kind == "text" else "s" if kind == "bool" else ""}">'
-            f"{_cell(r[c], kind, lang)}</td>"
-            for c, _, kind in TABLE_COLUMNS
-        )
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    for r in records:
+        classes = [c for c, on in (("fail", _fails(r.get("meets_target"))),
+                                   ("total", bool(r.get("is_total")))) if on]
+        tds = "".join(_td(r.get(c), kind, lang, r.get("target_share")) for c, _, kind in cols)
+        if first:
+            tds = f'<td class="t">{r["_first"]}</td>' + tds
+        cls = f' class="{" ".join(classes)}"' if classes else ""
+        body.append(f"<tr{cls}>{tds}</tr>")
+    return (f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
+            "</tbody></table>")
 
 
-def _summary_table(res: Results, lang: str) -> str:
+def _applicable(res: Results) -> list[str]:
+    return [s for s in res.standards
+            if res.coverage.loc[res.coverage["standard"].astype(str) == s,
+                                "covered_share"].notna().any()]
+
+
+def _summary_row(r: Mapping[Any, Any], lang: str) -> dict[Any, Any]:
+    worst = worst_served(r)
+    return {**r, "minutes": f"{float(r['minutes']):g}", "is_total": False,
+           "worst": i18n.text("none_below", lang) if worst == NONE_BELOW else worst,
+           "townships_failing": str(int(float(str(r["townships_failing"])))),
+           "meets_target": int(float(str(r["townships_failing"]))) == 0
+           if missing(r.get("meets_target")) else r["meets_target"]}
+
+
+def _whole_area(res: Results, std: str) -> dict[Any, Any]:
+    """The whole area's row of ``std`` (the summary's), for the last row of its table."""
+    r = res.summary[res.summary["standard"].astype(str) == std].iloc[0].to_dict()
+    name = str(r.get("area") or "")
+    return {**r, "township": i18n.text("total_row", res.language, name=name), "is_total": True}
+
+
+def _summary_section(res: Results, lang: str) -> Section:
     t = i18n.text
-    cols = [t("standard", lang), t("threshold", lang), header("target", "share", lang),
-            header("covered_share", "share", lang), header("median", "min", lang),
-            header("worst", "min", lang), t("worst_township", lang), t("failing", lang)]
-    rows = []
+    records = []
     for r in res.summary.to_dict("records"):
-        key = html.escape(str(r["standard"]))
-        name = f"{html.escape(_std_label(r, lang))}<br><small>{key}</small>"
-        if not missing(r.get("note")):
-            rows.append(f'<tr><td class="t">{name}</td><td>{float(r["minutes"]):g}</td>'
-                        f'<td colspan="6" class="t">{html.escape(i18n.note(str(r["note"]), lang))}'
-                        "</td></tr>")
+        if str(r["standard"]) not in _applicable(res):
             continue
-        worst = worst_served(r)
-        worst = t("none_below", lang) if worst == NONE_BELOW else worst
-        vals = [f"{float(r['minutes']):g}", _cell(r["target_share"], "share", lang),
-                _cell(r["covered_share"], "share", lang), _cell(r["median_minutes"], "min", lang),
-                _cell(r["max_minutes"], "min", lang), html.escape(worst),
-                str(int(r["townships_failing"]))]
-        rows.append(f'<tr><td class="t">{name}</td>' + "".join(f"<td>{v}</td>" for v in vals)
-                    + "</tr>")
-    head = "".join(f'<th class="{"t" if i == 0 else ""}">{html.escape(c)}</th>'
-                   for i, c in enumerate(cols))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        row = _summary_row(r, lang)
+        row["_first"] = (f"{html.escape(_std_label(r, lang))}<br><small>"
+                         f"{html.escape(str(r['standard']))}</small>")
+        records.append(row)
+    parts = [_html_table(records, SUMMARY_COLUMNS, lang, first=t("standard", lang))]
+    for r in res.summary.to_dict("records"):
+        if str(r["standard"]) in _applicable(res):
+            continue
+        reason = i18n.note(str(r.get("note") or "not applicable"), lang)
+        line = t("left_out_std", lang, label=_std_label(r, lang), code=str(r["standard"]),
+                 reason=reason)
+        parts.append(f'<p class="note">{html.escape(line)}</p>')
+    parts.append(f'<p class="note">{ASSUMPTIONS_REF}</p>')
+    return Section("summary", t("summary", lang), "\n".join(parts), new_page=False)
 
 
-def _img(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    kind = "chart" if path.stem.startswith("share_") else "map"
-    return f'<img class="{kind}" src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+def _img(data: bytes, kind: str, alt: str) -> str:
+    b64 = base64.b64encode(data).decode("ascii")
+    return f'<img class="{kind}" src="data:image/png;base64,{b64}" alt="{html.escape(alt)}">'
 
 
-def report_html(res: Results, figures: Mapping[str, Sequence[Path]]) -> str:
-    """The report page; ``figures[standard]`` are the PNGs to embed under its table."""
+def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]],
+                      first_figure: int, new_page: bool) -> Section:
     lang = res.language
     t = i18n.text
-    parts = [
-        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
-        f'<meta charset="utf-8"><title>{html.escape(res.title)}</title>'
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(res.title)}</h1>",
-        f"<p>{t('date', lang)}: {html.escape(res.created)}</p>",
-        f"<h2>{t('summary', lang)}</h2>", _summary_table(res, lang),
-        f"<h2>{t('assumptions', lang)}</h2><ul>",
-        *(f"<li>{html.escape(i18n.note(a, lang))}</li>" for a in res.assumptions), "</ul>",
-    ]
-    for std in res.standards:
-        rows = res.coverage[res.coverage["standard"].astype(str) == std]
-        first = rows.iloc[0].to_dict()
-        na = rows["covered_share"].isna().all()
-        parts.append(f'<section class="std{" na" if na else ""}"><h2>'
-                     f"{html.escape(_std_label(first, lang))} "
-                     f"({html.escape(std)}, ≤ {float(first['minutes']):g} "
-                     f"{t('minutes', lang)})</h2>")
-        if not missing(first.get("note")):
-            parts.append(f"<p>{html.escape(i18n.note(str(first['note']), lang))}</p>")
-        parts.append(_township_table(rows, lang))
-        imgs = "".join(_img(p, p.stem) for p in figures.get(std, []))
-        parts.append(f'<div class="figs">{imgs}</div></section>')
-    parts.append(measure_tables.report_sections(res.resources, lang))
-    parts.append(f'<h2>{t("sources", lang)}</h2><table class="src">')
-    parts += [f'<tr><td class="t">{html.escape(i18n.source_label(k, lang))}</td>'
-              f'<td class="t">{html.escape(v)}</td></tr>' for k, v in res.sources]
-    parts.append("</table><p class=\"src\">© OpenStreetMap contributors</p></body></html>")
-    return "\n".join(parts)
+    rows = res.coverage[res.coverage["standard"].astype(str) == std]
+    first = rows.iloc[0].to_dict()
+    label = _std_label(first, lang)
+    title = f"{label}（{std}，≤ {float(first['minutes']):g} {t('minutes', lang)}）" \
+        if lang == "zh" else f"{label} ({std}, ≤ {float(first['minutes']):g} min)"
+    records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
+    parts = [_html_table(records, TABLE_COLUMNS, lang)]
+    imgs = "".join(_img(data, kind, kind) for kind, data in images)
+    caps = "；".join if lang == "zh" else "; ".join
+    numbered = [t("figure", lang, n=first_figure + i) + " " +
+                t("figure_map" if kind == "map" else "figure_chart", lang, label=label)
+                for i, (kind, _) in enumerate(images)]
+    parts.append(f'<div class="figs">{imgs}</div>')
+    parts.append(f'<p class="cap">{html.escape(caps(numbered))}。{ASSUMPTIONS_REF}</p>'
+                 if lang == "zh" else
+                 f'<p class="cap">{html.escape(caps(numbered))}. {ASSUMPTIONS_REF}</p>')
+    # whole on one page; a short one (a small county's) shares its page with the next
+    return Section(f"std-{std}", title, "\n".join(parts), new_page=new_page, keep=True)
 
 
-def _standard_sheet(wb: Workbook, res: Results, std: str, used: set[str]) -> None:
+def report_html(res: Results, figures: Mapping[str, Sequence[tuple[str, bytes]]]) -> str:
+    """The report page; ``figures[standard]`` are the (kind, PNG) to embed under its table
+    (kind ``map`` or ``chart``)."""
+    lang = res.language
+    sections = [_summary_section(res, lang)]
+    n = 1
+    for std in _applicable(res):
+        images = list(figures.get(std, []))
+        sections.append(_standard_section(res, std, images, n, new_page=n == 1))
+        n += len(images)
+    sections += measure_tables.report_sections(res.resources, lang)
+    return document(title=res.title, created=res.created, lang=lang, intro="",
+                    sections=sections, assumptions=res.assumptions, sources=res.sources,
+                    appendices=measure_tables.report_appendix(res.resources, lang))
+
+
+def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
     lang = res.language
     rows = res.coverage[res.coverage["standard"].astype(str) == std]
-    ws = wb.create_sheet(tables.sheet_name(std, used))
     first = rows.iloc[0].to_dict()
-    tables.append_row(ws, [f"{_std_label(first, lang)} ({std}) ≤ {float(first['minutes']):g} "
-                           f"{i18n.text('minutes', lang)}"])
-    ws["A1"].font = Font(bold=True, size=12)
-    tables.append_row(ws, [i18n.note(str(first["note"]), lang)
-                           if not missing(first.get("note")) else ""])
-    tables.header_row(ws, [header(k, kind, lang) for _, k, kind in TABLE_COLUMNS])
-    formats = [_FORMATS.get(kind) for _, _, kind in TABLE_COLUMNS]
-    for r in rows.to_dict("records"):
-        values: list[object] = []
-        for c, _, kind in TABLE_COLUMNS:
-            v = r[c]
-            if kind == "bool":
-                status = "" if missing(v) else i18n.text("meets" if bool(v) else "fails", lang)
-                values.append(status)
-            else:
-                values.append(None if missing(v) else (str(v) if kind == "text" else float(v)))
-        row = tables.append_row(ws, values, formats)
-        if _fails(r["meets_target"]):
-            tables.fill_row(ws, row, tables.FAIL_FILL)
-    ws.freeze_panes = "B4"
-    tables.fit_columns(ws, [14, 14, 14, 14, 10, 10, 14, 14, 14])
+    label = _std_label(first, lang)
+    title = f"{label} ({std}) ≤ {float(first['minutes']):g} {i18n.text('minutes', lang)}"
+    ws = book.sheet(measure_tables.sheet_label(label), title)
+    ws.title_row(title)
+    note = "" if missing(first.get("note")) else i18n.note(str(first["note"]), lang)
+    ws.row([note])
+    records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
+    head = cells.data_rows(ws, records, TABLE_COLUMNS)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([16, 12, 12, 12, 9, 9, 12, 12, 12])
 
 
-def sources_sheet(wb: Workbook, title: str, created: str, sources: Sequence[tuple[str, str]],
-                  notes: Sequence[str], lang: str, name: str = "sources") -> None:
-    """A sheet with the title, date, data sources, assumptions and the OSM attribution."""
-    ws = wb.create_sheet(name)
-    tables.append_row(ws, [title])
-    ws["A1"].font = Font(bold=True, size=12)
-    tables.append_row(ws, [i18n.text("date", lang), created])
-    ws.append([])
-    tables.append_row(ws, [i18n.text("sources", lang)])
-    ws[ws.max_row][0].font = Font(bold=True)
+def _summary_sheet(book: tables.Book, res: Results) -> None:
+    """``汇总``: the whole area per standard, as the report's summary."""
+    lang = res.language
+    title = f"{res.title} · {i18n.text('summary', lang)}"
+    ws = book.sheet(i18n.text("summary_sheet", lang), title)
+    ws.title_row(title)
+    ws.row([f"{i18n.text('date', lang)}: {res.created}"])
+    records = []
+    for r in res.summary.to_dict("records"):
+        row = _summary_row(r, lang)
+        row["_label"] = f"{_std_label(r, lang)} ({r['standard']})"
+        if str(r["standard"]) not in _applicable(res):
+            row |= dict.fromkeys(("covered_population", "covered_share", "meets_target",
+                                  "median_minutes", "max_minutes", "townships_failing"))
+            row["worst"] = i18n.note(str(r.get("note") or ""), lang)
+        records.append(row)
+    cols = (("_label", "standard", "text"), *SUMMARY_COLUMNS)
+    head = cells.data_rows(ws, records, cols)
+    ws.freeze_at(head + 1, 2)
+    ws.set_widths([36, 9, 11, 11, 11, 8, 8, 11, 11, 24, 9])
+    ws.wrap(range(head + 1, ws.max_row + 1), column=1)
+    ws.wrap(range(head + 1, ws.max_row + 1), column=10)
+
+
+def sources_sheet(book: tables.Book, title: str, created: str,
+                  sources: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
+    """A sheet with the title, date, data sources, assumptions (numbered) and the OSM
+    attribution."""
+    lang = book.lang
+    ws = book.sheet(i18n.text("sources_sheet", lang), title)
+    ws.title_row(title)
+    ws.row([i18n.text("date", lang), created])
+    ws.blank()
+    ws.row([i18n.text("sources", lang)], bold=True)
+    start = ws.max_row + 1
     for k, v in sources:
-        tables.append_row(ws, [i18n.source_label(k, lang), v])
-    ws.append([])
-    tables.append_row(ws, [i18n.text("assumptions", lang)])
-    ws[ws.max_row][0].font = Font(bold=True)
-    for a in notes:
-        tables.append_row(ws, ["", i18n.note(a, lang)])
-    ws.append([])
-    tables.append_row(ws, ["", "© OpenStreetMap contributors (ODbL 1.0)"])
-    tables.fit_columns(ws, [26, 120])
+        ws.row([i18n.source_label(k, lang), v])
+    ws.blank()
+    ws.row([i18n.text("assumptions", lang)], bold=True)
+    for i, a in enumerate([*notes, SHARE_NOTE], start=1):
+        ws.row([f"{i}.", i18n.note(a, lang)])
+    ws.blank()
+    ws.row(["", "© OpenStreetMap contributors (ODbL 1.0)"])
+    ws.set_widths([16, 66])
+    ws.wrap(range(start, ws.max_row + 1), column=2)
 
 
 def write_xlsx(res: Results, path: Path) -> Path:
-    """``coverage.xlsx``: a sheet per standard and a ``sources`` sheet."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = {"sources"}
+    """``coverage.xlsx``: ``汇总``, a sheet per standard, the measures' sheets and the notes
+    and sources (see module docs)."""
+    book = tables.Book(res.language)
+    _summary_sheet(book, res)
     for std in res.standards:
-        _standard_sheet(wb, res, std, used)
-    measure_tables.write_sheets(wb, res.resources, res.language, used)
-    sources_sheet(wb, res.title, res.created, res.sources, res.assumptions, res.language)
-    wb.save(path)
+        _standard_sheet(book, res, std)
+    measure_tables.write_sheets(book, res.resources)
+    sources_sheet(book, res.title, res.created, res.sources, res.assumptions)
+    book.save(path)
     log.info("workbook written to %s", path)
     return path

@@ -19,10 +19,12 @@ import pandas as pd
 from geo._atomic import TARGET
 from geo.coverage.tables import NONE_BELOW, worst_served
 from geo.errors import Arg, Hint, StandardError, StudyError, given_as
+from geo.numbers import SHARE_NOTE, minutes_text, people_text, share_text, target_text
 from geo.options import closest
 from geo.outputs import figures, measure_tables, report, tables
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map import coverage as maps
+from geo.outputs.pdf import print_pdf
 from geo.outputs.results import Results, from_study, read_gpkg, write_gpkg
 
 if TYPE_CHECKING:
@@ -91,17 +93,19 @@ def summary_text(result: ComputedStudy) -> str:
     lines += [f"- {a}" for a in result.assumptions]
     lines += ["", "## Input checks (✓ ok, i note, ! warning or accepted stop)"]
     lines += [f"- {c.line}" for c in result.checks]
-    lines += ["", "## Coverage (study area)"]
+    lines += ["", f"## Coverage (study area; {SHARE_NOTE})"]
     for _, r in result.summary.iterrows():
         if r["note"]:
             lines.append(f"- {r['standard']} ({r['label']}): {r['note']}")
             continue
         lines.append(
             f"- {r['standard']} ({r['label']}, {r['minutes']:g} min): "
-            f"{r['covered_share']:.1%} of {r['population']:,.0f} people covered "
-            f"(target {r['target_share']:.0%}); median {r['median_minutes']:.1f} min, "
-            f"worst {r['max_minutes']:.1f} min; {_worst(r)}; {r['townships_failing']} "
-            f"townships below target. Source: {r['citation']}"
+            f"{share_text(r['covered_share'], r['target_share'])} of "
+            f"{people_text(r['population'])} people covered "
+            f"(target {target_text(r['target_share'])}); median "
+            f"{minutes_text(r['median_minutes'])} min, worst {minutes_text(r['max_minutes'])} "
+            f"min; {_worst(r)}; {r['townships_failing']} townships below target. "
+            f"Source: {r['citation']}"
         )
     lines += measure_tables.summary_lines(result.resources)
     lines += ["", "## Timings (s)"]
@@ -120,9 +124,10 @@ TABLE_FILES = ("coverage_by_township.csv", "coverage_summary.csv", "results.gpkg
 
 
 def write_outputs(result: ComputedStudy, out_dir: Path,
-                  parts: Collection[str] | None = None) -> list[Path]:
+                  parts: Collection[str] | None = None, pdf: bool = False) -> list[Path]:
     """Write all outputs (:data:`OUTPUT_FILES`), or those named in ``parts``, into
-    ``out_dir`` atomically (``report.html`` needs ``figures``).
+    ``out_dir`` atomically (``report.html`` needs ``figures``); ``pdf``: also
+    ``report.pdf``, printed from ``report.html`` by Chromium (:mod:`geo.outputs.pdf`).
 
     Examples
     --------
@@ -140,13 +145,15 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
         raise StudyError(Arg("write_outputs", "result", Hint(type(result).__name__)),
                          ": give the computed study of geo.run_study or geo.load_computed")
     res = from_study(result)
-    pngs: list[Path] = []
+    pngs: dict[Path, bytes] = {}
 
     def figs(path: Path) -> None:
-        pngs.extend(figures.write_figures(res, path))
+        pngs.update(figures.write_figures(res, path))
 
     def page(path: Path) -> None:  # after the figures, which it embeds
-        by_std = {s: [p for p in pngs if p.stem.endswith(f"_{s}")] for s in res.standards}
+        by_std = {s: [("map" if p.stem.startswith("coverage_") else "chart", data)
+                      for p, data in pngs.items() if p.stem.split("_", 1)[1] == s]
+                  for s in res.standards}
         path.write_text(report.report_html(res, by_std), encoding="utf-8")
 
     files: dict[str, Callable[[Path], object]] = {
@@ -166,5 +173,7 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
             raise ValueError(f"parts must name outputs of {OUTPUT_FILES} (report.html with "
                              f"figures), got {sorted(parts)}")
         files = {k: v for k, v in files.items() if k in parts}
+    if pdf and "report.html" in files:
+        files["report.pdf"] = lambda p: print_pdf(p.parent / "report.html", p)
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_outputs", "out_dir")}):
         return write_atomically(out_dir, files)

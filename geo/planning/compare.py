@@ -16,6 +16,7 @@ import pandas as pd
 from geo._types import FloatArray
 from geo.coverage.tables import DECIMALS, area_rows, coverage_table
 from geo.errors import Arg, Hint, ScenarioError, given_as
+from geo.numbers import round_half_up
 from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
 from geo.study.run import ComputedStudy
 
@@ -50,7 +51,8 @@ def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     a = after[[*_KEYS[:2], *_MEASURES, "meets_target"]]
     out = b.merge(a, on=_KEYS[:2], how="left", suffixes=("_before", "_after"))
     for m in _MEASURES:
-        out[f"{m}_change"] = (out[f"{m}_after"] - out[f"{m}_before"]).round(DECIMALS[m])
+        out[f"{m}_change"] = [round_half_up(v, DECIMALS[m])
+                              for v in out[f"{m}_after"] - out[f"{m}_before"]]
     return out[CHANGE_COLUMNS]
 
 

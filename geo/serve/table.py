@@ -20,20 +20,27 @@ import numpy as np
 
 from geo._types import FloatArray, IntArray
 from geo.coverage.standards import Standard
-from geo.coverage.tables import DECIMALS
+from geo.coverage.tables import DECIMALS, rounded
 from geo.measures.aggregate import CoverageRow, coverage_row
+from geo.numbers import round_half_up
 from geo.whatif import WhatIf
 
 __all__ = ["TownshipTable"]
 
-#: measures of a row: (name, decimals) as geo.coverage.tables rounds them
-_MEASURES = (("covered", DECIMALS["covered_population"]), ("share", DECIMALS["covered_share"]),
-             ("median", DECIMALS["median_minutes"]))
+#: measures of a row: (name, decimals, column) as geo.coverage.tables rounds them
+_MEASURES = (("covered", DECIMALS["covered_population"], "covered_population"),
+             ("share", DECIMALS["covered_share"], "covered_share"),
+             ("median", DECIMALS["median_minutes"], "median_minutes"))
 
 
 def _values(r: CoverageRow) -> tuple[float, float, float]:
     """The row's measures in :data:`_MEASURES` order."""
     return r.covered, r.share, r.median
+
+
+def _half_up(values: FloatArray, decimals: int) -> FloatArray:
+    """``values`` rounded half up (:func:`geo.numbers.round_half_up`), as geo compare does."""
+    return np.array([round_half_up(float(v), decimals) for v in values], dtype=float)
 
 
 def _num(x: float) -> float | None:
@@ -54,7 +61,7 @@ class _Standard:
         self.std, self.wb, self.members, self.pop = std, wb, members, pop
         n = len(members)
         self.population = np.array([pop[idx].sum() for idx in members])
-        self.now = {m: np.full(n, np.nan) for m, _ in _MEASURES}
+        self.now = {m: np.full(n, np.nan) for m, _, _ in _MEASURES}
         self.meets = np.zeros(n, dtype=object)
         m = self._minutes()
         for k in range(n):
@@ -79,16 +86,16 @@ class _Standard:
     def _town(self, k: int, m: FloatArray | None) -> None:
         r = self._row(m, self.members[k])
         self.meets[k] = r.meets
-        for (name, nd), value in zip(_MEASURES, _values(r), strict=True):
-            self.now[name][k] = np.round(value, nd)
+        for (name, _, col), value in zip(_MEASURES, _values(r), strict=True):
+            self.now[name][k] = rounded(col, value, self.std.target_share)
 
     def _area(self) -> dict[str, Any]:
         """The whole area's row as geo.planning.compare writes it."""
         r = self._row(self._minutes())
-        out: dict[str, Any] = {"population": round(r.population, DECIMALS["population"]),
+        out: dict[str, Any] = {"population": rounded("population", r.population),
                                "meets": r.meets}
-        for (name, nd), value in zip(_MEASURES, _values(r), strict=True):
-            out[name] = round(value, nd)
+        for (name, _, col), value in zip(_MEASURES, _values(r), strict=True):
+            out[name] = rounded(col, value, self.std.target_share)
         return out
 
     def update(self, towns: IntArray, all_towns: bool) -> None:
@@ -139,21 +146,21 @@ class TownshipTable:
         people = self.wb.tallies[standard].people()
         gained, lost = people["newly_covered"], people["lost"]
         cols: dict[str, list[float | None]] = {
-            "population": _nums(np.round(t.population, 1)),
-            "newly_covered": _nums(np.round(gained, 1)), "lost": _nums(np.round(lost, 1))}
-        for m, nd in _MEASURES:  # the change as geo compare rounds it (numpy's round)
+            "population": _nums(_half_up(t.population, 1)),
+            "newly_covered": _nums(_half_up(gained, 1)), "lost": _nums(_half_up(lost, 1))}
+        for m, nd, _ in _MEASURES:  # the change as geo compare rounds it (half up)
             cols[m], cols[f"{m}_before"] = _nums(t.now[m]), _nums(t.base[m])
-            cols[f"{m}_change"] = _nums(np.round(t.now[m] - t.base[m], nd))
+            cols[f"{m}_change"] = _nums(_half_up(t.now[m] - t.base[m], nd))
         out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k]}
                for k, name in enumerate(self.wb.townships)]
         area: dict[str, Any] = {
             "township": self.area_name, "population": t.area_now["population"],
-            "newly_covered": round(float(np.sum(gained)), 1),
-            "lost": round(float(np.sum(lost)), 1)}
-        for m, nd in _MEASURES:
+            "newly_covered": round_half_up(float(np.sum(gained)), 1),
+            "lost": round_half_up(float(np.sum(lost)), 1)}
+        for m, nd, _ in _MEASURES:
             now, base = t.area_now[m], t.area_base[m]
             area[m], area[f"{m}_before"] = _num(now), _num(base)
-            area[f"{m}_change"] = _num(np.round(now - base, nd))
+            area[f"{m}_change"] = _num(round_half_up(now - base, nd))
         area["meets"] = t.area_now["meets"]
         return {"standard": standard, "minutes": t.std.minutes,
                 "target": t.std.target_share, "applicable": self.wb.applicable(standard),

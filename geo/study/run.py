@@ -26,7 +26,7 @@ from geo import readers, settings
 from geo._types import FloatArray, IntArray
 from geo.coverage import surfaces
 from geo.coverage.bands import coverage_gaps, travel_time_bands
-from geo.coverage.standards import Standard, StandardSet
+from geo.coverage.standards import DEFAULT_FILE, Standard, StandardSet, is_shipped
 from geo.coverage.tables import county_summary, coverage_table, covered_areas
 from geo.coverage.tiers import nearest_peer
 from geo.errors import Arg, Key, Part, StudyError, given_as
@@ -222,6 +222,12 @@ def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
     )
     out.append(f"covered areas and travel-time bands drawn at the "
                f"{study.population.grid_spacing_m:g} m demand-grid resolution")
+    if is_shipped(study.standards_file) and study.path.resolve().parent != DEFAULT_FILE.parent:
+        out.append(
+            f"standards and targets from the standards file geo ships ({DEFAULT_FILE.name}: "
+            "the Luzhai County and Liuzhou City plans), not from this area's own plan: set "
+            f"source and section in {study.standards_file.name} beside the study file to "
+            "your plan (geo init writes that copy)")
     return out
 
 

@@ -25,7 +25,7 @@ import pyogrio
 from pyproj import CRS
 
 from geo import readers
-from geo.coverage.standards import DEFAULT_FILE, load_standards
+from geo.coverage.standards import DEFAULT_FILE, LOCAL_HEADER, load_standards
 from geo.errors import FacilityTypeError, GeoError, OutputError
 from geo.network.road_classes import CLASS_COLUMNS
 from geo.readers import gauss_kruger
@@ -424,10 +424,10 @@ def study_text(scan: Scan, out: Path) -> str:
     lines += _population(scan, base)
     stds = list(load_standards(DEFAULT_FILE).standards)
     lines += ["", "[standards]",
-              f"# 规划标准取自 geo 自带的 {DEFAULT_FILE.name}（鹿寨县、柳州市规划）；如需改目标，"
-              "复制到本文件旁并注明本县规划出处",
-              f"# standards from geo's own {DEFAULT_FILE.name} (Luzhai and Liuzhou plans); "
-              "to change targets copy it beside this file and cite your county's plan",
+              "# 规划标准在本文件旁的 standards.toml（geo init 复制自 geo 自带的鹿寨县、柳州市"
+              "规划标准）：请改为本县规划出处与目标",
+              "# standards in standards.toml beside this file (geo init copied the Luzhai and "
+              "Liuzhou plans' standards geo ships): cite your county's plan and targets there",
               f"use = {_value(stds)}"]
     return "\n".join(lines) + "\n"
 
@@ -462,4 +462,10 @@ def init_study(folder: str | Path, out: str | Path | None = None,
     with atomic_path(target, ".toml") as tmp:
         tmp.write_text(study_text(scan, target), encoding="utf-8")
     log.info("wrote %s", target)
+    local = target.parent / "standards.toml"
+    if not local.exists():  # never over a standards file the planner has
+        with atomic_path(local, ".toml") as tmp:
+            tmp.write_text(LOCAL_HEADER + DEFAULT_FILE.read_text(encoding="utf-8"),
+                           encoding="utf-8")
+        log.info("wrote %s (to cite the county's own plan)", local)
     return target, scan

@@ -53,6 +53,19 @@ def _offline(ws: Workspace, argv: list[str]) -> Result:
     return result
 
 
+def _no_chromium(ws: Workspace, argv: list[str]) -> Result:
+    """``--pdf`` where the Chromium it would print with is not there."""
+    saved = os.environ.get("GEO_CHROMIUM")
+    os.environ["GEO_CHROMIUM"] = str(ws.root / "no-chromium")
+    try:
+        return run_in_process(argv)
+    finally:
+        if saved is None:
+            os.environ.pop("GEO_CHROMIUM", None)
+        else:
+            os.environ["GEO_CHROMIUM"] = saved
+
+
 def _then_offline(ws: Workspace, r: Result) -> None:
     assert ws.notes["seconds"] < 30, ws.notes  # at once, not after osmnx's minute of retries
     assert not (ws.root / "net.npz").exists()
@@ -201,4 +214,11 @@ CASES = [
     Case("cli_serve_bad_port", CAT, "geo serve --port 70000", ("serve", "{study}", "--port",
          "70000", "--no-open"), problem=("--port", "70000"), fix=("0 to 65535",),
          writes=False),
+    Case("cli_pdf_no_chromium", CAT, "geo run --pdf where no Chromium is found: stops "
+         "before computing, naming the install", ("run", "{study}", "--out", "{out}", "--pdf"),
+         runner=_no_chromium, problem=("GEO_CHROMIUM=", "is not a file"),
+         fix=("apt-get install chromium", "leave out --pdf")),
+    Case("cli_pdf_no_chromium_planning", CAT, "geo compare --pdf where no Chromium is found",
+         ("compare", "{run}", "--scenario", "planned_2025", "--out", "{out}", "--pdf"),
+         runner=_no_chromium, problem=("is not a file",), fix=("apt-get install chromium",)),
 ]

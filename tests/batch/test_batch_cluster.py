@@ -26,10 +26,11 @@ AREAS = [*GOOD, BROKEN]
 
 
 def _geo(*argv: str) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    """Exit code, and what the command printed (stderr, then stdout)."""
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         rc = main(list(argv))
-    return rc, err.getvalue()
+    return rc, err.getvalue() + out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +106,37 @@ def test_combined_table_is_the_concatenation(first_run: tuple[Path, Path, int, s
     assert len(areas) == 10 and set(areas.loc[areas["status"] == "failed", "area_id"]) == {BROKEN}
     page = (out / "map.html").read_text(encoding="utf-8")
     assert "柳南区 (450204)" in page  # the failed area is named on the map
+
+
+def test_batch_workbook_is_print_ready_with_per_county_coverage(
+        first_run: tuple[Path, Path, int, str]) -> None:
+    """batch.xlsx: every sheet print-ready; 汇总 one row per area and standard with the
+    area's share as its own coverage_summary.csv has it, the failed and not-run areas
+    named; `geo batch` prints the same table."""
+    from openpyxl import load_workbook
+
+    from geo.numbers import share_text
+    from tests.outputs.workbook_checks import check_workbook
+
+    _, out, _, printed = first_run
+    names = check_workbook(out / "batch.xlsx")
+    assert names[0] == "汇总" and "运行情况" in names and names[-1] == "说明与来源"
+    ws = load_workbook(out / "batch.xlsx")["汇总"]
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0]]
+    for area in GOOD:
+        summary = pd.read_csv(out / "areas" / area / "out" / "coverage_summary.csv",
+                              encoding="utf-8-sig")
+        name = json.loads((out / "areas" / area / "done.json").read_text())["area_name"]
+        mine = [r for r in rows if r[0] == name]
+        assert len(mine) == len(summary) == 2
+        for r, (_, want) in zip(mine, summary.iterrows(), strict=True):
+            assert r[4] == pytest.approx(want["covered_share"])
+            assert r[7] == str(int(want["townships_failing"]))
+            assert share_text(want["covered_share"], want["target_share"]) in printed
+    broken = [r for r in rows if r[1] is None]
+    assert len(broken) == 8  # 柳南区 failed, 7 areas not run: each named, with why
+    assert any("failed" in str(r[-1]) for r in broken)
+    assert "各区县覆盖情况" in printed
 
 
 def test_resume_skips_done_areas_and_redoes_changed_ones(

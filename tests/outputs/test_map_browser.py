@@ -176,6 +176,65 @@ def test_boxes_leave_the_county_clear_at_1366x768(opened: _Page) -> None:
     assert opened.box(".geo-title")["height"] < 200
 
 
+def test_panels_never_overlap_at_1366x768(opened: _Page) -> None:
+    """The legend stays below the standard switch and the layer list (with the measures'
+    choices and overlays they reach a third of the way down)."""
+    legend = opened.box(".geo-legend")
+    for css in (".leaflet-control-layers:not(.geo-standards)", ".geo-standards", ".geo-title"):
+        assert _overlap(opened.box(css), legend) == 0, css
+
+
+def test_bands_turn_the_townships_to_outlines_above_them(opened: _Page) -> None:
+    """With the travel-time bands on, no band colour mixes with a pass or fail fill (the
+    townships are drawn unfilled, above the bands: their red outlines stay in sight), and
+    the band colours are none of the pass/fail colours."""
+    from geo.outputs.map.layers import BAND_COLOURS, FAIL_RAMP, PASS_FILL
+
+    assert not set(BAND_COLOURS) & {*FAIL_RAMP, PASS_FILL}
+    town = opened.page.locator("path.geo-town").first
+    assert float(town.evaluate("e => getComputedStyle(e).fillOpacity")) > 0
+    bands = opened.overlay("出行时间分带").locator("input")
+    bands.click()
+    try:
+        opened.page.wait_for_timeout(300)
+        assert float(town.evaluate("e => getComputedStyle(e).fillOpacity")) == 0
+        order = opened.page.evaluate("""() => {
+            const all = [...document.querySelectorAll('.leaflet-overlay-pane path')];
+            const last = cls => Math.max(...all.map((e, i) =>
+                e.classList.contains(cls) ? i : -1));
+            const first = cls => all.findIndex(e => e.classList.contains(cls));
+            return [last('geo-band'), first('geo-town')];
+        }""")
+        assert order[0] >= 0 and order[1] > order[0]  # every band under the townships
+        opened.shot("map_bands.png")
+    finally:
+        bands.click()
+    opened.page.wait_for_timeout(200)
+    assert float(town.evaluate("e => getComputedStyle(e).fillOpacity")) > 0
+
+
+def test_print_view_puts_the_legend_beside_the_map(opened: _Page) -> None:
+    """Printed (A4 landscape): no controls, the title and legend in a column right of the
+    map, clear of the county; a north arrow and the scale bar stay."""
+    page = opened.page
+    page.emulate_media(media="print")
+    try:
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        page.wait_for_timeout(500)
+        county = opened.box(".leaflet-overlay-pane path.geo-boundary")
+        for css in (".geo-legend", ".geo-title"):
+            assert _overlap(opened.box(css), county) == 0, css
+        for css in (".leaflet-control-layers", ".leaflet-control-zoom", ".geo-standards"):
+            assert not page.locator(css).first.is_visible(), css
+        assert page.locator(".geo-north").is_visible()
+        assert page.locator(".leaflet-control-scale-line").is_visible()
+        opened.shot("map_print.png")
+    finally:
+        page.emulate_media(media="screen")
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        page.wait_for_timeout(300)
+
+
 def test_township_names_are_readable(opened: _Page, luzhai_demo: tuple[Any, Path]) -> None:
     towns = set(luzhai_demo[0].townships["township"])
     labels = opened.labels()
@@ -431,7 +490,7 @@ def test_comparison_map_opens_on_the_change(browser: Any, planning: dict[str, An
         for text in ("新增覆盖区域", "失去覆盖区域", "乡镇覆盖比例上升", "迁建", "改变类型"):
             assert text in legend, text
         title = page.page.inner_text(".geo-title")
-        assert "30分钟基层医疗服务圈" in title and "304,048 → 304,245（+198）" in title
+        assert "30分钟基层医疗服务圈" in title and "304,048 → 304,245（+197）" in title
         page.shot("comparison_map.png")
         page.page.locator(".geo-standards input[value=emergency_1h]").check()
         assert page.paths(".geo-gained") == 0 and page.paths(".geo-lost") == 0

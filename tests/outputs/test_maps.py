@@ -406,8 +406,8 @@ def test_fail_scale_darkens_with_the_shortfall_and_meets_the_target() -> None:
 
 def test_township_tooltip_fields(page: str) -> None:
     tip = _township_props(page)["中渡镇"]["tooltip"]
-    for text in ("中渡镇", "Population", "100,000", "60.0%", "60,000 people", "90.0%",
-                 "below target", "Median / worst minutes", "12 min / 40 min"):  # fmt: skip
+    for text in ("中渡镇", "Population", "100,000", "60.0%", "60,000 people", "90%",
+                 "below target", "Median / worst minutes", "12.0 min / 40.0 min"):  # fmt: skip
         assert text in tip, text
     assert "meets target" in _township_props(page)["鹿寨镇"]["tooltip"]
 

@@ -24,7 +24,9 @@ from tests.outputs.conftest import HOSTILE
 
 BOM = b"\xef\xbb\xbf"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-RED, GREEN = "00F4CCCC", "00D9EAD3"
+RED, GREEN = "FFF4CCCC", "FFD9EAD3"
+LABEL = {"emergency_1h": "1小时应急反应圈", "primary_care_30min": "30分钟基层医疗服务圈",
+         "rescue_2h": "2小时紧急医学救援圈", "community_15min": "15分钟社区卫生服务圈"}
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
@@ -105,7 +107,8 @@ def test_workbook_cells_are_never_formulas(planning: dict[str, Any]) -> None:
     ws = load_workbook(planning["dir"] / "hostile" / "comparison.xlsx")["变动"]
     values = {c.value for row in ws.iter_rows() for c in row}
     assert {HOSTILE["id"], HOSTILE["project"], HOSTILE["note"]} <= values  # exactly as given
-    sheet = load_workbook(planning["dir"] / "hostile" / "comparison.xlsx")["primary_care_30min"]
+    sheet = load_workbook(planning["dir"] / "hostile" / "comparison.xlsx")[
+        LABEL["primary_care_30min"]]
     lagou = next(row for row in sheet.iter_rows() if row[0].value == "拉沟乡")
     assert lagou[4].data_type == "n" and lagou[4].value < 0  # a negative change: a number
     assert lagou[4].number_format.startswith("+#,##0;-#,##0")
@@ -153,15 +156,19 @@ def test_designation_workbook(planning: dict[str, Any]) -> None:
     ws = load_workbook(book)["乡镇"]
     rows = {r[0]: (i, r) for i, r in _body(ws, 2)}
     assert ws.cell(2, 1).value == "乡镇" and ws.cell(2, 3).value == "实施前覆盖人口（人）"
+    # 30 minutes asked of a 60-minute standard: the minutes asked, and no target or pass/fail
+    # (the plan's 100 % is for 60 minutes)
+    title = str(ws.cell(1, 1).value)
+    assert "≤ 30 分钟" in title and "针对60分钟" in title and "不评价是否达标" in title
+    headers = [c.value for c in ws[2] if c.value]
+    assert "目标（%）" not in headers and "实施后达标情况" not in headers
     for town in res.townships["township"]:
         i, r = rows[town]
         assert r[2] == pytest.approx(before[town], abs=0.5)
         assert r[3] == pytest.approx(after[town], abs=0.5)
         share = after[town] / r[1]
         assert r[6] == pytest.approx(share)
-        failing = bool(share < 1.0 - 1e-9)  # the target is 100 %
-        assert (r[8] == "未达标") is failing
-        assert (ws.cell(i, 1).fill.fgColor.rgb == RED) is failing
+        assert "未达标" not in r and ws.cell(i, 1).fill.fgColor.rgb != RED
     i, total = rows["鹿寨县（全县合计）"]
     assert ws.cell(i, 1).font.bold
     summary = pd.read_csv(folder / "designation_summary.csv").set_index("minutes")
@@ -178,11 +185,11 @@ def test_designation_workbook(planning: dict[str, Any]) -> None:
 def test_comparison_workbook(planning: dict[str, Any]) -> None:
     book = planning["dir"] / "planned" / "comparison.xlsx"
     wb = load_workbook(book)
-    assert wb.sheetnames == ["emergency_1h", "primary_care_30min", "rescue_2h",
-                             "community_15min", "变动", "说明与来源"]
+    # community_15min applies neither before nor after: no sheet (the notes say why)
+    assert wb.sheetnames == [*list(LABEL.values())[:3], "变动", "说明与来源"]
     table = pd.read_csv(planning["dir"] / "planned" / "comparison_by_township.csv")
     for std in ("emergency_1h", "primary_care_30min", "rescue_2h"):
-        ws = wb[std]
+        ws = wb[LABEL[std]]
         assert ws.cell(3, 5).value == "覆盖人口变化（人）"
         rows = _body(ws, 3)
         expected = table[table["standard"] == std]
@@ -198,13 +205,14 @@ def test_comparison_workbook(planning: dict[str, Any]) -> None:
         assert total[0] == "鹿寨县（全县合计）" and ws.cell(i, 1).font.bold
         assert total[3] == pytest.approx(county["covered_population_after"])
         assert sum(r[1] for _, r in rows[:-1]) == pytest.approx(total[1], abs=1)
-    ws = wb["primary_care_30min"]
+    ws = wb[LABEL["primary_care_30min"]]
     for i, r in _body(ws, 3)[:-1]:  # only 导江乡 gains (the P01 move); nobody loses
         assert (ws.cell(i, 1).fill.fgColor.rgb == GREEN) is (r[0] == "导江乡"), r[0]
     changes = [r for r in wb["变动"].iter_rows(min_row=3, values_only=True) if r[0]]
     assert [r[0] for r in changes][:3] == ["P01", "P05", "P06"]
     assert any(r[1] == "未纳入的项目" and r[0] == "P03" for r in changes)
-    hostile = load_workbook(planning["dir"] / "hostile" / "comparison.xlsx")["primary_care_30min"]
+    hostile = load_workbook(planning["dir"] / "hostile" / "comparison.xlsx")[
+        LABEL["primary_care_30min"]]
     lagou = next(i for i, r in _body(hostile, 3) if r[0] == "拉沟乡")
     assert hostile.cell(lagou, 1).fill.fgColor.rgb == RED  # loses its health centre
     notes = "\n".join(str(c) for r in wb["说明与来源"].iter_rows(values_only=True) for c in r if c)

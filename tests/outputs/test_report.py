@@ -18,10 +18,13 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.cli import main
+from geo.numbers import number_text, share_text
 from tests.conftest import ROOT
 
 STANDARDS = tomllib.loads((ROOT / "analysis" / "standards.toml").read_text(encoding="utf-8"))
 USED = ["emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"]
+APPLICABLE = USED[:3]
+SHEETS = {k: STANDARDS[k]["label_zh"] for k in USED}
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +36,20 @@ def test_report_is_self_contained_and_complete(out: Path) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="https?:', page)  # nothing to fetch: prints offline
     images = re.findall(r'<img class="(map|chart)" src="data:image/png;base64,', page)
-    assert len(images) == 2 * len(USED)
+    assert len(images) == 2 * len(APPLICABLE)  # community_15min: left out of the body
     assert "@page" in page and "break-before:page" in page  # printable, a page per standard
+    assert "counter(page)" in page and "counter(pages)" in page  # the page's own numbers
     table = pd.read_csv(out / "coverage_by_township.csv")
     for town in table["township"].unique():
         assert town in page
     for key in USED:
         std = STANDARDS[key]
         assert std["label_zh"] in page and std["section"] in page  # label and its source
+    assert "正文不列出" in page  # the standard that does not apply: one line saying why
     emergency = table[table["standard"] == "emergency_1h"]
-    for share in emergency["covered_share"]:
-        assert f"{share * 100:.1f}%" in page
+    for share, target in zip(emergency["covered_share"], emergency["target_share"],
+                             strict=True):
+        assert share_text(share, target) in page
     for text in ("假设条件", "乡镇范围为近似范围", "人口均匀分布", "数据来源",
                  "© OpenStreetMap contributors", "不适用"):
         assert text in page, text
@@ -56,16 +62,18 @@ def test_workbook_one_sheet_per_standard_formatted(out: Path) -> None:
     wb = load_workbook(out / "coverage.xlsx")
     # luzhai.toml: one measure, its workload, the response model and the measures not
     # computed (with the data that would enable them), before the sources
-    assert wb.sheetnames == [*USED, "primary_care_f…lities_per_10000", "机构服务人口",
-                             "急救反应", "指标说明", "sources"]
+    assert wb.sheetnames == ["汇总", *SHEETS.values(), "30分钟内每万常住人口基层医疗卫生机构数",
+                             "机构服务人口", "急救反应", "指标说明", "说明与来源"]
     table = pd.read_csv(out / "coverage_by_township.csv")
-    ws = wb["primary_care_30min"]
+    ws = wb[SHEETS["primary_care_30min"]]
     headers = [c.value for c in ws[3]]
     assert headers[:4] == ["乡镇", "人口（人）", "覆盖人口（人）", "覆盖人口比例（%）"]
     assert all(c.font.bold for c in ws[3])
-    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    *rows, total = list(ws.iter_rows(min_row=4, values_only=True))
     expected = table[table["standard"] == "primary_care_30min"].set_index("township")
     assert [r[0] for r in rows] == expected.index.tolist()
+    assert total[0] == "鹿寨县（全县合计）" and total[1] == pytest.approx(337_298, abs=1)
+    assert ws.cell(ws.max_row, 1).font.bold
     assert sum(r[1] for r in rows) == pytest.approx(337_298, abs=1)  # the census total
     for r in rows:
         assert r[3] == pytest.approx(expected.loc[r[0], "covered_share"])
@@ -76,8 +84,8 @@ def test_workbook_one_sheet_per_standard_formatted(out: Path) -> None:
     assert failing
     for i, r in enumerate(rows, start=4):
         fill = ws.cell(row=i, column=1).fill.fgColor.rgb
-        assert (fill == "00F4CCCC") is (r[0] in failing)
-    sources = [c for row in wb["sources"].iter_rows(values_only=True) for c in row if c]
+        assert (fill[-6:] == "F4CCCC") is (r[0] in failing)
+    sources = [c for row in wb["说明与来源"].iter_rows(values_only=True) for c in row if c]
     text = "\n".join(map(str, sources))
     for key in USED:
         assert STANDARDS[key]["source"] in text
@@ -144,12 +152,12 @@ def test_report_and_workbook_hold_the_measures_and_the_response(out: Path) -> No
     measures = gpd.read_file(out / "results.gpkg", layer="measures")
     response = gpd.read_file(out / "results.gpkg", layer="response")
     page = (out / "report.html").read_text(encoding="utf-8")
-    for text in ("资源配置与可及性", "院前急救反应", "未计算的指标及所需数据",
+    for text in ("资源配置与可及性", "院前急救反应", "如何计算未列出的指标",
                  "文件所述全县数字（非本研究计算）", "beds_per_1000_2025", "5.22 per 1,000",
                  "国卫医发〔2020〕19号", "3分钟出车率达到95%", "到达医院时间（反应+现场+送医）"):
         assert text in page, text
     for ratio in measures["ratio"]:
-        assert f"{ratio:,.4g}" in page
+        assert number_text(ratio) in page
     for median in response["median_minutes"]:
         assert f"{median:.1f}" in page
     wb = load_workbook(out / "coverage.xlsx")
@@ -157,13 +165,14 @@ def test_report_and_workbook_hold_the_measures_and_the_response(out: Path) -> No
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(rows) == len(response) == 2 * 10  # response and care, 9 townships + county
     for r, (_, want) in zip(rows, response.iterrows(), strict=True):
-        assert (r[0], r[1], r[2]) == (want["response"], want["kind"], want["township"])
+        town = r[2].removesuffix("（全县合计）")  # the whole area's row says so
+        assert (r[0], r[1], town) == (want["response"], want["kind"], want["township"])
         assert r[4] == pytest.approx(want["median_minutes"])
         assert r[7] == (None if pd.isna(want["share_within"]) else
                         pytest.approx(want["share_within"]))
     failing = [r[2] for r in rows if r[8] == "未达标"]
     assert "拉沟乡" in failing and "鹿寨镇" not in failing
-    sheet = wb["primary_care_f…lities_per_10000"]
+    sheet = wb["30分钟内每万常住人口基层医疗卫生机构数"]
     assert "facility" in str(sheet["A2"].value) or "机构" in str(sheet["A2"].value)
     got = [r[3] for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
     assert got == pytest.approx(list(measures["ratio"]))

@@ -151,7 +151,8 @@ def test_geo_run_prints_the_measures_and_the_response(
     assert main(["run", str(_study(tmp_path, {})), "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
     assert "Resource ratios and access measures" in printed
-    assert "primary_care_facilities_per_10000" in printed and "0.267" in printed
+    # the whole area's ratio as the report and the workbook write it (4 digits)
+    assert "primary_care_facilities_per_10000" in printed and "0.2668" in printed
     assert "Emergency response" in printed and "37.1" in printed and "88.2%" in printed
     assert "拉沟乡 55.9" in printed and "Not computed" in printed and "5.22 per 1,000" in printed
 

@@ -42,6 +42,7 @@ from geo import settings
 from geo._atomic import atomic_path
 from geo.coverage.bands import band_labels
 from geo.errors import ColumnError, CoordinateError, DuplicateIdError, StandardError
+from geo.numbers import target_text
 from geo.outputs import i18n
 from geo.outputs.map import measures as map_measures
 from geo.outputs.map import offline as _offline
@@ -55,11 +56,13 @@ from geo.outputs.map.layers import (
     PASS_FILL,
     band_layer,
     band_scale,
+    constant,
     esc,
     facility_layer,
     facility_styles,
     gap_layer,
     ramp_css,
+    simplified,
     township_layer,
 )
 from geo.outputs.map.measures import MeasureLayers
@@ -68,6 +71,9 @@ from geo.study.resources import Resources
 __all__ = ["FACILITY_STYLES", "FAIL_OUTLINE_COLOUR", "coverage_map", "layer_names", "save_map"]
 
 logger = logging.getLogger(__name__)
+
+#: fill of a batch area without results (failed or not run), hatched
+NO_RESULT_FILL = "#9e9e9e"
 
 _REQUIRED = {  # required columns, space-separated
     "facilities": "id name type",
@@ -155,7 +161,8 @@ def _std_line(std: _Standard, lang: str) -> str:
     t = i18n.text
     na = "" if std.applicable else f" – {t('not_applicable', lang).split(' / ')[0]}"
     return (f"{t('standard_shown', lang)}: <b>{esc(std.label)}</b> ({esc(std.key)}, "
-            f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} {std.target:.0%}){na}")
+            f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} "
+            f"{target_text(std.target)}){na}")
 
 
 def _colour_bar(std: _Standard, lang: str) -> str:
@@ -166,32 +173,44 @@ def _colour_bar(std: _Standard, lang: str) -> str:
         f"<div>{esc(i18n.text('covered_share', lang))} (0–100%)</div>"
         f'<div class="geo-bar" style="background:{ramp_css(std.target)}">'
         f'<span class="tg" style="left:{pos}"></span>'
-        f'<span class="tl" style="{anchor}">{esc(i18n.text("target", lang))} {std.target:.0%}'
+        f'<span class="tl" style="{anchor}">{esc(i18n.text("target", lang))} '
+        f"{target_text(std.target)}"
         f"</span></div>"
     )
 
 
 def _legend_html(stds: Sequence[_Standard], shown: str, types: Mapping[str, tuple[str, str]],
-                 lang: str, measures: str = "") -> str:
-    """Legend: share ramp + target (per standard), fills, outlines, bands, gap (while a
-    standard is shown), the blocks of the measures (``measures``), facilities."""
+                 lang: str, measures: str = "", drawn: frozenset[str] = frozenset(
+                     {"bands", "gaps"}), counties: bool = False, failed: bool = False) -> str:
+    """Legend: share ramp + target (per standard), fills, outlines, bands and gaps (those
+    ``drawn``, while a standard is shown), county outlines and areas without results (batch
+    maps), the blocks of the measures (``measures``), facilities."""
     t = i18n.text
     areas = [
         (f"height:10px;background:{PASS_FILL};opacity:.7", "", t("township_pass_fill", lang)),
         (f"border-top:4px solid {FAIL_OUTLINE_COLOUR}", "", t("township_fails", lang)),
         (f"height:10px;background:{NOT_APPLICABLE_FILL}", "", t("not_applicable", lang)),
-        (f"height:10px;background:{GAP_COLOUR};opacity:.6", "", t("gaps_layer", lang)),
     ]
+    if "gaps" in drawn:
+        areas.append((f"height:10px;background:{GAP_COLOUR};opacity:.6", "",
+                      t("gaps_layer", lang)))
+    if counties:
+        areas.append(("border-top:3px solid #222", "", t("county_layer", lang)))
+    if failed:
+        areas.append((f"height:10px;background:repeating-linear-gradient(45deg,{NO_RESULT_FILL},"
+                      f"{NO_RESULT_FILL} 3px,#fff 3px,#fff 6px);border:1px dashed #333", "",
+                      t("failed_areas", lang)))
     marks = [(f"background:{c}", g, i18n.type_label(k, lang)) for k, (c, g) in types.items()]
     marks.append(("height:6px;width:6px;border-radius:50%;background:#000", "",
                   t("shared_position", lang)))
     bars = "".join(map_page.std_block(s.key, shown, _colour_bar(s, lang)) for s in stds)
-    coverage = map_page.swatches(areas) + band_scale(lang)
+    coverage = map_page.swatches(areas) + (band_scale(lang) if "bands" in drawn else "")
     if measures:  # the coverage keys only while a standard is on screen
         coverage = map_page.std_block(" ".join(s.key for s in stds), shown, coverage)
     return (f'<div class="geo-box geo-legend"><b>{t("legend", lang)}</b>{bars}{measures}'
             f"{coverage}{map_page.swatches(marks, 2)}"
-            f'<div style="color:#555">{esc(t("bands_note", lang))}</div></div>')
+            + (f'<div style="color:#555">{esc(t("bands_note", lang))}</div>'
+               if "bands" in drawn else "") + "</div>")
 
 
 def _standard_layers(
@@ -207,6 +226,10 @@ def _standard_layers(
         "bands": folium.FeatureGroup(name=t("bands_layer", lang), show=False),
         "gaps": folium.FeatureGroup(name=t("gaps_layer", lang)),
     }
+    for slot in ("bands", "gaps"):  # no layer that is empty for every standard
+        if frames[slot].empty and not (extra and extra.choices and slot in
+                                       {s for v in extra.layers.values() for s in v}):
+            del slots[slot]
     for slot, (name, show) in (extra.slots.items() if extra and extra.choices else ()):
         slots[slot] = folium.FeatureGroup(name=name, show=show)
     members: dict[str, dict[str, folium.map.Layer]] = {}
@@ -223,6 +246,7 @@ def _standard_layers(
             gaps = frames["gaps"]
             layers["gaps"] = gap_layer(gaps[gaps["standard"].astype(str) == std.key],
                                        names["gaps"], False, lang)
+        layers = {k: v for k, v in layers.items() if k in slots}
         for slot, layer in layers.items():
             layer.control = False
             layer.add_to(slots[slot])
@@ -239,7 +263,8 @@ def _standard_layers(
         choices |= extra.choices
     for group in slots.values():
         group.add_to(m)
-    return map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang))
+    auto = ("catchments", "workload") if extra is not None and extra.choices else ()
+    return map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang), auto)
 
 
 def coverage_map(
@@ -256,6 +281,7 @@ def coverage_map(
     language: str = "zh",
     created: str | None = None,
     resources: Resources | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the interactive coverage map of one standard.
 
@@ -291,6 +317,10 @@ def coverage_map(
     resources : Resources, optional
         Resource measures and response specs of the run (:mod:`geo.study.resources`): each one
         more choice of the switch (:mod:`geo.outputs.map.measures`).
+    areas : geopandas.GeoDataFrame, optional
+        The areas (counties) of a batch: ``area_name``, ``status`` (``done``, ``failed``,
+        ``not run``, ...): outlined and named; those without results hatched grey, with a
+        legend entry.
 
     Returns
     -------
@@ -314,27 +344,60 @@ def coverage_map(
     stds = _standards(coverage, language)
     m = map_page.base_map(boundary, language)
     frames["boundary"] = boundary
-    extra = (map_measures.measure_layers(resources, townships, language)
+    extra = (map_measures.measure_layers(resources, townships, language, standard)
              if resources is not None else None)
     switch = _standard_layers(m, frames, stds, standard, language, extra)
     map_page.township_names(townships, language, facilities).add_to(m)
-    map_page.boundary_layer(boundary, language).add_to(m)
+    failed = False
+    if areas is not None:
+        areas = _wgs84(areas, "areas")
+        _county_layer(areas, language).add_to(m)
+        failed = bool((~areas["status"].astype(str).str.startswith("done")).any())
+    else:
+        map_page.boundary_layer(boundary, language).add_to(m)
     types = facility_styles([str(t) for t in facilities["type"]])
     many = len(facilities) >= settings.MAP_CLUSTER_MIN_FACILITIES  # clustered, see settings
     (clustered_facility_layer if many else facility_layer)(
         facilities, types, i18n.text("facilities_layer", language), language).add_to(m)
     day = created or date.today().isoformat()
     lines = [map_page.std_block(s.key, standard, _std_line(s, language)) for s in stds]
-    legend = _legend_html(stds, standard, types, language)
+    drawn = frozenset(k for k in ("bands", "gaps") if not frames[k].empty)
+    measures = ""
     if extra is not None and extra.choices:
         lines += [map_page.std_block(k, standard, html) for k, html in extra.lines.items()]
-        legend = _legend_html(stds, standard, types, language,
-                              map_measures.legend_blocks(extra, standard))
-    map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day), legend)
+        measures = map_measures.legend_blocks(extra, standard)
+        drawn = frozenset({"bands", "gaps"})
+    legend = _legend_html(stds, standard, types, language, measures, drawn,
+                          counties=areas is not None, failed=failed)
+    map_page.add_boxes(m, map_page.title_box(title, lines, notes, language, day), legend,
+                       language)
     switch.add_to(m)  # after every layer it swaps, before the layer control (sits above it)
     folium.LayerControl(collapsed=False).add_to(m)
     logger.debug("coverage map of %s: %d facilities", standard, len(facilities))
     return m
+
+
+def _county_layer(areas: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+    """Batch areas: outlines with their names; those without results hatched grey, with
+    a tooltip saying why."""
+    group = folium.FeatureGroup(name=i18n.text("county_layer", lang))
+    done = areas["status"].astype(str).str.startswith("done")
+    outline = {"color": "#222222", "weight": 3, "fill": False, "className": "geo-county"}
+    folium.GeoJson(simplified(areas[[areas.geometry.name]]), style_function=constant(outline),
+                   interactive=False).add_to(group)
+    bad = areas[~done]
+    if len(bad):
+        tips = [f"<b>{esc(n)}</b><br>{esc(i18n.text('no_results', lang))}: {esc(s)}"
+                for n, s in zip(bad["area_name"], bad["status"], strict=True)]
+        data = gpd.GeoDataFrame({"tooltip": tips}, geometry=bad.geometry.values, crs=4326)
+        hatch = {"color": "#333333", "weight": 1.5, "dashArray": "4 3",
+                 "fillColor": NO_RESULT_FILL, "fillOpacity": 0.6, "className": "geo-no-result"}
+        folium.GeoJson(simplified(data), style_function=constant(hatch),
+                       tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False)
+                       ).add_to(group)
+    names = areas.rename(columns={"area_name": "township"})[["township", areas.geometry.name]]
+    map_page.township_names(names, lang).add_to(group)
+    return group
 
 
 def save_map(m: folium.Map, path: str | Path) -> Path:

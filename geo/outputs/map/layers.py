@@ -20,6 +20,7 @@ import shapely
 
 from geo.coverage.bands import band_labels
 from geo.crs import utm_crs_for
+from geo.numbers import minutes_text, people_text, share_text, target_text
 from geo.outputs import i18n
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,10 @@ _EXTRA_COLOURS = ("#542788", "#01665e", "#7f3b08", "#40004b", "#053061")
 # at 77 % and one at 100 % can no longer look alike.
 FAIL_RAMP = ("#b10026", "#e31a1c", "#fc4e2a", "#fd8d3c", "#feb24c", "#fed976", "#ffffb2")
 PASS_FILL = "#2c7bb6"
-# ColorBrewer YlOrRd-like, one per band 0–15 … >120: short (pale) to long (dark red).
-BAND_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026", "#67000d")
+# ColorBrewer BuPu, one per band 0–15 … >120: short (pale) to long (dark purple). Not the
+# warm below-target ramp nor the pass blue: a band can never read as a pass or a fail
+# (and the township fill is turned off while the bands are on, see StandardSwitch).
+BAND_COLOURS = ("#edf8fb", "#bfd3e6", "#9ebcda", "#8c96c6", "#8856a7", "#810f7c")
 
 
 def esc(value: object) -> str:
@@ -68,15 +71,16 @@ def missing(value: Any) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value))) or value == ""
 
 
-def fmt(value: Any, kind: str, language: str = "en") -> str:
-    """Format a number: ``share``, ``int`` or ``min``; missing gives a dash."""
+def fmt(value: Any, kind: str, language: str = "en", target: Any = None) -> str:
+    """Format a number as every output does (:mod:`geo.numbers`): ``share`` (kept below
+    ``target`` when it has not reached it), ``int`` or ``min``; missing gives a dash."""
     if missing(value):
         return "–"
     if kind == "share":
-        return f"{float(value) * 100:.1f}%"
+        return share_text(value, target)
     if kind == "int":
-        return f"{float(value):,.0f}"
-    return f"{float(value):.0f} {i18n.text('minutes', language)}"
+        return people_text(value)
+    return f"{minutes_text(value)} {i18n.text('minutes', language)}"
 
 
 def share_colour(share: float, target: float) -> str:
@@ -143,10 +147,13 @@ def township_tooltip(name: str, row: Row | None, lang: str) -> str:
     minutes = [fmt(row.get(c), "min", lang) for c in ("median_minutes", "max_minutes")]
     people = fmt(row.get("covered_population"), "int")
     cells = [
+        *([(i18n.text("area", lang), str(row["area_name"]))]
+          if not missing(row.get("area_name")) else []),
         (i18n.text("population", lang), fmt(row["population"], "int")),
         (i18n.text("covered", lang),
-         f"{fmt(row['covered_share'], 'share')} ({people} {i18n.text('people', lang)})"),
-        (i18n.text("target", lang), fmt(row["target_share"], "share")),
+         f"{fmt(row['covered_share'], 'share', target=row['target_share'])} "
+         f"({people} {i18n.text('people', lang)})"),
+        (i18n.text("target", lang), target_text(row["target_share"])),
         (i18n.text("status", lang), status),
         (i18n.text("median_worst", lang), " / ".join(minutes)),
     ]
@@ -267,7 +274,7 @@ def peer_text(fac: Row, names: Mapping[str, str], lang: str) -> str | None:
     if minutes is None or missing(minutes):
         return i18n.text("peer_none", lang)
     where = f" ({i18n.text('same_position', lang)})" if float(minutes) == 0 else ""
-    return (f"{float(minutes):.0f} {i18n.text('minutes', lang)} {i18n.text('by_road', lang)}"
+    return (f"{minutes_text(minutes, 0)} {i18n.text('minutes', lang)} {i18n.text('by_road', lang)}"
             f"{where} → {names.get(str(peer), str(peer))}")
 
 

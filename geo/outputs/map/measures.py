@@ -27,6 +27,7 @@ import pandas as pd
 
 from geo.coverage.bands import band_labels
 from geo.coverage.surfaces import class_position
+from geo.numbers import minutes_text, number_text, people_text, share_text, target_text
 from geo.outputs import i18n
 from geo.outputs.map import page as map_page
 from geo.outputs.map.layers import (
@@ -70,7 +71,7 @@ def _label(rows: pd.DataFrame, lang: str) -> str:
 
 
 def _num(value: Any) -> str:
-    return "–" if missing(value) else f"{float(value):,.4g}"
+    return number_text(value)
 
 
 def class_colour(position: int | None, n: int) -> str:
@@ -118,7 +119,7 @@ def _measure_towns(towns: gpd.GeoDataFrame, rows: pd.DataFrame, classes: pd.Data
         status = "–" if missing(r.get("meets_target")) else t(
             "meets" if bool(r["meets_target"]) else "fails", lang)
         per = i18n.per_label(r.get("per") or 1.0, r.get("method"), lang)
-        cells = [(t("population", lang), _num(r.get("population"))),
+        cells = [(t("population", lang), people_text(r.get("population"))),
                  (t("ratio", lang) + f" ({per})", _num(value)),
                  (t("target", lang), _num(r.get("target"))), (t("status", lang), status)]
         body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)
@@ -165,10 +166,10 @@ def _workload(fac: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
         radius = max(3.0, MAX_RADIUS_PX * math.sqrt(max(share, 0.0)))
         per = i18n.per_label(r["per"], "", lang)
         cells = [(t("supply", lang), _num(r["supply"])),
-                 (t("served_population", lang), _num(r["served_population"])),
+                 (t("served_population", lang), people_text(r["served_population"])),
                  (t("served_ratio", lang) + f" ({per})",
                   _num(r["served_ratio"])),
-                 (t("catchment_population", lang), _num(r["catchment_population"])),
+                 (t("catchment_population", lang), people_text(r["catchment_population"])),
                  (t("catchment_ratio", lang) + f" ({per})",
                   _num(r["catchment_ratio"])),
                  (t("idle", lang), t("fails", lang) if r["idle"] else "–")]
@@ -196,12 +197,12 @@ def _response_towns(towns: gpd.GeoDataFrame, rows: pd.DataFrame, lang: str) -> f
         if r is None:
             tips.append(f"<b>{esc(name)}</b>")
             continue
-        cells = [(t("population", lang), _num(r["population"])),
-                 (t("median", lang), f"{float(r['median_minutes']):.1f}"),
-                 (t("p90", lang), f"{float(r['p90_minutes']):.1f}"),
-                 (t("worst", lang), f"{float(r['max_minutes']):.1f}"),
+        cells = [(t("population", lang), people_text(r["population"])),
+                 (t("median", lang), minutes_text(r["median_minutes"])),
+                 (t("p90", lang), minutes_text(r["p90_minutes"])),
+                 (t("worst", lang), minutes_text(r["max_minutes"])),
                  (t("share_within", lang) + f" ≤ {float(r['target_minutes']):g}",
-                  f"{float(r['share_within']):.1%}")]
+                  share_text(r["share_within"], r["target_share"]))]
         body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)
         tips.append(f'<div class="geo-tip"><b>{esc(name)}</b><table>{body}</table></div>')
     return _town_layer(towns, names, styles, tips)
@@ -243,7 +244,7 @@ def _response_line(key: str, rows: pd.DataFrame, lang: str) -> str:
     notes = esc(i18n.note(str(first["notes"]), lang))
     return (f"{i18n.text('measure_shown', lang)}: <b>{esc(_label(rows, lang))}</b> ({esc(key)}, "
             f"≤ {float(first['target_minutes']):g} {i18n.text('minutes', lang)}, "
-            f"{i18n.text('target', lang)} {float(first['target_share']):.0%})"
+            f"{i18n.text('target', lang)} {target_text(first['target_share'])})"
             f"<details><summary>{i18n.text('note', lang)}</summary>{notes}</details>")
 
 
@@ -254,17 +255,21 @@ def _response_legend(rows: pd.DataFrame, lang: str) -> str:
     bar = (f"<div>{esc(i18n.text('share_within', lang))} (0–100%)</div>"
            f'<div class="geo-bar" style="background:{ramp_css(target)}">'
            f'<span class="tg" style="left:{pos}"></span><span class="tl" style="{anchor}">'
-           f"{esc(i18n.text('target', lang))} {target:.0%}</span></div>")
+           f"{esc(i18n.text('target', lang))} {target_text(target)}</span></div>")
     return bar + band_scale(lang)
 
 
-def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str) -> MeasureLayers:
-    """The switch choices and layers of every measure and response spec in ``res``."""
+def measure_layers(res: Resources, towns: gpd.GeoDataFrame, lang: str,
+                   shown: str = "") -> MeasureLayers:
+    """The switch choices and layers of every measure and response spec in ``res``; the
+    catchments and workload overlays are ticked only while a measure is shown (``shown``
+    at first; the switch keeps them so): for a coverage standard they draw nothing."""
     out = MeasureLayers()
     t = i18n.text
+    on = shown in res.measure_names
     out.slots = {"cells": (t("cells_layer", lang), False),
-                 "catchments": (t("catchments_layer", lang), True),
-                 "workload": (t("workload_layer", lang), True)}
+                 "catchments": (t("catchments_layer", lang), on),
+                 "workload": (t("workload_layer", lang), on)}
     areas = res.areas
     for key in res.measure_names:
         rows = res.measures[res.measures["measure"].astype(str) == key]

@@ -70,18 +70,46 @@ CSS = """<style>
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff,0 0 1px #fff;pointer-events:none}
 .geo-standards{padding:6px 8px}.geo-standards b{display:block;margin-bottom:2px}
 .geo-standards label{display:block;cursor:pointer;white-space:nowrap}
+.geo-bands-on path.geo-town{fill-opacity:0!important}
+.geo-north{bottom:60px;left:10px;padding:2px 6px;text-align:center;font-weight:bold}
+.geo-north span{display:block;font-size:18px;line-height:16px}
+@media print{
+ @page{size:A4 landscape;margin:8mm}
+ html,body{width:100%;height:100%}
+ .folium-map{position:absolute!important;left:0;top:0;width:71%!important;
+  height:100%!important}
+ .leaflet-control-zoom,.leaflet-control-layers,.leaflet-control-fullscreen,
+ .leaflet-control-measure,.geo-standards{display:none!important}
+ .geo-box{box-shadow:none;border:1px solid #999}
+ .geo-title{position:absolute;left:auto;right:0;top:0;width:27%;max-width:none}
+ .geo-title details{display:none}
+ .geo-legend{position:absolute;right:0;bottom:0;top:auto;width:27%;max-width:none;
+  max-height:none;overflow:visible}
+}
 </style>"""
 
 _SCALE = Template("""{% macro script(this, kwargs) %}
 L.control.scale({metric: true, imperial: false, maxWidth: 160})
  .addTo({{ this._parent.get_name() }});
+(function () {  // printing: the map takes the page's left part; fit the area again
+  var map = {{ this._parent.get_name() }}, bounds = {{ this.bounds|tojson }};
+  var refit = function () { map.invalidateSize(false); map.fitBounds(bounds); };
+  window.addEventListener("beforeprint", refit);
+  window.addEventListener("afterprint", refit);
+  if (window.matchMedia) { window.matchMedia("print").addListener(refit); }
+})();
 {% endmacro %}""")
 
 
 class _MetricScale(MacroElement):
-    """Leaflet's scale bar in kilometres/metres only (folium's ``control_scale`` adds miles)."""
+    """Leaflet's scale bar in kilometres/metres only (folium's ``control_scale`` adds miles),
+    and the map fitted to ``bounds`` again when printed (the print view is narrower)."""
 
     _template = _SCALE
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self.bounds = bounds
 
 
 def base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
@@ -95,7 +123,7 @@ def base_map(boundary: gpd.GeoDataFrame, lang: str) -> folium.Map:
         _BLANK_TILE, name=i18n.text("no_basemap", lang),
         attr=f"{i18n.text('road_data', lang)} {_OSM_LINK}", show=False,
     ).add_to(m)
-    _MetricScale().add_to(m)
+    _MetricScale([[float(miny), float(minx)], [float(maxy), float(maxx)]]).add_to(m)
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(position="topleft", primary_length_unit="kilometers",
                    secondary_length_unit="meters", primary_area_unit="sqkilometers",
@@ -145,13 +173,35 @@ def swatches(rows: Sequence[tuple[str, str, str]], columns: int = 1) -> str:
            f'column-gap:8px">{body}</div>'
 
 
-def add_boxes(m: folium.Map, title_html: str, legend_html: str) -> None:
-    """Put the stylesheet, the title block and the legend on the page."""
+# The legend (bottom right) never reaches up under the controls of the top-right corner
+# (the standard switch and the layer list, taller with measures): its height is what the
+# window leaves below them, scrolled beyond that; kept so on resizing.
+_FIT_LEGEND = """<script>
+(function () {
+  function fit() {
+    var corner = document.querySelector(".leaflet-top.leaflet-right");
+    var legend = document.querySelector(".geo-legend");
+    if (!corner || !legend) { return; }
+    var room = window.innerHeight - corner.getBoundingClientRect().bottom - 30 - 12;
+    legend.style.maxHeight = Math.max(room, 80) + "px";
+  }
+  window.addEventListener("load", function () { fit(); setTimeout(fit, 200); });
+  window.addEventListener("resize", fit);
+})();
+</script>"""
+
+
+def add_boxes(m: folium.Map, title_html: str, legend_html: str, lang: str) -> None:
+    """Put the stylesheet, the title block, the legend and a north arrow on the page."""
     root = m.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(Element(CSS), name="geo_css")
     root.html.add_child(Element(title_html), name="geo_title")
     root.html.add_child(Element(legend_html), name="geo_legend")
+    north = "北" if lang == "zh" else "N"
+    root.html.add_child(Element(f'<div class="geo-box geo-north" title="north">'
+                                f"<span>↑</span>{north}</div>"), name="geo_north")
+    root.html.add_child(Element(_FIT_LEGEND), name="geo_fit_legend")
 
 
 _LABELS = Template("""{% macro script(this, kwargs) %}
@@ -218,12 +268,29 @@ _SWITCH = Template("""{% macro script(this, kwargs) %}
       {{ slot|tojson }}: {{ layer.get_name() }}{{ "," if not loop.last }}{% endfor %} }
     {{- "," if not loop.last }}{% endfor %} };
   var box;
+  // while the travel-time bands are on, townships are outlines above them (no fill), so
+  // no band colour mixes with a pass or fail fill and no red outline is hidden
+  function bandsOn() { return !!slots.bands && map.hasLayer(slots.bands); }
+  function townsOnTop() {
+    map.getContainer().classList.toggle("geo-bands-on", bandsOn());
+    if (bandsOn() && slots.townships && map.hasLayer(slots.townships)) {
+      slots.townships.bringToFront();
+    }
+  }
+  map.on("overlayadd overlayremove", townsOnTop);
+  var auto = {{ this.auto|tojson }};
   function show(key) {
     Object.keys(slots).forEach(function (slot) {
       slots[slot].clearLayers();
       var layer = (members[key] || {})[slot];
       if (layer) { slots[slot].addLayer(layer); }
+      // an overlay only some choices have (a measure's catchments): on with them, off
+      // with the others, where it would draw nothing
+      if (auto.indexOf(slot) >= 0) {
+        if (layer) { map.addLayer(slots[slot]); } else { map.removeLayer(slots[slot]); }
+      }
     });
+    townsOnTop();
     document.querySelectorAll("[data-geo-std]").forEach(function (el) {
       var keys = (el.getAttribute("data-geo-std") || "").split(" ");
       el.style.display = keys.indexOf(key) >= 0 ? "" : "none";
@@ -266,6 +333,9 @@ class StandardSwitch(MacroElement):
         as a child of the slot's group). A standard without a layer in a slot shows it empty.
     heading : str
         Heading of the list (e.g. "标准").
+    auto : Sequence[str]
+        Slots shown exactly while the chosen standard has a layer in them (ticked with a
+        measure, unticked with a coverage standard, for which they draw nothing).
 
     Add it to the map after every layer it names and before the layer control, so it sits
     above the layer control in the top-right corner.
@@ -275,10 +345,12 @@ class StandardSwitch(MacroElement):
 
     def __init__(self, choices: Mapping[str, str], shown: str,
                  slots: Mapping[str, folium.FeatureGroup],
-                 members: Mapping[str, Mapping[str, folium.map.Layer]], heading: str) -> None:
+                 members: Mapping[str, Mapping[str, folium.map.Layer]], heading: str,
+                 auto: Sequence[str] = ()) -> None:
         super().__init__()
         self._name = "StandardSwitch"
         self.shown = shown
+        self.auto = list(auto)
         self.slots = dict(slots)
         self.members = {k: dict(v) for k, v in members.items()}
         rows = "".join(

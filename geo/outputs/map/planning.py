@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.numbers import round_half_up
 from geo.outputs import i18n
 from geo.outputs.map import page as map_page
 from geo.outputs.map.layers import esc, facility_layer, facility_styles, fmt, simplified
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from geo.planning.sites import SitingRun
     from geo.study.run import ComputedStudy
 
-__all__ = ["change_map", "siting_map"]
+__all__ = ["change_map", "demand_cells", "siting_map"]
 
 TODAY_COLOUR = "#6baed6"
 GAINED_COLOUR = "#238b45"
@@ -55,7 +56,7 @@ def _page(study: ComputedStudy, title: str, lines: Sequence[str], notes: Sequenc
     lang = study.study.language
     m = map_page.base_map(study.area.to_crs(4326), lang)
     day = date.today().isoformat()
-    map_page.add_boxes(m, map_page.title_box(title, lines, notes, lang, day), legend)
+    map_page.add_boxes(m, map_page.title_box(title, lines, notes, lang, day), legend, lang)
     return m
 
 
@@ -84,7 +85,7 @@ def _town_layer(study: ComputedStudy, tips: Mapping[str, str], name: str,
     )
 
 
-def _cells(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
+def demand_cells(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
     """Demand cells (grid demand) or small squares round demand points, dissolved."""
     dem = result.demand
     cells = result.cells
@@ -103,7 +104,7 @@ def _cells(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFra
 def _area(result: ComputedStudy, mask: npt.NDArray[np.bool_], name: str, colour: str,
           show: bool = True, kind: str = "area") -> folium.GeoJson | None:
     """Dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
-    gdf = _cells(result, mask)
+    gdf = demand_cells(result, mask)
     if not len(gdf):
         return None
     style = {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.5,
@@ -214,7 +215,8 @@ def siting_map(run: SitingRun, title: str) -> folium.Map:
 def _covered_line(row: Mapping[str, Any] | pd.Series, minutes: str, lang: str) -> str:
     before, after = float(row["covered_before"]), float(row["covered_after"])
     return i18n.text("covered_line", lang, minutes=minutes, before=fmt(before, "int"),
-                     after=fmt(after, "int"), change=f"{after - before:+,.0f}")
+                     after=fmt(after, "int"),
+                     change=f"{round_half_up(after) - round_half_up(before):+,.0f}")
 
 
 # --------------------------------------------------------------------------- comparison

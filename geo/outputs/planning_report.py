@@ -1,0 +1,306 @@
+"""``report.html`` of a planning answer (``geo site``, ``geo designate``, ``geo compare``).
+
+The same printable page as a run's report (:mod:`geo.outputs.document`), in the study's
+language: the question and the answer (the chosen sites or the changes, and the people
+within reach before and after), the table by township before and after (the whole area
+as a last row), a map figure (PNG, embedded), the assumptions and the data sources.
+Numbers are written by :mod:`geo.outputs.cells`, as in the workbook and the CSVs.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from geo.crs import utm_crs_for
+from geo.numbers import people_text, round_half_up, share_text, target_text
+from geo.outputs import cells, i18n
+from geo.outputs.document import ASSUMPTIONS_REF, Section, document
+from geo.outputs.figures import REPORT_DPI, cjk_context, north_arrow, scale_bar
+from geo.outputs.map.layers import FAIL_OUTLINE_COLOUR, missing
+from geo.outputs.map.planning import (
+    FALL_FILL,
+    GAINED_COLOUR,
+    LOST_COLOUR,
+    RANK_COLOUR,
+    RISE_FILL,
+    TODAY_COLOUR,
+    demand_cells,
+)
+from geo.outputs.planning_tables import (
+    COMPARISON_COLUMNS,
+    SITING_COLUMNS,
+    comparison_rows,
+    siting_by_township,
+)
+from geo.outputs.results import data_sources
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from geo.planning.compare import Comparison
+    from geo.planning.sites import SitingRun
+    from geo.study.run import ComputedStudy
+
+__all__ = ["comparison_report", "siting_report"]
+
+_SITE_COLS = (("rank", "rank", "text"), ("name", "name", "text"),
+              ("township", "township", "text"),
+              ("newly_covered_population", "newly_covered", "int"),
+              ("cumulative_covered_share", "cumulative_share", "share"))
+#: the comparison's columns in the report (the workbook and CSV also give the change of
+#: the share and of the median): eleven fit across a portrait A4 page
+_REPORT_COMPARISON = tuple(c for c in COMPARISON_COLUMNS
+                           if c[0] not in ("covered_share_change", "median_minutes_change"))
+_CHANGE_COLS = (("project", "project", "text"), ("action", "action", "text"),
+                ("id", "id", "text"), ("detail", "detail", "text"))
+
+
+def _table(records: Sequence[Mapping[Any, Any]], cols: Sequence[tuple[str, str, str]],
+           lang: str) -> str:
+    head = "".join(f'<th class="{"t" if kind == "text" else ""}">'
+                   f"{html.escape(cells.header(k, kind, lang))}</th>" for _, k, kind in cols)
+    body = []
+    for r in records:
+        classes = [c for c, on in (("fail", r.get("meets_target") is False),
+                                   ("total", bool(r.get("is_total")))) if on]
+        tds = "".join(
+            f'<td class="{"t" if kind == "text" else "n"}">'
+            f"{html.escape(cells.text(r.get(c), kind, lang, r.get('target_share')))}</td>"
+            for c, _, kind in cols)
+        cls = f' class="{" ".join(classes)}"' if classes else ""
+        body.append(f"<tr{cls}>{tds}</tr>")
+    return (f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
+            "</tbody></table>")
+
+
+def _total_label(records: list[dict[Any, Any]], lang: str) -> list[dict[Any, Any]]:
+    for r in records:
+        if r.get("is_total"):
+            r["township"] = i18n.text("total_row", lang, name=str(r["township"]))
+    return records
+
+
+def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[Any, str, str]],
+            points: gpd.GeoDataFrame | None, handles: list[Any], title: str,
+            failing: Sequence[str] = ()) -> bytes:
+    """A map figure: townships (filled per ``fills``; those ``failing`` outlined thick
+    red), ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale
+    bar and north arrow; PNG bytes."""
+    with cjk_context():  # every text drawn in the CJK font
+        lang = study.study.language
+        towns = study.townships
+        utm = utm_crs_for(*study.area.to_crs(4326).union_all().centroid.coords[0])
+        fig = Figure(figsize=(8.27, 7.4), dpi=REPORT_DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.02, 0.06, 0.96, 0.86))
+        t = towns.to_crs(utm)
+        t.plot(ax=ax, color=[fills.get(str(n), "#ffffff") for n in t["township"]],
+               edgecolor="#444", linewidth=0.8)
+        for mask, colour, _ in areas:
+            cellz = demand_cells(study, mask)
+            if len(cellz):
+                cellz.to_crs(utm).plot(ax=ax, color=colour, alpha=0.55, linewidth=0)
+        t.boundary.plot(ax=ax, color="#444", linewidth=0.8)
+        bad = t[t["township"].astype(str).isin(list(failing))]
+        if len(bad):
+            bad.boundary.plot(ax=ax, color=FAIL_OUTLINE_COLOUR, linewidth=2.2)
+        for r in t.itertuples():
+            p = r.geometry.representative_point()
+            ax.annotate(str(r.township), (p.x, p.y), ha="center", va="center", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                              "alpha": 0.7})
+        if points is not None and len(points):
+            pts = points.to_crs(utm)
+            ax.scatter(pts.geometry.x, pts.geometry.y, s=170, c=RANK_COLOUR, edgecolors="white",
+                       linewidths=1.2, zorder=6)
+            for x, y, label in zip(pts.geometry.x, pts.geometry.y, pts["label"], strict=True):
+                ax.text(x, y, str(label), ha="center", va="center", color="white", fontsize=8,
+                        fontweight="bold", zorder=7)
+        study.area.to_crs(utm).boundary.plot(ax=ax, color="#222", linewidth=1.2, linestyle="--")
+        scale_bar(ax, t.total_bounds)
+        north_arrow(ax, utm, t.total_bounds, lang)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
+        fig.suptitle(title, fontsize=10, y=0.985)
+        buf = io.BytesIO()
+        fig.savefig(buf, dpi=REPORT_DPI, format="png")
+        return buf.getvalue()
+
+
+def _img(png: bytes, caption: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<div class="figs"><img class="wide" src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(caption)}"></div><p class="cap">{html.escape(caption)}'
+            f"{'。' if caption and not caption.endswith('。') else ''}{ASSUMPTIONS_REF}</p>")
+
+
+def siting_report(run: SitingRun, designation: bool) -> str:
+    """``report.html`` of a siting (``designation``: of a designation) answer."""
+    from geo.outputs.planning_xlsx import has_target, threshold_line
+
+    study, std, res = run.study, run.standard, run.result
+    lang = study.study.language
+    t = i18n.text
+    key = "designation_line" if designation else "siting_line"
+    question = t(key, lang, model=res.model.upper(),
+                 label=i18n.standard_label(std.label, std.label_zh, lang), code=std.name,
+                 minutes=f"{run.minutes:g}")
+    towns = siting_by_township(run)
+    total = towns.iloc[-1]
+    after = float(total["covered_after"])
+    gain = round_half_up(after) - round_half_up(float(total["covered_before"]))
+    answer = t("covered_line", lang, minutes=f"{run.minutes:g}",
+               before=people_text(total["covered_before"]), after=people_text(after),
+               change=f"{gain:+,.0f}")
+    share = share_text(total["share_after"], total["target_share"])
+    sites = run.table.assign(rank=run.table["rank"].astype(int).astype(str))
+    solved = t("solution", lang, status=res.status, gap=f"{res.gap:.3%}", method=res.method)
+    body = [f"<p><b>{t('report_question', lang)}：</b>{html.escape(question)}</p>"
+            if lang == "zh" else
+            f"<p><b>{t('report_question', lang)}:</b> {html.escape(question)}</p>",
+            f"<p><b>{t('report_answer', lang)}{'：' if lang == 'zh' else ': '}</b>"
+            f"{html.escape(answer)} ({html.escape(t('share_after', lang))} {share})</p>",
+            f'<p class="note">{html.escape(solved)}</p>',
+            _table(sites.to_dict("records"), _SITE_COLS, lang)]
+    cols = SITING_COLUMNS if has_target(run) else SITING_COLUMNS[:-2]
+    records = _total_label([{**r, "meets_target": r["meets_target"]}
+                            for r in towns.to_dict("records")], lang)
+    before, now = run.covered(chosen=False), run.covered()
+    handles = [Patch(color=TODAY_COLOUR, alpha=0.55,
+                     label=t("within_today", lang, minutes=f"{run.minutes:g}")),
+               Patch(color=GAINED_COLOUR, alpha=0.55,
+                     label=t("newly_within", lang, minutes=f"{run.minutes:g}")),
+               Line2D([], [], marker="o", ls="", color=RANK_COLOUR, markersize=9,
+                      label=t("chosen_sites", lang))]
+    if has_target(run):
+        handles.append(Line2D([], [], color=FAIL_OUTLINE_COLOUR, lw=2.2,
+                              label=f"{t('status_after', lang)}: {t('fails', lang)} "
+                                    f"({t('target', lang)} {target_text(std.target_share)})"))
+    points = gpd.GeoDataFrame({"label": sites["rank"]},
+                              geometry=gpd.points_from_xy(run.table["lon"], run.table["lat"]),
+                              crs=4326)
+    failing = [str(r["township"]) for r in records
+               if r.get("meets_target") is False and not r.get("is_total")]
+    png = _figure(study, {}, [(before, TODAY_COLOUR, ""), (now & ~before, GAINED_COLOUR, "")],
+                  points, handles, question, failing)
+    sections = [
+        Section("answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
+                "\n".join(body), new_page=False),
+        Section("townships", t("by_township", lang),
+                f"<p>{html.escape(threshold_line(run, lang))}</p>"
+                + _table(records, cols, lang), new_page=False),
+        Section("map", t("map_figure", lang),
+                _img(png, t("figure", lang, n=1) + " " + question)),
+    ]
+    return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
+                    intro="", sections=sections, assumptions=[*run.notes, *study.assumptions],
+                    sources=data_sources(study))
+
+
+def _changed(comp: Comparison) -> list[str]:
+    out = []
+    for std in comp.study.standards:
+        b, a = comp.minutes_before.get(std.name), comp.minutes_after.get(std.name)
+        if b is not None and a is not None and bool(((a <= std.minutes) !=
+                                                     (b <= std.minutes)).any()):
+            out.append(std.name)
+    return out
+
+
+def comparison_report(comp: Comparison) -> str:
+    """``report.html`` of a scenario compared with the study as it is."""
+    study = comp.study
+    lang = study.study.language
+    t = i18n.text
+    question = t("scenario_line", lang, name=comp.scenario.title)
+    changes = comp.applied.changes.assign(
+        action=[i18n.action_label(str(a), lang) for a in comp.applied.changes["action"]])
+    lines = []
+    for std in study.standards:
+        rows = comparison_rows(comp, std.name)
+        if rows.empty:
+            continue
+        total = rows.iloc[-1]
+        before, after = total["covered_population_before"], total["covered_population_after"]
+        if missing(before) or missing(after):
+            continue
+        label = i18n.standard_label(std.label, std.label_zh, lang)
+        lines.append(f"<li>{html.escape(label)}: " + html.escape(t(
+            "covered_line", lang, minutes=f"{std.minutes:g}", before=people_text(before),
+            after=people_text(after),
+            change=f"{round_half_up(float(after)) - round_half_up(float(before)):+,.0f}"))
+            + "</li>")
+    desc = html.escape(comp.scenario.description or "")
+    sections = [Section(
+        "answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
+        f"<p><b>{html.escape(question)}</b></p><p>{desc}</p><ul>{''.join(lines)}</ul>"
+        + _table(changes.to_dict("records"), _CHANGE_COLS, lang), new_page=False)]
+    figures = 0
+    changed = _changed(comp)
+    for std in study.standards:
+        rows = comparison_rows(comp, std.name)
+        if rows.empty or (rows["covered_share_before"].isna().all()
+                          and rows["covered_share_after"].isna().all()):
+            continue  # not applicable before and after: the assumptions say why
+        label = i18n.standard_label(std.label, std.label_zh, lang)
+        head = (f"{label} ({std.name}) ≤ {std.minutes:g} {t('minutes', lang)}, "
+                f"{t('target', lang)} {target_text(std.target_share)}")
+        body = f"<p>{html.escape(head)}</p>" + _table(
+            _total_label(rows.to_dict("records"), lang), _REPORT_COMPARISON, lang)
+        if std.name in changed:
+            figures += 1
+            body += _img(_change_figure(comp, std.name, rows, label), t(
+                "figure", lang, n=figures) + " " + label)
+        # a standard the scenario changes starts a page (its table and map); one it does
+        # not change is a table that follows on
+        sections.append(Section(f"std-{std.name}", f"{t('by_township', lang)}: {label}",
+                                body, new_page=std.name in changed,
+                                keep=std.name not in changed))
+    return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
+                    intro="", sections=sections, assumptions=comp.notes,
+                    sources=data_sources(study))
+
+
+def _change_figure(comp: Comparison, key: str, rows: pd.DataFrame, label: str) -> bytes:
+    study = comp.study
+    lang = study.study.language
+    t = i18n.text
+    std = next(s for s in study.standards if s.name == key)
+    b, a = comp.minutes_before[key], comp.minutes_after[key]
+    gained: npt.NDArray[np.bool_] = (a <= std.minutes) & (b > std.minutes)
+    lost: npt.NDArray[np.bool_] = (b <= std.minutes) & (a > std.minutes)
+    change = rows.set_index(rows["township"].astype(str))["covered_share_change"]
+    fills = {str(k): RISE_FILL if v > 0 else FALL_FILL for k, v in change.items()
+             if not missing(v) and v != 0}
+    handles: list[Any] = [
+        Patch(color=GAINED_COLOUR, alpha=0.55, label=t("gained_layer", lang)),
+        Patch(color=LOST_COLOUR, alpha=0.55, label=t("lost_layer", lang)),
+        Patch(facecolor=RISE_FILL, edgecolor="#444", label=t("gain", lang)),
+        Patch(facecolor=FALL_FILL, edgecolor="#444", label=t("loss", lang))]
+    moved = comp.applied.changes
+    points = None
+    if {"lon_after", "lat_after"} <= set(moved.columns):
+        ok = moved["lon_after"].notna() & moved["lat_after"].notna()
+        if ok.any():
+            points = gpd.GeoDataFrame(
+                {"label": [str(i + 1) for i in range(int(ok.sum()))]},
+                geometry=gpd.points_from_xy(moved.loc[ok, "lon_after"],
+                                            moved.loc[ok, "lat_after"]), crs=4326)
+            handles.append(Line2D([], [], marker="o", ls="", color=RANK_COLOUR, markersize=9,
+                                  label=t("changes_layer", lang)))
+    return _figure(study, fills, [(gained, GAINED_COLOUR, ""), (lost, LOST_COLOUR, "")],
+                   points, handles, f"{comp.scenario.title} · {label}")
