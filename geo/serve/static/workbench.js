@@ -605,10 +605,10 @@
     $("png").onclick = exportPng;
     $("side-btn").onclick = sideBySide;
     $("side-close").onclick = function () { $("side").hidden = true; };
-    window.addEventListener("beforeprint", function () { S.map.invalidateSize(); });
+    window.addEventListener("beforeprint", function () { stampDate(); S.map.invalidateSize(); });
     window.addEventListener("afterprint", function () { S.map.invalidateSize(); });
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") { setMode(null); }
+      if (e.key === "Escape") { setMode(null); S.map.closePopup(); }
       var tag = (e.target.tagName || "").toLowerCase();
       if (!(e.ctrlKey || e.metaKey) || tag === "input" || tag === "select") { return; }
       if (e.key === "z" && !e.shiftKey) { e.preventDefault(); send("POST", EDITS.undo, {}); }
@@ -866,9 +866,13 @@
 
   // ------------------------------------------------------------------ print, PNG
 
+  function stampDate() {
+    $("print-date").textContent = L_("printed", {date: new Date().toISOString().slice(0, 16).replace("T", " ")});
+  }
+
   function exportPng() {
     document.body.classList.add("sheet");
-    $("print-date").textContent = L_("printed", {date: new Date().toISOString().slice(0, 16).replace("T", " ")});
+    stampDate();
     S.map.invalidateSize();
     busy(1);
     setTimeout(function () {
