@@ -70,11 +70,13 @@ def _has_display() -> bool:
 def run_serve(args: argparse.Namespace) -> int:
     """``geo serve``."""
     from geo.serve import Session, Workbench
+    from geo.serve.server import check_token
 
     if not 0 <= args.port <= 65535:
         from geo.errors import ServeError
 
         raise ServeError(f"--port must be 0 to 65535, got {args.port}")
+    check_token(args.token)  # before the study is computed
     computed = computed_study(args.study)
     out_dir = args.out or default_out(args.study, computed.study.name)
     progress("start the workbench")

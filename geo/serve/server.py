@@ -17,7 +17,32 @@ from geo.errors import ServeError
 from geo.serve.app import allowed_hosts, create_app, is_loopback
 from geo.serve.session import Session
 
-__all__ = ["Workbench", "bind"]
+__all__ = ["Workbench", "bind", "check_token"]
+
+
+def check_token(token: str | None) -> None:
+    """Refuse an access token that could be guessed or that breaks the address (the
+    message never repeats it: a token is not written anywhere but the printed address).
+
+    Parameters
+    ----------
+    token : str or None
+        The token asked for (``--token``); None: none asked for.
+
+    Raises
+    ------
+    ServeError
+        If the token is shorter than 16 or longer than 200 characters, or holds anything
+        but letters, digits, ``-`` and ``_``.
+    """
+    if token is not None and not 16 <= len(token) <= 200:
+        raise ServeError(f"--token must be 16 to 200 characters (letters, digits, - and _), "
+                         f"so that it cannot be guessed; this one has {len(token)}: give a "
+                         "longer one, or leave --token out to get a random one")
+    if token is not None and not all(c.isascii() and (c.isalnum() or c in "-_")
+                                     for c in token):
+        raise ServeError("--token may hold letters, digits, - and _ only (it goes into the "
+                         "address): give another, or leave --token out to get a random one")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -66,13 +91,7 @@ class Workbench:
                  out_dir: Path | None = None, extra_hosts: Iterable[str] = (),
                  source: str = "STUDY", token: str | None = None, warm: bool = False) -> None:
         self.host, self.session = host, session
-        if token is not None and not 16 <= len(token) <= 200:
-            raise ServeError("--token must be 16 to 200 characters (letters, digits, - and "
-                             "_), so that it cannot be guessed; leave it out to get a random "
-                             "one")
-        if token is not None and not all(c.isalnum() or c in "-_" for c in token):
-            raise ServeError("--token may hold letters, digits, - and _ only (it goes into "
-                             "the address)")
+        check_token(token)
         if token is None and not is_loopback(host):
             token = secrets.token_urlsafe(18)
         self.token = token

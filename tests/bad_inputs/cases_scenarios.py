@@ -41,6 +41,14 @@ def _then_outside_kept(ws: Workspace, r: Result) -> None:
     assert 2.0 < float(m.group(1)) < 4.0  # the county's eastern edge is near 110.105
 
 
+def _then_outside_on_purpose(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    m = re.search(r"add 'NEW-1' puts it at lon 110\.135000, lat 24\.500000, ([\d.]+) km outside "
+                  r"the study area \(kept: the action says outside = true\)", summary)
+    assert m, summary
+    assert 2.0 < float(m.group(1)) < 4.0
+
+
 def _line(ws: Workspace) -> None:
     """The study's roads as a line layer (so new roads can be noded in)."""
     ws.set("roads", "path", "roads.geojson")
@@ -104,6 +112,14 @@ CASES = [
          "[facilities] outside = \"keep\": allowed, and the comparison says so",
          ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
          lambda ws: _outside_kept(ws), code=0, then=lambda ws, r: _then_outside_kept(ws, r)),
+    Case("scen_add_outside_on_purpose", CAT, "a facility added just outside the area with "
+         "outside = true on the action (as the workbench saves one kept outside the county): "
+         "allowed, and the comparison says so", COMPARE,
+         _scenario(_add(110.135, 24.5, extra="outside = true")), code=0,
+         then=_then_outside_on_purpose),
+    Case("scen_outside_not_true", CAT, "outside = \"yes\" on an add (text, not true)",
+         COMPARE, _scenario(_add(110.135, 24.5, extra='outside = "yes"')),
+         problem=("NEW-1", "outside = 'yes'"), fix=("outside = true", "leave the key out")),
     Case("scen_bad_crs", CAT, "crs = \"amap\" on an add", COMPARE,
          _scenario(_add(F03[0], F03[1], extra='crs = "amap"')), problem=("'amap'",),
          fix=("gcj02",)),
