@@ -15,7 +15,7 @@ facilities touched and the undo/redo state, never the whole grid.
 State that cannot be wrong:
 
 * **a version number**: every change of the state (an edit, undo, redo, a load, new
-  proposals) counts :attr:`Session.version` up, and every answer carries it; an edit
+  proposals) counts ``version`` up, and every answer carries it; an edit
   that names the version it was made on is refused when that is not the present one
   (:class:`~geo.errors.StaleError`: another tab changed the session; the page reloads);
 * **the study area**: a facility added or moved more than
