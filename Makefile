@@ -61,5 +61,5 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 clean:
 	rm -rf $(VENV) build/docs docs/api maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache
 
-options-doc: $(STAMP)  ## regenerate the study-file option list of docs/study-file.md from geo/study/schema.py
-	$(BIN)/python -c "from geo.study.schema import write_options_doc; write_options_doc('docs/study-file.md')"
+options-doc: $(STAMP)  ## regenerate the key lists of docs/ (study file, standards, specs, facility types, scenarios) from their declarations
+	$(BIN)/python -m geo.cli.docs

@@ -145,8 +145,8 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
     else:
         from bench_whatif import grid_case
 
-        wb, types, place = grid_case()
-        session = Session(wb, np.full(len(wb.code), 50.0), area_name="grid")
+        engine, types, place = grid_case()
+        session = Session(engine, np.full(len(engine.code), 50.0), area_name="grid")
         move_deg = 0.03
     bench = Workbench(session, port=0)
     url = bench.start()
@@ -157,7 +157,7 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
     server: list[float] = []
     changed: list[int] = []
     for _ in range(edits):
-        kind, body = draw_edit(session.wb, rng, types, place, move_deg)
+        kind, body = draw_edit(session.engine, rng, types, place, move_deg)
         path = f"/api/{kind}"
         t1 = time.perf_counter()
         status, reply = client.post(path, body)
@@ -167,12 +167,12 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
         wall.setdefault(kind, []).append(dt)
         server.append(reply["server_ms"])
         changed.append(sum(len(c["idx"]) for c in reply["cells"].values()))
-    exact = rerun_all(session.wb)[1]
+    exact = rerun_all(session.engine)[1]
     bench.stop()
     every = [t for v in wall.values() for t in v]
-    return {"case": name, "demand_points": len(session.wb.code),
-            "nodes": {m: n.n_nodes for m, n in session.wb.networks.items()},
-            "facilities_at_start": len(session.start), "standards": list(session.wb.states),
+    return {"case": name, "demand_points": len(session.engine.code),
+            "nodes": {m: n.n_nodes for m, n in session.engine.networks.items()},
+            "facilities_at_start": len(session.start), "standards": list(session.engine.states),
             "build_s": build_s, "per_kind": {k: _stats(v) for k, v in sorted(wall.items())},
             "all": _stats(every), "server_side": _stats(server),
             "changed_points_median": float(statistics.median(changed)),
@@ -219,7 +219,7 @@ def jobs_case(repeats: int) -> dict[str, Any]:
                 if k == 3:  # round one: site() from scratch on the session's minutes
                     t1 = time.perf_counter()
                     site(result, standard=std, p=k, model=model,
-                         existing_s=session.wb.states[std].seconds)
+                         existing_s=session.engine.states[std].seconds)
                     row["baseline_s"] = time.perf_counter() - t1
                 rows.append(row)
     scen_path = ROOT / "analysis" / "scenarios" / "planned_2025.toml"
@@ -240,7 +240,7 @@ def jobs_case(repeats: int) -> dict[str, Any]:
                        result.study.facilities.outside)
         apply_actions(from_study(result), scen.actions, {})
         base_loads.append(time.perf_counter() - t1)
-    exact = rerun_all(session.wb)[1]
+    exact = rerun_all(session.engine)[1]
     answers, ends = [], []
     for _ in range(repeats):
         answered, done, _ = client.job("/api/export", {"name": "bench"})

@@ -55,7 +55,7 @@ def luzhai_case() -> tuple[Any, list[str], Callable[[np.random.Generator], tuple
     from geo.whatif import from_study
 
     result = run_study(ROOT / "analysis" / "luzhai.toml")
-    wb = from_study(result)
+    engine = from_study(result)
     pts = result.demand.geometry
     lonlat = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
     types = sorted({t for s in result.standards for t in s.facility_types})
@@ -64,7 +64,7 @@ def luzhai_case() -> tuple[Any, list[str], Callable[[np.random.Generator], tuple
         x, y = lonlat[rng.integers(len(lonlat))]
         return float(x), float(y)
 
-    return wb, types, place
+    return engine, types, place
 
 
 def grid_case(side: int = 1000, n_demand: int = 200_000,
@@ -100,9 +100,9 @@ def grid_case(side: int = 1000, n_demand: int = 200_000,
             std("rescue_2h", 120, "from_facility", ("hospital",))]
     town = (np.floor((dem[:, 0] - dem[:, 0].min()) / np.ptp(dem[:, 0]) * 9.999) * 10
             + np.floor((dem[:, 1] - dem[:, 1].min()) / np.ptp(dem[:, 1]) * 9.999))
-    wb = WhatIf({"drive": net}, stds, dem, np.full(n_demand, 50.0),
-                np.array([f"T{int(t):02d}" for t in town], dtype=object), facilities,
-                access_kmh={"drive": 25.0}, known_types={"hospital", "health_center",
+    engine = WhatIf({"drive": net}, stds, dem, np.full(n_demand, 50.0),
+                    np.array([f"T{int(t):02d}" for t in town], dtype=object), facilities,
+                    access_kmh={"drive": 25.0}, known_types={"hospital", "health_center",
                                                          "ems_station"})
 
     def place(r: np.random.Generator) -> tuple[float, float]:
@@ -110,18 +110,18 @@ def grid_case(side: int = 1000, n_demand: int = 200_000,
         a, b = to_ll.transform(x, y)
         return float(a), float(b)
 
-    return wb, ["hospital", "health_center", "ems_station"], place
+    return engine, ["hospital", "health_center", "ems_station"], place
 
 
-def draw_edit(wb: Any, rng: np.random.Generator, types: list[str],
+def draw_edit(engine: Any, rng: np.random.Generator, types: list[str],
               place: Callable[[np.random.Generator], tuple[float, float]],
               move_deg: float) -> tuple[str, dict[str, Any]]:
     """A random edit as (kind, arguments), drawn from ``KINDS`` (an add where the kind
     cannot apply): the what-if engine calls it, the workbench benchmark posts it."""
     kind = str(rng.choice(list(KINDS), p=list(KINDS.values())))
-    open_ = [f for f in wb.facilities if f.open]
+    open_ = [f for f in engine.facilities if f.open]
     f = open_[rng.integers(len(open_))]
-    if kind in ("undo", "redo") and (wb.can_undo if kind == "undo" else wb.can_redo):
+    if kind in ("undo", "redo") and (engine.can_undo if kind == "undo" else engine.can_redo):
         return kind, {}
     if kind == "move":
         dx, dy = rng.normal(0, move_deg, 2)
@@ -130,57 +130,57 @@ def draw_edit(wb: Any, rng: np.random.Generator, types: list[str],
         return kind, {"id": f.id}
     if kind == "retype":
         return kind, {"id": f.id, "type": str(rng.choice([t for t in types if t != f.type]))}
-    if kind == "designate" and "#" not in f.id and f"{f.id}#ems_station" not in wb._slot:
+    if kind == "designate" and "#" not in f.id and f"{f.id}#ems_station" not in engine._slot:
         return kind, {"id": f.id, "role": "ems_station"}
     lon, lat = (f.lon, f.lat) if rng.random() < 1 / 3 else place(rng)
     return "add", {"type": str(rng.choice(types)), "lon": lon, "lat": lat}
 
 
-def random_edit(wb: Any, rng: np.random.Generator, n: int, types: list[str],
+def random_edit(engine: Any, rng: np.random.Generator, n: int, types: list[str],
                 place: Callable[[np.random.Generator], tuple[float, float]],
                 move_deg: float) -> tuple[str, Callable[[], Any]]:
     """A random edit as (kind, call) on the engine; an added facility is NEW{n}."""
-    kind, a = draw_edit(wb, rng, types, place, move_deg)
+    kind, a = draw_edit(engine, rng, types, place, move_deg)
     if kind == "add":
-        return kind, lambda: wb.add(f"NEW{n}", a["type"], a["lon"], a["lat"])
-    return kind, lambda: getattr(wb, kind)(*a.values())  # the engine's argument order
+        return kind, lambda: engine.add(f"NEW{n}", a["type"], a["lon"], a["lat"])
+    return kind, lambda: getattr(engine, kind)(*a.values())  # the engine's argument order
 
 
-def rerun_all(wb: Any) -> tuple[float, bool]:
+def rerun_all(engine: Any) -> tuple[float, bool]:
     """Seconds for a full rerun of every standard, and whether the state equals it."""
     t0 = time.perf_counter()
-    reruns = {name: wb.full_rerun(name) for name in wb.states}
+    reruns = {name: engine.full_rerun(name) for name in engine.states}
     dt = time.perf_counter() - t0
     same = all(np.array_equal(s.seconds, reruns[n][0]) and np.array_equal(s.nearest,
                                                                            reruns[n][1])
-               for n, s in wb.states.items())
+               for n, s in engine.states.items())
     return dt, same
 
 
 def run_case(name: str, edits: int, check_every: int) -> dict[str, Any]:
     t0 = time.perf_counter()
-    wb, types, place = luzhai_case() if name == "luzhai" else grid_case()
+    engine, types, place = luzhai_case() if name == "luzhai" else grid_case()
     build_s = time.perf_counter() - t0
-    n_fac = len(wb.facilities)
+    n_fac = len(engine.facilities)
     move_deg = 0.02 if name == "luzhai" else 0.03  # ~2 km and ~3 km
     rng = np.random.default_rng(14)
     times: dict[str, list[float]] = {}
     rerun_s, checks, equal = [], 0, True
     for n in range(edits):
-        kind, call = random_edit(wb, rng, n, types, place, move_deg)
+        kind, call = random_edit(engine, rng, n, types, place, move_deg)
         t1 = time.perf_counter()
         call()
         times.setdefault(kind, []).append(time.perf_counter() - t1)
         if (n + 1) % check_every == 0 or n == edits - 1:
-            dt, same = rerun_all(wb)
+            dt, same = rerun_all(engine)
             rerun_s.append(dt)
             checks += 1
             equal &= same
     every = [t for v in times.values() for t in v]
     return {
-        "case": name, "nodes": {m: n.n_nodes for m, n in wb.networks.items()},
-        "demand_points": len(wb.code), "facilities_at_start": n_fac,
-        "standards": list(wb.states), "build_s": build_s, "edits": edits,
+        "case": name, "nodes": {m: n.n_nodes for m, n in engine.networks.items()},
+        "demand_points": len(engine.code), "facilities_at_start": n_fac,
+        "standards": list(engine.states), "build_s": build_s, "edits": edits,
         "per_kind": {k: {"n": len(v), "median_ms": 1e3 * statistics.median(v),
                          "max_ms": 1e3 * max(v)} for k, v in sorted(times.items())},
         "all": {"n": len(every), "median_ms": 1e3 * statistics.median(every),

@@ -28,7 +28,11 @@ __all__ = [
 
 #: decimals a share may gain to stay below a limit it has not reached (then rounded down)
 EXTRA_DECIMALS = 3
-#: a share this close under its target counts as reaching it (as the pass/fail test does)
+#: how far a share (or ratio) may fall short of its target and still meet it, in the
+#: pass/fail test (:func:`geo.measures.aggregate.meets`) and in how shares are shown:
+#: sums of people taken in another order differ in their last bits, and a share of
+#: exactly the target must not fail on that. 1e-9 of a share is under 0.1 person in any
+#: study of fewer than 100 million people, so no real shortfall passes.
 TOLERANCE = 1e-9
 #: what every output that shows shares says about them (English; :mod:`geo.outputs.i18n`
 #: glosses it)

@@ -9,7 +9,6 @@ the local UTM CRS chosen by :func:`geo.crs.utm_crs_for`, never in degrees.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import math
 import os
@@ -42,6 +41,7 @@ from geo.errors import (
     GeoError,
     InputFileError,
 )
+from geo.options import closest
 from geo.readers.census import (
     count_decimals,
     count_unit,
@@ -378,9 +378,7 @@ def _keys(series: pd.Series, what: str, column: str) -> list[str]:
 
 
 def _suggest(key: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(key, choices, n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(map(repr, close))}?" if close else "no similar zone"
-    return f"{key!r} ({hint})"
+    return f"{key!r}{closest(key, choices, 3) or ' (no similar zone)'}"
 
 
 def _check_join(zone_keys: list[str], table_keys: list[str], zone_key: str, table_key: str) -> None:

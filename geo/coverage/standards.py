@@ -1,25 +1,29 @@
 """Planning standards (``analysis/standards.toml``): thresholds, eligible facilities, citations.
 
-The facility types a standard may name are the codes of ``analysis/facility_types.toml``
-(:mod:`geo.readers.facility_types`), the one vocabulary. A standards file may still carry a
-``[facility_types]`` table (older files did): each of its codes must be in the type table.
+Each ``[NAME]`` table is a :class:`Standard`, read with the one mechanism of every TOML
+file of geo (:func:`geo.options.parse_section`: an unknown key stops with the closest
+valid key, a wrong type or a value out of range with what is allowed), and documented from
+the same declaration (:func:`standards_options_text`). The facility types a standard may
+name are the codes of ``analysis/facility_types.toml`` (:mod:`geo.readers.facility_types`),
+the one vocabulary. A standards file may still carry a ``[facility_types]`` table (older
+files did): each of its codes must be in the type table.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from geo._shipped import shipped
 from geo._toml import read_toml
 from geo.errors import StandardError
+from geo.options import closest, opt, parse_section, section_text
 from geo.readers.facility_types import TypeTable, load_types
 
 __all__ = ["DEFAULT_FILE", "LOCAL_HEADER", "NOT_STANDARDS", "Standard", "StandardSet",
-           "is_shipped", "load_standards"]
+           "is_shipped", "load_standards", "standards_options_text"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
 DEFAULT_FILE = shipped("analysis/standards.toml")
@@ -50,25 +54,28 @@ def is_shipped(path: str | Path) -> bool:
 # emergency-response specs, read by geo.measures.specs.load_measure_specs.
 NOT_STANDARDS = ("measures", "response")
 
-_REQUIRED = ("label", "minutes", "mode", "direction", "facility_types", "target_share", "source",
-             "section")
-
 
 @dataclass(frozen=True)
 class Standard:
-    """One planning standard."""
+    """``[NAME]``: one planning standard of the standards file (NAME is how a study's
+    ``[standards] use`` names it), with the document it comes from."""
 
-    name: str
-    label: str
-    label_zh: str
-    minutes: float
-    mode: str
-    direction: str
-    facility_types: tuple[str, ...]
-    target_share: float
-    source: str
-    section: str
-    quote: str = ""
+    name: str = opt(None, "the table's name", required=True)
+    label: str = opt(None, "name in the outputs (English)", required=True)
+    label_zh: str = opt("", "name in the outputs in Chinese (default: label)")
+    minutes: float = opt(None, "the travel-time threshold in minutes", required=True,
+                         lo=0.0, lo_open=True)
+    mode: str = opt(None, "network travelled", required=True, choices=("drive", "walk"))
+    direction: str = opt(None, "from_facility (an ambulance goes out) or to_facility (a "
+                         "patient comes in): one-way roads make them differ",
+                         required=True, choices=("from_facility", "to_facility"))
+    facility_types: tuple[str, ...] = opt(None, "facility types that meet it: codes of "
+                                          "analysis/facility_types.toml", required=True)
+    target_share: float = opt(None, "share of people that must be within the threshold "
+                              "(0.95 for 95 %)", required=True, lo=0.0, lo_open=True, hi=1.0)
+    source: str = opt(None, "the planning document it comes from", required=True)
+    section: str = opt(None, "the section of that document", required=True)
+    quote: str = opt("", "the document's own words", blank=True)
 
     @property
     def citation(self) -> str:
@@ -87,10 +94,9 @@ class StandardSet:
         out = []
         for n in names:
             if n not in self.standards:
-                near = difflib.get_close_matches(n, list(self.standards), n=1, cutoff=0.5)
-                hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise StandardError(
-                    f"unknown standard {n!r}{hint}: the standards file defines "
+                    f"unknown standard {n!r}{closest(n, self.standards)}: the standards "
+                    f"file defines "
                     f"{sorted(self.standards)}: name one of them in [standards] use"
                 )
             out.append(self.standards[n])
@@ -107,35 +113,21 @@ class StandardSet:
             )
 
 
-def _standard(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> Standard:
-    missing = [k for k in _REQUIRED if k not in raw]
-    if missing:
-        raise StandardError(f"standard {name!r} lacks {missing}: add them to the standards file")
-    types = tuple(str(t) for t in raw["facility_types"])
-    unknown = sorted(set(types) - set(known))
+def _standard(name: str, raw: object, known: Mapping[str, str]) -> Standard:
+    std: Standard = parse_section(Standard, name, raw, given={"name": name},
+                                  error=StandardError)
+    unknown = sorted(set(std.facility_types) - set(known))
     if unknown:
         raise StandardError(
-            f"standard {name!r} names unknown facility types {unknown}: use codes of "
+            f"[{name}] facility_types names unknown facility types {unknown}: use codes of "
             f"analysis/facility_types.toml ({', '.join(known)}) or add the type there"
         )
-    if raw["mode"] not in ("drive", "walk"):
-        raise StandardError(f"standard {name!r}: mode must be 'drive' or 'walk'")
-    if raw["direction"] not in ("from_facility", "to_facility"):
-        raise StandardError(
-            f"standard {name!r}: direction must be 'from_facility' or 'to_facility'"
-        )
-    minutes, target = float(raw["minutes"]), float(raw["target_share"])
-    if not minutes > 0 or not 0 < target <= 1:
-        raise StandardError(
-            f"standard {name!r}: minutes must be > 0 and target_share in (0, 1] (a share: "
-            f"0.95 for 95 %), got {minutes:g} and {target:g}: correct the standards file"
-        )
-    return Standard(
-        name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
-        minutes=minutes, mode=str(raw["mode"]), direction=str(raw["direction"]),
-        facility_types=types, target_share=target, source=str(raw["source"]),
-        section=str(raw["section"]), quote=str(raw.get("quote", "")),
-    )
+    return std if std.label_zh else replace(std, label_zh=std.label)
+
+
+def standards_options_text(markdown: bool = True) -> str:
+    """The keys of a standard, one line each (the docs' list is this text)."""
+    return "\n".join(section_text("NAME", Standard, markdown, skip=("name",))) + "\n"
 
 
 def _vocabulary(data: dict[str, Any], p: Path, table: TypeTable) -> dict[str, str]:
@@ -169,6 +161,10 @@ def load_standards(
         data.pop(table, None)
     for name, patch in (overrides or {}).items():
         if name not in data:
-            raise StandardError(f"study overrides unknown standard {name!r}: have {sorted(data)}")
+            raise StandardError(f"study overrides unknown standard {name!r}"
+                                f"{closest(name, data)}: have {sorted(data)}")
         data[name] = {**data[name], **patch}
-    return StandardSet({n: _standard(n, raw, known) for n, raw in data.items()}, known)
+    try:
+        return StandardSet({n: _standard(n, raw, known) for n, raw in data.items()}, known)
+    except StandardError as e:
+        raise StandardError(f"standards file {p}: {e}") from None

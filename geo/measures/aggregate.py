@@ -27,15 +27,11 @@ import numpy.typing as npt
 
 from geo._types import FloatArray
 from geo.errors import MeasureError
+from geo.numbers import TOLERANCE
 
-__all__ = ["TARGET_TOLERANCE", "CoverageRow", "RatioTable", "by_label", "coverage_row",
-           "located_ratio", "meets", "ratio_table", "weighted_quantile"]
+__all__ = ["CoverageRow", "RatioTable", "by_label", "coverage_row", "located_ratio", "meets",
+           "ratio_table", "weighted_quantile"]
 
-#: how far a share (or ratio) may fall short of its target and still meet it: sums of
-#: people taken in another order differ in their last bits, and a share of exactly the
-#: target must not fail on that. 1e-9 of a share is under 0.1 person in any study of
-#: fewer than 100 million people, so no real shortfall passes.
-TARGET_TOLERANCE = 1e-9
 
 
 def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
@@ -56,7 +52,10 @@ def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -
 
 
 def meets(share: float, target: float, *, at_most: bool = False) -> bool | None:
-    """Whether ``share`` reaches ``target``, within :data:`TARGET_TOLERANCE`.
+    """Whether ``share`` reaches ``target``, within :data:`geo.numbers.TOLERANCE`.
+
+    It is the one tolerance: the outputs keep a share shown below a target it does not
+    meet by the same rule (:func:`geo.numbers.share_decimals`).
 
     Parameters
     ----------
@@ -76,8 +75,8 @@ def meets(share: float, target: float, *, at_most: bool = False) -> bool | None:
     if math.isnan(share):
         return None
     if at_most:
-        return bool(share <= target + TARGET_TOLERANCE)
-    return bool(share >= target - TARGET_TOLERANCE)
+        return bool(share <= target + TOLERANCE)
+    return bool(share >= target - TOLERANCE)
 
 
 @dataclass(frozen=True)

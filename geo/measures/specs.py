@@ -2,42 +2,26 @@
 
 They live in the standards file (``analysis/standards.toml``) beside the coverage standards
 and name facility types of ``analysis/facility_types.toml``. Every spec cites its document,
-section and quoted words. Keys (minutes, not seconds, throughout):
-
-``[measures.NAME]``
-    ``label``, ``label_zh``; ``method``: ``2sfca`` | ``e2sfca`` | ``gaussian_2sfca`` |
-    ``3sfca`` | ``gravity`` (competition-adjusted: a 2SFCA with a decay) | ``hansen``
-    (potential, no target) | ``nearest`` (nearest-facility basins: supply per person served)
-    | ``located`` (supply of the facilities located in a township over its residents: the
-    plan's own definition); ``supply``: the facility column (``beds``, ``doctors``,
-    ``ambulances``, ...), or absent to count facilities (1 each, stated in the outputs);
-    ``facility_types``; ``minutes``, ``mode`` (drive | walk), ``direction`` (to_facility |
-    from_facility) for every method but ``located`` (``minutes`` is optional for
-    ``nearest``: a search limit); ``per`` (1000 | 10000 residents) and ``target`` (the
-    plan's ratio) with ``comparison`` (``at_least``, the default, | ``at_most``);
-    ``steps`` = ``[[minutes, weight], ...]`` for ``e2sfca`` / ``3sfca`` (upper band edges,
-    inclusive, the last one at ``minutes``; default: the published bands scaled to the
-    catchment, geo/settings.py); ``gaussian_2sfca`` takes its d0 from ``minutes``;
-    ``decay`` (``power`` (default) |
-    ``exponential``), ``beta``, ``scale_minutes``, ``min_minutes`` for ``gravity`` and
-    ``hansen``; ``source``, ``section``, ``quote``, ``note``.
-``[response.NAME]``
-    ``label``, ``label_zh``; ``bases`` (facility types dispatching ambulances),
-    ``hospitals`` (facility types giving definitive care); ``mode``; ``dispatch_minutes``
-    (minutes before an ambulance leaves, for every base) and optionally ``dispatch_column``
-    (a facility column of per-base minutes that overrides it); ``dispatch_source``,
-    ``dispatch_section``, ``dispatch_quote``; ``scene_minutes`` (on scene, default 0);
-    ``speed_factor`` (``{ road class = factor }``: emergency vehicles' speed over the
-    default, 1 where not named); ``target_minutes``, ``target_share``,
-    ``care_target_minutes`` (optional); ``max_minutes`` (optional search limit);
-    ``source``, ``section``, ``quote``.
+section and quoted words. Their keys (minutes, not seconds, throughout) are the fields of
+:class:`MeasureSpec` and :class:`ResponseSpec`, each with its type, default, allowed values
+and a line of documentation, read with the one mechanism of every TOML file of geo
+(:func:`geo.options.parse_section`: an unknown key stops with the table, the key and the
+closest valid key) and listed in the docs from the same declaration
+(:func:`specs_options_text`). Beyond types and ranges, a measure's keys depend on its
+method: ``minutes``, ``mode``, ``direction`` for every method but ``located`` (``minutes``
+optional for ``nearest``); ``steps`` for ``e2sfca`` / ``3sfca`` (default: the published
+bands scaled to the catchment, geo/settings.py; ``gaussian_2sfca`` takes its d0 from
+``minutes``); ``decay``, ``beta``, ``scale_minutes``, ``min_minutes`` for ``gravity``
+(competition-adjusted: a 2SFCA with a decay) and ``hansen`` (potential, no target);
+``target`` needs ``per``. ``nearest``: nearest-facility basins (supply per person
+served); ``located``: the supply of the facilities located in a township over its
+residents (the plan's own definition).
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,56 +29,72 @@ from geo import settings
 from geo._toml import read_toml
 from geo.errors import MeasureError
 from geo.measures.weights import ExponentialDecay, GaussianCatchment, PowerDecay, Steps, Weight
+from geo.options import opt, parse_section, section_text
 from geo.readers.facility_types import load_types
 
-__all__ = ["MEASURE_KEYS", "METHODS", "RESPONSE_KEYS", "MeasureSet", "MeasureSpec",
-           "ResponseSpec", "load_measure_specs", "parse_measure_specs"]
+__all__ = ["METHODS", "MeasureSet", "MeasureSpec", "ResponseSpec", "load_measure_specs",
+           "parse_measure_specs", "specs_options_text"]
 
 REACH_METHODS = ("2sfca", "e2sfca", "gaussian_2sfca", "3sfca", "gravity", "hansen")
 METHODS = (*REACH_METHODS, "nearest", "located")
 
-_COMMON = {"label", "label_zh", "method", "supply", "facility_types", "per", "target",
-           "comparison", "source", "section", "quote", "note"}
 _TRAVEL = {"minutes", "mode", "direction"}
 _EXTRA = {"e2sfca": {"steps"}, "3sfca": {"steps"},
           "gravity": {"decay", "beta", "scale_minutes", "min_minutes"},
           "hansen": {"decay", "beta", "scale_minutes", "min_minutes"}}
-_RESPONSE = {"label", "label_zh", "bases", "hospitals", "mode", "dispatch_minutes",
-             "dispatch_column", "dispatch_source", "dispatch_section", "dispatch_quote",
-             "scene_minutes", "speed_factor", "target_minutes", "target_share",
-             "care_target_minutes", "max_minutes", "source", "section", "quote", "note"}
-_ALL_MEASURE_KEYS = _COMMON | _TRAVEL | set().union(*_EXTRA.values())
-#: every key a ``[measures.NAME]`` / ``[response.NAME]`` table may hold (a study's
-#: ``[measures] overrides`` and ``[response] overrides`` are checked against them)
-MEASURE_KEYS: frozenset[str] = frozenset(_ALL_MEASURE_KEYS)
-RESPONSE_KEYS: frozenset[str] = frozenset(_RESPONSE)
+_MODES = ("drive", "walk")
+_DIRECTIONS = ("to_facility", "from_facility")
 
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """One access or ratio measure (see the module docstring for the keys)."""
+    """``[measures.NAME]``: a resource ratio or access measure (NAME is how a study's
+    ``[measures] use`` names it), with the document it comes from."""
 
-    name: str
-    label: str
-    label_zh: str
-    method: str
-    supply: str | None
-    facility_types: tuple[str, ...]
-    source: str
-    section: str
-    quote: str = ""
-    note: str = ""
-    minutes: float | None = None
-    mode: str | None = None
-    direction: str | None = None
-    per: float = 1000.0
-    target: float | None = None
-    at_least: bool = True
-    steps: tuple[tuple[float, float], ...] = ()
-    decay: str | None = None
-    beta: float | None = None
-    scale_minutes: float = settings.GRAVITY_SCALE_MINUTES
-    min_minutes: float = settings.GRAVITY_MIN_MINUTES
+    name: str = opt(None, "the table's name", required=True)
+    label: str = opt(None, "name in the outputs (English)", required=True)
+    label_zh: str = opt("", "name in the outputs in Chinese (default: label)")
+    method: str = opt(None, "2sfca, e2sfca, gaussian_2sfca, 3sfca, gravity, hansen, nearest "
+                      "or located (see the table above)", required=True, choices=METHODS)
+    supply: str | None = opt(None, "the facility column of supply (beds, doctors, "
+                             "ambulances, ...); absent: facilities are counted, 1 each "
+                             "(stated in the outputs)")
+    facility_types: tuple[str, ...] = opt(None, "facility types that supply it: codes of "
+                                          "analysis/facility_types.toml", required=True)
+    source: str = opt(None, "the planning document it comes from", required=True)
+    section: str = opt(None, "the section of that document", required=True)
+    quote: str = opt("", "the document's own words", blank=True)
+    note: str = opt("", "a note shown with the measure", blank=True)
+    minutes: float | None = opt(None, "catchment in minutes (every method but located, "
+                                "which takes none; optional for nearest: a search limit)",
+                                lo=0.0, lo_open=True)
+    mode: str | None = opt(None, "network travelled (every method but located)",
+                           choices=_MODES)
+    direction: str | None = opt(None, "to_facility or from_facility (every method but "
+                                "located)", choices=_DIRECTIONS)
+    per: float = opt(1000.0, "residents the ratio is given per (1000 or 10000)", lo=0.0,
+                     lo_open=True)
+    target: float | None = opt(None, "the plan's ratio per `per` residents (needs per; "
+                               "hansen takes none)", lo=0.0)
+    comparison: str = opt("at_least", "whether the ratio must reach the target (at_least) "
+                          "or stay under it (at_most)", choices=("at_least", "at_most"))
+    steps: tuple[tuple[float, float], ...] = opt((), "[[minutes, weight], ...] of e2sfca and "
+                                                 "3sfca: upper band edges, inclusive, the last "
+                                                 "at minutes (default: the published bands "
+                                                 "scaled to the catchment, geo/settings.py)")
+    decay: str | None = opt(None, "distance decay of gravity and hansen (default power)",
+                            choices=("power", "exponential"))
+    beta: float | None = opt(None, "decay exponent (power) or rate (exponential) of gravity "
+                             "and hansen (required there)", lo=0.0, lo_open=True)
+    scale_minutes: float = opt(settings.GRAVITY_SCALE_MINUTES, "minutes the decay is "
+                               "measured in (gravity, hansen)", lo=0.0, lo_open=True)
+    min_minutes: float = opt(settings.GRAVITY_MIN_MINUTES, "minutes below which a power "
+                             "decay stays flat (gravity, hansen)", lo=0.0, lo_open=True)
+
+    @property
+    def at_least(self) -> bool:
+        """The ratio must reach the target (``comparison = "at_least"``)."""
+        return self.comparison != "at_most"
 
     @property
     def citation(self) -> str:
@@ -122,29 +122,41 @@ class MeasureSpec:
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """The emergency (120) response model (see the module docstring for the keys)."""
+    """``[response.NAME]``: the emergency (120) response model (NAME is how a study's
+    ``[response] use`` names it), with the documents its delays come from."""
 
-    name: str
-    label: str
-    label_zh: str
-    bases: tuple[str, ...]
-    hospitals: tuple[str, ...]
-    mode: str
-    dispatch_minutes: float
-    target_minutes: float
-    source: str
-    section: str
-    quote: str = ""
-    note: str = ""
-    dispatch_column: str | None = None
-    dispatch_source: str = ""
-    dispatch_section: str = ""
-    dispatch_quote: str = ""
-    scene_minutes: float = 0.0
-    speed_factor: Mapping[str, float] = field(default_factory=dict)
-    target_share: float = 1.0
-    care_target_minutes: float | None = None
-    max_minutes: float | None = None
+    name: str = opt(None, "the table's name", required=True)
+    label: str = opt(None, "name in the outputs (English)", required=True)
+    label_zh: str = opt("", "name in the outputs in Chinese (default: label)")
+    bases: tuple[str, ...] = opt(None, "facility types that dispatch ambulances: codes of "
+                                 "analysis/facility_types.toml", required=True)
+    hospitals: tuple[str, ...] = opt(None, "facility types that give definitive care",
+                                     required=True)
+    mode: str = opt(None, "network driven", required=True, choices=_MODES)
+    dispatch_minutes: float = opt(None, "minutes from the call until an ambulance leaves, "
+                                  "for every base", required=True, lo=0.0)
+    target_minutes: float = opt(None, "the plan's response time in minutes", required=True,
+                                lo=0.0, lo_open=True)
+    source: str = opt(None, "the planning document of the target", required=True)
+    section: str = opt(None, "the section of that document", required=True)
+    quote: str = opt("", "the document's own words", blank=True)
+    note: str = opt("", "a note shown with the response", blank=True)
+    dispatch_column: str | None = opt(None, "a facility column of per-base dispatch minutes "
+                                      "that overrides dispatch_minutes (a blank cell takes "
+                                      "it)")
+    dispatch_source: str = opt("", "where dispatch_minutes comes from", blank=True)
+    dispatch_section: str = opt("", "the section of that source", blank=True)
+    dispatch_quote: str = opt("", "that source's own words", blank=True)
+    scene_minutes: float = opt(0.0, "minutes on scene before leaving for a hospital", lo=0.0)
+    speed_factor: dict[str, float] = opt({}, "{ road class = factor }: emergency "
+                                            "vehicles' speed over the default, 1 where not "
+                                            "named", lo=0.0, lo_open=True)
+    target_share: float = opt(1.0, "share of people that must be within target_minutes",
+                              lo=0.0, lo_open=True, hi=1.0)
+    care_target_minutes: float | None = opt(None, "a target for the time to definitive "
+                                            "care (call to hospital)", lo=0.0, lo_open=True)
+    max_minutes: float | None = opt(None, "search limit in minutes (default none)", lo=0.0,
+                                    lo_open=True)
 
     @property
     def citation(self) -> str:
@@ -160,176 +172,94 @@ class MeasureSet:
     facility_types: dict[str, str]
 
 
-def _unknown_keys(kind: str, name: str, raw: Mapping[str, Any], valid: set[str],
-                  known_elsewhere: frozenset[str] | set[str] = frozenset()) -> None:
-    for key in raw:
-        if key in valid:
-            continue
-        if key in known_elsewhere:
-            raise MeasureError(f"{kind} {name!r}: key {key!r} does not apply to method "
-                               f"{raw.get('method')!r}: remove it")
-        close = difflib.get_close_matches(key, sorted(valid), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {sorted(valid)}"
-        raise MeasureError(f"{kind} {name!r}: unknown key {key!r}; {hint}")
+def _parse(cls: type, kind: str, name: str, raw: object) -> Any:
+    """``[kind.name]`` read into ``cls`` by the one mechanism (geo.options.parse_section)."""
+    return parse_section(cls, f"{kind}.{name}", raw, given={"name": name}, error=MeasureError)
 
 
-def _number(kind: str, name: str, raw: Mapping[str, Any], key: str, *, low: float = 0.0,
-            strict: bool = True, default: float | None = None) -> float | None:
-    if key not in raw:
-        return default
-    v = raw[key]
-    ok = isinstance(v, int | float) and not isinstance(v, bool)
-    if not ok or not (v > low if strict else v >= low) or v != v or v == float("inf"):
-        sign = ">" if strict else ">="
-        raise MeasureError(f"{kind} {name!r}: {key} must be a number {sign} {low:g}, got {v!r}")
-    return float(v)
-
-
-def _types(kind: str, name: str, raw: Mapping[str, Any], key: str,
-           known: Mapping[str, str]) -> tuple[str, ...]:
-    vals = raw.get(key)
-    if not isinstance(vals, list) or not vals or not all(isinstance(t, str) for t in vals):
-        raise MeasureError(f"{kind} {name!r}: {key} must be a non-empty list of facility types")
+def _types(label: str, key: str, vals: tuple[str, ...], known: Mapping[str, str]) -> None:
+    if not vals:
+        raise MeasureError(f"{label} {key} is empty: name at least one facility type")
     unknown = sorted(set(vals) - set(known))
     if unknown:
-        raise MeasureError(f"{kind} {name!r} names unknown facility types {unknown}: use "
+        raise MeasureError(f"{label} {key} names unknown facility types {unknown}: use "
                            f"type codes of analysis/facility_types.toml ({sorted(known)}) or "
                            "add them there")
-    return tuple(vals)
 
 
-def _required(kind: str, name: str, raw: Mapping[str, Any], keys: tuple[str, ...]) -> None:
-    missing = [k for k in keys if k not in raw]
+def _required(label: str, spec: Any, keys: tuple[str, ...], why: str) -> None:
+    missing = [k for k in keys if getattr(spec, k) is None]
     if missing:
-        raise MeasureError(f"{kind} {name!r} lacks {missing}: add them to the standards file")
+        raise MeasureError(f"{label} lacks {missing} ({why}): add them to the standards file")
 
 
-def _choice(kind: str, name: str, raw: Mapping[str, Any], key: str,
-            allowed: tuple[str, ...]) -> str | None:
-    if key not in raw:
-        return None
-    if raw[key] not in allowed:
-        close = difflib.get_close_matches(str(raw[key]), allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise MeasureError(f"{kind} {name!r}: {key} must be one of {list(allowed)}, "
-                           f"got {raw[key]!r}{hint}")
-    return str(raw[key])
-
-
-def _steps(name: str, raw: Mapping[str, Any], method: str,
+def _steps(label: str, method: str, given: tuple[tuple[float, float], ...],
            minutes: float) -> tuple[tuple[float, float], ...]:
-    """Explicit band edges (minutes) and weights of an E2SFCA or 3SFCA measure."""
+    """Band edges (minutes) and weights of an E2SFCA or 3SFCA measure: ``steps`` as given
+    (checked), else the published bands scaled to the catchment."""
     if method not in ("e2sfca", "3sfca"):
         return ()
-    if "steps" not in raw:
+    if not given:
         if method == "e2sfca":
             n = settings.E2SFCA_BANDS
             edges = [minutes * k / n for k in range(1, n + 1)]
             return tuple(zip(edges, settings.E2SFCA_WEIGHTS, strict=True))
         edges = [minutes * k / 6 for k in settings.THREE_SFCA_BAND_EDGES]
         return tuple(zip(edges, settings.THREE_SFCA_WEIGHTS, strict=True))
-    st = raw["steps"]
-    if not isinstance(st, list) or not all(
-            isinstance(b, list) and len(b) == 2
-            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in b)
-            for b in st):
-        raise MeasureError(f"measure {name!r}: steps must be [[minutes, weight], ...], "
-                           f"got {st!r}")
-    out = tuple((float(e), float(w)) for e, w in st)
-    Steps(tuple(e for e, _ in out), tuple(w for _, w in out))  # checks order and signs
-    if not out or out[-1][0] != minutes:
+    Steps(tuple(e for e, _ in given), tuple(w for _, w in given))  # checks order and signs
+    if given[-1][0] != minutes:
         raise MeasureError(
-            f"measure {name!r}: the last step must end at the catchment ({minutes:g} min), "
-            f"got {out[-1][0] if out else None}: pairs beyond the catchment are never seen "
-            "and pairs between the last step and it would weigh 0; set the last edge to "
-            "`minutes`"
+            f"{label} steps: the last step must end at the catchment ({minutes:g} min), "
+            f"got {given[-1][0]:g}: pairs beyond the catchment are never seen and pairs "
+            "between the last step and it would weigh 0; set the last edge to `minutes`"
         )
-    return out
+    return given
 
 
-def _measure(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> MeasureSpec:
-    kind = "measure"
-    _required(kind, name, raw, ("label", "method", "facility_types", "source", "section"))
-    _choice(kind, name, raw, "method", METHODS)
-    method = str(raw["method"])
-    valid = set(_COMMON) | _EXTRA.get(method, set())
+def _measure(name: str, raw: object, known: Mapping[str, str]) -> MeasureSpec:
+    spec: MeasureSpec = _parse(MeasureSpec, "measures", name, raw)
+    keys = list(raw) if isinstance(raw, dict) else []  # a table: parse_section checked
+    label, method = f"[measures.{name}]", spec.method
+    valid = {f.name for f in fields(MeasureSpec)} - _TRAVEL - set().union(*_EXTRA.values())
+    valid |= _EXTRA.get(method, set()) | (_TRAVEL if method != "located" else set())
+    for key in keys:  # in the file's order
+        if key not in valid:
+            raise MeasureError(f"{label} {key} does not apply to method {method!r}: remove it")
     if method != "located":
-        valid |= _TRAVEL
-    _unknown_keys(kind, name, raw, valid, _ALL_MEASURE_KEYS)
-    if method != "located":
-        _required(kind, name, raw, ("mode", "direction") if method == "nearest"
-                  else ("minutes", "mode", "direction"))
-    minutes = _number(kind, name, raw, "minutes")
-    target = _number(kind, name, raw, "target", strict=False)
-    if target is not None and method == "hansen":
-        raise MeasureError(f"measure {name!r}: a Hansen potential is not a ratio and takes no "
+        _required(label, spec, ("mode", "direction") if method == "nearest"
+                  else ("minutes", "mode", "direction"), f"method {method!r}")
+    if spec.target is not None and method == "hansen":
+        raise MeasureError(f"{label}: a Hansen potential is not a ratio and takes no "
                            "target; use method = \"gravity\" for a ratio with a decay")
-    if target is not None and "per" not in raw:
-        raise MeasureError(f"measure {name!r}: a target needs `per` (1000 or 10000 residents)")
+    if spec.target is not None and "per" not in keys:
+        raise MeasureError(f"{label}: a target needs `per` (1000 or 10000 residents)")
+    if "steps" in keys and not spec.steps:
+        raise MeasureError(f"{label} steps is empty: give [[minutes, weight], ...] or leave "
+                           "steps out for the published bands")
     if method in ("gravity", "hansen"):
-        _required(kind, name, raw, ("beta",))
-    supply = raw.get("supply")
-    if supply is not None and (not isinstance(supply, str) or not supply.strip()):
-        raise MeasureError(f"measure {name!r}: supply must be a facility column name")
-    spec = MeasureSpec(
-        name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
-        method=method, supply=supply, facility_types=_types(kind, name, raw,
-                                                            "facility_types", known),
-        source=str(raw["source"]), section=str(raw["section"]),
-        quote=str(raw.get("quote", "")), note=str(raw.get("note", "")), minutes=minutes,
-        mode=_choice(kind, name, raw, "mode", ("drive", "walk")),
-        direction=_choice(kind, name, raw, "direction", ("to_facility", "from_facility")),
-        per=_number(kind, name, raw, "per", default=1000.0) or 1000.0, target=target,
-        at_least=_choice(kind, name, raw, "comparison", ("at_least", "at_most")) != "at_most",
-        steps=_steps(name, raw, method, minutes or 0.0),
-        decay=_choice(kind, name, raw, "decay", ("power", "exponential")) or (
-            "power" if method in ("gravity", "hansen") else None),
-        beta=_number(kind, name, raw, "beta"),
-        scale_minutes=_number(kind, name, raw, "scale_minutes",
-                              default=settings.GRAVITY_SCALE_MINUTES) or 1.0,
-        min_minutes=_number(kind, name, raw, "min_minutes",
-                            default=settings.GRAVITY_MIN_MINUTES) or 1.0,
-    )
+        _required(label, spec, ("beta",), f"method {method!r}")
+    _types(label, "facility_types", spec.facility_types, known)
+    spec = replace(spec, label_zh=spec.label_zh or spec.label,
+                   steps=_steps(label, method, spec.steps, spec.minutes or 0.0),
+                   decay=spec.decay or ("power" if method in ("gravity", "hansen") else None))
     spec.weight()  # builds (and so checks) the weight
     return spec
 
 
-def _speed_factor(name: str, raw: Mapping[str, Any]) -> dict[str, float]:
-    table = raw.get("speed_factor", {})
-    if not isinstance(table, dict):
-        raise MeasureError(f"response {name!r}: speed_factor must be a table "
-                           "{ road class = factor }")
-    return {str(k): float(_number("response", name, table, k) or 1.0) for k in table}
+def _response(name: str, raw: object, known: Mapping[str, str]) -> ResponseSpec:
+    spec: ResponseSpec = _parse(ResponseSpec, "response", name, raw)
+    label = f"[response.{name}]"
+    _types(label, "bases", spec.bases, known)
+    _types(label, "hospitals", spec.hospitals, known)
+    return replace(spec, label_zh=spec.label_zh or spec.label)
 
 
-def _response(name: str, raw: Mapping[str, Any], known: Mapping[str, str]) -> ResponseSpec:
-    kind = "response"
-    _required(kind, name, raw, ("label", "bases", "hospitals", "mode", "dispatch_minutes",
-                                "target_minutes", "source", "section"))
-    _unknown_keys(kind, name, raw, _RESPONSE)
-    share = _number(kind, name, raw, "target_share", default=1.0) or 1.0
-    if share > 1:
-        raise MeasureError(f"response {name!r}: target_share must be in (0, 1], got {share}")
-    col = raw.get("dispatch_column")
-    if col is not None and (not isinstance(col, str) or not col.strip()):
-        raise MeasureError(f"response {name!r}: dispatch_column must be a facility column name")
-    mode = _choice(kind, name, raw, "mode", ("drive", "walk"))
-    return ResponseSpec(
-        name=name, label=str(raw["label"]), label_zh=str(raw.get("label_zh", raw["label"])),
-        bases=_types(kind, name, raw, "bases", known),
-        hospitals=_types(kind, name, raw, "hospitals", known), mode=str(mode),
-        dispatch_minutes=float(_number(kind, name, raw, "dispatch_minutes", strict=False) or 0),
-        target_minutes=float(_number(kind, name, raw, "target_minutes") or 0),
-        source=str(raw["source"]), section=str(raw["section"]),
-        quote=str(raw.get("quote", "")), note=str(raw.get("note", "")), dispatch_column=col,
-        dispatch_source=str(raw.get("dispatch_source", "")),
-        dispatch_section=str(raw.get("dispatch_section", "")),
-        dispatch_quote=str(raw.get("dispatch_quote", "")),
-        scene_minutes=float(_number(kind, name, raw, "scene_minutes", strict=False) or 0),
-        speed_factor=_speed_factor(name, raw), target_share=share,
-        care_target_minutes=_number(kind, name, raw, "care_target_minutes"),
-        max_minutes=_number(kind, name, raw, "max_minutes"),
-    )
+def specs_options_text(markdown: bool = True) -> str:
+    """The keys of a measure and of a response spec, one line each (the docs' list is
+    this text)."""
+    lines = [*section_text("measures.NAME", MeasureSpec, markdown, skip=("name",)),
+             *section_text("response.NAME", ResponseSpec, markdown, skip=("name",))]
+    return "\n".join(lines) + "\n"
 
 
 def parse_measure_specs(

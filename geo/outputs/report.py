@@ -9,7 +9,7 @@ A standard that does not apply is left out of the body with one line saying why.
 ``coverage.xlsx`` has a ``汇总`` summary sheet (a row per standard), one sheet per standard
 (headers with units, shares as percentages, townships below target in red, the whole area
 as a bold last row), the measures' sheets and a sheet of notes and sources, every sheet
-print-ready (:func:`geo.outputs.tables.print_ready`). Numbers are written by
+print-ready (:class:`geo.outputs.tables.Book`: A4 page setup on every sheet). Numbers are written by
 :mod:`geo.outputs.cells`, so they read as in the map and the CSVs.
 """
 

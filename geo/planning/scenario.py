@@ -1,25 +1,21 @@
 """Scenarios as data: planned changes to facilities and roads, parsed and applied.
 
-A scenario file (``analysis/scenarios/NAME.toml``) has a ``[scenario]`` table (``name``,
-``title``, ``description``, ``source``), a list of ``[[actions]]`` applied in order, and
-a list of ``[[left_out]]`` planned projects that cannot be placed (each with its
-``project`` and ``reason``: they appear in every comparison's notes). Actions
-(``action = ...``; every action may carry ``project`` and ``note``):
+A scenario file (``analysis/scenarios/NAME.toml``) has a ``[scenario]`` table
+(:class:`ScenarioSection`), a list of ``[[actions]]`` applied in order and a list of
+``[[left_out]]`` planned projects that cannot be placed (:class:`LeftOut`: they appear in
+every comparison's notes). Each action is ``action = "add" | "move" | "close" | "retype" |
+"designate" | "add_road"`` with the keys its dataclass declares (:data:`ACTION_TYPES`),
+read with the one mechanism of every TOML file of geo (:func:`geo.options.parse_section`:
+an unknown key stops with the closest valid key, a wrong type or range with what is
+allowed) and listed in the docs from the same declaration (:func:`scenario_options_text`);
+a ``move`` takes either ``lon``/``lat`` or ``offset_m`` + ``bearing``, an ``add_road`` two
+or more vertices. The checked actions are kept as the file writes them (dicts).
 
-* ``add`` — ``id``, ``name``, ``type``, ``lon``, ``lat`` [, ``crs``: wgs84 | gcj02 | bd09];
-* ``move`` — ``id`` and either ``lon``/``lat`` [, ``crs``] or ``offset_m`` + ``bearing``
-  (degrees clockwise from north, on the WGS84 ellipsoid);
-* ``add`` and ``move`` may say ``outside = true``: the facility is placed outside the
-  study area on purpose (a hospital across the county line); it is kept and the
-  comparison's notes say so, where without it a place more than
-  :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside the area stops the run;
-* ``close`` — ``id``;
-* ``retype`` — ``id``, ``type`` (an upgrade: the facility counts for the standards
-  that list its new type);
-* ``designate`` — ``ids``, ``role``: each facility also takes on the role (a second row
-  ``<id>#<role>`` of type ``role`` at the same place, so it counts for both);
-* ``add_road`` — ``coords`` ([[lon, lat], ...]), ``highway`` [, ``oneway``, ``maxspeed``,
-  ``crs``, ``name``]: the network is rebuilt with the new line.
+An ``add`` or ``move`` may say ``outside = true``: the facility is placed outside the
+study area on purpose (a hospital across the county line, or what the workbench's "keep
+it outside the county" saves); it is kept and the comparison's notes say so, where
+without it a place more than :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside the area
+stops the run.
 
 Applying a scenario never touches the input files: it returns new frames.
 :func:`scenario_toml` writes a scenario in this format (what the workbench saves), which
@@ -46,24 +42,141 @@ from geo import crs as gcrs
 from geo import settings
 from geo.coverage.standards import StandardSet
 from geo.errors import Arg, InputFileError, ScenarioError
+from geo.options import closest, opt, parse_section, section_text
 
 __all__ = [
-    "ACTIONS", "Applied", "AreaDistance", "Scenario", "action_position", "apply_scenario",
-    "find_scenario", "load_scenario", "outside_what", "parse_scenario", "scenario_toml",
+    "ACTIONS", "ACTION_TYPES", "AddAction", "AddRoadAction", "Applied", "AreaDistance",
+    "CloseAction", "DesignateAction", "LeftOut", "MoveAction", "RetypeAction", "Scenario",
+    "ScenarioSection", "action_position", "apply_scenario", "find_scenario", "load_scenario",
+    "outside_what", "parse_scenario", "scenario_options_text", "scenario_toml",
 ]
 
 
 _GEOD = Geod(ellps="WGS84")
-_COMMON = {"action", "project", "note"}
-_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # required, optional
-    "add": ({"id", "name", "type", "lon", "lat"}, {"crs", "outside"}),
-    "move": ({"id"}, {"lon", "lat", "crs", "offset_m", "bearing", "outside"}),
-    "close": ({"id"}, set()),
-    "retype": ({"id", "type"}, set()),
-    "designate": ({"ids", "role"}, set()),
-    "add_road": ({"coords", "highway"}, {"oneway", "maxspeed", "crs", "name"}),
+_CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+_CRS_DOC = "system of lon/lat: wgs84, gcj02 (AMap, Tencent) or bd09 (Baidu)"
+
+
+def _project() -> Any:
+    return opt("", "the plan's project code (P01, ...), shown with the change", blank=True)
+
+
+def _outside() -> Any:
+    return opt(False, "true: the facility lies outside the study area on purpose (kept, and "
+               "the comparison says so); without it a place outside the area stops the run")
+
+
+def _note() -> Any:
+    return opt("", "a note shown with the change", blank=True)
+
+
+@dataclass(frozen=True)
+class ScenarioSection:
+    """``[scenario]``: what the scenario is."""
+
+    name: str | None = opt(None, "short name (default: the file name)")
+    title: str | None = opt(None, "title of the comparison (default: the name)")
+    description: str | None = opt(None, "what it changes and why", blank=True)
+    source: str | None = opt(None, "where its projects come from (plan, project list)", blank=True)
+
+
+@dataclass(frozen=True)
+class AddAction:
+    """``action = "add"``: open a new facility."""
+
+    id: str = opt(None, "id of the new facility (not an id of the study)", required=True)
+    name: str = opt(None, "its name", required=True)
+    type: str = opt(None, "its type: a code of analysis/facility_types.toml", required=True)
+    lon: float = opt(None, "longitude in decimal degrees", required=True, lo=-180.0, hi=180.0)
+    lat: float = opt(None, "latitude in decimal degrees", required=True, lo=-90.0, hi=90.0)
+    crs: str = opt("wgs84", _CRS_DOC, choices=_CRS_CHOICES)
+    outside: bool = _outside()
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class MoveAction:
+    """``action = "move"``: move a facility to lon/lat, or by offset_m along bearing."""
+
+    id: str = opt(None, "id of the facility", required=True)
+    lon: float | None = opt(None, "new longitude in decimal degrees", lo=-180.0, hi=180.0)
+    lat: float | None = opt(None, "new latitude in decimal degrees", lo=-90.0, hi=90.0)
+    crs: str = opt("wgs84", _CRS_DOC, choices=_CRS_CHOICES)
+    offset_m: float | None = opt(None, "metres to move (with bearing; instead of lon/lat)",
+                                 lo=0.0, hi=1e7)
+    bearing: float | None = opt(None, "direction in degrees clockwise from north, on the "
+                                "WGS84 ellipsoid", lo=-360.0, hi=360.0)
+    outside: bool = _outside()
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class CloseAction:
+    """``action = "close"``: close a facility."""
+
+    id: str = opt(None, "id of the facility", required=True)
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class RetypeAction:
+    """``action = "retype"``: an upgrade: the facility counts for the standards that list
+    its new type."""
+
+    id: str = opt(None, "id of the facility", required=True)
+    type: str = opt(None, "its new type: a code of analysis/facility_types.toml",
+                    required=True)
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class DesignateAction:
+    """``action = "designate"``: each facility also takes on a role (a second row
+    ``<id>#<role>`` of type role at the same place, so it counts for both)."""
+
+    ids: tuple[str, ...] = opt(None, "ids of the facilities", required=True)
+    role: str = opt(None, "the role: a type code, e.g. ems_station", required=True)
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class AddRoadAction:
+    """``action = "add_road"``: a new road; the network is rebuilt with it."""
+
+    coords: tuple[tuple[float, float], ...] = opt(None, "[[lon, lat], ...]: two or more "
+                                                  "vertices in decimal degrees", required=True)
+    highway: str = opt(None, "its road class (an OSM class, or a local name with a speed in "
+                       "[roads] speeds_kmh)", required=True)
+    oneway: bool | str = opt(False, "one-way: true, false or an OSM oneway value")
+    maxspeed: float | str | None = opt(None, "speed limit (km/h, or an OSM maxspeed value)")
+    crs: str = opt("wgs84", "system of coords: wgs84, gcj02 or bd09", choices=_CRS_CHOICES)
+    name: str = opt("new road", "its name")
+    project: str = _project()
+    note: str = _note()
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """``[[left_out]]``: a planned project that cannot be placed; every comparison's notes
+    name it with the reason."""
+
+    project: str = opt("", "the plan's project code or name", blank=True)
+    reason: str = opt(None, "why it cannot be placed", required=True)
+
+
+#: ``action`` -> the declaration of its keys
+ACTION_TYPES: dict[str, type] = {
+    "add": AddAction, "move": MoveAction, "close": CloseAction, "retype": RetypeAction,
+    "designate": DesignateAction, "add_road": AddRoadAction,
 }
-ACTIONS = tuple(_FIELDS)
+ACTIONS = tuple(ACTION_TYPES)
+#: tables of a scenario file, as the file writes them
+_TABLES = {"scenario": "[scenario]", "actions": "[[actions]]", "left_out": "[[left_out]]"}
 #: order of an action's keys in a written file
 _KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
               "offset_m", "bearing", "outside", "coords", "highway", "oneway", "maxspeed",
@@ -92,59 +205,53 @@ class Applied:
     notes: list[str] = field(default_factory=list)
 
 
-def _check_action(i: int, a: Mapping[str, Any], where: Path) -> None:
+def _check_action(i: int, a: object, where: Path) -> None:
+    """Action ``i`` checked against the declaration of its kind (geo.options.parse_section:
+    unknown keys with the closest one, types, ranges), then what keys say together."""
+    if not isinstance(a, dict):
+        raise ScenarioError(f"{where}: [[actions]] {i + 1} must be a table")
     kind = a.get("action")
-    if kind not in _FIELDS:
-        raise ScenarioError(f"{where}: action {i + 1} has action = {kind!r}; use one of "
-                            f"{list(ACTIONS)}")
-    need, opt = _FIELDS[kind]
-    missing = sorted(need - set(a))
-    unknown = sorted(set(a) - need - opt - _COMMON)
-    if missing or unknown:
-        raise ScenarioError(f"{where}: action {i + 1} ({kind}) lacks {missing} or has unknown "
-                            f"keys {unknown}; it takes {sorted(need)} and optionally "
-                            f"{sorted(opt | _COMMON)}")
-    if kind == "move":
-        has_xy = {"lon", "lat"} <= set(a)
-        has_off = {"offset_m", "bearing"} <= set(a)
-        if has_xy == has_off:
-            raise ScenarioError(f"{where}: action {i + 1} (move {a['id']}) needs either lon + "
-                                "lat or offset_m + bearing")
-    if "outside" in a and not isinstance(a["outside"], bool):
-        raise ScenarioError(f"{where}: action {i + 1} ({kind} {a.get('id')}) has outside = "
-                            f"{a['outside']!r}: write outside = true to keep this facility "
-                            "outside the study area, or leave the key out")
-    if kind == "add_road" and (not isinstance(a["coords"], list) or len(a["coords"]) < 2):
-        raise ScenarioError(f"{where}: action {i + 1} (add_road) needs coords with at least "
-                            "two [lon, lat] pairs")
-    _check_numbers(i, a, where)
+    fid = a.get("id")
+    label = f"[[actions]] {i + 1}" + (f" ({kind}{f' {fid}' if isinstance(fid, str) else ''})"
+                                      if isinstance(kind, str) else "")
+    if kind not in ACTION_TYPES:
+        raise ScenarioError(f"{where}: {label} has action = {kind!r}"
+                            f"{closest(str(kind), ACTIONS)}; use one of "
+                            f"{', '.join(map(repr, ACTIONS))}")
+    body = {k: v for k, v in a.items() if k != "action"}
+    try:
+        parse_section(ACTION_TYPES[kind], "actions", body, label=label, error=ScenarioError)
+    except ScenarioError as e:
+        raise ScenarioError(f"{where}: {e}") from None
+    if kind == "move" and ({"lon", "lat"} <= set(a)) == ({"offset_m", "bearing"} <= set(a)):
+        raise ScenarioError(f"{where}: {label} needs either lon + lat or offset_m + bearing")
+    if kind == "add_road":
+        coords = a["coords"]
+        bad = [c for c in coords if not (-180 <= c[0] <= 180 and -90 <= c[1] <= 90)]
+        if len(coords) < 2 or bad:
+            raise ScenarioError(f"{where}: {label} coords: give at least two [lon, lat] pairs "
+                                "in decimal degrees, e.g. [[109.75, 24.49], [109.80, 24.50]]"
+                                + (f" (out of range: {bad[:3]})" if bad else ""))
 
 
-#: numbers an action may hold, with their ranges
-_NUMBERS = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "offset_m": (0.0, 1e7),
-            "bearing": (-360.0, 360.0)}
+def _left_out(i: int, x: object, where: Path) -> LeftOut:
+    """Left-out project ``i`` checked against :class:`LeftOut`."""
+    try:
+        out: LeftOut = parse_section(LeftOut, "left_out", x, label=f"[[left_out]] {i + 1}",
+                                     error=ScenarioError)
+    except ScenarioError as e:
+        raise ScenarioError(f"{where}: {e}") from None
+    return out
 
 
-def _is_number(v: object, lo: float, hi: float) -> bool:
-    return (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            and lo <= v <= hi)
-
-
-def _check_numbers(i: int, a: Mapping[str, Any], where: Path) -> None:
-    """Positions are finite numbers in range (text or nan would fail deep in routing)."""
-    label = str(a.get("id", a.get("name", "")))
-    what = f"{where}: action {i + 1} ({a['action']}{' ' + label if label else ''})"
-    for key, (lo, hi) in _NUMBERS.items():
-        if key in a and not _is_number(a[key], lo, hi):
-            raise ScenarioError(f"{what} has {key} = {a[key]!r}: give a number from {lo:g} to "
-                                f"{hi:g} (decimal degrees for lon/lat, e.g. lon = 109.75)")
-    if a["action"] == "add_road":
-        bad = [c for c in a["coords"] if not (isinstance(c, list) and len(c) == 2 and
-                                              _is_number(c[0], -180, 180) and
-                                              _is_number(c[1], -90, 90))]
-        if bad:
-            raise ScenarioError(f"{what} has coords {bad[:3]!r}: give [lon, lat] pairs of "
-                                "numbers in decimal degrees, e.g. [[109.75, 24.49], ...]")
+def scenario_options_text(markdown: bool = True) -> str:
+    """The tables and keys of a scenario file, one line each (the docs' list is this
+    text)."""
+    lines = section_text("scenario", ScenarioSection, markdown)
+    for kind, cls in ACTION_TYPES.items():
+        lines += section_text("actions", cls, markdown, header=f'[[actions]] action = "{kind}"')
+    lines += section_text("left_out", LeftOut, markdown, header="[[left_out]]")
+    return "\n".join(lines) + "\n"
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -169,20 +276,26 @@ def parse_scenario(text: str, where: str | Path) -> Scenario:
         raise ScenarioError(f"scenario file {p} is not valid TOML: its arrays or tables are "
                             "nested too deeply; a scenario needs no more than two levels "
                             "(coords = [[lon, lat], ...])") from e
-    unknown = sorted(set(raw) - {"scenario", "actions", "left_out"})
-    if unknown:
-        raise ScenarioError(f"{p}: unknown tables {unknown}; use [scenario], [[actions]], "
-                            "[[left_out]]")
-    head = raw.get("scenario", {})
+    for name, value in raw.items():
+        if name not in _TABLES:
+            written = f"[[{name}]]" if isinstance(value, list) else f"[{name}]"
+            raise ScenarioError(f"{p}: unknown section {written}{closest(name, _TABLES)}. "
+                                f"Sections: {', '.join(_TABLES.values())}")
+    for name in ("actions", "left_out"):
+        if not isinstance(raw.get(name, []), list):
+            raise ScenarioError(f"{p}: write [[{name}]] (one table per entry), not [{name}]")
+    try:
+        head: ScenarioSection = parse_section(ScenarioSection, "scenario",
+                                              raw.get("scenario", {}), error=ScenarioError)
+    except ScenarioError as e:
+        raise ScenarioError(f"{p}: {e}") from None
+    left = [_left_out(i, x, p) for i, x in enumerate(raw.get("left_out", []))]
     actions = list(raw.get("actions", []))
     for i, a in enumerate(actions):
         _check_action(i, a, p)
-    left = [{"project": str(x.get("project", "")), "reason": str(x.get("reason", ""))}
-            for x in raw.get("left_out", [])]
-    if any(not x["reason"] for x in left):
-        raise ScenarioError(f"{p}: every [[left_out]] entry needs a reason")
-    return Scenario(p, str(head.get("name", p.stem)), str(head.get("title", p.stem)),
-                    str(head.get("description", "")), actions, left)
+    name = head.name or p.stem
+    return Scenario(p, name, head.title or name, head.description or "", actions,
+                    [{"project": x.project, "reason": x.reason} for x in left])
 
 
 def find_scenario(name: str, study_path: Path) -> Path:
@@ -431,9 +544,8 @@ def scenario_toml(name: str, title: str, actions: list[dict[str, Any]], *,
     for a in actions:
         keys = [k for k in _KEY_ORDER if k in a]
         lines += ["", "[[actions]]", *(f"{k} = {_toml_value(a[k])}" for k in keys)]
-    for x in left_out or []:
-        if not x.get("reason"):
-            raise ScenarioError(f"left-out project {x.get('project')!r} needs a reason")
+    for i, x in enumerate(left_out or []):
+        _left_out(i, x, Path(f"{name}.toml"))
         lines += ["", "[[left_out]]", f"project = {_toml_value(str(x.get('project', '')))}",
                   f"reason = {_toml_value(str(x['reason']))}"]
     return "\n".join(lines) + "\n"

@@ -15,7 +15,6 @@ difference between full-width and half-width characters, and reads "centre" as "
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import tomllib
@@ -27,15 +26,18 @@ from typing import Any
 
 from geo._shipped import shipped
 from geo.errors import FacilityTypeError
+from geo.options import close_words, closest, opt, parse_section, section_text
 
 __all__ = [
     "DEFAULT_TABLE",
     "TIER_NAMES",
+    "AmbiguousName",
     "FacilityType",
     "Resolution",
     "TypeTable",
     "load_types",
     "normalise",
+    "types_options_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -62,13 +64,15 @@ def normalise(name: str) -> str:
 
 @dataclass(frozen=True)
 class FacilityType:
-    """One facility type of the table."""
+    """``[types.CODE]``: one facility type (CODE is what standards and studies name)."""
 
-    code: str
-    zh: str
-    en: str
-    tier: str
-    aliases: tuple[str, ...]
+    code: str = opt(None, "the table's name", required=True)
+    zh: str = opt(None, "Chinese name", required=True)
+    en: str = opt(None, "English name", required=True)
+    tier: str = opt(None, "level in the county–township–village health system (for the "
+                    "nearest other facility of its tier)", required=True, choices=TIER_NAMES)
+    aliases: tuple[str, ...] = opt((), "other names planners write in their lists "
+                                   "(matched ignoring case, spaces and punctuation)")
 
     def label(self, language: str = "zh") -> str:
         """The Chinese (``zh``) or English (``en``) name."""
@@ -144,7 +148,7 @@ class TypeTable:
 
     def closest(self, name: str, n: int = 3) -> list[str]:
         """Up to ``n`` known names close to ``name``, as 'name (code)'."""
-        keys = difflib.get_close_matches(normalise(name), list(self._index), n=n, cutoff=0.5)
+        keys = close_words(normalise(name), self._index, n)
         return [f"{self._index[k][1]} ({self._index[k][0]})" for k in keys]
 
     def check_map(self, type_map: Mapping[str, str] | None) -> dict[str, str]:
@@ -152,11 +156,10 @@ class TypeTable:
         out: dict[str, str] = {}
         for local, code in (type_map or {}).items():
             if str(code) not in self.types:
-                near = difflib.get_close_matches(str(code), self.codes(), n=3, cutoff=0.5)
-                hint = f" (did you mean {', '.join(near)}?)" if near else ""
                 raise FacilityTypeError(
                     f"type_map maps {local!r} to {code!r}, which is not a facility type code"
-                    f"{hint}; the codes are {', '.join(self.codes())} ({self.path.name})"
+                    f"{closest(str(code), self.codes(), 3)}; the codes are "
+                    f"{', '.join(self.codes())} ({self.path.name})"
                 )
             out[normalise(str(local))] = str(code)
         return out
@@ -248,17 +251,25 @@ def _missing(value: object) -> bool:
     return not str(value).strip()
 
 
-def _parse_type(code: str, raw: Any, path: Path) -> FacilityType:
-    if not isinstance(raw, dict) or not {"zh", "en", "tier"} <= set(raw):
-        raise FacilityTypeError(f"{path}: [types.{code}] needs zh, en and tier")
-    if raw["tier"] not in TIER_NAMES:
-        raise FacilityTypeError(
-            f"{path}: [types.{code}] tier = {raw['tier']!r}; use one of {', '.join(TIER_NAMES)}"
-        )
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise FacilityTypeError(f"{path}: [types.{code}] aliases must be a list of strings")
-    return FacilityType(code, str(raw["zh"]), str(raw["en"]), str(raw["tier"]), tuple(aliases))
+@dataclass(frozen=True)
+class AmbiguousName:
+    """``[ambiguous]``: ``"name" = { codes = [...], why = "..." }``, a name that could mean
+    several types and is never guessed."""
+
+    codes: tuple[str, ...] = opt(None, "two or more codes of [types] the name could mean",
+                                 required=True)
+    why: str = opt("", "why it is ambiguous, said in the message that refuses it", blank=True)
+
+
+#: tables of the type file, in file order
+_SECTIONS = ("types", "ambiguous")
+
+
+def types_options_text(markdown: bool = True) -> str:
+    """The keys of the type table's entries, one line each (the docs' list is this text)."""
+    lines = [*section_text("types.CODE", FacilityType, markdown, skip=("code",)),
+             *section_text("ambiguous", AmbiguousName, markdown)]
+    return "\n".join(lines) + "\n"
 
 
 def _check_unique(table: TypeTable) -> None:
@@ -281,20 +292,35 @@ def _check_unique(table: TypeTable) -> None:
 
 
 def _parse(data: dict[str, Any], path: Path) -> TypeTable:
+    for name in data:
+        if name not in _SECTIONS:
+            raise FacilityTypeError(f"{path}: unknown section [{name}]{closest(name, _SECTIONS)}"
+                                    f". Sections: {', '.join(f'[{s}]' for s in _SECTIONS)}")
     raw_types = data.get("types")
     if not isinstance(raw_types, dict) or not raw_types:
         raise FacilityTypeError(f"{path} has no [types.CODE] tables")
-    types = {str(code): _parse_type(str(code), raw, path) for code, raw in raw_types.items()}
+    try:
+        types = {str(code): parse_section(FacilityType, f"types.{code}", raw,
+                                          given={"code": str(code)}, error=FacilityTypeError)
+                 for code, raw in raw_types.items()}
+        raw_amb = data.get("ambiguous", {})
+        if not isinstance(raw_amb, dict):
+            raise FacilityTypeError("[ambiguous] must be a table of name = { codes = [...], "
+                                    "why = \"...\" }")
+        names = {str(n): parse_section(AmbiguousName, "ambiguous", raw,
+                                       label=f"[ambiguous] {n!r}", error=FacilityTypeError)
+                 for n, raw in raw_amb.items()}
+    except FacilityTypeError as e:
+        raise FacilityTypeError(f"{path}: {e}") from None
     ambiguous: dict[str, tuple[tuple[str, ...], str]] = {}
-    for name, raw in data.get("ambiguous", {}).items():
-        codes = tuple(str(c) for c in raw.get("codes", ()))
-        unknown = [c for c in codes if c not in types]
-        if len(codes) < 2 or unknown:
+    for name, amb in names.items():
+        unknown = [c for c in amb.codes if c not in types]
+        if len(amb.codes) < 2 or unknown:
             raise FacilityTypeError(
                 f"{path}: [ambiguous] {name!r} must list two or more codes of [types]"
                 + (f" (unknown: {unknown})" if unknown else "")
             )
-        ambiguous[normalise(name)] = (codes, str(raw.get("why", "")))
+        ambiguous[normalise(name)] = (amb.codes, amb.why)
     table = TypeTable(types, ambiguous, path)
     _check_unique(table)
     return table

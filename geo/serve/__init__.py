@@ -2,7 +2,7 @@
 
 A local web app (:mod:`geo.serve.app`, FastAPI on uvicorn) that loads a computed study
 once and serves one page (vendored Leaflet, works offline) on a :class:`Session`: the
-incremental engine (:mod:`geo.whatif`) with its township table, undo and redo, site
+incremental engine (:mod:`geo.whatif`) with its coverage table, undo and redo, site
 suggestions (:mod:`geo.planning.sites`), and the round trip with scenario files and
 ``geo compare`` folders. :class:`Workbench` binds and runs it.
 """

@@ -73,28 +73,28 @@ def net_actions(start: Sequence[Facility], now: Sequence[Facility],
     return changed + closed
 
 
-def apply_actions(wb: WhatIf, actions: Sequence[Mapping[str, Any]],
+def apply_actions(engine: WhatIf, actions: Sequence[Mapping[str, Any]],
                   names: dict[str, str]) -> list[Edit]:
-    """Make a scenario's actions as edits of ``wb`` (in order); new facilities' names go
+    """Make a scenario's actions as edits of ``engine`` (in order); new facilities' names go
     into ``names``. ``add_road`` is refused: the network would have to be rebuilt."""
     edits = []
     for a in actions:
         kind = a["action"]
         if kind == "add":
             lon, lat = action_position(a)
-            edits.append(wb.add(str(a["id"]), str(a["type"]), lon, lat))
+            edits.append(engine.add(str(a["id"]), str(a["type"]), lon, lat))
             names[str(a["id"])] = str(a["name"])
         elif kind == "move":
-            f = next((x for x in wb.facilities if x.id == str(a["id"])), None)
+            f = next((x for x in engine.facilities if x.id == str(a["id"])), None)
             before = None if f is None else (f.lon, f.lat)
-            edits.append(wb.move(str(a["id"]), *action_position(a, before)))
+            edits.append(engine.move(str(a["id"]), *action_position(a, before)))
         elif kind == "close":
-            edits.append(wb.close(str(a["id"])))
+            edits.append(engine.close(str(a["id"])))
         elif kind == "retype":
-            edits.append(wb.retype(str(a["id"]), str(a["type"])))
+            edits.append(engine.retype(str(a["id"]), str(a["type"])))
         elif kind == "designate":
             for fid in a["ids"]:
-                edits.append(wb.designate(str(fid), str(a["role"])))
+                edits.append(engine.designate(str(fid), str(a["role"])))
                 names[f"{fid}#{a['role']}"] = twin_name(names.get(str(fid), str(fid)),
                                                          str(a["role"]))
         else:

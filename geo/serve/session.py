@@ -1,4 +1,4 @@
-"""One planner's workbench session: the what-if engine, its township table, undo and redo.
+"""One planner's workbench session: the what-if engine, its coverage table, undo and redo.
 
 A :class:`Session` wraps a :class:`geo.whatif.WhatIf` (not thread-safe) behind one lock:
 every public method takes it, so requests served on several threads change the state one
@@ -9,7 +9,7 @@ entry only after the engine succeeded, so a refused request leaves the state as 
 one only when every action applied; undoing the load brings the earlier one back.
 
 Every edit answers with what changed (:meth:`Session.update`): per standard the demand
-points whose minutes changed and their travel-time band, the township tables, the
+points whose minutes changed and their travel-time band, the coverage tables, the
 facilities touched and the undo/redo state, never the whole grid.
 
 State that cannot be wrong:
@@ -48,7 +48,7 @@ from geo.planning.scenario import AreaDistance, outside_what, scenario_toml
 from geo.serve.changes import apply_actions, net_actions, twin_name
 from geo.serve.jobs import Jobs, Progress
 from geo.serve.layers import band_codes
-from geo.serve.table import TownshipTable
+from geo.serve.table import CoverageTable
 from geo.whatif import Edit, Facility, WhatIf, from_study
 
 if TYPE_CHECKING:
@@ -67,21 +67,21 @@ UNDO_LOADS = 5
 class _State:
     """What a scenario load replaces: the engine, its table, names, the scenario's head."""
 
-    wb: WhatIf
-    table: TownshipTable
+    engine: WhatIf
+    table: CoverageTable
     names: dict[str, str]
     scenario: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class _Entry:
-    """One step of the undo log: ``edits`` engine edits of ``wb``, or a swap of the whole
+    """One step of the undo log: ``edits`` engine edits of ``engine``, or a swap of the whole
     state; ``change``: what the page lists (kind, facilities, where)."""
 
     label: str
     edits: int = 0
     swap: _State | None = None
-    wb: WhatIf | None = None
+    engine: WhatIf | None = None
     change: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,7 +90,7 @@ class Session:
 
     Parameters
     ----------
-    wb : WhatIf
+    engine : WhatIf
         The engine, at the baseline (no edit made yet).
     population : (n,) float array
         People per demand point, as the study has them.
@@ -104,16 +104,16 @@ class Session:
         ``zh`` or ``en``: names of new facilities.
     """
 
-    def __init__(self, wb: WhatIf, population: FloatArray, *, area_name: str,
+    def __init__(self, engine: WhatIf, population: FloatArray, *, area_name: str,
                  names: dict[str, str] | None = None, study: ComputedStudy | None = None,
                  language: str = "zh") -> None:
         self.lock = threading.Lock()
         self.population = np.asarray(population, dtype=float)
         self.area_name, self.study, self.language = area_name, study, language
-        self.start: list[Facility] = list(wb.facilities)
+        self.start: list[Facility] = list(engine.facilities)
         self.study_names = dict(names or {})
-        self._pristine = wb.fork()  # the baseline, never edited: loads start from it
-        self._s = _State(wb, TownshipTable(wb, self.population, area_name),
+        self._pristine = engine.fork()  # the baseline, never edited: loads start from it
+        self._s = _State(engine, CoverageTable(engine, self.population, area_name),
                          dict(self.study_names))
         self._undo: list[_Entry] = []
         self._redo: list[_Entry] = []
@@ -138,8 +138,8 @@ class Session:
                    names=names, study=result, language=result.study.language)
 
     @property
-    def wb(self) -> WhatIf:
-        return self._s.wb
+    def engine(self) -> WhatIf:
+        return self._s.engine
 
     @property
     def names(self) -> dict[str, str]:
@@ -174,7 +174,7 @@ class Session:
                 "limit": {"steps": UNDO_STEPS, "loads": UNDO_LOADS}}
 
     def tables(self) -> dict[str, Any]:
-        return {name: self._s.table.rows(name) for name in self.wb.standards}
+        return {name: self._s.table.rows(name) for name in self.engine.standards}
 
     def state(self) -> dict[str, Any]:
         """The whole present state (what the page loads; after a scenario load)."""
@@ -182,8 +182,8 @@ class Session:
             return self._state_unlocked()
 
     def _state_unlocked(self) -> dict[str, Any]:
-        return {"kind": "state", "facilities": [self.facility(f) for f in self.wb.facilities],
-                "bands": {n: band_codes(self.wb.minutes(n)) for n in self.wb.standards},
+        return {"kind": "state", "facilities": [self.facility(f) for f in self.engine.facilities],
+                "bands": {n: band_codes(self.engine.minutes(n)) for n in self.engine.standards},
                 "tables": self.tables(), "history": self.history(),
                 "proposals": self.proposals, "suggest_notes": self.suggest_notes,
                 "scenario": self.scenario, "version": self.version}
@@ -192,7 +192,7 @@ class Session:
         """The present state's tables and open facilities (one side of a side-by-side)."""
         with self.lock:
             return {"tables": self.tables(),
-                    "facilities": [self.facility(f) for f in self.wb.facilities if f.open],
+                    "facilities": [self.facility(f) for f in self.engine.facilities if f.open],
                     "scenario": self.scenario}
 
     def tables_of(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -201,20 +201,20 @@ class Session:
         state is not touched."""
         with self.lock:
             self.need_study("comparing scenarios")
-            wb = self._pristine.fork()
+            engine = self._pristine.fork()
         names = dict(self.study_names)
-        table = TownshipTable(wb, self.population, self.area_name)
-        edits = apply_actions(wb, actions, names)
+        table = CoverageTable(engine, self.population, self.area_name)
+        edits = apply_actions(engine, actions, names)
         changed: dict[str, IntArray] = {}
-        for name in wb.standards:
+        for name in engine.standards:
             parts = [e.changed[name] for e in edits if name in e.changed]
             changed[name] = (np.unique(np.concatenate(parts)) if parts
                              else np.zeros(0, dtype=np.int64))
         table.update(changed)
-        return {"tables": {n: table.rows(n) for n in wb.standards},
+        return {"tables": {n: table.rows(n) for n in engine.standards},
                 "facilities": [{"id": f.id, "name": names.get(f.id, f.id), "type": f.type,
                                 "lon": f.lon, "lat": f.lat, "open": True}
-                               for f in wb.facilities if f.open]}
+                               for f in engine.facilities if f.open]}
 
     def check_version(self, version: int | None) -> None:
         """Refuse an edit made on another version than the present (see module docs)."""
@@ -229,17 +229,17 @@ class Session:
     def update(self, label: str, edits: list[Edit]) -> dict[str, Any]:
         """What ``edits`` changed, for the page (and the table brought up to date)."""
         changed: dict[str, IntArray] = {}
-        for name in self.wb.standards:
+        for name in self.engine.standards:
             parts = [e.changed[name] for e in edits if name in e.changed]
             changed[name] = (np.unique(np.concatenate(parts)) if parts
                              else np.zeros(0, dtype=np.int64))
         self._s.table.update(changed)
         ids = list(dict.fromkeys(i for e in edits for i in e.ids))
         touched = set(ids)
-        facs = [self.facility(f) for f in self.wb.facilities if f.id in touched]
+        facs = [self.facility(f) for f in self.engine.facilities if f.id in touched]
         cells = {}
         for name, idx in changed.items():
-            minutes = self.wb.states[name].seconds[idx] / 60.0
+            minutes = self.engine.states[name].seconds[idx] / 60.0
             cells[name] = {"idx": idx.tolist(), "band": band_codes(minutes)}
         self._bump()
         return {"kind": "update", "action": label, "ids": ids, "facilities": facs,
@@ -250,7 +250,7 @@ class Session:
 
     def _change(self, label: str, ids: list[str]) -> dict[str, Any]:
         """What a step did, for the page's list: its facilities and where they are."""
-        facs = {f.id: f for f in self.wb.facilities}
+        facs = {f.id: f for f in self.engine.facilities}
         out = [{"id": i, "name": self.names.get(i, i), "type": facs[i].type,
                 "lon": facs[i].lon, "lat": facs[i].lat} for i in ids if i in facs]
         return {"kind": label, "facilities": out}
@@ -258,7 +258,7 @@ class Session:
     def _done(self, label: str, edits: list[Edit]) -> dict[str, Any]:
         """Log ``edits`` (each one the engine logged) as one undoable step."""
         ids = list(dict.fromkeys(i for e in edits for i in e.ids))
-        self._push(_Entry(label, len(edits), wb=self.wb, change=self._change(label, ids)))
+        self._push(_Entry(label, len(edits), engine=self.engine, change=self._change(label, ids)))
         return self.update(label, edits)
 
     def _push(self, entry: _Entry) -> None:
@@ -272,8 +272,8 @@ class Session:
             drop = max(drop, k + 1)
             loads -= 1
         for e in self._undo[:drop]:
-            if e.wb is not None:  # its engine forgets the edits as well
-                e.wb.forget_oldest(e.edits)
+            if e.engine is not None:  # its engine forgets the edits as well
+                e.engine.forget_oldest(e.edits)
         del self._undo[:drop]
         self.forgotten += drop
 
@@ -296,7 +296,7 @@ class Session:
     def _new_id(self) -> tuple[str, int]:
         """The next new facility id and its number (taken only once the add succeeded,
         so a refused add leaves the numbering as it was)."""
-        used = {f.id for f in self.wb.facilities}
+        used = {f.id for f in self.engine.facilities}
         n = self._counter
         while True:
             n += 1
@@ -317,7 +317,7 @@ class Session:
         self._check_type(ftype)
         fid, n = self._new_id()
         self._check_place("add", fid, lon, lat, outside)
-        edit = self.wb.add(fid, ftype, lon, lat)
+        edit = self.engine.add(fid, ftype, lon, lat)
         self._counter = n
         self.names[fid] = name or i18n.text("wb_new_name", self.language, n=n,
                                             type=i18n.type_label(ftype, self.language))
@@ -329,21 +329,21 @@ class Session:
         with self.lock:
             self.check_version(version)
             self._check_place("move", fid, lon, lat, outside)
-            return self._done("move", [self.wb.move(fid, lon, lat)])
+            return self._done("move", [self.engine.move(fid, lon, lat)])
 
     def close(self, fid: str, *, version: int | None = None) -> dict[str, Any]:
         """Close facility ``fid``."""
         with self.lock:
             self.check_version(version)
-            return self._done("close", [self.wb.close(fid)])
+            return self._done("close", [self.engine.close(fid)])
 
     def retype(self, fid: str, ftype: str, *, version: int | None = None) -> dict[str, Any]:
         """Change facility ``fid``'s type (an upgrade)."""
         with self.lock:
             self.check_version(version)
             self._check_type(ftype)
-            same = any(f.id == fid and f.open and f.type == ftype for f in self.wb.facilities)
-            edit = self.wb.retype(fid, ftype)
+            same = any(f.id == fid and f.open and f.type == ftype for f in self.engine.facilities)
+            edit = self.engine.retype(fid, ftype)
             if same:  # no change: the engine logs nothing, so neither does the session
                 return self.update("retype", [edit])
             return self._done("retype", [edit])
@@ -354,7 +354,7 @@ class Session:
         with self.lock:
             self.check_version(version)
             self._check_type(role)
-            edit = self.wb.designate(fid, role)
+            edit = self.engine.designate(fid, role)
             self.names[f"{fid}#{role}"] = twin_name(self.names.get(fid, fid), role)
             return self._done("designate", [edit])
 
@@ -372,7 +372,7 @@ class Session:
                 if self.forgotten else ""))
         e = self._undo.pop()
         self._redo.append(e)
-        return self._replay(e, self.wb.undo, "undo")
+        return self._replay(e, self.engine.undo, "undo")
 
     def redo(self, *, version: int | None = None) -> dict[str, Any]:
         """Make the last undone step again."""
@@ -382,7 +382,7 @@ class Session:
                 raise WhatIfError("nothing to redo")
             e = self._redo.pop()
             self._undo.append(e)
-            return self._replay(e, self.wb.redo, "redo")
+            return self._replay(e, self.engine.redo, "redo")
 
     def undo_to(self, steps: int, *, version: int | None = None) -> dict[str, Any]:
         """Undo (or redo) until ``steps`` steps are done: back to that point of the
@@ -398,7 +398,7 @@ class Session:
             while len(self._undo) < steps:
                 e = self._redo.pop()
                 self._undo.append(e)
-                self._replay(e, self.wb.redo, "redo")
+                self._replay(e, self.engine.redo, "redo")
             return self._state_unlocked()
 
     def _replay(self, e: _Entry, step: Any, word: str) -> dict[str, Any]:
@@ -418,8 +418,8 @@ class Session:
             town = self._township_at(lon, lat)
             out: dict[str, Any] = {"kind": "spot", "lon": lon, "lat": lat, "township": town,
                                    "standards": {}}
-            for name in self.wb.standards:
-                minutes, fid = self.wb.spot(name, lon, lat)
+            for name in self.engine.standards:
+                minutes, fid = self.engine.spot(name, lon, lat)
                 row = next((r for r in self._s.table.rows(name)["rows"]
                             if r["township"] == town), None)
                 out["standards"][name] = {
@@ -493,7 +493,7 @@ class Session:
             if ftype not in std.facility_types:
                 raise SitingError(f"a new {ftype} would not count for {standard}: choose "
                                   f"one of its types {list(std.facility_types)}")
-            existing = self.wb.states[standard].seconds.copy()
+            existing = self.engine.states[standard].seconds.copy()
             version, asked = self.version, self._asked
             self._asked += 1
         suggester = self.suggester
@@ -567,11 +567,11 @@ class Session:
         with self.lock:
             self.check_version(version)
             self.need_study("loading a scenario")
-            wb = self._pristine.fork()
-            new = _State(wb, TownshipTable(wb, self.population, self.area_name),
+            engine = self._pristine.fork()
+            new = _State(engine, CoverageTable(engine, self.population, self.area_name),
                          dict(self.study_names), dict(head))
-            edits = apply_actions(wb, actions, new.names)  # on error: new is dropped
-            wb.forget_oldest(len(edits))  # the load is one step: the swap below
+            edits = apply_actions(engine, actions, new.names)  # on error: new is dropped
+            engine.forget_oldest(len(edits))  # the load is one step: the swap below
             old, self._s = self._s, new
             self.update("load", edits)
             self._push(_Entry(f"load {head.get('name', '')}".strip(), swap=old,
@@ -588,7 +588,7 @@ class Session:
 
     def _scenario_text(self, name: str, title: str, source: str) -> str:
         outside = self.area.outside if self.area is not None else None
-        actions = net_actions(self.start, self.wb.facilities, self.names, outside)
+        actions = net_actions(self.start, self.engine.facilities, self.names, outside)
         head = self.scenario
         note = (f"Written by geo serve on {time.strftime('%Y-%m-%d %H:%M')}: the net change "
                 f"from the study {source}, in the order that reproduces the workbench's state "

@@ -1,4 +1,4 @@
-"""The workbench's township table: per standard and township, the numbers `geo compare`
+"""The workbench's coverage table: per standard and township, the numbers `geo compare`
 writes for "after", kept up to date from the demand points an edit changed.
 
 Each township's row is recomputed only when an edit changed one of its points, from the
@@ -25,7 +25,7 @@ from geo.measures.aggregate import CoverageRow, coverage_row
 from geo.numbers import round_half_up
 from geo.whatif import WhatIf
 
-__all__ = ["TownshipTable"]
+__all__ = ["CoverageTable"]
 
 #: measures of a row: (name, decimals, column) as geo.coverage.tables rounds them
 _MEASURES = (("covered", DECIMALS["covered_population"], "covered_population"),
@@ -56,9 +56,9 @@ def _nums(a: FloatArray) -> list[float | None]:
 class _Standard:
     """One standard's rows: baseline and present, per township and for the whole area."""
 
-    def __init__(self, std: Standard, wb: WhatIf, members: list[IntArray],
+    def __init__(self, std: Standard, engine: WhatIf, members: list[IntArray],
                  pop: FloatArray) -> None:
-        self.std, self.wb, self.members, self.pop = std, wb, members, pop
+        self.std, self.engine, self.members, self.pop = std, engine, members, pop
         n = len(members)
         self.population = np.array([pop[idx].sum() for idx in members])
         self.now = {m: np.full(n, np.nan) for m, _, _ in _MEASURES}
@@ -71,9 +71,9 @@ class _Standard:
         self.area_base = dict(self.area_now)
 
     def _minutes(self) -> FloatArray | None:
-        if not self.wb.applicable(self.std.name):
+        if not self.engine.applicable(self.std.name):
             return None  # not applicable: no eligible facility (geo compare's NaN row)
-        return self.wb.minutes(self.std.name)
+        return self.engine.minutes(self.std.name)
 
     def _row(self, m: FloatArray | None, idx: IntArray | None = None) -> CoverageRow:
         """The coverage row of the points ``idx`` (all points: the whole area), taken in
@@ -105,12 +105,12 @@ class _Standard:
         self.area_now = self._area()
 
 
-class TownshipTable:
+class CoverageTable:
     """Per standard, the township rows of the present state and of the baseline.
 
     Parameters
     ----------
-    wb : WhatIf
+    engine : WhatIf
         The engine (its townships, in table order, and per-point township numbers).
     population : (n,) float array
         People per demand point, as the study has them (not the engine's rounded units).
@@ -118,32 +118,32 @@ class TownshipTable:
         Name of the whole-area row.
     """
 
-    def __init__(self, wb: WhatIf, population: FloatArray, area_name: str) -> None:
+    def __init__(self, engine: WhatIf, population: FloatArray, area_name: str) -> None:
         pop = np.asarray(population, dtype=float)
-        order = np.argsort(wb.code, kind="stable")  # each township's points in demand order
-        bounds = np.searchsorted(wb.code[order], np.arange(len(wb.townships) + 1))
-        members = [order[bounds[k]:bounds[k + 1]] for k in range(len(wb.townships))]
-        self.wb, self.area_name = wb, area_name
-        self.standards = {name: _Standard(s, wb, members, pop)
-                          for name, s in wb.standards.items()}
-        self._was_applicable = {name: wb.applicable(name) for name in wb.standards}
+        order = np.argsort(engine.code, kind="stable")  # each township's points in demand order
+        bounds = np.searchsorted(engine.code[order], np.arange(len(engine.townships) + 1))
+        members = [order[bounds[k]:bounds[k + 1]] for k in range(len(engine.townships))]
+        self.engine, self.area_name = engine, area_name
+        self.standards = {name: _Standard(s, engine, members, pop)
+                          for name, s in engine.standards.items()}
+        self._was_applicable = {name: engine.applicable(name) for name in engine.standards}
 
     def update(self, changed: dict[str, IntArray]) -> None:
         """Recompute the townships holding the points ``changed`` (per standard)."""
         for name, t in self.standards.items():
-            now = self.wb.applicable(name)
+            now = self.engine.applicable(name)
             flip = now != self._was_applicable[name]  # a standard came in or went out
             self._was_applicable[name] = now
             pts = changed.get(name)
             if not flip and (pts is None or len(pts) == 0):
                 continue
-            towns = np.unique(self.wb.code[pts]) if pts is not None else np.zeros(0, np.int64)
+            towns = np.unique(self.engine.code[pts]) if pts is not None else np.zeros(0, np.int64)
             t.update(towns, flip)
 
     def rows(self, standard: str) -> dict[str, Any]:
         """The table of one standard: a row per township, then the whole area."""
         t = self.standards[standard]
-        people = self.wb.tallies[standard].people()
+        people = self.engine.tallies[standard].people()
         gained, lost = people["newly_covered"], people["lost"]
         cols: dict[str, list[float | None]] = {
             "population": _nums(_half_up(t.population, 1)),
@@ -152,7 +152,7 @@ class TownshipTable:
             cols[m], cols[f"{m}_before"] = _nums(t.now[m]), _nums(t.base[m])
             cols[f"{m}_change"] = _nums(_half_up(t.now[m] - t.base[m], nd))
         out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k]}
-               for k, name in enumerate(self.wb.townships)]
+               for k, name in enumerate(self.engine.townships)]
         area: dict[str, Any] = {
             "township": self.area_name, "population": t.area_now["population"],
             "newly_covered": round_half_up(float(np.sum(gained)), 1),
@@ -163,5 +163,5 @@ class TownshipTable:
             area[f"{m}_change"] = _num(round_half_up(now - base, nd))
         area["meets"] = t.area_now["meets"]
         return {"standard": standard, "minutes": t.std.minutes,
-                "target": t.std.target_share, "applicable": self.wb.applicable(standard),
+                "target": t.std.target_share, "applicable": self.engine.applicable(standard),
                 "rows": out, "area": area}

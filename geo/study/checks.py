@@ -13,7 +13,6 @@ Thresholds live in :mod:`geo.settings`, each with the measurement it comes from.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +26,7 @@ from geo import settings
 from geo._types import FloatArray
 from geo.crs import bd09_to_wgs84, gcj02_to_wgs84
 from geo.errors import CheckError
+from geo.options import closest
 
 __all__ = [
     "ACCEPTABLE",
@@ -277,8 +277,7 @@ def _layer_check(key: str, title: str, parts: Sequence[tuple[str, float, float]]
 
 
 def _suggest(name: str, choices: Sequence[str]) -> str:
-    near = difflib.get_close_matches(name, list(choices), n=2, cutoff=0.5)
-    return f"{name!r} (did you mean {' or '.join(map(repr, near))}?)" if near else repr(name)
+    return f"{name!r}{closest(name, choices, 2)}"
 
 
 def township_names(reference: tuple[str, Sequence[str]],

@@ -37,7 +37,7 @@ from geo.study import checks, inputs, resources
 from geo.study.checks import Check
 from geo.study.schema import Study, load_study
 
-__all__ = ["CheckReport", "Preparation", "Townships", "check_study", "is_grid", "snap_with"]
+__all__ = ["CheckReport", "Preparation", "TownshipAreas", "check_study", "is_grid", "snap_with"]
 
 
 Progress = Callable[[str], None]
@@ -58,7 +58,7 @@ def is_grid(demand: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> bool:
 
 
 @dataclass
-class Townships:
+class TownshipAreas:
     """Township polygons in table order, the township of each demand point, and the note
     saying how the areas were made ('' for official polygons)."""
 
@@ -154,7 +154,7 @@ class Preparation:
             return inputs.demand(self.study, self.area)
 
     @cached_property
-    def townships(self) -> Townships:
+    def township_areas(self) -> TownshipAreas:
         with self._stage("township areas"):
             towns = _townships(self.study, *self.grid, self.networks)
         polys = towns.polygons
@@ -173,7 +173,7 @@ class Preparation:
     def demand(self) -> gpd.GeoDataFrame:
         """Demand points with ``population`` and ``township``."""
         demand = self.grid[2].copy()
-        towns = self.townships
+        towns = self.township_areas
         demand["township"] = towns.names
         p = self.study.population
         if p.method == "table":
@@ -198,7 +198,7 @@ class Preparation:
             people = np.full(len(points), np.nan)
         else:
             people = points["population"].to_numpy(dtype=float)
-        self.checks += checks.township_layer(self.area, self.townships.polygons, points,
+        self.checks += checks.township_layer(self.area, self.township_areas.polygons, points,
                                              people, self.networks["drive"].crs)
 
     def road_checks(self) -> None:
@@ -219,7 +219,7 @@ class Preparation:
 
         found = [checks.crs_plausibility("crs_facilities", "facilities", self.facilities,
                                          metres, "[facilities] crs")]
-        seats = self.townships.seats
+        seats = self.township_areas.seats
         if seats is not None:
             found.append(checks.crs_plausibility("crs_seats", "township seats", seats, metres,
                                                  "[townships] seat_crs"))
@@ -294,7 +294,7 @@ def _ordered(polys: gpd.GeoDataFrame, codes: dict[str, str] | None) -> gpd.GeoDa
 def _townships(
     study: Study, cells: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, points: gpd.GeoDataFrame,
     nets: dict[str, Network],
-) -> Townships:
+) -> TownshipAreas:
     """Township polygons (in table order) and the township of each demand point, all by
     the one point-in-polygon rule (:func:`geo.coverage.townships.polygon_of_points`)."""
     t = study.townships
@@ -306,14 +306,14 @@ def _townships(
         polys = _ordered(read[["township", "geometry"]], _codes(read, t.code_col))
         polys.attrs = dict(read.attrs)
         names, _ = townships.assign_to_polygons(points, polys, metric)
-        return Townships(polys, names, "", seats)
+        return TownshipAreas(polys, names, "", seats)
     assert seats is not None
     codes = _codes(seats, t.seat_code_col)
     if t.method == "voronoi":
         polys = _ordered(townships.voronoi_areas(seats, cells, metric), codes)
         _seats_without_area(seats, polys, cells, metric)
         names, _ = townships.assign_to_polygons(points, polys, metric)
-        return Townships(polys, names, townships.APPROX_NOTE[t.method], seats)
+        return TownshipAreas(polys, names, townships.APPROX_NOTE[t.method], seats)
     net = nets["drive"]
     _, idx = nearest_facility(net, snap_with(study, net, seats), snap_with(study, net, grid),
                               access_speed_kmh=study.access_kmh("drive"),
@@ -323,9 +323,9 @@ def _townships(
     _seats_without_area(seats, polys, cells, metric)
     polys = _ordered(polys, codes)
     if is_grid(points, grid):
-        return Townships(polys, cell_names, townships.APPROX_NOTE[t.method], seats)
+        return TownshipAreas(polys, cell_names, townships.APPROX_NOTE[t.method], seats)
     names, _ = townships.assign_to_polygons(points, polys, metric)
-    return Townships(polys, names, townships.APPROX_NOTE[t.method], seats)
+    return TownshipAreas(polys, names, townships.APPROX_NOTE[t.method], seats)
 
 
 def _seats_without_area(seats: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
@@ -368,7 +368,8 @@ def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
 # --------------------------------------------------------------------------- geo check
 
 
-#: (stage, title, what it needs): the order ``geo check`` runs them in
+#: (stage, title, what it needs): the order ``geo check`` runs them in; a stage is the
+#: :class:`Preparation` attribute of its name (but for :data:`_ATTRIBUTES`)
 _STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("standards", "standards", ()),
     ("area", "study area", ()),
@@ -382,6 +383,9 @@ _STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("crs_checks", "coordinate systems", ("facilities", "townships")),
     ("measure_checks", "resource measures", ("facilities",)),
 )
+
+#: stages whose Preparation attribute has another name
+_ATTRIBUTES = {"townships": "township_areas"}
 
 
 @dataclass
@@ -415,7 +419,7 @@ def check_study(study: str | Path | Study, progress: Progress | None = None) -> 
                                  f"{', '.join(missing)} stage, which failed"))
             continue
         try:
-            value = getattr(prep, stage)
+            value = getattr(prep, _ATTRIBUTES.get(stage, stage))
             if callable(value):
                 value()
         except CheckError as e:  # its check is on the list already
@@ -426,7 +430,7 @@ def check_study(study: str | Path | Study, progress: Progress | None = None) -> 
     found = checks.accept(prep.checks + skipped, cfg.checks.accept)
     frames = [f for f in (prep.__dict__.get("area"), prep.__dict__.get("facilities"),
                           prep.__dict__.get("demand")) if f is not None]
-    towns = prep.__dict__.get("townships")
+    towns = prep.__dict__.get("township_areas")
     if towns is not None:
         frames.append(towns.polygons)
         if towns.seats is not None:

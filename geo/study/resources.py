@@ -49,7 +49,7 @@ from geo.measures import (
     response_table,
     supply_for,
 )
-from geo.measures.aggregate import RatioTable
+from geo.measures.aggregate import RatioTable, meets
 from geo.measures.basins import Basins, basins
 from geo.measures.response import ResponseTable
 from geo.measures.specs import REACH_METHODS
@@ -479,11 +479,13 @@ def stated_lines(study: Study, mset: MeasureSet, population: float) -> list[str]
             if spec.supply != col or spec.target is None or spec.method == "hansen":
                 continue
             ratio = total / population * spec.per if population > 0 else float("nan")
-            ok = ratio >= spec.target if spec.at_least else ratio <= spec.target
+            ok = meets(ratio, spec.target, at_most=not spec.at_least)
+            verdict = ("no people to compare" if ok is None else "meets" if ok else
+                       "below" if spec.at_least else "above")
             out.append(
                 f"stated figure, not computed here: {spec.name}: {total:,.6g} {col} for the "
                 f"whole area ({src}) over the study's {population:,.0f} people = {ratio:.2f} per "
-                f"{spec.per:,.0f}, {'meets' if ok else 'below'} the target "
+                f"{spec.per:,.0f}, {verdict} the target "
                 f"{'≥' if spec.at_least else '≤'} {spec.target:g} ({spec.citation}); a "
                 "document's total, not per-facility data: no township figures")
     return out

@@ -282,7 +282,7 @@ def run_study(study: str | Path | Study,
     prep = Preparation(cfg, progress)
     stds, area, fac, nets = prep.standards, prep.area, prep.facilities, prep.networks
     cells, grid, _ = prep.grid
-    towns = prep.townships
+    towns = prep.township_areas
     polys, names, demand = towns.polygons, towns.names, prep.demand
     found = prep.run_checks()
     checks.raise_stops(found)
@@ -335,7 +335,7 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
     nets = prep.networks
     cells = prep.grid[0]
     inp = resources.Inputs(
-        study=cfg, facilities=fac, demand=demand, polygons=prep.townships.polygons,
+        study=cfg, facilities=fac, demand=demand, polygons=prep.township_areas.polygons,
         area_name=str(prep.area["name"].iloc[0]), networks=nets, cells=cells,
         cell_of=surfaces.cell_index(demand, cells, is_grid(demand, grid)),
         snap=lambda places, mode: snap_with(cfg, nets[mode], places), demand_snaps=prep.snaps)

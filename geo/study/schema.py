@@ -22,15 +22,14 @@ from typing import Any
 
 from geo import settings
 from geo._toml import read_toml
-from geo.coverage.standards import DEFAULT_FILE
+from geo.coverage.standards import DEFAULT_FILE, Standard
 from geo.errors import Arg, Hint, InputFileError, StudyError
-from geo.measures.specs import MEASURE_KEYS, RESPONSE_KEYS
-from geo.options import check_value, closest, opt, parse_section, section_text
+from geo.measures.specs import MeasureSpec, ResponseSpec
+from geo.options import check_patch, closest, opt, parse_section, section_text
 from geo.study.checks import ACCEPTABLE
 
 __all__ = [
     "SECTIONS",
-    "STANDARD_FIELDS",
     "AccessSection",
     "AreaSection",
     "ChecksSection",
@@ -45,11 +44,9 @@ __all__ = [
     "TownshipsSection",
     "closest",
     "load_study",
-    "options_doc_block",
     "options_text",
     "parse_section",
     "section_text",
-    "write_options_doc",
 ]
 
 _CRS_DOC = ("coordinate system of the coordinate columns: wgs84, gcj02 (AMap, Tencent), bd09 "
@@ -310,20 +307,6 @@ SECTIONS: dict[str, type] = {
 }
 _MANDATORY = ("area", "facilities", "townships", "roads", "standards")
 
-#: fields of a standard that ``[standards] overrides`` may change, with their checks
-STANDARD_FIELDS: dict[str, tuple[type, tuple[str, ...] | None]] = {
-    "label": (str, None), "label_zh": (str, None), "minutes": (float, None),
-    "mode": (str, ("drive", "walk")), "direction": (str, ("from_facility", "to_facility")),
-    "facility_types": (tuple, None), "target_share": (float, None), "source": (str, None),
-    "section": (str, None), "quote": (str, None),
-}
-
-#: ranges of a standard's numbers, as the standards file's own check has them
-_STANDARD_RANGES: dict[str, dict[str, Any]] = {
-    "minutes": {"lo": 0.0, "lo_open": True},
-    "target_share": {"lo": 0.0, "lo_open": True, "hi": 1.0},
-}
-
 @dataclass(frozen=True)
 class Study:
     """A validated study file: one typed object per section, paths absolute."""
@@ -383,22 +366,14 @@ def _check_overrides(std: StandardsSection) -> None:
         if not isinstance(patch, dict):
             raise StudyError(f"[standards] overrides {name} must be a table, e.g. "
                              f"{{ target_share = 0.95 }}")
-        for key, value in patch.items():
-            where = f"[standards] overrides {name}.{key}"
-            if key not in STANDARD_FIELDS:
-                raise StudyError(f"unknown field {key!r} in [standards] overrides {name}"
-                                 f"{closest(key, STANDARD_FIELDS)}. Fields a standard has: "
-                                 f"{', '.join(STANDARD_FIELDS)}")
-            kind, choices = STANDARD_FIELDS[key]
-            hint = tuple[str, ...] if kind is tuple else kind
-            check_value(value, hint, where,
-                        {"choices": choices, **_STANDARD_RANGES.get(key, {})}, Path())
+        check_patch(Standard, f"[standards] overrides {name}", patch, skip=("name",))
 
 
-def _check_spec_overrides(section: str, use: tuple[str, ...],
-                          overrides: Mapping[str, Any], keys: frozenset[str]) -> None:
-    """``[measures]`` / ``[response]``: each name once, overrides of names in use, known
-    fields only (their values are checked with the specs, geo.measures.specs)."""
+def _check_spec_overrides(section: str, use: tuple[str, ...], overrides: Mapping[str, Any],
+                          spec: type) -> None:
+    """``[measures]`` / ``[response]``: each name once, overrides of names in use, keys and
+    values of the spec (``spec``, its dataclass in geo.measures.specs; what a key means
+    for a method is checked with the specs)."""
     twice = sorted({u for u in use if use.count(u) > 1})
     if twice:
         raise StudyError(f"[{section}] use lists {twice} more than once: name each once")
@@ -410,17 +385,14 @@ def _check_spec_overrides(section: str, use: tuple[str, ...],
         if not isinstance(patch, dict):
             raise StudyError(f"[{section}] overrides {name} must be a table, e.g. "
                              f"{{ minutes = 45 }}")
-        for key in patch:
-            if key not in keys:
-                raise StudyError(f"unknown field {key!r} in [{section}] overrides {name}"
-                                 f"{closest(key, keys)}. Fields: {', '.join(sorted(keys))}")
+        check_patch(spec, f"[{section}] overrides {name}", patch, skip=("name",))
 
 
 def _check_measures(sec: dict[str, Any]) -> None:
     m: MeasuresSection = sec["measures"]
-    _check_spec_overrides("measures", m.use, m.overrides, MEASURE_KEYS)
+    _check_spec_overrides("measures", m.use, m.overrides, MeasureSpec)
     r: ResponseSection = sec["response"]
-    _check_spec_overrides("response", r.use, r.overrides, RESPONSE_KEYS)
+    _check_spec_overrides("response", r.use, r.overrides, ResponseSpec)
     if m.stated_totals and not m.stated_source:
         raise StudyError("[measures] stated_totals needs [measures] stated_source: the "
                          "document, section and year the totals come from")
@@ -520,28 +492,3 @@ def options_text(markdown: bool = True) -> str:
     """Every study-file option, one line each, by section (docs/study-file.md and --help)."""
     lines = [line for name, cls in SECTIONS.items() for line in section_text(name, cls, markdown)]
     return "\n".join(lines) + "\n"
-
-
-_DOC_START = "<!-- options:start (generated by `make options-doc` from geo/study/schema.py) -->\n"
-_DOC_END = "<!-- options:end -->"
-
-
-def options_doc_block(text: str) -> str:
-    """The generated option list between the markers of docs/study-file.md (what is there now)."""
-    a, b = text.index(_DOC_START) + len(_DOC_START), text.index(_DOC_END)
-    return text[a:b]
-
-
-def write_options_doc(page: str | Path) -> None:
-    """Rewrite the option list between the markers of ``page`` from the schema.
-
-    Parameters
-    ----------
-    page
-        The Markdown page holding the markers (``docs/study-file.md``; ``make options-doc``).
-    """
-    p = Path(page)
-    text = p.read_text(encoding="utf-8")
-    old = options_doc_block(text)
-    p.write_text(text.replace(_DOC_START + old + _DOC_END,
-                              _DOC_START + options_text() + _DOC_END), encoding="utf-8")

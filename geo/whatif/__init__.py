@@ -1,4 +1,4 @@
-"""Incremental what-if recomputation: the engine behind the planner's workbench.
+"""Incremental what-if recomputation: the engine behind the planner's workbench (geo serve).
 
 :class:`WhatIf` (:mod:`geo.whatif.engine`) keeps, per standard, every demand point's
 minutes and nearest facility exactly as a full run computes them, and updates them from

@@ -1,4 +1,4 @@
-"""The planner's what-if workbench: edit the facilities, see every standard change.
+"""The what-if engine: edit the facilities, see every standard change.
 
 A :class:`WhatIf` holds a study's facilities and, per standard, a
 :class:`~geo.whatif.nearest.NearestState` (minutes and nearest facility of every demand
@@ -71,7 +71,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Facility:
-    """One facility as the workbench holds it (WGS84 position)."""
+    """One facility as the engine holds it (WGS84 position)."""
 
     id: str
     type: str

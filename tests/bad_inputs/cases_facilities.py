@@ -7,8 +7,16 @@ import re
 import numpy as np
 import pandas as pd
 
+import geo.readers.facility_types as facility_types
 from geo.crs import wgs84_to_gcj02
-from tests.bad_inputs.harness import Case, Result, Workspace, run_summary, stated_everywhere
+from tests.bad_inputs.harness import (
+    Case,
+    Result,
+    Workspace,
+    run_in_process,
+    run_summary,
+    stated_everywhere,
+)
 from tests.synthetic_county import FACILITIES, grid_xy
 
 RUN = ("run", "{study}", "--out", "{out}")
@@ -192,6 +200,23 @@ def _then_formula_names(ws: Workspace, r: Result) -> None:
     assert seen == set(FORMULAS.values())
 
 
+def _type_table(old: str, new: str):  # type: ignore[no-untyped-def]
+    """A run on an edited facility-type table, as a planner editing
+    analysis/facility_types.toml gets it (the table has no per-study path: the default
+    table's path points at the edited copy during the run)."""
+    def runner(ws: Workspace, argv: list[str]) -> Result:
+        text = facility_types.DEFAULT_TABLE.read_text(encoding="utf-8")
+        assert old in text
+        edited = ws.county / "facility_types.toml"
+        edited.write_text(text.replace(old, new, 1), encoding="utf-8")
+        shipped, facility_types.DEFAULT_TABLE = facility_types.DEFAULT_TABLE, edited
+        try:
+            return run_in_process(argv)
+        finally:
+            facility_types.DEFAULT_TABLE = shipped
+    return runner
+
+
 CASES = [
     Case("fac_missing_file", CAT, "the facility file does not exist", RUN,
          lambda ws: ws.set("facilities", "path", "没有这个文件.csv"),
@@ -283,4 +308,12 @@ CASES = [
          "code", RUN, lambda ws: (_set("F06", type="卫生服务点")(ws), ws.set(
              "facilities", "type_map", {"卫生服务点": "village_clinc"}))[-1],
          problem=("village_clinc",), fix=("village_clinic",)),
+    Case("types_unknown_key", CAT, "a misspelt key in the facility-type table (alias for "
+         "aliases)", RUN, runner=_type_table('aliases = ["县人民医院"', 'alias = ["县人民医院"'),
+         problem=("unknown option 'alias' in [types.county_general_hospital]",
+                  "facility_types.toml"), fix=("did you mean 'aliases'",)),
+    Case("types_wrong_type", CAT, "a Chinese name written as a list in the facility-type "
+         "table", RUN, runner=_type_table('zh = "县级综合医院"', 'zh = ["县级综合医院"]'),
+         problem=("[types.county_general_hospital] zh has the wrong type (list)",),
+         fix=("give text",)),
 ]

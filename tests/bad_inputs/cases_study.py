@@ -146,6 +146,37 @@ CASES = [
          "that does not exist", RUN,
          _standards_file('"township_health_center", "grade2', '"township_health_centre", "grade2'),
          problem=("township_health_centre",), fix=("facility_types.toml",)),
+    Case("standards_unknown_key", CAT, "a misspelt key in a standard of the standards file "
+         "(target_shares)", RUN, _standards_file("target_share = 1.0", "target_shares = 1.0"),
+         problem=("unknown option 'target_shares' in [emergency_1h]", "my_standards.toml"),
+         fix=("did you mean 'target_share'",)),
+    Case("standards_wrong_type", CAT, "minutes = \"60\" (text) in a standard of the standards "
+         "file", RUN, _standards_file("minutes = 60", 'minutes = "60"'),
+         problem=("[emergency_1h] minutes must be a number, got '60'",), fix=("a number",)),
+    Case("standards_share_as_percent", CAT, "target_share = 95 (a percentage) in the standards "
+         "file", RUN, _standards_file("target_share = 1.0", "target_share = 95"),
+         problem=("[emergency_1h] target_share = 95 is out of range",), fix=("at most 1",)),
+    Case("measure_spec_unknown_key", CAT, "a misspelt key in a [measures.NAME] spec of the "
+         "standards file (minuts)", RUN,
+         _standards_file("[measures.beds_per_1000_2025]\n",
+                         "[measures.beds_per_1000_2025]\nminuts = 60\n"),
+         problem=("unknown option 'minuts' in [measures.beds_per_1000_2025]",),
+         fix=("did you mean 'minutes'",)),
+    Case("measure_spec_wrong_type", CAT, "per = \"1000人\" (text) in a [measures.NAME] spec of "
+         "the standards file", RUN, _standards_file("per = 1000", 'per = "1000人"'),
+         problem=("[measures.beds_per_1000_2025] per must be a number, got '1000人'",),
+         fix=("give a number above 0",)),
+    Case("response_spec_unknown_key", CAT, "a misspelt key in a [response.NAME] spec of the "
+         "standards file (target_minute)", RUN,
+         _standards_file("[response.emergency_response_1h]\n",
+                         "[response.emergency_response_1h]\ntarget_minute = 60\n"),
+         problem=("unknown option 'target_minute' in [response.emergency_response_1h]",),
+         fix=("did you mean 'target_minutes'",)),
+    Case("response_spec_wrong_type", CAT, "dispatch_minutes = \"3分钟\" (text) in a "
+         "[response.NAME] spec of the standards file", RUN,
+         _standards_file("dispatch_minutes = 3", 'dispatch_minutes = "3分钟"'),
+         problem=("[response.emergency_response_1h] dispatch_minutes must be a number, got "
+                  "'3分钟'",), fix=("give a number at least 0",)),
     Case("study_all_meet_target", CAT, "every township meets the target: no "
          "'worst-served township' is named, \"no township below target\" is said", RUN,
          _use("emergency_1h", PRIMARY), code=0, then=_then_all_meet),

@@ -19,10 +19,11 @@ import pytest
 
 from geo.coverage.standards import Standard
 from geo.coverage.tables import area_rows, coverage_table
-from geo.measures.aggregate import TARGET_TOLERANCE, coverage_row, meets
+from geo.measures.aggregate import coverage_row, meets
 from geo.measures.response import response_table
+from geo.numbers import TOLERANCE, shown_share
 from geo.planning.compare import compare
-from geo.serve.table import TownshipTable
+from geo.serve.table import CoverageTable
 from geo.study.run import ComputedStudy, run_study
 from geo.whatif.baseline import from_study
 from tests.conftest import ROOT
@@ -63,10 +64,19 @@ def test_meets_and_its_tolerance() -> None:
     assert share != 0.3 and meets(share, 0.3) is True
     assert meets(math.nextafter(1.0, 0.0), 1.0) is True  # one float step below everyone
     assert meets(0.9 - 1e-6, 0.9) is False  # a real shortfall (1 person in a million)
-    assert meets(0.9 - 2 * TARGET_TOLERANCE, 0.9) is False
+    assert meets(0.9 - 2 * TOLERANCE, 0.9) is False
     assert meets(float("nan"), 0.9) is None
     assert meets(6.0 + 1e-12, 6.0, at_most=True) is True  # a ceiling (ratio tables)
     assert meets(6.1, 6.0, at_most=True) is False
+
+
+@pytest.mark.parametrize("share", [0.95 - 1e-3, 0.95 - 1e-6, 0.95 - 2e-9, 0.95 - 5e-10,
+                                   0.95, 0.95 + 1e-6])
+def test_a_share_is_shown_at_its_target_exactly_when_it_meets_it(share: float) -> None:
+    # one tolerance: a share that fails its target is never shown as the target, and one
+    # that meets it (within the tolerance) is never shown below it
+    shown = shown_share(share, 0.95)
+    assert (shown >= 0.95) is meets(share, 0.95)
 
 
 def test_the_response_table_is_the_same_row() -> None:
@@ -154,7 +164,7 @@ def _by_hand(luzhai: ComputedStudy, minutes: dict[str, np.ndarray],
                 row |= {"covered": round(covered, 1), "share": round(share, 4),
                         "median": round(_lower_median(m[sel], pop[sel]), 1),
                         "meets": None if not total > 0 else
-                        share >= std.target_share - TARGET_TOLERANCE}
+                        share >= std.target_share - TOLERANCE}
             out[(name, std.name)] = row
     return out
 
@@ -181,7 +191,7 @@ def _frame_rows(frame: pd.DataFrame, suffix: str = "",
         "meets": _none(r[meets])} for _, r in frame.iterrows()}
 
 
-def _page_rows(table: TownshipTable) -> dict[tuple[str, str], dict[str, Any]]:
+def _page_rows(table: CoverageTable) -> dict[tuple[str, str], dict[str, Any]]:
     out = {}
     for name in table.standards:
         t = table.rows(name)
@@ -223,14 +233,14 @@ def test_table_compare_and_workbench_agree_with_a_count_by_hand(
         _check(got, after[key], ("compare after", key))
 
     # the workbench: its baseline is the study; after the same edits, the scenario
-    wb = from_study(luzhai)
+    engine = from_study(luzhai)
     pop = luzhai.demand["population"].to_numpy(dtype=float)
-    page = _page_rows(TownshipTable(wb, pop, area))
+    page = _page_rows(CoverageTable(engine, pop, area))
     for key, got in page.items():
         _check(got, before[key], ("workbench", key))
-    wb.close("LZ-H01")
-    wb.add("NEW-C01", "community_health_service_center", 109.7508, 24.4838)
-    page = _page_rows(TownshipTable(wb, pop, area))
+    engine.close("LZ-H01")
+    engine.add("NEW-C01", "community_health_service_center", 109.7508, 24.4838)
+    page = _page_rows(CoverageTable(engine, pop, area))
     assert set(page) == set(after)
     for key, got in page.items():
         _check(got, after[key], ("workbench after", key))

@@ -64,18 +64,24 @@ def test_default_steps_are_the_published_bands_scaled_to_the_catchment() -> None
 
 
 @pytest.mark.parametrize(("patch", "message"), [
-    ({"minuts": 30}, "unknown key 'minuts'; did you mean 'minutes'"),
-    ({"steps": [[30, 1.0]]}, "does not apply to method '2sfca'"),
+    ({"minuts": 30}, "unknown option 'minuts' in [measures.m] (did you mean 'minutes'?)"),
+    ({"steps": [[30, 1.0]]}, "[measures.m] steps does not apply to method '2sfca'"),
+    ({"steps": []}, "[measures.m] steps does not apply"),
+    ({"method": "e2sfca", "steps": []}, "[measures.m] steps is empty"),
+    ({"method": "e2sfca", "steps": [[10, "1"]]}, "[measures.m] steps = [[10, '1']] has the"),
     ({"method": "2sfcaa"}, "did you mean '2sfca'"),
     ({"method": "hansen", "beta": 1}, "takes no target"),
     ({"per": None}, "a target needs `per`"),
     ({"facility_types": ["clinic"]}, "unknown facility types ['clinic']"),
-    ({"minutes": None}, "lacks ['minutes']"),
+    ({"minutes": None}, "[measures.m] lacks ['minutes']"),
+    ({"minutes": "30"}, "[measures.m] minutes must be a number, got '30'"),
+    ({"facility_types": "county_general_hospital"}, "facility_types has the wrong type"),
+    ({"name": "n"}, "unknown option 'name' in [measures.m]"),
     ({"method": "e2sfca", "steps": [[10, 1.0], [20, 0.5]]}, "the last step must end at the"),
     ({"method": "e2sfca", "steps": [[20, 1.0], [10, 0.5], [30, 0.2]]}, "increasing"),
     ({"method": "gravity"}, "lacks ['beta']"),
-    ({"comparison": "above"}, "comparison must be one of"),
-    ({"target": -1}, "target must be a number >= 0"),
+    ({"comparison": "above"}, "[measures.m] comparison = 'above' is not allowed"),
+    ({"target": -1}, "[measures.m] target = -1 is out of range: give a number at least 0"),
 ])
 def test_errors_name_the_problem(patch: dict[str, Any], message: str) -> None:
     with pytest.raises(MeasureError) as e:
@@ -86,7 +92,7 @@ def test_errors_name_the_problem(patch: dict[str, Any], message: str) -> None:
 def test_located_takes_no_catchment_and_overrides_apply() -> None:
     loc = _one(method="located", minutes=None, mode=None, direction=None)
     assert loc.max_seconds is None
-    with pytest.raises(MeasureError, match="'minutes' does not apply to method 'located'"):
+    with pytest.raises(MeasureError, match="minutes does not apply to method 'located'"):
         _one(method="located")
     data = {"facility_types": TYPES, "measures": {"m": BASE}}
     patched = parse_measure_specs(data, {"m": {"target": 6.35}})
@@ -101,10 +107,14 @@ def test_response_spec_errors() -> None:
            "target_minutes": 60, "source": "p", "section": "s"}
     ok = parse_measure_specs({"facility_types": TYPES, "response": {"r": raw}})
     assert ok.responses["r"].scene_minutes == 0.0 and ok.responses["r"].speed_factor == {}
-    for patch, msg in [({"dispatch_minute": 3}, "did you mean 'dispatch_minutes'"),
-                       ({"dispatch_minutes": -1}, "dispatch_minutes must be a number >= 0"),
-                       ({"speed_factor": {"trunk": 0}}, "trunk must be a number > 0"),
-                       ({"target_share": 1.5}, "target_share must be in (0, 1]")]:
+    for patch, msg in [({"dispatch_minute": 3}, "in [response.r] (did you mean "
+                                                "'dispatch_minutes'?)"),
+                       ({"dispatch_minutes": -1}, "dispatch_minutes = -1 is out of range"),
+                       ({"speed_factor": {"trunk": 0}}, "speed_factor trunk = 0 is out of range"
+                                                        ": give a number above 0"),
+                       ({"bases": []}, "[response.r] bases is empty"),
+                       ({"target_share": 1.5}, "target_share = 1.5 is out of range: give a "
+                                               "number above 0 and at most 1")]:
         with pytest.raises(MeasureError) as e:
             parse_measure_specs({"facility_types": TYPES, "response": {"r": {**raw, **patch}}})
         assert msg in str(e.value)

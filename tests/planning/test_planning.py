@@ -182,7 +182,7 @@ def test_apply_leaves_inputs_alone_and_moves_by_bearing(luzhai: ComputedStudy,
     ('[[actions]]\naction = "move"\nid = "LZ-T08"\nlon = 1\n', "either lon"),
     ('[[actions]]\naction = "close"\nid = "NOPE"\n', "no facility with id 'NOPE'"),
     ('[[actions]]\naction = "retype"\nid = "LZ-T08"\ntype = "castle"\n', "castle"),
-    ('[[left_out]]\nproject = "P9"\n', "needs a reason"),
+    ('[[left_out]]\nproject = "P9"\n', "needs 'reason'"),
 ])
 def test_scenario_errors_name_the_fix(luzhai: ComputedStudy, tmp_path: Path, text: str,
                                       match: str) -> None:

@@ -52,10 +52,20 @@ def test_the_shipped_scenarios_survive_a_rewrite(name: str) -> None:
 
 
 def test_what_the_loader_refuses_is_not_written() -> None:
-    with pytest.raises(ScenarioError, match="lacks"):
+    with pytest.raises(ScenarioError, match=r"\[\[actions\]\] 1 \(add A\) needs 'name'"):
         scenario_toml("x", "x", [{"action": "add", "id": "A"}])
-    with pytest.raises(ScenarioError, match="has lon = nan: give a number"):
+    with pytest.raises(ScenarioError, match="lon = nan is out of range: give a number"):
         scenario_toml("x", "x", [{"action": "move", "id": "A", "lon": float("nan"),
                                   "lat": 1.0}])
-    with pytest.raises(ScenarioError, match="needs a reason"):
+    with pytest.raises(ScenarioError, match=r"\[\[left_out\]\] 1 needs 'reason'"):
         scenario_toml("x", "x", [], left_out=[{"project": "P"}])
+
+
+def test_a_crs_in_capitals_is_read_as_written_in_lower_case() -> None:
+    """GCJ02 is gcj02 (as the study file's crs keys read it), in a scenario too."""
+    text = ('[[actions]]\naction = "add"\nid = "A"\nname = "a"\ntype = "village_clinic"\n'
+            'lon = 109.8\nlat = 24.5\ncrs = "GCJ02"\n')
+    assert parse_scenario(text, "s.toml").actions[0]["crs"] == "GCJ02"  # kept as written
+    with pytest.raises(ScenarioError, match=r"crs = 'GCJ2' is not allowed \(did you mean "
+                                            r"'gcj02'\?\)"):
+        parse_scenario(text.replace("GCJ02", "GCJ2"), "s.toml")

@@ -132,8 +132,8 @@ def server(serve: Callable[[], Served]) -> Served:
 def assert_exact(session: Session) -> None:
     """Every standard's minutes and nearest facility equal a full rerun (the engine's
     nearest_facility afresh on the open facilities)."""
-    wb = session.wb
-    for name, state in wb.states.items():
-        secs, slot = wb.full_rerun(name)
+    engine = session.engine
+    for name, state in engine.states.items():
+        secs, slot = engine.full_rerun(name)
         np.testing.assert_array_equal(state.seconds, secs, err_msg=name)
         np.testing.assert_array_equal(state.nearest, slot, err_msg=name)

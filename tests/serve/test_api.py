@@ -41,7 +41,7 @@ EDITS: list[tuple[str, dict[str, Any]]] = [
 
 
 def _snapshot(s: Served) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    return {n: (st.seconds.copy(), st.nearest.copy()) for n, st in s.session.wb.states.items()}
+    return {n: (st.seconds.copy(), st.nearest.copy()) for n, st in s.session.engine.states.items()}
 
 
 def _bands(minutes: np.ndarray) -> list[int]:
@@ -59,7 +59,7 @@ def _run(s: Served, edits: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         reply = s.client.ok(path, body)
         assert_exact(s.session)
         for name, (secs, near) in before.items():
-            st = s.session.wb.states[name]
+            st = s.session.engine.states[name]
             moved = np.flatnonzero((secs != st.seconds) | (near != st.nearest))
             got = reply["cells"][name]
             assert got["idx"] == moved.tolist(), (path, name)  # exactly the changed cells
@@ -146,10 +146,10 @@ def test_a_reloaded_scenario_gives_the_same_state(serve: Any, tmp_path: Path) ->
     assert state["kind"] == "state" and state["scenario"]["name"] == "session"
     assert_exact(two.session)
     for name, (secs, near) in _snapshot(one).items():
-        st = two.session.wb.states[name]
+        st = two.session.engine.states[name]
         np.testing.assert_array_equal(st.seconds, secs)
-        ids_one = one.session.wb.nearest_ids(name)
-        np.testing.assert_array_equal(two.session.wb.nearest_ids(name), ids_one)
+        ids_one = one.session.engine.nearest_ids(name)
+        np.testing.assert_array_equal(two.session.engine.nearest_ids(name), ids_one)
         assert len(near) == len(st.nearest)
     assert state["tables"] == one.client.get("/api/state").body["tables"]
     back = two.client.ok("/api/undo")  # the load is one step: the earlier session returns
@@ -225,7 +225,7 @@ def test_another_host_or_site_is_refused(server: Served) -> None:
         assert c.post("/api/close", {"id": "LZ-T01"}, host=host).status == 403
     r = c.post("/api/close", {"id": "LZ-T01"}, origin="http://evil.example")
     assert r.status == 403
-    assert all(f.open for f in server.session.wb.facilities)  # nothing was closed
+    assert all(f.open for f in server.session.engine.facilities)  # nothing was closed
     assert c.post("/api/close", {"id": "LZ-T01"},
                   origin=f"http://127.0.0.1:{port}").status == 200
 

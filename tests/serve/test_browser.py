@@ -148,7 +148,7 @@ def opened(browser: Any, server: Served) -> Iterator[Page]:  # noqa: F811
 
 
 def _facility(served: Served, fid: str) -> Any:
-    return next(f for f in served.session.wb.facilities if f.id == fid)
+    return next(f for f in served.session.engine.facilities if f.id == fid)
 
 
 def test_the_page_opens_with_the_study(opened: Page, luzhai: ComputedStudy) -> None:
@@ -255,9 +255,9 @@ def test_suggest_accept_and_reject(opened: Page) -> None:
     page.click("#suggest-btn")
     page.wait_for_selector("#proposals li:nth-child(2)")
     assert page.locator(".wb-proposal").count() == 2
-    before = len(served.session.wb.facilities)
+    before = len(served.session.engine.facilities)
     opened.act(lambda: page.locator("#proposals li").first.locator(".wb-accept").click())
-    assert len(served.session.wb.facilities) == before + 1
+    assert len(served.session.engine.facilities) == before + 1
     assert page.locator("#proposals li").count() == 1
     assert_exact(served.session)
     opened.assert_table_is_the_servers("primary_care_30min")

@@ -45,7 +45,7 @@ def test_a_drag_moves_the_grabbed_one_of_colocated_facilities_to_where_released(
         opened: Page) -> None:
     served, page = opened.served, opened.page
     hosp = _facility(served, "LZ-H01")
-    group = [f.id for f in served.session.wb.facilities
+    group = [f.id for f in served.session.engine.facilities
              if (f.lon, f.lat) == (hosp.lon, hosp.lat)]
     assert len(group) >= 3  # the county facilities at 鹿寨镇 share one spot
     page.evaluate(f"window.geoWorkbench.map.setView([{hosp.lat}, {hosp.lon}], 13, "
@@ -164,7 +164,7 @@ def test_the_page_says_what_it_knows(opened: Page, tmp_path: Path) -> None:
     assert "目标" in page.inner_text("#summary")
     # the legend: each type on the map with its colour and letter
     legend = page.locator("#type-legend")
-    for t in {f.type for f in served.session.wb.facilities}:
+    for t in {f.type for f in served.session.engine.facilities}:
         assert legend.locator(f'.wb-lt[data-type="{t}"]').count() == 1, t
     assert "金色边框" in legend.inner_text() and "已关闭" in legend.inner_text()
     # a first add counts for the standard shown (emergency_1h)

@@ -16,7 +16,7 @@ from tests.serve.conftest import assert_exact
 
 
 def _pos(s: Session, fid: str) -> tuple[float, float]:
-    f = next(x for x in s.wb.facilities if x.id == fid)
+    f = next(x for x in s.engine.facilities if x.id == fid)
     return f.lon, f.lat
 
 
@@ -54,14 +54,14 @@ def test_net_changes_reproduce_the_state_through_geo_compare(
     applied = apply_scenario(scen, luzhai.facilities, luzhai.standard_set)
     after = luzhai.travel_to(applied.facilities)
     ids = applied.facilities["id"].to_numpy()
-    open_ids = [f.id for f in s.wb.facilities if f.open]
+    open_ids = [f.id for f in s.engine.facilities if f.open]
     assert list(ids) == open_ids  # the same facilities in the same (tie-breaking) order
     for std in luzhai.standards:
         if std.name in after.notes:
-            assert not s.wb.applicable(std.name)
+            assert not s.engine.applicable(std.name)
             continue
-        np.testing.assert_array_equal(s.wb.minutes(std.name), after.minutes[std.name])
-        np.testing.assert_array_equal(s.wb.nearest_ids(std.name),
+        np.testing.assert_array_equal(s.engine.minutes(std.name), after.minutes[std.name])
+        np.testing.assert_array_equal(s.engine.nearest_ids(std.name),
                                       ids[after.nearest[std.name]])
 
 
@@ -72,6 +72,6 @@ def test_an_edit_that_changes_nothing_is_not_a_step(luzhai: ComputedStudy) -> No
     assert all(len(c["idx"]) == 0 for c in same["cells"].values())
     assert same["history"]["undo"] == "close"
     s.undo()  # takes back the close, not the no-op
-    assert all(f.open for f in s.wb.facilities)
+    assert all(f.open for f in s.engine.facilities)
     assert not s.history()["can_undo"]
     assert_exact(s)

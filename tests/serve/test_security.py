@@ -48,7 +48,7 @@ def test_off_loopback_every_request_needs_the_token(luzhai: ComputedStudy,
         assert r.status == 403
         assert bare.get(f"/api/state?token={token}x").status == 403
         assert bare.get("/api/state", headers={"X-Geo-Token": "wrong" * 5}).status == 403
-        assert all(f.open for f in bench.session.wb.facilities)
+        assert all(f.open for f in bench.session.engine.facilities)
         # the printed address: the page, with the token moved into a cookie
         first = bare.get(f"/?token={token}")
         assert first.status == 303 and first.headers["location"] == "/"
@@ -114,7 +114,7 @@ def test_every_answer_forbids_framing_and_foreign_scripts(server: Served) -> Non
 def test_origin_null_is_refused(server: Served) -> None:
     r = server.client.post("/api/close", {"id": "LZ-T01"}, origin="null")
     assert r.status == 403 and "'null'" in r.body["error"]
-    assert all(f.open for f in server.session.wb.facilities)
+    assert all(f.open for f in server.session.engine.facilities)
 
 
 def _peak_mb() -> float:

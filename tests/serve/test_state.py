@@ -78,11 +78,12 @@ def test_kept_outside_on_purpose_is_written_so_geo_compare_accepts_it(
     assert two["tables"] == c.get("/api/state").body["tables"]
 
 
-def test_outside_must_be_true_or_absent(server: Served) -> None:
+def test_outside_must_be_true_or_false(server: Served) -> None:
     r = server.client.post("/api/scenario", {"text": '[[actions]]\naction = "move"\n'
                                              'id = "LZ-T09"\nlon = 110.1\nlat = 24.5\n'
                                              'outside = "yes"\n'})
-    assert r.status == 400 and "write outside = true" in r.body["error"]
+    assert r.status == 400 and "(move LZ-T09) outside" in r.body["error"]
+    assert "give true or false" in r.body["error"]
 
 
 def test_a_designation_can_be_made_again_after_undo_and_close(server: Served) -> None:
@@ -100,7 +101,7 @@ def test_a_designation_can_be_made_again_after_undo_and_close(server: Served) ->
     assert (twin["lon"], twin["lat"], twin["open"]) == (109.70, 24.55, True)  # at its base
     assert_exact(server.session)
     c.ok("/api/undo")  # the twin is closed again, where it was
-    f = next(x for x in server.session.wb.facilities if x.id == "LZ-T05#ems_station")
+    f = next(x for x in server.session.engine.facilities if x.id == "LZ-T05#ems_station")
     assert not f.open
     assert_exact(server.session)
 
@@ -187,8 +188,8 @@ def test_exact_after_refused_edits_colocated_moves_and_redesignations(
     refused edits (outside, stale, already designated), moves of facilities sharing a
     spot, and designations made again."""
     c = server.client
-    hosp = next(f for f in server.session.wb.facilities if f.id == "LZ-H01")
-    same_spot = [f.id for f in server.session.wb.facilities
+    hosp = next(f for f in server.session.engine.facilities if f.id == "LZ-H01")
+    same_spot = [f.id for f in server.session.engine.facilities
                  if (f.lon, f.lat) == (hosp.lon, hosp.lat)]
     assert len(same_spot) >= 2  # the county facilities at 鹿寨镇 share one spot
     v = c.get("/api/state").body["version"]
@@ -208,10 +209,10 @@ def test_exact_after_refused_edits_colocated_moves_and_redesignations(
     comp = compare(luzhai, str(_saved(server, tmp_path)))
     assert_table_is_compare(c.get("/api/state").body["tables"], comp.table)
     ids = comp.applied.facilities["id"].tolist()
-    assert ids == [f.id for f in server.session.wb.facilities if f.open]
+    assert ids == [f.id for f in server.session.engine.facilities if f.open]
     for std in luzhai.standards:
         if std.name in comp.minutes_after:
-            np.testing.assert_array_equal(server.session.wb.minutes(std.name),
+            np.testing.assert_array_equal(server.session.engine.minutes(std.name),
                                           comp.minutes_after[std.name])
 
 
@@ -219,7 +220,7 @@ def test_a_spot_gives_the_minutes_a_demand_point_there_has(server: Served,
                                                           luzhai: ComputedStudy) -> None:
     """The clicked spot's minutes and nearest facility are the engine's own for a demand
     point at that place (checked on the demand points themselves)."""
-    wb = server.session.wb
+    wb = server.session.engine
     pts = luzhai.demand.to_crs(4326)
     for i in (0, len(pts) // 3, len(pts) // 2, len(pts) - 1):
         g = pts.geometry.iloc[i]

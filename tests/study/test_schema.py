@@ -12,12 +12,11 @@ import pytest
 
 from geo import settings
 from geo.errors import StudyError
+from geo.options import doc_block
 from geo.study.schema import (
     SECTIONS,
-    STANDARD_FIELDS,
     RoadsSection,
     load_study,
-    options_doc_block,
     options_text,
 )
 from tests.conftest import ROOT, toml_value
@@ -153,19 +152,24 @@ def test_crs_names_and_epsg_codes(tmp_path: Path) -> None:
     assert s.roads.crs == "EPSG:4547" and s.area.crs == "gcj02"
 
 
-def test_override_fields_are_the_standard_fields() -> None:
-    from dataclasses import fields as dc_fields
-
-    from geo.coverage.standards import Standard
-    assert set(STANDARD_FIELDS) == {f.name for f in dc_fields(Standard)} - {"name"}
+def test_overrides_are_checked_by_the_standards_own_declaration(tmp_path: Path) -> None:
+    """[standards] overrides take the keys and values a standard of the standards file
+    takes (geo.coverage.standards.Standard): a share over 1 or a name stop."""
+    with pytest.raises(StudyError, match=r"overrides emergency_1h.target_share = 1.5 is out "
+                                         r"of range: give a number above 0 and at most 1"):
+        load_study(write(tmp_path, {"standards": {"overrides": {
+            "emergency_1h": {"target_share": 1.5}}}}))
+    with pytest.raises(StudyError, match=r"unknown option 'name' in \[standards\] overrides "
+                                         r"emergency_1h"):
+        load_study(write(tmp_path, {"standards": {"overrides": {"emergency_1h": {"name": "x"}}}}))
 
 
 def test_documented_option_list_is_the_schema() -> None:
     readme = (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8")
-    assert options_doc_block(readme) == options_text(), "run `make options-doc`"
+    assert doc_block(readme, "options") == options_text(), "run `make options-doc`"
     for name, cls in SECTIONS.items():  # and every key appears in it
         for f in fields(cls):
-            assert f"`{f.name}`" in options_doc_block(readme), (name, f.name)
+            assert f"`{f.name}`" in doc_block(readme, "options"), (name, f.name)
 
 
 def test_the_roads_defaults_are_settings() -> None:

@@ -20,6 +20,7 @@ import shapely
 
 from geo.coverage.bands import band_labels
 from geo.crs import utm_crs_for
+from geo.measures.aggregate import meets
 from geo.numbers import minutes_text, people_text, share_text, target_text
 from geo.outputs import i18n
 
@@ -86,7 +87,7 @@ def fmt(value: Any, kind: str, language: str = "en", target: Any = None) -> str:
 def share_colour(share: float, target: float) -> str:
     """Fill of a covered share: :data:`PASS_FILL` at or above ``target``; below it a
     position on :data:`FAIL_RAMP` (0 dark red, just under the target pale)."""
-    if float(share) >= float(target) - 1e-9:
+    if meets(float(share), float(target)):
         return PASS_FILL
     x = min(max(float(share) / float(target), 0.0), 1.0) * (len(FAIL_RAMP) - 1)
     i = min(int(x), len(FAIL_RAMP) - 2)
