@@ -340,7 +340,8 @@ def browser_case(rounds: int) -> dict[str, Any]:
 
 def _load(r: dict[str, Any]) -> str:
     a, b = r["load_start"], r["load_end"]
-    return f"load average {a[0]:.2f} at start, {b[0]:.2f} at end ({os.cpu_count()} cores)"
+    return (f"{r.get('date', '')}, load average {a[0]:.2f} at start, {b[0]:.2f} at end "
+            f"({os.cpu_count()} cores)")
 
 
 def _jobs_markdown(r: dict[str, Any]) -> list[str]:
@@ -430,13 +431,24 @@ def main() -> None:
         else:
             records.append(http_case(case, args.edits or (300 if case == "luzhai-http"
                                                           else 100)))
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for r in records:
+        r["date"] = r.get("date", now)
+    # the cases not run this time keep their last results (each with its date and load)
+    old = RESULTS / "serve.json"
+    kept = []
+    if old.is_file():
+        before = json.loads(old.read_text(encoding="utf-8"))
+        ran = {r["case"] for r in records}
+        kept = [{**r, "date": r.get("date", before.get("date"))} for r in before["cases"]
+                if r["case"] not in ran]
+    records = [r for c in cases for r in [*kept, *records] if r["case"] == c]
     out = {"python": sys.version.split()[0], "machine": platform.machine(),
-           "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-           "cases": records}
+           "cores": os.cpu_count(), "date": now, "peak_rss_mb": peak, "cases": records}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "serve.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
-    md = markdown(records) + f"Peak resident memory {out['peak_rss_mb']:,.0f} MB.\n"
+    md = markdown(records) + f"Peak resident memory of the last run {peak:,.0f} MB.\n"
     (RESULTS / "serve.md").write_text(md, encoding="utf-8")
     print(md)
     if not all(r.get("equal_to_full_rerun", True) for r in records):
