@@ -10,9 +10,12 @@ Written into the batch folder all or nothing (:func:`geo.outputs.folder.write_at
   the error, or ``not run``: left out by ``--areas``), population, townships, facilities
   inside and outside, worker, seconds, peak memory and the people whose coverage the
   buffer could still change per standard;
-- ``results.gpkg``: layers ``areas`` (polygons with that status), ``townships`` (all, with
-  covered share and pass/fail per standard), ``facilities``, ``coverage``, ``summary`` and
-  ``metadata``;
+- ``results.gpkg`` (styled for QGIS, :mod:`geo.outputs.gpkg`): layers ``areas`` (polygons
+  with that status and, per standard, the share covered, the status against the target,
+  the townships below target and the worst-served township: :func:`area_coverage`; one
+  style per standard and one by run status), ``townships`` (all, with population and per
+  standard the people covered, share, target and status), ``facilities``, the tables
+  ``coverage`` and ``summary``, and ``metadata``; the notes once, in its metadata;
 - ``map.html``: townships of all areas coloured pass/fail per standard (one at a time), the
   areas' outlines, the facilities (up to :data:`settings.BATCH_MAP_MAX_TOWNSHIPS`);
 - ``batch.xlsx`` (:mod:`geo.batch.workbook`) and ``batch_summary.txt``.
@@ -34,13 +37,17 @@ import pandas as pd
 from geo import settings
 from geo.batch.outcome import BatchRun
 from geo.batch.workbook import write_workbook
+from geo.outputs import gis_styles as styles
 from geo.outputs import i18n, tables
 from geo.outputs.folder import write_atomically
+from geo.outputs.gis_styles import status_text
+from geo.outputs.gpkg import About, GisLayer, write_gpkg
 from geo.outputs.map import coverage as maps
-from geo.outputs.results import read_layer, table_layer
+from geo.outputs.results import read_layer, table_layer, township_fields
 from geo.study import inputs
 
-__all__ = ["COMBINED_FILES", "Combined", "areas_table", "facilities", "standard_labels",
+__all__ = ["COMBINED_FILES", "Combined", "area_coverage", "areas_table", "facilities",
+           "standard_labels",
            "uncertain", "write_combined"]
 
 
@@ -161,15 +168,41 @@ def areas_table(run: BatchRun) -> gpd.GeoDataFrame:
 
 
 def _townships(comb: Combined) -> gpd.GeoDataFrame:
-    """All townships with ``meets_<standard>`` beside ``covered_share_<standard>``."""
-    towns = comb.townships.copy()
+    """All townships with their population and, per standard, the people covered, the
+    share, the target and the status (from the areas' coverage tables, so an area reused
+    from an earlier run carries them too)."""
+    towns = comb.townships
     if comb.coverage.empty:
         return towns
-    for std, rows in comb.coverage.groupby("standard", sort=False):
-        key = rows.set_index(["area_id", "township"])["meets_target"]
-        idx = pd.MultiIndex.from_arrays([towns["area_id"], towns["township"].astype(str)])
-        towns[f"meets_{std}"] = key.reindex(idx).to_numpy()
-    return towns
+    keep = [c for c in ("area_id", "area_name", "township", "code") if c in towns.columns]
+    return township_fields(towns[[*keep, towns.geometry.name]], comb.coverage,
+                           comb.run.batch.template.language, keys=("area_id", "township"))
+
+
+def area_coverage(comb: Combined) -> pd.DataFrame:
+    """Every area (layer order) with, per standard, the share of its people covered, its
+    status against the target, the townships below target and the worst-served township
+    and its share (from ``coverage_by_area.csv``); an area without results (failed, not
+    run) has no numbers and says so in its status."""
+    run = comb.run
+    lang = run.batch.template.language
+    ids = run.areas["area_id"].astype(str)
+    out = pd.DataFrame({"area_id": ids.to_numpy()})
+    have = set(map(str, run.done))
+    if comb.summary.empty:
+        return out
+    summ = comb.summary.assign(area_id=comb.summary["area_id"].astype(str))
+    for std, rows in summ.groupby("standard", sort=False):
+        rows = rows.set_index("area_id").reindex(ids)
+        out[f"covered_share_{std}"] = rows["covered_share"].to_numpy(dtype=float)
+        out[f"status_{std}"] = [
+            status_text(m, lang) if a in have else i18n.text("gis_failed_area", lang)
+            for a, m in zip(ids, rows["meets_target"], strict=True)]
+        out[f"townships_failing_{std}"] = rows["townships_failing"].to_numpy(dtype=float)
+        out[f"worst_township_{std}"] = ["" if pd.isna(v) else str(v)
+                                        for v in rows["worst_township"]]
+        out[f"worst_township_share_{std}"] = rows["worst_township_share"].to_numpy(dtype=float)
+    return out
 
 
 def facilities(run: BatchRun) -> gpd.GeoDataFrame:
@@ -184,19 +217,87 @@ def facilities(run: BatchRun) -> gpd.GeoDataFrame:
     return out
 
 
+def _labels(run: BatchRun) -> dict[str, str]:
+    """"1小时应急反应圈（emergency_1h）" of every standard of the template."""
+    t = run.batch.template
+    sset = inputs.standards(t)
+    out = {}
+    for code in t.standards.use:
+        std = sset.select([code])[0]
+        label = i18n.standard_label(std.label, std.label_zh, t.language)
+        out[code] = i18n.text("gis_style", t.language, label=label, code=code)
+    return out
+
+
+def _target(comb: Combined, code: str) -> float:
+    rows = comb.summary[comb.summary["standard"].astype(str) == code] if len(
+        comb.summary) else comb.summary
+    return float(rows["target_share"].iloc[0]) if len(rows) else 1.0
+
+
 def _gpkg(run: BatchRun, comb: Combined, path: Path) -> None:
-    basis = "; ".join(comb.notes())
-    layers: dict[str, gpd.GeoDataFrame] = {
-        "areas": areas_table(run), "townships": _townships(comb),
-        "facilities": facilities(run), "coverage": table_layer(comb.coverage),
-        "summary": table_layer(comb.summary)}
-    for name, frame in layers.items():
-        frame.assign(basis=basis).to_file(path, layer=name, driver="GPKG")
+    """``results.gpkg`` of the batch, through :func:`geo.outputs.gpkg.write_gpkg` (titles
+    and QGIS styles in the template's language; the notes once, in its metadata)."""
+    lang = run.batch.template.language
+    t = i18n.text
+    labels = _labels(run)
+    about = f"{t('gis_assumptions', lang)}"
+    areas = areas_table(run).merge(area_coverage(comb), on="area_id", how="left")
+    towns = _townships(comb)
+    fac = facilities(run)
+
+    def cols(frame: pd.DataFrame) -> list[str]:
+        return [str(c) for c in frame.columns if c != "geometry"]
+
+    failed = t("gis_failed_area", lang)
+    area_titles = {"area_id": t("id", lang), "area_name": t("gis_area_name", lang)}
+    for code, lab in labels.items():
+        area_titles |= {f"covered_share_{code}": t("gis_share_of", lang, label=lab),
+                        f"status_{code}": t("gis_status_of", lang, label=lab),
+                        f"townships_failing_{code}": f"{lab}：{t('failing', lang)}",
+                        f"worst_township_{code}": f"{lab}：{t('worst_township', lang)}",
+                        f"worst_township_share_{code}":
+                            f"{lab}：{t('worst_township', lang)}（{t('covered_share', lang)}）"}
+    by_std = [(lab, styles.townships_style(
+        f"covered_share_{code}", f"status_{code}", _target(comb, code), cols(areas), lang,
+        area_titles, name_col="area_name",
+        else_label=f"{t('not_applicable', lang)} / {failed}"))
+        for code, lab in labels.items() if f"covered_share_{code}" in areas.columns]
+    statuses = {code: t(f"gis_run_{code.split()[0]}" + ("_reused" if "reused" in code
+                                                          else ""), lang)
+                for code in ("done", "done (reused)", "failed", "not run")}
+    run_style = styles.status_style(statuses, {"done": "#ffffff", "done (reused)": "#ffffff",
+                                               "failed": styles.FAILED_COLOUR,
+                                               "not run": "#bdbdbd"}, cols(areas), lang)
+    titles = styles.township_titles(labels, lang) | area_titles
+    layers = [
+        GisLayer("areas", areas, t("gis_areas", lang), f"{t('gis_areas_about', lang)}。{about}"
+                 if lang == "zh" else f"{t('gis_areas_about', lang)}. {about}",
+                 [*by_std, (t("gis_area_status", lang), run_style)]),
+        GisLayer("townships", towns, t("gis_townships", lang), about,
+                 [(lab, styles.townships_style(
+                     styles.township_columns(code)["share"],
+                     styles.township_columns(code)["status"], _target(comb, code),
+                     cols(towns), lang, titles))
+                  for code, lab in labels.items()
+                  if styles.township_columns(code)["share"] in towns.columns]),
+        GisLayer("facilities", fac, t("facilities_layer", lang), about,
+                 [("", styles.facilities_style([str(x) for x in fac.get("type", [])],
+                                               cols(fac), lang,
+                                               label_scale=styles.REGION_LABEL_SCALE))]
+                 if len(fac) else []),
+        GisLayer("coverage", table_layer(comb.coverage), t("gis_coverage", lang), about,
+                 [("", styles.table_style(cols(comb.coverage), lang))]),
+        GisLayer("summary", table_layer(comb.summary), t("gis_summary", lang), about,
+                 [("", styles.table_style(cols(comb.summary), lang))]),
+    ]
     meta = [("batch", run.batch.name), ("title", run.batch.title),
             ("created", dt.date.today().isoformat()), ("batch_file", str(run.batch.path))]
     meta += [(f"assumption_{i + 1}", n) for i, n in enumerate(comb.notes())]
-    table_layer(pd.DataFrame(meta, columns=["key", "value"])).to_file(
-        path, layer="metadata", driver="GPKG")
+    layers.append(GisLayer("metadata", table_layer(pd.DataFrame(meta, columns=["key", "value"])),
+                           t("gis_metadata", lang), about))
+    write_gpkg(path, layers, About(run.batch.name, run.batch.title, lang, comb.notes(),
+                                   created=dt.date.today().isoformat()))
 
 
 def _keys(towns: pd.DataFrame) -> dict[tuple[str, str], str]:

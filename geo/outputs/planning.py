@@ -15,6 +15,7 @@ from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map.coverage import save_map
 from geo.outputs.map.planning import change_map, siting_map
 from geo.outputs.pdf import print_pdf
+from geo.outputs.planning_gpkg import write_comparison_gpkg, write_siting_gpkg
 from geo.outputs.planning_report import comparison_report, siting_report
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
@@ -32,12 +33,14 @@ __all__ = ["COMPARISON_FILES", "DESIGNATION_FILES", "SITING_FILES", "write_compa
 
 
 #: what each planning command writes (the CLI checks the folder for these before computing)
-SITING_FILES = ("siting.csv", "siting.xlsx", "siting_map.html", "report.html",
+SITING_FILES = ("siting.csv", "siting.xlsx", "siting.gpkg", "siting_map.html", "report.html",
                 "siting_summary.txt")
 DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.xlsx",
-                     "designation_map.html", "report.html", "designation_summary.txt")
+                     "designation.gpkg", "designation_map.html", "report.html",
+                     "designation_summary.txt")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
-                    "comparison_map.html", "report.html", "comparison_summary.txt")
+                    "comparison.gpkg", "comparison_map.html", "report.html",
+                    "comparison_summary.txt")
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -81,13 +84,14 @@ def _with_pdf(files: dict[str, Callable[[Path], object]], pdf: bool
 
 
 def write_siting(run: SitingRun, out_dir: Path, pdf: bool = False) -> list[Path]:
-    """``siting.csv``, ``siting.xlsx``, ``siting_map.html``, ``report.html`` and
+    """``siting.csv``, ``siting.xlsx``, ``siting.gpkg``, ``siting_map.html``, ``report.html`` and
     ``siting_summary.txt`` (``pdf``: also ``report.pdf``)."""
     title = run.study.study.title
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_siting", "out_dir")}):
         return write_atomically(out_dir, _with_pdf({
             "siting.csv": lambda p: _csv(run.table, p),
             "siting.xlsx": lambda p: write_siting_xlsx(run, p),
+            "siting.gpkg": lambda p: write_siting_gpkg(run, p),
             "siting_map.html": lambda p: _save(siting_map(run, title), p),
             "report.html": lambda p: _page(siting_report(run, designation=False), p),
             "siting_summary.txt": lambda p: _text(siting_lines(run), p),
@@ -95,7 +99,8 @@ def write_siting(run: SitingRun, out_dir: Path, pdf: bool = False) -> list[Path]
 
 
 def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> list[Path]:
-    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``, map, report
+    """``designation.csv``, ``designation_summary.csv``, ``designation.xlsx``,
+    ``designation.gpkg``, map, report
     and text summary (``pdf``: also ``report.pdf``)."""
     title = run.study.study.title
     lines = [*siting_lines(run), "", "## Population within reach of a base (before -> after)",
@@ -105,6 +110,7 @@ def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> 
             "designation.csv": lambda p: _csv(run.table, p),
             "designation_summary.csv": lambda p: _csv(run.summary, p),
             "designation.xlsx": lambda p: write_designation_xlsx(run, p),
+            "designation.gpkg": lambda p: write_siting_gpkg(run, p),
             "designation_map.html": lambda p: _save(siting_map(run, title), p),
             "report.html": lambda p: _page(siting_report(run, designation=True), p),
             "designation_summary.txt": lambda p: _text(lines, p),
@@ -112,8 +118,8 @@ def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> 
 
 
 def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list[Path]:
-    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``, map,
-    report and summary (``pdf``: also ``report.pdf``)."""
+    """``comparison_by_township.csv``, ``comparison_changes.csv``, ``comparison.xlsx``,
+    ``comparison.gpkg``, map, report and summary (``pdf``: also ``report.pdf``)."""
     title = comp.study.study.title
     table = comp.table.copy()
     table["basis"] = "; ".join(comp.notes)
@@ -126,6 +132,7 @@ def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list
             "comparison_by_township.csv": lambda p: _csv(table, p),
             "comparison_changes.csv": lambda p: _csv(comp.applied.changes, p),
             "comparison.xlsx": lambda p: write_comparison_xlsx(comp, p),
+            "comparison.gpkg": lambda p: write_comparison_gpkg(comp, p),
             "comparison_map.html": lambda p: _save(change_map(comp, title), p),
             "report.html": lambda p: _page(comparison_report(comp), p),
             "comparison_summary.txt": lambda p: _text(lines, p),

@@ -36,12 +36,12 @@ from geo.outputs.map.planning import (
     RANK_COLOUR,
     RISE_FILL,
     TODAY_COLOUR,
-    demand_cells,
 )
 from geo.outputs.planning_tables import (
     COMPARISON_COLUMNS,
     SITING_COLUMNS,
     comparison_rows,
+    drawn_area,
     siting_by_township,
 )
 from geo.outputs.results import data_sources
@@ -110,7 +110,7 @@ def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[A
         t.plot(ax=ax, color=[fills.get(str(n), "#ffffff") for n in t["township"]],
                edgecolor="#444", linewidth=0.8)
         for mask, colour, _ in areas:
-            cellz = demand_cells(study, mask)
+            cellz = drawn_area(study, mask)
             if len(cellz):
                 cellz.to_crs(utm).plot(ax=ax, color=colour, alpha=0.55, linewidth=0)
         t.boundary.plot(ax=ax, color="#444", linewidth=0.8)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo.measures.aggregate import meets
@@ -20,9 +22,11 @@ from geo.measures.aggregate import meets
 if TYPE_CHECKING:
     from geo.planning.compare import Comparison
     from geo.planning.sites import SitingRun
+    from geo.study.run import ComputedStudy
 
 __all__ = [
-    "COMPARISON_COLUMNS", "SITING_COLUMNS", "area_name", "comparison_rows", "siting_by_township",
+    "COMPARISON_COLUMNS", "SITING_COLUMNS", "area_name", "comparison_rows", "drawn_area",
+    "siting_by_township",
 ]
 
 #: (column, label key, kind) of :func:`siting_by_township`
@@ -110,3 +114,21 @@ def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
     rows = pd.concat([rows[~rows["is_total"]], rows[rows["is_total"]]])
     rows["meets_target"] = [None if pd.isna(v) else bool(v) for v in rows["meets_target_after"]]
     return rows.reset_index(drop=True)
+
+
+def drawn_area(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
+    """The demand points of ``mask`` as one drawn area (the maps' and GeoPackages' newly
+    covered and lost areas): their grid cells (grid demand) or 300 m squares round them,
+    dissolved and simplified by about 30 m; no row when ``mask`` is empty."""
+    dem = result.demand
+    cells = result.cells
+    if len(cells) == len(dem) and (cells["cell_id"].to_numpy() == dem["demand_id"].to_numpy()
+                                   ).all():
+        geoms = cells.geometry[mask]
+    else:
+        crs = result.networks["drive"].crs
+        geoms = dem.geometry[mask].to_crs(crs).buffer(150, cap_style="square").to_crs(4326)
+    if not len(geoms):
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
+    merged = gpd.GeoSeries(geoms.to_numpy(), crs=4326).union_all().simplify(0.0003)
+    return gpd.GeoDataFrame(geometry=[merged], crs=4326)

@@ -105,7 +105,7 @@ def load_computed(path: str | Path) -> ComputedStudy:
         study=study, standard_set=sset, standards=stds, area=res.area, facilities=fac,
         townships=res.townships[["township", "geometry"]], demand=demand, cells=cells,
         networks=nets, travel=_travel(demand, fac, summary, [s.name for s in stds]),
-        coverage=coverage, summary=summary, isochrones=read_layer(gpkg, "isochrones"),
+        coverage=coverage, summary=summary, isochrones=res.extra["isochrones"],
         bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
         checks=res.checks, resources=_resources(res.resources, study, gpkg),
     )

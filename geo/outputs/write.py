@@ -21,7 +21,7 @@ from geo.coverage.tables import NONE_BELOW, worst_served
 from geo.errors import Arg, Hint, StandardError, StudyError, given_as
 from geo.numbers import SHARE_NOTE, minutes_text, people_text, share_text, target_text
 from geo.options import closest
-from geo.outputs import figures, measure_tables, report, tables
+from geo.outputs import figures, measure_tables, raster, report, tables
 from geo.outputs.folder import OUT_DIR, write_atomically
 from geo.outputs.map import coverage as maps
 from geo.outputs.pdf import print_pdf
@@ -41,6 +41,7 @@ OUTPUT_FILES = (
     "report.html",
     "coverage.xlsx",
     "figures",
+    "travel_time",
     "run_summary.txt",
 )
 
@@ -162,6 +163,7 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
         "results.gpkg": lambda p: write_gpkg(res, p),
         "map.html": lambda p: maps.save_map(build_map(res), p),  # type: ignore[arg-type]
         "figures": figs,
+        "travel_time": lambda p: raster.write_surfaces(result, p),
         "report.html": page,
         "coverage.xlsx": lambda p: report.write_xlsx(res, p),
         "run_summary.txt": lambda p: p.write_text(summary_text(result), encoding="utf-8"),

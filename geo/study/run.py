@@ -145,6 +145,11 @@ class ComputedStudy:
         return _travel(self.study, self.standards, facilities, networks or self.networks,
                        self.demand, None if networks else self._demand_snaps)
 
+    def travel_from(self, places: gpd.GeoDataFrame) -> Minutes:
+        """Minutes from any ``places`` (the demand grid's points, where the demand is not the
+        grid) to the study's facilities per standard, as the run measures them."""
+        return _travel(self.study, self.standards, self.facilities, self.networks, places)
+
     def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
         """The study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
         return inputs.networks(self.study, set(self.networks), extra_roads)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
 
 from tests.bad_inputs.harness import Case, Result, Workspace, csv_table, run_in_process
@@ -35,6 +36,16 @@ def _changed_inputs(ws: Workspace) -> None:
     """A run of this copy of the study, then its facility file edited."""
     assert run_in_process(["run", str(ws.study), "--out", str(ws.root / "myrun")]).code == 0
     ws.facilities(lambda df: df.assign(name=df["name"] + "（新）"))
+
+
+def _layer_removed(ws: Workspace) -> None:
+    """A run of this copy of the study, then one of its per-standard layers dropped as
+    QGIS's DB Manager drops a table (its table and its gpkg_contents row)."""
+    assert run_in_process(["run", str(ws.study), "--out", str(ws.root / "myrun")]).code == 0
+    with sqlite3.connect(ws.root / "myrun" / "results.gpkg") as con:
+        con.execute('DROP TABLE "bands_primary_care_30min"')
+        for table in ("gpkg_contents", "gpkg_geometry_columns"):
+            con.execute(f"DELETE FROM {table} WHERE table_name = 'bands_primary_care_30min'")
 
 
 def _offline(ws: Workspace, argv: list[str]) -> Result:
@@ -192,6 +203,11 @@ CASES = [
          "results", ("map", "{run}/results.gpkg", "--standard", "emergency_1h", "--out",
                      "{root}/map.html"), problem=("--standard emergency_1h",), fix=("emergency_1h",
                                                                            "primary_care_30min"),
+         writes=False, then=_nothing_at("map.html")),
+    Case("cli_map_results_layer_removed", CAT, "geo map on a results.gpkg one of whose "
+         "per-standard layers was deleted in a GIS", ("map", "{root}/myrun/results.gpkg",
+                                                      "--out", "{root}/map.html"),
+         _layer_removed, problem=("bands_primary_care_30min",), fix=("geo run",),
          writes=False, then=_nothing_at("map.html")),
     Case("cli_map_not_results", CAT, "geo map given a CSV", ("map", "{county}/facilities.csv",
          "--out", "{root}/map.html"), problem=("facilities.csv",), fix=("results.gpkg",),

@@ -15,12 +15,14 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 
 from geo.cli.main import main
 from tests.batch.conftest import BROKEN, GOOD, write_batch
+from tests.outputs.qgis_run import needs_qgis, run_qgis
 
 AREAS = [*GOOD, BROKEN]
 
@@ -65,6 +67,8 @@ def _frames_equal(a: Path, b: Path) -> None:
         left, right = gpd.read_file(a, layer=layer), gpd.read_file(b, layer=layer)
         if layer == "metadata":  # the run's date may roll over between the two runs
             left, right = (f[f["key"] != "created"].reset_index(drop=True) for f in (left, right))
+        if layer == "layer_styles":  # stamped with that date too
+            left, right = (f.drop(columns="update_time") for f in (left, right))
         pd.testing.assert_frame_equal(left, right, check_like=False)
 
 
@@ -101,11 +105,55 @@ def test_combined_table_is_the_concatenation(first_run: tuple[Path, Path, int, s
     assert set(combined["area_id"]) == set(GOOD)  # the failed area has no rows
     towns = gpd.read_file(out / "results.gpkg", layer="townships")
     assert len(towns) == combined.groupby(["area_id", "township"]).ngroups
-    assert {"meets_emergency_1h", "covered_share_emergency_1h"} <= set(towns.columns)
+    for std in ("emergency_1h", "primary_care_30min"):  # as the areas' tables say
+        rows = combined[combined["standard"] == std].set_index(["area_id", "township"])
+        key = pd.MultiIndex.from_frame(towns[["area_id", "township"]].astype(str))
+        pd.testing.assert_series_equal(
+            towns[f"covered_share_{std}"], rows["covered_share"].reindex(key).reset_index(
+                drop=True), check_names=False)
+        want = np.where(rows["covered_share"].reindex(key) >= 1.0, "达标", "未达标")
+        assert list(towns[f"status_{std}"]) == list(want)
     areas = gpd.read_file(out / "results.gpkg", layer="areas")
     assert len(areas) == 10 and set(areas.loc[areas["status"] == "failed", "area_id"]) == {BROKEN}
+    # per county: share, townships below target and the worst, from its own township rows
+    by_area = pd.read_csv(out / "coverage_by_area.csv", encoding="utf-8-sig",
+                          dtype={"area_id": str})
+    for std in ("emergency_1h", "primary_care_30min"):
+        for area in GOOD:
+            row = areas.set_index("area_id").loc[area]
+            mine = combined[(combined["area_id"] == area) & (combined["standard"] == std)]
+            share = mine["covered_population"].sum() / mine["population"].sum()
+            assert row[f"covered_share_{std}"] == pytest.approx(share, abs=6e-5)
+            below = mine[mine["covered_share"] < 1.0]
+            assert row[f"townships_failing_{std}"] == len(below)
+            if len(below):
+                worst = below.sort_values("covered_share").iloc[0]
+                assert row[f"worst_township_{std}"] == worst["township"]
+            summary = by_area[(by_area["area_id"] == area) & (by_area["standard"] == std)]
+            assert row[f"status_{std}"] == ("达标" if bool(summary["meets_target"].iloc[0])
+                                            else "未达标")
+        assert areas.set_index("area_id").loc[BROKEN, f"status_{std}"] == "运行失败或未运行"
+    styles = pd.DataFrame(pyogrio.read_dataframe(out / "results.gpkg", layer="layer_styles"))
+    for layer in ("areas", "townships", "facilities"):
+        assert (styles.loc[styles["f_table_name"] == layer, "useAsDefault"] == 1).sum() == 1
     page = (out / "map.html").read_text(encoding="utf-8")
     assert "柳南区 (450204)" in page  # the failed area is named on the map
+
+
+@needs_qgis
+def test_qgis_draws_the_counties_by_their_coverage(first_run: tuple[Path, Path, int, str],
+                                                   tmp_path: Path) -> None:
+    _, out, _, _ = first_run
+    gpkg = out / "results.gpkg"
+    report = run_qgis([gpkg], [], {"qgis_batch.png": [f"{gpkg}|facilities", f"{gpkg}|areas"]},
+                      tmp_path)
+    areas = report[str(gpkg)]["areas"]
+    assert areas["valid"] and areas["renderer"] == "RuleRenderer" and areas["labels"]
+    assert areas["styles"] == ["1小时应急反应圈（emergency_1h）",
+                               "30分钟基层医疗服务圈（primary_care_30min）", "运行状态"]
+    assert areas["legend"][-1] == "不适用 / 无数据 / 运行失败或未运行"
+    assert areas["aliases"]["worst_township_emergency_1h"].endswith("覆盖最差的乡镇")
+    assert report[str(gpkg)]["townships"]["styles"]
 
 
 def test_batch_workbook_is_print_ready_with_per_county_coverage(

@@ -320,8 +320,8 @@ def test_measure_layers_switch_and_match_the_table(
     gpkg = luzhai_demo[1] / "results.gpkg"
     table = gpd.read_file(gpkg, layer="measures")
     table = table[(table["measure"] == MEASURE) & (table["level"] == "township")]
-    classes = gpd.read_file(gpkg, layer="measure_areas")
-    classes = classes[(classes["name"] == MEASURE) & (classes["kind"] == "access")]
+    classes = gpd.read_file(gpkg, layer=f"access_{MEASURE}")  # one layer per measure, kind
+    assert set(classes["name"]) == {MEASURE} and set(classes["kind"]) == {"access"}
     switch = opened.page.locator(".geo-standards")
     cells = opened.overlay("网格可及性指数").locator("input")
     assert opened.paths(".geo-cell") == 0 and not cells.is_checked()  # off at first

@@ -123,7 +123,7 @@ def test_geo_map_missing_layer_or_file(
     gpd.read_file(out / "results.gpkg", layer="facilities").to_file(partial, layer="facilities")
     assert main(["map", str(partial), "--out", str(tmp_path / "m.html")]) == 2
     msg = capsys.readouterr().err
-    assert "lacks layer(s)" in msg and "bands" in msg and "re-run the study" in msg
+    assert "lacks layer(s)" in msg and "townships" in msg and "re-run the study" in msg
     assert main(["map", str(tmp_path / "nope.gpkg"), "--out", str(tmp_path / "m.html")]) == 2
     err = capsys.readouterr().err  # the positional argument's value, no Python words
     assert f"error: {tmp_path / 'nope.gpkg'}: no such file" in err and "redraw_map" not in err

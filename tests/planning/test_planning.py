@@ -230,7 +230,7 @@ def test_cli_designate_and_compare(tmp_path: Path) -> None:
                  "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {
         "designation.csv", "designation_summary.csv", "designation.xlsx",
-        "designation_map.html", "report.html",
+        "designation.gpkg", "designation_map.html", "report.html",
         "designation_summary.txt"}
     out = tmp_path / "c"
     assert main(["compare", str(STUDY), "--scenario", "planned_2025", "--out", str(out)]) == 0

@@ -40,11 +40,17 @@ def test_demo_writes_every_output(demo) -> None:  # type: ignore[no-untyped-def]
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["coverage_by_township.csv", "coverage_summary.csv", "results.gpkg",
                             "map.html", "report.html", "coverage.xlsx", "figures",
-                            "run_summary.txt"])
+                            "travel_time", "run_summary.txt"])
     layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
-    assert {"facilities", "townships", "demand", "isochrones", "metadata", "area", "coverage",
-            "summary", "bands", "gaps"} <= layers
     stds = ["emergency_1h", "primary_care_30min", "rescue_2h", "community_15min"]
+    assert {"facilities", "townships", "demand", "metadata", "area", "coverage",
+            "summary"} <= layers
+    # bands and isochrones: one layer per applicable standard; gaps where a standard has any
+    applicable = {s for s in stds if s != "community_15min"}
+    for kind in ("bands", "isochrones"):
+        assert {f"{kind}_{s}" for s in applicable} <= layers, kind
+    gaps = {name for name in layers if name.startswith("gaps_")}
+    assert gaps and gaps <= {f"gaps_{s}" for s in applicable}
     assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
         f"{kind}_{s}.png" for kind in ("coverage", "share") for s in stds
     )

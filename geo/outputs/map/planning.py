@@ -26,7 +26,7 @@ from geo.numbers import round_half_up
 from geo.outputs import i18n
 from geo.outputs.map import page as map_page
 from geo.outputs.map.layers import esc, facility_layer, facility_styles, fmt, simplified
-from geo.outputs.planning_tables import comparison_rows, siting_by_township
+from geo.outputs.planning_tables import comparison_rows, drawn_area, siting_by_township
 
 if TYPE_CHECKING:
     from geo.coverage.standards import Standard
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from geo.planning.sites import SitingRun
     from geo.study.run import ComputedStudy
 
-__all__ = ["change_map", "demand_cells", "siting_map"]
+__all__ = ["change_map", "siting_map"]
 
 TODAY_COLOUR = "#6baed6"
 GAINED_COLOUR = "#238b45"
@@ -43,7 +43,7 @@ RISE_FILL = "#c7e9c0"  # a township whose covered share rises (pale: the areas s
 FALL_FILL = "#fcbba1"
 RANK_COLOUR = "#d7301f"
 CANDIDATE_COLOUR = "#9e9e9e"
-_ACTION_COLOURS = {"add": "#31a354", "move": "#3182bd", "close": "#de2d26",
+ACTION_COLOURS = {"add": "#31a354", "move": "#3182bd", "close": "#de2d26",
                    "retype": "#fd8d3c", "designate": "#9e9ac8", "add_road": "#000000"}
 
 
@@ -85,26 +85,10 @@ def _town_layer(study: ComputedStudy, tips: Mapping[str, str], name: str,
     )
 
 
-def demand_cells(result: ComputedStudy, mask: npt.NDArray[np.bool_]) -> gpd.GeoDataFrame:
-    """Demand cells (grid demand) or small squares round demand points, dissolved."""
-    dem = result.demand
-    cells = result.cells
-    if len(cells) == len(dem) and (cells["cell_id"].to_numpy() == dem["demand_id"].to_numpy()
-                                   ).all():
-        geoms = cells.geometry[mask]
-    else:
-        crs = result.networks["drive"].crs
-        geoms = dem.geometry[mask].to_crs(crs).buffer(150, cap_style="square").to_crs(4326)
-    if not len(geoms):
-        return gpd.GeoDataFrame(geometry=[], crs=4326)
-    merged = gpd.GeoSeries(geoms.to_numpy(), crs=4326).union_all().simplify(0.0003)
-    return gpd.GeoDataFrame(geometry=[merged], crs=4326)
-
-
 def _area(result: ComputedStudy, mask: npt.NDArray[np.bool_], name: str, colour: str,
           show: bool = True, kind: str = "area") -> folium.GeoJson | None:
     """Dissolved demand cells of ``mask``; not clickable (the township tooltips stay)."""
-    gdf = demand_cells(result, mask)
+    gdf = drawn_area(result, mask)
     if not len(gdf):
         return None
     style = {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": 0.5,
@@ -301,7 +285,7 @@ def change_map(comp: Comparison, title: str) -> folium.Map:
             (f"height:10px;background:{FALL_FILL};border:1px solid #444", "", t("loss", lang)),
             ("height:10px;background:#fff;border:1px solid #444", "", t("no_change", lang)),
             *((f"height:10px;border-radius:50%;border:3px solid {c};box-sizing:border-box", "",
-               i18n.action_label(a, lang)) for a, c in _ACTION_COLOURS.items()
+               i18n.action_label(a, lang)) for a, c in ACTION_COLOURS.items()
               if a in set(comp.applied.changes["action"].astype(str)))]
     lines = [f"<div><b>{esc(t('scenario_line', lang, name=comp.scenario.title))}</b></div>",
              *_std_lines(comp, list(members), shown, lang)]
@@ -333,7 +317,7 @@ def change_map(comp: Comparison, title: str) -> folium.Map:
 def _change_layer(changes: pd.DataFrame, name: str, lang: str) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=name)
     for r in changes.to_dict("records"):
-        color = _ACTION_COLOURS.get(str(r["action"]), "#000")
+        color = ACTION_COLOURS.get(str(r["action"]), "#000")
         label = esc(f"{r['project']} {i18n.action_label(str(r['action']), lang)} {r['id']}: "
                     f"{r['detail']}. {r['note']}")
         b = [float(r["lat_before"]), float(r["lon_before"])]
