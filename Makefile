@@ -61,5 +61,6 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 clean:
 	rm -rf $(VENV) build/docs docs/api maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache
 
-options-doc: $(STAMP)  ## regenerate the key lists of docs/ (study file, standards, specs, facility types, scenarios) from their declarations
+options-doc: $(STAMP)  ## regenerate the key lists of docs/ (study file, standards, specs, facility types, scenarios) from their declarations, and the command reference of docs/cli.md from the geo parser
 	$(BIN)/python -m geo.cli.docs
+	$(BIN)/python -c "from geo.cli.reference import write_reference; write_reference('docs/cli.md')"

@@ -26,6 +26,7 @@ from dataclasses import MISSING, field, fields
 from pathlib import Path
 from typing import Any
 
+from geo._files import real_path
 from geo.crs import input_system
 from geo.errors import CoordinateError, GeoError, StudyError
 
@@ -224,7 +225,7 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
         if not isinstance(value, str) or not (value.strip() or meta.get("blank")):
             raise wrong if not isinstance(value, str) else StudyError(f"{where} is empty")
         if hint is Path:
-            return (base / value).resolve()
+            return real_path(base / value)
         if meta.get("crs"):
             return _crs(value, where)
         return _choice(value, where, meta.get("choices"))
@@ -243,7 +244,7 @@ def check_value(value: object, hint: Any, where: str, meta: Mapping[str, Any], b
         if typing.get_args(hint)[1] is str:
             bad = {k: v for k, v in value.items() if not isinstance(v, str) or not v.strip()}
             if bad:
-                raise StudyError(f"{where}: every value must be text (a type code), got {bad}")
+                raise StudyError(f"{where}: every value must be text, got {bad}")
         return dict(value)
     raise wrong
 

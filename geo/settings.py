@@ -51,16 +51,21 @@ __all__ = [
     "ACCESS_SPEED_KMH",
     "BATCH_BUFFER_KM",
     "BATCH_MAP_MAX_TOWNSHIPS",
+    "BATCH_MIN_WORKER_BYTES",
     "BATCH_RETRIES",
     "BATCH_TILE_KM",
+    "BATCH_WORKER_WAIT_S",
     "CANDIDATE_SPACING_M",
     "CRS_BETTER_RATIO",
     "CRS_MIN_GAIN_M",
     "CRS_MIN_POINTS",
     "CRS_NEAR_ROAD_M",
     "DEFAULT_GRID_SPACING_M",
+    "DISK_FULL_BYTES",
     "DOWNLOAD_CONNECT_TIMEOUT_S",
     "DRIVE_SPEEDS_KMH",
+    "DUPLICATE_NAME_M",
+    "DUPLICATE_POSITION_M",
     "E2SFCA_BANDS",
     "E2SFCA_WEIGHTS",
     "FIGURE_MAX_TOWNSHIPS",
@@ -73,6 +78,7 @@ __all__ = [
     "MIN_COMPONENT_SHARE",
     "OUTPUT_MIN_FREE_BYTES",
     "OUTSIDE_TOLERANCE_M",
+    "RASTER_UNCOVERED_MAX_SHARE",
     "ROAD_EXTENT_M",
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
@@ -137,6 +143,20 @@ SNAP_EXCLUDE: Final = ("motorway",)
 # metres, and a township health centre on the county's edge is often geocoded just over it.
 OUTSIDE_TOLERANCE_M: Final = 1000.0
 
+# Two facility rows are one facility listed twice when they have the same name within this
+# distance (a list merged from two sources geocodes one address tens of metres apart, AMap
+# and Baidu differ by up to ~30 m after conversion), or the same type at the same position
+# (within DUPLICATE_POSITION_M: one row copied). Counted twice, such a row doubles a
+# township's beds per 1,000 (issue 20).
+DUPLICATE_NAME_M: Final = 50.0
+DUPLICATE_POSITION_M: Final = 1.0
+
+# A population raster may leave this share of the study area uncovered (outside its extent,
+# or nodata) before the run stops: a county boundary drawn a few pixels past a country's
+# WorldPop raster is normal; a raster of half the county drops half its people from every
+# denominator (issue 20). The share left is stated in the outputs.
+RASTER_UNCOVERED_MAX_SHARE: Final = 0.01
+
 # Demand grid spacing for studies that do not give one.
 DEFAULT_GRID_SPACING_M: Final = 1000.0
 
@@ -175,6 +195,17 @@ BATCH_TILE_KM: Final = 10.0
 # GeoPackage holds every township, and each area keeps its own map.
 BATCH_MAP_MAX_TOWNSHIPS: Final = 5000
 
+# Batch studies: the least memory a worker may be given (--memory-limit). A worker process
+# holds geopandas, pyogrio and the engine before it reads an area: its resident memory after
+# one Liuzhou district was 230-336 MB (tests/batch, `geo batch` prints it per worker); with
+# less, Dask kills it at 95 % of the limit before any area finishes.
+BATCH_MIN_WORKER_BYTES: Final = 256_000_000
+
+# Batch studies: seconds to wait for the first worker of a cluster given with --scheduler
+# (a scheduler that has none would take the tasks and wait for ever). A `dask worker`
+# started beside it connects within a few seconds.
+BATCH_WORKER_WAIT_S: Final = 60.0
+
 # An OSM/road-layer ``maxspeed`` above this (km/h) is not used: China's highest legal
 # limit is 120 km/h on expressways (Road Traffic Safety Law implementing regulations, Art.
 # 78), so 150 leaves room for mapping in mph or errors of a few km/h and refuses values
@@ -196,6 +227,12 @@ MAX_ACCESS_M: Final = 10_000.0
 # until the swap). Measured: the Luzhai study's outputs take 16 MB, a 50,000-facility
 # province study 115 MB (benchmarks/bench_scale.py); 200 MB covers both with a margin.
 OUTPUT_MIN_FREE_BYTES: Final = 200_000_000
+
+# A write that fails while its disk has less than this left failed for want of space
+# (geo._atomic.disk_full): GDAL's GeoPackage writer reports a full disk as a failed SQL
+# statement ("no such table: gpkg_contents"), not as ENOSPC. Writers fail once less than a
+# block or a SQLite page (4 kB) is left; 1 MB leaves room for the measurement itself.
+DISK_FULL_BYTES: Final = 1_000_000
 
 # Figures (PNG) name at most this many townships: the share chart's plot area, 3.7 in
 # high on its 8.27 x 6.4 in page, holds about 30 rows of 8-pt labels before they overlap,

@@ -26,6 +26,7 @@ from geo import readers
 from geo.batch.config import Batch
 from geo.crs import utm_crs_for
 from geo.errors import BatchError
+from geo.readers.points import check_duplicates
 from geo.study import inputs
 
 __all__ = ["HOME_TOLERANCE_M", "LAT", "LON", "RegionInputs", "area_files", "buffer_zones",
@@ -62,9 +63,10 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
         raise BatchError(f"area ids in column {b.id_col!r} of {batch.areas_path.name} must be "
                          f"unique and not empty (repeated: {twice[:10]}): set [batch] id_col "
                          "to a column of unique ids")
-    pop = (pd.to_numeric(layer[b.population_col], errors="coerce") if b.population_col
-           else pd.Series(np.nan, index=layer.index))
-    out = gpd.GeoDataFrame({"area_id": ids, "area_name": layer[b.name_col].astype(str),
+    pop = (_area_people(layer, b.population_col, ids, batch.areas_path.name)
+           if b.population_col else pd.Series(np.nan, index=layer.index))
+    out = gpd.GeoDataFrame({"area_id": ids,
+                            "area_name": layer[b.name_col].astype(str).str.strip(),
                             "population": pop.astype(float)}, geometry=layer.geometry, crs=4326)
     out["folder"] = [_folder(i) for i in ids]
     if (clash := out["folder"][out["folder"].duplicated()]).any():
@@ -77,6 +79,21 @@ def read_areas(batch: Batch, only: list[str] | None = None) -> gpd.GeoDataFrame:
                              f"its ids are e.g. {', '.join(list(ids)[:8])}")
     out["selected"] = ids.isin(only).to_numpy() if only else True
     return out
+
+
+def _area_people(layer: gpd.GeoDataFrame, col: str, ids: pd.Series, name: str) -> pd.Series:
+    """People per area from ``col``: numbers >= 0 ('1,234' read), else a stop naming the
+    areas (a text or empty cell would spread 'nan' people over the area)."""
+    raw = layer[col]
+    text = raw.map(lambda v: str(v).replace(",", "").strip() if isinstance(v, str) else v)
+    pop = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = ~np.isfinite(pop) | (pop < 0)
+    if bad.any():
+        listed = ", ".join(f"{i} ({v!r})" for i, v in zip(ids[bad], raw[bad], strict=True))
+        raise BatchError(f"column {col!r} of {name} must give every area its people as a "
+                         f"number >= 0; these do not: {listed}. Fill them in, or name another "
+                         "column with [batch] population_col")
+    return pop
 
 
 def buffer_zones(areas: gpd.GeoDataFrame, buffer_m: float) -> list[BaseGeometry]:
@@ -136,6 +153,8 @@ def region_inputs(batch: Batch, areas: gpd.GeoDataFrame) -> RegionInputs:
     if "name" not in fac.columns:
         fac["name"] = fac["id"]
     notes = list(fac.attrs.get("notes", []))
+    if note := check_duplicates(fac, f.duplicates):
+        notes.append(note)
     fac["home"] = home_areas(fac, areas)
     seats = polys = points = None
     if t.townships.boundaries is not None:

@@ -102,8 +102,10 @@ class Combined:
                        + "; ".join(f"{_name(run, i)} ({i})" for i in run.left_out[:20])
                        + (" ..." if len(run.left_out) > 20 else ""))
         if open_ := uncertain(run):
-            out.append("people whose coverage a road or facility beyond the buffer could "
-                       f"change: {open_} (raise [batch] buffer_km to settle them)")
+            out.append("people whose coverage could differ in a study of the whole region (a "
+                       "route or facility beyond the buffer, or a road the cut left out that "
+                       f"they or their facility would join): {open_} (raise [batch] buffer_km "
+                       "to settle them)")
         return out + run.notes
 
 
@@ -386,7 +388,7 @@ def write_combined(run: BatchRun) -> list[Path]:
         del files["map.html"]
         run.notes.append(f"no combined map: {n_towns:,} townships (the map draws 1 to "
                          f"{settings.BATCH_MAP_MAX_TOWNSHIPS:,}); each area has its own")
-    written = write_atomically(run.out, files)
+    written = write_atomically(run.out, files, inputs=run.batch.input_files())
     if "map.html" not in files:
         (run.out / "map.html").unlink(missing_ok=True)  # never an earlier run's map
     return written

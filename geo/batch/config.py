@@ -80,6 +80,13 @@ class Batch:
     def areas_path(self) -> Path:
         return self.batch.areas or self.template.area.boundary
 
+    def input_files(self) -> dict[str, Path]:
+        """Every file the batch reads, by role: the batch file, the template study's inputs
+        and the areas layer."""
+        files = self.template.input_files()
+        files["template"] = files.pop("study")
+        return {"batch file": self.path, **files, "areas": self.areas_path}
+
     @property
     def buffer_m(self) -> float:
         return float(self.batch.buffer_km) * 1000.0

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -43,11 +44,12 @@ from geo.network.graph import Network, NetworkReport, keep_largest_component
 from geo.study import inputs
 from geo.study.schema import Study
 
-__all__ = ["FORMAT", "cut_networks", "prepare_network", "source_key"]
+__all__ = ["FORMAT", "cut_networks", "prepare_network", "region_segments", "source_key"]
 
 log = logging.getLogger(__name__)
 
-FORMAT = "geo-batch-network/1"
+# /2: each mode's meta holds the longest segment and the top speed (the buffer check)
+FORMAT = "geo-batch-network/2"
 _ARRAYS = ("node_xy", "seg_u", "seg_v", "seg_fw_s", "seg_bw_s", "seg_class_code", "node_ptr",
            "seg_ptr")
 
@@ -104,8 +106,14 @@ def _write_mode(net: Network, folder: Path, tile_m: float) -> dict[str, Any]:
     folder.mkdir(parents=True)
     for name, arr in arrays.items():
         np.save(folder / f"{name}.npy", np.ascontiguousarray(arr))
+    length = net.seg_length_m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = length / np.minimum(net.seg_fw_s, net.seg_bw_s)
+    speed = speed[np.isfinite(speed)]
     return {"crs": net.crs.to_wkt(), "x0": x0, "y0": y0, "nx": nx, "ny": ny,
             "tile_m": tile_m, "classes": classes.tolist(), "mode": net.mode,
+            "max_seg_m": float(length.max()) if len(length) else 0.0,
+            "max_speed_ms": float(speed.max()) if len(speed) else 0.0,
             "nodes": net.n_nodes, "segments": len(net.seg_u),
             "report": dataclasses.asdict(net.report), "node_ids": net.node_ids is not None}
 
@@ -117,6 +125,18 @@ def _swap_in(stage: Path, dest: Path) -> None:
         dest.replace(old)
     stage.replace(dest)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_leftovers(dest: Path) -> None:
+    """Remove what a killed build of ``dest`` left beside it: its staging folders and the
+    previous copy it was swapping out (the caller holds the batch folder's lock, so no
+    other build is running)."""
+    name = re.compile(rf"\.{re.escape(dest.name)}\.staging-[a-z0-9_]{{8}}|"
+                      rf"\.old-{re.escape(dest.name)}")
+    for p in dest.parent.iterdir():
+        if name.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
+            log.warning("removed %s, left by an interrupted build of %s", p, dest)
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: float,
@@ -135,6 +155,7 @@ def prepare_network(template: Study, modes: Iterable[str], dest: Path, tile_m: f
         progress(f"build the road network of {template.roads.path.name} (once)")
     nets = inputs.networks(template, modes)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(dest)
     stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent))
     try:
         meta = {"format": FORMAT, "key": key, "geo": __version__,
@@ -200,6 +221,25 @@ def _cut_mode(folder: Path, m: Mapping[str, Any], zone: BaseGeometry, buffer_km:
                            f"{area_name}: check that the areas layer and the road source "
                            "cover the same region, or raise [batch] buffer_km")
     return net
+
+
+def region_segments(folder: Path, mode: str, bounds: tuple[float, ...]
+                    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                               npt.NDArray[np.object_]]:
+    """The region's ``mode`` segments whose first node lies in a tile under ``bounds``
+    (metric, the partition's CRS): their end points (two (n, 2) arrays) and classes. Read
+    from the memory-mapped tiles, as :func:`cut_networks` reads them."""
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))[mode]
+    base = folder / mode
+    load = {n: np.load(base / f"{n}.npy", mmap_mode="r") for n in
+            ("seg_u", "seg_v", "seg_ptr", "seg_class_code", "node_xy")}
+    segs = _ranges(load["seg_ptr"], meta, bounds)
+    u, v = _take(load["seg_u"], segs), _take(load["seg_v"], segs)
+    xy = load["node_xy"]
+    classes = np.asarray(meta["classes"], dtype=object)
+    return (np.asarray(xy[u], dtype=float).reshape(-1, 2),
+            np.asarray(xy[v], dtype=float).reshape(-1, 2),
+            classes[_take(load["seg_class_code"], segs)])
 
 
 def _local(kept: IntArray, ids: npt.NDArray[Any]) -> IntArray:

@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely import wkb
 from shapely.geometry.base import BaseGeometry
@@ -25,11 +27,14 @@ from geo.batch.areas import LAT, LON, RegionInputs, area_files, digest
 from geo.batch.config import Batch
 from geo.batch.studyfile import study_toml
 from geo.batch.task import AreaSpec
+from geo.crs import utm_crs_for
 from geo.outputs.write import OUTPUT_FILES, TABLE_FILES
+from geo.study import inputs
 from geo.study.run import input_fingerprint
 from geo.study.schema import AreaSection, RoadsSection, Study
 
-__all__ = ["FORMAT", "area_study", "fingerprint", "plan_area", "shared_inputs"]
+__all__ = ["FORMAT", "area_study", "fingerprint", "plan_area", "region_standards",
+           "shared_inputs"]
 
 FORMAT = "geo-batch-area/1"
 
@@ -58,8 +63,20 @@ def _townships(batch: Batch, inp: Path) -> Any:
                    encoding="utf-8")
 
 
-def area_study(batch: Batch, area: pd.Series, folder: Path) -> Study:
-    """The study of one area (a row of :func:`geo.batch.areas.read_areas`) in ``folder``."""
+def region_standards(batch: Batch, region: RegionInputs) -> tuple[str, ...]:
+    """The template's standards the region has facilities for: each area counts them
+    (0 % covered where its zone has none, stated), never as 'not applicable'."""
+    t = batch.template
+    types = set(region.facilities["type"])
+    return tuple(s.name for s in inputs.standards(t).select(t.standards.use)
+                 if types & set(s.facility_types))
+
+
+def area_study(batch: Batch, area: pd.Series, folder: Path,
+               applicable: tuple[str, ...] = ()) -> Study:
+    """The study of one area (a row of :func:`geo.batch.areas.read_areas`) in ``folder``;
+    ``applicable``: standards counted even where the area has no facility of their types
+    (:func:`region_standards`)."""
     t = batch.template
     inp = folder / "inputs"
     count = batch.batch.facilities_outside == "count"
@@ -76,7 +93,9 @@ def area_study(batch: Batch, area: pd.Series, folder: Path) -> Study:
         roads=RoadsSection(path=inp / "roads.npz"),
         access=t.access,
         population=_population(batch, area, inp),
-        standards=replace(t.standards, file=t.standards_file),
+        standards=replace(t.standards, file=t.standards_file,
+                          always_applicable=tuple(dict.fromkeys(
+                              [*t.standards.always_applicable, *applicable]))),
         checks=t.checks,  # what the template accepts, each area accepts (and states)
         measures=t.measures, response=t.response,  # each area computes the template's
     )
@@ -115,6 +134,19 @@ def _missing_townships(batch: Batch, region: RegionInputs, row: int, area: pd.Se
             "that file, or leave the area out with --areas")
 
 
+def _beyond(batch: Batch, outside: gpd.GeoDataFrame, zone: BaseGeometry) -> dict[str, float]:
+    """Per standard of the template, metres from ``zone`` to the nearest of the region's
+    facilities of its types beyond it (inf: none)."""
+    t = batch.template
+    c = zone.centroid
+    metric = utm_crs_for(c.x, c.y)
+    shape = gpd.GeoSeries([zone], crs=4326).to_crs(metric).iloc[0]
+    metres = outside.geometry.to_crs(metric).distance(shape).to_numpy(dtype=float)
+    types = outside["type"].astype(str).to_numpy()
+    return {s.name: float(np.min(metres[np.isin(types, s.facility_types)], initial=np.inf))
+            for s in inputs.standards(t).select(t.standards.use)}
+
+
 def plan_area(batch: Batch, areas: pd.DataFrame, row: int, zone: BaseGeometry,
               region: RegionInputs, out: Path, network: Path, modes: tuple[str, ...],
               shared: dict[str, Any]) -> AreaSpec | str:
@@ -125,15 +157,25 @@ def plan_area(batch: Batch, areas: pd.DataFrame, row: int, zone: BaseGeometry,
     folder = out / "areas" / str(area["folder"])
     files = area_files(region, areas, row, zone,
                        batch.batch.facilities_outside == "count")
-    study = area_study(batch, area, folder)
+    study = area_study(batch, area, folder, region_standards(batch, region))
     text = study_toml(study, f"{area['area_name']} ({area['area_id']}): written by geo batch "
                       f"from {batch.path.name}; `geo run` on this file reproduces its outputs")
     area_wkb = wkb.dumps(area.geometry)
     parts = OUTPUT_FILES if batch.batch.area_outputs == "all" else TABLE_FILES
+    fac = region.facilities
+    in_zone = np.zeros(len(fac), dtype=bool)
+    in_zone[fac.sindex.query(zone, predicate="intersects")] = True
+    given = (fac["home"] == row).to_numpy() | (in_zone if batch.batch.facilities_outside ==
+                                                "count" else False)
+    absent = tuple((float(g.x), float(g.y), str(t)) for g, t in
+                   zip(fac.geometry[in_zone & ~given], fac["type"][in_zone & ~given],
+                       strict=True))
+    beyond = _beyond(batch, fac[~in_zone], zone)
     return AreaSpec(
         area_id=str(area["area_id"]), area_name=str(area["area_name"]), folder=folder,
         zone_wkb=wkb.dumps(zone), study_text=text, files=files, network=network, modes=modes,
         min_component_share=batch.template.roads.min_component_share,
         buffer_km=batch.batch.buffer_km, outputs=tuple(parts),
-        fingerprint=fingerprint(text, files, area_wkb, shared),
+        fingerprint=fingerprint(text, files, area_wkb, shared), absent=absent,
+        beyond_m=beyond,
     )

@@ -20,17 +20,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from geo._files import real_path, refuse_inputs
 from geo.batch import combine
 from geo.batch.areas import buffer_zones, read_areas, region_inputs
 from geo.batch.cluster import dask_client, run_tasks, worker_memory
-from geo.batch.config import load_batch
+from geo.batch.config import Batch, load_batch
 from geo.batch.outcome import BatchRun
 from geo.batch.partition import prepare_network
 from geo.batch.plan import plan_area, shared_inputs
 from geo.batch.task import AreaResult, AreaSpec, read_done
+from geo.outputs.folder import output_lock
 from geo.study import inputs
 
-__all__ = ["BatchRun", "run_batch"]
+__all__ = ["BATCH_FOLDERS", "BatchRun", "run_batch"]
 
 
 def _is_done(spec: AreaSpec) -> AreaResult | None:
@@ -57,15 +59,48 @@ def _homeless(run: BatchRun, region: Any) -> None:
                              f"than 1 km outside every area): {names}{more}")
 
 
+def _interrupted(finished: int, todo: int, before: int, out: Path) -> str:
+    """What an interrupted batch kept, in words (after 'interrupted: ')."""
+    combined = (f"the combined outputs were not written ({out} holds its earlier ones, if "
+                "any)")
+    if not finished and not before:
+        return (f"no area had finished; {combined}. Run the same `geo batch` again to start "
+                "over")
+    done_before = f", with the {before} done before" if before else ""
+    return (f"{finished} of the {todo} areas to run had finished: kept in {out / 'areas'}"
+            f"{done_before}; {combined}. Run the same `geo batch` again to go on: the areas "
+            "done are skipped")
+
+
+#: what a batch writes into its folder besides the combined outputs
+BATCH_FOLDERS = ("network", "areas")
+
+
 def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None,
               workers: int = 2, threads_per_worker: int = 1, memory_limit: str = "auto",
               only: list[str] | None = None,
               progress: Callable[[str], None] | None = None) -> BatchRun:
-    """Run a batch file into ``out`` (see module docs); failed areas are in ``.failed``."""
+    """Run a batch file into ``out`` (see module docs); failed areas are in ``.failed``.
+
+    Holds the folder's lock for the whole run; stops before writing anything when an
+    output would replace an input. Ctrl-C (or SIGTERM) while the areas run leaves the
+    finished ones in ``out/areas`` for the next run and says so (a note on the
+    ``KeyboardInterrupt``, which :func:`geo.cli.main.main` prints).
+    """
+    batch = load_batch(path)
+    out = real_path(out)
+    refuse_inputs([out / n for n in (*combine.COMBINED_FILES, *BATCH_FOLDERS)],
+                  batch.input_files(), "write to another folder (--out)")
+    with output_lock(out):
+        return _run(batch, out, scheduler, workers, threads_per_worker, memory_limit, only,
+                    progress)
+
+
+def _run(batch: Batch, out: Path, scheduler: str | None, workers: int,
+         threads_per_worker: int, memory_limit: str, only: list[str] | None,
+         progress: Callable[[str], None] | None) -> BatchRun:
     t0 = time.perf_counter()
     say = progress or (lambda _m: None)
-    batch = load_batch(path)
-    out = Path(out).resolve()
     areas = read_areas(batch, only)
     run = BatchRun(batch=batch, out=out, areas=areas)
     say(f"read {len(areas)} areas and the region's inputs")
@@ -102,9 +137,14 @@ def run_batch(path: str | Path, out: str | Path, *, scheduler: str | None = None
         f"{len(todo)} to run, {len(run.failed)} cannot run, {len(run.left_out)} left out "
         "(--areas)")
     if todo:
-        with dask_client(scheduler, workers, threads_per_worker, memory_limit) as client:
-            results, errors = run_tasks(client, todo, batch.batch.retries, say)
-            run.workers = worker_memory(client)
+        try:
+            with dask_client(scheduler, workers, threads_per_worker, memory_limit) as client:
+                results, errors = run_tasks(client, todo, batch.batch.retries, say)
+                run.workers = worker_memory(client)
+        except KeyboardInterrupt as e:  # the cluster is closed: count what is on disk
+            finished = sum(_is_done(spec) is not None for spec in todo)
+            e.add_note(_interrupted(finished, len(todo), len(run.skipped), out))
+            raise
         run.done.update(results)
         run.failed.update(errors)
     run.phases["tasks"] = time.perf_counter() - clock

@@ -9,7 +9,8 @@ study file text, where the partitioned network is) and, on whatever worker runs 
 3. writes ``study.toml`` and runs it with :func:`geo.study.run.run_study`, then
    :func:`geo.outputs.write.write_outputs` into ``out/`` (all or nothing), exactly the code
    of ``geo run``, so ``geo run AREA/study.toml --out X`` gives the same outputs,
-4. measures how far the buffer could matter (:func:`buffer_check`) and writes ``done.json``
+4. measures how far the buffer could matter (:func:`geo.batch.buffer.buffer_check`) and
+   writes ``done.json``
    with the inputs' fingerprint, the timings and the worker's peak memory.
 
 Every attempt is logged to ``attempts.log`` in the area's folder (a retry adds a line).
@@ -27,11 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import shapely
 from shapely import wkb
 
 from geo._atomic import atomic_path
+from geo.batch.buffer import Absent, buffer_check
 from geo.batch.partition import cut_networks
 from geo.errors import BatchError
 from geo.network.cache import save_networks
@@ -39,7 +39,7 @@ from geo.network.graph import Network
 from geo.outputs.write import write_outputs
 from geo.study.run import ComputedStudy, run_study
 
-__all__ = ["AreaResult", "AreaSpec", "buffer_check", "peak_rss_mb", "read_done", "run_area"]
+__all__ = ["AreaResult", "AreaSpec", "peak_rss_mb", "read_done", "run_area"]
 
 DONE = "done.json"
 ATTEMPTS = "attempts.log"
@@ -61,6 +61,11 @@ class AreaSpec:
     buffer_km: float
     outputs: tuple[str, ...]
     fingerprint: str
+    #: the region's facilities in the zone the area is not given (lon, lat, type), for
+    #: the buffer check
+    absent: tuple[Absent, ...] = ()
+    #: per standard, metres from the zone to the nearest facility of the region beyond it
+    beyond_m: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,7 +84,8 @@ class AreaResult:
     facilities_outside: int = 0
     townships: int = 0
     population: float = 0.0
-    #: standard -> people whose coverage a road or facility beyond the buffer could change
+    #: standard -> people whose coverage could differ in the whole region's study
+    #: (geo.batch.buffer)
     buffer_uncertain: dict[str, float] = field(default_factory=dict)
     finished: str = ""
     skipped: bool = False
@@ -125,41 +131,6 @@ def _write(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def buffer_check(computed: ComputedStudy, zone_wgs84: Any,
-                 nets: dict[str, Network]) -> dict[str, float]:
-    """People per standard whose coverage a road or facility beyond the buffer could change.
-
-    A route that leaves the zone, or a facility beyond it, is at least as far as the zone's
-    edge: at the network's top speed that takes ``d / v_max``. A place found beyond the
-    standard's minutes (or unreached) might still be covered that way only if this bound is
-    within them; places found within the minutes stay covered. 0 everywhere means the
-    buffer changes no covered share.
-    """
-    out: dict[str, float] = {}
-    pop = computed.population
-    for std in computed.standards:
-        minutes = computed.travel.minutes.get(std.name)
-        if minutes is None:
-            continue
-        net = nets[std.mode]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            speed = net.seg_length_m / np.minimum(net.seg_fw_s, net.seg_bw_s)
-        v_max = max(float(np.nanmax(speed[np.isfinite(speed)])) if speed.size else 0.0,
-                    computed.study.access_kmh(std.mode) / 3.6)
-        places = np.asarray(computed.demand.geometry.to_crs(net.crs).values, dtype=object)
-        d = shapely.distance(_metric(zone_wgs84, net).boundary, places)
-        bound_min = np.asarray(d, dtype=float) / v_max / 60.0
-        open_ = (minutes > std.minutes) & (bound_min <= std.minutes)
-        out[std.name] = float(pop[open_].sum())
-    return out
-
-
-def _metric(zone_wgs84: Any, net: Network) -> Any:
-    import geopandas as gpd
-
-    return gpd.GeoSeries([zone_wgs84], crs=4326).to_crs(net.crs).iloc[0]
-
-
 def _result(spec: AreaSpec, computed: ComputedStudy, nets: dict[str, Network], zone: Any,
             seconds: float) -> AreaResult:
     fac = computed.facilities
@@ -171,7 +142,8 @@ def _result(spec: AreaSpec, computed: ComputedStudy, nets: dict[str, Network], z
         timings=dict(computed.timings), nodes={m: n.n_nodes for m, n in nets.items()},
         facilities_inside=int((~outside).sum()), facilities_outside=int(outside.sum()),
         townships=len(computed.townships), population=float(computed.population.sum()),
-        buffer_uncertain=buffer_check(computed, zone, nets),
+        buffer_uncertain=buffer_check(computed, zone, nets, spec.network, spec.absent,
+                                      spec.beyond_m),
         finished=dt.datetime.now().isoformat(timespec="seconds"),
     )
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from geo.cli.text import out, progress, table
+from geo.cli.args import memory_limit, path
+from geo.cli.text import out, output_folder, progress, table
 from geo.errors import BatchError
 
 __all__ = ["add_parsers", "run_batch"]
@@ -32,19 +33,42 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         f"{', '.join(COMBINED_FILES)} are written to --out, all or nothing.",
         epilog="Batch file options (section, key: meaning):\n\n" + batch_options_text(False),
     )
-    p.add_argument("batch", type=Path, help="batch file (TOML), e.g. analysis/liuzhou_batch.toml")
-    p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. "
-                   "tcp://10.0.0.5:8786 (default: a LocalCluster on this machine)")
-    p.add_argument("--workers", type=int, default=2,
+    p.add_argument("batch", type=path, help="batch file (TOML), e.g. analysis/liuzhou_batch.toml")
+    p.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                   "(default: a LocalCluster on this machine)")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="worker processes of the LocalCluster")
-    p.add_argument("--threads-per-worker", type=int, default=1,
+    p.add_argument("--threads-per-worker", type=int, default=1, metavar="N",
                    help="threads of each LocalCluster worker")
-    p.add_argument("--memory-limit", default="auto",
+    p.add_argument("--memory-limit", type=memory_limit, default="auto", metavar="SIZE",
                    help="memory limit of each LocalCluster worker, e.g. 4GB (auto: this "
                    "machine's memory split between the workers)")
     p.add_argument("--areas", nargs="+", metavar="ID",
                    help="run only these area ids (default: every area of the layer)")
+
+
+def _check_memory(workers: int, limit: str) -> None:
+    """The LocalCluster's workers fit this machine's memory (more get killed by the OS, or
+    by Dask, one area after another)."""
+    from dask.utils import parse_bytes
+    from distributed.system import MEMORY_LIMIT
+
+    from geo import settings
+    from geo._files import size_text
+
+    each = MEMORY_LIMIT / workers if limit == "auto" else parse_bytes(limit)
+    if each < settings.BATCH_MIN_WORKER_BYTES:
+        raise BatchError(f"--workers {workers}: each would get {size_text(each)} of this "
+                         f"machine's {size_text(MEMORY_LIMIT)}, less than a worker needs "
+                         f"({size_text(settings.BATCH_MIN_WORKER_BYTES)}): give fewer "
+                         "workers")
+    if workers * each > MEMORY_LIMIT:
+        raise BatchError(f"--workers {workers} x --memory-limit {limit} is "
+                         f"{size_text(workers * each)}, more than this machine's "
+                         f"{size_text(MEMORY_LIMIT)}: give fewer workers or a smaller "
+                         "--memory-limit (auto splits the memory between the workers)")
 
 
 def _coverage_by_area(result: Any, folder: Path) -> None:
@@ -68,13 +92,20 @@ def _coverage_by_area(result: Any, folder: Path) -> None:
 
 def run_batch(args: argparse.Namespace) -> int:
     """``geo batch``: prints what ran and raises :class:`BatchError` if any area failed."""
+    from geo.batch.combine import COMBINED_FILES
+    from geo.batch.config import load_batch
+    from geo.batch.run import BATCH_FOLDERS
     from geo.batch.run import run_batch as run
 
     if args.workers < 1 or args.threads_per_worker < 1:
         raise BatchError("--workers and --threads-per-worker must be 1 or more")
-    result = run(args.batch, args.out, scheduler=args.scheduler, workers=args.workers,
-                 threads_per_worker=args.threads_per_worker, memory_limit=args.memory_limit,
-                 only=args.areas, progress=progress)
+    if args.scheduler is None:
+        _check_memory(args.workers, args.memory_limit)
+    inputs = load_batch(args.batch).input_files()
+    with output_folder(args.out, (*COMBINED_FILES, *BATCH_FOLDERS), inputs):
+        result = run(args.batch, args.out, scheduler=args.scheduler, workers=args.workers,
+                     threads_per_worker=args.threads_per_worker,
+                     memory_limit=args.memory_limit, only=args.areas, progress=progress)
     from geo.batch.combine import areas_table
 
     rows = [[a.area_id, a.area_name, a.status,

@@ -4,9 +4,9 @@ file written from a folder of files."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from geo.cli.args import output_path, path
 from geo.cli.text import out, progress
 
 __all__ = ["add_parsers", "run_check", "run_init"]
@@ -24,7 +24,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "searches. Prints a checklist (✓ ok, i note, ! warning or accepted stop, ✗ stop); "
         "exit code 2 when a check stops the run.",
     )
-    c.add_argument("study", type=Path, help="study file (TOML)")
+    c.add_argument("study", type=path, help="study file (TOML)")
     i = sub.add_parser(
         "init", help="write a study file for a folder of input files",
         formatter_class=fmt,
@@ -33,8 +33,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "and an area boundary; detect coordinate systems and text encodings; write an "
         "annotated study file (comments in Chinese and English) for `geo check`.",
     )
-    i.add_argument("folder", type=Path, help="folder holding the input files")
-    i.add_argument("--out", type=Path, default=None,
+    i.add_argument("folder", type=path, help="folder holding the input files")
+    i.add_argument("--out", type=output_path(".toml"), default=None, metavar="FILE",
                    help="study file to write (default: FOLDER/study.toml)")
     i.add_argument("--force", action="store_true",
                    help="overwrite the study file if it exists")

@@ -23,8 +23,8 @@ from pathlib import Path
 from geo import __version__
 from geo._shipped import shipped
 from geo.cli import batch, checks, network, planning, serve
-from geo.cli.args import add_pdf
-from geo.cli.text import out, output_folder, progress, table
+from geo.cli.args import add_pdf, output_path, path
+from geo.cli.text import out, output_file, output_folder, progress, table
 from geo.cli.words import cli_words
 from geo.errors import GeoError
 
@@ -76,14 +76,14 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         epilog="Study file options (section, key: meaning; defaults from geo/settings.py):\n\n"
         + options_text(markdown=False),
     )
-    run.add_argument("study", type=Path, help="study file (TOML), e.g. analysis/luzhai.toml")
-    run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("study", type=path, help="study file (TOML), e.g. analysis/luzhai.toml")
+    run.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     add_pdf(run)
     demo = sub.add_parser(
         "demo", help="run the embedded Luzhai County study", formatter_class=Formatter,
         description=f"Run {_relative(DEMO_STUDY)} (embedded data, offline).",
     )
-    demo.add_argument("--out", type=Path, default=DEMO_OUT, help="output folder")
+    demo.add_argument("--out", type=path, default=DEMO_OUT, metavar="DIR", help="output folder")
     add_pdf(demo)
     redraw = sub.add_parser(
         "map", help="redraw the map from a saved results.gpkg (no recomputing)",
@@ -92,10 +92,12 @@ def _study_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "earlier run, without recomputing anything. The file is written atomically: on error "
         "an existing map stays as it was.",
     )
-    redraw.add_argument("results", type=Path, help="results.gpkg written by `geo run`")
-    redraw.add_argument("--standard", help="standard whose coverage colours the townships "
+    redraw.add_argument("results", type=path, help="results.gpkg written by `geo run`")
+    redraw.add_argument("--standard", metavar="NAME",
+                        help="standard whose coverage colours the townships "
                         "(default: the study's map_standard)")
-    redraw.add_argument("--out", type=Path, required=True, help="map file to write (.html)")
+    redraw.add_argument("--out", type=output_path(".html", ".htm"), required=True, metavar="FILE",
+                        help="map file to write (.html)")
     redraw.add_argument("--language", choices=("zh", "en"),
                         help="label language (default: the study's)")
 
@@ -144,13 +146,15 @@ def _summary_rows(summary: object) -> list[list[object]]:
 def _run(args: argparse.Namespace) -> int:
     from geo.outputs.write import OUTPUT_FILES, write_outputs
     from geo.study.run import run_study
+    from geo.study.schema import load_study
 
     study = DEMO_STUDY if args.command == "demo" else args.study
     if args.pdf:
         from geo.outputs.pdf import check_printer
 
         check_printer()  # before any computing
-    with output_folder(args.out, (*OUTPUT_FILES, *(("report.pdf",) if args.pdf else ()))):
+    with output_folder(args.out, (*OUTPUT_FILES, *(("report.pdf",) if args.pdf else ())),
+                       load_study(study).input_files()):
         result = run_study(study, progress=progress)
         progress("write outputs")
         write_outputs(result, args.out, pdf=args.pdf)
@@ -196,6 +200,7 @@ def _resources(res: object) -> None:
 def _redraw(args: argparse.Namespace) -> int:
     from geo.outputs.write import redraw_map
 
+    output_file(args.out, {"results": args.results})
     path = redraw_map(args.results, args.out, args.standard, args.language)
     out(f"Wrote {path}")
     return 0
@@ -245,8 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {cli_words(e)}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt as e:
-        print("interrupted: nothing new was written (earlier outputs are as they were)",
-              file=sys.stderr, flush=True)
+        kept = getattr(e, "__notes__", None)  # what a command kept (a batch's finished areas)
+        said = kept[-1] if kept else "nothing new was written (earlier outputs are as they were)"
+        print(f"interrupted: {said}", file=sys.stderr, flush=True)
         return 143 if isinstance(e, _Terminated) else 130
 
 

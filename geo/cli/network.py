@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo.cli.args import non_negative, positive
-from geo.cli.text import out
+from geo.cli.args import non_negative, output_path, path, positive
+from geo.cli.text import out, output_file
 from geo.errors import StudyError
 
 __all__ = ["add_parsers", "run_isochrones", "run_network"]
@@ -30,12 +30,25 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         ".geojson/.gpkg/.shp with a column of road classes), build the routable network for "
         "each mode and save it as one .npz cache that studies name as their [roads] path.",
     )
-    build.add_argument("source", type=Path, help="OSM extract or road line layer")
-    build.add_argument("--class-col", default=None,
+    build.add_argument("source", type=path, help="OSM extract or road line layer")
+    build.add_argument("--class-col", default=None, metavar="COLUMN",
                        help="line layer: the column of road classes (default: highway, else "
                        "fclass, else a Chinese column such as 道路等级; 国道, 省道, 县道, ... "
                        "are read as OSM classes)")
     _common(build)
+    export = nsub.add_parser(
+        "export", help="write a network cache's roads as a line layer", formatter_class=fmt,
+        description="Write the roads of CACHE (a .npz from `geo network build` or `geo "
+        "network download`) as a line layer (GeoPackage, GeoJSON or Shapefile by the "
+        "extension of --out) with highway, oneway and maxspeed, one line per segment: a "
+        "study whose [roads] path names it can take a scenario's add_road, which a cache "
+        "cannot.",
+    )
+    export.add_argument("cache", type=Path, help="network cache (.npz)")
+    export.add_argument("--out", type=Path, required=True,
+                        help="line layer to write (.gpkg, .geojson or .shp)")
+    export.add_argument("--mode", default="drive", choices=_MODES,
+                        help="which of the cache's networks to write")
     down = nsub.add_parser(
         "download", help="download OSM roads for a study area with osmnx (needs internet)",
         formatter_class=fmt,
@@ -43,8 +56,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "--buffer-km so that trips may leave the area and come back) from OpenStreetMap "
         "through osmnx.graph_from_polygon, and save them as a network cache (.npz).",
     )
-    down.add_argument("boundary", type=Path, help="study-area boundary (GeoJSON, GPKG, ...)")
-    down.add_argument("--buffer-km", type=non_negative("km"), default=10.0,
+    down.add_argument("boundary", type=path, help="study-area boundary (GeoJSON, GPKG, ...)")
+    down.add_argument("--buffer-km", type=non_negative("km"), default=10.0, metavar="KM",
                       help="margin around the area (km)")
     _common(down)
     iso = sub.add_parser(
@@ -52,22 +65,27 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         description="For every facility of the study (or of --type), the area within each "
         "threshold by road plus access legs, written as a GeoPackage layer 'isochrones'.",
     )
-    iso.add_argument("study", type=Path, help="study file (TOML)")
+    iso.add_argument("study", type=path, help="study file (TOML)")
     iso.add_argument("--minutes", type=positive("minutes"), nargs="+", default=[15.0, 30.0, 60.0],
                      help="thresholds in minutes")
-    iso.add_argument("--type", dest="ftype", help="only facilities of this type (default: all)")
+    iso.add_argument("--type", dest="ftype", metavar="TYPE",
+                     help="only facilities of this type (default: all)")
     iso.add_argument("--mode", default="drive", choices=_MODES, help="travel mode")
     iso.add_argument("--direction", default="from_facility",
                      choices=["from_facility", "to_facility"], help="direction of travel")
-    iso.add_argument("--max-leg-m", type=positive("metres"), default=None,
+    iso.add_argument("--max-leg-m", type=positive("metres"), default=None, metavar="METRES",
                      help="longest straight access leg drawn, metres (default: no cap)")
-    iso.add_argument("--out", type=Path, required=True, help="GeoPackage to write")
+    iso.add_argument("--out", type=output_path(".gpkg"), required=True, metavar="FILE",
+                     help="GeoPackage to write")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, help="cache file to write (.npz)")
-    p.add_argument("--modes", default="drive,walk", help="comma-separated travel modes")
+    p.add_argument("--out", type=output_path(".npz"), required=True, metavar="FILE",
+                   help="cache file to write (.npz)")
+    p.add_argument("--modes", default="drive,walk", metavar="MODES",
+                   help="comma-separated travel modes")
     p.add_argument("--min-component-share", type=float, default=settings.MIN_COMPONENT_SHARE,
+                   metavar="SHARE",
                    help="stop when the largest connected part of a network holds less than "
                    "this share of the road length")
 
@@ -81,8 +99,55 @@ def _modes(text: str) -> list[str]:
     return modes
 
 
+_LAYER_SUFFIXES = (".gpkg", ".geojson", ".shp")
+
+
+def _export(args: argparse.Namespace) -> int:
+    """``geo network export``: the cache's roads as a line layer."""
+    from geo._atomic import atomic_path
+    from geo.network.cache import load_networks
+    from geo.network.export import APART_M, SAME_JUNCTIONS, network_lines
+
+    if args.cache.suffix.lower() != ".npz":
+        raise StudyError(f"{args.cache} is not a network cache (.npz): export writes a cache "
+                         "as lines; a road layer or OSM extract is one already (to make a "
+                         f"cache of it: geo network build {args.cache} --out "
+                         f"{args.cache.with_suffix('.npz').name})")
+    suffix = args.out.suffix.lower()
+    if suffix not in _LAYER_SUFFIXES:
+        raise StudyError(f"--out {args.out}: give a line layer ending in "
+                         f"{', '.join(_LAYER_SUFFIXES)}")
+    if args.out.resolve() == args.cache.resolve():
+        raise StudyError(f"--out {args.out} is the cache itself: name another file")
+    net = load_networks(args.cache, [args.mode])[args.mode]
+    lines = network_lines(net)
+    with atomic_path(args.out, suffix) as tmp:
+        lines.to_file(tmp, layer="roads" if suffix == ".gpkg" else None, engine="pyogrio")
+        if suffix == ".shp":  # the sidecar files move with the .shp
+            for part in tmp.parent.glob(f"{tmp.stem}.*"):
+                if part != tmp:
+                    part.replace(args.out.with_suffix(part.suffix))
+    fast = int((lines["maxspeed"] > settings.MAX_MAXSPEED_KMH).sum())
+    out(f"wrote {args.out}: {len(lines):,} lines ({args.mode} network of {args.cache.name}: "
+        f"{net.n_nodes:,} nodes, {len(net.seg_u):,} segments); maxspeed on "
+        f"{int(lines['maxspeed'].notna().sum()):,} lines whose speed is not their class's")
+    if lines.attrs.get("moved_nodes"):
+        out(f"{lines.attrs['moved_nodes']} nodes that share a position with another without "
+            f"a junction (a road over another) are drawn {APART_M * 100:g} cm apart, so that "
+            "they stay apart when the layer is read")
+    options = ", ".join(f"{k} = {str(v).lower()}" for k, v in SAME_JUNCTIONS.items())
+    out(f"its lines meet only at their ends: to route on it as on the cache, set [roads] "
+        f"path = \"{args.out.name}\" with {options} in the study file")
+    if fast:
+        out(f"note: {fast} lines are faster than {settings.MAX_MAXSPEED_KMH:g} km/h, a "
+            "maxspeed a rebuilt network does not use (it takes their class's speed)")
+    return 0
+
+
 def run_network(args: argparse.Namespace) -> int:
-    """``geo network build|download``."""
+    """``geo network build|download|export``."""
+    if args.network_command == "export":
+        return _export(args)
     import geopandas as gpd
 
     from geo import readers
@@ -95,6 +160,9 @@ def run_network(args: argparse.Namespace) -> int:
     if not 0 <= args.min_component_share <= 1:
         raise StudyError(f"--min-component-share {args.min_component_share:g}: give a share "
                          "between 0 and 1")
+    source = args.boundary if args.network_command == "download" else args.source
+    output_file(args.out, {"boundary" if args.network_command == "download" else "road source":
+                           source})
     t0 = time.perf_counter()
     if args.network_command == "download":
         area = readers.read_boundaries(args.boundary)
@@ -103,19 +171,19 @@ def run_network(args: argparse.Namespace) -> int:
         poly = area.to_crs(metric).union_all().buffer(args.buffer_km * 1000.0)
         wgs = gpd.GeoSeries([poly], crs=metric).to_crs(4326).iloc[0]
         nets = download_networks(wgs, modes, min_component_share=args.min_component_share)
-        source: dict[str, object] = {"osmnx_download": str(args.boundary.resolve()),
-                                     "buffer_km": args.buffer_km}
+        made: dict[str, object] = {"osmnx_download": str(args.boundary.resolve()),
+                                   "buffer_km": args.buffer_km}
     else:
         nets = networks_from_source(
             args.source, modes, RoadOptions(min_component_share=args.min_component_share,
                                             class_col=args.class_col))
-        source = dict(cache_source(args.source))
+        made = dict(cache_source(args.source))
     built = time.perf_counter() - t0
     t0 = time.perf_counter()
     for net in nets.values():  # saved with the network: OD queries on it need no contraction
         hierarchy.build(net)  # on every core
     contracted = time.perf_counter() - t0
-    save_networks(args.out, nets, {**source, "modes": modes})
+    save_networks(args.out, nets, {**made, "modes": modes})
     for mode, net in nets.items():
         out(f"{mode}: " + "; ".join(net.report.lines()))
     size = args.out.stat().st_size / 1e6
@@ -133,6 +201,7 @@ def run_isochrones(args: argparse.Namespace) -> int:
     from geo.study.schema import load_study
 
     study = load_study(args.study)
+    output_file(args.out, study.input_files())
     fac = inputs.facilities(study, inputs.area(study), inputs.standards(study))
     if args.ftype:
         types = sorted(set(fac["type"]))

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geo import settings
-from geo.cli.args import add_pdf, at_least_one, non_negative, positive, share
+from geo.cli.args import add_pdf, at_least_one, non_negative, path, positive, share
 from geo.cli.text import frame_table, out, output_folder, progress
 from geo.errors import InputFileError
 
 if TYPE_CHECKING:
     from geo.study.run import ComputedStudy
 
-__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site"]
+__all__ = ["add_parsers", "computed_study", "run_compare", "run_designate", "run_site",
+           "study_inputs"]
 
 _STUDY_HELP = ("study file (TOML), computed afresh; or the output folder (or results.gpkg) "
                "of an earlier `geo run` of it, reused without recomputing")
@@ -30,37 +31,41 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "Writes siting.csv, siting.xlsx, siting_map.html, report.html and siting_summary.txt "
         "to --out.",
     )
-    s.add_argument("study", type=Path, help=_STUDY_HELP)
-    s.add_argument("--standard", required=True, help="standard name, e.g. primary_care_30min")
-    s.add_argument("--add", type=at_least_one, default=3, metavar="P",
-                   help="number of new sites (mclp, pmedian; lscp finds its own number)")
+    s.add_argument("study", type=path, help=_STUDY_HELP)
+    s.add_argument("--standard", required=True, metavar="NAME",
+                   help="standard name, e.g. primary_care_30min")
+    s.add_argument("--add", type=at_least_one, default=None, metavar="P",
+                   help="number of new sites (mclp, pmedian; default 3; lscp finds its own "
+                   "number)")
     s.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp",
                    help="mclp: most people newly covered; lscp: fewest sites reaching the "
                    "target; pmedian: least population-weighted minutes")
-    s.add_argument("--candidates", default="grid",
+    s.add_argument("--candidates", default="grid", metavar="SOURCE",
                    help="grid | nodes | seats | facilities | PATH of a point file")
     s.add_argument("--spacing", type=positive("metres"), default=settings.CANDIDATE_SPACING_M,
+                   metavar="METRES",
                    help="grid spacing / node thinning of candidates, metres")
-    s.add_argument("--max-road-m", type=non_negative("metres"), default=None,
+    s.add_argument("--max-road-m", type=non_negative("metres"), default=None, metavar="METRES",
                    help="keep candidates within this distance of a road, metres "
                    "(default: no limit)")
-    s.add_argument("--minutes", type=positive("minutes"), default=None,
+    s.add_argument("--minutes", type=positive("minutes"), default=None, metavar="T",
                    help="threshold in minutes (default: the standard's)")
-    s.add_argument("--target", type=share, default=None,
+    s.add_argument("--target", type=share, default=None, metavar="SHARE",
                    help="lscp target share 0-1 (default: the standard's target_share)")
     s.add_argument("--method", choices=("exact", "heuristic"), default="exact",
                    help="exact (HiGHS) or heuristic (greedy + swap with a bound; mclp and "
                    "pmedian, for big instances)")
     s.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
-                   help="seconds for the exact solver; on the limit the best solution, bound "
-                   "and gap are reported")
-    s.add_argument("--capacity-col", default=None,
+                   metavar="S",
+                   help="seconds for the exact solver, or for the heuristic's swaps; on the "
+                   "limit the best solution, bound and gap are reported")
+    s.add_argument("--capacity-col", default=None, metavar="COLUMN",
                    help="mclp with a candidate file: column of capacity units, e.g. beds "
                    "(default: no capacity)")
-    s.add_argument("--people-per-unit", type=positive("people"), default=1.0,
+    s.add_argument("--people-per-unit", type=positive("people"), default=None, metavar="PEOPLE",
                    help="people one capacity unit serves (e.g. 157 per bed = 6.35 beds per "
                    "1,000 residents)")
-    s.add_argument("--out", type=Path, required=True, help="output folder")
+    s.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     add_pdf(s)
     d = sub.add_parser(
         "designate", help="which existing facilities should take on a role?",
@@ -70,19 +75,21 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "designation.csv, designation.xlsx, designation_summary.csv/.txt, "
         "designation_map.html and report.html.",
     )
-    d.add_argument("study", type=Path, help=_STUDY_HELP)
+    d.add_argument("study", type=path, help=_STUDY_HELP)
     d.add_argument("--from-type", action="append", required=True, dest="from_types",
-                   help="facility type to choose from (repeatable)")
-    d.add_argument("--role", required=True, help="facility type of the role, e.g. ems_station")
+                   metavar="TYPE", help="facility type to choose from (repeatable)")
+    d.add_argument("--role", required=True, metavar="TYPE",
+                   help="facility type of the role, e.g. ems_station")
     d.add_argument("--k", type=at_least_one, default=3,
                    help="number of facilities to designate")
-    d.add_argument("--minutes", type=positive("minutes"), default=None,
+    d.add_argument("--minutes", type=positive("minutes"), default=None, metavar="T",
                    help="threshold in minutes (default: the role's standard's)")
-    d.add_argument("--standard", default=None,
+    d.add_argument("--standard", default=None, metavar="NAME",
                    help="standard of the role (default: the first standard counting --role)")
     d.add_argument("--time-limit", type=positive("seconds"), default=settings.SOLVER_TIME_LIMIT_S,
+                   metavar="S",
                    help="seconds for the exact solver")
-    d.add_argument("--out", type=Path, required=True, help="output folder")
+    d.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     add_pdf(d)
     c = sub.add_parser(
         "compare", help="before/after a scenario, per township and standard",
@@ -91,10 +98,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "path) and write comparison_by_township.csv, comparison_changes.csv, "
         "comparison.xlsx, comparison_map.html, report.html and comparison_summary.txt.",
     )
-    c.add_argument("study", type=Path, help=_STUDY_HELP)
-    c.add_argument("--scenario", required=True,
+    c.add_argument("study", type=path, help=_STUDY_HELP)
+    c.add_argument("--scenario", required=True, metavar="NAME|FILE",
                    help="scenario NAME (in scenarios/ beside the study file) or a .toml PATH")
-    c.add_argument("--out", type=Path, required=True, help="output folder")
+    c.add_argument("--out", type=path, required=True, metavar="DIR", help="output folder")
     add_pdf(c)
 
 
@@ -141,18 +148,54 @@ def computed_study(path: Path) -> ComputedStudy:
                          "results.gpkg of an earlier `geo run`")
 
 
+def study_inputs(path: Path) -> dict[str, Path]:
+    """The files a study argument names before it is read: a study file's inputs, or an
+    earlier run's results.gpkg (the writers check its study's inputs once reloaded)."""
+    from geo.outputs.reload import results_file
+    from geo.study.schema import load_study
+
+    if path.suffix.lower() == ".toml":
+        return load_study(path).input_files()
+    return {"results": results_file(path)}
+def _unused_site_flags(args: argparse.Namespace) -> None:
+    """A flag the chosen model does not read stops: given, it would change nothing."""
+    from geo.errors import SitingError
+
+    lscp = args.model == "lscp"
+    unused = [
+        (lscp and args.add is not None, "--add", "lscp finds the fewest sites reaching "
+         "--target itself: remove --add, or use --model mclp for a given number of sites"),
+        (not lscp and args.target is not None, "--target", "it is the share --model lscp "
+         "must reach: remove --target, or use --model lscp"),
+        (lscp and args.method == "heuristic", "--method heuristic", "lscp is solved exactly "
+         "(HiGHS): remove --method, or use --model mclp or pmedian"),
+        (args.capacity_col is None and args.people_per_unit is not None, "--people-per-unit",
+         "it scales the capacities of --capacity-col: give --capacity-col too, or remove it"),
+    ]
+    for given, flag, why in unused:
+        if given:
+            raise SitingError(f"{flag} does not apply to geo site --model {args.model}"
+                              f"{' without --capacity-col' if flag == '--people-per-unit' else ''}"
+                              f": {why}")
+
+
 def run_site(args: argparse.Namespace) -> int:
     """``geo site``."""
     from geo.outputs.planning import SITING_FILES, siting_lines, write_siting
     from geo.planning.sites import site
 
-    with output_folder(args.out, _files(SITING_FILES, args)):
+    _unused_site_flags(args)
+    inputs = study_inputs(args.study)
+    if Path(args.candidates).suffix:
+        inputs["candidates"] = Path(args.candidates)
+    with output_folder(args.out, _files(SITING_FILES, args), inputs):
         run = site(
-            computed_study(args.study), standard=args.standard, p=args.add, model=args.model,
+            computed_study(args.study), standard=args.standard,
+            p=3 if args.add is None else args.add, model=args.model,
             candidates=args.candidates, spacing_m=args.spacing, max_road_m=args.max_road_m,
             minutes=args.minutes, target_share=args.target, method=args.method,
             time_limit_s=args.time_limit, capacity_col=args.capacity_col,
-            people_per_unit=args.people_per_unit,
+            people_per_unit=1.0 if args.people_per_unit is None else args.people_per_unit,
         )
         write_siting(run, args.out, pdf=args.pdf)
     for line in siting_lines(run)[:6]:
@@ -167,7 +210,8 @@ def run_designate(args: argparse.Namespace) -> int:
     from geo.outputs.planning import DESIGNATION_FILES, write_designation
     from geo.planning.sites import designate
 
-    with output_folder(args.out, _files(DESIGNATION_FILES, args)):
+    with output_folder(args.out, _files(DESIGNATION_FILES, args),
+                       study_inputs(args.study)):
         run = designate(computed_study(args.study), from_types=args.from_types, role=args.role,
                         k=args.k, minutes=args.minutes, standard=args.standard,
                         time_limit_s=args.time_limit)
@@ -182,8 +226,12 @@ def run_compare(args: argparse.Namespace) -> int:
     """``geo compare``."""
     from geo.outputs.planning import COMPARISON_FILES, write_comparison
     from geo.planning.compare import compare
+    from geo.planning.scenario import find_scenario
 
-    with output_folder(args.out, _files(COMPARISON_FILES, args)):
+    inputs = study_inputs(args.study)
+    if "study" in inputs:
+        inputs["scenario"] = find_scenario(args.scenario, inputs["study"])
+    with output_folder(args.out, _files(COMPARISON_FILES, args), inputs):
         comp = compare(computed_study(args.study), args.scenario)
         write_comparison(comp, args.out, pdf=args.pdf)
     for n in comp.applied.notes:
@@ -193,7 +241,8 @@ def run_compare(args: argparse.Namespace) -> int:
     t = comp.table
     cols = ["township", "standard", "covered_population_before", "covered_population_after",
             "covered_population_change", "covered_share_after", "median_minutes_change"]
-    changed = t.loc[t["covered_population_change"].fillna(0) != 0, cols].rename(
+    flips = t["covered_population_before"].isna() != t["covered_population_after"].isna()
+    changed = t.loc[(t["covered_population_change"].fillna(0) != 0) | flips, cols].rename(
         columns=lambda c: c.replace("covered_population", "pop").replace(
             "median_minutes", "median_min"))
     out(frame_table(shown(changed), "Townships and standards that change"))

@@ -10,6 +10,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
+from geo.cli.args import path
 from geo.cli.planning import computed_study
 from geo.cli.text import out, progress
 
@@ -30,8 +31,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         "file, or export it as a `geo compare` folder into --out. Listens on this "
         "computer only unless --host is given; Ctrl-C stops it.",
     )
-    s.add_argument("study", type=Path, help=_STUDY_HELP)
-    s.add_argument("--host", default="127.0.0.1",
+    s.add_argument("study", type=path, help=_STUDY_HELP)
+    s.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
                    help="address to listen on; anything but 127.0.0.1/localhost lets other "
                    "computers reach the workbench, and then every request needs the access "
                    "token (the printed address carries it)")
@@ -39,11 +40,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="access token every request must carry (16 to 200 letters, digits, - "
                    "and _); default: a random one when --host is not a loopback address, "
                    "none on 127.0.0.1")
-    s.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
+    s.add_argument("--port", type=int, default=8765, metavar="PORT",
+                   help="port to listen on (0: any free)")
     s.add_argument("--allowed-host", action="append", default=None, metavar="NAME",
                    help="further host name the page may be opened as (e.g. this computer's "
                    "name on the network, with --host 0.0.0.0); repeatable")
-    s.add_argument("--out", type=Path, default=None, metavar="DIR",
+    s.add_argument("--out", type=path, default=None, metavar="DIR",
                    help="folder the page's exports are written to (default: beside the "
                    "study's run folder, or maps/NAME_workbench for a study file)")
     s.add_argument("--open", action=argparse.BooleanOptionalAction, default=True,
@@ -77,6 +79,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
         raise ServeError(f"--port must be 0 to 65535, got {args.port}")
     check_token(args.token)  # before the study is computed
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        from geo.errors import OutputError
+
+        raise OutputError(f"--out {args.out} is a file: the workbench writes its exports into "
+                          "a folder; name a folder with --out")
     computed = computed_study(args.study)
     out_dir = args.out or default_out(args.study, computed.study.name)
     progress("start the workbench")

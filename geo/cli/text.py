@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-__all__ = ["fmt", "frame_table", "out", "output_folder", "progress", "table", "width"]
+__all__ = ["fmt", "frame_table", "out", "output_file", "output_folder", "progress", "table",
+           "width"]
 
 
 def width(text: str) -> int:
@@ -61,13 +62,23 @@ def progress(stage: str) -> None:
 
 
 @contextlib.contextmanager
-def output_folder(folder: Path, names: Sequence[str]) -> Iterator[None]:
+def output_folder(folder: Path, names: Sequence[str],
+                  inputs: Mapping[str, Path | None] | None = None) -> Iterator[None]:
     """Hold ``folder`` for a command that will write ``names`` into it: checked before
-    any computing (writable, free space, no other run: :func:`geo.outputs.folder.preflight`)
-    and locked until the command ends, so a second run into it stops at once."""
+    any computing (no output replaces one of the ``inputs``, writable, free space, no other
+    run: :func:`geo.outputs.folder.preflight`) and locked until the command ends, so a
+    second run into it stops at once."""
     from geo.outputs.folder import output_lock, preflight
 
     with output_lock(folder):
-        for note in preflight(folder, names=names):
+        for note in preflight(folder, names=names, inputs=inputs):
             progress(note)
         yield
+
+
+def output_file(path: Path, inputs: Mapping[str, Path | None]) -> None:
+    """Stop before computing when the file ``path`` a command writes is one of its
+    ``inputs`` (:func:`geo._files.refuse_inputs`)."""
+    from geo._files import refuse_inputs
+
+    refuse_inputs([path], inputs, "name another file with --out")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
-from geo._types import FloatArray, IntArray
+from geo._files import input_file
+from geo._types import BoolArray, FloatArray, IntArray
 from geo.coverage.townships import polygon_of_points
 from geo.crs import utm_crs_for
 from geo.errors import (
@@ -282,8 +284,10 @@ def spread_evenly(points: gpd.GeoDataFrame, total: float, *, label: str) -> gpd.
 
 
 def _counts(values: pd.Series, labels: Sequence[object], what: str) -> FloatArray:
-    """Numeric, non-negative counts ("12,345" allowed), else ColumnError naming the rows."""
-    cleaned = values.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v)
+    """Numeric, non-negative counts ("12,345" and full-width digits "３１２４５" allowed), else
+    ColumnError naming the rows."""
+    cleaned = values.map(lambda v: unicodedata.normalize("NFKC", v).replace(",", "").strip()
+                         if isinstance(v, str) else v)
     numbers = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     for bad, problem in (
         (~np.isfinite(numbers), "missing or non-numeric"),
@@ -574,8 +578,51 @@ def from_points(layer: gpd.GeoDataFrame, *, count_col: str = "population") -> gp
     return out
 
 
-def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[FloatArray, ...]:
-    """Populated pixels in the window around ``area``: values, centres x, y in ``crs``, sum."""
+def _pixel_centres(src: Any, origin: tuple[int, int], rows: IntArray, cols: IntArray,
+                   crs: CRS) -> tuple[FloatArray, FloatArray]:
+    """Centres (in ``crs``) of the pixels at ``rows``, ``cols`` of the window at ``origin``."""
+    t = src.transform
+    cx, cy = cols + origin[0] + 0.5, rows + origin[1] + 0.5
+    x, y = t.a * cx + t.b * cy + t.c, t.d * cx + t.e * cy + t.f
+    ux, uy = Transformer.from_crs(src.crs, crs, always_xy=True).transform(x, y)
+    return np.asarray(ux), np.asarray(uy)
+
+
+def _uncovered(src: Any, mask: BoolArray, origin: tuple[int, int], area: BaseGeometry,
+               crs: CRS, most: float) -> str:
+    """What the method says about the part of the area the raster holds no data for
+    (beyond its extent, or nodata pixels): '' for none; a stop beyond the share ``most``
+    of the area, naming the share."""
+    name = Path(str(src.name)).name
+    step = max(abs(src.transform.a), abs(src.transform.e))
+    extent = gpd.GeoSeries([shapely.segmentize(shapely.box(*src.bounds), step * 10)],
+                           crs=src.crs).to_crs(crs).iloc[0]
+    total = float(area.area)
+    beyond = float(shapely.difference(area, extent).area)
+    nodata = 0.0
+    if mask.any():  # the share of the covered part whose pixel centres are nodata
+        rows, cols = np.indices(mask.shape).reshape(2, -1)
+        inside = shapely.contains_xy(area, *_pixel_centres(src, origin, rows, cols, crs))
+        if inside.any():
+            nodata = (total - beyond) * float(mask.ravel()[inside].mean())
+    share = (beyond + nodata) / total if total > 0 else 0.0
+    parts = ([f"{beyond / 1e6:,.1f} km² beyond its extent"] if beyond > 1e-6 * total else []) \
+        + ([f"{nodata / 1e6:,.1f} km² of nodata pixels"] if nodata > 0 else [])
+    if share > most:
+        raise CoordinateError(
+            f"population raster {name} leaves {share:.1%} of the study area without data "
+            f"({' and '.join(parts)}, of {total / 1e6:,.0f} km²): the people there would be "
+            "missing from every count. Use a raster that covers the whole area (e.g. "
+            "WorldPop's for the whole country), or a study area inside the raster; if those "
+            "pixels truly hold nobody (a lake), write 0 into them in a GIS")
+    return (f"; the raster leaves {share:.2%} of the study area without data "
+            f"({' and '.join(parts)}): counted as no people") if parts else ""
+
+
+def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int, most: float
+                 ) -> tuple[FloatArray, FloatArray, FloatArray, float, int, str]:
+    """Populated pixels in the window around ``area``: values, centres x, y in ``crs``, their
+    sum, the number of negative pixels, and what the method says of the area without data."""
     name = Path(str(src.name)).name
     if src.crs is None:
         raise CoordinateError(f"raster {name} has no CRS: set it (gdal_edit.py -a_srs EPSG:...)")
@@ -593,6 +640,7 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[Flo
             "use a population raster of this region"
         )
     data = src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+    note = _uncovered(src, np.ma.getmaskarray(data), (c0, r0), area, crs, most)
     values = np.ma.filled(data.astype(np.float64), 0.0)
     values[~np.isfinite(values)] = 0.0
     negative = int((values < 0).sum())
@@ -600,11 +648,8 @@ def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int) -> tuple[Flo
         logger.warning("%s: %d negative pixels counted as 0", name, negative)
         values[values < 0] = 0.0
     r, c = np.nonzero(values > 0)
-    cx, cy = c + c0 + 0.5, r + r0 + 0.5
-    t = src.transform
-    x, y = t.a * cx + t.b * cy + t.c, t.d * cx + t.e * cy + t.f
-    ux, uy = Transformer.from_crs(src.crs, crs, always_xy=True).transform(x, y)
-    return values[r, c], np.asarray(ux), np.asarray(uy), np.array(values.sum()), np.array(negative)
+    ux, uy = _pixel_centres(src, (c0, r0), r, c, crs)
+    return values[r, c], ux, uy, float(values.sum()), negative, note
 
 
 def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
@@ -624,7 +669,8 @@ def _cell_of(grid: _Grid, x: FloatArray, y: FloatArray) -> IntArray:
 
 
 def from_raster(
-    path: str | os.PathLike[str], area: Any, *, band: int = 1, spacing_m: float | None = None
+    path: str | os.PathLike[str], area: Any, *, band: int = 1, spacing_m: float | None = None,
+    max_uncovered: float = settings.RASTER_UNCOVERED_MAX_SHARE,
 ) -> gpd.GeoDataFrame:
     """Demand from a population raster (e.g. a WorldPop GeoTIFF of people per pixel).
 
@@ -640,6 +686,10 @@ def from_raster(
     spacing_m : float, optional
         None: one demand point per populated pixel centre (``cell_area_km2`` NaN). Else
         pixel counts are summed into the cells of ``grid_cells(area, spacing_m)`` (same ids).
+    max_uncovered : float, default :data:`settings.RASTER_UNCOVERED_MAX_SHARE`
+        Share of the area the raster may leave without data (beyond its extent, or in
+        nodata pixels, whose people are unknown) before it stops; a smaller share is
+        stated in the method.
 
     Returns
     -------
@@ -652,18 +702,18 @@ def from_raster(
     InputFileError
         Missing or unreadable file.
     CoordinateError
-        Raster without a CRS or not covering the area.
+        Raster without a CRS, not covering the area, or leaving more than
+        ``max_uncovered`` of it without data.
     GeoError
         No population inside the area, or no such band.
     """
     spacing = None if spacing_m is None else _check_spacing(spacing_m)
     geom, crs = _area_in_utm(area)
-    file = Path(path)
-    if not file.is_file():
-        raise InputFileError(f"population raster not found: {file}: check the path")
+    file = input_file(path, "population raster", "check [population] path")
     try:
         with rasterio.open(file) as src:
-            values, x, y, read, negative = _read_raster(src, geom, crs, band)
+            values, x, y, read, negative, uncovered = _read_raster(src, geom, crs, band,
+                                                                   max_uncovered)
     except rasterio.errors.RasterioIOError as exc:
         raise InputFileError(f"cannot read population raster {file}: {exc}") from exc
     inside = shapely.contains_xy(geom, x, y)
@@ -683,7 +733,7 @@ def from_raster(
         f"population from raster {file.name} (band {band}): {kept:,.0f} people inside the "
         f"study area, of {float(read):,.0f} read around it ({outside:,.0f} outside, left out); "
         + how + (f"; {int(negative):,} negative pixels counted as 0 (a nodata value the file "
-                 "does not declare?)" if negative else "")
+                 "does not declare?)" if negative else "") + uncovered
     )
     demand.attrs.update(
         population_method=method, population_read=float(read), population_outside_area=outside

@@ -25,10 +25,12 @@ import numpy as np
 from pyproj import CRS
 
 from geo._atomic import atomic_path
+from geo._files import input_file
 from geo.errors import InputFileError
 from geo.network.graph import Network, NetworkReport
 
-__all__ = ["FORMAT", "HIERARCHY", "load_networks", "network_fingerprint", "save_networks"]
+__all__ = ["FORMAT", "HIERARCHY", "cache_source", "load_networks", "network_fingerprint",
+           "recorded_source", "save_networks"]
 
 # /2: maxspeed values that are not a speed or above settings.MAX_MAXSPEED_KMH are no
 # longer used (a /1 cache may hold such speeds), and the report counts them.
@@ -157,10 +159,7 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
         or is damaged (truncated, overwritten, arrays that do not fit together); the
         message names the ``geo network build`` command that rebuilds it.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"network cache {p} not found: build it with "
-                             "`geo network build SOURCE --out FILE`")
+    p = input_file(path, "network cache", "build it with `geo network build SOURCE --out FILE`")
     meta: dict[str, Any] | None = None
     try:
         data = np.load(p, allow_pickle=False)
@@ -176,10 +175,12 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
             want = modes if modes is not None else list(meta["modes"])
             missing = sorted(set(want) - set(meta["modes"]))
             if missing:
+                src = (meta.get("source") or {}).get("path") if isinstance(
+                    meta.get("source"), dict) else None
                 raise InputFileError(
                     f"network cache {p} has modes {meta['modes']}, not {missing}: rebuild it "
-                    f"with `geo network build SOURCE --out {p.name} --modes "
-                    f"{','.join(sorted(want))}`"
+                    f"with `geo network build {src or 'SOURCE'} --out {p.name} --modes "
+                    f"{','.join(sorted(set(want) | set(meta['modes'])))}`"
                 )
             return {mode: _network(data, meta, mode) for mode in want}
     except InputFileError:
@@ -190,6 +191,20 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
             f"network cache {p} is damaged or not a network cache ({type(e).__name__}: {e}): "
             f"rebuild it with {_rebuild(p, meta)}"
         ) from e
+
+
+def recorded_source(path: str | Path) -> str | None:
+    """The road source a cache records it was built from (a file, or the boundary of an
+    osmnx download), or None when it records none or cannot be read."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+        src = meta.get("source", {})
+        where = src.get("path") or src.get("osmnx_download")
+    except (OSError, EOFError, ValueError, KeyError, AttributeError, TypeError,
+            zipfile.BadZipFile):
+        return None
+    return str(where) if where else None
 
 
 def cache_source(path: str | Path) -> dict[str, Any]:

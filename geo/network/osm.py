@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pyproj
 
 from geo import settings
+from geo._files import input_file
 from geo._types import FloatArray, IntArray
 from geo.crs import utm_crs_for
 from geo.errors import Arg, InputFileError, NetworkError
@@ -110,9 +111,7 @@ def read_osm_ways(path: str | Path) -> OsmWays:
     """
     import osmium
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"OSM file {p} not found: give the path to an .osm.pbf or .osm file")
+    p = input_file(path, "OSM file", "give the path to an .osm.pbf or .osm file")
     ways = OsmWays()
     try:
         fp = (osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
@@ -433,9 +432,7 @@ def network_from_xml(path: str | Path, *, mode: str = "drive", **kw: Any) -> Net
     An independent second reader of XML: :func:`network_from_file` reads XML with
     pyosmium; both apply :mod:`geo.network.rules` and give the same network.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"OSM XML file {p} not found")
+    p = input_file(path, "OSM XML file", "give the path to an .osm file")
     with _osmnx_raw_tags() as ox:
         try:
             g = ox.graph_from_xml(p, simplify=False, retain_all=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import readers, settings
+from geo._files import input_file, lexists
 from geo.errors import (
     Arg,
     CoordinateError,
@@ -27,11 +28,12 @@ from geo.errors import (
     QueryError,
     StudyError,
 )
-from geo.network.cache import load_networks
+from geo.network.cache import load_networks, recorded_source
 from geo.network.graph import Network
 from geo.network.lines import build_network
 from geo.network.osm import download_network, is_osm_file, network_from_file
 from geo.network.road_classes import with_highway
+from geo.readers.files import VECTOR_FOLDERS
 
 __all__ = ["MODES", "SOURCE_KINDS", "UNKNOWN_CLASSES", "RoadOptions", "download_networks",
            "networks_from_lines", "networks_from_source"]
@@ -111,17 +113,20 @@ def networks_from_source(
                          ": give a geo.network.sources.RoadOptions")
     p = Path(path)
     wanted = _modes(modes)
-    if not p.is_file():
+    if not lexists(p):
         raise InputFileError(Arg("networks_from_source", "path", str(path)),
-                             f": no such file{' (a folder)' if p.is_dir() else ''}: give a "
-                             f"road source, {SOURCE_KINDS}")
+                             f": no such file: give a road source, {SOURCE_KINDS}")
+    p = input_file(p, "road source", f"give a road source, {SOURCE_KINDS}",
+                   folders=VECTOR_FOLDERS)
     adding = extra_roads is not None and len(extra_roads) > 0
     if adding and (p.suffix == ".npz" or is_osm_file(p)):
         raise StudyError(
             "the scenario adds roads, but the roads come from ",
             Arg("networks_from_source", "path", p.name), ", a network cache or OSM extract "
-            "that new lines cannot be noded into: give a road line layer (e.g. an export of "
-            "the extract) to add roads")
+            "that new lines cannot be noded into: give a road line layer (a cache, or a cache "
+            "built from the extract, becomes one with `geo network export CACHE --out "
+            "roads.gpkg`) to add roads")
+    _check_applies(p, o)
     if p.suffix == ".npz":
         return load_networks(p, wanted)
     if is_osm_file(p):
@@ -168,6 +173,40 @@ def _build(roads: gpd.GeoDataFrame, modes: list[str], o: RoadOptions,
     for net in nets.values():
         net.report.notes = list(notes)
     return nets
+
+
+#: the options each kind of source reads (a line layer reads them all)
+_APPLIES = {"cache": (), "osm": ("speeds_kmh", "min_component_share")}
+
+
+def _check_applies(p: Path, o: RoadOptions) -> None:
+    """Options a network cache or an OSM extract does not read stop the run: given, they
+    would change nothing, and the outputs would rest on what the user did not ask for."""
+    kind = "cache" if p.suffix == ".npz" else "osm" if is_osm_file(p) else None
+    if kind is None:
+        return
+    default = RoadOptions()
+    given = [f.name for f in fields(RoadOptions) if f.name not in _APPLIES[kind]
+             and getattr(o, f.name) != getattr(default, f.name)]
+    if not given:
+        return
+    names = ", ".join(f"[roads] {g}" for g in given)
+    if kind == "cache":
+        raise StudyError(
+            f"{names} {'has' if len(given) == 1 else 'have'} no effect on {p.name}, a network "
+            "cache: its roads, speeds and junctions were fixed when it was built. Set [roads] "
+            "path to the road layer or OSM extract it was built from, so that they apply "
+            f"({_recorded(p)}), or remove them")
+    raise StudyError(
+        f"{names} {'does' if len(given) == 1 else 'do'} not apply to {p.name}, an OSM extract "
+        "(its ways are joined where they share nodes, roads under construction are left "
+        "out, and its classes are OSM's): remove them, or export the roads as a line layer "
+        "and set [roads] path to it")
+
+
+def _recorded(p: Path) -> str:
+    src = recorded_source(p)
+    return f"this one was built from {src}" if src else "this one does not record it"
 
 
 def _speeds(o: RoadOptions, mode: str) -> dict[str, float] | None:

@@ -1,33 +1,41 @@
 """Output folders: written all or nothing, one run at a time, checked before computing.
 
 :func:`write_atomically` writes a run's files into a *staging* folder beside the output
-folder (``.NAME.staging-XXXX``, same file system), then swaps them in: each old entry is
-renamed aside into the staging folder, the new one renamed into place; if any rename
-fails (a workbook open in Excel on Windows, a read-only or immutable file), every step
-is undone in reverse and the folder is as it was, byte for byte. The old entries are
-removed only after every new one is in place. Entries of the folder that the run does
-not write are left alone.
+folder (``.NAME.staging-XXXXXXXX``; inside the folder when it is the mount point of another
+file system, so that every rename stays on one file system), then swaps them in: each old
+entry is renamed aside into the staging folder, the new one renamed into place; if any
+rename fails (a workbook open in Excel on Windows, a read-only or immutable file), every
+step is undone in reverse and the folder is as it was, byte for byte. The old entries are
+removed only after every new one is in place. Entries of the folder that the run does not
+write are left alone; an entry that is an input of the run stops it before anything is
+written (:func:`geo._files.refuse_inputs`). A disk that fills, or any ``OSError`` while
+writing, is one :class:`~geo.errors.OutputError` naming the folder and the space needed.
 
 A run that is killed leaves its staging folder, with a ``run.json`` marker naming its
-process (pid, host, start time) and how far it got. The next run into the same folder
-(:func:`clean_stale`, called by :func:`write_atomically` and :func:`preflight`) removes
-it when that process is gone, first undoing a swap it left half done; a staging folder
-of a process still running, of another host or without a marker is left and reported.
+process (pid, host, start time), its output folder and how far it got. The next run into
+the same folder (:func:`clean_stale`, called by :func:`write_atomically` and
+:func:`preflight`) removes it when that process is gone, first undoing a swap it left half
+done; a staging folder of a process still running, of another host or without a marker is
+left and reported. Staging folders and locks are found by their exact names (an output
+folder called ``out*`` or ``res[1]`` is no pattern), and a marker naming another output
+folder is never taken for this one's.
 
 :func:`output_lock` keeps a second run out of a folder a run is writing: a lock file
 beside it (``.NAME.lock``, an OS file lock, released by the OS when the process dies);
 the second run stops with an :class:`~geo.errors.OutputError` naming the first (pid,
 host, start time, command). :func:`preflight` checks, before any computing, that the
-folder can be written, that it is not in use, and that the disk has room.
+folder can be written, that it is not in use, that no output would replace an input, and
+that the disk has room.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
+import functools
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import sys
@@ -38,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo._atomic import disk_full, pid_alive, short_name, write_error
+from geo._files import name_fits, real_path, refuse_inputs
 from geo.errors import Arg, OutputError, Part
 
 __all__ = ["OUT_DIR", "clean_stale", "folder_bytes", "output_lock", "preflight",
@@ -50,6 +60,9 @@ _MARKER = "run.json"
 #: (:func:`geo.errors.given_as`)
 OUT_DIR = Arg("write_atomically", "out_dir")
 _FIX_OTHER: tuple[Part, ...] = ("or write to another folder (", OUT_DIR, ")")
+_FIX_CLASH: tuple[Part, ...] = ("write to another folder (", OUT_DIR, ")")
+#: the random part of a staging folder's name (tempfile.mkdtemp)
+_RANDOM = r"[a-z0-9_]{8}"
 
 
 def _unwritable(folder: Path, e: OSError) -> OutputError:
@@ -57,12 +70,24 @@ def _unwritable(folder: Path, e: OSError) -> OutputError:
                        "write to (", OUT_DIR, ")")
 
 
-def _write_failed(out: Path, name: str, e: OSError) -> OutputError:
-    full = e.errno in (errno.ENOSPC, errno.EDQUOT)
-    why = "the disk is full: free some space, " if full else ""
-    return OutputError(f"could not write {name} in the staging folder beside {out} "
-                       f"({e.strerror or e}): {why}", *_FIX_OTHER,
-                       f". Nothing was changed in {out}")
+def _cannot_write(folder: Path, what: str, e: OSError, unchanged: str = "") -> OutputError:
+    """A full disk's message (:func:`geo._atomic.write_error`), else :func:`_unwritable`."""
+    full = (write_error(folder, what, e, unchanged=unchanged, out=OUT_DIR)
+            if disk_full(folder, e) else None)
+    return full or _unwritable(folder, e)
+
+
+def _home(out: Path) -> Path:
+    """Where the staging folder and lock of ``out`` go: beside it (on its parent's file
+    system), or inside it when it is the mount point of another file system (renames
+    cannot cross file systems; its parent may not even be writable)."""
+    if out.is_dir():
+        try:
+            if out.stat().st_dev != out.parent.stat().st_dev:
+                return out
+        except OSError:
+            pass
+    return _existing_ancestor(out.parent)
 
 
 # --------------------------------------------------------------------------- processes
@@ -82,33 +107,12 @@ def _me() -> dict[str, Any]:
         os.getpid()), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": sys.argv[:6]}
 
 
-def _pid_alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there
-        import ctypes
-
-        k32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
-        handle = k32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        k32.GetExitCodeProcess(handle, ctypes.byref(code))
-        k32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _alive(info: Mapping[str, Any]) -> bool | None:
     """Whether the process that wrote ``info`` runs; ``None`` when it ran on another host."""
     if info.get("host") != socket.gethostname():
         return None
     pid = int(info["pid"])
-    if not _pid_alive(pid):
+    if not pid_alive(pid):
         return False
     start = info.get("proc_start")
     return start is None or _proc_start(pid) in (None, start)
@@ -126,7 +130,7 @@ _held: dict[str, list[Any]] = {}  # lock path -> [file object, depth] of this pr
 
 
 def _lock_path(out_dir: Path) -> Path:
-    return out_dir.parent / f".{out_dir.name}.lock"
+    return _home(out_dir) / f".{short_name(out_dir.name)}.lock"
 
 
 def _try_lock(fh: Any) -> bool:
@@ -187,7 +191,8 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
     geo.errors.OutputError
         Another process holds it: the message names that run and the fix.
     """
-    out = Path(out_dir).resolve()
+    name_fits(out_dir, _FIX_CLASH)
+    out = real_path(out_dir)
     path = _lock_path(out)
     key = str(path)
     if key in _held:
@@ -219,7 +224,8 @@ def _write_marker(stage: Path, info: Mapping[str, Any]) -> None:
 
 
 def _new_stage(out_dir: Path, names: Sequence[str]) -> tuple[Path, dict[str, Any]]:
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    stage = Path(tempfile.mkdtemp(prefix=f".{short_name(out_dir.name)}.staging-",
+                                  dir=_home(out_dir)))
     try:
         info = _me() | {"out_dir": str(out_dir), "names": list(names), "phase": "writing",
                         "fresh": not out_dir.exists()}
@@ -250,7 +256,6 @@ def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
     missing = [n for n in names if not os.path.lexists(stage / "new" / n)]
     if missing:
         raise OutputError(f"the run wrote no {missing}: nothing was changed in {out_dir}")
-    _write_marker(stage, info | {"phase": "swapping"})
     if info["fresh"]:
         (stage / "new").rename(out_dir)  # one step: the folder appears whole
         return
@@ -277,8 +282,23 @@ def _swap(stage: Path, out_dir: Path, info: dict[str, Any]) -> None:
         ) from e
 
 
-def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], object]]
-                     ) -> list[Path]:
+def _staged(stage: Path, name: str, step: Callable[[], object], before: int,
+            unchanged: str) -> None:
+    """Run ``step`` (writing ``name`` into the staging folder); a full disk or any
+    ``OSError`` becomes the one :class:`OutputError` of :func:`geo._atomic.write_error`
+    (``before``: bytes of the outputs it replaces)."""
+    try:
+        step()
+    except Exception as e:  # a disk that fills, a folder gone read-only
+        err = write_error(stage.parent, name, e, written=folder_bytes(stage),
+                          before=before, unchanged=unchanged, out=OUT_DIR)
+        if err is None:
+            raise
+        raise err from e
+
+
+def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], object]],
+                     inputs: Mapping[str, Path | None] | None = None) -> list[Path]:
     """Write files (or folders) into ``out_dir`` all or nothing.
 
     ``files`` maps each output name to a function writing it to the path it is given
@@ -286,32 +306,37 @@ def write_atomically(out_dir: str | Path, files: Mapping[str, Callable[[Path], o
     has succeeded are they swapped into ``out_dir`` (see module docs); on any failure
     ``out_dir`` is left as it was and the staging folder removed. Holds the folder's
     lock (:func:`output_lock`) and first cleans up after killed runs
-    (:func:`clean_stale`).
+    (:func:`clean_stale`). ``inputs`` (role -> path) are the files the outputs were made
+    from: an output that would replace one stops before anything is written.
 
     Raises
     ------
     geo.errors.OutputError
-        The folder is in use by another run, is a file, a file cannot be written (a full
-        disk) or an old entry cannot be replaced (the message names it; nothing was
-        changed).
+        The folder is in use by another run, is a file, an output would replace an input,
+        a file cannot be written (a full disk: the message names the space needed) or an
+        old entry cannot be replaced (the message names it; nothing was changed).
     """
-    out = Path(out_dir).resolve()
+    out = real_path(out_dir)
+    unchanged = f"Nothing was changed in {out}."
     with output_lock(out):
         clean_stale(out)
         if out.exists() and not out.is_dir():
             raise _a_file(out)
+        refuse_inputs([out / name for name in files], inputs or {}, _FIX_CLASH)
         try:
             stage, info = _new_stage(out, list(files))
         except OSError as e:
-            raise _unwritable(out.parent, e) from e
+            raise _cannot_write(_home(out), "the staging folder", e, unchanged) from e
         try:
+            before = sum(folder_bytes(out / name) for name in files)
             for name, write in files.items():
-                try:
-                    write(stage / "new" / name)
-                except OSError as e:  # a disk that fills, a folder gone read-only
-                    raise _write_failed(out, name, e) from e
+                _staged(stage, name, functools.partial(write, stage / "new" / name), before,
+                        unchanged)
+            _staged(stage, _MARKER, functools.partial(
+                _write_marker, stage, info | {"phase": "swapping"}), before, unchanged)
             _swap(stage, out, info)
-            _write_marker(stage, info | {"phase": "done"})
+            with contextlib.suppress(OSError):  # the outputs are in place
+                _write_marker(stage, info | {"phase": "done"})
         except BaseException:
             # kept only when old entries could not be put back (the error says where)
             if not any((stage / "old").iterdir()):
@@ -343,6 +368,19 @@ def _recover(stage: Path, out_dir: Path, info: Mapping[str, Any]) -> str:
     return f"an interrupted run into {out_dir} ({_who(info)}): {what} its staging folder"
 
 
+def _stages(out: Path) -> list[Path]:
+    """The staging folders of ``out``, found by their exact names (never a pattern: a
+    folder called ``out*`` or ``res[1]`` must not match another's)."""
+    name = re.compile(rf"\.{re.escape(short_name(out.name))}\.staging-{_RANDOM}")
+    homes = {_home(out), _existing_ancestor(out.parent)}  # a mount point's, then beside
+    found = []
+    for home in homes:
+        with contextlib.suppress(OSError):
+            found += [p for p in home.iterdir() if name.fullmatch(p.name) and p.is_dir()
+                      and not p.is_symlink()]
+    return sorted(found)
+
+
 def clean_stale(out_dir: str | Path) -> list[str]:
     """Remove the staging folders that killed runs left beside ``out_dir``.
 
@@ -350,10 +388,12 @@ def clean_stale(out_dir: str | Path) -> list[str]:
     half done; others (a live process, another host, no marker: e.g. from an older
     version) are left. Returns a sentence per folder, for the run summary.
     """
-    out = Path(out_dir).resolve()
+    out = real_path(out_dir)
     notes = []
-    for stage in sorted(out.parent.glob(f".{out.name}.staging-*")):
+    for stage in _stages(out):
         info = _read_marker(stage)
+        if info.get("out_dir", str(out)) != str(out):
+            continue  # another folder's: its name only looks like this one's
         if info and info.get("pid") == os.getpid() and info.get("host") == socket.gethostname():
             continue
         alive = _alive(info) if info else None
@@ -395,11 +435,13 @@ def _existing_ancestor(p: Path) -> Path:
 
 
 def preflight(out_dir: str | Path, need_bytes: int | None = None,
-              names: Sequence[str] = ()) -> list[str]:
+              names: Sequence[str] = (), inputs: Mapping[str, Path | None] | None = None
+              ) -> list[str]:
     """Check, before computing, that a run can write ``out_dir``.
 
-    Checks that no other run holds the folder, that the folder (or the nearest existing
-    folder above it) is a writable folder, that entries the run will replace can be
+    Checks that no other run holds the folder, that none of the ``names`` it will write
+    would replace one of the ``inputs`` (role -> path), that the folder (or the nearest
+    existing folder above it) is a writable folder, that entries the run will replace can be
     replaced (on Windows: not open in another program), and that the disk has
     ``need_bytes`` free (default: twice what the folder holds now, at least
     :data:`geo.settings.OUTPUT_MIN_FREE_BYTES`: staged files sit beside the old ones until
@@ -410,17 +452,21 @@ def preflight(out_dir: str | Path, need_bytes: int | None = None,
     geo.errors.OutputError
         Naming the problem and the fix.
     """
-    out = Path(out_dir).resolve()
+    name_fits(out_dir, _FIX_CLASH)
+    out = real_path(out_dir)
     if out.exists() and not out.is_dir():
         raise _a_file(out)
-    base = _existing_ancestor(out.parent)  # where the staging folder and the lock go
+    refuse_inputs([*(out / name for name in names), _lock_path(out)], inputs or {},
+                  _FIX_CLASH)
+    base = _home(out)  # where the staging folder and the lock go
     _probe(base, out)
     with output_lock(out):
         notes = clean_stale(out)
         if os.name == "nt":
             _check_replaceable(out, names)
+    old = sum(folder_bytes(out / n) for n in names) if names else folder_bytes(out)
     need = need_bytes if need_bytes is not None else max(
-        2 * folder_bytes(out), settings.OUTPUT_MIN_FREE_BYTES)
+        2 * old, settings.OUTPUT_MIN_FREE_BYTES)
     free = shutil.disk_usage(base).free
     if free < need:
         raise OutputError(f"{base} has {free / 1e6:,.0f} MB free, the outputs need about "
@@ -437,7 +483,7 @@ def _probe(base: Path, out: Path) -> None:
             os.close(fd)
             Path(name).unlink()
         except OSError as e:
-            raise _unwritable(folder, e) from e
+            raise _cannot_write(folder, "a file", e) from e
 
 
 def _check_replaceable(out: Path, names: Sequence[str]) -> None:

@@ -95,7 +95,7 @@ def write_siting(run: SitingRun, out_dir: Path, pdf: bool = False) -> list[Path]
             "siting_map.html": lambda p: _save(siting_map(run, title), p),
             "report.html": lambda p: _page(siting_report(run, designation=False), p),
             "siting_summary.txt": lambda p: _text(siting_lines(run), p),
-        }, pdf))
+        }, pdf), inputs=run.study.study.input_files())
 
 
 def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> list[Path]:
@@ -114,7 +114,7 @@ def write_designation(run: DesignationRun, out_dir: Path, pdf: bool = False) -> 
             "designation_map.html": lambda p: _save(siting_map(run, title), p),
             "report.html": lambda p: _page(siting_report(run, designation=True), p),
             "designation_summary.txt": lambda p: _text(lines, p),
-        }, pdf))
+        }, pdf), inputs=run.study.study.input_files())
 
 
 def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list[Path]:
@@ -136,7 +136,7 @@ def write_comparison(comp: Comparison, out_dir: Path, pdf: bool = False) -> list
             "comparison_map.html": lambda p: _save(change_map(comp, title), p),
             "report.html": lambda p: _page(comparison_report(comp), p),
             "comparison_summary.txt": lambda p: _text(lines, p),
-        }, pdf))
+        }, pdf), inputs={**comp.study.study.input_files(), "scenario": comp.scenario.path})
 
 
 def _page(text: str, path: Path) -> None:

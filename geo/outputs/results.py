@@ -29,6 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo._files import input_file, lexists
 from geo.errors import Arg, InputFileError, StudyError
 from geo.outputs import gis_styles as styles
 from geo.outputs import i18n, qml
@@ -446,9 +447,10 @@ def read_gpkg(path: str | Path) -> Results:
         A layer is missing (the message names it and says to re-run the study).
     """
     p = Path(path)
-    if not p.is_file():
+    if not lexists(p):  # a folder, a pipe: input_file says what
         raise InputFileError(Arg("read_gpkg", "path", str(p)), ": no such file: give the "
                              "results.gpkg of a run (or its output folder)")
+    p = input_file(p, "results file", "give the results.gpkg that `geo run` wrote")
     try:
         have = {name for name, _ in pyogrio.list_layers(p)}
     except Exception as e:  # pyogrio raises DataSourceError and others for non-GPKG files

@@ -6,13 +6,13 @@ Every CSV and workbook ``geo`` writes goes through this module:
   Chinese Windows reads a CSV without one in the local code page (GBK) and shows the
   Chinese as garbage.
 - Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL
-  would be run as formulas by Excel, LibreOffice and Google Sheets (OWASP "CSV Injection";
-  ASVS 4 V5.3.10 / ASVS 5 1.2.10): a facility named ``=HYPERLINK("http://x","y")`` would
-  become a live link. In a CSV such a cell gets a leading single quote, as OWASP advises
-  (the quote is visible in a text editor; spreadsheets read the cell as text). In a
-  workbook every text cell is written as a string (``write_string``, never a formula), and
-  one starting with a trigger has Excel's "quote prefix" flag set, so the text shows
-  exactly as given and stays text when edited.
+  (also after spaces, or in full width: ``＝``) would be run as formulas by Excel,
+  LibreOffice and Google Sheets (OWASP "CSV Injection"; ASVS 4 V5.3.10 / ASVS 5 1.2.10): a
+  facility named ``=HYPERLINK("http://x","y")`` would become a live link. In a CSV such a
+  cell gets a leading single quote, as OWASP advises (the quote is visible in a text
+  editor; spreadsheets read the cell as text). In a workbook every text cell is written as
+  a string (``write_string``, never a formula), and one starting with a trigger has Excel's
+  "quote prefix" flag set, so the text shows exactly as given and stays text when edited.
 - Only *text* cells are touched: numbers (a negative change, ``-198``) stay numbers.
 
 Workbooks are written with XlsxWriter: a :class:`Book` of :class:`Sheet` objects that
@@ -63,11 +63,20 @@ _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 _DEFAULT_WIDTH = 8.43
 
 
+def _formula_like(value: Any) -> bool:
+    """Text a spreadsheet could run as a formula: starting with a trigger, also after
+    spaces (LibreOffice's CSV import can trim them) or in its full-width form (＝, ＋, －,
+    ＠: an input method's, which NFKC folds)."""
+    if not isinstance(value, str) or not value:
+        return False
+    head = value.lstrip(" \u3000\u00a0")[:1]
+    return value.startswith(FORMULA_TRIGGERS) or bool(
+        head and unicodedata.normalize("NFKC", head) in FORMULA_TRIGGERS)
+
+
 def neutralise(value: Any) -> Any:
-    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """``value`` with a leading ``'`` when it is text a spreadsheet could run as a formula."""
+    return "'" + value if _formula_like(value) else value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -265,7 +274,7 @@ def _write_sheet(wb: Any, sheet: Sheet, fmt: Any) -> None:
                 style["valign"] = "top"
             num = row.formats[c] if c < len(row.formats) else None
             if isinstance(value, str):
-                quote = value.startswith(FORMULA_TRIGGERS)
+                quote = _formula_like(value)
                 ws.write_string(r, c, value, fmt(**style, quote_prefix=quote))
                 if style.get("wrap"):
                     lines = max(lines, _lines(value, spans.get((r + 1, c + 1),

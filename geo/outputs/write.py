@@ -178,4 +178,4 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
     if pdf and "report.html" in files:
         files["report.pdf"] = lambda p: print_pdf(p.parent / "report.html", p)
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_outputs", "out_dir")}):
-        return write_atomically(out_dir, files)
+        return write_atomically(out_dir, files, inputs=result.study.input_files())

@@ -17,7 +17,14 @@ from geo._types import FloatArray
 from geo.coverage.tables import DECIMALS, area_rows, coverage_table
 from geo.errors import Arg, Hint, ScenarioError, given_as
 from geo.numbers import round_half_up
-from geo.planning.scenario import Applied, Scenario, apply_scenario, find_scenario, load_scenario
+from geo.planning.scenario import (
+    Applied,
+    Scenario,
+    apply_scenario,
+    find_scenario,
+    load_scenario,
+    with_type_codes,
+)
 from geo.study.run import ComputedStudy
 
 __all__ = ["CHANGE_COLUMNS", "Comparison", "compare"]
@@ -45,15 +52,43 @@ class Comparison:
 
 
 def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Before and after side by side; every row of ``before`` is kept (``after`` has the
-    same townships and standards: both come from :func:`_rows`)."""
-    b = before[[*_KEYS, "target_share", *_MEASURES, "meets_target"]]
-    a = after[[*_KEYS[:2], *_MEASURES, "meets_target"]]
-    out = b.merge(a, on=_KEYS[:2], how="left", suffixes=("_before", "_after"))
+    """Before and after side by side, every row of either kept (an outer join, in the
+    order of ``before``, then any row only ``after`` has)."""
+    b = before[[*_KEYS, "target_share", *_MEASURES, "meets_target"]].assign(_order=range(
+        len(before)))
+    a = after[[*_KEYS, "target_share", *_MEASURES, "meets_target"]].assign(_later=range(
+        len(after)))
+    out = b.merge(a, on=_KEYS[:2], how="outer", suffixes=("_before", "_after"))
+    for key in (*_KEYS[2:], "target_share"):  # the same on both sides where both have it
+        out[key] = out[f"{key}_before"].fillna(out[f"{key}_after"])
+    out = out.sort_values(["_order", "_later"], na_position="last", kind="stable")
+    return _changes(out.reset_index(drop=True))
+
+
+def _changes(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
     for m in _MEASURES:
         out[f"{m}_change"] = [round_half_up(v, DECIMALS[m])
                               for v in out[f"{m}_after"] - out[f"{m}_before"]]
     return out[CHANGE_COLUMNS]
+
+
+def _applicability(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """One note per standard that is not applicable before, after or both: its rows stay
+    in the table, empty on the side without an eligible facility (not applicable is not
+    0 %: the workbench shows the same)."""
+    notes = []
+    for std in dict.fromkeys([*before, *after]):
+        if std in before and std in after:
+            notes.append(f"{std}: {before[std]} (before and after the scenario)")
+        elif std in before:
+            notes.append(f"{std}: {before[std].replace('in this study', 'before the scenario')}"
+                         ": the scenario makes it applicable (its 'before' columns are empty, "
+                         "its 'after' columns count the people the new facilities cover)")
+        else:
+            notes.append(f"{std}: {after[std].replace('in this study', 'after the scenario')}"
+                         ": not applicable after it (its 'after' columns are empty)")
+    return notes
 
 
 def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, str],
@@ -90,6 +125,7 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
                             ": give a scenario name or the path of a scenario file")
     with given_as({("load_scenario", "path"): Arg("compare", "scenario")}):
         scen = load_scenario(find_scenario(os.fspath(scenario), result.study.path))
+    scen = with_type_codes(scen, result.study.facilities.type_map)
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,
                              result.study.facilities.outside)
     nets = None
@@ -101,7 +137,7 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
     after, notes_a = after_t.minutes, after_t.notes
     county = str(result.area["name"].iloc[0])
     table = _merge(_rows(result, before, notes_b, county), _rows(result, after, notes_a, county))
-    notes = applied.notes + [f"{k}: {v}" for k, v in {**notes_b, **notes_a}.items()]
+    notes = applied.notes + _applicability(notes_b, notes_a)
     notes.append(f"township areas, demand points and population are the same before and "
                  f"after; the rows named {county} are the whole study area")
     return Comparison(result, scen, applied, before, after, table, notes + result.assumptions)

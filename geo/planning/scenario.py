@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,19 @@ from pyproj import Geod, Transformer
 
 from geo import crs as gcrs
 from geo import settings
+from geo._files import lexists
+from geo._toml import parse_toml, toml_text
 from geo.coverage.standards import StandardSet
 from geo.errors import Arg, InputFileError, ScenarioError
 from geo.options import closest, opt, parse_section, section_text
+from geo.readers.facility_types import load_types
 
 __all__ = [
     "ACTIONS", "ACTION_TYPES", "AddAction", "AddRoadAction", "Applied", "AreaDistance",
     "CloseAction", "DesignateAction", "LeftOut", "MoveAction", "RetypeAction", "Scenario",
     "ScenarioSection", "action_position", "apply_scenario", "find_scenario", "load_scenario",
     "outside_what", "parse_scenario", "scenario_options_text", "scenario_toml",
+    "with_type_codes",
 ]
 
 
@@ -86,7 +89,9 @@ class AddAction:
 
     id: str = opt(None, "id of the new facility (not an id of the study)", required=True)
     name: str = opt(None, "its name", required=True)
-    type: str = opt(None, "its type: a code of analysis/facility_types.toml", required=True)
+    type: str = opt(None, "its type: a code of analysis/facility_types.toml, or a name "
+                    "the facility file may use (乡镇卫生院, an alias, a [facilities] "
+                    "type_map name)", required=True)
     lon: float = opt(None, "longitude in decimal degrees", required=True, lo=-180.0, hi=180.0)
     lat: float = opt(None, "latitude in decimal degrees", required=True, lo=-90.0, hi=90.0)
     crs: str = opt("wgs84", _CRS_DOC, choices=_CRS_CHOICES)
@@ -127,8 +132,8 @@ class RetypeAction:
     its new type."""
 
     id: str = opt(None, "id of the facility", required=True)
-    type: str = opt(None, "its new type: a code of analysis/facility_types.toml",
-                    required=True)
+    type: str = opt(None, "its new type: a code of analysis/facility_types.toml, or a "
+                    "name the facility file may use", required=True)
     project: str = _project()
     note: str = _note()
 
@@ -139,7 +144,8 @@ class DesignateAction:
     ``<id>#<role>`` of type role at the same place, so it counts for both)."""
 
     ids: tuple[str, ...] = opt(None, "ids of the facilities", required=True)
-    role: str = opt(None, "the role: a type code, e.g. ems_station", required=True)
+    role: str = opt(None, "the role: a type code, e.g. ems_station, or a name the "
+                    "facility file may use (急救站)", required=True)
     project: str = _project()
     note: str = _note()
 
@@ -193,6 +199,8 @@ class Scenario:
     description: str
     actions: list[dict[str, Any]]
     left_out: list[dict[str, str]]
+    #: how the file was read (types given by name), stated wherever it is applied
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -257,25 +265,20 @@ def scenario_options_text(markdown: bool = True) -> str:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (see module docs)."""
     p = Path(path)
-    if not p.is_file():
+    if not lexists(p):  # a folder, a pipe: toml_text says what
         raise InputFileError(Arg("load_scenario", "path", str(p)), ": no such scenario file: "
                              "give a path, or the name of a file in scenarios/ beside the study "
                              "file")
-    return parse_scenario(p.read_text(encoding="utf-8"), p.resolve())
+    text = toml_text(p, "scenario file", ScenarioError,
+                     "give a path, or the name of a file in scenarios/ beside the study file")
+    return parse_scenario(text, p.resolve())
 
 
 def parse_scenario(text: str, where: str | Path) -> Scenario:
     """Validate the text of a scenario file (see module docs); ``where`` names it in
     messages (its path, or an upload's name) and is the returned scenario's ``path``."""
     p = Path(where)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"scenario file {p} is not valid TOML: {e}") from e
-    except RecursionError as e:  # hundreds of nested brackets: Python's parser gives up
-        raise ScenarioError(f"scenario file {p} is not valid TOML: its arrays or tables are "
-                            "nested too deeply; a scenario needs no more than two levels "
-                            "(coords = [[lon, lat], ...])") from e
+    raw = parse_toml(text, "scenario file", p, ScenarioError)
     for name, value in raw.items():
         if name not in _TABLES:
             written = f"[[{name}]]" if isinstance(value, list) else f"[{name}]"
@@ -296,6 +299,36 @@ def parse_scenario(text: str, where: str | Path) -> Scenario:
     name = head.name or p.stem
     return Scenario(p, name, head.title or name, head.description or "", actions,
                     [{"project": x.project, "reason": x.reason} for x in left])
+
+
+def with_type_codes(scenario: Scenario, type_map: Mapping[str, str] | None = None
+                    ) -> Scenario:
+    """``scenario`` with the types of its ``add`` and ``retype`` actions and the roles of
+    its ``designate`` actions as type codes: a scenario may name types as the facility
+    file does (乡镇卫生院, 县人民医院, an alias, or a name of the study's ``[facilities]
+    type_map``); the names read are stated in its notes.
+
+    Raises
+    ------
+    FacilityTypeError
+        A type the type table and ``type_map`` do not know, or one that is ambiguous.
+    """
+    places = [(i, key) for i, a in enumerate(scenario.actions)
+              for key in (("type",) if a["action"] in ("add", "retype") else
+                          ("role",) if a["action"] == "designate" else ())]
+    if not places:
+        return scenario
+    values = [str(scenario.actions[i][key]) for i, key in places]
+    found = load_types().resolve(values, type_map=type_map,
+                                 rows=[f"action {i + 1}" for i, _ in places],
+                                 what=f"{scenario.path.name} (type of add/retype, role of "
+                                      "designate)")
+    actions = [dict(a) for a in scenario.actions]
+    for (i, key), code in zip(places, found.codes, strict=True):
+        actions[i][key] = code
+    notes = (*scenario.notes, f"{scenario.path.name}: {found.note}") if found.note else \
+        scenario.notes
+    return replace(scenario, actions=actions, notes=notes)
 
 
 def find_scenario(name: str, study_path: Path) -> Path:
@@ -491,7 +524,7 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
         changes += rows
         if area is not None and a["action"] in ("add", "move"):
             kept += _check_inside(rows[0], a, area, outside, scenario.path)
-    notes = [f"scenario {scenario.name}: {scenario.title}"]
+    notes = [f"scenario {scenario.name}: {scenario.title}", *scenario.notes]
     notes += kept
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]
     cols = ["project", "action", "id", "detail", "lon_before", "lat_before", "lon_after",

@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo import settings
+from geo._files import lexists
 from geo._types import FloatArray
 from geo.coverage.standards import Standard
 from geo.coverage.townships import assign_to_polygons
@@ -156,7 +157,7 @@ def make_candidates(
     elif source == "facilities":
         c = cands.facility_candidates(result.facilities, types)
     elif Path(source).suffix:
-        if not Path(source).is_file():
+        if not lexists(source):  # a folder, a pipe: the reader's input_file says what
             raise SitingError(Arg(asked_by, "candidates", source), ": no such file: give one "
                               f"of {', '.join(cands.SOURCES)} or the path of a point file")
         c = cands.file_candidates(source, keep=keep)

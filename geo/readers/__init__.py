@@ -10,7 +10,8 @@ the outputs must say about how the files were read.
 Modules: ``points``, ``layers``, ``tables`` (the readers), ``files`` (what they share),
 ``columns`` (finding columns, naming rows), ``coordinates`` (coordinate columns to WGS84),
 ``census`` (total rows, 12-digit township codes), ``encoding`` (DBF/CSV text),
-``facility_types`` (the type table), ``gauss_kruger`` (survey coordinates).
+``facility_types`` (the type table), ``gauss_kruger`` (survey coordinates), ``names``
+(township names as planners write them, joined across files).
 """
 
 import lazy_loader

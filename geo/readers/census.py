@@ -149,7 +149,7 @@ def _is_total(row: pd.Series, count_col: str) -> bool:
 
 def _number(value: object) -> tuple[float, int]:
     """The count and its decimals as written ('12,345.6' -> (12345.6, 1)); NaN if none."""
-    text = str(value).replace(",", "").strip()
+    text = unicodedata.normalize("NFKC", str(value)).replace(",", "").strip()
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -209,10 +209,15 @@ def split_totals(table: pd.DataFrame, count_col: str) -> tuple[pd.DataFrame, lis
         name = next(str(v) for c, v in table.iloc[i].items() if c != count_col and pd.notna(v))
         if not math.isclose(values[i], expected, rel_tol=1e-12, abs_tol=slack):
             raise CensusError(_disagree(name, labels[i], values[i], expected, len(others)))
-        notes.append(
-            f"total row {name!r} ({labels[i]}: {values[i]:,.{decimals}f}) equals the sum of the "
-            f"other {len(others)} rows and was left out"
-        )
+        if math.isclose(values[i], expected, rel_tol=1e-12, abs_tol=1e-9):
+            how = f"equals the sum of the other {len(others)} rows"
+        else:  # '50.38' against rows adding up to 50.39 (万人): each row rounded on its own
+            how = (f"is not the sum of the other {len(others)} rows ({expected:,.{decimals}f}) "
+                   f"but within their rounding (each row to {10.0 ** -decimals:g}: the "
+                   f"difference, {abs(values[i] - expected):,.{decimals}f}, is at most "
+                   f"{slack:,.{decimals + 1}f})")
+        notes.append(f"total row {name!r} ({labels[i]}: {values[i]:,.{decimals}f}) {how} and "
+                     "was left out")
     kept = table.loc[~total].copy()
     kept.attrs = dict(table.attrs)
     if "rows" in kept.attrs and kept.attrs["rows"] is not None:

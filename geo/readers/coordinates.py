@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 import geopandas as gpd
 import numpy as np
@@ -111,6 +112,64 @@ def _xy_columns(
     return x, y
 
 
+# degree text: 109°30′12″E, 东经109度30分12秒, N24°28.5′, 109.86527°, １０９．８６ (full width)
+_MARKS = str.maketrans({"º": "°", "˚": "°", "度": "°", "′": "'", "’": "'", "‘": "'",
+                        "´": "'", "分": "'", "″": '"', "“": '"', "”": '"', "秒": '"'})
+_HEMISPHERES = {"e": ("lon", 1), "w": ("lon", -1), "n": ("lat", 1), "s": ("lat", -1),
+                "东经": ("lon", 1), "西经": ("lon", -1), "北纬": ("lat", 1),
+                "南纬": ("lat", -1), "东": ("lon", 1), "西": ("lon", -1), "北": ("lat", 1),
+                "南": ("lat", -1)}
+_HEMI = "东经|西经|北纬|南纬|[东西南北]|[ewns]"
+_DEGREE_TEXT = re.compile(
+    rf"^(?P<pre>{_HEMI})?\s*(?P<sign>[-+])?\s*(?P<deg>\d+(?:\.\d+)?)\s*(?P<mark>°)?\s*"
+    r"(?:(?P<min>\d+(?:\.\d+)?)\s*'\s*(?:(?P<sec>\d+(?:\.\d+)?)\s*(?:\"|'')\s*)?)?"
+    rf"(?P<post>{_HEMI})?$")
+
+
+def _degree_value(text: str, axis: str) -> float | None:
+    """Decimal degrees from degree text (degrees-minutes-seconds, degrees and decimal
+    minutes, or decimal degrees with a degree sign; a hemisphere letter or word before
+    or after), or None when it is not such text or the hemisphere is the other axis's."""
+    flat = unicodedata.normalize("NFKC", text).translate(_MARKS).strip().lower()
+    flat = flat.replace("′′", '"').replace("''", '"')
+    m = _DEGREE_TEXT.match(flat)
+    if m is None:
+        return None
+    hemis = [h for h in (m["pre"], m["post"]) if h]
+    if len(hemis) > 1 or (hemis and m["sign"]) or (m["min"] and not m["mark"]) or not (
+            m["mark"] or hemis):  # 109.8E, 东经109.8: a hemisphere stands for the sign
+        return None
+    sign = -1.0 if m["sign"] == "-" else 1.0
+    if hemis:
+        which, factor = _HEMISPHERES[hemis[0]]
+        if which != axis:
+            return None
+        sign = float(factor)
+    minutes = float(m["min"]) if m["min"] else 0.0
+    seconds = float(m["sec"]) if m["sec"] else 0.0
+    if minutes >= 60 or seconds >= 60 or (m["sec"] and "." in (m["min"] or "")):
+        return None
+    return sign * (float(m["deg"]) + minutes / 60.0 + seconds / 3600.0)
+
+
+def degree_numbers(raw: pd.Series, axis: str) -> tuple[pd.Series, pd.Series]:
+    """Numbers from a coordinate column: numbers as they are, and text in degrees
+    (109°30′12″, 东经109度30分12秒, 24°28.5′N, 109.86527°, full-width digits) as decimal
+    degrees; NaN where neither. Also which rows were read from such text."""
+    values = numeric(raw)
+    text = raw.map(lambda v: isinstance(v, str))
+    todo = values.isna() & text
+    read = pd.Series(False, index=raw.index)
+    for i in raw.index[todo]:
+        plain = unicodedata.normalize("NFKC", str(raw[i])).strip()
+        number = pd.to_numeric(plain, errors="coerce")
+        got = float(number) if pd.notna(number) else _degree_value(str(raw[i]), axis)
+        if got is not None:
+            values[i] = got
+            read[i] = True
+    return values, read
+
+
 def pairs(a: pd.Series, b: pd.Series, cols: tuple[str, str] | None) -> pd.Series:
     """'lon 24.5, lat 109.9' per row, with the file's column names."""
     a_name, b_name = cols or ("lon", "lat")
@@ -139,12 +198,20 @@ def make_points(
     ``attrs["crs_note"]`` of the result says what the conversion rests on ('' if nothing),
     ``attrs["conversion_note"]`` what the conversion did ('' for WGS84 input).
     """
-    a, b = numeric(raw[0]), numeric(raw[1])
+    if system.projected:
+        a, b = numeric(raw[0]), numeric(raw[1])
+        as_text = pd.Series(False, index=frame.index)
+    else:
+        (a, text_a), (b, text_b) = degree_numbers(raw[0], "lon"), degree_numbers(raw[1], "lat")
+        as_text = text_a | text_b
     bad = ~(np.isfinite(a) & np.isfinite(b))
     if bad.any():
         a_name, b_name = cols or ("lon", "lat")
+        if not system.projected:
+            _swapped_hemispheres(frame, raw, bad, cols)
         example = (f"{a_name} 37512345.6, {b_name} 2710234.5 in metres" if system.projected
-                   else f"{a_name} 109.75, {b_name} 24.49 in decimal degrees")
+                   else f"{a_name} 109.75, {b_name} 24.49 in decimal degrees, or degrees, "
+                   "minutes and seconds such as 109°45′00″E, 24°29′24″N")
         raise CoordinateError(
             f"{offenders(frame, bad, pairs(raw[0], raw[1], cols))}: missing or non-numeric "
             f"coordinates; give numbers (e.g. {example}) or delete the row"
@@ -166,7 +233,45 @@ def make_points(
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     gdf.attrs["crs_note"] = note
     gdf.attrs["conversion_note"] = conversion_note(system, a.to_numpy(), b.to_numpy(), lon, lat)
+    gdf.attrs["degree_note"] = _degree_note(frame, raw, cols, as_text, a, b)
     return gdf
+
+
+def _swapped_hemispheres(frame: pd.DataFrame, raw: tuple[pd.Series, pd.Series],
+                         bad: pd.Series, cols: tuple[str, str] | None) -> None:
+    """Stop naming the rows whose degree text reads only with the columns swapped (a
+    latitude written 24°25′N in the longitude column, the longitude in the latitude one).
+
+    Raises
+    ------
+    CoordinateError
+        Such rows exist.
+    """
+    swapped = pd.Series([
+        bool(b) and isinstance(x, str) and isinstance(y, str)
+        and _degree_value(x, "lat") is not None and _degree_value(y, "lon") is not None
+        for x, y, b in zip(raw[0], raw[1], bad, strict=True)], index=frame.index)
+    if swapped.any():
+        a_name, b_name = cols or ("lon", "lat")
+        raise CoordinateError(
+            f"{offenders(frame, swapped, pairs(raw[0], raw[1], cols))}: the {a_name} column "
+            f"holds a latitude (N/S, 北纬) and the {b_name} column a longitude (E/W, 东经): "
+            f"swap the two values (or the column names {a_name} and {b_name})")
+
+
+def _degree_note(frame: pd.DataFrame, raw: tuple[pd.Series, pd.Series],
+                 cols: tuple[str, str] | None, as_text: pd.Series, a: pd.Series,
+                 b: pd.Series) -> str:
+    """Which rows' coordinates were read from degree text, with what was read, or ''."""
+    if not as_text.any():
+        return ""
+    a_name, b_name = cols or ("lon", "lat")
+    read = (raw[0].map(repr) + " → " + a.map(lambda v: f"{v:.6f}") + ", "
+            + raw[1].map(repr) + " → " + b.map(lambda v: f"{v:.6f}"))
+    n = int(as_text.sum())
+    return (f"{n} {'position' if n == 1 else 'positions'} written in degrees (degrees, "
+            f"minutes, seconds; full-width digits) in {a_name}/{b_name} read as decimal "
+            f"degrees: {offenders(frame, as_text, read)}")
 
 
 def _check_lonlat(

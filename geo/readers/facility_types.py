@@ -27,6 +27,7 @@ from typing import Any
 from geo._shipped import shipped
 from geo.errors import FacilityTypeError
 from geo.options import close_words, closest, opt, parse_section, section_text
+from geo.readers.names import visible
 
 __all__ = [
     "DEFAULT_TABLE",
@@ -50,15 +51,16 @@ _DROPPED = str.maketrans("", "", " \t\r\n_-'’‘·.()[]")
 _ROWS_SHOWN = 5
 _FIX = (
     "write a code, Chinese name or alias from {table} (docs/facility-types.md) "
-    "in the type column, or map your own names to codes with "
+    "in its place, or map your own names to codes with "
     "[facilities] type_map = {{ \"本地名称\" = \"code\" }} in the study file "
     "(type_map= in Python)"
 )
 
 
 def normalise(name: str) -> str:
-    """The form names are matched in: NFKC, case-folded, without spaces and punctuation."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold().translate(_DROPPED)
+    """The form names are matched in: NFKC, case-folded, without spaces, punctuation and
+    invisible characters (a zero-width space)."""
+    text = unicodedata.normalize("NFKC", visible(str(name))).casefold().translate(_DROPPED)
     return text.replace("centre", "center")
 
 

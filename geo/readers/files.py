@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
+from geo._files import input_file
 from geo.crs import InputSystem, input_system
 from geo.errors import CoordinateError, InputFileError
 from geo.readers.columns import ROW, offenders
@@ -28,6 +29,9 @@ EXCEL = (".xlsx", ".xlsm", ".xls")
 
 
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".txt": None}
+
+#: vector sources that are folders (an ESRI File Geodatabase), which GDAL opens as one file
+VECTOR_FOLDERS = (".gdb",)
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,11 @@ class Read:
         return replace(self, notes=(*self.notes, *more))
 
 
-def existing(path: PathLike, what: str) -> Path:
-    src = Path(path)
-    if not src.exists():
-        raise InputFileError(
-            f"{what} file not found: {str(path)!r} (looked for {src.resolve()}); check the "
-            "name, and note that paths in a study file are relative to the study file"
-        )
-    return src
+def existing(path: PathLike, what: str, folders: tuple[str, ...] = ()) -> Path:
+    """``path``, once it names a readable file (:func:`geo._files.input_file`; folders
+    with a suffix in ``folders``, such as a File Geodatabase, too)."""
+    return input_file(path, f"{what} file", "check the name, and note that paths in a study "
+                      "file are relative to the study file", folders=folders)
 
 
 def finish(gdf: gpd.GeoDataFrame, src: Path, read: Read, **attrs: object) -> gpd.GeoDataFrame:

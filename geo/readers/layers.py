@@ -25,7 +25,17 @@ from geo.errors import CoordinateError, GeoError, InputFileError
 from geo.readers import gauss_kruger
 from geo.readers.columns import find_column, names, offenders
 from geo.readers.encoding import TextEncoding, shapefile_encoding
-from geo.readers.files import PathLike, Read, existing, file_system, finish, is_wgs84, require_types
+from geo.readers.files import (
+    VECTOR_FOLDERS,
+    PathLike,
+    Read,
+    existing,
+    file_system,
+    finish,
+    is_wgs84,
+    require_types,
+)
+from geo.readers.names import display_name
 
 __all__ = ["read_boundaries", "read_roads"]
 
@@ -196,14 +206,14 @@ def read_boundaries(
     """
     if on_invalid not in ("raise", "warn", "ignore"):
         raise GeoError(f"on_invalid must be 'raise', 'warn' or 'ignore', not {on_invalid!r}")
-    src = existing(path, "boundary")
+    src = existing(path, "boundary", VECTOR_FOLDERS)
     kinds = ("Polygon", "MultiPolygon")
     gdf, read = load_layer(src, layer, kinds, "boundaries", crs, encoding)
     names = None
     if name_col is not None:
         col = find_column(gdf.columns, name_col, (), "names",
                           "set [townships] name_col in the study file naming it", src)
-        names = gdf[col].astype(str)
+        names = gdf[col].map(display_name, na_action="ignore")  # ' 南岭镇' breaks look-ups
     gdf, repaired = _repair(gdf, on_invalid, src, names)
     if names is not None:
         gdf["name"] = names
@@ -233,7 +243,7 @@ def read_roads(
     CoordinateError
         No CRS and no ``crs``, or features without geometry.
     """
-    src = existing(path, "road")
+    src = existing(path, "road", VECTOR_FOLDERS)
     kinds = ("LineString", "MultiLineString")
     gdf, read = load_layer(src, layer, kinds, "roads", crs, encoding)
     return finish(gdf.explode(index_parts=False), src, read)

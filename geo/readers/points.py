@@ -39,6 +39,7 @@ from geo.readers.facility_types import load_types
 from geo.readers.files import (
     EXCEL,
     SEPARATORS,
+    VECTOR_FOLDERS,
     PathLike,
     Read,
     check_types,
@@ -47,9 +48,10 @@ from geo.readers.files import (
     is_wgs84,
 )
 from geo.readers.layers import layer_lonlat, load_vector
+from geo.readers.names import name_key
 from geo.readers.tables import load_table
 
-__all__ = ["input_notes", "read_facilities", "read_points"]
+__all__ = ["check_duplicates", "input_notes", "read_facilities", "read_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +147,7 @@ def read_facilities(
     if outside not in ("error", "keep", "drop"):
         raise GeoError(f"outside must be 'error', 'keep' or 'drop', not {outside!r}")
     area = None if study_area is None else _study_geometry(study_area)
-    src = existing(path, "facility")
+    src = existing(path, "facility", VECTOR_FOLDERS)
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
     columns = [str(c) for c in frame.columns if c != ROW]  # the file's, for messages
@@ -160,7 +162,8 @@ def read_facilities(
         gdf, dropped, kept = _check_outside(gdf, area, outside, outside_tolerance_m,
                                             read.system)
     logger.info("read %d facilities from %s (%s)", len(gdf), src, read.system.name)
-    notes = [id_note, type_note, _converted(src, gdf), gdf.attrs.get("crs_note", ""),
+    notes = [id_note, type_note, _degrees(src, gdf), _converted(src, gdf),
+             gdf.attrs.get("crs_note", ""), gdf.attrs.get("near_note", ""),
              gdf.attrs.get("outside_note", "")]
     return finish(gdf, src, read.with_notes(notes), dropped_outside=dropped, kept_outside=kept,
                   columns=columns)
@@ -202,7 +205,7 @@ def read_points(
         As in :func:`read_facilities`.
     """
     system = input_system(crs)
-    src = existing(path, "point")
+    src = existing(path, "point", VECTOR_FOLDERS)
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
     col = find_column(frame.columns, count_col, (), "counts",
@@ -222,7 +225,8 @@ def read_points(
     frame["population"] = counts
     gdf = make_points(frame, raw, used, read.system, None)
     logger.info("read %d points (total %.0f) from %s", len(gdf), counts.sum(), src)
-    return finish(gdf, src, read.with_notes([_converted(src, gdf), gdf.attrs.get("crs_note", "")]))
+    return finish(gdf, src, read.with_notes([_degrees(src, gdf), _converted(src, gdf),
+                                             gdf.attrs.get("crs_note", "")]))
 
 
 def _load_points(
@@ -257,6 +261,9 @@ def _take_ids(frame: pd.DataFrame, id_col: str | None, src: Path) -> tuple[pd.Da
     """Rename the id column to ``id`` (strings); refuse missing and duplicate ids. Without
     ``id_col`` and a column ``id``: automatic ids F0001... in file order, and a note."""
     col = find_optional(frame.columns, id_col, ("id",))
+    if col is not None and id_col is None and frame[col].map(
+            lambda v: pd.isna(v) or not str(v).strip()).all():
+        col = None  # an empty 'id' column, as KML layers (奥维, Google Earth) carry: no ids
     if col is None and id_col is None:
         width = max(4, len(str(len(frame))))
         auto = [f"{_AUTO_ID}{i:0{width}d}" for i in range(1, len(frame) + 1)]
@@ -304,6 +311,62 @@ def _resolve_types(
         frame["type_input"] = frame[col]
     frame["type"] = found.codes
     return frame, found.note
+
+
+def _degrees(src: Path, gdf: gpd.GeoDataFrame) -> str:
+    note = str(gdf.attrs.get("degree_note", ""))
+    return f"{src.name}: {note}" if note else ""
+
+
+def check_duplicates(fac: gpd.GeoDataFrame, policy: str = "error") -> str:
+    """Facility rows that look like one facility listed twice: the same name (compared
+    ignoring spaces and full-width forms) within :data:`settings.DUPLICATE_NAME_M`, or the
+    same ``type`` within :data:`settings.DUPLICATE_POSITION_M`.
+
+    ``fac`` needs ``id``, ``name`` and ``type`` (as :func:`read_facilities` and the study
+    give them). ``policy`` ``"error"`` raises naming each pair; ``"keep"`` returns the
+    line the outputs carry about them ('' when there are none).
+
+    Raises
+    ------
+    DuplicateIdError
+        With ``policy="error"``, when there are such rows.
+    """
+    if len(fac) < 2:
+        return ""
+    pts = fac.geometry
+    centre = pts.union_all().centroid
+    xy = pts.to_crs(utm_crs_for(centre.x, centre.y))
+    geoms = np.asarray(xy.array)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=settings.DUPLICATE_NAME_M)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    metres = shapely.distance(geoms[left], geoms[right])
+    names = fac["name"].map(name_key).to_numpy(dtype=object)
+    types = fac["type"].astype(str).to_numpy(dtype=object)
+    ids = fac["id"].astype(str).to_numpy(dtype=object)
+    same_name = (names[left] == names[right]) & (names[left] != "")
+    same_place = (types[left] == types[right]) & (metres <= settings.DUPLICATE_POSITION_M)
+    hit = same_name | same_place
+    if not hit.any():
+        return ""
+    label = fac["name"].astype(str).to_numpy(dtype=object)
+    pairs = [f"{ids[a]!r} and {ids[b]!r} ({label[a]}, "
+             + (f"the same name {d:,.0f} m apart" if n else f"the same type {types[a]} at "
+                f"the same position, {d:.1f} m apart") + ")"
+             for a, b, d, n in zip(left[hit], right[hit], metres[hit], same_name[hit],
+                                   strict=True)]
+    listed = "; ".join(pairs[:10]) + (f"; and {len(pairs) - 10} more" if len(pairs) > 10 else "")
+    src = Path(str(fac.attrs.get("source", "the facility file"))).name
+    if policy == "error":
+        raise DuplicateIdError(
+            f"facilities that look listed twice in {src}: {listed}. Each would be counted "
+            "twice (coverage, beds per 1,000, facilities per 10,000): delete the repeated "
+            "rows, or, if they are different facilities, set [facilities] duplicates = "
+            "\"keep\" in the study file (stated in the outputs)")
+    return (f"{len(pairs)} pairs of facilities of {src} that look listed twice are counted "
+            f"as different facilities ([facilities] duplicates = \"keep\"): {listed}")
 
 
 def _converted(src: Path, gdf: gpd.GeoDataFrame) -> str:
@@ -354,6 +417,12 @@ def _check_outside(
     area_m = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(metric).iloc[0]
     dist = gdf.geometry.to_crs(metric).distance(area_m)
     far = dist > tolerance_m
+    near = (dist > 0) & ~far
+    if near.any():  # inside by the tolerance: said, as every other choice the reader makes
+        gdf.attrs["near_note"] = (
+            f"{int(near.sum())} facilities lie outside the study-area boundary by at most "
+            f"{tolerance_m:g} m and count as inside it (boundaries are drawn to tens of "
+            f"metres): {offenders(gdf, near, dist.map(lambda d: f'{d:,.0f} m outside'))}")
     if not far.any():
         return gdf, [], []
     listed = offenders(gdf, far, dist.map(lambda d: f"{d / 1000:.1f} km outside"))

@@ -66,6 +66,26 @@ def _title(rows: Sequence[Sequence[object]], header: int) -> str:
     return "; ".join(text)[:80]
 
 
+def _check_header(rows: Sequence[Sequence[object]], header: int, src: Path) -> None:
+    """A header naming one column twice ('2010年', '2020年' under merged cells '常住人口'
+    and '户籍人口' of a two-row header) would let an option pick either: stop, naming them
+    and, for a two-row header, the row above."""
+    if header >= len(rows):
+        return
+    cells = [str(c).strip() for c in rows[header] if _filled(c)]
+    twice = list(dict.fromkeys(c for c in cells if cells.count(c) > 1))
+    if not twice:
+        return
+    above = [str(c).strip() for c in rows[header - 1] if _filled(c)] if header else []
+    two_rows = (f"; it looks like the second row of a two-row header (row {header}: "
+                f"{'; '.join(above)}, over merged cells)" if len(above) >= 2 else "")
+    raise InputFileError(
+        f"the header of {src.name} (row {header + 1}) names {', '.join(map(repr, twice))} more "
+        f"than once{two_rows}: write one row of distinct column names, e.g. "
+        f"'{above[1] if len(above) >= 2 else 'name'}（{twice[0]}）', and name the one to use "
+        "in the study file (count_col, lon_col, ...)")
+
+
 def load_table(
     src: Path, sheet: str | None, encoding: str | None
 ) -> tuple[pd.DataFrame, TextEncoding | None]:
@@ -89,11 +109,13 @@ def load_table(
                 top = pd.read_excel(book, sheet_name=sheet or 0, dtype=str, header=None,
                                     nrows=HEADER_SEARCH_ROWS).values.tolist()
                 skip = header_row(top)
+                _check_header(top, skip, src)
                 frame = pd.read_excel(book, sheet_name=sheet or 0, dtype=str, header=skip)
         else:
             first, enc = read_text(src, encoding, head=True)
             top = first.values.tolist()
             skip = header_row(top)
+            _check_header(top, skip, src)
             frame, enc = read_text(src, encoding, skip=skip)
     except GeoError:
         raise

@@ -47,7 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from geo.errors import GeoError, ServeError, StaleError
 from geo.outputs import i18n
 from geo.outputs.map.offline import VENDOR
-from geo.planning.scenario import apply_scenario, parse_scenario
+from geo.planning.scenario import apply_scenario, parse_scenario, with_type_codes
 from geo.serve.layers import static_layers
 from geo.serve.models import (
     AddRequest,
@@ -412,7 +412,8 @@ def _file_routes(app: FastAPI, session: Session, out_dir: Path | None, source: s
 
     def parsed(text: str, filename: str) -> Any:
         res = session.need_study("loading a scenario")
-        scen = parse_scenario(text, Path(filename).name or "scenario.toml")
+        scen = with_type_codes(parse_scenario(text, Path(filename).name or "scenario.toml"),
+                               res.study.facilities.type_map)  # 乡镇卫生院 as in files
         apply_scenario(scen, res.facilities, res.standard_set, session.area,  # the CLI's
                        res.study.facilities.outside)  # checks
         return scen

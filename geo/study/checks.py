@@ -27,6 +27,7 @@ from geo._types import FloatArray
 from geo.crs import bd09_to_wgs84, gcj02_to_wgs84
 from geo.errors import CheckError
 from geo.options import closest
+from geo.readers.names import display_name
 
 __all__ = [
     "ACCEPTABLE",
@@ -290,10 +291,10 @@ def township_names(reference: tuple[str, Sequence[str]],
     official polygons).
     """
     ref_what, ref_names = reference
-    ref = [str(n).strip() for n in ref_names]
+    ref = [display_name(n) for n in ref_names]
     problems, status = [], "ok"
     for what, (names, severity) in others.items():
-        got = [str(n).strip() for n in names]
+        got = [display_name(n) for n in names]
         extra = [_suggest(n, ref) for n in got if n not in set(ref)]
         missing = [_suggest(n, got) for n in ref if n not in set(got)]
         if extra:
@@ -310,7 +311,11 @@ def township_names(reference: tuple[str, Sequence[str]],
         return Check("township_names", "township names", "ok",
                      f"{len(ref)} townships; the names agree across {sources}", nums)
     return Check("township_names", "township names", status, "; ".join(problems), nums,
-                 fix="names must match exactly (spaces aside): correct them in the files")
+                 fix="names are joined when they differ only in spaces, full-width "
+                 "characters or a suffix (乡/镇/街道/街道办事处; a suffix only where one "
+                 "township and one name of the file share the rest): correct the others in "
+                 "the files, or map them with [townships] name_map = { 表中名称 = "
+                 "\"乡镇名称\" }")
 
 
 # --------------------------------------------------------------------------- CRS

@@ -7,7 +7,7 @@ the township seats or polygons, the demand grid and the demand points with popul
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import fields
 
@@ -23,7 +23,8 @@ from geo.measures.specs import MeasureSet, MeasureSpec, ResponseSpec, load_measu
 from geo.network.graph import Network
 from geo.network.sources import RoadOptions, networks_from_source
 from geo.options import closest
-from geo.readers.columns import NAME_COLUMNS, find_optional
+from geo.readers.columns import NAME_COLUMNS, bracketed, find_optional
+from geo.readers.points import check_duplicates
 from geo.settings import OUTSIDE_TOLERANCE_M
 from geo.study.schema import Study
 
@@ -121,6 +122,11 @@ def facilities(study: Study, area: gpd.GeoDataFrame, known: StandardSet) -> gpd.
         if "name" in fac.columns:
             fac = fac.rename(columns={"name": "name_original"})
         fac["name"] = fac[col].where(fac[col].notna(), fac["id"]).astype(str)
+    blank = fac["name"].isna() | (fac["name"].astype(str).str.strip() == "")
+    fac["name"] = fac["name"].where(~blank, fac["id"]).astype(str).str.strip()  # 'X院 '
+    note = check_duplicates(fac, f.duplicates)
+    if note:  # kept as the study says: stated in every output
+        fac.attrs["notes"] = [*fac.attrs.get("notes", []), note]
     return fac
 
 
@@ -141,6 +147,8 @@ def township_polygons(study: Study) -> gpd.GeoDataFrame:
     assert t.boundaries is not None
     polys = readers.read_boundaries(t.boundaries, layer=t.layer, name_col=t.name_col, crs=t.crs,
                                encoding=t.encoding)
+    if "township" in polys.columns:  # the file's own column of that name: kept aside
+        polys = polys.rename(columns={"township": "township_original"})
     return polys.rename(columns={"name": "township"})
 
 
@@ -242,9 +250,12 @@ def _population_columns(study: Study, table: pd.DataFrame) -> str:
     for col, opt, what in ((key, option, "township names or codes"),
                            (p.count_col, "count_col", "people")):
         if col not in table.columns:
+            fits = bracketed(table.columns, col)
+            which = (f"; {len(fits)} columns could be it ({', '.join(map(repr, fits))}) and "
+                     "none is taken without the option" if len(fits) > 1 else "")
             raise ColumnError(f"the population table {p.path.name} has no column {col!r} of "
-                              f"{what}; its columns are {[str(c) for c in table.columns]}: "
-                              f"set [population] {opt} naming it")
+                              f"{what}{which}; its columns are {[str(c) for c in table.columns]}"
+                              f": set [population] {opt} naming the one to use")
     return key
 
 
@@ -259,12 +270,22 @@ def population_table(study: Study) -> pd.DataFrame:
 
 
 def join_population_table(study: Study, demand: gpd.GeoDataFrame,
-                          polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``[population] method = "table"``: township counts spread over their demand points."""
+                          polys: gpd.GeoDataFrame, rename: Mapping[object, str] | None = None,
+                          notes: Sequence[str] = ()) -> gpd.GeoDataFrame:
+    """``[population] method = "table"``: township counts spread over their demand points.
+
+    ``rename``: the table's names as the townships write them (from
+    :func:`geo.readers.names.match_names`); ``notes``: how they were joined, stated in
+    the outputs with the table's own notes.
+    """
     p = study.population
     assert p.path is not None
     table = readers.read_table(p.path, encoding=p.encoding)
     _population_columns(study, table)
+    if rename and p.code_col is None:
+        attrs = dict(table.attrs)
+        table[p.table_key] = table[p.table_key].map(lambda v: rename.get(v, v))
+        table.attrs = attrs
     if p.code_col is not None and "code" not in polys.columns:
         raise StudyError(
             f"[population] code_col = {p.code_col!r} joins by 12-digit township codes, but the "
@@ -278,7 +299,7 @@ def join_population_table(study: Study, demand: gpd.GeoDataFrame,
     out = population.from_zone_table(demand, polys, table, zone_key=zone_key,
                                      table_key=table_key, count_col=p.count_col, zone_of=zone_of)
     out["township"] = demand["township"].to_numpy()
-    out.attrs["notes"] = list(table.attrs.get("notes", []))  # e.g. its detected encoding
+    out.attrs["notes"] = [*table.attrs.get("notes", []), *notes]  # e.g. its encoding
     got = float(out["population"].sum())
     if p.total is not None and abs(got - p.total) > 0.5:
         raise StudyError(

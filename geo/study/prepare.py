@@ -32,6 +32,7 @@ from geo.errors import CheckError, CoordinateError, GeoError, StudyError
 from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
 from geo.readers import census
+from geo.readers.names import match_names
 from geo.routing.travel import Snap, nearest_facility, snap_points
 from geo.study import checks, inputs, resources
 from geo.study.checks import Check
@@ -132,7 +133,8 @@ class Preparation:
     def facilities(self) -> gpd.GeoDataFrame:
         with self._stage("read inputs"):
             fac = inputs.facilities(self.study, self.area, self.standard_set)
-        self.checks += _facility_checks(fac, self.standards)
+        self.checks += _facility_checks(fac, self.standards,
+                                        self.study.standards.always_applicable)
         return fac
 
     @cached_property
@@ -164,9 +166,11 @@ class Preparation:
                                  f"{len(polys)} townships: {', '.join(polys['township'])} "
                                  f"({how})"))
         if towns.seats is not None and self.study.townships.boundaries is not None:
+            seats = match_names(list(polys["township"]), list(towns.seats["township"]),
+                                what="the seats file", name_map=self.study.townships.name_map)
             self.checks.append(checks.township_names(
                 ("the township polygons", list(polys["township"])),
-                {"the seats file": (list(towns.seats["township"]), "warn")}))
+                {"the seats file": (seats.names, "warn")}))
         return towns
 
     @cached_property
@@ -246,7 +250,8 @@ def _read_line(frame: pd.DataFrame, noun: str) -> str:
             f"{a.get('input_crs', 'wgs84')}" + (f", text {enc}" if enc else ""))
 
 
-def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard]) -> list[Check]:
+def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard],
+                     always: tuple[str, ...] = ()) -> list[Check]:
     by_type = ", ".join(f"{k} {v}" for k, v in fac["type"].value_counts().items())
     out = [Check("facilities", "facilities", "ok", f"{_read_line(fac, 'facilities')}; "
                  f"by type: {by_type}", {"facilities": float(len(fac))})]
@@ -261,9 +266,11 @@ def _facility_checks(fac: gpd.GeoDataFrame, stds: list[Standard]) -> list[Check]
     types = set(fac["type"])
     for s in stds:
         if not types & set(s.facility_types):
+            what = ("counted as 0 % covered ([standards] always_applicable)" if s.name in always
+                    else "not applicable")
             out.append(Check("standard_applicable", f"standard {s.name}", "note",
-                             f"not applicable: no facility of type "
-                             f"{', '.join(s.facility_types)} in this study"))
+                             f"{what}: no facility of type {', '.join(s.facility_types)} in "
+                             "this study"))
     return out
 
 
@@ -354,15 +361,22 @@ def _join_table(study: Study, demand: gpd.GeoDataFrame, polys: gpd.GeoDataFrame,
     p = study.population
     assert p.path is not None
     table = inputs.population_table(study)  # rows and total rows checked first
-    if p.code_col is None:
-        check = checks.township_names(
-            ("the township polygons" if study.townships.boundaries is not None
-             else "the township seats", list(polys["township"])),
-            {f"the population table {p.path.name}": (list(table[p.table_key]), "stop")})
-        found.append(check)
-        if check.status == "stop":
-            raise CheckError(f"{check.title}: {check.text}")
-    return inputs.join_population_table(study, demand, polys)
+    if p.code_col is not None:
+        return inputs.join_population_table(study, demand, polys)
+    what = f"the population table {p.path.name}"
+    given = table[p.table_key].tolist()
+    match = match_names(list(polys["township"]), given, what=what,
+                        name_map=study.townships.name_map)
+    check = checks.township_names(
+        ("the township polygons" if study.townships.boundaries is not None
+         else "the township seats", list(polys["township"])), {what: (match.names, "stop")})
+    found.append(check)
+    if check.status == "stop":
+        raise CheckError(f"{check.title}: {check.text}")
+    # the table's names as the townships write them; how, stated in the outputs
+    return inputs.join_population_table(study, demand, polys,
+                                        dict(zip(given, match.names, strict=True)),
+                                        match.notes)
 
 
 # --------------------------------------------------------------------------- geo check

@@ -32,9 +32,11 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
-from geo._types import FloatArray, IntArray
+from geo import settings
+from geo._types import BoolArray, FloatArray, IntArray
 from geo.coverage.bands import BREAKS, band_labels
 from geo.coverage.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
 from geo.coverage.townships import assign_to_polygons
@@ -66,8 +68,9 @@ __all__ = [
 
 #: the township table of the measures (one row per measure and township, then the area)
 MEASURE_COLUMNS = ("measure", "label", "label_zh", "method", "level", "township",
-                   "population", "supply_reached", "ratio", "per", "target", "comparison",
-                   "meets_target", "minutes", "mode", "supply_column", "notes", "citation")
+                   "population", "unreached", "supply_reached", "ratio", "per", "target",
+                   "comparison", "meets_target", "minutes", "mode", "supply_column", "notes",
+                   "citation")
 #: per measure and eligible facility: supply, catchment, workload
 FACILITY_COLUMNS = ("measure", "id", "name", "type", "township", "supply",
                     "catchment_population", "catchment_ratio", "served_population",
@@ -164,16 +167,22 @@ def _not_applicable(types: Sequence[str]) -> str:
 
 
 def _ratio_rows(spec: MeasureSpec, t: RatioTable, area: str, notes: str,
-                supply_column: str) -> list[dict[str, Any]]:
+                supply_column: str, unreached: FloatArray | None = None
+                ) -> list[dict[str, Any]]:
+    """One row per township and the area's; ``unreached``: people per township (then the
+    area) with no facility of the measure's types within its minutes (NaN: not measured,
+    as for ``located``)."""
     meets = [*t.meets, t.total_meets]
     names = [*t.labels, area]
     pops = [*t.population, t.total_population]
     sups = [*t.supply, t.total_supply]
     ratios = [*t.ratio, t.total_ratio]
+    lost = np.full(len(names), np.nan) if unreached is None else unreached
     return [{
         "measure": spec.name, "label": spec.label, "label_zh": spec.label_zh,
         "method": spec.method, "level": "area" if k == len(names) - 1 else "township",
-        "township": str(n), "population": round(float(p), 1), "supply_reached": float(s),
+        "township": str(n), "population": round(float(p), 1),
+        "unreached": round(float(lost[k]), 1), "supply_reached": float(s),
         "ratio": float(r), "per": t.per, "target": t.target,
         "comparison": "at_least" if t.at_least else "at_most",
         "meets_target": pd.NA if m is None else m, "minutes": spec.minutes,
@@ -188,10 +197,69 @@ def _empty_rows(spec: MeasureSpec, inp: Inputs, note: str) -> list[dict[str, Any
     table = RatioTable(inp.order, np.array([pop[labels == t].sum() for t in inp.order]),
                        np.full(len(inp.order), np.nan), np.full(len(inp.order), np.nan),
                        spec.per, spec.target, spec.at_least, float(pop.sum()), np.nan, np.nan)
-    rows = _ratio_rows(spec, table, inp.area_name, note, spec.supply or "")
+    # nobody has a facility of these types within reach: everyone is unreached
+    everyone = None if spec.method == "located" else np.array([*table.population,
+                                                                table.total_population])
+    rows = _ratio_rows(spec, table, inp.area_name, note, spec.supply or "", everyone)
     for r in rows:
         r["meets_target"] = pd.NA
     return rows
+
+
+#: how each method counts a place with no facility of its types within its minutes
+_UNREACHED_COUNTED = {
+    "hansen": "its potential is 0, and it is in every township mean",
+    "nearest": "it is in no facility's basin, with 0 supply per person in the township "
+               "and area ratios",
+}
+
+
+def _unreached(spec: MeasureSpec, inp: Inputs, nearest: IntArray | None
+               ) -> tuple[FloatArray | None, str]:
+    """People per township (then the whole area) with no facility of the measure's types
+    within its minutes, and the line saying how many and how the ratios count them."""
+    if nearest is None:  # located: every facility counts where it lies, none 'reaches'
+        return None, ""
+    pop = inp.population
+    lost = np.asarray(nearest) < 0
+    labels = inp.labels
+    per_town = np.array([pop[lost & (labels == t)].sum() for t in inp.order])
+    total = float(pop[lost].sum())
+    counted = _UNREACHED_COUNTED.get(
+        spec.method, "it counts with 0 supply per person, so the township and area ratios "
+        "are over all residents, these people included")
+    share = total / float(pop.sum()) if pop.sum() > 0 else 0.0
+    within = (f"within {spec.minutes:g} min" if spec.minutes is not None
+              else "reachable by road")
+    line = (f"{total:,.0f} people ({share:.1%}) have no facility of type "
+            f"{', '.join(spec.facility_types)} {within}: {counted} (column unreached, by "
+            "township)")
+    return np.array([*per_town, total]), line
+
+
+def _outside_facilities(spec: MeasureSpec, sel: gpd.GeoDataFrame, inp: Inputs,
+                        supply: FloatArray) -> tuple[FloatArray, list[str]]:
+    """``located``: facilities beyond :data:`settings.OUTSIDE_TOLERANCE_M` of the townships
+    (kept with ``[facilities] outside = "keep"``) are located in none (their supply left
+    out), those just outside count in the nearest township; both said."""
+    crs = inp.networks["drive"].crs
+    shape = gpd.GeoSeries([inp.polygons.union_all()], crs=inp.polygons.crs).to_crs(crs).iloc[0]
+    metres = sel.geometry.to_crs(crs).distance(shape).to_numpy(dtype=float)
+    ids = sel["id"].astype(str).to_numpy()
+    far = metres > settings.OUTSIDE_TOLERANCE_M
+    near = (metres > 0) & ~far
+    notes = []
+    if far.any():
+        notes.append(f"{int(far.sum())} facilities outside the study area are located in no "
+                     "township, their supply left out of these ratios: "
+                     + ", ".join(f"{i} ({m / 1000:,.1f} km outside)"
+                                 for i, m in zip(ids[far], metres[far], strict=True)))
+    if near.any():
+        notes.append(f"{int(near.sum())} facilities just outside the township boundaries "
+                     f"(within {settings.OUTSIDE_TOLERANCE_M:g} m) count in the nearest "
+                     "township: " + ", ".join(f"{i} ({m:,.0f} m outside)" for i, m in
+                                              zip(ids[near], metres[near], strict=True)))
+    return np.where(far, 0.0, supply), notes
 
 
 def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
@@ -215,18 +283,31 @@ def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
     return reach, nearest
 
 
+def _idle(spec: MeasureSpec, res: MeasureResult, basin: Basins | None, reach: object,
+          pop: FloatArray, supply: FloatArray) -> BoolArray:
+    """Facilities with supply that reaches nobody in this measure: an empty catchment (the
+    floating-catchment methods and gravity), nobody within the minutes (Hansen: being
+    nobody's nearest does not stop a facility adding to the potential of the people within
+    reach), nobody's nearest (``nearest``); none for ``located``."""
+    s = np.asarray(supply, dtype=float)
+    if res.access is not None:
+        return np.asarray((res.access.catchment <= 0) & (res.access.supply > 0), dtype=bool)
+    if spec.method == "hansen" and isinstance(reach, sp.csr_matrix):
+        pattern = sp.csr_matrix((np.ones(len(reach.data)), reach.indices, reach.indptr),
+                                shape=reach.shape)  # a pair within the minutes, 0 s too
+        return np.asarray((pattern @ pop <= 0) & (s > 0), dtype=bool)
+    if basin is not None and spec.method == "nearest":
+        return np.asarray((basin.served <= 0) & (basin.supply > 0), dtype=bool)
+    return np.zeros(len(s), dtype=bool)
+
+
 def _facility_rows(spec: MeasureSpec, sel: gpd.GeoDataFrame, towns: npt.ArrayLike,
-                   res: MeasureResult, basin: Basins | None) -> gpd.GeoDataFrame:
+                   res: MeasureResult, basin: Basins | None, idle: BoolArray
+                   ) -> gpd.GeoDataFrame:
     n = len(sel)
     nan = np.full(n, np.nan)
     acc = res.access
     per = spec.per if spec.method != "hansen" else 1.0
-    if acc is not None:
-        idle = (acc.catchment <= 0) & (acc.supply > 0)
-    elif basin is not None:
-        idle = (basin.served <= 0) & (basin.supply > 0)
-    else:
-        idle = np.zeros(n, dtype=bool)
     return gpd.GeoDataFrame({
         "measure": spec.name, "id": sel["id"].astype(str).to_numpy(),
         "name": sel["name"].astype(str).to_numpy(), "type": sel["type"].astype(str).to_numpy(),
@@ -270,10 +351,15 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     towns, _ = assign_to_polygons(sel, inp.polygons, inp.networks["drive"].crs)
     reach, nearest = _search(spec, inp, sel)
     pop = inp.population
-    res = evaluate(spec, supply=supply, population=pop, labels=inp.labels, order=inp.order,
+    placed: list[str] = []
+    counted = supply
+    if spec.method == "located":
+        counted, placed = _outside_facilities(spec, sel, inp, supply)
+    res = evaluate(spec, supply=counted, population=pop, labels=inp.labels, order=inp.order,
                    reach=reach, nearest=nearest, facility_labels=towns, supply_note=note)
     basin = res.basins or (basins(nearest, pop, supply) if nearest is not None else None)
-    notes = list(res.notes)
+    unreached, unreached_line = _unreached(spec, inp, nearest)
+    notes = [*res.notes, *placed] + ([unreached_line] if unreached_line else [])
     if basin is not None and spec.method != "nearest":
         notes.append(f"catchments (basins): each place counted at its nearest facility of "
                      f"these types within {spec.minutes:g} min")
@@ -282,10 +368,16 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         notes.append(f"{len(basin.idle)} facilities with supply are nobody's nearest ({ids}: "
                      "e.g. at the position of one listed before them, which wins the tie)"
                      + (": their supply counts nowhere in this measure"
-                        if spec.method == "nearest" else ""))
+                        if spec.method == "nearest" else
+                        ": they still count in this measure, for the people within reach"))
+    idle = _idle(spec, res, basin, reach, pop, supply)
+    if spec.method == "hansen" and idle.any():
+        notes.append(f"{int(idle.sum())} facilities with supply have nobody within "
+                     f"{spec.minutes or 0:g} min ({', '.join(sel['id'].astype(str)[idle])}): "
+                     "their supply adds to no potential")
     part = _Part(_ratio_rows(spec, res.table, inp.area_name, "; ".join(notes),
-                             spec.supply or ""),
-                 facilities=_facility_rows(spec, sel, towns, res, basin))
+                             spec.supply or "", unreached),
+                 facilities=_facility_rows(spec, sel, towns, res, basin, idle))
     target = spec.target if spec.method != "hansen" else None
     if res.per_person is None or nearest is None:  # located: township figures only
         t = res.table

@@ -188,6 +188,10 @@ def _travel(
     snaps: dict[str, Snap] = cache if cache is not None else {}
     for std in stds:
         eligible = fac[fac["type"].isin(std.facility_types)]
+        if eligible.empty and std.name in cfg.standards.always_applicable:
+            out.minutes[std.name] = np.full(len(places), np.inf)  # nothing within reach
+            out.nearest[std.name] = np.full(len(places), -1, dtype=np.int64)
+            continue
         if eligible.empty:
             out.notes[std.name] = _not_applicable(std)
             continue
@@ -203,7 +207,8 @@ def _travel(
     return out
 
 
-def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
+def _assumptions(study: Study, stds: Sequence[Standard], fac: gpd.GeoDataFrame,
+                 demand: gpd.GeoDataFrame,
                  nets: dict[str, Network], town_note: str, read_notes: list[str],
                  found: list[Check]) -> list[str]:
     out = []
@@ -212,6 +217,13 @@ def _assumptions(study: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
     out += read_notes  # conversions and choices made while reading the inputs
     out += checks.stated(found)  # warnings, and the stops the study accepts
     out.append(str(demand.attrs.get("population_method", "population as given")))
+    types = set(fac["type"])
+    for std in stds:
+        if std.name in study.standards.always_applicable and not types & set(
+                std.facility_types):
+            out.append(f"{std.name}: no facility of type {', '.join(std.facility_types)} in "
+                       "this study: every place counted beyond reach (0 % covered), not 'not "
+                       "applicable' ([standards] always_applicable)")
     quality = (fac["location_quality"].astype(str) if "location_quality" in fac.columns
                else pd.Series([], dtype=str))
     if quality.str.contains("approx", case=False).any():
@@ -327,7 +339,7 @@ def run_study(study: str | Path | Study,
         study=cfg, standard_set=prep.standard_set, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
-        assumptions=_assumptions(cfg, fac, demand, nets, towns.note, read_notes, found),
+        assumptions=_assumptions(cfg, stds, fac, demand, nets, towns.note, read_notes, found),
         facts=facts, timings=clock.times, checks=found, resources=res, _demand_snaps=snaps,
     )
 
@@ -364,16 +376,8 @@ def input_fingerprint(study: Study) -> dict[str, str]:
     Stored with a run's results; :func:`geo.outputs.reload.load_computed` refuses
     results whose inputs have changed since.
     """
-    files = {
-        "study": study.path, "standards": study.standards_file, "area": study.area.boundary,
-        "facilities": study.facilities.path, "roads": study.roads.path,
-        "township_boundaries": study.townships.boundaries, "township_seats": study.townships.seats,
-        "population": study.population.path,
-    }
     out = {}
-    for role, path in files.items():
-        if path is None:
-            continue
+    for role, path in study.input_files().items():
         h = hashlib.sha256()
         for part in _with_sidecars(Path(path)):
             with part.open("rb") as fh:

@@ -25,8 +25,9 @@ import pyogrio
 from pyproj import CRS
 
 from geo import readers
+from geo._files import input_file, refuse_inputs
 from geo.coverage.standards import DEFAULT_FILE, LOCAL_HEADER, load_standards
-from geo.errors import FacilityTypeError, GeoError, OutputError
+from geo.errors import FacilityTypeError, GeoError, InputFileError, OutputError, StudyError
 from geo.network.road_classes import CLASS_COLUMNS
 from geo.readers import gauss_kruger
 from geo.readers.census import TOTAL_NAMES
@@ -47,9 +48,12 @@ TOWN_COLUMNS = ("township", "乡镇", "乡镇名称", "乡镇街道", "乡镇（
 COUNT_COLUMNS = ("population", "常住人口", "常住人口数", "人口", "人口数", "总人口", "户籍人口",
                  "人数")
 ID_COLUMNS = ("id", "编号", "机构编码", "机构代码", "统一社会信用代码")
-_VECTOR = (".shp", ".geojson", ".json", ".gpkg")
+_VECTOR = (".shp", ".geojson", ".json", ".gpkg", ".kml", ".kmz")  # KML/KMZ: 奥维, Google Earth
+_LAYERED = (".gpkg", ".kml", ".kmz")  # files whose layers are named with [section] layer
 _TABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xls")  # .txt: Excel's "Unicode text"
 _ROADS = {".npz": 3, ".pbf": 2, ".osm": 1}  # preference of road sources
+#: parts of a Shapefile and files beside inputs that are no input themselves
+_SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".xml", ".toml")
 
 
 @dataclass
@@ -77,14 +81,21 @@ class Scan:
         return got[0] if got else None
 
 
-def _files(folder: Path, depth: int = 0) -> Iterator[Path]:
-    for p in sorted(folder.iterdir()):
+def _files(folder: Path, skipped: list[tuple[Path, str]], depth: int = 0) -> Iterator[Path]:
+    """Every entry below ``folder`` that is not a folder (pipes too: the scan names them
+    and goes on); folders it may not read are added to ``skipped``."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as e:
+        skipped.append((folder, f"cannot read this folder ({e.strerror})"))
+        return
+    for p in entries:
         if p.name.startswith((".", "__")):
             continue
         if p.is_dir():
             if depth < MAX_DEPTH and not (p / "run_summary.txt").exists():  # not a geo output
-                yield from _files(p, depth + 1)
-        elif p.is_file():
+                yield from _files(p, skipped, depth + 1)
+        elif p.exists():  # not a dangling link
             yield p
 
 
@@ -94,9 +105,12 @@ def scan_folder(folder: str | Path) -> Scan:
     if not root.is_dir():
         raise GeoError(f"{root} is not a folder: give the folder holding the study's files")
     scan = Scan(root)
-    for p in _files(root):
+    for p in _files(root, scan.skipped):
         name = p.name.lower()
+        if not name.endswith((".osm.pbf", ".osm", ".npz", *_VECTOR, *_TABLE)):
+            continue
         try:
+            input_file(p, "file", "")  # a pipe, a sparse giant, a file nobody may read
             if name.endswith((".osm.pbf", ".osm", ".npz")):
                 rank = _ROADS[p.suffix.lower()]
                 scan.found.setdefault("roads", []).append(Found("roads", p, {}, [], rank))
@@ -104,9 +118,13 @@ def scan_folder(folder: str | Path) -> Scan:
                 for f in _vector(p):
                     scan.found.setdefault(f.role, []).append(f)
             elif p.suffix.lower() in _TABLE:
-                table = _table(p)
-                if table is not None:
+                table = _workbook(p) if p.suffix.lower() in (".xlsx", ".xls") else _table(p)
+                if isinstance(table, str):
+                    scan.skipped.append((p, table))
+                else:
                     scan.found.setdefault(table.role, []).append(table)
+            elif p.suffix.lower() not in _SIDECARS:
+                scan.skipped.append((p, "not a table, layer or road source geo reads"))
         except (GeoError, OSError, ValueError) as e:  # unreadable: listed, never fatal
             scan.skipped.append((p, str(e)))
     _settle_crs(scan)
@@ -116,17 +134,28 @@ def scan_folder(folder: str | Path) -> Scan:
 # --------------------------------------------------------------------------- vectors
 
 
+def _kind(p: Path, layer: str | None, info: dict[str, object]) -> str:
+    """Point, LineString or Polygon: the layer's declared type, or (KML, whose layers
+    declare none) the one type of its features."""
+    kind = str(info["geometry_type"] or "").replace("Multi", "").replace(" Z", "")
+    if kind in ("Point", "LineString", "Polygon"):
+        return kind
+    geoms = pyogrio.read_dataframe(p, layer=layer, columns=[]).geometry
+    kinds = {str(k).replace("Multi", "") for k in geoms.geom_type.dropna()}
+    return kinds.pop() if len(kinds) == 1 else kind
+
+
 def _vector(p: Path) -> list[Found]:
     out = []
     enc = shapefile_encoding(p) if p.suffix.lower() == ".shp" else None
     options = {} if enc is None else {"encoding": enc.codec}
+    layered = p.suffix.lower() in _LAYERED
     for layer in [str(n) for n in pyogrio.list_layers(p)[:, 0]]:
-        info = pyogrio.read_info(p, layer=layer if p.suffix.lower() == ".gpkg" else None,
-                                 **options)
-        kind = str(info["geometry_type"] or "").replace("Multi", "").replace(" Z", "")
+        info = pyogrio.read_info(p, layer=layer if layered else None, **options)
+        kind = _kind(p, layer if layered else None, info)
         cols = pd.Index([str(c) for c in info["fields"]])
         n = int(info["features"])
-        opts: dict[str, object] = {"layer": layer} if p.suffix.lower() == ".gpkg" else {}
+        opts: dict[str, object] = {"layer": layer} if layered else {}
         notes = _layer_notes(p, info)
         if kind == "Polygon":
             name = find_optional(cols, None, TOWN_COLUMNS)
@@ -135,9 +164,13 @@ def _vector(p: Path) -> list[Found]:
                 opts["name_col"] = name
             out.append(Found(role, p, opts, notes, n if role == "townships" else 1))
         elif kind == "Point":
-            kind_col = find_optional(cols, None, TYPE_COLUMNS)
+            kind_col = find_optional(cols, None, TYPE_COLUMNS) or _types_in(
+                p, opts.get("layer"), cols)  # a KML's types: in its descriptions
             role = "facilities" if kind_col else "seats"
-            out.append(Found(role, p, {**opts, **_point_columns(cols, role)}, notes, n / 2))
+            found = _point_columns(cols, role)
+            if kind_col is not None and kind_col != "type":
+                found["type_col"] = kind_col
+            out.append(Found(role, p, {**opts, **found}, notes, n / 2))
         elif kind == "LineString":
             grade = next((c for c in CLASS_COLUMNS if c in cols), None)
             if grade is not None:
@@ -156,6 +189,26 @@ def _vector(p: Path) -> list[Found]:
                               "省道, 县道, 乡道, 村道, ...)"))
                 out.append(Found("roads", p, opts, notes, 0.5))
     return out
+
+
+def _types_in(p: Path, layer: object, cols: pd.Index) -> str | None:
+    """The text column of a point layer whose every value is a facility type the type
+    table knows (a KML placemark's description: 乡镇卫生院), or None."""
+    if p.suffix.lower() not in (".kml", ".kmz"):
+        return None
+    frame = pyogrio.read_dataframe(p, layer=None if layer is None else str(layer),
+                                   read_geometry=False)
+    types = load_types()
+    for col in cols:
+        values = [str(v).strip() for v in frame[col].dropna() if str(v).strip()]
+        if not values or col.lower() in ("id", "name"):
+            continue
+        try:
+            types.resolve(values)
+        except FacilityTypeError:
+            continue
+        return str(col)
+    return None
 
 
 def _layer_notes(p: Path, info: dict[str, object]) -> list[tuple[str, str]]:
@@ -218,8 +271,46 @@ def _exact_or_bracketed(cols: pd.Index, name: str) -> list[str]:
     return [exact] if exact is not None else bracketed(cols, name)
 
 
-def _table(p: Path) -> Found | None:
-    frame = readers.read_table(p)
+@dataclass(frozen=True)
+class _Choose:
+    """An option geo init cannot settle: written commented out, with the choices."""
+
+    choices: tuple[str, ...]
+
+
+def _workbook(p: Path) -> Found | str:
+    """The first sheet of a workbook that is a table a study reads. Facility lists may be
+    on any sheet ([facilities] layer names it); a population table or seat list must be
+    the first sheet (their sections have no sheet option): found on another, it is named
+    with the fix."""
+    try:
+        with pd.ExcelFile(p, engine="calamine" if p.suffix.lower() == ".xls" else
+                          "openpyxl") as book:
+            sheets = [str(n) for n in book.sheet_names]
+    except Exception:
+        return _table(p)
+    why: list[str] = []
+    for k, sheet in enumerate(sheets):
+        try:
+            found = _table(p, sheet if k else None)
+        except (GeoError, OSError, ValueError) as e:
+            found = str(e)
+        if isinstance(found, str):
+            why.append(f"sheet {sheet!r}: {found}" if len(sheets) > 1 else found)
+            continue
+        if k == 0 or found.role == "facilities":
+            if k:
+                found.options = {"layer": sheet, **found.options}
+            return found
+        return (f"its sheet {sheet!r} looks like the {found.role} table, but only the first "
+                "sheet of a workbook is read for it: move that sheet to the front, or save "
+                "it as CSV")
+    return why[0] if len(why) == 1 else "; ".join(why)
+
+
+def _table(p: Path, sheet: str | None = None) -> Found | str:
+    """What the table is (a :class:`Found`), or why it is none of the tables a study reads."""
+    frame = readers.read_table(p, layer=sheet)
     cols = frame.columns
     enc = frame.attrs.get("encoding")
     notes = ([(f"文字编码：{enc}（按内容检测）", f"text encoding: {enc} (detected)")]
@@ -235,20 +326,24 @@ def _table(p: Path) -> Found | None:
     town = find_optional(cols, None, TOWN_COLUMNS)
     if xy is not None:
         role = "facilities" if kind_col else "seats"
-        opts = _point_columns(cols, role)
-        f = Found(role, p, opts, notes, len(frame))
+        f = Found(role, p, _point_columns(cols, role), notes, len(frame))
         f.options["_xy"] = xy
         f.options["_values"] = (_numbers(frame, xy[0]), _numbers(frame, xy[1]))
         if kind_col is not None:
             _check_types(frame, kind_col, f)
         return f
     count = find_optional(cols, None, COUNT_COLUMNS)
-    fits = [h for c in COUNT_COLUMNS for h in _exact_or_bracketed(cols, c)]
-    if count is None and fits:  # only ambiguous ones ('常住人口（2010年）', '…（2020年）')
-        count = fits[0]
-    if town is None or count is None:
-        return None
-    opts = {"table_key": town, "count_col": count}
+    fits = list(dict.fromkeys(h for c in COUNT_COLUMNS for h in _exact_or_bracketed(cols, c)))
+    if town is None or (count is None and not fits):
+        return _why_not(town, count or (fits[0] if fits else None))
+    opts: dict[str, object] = {"table_key": town}
+    if count is None:  # only ambiguous ones ('常住人口（2010年）', '…（2020年）'): not guessed
+        opts["count_col"] = _Choose(tuple(fits))
+        notes.append((f"人口数可取自 {fits} 中任一列：请取消 count_col 一行的注释并填写要用的列",
+                      f"people could be counted from any of {fits}: uncomment the count_col "
+                      "line and name the one to use (geo check stops until then)"))
+        return Found("population", p, opts, notes, len(frame))
+    opts["count_col"] = count
     totals = [str(v) for v in frame[town].dropna() if normalise(str(v)) in TOTAL_NAMES]
     if totals:
         notes.append((f"合计行 {totals[0]!r}：与其余各行之和核对后不计入",
@@ -262,10 +357,30 @@ def _table(p: Path) -> Found | None:
     return Found("population", p, opts, notes, len(frame))
 
 
+def _why_not(town: str | None, count: str | None) -> str:
+    """Why a table with no coordinate columns is not a population table."""
+    people = ", ".join(COUNT_COLUMNS[1:6])
+    towns = ", ".join(TOWN_COLUMNS[1:5])
+    if town is None and count is None:
+        return (f"no coordinate columns (经度/纬度, lon/lat, x/y), no township column ({towns}, "
+                f"...) and no column of people ({people}, ...): not a facility list, seat "
+                "list or population table")
+    if count is None:
+        return (f"a township column ({town!r}) but no column of people ({people}, ...): if "
+                "it is the population table, name the count column with [population] "
+                "count_col and table_key")
+    return (f"a column of people ({count!r}) but no township column ({towns}, ...): if it "
+            "is the population table, name the township column with [population] table_key")
+
+
 def _check_types(frame: pd.DataFrame, col: str, f: Found) -> None:
     """Facility types the type table cannot place: a type_map to fill in."""
+    rows = frame.attrs.get("rows")
+    labels = ([f"row {r}" for r in rows] if rows is not None and len(rows) == len(frame)
+              else [f"row {i}" for i in frame.index])  # spreadsheet rows, header = row 1
     try:
-        load_types().resolve(frame[col].tolist(), what=f"{f.path.name} column {col!r}")
+        load_types().resolve(frame[col].tolist(), rows=labels,
+                             what=f"{f.path.name} column {col!r}")
     except FacilityTypeError as e:
         f.notes.append(("有机构类型无法识别：在 type_map 中把它们对应到类型代码",
                         f"facility types to map with type_map: {e}"))
@@ -375,17 +490,34 @@ def _rel(path: Path, base: Path) -> str:
         return path.resolve().as_posix()
 
 
+def _others(scan: Scan | None, f: Found, base: Path) -> list[str]:
+    """Comment lines naming the other candidates for ``f``'s role, not used (a KMZ's other
+    folder of facilities, a second census)."""
+    if scan is None:
+        return []
+    rest = [o for o in scan.found.get(f.role, []) if o is not f]
+    return [f"# 另有候选，未使用 / another candidate, not used: {_rel(o.path, base)}"
+            + (f" (layer {o.options['layer']!r})" if "layer" in o.options else "")
+            for o in sorted(rest, key=lambda o: -o.score)]
+
+
 def _section(name: str, head: Sequence[tuple[str, str]], f: Found | None,
-             path_key: str, base: Path, extra: dict[str, object] | None = None) -> list[str]:
+             path_key: str, base: Path, extra: dict[str, object] | None = None,
+             scan: Scan | None = None) -> list[str]:
     lines = ["", f"[{name}]"]
     lines += [line for zh, en in head for line in (f"# {zh}", f"# {en}")]
     if f is None:
         return [*lines, f"# {path_key} = \"...\"   # 未找到 / not found: fill it in"]
     lines += [f"# 找到 / found: {_rel(f.path, base)}"]
+    lines += _others(scan, f, base)
     lines += [line for zh, en in f.notes for line in (f"#   {zh}", f"#   {en}")]
     lines.append(f"{path_key} = {_value(_rel(f.path, base))}")
     for k, v in {**f.options, **(extra or {})}.items():
-        lines.append(f"{k} = {_value(v)}")
+        if isinstance(v, _Choose):
+            lines.append(f"# {k} = {_value(v.choices[0])}   # 请选择 / choose one of: "
+                         f"{', '.join(v.choices)}")
+        else:
+            lines.append(f"{k} = {_value(v)}")
     return lines
 
 
@@ -409,19 +541,23 @@ def study_text(scan: Scan, out: Path) -> str:
     lines += _section("area", area_head, area and Found(area.role, area.path, kept),
                       "boundary", base, {"name": name})
     lines += _section("facilities", [("医疗机构名单", "the facility list")],
-                      scan.best("facilities"), "path", base)
+                      scan.best("facilities"), "path", base, scan=scan)
     if towns is not None:
         lines += _section("townships", [("乡镇边界（官方）", "official township boundaries")],
-                          towns, "boundaries", base)
+                          towns, "boundaries", base, scan=scan)
     else:
         lines += _section("townships", [("乡镇驻地：据此近似划分乡镇范围",
                                          "township seats: areas derived from them")],
-                          seats, "seats", base)
+                          seats, "seats", base, scan=scan)
     lines += _section("roads", [("道路：OSM 提取（.osm.pbf）、`geo network build` 生成的 .npz 或"
                                  "带 highway 字段的线图层",
                                  "roads: an OSM extract, a .npz from `geo network build` or a "
-                                 "line layer with `highway`")], scan.best("roads"), "path", base)
+                                 "line layer with `highway`")], scan.best("roads"), "path", base,
+                      scan=scan)
     lines += _population(scan, base)
+    if scan.skipped:
+        lines += ["", "# 查看过但未使用的文件 / files looked at and not used:"]
+        lines += [f"#   {_rel(p, base)}: {why}" for p, why in scan.skipped]
     stds = list(load_standards(DEFAULT_FILE).standards)
     lines += ["", "[standards]",
               "# 规划标准在本文件旁的 standards.toml（geo init 复制自 geo 自带的鹿寨县、柳州市"
@@ -436,11 +572,36 @@ def _population(scan: Scan, base: Path) -> list[str]:
     f = scan.best("population")
     head = [("人口：按乡镇的人口表（如人口普查）", "population: a table by township (a census)")]
     if f is None:
-        return ["", "[population]", *[f"# {t}" for pair in head for t in pair],
+        tables = [f"#   {_rel(p, base)}: {why}" for p, why in scan.skipped
+                  if p.suffix.lower() in _TABLE]
+        unused = ["# 以下表格未能使用：若其中有人口表，请修正后重新运行 geo init"
+                  "（只给总人口会把人口均匀分布到全县，各乡镇的人均指标将失真）",
+                  "# these tables could not be used: if one is the population table, fix it "
+                  "and run geo init again (a total alone spreads people evenly over the area, "
+                  "which distorts every township's per-resident figures)", *tables] \
+            if tables else []
+        return ["", "[population]", *[f"# {t}" for pair in head for t in pair], *unused,
                 "# 未找到人口表：填写全县总人口（均匀分布，输出会注明）",
                 "# no population table found: give the total (spread evenly, as the outputs "
                 "will say)", 'method = "even"', "# total = ...", "# label = \"...\""]
-    return _section("population", head, f, "path", base, {"method": "table"})
+    return _section("population", head, f, "path", base, {"method": "table"}, scan=scan)
+
+
+def _only_a_study(target: Path) -> None:
+    """``--force`` overwrites a study file, nothing else: not a standards, scenario or
+    batch file, not data."""
+    from geo._toml import read_toml
+    from geo.study.schema import SECTIONS
+
+    fix = "name another file with --out (--force overwrites study files only)"
+    try:
+        raw = read_toml(target, "file", StudyError)
+    except GeoError as e:
+        raise OutputError(f"{target} is not a study file ({e}): {fix}") from None
+    other = sorted(set(raw) - set(SECTIONS))
+    if other or not raw:
+        what = f"its tables {other} are no study file's" if other else "it is empty"
+        raise OutputError(f"{target} is not a study file ({what}): {fix}")
 
 
 def init_study(folder: str | Path, out: str | Path | None = None,
@@ -455,10 +616,21 @@ def init_study(folder: str | Path, out: str | Path | None = None,
     from geo._atomic import atomic_path
 
     scan = scan_folder(folder)
+    if not any(scan.found.values()):
+        looked = "; ".join(f"{p.name}: {why}" for p, why in scan.skipped[:10]) or "no files"
+        raise InputFileError(
+            f"no study input found in {folder} ({looked}): put the facility list, the "
+            "township boundaries or seats, the population table and the roads (.osm.pbf, a "
+            ".npz from `geo network build`, or a line layer) in it, or give the folder "
+            "that holds them")
     target = Path(out) if out is not None else Path(folder) / "study.toml"
+    refuse_inputs([target], {f"{f.role} ({i + 1})": f.path for found in scan.found.values()
+                             for i, f in enumerate(found)}, "name another file with --out")
     if target.exists() and not force:
         raise OutputError(f"{target} exists: pass --force to overwrite it, or --out another "
                           "file")
+    if target.exists():
+        _only_a_study(target)
     with atomic_path(target, ".toml") as tmp:
         tmp.write_text(study_text(scan, target), encoding="utf-8")
     log.info("wrote %s", target)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from geo import settings
+from geo._files import is_dir, lexists
 from geo._toml import read_toml
 from geo.coverage.standards import DEFAULT_FILE, Standard
 from geo.errors import Arg, Hint, InputFileError, StudyError
@@ -111,6 +112,10 @@ class FacilitiesSection:
     outside: str = opt("error", "facilities outside the study area: stop (error), keep "
                        "them (keep) or leave them out and say so (drop)",
                        choices=("error", "keep", "drop"))
+    duplicates: str = opt("error", "rows that look like one facility listed twice (the "
+                          "same name within 50 m, or the same type at the same position): "
+                          "stop naming them (error), or count each and say so in the "
+                          "outputs (keep)", choices=("error", "keep"))
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,11 @@ class TownshipsSection:
     method: str = opt("travel_time", "how areas are derived from seats: travel_time (each "
                       "place goes to the seat it reaches first by road) or voronoi",
                       choices=("travel_time", "voronoi"))
+    name_map: dict[str, str] = opt({}, "township names as other files write them -> the "
+                                   "township's name in the boundaries or seats file, for "
+                                   "names that differ by more than spaces, full-width "
+                                   "characters or a suffix (乡/镇/街道/街道办事处, joined "
+                                   "anyway and stated), e.g. { 城关 = \"鹿寨镇\" }")
 
 
 @dataclass(frozen=True)
@@ -260,6 +270,12 @@ class StandardsSection:
                             path=True)
     overrides: dict[str, dict[str, Any]] = opt({}, "per-standard field changes, e.g. "
                                                "{ emergency_1h = { target_share = 0.95 } }")
+    always_applicable: tuple[str, ...] = opt((), "standards counted even where the study "
+                                             "has no facility of their types: every place "
+                                             "is then beyond reach (0 % covered, stated), "
+                                             "never 'not applicable' (geo batch sets it for "
+                                             "an area whose buffer holds none of the "
+                                             "region's facilities of a standard)")
 
 
 @dataclass(frozen=True)
@@ -297,6 +313,12 @@ class ResponseSection:
                                                "{ emergency_response_1h = { dispatch_minutes "
                                                "= 5 } }")
 
+
+#: role of a path option among a study's inputs (Study.input_files), where it is not
+#: SECTION_KEY: the names results.gpkg stores input fingerprints under
+_ROLES = {("area", "boundary"): "area", ("facilities", "path"): "facilities",
+          ("roads", "path"): "roads", ("townships", "boundaries"): "township_boundaries",
+          ("townships", "seats"): "township_seats", ("population", "path"): "population"}
 
 #: section name -> schema class, in file order
 SECTIONS: dict[str, type] = {
@@ -346,6 +368,20 @@ class Study:
         (:data:`geo.coverage.standards.DEFAULT_FILE`)."""
         beside = (self.path.parent / "standards.toml").resolve()
         return self.standards.file or (beside if beside.is_file() else DEFAULT_FILE)
+
+    def input_files(self) -> dict[str, Path]:
+        """Every file the study reads, by role: the study file, its standards file and each
+        path option of its sections (the roles its results' input fingerprint names)."""
+        files = {"study": self.path, "standards": self.standards_file}
+        for name in SECTIONS:
+            if name == "standards":
+                continue
+            section = getattr(self, name)
+            for f in fields(section):
+                value = getattr(section, f.name)
+                if f.metadata.get("path") and value is not None:
+                    files[_ROLES.get((name, f.name), f"{name}_{f.name}")] = Path(value)
+        return files
 
     def access_kmh(self, mode: str) -> float:
         """Straight-line speed of access legs for ``mode`` (``drive`` or ``walk``)."""
@@ -408,6 +444,14 @@ def _cross_checks(sec: dict[str, Any]) -> None:
                          "file) or "
                          "'seats' (township seat points, from which approximate areas are "
                          "derived)")
+    p: PopulationSection = sec["population"]
+    joined = (p.method == "table" and p.code_col is None) or (
+        t.seats is not None and t.boundaries is not None)
+    if t.name_map and not joined:
+        raise StudyError("[townships] name_map joins other files' township names to the "
+                         "townships', but no file is joined by name here (a population table "
+                         "joined by [population] table_key, or seats beside boundaries): "
+                         "remove it")
     std: StandardsSection = sec["standards"]
     if not std.use:
         raise StudyError("[standards] use is empty: name at least one standard, e.g. "
@@ -416,6 +460,10 @@ def _cross_checks(sec: dict[str, Any]) -> None:
     if twice:
         raise StudyError(f"[standards] use lists {twice} more than once: name each standard once")
     _check_overrides(std)
+    extra = [n for n in std.always_applicable if n not in std.use]
+    if extra:
+        raise StudyError(f"[standards] always_applicable names {extra}, which are not in "
+                         f"[standards] use{closest(extra[0], std.use)}: name standards in use")
     _check_measures(sec)
     ms = sec["study"].map_standard
     if ms is not None and ms not in std.use:
@@ -463,7 +511,7 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(Arg("load_study", "path", Hint(type(path).__name__)), ": give the "
                          "path of a .toml study file")
     p = Path(path)
-    if not p.is_file():
+    if is_dir(p) or not lexists(p):  # a pipe, a link loop: read_toml
         raise InputFileError(Arg("load_study", "path", str(path)), f": no such study file"
                              f"{' (a folder)' if p.is_dir() else ''}: give the path of a .toml "
                              "study file")

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from tests.bad_inputs import (
     cases_api,
+    cases_batch,
     cases_cli,
     cases_facilities,
+    cases_inputs,
     cases_outputs,
     cases_population,
     cases_roads,
@@ -36,7 +38,9 @@ CASES: list[Case] = [
         *cases_study.CASES,
         *cases_scenarios.CASES,
         *cases_cli.CASES,
+        *cases_inputs.CASES,
         *cases_outputs.CASES,
+        *cases_batch.CASES,
         *cases_api.CASES,
     ]
 ]
@@ -50,10 +54,16 @@ with a 合计 row, eight facilities, a road grid and its network cache), runs on
 command (the Python API cases: one call of a façade function, whose message must name the
 Python parameter and no flag), and asserts: the exit code; no traceback; that the message
 names the problem and a fix; that every `--flag` and `[section] key` the message names
-exists; and, for commands that write, that an earlier output in the same folder (a copy of
-a real run) is byte-identical afterwards, with no staging folder or lock left. Cases that
-must run to the end (exit 0: the silent-wrong detectors) assert the warning and its
-numbers in the outputs (`run_summary.txt`, `results.gpkg` metadata, the `basis` column).
+exists; that every input file is byte-identical afterwards; and, for commands that write,
+that an earlier output in the same folder (a copy of a real run) is byte-identical
+afterwards, with no staging folder or lock left. Cases that must run to the end (exit 0:
+the silent-wrong detectors) assert the warning and its numbers in the outputs
+(`run_summary.txt`, `results.gpkg` metadata, the `basis` column). Commands that could
+hang (pipes, sparse giants) run in their own process with a time limit.
+
+`test_out_paths.py` adds a property test: random `--out` paths (inputs themselves, the
+inputs' folder and folders in it, glob characters, spaces and Chinese, symbolic links,
+another mounted file system) thrown at every writing command; no input may change.
 
 `make test` runs it (`pytest tests/bad_inputs`). This file is generated from the case
 table (`python -m tests.bad_inputs.cases`) and tested against it.

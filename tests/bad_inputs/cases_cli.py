@@ -32,6 +32,35 @@ def _nothing_at(*names: str):  # type: ignore[no-untyped-def]
     return then
 
 
+def _empty_folder(ws: Workspace) -> None:
+    (ws.root / "新县").mkdir()
+    (ws.root / "新县" / "说明.docx").write_bytes(b"PK")
+
+
+def _bureau_folder(ws: Workspace) -> None:
+    """A county's folder: the facility list, the township polygons, the roads, and a census
+    workbook with a two-row header that init cannot use."""
+    import shutil
+
+    from tests.bad_inputs.cases_population import _merged_header
+
+    folder = ws.root / "新县"
+    folder.mkdir()
+    _merged_header(ws)
+    for name in ("facilities.csv", "roads.npz", "人口普查.xlsx"):
+        shutil.copy(ws.path(name), folder / name)
+    for part in ws.county.glob("乡镇界线.*"):
+        shutil.copy(part, folder / part.name)
+
+
+def _then_init_lists(ws: Workspace, r: Result) -> None:
+    assert "skipped " in r.out and "人口普查.xlsx: the header of 人口普查.xlsx (row 3) names " \
+        "'2010年', '2020年' more than once" in r.out, r.out
+    text = (ws.root / "新县" / "study.toml").read_text(encoding="utf-8")
+    assert "#   人口普查.xlsx: the header of 人口普查.xlsx (row 3)" in text
+    assert "facilities.csv" in text and "乡镇界线.shp" in text
+
+
 def _changed_inputs(ws: Workspace) -> None:
     """A run of this copy of the study, then its facility file edited."""
     assert run_in_process(["run", str(ws.study), "--out", str(ws.root / "myrun")]).code == 0
@@ -172,6 +201,25 @@ CASES = [
          problem=("village_clinic",), fix=("--standard",)),
     Case("cli_site_add_negative", CAT, "geo site --add -1", (*SITE, "--add", "-1", "--out",
          "{out}"), problem=("argument --add: -1",)),
+    Case("cli_site_add_with_lscp", CAT, "geo site --model lscp --add 3: lscp finds its own "
+         "number of sites, so --add would change nothing", (
+             *SITE, "--model", "lscp", "--add", "3", "--out", "{out}"),
+         problem=("--add does not apply to geo site --model lscp",),
+         fix=("remove --add", "--model mclp")),
+    Case("cli_site_target_with_pmedian", CAT, "geo site --model pmedian --target 0.9: only "
+         "lscp reads a target", (*SITE, "--model", "pmedian", "--target", "0.9", "--out",
+                                  "{out}"),
+         problem=("--target does not apply to geo site --model pmedian",),
+         fix=("remove --target",)),
+    Case("cli_site_heuristic_lscp", CAT, "geo site --model lscp --method heuristic: lscp is "
+         "solved exactly", (*SITE, "--model", "lscp", "--method", "heuristic", "--out",
+                            "{out}"),
+         problem=("--method heuristic does not apply to geo site --model lscp",),
+         fix=("remove --method",)),
+    Case("cli_site_people_per_unit_alone", CAT, "geo site --people-per-unit without "
+         "--capacity-col", (*SITE, "--people-per-unit", "157", "--out", "{out}"),
+         problem=("--people-per-unit does not apply", "without --capacity-col"),
+         fix=("give --capacity-col",)),
     Case("cli_site_target_above_one", CAT, "geo site --model lscp --target 1.5", (
          *SITE, "--model", "lscp", "--target", "1.5", "--out", "{out}"),
          problem=("argument --target: 1.5",), fix=("at most 1",)),
@@ -214,6 +262,13 @@ CASES = [
          writes=False, then=_nothing_at("map.html")),
     Case("cli_init_would_overwrite", CAT, "geo init where a study file exists",
          ("init", "{county}"), problem=("study.toml",), fix=("--force",), writes=False),
+    Case("cli_init_empty_folder", CAT, "geo init on a folder with no input: stops, no study "
+         "file of 'not found' lines", ("init", "{root}/新县"), _empty_folder,
+         problem=("no study input found", "说明.docx"), fix=("give the folder that holds them",),
+         writes=False, then=_nothing_at("新县/study.toml")),
+    Case("cli_init_lists_unused_tables", CAT, "geo init lists each file it looked at and "
+         "could not use, and why (a census with a two-row header)", ("init", "{root}/新县"),
+         _bureau_folder, code=0, writes=False, then=_then_init_lists),
     Case("cli_site_not_applicable", CAT, "siting on a standard that is not applicable (no "
          "such facility): stated, every covered person new",
          ("site", "{study}", "--standard", "community_15min", "--add", "2", "--out", "{out}"),

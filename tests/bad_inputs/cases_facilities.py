@@ -169,6 +169,83 @@ def _duplicate_lon(ws: Workspace) -> None:
     _file("机构.csv", text.replace("lon,lat", "lon,lon", 1).encode())(ws)
 
 
+def _dms(value: float, hemi: str, minutes_only: bool = False) -> str:
+    """Degrees as a planner writes them: 109°51′54.97″E, or 24°28.5123′N (``minutes_only``)."""
+    d = int(value)
+    m = (value - d) * 60
+    if minutes_only:
+        return f"{d}°{m:.4f}′{hemi}"
+    return f"{d}°{int(m)}′{(m - int(m)) * 60:.2f}″{hemi}"
+
+
+def _degree_text(ws: Workspace) -> None:
+    """F02 in degrees-minutes-seconds (109°51′54.97″E), F03 as 东经/北纬 with 度分秒, F05 in
+    degrees and decimal minutes, F06 in full-width digits, F07 with a degree sign."""
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        for fid, style in (("F02", "dms"), ("F03", "zh"), ("F05", "ddm"), ("F06", "wide"),
+                           ("F07", "sign")):
+            m = df["id"] == fid
+            lon, lat = float(df.loc[m, "lon"].iloc[0]), float(df.loc[m, "lat"].iloc[0])
+            if style == "dms":
+                df.loc[m, ["lon", "lat"]] = [_dms(lon, "E"), _dms(lat, "N")]
+            elif style == "zh":
+                zh = [_dms(v, "").replace("°", "度").replace("′", "分").replace("″", "秒")
+                      for v in (lon, lat)]
+                df.loc[m, ["lon", "lat"]] = ["东经" + zh[0], "北纬" + zh[1]]
+            elif style == "ddm":
+                df.loc[m, ["lon", "lat"]] = [_dms(lon, "E", True), _dms(lat, "N", True)]
+            elif style == "wide":
+                df.loc[m, "lon"] = f"{lon:.6f}".translate(str.maketrans("0123456789.",
+                                                                        "０１２３４５６７８９．"))
+            else:
+                df.loc[m, "lon"] = f"{lon:.6f}°"
+        return df
+    ws.facilities(change)
+
+
+def _then_degree_text(ws: Workspace, r: Result) -> None:
+    """Every position where the decimal degrees put it (within 0.3 m), the rows named."""
+    import geopandas as gpd
+
+    got = gpd.read_file(ws.out / "results.gpkg", layer="facilities").set_index("id")
+    want = gpd.read_file(ws.run / "results.gpkg", layer="facilities").set_index("id")
+    metres = got.geometry.to_crs(32649).distance(want.geometry.to_crs(32649))
+    assert (metres < 0.3).all(), metres
+    stated_everywhere(ws.out, "facilities.csv: 5 positions written in degrees (degrees, "
+                      "minutes, seconds; full-width digits) in lon/lat read as decimal "
+                      "degrees: facility 'F02' ('109°", "facility 'F07' ('110.063126°'")
+    assert "东经109度" in run_summary(ws.out)
+
+
+def _add_rows(*rows: tuple[str, str, str, float, float], keep: bool = False):  # type: ignore[no-untyped-def]
+    """Rows (id, name, type, metres east of F04, metres north of F04) added to the list."""
+    def edit(ws: Workspace) -> None:
+        def change(df: pd.DataFrame) -> pd.DataFrame:
+            f04 = df[df["id"] == "F04"].iloc[0]
+            lon0, lat0 = float(f04["lon"]), float(f04["lat"])
+            per_lon = 111_320.0 * np.cos(np.radians(lat0))
+            new = [{"id": i, "name": n, "type": t, "lon": f"{lon0 + east / per_lon:.7f}",
+                    "lat": f"{lat0 + north / 110_574.0:.7f}"} for i, n, t, east, north in rows]
+            return pd.concat([df, pd.DataFrame(new)], ignore_index=True)
+        ws.facilities(change)
+        if keep:
+            ws.set("facilities", "duplicates", "keep")
+    return edit
+
+
+def _then_duplicates_kept(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "1 pairs of facilities of facilities.csv that look listed twice "
+                      "are counted as different facilities ([facilities] duplicates = "
+                      "\"keep\"): 'F04' and 'F09' (南岭镇卫生院, the same name 0 m apart)")
+
+
+def _then_not_duplicates(ws: Workspace, r: Result) -> None:
+    assert "listed twice" not in run_summary(ws.out)
+    import geopandas as gpd
+
+    assert len(gpd.read_file(ws.out / "results.gpkg", layer="facilities")) == 12
+
+
 FORMULAS = {"F04": "=HYPERLINK(\"http://x\",\"南岭\")", "F05": "+86-772-1234",
             "F06": "-西河乡卫生院", "F07": "@SUM(A1)"}
 
@@ -232,14 +309,50 @@ CASES = [
          _swap, problem=("F04", "swapped")),
     Case("fac_lat_out_of_range", CAT, "a latitude of 95 degrees", RUN,
          _set("F03", lat="95.0"), problem=("F03", "95")),
-    Case("fac_text_in_coordinates", CAT, "'109.8E' in the longitude column", RUN,
-         _set("F03", lon="109.8E"), problem=("F03", "109.8E")),
+    Case("fac_text_in_coordinates", CAT, "'109.8N' (a latitude's hemisphere) in the "
+         "longitude column", RUN, _set("F03", lon="109.8N"), problem=("F03", "109.8N"),
+         fix=("109°45′00″E",)),
+    Case("fac_degree_text", CAT, "coordinates in degrees, minutes and seconds (109°51′54.97″E, "
+         "东经109度51分54.97秒), degrees and decimal minutes, full-width digits, a degree "
+         "sign: read, the rows named", RUN, _degree_text, code=0, then=_then_degree_text),
+    Case("fac_degree_minutes_over_60", CAT, "a latitude of 24°61′N (minutes must be under "
+         "60)", RUN, _set("F04", lat="24°61′N"), problem=("F04", "24°61′N"),
+         fix=("109°45′00″E",)),
+    Case("fac_degree_text_swapped", CAT, "a latitude in degrees with its N in the longitude "
+         "column and the longitude (E) in the latitude column", RUN,
+         _set("F05", lon="24°31′5.26″N", lat="110°3′45.33″E"),
+         problem=("F05", "the lon column holds a latitude"), fix=("swap the two values",)),
     Case("fac_missing_coordinate", CAT, "an empty latitude cell", RUN,
          _set("F06", lat=""), problem=("F06",)),
     Case("fac_infinite_coordinate", CAT, "'inf' as a longitude", RUN,
          _set("F02", lon="inf"), problem=("F02", "inf")),
     Case("fac_duplicate_ids", CAT, "two facilities with the id F01", RUN,
          _set("F02", id="F01"), problem=("duplicate", "F01"), fix=("[facilities] id_col",)),
+    Case("fac_duplicate_row", CAT, "a facility listed twice (F04's row copied as F09): it "
+         "would count twice", RUN, _add_rows(("F09", "南岭镇卫生院", "乡镇卫生院", 0, 0)),
+         problem=("look listed twice", "'F04' and 'F09'", "南岭镇卫生院", "the same name 0 m"),
+         fix=("delete the repeated rows", '[facilities] duplicates = "keep"')),
+    Case("fac_duplicate_geocoded", CAT, "one facility from two lists, geocoded 35 m apart, "
+         "its name with a full-width space", RUN,
+         _add_rows(("F09", "南岭镇卫生院\u3000", "卫生院", 30, 18)),
+         problem=("'F04' and 'F09'", "the same name 35 m apart"),
+         fix=('[facilities] duplicates = "keep"',)),
+    Case("fac_duplicate_position", CAT, "two township health centres of different names at "
+         "one position (a row copied and renamed)", RUN,
+         _add_rows(("F09", "南岭镇卫生院分院", "乡镇卫生院", 0.3, 0)),
+         problem=("'F04' and 'F09'", "the same type township_health_center at the same "
+                  "position"), fix=('[facilities] duplicates = "keep"',)),
+    Case("fac_duplicates_kept", CAT, "duplicates = \"keep\": both rows counted, and the "
+         "pair stated in every output", RUN,
+         _add_rows(("F09", "南岭镇卫生院", "乡镇卫生院", 0, 0), keep=True), code=0,
+         then=_then_duplicates_kept),
+    Case("fac_not_duplicates", CAT, "no false alarm: two 村卫生室 of one name 5 km apart, a "
+         "village clinic in the building of a health centre, a namesake 120 m away", RUN,
+         _add_rows(("F09", "村卫生室", "村卫生室", 0, 5000), ("F10", "村卫生室", "村卫生室",
+                                                          5000, 0),
+                   ("F11", "南岭镇卫生院", "乡镇卫生院", 120, 0),
+                   ("F12", "南岭村卫生室", "村卫生室", 0, 0)),
+         code=0, then=_then_not_duplicates),
     Case("fac_missing_id", CAT, "a facility without an id", RUN, _set("F05", id=""),
          problem=("no id",), fix=("[facilities] id_col",)),
     Case("fac_unknown_type", CAT, "a type name the type table does not know (卫生服务点)",
@@ -280,11 +393,6 @@ CASES = [
          lambda ws: ws.set("facilities", "name_col", "机构名称"),
          problem=("机构名称", "its columns are ['id', 'name', 'type', 'lon', 'lat']:"),
          fix=("[facilities] name_col",)),
-    Case("fac_fullwidth_digits", CAT, "a longitude in full-width digits (１０９．８６)", RUN,
-         _set("F03", lon="１０９．８６５２７"), problem=("F03", "１０９．８６５２７"),
-         fix=("give numbers",)),
-    Case("fac_degree_sign", CAT, "a longitude with a degree sign (109.86527°)", RUN,
-         _set("F03", lon="109.86527°"), problem=("F03", "109.86527°"), fix=("give numbers",)),
     Case("fac_corrupt_workbook", CAT, "an .xlsx that is no workbook", RUN,
          _file("机构.xlsx", b"not a workbook"), problem=("cannot read", "机构.xlsx"),
          fix=("save it as UTF-8 CSV or .xlsx",)),
@@ -298,7 +406,8 @@ CASES = [
          problem=("'经度（高德）' names its coordinates gcj02", "declared wgs84"),
          fix=("set crs = 'gcj02'", "[facilities] crs")),
     Case("fac_two_lon_columns", CAT, "two columns named lon and none named lat", RUN,
-         _duplicate_lon, problem=("latitude", "'lon.1'"), fix=("[facilities] lon_col",)),
+         _duplicate_lon, problem=("机构.csv", "(row 1) names 'lon' more than once"),
+         fix=("distinct column names",)),
     Case("fac_formula_names", CAT, "facility names starting with =, +, -, @: text in "
          "designation.csv and designation.xlsx, never a formula",
          ("designate", "{study}", "--from-type", "township_health_center", "--role",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bad_inputs.harness import Case, Result, Workspace, csv_table, stated_everywhere
+from tests.bad_inputs.harness import CENSUS, Case, Result, Workspace, csv_table, stated_everywhere
 from tests.synthetic_county import RESIDENTS, TOTAL
 
 RUN = ("run", "{study}", "--out", "{out}")
@@ -76,6 +76,19 @@ def _then_wan(ws: Workspace, r: Result) -> None:
                       "10,000 to people (written to 0.0001 万人: whole people)")
 
 
+def _rounded_total(ws: Workspace) -> None:
+    """Counts in 万人 to two decimals whose rows add up to 14.43; the 合计 row says 14.42,
+    as a yearbook rounding its total on its own does."""
+    _in_wan("常住人口（万人）", 2)(ws)
+    ws.census(lambda t: _replace(t, "\n合计,14.43,", "\n合计,14.42,"))
+
+
+def _then_rounded_total(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "total row '合计' (row 8: 14.42) is not the sum of the other 6 "
+                      "rows (14.43) but within their rounding (each row to 0.01: the "
+                      "difference, 0.01, is at most 0.035) and was left out")
+
+
 def _titled(ws: Workspace) -> None:
     """Two title lines above the census header, as a bureau's export has them."""
     ws.census(lambda t: "示例县第七次全国人口普查各乡镇人口,,\n单位：人,,\n" + t)
@@ -112,6 +125,101 @@ def _padded_names(ws: Workspace) -> None:
 
 
 
+def _then_joined(*words: str):  # type: ignore[no-untyped-def]
+    """Every township has its census row (the table's people exactly), and ``words`` (how
+    the names were joined) are stated in every output."""
+    def then(ws: Workspace, r: Result) -> None:
+        _then_thousands(ws, r)
+        stated_everywhere(ws.out, *words)
+    return then
+
+
+def _suffixes(ws: Workspace) -> None:
+    """The census writes 南岭 and 西河 (no suffix), 北坡镇 for 北坡乡, 新民乡 in full-width
+    brackets after a space: '新民乡 （ 一 ）' against the boundaries' '新民乡(一)'."""
+    ws.census(lambda t: _replace(_replace(_replace(_replace(
+        t, "\n南岭镇,", "\n南岭,"), "\n西河乡,", "\n西河,"), "\n北坡乡,", "\n北坡镇,"),
+        "\n新民乡,", "\n新民乡 （ 一 ）,"))
+    ws.townships(lambda g: g.assign(乡镇名称=g["乡镇名称"].replace({"新民乡": "新民乡(一)"})))
+
+
+def _then_suffixes(ws: Workspace, r: Result) -> None:
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    got = {t: float(p) for t, p in zip(table["township"], table["population"], strict=True)}
+    want = {("新民乡(一)" if t == "新民乡" else t): float(p) for t, p in RESIDENTS.items()}
+    assert got == want, got
+    stated_everywhere(ws.out, "3 names joined to the township of the same name with another "
+                      "suffix (乡/镇/街道/街道办事处): '南岭' → '南岭镇', '西河' → '西河乡', "
+                      "'北坡镇' → '北坡乡'",
+                      "1 names written differently from the townships' (full- or half-width "
+                      "characters, spaces, case) joined to them: '新民乡 （ 一 ）' → '新民乡(一)'")
+
+
+_WIDE = str.maketrans("0123456789,", "０１２３４５６７８９，")
+
+
+def _full_width_counts(ws: Workspace) -> None:
+    """Counts typed with a Chinese input method: full-width digits and commas (３１，２４５),
+    the 合计 row too."""
+    def edit(text: str) -> str:
+        lines = text.splitlines()
+        out = [lines[0]]
+        for line in lines[1:]:
+            name, resident, registered = line.split(",")
+            wide = f"{int(resident):,}".translate(_WIDE)
+            out.append(f"{name},{wide},{registered}")
+        return "\n".join(out) + "\n"
+    ws.census(edit)
+
+
+def _invisible(ws: Workspace) -> None:
+    """The census saved as UTF-8 from a web page: a zero-width space after 东山镇, a
+    zero-width joiner inside 南岭镇 and a byte-order mark before 北坡乡 (none shows in a
+    spreadsheet)."""
+    p = ws.path(CENSUS)
+    text = p.read_bytes().decode("gbk")
+    for name, written in (("东山镇", "东山镇\u200b"), ("南岭镇", "南岭\u200d镇"),
+                          ("北坡乡", "\ufeff北坡乡")):
+        text = _replace(text, f"\n{name},", f"\n{written},")
+    p.write_bytes(text.encode("utf-8"))
+
+
+def _suffix_twice(ws: Workspace) -> None:
+    """北坡乡 renamed 南岭乡 in the boundaries: '南岭' in the census could be 南岭镇 or 南岭乡."""
+    ws.census(lambda t: _replace(_replace(t, "\n南岭镇,", "\n南岭,"), "\n北坡乡,",
+                                 "\n南岭乡,"))
+    ws.townships(lambda g: g.assign(乡镇名称=g["乡镇名称"].replace({"北坡乡": "南岭乡"})))
+
+
+def _name_map(target: str):  # type: ignore[no-untyped-def]
+    """The census calls 中和镇 by its old name 城关; [townships] name_map maps it."""
+    def edit(ws: Workspace) -> None:
+        ws.census(lambda t: _replace(t, "\n中和镇,", "\n城关,"))
+        ws.set("townships", "name_map", {"城关": target})
+    return edit
+
+
+def _merged_header(ws: Workspace) -> None:
+    """The census as a bureau's workbook: a title, then a two-row header of merged cells
+    (乡镇名称 | 常住人口 over 2010年, 2020年 | 户籍人口 over 2010年, 2020年)."""
+    import openpyxl
+
+    from tests.synthetic_county import TOWNSHIPS
+
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append(["示例县各乡镇人口"])
+    sheet.append(["乡镇名称", "常住人口", None, "户籍人口", None])
+    sheet.append([None, "2010年", "2020年", "2010年", "2020年"])
+    for cells in ("A1:E1", "A2:A3", "B2:C2", "D2:E2"):
+        sheet.merge_cells(cells)
+    for name, _, _, _, resident, registered in TOWNSHIPS:
+        sheet.append([name, resident - 900, resident, registered - 800, registered])
+    wb.save(ws.path("人口普查.xlsx"))
+    ws.set("population", "path", "人口普查.xlsx")
+    ws.set("population", "count_col", "2020年")
+
+
 def _points_outside(ws: Workspace) -> None:
     """A village of 5,000 people 2.5 km east of the county (outside it) among the points."""
     ws.path("人口点.csv").write_text("lon,lat,population\n109.9,24.45,100\n109.95,24.5,"
@@ -142,6 +250,27 @@ def _raster(ws: Workspace) -> None:
     ws.options["population"] = {"method": "raster", "path": "人口.tif"}
 
 
+def _raster_part(east_of: float, nodata: bool):  # type: ignore[no-untyped-def]
+    """A population GeoTIFF of the county's western part only: its extent ends at lon
+    ``east_of`` (``nodata``: the extent covers the county, the pixels east of it are a
+    declared nodata, as a raster clipped to another boundary)."""
+    def edit(ws: Workspace) -> None:
+        import numpy as np
+        import rasterio
+        from rasterio.transform import from_origin
+
+        width = 35 if nodata else round((east_of - 109.78) / 0.01)
+        values = np.full((20, width), 200.0, dtype="float32")
+        if nodata:
+            values[:, round((east_of - 109.78) / 0.01):] = -1.0
+        with rasterio.open(ws.path("人口.tif"), "w", driver="GTiff", height=20, width=width,
+                           count=1, dtype="float32", crs="EPSG:4326", nodata=-1.0,
+                           transform=from_origin(109.78, 24.57, 0.01, 0.01)) as dst:
+            dst.write(values, 1)
+        ws.options["population"] = {"method": "raster", "path": "人口.tif"}
+    return edit
+
+
 def _then_raster(ws: Workspace, r: Result) -> None:
     stated_everywhere(ws.out, "30 negative pixels counted as 0")
 
@@ -159,11 +288,31 @@ CASES = [
          problem=("150,000", f"{TOTAL:,}"), fix=("remove [population] total",)),
     Case("pop_total_row_wrong", CAT, "a 合计 row that is not the sum of the rows", RUN,
          _census(f"合计,{TOTAL},", "合计,144000,"), problem=("合计", "144,000", f"{TOTAL:,}")),
-    Case("pop_township_misspelt", CAT, "a census name that matches no township (南岭 for "
-         "南岭镇)", RUN, _census("南岭镇,", "南岭,"),
-         problem=("'南岭'", "did you mean '南岭镇'"), fix=("correct them",)),
+    Case("pop_township_misspelt", CAT, "a census name that matches no township (南陵镇 for "
+         "南岭镇)", RUN, _census("南岭镇,", "南陵镇,"),
+         problem=("'南陵镇'", "did you mean '南岭镇'"), fix=("[townships] name_map",)),
+    Case("pop_township_suffixes", CAT, "census names without their suffix (南岭 for 南岭镇), "
+         "with another (北坡镇 for 北坡乡), in full-width brackets with spaces: joined, and "
+         "each match stated", RUN, _suffixes, code=0, then=_then_suffixes),
+    Case("pop_full_width_counts", CAT, "counts in full-width digits and commas (３１，２４５, "
+         "an input method's), the 合计 row too: read as the numbers they are", RUN,
+         _full_width_counts, code=0, then=_then_thousands),
+    Case("pop_township_invisible_chars", CAT, "census names with invisible characters "
+         "(zero-width space and joiner, a byte-order mark) from a web page: joined as the "
+         "spreadsheet shows them, every township's people counted", RUN, _invisible, code=0,
+         then=_then_thousands),
+    Case("pop_township_suffix_ambiguous", CAT, "'南岭' in the census where the townships "
+         "have 南岭镇 and 南岭乡: not guessed", RUN, _suffix_twice,
+         problem=("'南岭'", "not in the township polygons"), fix=("[townships] name_map",)),
+    Case("pop_township_name_map", CAT, "[townships] name_map = { 城关 = \"中和镇\" } for an "
+         "old name in the census: joined, and stated", RUN, _name_map("中和镇"), code=0,
+         then=_then_joined("1 names joined to townships through [townships] name_map: "
+                           "'城关' → '中和镇'")),
+    Case("pop_township_name_map_unknown", CAT, "[townships] name_map naming a township that "
+         "does not exist (中和 for 中和镇)", RUN, _name_map("中和"),
+         problem=("[townships] name_map", "'中和'", "not a township", "did you mean '中和镇'")),
     Case("pop_township_missing", CAT, "a township without a census row", RUN, _drop_row,
-         problem=("西河乡", "not in the population table"), fix=("correct them",)),
+         problem=("西河乡", "not in the population table"), fix=("[townships] name_map",)),
     Case("pop_township_twice", CAT, "a township listed twice in the census", RUN,
          _census("北坡乡,9876,11245\n", "北坡乡,9876,11245\n北坡乡,9876,11245\n"),
          problem=("repeats", "北坡乡"), fix=("each zone must appear once",)),
@@ -186,6 +335,9 @@ CASES = [
          fix=("常住人口（万人）", "[population] count_col")),
     Case("pop_counts_in_wan_named", CAT, "counts in 万人 under '常住人口（万人）': multiplied "
          "by 10,000, and said", RUN, _in_wan("常住人口（万人）", 4), code=0, then=_then_wan),
+    Case("pop_total_row_rounded", CAT, "a 合计 row in 万人 that differs from the rows' sum "
+         "by their rounding (14.42 against 14.43): accepted, and said so, never 'equals'",
+         RUN, _rounded_total, code=0, then=_then_rounded_total),
     Case("pop_unit_only_in_title", CAT, "whole counts in 万人, the unit said only in a line "
          "above the header (单位：万人)", RUN, _unit_in_title,
          problem=("the title above the table says its unit is 万人", "'常住人口' names none"),
@@ -199,6 +351,16 @@ CASES = [
     Case("pop_count_column_missing", CAT, "count_col naming a column the table lacks", RUN,
          lambda ws: ws.set("population", "count_col", "人口数"),
          problem=("人口数",), fix=("[population] count_col",)),
+    Case("pop_two_count_columns", CAT, "two censuses side by side (常住人口（2010年）, "
+         "常住人口（2020年）) and count_col = \"常住人口\": neither is taken", RUN,
+         _census("乡镇名称,常住人口,户籍人口", "乡镇名称,常住人口（2020年）,常住人口（2010年）"),
+         problem=("2 columns could be it", "'常住人口（2020年）', '常住人口（2010年）'"),
+         fix=("[population] count_col naming the one to use",)),
+    Case("pop_merged_header", CAT, "a census workbook with a two-row header of merged cells "
+         "(2010年 and 2020年 under 常住人口 and under 户籍人口)", RUN, _merged_header,
+         problem=("人口普查.xlsx", "(row 3) names '2010年', '2020年' more than once",
+                  "two-row header (row 2: 乡镇名称; 常住人口; 户籍人口"),
+         fix=("one row of distinct column names", "常住人口（2010年）")),
     Case("pop_key_column_missing", CAT, "table_key naming a column the table lacks", RUN,
          lambda ws: ws.set("population", "table_key", "乡镇"),
          problem=("'乡镇'",), fix=("[population] table_key",)),
@@ -224,6 +386,15 @@ CASES = [
     Case("pop_points_outside", CAT, "population points with a village 2.5 km outside the "
          "county: left out, and the people counted in the outputs", RUN, _points_outside,
          code=0, then=_then_points_outside),
+    Case("pop_raster_covers_half", CAT, "a population raster of the western half of the "
+         "county: its people would vanish from every denominator", RUN,
+         _raster_part(109.96, nodata=False),
+         problem=("人口.tif leaves", "of the study area without data", "beyond its extent"),
+         fix=("covers the whole area",)),
+    Case("pop_raster_nodata_half", CAT, "a raster clipped to another boundary: declared "
+         "nodata over the county's eastern half", RUN, _raster_part(109.96, nodata=True),
+         problem=("人口.tif leaves", "km² of nodata pixels"),
+         fix=("covers the whole area", "write 0 into them")),
     Case("pop_raster_undeclared_nodata", CAT, "a population raster with -9999 where it has "
          "no data, undeclared: counted as 0, and said", RUN, _raster, code=0,
          then=_then_raster),

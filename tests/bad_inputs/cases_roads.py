@@ -156,6 +156,36 @@ def _no_crs(ws: Workspace) -> None:
     ws.path("roads.prj").unlink()
 
 
+def _exported(ws: Workspace) -> None:
+    """The network cache written as a line layer (geo network export), the study pointed
+    at it with the cache's junctions, and a scenario adding a road: what a cache refuses."""
+    from tests.bad_inputs.harness import run_in_process
+
+    r = run_in_process(["network", "export", str(ws.path("roads.npz")), "--out",
+                        str(ws.path("道路.gpkg"))])
+    assert r.code == 0, r.err
+    assert 'node_crossings = false, snap_tolerance_m = 0.0' in r.out
+    ws.set("roads", "path", "道路.gpkg")
+    ws.set("roads", "node_crossings", False)
+    ws.set("roads", "snap_tolerance_m", 0.0)
+    ws.scenario('[scenario]\nname = "road"\ntitle = "新路"\n\n[[actions]]\n'
+                'action = "add_road"\nhighway = "secondary"\n'
+                "coords = [[109.85, 24.45], [110.05, 24.45]]\n")
+
+
+def _then_exported(ws: Workspace, r: Result) -> None:
+    """Before the new road, the same coverage as the run on the cache; after it, the
+    network rebuilt with the road."""
+    from tests.bad_inputs.harness import csv_table
+
+    got = csv_table(ws.out / "comparison_by_township.csv")
+    want = csv_table(ws.run / "coverage_by_township.csv")
+    before = dict(zip(got["township"], got["covered_population_before"], strict=False))
+    for t, c in zip(want["township"], want["covered_population"], strict=True):
+        assert float(before[t]) == float(c), (t, before[t], c)
+    assert "network rebuilt with 1 new road line(s)" in got["basis"].iloc[0]
+
+
 def _osm(oneway: str | None, truncate: bool = False):  # type: ignore[no-untyped-def]
     def edit(ws: Workspace) -> None:
         p = ws.path("roads.osm.pbf")
@@ -296,6 +326,35 @@ CASES = [
     Case("roads_bad_maxspeed", CAT, "maxspeed 200 and CN:urban in a line layer: the class "
          "speed used, the values counted", RUN, _with(_bad_maxspeed), code=0,
          then=_then_bad_maxspeed),
+    Case("roads_speeds_on_cache", CAT, "[roads] speeds_kmh with a network cache (.npz): "
+         "the speeds were fixed when it was built, so the option would change nothing",
+         RUN, lambda ws: ws.set("roads", "speeds_kmh", {"tertiary": 20}),
+         problem=("[roads] speeds_kmh has no effect on roads.npz", "built from",
+                  "roads.geojson"), fix=("Set [roads] path to the road layer",)),
+    Case("roads_construction_on_cache", CAT, "include_construction = true and "
+         "snap_tolerance_m with a network cache", RUN,
+         lambda ws: (ws.set("roads", "include_construction", True),
+                     ws.set("roads", "snap_tolerance_m", 50.0)),
+         problem=("[roads] snap_tolerance_m, [roads] include_construction have no effect",),
+         fix=("Set [roads] path",)),
+    Case("roads_construction_on_osm", CAT, "include_construction = true with an OSM "
+         "extract, which never reads roads under construction", RUN,
+         lambda ws: (_osm(None)(ws), ws.set("roads", "include_construction", True)),
+         problem=("[roads] include_construction does not apply to roads.osm.pbf",),
+         fix=("remove them",)),
+    Case("roads_exported_cache_takes_a_road", CAT, "add_road on a study whose cache was "
+         "written as a line layer with geo network export: the same coverage before, the "
+         "road added after",
+         ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
+         _exported, code=0, then=_then_exported),
+    Case("roads_export_not_a_cache", CAT, "geo network export given a line layer instead "
+         "of a cache", ("network", "export", "{county}/roads.geojson", "--out",
+                        "{root}/道路.gpkg"),
+         problem=("roads.geojson is not a network cache",),
+         fix=("geo network build", "--out roads.npz"), writes=False),
+    Case("roads_export_wrong_suffix", CAT, "geo network export --out a .csv", (
+         "network", "export", "{county}/roads.npz", "--out", "{root}/道路.csv"),
+         problem=("--out", "道路.csv"), fix=(".gpkg, .geojson, .shp",), writes=False),
     Case("roads_osm_truncated", CAT, "a truncated .osm.pbf extract", RUN,
          _osm(None, truncate=True), problem=("roads.osm.pbf", "truncated"),
          fix=("download it again",)),

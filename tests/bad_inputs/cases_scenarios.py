@@ -49,6 +49,95 @@ def _then_outside_on_purpose(ws: Workspace, r: Result) -> None:
     assert 2.0 < float(m.group(1)) < 4.0
 
 
+#: scenario fields written as formulas, after a space, in full width
+FORMULA_FIELDS = {"project": "=3+4", "id": " =5+6", "name": "＝7+8", "note": "@SUM(A1)"}
+
+
+def _formula_fields(ws: Workspace) -> None:
+    f = FORMULA_FIELDS
+    _scenario(f'project = "{f["project"]}"\naction = "add"\nid = "{f["id"]}"\n'
+              f'name = "{f["name"]}"\ntype = "township_health_center"\nlon = 109.9\n'
+              f'lat = 24.5\nnote = "{f["note"]}"')(ws)
+
+
+def _then_formula_fields(ws: Workspace, r: Result) -> None:
+    """Every formula-like field is text in comparison_changes.csv (a leading quote) and in
+    comparison.xlsx (a string cell, never a formula)."""
+    import openpyxl
+
+    from tests.bad_inputs.harness import csv_table
+
+    row = csv_table(ws.out / "comparison_changes.csv").iloc[0]
+    for key in ("project", "id", "note"):
+        assert row[key] == "'" + FORMULA_FIELDS[key], (key, row[key])
+    seen = set()
+    for sheet in openpyxl.load_workbook(ws.out / "comparison.xlsx").worksheets:
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if cell.value in FORMULA_FIELDS.values():
+                    seen.add(cell.value)
+    assert {FORMULA_FIELDS["project"], FORMULA_FIELDS["id"]} <= seen, seen
+
+
+def _typed(add: str, retype: str, role: str) -> str:
+    return (_add(109.9, 24.5, kind=add) + "\n"
+            f'[[actions]]\naction = "retype"\nid = "F04"\ntype = "{retype}"\n\n'
+            f'[[actions]]\naction = "designate"\nids = ["F05"]\nrole = "{role}"')
+
+
+def _types_by_name(ws: Workspace) -> None:
+    """Types as the facility file writes them: 乡镇卫生院, 中心卫生院, 急救站 (an alias)."""
+    _scenario(_typed("乡镇卫生院", "中心卫生院", "急救站"))(ws)
+    ws.set("standards", "use", ["emergency_1h", "primary_care_30min"])
+
+
+def _then_types_by_name(ws: Workspace, r: Result) -> None:
+    """The same comparison as with the codes, and the names read stated."""
+    from tests.bad_inputs.harness import csv_table, run_in_process
+
+    codes = ws.path("codes.toml")
+    codes.write_text(HEAD + "\n[[actions]]\n" + _typed(
+        "township_health_center", "central_township_health_center", "ems_station") + "\n",
+        encoding="utf-8")
+    again = run_in_process(["compare", str(ws.study), "--scenario", str(codes), "--out",
+                            str(ws.root / "codes")])
+    assert again.code == 0, again.err
+    got, want = (csv_table(f / "comparison_by_township.csv").drop(columns="basis")
+                 for f in (ws.out, ws.root / "codes"))
+    assert got.equals(want)
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    assert "scenario.toml: facility types read from names: 乡镇卫生院 → township_health_center" \
+        in summary, summary
+    assert "急救站 → ems_station" in summary
+
+
+def _becomes(std: str, *actions: str):  # type: ignore[no-untyped-def]
+    def edit(ws: Workspace) -> None:
+        ws.set("standards", "use", ["primary_care_30min", std])
+        _scenario(*actions)(ws)
+    return edit
+
+
+def _then_becomes(std: str, side: str, note: str):  # type: ignore[no-untyped-def]
+    """Every township's row of ``std`` is kept, empty on the ``side`` (before or after)
+    without an eligible facility and counted on the other; the note says why; the
+    command lists the rows whose standard starts or stops applying as changes."""
+    def then(ws: Workspace, r: Result) -> None:
+        from tests.bad_inputs.harness import csv_table
+
+        t = csv_table(ws.out / "comparison_by_township.csv")
+        rows = t[t["standard"] == std]
+        assert len(rows) == 7, rows  # six townships and the county
+        other = "after" if side == "before" else "before"
+        assert (rows[f"covered_population_{side}"] == "").all()
+        assert float(rows[f"covered_population_{other}"].iloc[-1]) > 0
+        assert note in rows["basis"].iloc[0], rows["basis"].iloc[0]
+        listed = r.out.split("Townships and standards that change")[1]
+        assert f"示例县    {std}" in listed, listed
+    return then
+
+
 def _line(ws: Workspace) -> None:
     """The study's roads as a line layer (so new roads can be noded in)."""
     ws.set("roads", "path", "roads.geojson")
@@ -84,6 +173,10 @@ CASES = [
     Case("scen_add_existing_id", CAT, "adding a facility with an id that exists", COMPARE,
          _scenario(_add(109.9, 24.5, fid="F03")), problem=("'F03'", "already exists"),
          fix=("new id",)),
+    Case("scen_types_by_name", CAT, "scenario types named as the facility file names them "
+         "(乡镇卫生院, 中心卫生院, the alias 急救站): read as their codes, and said",
+         ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
+         _types_by_name, code=0, then=_then_types_by_name),
     Case("scen_add_unknown_type", CAT, "adding a facility of an unknown type", COMPARE,
          _scenario(_add(109.9, 24.5, kind="health_post")), problem=("health_post",),
          fix=("facility_types.toml",)),
@@ -122,6 +215,26 @@ CASES = [
     Case("scen_outside_not_true", CAT, "outside = \"yes\" on an add (text, not true)",
          COMPARE, _scenario(_add(110.135, 24.5, extra='outside = "yes"')),
          problem=("NEW-1", "outside", "wrong type (str)"), fix=("give true or false",)),
+    Case("scen_formula_fields", CAT, "scenario fields written as formulas (=3+4, ' =5+6' "
+         "after a space, ＝7+8 in full width, @SUM(A1)): text in comparison_changes.csv and "
+         "comparison.xlsx, never a formula", COMPARE, _formula_fields, code=0,
+         then=_then_formula_fields),
+    Case("scen_makes_standard_applicable", CAT, "a scenario adding the first facility of a "
+         "standard not applicable before (a community health centre): every row kept, the "
+         "change listed, and said",
+         ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
+         _becomes("community_15min", _add(109.865, 24.517, kind="community_health_service_"
+                                          "center")),
+         code=0, then=_then_becomes("community_15min", "before",
+                                    "before the scenario: the scenario makes it applicable")),
+    Case("scen_closes_every_facility_of_a_standard", CAT, "a scenario closing both county "
+         "hospitals: emergency_1h has no facility after; every row kept, listed as a change, "
+         "and said",
+         ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
+         _becomes("emergency_1h", 'action = "close"\nid = "F01"', 'action = "close"\nid = '
+                  '"F02"'),
+         code=0, then=_then_becomes("emergency_1h", "after", "after the scenario: not "
+                                    "applicable after it")),
     Case("scen_bad_crs", CAT, "crs = \"amap\" on an add", COMPARE,
          _scenario(_add(F03[0], F03[1], extra='crs = "amap"')), problem=("'amap'",),
          fix=("gcj02",)),
@@ -131,7 +244,8 @@ CASES = [
     Case("scen_road_on_cache", CAT, "add_road on a study whose roads are a network cache",
          COMPARE, _scenario('action = "add_road"\nhighway = "tertiary"\n'
                             "coords = [[109.9, 24.5], [109.95, 24.5]]"),
-         problem=("roads.npz",), fix=("[roads] path",)),
+         problem=("roads.npz",),
+         fix=("[roads] path", "geo network export CACHE --out roads.gpkg")),
     Case("scen_road_unknown_class", CAT, "add_road of a class without a speed", (
          "compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
          lambda ws: (_line(ws), _scenario('action = "add_road"\nhighway = "机耕路"\n'

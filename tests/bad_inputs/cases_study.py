@@ -25,6 +25,126 @@ def _gbk(ws: Workspace) -> None:
     ws.options = {}
 
 
+def _batch_people(ws: Workspace) -> None:
+    """A batch of the county's townships as areas, people per area from a column with one
+    text cell (约3万) and one empty: 'total = nan' would be spread over those areas."""
+    import geopandas as gpd
+
+    from tests.synthetic_county import RESIDENTS, TOTAL
+
+    towns = gpd.read_file(ws.path("乡镇界线.shp"), encoding="gbk").to_crs(4326)
+    people = [str(RESIDENTS[n]) for n in towns["乡镇名称"]]
+    people[1], people[4] = "约3万", ""
+    gpd.GeoDataFrame({"code": towns["XZQDM"], "name": towns["乡镇名称"], "people": people},
+                     geometry=towns.geometry, crs=4326).to_file(ws.path("areas.geojson"))
+    ws.options["population"] = {"method": "even", "total": TOTAL}
+    ws.path("batch.toml").write_text(
+        '[batch]\ntemplate = "study.toml"\nareas = "areas.geojson"\nid_col = "code"\n'
+        'name_col = "name"\npopulation_col = "people"\n', encoding="utf-8")
+
+
+MEASURE = "primary_care_facilities_per_10000"
+
+
+def _measure(**override: object):  # type: ignore[no-untyped-def]
+    """The primary-care facility count (2SFCA) as a [measures] use, changed by ``override``
+    ([measures] overrides), beside the coverage standard at the same minutes."""
+    def edit(ws: Workspace) -> None:
+        ws.set("measures", "use", [MEASURE])
+        if override:
+            ws.set("measures", "overrides", {MEASURE: dict(override)})
+        minutes = override.get("minutes")
+        if minutes is not None:
+            ws.set("standards", "overrides", {PRIMARY: {"minutes": minutes}})
+    return edit
+
+
+def _layer(ws: Workspace, name: str):  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+
+    return gpd.read_file(ws.out / "results.gpkg", layer=name)
+
+
+def _then_unreached(ws: Workspace, r: Result) -> None:
+    """The people with no primary-care facility within 12 minutes, by township: those the
+    coverage table (the run's other search) finds beyond 12 minutes; stated with how the
+    ratios count them."""
+    rows = _layer(ws, "measures")
+    cov = csv_table(ws.out / "coverage_by_township.csv")
+    beyond = {t: float(p) - float(c) for t, p, c in zip(
+        cov["township"], cov["population"], cov["covered_population"], strict=True)}
+    towns = rows[rows["level"] == "township"]
+    got = dict(zip(towns["township"], towns["unreached"].astype(float), strict=True))
+    assert got.keys() == beyond.keys()
+    for t, people in beyond.items():
+        assert abs(got[t] - people) <= 0.1, (t, got[t], people)
+    total = sum(beyond.values())
+    assert total > 10_000  # the test means something: many people beyond 12 minutes
+    area = rows[rows["level"] == "area"].iloc[0]
+    assert abs(float(area["unreached"]) - total) <= 0.5
+    note = (f"{total:,.0f} people ({total / float(area['population']):.1%}) have no facility "
+            "of type central_township_health_center, township_health_center, "
+            "grade2_hospital, community_health_service_center within 12 min: it counts with "
+            "0 supply per person, so the township and area ratios are over all residents, "
+            "these people included")
+    assert note in area["notes"], area["notes"]
+
+
+def _hansen_twin(ws: Workspace) -> None:
+    """Hansen potential of primary care; F09 is F04's twin at the same place (kept as a
+    different facility): nobody's nearest (F04 wins the tie), yet within minutes of many."""
+    import pandas as pd
+
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        twin = df[df["id"] == "F04"].assign(id="F09", name="南岭镇卫生院二部")
+        return pd.concat([df, twin], ignore_index=True)
+    ws.facilities(change)
+    ws.set("facilities", "duplicates", "keep")
+    _measure(method="hansen", beta=1.0)(ws)
+
+
+def _then_hansen_twin(ws: Workspace, r: Result) -> None:
+    from geo.outputs.results import read_gpkg
+
+    fac = read_gpkg(ws.out / "results.gpkg").resources.facilities  # a workload layer each
+    assert not fac["idle"].astype(bool).any(), fac[["id", "idle"]]
+    notes = _layer(ws, "measures")["notes"].iloc[0]
+    assert "are nobody's nearest (F09" in notes and "they still count in this measure" in notes
+    assert "supply reaches nobody" not in notes
+
+
+def _located(ws: Workspace) -> None:
+    """Beds located in each township: F08 (12 beds) moved 12.8 km east of the county, kept
+    with outside = "keep"; F07 (30 beds) moved 800 m outside its edge."""
+    import numpy as np
+    import pandas as pd
+
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        df["beds"] = ["300", "200", "60", "40", "30", "20", "30", "12"]
+        df["type"] = df["type"].replace({"村卫生室": "乡镇卫生院"})
+        lat = float(df.loc[df["id"] == "F08", "lat"].iloc[0])
+        per_km = 111.32 * np.cos(np.radians(lat))
+        df.loc[df["id"] == "F08", "lon"] = f"{110.105 + 12.8 / per_km:.6f}"
+        df.loc[df["id"] == "F07", "lon"] = f"{110.105 + 0.8 / per_km:.6f}"
+        return df
+    ws.facilities(change)
+    ws.set("facilities", "outside", "keep")
+    ws.set("measures", "use", ["beds_per_1000_liuzhou"])
+
+
+def _then_located(ws: Workspace, r: Result) -> None:
+    rows = _layer(ws, "measures")
+    area = rows[rows["level"] == "area"].iloc[0]
+    assert float(area["supply_reached"]) == 300 + 200 + 60 + 40 + 30 + 20 + 30  # not F08
+    assert "1 facilities outside the study area are located in no township, their supply " \
+        "left out of these ratios: F08 (" in area["notes"], area["notes"]
+    assert "1 facilities just outside the township boundaries (within 1000 m) count in the " \
+        "nearest township: F07 (" in area["notes"]
+    summary = run_summary(ws.out)
+    assert "1 facilities lie outside the study-area boundary by at most 1000 m and count as " \
+        "inside it (boundaries are drawn to tens of metres): facility 'F07' (" in summary
+
+
 def _rename_section(old: str, new: str):  # type: ignore[no-untyped-def]
     def edit(ws: Workspace) -> None:
         ws.options[new] = ws.options.pop(old)
@@ -183,4 +303,39 @@ CASES = [
     Case("study_none_applicable", CAT, "the only standard in use has no facility of its "
          "types: the run completes and says not applicable, with no number", RUN,
          _use("community_15min"), code=0, then=_then_none_applicable),
+    Case("batch_area_people_text", CAT, "a batch whose areas' people column holds text (约3万) "
+         "and an empty cell: stops naming the areas, never 'total = nan'",
+         ("batch", "{county}/batch.toml", "--out", "{root}/batch"), _batch_people,
+         problem=("column 'people' of areas.geojson", "450299102000 ('约3万')",
+                  "450299202000"), fix=("[batch] population_col",), writes=False),
+    Case("measure_unreached_stated", CAT, "a 2SFCA measure at 12 minutes, where many people "
+         "have no facility within reach: counted by township (column unreached), and how the "
+         "ratios count them said", RUN, _measure(minutes=12), code=0, then=_then_unreached),
+    Case("measure_hansen_nearest_twin", CAT, "Hansen potential with two facilities at one "
+         "place: the one that loses the nearest tie is not flagged as reaching nobody", RUN,
+         _hansen_twin, code=0, then=_then_hansen_twin),
+    Case("measure_located_outside", CAT, "beds located by township with a hospital 12.8 km "
+         "outside the county (outside = \"keep\") and one 800 m outside: the first in no "
+         "township, the second in the nearest, both said", RUN, _located, code=0,
+         then=_then_located),
+    Case("study_duplicates_value", CAT, "[facilities] duplicates = \"drop\" (only error or "
+         "keep)", RUN, lambda ws: ws.set("facilities", "duplicates", "drop"),
+         problem=("[facilities] duplicates = 'drop'",), fix=("error, keep",), quoted=(
+             "[facilities] duplicates",)),
+    Case("study_name_map_number", CAT, "[townships] name_map = { 城关 = 3 } (a number for a "
+         "name)", RUN, lambda ws: ws.set("townships", "name_map", {"城关": 3}),
+         problem=("[townships] name_map", "every value must be text"),
+         quoted=("[townships] name_map",)),
+    Case("study_always_applicable_not_used", CAT, "[standards] always_applicable naming a "
+         "standard not in use", RUN,
+         lambda ws: ws.set("standards", "always_applicable", ["emergency_1h"]),
+         problem=("[standards] always_applicable names ['emergency_1h']",),
+         fix=("name standards in use",)),
+    Case("study_name_map_unused", CAT, "[townships] name_map where no file is joined by "
+         "name (population spread evenly): it would change nothing", RUN,
+         lambda ws: (ws.set("townships", "name_map", {"城关": "中和镇"}),
+                     ws.options.__setitem__("population", {"method": "even",
+                                                           "total": 144265})),
+         problem=("[townships] name_map", "no file is joined by name"),
+         fix=("remove it",)),
 ]

@@ -139,6 +139,21 @@ def _empty_name(ws: Workspace) -> None:
     ws.townships(_rename("西河乡", None))  # type: ignore[arg-type]
 
 
+def _padded(ws: Workspace) -> None:
+    """Township names with a trailing space, a leading full-width space and a no-break space."""
+    ws.townships(lambda g: g.assign(乡镇名称=g["乡镇名称"].replace(
+        {"东山镇": "东山镇 ", "西河乡": "\u3000西河乡", "北坡乡": "北坡乡\u00a0"})))
+
+
+def _then_padded(ws: Workspace, r: Result) -> None:
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    assert sorted(table["township"]) == sorted(RESIDENTS), list(table["township"])
+    got = {t: float(p) for t, p in zip(table["township"], table["population"], strict=True)}
+    assert got == {t: float(p) for t, p in RESIDENTS.items()}
+    meta = gpd.read_file(ws.out / "results.gpkg", layer="townships")
+    assert sorted(meta["township"]) == sorted(RESIDENTS)
+
+
 def _excel_codes(ws: Workspace) -> None:
     def change(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         gdf["XZQDM"] = ["4.50299E+11"] * len(gdf)
@@ -221,7 +236,8 @@ def _lonlat(p: shapely.Point) -> tuple[float, float]:
 CASES = [
     Case("twn_polygon_missing", CAT, "a township polygon missing, the census names it", RUN,
          lambda ws: ws.townships(_drop("南岭镇")),
-         problem=("南岭镇", "not in the township polygons"), fix=("correct them",)),
+         problem=("南岭镇", "not in the township polygons"),
+         fix=("correct the others", "[townships] name_map")),
     Case("twn_polygon_missing_even", CAT, "a township polygon missing (even population): "
          "the gap, its neighbours, km² and people", RUN, _missing_polygon_even,
          problem=("township gaps", "km² next to 东山镇, 西河乡, 北坡乡"),
@@ -250,6 +266,9 @@ CASES = [
     Case("twn_duplicate_names", CAT, "two polygons named 南岭镇", RUN,
          lambda ws: ws.townships(_rename("北坡乡", "南岭镇")),
          problem=("duplicate township names", "南岭镇"), fix=("names must be unique",)),
+    Case("twn_padded_names", CAT, "township names with spaces around them (trailing, "
+         "full-width, no-break): trimmed in every output, so spreadsheet look-ups work", RUN,
+         _padded, code=0, then=_then_padded),
     Case("twn_empty_name", CAT, "a polygon without a name", RUN, _empty_name,
          problem=("without a township name",), fix=("fill them in",)),
     Case("twn_points_not_polygons", CAT, "a point layer given as township polygons", RUN,

@@ -35,12 +35,13 @@ from tests.conftest import ROOT, toml_value
 from tests.messages import unknown_advice
 
 __all__ = ["CATEGORIES", "Case", "Result", "Workspace", "check_case", "geo_process",
-           "message_of", "snapshot"]
+           "inputs_snapshot", "message_of", "snapshot"]
 
 #: categories of the corpus, in README order, with the least number of cases each needs
 CATEGORIES: dict[str, int] = {
     "facilities": 15, "townships": 10, "population": 10, "roads": 10, "study files": 10,
-    "scenarios": 8, "CLI arguments": 8, "output folders": 6, "signals": 2, "Python API": 15,
+    "scenarios": 8, "CLI arguments": 8, "input files": 15, "output folders": 6, "batch": 6,
+    "signals": 2, "Python API": 15,
 }
 
 FACILITIES = "facilities.csv"
@@ -175,6 +176,9 @@ class Case:
     then: Callable[[Workspace, Result], None] | None = None
     runner: Callable[[Workspace, list[str]], Result] | None = None
     quoted: tuple[str, ...] = ()
+    #: entries of the county folder the command may create or change (geo init's study
+    #: file); every other input must be byte-identical after the run
+    changes: tuple[str, ...] = ()
     xfail: str = ""
     #: where the message is: stderr (``error: ...``) or stdout (``geo check``'s checklist)
     stream: str = "stderr"
@@ -217,6 +221,24 @@ def message_of(result: Result) -> str:
     return ""
 
 
+def inputs_snapshot(county: Path, changes: tuple[str, ...] = ()) -> dict[str, str]:
+    """:func:`snapshot` of the county's files (the inputs), but for ``changes``; pipes,
+    sockets and files nobody may read (cases that make them) by their kind."""
+    out = {}
+    for p in sorted(county.rglob("*")):
+        name = str(p.relative_to(county))
+        if name.split("/")[0] in changes:
+            continue
+        if p.is_symlink() or not p.is_file() or not os.access(p, os.R_OK):
+            kind = "dir" if p.is_dir() and not p.is_symlink() else f"mode {p.lstat().st_mode:o}"
+            out[name] = kind
+        elif p.stat().st_blocks * 512 < p.stat().st_size // 8:  # a sparse giant: not read
+            out[name] = f"sparse {p.stat().st_size}"
+        else:
+            out[name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """Every entry under ``folder``: a SHA-256 of each file's bytes ('dir' for folders)."""
     out = {}
@@ -239,12 +261,14 @@ def check_case(case: Case, ws: Workspace, before: Mapping[str, str]) -> Result:
     if not ws.study.exists() or ws.raw_study is not None or ws.options:
         ws.write_study()
     argv = argv_of(case, ws)
+    inputs = inputs_snapshot(ws.county, case.changes)
     result = (case.runner or (lambda _ws, a: run_in_process(a)))(ws, argv)
     if os.environ.get("CORPUS_SHOW"):  # to read every message: CORPUS_SHOW=1 pytest -s
         print(f"\n[{case.id}] exit {result.code}: {message_of(result) or result.err[-500:]}")
     said = f"exit {result.code}\nstdout:\n{result.out[-3000:]}\nstderr:\n{result.err[-6000:]}"
     assert "Traceback" not in result.err, said
     assert result.code == case.code, said
+    assert inputs_snapshot(ws.county, case.changes) == inputs, f"an input changed\n{said}"
     if case.code != 0:
         msg = message_of(result) if case.stream == "stderr" else result.out
         assert msg, f"no error message\n{said}"

@@ -213,13 +213,13 @@ def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path, moment: str) -> 
 
 def test_staging_folders_not_ours_are_kept_and_reported(tmp_path: Path) -> None:
     out = _old_folder(tmp_path)
-    unknown = tmp_path / ".run.staging-abc123"  # an older geo version left no marker
+    unknown = tmp_path / ".run.staging-abc123xy"  # an older geo version left no marker
     unknown.mkdir()
     alive = _child("""
         import json, os, socket, sys, time
         from pathlib import Path
         from geo.outputs.folder import _me
-        stage = Path(sys.argv[1]) / ".run.staging-live"
+        stage = Path(sys.argv[1]) / ".run.staging-live_000"
         stage.mkdir()
         (stage / "run.json").write_text(json.dumps(_me() | {"phase": "writing"}))
         print("ready", flush=True)
@@ -232,7 +232,7 @@ def test_staging_folders_not_ours_are_kept_and_reported(tmp_path: Path) -> None:
         alive.wait()
     assert len(notes) == 2 and all("is kept" in n for n in notes)
     assert any("no marker" in n for n in notes) and any(f"pid {alive.pid}" in n for n in notes)
-    assert unknown.is_dir() and (tmp_path / ".run.staging-live").is_dir()
+    assert unknown.is_dir() and (tmp_path / ".run.staging-live_000").is_dir()
 
 
 def test_preflight_checks_space_writability_and_kind(
@@ -255,3 +255,28 @@ def test_preflight_checks_space_writability_and_kind(
             preflight(out_dir, 1000)
     with pytest.raises(OutputError, match=r"cannot write in .*locked.*write_atomically\(out_dir="):
         write_atomically(locked / "run", _writers("new"))
+
+
+def test_a_folder_name_near_the_file_systems_limit(tmp_path: Path) -> None:
+    """80 Chinese characters are 240 of the 255 bytes a name may have: the staging folder
+    and the lock (a dot, the name, a suffix) must not pass the limit."""
+    out = tmp_path / ("鹿寨县卫生院覆盖分析" * 8)
+    assert len(out.name.encode()) == 240
+    write_atomically(out, _writers("first"))
+    paths = write_atomically(out, _writers("second"))  # a replacement too
+    assert [p.read_text() for p in paths if p.is_file()] == ["second a", "second workbook",
+                                                             "second c"]
+    assert _leftovers(tmp_path) == []
+    holder = _child("""
+        import sys, time
+        from geo.outputs.folder import output_lock
+        with output_lock(sys.argv[1]):
+            print("ready", flush=True)
+            time.sleep(120)
+    """, str(out))
+    try:  # the lock, under its short name, still keeps a second run out
+        with pytest.raises(OutputError, match=rf"pid {holder.pid} on "):
+            write_atomically(out, _writers("third"))
+    finally:
+        holder.kill()
+        holder.wait()

@@ -77,12 +77,13 @@ def test_formula_like_township_names_in_coverage_outputs(
     luzhai_demo: tuple[Any, Path], tmp_path: Path
 ) -> None:
     res = read_gpkg(luzhai_demo[1] / "results.gpkg")
-    names = {"拉沟乡": HOSTILE["name"], "江口乡": "+1", "导江乡": "-2+3", "平山镇": "@SUM(A1)"}
+    names = {"拉沟乡": HOSTILE["name"], "江口乡": "+1", "导江乡": "-2+3", "平山镇": "@SUM(A1)",
+             "中渡镇": "＝3+4"}  # full width, as an input method types it
     res.coverage["township"] = res.coverage["township"].replace(names)
     study_outputs._table(res, "coverage", tmp_path / "coverage.csv")  # the writer of `geo run`
     rows = _csv_rows(tmp_path / "coverage.csv")
     seen = {r["township"] for r in rows}
-    assert {"'" + n for n in names.values()} <= seen
+    assert {"'" + n for n in names.values()} <= seen, seen
     report.write_xlsx(res, tmp_path / "coverage.xlsx")
     wb = load_workbook(tmp_path / "coverage.xlsx")
     found = set()

@@ -61,6 +61,7 @@ PLANNER_NAMES = {
     "township health centre": "township_health_center",
     "County-General-Hospital": "county_general_hospital",
     " village_clinic ": "village_clinic",
+    "乡镇卫生院\u200b": "township_health_center",  # a zero-width space from a web page
 }
 
 # the tiers geo/coverage/tiers.py hard-coded before the table (county-township-village system)
