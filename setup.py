@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 #: files geo reads at run time that the repository keeps at its top level, the one copy
-#: anyone edits (geo._shipped finds them): the facility-type table, the standards, the
+#: anyone edits (geo.settings.shipped finds them): the facility-type table, the standards, the
 #: embedded studies and scenarios, and their data with its provenance
 SHIPPED = (
     "analysis/*.toml",

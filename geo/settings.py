@@ -38,10 +38,22 @@ The access leg is drawn as a straight line at ``ACCESS_SPEED_KMH[mode]``: for dr
 25 km/h *straight-line*, i.e. a 35 km/h township road (JTG class III) with a detour
 factor of 1.4, typical of hilly karst terrain (circuity 1.3-1.5 reported for rural
 China road networks). For walking 4.5/1.3 ≈ 3.5 km/h.
+
+The files geo ships
+-------------------
+The facility-type table, the standards and the embedded Luzhai study with its data and
+scenarios are defaults too, kept as files. The repository keeps them at its top level
+(``analysis/``, ``data/``): that is the one copy anyone edits. A built package (wheel or
+sdist) carries a copy made by the build, under ``geo/_shipped/`` (``setup.py``'s
+``build_py``), found by :func:`shipped` with :mod:`importlib.resources`; a checkout
+(``make``'s editable install) has no such folder and reads the top-level files themselves,
+so an edit there takes effect without a rebuild.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
@@ -83,6 +95,7 @@ __all__ = [
     "ROAD_EXTENT_MAX_SHARE",
     "ROAD_GAP_M",
     "ROAD_GAP_MAX_SHARE",
+    "SHIPPED_FOLDER",
     "SITING_TIE_PEOPLE",
     "SNAP_EXCLUDE",
     "SNAP_TOLERANCE_M",
@@ -95,6 +108,8 @@ __all__ = [
     "WALK_ONLY_CLASSES",
     "WALK_SPEED_KMH",
     "default_speeds",
+    "shipped",
+    "shipped_root",
 ]
 
 DRIVE_SPEEDS_KMH: Final = MappingProxyType(
@@ -329,3 +344,34 @@ def default_speeds(mode: str) -> dict[str, float]:
         classes = [k for k in DRIVE_SPEEDS_KMH if k not in WALK_EXCLUDED]
         return dict.fromkeys([*classes, *WALK_ONLY_CLASSES], WALK_SPEED_KMH)
     raise QueryError(f"unknown travel mode {mode!r}: use 'drive' or 'walk'")
+
+
+#: the folder inside the installed package that holds ``analysis/`` and ``data/``
+SHIPPED_FOLDER = "_shipped"
+
+
+def shipped_root() -> Path:
+    """The folder holding ``analysis/`` and ``data/``: inside the installed package, else
+    the checkout geo runs from."""
+    package = resources.files("geo")
+    if not isinstance(package, Path):  # a zip import: the study files need real paths
+        raise RuntimeError(f"geo is imported from {package}, not from files on disk: "
+                           "install it with pip (pip install geo_access-*.whl)")
+    inside = package / SHIPPED_FOLDER
+    return inside if inside.is_dir() else package.parent
+
+
+def shipped(relative: str) -> Path:
+    """A shipped file by its path in the repository, e.g. ``"analysis/standards.toml"``.
+
+    Parameters
+    ----------
+    relative
+        The path under the repository's top level, with forward slashes.
+
+    Returns
+    -------
+    Path
+        The file inside the installed package, or in the checkout.
+    """
+    return shipped_root().joinpath(*relative.split("/"))

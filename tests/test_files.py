@@ -1,4 +1,4 @@
-"""Inputs and outputs at the file level (geo._files, geo._toml, geo._atomic): what an input
+"""Inputs and outputs at the file level (geo._files, geo.options, geo._atomic): what an input
 may be, when an output is an input, TOML as editors save it, and single files written
 atomically (a full disk for real on a tmpfs where root may mount one; a killed write's
 temporary file removed by the next)."""
@@ -16,8 +16,8 @@ import pytest
 from geo import settings
 from geo._atomic import atomic_path, disk_full, host_tag, write_error
 from geo._files import input_file, input_paths, refuse_inputs
-from geo._toml import read_toml
 from geo.errors import InputFileError, OutputError, StudyError
+from geo.options import read_toml
 
 FIX = "name another file with --out"
 

@@ -18,3 +18,14 @@ def test_every_top_level_module_is_in_a_layer() -> None:
     present |= {f"geo.{p.name}" for p in geo.iterdir()
                 if p.is_dir() and (p / "__init__.py").exists()}
     assert present == listed, (sorted(present - listed), sorted(listed - present))
+
+
+def test_the_root_holds_only_the_basics() -> None:
+    """Issue 19: the root of geo/ keeps ``__init__`` and at most 8 basic modules, and those
+    form the bottom layer of the contract; every other module lives in a folder-sized layer."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    bottom = config["tool"]["importlinter"]["contracts"][0]["layers"][-1]
+    basics = {m.strip() for m in re.split(r"[:|]", bottom)}
+    root = {f"geo.{p.stem}" for p in (ROOT / "geo").glob("*.py") if p.stem != "__init__"}
+    assert len(root) <= 8, sorted(root)
+    assert root == basics, (sorted(root - basics), sorted(basics - root))

@@ -94,7 +94,7 @@ def test_the_sdist_and_the_wheel_carry_what_geo_reads(dist: Path) -> None:
 
 def test_the_installed_geo_is_the_wheel(venv: Path, tmp_path: Path,
                                         elsewhere: dict[str, str]) -> None:
-    where = _run([venv / "python", "-c", "import geo, geo._shipped as s; "
+    where = _run([venv / "python", "-c", "import geo, geo.settings as s; "
                   "print(geo.__file__); print(s.shipped_root())"],
                  cwd=tmp_path, env=elsewhere).stdout.split()
     assert all(Path(p).is_relative_to(venv.parent) for p in where), where

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo import settings
-from geo._toml import read_toml
 from geo.errors import BatchError, StudyError
-from geo.options import closest, opt, parse_section, section_text
+from geo.options import closest, opt, parse_section, read_toml, section_text
 from geo.study.schema import Study, load_study
 
 __all__ = ["Batch", "BatchSection", "batch_options_text", "load_batch"]

@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from geo import __version__
-from geo._shipped import shipped
 from geo.cli import batch, checks, network, planning, serve
 from geo.cli.args import add_pdf, output_path, path
 from geo.cli.text import out, output_file, output_folder, progress, table
 from geo.cli.words import cli_words
 from geo.errors import GeoError
+from geo.settings import shipped
 
 __all__ = ["DEMO_OUT", "DEMO_STUDY", "Formatter", "main", "parser"]
 

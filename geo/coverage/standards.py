@@ -16,11 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from geo._shipped import shipped
-from geo._toml import read_toml
 from geo.errors import StandardError
-from geo.options import closest, opt, parse_section, section_text
+from geo.options import closest, opt, parse_section, read_toml, section_text
 from geo.readers.facility_types import TypeTable, load_types
+from geo.settings import shipped
 
 __all__ = ["DEFAULT_FILE", "LOCAL_HEADER", "NOT_STANDARDS", "Standard", "StandardSet",
            "is_shipped", "load_standards", "standards_options_text"]

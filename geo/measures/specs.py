@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from geo import settings
-from geo._toml import read_toml
 from geo.errors import MeasureError
 from geo.measures.weights import ExponentialDecay, GaussianCatchment, PowerDecay, Steps, Weight
-from geo.options import opt, parse_section, section_text
+from geo.options import opt, parse_section, read_toml, section_text
 from geo.readers.facility_types import load_types
 
 __all__ = ["METHODS", "MeasureSet", "MeasureSpec", "ResponseSpec", "load_measure_specs",

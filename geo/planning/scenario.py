@@ -40,10 +40,9 @@ from pyproj import Geod, Transformer
 from geo import crs as gcrs
 from geo import settings
 from geo._files import lexists
-from geo._toml import parse_toml, toml_text
 from geo.coverage.standards import StandardSet
 from geo.errors import Arg, InputFileError, ScenarioError
-from geo.options import closest, opt, parse_section, section_text
+from geo.options import closest, opt, parse_section, parse_toml, section_text, toml_text
 from geo.readers.facility_types import load_types
 
 __all__ = [

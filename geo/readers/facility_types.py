@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo._shipped import shipped
 from geo.errors import FacilityTypeError
 from geo.options import close_words, closest, opt, parse_section, section_text
 from geo.readers.names import visible
+from geo.settings import shipped
 
 __all__ = [
     "DEFAULT_TABLE",

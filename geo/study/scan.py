@@ -590,7 +590,7 @@ def _population(scan: Scan, base: Path) -> list[str]:
 def _only_a_study(target: Path) -> None:
     """``--force`` overwrites a study file, nothing else: not a standards, scenario or
     batch file, not data."""
-    from geo._toml import read_toml
+    from geo.options import read_toml
     from geo.study.schema import SECTIONS
 
     fix = "name another file with --out (--force overwrites study files only)"

@@ -22,11 +22,10 @@ from typing import Any
 
 from geo import settings
 from geo._files import is_dir, lexists
-from geo._toml import read_toml
 from geo.coverage.standards import DEFAULT_FILE, Standard
 from geo.errors import Arg, Hint, InputFileError, StudyError
 from geo.measures.specs import MeasureSpec, ResponseSpec
-from geo.options import check_patch, closest, opt, parse_section, section_text
+from geo.options import check_patch, closest, opt, parse_section, read_toml, section_text
 from geo.study.checks import ACCEPTABLE
 
 __all__ = [
