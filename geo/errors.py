@@ -42,6 +42,7 @@ __all__ = [
     "ScenarioError",
     "ServeError",
     "SitingError",
+    "StaleError",
     "StandardError",
     "StudyError",
     "SupplyError",
@@ -295,6 +296,11 @@ class ServeError(GeoError):
 
     A proposal or action it names does not exist, or it needs what the server was not started with.
     """
+
+
+class StaleError(ServeError):
+    """A workbench edit was made on a state that has changed since (another tab or
+    colleague edited the session): the page must reload."""
 
 
 class MeasureError(GeoError):

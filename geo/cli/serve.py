@@ -34,7 +34,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     s.add_argument("study", type=path, help=_STUDY_HELP)
     s.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
                    help="address to listen on; anything but 127.0.0.1/localhost lets other "
-                   "computers reach the workbench")
+                   "computers reach the workbench, and then every request needs the access "
+                   "token (the printed address carries it)")
+    s.add_argument("--token", default=None, metavar="TOKEN",
+                   help="access token every request must carry (16 to 200 letters, digits, - "
+                   "and _); default: a random one when --host is not a loopback address, "
+                   "none on 127.0.0.1")
     s.add_argument("--port", type=int, default=8765, metavar="PORT",
                    help="port to listen on (0: any free)")
     s.add_argument("--allowed-host", action="append", default=None, metavar="NAME",
@@ -72,11 +77,13 @@ def _has_display() -> bool:
 def run_serve(args: argparse.Namespace) -> int:
     """Run ``geo serve``."""
     from geo.serve import Session, Workbench
+    from geo.serve.server import check_token
 
     if not 0 <= args.port <= 65535:
         from geo.errors import ServeError
 
         raise ServeError(f"--port must be 0 to 65535, got {args.port}")
+    check_token(args.token)  # before the study is computed
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         from geo.errors import OutputError
 
@@ -87,8 +94,12 @@ def run_serve(args: argparse.Namespace) -> int:
     progress("start the workbench")
     session = Session.from_study(computed)
     bench = Workbench(session, args.host, args.port, out_dir=out_dir,
-                      extra_hosts=args.allowed_host or (), source=str(args.study))
+                      extra_hosts=args.allowed_host or (), source=str(args.study),
+                      token=args.token, warm=True)
     out(f"geo workbench for {computed.study.title}: {bench.url}")
+    if bench.token:
+        out("every request needs the token in this address: give it only to colleagues "
+            "who may edit this session")
     out(f"exports go to {out_dir}; Ctrl-C stops the server")
     if args.open and _has_display():
         webbrowser.open(bench.url)

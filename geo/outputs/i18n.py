@@ -12,7 +12,8 @@ import ast
 import re
 
 __all__ = [
-    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "not_applicable", "note",
+    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "error", "not_applicable",
+    "note",
     "per_label",
     "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
@@ -390,6 +391,79 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "\"0—14岁\" = \"children\" }."),
     "gis_group_coverage": ("人群覆盖", "Coverage by population group"),
     "gis_equity": ("健康公平", "Health equity by standard and group"),
+    "wb_outside_keep": ("保留在研究区外", "keep it outside the county"),
+    "wb_outside_ask": ("该位置在研究区外。仍要保留在研究区外吗？（保存的方案中写为 outside = true，"
+                       "geo compare 会接受并在说明中注明）",
+                       "This place is outside the study area. Keep it there on purpose? (written "
+                       "outside = true in the saved scenario; geo compare accepts it and says so)"),
+    "wb_outside_mark": ("研究区外", "outside the county"),
+    "wb_stale": ("另一个标签页或同事已修改工作台，本页已过期。",
+                 "Another tab or colleague changed the workbench: this page is out of date."),
+    "wb_reload": ("重新载入页面", "Reload the page"),
+    "wb_target_short": ("目标 {share}", "target {share}"),
+    "wb_counts": ("计入当前标准", "counts for the standard shown"),
+    "wb_not_counts": ("不计入当前标准", "does not count for the standard shown"),
+    "wb_legend_types": ("机构图例", "Facility markers"),
+    "wb_legend_new": ("金色边框：新增", "gold ring: new"),
+    "wb_legend_closed": ("灰色叉号：已关闭", "grey cross: closed"),
+    "wb_legend_outside": ("虚线边框：研究区外", "dashed ring: outside the county"),
+    "wb_legend_spread": ("同一位置的机构围成一圈，细线指向实际位置",
+                         "facilities on one spot are spread in a ring; thin lines point to the "
+                         "spot"),
+    "wb_changes": ("修改记录（撤销历史）", "Changes (undo history)"),
+    "wb_changes_none": ("尚无修改", "no change yet"),
+    "wb_changes_limit": ("最多保留 {steps} 步，其中最多 {loads} 次载入方案；已忘记 {forgotten} 步",
+                         "keeps the last {steps} steps, of which at most {loads} scenario loads; "
+                         "{forgotten} older steps forgotten"),
+    "wb_undo_here": ("撤销到此", "undo to here"),
+    "wb_redo_here": ("重做到此", "redo to here"),
+    "wb_start_point": ("现状（未修改）", "the study as it is (no change)"),
+    "wb_kind_add": ("新增", "added"),
+    "wb_kind_move": ("迁建", "moved"),
+    "wb_kind_close": ("关闭", "closed"),
+    "wb_kind_retype": ("改变类型", "re-typed"),
+    "wb_kind_designate": ("指定职能", "designated"),
+    "wb_kind_load": ("载入方案", "loaded scenario"),
+    "wb_job_candidates": ("准备候选站点", "preparing candidate sites"),
+    "wb_job_reach": ("计算候选站点可达范围（每个标准一次）", "measuring the candidates' reach "
+                     "(once per standard)"),
+    "wb_job_solving": ("求解", "solving"),
+    "wb_job_alternatives": ("检查同等最优方案", "checking for equally good answers"),
+    "wb_job_comparing": ("重新计算对比（geo compare）", "comparing afresh (geo compare)"),
+    "wb_job_writing": ("写出表格、工作簿和地图", "writing tables, workbook and map"),
+    "wb_job_start": ("开始", "starting"),
+    "wb_cancel": ("取消", "Cancel"),
+    "wb_cancelled": ("已取消", "cancelled"),
+    "wb_elapsed": ("{s} 秒", "{s} s"),
+    "wb_lscp_sites": ("LSCP 需要 {sites} 个站点才能达到目标 {target}"
+                      "（站点数 {asked} 不用于 LSCP）",
+                      "LSCP needed {sites} sites to reach the target {target} (asked {asked}: "
+                      "the number is not used by LSCP)"),
+    "wb_solver": ("求解：{status}，{method}", "solved: {status}, {method}"),
+    "wb_alternatives": ("同等最优替换 {n} 个", "{n} equally good swaps"),
+    "wb_unique": ("唯一（单点替换无同等方案）", "unique up to one-site changes"),
+    "wb_scenario_head": ("已载入方案", "Loaded scenario"),
+    "wb_left_out": ("未纳入的规划项目", "Planned projects left out"),
+    "wb_export_done": ("已导出：{folder}", "exported to {folder}"),
+    "wb_export_command": ("在命令行重现：", "redo it from the command line:"),
+    "wb_search": ("查找乡镇", "Find a township"),
+    "wb_search_none": ("没有名为“{q}”的乡镇", "no township called {q}"),
+    "wb_spot": ("该点", "This spot"),
+    "wb_spot_minutes": ("{minutes} 分钟到 {name}", "{minutes} min to {name}"),
+    "wb_spot_none": ("无可达机构", "no facility reaches it"),
+    "wb_spot_outside": ("研究区外 {km} km", "{km} km outside the study area"),
+    "wb_print": ("打印当前视图（A4 横向）", "Print this view (A4 landscape)"),
+    "wb_png": ("导出 PNG", "Export PNG"),
+    "wb_north": ("北", "N"),
+    "wb_printed": ("打印于 {date}", "printed {date}"),
+    "wb_side": ("方案对比（并排）", "Two scenarios side by side"),
+    "wb_side_a": ("方案 A", "Scenario A"),
+    "wb_side_b": ("方案 B", "Scenario B"),
+    "wb_side_present": ("（留空：当前工作台状态）", "(empty: the workbench as it is now)"),
+    "wb_side_go": ("并排显示", "Show side by side"),
+    "wb_side_close": ("关闭对比", "Close"),
+    "wb_side_diff": ("B − A", "B − A"),
+    "wb_refused": ("操作未执行，状态未改变", "Not done; nothing changed"),
     # GIS layers: GeoPackage layer titles, descriptions, legends and field aliases
     # (geo.outputs.gis_styles); "gis_" + what it names
     "gis_townships": ("乡镇覆盖与达标（各标准）", "Townships: coverage and target by standard"),
@@ -471,6 +545,40 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gis_run_failed": ("运行失败", "failed"),
     "gis_run_not": ("未运行（--areas 未选）", "not run (left out by --areas)"),
 }
+
+# English words of an error -> Chinese gloss put before it on Chinese pages (the first
+# that matches; the English message, the CLI's, follows in brackets)
+_ERROR_GLOSS = (
+    ("outside the study area", "位置在研究区外"),
+    ("changed since this page last saw it", "另一个标签页或同事已修改工作台，请重新载入页面"),
+    ("already has the role", "该机构已具有此职能；如需重新指定，请先关闭其职能机构"),
+    ("is not in the facility-type table", "机构类型不在类型表中"),
+    ("not facility type", "机构类型不在类型表中"),
+    ("nothing to undo", "没有可撤销的操作"),
+    ("nothing to redo", "没有可重做的操作"),
+    ("no facility with id", "没有该编号的机构"),
+    ("is closed; undo the close first", "该机构已关闭，请先撤销关闭"),
+    ("would not count for", "该类型不计入所选标准"),
+    ("not valid TOML", "方案文件不是有效的 TOML"),
+    ("cannot apply add_road", "工作台不能应用新建道路，请用 geo compare"),
+    ("no set of candidates reaches", "所有候选站点都无法达到目标"),
+    ("while the sites were being worked out", "求解期间工作台已被修改，请重新求解"),
+    ("needs its access token", "需要访问口令：请打开 geo serve 打印的地址"),
+    ("is larger than", "请求过大"),
+    ("no proposed site", "没有该建议站点，请重新求解"),
+    ("scenario", "方案文件有误"),
+)
+
+
+def error(message: str, language: str) -> str:
+    """An error message for a page in ``language``: on Chinese pages a Chinese gloss of
+    what went wrong first, the message (the CLI's English words) after it."""
+    if _index(language) == 1:
+        return message
+    for en, zh in _ERROR_GLOSS:
+        if en in message:
+            return f"{zh}（{message}）"
+    return f"操作未执行（{message}）"
 
 #: scenario action -> (zh, en)
 ACTION_LABELS: dict[str, tuple[str, str]] = {

@@ -13,6 +13,12 @@ type or range with what is allowed) and listed in the docs from the same declara
 one of ``way_ids``, ``road`` and ``polygon`` (:mod:`geo.planning.road_changes` applies them
 to the networks). The checked actions are kept as the file writes them (dicts).
 
+An ``add`` or ``move`` may say ``outside = true``: the facility is placed outside the
+study area on purpose (a hospital across the county line, or what the workbench's "keep
+it outside the county" saves); it is kept and the comparison's notes say so, where
+without it a place more than :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside the area
+stops the run.
+
 Applying a scenario never touches the input files: it returns new frames.
 :func:`scenario_toml` writes a scenario in this format (what the workbench saves), which
 :func:`load_scenario` reads back to the same actions.
@@ -31,7 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
+from pyproj import Geod, Transformer
 
 from geo import crs as gcrs
 from geo import settings
@@ -48,6 +54,7 @@ __all__ = [
     "AddAction",
     "AddRoadAction",
     "Applied",
+    "AreaDistance",
     "CloseAction",
     "CloseRoadAction",
     "DesignateAction",
@@ -61,6 +68,7 @@ __all__ = [
     "apply_scenario",
     "find_scenario",
     "load_scenario",
+    "outside_what",
     "parse_scenario",
     "road_change_label",
     "scenario_options_text",
@@ -76,6 +84,11 @@ _CRS_DOC = "system of lon/lat: wgs84, gcj02 (AMap, Tencent) or bd09 (Baidu)"
 
 def _project() -> Any:
     return opt("", "the plan's project code (P01, ...), shown with the change", blank=True)
+
+
+def _outside() -> Any:
+    return opt(False, "true: the facility lies outside the study area on purpose (kept, and "
+               "the comparison says so); without it a place outside the area stops the run")
 
 
 def _note() -> Any:
@@ -104,6 +117,7 @@ class AddAction:
     lon: float = opt(None, "longitude in decimal degrees", required=True, lo=-180.0, hi=180.0)
     lat: float = opt(None, "latitude in decimal degrees", required=True, lo=-90.0, hi=90.0)
     crs: str = opt("wgs84", _CRS_DOC, choices=_CRS_CHOICES)
+    outside: bool = _outside()
     project: str = _project()
     note: str = _note()
 
@@ -120,6 +134,7 @@ class MoveAction:
                                  lo=0.0, hi=1e7)
     bearing: float | None = opt(None, "direction in degrees clockwise from north, on the "
                                 "WGS84 ellipsoid", lo=-360.0, hi=360.0)
+    outside: bool = _outside()
     project: str = _project()
     note: str = _note()
 
@@ -248,8 +263,8 @@ ACTIONS = tuple(ACTION_TYPES)
 _TABLES = {"scenario": "[scenario]", "actions": "[[actions]]", "left_out": "[[left_out]]"}
 #: order of an action's keys in a written file
 _KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
-              "offset_m", "bearing", "coords", "highway", "oneway", "maxspeed", "way_ids",
-              "road", "polygon", "all", "factor", "note")
+              "offset_m", "bearing", "outside", "coords", "highway", "oneway", "maxspeed",
+              "way_ids", "road", "polygon", "all", "factor", "note")
 
 
 @dataclass(frozen=True)
@@ -544,24 +559,51 @@ def road_change_label(a: Mapping[str, Any]) -> str:
     return what
 
 
-def _check_inside(change: Mapping[str, Any], area: gpd.GeoDataFrame, outside: str,
-                  where: Path) -> list[str]:
-    """Stop (or, with ``outside = "keep"``, note) a facility placed outside the area."""
+class AreaDistance:
+    """How far places lie outside a study area, in km (the area's shape and its local
+    metric projection made once: the workbench asks on every click)."""
+
+    def __init__(self, area: gpd.GeoDataFrame) -> None:
+        shape = area.to_crs(4326).union_all()
+        self.crs = gcrs.utm_crs_for(shape.centroid.x, shape.centroid.y)
+        self.shape = gpd.GeoSeries([shape], crs=4326).to_crs(self.crs).iloc[0]
+        shapely.prepare(self.shape)
+        self._to = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+
+    def km(self, lon: float, lat: float) -> float:
+        """Distance in km from WGS84 ``lon``, ``lat`` to the area (0 inside it)."""
+        x, y = self._to.transform(float(lon), float(lat))
+        return float(shapely.distance(self.shape, shapely.Point(x, y))) / 1000.0
+
+    def outside(self, lon: float, lat: float) -> bool:
+        """Whether the place is farther than :data:`geo.settings.OUTSIDE_TOLERANCE_M`
+        outside the area (what stops a scenario)."""
+        return self.km(lon, lat) * 1000.0 > settings.OUTSIDE_TOLERANCE_M
+
+
+def outside_what(action: str, fid: str, lon: float, lat: float, km: float) -> str:
+    """The words naming a place outside the area, as every refusal of one says them."""
+    return (f"{action} {fid!r} puts it at lon {lon:.6f}, lat {lat:.6f}, {km:,.1f} km outside "
+            "the study area")
+
+
+def _check_inside(change: Mapping[str, Any], a: Mapping[str, Any], area: AreaDistance,
+                  outside: str, where: Path) -> list[str]:
+    """Stop (or, with ``outside = true`` on the action or ``[facilities] outside =
+    "keep"`` in the study, note) a facility placed outside the area."""
     lon, lat = float(change["lon_after"]), float(change["lat_after"])
-    shape = area.to_crs(4326).union_all()
-    metric = gcrs.utm_crs_for(shape.centroid.x, shape.centroid.y)
-    pts = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(metric)
-    km = float(pts.distance(gpd.GeoSeries([shape], crs=4326).to_crs(metric).iloc[0]).iloc[0])
-    km /= 1000.0
-    if km * 1000.0 <= settings.OUTSIDE_TOLERANCE_M:
+    if not area.outside(lon, lat):
         return []
-    what = (f"{change['action']} {change['id']!r} puts it at lon {lon:.6f}, lat {lat:.6f}, "
-            f"{km:,.1f} km outside the study area")
+    what = outside_what(str(change["action"]), str(change["id"]), lon, lat, area.km(lon, lat))
+    if a.get("outside") is True:
+        return [f"{what} (kept: the action says outside = true)"]
     if outside == "keep":
         return [f"{what} (kept: [facilities] outside = \"keep\")"]
     raise ScenarioError(f"{where}: {what}: check its lon/lat (and crs: gcj02 for AMap, bd09 "
-                        "for Baidu positions) or offset_m/bearing, or set [facilities] outside "
-                        "= \"keep\" in the study file to allow facilities outside the area")
+                        "for Baidu positions) or offset_m/bearing, add outside = true to the "
+                        "action to keep this facility outside the area on purpose, or set "
+                        "[facilities] outside = \"keep\" in the study file to allow facilities "
+                        "outside the area")
 
 
 def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
@@ -585,15 +627,19 @@ def _road_frame(roads: list[dict[str, Any]]) -> gpd.GeoDataFrame | None:
 
 
 def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: StandardSet,
-                   area: gpd.GeoDataFrame | None = None, outside: str = "error") -> Applied:
+                   area: gpd.GeoDataFrame | AreaDistance | None = None,
+                   outside: str = "error") -> Applied:
     """Apply the actions in order to a copy of ``facilities`` (see module docs).
 
     With the study ``area``, a facility that an ``add`` or ``move`` puts more than
     :data:`geo.settings.OUTSIDE_TOLERANCE_M` outside it stops with :class:`ScenarioError` (a wrong
-    lon/lat or crs would otherwise change the answer silently), unless ``outside`` (the
-    study's ``[facilities] outside``) is ``"keep"``: then the notes say so.
+    lon/lat or crs would otherwise change the answer silently), unless the action says
+    ``outside = true`` or ``outside`` (the study's ``[facilities] outside``) is
+    ``"keep"``: then the notes say so.
     """
     fac = facilities.copy()
+    if area is not None and not isinstance(area, AreaDistance):
+        area = AreaDistance(area)
     roads: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     kept: list[str] = []
@@ -601,7 +647,7 @@ def apply_scenario(scenario: Scenario, facilities: gpd.GeoDataFrame, known: Stan
         fac, rows = _apply_one(fac, a, known, roads)
         changes += rows
         if area is not None and a["action"] in ("add", "move"):
-            kept += _check_inside(rows[0], area, outside, scenario.path)
+            kept += _check_inside(rows[0], a, area, outside, scenario.path)
     notes = [f"scenario {scenario.name}: {scenario.title}", *scenario.notes]
     notes += kept
     notes += [f"left out {x['project']}: {x['reason']}" for x in scenario.left_out]

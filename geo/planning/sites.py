@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from geo import settings
 from geo._files import lexists
@@ -35,7 +36,8 @@ from geo.siting.models import METHODS, SitingProblem, SitingResult, lscp, mclp, 
 from geo.study import inputs
 from geo.study.run import ComputedStudy
 
-__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "group_weights", "site"]
+__all__ = ["MODELS", "DesignationRun", "SitingRun", "designate", "group_weights", "site",
+           "site_cutoff", "site_reach"]
 
 
 MODELS = ("mclp", "lscp", "pmedian")
@@ -79,6 +81,7 @@ def build_problem(
     result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
     cutoff_minutes: float | None = None, existing: bool = True,
     existing_s: FloatArray | None = None, weights: FloatArray | None = None,
+    reach: sp.csr_matrix | None = None,
 ) -> SitingProblem:
     """Return the coverage structure of ``sites`` over the study's demand for one standard.
 
@@ -88,13 +91,11 @@ def build_problem(
     ``existing_s`` is given: seconds per demand point to the facilities kept fixed (the
     workbench's present state: existing and already placed sites). ``weights``: people per
     demand point to count (default the whole population; a population group's people,
-    :func:`group_weights`).
+    :func:`group_weights`). ``reach``: the matrix of :func:`site_reach` for these sites and
+    cutoff, made earlier (the workbench keeps one per standard).
     """
-    reach = reach_matrix(
-        result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
-        access_speed_kmh=result.study.access_kmh(std.mode),
-        max_seconds=60.0 * float(cutoff_minutes or minutes), direction=std.direction,
-    )
+    if reach is None:
+        reach = site_reach(result, std, sites, float(cutoff_minutes or minutes))
     col = f"minutes_{std.name}"
     if existing_s is not None:
         existing_s = np.asarray(existing_s, dtype=float)
@@ -115,6 +116,17 @@ def group_weights(result: ComputedStudy, group: str, asked_by: str) -> FloatArra
                           f"study{closest(group, names)}; {have}",
                           *([] if names else [Key("population", "groups")]))
     return result.demand[group_column(group)].to_numpy(dtype=float)
+
+
+def site_reach(result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame,
+               cutoff_minutes: float) -> sp.csr_matrix:
+    """Seconds from ``sites`` to the study's demand points within ``cutoff_minutes``, in
+    the standard's mode and direction (a sparse candidate x demand matrix)."""
+    return reach_matrix(
+        result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
+        access_speed_kmh=result.study.access_kmh(std.mode),
+        max_seconds=60.0 * float(cutoff_minutes), direction=std.direction,
+    )
 
 
 def _township_of(result: ComputedStudy, sites: gpd.GeoDataFrame) -> list[str]:
@@ -180,6 +192,7 @@ def site(
     time_limit_s: float = settings.SOLVER_TIME_LIMIT_S, capacity_col: str | None = None,
     people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
     group: str | None = None,
+    sites: gpd.GeoDataFrame | None = None, reach: sp.csr_matrix | None = None,
 ) -> SitingRun:
     """Find where ``p`` new facilities for ``standard`` should go (see module docs).
 
@@ -192,7 +205,9 @@ def site(
     facilities kept fixed, instead of the study's (see :func:`build_problem`). ``group``:
     weigh demand by a population group's people (``[population] groups``, e.g.
     ``elderly_65``: where should 2 clinics go to reach the most elderly), every count of
-    people in the answer then being the group's.
+    people in the answer then being the group's. ``sites`` and ``reach``: candidates (of
+    ``candidates``) and their reach matrix (:func:`site_reach` to the model's cutoff) made
+    earlier, reused as they are.
 
     Examples
     --------
@@ -216,12 +231,14 @@ def site(
     std = result.standard(standard, "site")
     mins = _minutes(minutes, std, "site")
     target = std.target_share if target_share is None else target_share
-    sites = make_candidates(result, candidates, spacing_m=spacing_m, max_road_m=max_road_m,
-                            keep=[capacity_col] if capacity_col else [])
-    cutoff = 2 * mins if model == "pmedian" else mins
+    if sites is None:
+        sites = make_candidates(result, candidates, spacing_m=spacing_m,
+                                max_road_m=max_road_m,
+                                keep=[capacity_col] if capacity_col else [])
+    cutoff = site_cutoff(model, mins)
     weights = None if group is None else group_weights(result, group, "site")
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff,
-                            existing_s=existing_s, weights=weights)
+                            existing_s=existing_s, weights=weights, reach=reach)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
     if group is not None:
         column = {n: c for c, n in result.study.population.groups.items()}[group]
@@ -254,6 +271,12 @@ def site(
         notes += _tie_note(result, problem, res, floor)
     return SitingRun(result, std, mins, sites, problem, res, _table((result, sites, res)),
                      notes)
+
+
+def site_cutoff(model: str, minutes: float) -> float:
+    """Minutes the reach matrix of ``model`` spans: the threshold, twice it for p-median
+    (pairs beyond count as twice the threshold)."""
+    return 2 * minutes if model == "pmedian" else minutes
 
 
 def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:

@@ -12,7 +12,7 @@ table). :func:`apply_actions` makes a scenario's actions as engine edits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from geo.errors import ScenarioError
@@ -40,11 +40,17 @@ def _is_twin(f: Facility, by_id: Mapping[str, Facility], names: Mapping[str, str
 
 
 def net_actions(start: Sequence[Facility], now: Sequence[Facility],
-                names: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Return the scenario actions that take the study's facilities ``start`` to ``now``.
+                names: Mapping[str, str],
+                outside: Callable[[float, float], bool] | None = None) -> list[dict[str, Any]]:
+    """Scenario actions taking the study's facilities ``start`` to ``now`` (the engine's
+    facilities in slot order; ``start`` is their first ``len(start)``); an add or move
+    to a place ``outside`` says is outside the study area gets ``outside = true`` (the
+    workbench only keeps such a place when the planner chose to)."""
+    def place(a: dict[str, Any]) -> dict[str, Any]:
+        if outside is not None and outside(a["lon"], a["lat"]):
+            a["outside"] = True
+        return a
 
-    ``now`` is the engine's facilities in slot order; ``start`` is their first ``len(start)``.
-    """
     n0 = len(start)
     by_id = {f.id: f for f in now}
     changed: list[dict[str, Any]] = []
@@ -54,7 +60,7 @@ def net_actions(start: Sequence[Facility], now: Sequence[Facility],
             closed.append({"action": "close", "id": f.id})
             continue
         if (f.lon, f.lat) != (s.lon, s.lat):
-            changed.append({"action": "move", "id": f.id, "lon": f.lon, "lat": f.lat})
+            changed.append(place({"action": "move", "id": f.id, "lon": f.lon, "lat": f.lat}))
         if f.type != s.type:
             changed.append({"action": "retype", "id": f.id, "type": f.type})
     for f in now[n0:]:
@@ -64,8 +70,8 @@ def net_actions(start: Sequence[Facility], now: Sequence[Facility],
             base_id, _, role = f.id.partition("#")
             changed.append({"action": "designate", "ids": [base_id], "role": role})
         else:
-            changed.append({"action": "add", "id": f.id, "name": names.get(f.id, f.id),
-                            "type": f.type, "lon": f.lon, "lat": f.lat})
+            changed.append(place({"action": "add", "id": f.id, "name": names.get(f.id, f.id),
+                                  "type": f.type, "lon": f.lon, "lat": f.lat}))
     return changed + closed
 
 

@@ -3,16 +3,19 @@
 A scenario file and its ``geo compare`` folder, in the output folder fixed when the server started
 (never a path from the browser).
 
-The scenario is written first (``export-NNN.toml``, the next free number), then
-:func:`geo.planning.compare.compare` runs it on the study from scratch and
-:func:`geo.outputs.planning.write_comparison` writes ``export-NNN/`` (tables, workbook,
-summary, map), exactly what ``geo compare STUDY --scenario export-NNN.toml --out DIR``
-writes. The comparison's "after" numbers are then checked against the page's table:
-any difference is reported with the export (there should be none; tests).
+The scenario is written first, under a hidden name beside the output (``.export-NNN.part
+.toml``; ``NNN`` the next free number), then :func:`geo.planning.compare.compare` runs it
+on the study from scratch and :func:`geo.outputs.planning.write_comparison` writes
+``export-NNN/`` (tables, workbook, summary, map), exactly what ``geo compare STUDY
+--scenario export-NNN.toml --out DIR`` writes; only then is the scenario renamed to
+``export-NNN.toml``. An export that fails leaves neither (no orphan file). The
+comparison's "after" numbers are then checked against the page's table: any difference
+is reported with the export (there should be none; tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from pathlib import Path
@@ -20,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from geo._atomic import atomic_path
 from geo.outputs.planning import write_comparison
 from geo.planning.compare import compare
 
 if TYPE_CHECKING:
+    from geo.serve.jobs import Progress
     from geo.study.run import ComputedStudy
 
 __all__ = ["differences", "write_export"]
@@ -73,19 +76,26 @@ def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
 
 
 def write_export(study: ComputedStudy, out_dir: Path, text: str, tables: dict[str, Any],
-                 source: str) -> dict[str, Any]:
-    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module docs).
-
-    Returns the paths, the command that redoes it and any difference.
-    """
+                 source: str, progress: Progress | None = None) -> dict[str, Any]:
+    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module
+    docs); returns the paths, the command that redoes it and any difference."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = _free_stem(out_dir)
     scenario = out_dir / f"{stem}.toml"
-    with atomic_path(scenario, ".toml") as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    comp = compare(study, str(scenario))
-    files = write_comparison(comp, out_dir / stem)
+    part = out_dir / f".{stem}.part.toml"
+    try:
+        part.write_text(text, encoding="utf-8")
+        if progress:
+            progress.stage("comparing", 0.1)
+        comp = compare(study, str(part))
+        if progress:
+            progress.stage("writing", 0.6)
+        files = write_comparison(comp, out_dir / stem)
+        part.replace(scenario)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
     diffs = differences(comp.table, tables)
     if diffs:
         log.error("export %s differs from the workbench's table: %s", stem, diffs[:5])

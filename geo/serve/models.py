@@ -1,19 +1,37 @@
-"""Request bodies of the workbench's API (pydantic).
+"""Request bodies of the workbench's API (pydantic): every field typed and bounded, no
+unknown field accepted, so a malformed request is refused before it reaches the session,
+with one error shape (:func:`validation_message`).
 
-Every field typed and bounded, no unknown field accepted, so a malformed request is refused before
-it reaches the session, with one error shape (:func:`validation_message`).
+Every edit may carry ``version``: the session version the page made it on (a stale one
+is refused, see :mod:`geo.serve.session`); scripts may leave it out. Names and titles
+that end up in files have control characters removed and spaces trimmed
+(:func:`clean_text`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
-    "AddRequest", "DesignateRequest", "ExportRequest", "IdRequest", "LoadRequest",
-    "MoveRequest", "ProposalRequest", "RetypeRequest", "SuggestRequest", "validation_message",
+    "AddRequest", "CompareRequest", "DesignateRequest", "ExportRequest", "IdRequest",
+    "JobRequest", "LoadRequest", "MoveRequest", "ProposalRequest", "RetypeRequest",
+    "SuggestRequest", "UndoToRequest", "VersionRequest", "clean_text", "validation_message",
 ]
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control or format characters (newlines, NUL, bidi overrides),
+    runs of spaces made one, trimmed."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+                   for c in text)
+    return re.sub(r"\s+", " ", kept).strip()
+
+
+Clean = Annotated[str, AfterValidator(clean_text)]
 
 _Id = Field(min_length=1, max_length=200)
 _Type = Field(min_length=1, max_length=80)
@@ -25,41 +43,52 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class AddRequest(_Strict):
-    """Open a new facility: type code, WGS84 position, optional name."""
+class VersionRequest(_Strict):
+    """An edit's version (see module docs)."""
+
+    version: int | None = Field(default=None, ge=0)
+
+
+class AddRequest(VersionRequest):
+    """Open a new facility: type code, WGS84 position, optional name; ``outside``: keep
+    it even outside the study area."""
 
     type: str = _Type
     lon: float = _Lon
     lat: float = _Lat
-    name: str | None = Field(default=None, max_length=200)
+    name: Clean | None = Field(default=None, max_length=200)
+    outside: bool = False
 
 
-class MoveRequest(_Strict):
-    """Move facility ``id`` to ``lon``, ``lat`` (WGS84)."""
-
+class MoveRequest(VersionRequest):
     id: str = _Id
     lon: float = _Lon
     lat: float = _Lat
+    outside: bool = False
 
 
-class IdRequest(_Strict):
-    """Name facility ``id`` (to close it)."""
-
+class IdRequest(VersionRequest):
     id: str = _Id
 
 
-class RetypeRequest(_Strict):
-    """Change facility ``id``'s type to ``type``."""
-
+class RetypeRequest(VersionRequest):
     id: str = _Id
     type: str = _Type
 
 
-class DesignateRequest(_Strict):
-    """Give facility ``id`` the role ``role`` too."""
-
+class DesignateRequest(VersionRequest):
     id: str = _Id
     role: str = _Type
+
+
+class UndoToRequest(VersionRequest):
+    """Undo or redo to the point where ``steps`` steps of the history are done."""
+
+    steps: int = Field(ge=0, le=100_000)
+
+
+class JobRequest(_Strict):
+    id: int = Field(ge=1)
 
 
 class SuggestRequest(_Strict):
@@ -71,24 +100,30 @@ class SuggestRequest(_Strict):
     type: str | None = Field(default=None, min_length=1, max_length=80)
 
 
-class ProposalRequest(_Strict):
-    """Accept or reject the proposal ``key`` of a suggestion."""
-
+class ProposalRequest(VersionRequest):
     key: str = Field(min_length=1, max_length=80)
 
 
-class LoadRequest(_Strict):
+class LoadRequest(VersionRequest):
     """A scenario file's text (uploaded by the page; never a path)."""
 
     text: str = Field(max_length=2_000_000)
-    filename: str = Field(default="scenario.toml", max_length=200)
+    filename: Clean = Field(default="scenario.toml", max_length=200)
+
+
+class CompareRequest(_Strict):
+    """Two scenario files' texts to put side by side (nothing of the session changes);
+    an empty text stands for the workbench's present state."""
+
+    a: str = Field(default="", max_length=2_000_000)
+    b: str = Field(default="", max_length=2_000_000)
+    a_name: Clean = Field(default="A", max_length=200)
+    b_name: Clean = Field(default="B", max_length=200)
 
 
 class ExportRequest(_Strict):
-    """Export the present state as scenario ``name`` with ``title``."""
-
-    name: str = Field(default="workbench", min_length=1, max_length=80)
-    title: str = Field(default="", max_length=300)
+    name: Clean = Field(default="workbench", min_length=1, max_length=80)
+    title: Clean = Field(default="", max_length=300)
 
 
 def validation_message(errors: list[Any]) -> str:

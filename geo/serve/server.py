@@ -6,6 +6,7 @@ thread: tests and benchmarks).
 
 from __future__ import annotations
 
+import secrets
 import socket
 import threading
 import time
@@ -15,10 +16,35 @@ from pathlib import Path
 import uvicorn
 
 from geo.errors import ServeError
-from geo.serve.app import allowed_hosts, create_app
+from geo.serve.app import allowed_hosts, create_app, is_loopback
 from geo.serve.session import Session
 
-__all__ = ["Workbench", "bind"]
+__all__ = ["Workbench", "bind", "check_token"]
+
+
+def check_token(token: str | None) -> None:
+    """Refuse an access token that could be guessed or that breaks the address (the
+    message never repeats it: a token is not written anywhere but the printed address).
+
+    Parameters
+    ----------
+    token : str or None
+        The token asked for (``--token``); None: none asked for.
+
+    Raises
+    ------
+    ServeError
+        If the token is shorter than 16 or longer than 200 characters, or holds anything
+        but letters, digits, ``-`` and ``_``.
+    """
+    if token is not None and not 16 <= len(token) <= 200:
+        raise ServeError(f"--token must be 16 to 200 characters (letters, digits, - and _), "
+                         f"so that it cannot be guessed; this one has {len(token)}: give a "
+                         "longer one, or leave --token out to get a random one")
+    if token is not None and not all(c.isascii() and (c.isalnum() or c in "-_")
+                                     for c in token):
+        raise ServeError("--token may hold letters, digits, - and _ only (it goes into the "
+                         "address): give another, or leave --token out to get a random one")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -55,16 +81,28 @@ class Workbench:
         Further ``Host`` names to answer (e.g. this computer's name on the network).
     source : str
         The study as the user named it.
+    token : str, optional
+        The access token every request must carry. Listening beyond this computer
+        (``host`` not a loopback address) always needs one: a random one is made when
+        none is given (:attr:`url` carries it).
+    warm : bool
+        Make the site suggestions' matrices in the background at start.
     """
 
     def __init__(self, session: Session, host: str = "127.0.0.1", port: int = 8765, *,
                  out_dir: Path | None = None, extra_hosts: Iterable[str] = (),
-                 source: str = "STUDY") -> None:
+                 source: str = "STUDY", token: str | None = None, warm: bool = False) -> None:
         self.host, self.session = host, session
+        check_token(token)
+        if token is None and not is_loopback(host):
+            token = secrets.token_urlsafe(18)
+        self.token = token
         self.sock = bind(host, port)
         self.port = int(self.sock.getsockname()[1])
         self.app = create_app(session, allowed=allowed_hosts(host, self.port, extra_hosts),
-                              out_dir=out_dir, source=source)
+                              out_dir=out_dir, source=source, token=token)
+        if warm and session.study is not None:
+            session.suggester.warm()
         config = uvicorn.Config(self.app, log_level="warning", access_log=False,
                                 lifespan="off")
         self.server = uvicorn.Server(config)
@@ -74,7 +112,8 @@ class Workbench:
     def url(self) -> str:
         """The address a browser opens (loopback when bound to every address)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        query = f"?token={self.token}" if self.token else ""
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/{query}"
 
     def run(self) -> None:
         """Serve until Ctrl-C (uvicorn finishes open requests, then returns)."""

@@ -10,6 +10,8 @@ township and the change from the baseline). Edits, as a scenario file names them
   upgrade: it then counts for the standards that list its new type);
 * :meth:`WhatIf.designate` one for a role (e.g. ``ems_station``): as in scenario files,
   a second facility ``<id>#<role>`` of type ``role`` at its place, so it counts for both.
+  A twin that was closed (or whose designation was undone) is opened again, at its
+  base's present place: the id is the facility's, reused.
 
 Each edit is made of invertible steps (open, shut, move, retype a slot), applied to
 every standard whose eligible types the facility's old or new type is in; it returns an
@@ -26,6 +28,7 @@ closed facility keeps its slot (undo reopens it) and its id.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -173,6 +176,19 @@ class WhatIf:
         self._done: list[_Logged] = []
         self._undone: list[_Logged] = []
 
+    def fork(self) -> WhatIf:
+        """An independent engine in the present state with no undo history: networks,
+        demand points and standards shared (never changed), the state copied. Much
+        faster than building one (no full search); a scenario load starts from a fork of
+        the baseline."""
+        new = copy.copy(self)
+        new.facilities = list(self.facilities)
+        new._slot, new._places = dict(self._slot), dict(self._places)
+        new.states = {n: s.fork() for n, s in self.states.items()}
+        new.tallies = {n: t.fork() for n, t in self.tallies.items()}
+        new._done, new._undone = [], []
+        return new
+
     # ------------------------------------------------------------------ places
 
     def _metric(self, mode: str, lonlat: FloatArray) -> FloatArray:
@@ -315,10 +331,28 @@ class WhatIf:
         """
         base = self.facilities[self._open_slot(fid, "designate")]
         twin = f"{fid}#{role}"
-        slot = self._new_slot(Facility(twin, str(role), base.lon, base.lat, False))
-        return self._edit("designate", (fid, twin), [Step("open", slot)])
+        slot = self._slot.get(twin)
+        if slot is None:
+            slot = self._new_slot(Facility(twin, str(role), base.lon, base.lat, False))
+            return self._edit("designate", (fid, twin), [Step("open", slot)])
+        old = self.facilities[slot]
+        if old.open:
+            raise WhatIfError(f"designate: {fid!r} already has the role {role!r} (facility "
+                              f"{twin!r} is open); close {twin!r} first to designate it anew")
+        self._check_type(role)
+        steps = []  # the closed twin comes back at its base's place, as a role
+        if (old.lon, old.lat) != (base.lon, base.lat):
+            steps.append(Step("move", slot, (old.lon, old.lat), (base.lon, base.lat)))
+        if old.type != role:
+            steps.append(Step("retype", slot, old.type, str(role)))
+        steps.append(Step("open", slot))
+        return self._edit("designate", (fid, twin), steps)
 
     # ------------------------------------------------------------------ undo, redo
+
+    def forget_oldest(self, n: int) -> None:
+        """Drop the ``n`` oldest edits from the undo history (a bounded history)."""
+        del self._done[:max(0, int(n))]
 
     @property
     def can_undo(self) -> bool:
@@ -358,6 +392,17 @@ class WhatIf:
         """Return id of the nearest eligible facility per demand point (``None`` where none)."""
         ids = np.array([f.id for f in self.facilities] + [None], dtype=object)
         return ids[self.states[standard].nearest]  # -1 picks the trailing None
+
+    def spot(self, standard: str, lon: float, lat: float) -> tuple[float, str | None]:
+        """Minutes to (or from) the nearest eligible facility from WGS84 ``lon``, ``lat``
+        and its id (``None`` where none reaches): as a demand point there would have."""
+        std = self.standards[standard]
+        place = snap_points(self.networks[std.mode],
+                            self._metric(std.mode, np.array([[lon, lat]], dtype=float)),
+                            exclude_classes=self.exclude)
+        secs, slot = self.states[standard].query(place)
+        sid = int(slot[0])
+        return float(secs[0]) / 60.0, (self.facilities[sid].id if sid >= 0 else None)
 
     def applicable(self, standard: str) -> bool:
         """Tell whether any open facility counts for the standard (else "not applicable")."""

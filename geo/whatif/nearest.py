@@ -24,6 +24,8 @@ time limit, as in a study.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from geo._types import FloatArray, IntArray
@@ -121,6 +123,25 @@ class NearestState:
         self._init_arrays(access_speed_kmh, threads)
         # (points, their seconds and nearest before a change), change after change
         self._journal: list[tuple[IntArray, FloatArray, IntArray]] = []
+
+    def fork(self) -> NearestState:
+        """An independent copy: the network, demand and their indexes shared (never
+        changed), the labelling and the points' arrays copied."""
+        new = copy.copy(self)
+        new.dist, new.lab = self.dist.copy(), self.lab.copy()
+        new.ext_t, new.ext_f = self.ext_t.copy(), self.ext_f.copy()
+        new.seconds, new.nearest = self.seconds.copy(), self.nearest.copy()
+        new.places = dict(self.places)
+        new._journal = []
+        return new
+
+    def query(self, spot: Snap) -> tuple[FloatArray, IntArray]:
+        """Seconds and nearest slot of places ``spot`` (joined to the network) as if they
+        were demand points: from the present labelling, exactly as the points' own."""
+        legs = ties.demand_legs(self._seg_u, self._seg_v, self.fw, self.bw, spot, self.speed)
+        slots, fac = self.facilities()
+        ext_t, ext_f = ties.extra_trips(fac, slots, spot, self.fw, self.bw, self.speed)
+        return ties.lexmin(*ties.via_nodes(legs, self.dist, self.lab), ext_t, ext_f)
 
     # ------------------------------------------------------------------ state
 

@@ -13,6 +13,7 @@ at most half a millionth of a person per point (stated here; the tables show peo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -72,6 +73,13 @@ class CoverageTally:
         self.base = self._sum(self.covered_base)
         self.gained = np.zeros(self.n, dtype=np.int64)
         self.lost = np.zeros(self.n, dtype=np.int64)
+
+    def fork(self) -> CoverageTally:
+        """An independent copy (what edits change copied, the rest shared)."""
+        new = copy.copy(self)
+        new.covered_now, new.gained, new.lost = (self.covered_now.copy(), self.gained.copy(),
+                                                 self.lost.copy())
+        return new
 
     def covered(self, seconds: FloatArray) -> npt.NDArray[np.bool_]:
         """Tell which points are covered.

@@ -47,6 +47,14 @@ def _then_outside_kept(ws: Workspace, r: Result) -> None:
     assert 2.0 < float(m.group(1)) < 4.0  # the county's eastern edge is near 110.105
 
 
+def _then_outside_on_purpose(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    m = re.search(r"add 'NEW-1' puts it at lon 110\.135000, lat 24\.500000, ([\d.]+) km outside "
+                  r"the study area \(kept: the action says outside = true\)", summary)
+    assert m, summary
+    assert 2.0 < float(m.group(1)) < 4.0
+
+
 #: scenario fields written as formulas, after a space, in full width
 FORMULA_FIELDS = {"project": "=3+4", "id": " =5+6", "name": "＝7+8", "note": "@SUM(A1)"}
 
@@ -264,6 +272,14 @@ CASES = [
          "[facilities] outside = \"keep\": allowed, and the comparison says so",
          ("compare", "{study}", "--scenario", "{county}/scenario.toml", "--out", "{out}"),
          lambda ws: _outside_kept(ws), code=0, then=lambda ws, r: _then_outside_kept(ws, r)),
+    Case("scen_add_outside_on_purpose", CAT, "a facility added just outside the area with "
+         "outside = true on the action (as the workbench saves one kept outside the county): "
+         "allowed, and the comparison says so", COMPARE,
+         _scenario(_add(110.135, 24.5, extra="outside = true")), code=0,
+         then=_then_outside_on_purpose),
+    Case("scen_outside_not_true", CAT, "outside = \"yes\" on an add (text, not true)",
+         COMPARE, _scenario(_add(110.135, 24.5, extra='outside = "yes"')),
+         problem=("NEW-1", "outside", "wrong type (str)"), fix=("give true or false",)),
     Case("scen_formula_fields", CAT, "scenario fields written as formulas (=3+4, ' =5+6' "
          "after a space, ＝7+8 in full width, @SUM(A1)): text in comparison_changes.csv and "
          "comparison.xlsx, never a formula", COMPARE, _formula_fields, code=0,

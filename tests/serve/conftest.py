@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,10 @@ class Client:
         self.host, self.port = parts.hostname or "127.0.0.1", int(parts.port or 80)
 
     def send(self, method: str, path: str, body: Any = None, *, host: str | None = None,
-             origin: str | None = None, raw: bytes | None = None) -> Reply:
+             origin: str | None = None, raw: bytes | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        headers = {"Host": host or f"{self.host}:{self.port}"}
+        headers = {"Host": host or f"{self.host}:{self.port}", **(headers or {})}
         data = raw
         if body is not None:
             data = json.dumps(body).encode("utf-8")
@@ -69,6 +71,25 @@ class Client:
         r = self.post(path, body)
         assert r.status == 200, (path, body, r.status, r.body)
         return r.body
+
+    def job(self, path: str, body: Any = None, timeout_s: float = 300.0) -> dict[str, Any]:
+        """Start a background job (suggest, export) and poll it as the page does; its
+        last status (``result`` when done, ``error`` when failed)."""
+        st = self.ok(path, body)
+        assert st["kind"] == "job" and st["state"] == "running", st
+        end = time.monotonic() + timeout_s
+        while st["state"] == "running" and time.monotonic() < end:
+            time.sleep(0.02)
+            r = self.get(f"/api/job?id={st['id']}")
+            assert r.status == 200, r.body
+            st = r.body
+        return dict(st)
+
+    def done(self, path: str, body: Any = None) -> Any:
+        """A job that must succeed; its result."""
+        st = self.job(path, body)
+        assert st["state"] == "done", st
+        return st["result"]
 
 
 @dataclass

@@ -236,9 +236,8 @@ def test_no_file_path_is_taken_from_the_browser(server: Served, tmp_path: Path) 
                  "/vendor/..%2F..%2Ferrors.py", "/vendor/leaflet/LICENSE", "/docs"):
         assert c.get(path).status == 404, path
     assert c.get("/vendor/images/layers.png").status == 200
-    r = c.post("/api/export", {"name": "../../escaped", "title": "/etc/passwd"})
-    assert r.status == 200, r.body
-    assert Path(r.body["folder"]) == server.out / "export-001"
+    r = c.done("/api/export", {"name": "../../escaped", "title": "/etc/passwd"})
+    assert Path(r["folder"]) == server.out / "export-001"
     assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
     assert sorted(p.name for p in server.out.iterdir()) == ["export-001", "export-001.toml"]
     r = c.post("/api/scenario", {"text": "", "filename": "/etc/hostname"})  # a label only
@@ -247,7 +246,7 @@ def test_no_file_path_is_taken_from_the_browser(server: Served, tmp_path: Path) 
 
 def test_export_writes_the_geo_compare_folder(server: Served, luzhai: ComputedStudy) -> None:
     _run(server, EDITS[:5])
-    r = server.client.ok("/api/export", {"name": "meeting", "title": "会议方案"})
+    r = server.client.done("/api/export", {"name": "meeting", "title": "会议方案"})
     assert r["differences"] == []
     folder = Path(r["folder"])
     assert sorted(r["files"]) == sorted(p.name for p in folder.iterdir())
@@ -260,8 +259,8 @@ def test_export_writes_the_geo_compare_folder(server: Served, luzhai: ComputedSt
 
 def test_suggest_and_accept(server: Served) -> None:
     c = server.client
-    r = c.ok("/api/suggest", {"standard": "primary_care_30min", "k": 2, "model": "mclp",
-                              "type": "township_health_center"})
+    r = c.done("/api/suggest", {"standard": "primary_care_30min", "k": 2, "model": "mclp",
+                                "type": "township_health_center"})
     props = r["proposals"]
     assert [p["rank"] for p in props] == [1, 2] and props[0]["newly_covered"] > 0
     before = c.get("/api/state").body["tables"]["primary_care_30min"]["area"]["covered"]
@@ -276,7 +275,7 @@ def test_suggest_and_accept(server: Served) -> None:
     assert after["covered"] - before == pytest.approx(props[0]["newly_covered"], abs=0.2)
     assert [p["key"] for p in up["proposals"]] == [props[1]["key"]]
     assert c.ok("/api/reject", {"key": props[1]["key"]})["proposals"] == []
-    again = c.ok("/api/suggest", {"standard": "primary_care_30min", "k": 1})
+    again = c.done("/api/suggest", {"standard": "primary_care_30min", "k": 1})
     assert again["proposals"][0]["key"] != props[0]["key"]
     c.ok("/api/undo")
     assert c.get("/api/state").body["tables"]["primary_care_30min"]["area"]["covered"] == before

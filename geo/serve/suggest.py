@@ -1,0 +1,112 @@
+"""Site suggestions on a workbench session, fast enough for a meeting.
+
+What does not change between two questions is made once per session and reused: the
+candidate sites (``geo site``'s grid over populated land) and, per standard and cutoff,
+the reach matrix from them to the demand points (:func:`geo.planning.sites.site_reach`).
+Each question then only builds the problem on the session's present minutes (the open
+facilities, existing and placed, kept fixed) and solves it with
+:func:`geo.planning.sites.site`, the very function ``geo site`` runs: the same answer,
+notes and alternatives. :meth:`Suggester.warm` makes the candidates and the matrices of
+every standard in the background when the server starts.
+
+MCLP and LSCP are solved exactly, as ``geo site`` solves them. p-median is solved by
+greedy + best-improvement swaps with a Lagrangian lower bound, within
+:data:`PMEDIAN_SECONDS` (the exact MILP takes tens of seconds on a county): the answer
+says how far above the optimum it can be at most (the gap to the bound), and names
+``geo site ... --model pmedian`` for the exact one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import scipy.sparse as sp
+
+from geo._types import FloatArray
+from geo.planning.sites import make_candidates, site, site_cutoff, site_reach
+
+if TYPE_CHECKING:
+    from geo.serve.jobs import Progress
+    from geo.study.run import ComputedStudy
+
+__all__ = ["PMEDIAN_SECONDS", "Suggester"]
+
+log = logging.getLogger(__name__)
+
+#: seconds the workbench gives p-median's swaps and bound
+PMEDIAN_SECONDS = 1.0
+
+
+class Suggester:
+    """Candidates and reach matrices of one study, made once (see module docs)."""
+
+    def __init__(self, study: ComputedStudy) -> None:
+        self.study = study
+        self._lock = threading.Lock()  # one maker at a time; readers wait for it
+        self._sites: gpd.GeoDataFrame | None = None
+        self._reach: dict[tuple[str, float], sp.csr_matrix] = {}
+
+    def sites(self) -> gpd.GeoDataFrame:
+        with self._lock:
+            if self._sites is None:
+                self._sites = make_candidates(self.study, "grid")
+            return self._sites
+
+    def reach(self, standard: str, cutoff: float) -> sp.csr_matrix:
+        sites = self.sites()
+        key = (standard, float(cutoff))
+        with self._lock:
+            if key not in self._reach:
+                self._reach[key] = site_reach(self.study, self.study.standard(standard),
+                                              sites, cutoff)
+            return self._reach[key]
+
+    def ready(self, standard: str, model: str) -> bool:
+        """Whether a question would find its matrix made."""
+        cutoff = site_cutoff(model, float(self.study.standard(standard).minutes))
+        return (standard, float(cutoff)) in self._reach
+
+    def warm(self, models: tuple[str, ...] = ("mclp", "pmedian")) -> threading.Thread:
+        """Make every standard's matrices in a background thread (a failure is logged:
+        the question that needs the matrix then reports it)."""
+        def run() -> None:
+            try:
+                for std in self.study.standards:
+                    for model in models:
+                        self.reach(std.name, site_cutoff(model, float(std.minutes)))
+            except Exception:  # reported again, with the CLI's message, when asked
+                log.exception("making the suggestion matrices failed")
+
+        t = threading.Thread(target=run, name="geo-suggest-warm", daemon=True)
+        t.start()
+        return t
+
+    def solve(self, standard: str, k: int, model: str, existing_s: FloatArray,
+              progress: Progress | None = None) -> Any:
+        """``geo site``'s answer for ``standard`` on ``existing_s`` (seconds to the
+        facilities kept fixed), from the matrices made once."""
+        std = self.study.standard(standard)
+        cutoff = site_cutoff(model, float(std.minutes))
+        if progress:
+            progress.stage("candidates", 0.05)
+        sites = self.sites()
+        if progress:
+            progress.stage("reach", 0.15 if self.ready(standard, model) else 0.1)
+        reach = self.reach(standard, cutoff)
+        if progress:
+            progress.stage("solving", 0.4)
+        if model != "pmedian":
+            return site(self.study, standard=standard, p=k, model=model,
+                        existing_s=existing_s, sites=sites, reach=reach)
+        run = site(self.study, standard=standard, p=k, model=model, existing_s=existing_s,
+                   sites=sites, reach=reach, method="heuristic", time_limit_s=PMEDIAN_SECONDS)
+        run.notes.append(
+            f"p-median in the workbench: greedy + swaps and a Lagrangian bound within "
+            f"{PMEDIAN_SECONDS:g} s; the answer's weighted time is at most "
+            f"{100 * run.result.gap:.2f} % above the optimum (the gap to the bound); the "
+            f"exact answer: geo site STUDY --standard {standard} --model pmedian --add {k} "
+            "--out DIR")
+        return run
