@@ -299,8 +299,10 @@ class ServeError(GeoError):
 
 
 class StaleError(ServeError):
-    """A workbench edit was made on a state that has changed since (another tab or
-    colleague edited the session): the page must reload."""
+    """A workbench edit made on a state that has changed since: the page must reload.
+
+    Another tab or colleague edited the session.
+    """
 
 
 class MeasureError(GeoError):

@@ -60,8 +60,10 @@ _EPS_M = 1e-6  # ties: a segment as close as the joined one may be the one joine
 
 @dataclass
 class _Joins:
-    """Per mode: which demand points and facilities may join another segment on the
-    region's network, and the region's top speed (m/s).
+    """Per mode, what may join elsewhere on the region's network.
+
+    Which demand points and facilities may join another segment on the region's network, and
+    the region's top speed (m/s).
     """
 
     places: BoolArray
@@ -70,8 +72,9 @@ class _Joins:
 
 
 def _keys(a: FloatArray, b: FloatArray) -> Any:
-    """One key per segment, the same whichever end comes first (exact coordinates: the
-    cut network's nodes are copies of the region's).
+    """Return one key per segment, the same whichever end comes first.
+
+    Exact coordinates: the cut network's nodes are copies of the region's.
     """
     first = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] <= b[:, 1]))
     lo, hi = np.where(first[:, None], a, b), np.where(first[:, None], b, a)
@@ -80,8 +83,9 @@ def _keys(a: FloatArray, b: FloatArray) -> Any:
 
 
 def _may_join_elsewhere(snap: Snap, lines: Any) -> BoolArray:
-    """Points with a segment of ``lines`` (the usable region segments the cut left out) at
-    most as far as the segment they join.
+    """Find the points with a segment of ``lines`` at most as far as the one they join.
+
+    ``lines``: the usable region segments the cut left out.
     """
     out = np.zeros(len(snap.xy), dtype=bool)
     if len(lines) == 0 or len(snap.xy) == 0:
@@ -133,8 +137,9 @@ def _nearest_m(xy: FloatArray, others: FloatArray) -> FloatArray:
 def buffer_check(computed: ComputedStudy, zone_wgs84: Any, nets: dict[str, Network],
                  region: Path, absent: Sequence[Absent] = (),
                  beyond_m: dict[str, float] | None = None) -> dict[str, float]:
-    """People per standard whose coverage could differ in the whole region's study (see
-    module docs). ``region``: the partitioned network folder the area was cut from;
+    """Return the people per standard whose coverage could differ in the region's study.
+
+    See module docs. ``region``: the partitioned network folder the area was cut from;
     ``absent``: the region's facilities in the zone that the area was not given;
     ``beyond_m``: per standard, metres from the zone to the nearest facility of the region
     beyond it (missing: 0, the weakest bound). 0 everywhere means the buffer changes no

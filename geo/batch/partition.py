@@ -233,9 +233,11 @@ def _cut_mode(folder: Path, m: Mapping[str, Any], zone: BaseGeometry, buffer_km:
 def region_segments(folder: Path, mode: str, bounds: tuple[float, ...]
                     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
                                npt.NDArray[np.object_]]:
-    """The region's ``mode`` segments whose first node lies in a tile under ``bounds``
-    (metric, the partition's CRS): their end points (two (n, 2) arrays) and classes. Read
-    from the memory-mapped tiles, as :func:`cut_networks` reads them.
+    """Read the region's ``mode`` segments whose first node lies in a tile under ``bounds``.
+
+    ``bounds`` is metric, in the partition's CRS. Returns their end points (two (n, 2)
+    arrays) and classes, read from the memory-mapped tiles as :func:`cut_networks` reads
+    them.
     """
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))[mode]
     base = folder / mode

@@ -51,8 +51,10 @@ _DECIMALS = {"population": 1, "unreached_population": 1, "uncovered_population":
              "share_of_population": 4, "representation": 2}
 
 def group_people(demand: pd.DataFrame, names: Sequence[str]) -> dict[str, FloatArray]:
-    """People per demand point of the whole population (:data:`ALL`) and of each group
-    named (its demand column, :func:`geo.coverage.population.group_column`).
+    """Return the people per demand point of the whole population and of each group named.
+
+    The whole population under :data:`ALL`; each group from its demand column
+    (:func:`geo.coverage.population.group_column`).
     """
     out = {ALL: demand["population"].to_numpy(dtype=np.float64)}
     for name in names:
@@ -62,8 +64,10 @@ def group_people(demand: pd.DataFrame, names: Sequence[str]) -> dict[str, FloatA
 
 @dataclass
 class GroupTables:
-    """The coverage rows per group (:func:`group_coverage`) and the equity measures
-    (:func:`equity_table`) of a study with population groups; empty frames without.
+    """Coverage per group and equity measures of a study with population groups.
+
+    The coverage rows per group (:func:`group_coverage`) and the equity measures
+    (:func:`equity_table`); empty frames without groups.
     """
 
     coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GROUP_COLUMNS))
@@ -150,8 +154,9 @@ def equity_table(
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
     notes: Mapping[str, str], order: Sequence[str],
 ) -> pd.DataFrame:
-    """Equity measures per standard and group (:data:`EQUITY_COLUMNS`; the
-    outputs define each, :mod:`geo.outputs.groups`).
+    """Compute the equity measures per standard and group.
+
+    Columns :data:`EQUITY_COLUMNS`; the outputs define each, :mod:`geo.outputs.groups`.
 
     A standard that is not applicable gets one row per group with its note and no measure.
     """

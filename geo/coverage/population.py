@@ -714,9 +714,10 @@ def _pixel_centres(src: Any, origin: tuple[int, int], rows: IntArray, cols: IntA
 
 def _uncovered(src: Any, mask: BoolArray, origin: tuple[int, int], area: BaseGeometry,
                crs: CRS, most: float) -> str:
-    """What the method says about the part of the area the raster holds no data for
-    (beyond its extent, or nodata pixels): '' for none; a stop beyond the share ``most``
-    of the area, naming the share.
+    """Say what the method says about the part of the area the raster has no data for.
+
+    That part is beyond the raster's extent, or nodata pixels. Returns '' for none; stops
+    beyond the share ``most`` of the area, naming the share.
     """
     name = Path(str(src.name)).name
     step = max(abs(src.transform.a), abs(src.transform.e))
@@ -746,7 +747,7 @@ def _uncovered(src: Any, mask: BoolArray, origin: tuple[int, int], area: BaseGeo
 
 def _read_raster(src: Any, area: BaseGeometry, crs: CRS, band: int, most: float
                  ) -> tuple[FloatArray, FloatArray, FloatArray, float, int, str]:
-    """Populated pixels in the window around ``area``.
+    """Read the populated pixels in the window around ``area``.
 
     Values, centres x, y in ``crs``, their sum, the number of negative pixels, and what the method
     says of the area without data.

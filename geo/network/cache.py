@@ -198,8 +198,10 @@ def load_networks(path: str | Path, modes: list[str] | None = None) -> dict[str,
 
 
 def recorded_source(path: str | Path) -> str | None:
-    """The road source a cache records it was built from (a file, or the boundary of an
-    osmnx download), or None when it records none or cannot be read.
+    """Return the road source a cache records it was built from.
+
+    A file, or the boundary of an osmnx download; None when it records none or cannot be
+    read.
     """
     try:
         with np.load(Path(path), allow_pickle=False) as data:

@@ -124,8 +124,9 @@ def road_groups(net: Network, seg: BoolArray) -> IntArray:
 
 
 def road_label(net: Network, seg: BoolArray) -> str:
-    """The names and refs of the roads of the segments ``seg`` (``"unnamed <class>"``
-    where they have none), most road first.
+    """Return the names and refs of the roads of the segments ``seg``, most road first.
+
+    ``"unnamed <class>"`` where they have none.
     """
     if net.roads is None or net.seg_road is None or not seg.any():
         classes = pd.Series(net.seg_class[seg]).value_counts()
@@ -146,8 +147,9 @@ def road_label(net: Network, seg: BoolArray) -> str:
 
 
 def segments_touching(net: Network, geom: Any) -> BoolArray:
-    """Segments that a shape (shapely, WGS84 lon/lat: a polygon, a line, a point's
-    buffer) touches or crosses.
+    """Find the segments that a shape touches or crosses.
+
+    The shape is shapely, in WGS84 lon/lat: a polygon, a line, a point's buffer.
     """
     tr = Transformer.from_crs(4326, net.crs, always_xy=True)
     shape = shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
@@ -163,9 +165,11 @@ def segments_touching(net: Network, geom: Any) -> BoolArray:
 
 def changed_network(net: Network, closed: BoolArray, factor: FloatArray | None = None
                     ) -> Network:
-    """A copy of ``net`` with the segments ``closed`` passable in neither direction and
-    every segment's seconds divided by its speed ``factor`` (1 unchanged, 0.5 half
-    speed); node and segment numbers are the same.
+    """Return a copy of ``net`` with segments closed and slowed.
+
+    The segments ``closed`` are passable in neither direction and every segment's seconds
+    are divided by its speed ``factor`` (1 unchanged, 0.5 half speed); node and segment
+    numbers are the same.
     """
     fw, bw = net.seg_fw_s.copy(), net.seg_bw_s.copy()
     if factor is not None:

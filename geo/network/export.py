@@ -92,8 +92,10 @@ _NEAR_M = 0.02  # closer than this, two line ends may read as one node (1 cm rou
 
 
 def _apart(node_xy: FloatArray) -> FloatArray:
-    """Node positions with nodes closer than 2 cm to another (a road passing over another,
-    each with a vertex there but no junction) moved :data:`APART_M` (or a multiple) to a
+    """Move nodes closer than 2 cm to another apart.
+
+    Nodes closer than 2 cm to another (a road passing over another, each with a vertex there
+    but no junction) are moved :data:`APART_M` (or a multiple) to a
     place at least 2 cm from every other node, so that lines ending at them do not become
     one junction when the layer is read. The first node of each such cluster stays.
     """

@@ -397,7 +397,9 @@ def render(fig: Figure, path: Path) -> Path:
 
 
 def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
-    """``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard (and
+    """Write the coverage figures of every standard.
+
+    ``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard (and
     ``lorenz_<standard>.png`` for each that applies when the study has population groups),
     each with the assumptions below it; returns each file's path with the same figure without
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their

@@ -183,8 +183,10 @@ def with_group_shares(coverage: pd.DataFrame, groups: GroupTables, lang: str) ->
 
 
 def report_appendix(groups: GroupTables, lang: str) -> list[Section]:
-    """Without groups, the appendix saying that coverage by group and equity are not
-    computed and which census columns would compute them (advice, out of the body).
+    """Return, without groups, the appendix saying coverage by group is not computed.
+
+    It says that coverage by group and equity are not computed and which census columns
+    would compute them (advice, out of the body).
     """
     if not groups.coverage.empty:
         return []
@@ -220,7 +222,9 @@ def report_sections(groups: GroupTables, lang: str, titles: Mapping[str, str],
 
 
 def write_sheets(book: tables.Book, groups: GroupTables, titles: Mapping[str, str]) -> None:
-    """The workbook's 人群覆盖 (each group's covered share by township, per standard) and
+    """Write the workbook's group sheets.
+
+    The workbook's 人群覆盖 (each group's covered share by township, per standard) and
     健康公平 (the equity measures per standard and group, then their definitions) sheets;
     nothing without groups. ``titles``: each standard as headings name it.
     """

@@ -571,8 +571,11 @@ _ERROR_GLOSS = (
 
 
 def error(message: str, language: str) -> str:
-    """An error message for a page in ``language``: on Chinese pages a Chinese gloss of
-    what went wrong first, the message (the CLI's English words) after it."""
+    """Return an error message for a page in ``language``.
+
+    On Chinese pages a Chinese gloss of what went wrong first, the message (the CLI's English words)
+    after it.
+    """
     if _index(language) == 1:
         return message
     for en, zh in _ERROR_GLOSS:

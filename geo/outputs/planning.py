@@ -200,10 +200,11 @@ def _gpkg(run: Criticality, path: Path) -> None:
 
 
 def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
-    """``criticality.csv``, ``criticality.xlsx``.
+    """Write the resilience ranking's files into ``out_dir``.
 
-    ``criticality.gpkg`` (layer ``criticality``: the pieces as lines with their row),
-    ``criticality_map.html`` and ``criticality_summary.txt``.
+    ``criticality.csv``, ``criticality.xlsx``, ``criticality.gpkg`` (layer ``criticality``:
+    the pieces as lines with their row), ``criticality_map.html`` and
+    ``criticality_summary.txt``.
     """
     title = run.study.study.title
     table = run.table.copy()

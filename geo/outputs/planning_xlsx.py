@@ -268,8 +268,10 @@ def _loses_people(row: Mapping[Any, Any]) -> Any:
 
 
 def write_criticality_xlsx(run: Criticality, path: Path) -> Path:
-    """``criticality.xlsx``: road pieces ranked by the people who lose the standard when
-    each is cut alone (those that lose anyone marked), notes and sources.
+    """Write ``criticality.xlsx``.
+
+    Road pieces ranked by the people who lose the standard when each is cut alone (those
+    that lose anyone marked), notes and sources.
     """
     lang = run.study.study.language
     std = run.standard

@@ -170,7 +170,10 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
 
 
 def _titles(res: Results) -> dict[str, str]:
-    """Each standard as the group tables' headings name it: '急救 1 小时（emergency_1h，≤ 60 分钟）'."""
+    """Return each standard as the group tables' headings name it.
+
+    For example '急救 1 小时（emergency_1h，≤ 60 分钟）'.
+    """
     lang = res.language
     out = {}
     for r in res.summary.to_dict("records"):

@@ -166,8 +166,9 @@ def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparis
 
 
 def compare_scenario(result: ComputedStudy, scen: Scenario) -> Comparison:
-    """:func:`compare` for a scenario already read (or made in code: a hazard's
-    closures, :mod:`geo.planning.hazard`).
+    """Compare like :func:`compare` for a scenario already read.
+
+    Or made in code: a hazard's closures, :mod:`geo.planning.hazard`.
     """
     scen = with_type_codes(scen, result.study.facilities.type_map)
     applied = apply_scenario(scen, result.facilities, result.standard_set, result.area,

@@ -1,5 +1,7 @@
-"""Hazard scenarios: a flood extent or landslide zones (polygon layers) close every road they
-touch, and the study is compared before and after (``geo resilience STUDY --hazard FILE``).
+"""Hazard scenarios: flood extents or landslide zones that close the roads they touch.
+
+A flood extent or landslide zones (polygon layers) close every road they touch, and the study
+is compared before and after (``geo resilience STUDY --hazard FILE``).
 
 Each layer is read as every other polygon input is (:func:`geo.readers.read_boundaries`:
 any vector file, its CRS or ``--hazard-crs`` for a file without one, GCJ-02/BD-09, encodings,
@@ -74,8 +76,9 @@ def hazard_scenario(result: ComputedStudy, hazards: Sequence[str | os.PathLike[s
 
 def hazard_comparison(result: ComputedStudy, hazards: Sequence[str | os.PathLike[str]],
                       crs: str | None = None) -> Comparison:
-    """The study before and after the roads that ``hazards`` touch are closed (see module
-    docs).
+    """Compare the study before and after the roads that ``hazards`` touch are closed.
+
+    See module docs.
     """
     scen = hazard_scenario(result, hazards, crs)
     comp = compare_scenario(result, scen)

@@ -107,8 +107,10 @@ def _piece_lines(net: Network, pieces: Pieces) -> gpd.GeoSeries:
 
 def criticality(result: ComputedStudy, standard: str, minutes: float | None = None
                 ) -> Criticality:
-    """Rank the road pieces of ``standard``'s network by the people who lose it when that
-    piece alone is cut (see module docs); ``minutes``: the threshold (default the
+    """Rank the road pieces of ``standard``'s network by the people who lose it.
+
+    A piece's people are those who lose the standard when that piece alone is cut (see
+    module docs); ``minutes``: the threshold (default the
     standard's).
 
     Examples

@@ -98,8 +98,9 @@ def selected_segments(net: Network, a: Mapping[str, Any]) -> BoolArray:
 
 def change_roads(actions: Sequence[Mapping[str, Any]], networks: Mapping[str, Network]
                  ) -> ChangedRoads:
-    """The networks with every close_road and slow_road of ``actions`` applied in order
-    (a slowdown of a closed road leaves it closed; two slowdowns multiply).
+    """Apply every close_road and slow_road of ``actions`` to the networks, in order.
+
+    A slowdown of a closed road leaves it closed; two slowdowns multiply.
     """
     closed = {m: np.zeros(len(n.seg_u), dtype=bool) for m, n in networks.items()}
     factor = {m: np.ones(len(n.seg_u)) for m, n in networks.items()}
@@ -125,8 +126,10 @@ def change_roads(actions: Sequence[Mapping[str, Any]], networks: Mapping[str, Ne
 
 
 def cut_off_nodes(net: Network) -> BoolArray:
-    """Nodes outside the largest strongly connected part of ``net`` (e.g. a valley that
-    closures separate from the rest): places joined there reach only each other.
+    """Find the nodes outside the largest strongly connected part of ``net``.
+
+    E.g. a valley that closures separate from the rest: places joined there reach only each
+    other.
     """
     _, label = connected_components(net.csr(), directed=True, connection="strong")
     used = np.bincount(label[net.seg_u[np.isfinite(net.seg_fw_s) | np.isfinite(net.seg_bw_s)]],

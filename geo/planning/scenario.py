@@ -405,8 +405,10 @@ def parse_scenario(text: str, where: str | Path) -> Scenario:
 
 def with_type_codes(scenario: Scenario, type_map: Mapping[str, str] | None = None
                     ) -> Scenario:
-    """``scenario`` with the types of its ``add`` and ``retype`` actions and the roles of
-    its ``designate`` actions as type codes: a scenario may name types as the facility
+    """Return ``scenario`` with its facility types and roles as type codes.
+
+    The types of its ``add`` and ``retype`` actions and the roles of its ``designate``
+    actions become type codes: a scenario may name types as the facility
     file does (乡镇卫生院, 县人民医院, an alias, or a name of the study's ``[facilities]
     type_map``); the names read are stated in its notes.
 
@@ -546,7 +548,7 @@ def _apply_one(fac: gpd.GeoDataFrame, a: Mapping[str, Any], known: StandardSet,
 
 
 def road_change_label(a: Mapping[str, Any]) -> str:
-    """What a close_road or slow_road names, in a few words."""
+    """Say what a close_road or slow_road names, in a few words."""
     if "geometry" in a:
         what = f"roads in {a.get('project') or 'the hazard'}"
     elif "road" in a:
@@ -560,8 +562,11 @@ def road_change_label(a: Mapping[str, Any]) -> str:
 
 
 class AreaDistance:
-    """How far places lie outside a study area, in km (the area's shape and its local
-    metric projection made once: the workbench asks on every click)."""
+    """How far places lie outside a study area, in km.
+
+    The area's shape and its local metric projection are made once: the workbench asks on
+    every click.
+    """
 
     def __init__(self, area: gpd.GeoDataFrame) -> None:
         shape = area.to_crs(4326).union_all()
@@ -576,21 +581,27 @@ class AreaDistance:
         return float(shapely.distance(self.shape, shapely.Point(x, y))) / 1000.0
 
     def outside(self, lon: float, lat: float) -> bool:
-        """Whether the place is farther than :data:`geo.settings.OUTSIDE_TOLERANCE_M`
-        outside the area (what stops a scenario)."""
+        """Check whether the place lies outside the area by more than the tolerance.
+
+        The tolerance is :data:`geo.settings.OUTSIDE_TOLERANCE_M`; this is what stops a
+        scenario.
+        """
         return self.km(lon, lat) * 1000.0 > settings.OUTSIDE_TOLERANCE_M
 
 
 def outside_what(action: str, fid: str, lon: float, lat: float, km: float) -> str:
-    """The words naming a place outside the area, as every refusal of one says them."""
+    """Return the words naming a place outside the area, as every refusal of one says them."""
     return (f"{action} {fid!r} puts it at lon {lon:.6f}, lat {lat:.6f}, {km:,.1f} km outside "
             "the study area")
 
 
 def _check_inside(change: Mapping[str, Any], a: Mapping[str, Any], area: AreaDistance,
                   outside: str, where: Path) -> list[str]:
-    """Stop (or, with ``outside = true`` on the action or ``[facilities] outside =
-    "keep"`` in the study, note) a facility placed outside the area."""
+    """Stop (or note) a facility placed outside the area.
+
+    It is noted instead with ``outside = true`` on the action or ``[facilities] outside =
+    "keep"`` in the study.
+    """
     lon, lat = float(change["lon_after"]), float(change["lat_after"])
     if not area.outside(lon, lat):
         return []

@@ -120,8 +120,10 @@ def group_weights(result: ComputedStudy, group: str, asked_by: str) -> FloatArra
 
 def site_reach(result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame,
                cutoff_minutes: float) -> sp.csr_matrix:
-    """Seconds from ``sites`` to the study's demand points within ``cutoff_minutes``, in
-    the standard's mode and direction (a sparse candidate x demand matrix)."""
+    """Seconds from ``sites`` to the study's demand points within ``cutoff_minutes``.
+
+    In the standard's mode and direction (a sparse candidate x demand matrix).
+    """
     return reach_matrix(
         result.networks[std.mode], result.snap(sites, std.mode), result.demand_snap(std.mode),
         access_speed_kmh=result.study.access_kmh(std.mode),
@@ -274,8 +276,10 @@ def site(
 
 
 def site_cutoff(model: str, minutes: float) -> float:
-    """Minutes the reach matrix of ``model`` spans: the threshold, twice it for p-median
-    (pairs beyond count as twice the threshold)."""
+    """Minutes the reach matrix of ``model`` spans.
+
+    The threshold, twice it for p-median (pairs beyond count as twice the threshold).
+    """
     return 2 * minutes if model == "pmedian" else minutes
 
 

@@ -127,9 +127,11 @@ _DEGREE_TEXT = re.compile(
 
 
 def _degree_value(text: str, axis: str) -> float | None:
-    """Decimal degrees from degree text (degrees-minutes-seconds, degrees and decimal
-    minutes, or decimal degrees with a degree sign; a hemisphere letter or word before
-    or after), or None when it is not such text or the hemisphere is the other axis's.
+    """Read decimal degrees from degree text.
+
+    Degrees-minutes-seconds, degrees and decimal minutes, or decimal degrees with a degree
+    sign; a hemisphere letter or word before or after. None when it is not such text or the
+    hemisphere is the other axis's.
     """
     flat = unicodedata.normalize("NFKC", text).translate(_MARKS).strip().lower()
     flat = flat.replace("′′", '"').replace("''", '"')
@@ -243,8 +245,10 @@ def make_points(
 
 def _swapped_hemispheres(frame: pd.DataFrame, raw: tuple[pd.Series, pd.Series],
                          bad: pd.Series, cols: tuple[str, str] | None) -> None:
-    """Stop naming the rows whose degree text reads only with the columns swapped (a
-    latitude written 24°25′N in the longitude column, the longitude in the latitude one).
+    """Stop naming the rows whose degree text reads only with the columns swapped.
+
+    E.g. a latitude written 24°25′N in the longitude column, the longitude in the latitude
+    one.
 
     Raises
     ------

@@ -41,8 +41,10 @@ def visible(text: str) -> str:
 
 
 def display_name(value: object) -> str:
-    """``value`` as text without the spaces around it (full-width and no-break spaces too)
-    and without invisible characters (a zero-width space): as a spreadsheet shows it.
+    """Return ``value`` as text as a spreadsheet shows it.
+
+    Without the spaces around it (full-width and no-break spaces too) and without invisible
+    characters (a zero-width space).
     """
     return visible(str(value)).strip()
 
@@ -96,8 +98,9 @@ def _unique(keys: Sequence[str]) -> dict[str, int]:
 
 def match_names(townships: Sequence[str], given: Sequence[object], *, what: str,
                 name_map: Mapping[str, str] | None = None) -> NameMatch:
-    """Join the names ``given`` by a file (``what``: 'the population table 普查.csv') to
-    the ``townships`` (see module docs).
+    """Join the names ``given`` by a file to the ``townships``.
+
+    ``what``: the file, e.g. 'the population table 普查.csv' (see module docs).
 
     Raises
     ------

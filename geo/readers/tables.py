@@ -123,9 +123,11 @@ def _title(rows: Sequence[Sequence[object]], header: int) -> str:
 
 
 def _check_header(rows: Sequence[Sequence[object]], header: int, src: Path) -> None:
-    """A header naming one column twice ('2010年', '2020年' under merged cells '常住人口'
-    and '户籍人口' of a two-row header) would let an option pick either: stop, naming them
-    and, for a two-row header, the row above.
+    """Stop on a header that names one column twice.
+
+    Such a header ('2010年', '2020年' under merged cells '常住人口' and '户籍人口' of a
+    two-row header) would let an option pick either: stop, naming them and, for a two-row
+    header, the row above.
     """
     if header >= len(rows):
         return

@@ -69,6 +69,7 @@ class Pieces:
 
     @property
     def n(self) -> int:
+        """Number of pieces."""
         return len(self.a)
 
     def segments(self) -> tuple[IntArray, IntArray]:
@@ -147,8 +148,10 @@ class PieceImpact:
 
 
 class _Graph:
-    """The search graph of one direction as edges (not merged: a cut removes one of two
-    parallel segments only), in CSR by tail and by head, with each edge's segment.
+    """The search graph of one direction as edges, in CSR by tail and by head.
+
+    Edges are not merged (a cut removes one of two parallel segments only); each has its
+    segment.
     """
 
     def __init__(self, net: Network, direction: str) -> None:
@@ -262,9 +265,10 @@ def _tree(g: _Graph, dist: FloatArray, seed_node: IntArray, seed_dist: FloatArra
 
 
 def _detour(g: _Graph, w_cut: FloatArray, a: int, b: int, cap: float) -> float:
-    """Seconds of the quickest route a -> b with the edge seconds ``w_cut`` (the cut
-    piece's at ``inf``): one compiled search that stops when ``b`` is settled (``inf``
-    beyond ``cap``).
+    """Return the seconds of the quickest route a -> b with the edge seconds ``w_cut``.
+
+    The cut piece's edges are at ``inf``; one compiled search that stops when ``b`` is
+    settled (``inf`` beyond ``cap``).
     """
     if a == b:
         return 0.0
@@ -305,9 +309,10 @@ def piece_impacts(
     exclude_classes: tuple[str, ...] = (), pieces: Pieces | None = None,
     detour_cap_s: float = 4 * 3600.0,
 ) -> tuple[Pieces, PieceImpact]:
-    """Cut every piece alone and measure one standard (``minutes``) on the demand points
-    (see module docs); ``exclude_classes``: the classes places may not join (as they were
-    snapped).
+    """Cut every piece alone and measure one standard on the demand points.
+
+    ``minutes``: the standard's threshold (see module docs); ``exclude_classes``: the
+    classes places may not join (as they were snapped).
     """
     pieces = pieces or road_pieces(net)
     speed = access_speed_kmh / 3.6

@@ -100,9 +100,10 @@ def snap_points(
     net: Network, xy: FloatArray, *, exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
     closed: npt.NDArray[np.bool_] | None = None,
 ) -> Snap:
-    """Join points (metric ``xy``) to the nearest segment not of ``exclude_classes``
-    that may be travelled in some direction (a closed road, :mod:`geo.network.closures`,
-    joins no place).
+    """Join points (metric ``xy``) to the nearest usable segment.
+
+    A usable segment is not of ``exclude_classes`` and may be travelled in some direction
+    (a closed road, :mod:`geo.network.closures`, joins no place).
 
     Motorways are excluded by default: nobody joins an expressway between
     interchanges, so a place next to one joins the nearest other road. Among segments

@@ -131,8 +131,9 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int,
 
 
 class Guard:
-    """ASGI middleware in front of the app (see module docs): host, origin, token, body
-    size; security headers on every answer.
+    """ASGI middleware in front of the app (see module docs): host, origin, token, body size.
+
+    Security headers on every answer.
 
     Parameters
     ----------
@@ -151,6 +152,7 @@ class Guard:
         self.origins = {f"http://{h}" for h in allowed}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check a request's host, origin, token and body size, then pass it on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -213,8 +215,10 @@ class Guard:
 
     @staticmethod
     def _token_of(scope: Scope, headers: dict[bytes, bytes]) -> tuple[str | None, bool]:
-        """The token a request carries (header, cookie or ``?token=``) and whether it
-        came in the address."""
+        """Return the token a request carries and whether it came in the address.
+
+        The token comes in a header, a cookie or ``?token=``.
+        """
         if b"x-geo-token" in headers:
             return headers[b"x-geo-token"].decode("latin-1"), False
         cookie = SimpleCookie()
@@ -230,7 +234,7 @@ class Guard:
         return None, False
 
     async def _read(self, receive: Receive) -> bytes | None:
-        """The body, read chunk by chunk; ``None`` as soon as it passes the limit."""
+        """Return the body, read chunk by chunk; ``None`` as soon as it passes the limit."""
         chunks, total = [], 0
         while True:
             message = await receive()
@@ -262,18 +266,22 @@ def _download_name(name: str) -> str:
 
 
 def error_body(exc: GeoError, language: str) -> dict[str, Any]:
-    """An error as the page shows it: the CLI's words (``error``), the message in the
-    page's language (``message``) and its kind."""
+    """Return an error as the page shows it.
+
+    The CLI's words (``error``), the message in the page's language (``message``) and its kind.
+    """
     return {"error": str(exc), "message": i18n.error(str(exc), language),
             "kind": type(exc).__name__}
 
 
 def create_app(session: Session, *, allowed: set[str], out_dir: Path | None = None,
                source: str = "STUDY", token: str | None = None) -> FastAPI:
-    """The app serving ``session``; ``allowed``: ``Host`` values accepted
-    (:func:`allowed_hosts`); ``out_dir``: where exports go; ``source``: the study as the
-    user named it (shown in the commands the page prints); ``token``: the access token
-    every request must carry (``None``: none)."""
+    """Return the app serving ``session``.
+
+    ``allowed``: ``Host`` values accepted (:func:`allowed_hosts`); ``out_dir``: where exports go;
+    ``source``: the study as the user named it (shown in the commands the page prints); ``token``:
+    the access token every request must carry (``None``: none).
+    """
     app = FastAPI(title="geo workbench", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(Guard, allowed=allowed, token=token)
     lang = session.language
@@ -410,8 +418,7 @@ def _job_routes(app: FastAPI, s: Session) -> None:
 
 
 def _file_routes(app: FastAPI, session: Session, out_dir: Path | None, source: str) -> None:
-    """Scenario files as text (download, upload, side by side) and exports into
-    ``out_dir``."""
+    """Scenario files as text (download, upload, side by side) and exports into ``out_dir``."""
 
     def parsed(text: str, filename: str) -> Any:
         res = session.need_study("loading a scenario")

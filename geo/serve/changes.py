@@ -42,10 +42,12 @@ def _is_twin(f: Facility, by_id: Mapping[str, Facility], names: Mapping[str, str
 def net_actions(start: Sequence[Facility], now: Sequence[Facility],
                 names: Mapping[str, str],
                 outside: Callable[[float, float], bool] | None = None) -> list[dict[str, Any]]:
-    """Scenario actions taking the study's facilities ``start`` to ``now`` (the engine's
-    facilities in slot order; ``start`` is their first ``len(start)``); an add or move
-    to a place ``outside`` says is outside the study area gets ``outside = true`` (the
-    workbench only keeps such a place when the planner chose to)."""
+    """Return the scenario actions taking the study's facilities ``start`` to ``now``.
+
+    ``now`` holds the engine's facilities in slot order; ``start`` is their first
+    ``len(start)``. An add or move to a place ``outside`` says is outside the study area gets
+    ``outside = true`` (the workbench only keeps such a place when the planner chose to).
+    """
     def place(a: dict[str, Any]) -> dict[str, Any]:
         if outside is not None and outside(a["lon"], a["lat"]):
             a["outside"] = True

@@ -77,8 +77,10 @@ def differences(table: pd.DataFrame, tables: dict[str, Any]) -> list[str]:
 
 def write_export(study: ComputedStudy, out_dir: Path, text: str, tables: dict[str, Any],
                  source: str, progress: Progress | None = None) -> dict[str, Any]:
-    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module
-    docs); returns the paths, the command that redoes it and any difference."""
+    """Write ``text`` (a scenario file) and its comparison into ``out_dir`` (see module docs).
+
+    Returns the paths, the command that redoes it and any difference.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = _free_stem(out_dir)

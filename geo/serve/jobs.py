@@ -1,5 +1,6 @@
-"""Work that takes longer than a click (site suggestions, exports) run in the background,
-one job at a time per session, with its stage, progress and a cancel.
+"""Work that takes longer than a click (site suggestions, exports) run in the background.
+
+One job at a time per session, with its stage, progress and a cancel.
 
 A job is a function taking a :class:`Progress`; it reports stages (``progress.stage(key,
 fraction)``) and calls ``progress.check()`` between them, which stops a cancelled job
@@ -47,6 +48,7 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def status(self) -> dict[str, Any]:
+        """Return the job's state for the page."""
         out: dict[str, Any] = {
             "kind": "job", "id": self.id, "job": self.kind, "state": self.state,
             "stage": self.stage, "fraction": round(self.fraction, 3),
@@ -77,6 +79,7 @@ class Progress:
 
     @property
     def cancelled(self) -> bool:
+        """Whether the job was asked to stop."""
         return self.job.cancel.is_set()
 
 
@@ -140,7 +143,7 @@ class Jobs:
             return job.status()
 
     def status(self, job_id: int | None = None) -> dict[str, Any]:
-        """The status of job ``job_id`` (the last one when not given)."""
+        """Return the status of job ``job_id`` (the last one when not given)."""
         with self._lock:
             job = self.current
             if job is None or (job_id is not None and job.id != job_id):

@@ -1,6 +1,7 @@
-"""Request bodies of the workbench's API (pydantic): every field typed and bounded, no
-unknown field accepted, so a malformed request is refused before it reaches the session,
-with one error shape (:func:`validation_message`).
+"""Request bodies of the workbench's API (pydantic).
+
+Every field typed and bounded, no unknown field accepted, so a malformed request is refused before
+it reaches the session, with one error shape (:func:`validation_message`).
 
 Every edit may carry ``version``: the session version the page made it on (a stale one
 is refused, see :mod:`geo.serve.session`); scripts may leave it out. Names and titles
@@ -24,8 +25,10 @@ __all__ = [
 
 
 def clean_text(text: str) -> str:
-    """``text`` without control or format characters (newlines, NUL, bidi overrides),
-    runs of spaces made one, trimmed."""
+    """``text`` without control or format characters (newlines, NUL, bidi overrides).
+
+    Runs of spaces made one, trimmed.
+    """
     kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
                    for c in text)
     return re.sub(r"\s+", " ", kept).strip()
@@ -50,8 +53,10 @@ class VersionRequest(_Strict):
 
 
 class AddRequest(VersionRequest):
-    """Open a new facility: type code, WGS84 position, optional name; ``outside``: keep
-    it even outside the study area."""
+    """Open a new facility: type code, WGS84 position, optional name.
+
+    ``outside``: keep it even outside the study area.
+    """
 
     type: str = _Type
     lon: float = _Lon
@@ -61,6 +66,8 @@ class AddRequest(VersionRequest):
 
 
 class MoveRequest(VersionRequest):
+    """Move facility ``id`` to ``lon``, ``lat``."""
+
     id: str = _Id
     lon: float = _Lon
     lat: float = _Lat
@@ -68,15 +75,21 @@ class MoveRequest(VersionRequest):
 
 
 class IdRequest(VersionRequest):
+    """The facility ``id`` a request acts on."""
+
     id: str = _Id
 
 
 class RetypeRequest(VersionRequest):
+    """Give facility ``id`` the facility type ``type``."""
+
     id: str = _Id
     type: str = _Type
 
 
 class DesignateRequest(VersionRequest):
+    """Give facility ``id`` the role ``role`` too."""
+
     id: str = _Id
     role: str = _Type
 
@@ -88,6 +101,8 @@ class UndoToRequest(VersionRequest):
 
 
 class JobRequest(_Strict):
+    """The background job ``id`` a request asks about."""
+
     id: int = Field(ge=1)
 
 
@@ -101,6 +116,8 @@ class SuggestRequest(_Strict):
 
 
 class ProposalRequest(VersionRequest):
+    """The proposal ``key`` a request takes."""
+
     key: str = Field(min_length=1, max_length=80)
 
 
@@ -112,8 +129,10 @@ class LoadRequest(VersionRequest):
 
 
 class CompareRequest(_Strict):
-    """Two scenario files' texts to put side by side (nothing of the session changes);
-    an empty text stands for the workbench's present state."""
+    """Two scenario files' texts to put side by side (nothing of the session changes).
+
+    An empty text stands for the workbench's present state.
+    """
 
     a: str = Field(default="", max_length=2_000_000)
     b: str = Field(default="", max_length=2_000_000)
@@ -122,6 +141,8 @@ class CompareRequest(_Strict):
 
 
 class ExportRequest(_Strict):
+    """The name and title of an export."""
+
     name: Clean = Field(default="workbench", min_length=1, max_length=80)
     title: Clean = Field(default="", max_length=300)
 

@@ -23,8 +23,9 @@ __all__ = ["Workbench", "bind", "check_token"]
 
 
 def check_token(token: str | None) -> None:
-    """Refuse an access token that could be guessed or that breaks the address (the
-    message never repeats it: a token is not written anywhere but the printed address).
+    """Refuse an access token that could be guessed or that breaks the address.
+
+    The message never repeats it: a token is not written anywhere but the printed address.
 
     Parameters
     ----------

@@ -75,8 +75,11 @@ class _State:
 
 @dataclass
 class _Entry:
-    """One step of the undo log: ``edits`` engine edits of ``engine``, or a swap of the whole
-    state; ``change``: what the page lists (kind, facilities, where)."""
+    """One step of the undo log.
+
+    ``edits`` engine edits of ``engine``, or a swap of the whole state; ``change``: what the page
+    lists (kind, facilities, where).
+    """
 
     label: str
     edits: int = 0
@@ -165,8 +168,11 @@ class Session:
                 "outside": self.area is not None and self.area.outside(f.lon, f.lat)}
 
     def history(self) -> dict[str, Any]:
-        """Undo and redo: the last of each, and every step (oldest first; ``done``: in
-        the undo list, else undone and in the redo list) with what it changed."""
+        """Undo and redo: the last of each.
+
+        And every step (oldest first; ``done``: in the undo list, else undone and in the redo list)
+        with what it changed.
+        """
         steps = [{"n": k + 1, "label": e.label, **e.change, "done": True}
                  for k, e in enumerate(self._undo)]
         n = len(self._undo)
@@ -195,16 +201,18 @@ class Session:
                 "scenario": self.scenario, "version": self.version}
 
     def present(self) -> dict[str, Any]:
-        """The present state's tables and open facilities (one side of a side-by-side)."""
+        """Return the present state's tables and open facilities (one side of a side-by-side)."""
         with self.lock:
             return {"tables": self.tables(),
                     "facilities": [self.facility(f) for f in self.engine.facilities if f.open],
                     "scenario": self.scenario}
 
     def tables_of(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
-        """Tables and open facilities of the study with ``actions`` applied (a scenario
-        already checked against the study), on a fork of the baseline: the session's
-        state is not touched."""
+        """Return the tables and open facilities of the study with ``actions`` applied.
+
+        ``actions``: a scenario already checked against the study. Worked on a fork of the
+        baseline: the session's state is not touched.
+        """
         with self.lock:
             self.need_study("comparing scenarios")
             engine = self._pristine.fork()
@@ -255,7 +263,7 @@ class Session:
     # ------------------------------------------------------------------ edits
 
     def _change(self, label: str, ids: list[str]) -> dict[str, Any]:
-        """What a step did, for the page's list: its facilities and where they are."""
+        """Describe what a step did, for the page's list: its facilities and their places."""
         facs = {f.id: f for f in self.engine.facilities}
         out = [{"id": i, "name": self.names.get(i, i), "type": facs[i].type,
                 "lon": facs[i].lon, "lat": facs[i].lat} for i in ids if i in facs]
@@ -300,8 +308,10 @@ class Session:
             self.study.standard_set.check_facility_types([ftype])
 
     def _new_id(self) -> tuple[str, int]:
-        """The next new facility id and its number (taken only once the add succeeded,
-        so a refused add leaves the numbering as it was)."""
+        """Return the next new facility id and its number.
+
+        Taken only once the add succeeded, so a refused add leaves the numbering as it was.
+        """
         used = {f.id for f in self.engine.facilities}
         n = self._counter
         while True:
@@ -312,8 +322,10 @@ class Session:
 
     def add(self, ftype: str, lon: float, lat: float, name: str | None = None, *,
             outside: bool = False, version: int | None = None) -> dict[str, Any]:
-        """Open a new facility of ``ftype`` at WGS84 ``lon``, ``lat`` (a fresh id);
-        ``outside``: keep it even outside the study area."""
+        """Open a new facility of ``ftype`` at WGS84 ``lon``, ``lat`` (a fresh id).
+
+        ``outside``: keep it even outside the study area.
+        """
         with self.lock:
             self.check_version(version)
             return self._add(ftype, lon, lat, name, outside)
@@ -355,8 +367,11 @@ class Session:
             return self._done("retype", [edit])
 
     def designate(self, fid: str, role: str, *, version: int | None = None) -> dict[str, Any]:
-        """Give facility ``fid`` a role too (a twin ``<fid>#<role>`` of type ``role``;
-        a closed or undone twin is opened again at ``fid``'s place)."""
+        """Give facility ``fid`` a role too.
+
+        A twin ``<fid>#<role>`` of type ``role``; a closed or undone twin is opened again at
+        ``fid``'s place.
+        """
         with self.lock:
             self.check_version(version)
             self._check_type(role)
@@ -391,8 +406,10 @@ class Session:
             return self._replay(e, self.engine.redo, "redo")
 
     def undo_to(self, steps: int, *, version: int | None = None) -> dict[str, Any]:
-        """Undo (or redo) until ``steps`` steps are done: back to that point of the
-        history list (:meth:`history`); one answer, the whole state."""
+        """Undo (or redo) until ``steps`` steps are done.
+
+        Back to that point of the history list (:meth:`history`); one answer, the whole state.
+        """
         with self.lock:
             self.check_version(version)
             total = len(self._undo) + len(self._redo)
@@ -417,9 +434,11 @@ class Session:
     # ------------------------------------------------------------------ reading a spot
 
     def spot(self, lon: float, lat: float) -> dict[str, Any]:
-        """What the page tells of a clicked place: its township (people, and per
-        standard the covered share) and per standard the minutes to the nearest
-        facility from there and which facility, as a demand point there would have."""
+        """Tell what the page shows of a clicked place.
+
+        Its township (people, and per standard the covered share) and per standard the minutes to
+        the nearest facility from there and which facility, as a demand point there would have.
+        """
         with self.lock:
             town = self._township_at(lon, lat)
             out: dict[str, Any] = {"kind": "spot", "lon": lon, "lat": lat, "township": town,
@@ -476,10 +495,12 @@ class Session:
 
     def suggest(self, standard: str, k: int, model: str,
                 ftype: str | None = None) -> dict[str, Any]:
-        """Propose ``k`` new sites for ``standard`` (``mclp``, ``lscp``, ``pmedian``),
-        the open facilities (existing and placed) kept fixed; each may be accepted
-        (:meth:`accept`, a plain add) or rejected. Waits for the answer (scripts); the
-        page runs it as a background job (:meth:`start_suggest`)."""
+        """Propose ``k`` new sites for ``standard`` (``mclp``, ``lscp``, ``pmedian``).
+
+        The open facilities (existing and placed) kept fixed; each may be accepted (:meth:`accept`,
+        a plain add) or rejected. Waits for the answer (scripts); the page runs it as a background
+        job (:meth:`start_suggest`).
+        """
         job = self.start_suggest(standard, k, model, ftype)
         st = self.jobs.wait(job["id"])
         if st["state"] == "failed":
@@ -569,8 +590,11 @@ class Session:
 
     def load(self, actions: list[dict[str, Any]], head: dict[str, Any], *,
              version: int | None = None) -> dict[str, Any]:
-        """Replace the state by the study with ``actions`` applied (a scenario's, already
-        checked against the study); undo brings the present state back."""
+        """Replace the state by the study with ``actions`` applied.
+
+        The actions are a scenario's, already checked against the study; undo brings the
+        present state back.
+        """
         with self.lock:
             self.check_version(version)
             self.need_study("loading a scenario")
@@ -609,8 +633,10 @@ class Session:
                              left_out=list(head.get("left_out", [])), comment=[note])
 
     def export(self, out_dir: Path, name: str, title: str, source: str) -> dict[str, Any]:
-        """Write the present state as a scenario file and its ``geo compare`` folder in
-        ``out_dir`` (see :func:`geo.serve.export.write_export`); waits for it."""
+        """Write the present state as a scenario file and its ``geo compare`` folder.
+
+        Written in ``out_dir`` (see :func:`geo.serve.export.write_export`); waits for it.
+        """
         job = self.start_export(out_dir, name, title, source)
         st = self.jobs.wait(job["id"])
         if st["state"] == "failed" and self.jobs.current and self.jobs.current.error:

@@ -50,12 +50,14 @@ class Suggester:
         self._reach: dict[tuple[str, float], sp.csr_matrix] = {}
 
     def sites(self) -> gpd.GeoDataFrame:
+        """Return the candidate sites (a grid), made once."""
         with self._lock:
             if self._sites is None:
                 self._sites = make_candidates(self.study, "grid")
             return self._sites
 
     def reach(self, standard: str, cutoff: float) -> sp.csr_matrix:
+        """Return the sites' reach matrix for ``standard`` within ``cutoff``, made once."""
         sites = self.sites()
         key = (standard, float(cutoff))
         with self._lock:
@@ -70,8 +72,10 @@ class Suggester:
         return (standard, float(cutoff)) in self._reach
 
     def warm(self, models: tuple[str, ...] = ("mclp", "pmedian")) -> threading.Thread:
-        """Make every standard's matrices in a background thread (a failure is logged:
-        the question that needs the matrix then reports it)."""
+        """Make every standard's matrices in a background thread.
+
+        A failure is logged: the question that needs the matrix then reports it.
+        """
         def run() -> None:
             try:
                 for std in self.study.standards:
@@ -86,8 +90,10 @@ class Suggester:
 
     def solve(self, standard: str, k: int, model: str, existing_s: FloatArray,
               progress: Progress | None = None) -> Any:
-        """``geo site``'s answer for ``standard`` on ``existing_s`` (seconds to the
-        facilities kept fixed), from the matrices made once."""
+        """Answer as ``geo site`` for ``standard``, from the matrices made once.
+
+        ``existing_s``: seconds to the facilities kept fixed.
+        """
         std = self.study.standard(standard)
         cutoff = site_cutoff(model, float(std.minutes))
         if progress:

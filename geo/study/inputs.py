@@ -286,7 +286,7 @@ def population_table(study: Study) -> pd.DataFrame:
 
 def population_groups(study: Study, table: pd.DataFrame | None = None
                       ) -> tuple[pd.DataFrame, list[str]]:
-    """``[population] groups``.
+    """Read ``[population] groups``.
 
     Each township's group counts, checked against its total
     (:func:`geo.coverage.population.group_table`), and the notes on reading them.
@@ -303,7 +303,7 @@ def population_groups(study: Study, table: pd.DataFrame | None = None
 def join_population_table(study: Study, demand: gpd.GeoDataFrame,
                           polys: gpd.GeoDataFrame, rename: Mapping[object, str] | None = None,
                           notes: Sequence[str] = ()) -> gpd.GeoDataFrame:
-    """``[population] method = "table"``: township counts spread over their demand points.
+    """Spread township counts over their demand points (``[population] method = "table"``).
 
     ``rename``: the table's names as the townships write them (from
     :func:`geo.readers.names.match_names`); ``notes``: how they were joined, stated in

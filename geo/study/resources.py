@@ -225,8 +225,10 @@ _UNREACHED_COUNTED = {
 
 def _unreached(spec: MeasureSpec, inp: Inputs, nearest: IntArray | None
                ) -> tuple[FloatArray | None, str]:
-    """People per township (then the whole area) with no facility of the measure's types
-    within its minutes, and the line saying how many and how the ratios count them.
+    """Count the people with no facility of the measure's types within its minutes.
+
+    Per township, then the whole area, and the line saying how many and how the ratios
+    count them.
     """
     if nearest is None:  # located: every facility counts where it lies, none 'reaches'
         return None, ""
@@ -249,7 +251,9 @@ def _unreached(spec: MeasureSpec, inp: Inputs, nearest: IntArray | None
 
 def _outside_facilities(spec: MeasureSpec, sel: gpd.GeoDataFrame, inp: Inputs,
                         supply: FloatArray) -> tuple[FloatArray, list[str]]:
-    """``located``: facilities beyond :data:`settings.OUTSIDE_TOLERANCE_M` of the townships
+    """Locate the facilities outside the townships for ``located``.
+
+    Facilities beyond :data:`settings.OUTSIDE_TOLERANCE_M` of the townships
     (kept with ``[facilities] outside = "keep"``) are located in none (their supply left
     out), those just outside count in the nearest township; both said.
     """

@@ -214,8 +214,9 @@ def _vector(p: Path) -> list[Found]:
 
 
 def _types_in(p: Path, layer: object, cols: pd.Index) -> str | None:
-    """The text column of a point layer whose every value is a facility type the type
-    table knows (a KML placemark's description: 乡镇卫生院), or None.
+    """Find the text column of a point layer whose every value is a known facility type.
+
+    A type the type table knows (a KML placemark's description: 乡镇卫生院), or None.
     """
     if p.suffix.lower() not in (".kml", ".kmz"):
         return None
@@ -337,7 +338,7 @@ def _workbook(p: Path) -> Found | str:
 
 
 def _table(p: Path, sheet: str | None = None) -> Found | str:
-    """What the table is (a :class:`Found`), or why it is none of the tables a study reads."""
+    """Tell what the table is (a :class:`Found`), or why it is none a study reads."""
     frame = readers.read_table(p, layer=sheet)
     cols = frame.columns
     enc = frame.attrs.get("encoding")

@@ -177,10 +177,11 @@ class WhatIf:
         self._undone: list[_Logged] = []
 
     def fork(self) -> WhatIf:
-        """An independent engine in the present state with no undo history: networks,
-        demand points and standards shared (never changed), the state copied. Much
-        faster than building one (no full search); a scenario load starts from a fork of
-        the baseline."""
+        """Return an independent engine in the present state with no undo history.
+
+        Networks, demand points and standards shared (never changed), the state copied. Much faster
+        than building one (no full search); a scenario load starts from a fork of the baseline.
+        """
         new = copy.copy(self)
         new.facilities = list(self.facilities)
         new._slot, new._places = dict(self._slot), dict(self._places)
@@ -394,8 +395,11 @@ class WhatIf:
         return ids[self.states[standard].nearest]  # -1 picks the trailing None
 
     def spot(self, standard: str, lon: float, lat: float) -> tuple[float, str | None]:
-        """Minutes to (or from) the nearest eligible facility from WGS84 ``lon``, ``lat``
-        and its id (``None`` where none reaches): as a demand point there would have."""
+        """Return the minutes to (or from) the nearest eligible facility, and its id.
+
+        From WGS84 ``lon``, ``lat``, as a demand point there would have; ``None`` where none
+        reaches.
+        """
         std = self.standards[standard]
         place = snap_points(self.networks[std.mode],
                             self._metric(std.mode, np.array([[lon, lat]], dtype=float)),

@@ -125,8 +125,11 @@ class NearestState:
         self._journal: list[tuple[IntArray, FloatArray, IntArray]] = []
 
     def fork(self) -> NearestState:
-        """An independent copy: the network, demand and their indexes shared (never
-        changed), the labelling and the points' arrays copied."""
+        """Return an independent copy.
+
+        The network, demand and their indexes shared (never changed), the labelling and the points'
+        arrays copied.
+        """
         new = copy.copy(self)
         new.dist, new.lab = self.dist.copy(), self.lab.copy()
         new.ext_t, new.ext_f = self.ext_t.copy(), self.ext_f.copy()
@@ -136,8 +139,11 @@ class NearestState:
         return new
 
     def query(self, spot: Snap) -> tuple[FloatArray, IntArray]:
-        """Seconds and nearest slot of places ``spot`` (joined to the network) as if they
-        were demand points: from the present labelling, exactly as the points' own."""
+        """Return the seconds and nearest slot of places ``spot`` as if demand points.
+
+        ``spot`` is joined to the network; from the present labelling, exactly as the points'
+        own.
+        """
         legs = ties.demand_legs(self._seg_u, self._seg_v, self.fw, self.bw, spot, self.speed)
         slots, fac = self.facilities()
         ext_t, ext_f = ties.extra_trips(fac, slots, spot, self.fw, self.bw, self.speed)

@@ -75,7 +75,7 @@ class CoverageTally:
         self.lost = np.zeros(self.n, dtype=np.int64)
 
     def fork(self) -> CoverageTally:
-        """An independent copy (what edits change copied, the rest shared)."""
+        """Return an independent copy (what edits change copied, the rest shared)."""
         new = copy.copy(self)
         new.covered_now, new.gained, new.lost = (self.covered_now.copy(), self.gained.copy(),
                                                  self.lost.copy())

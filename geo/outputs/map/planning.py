@@ -360,8 +360,10 @@ def _crit_style(lost: float) -> tuple[str, float]:
 
 
 def criticality_map(run: Criticality, title: str) -> folium.Map:
-    """Road pieces coloured by the people who lose the standard when each is cut alone
-    (a tooltip with the piece's row), townships and the standard's facilities.
+    """Map road pieces coloured by the people who lose the standard when each is cut.
+
+    Each piece is cut alone and has a tooltip with its row; townships and the standard's
+    facilities are shown too.
     """
     study, std = run.study, run.standard
     lang = study.study.language
