@@ -128,6 +128,8 @@ def scan_folder(folder: str | Path) -> Scan:
     for p in _files(root, scan.skipped):
         name = p.name.lower()
         if not name.endswith((".osm.pbf", ".osm", ".npz", *_VECTOR, *_TABLE)):
+            if p.suffix.lower() not in _SIDECARS:  # named, never opened (a pipe, a giant)
+                scan.skipped.append((p, "not a table, layer or road source geo reads"))
             continue
         try:
             input_file(p, "file", "")  # a pipe, a sparse giant, a file nobody may read
@@ -143,8 +145,6 @@ def scan_folder(folder: str | Path) -> Scan:
                     scan.skipped.append((p, table))
                 else:
                     scan.found.setdefault(table.role, []).append(table)
-            elif p.suffix.lower() not in _SIDECARS:
-                scan.skipped.append((p, "not a table, layer or road source geo reads"))
         except (GeoError, OSError, ValueError) as e:  # unreadable: listed, never fatal
             scan.skipped.append((p, str(e)))
     _settle_crs(scan)

@@ -284,7 +284,7 @@ def _type_table(old: str, new: str):  # type: ignore[no-untyped-def]
     def runner(ws: Workspace, argv: list[str]) -> Result:
         text = facility_types.DEFAULT_TABLE.read_text(encoding="utf-8")
         assert old in text
-        edited = ws.county / "facility_types.toml"
+        edited = ws.root / "facility_types.toml"  # beside the county: not one of its inputs
         edited.write_text(text.replace(old, new, 1), encoding="utf-8")
         shipped, facility_types.DEFAULT_TABLE = facility_types.DEFAULT_TABLE, edited
         try:

@@ -324,7 +324,9 @@ def test_write_failure_removes_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("geo.outputs.map.coverage.os.fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    from geo.errors import OutputError
+
+    with pytest.raises(OutputError, match="is full"):  # one message naming the folder
         save_map(m, target)
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
