@@ -44,6 +44,12 @@ def toml_value(value: object) -> str:
     return repr(value)
 
 
+def toml_sections(sections: dict[str, dict[str, object]]) -> str:
+    """Sections of options (a study file's, as ``study_options`` gives them) as TOML text."""
+    return "".join(f"[{s}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in o.items())
+                   for s, o in sections.items())
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

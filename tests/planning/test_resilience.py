@@ -16,7 +16,7 @@ from geo.network.closures import changed_network
 from geo.planning.resilience import criticality
 from geo.study.run import ComputedStudy, run_study
 from tests.bad_inputs.county import build_county, study_options
-from tests.conftest import toml_value
+from tests.conftest import toml_sections
 
 STD = "primary_care_30min"
 
@@ -26,9 +26,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
     folder = build_county(tmp_path_factory.mktemp("resil") / "示例县")
     opts = study_options()
     opts["roads"]["path"] = "roads.geojson"
-    text = "".join(f"[{s}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in o.items())
-                   for s, o in opts.items())
-    (folder / "study.toml").write_text(text, encoding="utf-8")
+    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
     return run_study(folder / "study.toml")
 
 

@@ -25,7 +25,7 @@ from geo.network.sources import RoadOptions, networks_from_lines
 from geo.planning.compare import compare
 from geo.study.run import ComputedStudy, run_study
 from tests.bad_inputs.county import build_county, study_options
-from tests.conftest import toml_value
+from tests.conftest import toml_sections
 from tests.synthetic_county import GK, TO_WGS84, X0, Y0, road_layer, write_osm
 
 TRUNK_Y = Y0 + 9000.0  # row 4 of the grid: the national road
@@ -102,9 +102,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
     folder = build_county(tmp_path_factory.mktemp("close") / "示例县")
     opts = study_options()
     opts["roads"]["path"] = "roads.geojson"
-    text = "".join(f"[{s}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in o.items())
-                   for s, o in opts.items())
-    (folder / "study.toml").write_text(text, encoding="utf-8")
+    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
     return run_study(folder / "study.toml")
 
 
