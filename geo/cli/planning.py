@@ -124,9 +124,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     r.add_argument("--minutes", type=positive("minutes"), default=None,
                    help="threshold in minutes (default: the standard's)")
     r.add_argument("--hazard", type=Path, action="append", default=None, metavar="FILE",
-                   help="instead of a ranking: close every road a polygon layer touches (a "
-                   "flood extent, landslide zones; repeatable) and compare before and after, "
-                   "as geo compare writes it")
+                   help="instead of a ranking: close every road a hazard touches and compare "
+                   "before and after, as geo compare writes it; a polygon layer (a flood "
+                   "extent, landslide zones), a GeoTIFF with --threshold (a depth or "
+                   "susceptibility raster) or a point layer or table with --hazard-buffer "
+                   "(landslides); repeatable: the layers combine in one scenario")
+    r.add_argument("--threshold", type=float, action="append", default=None, metavar="VALUE",
+                   help="cells of a --hazard raster at or above VALUE are hazardous (e.g. "
+                   "0.3 for a depth in metres); one value for every raster, or repeated: one "
+                   "per raster in the order of the --hazard files")
+    r.add_argument("--hazard-buffer", type=positive("metres"), default=None,
+                   metavar="METRES", help="radius of the zone around each point of a --hazard "
+                   "point layer (landslides); or a buffer_m column in the layer")
     r.add_argument("--hazard-crs", default=None,
                    help="coordinate system of hazard files that name none (wgs84, gcj02, "
                    "bd09, cgcs2000 or EPSG:NNNN)")
@@ -296,11 +305,16 @@ def run_resilience(args: argparse.Namespace) -> int:
         raise StudyError("geo resilience: give --standard NAME (rank the roads a standard "
                          "depends on) or --hazard FILE (close the roads a hazard touches), "
                          "not both")
+    if args.hazard is None and (args.threshold is not None or args.hazard_buffer is not None):
+        flag = "--threshold" if args.threshold is not None else "--hazard-buffer"
+        raise StudyError(f"geo resilience: {flag} applies to --hazard layers only: give "
+                         "--hazard FILE, or remove it")
     if args.hazard is not None:
         from geo.planning.hazard import hazard_comparison
 
         with output_folder(args.out, COMPARISON_FILES):
-            comp = hazard_comparison(computed_study(args.study), args.hazard, args.hazard_crs)
+            comp = hazard_comparison(computed_study(args.study), args.hazard, args.hazard_crs,
+                                     args.threshold, args.hazard_buffer)
             write_comparison(comp, args.out)
         for n in comp.applied.notes:
             out(f"- {n}")

@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from geo._types import FloatArray
 from geo.coverage.tables import DECIMALS, area_rows, coverage_table
@@ -52,6 +55,12 @@ class Comparison:
     minutes_after: dict[str, FloatArray]
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the segments the scenario closes or slows (WGS84 lines: ``change``, ``road``,
+    #: ``highway``, ``length_m``, ``mode``); None without road actions
+    closed_roads: gpd.GeoDataFrame | None = None
+    #: the hazard extents a :mod:`geo.planning.hazard` comparison closes the roads of (WGS84
+    #: polygons: ``layer``, ``kind``, ``rule``, ``note``); None for other scenarios
+    hazard: gpd.GeoDataFrame | None = None
 
 
 def _merge(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -109,12 +118,36 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
                       area_rows(pop, minutes, res.standards, notes, area)], ignore_index=True)
 
 
+def _segment_lines(net: Network, closed: npt.NDArray[np.bool_], slowed: npt.NDArray[np.bool_],
+                   mode: str) -> gpd.GeoDataFrame:
+    """Return the closed and slowed segments of ``net`` as WGS84 lines with their roads."""
+    idx = np.flatnonzero(closed | slowed)
+    nodes = net.to_gdf()[0]
+    x, y = nodes["x"].to_numpy(dtype=float), nodes["y"].to_numpy(dtype=float)
+    u, v = net.seg_u[idx], net.seg_v[idx]
+    lines = shapely.linestrings(np.stack([np.column_stack([x[u], y[u]]),
+                                          np.column_stack([x[v], y[v]])], axis=1))
+    road = [""] * len(idx)
+    if net.roads is not None and net.seg_road is not None:
+        rows = net.seg_road[idx]
+        frame = net.roads
+        road = [" ".join(t for t in (str(frame["ref"].iloc[r]), str(frame["name"].iloc[r]))
+                         if t and t != "nan") if r >= 0 else "" for r in rows]
+    return gpd.GeoDataFrame(
+        {"change": np.where(closed[idx], "closed", "slowed"), "road": road,
+         "highway": net.seg_class[idx].astype(str),
+         "length_m": np.round(net.seg_length_m[idx].astype(float), 1), "mode": mode},
+        geometry=lines, crs=4326)
+
+
 def _change_roads(result: ComputedStudy, applied: Applied,
-                  nets: dict[str, Network] | None) -> dict[str, Network]:
+                  nets: dict[str, Network] | None) -> tuple[dict[str, Network],
+                                                             gpd.GeoDataFrame]:
     """Return the networks with the scenario's closures and slowdowns.
 
     The change table says what each did, the notes which places join another road and what the
-    closures cut off.
+    closures cut off; also the changed segments of the main mode (drive where the study has
+    it) as lines.
     """
     changed = change_roads(applied.road_changes, nets or result.networks)
     rows = np.flatnonzero(applied.changes["action"].isin(["close_road", "slow_road"]))
@@ -134,7 +167,13 @@ def _change_roads(result: ComputedStudy, applied: Applied,
             after, closed, "demand points", result.snap(result.demand, mode, {mode: base}),
             result.snap(result.demand, mode, {mode: after}),
             result.demand["demand_id"].astype(str).tolist(), pop)]
-    return changed.networks
+    mode = "drive" if "drive" in changed.networks else sorted(changed.networks)[0]
+    base = (nets or result.networks)[mode]
+    after = changed.networks[mode]
+    slowed = ~changed.closed[mode] & ((after.seg_fw_s != base.seg_fw_s)
+                                      | (after.seg_bw_s != base.seg_bw_s))
+    lines = _segment_lines(base, changed.closed[mode], slowed, mode)
+    return changed.networks, lines
 
 
 def compare(result: ComputedStudy, scenario: str | os.PathLike[str]) -> Comparison:
@@ -177,8 +216,9 @@ def compare_scenario(result: ComputedStudy, scen: Scenario) -> Comparison:
     if applied.roads is not None:
         nets = result.networks_with(applied.roads)
         applied.notes.append(f"network rebuilt with {len(applied.roads)} new road line(s)")
+    lines = None
     if applied.road_changes:
-        nets = _change_roads(result, applied, nets)
+        nets, lines = _change_roads(result, applied, nets)
     before, notes_b = result.travel.minutes, result.travel.notes
     after_t = result.travel_to(applied.facilities, nets)
     after, notes_a = after_t.minutes, after_t.notes
@@ -187,4 +227,5 @@ def compare_scenario(result: ComputedStudy, scen: Scenario) -> Comparison:
     notes = applied.notes + _applicability(notes_b, notes_a)
     notes.append(f"township areas, demand points and population are the same before and "
                  f"after; the rows named {county} are the whole study area")
-    return Comparison(result, scen, applied, before, after, table, notes + result.assumptions)
+    return Comparison(result, scen, applied, before, after, table, notes + result.assumptions,
+                      closed_roads=lines)

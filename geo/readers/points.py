@@ -172,7 +172,7 @@ def read_facilities(
 def read_points(
     path: PathLike,
     *,
-    count_col: str,
+    count_col: str | None,
     lon_col: str | None = None,
     lat_col: str | None = None,
     x_col: str | None = None,
@@ -187,8 +187,9 @@ def read_points(
     ----------
     path : str or os.PathLike
         Table or point layer.
-    count_col : str
-        Column of counts (numbers >= 0), copied as floats to ``population``.
+    count_col : str or None
+        Column of counts (numbers >= 0), copied as floats to ``population``; None: points
+        without counts (e.g. landslides, :mod:`geo.planning.hazard`), all columns kept.
     lon_col, lat_col, x_col, y_col, crs, layer, encoding
         As in :func:`read_facilities`.
 
@@ -208,6 +209,10 @@ def read_points(
     src = existing(path, "point", VECTOR_FOLDERS)
     cols = {"lon_col": lon_col, "lat_col": lat_col, "x_col": x_col, "y_col": y_col}
     frame, raw, used, read = _load_points(src, cols, system, layer, encoding)
+    if count_col is None:
+        gdf = make_points(frame, raw, used, read.system, None)
+        return finish(gdf, src, read.with_notes([_degrees(src, gdf), _converted(src, gdf),
+                                                 gdf.attrs.get("crs_note", "")]))
     col = find_column(frame.columns, count_col, (), "counts",
                       "set [population] count_col in the study file naming it", src)
     if col != "population" and "population" in frame.columns:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import geopandas as gpd
 import shapely
 
 from tests.bad_inputs.harness import Case, Result, Workspace
-from tests.synthetic_county import TO_WGS84, X0, Y0
+from tests.synthetic_county import GK, TO_WGS84, X0, Y0
 
 CAT = "scenarios"
 COMPARE = ("compare", "{run}", "--scenario", "{county}/scenario.toml", "--out", "{out}")
@@ -202,6 +203,56 @@ def _then_hazard(ws: Workspace, r: Result) -> None:
     assert "facilities are cut off from most of the road network" in summary, summary
 
 
+#: a depth raster of the county in Gauss-Krüger metres: 100 m cells, edges 50 m off the roads
+RASTER_LEFT, RASTER_TOP, RASTER_CELL = X0 - 50.0, Y0 + 18_050.0, 100.0
+
+
+def _depth(cells: dict[tuple[float, float], float], fill: float = 0.0, crs: str | None = GK,
+           origin: tuple[float, float, float] | None = None,
+           name: str = "depth.tif") -> Callable[[Workspace], None]:
+    """A depth GeoTIFF beside the study: ``fill`` (nodata -9999) with the cells holding the given
+    points (metres from X0, Y0) set; ``origin`` (left, top, cell size) moves it (another
+    county)."""
+    def edit(ws: Workspace) -> None:
+        import numpy as np
+        import rasterio
+        from rasterio.transform import from_origin
+
+        data = np.full((182, 310), fill, dtype=np.float32)
+        for (dx, dy), value in cells.items():
+            data[int((RASTER_TOP - Y0 - dy) // RASTER_CELL),
+                 int((X0 + dx - RASTER_LEFT) // RASTER_CELL)] = value
+        left, top, size = origin or (RASTER_LEFT, RASTER_TOP, RASTER_CELL)
+        with rasterio.open(ws.path(name), "w", driver="GTiff", width=310, height=182, count=1,
+                           dtype="float32", crs=crs, nodata=-9999.0,
+                           transform=from_origin(left, top, size, size)) as dst:
+            dst.write(data, 1)
+    return edit
+
+
+TRUNK_CELL = (10_200.0, 9000.0)  # on G323 (y = Y0 + 9000)
+RASTER = ("resilience", "{run}", "--hazard", "{county}/depth.tif", "--threshold", "0.5",
+          "--out", "{out}")
+
+
+def _then_raster(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
+    assert "raster cells >= 0.5 hazardous (1 cells under the roads)" in summary, summary
+    assert "cells under the study's roads are nodata and count as not hazardous" in summary
+
+
+def _slides(buffer: list[float] | None) -> Callable[[Workspace], None]:
+    """Landslide points beside the study (a ``buffer_m`` column unless ``buffer`` is None)."""
+    def edit(ws: Workspace) -> None:
+        cols = {} if buffer is None else {"buffer_m": buffer}
+        pts = [shapely.Point(X0 + 13_000.0, Y0 + 5000.0)]
+        gpd.GeoDataFrame(cols, geometry=pts, crs=GK).to_file(ws.path("slides.geojson"))
+    return edit
+
+
+SLIDES = ("resilience", "{run}", "--hazard", "{county}/slides.geojson", "--out", "{out}")
+
+
 def _then_cut_off(ws: Workspace, r: Result) -> None:
     summary = (ws.out / "comparison_summary.txt").read_text(encoding="utf-8")
     assert "facilities are cut off from most of the road network" in summary, summary
@@ -359,6 +410,47 @@ CASES = [
          ("resilience", "{run}", "--standard", "primary_care_30min", "--hazard",
           "{county}/flood.geojson", "--out", "{out}"), _hazard(_strip_gk()),
          problem=("not both",), fix=("--standard NAME", "--hazard FILE")),
+    Case("hazard_raster_no_threshold", CAT, "geo resilience --hazard depth.tif without "
+         "--threshold", (*HAZARD[:3], "{county}/depth.tif", "--out", "{out}"),
+         _depth({TRUNK_CELL: 1.2}), problem=("depth.tif", "needs --threshold"),
+         fix=("--threshold VALUE",)),
+    Case("hazard_threshold_for_polygons", CAT, "geo resilience --hazard flood.geojson "
+         "--threshold 0.5 (a polygon layer has no values)",
+         (*HAZARD[:-2], "--threshold", "0.5", "--out", "{out}"), _hazard(_strip_gk()),
+         problem=("flood.geojson", "--threshold applies to hazard rasters"),
+         fix=("remove it",)),
+    Case("hazard_raster_none_above", CAT, "geo resilience: a depth raster with no cell at or "
+         "above --threshold", RASTER, _depth({TRUNK_CELL: 0.2}),
+         problem=("depth.tif", "no cell under the study's roads reaches --threshold 0.5",
+                  "the largest value there is 0.2"), fix=("lower --threshold",)),
+    Case("hazard_raster_all_nodata", CAT, "geo resilience: a depth raster of nodata only",
+         RASTER, _depth({}, fill=-9999.0), problem=("depth.tif", "every cell", "nodata")),
+    Case("hazard_raster_other_county", CAT, "geo resilience: a depth raster of another county "
+         "(Guilin)", RASTER, _depth({}, fill=1.0, crs="EPSG:4326", origin=(110.2, 25.3, 0.001)),
+         problem=("depth.tif", "the raster lies", "outside the study area"),
+         fix=("--hazard-crs",)),
+    Case("hazard_raster_no_crs", CAT, "geo resilience: a depth raster that names no CRS",
+         RASTER, _depth({TRUNK_CELL: 1.2}, crs=None),
+         problem=("depth.tif", "names no coordinate system"), fix=("--hazard-crs",)),
+    Case("hazard_raster_nodata_stated", CAT, "geo resilience: a depth raster in Gauss-Krüger "
+         "metres with nodata cells: read, the nodata cells stated", RASTER,
+         _depth({TRUNK_CELL: 1.2, (5200.0, 9000.0): -9999.0}), code=0, then=_then_raster),
+    Case("hazard_points_no_buffer", CAT, "geo resilience --hazard: landslide points without "
+         "--hazard-buffer or a buffer_m column", SLIDES, _slides(None),
+         problem=("slides.geojson", "needs a zone around each point"),
+         fix=("--hazard-buffer METRES", "buffer_m")),
+    Case("hazard_points_bad_buffer", CAT, "geo resilience --hazard: landslide points with "
+         "buffer_m 0", SLIDES, _slides([0.0]), problem=("slides.geojson", "buffer_m",
+                                                        "not above 0 in feature(s) 1")),
+    Case("hazard_buffer_for_polygons", CAT, "geo resilience --hazard flood.geojson "
+         "--hazard-buffer 100 (buffers points only)",
+         (*HAZARD[:-2], "--hazard-buffer", "100", "--out", "{out}"), _hazard(_strip_gk()),
+         problem=("flood.geojson", "--hazard-buffer buffers point layers"),
+         fix=("remove it",)),
+    Case("hazard_threshold_without_hazard", CAT, "geo resilience --standard with --threshold",
+         ("resilience", "{run}", "--standard", "primary_care_30min", "--threshold", "0.5",
+          "--out", "{out}"), problem=("--threshold applies to --hazard layers only",),
+         fix=("remove it",)),
     Case("scen_left_out_without_reason", CAT, "a [[left_out]] project without a reason",
          COMPARE, lambda ws: ws.scenario(HEAD + '\n[[left_out]]\nproject = "P09"\n'),
          problem=("[[left_out]]",), fix=("reason",)),
