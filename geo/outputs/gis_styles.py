@@ -90,6 +90,9 @@ _ALIASES = {
     "catchment_ratio": "catchment_ratio", "served_population": "served_population",
     "served_ratio": "served_ratio", "share_within": "share_within",
     "target_minutes": "target_minutes", "unreached": "unreached", "notes": "notes",
+    "layer": "gis_layer_file", "kind": "gis_hazard_kind", "rule": "hazard_rule",
+    "change": "gis_road_change", "road": "road", "highway": "gis_road_class",
+    "length_m": "gis_length_m", "mode": "gis_mode",
 }
 
 
@@ -345,6 +348,24 @@ def criticality_style(columns: Sequence[str], lang: str) -> Style:
 def roads_style(columns: Sequence[str], lang: str) -> Style:
     """Return a scenario's new roads: black lines, as on the comparison map."""
     return Style("line", symbol=Symbol("line", "#000000", outline_width=1.0),
+                 aliases=aliases(columns, lang))
+
+
+#: a hazard's extent and the roads it closes, as on the comparison map
+HAZARD_COLOUR = "#2171b5"
+CLOSED_ROAD_COLOUR = "#e31a1c"
+
+
+def hazard_style(columns: Sequence[str], lang: str) -> Style:
+    """Return a hazard's extent (flood, landslide zones): blue, half opaque, as on the map."""
+    return Style("polygon", symbol=Symbol("fill", HAZARD_COLOUR, 0.45, outline=HAZARD_COLOUR,
+                                          outline_width=0.4),
+                 aliases=aliases(columns, lang))
+
+
+def closed_roads_style(columns: Sequence[str], lang: str) -> Style:
+    """Return the roads a scenario closes or slows: thick red lines, as on the comparison map."""
+    return Style("line", symbol=Symbol("line", CLOSED_ROAD_COLOUR, outline_width=1.6),
                  aliases=aliases(columns, lang))
 
 

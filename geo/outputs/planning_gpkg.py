@@ -16,7 +16,9 @@ language):
   after and change of every township, styled by the change, and by the status after as a
   second style), ``gained_<standard>`` and ``lost_<standard>`` (areas newly within and no
   longer within its threshold); ``facilities_after``, ``changes`` (each change of the
-  scenario where it is after it), ``new_roads``, ``area``.
+  scenario where it is after it), ``new_roads``, ``closed_roads`` (the segments its
+  ``close_road``/``slow_road`` actions close or slow), ``hazard_extent`` (a hazard run's
+  flood or landslide extents, with the rule that made each and its own note), ``area``.
 
 The notes and assumptions of the answer are stored once, in the GeoPackage's metadata.
 """
@@ -224,6 +226,18 @@ def comparison_layers(comp: Comparison) -> list[GisLayer]:
         title = t("new_roads", lang)
         layers.append(GisLayer("new_roads", roads, title, _described(title, lang),
                                [("", styles.roads_style(_cols(roads), lang))]))
+    if comp.closed_roads is not None and len(comp.closed_roads):
+        title = t("closed_roads", lang)
+        layers.append(GisLayer("closed_roads", comp.closed_roads, title,
+                               _described(title, lang),
+                               [("", styles.closed_roads_style(_cols(comp.closed_roads),
+                                                               lang))]))
+    if comp.hazard is not None and len(comp.hazard):
+        title = t("hazard_layer", lang)
+        said = "; ".join(str(n) for n in comp.hazard["note"] if str(n))
+        layers.append(GisLayer("hazard_extent", comp.hazard, title,
+                               _described(f"{title}: {said}" if said else title, lang),
+                               [("", styles.hazard_style(_cols(comp.hazard), lang))]))
     layers.append(_boundary(study))
     return layers
 

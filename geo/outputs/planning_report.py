@@ -36,6 +36,7 @@ from geo.outputs.map.planning import (
     RANK_COLOUR,
     RISE_FILL,
     TODAY_COLOUR,
+    failing_towns,
 )
 from geo.outputs.planning_tables import (
     COMPARISON_COLUMNS,
@@ -251,6 +252,9 @@ def comparison_report(comp: Comparison) -> str:
         "answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
         f"<p><b>{html.escape(question)}</b></p><p>{desc}</p><ul>{''.join(lines)}</ul>"
         + _table(changes.to_dict("records"), _CHANGE_COLS, lang), new_page=False)]
+    if comp.hazard is not None and len(comp.hazard):
+        sections.append(Section("hazard", t("hazard_section", lang), _hazard_body(comp),
+                                new_page=False))
     figures = 0
     changed = _changed(comp)
     for std in study.standards:
@@ -275,6 +279,52 @@ def comparison_report(comp: Comparison) -> str:
     return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
                     intro="", sections=sections, assumptions=comp.notes,
                     sources=data_sources(study))
+
+
+def _hazard_body(comp: Comparison) -> str:
+    """Say in the study's language what a hazard closes and which townships lose coverage.
+
+    E.g. "洪水范围关闭了 N 段道路；X 乡镇 1 小时应急圈覆盖率从 a% 降到 b%", then each layer's rule
+    and its own note (that an extent is illustrative).
+    """
+    study, lang, t = comp.study, comp.study.study.language, i18n.text
+    hz = comp.hazard
+    assert hz is not None
+    roads = comp.closed_roads
+    n = 0 if roads is None else int((roads["change"] == "closed").sum())
+    km = 0.0 if roads is None else float(roads.loc[roads["change"] == "closed",
+                                                   "length_m"].sum()) / 1000.0
+    sep = "、" if lang == "zh" else ", "
+    head = t("hazard_closed", lang, layers=sep.join(hz["layer"].astype(str)), n=f"{n:,}",
+             km=f"{round_half_up(km, 1):,.1f}")
+    drops = []
+    for std in study.standards:
+        rows = comparison_rows(comp, std.name)
+        label = i18n.standard_label(std.label, std.label_zh, lang)
+        for r in rows.to_dict("records"):
+            a, b = r["covered_share_before"], r["covered_share_after"]
+            if missing(a) or missing(b) or not float(b) < float(a):
+                continue
+            town = str(r["township"]) + (t("whole_area", lang) if r["is_total"] else "")
+            lost = float(r["covered_population_before"]) - float(r["covered_population_after"])
+            drops.append((r["is_total"], -lost, t(
+                "hazard_drop", lang, town=town, label=label, minutes=f"{std.minutes:g}",
+                a=share_text(a), b=share_text(b), people=people_text(lost))))
+    drops.sort(key=lambda d: (not d[0], d[1]))
+    items = "".join(f"<li>{html.escape(d[2])}</li>" for d in drops) or \
+        f"<li>{html.escape(t('hazard_no_drop', lang))}</li>"
+    fails = failing_towns(comp, lang)
+    fail_line = "" if not fails else "<p><b>" + html.escape(t(
+        "hazard_fails", lang, towns=sep.join(f"{k}（{'、'.join(v)}）" if lang == "zh" else
+                                             f"{k} ({', '.join(v)})"
+                                             for k, v in fails.items()))) + "</b></p>"
+    layers = "".join(
+        f"<li><b>{html.escape(str(r['layer']))}</b>: {html.escape(t('hazard_rule', lang))}: "
+        f"{html.escape(str(r['rule']))}"
+        + (f"; {html.escape(t('hazard_said', lang))}: <b>{html.escape(str(r['note']))}</b>"
+           if str(r["note"]) else "") + "</li>" for r in hz.to_dict("records"))
+    return (f"<p><b>{html.escape(head)}</b></p>{fail_line}<ul>{items}</ul>"
+            f"<ul>{layers}</ul>")
 
 
 def _change_figure(comp: Comparison, key: str, rows: pd.DataFrame, label: str) -> bytes:

@@ -10,6 +10,7 @@ construction: a segment is closed when its line crosses or touches a hazardous c
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -262,3 +263,40 @@ def test_compare_draws_the_closed_roads_of_a_scenario(county: ComputedStudy) -> 
     assert comp.closed_roads is not None and len(comp.closed_roads) == 60
     assert set(comp.closed_roads["road"]) == {"G323 国道323"}
     assert comp.hazard is None
+
+
+def test_the_outputs_draw_the_hazard_and_the_closed_roads(
+        county: ComputedStudy, tmp_path: Path) -> None:
+    import pyogrio
+
+    from geo.outputs.planning import write_comparison
+    from tests.outputs.test_gis_outputs import check_gpkg
+
+    tif = _raster(tmp_path / "depth.tif", {TRUNK_MID: 1.2, AT_THRESHOLD: 0.5, JUNCTION: 3.0})
+    gpd.GeoDataFrame({"note": ["示意 (illustrative)"]},
+                     geometry=[shapely.Point(X0 + 20_200.0, Y0 + 9000.0)], crs=GK).to_file(
+        tmp_path / "slides.geojson")
+    comp = hazard_comparison(county, [tif, tmp_path / "slides.geojson"], threshold=0.5,
+                             buffer_m=100.0)
+    out = tmp_path / "out"
+    write_comparison(comp, out)
+    gpkg = out / "comparison.gpkg"
+    styled = check_gpkg(gpkg, comp.notes)
+    assert {"closed_roads", "hazard_extent"} <= set(pyogrio.list_layers(gpkg)[:, 0])
+    assert "closed_roads" in styled and "hazard_extent" in styled
+    roads = gpd.read_file(gpkg, layer="closed_roads")
+    # the six segments of the raster, and the G323 segment 20,000-20,500 the point at 20,200
+    # lies on (200 m from its nearer end, 800 m from any other road)
+    assert len(roads) == 7 and set(roads["change"]) == {"closed"}
+    assert roads["length_m"].sum() == pytest.approx(3500.0, rel=1e-3)
+    extent = gpd.read_file(gpkg, layer="hazard_extent")
+    assert list(extent["layer"]) == ["depth.tif", "slides.geojson"]
+    assert list(extent["note"]) == ["", "示意 (illustrative)"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "灾害情景：道路中断的影响" in report
+    assert "depth.tif、slides.geojson关闭了 7 段道路（3.5 公里）" in report
+    assert "示意 (illustrative)" in report
+    page = (out / "comparison_map.html").read_text(encoding="utf-8")
+    assert json.dumps("灾害范围 / 关闭的道路")[1:-1] in page  # the layer, in the layer control
+    assert json.dumps("示意 (illustrative)")[1:-1] in page  # the extent's tooltip
+    assert "灾害范围" in page and "关闭的道路" in page  # the legend

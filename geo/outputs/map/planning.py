@@ -278,6 +278,21 @@ def _std_lines(comp: Comparison, keys: Sequence[str], shown: str, lang: str) -> 
     return out
 
 
+def _cut_rows(comp: Comparison, lang: str) -> list[tuple[str, str, str]]:
+    """Return the legend rows of the closed roads, the hazard extent and the failing townships."""
+    t = i18n.text
+    rows = []
+    if comp.hazard is not None and len(comp.hazard):
+        rows.append((f"height:10px;background:{HAZARD_COLOUR};opacity:.6", "",
+                     t("hazard_layer", lang)))
+    if comp.closed_roads is not None and len(comp.closed_roads):
+        rows.append((f"height:5px;background:{CLOSED_ROAD_COLOUR}", "", t("closed_roads", lang)))
+    if failing_towns(comp, lang):
+        rows.append((f"height:10px;border:2px dashed {CLOSED_ROAD_COLOUR}", "",
+                     t("failing_towns", lang)))
+    return rows
+
+
 def change_map(comp: Comparison, title: str) -> folium.Map:
     """Draw the facilities a scenario changes, and its effect per standard.
 
@@ -296,7 +311,8 @@ def change_map(comp: Comparison, title: str) -> folium.Map:
             ("height:10px;background:#fff;border:1px solid #444", "", t("no_change", lang)),
             *((f"height:10px;border-radius:50%;border:3px solid {c};box-sizing:border-box", "",
                i18n.action_label(a, lang)) for a, c in ACTION_COLOURS.items()
-              if a in set(comp.applied.changes["action"].astype(str)))]
+              if a in set(comp.applied.changes["action"].astype(str))),
+            *_cut_rows(comp, lang)]
     lines = [f"<div><b>{esc(t('scenario_line', lang, name=comp.scenario.title))}</b></div>",
              *_std_lines(comp, list(members), shown, lang)]
     m = _page(res, title, lines, comp.notes, _legend(rows, types, lang))
@@ -318,10 +334,70 @@ def change_map(comp: Comparison, title: str) -> folium.Map:
                        name=t("new_roads", lang),
                        style_function=lambda _: {"color": "#000", "weight": 4},
                        tooltip=folium.GeoJsonTooltip(["name", "highway"])).add_to(m)
+    _road_cuts(comp, lang).add_to(m)
     choices = {s.name: _label(s, lang) for s in res.standards if s.name in members}
     map_page.StandardSwitch(choices, shown, slots, members, t("standard", lang)).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+HAZARD_COLOUR = "#2171b5"  # gis_styles.HAZARD_COLOUR
+CLOSED_ROAD_COLOUR = "#e31a1c"  # gis_styles.CLOSED_ROAD_COLOUR
+
+
+def failing_towns(comp: Comparison, lang: str) -> dict[str, list[str]]:
+    """Return the townships that meet a standard's target before the scenario and not after.
+
+    Each with the labels of those standards (the whole area's rows left out).
+    """
+    whole = str(comp.study.area["name"].iloc[0])
+    t = comp.table
+    fell = t[(t["meets_target_before"] == True) & (t["meets_target_after"] == False)  # noqa: E712
+             & (t["township"].astype(str) != whole)]
+    labels = {s.name: i18n.standard_label(s.label, s.label_zh, lang)
+              for s in comp.study.standards}
+    out: dict[str, list[str]] = {}
+    for town, std in zip(fell["township"].astype(str), fell["standard"].astype(str),
+                         strict=True):
+        out.setdefault(town, []).append(labels.get(std, std))
+    return out
+
+
+def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
+    """Draw a scenario's closed and slowed roads, a hazard's extent, and the townships that fail."""
+    t = i18n.text
+    group = folium.FeatureGroup(name=t("closed_roads", lang) if comp.hazard is None else
+                                f"{t('hazard_layer', lang)} / {t('closed_roads', lang)}")
+    if comp.hazard is not None and len(comp.hazard):
+        folium.GeoJson(
+            comp.hazard[["layer", "rule", "note", "geometry"]], name=t("hazard_layer", lang),
+            style_function=lambda _: {"color": HAZARD_COLOUR, "fillColor": HAZARD_COLOUR,
+                                      "weight": 1, "fillOpacity": 0.45},
+            tooltip=folium.GeoJsonTooltip(["layer", "rule", "note"], aliases=[
+                t("hazard_layer", lang), t("hazard_rule", lang), t("hazard_said", lang)]),
+        ).add_to(group)
+    fails = failing_towns(comp, lang)
+    if fails:
+        towns = comp.study.townships[["township", "geometry"]].to_crs(4326)
+        towns = towns[towns["township"].astype(str).isin(fails)].assign(
+            standards=lambda f: ["、".join(fails[str(x)]) for x in f["township"]])
+        folium.GeoJson(
+            simplified(towns, 30.0), name=t("failing_towns", lang),
+            style_function=lambda _: {"color": CLOSED_ROAD_COLOUR, "weight": 3,
+                                      "dashArray": "8 5", "fill": False},
+            tooltip=folium.GeoJsonTooltip(["township", "standards"], aliases=[
+                t("failing_towns", lang), t("standard", lang)]),
+        ).add_to(group)
+    if comp.closed_roads is not None and len(comp.closed_roads):
+        roads = comp.closed_roads[["change", "road", "highway", "length_m", "geometry"]]
+        folium.GeoJson(
+            roads, name=t("closed_roads", lang),
+            style_function=lambda f: {"color": CLOSED_ROAD_COLOUR, "weight": 6,
+                                      "dashArray": None if f["properties"]["change"] ==
+                                      "closed" else "6 4"},
+            tooltip=folium.GeoJsonTooltip(["change", "road", "highway", "length_m"]),
+        ).add_to(group)
+    return group
 
 
 def _change_layer(changes: pd.DataFrame, name: str, lang: str) -> folium.FeatureGroup:
