@@ -114,9 +114,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
         description="Cut every road piece (a stretch between junctions) alone and rank the "
         "pieces by the people who lose --standard, with the added person-minutes, people "
         "cut off by road, townships, worst new time and detour between the piece's ends. "
-        "Writes criticality.csv, criticality.xlsx, criticality.gpkg, criticality_map.html "
-        "and criticality_summary.txt. With --hazard, closes the roads the hazard layers "
-        "touch and writes the comparison files of geo compare instead.",
+        "Writes criticality.csv, criticality.xlsx, criticality.gpkg, criticality_map.html, "
+        "report.html and criticality_summary.txt. With --hazard, closes the roads the "
+        "hazard layers touch and writes the comparison files of geo compare instead (its "
+        "map, GeoPackage and report also draw the hazard and the closed roads).",
     )
     r.add_argument("study", type=Path, help=_STUDY_HELP)
     r.add_argument("--standard", default=None,

@@ -217,6 +217,23 @@ _TEXT: dict[str, tuple[str, str]] = {
                          "road criticality: {label} ({code}) within {minutes} min; each "
                          "piece cut alone"),
     "criticality_sheet": ("道路关键性", "criticality"),
+    "crit_section": ("哪些道路承载着{label}", "The roads the {label} depends on"),
+    "crit_table": ("最关键的 {n} 段道路", "The {n} most critical road pieces"),
+    "crit_headline": ("这 {k} 段道路承载着{towns}的{label}（{minutes} 分钟）：任何一段单独中断，"
+                      "都会有人失去该标准",
+                      "these {k} roads carry the {label} ({minutes} min) of {towns}: cutting "
+                      "any one of them alone takes people out of it"),
+    "crit_none": ("没有哪一段道路单独中断会使任何人失去{label}（{minutes} 分钟）",
+                  "no road piece cut alone takes anyone out of the {label} ({minutes} min)"),
+    "crit_piece": ("{road}（{km} 公里{near}）中断：{towns}共 {people} 人失去该标准，最长出行时间 "
+                   "{worst} 分钟", "{road} ({km} km{near}) cut: {people} people in {towns} "
+                   "lose it, the longest trip becomes {worst} min"),
+    "crit_near": ("，经度 {lon}、纬度 {lat} 附近", ", near lon {lon}, lat {lat}"),
+    "crit_detour": ("；两端之间绕行多 {detour} 分钟", "; the detour between its ends takes "
+                    "{detour} min more"),
+    "crit_no_detour": ("；两端之间没有绕行路线", "; there is no detour between its ends"),
+    "crit_cut_off": ("；{people} 人将无路可达任何机构", "; {people} people are cut off from "
+                     "every facility by road"),
     "road": ("道路", "Road"),
     "road_class": ("道路等级", "Road class"),
     "length_km": ("长度（公里）", "Length (km)"),

@@ -18,7 +18,7 @@ from geo.outputs.map.coverage import save_map
 from geo.outputs.map.planning import change_map, criticality_map, siting_map
 from geo.outputs.pdf import print_pdf
 from geo.outputs.planning_gpkg import write_comparison_gpkg, write_siting_gpkg
-from geo.outputs.planning_report import comparison_report, siting_report
+from geo.outputs.planning_report import comparison_report, criticality_report, siting_report
 from geo.outputs.planning_xlsx import (
     write_comparison_xlsx,
     write_criticality_xlsx,
@@ -44,7 +44,7 @@ DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.
                      "designation.gpkg", "designation_map.html", "report.html",
                      "designation_summary.txt")
 CRITICALITY_FILES = ("criticality.csv", "criticality.xlsx", "criticality.gpkg",
-                     "criticality_map.html", "criticality_summary.txt")
+                     "criticality_map.html", "report.html", "criticality_summary.txt")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
                     "comparison.gpkg", "comparison_map.html", "report.html",
                     "comparison_summary.txt")
@@ -203,8 +203,8 @@ def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
     """Write the resilience ranking's files into ``out_dir``.
 
     ``criticality.csv``, ``criticality.xlsx``, ``criticality.gpkg`` (layer ``criticality``:
-    the pieces as lines with their row), ``criticality_map.html`` and
-    ``criticality_summary.txt``.
+    the pieces as lines with their row), ``criticality_map.html``, ``report.html`` (the
+    pieces that carry the standard, in the study's language) and ``criticality_summary.txt``.
     """
     title = run.study.study.title
     table = run.table.copy()
@@ -215,6 +215,7 @@ def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
             "criticality.xlsx": lambda p: write_criticality_xlsx(run, p),
             "criticality.gpkg": lambda p: _gpkg(run, p),
             "criticality_map.html": lambda p: _save(criticality_map(run, title), p),
+            "report.html": lambda p: _page(criticality_report(run), p),
             "criticality_summary.txt": lambda p: _text(criticality_lines(run), p),
         })
 

@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -48,14 +49,14 @@ from geo.outputs.planning_tables import (
 from geo.outputs.results import data_sources
 
 if TYPE_CHECKING:
-    import numpy as np
     import numpy.typing as npt
 
     from geo.planning.compare import Comparison
+    from geo.planning.resilience import Criticality
     from geo.planning.sites import SitingRun
     from geo.study.run import ComputedStudy
 
-__all__ = ["comparison_report", "siting_report"]
+__all__ = ["comparison_report", "criticality_report", "siting_report"]
 
 _SITE_COLS = (("rank", "rank", "text"), ("name", "name", "text"),
               ("township", "township", "text"),
@@ -278,6 +279,59 @@ def comparison_report(comp: Comparison) -> str:
                                 keep=std.name not in changed))
     return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
                     intro="", sections=sections, assumptions=comp.notes,
+                    sources=data_sources(study))
+
+
+def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
+    """Return ``report.html`` of a road criticality ranking, in the study's language.
+
+    The ``top`` pieces that take anyone out of the standard, the townships they carry ("these
+    five roads carry the 1-hour circle of 拉沟乡 and 四排镇"), then the first ``rows`` of the
+    ranking and its notes.
+    """
+    from geo.outputs.planning_xlsx import CRITICALITY_COLUMNS
+
+    study, std = run.study, run.standard
+    lang, t = study.study.language, i18n.text
+    label = i18n.standard_label(std.label, std.label_zh, lang)
+    mins = f"{run.minutes:g}"
+    table = run.table
+    lost = table[table["people_lost"] > 0].head(top)
+    sep = "、" if lang == "zh" else ", "
+    if lost.empty:
+        head = t("crit_none", lang, label=label, minutes=mins)
+    else:
+        towns = dict.fromkeys(x for v in lost["townships_losing"] for x in str(v).split("、")
+                              if x and x != "nan")
+        head = t("crit_headline", lang, k=len(lost), towns=sep.join(towns), label=label,
+                 minutes=mins)
+    items = []
+    for r in lost.to_dict("records"):
+        near = ""  # a road without name or ref: where it is (the middle of its ends)
+        if str(r["road"]).startswith("unnamed") and {"lon_a", "lon_b"} <= set(r):
+            near = t("crit_near", lang, lon=f"{(r['lon_a'] + r['lon_b']) / 2:.4f}",
+                     lat=f"{(r['lat_a'] + r['lat_b']) / 2:.4f}")
+        line = t("crit_piece", lang, road=r["road"], km=cells.text(r["km"], "min", lang),
+                 near=near,
+                 towns=str(r["townships_losing"]), people=people_text(r["people_lost"]),
+                 worst=cells.text(r["worst_minutes_after"], "min", lang))
+        detour = float(r["detour_minutes"])
+        line += (t("crit_detour", lang, detour=cells.text(detour, "min", lang))
+                 if np.isfinite(detour) else t("crit_no_detour", lang))
+        if float(r["people_cut_off"]) > 0:
+            line += t("crit_cut_off", lang, people=people_text(r["people_cut_off"]))
+        items.append(f"<li>{html.escape(line)}</li>")
+    question = t("criticality_line", lang, label=label, code=std.name, minutes=mins)
+    frame = table.head(rows).replace([float("inf")], float("nan"))
+    sections = [
+        Section("answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
+                f"<p><b>{html.escape(question)}</b></p><p><b>{html.escape(head)}</b></p>"
+                f"<ol>{''.join(items)}</ol>", new_page=False),
+        Section("ranking", t("crit_table", lang, n=len(frame)),
+                _table(frame.to_dict("records"), CRITICALITY_COLUMNS[:10], lang),
+                new_page=False)]
+    return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
+                    intro="", sections=sections, assumptions=run.notes,
                     sources=data_sources(study))
 
 

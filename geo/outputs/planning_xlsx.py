@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from geo.planning.resilience import Criticality
     from geo.planning.sites import DesignationRun, SitingRun
 
-__all__ = ["write_comparison_xlsx", "write_criticality_xlsx", "write_designation_xlsx",
-           "write_siting_xlsx"]
+__all__ = ["CRITICALITY_COLUMNS", "write_comparison_xlsx", "write_criticality_xlsx",
+           "write_designation_xlsx", "write_siting_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ _CHANGES: Columns = (
     ("lat_before", "lat", "lonlat"), ("lon_after", "lon", "lonlat"),
     ("lat_after", "lat", "lonlat"), ("note", "note", "text"),
 )
-_CRITICALITY: Columns = (
+#: the ranking's columns: (column, i18n key of its header, cells kind); also the report's
+CRITICALITY_COLUMNS: Columns = (
     ("rank", "rank", "text"), ("road", "road", "text"), ("highway", "road_class", "text"),
     ("km", "length_km", "min"), ("people_lost", "people_lost", "int"),
     ("person_minutes_added", "person_minutes", "int"),
@@ -280,7 +281,7 @@ def write_criticality_xlsx(run: Criticality, path: Path) -> Path:
     _table_sheet(book, i18n.text("criticality_sheet", lang),
                  [i18n.text("criticality_line", lang, label=_label(std, lang), code=std.name,
                             minutes=f"{run.minutes:g}")],
-                 _CRITICALITY, frame, mark=_loses_people)
+                 CRITICALITY_COLUMNS, frame, mark=_loses_people)
     _notes_sheet(book, run.study.study.title, run.notes, run.study)
     book.save(path)
     log.info("workbook written to %s", path)

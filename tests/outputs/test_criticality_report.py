@@ -1,0 +1,70 @@
+"""``report.html`` of ``geo resilience --standard``: the roads that carry a standard, said in the
+study's language, with the people each takes out of it counted by rerunning the study without
+that piece (not read back from the ranking)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geo.cli import main
+from geo.network.closures import changed_network
+from geo.numbers import people_text, round_half_up
+from geo.outputs.planning_report import criticality_report
+from geo.planning.resilience import criticality
+from geo.study.run import ComputedStudy, run_study
+from tests.bad_inputs.county import build_county, study_options
+from tests.conftest import toml_sections
+
+STD = "primary_care_30min"
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
+    folder = build_county(tmp_path_factory.mktemp("critrep") / "示例县")
+    opts = study_options()
+    opts["roads"]["path"] = "roads.geojson"
+    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
+    return run_study(folder / "study.toml")
+
+
+def test_the_report_names_the_roads_that_carry_the_standard(county: ComputedStudy) -> None:
+    run = criticality(county, STD, minutes=12.0)  # a tight circle, so that cuts cost people
+    page = criticality_report(run)
+    net = county.networks["drive"]
+    pop = county.demand["population"].to_numpy(dtype=float)
+    towns = county.demand["township"].to_numpy()
+    before = county.travel.minutes[STD]
+    order, ptr = run.pieces.segments()  # type: ignore[union-attr]
+    items = re.findall(r"<li>([^<]*中断：[^<]*)</li>", page)
+    top = run.table[run.table["people_lost"] > 0].head(5)
+    assert len(items) == len(top) > 0
+    named: list[str] = []
+    for item, p in zip(items, top["piece"], strict=True):
+        closed = np.zeros(len(net.seg_u), dtype=bool)
+        closed[order[ptr[p]:ptr[p + 1]]] = True
+        after = county.travel_to(county.facilities, {"drive": changed_network(net, closed)}
+                                 ).minutes[STD]
+        lost = (before <= 12.0) & ~(after <= 12.0)
+        # the people and townships of the full rerun, as the sentence writes them: to 0.1 as
+        # the tables keep people, then to whole persons (geo.numbers)
+        people = people_text(round_half_up(float(pop[lost].sum()), 1))
+        assert f"共 {people} 人失去该标准" in item, item
+        here = list(dict.fromkeys(str(x) for x in towns[lost]))
+        assert set(item.split("中断：")[1].split("共")[0].split("、")) == set(here), item
+        named += [x for x in here if x not in named]
+    head = re.search(r"这 (\d) 段道路承载着(.*?)的", page)
+    assert head and int(head.group(1)) == len(top)
+    assert set(head.group(2).split("、")) == set(named)
+    assert "最关键的 15 段道路" in page
+
+
+def test_cli_writes_the_report(county: ComputedStudy, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["resilience", str(county.study.path), "--standard", STD, "--minutes", "12",
+                 "--out", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "段道路承载着" in page and "G323 国道323" in page
