@@ -32,6 +32,8 @@ demo: $(STAMP) sysdeps  ## the Luzhai study into maps/luzhai/, plus the plan's t
 	$(BIN)/geo resilience maps/luzhai --standard emergency_1h --out maps/luzhai_roads
 	$(BIN)/geo resilience maps/luzhai --hazard data/hazards/luzhai_flood_illustrative.geojson \
 		--out maps/luzhai_flood
+	$(BIN)/geo resilience maps/luzhai --hazard data/hazards/luzhai_flood_illustrative.geojson \
+		--hazard data/hazards/luzhai_landslides_illustrative.geojson --out maps/luzhai_rainy_season
 
 test: $(STAMP) sysdeps  ## the whole test suite (offline; includes headless Chromium)
 	$(BIN)/pytest

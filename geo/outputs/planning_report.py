@@ -360,10 +360,12 @@ def _hazard_body(comp: Comparison) -> str:
             if missing(a) or missing(b) or not float(b) < float(a):
                 continue
             town = str(r["township"]) + (t("whole_area", lang) if r["is_total"] else "")
-            lost = float(r["covered_population_before"]) - float(r["covered_population_after"])
+            # whole persons before less whole persons after, as the answer's lines write it
+            lost = (round_half_up(float(r["covered_population_before"]))
+                    - round_half_up(float(r["covered_population_after"])))
             drops.append((r["is_total"], -lost, t(
                 "hazard_drop", lang, town=town, label=label, minutes=f"{std.minutes:g}",
-                a=share_text(a), b=share_text(b), people=people_text(lost))))
+                a=share_text(a), b=share_text(b), people=f"{lost:,.0f}")))
     drops.sort(key=lambda d: (not d[0], d[1]))
     items = "".join(f"<li>{html.escape(d[2])}</li>" for d in drops) or \
         f"<li>{html.escape(t('hazard_no_drop', lang))}</li>"

@@ -300,3 +300,26 @@ def test_the_outputs_draw_the_hazard_and_the_closed_roads(
     assert json.dumps("灾害范围 / 关闭的道路")[1:-1] in page  # the layer, in the layer control
     assert json.dumps("示意 (illustrative)")[1:-1] in page  # the extent's tooltip
     assert "灾害范围" in page and "关闭的道路" in page  # the legend
+
+
+def test_the_report_says_what_a_flood_cutting_the_county_in_two_takes(
+        county: ComputedStudy, tmp_path: Path) -> None:
+    from geo.outputs.planning import write_comparison
+
+    strip = shapely.box(X0 - 500, Y0 + 3600, X0 + 30_500, Y0 + 4400)  # across every road x
+    gpd.GeoDataFrame({"note": ["示意 (illustrative)"]}, geometry=[strip], crs=GK).to_file(
+        tmp_path / "flood.gpkg")
+    comp = hazard_comparison(county, [tmp_path / "flood.gpkg"])
+    write_comparison(comp, tmp_path / "out")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    # the 15 roads x = X0 + 1000 + 2000 i cross the strip on 2 segments each (3,500-4,000 and
+    # 4,000-4,500); no east-west road (y = 3,000, 5,000) reaches it
+    assert "flood.gpkg关闭了 30 段道路（15.0 公里）" in report
+    # its people lost for the whole area are the answer's change (same rounding)
+    # the section's people lost for the whole area are the answer's change, standard by standard
+    answer = r"<li>([^:<]+): (\d+)分钟内人口：[\d,]+ → [\d,]+（-([\d,]+)）"
+    falls = re.findall(answer, report)
+    assert falls
+    for label, minutes, change in falls:
+        assert re.search(f"示例县（全县合计）{label}（{minutes} 分钟）覆盖率从 [\\d.]+% 降到 "
+                         f"[\\d.]+%（减少 {change} 人）", report), (label, change)
