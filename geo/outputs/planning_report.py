@@ -31,8 +31,10 @@ from geo.outputs.document import ASSUMPTIONS_REF, Section, document
 from geo.outputs.figures import REPORT_DPI, cjk_context, north_arrow, scale_bar
 from geo.outputs.map.layers import FAIL_OUTLINE_COLOUR, missing
 from geo.outputs.map.planning import (
+    CLOSED_ROAD_COLOUR,
     FALL_FILL,
     GAINED_COLOUR,
+    HAZARD_COLOUR,
     LOST_COLOUR,
     RANK_COLOUR,
     RISE_FILL,
@@ -97,11 +99,13 @@ def _total_label(records: list[dict[Any, Any]], lang: str) -> list[dict[Any, Any
 
 def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[Any, str, str]],
             points: gpd.GeoDataFrame | None, handles: list[Any], title: str,
-            failing: Sequence[str] = ()) -> bytes:
+            failing: Sequence[str] = (),
+            overlays: Sequence[tuple[gpd.GeoDataFrame, str]] = ()) -> bytes:
     """Return a map figure: townships (filled per ``fills``; those ``failing`` outlined thick red).
 
-    It adds ``areas`` (mask, colour, label), numbered ``points`` (``label`` column), scale bar and
-    north arrow; PNG bytes.
+    It adds ``areas`` (mask, colour, label), ``overlays`` (WGS84 polygons half opaque or lines
+    drawn thick, in a colour: a hazard's extent, the roads it closes), numbered ``points``
+    (``label`` column), scale bar and north arrow; PNG bytes.
     """
     with cjk_context():  # every text drawn in the CJK font
         lang = study.study.language
@@ -118,6 +122,13 @@ def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[A
             if len(cellz):
                 cellz.to_crs(utm).plot(ax=ax, color=colour, alpha=0.55, linewidth=0)
         t.boundary.plot(ax=ax, color="#444", linewidth=0.8)
+        for frame, colour in overlays:
+            shown = frame.to_crs(utm)
+            if shown.geom_type.str.contains("Polygon").all():
+                shown.plot(ax=ax, color=colour, alpha=0.5, edgecolor=colour, linewidth=0.6,
+                           zorder=4)
+            else:
+                shown.plot(ax=ax, color=colour, linewidth=2.4, zorder=5)
         bad = t[t["township"].astype(str).isin(list(failing))]
         if len(bad):
             bad.boundary.plot(ax=ax, color=FAIL_OUTLINE_COLOUR, linewidth=2.2)
@@ -410,5 +421,18 @@ def _change_figure(comp: Comparison, key: str, rows: pd.DataFrame, label: str) -
                                             moved.loc[ok, "lat_after"]), crs=4326)
             handles.append(Line2D([], [], marker="o", ls="", color=RANK_COLOUR, markersize=9,
                                   label=t("changes_layer", lang)))
+    overlays: list[tuple[gpd.GeoDataFrame, str]] = []
+    if comp.hazard is not None and len(comp.hazard):
+        overlays.append((comp.hazard, HAZARD_COLOUR))
+        handles.append(Patch(color=HAZARD_COLOUR, alpha=0.5, label=t("hazard_layer", lang)))
+    if comp.closed_roads is not None and len(comp.closed_roads):
+        overlays.append((comp.closed_roads, CLOSED_ROAD_COLOUR))
+        handles.append(Line2D([], [], color=CLOSED_ROAD_COLOUR, linewidth=2.4,
+                              label=t("closed_roads", lang)))
+    fails = [town for town, stds in failing_towns(comp, lang).items() if label in stds]
+    if fails:
+        handles.append(Patch(facecolor="none", edgecolor=FAIL_OUTLINE_COLOUR, linewidth=2,
+                             label=t("failing_towns", lang)))
     return _figure(study, fills, [(gained, GAINED_COLOUR, ""), (lost, LOST_COLOUR, "")],
-                   points, handles, f"{comp.scenario.title} · {label}")
+                   points, handles, f"{comp.scenario.title} · {label}", failing=fails,
+                   overlays=overlays)
