@@ -500,6 +500,45 @@ def test_comparison_map_opens_on_the_change(browser: Any, planning: dict[str, An
         page.context.close()
 
 
+def test_hazard_map_draws_the_extent_the_closed_roads_and_the_failing_townships(
+        browser: Any, luzhai_demo: tuple[Any, Path], tmp_path: Path) -> None:
+    """The demo's rainy season: the illustrative flood and landslide points on Luzhai."""
+    from geo.outputs.planning import write_comparison
+    from geo.planning.hazard import hazard_comparison
+
+    result = luzhai_demo[0]
+    hazards = ROOT / "data" / "hazards"
+    comp = hazard_comparison(result, [hazards / "luzhai_flood_illustrative.geojson",
+                                      hazards / "luzhai_landslides_illustrative.geojson"])
+    write_comparison(comp, tmp_path)
+    page = _planning_page(browser, tmp_path / "comparison_map.html",
+                          set(result.townships["township"]))
+    try:
+        assert page.overlay("灾害范围 / 关闭的道路").locator("input").is_checked()
+        strokes = page.page.eval_on_selector_all(
+            ".leaflet-overlay-pane path",
+            "els => els.map(e => [e.getAttribute('stroke'), e.getAttribute('fill'),"
+            " e.getAttribute('stroke-dasharray')])")
+        # one extent per layer (the flood polygon; the two landslide circles as one shape)
+        assert sum(1 for s, f, _ in strokes if f == "#2171b5") == 2
+        # every closed segment a red line; the townships that fall below target dashed red
+        closed = comp.closed_roads
+        assert closed is not None and len(closed) > 0
+        assert sum(1 for s, f, d in strokes if s == "#e31a1c" and f in (None, "none")
+                   and d is None) == len(closed)
+        failing = [t for t in comp.table.itertuples() if t.meets_target_before is True
+                   and t.meets_target_after is False and t.township != "鹿寨县"]
+        assert failing  # 江口乡 falls below the 1-hour circle's target
+        dashed = [1 for s, _, d in strokes if s == "#e31a1c" and d == "8 5"]
+        assert len(dashed) == len({t.township for t in failing})
+        legend = page.page.inner_text(".geo-legend")
+        for text in ("灾害范围", "关闭的道路", "受灾后跌破目标的乡镇"):
+            assert text in legend, text
+        page.shot("hazard_map.png")
+    finally:
+        page.context.close()
+
+
 # --------------------------------------------------------------------------- report
 
 

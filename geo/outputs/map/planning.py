@@ -372,7 +372,7 @@ def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
         folium.GeoJson(
             comp.hazard[["layer", "rule", "note", "geometry"]], name=t("hazard_layer", lang),
             style_function=lambda _: {"color": HAZARD_COLOUR, "fillColor": HAZARD_COLOUR,
-                                      "weight": 1, "fillOpacity": 0.45},
+                                      "weight": 2, "fillOpacity": 0.45},
             tooltip=folium.GeoJsonTooltip(["layer", "rule", "note"], aliases=[
                 t("hazard_layer", lang), t("hazard_rule", lang), t("hazard_said", lang)]),
         ).add_to(group)
