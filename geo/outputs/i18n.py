@@ -194,6 +194,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     "hazard_no_drop": ("没有乡镇的覆盖率下降", "no township's coverage falls"),
     "hazard_rule": ("关闭规则", "rule"),
     "hazard_said": ("图层说明", "the layer says"),
+    "hazard_rule_polygons": ("道路线段穿过或接触多边形即关闭",
+                             "a road segment is closed if it crosses or touches a polygon"),
+    "hazard_rule_raster": ("栅格值 ≥ {threshold} 的像元为危险像元（道路范围内 {cells} 个）；"
+                           "道路线段穿过或接触危险像元即关闭", "cells >= {threshold} are hazardous "
+                           "({cells} under the roads); a road segment is closed if it crosses "
+                           "or touches a hazardous cell"),
+    "hazard_rule_points": ("{n} 个点各按{radius}缓冲成圆（64 边形）；道路线段穿过或接触圆即关闭",
+                           "{n} points each buffered by {radius} (64-sided circles); a road "
+                           "segment is closed if it crosses or touches a circle"),
+    "hazard_radius": ("半径 {m} 米", "a radius of {m} m"),
+    "hazard_radius_column": ("各自 buffer_m 列的半径", "its own buffer_m radius"),
     "gis_layer_file": ("图层文件", "layer file"),
     "gis_hazard_kind": ("图层类型", "kind of layer"),
     "gis_road_change": ("变动", "change"),

@@ -35,6 +35,7 @@ import pandas as pd
 from geo.outputs import gis_styles as styles
 from geo.outputs import i18n, qml
 from geo.outputs.gpkg import About, GisLayer, write_gpkg
+from geo.outputs.map.planning import hazard_rules
 from geo.outputs.planning_tables import comparison_rows, drawn_area, siting_by_township
 
 if TYPE_CHECKING:
@@ -235,9 +236,10 @@ def comparison_layers(comp: Comparison) -> list[GisLayer]:
     if comp.hazard is not None and len(comp.hazard):
         title = t("hazard_layer", lang)
         said = "; ".join(str(n) for n in comp.hazard["note"] if str(n))
-        layers.append(GisLayer("hazard_extent", comp.hazard, title,
+        extent = comp.hazard.assign(rule=hazard_rules(comp.hazard, lang))  # study's language
+        layers.append(GisLayer("hazard_extent", extent, title,
                                _described(f"{title}: {said}" if said else title, lang),
-                               [("", styles.hazard_style(_cols(comp.hazard), lang))]))
+                               [("", styles.hazard_style(_cols(extent), lang))]))
     layers.append(_boundary(study))
     return layers
 

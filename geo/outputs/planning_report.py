@@ -40,6 +40,7 @@ from geo.outputs.map.planning import (
     RISE_FILL,
     TODAY_COLOUR,
     failing_towns,
+    hazard_rules,
 )
 from geo.outputs.planning_tables import (
     COMPARISON_COLUMNS,
@@ -387,9 +388,10 @@ def _hazard_body(comp: Comparison) -> str:
                                              for k, v in fails.items()))) + "</b></p>"
     layers = "".join(
         f"<li><b>{html.escape(str(r['layer']))}</b>: {html.escape(t('hazard_rule', lang))}: "
-        f"{html.escape(str(r['rule']))}"
+        f"{html.escape(rule)}"
         + (f"; {html.escape(t('hazard_said', lang))}: <b>{html.escape(str(r['note']))}</b>"
-           if str(r["note"]) else "") + "</li>" for r in hz.to_dict("records"))
+           if str(r["note"]) else "") + "</li>"
+        for r, rule in zip(hz.to_dict("records"), hazard_rules(hz, lang), strict=True))
     return (f"<p><b>{html.escape(head)}</b></p>{fail_line}<ul>{items}</ul>"
             f"<ul>{layers}</ul>")
 

@@ -53,7 +53,7 @@ RASTER_SUFFIXES = (".tif", ".tiff")
 #: tables read as landslide points (lon/lat or x/y columns, as facility tables)
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
 #: the columns of a hazard's extent (:attr:`Hazard.extent`, the GeoPackage layer)
-HAZARD_COLUMNS = ["layer", "kind", "rule", "note"]
+HAZARD_COLUMNS = ["layer", "kind", "rule", "note", "threshold", "cells", "points", "radius_m"]
 
 
 @dataclass
@@ -62,7 +62,10 @@ class Hazard:
 
     name: str
     kind: str  # "polygons", "raster" or "points"
-    extent: gpd.GeoDataFrame  # one row: HAZARD_COLUMNS and the union of its zones
+    #: one row: HAZARD_COLUMNS (what the rule rests on: a raster's threshold and hazardous
+    #: cells under the roads, a point layer's points and radius, NaN where it does not apply or
+    #: the radius is per point) and the union of its zones
+    extent: gpd.GeoDataFrame
     rule: str  # how the extent was made
     notes: list[str]
     said: str  # the layer's own note column, joined
@@ -103,7 +106,7 @@ def _network_box(result: ComputedStudy) -> shapely.Polygon:
 
 
 def _raster(path: Path, threshold: float, crs: str | None, result: ComputedStudy
-            ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+            ) -> tuple[gpd.GeoDataFrame, str, list[str], dict[str, float]]:
     """Return the hazardous cells of band 1 as WGS84 polygons, the rule and the notes."""
     import rasterio
     import rasterio.errors
@@ -185,11 +188,12 @@ def _raster(path: Path, threshold: float, crs: str | None, result: ComputedStudy
         notes.append(f"{path.name}: {int(nodata.sum()):,} of {nodata.size:,} cells under the "
                      "study's roads are nodata and count as not hazardous (a road through them "
                      "stays open)")
-    return gpd.GeoDataFrame(geometry=zones, crs=4326), rule, notes
+    facts = {"threshold": threshold, "cells": float(hazardous.sum())}
+    return gpd.GeoDataFrame(geometry=zones, crs=4326), rule, notes, facts
 
 
 def _points(path: Path, crs: str | None, buffer_m: float | None
-            ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+            ) -> tuple[gpd.GeoDataFrame, str, list[str], dict[str, float]]:
     """Return the points of a layer buffered into zones (WGS84), the rule and the notes."""
     arg = _arg(path)
     gdf = readers.read_points(path, count_col=None, crs=crs or "wgs84")
@@ -222,7 +226,9 @@ def _points(path: Path, crs: str | None, buffer_m: float | None
     rule = (f"{len(gdf):,} points buffered by {how} (circles of 64 sides, inside the true "
             "circle by at most 0.2 % of the radius); a road segment is closed if it crosses "
             "or touches a zone")
-    return out, rule, list(gdf.attrs.get("notes", []))
+    facts = {"points": float(len(gdf)),
+             "radius_m": float(buffer_m) if col is None else float("nan")}  # type: ignore[arg-type]
+    return out, rule, list(gdf.attrs.get("notes", [])), facts
 
 
 def read_hazard(path: str | os.PathLike[str], result: ComputedStudy, *,
@@ -249,7 +255,7 @@ def read_hazard(path: str | os.PathLike[str], result: ComputedStudy, *,
         if not math.isfinite(threshold):
             raise InputFileError(arg, f": --threshold {threshold} is not a number")
         kind = "raster"
-        gdf, rule, notes = _raster(path, threshold, crs, result)
+        gdf, rule, notes, facts = _raster(path, threshold, crs, result)
         said = ""
     else:
         if threshold is not None:
@@ -263,7 +269,7 @@ def read_hazard(path: str | os.PathLike[str], result: ComputedStudy, *,
             geom_type = ""
         if "point" in geom_type.lower() or path.suffix.lower() in TABLE_SUFFIXES:
             kind = "points"
-            gdf, rule, notes = _points(path, crs, buffer_m)
+            gdf, rule, notes, facts = _points(path, crs, buffer_m)
         else:
             if buffer_m is not None:
                 raise InputFileError(arg, ": --hazard-buffer buffers point layers (landslides), "
@@ -272,14 +278,18 @@ def read_hazard(path: str | os.PathLike[str], result: ComputedStudy, *,
             gdf = readers.read_boundaries(path, crs=crs)
             gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
             rule = "a road segment is closed if it crosses or touches a polygon"
+            facts = {}
             notes = list(gdf.attrs.get("notes", []))
         if len(gdf) == 0:
             raise InputFileError(arg, ": the layer holds no feature: give the hazard's extent "
                                  "(an empty layer would compare the study with itself)")
         said = _said(gdf)
     _check_inside(gdf, result.area, path)
+    nan = float("nan")
     extent = gpd.GeoDataFrame({"layer": [path.name], "kind": [kind], "rule": [rule],
-                               "note": [said]}, geometry=[gdf.union_all()], crs=4326)
+                               "note": [said]} | {k: [facts.get(k, nan)] for k in
+                                                  HAZARD_COLUMNS[4:]},
+                              geometry=[gdf.union_all()], crs=4326)
     return Hazard(path.name, kind, extent, rule, notes, said)
 
 

@@ -292,10 +292,17 @@ def test_the_outputs_draw_the_hazard_and_the_closed_roads(
     extent = gpd.read_file(gpkg, layer="hazard_extent")
     assert list(extent["layer"]) == ["depth.tif", "slides.geojson"]
     assert list(extent["note"]) == ["", "示意 (illustrative)"]
+    # what each rule rests on: 3 cells >= 0.5 under the roads; 1 point, 100 m
+    assert extent["threshold"].iloc[0] == 0.5 and extent["cells"].iloc[0] == 3
+    assert extent["points"].iloc[1] == 1 and extent["radius_m"].iloc[1] == 100
+    assert list(extent["rule"]) == [
+        "栅格值 ≥ 0.5 的像元为危险像元（道路范围内 3 个）；道路线段穿过或接触危险像元即关闭",
+        "1 个点各按半径 100 米缓冲成圆（64 边形）；道路线段穿过或接触圆即关闭"]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "灾害情景：道路中断的影响" in report
     assert "depth.tif、slides.geojson关闭了 7 段道路（3.5 公里）" in report
     assert "示意 (illustrative)" in report
+    assert "栅格值 ≥ 0.5 的像元为危险像元（道路范围内 3 个）" in report
     page = (out / "comparison_map.html").read_text(encoding="utf-8")
     assert json.dumps("灾害范围 / 关闭的道路")[1:-1] in page  # the layer, in the layer control
     assert json.dumps("示意 (illustrative)")[1:-1] in page  # the extent's tooltip

@@ -345,6 +345,24 @@ HAZARD_COLOUR = "#2171b5"  # gis_styles.HAZARD_COLOUR
 CLOSED_ROAD_COLOUR = "#e31a1c"  # gis_styles.CLOSED_ROAD_COLOUR
 
 
+def hazard_rules(hazard: gpd.GeoDataFrame, lang: str) -> list[str]:
+    """Return the rule of each hazard layer (a row of ``Comparison.hazard``) in ``lang``."""
+    t = i18n.text
+    out = []
+    for r in hazard.to_dict("records"):
+        if r["kind"] == "raster":
+            out.append(t("hazard_rule_raster", lang, threshold=f"{float(r['threshold']):g}",
+                         cells=f"{float(r['cells']):,.0f}"))
+        elif r["kind"] == "points":
+            radius = (t("hazard_radius_column", lang) if pd.isna(r["radius_m"]) else
+                      t("hazard_radius", lang, m=f"{float(r['radius_m']):g}"))
+            out.append(t("hazard_rule_points", lang, n=f"{float(r['points']):,.0f}",
+                         radius=radius))
+        else:
+            out.append(t("hazard_rule_polygons", lang))
+    return out
+
+
 def failing_towns(comp: Comparison, lang: str) -> dict[str, list[str]]:
     """Return the townships that meet a standard's target before the scenario and not after.
 
@@ -369,8 +387,10 @@ def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=t("closed_roads", lang) if comp.hazard is None else
                                 f"{t('hazard_layer', lang)} / {t('closed_roads', lang)}")
     if comp.hazard is not None and len(comp.hazard):
+        shown = comp.hazard[["layer", "note", "geometry"]].assign(
+            rule=hazard_rules(comp.hazard, lang))
         folium.GeoJson(
-            comp.hazard[["layer", "rule", "note", "geometry"]], name=t("hazard_layer", lang),
+            shown[["layer", "rule", "note", "geometry"]], name=t("hazard_layer", lang),
             style_function=lambda _: {"color": HAZARD_COLOUR, "fillColor": HAZARD_COLOUR,
                                       "weight": 2, "fillOpacity": 0.45},
             tooltip=folium.GeoJsonTooltip(["layer", "rule", "note"], aliases=[
