@@ -156,6 +156,28 @@ def test_a_raster_in_lon_lat_is_reprojected(county: ComputedStudy, tmp_path: Pat
     assert h.extent.to_crs(GK).symmetric_difference(gk).area.sum() < 0.01
 
 
+def test_a_raster_in_gcj02_without_crs_is_read_with_hazard_crs(county: ComputedStudy,
+                                                                 tmp_path: Path) -> None:
+    from geo.crs import wgs84_to_gcj02
+
+    lon, lat = TO_WGS84.transform(X0 + 10_250.0, Y0 + 9000.0)
+    glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))  # ~500 m off in Guangxi
+    step = 0.0005
+    data = np.zeros((3, 3), dtype=np.float32)
+    data[1, 1] = 2.0
+    with rasterio.open(tmp_path / "amap.tif", "w", driver="GTiff", width=3, height=3, count=1,
+                       dtype="float32", transform=from_origin(glon - 1.5 * step,
+                                                              glat + 1.5 * step, step,
+                                                              step)) as dst:
+        dst.write(data, 1)
+    h = read_hazard(tmp_path / "amap.tif", county, threshold=1.0, crs="gcj02")
+    got = change_roads([{"action": "close_road", "geometry": h.extent.geometry.iloc[0]}],
+                       county.networks).closed["drive"]
+    want = _segments(county.networks["drive"], [((10_000, 9000), (10_500, 9000))])
+    assert np.array_equal(got, want)
+    assert "read in --hazard-crs gcj02" in " ".join(h.notes)
+
+
 def test_landslide_points_buffered_close_the_roads_within_the_radius(
         county: ComputedStudy, tmp_path: Path) -> None:
     x, y = X0 + 13_000.0, Y0 + 5000.0  # the junction
