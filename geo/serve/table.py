@@ -22,7 +22,7 @@ import numpy as np
 
 from geo._types import FloatArray, IntArray
 from geo.coverage.standards import Standard
-from geo.coverage.tables import DECIMALS, rounded
+from geo.coverage.tables import DECIMALS, people_of, rounded
 from geo.measures.aggregate import CoverageRow, coverage_row
 from geo.numbers import round_half_up
 from geo.whatif import WhatIf
@@ -129,7 +129,8 @@ class CoverageTable:
         bounds = np.searchsorted(engine.code[order], np.arange(len(engine.townships) + 1))
         members = [order[bounds[k]:bounds[k + 1]] for k in range(len(engine.townships))]
         self.engine, self.area_name = engine, area_name
-        self.standards = {name: _Standard(s, engine, members, pop)
+        self.standards = {name: _Standard(s, engine, members,
+                                          people_of(s, pop, engine.groups))
                           for name, s in engine.standards.items()}
         self._was_applicable = {name: engine.applicable(name) for name in engine.standards}
 

@@ -37,5 +37,5 @@ def from_study(result: ComputedStudy, *, threads: int | None = None) -> WhatIf:
         facilities, access_kmh={m: study.access_kmh(m) for m in modes},
         snap_exclude=study.access.snap_exclude,
         known_types=result.standard_set.facility_types, township_order=result.township_order,
-        threads=threads,
+        threads=threads, groups=result.served,
     )

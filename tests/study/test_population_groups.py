@@ -21,12 +21,15 @@ from geo.coverage.population import group_column
 from geo.errors import SitingError
 from geo.outputs.reload import load_computed
 from geo.outputs.write import write_outputs
+from geo.planning.compare import compare
 from geo.planning.sites import site
+from geo.serve.table import CoverageTable
 from geo.study.run import ComputedStudy, run_study
 from geo.study.scan import age_groups, scan_folder, study_text
+from geo.whatif import from_study
 from tests.bad_inputs.county import build_county, study_options
 from tests.conftest import toml_value
-from tests.synthetic_county import AGE_COLUMNS, AGES, write_census_ages
+from tests.synthetic_county import AGE_COLUMNS, AGES, TO_WGS84, grid_xy, write_census_ages
 
 GROUPS = {"65岁及以上（人）": "elderly_65", "0—14岁（人）": "children",
           "15—59岁（人）": "working_age", "60岁及以上（人）": "elderly_60"}
@@ -34,13 +37,15 @@ STANDARDS = ["emergency_1h", "primary_care_30min", "community_15min"]
 APPLICABLE = STANDARDS[:2]  # the county has no community health facility
 
 
-def _write(folder: Path, name: str, population: dict[str, Any]) -> Path:
+def _write(folder: Path, name: str, population: dict[str, Any], serves: str = "") -> Path:
     options = study_options()
     options["population"] = population
     # primary care within 8 minutes: some people beyond it in every township, so the
-    # shares among the uncovered and the townships' gap are not trivial
-    options["standards"] = {"use": STANDARDS,
-                            "overrides": {"primary_care_30min": {"minutes": 8.0}}}
+    # shares among the uncovered and the townships' gap are not trivial; ``serves``: the
+    # group whose people primary care counts (population_group)
+    primary: dict[str, Any] = {"minutes": 8.0, **({"population_group": serves} if serves
+                                                   else {})}
+    options["standards"] = {"use": STANDARDS, "overrides": {"primary_care_30min": primary}}
     lines = []
     for sec, opts in options.items():
         lines.append(f"[{sec}]")
@@ -199,3 +204,90 @@ def test_siting_for_a_group_equals_siting_on_a_population_of_that_group(
     assert any("population group elderly_65" in n for n in mine.notes)
     with pytest.raises(SitingError, match=r"group='elderly'.*did you mean 'elderly_65'"):
         site(computed, standard="primary_care_30min", p=2, group="elderly")
+
+
+# ------------------------------------------------- a standard serving one group (population_group)
+
+PRIMARY = "primary_care_30min"
+#: a clinic opened at road crossing (0, 8) (东山镇's north-west corner), for geo compare
+SCENARIO = """[scenario]
+name = "clinic"
+
+[[actions]]
+action = "add"
+id = "NEW1"
+name = "新诊所"
+type = "township_health_center"
+lon = {lon}
+lat = {lat}
+"""
+
+
+@pytest.fixture(scope="module")
+def served(county: Path) -> ComputedStudy:
+    """The groups' study whose primary care counts the people aged 65 and over."""
+    return run_study(_write(county, "served.toml", _population(
+        "常住人口（人）", groups=GROUPS, partition=["children", "working_age", "elderly_60"]),
+        serves="elderly_65"))
+
+
+@pytest.fixture(scope="module")
+def elderly_only(county: Path) -> ComputedStudy:
+    """A run whose population *is* the people aged 65 and over (count_col 65岁及以上)."""
+    return run_study(_write(county, "only_elderly_65.toml", _population("65岁及以上（人）")))
+
+
+def _rows(res: ComputedStudy, std: str) -> pd.DataFrame:
+    both = pd.concat([res.coverage, res.summary.rename(columns={"area": "township"})[
+        res.coverage.columns]], ignore_index=True)
+    return both[both["standard"] == std].reset_index(drop=True)
+
+
+def test_a_standard_serving_a_group_counts_that_group(
+        served: ComputedStudy, computed: ComputedStudy, elderly_only: ComputedStudy) -> None:
+    mine = _rows(served, PRIMARY)
+    towns = mine[mine["township"] != served.area_name].set_index("township")
+    # the census's 65岁及以上 per township (tests/synthetic_county.py), not everyone
+    assert towns["population"].to_dict() == pytest.approx({t: a[3] for t, a in AGES.items()})
+    # every measure equals a run whose population is the group
+    pd.testing.assert_frame_equal(mine, _rows(elderly_only, PRIMARY), check_dtype=False)
+    assert mine["covered_share"].lt(1).any()  # not trivially all covered
+    # the other standards still count everyone
+    pd.testing.assert_frame_equal(_rows(served, "emergency_1h"), _rows(computed, "emergency_1h"))
+    assert any("primary_care_30min: its coverage and its target count the population group "
+               "elderly_65 (65岁及以上（人）" in a for a in served.assumptions)
+    # the group tables stay per group: their 'all' rows are everyone's, as without it
+    cov, before = served.groups.coverage, computed.groups.coverage
+    pd.testing.assert_frame_equal(cov.reset_index(drop=True), before.reset_index(drop=True))
+
+
+def test_compare_counts_the_group_for_its_standard(
+        served: ComputedStudy, elderly_only: ComputedStudy, county: Path) -> None:
+    x, y = grid_xy(0, 8)
+    lon, lat = TO_WGS84.transform(x, y)
+    path = county / "scenarios" / "clinic.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(SCENARIO.format(lon=lon, lat=lat), encoding="utf-8")
+    mine = compare(served, path).table
+    theirs = compare(elderly_only, path).table
+    rows = mine[mine["standard"] == PRIMARY].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows, theirs[theirs["standard"] == PRIMARY].reset_index(
+        drop=True), check_dtype=False)
+    assert rows["covered_population_change"].gt(0).any()  # the clinic reaches some elderly
+    assert rows.set_index("township")["population"].drop(served.area_name).to_dict() == \
+        pytest.approx({t: a[3] for t, a in AGES.items()})
+
+
+def test_the_what_if_engine_and_the_workbench_count_the_group(
+        served: ComputedStudy, elderly_only: ComputedStudy) -> None:
+    engine = from_study(served)
+    people = engine.tallies[PRIMARY].people()
+    got = dict(zip(engine.townships, people["population"], strict=True))
+    assert got == pytest.approx({t: a[3] for t, a in AGES.items()}, abs=1e-3)
+    mine = CoverageTable(engine, served.population, served.area_name).rows(PRIMARY)
+    other = from_study(elderly_only)
+    theirs = CoverageTable(other, elderly_only.population, elderly_only.area_name).rows(PRIMARY)
+    assert mine == theirs
+    # the standard of everyone: the whole population
+    every = engine.tallies["emergency_1h"].people()["population"]
+    assert float(np.sum(every)) == pytest.approx(served.population.sum(), abs=1e-3)
