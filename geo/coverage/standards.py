@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from geo.errors import StandardError
 from geo.options import closest, opt, parse_section, read_toml, section_text
@@ -133,11 +133,23 @@ def _standard(name: str, raw: object, known: Mapping[str, str]) -> Standard:
     return std if std.label_zh else replace(std, label_zh=std.label)
 
 
-def check_groups(standards: Iterable[Standard], groups: Iterable[str]) -> None:
+class _Serves(Protocol):
+    """A standard, measure or response spec: its name and the group it serves."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def population_group(self) -> str: ...
+
+
+def check_groups(standards: Iterable[_Serves], groups: Iterable[str], table: str = "") -> None:
     """Check that each standard's ``population_group`` is a group of the study.
 
     ``groups`` are the names of the study's ``[population] groups``; a standard naming
     another group would count nobody (or everyone): it stops, naming the groups present.
+    Measure and response specs are checked the same way (``table``: ``measures.`` or
+    ``response.``, the head of their table's name).
     """
     have = list(groups)
     for std in standards:
@@ -146,7 +158,7 @@ def check_groups(standards: Iterable[Standard], groups: Iterable[str]) -> None:
                        "the study has no population groups: give the census age columns "
                        "in [population] groups (method = \"table\")")
             raise StandardError(
-                f"[{std.name}] population_group = {std.population_group!r} is not a "
+                f"[{table}{std.name}] population_group = {std.population_group!r} is not a "
                 f"population group of the study{closest(std.population_group, have)}: "
                 f"{present}; name one of them in the standards file, or remove "
                 "population_group to count everyone")

@@ -120,7 +120,14 @@ class Preparation:
     def measure_specs(self) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
         """The standards file's measure and response specs, and those the study uses."""
         with self._stage("read inputs"):
-            return inputs.measures(self.study)
+            mset, used, responses = inputs.measures(self.study)
+        groups = self.study.population.groups.values()
+        try:  # a measure or response spec whose demand is a group the study lacks
+            check_groups(used, groups, "measures.")
+            check_groups(responses, groups, "response.")
+        except StandardError as e:
+            raise StandardError(f"standards file {self.study.standards_file}: {e}") from None
+        return mset, used, responses
 
     def measure_checks(self) -> None:
         """Check the supply and dispatch columns the study's measures read.

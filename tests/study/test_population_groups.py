@@ -14,15 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from access import Access
 from inequality.gini import Gini
 from inequality.theil import TheilD
 
 from geo.coverage.population import group_column
-from geo.errors import SitingError
+from geo.errors import SitingError, StandardError
 from geo.outputs.reload import load_computed
 from geo.outputs.write import write_outputs
 from geo.planning.compare import compare
 from geo.planning.sites import site
+from geo.routing.travel import od_matrix
 from geo.serve.table import CoverageTable
 from geo.study.run import ComputedStudy, run_study
 from geo.study.scan import age_groups, scan_folder, study_text
@@ -37,9 +39,11 @@ STANDARDS = ["emergency_1h", "primary_care_30min", "community_15min"]
 APPLICABLE = STANDARDS[:2]  # the county has no community health facility
 
 
-def _write(folder: Path, name: str, population: dict[str, Any], serves: str = "") -> Path:
+def _write(folder: Path, name: str, population: dict[str, Any], serves: str = "",
+           **more: dict[str, Any]) -> Path:
     options = study_options()
     options["population"] = population
+    options.update(more)
     # primary care within 8 minutes: some people beyond it in every township, so the
     # shares among the uncovered and the townships' gap are not trivial; ``serves``: the
     # group whose people primary care counts (population_group)
@@ -291,3 +295,75 @@ def test_the_what_if_engine_and_the_workbench_count_the_group(
     # the standard of everyone: the whole population
     every = engine.tallies["emergency_1h"].people()["population"]
     assert float(np.sum(every)) == pytest.approx(served.population.sum(), abs=1e-3)
+
+
+# ------------------------------- measures and the response distribution with a group as demand
+
+MEASURE = "primary_care_facilities_per_10000"
+RESPONSE = "emergency_response_1h"
+PRIMARY_TYPES = ["central_township_health_center", "township_health_center", "grade2_hospital",
+                 "community_health_service_center"]
+
+
+def _measured(county: Path, name: str, population: dict[str, Any], group: str = "") -> Path:
+    serves = {"overrides": {MEASURE: {"population_group": group}}} if group else {}
+    rserves = {"overrides": {RESPONSE: {"population_group": group}}} if group else {}
+    return _write(county, name, population, measures={"use": [MEASURE], **serves},
+                  response={"use": [RESPONSE], **rserves})
+
+
+def test_a_measure_and_the_response_with_a_group_as_demand(county: Path) -> None:
+    mine = run_study(_measured(county, "measured.toml", _population(
+        "常住人口（人）", groups=GROUPS), group="elderly_65"))
+    alone = run_study(_measured(county, "measured_alone.toml", _population("65岁及以上（人）")))
+    # 2SFCA (1 per facility, 30 min, per 10,000) with the elderly as demand, by PySAL access
+    fac = mine.facilities[mine.facilities["type"].isin(PRIMARY_TYPES)].reset_index(drop=True)
+    secs = od_matrix(mine.networks["drive"], mine.demand_snap("drive"), mine.snap(fac, "drive"),
+                     access_speed_kmh=mine.study.access_kmh("drive"))  # demand -> facility
+    elderly = mine.demand[group_column("elderly_65")].to_numpy()
+    pts, fs = np.nonzero(secs <= 30 * 60)
+    acc = Access(demand_df=pd.DataFrame({"pop": elderly}, index=pd.Index(
+                     np.arange(len(elderly)), name="geoid")), demand_value="pop",
+                 supply_df=pd.DataFrame({"n": np.ones(len(fac))}, index=pd.Index(
+                     np.arange(len(fac)) + 1_000_000, name="geoid")), supply_value="n",
+                 cost_df=pd.DataFrame({"origin": pts, "dest": fs + 1_000_000,
+                                       "cost": secs[pts, fs]}),
+                 cost_origin="origin", cost_dest="dest", cost_name="cost")
+    index = acc.two_stage_fca(max_cost=30 * 60).iloc[:, 0].reindex(
+        np.arange(len(elderly))).fillna(0.0).to_numpy()
+    table = mine.resources.measures.set_index("township")
+    towns = mine.demand["township"].to_numpy()
+    for town, ages in AGES.items():
+        sel = towns == town
+        assert table.loc[town, "population"] == pytest.approx(ages[3], abs=0.05)
+        expected = (elderly[sel] * index[sel]).sum() / elderly[sel].sum() * 10_000
+        assert table.loc[town, "ratio"] == pytest.approx(expected, rel=1e-9), town
+    assert table["notes"].str.contains("demand: the population group elderly_65").all()
+    # every number equals a run whose population is the group
+    cols = ["township", "population", "unreached", "supply_reached", "ratio", "meets_target"]
+    pd.testing.assert_frame_equal(mine.resources.measures[cols],
+                                  alone.resources.measures[cols], check_dtype=False)
+    # the response distribution counts the elderly: by hand from the response minutes
+    rows = mine.resources.response
+    rows = rows[rows["kind"] == "response"].set_index("township")
+    response = mine.demand[f"response_min_{RESPONSE}"].to_numpy()
+    for town in AGES:
+        sel = towns == town
+        m, p = response[sel], elderly[sel]
+        assert rows.loc[town, "population"] == pytest.approx(p.sum(), abs=0.05)
+        assert rows.loc[town, "share_within"] == pytest.approx(p[m <= 60].sum() / p.sum(),
+                                                              abs=1e-12)
+    theirs = alone.resources.response
+    cols = ["township", "kind", "population", "median_minutes", "p90_minutes", "share_within"]
+    pd.testing.assert_frame_equal(mine.resources.response[cols], theirs[cols],
+                                  check_dtype=False)
+    assert rows["notes"].str.contains("population group elderly_65").all()
+
+
+def test_a_measure_naming_a_group_the_study_lacks_stops(county: Path) -> None:
+    study = _measured(county, "measured_bad.toml", _population("常住人口（人）", groups=GROUPS),
+                      group="elderly")
+    with pytest.raises(StandardError, match=r"\[measures.primary_care_facilities_per_10000\] "
+                       r"population_group = 'elderly' is not a population group.*did you "
+                       r"mean 'elderly_65'"):
+        run_study(study)
