@@ -111,7 +111,7 @@ class GroupTables:
                     for std in standards]
             mine = pd.concat(rows, ignore_index=True)
             cov = pd.concat([mine[GROUP_COLUMNS], cov], ignore_index=True)
-        eq = equity_table(town, people, minutes, standards, notes, order)
+        eq = equity_table(town, people, minutes, standards, notes, order, sorted_minutes=ranks)
         cov["group_label"] = cov["group"].map(shown)
         eq["group_label"] = eq["group"].map(shown)
         return cls(cov, eq)
@@ -165,17 +165,20 @@ def _round(row: dict[str, object]) -> dict[str, object]:
 def equity_table(
     township: npt.ArrayLike, people: Mapping[str, FloatArray],
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
-    notes: Mapping[str, str], order: Sequence[str],
+    notes: Mapping[str, str], order: Sequence[str], *,
+    sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
 ) -> pd.DataFrame:
     """Compute the equity measures per standard and group.
 
     Columns :data:`EQUITY_COLUMNS`; the outputs define each, :mod:`geo.outputs.groups`.
 
     A standard that is not applicable gets one row per group with its note and no measure.
+    ``sorted_minutes``: :func:`~geo.coverage.tables.minute_orders` (the whole area's order
+    of each standard's minutes, sorted once for every group's Gini).
     """
     town = np.asarray(township, dtype=object)
     position = {str(t): i for i, t in enumerate(order)}
-    place = np.array([position.get(str(t), -1) for t in town], dtype=np.int64)
+    place = pd.Series(town).astype(str).map(position).fillna(-1).to_numpy(dtype=np.int64)
     everyone = people[ALL]
     rows = []
     for std in standards:
@@ -190,6 +193,7 @@ def equity_table(
             if note or m is None or beyond is None:
                 rows.append(_round(row))
                 continue
+            rank = None if sorted_minutes is None else sorted_minutes.get((std.name, None))
             parts = theil_parts(m, w, place)
             pop, covered = covered_by_place(m, w, place, len(order), std.minutes)
             lived = np.flatnonzero(pop > 0)
@@ -201,7 +205,8 @@ def equity_table(
             of_population = float(w.sum() / everyone.sum()) if everyone.sum() > 0 else \
                 float("nan")
             row.update(
-                unreached_population=unreachable(m, w), gini=gini(m, w), theil=parts.total,
+                unreached_population=unreachable(m, w), gini=gini(m, w, order=rank),
+                theil=parts.total,
                 theil_between=parts.between, theil_within=parts.within,
                 between_share=(parts.between / parts.total if parts.total > 0
                                else float("nan")),

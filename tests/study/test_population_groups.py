@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from access import Access
@@ -367,3 +368,31 @@ def test_a_measure_naming_a_group_the_study_lacks_stops(county: Path) -> None:
                        r"population_group = 'elderly' is not a population group.*did you "
                        r"mean 'elderly_65'"):
         run_study(study)
+
+
+def test_the_group_sheet_marks_the_shares_below_target_red(computed: ComputedStudy,
+                                                           tmp_path: Path) -> None:
+    write_outputs(computed, tmp_path / "out", parts=["coverage.xlsx"])
+    ws = openpyxl.load_workbook(tmp_path / "out" / "coverage.xlsx")["人群覆盖"]
+    cov = computed.groups.coverage
+    label = {"all": "全体人口", **{n: f"{c} ({n})" for c, n in GROUPS.items()}}
+    # (standard's block, township, group label) of each row below its target, from the table
+    blocks = [s for s in dict.fromkeys(cov["standard"])
+              if cov.loc[cov["standard"] == s, "covered_share"].notna().any()]
+    area = computed.area_name
+    expected = {(blocks.index(r.standard), r.township if r.township != area
+                 else f"{area}（全县合计）", label[r.group])
+                for r in cov.itertuples() if r.standard in blocks and r.meets_target is False}
+    assert len(expected) > 5  # primary care within 8 minutes: several townships short
+    red, block, head = set(), -1, []
+    for row in ws.iter_rows():
+        first = row[0].value
+        if isinstance(first, str) and first.endswith("各人群覆盖人口比例"):
+            block += 1
+        elif first == "乡镇":
+            head = [c.value for c in row]
+        elif block >= 0 and head:
+            for c in row[1:]:
+                if c.fill.fgColor.rgb in ("FFF4CCCC", "00F4CCCC"):
+                    red.add((block, first, head[c.column - 1]))
+    assert red == expected
