@@ -261,9 +261,9 @@ def write_sheets(book: tables.Book, groups: GroupTables, titles: Mapping[str, st
                                   for n in names)],
                         [None, *(cells.number_format("share", r[n], r["target_share"])
                                  for n in names)], bold=bool(r["is_total"]))
-            for k, n in enumerate(names):  # below target: the sheets' red (FAIL_FILL)
+            for col, n in enumerate(names, start=2):  # below target: the sheets' red
                 if n in _below(r):
-                    ws.mark_cell(at, k + 2, fill=tables.FAIL_FILL)
+                    ws.mark_cell(at, col, fill=tables.FAIL_FILL)
     ws.set_widths([18, *([16] * (len(shown)))])
     ws = book.sheet(t("equity_sheet", lang), t("equity", lang))
     ws.title_row(t("equity", lang))

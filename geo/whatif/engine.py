@@ -142,9 +142,10 @@ class WhatIf:
     threads : int, optional
         Threads of the first, full searches.
     groups : mapping of str to (n,) float array, optional
-        People per demand point of the population groups the standards serve: a standard
-        with a ``population_group`` counts that group's people instead of ``population``
-        (:func:`geo.coverage.tables.people_of`).
+        People per demand point of the study's population groups (group name -> people): a
+        standard with a ``population_group`` counts that group's people instead of
+        ``population`` (:func:`geo.coverage.tables.people_of`); the workbench's table
+        tabulates each group (:class:`geo.serve.table.CoverageTable`).
     """
 
     def __init__(self, networks: Mapping[str, Network], standards: Sequence[Standard],
