@@ -396,3 +396,12 @@ def test_the_group_sheet_marks_the_shares_below_target_red(computed: ComputedStu
                 if c.fill.fgColor.rgb in ("FFF4CCCC", "00F4CCCC"):
                     red.add((block, first, head[c.column - 1]))
     assert red == expected
+
+
+def test_siting_for_a_standard_serving_a_group_weighs_by_that_group(
+        served: ComputedStudy, elderly_only: ComputedStudy) -> None:
+    mine = site(served, standard=PRIMARY, p=2)
+    theirs = site(elderly_only, standard=PRIMARY, p=2)
+    cols = ["id", "newly_covered_population"]
+    pd.testing.assert_frame_equal(mine.table[cols], theirs.table[cols])
+    assert any("population group elderly_65" in n for n in mine.notes)
