@@ -24,6 +24,7 @@ from geo.errors import SitingError, StandardError
 from geo.outputs.reload import load_computed
 from geo.outputs.write import write_outputs
 from geo.planning.compare import compare
+from geo.planning.resilience import criticality
 from geo.planning.sites import site
 from geo.routing.travel import od_matrix
 from geo.serve.table import CoverageTable
@@ -405,3 +406,10 @@ def test_siting_for_a_standard_serving_a_group_weighs_by_that_group(
     cols = ["id", "newly_covered_population"]
     pd.testing.assert_frame_equal(mine.table[cols], theirs.table[cols])
     assert any("population group elderly_65" in n for n in mine.notes)
+
+
+def test_road_criticality_for_a_standard_serving_a_group_counts_that_group(
+        served: ComputedStudy, elderly_only: ComputedStudy) -> None:
+    mine, theirs = criticality(served, PRIMARY), criticality(elderly_only, PRIMARY)
+    pd.testing.assert_frame_equal(mine.table, theirs.table)
+    assert len(mine.table) and any("population group elderly_65" in n for n in mine.notes)
