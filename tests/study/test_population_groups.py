@@ -413,3 +413,11 @@ def test_road_criticality_for_a_standard_serving_a_group_counts_that_group(
     mine, theirs = criticality(served, PRIMARY), criticality(elderly_only, PRIMARY)
     pd.testing.assert_frame_equal(mine.table, theirs.table)
     assert len(mine.table) and any("population group elderly_65" in n for n in mine.notes)
+
+
+def test_the_report_says_which_group_a_standard_counts(served: ComputedStudy,
+                                                       tmp_path: Path) -> None:
+    write_outputs(served, tmp_path / "out", parts=["report.html", "figures"])
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "该标准的覆盖人口与目标按其服务人群计算" in report
+    assert "count the population group elderly_65" in report
