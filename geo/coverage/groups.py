@@ -16,7 +16,8 @@ its share of the population.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +26,7 @@ import pandas as pd
 from geo._types import FloatArray
 from geo.coverage.population import group_column
 from geo.coverage.standards import Standard
-from geo.coverage.tables import COLUMNS, area_rows, coverage_table, rounded
+from geo.coverage.tables import COLUMNS, area_rows, coverage_table, minute_orders, rounded
 from geo.measures.equity import covered_by_place, gini, theil_parts, unreachable
 from geo.numbers import round_half_up
 
@@ -95,16 +96,22 @@ class GroupTables:
         people = group_people(demand, list(labels))
         town = demand["township"].to_numpy(dtype=object)
         shown = {ALL: "", **labels}
+        ranks = minute_orders(town, minutes, standards, notes, order)  # sorted once
         cov = group_coverage(town, people if whole is None else
                              {k: v for k, v in people.items() if k != ALL},
-                             minutes, standards, notes, order, area_name)
+                             minutes, standards, notes, order, area_name,
+                             sorted_minutes=ranks)
         if whole is not None:
-            rows = [whole[whole["standard"] == std.name] for std in standards]
+            # the whole population's rows as the run computed them, but for a standard
+            # counting one group (population_group), whose run rows are that group's
+            rows = [group_coverage(town, {ALL: people[ALL]}, minutes, [std], notes, order,
+                                   area_name, sorted_minutes=ranks)
+                    if std.population_group else
+                    whole[whole["standard"] == std.name].assign(group=ALL, group_label="")
+                    for std in standards]
             mine = pd.concat(rows, ignore_index=True)
-            mine.insert(0, "group", ALL)
-            mine.insert(1, "group_label", "")
             cov = pd.concat([mine[GROUP_COLUMNS], cov], ignore_index=True)
-        eq = equity_table(town, people, minutes, standards, notes, order)
+        eq = equity_table(town, people, minutes, standards, notes, order, sorted_minutes=ranks)
         cov["group_label"] = cov["group"].map(shown)
         eq["group_label"] = eq["group"].map(shown)
         return cls(cov, eq)
@@ -113,19 +120,25 @@ class GroupTables:
 def group_coverage(
     township: npt.ArrayLike, people: Mapping[str, FloatArray],
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
-    notes: Mapping[str, str], order: Sequence[str], area_name: str,
+    notes: Mapping[str, str], order: Sequence[str], area_name: str, *,
+    sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
 ) -> pd.DataFrame:
     """Coverage rows per group (:data:`GROUP_COLUMNS`).
 
     Per group and standard, each township then the whole area, as
     :func:`~geo.coverage.tables.coverage_table` and :func:`~geo.coverage.tables.area_rows` give them
-    for the group's people.
+    for the group's people (a standard's ``population_group`` aside: each group's rows count
+    that group). ``sorted_minutes``: :func:`~geo.coverage.tables.minute_orders`, the minutes
+    sorted once for every group.
     """
     frames = []
     rank = {std.name: i for i, std in enumerate(standards)}
+    everyone = [replace(std, population_group="") for std in standards]
     for name, pop in people.items():
-        rows = pd.concat([coverage_table(township, pop, minutes, standards, notes, order),
-                          area_rows(pop, minutes, standards, notes, area_name)],
+        rows = pd.concat([coverage_table(township, pop, minutes, everyone, notes, order,
+                                         sorted_minutes=sorted_minutes),
+                          area_rows(pop, minutes, everyone, notes, area_name,
+                                    sorted_minutes=sorted_minutes)],
                          ignore_index=True)
         # per standard: its townships, then the whole area (stable: townships keep order)
         rows = rows.iloc[np.argsort(rows["standard"].map(rank).to_numpy(), kind="stable")]
@@ -152,17 +165,20 @@ def _round(row: dict[str, object]) -> dict[str, object]:
 def equity_table(
     township: npt.ArrayLike, people: Mapping[str, FloatArray],
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
-    notes: Mapping[str, str], order: Sequence[str],
+    notes: Mapping[str, str], order: Sequence[str], *,
+    sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
 ) -> pd.DataFrame:
     """Compute the equity measures per standard and group.
 
     Columns :data:`EQUITY_COLUMNS`; the outputs define each, :mod:`geo.outputs.groups`.
 
     A standard that is not applicable gets one row per group with its note and no measure.
+    ``sorted_minutes``: :func:`~geo.coverage.tables.minute_orders` (the whole area's order
+    of each standard's minutes, sorted once for every group's Gini).
     """
     town = np.asarray(township, dtype=object)
     position = {str(t): i for i, t in enumerate(order)}
-    place = np.array([position.get(str(t), -1) for t in town], dtype=np.int64)
+    place = pd.Series(town).astype(str).map(position).fillna(-1).to_numpy(dtype=np.int64)
     everyone = people[ALL]
     rows = []
     for std in standards:
@@ -177,6 +193,7 @@ def equity_table(
             if note or m is None or beyond is None:
                 rows.append(_round(row))
                 continue
+            rank = None if sorted_minutes is None else sorted_minutes.get((std.name, None))
             parts = theil_parts(m, w, place)
             pop, covered = covered_by_place(m, w, place, len(order), std.minutes)
             lived = np.flatnonzero(pop > 0)
@@ -188,7 +205,8 @@ def equity_table(
             of_population = float(w.sum() / everyone.sum()) if everyone.sum() > 0 else \
                 float("nan")
             row.update(
-                unreached_population=unreachable(m, w), gini=gini(m, w), theil=parts.total,
+                unreached_population=unreachable(m, w), gini=gini(m, w, order=rank),
+                theil=parts.total,
                 theil_between=parts.between, theil_within=parts.within,
                 between_share=(parts.between / parts.total if parts.total > 0
                                else float("nan")),

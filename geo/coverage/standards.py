@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from geo.errors import StandardError
 from geo.options import closest, opt, parse_section, read_toml, section_text
@@ -22,7 +22,7 @@ from geo.readers.facility_types import TypeTable, load_types
 from geo.settings import shipped
 
 __all__ = ["DEFAULT_FILE", "LOCAL_HEADER", "NOT_STANDARDS", "Standard", "StandardSet",
-           "is_shipped", "load_standards", "standards_options_text"]
+           "check_groups", "is_shipped", "load_standards", "standards_options_text"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
 DEFAULT_FILE = shipped("analysis/standards.toml")
@@ -79,6 +79,10 @@ class Standard:
     source: str = opt(None, "the planning document it comes from", required=True)
     section: str = opt(None, "the section of that document", required=True)
     quote: str = opt("", "the document's own words", blank=True)
+    population_group: str = opt("", "the population group it serves (a name of the study's "
+                                "[population] groups, e.g. women_15_49): its target then "
+                                "applies to that group's people (default: everyone)",
+                                blank=True)
 
     @property
     def citation(self) -> str:
@@ -127,6 +131,37 @@ def _standard(name: str, raw: object, known: Mapping[str, str]) -> Standard:
             f"analysis/facility_types.toml ({', '.join(known)}) or add the type there"
         )
     return std if std.label_zh else replace(std, label_zh=std.label)
+
+
+class _Serves(Protocol):
+    """A standard, measure or response spec: its name and the group it serves."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def population_group(self) -> str: ...
+
+
+def check_groups(standards: Iterable[_Serves], groups: Iterable[str], table: str = "") -> None:
+    """Check that each standard's ``population_group`` is a group of the study.
+
+    ``groups`` are the names of the study's ``[population] groups``; a standard naming
+    another group would count nobody (or everyone): it stops, naming the groups present.
+    Measure and response specs are checked the same way (``table``: ``measures.`` or
+    ``response.``, the head of their table's name).
+    """
+    have = list(groups)
+    for std in standards:
+        if std.population_group and std.population_group not in have:
+            present = (f"the study's groups are {', '.join(have)}" if have else
+                       "the study has no population groups: give the census age columns "
+                       "in [population] groups (method = \"table\")")
+            raise StandardError(
+                f"[{table}{std.name}] population_group = {std.population_group!r} is not a "
+                f"population group of the study{closest(std.population_group, have)}: "
+                f"{present}; name one of them in the standards file, or remove "
+                "population_group to count everyone")
 
 
 def standards_options_text(markdown: bool = True) -> str:

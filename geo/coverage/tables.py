@@ -12,7 +12,7 @@ import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.bands import _union
-from geo.coverage.standards import Standard
+from geo.coverage.standards import Standard, check_groups
 from geo.measures.aggregate import coverage_row
 from geo.numbers import round_half_up, share_text, shown_share
 
@@ -24,6 +24,8 @@ __all__ = [
     "county_summary",
     "coverage_table",
     "covered_areas",
+    "minute_orders",
+    "people_of",
     "rounded",
     "worst_served",
 ]
@@ -46,11 +48,27 @@ DECIMALS = {"population": 1, "covered_population": 1, "covered_share": 4,
             "median_minutes": 1, "p90_minutes": 1, "max_minutes": 1}
 
 
+def people_of(std: Standard, population: FloatArray,
+              groups: Mapping[str, FloatArray] | None) -> FloatArray:
+    """Return the people a standard counts per demand point.
+
+    Its ``population_group``'s people (``groups``: group name -> people per demand point,
+    :func:`geo.coverage.groups.group_people`), or ``population`` for a standard of everyone;
+    a group not in ``groups`` stops (:func:`geo.coverage.standards.check_groups`).
+    """
+    if not std.population_group:
+        return population
+    check_groups([std], groups or {})
+    return np.asarray((groups or {})[std.population_group], dtype=float)
+
+
 def _row(
-    name: str, std: Standard, minutes: FloatArray, pop: FloatArray, note: str
+    name: str, std: Standard, minutes: FloatArray, pop: FloatArray, note: str,
+    order: npt.NDArray[np.intp] | None = None,
 ) -> dict[str, object]:
     """Return a row of :data:`COLUMNS` from :func:`geo.measures.aggregate.coverage_row`."""
-    r = coverage_row(None if note else minutes, pop, std.minutes, std.target_share)
+    r = coverage_row(None if note else minutes, pop, std.minutes, std.target_share,
+                     order=order)
     return {
         "township": name, "standard": std.name, "label": std.label, "minutes": std.minutes,
         "population": r.population, "covered_population": r.covered, "covered_share": r.share,
@@ -66,26 +84,68 @@ def coverage_table(
     standards: Sequence[Standard],
     notes: Mapping[str, str],
     order: Sequence[str] | None = None,
+    *,
+    groups: Mapping[str, FloatArray] | None = None,
+    sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
 ) -> pd.DataFrame:
     """Return one row per township and standard (see :data:`COLUMNS`).
 
     ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
-    a standard with a non-empty ``notes[std]`` is reported as not applicable.
+    a standard with a non-empty ``notes[std]`` is reported as not applicable. A standard
+    with a ``population_group`` counts that group's people, ``groups[name]`` (group name ->
+    people per demand point), instead of ``population`` (:func:`people_of`).
+    ``sorted_minutes``: each township's minutes sorted once (:func:`minute_orders`), for
+    counting several populations on the same minutes without sorting again.
     """
     town = np.asarray(township, dtype=object)
     pop = np.asarray(population, dtype=float)
     names = list(order) if order is not None else sorted(set(town))
     # the points of each township, found once (not one comparison of every point per name)
-    members = pd.Series(np.arange(len(town))).groupby(town, sort=False).indices
+    members = _members(town)
     none = np.zeros(0, dtype=np.int64)
     rows = []
     for std in standards:
         note = notes.get(std.name, "")
+        people = people_of(std, pop, groups)
         m = minutes.get(std.name, np.full(len(pop), np.nan))
         for name in names:
             sel = members.get(name, none)
-            rows.append(_row(name, std, m[sel], pop[sel], note))
+            rank = None if sorted_minutes is None else sorted_minutes.get((std.name, name))
+            rows.append(_row(name, std, m[sel], people[sel], note, rank))
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _members(town: npt.NDArray[Any]) -> dict[Any, npt.NDArray[np.intp]]:
+    """Return the points of each township (their positions, in demand order)."""
+    groups = pd.Series(np.arange(len(town))).groupby(town, sort=False).indices
+    return {k: np.asarray(v, dtype=np.intp) for k, v in groups.items()}
+
+
+def minute_orders(
+    township: npt.ArrayLike, minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
+    notes: Mapping[str, str], order: Sequence[str] | None = None,
+) -> dict[tuple[str, Any], npt.NDArray[np.intp]]:
+    """Sort each township's minutes once per standard (the whole area's under ``None``).
+
+    ``(standard, township) -> the stable order of the minutes`` of the township's points as
+    :func:`coverage_table` takes them; counting several populations (groups) on the same
+    minutes reuses it (``sorted_minutes``) instead of sorting again per population.
+    """
+    town = np.asarray(township, dtype=object)
+    members = _members(town)
+    names = list(order) if order is not None else sorted(set(town))
+    out: dict[tuple[str, Any], npt.NDArray[np.intp]] = {}
+    for std in standards:
+        m = minutes.get(std.name)
+        if notes.get(std.name) or m is None:
+            continue
+        arr = np.asarray(m, dtype=float)
+        out[(std.name, None)] = np.argsort(arr, kind="stable")
+        for name in names:
+            sel = members.get(name)
+            if sel is not None:
+                out[(std.name, name)] = np.argsort(arr[sel], kind="stable")
+    return out
 
 
 def rounded(column: str, value: float, target: float | None = None) -> float:
@@ -116,15 +176,21 @@ def area_rows(
     standards: Sequence[Standard],
     notes: Mapping[str, str],
     area_name: str,
+    *,
+    groups: Mapping[str, FloatArray] | None = None,
+    sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
 ) -> pd.DataFrame:
     """Return the whole area's row per standard, in :data:`COLUMNS`.
 
     The ``township`` is ``area_name``; values are rounded as :func:`coverage_table` rounds; a
-    standard with a note is not applicable.
+    standard with a note is not applicable; one with a ``population_group`` counts
+    ``groups[name]`` (:func:`coverage_table`). ``sorted_minutes``: :func:`minute_orders`.
     """
     pop = np.asarray(population, dtype=float)
-    rows = [_row(area_name, std, minutes.get(std.name, np.full(len(pop), np.nan)), pop,
-                 notes.get(std.name, "")) for std in standards]
+    rows = [_row(area_name, std, minutes.get(std.name, np.full(len(pop), np.nan)),
+                 people_of(std, pop, groups), notes.get(std.name, ""),
+                 None if sorted_minutes is None else sorted_minutes.get((std.name, None)))
+            for std in standards]
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
 
@@ -135,19 +201,22 @@ def county_summary(
     notes: Mapping[str, str],
     table: pd.DataFrame,
     area_name: str,
+    *,
+    groups: Mapping[str, FloatArray] | None = None,
 ) -> pd.DataFrame:
     """Return study-wide row per standard, plus the worst-served township and how many fail.
 
     The worst-served township is the one with the lowest covered share among those below
     the target: when every township meets the target there is none (``worst_township``
-    empty, see :func:`worst_served`).
+    empty, see :func:`worst_served`). A standard with a ``population_group`` counts
+    ``groups[name]`` (:func:`coverage_table`).
     """
     pop = np.asarray(population, dtype=float)
     rows = []
     for std in standards:
         note = notes.get(std.name, "")
         m = minutes.get(std.name, np.full(len(pop), np.nan))
-        row = _row(area_name, std, m, pop, note)
+        row = _row(area_name, std, m, people_of(std, pop, groups), note)
         sub = table[(table["standard"] == std.name) & table["covered_share"].notna()]
         failing = sub[~sub["meets_target"].astype(bool)]
         if len(failing):

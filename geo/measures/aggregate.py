@@ -34,21 +34,36 @@ __all__ = ["CoverageRow", "RatioTable", "by_label", "coverage_row", "located_rat
 
 
 
-def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float) -> float:
+def weighted_quantile(values: npt.ArrayLike, weights: npt.ArrayLike, q: float, *,
+                      order: npt.ArrayLike | None = None) -> float:
     """Return population-weighted quantile: the value below which a share ``q`` of people live.
 
     The lower weighted quantile (no interpolation): the smallest value whose cumulative
-    weight reaches ``q`` of the total. NaN when the total weight is zero.
+    weight reaches ``q`` of the total. NaN when the total weight is zero. ``order``: the
+    stable order of ``values`` (``np.argsort(values, kind="stable")``), when already sorted
+    for another population on the same values.
     """
-    v, w = np.asarray(values, float), np.asarray(weights, float)
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    if len(v) == 0:
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    v, cw = v[order], np.cumsum(w[order])
-    i = int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12)))
-    return float(v[min(i, len(v) - 1)])
+    return _quantiles(np.asarray(values, float), np.asarray(weights, float), (q,), order)[0]
+
+
+def _quantiles(v: FloatArray, w: FloatArray, qs: Sequence[float],
+               order: npt.ArrayLike | None) -> list[float]:
+    """Return the lower weighted quantiles ``qs`` of ``v`` (see :func:`weighted_quantile`).
+
+    The values are sorted once (or taken in ``order``), the points without people left
+    out after sorting: a stable sort of all points restricted to those with people is the
+    stable sort of those points.
+    """
+    rank = np.argsort(v, kind="stable") if order is None else np.asarray(order, np.intp)
+    if len(rank) != len(v):
+        raise MeasureError(f"an order of {len(rank)} points for {len(v)} values")
+    ws = w[rank]
+    keep = ws > 0
+    vs, cw = v[rank][keep], np.cumsum(ws[keep])
+    if len(vs) == 0:
+        return [float("nan")] * len(qs)
+    return [float(vs[min(int(np.searchsorted(cw, q * cw[-1] * (1 - 1e-12))), len(vs) - 1)])
+            for q in qs]
 
 
 def meets(share: float, target: float, *, at_most: bool = False) -> bool | None:
@@ -111,7 +126,7 @@ class CoverageRow:
 
 def coverage_row(
     minutes: npt.ArrayLike | None, population: npt.ArrayLike, limit: float | None,
-    target_share: float,
+    target_share: float, *, order: npt.ArrayLike | None = None,
 ) -> CoverageRow:
     """Return the coverage row of one place: its demand points' minutes against ``limit``.
 
@@ -127,6 +142,10 @@ def coverage_row(
         The standard's minutes; None: no limit (``covered`` and ``share`` NaN).
     target_share : float
         Share of people that must be within ``limit``.
+    order : (n,) int array, optional
+        The stable order of ``minutes`` (``np.argsort(minutes, kind="stable")``), sorted
+        once where several populations (groups) are counted on the same minutes; the
+        minutes are sorted once here otherwise.
 
     Returns
     -------
@@ -150,8 +169,8 @@ def coverage_row(
     covered = nan if limit is None else float(pop[m <= limit].sum())
     share = covered / total if total > 0 and limit is not None else nan
     live = pop > 0
-    return CoverageRow(total, covered, share, meets(share, target_share),
-                       weighted_quantile(m, pop, 0.5), weighted_quantile(m, pop, 0.9),
+    median, p90 = _quantiles(m, pop, (0.5, 0.9), order)
+    return CoverageRow(total, covered, share, meets(share, target_share), median, p90,
                        float(m[live].max()) if live.any() else nan)
 
 

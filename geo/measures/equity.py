@@ -80,7 +80,7 @@ def _kept(x: npt.ArrayLike, w: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     return xs[keep], ws[keep]
 
 
-def gini(x: npt.ArrayLike, w: npt.ArrayLike) -> float:
+def gini(x: npt.ArrayLike, w: npt.ArrayLike, *, order: npt.ArrayLike | None = None) -> float:
     """Compute the population-weighted Gini index of travel minutes.
 
     Parameters
@@ -89,6 +89,9 @@ def gini(x: npt.ArrayLike, w: npt.ArrayLike) -> float:
         Minutes per point (infinite or NaN: unreachable, left out).
     w : array of float
         People per point (>= 0).
+    order : array of int, optional
+        The stable order of ``x`` (``np.argsort(x, kind="stable")``), sorted once where
+        several populations (groups) are weighed on the same minutes.
 
     Returns
     -------
@@ -102,15 +105,24 @@ def gini(x: npt.ArrayLike, w: npt.ArrayLike) -> float:
     >>> gini([10.0, 30.0], [1.0, 1.0])
     0.25
     """
-    xs, ws = _kept(x, w)
+    if order is None:
+        xs, ws = _kept(x, w)
+        rank = np.argsort(xs, kind="stable")
+        xs, ws = xs[rank], ws[rank]
+    else:  # sorted once: the kept points of a stable order are in the stable order
+        xs, ws = _pair(_no_nan(x), w)
+        rank = np.asarray(order, dtype=np.intp)
+        if rank.shape != xs.shape:
+            raise GeoError(f"an order of {len(rank)} points for {len(xs)} minutes")
+        xs, ws = xs[rank], ws[rank]
+        keep = np.isfinite(xs) & (ws > 0)
+        xs, ws = xs[keep], ws[keep]
     total = ws.sum()
     if total <= 0:
         return float("nan")
     mean = float((ws * xs).sum() / total)
     if mean <= 0:
         return float("nan")
-    order = np.argsort(xs, kind="stable")
-    xs, ws = xs[order], ws[order]
     # Σ_i Σ_j w_i w_j |x_i − x_j| = 2 Σ_i w_i x_i (W_<i − W_>i), W_<i / W_>i: weight before/after
     before = np.cumsum(ws) - ws
     after = total - before - ws

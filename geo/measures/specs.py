@@ -66,6 +66,9 @@ class MeasureSpec:
     section: str = opt(None, "the section of that document", required=True)
     quote: str = opt("", "the document's own words", blank=True)
     note: str = opt("", "a note shown with the measure", blank=True)
+    population_group: str = opt("", "the population group that is its demand (a name of "
+                                "the study's [population] groups, e.g. elderly_65 for beds "
+                                "per 1,000 elderly; default: everyone)", blank=True)
     minutes: float | None = opt(None, "catchment in minutes (every method but located, "
                                 "which takes none; optional for nearest: a search limit)",
                                 lo=0.0, lo_open=True)
@@ -145,6 +148,9 @@ class ResponseSpec:
     section: str = opt(None, "the section of that document", required=True)
     quote: str = opt("", "the document's own words", blank=True)
     note: str = opt("", "a note shown with the response", blank=True)
+    population_group: str = opt("", "the population group whose people it counts (a name "
+                                "of the study's [population] groups; default: everyone)",
+                                blank=True)
     dispatch_column: str | None = opt(None, "a facility column of per-base dispatch minutes "
                                       "that overrides dispatch_minutes (a blank cell takes "
                                       "it)")

@@ -80,20 +80,34 @@ def _std_title(titles: Mapping[str, str], std: str) -> str:
 
 
 def _by_township(groups: GroupTables, std: str) -> tuple[list[str], list[dict[str, object]]]:
-    """Group names, and one record per township (then the whole area) of their shares."""
+    """Group names, and one record per township (then the whole area) of their shares.
+
+    ``below`` of a record: the groups whose covered share there misses the target
+    (the rows' ``meets_target``: :func:`geo.measures.aggregate.meets`, the one tolerance).
+    """
     cov = groups.coverage[groups.coverage["standard"].astype(str) == std]
     names = [str(g) for g in dict.fromkeys(cov["group"])]
     places = [str(t) for t in dict.fromkeys(cov["township"])]
     area = places[-1]  # the area row comes last in every group's block
     records = []
     for place in places:
-        rec: dict[str, object] = {"township": place, "is_total": place == area}
+        below: set[str] = set()
+        rec: dict[str, object] = {"township": place, "is_total": place == area,
+                                  "below": below}
         for name in names:
             row = cov[(cov["group"] == name) & (cov["township"] == place)].iloc[0]
             rec[name] = row["covered_share"]
             rec["target_share"] = row["target_share"]
+            if not missing(row["meets_target"]) and not bool(row["meets_target"]):
+                below.add(name)
         records.append(rec)
     return names, records
+
+
+def _below(record: Mapping[str, object]) -> set[str]:
+    """Return the groups of a :func:`_by_township` record below the target."""
+    below = record.get("below")
+    return below if isinstance(below, set) else set()
 
 
 def _labels(groups: GroupTables, lang: str) -> dict[str, str]:
@@ -114,8 +128,7 @@ def _share_table(groups: GroupTables, std: str, lang: str) -> str:
             place = i18n.text("total_row", lang, name=place)
         tds = f'<td class="t">{html.escape(place)}</td>'
         for n in names:
-            below = not missing(r[n]) and float(str(r[n])) < float(str(r["target_share"]))
-            cls = "n fail" if below else "n"
+            cls = "n fail" if n in _below(r) else "n"
             tds += (f'<td class="{cls}">'
                     f"{html.escape(cells.text(r[n], 'share', lang, r['target_share']))}</td>")
         cls = ' class="total"' if r["is_total"] else ""
@@ -244,10 +257,13 @@ def write_sheets(book: tables.Book, groups: GroupTables, titles: Mapping[str, st
             place = str(r["township"])
             if r["is_total"]:
                 place = t("total_row", lang, name=place)
-            ws.row([place, *(cells.value(r[n], "share", lang, r["target_share"])
-                             for n in names)],
-                   [None, *(cells.number_format("share", r[n], r["target_share"])
-                            for n in names)], bold=bool(r["is_total"]))
+            at = ws.row([place, *(cells.value(r[n], "share", lang, r["target_share"])
+                                  for n in names)],
+                        [None, *(cells.number_format("share", r[n], r["target_share"])
+                                 for n in names)], bold=bool(r["is_total"]))
+            for col, n in enumerate(names, start=2):  # below target: the sheets' red
+                if n in _below(r):
+                    ws.mark_cell(at, col, fill=tables.FAIL_FILL)
     ws.set_widths([18, *([16] * (len(shown)))])
     ws = book.sheet(t("equity_sheet", lang), t("equity", lang))
     ws.title_row(t("equity", lang))

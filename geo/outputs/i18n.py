@@ -676,6 +676,7 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
 # English phrase in a generated note -> Chinese gloss put before it on Chinese pages
 _NOTE_GLOSS = (
     ("approximate township areas", "乡镇范围为近似范围"),
+    ("count the population group", "该标准的覆盖人口与目标按其服务人群计算，而非全体人口"),
     ("spread evenly", "人口均匀分布"),
     ("approximate facility positions", "机构位置为近似位置"),
     ("access legs", "道路以外路段按直线和接入速度计算"),

@@ -114,8 +114,11 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
     names = res.demand["township"].to_numpy(dtype=object)
     pop = res.demand["population"].to_numpy(dtype=float)
     order = list(res.townships["township"])
-    return pd.concat([coverage_table(names, pop, minutes, res.standards, notes, order),
-                      area_rows(pop, minutes, res.standards, notes, area)], ignore_index=True)
+    served = res.served  # a standard's population_group counts that group
+    return pd.concat([coverage_table(names, pop, minutes, res.standards, notes, order,
+                                     groups=served),
+                      area_rows(pop, minutes, res.standards, notes, area, groups=served)],
+                     ignore_index=True)
 
 
 def _segment_lines(net: Network, closed: npt.NDArray[np.bool_], slowed: npt.NDArray[np.bool_],

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from geo.coverage.standards import Standard
+from geo.coverage.tables import people_of
 from geo.errors import Arg, Hint, ScenarioError
 from geo.network.graph import Network
 from geo.numbers import round_half_up
@@ -136,7 +137,8 @@ def criticality(result: ComputedStudy, standard: str, minutes: float | None = No
     t0 = time.perf_counter()
     fac_snap = result.snap(fac, std.mode)
     dem_snap = result.demand_snap(std.mode)
-    pop = result.demand["population"].to_numpy(dtype=float)
+    # a standard serving one group (population_group) counts that group's people lost
+    pop = people_of(std, result.demand["population"].to_numpy(dtype=float), result.served)
     pieces, imp = piece_impacts(
         net, fac_snap, dem_snap, pop, limit, access_speed_kmh=result.study.access_kmh(std.mode),
         direction=std.direction, exclude_classes=tuple(result.study.access.snap_exclude))

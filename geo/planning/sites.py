@@ -207,7 +207,9 @@ def site(
     facilities kept fixed, instead of the study's (see :func:`build_problem`). ``group``:
     weigh demand by a population group's people (``[population] groups``, e.g.
     ``elderly_65``: where should 2 clinics go to reach the most elderly), every count of
-    people in the answer then being the group's. ``sites`` and ``reach``: candidates (of
+    people in the answer then being the group's; a standard serving one group
+    (``population_group``) weighs by that group unless ``group`` is given. ``sites`` and
+    ``reach``: candidates (of
     ``candidates``) and their reach matrix (:func:`site_reach` to the model's cutoff) made
     earlier, reused as they are.
 
@@ -238,6 +240,8 @@ def site(
                                 max_road_m=max_road_m,
                                 keep=[capacity_col] if capacity_col else [])
     cutoff = site_cutoff(model, mins)
+    if group is None and std.population_group:  # a standard serving one group counts it
+        group = std.population_group
     weights = None if group is None else group_weights(result, group, "site")
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff,
                             existing_s=existing_s, weights=weights, reach=reach)

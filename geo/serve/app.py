@@ -308,7 +308,7 @@ def _labels(lang: str) -> dict[str, str]:
     """Return the page's words in ``lang``: the workbench's own and those it shares with maps."""
     shared = ("township", "population", "covered_population", "meets", "fails", "minutes",
               "bands_layer", "townships_layer", "names_layer", "facilities_layer",
-              "no_basemap", "assumptions", "target", "legend", "people")
+              "no_basemap", "assumptions", "target", "legend", "people", "group")
     return {**i18n.texts("wb_", lang), **{k: i18n.text(k, lang) for k in shared}}
 
 

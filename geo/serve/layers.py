@@ -15,6 +15,7 @@ import numpy as np
 
 from geo.coverage.bands import BREAKS, band_labels
 from geo.outputs import i18n
+from geo.outputs.groups import group_label
 from geo.outputs.map.layers import (
     BAND_COLOURS,
     FAIL_OUTLINE_COLOUR,
@@ -93,8 +94,15 @@ def static_layers(result: ComputedStudy, language: str | None = None) -> dict[st
                   "minutes": s.minutes, "target": s.target_share, "mode": s.mode,
                   "direction": s.direction, "types": list(s.facility_types)}
                  for s in result.standards]
+    # population groups, for the group selector beside the standards (the whole population
+    # first): name and label as the outputs show them
+    groups = ([{"name": "", "label": group_label("all", "", lang)}]
+              + [{"name": n, "label": group_label(n, c, lang)}
+                 for c, n in result.study.population.groups.items()]
+              if result.study.population.groups else [])
     return {
         "language": lang, "title": result.study.title, "area_name": result.area_name,
+        "groups": groups,
         "bounds": [[miny, minx], [maxy, maxx]], "area": _geojson(area),
         "townships": _geojson(towns),
         "names": [{"lat": lat, "lon": lon, "name": name} for lat, lon, name in labels],

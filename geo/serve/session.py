@@ -188,6 +188,12 @@ class Session:
         """Return the coverage table's rows per standard."""
         return {name: self._s.table.rows(name) for name in self.engine.standards}
 
+    def group_tables(self) -> dict[str, Any]:
+        """Return each population group's rows per standard (empty without groups)."""
+        table = self._s.table
+        return {g: {name: table.rows(name, g) for name in self.engine.standards}
+                for g in table.groups}
+
     def state(self) -> dict[str, Any]:
         """Return the whole present state (what the page loads; after a scenario load)."""
         with self.lock:
@@ -196,9 +202,10 @@ class Session:
     def _state_unlocked(self) -> dict[str, Any]:
         return {"kind": "state", "facilities": [self.facility(f) for f in self.engine.facilities],
                 "bands": {n: band_codes(self.engine.minutes(n)) for n in self.engine.standards},
-                "tables": self.tables(), "history": self.history(),
-                "proposals": self.proposals, "suggest_notes": self.suggest_notes,
-                "scenario": self.scenario, "version": self.version}
+                "tables": self.tables(), "group_tables": self.group_tables(),
+                "history": self.history(), "proposals": self.proposals,
+                "suggest_notes": self.suggest_notes, "scenario": self.scenario,
+                "version": self.version}
 
     def present(self) -> dict[str, Any]:
         """Return the present state's tables and open facilities (one side of a side-by-side)."""
@@ -258,7 +265,8 @@ class Session:
         self._bump()
         return {"kind": "update", "action": label, "ids": ids, "facilities": facs,
                 "engine_ms": 1e3 * sum(e.seconds for e in edits), "cells": cells,
-                "tables": self.tables(), "history": self.history(), "version": self.version}
+                "tables": self.tables(), "group_tables": self.group_tables(),
+                "history": self.history(), "version": self.version}
 
     # ------------------------------------------------------------------ edits
 

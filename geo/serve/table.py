@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 
 from geo._types import FloatArray, IntArray
+from geo.coverage.groups import ALL
 from geo.coverage.standards import Standard
-from geo.coverage.tables import DECIMALS, rounded
+from geo.coverage.tables import DECIMALS, people_of, rounded
 from geo.measures.aggregate import CoverageRow, coverage_row
 from geo.numbers import round_half_up
-from geo.whatif import WhatIf
+from geo.whatif import CoverageTally, WhatIf
 
 __all__ = ["CoverageTable"]
 
@@ -113,6 +114,9 @@ class _Standard:
 class CoverageTable:
     """Per standard, the township rows of the present state and of the baseline.
 
+    And per population group of the study (the engine's ``groups``) the same rows counting
+    that group's people, with its own exact tallies of "newly covered" and "lost".
+
     Parameters
     ----------
     engine : WhatIf
@@ -129,8 +133,18 @@ class CoverageTable:
         bounds = np.searchsorted(engine.code[order], np.arange(len(engine.townships) + 1))
         members = [order[bounds[k]:bounds[k + 1]] for k in range(len(engine.townships))]
         self.engine, self.area_name = engine, area_name
-        self.standards = {name: _Standard(s, engine, members, pop)
+        self.standards = {name: _Standard(s, engine, members,
+                                          people_of(s, pop, engine.groups))
                           for name, s in engine.standards.items()}
+        # each group's rows of every standard (a group counts its own people, whichever
+        # group the standard serves), and its tallies, from the same baseline
+        groups = {g: np.asarray(p, dtype=float) for g, p in engine.groups.items() if g != ALL}
+        self.groups: dict[str, dict[str, _Standard]] = {
+            g: {name: _Standard(s, engine, members, p) for name, s in engine.standards.items()}
+            for g, p in groups.items()}
+        self._tallies = {(g, name): CoverageTally(engine.code, len(engine.townships), p,
+                                                  s.minutes, engine.states[name].seconds)
+                         for g, p in groups.items() for name, s in engine.standards.items()}
         self._was_applicable = {name: engine.applicable(name) for name in engine.standards}
 
     def update(self, changed: dict[str, IntArray]) -> None:
@@ -140,15 +154,28 @@ class CoverageTable:
             flip = now != self._was_applicable[name]  # a standard came in or went out
             self._was_applicable[name] = now
             pts = changed.get(name)
+            if pts is not None and len(pts):
+                seconds = self.engine.states[name].seconds[pts]
+                for g in self.groups:
+                    self._tallies[(g, name)].update(pts, seconds)
             if not flip and (pts is None or len(pts) == 0):
                 continue
             towns = np.unique(self.engine.code[pts]) if pts is not None else np.zeros(0, np.int64)
             t.update(towns, flip)
+            for by_std in self.groups.values():
+                by_std[name].update(towns, flip)
 
-    def rows(self, standard: str) -> dict[str, Any]:
-        """Return the table of one standard: a row per township, then the whole area."""
-        t = self.standards[standard]
-        people = self.engine.tallies[standard].people()
+    def rows(self, standard: str, group: str | None = None) -> dict[str, Any]:
+        """Return the table of one standard: a row per township, then the whole area.
+
+        ``group``: a population group's rows (its people), else the standard's own.
+        """
+        if group:
+            t = self.groups[group][standard]
+            people = self._tallies[(group, standard)].people()
+        else:
+            t = self.standards[standard]
+            people = self.engine.tallies[standard].people()
         gained, lost = people["newly_covered"], people["lost"]
         cols: dict[str, list[float | None]] = {
             "population": _nums(_half_up(t.population, 1)),

@@ -27,8 +27,8 @@ import pandas as pd
 from geo import readers
 from geo._types import FloatArray
 from geo.coverage import townships
-from geo.coverage.standards import Standard, StandardSet
-from geo.errors import CheckError, CoordinateError, GeoError, StudyError
+from geo.coverage.standards import Standard, StandardSet, check_groups
+from geo.errors import CheckError, CoordinateError, GeoError, StandardError, StudyError
 from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
 from geo.network.graph import Network
 from geo.readers import census
@@ -106,6 +106,10 @@ class Preparation:
     def standards(self) -> list[Standard]:
         """The standards the study uses (``[standards] use``), in order; adds the check line."""
         stds = self.standard_set.select(self.study.standards.use)
+        try:  # a standard serving a group the study lacks (population_group)
+            check_groups(stds, self.study.population.groups.values())
+        except StandardError as e:
+            raise StandardError(f"standards file {self.study.standards_file}: {e}") from None
         self.checks.append(Check("standards", "standards", "ok", f"{len(stds)} standards from "
                                  f"{self.study.standards_file.name}: "
                                  + ", ".join(f"{s.name} ({s.minutes:g} min, {s.mode})"
@@ -116,7 +120,14 @@ class Preparation:
     def measure_specs(self) -> tuple[MeasureSet, list[MeasureSpec], list[ResponseSpec]]:
         """The standards file's measure and response specs, and those the study uses."""
         with self._stage("read inputs"):
-            return inputs.measures(self.study)
+            mset, used, responses = inputs.measures(self.study)
+        groups = self.study.population.groups.values()
+        try:  # a measure or response spec whose demand is a group the study lacks
+            check_groups(used, groups, "measures.")
+            check_groups(responses, groups, "response.")
+        except StandardError as e:
+            raise StandardError(f"standards file {self.study.standards_file}: {e}") from None
+        return mset, used, responses
 
     def measure_checks(self) -> None:
         """Check the supply and dispatch columns the study's measures read.

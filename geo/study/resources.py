@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -39,6 +39,7 @@ import shapely
 from geo import settings
 from geo._types import BoolArray, FloatArray, IntArray
 from geo.coverage.bands import BREAKS, band_labels
+from geo.coverage.population import group_column
 from geo.coverage.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
 from geo.coverage.townships import assign_to_polygons
 from geo.errors import MeasureError
@@ -164,6 +165,20 @@ class Inputs:
         if mode not in self.demand_snaps:
             self.demand_snaps[mode] = self.snap(self.demand, mode)
         return self.demand_snaps[mode]
+
+    def of_group(self, group: str) -> tuple[Inputs, str]:
+        """Return these inputs with a group's people as the demand, and the line saying so.
+
+        ``group`` is a name of ``[population] groups`` (a spec's ``population_group``); "":
+        these inputs, unchanged, and no line. The snaps are shared (the same points).
+        """
+        if not group:
+            return self, ""
+        people = self.demand[group_column(group)]
+        line = (f"demand: the population group {group} ({float(people.sum()):,.0f} people; "
+                "population_group), not the whole population: its people are the population "
+                "of every row")
+        return replace(self, demand=self.demand.assign(population=people)), line
 
 
 # --------------------------------------------------------------------------- measures
@@ -620,6 +635,17 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _for_group(compute: Callable[[Any, Inputs], _Part], spec: MeasureSpec | ResponseSpec,
+               inp: Inputs) -> _Part:
+    """Compute one spec on its demand (a ``population_group``'s people), its rows saying so."""
+    mine, line = inp.of_group(spec.population_group)
+    part = compute(spec, mine)
+    if line:
+        for row in part.rows:
+            row["notes"] = f"{line}; {row['notes']}" if row.get("notes") else line
+    return part
+
+
 def compute_resources(
     inp: Inputs, measures: Sequence[MeasureSpec], responses: Sequence[ResponseSpec],
     stage: Callable[[str], AbstractContextManager[None]] | None = None,
@@ -635,10 +661,10 @@ def compute_resources(
     rparts: list[_Part] = []
     if measures:
         with timed("access measures"):
-            parts = [_measure(spec, inp) for spec in measures]
+            parts = [_for_group(_measure, spec, inp) for spec in measures]
     if responses:
         with timed("emergency response"):
-            rparts = [_response(rs, inp) for rs in responses]
+            rparts = [_for_group(_response, rs, inp) for rs in responses]
     out = Resources()
     rows = [r for p in parts for r in p.rows]
     if rows:

@@ -26,7 +26,8 @@ from geo import readers, settings
 from geo._types import FloatArray, IntArray
 from geo.coverage import surfaces
 from geo.coverage.bands import coverage_gaps, travel_time_bands
-from geo.coverage.groups import GroupTables
+from geo.coverage.groups import GroupTables, group_people
+from geo.coverage.population import group_column
 from geo.coverage.standards import DEFAULT_FILE, Standard, StandardSet, is_shipped
 from geo.coverage.tables import COLUMNS, county_summary, coverage_table, covered_areas
 from geo.coverage.tiers import nearest_peer
@@ -108,6 +109,17 @@ class ComputedStudy:
     def population(self) -> FloatArray:
         """People per demand point."""
         return self.demand["population"].to_numpy(dtype=float)
+
+    @property
+    def served(self) -> dict[str, FloatArray]:
+        """People per demand point of the groups its standards serve (``population_group``).
+
+        Group name -> people (with the whole population under
+        :data:`geo.coverage.groups.ALL`): the ``groups`` of
+        :func:`geo.coverage.tables.coverage_table`.
+        """
+        return group_people(self.demand, sorted({s.population_group for s in self.standards
+                                                 if s.population_group}))
 
     @property
     def township_order(self) -> list[str]:
@@ -226,6 +238,14 @@ def _assumptions(study: Study, stds: Sequence[Standard], fac: gpd.GeoDataFrame,
     out += read_notes  # conversions and choices made while reading the inputs
     out += checks.stated(found)  # warnings, and the stops the study accepts
     out.append(str(demand.attrs.get("population_method", "population as given")))
+    columns = {n: c for c, n in study.population.groups.items()}
+    for std in stds:
+        if std.population_group:
+            people = demand[group_column(std.population_group)].sum()
+            out.append(f"{std.name}: its coverage and its target count the population group "
+                       f"{std.population_group} ({columns.get(std.population_group, '')}, "
+                       f"{people:,.0f} people), not the whole population (the standard's "
+                       "population_group)")
     types = set(fac["type"])
     for std in stds:
         if std.name in study.standards.always_applicable and not types & set(
@@ -322,10 +342,12 @@ def run_study(study: str | Path | Study,
                         else _travel(cfg, stds, fac, nets, grid).minutes)
     with clock.stage("coverage"):
         pop = demand["population"]
+        served = group_people(demand, sorted({s.population_group for s in stds
+                                              if s.population_group}))
         table = coverage_table(names, pop, travel.minutes, stds, travel.notes,
-                               list(polys["township"]))
+                               list(polys["township"]), groups=served)
         summary = county_summary(pop, travel.minutes, stds, travel.notes, table,
-                                 str(area["name"].iloc[0]))
+                                 str(area["name"].iloc[0]), groups=served)
         iso = covered_areas(cells, grid_minutes, stds, travel.notes)
     with clock.stage("population groups"):
         whole = pd.concat([table, summary.rename(columns={"area": "township"})[COLUMNS]],

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from geo.coverage.groups import group_people
 from geo.whatif.engine import Facility, WhatIf
 
 if TYPE_CHECKING:
@@ -37,5 +38,5 @@ def from_study(result: ComputedStudy, *, threads: int | None = None) -> WhatIf:
         facilities, access_kmh={m: study.access_kmh(m) for m in modes},
         snap_exclude=study.access.snap_exclude,
         known_types=result.standard_set.facility_types, township_order=result.township_order,
-        threads=threads,
+        threads=threads, groups=group_people(dem, list(study.population.groups.values())),
     )

@@ -40,6 +40,7 @@ from pyproj import Transformer
 
 from geo._types import FloatArray, IntArray
 from geo.coverage.standards import Standard
+from geo.coverage.tables import people_of
 from geo.errors import WhatIfError
 from geo.network.graph import Network
 from geo.routing.travel import Snap, nearest_facility, snap_points
@@ -140,6 +141,11 @@ class WhatIf:
         Townships in display order (the labels sorted, when not given).
     threads : int, optional
         Threads of the first, full searches.
+    groups : mapping of str to (n,) float array, optional
+        People per demand point of the study's population groups (group name -> people): a
+        standard with a ``population_group`` counts that group's people instead of
+        ``population`` (:func:`geo.coverage.tables.people_of`); the workbench's table
+        tabulates each group (:class:`geo.serve.table.CoverageTable`).
     """
 
     def __init__(self, networks: Mapping[str, Network], standards: Sequence[Standard],
@@ -148,7 +154,8 @@ class WhatIf:
                  snap_exclude: tuple[str, ...] = ("motorway",),
                  known_types: Collection[str] | None = None,
                  township_order: Sequence[str] | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None,
+                 groups: Mapping[str, FloatArray] | None = None) -> None:
         missing = sorted({s.mode for s in standards} - set(networks))
         if missing:
             raise WhatIfError(f"no network for modes {missing}: build the study's networks "
@@ -170,7 +177,10 @@ class WhatIf:
                        for m in self.access_kmh}
         self.states = {s.name: self._state(s, threads) for s in standards}
         self.code, self.townships = township_codes(township, township_order)
-        self.tallies = {name: CoverageTally(self.code, len(self.townships), population,
+        self.groups = dict(groups or {})
+        pop = np.asarray(population, dtype=float)
+        self.tallies = {name: CoverageTally(self.code, len(self.townships),
+                                            people_of(s, pop, self.groups),
                                             s.minutes, self.states[name].seconds)
                         for name, s in self.standards.items()}
         self._done: list[_Logged] = []

@@ -352,6 +352,36 @@ CASES = [
              "method": "even", "total": TOTAL, "groups": {"65岁及以上": "elderly_65"}}),
          problem=("[population] groups applies to method = 'table'",),
          fix=("[population] method",)),
+    Case("standard_group_unknown", CAT, "a standard whose population_group names a group "
+         "the study does not have (elderly for elderly_65)", RUN, _ages_then(
+             lambda ws: ws.set("standards", "overrides",
+                               {"primary_care_30min": {"population_group": "elderly"}})),
+         problem=("population_group = 'elderly' is not a population group of the study",
+                  "[primary_care_30min]"),
+         fix=("did you mean 'elderly_65'", "the study's groups are elderly_65, children")),
+    Case("standard_group_without_groups", CAT, "a standard serving a population group "
+         "(population_group) in a study without [population] groups", RUN,
+         lambda ws: ws.set("standards", "overrides",
+                           {"primary_care_30min": {"population_group": "women_15_49"}}),
+         problem=("population_group = 'women_15_49' is not a population group of the study",),
+         fix=("the study has no population groups", "[population] groups")),
+    Case("measure_group_unknown", CAT, "a measure whose population_group (its demand) names "
+         "a group the study does not have (children_0_14 for children)", RUN, _ages_then(
+             lambda ws: ws.set("measures", "use", ["primary_care_facilities_per_10000"]),
+             lambda ws: ws.set("measures", "overrides", {"primary_care_facilities_per_10000": {
+                 "population_group": "children_0_14"}})),
+         problem=("[measures.primary_care_facilities_per_10000] population_group = "
+                  "'children_0_14' is not a population group of the study",),
+         fix=("the study's groups are elderly_65, children",)),
+    Case("response_group_unknown", CAT, "a response spec whose population_group names a "
+         "group the study does not have (elderly_60 with only elderly_65 and children)", RUN,
+         _ages_then(
+             lambda ws: ws.set("response", "use", ["emergency_response_1h"]),
+             lambda ws: ws.set("response", "overrides", {"emergency_response_1h": {
+                 "population_group": "elderly_60"}})),
+         problem=("[response.emergency_response_1h] population_group = 'elderly_60' is not a "
+                  "population group of the study",),
+         fix=("did you mean 'elderly_65'", "the study's groups are elderly_65, children")),
     Case("pop_groups_read", CAT, "65岁及以上 and 0—14岁 columns named in [population] groups: "
          "read with the total's rules, spread as it is, and said", RUN, _ages(), code=0,
          then=_then_groups),

@@ -99,3 +99,16 @@ def test_the_lorenz_curve_encloses_the_gini(seed: int) -> None:
     assert (np.diff(p) >= 0).all() and (m <= p + 1e-12).all()  # below the diagonal
     area = float(np.sum((p[1:] - p[:-1]) * (m[1:] + m[:-1]) / 2))  # trapezoids: exact
     assert 1 - 2 * area == pytest.approx(gini(minutes, weights), rel=1e-10)
+
+
+def test_gini_on_minutes_sorted_once_is_the_gini() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 40, 300).astype(float)  # ties: the order must be stable
+    x[rng.integers(0, 300, 15)] = np.inf
+    x[rng.integers(0, 300, 5)] = np.nan
+    rank = np.argsort(x, kind="stable")
+    for _ in range(3):
+        w = rng.integers(0, 4, 300).astype(float)
+        assert gini(x, w, order=rank) == gini(x, w)
+    with pytest.raises(GeoError, match="an order of 2 points for 300 minutes"):
+        gini(x, w, order=[0, 1])

@@ -25,7 +25,7 @@
   };
 
   var S = {
-    layers: null, view: {std: null}, std: null, fac: {}, bands: {}, tables: {}, proposals: [],
+    layers: null, view: {std: null, group: ""}, std: null, group: "", groupTables: {}, fac: {}, bands: {}, tables: {}, proposals: [],
     suggestNotes: {}, history: {}, scenario: {}, serverVersion: 0,
     map: null, cells: [], townLayer: null, facLayer: null, propLayer: null, bandLayer: null,
     mode: null, busy: false, pending: 0, queue: Promise.resolve(), version: 0, job: null,
@@ -306,8 +306,20 @@
     $("type-legend").innerHTML = types;
   }
 
+  // the table shown: the standard's, or a population group's rows of it (group selector)
+  function shownTable(std) {
+    var name = std || S.std, g = S.group && S.groupTables ? S.groupTables[S.group] : null;
+    return g ? g[name] : S.tables[name];
+  }
+
+  function groupLabel() {
+    var label = "";
+    (S.layers.groups || []).forEach(function (g) { if (g.name === S.group) { label = g.label; } });
+    return label;
+  }
+
   function townRow(name) {
-    var t = S.tables[S.std], row = null;
+    var t = shownTable(), row = null;
     (t ? t.rows : []).forEach(function (r) { if (r.township === name) { row = r; } });
     return row;
   }
@@ -547,6 +559,20 @@
       lab.appendChild(document.createTextNode(")"));
       list.appendChild(lab);
     });
+    if ((lay.groups || []).length) {  // population groups: whose people the table counts
+      var gl = document.createElement("label"), sel = document.createElement("select");
+      gl.id = "group-box";
+      sel.id = "group-select";
+      lay.groups.forEach(function (g) {
+        var o = document.createElement("option");
+        o.value = g.name; o.textContent = g.label;
+        sel.appendChild(o);
+      });
+      sel.onchange = function () { showGroup(sel.value); };
+      gl.appendChild(document.createTextNode(L_("group") + " "));
+      gl.appendChild(sel);
+      list.parentNode.appendChild(gl);
+    }
     var codes = lay.types.map(function (t) { return t.code; });
     var add = typeSelect(codes, codes[0]);
     add.id = "add-type";
@@ -684,7 +710,7 @@
   }
 
   function renderTable(flash) {
-    var t = S.tables[S.std];
+    var t = shownTable();
     if (!t) { return; }
     var old = {};
     document.querySelectorAll("#table tbody tr").forEach(function (tr) { old[tr.dataset.town] = tr.dataset.sig; });
@@ -696,6 +722,7 @@
     var a = L.extend({}, t.area, {township: L_("whole") + " " + t.area.township});
     $("table").tFoot.innerHTML = '<tr data-town="">' + rowHtml(a, t.target) + "</tr>";
     $("table-caption").textContent = (stdInfo(S.std) || {}).label + " · " +
+      (S.group ? L_("group") + " " + groupLabel() + " · " : "") +
       L_("target_short", {share: fmtShare(t.target)});
     renderSummary(t);
   }
@@ -715,7 +742,7 @@
   }
 
   function styleTowns() {
-    var t = S.tables[S.std];
+    var t = shownTable();
     var rows = {};
     t.rows.forEach(function (r) { rows[r.township] = r; });
     S.townLayer.eachLayer(function (layer) {
@@ -733,6 +760,12 @@
     } else {
       S.cells.forEach(function (c, i) { c.setStyle(bandStyle(b[i])); });
     }
+  }
+
+  function showGroup(name) {
+    S.group = S.view.group = name || "";
+    renderTable(false);
+    styleTowns();
   }
 
   function showStandard(name) {
@@ -833,6 +866,7 @@
     st.facilities.forEach(function (f) { S.fac[f.id] = f; });
     S.bands = st.bands;
     S.tables = st.tables;
+    S.groupTables = st.group_tables || {};
     S.proposals = st.proposals || [];
     S.suggestNotes = st.suggest_notes || {};
     S.serverVersion = st.version;
@@ -853,6 +887,7 @@
       c.idx.forEach(function (i, k) { b[i] = c.band[k]; });
     });
     S.tables = u.tables;
+    S.groupTables = u.group_tables || {};
     S.serverVersion = u.version;
     setHistory(u.history);
     if (u.proposals) { S.proposals = u.proposals; drawProposals(); }
