@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.bands import _union
+from geo.coverage.kinds import Scope
 from geo.coverage.standards import Standard
 from geo.measures.aggregate import coverage_row
 from geo.numbers import round_half_up, share_text, shown_share
@@ -66,11 +67,14 @@ def coverage_table(
     standards: Sequence[Standard],
     notes: Mapping[str, str],
     order: Sequence[str] | None = None,
+    scopes: Mapping[str, Scope] | None = None,
 ) -> pd.DataFrame:
     """Return one row per township and standard (see :data:`COLUMNS`).
 
     ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
-    a standard with a non-empty ``notes[std]`` is reported as not applicable.
+    a standard with a non-empty ``notes[std]`` is reported as not applicable, and so is a
+    township outside the standard's kinds (``scopes[std]``, :mod:`geo.coverage.kinds`), with
+    the note saying why.
     """
     town = np.asarray(township, dtype=object)
     pop = np.asarray(population, dtype=float)
@@ -82,9 +86,11 @@ def coverage_table(
     for std in standards:
         note = notes.get(std.name, "")
         m = minutes.get(std.name, np.full(len(pop), np.nan))
+        scope = (scopes or {}).get(std.name)
         for name in names:
             sel = members.get(name, none)
-            rows.append(_row(name, std, m[sel], pop[sel], note))
+            out = note or ("" if scope is None or scope.applies(name) else scope.row_note)
+            rows.append(_row(name, std, m[sel], pop[sel], out))
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
 

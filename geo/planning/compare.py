@@ -105,7 +105,8 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
     names = res.demand["township"].to_numpy(dtype=object)
     pop = res.demand["population"].to_numpy(dtype=float)
     order = list(res.townships["township"])
-    return pd.concat([coverage_table(names, pop, minutes, res.standards, notes, order),
+    return pd.concat([coverage_table(names, pop, minutes, res.standards, notes, order,
+                                     res.scopes),
                       area_rows(pop, minutes, res.standards, notes, area)], ignore_index=True)
 
 

@@ -140,6 +140,9 @@ class WhatIf:
         Townships in display order (the labels sorted, when not given).
     threads : int, optional
         Threads of the first, full searches.
+    scopes : mapping of str to (n,) bool array, optional
+        Per standard limited to township kinds, the points it applies to
+        (:mod:`geo.coverage.kinds`): elsewhere its minutes are NaN and nobody is counted.
     """
 
     def __init__(self, networks: Mapping[str, Network], standards: Sequence[Standard],
@@ -148,7 +151,8 @@ class WhatIf:
                  snap_exclude: tuple[str, ...] = ("motorway",),
                  known_types: Collection[str] | None = None,
                  township_order: Sequence[str] | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None,
+                 scopes: Mapping[str, npt.NDArray[np.bool_]] | None = None) -> None:
         missing = sorted({s.mode for s in standards} - set(networks))
         if missing:
             raise WhatIfError(f"no network for modes {missing}: build the study's networks "
@@ -170,8 +174,10 @@ class WhatIf:
                        for m in self.access_kmh}
         self.states = {s.name: self._state(s, threads) for s in standards}
         self.code, self.townships = township_codes(township, township_order)
+        self.scopes = {n: np.asarray(m, dtype=bool) for n, m in (scopes or {}).items()}
         self.tallies = {name: CoverageTally(self.code, len(self.townships), population,
-                                            s.minutes, self.states[name].seconds)
+                                            s.minutes, self.states[name].seconds,
+                                            self.scopes.get(name))
                         for name, s in self.standards.items()}
         self._done: list[_Logged] = []
         self._undone: list[_Logged] = []
@@ -386,8 +392,15 @@ class WhatIf:
     # ------------------------------------------------------------------ reading
 
     def minutes(self, standard: str) -> FloatArray:
-        """Return minutes to (or from) the nearest eligible facility per demand point."""
-        return self.states[standard].seconds / 60.0
+        """Return minutes to (or from) the nearest eligible facility per demand point.
+
+        NaN at points the standard does not apply to (outside its township kinds), as the
+        study's own minutes (:mod:`geo.coverage.kinds`).
+        """
+        minutes = self.states[standard].seconds / 60.0
+        if standard in self.scopes:
+            return np.where(self.scopes[standard], minutes, np.nan)
+        return minutes
 
     def nearest_ids(self, standard: str) -> npt.NDArray[np.object_]:
         """Return id of the nearest eligible facility per demand point (``None`` where none)."""
@@ -409,8 +422,12 @@ class WhatIf:
         return float(secs[0]) / 60.0, (self.facilities[sid].id if sid >= 0 else None)
 
     def applicable(self, standard: str) -> bool:
-        """Tell whether any open facility counts for the standard (else "not applicable")."""
-        return bool(self.states[standard].places)
+        """Tell whether any open facility counts for the standard (else "not applicable").
+
+        A standard whose township kinds no township of the study has is never applicable.
+        """
+        scope = self.scopes.get(standard)
+        return bool(self.states[standard].places) and (scope is None or bool(scope.any()))
 
     def township_table(self, standard: str) -> dict[str, object]:
         """Tabulate the standard per township (``townships``, in order).
