@@ -304,6 +304,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "wb_server_ms": ("服务器用时 {ms} 毫秒", "server {ms} ms"),
     "wb_no_change": ("尚无变动", "No change yet"),
     "wb_na": ("不适用：没有可计入该标准的机构", "not applicable: no facility counts for it"),
+    "wb_na_town": ("不适用", "not applicable"),
     "wb_baseline": ("现状", "baseline"),
     "wb_now": ("方案", "now"),
     # population groups and equity (健康公平)
@@ -806,6 +807,17 @@ def scope_note(line: str, language: str) -> str | None:
         kinds, rule = row.groups()
         return f"不适用：该标准只适用于{kinds}（{_rule_zh(rule)}）"
     return None
+
+
+def scope_applies(line: str, language: str) -> str:
+    """Say "只适用于镇（…）" from a row note of :mod:`geo.coverage.kinds`; '' for another line."""
+    row = _SCOPE_ROW.match(line.strip())
+    if not row:
+        return ""
+    kinds, rule = row.groups()
+    if _index(language) == 1:
+        return f"applies to {kinds} townships only ({rule})"
+    return f"只适用于{kinds}（{_rule_zh(rule)}）"
 
 
 def note(line: str, language: str, short: bool = False) -> str:

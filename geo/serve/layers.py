@@ -91,7 +91,10 @@ def static_layers(result: ComputedStudy, language: str | None = None) -> dict[st
     minx, miny, maxx, maxy = (float(v) for v in result.area.to_crs(4326).total_bounds)
     standards = [{"name": s.name, "label": i18n.standard_label(s.label, s.label_zh, lang),
                   "minutes": s.minutes, "target": s.target_share, "mode": s.mode,
-                  "direction": s.direction, "types": list(s.facility_types)}
+                  "direction": s.direction, "types": list(s.facility_types),
+                  # which townships it applies to, and why (geo.coverage.kinds)
+                  "scope": (i18n.note(result.scopes[s.name].statement(), lang)
+                            if s.name in result.scopes else "")}
                  for s in result.standards]
     return {
         "language": lang, "title": result.study.title, "area_name": result.area_name,

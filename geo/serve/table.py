@@ -156,7 +156,10 @@ class CoverageTable:
         for m, nd, _ in _MEASURES:  # the change as geo compare rounds it (half up)
             cols[m], cols[f"{m}_before"] = _nums(t.now[m]), _nums(t.base[m])
             cols[f"{m}_change"] = _nums(_half_up(t.now[m] - t.base[m], nd))
-        out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k]}
+        scope = self.engine.scopes.get(standard)
+        out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k],
+                # False: a township outside the standard's kinds (geo.coverage.kinds)
+                "applies": scope is None or bool(scope[t.members[k]].any())}
                for k, name in enumerate(self.engine.townships)]
         area: dict[str, Any] = {
             "township": self.area_name, "population": t.area_now["population"],

@@ -672,7 +672,7 @@
   }
 
   function rowHtml(r, target) {
-    var status = r.meets === null ? "–" : L_(r.meets ? "meets" : "fails");
+    var status = r.applies === false ? L_("na_town") : (r.meets === null ? "–" : L_(r.meets ? "meets" : "fails"));
     var sc = r.share_change, cls = sc > 0 ? "up" : (sc < 0 ? "down" : "");
     return cell(null, esc(r.township)) + cell(r.population, fmtInt(r.population)) +
       cell(r.covered, fmtInt(r.covered)) + cell(r.share, fmtShare(r.share), r.meets === false ? "fail" : "pass") +
@@ -695,8 +695,9 @@
     }).join("");
     var a = L.extend({}, t.area, {township: L_("whole") + " " + t.area.township});
     $("table").tFoot.innerHTML = '<tr data-town="">' + rowHtml(a, t.target) + "</tr>";
-    $("table-caption").textContent = (stdInfo(S.std) || {}).label + " · " +
-      L_("target_short", {share: fmtShare(t.target)});
+    var info = stdInfo(S.std) || {};
+    $("table-caption").textContent = info.label + " · " +
+      L_("target_short", {share: fmtShare(t.target)}) + (info.scope ? " · " + info.scope : "");
     renderSummary(t);
   }
 
