@@ -3,7 +3,8 @@
 A standard may be limited to kinds of township (``township_kinds`` in the standards file):
 the plan's "15分钟社区卫生服务圈" is built in urban communities (街道), not in rural townships
 where the nearest community health service is hours away on foot. A township's kind is read
-by one of two rules (``township_kind_by``):
+by one of these rules (``township_kind_by``; the default ``code_or_name`` reads the code of a
+township that has one and the name of one that has none):
 
 ``code``
     Digits 7–9 of the township's 12-digit 统计用区划代码, whose first digit is the class of
@@ -44,6 +45,9 @@ RULES = {
     "code": "by digits 7-9 of the 12-digit township code, GB/T 10114-2003: 001-099 街道, "
             "100-199 镇, 200-399 乡, 400-599 其他",
     "name": "by the end of the township name: 街道/街道办事处 街道, 镇 镇, 乡/苏木 乡",
+    "code_or_name": "by the 12-digit township code where a township has one, digits 7-9 "
+                    "after GB/T 10114-2003: 001-099 街道, 100-199 镇, 200-399 乡, 400-599 其他, "
+                    "else by the end of its name: 街道/街道办事处 街道, 镇 镇, 乡/苏木 乡",
 }
 _NAME_RULES = (("街道", re.compile(r"(街道|街道办事处|街道办)$")), ("镇", re.compile(r"镇$")),
                ("乡", re.compile(r"(乡|苏木)$")))
@@ -160,9 +164,20 @@ class Scope:
 def _kinds(std: Standard, towns: pd.DataFrame) -> dict[str, str]:
     """Return each township's kind by the standard's rule; stop where it cannot be read."""
     names = [str(n) for n in towns["township"]]
-    if std.township_kind_by == "code":
-        codes = ([str(c) if isinstance(c, str) else "" for c in towns["code"]]
-                 if "code" in towns.columns else [""] * len(names))
+    codes = ([str(c) if isinstance(c, str) else "" for c in towns["code"]]
+             if "code" in towns.columns else [""] * len(names))
+    if std.township_kind_by == "code_or_name":
+        kinds = {n: kind_of_code(c) or kind_of_name(n) for n, c in zip(names, codes, strict=True)}
+        bad = [n for n, k in kinds.items() if k is None]
+        if bad:
+            raise StandardError(
+                f"standard {std.name} is limited to {'/'.join(std.township_kinds)} townships, "
+                f"but the kind of {len(bad)} townships can be read neither from a 12-digit "
+                "township code (they have none) nor from the end of the name "
+                f"({', '.join(bad[:10])}): give the township file a column of 12-digit "
+                "统计用区划代码 ([townships] code_col or seat_code_col), or write the full "
+                "names (e.g. 鹿寨镇, not 鹿寨)")
+    elif std.township_kind_by == "code":
         kinds = {n: kind_of_code(c) for n, c in zip(names, codes, strict=True)}
         bad = [n for n, k in kinds.items() if k is None]
         if bad:

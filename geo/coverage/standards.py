@@ -86,10 +86,12 @@ class Standard:
                                           "其他); empty: every township. The others are not "
                                           "applicable, and the whole area's row counts only "
                                           "these", choices=KINDS)
-    township_kind_by: str = opt("name", "how a township's kind is read: name (the name ends "
-                                "in 街道/街道办事处, 镇, 乡/苏木) or code (digits 7-9 of its "
-                                "12-digit 统计用区划代码: 001-099 街道, 100-199 镇, 200-399 乡, "
-                                "400-599 其他)", choices=("name", "code"))
+    township_kind_by: str = opt("code_or_name", "how a township's kind is read: code "
+                                "(digits 7-9 of its 12-digit 统计用区划代码: 001-099 街道, "
+                                "100-199 镇, 200-399 乡, 400-599 其他), name (the name ends in "
+                                "街道/街道办事处, 镇, 乡/苏木) or code_or_name (the code where "
+                                "a township has one, else the name)",
+                                choices=("code_or_name", "code", "name"))
 
     @property
     def citation(self) -> str:

@@ -92,10 +92,28 @@ def test_a_code_rule_without_codes_stops_with_the_fix() -> None:
         scopes([std], pd.DataFrame({"township": ["A镇"]}))
 
 
+def test_code_or_name_reads_liuzhous_seats() -> None:
+    """The default rule on the Liuzhou seats: 19 街道办事处, 51 镇, 34 乡 and 新兴工业园, whose
+    name has no kind and whose code 450206400000 says 其他 (400-599)."""
+    from geo.readers import read_table
+    seats = read_table(Path(__file__).parents[2] / "data/boundaries/liuzhou_township_seats.csv")
+    towns = pd.DataFrame({"township": seats["township"].astype(str),
+                          "code": seats["nbs_code_2016"].astype(str)})
+    scope = scopes([_std(township_kinds=("街道",))], towns)["s"]
+    assert scope.by == "code_or_name" and scope.kind_of["新兴工业园"] == "其他"
+    assert scope.present() == "街道 19, 镇 51, 乡 34, 其他 1"
+    assert all(t.endswith("街道办事处") for t in scope.townships) and len(scope.townships) == 19
+    # without codes its name stops the run, naming it
+    with pytest.raises(StandardError, match=r"neither from a 12-digit township code .*"
+                                            r"\(新兴工业园\)"):
+        scopes([_std(township_kinds=("街道",))], towns.drop(columns="code"))
+
+
 def test_a_name_without_a_kind_stops_naming_it() -> None:
     with pytest.raises(StandardError, match=r"end in none of .*\(鹿寨\).*鹿寨镇, not 鹿寨.*"
                                             r'township_kind_by = "code"'):
-        scopes([_std(township_kinds=("镇",))], pd.DataFrame({"township": ["鹿寨", "拉沟乡"]}))
+        scopes([_std(township_kinds=("镇",), township_kind_by="name")],
+               pd.DataFrame({"township": ["鹿寨", "拉沟乡"]}))
 
 
 def test_an_unknown_kind_is_refused_by_the_schema(tmp_path: Path) -> None:
