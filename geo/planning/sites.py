@@ -57,11 +57,17 @@ class SitingRun:
     notes: list[str] = field(default_factory=list)
 
     def covered(self, chosen: bool = True) -> npt.NDArray[np.bool_]:
-        """Return demand points within the threshold: of existing facilities (+ chosen sites)."""
+        """Return demand points within the threshold: of existing facilities (+ chosen sites).
+
+        Only points the standard applies to (its township kinds, :mod:`geo.coverage.kinds`).
+        """
         out = self.problem.base_covered.copy()
         if chosen and len(self.result.chosen):
             hit = self.problem.cover[self.result.chosen].indices
             out[hit] = True
+        scope = self.study.scopes.get(self.standard.name)
+        if scope is not None:
+            out &= scope.mask(self.study.demand["township"].to_numpy(dtype=object))
         return out
 
 

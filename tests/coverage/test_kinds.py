@@ -254,3 +254,27 @@ def test_scope_statement_names_every_township() -> None:
         "GB/T 10114-2003: 001-099 街道, 100-199 镇, 200-399 乡, 400-599 其他): 1 of 2 "
         "townships (甲街道); not applicable to 乙镇; the whole area's row counts only the "
         "townships it applies to")
+
+
+def test_siting_and_criticality_count_the_towns_only(zhen: ComputedStudy) -> None:
+    from geo.planning.resilience import criticality
+    from geo.planning.sites import site
+    run = site(zhen, standard="primary_care_30min", p=1, minutes=10, spacing_m=4000)
+    assert run.problem.weights.sum() == ZHEN  # the 乡's people weigh nothing
+    inside = zhen.scopes["primary_care_30min"].mask(zhen.demand["township"])
+    assert not run.covered()[~inside].any()
+    from geo.outputs.planning_tables import siting_by_township
+    rows = siting_by_township(run).set_index("township")
+    assert rows.loc[zhen.area_name, "population"] == ZHEN
+    assert rows.loc[[n for n, k in TOWNS.items() if k == "乡"], "covered_after"].isna().all()
+    assert any(n.startswith("primary_care_30min: applied to 镇") for n in run.notes)
+    ranking = criticality(zhen, "primary_care_30min", minutes=10)
+    assert len(ranking.table) > 0  # the run's minutes agree where the standard applies
+
+
+def test_siting_a_standard_that_applies_nowhere_stops(tmp_path: Path) -> None:
+    from geo.errors import SitingError
+    from geo.planning.sites import site
+    done = run_study(_limited(tmp_path / "c", ["街道"]))
+    with pytest.raises(SitingError, match=r"no township of kind 街道.*township_kinds"):
+        site(done, standard="primary_care_30min", p=1)
