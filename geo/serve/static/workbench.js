@@ -704,7 +704,9 @@
   function renderSummary(t) {
     var a = t.area, box = $("summary");
     if (!t.applicable && a.covered_before === null) {
-      box.textContent = L_("na");
+      var info = stdInfo(S.std) || {};
+      // a standard whose township kinds the study lacks says so (geo.coverage.kinds)
+      box.textContent = info.scope && info.scope.indexOf(L_("na_town")) >= 0 ? info.scope : L_("na");
       return;
     }
     box.innerHTML = "<b>" + esc(L_("change")) + "</b>: " + esc(L_("covered_population")) + " " +
