@@ -198,7 +198,8 @@ class Preparation:
         found = kinds.scopes(self.standards, self.township_areas.polygons)
         for scope in found.values():
             self.checks.append(Check("township_kinds", f"standard {scope.standard}",
-                                     "ok" if scope.townships else "note", scope.statement()))
+                                     "ok" if scope.townships else "note",
+                                     scope.statement().removeprefix(f"{scope.standard}: ")))
         return found
 
     @cached_property
