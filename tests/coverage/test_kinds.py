@@ -245,6 +245,9 @@ def test_outputs_state_it(zhen: ComputedStudy, tmp_path: Path) -> None:
     import geopandas as gpd
     meta = "\n".join(gpd.read_file(out / "results.gpkg", layer="metadata")["value"].astype(str))
     assert "primary_care_30min: applied to 镇 townships only" in meta
+    import rasterio
+    with rasterio.open(out / "travel_time" / "primary_care_30min.tif") as src:
+        assert "a township the standard does not apply to" in src.tags()["NODATA_MEANS"]
 
 
 def test_scope_statement_names_every_township() -> None:
