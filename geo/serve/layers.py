@@ -94,7 +94,10 @@ def static_layers(result: ComputedStudy, language: str | None = None) -> dict[st
                   "direction": s.direction, "types": list(s.facility_types),
                   # which townships it applies to, and why (geo.coverage.kinds)
                   "scope": (i18n.note(result.scopes[s.name].statement(), lang)
-                            if s.name in result.scopes else "")}
+                            if s.name in result.scopes else ""),
+                  "scope_short": (i18n.scope_applies(result.scopes[s.name].row_note, lang)
+                                  .split("（")[0].split(" (")[0]
+                                  if s.name in result.scopes else "")}
                  for s in result.standards]
     return {
         "language": lang, "title": result.study.title, "area_name": result.area_name,

@@ -215,6 +215,10 @@ def test_compare_and_workbench_apply_it_the_same_way(zhen: ComputedStudy,
     assert_table_is_compare(tables, comp.table)
     applies = {r["township"]: r["applies"] for r in tables["primary_care_30min"]["rows"]}
     assert applies == {n: k == "镇" for n, k in TOWNS.items()}
+    from geo.serve.layers import static_layers
+    page = {s["name"]: s for s in static_layers(zhen)["standards"]}["primary_care_30min"]
+    assert page["scope_short"] == "只适用于镇" and page["scope"].startswith(
+        "primary_care_30min：只适用于镇（")  # the list's label and the table's caption
     m = engine.minutes("primary_care_30min")
     np.testing.assert_array_equal(np.isnan(m), ~zhen.scopes["primary_care_30min"].mask(
         zhen.demand["township"]))

@@ -545,6 +545,11 @@
       tg.className = "wb-target"; tg.textContent = L_("target_short", {share: fmtShare(s.target)});
       lab.appendChild(tg);
       lab.appendChild(document.createTextNode(")"));
+      if (s.scope_short) {  // a standard limited to township kinds: which, and the rule
+        var sc = document.createElement("span");
+        sc.className = "wb-target"; sc.textContent = " · " + s.scope_short; lab.title = s.scope;
+        lab.appendChild(sc);
+      }
       list.appendChild(lab);
     });
     var codes = lay.types.map(function (t) { return t.code; });
