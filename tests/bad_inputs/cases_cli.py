@@ -129,6 +129,11 @@ def _walk_standard(ws: Workspace) -> None:
            {"community_15min": {"township_kinds": ["街道", "镇", "乡", "其他"]}})
 
 
+def _walk_standard_as_shipped(ws: Workspace) -> None:
+    _even(ws)
+    ws.set("standards", "use", [PRIMARY, "community_15min"])
+
+
 def _then_not_applicable(ws: Workspace, r: Result) -> None:
     summary = (ws.out / "siting_summary.txt").read_text(encoding="utf-8")
     assert ("community_15min is not applicable in this study (no facility of type "
@@ -279,7 +284,7 @@ CASES = [
     Case("cli_site_no_township_of_its_kinds", CAT, "siting on a standard limited to 街道 "
          "(community_15min as shipped) in a county of 镇 and 乡: nobody counts, it stops",
          ("site", "{study}", "--standard", "community_15min", "--add", "2", "--out", "{out}"),
-         lambda ws: (_even(ws), ws.set("standards", "use", [PRIMARY, "community_15min"])),
+         _walk_standard_as_shipped,
          problem=("community_15min", "no township of kind 街道", "镇 3, 乡 3"),
          fix=("township_kinds", "[standards] overrides")),
     Case("cli_site_equal_optima", CAT, "siting over an even population: the tied optima "
