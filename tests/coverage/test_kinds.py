@@ -249,6 +249,12 @@ def test_outputs_state_it(zhen: ComputedStudy, tmp_path: Path) -> None:
     import geopandas as gpd
     meta = "\n".join(gpd.read_file(out / "results.gpkg", layer="metadata")["value"].astype(str))
     assert "primary_care_30min: applied to 镇 townships only" in meta
+    from geo.outputs.reload import load_computed
+    again = load_computed(out)  # the same townships, the same rows, without routing
+    assert again.scopes["primary_care_30min"].townships == zhen.scopes[
+        "primary_care_30min"].townships
+    again_rows = again.coverage[again.coverage["standard"] == "primary_care_30min"]
+    assert again_rows["covered_population"].isna().sum() == 3
     import rasterio
     with rasterio.open(out / "travel_time" / "primary_care_30min.tif") as src:
         assert "a township the standard does not apply to" in src.tags()["NODATA_MEANS"]
