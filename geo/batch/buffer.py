@@ -180,5 +180,6 @@ def buffer_check(computed: ComputedStudy, zone_wgs84: Any, nets: dict[str, Netwo
         could_reach = ((edge + onward) / j.top_speed <= seconds) | (
             _nearest_m(places, others) / j.top_speed <= seconds)
         uncertain = j.places | (covered & through_moved) | (~covered & could_reach)
+        uncertain &= ~np.isnan(minutes)  # places outside the standard's township kinds count not
         out[std.name] = float(pop[uncertain].sum())
     return out

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo._types import FloatArray
+from geo.coverage.kinds import Scope
 from geo.coverage.population import group_column
 from geo.coverage.standards import Standard
 from geo.coverage.tables import COLUMNS, area_rows, coverage_table, minute_orders, rounded
@@ -83,7 +84,8 @@ class GroupTables:
     def of(cls, demand: pd.DataFrame, labels: Mapping[str, str],
            minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
            notes: Mapping[str, str], order: Sequence[str], area_name: str,
-           whole: pd.DataFrame | None = None) -> GroupTables:
+           whole: pd.DataFrame | None = None,
+           scopes: Mapping[str, Scope] | None = None) -> GroupTables:
         """Both tables from the demand (``township`` and the groups' columns).
 
         Or empty ones when there are no groups; ``labels``: group name -> its census column (the
@@ -99,13 +101,13 @@ class GroupTables:
         ranks = minute_orders(town, minutes, standards, notes, order)  # sorted once
         cov = group_coverage(town, people if whole is None else
                              {k: v for k, v in people.items() if k != ALL},
-                             minutes, standards, notes, order, area_name,
+                             minutes, standards, notes, order, area_name, scopes,
                              sorted_minutes=ranks)
         if whole is not None:
             # the whole population's rows as the run computed them, but for a standard
             # counting one group (population_group), whose run rows are that group's
             rows = [group_coverage(town, {ALL: people[ALL]}, minutes, [std], notes, order,
-                                   area_name, sorted_minutes=ranks)
+                                   area_name, scopes, sorted_minutes=ranks)
                     if std.population_group else
                     whole[whole["standard"] == std.name].assign(group=ALL, group_label="")
                     for std in standards]
@@ -120,7 +122,8 @@ class GroupTables:
 def group_coverage(
     township: npt.ArrayLike, people: Mapping[str, FloatArray],
     minutes: Mapping[str, FloatArray], standards: Sequence[Standard],
-    notes: Mapping[str, str], order: Sequence[str], area_name: str, *,
+    notes: Mapping[str, str], order: Sequence[str], area_name: str,
+    scopes: Mapping[str, Scope] | None = None, *,
     sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
 ) -> pd.DataFrame:
     """Coverage rows per group (:data:`GROUP_COLUMNS`).
@@ -136,7 +139,7 @@ def group_coverage(
     everyone = [replace(std, population_group="") for std in standards]
     for name, pop in people.items():
         rows = pd.concat([coverage_table(township, pop, minutes, everyone, notes, order,
-                                         sorted_minutes=sorted_minutes),
+                                         scopes, sorted_minutes=sorted_minutes),
                           area_rows(pop, minutes, everyone, notes, area_name,
                                     sorted_minutes=sorted_minutes)],
                          ignore_index=True)
@@ -184,26 +187,35 @@ def equity_table(
     for std in standards:
         note = notes.get(std.name, "")
         m = minutes.get(std.name)
-        beyond = None if note or m is None else ~(np.asarray(m) <= std.minutes)
-        uncovered_all = float("nan") if beyond is None else float(everyone[beyond].sum())
-        for name, w in people.items():
+        # places the standard does not apply to (NaN: outside its township kinds) left out
+        keep = (np.ones(len(town), dtype=bool) if note or m is None
+                else ~np.isnan(np.asarray(m, dtype=float)))
+        at = place[keep]
+        if m is not None:
+            m = np.asarray(m, dtype=float)[keep]
+        beyond = None if note or m is None else ~(m <= std.minutes)
+        uncovered_all = float("nan") if beyond is None else float(everyone[keep][beyond].sum())
+        for name, whole in people.items():
+            w = whole[keep]
             row: dict[str, object] = {"standard": std.name, "label": std.label,
                                       "minutes": std.minutes, "group": name, "group_label": "",
                                       "population": float(w.sum()), "note": note}
             if note or m is None or beyond is None:
                 rows.append(_round(row))
                 continue
-            rank = None if sorted_minutes is None else sorted_minutes.get((std.name, None))
-            parts = theil_parts(m, w, place)
-            pop, covered = covered_by_place(m, w, place, len(order), std.minutes)
+            # the whole area's order indexes every point: of use only where all are kept
+            rank = (None if sorted_minutes is None or not keep.all()
+                    else sorted_minutes.get((std.name, None)))
+            parts = theil_parts(m, w, at)
+            pop, covered = covered_by_place(m, w, at, len(order), std.minutes)
             lived = np.flatnonzero(pop > 0)
             shares = covered[lived] / pop[lived]
             best, worst = (lived[int(np.argmax(shares))], lived[int(np.argmin(shares))]) \
                 if len(lived) else (-1, -1)
             uncovered = float(w[beyond].sum())
             of_uncovered = uncovered / uncovered_all if uncovered_all > 0 else float("nan")
-            of_population = float(w.sum() / everyone.sum()) if everyone.sum() > 0 else \
-                float("nan")
+            of_population = float(w.sum() / everyone[keep].sum()) if everyone[keep].sum() > 0 \
+                else float("nan")
             row.update(
                 unreached_population=unreachable(m, w), gini=gini(m, w, order=rank),
                 theil=parts.total,

@@ -21,7 +21,7 @@ from geo.options import closest, opt, parse_section, read_toml, section_text
 from geo.readers.facility_types import TypeTable, load_types
 from geo.settings import shipped
 
-__all__ = ["DEFAULT_FILE", "LOCAL_HEADER", "NOT_STANDARDS", "Standard", "StandardSet",
+__all__ = ["DEFAULT_FILE", "KINDS", "LOCAL_HEADER", "NOT_STANDARDS", "Standard", "StandardSet",
            "check_groups", "is_shipped", "load_standards", "standards_options_text"]
 
 #: the standards file shipped with geo (``analysis/standards.toml`` in the repository)
@@ -50,6 +50,9 @@ def is_shipped(path: str | Path) -> bool:
         return False
     return p.resolve() == DEFAULT_FILE.resolve() or text.removeprefix(LOCAL_HEADER) == \
         DEFAULT_FILE.read_text(encoding="utf-8")
+
+#: kinds of township a standard may be limited to (``township_kinds``; :mod:`geo.coverage.kinds`)
+KINDS = ("街道", "镇", "乡", "其他")
 
 # Top-level tables of the standards file that are not coverage standards: the measure and
 # emergency-response specs, read by geo.measures.specs.load_measure_specs.
@@ -83,6 +86,16 @@ class Standard:
                                 "[population] groups, e.g. women_15_49): its target then "
                                 "applies to that group's people (default: everyone)",
                                 blank=True)
+    township_kinds: tuple[str, ...] = opt((), "kinds of township it applies to (街道, 镇, 乡, "
+                                          "其他); empty: every township. The others are not "
+                                          "applicable, and the whole area's row counts only "
+                                          "these", choices=KINDS)
+    township_kind_by: str = opt("code_or_name", "how a township's kind is read: code "
+                                "(digits 7-9 of its 12-digit 统计用区划代码: 001-099 街道, "
+                                "100-199 镇, 200-399 乡, 400-599 其他), name (the name ends in "
+                                "街道/街道办事处, 镇, 乡/苏木) or code_or_name (the code where "
+                                "a township has one, else the name)",
+                                choices=("code_or_name", "code", "name"))
 
     @property
     def citation(self) -> str:

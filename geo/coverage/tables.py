@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo._types import FloatArray
 from geo.coverage.bands import _union
+from geo.coverage.kinds import Scope
 from geo.coverage.standards import Standard, check_groups
 from geo.measures.aggregate import coverage_row
 from geo.numbers import round_half_up, share_text, shown_share
@@ -84,6 +85,7 @@ def coverage_table(
     standards: Sequence[Standard],
     notes: Mapping[str, str],
     order: Sequence[str] | None = None,
+    scopes: Mapping[str, Scope] | None = None,
     *,
     groups: Mapping[str, FloatArray] | None = None,
     sorted_minutes: Mapping[tuple[str, Any], Any] | None = None,
@@ -91,11 +93,13 @@ def coverage_table(
     """Return one row per township and standard (see :data:`COLUMNS`).
 
     ``minutes[std]`` holds minutes to the nearest eligible facility per demand point;
-    a standard with a non-empty ``notes[std]`` is reported as not applicable. A standard
-    with a ``population_group`` counts that group's people, ``groups[name]`` (group name ->
-    people per demand point), instead of ``population`` (:func:`people_of`).
-    ``sorted_minutes``: each township's minutes sorted once (:func:`minute_orders`), for
-    counting several populations on the same minutes without sorting again.
+    a standard with a non-empty ``notes[std]`` is reported as not applicable, and so is a
+    township outside the standard's kinds (``scopes[std]``, :mod:`geo.coverage.kinds`), with
+    the note saying why. A standard with a ``population_group`` counts that group's people,
+    ``groups[name]`` (group name -> people per demand point), instead of ``population``
+    (:func:`people_of`). ``sorted_minutes``: each township's minutes sorted once
+    (:func:`minute_orders`), for counting several populations on the same minutes without
+    sorting again.
     """
     town = np.asarray(township, dtype=object)
     pop = np.asarray(population, dtype=float)
@@ -108,10 +112,12 @@ def coverage_table(
         note = notes.get(std.name, "")
         people = people_of(std, pop, groups)
         m = minutes.get(std.name, np.full(len(pop), np.nan))
+        scope = (scopes or {}).get(std.name)
         for name in names:
             sel = members.get(name, none)
+            out = note or ("" if scope is None or scope.applies(name) else scope.row_note)
             rank = None if sorted_minutes is None else sorted_minutes.get((std.name, name))
-            rows.append(_row(name, std, m[sel], people[sel], note, rank))
+            rows.append(_row(name, std, m[sel], people[sel], out, rank))
     return _rounded(pd.DataFrame(rows, columns=COLUMNS))
 
 

@@ -133,9 +133,12 @@ def coverage_row(
     Parameters
     ----------
     minutes : (n,) float array or None
-        Minutes per demand point (``inf``: unreached, never within the limit); None
-        where the standard does not apply (no eligible facility): only the population
-        is given.
+        Minutes per demand point (``inf``: unreached, never within the limit; NaN: a
+        point the standard does not apply to, in a township outside its kinds,
+        :mod:`geo.coverage.kinds`, counted neither in the population nor as covered);
+        None where the standard does not apply (no eligible facility): only the
+        population is given. Where every point is NaN the row is not applicable, with
+        the whole population.
     population : (n,) float array
         People per demand point.
     limit : float or None
@@ -157,6 +160,12 @@ def coverage_row(
     >>> r = coverage_row([10.0, 40.0], [10.0, 20.0], 30.0, 0.3)
     >>> r.covered, round(r.share, 4), r.meets, r.median
     (10.0, 0.3333, True, 40.0)
+
+    A point the standard does not apply to (NaN) is left out of the people counted:
+
+    >>> r = coverage_row([10.0, float("nan")], [10.0, 20.0], 30.0, 1.0)
+    >>> r.population, r.covered, r.share
+    (10.0, 10.0, 1.0)
     """
     pop = np.asarray(population, dtype=np.float64).ravel()
     total = float(pop.sum())
@@ -166,6 +175,13 @@ def coverage_row(
     m = np.asarray(minutes, dtype=np.float64).ravel()
     if m.shape != pop.shape:
         raise MeasureError(f"{len(m)} minutes for {len(pop)} demand points")
+    counted = ~np.isnan(m)
+    if not counted.all():  # places the standard does not apply to are left out
+        if not counted.any():
+            return CoverageRow(total, nan, nan, None, nan, nan, nan)
+        m, pop = m[counted], pop[counted]
+        total = float(pop.sum())
+        order = None  # an order of the full minutes does not index the counted ones
     covered = nan if limit is None else float(pop[m <= limit].sum())
     share = covered / total if total > 0 and limit is not None else nan
     live = pop > 0

@@ -100,6 +100,8 @@ def text(v: Any, kind: str, lang: str, target: Any = None) -> str:
     if kind == "dmin":
         return f"{round_half_up(float(v), 1):+.1f}"
     if kind == "bool":
+        if isinstance(v, str):  # a status in words: "不适用" (geo.outputs.report.scoped_rows)
+            return v
         return i18n.text("meets" if bool(v) else "fails", lang)
     return str(v)
 
@@ -128,7 +130,7 @@ def value(v: Any, kind: str, lang: str, target: Any = None) -> Any:
 
 def _below(v: Any) -> bool:
     """Tell whether a pass/fail cell says "below target"."""
-    return not is_missing(v) and not bool(v)
+    return not is_missing(v) and not isinstance(v, str) and not bool(v)
 
 
 def data_rows(ws: tables.Sheet, records: Sequence[Mapping[Any, Any]],

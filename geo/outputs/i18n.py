@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import re
 
+from geo.coverage.kinds import RULES as KIND_RULES
+
 __all__ = [
     "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "error", "not_applicable",
     "note",
@@ -350,6 +352,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "wb_server_ms": ("服务器用时 {ms} 毫秒", "server {ms} ms"),
     "wb_no_change": ("尚无变动", "No change yet"),
     "wb_na": ("不适用：没有可计入该标准的机构", "not applicable: no facility counts for it"),
+    "wb_na_town": ("不适用", "not applicable"),
     "wb_baseline": ("现状", "baseline"),
     "wb_now": ("方案", "now"),
     # population groups and equity (健康公平)
@@ -809,6 +812,66 @@ def not_applicable(line: str, language: str) -> str | None:
     return f"not applicable: this study has no {_joined(labels, language)}"
 
 
+#: the rules of :data:`geo.coverage.kinds.RULES` in Chinese
+_KIND_RULES_ZH = {
+    "code": "按12位统计用区划代码第7–9位：001–099街道、100–199镇、200–399乡、400–599其他，"
+            "GB/T 10114-2003",
+    "name": "按乡镇名称结尾：街道/街道办事处为街道，镇为镇，乡/苏木为乡",
+    "code_or_name": "有12位统计用区划代码的乡镇按代码第7–9位：001–099街道、100–199镇、"
+                    "200–399乡、400–599其他，GB/T 10114-2003；无代码的按名称结尾：街道/街道办事处"
+                    "为街道，镇为镇，乡/苏木为乡",
+}
+_RULE = "|".join(re.escape(r) for r in KIND_RULES.values())
+_SCOPE_ON = re.compile(
+    rf"^(\S+): applied to (\S+) townships only \(({_RULE})\): (\d+) of (\d+) townships "
+    r"\((.*)\); not applicable to (.*); the whole area's row counts only the townships it "
+    r"applies to$")
+_SCOPE_NONE = re.compile(rf"^(?:(\S+): )?not applicable: no township of kind (\S+) in this "
+                         rf"study \(({_RULE}); the study has (.*)\)$")
+_SCOPE_ROW = re.compile(rf"^not applicable: the standard applies to (\S+) townships only "
+                        rf"\(({_RULE})\)$")
+
+
+def _rule_zh(rule: str) -> str:
+    return next(_KIND_RULES_ZH[k] for k, v in KIND_RULES.items() if v == rule)
+
+
+def scope_note(line: str, language: str) -> str | None:
+    """Write a line of :mod:`geo.coverage.kinds` (which townships a standard applies to).
+
+    In ``language``; ``None`` when ``line`` is not one.
+    """
+    text = line.strip()
+    on, none, row = _SCOPE_ON.match(text), _SCOPE_NONE.match(text), _SCOPE_ROW.match(text)
+    if _index(language) == 1:
+        return text if on or none or row else None
+    if on:
+        std, kinds, rule, n, total, names, off = on.groups()
+        off = "无" if off == "none" else "、".join(off.split(", "))
+        return (f"{std}：只适用于{kinds}（{_rule_zh(rule)}）：{total}个乡镇中的{n}个"
+                f"（{'、'.join(names.split(', '))}）；{off}不适用；全区合计只计所适用的乡镇")
+    if none:
+        std, kinds, rule, present = none.groups()
+        have = "、".join(f"{k}{c}个" for k, c in (p.split(" ") for p in present.split(", ")))
+        return (f"{std + '：' if std else ''}不适用：本研究区没有{kinds}（{_rule_zh(rule)}；"
+                f"本研究区有{have}）")
+    if row:
+        kinds, rule = row.groups()
+        return f"不适用：该标准只适用于{kinds}（{_rule_zh(rule)}）"
+    return None
+
+
+def scope_applies(line: str, language: str) -> str:
+    """Say "只适用于镇（…）" from a row note of :mod:`geo.coverage.kinds`; '' for another line."""
+    row = _SCOPE_ROW.match(line.strip())
+    if not row:
+        return ""
+    kinds, rule = row.groups()
+    if _index(language) == 1:
+        return f"applies to {kinds} townships only ({rule})"
+    return f"只适用于{kinds}（{_rule_zh(rule)}）"
+
+
 def note(line: str, language: str, short: bool = False) -> str:
     """Return an assumption line.
 
@@ -817,6 +880,8 @@ def note(line: str, language: str, short: bool = False) -> str:
     """
     if (na := not_applicable(line, language)) is not None:
         return na
+    if (scoped := scope_note(line, language)) is not None:
+        return scoped
     if _index(language) == 1:
         return line
     glosses = [zh for en, zh in _NOTE_GLOSS if en in line]

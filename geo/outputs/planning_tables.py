@@ -88,7 +88,12 @@ def siting_by_township(run: SitingRun) -> pd.DataFrame:
                                                 "covered_after"]].sum()
     extra = [t for t in by.index if t not in order]  # demand outside every polygon: kept
     by = by.reindex(order + extra).fillna(0.0)
-    total = by.sum().rename(area_name(run.study.area))
+    scope = run.study.scopes.get(run.standard.name)
+    off = [scope is not None and not scope.applies(t) for t in by.index]
+    # townships outside the standard's kinds: their people shown, nothing counted (not
+    # applicable, never 0 %); the whole area counts only the others (geo.coverage.kinds)
+    total = by[~np.array(off, dtype=bool)].sum().rename(area_name(run.study.area))
+    by.loc[np.array(off, dtype=bool), ["covered_before", "covered_after"]] = np.nan
     out = pd.concat([by, total.to_frame().T]).rename_axis("township").reset_index()
     out["newly_covered"] = out["covered_after"] - out["covered_before"]
     with np.errstate(invalid="ignore", divide="ignore"):

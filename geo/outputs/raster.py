@@ -145,7 +145,10 @@ def _tags(result: ComputedStudy, code: str, pixels: npt.NDArray[np.float32],
         "CELLS_WITH_MINUTES": str(int((pixels != NODATA).sum())),
         "CELLS_UNREACHABLE": str(unreachable),
         "NODATA_MEANS": "outside the study area, or no eligible facility within reach "
-                        f"({unreachable} cells of the area)",
+                        f"({unreachable} cells of the area)" + (
+                            ", or in a township the standard does not apply to "
+                            f"({result.scopes[code].statement()})"
+                            if code in result.scopes else ""),
     }
     tags |= {f"ASSUMPTION_{i + 1}": a for i, a in enumerate(result.assumptions)}
     return tags
@@ -163,7 +166,7 @@ def write_surfaces(result: ComputedStudy, folder: Path) -> list[Path]:
     for code, minutes in grid_minutes(result).items():
         m = np.asarray(minutes, dtype=np.float64)
         pixels = geom.raster(m)
-        unreachable = int((~np.isfinite(m)).sum())
+        unreachable = int(np.isinf(m).sum())  # NaN: a township the standard does not apply to
         path = folder / f"{code}.tif"
         height, width = geom.shape
         with rasterio.open(

@@ -17,8 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.coverage import population
+from geo.coverage import kinds, population
 from geo.coverage.groups import GroupTables
+from geo.coverage.kinds import Scope
 from geo.coverage.population import group_column
 from geo.coverage.standards import Standard
 from geo.errors import Arg, StudyError, given_as
@@ -105,21 +106,24 @@ def load_computed(path: str | Path) -> ComputedStudy:
     summary = res.summary.drop(columns="label_zh", errors="ignore")
     log.info("reloaded %s (%d demand points) without recomputing", gpkg, len(demand))
     travel = _travel(demand, fac, summary, [s.name for s in stds])
+    keep = [c for c in ("township", "code") if c in res.townships.columns]
+    towns = res.townships[[*keep, "geometry"]]
+    scopes = kinds.scopes(stds, towns)  # minutes outside them were stored empty (NaN)
     return ComputedStudy(
         study=study, standard_set=sset, standards=stds, area=res.area, facilities=fac,
-        townships=res.townships[["township", "geometry"]], demand=demand, cells=cells,
+        townships=towns, demand=demand, cells=cells, scopes=scopes,
         networks=nets, travel=travel,
         coverage=coverage, summary=summary, isochrones=res.extra["isochrones"],
         bands=res.bands, gaps=res.gaps, assumptions=res.assumptions, facts=res.facts,
         checks=res.checks, resources=_resources(res.resources, study, gpkg),
         groups=_groups(study, demand, stds, travel, res, pd.concat(
             [coverage, summary.rename(columns={"area": "township"})[list(coverage.columns)]],
-            ignore_index=True)),
+            ignore_index=True), scopes),
     )
 
 
 def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel: Minutes,
-            res: Results, whole: pd.DataFrame) -> GroupTables:
+            res: Results, whole: pd.DataFrame, scopes: dict[str, Scope]) -> GroupTables:
     """Return the coverage and equity per group.
 
     From the demand layer's group columns (the same arithmetic as the run: nothing is routed).
@@ -136,7 +140,7 @@ def _groups(study: Study, demand: gpd.GeoDataFrame, stds: list[Standard], travel
     return GroupTables.of(demand, {n: c for c, n in study.population.groups.items()},
                           travel.minutes, stds, travel.notes,
                           list(res.townships["township"]), str(res.area["name"].iloc[0]),
-                          whole)
+                          whole, scopes)
 
 
 def _resources(found: Resources, study: Study, gpkg: Path) -> Resources:

@@ -68,7 +68,7 @@ def _std_label(row: Mapping[Any, object], lang: str) -> str:
 
 
 def _fails(value: object) -> bool:
-    return not missing(value) and not bool(value)
+    return not missing(value) and not isinstance(value, str) and not bool(value)
 
 
 def _td(value: object, kind: str, lang: str, target: object) -> str:
@@ -100,6 +100,28 @@ def _applicable(res: Results) -> list[str]:
     return [s for s in res.standards
             if res.coverage.loc[res.coverage["standard"].astype(str) == s,
                                 "covered_share"].notna().any()]
+
+
+def scope_line(res: Results, std: str) -> str:
+    """Say which townships ``std`` was applied to and why, in the study's language.
+
+    It is the run's own line (:meth:`geo.coverage.kinds.Scope.statement`, one of the
+    assumptions); '' for a standard that applies to every township.
+    """
+    head = f"{std}: applied to "
+    return next((i18n.note(a, res.language) for a in res.assumptions if a.startswith(head)),
+                "")
+
+
+def scoped_rows(records: Sequence[Mapping[Any, Any]], lang: str) -> list[Mapping[Any, Any]]:
+    """Return the rows with "不适用" as the status of townships outside the standard's kinds.
+
+    Those rows have no pass/fail (:mod:`geo.coverage.kinds`): the status says why, never
+    a failure.
+    """
+    na = i18n.text("not_applicable", lang).split(" / ")[0]
+    return [{**r, "meets_target": na} if i18n.scope_applies(str(r.get("note") or ""), lang)
+            else r for r in records]
 
 
 def _summary_row(r: Mapping[Any, Any], lang: str) -> dict[Any, Any]:
@@ -154,8 +176,10 @@ def _standard_section(res: Results, std: str, images: Sequence[tuple[str, bytes]
     label = _std_label(first, lang)
     title = f"{label}（{std}，≤ {float(first['minutes']):g} {t('minutes', lang)}）" \
         if lang == "zh" else f"{label} ({std}, ≤ {float(first['minutes']):g} min)"
-    records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
+    records = scoped_rows([*rows.to_dict("records"), _whole_area(res, std)], lang)
     parts = [_html_table(records, TABLE_COLUMNS, lang)]
+    if scope := scope_line(res, std):
+        parts.insert(0, f'<p class="note">{html.escape(scope)}</p>')
     imgs = "".join(_img(data, kind, kind) for kind, data in images)
     caps = "；".join if lang == "zh" else "; ".join
     numbered = [t("figure", lang, n=first_figure + i) + " " +
@@ -215,9 +239,10 @@ def _standard_sheet(book: tables.Book, res: Results, std: str) -> None:
     title = f"{label} ({std}) ≤ {float(first['minutes']):g} {i18n.text('minutes', lang)}"
     ws = book.sheet(measure_tables.sheet_label(label), title)
     ws.title_row(title)
-    note = "" if missing(first.get("note")) else i18n.note(str(first["note"]), lang)
+    note = scope_line(res, std) or (
+        "" if missing(first.get("note")) else i18n.note(str(first["note"]), lang))
     ws.row([note])
-    records: list[Mapping[Any, Any]] = [*rows.to_dict("records"), _whole_area(res, std)]
+    records = scoped_rows([*rows.to_dict("records"), _whole_area(res, std)], lang)
     head = cells.data_rows(ws, records, TABLE_COLUMNS)
     ws.freeze_at(head + 1, 2)
     ws.set_widths([16, 12, 12, 12, 9, 9, 12, 12, 12])

@@ -96,8 +96,11 @@ def _applicability(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """
     notes = []
     for std in dict.fromkeys([*before, *after]):
-        if std in before and std in after:
+        if std in before and std in after and before[std] == after[std]:
             notes.append(f"{std}: {before[std]} (before and after the scenario)")
+        elif std in before and std in after:  # e.g. a facility added where no township applies
+            notes.append(f"{std}: before the scenario {before[std]}; after it "
+                         f"{after[std]}")
         elif std in before:
             notes.append(f"{std}: {before[std].replace('in this study', 'before the scenario')}"
                          ": the scenario makes it applicable (its 'before' columns are empty, "
@@ -116,7 +119,7 @@ def _rows(res: ComputedStudy, minutes: dict[str, FloatArray], notes: dict[str, s
     order = list(res.townships["township"])
     served = res.served  # a standard's population_group counts that group
     return pd.concat([coverage_table(names, pop, minutes, res.standards, notes, order,
-                                     groups=served),
+                                     res.scopes, groups=served),
                       area_rows(pop, minutes, res.standards, notes, area, groups=served)],
                      ignore_index=True)
 

@@ -133,18 +133,25 @@ def criticality(result: ComputedStudy, standard: str, minutes: float | None = No
         raise ScenarioError(f"standard {std.name} has no facility of type "
                             f"{', '.join(std.facility_types)} in this study: rank the roads "
                             "of another --standard")
+    if std.name not in result.travel.minutes:  # applies to no township (geo.coverage.kinds)
+        raise ScenarioError(f"standard {std.name}: {result.travel.notes.get(std.name, '')}: "
+                            "rank the roads of another --standard")
     net = result.networks[std.mode]
     t0 = time.perf_counter()
     fac_snap = result.snap(fac, std.mode)
     dem_snap = result.demand_snap(std.mode)
     # a standard serving one group (population_group) counts that group's people lost
     pop = people_of(std, result.demand["population"].to_numpy(dtype=float), result.served)
+    inside = np.ones(len(pop), dtype=bool)
+    if std.name in result.scopes:  # only the townships of its kinds count (geo.coverage.kinds)
+        inside = result.scopes[std.name].mask(result.demand["township"].to_numpy(dtype=object))
+        pop = np.where(inside, pop, 0.0)
     pieces, imp = piece_impacts(
         net, fac_snap, dem_snap, pop, limit, access_speed_kmh=result.study.access_kmh(std.mode),
         direction=std.direction, exclude_classes=tuple(result.study.access.snap_exclude))
     seconds = time.perf_counter() - t0
     run_minutes = result.travel.minutes[std.name]
-    if not np.array_equal(imp.minutes_before, run_minutes, equal_nan=True):
+    if not np.array_equal(imp.minutes_before[inside], run_minutes[inside], equal_nan=True):
         raise AssertionError("the criticality's minutes before any cut differ from the run's")
     names = result.demand["township"].to_numpy(dtype=object)
     labels, classes = _piece_labels(net, pieces)

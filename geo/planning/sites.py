@@ -57,11 +57,17 @@ class SitingRun:
     notes: list[str] = field(default_factory=list)
 
     def covered(self, chosen: bool = True) -> npt.NDArray[np.bool_]:
-        """Return demand points within the threshold: of existing facilities (+ chosen sites)."""
+        """Return demand points within the threshold: of existing facilities (+ chosen sites).
+
+        Only points the standard applies to (its township kinds, :mod:`geo.coverage.kinds`).
+        """
         out = self.problem.base_covered.copy()
         if chosen and len(self.result.chosen):
             hit = self.problem.cover[self.result.chosen].indices
             out[hit] = True
+        scope = self.study.scopes.get(self.standard.name)
+        if scope is not None:
+            out &= scope.mask(self.study.demand["township"].to_numpy(dtype=object))
         return out
 
 
@@ -103,6 +109,11 @@ def build_problem(
         existing_s = result.demand[col].to_numpy(dtype=float) * 60.0
     people = (result.demand["population"].to_numpy(dtype=float) if weights is None
               else np.asarray(weights, dtype=float))
+    if std.name in result.scopes:  # only the townships of its kinds count (geo.coverage.kinds)
+        inside = result.scopes[std.name].mask(result.demand["township"].to_numpy(dtype=object))
+        people = np.where(inside, people, 0.0)
+        if existing_s is not None:
+            existing_s = np.where(inside, existing_s, np.inf)
     return SitingProblem(reach, people, threshold_s=60.0 * minutes, existing_s=existing_s)
 
 
@@ -233,6 +244,7 @@ def site(
         raise SitingError(Arg("site", "capacity_col", capacity_col), ": capacities apply to "
                           "the mclp model only, not ", Arg("site", "model", model))
     std = result.standard(standard, "site")
+    _check_scope(result, std, "site")
     mins = _minutes(minutes, std, "site")
     target = std.target_share if target_share is None else target_share
     if sites is None:
@@ -288,12 +300,28 @@ def site_cutoff(model: str, minutes: float) -> float:
 
 
 def _applicable_note(result: ComputedStudy, std: Standard) -> list[str]:
-    """Say what siting means on a standard the run calls not applicable (none exists yet)."""
+    """Say what siting means on a standard the run calls not applicable (none exists yet).
+
+    For a standard limited to township kinds: which townships count (the others' people
+    are left out of every count).
+    """
+    scope = ([f"{result.scopes[std.name].statement()}: siting counts the people of those "
+              "townships only"] if std.name in result.scopes else [])
     if std.name not in result.travel.notes:
-        return []
-    return [f"{std.name} is not applicable in this study (no facility of type "
+        return scope
+    return [*scope, f"{std.name} is not applicable in this study (no facility of type "
             f"{', '.join(std.facility_types)}): no existing facility is kept, so these are the "
             "first such sites and every covered person is newly covered"]
+
+
+def _check_scope(result: ComputedStudy, std: Standard, func: str) -> None:
+    """Stop siting for a standard that applies to no township of the study (nobody to count)."""
+    scope = result.scopes.get(std.name)
+    if scope is not None and not scope.townships:
+        raise SitingError(Arg(func, "standard", std.name), f": {scope.none_note}: nobody "
+                          "counts for it here; choose another standard, or set its "
+                          "township_kinds to kinds the study has (", Key("standards",
+                                                                       "overrides"), ")")
 
 
 def _tie_note(result: ComputedStudy, problem: SitingProblem, res: SitingResult,
@@ -427,6 +455,7 @@ def designate(
     _above_zero(time_limit_s, "designate", "time_limit_s")
     _types(result, from_types)
     std = _role_standard(result, role, standard)
+    _check_scope(result, std, "designate")
     mins = _minutes(minutes, std, "designate")
     fac = result.facilities
     pool = fac[fac["type"].isin(list(from_types)) & ~fac["type"].isin(std.facility_types)]

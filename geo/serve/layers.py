@@ -92,7 +92,13 @@ def static_layers(result: ComputedStudy, language: str | None = None) -> dict[st
     minx, miny, maxx, maxy = (float(v) for v in result.area.to_crs(4326).total_bounds)
     standards = [{"name": s.name, "label": i18n.standard_label(s.label, s.label_zh, lang),
                   "minutes": s.minutes, "target": s.target_share, "mode": s.mode,
-                  "direction": s.direction, "types": list(s.facility_types)}
+                  "direction": s.direction, "types": list(s.facility_types),
+                  # which townships it applies to, and why (geo.coverage.kinds)
+                  "scope": (i18n.note(result.scopes[s.name].statement(), lang)
+                            if s.name in result.scopes else ""),
+                  "scope_short": (i18n.scope_applies(result.scopes[s.name].row_note, lang)
+                                  .split("（")[0].split(" (")[0]
+                                  if s.name in result.scopes else "")}
                  for s in result.standards]
     # population groups, for the group selector beside the standards (the whole population
     # first): name and label as the outputs show them

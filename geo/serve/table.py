@@ -143,7 +143,8 @@ class CoverageTable:
             g: {name: _Standard(s, engine, members, p) for name, s in engine.standards.items()}
             for g, p in groups.items()}
         self._tallies = {(g, name): CoverageTally(engine.code, len(engine.townships), p,
-                                                  s.minutes, engine.states[name].seconds)
+                                                  s.minutes, engine.states[name].seconds,
+                                                  engine.scopes.get(name))
                          for g, p in groups.items() for name, s in engine.standards.items()}
         self._was_applicable = {name: engine.applicable(name) for name in engine.standards}
 
@@ -183,7 +184,10 @@ class CoverageTable:
         for m, nd, _ in _MEASURES:  # the change as geo compare rounds it (half up)
             cols[m], cols[f"{m}_before"] = _nums(t.now[m]), _nums(t.base[m])
             cols[f"{m}_change"] = _nums(_half_up(t.now[m] - t.base[m], nd))
-        out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k]}
+        scope = self.engine.scopes.get(standard)
+        out = [{"township": name, **{c: v[k] for c, v in cols.items()}, "meets": t.meets[k],
+                # False: a township outside the standard's kinds (geo.coverage.kinds)
+                "applies": scope is None or bool(scope[t.members[k]].any())}
                for k, name in enumerate(self.engine.townships)]
         area: dict[str, Any] = {
             "township": self.area_name, "population": t.area_now["population"],

@@ -26,7 +26,8 @@ import pandas as pd
 
 from geo import readers
 from geo._types import FloatArray
-from geo.coverage import townships
+from geo.coverage import kinds, townships
+from geo.coverage.kinds import Scope
 from geo.coverage.standards import Standard, StandardSet, check_groups
 from geo.errors import CheckError, CoordinateError, GeoError, StandardError, StudyError
 from geo.measures import MeasureSet, MeasureSpec, ResponseSpec
@@ -197,6 +198,20 @@ class Preparation:
                 ("the township polygons", list(polys["township"])),
                 {"the seats file": (seats.names, "warn")}))
         return towns
+
+    @cached_property
+    def scopes(self) -> dict[str, Scope]:
+        """The townships each standard limited to township kinds applies to; adds the check line.
+
+        A township whose kind cannot be read by the standard's rule stops the run
+        (:func:`geo.coverage.kinds.scopes`).
+        """
+        found = kinds.scopes(self.standards, self.township_areas.polygons)
+        for scope in found.values():
+            self.checks.append(Check("township_kinds", f"standard {scope.standard}",
+                                     "ok" if scope.townships else "note",
+                                     scope.statement().removeprefix(f"{scope.standard}: ")))
+        return found
 
     @cached_property
     def demand(self) -> gpd.GeoDataFrame:
@@ -433,6 +448,7 @@ _STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("networks", "road network", ("standards",)),
     ("grid", "demand grid", ("area",)),
     ("townships", "townships", ("grid", "networks")),
+    ("scopes", "township kinds", ("standards", "townships")),
     ("demand", "population", ("townships",)),
     ("township_checks", "township polygons", ("townships",)),
     ("road_checks", "road coverage", ("demand", "networks")),

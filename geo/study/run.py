@@ -20,13 +20,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo import readers, settings
 from geo._types import FloatArray, IntArray
-from geo.coverage import surfaces
+from geo.coverage import kinds, surfaces, townships
 from geo.coverage.bands import coverage_gaps, travel_time_bands
 from geo.coverage.groups import GroupTables, group_people
+from geo.coverage.kinds import Scope
 from geo.coverage.population import group_column
 from geo.coverage.standards import DEFAULT_FILE, Standard, StandardSet, is_shipped
 from geo.coverage.tables import COLUMNS, county_summary, coverage_table, covered_areas
@@ -97,6 +99,9 @@ class ComputedStudy:
     resources: Resources = field(default_factory=Resources)
     #: coverage and equity per population group (``[population] groups``); empty without
     groups: GroupTables = field(default_factory=GroupTables)
+    #: the townships each standard limited to township kinds applies to
+    #: (:mod:`geo.coverage.kinds`); a standard not named here applies to every township
+    scopes: dict[str, Scope] = field(default_factory=dict)
     _demand_snaps: dict[str, Snap] = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- lookups
@@ -160,8 +165,9 @@ class ComputedStudy:
 
         The search runs on ``networks`` (default the study's).
         """
-        return _travel(self.study, self.standards, facilities, networks or self.networks,
-                       self.demand, None if networks else self._demand_snaps)
+        travel = _travel(self.study, self.standards, facilities, networks or self.networks,
+                         self.demand, None if networks else self._demand_snaps)
+        return _scoped(travel, self.scopes, self.demand["township"].to_numpy(dtype=object))
 
     def travel_from(self, places: gpd.GeoDataFrame) -> Minutes:
         """Measure minutes from any ``places`` to the study's facilities per standard.
@@ -169,7 +175,12 @@ class ComputedStudy:
         Places are e.g. the demand grid's points, where the demand is not the grid; minutes are
         measured as the run measures them.
         """
-        return _travel(self.study, self.standards, self.facilities, self.networks, places)
+        travel = _travel(self.study, self.standards, self.facilities, self.networks, places)
+        if not self.scopes:
+            return travel
+        labels, _ = townships.assign_to_polygons(places, self.townships,
+                                                 self.networks["drive"].crs)
+        return _scoped(travel, self.scopes, labels)
 
     def networks_with(self, extra_roads: gpd.GeoDataFrame) -> dict[str, Network]:
         """Return the study's networks rebuilt with ``extra_roads`` added (a scenario's roads)."""
@@ -228,13 +239,32 @@ def _travel(
     return out
 
 
+def _scoped(travel: Minutes, scopes: dict[str, Scope], labels: npt.ArrayLike) -> Minutes:
+    """Return ``travel`` with NaN minutes where a standard does not apply (its township kinds).
+
+    A standard that applies to no township of the study is not applicable (its note says
+    which kinds the study has).
+    """
+    out = Minutes(dict(travel.minutes), dict(travel.nearest), dict(travel.notes))
+    for name, scope in scopes.items():
+        if name in out.notes:
+            continue
+        if not scope.townships:
+            out.minutes.pop(name, None)
+            out.nearest.pop(name, None)
+            out.notes[name] = scope.none_note
+    out.minutes = kinds.scoped(out.minutes, labels, scopes)
+    return out
+
+
 def _assumptions(study: Study, stds: Sequence[Standard], fac: gpd.GeoDataFrame,
                  demand: gpd.GeoDataFrame,
                  nets: dict[str, Network], town_note: str, read_notes: list[str],
-                 found: list[Check]) -> list[str]:
+                 found: list[Check], scopes: dict[str, Scope]) -> list[str]:
     out = []
     if town_note:
         out.append(town_note)
+    out += [scopes[s.name].statement() for s in stds if s.name in scopes]
     out += read_notes  # conversions and choices made while reading the inputs
     out += checks.stated(found)  # warnings, and the stops the study accepts
     out.append(str(demand.attrs.get("population_method", "population as given")))
@@ -336,16 +366,18 @@ def run_study(study: str | Path | Study,
     found = prep.checks
     clock = _Clock(progress, prep.times)
     snaps = prep.snaps
+    scopes = prep.scopes
     with clock.stage("travel times"):
-        travel = _travel(cfg, stds, fac, nets, demand, snaps)
-        grid_minutes = (travel.minutes if is_grid(demand, grid)
-                        else _travel(cfg, stds, fac, nets, grid).minutes)
+        travel = _scoped(_travel(cfg, stds, fac, nets, demand, snaps), scopes, names)
+        grid_minutes = (travel.minutes if is_grid(demand, grid) else _scoped(
+            _travel(cfg, stds, fac, nets, grid), scopes,
+            townships.assign_to_polygons(grid, polys, nets["drive"].crs)[0]).minutes)
     with clock.stage("coverage"):
         pop = demand["population"]
         served = group_people(demand, sorted({s.population_group for s in stds
                                               if s.population_group}))
         table = coverage_table(names, pop, travel.minutes, stds, travel.notes,
-                               list(polys["township"]), groups=served)
+                               list(polys["township"]), scopes, groups=served)
         summary = county_summary(pop, travel.minutes, stds, travel.notes, table,
                                  str(area["name"].iloc[0]), groups=served)
         iso = covered_areas(cells, grid_minutes, stds, travel.notes)
@@ -354,7 +386,7 @@ def run_study(study: str | Path | Study,
                           ignore_index=True)  # the whole population's rows, as computed
         groups = GroupTables.of(demand, {n: c for c, n in cfg.population.groups.items()},
                                 travel.minutes, stds, travel.notes, list(polys["township"]),
-                                str(area["name"].iloc[0]), whole)
+                                str(area["name"].iloc[0]), whole, scopes)
     for std in stds:
         if std.name in travel.minutes:
             demand[f"minutes_{std.name}"] = travel.minutes[std.name]
@@ -376,9 +408,10 @@ def run_study(study: str | Path | Study,
         study=cfg, standard_set=prep.standard_set, standards=stds, area=area, facilities=fac,
         townships=polys, demand=demand, cells=cells, networks=nets, travel=travel,
         coverage=table, summary=summary, isochrones=iso, bands=bands, gaps=gaps,
-        assumptions=_assumptions(cfg, stds, fac, demand, nets, towns.note, read_notes, found),
+        assumptions=_assumptions(cfg, stds, fac, demand, nets, towns.note, read_notes, found,
+                                 scopes),
         facts=facts, timings=clock.times, checks=found, resources=res, groups=groups,
-        _demand_snaps=snaps,
+        scopes=scopes, _demand_snaps=snaps,
     )
 
 

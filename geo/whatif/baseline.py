@@ -39,4 +39,6 @@ def from_study(result: ComputedStudy, *, threads: int | None = None) -> WhatIf:
         snap_exclude=study.access.snap_exclude,
         known_types=result.standard_set.facility_types, township_order=result.township_order,
         threads=threads, groups=group_people(dem, list(study.population.groups.values())),
+        scopes={n: s.mask(dem["township"].to_numpy(dtype=object))
+                for n, s in result.scopes.items()},
     )

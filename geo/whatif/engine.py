@@ -146,6 +146,9 @@ class WhatIf:
         standard with a ``population_group`` counts that group's people instead of
         ``population`` (:func:`geo.coverage.tables.people_of`); the workbench's table
         tabulates each group (:class:`geo.serve.table.CoverageTable`).
+    scopes : mapping of str to (n,) bool array, optional
+        Per standard limited to township kinds, the points it applies to
+        (:mod:`geo.coverage.kinds`): elsewhere its minutes are NaN and nobody is counted.
     """
 
     def __init__(self, networks: Mapping[str, Network], standards: Sequence[Standard],
@@ -155,7 +158,8 @@ class WhatIf:
                  known_types: Collection[str] | None = None,
                  township_order: Sequence[str] | None = None,
                  threads: int | None = None,
-                 groups: Mapping[str, FloatArray] | None = None) -> None:
+                 groups: Mapping[str, FloatArray] | None = None,
+                 scopes: Mapping[str, npt.NDArray[np.bool_]] | None = None) -> None:
         missing = sorted({s.mode for s in standards} - set(networks))
         if missing:
             raise WhatIfError(f"no network for modes {missing}: build the study's networks "
@@ -178,10 +182,12 @@ class WhatIf:
         self.states = {s.name: self._state(s, threads) for s in standards}
         self.code, self.townships = township_codes(township, township_order)
         self.groups = dict(groups or {})
+        self.scopes = {n: np.asarray(m, dtype=bool) for n, m in (scopes or {}).items()}
         pop = np.asarray(population, dtype=float)
         self.tallies = {name: CoverageTally(self.code, len(self.townships),
                                             people_of(s, pop, self.groups),
-                                            s.minutes, self.states[name].seconds)
+                                            s.minutes, self.states[name].seconds,
+                                            self.scopes.get(name))
                         for name, s in self.standards.items()}
         self._done: list[_Logged] = []
         self._undone: list[_Logged] = []
@@ -396,8 +402,15 @@ class WhatIf:
     # ------------------------------------------------------------------ reading
 
     def minutes(self, standard: str) -> FloatArray:
-        """Return minutes to (or from) the nearest eligible facility per demand point."""
-        return self.states[standard].seconds / 60.0
+        """Return minutes to (or from) the nearest eligible facility per demand point.
+
+        NaN at points the standard does not apply to (outside its township kinds), as the
+        study's own minutes (:mod:`geo.coverage.kinds`).
+        """
+        minutes = self.states[standard].seconds / 60.0
+        if standard in self.scopes:
+            return np.where(self.scopes[standard], minutes, np.nan)
+        return minutes
 
     def nearest_ids(self, standard: str) -> npt.NDArray[np.object_]:
         """Return id of the nearest eligible facility per demand point (``None`` where none)."""
@@ -419,8 +432,12 @@ class WhatIf:
         return float(secs[0]) / 60.0, (self.facilities[sid].id if sid >= 0 else None)
 
     def applicable(self, standard: str) -> bool:
-        """Tell whether any open facility counts for the standard (else "not applicable")."""
-        return bool(self.states[standard].places)
+        """Tell whether any open facility counts for the standard (else "not applicable").
+
+        A standard whose township kinds no township of the study has is never applicable.
+        """
+        scope = self.scopes.get(standard)
+        return bool(self.states[standard].places) and (scope is None or bool(scope.any()))
 
     def township_table(self, standard: str) -> dict[str, object]:
         """Tabulate the standard per township (``townships``, in order).

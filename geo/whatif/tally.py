@@ -56,16 +56,22 @@ class CoverageTally:
         The standard's threshold.
     seconds : (n,) float array
         Seconds to the nearest facility at the baseline.
+    counted : (n,) bool array, optional
+        The points the standard applies to (its township kinds, :mod:`geo.coverage.kinds`);
+        the others are never covered, newly covered or lost (default: every point).
     """
 
     def __init__(self, code: IntArray, n_townships: int, population: FloatArray,
-                 minutes: float, seconds: FloatArray) -> None:
+                 minutes: float, seconds: FloatArray,
+                 counted: npt.NDArray[np.bool_] | None = None) -> None:
         pop = np.asarray(population, dtype=float)
         if len(pop) != len(code) or len(seconds) != len(code):
             raise ValueError("code, population and seconds differ in length")
         if (pop < 0).any() or not np.isfinite(pop).all():
             raise ValueError("population must be finite and non-negative")
         self.code, self.n, self.minutes = np.asarray(code, dtype=np.int64), n_townships, minutes
+        self.counted = (np.ones(len(code), dtype=bool) if counted is None
+                        else np.asarray(counted, dtype=bool))
         self.units = np.rint(pop * UNITS_PER_PERSON).astype(np.int64)
         self.total = self._sum(np.ones(len(code), dtype=bool))
         self.covered_now = self.covered(seconds)
@@ -81,12 +87,14 @@ class CoverageTally:
                                                  self.lost.copy())
         return new
 
-    def covered(self, seconds: FloatArray) -> npt.NDArray[np.bool_]:
-        """Tell which points are covered.
+    def covered(self, seconds: FloatArray, idx: IntArray | None = None) -> npt.NDArray[np.bool_]:
+        """Tell which points (all, or the points ``idx``) are covered.
 
-        Minutes at most the standard's (as geo.coverage.tables counts).
+        Minutes at most the standard's (as geo.coverage.tables counts), at a point the
+        standard applies to.
         """
-        return np.asarray(seconds, dtype=float) / 60.0 <= self.minutes
+        counted = self.counted if idx is None else self.counted[idx]
+        return (np.asarray(seconds, dtype=float) / 60.0 <= self.minutes) & counted
 
     def _sum(self, mask: npt.NDArray[np.bool_], idx: IntArray | None = None) -> IntArray:
         code = self.code if idx is None else self.code[idx]
@@ -98,7 +106,7 @@ class CoverageTally:
     def update(self, idx: IntArray, seconds: FloatArray) -> None:
         """Record that points ``idx`` now have ``seconds`` (the points an edit changed)."""
         idx = np.asarray(idx, dtype=np.int64)
-        now = self.covered(seconds)
+        now = self.covered(seconds, idx)
         was, base = self.covered_now[idx], self.covered_base[idx]
         up, down = now & ~was, was & ~now
         # newly covered grows where a point not covered at the baseline comes in, and

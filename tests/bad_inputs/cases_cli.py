@@ -124,6 +124,14 @@ def _even(ws: Workspace) -> None:
 def _walk_standard(ws: Workspace) -> None:
     _even(ws)
     ws.set("standards", "use", [PRIMARY, "community_15min"])
+    # shipped for 街道 only (the county has none): here every kind of township
+    ws.set("standards", "overrides",
+           {"community_15min": {"township_kinds": ["街道", "镇", "乡", "其他"]}})
+
+
+def _walk_standard_as_shipped(ws: Workspace) -> None:
+    _even(ws)
+    ws.set("standards", "use", [PRIMARY, "community_15min"])
 
 
 def _then_not_applicable(ws: Workspace, r: Result) -> None:
@@ -273,6 +281,12 @@ CASES = [
          "such facility): stated, every covered person new",
          ("site", "{study}", "--standard", "community_15min", "--add", "2", "--out", "{out}"),
          _walk_standard, code=0, then=_then_not_applicable),
+    Case("cli_site_no_township_of_its_kinds", CAT, "siting on a standard limited to 街道 "
+         "(community_15min as shipped) in a county of 镇 and 乡: nobody counts, it stops",
+         ("site", "{study}", "--standard", "community_15min", "--add", "2", "--out", "{out}"),
+         _walk_standard_as_shipped,
+         problem=("community_15min", "no township of kind 街道", "镇 3, 乡 3"),
+         fix=("township_kinds", "[standards] overrides")),
     Case("cli_site_equal_optima", CAT, "siting over an even population: the tied optima "
          "stated with their number", ("site", "{study}", "--standard", PRIMARY, "--minutes",
                                       "5", "--add", "1", "--out", "{out}"),

@@ -122,6 +122,9 @@ def _then_types_by_name(ws: Workspace, r: Result) -> None:
 def _becomes(std: str, *actions: str):  # type: ignore[no-untyped-def]
     def edit(ws: Workspace) -> None:
         ws.set("standards", "use", ["primary_care_30min", std])
+        if std == "community_15min":  # shipped for 街道 only: here every kind of township
+            ws.set("standards", "overrides",
+                   {std: {"township_kinds": ["街道", "镇", "乡", "其他"]}})
         _scenario(*actions)(ws)
     return edit
 

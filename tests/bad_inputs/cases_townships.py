@@ -66,6 +66,50 @@ def _then_overlap_accepted(ws: Workspace, r: Result) -> None:
     _census_exact(ws)
 
 
+def _kinds(ws: Workspace, kinds: list[str], by: str | None = None) -> None:
+    """Primary care limited to township ``kinds`` (read ``by`` code or name)."""
+    patch: dict[str, object] = {"township_kinds": kinds}
+    if by is not None:
+        patch["township_kind_by"] = by
+    ws.set("standards", "overrides", {"primary_care_30min": patch})
+
+
+def _kinds_without_codes(ws: Workspace) -> None:
+    ws.townships(lambda gdf: gdf.drop(columns="XZQDM"))
+    _kinds(ws, ["镇"], "code")
+
+
+def _kinds_short_name(ws: Workspace) -> None:
+    ws.townships(_rename("北坡乡", "北坡"))
+    _even(ws)
+    _kinds(ws, ["镇"], "name")
+
+
+def _then_kinds_towns(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "primary_care_30min: applied to 镇 townships only (by the "
+                      "12-digit township code where a township has one",
+                      "3 of 6 townships (中和镇, 东山镇, 南岭镇); not applicable to 西河乡, "
+                      "北坡乡, 新民乡; the whole area's row counts only the townships it "
+                      "applies to")
+    table = csv_table(ws.out / "coverage_by_township.csv")
+    rows = table[table["standard"] == "primary_care_30min"].set_index("township")
+    xiang = [t[0] for t in TOWNSHIPS if t[0].endswith("乡")]
+    # empty cells (text ''): never 0, never failing
+    assert (rows.loc[xiang, ["covered_population", "meets_target"]] == "").all().all()
+    assert rows.loc[xiang, "note"].str.startswith("not applicable: the standard applies to 镇"
+                                                  ).all()
+    summary = csv_table(ws.out / "coverage_summary.csv").set_index("standard")
+    towns = sum(p for t, p in RESIDENTS.items() if t.endswith("镇"))
+    assert float(summary.loc["primary_care_30min", "population"]) == towns
+
+
+def _then_kinds_none(ws: Workspace, r: Result) -> None:
+    stated_everywhere(ws.out, "primary_care_30min: not applicable: no township of kind 街道 in "
+                      "this study", "the study has 镇 3, 乡 3")
+    summary = csv_table(ws.out / "coverage_summary.csv").set_index("standard")
+    assert summary.loc["primary_care_30min", "covered_share"] == ""
+
+
 def _census_exact(ws: Workspace) -> None:
     """Every township's population is its census row, exactly (one point-in-polygon rule)."""
     table = csv_table(ws.out / "coverage_by_township.csv")
@@ -292,6 +336,23 @@ CASES = [
          problem=("EPSG:4546", "Gauss-Kruger zone 37"), fix=("drop the crs option",)),
     Case("twn_two_layers", CAT, "a GeoPackage of two layers without [townships] layer", RUN,
          _two_layers, problem=("'乡镇', '村'",), fix=("[townships] layer",)),
+    Case("twn_kinds_code_without_codes", CAT, "a standard limited to 镇 by the 12-digit code "
+         "(township_kind_by = \"code\"), the township file without codes", RUN,
+         _kinds_without_codes, problem=("primary_care_30min", "no valid code", "中和镇"),
+         fix=("[townships] code_col", 'township_kind_by = "name"')),
+    Case("twn_kinds_short_name", CAT, "a standard limited to 镇 by the name, a township "
+         "written 北坡 (no 乡 or 镇 at its end)", RUN, _kinds_short_name,
+         problem=("primary_care_30min", "end in none of", "北坡"),
+         fix=("write the full names", 'township_kind_by = "code"')),
+    Case("twn_kinds_unknown_kind", CAT, "township_kinds naming a kind that is not one (城区)",
+         RUN, lambda ws: _kinds(ws, ["城区"]), problem=("township_kinds", "城区"),
+         fix=("街道", "镇", "乡"), quoted=("城区",)),
+    Case("twn_kinds_towns", CAT, "primary care limited to 镇: the 乡 rows not applicable (never "
+         "failing), the county row counts the 镇 only, stated in every output", RUN,
+         lambda ws: _kinds(ws, ["镇"]), code=0, then=_then_kinds_towns),
+    Case("twn_kinds_none_present", CAT, "a standard limited to 街道 in a county of 镇 and 乡: "
+         "not applicable, the kinds present stated", RUN, lambda ws: _kinds(ws, ["街道"]),
+         code=0, then=_then_kinds_none),
     Case("twn_area_is_points", CAT, "the study-area boundary file holds a point", RUN,
          _area_points, problem=("县界点.geojson", "Point"), fix=("point to the right file",)),
     Case("twn_area_missing", CAT, "the study-area boundary file does not exist", RUN,

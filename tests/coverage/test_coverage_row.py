@@ -10,6 +10,7 @@ share reaches it within the documented tolerance.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.coverage.standards import Standard
+from geo.coverage.standards import KINDS, Standard
 from geo.coverage.tables import area_rows, coverage_table
 from geo.measures.aggregate import coverage_row, meets
 from geo.measures.response import response_table
@@ -25,6 +26,7 @@ from geo.numbers import TOLERANCE, shown_share
 from geo.planning.compare import compare
 from geo.serve.table import CoverageTable
 from geo.study.run import ComputedStudy, run_study
+from geo.study.schema import load_study
 from geo.whatif.baseline import from_study
 from tests.conftest import ROOT
 
@@ -131,7 +133,11 @@ lat = 24.4838
 
 @pytest.fixture(scope="module")
 def luzhai() -> ComputedStudy:
-    return run_study(ROOT / "analysis" / "luzhai.toml")
+    """Luzhai with community_15min counted in every township (shipped: 街道 only, which
+    Luzhai has none of), so that the scenario can make it applicable."""
+    cfg = load_study(ROOT / "analysis" / "luzhai.toml")
+    every = {"community_15min": {"township_kinds": list(KINDS)}}
+    return run_study(replace(cfg, standards=replace(cfg.standards, overrides=every)))
 
 
 def _lower_median(minutes: np.ndarray, pop: np.ndarray) -> float:

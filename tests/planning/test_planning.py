@@ -269,14 +269,12 @@ def test_node_and_facility_candidates(luzhai: ComputedStudy) -> None:
 
 
 def test_siting_states_ties_and_not_applicable_standards(luzhai: ComputedStudy) -> None:
-    # community_15min: no community health service centre in Luzhai, walking 15 min, people
-    # spread evenly: the first three sites, and each has many equal alternatives
-    run = site(luzhai, standard="community_15min", p=3, spacing_m=4000)
-    notes = "\n".join(run.notes)
-    assert "community_15min is not applicable in this study" in notes
-    assert "these are the first such sites" in notes
-    assert "the chosen set is one of several equal answers (population spread evenly" in notes
-    assert run.result.base_covered == 0
+    # community_15min applies to 街道 (urban street offices), and Luzhai has 6 镇 and 3 乡:
+    # nobody counts for it, so siting stops (the synthetic county's corpus cases site it
+    # where it applies: cli_site_not_applicable, cli_site_equal_optima)
+    with pytest.raises(SitingError, match=r"community_15min.*no township of kind 街道 in this "
+                                          r"study .*the study has 镇 6, 乡 3.*township_kinds"):
+        site(luzhai, standard="community_15min", p=3, spacing_m=4000)
     # an answer with no equal swap says so
     d = designate(luzhai, from_types=["township_health_center"], role="ems_station", k=3,
                   minutes=30)

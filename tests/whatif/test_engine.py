@@ -31,7 +31,7 @@ def _assert_exact(engine: WhatIf) -> None:
         np.testing.assert_array_equal(state.nearest, slot, err_msg=name)
         tally = engine.tallies[name]
         fresh = CoverageTally(engine.code, len(engine.townships), tally.units / 2**20,
-                              tally.minutes, state.seconds)
+                              tally.minutes, state.seconds, engine.scopes.get(name))
         np.testing.assert_array_equal(tally.covered_units(), fresh.base)
         was = tally.covered_base
         now = tally.covered(state.seconds)

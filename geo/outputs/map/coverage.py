@@ -91,6 +91,8 @@ class _Standard(NamedTuple):
     minutes: float
     target: float
     applicable: bool
+    #: which townships it applies to ('' for all: geo.coverage.kinds), in the map's language
+    scope: str = ""
 
 
 def _wgs84(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -143,7 +145,9 @@ def _standards(coverage: pd.DataFrame, lang: str) -> list[_Standard]:
         label = i18n.standard_label(str(first["label"]), "" if pd.isna(zh) else str(zh), lang)
         applicable = bool(rows["covered_share"].notna().any())
         minutes, target = float(first["minutes"]), float(first["target_share"])
-        out.append(_Standard(str(key), label, minutes, target, applicable))
+        scope = next((i18n.scope_applies(str(n), lang) for n in rows["note"].dropna()
+                      if i18n.scope_applies(str(n), lang)), "") if "note" in rows else ""
+        out.append(_Standard(str(key), label, minutes, target, applicable, scope))
     return out
 
 
@@ -162,7 +166,7 @@ def _std_line(std: _Standard, lang: str) -> str:
     na = "" if std.applicable else f" – {t('not_applicable', lang).split(' / ')[0]}"
     return (f"{t('standard_shown', lang)}: <b>{esc(std.label)}</b> ({esc(std.key)}, "
             f"≤ {std.minutes:g} {t('minutes', lang)}, {t('target', lang)} "
-            f"{target_text(std.target)}){na}")
+            f"{target_text(std.target)}){na}" + (f" · {esc(std.scope)}" if std.scope else ""))
 
 
 def _colour_bar(std: _Standard, lang: str) -> str:

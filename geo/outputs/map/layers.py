@@ -168,7 +168,7 @@ def township_tooltip(name: str, row: Row | None, lang: str) -> str:
         (i18n.text("median_worst", lang), " / ".join(minutes)),
     ]
     if not missing(row.get("note")) and str(row.get("note")).strip():
-        cells.append((i18n.text("note", lang), str(row["note"])))
+        cells.append((i18n.text("note", lang), i18n.note(str(row["note"]), lang)))
     # population groups (geo.outputs.groups.with_group_shares): each group's covered share
     cells += [(label, share) for label, share in (row.get("group_shares") or [])]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in cells)

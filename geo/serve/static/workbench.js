@@ -557,6 +557,11 @@
       tg.className = "wb-target"; tg.textContent = L_("target_short", {share: fmtShare(s.target)});
       lab.appendChild(tg);
       lab.appendChild(document.createTextNode(")"));
+      if (s.scope_short) {  // a standard limited to township kinds: which, and the rule
+        var sc = document.createElement("span");
+        sc.className = "wb-target"; sc.textContent = " · " + s.scope_short; lab.title = s.scope;
+        lab.appendChild(sc);
+      }
       list.appendChild(lab);
     });
     if ((lay.groups || []).length) {  // population groups: whose people the table counts
@@ -698,7 +703,7 @@
   }
 
   function rowHtml(r, target) {
-    var status = r.meets === null ? "–" : L_(r.meets ? "meets" : "fails");
+    var status = r.applies === false ? L_("na_town") : (r.meets === null ? "–" : L_(r.meets ? "meets" : "fails"));
     var sc = r.share_change, cls = sc > 0 ? "up" : (sc < 0 ? "down" : "");
     return cell(null, esc(r.township)) + cell(r.population, fmtInt(r.population)) +
       cell(r.covered, fmtInt(r.covered)) + cell(r.share, fmtShare(r.share), r.meets === false ? "fail" : "pass") +
@@ -721,16 +726,19 @@
     }).join("");
     var a = L.extend({}, t.area, {township: L_("whole") + " " + t.area.township});
     $("table").tFoot.innerHTML = '<tr data-town="">' + rowHtml(a, t.target) + "</tr>";
-    $("table-caption").textContent = (stdInfo(S.std) || {}).label + " · " +
+    var info = stdInfo(S.std) || {};
+    $("table-caption").textContent = info.label + " · " +
       (S.group ? L_("group") + " " + groupLabel() + " · " : "") +
-      L_("target_short", {share: fmtShare(t.target)});
+      L_("target_short", {share: fmtShare(t.target)}) + (info.scope ? " · " + info.scope : "");
     renderSummary(t);
   }
 
   function renderSummary(t) {
     var a = t.area, box = $("summary");
     if (!t.applicable && a.covered_before === null) {
-      box.textContent = L_("na");
+      var info = stdInfo(S.std) || {};
+      // a standard whose township kinds the study lacks says so (geo.coverage.kinds)
+      box.textContent = info.scope && info.scope.indexOf(L_("na_town")) >= 0 ? info.scope : L_("na");
       return;
     }
     box.innerHTML = "<b>" + esc(L_("change")) + "</b>: " + esc(L_("covered_population")) + " " +
