@@ -430,7 +430,7 @@ class WhatIf:
 
         ``roads.networks`` must have every mode of the engine, with the same nodes and segments
         (:func:`geo.planning.road_changes.change_roads` of the study's networks, which
-        :attr:`base_networks` holds). Undo puts the present roads back.
+        ``base_networks`` holds). Undo puts the present roads back.
         """
         missing = sorted(set(self.networks) - set(roads.networks))
         if missing:
