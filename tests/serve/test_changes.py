@@ -124,6 +124,9 @@ def test_road_closures_reproduce_geo_compare_and_undo_to_the_study(
         np.testing.assert_array_equal(s.engine.minutes(std.name), comp.minutes_after[std.name])
     # the notes the page shows are the notes geo compare writes
     assert [n for n in comp.notes if n.startswith(("drive:", "walk:"))] == s.roads()["notes"]
+    # the workbench's export (the geo compare folder, checked against the page's table)
+    exported = s.export(tmp_path / "exports", "roads", "roads", "analysis/luzhai.toml")
+    assert exported["differences"] == []
     # undo every step: the study's own answer, exactly
     while s.history()["can_undo"]:
         s.undo()
