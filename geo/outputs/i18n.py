@@ -472,6 +472,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "wb_kind_add": ("新增", "added"),
     "wb_kind_move": ("迁建", "moved"),
     "wb_kind_close": ("关闭", "closed"),
+    "wb_kind_close_road": ("封闭道路", "road closed"),
+    "wb_kind_slow_road": ("道路限速", "road slowed"),
+    "wb_road_button": ("封闭道路", "Close a road"),
+    "wb_closing_road": ("请点击要封闭的道路：关闭其两个路口之间的路段（Esc 取消；撤销即重新开放）",
+                        "Click the road to close: the stretch between its junctions closes "
+                        "(Esc cancels; undo opens it again)"),
+    "wb_roads": ("封闭或限速的道路", "Roads closed or slowed"),
     "wb_kind_retype": ("改变类型", "re-typed"),
     "wb_kind_designate": ("指定职能", "designated"),
     "wb_kind_load": ("载入方案", "loaded scenario"),

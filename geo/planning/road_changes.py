@@ -1,7 +1,10 @@
 """A scenario's ``close_road`` and ``slow_road`` actions applied to a study's networks.
 
 Each action selects segments (:mod:`geo.network.closures`: by way id, by name or ref, by
-polygon) on every network of the study; closed segments may be travelled in no
+polygon, by a line drawn: every segment it crosses or touches; or a segment picked, ``lon``
++ ``lat``: the stretch of road nearest the point between its junctions, a piece of
+:func:`geo.routing.criticality.road_pieces`, found on the network as the study built it) on
+every network of the study; closed segments may be travelled in no
 direction, slowed ones take ``1 / factor`` as long. Node and segment numbers stay, so the
 searches afterwards are the study's own, exactly (:func:`geo.routing.travel.nearest_facility`
 on the changed network). Places that stood on a closed road join the nearest open road
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shapely
+from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
 
 from geo import crs as gcrs
@@ -31,12 +35,17 @@ from geo.network.closures import (
     segments_touching,
 )
 from geo.network.graph import Network
-from geo.planning.scenario import road_change_label
-from geo.routing.travel import Snap
+from geo.planning.scenario import action_position, road_change_label
+from geo.routing.criticality import road_pieces
+from geo.routing.travel import Snap, snap_points
 
-__all__ = ["ChangedRoads", "change_roads", "cut_off_nodes", "resnap_notes", "selected_segments"]
+__all__ = ["ChangedRoads", "change_roads", "cut_off_nodes", "resnap_notes", "selected_segments",
+           "stretch_nearest"]
 
 BoolArray = npt.NDArray[np.bool_]
+
+#: a close_road/slow_road by ``lon`` + ``lat`` picks a road at most this far from the point
+PICK_M = 1000.0
 
 
 @dataclass
@@ -52,15 +61,20 @@ class ChangedRoads:
     notes: list[str] = field(default_factory=list)
 
 
-def _polygon(a: Mapping[str, Any]) -> shapely.Polygon:
-    xy = np.asarray(a["polygon"], dtype=float)
-    key = str(a.get("crs", "wgs84")).lower()
-    if key not in ("wgs84", "gcj02", "bd09"):
-        raise ScenarioError(f"{a['action']}: crs must be wgs84, gcj02 or bd09, got {key!r}")
-    if key != "wgs84":
-        x, y = gcrs.to_wgs84(xy[:, 0], xy[:, 1], key)
+def _wgs84(a: Mapping[str, Any], key: str) -> npt.NDArray[np.float64]:
+    """Return the action's ``key`` points ([[lon, lat], ...] in its ``crs``) in WGS84."""
+    xy = np.asarray(a[key], dtype=float).reshape(-1, 2)
+    crs = str(a.get("crs", "wgs84")).lower()
+    if crs not in ("wgs84", "gcj02", "bd09"):
+        raise ScenarioError(f"{a['action']}: crs must be wgs84, gcj02 or bd09, got {crs!r}")
+    if crs != "wgs84":
+        x, y = gcrs.to_wgs84(xy[:, 0], xy[:, 1], crs)
         xy = np.column_stack([x, y])
-    poly = shapely.Polygon(xy)
+    return xy
+
+
+def _polygon(a: Mapping[str, Any]) -> shapely.Polygon:
+    poly = shapely.Polygon(_wgs84(a, "polygon"))
     if not poly.is_valid or poly.area == 0:
         raise ScenarioError(f"{a['action']} polygon {a['polygon'][:4]!r}...: the corners do not "
                             "make a valid polygon (they cross, or lie on a line): list them "
@@ -79,6 +93,10 @@ def selected_segments(net: Network, a: Mapping[str, Any]) -> BoolArray:
         return segments_touching(net, _polygon(a))
     if "geometry" in a:  # a hazard layer's shapes (WGS84), read by geo.planning.hazard
         return segments_touching(net, a["geometry"])
+    if "line" in a:
+        return segments_touching(net, shapely.LineString(_wgs84(a, "line")))
+    if "lon" in a:
+        return stretch_nearest(net, *action_position(a))
     seg = segments_named(net, str(a["road"]))
     groups = road_groups(net, seg)
     n = int(groups.max()) + 1 if len(groups) else 0
@@ -94,6 +112,27 @@ def selected_segments(net: Network, a: Mapping[str, Any]) -> BoolArray:
             f"road = {a['road']!r} matches {n} separate roads ({'; '.join(where)}): name one "
             "by way_ids or polygon, or add all = true to the action to close every one")
     return seg
+
+
+def stretch_nearest(net: Network, lon: float, lat: float) -> BoolArray:
+    """Select the stretch of road nearest WGS84 ``lon``, ``lat``, between its junctions.
+
+    The nearest segment passable in some direction (of any class; among equally near ones the
+    first), and the segments of its road piece (:func:`geo.routing.criticality.road_pieces`).
+    A point more than :data:`PICK_M` from every road stops (a typo, or another county).
+    """
+    x, y = Transformer.from_crs(4326, net.crs, always_xy=True).transform(lon, lat)
+    # where a place there would join, were no class excluded: the first of equally near ones
+    snap = snap_points(net, np.array([[x, y]], dtype=float), exclude_classes=())
+    if not snap.access_m[0] <= PICK_M:
+        raise ScenarioError(
+            f"lon = {lon}, lat = {lat} lies {float(snap.access_m[0]):,.0f} m from the nearest "
+            f"road of the network (more than {PICK_M:,.0f} m): give a point on the road to "
+            "close (WGS84 lon, lat, or say its crs), or name the road by way_ids, road or "
+            "polygon")
+    seg = int(snap.seg[0])
+    pieces = road_pieces(net)
+    return np.asarray(pieces.seg_piece == pieces.seg_piece[seg], dtype=bool)
 
 
 def change_roads(actions: Sequence[Mapping[str, Any]], networks: Mapping[str, Network]

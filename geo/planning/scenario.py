@@ -10,8 +10,10 @@ every comparison's notes). Each action is ``action = "add" | "move" | "close" | 
 type or range with what is allowed) and listed in the docs from the same declaration
 (:func:`scenario_options_text`); a ``move`` takes either ``lon``/``lat`` or ``offset_m`` +
 ``bearing``, an ``add_road`` two or more vertices, a ``close_road``/``slow_road`` exactly
-one of ``way_ids``, ``road`` and ``polygon`` (:mod:`geo.planning.road_changes` applies them
-to the networks). The checked actions are kept as the file writes them (dicts).
+one of ``way_ids``, ``road``, ``polygon``, ``line`` (a line drawn: every segment it crosses)
+and ``lon`` + ``lat`` (a segment picked: the stretch of road nearest the point, between its
+junctions, as the workbench's click closes it); :mod:`geo.planning.road_changes` applies them
+to the networks. The checked actions are kept as the file writes them (dicts).
 
 An ``add`` or ``move`` may say ``outside = true``: the facility is placed outside the
 study area on purpose (a hospital across the county line, or what the workbench's "keep
@@ -205,17 +207,33 @@ def _polygon() -> Any:
     return opt(None, "[[lon, lat], ...]: every road segment the polygon touches")
 
 
+def _line() -> Any:
+    return opt(None, "[[lon, lat], ...]: every road segment the line (two or more points) "
+               "crosses or touches: a line drawn across the roads to cut")
+
+
+def _picked() -> tuple[Any, Any]:
+    what = "of a point: the stretch of road nearest it, between its junctions (a segment " \
+        "picked on a map; the workbench's road closures are written so)"
+    return (opt(None, f"longitude {what}", lo=-180.0, hi=180.0),
+            opt(None, f"latitude {what}", lo=-90.0, hi=90.0))
+
+
 @dataclass(frozen=True)
 class CloseRoadAction:
     """``action = "close_road"``: roads closed (a flood, a landslide, roadworks).
 
-    Named by exactly one of way_ids, road or polygon.
+    Named by exactly one of way_ids, road, polygon, line or lon + lat.
     """
 
     way_ids: tuple[int, ...] | None = _way_ids()
     road: str | None = _road()
     polygon: tuple[tuple[float, float], ...] | None = _polygon()
-    crs: str = opt("wgs84", "system of polygon: wgs84, gcj02 or bd09", choices=_CRS_CHOICES)
+    line: tuple[tuple[float, float], ...] | None = _line()
+    lon: float | None = _picked()[0]
+    lat: float | None = _picked()[1]
+    crs: str = opt("wgs84", "system of polygon, line or lon/lat: wgs84, gcj02 or bd09",
+                   choices=_CRS_CHOICES)
     all: bool = opt(False, "close every separate road a name or ref matches")
     project: str = _project()
     note: str = _note()
@@ -233,7 +251,11 @@ class SlowRoadAction:
     way_ids: tuple[int, ...] | None = _way_ids()
     road: str | None = _road()
     polygon: tuple[tuple[float, float], ...] | None = _polygon()
-    crs: str = opt("wgs84", "system of polygon: wgs84, gcj02 or bd09", choices=_CRS_CHOICES)
+    line: tuple[tuple[float, float], ...] | None = _line()
+    lon: float | None = _picked()[0]
+    lat: float | None = _picked()[1]
+    crs: str = opt("wgs84", "system of polygon, line or lon/lat: wgs84, gcj02 or bd09",
+                   choices=_CRS_CHOICES)
     all: bool = opt(False, "slow every separate road a name or ref matches")
     project: str = _project()
     note: str = _note()
@@ -256,15 +278,16 @@ ACTION_TYPES: dict[str, type] = {
     "designate": DesignateAction, "add_road": AddRoadAction, "close_road": CloseRoadAction,
     "slow_road": SlowRoadAction,
 }
-#: what a close_road or slow_road names its roads by (exactly one of them)
-ROAD_KEYS = ("way_ids", "road", "polygon")
+#: what a close_road or slow_road names its roads by (exactly one of them; lon stands for
+#: lon + lat, a point)
+ROAD_KEYS = ("way_ids", "road", "polygon", "line", "lon")
 ACTIONS = tuple(ACTION_TYPES)
 #: tables of a scenario file, as the file writes them
 _TABLES = {"scenario": "[scenario]", "actions": "[[actions]]", "left_out": "[[left_out]]"}
 #: order of an action's keys in a written file
 _KEY_ORDER = ("project", "action", "id", "ids", "name", "type", "role", "lon", "lat", "crs",
               "offset_m", "bearing", "outside", "coords", "highway", "oneway", "maxspeed",
-              "way_ids", "road", "polygon", "all", "factor", "note")
+              "way_ids", "road", "polygon", "line", "all", "factor", "note")
 
 
 @dataclass(frozen=True)
@@ -325,11 +348,17 @@ def _check_action(i: int, a: object, where: Path) -> None:
                                 "in decimal degrees, e.g. [[109.75, 24.49], [109.80, 24.50]]"
                                 + (f" (out of range: {bad[:3]})" if bad else ""))
     if kind in ("close_road", "slow_road"):
-        given = [k for k in ROAD_KEYS if k in a]
-        if len(given) != 1:
+        given = [k for k in ROAD_KEYS if k in a] + (["lat"] if "lat" in a and "lon" not in a
+                                                     else [])
+        if len(given) != 1 or ("lon" in a) != ("lat" in a):
             raise ScenarioError(f"{where}: {label} names its roads by {given or 'nothing'}: "
                                 "give exactly one of way_ids = [123, ...], road = \"G323\" "
-                                "(a name or ref) or polygon = [[lon, lat], ...]")
+                                "(a name or ref), polygon = [[lon, lat], ...], line = [[lon, "
+                                "lat], ...] (every road it crosses) or lon + lat (the stretch "
+                                "of road nearest the point)")
+        if "line" in a and len(a["line"]) < 2:
+            raise ScenarioError(f"{where}: {label} line: give at least two [lon, lat] points, "
+                                "e.g. [[109.70, 24.48], [109.72, 24.50]]")
         if "polygon" in a and len(a["polygon"]) < 3:
             raise ScenarioError(f"{where}: {label} polygon: give at least three [lon, lat] "
                                 "corners, e.g. [[109.70, 24.48], [109.75, 24.48], "
@@ -556,6 +585,10 @@ def road_change_label(a: Mapping[str, Any]) -> str:
     elif "way_ids" in a:
         ids = list(a["way_ids"])
         what = f"way {', '.join(map(str, ids[:3]))}{' ...' if len(ids) > 3 else ''}"
+    elif "line" in a:
+        what = f"roads a line of {len(a['line'])} points crosses"
+    elif "lon" in a:
+        what = f"the road nearest {float(a['lon']):.5f}, {float(a['lat']):.5f}"
     else:
         what = f"roads in a polygon of {len(a['polygon'])} corners"
     return what

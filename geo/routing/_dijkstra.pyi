@@ -50,3 +50,12 @@ def repair(
     t_weights: _F, closed: int, seed_node: _I, seed_dist: _F, seed_label: _I, dist: _F,
     lab: _I,
 ) -> _I: ...
+def piece_detours(
+    indptr: _I32, indices: _I32, weights: _F, cut_ptr: _I, cut_edges: _I, src: _I, dst: _I,
+    skip: npt.NDArray[np.uint8], limit: float,
+) -> _F: ...
+def repair_region(
+    indptr: _I32, indices: _I32, weights: _F, t_indptr: _I32, t_indices: _I32,
+    t_weights: _F, region: _I, seed_node: _I, seed_dist: _F, seed_label: _I, dist: _F,
+    lab: _I, inside: npt.NDArray[np.uint8],
+) -> None: ...

@@ -843,3 +843,147 @@ def repair(
     for k in range(<Py_ssize_t>region.size()):
         ov[k] = region[k]
     return out
+
+
+def piece_detours(
+    const csr_id[::1] indptr,
+    const csr_id[::1] indices,
+    const double[::1] weights,
+    const int64_t[::1] cut_ptr,
+    const int64_t[::1] cut_edges,
+    const int64_t[::1] src,
+    const int64_t[::1] dst,
+    const unsigned char[::1] skip,
+    double limit,
+):
+    """Seconds of the quickest route ``src[p]`` -> ``dst[p]`` for every piece ``p``.
+
+    Each on the graph without the edges ``cut_edges[cut_ptr[p]:cut_ptr[p + 1]]`` (a road
+    piece cut alone; the others are back for the next piece). One search per piece that
+    stops when ``dst[p]`` is settled, ``inf`` beyond ``limit`` or where ``skip[p]`` (a
+    bridge: no route). What :func:`od_rows` gives one piece at a time, without its set-up
+    per call (arrays of the network's size), so the cost is what the searches reach.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, n_p = src.shape[0], p, k
+    if dst.shape[0] != n_p or skip.shape[0] != n_p or cut_ptr.shape[0] != n_p + 1:
+        raise ValueError("src, dst, skip and cut_ptr must describe the same pieces")
+    if weights.shape[0] != indices.shape[0]:
+        raise ValueError("indices and weights differ in length")
+    out = np.full(n_p, np.inf)
+    cdef double[::1] o = out
+    cdef double[::1] dist = np.full(n, np.inf)
+    cdef double[::1] w = np.array(weights, dtype=np.float64, copy=True)
+    cdef Heap heap
+    cdef Heap* h = &heap
+    heap.reserve(n + 64)
+    cdef vector[int64_t] touched
+    cdef int64_t v, target
+    cdef double d
+    with nogil:
+        for p in range(n_p):
+            if skip[p]:
+                continue
+            target = dst[p]
+            if src[p] == target:
+                o[p] = 0.0
+                continue
+            for k in range(cut_ptr[p], cut_ptr[p + 1]):
+                w[cut_edges[k]] = INFINITY
+            dist[src[p]] = 0.0
+            touched.push_back(src[p])
+            h.push(0.0, <csr_id>src[p])
+            while not h.empty():
+                v = h.pop(&d)
+                if d > dist[v]:
+                    continue
+                if v == target:
+                    o[p] = d
+                    break
+                _relax(h, dist, &touched, indptr, indices, w, v, limit)
+            h.clear()
+            for k in range(<Py_ssize_t>touched.size()):
+                dist[touched[k]] = INFINITY
+            touched.clear()
+            for k in range(cut_ptr[p], cut_ptr[p + 1]):
+                w[cut_edges[k]] = weights[cut_edges[k]]
+    return out
+
+
+def repair_region(
+    const csr_id[::1] indptr,
+    const csr_id[::1] indices,
+    const double[::1] weights,
+    const csr_id[::1] t_indptr,
+    const csr_id[::1] t_indices,
+    const double[::1] t_weights,
+    const int64_t[::1] region,
+    const int64_t[::1] seed_node,
+    const double[::1] seed_dist,
+    const int64_t[::1] seed_label,
+    double[::1] dist,
+    int64_t[::1] lab,
+    unsigned char[::1] inside,
+):
+    """Search the nodes ``region`` again from its border, in place: :func:`repair` of a region given.
+
+    The region's pairs are cleared, each node seeded from its in-neighbours outside the
+    region (their final pairs, through the transposed graph ``t_*``) and from the seeds
+    inside it, and searched within the region, as :func:`repair` does for the region of a
+    closed source; here the caller names the region (the nodes below a cut road piece),
+    so nothing scans the whole network. ``inside``: one zero byte per node, given back
+    zeroed.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k, e
+    _check_labelling(n, indices, weights, seed_node, seed_dist, dist, lab)
+    if t_indptr.shape[0] != n + 1 or t_indices.shape[0] != indices.shape[0] \
+            or t_weights.shape[0] != t_indices.shape[0] or inside.shape[0] != n:
+        raise ValueError("the transposed graph or the buffer does not match the graph")
+    if seed_label.shape[0] != m:
+        raise ValueError("seed_node and seed_label differ in length")
+    for k in range(region.shape[0]):
+        if not (0 <= region[k] < n):
+            raise ValueError(f"region node {region[k]} is not one of the {n} nodes")
+    cdef Heap heap
+    cdef int64_t v, w, u, l
+    cdef double d, nd
+    cdef Py_ssize_t r
+    with nogil:
+        for r in range(region.shape[0]):
+            v = region[r]
+            inside[v] = 1
+            dist[v] = INFINITY
+            lab[v] = -1
+        for k in range(m):
+            v = seed_node[k]
+            if inside[v] and beats(seed_dist[k], seed_label[k], dist[v], lab[v]):
+                dist[v] = seed_dist[k]
+                lab[v] = seed_label[k]
+        for r in range(region.shape[0]):
+            v = region[r]
+            for e in range(t_indptr[v], t_indptr[v + 1]):
+                u = t_indices[e]
+                if inside[u] or lab[u] < 0:
+                    continue
+                nd = dist[u] + t_weights[e]
+                if beats(nd, lab[u], dist[v], lab[v]):
+                    dist[v] = nd
+                    lab[v] = lab[u]
+            if lab[v] >= 0:
+                heap.push(dist[v], <csr_id>v)
+        while not heap.empty():
+            v = heap.pop(&d)
+            if d > dist[v]:
+                continue
+            l = lab[v]
+            for e in range(indptr[v], indptr[v + 1]):
+                w = indices[e]
+                if not inside[w]:
+                    continue
+                nd = d + weights[e]
+                if beats(nd, l, dist[w], lab[w]):
+                    dist[w] = nd
+                    lab[w] = l
+                    heap.push(nd, <csr_id>w)
+        for r in range(region.shape[0]):
+            inside[region[r]] = 0
+    return None

@@ -27,7 +27,16 @@ with a full rerun on the network with the piece closed.
 
 Detour minutes between a piece's ends (single-link redundancy, as RA2CE reports it):
 the quickest route from one end to the other without the piece, less the piece's own
-time, from a search on the network without it that stops at the other end.
+time, from a search on the network without it that stops at the other end. A piece that
+is a bridge of the road graph (directions aside: a dead end, the one road into a valley)
+has no detour, ``inf``, without a search (none could reach the other end).
+
+What does not depend on the cut is worked out once, for every demand point: its legs to
+its segment's ends, its trips along its own segment and its straight line (as
+:mod:`geo.routing.ties` computes them), and where it joins when its own piece is cut
+(the nearest usable segment of another piece: :func:`snap_points` with that piece
+closed gives the same). Per piece only the region's labelling and its points are
+recomputed, so the work per piece is about the size of what it changes.
 """
 
 from __future__ import annotations
@@ -37,16 +46,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from geo._types import FloatArray, IntArray
+from geo.errors import NetworkError
 from geo.network.closures import changed_network
 from geo.network.graph import Network
 from geo.routing import _dijkstra, ties
 from geo.routing.travel import (
     Snap,
+    _first_nearest,
     _nearest_from,
     _oriented,
+    _snap_tree,
     snap_points,
 )
 
@@ -264,24 +277,6 @@ def _tree(g: _Graph, dist: FloatArray, seed_node: IntArray, seed_dist: FloatArra
     return pred, order, tin, tout
 
 
-def _detour(g: _Graph, w_cut: FloatArray, a: int, b: int, cap: float) -> float:
-    """Return the seconds of the quickest route a -> b with the edge seconds ``w_cut``.
-
-    The cut piece's edges are at ``inf``; one compiled search that stops when ``b`` is
-    settled (``inf`` beyond ``cap``).
-    """
-    if a == b:
-        return 0.0
-    n = len(g.indptr) - 1
-    tgt_ptr = np.zeros(n + 1, dtype=np.int64)
-    tgt_ptr[b + 1:] = 1
-    out = np.full((1, 1), np.inf)
-    _dijkstra.od_rows(g.indptr, g.indices, w_cut, np.array([0, 1], dtype=np.int64),
-                      np.array([a], dtype=np.int64), np.zeros(1), 0, 1, cap, tgt_ptr,
-                      np.zeros(1, dtype=np.int64), np.zeros(1), out)
-    return float(out[0, 0])
-
-
 def _point_times(net: Network, o_fw: FloatArray, o_bw: FloatArray, fac: Snap, dem: Snap,
                  speed: float, direct: bool, dist: FloatArray, lab: IntArray
                  ) -> tuple[FloatArray, FloatArray]:
@@ -301,6 +296,133 @@ def _point_times(net: Network, o_fw: FloatArray, o_bw: FloatArray, fac: Snap, de
 
 def _subset(s: Snap, idx: IntArray) -> Snap:
     return Snap(s.xy[idx], s.seg[idx], s.t[idx], s.access_m[idx])
+
+
+class _PointTrips:
+    """Per demand point, what no cut of another piece changes.
+
+    Its legs to its segment's ends, the best trip along its own segment and the best straight line
+    (:mod:`geo.routing.ties`, the full query's own formulas), so that a piece's points are
+    recomputed from the region's labelling alone.
+    """
+
+    def __init__(self, net: Network, o_fw: FloatArray, o_bw: FloatArray, fac: Snap,
+                 dem: Snap, speed: float, direct: bool) -> None:
+        labels = np.arange(len(fac), dtype=np.int64)
+        self.legs = ties.demand_legs(net.seg_u, net.seg_v, o_fw, o_bw, dem, speed)
+        self.ext_t, self.ext_f = ties.extra_trips(fac, labels, dem, o_fw, o_bw, speed, False)
+        self.direct = direct
+        if direct:
+            self.line_t, self.line_f = ties.straight_lines(fac.xy, labels, dem.xy, speed)
+
+    def times(self, idx: IntArray, dist: FloatArray, lab: IntArray
+              ) -> tuple[FloatArray, FloatArray]:
+        """Seconds of points ``idx`` from the labelling, and by road alone (as _point_times)."""
+        road, f = ties.lexmin(*ties.via_nodes(self.legs, dist, lab, idx), self.ext_t[idx],
+                              self.ext_f[idx])
+        if not self.direct:
+            return road, road
+        best, _ = ties.lexmin(road, f, self.line_t[idx], self.line_f[idx])
+        return best, road
+
+
+def _off_own_piece(net: Network, dem: Snap, seg_piece: IntArray,
+                   exclude_classes: tuple[str, ...]) -> Snap:
+    """Return where each point joins when its own piece is cut.
+
+    The nearest usable segment of another piece, the first (smallest id) of equally near ones:
+    what :func:`snap_points` with the piece closed gives (its search, for every point at once).
+    """
+    n = len(dem)
+    seg, access = np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
+    if n == 0:
+        return Snap(dem.xy, seg, np.zeros(0), access)
+    ok, tree = _snap_tree(net, tuple(exclude_classes))
+    own = seg_piece[dem.seg]
+    pts = np.asarray(shapely.points(dem.xy), dtype=object)
+    (pi, si), dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
+    other = seg_piece[ok[si]] != own[pi]
+    _first_nearest(pi[other], ok[si][other], dist[other], seg, access)
+    todo = np.setdiff1d(np.arange(n), pi[other])
+    near = np.zeros(n)
+    np.maximum.at(near, pi, dist)
+    radius = near[todo] + np.maximum(0.25 * near[todo], 100.0)
+    span = float(np.ptp(net.node_xy, axis=0).max()) if net.n_nodes else 0.0
+    while len(todo):
+        qi, qs = tree.query(pts[todo], predicate="dwithin", distance=radius)
+        keep = seg_piece[ok[qs]] != own[todo[qi]]
+        qi, qs = qi[keep], qs[keep]
+        d = shapely.distance(pts[todo][qi], tree.geometries[qs])
+        fine = d <= radius[qi]  # rings are complete: a match within the radius is nearest
+        qi, qs, d = qi[fine], qs[fine], d[fine]
+        _first_nearest(todo[qi], ok[qs], d, seg, access)
+        left = np.setdiff1d(np.arange(len(todo)), np.unique(qi))
+        todo, radius = todo[left], radius[left] * 2.0
+        if len(todo) and radius.min() > 4 * span + 1e6:
+            raise NetworkError("every road segment places may join is on one road piece: "
+                               "a criticality ranking needs a network of several pieces")
+    placed = seg >= 0
+    t = np.zeros(n)
+    s_ok = seg[placed]
+    pa, pb = net.node_xy[net.seg_u[s_ok]], net.node_xy[net.seg_v[s_ok]]
+    ab = pb - pa
+    denom = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-12)
+    t[placed] = np.clip(np.einsum("ij,ij->i", dem.xy[placed] - pa, ab) / denom, 0.0, 1.0)
+    return Snap(dem.xy, np.where(placed, seg, 0), t, access)
+
+
+def _bridges(pieces: Pieces, live: BoolArray, n_nodes: int) -> BoolArray:
+    """Find the pieces that are bridges of the road graph, directions aside.
+
+    Cutting one leaves its two ends in separate parts (Tarjan's low links over the pieces
+    as edges between their end nodes, iteratively; parallel pieces are no bridges). A piece
+    that carries no traffic (``live`` false) is no edge.
+    """
+    k = pieces.n
+    out = np.zeros(k, dtype=bool)
+    use = np.flatnonzero(live & (pieces.a != pieces.b))
+    if len(use) == 0:
+        return out
+    a, b = pieces.a[use], pieces.b[use]
+    ends = np.concatenate([a, b])
+    other = np.concatenate([b, a])
+    edge = np.concatenate([use, use])
+    order = np.argsort(ends, kind="stable")
+    ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends, minlength=n_nodes), out=ptr[1:])
+    nb, eid = other[order].tolist(), edge[order].tolist()
+    ptr_l = ptr.tolist()
+    tin = [-1] * n_nodes
+    low = [0] * n_nodes
+    clock = 0
+    for root in np.unique(ends).tolist():
+        if tin[root] >= 0:
+            continue
+        tin[root] = low[root] = clock
+        clock += 1
+        stack = [(root, -1, ptr_l[root])]
+        while stack:
+            v, via, k_ = stack[-1]
+            if k_ < ptr_l[v + 1]:
+                stack[-1] = (v, via, k_ + 1)
+                w, e = nb[k_], eid[k_]
+                if e == via:
+                    continue
+                if tin[w] < 0:
+                    tin[w] = low[w] = clock
+                    clock += 1
+                    stack.append((w, e, ptr_l[w]))
+                elif tin[w] < low[v]:
+                    low[v] = tin[w]
+            else:
+                stack.pop()
+                if stack:
+                    u = stack[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                    if low[v] > tin[u]:
+                        out[via] = True
+    return out
 
 
 def piece_impacts(
@@ -326,8 +448,8 @@ def piece_impacts(
     seed_label = np.repeat(np.arange(len(facilities), dtype=np.int64), 2)
     ok_seed = np.isfinite(seed_dist)
     seed_node, seed_dist, seed_label = seed_node[ok_seed], seed_dist[ok_seed], seed_label[ok_seed]
-    before, road_before = _point_times(net, o.fw, o.bw, facilities, demand, speed, direct,
-                                       dist, lab)
+    trips = _PointTrips(net, o.fw, o.bw, facilities, demand, speed, direct)
+    before, road_before = trips.times(np.arange(len(demand), dtype=np.int64), dist, lab)
     pred, order, tin, tout = _tree(g, dist, seed_node, seed_dist)
     limit = minutes * 60.0
     pop = np.asarray(population, dtype=float)
@@ -362,70 +484,79 @@ def piece_impacts(
     w_cut, tw_cut = g.w.copy(), g.t_w.copy()
     changed_idx: list[IntArray] = []
     changed_val: list[FloatArray] = []
-    label_closed = len(facilities)
     dist_w, lab_w = dist.copy(), lab.copy()
     dem_by_piece_order = np.argsort(dem_piece, kind="stable")
     dem_ptr = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(dem_piece, minlength=k), out=dem_ptr[1:])
     fac_piece_set = set(fac_piece.tolist())
-    for p in range(k):
+    # where each point on a candidate piece joins when that piece is cut, and its trips there
+    on_cand = np.flatnonzero(cand[dem_piece])
+    off = _off_own_piece(net, _subset(demand, on_cand), pieces.seg_piece, exclude_classes)
+    off_trips = _PointTrips(net, o.fw, o.bw, facilities, off, speed, direct)
+    off_row = np.full(len(demand), -1, dtype=np.int64)
+    off_row[on_cand] = np.arange(len(on_cand))
+    live = np.bincount(pieces.seg_piece, weights=(np.isfinite(o.fw) | np.isfinite(o.bw)
+                                                  ).astype(float), minlength=k) > 0
+    # every piece's detour in one compiled call (a bridge has none: not searched)
+    edge_piece = pieces.seg_piece[g.seg]
+    cut_edges = np.argsort(edge_piece, kind="stable").astype(np.int64)
+    cut_ptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(edge_piece, minlength=k), out=cut_ptr[1:])
+    ends = pieces.a != pieces.b
+    skip = (_bridges(pieces, live, n) | ~ends).astype(np.uint8)
+    det = _dijkstra.piece_detours(g.indptr, g.indices, g.w, cut_ptr, cut_edges,
+                                  pieces.a.astype(np.int64), pieces.b.astype(np.int64), skip,
+                                  detour_cap_s)
+    out.detour_minutes[ends] = np.where(np.isfinite(det[ends]),
+                                        (det[ends] - piece_secs[ends]) / 60.0, np.inf)
+    inside = np.zeros(n, dtype=np.uint8)
+    for p in np.flatnonzero(cand).tolist():
+        edges = cut_edges[cut_ptr[p]:cut_ptr[p + 1]]
         segs = seg_order[seg_ptr[p]:seg_ptr[p + 1]]
-        edges = g.edges_of(segs)
         w_cut[edges] = np.inf
         tw_cut[g.t_of_edge[edges]] = np.inf
-        if pieces.a[p] != pieces.b[p]:
-            d = _detour(g, w_cut, int(pieces.a[p]), int(pieces.b[p]), detour_cap_s)
-            out.detour_minutes[p] = (d - piece_secs[p]) / 60.0 if np.isfinite(d) else np.inf
-        if cand[p]:
+        if p in fac_piece_set:
             closed = np.zeros(len(net.seg_u), dtype=bool)
             closed[segs] = True
-            if p in fac_piece_set:
-                idx, new, road = _full_rerun(net, facilities, demand, closed,
-                                             access_speed_kmh, direction, direct,
-                                             exclude_classes, before)
-                out.full_reruns += 1
-            else:
-                heads = head_of_edge[edges]
-                heads = heads[heads >= 0]
-                rnodes = (np.unique(np.concatenate([order[tin[h]:tout[h]]
-                                                    for h in heads.tolist()]))
-                          if len(heads) else np.zeros(0, dtype=np.int64))
-                if len(rnodes):
-                    lab_w[rnodes] = label_closed
-                    _dijkstra.repair(g.indptr, g.indices, w_cut, g.t_indptr, g.t_indices,
-                                     tw_cut, label_closed, seed_node, seed_dist, seed_label,
-                                     dist_w, lab_w)
-                on = dem_by_piece_order[dem_ptr[p]:dem_ptr[p + 1]]
-                idx = np.unique(np.concatenate([_gather(node_ptr, node_pts, rnodes), on]))
-                new, road = np.empty(len(idx)), np.empty(len(idx))
-                moved = np.isin(idx, on)
-                if (~moved).any():
-                    stay = idx[~moved]
-                    new[~moved], road[~moved] = _point_times(
-                        net, o.fw, o.bw, facilities, _subset(demand, stay), speed, direct,
-                        dist_w, lab_w)
-                if moved.any():
-                    cut_net = changed_network(net, closed)
-                    oc = _oriented(cut_net, direction)
-                    snap = snap_points(net, demand.xy[idx[moved]],
-                                       exclude_classes=exclude_classes, closed=closed)
-                    new[moved], road[moved] = _point_times(
-                        cut_net, oc.fw, oc.bw, facilities, snap, speed, direct, dist_w, lab_w)
-                dist_w[rnodes], lab_w[rnodes] = dist[rnodes], lab[rnodes]
-            iso = np.isfinite(road_before[idx]) & ~np.isfinite(road)
-            out.people_isolated[p] = pop[idx][iso].sum()
-            worse = new != before[idx]
-            idx, new = idx[worse], new[worse]
-            changed_idx.append(idx)
-            changed_val.append(new)
-            out.changed_ptr[p + 1] = len(idx)
-            b = before[idx]
-            lost = (b <= limit) & ~(new <= limit)
-            out.people_lost[p] = pop[idx][lost].sum()
-            fin = np.isfinite(b) & np.isfinite(new)
-            out.person_minutes[p] = float((pop[idx][fin] * (new[fin] - b[fin])).sum()) / 60.0
-            if fin.any():
-                out.worst_minutes[p] = float(new[fin].max()) / 60.0
+            idx, new, road = _full_rerun(net, facilities, demand, closed,
+                                         access_speed_kmh, direction, direct,
+                                         exclude_classes, before)
+            out.full_reruns += 1
+        else:
+            heads = head_of_edge[edges]
+            heads = heads[heads >= 0]
+            rnodes = (np.unique(np.concatenate([order[tin[h]:tout[h]]
+                                                for h in heads.tolist()]))
+                      if len(heads) else np.zeros(0, dtype=np.int64))
+            if len(rnodes):
+                _dijkstra.repair_region(g.indptr, g.indices, w_cut, g.t_indptr,
+                                        g.t_indices, tw_cut, rnodes, seed_node, seed_dist,
+                                        seed_label, dist_w, lab_w, inside)
+            on = dem_by_piece_order[dem_ptr[p]:dem_ptr[p + 1]]
+            idx = np.unique(np.concatenate([_gather(node_ptr, node_pts, rnodes), on]))
+            new, road = np.empty(len(idx)), np.empty(len(idx))
+            moved = np.isin(idx, on)
+            if (~moved).any():
+                new[~moved], road[~moved] = trips.times(idx[~moved], dist_w, lab_w)
+            if moved.any():  # joined to another piece's segment: open, so its own
+                # seconds (the legs and trips along it) are the uncut network's
+                new[moved], road[moved] = off_trips.times(off_row[idx[moved]], dist_w,
+                                                          lab_w)
+            dist_w[rnodes], lab_w[rnodes] = dist[rnodes], lab[rnodes]
+        iso = np.isfinite(road_before[idx]) & ~np.isfinite(road)
+        out.people_isolated[p] = pop[idx][iso].sum()
+        worse = new != before[idx]
+        idx, new = idx[worse], new[worse]
+        changed_idx.append(idx)
+        changed_val.append(new)
+        out.changed_ptr[p + 1] = len(idx)
+        b = before[idx]
+        lost = (b <= limit) & ~(new <= limit)
+        out.people_lost[p] = pop[idx][lost].sum()
+        fin = np.isfinite(b) & np.isfinite(new)
+        out.person_minutes[p] = float((pop[idx][fin] * (new[fin] - b[fin])).sum()) / 60.0
+        if fin.any():
+            out.worst_minutes[p] = float(new[fin].max()) / 60.0
         w_cut[edges] = g.w[edges]
         tw_cut[g.t_of_edge[edges]] = g.t_w[g.t_of_edge[edges]]
     out.changed_ptr = np.cumsum(out.changed_ptr)

@@ -60,6 +60,7 @@ from geo.serve.models import (
     MoveRequest,
     ProposalRequest,
     RetypeRequest,
+    RoadRequest,
     SuggestRequest,
     UndoToRequest,
     VersionRequest,
@@ -368,6 +369,10 @@ def _edit_routes(app: FastAPI, s: Session) -> None:
     @app.post("/api/close")
     def close(r: IdRequest) -> JSONResponse:
         return _timed(lambda: s.close(r.id, version=r.version))
+
+    @app.post("/api/close_road")
+    def close_road(r: RoadRequest) -> JSONResponse:
+        return _timed(lambda: s.close_road(r.lon, r.lat, version=r.version))
 
     @app.post("/api/retype")
     def retype(r: RetypeRequest) -> JSONResponse:

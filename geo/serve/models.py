@@ -74,6 +74,13 @@ class MoveRequest(VersionRequest):
     outside: bool = False
 
 
+class RoadRequest(VersionRequest):
+    """Close the stretch of road nearest WGS84 ``lon``, ``lat`` (a road clicked on the map)."""
+
+    lon: float = _Lon
+    lat: float = _Lat
+
+
 class IdRequest(VersionRequest):
     """The facility ``id`` a request acts on."""
 

@@ -29,6 +29,13 @@ State that cannot be wrong:
 
 A scenario load starts from a fork of the baseline engine (:meth:`WhatIf.fork`, no full
 search) and applies the scenario's actions as edits.
+
+Roads: :meth:`Session.close_road` closes the stretch of road nearest a clicked place (a
+``close_road`` action with its ``lon``/``lat``, which the saved scenario holds and ``geo
+compare`` reads to the same segments); a loaded scenario's ``close_road``/``slow_road``
+actions apply too. Every answer carries ``roads``: the closed and slowed roads (lines to
+draw, what each did) and which facilities and demand points joined another road
+(:func:`geo.planning.road_changes.resnap_notes`, the notes ``geo compare`` writes).
 """
 
 from __future__ import annotations
@@ -45,11 +52,18 @@ from geo._types import FloatArray, IntArray
 from geo.errors import ServeError, SitingError, StaleError, WhatIfError
 from geo.outputs import i18n
 from geo.planning.scenario import AreaDistance, outside_what, scenario_toml
-from geo.serve.changes import apply_actions, net_actions, twin_name
+from geo.serve.changes import (
+    apply_actions,
+    net_actions,
+    road_lines,
+    road_notes,
+    set_roads,
+    twin_name,
+)
 from geo.serve.jobs import Jobs, Progress
 from geo.serve.layers import band_codes
 from geo.serve.table import CoverageTable
-from geo.whatif import Edit, Facility, WhatIf, from_study
+from geo.whatif import Edit, Facility, Roads, WhatIf, from_study
 
 if TYPE_CHECKING:
     from geo.serve.suggest import Suggester
@@ -131,6 +145,7 @@ class Session:
         self.keep_outside = study is not None and study.study.facilities.outside == "keep"
         self._suggester: Suggester | None = None
         self._towns: tuple[Any, list[str]] | None = None
+        self._road_lines: tuple[Roads, list[dict[str, Any]]] | None = None
 
     @classmethod
     def from_study(cls, result: ComputedStudy) -> Session:
@@ -203,9 +218,17 @@ class Session:
         return {"kind": "state", "facilities": [self.facility(f) for f in self.engine.facilities],
                 "bands": {n: band_codes(self.engine.minutes(n)) for n in self.engine.standards},
                 "tables": self.tables(), "group_tables": self.group_tables(),
-                "history": self.history(), "proposals": self.proposals,
-                "suggest_notes": self.suggest_notes, "scenario": self.scenario,
-                "version": self.version}
+                "history": self.history(), "roads": self.roads(),
+                "proposals": self.proposals, "suggest_notes": self.suggest_notes,
+                "scenario": self.scenario, "version": self.version}
+
+    def roads(self) -> dict[str, Any]:
+        """Return the roads closed or slowed (lines to draw) and the places that joined others."""
+        roads = self.engine.roads
+        if self._road_lines is None or self._road_lines[0] is not roads:
+            self._road_lines = (roads, road_lines(self.engine))
+        return {"changes": self._road_lines[1],
+                "notes": road_notes(self.engine, self.names, self.population)}
 
     def present(self) -> dict[str, Any]:
         """Return the present state's tables and open facilities (one side of a side-by-side)."""
@@ -266,7 +289,7 @@ class Session:
         return {"kind": "update", "action": label, "ids": ids, "facilities": facs,
                 "engine_ms": 1e3 * sum(e.seconds for e in edits), "cells": cells,
                 "tables": self.tables(), "group_tables": self.group_tables(),
-                "history": self.history(), "version": self.version}
+                "history": self.history(), "roads": self.roads(), "version": self.version}
 
     # ------------------------------------------------------------------ edits
 
@@ -277,10 +300,16 @@ class Session:
                 "lon": facs[i].lon, "lat": facs[i].lat} for i in ids if i in facs]
         return {"kind": label, "facilities": out}
 
-    def _done(self, label: str, edits: list[Edit]) -> dict[str, Any]:
-        """Log ``edits`` (each one the engine logged) as one undoable step."""
+    def _done(self, label: str, edits: list[Edit], road: str | None = None) -> dict[str, Any]:
+        """Log ``edits`` (each one the engine logged) as one undoable step.
+
+        ``road``: what a road closure did, for the page's list.
+        """
         ids = list(dict.fromkeys(i for e in edits for i in e.ids))
-        self._push(_Entry(label, len(edits), engine=self.engine, change=self._change(label, ids)))
+        change = self._change(label, ids)
+        if road is not None:
+            change["road"] = road
+        self._push(_Entry(label, len(edits), engine=self.engine, change=change))
         return self.update(label, edits)
 
     def _push(self, entry: _Entry) -> None:
@@ -362,6 +391,19 @@ class Session:
         with self.lock:
             self.check_version(version)
             return self._done("close", [self.engine.close(fid)])
+
+    def close_road(self, lon: float, lat: float, *,
+                   version: int | None = None) -> dict[str, Any]:
+        """Close the stretch of road nearest WGS84 ``lon``, ``lat``, between its junctions.
+
+        A ``close_road`` action with ``lon``/``lat``, as the saved scenario writes it; undo opens it
+        again. A road already closed there is refused (undo its closure instead).
+        """
+        with self.lock:
+            self.check_version(version)
+            action = {"action": "close_road", "lon": float(lon), "lat": float(lat)}
+            edit, detail = set_roads(self.engine, action, refuse_closed=True)
+            return self._done("close_road", [edit], road=detail)
 
     def retype(self, fid: str, ftype: str, *, version: int | None = None) -> dict[str, Any]:
         """Change facility ``fid``'s type (an upgrade)."""
@@ -629,7 +671,8 @@ class Session:
 
     def _scenario_text(self, name: str, title: str, source: str) -> str:
         outside = self.area.outside if self.area is not None else None
-        actions = net_actions(self.start, self.engine.facilities, self.names, outside)
+        actions = net_actions(self.start, self.engine.facilities, self.names, outside,
+                              roads=self.engine.roads.actions)
         head = self.scenario
         note = (f"Written by geo serve on {time.strftime('%Y-%m-%d %H:%M')}: the net change "
                 f"from the study {source}, in the order that reproduces the workbench's state "

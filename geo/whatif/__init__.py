@@ -6,8 +6,8 @@ one bounded search per edit; :func:`from_study` builds it from a computed study.
 """
 
 from geo.whatif.baseline import from_study
-from geo.whatif.engine import Edit, Facility, WhatIf
+from geo.whatif.engine import Edit, Facility, Roads, WhatIf
 from geo.whatif.nearest import NearestState
 from geo.whatif.tally import CoverageTally
 
-__all__ = ["CoverageTally", "Edit", "Facility", "NearestState", "WhatIf", "from_study"]
+__all__ = ["CoverageTally", "Edit", "Facility", "NearestState", "Roads", "WhatIf", "from_study"]

@@ -13,7 +13,14 @@ township and the change from the baseline). Edits, as a scenario file names them
   A twin that was closed (or whose designation was undone) is opened again, at its
   base's present place: the id is the facility's, reused.
 
-Each edit is made of invertible steps (open, shut, move, retype a slot), applied to
+Roads: :meth:`WhatIf.set_roads` puts the networks with roads closed or slowed in place
+(:class:`Roads`: the scenario's ``close_road``/``slow_road`` actions and the networks they
+make, which :mod:`geo.planning.road_changes` works out). Demand points and facilities join
+the changed networks again (a place that stood on a closed road joins the nearest open
+one) and every standard on a changed network is searched afresh, so the state equals
+``geo compare`` of the same actions by construction; undo puts the earlier networks back.
+
+Each edit is made of invertible steps (open, shut, move, retype a slot, set the roads), applied to
 every standard whose eligible types the facility's old or new type is in; it returns an
 :class:`Edit` naming, per standard, the demand points whose minutes or nearest facility
 changed. :meth:`WhatIf.undo` applies the inverse steps, :meth:`WhatIf.redo` the steps
@@ -47,7 +54,7 @@ from geo.routing.travel import Snap, nearest_facility, snap_points
 from geo.whatif.nearest import NearestState, concat_snaps
 from geo.whatif.tally import CoverageTally, township_codes
 
-__all__ = ["Edit", "Facility", "Step", "WhatIf"]
+__all__ = ["Edit", "Facility", "Roads", "Step", "WhatIf"]
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +62,32 @@ LonLat = tuple[float, float]
 
 
 @dataclass(frozen=True)
-class Step:
-    """One invertible change of one slot.
+class Roads:
+    """The road closures and slowdowns in force, and the networks they make.
 
-    Its kind is ``open``, ``shut``, ``move`` (``before`` and ``after``: lon/lat) or ``retype``
-    (``before`` and ``after``: types).
+    ``actions``: the ``close_road``/``slow_road`` scenario actions, in order; ``networks``: the
+    study's networks per mode with them applied (node and segment numbers unchanged);
+    ``closed``: per mode, the segments closed.
+    """
+
+    actions: tuple[Mapping[str, object], ...]
+    networks: Mapping[str, Network]
+    closed: Mapping[str, npt.NDArray[np.bool_]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One invertible change of one slot, or of the roads.
+
+    Its kind is ``open``, ``shut``, ``move`` (``before`` and ``after``: lon/lat), ``retype``
+    (``before`` and ``after``: types) or ``roads`` (``before`` and ``after``: :class:`Roads`;
+    no slot, -1).
     """
 
     kind: str
     slot: int
-    before: LonLat | str | None = None
-    after: LonLat | str | None = None
+    before: LonLat | str | Roads | None = None
+    after: LonLat | str | Roads | None = None
 
     def inverse(self) -> Step:
         """Return the step that undoes this one."""
@@ -165,6 +187,7 @@ class WhatIf:
             raise WhatIfError(f"no network for modes {missing}: build the study's networks "
                               "for every mode its standards use")
         self.networks, self.exclude = dict(networks), tuple(snap_exclude)
+        self.base_networks = dict(networks)
         self.access_kmh = {m: float(access_kmh[m]) for m in {s.mode for s in standards}}
         self.known_types = None if known_types is None else frozenset(known_types)
         self.standards = {s.name: s for s in standards}
@@ -176,9 +199,14 @@ class WhatIf:
         for f in facilities:
             self._new_slot(f)
         lonlat = np.asarray(demand_lonlat, dtype=float).reshape(-1, 2)
-        self.demand = {m: snap_points(self.networks[m], self._metric(m, lonlat),
+        self._demand_xy = {m: self._metric(m, lonlat) for m in self.access_kmh}
+        self.demand = {m: snap_points(self.networks[m], self._demand_xy[m],
                                       exclude_classes=self.exclude)
                        for m in self.access_kmh}
+        self.base_demand = dict(self.demand)
+        self.roads = Roads((), self.base_networks,
+                           {m: np.zeros(len(n.seg_u), dtype=bool)
+                            for m, n in self.base_networks.items()})
         self.states = {s.name: self._state(s, threads) for s in standards}
         self.code, self.townships = township_codes(township, township_order)
         self.groups = dict(groups or {})
@@ -199,6 +227,7 @@ class WhatIf:
         than building one (no full search); a scenario load starts from a fork of the baseline.
         """
         new = copy.copy(self)
+        new.networks, new.demand = dict(self.networks), dict(self.demand)
         new.facilities = list(self.facilities)
         new._slot, new._places = dict(self._slot), dict(self._places)
         new.states = {n: s.fork() for n, s in self.states.items()}
@@ -211,6 +240,20 @@ class WhatIf:
     def _metric(self, mode: str, lonlat: FloatArray) -> FloatArray:
         x, y = self._to_metric[mode].transform(lonlat[:, 0], lonlat[:, 1])
         return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+
+    def facility_snaps(self, mode: str, base: bool = False) -> tuple[list[str], Snap]:
+        """Return the open facilities' ids and where they join the network of ``mode``.
+
+        On the network as it is now, or as the study built it (``base``: no road changed).
+        """
+        slots = [k for k, f in enumerate(self.facilities) if f.open]
+        if not base:
+            return ([self.facilities[k].id for k in slots],
+                    concat_snaps([self._place(k, mode) for k in slots]))
+        xy = self._metric(mode, np.array([[self.facilities[k].lon, self.facilities[k].lat]
+                                          for k in slots], dtype=float).reshape(-1, 2))
+        return ([self.facilities[k].id for k in slots],
+                snap_points(self.base_networks[mode], xy, exclude_classes=self.exclude))
 
     def _place(self, slot: int, mode: str) -> Snap:
         """Find where facility ``slot`` joins the network of ``mode`` (kept until it moves)."""
@@ -255,6 +298,9 @@ class WhatIf:
     def _apply(self, step: Step) -> None:
         """Apply one step to the facility table and to every standard it concerns."""
         kind, slot = step.kind, step.slot
+        if kind == "roads" and isinstance(step.after, Roads):
+            self._set_roads(step.after)
+            return
         old = self.facilities[slot]
         if kind in ("open", "shut"):
             new = replace(old, open=kind == "open")
@@ -272,6 +318,36 @@ class WhatIf:
                 state.remove(slot)
             if now and (not was or kind == "move"):
                 state.add(slot, self._place(slot, std.mode))
+
+    def _set_roads(self, roads: Roads) -> None:
+        """Put ``roads``' networks in place: places join them again, their standards searched."""
+        modes = [m for m in self.networks if roads.networks[m] is not self.networks[m]]
+        self.roads = roads
+        for m in modes:
+            self.networks[m] = roads.networks[m]
+            self.demand[m] = self._demand_on(m, roads.closed[m])
+            for key in [k for k in self._places if k[1] == m]:
+                del self._places[key]
+        for name, std in self.standards.items():
+            if std.mode in modes:
+                self.states[name] = self._state(std, None).succeed(self.states[name])
+
+    def _demand_on(self, mode: str, closed: npt.NDArray[np.bool_]) -> Snap:
+        """Return where the demand points join the network of ``mode`` with ``closed`` closed.
+
+        Those on an open segment keep their join (only segments went away, so it stays the
+        first nearest); those on a closed one join again, from the study network's search tree
+        (:func:`snap_points` with ``closed``: as afresh on the network with them closed).
+        """
+        base = self.base_demand[mode]
+        moved = np.flatnonzero(closed[base.seg])
+        if len(moved) == 0:
+            return base
+        again = snap_points(self.base_networks[mode], self._demand_xy[mode][moved],
+                            exclude_classes=self.exclude, closed=closed)
+        out = Snap(base.xy.copy(), base.seg.copy(), base.t.copy(), base.access_m.copy())
+        out.seg[moved], out.t[moved], out.access_m[moved] = again.seg, again.t, again.access_m
+        return out
 
     @staticmethod
     def _was_now(std: Standard, old: Facility, new: Facility) -> tuple[bool, bool]:
@@ -364,6 +440,23 @@ class WhatIf:
             steps.append(Step("retype", slot, old.type, str(role)))
         steps.append(Step("open", slot))
         return self._edit("designate", (fid, twin), steps)
+
+    def set_roads(self, roads: Roads, action: str = "close_road") -> Edit:
+        """Close or slow roads: put ``roads`` (the actions in force and their networks) in place.
+
+        ``roads.networks`` must have every mode of the engine, with the same nodes and segments
+        (:func:`geo.planning.road_changes.change_roads` of the study's networks, which
+        ``base_networks`` holds). Undo puts the present roads back.
+        """
+        missing = sorted(set(self.networks) - set(roads.networks))
+        if missing:
+            raise WhatIfError(f"{action}: no network for modes {missing}: change the roads of "
+                              "every network of the engine")
+        for m, net in roads.networks.items():
+            if m in self.networks and len(net.seg_u) != len(self.base_networks[m].seg_u):
+                raise WhatIfError(f"{action}: the {m} network has other segments than the "
+                                  "study's: close or slow roads on the study's networks")
+        return self._edit(action, (), [Step("roads", -1, self.roads, roads)])
 
     # ------------------------------------------------------------------ undo, redo
 

@@ -209,6 +209,16 @@ class NearestState:
         diff = (old_t[first] != self.seconds[pts]) | (old_f[first] != self.nearest[pts])
         return pts[diff]
 
+    def succeed(self, old: NearestState) -> NearestState:
+        """Take ``old``'s place: its journal, and the points whose answer differs from its own.
+
+        So :meth:`changed_since_mark` counts from ``old``'s mark (a state made afresh on a network
+        with roads closed replaces the one before). Returns ``self``.
+        """
+        hit = np.flatnonzero((self.seconds != old.seconds) | (self.nearest != old.nearest))
+        self._journal = [*old._journal, (hit, old.seconds[hit], old.nearest[hit])]
+        return self
+
     def mark(self) -> None:
         """Start counting changes afresh (see :meth:`changed_since_mark`)."""
         self._journal = []

@@ -389,6 +389,17 @@ CASES = [
          "at once", COMPARE_STUDY,
          _closing('action = "close_road"\nroad = "G323"\n' + STRIP),
          problem=("['road', 'polygon']",), fix=("exactly one of",)),
+    Case("scen_close_road_line_one_point", CAT, "close_road by a line of one point",
+         COMPARE_STUDY, _closing('action = "close_road"\nline = [[109.9, 24.5]]'),
+         problem=("line",), fix=("at least two [lon, lat] points",)),
+    Case("scen_close_road_lon_without_lat", CAT, "close_road by a picked point with lon and "
+         "no lat", COMPARE_STUDY, _closing('action = "close_road"\nlon = 109.9'),
+         problem=("['lon']",), fix=("lon + lat",)),
+    Case("scen_close_road_point_far_from_roads", CAT, "close_road by a point 30 km from every "
+         "road (another county): nothing is picked", COMPARE_STUDY,
+         _closing('action = "close_road"\nlon = 109.5\nlat = 24.2'),
+         problem=("lon = 109.5, lat = 24.2", "from the nearest road"),
+         fix=("give a point on the road", "way_ids")),
     Case("scen_slow_road_factor", CAT, "slow_road with factor = 2 (a speed-up)", COMPARE_STUDY,
          _closing('action = "slow_road"\nroad = "G323"\nfactor = 2'),
          problem=("factor = 2",), fix=("at most 1",)),

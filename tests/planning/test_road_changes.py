@@ -191,3 +191,57 @@ def test_a_hazard_layer_in_another_crs_closes_what_the_same_polygon_closes(
     assert hazard.notes[0] == "hazard flood.gpkg: 示意 (illustrative)"
     assert any("are cut off from most of the road network" in n and "(F01)" in n
                for n in hazard.notes)
+
+
+def _wgs84_pt(x: float, y: float) -> list[float]:
+    lon, lat = TO_WGS84.transform(x, y)
+    return [float(lon), float(lat)]
+
+
+def test_a_point_picks_the_stretch_of_the_nearest_road_between_its_junctions(
+        lines_net: Network, osm_net: Network) -> None:
+    from geo.planning.road_changes import selected_segments
+
+    # 100 m north of the national road, 200 m east of its 2000 m vertex: the north-south
+    # township roads cross it at x = 1000 and 3000 (800 m and more away), so the stretch
+    # between those two junctions closes, 4 segments of 500 m
+    lon, lat = _wgs84_pt(X0 + 2200, TRUNK_Y + 100)
+    want_gk = shapely.LineString([(X0 + 1000, TRUNK_Y), (X0 + 3000, TRUNK_Y)])
+    for net in (lines_net, osm_net):
+        want = _on_line(net, want_gk)
+        assert want.sum() == 4
+        got = selected_segments(net, {"action": "close_road", "lon": lon, "lat": lat})
+        assert np.array_equal(got, want)
+    # a point 5 km from every road (in GK metres; the network's metric CRS is another) picks
+    # nothing: it stops and says how far it is
+    far = _wgs84_pt(X0 - 5000, TRUNK_Y)
+    with pytest.raises(ScenarioError, match=r"lies (4,99|5,00)\d m from the nearest road"):
+        selected_segments(lines_net, {"action": "close_road", "lon": far[0], "lat": far[1]})
+
+
+def test_a_line_drawn_closes_the_segments_it_crosses(lines_net: Network) -> None:
+    from geo.planning.road_changes import selected_segments
+
+    # drawn north-south across the national road at x = 2200: it crosses the 2000-2500 m
+    # segment only (the township roads at x = 1000 and 3000 are far from it)
+    line = [_wgs84_pt(X0 + 2200, TRUNK_Y - 300), _wgs84_pt(X0 + 2200, TRUNK_Y + 300)]
+    got = selected_segments(lines_net, {"action": "close_road", "line": line})
+    want = _on_line(lines_net, shapely.LineString([(X0 + 2000, TRUNK_Y), (X0 + 2500, TRUNK_Y)]))
+    assert want.sum() == 1 and np.array_equal(got, want)
+
+
+def test_a_picked_road_in_a_scenario_closes_on_every_comparison_alike(
+        county: ComputedStudy) -> None:
+    # the same stretch by a point and by a polygon around its four segments only
+    lon, lat = _wgs84_pt(X0 + 2200, TRUNK_Y + 100)
+    box = shapely.box(X0 + 1100, TRUNK_Y - 50, X0 + 2900, TRUNK_Y + 50)
+    corners = np.column_stack(TO_WGS84.transform(*np.asarray(box.exterior.coords).T))
+    poly = ", ".join(f"[{float(x)!r}, {float(y)!r}]" for x, y in corners[:-1])
+    folder = county.study.path.parent
+    by_point = compare(county, _scenario(folder, "point",
+                                         f'action = "close_road"\nlon = {lon!r}\nlat = {lat!r}'))
+    by_box = compare(county, _scenario(folder, "box",
+                                       f'action = "close_road"\npolygon = [{poly}]'))
+    for std in by_box.minutes_after:
+        np.testing.assert_array_equal(by_point.minutes_after[std], by_box.minutes_after[std])
+    assert by_point.applied.changes.iloc[0]["detail"] == "closed: G323 国道323, 2.0 km (drive)"

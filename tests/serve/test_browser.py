@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from geo.planning.compare import compare
@@ -309,3 +310,72 @@ def test_a_refused_edit_shows_the_message_and_changes_nothing(opened: Page) -> N
     assert "该机构已具有此职能" in text and "already has the role 'ems_station'" in text
     assert served.client.get("/api/state").body["tables"] == tables
     opened.assert_table_is_the_servers("emergency_1h")
+
+
+def _clear_of_icons(opened: Page, lon: float, lat: float) -> tuple[float, float]:
+    """A pixel on the stretch of road through (lon, lat), between its junctions, that no
+    facility icon covers: the middle of the stretch's segment farthest from every icon."""
+    from pyproj import Transformer
+
+    from geo.routing.criticality import road_pieces
+
+    engine = opened.served.session.engine
+    net = engine.base_networks["drive"]
+    x, y = Transformer.from_crs(4326, net.crs, always_xy=True).transform(lon, lat)
+    mid = (net.node_xy[net.seg_u] + net.node_xy[net.seg_v]) / 2
+    pieces = road_pieces(net)
+    here = pieces.seg_piece[int(np.argmin(np.hypot(*(mid - [x, y]).T)))]
+    segs = np.flatnonzero(pieces.seg_piece == here)
+    back = Transformer.from_crs(net.crs, 4326, always_xy=True)
+    icons = np.array([opened.pixel(f.lon, f.lat) for f in engine.facilities])
+    best, far = (0.0, 0.0), -1.0
+    for s in segs:
+        px = opened.pixel(*back.transform(*mid[s]))
+        d = float(np.min(np.hypot(*(icons - px).T)))
+        if d > far:
+            best, far = px, d
+    assert far > 20, far  # pixels from the nearest icon
+    return best
+
+
+def test_a_road_closed_by_clicking_it(opened: Page, luzhai: ComputedStudy,
+                                      tmp_path: Path) -> None:
+    """Close the road 黄冕镇's centre stands on with the mouse: the stretch between its
+    junctions closes, the centre and the points on it join the nearest open road (the page
+    says so), the table equals `geo compare` of the saved scenario; undo opens it again."""
+    from tests.serve.test_changes import _joined_segment_midpoint
+
+    served, page = opened.served, opened.page
+    table0 = served.client.get("/api/state").body["tables"]
+    opened.show("primary_care_30min")
+    page.click("#road-btn")
+    assert "Esc" in page.inner_text("#msg")
+    lon, lat = _joined_segment_midpoint(served.session, "LZ-T04")
+    x, y = _clear_of_icons(opened, lon, lat)
+    opened.act(lambda: page.mouse.click(x, y))
+    closed = served.session.engine.roads.closed["drive"]
+    assert closed.any() and len(served.session.engine.roads.actions) == 1
+    assert page.locator("#roads-box").is_visible()
+    assert page.locator("path.wb-closed-road").count() == 1
+    page.locator("#roads-box summary").click()  # unfold the list of roads and their notes
+    notes = page.inner_text("#road-notes")
+    assert "stood on a closed road" in notes and "(LZ-T04)" in notes
+    assert_exact(served.session)
+    opened.assert_table_is_the_servers("primary_care_30min")
+    tables = served.client.get("/api/state").body["tables"]
+    assert tables != table0
+    opened.only_tile_errors()
+    opened.shot("workbench_road_closed.png")
+    page.fill("#scenario-name", "cut")
+    with page.expect_download() as got:
+        page.click("#save")
+    saved = tmp_path / "cut.toml"
+    got.value.save_as(saved)
+    assert 'action = "close_road"' in saved.read_text(encoding="utf-8")
+    assert_table_is_compare(tables, compare(luzhai, str(saved)).table)
+    opened.act(lambda: page.click("#undo"))
+    assert page.locator("#roads-box").is_hidden()
+    assert page.locator("path.wb-closed-road").count() == 0
+    assert served.client.get("/api/state").body["tables"] == table0
+    opened.assert_table_is_the_servers("primary_care_30min")
+    assert_exact(served.session)

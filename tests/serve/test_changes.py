@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from geo.errors import WhatIfError
 from geo.planning.scenario import apply_scenario, load_scenario
 from geo.serve import Session
 from geo.study.run import ComputedStudy
@@ -74,4 +76,75 @@ def test_an_edit_that_changes_nothing_is_not_a_step(luzhai: ComputedStudy) -> No
     s.undo()  # takes back the close, not the no-op
     assert all(f.open for f in s.engine.facilities)
     assert not s.history()["can_undo"]
+    assert_exact(s)
+
+
+def _joined_segment_midpoint(s: Session, fid: str) -> tuple[float, float]:
+    """WGS84 middle of the drive segment facility ``fid`` joins in the study."""
+    from pyproj import Transformer
+
+    engine = s.engine
+    ids, snap = engine.facility_snaps("drive", base=True)
+    net = engine.base_networks["drive"]
+    seg = int(snap.seg[ids.index(fid)])
+    mid = (net.node_xy[net.seg_u[seg]] + net.node_xy[net.seg_v[seg]]) / 2
+    lon, lat = Transformer.from_crs(net.crs, 4326, always_xy=True).transform(*mid)
+    return float(lon), float(lat)
+
+
+def test_road_closures_reproduce_geo_compare_and_undo_to_the_study(
+        luzhai: ComputedStudy, tmp_path: Path) -> None:
+    from geo.planning.compare import compare
+
+    s = Session.from_study(luzhai)
+    before = {n: (st.seconds.copy(), st.nearest.copy()) for n, st in s.engine.states.items()}
+    tables0 = s.tables()
+    s.add("township_health_center", 109.70, 24.62)
+    out = s.close_road(*_joined_segment_midpoint(s, "LZ-T04"))  # the road 黄冕镇's centre is on
+    notes = out["roads"]["notes"]
+    assert any(n.startswith("drive: 1 facilities stood on a closed road") and "(LZ-T04)" in n
+               for n in notes), notes
+    assert any("demand points" in n and "people" in n for n in notes)
+    assert out["roads"]["changes"][0]["detail"].startswith("closed: ")
+    assert out["history"]["list"][-1]["road"] == out["roads"]["changes"][0]["detail"]
+    s.close("LZ-T09")
+    other = _joined_segment_midpoint(s, "LZ-T02")
+    s.close_road(*other)
+    with pytest.raises(WhatIfError, match="closed already"):
+        s.close_road(*other)
+    assert_exact(s)
+    path = tmp_path / "roads.toml"
+    path.write_text(s.scenario_text("roads", "roads", "analysis/luzhai.toml"), encoding="utf-8")
+    scen = load_scenario(path)
+    assert [a["action"] for a in scen.actions] == ["add", "close", "close_road", "close_road"]
+    comp = compare(luzhai, path)  # geo compare of the saved scenario: the same answer
+    for std in luzhai.standards:
+        if std.name not in comp.minutes_after:
+            continue
+        np.testing.assert_array_equal(s.engine.minutes(std.name), comp.minutes_after[std.name])
+    # the notes the page shows are the notes geo compare writes
+    assert [n for n in comp.notes if n.startswith(("drive:", "walk:"))] == s.roads()["notes"]
+    # the workbench's export (the geo compare folder, checked against the page's table)
+    exported = s.export(tmp_path / "exports", "roads", "roads", "analysis/luzhai.toml")
+    assert exported["differences"] == []
+    # undo every step: the study's own answer, exactly
+    while s.history()["can_undo"]:
+        s.undo()
+    for n, (secs, near) in before.items():
+        np.testing.assert_array_equal(s.engine.states[n].seconds, secs)
+        np.testing.assert_array_equal(s.engine.states[n].nearest, near)
+    assert s.tables() == tables0 and s.roads() == {"changes": [], "notes": []}
+    # a scenario with closures and a slowdown loads (one step) and equals geo compare
+    lon, lat = _joined_segment_midpoint(s, "LZ-T06")
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[actions]]\naction = "slow_road"\n'
+                    f'lon = {lon!r}\nlat = {lat!r}\nfactor = 0.5\n', encoding="utf-8")
+    scen = load_scenario(path)
+    s.load(scen.actions, {"name": "roads"})
+    comp = compare(luzhai, path)
+    for std in luzhai.standards:
+        if std.name in comp.minutes_after:
+            np.testing.assert_array_equal(s.engine.minutes(std.name),
+                                          comp.minutes_after[std.name])
+    assert [c["action"] for c in s.roads()["changes"]] == ["close_road", "close_road",
+                                                          "slow_road"]
     assert_exact(s)

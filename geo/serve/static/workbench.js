@@ -21,7 +21,7 @@
   var EDITS = {
     add: "/api/add", move: "/api/move", close: "/api/close", retype: "/api/retype",
     designate: "/api/designate", undo: "/api/undo", redo: "/api/redo", undo_to: "/api/undo_to",
-    accept: "/api/accept", reject: "/api/reject", load: "/api/scenario"
+    accept: "/api/accept", reject: "/api/reject", load: "/api/scenario", close_road: "/api/close_road"
   };
 
   var S = {
@@ -257,6 +257,7 @@
     S.legLayer = L.layerGroup().addTo(map);
     S.facLayer = L.layerGroup().addTo(map);
     S.propLayer = L.layerGroup().addTo(map);
+    S.roadLayer = L.layerGroup().addTo(map);
     var overlays = {};
     overlays[L_("townships_layer")] = S.townLayer;
     overlays[L_("bands_layer")] = S.bandLayer;
@@ -440,6 +441,12 @@
   }
 
   function onMapClick(e) {
+    if (S.mode === "road") {  // the stretch of road nearest the click closes
+      S.clickAt = e.originalEvent ? e.originalEvent.timeStamp : performance.now();
+      setMode(null);
+      send("POST", EDITS.close_road, {lon: e.latlng.lng, lat: e.latlng.lat});
+      return;
+    }
     if (S.mode !== "add") { spotInfo(e.latlng); return; }
     S.clickAt = e.originalEvent ? e.originalEvent.timeStamp : performance.now();
     setMode(null);
@@ -473,9 +480,27 @@
 
   function setMode(mode) {
     S.mode = mode;
-    $("map").classList.toggle("adding", mode === "add");
+    $("map").classList.toggle("adding", mode === "add" || mode === "road");
     $("add-btn").classList.toggle("on", mode === "add");
-    $("msg").textContent = mode === "add" ? L_("adding") : "";
+    $("road-btn").classList.toggle("on", mode === "road");
+    $("msg").textContent = mode === "add" ? L_("adding") : mode === "road" ? L_("closing_road") : "";
+  }
+
+  // roads closed or slowed: drawn on the map, listed with what each did and
+  // which places joined another road
+  function drawRoads(r) {
+    r = r || {changes: [], notes: []};
+    S.roadLayer.clearLayers();
+    r.changes.forEach(function (c) {
+      var lines = c.lines.map(function (l) { return [[l[0][1], l[0][0]], [l[1][1], l[1][0]]]; });
+      // black (the townships' borders are red and blue), dashed where only slowed
+      L.polyline(lines, {color: "#111", weight: 5, opacity: 0.9, className: "wb-closed-road",
+                         dashArray: c.action === "slow_road" ? "6 6" : null, interactive: false}).addTo(S.roadLayer);
+    });
+    $("roads-box").hidden = !r.changes.length;
+    $("roads-count").textContent = String(r.changes.length);
+    $("roads-list").innerHTML = r.changes.map(function (c) { return "<li>" + esc(c.detail) + "</li>"; }).join("");
+    $("road-notes").innerHTML = r.notes.map(function (n) { return '<li class="wb-road-note">' + esc(n) + "</li>"; }).join("");
   }
 
   function drawProposals() {
@@ -584,6 +609,7 @@
     add.onchange = function () { S.addChosen = true; markAddTypes(); };
     $("add-type").replaceWith(add);
     $("add-btn").onclick = function () { setMode(S.mode === "add" ? null : "add"); };
+    $("road-btn").onclick = function () { setMode(S.mode === "road" ? null : "road"); };
     $("undo").onclick = function (e) { S.clickAt = e.timeStamp; send("POST", EDITS.undo, {}); };
     $("redo").onclick = function (e) { S.clickAt = e.timeStamp; send("POST", EDITS.redo, {}); };
     $("error-close").onclick = function () { $("error").hidden = true; };
@@ -789,7 +815,8 @@
 
   function kindLabel(kind) {
     return {add: L_("kind_add"), move: L_("kind_move"), close: L_("kind_close"), retype: L_("kind_retype"),
-            designate: L_("kind_designate"), load: L_("kind_load")}[kind] || kind;
+            designate: L_("kind_designate"), load: L_("kind_load"), close_road: L_("kind_close_road"),
+            slow_road: L_("kind_slow_road")}[kind] || kind;
   }
 
   // the changes list: every step, each clickable to zoom to its facility, and a button
@@ -802,7 +829,7 @@
     (h.list || []).forEach(function (s) {
       var names = (s.facilities || []).map(function (f) { return f.name; }).join(", ");
       var what = kindLabel(s.kind) + (names ? " · " + names : "") +
-                 (s.scenario ? " · " + s.scenario : "");
+                 (s.scenario ? " · " + s.scenario : "") + (s.road ? " · " + s.road : "");
       var here = s.n === h.steps, btn = "";
       if (!here) {
         btn = ' <button class="wb-undo-to" data-n="' + s.n + '">' + esc(s.done ? L_("undo_here") : L_("redo_here")) +
@@ -880,6 +907,7 @@
     S.serverVersion = st.version;
     setHistory(st.history);
     showScenario(st.scenario);
+    drawRoads(st.roads);
     refreshMarkers();
     drawProposals();
     showStandard(S.std || S.layers.map_standard);
@@ -899,6 +927,7 @@
     S.serverVersion = u.version;
     setHistory(u.history);
     if (u.proposals) { S.proposals = u.proposals; drawProposals(); }
+    drawRoads(u.roads);
     refreshMarkers();
     renderTable(true);
     styleTowns();
