@@ -2,8 +2,11 @@
 
 What does not change between two questions is made once per session and reused: the
 candidate sites (``geo site``'s grid over populated land) and, per standard and cutoff,
-the reach matrix from them to the demand points (:func:`geo.planning.sites.site_reach`).
-Each question then only builds the problem on the session's present minutes (the open
+the reach matrix from them to the demand points (:func:`geo.planning.sites.site_reach`),
+and that matrix's cover at the standard's threshold with its demand points grouped by
+identical candidate sets (:func:`geo.siting.models.coverage`; a question then only sums
+its uncovered people per group, the very grouping ``geo site`` makes afresh). Each
+question then only builds the problem on the session's present minutes (the open
 facilities, existing and placed, kept fixed) and solves it with
 :func:`geo.planning.sites.site`, the very function ``geo site`` runs: the same answer,
 notes and alternatives. :meth:`Suggester.warm` makes the candidates and the matrices of
@@ -27,6 +30,7 @@ import scipy.sparse as sp
 
 from geo._types import FloatArray
 from geo.planning.sites import make_candidates, site, site_cutoff, site_reach
+from geo.siting.models import Coverage, coverage
 
 if TYPE_CHECKING:
     from geo.serve.jobs import Progress
@@ -48,6 +52,7 @@ class Suggester:
         self._lock = threading.Lock()  # one maker at a time; readers wait for it
         self._sites: gpd.GeoDataFrame | None = None
         self._reach: dict[tuple[str, float], sp.csr_matrix] = {}
+        self._shared: dict[tuple[str, float], Coverage] = {}
 
     def sites(self) -> gpd.GeoDataFrame:
         """Return the candidate sites (a grid), made once."""
@@ -66,10 +71,20 @@ class Suggester:
                                               sites, cutoff)
             return self._reach[key]
 
+    def shared(self, standard: str, cutoff: float) -> Coverage:
+        """Return the cover of :meth:`reach` at the standard's threshold, made once."""
+        reach = self.reach(standard, cutoff)
+        key = (standard, float(cutoff))
+        with self._lock:
+            if key not in self._shared:
+                minutes = float(self.study.standard(standard).minutes)
+                self._shared[key] = coverage(reach, 60.0 * minutes)
+            return self._shared[key]
+
     def ready(self, standard: str, model: str) -> bool:
         """Whether a question would find its matrix made."""
         cutoff = site_cutoff(model, float(self.study.standard(standard).minutes))
-        return (standard, float(cutoff)) in self._reach
+        return (standard, float(cutoff)) in self._shared
 
     def warm(self, models: tuple[str, ...] = ("mclp", "pmedian")) -> threading.Thread:
         """Make every standard's matrices in a background thread.
@@ -80,7 +95,7 @@ class Suggester:
             try:
                 for std in self.study.standards:
                     for model in models:
-                        self.reach(std.name, site_cutoff(model, float(std.minutes)))
+                        self.shared(std.name, site_cutoff(model, float(std.minutes)))
             except Exception:  # reported again, with the CLI's message, when asked
                 log.exception("making the suggestion matrices failed")
 
@@ -102,13 +117,15 @@ class Suggester:
         if progress:
             progress.stage("reach", 0.15 if self.ready(standard, model) else 0.1)
         reach = self.reach(standard, cutoff)
+        shared = self.shared(standard, cutoff)
         if progress:
             progress.stage("solving", 0.4)
         if model != "pmedian":
             return site(self.study, standard=standard, p=k, model=model,
-                        existing_s=existing_s, sites=sites, reach=reach)
+                        existing_s=existing_s, sites=sites, reach=reach, shared=shared)
         run = site(self.study, standard=standard, p=k, model=model, existing_s=existing_s,
-                   sites=sites, reach=reach, method="heuristic", time_limit_s=PMEDIAN_SECONDS)
+                   sites=sites, reach=reach, shared=shared, method="heuristic",
+                   time_limit_s=PMEDIAN_SECONDS)
         run.notes.append(
             f"p-median in the workbench: greedy + swaps and a Lagrangian bound within "
             f"{PMEDIAN_SECONDS:g} s; the answer's weighted time is at most "

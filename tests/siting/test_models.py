@@ -297,3 +297,58 @@ def test_equal_swaps_by_hand() -> None:
     prob = _problem(SECS, W, 300.0)
     assert equal_swaps(prob, [1, 2], 179.5).tolist() == [0, 0]
     assert equal_swaps(prob, [1, 2], 170.0).tolist() == [1, 0]
+
+
+# --------------------------------------------------------------------------- shared cover
+
+
+def _shared(prob: SitingProblem) -> SitingProblem:
+    from geo.siting.models import coverage
+
+    return SitingProblem(prob.reach, prob.weights, prob.threshold_s, prob.existing_s,
+                         shared=coverage(prob.reach, prob.threshold_s))
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_shared_cover_gives_the_groups_made_afresh(seed: int) -> None:
+    """Groups made once (the workbench) = grouping afresh, for any existing facilities."""
+    from geo.siting.models import _reduce
+
+    secs, w = _random(seed, 30, 400)
+    secs = np.round(secs / 60) * 60  # whole minutes: many identical candidate sets
+    w[::7] = 0.0  # people-less points are left out in both
+    rng = np.random.default_rng(seed)
+    for existing in (None, rng.uniform(0, 900, 400), np.full(400, np.inf)):
+        fresh = _problem(secs, w, threshold=240, cutoff=480, existing=existing)
+        shared = _shared(fresh)
+        a, b = _reduce(fresh), _reduce(shared)
+        assert b.cover.shape[1] < 400  # the grouping merged points
+        assert (a.cover != b.cover).nnz == 0 and a.cover.shape == b.cover.shape
+        np.testing.assert_array_equal(a.weights, b.weights)
+        assert (a.base, a.coverable) == (b.base, b.coverable)
+        for p in (1, 3):
+            mf, ms = mclp(fresh, p), mclp(shared, p)
+            assert ms.chosen.tolist() == mf.chosen.tolist()
+            assert ms.objective == pytest.approx(mf.objective, abs=1e-9)
+        lf, ls = lscp(fresh, 0.9), lscp(shared, 0.9)
+        assert ls.chosen.tolist() == lf.chosen.tolist()
+
+
+def test_shared_cover_mclp_against_brute_force() -> None:
+    secs, w = _random(21, 9, 150)
+    existing = np.where(np.arange(150) % 4 == 0, 100.0, np.inf)
+    prob = _shared(_problem(secs, w, threshold=220, existing=existing))
+    cover = (secs <= 220) | (existing <= 220)[None, :]
+    best = max(w[cover[list(s)].any(axis=0)].sum() - w[existing <= 220].sum()
+               for s in itertools.combinations(range(9), 3))
+    assert mclp(prob, 3).objective == pytest.approx(best)
+
+
+def test_shared_cover_of_another_matrix_is_refused() -> None:
+    from geo.siting.models import coverage
+
+    prob = _problem(SECS, W, threshold=300)
+    with pytest.raises(SitingError, match="another matrix or threshold"):
+        SitingProblem(prob.reach, prob.weights, 300, shared=coverage(prob.reach, 200))
+    with pytest.raises(SitingError, match="another matrix or threshold"):
+        SitingProblem(prob.reach[:2], prob.weights, 300, shared=coverage(prob.reach, 300))
