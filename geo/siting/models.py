@@ -683,10 +683,15 @@ def _pairs(problem: SitingProblem, penalty_s: float) -> _pm.Pairs:
     fall = np.full(len(w), float(penalty_s))
     if problem.existing_s is not None:
         fall = np.minimum(fall, np.asarray(problem.existing_s, dtype=float))
-    r = problem.reach.tocoo()
-    keep = (r.data < fall[r.col]) & (w[r.col] > 0)  # only pairs that beat the fallback
-    return _pm.Pairs(r.row[keep].astype(np.int64), r.col[keep].astype(np.int64),
-                     w[r.col[keep]] * r.data[keep], w * fall, problem.n_candidates)
+    r = sp.csr_matrix(problem.reach)  # no copy when it is one: pairs come sorted by site
+    useful = np.where(w > 0, fall, -np.inf)  # only pairs that beat the fallback
+    keep = r.data < useful[r.indices]
+    n_c = problem.n_candidates
+    kept = np.concatenate([[0], np.cumsum(keep)])
+    per_site = kept[r.indptr[1:]] - kept[r.indptr[:-1]]
+    dem = r.indices[keep].astype(np.int64)
+    return _pm.Pairs(np.repeat(np.arange(n_c, dtype=np.int64), per_site), dem,
+                     w[dem] * r.data[keep], w * fall, n_c)
 
 
 def pmedian(
@@ -731,7 +736,7 @@ def pmedian(
     pr = _pairs(problem, penalty_s)
     if method == "heuristic":
         chosen, obj, bound, how = _pm.solve(pr, p, time_limit_s)
-        status = "heuristic"
+        status = "optimal" if obj - bound <= 1e-9 * max(abs(obj), 1.0) else "heuristic"
     else:  # exact
         chosen, obj, bound, status = _pm.exact(pr, p, time_limit_s, threads)
         how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"
