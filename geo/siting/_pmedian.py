@@ -203,8 +203,9 @@ def solve(pr: Pairs, p: int, time_limit_s: float) -> tuple[IntArray, float, floa
         keep[chosen] = True
         better = enumerate_best(pr, p, np.flatnonzero(keep), deadline)
         if better is not None:
-            chosen, value = list(better[0]), better[1]
-            bound = value
+            if better[1] < value - 1e-12 * max(abs(value), 1.0):  # ties keep the swaps'
+                chosen, value = list(better[0]), better[1]
+            bound = min(better[1], value)
             how += (f"; only {int(keep.sum())} sites could beat the swaps' answer "
                     "(Lagrangian fixing): every set of them tried")
     return np.asarray(sorted(chosen), dtype=np.int64), value, bound, how
