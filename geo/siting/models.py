@@ -639,22 +639,41 @@ def lscp(
                    "HiGHS MILP", t0, None)
 
 
-def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
+#: most groups whose pairwise overlaps :func:`_undominated` counts in a dense matrix
+DENSE_GROUPS = 4000
+
+
+def _undominated(cover: sp.csr_matrix, max_work: float = 2e9,
+                 dense: bool | None = None) -> IntArray:
     """Find the groups whose covering constraint is not implied by another's.
 
     If every candidate covering group ``h`` also covers ``g``, covering ``h`` covers
     ``g``: the row of ``g`` can go (row dominance, exact for full covering). Skipped
     when the pairwise overlap product would be too big (``max_work`` multiply-adds).
+    The overlaps are counted by a dense product (BLAS) where the groups are few and
+    their candidate sets large (``dense=None``: chosen so), a sparse one otherwise: the
+    same counts (whole numbers, exact in float32).
     """
     per_cand = np.diff(cover.indptr).astype(float)
-    n_g = cover.shape[1]
+    n_c, n_g = cover.shape
     if float((per_cand**2).sum()) > max_work:
         return np.arange(n_g)
-    g = cover.T.tocsr().astype(np.float32)
-    size = np.diff(g.indptr)
-    ov = (g @ g.T).tocoo()
-    implied = (ov.row != ov.col) & (ov.data == size[ov.col]) & (size[ov.row] > size[ov.col])
-    keep = np.setdiff1d(np.arange(n_g), ov.row[implied])
+    if dense is None:
+        dense = n_g <= DENSE_GROUPS and cover.nnz >= 0.02 * n_c * n_g
+    if dense:
+        d = cover.T.toarray().astype(np.float32)  # groups x candidates
+        size = d.sum(axis=1)
+        ov = d @ d.T
+        implied = (ov == size[None, :]) & (size[:, None] > size[None, :])
+        dropped = np.flatnonzero(implied.any(axis=1))
+    else:
+        g = cover.T.tocsr().astype(np.float32)
+        size = np.diff(g.indptr)
+        ov = (g @ g.T).tocoo()
+        implied = ((ov.row != ov.col) & (ov.data == size[ov.col])
+                   & (size[ov.row] > size[ov.col]))
+        dropped = ov.row[implied]
+    keep = np.setdiff1d(np.arange(n_g), dropped)
     log.info("LSCP: %d of %d covering rows implied by others", n_g - len(keep), n_g)
     return keep
 

@@ -421,3 +421,19 @@ def test_pmedian_pairs_unsorted_sum_as_sorted() -> None:
     for chosen in ([3], [0, 5, 11], []):
         np.testing.assert_allclose(pr.value(np.asarray(chosen, dtype=np.int64)),
                                    shuffled.value(np.asarray(chosen, dtype=np.int64)))
+
+
+@pytest.mark.parametrize("seed", [50, 51, 52])
+def test_lscp_row_dominance_dense_and_sparse_agree(seed: int) -> None:
+    """The implied covering rows, counted densely (BLAS) or sparsely, and checked by hand."""
+    from geo.siting.models import _undominated
+
+    rng = np.random.default_rng(seed)
+    cover = sp.csr_matrix((rng.random((25, 60)) < 0.15).astype(float))
+    cover = cover[:, np.diff(cover.tocsc().indptr) > 0]
+    dense = _undominated(cover, dense=True)
+    sparse = _undominated(cover, dense=False)
+    np.testing.assert_array_equal(dense, sparse)
+    sets = [set(np.flatnonzero(cover[:, g].toarray().ravel())) for g in range(cover.shape[1])]
+    by_hand = [g for g, a in enumerate(sets) if not any(b < a for b in sets)]
+    assert dense.tolist() == by_hand and len(by_hand) < len(sets)
