@@ -28,6 +28,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import scipy.sparse as sp
 
 from geo._types import FloatArray
@@ -44,6 +45,13 @@ log = logging.getLogger(__name__)
 
 #: seconds the workbench gives p-median's swaps and bound
 PMEDIAN_SECONDS = 1.0
+
+
+def _same(a: Coverage, b: Coverage) -> bool:
+    """Whether two covers hold the same pairs (then their groups are the same too)."""
+    x, y = a.cover, b.cover
+    return bool(x.shape == y.shape and x.nnz == y.nnz
+                and np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices))
 
 
 class Suggester:
@@ -79,8 +87,15 @@ class Suggester:
         key = (standard, float(cutoff))
         with self._lock:
             if key not in self._shared:
-                minutes = float(self.study.standard(standard).minutes)
-                self._shared[key] = coverage(reach, 60.0 * minutes)
+                threshold = 60.0 * float(self.study.standard(standard).minutes)
+                made = coverage(reach, threshold)
+                # p-median's wider matrix holds the same pairs within the threshold as
+                # the threshold's own: one copy kept where they are equal (checked)
+                for other in self._shared.values():
+                    if other.threshold_s == threshold and _same(other, made):
+                        made = other
+                        break
+                self._shared[key] = made
             return self._shared[key]
 
     def ready(self, standard: str, model: str) -> bool:
