@@ -706,8 +706,10 @@ def _pairs(problem: SitingProblem, penalty_s: float) -> _pm.Pairs:
     useful = np.where(w > 0, fall, -np.inf)  # only pairs that beat the fallback
     keep = r.data < useful[r.indices]
     n_c = problem.n_candidates
-    kept = np.concatenate([[0], np.cumsum(keep)])
-    per_site = kept[r.indptr[1:]] - kept[r.indptr[:-1]]
+    per_site = np.zeros(n_c, dtype=np.int64)
+    rows = np.flatnonzero(np.diff(r.indptr) > 0)  # reduceat over the rows holding pairs
+    if len(rows):
+        per_site[rows] = np.add.reduceat(keep, r.indptr[rows], dtype=np.int64)
     dem = r.indices[keep].astype(np.int64)
     return _pm.Pairs(np.repeat(np.arange(n_c, dtype=np.int64), per_site), dem,
                      w[dem] * r.data[keep], w * fall, n_c)
