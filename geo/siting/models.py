@@ -25,7 +25,8 @@ beat it are dropped (an exact reduction: no optimum is lost), which shrinks the 
 several-fold. :func:`mclp` with ``method="heuristic"``
 runs lazy greedy + 1-swap local search and bounds it with a Lagrangian relaxation
 (subgradient, started at the submodular data-dependent bound), for instances too big
-for a MILP.
+for a MILP. Many problems on one matrix (the workbench's questions) share its binary
+cover and demand grouping, made once (:func:`coverage`, ``SitingProblem(shared=...)``).
 """
 
 from __future__ import annotations
