@@ -757,7 +757,9 @@ def pmedian(
     t0 = time.perf_counter()
     pr = _pairs(problem, penalty_s)
     if method == "heuristic":
-        chosen, obj, bound, how = _pm.solve(pr, p, time_limit_s)
+        # the time limit holds for the whole call, the pairs' making included
+        left = max(time_limit_s - (time.perf_counter() - t0), 0.05 * time_limit_s)
+        chosen, obj, bound, how = _pm.solve(pr, p, left)
         status = "optimal" if obj - bound <= 1e-9 * max(abs(obj), 1.0) else "heuristic"
     else:  # exact
         chosen, obj, bound, status = _pm.exact(pr, p, time_limit_s, threads)
