@@ -19,10 +19,12 @@ start and end:
   and reach matrices were made once (timed apart: the server makes them in the
   background when it starts); a scenario load (planned_2025.toml; target under 300 ms);
   an export (the request's answer, the page free again, and the job's end; target under
-  1 s, or in the background). The baseline, measured in the same run on the same
-  session: round one's paths, i.e. ``geo.planning.sites.site`` from scratch on the
-  session's minutes (candidates and reach rebuilt per question; p-median exact), a load
-  as a fresh engine (``from_study``) with the actions applied, and the export's work done
+  1 s, or in the background). Baselines, measured in the same run: the suggestions on
+  ``main``'s code (``--baseline-ref``: its ``geo/`` from ``git archive``, with the
+  compiled kernels of this checkout, in a subprocess on the same machine: the same
+  session, candidates and matrices made once, each suggestion through
+  ``Session.suggest``, i.e. without HTTP), and round one's paths for the rest: a load as
+  a fresh engine (``from_study``) with the actions applied, and the export's work done
   in the foreground (``write_export``).
 * ``luzhai-browser``: the page in Debian's Chromium (Playwright, as the tests): a click
   on the map in "add" mode, then a click on "undo", repeated; timed in the page from the
@@ -179,11 +181,62 @@ def http_case(name: str, edits: int) -> dict[str, Any]:
             "equal_to_full_rerun": exact, "load_start": load0, "load_end": os.getloadavg()}
 
 
-def jobs_case(repeats: int) -> dict[str, Any]:
+#: what the subprocess of :func:`main_baseline` runs, with ``main``'s geo on its path
+_BASELINE = """
+import json, statistics, sys, time
+from pathlib import Path
+from geo.serve import Session
+from geo.study.run import run_study
+repeats = int(sys.argv[1])
+result = run_study(Path("analysis/luzhai.toml"))
+session = Session.from_study(result)
+t0 = time.perf_counter()
+session.suggester.warm(("mclp", "pmedian")).join()
+rows = {"matrices_once_s": time.perf_counter() - t0, "suggest": []}
+for std in [s.name for s in result.standards[:2]]:
+    for model in ("mclp", "lscp", "pmedian"):
+        for k in (1, 3, 5):
+            times = []
+            for _ in range(repeats):
+                t1 = time.perf_counter()
+                r = session.suggest(std, k, model)
+                times.append(time.perf_counter() - t1)
+            n = r["suggest_notes"]
+            rows["suggest"].append({"standard": std, "model": model, "k": k,
+                                    "median_s": statistics.median(times),
+                                    "status": n["status"], "gap": n["gap"]})
+print(json.dumps(rows))
+"""
+
+
+def main_baseline(ref: str, repeats: int) -> dict[str, Any]:
+    """Time the suggestions on ``ref``'s code, in a subprocess (see the module docs)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-serve-base-"))
+    try:
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "geo", "analysis",
+                              "data"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=tar, check=True)
+        for so in (ROOT / "geo").rglob("*.so"):  # the kernels, as built here
+            shutil.copy2(so, tmp / so.relative_to(ROOT))
+        (tmp / "baseline.py").write_text(_BASELINE, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(tmp)}
+        out = subprocess.run([sys.executable, "baseline.py", str(repeats)], cwd=tmp, env=env,
+                             check=True, capture_output=True, text=True).stdout
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", ref],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        return {"ref": ref, "commit": rev, **json.loads(out.strip().splitlines()[-1])}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def jobs_case(repeats: int, baseline_ref: str | None = "main") -> dict[str, Any]:
     import tempfile
 
     from geo.planning.scenario import apply_scenario, load_scenario
-    from geo.planning.sites import site
     from geo.serve import Session, Workbench
     from geo.serve.changes import apply_actions
     from geo.serve.export import write_export
@@ -212,16 +265,10 @@ def jobs_case(repeats: int) -> dict[str, Any]:
                                                               "model": model})
                     times.append(done)
                 notes = st["result"]["suggest_notes"]
-                row = {"standard": std, "model": model, "k": k,
-                       "median_s": statistics.median(times), "max_s": max(times),
-                       "sites": notes["sites"], "status": notes["status"],
-                       "gap": notes["gap"], "baseline_s": None}
-                if k == 3:  # round one: site() from scratch on the session's minutes
-                    t1 = time.perf_counter()
-                    site(result, standard=std, p=k, model=model,
-                         existing_s=session.engine.states[std].seconds)
-                    row["baseline_s"] = time.perf_counter() - t1
-                rows.append(row)
+                rows.append({"standard": std, "model": model, "k": k,
+                             "median_s": statistics.median(times), "max_s": max(times),
+                             "sites": notes["sites"], "status": notes["status"],
+                             "gap": notes["gap"]})
     scen_path = ROOT / "analysis" / "scenarios" / "planned_2025.toml"
     text = scen_path.read_text(encoding="utf-8")
     loads = []
@@ -254,8 +301,14 @@ def jobs_case(repeats: int) -> dict[str, Any]:
                      "analysis/luzhai.toml")
         base_exports.append(time.perf_counter() - t1)
     bench.stop()
+    base = main_baseline(baseline_ref, repeats) if baseline_ref else None
+    if base is not None:
+        theirs = {(b["standard"], b["model"], b["k"]): b for b in base["suggest"]}
+        for row in rows:
+            row["baseline"] = theirs.get((row["standard"], row["model"], row["k"]))
     return {"case": "luzhai-jobs", "repeats": repeats, "matrices_once_s": warm_s,
-            "suggest": rows,
+            "suggest": rows, "baseline": None if base is None else
+            {k: v for k, v in base.items() if k != "suggest"},
             "load": {"scenario": scen_path.name, "median_s": statistics.median(loads),
                      "max_s": max(loads), "baseline_median_s": statistics.median(base_loads)},
             "export": {"answer_median_s": statistics.median(answers),
@@ -348,17 +401,23 @@ def _jobs_markdown(r: dict[str, Any]) -> list[str]:
     def ok(s: float, target: float) -> str:
         return f"**{s:.2f}**" + ("" if s < target else " (over)")
 
+    bl = r.get("baseline")
+    base_name = (f"{bl['ref']} ({bl['commit']}; matrices made in {bl['matrices_once_s']:.1f} s)"
+                 if bl else "none")
     lines = [f"**{r['case']}** ({_load(r)}; median of {r['repeats']} per question): the "
              f"session's candidates and reach matrices made once in {r['matrices_once_s']:.1f}"
              " s (in the background at start)", "",
              "| standard | model | k | sites | answer s | max s | target s | status, gap | "
-             "baseline s (round one, k = 3) |", "|---|---|---|---|---|---|---|---|---|"]
+             f"baseline s: {base_name} | its status, gap |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for x in r["suggest"]:
         target = 2.0 if x["model"] == "pmedian" else 1.0
-        base = "" if x["baseline_s"] is None else f"{x['baseline_s']:.2f}"
+        b = x.get("baseline")
+        base = ("| |" if not b else
+                f"| {b['median_s']:.2f} | {b['status']}, {100 * b['gap']:.2f} % |")
         lines.append(f"| {x['standard']} | {x['model']} | {x['k']} | {x['sites']} | "
                      f"{ok(x['median_s'], target)} | {x['max_s']:.2f} | {target:g} | "
-                     f"{x['status']}, {100 * x['gap']:.2f} % | {base} |")
+                     f"{x['status']}, {100 * x['gap']:.2f} % {base}")
     ld, ex = r["load"], r["export"]
     lines += ["", "| step | median s | max s | target s | baseline s (round one) |",
               "|---|---|---|---|---|",
@@ -419,6 +478,9 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=None,
                     help="edits per HTTP case (300 on luzhai, 100 on grid1m)")
     ap.add_argument("--rounds", type=int, default=30, help="add + undo rounds in the browser")
+    ap.add_argument("--baseline-ref", default="main",
+                    help="git ref whose suggestions are timed as the baseline (luzhai-jobs); "
+                    "'' for none")
     ap.add_argument("--repeats", type=int, default=3,
                     help="times each suggestion, load and export is asked (luzhai-jobs)")
     args = ap.parse_args()
@@ -427,7 +489,7 @@ def main() -> None:
         if case == "luzhai-browser":
             records.append(browser_case(args.rounds))
         elif case == "luzhai-jobs":
-            records.append(jobs_case(args.repeats))
+            records.append(jobs_case(args.repeats, args.baseline_ref or None))
         else:
             records.append(http_case(case, args.edits or (300 if case == "luzhai-http"
                                                           else 100)))

@@ -32,7 +32,15 @@ from geo.planning import candidates as cands
 from geo.readers.facility_types import load_types
 from geo.routing.travel import reach_matrix
 from geo.siting.alternatives import equal_swaps
-from geo.siting.models import METHODS, SitingProblem, SitingResult, lscp, mclp, pmedian
+from geo.siting.models import (
+    METHODS,
+    Coverage,
+    SitingProblem,
+    SitingResult,
+    lscp,
+    mclp,
+    pmedian,
+)
 from geo.study import inputs
 from geo.study.run import ComputedStudy
 
@@ -87,7 +95,7 @@ def build_problem(
     result: ComputedStudy, std: Standard, sites: gpd.GeoDataFrame, *, minutes: float,
     cutoff_minutes: float | None = None, existing: bool = True,
     existing_s: FloatArray | None = None, weights: FloatArray | None = None,
-    reach: sp.csr_matrix | None = None,
+    reach: sp.csr_matrix | None = None, shared: Coverage | None = None,
 ) -> SitingProblem:
     """Return the coverage structure of ``sites`` over the study's demand for one standard.
 
@@ -98,7 +106,8 @@ def build_problem(
     workbench's present state: existing and already placed sites). ``weights``: people per
     demand point to count (default the whole population; a population group's people,
     :func:`group_weights`). ``reach``: the matrix of :func:`site_reach` for these sites and
-    cutoff, made earlier (the workbench keeps one per standard).
+    cutoff, made earlier (the workbench keeps one per standard); ``shared``: its
+    :func:`geo.siting.models.coverage` at the standard's threshold, made earlier too.
     """
     if reach is None:
         reach = site_reach(result, std, sites, float(cutoff_minutes or minutes))
@@ -114,7 +123,8 @@ def build_problem(
         people = np.where(inside, people, 0.0)
         if existing_s is not None:
             existing_s = np.where(inside, existing_s, np.inf)
-    return SitingProblem(reach, people, threshold_s=60.0 * minutes, existing_s=existing_s)
+    return SitingProblem(reach, people, threshold_s=60.0 * minutes, existing_s=existing_s,
+                         shared=shared)
 
 
 def group_weights(result: ComputedStudy, group: str, asked_by: str) -> FloatArray:
@@ -206,6 +216,7 @@ def site(
     people_per_unit: float = 1.0, existing_s: FloatArray | None = None,
     group: str | None = None,
     sites: gpd.GeoDataFrame | None = None, reach: sp.csr_matrix | None = None,
+    shared: Coverage | None = None,
 ) -> SitingRun:
     """Find where ``p`` new facilities for ``standard`` should go (see module docs).
 
@@ -222,7 +233,8 @@ def site(
     (``population_group``) weighs by that group unless ``group`` is given. ``sites`` and
     ``reach``: candidates (of
     ``candidates``) and their reach matrix (:func:`site_reach` to the model's cutoff) made
-    earlier, reused as they are.
+    earlier, reused as they are; ``shared``: that matrix's cover at the standard's
+    threshold (:func:`geo.siting.models.coverage`), made earlier too.
 
     Examples
     --------
@@ -256,7 +268,8 @@ def site(
         group = std.population_group
     weights = None if group is None else group_weights(result, group, "site")
     problem = build_problem(result, std, sites, minutes=mins, cutoff_minutes=cutoff,
-                            existing_s=existing_s, weights=weights, reach=reach)
+                            existing_s=existing_s, weights=weights, reach=reach,
+                            shared=shared)
     notes = [f"{len(sites)} candidate sites from '{candidates}'"]
     if group is not None:
         column = {n: c for c, n in result.study.population.groups.items()}[group]

@@ -571,6 +571,14 @@ class Session:
             if ftype not in std.facility_types:
                 raise SitingError(f"a new {ftype} would not count for {standard}: choose "
                                   f"one of its types {list(std.facility_types)}")
+            if any(self.engine.roads.closed[m].any() for m in self.engine.roads.closed) or \
+                    self.engine.roads.actions:
+                # the candidate sites' reach is the study's intact roads': with a road closed
+                # or slowed their numbers would be wrong
+                raise SitingError("suggestions are worked out on the study's roads as built, "
+                                  "and a road is closed or slowed now: undo the road changes "
+                                  "to ask for sites (geo compare of the exported scenario "
+                                  "gives the coverage with the roads closed)")
             existing = self.engine.states[standard].seconds.copy()
             version, asked = self.version, self._asked
             self._asked += 1

@@ -2,8 +2,11 @@
 
 What does not change between two questions is made once per session and reused: the
 candidate sites (``geo site``'s grid over populated land) and, per standard and cutoff,
-the reach matrix from them to the demand points (:func:`geo.planning.sites.site_reach`).
-Each question then only builds the problem on the session's present minutes (the open
+the reach matrix from them to the demand points (:func:`geo.planning.sites.site_reach`),
+and that matrix's cover at the standard's threshold with its demand points grouped by
+identical candidate sets (:func:`geo.siting.models.coverage`; a question then only sums
+its uncovered people per group, the very grouping ``geo site`` makes afresh). Each
+question then only builds the problem on the session's present minutes (the open
 facilities, existing and placed, kept fixed) and solves it with
 :func:`geo.planning.sites.site`, the very function ``geo site`` runs: the same answer,
 notes and alternatives. :meth:`Suggester.warm` makes the candidates and the matrices of
@@ -11,9 +14,11 @@ every standard in the background when the server starts.
 
 MCLP and LSCP are solved exactly, as ``geo site`` solves them. p-median is solved by
 greedy + best-improvement swaps with a Lagrangian lower bound, within
-:data:`PMEDIAN_SECONDS` (the exact MILP takes tens of seconds on a county): the answer
-says how far above the optimum it can be at most (the gap to the bound), and names
-``geo site ... --model pmedian`` for the exact one.
+:data:`PMEDIAN_SECONDS` (the exact MILP takes tens of seconds on a county). One site:
+greedy tries every one, the answer is optimal. More: where the bound leaves few sites
+that could beat the swaps' answer, every set of them is tried and the answer is proved
+optimal; otherwise it says how far above the optimum it can be at most (the gap to the
+bound), and names ``geo site ... --model pmedian`` for the exact one.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import scipy.sparse as sp
 
 from geo._types import FloatArray
 from geo.planning.sites import make_candidates, site, site_cutoff, site_reach
+from geo.siting.models import Coverage, coverage
 
 if TYPE_CHECKING:
     from geo.serve.jobs import Progress
@@ -40,6 +47,13 @@ log = logging.getLogger(__name__)
 PMEDIAN_SECONDS = 1.0
 
 
+def _same(a: Coverage, b: Coverage) -> bool:
+    """Whether two covers hold the same pairs (then their groups are the same too)."""
+    x, y = a.cover, b.cover
+    return bool(x.shape == y.shape and x.nnz == y.nnz
+                and np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices))
+
+
 class Suggester:
     """Candidates and reach matrices of one study, made once (see module docs)."""
 
@@ -48,6 +62,7 @@ class Suggester:
         self._lock = threading.Lock()  # one maker at a time; readers wait for it
         self._sites: gpd.GeoDataFrame | None = None
         self._reach: dict[tuple[str, float], sp.csr_matrix] = {}
+        self._shared: dict[tuple[str, float], Coverage] = {}
 
     def sites(self) -> gpd.GeoDataFrame:
         """Return the candidate sites (a grid), made once."""
@@ -66,10 +81,27 @@ class Suggester:
                                               sites, cutoff)
             return self._reach[key]
 
+    def shared(self, standard: str, cutoff: float) -> Coverage:
+        """Return the cover of :meth:`reach` at the standard's threshold, made once."""
+        reach = self.reach(standard, cutoff)
+        key = (standard, float(cutoff))
+        with self._lock:
+            if key not in self._shared:
+                threshold = 60.0 * float(self.study.standard(standard).minutes)
+                made = coverage(reach, threshold)
+                # p-median's wider matrix holds the same pairs within the threshold as
+                # the threshold's own: one copy kept where they are equal (checked)
+                for other in self._shared.values():
+                    if other.threshold_s == threshold and _same(other, made):
+                        made = other
+                        break
+                self._shared[key] = made
+            return self._shared[key]
+
     def ready(self, standard: str, model: str) -> bool:
         """Whether a question would find its matrix made."""
         cutoff = site_cutoff(model, float(self.study.standard(standard).minutes))
-        return (standard, float(cutoff)) in self._reach
+        return (standard, float(cutoff)) in self._shared
 
     def warm(self, models: tuple[str, ...] = ("mclp", "pmedian")) -> threading.Thread:
         """Make every standard's matrices in a background thread.
@@ -80,7 +112,7 @@ class Suggester:
             try:
                 for std in self.study.standards:
                     for model in models:
-                        self.reach(std.name, site_cutoff(model, float(std.minutes)))
+                        self.shared(std.name, site_cutoff(model, float(std.minutes)))
             except Exception:  # reported again, with the CLI's message, when asked
                 log.exception("making the suggestion matrices failed")
 
@@ -102,13 +134,20 @@ class Suggester:
         if progress:
             progress.stage("reach", 0.15 if self.ready(standard, model) else 0.1)
         reach = self.reach(standard, cutoff)
+        shared = self.shared(standard, cutoff)
         if progress:
             progress.stage("solving", 0.4)
         if model != "pmedian":
             return site(self.study, standard=standard, p=k, model=model,
-                        existing_s=existing_s, sites=sites, reach=reach)
+                        existing_s=existing_s, sites=sites, reach=reach, shared=shared)
         run = site(self.study, standard=standard, p=k, model=model, existing_s=existing_s,
-                   sites=sites, reach=reach, method="heuristic", time_limit_s=PMEDIAN_SECONDS)
+                   sites=sites, reach=reach, shared=shared, method="heuristic",
+                   time_limit_s=PMEDIAN_SECONDS)
+        if run.result.status == "optimal":
+            run.notes.append(
+                f"p-median in the workbench: proved optimal within {PMEDIAN_SECONDS:g} s "
+                f"({run.result.method})")
+            return run
         run.notes.append(
             f"p-median in the workbench: greedy + swaps and a Lagrangian bound within "
             f"{PMEDIAN_SECONDS:g} s; the answer's weighted time is at most "

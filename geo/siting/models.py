@@ -25,7 +25,8 @@ beat it are dropped (an exact reduction: no optimum is lost), which shrinks the 
 several-fold. :func:`mclp` with ``method="heuristic"``
 runs lazy greedy + 1-swap local search and bounds it with a Lagrangian relaxation
 (subgradient, started at the submodular data-dependent bound), for instances too big
-for a MILP.
+for a MILP. Many problems on one matrix (the workbench's questions) share its binary
+cover and demand grouping, made once (:func:`coverage`, ``SitingProblem(shared=...)``).
 """
 
 from __future__ import annotations
@@ -44,13 +45,73 @@ from geo.errors import Arg, Hint, SitingError
 from geo.siting import _milp
 from geo.siting import _pmedian as _pm
 
-__all__ = ["METHODS", "SitingProblem", "SitingResult", "lscp", "mclp", "pmedian", "rank_sites"]
+__all__ = ["METHODS", "Coverage", "SitingProblem", "SitingResult", "coverage", "lscp", "mclp",
+           "pmedian", "rank_sites"]
 
 #: how the models solve: exactly (HiGHS MILP) or by greedy + swap with a bound
 METHODS = ("exact", "heuristic")
 
 log = logging.getLogger(__name__)
 
+
+
+def _binary_cover(reach: sp.spmatrix, threshold_s: float) -> sp.csr_matrix:
+    """Return the binary candidate × demand matrix of the pairs within the threshold."""
+    r = reach.tocsr()
+    keep = r.data <= threshold_s
+    rows = np.repeat(np.arange(r.shape[0]), np.diff(r.indptr))[keep]
+    m = sp.csr_matrix((np.ones(int(keep.sum())), (rows, r.indices[keep])), shape=r.shape)
+    m.sum_duplicates()
+    return m
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The binary cover of one reach matrix at one threshold, its demand grouped, made once.
+
+    What does not depend on the existing facilities or the weights: problems on the same
+    matrix and threshold (the workbench asks many) share it, and each question then only
+    sums its weights per group (:func:`_reduce`), exactly as grouping afresh would.
+
+    Attributes
+    ----------
+    cover : scipy.sparse.csr_matrix
+        Binary candidate × demand matrix (:attr:`SitingProblem.cover`).
+    label : (n_demand,) int array
+        Group of each demand point: points with identical candidate sets share one;
+        -1 where no candidate reaches the point.
+    groups : scipy.sparse.csc_matrix
+        Candidate × group matrix: each group's candidate set.
+    threshold_s : float
+        The threshold it was made for.
+    """
+
+    cover: sp.csr_matrix
+    label: IntArray
+    groups: sp.csc_matrix
+    threshold_s: float
+
+
+def coverage(reach: sp.spmatrix, threshold_s: float) -> Coverage:
+    """Return the :class:`Coverage` of ``reach`` within ``threshold_s`` seconds."""
+    cover = _binary_cover(reach, threshold_s)
+    csc = cover.tocsc()
+    csc.sort_indices()
+    n = csc.shape[1]
+    label = np.full(n, -1, dtype=np.int64)
+    seen: dict[bytes, int] = {}
+    ind, ptr = csc.indices, csc.indptr
+    first: list[int] = []
+    for k in range(n):
+        if ptr[k + 1] == ptr[k]:
+            continue
+        g = seen.setdefault(ind[ptr[k]:ptr[k + 1]].tobytes(), len(seen))
+        if g == len(first):
+            first.append(k)
+        label[k] = g
+    groups = csc[:, np.asarray(first, dtype=np.int64)] if first else \
+        sp.csc_matrix((csc.shape[0], 0))
+    return Coverage(cover, label, sp.csc_matrix(groups), float(threshold_s))
 
 
 @dataclass(frozen=True)
@@ -71,6 +132,9 @@ class SitingProblem:
         reach. ``None``: no existing facilities.
     capacity : (n_candidates,) float array, optional
         Population each candidate could serve (beds, staff × ratio); MCLP only.
+    shared : Coverage, optional
+        The cover of ``reach`` at ``threshold_s`` made earlier (:func:`coverage`), shared
+        by many problems on one matrix; made on first use otherwise.
 
     Examples
     --------
@@ -91,6 +155,7 @@ class SitingProblem:
     threshold_s: float
     existing_s: FloatArray | None = None
     capacity: FloatArray | None = None
+    shared: Coverage | None = field(default=None, repr=False, compare=False)
     _cover: list[sp.csr_matrix] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +177,11 @@ class SitingProblem:
             raise SitingError(Arg("SitingProblem", "capacity",
                                   Hint(f"<shape {np.shape(self.capacity)}>")),
                               f": give one value per candidate ({n_c})")
+        if self.shared is not None and (self.shared.cover.shape != (n_c, n_d)
+                                        or self.shared.threshold_s != self.threshold_s):
+            raise SitingError(Arg("SitingProblem", "shared", Hint("<Coverage>")),
+                              ": was made for another matrix or threshold: make it with "
+                              "coverage(reach, threshold_s) of this problem")
 
     @property
     def n_candidates(self) -> int:
@@ -133,14 +203,10 @@ class SitingProblem:
     @property
     def cover(self) -> sp.csr_matrix:
         """Binary candidate × demand matrix of pairs within the threshold."""
+        if self.shared is not None:
+            return self.shared.cover
         if not self._cover:
-            r = self.reach.tocsr()
-            keep = r.data <= self.threshold_s
-            rows = np.repeat(np.arange(r.shape[0]), np.diff(r.indptr))[keep]
-            m = sp.csr_matrix((np.ones(int(keep.sum())), (rows, r.indices[keep])),
-                              shape=r.shape)
-            m.sum_duplicates()
-            self._cover.append(m)
+            self._cover.append(_binary_cover(self.reach, self.threshold_s))
         return self._cover[0]
 
 
@@ -279,10 +345,36 @@ def _group(cover: sp.csc_matrix, w: FloatArray) -> tuple[sp.csr_matrix, FloatArr
     return grouped, gw
 
 
+def _regroup(shared: Coverage, mask: npt.NDArray[np.bool_],
+             w: FloatArray) -> tuple[sp.csr_matrix, FloatArray]:
+    """Return :func:`_group` of the points in ``mask``, from groups made once.
+
+    The same matrix and weights as grouping those points afresh: a group is kept where
+    one of its points is, groups come in the order of their first kept point, and each
+    group's weight is the sum over its kept points.
+    """
+    keep = np.flatnonzero(mask & (shared.label >= 0))
+    lab = shared.label[keep]
+    n_g = shared.groups.shape[1]
+    first = np.full(n_g, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, lab, keep)
+    used = np.flatnonzero(first < np.iinfo(np.int64).max)
+    used = used[np.argsort(first[used], kind="stable")]
+    gw = np.bincount(lab, weights=w[keep], minlength=n_g)[used].astype(float)
+    grouped = shared.groups[:, used].tocsr()
+    grouped.sort_indices()
+    return grouped, gw
+
+
 def _reduce(problem: SitingProblem) -> _Reduced:
     base_mask = problem.base_covered
     w = np.asarray(problem.weights, dtype=float)
     base = float(w[base_mask].sum())
+    if problem.shared is not None:
+        grouped, gw = _regroup(problem.shared, ~base_mask & (w > 0), w)
+        log.info("coverage structure (shared): %d groups of identical candidate sets",
+                 len(gw))
+        return _Reduced(grouped, gw, base, float(gw.sum()))
     cover = problem.cover.tocsc()
     keep = np.flatnonzero(~base_mask & (w > 0) & (np.diff(cover.indptr) > 0))
     grouped, gw = _group(cover[:, keep], w[keep])
@@ -548,22 +640,41 @@ def lscp(
                    "HiGHS MILP", t0, None)
 
 
-def _undominated(cover: sp.csr_matrix, max_work: float = 2e9) -> IntArray:
+#: most groups whose pairwise overlaps :func:`_undominated` counts in a dense matrix
+DENSE_GROUPS = 4000
+
+
+def _undominated(cover: sp.csr_matrix, max_work: float = 2e9,
+                 dense: bool | None = None) -> IntArray:
     """Find the groups whose covering constraint is not implied by another's.
 
     If every candidate covering group ``h`` also covers ``g``, covering ``h`` covers
     ``g``: the row of ``g`` can go (row dominance, exact for full covering). Skipped
     when the pairwise overlap product would be too big (``max_work`` multiply-adds).
+    The overlaps are counted by a dense product (BLAS) where the groups are few and
+    their candidate sets large (``dense=None``: chosen so), a sparse one otherwise: the
+    same counts (whole numbers, exact in float32).
     """
     per_cand = np.diff(cover.indptr).astype(float)
-    n_g = cover.shape[1]
+    n_c, n_g = cover.shape
     if float((per_cand**2).sum()) > max_work:
         return np.arange(n_g)
-    g = cover.T.tocsr().astype(np.float32)
-    size = np.diff(g.indptr)
-    ov = (g @ g.T).tocoo()
-    implied = (ov.row != ov.col) & (ov.data == size[ov.col]) & (size[ov.row] > size[ov.col])
-    keep = np.setdiff1d(np.arange(n_g), ov.row[implied])
+    if dense is None:
+        dense = n_g <= DENSE_GROUPS and cover.nnz >= 0.02 * n_c * n_g
+    if dense:
+        d = cover.T.toarray().astype(np.float32)  # groups x candidates
+        size = d.sum(axis=1)
+        ov = d @ d.T
+        implied = (ov == size[None, :]) & (size[:, None] > size[None, :])
+        dropped = np.flatnonzero(implied.any(axis=1))
+    else:
+        g = cover.T.tocsr().astype(np.float32)
+        size = np.diff(g.indptr)
+        ov = (g @ g.T).tocoo()
+        implied = ((ov.row != ov.col) & (ov.data == size[ov.col])
+                   & (size[ov.row] > size[ov.col]))
+        dropped = ov.row[implied]
+    keep = np.setdiff1d(np.arange(n_g), dropped)
     log.info("LSCP: %d of %d covering rows implied by others", n_g - len(keep), n_g)
     return keep
 
@@ -592,10 +703,17 @@ def _pairs(problem: SitingProblem, penalty_s: float) -> _pm.Pairs:
     fall = np.full(len(w), float(penalty_s))
     if problem.existing_s is not None:
         fall = np.minimum(fall, np.asarray(problem.existing_s, dtype=float))
-    r = problem.reach.tocoo()
-    keep = (r.data < fall[r.col]) & (w[r.col] > 0)  # only pairs that beat the fallback
-    return _pm.Pairs(r.row[keep].astype(np.int64), r.col[keep].astype(np.int64),
-                     w[r.col[keep]] * r.data[keep], w * fall, problem.n_candidates)
+    r = sp.csr_matrix(problem.reach)  # no copy when it is one: pairs come sorted by site
+    useful = np.where(w > 0, fall, -np.inf)  # only pairs that beat the fallback
+    keep = r.data < useful[r.indices]
+    n_c = problem.n_candidates
+    per_site = np.zeros(n_c, dtype=np.int64)
+    rows = np.flatnonzero(np.diff(r.indptr) > 0)  # reduceat over the rows holding pairs
+    if len(rows):
+        per_site[rows] = np.add.reduceat(keep, r.indptr[rows], dtype=np.int64)
+    dem = r.indices[keep].astype(np.int64)
+    return _pm.Pairs(np.repeat(np.arange(n_c, dtype=np.int64), per_site), dem,
+                     w[dem] * r.data[keep], w * fall, n_c)
 
 
 def pmedian(
@@ -639,8 +757,10 @@ def pmedian(
     t0 = time.perf_counter()
     pr = _pairs(problem, penalty_s)
     if method == "heuristic":
-        chosen, obj, bound, how = _pm.solve(pr, p, time_limit_s)
-        status = "heuristic"
+        # the time limit holds for the whole call, the pairs' making included
+        left = max(time_limit_s - (time.perf_counter() - t0), 0.05 * time_limit_s)
+        chosen, obj, bound, how = _pm.solve(pr, p, left)
+        status = "optimal" if obj - bound <= 1e-9 * max(abs(obj), 1.0) else "heuristic"
     else:  # exact
         chosen, obj, bound, status = _pm.exact(pr, p, time_limit_s, threads)
         how = "exact: greedy + swap incumbent, Lagrangian fixing, HiGHS MILP on the rest"

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 import geo
 from geo.errors import GeoError
+from geo.siting.models import coverage
 from tests.bad_inputs.harness import Case, Result, Workspace, message_of
 from tests.messages import named_flags
 
@@ -193,6 +194,11 @@ CASES = [
     _case("api_sitingproblem_weights", "SitingProblem: negative populations",
           lambda ws: geo.SitingProblem(_problem().reach, np.array([-1.0, 2.0]), 120),
           ("SitingProblem(weights=",), ("non-negative populations",)),
+    _case("api_sitingproblem_shared", "SitingProblem: a shared cover made for another "
+          "threshold", lambda ws: geo.SitingProblem(
+              _problem().reach, np.array([10.0, 20.0]), 120,
+              shared=coverage(_problem().reach, 60)),
+          ("SitingProblem(shared=",), ("coverage(reach, threshold_s)",)),
     _case("api_mclp_p_zero", "mclp: p=0", lambda ws: geo.mclp(_problem(), 0),
           ("mclp(p=0)",), ("1 or more",)),
     _case("api_lscp_target", "lscp: target_share=95 (a percentage)",

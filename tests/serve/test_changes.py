@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.errors import WhatIfError
+from geo.errors import SitingError, WhatIfError
 from geo.planning.scenario import apply_scenario, load_scenario
 from geo.serve import Session
 from geo.study.run import ComputedStudy
@@ -148,3 +148,6 @@ def test_road_closures_reproduce_geo_compare_and_undo_to_the_study(
     assert [c["action"] for c in s.roads()["changes"]] == ["close_road", "close_road",
                                                           "slow_road"]
     assert_exact(s)
+    # suggestions rest on the intact roads' reach: refused while a road is changed
+    with pytest.raises(SitingError, match="a road is closed or slowed"):
+        s.start_suggest("emergency_1h", 1, "mclp")

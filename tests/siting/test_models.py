@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import time
 
 import numpy as np
 import pulp
@@ -297,3 +299,141 @@ def test_equal_swaps_by_hand() -> None:
     prob = _problem(SECS, W, 300.0)
     assert equal_swaps(prob, [1, 2], 179.5).tolist() == [0, 0]
     assert equal_swaps(prob, [1, 2], 170.0).tolist() == [1, 0]
+
+
+# --------------------------------------------------------------------------- shared cover
+
+
+def _shared(prob: SitingProblem) -> SitingProblem:
+    from geo.siting.models import coverage
+
+    return SitingProblem(prob.reach, prob.weights, prob.threshold_s, prob.existing_s,
+                         shared=coverage(prob.reach, prob.threshold_s))
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_shared_cover_gives_the_groups_made_afresh(seed: int) -> None:
+    """Groups made once (the workbench) = grouping afresh, for any existing facilities."""
+    from geo.siting.models import _reduce
+
+    secs, w = _random(seed, 30, 400)
+    secs = np.round(secs / 60) * 60  # whole minutes: many identical candidate sets
+    w[::7] = 0.0  # people-less points are left out in both
+    rng = np.random.default_rng(seed)
+    for existing in (None, rng.uniform(0, 900, 400), np.full(400, np.inf)):
+        fresh = _problem(secs, w, threshold=240, cutoff=480, existing=existing)
+        shared = _shared(fresh)
+        a, b = _reduce(fresh), _reduce(shared)
+        assert b.cover.shape[1] < 400  # the grouping merged points
+        assert (a.cover != b.cover).nnz == 0 and a.cover.shape == b.cover.shape
+        np.testing.assert_array_equal(a.weights, b.weights)
+        assert (a.base, a.coverable) == (b.base, b.coverable)
+        for p in (1, 3):
+            mf, ms = mclp(fresh, p), mclp(shared, p)
+            assert ms.chosen.tolist() == mf.chosen.tolist()
+            assert ms.objective == pytest.approx(mf.objective, abs=1e-9)
+        lf, ls = lscp(fresh, 0.9), lscp(shared, 0.9)
+        assert ls.chosen.tolist() == lf.chosen.tolist()
+
+
+def test_shared_cover_mclp_against_brute_force() -> None:
+    secs, w = _random(21, 9, 150)
+    existing = np.where(np.arange(150) % 4 == 0, 100.0, np.inf)
+    prob = _shared(_problem(secs, w, threshold=220, existing=existing))
+    cover = (secs <= 220) | (existing <= 220)[None, :]
+    best = max(w[cover[list(s)].any(axis=0)].sum() - w[existing <= 220].sum()
+               for s in itertools.combinations(range(9), 3))
+    assert mclp(prob, 3).objective == pytest.approx(best)
+
+
+def test_shared_cover_of_another_matrix_is_refused() -> None:
+    from geo.siting.models import coverage
+
+    prob = _problem(SECS, W, threshold=300)
+    with pytest.raises(SitingError, match="another matrix or threshold"):
+        SitingProblem(prob.reach, prob.weights, 300, shared=coverage(prob.reach, 200))
+    with pytest.raises(SitingError, match="another matrix or threshold"):
+        SitingProblem(prob.reach[:2], prob.weights, 300, shared=coverage(prob.reach, 300))
+
+
+# --------------------------------------------------------------------------- p-median proofs
+
+
+def _pmedian_brute(secs: np.ndarray, w: np.ndarray, p: int, cutoff: float,
+                   existing: np.ndarray | None = None) -> float:
+    """Least weighted seconds over every set of p candidates (beyond the cutoff: the cutoff)."""
+    fall = np.full(secs.shape[1], cutoff)
+    if existing is not None:
+        fall = np.minimum(fall, existing)
+    d = np.where(secs <= cutoff, np.minimum(secs, fall), fall)
+    return min(float((w * d[list(s)].min(axis=0)).sum())
+               for s in itertools.combinations(range(secs.shape[0]), p))
+
+
+@pytest.mark.parametrize(("seed", "p"), [(30, 1), (31, 2), (32, 3), (33, 4)])
+def test_pmedian_heuristic_proves_small_instances_optimal(seed: int, p: int) -> None:
+    """p = 1: greedy tries every site; then Lagrangian fixing + every set of the rest."""
+    secs, w = _random(seed, 14, 120)
+    rng = np.random.default_rng(seed)
+    existing = np.where(rng.random(120) < 0.3, rng.uniform(0, 900, 120), np.inf)
+    best = _pmedian_brute(secs, w, p, 600, existing)
+    res = pmedian(_problem(secs, w, threshold=300, cutoff=600, existing=existing), p,
+                  penalty_s=600, method="heuristic")
+    assert res.objective == pytest.approx(best, rel=1e-12)
+    assert res.status == "optimal" and res.bound == pytest.approx(best, rel=1e-12)
+    assert res.gap == pytest.approx(0, abs=1e-9)
+
+
+def test_pmedian_enumeration_against_brute_force() -> None:
+    from geo.siting import _pmedian as pm
+    from geo.siting.models import _pairs
+
+    secs, w = _random(40, 9, 100)
+    prob = _problem(secs, w, threshold=300, cutoff=500)
+    pr = _pairs(prob, 500.0)
+    for p in (2, 3):
+        chosen, value = pm.enumerate_best(pr, p, np.arange(9), time.perf_counter() + 60)
+        assert value == pytest.approx(_pmedian_brute(secs, w, p, 500), rel=1e-12)
+        assert float(pr.value(chosen).sum()) == pytest.approx(value, rel=1e-12)
+    # past the deadline, or more sets than it may try: no answer, the caller keeps its own
+    assert pm.enumerate_best(pr, 3, np.arange(9), time.perf_counter() - 1) is None
+    big = _pairs(_problem(*_random(42, 30, 60), threshold=300, cutoff=500), 500.0)
+    assert math.comb(30, 5) > pm.ENUMERATE_MAX
+    assert pm.enumerate_best(big, 5, np.arange(30), time.perf_counter() + 60) is None
+    # no site left: nobody served but by the fallback
+    none = pm.enumerate_best(pr, 2, np.zeros(0, dtype=np.int64), time.perf_counter() + 60)
+    assert none is not None and none[0].size == 0 and none[1] == pytest.approx(pr.fall.sum())
+
+
+def test_pmedian_pairs_unsorted_sum_as_sorted() -> None:
+    """Sums per site by reduceat (pairs sorted by site) = bincount (any order)."""
+    from geo.siting import _pmedian as pm
+    from geo.siting.models import _pairs
+
+    secs, w = _random(41, 12, 80)
+    pr = _pairs(_problem(secs, w, threshold=300, cutoff=500), 500.0)
+    assert pr.starts is not None
+    order = np.random.default_rng(0).permutation(len(pr.site))
+    shuffled = pm.Pairs(pr.site[order], pr.dem[order], pr.cost[order], pr.fall, pr.n_sites)
+    assert shuffled.starts is None
+    v = np.random.default_rng(1).random(len(pr.site))
+    np.testing.assert_allclose(pr.per_site(v), shuffled.per_site(v[order]), rtol=1e-12)
+    for chosen in ([3], [0, 5, 11], []):
+        np.testing.assert_allclose(pr.value(np.asarray(chosen, dtype=np.int64)),
+                                   shuffled.value(np.asarray(chosen, dtype=np.int64)))
+
+
+@pytest.mark.parametrize("seed", [50, 51, 52])
+def test_lscp_row_dominance_dense_and_sparse_agree(seed: int) -> None:
+    """The implied covering rows, counted densely (BLAS) or sparsely, and checked by hand."""
+    from geo.siting.models import _undominated
+
+    rng = np.random.default_rng(seed)
+    cover = sp.csr_matrix((rng.random((25, 60)) < 0.15).astype(float))
+    cover = cover[:, np.diff(cover.tocsc().indptr) > 0]
+    dense = _undominated(cover, dense=True)
+    sparse = _undominated(cover, dense=False)
+    np.testing.assert_array_equal(dense, sparse)
+    sets = [set(np.flatnonzero(cover[:, g].toarray().ravel())) for g in range(cover.shape[1])]
+    by_hand = [g for g, a in enumerate(sets) if not any(b < a for b in sets)]
+    assert dense.tolist() == by_hand and len(by_hand) < len(sets)
