@@ -58,12 +58,13 @@ from geo.measures.response import ResponseTable
 from geo.measures.specs import REACH_METHODS
 from geo.network.graph import Network
 from geo.routing.emergency import emergency_network, response_times
-from geo.routing.travel import Snap, nearest_facility, reach_matrix
+from geo.routing.travel import SharedReach, Snap, nearest_facility, shared_reach
 from geo.study.schema import Study
 
 __all__ = [
     "AREA_COLUMNS", "FACILITY_COLUMNS", "MEASURE_COLUMNS", "RESPONSE_COLUMNS", "Inputs",
-    "Resources", "compute_resources", "enabling_data", "stated_lines", "supply_check",
+    "Resources", "StudyReach", "compute_resources", "enabling_data", "stated_lines",
+    "study_reaches", "supply_check",
 ]
 
 
@@ -143,6 +144,12 @@ class Inputs:
     cell_of: IntArray
     snap: Callable[[gpd.GeoDataFrame, str], Snap]
     demand_snaps: dict[str, Snap]
+    #: every facility joined to the network of each mode (snapped once, sliced per measure)
+    facility_snaps: dict[str, Snap] = field(default_factory=dict)
+    #: the study's one reach structure of each mode and direction (:class:`StudyReach`)
+    reaches: dict[tuple[str, str], StudyReach] = field(default_factory=dict)
+    #: the township of every facility (assigned once, sliced per measure)
+    facility_townships: npt.NDArray[np.object_] | None = None
 
     @property
     def population(self) -> FloatArray:
@@ -164,6 +171,75 @@ class Inputs:
         if mode not in self.demand_snaps:
             self.demand_snaps[mode] = self.snap(self.demand, mode)
         return self.demand_snaps[mode]
+
+    def townships_of(self, rows: IntArray) -> npt.NDArray[np.object_]:
+        """Return the township of the facilities at positions ``rows``.
+
+        Every facility is assigned once (:func:`assign_to_polygons`, one point at a time).
+        """
+        if self.facility_townships is None:
+            self.facility_townships, _ = assign_to_polygons(
+                self.facilities, self.polygons, self.networks["drive"].crs)
+        return self.facility_townships[rows]
+
+    def facility_snap(self, mode: str, rows: IntArray) -> Snap:
+        """Return the facilities at positions ``rows`` joined to the network of ``mode``.
+
+        Every facility is snapped once per mode; a place's join does not depend on the
+        others joined with it.
+        """
+        if mode not in self.facility_snaps:
+            self.facility_snaps[mode] = self.snap(self.facilities, mode)
+        s = self.facility_snaps[mode]
+        return Snap(s.xy[rows], s.seg[rows], s.t[rows], s.access_m[rows])
+
+
+@dataclass(frozen=True)
+class StudyReach:
+    """The reach structure one mode and direction of a study's measures share.
+
+    ``rows``: positions (in the study's facility frame) of the facilities of every
+    floating-catchment, gravity or Hansen measure in that mode and direction; ``reach``:
+    their searches at the largest of those measures' catchments, sliced per measure
+    (:class:`~geo.routing.travel.SharedReach`).
+    """
+
+    rows: IntArray
+    reach: SharedReach
+
+    def matrix(self, rows: IntArray, max_seconds: float) -> sp.csr_matrix:
+        """Return the reach matrix of facilities ``rows`` (positions) within ``max_seconds``."""
+        return self.reach.matrix(np.searchsorted(self.rows, rows), max_seconds)
+
+
+def study_reaches(inp: Inputs, measures: Sequence[MeasureSpec]
+                  ) -> dict[tuple[str, str], StudyReach]:
+    """Build one reach structure per mode and direction of the measures that read one.
+
+    Each covers the facilities of all those measures' types, at the largest of their
+    catchments; searched once per study, whatever the number of measures.
+    """
+    types = inp.facilities["type"]
+    wanted: dict[tuple[str, str], tuple[npt.NDArray[np.bool_], float]] = {}
+    for spec in measures:
+        if spec.method not in REACH_METHODS:
+            continue
+        assert spec.mode is not None and spec.direction is not None
+        assert spec.max_seconds is not None
+        mask = types.isin(spec.facility_types).to_numpy()
+        if not mask.any():
+            continue
+        key = (spec.mode, spec.direction)
+        had, top = wanted.get(key, (np.zeros(len(types), dtype=bool), 0.0))
+        wanted[key] = (had | mask, max(top, float(spec.max_seconds)))
+    out = {}
+    for (mode, direction), (mask, top) in wanted.items():
+        rows = np.flatnonzero(mask)
+        out[mode, direction] = StudyReach(rows, shared_reach(
+            inp.networks[mode], inp.facility_snap(mode, rows), inp.demand_snap(mode),
+            access_speed_kmh=inp.study.access_kmh(mode), max_seconds=top,
+            direction=direction))
+    return out
 
 
 # --------------------------------------------------------------------------- measures
@@ -277,18 +353,21 @@ def _outside_facilities(spec: MeasureSpec, sel: gpd.GeoDataFrame, inp: Inputs,
     return np.where(far, 0.0, supply), notes
 
 
-def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
+def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
             ) -> tuple[object | None, IntArray | None]:
     """Return the reach matrix and each place's nearest facility of the measure's types.
 
-    The reach matrix serves the floating-catchment methods; the nearest facility within the
-    measure's minutes makes its catchment or workload basin.
+    ``rows``: the positions of those facilities in the study's frame. The reach matrix
+    serves the floating-catchment methods, sliced from the study's structure of the
+    measure's mode and direction (:func:`study_reaches`, built here when the measure is
+    computed alone); the nearest facility within the measure's minutes makes its catchment
+    or workload basin.
     """
     if spec.method == "located":
         return None, None
     assert spec.mode is not None and spec.direction is not None
     net = inp.networks[spec.mode]
-    fsnap, dsnap = inp.snap(sel, spec.mode), inp.demand_snap(spec.mode)
+    fsnap, dsnap = inp.facility_snap(spec.mode, rows), inp.demand_snap(spec.mode)
     speed = inp.study.access_kmh(spec.mode)
     limit = spec.max_seconds if spec.max_seconds is not None else np.inf
     _, nearest = nearest_facility(net, fsnap, dsnap, access_speed_kmh=speed,
@@ -296,8 +375,12 @@ def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
     reach = None
     if spec.method in REACH_METHODS:
         assert spec.max_seconds is not None
-        reach = reach_matrix(net, fsnap, dsnap, access_speed_kmh=speed,
-                             max_seconds=spec.max_seconds, direction=spec.direction)
+        key = (spec.mode, spec.direction)
+        shared = inp.reaches.get(key)
+        if shared is None or not np.isin(rows, shared.rows).all() or (
+                spec.max_seconds > shared.reach.max_seconds):
+            shared = inp.reaches[key] = study_reaches(inp, [spec])[key]
+        reach = shared.matrix(rows, spec.max_seconds)
     return reach, nearest
 
 
@@ -363,13 +446,15 @@ class _Part:
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     """Return one measure on the study (see module docs)."""
     fac = inp.facilities
-    sel = fac[fac["type"].isin(spec.facility_types)].reset_index(drop=True)
+    mask = fac["type"].isin(spec.facility_types).to_numpy()
+    sel = fac[mask].reset_index(drop=True)
     if sel.empty:
         return _Part(_empty_rows(spec, inp, _not_applicable(spec.facility_types)))
     supply, note = supply_for(spec.supply, sel, sel["id"].astype(str).tolist(),
                               measure=spec.name)
-    towns, _ = assign_to_polygons(sel, inp.polygons, inp.networks["drive"].crs)
-    reach, nearest = _search(spec, inp, sel)
+    rows = np.flatnonzero(mask)
+    towns = inp.townships_of(rows)
+    reach, nearest = _search(spec, inp, rows)
     pop = inp.population
     placed: list[str] = []
     counted = supply
@@ -635,6 +720,7 @@ def compute_resources(
     rparts: list[_Part] = []
     if measures:
         with timed("access measures"):
+            inp.reaches.update(study_reaches(inp, measures))
             parts = [_measure(spec, inp) for spec in measures]
     if responses:
         with timed("emergency response"):
