@@ -23,13 +23,15 @@ typedef int32_t csr_id;
 // exactly the nodes that a search bounded at L' > L settles within L. The bounded reach
 // searches use it (TieHeap): a study's reach structure at its largest catchment replays
 // every smaller catchment's rows entry for entry (geo.routing.travel.SharedReach).
+// The tie test is branchless: with && and || the bounded reach of 200 sources on the
+// 100k grid (equal times everywhere) took 25 % longer than with keys alone, this way 3-8 %.
 template <bool TIES>
 struct HeapT {
     struct Item { double key; csr_id node; };
     std::vector<Item> items;
 
     static inline bool less(const Item& a, const Item& b) {
-        if (TIES) return a.key < b.key || (a.key == b.key && a.node < b.node);
+        if (TIES) return (a.key < b.key) | ((a.key == b.key) & (a.node < b.node));
         return a.key < b.key;
     }
     inline void reserve(size_t n) { items.reserve(n); }
