@@ -549,9 +549,12 @@ class SharedReach:
     point's first visit in place with the smallest time (:func:`_dijkstra.replay_reach`); a
     pair has an extra trip within ``L`` exactly when its fastest one is within ``L``.
 
-    Size: 12 bytes per visit (int32 point, float64 seconds) and 24 per extra trip; on
-    Helsinki's six-measure study (55 facilities x 619 points, 60 min) 0.9 MB for the
-    ``to_facility`` structure. Nothing in it is dense: a visit is a pair within reach.
+    Size: 12 bytes per visit (int32 point, float64 seconds; about 1.7 visits per pair
+    within reach on OSM roads, so about 1.7 times the CSR arrays of the largest matrix it
+    stands for) and 24 per extra trip. On Helsinki's six-measure study the ``to_facility``
+    structure (55 facilities x 619 points at 60 min: 56,430 visits, 34,045 extra trips)
+    holds 1.5 MB, the ``from_facility`` one (17 facilities) 0.47 MB. Nothing in it is
+    dense: a visit is a pair within reach.
 
     Attributes
     ----------
