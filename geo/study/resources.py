@@ -39,7 +39,14 @@ import shapely
 from geo import settings
 from geo._types import BoolArray, FloatArray, IntArray
 from geo.coverage.bands import BREAKS, band_labels
-from geo.coverage.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
+from geo.coverage.surfaces import (
+    CellUnions,
+    access_bounds,
+    basin_areas,
+    cell_values,
+    class_edges,
+    classes,
+)
 from geo.coverage.townships import assign_to_polygons
 from geo.errors import MeasureError
 from geo.measures import (
@@ -150,6 +157,14 @@ class Inputs:
     reaches: dict[tuple[str, str], StudyReach] = field(default_factory=dict)
     #: the township of every facility (assigned once, sliced per measure)
     facility_townships: npt.NDArray[np.object_] | None = None
+    #: the unions of grid cells the measures draw (each set of cells dissolved once)
+    unions: CellUnions | None = None
+
+    def cell_unions(self) -> CellUnions:
+        """Return the unions of this study's grid cells, made once and shared."""
+        if self.unions is None:
+            self.unions = CellUnions(self.cells)
+        return self.unions
 
     @property
     def population(self) -> FloatArray:
@@ -489,7 +504,8 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         edges = class_edges(t.ratio[t.population > 0], t.population[t.population > 0], target)
         part.areas = classes(spec.name, "access", inp.cells, np.full(len(inp.cells), None),
                              np.zeros(len(inp.cells)), access_bounds(edges), False,
-                             keep_empty=True)  # the townships' classes, no cells
+                             keep_empty=True,  # the townships' classes, no cells
+                             unions=inp.cell_unions())
         return part
     per = spec.per if spec.method != "hansen" else 1.0
     value = res.per_person * per
@@ -502,9 +518,10 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     vals = np.array([float(v) if v is not None else 0.0 for v in cell_vals])
     edges = class_edges(vals[known], people[known], target)
     part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
-                         access_bounds(edges), False, keep_empty=True)
+                         access_bounds(edges), False, keep_empty=True,
+                         unions=inp.cell_unions())
     cell_ids, _ = cell_values(served_by, pop, inp.cell_of, n_cells)
-    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people)
+    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people, inp.cell_unions())
     return part
 
 
@@ -612,7 +629,8 @@ def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
     cell_vals, people = cell_values(resp / 60.0, pop, inp.cell_of, len(inp.cells))
     edges = [0.0, *BREAKS, np.inf]
     bands = list(zip(edges[:-1], edges[1:], band_labels(), strict=True))
-    part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True)
+    part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True,
+                         unions=inp.cell_unions())
     return part
 
 
