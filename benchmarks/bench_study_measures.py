@@ -264,7 +264,7 @@ def _report_both(both: dict[str, Any], args: argparse.Namespace, load0: float,
     b, a = both["before"], both["after"]
     n = len(a["measures_cpu"])
     stage = "access measures"
-    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before": str(args.before),
+    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before": args.before.name,
            "loadavg": [load0, load1], "demand_points": a["demand_points"],
            "values_after_vs_before": both["values"]}
     for label, side in (("before", b), ("after", a)):
@@ -278,7 +278,7 @@ def _report_both(both: dict[str, Any], args: argparse.Namespace, load0: float,
     (RESULTS / "study_measures.json").write_text(json.dumps(out, indent=2))
     lines = [f"Helsinki, six measures: {args.rounds} alternating rounds of {args.runs} runs "
              f"per side ({n} runs each), load {load0:.1f}-{load1:.1f}, "
-             f"{a['demand_points']:,} demand points; before = {args.before}", "",
+             f"{a['demand_points']:,} demand points; before = {args.before.name}", "",
              "| stage | before median s | after median s |", "|---|---|---|"]
     for k in a["stages"]:
         lines.append(f"| {k} | {med(b['stages'].get(k, [np.nan])):.4f} | "
