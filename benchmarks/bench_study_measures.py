@@ -264,7 +264,7 @@ def _report_both(both: dict[str, Any], args: argparse.Namespace, load0: float,
     b, a = both["before"], both["after"]
     n = len(a["measures_cpu"])
     stage = "access measures"
-    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before": args.before.name,
+    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before_code": args.before.name,
            "loadavg": [load0, load1], "demand_points": a["demand_points"],
            "values_after_vs_before": both["values"]}
     for label, side in (("before", b), ("after", a)):
