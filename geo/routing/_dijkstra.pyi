@@ -34,7 +34,7 @@ def bounded_reach(
 ) -> tuple[_I, _I32, _F]: ...
 def reach_visits(
     indptr: _I32, indices: _I32, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
-    first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,
+    first_source: int, last_source: int, limits: _F, tgt_ptr: _I, tgt_idx: _I,
     tgt_cost: _F,
 ) -> tuple[_I, _I32, _F]: ...
 def replay_reach(

@@ -563,19 +563,20 @@ def reach_visits(
     const double[::1] seed_dist,
     int64_t first_source,
     int64_t last_source,
-    double limit,
+    const double[::1] limits,
     const int64_t[::1] tgt_ptr,
     const int64_t[::1] tgt_idx,
     const double[::1] tgt_cost,
 ):
     """The searches of :func:`bounded_reach`, handing back every visit of a target.
 
-    A visit is a settled node passing its time to one of its targets (``c = dist[v] +
-    tgt_cost[j] <= limit``), in the order the search makes them (settle order, then
-    incidence order); a target is visited once per node it hangs on. Returns ``(counts,
-    target, seconds)``: visits per source, then the visits, source after source.
-    :func:`replay_reach` turns them into :func:`bounded_reach`'s rows for any limit up to
-    this one, entry for entry (same targets, same order, same seconds).
+    Source ``s`` searches up to its own ``limits[s]``. A visit is a settled node passing its
+    time to one of its targets (``c = dist[v] + tgt_cost[j] <= limits[s]``), in the order
+    the search makes them (settle order, then incidence order); a target is visited once
+    per node it hangs on. Returns ``(counts, target, seconds)``: visits per source, then
+    the visits, source after source. :func:`replay_reach` turns them into
+    :func:`bounded_reach`'s rows for any limit up to the source's, entry for entry (same
+    targets, same order, same seconds).
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef double[::1] dist = np.full(n, np.inf)
@@ -589,9 +590,12 @@ def reach_visits(
     cdef vector[double] out_d
     cdef Py_ssize_t s, k, j
     cdef int64_t v
-    cdef double c, d
+    cdef double c, d, limit
+    if limits.shape[0] < last_source:
+        raise ValueError("one limit per source is needed")
     with nogil:
         for s in range(first_source, last_source):
+            limit = limits[s]
             _seed(h, dist, &touched, seed_ptr, seed_node, seed_dist, s, limit)
             while not h.empty():
                 v = h.pop(&d)

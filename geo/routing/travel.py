@@ -559,8 +559,8 @@ class SharedReach:
     Attributes
     ----------
     shape : (n_facilities, n_demand)
-    max_seconds : float
-        The catchment it was built at; :meth:`matrix` refuses a larger one.
+    max_seconds : (n_facilities,) float array
+        The catchment each facility was searched to; :meth:`matrix` refuses a larger one.
     visit_ptr : (n_facilities + 1,) int64 array
     visit_tgt : (n_visits,) int32 array
     visit_sec : (n_visits,) float array
@@ -572,7 +572,7 @@ class SharedReach:
     """
 
     shape: tuple[int, int]
-    max_seconds: float
+    max_seconds: FloatArray
     visit_ptr: IntArray
     visit_tgt: npt.NDArray[np.int32]
     visit_sec: FloatArray
@@ -591,22 +591,23 @@ class SharedReach:
         """Return the reach matrix of facilities ``rows`` (all by default) within ``max_seconds``.
 
         ``rows``: distinct positions among the structure's facilities, in the order the
-        matrix lists them; ``max_seconds``: at most the structure's (its own by default).
-        The result equals :func:`reach_matrix` on those facilities' snaps with the same
-        network, demand, speed, direction and ``direct``.
+        matrix lists them; ``max_seconds``: at most what each of them was searched to (by
+        default the smallest of those). The result equals :func:`reach_matrix` on those
+        facilities' snaps with the same network, demand, speed, direction and ``direct``.
         """
         n_fac, n_dem = self.shape
-        limit = self.max_seconds if max_seconds is None else float(max_seconds)
-        if not 0 <= limit <= self.max_seconds:
-            raise QueryError(f"max_seconds {limit:g} is outside this reach structure, built "
-                             f"for up to {self.max_seconds:g} s: build it at the largest "
-                             "catchment asked")
         sel = (np.arange(n_fac, dtype=np.int64) if rows is None
                else np.asarray(rows, dtype=np.int64).ravel())
-        pos = np.full(n_fac, -1, dtype=np.int64)
         if len(sel) and (sel.min() < 0 or sel.max() >= n_fac):
             raise QueryError(f"rows must be positions among the {n_fac} facilities of the "
                              "reach structure")
+        top = float(self.max_seconds[sel].min()) if len(sel) else np.inf
+        limit = top if max_seconds is None else float(max_seconds)
+        if not 0 <= limit <= top:
+            raise QueryError(f"max_seconds {limit:g} is outside this reach structure, whose "
+                             f"facilities were searched to {top:g} s: build it at the largest "
+                             "catchment asked")
+        pos = np.full(n_fac, -1, dtype=np.int64)
         pos[sel] = np.arange(len(sel), dtype=np.int64)
         if len(np.unique(sel)) != len(sel):
             raise QueryError("rows of a reach structure must be distinct")
@@ -627,7 +628,7 @@ def shared_reach(
     demand: Snap,
     *,
     access_speed_kmh: float,
-    max_seconds: float,
+    max_seconds: npt.ArrayLike,
     direction: str = "from_facility",
     direct: bool = True,
     threads: int | None = None,
@@ -635,9 +636,15 @@ def shared_reach(
     """Return the reach structure of ``facilities`` at ``max_seconds`` (see :class:`SharedReach`).
 
     Parameters as :func:`reach_matrix`; one bounded search per facility, as it makes.
+    ``max_seconds`` may also give each facility its own bound (the largest catchment of
+    the measures that count it: a facility only a 15-minute measure counts is not
+    searched to the 60 minutes of another).
     """
-    if not np.isfinite(max_seconds) or max_seconds < 0:
-        raise QueryError(f"max_seconds must be a finite, non-negative number, got {max_seconds}")
+    n = len(facilities)
+    bound = np.broadcast_to(np.asarray(max_seconds, dtype=np.float64), (n,)).copy()
+    if not (np.isfinite(bound).all() and (bound >= 0).all()):
+        raise QueryError("max_seconds must be finite, non-negative numbers (one, or one per "
+                         "facility)")
     speed = _check(net, access_speed_kmh, facilities, demand)
     o = _oriented(net, direction)
     ptr, node, secs = _seeds(net, o, facilities, speed)
@@ -646,7 +653,7 @@ def shared_reach(
 
     def run(a: int, b: int) -> _Triples:
         return _dijkstra.reach_visits(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
-                                      float(max_seconds), tp, ti, tc)
+                                      bound, tp, ti, tc)
 
     parts = _run_batches(run, len(facilities), _reach_threads(threads, net, len(facilities)))
     counts = (np.concatenate([p[0] for p in parts]) if parts
@@ -655,9 +662,24 @@ def shared_reach(
     np.cumsum(counts, out=vptr[1:])
     vtgt = (np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int32))
     vsec = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
-    r, c, t = _extra_trips(o, facilities, demand, speed, float(max_seconds), direct)
-    return SharedReach((len(facilities), len(demand)), float(max_seconds), vptr, vtgt, vsec,
-                       r.astype(np.int64), c.astype(np.int64), t)
+    parts_r, parts_c, parts_t = [], [], []
+    for top in np.unique(bound):  # the trips off the nodes, per group of equal bounds
+        group = np.flatnonzero(bound == top)
+        r, c, t = _extra_trips(o, _subset(facilities, group), demand, speed, float(top),
+                               direct)
+        parts_r.append(group[r])
+        parts_c.append(c.astype(np.int64))
+        parts_t.append(t)
+    r = np.concatenate(parts_r) if parts_r else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(parts_c) if parts_c else np.zeros(0, dtype=np.int64)
+    t = np.concatenate(parts_t) if parts_t else np.zeros(0)
+    order = np.argsort(r, kind="stable")  # by row; columns stay sorted within each
+    return SharedReach((n, len(demand)), bound, vptr, vtgt, vsec, r[order], c[order],
+                       t[order])
+
+
+def _subset(s: Snap, rows: IntArray) -> Snap:
+    return Snap(s.xy[rows], s.seg[rows], s.t[rows], s.access_m[rows])
 
 
 def _rows_to_csr(parts: list[_Triples], shape: tuple[int, int]) -> sp.csr_matrix:

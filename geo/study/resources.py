@@ -215,12 +215,18 @@ class StudyReach:
 
     ``rows``: positions (in the study's facility frame) of the facilities of every
     floating-catchment, gravity or Hansen measure in that mode and direction; ``reach``:
-    their searches at the largest of those measures' catchments, sliced per measure
-    (:class:`~geo.routing.travel.SharedReach`).
+    their searches, each facility's to the largest catchment of the measures that count it,
+    sliced per measure (:class:`~geo.routing.travel.SharedReach`).
     """
 
     rows: IntArray
     reach: SharedReach
+
+    def covers(self, rows: IntArray, max_seconds: float) -> bool:
+        """Tell whether the facilities at positions ``rows`` were searched to ``max_seconds``."""
+        at = np.searchsorted(self.rows, rows)
+        ok = (at < len(self.rows)) & (self.rows[np.minimum(at, len(self.rows) - 1)] == rows)
+        return bool(ok.all() and (self.reach.max_seconds[at] >= max_seconds).all())
 
     def matrix(self, rows: IntArray, max_seconds: float) -> sp.csr_matrix:
         """Return the reach matrix of facilities ``rows`` (positions) within ``max_seconds``."""
@@ -231,11 +237,13 @@ def study_reaches(inp: Inputs, measures: Sequence[MeasureSpec]
                   ) -> dict[tuple[str, str], StudyReach]:
     """Build one reach structure per mode and direction of the measures that read one.
 
-    Each covers the facilities of all those measures' types, at the largest of their
-    catchments; searched once per study, whatever the number of measures.
+    Each covers the facilities of all those measures' types, each facility searched to the
+    largest catchment of the measures that count it (never further: a facility only a
+    15-minute measure counts is not searched to another's 60 minutes); searched once per
+    study, whatever the number of measures.
     """
     types = inp.facilities["type"]
-    wanted: dict[tuple[str, str], tuple[npt.NDArray[np.bool_], float]] = {}
+    wanted: dict[tuple[str, str], FloatArray] = {}  # per facility: its bound, -1 if none
     for spec in measures:
         if spec.method not in REACH_METHODS:
             continue
@@ -244,15 +252,14 @@ def study_reaches(inp: Inputs, measures: Sequence[MeasureSpec]
         mask = types.isin(spec.facility_types).to_numpy()
         if not mask.any():
             continue
-        key = (spec.mode, spec.direction)
-        had, top = wanted.get(key, (np.zeros(len(types), dtype=bool), 0.0))
-        wanted[key] = (had | mask, max(top, float(spec.max_seconds)))
+        bound = wanted.setdefault((spec.mode, spec.direction), np.full(len(types), -1.0))
+        bound[mask] = np.maximum(bound[mask], float(spec.max_seconds))
     out = {}
-    for (mode, direction), (mask, top) in wanted.items():
-        rows = np.flatnonzero(mask)
+    for (mode, direction), bound in wanted.items():
+        rows = np.flatnonzero(bound >= 0)
         out[mode, direction] = StudyReach(rows, shared_reach(
             inp.networks[mode], inp.facility_snap(mode, rows), inp.demand_snap(mode),
-            access_speed_kmh=inp.study.access_kmh(mode), max_seconds=top,
+            access_speed_kmh=inp.study.access_kmh(mode), max_seconds=bound[rows],
             direction=direction))
     return out
 
@@ -392,8 +399,7 @@ def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
         assert spec.max_seconds is not None
         key = (spec.mode, spec.direction)
         shared = inp.reaches.get(key)
-        if shared is None or not np.isin(rows, shared.rows).all() or (
-                spec.max_seconds > shared.reach.max_seconds):
+        if shared is None or not shared.covers(rows, spec.max_seconds):
             shared = inp.reaches[key] = study_reaches(inp, [spec])[key]
         reach = shared.matrix(rows, spec.max_seconds)
     return reach, nearest

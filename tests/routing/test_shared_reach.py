@@ -95,3 +95,32 @@ def test_slices_it_cannot_give_are_refused() -> None:
         shared.matrix([5])
     with pytest.raises(QueryError, match="max_seconds"):
         shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=np.inf)
+    with pytest.raises(QueryError, match="max_seconds"):
+        shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=[60.0, -1, 1, 2, 3])
+    own = shared_reach(net, fac, dem, access_speed_kmh=ACCESS,
+                       max_seconds=[600.0, 300.0, 600.0, 900.0, 600.0])
+    with pytest.raises(QueryError, match="searched to 300 s"):
+        own.matrix([0, 1], 400.0)
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+def test_each_facility_to_its_own_bound(direction: str) -> None:
+    """Facilities searched to different bounds (the largest catchment of the measures that
+    count each) give every matrix their bounds allow, entry for entry."""
+    net, _, fac, dem = _case(5)
+    rng = np.random.default_rng(5)
+    bound = rng.choice([300.0, 750.0, 1500.0], 30)
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=bound,
+                          direction=direction)
+    np.testing.assert_array_equal(shared.max_seconds, bound)
+    for limit in (300.0, 700.0, 750.0, 1500.0):
+        rows = np.flatnonzero(bound >= limit)
+        rows = rows[rng.permutation(len(rows))]
+        want = reach_matrix(net, _rows(fac, rows), dem, access_speed_kmh=ACCESS,
+                            max_seconds=limit, direction=direction)
+        _same(shared.matrix(rows, limit), want)
+    # a facility searched to 300 s holds nothing beyond it
+    low = np.flatnonzero(bound == 300.0)
+    assert (shared.visit_sec[np.concatenate([np.arange(shared.visit_ptr[r],
+                                                       shared.visit_ptr[r + 1])
+                                             for r in low])] <= 300.0).all()

@@ -310,8 +310,11 @@ SHARED = ["beds_per_1000_2025", "doctors_per_1000_2025", "ambulances_per_10000_2
 def _measures_run(tmp_path: Path, fac: Path, names: list[str], sub: str) -> Any:
     folder = tmp_path / sub
     folder.mkdir()
+    measures: dict[str, Any] = {"use": names}
+    if "beds_per_1000_2025" in names:  # beds of the hospitals only: the township centres
+        measures["overrides"] = {"beds_per_1000_2025": {"facility_types": list(BASES)}}
     return run_study(_study(folder, {"facilities": {"path": str(fac)},
-                                     "measures": {"use": names}}))
+                                     "measures": measures}))
 
 
 def test_measures_of_one_study_give_each_measure_alone_numbers(tmp_path: Path) -> None:
@@ -341,6 +344,7 @@ def test_measures_of_one_study_give_each_measure_alone_numbers(tmp_path: Path) -
     # facilities at their largest catchment (a measure that rebuilt it would leave its own)
     _, used, _ = inputs.measures(together.study)
     assert [s.name for s in used] == SHARED
+    assert used[0].facility_types == BASES
     inp = resources.Inputs(
         study=together.study, facilities=together.facilities, demand=together.demand,
         polygons=together.townships, area_name=together.area_name,
@@ -356,5 +360,10 @@ def test_measures_of_one_study_give_each_measure_alone_numbers(tmp_path: Path) -
         mine = [s for s in reach_specs if (s.mode, s.direction) == (mode, direction)]
         union = np.flatnonzero(types.isin([t for s in mine for t in s.facility_types]))
         np.testing.assert_array_equal(shared.rows, union)
-        assert shared.reach.max_seconds == max(s.max_seconds for s in mine) == 3600.0
+        # each facility searched to the largest catchment of the measures that count it
+        bound = [max(s.max_seconds for s in mine if t in s.facility_types)
+                 for t in types.iloc[union]]
+        np.testing.assert_array_equal(shared.reach.max_seconds, bound)
         assert shared.reach.shape == (len(union), len(together.demand))
+    to = inp.reaches["drive", "to_facility"].reach.max_seconds
+    assert set(to) == {1800.0, 3600.0}  # township centres to 30 min, hospitals to 60
