@@ -10,12 +10,15 @@ to), 2SFCA ambulances (60 min, from), E2SFCA doctors (30 min, to), 2SFCA primary
 facilities (30 min, to) and nearest-facility doctors (workload).
 
 ``run_study`` runs once untimed (warm-up), then ``--runs`` times; the table gives the
-median of each stage (``access measures`` is the stage the measures run in) and the
-measures' values are saved (``--save FILE.parquet``) so two commits can be compared
-value by value (``--compare FILE.parquet``). Results: benchmarks/results/study_measures.json
-and .md, with the load of the machine.
+median of each stage (``access measures`` is the stage the measures run in) and the CPU
+seconds of that stage (all threads), and the measures' values are saved (``--save FILE``)
+so two commits can be compared value by value (``--compare FILE``). ``--before DIR`` (a
+checkout of other code, its kernels built) runs both in alternating rounds, each in its
+own process, and compares their values bit for bit. Results:
+benchmarks/results/study_measures.json and .md, with the load of the machine.
 
     python benchmarks/bench_study_measures.py --runs 5
+    python benchmarks/bench_study_measures.py --before ../main --rounds 4 --runs 5
 """
 
 from __future__ import annotations
@@ -126,52 +129,163 @@ def measure_values(result: Any) -> pd.DataFrame:
                      ignore_index=True)
 
 
+def measure(runs: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Run the study ``runs`` times after a warm-up on the ``geo`` this process imports.
+
+    Returns the wall seconds of every stage and the CPU seconds of the measures stage
+    (``compute_resources``, all threads) per run, and the measures' values.
+    """
+    from geo.study import resources
+    from geo.study.run import run_study
+
+    inner = resources.compute_resources
+    cpu: list[float] = []
+
+    def timed(*a: Any, **k: Any) -> Any:
+        c0 = time.process_time()
+        try:
+            return inner(*a, **k)
+        finally:
+            cpu.append(time.process_time() - c0)
+
+    resources.compute_resources = timed  # run_study calls it through the module
+    with tempfile.TemporaryDirectory() as tmp:
+        study = write_study(Path(tmp))
+        result = run_study(study)  # warm-up
+        cpu.clear()
+        stages: dict[str, list[float]] = {}
+        run_cpu: list[float] = []
+        for _ in range(runs):
+            c0 = time.process_time()
+            result = run_study(study)
+            run_cpu.append(time.process_time() - c0)
+            for k, v in result.timings.items():
+                stages.setdefault(k, []).append(v)
+    resources.compute_resources = inner
+    return ({"stages": stages, "measures_cpu": cpu, "run_cpu": run_cpu,
+             "demand_points": len(result.demand)}, measure_values(result))
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> str:
+    num = a.select_dtypes("number").to_numpy(float)
+    ref = b.select_dtypes("number").to_numpy(float)
+    if a.shape != b.shape or num.shape != ref.shape:
+        return "tables differ in shape"
+    if np.array_equal(num, ref, equal_nan=True) and a.select_dtypes(exclude="number").equals(
+            b.select_dtypes(exclude="number")):
+        return "bit-equal"
+    return f"max abs diff {np.nanmax(np.abs(num - ref)):.3g}"
+
+
+def _child(runs: int, out: Path) -> None:
+    figures, values = measure(runs)
+    out.with_suffix(".json").write_text(json.dumps(figures))
+    values.to_pickle(out.with_suffix(".pkl"))
+
+
+def _before_after(before: Path, rounds: int, runs: int) -> dict[str, Any]:
+    """Alternate rounds of the code in ``before`` (a checkout) and this one, one process each.
+
+    The order flips every round; the figures are pooled per side.
+    """
+    import subprocess
+    import sys
+
+    pooled: dict[str, dict[str, Any]] = {}
+    values: dict[str, pd.DataFrame] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            sides = [("before", before), ("after", ROOT)]
+            for label, code in (sides if r % 2 == 0 else sides[::-1]):
+                out = Path(tmp) / label
+                env = {**os.environ, "PYTHONPATH": str(code)}
+                subprocess.run([sys.executable, __file__, "--runs", str(runs), "--child",
+                                str(out)], env=env, check=True)
+                got = json.loads(out.with_suffix(".json").read_text())
+                side = pooled.setdefault(label, {"stages": {}, "measures_cpu": [],
+                                                 "run_cpu": []})
+                for k, v in got["stages"].items():
+                    side["stages"].setdefault(k, []).extend(v)
+                side["measures_cpu"] += got["measures_cpu"]
+                side["run_cpu"] += got["run_cpu"]
+                side["demand_points"] = got["demand_points"]
+                values[label] = pd.read_pickle(out.with_suffix(".pkl"))
+    pooled["values"] = _same(values["after"], values["before"])  # type: ignore[assignment]
+    return pooled
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--save", type=Path, help="write the measures' values to this file")
     ap.add_argument("--compare", type=Path, help="compare the values with this saved file")
+    ap.add_argument("--before", type=Path, help="a checkout of the code to compare with "
+                    "(its compiled kernels built): alternate rounds of both, values compared")
+    ap.add_argument("--rounds", type=int, default=4, help="rounds of each side with --before")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    from geo.study.run import run_study
-
-    with tempfile.TemporaryDirectory() as tmp:
-        study = write_study(Path(tmp))
-        load0 = os.getloadavg()[0]
-        result = run_study(study)  # warm-up
-        stages: dict[str, list[float]] = {}
-        cpu: list[float] = []
-        for _ in range(args.runs):
-            c0 = time.process_time()
-            result = run_study(study)
-            cpu.append(time.process_time() - c0)
-            for k, v in result.timings.items():
-                stages.setdefault(k, []).append(v)
+    if args.child:
+        _child(args.runs, args.child)
+        return
+    load0 = os.getloadavg()[0]
+    if args.before:
+        both = _before_after(args.before, args.rounds, args.runs)
         load1 = os.getloadavg()[0]
-    values = measure_values(result)
+        _report_both(both, args, load0, load1)
+        return
+    figures, values = measure(args.runs)
+    load1 = os.getloadavg()[0]
     if args.save:
         values.to_pickle(args.save)
-    diff = None
-    if args.compare:
-        old = pd.read_pickle(args.compare)
-        num = values.select_dtypes("number").to_numpy(float)
-        ref = old.select_dtypes("number").to_numpy(float)
-        same = values.shape == old.shape and bool(
-            np.array_equal(num, ref, equal_nan=True))
-        diff = "bit-equal" if same else (
-            f"max abs diff {np.nanmax(np.abs(num - ref)):.3g}" if num.shape == ref.shape
-            else "tables differ in shape")
+    diff = _same(values, pd.read_pickle(args.compare)) if args.compare else None
+    stages = figures["stages"]
     out = {"runs": args.runs, "median_stage_s": {k: statistics.median(v)
                                                  for k, v in stages.items()},
-           "median_run_cpu_s": statistics.median(cpu), "loadavg": [load0, load1],
-           "demand_points": len(result.demand), "values_vs_saved": diff}
+           "median_measures_cpu_s": statistics.median(figures["measures_cpu"]),
+           "median_run_cpu_s": statistics.median(figures["run_cpu"]), "loadavg": [load0, load1],
+           "demand_points": figures["demand_points"], "values_vs_saved": diff}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "study_measures.json").write_text(json.dumps(out, indent=2))
     lines = [f"Helsinki, six measures: median of {args.runs} runs, load "
-             f"{load0:.1f}-{load1:.1f}, {len(result.demand):,} demand points", "",
+             f"{load0:.1f}-{load1:.1f}, {figures['demand_points']:,} demand points", "",
              "| stage | median s |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" for k, v in out["median_stage_s"].items()]
+    lines += ["", f"Access measures, CPU seconds (all threads): "
+              f"{out['median_measures_cpu_s']:.4f}"]
     if diff:
         lines += ["", f"Measures' values against the saved run: {diff}"]
+    (RESULTS / "study_measures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+def _report_both(both: dict[str, Any], args: argparse.Namespace, load0: float,
+                 load1: float) -> None:
+    med = statistics.median
+    b, a = both["before"], both["after"]
+    n = len(a["measures_cpu"])
+    stage = "access measures"
+    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before_code": args.before.name,
+           "loadavg": [load0, load1], "demand_points": a["demand_points"],
+           "values_after_vs_before": both["values"]}
+    for label, side in (("before", b), ("after", a)):
+        out[label] = {"median_stage_s": {k: med(v) for k, v in side["stages"].items()},
+                      "median_measures_cpu_s": med(side["measures_cpu"]),
+                      "median_run_cpu_s": med(side["run_cpu"])}
+    wall = med(b["stages"][stage]) / med(a["stages"][stage])
+    cpu = med(b["measures_cpu"]) / med(a["measures_cpu"])
+    out["measures_speedup"] = {"wall": wall, "cpu": cpu}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "study_measures.json").write_text(json.dumps(out, indent=2))
+    lines = [f"Helsinki, six measures: {args.rounds} alternating rounds of {args.runs} runs "
+             f"per side ({n} runs each), load {load0:.1f}-{load1:.1f}, "
+             f"{a['demand_points']:,} demand points; before = {args.before.name}", "",
+             "| stage | before median s | after median s |", "|---|---|---|"]
+    for k in a["stages"]:
+        lines.append(f"| {k} | {med(b['stages'].get(k, [np.nan])):.4f} | "
+                     f"{med(a['stages'][k]):.4f} |")
+    lines += ["", f"Access measures: {wall:.2f}x faster in wall time, {cpu:.2f}x in CPU time "
+              f"(CPU {med(b['measures_cpu']):.4f} s -> {med(a['measures_cpu']):.4f} s, all "
+              f"threads); values after against before: {both['values']}"]
     (RESULTS / "study_measures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -12,6 +12,7 @@ facility serving them (:func:`basin_areas`), with the one union of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,8 +22,8 @@ from geo._types import FloatArray, IntArray
 from geo.coverage.bands import union_cells
 from geo.measures import weighted_quantile
 
-__all__ = ["QUANTILES", "TARGET_MULTIPLES", "access_bounds", "basin_areas", "cell_index",
-           "cell_values", "class_edges", "class_position", "classes"]
+__all__ = ["QUANTILES", "TARGET_MULTIPLES", "CellUnions", "access_bounds", "basin_areas",
+           "cell_index", "cell_values", "class_edges", "class_position", "classes"]
 
 
 #: fill classes of an index without a target: population-weighted quantiles of it
@@ -98,20 +99,49 @@ def class_position(value: float, bounds: Sequence[tuple[float, float]]) -> int |
     return None
 
 
+class CellUnions:
+    """The unions of sets of grid cells, each set dissolved once.
+
+    A study's measures draw their basins and classes on the same cells, and the same set of
+    cells comes back (a facility's basin in two measures); :func:`union_cells` of one set
+    of cells is one geometry, made once here and handed out again.
+    """
+
+    def __init__(self, cells: gpd.GeoDataFrame) -> None:
+        self.geoms = cells.geometry.values
+        self._done: dict[bytes, Any] = {}
+
+    def __call__(self, inside: npt.NDArray[np.bool_]) -> Any:
+        """Return the union of the cells where ``inside`` holds."""
+        key = np.packbits(inside).tobytes()
+        if key not in self._done:
+            self._done[key] = union_cells(self.geoms[inside])
+        return self._done[key]
+
+
+def _unions(cells: gpd.GeoDataFrame, unions: CellUnions | None) -> CellUnions:
+    if unions is None:
+        return CellUnions(cells)
+    if len(unions.geoms) != len(cells):
+        raise ValueError("the cell unions were made for other cells")
+    return unions
+
+
 def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArray[np.object_],
              people: FloatArray, bounds: Sequence[tuple[float, float, str]],
-             left_closed: bool, keep_empty: bool = False) -> list[dict[str, object]]:
+             left_closed: bool, keep_empty: bool = False, unions: CellUnions | None = None
+             ) -> list[dict[str, object]]:
     """Dissolve the cells by the class of their value.
 
     A class ``(lo, hi, label)`` holds a value in ``(lo, hi]`` (``[lo, hi)`` when ``left_closed``, as
     the travel-time bands), or equal to ``lo`` when ``lo == hi``; empty classes are left out, or
     kept without a geometry (``keep_empty``: the classes of an index, which townships are coloured
-    by too).
+    by too). ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
     """
     known = np.array([v is not None for v in cell_vals], dtype=bool)
     v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
     rows = []
-    geoms = cells.geometry.values
+    union = _unions(cells, unions)
     for lo, hi, label in bounds:
         if lo == hi:
             inside = known & (v == lo)
@@ -123,7 +153,7 @@ def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArra
             rows.append({"name": name, "kind": kind, "cls": label, "lo": lo, "hi": hi,
                          "facility": "", "population": float(people[inside].sum()),
                          "cells": int(inside.sum()),
-                         "geometry": union_cells(geoms[inside]) if inside.any() else None})
+                         "geometry": union(inside) if inside.any() else None})
     return rows
 
 
@@ -135,14 +165,18 @@ def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
 
 
 def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.object_],
-                 people: FloatArray) -> list[dict[str, object]]:
-    """Dissolve the cells into one area per facility basin, with its people."""
-    geoms = cells.geometry.values
+                 people: FloatArray, unions: CellUnions | None = None
+                 ) -> list[dict[str, object]]:
+    """Dissolve the cells into one area per facility basin, with its people.
+
+    ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
+    """
+    union = _unions(cells, unions)
     ids = np.array(["" if x is None else str(x) for x in cell_ids], dtype=object)
     rows = []
     for fid in dict.fromkeys(i for i in ids if i):
         inside = ids == fid
         rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
                      "facility": fid, "population": float(people[inside].sum()),
-                     "cells": int(inside.sum()), "geometry": union_cells(geoms[inside])})
+                     "cells": int(inside.sum()), "geometry": union(inside)})
     return rows

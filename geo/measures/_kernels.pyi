@@ -13,4 +13,5 @@ ROW_SUMS: int
 def fca(
     mode: int, indptr: _Idx, indices: _Idx, data: _F, n_cols: int, kind: int, params: _F,
     cutoff: float, squared: bool, supply: _F, population: _F, threads: int = ...,
+    serial: bool = ...,
 ) -> tuple[_F | None, _F | None]: ...

@@ -129,13 +129,17 @@ cdef extern from *:
         }
     }
 
-    // One pass on `threads` threads; thread 0 adds into out_cols, the others into their
-    // own arrays, summed into out_cols at the end. Returns 0, or -1 without memory/threads.
+    // One pass in `threads` parts of rows; part 0 adds into out_cols, the others into their
+    // own arrays, summed into out_cols at the end. The parts run on their own threads, or
+    // one after another on the calling thread when `serial` (small matrices: starting
+    // threads costs more than the pass): the same sums, added in the same order, either
+    // way. Returns 0, or -1 without memory/threads.
     template <typename I>
     static int fca_pass_t(int mode, const I* indptr, const I* indices, const double* data,
                           int64_t n_rows, int64_t n_cols, int kind, const double* p,
                           int64_t np, double cutoff, bool squared, const double* S,
-                          const double* P, int threads, double* out_rows, double* out_cols) {
+                          const double* P, int threads, bool serial, double* out_rows,
+                          double* out_cols) {
         FcaWeight w{kind, p, np, cutoff, std::exp(-0.5)};
         try {
             threads = (int)std::max<int64_t>(1, std::min<int64_t>(threads, n_rows));
@@ -151,10 +155,14 @@ cdef extern from *:
                                 cut[t + 1], out_rows, cols);
                 } catch (...) { failed[t] = 1; }
             };
-            std::vector<std::thread> pool;
-            for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-            work(0);
-            for (auto& th : pool) th.join();
+            if (serial) {
+                for (int t = 0; t < threads; ++t) work(t);
+            } else {
+                std::vector<std::thread> pool;
+                for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+                work(0);
+                for (auto& th : pool) th.join();
+            }
             for (int t = 0; t < threads; ++t) if (failed[t]) return -1;
             if (mode != 2)
                 for (auto& v : mine)
@@ -166,21 +174,22 @@ cdef extern from *:
     static int fca_pass(int mode, bool wide, const void* indptr, const void* indices,
                         const double* data, int64_t n_rows, int64_t n_cols, int kind,
                         const double* p, int64_t np, double cutoff, bool squared,
-                        const double* S, const double* P, int threads, double* out_rows,
-                        double* out_cols) {
+                        const double* S, const double* P, int threads, bool serial,
+                        double* out_rows, double* out_cols) {
         if (wide)
             return fca_pass_t<int64_t>(mode, (const int64_t*)indptr, (const int64_t*)indices,
                                        data, n_rows, n_cols, kind, p, np, cutoff, squared, S,
-                                       P, threads, out_rows, out_cols);
+                                       P, threads, serial, out_rows, out_cols);
         return fca_pass_t<int32_t>(mode, (const int32_t*)indptr, (const int32_t*)indices,
                                    data, n_rows, n_cols, kind, p, np, cutoff, squared, S, P,
-                                   threads, out_rows, out_cols);
+                                   threads, serial, out_rows, out_cols);
     }
     """
     int fca_pass(int mode, bint wide, const void* indptr, const void* indices,
                  const double* data, int64_t n_rows, int64_t n_cols, int kind,
                  const double* p, int64_t n_p, double cutoff, bint squared, const double* S,
-                 const double* P, int threads, double* out_rows, double* out_cols) noexcept nogil
+                 const double* P, int threads, bint serial, double* out_rows,
+                 double* out_cols) noexcept nogil
 
 
 TWO_STEP, COL_SUMS, ROW_SUMS = 0, 1, 2
@@ -188,13 +197,14 @@ TWO_STEP, COL_SUMS, ROW_SUMS = 0, 1, 2
 
 def fca(int mode, indptr, indices, const double[::1] data, Py_ssize_t n_cols, int kind,
         const double[::1] params, double cutoff, bint squared, const double[::1] supply,
-        const double[::1] population, int threads=1):
+        const double[::1] population, int threads=1, bint serial=False):
     """One pass over a CSR matrix (``indptr``/``indices`` both int32 or both int64).
 
     ``mode`` TWO_STEP: returns ``(catchment per row, index per column)`` with ``supply`` per
     row and ``population`` per column; COL_SUMS: ``(None, sum over rows of w * supply)``;
     ROW_SUMS: ``(sum over columns of w * population, None)``. Sums do not depend on
-    ``threads`` beyond rounding.
+    ``threads`` beyond rounding; ``serial`` runs the ``threads`` parts one after another on
+    the calling thread, with the same sums to the last bit.
     """
     ip = np.ascontiguousarray(indptr)
     ix = np.ascontiguousarray(indices)
@@ -222,7 +232,7 @@ def fca(int mode, indptr, indices, const double[::1] data, Py_ssize_t n_cols, in
     cdef int64_t np_ = params.shape[0]
     with nogil:
         rc = fca_pass(mode, wide, pp, px, d, n_rows, n_cols, kind, par, np_, cutoff,
-                      squared, s, pop, threads, &rows[0], &cols[0])
+                      squared, s, pop, threads, serial, &rows[0], &cols[0])
     if rc != 0:
         raise MemoryError("not enough memory for the access-measure pass")
     return (rows_a[:n_rows] if mode != COL_SUMS else None,

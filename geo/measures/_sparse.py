@@ -87,6 +87,12 @@ def _cutoff(max_seconds: float | None) -> float:
     return float(max_seconds)
 
 
+#: below this many stored pairs a pass runs its parts on the calling thread (the same sums:
+#: the parts, and so the order of the additions, are the same): starting and joining threads
+#: costs more than such a pass, and on a loaded machine waits for a free core
+SERIAL_BELOW = 200_000
+
+
 def _run(mode: int, reach: Reach, weight: Weight | None, max_seconds: float | None,
          supply: FloatArray, population: FloatArray, squared: bool = False,
          threads: int | None = None) -> tuple[FloatArray | None, FloatArray | None]:
@@ -95,7 +101,8 @@ def _run(mode: int, reach: Reach, weight: Weight | None, max_seconds: float | No
                         params, _cutoff(max_seconds), squared,
                         np.ascontiguousarray(supply, dtype=np.float64),
                         np.ascontiguousarray(population, dtype=np.float64),
-                        threads if threads is not None else _cores())
+                        threads if threads is not None else _cores(),
+                        reach.nnz < SERIAL_BELOW)
 
 
 def two_step(reach: Reach, weight: Weight | None, max_seconds: float | None,

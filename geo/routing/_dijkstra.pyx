@@ -217,6 +217,13 @@ cdef extern from *:
         bint empty() noexcept nogil
         csr_id pop(double* d) noexcept nogil
         void clear() noexcept nogil
+    cppclass TieHeap:
+        TieHeap() noexcept nogil
+        void reserve(size_t n) except + nogil
+        void push(double d, csr_id node) except + nogil
+        bint empty() noexcept nogil
+        csr_id pop(double* d) noexcept nogil
+        void clear() noexcept nogil
     int nearest_search(
         csr_id n, const csr_id* indptr, const csr_id* indices, const double* weights,
         const int64_t* seed_node, const double* seed_dist, const int64_t* seed_label,
@@ -417,8 +424,13 @@ cdef class NearestSearch:
         return dist_a, label_a
 
 
+ctypedef fused AnyHeap:
+    Heap
+    TieHeap
+
+
 cdef inline void _seed(
-    Heap* h, double[::1] dist, vector[int64_t]* touched, const int64_t[::1] seed_ptr,
+    AnyHeap* h, double[::1] dist, vector[int64_t]* touched, const int64_t[::1] seed_ptr,
     const int64_t[::1] seed_node, const double[::1] seed_dist, Py_ssize_t s, double limit,
 ) noexcept nogil:
     cdef Py_ssize_t k
@@ -435,7 +447,7 @@ cdef inline void _seed(
 
 
 cdef inline void _relax(
-    Heap* h, double[::1] dist, vector[int64_t]* touched, const csr_id[::1] indptr,
+    AnyHeap* h, double[::1] dist, vector[int64_t]* touched, const csr_id[::1] indptr,
     const csr_id[::1] indices, const double[::1] weights, int64_t v, double limit,
 ) noexcept nogil:
     cdef Py_ssize_t e
@@ -478,13 +490,16 @@ def bounded_reach(
     not read) and each is reported once, when it is settled.
 
     Returns ``(counts, target, seconds)``: how many targets each source reached, then
-    the reached targets and their times, source after source (CSR rows, in order).
+    the reached targets and their times, source after source (CSR rows, in order): a row
+    lists its targets in the order the search first reached them within ``limit``. Equal
+    times pop by node id (``TieHeap``), so that order is the one :func:`replay_reach` gives
+    from the :func:`reach_visits` of a search with a larger limit.
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef double[::1] dist = np.full(n, np.inf)
     cdef double[::1] best = np.full(max(n_targets, 1), np.inf)
-    cdef Heap heap
-    cdef Heap* h = &heap
+    cdef TieHeap heap
+    cdef TieHeap* h = &heap
     heap.reserve(n + 64)
     cdef vector[int64_t] touched
     cdef vector[int64_t] hit
@@ -537,6 +552,127 @@ def bounded_reach(
             tv[k] = out_t[k]
             dv[k] = out_d[k]
     return counts_a, tgt_a, sec_a
+
+
+def reach_visits(
+    const csr_id[::1] indptr,
+    const csr_id[::1] indices,
+    const double[::1] weights,
+    const int64_t[::1] seed_ptr,
+    const int64_t[::1] seed_node,
+    const double[::1] seed_dist,
+    int64_t first_source,
+    int64_t last_source,
+    const double[::1] limits,
+    const int64_t[::1] tgt_ptr,
+    const int64_t[::1] tgt_idx,
+    const double[::1] tgt_cost,
+):
+    """The searches of :func:`bounded_reach`, handing back every visit of a target.
+
+    Source ``s`` searches up to its own ``limits[s]``. A visit is a settled node passing its
+    time to one of its targets (``c = dist[v] + tgt_cost[j] <= limits[s]``), in the order
+    the search makes them (settle order, then incidence order); a target is visited once
+    per node it hangs on. Returns ``(counts, target, seconds)``: visits per source, then
+    the visits, source after source. :func:`replay_reach` turns them into
+    :func:`bounded_reach`'s rows for any limit up to the source's, entry for entry (same
+    targets, same order, same seconds).
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef double[::1] dist = np.full(n, np.inf)
+    cdef TieHeap heap
+    cdef TieHeap* h = &heap
+    heap.reserve(n + 64)
+    cdef vector[int64_t] touched
+    counts_a = np.zeros(last_source - first_source, dtype=np.int64)
+    cdef int64_t[::1] counts = counts_a
+    cdef vector[int32_t] out_t
+    cdef vector[double] out_d
+    cdef Py_ssize_t s, k, j
+    cdef int64_t v
+    cdef double c, d, limit
+    if limits.shape[0] < last_source:
+        raise ValueError("one limit per source is needed")
+    with nogil:
+        for s in range(first_source, last_source):
+            limit = limits[s]
+            _seed(h, dist, &touched, seed_ptr, seed_node, seed_dist, s, limit)
+            while not h.empty():
+                v = h.pop(&d)
+                if d > dist[v]:
+                    continue
+                for j in range(tgt_ptr[v], tgt_ptr[v + 1]):
+                    c = dist[v] + tgt_cost[j]
+                    if c <= limit:
+                        out_t.push_back(<int32_t>tgt_idx[j])
+                        out_d.push_back(c)
+                        counts[s - first_source] += 1
+                _relax(h, dist, &touched, indptr, indices, weights, v, limit)
+            for k in range(<Py_ssize_t>touched.size()):
+                dist[touched[k]] = INFINITY
+            touched.clear()
+    m = out_t.size()
+    tgt_a = np.empty(m, dtype=np.int32)
+    sec_a = np.empty(m, dtype=np.float64)
+    cdef int32_t[::1] tv = tgt_a
+    cdef double[::1] dv = sec_a
+    with nogil:
+        for k in range(<Py_ssize_t>m):
+            tv[k] = out_t[k]
+            dv[k] = out_d[k]
+    return counts_a, tgt_a, sec_a
+
+
+def replay_reach(
+    const int64_t[::1] visit_ptr,
+    const int32_t[::1] visit_tgt,
+    const double[::1] visit_sec,
+    const int64_t[::1] rows,
+    double limit,
+    int64_t n_targets,
+):
+    """Rows of :func:`bounded_reach` at ``limit`` from the visits of :func:`reach_visits`.
+
+    Row ``r`` of ``rows`` reads visits ``visit_ptr[r]:visit_ptr[r+1]`` (made with a limit
+    of at least ``limit``): the visits within ``limit`` are exactly the visits a search
+    bounded at ``limit`` makes, in the same order (``TieHeap``), so keeping each target's
+    first such visit in place and its smallest time gives that search's row. Returns
+    ``(counts, target, seconds)`` as :func:`bounded_reach` does, one row per ``rows``.
+    """
+    cdef Py_ssize_t n_rows = rows.shape[0], n_src = visit_ptr.shape[0] - 1
+    cdef Py_ssize_t i, k, q
+    cdef int64_t r, t, total = 0
+    cdef double c
+    for i in range(n_rows):
+        if not 0 <= rows[i] < n_src:
+            raise ValueError(f"row {rows[i]} is outside the {n_src} rows of the visits")
+        total += visit_ptr[rows[i] + 1] - visit_ptr[rows[i]]
+    cdef double[::1] best = np.full(max(n_targets, 1), np.inf)
+    counts_a = np.zeros(n_rows, dtype=np.int64)
+    cdef int64_t[::1] counts = counts_a
+    tgt_a = np.empty(total, dtype=np.int32)
+    sec_a = np.empty(total, dtype=np.float64)
+    cdef int32_t[::1] tv = tgt_a
+    cdef double[::1] dv = sec_a
+    cdef Py_ssize_t at = 0, row0
+    with nogil:
+        for i in range(n_rows):
+            r = rows[i]
+            row0 = at
+            for k in range(visit_ptr[r], visit_ptr[r + 1]):
+                c = visit_sec[k]
+                if c <= limit:
+                    t = visit_tgt[k]
+                    if best[t] == INFINITY:
+                        tv[at] = <int32_t>t
+                        at += 1
+                    if c < best[t]:
+                        best[t] = c
+            counts[i] = at - row0
+            for q in range(row0, at):
+                dv[q] = best[tv[q]]
+                best[tv[q]] = INFINITY
+    return counts_a, tgt_a[:at].copy(), sec_a[:at].copy()
 
 
 def od_rows(

@@ -40,7 +40,14 @@ from geo import settings
 from geo._types import BoolArray, FloatArray, IntArray
 from geo.coverage.bands import BREAKS, band_labels
 from geo.coverage.population import group_column
-from geo.coverage.surfaces import access_bounds, basin_areas, cell_values, class_edges, classes
+from geo.coverage.surfaces import (
+    CellUnions,
+    access_bounds,
+    basin_areas,
+    cell_values,
+    class_edges,
+    classes,
+)
 from geo.coverage.townships import assign_to_polygons
 from geo.errors import MeasureError
 from geo.measures import (
@@ -59,12 +66,13 @@ from geo.measures.response import ResponseTable
 from geo.measures.specs import REACH_METHODS
 from geo.network.graph import Network
 from geo.routing.emergency import emergency_network, response_times
-from geo.routing.travel import Snap, nearest_facility, reach_matrix
+from geo.routing.travel import SharedReach, Snap, nearest_facility, shared_reach
 from geo.study.schema import Study
 
 __all__ = [
     "AREA_COLUMNS", "FACILITY_COLUMNS", "MEASURE_COLUMNS", "RESPONSE_COLUMNS", "Inputs",
-    "Resources", "compute_resources", "enabling_data", "stated_lines", "supply_check",
+    "Resources", "StudyReach", "compute_resources", "enabling_data", "stated_lines",
+    "study_reaches", "supply_check",
 ]
 
 
@@ -144,6 +152,20 @@ class Inputs:
     cell_of: IntArray
     snap: Callable[[gpd.GeoDataFrame, str], Snap]
     demand_snaps: dict[str, Snap]
+    #: every facility joined to the network of each mode (snapped once, sliced per measure)
+    facility_snaps: dict[str, Snap] = field(default_factory=dict)
+    #: the study's one reach structure of each mode and direction (:class:`StudyReach`)
+    reaches: dict[tuple[str, str], StudyReach] = field(default_factory=dict)
+    #: the township of every facility (assigned once, sliced per measure)
+    facility_townships: npt.NDArray[np.object_] | None = None
+    #: the unions of grid cells the measures draw (each set of cells dissolved once)
+    unions: CellUnions | None = None
+
+    def cell_unions(self) -> CellUnions:
+        """Return the unions of this study's grid cells, made once and shared."""
+        if self.unions is None:
+            self.unions = CellUnions(self.cells)
+        return self.unions
 
     @property
     def population(self) -> FloatArray:
@@ -179,6 +201,81 @@ class Inputs:
                 "population_group), not the whole population: its people are the population "
                 "of every row")
         return replace(self, demand=self.demand.assign(population=people)), line
+    def townships_of(self, rows: IntArray) -> npt.NDArray[np.object_]:
+        """Return the township of the facilities at positions ``rows``.
+
+        Every facility is assigned once (:func:`assign_to_polygons`, one point at a time).
+        """
+        if self.facility_townships is None:
+            self.facility_townships, _ = assign_to_polygons(
+                self.facilities, self.polygons, self.networks["drive"].crs)
+        return self.facility_townships[rows]
+
+    def facility_snap(self, mode: str, rows: IntArray) -> Snap:
+        """Return the facilities at positions ``rows`` joined to the network of ``mode``.
+
+        Every facility is snapped once per mode; a place's join does not depend on the
+        others joined with it.
+        """
+        if mode not in self.facility_snaps:
+            self.facility_snaps[mode] = self.snap(self.facilities, mode)
+        s = self.facility_snaps[mode]
+        return Snap(s.xy[rows], s.seg[rows], s.t[rows], s.access_m[rows])
+
+
+@dataclass(frozen=True)
+class StudyReach:
+    """The reach structure one mode and direction of a study's measures share.
+
+    ``rows``: positions (in the study's facility frame) of the facilities of every
+    floating-catchment, gravity or Hansen measure in that mode and direction; ``reach``:
+    their searches, each facility's to the largest catchment of the measures that count it,
+    sliced per measure (:class:`~geo.routing.travel.SharedReach`).
+    """
+
+    rows: IntArray
+    reach: SharedReach
+
+    def covers(self, rows: IntArray, max_seconds: float) -> bool:
+        """Tell whether the facilities at positions ``rows`` were searched to ``max_seconds``."""
+        at = np.searchsorted(self.rows, rows)
+        ok = (at < len(self.rows)) & (self.rows[np.minimum(at, len(self.rows) - 1)] == rows)
+        return bool(ok.all() and (self.reach.max_seconds[at] >= max_seconds).all())
+
+    def matrix(self, rows: IntArray, max_seconds: float) -> sp.csr_matrix:
+        """Return the reach matrix of facilities ``rows`` (positions) within ``max_seconds``."""
+        return self.reach.matrix(np.searchsorted(self.rows, rows), max_seconds)
+
+
+def study_reaches(inp: Inputs, measures: Sequence[MeasureSpec]
+                  ) -> dict[tuple[str, str], StudyReach]:
+    """Build one reach structure per mode and direction of the measures that read one.
+
+    Each covers the facilities of all those measures' types, each facility searched to the
+    largest catchment of the measures that count it (never further: a facility only a
+    15-minute measure counts is not searched to another's 60 minutes); searched once per
+    study, whatever the number of measures.
+    """
+    types = inp.facilities["type"]
+    wanted: dict[tuple[str, str], FloatArray] = {}  # per facility: its bound, -1 if none
+    for spec in measures:
+        if spec.method not in REACH_METHODS:
+            continue
+        assert spec.mode is not None and spec.direction is not None
+        assert spec.max_seconds is not None
+        mask = types.isin(spec.facility_types).to_numpy()
+        if not mask.any():
+            continue
+        bound = wanted.setdefault((spec.mode, spec.direction), np.full(len(types), -1.0))
+        bound[mask] = np.maximum(bound[mask], float(spec.max_seconds))
+    out = {}
+    for (mode, direction), bound in wanted.items():
+        rows = np.flatnonzero(bound >= 0)
+        out[mode, direction] = StudyReach(rows, shared_reach(
+            inp.networks[mode], inp.facility_snap(mode, rows), inp.demand_snap(mode),
+            access_speed_kmh=inp.study.access_kmh(mode), max_seconds=bound[rows],
+            direction=direction))
+    return out
 
 
 # --------------------------------------------------------------------------- measures
@@ -292,18 +389,21 @@ def _outside_facilities(spec: MeasureSpec, sel: gpd.GeoDataFrame, inp: Inputs,
     return np.where(far, 0.0, supply), notes
 
 
-def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
+def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
             ) -> tuple[object | None, IntArray | None]:
     """Return the reach matrix and each place's nearest facility of the measure's types.
 
-    The reach matrix serves the floating-catchment methods; the nearest facility within the
-    measure's minutes makes its catchment or workload basin.
+    ``rows``: the positions of those facilities in the study's frame. The reach matrix
+    serves the floating-catchment methods, sliced from the study's structure of the
+    measure's mode and direction (:func:`study_reaches`, built here when the measure is
+    computed alone); the nearest facility within the measure's minutes makes its catchment
+    or workload basin.
     """
     if spec.method == "located":
         return None, None
     assert spec.mode is not None and spec.direction is not None
     net = inp.networks[spec.mode]
-    fsnap, dsnap = inp.snap(sel, spec.mode), inp.demand_snap(spec.mode)
+    fsnap, dsnap = inp.facility_snap(spec.mode, rows), inp.demand_snap(spec.mode)
     speed = inp.study.access_kmh(spec.mode)
     limit = spec.max_seconds if spec.max_seconds is not None else np.inf
     _, nearest = nearest_facility(net, fsnap, dsnap, access_speed_kmh=speed,
@@ -311,8 +411,11 @@ def _search(spec: MeasureSpec, inp: Inputs, sel: gpd.GeoDataFrame
     reach = None
     if spec.method in REACH_METHODS:
         assert spec.max_seconds is not None
-        reach = reach_matrix(net, fsnap, dsnap, access_speed_kmh=speed,
-                             max_seconds=spec.max_seconds, direction=spec.direction)
+        key = (spec.mode, spec.direction)
+        shared = inp.reaches.get(key)
+        if shared is None or not shared.covers(rows, spec.max_seconds):
+            shared = inp.reaches[key] = study_reaches(inp, [spec])[key]
+        reach = shared.matrix(rows, spec.max_seconds)
     return reach, nearest
 
 
@@ -378,13 +481,15 @@ class _Part:
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     """Return one measure on the study (see module docs)."""
     fac = inp.facilities
-    sel = fac[fac["type"].isin(spec.facility_types)].reset_index(drop=True)
+    mask = fac["type"].isin(spec.facility_types).to_numpy()
+    sel = fac[mask].reset_index(drop=True)
     if sel.empty:
         return _Part(_empty_rows(spec, inp, _not_applicable(spec.facility_types)))
     supply, note = supply_for(spec.supply, sel, sel["id"].astype(str).tolist(),
                               measure=spec.name)
-    towns, _ = assign_to_polygons(sel, inp.polygons, inp.networks["drive"].crs)
-    reach, nearest = _search(spec, inp, sel)
+    rows = np.flatnonzero(mask)
+    towns = inp.townships_of(rows)
+    reach, nearest = _search(spec, inp, rows)
     pop = inp.population
     placed: list[str] = []
     counted = supply
@@ -419,7 +524,8 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         edges = class_edges(t.ratio[t.population > 0], t.population[t.population > 0], target)
         part.areas = classes(spec.name, "access", inp.cells, np.full(len(inp.cells), None),
                              np.zeros(len(inp.cells)), access_bounds(edges), False,
-                             keep_empty=True)  # the townships' classes, no cells
+                             keep_empty=True,  # the townships' classes, no cells
+                             unions=inp.cell_unions())
         return part
     per = spec.per if spec.method != "hansen" else 1.0
     value = res.per_person * per
@@ -432,9 +538,10 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     vals = np.array([float(v) if v is not None else 0.0 for v in cell_vals])
     edges = class_edges(vals[known], people[known], target)
     part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
-                         access_bounds(edges), False, keep_empty=True)
+                         access_bounds(edges), False, keep_empty=True,
+                         unions=inp.cell_unions())
     cell_ids, _ = cell_values(served_by, pop, inp.cell_of, n_cells)
-    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people)
+    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people, inp.cell_unions())
     return part
 
 
@@ -542,7 +649,8 @@ def _response(rs: ResponseSpec, inp: Inputs) -> _Part:
     cell_vals, people = cell_values(resp / 60.0, pop, inp.cell_of, len(inp.cells))
     edges = [0.0, *BREAKS, np.inf]
     bands = list(zip(edges[:-1], edges[1:], band_labels(), strict=True))
-    part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True)
+    part.areas = classes(rs.name, "response", inp.cells, cell_vals, people, bands, True,
+                         unions=inp.cell_unions())
     return part
 
 
@@ -661,6 +769,7 @@ def compute_resources(
     rparts: list[_Part] = []
     if measures:
         with timed("access measures"):
+            inp.reaches.update(study_reaches(inp, measures))
             parts = [_for_group(_measure, spec, inp) for spec in measures]
     if responses:
         with timed("emergency response"):

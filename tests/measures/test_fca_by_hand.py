@@ -207,3 +207,36 @@ def test_bad_inputs_stop() -> None:
         Steps((600.0, 300.0), (1.0, 0.5))
     with pytest.raises(MeasureError, match="infinitely"):
         PowerDecay(1.0, 60.0, 0.0)
+
+
+def test_parts_run_serially_give_the_threads_sums_to_the_last_bit() -> None:
+    """A small matrix's parts run one after another on the calling thread (no threads
+    started) and add exactly what threads add: the same parts, in the same order."""
+    from geo.measures import _kernels
+
+    rng = np.random.default_rng(9)
+    dense = np.where(rng.random((60, 500)) < 0.3, rng.uniform(0, 1800, (60, 500)), np.nan)
+    rows, cols = np.nonzero(~np.isnan(dense))
+    m = sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=dense.shape)
+    s, p = rng.uniform(1, 50, 60), rng.uniform(0, 100, 500)
+    params = np.array([600.0, 1200.0, 1800.0, 1.0, 0.68, 0.22])
+    for mode in (_kernels.TWO_STEP, _kernels.COL_SUMS, _kernels.ROW_SUMS):
+        for parts in (1, 2, 3, 8):
+            args = (mode, m.indptr, m.indices, m.data, 500, 1, params, np.inf, False, s, p,
+                    parts)
+            threaded = _kernels.fca(*args, serial=False)
+            serial = _kernels.fca(*args, serial=True)
+            for a, b in zip(threaded, serial, strict=True):
+                if a is None:
+                    assert b is None
+                else:
+                    np.testing.assert_array_equal(a, b)
+        # the parts change the order of the additions: some sum differs in the last bits
+        # between one part and eight, which is why the serial run keeps the parts
+    one = _kernels.fca(_kernels.COL_SUMS, m.indptr, m.indices, m.data, 500, 1, params,
+                       np.inf, False, s, p, 1)[1]
+    eight = _kernels.fca(_kernels.COL_SUMS, m.indptr, m.indices, m.data, 500, 1, params,
+                         np.inf, False, s, p, 8)[1]
+    assert one is not None and eight is not None
+    assert not np.array_equal(one, eight)
+    np.testing.assert_allclose(one, eight, rtol=1e-12)

@@ -299,3 +299,71 @@ def test_bad_measure_options_stop_with_the_fix(tmp_path: Path, edit: dict[str, A
     else:
         study = _study(tmp_path, edit)
     _fails_cleanly(study, tmp_path / "out", exc, *words)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- one reach structure
+
+SHARED = ["beds_per_1000_2025", "doctors_per_1000_2025", "ambulances_per_10000_2025",
+          "primary_care_facilities_per_10000", "doctors_per_1000_liuzhou"]
+
+
+def _measures_run(tmp_path: Path, fac: Path, names: list[str], sub: str) -> Any:
+    folder = tmp_path / sub
+    folder.mkdir()
+    measures: dict[str, Any] = {"use": names}
+    if "beds_per_1000_2025" in names:  # beds of the hospitals only: the township centres
+        measures["overrides"] = {"beds_per_1000_2025": {"facility_types": list(BASES)}}
+    return run_study(_study(folder, {"facilities": {"path": str(fac)},
+                                     "measures": measures}))
+
+
+def test_measures_of_one_study_give_each_measure_alone_numbers(tmp_path: Path) -> None:
+    """Five measures computed together (sharing one reach structure per mode and direction,
+    searched at 60 minutes) give every number each gives computed alone, to the last bit."""
+    from geo.coverage.surfaces import cell_index
+    from geo.study import inputs, resources
+
+    fac = _with_supply(tmp_path)
+    table = pd.read_csv(fac, dtype=str)
+    for col in ("beds", "doctors"):  # the measures of 2025 count the other hospitals too
+        table[col] = table[col].fillna(pd.Series(range(3, 3 + len(table))).astype(str))
+    table.to_csv(fac, index=False, encoding="utf-8")
+    together = _measures_run(tmp_path, fac, SHARED, "all")
+    t_rows = together.resources.measures.set_index("measure")
+    t_fac = together.resources.facilities.set_index("measure")
+    for name in SHARED:
+        alone = _measures_run(tmp_path, fac, [name], name)
+        pd.testing.assert_frame_equal(t_rows.loc[[name]], alone.resources.measures
+                                      .set_index("measure"), check_exact=True)
+        pd.testing.assert_frame_equal(t_fac.loc[[name]], alone.resources.facilities
+                                      .set_index("measure"), check_exact=True)
+        for col in (f"access_{name}", f"basin_{name}"):
+            np.testing.assert_array_equal(together.demand[col].to_numpy(),
+                                          alone.demand[col].to_numpy())
+    # the structure is built once per mode and direction, for the union of the measures'
+    # facilities at their largest catchment (a measure that rebuilt it would leave its own)
+    _, used, _ = inputs.measures(together.study)
+    assert [s.name for s in used] == SHARED
+    assert used[0].facility_types == BASES
+    inp = resources.Inputs(
+        study=together.study, facilities=together.facilities, demand=together.demand,
+        polygons=together.townships, area_name=together.area_name,
+        networks=together.networks, cells=together.cells,
+        cell_of=cell_index(together.demand, together.cells, False),
+        snap=lambda places, mode: together.snap(places, mode), demand_snaps={})
+    res, _ = resources.compute_resources(inp, used, [])
+    pd.testing.assert_frame_equal(res.measures, together.resources.measures, check_exact=True)
+    types = together.facilities["type"]
+    assert sorted(inp.reaches) == [("drive", "from_facility"), ("drive", "to_facility")]
+    reach_specs = [s for s in used if s.method != "nearest"]
+    for (mode, direction), shared in inp.reaches.items():
+        mine = [s for s in reach_specs if (s.mode, s.direction) == (mode, direction)]
+        union = np.flatnonzero(types.isin([t for s in mine for t in s.facility_types]))
+        np.testing.assert_array_equal(shared.rows, union)
+        # each facility searched to the largest catchment of the measures that count it
+        bound = [max(s.max_seconds for s in mine if t in s.facility_types)
+                 for t in types.iloc[union]]
+        np.testing.assert_array_equal(shared.reach.max_seconds, bound)
+        assert shared.reach.shape == (len(union), len(together.demand))
+    to = inp.reaches["drive", "to_facility"].reach.max_seconds
+    assert set(to) == {1800.0, 3600.0}  # township centres to 30 min, hospitals to 60

@@ -1,0 +1,126 @@
+"""One reach structure for many reach matrices (geo.routing.travel.shared_reach).
+
+Every matrix it hands out must be :func:`reach_matrix`'s for the same facilities and
+catchment, array for array (pairs, seconds and the order of each row's entries: the
+measures sum over a row in that order), on grids with one-way streets and equal times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from geo.errors import QueryError
+from geo.network.lines import build_network
+from geo.routing.travel import Snap, reach_matrix, shared_reach, snap_points
+from tests.conftest import UTM49, lines_gdf
+from tests.routing.test_travel import ACCESS, _grid_lines, _xy
+
+
+def _case(seed: int, n_fac: int = 30, n_dem: int = 400):  # type: ignore[no-untyped-def]
+    net = build_network(lines_gdf(_grid_lines(12, 800.0)), crs=UTM49, min_component_share=0)
+    assert net.report.oneway_lines > 0
+    rng = np.random.default_rng(seed)
+    fac_xy = _xy([tuple(p) for p in rng.uniform(-500, 9300, (n_fac, 2))])
+    # a quarter of the demand points on grid nodes: equal times from symmetric places
+    dem_xy = rng.uniform(-500, 9300, (n_dem, 2))
+    dem_xy[: n_dem // 4] = rng.integers(0, 12, (n_dem // 4, 2)) * 800.0
+    return net, fac_xy, snap_points(net, fac_xy), snap_points(net, _xy([tuple(p) for p in dem_xy]))
+
+
+def _rows(s: Snap, rows: np.ndarray) -> Snap:
+    return Snap(s.xy[rows], s.seg[rows], s.t[rows], s.access_m[rows])
+
+
+def _same(a: sp.csr_matrix, b: sp.csr_matrix) -> None:
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_slice_is_the_reach_matrix_entry_for_entry(direction: str, seed: int) -> None:
+    net, _, fac, dem = _case(seed)
+    top = 1500.0
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=top,
+                          direction=direction)
+    rng = np.random.default_rng(seed)
+    subsets = [np.arange(30), np.sort(rng.choice(30, 12, replace=False)),
+               rng.choice(30, 9, replace=False), np.array([], dtype=np.int64)]
+    reordered = 0
+    for limit in (0.0, 200.0, 450.5, 900.0, 1499.9, top):
+        for rows in subsets:
+            want = reach_matrix(net, _rows(fac, rows), dem, access_speed_kmh=ACCESS,
+                                max_seconds=limit, direction=direction)
+            _same(shared.matrix(rows, limit), want)
+        # the test can fail: rows at a smaller catchment are not the larger one's entries in
+        # its order (a point reached first from one segment end within the larger catchment
+        # is reached first from the other end within the smaller one, or by straight line)
+        big = shared.matrix(None, top)
+        small = shared.matrix(None, limit)
+        for r in range(30):
+            cols = big.indices[big.indptr[r]: big.indptr[r + 1]]
+            kept = cols[np.isin(cols, small.indices[small.indptr[r]: small.indptr[r + 1]])]
+            own = small.indices[small.indptr[r]: small.indptr[r + 1]]
+            reordered += not np.array_equal(kept, own)
+    assert reordered > 0
+    _same(shared.matrix(), reach_matrix(net, fac, dem, access_speed_kmh=ACCESS,
+                                        max_seconds=top, direction=direction))
+
+
+def test_without_straight_lines_and_with_threads() -> None:
+    net, _, fac, dem = _case(3)
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=1200.0,
+                          direct=False, threads=3)
+    for limit in (300.0, 1200.0):
+        want = reach_matrix(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=limit,
+                            direct=False, threads=1)
+        _same(shared.matrix(max_seconds=limit), want)
+    assert shared.nbytes == sum(a.nbytes for a in (
+        shared.visit_ptr, shared.visit_tgt, shared.visit_sec, shared.extra_row,
+        shared.extra_col, shared.extra_sec))
+
+
+def test_slices_it_cannot_give_are_refused() -> None:
+    net, _, fac, dem = _case(4, n_fac=5, n_dem=50)
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=600.0)
+    with pytest.raises(QueryError, match="largest catchment"):
+        shared.matrix(max_seconds=601.0)
+    with pytest.raises(QueryError, match="distinct"):
+        shared.matrix([1, 1])
+    with pytest.raises(QueryError, match="positions among the 5"):
+        shared.matrix([5])
+    with pytest.raises(QueryError, match="max_seconds"):
+        shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=np.inf)
+    with pytest.raises(QueryError, match="max_seconds"):
+        shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=[60.0, -1, 1, 2, 3])
+    own = shared_reach(net, fac, dem, access_speed_kmh=ACCESS,
+                       max_seconds=[600.0, 300.0, 600.0, 900.0, 600.0])
+    with pytest.raises(QueryError, match="searched to 300 s"):
+        own.matrix([0, 1], 400.0)
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+def test_each_facility_to_its_own_bound(direction: str) -> None:
+    """Facilities searched to different bounds (the largest catchment of the measures that
+    count each) give every matrix their bounds allow, entry for entry."""
+    net, _, fac, dem = _case(5)
+    rng = np.random.default_rng(5)
+    bound = rng.choice([300.0, 750.0, 1500.0], 30)
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS, max_seconds=bound,
+                          direction=direction)
+    np.testing.assert_array_equal(shared.max_seconds, bound)
+    for limit in (300.0, 700.0, 750.0, 1500.0):
+        rows = np.flatnonzero(bound >= limit)
+        rows = rows[rng.permutation(len(rows))]
+        want = reach_matrix(net, _rows(fac, rows), dem, access_speed_kmh=ACCESS,
+                            max_seconds=limit, direction=direction)
+        _same(shared.matrix(rows, limit), want)
+    # a facility searched to 300 s holds nothing beyond it
+    low = np.flatnonzero(bound == 300.0)
+    assert (shared.visit_sec[np.concatenate([np.arange(shared.visit_ptr[r],
+                                                       shared.visit_ptr[r + 1])
+                                             for r in low])] <= 300.0).all()
