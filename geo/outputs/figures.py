@@ -45,7 +45,7 @@ from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "REPORT_DPI", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
+    "DPI", "REPORT_DPI", "Canvas", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
     "north_arrow", "render",
     "scale_bar", "share_chart", "write_figures",
 ]
@@ -115,6 +115,19 @@ def cjk_context() -> Iterator[None]:
     with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": [family],
                          "axes.unicode_minus": False}):
         yield
+
+
+class Canvas(FigureCanvasAgg):
+    """The Agg canvas, drawing only when the figure is saved.
+
+    Every ``GeoSeries.plot`` / ``GeoDataFrame.plot`` ends with ``canvas.draw_idle()``, which on a
+    canvas without a GUI event loop draws the whole figure at once: a dozen full draws of a map
+    that is drawn for good by ``savefig`` (which draws it again from scratch, so the picture is
+    the same).
+    """
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Do nothing: there is no screen; ``savefig`` draws the figure."""
 
 
 def _rows(res: Results, standard: str) -> pd.DataFrame:
@@ -232,7 +245,7 @@ def coverage_figure(res: Results, standard: str, language: str | None = None,
     town = res.townships.merge(rows, on="township", how="left", suffixes=("", "_cov"))
     utm = utm_crs_for(*res.area.union_all().centroid.coords[0])
     fig = Figure(figsize=(8.27, 9.0), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     ax = fig.add_axes((0.02, 0.12, 0.96, 0.8))
     labels = band_labels()
     bands = res.bands[res.bands["standard"].astype(str) == standard].to_crs(utm)
@@ -305,7 +318,7 @@ def share_chart(res: Results, standard: str, language: str | None = None,
     rows = _rows(res, standard).sort_values("covered_share", na_position="first")
     n_all, rows = len(rows), rows.head(settings.FIGURE_MAX_TOWNSHIPS)  # the lowest shares
     fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     ax = fig.add_axes((0.14, 0.32, 0.66, 0.58))
     share = rows["covered_share"].astype(float).to_numpy() * 100
     target = float(rows["target_share"].iloc[0]) * 100
@@ -363,7 +376,7 @@ def lorenz_figure(res: Results, standard: str, language: str | None = None,
     labels = dict(zip(cov["group"].astype(str), cov["group_label"], strict=True))
     names = [g for g in labels if g != "all"]
     fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     ax = fig.add_axes((0.1, 0.12, 0.56, 0.76))
     ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1,
             label=i18n.text("equality", lang))
