@@ -17,6 +17,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,16 +119,39 @@ def cjk_context() -> Iterator[None]:
 
 
 class Canvas(FigureCanvasAgg):
-    """The Agg canvas, drawing only when the figure is saved.
+    """The Agg canvas, drawing only when the figure is saved, encoding PNGs in the background.
 
     Every ``GeoSeries.plot`` / ``GeoDataFrame.plot`` ends with ``canvas.draw_idle()``, which on a
     canvas without a GUI event loop draws the whole figure at once: a dozen full draws of a map
     that is drawn for good by ``savefig`` (which draws it again from scratch, so the picture is
-    the same).
+    the same). With an ``encoder`` (an executor), ``savefig(..., format="png")`` draws the figure,
+    copies its pixels and hands them to the encoder, which writes the PNG exactly as matplotlib
+    does (:func:`matplotlib.image.imsave`, same pixels, metadata and bytes) while the next figure
+    is drawn: Pillow's PNG encoder releases the GIL. ``encoded`` is that write's future.
     """
+
+    encoder: Executor | None = None
+    encoded: Future[None] | None = None
 
     def draw_idle(self, *args: Any, **kwargs: Any) -> None:
         """Do nothing: there is no screen; ``savefig`` draws the figure."""
+
+    def print_png(self, filename_or_obj: Any, *, metadata: dict[str, str] | None = None,
+                  pil_kwargs: dict[str, Any] | None = None, **_ignored: Any) -> None:
+        """Write the figure as PNG: at once, or by the ``encoder`` (see the class docs).
+
+        ``savefig`` also passes dpi, facecolor, edgecolor, orientation and bbox_inches_restore,
+        which it has already applied to the figure (matplotlib's own ``print_png`` is not given
+        them).
+        """
+        if self.encoder is None:
+            super().print_png(filename_or_obj, metadata=metadata, pil_kwargs=pil_kwargs)
+            return
+        FigureCanvasAgg.draw(self)
+        pixels = np.array(self.buffer_rgba())  # a copy: the figure may be drawn again
+        self.encoded = self.encoder.submit(
+            mpl.image.imsave, filename_or_obj, pixels, format="png", origin="upper",
+            dpi=self.figure.dpi, metadata=metadata, pil_kwargs=pil_kwargs)
 
 
 def _rows(res: Results, standard: str) -> pd.DataFrame:
@@ -416,28 +440,50 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     ``lorenz_<standard>.png`` for each that applies when the study has population groups),
     each with the assumptions below it; returns each file's path with the same figure without
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
-    own.
+    own. Figures are drawn one after the other; their PNGs are encoded on two threads
+    meanwhile (:class:`Canvas`).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    out: dict[Path, bytes] = {}
-    for std in res.standards:
-        with cjk_context():
-            figs = {"coverage": coverage_figure(res, std, footer=False),
-                    "share": share_chart(res, std, footer=False)}
-            for kind, fig in figs.items():
-                buf = io.BytesIO()
-                fig.savefig(buf, dpi=REPORT_DPI, format="png")
-                _footer(fig, res, res.language)
-                out[render(fig, folder / f"{kind}_{std}.png")] = buf.getvalue()
-    if not res.groups.coverage.empty and "demand" in res.extra:
+    drawn: list[tuple[Path, io.BytesIO, list[Future[None]]]] = []
+    # leaving the block waits for every write, also when drawing fails
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="png") as encoder:
         for std in res.standards:
-            if f"minutes_{std}" not in res.extra["demand"]:
-                continue  # not applicable: no travel time to rank
             with cjk_context():
-                fig = lorenz_figure(res, std, footer=False)
-                buf = io.BytesIO()
-                fig.savefig(buf, dpi=REPORT_DPI, format="png")
-                _footer(fig, res, res.language)
-                out[render(fig, folder / f"lorenz_{std}.png")] = buf.getvalue()
+                figs = {"coverage": coverage_figure(res, std, footer=False),
+                        "share": share_chart(res, std, footer=False)}
+                for kind, fig in figs.items():
+                    drawn.append(_both(fig, res, folder / f"{kind}_{std}.png", encoder))
+        if not res.groups.coverage.empty and "demand" in res.extra:
+            for std in res.standards:
+                if f"minutes_{std}" not in res.extra["demand"]:
+                    continue  # not applicable: no travel time to rank
+                with cjk_context():
+                    fig = lorenz_figure(res, std, footer=False)
+                    drawn.append(_both(fig, res, folder / f"lorenz_{std}.png", encoder))
+    out: dict[Path, bytes] = {}
+    for path, buf, futures in drawn:
+        for f in futures:
+            f.result()  # a write that failed (a full disk) raises here
+        out[path] = buf.getvalue()
     log.info("%d figures written to %s", len(out), folder)
     return out
+
+
+def _both(fig: Figure, res: Results, path: Path,
+          encoder: Executor) -> tuple[Path, io.BytesIO, list[Future[None]]]:
+    """Save ``fig`` for the report (no footer), then with its footer to ``path``.
+
+    The report's PNG is at :data:`REPORT_DPI`, the file's at :data:`DPI`; both are encoded by
+    ``encoder``. Returns the path, the report PNG's buffer (filled once its future is done) and
+    the two futures.
+    """
+    canvas = fig.canvas
+    assert isinstance(canvas, Canvas)
+    canvas.encoder = encoder
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=REPORT_DPI, format="png")
+    futures = [canvas.encoded]
+    _footer(fig, res, res.language)
+    fig.savefig(path, dpi=DPI, format="png")  # as render(), inside the caller's cjk_context
+    futures.append(canvas.encoded)
+    return path, buf, [f for f in futures if f is not None]
