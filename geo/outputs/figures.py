@@ -14,10 +14,13 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import multiprocessing as mp
 import os
 import re
+import sys
+import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -433,6 +436,12 @@ def render(fig: Figure, path: Path) -> Path:
     return path
 
 
+_DRAW: dict[str, Any] = {"coverage": coverage_figure, "share": share_chart,
+                         "lorenz": lorenz_figure}
+#: the study whose figures forked processes draw (set before they are forked; never pickled)
+_forked: Results | None = None
+
+
 def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     """Write the coverage figures of every standard.
 
@@ -440,42 +449,85 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     ``lorenz_<standard>.png`` for each that applies when the study has population groups),
     each with the assumptions below it; returns each file's path with the same figure without
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
-    own. Figures are drawn one after the other; their PNGs are encoded on two threads
-    meanwhile (:class:`Canvas`).
+    own.
+
+    The standards' figures are drawn side by side in forked processes, one per core, where that
+    is safe (:func:`_processes`), else one after the other; their PNGs are encoded on two
+    threads meanwhile (:class:`Canvas`). Either way the files are the same, byte for byte.
     """
+    global _forked
     folder.mkdir(parents=True, exist_ok=True)
-    drawn: list[tuple[Path, io.BytesIO, list[Future[None]]]] = []
-    # leaving the block waits for every write, also when drawing fails
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="png") as encoder:
-        for std in res.standards:
-            with cjk_context():
-                figs = {"coverage": coverage_figure(res, std, footer=False),
-                        "share": share_chart(res, std, footer=False)}
-                for kind, fig in figs.items():
-                    drawn.append(_both(fig, res, folder / f"{kind}_{std}.png", encoder))
-        if not res.groups.coverage.empty and "demand" in res.extra:
-            for std in res.standards:
-                if f"minutes_{std}" not in res.extra["demand"]:
-                    continue  # not applicable: no travel time to rank
-                with cjk_context():
-                    fig = lorenz_figure(res, std, footer=False)
-                    drawn.append(_both(fig, res, folder / f"lorenz_{std}.png", encoder))
-    out: dict[Path, bytes] = {}
-    for path, buf, futures in drawn:
-        for f in futures:
-            f.result()  # a write that failed (a full disk) raises here
-        out[path] = buf.getvalue()
+    figs = [("coverage", s) for s in res.standards] + [("share", s) for s in res.standards]
+    if not res.groups.coverage.empty and "demand" in res.extra:
+        figs += [("lorenz", s) for s in res.standards
+                 if f"minutes_{s}" in res.extra["demand"]]  # else not applicable: nothing to rank
+    order = [f"{kind}_{std}" for std in res.standards for kind in ("coverage", "share")]
+    order += [f"lorenz_{std}" for kind, std in figs if kind == "lorenz"]
+    tasks = [t for t in ([(k, s) for k, s in figs if s == std] for std in res.standards) if t]
+    cjk_font()  # a missing font stops here, before any process starts
+    drawn: dict[str, bytes] = {}
+    pool = _processes(len(tasks))
+    if pool is None:
+        for task in tasks:
+            drawn |= _draw(res, folder, task)
+    else:
+        _forked = res
+        try:
+            with pool:
+                for part in pool.map(_draw_forked, [(folder, task) for task in tasks]):
+                    drawn |= part
+        finally:
+            _forked = None
+    out = {folder / f"{name}.png": drawn[name] for name in order}
     log.info("%d figures written to %s", len(out), folder)
     return out
 
 
+def _processes(tasks: int) -> ProcessPoolExecutor | None:
+    """Return a pool of forked processes to draw ``tasks`` in, or None where that is not safe.
+
+    Forking is fast (the study is not copied) but only safe on Linux from a process with no other
+    thread (a lock held by another thread at the fork would stay locked in the child: not in
+    ``geo serve``) and not itself a daemon (a Dask worker of ``geo batch``, which runs areas side
+    by side already); one core or one task: nothing to gain.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if (tasks < 2 or cpus < 2 or sys.platform != "linux"
+            or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon
+            or threading.active_count() > 1):
+        return None
+    return ProcessPoolExecutor(min(tasks, cpus), mp_context=mp.get_context("fork"))
+
+
+def _draw_forked(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, bytes]:
+    """Draw one task of :func:`write_figures` in a forked process (the study: :data:`_forked`)."""
+    assert _forked is not None
+    return _draw(_forked, *job)
+
+
+def _draw(res: Results, folder: Path, task: list[tuple[str, str]]) -> dict[str, bytes]:
+    """Write the figures of ``task`` (kind, standard) into ``folder``; return the report's PNGs."""
+    drawn: list[tuple[str, io.BytesIO, list[Future[None]]]] = []
+    # leaving the block waits for every write, also when drawing fails
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="png") as encoder, cjk_context():
+        for kind, std in task:
+            fig = _DRAW[kind](res, std, footer=False)
+            drawn.append(_both(fig, res, folder / f"{kind}_{std}.png", encoder))
+    out: dict[str, bytes] = {}
+    for name, buf, futures in drawn:
+        for f in futures:
+            f.result()  # a write that failed (a full disk) raises here
+        out[name] = buf.getvalue()
+    return out
+
+
 def _both(fig: Figure, res: Results, path: Path,
-          encoder: Executor) -> tuple[Path, io.BytesIO, list[Future[None]]]:
+          encoder: Executor) -> tuple[str, io.BytesIO, list[Future[None]]]:
     """Save ``fig`` for the report (no footer), then with its footer to ``path``.
 
     The report's PNG is at :data:`REPORT_DPI`, the file's at :data:`DPI`; both are encoded by
-    ``encoder``. Returns the path, the report PNG's buffer (filled once its future is done) and
-    the two futures.
+    ``encoder``. Returns the figure's name, the report PNG's buffer (filled once its future is
+    done) and the two futures.
     """
     canvas = fig.canvas
     assert isinstance(canvas, Canvas)
@@ -486,4 +538,4 @@ def _both(fig: Figure, res: Results, path: Path,
     _footer(fig, res, res.language)
     fig.savefig(path, dpi=DPI, format="png")  # as render(), inside the caller's cjk_context
     futures.append(canvas.encoded)
-    return path, buf, [f for f in futures if f is not None]
+    return path.stem, buf, [f for f in futures if f is not None]
