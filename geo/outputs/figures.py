@@ -451,7 +451,7 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
     own.
 
-    The standards' figures are drawn side by side in forked processes, one per core, where that
+    The figures are drawn side by side in forked processes, one per core, where that
     is safe (:func:`_processes`), else one after the other; their PNGs are encoded on two
     threads meanwhile (:class:`Canvas`). Either way the files are the same, byte for byte.
     """
@@ -463,18 +463,16 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
                  if f"minutes_{s}" in res.extra["demand"]]  # else not applicable: nothing to rank
     order = [f"{kind}_{std}" for std in res.standards for kind in ("coverage", "share")]
     order += [f"lorenz_{std}" for kind, std in figs if kind == "lorenz"]
-    tasks = [t for t in ([(k, s) for k, s in figs if s == std] for std in res.standards) if t]
     cjk_font()  # a missing font stops here, before any process starts
     drawn: dict[str, bytes] = {}
-    pool = _processes(len(tasks))
+    pool = _processes(len(figs))
     if pool is None:
-        for task in tasks:
-            drawn |= _draw(res, folder, task)
+        drawn = _draw(res, folder, figs)
     else:
         _forked = res
         try:
-            with pool:
-                for part in pool.map(_draw_forked, [(folder, task) for task in tasks]):
+            with pool:  # one figure a task, maps first: they take longest
+                for part in pool.map(_draw_forked, [(folder, [f]) for f in figs]):
                     drawn |= part
         finally:
             _forked = None
