@@ -7,7 +7,9 @@ Usage: python benchmarks/bench_outputs.py [--runs 3] [--skip-batch] [--label NAM
   ``analysis/liuzhou_batch.toml``), its area folder made once by ``geo batch --areas 450225``
   on one worker, then its ``study.toml`` run like any study (what the batch task does:
   :func:`geo.batch.task.run_area` calls the same :func:`geo.outputs.write_outputs` with
-  ``area_outputs = "all"``).
+  ``area_outputs = "all"``); once as ``geo run`` writes it, once from a second thread as a
+  Dask worker of ``geo batch`` writes it (figures drawn one after the other: a process with
+  threads does not fork).
 
 Each study runs in a fresh interpreter: the study is computed, then
 :func:`geo.outputs.write_outputs` writes all outputs into a new folder ``--runs`` times. The
@@ -33,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +56,13 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def measure(study: Path, runs: int) -> dict[str, Any]:
-    """Compute ``study`` once and time ``runs`` writes of all its outputs (this process)."""
+def measure(study: Path, runs: int, alone: bool = False) -> dict[str, Any]:
+    """Compute ``study`` once and time ``runs`` writes of all its outputs (this process).
+
+    ``alone``: write from a second thread, as in a Dask worker of ``geo batch`` or in
+    ``geo serve``: no figures drawn side by side in forked processes (a process with threads
+    does not fork).
+    """
     import geo
     from geo.outputs import folder
 
@@ -76,7 +84,11 @@ def measure(study: Path, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(runs):
             s, c = time.perf_counter(), _cpu()
-            geo.write_outputs(computed, Path(tmp) / f"run{i}")
+            if alone:
+                with ThreadPoolExecutor(1) as other:
+                    other.submit(geo.write_outputs, computed, Path(tmp) / f"run{i}").result()
+            else:
+                geo.write_outputs(computed, Path(tmp) / f"run{i}")
             walls.append(time.perf_counter() - s)
             cpus.append(_cpu() - c)
     return {"study": str(study.relative_to(ROOT)) if study.is_relative_to(ROOT) else study.name,
@@ -89,8 +101,9 @@ def measure(study: Path, runs: int) -> dict[str, Any]:
                                   for k, v in per_output.items()}}
 
 
-def _child(study: Path, runs: int) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, __file__, "--child", str(study), "--runs", str(runs)],
+def _child(study: Path, runs: int, alone: bool = False) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, "--child", str(study), "--runs", str(runs),
+                           *(["--alone"] if alone else [])],
                           capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -128,15 +141,18 @@ def main() -> None:
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--label", default="current")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--alone", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child.resolve(), args.runs)))
+        print(json.dumps(measure(args.child.resolve(), args.runs, args.alone)))
         return
     before = _uptime()
     rows = {"luzhai": _child(ROOT / "analysis" / "luzhai.toml", args.runs)}
     if not args.skip_batch:
         with tempfile.TemporaryDirectory() as tmp:
-            rows[f"batch area {BATCH_AREA}"] = _child(batch_area(Path(tmp) / "batch"), args.runs)
+            area = batch_area(Path(tmp) / "batch")
+            rows[f"area {BATCH_AREA}"] = _child(area, args.runs)
+            rows[f"area {BATCH_AREA} in a worker"] = _child(area, args.runs, alone=True)
     after = _uptime()
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "outputs.json"

@@ -7,6 +7,11 @@ SimHei, macOS PingFang) — registers it with :func:`matplotlib.font_manager.Fon
 and raises :class:`~geo.errors.FontError` naming the fix when there is none, rather than
 drawing boxes. Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas
 (no pyplot, no global state); the font is set in an ``rc_context`` around each drawing.
+
+Writing them is the slowest part of a run, so (issue 23) the canvas draws only when a figure is
+saved (:class:`Canvas`), PNGs are encoded on threads while the next figure is drawn, and
+:func:`write_figures` draws the figures side by side in forked processes where that is safe.
+None of this changes a pixel or a byte of the files (``tests/outputs/test_figures.py``).
 """
 
 from __future__ import annotations
