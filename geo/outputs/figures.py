@@ -457,7 +457,7 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     own.
 
     The figures are drawn side by side in forked processes, one per core, where that
-    is safe (:func:`_processes`), else one after the other; their PNGs are encoded on two
+    is safe (``_processes``), else one after the other; their PNGs are encoded on two
     threads meanwhile (:class:`Canvas`). Either way the files are the same, byte for byte.
     """
     global _forked
@@ -503,7 +503,7 @@ def _processes(tasks: int) -> ProcessPoolExecutor | None:
 
 
 def _draw_forked(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, bytes]:
-    """Draw one task of :func:`write_figures` in a forked process (the study: :data:`_forked`)."""
+    """Draw one task of :func:`write_figures` in a forked process (the study: ``_forked``)."""
     assert _forked is not None
     return _draw(_forked, *job)
 
