@@ -53,7 +53,7 @@ dist: $(STAMP)  ## the sdist and the wheel (with the embedded study and its data
 docs: $(STAMP)  ## the manual (docs/*.md) and the API reference from the docstrings -> build/docs/index.html; strict: a warning or a broken reference fails
 	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs build/docs
 
-bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measures, a 50,000-facility study, road criticality -> benchmarks/results/
+bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measures, a 50,000-facility study, road criticality, writing outputs -> benchmarks/results/
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_siting.py
@@ -64,6 +64,7 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 	$(BIN)/python benchmarks/bench_groups.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_resilience.py
+	$(BIN)/python benchmarks/bench_outputs.py
 
 clean:
 	rm -rf $(VENV) build/docs docs/api maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache

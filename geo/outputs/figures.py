@@ -7,6 +7,11 @@ SimHei, macOS PingFang) — registers it with :func:`matplotlib.font_manager.Fon
 and raises :class:`~geo.errors.FontError` naming the fix when there is none, rather than
 drawing boxes. Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas
 (no pyplot, no global state); the font is set in an ``rc_context`` around each drawing.
+
+Writing them is the slowest part of a run, so (issue 23) the canvas draws only when a figure is
+saved (:class:`Canvas`), PNGs are encoded on threads while the next figure is drawn, and
+:func:`write_figures` draws the figures side by side in forked processes where that is safe.
+None of this changes a pixel or a byte of the files (``tests/outputs/test_figures.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +19,13 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import multiprocessing as mp
 import os
 import re
+import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,7 +54,7 @@ from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "REPORT_DPI", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
+    "DPI", "REPORT_DPI", "Canvas", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
     "north_arrow", "render",
     "scale_bar", "share_chart", "write_figures",
 ]
@@ -115,6 +124,42 @@ def cjk_context() -> Iterator[None]:
     with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": [family],
                          "axes.unicode_minus": False}):
         yield
+
+
+class Canvas(FigureCanvasAgg):
+    """The Agg canvas, drawing only when the figure is saved, encoding PNGs in the background.
+
+    Every ``GeoSeries.plot`` / ``GeoDataFrame.plot`` ends with ``canvas.draw_idle()``, which on a
+    canvas without a GUI event loop draws the whole figure at once: a dozen full draws of a map
+    that is drawn for good by ``savefig`` (which draws it again from scratch, so the picture is
+    the same). With an ``encoder`` (an executor), ``savefig(..., format="png")`` draws the figure,
+    copies its pixels and hands them to the encoder, which writes the PNG exactly as matplotlib
+    does (:func:`matplotlib.image.imsave`, same pixels, metadata and bytes) while the next figure
+    is drawn: Pillow's PNG encoder releases the GIL. ``encoded`` is that write's future.
+    """
+
+    encoder: Executor | None = None
+    encoded: Future[None] | None = None
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Do nothing: there is no screen; ``savefig`` draws the figure."""
+
+    def print_png(self, filename_or_obj: Any, *, metadata: dict[str, str] | None = None,
+                  pil_kwargs: dict[str, Any] | None = None, **_ignored: Any) -> None:
+        """Write the figure as PNG: at once, or by the ``encoder`` (see the class docs).
+
+        ``savefig`` also passes dpi, facecolor, edgecolor, orientation and bbox_inches_restore,
+        which it has already applied to the figure (matplotlib's own ``print_png`` is not given
+        them).
+        """
+        if self.encoder is None:
+            super().print_png(filename_or_obj, metadata=metadata, pil_kwargs=pil_kwargs)
+            return
+        FigureCanvasAgg.draw(self)
+        pixels = np.array(self.buffer_rgba())  # a copy: the figure may be drawn again
+        self.encoded = self.encoder.submit(
+            mpl.image.imsave, filename_or_obj, pixels, format="png", origin="upper",
+            dpi=self.figure.dpi, metadata=metadata, pil_kwargs=pil_kwargs)
 
 
 def _rows(res: Results, standard: str) -> pd.DataFrame:
@@ -232,7 +277,7 @@ def coverage_figure(res: Results, standard: str, language: str | None = None,
     town = res.townships.merge(rows, on="township", how="left", suffixes=("", "_cov"))
     utm = utm_crs_for(*res.area.union_all().centroid.coords[0])
     fig = Figure(figsize=(8.27, 9.0), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     ax = fig.add_axes((0.02, 0.12, 0.96, 0.8))
     labels = band_labels()
     bands = res.bands[res.bands["standard"].astype(str) == standard].to_crs(utm)
@@ -305,7 +350,7 @@ def share_chart(res: Results, standard: str, language: str | None = None,
     rows = _rows(res, standard).sort_values("covered_share", na_position="first")
     n_all, rows = len(rows), rows.head(settings.FIGURE_MAX_TOWNSHIPS)  # the lowest shares
     fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     ax = fig.add_axes((0.14, 0.32, 0.66, 0.58))
     share = rows["covered_share"].astype(float).to_numpy() * 100
     target = float(rows["target_share"].iloc[0]) * 100
@@ -363,7 +408,7 @@ def lorenz_figure(res: Results, standard: str, language: str | None = None,
     labels = dict(zip(cov["group"].astype(str), cov["group_label"], strict=True))
     names = [g for g in labels if g != "all"]
     fig = Figure(figsize=(8.27, 6.4), dpi=DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     ax = fig.add_axes((0.1, 0.12, 0.56, 0.76))
     ax.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1,
             label=i18n.text("equality", lang))
@@ -396,6 +441,12 @@ def render(fig: Figure, path: Path) -> Path:
     return path
 
 
+_DRAW: dict[str, Any] = {"coverage": coverage_figure, "share": share_chart,
+                         "lorenz": lorenz_figure}
+#: the study whose figures forked processes draw (set before they are forked; never pickled)
+_forked: Results | None = None
+
+
 def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     """Write the coverage figures of every standard.
 
@@ -404,27 +455,90 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     each with the assumptions below it; returns each file's path with the same figure without
     them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
     own.
+
+    The figures are drawn side by side in forked processes, one per core, where that
+    is safe (``_processes``), else one after the other; their PNGs are encoded on two
+    threads meanwhile (:class:`Canvas`). Either way the files are the same, byte for byte.
     """
+    global _forked
     folder.mkdir(parents=True, exist_ok=True)
-    out: dict[Path, bytes] = {}
-    for std in res.standards:
-        with cjk_context():
-            figs = {"coverage": coverage_figure(res, std, footer=False),
-                    "share": share_chart(res, std, footer=False)}
-            for kind, fig in figs.items():
-                buf = io.BytesIO()
-                fig.savefig(buf, dpi=REPORT_DPI, format="png")
-                _footer(fig, res, res.language)
-                out[render(fig, folder / f"{kind}_{std}.png")] = buf.getvalue()
+    figs = [("coverage", s) for s in res.standards] + [("share", s) for s in res.standards]
     if not res.groups.coverage.empty and "demand" in res.extra:
-        for std in res.standards:
-            if f"minutes_{std}" not in res.extra["demand"]:
-                continue  # not applicable: no travel time to rank
-            with cjk_context():
-                fig = lorenz_figure(res, std, footer=False)
-                buf = io.BytesIO()
-                fig.savefig(buf, dpi=REPORT_DPI, format="png")
-                _footer(fig, res, res.language)
-                out[render(fig, folder / f"lorenz_{std}.png")] = buf.getvalue()
+        figs += [("lorenz", s) for s in res.standards
+                 if f"minutes_{s}" in res.extra["demand"]]  # else not applicable: nothing to rank
+    order = [f"{kind}_{std}" for std in res.standards for kind in ("coverage", "share")]
+    order += [f"lorenz_{std}" for kind, std in figs if kind == "lorenz"]
+    cjk_font()  # a missing font stops here, before any process starts
+    drawn: dict[str, bytes] = {}
+    pool = _processes(len(figs))
+    if pool is None:
+        drawn = _draw(res, folder, figs)
+    else:
+        _forked = res
+        try:
+            with pool:  # one figure a task, maps first: they take longest
+                for part in pool.map(_draw_forked, [(folder, [f]) for f in figs]):
+                    drawn |= part
+        finally:
+            _forked = None
+    out = {folder / f"{name}.png": drawn[name] for name in order}
     log.info("%d figures written to %s", len(out), folder)
     return out
+
+
+def _processes(tasks: int) -> ProcessPoolExecutor | None:
+    """Return a pool of forked processes to draw ``tasks`` in, or None where that is not safe.
+
+    Forking is fast (the study is not copied) but only safe on Linux from a process with no other
+    thread (a lock held by another thread at the fork would stay locked in the child: not in
+    ``geo serve``) and not itself a daemon (a Dask worker of ``geo batch``, which runs areas side
+    by side already); one core or one task: nothing to gain.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if (tasks < 2 or cpus < 2 or sys.platform != "linux"
+            or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon
+            or threading.active_count() > 1):
+        return None
+    return ProcessPoolExecutor(min(tasks, cpus), mp_context=mp.get_context("fork"))
+
+
+def _draw_forked(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, bytes]:
+    """Draw one task of :func:`write_figures` in a forked process (the study: ``_forked``)."""
+    assert _forked is not None
+    return _draw(_forked, *job)
+
+
+def _draw(res: Results, folder: Path, task: list[tuple[str, str]]) -> dict[str, bytes]:
+    """Write the figures of ``task`` (kind, standard) into ``folder``; return the report's PNGs."""
+    drawn: list[tuple[str, io.BytesIO, list[Future[None]]]] = []
+    # leaving the block waits for every write, also when drawing fails
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="png") as encoder, cjk_context():
+        for kind, std in task:
+            fig = _DRAW[kind](res, std, footer=False)
+            drawn.append(_both(fig, res, folder / f"{kind}_{std}.png", encoder))
+    out: dict[str, bytes] = {}
+    for name, buf, futures in drawn:
+        for f in futures:
+            f.result()  # a write that failed (a full disk) raises here
+        out[name] = buf.getvalue()
+    return out
+
+
+def _both(fig: Figure, res: Results, path: Path,
+          encoder: Executor) -> tuple[str, io.BytesIO, list[Future[None]]]:
+    """Save ``fig`` for the report (no footer), then with its footer to ``path``.
+
+    The report's PNG is at :data:`REPORT_DPI`, the file's at :data:`DPI`; both are encoded by
+    ``encoder``. Returns the figure's name, the report PNG's buffer (filled once its future is
+    done) and the two futures.
+    """
+    canvas = fig.canvas
+    assert isinstance(canvas, Canvas)
+    canvas.encoder = encoder
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=REPORT_DPI, format="png")
+    futures = [canvas.encoded]
+    _footer(fig, res, res.language)
+    fig.savefig(path, dpi=DPI, format="png")  # as render(), inside the caller's cjk_context
+    futures.append(canvas.encoded)
+    return path.stem, buf, [f for f in futures if f is not None]

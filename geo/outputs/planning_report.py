@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -28,7 +27,7 @@ from geo.crs import utm_crs_for
 from geo.numbers import people_text, round_half_up, share_text, target_text
 from geo.outputs import cells, i18n
 from geo.outputs.document import ASSUMPTIONS_REF, Section, document
-from geo.outputs.figures import REPORT_DPI, cjk_context, north_arrow, scale_bar
+from geo.outputs.figures import REPORT_DPI, Canvas, cjk_context, north_arrow, scale_bar
 from geo.outputs.map.layers import FAIL_OUTLINE_COLOUR, missing
 from geo.outputs.map.planning import (
     CLOSED_ROAD_COLOUR,
@@ -113,7 +112,7 @@ def _figure(study: ComputedStudy, fills: dict[str, str], areas: Sequence[tuple[A
         towns = study.townships
         utm = utm_crs_for(*study.area.to_crs(4326).union_all().centroid.coords[0])
         fig = Figure(figsize=(8.27, 7.4), dpi=REPORT_DPI)
-        FigureCanvasAgg(fig)
+        Canvas(fig)
         ax = fig.add_axes((0.02, 0.06, 0.96, 0.86))
         t = towns.to_crs(utm)
         t.plot(ax=ax, color=[fills.get(str(n), "#ffffff") for n in t["township"]],

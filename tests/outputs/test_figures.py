@@ -7,6 +7,7 @@ A control case shows the same check does catch boxes with matplotlib's default f
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,36 @@ def test_many_townships_lowest_shares_and_no_names(
     drawn = " ".join(t.get_text() for t in fig.findobj(Text))
     assert not any(name in drawn for name in SEATS["township"])
     assert f"{len(rows)} townships: names not drawn" in drawn
+
+
+def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
+    luzhai_demo: tuple[Any, Path], tmp_path: Path
+) -> None:
+    """Forked processes (``geo run``) and one thread (a server, a Dask worker) write the same bytes.
+
+    From a thread of its own the process has two threads, so write_figures does not fork (a
+    lock held at the fork would stay held in the child) and draws every figure itself.
+    """
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: figures are never drawn side by side")
+    if threading.active_count() > 1:
+        pytest.skip("an earlier test left a thread running: this process may not fork")
+    res = from_study(luzhai_demo[0])
+    pool = figures._processes(len(res.standards))
+    assert pool is not None  # this thread may fork
+    pool.shutdown()
+    forked = figures.write_figures(res, tmp_path / "forked")
+    with ThreadPoolExecutor(1) as other:
+        assert other.submit(figures._processes, len(res.standards)).result() is None
+        alone = other.submit(figures.write_figures, res, tmp_path / "alone").result()
+    assert [p.name for p in forked] == [p.name for p in alone]
+    assert len(forked) == 2 * len(res.standards)
+    for (p, report_png), (q, report_png_alone) in zip(forked.items(), alone.items(), strict=True):
+        assert p.read_bytes() == q.read_bytes(), p.name
+        assert report_png == report_png_alone, p.name
+        with Image.open(io.BytesIO(report_png)) as img:  # the report's copy: smaller, no footer
+            assert img.size[0] < Image.open(p).size[0]

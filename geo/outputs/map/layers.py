@@ -323,8 +323,13 @@ def facility_layer(
     fac = facilities.assign(_x=facilities.geometry.x.round(7), _y=facilities.geometry.y.round(7))
     names = dict(zip(fac["id"].astype(str), fac["name"].astype(str), strict=True))
     half = ICON_PX // 2
-    for (x, y), group in fac.sort_values("id").groupby(["_x", "_y"], sort=True):
-        records = group.to_dict("records")
+    # the rows as dicts at once (one to_dict per position took most of the map's time), grouped
+    # by position as groupby(["_x", "_y"], sort=True) groups them: positions in order, rows by id
+    at: dict[tuple[float, float], list[dict[Hashable, Any]]] = {}
+    for row in fac.sort_values("id").to_dict("records"):
+        if not (pd.isna(row["_x"]) or pd.isna(row["_y"])):
+            at.setdefault((row["_x"], row["_y"]), []).append(row)
+    for (x, y), records in sorted(at.items(), key=lambda kv: kv[0]):
         if len(records) > 1:
             folium.CircleMarker(
                 [y, x], radius=3, color="#000", weight=1, fill=True, fill_opacity=1,
