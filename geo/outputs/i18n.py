@@ -245,6 +245,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "crit_detour": ("；两端之间绕行多 {detour} 分钟", "; the detour between its ends takes "
                     "{detour} min more"),
     "crit_no_detour": ("；两端之间没有绕行路线", "; there is no detour between its ends"),
+    "crit_faster": ("；两端之间另有一条更快的路线（快 {faster} 分钟）",
+                    "; another route between its ends is {faster} min quicker than the piece"),
     "crit_cut_off": ("；{people} 人将无路可达任何机构", "; {people} people are cut off from "
                      "every facility by road"),
     "road": ("道路", "Road"),

@@ -327,8 +327,9 @@ def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
                  towns=str(r["townships_losing"]), people=people_text(r["people_lost"]),
                  worst=cells.text(r["worst_minutes_after"], "min", lang))
         detour = float(r["detour_minutes"])
-        line += (t("crit_detour", lang, detour=cells.text(detour, "min", lang))
-                 if np.isfinite(detour) else t("crit_no_detour", lang))
+        line += (t("crit_no_detour", lang) if not np.isfinite(detour) else
+                 t("crit_faster", lang, faster=cells.text(-detour, "min", lang)) if detour < 0
+                 else t("crit_detour", lang, detour=cells.text(detour, "min", lang)))
         if float(r["people_cut_off"]) > 0:
             line += t("crit_cut_off", lang, people=people_text(r["people_cut_off"]))
         items.append(f"<li>{html.escape(line)}</li>")

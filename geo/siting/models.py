@@ -71,7 +71,7 @@ class Coverage:
 
     What does not depend on the existing facilities or the weights: problems on the same
     matrix and threshold (the workbench asks many) share it, and each question then only
-    sums its weights per group (:func:`_reduce`), exactly as grouping afresh would.
+    sums its weights per group (``_reduce``), exactly as grouping afresh would.
 
     Attributes
     ----------
@@ -640,7 +640,7 @@ def lscp(
                    "HiGHS MILP", t0, None)
 
 
-#: most groups whose pairwise overlaps :func:`_undominated` counts in a dense matrix
+#: most groups whose pairwise overlaps ``_undominated`` counts in a dense matrix
 DENSE_GROUPS = 4000
 
 

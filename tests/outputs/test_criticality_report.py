@@ -68,3 +68,18 @@ def test_cli_writes_the_report(county: ComputedStudy, tmp_path: Path) -> None:
                  "--out", str(out)]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "段道路承载着" in page and "G323 国道323" in page
+
+
+def test_a_piece_slower_than_the_way_round_it_is_not_called_a_detour(
+        county: ComputedStudy) -> None:
+    # a negative detour: a quicker route than the piece itself joins its ends (RA2CE's
+    # single-link redundancy is negative there too); the sentence says so, never "-3.2 more"
+    import dataclasses
+
+    run = criticality(county, STD, minutes=12.0)
+    table = run.table.copy()
+    first = table.index[table["people_lost"] > 0][0]
+    table.loc[first, "detour_minutes"] = -3.2
+    page = criticality_report(dataclasses.replace(run, table=table))
+    assert "两端之间另有一条更快的路线（快 3.2 分钟）" in page
+    assert "绕行多 -" not in page and "绕行多 −" not in page

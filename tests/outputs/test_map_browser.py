@@ -139,14 +139,16 @@ def test_title_and_legend_show_the_study_and_assumptions(opened: _Page) -> None:
     assert "© OpenStreetMap contributors" in title
     details = opened.page.locator(".geo-title > details")
     assert details.get_attribute("open") is None  # folded: one click shows the assumptions
-    # five assumptions and the road coverage that luzhai.toml accepts ([checks] accept)
-    assert "假设条件 (6)" in title
+    # five assumptions, the road coverage that luzhai.toml accepts ([checks] accept) and
+    # the 15-minute community standard's township kinds (街道 only: none in Luzhai)
+    assert "假设条件 (7)" in title
     assert not opened.page.locator(".geo-title > details li").first.is_visible()
     details.locator("summary").click()
     title = opened.page.inner_text(".geo-title")
     assert "乡镇范围为近似范围" in title and "approximate township areas" in title
     assert "人口均匀分布" in title and "spread evenly" in title
     assert "研究已明确接受" in title and "163,770 people (48.6%" in title
+    assert "community_15min：不适用：本研究区没有街道" in title
     details.locator("summary").click()
     legend = opened.page.inner_text(".geo-legend")
     for text in ("图例", "目标 100%", "乡镇达标（蓝色）", "乡镇未达标", "未覆盖人口", "0–15",
