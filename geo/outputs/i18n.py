@@ -247,6 +247,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "crit_no_detour": ("；两端之间没有绕行路线", "; there is no detour between its ends"),
     "crit_cut_off": ("；{people} 人将无路可达任何机构", "; {people} people are cut off from "
                      "every facility by road"),
+    "crit_fix": ("；在经度 {lon_a}、纬度 {lat_a} 与经度 {lon_b}、纬度 {lat_b} 之间"
+                 "新修一段 {km} 公里道路（直线，按{cls}每小时 {kmh} 公里估算路线）"
+                 "可保住其中 {people} 人（重新计算；"
+                 "方案 {scenario} 可编辑后用 geo compare 复核）",
+                 "; a new road of {km} km between lon {lon_a}, lat {lat_a} and lon {lon_b}, "
+                 "lat {lat_b} (a straight line, at {kmh} km/h as a {cls}) would keep {people} "
+                 "of them (rerun; scenario {scenario}, editable, for geo compare)"),
+    "crit_fix_none": ("；{reach} 公里内没有能保住人口的新修道路方案",
+                      "; no new road within {reach} km keeps anyone"),
     "road": ("道路", "Road"),
     "road_class": ("道路等级", "Road class"),
     "length_km": ("长度（公里）", "Length (km)"),
