@@ -254,8 +254,22 @@ _TEXT: dict[str, tuple[str, str]] = {
                  "; a new road of {km} km between lon {lon_a}, lat {lat_a} and lon {lon_b}, "
                  "lat {lat_b} (a straight line, at {kmh} km/h as a {cls}) would keep {people} "
                  "of them (rerun; scenario {scenario}, editable, for geo compare)"),
-    "crit_fix_none": ("；{reach} 公里内没有能保住人口的新修道路方案",
-                      "; no new road within {reach} km keeps anyone"),
+    "crit_fix_none": ("；{reach} 公里内未找到能保住人口的新修道路（原因见假设条件）",
+                      "; no new road within {reach} km was found that keeps anyone (why: "
+                      "see the assumptions)"),
+    "fixes_sheet": ("修复建议", "suggested fixes"),
+    "fixes_line": ("每段关键道路中断时新修一段道路可保住的人口（直线估算路线，重新计算）",
+                   "a new road link per critical piece: the people it keeps under the cut "
+                   "(straight-line route, rerun)"),
+    "people_restored": ("新修道路可保住的人口", "People kept by the new link"),
+    "people_still_lost": ("仍失去达标的人口", "People still losing the standard"),
+    "link_km": ("新修道路长度（公里）", "New link length (km)"),
+    "link_kmh": ("估算车速（公里/小时）", "Assumed speed (km/h)"),
+    "link_minutes": ("新修道路通行时间", "Minutes along the link"),
+    "link_candidates": ("候选连线（条）", "Candidate links (links)"),
+    "scenario_file": ("方案文件", "Scenario file"),
+    "link_from": ("起点", "from"),
+    "link_to": ("终点", "to"),
     "road": ("道路", "Road"),
     "road_class": ("道路等级", "Road class"),
     "length_km": ("长度（公里）", "Length (km)"),

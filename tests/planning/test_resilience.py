@@ -123,3 +123,7 @@ def test_suggested_link_restores_what_geo_compare_of_its_scenario_gives(
                  "--out", str(tmp_path / "cmp")]) == 0
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "新修一段" in report and "suggested fixes" in report
+    sheet = openpyxl.load_workbook(out / "criticality.xlsx")["修复建议"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert [r[3] for r in rows] == [None if pd.isna(x) else pytest.approx(x, abs=0.51)
+                                    for x in fixes["people_restored"]]
