@@ -141,11 +141,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
                    help="coordinate system of hazard files that name none (wgs84, gcj02, "
                    "bd09, cgcs2000 or EPSG:NNNN)")
     r.add_argument("--fixes", type=int, default=5, metavar="N",
-                   help="suggest a new road link for each of the first N pieces that cost "
-                   "people (0 to 20; 0: none): criticality_fixes.csv and a scenario "
-                   "fix_RANK.toml per piece for geo compare")
+                   help="suggest a new road link and a new facility for each of the first N "
+                   "pieces that cost people (0 to 20; 0: none): criticality_fixes.csv and "
+                   "the scenarios fix_RANK.toml (link) and site_RANK.toml (facility) per "
+                   "piece for geo compare")
     r.add_argument("--fix-km", type=positive("km"), default=5.0, metavar="KM",
-                   help="the longest new link (straight line) a suggestion considers")
+                   help="the longest new link (straight line) a suggestion considers, and "
+                   "how far from the people lost a new facility may stand")
     r.add_argument("--out", type=Path, required=True, help="output folder")
 
 
@@ -334,7 +336,7 @@ def run_resilience(args: argparse.Namespace) -> int:
 
     if not 0 <= args.fixes <= 20:  # before any computing
         suggest_links(None, args.fixes, args.fix_km)  # type: ignore[arg-type]
-    fix_files = tuple(f"fix_{k}.toml" for k in range(1, args.fixes + 1))
+    fix_files = tuple(f"{w}_{k}.toml" for k in range(1, args.fixes + 1) for w in ("fix", "site"))
     with output_folder(args.out, (*CRITICALITY_FILES, *fix_files)):
         run = criticality(computed_study(args.study), args.standard, minutes=args.minutes)
         if args.fixes:

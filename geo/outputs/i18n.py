@@ -268,6 +268,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "link_minutes": ("新修道路通行时间", "Minutes along the link"),
     "link_candidates": ("候选连线（条）", "Candidate links (links)"),
     "scenario_file": ("方案文件", "Scenario file"),
+    "crit_site": ("；在经度 {lon}、纬度 {lat} 新设一处{kind}可恢复其中 {people} 人"
+                  "（选址网格候选点，重新计算；方案 {scenario}）",
+                  "; a new {kind} at lon {lon}, lat {lat} would restore {people} of them "
+                  "(a siting-grid candidate, rerun; scenario {scenario})"),
+    "site_people_restored": ("新设机构可恢复的人口", "People restored by the new facility"),
+    "site_type": ("新设机构类型", "New facility type"),
+    "site_candidates": ("候选点（个）", "Candidate sites (sites)"),
+    "site_at": ("新设机构", "new facility"),
     "link_from": ("起点", "from"),
     "link_to": ("终点", "to"),
     "road": ("道路", "Road"),

@@ -177,7 +177,11 @@ def criticality_lines(run: Criticality, top: int = 15) -> list[str]:
         fx = run.fixes.table
         lines[-1:-1] = [f"## Suggested links ({run.fixes.seconds:.1f} s)",
                         fx[["rank", "road", "people_lost", "people_restored", "link_km",
-                            "link_minutes", "scenario"]].to_string(index=False), ""]
+                            "link_minutes", "scenario"]].to_string(index=False), "",
+                        "## Suggested facilities",
+                        fx[["rank", "road", "people_lost", "site_people_restored",
+                            "site_type", "site_lon", "site_lat", "site_scenario"]].to_string(
+                                index=False), ""]
         lines += [f"- {n}" for n in run.fixes.notes]
     return lines + [f"- {n}" for n in run.notes]
 

@@ -357,15 +357,23 @@ def _fix_text(run: Criticality, rank: int, lang: str) -> str:
     if not rows:
         return ""
     f = rows[0]
+    site = ""
+    if not pd.isna(f.get("site_people_restored")) and f["site_people_restored"] > 0:
+        site = i18n.text("crit_site", lang, lon=f"{f['site_lon']:.4f}",
+                         lat=f"{f['site_lat']:.4f}",
+                         kind=i18n.type_label(str(f["site_type"]), lang),
+                         people=people_text(f["site_people_restored"]),
+                         scenario=f["site_scenario"])
     if pd.isna(f["people_restored"]) or not f["people_restored"] > 0:
-        return i18n.text("crit_fix_none", lang, reach=f"{run.fixes.reach_km:g}")
+        return i18n.text("crit_fix_none", lang, reach=f"{run.fixes.reach_km:g}") + site
     cls = {"tertiary": "乡道"}.get(str(f["link_class"]), str(f["link_class"])) \
         if lang == "zh" else str(f["link_class"])
-    return i18n.text("crit_fix", lang, lon_a=f"{f['lon_from']:.4f}", lat_a=f"{f['lat_from']:.4f}",
+    return i18n.text("crit_fix", lang, lon_a=f"{f['lon_from']:.4f}",
+                     lat_a=f"{f['lat_from']:.4f}",
                      lon_b=f"{f['lon_to']:.4f}", lat_b=f"{f['lat_to']:.4f}",
                      km=cells.text(f["link_km"], "min", lang), cls=cls,
                      kmh=f"{f['link_kmh']:g}", people=people_text(f["people_restored"]),
-                     scenario=f["scenario"])
+                     scenario=f["scenario"]) + site
 
 
 def _hazard_body(comp: Comparison) -> str:

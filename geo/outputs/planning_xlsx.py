@@ -86,6 +86,9 @@ FIX_COLUMNS: Columns = (
     ("link_minutes", "link_minutes", "min"), ("candidates", "link_candidates", "int"),
     ("scenario", "scenario_file", "text"), ("lon_from", "lon", "lonlat"),
     ("lat_from", "lat", "lonlat"), ("lon_to", "lon", "lonlat"), ("lat_to", "lat", "lonlat"),
+    ("site_people_restored", "site_people_restored", "int"), ("site_type", "site_type", "text"),
+    ("site_lon", "lon", "lonlat"), ("site_lat", "lat", "lonlat"),
+    ("site_candidates", "site_candidates", "int"), ("site_scenario", "scenario_file", "text"),
 )
 
 
@@ -104,7 +107,9 @@ def _column_label(col: str, key: str, kind: str, lang: str) -> str:
     when = col.rsplit("_", 1)[-1]
     if when in ("from", "to"):  # a suggested link's ends
         when = f"link_{when}"
-    if when in ("before", "after", "link_from", "link_to"):
+    if col.startswith("site_"):  # a suggested facility
+        when = "site_at"
+    if when in ("before", "after", "link_from", "link_to", "site_at"):
         return f"{i18n.text(key, lang)}（{i18n.text(when, lang)}）" if lang == "zh" else \
             f"{i18n.text(key, lang)} ({i18n.text(when, lang)})"
     return i18n.text(key, lang)

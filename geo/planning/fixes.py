@@ -30,8 +30,16 @@ from geo.network.closures import changed_network
 from geo.numbers import round_half_up
 from geo.planning.resilience import Criticality
 from geo.planning.road_changes import change_roads, selected_segments
-from geo.planning.scenario import _road_frame, scenario_toml
-from geo.routing.travel import node_nearest
+from geo.planning.scenario import (
+    _road_frame,
+    apply_scenario,
+    parse_scenario,
+    scenario_toml,
+    with_type_codes,
+)
+from geo.planning.sites import make_candidates
+from geo.routing.travel import node_nearest, reach_matrix
+from geo.siting.models import SitingProblem, mclp
 
 __all__ = ["FIX_COLUMNS", "LINK_CLASS", "RERUNS", "Fixes", "suggest_links"]
 
@@ -47,6 +55,8 @@ FIX_COLUMNS = (
     "rank", "road", "people_lost", "people_restored", "people_still_lost", "link_km",
     "link_class", "link_kmh", "link_minutes", "candidates", "scenario",
     "lon_from", "lat_from", "lon_to", "lat_to",
+    "site_people_restored", "site_type", "site_lon", "site_lat", "site_candidates",
+    "site_scenario",
 )
 
 
@@ -105,8 +115,15 @@ def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
     kmh = _kmh(net, LINK_CLASS)
     to_wgs = Transformer.from_crs(net.crs, 4326, always_xy=True)
     dem = res.demand_snap(std.mode)
-    rows, scen, notes = [], {}, []
+    rows: list[dict[str, Any]] = []
+    scen: dict[str, str] = {}
+    notes: list[str] = []
     top = run.table[run.table["people_lost"] > 0].head(n)
+    cands = make_candidates(res, "grid", asked_by="resilience") if len(top) else None
+
+    def mid_of(on_piece: np.ndarray) -> tuple[float, float]:
+        return _point_on(net, on_piece, to_wgs)
+
     for r in top.to_dict("records"):
         p = int(r["piece"])
         on_piece = pieces.seg_piece == p
@@ -122,6 +139,8 @@ def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
         inner[[pieces.a[p], pieces.b[p]]] = False
         worse = np.flatnonzero(~inner & (t_cut > t_before))
         same = np.flatnonzero(~inner & (t_cut == t_before) & np.isfinite(t_cut))
+        row.update(_site(run, cut, on_piece, lost, after, pop, cands, reach_km, mid_of(on_piece),
+                         int(r["rank"]), scen, notes, str(r["road"])))
         pairs = _pairs(net, worse, same, reach_km)
         if len(pairs) == 0:
             notes.append(f"rank {r['rank']} ({r['road']}): no node whose time got worse lies "
@@ -181,6 +200,7 @@ def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
                      "lat_from": lat_u, "lon_to": lon_v, "lat_to": lat_v})
     table = pd.DataFrame(rows, columns=list(FIX_COLUMNS))
     for col, d in (("people_lost", 1), ("people_restored", 1), ("people_still_lost", 1),
+                   ("site_people_restored", 1),
                    ("link_km", 2), ("link_kmh", 1), ("link_minutes", 1)):
         table[col] = [v if pd.isna(v) else round_half_up(float(v), d) for v in table[col]]
     notes.insert(0, (
@@ -192,7 +212,79 @@ def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
         f"estimate and the best {RERUNS} rerun exactly (the study's own joins and search on "
         "the network rebuilt with the link, the piece closed): people restored are the "
         "rerun's, as geo compare of the scenario fix_RANK.toml gives them"))
+    notes.insert(1, (
+        "suggested facility: for each piece, one new facility of the standard's most common "
+        "type in the study, from the siting grid's candidates (geo site, grid) within "
+        f"{reach_km:g} km of a person who loses the standard, chosen by maximal covering "
+        "(MCLP, exact, HiGHS) of the people lost, on the network with the piece cut; people "
+        "restored are the rerun's (the study's search with the piece closed and the facility "
+        "added), as geo compare of the scenario site_RANK.toml gives them"))
     return Fixes(table, scen, notes, reach_km, time.perf_counter() - t0)
+
+
+def _site(run: Criticality, cut: Any, on_piece: np.ndarray, lost: np.ndarray,
+          after: np.ndarray, pop: np.ndarray, cands: Any, reach_km: float,
+          mid: tuple[float, float], rank: int, scen: dict[str, str], notes: list[str],
+          road: str) -> dict[str, Any]:
+    """Suggest one new facility for the cut (MCLP of the people lost); see module docs."""
+    res, std = run.study, run.standard
+    mode, limit = std.mode, run.minutes
+    net = res.networks[mode]
+    dem = res.demand_snap(mode)
+    lost_xy = dem.xy[lost]
+    cxy = _xy(cands, net.crs)
+    near = cKDTree(lost_xy).query(cxy, distance_upper_bound=reach_km * 1000.0)[0] \
+        if len(lost_xy) else np.full(len(cxy), np.inf)
+    keep = np.flatnonzero(np.isfinite(near))
+    if len(keep) == 0:
+        notes.append(f"rank {rank} ({road}): no siting candidate lies within {reach_km:g} km "
+                     "of the people lost: no facility suggested")
+        return {"site_candidates": 0}
+    sites = cands.iloc[keep]
+    nets = {mode: cut}
+    reach = reach_matrix(cut, res.snap(sites, mode, nets), res.snap(res.demand, mode, nets),
+                         access_speed_kmh=res.study.access_kmh(mode),
+                         max_seconds=60.0 * limit, direction=std.direction)
+    problem = SitingProblem(reach, np.where(lost, pop, 0.0), threshold_s=60.0 * limit,
+                            existing_s=np.where(np.isfinite(after), after * 60.0, np.inf))
+    chosen = int(mclp(problem, 1, method="exact").chosen[0])
+    site = sites.iloc[chosen]
+    lon, lat = float(site.geometry.x), float(site.geometry.y)
+    types = res.facilities["type"][res.facilities["type"].isin(std.facility_types)]
+    kind = str(types.value_counts().index[0])
+    name = f"site_{rank}.toml"
+    actions = [
+        {"action": "close_road", "lon": mid[0], "lat": mid[1], "project": "cut",
+         "note": f"the critical piece: {road}"},
+        {"action": "add", "id": f"SUGGESTED_{rank}", "name": "suggested facility",
+         "type": kind, "lon": lon, "lat": lat, "project": "fix",
+         "note": "a siting-grid candidate: move it to a real site"},
+    ]
+    text = scenario_toml(
+        f"site_{rank}", f"{road} cut, new facility", actions,
+        description=f"the road piece ranked {rank} for {std.name} closed, and one new "
+        f"{kind} at the siting candidate that keeps the most people lost; edit and run "
+        "geo compare again",
+        comment=["written by geo resilience: the suggested facility for one critical road "
+                 "piece"])
+    # what geo compare does with the scenario: its facilities, the piece closed (the point
+    # written picks the piece itself on the study's network: checked), the study's search
+    scen_ = with_type_codes(parse_scenario(text, name), res.study.facilities.type_map)
+    applied = apply_scenario(scen_, res.facilities, res.standard_set, res.area,
+                             res.study.facilities.outside)
+    if not np.array_equal(selected_segments(net, actions[0]), on_piece):
+        raise AssertionError("the point written for the cut picks another stretch of road")
+    got = np.asarray(res.travel_to(applied.facilities, {**res.networks, mode: cut}
+                                   ).minutes[std.name], dtype=float)
+    scen[name] = text
+    return {"site_people_restored": float(pop[lost & (got <= limit)].sum()), "site_type": kind,
+            "site_lon": lon, "site_lat": lat, "site_candidates": len(keep),
+            "site_scenario": name}
+
+
+def _xy(frame: Any, crs: Any) -> np.ndarray:
+    g = frame.geometry.to_crs(crs)
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
 
 
 def _people(run: Criticality) -> np.ndarray:

@@ -16,6 +16,7 @@ import geo
 from geo.cli import main
 from geo.network.closures import changed_network
 from geo.planning.resilience import criticality
+from geo.planning.sites import make_candidates
 from geo.study.run import ComputedStudy, run_study
 from tests.bad_inputs.county import build_county, study_options
 from tests.conftest import toml_sections
@@ -117,6 +118,40 @@ def test_suggested_link_restores_what_geo_compare_of_its_scenario_gives(
             gpd.GeoSeries([b, a], crs=4326).to_crs(net.crs)).iloc[0] / 1000.0
         assert f["link_km"] == pytest.approx(km, abs=0.006)
         checked += 1
+    for f in fixes.to_dict("records"):  # the facility: the study's search, piece cut, site added
+        if pd.isna(f["site_scenario"]):
+            continue
+        p = int(ranking.loc[ranking["rank"] == f["rank"], "piece"].iloc[0])
+        closed = np.zeros(len(net.seg_u), dtype=bool)
+        closed[order[ptr[p]:ptr[p + 1]]] = True
+        cut_net = {"drive": changed_network(net, closed)}
+        lost = (before <= 12.0) & ~(county.travel_to(county.facilities, cut_net
+                                                     ).minutes[STD] <= 12.0)
+        new = county.facilities.iloc[:1].copy()
+        new["id"], new["type"] = "NEW", f["site_type"]
+        new["geometry"] = gpd.points_from_xy([f["site_lon"]], [f["site_lat"]], crs=4326)
+        with_site = pd.concat([county.facilities, new.to_crs(county.facilities.crs)],
+                              ignore_index=True)
+        after = county.travel_to(with_site, cut_net).minutes[STD]
+        assert f["site_people_restored"] == pytest.approx(pop[lost & (after <= 12.0)].sum(),
+                                                          abs=0.051)
+        if f["rank"] == fixes["rank"].iloc[0]:  # no grid candidate within 5 km restores more
+            grid = make_candidates(county, "grid").to_crs(net.crs)
+            pts = county.demand.to_crs(net.crs)
+            near = pts[lost].geometry.union_all().buffer(5000.0)
+            inside = grid[grid.within(near)]
+            assert len(inside) >= f["site_candidates"] > 0
+            for c in inside.geometry:
+                new["geometry"] = gpd.GeoSeries([c], crs=net.crs).to_crs(
+                    county.facilities.crs).to_numpy()
+                alt = county.travel_to(pd.concat([county.facilities, new], ignore_index=True),
+                                       cut_net).minutes[STD]
+                assert pop[lost & (alt <= 12.0)].sum() <= f["site_people_restored"] + 0.051
+        comp = geo.compare(county, out / str(f["site_scenario"]))
+        assert pop[lost & (comp.minutes_after[STD] <= 12.0)].sum() == pytest.approx(
+            f["site_people_restored"], abs=0.051)
+        checked += 1
+    assert (fixes["site_people_restored"] > 0).any()
     assert checked > 0 and (fixes["people_restored"].fillna(0) > 0).any()
     assert main(["compare", str(county.study.path), "--scenario",
                  str(out / str(fixes["scenario"].dropna().iloc[0])),
