@@ -334,7 +334,7 @@ def run_resilience(args: argparse.Namespace) -> int:
     from geo.planning.fixes import suggest_links
     from geo.planning.resilience import criticality
 
-    if not 0 <= args.fixes <= 20:  # before any computing
+    if not 0 <= args.fixes <= 20 or not args.fix_km <= 50:  # before any computing
         suggest_links(None, args.fixes, args.fix_km)  # type: ignore[arg-type]
     fix_files = tuple(f"{w}_{k}.toml" for k in range(1, args.fixes + 1) for w in ("fix", "site"))
     with output_folder(args.out, (*CRITICALITY_FILES, *fix_files)):
