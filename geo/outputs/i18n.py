@@ -716,6 +716,12 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
 
 # English phrase in a generated note -> Chinese gloss put before it on Chinese pages
 _NOTE_GLOSS = (
+    ("suggested fixes: ", "修复建议：候选新修道路为两节点间的直线，按乡道车速估算"
+     "（近似，实际道路会弯曲爬坡）；初筛为估算，最优几条按方案重新计算，保住人数以重新计算为准"),
+    ("suggested facility: ", "新设机构建议：在道路中断情况下用最大覆盖模型（MCLP）从选址网格"
+     "候选点中选择，恢复人数以重新计算为准"),
+    ("no link suggested", "未给出新修道路建议"),
+    ("no facility suggested", "未给出新设机构建议"),
     ("approximate township areas", "乡镇范围为近似范围"),
     ("count the population group", "该标准的覆盖人口与目标按其服务人群计算，而非全体人口"),
     ("spread evenly", "人口均匀分布"),
