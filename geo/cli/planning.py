@@ -331,11 +331,10 @@ def run_resilience(args: argparse.Namespace) -> int:
                         "Roads closed"))
         out(f"Wrote to {args.out}")
         return 0
-    from geo.planning.fixes import suggest_links
+    from geo.planning.fixes import check_fix_options, suggest_links
     from geo.planning.resilience import criticality
 
-    if not 0 <= args.fixes <= 20 or not args.fix_km <= 50:  # before any computing
-        suggest_links(None, args.fixes, args.fix_km)  # type: ignore[arg-type]
+    check_fix_options(args.fixes, args.fix_km)  # before any computing
     fix_files = tuple(f"{w}_{k}.toml" for k in range(1, args.fixes + 1) for w in ("fix", "site"))
     with output_folder(args.out, (*CRITICALITY_FILES, *fix_files)):
         run = criticality(computed_study(args.study), args.standard, minutes=args.minutes)

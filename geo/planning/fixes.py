@@ -41,7 +41,7 @@ from geo.planning.sites import make_candidates
 from geo.routing.travel import node_nearest, reach_matrix
 from geo.siting.models import SitingProblem, mclp
 
-__all__ = ["FIX_COLUMNS", "LINK_CLASS", "RERUNS", "Fixes", "suggest_links"]
+__all__ = ["FIX_COLUMNS", "LINK_CLASS", "RERUNS", "Fixes", "check_fix_options", "suggest_links"]
 
 #: the class of a suggested link (乡道, a township road), at the study's speed for it
 LINK_CLASS = "tertiary"
@@ -90,16 +90,21 @@ def _after(run: Criticality, nets: dict[str, Any]) -> np.ndarray:
     return np.asarray(res.travel_to(res.facilities, nets).minutes[std.name], dtype=float)
 
 
-def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
-    """Suggest one new road link for each of the first ``n`` pieces that cost people.
-
-    See module docs; ``reach_km``: the longest link (straight line) considered.
-    """
+def check_fix_options(n: int, reach_km: float) -> None:
+    """Stop where ``n`` (pieces) or ``reach_km`` (the farthest link or site) is out of range."""
     if not 0 <= n <= 20:
         raise ScenarioError(f"--fixes {n}: give 0 to 20 pieces to suggest a fix for (0: none)")
     if not 0 < reach_km <= 50:
         raise ScenarioError(f"--fix-km {reach_km:g}: give the longest new link to consider, "
                             "more than 0 and at most 50 km")
+
+
+def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
+    """Suggest one new road link for each of the first ``n`` pieces that cost people.
+
+    See module docs; ``reach_km``: the longest link (straight line) considered.
+    """
+    check_fix_options(n, reach_km)
     t0 = time.perf_counter()
     res, std, pieces = run.study, run.standard, run.pieces
     assert pieces is not None
