@@ -140,6 +140,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], fmt: A
     r.add_argument("--hazard-crs", default=None,
                    help="coordinate system of hazard files that name none (wgs84, gcj02, "
                    "bd09, cgcs2000 or EPSG:NNNN)")
+    r.add_argument("--fixes", type=int, default=5, metavar="N",
+                   help="suggest a new road link and a new facility for each of the first N "
+                   "pieces that cost people (0 to 20; 0: none): criticality_fixes.csv and "
+                   "the scenarios fix_RANK.toml (link) and site_RANK.toml (facility) per "
+                   "piece for geo compare")
+    r.add_argument("--fix-km", type=positive("km"), default=5.0, metavar="KM",
+                   help="the longest new link (straight line) a suggestion considers, and "
+                   "how far from the people lost a new facility may stand")
     r.add_argument("--out", type=Path, required=True, help="output folder")
 
 
@@ -323,10 +331,15 @@ def run_resilience(args: argparse.Namespace) -> int:
                         "Roads closed"))
         out(f"Wrote to {args.out}")
         return 0
+    from geo.planning.fixes import check_fix_options, suggest_links
     from geo.planning.resilience import criticality
 
-    with output_folder(args.out, CRITICALITY_FILES):
+    check_fix_options(args.fixes, args.fix_km)  # before any computing
+    fix_files = tuple(f"{w}_{k}.toml" for k in range(1, args.fixes + 1) for w in ("fix", "site"))
+    with output_folder(args.out, (*CRITICALITY_FILES, *fix_files)):
         run = criticality(computed_study(args.study), args.standard, minutes=args.minutes)
+        if args.fixes:
+            run.fixes = suggest_links(run, args.fixes, args.fix_km)
         write_criticality(run, args.out)
     for line in criticality_lines(run, top=10):
         out(line)

@@ -249,6 +249,37 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "; another route between its ends is {faster} min quicker than the piece"),
     "crit_cut_off": ("；{people} 人将无路可达任何机构", "; {people} people are cut off from "
                      "every facility by road"),
+    "crit_fix": ("；在经度 {lon_a}、纬度 {lat_a} 与经度 {lon_b}、纬度 {lat_b} 之间"
+                 "新修一段 {km} 公里道路（直线，按{cls}每小时 {kmh} 公里估算路线）"
+                 "可保住其中 {people} 人（重新计算；"
+                 "方案 {scenario} 可编辑后用 geo compare 复核）",
+                 "; a new road of {km} km between lon {lon_a}, lat {lat_a} and lon {lon_b}, "
+                 "lat {lat_b} (a straight line, at {kmh} km/h as a {cls}) would keep {people} "
+                 "of them (rerun; scenario {scenario}, editable, for geo compare)"),
+    "crit_fix_none": ("；{reach} 公里内未找到能保住人口的新修道路（原因见假设条件）",
+                      "; no new road within {reach} km was found that keeps anyone (why: "
+                      "see the assumptions)"),
+    "fixes_sheet": ("修复建议", "suggested fixes"),
+    "fixes_line": ("每段关键道路中断时新修一段道路可保住的人口（直线估算路线，重新计算）",
+                   "a new road link per critical piece: the people it keeps under the cut "
+                   "(straight-line route, rerun)"),
+    "people_restored": ("新修道路可保住的人口", "People kept by the new link"),
+    "people_still_lost": ("仍失去达标的人口", "People still losing the standard"),
+    "link_km": ("新修道路长度（公里）", "New link length (km)"),
+    "link_kmh": ("估算车速（公里/小时）", "Assumed speed (km/h)"),
+    "link_minutes": ("新修道路通行时间", "Minutes along the link"),
+    "link_candidates": ("候选连线（条）", "Candidate links (links)"),
+    "scenario_file": ("方案文件", "Scenario file"),
+    "crit_site": ("；在经度 {lon}、纬度 {lat} 新设一处{kind}可恢复其中 {people} 人"
+                  "（选址网格候选点，重新计算；方案 {scenario}）",
+                  "; a new {kind} at lon {lon}, lat {lat} would restore {people} of them "
+                  "(a siting-grid candidate, rerun; scenario {scenario})"),
+    "site_people_restored": ("新设机构可恢复的人口", "People restored by the new facility"),
+    "site_type": ("新设机构类型", "New facility type"),
+    "site_candidates": ("候选点（个）", "Candidate sites (sites)"),
+    "site_at": ("新设机构", "new facility"),
+    "link_from": ("起点", "from"),
+    "link_to": ("终点", "to"),
     "road": ("道路", "Road"),
     "road_class": ("道路等级", "Road class"),
     "length_km": ("长度（公里）", "Length (km)"),
@@ -687,6 +718,12 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
 
 # English phrase in a generated note -> Chinese gloss put before it on Chinese pages
 _NOTE_GLOSS = (
+    ("suggested fixes: ", "修复建议：候选新修道路为两节点间的直线，按乡道车速估算"
+     "（近似，实际道路会弯曲爬坡）；初筛为估算，最优几条按方案重新计算，保住人数以重新计算为准"),
+    ("suggested facility: ", "新设机构建议：在道路中断情况下用最大覆盖模型（MCLP）从选址网格"
+     "候选点中选择，恢复人数以重新计算为准"),
+    ("no link suggested", "未给出新修道路建议"),
+    ("no facility suggested", "未给出新设机构建议"),
     ("approximate township areas", "乡镇范围为近似范围"),
     ("count the population group", "该标准的覆盖人口与目标按其服务人群计算，而非全体人口"),
     ("spread evenly", "人口均匀分布"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -44,7 +44,8 @@ DESIGNATION_FILES = ("designation.csv", "designation_summary.csv", "designation.
                      "designation.gpkg", "designation_map.html", "report.html",
                      "designation_summary.txt")
 CRITICALITY_FILES = ("criticality.csv", "criticality.xlsx", "criticality.gpkg",
-                     "criticality_map.html", "report.html", "criticality_summary.txt")
+                     "criticality_map.html", "report.html", "criticality_summary.txt",
+                     "criticality_fixes.csv")
 COMPARISON_FILES = ("comparison_by_township.csv", "comparison_changes.csv", "comparison.xlsx",
                     "comparison.gpkg", "comparison_map.html", "report.html",
                     "comparison_summary.txt")
@@ -172,6 +173,16 @@ def criticality_lines(run: Criticality, top: int = 15) -> list[str]:
                           "person_minutes_added", "people_cut_off", "townships_losing",
                           "worst_minutes_after", "detour_minutes"]].to_string(index=False),
              "", "## Notes"]
+    if run.fixes is not None:
+        fx = run.fixes.table
+        lines[-1:-1] = [f"## Suggested links ({run.fixes.seconds:.1f} s)",
+                        fx[["rank", "road", "people_lost", "people_restored", "link_km",
+                            "link_minutes", "scenario"]].to_string(index=False), "",
+                        "## Suggested facilities",
+                        fx[["rank", "road", "people_lost", "site_people_restored",
+                            "site_type", "site_lon", "site_lat", "site_scenario"]].to_string(
+                                index=False), ""]
+        lines += [f"- {n}" for n in run.fixes.notes]
     return lines + [f"- {n}" for n in run.notes]
 
 
@@ -209,8 +220,16 @@ def write_criticality(run: Criticality, out_dir: Path) -> list[Path]:
     title = run.study.study.title
     table = run.table.copy()
     table["basis"] = "; ".join(run.notes[:5])
+    extra: dict[str, Any] = {}
+    if run.fixes is not None:  # suggested links (geo.planning.fixes) and their scenarios
+        fixes = run.fixes.table.copy()
+        fixes["basis"] = run.fixes.notes[0]
+        extra["criticality_fixes.csv"] = lambda p: _csv(fixes, p)
+        for name, text in run.fixes.scenarios.items():
+            extra[name] = lambda p, text=text: _page(text, p)
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_criticality", "out_dir")}):
         return write_atomically(out_dir, {
+            **extra,
             "criticality.csv": lambda p: _csv(table, p),
             "criticality.xlsx": lambda p: write_criticality_xlsx(run, p),
             "criticality.gpkg": lambda p: _gpkg(run, p),

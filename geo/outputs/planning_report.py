@@ -332,6 +332,7 @@ def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
                  else t("crit_detour", lang, detour=cells.text(detour, "min", lang)))
         if float(r["people_cut_off"]) > 0:
             line += t("crit_cut_off", lang, people=people_text(r["people_cut_off"]))
+        line += _fix_text(run, int(r["rank"]), lang)
         items.append(f"<li>{html.escape(line)}</li>")
     question = t("criticality_line", lang, label=label, code=std.name, minutes=mins)
     frame = table.head(rows).replace([float("inf")], float("nan"))
@@ -342,9 +343,37 @@ def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
         Section("ranking", t("crit_table", lang, n=len(frame)),
                 _table(frame.to_dict("records"), CRITICALITY_COLUMNS[:10], lang),
                 new_page=False)]
+    fix_notes = [] if run.fixes is None else list(run.fixes.notes)
     return document(title=study.study.title, created=date.today().isoformat(), lang=lang,
-                    intro="", sections=sections, assumptions=run.notes,
+                    intro="", sections=sections, assumptions=fix_notes + run.notes,
                     sources=data_sources(study))
+
+
+def _fix_text(run: Criticality, rank: int, lang: str) -> str:
+    """Say the suggested link of the piece ranked ``rank`` (:mod:`geo.planning.fixes`), if any."""
+    if run.fixes is None:
+        return ""
+    rows = run.fixes.table[run.fixes.table["rank"] == rank].to_dict("records")
+    if not rows:
+        return ""
+    f = rows[0]
+    site = ""
+    if not pd.isna(f.get("site_people_restored")) and f["site_people_restored"] > 0:
+        site = i18n.text("crit_site", lang, lon=f"{f['site_lon']:.4f}",
+                         lat=f"{f['site_lat']:.4f}",
+                         kind=i18n.type_label(str(f["site_type"]), lang),
+                         people=people_text(f["site_people_restored"]),
+                         scenario=f["site_scenario"])
+    if pd.isna(f["people_restored"]) or not f["people_restored"] > 0:
+        return i18n.text("crit_fix_none", lang, reach=f"{run.fixes.reach_km:g}") + site
+    cls = {"tertiary": "乡道"}.get(str(f["link_class"]), str(f["link_class"])) \
+        if lang == "zh" else str(f["link_class"])
+    return i18n.text("crit_fix", lang, lon_a=f"{f['lon_from']:.4f}",
+                     lat_a=f"{f['lat_from']:.4f}",
+                     lon_b=f"{f['lon_to']:.4f}", lat_b=f"{f['lat_to']:.4f}",
+                     km=cells.text(f["link_km"], "min", lang), cls=cls,
+                     kmh=f"{f['link_kmh']:g}", people=people_text(f["people_restored"]),
+                     scenario=f["scenario"]) + site
 
 
 def _hazard_body(comp: Comparison) -> str:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from geo.planning.resilience import Criticality
     from geo.planning.sites import DesignationRun, SitingRun
 
-__all__ = ["CRITICALITY_COLUMNS", "write_comparison_xlsx", "write_criticality_xlsx",
+__all__ = ["CRITICALITY_COLUMNS", "FIX_COLUMNS", "write_comparison_xlsx", "write_criticality_xlsx",
            "write_designation_xlsx", "write_siting_xlsx"]
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,20 @@ CRITICALITY_COLUMNS: Columns = (
     ("lat_b", "lat", "lonlat"),
 )
 
+#: the suggested fixes' columns (geo.planning.fixes); also the report's
+FIX_COLUMNS: Columns = (
+    ("rank", "rank", "text"), ("road", "road", "text"), ("people_lost", "people_lost", "int"),
+    ("people_restored", "people_restored", "int"),
+    ("people_still_lost", "people_still_lost", "int"), ("link_km", "link_km", "min"),
+    ("link_class", "road_class", "text"), ("link_kmh", "link_kmh", "min"),
+    ("link_minutes", "link_minutes", "min"), ("candidates", "link_candidates", "int"),
+    ("scenario", "scenario_file", "text"), ("lon_from", "lon", "lonlat"),
+    ("lat_from", "lat", "lonlat"), ("lon_to", "lon", "lonlat"), ("lat_to", "lat", "lonlat"),
+    ("site_people_restored", "site_people_restored", "int"), ("site_type", "site_type", "text"),
+    ("site_lon", "lon", "lonlat"), ("site_lat", "lat", "lonlat"),
+    ("site_candidates", "site_candidates", "int"), ("site_scenario", "scenario_file", "text"),
+)
+
 
 def _label(std: Standard, lang: str) -> str:
     return i18n.standard_label(std.label, std.label_zh, lang)
@@ -91,7 +105,11 @@ def _column_label(col: str, key: str, kind: str, lang: str) -> str:
     if kind != "lonlat":
         return cells.header(key, kind, lang)
     when = col.rsplit("_", 1)[-1]
-    if when in ("before", "after"):
+    if when in ("from", "to"):  # a suggested link's ends
+        when = f"link_{when}"
+    if col.startswith("site_"):  # a suggested facility
+        when = "site_at"
+    if when in ("before", "after", "link_from", "link_to", "site_at"):
         return f"{i18n.text(key, lang)}（{i18n.text(when, lang)}）" if lang == "zh" else \
             f"{i18n.text(key, lang)} ({i18n.text(when, lang)})"
     return i18n.text(key, lang)
@@ -282,7 +300,12 @@ def write_criticality_xlsx(run: Criticality, path: Path) -> Path:
                  [i18n.text("criticality_line", lang, label=_label(std, lang), code=std.name,
                             minutes=f"{run.minutes:g}")],
                  CRITICALITY_COLUMNS, frame, mark=_loses_people)
-    _notes_sheet(book, run.study.study.title, run.notes, run.study)
+    if run.fixes is not None:
+        _table_sheet(book, i18n.text("fixes_sheet", lang),
+                     [i18n.text("fixes_line", lang), run.fixes.notes[0]], FIX_COLUMNS,
+                     run.fixes.table)
+    notes = run.notes if run.fixes is None else [*run.fixes.notes, *run.notes]
+    _notes_sheet(book, run.study.study.title, notes, run.study)
     book.save(path)
     log.info("workbook written to %s", path)
     return path

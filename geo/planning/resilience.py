@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +62,8 @@ class Criticality:
     seconds: float = 0.0
     pieces: Pieces | None = None
     impact: PieceImpact | None = None
+    #: suggested fixes (:func:`geo.planning.fixes.suggest_links`), where asked for
+    fixes: Any = None
 
 
 def _townships(imp: PieceImpact, names: np.ndarray, limit: float, p: int) -> str:

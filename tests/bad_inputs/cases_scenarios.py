@@ -262,6 +262,12 @@ def _then_cut_off(ws: Workspace, r: Result) -> None:
     assert "示例县人民医院 (F01)" in summary and "示例县中医医院 (F02)" in summary, summary
 
 
+def _then_no_link(ws: Workspace, r: Result) -> None:
+    summary = (ws.out / "criticality_summary.txt").read_text(encoding="utf-8")
+    assert "no link suggested" in summary and "no facility suggested" in summary, summary
+    assert not list(ws.out.glob("fix_*.toml")) and not list(ws.out.glob("site_*.toml"))
+
+
 CASES = [
     Case("scen_file_missing", CAT, "--scenario naming a file that does not exist",
          ("compare", "{run}", "--scenario", "{county}/无.toml", "--out", "{out}"),
@@ -411,6 +417,20 @@ CASES = [
          ("resilience", "{run}", "--standard", "emergency_60min", "--out", "{out}"),
          problem=("--standard emergency_60min", "not a standard of this study"),
          fix=("[standards] use",)),
+    Case("resilience_fixes_out_of_range", CAT, "geo resilience --fixes 21 (at most 20 pieces)",
+         ("resilience", "{run}", "--standard", "primary_care_30min", "--fixes", "21",
+          "--out", "{out}"),
+         problem=("--fixes 21",), fix=("give 0 to 20",)),
+    Case("resilience_fix_km_too_far", CAT, "geo resilience --fix-km 60 (links and sites at "
+         "most 50 km away)",
+         ("resilience", "{run}", "--standard", "primary_care_30min", "--fix-km", "60",
+          "--out", "{out}"),
+         problem=("--fix-km 60",), fix=("at most 50 km",)),
+    Case("resilience_fix_no_candidate", CAT, "geo resilience --fix-km 0.01: no new link that "
+         "short joins the two sides of any cut, no siting candidate that near the people "
+         "lost; stated per piece, no scenario written",
+         ("resilience", "{run}", "--standard", "primary_care_30min", "--minutes", "12",
+          "--fix-km", "0.01", "--out", "{out}"), code=0, then=_then_no_link),
     Case("hazard_other_crs", CAT, "geo resilience --hazard: a flood layer in Gauss-Krüger "
          "metres (EPSG:4525): read in its own CRS, the far side named",
          HAZARD, _hazard(_strip_gk()), code=0, then=_then_hazard),
