@@ -98,7 +98,7 @@ SUPPLY_SOURCE = ("per-institution numbers, e.g. from the county's annual health 
 
 
 def _frame(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame(columns=list(columns), dtype=object)
 
 
 def _geo_frame(columns: Sequence[str]) -> gpd.GeoDataFrame:
@@ -160,6 +160,28 @@ class Inputs:
     facility_townships: npt.NDArray[np.object_] | None = None
     #: the unions of grid cells the measures draw (each set of cells dissolved once)
     unions: CellUnions | None = None
+    #: facility columns as arrays (:meth:`columns`)
+    _columns: dict[str, npt.NDArray[Any]] = field(default_factory=dict, repr=False)
+    #: the demand points of each township (:meth:`township_rows`)
+    _town_rows: list[IntArray] | None = field(default=None, repr=False)
+
+    def columns(self, name: str) -> npt.NDArray[Any]:
+        """Return a column of the study's facilities as an array, read once and kept."""
+        if name not in self._columns:
+            col = self.facilities[name]
+            self._columns[name] = (col.astype(str) if name == "id" else col).to_numpy()
+        return self._columns[name]
+
+    def township_rows(self) -> list[IntArray]:
+        """Return the demand points of each township (table order), found once and kept.
+
+        Each array keeps the points in their order, so a sum over it adds the same numbers
+        in the same order as a sum over a mask of the township.
+        """
+        if self._town_rows is None:
+            labels = self.labels
+            self._town_rows = [np.flatnonzero(labels == t) for t in self.order]
+        return self._town_rows
 
     def cell_unions(self) -> CellUnions:
         """Return the unions of this study's grid cells, made once and shared."""
@@ -314,8 +336,7 @@ def _ratio_rows(spec: MeasureSpec, t: RatioTable, area: str, notes: str,
 
 def _empty_rows(spec: MeasureSpec, inp: Inputs, note: str) -> list[dict[str, Any]]:
     pop = inp.population
-    labels = inp.labels
-    table = RatioTable(inp.order, np.array([pop[labels == t].sum() for t in inp.order]),
+    table = RatioTable(inp.order, np.array([pop[at].sum() for at in inp.township_rows()]),
                        np.full(len(inp.order), np.nan), np.full(len(inp.order), np.nan),
                        spec.per, spec.target, spec.at_least, float(pop.sum()), np.nan, np.nan)
     # nobody has a facility of these types within reach: everyone is unreached
@@ -346,8 +367,7 @@ def _unreached(spec: MeasureSpec, inp: Inputs, nearest: IntArray | None
         return None, ""
     pop = inp.population
     lost = np.asarray(nearest) < 0
-    labels = inp.labels
-    per_town = np.array([pop[lost & (labels == t)].sum() for t in inp.order])
+    per_town = np.array([pop[at[lost[at]]].sum() for at in inp.township_rows()])
     total = float(pop[lost].sum())
     counted = _UNREACHED_COUNTED.get(
         spec.method, "it counts with 0 supply per person, so the township and area ratios "
@@ -439,16 +459,35 @@ def _idle(spec: MeasureSpec, res: MeasureResult, basin: Basins | None, reach: ob
     return np.zeros(len(s), dtype=bool)
 
 
-def _facility_rows(spec: MeasureSpec, sel: gpd.GeoDataFrame, towns: npt.ArrayLike,
+class _Selected:
+    """The facility columns of the facilities at positions ``rows``, as supply reads them."""
+
+    def __init__(self, inp: Inputs, rows: IntArray) -> None:
+        self.inp, self.rows = inp, rows
+
+    def __contains__(self, key: object, /) -> bool:
+        return key in self.inp.facilities.columns
+
+    def __getitem__(self, key: str, /) -> Any:
+        return self.inp.columns(key)[self.rows]
+
+    def keys(self) -> list[str]:
+        """Return the names of the facility columns."""
+        return list(self.inp.facilities.columns)
+
+
+def _facility_rows(spec: MeasureSpec, inp: Inputs, rows: IntArray, towns: npt.ArrayLike,
                    res: MeasureResult, basin: Basins | None, idle: BoolArray
-                   ) -> gpd.GeoDataFrame:
-    n = len(sel)
+                   ) -> dict[str, npt.NDArray[Any]]:
+    """Return the facility table's columns of one measure (``geometry``: their points)."""
+    n = len(rows)
     nan = np.full(n, np.nan)
     acc = res.access
     per = spec.per if spec.method != "hansen" else 1.0
-    return gpd.GeoDataFrame({
-        "measure": spec.name, "id": sel["id"].astype(str).to_numpy(),
-        "name": sel["name"].astype(str).to_numpy(), "type": sel["type"].astype(str).to_numpy(),
+    cols: dict[str, Any] = {
+        "measure": np.full(n, spec.name, dtype=object), "id": inp.columns("id")[rows],
+        "name": inp.columns("name")[rows].astype(str).astype(object),
+        "type": inp.columns("type")[rows].astype(str).astype(object),
         "township": np.asarray(towns, dtype=object).astype(str),
         "supply": _supply(res, basin, n),
         "catchment_population": acc.catchment if acc is not None else nan,
@@ -456,8 +495,10 @@ def _facility_rows(spec: MeasureSpec, sel: gpd.GeoDataFrame, towns: npt.ArrayLik
         "served_population": basin.served if basin is not None else nan,
         "served_points": basin.points.astype(float) if basin is not None else nan,
         "served_ratio": basin.per(per) if basin is not None else nan,
-        "per": per, "idle": idle.astype(bool),
-    }, geometry=sel.geometry.to_numpy(), crs=sel.crs)
+        "per": np.full(n, per), "idle": idle.astype(bool),
+    }
+    cols["geometry"] = inp.facilities.geometry.to_numpy()[rows]
+    return cols
 
 
 def _supply(res: MeasureResult, basin: Basins | None, n: int) -> FloatArray:
@@ -475,26 +516,27 @@ class _Part:
     rows: list[dict[str, Any]]
     columns: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
     areas: list[dict[str, object]] = field(default_factory=list)
-    facilities: gpd.GeoDataFrame | None = None
+    facilities: dict[str, npt.NDArray[Any]] | None = None
 
 
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     """Return one measure on the study (see module docs)."""
     fac = inp.facilities
     mask = fac["type"].isin(spec.facility_types).to_numpy()
-    sel = fac[mask].reset_index(drop=True)
-    if sel.empty:
+    if not mask.any():
         return _Part(_empty_rows(spec, inp, _not_applicable(spec.facility_types)))
-    supply, note = supply_for(spec.supply, sel, sel["id"].astype(str).tolist(),
-                              measure=spec.name)
     rows = np.flatnonzero(mask)
+    fid = inp.columns("id")[rows]
+    supply, note = supply_for(spec.supply, _Selected(inp, rows), fid.tolist(),
+                              measure=spec.name)
     towns = inp.townships_of(rows)
     reach, nearest = _search(spec, inp, rows)
     pop = inp.population
     placed: list[str] = []
     counted = supply
     if spec.method == "located":
-        counted, placed = _outside_facilities(spec, sel, inp, supply)
+        counted, placed = _outside_facilities(spec, fac[mask].reset_index(drop=True), inp,
+                                              supply)
     res = evaluate(spec, supply=counted, population=pop, labels=inp.labels, order=inp.order,
                    reach=reach, nearest=nearest, facility_labels=towns, supply_note=note)
     basin = res.basins or (basins(nearest, pop, supply) if nearest is not None else None)
@@ -504,7 +546,7 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         notes.append(f"catchments (basins): each place counted at its nearest facility of "
                      f"these types within {spec.minutes:g} min")
     if basin is not None and len(basin.idle):
-        ids = ", ".join(sel["id"].astype(str).to_numpy()[basin.idle])
+        ids = ", ".join(fid[basin.idle])
         notes.append(f"{len(basin.idle)} facilities with supply are nobody's nearest ({ids}: "
                      "e.g. at the position of one listed before them, which wins the tie)"
                      + (": their supply counts nowhere in this measure"
@@ -513,11 +555,11 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     idle = _idle(spec, res, basin, reach, pop, supply)
     if spec.method == "hansen" and idle.any():
         notes.append(f"{int(idle.sum())} facilities with supply have nobody within "
-                     f"{spec.minutes or 0:g} min ({', '.join(sel['id'].astype(str)[idle])}): "
+                     f"{spec.minutes or 0:g} min ({', '.join(fid[idle])}): "
                      "their supply adds to no potential")
     part = _Part(_ratio_rows(spec, res.table, inp.area_name, "; ".join(notes),
                              spec.supply or "", unreached),
-                 facilities=_facility_rows(spec, sel, towns, res, basin, idle))
+                 facilities=_facility_rows(spec, inp, rows, towns, res, basin, idle))
     target = spec.target if spec.method != "hansen" else None
     if res.per_person is None or nearest is None:  # located: township figures only
         t = res.table
@@ -529,8 +571,7 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         return part
     per = spec.per if spec.method != "hansen" else 1.0
     value = res.per_person * per
-    served_by = np.where(nearest >= 0,
-                         sel["id"].astype(str).to_numpy()[np.maximum(nearest, 0)], "")
+    served_by = np.where(nearest >= 0, fid[np.maximum(nearest, 0)], "")
     part.columns = {f"access_{spec.name}": value, f"basin_{spec.name}": served_by.astype(object)}
     n_cells = len(inp.cells)
     cell_vals, people = cell_values(value, pop, inp.cell_of, n_cells)
@@ -774,24 +815,27 @@ def compute_resources(
     if responses:
         with timed("emergency response"):
             rparts = [_for_group(_response, rs, inp) for rs in responses]
-    out = Resources()
+    made: dict[str, Any] = {}  # the tables computed; the others are Resources' empty ones
     rows = [r for p in parts for r in p.rows]
     if rows:
-        out.measures = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
+        made["measures"] = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
             {"target": float, "minutes": float}))
     fac = [p.facilities for p in parts if p.facilities is not None]
-    if fac:
-        out.facilities = gpd.GeoDataFrame(pd.concat(fac, ignore_index=True), crs=4326)
+    if fac:  # one frame of every measure's columns
+        cols = {k: np.concatenate([f[k] for f in fac]) for k in fac[0]}
+        geometry = cols.pop("geometry")
+        made["facilities"] = gpd.GeoDataFrame(cols, geometry=geometry, crs=4326)
     rrows = [r for p in rparts for r in p.rows]
     if rrows:
-        out.response = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
+        made["response"] = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
             {"target_minutes": float}))
     areas = [a for p in (*parts, *rparts) for a in p.areas]
     for a in areas:  # one geometry type, as a GeoPackage layer stores them
         if isinstance(a["geometry"], shapely.Polygon):
             a["geometry"] = shapely.MultiPolygon([a["geometry"]])
     if areas:
-        out.areas = gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"],
-                                     geometry="geometry", crs=inp.cells.crs)
+        made["areas"] = gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"],
+                                         geometry="geometry", crs=inp.cells.crs)
+    out = Resources(**made)
     columns = {k: v for p in (*parts, *rparts) for k, v in p.columns.items()}
     return out, columns
