@@ -172,11 +172,17 @@ def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.obj
     ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
     """
     union = _unions(cells, unions)
-    ids = np.array(["" if x is None else str(x) for x in cell_ids], dtype=object)
+    code: dict[str, int] = {}  # each facility's number, in the order they first appear
+    codes = np.array([-1 if x is None or str(x) == "" else code.setdefault(str(x), len(code))
+                      for x in cell_ids], dtype=np.int64)
+    order = np.argsort(codes, kind="stable")  # each basin's cells in their order
+    starts = np.searchsorted(codes[order], np.arange(len(code) + 1))
     rows = []
-    for fid in dict.fromkeys(i for i in ids if i):
-        inside = ids == fid
+    for k, fid in enumerate(code):
+        at = order[starts[k]:starts[k + 1]]
+        inside = np.zeros(len(codes), dtype=bool)
+        inside[at] = True
         rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
-                     "facility": fid, "population": float(people[inside].sum()),
-                     "cells": int(inside.sum()), "geometry": union(inside)})
+                     "facility": fid, "population": float(people[at].sum()),
+                     "cells": len(at), "geometry": union(inside)})
     return rows

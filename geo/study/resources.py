@@ -172,6 +172,12 @@ class Inputs:
             self._columns[name] = (col.astype(str) if name == "id" else col).to_numpy()
         return self._columns[name]
 
+    def of_types(self, types: Sequence[str]) -> BoolArray:
+        """Tell which facilities are of ``types`` (as ``isin`` on the type column)."""
+        wanted = set(types)
+        col = self.columns("type")
+        return np.fromiter((t in wanted for t in col), dtype=bool, count=len(col))
+
     def township_rows(self) -> list[IntArray]:
         """Return the demand points of each township (table order), found once and kept.
 
@@ -278,17 +284,17 @@ def study_reaches(inp: Inputs, measures: Sequence[MeasureSpec]
     15-minute measure counts is not searched to another's 60 minutes); searched once per
     study, whatever the number of measures.
     """
-    types = inp.facilities["type"]
+    n = len(inp.facilities)
     wanted: dict[tuple[str, str], FloatArray] = {}  # per facility: its bound, -1 if none
     for spec in measures:
         if spec.method not in REACH_METHODS:
             continue
         assert spec.mode is not None and spec.direction is not None
         assert spec.max_seconds is not None
-        mask = types.isin(spec.facility_types).to_numpy()
+        mask = inp.of_types(spec.facility_types)
         if not mask.any():
             continue
-        bound = wanted.setdefault((spec.mode, spec.direction), np.full(len(types), -1.0))
+        bound = wanted.setdefault((spec.mode, spec.direction), np.full(n, -1.0))
         bound[mask] = np.maximum(bound[mask], float(spec.max_seconds))
     out = {}
     for (mode, direction), bound in wanted.items():
@@ -522,7 +528,7 @@ class _Part:
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     """Return one measure on the study (see module docs)."""
     fac = inp.facilities
-    mask = fac["type"].isin(spec.facility_types).to_numpy()
+    mask = inp.of_types(spec.facility_types)
     if not mask.any():
         return _Part(_empty_rows(spec, inp, _not_applicable(spec.facility_types)))
     rows = np.flatnonzero(mask)
@@ -830,9 +836,12 @@ def compute_resources(
         made["response"] = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
             {"target_minutes": float}))
     areas = [a for p in (*parts, *rparts) for a in p.areas]
-    for a in areas:  # one geometry type, as a GeoPackage layer stores them
-        if isinstance(a["geometry"], shapely.Polygon):
-            a["geometry"] = shapely.MultiPolygon([a["geometry"]])
+    single = [a for a in areas if isinstance(a["geometry"], shapely.Polygon)]
+    if single:  # one geometry type, as a GeoPackage layer stores them
+        multi = shapely.multipolygons([a["geometry"] for a in single],
+                                      indices=np.arange(len(single)))
+        for a, g in zip(single, multi, strict=True):
+            a["geometry"] = g
     if areas:
         made["areas"] = gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"],
                                          geometry="geometry", crs=inp.cells.crs)
