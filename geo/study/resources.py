@@ -164,12 +164,17 @@ class Inputs:
     _columns: dict[str, npt.NDArray[Any]] = field(default_factory=dict, repr=False)
     #: the demand points of each township (:meth:`township_rows`)
     _town_rows: list[IntArray] | None = field(default=None, repr=False)
+    #: demand columns as arrays, with the frame they were read from (:meth:`_demand_column`)
+    _demand_columns: dict[str, tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = field(
+        default_factory=dict, repr=False)
 
     def columns(self, name: str) -> npt.NDArray[Any]:
         """Return a column of the study's facilities as an array, read once and kept."""
         if name not in self._columns:
             col = self.facilities[name]
-            self._columns[name] = (col.astype(str) if name == "id" else col).to_numpy()
+            values = (col.astype(str) if name == "id" else col).to_numpy(copy=True)
+            values.flags.writeable = False  # shared by every measure: none may change it
+            self._columns[name] = values
         return self._columns[name]
 
     def of_types(self, types: Sequence[str]) -> BoolArray:
@@ -195,15 +200,24 @@ class Inputs:
             self.unions = CellUnions(self.cells)
         return self.unions
 
+    def _demand_column(self, name: str, dtype: type) -> npt.NDArray[Any]:
+        """Return a demand column as an array, read once per demand frame and kept."""
+        got = self._demand_columns.get(name)
+        if got is None or got[0] is not self.demand:  # a group's inputs have their own demand
+            values = self.demand[name].to_numpy(dtype=dtype, copy=True)
+            values.flags.writeable = False  # shared by every measure: none may change it
+            got = self._demand_columns[name] = (self.demand, values)
+        return got[1]
+
     @property
     def population(self) -> FloatArray:
         """People per demand point."""
-        return self.demand["population"].to_numpy(dtype=float)
+        return self._demand_column("population", float)
 
     @property
     def labels(self) -> npt.NDArray[np.object_]:
         """Township of each demand point."""
-        return self.demand["township"].to_numpy(dtype=object)
+        return self._demand_column("township", object)
 
     @property
     def order(self) -> list[str]:
@@ -228,7 +242,8 @@ class Inputs:
         line = (f"demand: the population group {group} ({float(people.sum()):,.0f} people; "
                 "population_group), not the whole population: its people are the population "
                 "of every row")
-        return replace(self, demand=self.demand.assign(population=people)), line
+        return replace(self, demand=self.demand.assign(population=people),
+                       _demand_columns={}), line
     def townships_of(self, rows: IntArray) -> npt.NDArray[np.object_]:
         """Return the township of the facilities at positions ``rows``.
 
