@@ -132,6 +132,10 @@ class Resources:
         return list(dict.fromkeys(self.response["response"].astype(str)))
 
 
+#: facility columns read as text (:meth:`Inputs.columns`)
+_TEXT = ("id", "name", "type")
+
+
 @dataclass
 class Inputs:
     """A study's frames and networks as the measures read them.
@@ -169,10 +173,13 @@ class Inputs:
         default_factory=dict, repr=False)
 
     def columns(self, name: str) -> npt.NDArray[Any]:
-        """Return a column of the study's facilities as an array, read once and kept."""
+        """Return a column of the study's facilities as an array, read once and kept.
+
+        The text columns (:data:`_TEXT`) are read as text, as the tables show them.
+        """
         if name not in self._columns:
             col = self.facilities[name]
-            values = (col.astype(str) if name == "id" else col).to_numpy(copy=True)
+            values = (col.astype(str) if name in _TEXT else col).to_numpy(copy=True)
             values.flags.writeable = False  # shared by every measure: none may change it
             self._columns[name] = values
         return self._columns[name]
@@ -507,8 +514,7 @@ def _facility_rows(spec: MeasureSpec, inp: Inputs, rows: IntArray, towns: npt.Ar
     per = spec.per if spec.method != "hansen" else 1.0
     cols: dict[str, Any] = {
         "measure": np.full(n, spec.name, dtype=object), "id": inp.columns("id")[rows],
-        "name": inp.columns("name")[rows].astype(str).astype(object),
-        "type": inp.columns("type")[rows].astype(str).astype(object),
+        "name": inp.columns("name")[rows], "type": inp.columns("type")[rows],
         "township": np.asarray(towns, dtype=object).astype(str),
         "supply": _supply(res, basin, n),
         "catchment_population": acc.catchment if acc is not None else nan,
