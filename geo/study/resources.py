@@ -42,6 +42,7 @@ from geo.coverage.bands import BREAKS, band_labels
 from geo.coverage.population import group_column
 from geo.coverage.surfaces import (
     CellUnions,
+    PendingUnion,
     access_bounds,
     basin_areas,
     cell_values,
@@ -118,8 +119,33 @@ class Resources:
     measures: pd.DataFrame = field(default_factory=lambda: _frame(MEASURE_COLUMNS))
     facilities: gpd.GeoDataFrame = field(default_factory=lambda: _geo_frame(FACILITY_COLUMNS))
     response: pd.DataFrame = field(default_factory=lambda: _frame(RESPONSE_COLUMNS))
-    areas: gpd.GeoDataFrame = field(default_factory=lambda: _geo_frame(AREA_COLUMNS))
     notes: list[str] = field(default_factory=list)
+    #: the drawn areas once made (:attr:`areas`)
+    _areas: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    #: the areas' rows whose polygons are not drawn yet, and the CRS of the cells
+    _pending: tuple[list[dict[str, Any]], Any] | None = field(default=None, repr=False)
+
+    @property
+    def areas(self) -> gpd.GeoDataFrame:
+        """The drawn surfaces (:data:`AREA_COLUMNS`), their polygons drawn when first read.
+
+        The measures keep each class's and basin's cells; an output reading the areas (the
+        map, ``results.gpkg``) has them dissolved then, each set of cells once.
+        """
+        if self._areas is None:
+            self._areas = (_geo_frame(AREA_COLUMNS) if self._pending is None
+                           else _draw_areas(*self._pending))
+            self._pending = None
+        return self._areas
+
+    @areas.setter
+    def areas(self, value: gpd.GeoDataFrame) -> None:
+        self._areas, self._pending = value, None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Draw the areas before the object is pickled (a Dask worker sends it back)."""
+        _ = self.areas
+        return dict(self.__dict__)
 
     @property
     def measure_names(self) -> list[str]:
@@ -203,8 +229,8 @@ class Inputs:
 
     def cell_unions(self) -> CellUnions:
         """Return the unions of this study's grid cells, made once and shared."""
-        if self.unions is None:
-            self.unions = CellUnions(self.cells)
+        if self.unions is None:  # drawn when the areas are first read (Resources.areas)
+            self.unions = CellUnions(self.cells, later=True)
         return self.unions
 
     def _demand_column(self, name: str, dtype: type) -> npt.NDArray[Any]:
@@ -822,6 +848,21 @@ def _for_group(compute: Callable[[Any, Inputs], _Part], spec: MeasureSpec | Resp
     return part
 
 
+def _draw_areas(areas: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:
+    """Return the drawn surfaces' frame, each pending union of cells drawn now."""
+    for a in areas:
+        if isinstance(a["geometry"], PendingUnion):
+            a["geometry"] = a["geometry"].draw()
+    single = [a for a in areas if isinstance(a["geometry"], shapely.Polygon)]
+    if single:  # one geometry type, as a GeoPackage layer stores them
+        multi = shapely.multipolygons([a["geometry"] for a in single],
+                                      indices=np.arange(len(single)))
+        for a, g in zip(single, multi, strict=True):
+            a["geometry"] = g
+    return gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"], geometry="geometry",
+                            crs=crs)
+
+
 def compute_resources(
     inp: Inputs, measures: Sequence[MeasureSpec], responses: Sequence[ResponseSpec],
     stage: Callable[[str], AbstractContextManager[None]] | None = None,
@@ -857,15 +898,8 @@ def compute_resources(
         made["response"] = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
             {"target_minutes": float}))
     areas = [a for p in (*parts, *rparts) for a in p.areas]
-    single = [a for a in areas if isinstance(a["geometry"], shapely.Polygon)]
-    if single:  # one geometry type, as a GeoPackage layer stores them
-        multi = shapely.multipolygons([a["geometry"] for a in single],
-                                      indices=np.arange(len(single)))
-        for a, g in zip(single, multi, strict=True):
-            a["geometry"] = g
-    if areas:
-        made["areas"] = gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"],
-                                         geometry="geometry", crs=inp.cells.crs)
+    if areas:  # drawn when first read (Resources.areas)
+        made["_pending"] = (areas, inp.cells.crs)
     out = Resources(**made)
     columns = {k: v for p in (*parts, *rparts) for k, v in p.columns.items()}
     return out, columns
