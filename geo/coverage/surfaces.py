@@ -204,8 +204,9 @@ def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.obj
     """
     union = _unions(cells, unions)
     code: dict[str, int] = {}  # each facility's number, in the order they first appear
-    codes = np.array([-1 if x is None or str(x) == "" else code.setdefault(str(x), len(code))
-                      for x in cell_ids], dtype=np.int64)
+    text = [None if x is None else x if type(x) is str else str(x) for x in cell_ids]
+    codes = np.fromiter((code.setdefault(x, len(code)) if x else -1 for x in text),
+                        dtype=np.int64, count=len(text))
     order = np.argsort(codes, kind="stable")  # each basin's cells in their order
     starts = np.searchsorted(codes[order], np.arange(len(code) + 1))
     rows = []
