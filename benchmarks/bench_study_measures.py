@@ -46,6 +46,18 @@ TYPES = ["county_general_hospital", "county_tcm_hospital", "county_mch_hospital"
          "community_health_service_station", "village_clinic", "ems_station"]
 
 
+def _standards_file() -> Path:
+    """Return the standards file of the ``geo`` this process imports (the code measured).
+
+    A checkout of older code (``--before``) reads its own, whose options it knows; the six
+    measures' definitions are the same in both.
+    """
+    import geo
+
+    own = Path(geo.__file__).resolve().parent.parent / "analysis" / "standards.toml"
+    return own if own.is_file() else ROOT / "analysis" / "standards.toml"
+
+
 def write_study(folder: Path) -> Path:
     """The Helsinki study's files in ``folder``; returns the study file."""
     import geopandas as gpd
@@ -106,7 +118,7 @@ label = "benchmark population, spread evenly"
 grid_spacing_m = 50
 
 [standards]
-file = "{ROOT / 'analysis' / 'standards.toml'}"
+file = "{_standards_file()}"
 use = ["primary_care_30min"]
 
 [measures]

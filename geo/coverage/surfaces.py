@@ -22,8 +22,9 @@ from geo._types import FloatArray, IntArray
 from geo.coverage.bands import union_cells
 from geo.measures import weighted_quantile
 
-__all__ = ["QUANTILES", "TARGET_MULTIPLES", "CellUnions", "access_bounds", "basin_areas",
-           "cell_index", "cell_values", "class_edges", "class_position", "classes"]
+__all__ = ["QUANTILES", "TARGET_MULTIPLES", "CellUnions", "PendingUnion", "access_bounds",
+           "basin_areas", "cell_index", "cell_values", "class_edges", "class_position",
+           "classes"]
 
 
 #: fill classes of an index without a target: population-weighted quantiles of it
@@ -105,18 +106,48 @@ class CellUnions:
     A study's measures draw their basins and classes on the same cells, and the same set of
     cells comes back (a facility's basin in two measures); :func:`union_cells` of one set
     of cells is one geometry, made once here and handed out again.
+
+    With ``later``, a call hands back a :class:`PendingUnion` instead, drawn (once per set
+    of cells, as above) only when something asks for its geometry: a study's measures keep
+    their drawn areas so until an output reads them.
     """
 
-    def __init__(self, cells: gpd.GeoDataFrame) -> None:
+    def __init__(self, cells: gpd.GeoDataFrame, later: bool = False) -> None:
         self.geoms = cells.geometry.values
+        self.later = later
         self._done: dict[bytes, Any] = {}
 
     def __call__(self, inside: npt.NDArray[np.bool_]) -> Any:
-        """Return the union of the cells where ``inside`` holds."""
+        """Return the union of the cells where ``inside`` holds (see the class docs)."""
         key = np.packbits(inside).tobytes()
+        if self.later:
+            return PendingUnion(self, key)
+        return self.draw(key)
+
+    def draw(self, key: bytes) -> Any:
+        """Return the union of the set of cells ``key`` (their mask's packed bits), now.
+
+        Each set is dissolved once.
+        """
         if key not in self._done:
+            inside = np.unpackbits(np.frombuffer(key, dtype=np.uint8),
+                                   count=len(self.geoms)).astype(bool)
             self._done[key] = union_cells(self.geoms[inside])
         return self._done[key]
+
+
+class PendingUnion:
+    """A union of grid cells not drawn yet (:class:`CellUnions` with ``later``).
+
+    It keeps the cells' mask as packed bits (one bit per cell).
+    """
+
+    def __init__(self, unions: CellUnions, key: bytes) -> None:
+        self.unions, self.key = unions, key
+
+    def draw(self) -> Any:
+        """Return the union of its cells (each set of cells dissolved once)."""
+        return self.unions.draw(self.key)
 
 
 def _unions(cells: gpd.GeoDataFrame, unions: CellUnions | None) -> CellUnions:
@@ -172,11 +203,18 @@ def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.obj
     ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
     """
     union = _unions(cells, unions)
-    ids = np.array(["" if x is None else str(x) for x in cell_ids], dtype=object)
+    code: dict[str, int] = {}  # each facility's number, in the order they first appear
+    text = [None if x is None else x if type(x) is str else str(x) for x in cell_ids]
+    codes = np.fromiter((code.setdefault(x, len(code)) if x else -1 for x in text),
+                        dtype=np.int64, count=len(text))
+    order = np.argsort(codes, kind="stable")  # each basin's cells in their order
+    starts = np.searchsorted(codes[order], np.arange(len(code) + 1))
     rows = []
-    for fid in dict.fromkeys(i for i in ids if i):
-        inside = ids == fid
+    for k, fid in enumerate(code):
+        at = order[starts[k]:starts[k + 1]]
+        inside = np.zeros(len(codes), dtype=bool)
+        inside[at] = True
         rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
-                     "facility": fid, "population": float(people[inside].sum()),
-                     "cells": int(inside.sum()), "geometry": union(inside)})
+                     "facility": fid, "population": float(people[at].sum()),
+                     "cells": len(at), "geometry": union(inside)})
     return rows

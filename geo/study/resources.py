@@ -42,6 +42,7 @@ from geo.coverage.bands import BREAKS, band_labels
 from geo.coverage.population import group_column
 from geo.coverage.surfaces import (
     CellUnions,
+    PendingUnion,
     access_bounds,
     basin_areas,
     cell_values,
@@ -98,7 +99,7 @@ SUPPLY_SOURCE = ("per-institution numbers, e.g. from the county's annual health 
 
 
 def _frame(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame(columns=list(columns), dtype=object)
 
 
 def _geo_frame(columns: Sequence[str]) -> gpd.GeoDataFrame:
@@ -118,8 +119,33 @@ class Resources:
     measures: pd.DataFrame = field(default_factory=lambda: _frame(MEASURE_COLUMNS))
     facilities: gpd.GeoDataFrame = field(default_factory=lambda: _geo_frame(FACILITY_COLUMNS))
     response: pd.DataFrame = field(default_factory=lambda: _frame(RESPONSE_COLUMNS))
-    areas: gpd.GeoDataFrame = field(default_factory=lambda: _geo_frame(AREA_COLUMNS))
     notes: list[str] = field(default_factory=list)
+    #: the drawn areas once made (:attr:`areas`)
+    _areas: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    #: the areas' rows whose polygons are not drawn yet, and the CRS of the cells
+    _pending: tuple[list[dict[str, Any]], Any] | None = field(default=None, repr=False)
+
+    @property
+    def areas(self) -> gpd.GeoDataFrame:
+        """The drawn surfaces (:data:`AREA_COLUMNS`), their polygons drawn when first read.
+
+        The measures keep each class's and basin's cells; an output reading the areas (the
+        map, ``results.gpkg``) has them dissolved then, each set of cells once.
+        """
+        if self._areas is None:
+            self._areas = (_geo_frame(AREA_COLUMNS) if self._pending is None
+                           else _draw_areas(*self._pending))
+            self._pending = None
+        return self._areas
+
+    @areas.setter
+    def areas(self, value: gpd.GeoDataFrame) -> None:
+        self._areas, self._pending = value, None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Draw the areas before the object is pickled (a Dask worker sends it back)."""
+        _ = self.areas
+        return dict(self.__dict__)
 
     @property
     def measure_names(self) -> list[str]:
@@ -130,6 +156,10 @@ class Resources:
     def response_names(self) -> list[str]:
         """The names of the response specs computed, in order."""
         return list(dict.fromkeys(self.response["response"].astype(str)))
+
+
+#: facility columns read as text (:meth:`Inputs.columns`)
+_TEXT = ("id", "name", "type")
 
 
 @dataclass
@@ -160,22 +190,67 @@ class Inputs:
     facility_townships: npt.NDArray[np.object_] | None = None
     #: the unions of grid cells the measures draw (each set of cells dissolved once)
     unions: CellUnions | None = None
+    #: facility columns as arrays (:meth:`columns`)
+    _columns: dict[str, npt.NDArray[Any]] = field(default_factory=dict, repr=False)
+    #: the demand points of each township (:meth:`township_rows`)
+    _town_rows: list[IntArray] | None = field(default=None, repr=False)
+    #: demand columns as arrays, with the frame they were read from (:meth:`_demand_column`)
+    _demand_columns: dict[str, tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = field(
+        default_factory=dict, repr=False)
+
+    def columns(self, name: str) -> npt.NDArray[Any]:
+        """Return a column of the study's facilities as an array, read once and kept.
+
+        The text columns (:data:`_TEXT`) are read as text, as the tables show them.
+        """
+        if name not in self._columns:
+            col = self.facilities[name]
+            values = (col.astype(str) if name in _TEXT else col).to_numpy(copy=True)
+            values.flags.writeable = False  # shared by every measure: none may change it
+            self._columns[name] = values
+        return self._columns[name]
+
+    def of_types(self, types: Sequence[str]) -> BoolArray:
+        """Tell which facilities are of ``types`` (as ``isin`` on the type column)."""
+        wanted = set(types)
+        col = self.columns("type")
+        return np.fromiter((t in wanted for t in col), dtype=bool, count=len(col))
+
+    def township_rows(self) -> list[IntArray]:
+        """Return the demand points of each township (table order), found once and kept.
+
+        Each array keeps the points in their order, so a sum over it adds the same numbers
+        in the same order as a sum over a mask of the township.
+        """
+        if self._town_rows is None:
+            labels = self.labels
+            self._town_rows = [np.flatnonzero(labels == t) for t in self.order]
+        return self._town_rows
 
     def cell_unions(self) -> CellUnions:
         """Return the unions of this study's grid cells, made once and shared."""
-        if self.unions is None:
-            self.unions = CellUnions(self.cells)
+        if self.unions is None:  # drawn when the areas are first read (Resources.areas)
+            self.unions = CellUnions(self.cells, later=True)
         return self.unions
+
+    def _demand_column(self, name: str, dtype: type) -> npt.NDArray[Any]:
+        """Return a demand column as an array, read once per demand frame and kept."""
+        got = self._demand_columns.get(name)
+        if got is None or got[0] is not self.demand:  # a group's inputs have their own demand
+            values = self.demand[name].to_numpy(dtype=dtype, copy=True)
+            values.flags.writeable = False  # shared by every measure: none may change it
+            got = self._demand_columns[name] = (self.demand, values)
+        return got[1]
 
     @property
     def population(self) -> FloatArray:
         """People per demand point."""
-        return self.demand["population"].to_numpy(dtype=float)
+        return self._demand_column("population", float)
 
     @property
     def labels(self) -> npt.NDArray[np.object_]:
         """Township of each demand point."""
-        return self.demand["township"].to_numpy(dtype=object)
+        return self._demand_column("township", object)
 
     @property
     def order(self) -> list[str]:
@@ -200,7 +275,8 @@ class Inputs:
         line = (f"demand: the population group {group} ({float(people.sum()):,.0f} people; "
                 "population_group), not the whole population: its people are the population "
                 "of every row")
-        return replace(self, demand=self.demand.assign(population=people)), line
+        return replace(self, demand=self.demand.assign(population=people),
+                       _demand_columns={}), line
     def townships_of(self, rows: IntArray) -> npt.NDArray[np.object_]:
         """Return the township of the facilities at positions ``rows``.
 
@@ -256,17 +332,17 @@ def study_reaches(inp: Inputs, measures: Sequence[MeasureSpec]
     15-minute measure counts is not searched to another's 60 minutes); searched once per
     study, whatever the number of measures.
     """
-    types = inp.facilities["type"]
+    n = len(inp.facilities)
     wanted: dict[tuple[str, str], FloatArray] = {}  # per facility: its bound, -1 if none
     for spec in measures:
         if spec.method not in REACH_METHODS:
             continue
         assert spec.mode is not None and spec.direction is not None
         assert spec.max_seconds is not None
-        mask = types.isin(spec.facility_types).to_numpy()
+        mask = inp.of_types(spec.facility_types)
         if not mask.any():
             continue
-        bound = wanted.setdefault((spec.mode, spec.direction), np.full(len(types), -1.0))
+        bound = wanted.setdefault((spec.mode, spec.direction), np.full(n, -1.0))
         bound[mask] = np.maximum(bound[mask], float(spec.max_seconds))
     out = {}
     for (mode, direction), bound in wanted.items():
@@ -314,8 +390,7 @@ def _ratio_rows(spec: MeasureSpec, t: RatioTable, area: str, notes: str,
 
 def _empty_rows(spec: MeasureSpec, inp: Inputs, note: str) -> list[dict[str, Any]]:
     pop = inp.population
-    labels = inp.labels
-    table = RatioTable(inp.order, np.array([pop[labels == t].sum() for t in inp.order]),
+    table = RatioTable(inp.order, np.array([pop[at].sum() for at in inp.township_rows()]),
                        np.full(len(inp.order), np.nan), np.full(len(inp.order), np.nan),
                        spec.per, spec.target, spec.at_least, float(pop.sum()), np.nan, np.nan)
     # nobody has a facility of these types within reach: everyone is unreached
@@ -346,8 +421,7 @@ def _unreached(spec: MeasureSpec, inp: Inputs, nearest: IntArray | None
         return None, ""
     pop = inp.population
     lost = np.asarray(nearest) < 0
-    labels = inp.labels
-    per_town = np.array([pop[lost & (labels == t)].sum() for t in inp.order])
+    per_town = np.array([pop[at[lost[at]]].sum() for at in inp.township_rows()])
     total = float(pop[lost].sum())
     counted = _UNREACHED_COUNTED.get(
         spec.method, "it counts with 0 supply per person, so the township and area ratios "
@@ -439,16 +513,34 @@ def _idle(spec: MeasureSpec, res: MeasureResult, basin: Basins | None, reach: ob
     return np.zeros(len(s), dtype=bool)
 
 
-def _facility_rows(spec: MeasureSpec, sel: gpd.GeoDataFrame, towns: npt.ArrayLike,
+class _Selected:
+    """The facility columns of the facilities at positions ``rows``, as supply reads them."""
+
+    def __init__(self, inp: Inputs, rows: IntArray) -> None:
+        self.inp, self.rows = inp, rows
+
+    def __contains__(self, key: object, /) -> bool:
+        return key in self.inp.facilities.columns
+
+    def __getitem__(self, key: str, /) -> Any:
+        return self.inp.columns(key)[self.rows]
+
+    def keys(self) -> list[str]:
+        """Return the names of the facility columns."""
+        return list(self.inp.facilities.columns)
+
+
+def _facility_rows(spec: MeasureSpec, inp: Inputs, rows: IntArray, towns: npt.ArrayLike,
                    res: MeasureResult, basin: Basins | None, idle: BoolArray
-                   ) -> gpd.GeoDataFrame:
-    n = len(sel)
+                   ) -> dict[str, npt.NDArray[Any]]:
+    """Return the facility table's columns of one measure (``geometry``: their points)."""
+    n = len(rows)
     nan = np.full(n, np.nan)
     acc = res.access
     per = spec.per if spec.method != "hansen" else 1.0
-    return gpd.GeoDataFrame({
-        "measure": spec.name, "id": sel["id"].astype(str).to_numpy(),
-        "name": sel["name"].astype(str).to_numpy(), "type": sel["type"].astype(str).to_numpy(),
+    cols: dict[str, Any] = {
+        "measure": np.full(n, spec.name, dtype=object), "id": inp.columns("id")[rows],
+        "name": inp.columns("name")[rows], "type": inp.columns("type")[rows],
         "township": np.asarray(towns, dtype=object).astype(str),
         "supply": _supply(res, basin, n),
         "catchment_population": acc.catchment if acc is not None else nan,
@@ -456,8 +548,10 @@ def _facility_rows(spec: MeasureSpec, sel: gpd.GeoDataFrame, towns: npt.ArrayLik
         "served_population": basin.served if basin is not None else nan,
         "served_points": basin.points.astype(float) if basin is not None else nan,
         "served_ratio": basin.per(per) if basin is not None else nan,
-        "per": per, "idle": idle.astype(bool),
-    }, geometry=sel.geometry.to_numpy(), crs=sel.crs)
+        "per": np.full(n, per), "idle": idle.astype(bool),
+    }
+    cols["geometry"] = inp.facilities.geometry.to_numpy()[rows]
+    return cols
 
 
 def _supply(res: MeasureResult, basin: Basins | None, n: int) -> FloatArray:
@@ -475,26 +569,27 @@ class _Part:
     rows: list[dict[str, Any]]
     columns: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
     areas: list[dict[str, object]] = field(default_factory=list)
-    facilities: gpd.GeoDataFrame | None = None
+    facilities: dict[str, npt.NDArray[Any]] | None = None
 
 
 def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     """Return one measure on the study (see module docs)."""
     fac = inp.facilities
-    mask = fac["type"].isin(spec.facility_types).to_numpy()
-    sel = fac[mask].reset_index(drop=True)
-    if sel.empty:
+    mask = inp.of_types(spec.facility_types)
+    if not mask.any():
         return _Part(_empty_rows(spec, inp, _not_applicable(spec.facility_types)))
-    supply, note = supply_for(spec.supply, sel, sel["id"].astype(str).tolist(),
-                              measure=spec.name)
     rows = np.flatnonzero(mask)
+    fid = inp.columns("id")[rows]
+    supply, note = supply_for(spec.supply, _Selected(inp, rows), fid.tolist(),
+                              measure=spec.name)
     towns = inp.townships_of(rows)
     reach, nearest = _search(spec, inp, rows)
     pop = inp.population
     placed: list[str] = []
     counted = supply
     if spec.method == "located":
-        counted, placed = _outside_facilities(spec, sel, inp, supply)
+        counted, placed = _outside_facilities(spec, fac[mask].reset_index(drop=True), inp,
+                                              supply)
     res = evaluate(spec, supply=counted, population=pop, labels=inp.labels, order=inp.order,
                    reach=reach, nearest=nearest, facility_labels=towns, supply_note=note)
     basin = res.basins or (basins(nearest, pop, supply) if nearest is not None else None)
@@ -504,7 +599,7 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         notes.append(f"catchments (basins): each place counted at its nearest facility of "
                      f"these types within {spec.minutes:g} min")
     if basin is not None and len(basin.idle):
-        ids = ", ".join(sel["id"].astype(str).to_numpy()[basin.idle])
+        ids = ", ".join(fid[basin.idle])
         notes.append(f"{len(basin.idle)} facilities with supply are nobody's nearest ({ids}: "
                      "e.g. at the position of one listed before them, which wins the tie)"
                      + (": their supply counts nowhere in this measure"
@@ -513,11 +608,11 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     idle = _idle(spec, res, basin, reach, pop, supply)
     if spec.method == "hansen" and idle.any():
         notes.append(f"{int(idle.sum())} facilities with supply have nobody within "
-                     f"{spec.minutes or 0:g} min ({', '.join(sel['id'].astype(str)[idle])}): "
+                     f"{spec.minutes or 0:g} min ({', '.join(fid[idle])}): "
                      "their supply adds to no potential")
     part = _Part(_ratio_rows(spec, res.table, inp.area_name, "; ".join(notes),
                              spec.supply or "", unreached),
-                 facilities=_facility_rows(spec, sel, towns, res, basin, idle))
+                 facilities=_facility_rows(spec, inp, rows, towns, res, basin, idle))
     target = spec.target if spec.method != "hansen" else None
     if res.per_person is None or nearest is None:  # located: township figures only
         t = res.table
@@ -529,8 +624,7 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
         return part
     per = spec.per if spec.method != "hansen" else 1.0
     value = res.per_person * per
-    served_by = np.where(nearest >= 0,
-                         sel["id"].astype(str).to_numpy()[np.maximum(nearest, 0)], "")
+    served_by = np.where(nearest >= 0, fid[np.maximum(nearest, 0)], "")
     part.columns = {f"access_{spec.name}": value, f"basin_{spec.name}": served_by.astype(object)}
     n_cells = len(inp.cells)
     cell_vals, people = cell_values(value, pop, inp.cell_of, n_cells)
@@ -754,6 +848,21 @@ def _for_group(compute: Callable[[Any, Inputs], _Part], spec: MeasureSpec | Resp
     return part
 
 
+def _draw_areas(areas: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:
+    """Return the drawn surfaces' frame, each pending union of cells drawn now."""
+    for a in areas:
+        if isinstance(a["geometry"], PendingUnion):
+            a["geometry"] = a["geometry"].draw()
+    single = [a for a in areas if isinstance(a["geometry"], shapely.Polygon)]
+    if single:  # one geometry type, as a GeoPackage layer stores them
+        multi = shapely.multipolygons([a["geometry"] for a in single],
+                                      indices=np.arange(len(single)))
+        for a, g in zip(single, multi, strict=True):
+            a["geometry"] = g
+    return gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"], geometry="geometry",
+                            crs=crs)
+
+
 def compute_resources(
     inp: Inputs, measures: Sequence[MeasureSpec], responses: Sequence[ResponseSpec],
     stage: Callable[[str], AbstractContextManager[None]] | None = None,
@@ -774,24 +883,23 @@ def compute_resources(
     if responses:
         with timed("emergency response"):
             rparts = [_for_group(_response, rs, inp) for rs in responses]
-    out = Resources()
+    made: dict[str, Any] = {}  # the tables computed; the others are Resources' empty ones
     rows = [r for p in parts for r in p.rows]
     if rows:
-        out.measures = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
+        made["measures"] = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
             {"target": float, "minutes": float}))
     fac = [p.facilities for p in parts if p.facilities is not None]
-    if fac:
-        out.facilities = gpd.GeoDataFrame(pd.concat(fac, ignore_index=True), crs=4326)
+    if fac:  # one frame of every measure's columns
+        cols = {k: np.concatenate([f[k] for f in fac]) for k in fac[0]}
+        geometry = cols.pop("geometry")
+        made["facilities"] = gpd.GeoDataFrame(cols, geometry=geometry, crs=4326)
     rrows = [r for p in rparts for r in p.rows]
     if rrows:
-        out.response = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
+        made["response"] = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(
             {"target_minutes": float}))
     areas = [a for p in (*parts, *rparts) for a in p.areas]
-    for a in areas:  # one geometry type, as a GeoPackage layer stores them
-        if isinstance(a["geometry"], shapely.Polygon):
-            a["geometry"] = shapely.MultiPolygon([a["geometry"]])
-    if areas:
-        out.areas = gpd.GeoDataFrame(areas, columns=[*AREA_COLUMNS, "geometry"],
-                                     geometry="geometry", crs=inp.cells.crs)
+    if areas:  # drawn when first read (Resources.areas)
+        made["_pending"] = (areas, inp.cells.crs)
+    out = Resources(**made)
     columns = {k: v for p in (*parts, *rparts) for k, v in p.columns.items()}
     return out, columns
