@@ -201,7 +201,7 @@ class Inputs:
     def columns(self, name: str) -> npt.NDArray[Any]:
         """Return a column of the study's facilities as an array, read once and kept.
 
-        The text columns (:data:`_TEXT`) are read as text, as the tables show them.
+        The text columns (``_TEXT``) are read as text, as the tables show them.
         """
         if name not in self._columns:
             col = self.facilities[name]
