@@ -16,7 +16,7 @@ from geo.coverage.kinds import RULES as KIND_RULES
 __all__ = [
     "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "error", "not_applicable",
     "note",
-    "per_label",
+    "per_label", "road_label",
     "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
 
@@ -950,3 +950,14 @@ def standard_label(label: str, label_zh: str, language: str) -> str:
     """Return a standard's label in ``language`` (the other language's label if one is empty)."""
     first, second = (label_zh, label) if _index(language) == 0 else (label, label_zh)
     return str(first or second)
+
+
+def road_label(road: str, language: str) -> str:
+    """Name a road piece in ``language``: "unnamed trunk" reads "未命名道路（OSM 等级 trunk）".
+
+    A road with a name or ref (国道/省道 numbers such as G323) keeps it, in any language.
+    """
+    text = str(road)
+    if _index(language) == 1 or not text.startswith("unnamed "):
+        return text
+    return f"未命名道路（OSM 等级 {text.removeprefix('unnamed ')}）"

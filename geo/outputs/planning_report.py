@@ -322,8 +322,8 @@ def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
         if str(r["road"]).startswith("unnamed") and {"lon_a", "lon_b"} <= set(r):
             near = t("crit_near", lang, lon=f"{(r['lon_a'] + r['lon_b']) / 2:.4f}",
                      lat=f"{(r['lat_a'] + r['lat_b']) / 2:.4f}")
-        line = t("crit_piece", lang, road=r["road"], km=cells.text(r["km"], "min", lang),
-                 near=near,
+        line = t("crit_piece", lang, road=i18n.road_label(r["road"], lang),
+                 km=cells.text(r["km"], "min", lang), near=near,
                  towns=str(r["townships_losing"]), people=people_text(r["people_lost"]),
                  worst=cells.text(r["worst_minutes_after"], "min", lang))
         detour = float(r["detour_minutes"])
@@ -336,6 +336,7 @@ def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
         items.append(f"<li>{html.escape(line)}</li>")
     question = t("criticality_line", lang, label=label, code=std.name, minutes=mins)
     frame = table.head(rows).replace([float("inf")], float("nan"))
+    frame = frame.assign(road=[i18n.road_label(x, lang) for x in frame["road"]])
     sections = [
         Section("answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
                 f"<p><b>{html.escape(question)}</b></p><p><b>{html.escape(head)}</b></p>"

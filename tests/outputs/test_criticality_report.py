@@ -83,3 +83,11 @@ def test_a_piece_slower_than_the_way_round_it_is_not_called_a_detour(
     page = criticality_report(dataclasses.replace(run, table=table))
     assert "两端之间另有一条更快的路线（快 3.2 分钟）" in page
     assert "绕行多 -" not in page and "绕行多 −" not in page
+
+
+def test_an_unnamed_piece_is_named_in_chinese_and_a_named_one_keeps_its_ref() -> None:
+    from geo.outputs.i18n import road_label
+
+    assert road_label("unnamed trunk", "zh") == "未命名道路（OSM 等级 trunk）"
+    assert road_label("unnamed trunk", "en") == "unnamed trunk"
+    assert road_label("G323 桂海高速", "zh") == "G323 桂海高速"
