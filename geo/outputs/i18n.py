@@ -723,6 +723,9 @@ _NOTE_GLOSS = (
     ("suggested facility: ", "新设机构建议：在道路中断情况下用最大覆盖模型（MCLP）从选址网格"
      "候选点中选择，恢复人数以重新计算为准"),
     ("no link suggested", "未给出新修道路建议"),
+    ("stood on a closed road", "原位于关闭的道路上，改接最近的开放道路"),
+    ("cut off from most of the road network", "道路关闭后与大部分路网隔断，只服务其一侧的地点"),
+    ("closures cut off from most of the network", "所在道路被关闭隔断于大部分路网之外"),
     ("no facility suggested", "未给出新设机构建议"),
     ("approximate township areas", "乡镇范围为近似范围"),
     ("count the population group", "该标准的覆盖人口与目标按其服务人群计算，而非全体人口"),

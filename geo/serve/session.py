@@ -227,8 +227,10 @@ class Session:
         roads = self.engine.roads
         if self._road_lines is None or self._road_lines[0] is not roads:
             self._road_lines = (roads, road_lines(self.engine))
-        return {"changes": self._road_lines[1],
-                "notes": road_notes(self.engine, self.names, self.population)}
+        notes = road_notes(self.engine, self.names, self.population)
+        # the notes geo compare writes, and as the page shows them (glossed in Chinese)
+        return {"changes": self._road_lines[1], "notes": notes,
+                "shown": [i18n.note(n, self.language) for n in notes]}
 
     def present(self) -> dict[str, Any]:
         """Return the present state's tables and open facilities (one side of a side-by-side)."""

@@ -360,6 +360,7 @@ def test_a_road_closed_by_clicking_it(opened: Page, luzhai: ComputedStudy,
     page.locator("#roads-box summary").click()  # unfold the list of roads and their notes
     notes = page.inner_text("#road-notes")
     assert "stood on a closed road" in notes and "(LZ-T04)" in notes
+    assert "原位于关闭的道路上" in notes  # glossed in the page's language
     assert_exact(served.session)
     opened.assert_table_is_the_servers("primary_care_30min")
     tables = served.client.get("/api/state").body["tables"]

@@ -124,6 +124,11 @@ def test_road_closures_reproduce_geo_compare_and_undo_to_the_study(
         np.testing.assert_array_equal(s.engine.minutes(std.name), comp.minutes_after[std.name])
     # the notes the page shows are the notes geo compare writes
     assert [n for n in comp.notes if n.startswith(("drive:", "walk:"))] == s.roads()["notes"]
+    # and the page shows them glossed in Chinese, the words geo compare writes kept after
+    shown = s.roads()["shown"]
+    assert len(shown) == len(s.roads()["notes"]) and all(
+        n.endswith(f"（{e}）") and "关闭" in n for n, e in zip(shown, s.roads()["notes"],
+                                                               strict=True))
     # the workbench's export (the geo compare folder, checked against the page's table)
     exported = s.export(tmp_path / "exports", "roads", "roads", "analysis/luzhai.toml")
     assert exported["differences"] == []
@@ -133,7 +138,7 @@ def test_road_closures_reproduce_geo_compare_and_undo_to_the_study(
     for n, (secs, near) in before.items():
         np.testing.assert_array_equal(s.engine.states[n].seconds, secs)
         np.testing.assert_array_equal(s.engine.states[n].nearest, near)
-    assert s.tables() == tables0 and s.roads() == {"changes": [], "notes": []}
+    assert s.tables() == tables0 and s.roads() == {"changes": [], "notes": [], "shown": []}
     # a scenario with closures and a slowdown loads (one step) and equals geo compare
     lon, lat = _joined_segment_midpoint(s, "LZ-T06")
     path.write_text(path.read_text(encoding="utf-8") + '\n[[actions]]\naction = "slow_road"\n'
