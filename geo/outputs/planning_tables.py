@@ -18,8 +18,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from geo.measures.aggregate import meets
+from geo.outputs import i18n
 
 if TYPE_CHECKING:
+    from geo.coverage.kinds import Scope
     from geo.planning.compare import Comparison
     from geo.planning.sites import SitingRun
     from geo.study.run import ComputedStudy
@@ -106,7 +108,20 @@ def siting_by_township(run: SitingRun) -> pd.DataFrame:
     out["meets_target"] = [None if np.isnan(target) else meets(float(s), target)
                            for s in out["share_after"]]
     out["is_total"] = [False] * (len(out) - 1) + [True]
+    out["meets_target"] = _scoped(out, scope, run.study.study.language)
     return out[[c for c, _, _ in SITING_COLUMNS] + ["is_total"]]
+
+
+def _scoped(rows: pd.DataFrame, scope: Scope | None, lang: str) -> list[bool | str | None]:
+    """Return ``meets_target`` with "不适用" for townships outside the standard's kinds.
+
+    Those rows have no pass/fail (:mod:`geo.coverage.kinds`): the status says so, as the
+    study's own tables do (:func:`geo.outputs.report.scoped_rows`), never "–" or a failure.
+    """
+    na = i18n.text("not_applicable", lang).split(" / ")[0]
+    return [na if scope is not None and not total and not scope.applies(str(town)) else m
+            for town, total, m in zip(rows["township"], rows["is_total"], rows["meets_target"],
+                                      strict=True)]
 
 
 def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
@@ -121,6 +136,7 @@ def comparison_rows(comp: Comparison, key: str) -> pd.DataFrame:
     rows["is_total"] = rows["township"].astype(str) == whole
     rows = pd.concat([rows[~rows["is_total"]], rows[rows["is_total"]]])
     rows["meets_target"] = [None if pd.isna(v) else bool(v) for v in rows["meets_target_after"]]
+    rows["meets_target"] = _scoped(rows, comp.study.scopes.get(key), comp.study.study.language)
     return rows.reset_index(drop=True)
 
 

@@ -207,6 +207,11 @@ def test_compare_and_workbench_apply_it_the_same_way(zhen: ComputedStudy,
                             ].isna().all()
     area = rows.loc[zhen.area_name]
     assert (area["population"], area["covered_population_after"]) == (ZHEN, ZHEN)
+    # the comparison's report, workbook and GeoPackage read 不适用 there, never "–"
+    from geo.outputs.planning_tables import comparison_rows
+    shown = comparison_rows(comp, "primary_care_30min").set_index("township")["meets_target"]
+    assert {n: shown[n] for n in TOWNS} == {n: "不适用" if k == "乡" else True
+                                           for n, k in TOWNS.items()}
     engine = from_study(zhen)
     table = CoverageTable(engine, zhen.population, zhen.area_name)
     edit = engine.add("NEW-001", "township_health_center", lon, lat)
@@ -280,6 +285,8 @@ def test_siting_and_criticality_count_the_towns_only(zhen: ComputedStudy) -> Non
     rows = siting_by_township(run).set_index("township")
     assert rows.loc[zhen.area_name, "population"] == ZHEN
     assert rows.loc[[n for n, k in TOWNS.items() if k == "乡"], "covered_after"].isna().all()
+    assert (rows.loc[[n for n, k in TOWNS.items() if k == "乡"], "meets_target"] == "不适用"
+            ).all()
     assert any(n.startswith("primary_care_30min: applied to 镇") for n in run.notes)
     ranking = criticality(zhen, "primary_care_30min", minutes=10)
     assert len(ranking.table) > 0  # the run's minutes agree where the standard applies
