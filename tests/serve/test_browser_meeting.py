@@ -194,7 +194,13 @@ def test_the_page_says_what_it_knows(opened: Page, tmp_path: Path) -> None:
     steps.nth(3).locator(".what").click()
     lz9 = _facility(served, "LZ-T09")
     box = page.locator("#map").bounding_box()
-    x, y = opened.pixel(lz9.lon, lz9.lat)  # in the middle of the map, to the pixel
+    # in the middle of the map, to the pixel, once the pan has ended (it animates: a loaded
+    # machine may still be moving when the click returns)
+    opened.until(f"(function () {{ var m = window.geoWorkbench.map, s = m.getSize(), "
+                 f"q = m.latLngToContainerPoint([{lz9.lat!r}, {lz9.lon!r}]); "
+                 f"return Math.abs(q.x - s.x / 2) <= 1 && Math.abs(q.y - s.y / 2) <= 1; }})()",
+                 timeout_s=10)
+    x, y = opened.pixel(lz9.lon, lz9.lat)
     assert abs(x - (box["x"] + box["width"] / 2)) <= 1
     assert abs(y - (box["y"] + box["height"] / 2)) <= 1
     opened.shot("workbench_changes.png")
