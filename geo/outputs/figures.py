@@ -12,6 +12,8 @@ Writing them is the slowest part of a run, so (issue 23) the canvas draws only w
 saved (:class:`Canvas`), PNGs are encoded on threads while the next figure is drawn, and
 :func:`write_figures` draws the figures side by side in forked processes where that is safe.
 None of this changes a pixel or a byte of the files (``tests/outputs/test_figures.py``).
+Each figure is drawn once, at :data:`DPI`: the report's smaller copy is that drawing (its footer
+cut off) resampled to :data:`REPORT_DPI`, not a second drawing.
 """
 
 from __future__ import annotations
@@ -140,6 +142,8 @@ class Canvas(FigureCanvasAgg):
 
     encoder: Executor | None = None
     encoded: Future[None] | None = None
+    #: the pixels of the last PNG handed to the ``encoder`` (rows top down, RGBA)
+    pixels: np.ndarray | None = None
 
     def draw_idle(self, *args: Any, **kwargs: Any) -> None:
         """Do nothing: there is no screen; ``savefig`` draws the figure."""
@@ -157,6 +161,7 @@ class Canvas(FigureCanvasAgg):
             return
         FigureCanvasAgg.draw(self)
         pixels = np.array(self.buffer_rgba())  # a copy: the figure may be drawn again
+        self.pixels = pixels
         self.encoded = self.encoder.submit(
             mpl.image.imsave, filename_or_obj, pixels, format="png", origin="upper",
             dpi=self.figure.dpi, metadata=metadata, pil_kwargs=pil_kwargs)
@@ -452,9 +457,9 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
 
     ``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard (and
     ``lorenz_<standard>.png`` for each that applies when the study has population groups),
-    each with the assumptions below it; returns each file's path with the same figure without
-    them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
-    own.
+    each with the assumptions below it; returns each file's path with the same drawing without
+    them (the footer's strip cut off), resampled to :data:`REPORT_DPI` (PNG), for the report,
+    which lists them on a page of their own.
 
     The figures are drawn side by side in forked processes, one per core, where that
     is safe (``_processes``), else one after the other; their PNGs are encoded on two
@@ -526,19 +531,41 @@ def _draw(res: Results, folder: Path, task: list[tuple[str, str]]) -> dict[str, 
 
 def _both(fig: Figure, res: Results, path: Path,
           encoder: Executor) -> tuple[str, io.BytesIO, list[Future[None]]]:
-    """Save ``fig`` for the report (no footer), then with its footer to ``path``.
+    """Save ``fig`` with its footer to ``path``, and the same drawing, smaller, for the report.
 
-    The report's PNG is at :data:`REPORT_DPI`, the file's at :data:`DPI`; both are encoded by
-    ``encoder``. Returns the figure's name, the report PNG's buffer (filled once its future is
-    done) and the two futures.
+    The figure is drawn once, at :data:`DPI`, with the assumptions in a strip below
+    (``_footer``), which grows the figure at the bottom and leaves everything above it where it
+    was. The report's image (no footer: the report lists the assumptions on a page of its own)
+    is the top of that drawing, the strip cut off, resampled to :data:`REPORT_DPI`
+    (``_report_png``). Both PNGs are encoded by ``encoder``. Returns the figure's name, the
+    report PNG's buffer (filled once its future is done) and the two futures.
     """
     canvas = fig.canvas
     assert isinstance(canvas, Canvas)
     canvas.encoder = encoder
-    buf = io.BytesIO()
-    fig.savefig(buf, dpi=REPORT_DPI, format="png")
-    futures = [canvas.encoded]
+    width, height = fig.get_size_inches()
     _footer(fig, res, res.language)
     fig.savefig(path, dpi=DPI, format="png")  # as render(), inside the caller's cjk_context
-    futures.append(canvas.encoded)
-    return path.stem, buf, [f for f in futures if f is not None]
+    assert canvas.encoded is not None and canvas.pixels is not None
+    pixels, canvas.pixels = canvas.pixels, None
+    strip = (fig.get_figheight() - height) * DPI  # the footer's rows at the bottom
+    size = (int(width * REPORT_DPI), int(height * REPORT_DPI))  # as matplotlib sizes a canvas
+    buf = io.BytesIO()
+    report = encoder.submit(_report_png, pixels[:round(pixels.shape[0] - strip)], size, buf)
+    return path.stem, buf, [canvas.encoded, report]
+
+
+def _report_png(pixels: np.ndarray, size: tuple[int, int], buf: io.BytesIO) -> None:
+    """Write ``pixels`` (RGBA, rows top down) resampled to ``size`` as PNG into ``buf``.
+
+    Lanczos resampling (Pillow) to :data:`REPORT_DPI`: on screen it looks as a drawing at that
+    resolution did, where the browser's own shrinking of the 200 dpi drawing left the small text
+    ragged; the PNG is as large as the 200 dpi one would be. Without the alpha channel where
+    every pixel is opaque (the figures' white background: a tenth smaller, looks the same).
+    """
+    from PIL import Image
+
+    opaque = bool((pixels[..., 3] == 255).all())
+    with Image.fromarray(pixels[..., :3] if opaque else pixels) as img, \
+            img.resize(size, Image.Resampling.LANCZOS) as small:
+        small.save(buf, format="png", dpi=(REPORT_DPI, REPORT_DPI))

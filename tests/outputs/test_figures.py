@@ -174,3 +174,24 @@ def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
         assert report_png == report_png_alone, p.name
         with Image.open(io.BytesIO(report_png)) as img:  # the report's copy: smaller, no footer
             assert img.size[0] < Image.open(p).size[0]
+    for p, report_png in forked.items():  # the file's drawing, its footer cut off, resized
+        same, others = _unlike(report_png, p), [_unlike(report_png, q) for q in forked if q != p]
+        assert same is not None, p.name
+        assert same < 1.5 < min(d for d in others if d is not None), (p.name, same, others)
+
+
+def _unlike(report_png: bytes, path: Path) -> float | None:
+    """Return how far the report's PNG is from the top of the figure file ``path``, shrunk to it.
+
+    The mean difference of the colour channels (0-255) after shrinking the file's top rows,
+    as many as the report's image shows at the file's resolution, bilinearly to the report's
+    size; None where the file is shorter than that (another kind of figure).
+    """
+    with Image.open(io.BytesIO(report_png)) as small, Image.open(path) as big:
+        rows = round(small.size[1] * figures.DPI / figures.REPORT_DPI)
+        if rows > big.size[1]:
+            return None
+        top = big.convert("RGB").crop((0, 0, big.size[0], rows)).resize(
+            small.size, Image.Resampling.BILINEAR)
+        return float(np.abs(np.asarray(top, dtype=float)
+                            - np.asarray(small.convert("RGB"), dtype=float)).mean())
