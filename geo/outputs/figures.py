@@ -135,9 +135,9 @@ class Canvas(FigureCanvasAgg):
     canvas without a GUI event loop draws the whole figure at once: a dozen full draws of a map
     that is drawn for good by ``savefig`` (which draws it again from scratch, so the picture is
     the same). With an ``encoder`` (an executor), ``savefig(..., format="png")`` draws the figure,
-    copies its pixels and hands them to the encoder, which writes the PNG exactly as matplotlib
-    does (:func:`matplotlib.image.imsave`, same pixels, metadata and bytes) while the next figure
-    is drawn: Pillow's PNG encoder releases the GIL. ``encoded`` is that write's future.
+    copies its pixels and hands them to the encoder, which writes the PNG (``_save_png``: the
+    pixels and metadata of matplotlib's, encoded faster) while the next figure is drawn:
+    Pillow's PNG encoder releases the GIL. ``encoded`` is that write's future.
     """
 
     encoder: Executor | None = None
@@ -163,8 +163,30 @@ class Canvas(FigureCanvasAgg):
         pixels = np.array(self.buffer_rgba())  # a copy: the figure may be drawn again
         self.pixels = pixels
         self.encoded = self.encoder.submit(
-            mpl.image.imsave, filename_or_obj, pixels, format="png", origin="upper",
-            dpi=self.figure.dpi, metadata=metadata, pil_kwargs=pil_kwargs)
+            _save_png, filename_or_obj, pixels, self.figure.dpi, metadata, pil_kwargs)
+
+
+def _save_png(target: Any, pixels: np.ndarray, dpi: float, metadata: dict[str, str] | None = None,
+              pil_kwargs: dict[str, Any] | None = None) -> None:
+    """Write ``pixels`` (RGBA, rows top down) as PNG with matplotlib's metadata, quickly.
+
+    The picture and metadata (``Software``, and ``metadata``) are those of
+    :func:`matplotlib.image.imsave`, which ``savefig`` uses. Two things make it a third faster
+    to encode, and the file a little smaller: no alpha channel where every pixel is opaque (the
+    figures' white background) and zlib level 3 instead of Pillow's 6 (PNG is lossless: the
+    same pixels either way).
+    """
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in {"Software": f"Matplotlib version{mpl.__version__}, https://matplotlib.org/",
+                       **(metadata or {})}.items():
+        if value is not None:
+            info.add_text(key, value)
+    opaque = bool((pixels[..., 3] == 255).all())
+    with Image.fromarray(pixels[..., :3] if opaque else pixels) as img:
+        img.save(target, **{"format": "png", "dpi": (dpi, dpi), "pnginfo": info,
+                            "compress_level": 3, **(pil_kwargs or {})})
 
 
 def _rows(res: Results, standard: str) -> pd.DataFrame:
@@ -560,12 +582,11 @@ def _report_png(pixels: np.ndarray, size: tuple[int, int], buf: io.BytesIO) -> N
 
     Lanczos resampling (Pillow) to :data:`REPORT_DPI`: on screen it looks as a drawing at that
     resolution did, where the browser's own shrinking of the 200 dpi drawing left the small text
-    ragged; the PNG is as large as the 200 dpi one would be. Without the alpha channel where
-    every pixel is opaque (the figures' white background: a tenth smaller, looks the same).
+    ragged; the PNG is as large as the 200 dpi one would be. Written as the files are
+    (``_save_png``), but at zlib level 6.
     """
     from PIL import Image
 
-    opaque = bool((pixels[..., 3] == 255).all())
-    with Image.fromarray(pixels[..., :3] if opaque else pixels) as img, \
-            img.resize(size, Image.Resampling.LANCZOS) as small:
-        small.save(buf, format="png", dpi=(REPORT_DPI, REPORT_DPI))
+    with Image.fromarray(pixels) as img, img.resize(size, Image.Resampling.LANCZOS) as small:
+        _save_png(buf, np.asarray(small.convert("RGBA")), REPORT_DPI, None,
+                  {"compress_level": 6})  # smaller: it travels in report.html
