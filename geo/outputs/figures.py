@@ -56,9 +56,9 @@ from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "REPORT_DPI", "Canvas", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
-    "north_arrow", "render",
-    "scale_bar", "share_chart", "write_figures",
+    "DPI", "REPORT_DPI", "Canvas", "Drawing", "cjk_context", "cjk_font", "coverage_figure",
+    "lorenz_figure", "north_arrow", "render", "scale_bar", "share_chart", "start_figures",
+    "write_figures",
 ]
 
 log = logging.getLogger(__name__)
@@ -487,6 +487,46 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     is safe (``_processes``), else one after the other; their PNGs are encoded on two
     threads meanwhile (:class:`Canvas`). Either way the files are the same, byte for byte.
     """
+    return start_figures(res, folder).result()
+
+
+class Drawing:
+    """Figures being drawn by :func:`start_figures`: :meth:`result` waits for them."""
+
+    def __init__(self, folder: Path, order: list[str], pool: ProcessPoolExecutor | None,
+                 parts: list[Future[dict[str, bytes]]], drawn: dict[str, bytes]) -> None:
+        self._folder, self._order, self._pool, self._parts = folder, order, pool, parts
+        self._drawn = drawn
+
+    def result(self) -> dict[Path, bytes]:
+        """Wait for every figure; return what :func:`write_figures` returns.
+
+        A figure that failed raises here (after the others have ended: none is left drawing).
+        """
+        try:
+            for part in self._parts:
+                self._drawn |= part.result()
+        finally:
+            self.close()
+        out = {self._folder / f"{name}.png": self._drawn[name] for name in self._order}
+        log.info("%d figures written to %s", len(out), self._folder)
+        return out
+
+    def close(self) -> None:
+        """Stop: figures not begun are dropped; this returns once no process draws any more."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def start_figures(res: Results, folder: Path) -> Drawing:
+    """Begin :func:`write_figures`: where the figures are drawn in forked processes, return at once.
+
+    The caller may write other outputs meanwhile (``geo run`` writes the GeoPackage, the map and
+    the workbook while the figures are drawn) and must end with :meth:`Drawing.result` or, on
+    failure, :meth:`Drawing.close` (the processes write into ``folder``). Where forking is not
+    safe the figures are drawn here, before this returns.
+    """
     global _forked
     folder.mkdir(parents=True, exist_ok=True)
     figs = [("coverage", s) for s in res.standards] + [("share", s) for s in res.standards]
@@ -496,21 +536,18 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     order = [f"{kind}_{std}" for std in res.standards for kind in ("coverage", "share")]
     order += [f"lorenz_{std}" for kind, std in figs if kind == "lorenz"]
     cjk_font()  # a missing font stops here, before any process starts
-    drawn: dict[str, bytes] = {}
     pool = _processes(len(figs))
     if pool is None:
-        drawn = _draw(res, folder, figs)
-    else:
-        _forked = res
-        try:
-            with pool:  # one figure a task, maps first: they take longest
-                for part in pool.map(_draw_forked, [(folder, [f]) for f in figs]):
-                    drawn |= part
-        finally:
-            _forked = None
-    out = {folder / f"{name}.png": drawn[name] for name in order}
-    log.info("%d figures written to %s", len(out), folder)
-    return out
+        return Drawing(folder, order, None, [], _draw(res, folder, figs))
+    _forked = res
+    try:  # the first submit forks every process (fork context), before any thread starts here
+        parts = [pool.submit(_draw_forked, (folder, [f])) for f in figs]  # maps first: longest
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        _forked = None
+    return Drawing(folder, order, pool, parts, {})
 
 
 def _processes(tasks: int) -> ProcessPoolExecutor | None:
