@@ -17,7 +17,9 @@ first write pays the lazy imports of the writers (matplotlib, folium, openpyxl),
 ``geo run`` does; the later ones are warm. Per output: the seconds its writer ran (outputs
 written side by side overlap, so their sum can exceed the wall time); in all: the wall time
 of ``write_outputs`` (staging, every writer, the swap) and its CPU seconds, those of the
-processes it forks included (warm runs). ``uptime`` before and after says
+processes it forks included (warm runs). Where ``geo run`` forks, the figures are drawn while
+the other outputs are written: ``figures`` is then only their start, and ``report.html``
+includes the wait for them. ``uptime`` before and after says
 how loaded the machine was.
 
 Results: benchmarks/results/outputs.json and outputs.md (``--label`` keeps several runs,

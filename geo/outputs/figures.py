@@ -12,6 +12,8 @@ Writing them is the slowest part of a run, so (issue 23) the canvas draws only w
 saved (:class:`Canvas`), PNGs are encoded on threads while the next figure is drawn, and
 :func:`write_figures` draws the figures side by side in forked processes where that is safe.
 None of this changes a pixel or a byte of the files (``tests/outputs/test_figures.py``).
+Each figure is drawn once, at :data:`DPI`: the report's smaller copy is that drawing (its footer
+cut off) resampled to :data:`REPORT_DPI`, not a second drawing.
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "REPORT_DPI", "Canvas", "cjk_context", "cjk_font", "coverage_figure", "lorenz_figure",
-    "north_arrow", "render",
-    "scale_bar", "share_chart", "write_figures",
+    "DPI", "REPORT_DPI", "Canvas", "Drawing", "cjk_context", "cjk_font", "coverage_figure",
+    "lorenz_figure", "north_arrow", "render", "scale_bar", "share_chart", "start_figures",
+    "write_figures",
 ]
 
 log = logging.getLogger(__name__)
@@ -133,13 +135,15 @@ class Canvas(FigureCanvasAgg):
     canvas without a GUI event loop draws the whole figure at once: a dozen full draws of a map
     that is drawn for good by ``savefig`` (which draws it again from scratch, so the picture is
     the same). With an ``encoder`` (an executor), ``savefig(..., format="png")`` draws the figure,
-    copies its pixels and hands them to the encoder, which writes the PNG exactly as matplotlib
-    does (:func:`matplotlib.image.imsave`, same pixels, metadata and bytes) while the next figure
-    is drawn: Pillow's PNG encoder releases the GIL. ``encoded`` is that write's future.
+    copies its pixels and hands them to the encoder, which writes the PNG (``_save_png``: the
+    pixels and metadata of matplotlib's, encoded faster) while the next figure is drawn:
+    Pillow's PNG encoder releases the GIL. ``encoded`` is that write's future.
     """
 
     encoder: Executor | None = None
     encoded: Future[None] | None = None
+    #: the pixels of the last PNG handed to the ``encoder`` (rows top down, RGBA)
+    pixels: np.ndarray | None = None
 
     def draw_idle(self, *args: Any, **kwargs: Any) -> None:
         """Do nothing: there is no screen; ``savefig`` draws the figure."""
@@ -157,9 +161,32 @@ class Canvas(FigureCanvasAgg):
             return
         FigureCanvasAgg.draw(self)
         pixels = np.array(self.buffer_rgba())  # a copy: the figure may be drawn again
+        self.pixels = pixels
         self.encoded = self.encoder.submit(
-            mpl.image.imsave, filename_or_obj, pixels, format="png", origin="upper",
-            dpi=self.figure.dpi, metadata=metadata, pil_kwargs=pil_kwargs)
+            _save_png, filename_or_obj, pixels, self.figure.dpi, metadata, pil_kwargs)
+
+
+def _save_png(target: Any, pixels: np.ndarray, dpi: float, metadata: dict[str, str] | None = None,
+              pil_kwargs: dict[str, Any] | None = None) -> None:
+    """Write ``pixels`` (RGBA, rows top down) as PNG with matplotlib's metadata, quickly.
+
+    The picture and metadata (``Software``, and ``metadata``) are those of
+    :func:`matplotlib.image.imsave`, which ``savefig`` uses. Two things make it a third faster
+    to encode, and the file a little smaller: no alpha channel where every pixel is opaque (the
+    figures' white background) and zlib level 3 instead of Pillow's 6 (PNG is lossless: the
+    same pixels either way).
+    """
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in {"Software": f"Matplotlib version{mpl.__version__}, https://matplotlib.org/",
+                       **(metadata or {})}.items():
+        if value is not None:
+            info.add_text(key, value)
+    opaque = bool((pixels[..., 3] == 255).all())
+    with Image.fromarray(pixels[..., :3] if opaque else pixels) as img:
+        img.save(target, **{"format": "png", "dpi": (dpi, dpi), "pnginfo": info,
+                            "compress_level": 3, **(pil_kwargs or {})})
 
 
 def _rows(res: Results, standard: str) -> pd.DataFrame:
@@ -452,13 +479,53 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
 
     ``coverage_<standard>.png`` and ``share_<standard>.png`` for every standard (and
     ``lorenz_<standard>.png`` for each that applies when the study has population groups),
-    each with the assumptions below it; returns each file's path with the same figure without
-    them (PNG at :data:`REPORT_DPI`), for the report, which lists them on a page of their
-    own.
+    each with the assumptions below it; returns each file's path with the same drawing without
+    them (the footer's strip cut off), resampled to :data:`REPORT_DPI` (PNG), for the report,
+    which lists them on a page of their own.
 
     The figures are drawn side by side in forked processes, one per core, where that
     is safe (``_processes``), else one after the other; their PNGs are encoded on two
     threads meanwhile (:class:`Canvas`). Either way the files are the same, byte for byte.
+    """
+    return start_figures(res, folder).result()
+
+
+class Drawing:
+    """Figures being drawn by :func:`start_figures`: :meth:`result` waits for them."""
+
+    def __init__(self, folder: Path, order: list[str], pool: ProcessPoolExecutor | None,
+                 parts: list[Future[dict[str, bytes]]], drawn: dict[str, bytes]) -> None:
+        self._folder, self._order, self._pool, self._parts = folder, order, pool, parts
+        self._drawn = drawn
+
+    def result(self) -> dict[Path, bytes]:
+        """Wait for every figure; return what :func:`write_figures` returns.
+
+        A figure that failed raises here (after the others have ended: none is left drawing).
+        """
+        try:
+            for part in self._parts:
+                self._drawn |= part.result()
+        finally:
+            self.close()
+        out = {self._folder / f"{name}.png": self._drawn[name] for name in self._order}
+        log.info("%d figures written to %s", len(out), self._folder)
+        return out
+
+    def close(self) -> None:
+        """Stop: figures not begun are dropped; this returns once no process draws any more."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def start_figures(res: Results, folder: Path) -> Drawing:
+    """Begin :func:`write_figures`: where the figures are drawn in forked processes, return at once.
+
+    The caller may write other outputs meanwhile (``geo run`` writes the GeoPackage, the map and
+    the workbook while the figures are drawn) and must end with :meth:`Drawing.result` or, on
+    failure, :meth:`Drawing.close` (the processes write into ``folder``). Where forking is not
+    safe the figures are drawn here, before this returns.
     """
     global _forked
     folder.mkdir(parents=True, exist_ok=True)
@@ -469,21 +536,18 @@ def write_figures(res: Results, folder: Path) -> dict[Path, bytes]:
     order = [f"{kind}_{std}" for std in res.standards for kind in ("coverage", "share")]
     order += [f"lorenz_{std}" for kind, std in figs if kind == "lorenz"]
     cjk_font()  # a missing font stops here, before any process starts
-    drawn: dict[str, bytes] = {}
     pool = _processes(len(figs))
     if pool is None:
-        drawn = _draw(res, folder, figs)
-    else:
-        _forked = res
-        try:
-            with pool:  # one figure a task, maps first: they take longest
-                for part in pool.map(_draw_forked, [(folder, [f]) for f in figs]):
-                    drawn |= part
-        finally:
-            _forked = None
-    out = {folder / f"{name}.png": drawn[name] for name in order}
-    log.info("%d figures written to %s", len(out), folder)
-    return out
+        return Drawing(folder, order, None, [], _draw(res, folder, figs))
+    _forked = res
+    try:  # the first submit forks every process (fork context), before any thread starts here
+        parts = [pool.submit(_draw_forked, (folder, [f])) for f in figs]  # maps first: longest
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        _forked = None
+    return Drawing(folder, order, pool, parts, {})
 
 
 def _processes(tasks: int) -> ProcessPoolExecutor | None:
@@ -526,19 +590,40 @@ def _draw(res: Results, folder: Path, task: list[tuple[str, str]]) -> dict[str, 
 
 def _both(fig: Figure, res: Results, path: Path,
           encoder: Executor) -> tuple[str, io.BytesIO, list[Future[None]]]:
-    """Save ``fig`` for the report (no footer), then with its footer to ``path``.
+    """Save ``fig`` with its footer to ``path``, and the same drawing, smaller, for the report.
 
-    The report's PNG is at :data:`REPORT_DPI`, the file's at :data:`DPI`; both are encoded by
-    ``encoder``. Returns the figure's name, the report PNG's buffer (filled once its future is
-    done) and the two futures.
+    The figure is drawn once, at :data:`DPI`, with the assumptions in a strip below
+    (``_footer``), which grows the figure at the bottom and leaves everything above it where it
+    was. The report's image (no footer: the report lists the assumptions on a page of its own)
+    is the top of that drawing, the strip cut off, resampled to :data:`REPORT_DPI`
+    (``_report_png``). Both PNGs are encoded by ``encoder``. Returns the figure's name, the
+    report PNG's buffer (filled once its future is done) and the two futures.
     """
     canvas = fig.canvas
     assert isinstance(canvas, Canvas)
     canvas.encoder = encoder
-    buf = io.BytesIO()
-    fig.savefig(buf, dpi=REPORT_DPI, format="png")
-    futures = [canvas.encoded]
+    width, height = fig.get_size_inches()
     _footer(fig, res, res.language)
     fig.savefig(path, dpi=DPI, format="png")  # as render(), inside the caller's cjk_context
-    futures.append(canvas.encoded)
-    return path.stem, buf, [f for f in futures if f is not None]
+    assert canvas.encoded is not None and canvas.pixels is not None
+    pixels, canvas.pixels = canvas.pixels, None
+    strip = (fig.get_figheight() - height) * DPI  # the footer's rows at the bottom
+    size = (int(width * REPORT_DPI), int(height * REPORT_DPI))  # as matplotlib sizes a canvas
+    buf = io.BytesIO()
+    report = encoder.submit(_report_png, pixels[:round(pixels.shape[0] - strip)], size, buf)
+    return path.stem, buf, [canvas.encoded, report]
+
+
+def _report_png(pixels: np.ndarray, size: tuple[int, int], buf: io.BytesIO) -> None:
+    """Write ``pixels`` (RGBA, rows top down) resampled to ``size`` as PNG into ``buf``.
+
+    Lanczos resampling (Pillow) to :data:`REPORT_DPI`: on screen it looks as a drawing at that
+    resolution did, where the browser's own shrinking of the 200 dpi drawing left the small text
+    ragged; the PNG is as large as the 200 dpi one would be. Written as the files are
+    (``_save_png``), but at zlib level 6.
+    """
+    from PIL import Image
+
+    with Image.fromarray(pixels) as img, img.resize(size, Image.Resampling.LANCZOS) as small:
+        _save_png(buf, np.asarray(small.convert("RGBA")), REPORT_DPI, None,
+                  {"compress_level": 6})  # smaller: it travels in report.html

@@ -149,11 +149,17 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
                          ": give the computed study of geo.run_study or geo.load_computed")
     res = from_study(result)
     pngs: dict[Path, bytes] = {}
+    drawing: list[figures.Drawing] = []  # the figures being drawn while the others are written
 
     def figs(path: Path) -> None:
-        pngs.update(figures.write_figures(res, path))
+        if "report.html" in files:  # the report waits for them
+            drawing.append(figures.start_figures(res, path))
+        else:
+            pngs.update(figures.write_figures(res, path))
 
     def page(path: Path) -> None:  # after the figures, which it embeds
+        if drawing:
+            pngs.update(drawing.pop().result())
         by_std = {s: [("map" if p.stem.startswith("coverage_") else "chart", data)
                       for p, data in pngs.items() if p.stem.split("_", 1)[1] == s
                       and not p.stem.startswith("lorenz_")]
@@ -163,11 +169,11 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
         path.write_text(report.report_html(res, by_std, lorenz), encoding="utf-8")
 
     files: dict[str, Callable[[Path], object]] = {
+        "figures": figs,  # first: drawn in other processes while the rest is written (geo run)
         "coverage_by_township.csv": lambda p: _table(res, "coverage", p),
         "coverage_summary.csv": lambda p: _table(res, "summary", p),
         "results.gpkg": lambda p: write_gpkg(res, p),
         "map.html": lambda p: maps.save_map(build_map(res), p),  # type: ignore[arg-type]
-        "figures": figs,
         "travel_time": lambda p: raster.write_surfaces(result, p),
         "report.html": page,
         "coverage.xlsx": lambda p: report.write_xlsx(res, p),
@@ -182,5 +188,17 @@ def write_outputs(result: ComputedStudy, out_dir: Path,
         files = {k: v for k, v in files.items() if k in parts}
     if pdf and "report.html" in files:
         files["report.pdf"] = lambda p: print_pdf(p.parent / "report.html", p)
+
+    def stopping(step: Callable[[Path], object]) -> Callable[[Path], object]:
+        def run(path: Path) -> object:
+            try:
+                return step(path)
+            except BaseException:  # no process may write figures into a folder being removed
+                while drawing:
+                    drawing.pop().close()
+                raise
+        return run
+
     with given_as({(OUT_DIR.func, OUT_DIR.name): Arg("write_outputs", "out_dir")}):
-        return write_atomically(out_dir, files, inputs=result.study.input_files())
+        return write_atomically(out_dir, {k: stopping(v) for k, v in files.items()},
+                                inputs=result.study.input_files())

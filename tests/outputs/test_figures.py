@@ -174,3 +174,68 @@ def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
         assert report_png == report_png_alone, p.name
         with Image.open(io.BytesIO(report_png)) as img:  # the report's copy: smaller, no footer
             assert img.size[0] < Image.open(p).size[0]
+    for p, report_png in forked.items():  # the file's drawing, its footer cut off, resized
+        same, others = _unlike(report_png, p), [_unlike(report_png, q) for q in forked if q != p]
+        assert same is not None, p.name
+        assert same < 1.5 < min(d for d in others if d is not None), (p.name, same, others)
+
+
+def _unlike(report_png: bytes, path: Path) -> float | None:
+    """Return how far the report's PNG is from the top of the figure file ``path``, shrunk to it.
+
+    The mean difference of the colour channels (0-255) after shrinking the file's top rows,
+    as many as the report's image shows at the file's resolution, bilinearly to the report's
+    size; None where the file is shorter than that (another kind of figure).
+    """
+    with Image.open(io.BytesIO(report_png)) as small, Image.open(path) as big:
+        rows = round(small.size[1] * figures.DPI / figures.REPORT_DPI)
+        if rows > big.size[1]:
+            return None
+        top = big.convert("RGB").crop((0, 0, big.size[0], rows)).resize(
+            small.size, Image.Resampling.BILINEAR)
+        return float(np.abs(np.asarray(top, dtype=float)
+                            - np.asarray(small.convert("RGB"), dtype=float)).mean())
+
+
+def test_a_writer_failing_while_the_figures_are_drawn_leaves_nothing_behind(
+    luzhai_demo: tuple[Any, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``geo run`` draws the figures in forked processes while it writes the other outputs.
+
+    When one of those fails (here the GeoPackage, as on a full disk), the drawing processes are
+    stopped before the staging folder is removed: the output folder is as it was, no staging
+    folder or figure is left next to it and no process is left drawing.
+    """
+    import errno
+    import multiprocessing
+    import os
+    import threading
+
+    from geo.errors import OutputError
+    from geo.outputs import write
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: figures are never drawn side by side")
+    if threading.active_count() > 1:
+        pytest.skip("an earlier test left a thread running: this process may not fork")
+    started: list[figures.Drawing] = []
+    start = figures.start_figures
+
+    def spy(res: Any, folder: Path) -> figures.Drawing:
+        started.append(start(res, folder))
+        return started[-1]
+
+    def full_disk(*_args: Any) -> None:
+        assert started and started[0]._pool is not None  # the figures are being drawn
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(figures, "start_figures", spy)
+    monkeypatch.setattr(write, "write_gpkg", full_disk)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("old", encoding="utf-8")
+    with pytest.raises(OutputError):
+        write.write_outputs(luzhai_demo[0], out)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert multiprocessing.active_children() == []
