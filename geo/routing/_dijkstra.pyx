@@ -897,6 +897,65 @@ def grow(
     return out
 
 
+cdef void _regrow(
+    const csr_id[::1] indptr,
+    const csr_id[::1] indices,
+    const double[::1] weights,
+    const csr_id[::1] t_indptr,
+    const csr_id[::1] t_indices,
+    const double[::1] t_weights,
+    const int64_t* region,
+    Py_ssize_t n_region,
+    const int64_t[::1] seed_node,
+    const double[::1] seed_dist,
+    const int64_t[::1] seed_label,
+    double[::1] dist,
+    int64_t[::1] lab,
+    const unsigned char* inside,
+) noexcept nogil:
+    """Search the cleared ``region`` (``inside`` marks it) again from its border and seeds.
+
+    The one body of :func:`repair` and :func:`repair_region`: each node is seeded from the
+    seeds inside the region and from its in-neighbours outside it (their final pairs,
+    through the transposed graph ``t_*``), then searched within the region.
+    """
+    cdef Heap heap
+    cdef int64_t v, w, u, l
+    cdef double d, nd
+    cdef Py_ssize_t r, k, e, m = seed_node.shape[0]
+    for k in range(m):
+        v = seed_node[k]
+        if inside[v] and beats(seed_dist[k], seed_label[k], dist[v], lab[v]):
+            dist[v] = seed_dist[k]
+            lab[v] = seed_label[k]
+    for r in range(n_region):
+        v = region[r]
+        for e in range(t_indptr[v], t_indptr[v + 1]):
+            u = t_indices[e]
+            if inside[u] or lab[u] < 0:
+                continue
+            nd = dist[u] + t_weights[e]
+            if beats(nd, lab[u], dist[v], lab[v]):
+                dist[v] = nd
+                lab[v] = lab[u]
+        if lab[v] >= 0:
+            heap.push(dist[v], <csr_id>v)
+    while not heap.empty():
+        v = heap.pop(&d)
+        if d > dist[v]:
+            continue
+        l = lab[v]
+        for e in range(indptr[v], indptr[v + 1]):
+            w = indices[e]
+            if not inside[w]:
+                continue
+            nd = d + weights[e]
+            if beats(nd, l, dist[w], lab[w]):
+                dist[w] = nd
+                lab[w] = l
+                heap.push(nd, <csr_id>w)
+
+
 def repair(
     const csr_id[::1] indptr,
     const csr_id[::1] indices,
@@ -922,7 +981,7 @@ def repair(
 
     Returns the region's nodes (int64), whose pairs were recomputed.
     """
-    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k, e
+    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k
     _check_labelling(n, indices, weights, seed_node, seed_dist, dist, lab)
     if t_indptr.shape[0] != n + 1 or t_indices.shape[0] != indices.shape[0] \
             or t_weights.shape[0] != t_indices.shape[0]:
@@ -931,10 +990,7 @@ def repair(
         raise ValueError("seed_node and seed_label differ in length")
     cdef vector[int64_t] region
     cdef vector[unsigned char] inside
-    cdef Heap heap
-    cdef int64_t v, w, u, l
-    cdef double d, nd
-    cdef Py_ssize_t r
+    cdef int64_t v
     with nogil:
         inside.assign(n, 0)
         for v in range(n):
@@ -943,37 +999,9 @@ def repair(
                 inside[v] = 1
                 dist[v] = INFINITY
                 lab[v] = -1
-        for k in range(m):
-            v = seed_node[k]
-            if inside[v] and beats(seed_dist[k], seed_label[k], dist[v], lab[v]):
-                dist[v] = seed_dist[k]
-                lab[v] = seed_label[k]
-        for r in range(<Py_ssize_t>region.size()):
-            v = region[r]
-            for e in range(t_indptr[v], t_indptr[v + 1]):
-                u = t_indices[e]
-                if inside[u] or lab[u] < 0:
-                    continue
-                nd = dist[u] + t_weights[e]
-                if beats(nd, lab[u], dist[v], lab[v]):
-                    dist[v] = nd
-                    lab[v] = lab[u]
-            if lab[v] >= 0:
-                heap.push(dist[v], <csr_id>v)
-        while not heap.empty():
-            v = heap.pop(&d)
-            if d > dist[v]:
-                continue
-            l = lab[v]
-            for e in range(indptr[v], indptr[v + 1]):
-                w = indices[e]
-                if not inside[w]:
-                    continue
-                nd = d + weights[e]
-                if beats(nd, l, dist[w], lab[w]):
-                    dist[w] = nd
-                    lab[w] = l
-                    heap.push(nd, <csr_id>w)
+        _regrow(indptr, indices, weights, t_indptr, t_indices, t_weights, region.data(),
+                <Py_ssize_t>region.size(), seed_node, seed_dist, seed_label, dist, lab,
+                inside.data())
     out = np.empty(region.size(), dtype=np.int64)
     cdef int64_t[::1] ov = out
     for k in range(<Py_ssize_t>region.size()):
@@ -1069,7 +1097,7 @@ def repair_region(
     so nothing scans the whole network. ``inside``: one zero byte per node, given back
     zeroed.
     """
-    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k, e
+    cdef Py_ssize_t n = indptr.shape[0] - 1, m = seed_node.shape[0], k
     _check_labelling(n, indices, weights, seed_node, seed_dist, dist, lab)
     if t_indptr.shape[0] != n + 1 or t_indices.shape[0] != indices.shape[0] \
             or t_weights.shape[0] != t_indices.shape[0] or inside.shape[0] != n:
@@ -1079,9 +1107,7 @@ def repair_region(
     for k in range(region.shape[0]):
         if not (0 <= region[k] < n):
             raise ValueError(f"region node {region[k]} is not one of the {n} nodes")
-    cdef Heap heap
-    cdef int64_t v, w, u, l
-    cdef double d, nd
+    cdef int64_t v
     cdef Py_ssize_t r
     with nogil:
         for r in range(region.shape[0]):
@@ -1089,37 +1115,9 @@ def repair_region(
             inside[v] = 1
             dist[v] = INFINITY
             lab[v] = -1
-        for k in range(m):
-            v = seed_node[k]
-            if inside[v] and beats(seed_dist[k], seed_label[k], dist[v], lab[v]):
-                dist[v] = seed_dist[k]
-                lab[v] = seed_label[k]
-        for r in range(region.shape[0]):
-            v = region[r]
-            for e in range(t_indptr[v], t_indptr[v + 1]):
-                u = t_indices[e]
-                if inside[u] or lab[u] < 0:
-                    continue
-                nd = dist[u] + t_weights[e]
-                if beats(nd, lab[u], dist[v], lab[v]):
-                    dist[v] = nd
-                    lab[v] = lab[u]
-            if lab[v] >= 0:
-                heap.push(dist[v], <csr_id>v)
-        while not heap.empty():
-            v = heap.pop(&d)
-            if d > dist[v]:
-                continue
-            l = lab[v]
-            for e in range(indptr[v], indptr[v + 1]):
-                w = indices[e]
-                if not inside[w]:
-                    continue
-                nd = d + weights[e]
-                if beats(nd, l, dist[w], lab[w]):
-                    dist[w] = nd
-                    lab[w] = l
-                    heap.push(nd, <csr_id>w)
+        if region.shape[0]:
+            _regrow(indptr, indices, weights, t_indptr, t_indices, t_weights, &region[0],
+                    region.shape[0], seed_node, seed_dist, seed_label, dist, lab, &inside[0])
         for r in range(region.shape[0]):
             inside[region[r]] = 0
     return None
