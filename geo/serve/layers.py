@@ -52,6 +52,40 @@ def _geojson(frame: Any) -> dict[str, Any]:
     return dict(json.loads(frame.to_json(drop_id=True)))
 
 
+#: the most readings of a name kept (a name of many polyphonic characters would multiply them)
+MAX_READINGS = 16
+
+
+def pinyin_keys(name: str) -> list[str]:
+    """Return what a search in pinyin may type for ``name``: initials and whole syllables.
+
+    Lower case, without tones or spaces, every reading of a polyphonic character (长: chang
+    and zhang), at most :data:`MAX_READINGS` of each kind; characters that are not Chinese
+    are kept as they are (lower case).
+
+    >>> keys = pinyin_keys("鹿寨镇")  # the common reading first
+    >>> keys[0], "luzhaizhen" in keys
+    ('lzz', True)
+    >>> "changtangzhen" in pinyin_keys("长塘镇") and "ctz" in pinyin_keys("长塘镇")
+    True
+    """
+    from itertools import product
+
+    from pypinyin import Style, pinyin
+
+    out: list[str] = []
+    for style in (Style.FIRST_LETTER, Style.NORMAL):
+        parts = pinyin(name, style=style, heteronym=True, errors=lambda s: s.lower())
+        readings = [list(dict.fromkeys(str(x).lower() for x in p)) for p in parts]
+        for i, combo in enumerate(product(*readings)):
+            if i == MAX_READINGS:
+                break
+            key = "".join(combo).replace(" ", "")
+            if key not in out:
+                out.append(key)
+    return out
+
+
 def _cells(result: ComputedStudy) -> dict[str, Any]:
     """Return the surface of the bands.
 
@@ -88,6 +122,8 @@ def static_layers(result: ComputedStudy, language: str | None = None) -> dict[st
     area = simplified(result.area[[result.area.geometry.name]].to_crs(4326))
     towns = result.townships.to_crs(4326)
     towns = simplified(towns[["township", towns.geometry.name]])
+    # what the township search matches besides the name: initials and syllables in pinyin
+    towns = towns.assign(pinyin=[" ".join(pinyin_keys(str(t))) for t in towns["township"]])
     labels = label_points(result.townships, result.facilities)
     minx, miny, maxx, maxy = (float(v) for v in result.area.to_crs(4326).total_bounds)
     standards = [{"name": s.name, "label": i18n.standard_label(s.label, s.label_zh, lang),

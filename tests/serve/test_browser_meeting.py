@@ -282,6 +282,14 @@ def test_the_tools_of_a_planning_meeting(opened: Page, tmp_path: Path,
     page.fill("#search", "拉沟乡")
     page.press("#search", "Enter")
     opened.until("document.body.dataset.found === '拉沟乡'")
+    # and by pinyin: the initials, or the start of the syllables, in any case
+    for typed, town in (("LGX", "拉沟乡"), ("huangmian", "黄冕镇"), ("lzz", "鹿寨镇")):
+        page.fill("#search", typed)
+        page.press("#search", "Enter")
+        opened.until(f"document.body.dataset.found === '{town}'")
+    page.fill("#search", "拉沟乡")
+    page.press("#search", "Enter")
+    opened.until("document.body.dataset.found === '拉沟乡'")
     # a click on the map: the township's people and share, the spot's minutes
     lz9 = _facility(served, "LZ-T09")
     page.wait_for_timeout(500)

@@ -45,3 +45,14 @@ def test_every_label_the_page_uses_is_sent(luzhai: ComputedStudy, language: str)
         assert labels["add"] == "Add a facility" and layers["types"][0]["label"][0].isupper()
     else:
         assert labels["add"] == "新增机构"
+
+
+def test_pinyin_keys_give_initials_and_syllables_of_every_reading() -> None:
+    from geo.serve.layers import MAX_READINGS, pinyin_keys
+
+    # worked by hand: 拉沟乡 la gou xiang; 长 reads chang or zhang, both kept
+    assert pinyin_keys("拉沟乡") == ["lgx", "lagouxiang"]
+    keys = pinyin_keys("长塘镇")
+    assert {"ctz", "ztz", "changtangzhen", "zhangtangzhen"} <= set(keys)
+    assert pinyin_keys("A区")[0] == "aq"  # latin letters kept, lower case
+    assert len(pinyin_keys("长长长长长长长长")) <= 2 * MAX_READINGS  # bounded

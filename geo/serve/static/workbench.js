@@ -679,12 +679,20 @@
   }
 
   function findTown(zoom) {
-    var q = $("search").value.trim(), hit = null;
+    var q = $("search").value.trim(), hit = null, part = null;
     if (!q) { return; }
+    // pinyin: the initials or the syllables, from their start ("lzz", "luzhai" find 鹿寨镇)
+    var py = /^[A-Za-z]+$/.test(q) ? q.toLowerCase() : null;
     S.townLayer.eachLayer(function (layer) {
-      var name = layer.feature.properties.township;
-      if (!hit && (name === q || (zoom && name.indexOf(q) >= 0))) { hit = layer; }
+      var p = layer.feature.properties, name = p.township;
+      var keys = py ? String(p.pinyin || "").split(" ") : [];
+      var whole = name === q || keys.indexOf(py) >= 0;
+      var starts = keys.some(function (k) { return k.indexOf(py) === 0; });
+      if (!hit && whole) { hit = layer; }
+      if (!part && (name.indexOf(q) >= 0 || starts)) { part = layer; }
     });
+    if (!hit && zoom) { hit = part; }
+    if (!hit && py && part) { hit = part; }
     if (!hit) {
       if (zoom) { $("msg").textContent = L_("search_none", {q: q}); }
       return;
