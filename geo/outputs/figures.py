@@ -24,6 +24,7 @@ import logging
 import multiprocessing as mp
 import os
 import re
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -540,14 +541,30 @@ def start_figures(res: Results, folder: Path) -> Drawing:
     if pool is None:
         return Drawing(folder, order, None, [], _draw(res, folder, figs))
     _forked = res
-    try:  # the first submit forks every process (fork context), before any thread starts here
-        parts = [pool.submit(_draw_forked, (folder, [f])) for f in figs]  # maps first: longest
+    # Ctrl-C and SIGTERM are held while the processes fork: one arriving inside the fork's
+    # own handlers (logging's at-fork lock release) would be swallowed there ("Exception
+    # ignored") and the run would go on to write everything; held, it arrives once the
+    # fork is done, here, and stops the run (the processes unhold them: _unhold)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        try:  # the first submit forks every process (fork context), before any thread starts
+            parts = [pool.submit(_draw_forked, (folder, [f])) for f in figs]  # maps first
+        finally:
+            _forked = None
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held arrives now
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    finally:
-        _forked = None
     return Drawing(folder, order, pool, parts, {})
+
+
+#: the signals that stop a run (Ctrl-C, and SIGTERM as ``geo`` turns it into a stop)
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _unhold() -> None:
+    """Let a forked drawing process be stopped again (it was forked with the stops held)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 def _processes(tasks: int) -> ProcessPoolExecutor | None:
@@ -563,7 +580,8 @@ def _processes(tasks: int) -> ProcessPoolExecutor | None:
             or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon
             or threading.active_count() > 1):
         return None
-    return ProcessPoolExecutor(min(tasks, cpus), mp_context=mp.get_context("fork"))
+    return ProcessPoolExecutor(min(tasks, cpus), mp_context=mp.get_context("fork"),
+                               initializer=_unhold)
 
 
 def _draw_forked(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, bytes]:

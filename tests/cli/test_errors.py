@@ -116,6 +116,35 @@ def test_ctrl_c_removes_staging_and_keeps_the_earlier_output(tmp_path: Path) -> 
     assert (out / "map.html").read_text(encoding="utf-8") == "earlier good map"
 
 
+_CTRL_C_IN_THE_FORK = """
+import inspect, os, signal, sys
+def hit():  # Ctrl-C while the figures' drawing processes fork (inside the fork's own handlers)
+    if any(f.function == "start_figures" for f in inspect.stack()):
+        os.kill(os.getpid(), signal.SIGINT)
+os.register_at_fork(after_in_parent=hit)
+from geo.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_while_the_figures_fork_stops_the_run(tmp_path: Path) -> None:
+    # a Ctrl-C that lands inside the fork's handlers (logging's lock release) was swallowed
+    # there ("Exception ignored") and the run wrote everything with exit 0; held during the
+    # fork, it arrives after it and stops the run
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the figures are drawn without forking")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "map.html").write_text("earlier good map", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", _CTRL_C_IN_THE_FORK, "run",
+                          str(ROOT / "analysis" / "luzhai.toml"), "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 130, run.stderr[-3000:]
+    assert "Exception ignored" not in run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["map.html"]
+    assert not [p for p in tmp_path.iterdir() if "staging" in p.name]
+
+
 def test_every_command_has_help_for_every_option() -> None:
     def walk(p: argparse.ArgumentParser, name: str) -> None:
         for a in p._actions:
