@@ -441,7 +441,7 @@ CASES = [
          problem=("MB free", "the outputs need about"), fix=("free some space", "--out")),
     Case("out_disk_fills_while_writing", CAT, "a disk that fills while the outputs are "
          "written (a tmpfs with 12 inodes)", RUN, runner=_no_inodes,
-         problem=("could not write", "No space left", "no room for another file"),
+         problem=("could not write", "is full", "no room for another file"),
          fix=("free at least", "--out"), then=_then_no_inodes),
     Case("out_map_readonly_folder", CAT, "geo map --out into a folder nobody may write in",
          ("map", "{run}/results.gpkg", "--out", "{root}/ro/map.html"), _readonly_dir,

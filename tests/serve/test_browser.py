@@ -301,8 +301,18 @@ def test_a_refused_edit_shows_the_message_and_changes_nothing(opened: Page) -> N
     served, page = opened.served, opened.page
     opened.popup_action("LZ-T06", "wb-designate", "ems_station")
     tables = served.client.get("/api/state").body["tables"]
-    opened.icon("LZ-T06").click()
+    # the designation draws the twin beside it (co-located markers spread): on a loaded
+    # machine a click may land while the markers are redrawn and open nothing, so click
+    # until LZ-T06's own popup is open (a few tries; the test fails if it never opens)
     popup = page.locator(".wb-popup").last
+    for _ in range(5):
+        opened.icon("LZ-T06").click()
+        try:
+            popup.locator("select.wb-designate-role").wait_for(timeout=5000)
+            break
+        except Exception:  # Playwright's TimeoutError: try again
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
     popup.locator("select.wb-designate-role").select_option("ems_station")
     popup.locator("button.wb-designate").click()
     page.wait_for_selector("#error:not([hidden])")
