@@ -199,9 +199,9 @@ cdef extern from *:
                     bound = base + by_w[k].first;
                 }
                 for (const Arc& a : out[x]) {
-                    if (a.to == skip || blocked[a.to]) continue;
                     double nd = d + a.w;
-                    if (nd <= bound && nd < L.wd[a.to]) {
+                    if (nd > bound || nd >= L.wd[a.to] || a.to == skip || blocked[a.to]) continue;
+                    {
                         if (L.wd[a.to] == INFINITY) L.touched.push_back(a.to);
                         L.wd[a.to] = nd;
                         L.heap.push(nd, a.to);
