@@ -14,9 +14,11 @@ the order in which a path's parts are added does not matter).
 **Contraction** (:func:`contract`): nodes are taken out least important first (priority: level + added arcs / removed arcs + added hops / removed hops, as in
 RoutingKit). Taking ``v`` out adds a shortcut ``u -> w`` of weight ``w(u,v) + w(v,w)`` for
 each in-neighbour ``u`` and out-neighbour ``w``, unless a *witness* search from ``u`` that
-avoids ``v`` finds a path of at most that weight (a Dijkstra that stops once every
-out-neighbour is settled or out of reach, or after ``max_pops`` settled nodes: a search
-cut short adds the shortcut, which is never wrong, only more work). Priorities are
+avoids ``v`` finds a path of at most that weight (an arc ``u -> w`` no longer than the
+shortcut witnesses it at once; for the out-neighbours left, a Dijkstra that stops once each
+is settled or out of reach, or after ``max_pops`` settled nodes, and pushes nothing beyond
+the farthest one's bound: a search cut short adds the shortcut, which is never wrong, only
+more work). Priorities are
 updated lazily: a node is rated again, with the witness searches that decide its
 shortcuts, when it comes to the top of the queue, and contracted then if it is still the
 least important (else put back); its neighbours' levels rise when it is contracted.
@@ -77,11 +79,13 @@ cdef extern from *:
         std::vector<int32_t> touched;
         std::vector<int64_t> target_mark;         // == stamp: a target of this search
         std::vector<int64_t> settled_mark;        // == search: settled by this search
-        std::vector<std::pair<double, int32_t>> by_w;
+        std::vector<std::pair<double, int32_t>> by_w, open;
+        std::vector<double> direct;               // w(u, x) for the current u's targets x
         std::vector<Shortcut> cuts;
         int64_t stamp = 0, search = 0;
         Heap heap;
-        explicit Local(int32_t n) : wd(n, INFINITY), target_mark(n, -1), settled_mark(n, -1) {
+        explicit Local(int32_t n)
+            : wd(n, INFINITY), target_mark(n, -1), settled_mark(n, -1), direct(n, INFINITY) {
             heap.reserve(1024);
         }
     };
@@ -171,7 +175,7 @@ cdef extern from *:
         // `max_pops` settled nodes. L.wd then holds the length of a real path (avoiding
         // skip and the blocked nodes) to each node reached.
         void witness(Local& L, int32_t s, int32_t skip, double base, int max_pops) const {
-            const std::vector<std::pair<double, int32_t>>& by_w = L.by_w;
+            const std::vector<std::pair<double, int32_t>>& by_w = L.open;
             for (int32_t x : L.touched) L.wd[x] = INFINITY;
             L.touched.clear();
             L.heap.clear();
@@ -195,9 +199,9 @@ cdef extern from *:
                     bound = base + by_w[k].first;
                 }
                 for (const Arc& a : out[x]) {
-                    if (a.to == skip || blocked[a.to]) continue;
                     double nd = d + a.w;
-                    if (nd < L.wd[a.to]) {
+                    if (nd > bound || nd >= L.wd[a.to] || a.to == skip || blocked[a.to]) continue;
+                    {
                         if (L.wd[a.to] == INFINITY) L.touched.push_back(a.to);
                         L.wd[a.to] = nd;
                         L.heap.push(nd, a.to);
@@ -219,15 +223,24 @@ cdef extern from *:
                 for (const Arc& b : outs) { L.by_w.push_back({b.w, b.to}); L.target_mark[b.to] = L.stamp; }
                 std::sort(L.by_w.begin(), L.by_w.end(), std::greater<std::pair<double, int32_t>>());
                 for (const Arc& a : ins) {
-                    witness(L, a.to, v, a.w, max_pops);
+                    // an arc u -> x no longer than the shortcut witnesses it at once; the
+                    // search looks only for the targets left (none left: no search)
+                    const std::vector<Arc>& u_out = out[a.to];
+                    for (const Arc& c : u_out)
+                        if (L.target_mark[c.to] == L.stamp) L.direct[c.to] = c.w;
+                    L.open.clear();
+                    for (const auto& t : L.by_w)
+                        if (t.second != a.to && L.direct[t.second] > a.w + t.first) L.open.push_back(t);
+                    if (!L.open.empty()) witness(L, a.to, v, a.w, max_pops);
                     for (const Arc& b : outs) {
                         if (b.to == a.to) continue;
                         double sc = a.w + b.w;
-                        if (L.wd[b.to] > sc) {
+                        if (L.direct[b.to] > sc && L.wd[b.to] > sc) {
                             ++added; added_hops += a.hops + b.hops;
                             if (keep) L.cuts.push_back(Shortcut{a.to, b.to, a.hops + b.hops, sc});
                         }
                     }
+                    for (const Arc& c : u_out) L.direct[c.to] = INFINITY;
                 }
             }
             for (const Arc& a : ins) { ++removed; removed_hops += a.hops; }
