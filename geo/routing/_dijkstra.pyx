@@ -464,6 +464,20 @@ cdef inline void _relax(
             h.push(nd, w)
 
 
+cdef tuple _pair_arrays(vector[int32_t]& out_t, vector[double]& out_d):
+    """Copy the (target, seconds) pairs a search gathered into numpy arrays (int32, float64)."""
+    cdef Py_ssize_t k, m = out_t.size()
+    tgt_a = np.empty(m, dtype=np.int32)
+    sec_a = np.empty(m, dtype=np.float64)
+    cdef int32_t[::1] tv = tgt_a
+    cdef double[::1] dv = sec_a
+    with nogil:
+        for k in range(m):
+            tv[k] = out_t[k]
+            dv[k] = out_d[k]
+    return tgt_a, sec_a
+
+
 def bounded_reach(
     const csr_id[::1] indptr,
     const csr_id[::1] indices,
@@ -542,15 +556,7 @@ def bounded_reach(
             for k in range(<Py_ssize_t>touched.size()):
                 dist[touched[k]] = INFINITY
             touched.clear()
-    m = out_t.size()
-    tgt_a = np.empty(m, dtype=np.int32)
-    sec_a = np.empty(m, dtype=np.float64)
-    cdef int32_t[::1] tv = tgt_a
-    cdef double[::1] dv = sec_a
-    with nogil:
-        for k in range(<Py_ssize_t>m):
-            tv[k] = out_t[k]
-            dv[k] = out_d[k]
+    tgt_a, sec_a = _pair_arrays(out_t, out_d)
     return counts_a, tgt_a, sec_a
 
 
@@ -611,15 +617,7 @@ def reach_visits(
             for k in range(<Py_ssize_t>touched.size()):
                 dist[touched[k]] = INFINITY
             touched.clear()
-    m = out_t.size()
-    tgt_a = np.empty(m, dtype=np.int32)
-    sec_a = np.empty(m, dtype=np.float64)
-    cdef int32_t[::1] tv = tgt_a
-    cdef double[::1] dv = sec_a
-    with nogil:
-        for k in range(<Py_ssize_t>m):
-            tv[k] = out_t[k]
-            dv[k] = out_d[k]
+    tgt_a, sec_a = _pair_arrays(out_t, out_d)
     return counts_a, tgt_a, sec_a
 
 
