@@ -25,7 +25,7 @@ from tests.synthetic_county import (
     write_townships,
 )
 
-__all__ = ["IDS", "STUDY", "build_county", "study_options"]
+__all__ = ["IDS", "STUDY", "build_county", "road_study", "study_options"]
 
 #: facility ids in file order, F01..F08 (FACILITIES of tests/synthetic_county.py)
 IDS = [f"F{i + 1:02d}" for i in range(len(FACILITIES))]
@@ -64,3 +64,19 @@ def build_county(folder: Path) -> Path:
     assert main(["network", "build", str(folder / "roads.geojson"), "--out",
                  str(folder / "roads.npz")]) == 0
     return folder
+
+
+def road_study(folder: Path) -> Any:
+    """Build the county in ``folder`` with a study on its road layer, and run it.
+
+    The study reads ``roads.geojson`` (the line layer, whose way ids and names scenarios and
+    road rankings name) rather than the cached network; returns the ComputedStudy.
+    """
+    from geo.study.run import run_study
+    from tests.conftest import toml_sections
+
+    build_county(folder)
+    opts = study_options()
+    opts["roads"]["path"] = "roads.geojson"
+    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
+    return run_study(folder / "study.toml")

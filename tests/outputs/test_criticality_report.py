@@ -15,20 +15,15 @@ from geo.network.closures import changed_network
 from geo.numbers import people_text, round_half_up
 from geo.outputs.planning_report import criticality_report
 from geo.planning.resilience import criticality
-from geo.study.run import ComputedStudy, run_study
-from tests.bad_inputs.county import build_county, study_options
-from tests.conftest import toml_sections
+from geo.study.run import ComputedStudy
+from tests.bad_inputs.county import road_study
 
 STD = "primary_care_30min"
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
-    folder = build_county(tmp_path_factory.mktemp("critrep") / "示例县")
-    opts = study_options()
-    opts["roads"]["path"] = "roads.geojson"
-    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
-    return run_study(folder / "study.toml")
+    return road_study(tmp_path_factory.mktemp("critrep") / "示例县")
 
 
 def test_the_report_names_the_roads_that_carry_the_standard(county: ComputedStudy) -> None:

@@ -29,9 +29,8 @@ from geo.network.graph import Network
 from geo.planning.compare import compare
 from geo.planning.hazard import hazard_comparison, read_hazard
 from geo.planning.road_changes import change_roads
-from geo.study.run import ComputedStudy, run_study
-from tests.bad_inputs.county import build_county, study_options
-from tests.conftest import toml_sections
+from geo.study.run import ComputedStudy
+from tests.bad_inputs.county import road_study
 from tests.synthetic_county import GK, TO_WGS84, X0, Y0
 
 CELL = 100.0
@@ -42,11 +41,7 @@ NODATA = -9999.0
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
-    folder = build_county(tmp_path_factory.mktemp("hazard") / "示例县")
-    opts = study_options()
-    opts["roads"]["path"] = "roads.geojson"
-    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
-    return run_study(folder / "study.toml")
+    return road_study(tmp_path_factory.mktemp("hazard") / "示例县")
 
 
 def _cell(x: float, y: float) -> tuple[int, int]:

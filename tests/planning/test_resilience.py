@@ -17,20 +17,15 @@ from geo.cli import main
 from geo.network.closures import changed_network
 from geo.planning.resilience import criticality
 from geo.planning.sites import make_candidates
-from geo.study.run import ComputedStudy, run_study
-from tests.bad_inputs.county import build_county, study_options
-from tests.conftest import toml_sections
+from geo.study.run import ComputedStudy
+from tests.bad_inputs.county import road_study
 
 STD = "primary_care_30min"
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
-    folder = build_county(tmp_path_factory.mktemp("resil") / "示例县")
-    opts = study_options()
-    opts["roads"]["path"] = "roads.geojson"
-    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
-    return run_study(folder / "study.toml")
+    return road_study(tmp_path_factory.mktemp("resil") / "示例县")
 
 
 def test_every_piece_equals_the_study_rerun_without_it(county: ComputedStudy) -> None:

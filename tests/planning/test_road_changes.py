@@ -23,9 +23,8 @@ from geo.network.graph import Network, on_time_grid
 from geo.network.osm import network_from_osm
 from geo.network.sources import RoadOptions, networks_from_lines
 from geo.planning.compare import compare
-from geo.study.run import ComputedStudy, run_study
-from tests.bad_inputs.county import build_county, study_options
-from tests.conftest import toml_sections
+from geo.study.run import ComputedStudy
+from tests.bad_inputs.county import road_study
 from tests.synthetic_county import GK, TO_WGS84, X0, Y0, road_layer, write_osm
 
 TRUNK_Y = Y0 + 9000.0  # row 4 of the grid: the national road
@@ -99,11 +98,7 @@ def test_polygon_closes_every_segment_it_touches(lines_net: Network) -> None:
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> ComputedStudy:
-    folder = build_county(tmp_path_factory.mktemp("close") / "示例县")
-    opts = study_options()
-    opts["roads"]["path"] = "roads.geojson"
-    (folder / "study.toml").write_text(toml_sections(opts), encoding="utf-8")
-    return run_study(folder / "study.toml")
+    return road_study(tmp_path_factory.mktemp("close") / "示例县")
 
 
 def _scenario(folder: Path, name: str, action: str) -> Path:
