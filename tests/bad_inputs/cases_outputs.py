@@ -107,8 +107,8 @@ def _then_busy(ws: Workspace, r: Result) -> None:
     assert ws.notes["seconds"] < 30, ws.notes  # refused before computing
 
 
-def _stale_staging(ws: Workspace) -> None:
-    """A run killed (SIGKILL) while staging its files, its staging folder left."""
+def _killed_while_staging(folder: Path) -> subprocess.Popen[str]:
+    """Kill (SIGKILL) a run writing into ``folder`` while it stages: its staging folder left."""
     child = _child("""
         import sys, time
         from geo.outputs.folder import write_atomically
@@ -117,9 +117,15 @@ def _stale_staging(ws: Workspace) -> None:
             time.sleep(120)
         write_atomically(sys.argv[1], {"map.html": lambda p: p.write_text("half"),
                                        "report.html": stop})
-    """, str(ws.out))
+    """, str(folder))
     child.send_signal(signal.SIGKILL)
     child.wait()
+    return child
+
+
+def _stale_staging(ws: Workspace) -> None:
+    """A run killed (SIGKILL) while staging its files, its staging folder left."""
+    child = _killed_while_staging(ws.out)
     stages = [p for p in ws.root.iterdir() if ".staging-" in p.name]
     assert len(stages) == 1
     ws.notes["pid"] = child.pid
@@ -309,17 +315,7 @@ def _bracket_killed(ws: Workspace) -> None:
     """A run into ``res[1]`` killed while staging (SIGKILL): its staging folder left."""
     folder = ws.root / "res[1]"
     shutil.copytree(ws.out, folder)
-    child = _child("""
-        import sys, time
-        from geo.outputs.folder import write_atomically
-        def stop(p):
-            print("ready", flush=True)
-            time.sleep(120)
-        write_atomically(sys.argv[1], {"map.html": lambda p: p.write_text("half"),
-                                       "report.html": stop})
-    """, str(folder))
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    _killed_while_staging(folder)
     assert [p for p in ws.root.iterdir() if p.name.startswith(".res[1].staging-")]
     ws.notes["before"] = snapshot(folder)
     _bad_input(ws)
