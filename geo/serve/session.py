@@ -573,8 +573,7 @@ class Session:
             if ftype not in std.facility_types:
                 raise SitingError(f"a new {ftype} would not count for {standard}: choose "
                                   f"one of its types {list(std.facility_types)}")
-            if any(self.engine.roads.closed[m].any() for m in self.engine.roads.closed) or \
-                    self.engine.roads.actions:
+            if self.engine.roads.actions:  # a close_road or slow_road in force
                 # the candidate sites' reach is the study's intact roads': with a road closed
                 # or slowed their numbers would be wrong
                 raise SitingError("suggestions are worked out on the study's roads as built, "
