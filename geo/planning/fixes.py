@@ -206,7 +206,11 @@ def suggest_links(run: Criticality, n: int = 5, reach_km: float = 5.0) -> Fixes:
     table = pd.DataFrame(rows, columns=list(FIX_COLUMNS))
     for col, d in (("people_lost", 1), ("people_restored", 1), ("people_still_lost", 1),
                    ("site_people_restored", 1),
-                   ("link_km", 2), ("link_kmh", 1), ("link_minutes", 1)):
+                   ("link_km", 2), ("link_kmh", 1), ("link_minutes", 1),
+                # places to 6 decimals (0.1 m), as the siting tables write them; the
+                # scenario files written beside keep the exact points
+                ("lon_from", 6), ("lat_from", 6), ("lon_to", 6), ("lat_to", 6),
+                ("site_lon", 6), ("site_lat", 6)):
         table[col] = [v if pd.isna(v) else round_half_up(float(v), d) for v in table[col]]
     notes.insert(0, (
         f"suggested fixes: for each of the first {n} pieces that cost people, candidate new "

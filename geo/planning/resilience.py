@@ -35,7 +35,9 @@ from geo.study.run import ComputedStudy
 __all__ = ["CRITICALITY_COLUMNS", "Criticality", "criticality"]
 
 _DECIMALS = {"km": 2, "people_lost": 1, "person_minutes_added": 0, "people_cut_off": 1,
-             "worst_minutes_after": 1, "detour_minutes": 1, "piece_minutes": 1}
+             "worst_minutes_after": 1, "detour_minutes": 1, "piece_minutes": 1,
+             # the piece's ends to 6 decimals (0.1 m), as the siting tables write places
+             "lon_a": 6, "lat_a": 6, "lon_b": 6, "lat_b": 6}
 
 #: the ranking's columns, in order
 CRITICALITY_COLUMNS = (

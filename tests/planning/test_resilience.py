@@ -60,6 +60,9 @@ def test_cli_writes_the_ranking(county: ComputedStudy, tmp_path: Path) -> None:
     table = pd.read_csv(out / "criticality.csv", encoding="utf-8-sig")
     assert list(table.columns[:3]) == ["rank", "piece", "road"]
     assert table["road"].str.contains("G323 国道323").any()
+    text = pd.read_csv(out / "criticality.csv", encoding="utf-8-sig", dtype=str)
+    for col in ("lon_a", "lat_a", "lon_b", "lat_b"):  # places written to 6 decimals (0.1 m)
+        assert text[col].str.fullmatch(r"-?\d+(\.\d{1,6})?").all(), text[col].head()
     layer = gpd.read_file(out / "criticality.gpkg", layer="criticality")
     assert len(layer) == len(table) and layer.geometry.notna().all()
     assert (layer["people_lost"].to_numpy() == table["people_lost"].to_numpy()).all()
@@ -84,6 +87,9 @@ def test_suggested_link_restores_what_geo_compare_of_its_scenario_gives(
     fixes = pd.read_csv(out / "criticality_fixes.csv", encoding="utf-8-sig")
     ranking = pd.read_csv(out / "criticality.csv", encoding="utf-8-sig")
     assert len(fixes) == min(3, int((ranking["people_lost"] > 0).sum())) > 0
+    written = pd.read_csv(out / "criticality_fixes.csv", encoding="utf-8-sig", dtype=str)
+    for col in ("lon_from", "lat_from", "lon_to", "lat_to", "site_lon", "site_lat"):
+        assert written[col].dropna().str.fullmatch(r"-?\d+(\.\d{1,6})?").all(), col
     pop = county.demand["population"].to_numpy(dtype=float)
     before = county.travel.minutes[STD]
     net = county.networks["drive"]
