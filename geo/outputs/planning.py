@@ -196,8 +196,9 @@ def _gpkg(run: Criticality, path: Path) -> None:
 
     from geo.outputs import gis_styles, i18n
     from geo.outputs.gpkg import About, GisLayer, write_gpkg
+    from geo.outputs.planning_tables import named_roads
 
-    layer = run.lines.copy()
+    layer = named_roads(run.lines, run.study.study.language)
     layer["detour_minutes"] = layer["detour_minutes"].replace(float("inf"), float("nan"))
     s, lang = run.study.study, run.study.study.language
     cols = [c for c in layer.columns if c != layer.geometry.name]

@@ -36,7 +36,12 @@ from geo.outputs import gis_styles as styles
 from geo.outputs import i18n, qml
 from geo.outputs.gpkg import About, GisLayer, write_gpkg
 from geo.outputs.map.planning import hazard_rules
-from geo.outputs.planning_tables import comparison_rows, drawn_area, siting_by_township
+from geo.outputs.planning_tables import (
+    comparison_rows,
+    drawn_area,
+    named_roads,
+    siting_by_township,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -229,7 +234,7 @@ def comparison_layers(comp: Comparison) -> list[GisLayer]:
                                [("", styles.roads_style(_cols(roads), lang))]))
     if comp.closed_roads is not None and len(comp.closed_roads):
         title = t("closed_roads", lang)
-        layers.append(GisLayer("closed_roads", comp.closed_roads, title,
+        layers.append(GisLayer("closed_roads", named_roads(comp.closed_roads, lang), title,
                                _described(title, lang),
                                [("", styles.closed_roads_style(_cols(comp.closed_roads),
                                                                lang))]))

@@ -46,6 +46,7 @@ from geo.outputs.planning_tables import (
     SITING_COLUMNS,
     comparison_rows,
     drawn_area,
+    named_roads,
     siting_by_township,
 )
 from geo.outputs.results import data_sources
@@ -335,8 +336,7 @@ def criticality_report(run: Criticality, top: int = 5, rows: int = 15) -> str:
         line += _fix_text(run, int(r["rank"]), lang)
         items.append(f"<li>{html.escape(line)}</li>")
     question = t("criticality_line", lang, label=label, code=std.name, minutes=mins)
-    frame = table.head(rows).replace([float("inf")], float("nan"))
-    frame = frame.assign(road=[i18n.road_label(x, lang) for x in frame["road"]])
+    frame = named_roads(table.head(rows).replace([float("inf")], float("nan")), lang)
     sections = [
         Section("answer", f"{t('report_question', lang)} · {t('report_answer', lang)}",
                 f"<p><b>{html.escape(question)}</b></p><p><b>{html.escape(head)}</b></p>"

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPARISON_COLUMNS", "SITING_COLUMNS", "area_name", "comparison_rows", "drawn_area",
-    "siting_by_township",
+    "named_roads", "siting_by_township",
 ]
 
 #: (column, label key, kind) of :func:`siting_by_township`
@@ -59,6 +59,20 @@ COMPARISON_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("target_share", "target", "share"),
     ("meets_target", "status_after", "bool"),
 )
+
+
+def named_roads(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return ``frame`` with its ``road`` column as ``lang`` names the roads.
+
+    A piece without name or ref ("unnamed trunk", as :func:`geo.network.closures.road_label`
+    writes it) reads "未命名道路（OSM 等级 trunk）" in Chinese
+    (:func:`geo.outputs.i18n.road_label`): every people-facing output of road pieces
+    (report, workbook, GeoPackage, map) goes through here; the CSVs keep the English
+    codes, as their columns do.
+    """
+    if "road" not in frame.columns:
+        return frame.copy()
+    return frame.assign(road=[i18n.road_label(x, lang) for x in frame["road"]])
 
 
 def area_name(area: pd.DataFrame) -> str:

@@ -30,6 +30,7 @@ from geo.outputs.planning_tables import (
     SITING_COLUMNS,
     area_name,
     comparison_rows,
+    named_roads,
     siting_by_township,
 )
 from geo.outputs.report import sources_sheet
@@ -295,7 +296,7 @@ def write_criticality_xlsx(run: Criticality, path: Path) -> Path:
     lang = run.study.study.language
     std = run.standard
     book = tables.Book(lang)
-    frame = run.table.replace([float("inf")], float("nan"))
+    frame = named_roads(run.table.replace([float("inf")], float("nan")), lang)
     _table_sheet(book, i18n.text("criticality_sheet", lang),
                  [i18n.text("criticality_line", lang, label=_label(std, lang), code=std.name,
                             minutes=f"{run.minutes:g}")],
@@ -303,7 +304,7 @@ def write_criticality_xlsx(run: Criticality, path: Path) -> Path:
     if run.fixes is not None:
         _table_sheet(book, i18n.text("fixes_sheet", lang),
                      [i18n.text("fixes_line", lang), run.fixes.notes[0]], FIX_COLUMNS,
-                     run.fixes.table)
+                     named_roads(run.fixes.table, lang))
     notes = run.notes if run.fixes is None else [*run.fixes.notes, *run.notes]
     _notes_sheet(book, run.study.study.title, notes, run.study)
     book.save(path)

@@ -4,6 +4,7 @@ that piece (not read back from the ranking)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -86,3 +87,36 @@ def test_an_unnamed_piece_is_named_in_chinese_and_a_named_one_keeps_its_ref() ->
     assert road_label("unnamed trunk", "zh") == "未命名道路（OSM 等级 trunk）"
     assert road_label("unnamed trunk", "en") == "unnamed trunk"
     assert road_label("G323 桂海高速", "zh") == "G323 桂海高速"
+
+
+def test_an_unnamed_piece_is_named_in_the_studys_language_in_every_output(
+        county: ComputedStudy, tmp_path: Path) -> None:
+    # the county's roads all have names: the first piece is made one without name or ref, as
+    # geo.network.closures.road_label writes it, and the ranking written as geo resilience does
+    import dataclasses
+
+    import geopandas as gpd
+    import openpyxl
+    import pandas as pd
+
+    from geo.outputs.planning import write_criticality
+
+    run = criticality(county, STD, minutes=12.0)
+    piece = int(run.table["piece"].iloc[0])
+    table, lines = run.table.copy(), run.lines.copy()
+    table.loc[table["piece"] == piece, "road"] = "unnamed track"
+    lines.loc[lines["piece"] == piece, "road"] = "unnamed track"
+    write_criticality(dataclasses.replace(run, table=table, lines=lines), tmp_path / "out")
+    out, zh = tmp_path / "out", "未命名道路（OSM 等级 track）"
+    csv = pd.read_csv(out / "criticality.csv", encoding="utf-8-sig")
+    assert csv.loc[csv["piece"] == piece, "road"].tolist() == ["unnamed track"]  # codes
+    layer = gpd.read_file(out / "criticality.gpkg", layer="criticality")
+    assert layer.loc[layer["piece"] == piece, "road"].tolist() == [zh]
+    cells = {str(c.value) for row in openpyxl.load_workbook(out / "criticality.xlsx"
+                                                            ).worksheets[0].iter_rows()
+             for c in row}
+    assert zh in cells and not any("unnamed" in c for c in cells)
+    for page in ("criticality_map.html", "report.html"):  # the map's tips are JSON-escaped
+        text = (out / page).read_text(encoding="utf-8")
+        assert zh in text or json.dumps(zh)[1:-1] in text, page
+        assert "unnamed track" not in text, page

@@ -28,7 +28,12 @@ from geo.numbers import round_half_up
 from geo.outputs import i18n
 from geo.outputs.map import page as map_page
 from geo.outputs.map.layers import esc, facility_layer, facility_styles, fmt, simplified
-from geo.outputs.planning_tables import comparison_rows, drawn_area, siting_by_township
+from geo.outputs.planning_tables import (
+    comparison_rows,
+    drawn_area,
+    named_roads,
+    siting_by_township,
+)
 
 if TYPE_CHECKING:
     from geo.coverage.standards import Standard
@@ -409,7 +414,8 @@ def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
                 t("failing_towns", lang), t("standard", lang)]),
         ).add_to(group)
     if comp.closed_roads is not None and len(comp.closed_roads):
-        roads = comp.closed_roads[["change", "road", "highway", "length_m", "geometry"]]
+        roads = named_roads(comp.closed_roads[["change", "road", "highway", "length_m",
+                                               "geometry"]], lang)
         folium.GeoJson(
             roads, name=t("closed_roads", lang),
             style_function=lambda f: {"color": CLOSED_ROAD_COLOUR, "weight": 6,
@@ -477,7 +483,7 @@ def criticality_map(run: Criticality, title: str) -> folium.Map:
               _legend(rows, types, lang))
     _town_layer(study, {}, t("townships_outline", lang)).add_to(m)
     map_page.boundary_layer(study.area.to_crs(4326), lang).add_to(m)
-    lines = run.lines.sort_values("people_lost", kind="stable")
+    lines = named_roads(run.lines.sort_values("people_lost", kind="stable"), lang)
     tips = []
     for r in lines.to_dict("records"):
         cells = [(t("rank", lang), str(r["rank"])),
