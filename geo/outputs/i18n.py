@@ -14,8 +14,8 @@ import re
 from geo.coverage.kinds import RULES as KIND_RULES
 
 __all__ = [
-    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "error", "not_applicable",
-    "note",
+    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "change_detail", "error",
+    "not_applicable", "note",
     "per_label", "road_label",
     "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
@@ -964,3 +964,48 @@ def road_label(road: str, language: str) -> str:
     if _index(language) == 1 or not text.startswith("unnamed "):
         return text
     return f"未命名道路（OSM 等级 {text.removeprefix('unnamed ')}）"
+
+
+#: travel modes (geo.network.sources.MODES) in Chinese
+_MODES_ZH = {"drive": "机动车", "walk": "步行"}
+
+# what geo.planning.scenario and geo.planning.road_changes write in a change's ``detail``,
+# per action: the pattern and its Chinese wording
+_DETAILS: dict[str, tuple[re.Pattern[str], str]] = {
+    "add": (re.compile(r"new (?P<type>\S+)"), "新增{type}"),
+    "designate": (re.compile(r"also (?P<type>\S+)"), "兼作{type}"),
+    "close": (re.compile(r"closed"), "关闭"),
+    "retype": (re.compile(r"(?P<type>\S+) -> (?P<new>\S+)"), "{type} → {new}"),
+    "move": (re.compile(r"moved (?P<m>[\d,.]+) m"), "迁移 {m} 米"),
+    "close_road": (re.compile(r"closed: (?P<road>.*), (?P<km>[\d,.]+) km \((?P<mode>\w+)\)"),
+                   "封闭：{road}，{km} 公里（{mode}）"),
+    "slow_road": (re.compile(
+        r"speed x (?P<f>[\d.eE+-]+): (?P<road>.*), (?P<km>[\d,.]+) km \((?P<mode>\w+)\)"),
+                  "车速乘以 {f}：{road}，{km} 公里（{mode}）"),
+}
+
+
+def change_detail(action: str, detail: str, language: str) -> str:
+    """Say a scenario change's ``detail`` (as ``geo compare`` writes it) in ``language``.
+
+    "moved 1,200 m" reads "迁移 1,200 米", "new township_health_center"
+    "新增乡镇卫生院", "closed: unnamed trunk, 17.8 km (drive)"
+    "封闭：未命名道路（OSM 等级 trunk），17.8 公里（机动车）"; a detail of another
+    shape (a new road's name, a reason) is kept as written.
+    """
+    text = str(detail)
+    shape = _DETAILS.get(str(action))
+    if shape is None or _index(language) == 1:
+        return text
+    match = shape[0].fullmatch(text)
+    if match is None:
+        return text
+    parts = match.groupdict()
+    for key in ("type", "new"):
+        if key in parts:
+            parts[key] = type_label(parts[key], language)
+    if "road" in parts:
+        parts["road"] = road_label(parts["road"], language)
+    if "mode" in parts:
+        parts["mode"] = _MODES_ZH.get(parts["mode"], parts["mode"])
+    return shape[1].format(**parts)

@@ -40,6 +40,7 @@ from geo.outputs.planning_tables import (
     comparison_rows,
     drawn_area,
     named_roads,
+    shown_changes,
     siting_by_township,
 )
 
@@ -186,7 +187,8 @@ def _changes(comp: Comparison, lang: str) -> GisLayer | None:
         return None
     lon = ch["lon_after"].where(np.isfinite(ch["lon_after"].astype(float)), ch["lon_before"])
     lat = ch["lat_after"].where(np.isfinite(ch["lat_after"].astype(float)), ch["lat_before"])
-    frame = gpd.GeoDataFrame(ch.copy(), geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    frame = gpd.GeoDataFrame(shown_changes(ch, lang), geometry=gpd.points_from_xy(lon, lat),
+                             crs=4326)
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     title = i18n.text("gis_changes", lang)
     return GisLayer("changes", frame, title, _described(title, lang),

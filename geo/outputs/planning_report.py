@@ -47,6 +47,7 @@ from geo.outputs.planning_tables import (
     comparison_rows,
     drawn_area,
     named_roads,
+    shown_changes,
     siting_by_township,
 )
 from geo.outputs.results import data_sources
@@ -243,8 +244,8 @@ def comparison_report(comp: Comparison) -> str:
     lang = study.study.language
     t = i18n.text
     question = t("scenario_line", lang, name=comp.scenario.title)
-    changes = comp.applied.changes.assign(
-        action=[i18n.action_label(str(a), lang) for a in comp.applied.changes["action"]])
+    changes = shown_changes(comp.applied.changes, lang)
+    changes = changes.assign(action=[i18n.action_label(str(a), lang) for a in changes["action"]])
     lines = []
     for std in study.standards:
         rows = comparison_rows(comp, std.name)

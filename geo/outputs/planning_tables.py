@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPARISON_COLUMNS", "SITING_COLUMNS", "area_name", "comparison_rows", "drawn_area",
-    "named_roads", "siting_by_township",
+    "named_roads", "shown_changes", "siting_by_township",
 ]
 
 #: (column, label key, kind) of :func:`siting_by_township`
@@ -73,6 +73,17 @@ def named_roads(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     if "road" not in frame.columns:
         return frame.copy()
     return frame.assign(road=[i18n.road_label(x, lang) for x in frame["road"]])
+
+
+def shown_changes(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return a scenario's change table with each ``detail`` said in ``lang``.
+
+    The people-facing outputs of a comparison (report, workbook, GeoPackage, map) read
+    "迁移 1,200 米", "封闭：未命名道路（OSM 等级 trunk），17.8 公里（机动车）" in a Chinese study
+    (:func:`geo.outputs.i18n.change_detail`); the CSV keeps the English words.
+    """
+    return changes.assign(detail=[i18n.change_detail(str(a), str(d), lang) for a, d in
+                                  zip(changes["action"], changes["detail"], strict=True)])
 
 
 def area_name(area: pd.DataFrame) -> str:

@@ -31,6 +31,7 @@ from geo.outputs.planning_tables import (
     area_name,
     comparison_rows,
     named_roads,
+    shown_changes,
     siting_by_township,
 )
 from geo.outputs.report import sources_sheet
@@ -240,7 +241,7 @@ def write_designation_xlsx(run: DesignationRun, path: Path) -> Path:
 
 
 def _changes_frame(comp: Comparison, lang: str) -> pd.DataFrame:
-    ch = comp.applied.changes.copy()
+    ch = shown_changes(comp.applied.changes, lang)
     ch["action"] = [f"{i18n.action_label(str(a), lang)} ({a})" for a in ch["action"]]
     left = pd.DataFrame([{"project": r.get("project", ""), "action": i18n.text("left_out", lang),
                           "detail": r.get("reason", "")} for r in comp.scenario.left_out])

@@ -229,7 +229,9 @@ class Session:
             self._road_lines = (roads, road_lines(self.engine))
         notes = road_notes(self.engine, self.names, self.population)
         # the notes geo compare writes, and as the page shows them (glossed in Chinese)
-        return {"changes": self._road_lines[1], "notes": notes,
+        changes = [{**c, "shown": i18n.change_detail(c["action"], c["detail"], self.language)}
+                   for c in self._road_lines[1]]  # as geo compare writes them, and as shown
+        return {"changes": changes, "notes": notes,
                 "shown": [i18n.note(n, self.language) for n in notes]}
 
     def present(self) -> dict[str, Any]:
@@ -405,7 +407,8 @@ class Session:
             self.check_version(version)
             action = {"action": "close_road", "lon": float(lon), "lat": float(lat)}
             edit, detail = set_roads(self.engine, action, refuse_closed=True)
-            return self._done("close_road", [edit], road=detail)
+            return self._done("close_road", [edit],
+                              road=i18n.change_detail("close_road", detail, self.language))
 
     def retype(self, fid: str, ftype: str, *, version: int | None = None) -> dict[str, Any]:
         """Change facility ``fid``'s type (an upgrade)."""

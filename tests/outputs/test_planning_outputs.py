@@ -247,3 +247,49 @@ def test_each_planning_folder_holds_exactly_its_declared_files(planning: dict[st
     for folder, names in (("site", SITING_FILES), ("ems", DESIGNATION_FILES),
                           ("planned", COMPARISON_FILES)):
         assert sorted(p.name for p in (base / folder).iterdir()) == sorted(names)
+
+
+# --------------------------------------------------------------------------- change details
+
+# what each change reads in a Chinese study, worked out here from the English words the CSV
+# keeps (geo compare's own): the verbs by hand, the types by their shipped Chinese names
+_TYPE_ZH = {"township_health_center": "乡镇卫生院", "central_township_health_center": "中心卫生院",
+            "grade2_hospital": "二级医院", "county_general_hospital": "县级综合医院"}
+
+
+def _said_in_chinese(action: str, detail: str) -> str:
+    import re
+
+    if action == "move":
+        m = re.fullmatch(r"moved ([\d,]+) m", detail)
+        assert m, detail
+        return f"迁移 {m.group(1)} 米"
+    if action == "retype":
+        old, new = detail.split(" -> ")
+        return f"{_TYPE_ZH[old]} → {_TYPE_ZH[new]}"
+    if action == "add":
+        return "新增" + _TYPE_ZH[detail.removeprefix("new ")]
+    assert (action, detail) == ("close", "closed")
+    return "关闭"
+
+
+def test_changes_are_said_in_the_studys_language(planning: dict[str, Any]) -> None:
+    import json
+
+    import geopandas as gpd
+
+    for name in ("planned", "hostile"):
+        folder = planning["dir"] / name
+        rows = _csv_rows(folder / "comparison_changes.csv")
+        assert rows and {r["action"] for r in rows} <= {"move", "retype", "add", "close"}
+        said = [_said_in_chinese(r["action"], r["detail"]) for r in rows]
+        cells = {str(c) for r in _sheet(folder / "comparison.xlsx", "变动") for c in r}
+        assert set(said) <= cells, (said, cells)
+        assert not {r["detail"] for r in rows} & cells  # no English detail in the workbook
+        layer = gpd.read_file(folder / "comparison.gpkg", layer="changes")
+        assert sorted(layer["detail"]) == sorted(said)
+        page = (folder / "report.html").read_text(encoding="utf-8")
+        tips = (folder / "comparison_map.html").read_text(encoding="utf-8")
+        for text in said:
+            assert text in page, text
+            assert text in tips or json.dumps(text)[1:-1] in tips, text

@@ -22,6 +22,7 @@ from geo.network.closures import segments_named, segments_of_ways, segments_touc
 from geo.network.graph import Network, on_time_grid
 from geo.network.osm import network_from_osm
 from geo.network.sources import RoadOptions, networks_from_lines
+from geo.outputs.i18n import change_detail
 from geo.planning.compare import compare
 from geo.study.run import ComputedStudy
 from tests.bad_inputs.county import road_study
@@ -137,6 +138,10 @@ def test_closing_the_national_road_equals_the_layer_without_it(county: ComputedS
     assert (got > comp.minutes_before[std]).sum() > 50
     row = comp.applied.changes.iloc[0]
     assert row["detail"] == "closed: G323 国道323, 30.0 km (drive)"
+    # as the workbook, report, GeoPackage, map and workbench of this Chinese study say it
+    assert change_detail("close_road", row["detail"], "zh") == \
+        "封闭：G323 国道323，30.0 公里（机动车）"
+    assert change_detail("close_road", row["detail"], "en") == row["detail"]
     assert any("stood on a closed road and join the nearest open road" in n for n in comp.notes)
 
 
@@ -153,6 +158,8 @@ def test_slowing_a_road_equals_the_layer_with_its_maxspeed_halved(
     np.testing.assert_allclose(comp.minutes_after[std], want, rtol=0, atol=1e-9)
     assert (comp.minutes_after[std] > comp.minutes_before[std]).sum() > 50
     assert comp.applied.changes.iloc[0]["detail"] == "speed x 0.5: G323 国道323, 30.0 km (drive)"
+    assert change_detail("slow_road", comp.applied.changes.iloc[0]["detail"], "zh") == \
+        "车速乘以 0.5：G323 国道323，30.0 公里（机动车）"
 
 
 def test_slowed_segment_times_are_the_times_divided_by_the_factor(lines_net: Network) -> None:

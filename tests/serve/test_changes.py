@@ -106,7 +106,10 @@ def test_road_closures_reproduce_geo_compare_and_undo_to_the_study(
                for n in notes), notes
     assert any("demand points" in n and "people" in n for n in notes)
     assert out["roads"]["changes"][0]["detail"].startswith("closed: ")
-    assert out["history"]["list"][-1]["road"] == out["roads"]["changes"][0]["detail"]
+    # shown in the study's language (Chinese here), the words geo compare writes kept
+    shown = out["roads"]["changes"][0]["shown"]
+    assert shown.startswith("封闭：") and shown.endswith("公里（机动车）"), shown
+    assert out["history"]["list"][-1]["road"] == shown
     s.close("LZ-T09")
     other = _joined_segment_midpoint(s, "LZ-T02")
     s.close_road(*other)

@@ -32,6 +32,7 @@ from geo.outputs.planning_tables import (
     comparison_rows,
     drawn_area,
     named_roads,
+    shown_changes,
     siting_by_township,
 )
 
@@ -428,7 +429,7 @@ def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
 
 def _change_layer(changes: pd.DataFrame, name: str, lang: str) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=name)
-    for r in changes.to_dict("records"):
+    for r in shown_changes(changes, lang).to_dict("records"):
         color = ACTION_COLOURS.get(str(r["action"]), "#000")
         label = esc(f"{r['project']} {i18n.action_label(str(r['action']), lang)} {r['id']}: "
                     f"{r['detail']}. {r['note']}")

@@ -499,7 +499,7 @@
     });
     $("roads-box").hidden = !r.changes.length;
     $("roads-count").textContent = String(r.changes.length);
-    $("roads-list").innerHTML = r.changes.map(function (c) { return "<li>" + esc(c.detail) + "</li>"; }).join("");
+    $("roads-list").innerHTML = r.changes.map(function (c) { return "<li>" + esc(c.shown || c.detail) + "</li>"; }).join("");
     $("road-notes").innerHTML = (r.shown || r.notes).map(function (n) { return '<li class="wb-road-note">' + esc(n) + "</li>"; }).join("");
   }
 
