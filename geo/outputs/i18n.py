@@ -210,6 +210,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gis_layer_file": ("图层文件", "layer file"),
     "gis_hazard_kind": ("图层类型", "kind of layer"),
     "gis_road_change": ("变动", "change"),
+    "road_closed": ("封闭", "closed"),
+    "road_slowed": ("减速", "slowed"),
     "gis_road_class": ("道路等级", "road class"),
     "gis_length_m": ("长度（米）", "length (m)"),
     "gis_mode": ("出行方式", "mode"),

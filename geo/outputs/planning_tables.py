@@ -62,17 +62,22 @@ COMPARISON_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def named_roads(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Return ``frame`` with its ``road`` column as ``lang`` names the roads.
+    """Return ``frame`` with its ``road`` (and ``change``) column as ``lang`` says them.
 
     A piece without name or ref ("unnamed trunk", as :func:`geo.network.closures.road_label`
     writes it) reads "未命名道路（OSM 等级 trunk）" in Chinese
     (:func:`geo.outputs.i18n.road_label`): every people-facing output of road pieces
     (report, workbook, GeoPackage, map) goes through here; the CSVs keep the English
-    codes, as their columns do.
+    codes, as their columns do. A scenario's closed roads are "封闭" or "减速" ("closed",
+    "slowed").
     """
-    if "road" not in frame.columns:
-        return frame.copy()
-    return frame.assign(road=[i18n.road_label(x, lang) for x in frame["road"]])
+    out = frame.copy()
+    if "road" in out.columns:
+        out["road"] = [i18n.road_label(x, lang) for x in out["road"]]
+    if "change" in out.columns:  # a scenario's closed roads: closed or slowed
+        words = {c: i18n.text(f"road_{c}", lang) for c in ("closed", "slowed")}
+        out["change"] = [words.get(str(c), c) for c in out["change"]]
+    return out
 
 
 def shown_changes(changes: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -304,7 +304,7 @@ def test_the_outputs_draw_the_hazard_and_the_closed_roads(
     roads = gpd.read_file(gpkg, layer="closed_roads")
     # the six segments of the raster, and the G323 segment 20,000-20,500 the point at 20,200
     # lies on (200 m from its nearer end, 800 m from any other road)
-    assert len(roads) == 7 and set(roads["change"]) == {"closed"}
+    assert len(roads) == 7 and set(roads["change"]) == {"封闭"}  # closed, in Chinese
     assert roads["length_m"].sum() == pytest.approx(3500.0, rel=1e-3)
     extent = gpd.read_file(gpkg, layer="hazard_extent")
     assert list(extent["layer"]) == ["depth.tif", "slides.geojson"]

@@ -415,14 +415,18 @@ def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
                 t("failing_towns", lang), t("standard", lang)]),
         ).add_to(group)
     if comp.closed_roads is not None and len(comp.closed_roads):
-        roads = named_roads(comp.closed_roads[["change", "road", "highway", "length_m",
-                                               "geometry"]], lang)
+        fields = ["change", "road", "highway", "length_m"]
+        roads = named_roads(comp.closed_roads[[*fields, "geometry"]], lang)
+        closed = t("road_closed", lang)
+        titles = dict(zip(fields, [t(k, lang) for k in ("gis_road_change", "road",
+                                                        "gis_road_class", "gis_length_m")],
+                          strict=True))  # as the GeoPackage titles them
         folium.GeoJson(
             roads, name=t("closed_roads", lang),
             style_function=lambda f: {"color": CLOSED_ROAD_COLOUR, "weight": 6,
                                       "dashArray": None if f["properties"]["change"] ==
-                                      "closed" else "6 4"},
-            tooltip=folium.GeoJsonTooltip(["change", "road", "highway", "length_m"]),
+                                      closed else "6 4"},
+            tooltip=folium.GeoJsonTooltip(fields, aliases=[titles[c] for c in fields]),
         ).add_to(group)
     return group
 
