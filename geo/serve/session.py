@@ -235,14 +235,17 @@ class Session:
                 "shown": [i18n.note(n, self.language) for n in notes]}
 
     def present(self) -> dict[str, Any]:
-        """Return the present state's tables and open facilities (one side of a side-by-side)."""
+        """Return the present state's tables and open facilities (one side of a side-by-side).
+
+        With each population group's tables too (:meth:`group_tables`).
+        """
         with self.lock:
-            return {"tables": self.tables(),
+            return {"tables": self.tables(), "group_tables": self.group_tables(),
                     "facilities": [self.facility(f) for f in self.engine.facilities if f.open],
                     "scenario": self.scenario}
 
     def tables_of(self, actions: list[dict[str, Any]]) -> dict[str, Any]:
-        """Return the tables and open facilities of the study with ``actions`` applied.
+        """Return the tables (whole population, each group) and open facilities with ``actions``.
 
         ``actions``: a scenario already checked against the study. Worked on a fork of the
         baseline: the session's state is not touched.
@@ -260,6 +263,8 @@ class Session:
                              else np.zeros(0, dtype=np.int64))
         table.update(changed)
         return {"tables": {n: table.rows(n) for n in engine.standards},
+                "group_tables": {g: {n: table.rows(n, g) for n in engine.standards}
+                                 for g in table.groups},
                 "facilities": [{"id": f.id, "name": names.get(f.id, f.id), "type": f.type,
                                 "lon": f.lon, "lat": f.lat, "open": True}
                                for f in engine.facilities if f.open]}

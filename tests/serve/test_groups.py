@@ -62,7 +62,15 @@ def test_a_groups_table_is_geo_compare_of_a_run_of_that_group(
                     f'id = "N1"\nname = "新诊所"\ntype = "{NEW}"\nlon = {lon!r}\n'
                     f"lat = {lat!r}\n", encoding="utf-8")
     tables = session.group_tables()[group]
-    assert_table_is_compare(tables, compare(alone, path).table)
+    want = compare(alone, path).table
+    assert_table_is_compare(tables, want)
+    # a scenario beside the present (the side by side) counts the group's people the same
+    from geo.planning.scenario import parse_scenario
+
+    side = Session.from_study(grouped).tables_of(parse_scenario(
+        path.read_text(encoding="utf-8"), path.name).actions)
+    assert_table_is_compare(side["group_tables"][group], want)
+    assert_table_is_compare(side["tables"], compare(grouped, path).table)
     assert any(r["newly_covered"] for r in tables["primary_care_30min"]["rows"])
     # the whole population's table is unchanged by the groups
     assert_table_is_compare(session.tables(), compare(grouped, path).table)
@@ -106,3 +114,37 @@ def test_the_group_selector_shows_the_groups_table(opened: Page) -> None:
     page.shot("workbench_groups.png")
     page.page.locator("#group-select").select_option("")
     assert page.table() == _want(page.served.client.get("/api/state").body["tables"][std])
+
+
+def test_the_side_by_side_shows_the_chosen_groups_tables(opened: Page, tmp_path: Path) -> None:
+    page, std = opened, "primary_care_30min"
+    lon, lat = _clinic()
+    b = tmp_path / "b.toml"
+    b.write_text(f'[scenario]\nname = "b"\ntitle = "新诊所"\n\n[[actions]]\naction = "add"\n'
+                 f'id = "N1"\nname = "新诊所"\ntype = "{NEW}"\nlon = {lon!r}\nlat = {lat!r}\n',
+                 encoding="utf-8")
+    page.show(std)
+    page.page.locator("#group-select").select_option("elderly_65")
+    page.page.locator("#side-box summary").click()
+    page.page.set_input_files("#side-b", str(b))  # A: the present state
+    page.page.click("#side-btn")
+    page.until("document.body.dataset.side === '1'")
+    res = page.served.client.post("/api/compare", {"a": "", "b": b.read_text(encoding="utf-8")}
+                                  ).body
+    assert "65岁及以上（人） (elderly_65)" in page.page.inner_text("#side-b-title")
+    cells = page.page.eval_on_selector_all(
+        "#side-table tbody tr", "rs => rs.map(r => [r.cells[0].innerText,"
+        " r.cells[1].dataset.v, r.cells[2].dataset.v])")
+    for side, col in (("a", 1), ("b", 2)):
+        t = res[side]["group_tables"]["elderly_65"][std]
+        want = {r["township"]: r["share"] for r in t["rows"]}
+        got = {c[0]: c[col] for c in cells if c[0] in want}
+        assert got == {k: _js(v) for k, v in want.items()}, side
+    covered = page.page.eval_on_selector_all(  # the people counted: the elderly's
+        "#side-table tbody tr", "rs => rs.map(r => [r.cells[0].innerText, r.cells[5].dataset.v])")
+    t = res["b"]["group_tables"]["elderly_65"][std]
+    want = {r["township"]: r["covered"] for r in t["rows"]}
+    assert {c[0]: c[1] for c in covered if c[0] in want} == {k: _js(v) for k, v in want.items()}
+    assert want != {r["township"]: r["covered"] for r in res["b"]["tables"][std]["rows"]}
+    page.only_tile_errors()
+    page.shot("workbench_side_by_side_group.png")

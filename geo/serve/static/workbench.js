@@ -808,6 +808,7 @@
     S.group = S.view.group = name || "";
     renderTable(false);
     styleTowns();
+    if (S.side && !$("side").hidden) { drawSide(); }  // the side by side counts the same people
   }
 
   function showStandard(name) {
@@ -1009,10 +1010,17 @@
     return m;
   }
 
+  // one side's table: the standard's, or the population group's shown in the main table
+  function sideTable(side, std) {
+    var g = S.group && side.group_tables ? side.group_tables[S.group] : null;
+    return g ? g[std] : side.tables[std];
+  }
+
   function drawSide() {
-    var res = S.side, std = S.std, ta = res.a.tables[std], tb = res.b.tables[std];
-    $("side-a-title").textContent = "A · " + (res.a.title || res.a.name);
-    $("side-b-title").textContent = "B · " + (res.b.title || res.b.name);
+    var res = S.side, std = S.std, ta = sideTable(res.a, std), tb = sideTable(res.b, std);
+    var who = S.group ? " · " + L_("group") + " " + groupLabel() : "";
+    $("side-a-title").textContent = "A · " + (res.a.title || res.a.name) + who;
+    $("side-b-title").textContent = "B · " + (res.b.title || res.b.name) + who;
     var ma = sideMap("side-map-a", ta), mb = sideMap("side-map-b", tb), lock = false;
     function sync(from, to) {
       from.on("move", function () {
