@@ -684,6 +684,8 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "retype": ("改变类型", "re-typed"),
     "designate": ("指定职能", "designated"),
     "add_road": ("新建道路", "new road"),
+    "close_road": ("封闭道路", "road closed"),
+    "slow_road": ("道路减速", "road slowed"),
 }
 
 

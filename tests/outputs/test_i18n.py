@@ -57,3 +57,14 @@ def test_not_applicable_reads_as_a_sentence(language: str) -> None:
     line = "not applicable: no facility of types ['village_clinic'] in this study"
     assert note(line, language) in ("不适用：本研究区没有村卫生室",
                                     "not applicable: this study has no village clinic")
+
+
+def test_every_scenario_action_has_a_name_in_both_languages() -> None:
+    # the comparison's workbook, report, map and GeoPackage legend name each action
+    from geo.outputs.i18n import action_label
+    from geo.planning.scenario import ACTIONS
+
+    for action in ACTIONS:
+        zh, en = action_label(action, "zh"), action_label(action, "en")
+        assert zh != action and en != action and zh != en, action
+        assert any("\u4e00" <= c <= "\u9fff" for c in zh), (action, zh)
