@@ -15,9 +15,8 @@ from geo.coverage.kinds import RULES as KIND_RULES
 
 __all__ = [
     "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "change_detail", "error",
-    "not_applicable", "note",
-    "per_label", "road_label",
-    "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
+    "not_applicable", "note", "per_label", "road_change_id", "road_label", "source_label",
+    "standard_label", "text", "texts", "tier_label", "type_label",
 ]
 
 LANGUAGES = ("zh", "en")
@@ -987,6 +986,35 @@ _DETAILS: dict[str, tuple[re.Pattern[str], str]] = {
         r"speed x (?P<f>[\d.eE+-]+): (?P<road>.*), (?P<km>[\d,.]+) km \((?P<mode>\w+)\)"),
                   "车速乘以 {f}：{road}，{km} 公里（{mode}）"),
 }
+
+
+# what geo.planning.scenario.road_change_label writes as a road action's ``id``
+_ROAD_IDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"roads in a polygon of (?P<n>\d+) corners"), "{n} 个角点的多边形内的道路"),
+    (re.compile(r"roads a line of (?P<n>\d+) points crosses"), "{n} 点折线穿过的道路"),
+    (re.compile(r"the road nearest (?P<lon>[-\d.]+), (?P<lat>[-\d.]+)"),
+     "距经度 {lon}、纬度 {lat} 最近的道路"),
+    (re.compile(r"roads in (?P<what>.+)"), "{what} 范围内的道路"),
+    (re.compile(r"road (?P<what>.+)"), "道路 {what}"),
+    (re.compile(r"way (?P<what>.+)"), "OSM 路段 {what}"),
+)
+
+
+def road_change_id(label: str, language: str) -> str:
+    """Say what a ``close_road`` or ``slow_road`` names (its change's ``id``) in ``language``.
+
+    "roads in luzhai_flood.geojson" reads "luzhai_flood.geojson 范围内的道路", "road G323"
+    "道路 G323", "the road nearest 109.70000, 24.60000" "距经度 109.70000、纬度 24.60000
+    最近的道路"; a label of another shape is kept as written.
+    """
+    text = str(label)
+    if _index(language) == 1:
+        return text
+    for pattern, zh in _ROAD_IDS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return zh.format(**match.groupdict())
+    return text
 
 
 def change_detail(action: str, detail: str, language: str) -> str:

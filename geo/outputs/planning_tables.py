@@ -85,10 +85,16 @@ def shown_changes(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     The people-facing outputs of a comparison (report, workbook, GeoPackage, map) read
     "迁移 1,200 米", "封闭：未命名道路（OSM 等级 trunk），17.8 公里（机动车）" in a Chinese study
-    (:func:`geo.outputs.i18n.change_detail`); the CSV keeps the English words.
+    (:func:`geo.outputs.i18n.change_detail`), and what a road action names (its ``id``)
+    "luzhai_flood.geojson 范围内的道路" (:func:`geo.outputs.i18n.road_change_id`); the CSV
+    keeps the English words.
     """
-    return changes.assign(detail=[i18n.change_detail(str(a), str(d), lang) for a, d in
-                                  zip(changes["action"], changes["detail"], strict=True)])
+    roads = changes["action"].isin(["close_road", "slow_road"])
+    return changes.assign(
+        detail=[i18n.change_detail(str(a), str(d), lang) for a, d in
+                zip(changes["action"], changes["detail"], strict=True)],
+        id=[i18n.road_change_id(str(x), lang) if r else x for x, r in
+            zip(changes["id"], roads, strict=True)])
 
 
 def area_name(area: pd.DataFrame) -> str:

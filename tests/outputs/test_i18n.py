@@ -68,3 +68,22 @@ def test_every_scenario_action_has_a_name_in_both_languages() -> None:
         zh, en = action_label(action, "zh"), action_label(action, "en")
         assert zh != action and en != action and zh != en, action
         assert any("\u4e00" <= c <= "\u9fff" for c in zh), (action, zh)
+
+
+def test_what_a_road_action_names_is_said_in_chinese() -> None:
+    # each kind of selector, labelled by the scenario code itself, then said in Chinese
+    from geo.outputs.i18n import road_change_id
+    from geo.planning.scenario import road_change_label
+
+    cases = [
+        ({"geometry": object(), "project": "flood.geojson"}, "flood.geojson 范围内的道路"),
+        ({"road": "G323"}, "道路 G323"),
+        ({"way_ids": [11, 12, 13, 14]}, "OSM 路段 11, 12, 13 ..."),
+        ({"line": [[109.7, 24.6], [109.8, 24.6]]}, "2 点折线穿过的道路"),
+        ({"lon": 109.7, "lat": 24.6}, "距经度 109.70000、纬度 24.60000 最近的道路"),
+        ({"polygon": [[0, 0], [1, 0], [1, 1], [0, 0]]}, "4 个角点的多边形内的道路"),
+    ]
+    for action, zh in cases:
+        label = road_change_label(action)
+        assert road_change_id(label, "zh") == zh, label
+        assert road_change_id(label, "en") == label
