@@ -530,6 +530,12 @@ def _reach_threads(threads: int | None, net: Network, n_sources: int) -> int:
     return _threads(threads)
 
 
+#: below this many visits and extra trips a reach structure slices its matrices in one
+#: compiled pass (:func:`geo.routing._dijkstra.replay_reach_extra`, 32-bit indices); above,
+#: the replay and the merge of the extra trips run apart (64-bit indices where needed)
+_FUSED_MAX = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class SharedReach:
     """One reach structure for every reach matrix of some facilities at up to ``max_seconds``.
@@ -611,6 +617,14 @@ class SharedReach:
         pos[sel] = np.arange(len(sel), dtype=np.int64)
         if len(np.unique(sel)) != len(sel):
             raise QueryError("rows of a reach structure must be distinct")
+        if len(self.visit_tgt) + len(self.extra_row) < _FUSED_MAX and n_dem < _FUSED_MAX:
+            # replay and merge in one pass (what the two calls below give, entry for entry)
+            eptr = np.searchsorted(self.extra_row, np.arange(n_fac + 1, dtype=np.int64))
+            p, i, d = _dijkstra.replay_reach_extra(
+                self.visit_ptr, self.visit_tgt, self.visit_sec, sel, limit, n_dem, eptr,
+                self.extra_col, self.extra_sec)
+            return sp.csr_matrix((d, i, p.astype(np.int32)), shape=(len(sel), n_dem),
+                                 copy=False)
         part = _dijkstra.replay_reach(self.visit_ptr, self.visit_tgt, self.visit_sec, sel,
                                       limit, n_dem)
         m = _rows_to_csr([part], (len(sel), n_dem))

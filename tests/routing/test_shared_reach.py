@@ -124,3 +124,26 @@ def test_each_facility_to_its_own_bound(direction: str) -> None:
     assert (shared.visit_sec[np.concatenate([np.arange(shared.visit_ptr[r],
                                                        shared.visit_ptr[r + 1])
                                              for r in low])] <= 300.0).all()
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+def test_one_pass_slices_equal_the_replay_then_merge(direction: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled one-pass slice and the replay followed by the merge: the same arrays."""
+    from geo.routing import travel
+
+    net, _, fac, dem = _case(7)
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS,
+                          max_seconds=np.linspace(600.0, 1500.0, 30), direction=direction)
+    rng = np.random.default_rng(7)
+    for limit in (0.0, 333.3, 600.0):
+        for rows in (np.arange(30), rng.choice(30, 11, replace=False),
+                     np.array([], dtype=np.int64)):
+            fused = shared.matrix(rows, limit)
+            with monkeypatch.context() as m:
+                m.setattr(travel, "_FUSED_MAX", 0)
+                apart = shared.matrix(rows, limit)
+            _same(fused, apart)
+            assert fused.indices.dtype == apart.indices.dtype == np.int32
+    # the test can fail: extra trips join pairs the node searches reach and pairs they miss
+    assert len(shared.extra_row) > 0
