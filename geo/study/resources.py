@@ -73,7 +73,7 @@ from geo.study.schema import Study
 __all__ = [
     "AREA_COLUMNS", "FACILITY_COLUMNS", "MEASURE_COLUMNS", "RESPONSE_COLUMNS", "Inputs",
     "Resources", "StudyReach", "compute_resources", "enabling_data", "stated_lines",
-    "study_reaches", "supply_check",
+    "study_nearest_limits", "study_reaches", "supply_check",
 ]
 
 
@@ -186,6 +186,12 @@ class Inputs:
     facility_snaps: dict[str, Snap] = field(default_factory=dict)
     #: the study's one reach structure of each mode and direction (:class:`StudyReach`)
     reaches: dict[tuple[str, str], StudyReach] = field(default_factory=dict)
+    #: per mode, direction and set of facilities: the largest minutes (seconds) a measure
+    #: asks of their nearest facility (:func:`study_nearest_limits`)
+    nearest_limits: dict[tuple[str, str, bytes], float] = field(default_factory=dict)
+    #: their nearest facility searched once at that limit: (limit, seconds, facility)
+    nearests: dict[tuple[str, str, bytes], tuple[float, FloatArray, IntArray]] = field(
+        default_factory=dict)
     #: the township of every facility (assigned once, sliced per measure)
     facility_townships: npt.NDArray[np.object_] | None = None
     #: the unions of grid cells the measures draw (each set of cells dissolved once)
@@ -476,12 +482,8 @@ def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
     if spec.method == "located":
         return None, None
     assert spec.mode is not None and spec.direction is not None
-    net = inp.networks[spec.mode]
-    fsnap, dsnap = inp.facility_snap(spec.mode, rows), inp.demand_snap(spec.mode)
-    speed = inp.study.access_kmh(spec.mode)
     limit = spec.max_seconds if spec.max_seconds is not None else np.inf
-    _, nearest = nearest_facility(net, fsnap, dsnap, access_speed_kmh=speed,
-                                  direction=spec.direction, max_seconds=limit)
+    nearest = _nearest(inp, spec.mode, spec.direction, rows, limit)
     reach = None
     if spec.method in REACH_METHODS:
         assert spec.max_seconds is not None
@@ -491,6 +493,51 @@ def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
             shared = inp.reaches[key] = study_reaches(inp, [spec])[key]
         reach = shared.matrix(rows, spec.max_seconds)
     return reach, nearest
+
+
+def study_nearest_limits(inp: Inputs, measures: Sequence[MeasureSpec]
+                         ) -> dict[tuple[str, str, bytes], float]:
+    """Return the largest limit each mode, direction and set of facilities is searched to.
+
+    Measures counting the same facilities (e.g. doctors within 30 minutes, and doctors at
+    the nearest facility at any distance) then share one nearest search (:func:`_nearest`).
+    """
+    out: dict[tuple[str, str, bytes], float] = {}
+    for spec in measures:
+        if spec.method == "located":
+            continue
+        assert spec.mode is not None and spec.direction is not None
+        rows = np.flatnonzero(inp.of_types(spec.facility_types))
+        limit = spec.max_seconds if spec.max_seconds is not None else np.inf
+        key = (spec.mode, spec.direction, rows.tobytes())
+        out[key] = max(out.get(key, limit), limit)
+    return out
+
+
+def _nearest(inp: Inputs, mode: str, direction: str, rows: IntArray, limit: float
+             ) -> IntArray:
+    """Return each place's nearest facility among positions ``rows`` within ``limit`` (-1: none).
+
+    One search per mode, direction and set of facilities, at the largest limit a measure
+    of the study asks of them (:func:`study_nearest_limits`), cut at ``limit``: the same
+    answer as a search bounded at ``limit``, to the last bit and tie. A place's best time
+    within ``limit`` comes from nodes reached within ``limit`` (every part of a trip adds
+    seconds >= 0), whose times and labels a search bounded higher gives the same (equal
+    times go to the facility listed first, whatever the bound), and from trips off the
+    network that no bound changes; a best time beyond ``limit`` is unreached in both.
+    """
+    key = (mode, direction, rows.tobytes())
+    got = inp.nearests.get(key)
+    if got is None or got[0] < limit:
+        top = max(inp.nearest_limits.get(key, limit), limit)
+        secs, near = nearest_facility(
+            inp.networks[mode], inp.facility_snap(mode, rows), inp.demand_snap(mode),
+            access_speed_kmh=inp.study.access_kmh(mode), direction=direction, max_seconds=top)
+        got = inp.nearests[key] = (top, secs, near)
+    top, secs, near = got
+    if limit >= top:
+        return near
+    return np.where(secs <= limit, near, -1).astype(np.int64)
 
 
 def _idle(spec: MeasureSpec, res: MeasureResult, basin: Basins | None, reach: object,
@@ -879,6 +926,7 @@ def compute_resources(
     if measures:
         with timed("access measures"):
             inp.reaches.update(study_reaches(inp, measures))
+            inp.nearest_limits.update(study_nearest_limits(inp, measures))
             parts = [_for_group(_measure, spec, inp) for spec in measures]
     if responses:
         with timed("emergency response"):

@@ -147,3 +147,37 @@ def test_one_pass_slices_equal_the_replay_then_merge(direction: str,
             assert fused.indices.dtype == apart.indices.dtype == np.int32
     # the test can fail: extra trips join pairs the node searches reach and pairs they miss
     assert len(shared.extra_row) > 0
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_nearest_search_bounded_higher_cut_at_a_limit_is_the_bounded_search(
+        direction: str, seed: int) -> None:
+    """What a study's measures counting the same facilities rely on to share one search.
+
+    The nearest facility within ``L`` equals the nearest facility of a search bounded at
+    ``L' > L`` (or unbounded) wherever its time is within ``L``, and -1 elsewhere: ties
+    (equal times from symmetric places) and one-way streets included.
+    """
+    from geo.routing.travel import nearest_facility
+
+    net, _, fac, dem = _case(seed, n_fac=25, n_dem=500)
+    top_s, top_f = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS,
+                                    direction=direction)
+    finite = np.sort(top_s[np.isfinite(top_s)])
+    # limits between the times, and limits equal to a place's time (the bound itself)
+    limits = [0.0, *finite[[5, len(finite) // 3, len(finite) // 2, -40]], 700.0]
+    cut = 0
+    for higher in (None, 1200.0):
+        if higher is not None:
+            top_s, top_f = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS,
+                                            direction=direction, max_seconds=higher)
+        for limit in limits:
+            s, f = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS,
+                                    direction=direction, max_seconds=limit)
+            np.testing.assert_array_equal(f, np.where(top_s <= limit, top_f, -1))
+            np.testing.assert_array_equal(s, np.where(top_s <= limit, top_s, np.inf))
+            cut += int(0 < (f >= 0).sum() < (top_f >= 0).sum())
+    # the test can fail: the limits cut some places and keep others, among many facilities
+    assert cut >= 6
+    assert len(np.unique(top_f[top_f >= 0])) > 5
