@@ -181,3 +181,28 @@ def test_a_nearest_search_bounded_higher_cut_at_a_limit_is_the_bounded_search(
     # the test can fail: the limits cut some places and keep others, among many facilities
     assert cut >= 6
     assert len(np.unique(top_f[top_f >= 0])) > 5
+
+
+def test_fastest_trip_per_pair_by_table_and_by_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_pairs_min``'s two ways (a table of every pair, a sort): the brute-force answer."""
+    from geo.routing import travel
+
+    rng = np.random.default_rng(11)
+    rows = rng.integers(0, 40, 5000)
+    cols = rng.integers(0, 300, 5000)
+    secs = rng.integers(0, 50, 5000).astype(float)  # equal times for many pairs
+    secs[::97] = np.inf  # one-way trips along a segment: kept as pairs, with inf
+    want: dict[tuple[int, int], float] = {}
+    for r, c, t in zip(rows.tolist(), cols.tolist(), secs.tolist(), strict=True):
+        want[r, c] = min(want.get((r, c), np.inf), t)
+    keys = sorted(want)
+    got = [travel._pairs_min(rows, cols, secs, 300)]
+    with monkeypatch.context() as m:
+        m.setattr(travel, "_PAIRS_DENSE_MAX", 0)
+        got.append(travel._pairs_min(rows, cols, secs, 300))
+    for r, c, t in got:
+        assert list(zip(r.tolist(), c.tolist(), strict=True)) == keys
+        np.testing.assert_array_equal(t, [want[k] for k in keys])
+        assert r.dtype == c.dtype == np.int64
+    # the test can fail: pairs come several times, some only with inf
+    assert len(keys) < 5000 and np.isinf([want[k] for k in keys]).any()
