@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyproj
 import scipy.sparse as sp
 import shapely
 
@@ -61,7 +62,7 @@ from geo.measures import (
     response_table,
     supply_for,
 )
-from geo.measures.aggregate import RatioTable, meets
+from geo.measures.aggregate import LabelIndex, RatioTable, meets
 from geo.measures.basins import Basins, basins
 from geo.measures.response import ResponseTable
 from geo.measures.specs import REACH_METHODS
@@ -96,6 +97,10 @@ AREA_COLUMNS = ("name", "kind", "cls", "lo", "hi", "facility", "population", "ce
 #: where per-facility supply comes from in a Chinese county (named when it is missing)
 SUPPLY_SOURCE = ("per-institution numbers, e.g. from the county's annual health statistics "
                  "report (卫生健康统计年报) or the institutions' licences")
+
+
+#: the facility table's CRS (its points are the study's facilities, in WGS 84), parsed once
+_WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def _frame(columns: Sequence[str]) -> pd.DataFrame:
@@ -203,6 +208,8 @@ class Inputs:
     #: demand columns as arrays, with the frame they were read from (:meth:`_demand_column`)
     _demand_columns: dict[str, tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = field(
         default_factory=dict, repr=False)
+    #: the demand's townships in table order, with the frame they were read from
+    _label_index: tuple[gpd.GeoDataFrame, LabelIndex] | None = field(default=None, repr=False)
 
     def columns(self, name: str) -> npt.NDArray[Any]:
         """Return a column of the study's facilities as an array, read once and kept.
@@ -257,6 +264,14 @@ class Inputs:
     def labels(self) -> npt.NDArray[np.object_]:
         """Township of each demand point."""
         return self._demand_column("township", object)
+
+    @property
+    def label_index(self) -> LabelIndex:
+        """The demand points' townships placed in table order, once per demand frame."""
+        got = self._label_index
+        if got is None or got[0] is not self.demand:
+            got = self._label_index = (self.demand, LabelIndex.of(self.labels, self.order))
+        return got[1]
 
     @property
     def order(self) -> list[str]:
@@ -637,7 +652,7 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     if spec.method == "located":
         counted, placed = _outside_facilities(spec, fac[mask].reset_index(drop=True), inp,
                                               supply)
-    res = evaluate(spec, supply=counted, population=pop, labels=inp.labels, order=inp.order,
+    res = evaluate(spec, supply=counted, population=pop, labels=inp.label_index, order=inp.order,
                    reach=reach, nearest=nearest, facility_labels=towns, supply_note=note)
     basin = res.basins or (basins(nearest, pop, supply) if nearest is not None else None)
     unreached, unreached_line = _unreached(spec, inp, nearest)
@@ -939,8 +954,8 @@ def compute_resources(
     fac = [p.facilities for p in parts if p.facilities is not None]
     if fac:  # one frame of every measure's columns
         cols = {k: np.concatenate([f[k] for f in fac]) for k in fac[0]}
-        geometry = cols.pop("geometry")
-        made["facilities"] = gpd.GeoDataFrame(cols, geometry=geometry, crs=4326)
+        geometry = gpd.array.from_shapely(cols.pop("geometry"), crs=_WGS84)
+        made["facilities"] = gpd.GeoDataFrame(cols, geometry=geometry)
     rrows = [r for p in rparts for r in p.rows]
     if rrows:
         made["response"] = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(

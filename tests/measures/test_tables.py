@@ -127,3 +127,28 @@ def test_dispatch_delays_from_a_column() -> None:
     assert "2 of 3 bases" in note
     with pytest.raises(MeasureError, match=r"\['b'\]"):
         dispatch_seconds(3, 3, values=[5, -1, 2], column="delay", ids=list("abc"))
+
+
+def test_labels_placed_once_give_the_same_table() -> None:
+    """A LabelIndex (the measures of a study share one) sums as the labels themselves do."""
+    from geo.measures.aggregate import LabelIndex, by_label, ratio_table
+
+    rng = np.random.default_rng(5)
+    order = ["乙镇", "甲镇", "丙镇", "丁镇"]  # 丁镇 has no demand point
+    labels = rng.choice(order[:3], 200).astype(object)
+    pop = rng.uniform(0, 900, 200)
+    v = rng.uniform(0, 0.01, 200)
+    idx = LabelIndex.of(labels, order)
+    assert by_label(idx, order) == (idx.names, idx.idx)
+    a = ratio_table(labels, pop, v, per=1000.0, order=order)
+    b = ratio_table(idx, pop, v, per=1000.0, order=order)
+    # the township sums, by hand
+    for k, name in enumerate(order):
+        at = labels == name
+        assert b.population[k] == pytest.approx(pop[at].sum(), rel=1e-12, abs=0)
+        assert b.supply[k] == pytest.approx((pop[at] * v[at]).sum(), rel=1e-12, abs=0)
+    for x, y in ((a.population, b.population), (a.supply, b.supply), (a.ratio, b.ratio)):
+        np.testing.assert_array_equal(x, y)
+    assert a.labels == b.labels and a.total_ratio == b.total_ratio
+    with pytest.raises(MeasureError, match="another township order"):
+        ratio_table(idx, pop, v, order=order[::-1])
