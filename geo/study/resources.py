@@ -208,6 +208,8 @@ class Inputs:
     #: demand columns as arrays, with the frame they were read from (:meth:`_demand_column`)
     _demand_columns: dict[str, tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = field(
         default_factory=dict, repr=False)
+    #: the facilities' points in each CRS they were joined in (:meth:`_facilities_in`)
+    _projected: list[gpd.GeoDataFrame] = field(default_factory=list, repr=False)
     #: the demand's townships in table order, with the frame they were read from
     _label_index: tuple[gpd.GeoDataFrame, LabelIndex] | None = field(default=None, repr=False)
 
@@ -304,9 +306,25 @@ class Inputs:
         Every facility is assigned once (:func:`assign_to_polygons`, one point at a time).
         """
         if self.facility_townships is None:
+            crs = self.networks["drive"].crs
             self.facility_townships, _ = assign_to_polygons(
-                self.facilities, self.polygons, self.networks["drive"].crs)
+                self._facilities_in(crs), self.polygons, crs)
         return self.facility_townships[rows]
+
+    def _facilities_in(self, crs: Any) -> gpd.GeoDataFrame:
+        """Return the facilities' points in ``crs``, transformed once per CRS and kept.
+
+        Joining them to a network of that CRS or placing them in townships there
+        transforms them to it again, which gives the same coordinates back (geopandas
+        hands an array already in the CRS back as it is): the same snaps and townships as
+        from the facility frame itself.
+        """
+        for done in self._projected:
+            if done.crs is not None and done.crs.is_exact_same(crs):
+                return done
+        done = gpd.GeoDataFrame(geometry=self.facilities.geometry.to_crs(crs))
+        self._projected.append(done)
+        return done
 
     def facility_snap(self, mode: str, rows: IntArray) -> Snap:
         """Return the facilities at positions ``rows`` joined to the network of ``mode``.
@@ -315,7 +333,8 @@ class Inputs:
         others joined with it.
         """
         if mode not in self.facility_snaps:
-            self.facility_snaps[mode] = self.snap(self.facilities, mode)
+            self.facility_snaps[mode] = self.snap(
+                self._facilities_in(self.networks[mode].crs), mode)
         s = self.facility_snaps[mode]
         return Snap(s.xy[rows], s.seg[rows], s.t[rows], s.access_m[rows])
 
