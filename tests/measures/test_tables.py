@@ -152,3 +152,21 @@ def test_labels_placed_once_give_the_same_table() -> None:
     assert a.labels == b.labels and a.total_ratio == b.total_ratio
     with pytest.raises(MeasureError, match="another township order"):
         ratio_table(idx, pop, v, order=order[::-1])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.float32, np.float64])
+def test_a_numeric_supply_column_is_read_as_each_value_is(dtype: type) -> None:
+    """A column of usable numbers comes back as float(v) of every value, NaN still refused."""
+    rng = np.random.default_rng(3)
+    vals = rng.uniform(0, 500, 40).astype(dtype)
+    ids = [f"F{k}" for k in range(40)]
+    got = check_supply(vals, "beds", ids)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, [float(v) for v in vals.tolist()])
+    if np.dtype(dtype).kind == "f":
+        vals[[3, 7]] = np.nan
+        with pytest.raises(SupplyError, match=r"missing for 2 facilities \(F3, F7\)"):
+            check_supply(vals, "beds", ids)
+    else:
+        with pytest.raises(SupplyError, match=r"negative for 1 facilities \(F5\)"):
+            check_supply(np.where(np.arange(40) == 5, -1, vals.astype(np.int64)), "beds", ids)
