@@ -170,3 +170,21 @@ def test_a_numeric_supply_column_is_read_as_each_value_is(dtype: type) -> None:
     else:
         with pytest.raises(SupplyError, match=r"negative for 1 facilities \(F5\)"):
             check_supply(np.where(np.arange(40) == 5, -1, vals.astype(np.int64)), "beds", ids)
+
+
+def test_a_text_supply_column_is_read_as_each_value_is() -> None:
+    """Facility files are read as text: numbers in text come back as float(text) each."""
+    ids = ["a", "b", "c", "d", "e", "f"]
+    text = np.array(["12", " 3.5 ", "1_000", "2e2", "0", "-0"], dtype=object)
+    got = check_supply(text, "beds", ids)
+    np.testing.assert_array_equal(got, [12.0, 3.5, 1000.0, 200.0, 0.0, -0.0])
+    assert np.signbit(got[5])  # float("-0") is -0.0, as the per-value path gives
+    bad = text.copy()
+    bad[[1, 4]] = ["many", " "]
+    with pytest.raises(SupplyError, match=r"not a number for 1 facilities \(b\); missing "
+                                          r"for 1 facilities \(e\)"):
+        check_supply(bad, "beds", ids)
+    with pytest.raises(SupplyError, match=r"not a number for 1 facilities \(c\)"):
+        check_supply(np.where(np.arange(6) == 2, "inf", text), "beds", ids)
+    with pytest.raises(SupplyError, match=r"negative for 1 facilities \(a\)"):
+        check_supply(np.where(np.arange(6) == 0, "-1", text), "beds", ids)
