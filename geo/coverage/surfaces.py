@@ -23,8 +23,8 @@ from geo.coverage.bands import union_cells
 from geo.measures import weighted_quantile
 
 __all__ = ["QUANTILES", "TARGET_MULTIPLES", "CellUnions", "PendingUnion", "access_bounds",
-           "basin_areas", "cell_index", "cell_values", "class_edges", "class_position",
-           "classes"]
+           "basin_areas", "cell_index", "cell_numbers", "cell_values", "class_edges",
+           "class_position", "classes"]
 
 
 #: fill classes of an index without a target: population-weighted quantiles of it
@@ -56,6 +56,30 @@ def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
     """
     vals = np.asarray(values, dtype=object)
     out = np.full(n_cells, None, dtype=object)
+    cells, points, people = _cell_points(pop, cell_of, n_cells)
+    out[cells] = vals[points]
+    return out, people
+
+
+def cell_numbers(values: FloatArray, pop: FloatArray, cell_of: IntArray,
+                 n_cells: int) -> tuple[FloatArray, FloatArray]:
+    """Run :func:`cell_values` on numbers: NaN where a cell has no demand point (no None).
+
+    The same point gives each cell its value (so the same number); :func:`classes` reads
+    these as it reads :func:`cell_values`' objects.
+    """
+    out = np.full(n_cells, np.nan)
+    cells, points, people = _cell_points(pop, cell_of, n_cells)
+    out[cells] = np.asarray(values, dtype=np.float64)[points]
+    return out, people
+
+
+def _cell_points(pop: FloatArray, cell_of: IntArray, n_cells: int
+                 ) -> tuple[IntArray, IntArray, FloatArray]:
+    """Return the cells with a demand point, each one's point with the most people, and people.
+
+    The people are per cell, every cell (0 where none lives).
+    """
     people = np.zeros(n_cells)
     has = cell_of >= 0
     np.add.at(people, cell_of[has], pop[has])
@@ -63,8 +87,7 @@ def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
     order = order[has[order]]
     first = np.ones(len(order), dtype=bool)
     first[1:] = cell_of[order][1:] != cell_of[order][:-1]
-    out[cell_of[order][first]] = vals[order][first]
-    return out, people
+    return cell_of[order][first], order[first], people
 
 
 def class_edges(values: FloatArray, pop: FloatArray, target: float | None) -> list[float]:
@@ -158,19 +181,26 @@ def _unions(cells: gpd.GeoDataFrame, unions: CellUnions | None) -> CellUnions:
     return unions
 
 
-def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArray[np.object_],
-             people: FloatArray, bounds: Sequence[tuple[float, float, str]],
-             left_closed: bool, keep_empty: bool = False, unions: CellUnions | None = None
-             ) -> list[dict[str, object]]:
+def classes(name: str, kind: str, cells: gpd.GeoDataFrame,
+            cell_vals: npt.NDArray[np.object_] | FloatArray,
+            people: FloatArray, bounds: Sequence[tuple[float, float, str]],
+            left_closed: bool, keep_empty: bool = False, unions: CellUnions | None = None
+            ) -> list[dict[str, object]]:
     """Dissolve the cells by the class of their value.
 
     A class ``(lo, hi, label)`` holds a value in ``(lo, hi]`` (``[lo, hi)`` when ``left_closed``, as
     the travel-time bands), or equal to ``lo`` when ``lo == hi``; empty classes are left out, or
     kept without a geometry (``keep_empty``: the classes of an index, which townships are coloured
     by too). ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
+    ``cell_vals``: :func:`cell_values`' objects (None: no value), or :func:`cell_numbers`'
+    floats (NaN: no value).
     """
-    known = np.array([v is not None for v in cell_vals], dtype=bool)
-    v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
+    if cell_vals.dtype.kind == "f":  # cell_numbers: NaN in a cell without a point
+        v = np.asarray(cell_vals, dtype=np.float64)
+        known = ~np.isnan(v)
+    else:
+        known = np.array([v is not None for v in cell_vals], dtype=bool)
+        v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
     rows = []
     union = _unions(cells, unions)
     for lo, hi, label in bounds:

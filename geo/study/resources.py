@@ -46,6 +46,7 @@ from geo.coverage.surfaces import (
     PendingUnion,
     access_bounds,
     basin_areas,
+    cell_numbers,
     cell_values,
     class_edges,
     classes,
@@ -708,10 +709,9 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     served_by = np.where(nearest >= 0, fid[np.maximum(nearest, 0)], "")
     part.columns = {f"access_{spec.name}": value, f"basin_{spec.name}": served_by.astype(object)}
     n_cells = len(inp.cells)
-    cell_vals, people = cell_values(value, pop, inp.cell_of, n_cells)
-    known = np.array([v is not None for v in cell_vals])
-    vals = np.array([float(v) if v is not None else 0.0 for v in cell_vals])
-    edges = class_edges(vals[known], people[known], target)
+    cell_vals, people = cell_numbers(value, pop, inp.cell_of, n_cells)  # NaN: no point
+    known = ~np.isnan(cell_vals)  # the values are finite (ratio_table checked them)
+    edges = class_edges(cell_vals[known], people[known], target)
     part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
                          access_bounds(edges), False, keep_empty=True,
                          unions=inp.cell_unions())
