@@ -105,11 +105,20 @@ _WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def _frame(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(columns), dtype=object)
+    """Return an empty table of ``columns`` (text), a copy of one made once."""
+    key = tuple(columns)
+    if key not in _EMPTY:
+        _EMPTY[key] = pd.DataFrame(columns=list(columns), dtype=object)
+    return _EMPTY[key].copy(deep=True)
 
 
 def _geo_frame(columns: Sequence[str]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(_frame(columns), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    return gpd.GeoDataFrame(_frame(columns), geometry=gpd.GeoSeries([], crs=_WGS84),
+                            crs=_WGS84)
+
+
+#: the empty tables :func:`_frame` copies, one per set of columns
+_EMPTY: dict[tuple[str, ...], pd.DataFrame] = {}
 
 
 @dataclass
@@ -968,8 +977,10 @@ def compute_resources(
     made: dict[str, Any] = {}  # the tables computed; the others are Resources' empty ones
     rows = [r for p in parts for r in p.rows]
     if rows:
-        made["measures"] = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
-            {"target": float, "minutes": float}))
+        table = pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
+        for col in ("target", "minutes"):  # in place: astype of the frame copies every column
+            table[col] = table[col].astype(float)
+        made["measures"] = _typed(table)
     fac = [p.facilities for p in parts if p.facilities is not None]
     if fac:  # one frame of every measure's columns
         cols = {k: np.concatenate([f[k] for f in fac]) for k in fac[0]}
