@@ -218,6 +218,8 @@ class Inputs:
     #: demand columns as arrays, with the frame they were read from (:meth:`_demand_column`)
     _demand_columns: dict[str, tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = field(
         default_factory=dict, repr=False)
+    #: which facilities are of each set of types (:meth:`of_types`)
+    _of_types: dict[frozenset[str], BoolArray] = field(default_factory=dict, repr=False)
     #: the facilities' points in each CRS they were joined in (:meth:`_facilities_in`)
     _projected: list[gpd.GeoDataFrame] = field(default_factory=list, repr=False)
     #: the demand's townships in table order, with the frame they were read from
@@ -236,10 +238,18 @@ class Inputs:
         return self._columns[name]
 
     def of_types(self, types: Sequence[str]) -> BoolArray:
-        """Tell which facilities are of ``types`` (as ``isin`` on the type column)."""
-        wanted = set(types)
-        col = self.columns("type")
-        return np.fromiter((t in wanted for t in col), dtype=bool, count=len(col))
+        """Tell which facilities are of ``types`` (as ``isin`` on the type column).
+
+        Found once per set of types and kept (read-only: shared by every measure).
+        """
+        key = frozenset(types)
+        got = self._of_types.get(key)
+        if got is None:
+            col = self.columns("type")
+            got = np.fromiter((t in key for t in col), dtype=bool, count=len(col))
+            got.flags.writeable = False
+            self._of_types[key] = got
+        return got
 
     def township_rows(self) -> list[IntArray]:
         """Return the demand points of each township (table order), found once and kept.
