@@ -45,7 +45,8 @@ from geo.coverage.surfaces import (
     CellUnions,
     PendingUnion,
     access_bounds,
-    basin_areas,
+    basin_areas_of,
+    cell_facility,
     cell_numbers,
     cell_values,
     class_edges,
@@ -734,8 +735,9 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
                          access_bounds(edges), False, keep_empty=True,
                          unions=inp.cell_unions())
-    cell_ids, _ = cell_values(served_by, pop, inp.cell_of, n_cells)
-    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people, inp.cell_unions())
+    part.areas += basin_areas_of(spec.name, inp.cells,
+                                 cell_facility(nearest, pop, inp.cell_of, n_cells), fid,
+                                 people, inp.cell_unions())
     return part
 
 

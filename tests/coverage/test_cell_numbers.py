@@ -59,3 +59,40 @@ def test_classes_of_numbers_and_of_objects_are_the_same_rows() -> None:
     row = next(r for r in b if r["lo"] == 1.0)
     assert row["cells"] == int(inside.sum())
     assert row["population"] == float(people[inside].sum())
+
+
+def test_basins_of_facility_positions_are_the_basins_of_their_ids() -> None:
+    """basin_areas_of (positions) against basin_areas (ids per cell): the same rows."""
+    from geo.coverage.surfaces import CellUnions, basin_areas, basin_areas_of, cell_facility
+
+    rng = np.random.default_rng(4)
+    n, n_fac = 250, 30
+    ids = np.array([f"F{k:02d}" for k in range(n_fac)], dtype=object)
+    ids[7], ids[19] = "F03", ""  # two facilities with one id share a basin; "" is none
+    nearest = rng.integers(-1, n_fac, 600)
+    pop = rng.integers(0, 40, 600).astype(float)
+    cell_of = rng.integers(-1, n, 600)
+    cells = _cells(n)
+    fac = cell_facility(nearest, pop, cell_of, n)
+    served_by = np.where(nearest >= 0, ids[np.maximum(nearest, 0)], "").astype(object)
+    cell_ids, people = cell_values(served_by, pop, cell_of, n)
+    # by hand: a cell's facility is its most populous point's (the first of equal ones)
+    for c in range(0, n, 17):
+        pts = np.flatnonzero(cell_of == c)
+        want = -1 if len(pts) == 0 else nearest[pts[np.argmax(pop[pts])]]
+        assert fac[c] == want
+    for later in (False, True):
+        a = basin_areas("m", cells, cell_ids, people, CellUnions(cells, later=later))
+        b = basin_areas_of("m", cells, fac, ids, people, CellUnions(cells, later=later))
+        assert [{k: v for k, v in r.items() if k != "geometry"} for r in a] == \
+            [{k: v for k, v in r.items() if k != "geometry"} for r in b]
+        for ra, rb in zip(a, b, strict=True):
+            ga, gb = ra["geometry"], rb["geometry"]
+            if later:
+                assert ga.key == gb.key  # type: ignore[attr-defined]
+            else:
+                assert shapely.equals_exact(ga, gb, 0)
+    # the test can fail: many basins, a shared id, cells with no point or nobody served
+    names = [r["facility"] for r in b]
+    assert len(names) > 20 and "F03" in names and "" not in names
+    assert (fac == -1).sum() > 10
