@@ -23,8 +23,9 @@ from geo.coverage.bands import union_cells
 from geo.measures import weighted_quantile
 
 __all__ = ["QUANTILES", "TARGET_MULTIPLES", "CellUnions", "PendingUnion", "access_bounds",
-           "basin_areas", "cell_index", "cell_values", "class_edges", "class_position",
-           "classes"]
+           "basin_areas", "basin_areas_of", "cell_facility", "cell_index", "cell_numbers",
+           "cell_values", "class_edges",
+           "class_position", "classes"]
 
 
 #: fill classes of an index without a target: population-weighted quantiles of it
@@ -56,6 +57,39 @@ def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
     """
     vals = np.asarray(values, dtype=object)
     out = np.full(n_cells, None, dtype=object)
+    cells, points, people = _cell_points(pop, cell_of, n_cells)
+    out[cells] = vals[points]
+    return out, people
+
+
+def cell_numbers(values: FloatArray, pop: FloatArray, cell_of: IntArray,
+                 n_cells: int) -> tuple[FloatArray, FloatArray]:
+    """Run :func:`cell_values` on numbers: NaN where a cell has no demand point (no None).
+
+    The same point gives each cell its value (so the same number); :func:`classes` reads
+    these as it reads :func:`cell_values`' objects.
+    """
+    out = np.full(n_cells, np.nan)
+    cells, points, people = _cell_points(pop, cell_of, n_cells)
+    out[cells] = np.asarray(values, dtype=np.float64)[points]
+    return out, people
+
+
+def cell_facility(nearest: IntArray, pop: FloatArray, cell_of: IntArray,
+                  n_cells: int) -> IntArray:
+    """Run :func:`cell_values` on facility positions: -1 where a cell has no demand point."""
+    out = np.full(n_cells, -1, dtype=np.int64)
+    cells, points, _ = _cell_points(pop, cell_of, n_cells)
+    out[cells] = np.asarray(nearest, dtype=np.int64)[points]
+    return out
+
+
+def _cell_points(pop: FloatArray, cell_of: IntArray, n_cells: int
+                 ) -> tuple[IntArray, IntArray, FloatArray]:
+    """Return the cells with a demand point, each one's point with the most people, and people.
+
+    The people are per cell, every cell (0 where none lives).
+    """
     people = np.zeros(n_cells)
     has = cell_of >= 0
     np.add.at(people, cell_of[has], pop[has])
@@ -63,8 +97,7 @@ def cell_values(values: npt.ArrayLike, pop: FloatArray, cell_of: IntArray,
     order = order[has[order]]
     first = np.ones(len(order), dtype=bool)
     first[1:] = cell_of[order][1:] != cell_of[order][:-1]
-    out[cell_of[order][first]] = vals[order][first]
-    return out, people
+    return cell_of[order][first], order[first], people
 
 
 def class_edges(values: FloatArray, pop: FloatArray, target: float | None) -> list[float]:
@@ -119,7 +152,10 @@ class CellUnions:
 
     def __call__(self, inside: npt.NDArray[np.bool_]) -> Any:
         """Return the union of the cells where ``inside`` holds (see the class docs)."""
-        key = np.packbits(inside).tobytes()
+        return self.of_packed(np.packbits(inside).tobytes())
+
+    def of_packed(self, key: bytes) -> Any:
+        """Return the union of the cells ``key`` (their mask's packed bits), as a call does."""
         if self.later:
             return PendingUnion(self, key)
         return self.draw(key)
@@ -158,19 +194,26 @@ def _unions(cells: gpd.GeoDataFrame, unions: CellUnions | None) -> CellUnions:
     return unions
 
 
-def classes(name: str, kind: str, cells: gpd.GeoDataFrame, cell_vals: npt.NDArray[np.object_],
-             people: FloatArray, bounds: Sequence[tuple[float, float, str]],
-             left_closed: bool, keep_empty: bool = False, unions: CellUnions | None = None
-             ) -> list[dict[str, object]]:
+def classes(name: str, kind: str, cells: gpd.GeoDataFrame,
+            cell_vals: npt.NDArray[np.object_] | FloatArray,
+            people: FloatArray, bounds: Sequence[tuple[float, float, str]],
+            left_closed: bool, keep_empty: bool = False, unions: CellUnions | None = None
+            ) -> list[dict[str, object]]:
     """Dissolve the cells by the class of their value.
 
     A class ``(lo, hi, label)`` holds a value in ``(lo, hi]`` (``[lo, hi)`` when ``left_closed``, as
     the travel-time bands), or equal to ``lo`` when ``lo == hi``; empty classes are left out, or
     kept without a geometry (``keep_empty``: the classes of an index, which townships are coloured
     by too). ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
+    ``cell_vals``: :func:`cell_values`' objects (None: no value), or :func:`cell_numbers`'
+    floats (NaN: no value).
     """
-    known = np.array([v is not None for v in cell_vals], dtype=bool)
-    v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
+    if cell_vals.dtype.kind == "f":  # cell_numbers: NaN in a cell without a point
+        v = np.asarray(cell_vals, dtype=np.float64)
+        known = ~np.isnan(v)
+    else:
+        known = np.array([v is not None for v in cell_vals], dtype=bool)
+        v = np.array([float(x) if x is not None else np.nan for x in cell_vals])
     rows = []
     union = _unions(cells, unions)
     for lo, hi, label in bounds:
@@ -193,6 +236,45 @@ def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
     lows = [0.0, *edges[:-1]]
     return [(0.0, 0.0, "0"), *((lo, hi, _label(lo, hi)) for lo, hi in zip(lows, edges,
                                                                          strict=True))]
+
+
+def basin_areas_of(name: str, cells: gpd.GeoDataFrame, cell_facility: IntArray,
+                   ids: npt.NDArray[np.object_], people: FloatArray,
+                   unions: CellUnions | None = None) -> list[dict[str, object]]:
+    """Run :func:`basin_areas` on each cell's facility as a position among ``ids`` (-1: none).
+
+    The same rows: ``basin_areas(name, cells, cell_ids, ...)`` where ``cell_ids`` holds
+    ``ids[cell_facility]`` (None where -1), with the cells' facilities numbered, masked
+    and packed as arrays instead of one cell and one basin at a time. Facilities sharing
+    an id share a basin, and an empty id is no basin, as there.
+    """
+    union = _unions(cells, unions)
+    fac = np.asarray(cell_facility, dtype=np.int64)
+    text = [x if type(x) is str else str(x) for x in ids]
+    first: dict[str, int] = {}
+    canon = np.array([first.setdefault(t, k) if t else -1 for k, t in enumerate(text)] + [-1],
+                     dtype=np.int64)  # the first facility of each id; the last entry: none
+    f = canon[np.where(fac >= 0, fac, len(text))]
+    has = np.flatnonzero(f >= 0)
+    got, at_first, inverse = np.unique(f[has], return_index=True, return_inverse=True)
+    rank = np.empty(len(got), dtype=np.int64)
+    rank[np.argsort(has[at_first], kind="stable")] = np.arange(len(got))  # order of appearance
+    codes = np.full(len(fac), -1, dtype=np.int64)
+    codes[has] = rank[inverse.ravel()]
+    basin_fac = np.empty(len(got), dtype=np.int64)
+    basin_fac[rank] = got
+    order = np.argsort(codes, kind="stable")  # each basin's cells in their order
+    starts = np.searchsorted(codes[order], np.arange(len(got) + 1))
+    masks = np.zeros((len(got), len(fac)), dtype=bool)
+    masks[codes[has], has] = True
+    packed = np.packbits(masks, axis=1)  # each row as np.packbits of its mask
+    rows = []
+    for k in range(len(got)):
+        at = order[starts[k]:starts[k + 1]]
+        rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
+                     "facility": text[basin_fac[k]], "population": float(people[at].sum()),
+                     "cells": len(at), "geometry": union.of_packed(packed[k].tobytes())})
+    return rows
 
 
 def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.object_],

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geo import settings
+from geo.errors import QueryError
 from geo.network.graph import Network
 from geo.readers.facility_types import load_types
 from geo.routing.peers import nearest_other
@@ -58,6 +59,7 @@ def nearest_peer(
     *,
     access_speed_kmh: float,
     exclude_classes: tuple[str, ...] = settings.SNAP_EXCLUDE,
+    snap: Snap | None = None,
 ) -> pd.DataFrame:
     """Return tier, and minutes and id of the nearest other facility of the same tier.
 
@@ -71,6 +73,9 @@ def nearest_peer(
         Speed of the straight access legs (the study's drive access speed).
     exclude_classes : tuple of str
         Road classes places never join (as in the study).
+    snap : Snap, optional
+        The facilities already joined to ``net`` with ``exclude_classes`` (a study joins
+        them once for this and its measures); by default they are joined here.
 
     Returns
     -------
@@ -82,8 +87,11 @@ def nearest_peer(
     tiers = facilities["type"].astype(str).map(tier_of)
     minutes = np.full(len(facilities), np.nan)
     peers = np.full(len(facilities), "", dtype=object)
-    g = facilities.geometry.to_crs(net.crs)
-    snap = snap_points(net, np.column_stack([g.x, g.y]), exclude_classes=exclude_classes)
+    if snap is None:
+        g = facilities.geometry.to_crs(net.crs)
+        snap = snap_points(net, np.column_stack([g.x, g.y]), exclude_classes=exclude_classes)
+    elif len(snap) != len(facilities):
+        raise QueryError(f"{len(snap)} joins given for {len(facilities)} facilities")
     ids = facilities["id"].astype(str).to_numpy()
     groups = [np.flatnonzero(tiers.to_numpy() == tier) for tier in sorted(set(tiers))]
     net.graph("forward")  # built once here, not by every thread

@@ -29,8 +29,17 @@ from geo._types import FloatArray
 from geo.errors import MeasureError
 from geo.numbers import TOLERANCE
 
-__all__ = ["CoverageRow", "RatioTable", "by_label", "coverage_row", "located_ratio", "meets",
-           "ratio_table", "weighted_quantile"]
+__all__ = [
+    "CoverageRow",
+    "LabelIndex",
+    "RatioTable",
+    "by_label",
+    "coverage_row",
+    "located_ratio",
+    "meets",
+    "ratio_table",
+    "weighted_quantile",
+]
 
 
 
@@ -190,13 +199,41 @@ def coverage_row(
                        float(m[live].max()) if live.any() else nan)
 
 
-def by_label(labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None
-             ) -> tuple[list[Any], npt.NDArray[np.int64]]:
+@dataclass(frozen=True)
+class LabelIndex:
+    """Points' labels placed in a label order once (:func:`by_label`'s answer), to pass on.
+
+    A study's measures all sum their demand points by the same townships: they pass this
+    instead of the labels, and :func:`by_label` hands it back without sorting them again.
+    """
+
+    names: list[Any]
+    idx: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None
+           ) -> LabelIndex:
+        """Place ``labels`` in ``order`` (see :func:`by_label`)."""
+        names, idx = by_label(labels, order)
+        idx.flags.writeable = False
+        return cls(names, idx)
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+
+def by_label(labels: Sequence[Any] | npt.ArrayLike | LabelIndex,
+             order: Sequence[Any] | None = None) -> tuple[list[Any], npt.NDArray[np.int64]]:
     """Return the label order and each point's position in it.
 
     ``order`` lists every label to report (townships without demand points included);
-    a point whose label is not in it stops the run (no row silently dropped).
+    a point whose label is not in it stops the run (no row silently dropped). A
+    :class:`LabelIndex` is its own answer (made for the same ``order``).
     """
+    if isinstance(labels, LabelIndex):
+        if order is not None and [str(n) for n in order] != [str(n) for n in labels.names]:
+            raise MeasureError("the labels were placed in another township order")
+        return labels.names, labels.idx
     lab = np.asarray(labels, dtype=object).ravel().astype(str)
     uniq, inv = np.unique(lab, return_inverse=True)
     names = list(order) if order is not None else [str(u) for u in uniq]
@@ -278,7 +315,7 @@ def _table(names: list[Any], pop: FloatArray, sup: FloatArray, per: float,
 
 
 def ratio_table(
-    labels: Sequence[Any] | npt.ArrayLike, population: npt.ArrayLike,
+    labels: Sequence[Any] | npt.ArrayLike | LabelIndex, population: npt.ArrayLike,
     per_person: npt.ArrayLike, *, per: float = 1000.0, target: float | None = None,
     at_least: bool = True, order: Sequence[Any] | None = None,
 ) -> RatioTable:
@@ -303,7 +340,7 @@ def ratio_table(
 
 def located_ratio(
     facility_labels: Sequence[Any] | npt.ArrayLike, supply: npt.ArrayLike,
-    labels: Sequence[Any] | npt.ArrayLike, population: npt.ArrayLike, *,
+    labels: Sequence[Any] | npt.ArrayLike | LabelIndex, population: npt.ArrayLike, *,
     per: float = 1000.0, target: float | None = None, at_least: bool = True,
     order: Sequence[Any] | None = None,
 ) -> RatioTable:

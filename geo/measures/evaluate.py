@@ -17,7 +17,7 @@ import numpy.typing as npt
 from geo._types import FloatArray
 from geo.errors import MeasureError
 from geo.measures import fca
-from geo.measures.aggregate import RatioTable, located_ratio, ratio_table
+from geo.measures.aggregate import LabelIndex, RatioTable, located_ratio, ratio_table
 from geo.measures.basins import Basins, basins
 from geo.measures.specs import REACH_METHODS, MeasureSpec
 from geo.measures.weights import Steps
@@ -76,7 +76,7 @@ def _reach_method(spec: MeasureSpec, reach: Any, supply: FloatArray,
 
 def evaluate(
     spec: MeasureSpec, *, supply: npt.ArrayLike, population: npt.ArrayLike,
-    labels: Sequence[Any] | npt.ArrayLike, order: Sequence[Any] | None = None,
+    labels: Sequence[Any] | npt.ArrayLike | LabelIndex, order: Sequence[Any] | None = None,
     reach: Any = None, nearest: npt.ArrayLike | None = None,
     facility_labels: Sequence[Any] | npt.ArrayLike | None = None, supply_note: str = "",
 ) -> MeasureResult:
@@ -89,7 +89,8 @@ def evaluate(
         For the facilities of ``spec.facility_types`` (``supply_for`` gives it and the
         note for the fallback).
     population, labels : (n_demand,) arrays
-        Population and township of each demand point.
+        Population and township of each demand point (``labels`` may be a
+        :class:`~geo.measures.aggregate.LabelIndex` made for ``order``).
     order : list, optional
         Every township to report, in order.
     reach : scipy.sparse.csr_matrix, optional

@@ -59,6 +59,29 @@ def value_problem(v: Any) -> str | None:
     return "not a number"
 
 
+def _usable_at_once(arr: npt.NDArray[Any], n: int) -> FloatArray | None:
+    """Return a column's values as floats when every one is usable, else None (check each).
+
+    A numeric column (integers or floats, not booleans), or a text column (facility
+    files are read as text) whose every value is a number: ``astype`` converts each
+    value as ``float(v)`` does (numpy converts text through Python's ``float``), so these
+    are the numbers the per-value check gives; any problem goes to that check, which
+    names the facilities.
+    """
+    if arr.ndim != 1 or len(arr) != n:
+        return None
+    if arr.dtype.kind == "O" and all(type(v) is str for v in arr):
+        try:
+            out = arr.astype(np.float64)
+        except ValueError:  # some text is not a number: say which
+            return None
+    elif arr.dtype.kind in "iuf":
+        out = arr.astype(np.float64)
+    else:
+        return None
+    return out if bool(np.isfinite(out).all() and (out >= 0).all()) else None
+
+
 def check_supply(values: Sequence[Any] | npt.ArrayLike, column: str,
                  ids: Sequence[Any]) -> FloatArray:
     """Return supply values as floats, or :class:`SupplyError` naming every bad facility.
@@ -72,6 +95,9 @@ def check_supply(values: Sequence[Any] | npt.ArrayLike, column: str,
     ids : sequence
         Facility ids, in the same order (named in the message).
     """
+    quick = _usable_at_once(np.asarray(values), len(ids))
+    if quick is not None:
+        return quick
     vals = list(np.asarray(values, dtype=object).ravel())
     if len(vals) != len(ids):
         raise ValueError(f"{len(vals)} supply values for {len(ids)} facility ids")
@@ -121,4 +147,4 @@ def supply_for(column: str | None, table: Columns, ids: Sequence[Any],
             f"facility file lacks (it has {have}): add the column to the facility file, or "
             "remove `supply` from the measure in the standards file to count facilities"
         )
-    return check_supply(list(table[column]), column, ids), ""
+    return check_supply(np.asarray(table[column]), column, ids), ""

@@ -40,6 +40,10 @@ def reach_visits(
 def replay_reach(
     visit_ptr: _I, visit_tgt: _I32, visit_sec: _F, rows: _I, limit: float, n_targets: int,
 ) -> tuple[_I, _I32, _F]: ...
+def replay_reach_extra(
+    visit_ptr: _I, visit_tgt: _I32, visit_sec: _F, rows: _I, limit: float, n_targets: int,
+    extra_ptr: _I, extra_col: _I, extra_sec: _F,
+) -> tuple[_I, _I32, _F]: ...
 def od_rows(
     indptr: _I32, indices: _I32, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limit: float, tgt_ptr: _I, tgt_idx: _I,

@@ -673,6 +673,86 @@ def replay_reach(
     return counts_a, tgt_a[:at].copy(), sec_a[:at].copy()
 
 
+def replay_reach_extra(
+    const int64_t[::1] visit_ptr,
+    const int32_t[::1] visit_tgt,
+    const double[::1] visit_sec,
+    const int64_t[::1] rows,
+    double limit,
+    int64_t n_targets,
+    const int64_t[::1] extra_ptr,
+    const int64_t[::1] extra_col,
+    const double[::1] extra_sec,
+):
+    """:func:`replay_reach` then :func:`merge_min` of the extra trips within ``limit``, in one pass.
+
+    ``extra_ptr``/``extra_col``/``extra_sec``: the extra trips per source (CSR rows, one
+    per pair, columns sorted within a row). Row ``i`` is :func:`replay_reach`'s row of
+    ``rows[i]``, each extra trip of that source within ``limit`` then merged as
+    :func:`merge_min` merges it: the smaller time where the pair is in the row, else
+    appended at the end of the row in column order. Returns ``(indptr, indices, data)``
+    (int64, int32, float64): what the two calls give, entry for entry.
+    """
+    cdef Py_ssize_t n_rows = rows.shape[0], n_src = visit_ptr.shape[0] - 1
+    cdef Py_ssize_t i, k, q
+    cdef int64_t r, t, total = 0
+    cdef double c
+    if extra_ptr.shape[0] != n_src + 1:
+        raise ValueError("one extra-trip row per source is needed")
+    for i in range(n_rows):
+        if not 0 <= rows[i] < n_src:
+            raise ValueError(f"row {rows[i]} is outside the {n_src} rows of the visits")
+        total += visit_ptr[rows[i] + 1] - visit_ptr[rows[i]]
+        total += extra_ptr[rows[i] + 1] - extra_ptr[rows[i]]
+    for k in range(extra_col.shape[0]):
+        if not 0 <= extra_col[k] < n_targets:
+            raise ValueError(f"extra trip {k} goes to column {extra_col[k]}, outside the "
+                             f"{n_targets} targets")
+    if total >= 2**31 - 1 or n_targets >= 2**31 - 1:
+        raise ValueError("too many entries for 32-bit indices")
+    cdef double[::1] best = np.full(max(n_targets, 1), np.inf)
+    cdef int64_t[::1] slot = np.full(max(n_targets, 1), -1, dtype=np.int64)
+    ptr_a = np.zeros(n_rows + 1, dtype=np.int64)
+    cdef int64_t[::1] ptr = ptr_a
+    tgt_a = np.empty(total, dtype=np.int32)
+    sec_a = np.empty(total, dtype=np.float64)
+    cdef int32_t[::1] tv = tgt_a
+    cdef double[::1] dv = sec_a
+    cdef Py_ssize_t at = 0, row0
+    with nogil:
+        for i in range(n_rows):
+            r = rows[i]
+            row0 = at
+            for k in range(visit_ptr[r], visit_ptr[r + 1]):
+                c = visit_sec[k]
+                if c <= limit:
+                    t = visit_tgt[k]
+                    if best[t] == INFINITY:
+                        tv[at] = <int32_t>t
+                        at += 1
+                    if c < best[t]:
+                        best[t] = c
+            for q in range(row0, at):
+                dv[q] = best[tv[q]]
+                best[tv[q]] = INFINITY
+                slot[tv[q]] = q
+            for k in range(extra_ptr[r], extra_ptr[r + 1]):
+                c = extra_sec[k]
+                if c <= limit:
+                    t = extra_col[k]
+                    if slot[t] >= 0:
+                        if c < dv[slot[t]]:
+                            dv[slot[t]] = c
+                    else:
+                        tv[at] = <int32_t>t
+                        dv[at] = c
+                        at += 1
+            for q in range(row0, at):
+                slot[tv[q]] = -1
+            ptr[i + 1] = at
+    return ptr_a, tgt_a[:at].copy(), sec_a[:at].copy()
+
+
 def od_rows(
     const csr_id[::1] indptr,
     const csr_id[::1] indices,

@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyproj
 import scipy.sparse as sp
 import shapely
 
@@ -44,7 +45,9 @@ from geo.coverage.surfaces import (
     CellUnions,
     PendingUnion,
     access_bounds,
-    basin_areas,
+    basin_areas_of,
+    cell_facility,
+    cell_numbers,
     cell_values,
     class_edges,
     classes,
@@ -61,7 +64,7 @@ from geo.measures import (
     response_table,
     supply_for,
 )
-from geo.measures.aggregate import RatioTable, meets
+from geo.measures.aggregate import LabelIndex, RatioTable, meets
 from geo.measures.basins import Basins, basins
 from geo.measures.response import ResponseTable
 from geo.measures.specs import REACH_METHODS
@@ -73,7 +76,7 @@ from geo.study.schema import Study
 __all__ = [
     "AREA_COLUMNS", "FACILITY_COLUMNS", "MEASURE_COLUMNS", "RESPONSE_COLUMNS", "Inputs",
     "Resources", "StudyReach", "compute_resources", "enabling_data", "stated_lines",
-    "study_reaches", "supply_check",
+    "study_nearest_limits", "study_reaches", "supply_check",
 ]
 
 
@@ -98,12 +101,25 @@ SUPPLY_SOURCE = ("per-institution numbers, e.g. from the county's annual health 
                  "report (卫生健康统计年报) or the institutions' licences")
 
 
+#: the facility table's CRS (its points are the study's facilities, in WGS 84), parsed once
+_WGS84 = pyproj.CRS.from_epsg(4326)
+
+
 def _frame(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(columns), dtype=object)
+    """Return an empty table of ``columns`` (text), a copy of one made once."""
+    key = tuple(columns)
+    if key not in _EMPTY:
+        _EMPTY[key] = pd.DataFrame(columns=list(columns), dtype=object)
+    return _EMPTY[key].copy(deep=True)
 
 
 def _geo_frame(columns: Sequence[str]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(_frame(columns), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    return gpd.GeoDataFrame(_frame(columns), geometry=gpd.GeoSeries([], crs=_WGS84),
+                            crs=_WGS84)
+
+
+#: the empty tables :func:`_frame` copies, one per set of columns
+_EMPTY: dict[tuple[str, ...], pd.DataFrame] = {}
 
 
 @dataclass
@@ -186,6 +202,12 @@ class Inputs:
     facility_snaps: dict[str, Snap] = field(default_factory=dict)
     #: the study's one reach structure of each mode and direction (:class:`StudyReach`)
     reaches: dict[tuple[str, str], StudyReach] = field(default_factory=dict)
+    #: per mode, direction and set of facilities: the largest minutes (seconds) a measure
+    #: asks of their nearest facility (:func:`study_nearest_limits`)
+    nearest_limits: dict[tuple[str, str, bytes], float] = field(default_factory=dict)
+    #: their nearest facility searched once at that limit: (limit, seconds, facility)
+    nearests: dict[tuple[str, str, bytes], tuple[float, FloatArray, IntArray]] = field(
+        default_factory=dict)
     #: the township of every facility (assigned once, sliced per measure)
     facility_townships: npt.NDArray[np.object_] | None = None
     #: the unions of grid cells the measures draw (each set of cells dissolved once)
@@ -197,6 +219,12 @@ class Inputs:
     #: demand columns as arrays, with the frame they were read from (:meth:`_demand_column`)
     _demand_columns: dict[str, tuple[gpd.GeoDataFrame, npt.NDArray[Any]]] = field(
         default_factory=dict, repr=False)
+    #: which facilities are of each set of types (:meth:`of_types`)
+    _of_types: dict[frozenset[str], BoolArray] = field(default_factory=dict, repr=False)
+    #: the facilities' points in each CRS they were joined in (:meth:`_facilities_in`)
+    _projected: list[gpd.GeoDataFrame] = field(default_factory=list, repr=False)
+    #: the demand's townships in table order, with the frame they were read from
+    _label_index: tuple[gpd.GeoDataFrame, LabelIndex] | None = field(default=None, repr=False)
 
     def columns(self, name: str) -> npt.NDArray[Any]:
         """Return a column of the study's facilities as an array, read once and kept.
@@ -211,10 +239,18 @@ class Inputs:
         return self._columns[name]
 
     def of_types(self, types: Sequence[str]) -> BoolArray:
-        """Tell which facilities are of ``types`` (as ``isin`` on the type column)."""
-        wanted = set(types)
-        col = self.columns("type")
-        return np.fromiter((t in wanted for t in col), dtype=bool, count=len(col))
+        """Tell which facilities are of ``types`` (as ``isin`` on the type column).
+
+        Found once per set of types and kept (read-only: shared by every measure).
+        """
+        key = frozenset(types)
+        got = self._of_types.get(key)
+        if got is None:
+            col = self.columns("type")
+            got = np.fromiter((t in key for t in col), dtype=bool, count=len(col))
+            got.flags.writeable = False
+            self._of_types[key] = got
+        return got
 
     def township_rows(self) -> list[IntArray]:
         """Return the demand points of each township (table order), found once and kept.
@@ -253,6 +289,14 @@ class Inputs:
         return self._demand_column("township", object)
 
     @property
+    def label_index(self) -> LabelIndex:
+        """The demand points' townships placed in table order, once per demand frame."""
+        got = self._label_index
+        if got is None or got[0] is not self.demand:
+            got = self._label_index = (self.demand, LabelIndex.of(self.labels, self.order))
+        return got[1]
+
+    @property
     def order(self) -> list[str]:
         """The townships in table order."""
         return [str(t) for t in self.polygons["township"]]
@@ -283,9 +327,25 @@ class Inputs:
         Every facility is assigned once (:func:`assign_to_polygons`, one point at a time).
         """
         if self.facility_townships is None:
+            crs = self.networks["drive"].crs
             self.facility_townships, _ = assign_to_polygons(
-                self.facilities, self.polygons, self.networks["drive"].crs)
+                self._facilities_in(crs), self.polygons, crs)
         return self.facility_townships[rows]
+
+    def _facilities_in(self, crs: Any) -> gpd.GeoDataFrame:
+        """Return the facilities' points in ``crs``, transformed once per CRS and kept.
+
+        Joining them to a network of that CRS or placing them in townships there
+        transforms them to it again, which gives the same coordinates back (geopandas
+        hands an array already in the CRS back as it is): the same snaps and townships as
+        from the facility frame itself.
+        """
+        for done in self._projected:
+            if done.crs is not None and done.crs.is_exact_same(crs):
+                return done
+        done = gpd.GeoDataFrame(geometry=self.facilities.geometry.to_crs(crs))
+        self._projected.append(done)
+        return done
 
     def facility_snap(self, mode: str, rows: IntArray) -> Snap:
         """Return the facilities at positions ``rows`` joined to the network of ``mode``.
@@ -294,7 +354,8 @@ class Inputs:
         others joined with it.
         """
         if mode not in self.facility_snaps:
-            self.facility_snaps[mode] = self.snap(self.facilities, mode)
+            self.facility_snaps[mode] = self.snap(
+                self._facilities_in(self.networks[mode].crs), mode)
         s = self.facility_snaps[mode]
         return Snap(s.xy[rows], s.seg[rows], s.t[rows], s.access_m[rows])
 
@@ -476,12 +537,8 @@ def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
     if spec.method == "located":
         return None, None
     assert spec.mode is not None and spec.direction is not None
-    net = inp.networks[spec.mode]
-    fsnap, dsnap = inp.facility_snap(spec.mode, rows), inp.demand_snap(spec.mode)
-    speed = inp.study.access_kmh(spec.mode)
     limit = spec.max_seconds if spec.max_seconds is not None else np.inf
-    _, nearest = nearest_facility(net, fsnap, dsnap, access_speed_kmh=speed,
-                                  direction=spec.direction, max_seconds=limit)
+    nearest = _nearest(inp, spec.mode, spec.direction, rows, limit)
     reach = None
     if spec.method in REACH_METHODS:
         assert spec.max_seconds is not None
@@ -491,6 +548,51 @@ def _search(spec: MeasureSpec, inp: Inputs, rows: IntArray
             shared = inp.reaches[key] = study_reaches(inp, [spec])[key]
         reach = shared.matrix(rows, spec.max_seconds)
     return reach, nearest
+
+
+def study_nearest_limits(inp: Inputs, measures: Sequence[MeasureSpec]
+                         ) -> dict[tuple[str, str, bytes], float]:
+    """Return the largest limit each mode, direction and set of facilities is searched to.
+
+    Measures counting the same facilities (e.g. doctors within 30 minutes, and doctors at
+    the nearest facility at any distance) then share one nearest search (:func:`_nearest`).
+    """
+    out: dict[tuple[str, str, bytes], float] = {}
+    for spec in measures:
+        if spec.method == "located":
+            continue
+        assert spec.mode is not None and spec.direction is not None
+        rows = np.flatnonzero(inp.of_types(spec.facility_types))
+        limit = spec.max_seconds if spec.max_seconds is not None else np.inf
+        key = (spec.mode, spec.direction, rows.tobytes())
+        out[key] = max(out.get(key, limit), limit)
+    return out
+
+
+def _nearest(inp: Inputs, mode: str, direction: str, rows: IntArray, limit: float
+             ) -> IntArray:
+    """Return each place's nearest facility among positions ``rows`` within ``limit`` (-1: none).
+
+    One search per mode, direction and set of facilities, at the largest limit a measure
+    of the study asks of them (:func:`study_nearest_limits`), cut at ``limit``: the same
+    answer as a search bounded at ``limit``, to the last bit and tie. A place's best time
+    within ``limit`` comes from nodes reached within ``limit`` (every part of a trip adds
+    seconds >= 0), whose times and labels a search bounded higher gives the same (equal
+    times go to the facility listed first, whatever the bound), and from trips off the
+    network that no bound changes; a best time beyond ``limit`` is unreached in both.
+    """
+    key = (mode, direction, rows.tobytes())
+    got = inp.nearests.get(key)
+    if got is None or got[0] < limit:
+        top = max(inp.nearest_limits.get(key, limit), limit)
+        secs, near = nearest_facility(
+            inp.networks[mode], inp.facility_snap(mode, rows), inp.demand_snap(mode),
+            access_speed_kmh=inp.study.access_kmh(mode), direction=direction, max_seconds=top)
+        got = inp.nearests[key] = (top, secs, near)
+    top, secs, near = got
+    if limit >= top:
+        return near
+    return np.where(secs <= limit, near, -1).astype(np.int64)
 
 
 def _idle(spec: MeasureSpec, res: MeasureResult, basin: Basins | None, reach: object,
@@ -590,7 +692,7 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     if spec.method == "located":
         counted, placed = _outside_facilities(spec, fac[mask].reset_index(drop=True), inp,
                                               supply)
-    res = evaluate(spec, supply=counted, population=pop, labels=inp.labels, order=inp.order,
+    res = evaluate(spec, supply=counted, population=pop, labels=inp.label_index, order=inp.order,
                    reach=reach, nearest=nearest, facility_labels=towns, supply_note=note)
     basin = res.basins or (basins(nearest, pop, supply) if nearest is not None else None)
     unreached, unreached_line = _unreached(spec, inp, nearest)
@@ -627,15 +729,15 @@ def _measure(spec: MeasureSpec, inp: Inputs) -> _Part:
     served_by = np.where(nearest >= 0, fid[np.maximum(nearest, 0)], "")
     part.columns = {f"access_{spec.name}": value, f"basin_{spec.name}": served_by.astype(object)}
     n_cells = len(inp.cells)
-    cell_vals, people = cell_values(value, pop, inp.cell_of, n_cells)
-    known = np.array([v is not None for v in cell_vals])
-    vals = np.array([float(v) if v is not None else 0.0 for v in cell_vals])
-    edges = class_edges(vals[known], people[known], target)
+    cell_vals, people = cell_numbers(value, pop, inp.cell_of, n_cells)  # NaN: no point
+    known = ~np.isnan(cell_vals)  # the values are finite (ratio_table checked them)
+    edges = class_edges(cell_vals[known], people[known], target)
     part.areas = classes(spec.name, "access", inp.cells, cell_vals, people,
                          access_bounds(edges), False, keep_empty=True,
                          unions=inp.cell_unions())
-    cell_ids, _ = cell_values(served_by, pop, inp.cell_of, n_cells)
-    part.areas += basin_areas(spec.name, inp.cells, cell_ids, people, inp.cell_unions())
+    part.areas += basin_areas_of(spec.name, inp.cells,
+                                 cell_facility(nearest, pop, inp.cell_of, n_cells), fid,
+                                 people, inp.cell_unions())
     return part
 
 
@@ -879,6 +981,7 @@ def compute_resources(
     if measures:
         with timed("access measures"):
             inp.reaches.update(study_reaches(inp, measures))
+            inp.nearest_limits.update(study_nearest_limits(inp, measures))
             parts = [_for_group(_measure, spec, inp) for spec in measures]
     if responses:
         with timed("emergency response"):
@@ -886,13 +989,15 @@ def compute_resources(
     made: dict[str, Any] = {}  # the tables computed; the others are Resources' empty ones
     rows = [r for p in parts for r in p.rows]
     if rows:
-        made["measures"] = _typed(pd.DataFrame(rows, columns=list(MEASURE_COLUMNS)).astype(
-            {"target": float, "minutes": float}))
+        table = pd.DataFrame(rows, columns=list(MEASURE_COLUMNS))
+        for col in ("target", "minutes"):  # in place: astype of the frame copies every column
+            table[col] = table[col].astype(float)
+        made["measures"] = _typed(table)
     fac = [p.facilities for p in parts if p.facilities is not None]
     if fac:  # one frame of every measure's columns
         cols = {k: np.concatenate([f[k] for f in fac]) for k in fac[0]}
-        geometry = cols.pop("geometry")
-        made["facilities"] = gpd.GeoDataFrame(cols, geometry=geometry, crs=4326)
+        geometry = gpd.array.from_shapely(cols.pop("geometry"), crs=_WGS84)
+        made["facilities"] = gpd.GeoDataFrame(cols, geometry=geometry)
     rrows = [r for p in rparts for r in p.rows]
     if rrows:
         made["response"] = _typed(pd.DataFrame(rrows, columns=list(RESPONSE_COLUMNS)).astype(

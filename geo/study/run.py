@@ -395,10 +395,11 @@ def run_study(study: str | Path | Study,
         bands = travel_time_bands(cells, grid_minutes, stds)
         gaps = coverage_gaps(cells, grid_minutes, polys, demand, stds)
         read_attrs = dict(fac.attrs)  # what reading it did: a join drops attrs
+        joined = snap_with(cfg, nets["drive"], fac)  # every facility: the measures' too
         fac = fac.join(nearest_peer(nets["drive"], fac, access_speed_kmh=cfg.access_kmh("drive"),
-                                    exclude_classes=cfg.access.snap_exclude))
+                                    exclude_classes=cfg.access.snap_exclude, snap=joined))
         fac.attrs.update(read_attrs)
-    res = _resources(prep, cfg, fac, demand, grid, clock)
+    res = _resources(prep, cfg, fac, demand, grid, clock, {"drive": joined})
     facts = _facts(cfg, fac, demand, nets, travel.notes)
     facts += _long_legs(snaps, demand["population"].to_numpy(dtype=float))
     read_notes = readers.input_notes(area, prep.facilities, demand, polys, *(
@@ -416,10 +417,13 @@ def run_study(study: str | Path | Study,
 
 
 def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
-               grid: gpd.GeoDataFrame, clock: _Clock) -> Resources:
+               grid: gpd.GeoDataFrame, clock: _Clock,
+               facility_snaps: dict[str, Snap] | None = None) -> Resources:
     """Compute the study's measures and response specs (their own timed stages, after coverage).
 
     Their demand columns are added to ``demand``, with the notes on what was not computed.
+    ``facility_snaps``: every facility already joined to the network of a mode, as
+    :func:`snap_with` joins them (the peers of the facility table need the drive joins).
     """
     mset, used, responses = prep.measure_specs
     nets = prep.networks
@@ -428,7 +432,8 @@ def _resources(prep: Preparation, cfg: Study, fac: gpd.GeoDataFrame, demand: gpd
         study=cfg, facilities=fac, demand=demand, polygons=prep.township_areas.polygons,
         area_name=str(prep.area["name"].iloc[0]), networks=nets, cells=cells,
         cell_of=surfaces.cell_index(demand, cells, is_grid(demand, grid)),
-        snap=lambda places, mode: snap_with(cfg, nets[mode], places), demand_snaps=prep.snaps)
+        snap=lambda places, mode: snap_with(cfg, nets[mode], places), demand_snaps=prep.snaps,
+        facility_snaps=dict(facility_snaps or {}))
     res, columns = resources.compute_resources(inp, used, responses, clock.stage)
     for name, values in columns.items():
         demand[name] = values

@@ -13,7 +13,9 @@ import shapely
 from geo.coverage.bands import band_labels, coverage_gaps, travel_time_bands
 from geo.coverage.standards import Standard
 from geo.coverage.tiers import nearest_peer, tier_of
+from geo.errors import QueryError
 from geo.network.lines import build_network
+from geo.routing.travel import Snap, snap_points
 from tests.conftest import UTM49, X0, Y0, lines_gdf
 
 
@@ -101,3 +103,12 @@ def test_nearest_peer_by_road() -> None:
     np.testing.assert_allclose(peers["peer_minutes"].to_numpy()[:3], [2.0, 2.0, 8.0], atol=0.05)
     assert peers["peer_id"].tolist()[:3] == ["B", "A", "B"]
     assert math.isnan(peers["peer_minutes"].iloc[3]) and peers["peer_id"].iloc[3] == ""
+    # the facilities joined beforehand (a study joins them once for the peers and its
+    # measures): the same answer; joins of other places are refused
+    g = fac.geometry.to_crs(net.crs)
+    joined = snap_points(net, np.column_stack([g.x, g.y]))
+    pd.testing.assert_frame_equal(nearest_peer(net, fac, access_speed_kmh=25.0, snap=joined),
+                                  peers)
+    with pytest.raises(QueryError, match="3 joins given for 4 facilities"):
+        nearest_peer(net, fac, access_speed_kmh=25.0, snap=Snap(
+            joined.xy[:3], joined.seg[:3], joined.t[:3], joined.access_m[:3]))

@@ -127,3 +127,64 @@ def test_dispatch_delays_from_a_column() -> None:
     assert "2 of 3 bases" in note
     with pytest.raises(MeasureError, match=r"\['b'\]"):
         dispatch_seconds(3, 3, values=[5, -1, 2], column="delay", ids=list("abc"))
+
+
+def test_labels_placed_once_give_the_same_table() -> None:
+    """A LabelIndex (the measures of a study share one) sums as the labels themselves do."""
+    from geo.measures.aggregate import LabelIndex, by_label, ratio_table
+
+    rng = np.random.default_rng(5)
+    order = ["乙镇", "甲镇", "丙镇", "丁镇"]  # 丁镇 has no demand point
+    labels = rng.choice(order[:3], 200).astype(object)
+    pop = rng.uniform(0, 900, 200)
+    v = rng.uniform(0, 0.01, 200)
+    idx = LabelIndex.of(labels, order)
+    assert by_label(idx, order) == (idx.names, idx.idx)
+    a = ratio_table(labels, pop, v, per=1000.0, order=order)
+    b = ratio_table(idx, pop, v, per=1000.0, order=order)
+    # the township sums, by hand
+    for k, name in enumerate(order):
+        at = labels == name
+        assert b.population[k] == pytest.approx(pop[at].sum(), rel=1e-12, abs=0)
+        assert b.supply[k] == pytest.approx((pop[at] * v[at]).sum(), rel=1e-12, abs=0)
+    for x, y in ((a.population, b.population), (a.supply, b.supply), (a.ratio, b.ratio)):
+        np.testing.assert_array_equal(x, y)
+    assert a.labels == b.labels and a.total_ratio == b.total_ratio
+    with pytest.raises(MeasureError, match="another township order"):
+        ratio_table(idx, pop, v, order=order[::-1])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.float32, np.float64])
+def test_a_numeric_supply_column_is_read_as_each_value_is(dtype: type) -> None:
+    """A column of usable numbers comes back as float(v) of every value, NaN still refused."""
+    rng = np.random.default_rng(3)
+    vals = rng.uniform(0, 500, 40).astype(dtype)
+    ids = [f"F{k}" for k in range(40)]
+    got = check_supply(vals, "beds", ids)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, [float(v) for v in vals.tolist()])
+    if np.dtype(dtype).kind == "f":
+        vals[[3, 7]] = np.nan
+        with pytest.raises(SupplyError, match=r"missing for 2 facilities \(F3, F7\)"):
+            check_supply(vals, "beds", ids)
+    else:
+        with pytest.raises(SupplyError, match=r"negative for 1 facilities \(F5\)"):
+            check_supply(np.where(np.arange(40) == 5, -1, vals.astype(np.int64)), "beds", ids)
+
+
+def test_a_text_supply_column_is_read_as_each_value_is() -> None:
+    """Facility files are read as text: numbers in text come back as float(text) each."""
+    ids = ["a", "b", "c", "d", "e", "f"]
+    text = np.array(["12", " 3.5 ", "1_000", "2e2", "0", "-0"], dtype=object)
+    got = check_supply(text, "beds", ids)
+    np.testing.assert_array_equal(got, [12.0, 3.5, 1000.0, 200.0, 0.0, -0.0])
+    assert np.signbit(got[5])  # float("-0") is -0.0, as the per-value path gives
+    bad = text.copy()
+    bad[[1, 4]] = ["many", " "]
+    with pytest.raises(SupplyError, match=r"not a number for 1 facilities \(b\); missing "
+                                          r"for 1 facilities \(e\)"):
+        check_supply(bad, "beds", ids)
+    with pytest.raises(SupplyError, match=r"not a number for 1 facilities \(c\)"):
+        check_supply(np.where(np.arange(6) == 2, "inf", text), "beds", ids)
+    with pytest.raises(SupplyError, match=r"negative for 1 facilities \(a\)"):
+        check_supply(np.where(np.arange(6) == 0, "-1", text), "beds", ids)

@@ -124,3 +124,85 @@ def test_each_facility_to_its_own_bound(direction: str) -> None:
     assert (shared.visit_sec[np.concatenate([np.arange(shared.visit_ptr[r],
                                                        shared.visit_ptr[r + 1])
                                              for r in low])] <= 300.0).all()
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+def test_one_pass_slices_equal_the_replay_then_merge(direction: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled one-pass slice and the replay followed by the merge: the same arrays."""
+    from geo.routing import travel
+
+    net, _, fac, dem = _case(7)
+    shared = shared_reach(net, fac, dem, access_speed_kmh=ACCESS,
+                          max_seconds=np.linspace(600.0, 1500.0, 30), direction=direction)
+    rng = np.random.default_rng(7)
+    for limit in (0.0, 333.3, 600.0):
+        for rows in (np.arange(30), rng.choice(30, 11, replace=False),
+                     np.array([], dtype=np.int64)):
+            fused = shared.matrix(rows, limit)
+            with monkeypatch.context() as m:
+                m.setattr(travel, "_FUSED_MAX", 0)
+                apart = shared.matrix(rows, limit)
+            _same(fused, apart)
+            assert fused.indices.dtype == apart.indices.dtype == np.int32
+    # the test can fail: extra trips join pairs the node searches reach and pairs they miss
+    assert len(shared.extra_row) > 0
+
+
+@pytest.mark.parametrize("direction", ["from_facility", "to_facility"])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_nearest_search_bounded_higher_cut_at_a_limit_is_the_bounded_search(
+        direction: str, seed: int) -> None:
+    """What a study's measures counting the same facilities rely on to share one search.
+
+    The nearest facility within ``L`` equals the nearest facility of a search bounded at
+    ``L' > L`` (or unbounded) wherever its time is within ``L``, and -1 elsewhere: ties
+    (equal times from symmetric places) and one-way streets included.
+    """
+    from geo.routing.travel import nearest_facility
+
+    net, _, fac, dem = _case(seed, n_fac=25, n_dem=500)
+    top_s, top_f = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS,
+                                    direction=direction)
+    finite = np.sort(top_s[np.isfinite(top_s)])
+    # limits between the times, and limits equal to a place's time (the bound itself)
+    limits = [0.0, *finite[[5, len(finite) // 3, len(finite) // 2, -40]], 700.0]
+    cut = 0
+    for higher in (None, 1200.0):
+        if higher is not None:
+            top_s, top_f = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS,
+                                            direction=direction, max_seconds=higher)
+        for limit in limits:
+            s, f = nearest_facility(net, fac, dem, access_speed_kmh=ACCESS,
+                                    direction=direction, max_seconds=limit)
+            np.testing.assert_array_equal(f, np.where(top_s <= limit, top_f, -1))
+            np.testing.assert_array_equal(s, np.where(top_s <= limit, top_s, np.inf))
+            cut += int(0 < (f >= 0).sum() < (top_f >= 0).sum())
+    # the test can fail: the limits cut some places and keep others, among many facilities
+    assert cut >= 6
+    assert len(np.unique(top_f[top_f >= 0])) > 5
+
+
+def test_fastest_trip_per_pair_by_table_and_by_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_pairs_min``'s two ways (a table of every pair, a sort): the brute-force answer."""
+    from geo.routing import travel
+
+    rng = np.random.default_rng(11)
+    rows = rng.integers(0, 40, 5000)
+    cols = rng.integers(0, 300, 5000)
+    secs = rng.integers(0, 50, 5000).astype(float)  # equal times for many pairs
+    secs[::97] = np.inf  # one-way trips along a segment: kept as pairs, with inf
+    want: dict[tuple[int, int], float] = {}
+    for r, c, t in zip(rows.tolist(), cols.tolist(), secs.tolist(), strict=True):
+        want[r, c] = min(want.get((r, c), np.inf), t)
+    keys = sorted(want)
+    got = [travel._pairs_min(rows, cols, secs, 300)]
+    with monkeypatch.context() as m:
+        m.setattr(travel, "_PAIRS_DENSE_MAX", 0)
+        got.append(travel._pairs_min(rows, cols, secs, 300))
+    for r, c, t in got:
+        assert list(zip(r.tolist(), c.tolist(), strict=True)) == keys
+        np.testing.assert_array_equal(t, [want[k] for k in keys])
+        assert r.dtype == c.dtype == np.int64
+    # the test can fail: pairs come several times, some only with inf
+    assert len(keys) < 5000 and np.isinf([want[k] for k in keys]).any()
