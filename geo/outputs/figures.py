@@ -228,7 +228,7 @@ class Renderer(RendererAgg):
         matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])
                   @ [[1, 0], [0, 1]]).round().astype(int)  # extend 1, slant 0
         turn = tuple(matrix.ravel().tolist())
-        modes = ft2font.RenderMode  # type: ignore[attr-defined]  # matplotlib >= 3.11
+        modes = ft2font.RenderMode  # matplotlib >= 3.11 (checked by _LAYOUT)
         mono = not gc.get_antialiased()
         mode = modes.MONO if mono else modes.NORMAL
         cache, dpi, height = _text_cache(), self.dpi, self.height
