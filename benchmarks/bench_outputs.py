@@ -11,10 +11,11 @@ Usage: python benchmarks/bench_outputs.py [--runs 3] [--skip-batch] [--label NAM
   Dask worker of ``geo batch`` writes it (figures drawn one after the other: a process with
   threads does not fork).
 
-Each study runs in a fresh interpreter: the study is computed, then
+Each study runs in a fresh interpreter: the writers are imported (matplotlib, folium,
+XlsxWriter: ``geo run`` imports them before it computes), the study is computed, then
 :func:`geo.outputs.write_outputs` writes all outputs into a new folder ``--runs`` times. The
-first write pays the lazy imports of the writers (matplotlib, folium, openpyxl), as one
-``geo run`` does; the later ones are warm. Per output: the seconds its writer ran (outputs
+first write is what one ``geo run`` pays after its compute (the font loaded, the first
+drawing of each process); the later ones are warm. Per output: the seconds its writer ran (outputs
 written side by side overlap, so their sum can exceed the wall time); in all: the wall time
 of ``write_outputs`` (staging, every writer, the swap) and its CPU seconds, those of the
 processes it forks included (warm runs). Where ``geo run`` forks, the figures are drawn while
@@ -67,6 +68,7 @@ def measure(study: Path, runs: int, alone: bool = False) -> dict[str, Any]:
     """
     import geo
     from geo.outputs import folder
+    from geo.outputs.write import write_outputs  # noqa: F401  # before computing, as geo run
 
     t0 = time.perf_counter()
     computed = geo.run_study(study)

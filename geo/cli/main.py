@@ -17,6 +17,7 @@ import signal
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -159,7 +160,9 @@ def _run(args: argparse.Namespace) -> int:
                        load_study(study).input_files()):
         result = run_study(study, progress=progress)
         progress("write outputs")
+        started = time.perf_counter()
         write_outputs(result, args.out, pdf=args.pdf)
+        written = time.perf_counter() - started
     out(result.study.title)
     for fact in result.facts:
         out(f"  {fact}")
@@ -170,7 +173,8 @@ def _run(args: argparse.Namespace) -> int:
               ["standard", "minutes", "covered", "target", "median min", "max min",
                "worst township", "failing"], "Coverage by standard (study area)"))
     _resources(result.resources)
-    out("Timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
+    out("Timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in
+                                 {**result.timings, "write outputs": written}.items()))
     out(f"Wrote {', '.join(OUTPUT_FILES)} to {args.out}")
     return 0
 

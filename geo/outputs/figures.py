@@ -9,7 +9,8 @@ drawing boxes. Figures are drawn on :class:`matplotlib.figure.Figure` with the A
 (no pyplot, no global state); the font is set in an ``rc_context`` around each drawing.
 
 Writing them is the slowest part of a run, so (issue 23) the canvas draws only when a figure is
-saved (:class:`Canvas`), PNGs are encoded on threads while the next figure is drawn, and
+saved (:class:`Canvas`), its renderer lays out and rasterises each distinct text once
+(:class:`Renderer`), PNGs are encoded on threads while the next figure is drawn, and
 :func:`write_figures` draws the figures side by side in forked processes where that is safe.
 None of this changes a pixel or a byte of the files (``tests/outputs/test_figures.py``).
 Each figure is drawn once, at :data:`DPI`: the report's smaller copy is that drawing (its footer
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import multiprocessing as mp
 import os
 import re
@@ -37,9 +39,9 @@ import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
+from matplotlib import font_manager, ft2font
 from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -57,9 +59,9 @@ from geo.outputs.map.layers import BAND_COLOURS, FAIL_OUTLINE_COLOUR, GAP_COLOUR
 from geo.outputs.results import Results
 
 __all__ = [
-    "DPI", "REPORT_DPI", "Canvas", "Drawing", "cjk_context", "cjk_font", "coverage_figure",
-    "lorenz_figure", "north_arrow", "render", "scale_bar", "share_chart", "start_figures",
-    "write_figures",
+    "DPI", "REPORT_DPI", "Canvas", "Drawing", "Renderer", "cjk_context", "cjk_font",
+    "coverage_figure", "lorenz_figure", "north_arrow", "render", "scale_bar", "share_chart",
+    "start_figures", "write_figures",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,6 +131,135 @@ def cjk_context() -> Iterator[None]:
         yield
 
 
+#: the text sizes, layouts and glyph pictures one thread has worked out (:class:`Renderer`);
+#: emptied in a forked process (its fonts are new there: matplotlib empties its ``get_font``
+#: cache at a fork, FreeType's objects cannot be shared across one)
+_texts = threading.local()
+#: a thread keeps at most this many (the area's 8 figures: 140 texts and 2,233 glyph pictures,
+#: 0.7 MB); then it starts again
+_TEXTS_KEPT = 20_000
+#: whether this matplotlib lays text out as :class:`Renderer` expects (3.11: libraqm)
+_LAYOUT = all(hasattr(obj, name) for obj, name in (
+    (RendererAgg, "_prepare_font"), (RendererAgg, "_draw_text_glyphs_and_boxes"),
+    (ft2font.FT2Font, "_layout"), (ft2font.FT2Font, "_render_glyph"),
+    (ft2font.FT2Font, "_set_transform"), (ft2font, "RenderMode")))
+
+
+def _forget_texts() -> None:
+    global _texts
+    _texts = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_texts)
+
+
+def _text_cache() -> dict[tuple[Any, ...], Any]:
+    cache: dict[tuple[Any, ...], Any] | None = getattr(_texts, "cache", None)
+    if cache is None or len(cache) > _TEXTS_KEPT:
+        cache = _texts.cache = {}
+    return cache
+
+
+class Renderer(RendererAgg):
+    """The Agg renderer, measuring, laying out and rasterising each distinct text once per thread.
+
+    Matplotlib lays a text out (libraqm: every glyph loaded from the font) once to measure it
+    and again to draw it, then rasterises every glyph, for every figure anew: the area's 8
+    figures draw about 12,000 characters but only 2,100 distinct ones in 140 texts (the footer
+    with the assumptions, legends, labels such as "100%" are the same in every figure). Here
+    the size of a text, the glyphs and positions of its layout and the glyphs' pictures
+    (``_draw_glyphs``) are kept per thread (matplotlib's fonts are per thread), keyed by
+    everything they depend on: the font object, its size, the resolution, the text, the hinting
+    flags and the text's features and language. The glyphs are drawn from them as matplotlib
+    draws them: the same pixels (``tests/outputs/test_figures.py`` compares them with
+    matplotlib's own renderer). Where matplotlib lays text out otherwise (before 3.11) it is
+    left to matplotlib.
+    """
+
+    def get_text_width_height_descent(self, s: str, prop: Any,
+                                      ismath: Any) -> tuple[float, float, float]:
+        """Measure ``s`` as matplotlib does, once per font, size, resolution and hinting."""
+        if ismath or not _LAYOUT:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        font = self._prepare_font(prop)
+        flags = get_hinting_flag()
+        key = ("size", font, prop.get_size_in_points(), self.dpi, s, flags)
+        cache = _text_cache()
+        size = cache.get(key)
+        if size is None:
+            font.set_text(s, 0.0, flags=flags)
+            w, h = font.get_width_height()  # width and height of unrotated string
+            size = cache[key] = (w / 64.0, h / 64.0, font.get_descent() / 64.0)
+        return size
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:
+        """Draw ``s`` as matplotlib does, from its layout worked out once (see the class)."""
+        if ismath or not _LAYOUT:
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
+        font = self._prepare_font(prop)
+        flags = get_hinting_flag()
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size = prop.get_size_in_points()
+        key = ("layout", font, size, self.dpi, s, flags, features, language)
+        cache = _text_cache()
+        glyphs = cache.get(key)
+        if glyphs is None:
+            glyphs = cache[key] = tuple(
+                (item.ft_object, item.glyph_index, item.x, item.y)
+                for item in font._layout(s, flags=flags, features=features, language=language))
+        self._draw_glyphs(gc, x, y, angle, size, glyphs, flags)
+
+    def _draw_glyphs(self, gc: Any, x: float, y: float, angle: float, size: float,
+                     glyphs: tuple[tuple[Any, int, float, float], ...], flags: Any) -> None:
+        """Draw laid-out glyphs as matplotlib's ``_draw_text_glyphs_and_boxes`` does (no boxes).
+
+        Each glyph's picture is kept too: FreeType places a glyph at a position in 64ths of a
+        pixel, and one moved by whole pixels is the same picture moved (the outline is shifted
+        before it is rasterised, relative to its own whole-pixel corner), so a picture is keyed
+        by the position's fraction of a pixel and reused where the same glyph falls at the same
+        fraction (the footer's lines do in every figure of a study). The fonts are left set up
+        as matplotlib leaves them (size and transform of the last glyph each font drew).
+        """
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])
+                  @ [[1, 0], [0, 1]]).round().astype(int)  # extend 1, slant 0
+        turn = tuple(matrix.ravel().tolist())
+        modes = ft2font.RenderMode  # matplotlib >= 3.11 (checked by _LAYOUT)
+        mono = not gc.get_antialiased()
+        mode = modes.MONO if mono else modes.NORMAL
+        cache, dpi, height = _text_cache(), self.dpi, self.height
+        last: dict[Any, tuple[list[int], bool]] = {}  # per font: its last glyph's, whether kept
+        for font, glyph_index, dx, dy in glyphs:  # dy is upwards
+            delta = [round(0x40 * (x + dx * cos - dy * sin)),
+                     round(0x40 * (height - y + dx * sin + dy * cos))]  # FreeType's y is upwards
+            key = ("glyph", font, size, dpi, glyph_index, turn, delta[0] & 63, delta[1] & 63,
+                   flags, mode)
+            picture = cache.get(key)
+            last[font] = (delta, picture is not None)
+            if picture is None:
+                font.set_size(size, dpi)
+                font._set_transform(matrix, delta)
+                bitmap = font._render_glyph(glyph_index, flags, mode)
+                buffer = bitmap.buffer  # its own copy of FreeType's bitmap
+                if mono:
+                    buffer *= 0xff
+                picture = cache[key] = (buffer, bitmap.left - (delta[0] >> 6),
+                                        bitmap.top - (delta[1] >> 6))
+            buffer, left, top = picture
+            # draw_text_image's y is downwards & the bitmap bottom side
+            self._renderer.draw_text_image(buffer, left + (delta[0] >> 6),
+                                           int(height) - top - (delta[1] >> 6) + buffer.shape[0],
+                                           0, gc)
+        for font, (delta, kept) in last.items():
+            if kept:
+                font.set_size(size, dpi)
+                font._set_transform(matrix, delta)
+
+
 class Canvas(FigureCanvasAgg):
     """The Agg canvas, drawing only when the figure is saved, encoding PNGs in the background.
 
@@ -148,6 +279,15 @@ class Canvas(FigureCanvasAgg):
 
     def draw_idle(self, *args: Any, **kwargs: Any) -> None:
         """Do nothing: there is no screen; ``savefig`` draws the figure."""
+
+    def get_renderer(self) -> RendererAgg:
+        """Return the figure's :class:`Renderer` (matplotlib's ``get_renderer``, our renderer)."""
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key or not isinstance(getattr(self, "renderer", None), Renderer):
+            self.renderer = Renderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
 
     def print_png(self, filename_or_obj: Any, *, metadata: dict[str, str] | None = None,
                   pil_kwargs: dict[str, Any] | None = None, **_ignored: Any) -> None:

@@ -181,6 +181,53 @@ def test_figures_drawn_side_by_side_are_those_drawn_one_by_one(
         assert same < 1.5 < min(d for d in others if d is not None), (p.name, same, others)
 
 
+def _pixels(fig: Figure, canvas: type[FigureCanvasAgg]) -> np.ndarray:
+    """Draw ``fig`` on a new ``canvas`` (in the CJK font) and return a copy of its pixels."""
+    canvas(fig)
+    with figures.cjk_context():
+        fig.canvas.draw()
+    return np.array(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
+
+
+def _text_figure() -> Figure:
+    """Text of every kind the kept layouts and glyph pictures must draw as matplotlib does.
+
+    Chinese, Latin and digits at many fractions of a pixel, turned, several lines, not
+    antialiased, in several sizes, the same strings again elsewhere.
+    """
+    fig = Figure(figsize=(4, 3), dpi=figures.DPI)
+    rng = np.random.default_rng(5)
+    for i, (x, y) in enumerate(rng.uniform(0.02, 0.9, size=(40, 2)).tolist()):
+        fig.text(x, y, ["鹿寨县 95.5%", "中渡镇\n100%", "Gini 0.123", "北"][i % 4],
+                 fontsize=[6.5, 8, 11][i % 3], rotation=[0, 0, 90, 33][i % 4],
+                 antialiased=i % 5 != 0)
+    return fig
+
+
+def test_text_drawn_from_kept_layouts_and_glyphs_is_matplotlibs_drawing(
+    luzhai_demo: tuple[Any, Path]
+) -> None:
+    """The figures' renderer (each text laid out once, each glyph picture kept) draws the pixels
+    matplotlib's own Agg renderer draws, on the study's figures with their footers and on text
+    turned, not antialiased and at many fractions of a pixel; drawn twice, the second time from
+    what the first kept.
+    """
+    if not figures._LAYOUT:
+        pytest.skip(f"matplotlib {mpl.__version__} lays text out itself: nothing kept")
+    res = from_study(luzhai_demo[0])
+    std = res.standards[0]
+    drawings = [figures.coverage_figure(res, std), figures.share_chart(res, std), _text_figure()]
+    for fig in drawings:
+        matplotlibs = _pixels(fig, FigureCanvasAgg)
+        first = _pixels(fig, figures.Canvas)
+        kept = len(figures._text_cache())
+        again = _pixels(fig, figures.Canvas)
+        assert len(figures._text_cache()) == kept  # all of it drawn from what was kept
+        assert any(k[0] == "glyph" for k in figures._text_cache())
+        assert matplotlibs.shape == first.shape
+        assert (first == matplotlibs).all() and (again == matplotlibs).all()
+
+
 def _in_fresh_process(test: str) -> None:
     """Run the test ``test`` of this file in a fresh pytest process, and fail if it fails.
 

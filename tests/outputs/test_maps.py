@@ -642,3 +642,38 @@ def test_township_names_sit_inside_and_clear_of_facilities(
         # at least 3 km from every facility marker (each fake township has room for it)
         assert point.distance(fac) >= 3000 - 100, (name, point.distance(fac))
         assert point.distance(polys[name].boundary) > 1000, name  # not on an edge
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "a", "a\n", "a\n\n", "a\r\nb\rc\nd\r\n", "\r", "  leading\n\ttabs  \n",
+    "{ not a tag } }} %} #}", "{\n{", "<div>{'x': 1}</div>\n", "鹿寨县\r\n中渡镇\n",
+])
+def test_plain_text_renders_as_jinja2_renders_it(text: str) -> None:
+    """A text without jinja2 delimiters, rendered without compiling: what jinja2 gives."""
+    import jinja2
+
+    from geo.outputs.map import coverage
+
+    assert coverage._template(text).render() == jinja2.Template(text).render()
+    for tagged in (text + " {{ 1 + 1 }}", "{% if 1 %}x{% endif %} " + text, text + " {# c #}"):
+        assert isinstance(coverage._template(tagged), jinja2.Template)  # compiled, filled in
+        assert coverage._template(tagged).render() == jinja2.Template(tagged).render()
+
+
+def test_map_page_is_branca_rendering(inputs: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                      tmp_path: Path) -> None:
+    """save_map's rendering (plain text not compiled) writes the page branca's own rendering
+    writes: two builds of one map with the same element ids, rendered each way."""
+    import branca.element
+    import jinja2
+
+    from geo.outputs.map import coverage
+
+    pages = []
+    for render in (lambda m: m.get_root().render(), coverage._render):
+        ids = itertools.count()  # the same ids in each build
+        monkeypatch.setattr(branca.element.Element, "_generate_id",
+                            classmethod(lambda _cls, ids=ids: f"{next(ids):032x}"))
+        pages.append(render(coverage_map(**inputs, standard="primary_30min")))
+    assert branca.element.Template is jinja2.Template  # given back after the page
+    assert len(pages[0]) > 100_000 and pages[0] == pages[1]
