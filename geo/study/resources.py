@@ -225,6 +225,10 @@ class Inputs:
     _projected: list[gpd.GeoSeries] = field(default_factory=list, repr=False)
     #: the demand's townships in table order, with the frame they were read from
     _label_index: tuple[gpd.GeoDataFrame, LabelIndex] | None = field(default=None, repr=False)
+    #: the townships in table order, with the frame they were read from (:attr:`order`)
+    _order: tuple[gpd.GeoDataFrame, tuple[str, ...]] | None = field(default=None, repr=False)
+    #: the facilities' points (:meth:`facility_points`)
+    _points: npt.NDArray[np.object_] | None = field(default=None, repr=False)
 
     def columns(self, name: str) -> npt.NDArray[Any]:
         """Return a column of the study's facilities as an array, read once and kept.
@@ -298,8 +302,20 @@ class Inputs:
 
     @property
     def order(self) -> list[str]:
-        """The townships in table order."""
-        return [str(t) for t in self.polygons["township"]]
+        """The townships in table order (read once per polygon frame; a new list each time)."""
+        got = self._order
+        if got is None or got[0] is not self.polygons:
+            got = self._order = (self.polygons,
+                                 tuple(str(t) for t in self.polygons["township"]))
+        return list(got[1])
+
+    def facility_points(self) -> npt.NDArray[np.object_]:
+        """Return the facilities' points (their frame's geometry), read once and kept."""
+        if self._points is None:
+            points = self.facilities.geometry.to_numpy().copy()
+            points.flags.writeable = False  # shared by every measure: none may change it
+            self._points = points
+        return self._points
 
     def demand_snap(self, mode: str) -> Snap:
         """Return the demand points joined to the network of ``mode``, snapped once and kept."""
@@ -653,7 +669,7 @@ def _facility_rows(spec: MeasureSpec, inp: Inputs, rows: IntArray, towns: npt.Ar
         "served_ratio": basin.per(per) if basin is not None else nan,
         "per": np.full(n, per), "idle": idle.astype(bool),
     }
-    cols["geometry"] = inp.facilities.geometry.to_numpy()[rows]
+    cols["geometry"] = inp.facility_points()[rows]
     return cols
 
 
