@@ -69,8 +69,8 @@ def voronoi_areas(
 
 
 def polygon_of_points(
-    points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object | None = None, *,
-    nearest: bool = True,
+    points: gpd.GeoDataFrame | gpd.GeoSeries, polygons: gpd.GeoDataFrame,
+    metric: object | None = None, *, nearest: bool = True,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Find the polygon holding each point: the one rule that puts places in townships.
 
@@ -107,17 +107,17 @@ def polygon_of_points(
     return out, outside
 
 
-def _utm(points: gpd.GeoDataFrame) -> object:
+def _utm(points: gpd.GeoDataFrame | gpd.GeoSeries) -> object:
     c = points.geometry.to_crs(4326).union_all().centroid
     return utm_crs_for(c.x, c.y)
 
 
 def assign_to_polygons(
-    points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, metric: object
+    points: gpd.GeoDataFrame | gpd.GeoSeries, polygons: gpd.GeoDataFrame, metric: object
 ) -> tuple[npt.NDArray[np.object_], int]:
     """Name each point's township by :func:`polygon_of_points`; count those in no polygon.
 
-    Points in no polygon go to the nearest one.
+    Points in no polygon go to the nearest one; ``points``: a frame or a series of points.
     """
     if "township" not in polygons.columns:
         raise ColumnError("township polygons need a 'township' name column")
