@@ -635,42 +635,15 @@ def replay_reach(
     of at least ``limit``): the visits within ``limit`` are exactly the visits a search
     bounded at ``limit`` makes, in the same order (``TieHeap``), so keeping each target's
     first such visit in place and its smallest time gives that search's row. Returns
-    ``(counts, target, seconds)`` as :func:`bounded_reach` does, one row per ``rows``.
+    ``(counts, target, seconds)`` as :func:`bounded_reach` does, one row per ``rows``:
+    :func:`replay_reach_extra` with no extra trips.
     """
-    cdef Py_ssize_t n_rows = rows.shape[0], n_src = visit_ptr.shape[0] - 1
-    cdef Py_ssize_t i, k, q
-    cdef int64_t r, t, total = 0
-    cdef double c
-    for i in range(n_rows):
-        if not 0 <= rows[i] < n_src:
-            raise ValueError(f"row {rows[i]} is outside the {n_src} rows of the visits")
-        total += visit_ptr[rows[i] + 1] - visit_ptr[rows[i]]
-    cdef double[::1] best = np.full(max(n_targets, 1), np.inf)
-    counts_a = np.zeros(n_rows, dtype=np.int64)
-    cdef int64_t[::1] counts = counts_a
-    tgt_a = np.empty(total, dtype=np.int32)
-    sec_a = np.empty(total, dtype=np.float64)
-    cdef int32_t[::1] tv = tgt_a
-    cdef double[::1] dv = sec_a
-    cdef Py_ssize_t at = 0, row0
-    with nogil:
-        for i in range(n_rows):
-            r = rows[i]
-            row0 = at
-            for k in range(visit_ptr[r], visit_ptr[r + 1]):
-                c = visit_sec[k]
-                if c <= limit:
-                    t = visit_tgt[k]
-                    if best[t] == INFINITY:
-                        tv[at] = <int32_t>t
-                        at += 1
-                    if c < best[t]:
-                        best[t] = c
-            counts[i] = at - row0
-            for q in range(row0, at):
-                dv[q] = best[tv[q]]
-                best[tv[q]] = INFINITY
-    return counts_a, tgt_a[:at].copy(), sec_a[:at].copy()
+    n_src = visit_ptr.shape[0] - 1
+    ptr, tgt, sec = replay_reach_extra(
+        visit_ptr, visit_tgt, visit_sec, rows, limit, n_targets,
+        np.zeros(max(n_src, 0) + 1, dtype=np.int64), np.empty(0, dtype=np.int64),
+        np.empty(0, dtype=np.float64))
+    return np.diff(ptr), tgt, sec
 
 
 def replay_reach_extra(
