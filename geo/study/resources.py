@@ -572,7 +572,7 @@ def study_nearest_limits(inp: Inputs, measures: Sequence[MeasureSpec]
     """Return the largest limit each mode, direction and set of facilities is searched to.
 
     Measures counting the same facilities (e.g. doctors within 30 minutes, and doctors at
-    the nearest facility at any distance) then share one nearest search (:func:`_nearest`).
+    the nearest facility at any distance) then share one nearest search (``_nearest``).
     """
     out: dict[tuple[str, str, bytes], float] = {}
     for spec in measures:
