@@ -5,7 +5,7 @@ the grid cells (:func:`geo.coverage.population.grid_cells`). On a demand grid ea
 point; with other demand (points, a raster) a cell takes the value of its demand point
 with the most people, and cells without one are not drawn. Cells are dissolved by class
 of their value (:func:`classes`: an index's classes, or travel-time bands) or by the
-facility serving them (:func:`basin_areas`), with the one union of
+facility serving them (:func:`basin_areas_of`), with the one union of
 :func:`geo.coverage.bands.union_cells`.
 """
 
@@ -23,7 +23,7 @@ from geo.coverage.bands import union_cells
 from geo.measures import weighted_quantile
 
 __all__ = ["QUANTILES", "TARGET_MULTIPLES", "CellUnions", "PendingUnion", "access_bounds",
-           "basin_areas", "basin_areas_of", "cell_facility", "cell_index", "cell_numbers",
+           "basin_areas_of", "cell_facility", "cell_index", "cell_numbers",
            "cell_values", "class_edges",
            "class_position", "classes"]
 
@@ -241,12 +241,12 @@ def access_bounds(edges: Sequence[float]) -> list[tuple[float, float, str]]:
 def basin_areas_of(name: str, cells: gpd.GeoDataFrame, cell_facility: IntArray,
                    ids: npt.NDArray[np.object_], people: FloatArray,
                    unions: CellUnions | None = None) -> list[dict[str, object]]:
-    """Run :func:`basin_areas` on each cell's facility as a position among ``ids`` (-1: none).
+    """Dissolve the cells into one area per facility basin, with its people.
 
-    The same rows: ``basin_areas(name, cells, cell_ids, ...)`` where ``cell_ids`` holds
-    ``ids[cell_facility]`` (None where -1), with the cells' facilities numbered, masked
-    and packed as arrays instead of one cell and one basin at a time. Facilities sharing
-    an id share a basin, and an empty id is no basin, as there.
+    ``cell_facility``: each cell's facility as a position among ``ids`` (-1: none), as
+    :func:`cell_facility` gives it. Facilities sharing an id share a basin and an empty id
+    is no basin; basins come in the order their first cell does, each its cells in order.
+    ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
     """
     union = _unions(cells, unions)
     fac = np.asarray(cell_facility, dtype=np.int64)
@@ -274,29 +274,4 @@ def basin_areas_of(name: str, cells: gpd.GeoDataFrame, cell_facility: IntArray,
         rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
                      "facility": text[basin_fac[k]], "population": float(people[at].sum()),
                      "cells": len(at), "geometry": union.of_packed(packed[k].tobytes())})
-    return rows
-
-
-def basin_areas(name: str, cells: gpd.GeoDataFrame, cell_ids: npt.NDArray[np.object_],
-                 people: FloatArray, unions: CellUnions | None = None
-                 ) -> list[dict[str, object]]:
-    """Dissolve the cells into one area per facility basin, with its people.
-
-    ``unions``: the cells' :class:`CellUnions`, shared between calls on the same cells.
-    """
-    union = _unions(cells, unions)
-    code: dict[str, int] = {}  # each facility's number, in the order they first appear
-    text = [None if x is None else x if type(x) is str else str(x) for x in cell_ids]
-    codes = np.fromiter((code.setdefault(x, len(code)) if x else -1 for x in text),
-                        dtype=np.int64, count=len(text))
-    order = np.argsort(codes, kind="stable")  # each basin's cells in their order
-    starts = np.searchsorted(codes[order], np.arange(len(code) + 1))
-    rows = []
-    for k, fid in enumerate(code):
-        at = order[starts[k]:starts[k + 1]]
-        inside = np.zeros(len(codes), dtype=bool)
-        inside[at] = True
-        rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
-                     "facility": fid, "population": float(people[at].sum()),
-                     "cells": len(at), "geometry": union(inside)})
     return rows

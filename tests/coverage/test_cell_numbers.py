@@ -8,6 +8,8 @@ cells, ties in people, empty cells), and ``classes`` on either form: the same ro
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -61,9 +63,30 @@ def test_classes_of_numbers_and_of_objects_are_the_same_rows() -> None:
     assert row["population"] == float(people[inside].sum())
 
 
+def _basins_by_id(name: str, cells: Any, cell_ids: np.ndarray, people: np.ndarray,
+                  union: Any) -> list[dict[str, object]]:
+    """The basins one cell and one id at a time (how geo drew them before basin_areas_of):
+    each cell's facility id (None: none), numbered in the order the ids first appear."""
+    code: dict[str, int] = {}
+    text = [None if x is None else x if type(x) is str else str(x) for x in cell_ids]
+    codes = np.fromiter((code.setdefault(x, len(code)) if x else -1 for x in text),
+                        dtype=np.int64, count=len(text))
+    order = np.argsort(codes, kind="stable")  # each basin's cells in their order
+    starts = np.searchsorted(codes[order], np.arange(len(code) + 1))
+    rows = []
+    for k, fid in enumerate(code):
+        at = order[starts[k]:starts[k + 1]]
+        inside = np.zeros(len(codes), dtype=bool)
+        inside[at] = True
+        rows.append({"name": name, "kind": "basin", "cls": "", "lo": np.nan, "hi": np.nan,
+                     "facility": fid, "population": float(people[at].sum()),
+                     "cells": len(at), "geometry": union(inside)})
+    return rows
+
+
 def test_basins_of_facility_positions_are_the_basins_of_their_ids() -> None:
-    """basin_areas_of (positions) against basin_areas (ids per cell): the same rows."""
-    from geo.coverage.surfaces import CellUnions, basin_areas, basin_areas_of, cell_facility
+    """basin_areas_of (positions) against the basins drawn from ids per cell: the same rows."""
+    from geo.coverage.surfaces import CellUnions, basin_areas_of, cell_facility
 
     rng = np.random.default_rng(4)
     n, n_fac = 250, 30
@@ -82,7 +105,7 @@ def test_basins_of_facility_positions_are_the_basins_of_their_ids() -> None:
         want = -1 if len(pts) == 0 else nearest[pts[np.argmax(pop[pts])]]
         assert fac[c] == want
     for later in (False, True):
-        a = basin_areas("m", cells, cell_ids, people, CellUnions(cells, later=later))
+        a = _basins_by_id("m", cells, cell_ids, people, CellUnions(cells, later=later))
         b = basin_areas_of("m", cells, fac, ids, people, CellUnions(cells, later=later))
         assert [{k: v for k, v in r.items() if k != "geometry"} for r in a] == \
             [{k: v for k, v in r.items() if k != "geometry"} for r in b]
