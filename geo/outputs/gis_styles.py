@@ -65,35 +65,6 @@ FAILED_COLOUR = "#f4cccc"
 #: areas of planning answers: within reach today, newly covered, no longer covered
 AREA_COLOURS = {"today": TODAY_COLOUR, "gained": GAINED_COLOUR, "lost": LOST_COLOUR}
 ISOCHRONE_COLOUR = "#08519c"
-#: the columns a field alias is known for, and the i18n key of its title
-_ALIASES = {
-    "township": "township", "population": "population", "name": "name", "name_en": "name_en",
-    "type": "type", "grade": "grade", "id": "id", "tier": "tier", "lon": "lon", "lat": "lat",
-    "location_quality": "location_quality", "minutes": "threshold", "band": "gis_band",
-    "rank": "rank", "newly_covered_population": "newly_covered",
-    "cumulative_covered_share": "cumulative_share", "covered_before": "covered_before",
-    "covered_after": "covered_after", "newly_covered": "newly_covered",
-    "share_before": "share_before", "share_after": "share_after", "target_share": "target",
-    "covered_population_before": "covered_before", "covered_population_after": "covered_after",
-    "covered_population_change": "covered_change", "covered_share_before": "share_before",
-    "covered_share_after": "share_after", "covered_share_change": "share_change",
-    "median_minutes_before": "median_before", "median_minutes_after": "median_after",
-    "median_minutes_change": "median_change", "status_after": "status_after",
-    "status": "gis_area_status", "area_name": "gis_area_name", "area_id": "id",
-    "action": "action", "project": "project", "detail": "detail", "note": "note",
-    "standard": "standard", "covered_population": "covered_population",
-    "covered_share": "covered_share", "meets_target": "status", "median_minutes": "median",
-    "p90_minutes": "p90", "max_minutes": "worst", "worst_township": "worst_township",
-    "townships_failing": "failing", "citation": "source_doc", "measure": "measure",
-    "method": "method", "ratio": "ratio", "supply": "supply",
-    "supply_reached": "supply_reached", "catchment_population": "catchment_population",
-    "catchment_ratio": "catchment_ratio", "served_population": "served_population",
-    "served_ratio": "served_ratio", "share_within": "share_within",
-    "target_minutes": "target_minutes", "unreached": "unreached", "notes": "notes",
-    "layer": "gis_layer_file", "kind": "gis_hazard_kind", "rule": "hazard_rule",
-    "change": "gis_road_change", "road": "road", "highway": "gis_road_class",
-    "length_m": "gis_length_m", "mode": "gis_mode",
-}
 
 
 def _pct(share: float) -> str:
@@ -107,7 +78,7 @@ def aliases(columns: Iterable[str], lang: str, extra: Mapping[str, str] | None =
     ``extra`` titles are added on top.
     """
     cols = list(columns)
-    out = {c: i18n.text(_ALIASES[c], lang) for c in cols if c in _ALIASES}
+    out = i18n.column_titles(cols, lang)
     out.update({k: v for k, v in (extra or {}).items() if k in cols})
     return out
 

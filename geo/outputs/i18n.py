@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 from geo.coverage.kinds import RULES as KIND_RULES
 
 __all__ = [
-    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "change_detail", "error",
-    "not_applicable", "note", "per_label", "road_change_id", "road_label", "source_label",
-    "standard_label", "text", "texts", "tier_label", "type_label",
+    "ACTION_LABELS", "LANGUAGES", "TYPE_LABELS", "action_label", "change_detail",
+    "column_titles", "error", "not_applicable", "note", "per_label", "road_change_id",
+    "road_label", "source_label", "standard_label", "text", "texts", "tier_label", "type_label",
 ]
 
 LANGUAGES = ("zh", "en")
@@ -1041,3 +1042,39 @@ def change_detail(action: str, detail: str, language: str) -> str:
     if "mode" in parts:
         parts["mode"] = _MODES_ZH.get(parts["mode"], parts["mode"])
     return shape[1].format(**parts)
+
+
+#: the output columns a title is known for (GIS field aliases, map tooltips), and its key
+_COLUMN_KEYS = {
+    "township": "township", "population": "population", "name": "name", "name_en": "name_en",
+    "type": "type", "grade": "grade", "id": "id", "tier": "tier", "lon": "lon", "lat": "lat",
+    "location_quality": "location_quality", "minutes": "threshold", "band": "gis_band",
+    "rank": "rank", "newly_covered_population": "newly_covered",
+    "cumulative_covered_share": "cumulative_share", "covered_before": "covered_before",
+    "covered_after": "covered_after", "newly_covered": "newly_covered",
+    "share_before": "share_before", "share_after": "share_after", "target_share": "target",
+    "covered_population_before": "covered_before", "covered_population_after": "covered_after",
+    "covered_population_change": "covered_change", "covered_share_before": "share_before",
+    "covered_share_after": "share_after", "covered_share_change": "share_change",
+    "median_minutes_before": "median_before", "median_minutes_after": "median_after",
+    "median_minutes_change": "median_change", "status_after": "status_after",
+    "status": "gis_area_status", "area_name": "gis_area_name", "area_id": "id",
+    "action": "action", "project": "project", "detail": "detail", "note": "note",
+    "standard": "standard", "covered_population": "covered_population",
+    "covered_share": "covered_share", "meets_target": "status", "median_minutes": "median",
+    "p90_minutes": "p90", "max_minutes": "worst", "worst_township": "worst_township",
+    "townships_failing": "failing", "citation": "source_doc", "measure": "measure",
+    "method": "method", "ratio": "ratio", "supply": "supply",
+    "supply_reached": "supply_reached", "catchment_population": "catchment_population",
+    "catchment_ratio": "catchment_ratio", "served_population": "served_population",
+    "served_ratio": "served_ratio", "share_within": "share_within",
+    "target_minutes": "target_minutes", "unreached": "unreached", "notes": "notes",
+    "layer": "gis_layer_file", "kind": "gis_hazard_kind", "rule": "hazard_rule",
+    "change": "gis_road_change", "road": "road", "highway": "gis_road_class",
+    "length_m": "gis_length_m", "mode": "gis_mode",
+}
+
+
+def column_titles(columns: Iterable[str], language: str) -> dict[str, str]:
+    """Title the known ``columns`` in ``language`` (a GeoPackage's field aliases, a map's tips)."""
+    return {c: text(_COLUMN_KEYS[c], language) for c in columns if c in _COLUMN_KEYS}

@@ -418,9 +418,7 @@ def _road_cuts(comp: Comparison, lang: str) -> folium.FeatureGroup:
         fields = ["change", "road", "highway", "length_m"]
         roads = named_roads(comp.closed_roads[[*fields, "geometry"]], lang)
         closed = t("road_closed", lang)
-        titles = dict(zip(fields, [t(k, lang) for k in ("gis_road_change", "road",
-                                                        "gis_road_class", "gis_length_m")],
-                          strict=True))  # as the GeoPackage titles them
+        titles = i18n.column_titles(fields, lang)  # as the GeoPackage titles them
         folium.GeoJson(
             roads, name=t("closed_roads", lang),
             style_function=lambda f: {"color": CLOSED_ROAD_COLOUR, "weight": 6,
