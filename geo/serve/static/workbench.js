@@ -307,11 +307,14 @@
     $("type-legend").innerHTML = types;
   }
 
-  // the table shown: the standard's, or a population group's rows of it (group selector)
-  function shownTable(std) {
-    var name = std || S.std, g = S.group && S.groupTables ? S.groupTables[S.group] : null;
-    return g ? g[name] : S.tables[name];
+  // a standard's table, or the chosen population group's rows of it (group selector), of
+  // the present state (tables, groups) or of one side of a side by side
+  function tableOf(tables, groups, std) {
+    var g = S.group && groups ? groups[S.group] : null;
+    return g ? g[std] : tables[std];
   }
+
+  function shownTable(std) { return tableOf(S.tables, S.groupTables, std || S.std); }
 
   function groupLabel() {
     var label = "";
@@ -1010,14 +1013,9 @@
     return m;
   }
 
-  // one side's table: the standard's, or the population group's shown in the main table
-  function sideTable(side, std) {
-    var g = S.group && side.group_tables ? side.group_tables[S.group] : null;
-    return g ? g[std] : side.tables[std];
-  }
-
   function drawSide() {
-    var res = S.side, std = S.std, ta = sideTable(res.a, std), tb = sideTable(res.b, std);
+    var res = S.side, std = S.std, ta = tableOf(res.a.tables, res.a.group_tables, std),
+        tb = tableOf(res.b.tables, res.b.group_tables, std);
     var who = S.group ? " · " + L_("group") + " " + groupLabel() : "";
     $("side-a-title").textContent = "A · " + (res.a.title || res.a.name) + who;
     $("side-b-title").textContent = "B · " + (res.b.title || res.b.name) + who;
