@@ -35,7 +35,7 @@ def bounded_reach(
 def reach_visits(
     indptr: _I32, indices: _I32, weights: _F, seed_ptr: _I, seed_node: _I, seed_dist: _F,
     first_source: int, last_source: int, limits: _F, tgt_ptr: _I, tgt_idx: _I,
-    tgt_cost: _F,
+    tgt_cost: _F, threads: int = 1,
 ) -> tuple[_I, _I32, _F]: ...
 def replay_reach(
     visit_ptr: _I, visit_tgt: _I32, visit_sec: _F, rows: _I, limit: float, n_targets: int,

@@ -42,6 +42,7 @@ cnp.import_array()
 cdef extern from *:
     """
     #include <algorithm>
+    #include <atomic>
     #include <cmath>
     #include <cstdint>
     #include <cstring>
@@ -208,6 +209,138 @@ cdef extern from *:
         } catch (...) { return -1; }
         return 0;
     }
+    // Every visit of a target by the bounded searches from sources [a, b) (reach_visits):
+    // source s searches to limits[s] from its seeds; a settled node v passes its time to
+    // its targets (tgt_ptr/tgt_idx/tgt_cost), each within the limit a visit, appended to
+    // out_t/out_d in settle order, then incidence order; counts[s - a] = its visits.
+    // dist: n entries of inf, left so; h, touched: scratch kept between searches. Equal
+    // times pop by node id (TieHeap), so the visits within L < limit are exactly those
+    // of a search bounded at L, in the same order (replay_reach).
+    static void visits_run(
+        const csr_id* indptr, const csr_id* indices, const double* weights,
+        const int64_t* seed_ptr, const int64_t* seed_node, const double* seed_dist,
+        const double* limits, const int64_t* tgt_ptr, const int64_t* tgt_idx,
+        const double* tgt_cost, int64_t a, int64_t b, double* dist, TieHeap& h,
+        std::vector<csr_id>& touched, int64_t* counts,
+        std::vector<int32_t>& out_t, std::vector<double>& out_d)
+    {
+        for (int64_t s = a; s < b; ++s) {
+            const double limit = limits[s];
+            int64_t cnt = 0;
+            for (int64_t k = seed_ptr[s]; k < seed_ptr[s + 1]; ++k) {
+                csr_id v = static_cast<csr_id>(seed_node[k]);
+                double d = seed_dist[k];
+                if (d <= limit && d < dist[v]) {
+                    if (dist[v] == INFINITY) touched.push_back(v);
+                    dist[v] = d;
+                    h.push(d, v);
+                }
+            }
+            while (!h.empty()) {
+                double d;
+                csr_id v = h.pop(&d);
+                if (d > dist[v]) continue;  // stale entry
+                for (int64_t j = tgt_ptr[v]; j < tgt_ptr[v + 1]; ++j) {
+                    double c = d + tgt_cost[j];
+                    if (c <= limit) {
+                        out_t.push_back(static_cast<int32_t>(tgt_idx[j]));
+                        out_d.push_back(c);
+                        ++cnt;
+                    }
+                }
+                for (csr_id e = indptr[v]; e < indptr[v + 1]; ++e) {
+                    csr_id w = indices[e];
+                    double nd = d + weights[e];
+                    if (nd < dist[w] && nd <= limit) {
+                        if (dist[w] == INFINITY) touched.push_back(w);
+                        dist[w] = nd;
+                        h.push(nd, w);
+                    }
+                }
+            }
+            counts[s - a] = cnt;
+            for (csr_id v : touched) dist[v] = INFINITY;
+            touched.clear();
+        }
+    }
+
+    // The visits of sources [first, last), in chunks of consecutive sources (chunk c holds
+    // sources first + c * size onwards), so that threads can make them in any order and
+    // the result reads them in source order.
+    struct VisitChunks {
+        int64_t size = 1;
+        std::vector<std::vector<int32_t>> tgt;
+        std::vector<std::vector<double>> sec;
+    };
+
+    // reach_visits' searches on `threads` threads: each takes the next chunk of sources
+    // (an atomic counter: searches of uneven size even out) with its own distance array
+    // and heap; counts[s - first] per source. A search's visits do not depend on the
+    // thread that makes it. Returns 0, or -1 when memory could not be had (a thread that
+    // cannot be started leaves its share to the others).
+    static int visits_search(
+        csr_id n, const csr_id* indptr, const csr_id* indices, const double* weights,
+        const int64_t* seed_ptr, const int64_t* seed_node, const double* seed_dist,
+        const double* limits, const int64_t* tgt_ptr, const int64_t* tgt_idx,
+        const double* tgt_cost, int64_t first, int64_t last, int threads,
+        int64_t* counts, VisitChunks& out)
+    {
+        try {
+            int64_t m = last - first;
+            int k = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, m)));
+            out.size = k == 1 ? std::max<int64_t>(m, 1)
+                              : std::max<int64_t>(1, std::min<int64_t>(64, m / (8 * k)));
+            int64_t n_chunks = m > 0 ? (m + out.size - 1) / out.size : 0;
+            out.tgt.assign(n_chunks, {});
+            out.sec.assign(n_chunks, {});
+            std::atomic<int64_t> next(0);
+            std::vector<char> failed(k, 0);
+            auto work = [&](int t) {
+                try {
+                    std::vector<double> dist(n, INFINITY);
+                    TieHeap h;
+                    h.reserve(static_cast<size_t>(n) + 64);
+                    std::vector<csr_id> touched;
+                    for (;;) {
+                        int64_t c = next.fetch_add(1);
+                        if (c >= n_chunks) break;
+                        int64_t a = first + c * out.size;
+                        int64_t b = std::min(last, a + out.size);
+                        visits_run(indptr, indices, weights, seed_ptr, seed_node, seed_dist,
+                                   limits, tgt_ptr, tgt_idx, tgt_cost, a, b, dist.data(), h,
+                                   touched, counts + (a - first), out.tgt[c], out.sec[c]);
+                    }
+                } catch (...) { failed[t] = 1; }
+            };
+            std::vector<std::thread> pool;
+            for (int t = 1; t < k; ++t) {
+                try { pool.emplace_back(work, t); } catch (...) { break; }
+            }
+            work(0);
+            for (auto& th : pool) th.join();
+            for (int t = 0; t < k; ++t) if (failed[t]) return -1;
+        } catch (...) { return -1; }
+        return 0;
+    }
+
+    // Number of visits in the chunks.
+    static size_t visits_total(const VisitChunks& out) {
+        size_t m = 0;
+        for (const auto& c : out.tgt) m += c.size();
+        return m;
+    }
+
+    // Copy the chunks, in order, into tgt/sec (visits_total entries), freeing each chunk.
+    static void visits_copy(VisitChunks& out, int32_t* tgt, double* sec) {
+        size_t at = 0;
+        for (size_t c = 0; c < out.tgt.size(); ++c) {
+            std::copy(out.tgt[c].begin(), out.tgt[c].end(), tgt + at);
+            std::copy(out.sec[c].begin(), out.sec[c].end(), sec + at);
+            at += out.tgt[c].size();
+            std::vector<int32_t>().swap(out.tgt[c]);
+            std::vector<double>().swap(out.sec[c]);
+        }
+    }
     """
     ctypedef int32_t csr_id
     cppclass Heap:
@@ -229,6 +362,16 @@ cdef extern from *:
         const int64_t* seed_node, const double* seed_dist, const int64_t* seed_label,
         int64_t n_seeds, int64_t n_labels, double limit, int threads,
         double* dist, int64_t* label) noexcept nogil
+    cppclass VisitChunks:
+        VisitChunks() noexcept nogil
+    int visits_search(
+        csr_id n, const csr_id* indptr, const csr_id* indices, const double* weights,
+        const int64_t* seed_ptr, const int64_t* seed_node, const double* seed_dist,
+        const double* limits, const int64_t* tgt_ptr, const int64_t* tgt_idx,
+        const double* tgt_cost, int64_t first, int64_t last, int threads,
+        int64_t* counts, VisitChunks& out) noexcept nogil
+    size_t visits_total(const VisitChunks& out) noexcept nogil
+    void visits_copy(VisitChunks& out, int32_t* tgt, double* sec) noexcept nogil
     double on_grid(double x) noexcept nogil
     bint beats(double d, int64_t l, double d0, int64_t l0) noexcept nogil
     const double TIME_QUANTUM
@@ -573,6 +716,7 @@ def reach_visits(
     const int64_t[::1] tgt_ptr,
     const int64_t[::1] tgt_idx,
     const double[::1] tgt_cost,
+    int threads=1,
 ):
     """The searches of :func:`bounded_reach`, handing back every visit of a target.
 
@@ -583,41 +727,44 @@ def reach_visits(
     the visits, source after source. :func:`replay_reach` turns them into
     :func:`bounded_reach`'s rows for any limit up to the source's, entry for entry (same
     targets, same order, same seconds).
+
+    With ``threads`` > 1 the searches run on that many C++ threads (the GIL released),
+    each taking the next few sources in turn; the result is the same, to the bit and the
+    order, whatever the number of threads.
     """
     cdef Py_ssize_t n = indptr.shape[0] - 1
-    cdef double[::1] dist = np.full(n, np.inf)
-    cdef TieHeap heap
-    cdef TieHeap* h = &heap
-    heap.reserve(n + 64)
-    cdef vector[int64_t] touched
-    counts_a = np.zeros(last_source - first_source, dtype=np.int64)
-    cdef int64_t[::1] counts = counts_a
-    cdef vector[int32_t] out_t
-    cdef vector[double] out_d
-    cdef Py_ssize_t s, k, j
-    cdef int64_t v
-    cdef double c, d, limit
+    if not 0 <= first_source <= last_source <= seed_ptr.shape[0] - 1:
+        raise ValueError("sources must lie within the seed rows")
     if limits.shape[0] < last_source:
         raise ValueError("one limit per source is needed")
+    if tgt_ptr.shape[0] != n + 1:
+        raise ValueError("one incidence row per node is needed")
+    counts_a = np.zeros(last_source - first_source, dtype=np.int64)
+    cdef int64_t[::1] counts = counts_a
+    cdef int64_t* cp = &counts[0] if counts.shape[0] else NULL
+    cdef VisitChunks chunks
+    cdef int rc
+    cdef size_t m
     with nogil:
-        for s in range(first_source, last_source):
-            limit = limits[s]
-            _seed(h, dist, &touched, seed_ptr, seed_node, seed_dist, s, limit)
-            while not h.empty():
-                v = h.pop(&d)
-                if d > dist[v]:
-                    continue
-                for j in range(tgt_ptr[v], tgt_ptr[v + 1]):
-                    c = dist[v] + tgt_cost[j]
-                    if c <= limit:
-                        out_t.push_back(<int32_t>tgt_idx[j])
-                        out_d.push_back(c)
-                        counts[s - first_source] += 1
-                _relax(h, dist, &touched, indptr, indices, weights, v, limit)
-            for k in range(<Py_ssize_t>touched.size()):
-                dist[touched[k]] = INFINITY
-            touched.clear()
-    tgt_a, sec_a = _pair_arrays(out_t, out_d)
+        rc = visits_search(
+            <csr_id>n, &indptr[0], &indices[0] if indices.shape[0] else NULL,
+            &weights[0] if weights.shape[0] else NULL, &seed_ptr[0],
+            &seed_node[0] if seed_node.shape[0] else NULL,
+            &seed_dist[0] if seed_dist.shape[0] else NULL,
+            &limits[0] if limits.shape[0] else NULL, &tgt_ptr[0],
+            &tgt_idx[0] if tgt_idx.shape[0] else NULL,
+            &tgt_cost[0] if tgt_cost.shape[0] else NULL,
+            first_source, last_source, max(threads, 1), cp, chunks)
+        m = visits_total(chunks) if rc == 0 else 0
+    if rc != 0:
+        raise MemoryError("not enough memory for the reach searches")
+    tgt_a = np.empty(m, dtype=np.int32)
+    sec_a = np.empty(m, dtype=np.float64)
+    cdef int32_t[::1] tv = tgt_a
+    cdef double[::1] dv = sec_a
+    if m:
+        with nogil:
+            visits_copy(chunks, &tv[0], &dv[0])
     return counts_a, tgt_a, sec_a
 
 

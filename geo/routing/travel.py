@@ -545,6 +545,19 @@ def _reach_threads(threads: int | None, net: Network, n_sources: int) -> int:
     return _threads(threads)
 
 
+#: below this many sources x network nodes, :func:`shared_reach` searches on one thread when
+#: the caller does not say: its searches share sources over C++ threads started in the
+#: kernel (tens of microseconds), so the bar is lower than :data:`REACH_PARALLEL_MIN`'s
+#: pool of Python threads
+VISITS_PARALLEL_MIN = 50_000
+
+
+def _visit_threads(threads: int | None, net: Network, n_sources: int) -> int:
+    if threads is None and n_sources * net.n_nodes < VISITS_PARALLEL_MIN:
+        return 1
+    return _threads(threads)
+
+
 #: below this many visits and extra trips a reach structure slices its matrices in one
 #: compiled pass (:func:`geo.routing._dijkstra.replay_reach_extra`, 32-bit indices); above,
 #: the replay and the merge of the extra trips run apart (64-bit indices where needed)
@@ -680,17 +693,11 @@ def shared_reach(
     tp, ti, tc = _incidence(net, o, demand, speed)
     g = o.graph
 
-    def run(a: int, b: int) -> _Triples:
-        return _dijkstra.reach_visits(g.indptr, g.indices, g.weights, ptr, node, secs, a, b,
-                                      bound, tp, ti, tc)
-
-    parts = _run_batches(run, len(facilities), _reach_threads(threads, net, len(facilities)))
-    counts = (np.concatenate([p[0] for p in parts]) if parts
-              else np.zeros(0, dtype=np.int64))
-    vptr = np.zeros(len(facilities) + 1, dtype=np.int64)
+    counts, vtgt, vsec = _dijkstra.reach_visits(
+        g.indptr, g.indices, g.weights, ptr, node, secs, 0, n, bound, tp, ti, tc,
+        _visit_threads(threads, net, n))
+    vptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=vptr[1:])
-    vtgt = (np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int32))
-    vsec = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
     parts_r, parts_c, parts_t = [], [], []
     for top in np.unique(bound):  # the trips off the nodes, per group of equal bounds
         group = np.flatnonzero(bound == top)

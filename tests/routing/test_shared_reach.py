@@ -206,3 +206,91 @@ def test_fastest_trip_per_pair_by_table_and_by_sort(monkeypatch: pytest.MonkeyPa
         assert r.dtype == c.dtype == np.int64
     # the test can fail: pairs come several times, some only with inf
     assert len(keys) < 5000 and np.isinf([want[k] for k in keys]).any()
+
+
+def _random_visits_case(rng: np.random.Generator, n: int, n_src: int, n_tgt: int):  # type: ignore[no-untyped-def]
+    """CSR arrays of a random directed graph with integer weights (many equal times)."""
+    m = n * int(rng.integers(1, 4))
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.integers(1, 5, m).astype(float)
+    order = np.argsort(u, kind="stable")
+    u, v, w = u[order], v[order], w[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(u, minlength=n))]).astype(np.int32)
+    k = rng.integers(1, 3, n_src)
+    seed_ptr = np.concatenate([[0], np.cumsum(k)]).astype(np.int64)
+    seed_node = rng.integers(0, n, seed_ptr[-1]).astype(np.int64)
+    seed_dist = rng.integers(0, 4, seed_ptr[-1]).astype(float)
+    limits = rng.integers(0, 40, n_src).astype(float)
+    tn = rng.integers(0, n, 2 * n_tgt)
+    tt = np.tile(np.arange(n_tgt, dtype=np.int64), 2)
+    tc = rng.integers(0, 3, 2 * n_tgt).astype(float)
+    o = np.argsort(tn, kind="stable")
+    tgt_ptr = np.concatenate([[0], np.cumsum(np.bincount(tn, minlength=n))]).astype(np.int64)
+    return (indptr, v.astype(np.int32), w, seed_ptr, seed_node, seed_dist, limits, tgt_ptr,
+            tt[o], tc[o])
+
+
+def _visits_oracle(case, first: int, last: int):  # type: ignore[no-untyped-def]
+    """Every visit, by a textbook Dijkstra in Python: (seconds, node) popped in order."""
+    import heapq
+
+    indptr, indices, w, sp_, sn, sd, limits, tp, ti, tc = case
+    counts, tgt, sec = [], [], []
+    for s in range(first, last):
+        lim, dist, heap, c = limits[s], {}, [], 0
+        for k in range(sp_[s], sp_[s + 1]):
+            node, d = int(sn[k]), float(sd[k])
+            if d <= lim and d < dist.get(node, np.inf):
+                dist[node] = d
+                heapq.heappush(heap, (d, node))
+        while heap:
+            d, node = heapq.heappop(heap)
+            if d > dist[node]:
+                continue
+            for j in range(tp[node], tp[node + 1]):
+                if d + tc[j] <= lim:
+                    tgt.append(ti[j])
+                    sec.append(d + tc[j])
+                    c += 1
+            for e in range(indptr[node], indptr[node + 1]):
+                x, nd = int(indices[e]), d + w[e]
+                if nd < dist.get(x, np.inf) and nd <= lim:
+                    dist[x] = nd
+                    heapq.heappush(heap, (nd, x))
+        counts.append(c)
+    return np.array(counts, dtype=np.int64), np.array(tgt, dtype=np.int32), np.array(sec)
+
+
+def test_visits_on_any_number_of_threads_are_the_textbook_searches_in_source_order() -> None:
+    """The compiled searches sharing their sources over C++ threads hand back every visit
+    as one thread does, in source order: equal to a textbook Dijkstra whose heap pops equal
+    times by node id (``TieHeap``), visit for visit."""
+    from geo.routing import _dijkstra
+
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        n, n_src = int(rng.integers(1, 300)), int(rng.integers(0, 40))
+        case = _random_visits_case(rng, n, n_src, int(rng.integers(1, 60)))
+        first = int(rng.integers(0, n_src + 1))
+        last = int(rng.integers(first, n_src + 1))
+        want = _visits_oracle(case, first, last)
+        indptr, indices, w, sp_, sn, sd, limits, tp, ti, tc = case
+        for threads in (1, 2, 3, 8):
+            got = _dijkstra.reach_visits(indptr, indices, w, sp_, sn, sd, first, last, limits,
+                                         tp, ti, tc, threads)
+            for a, b in zip(got, want, strict=True):
+                np.testing.assert_array_equal(a, b)
+                assert a.dtype == b.dtype
+
+
+def test_visits_refuse_sources_limits_and_incidence_that_do_not_fit() -> None:
+    from geo.routing import _dijkstra
+
+    case = _random_visits_case(np.random.default_rng(12), 20, 5, 10)
+    indptr, indices, w, sp_, sn, sd, limits, tp, ti, tc = case
+    with pytest.raises(ValueError, match="seed rows"):
+        _dijkstra.reach_visits(indptr, indices, w, sp_, sn, sd, 0, 6, limits, tp, ti, tc, 2)
+    with pytest.raises(ValueError, match="one limit per source"):
+        _dijkstra.reach_visits(indptr, indices, w, sp_, sn, sd, 0, 5, limits[:4], tp, ti, tc)
+    with pytest.raises(ValueError, match="incidence row per node"):
+        _dijkstra.reach_visits(indptr, indices, w, sp_, sn, sd, 0, 5, limits, tp[:-1], ti, tc)
