@@ -65,6 +65,7 @@ bench: $(STAMP)  ## demo stages, routing engine vs peers, siting, access measure
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_resilience.py
 	$(BIN)/python benchmarks/bench_outputs.py
+	$(BIN)/python benchmarks/bench_study_measures.py --before-commit --rounds 6 --runs 5
 
 clean:
 	rm -rf $(VENV) build/docs docs/api maps/luzhai maps/luzhai_ems maps/luzhai_planned_2025 maps/liuzhou_batch .pytest_cache .mypy_cache .ruff_cache

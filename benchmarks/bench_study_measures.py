@@ -19,6 +19,7 @@ benchmarks/results/study_measures.json and .md, with the load of the machine.
 
     python benchmarks/bench_study_measures.py --runs 5
     python benchmarks/bench_study_measures.py --before ../main --rounds 4 --runs 5
+    python benchmarks/bench_study_measures.py --before-commit --rounds 6 --runs 5  # vs 469ce4d
 """
 
 from __future__ import annotations
@@ -226,6 +227,43 @@ def _before_after(before: Path, rounds: int, runs: int) -> dict[str, Any]:
     return pooled
 
 
+#: the commit issue 23 measured the stage against ("at least 4x faster than now")
+BASELINE = "469ce4d"
+
+
+def checkout_of(rev: str) -> Path:
+    """Return a checkout of commit ``rev`` with its compiled kernels built, made once and kept.
+
+    ``git archive`` of the commit into ``build/bench_before/<rev>`` (ignored by git), then its
+    own ``setup.py build_ext --inplace`` with this Python; a second call finds it built.
+    Stops with the reason where the clone lacks the commit (a shallow clone: fetch it).
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    full = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet",
+                           f"{rev}^{{commit}}"], capture_output=True, text=True)
+    if full.returncode != 0:
+        raise SystemExit(f"commit {rev} is not in this clone (a shallow clone?): "
+                         f"git fetch --unshallow, or give --before a checkout of it")
+    sha = full.stdout.strip()
+    dest = ROOT / "build" / "bench_before" / sha[:12]
+    if (dest / ".built").is_file():
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    print(f"building the kernels of {rev} in {dest.relative_to(ROOT)} ...", flush=True)
+    subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=dest,
+                   check=True, stdout=subprocess.DEVNULL)
+    (dest / ".built").write_text(sha + "\n")
+    return dest
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -233,12 +271,18 @@ def main() -> None:
     ap.add_argument("--compare", type=Path, help="compare the values with this saved file")
     ap.add_argument("--before", type=Path, help="a checkout of the code to compare with "
                     "(its compiled kernels built): alternate rounds of both, values compared")
+    ap.add_argument("--before-commit", metavar="REV", nargs="?", const=BASELINE,
+                    help="compare with this commit of the repository (default "
+                    f"{BASELINE}, the stage's baseline of issue 23): checked out and built "
+                    "under build/bench_before/ once, then as --before")
     ap.add_argument("--rounds", type=int, default=4, help="rounds of each side with --before")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(args.runs, args.child)
         return
+    if args.before_commit:
+        args.before = checkout_of(args.before_commit)
     load0 = os.getloadavg()[0]
     if args.before:
         both = _before_after(args.before, args.rounds, args.runs)
@@ -276,7 +320,8 @@ def _report_both(both: dict[str, Any], args: argparse.Namespace, load0: float,
     b, a = both["before"], both["after"]
     n = len(a["measures_cpu"])
     stage = "access measures"
-    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before_code": args.before.name,
+    code = args.before_commit or args.before.name
+    out = {"rounds": args.rounds, "runs_per_round": args.runs, "before_code": code,
            "loadavg": [load0, load1], "demand_points": a["demand_points"],
            "values_after_vs_before": both["values"]}
     for label, side in (("before", b), ("after", a)):
@@ -290,7 +335,7 @@ def _report_both(both: dict[str, Any], args: argparse.Namespace, load0: float,
     (RESULTS / "study_measures.json").write_text(json.dumps(out, indent=2))
     lines = [f"Helsinki, six measures: {args.rounds} alternating rounds of {args.runs} runs "
              f"per side ({n} runs each), load {load0:.1f}-{load1:.1f}, "
-             f"{a['demand_points']:,} demand points; before = {args.before.name}", "",
+             f"{a['demand_points']:,} demand points; before = {code}", "",
              "| stage | before median s | after median s |", "|---|---|---|"]
     for k in a["stages"]:
         lines.append(f"| {k} | {med(b['stages'].get(k, [np.nan])):.4f} | "

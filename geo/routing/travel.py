@@ -547,7 +547,7 @@ def _reach_threads(threads: int | None, net: Network, n_sources: int) -> int:
 
 #: below this many sources x network nodes, :func:`shared_reach` searches on one thread when
 #: the caller does not say: its searches share sources over C++ threads started in the
-#: kernel (tens of microseconds), so the bar is lower than :data:`REACH_PARALLEL_MIN`'s
+#: kernel (tens of microseconds), so the bar is lower than REACH_PARALLEL_MIN's
 #: pool of Python threads
 VISITS_PARALLEL_MIN = 50_000
 
@@ -677,7 +677,10 @@ def shared_reach(
 ) -> SharedReach:
     """Return the reach structure of ``facilities`` at ``max_seconds`` (see :class:`SharedReach`).
 
-    Parameters as :func:`reach_matrix`; one bounded search per facility, as it makes.
+    Parameters as :func:`reach_matrix`; one bounded search per facility, as it makes,
+    shared over ``threads`` C++ threads in the kernel (by default all cores from
+    ``VISITS_PARALLEL_MIN`` facilities x nodes, else one); the structure does not
+    depend on the number of threads.
     ``max_seconds`` may also give each facility its own bound (the largest catchment of
     the measures that count it: a facility only a 15-minute measure counts is not
     searched to the 60 minutes of another).
