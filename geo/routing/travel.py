@@ -539,8 +539,13 @@ def reach_matrix(
 REACH_PARALLEL_MIN = 1_000_000
 
 
-def _reach_threads(threads: int | None, net: Network, n_sources: int) -> int:
-    if threads is None and n_sources * net.n_nodes < REACH_PARALLEL_MIN:
+def _reach_threads(threads: int | None, net: Network, n_sources: int,
+                   minimum: int = REACH_PARALLEL_MIN) -> int:
+    """Return the threads for one search per source.
+
+    ``threads`` when given; else one below ``minimum`` sources x nodes, all cores above.
+    """
+    if threads is None and n_sources * net.n_nodes < minimum:
         return 1
     return _threads(threads)
 
@@ -550,12 +555,6 @@ def _reach_threads(threads: int | None, net: Network, n_sources: int) -> int:
 #: kernel (tens of microseconds), so the bar is lower than REACH_PARALLEL_MIN's
 #: pool of Python threads
 VISITS_PARALLEL_MIN = 50_000
-
-
-def _visit_threads(threads: int | None, net: Network, n_sources: int) -> int:
-    if threads is None and n_sources * net.n_nodes < VISITS_PARALLEL_MIN:
-        return 1
-    return _threads(threads)
 
 
 #: below this many visits and extra trips a reach structure slices its matrices in one
@@ -698,7 +697,7 @@ def shared_reach(
 
     counts, vtgt, vsec = _dijkstra.reach_visits(
         g.indptr, g.indices, g.weights, ptr, node, secs, 0, n, bound, tp, ti, tc,
-        _visit_threads(threads, net, n))
+        _reach_threads(threads, net, n, VISITS_PARALLEL_MIN))
     vptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=vptr[1:])
     parts_r, parts_c, parts_t = [], [], []
